@@ -1,0 +1,107 @@
+/**
+ * Domain errors. They carry a stable machine-readable `code` and a human `detail`, and know nothing of HTTP:
+ * the problem mapper (core/problem.ts) is the one place that turns them into status codes.
+ */
+export abstract class DomainError extends Error {
+  /** Stable error code, part of the API contract (`type` ends with it). */
+  abstract readonly code: string;
+  /** Short, constant title of the error kind. */
+  abstract readonly title: string;
+  /** Extra members of the problem document (limit, region, ...). */
+  readonly extensions: Record<string, unknown>;
+
+  constructor(detail: string, extensions: Record<string, unknown> = {}) {
+    super(detail);
+    this.name = new.target.name;
+    this.extensions = extensions;
+  }
+}
+
+/** The request could not be read at all (malformed JSON, wrong content type). */
+export class MalformedRequestError extends DomainError {
+  readonly code = 'malformed-request';
+  readonly title = 'Malformed request';
+}
+
+/** One issue found by schema validation. */
+export interface ValidationIssue {
+  /** Where: `body`, `query` or `path`, then the field path, e.g. `body.name`. */
+  readonly pointer: string;
+  readonly message: string;
+}
+
+/** The request was readable but its path, query or body broke the schema. */
+export class ValidationError extends DomainError {
+  readonly code = 'validation-failed';
+  readonly title = 'Validation failed';
+  constructor(
+    detail: string,
+    readonly issues: readonly ValidationIssue[],
+    readonly location: 'path' | 'query' | 'body',
+  ) {
+    super(detail, { errors: issues });
+  }
+}
+
+/** No valid credential came with the request. */
+export class AuthenticationError extends DomainError {
+  readonly code = 'unauthenticated';
+  readonly title = 'Authentication required';
+}
+
+/** The credential is valid but does not allow this action on this tenant. */
+export class ForbiddenError extends DomainError {
+  readonly code = 'forbidden';
+  readonly title = 'Forbidden';
+}
+
+/** The tenant is suspended: only reading its own record is allowed. */
+export class TenantSuspendedError extends DomainError {
+  readonly code = 'tenant-suspended';
+  readonly title = 'Tenant suspended';
+}
+
+/** The addressed thing does not exist, or exists for another tenant (indistinguishable on purpose). */
+export class NotFoundError extends DomainError {
+  readonly code = 'not-found';
+  readonly title = 'Not found';
+}
+
+/** No route matches the method and path. */
+export class RouteNotFoundError extends DomainError {
+  readonly code = 'route-not-found';
+  readonly title = 'No such route';
+}
+
+/** The state of the target does not allow the change (duplicate slug, illegal transition, ...). */
+export class ConflictError extends DomainError {
+  readonly code = 'conflict';
+  readonly title = 'Conflict';
+}
+
+/** `If-Match` named a version that is no longer current. */
+export class PreconditionFailedError extends DomainError {
+  readonly code = 'precondition-failed';
+  readonly title = 'Precondition failed';
+}
+
+/** A plan limit would be exceeded. */
+export class QuotaExceededError extends DomainError {
+  readonly code = 'quota-exceeded';
+  readonly title = 'Quota exceeded';
+}
+
+/** Too many requests for the tenant's usage plan. */
+export class RateLimitedError extends DomainError {
+  readonly code = 'rate-limited';
+  readonly title = 'Too many requests';
+}
+
+/** The tenant is homed in another region; `endpoint` names the API that serves it. */
+export class WrongRegionError extends DomainError {
+  readonly code = 'wrong-region';
+  readonly title = 'Tenant served by another region';
+  constructor(detail: string, region: string, endpoint: string | undefined) {
+    super(detail, { region, endpoint });
+  }
+}

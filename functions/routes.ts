@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import { ACCESS, type Access } from './identity/roles';
+import { discoveryQuerySchema, discoveryResponseSchema } from './tenants/discovery.schema';
+import { tenantPathSchema, tenantSchema } from './tenants/tenant.schema';
+
+/**
+ * THE route table. The CDK API construct (lib/) creates one API Gateway method per route, integrated with the
+ * Lambda function of the route's group; the local gateway (local/) serves the same routes with the same handlers;
+ * `GET /v1/openapi.json` is generated from it. Add a route here and nowhere else.
+ */
+
+/** Handler groups: one Lambda entry file each, `functions/api/<group>.ts`, exporting `handler`. */
+export const HANDLER_GROUPS = ['platform', 'discovery', 'tenants'] as const;
+export type HandlerGroup = (typeof HANDLER_GROUPS)[number];
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface RouteRequest {
+  readonly path?: z.ZodType;
+  readonly query?: z.ZodType;
+  readonly body?: z.ZodType;
+}
+
+export interface RouteDefinition {
+  /** Stable id, used as the OpenAPI operationId and to find the implementation in the group. */
+  readonly operationId: string;
+  readonly method: HttpMethod;
+  /** API Gateway resource path, with `{param}` placeholders. */
+  readonly path: string;
+  readonly group: HandlerGroup;
+  readonly access: Access;
+  readonly summary: string;
+  readonly request: RouteRequest;
+  /** Schema of the success body. */
+  readonly response: z.ZodType;
+  /** Success status. @default 200 */
+  readonly successStatus?: number;
+  /**
+   * Whether a suspended tenant may still call it (only reading its own record).
+   * @default false
+   */
+  readonly allowedWhenSuspended?: boolean;
+}
+
+const healthResponse = z.object({ status: z.literal('ok'), region: z.string(), time: z.iso.datetime() });
+
+export const ROUTES = [
+  {
+    operationId: 'getHealth',
+    method: 'GET',
+    path: '/v1/health',
+    group: 'platform',
+    access: ACCESS.public,
+    summary: 'Liveness of the regional API',
+    request: {},
+    response: healthResponse,
+  },
+  {
+    operationId: 'getOpenApi',
+    method: 'GET',
+    path: '/v1/openapi.json',
+    group: 'platform',
+    access: ACCESS.public,
+    summary: 'This API as an OpenAPI 3.1 document',
+    request: {},
+    response: z.record(z.string(), z.unknown()),
+  },
+  {
+    operationId: 'discoverTenants',
+    method: 'GET',
+    path: '/v1/discovery',
+    group: 'discovery',
+    access: ACCESS.public,
+    summary: 'Find the tenant(s), region and login endpoints for an email, host or slug',
+    request: { query: discoveryQuerySchema },
+    response: discoveryResponseSchema,
+  },
+  {
+    operationId: 'getTenant',
+    method: 'GET',
+    path: '/v1/tenants/{tenantId}',
+    group: 'tenants',
+    access: ACCESS.tenantAdmin,
+    summary: "Read a tenant's record",
+    request: { path: tenantPathSchema },
+    response: tenantSchema,
+    allowedWhenSuspended: true,
+  },
+] as const satisfies readonly RouteDefinition[];
+
+export type Route = (typeof ROUTES)[number];
+export type OperationId = Route['operationId'];
+
+/** The path parameter that names the tenant a route acts on. */
+export const TENANT_PATH_PARAMETER = 'tenantId';
+
+/** Routes of one handler group. */
+export function routesOf(group: HandlerGroup): readonly RouteDefinition[] {
+  return ROUTES.filter((route) => route.group === group);
+}
+
+/** The route with this method and API Gateway resource path, if any. */
+export function findRoute(method: string, resourcePath: string): RouteDefinition | undefined {
+  return ROUTES.find((route) => route.method === method && route.path === resourcePath);
+}
+
+/** True when any route of the table requires a credential. */
+export function isPublic(route: RouteDefinition): boolean {
+  return route.access === 'public';
+}

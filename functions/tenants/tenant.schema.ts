@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { planIdSchema } from '../billing/plan.catalogue';
+import { tenantIdSchema } from '../data/keys';
+
+export const TENANT_STATUSES = ['PROVISIONING', 'ACTIVE', 'SUSPENDED', 'FAILED', 'OFFBOARDING', 'DELETED'] as const;
+export const tenantStatusSchema = z.enum(TENANT_STATUSES);
+export type TenantStatus = z.infer<typeof tenantStatusSchema>;
+
+/** Residency regions a tenant can be homed in; lib/ config lists the deployed ones. */
+export const regionSchema = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-central-1');
+
+export const slugSchema = z
+  .string()
+  .regex(/^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/, 'slug must be 1-32 lower-case letters, digits or inner dashes');
+
+export const brandingSchema = z
+  .object({
+    displayName: z.string().min(1).max(100).optional(),
+    primaryColor: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a #rrggbb colour').optional(),
+    logoUrl: z.url({ protocol: /^https$/ }).max(2048).optional(),
+  })
+  .strict();
+
+/** The tenant's own record (tenant data, kept in its home region). */
+export const tenantSchema = z.object({
+  tenantId: tenantIdSchema,
+  slug: slugSchema,
+  name: z.string().min(1).max(200),
+  plan: planIdSchema,
+  region: regionSchema,
+  status: tenantStatusSchema,
+  branding: brandingSchema,
+  settings: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+  version: z.number().int().nonnegative(),
+});
+export type Tenant = z.infer<typeof tenantSchema>;
+
+/** Routing metadata of a tenant, kept in every region: never tenant data. */
+export const tenantDirectoryEntrySchema = z.object({
+  tenantId: tenantIdSchema,
+  slug: slugSchema,
+  region: regionSchema,
+  status: tenantStatusSchema,
+  emailDomains: z.array(z.string()),
+  auth: z.object({
+    issuer: z.string(),
+    userPoolId: z.string(),
+    clientId: z.string(),
+    /** Cognito hosted UI base URL in AWS; absent locally. */
+    hostedUiUrl: z.string().optional(),
+    /** cognito-local endpoint locally; absent in AWS. */
+    cognitoEndpoint: z.string().optional(),
+  }),
+  branding: brandingSchema,
+});
+export type TenantDirectoryEntry = z.infer<typeof tenantDirectoryEntrySchema>;
+
+export const tenantPathSchema = z.object({ tenantId: tenantIdSchema });

@@ -1,0 +1,26 @@
+/**
+ * Jest projects. `unit` needs nothing running; `integration` shares one DynamoDB Local and one cognito-local,
+ * started by its global setup and stopped by PID in its teardown; `infra` synthesizes the CDK app.
+ */
+const swc = ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }];
+const base = {
+  transform: { '^.+\\.ts$': swc },
+  testEnvironment: 'node',
+  moduleFileExtensions: ['ts', 'js', 'json'],
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    {
+      ...base,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/support/emulators.setup.ts',
+      globalTeardown: '<rootDir>/test/support/emulators.teardown.ts',
+      testTimeout: 60_000,
+    },
+    { ...base, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'], testTimeout: 120_000 },
+  ],
+};
