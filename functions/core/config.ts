@@ -1,0 +1,57 @@
+import { z } from 'zod';
+
+/**
+ * Runtime configuration of every function, parsed once from the environment at cold start. A missing or bad
+ * variable fails the cold start with a message that names it, instead of failing requests later.
+ */
+export const runtimeConfigSchema = z.object({
+  /** Region the function runs in; set by Lambda, by the local gateway locally. */
+  AWS_REGION: z.string().min(1),
+  /** The region's single table. */
+  TABLE_NAME: z.string().min(1),
+  /** DynamoDB endpoint override (DynamoDB Local); absent in AWS. */
+  DYNAMODB_ENDPOINT: z.url().optional(),
+  /** Deployment stage, e.g. `dev`, `prod`, `local`. */
+  STAGE: z.string().min(1).default('dev'),
+  /** JSON map of region → regional API base URL, used for 421 answers and discovery. */
+  REGION_ENDPOINTS: z
+    .string()
+    .default('{}')
+    .transform((text, ctx) => {
+      try {
+        return z.record(z.string(), z.string()).parse(JSON.parse(text));
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'REGION_ENDPOINTS must be a JSON object of region to URL' });
+        return z.NEVER;
+      }
+    }),
+  /** Powertools log level. */
+  LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+});
+
+export type RuntimeConfig = z.infer<typeof runtimeConfigSchema>;
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment; throws a ConfigError naming every bad variable. */
+export function parseRuntimeConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
+  const result = runtimeConfigSchema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.') || 'env'}: ${issue.message}`);
+    throw new ConfigError(`invalid runtime configuration: ${problems.join('; ')}`);
+  }
+  return result.data;
+}
+
+let cached: RuntimeConfig | undefined;
+
+/** The configuration of this process, parsed on first use. */
+export function runtimeConfig(): RuntimeConfig {
+  cached ??= parseRuntimeConfig();
+  return cached;
+}
