@@ -1,0 +1,27 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
+import type { RuntimeConfig } from '../core/config';
+
+export interface DynamoDbClientOptions {
+  /** Credentials to sign with. @default the SDK's default provider chain */
+  readonly credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+}
+
+/** A low-level DynamoDB client for the configured region and endpoint. */
+export function createDynamoDbClient(config: RuntimeConfig, options: DynamoDbClientOptions = {}): DynamoDBClient {
+  return new DynamoDBClient({
+    region: config.AWS_REGION,
+    ...(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+    maxAttempts: 3,
+  });
+}
+
+/** A DocumentClient over a low-level client; undefined attributes are dropped, never written as NULL. */
+export function createDocumentClient(client: DynamoDBClient): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+    unmarshallOptions: { wrapNumbers: false },
+  });
+}

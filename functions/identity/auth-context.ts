@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { tenantIdSchema } from '../data/keys';
+import { roleSchema, type Role } from './roles';
+
+/**
+ * Who is calling, as the authorizer established it from a verified credential. API Gateway passes authorizer
+ * context values as strings only, so the context travels encoded and is decoded (and re-validated) by the
+ * middleware.
+ */
+export interface AuthContext {
+  /** `user` (tenant pool token), `platform-admin` (platform pool token), `api-key` (machine client). */
+  readonly principalType: 'user' | 'platform-admin' | 'api-key';
+  /** The principal's id: the token's `sub`, or the API key id. */
+  readonly principalId: string;
+  /**
+   * The tenant the request acts on. For tenant principals it is their own tenant; for platform admins it is the
+   * tenant named by the request's signals, or absent for platform-wide routes.
+   */
+  readonly tenantId?: string;
+  readonly roles: readonly Role[];
+}
+
+const encodedSchema = z.object({
+  principalType: z.enum(['user', 'platform-admin', 'api-key']),
+  principalId: z.string().min(1),
+  tenantId: z.union([tenantIdSchema, z.literal('')]).optional(),
+  roles: z.string(),
+});
+
+/** Encodes the context into API Gateway's flat string map. */
+export function encodeAuthContext(context: AuthContext): Record<string, string> {
+  return {
+    principalType: context.principalType,
+    principalId: context.principalId,
+    tenantId: context.tenantId ?? '',
+    roles: context.roles.join(','),
+  };
+}
+
+/** Decodes the authorizer context of a proxy event; undefined when the route had no authorizer. */
+export function decodeAuthContext(raw: Record<string, unknown> | null | undefined): AuthContext | undefined {
+  if (!raw || raw.principalType === undefined) return undefined;
+  const parsed = encodedSchema.parse(raw);
+  const roles = parsed.roles === '' ? [] : parsed.roles.split(',').map((role) => roleSchema.parse(role));
+  return {
+    principalType: parsed.principalType,
+    principalId: parsed.principalId,
+    ...(parsed.tenantId ? { tenantId: parsed.tenantId } : {}),
+    roles,
+  };
+}

@@ -1,0 +1,46 @@
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { keys, tenantIdSchema } from '../data/keys';
+
+/**
+ * Which user pool issuers the API trusts: each tenant pool's issuer maps to its tenant, the platform-admin pool's
+ * issuer to the platform. Tokens from any other issuer are rejected.
+ */
+export const issuerRegistrationSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('tenant'),
+    issuer: z.string().min(1),
+    tenantId: tenantIdSchema,
+    /** App client ids whose tokens are accepted (aud of ID tokens, client_id of access tokens). */
+    clientIds: z.array(z.string().min(1)).min(1),
+    jwksUri: z.url(),
+  }),
+  z.object({
+    kind: z.literal('platform'),
+    issuer: z.string().min(1),
+    clientIds: z.array(z.string().min(1)).min(1),
+    jwksUri: z.url(),
+  }),
+]);
+export type IssuerRegistration = z.infer<typeof issuerRegistrationSchema>;
+
+export class IssuerRegistryRepository {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** Registers (or replaces) an issuer. */
+  async register(registration: IssuerRegistration): Promise<void> {
+    const valid = issuerRegistrationSchema.parse(registration);
+    await this.db.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.issuer(valid.issuer), ...valid } }));
+  }
+
+  /** The registration of an issuer, or undefined when the issuer is unknown. */
+  async lookup(issuer: string): Promise<IssuerRegistration | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.issuer(issuer) }));
+    if (!Item) return undefined;
+    const { pk: _pk, sk: _sk, ...rest } = Item;
+    return issuerRegistrationSchema.parse(rest);
+  }
+}
