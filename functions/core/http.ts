@@ -1,0 +1,190 @@
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { z } from 'zod';
+import { decodeAuthContext, type AuthContext } from '../identity/auth-context';
+import { isAllowed } from '../identity/roles';
+import { findRoute, TENANT_PATH_PARAMETER, type OperationId, type Route, type RouteDefinition } from '../routes';
+import { AuthenticationError, DomainError, ForbiddenError, MalformedRequestError, RouteNotFoundError, ValidationError } from './errors';
+import type { Logger } from './logger';
+import { PROBLEM_CONTENT_TYPE, toProblem } from './problem';
+
+/** A request after authentication and validation: what an operation receives. */
+export interface OperationRequest<Path = unknown, Query = unknown, Body = unknown> {
+  readonly route: RouteDefinition;
+  readonly path: Path;
+  readonly query: Query;
+  readonly body: Body;
+  /** The verified caller; undefined only on public routes. */
+  readonly auth?: AuthContext;
+  /** Header values by lower-case name. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly requestId: string;
+}
+
+/** What an operation returns: a body, and optionally a status and headers. */
+export interface OperationResult {
+  readonly status?: number;
+  readonly body?: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export type Operation = (request: OperationRequest<any, any, any>) => Promise<OperationResult>;
+
+/** The request types of a route, inferred from its zod schemas. */
+export type RequestOf<R extends RouteDefinition> = OperationRequest<
+  R['request'] extends { path: z.ZodType } ? z.infer<R['request']['path']> : Record<string, never>,
+  R['request'] extends { query: z.ZodType } ? z.infer<R['request']['query']> : Record<string, never>,
+  R['request'] extends { body: z.ZodType } ? z.infer<R['request']['body']> : undefined
+>;
+
+/** The request type of the route with this operationId. */
+export type RequestFor<Id extends OperationId> = RequestOf<Extract<Route, { operationId: Id }>>;
+
+/**
+ * Runs before the operation with the request's tenant (for routes that name one): lets the caller refuse
+ * suspended tenants or tenants homed in another region, in one place for every route.
+ */
+export type TenantGate = (tenantId: string, route: RouteDefinition, auth: AuthContext | undefined) => Promise<void>;
+
+export interface GroupHandlerOptions {
+  readonly logger: Logger;
+  /** Operations of the group by operationId; every route of the group must have one. */
+  readonly operations: Readonly<Record<string, Operation>>;
+  readonly routes: readonly RouteDefinition[];
+  readonly tenantGate?: TenantGate;
+}
+
+type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+type Internal = Record<string, unknown>;
+
+/** Parsed requests by event: middy hands the handler only the event, so the parser leaves its result here. */
+const parsedRequests = new WeakMap<APIGatewayProxyEvent, OperationRequest>();
+
+function lowerCaseHeaders(headers: APIGatewayProxyEvent['headers'] | null): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) if (value !== undefined) out[name.toLowerCase()] = value;
+  return out;
+}
+
+function validate(schema: z.ZodType | undefined, input: unknown, location: 'path' | 'query' | 'body'): unknown {
+  if (!schema) return location === 'body' ? undefined : {};
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((issue) => ({
+    pointer: [location, ...issue.path.map(String)].join('.'),
+    message: issue.message,
+  }));
+  throw new ValidationError(`invalid ${location}: ${issues.map((i) => `${i.pointer}: ${i.message}`).join('; ')}`, issues, location);
+}
+
+function parseBody(event: APIGatewayProxyEvent, route: RouteDefinition): unknown {
+  if (!route.request.body) return undefined;
+  if (event.body === null || event.body === undefined || event.body === '') {
+    throw new MalformedRequestError('this route needs a JSON body');
+  }
+  const contentType = lowerCaseHeaders(event.headers)['content-type'] ?? 'application/json';
+  if (!/^application\/([a-z.+-]*\+)?json\b/i.test(contentType)) {
+    throw new MalformedRequestError(`content-type must be application/json, not ${contentType}`);
+  }
+  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  try {
+    // A reviver that drops __proto__ keeps prototype pollution out of every body.
+    return JSON.parse(text, (key, value) => (key === '__proto__' ? undefined : value));
+  } catch {
+    throw new MalformedRequestError('the body is not valid JSON');
+  }
+}
+
+/** Resolves the route, checks access, runs the tenant gate and validates path, query and body. */
+function requestParser(options: GroupHandlerOptions): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context, Internal> {
+  return {
+    name: 'request-parser',
+    before: async (request) => {
+      const { event } = request;
+      const route = findRoute(event.httpMethod, event.resource);
+      if (!route || !options.routes.includes(route)) {
+        throw new RouteNotFoundError(`no route ${event.httpMethod} ${event.resource}`);
+      }
+      const auth = decodeAuthContext(event.requestContext?.authorizer as Record<string, unknown> | null);
+      if (route.access !== 'public') {
+        if (!auth) throw new AuthenticationError('this route needs a credential');
+        if (!isAllowed(route.access, auth.roles)) throw new ForbiddenError(`${route.operationId} is not allowed for your role`);
+      }
+      const path = validate(route.request.path, event.pathParameters ?? {}, 'path') as Record<string, unknown>;
+      const pathTenant = path[TENANT_PATH_PARAMETER];
+      if (typeof pathTenant === 'string') {
+        // Tenant principals act on their own tenant only; the authorizer checked it, this is the second lock.
+        if (auth && auth.principalType !== 'platform-admin' && auth.tenantId !== pathTenant) {
+          throw new ForbiddenError('the credential belongs to another tenant');
+        }
+        if (options.tenantGate) await options.tenantGate(pathTenant, route, auth);
+      }
+      const headers = lowerCaseHeaders(event.headers);
+      parsedRequests.set(event, {
+        route,
+        path,
+        query: validate(route.request.query, event.queryStringParameters ?? {}, 'query'),
+        body: validate(route.request.body, parseBody(event, route), 'body'),
+        ...(auth ? { auth } : {}),
+        headers,
+        requestId: event.requestContext?.requestId ?? 'unknown',
+      });
+      const tenantId = typeof pathTenant === 'string' ? pathTenant : auth?.tenantId;
+      options.logger.appendKeys({ tenantId, operationId: route.operationId, principalType: auth?.principalType });
+    },
+  };
+}
+
+/** Maps every error to problem+json; only real faults become 5xx, and they never leak their cause. */
+function problemErrors(logger: Logger): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context, Internal> {
+  return {
+    name: 'problem-errors',
+    onError: async (request) => {
+      const problem = toProblem(request.error, request.event.path);
+      if (problem.status >= 500) logger.error('request failed', { error: request.error as Error });
+      else logger.info('request rejected', { status: problem.status, code: problem.code });
+      request.response = {
+        statusCode: problem.status,
+        headers: { 'content-type': PROBLEM_CONTENT_TYPE },
+        body: JSON.stringify(problem),
+      };
+    },
+  };
+}
+
+/**
+ * Builds the Lambda handler of one route group: route lookup → auth context → access → tenant gate → zod
+ * validation → operation, with every error mapped to problem+json and one structured log line per request.
+ */
+export function createGroupHandler(options: GroupHandlerOptions): ProxyHandler {
+  for (const route of options.routes) {
+    if (!options.operations[route.operationId]) throw new Error(`no operation for route ${route.operationId}`);
+  }
+  const { logger } = options;
+  const core = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+    const parsed = parsedRequests.get(event);
+    if (!parsed) throw new Error('request parser did not run');
+    const result = await options.operations[parsed.route.operationId](parsed);
+    return {
+      statusCode: result.status ?? parsed.route.successStatus ?? 200,
+      headers: { 'content-type': 'application/json', ...result.headers },
+      body: result.body === undefined ? '' : JSON.stringify(result.body),
+    };
+  };
+  const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context, Internal>({ timeoutEarlyInMillis: 0 })
+    .use({
+      name: 'request-log',
+      before: (request) => {
+        logger.resetKeys();
+        logger.appendKeys({ requestId: request.event.requestContext?.requestId, awsRequestId: request.context?.awsRequestId });
+      },
+      after: (request) => logger.info('request served', { status: request.response?.statusCode }),
+    })
+    .use(problemErrors(logger))
+    .use(requestParser(options))
+    .handler(core);
+  return (event, context) => handler(event, context);
+}
+
+export { DomainError };
