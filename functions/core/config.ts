@@ -25,6 +25,15 @@ export const runtimeConfigSchema = z.object({
         return z.NEVER;
       }
     }),
+  /**
+   * Domain under which tenants are addressed by subdomain (`<slug>.<API_BASE_DOMAIN>`); absent when subdomains are
+   * not used. The host equal to it names no tenant.
+   */
+  API_BASE_DOMAIN: z
+    .string()
+    .toLowerCase()
+    .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, 'API_BASE_DOMAIN must be a host name')
+    .optional(),
   /** Powertools log level. */
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
 });
