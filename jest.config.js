@@ -3,8 +3,11 @@
  * started by its global setup and stopped by PID in its teardown; `infra` synthesizes the CDK app.
  */
 const swc = ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }];
+// Middy is ESM-only: map it to its file and let swc compile it to CommonJS like our own code.
 const base = {
-  transform: { '^.+\\.ts$': swc },
+  transform: { '^.+\\.(ts|js)$': swc },
+  transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
+  moduleNameMapper: { '^@middy/([^/]+)$': '<rootDir>/node_modules/@middy/$1/index.js' },
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'json'],
 };

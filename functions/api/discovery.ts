@@ -2,10 +2,17 @@ import type { RuntimeConfig } from '../core/config';
 import { createGroupHandler, type RequestFor } from '../core/http';
 import { routesOf } from '../routes';
 import { DiscoveryService } from '../tenants/discovery.service';
-import { createDependencies, lazyHandler, type Dependencies } from './dependencies';
+import type { Logger } from '../core/logger';
+import type { DirectoryRepository } from '../tenants/directory.repository';
+import { createDependencies, lazyHandler } from './dependencies';
+
+export interface DiscoveryDependencies {
+  readonly logger: Logger;
+  readonly directory: Pick<DirectoryRepository, 'findBySlug' | 'findByEmailDomain'>;
+}
 
 /** Public tenant discovery from the directory. */
-export function createHandler(config: RuntimeConfig, deps: Dependencies = createDependencies(config, 'discovery')) {
+export function createHandler(config: RuntimeConfig, deps: DiscoveryDependencies = createDependencies(config, 'discovery')) {
   const discovery = new DiscoveryService({ directory: deps.directory, regionEndpoints: config.REGION_ENDPOINTS });
   return createGroupHandler({
     logger: deps.logger,

@@ -1,11 +1,19 @@
 import type { RuntimeConfig } from '../core/config';
-import { createGroupHandler, type RequestFor } from '../core/http';
+import { createGroupHandler, type RequestFor, type TenantGate } from '../core/http';
+import type { Logger } from '../core/logger';
+import type { TenantRepository } from '../tenants/tenant.repository';
 import { routesOf } from '../routes';
 import { TenantService } from '../tenants/tenant.service';
-import { createDependencies, lazyHandler, type Dependencies } from './dependencies';
+import { createDependencies, lazyHandler } from './dependencies';
+
+export interface TenantsDependencies {
+  readonly logger: Logger;
+  readonly tenants: Pick<TenantRepository, 'get'>;
+  readonly tenantGate: TenantGate;
+}
 
 /** Tenant records. */
-export function createHandler(config: RuntimeConfig, deps: Dependencies = createDependencies(config, 'tenants')) {
+export function createHandler(config: RuntimeConfig, deps: TenantsDependencies = createDependencies(config, 'tenants')) {
   const tenants = new TenantService(deps.tenants);
   return createGroupHandler({
     logger: deps.logger,
