@@ -13,7 +13,11 @@ export interface DiscoveryDependencies {
 
 /** Public tenant discovery from the directory. */
 export function createHandler(config: RuntimeConfig, deps: DiscoveryDependencies = createDependencies(config, 'discovery')) {
-  const discovery = new DiscoveryService({ directory: deps.directory, regionEndpoints: config.REGION_ENDPOINTS });
+  const discovery = new DiscoveryService({
+    directory: deps.directory,
+    regionEndpoints: config.REGION_ENDPOINTS,
+    ...(config.API_BASE_DOMAIN ? { baseDomain: config.API_BASE_DOMAIN } : {}),
+  });
   return createGroupHandler({
     logger: deps.logger,
     routes: routesOf('discovery'),
