@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ACCESS, type Access } from './identity/roles';
 import { discoveryQuerySchema, discoveryResponseSchema } from './tenants/discovery.schema';
 import { tenantPathSchema, tenantSchema } from './tenants/tenant.schema';

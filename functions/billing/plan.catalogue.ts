@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The plan catalogue: the one source of the limits, rate limits and prices of each plan. Quota checks, the API

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * All DynamoDB keys are built here. Tenant items live under `T#<tenantId>#…`, platform items under `P#…`.

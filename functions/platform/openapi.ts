@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ROUTES, type RouteDefinition } from '../routes';
 
 type JsonSchema = Record<string, unknown>;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { brandingSchema, regionSchema, slugSchema } from './tenant.schema';
 import { tenantIdSchema } from '../data/keys';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { planIdSchema } from '../billing/plan.catalogue';
 import { tenantIdSchema } from '../data/keys';
 
