@@ -10,7 +10,14 @@ import { tenantPathSchema, tenantSchema } from './tenants/tenant.schema';
  */
 
 /** Handler groups: one Lambda entry file each, `functions/api/<group>.ts`, exporting `handler`. */
-export const HANDLER_GROUPS = ['platform', 'discovery', 'tenants'] as const;
+export const HANDLER_GROUPS = [
+  'platform',
+  'discovery',
+  'tenants',
+  // -- tenant lifecycle, users, invitations, API keys
+  // -- agents, memories, usage, audit
+  // -- workflows and runs
+] as const;
 export type HandlerGroup = (typeof HANDLER_GROUPS)[number];
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -86,6 +93,11 @@ export const ROUTES = [
     response: tenantSchema,
     allowedWhenSuspended: true,
   },
+  // -- tenant lifecycle, users, invitations, API keys (add routes of this area below this line)
+
+  // -- agents, memories, usage, audit (add routes of this area below this line)
+
+  // -- workflows and runs (add routes of this area below this line)
 ] as const satisfies readonly RouteDefinition[];
 
 export type Route = (typeof ROUTES)[number];
