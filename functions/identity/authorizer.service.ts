@@ -1,0 +1,116 @@
+import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { findRoute as findRouteInTable, type RouteDefinition } from '../routes';
+import type { AuthContext } from './auth-context';
+import { readCredential, type Credential } from './credentials';
+import { isAllowed, rolesFromGroups, TENANT_ROLES, type Role } from './roles';
+import { readTenantSignals, type SlugDirectory, type TenantSignal } from './tenant-signals';
+import { TokenRejectedError, type TokenVerifier } from './token-verifier';
+
+/**
+ * Who presented the credential, before the request's tenant is decided: for tenant users `tenantId` is their
+ * own tenant (from the issuer registration), for platform admins it is absent.
+ */
+export type Principal = AuthContext;
+
+/** Turns one kind of credential into a principal; throws AuthenticationError (401) when it is not acceptable. */
+export type Authenticator<C extends Credential> = (credential: C) => Promise<Principal>;
+
+/** One authenticator per credential kind. */
+export type Authenticators = { readonly [K in Credential['kind']]: Authenticator<Extract<Credential, { kind: K }>> };
+
+/** Why an authenticated request was refused (403). */
+export type DenyReason = 'unknown-route' | 'role-not-allowed' | 'tenant-mismatch' | 'conflicting-tenant-signals';
+
+export type AuthorizerDecision =
+  | { readonly effect: 'Allow'; readonly context: AuthContext }
+  | { readonly effect: 'Deny'; readonly principal: Principal; readonly reason: DenyReason; readonly signals: readonly TenantSignal[] };
+
+export interface AuthorizerServiceOptions {
+  readonly authenticators: Authenticators;
+  readonly directory: SlugDirectory;
+  /** @see TenantSignalOptions.baseDomain */
+  readonly baseDomain?: string;
+  /** @default the route table's findRoute */
+  readonly findRoute?: (method: string, resource: string) => RouteDefinition | undefined;
+}
+
+/**
+ * The authorizer's rules. A request is authenticated by its credential (401 otherwise), then allowed only when
+ * the route exists, one of the principal's roles may call it, and its tenant signals agree: with the
+ * principal's own tenant for tenant users, with each other for platform admins (who then act on that tenant).
+ */
+export class AuthorizerService {
+  private readonly findRoute: (method: string, resource: string) => RouteDefinition | undefined;
+
+  constructor(private readonly options: AuthorizerServiceOptions) {
+    this.findRoute = options.findRoute ?? findRouteInTable;
+  }
+
+  /** Decides on a request; throws AuthenticationError when it carries no acceptable credential. */
+  async authorize(event: APIGatewayRequestAuthorizerEvent): Promise<AuthorizerDecision> {
+    const principal = await this.authenticate(readCredential(event));
+    const deny = (reason: DenyReason, signals: readonly TenantSignal[] = []): AuthorizerDecision => ({
+      effect: 'Deny',
+      principal,
+      reason,
+      signals,
+    });
+
+    // A platform pool account outside the platform-admin group holds no role; it must not pass anywhere as a
+    // platform admin, not even on public routes, because later checks trust the principal type.
+    if (principal.principalType === 'platform-admin' && !principal.roles.includes('platform-admin')) {
+      return deny('role-not-allowed');
+    }
+    const route = this.findRoute(event.httpMethod, event.resource);
+    if (!route) return deny('unknown-route');
+    if (!isAllowed(route.access, principal.roles)) return deny('role-not-allowed');
+
+    const signals = await readTenantSignals(event, { directory: this.options.directory, baseDomain: this.options.baseDomain });
+    if (principal.principalType === 'platform-admin') {
+      const named = new Set(signals.map((signal) => signal.tenantId));
+      if (named.has(undefined) || named.size > 1) return deny('conflicting-tenant-signals', signals);
+      const [tenantId] = named;
+      return { effect: 'Allow', context: { ...principal, ...(tenantId ? { tenantId } : {}) } };
+    }
+    if (principal.tenantId === undefined || signals.some((signal) => signal.tenantId !== principal.tenantId)) {
+      return deny('tenant-mismatch', signals);
+    }
+    return { effect: 'Allow', context: principal };
+  }
+
+  private authenticate(credential: Credential): Promise<Principal> {
+    switch (credential.kind) {
+      case 'bearer':
+        return this.options.authenticators.bearer(credential);
+    }
+  }
+}
+
+/**
+ * Authenticates Cognito bearer tokens. A tenant pool's token is a user of the registration's tenant, whatever
+ * its claims say (a `custom:tenantId` claim must agree or the token is refused), holding only tenant roles; a
+ * platform pool's token is a platform admin only when it is in the platform-admin group.
+ */
+export function bearerAuthenticator(verifier: Pick<TokenVerifier, 'verify'>): Authenticator<Extract<Credential, { kind: 'bearer' }>> {
+  return async ({ token }) => {
+    const { registration, claims } = await verifier.verify(token);
+    const roles = rolesFromGroups(claims['cognito:groups'] ?? []);
+    if (registration.kind === 'platform') {
+      return {
+        principalType: 'platform-admin',
+        principalId: claims.sub,
+        roles: roles.filter((role): role is Role => role === 'platform-admin'),
+      };
+    }
+    const tenantClaim = claims['custom:tenantId'];
+    if (tenantClaim !== undefined && tenantClaim !== registration.tenantId) {
+      throw new TokenRejectedError('tenant-claim', 'the token names another tenant than its issuer', registration);
+    }
+    return {
+      principalType: 'user',
+      principalId: claims.sub,
+      tenantId: registration.tenantId,
+      roles: roles.filter((role) => (TENANT_ROLES as readonly Role[]).includes(role)),
+    };
+  };
+}

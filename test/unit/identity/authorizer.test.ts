@@ -1,0 +1,448 @@
+import { createAuthorizer, type AuthorizerDependencies } from '../../../functions/api/authorizer';
+import { parseRuntimeConfig } from '../../../functions/core/config';
+import { decodeAuthContext } from '../../../functions/identity/auth-context';
+import {
+  accessToken,
+  authorizerEvent,
+  bearer,
+  clock,
+  FakeDirectory,
+  FakeIssuerRegistry,
+  FakeJwksHost,
+  idToken,
+  platformPool,
+  tenantPool,
+  type Pool,
+} from './fixtures';
+
+const config = parseRuntimeConfig({ AWS_REGION: 'eu-central-1', TABLE_NAME: 'agent-platform', API_BASE_DOMAIN: 'api.example.test' });
+const GET_TENANT = { method: 'GET', resource: '/v1/tenants/{tenantId}' } as const;
+
+/** Every log line the authorizer wrote, as the JSON it would print. */
+class LogRecorder implements Pick<AuthorizerDependencies['logger'], 'debug' | 'info' | 'warn'> {
+  readonly lines: string[] = [];
+  readonly debug = (...args: unknown[]) => this.record('DEBUG', args);
+  readonly info = (...args: unknown[]) => this.record('INFO', args);
+  readonly warn = (...args: unknown[]) => this.record('WARN', args);
+  private record(level: string, args: unknown[]) {
+    this.lines.push(JSON.stringify({ level, args }));
+  }
+}
+
+describe('authorizer', () => {
+  let acme: Pool;
+  let globex: Pool;
+  let platform: Pool;
+
+  beforeAll(async () => {
+    [acme, globex, platform] = await Promise.all([tenantPool('acme'), tenantPool('globex'), platformPool()]);
+  });
+
+  function subject(overrides: Partial<AuthorizerDependencies> = {}) {
+    const jwks = new FakeJwksHost([acme, globex, platform]);
+    const logs = new LogRecorder();
+    const directory = new FakeDirectory({ acme: 'acme', globex: 'globex' });
+    const authorize = createAuthorizer(config, {
+      issuers: new FakeIssuerRegistry([acme, globex, platform]),
+      directory,
+      clock,
+      keySetFor: jwks.keySetFor,
+      logger: logs,
+      ...overrides,
+    });
+    return { authorize, jwks, logs, directory };
+  }
+
+  function tenantEvent(tenantId: string, headers: Record<string, string>) {
+    return authorizerEvent({ ...GET_TENANT, pathParameters: { tenantId }, headers });
+  }
+
+  describe('allows', () => {
+    it('a tenant admin with an ID token on its own tenant, for the called method only', async () => {
+      // Prepare
+      const { authorize } = subject();
+      const event = tenantEvent('acme', bearer(await idToken(acme, { groups: ['tenant-admin', 'not-a-role'] })));
+
+      // Act
+      const result = await authorize(event);
+
+      // Assess
+      expect(result).toEqual({
+        principalId: 'user-1',
+        policyDocument: {
+          Version: '2012-10-17',
+          Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: event.methodArn }],
+        },
+        context: { principalType: 'user', principalId: 'user-1', tenantId: 'acme', roles: 'tenant-admin' },
+      });
+      expect(decodeAuthContext(result.context)).toEqual({
+        principalType: 'user',
+        principalId: 'user-1',
+        tenantId: 'acme',
+        roles: ['tenant-admin'],
+      });
+    });
+
+    it('a tenant admin with an access token', async () => {
+      // Prepare
+      const { authorize } = subject();
+      const event = tenantEvent('acme', bearer(await accessToken(acme, { groups: ['tenant-admin'] })));
+
+      // Act
+      const result = await authorize(event);
+
+      // Assess
+      expect(result.policyDocument.Statement[0]).toMatchObject({ Effect: 'Allow' });
+      expect(result.context).toMatchObject({ principalType: 'user', tenantId: 'acme' });
+    });
+
+    it('a token whose custom:tenantId claim agrees with its issuer', async () => {
+      // Prepare
+      const { authorize } = subject();
+      const token = await idToken(acme, { groups: ['tenant-admin'], claims: { 'custom:tenantId': 'acme' } });
+
+      // Act
+      const result = await authorize(tenantEvent('acme', bearer(token)));
+
+      // Assess
+      expect(result.context).toMatchObject({ tenantId: 'acme' });
+    });
+
+    it('header names and the Bearer scheme in any case', async () => {
+      // Prepare
+      const { authorize } = subject();
+      const token = await idToken(acme, { groups: ['tenant-admin'] });
+      const event = tenantEvent('acme', { authorization: `bearer ${token}`, 'x-tenant-id': 'acme', Host: 'ACME.api.example.test:443' });
+
+      // Act
+      const result = await authorize(event);
+
+      // Assess
+      expect(result.policyDocument.Statement[0]).toMatchObject({ Effect: 'Allow' });
+    });
+
+    it('a tenant user whose header and subdomain name its own tenant', async () => {
+      // Prepare
+      const { authorize, directory } = subject();
+      const token = await idToken(acme, { groups: ['tenant-admin'] });
+      const event = tenantEvent('acme', { ...bearer(token), 'X-Tenant-Id': 'acme', Host: 'acme.api.example.test' });
+
+      // Act
+      const result = await authorize(event);
+
+      // Assess
+      expect(result.context).toMatchObject({ tenantId: 'acme' });
+      expect(directory.lookups).toEqual(['acme']);
+    });
+
+    it.each([['api.example.test'], ['abcdef1234.execute-api.eu-central-1.amazonaws.com'], ['evil-api.example.test']])(
+      'a request to host %s, which names no tenant',
+      async (host) => {
+        // Prepare
+        const { authorize, directory } = subject();
+        const event = tenantEvent('acme', { ...bearer(await idToken(acme, { groups: ['tenant-admin'] })), Host: host });
+
+        // Act
+        const result = await authorize(event);
+
+        // Assess
+        expect(result.policyDocument.Statement[0]).toMatchObject({ Effect: 'Allow' });
+        expect(directory.lookups).toEqual([]);
+      },
+    );
+
+    it('a platform admin acting on a tenant, with that tenant in the context', async () => {
+      // Prepare
+      const { authorize } = subject();
+      const token = await idToken(platform, { groups: ['platform-admin', 'tenant-admin'], claims: { sub: 'operator-1' } });
+      const event = tenantEvent('globex', { ...bearer(token), 'X-Tenant-Id': 'globex', Host: 'globex.api.example.test' });
+
+      // Act
+      const result = await authorize(event);
+
+      // Assess
+      expect(result.policyDocument.Statement[0]).toMatchObject({ Effect: 'Allow', Resource: event.methodArn });
+      expect(decodeAuthContext(result.context)).toEqual({
+        principalType: 'platform-admin',
+        principalId: 'operator-1',
+        tenantId: 'globex',
+        roles: ['platform-admin'],
+      });
+    });
+  });
+
+  describe('answers 401', () => {
+    it('when the Authorization header is missing', async () => {
+      // Prepare
+      const { authorize } = subject();
+
+      // Act
+      const outcome = authorize(tenantEvent('acme', {}));
+
+      // Assess
+      await expect(outcome).rejects.toThrow(new Error('Unauthorized'));
+    });
+
+    it.each([
+      ['another scheme', 'Basic dXNlcjpwYXNz'],
+      ['a bare scheme', 'Bearer'],
+      ['a token of two parts', 'Bearer abc.def'],
+      ['a token with spaces', 'Bearer abc.def ghi.jkl'],
+      ['a token of invalid characters', 'Bearer a$b.c%d.e&f'],
+      ['a token that is not JSON', 'Bearer abc.def.ghi'],
+      ['an oversized token', `Bearer ${'a'.repeat(5000)}.${'b'.repeat(5000)}.c`],
+    ])('when the bearer is malformed: %s', async (_name, authorization) => {
+      // Prepare
+      const { authorize } = subject();
+
+      // Act
+      const outcome = authorize(tenantEvent('acme', { Authorization: authorization }));
+
+      // Assess
+      await expect(outcome).rejects.toThrow('Unauthorized');
+    });
+
+    it('when the request carries two different Authorization headers', async () => {
+      // Prepare
+      const { authorize } = subject();
+      const event = tenantEvent('acme', {});
+      const tokens = [await idToken(acme, { groups: ['tenant-admin'] }), await idToken(globex, { groups: ['tenant-admin'] })];
+      event.multiValueHeaders = { Authorization: tokens.map((token) => `Bearer ${token}`) };
+      event.headers = { Authorization: `Bearer ${tokens[1]}` };
+
+      // Act
+      const outcome = authorize(event);
+
+      // Assess
+      await expect(outcome).rejects.toThrow('Unauthorized');
+    });
+
+    it('when the token is expired', async () => {
+      // Prepare
+      const { authorize } = subject();
+      const token = await idToken(acme, { groups: ['tenant-admin'], claims: { exp: Math.floor(clock().getTime() / 1000) - 600 } });
+
+      // Act
+      const outcome = authorize(tenantEvent('acme', bearer(token)));
+
+      // Assess
+      await expect(outcome).rejects.toThrow('Unauthorized');
+    });
+
+    it('when the issuer is unknown', async () => {
+      // Prepare
+      const { authorize } = subject({ issuers: new FakeIssuerRegistry([acme]) });
+      const token = await idToken(globex, { groups: ['tenant-admin'] });
+
+      // Act
+      const outcome = authorize(tenantEvent('globex', bearer(token)));
+
+      // Assess
+      await expect(outcome).rejects.toThrow('Unauthorized');
+    });
+
+    it('when the issuer is registered for tenant A but custom:tenantId says B', async () => {
+      // Prepare
+      const { authorize, logs } = subject();
+      const token = await idToken(acme, { groups: ['tenant-admin'], claims: { 'custom:tenantId': 'globex' } });
+
+      // Act
+      const outcome = authorize(tenantEvent('globex', bearer(token)));
+
+      // Assess
+      await expect(outcome).rejects.toThrow('Unauthorized');
+      expect(logs.lines.join('\n')).toContain('"reason":"tenant-claim"');
+    });
+  });
+
+  describe('denies', () => {
+    async function expectDeny(promise: ReturnType<ReturnType<typeof subject>['authorize']>, principalId = 'user-1') {
+      const result = await promise;
+      expect(result.principalId).toBe(principalId);
+      expect(result.policyDocument.Statement).toEqual([expect.objectContaining({ Effect: 'Deny' })]);
+      expect(result.context).toBeUndefined();
+    }
+
+    it('a tenant user whose path names another tenant', async () => {
+      // Prepare
+      const { authorize } = subject();
+      const token = await idToken(acme, { groups: ['tenant-admin'] });
+
+      // Act
+      const outcome = authorize(tenantEvent('globex', bearer(token)));
+
+      // Assess
+      await expectDeny(outcome);
+    });
+
+    it('a tenant user whose X-Tenant-Id names another tenant', async () => {
+      // Prepare
+      const { authorize } = subject();
+      const token = await idToken(acme, { groups: ['tenant-admin'] });
+
+      // Act
+      const outcome = authorize(tenantEvent('acme', { ...bearer(token), 'X-Tenant-Id': 'globex' }));
+
+      // Assess
+      await expectDeny(outcome);
+    });
+
+    it('a tenant user whose subdomain is another tenant', async () => {
+      // Prepare
+      const { authorize } = subject();
+      const token = await idToken(acme, { groups: ['tenant-admin'] });
+
+      // Act
+      const outcome = authorize(tenantEvent('acme', { ...bearer(token), Host: 'globex.api.example.test' }));
+
+      // Assess
+      await expectDeny(outcome);
+    });
+
+    it.each([['nobody.api.example.test'], ['www.acme.api.example.test'], ['Not_A_Slug.api.example.test']])(
+      'a tenant user on subdomain host %s, which names no known tenant',
+      async (host) => {
+        // Prepare
+        const { authorize } = subject();
+        const token = await idToken(acme, { groups: ['tenant-admin'] });
+
+        // Act
+        const outcome = authorize(tenantEvent('acme', { ...bearer(token), Host: host }));
+
+        // Assess
+        await expectDeny(outcome);
+      },
+    );
+
+    it('a tenant user that sends two different X-Tenant-Id values', async () => {
+      // Prepare
+      const { authorize } = subject();
+      const event = tenantEvent('acme', bearer(await idToken(acme, { groups: ['tenant-admin'] })));
+      event.multiValueHeaders = { ...event.multiValueHeaders, 'X-Tenant-Id': ['acme', 'globex'] };
+
+      // Act
+      const outcome = authorize(event);
+
+      // Assess
+      await expectDeny(outcome);
+    });
+
+    it('a platform admin whose tenant signals disagree', async () => {
+      // Prepare
+      const { authorize } = subject();
+      const token = await idToken(platform, { groups: ['platform-admin'], claims: { sub: 'operator-1' } });
+
+      // Act
+      const outcome = authorize(tenantEvent('acme', { ...bearer(token), 'X-Tenant-Id': 'globex' }));
+
+      // Assess
+      await expectDeny(outcome, 'operator-1');
+    });
+
+    it('a platform pool account outside the platform-admin group', async () => {
+      // Prepare
+      const { authorize } = subject();
+      const token = await idToken(platform, { groups: ['tenant-admin'] });
+
+      // Act
+      const outcome = authorize(tenantEvent('acme', bearer(token)));
+
+      // Assess
+      await expectDeny(outcome);
+    });
+
+    it('a tenant pool group named platform-admin, which grants nothing', async () => {
+      // Prepare
+      const { authorize } = subject();
+      const token = await idToken(acme, { groups: ['platform-admin'] });
+
+      // Act
+      const outcome = authorize(tenantEvent('acme', bearer(token)));
+
+      // Assess
+      await expectDeny(outcome);
+    });
+
+    it('a non-admin role on an admin route', async () => {
+      // Prepare
+      const { authorize } = subject();
+      const token = await idToken(acme, { groups: ['viewer', 'member', 'auditor'] });
+
+      // Act
+      const outcome = authorize(tenantEvent('acme', bearer(token)));
+
+      // Assess
+      await expectDeny(outcome);
+    });
+
+    it('a route that is not in the route table', async () => {
+      // Prepare
+      const { authorize } = subject();
+      const token = await idToken(acme, { groups: ['tenant-admin'] });
+
+      // Act
+      const outcome = authorize(
+        authorizerEvent({ method: 'DELETE', resource: '/v1/tenants/{tenantId}', pathParameters: { tenantId: 'acme' }, headers: bearer(token) }),
+      );
+
+      // Assess
+      await expectDeny(outcome);
+    });
+  });
+
+  it('fetches the JWKS of each issuer once across many calls', async () => {
+    // Prepare
+    const { authorize, jwks } = subject();
+    const calls = await Promise.all(
+      [acme, globex, acme, globex, acme, platform, acme].map(async (pool) => {
+        const tenantId = pool === platform ? 'acme' : pool.registration.kind === 'tenant' ? pool.registration.tenantId : '';
+        const groups = pool === platform ? ['platform-admin'] : ['tenant-admin'];
+        return tenantEvent(tenantId, bearer(await idToken(pool, { groups })));
+      }),
+    );
+
+    // Act
+    for (const event of calls) await authorize(event);
+
+    // Assess
+    expect([...jwks.fetched].sort()).toEqual([acme.jwksUri, globex.jwksUri, platform.jwksUri].sort());
+  });
+
+  it('never logs the token', async () => {
+    // Prepare
+    const { authorize, logs } = subject();
+    const allowed = await idToken(acme, { groups: ['tenant-admin'] });
+    const denied = await idToken(acme, { groups: ['viewer'] });
+    const refused = await idToken(acme, { groups: ['tenant-admin'], claims: { 'custom:tenantId': 'globex' } });
+
+    // Act
+    await authorize(tenantEvent('acme', bearer(allowed)));
+    await authorize(tenantEvent('acme', bearer(denied)));
+    await authorize(tenantEvent('acme', bearer(refused))).catch(() => undefined);
+
+    // Assess
+    expect(logs.lines).toHaveLength(3);
+    for (const line of logs.lines) expect(line).toContain('"tenantId":"acme"');
+    for (const token of [allowed, denied, refused]) {
+      expect(logs.lines.join('\n')).not.toContain(token.split('.')[2]);
+    }
+  });
+
+  it('fails without answering 401 when the issuer registry is unreachable', async () => {
+    // Prepare
+    const outage = new Error('ProvisionedThroughputExceededException');
+    const { authorize } = subject({
+      issuers: {
+        lookup: async () => {
+          throw outage;
+        },
+      },
+    });
+
+    // Act
+    const outcome = authorize(tenantEvent('acme', bearer(await idToken(acme, { groups: ['tenant-admin'] }))));
+
+    // Assess
+    await expect(outcome).rejects.toBe(outage);
+  });
+});
