@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { HttpMethod, RouteDefinition } from '../../../functions/routes';
 import { ACCESS, type Access } from '../../../functions/identity/roles';
 
