@@ -34,6 +34,11 @@ export const runtimeConfigSchema = z.object({
     .toLowerCase()
     .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, 'API_BASE_DOMAIN must be a host name')
     .optional(),
+  /**
+   * Model provider of workflow runs: `bedrock` (Amazon Bedrock) or `local` (deterministic, no network).
+   * @default `local` on the local stage, `bedrock` elsewhere (see models/model-provider.factory.ts)
+   */
+  MODEL_PROVIDER: z.enum(['bedrock', 'local']).optional(),
   /** Powertools log level. */
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
 });
