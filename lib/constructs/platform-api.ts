@@ -1,0 +1,230 @@
+import { Aws, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { PLANS, type Plan, type PlanId } from '../../functions/billing/plan.catalogue';
+import { isPublic, type HandlerGroup, type RouteDefinition } from '../../functions/routes';
+import { addGatewayProblems } from './gateway-responses';
+
+/** Stage-wide throttling: the ceiling for every method, above the largest usage plan. */
+export interface StageThrottle {
+  readonly rateLimit: number;
+  readonly burstLimit: number;
+}
+
+export interface PlatformApiProps {
+  /** API Gateway stage name, first segment of every URL path (`/<stage>/v1/...`). */
+  readonly stageName: string;
+  /** The route table: one method per route. */
+  readonly routes: readonly RouteDefinition[];
+  /** The function serving each route group. */
+  readonly handlers: Readonly<Record<HandlerGroup, lambda.IFunction>>;
+  /** The REQUEST authorizer in front of every non-public route. */
+  readonly authorizerFunction: lambda.IFunction;
+  /**
+   * Plans to create usage plans for (throttle and daily quota), so tenants' API keys can be bound to them.
+   * @default every plan of the plan catalogue
+   */
+  readonly plans?: readonly Plan[];
+  /**
+   * Stage-wide default throttle of every method; must allow at least the largest plan's rate.
+   * @default { rateLimit: 1000, burstLimit: 2000 }
+   */
+  readonly throttle?: StageThrottle;
+  /**
+   * Retention of the access log group.
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly accessLogRetention?: logs.RetentionDays;
+}
+
+/**
+ * The region's REST API (API Gateway v1, which has usage plans and API keys), built from the route table.
+ * Every non-public route goes through a Lambda REQUEST authorizer that is called for every request (no cache,
+ * no identity source: decisions depend on path and headers, and a request may carry `X-Api-Key` instead of a
+ * bearer token). API Gateway's own errors answer as problem+json.
+ */
+export class PlatformApi extends Construct {
+  readonly api: apigw.RestApi;
+  readonly authorizer: apigw.RequestAuthorizer;
+  readonly accessLogGroup: logs.LogGroup;
+  /** Usage plans by plan id, for binding tenant API keys. */
+  readonly usagePlans: Readonly<Partial<Record<PlanId, apigw.UsagePlan>>>;
+  /**
+   * Base URL of the stage, e.g. `https://abc123.execute-api.eu-central-1.amazonaws.com/dev`. Built from the API id
+   * only, so functions of the API can be given it without depending on the stage (which depends on them).
+   */
+  readonly url: string;
+  private readonly methods = new Map<string, apigw.Method>();
+
+  constructor(scope: Construct, id: string, props: PlatformApiProps) {
+    super(scope, id);
+    const plans = props.plans ?? Object.values(PLANS);
+    const throttle = props.throttle ?? { rateLimit: 1000, burstLimit: 2000 };
+    for (const plan of plans) {
+      if (plan.rateLimit.requestsPerSecond > throttle.rateLimit || plan.rateLimit.burst > throttle.burstLimit) {
+        throw new Error(
+          `stage throttle ${JSON.stringify(throttle)} is below plan '${plan.id}' (${JSON.stringify(plan.rateLimit)}): its limit could never be reached`,
+        );
+      }
+    }
+
+    this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
+      retention: props.accessLogRetention ?? logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.api = new apigw.RestApi(this, 'Api', {
+      restApiName: `agent-platform-${props.stageName}`,
+      description: 'Agent platform API of the region (routes from functions/routes.ts)',
+      endpointTypes: [apigw.EndpointType.REGIONAL],
+      // The authorizer names the tenant's API key (usageIdentifierKey), so usage plans can meter bearer-token
+      // callers as well as X-Api-Key callers.
+      apiKeySourceType: apigw.ApiKeySourceType.AUTHORIZER,
+      // Access and execution logs need the account's API Gateway CloudWatch role; retained because it is shared
+      // by every API of the account and region.
+      cloudWatchRole: true,
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      deployOptions: {
+        stageName: props.stageName,
+        tracingEnabled: true,
+        loggingLevel: apigw.MethodLoggingLevel.ERROR,
+        // Request and response bodies are tenant data: never in execution logs.
+        dataTraceEnabled: false,
+        metricsEnabled: true,
+        throttlingRateLimit: throttle.rateLimit,
+        throttlingBurstLimit: throttle.burstLimit,
+        accessLogDestination: new apigw.LogGroupLogDestination(this.accessLogGroup),
+        accessLogFormat: accessLogFormat(),
+      },
+    });
+
+    this.authorizer = new apigw.RequestAuthorizer(this, 'Authorizer', {
+      handler: props.authorizerFunction,
+      identitySources: [],
+      resultsCacheTtl: Duration.seconds(0),
+    });
+    // CDK renders "no identity source" as an empty string; leave the property out instead, as for any REQUEST
+    // authorizer without caching, so that API Gateway calls the authorizer for every request.
+    (this.authorizer.node.defaultChild as apigw.CfnAuthorizer).addPropertyDeletionOverride('IdentitySource');
+
+    const integrations = new Map<HandlerGroup, apigw.LambdaIntegration>();
+    const integrationOf = (group: HandlerGroup) => {
+      let integration = integrations.get(group);
+      if (!integration) {
+        // One invoke permission per function for this API, instead of one per method: a function's resource
+        // policy is limited to 20 KB.
+        integration = new apigw.LambdaIntegration(props.handlers[group], { scopePermissionToMethod: false });
+        integrations.set(group, integration);
+      }
+      return integration;
+    };
+
+    for (const route of props.routes) {
+      const key = routeKey(route.method, route.path);
+      if (this.methods.has(key)) throw new Error(`route ${key} is defined twice in the route table`);
+      const resource = this.api.root.resourceForPath(route.path);
+      const method = resource.addMethod(
+        route.method,
+        integrationOf(route.group),
+        isPublic(route)
+          ? { operationName: route.operationId, authorizationType: apigw.AuthorizationType.NONE }
+          : { operationName: route.operationId, authorizationType: apigw.AuthorizationType.CUSTOM, authorizer: this.authorizer },
+      );
+      this.methods.set(key, method);
+      if (isPublic(route)) {
+        Validations.of(method).acknowledge(
+          { id: 'AwsSolutions-APIG4', reason: `${key} is public in the route table (${route.summary}): callers have no credential yet` },
+          { id: 'AwsSolutions-COG4', reason: `${key} is public in the route table (${route.summary}): callers have no credential yet` },
+        );
+      }
+    }
+
+    this.usagePlans = Object.fromEntries(
+      plans.map((plan) => [
+        plan.id,
+        this.api.addUsagePlan(`UsagePlan-${plan.id}`, {
+          name: `${this.api.restApiName}-${plan.id}`,
+          description: `${plan.title} plan: ${plan.rateLimit.requestsPerSecond} req/s, ${plan.limits.apiRequestsPerDay} requests per day`,
+          throttle: { rateLimit: plan.rateLimit.requestsPerSecond, burstLimit: plan.rateLimit.burst },
+          quota: { limit: plan.limits.apiRequestsPerDay, period: apigw.Period.DAY },
+          apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
+        }),
+      ]),
+    );
+
+    addGatewayProblems(this.api);
+
+    this.url = `https://${this.api.restApiId}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}/${props.stageName}`;
+
+    Validations.of(this.api).acknowledge(
+      {
+        id: 'AwsSolutions-APIG2',
+        reason:
+          'Requests are validated by the handlers against the zod schemas of the route table, answering 400/422 problem+json exactly as the local gateway does; API Gateway models would duplicate those schemas',
+      },
+      {
+        id: 'AwsSolutions-COG4',
+        reason:
+          'Authenticated routes use a Lambda REQUEST authorizer: it verifies JWTs of every tenant pool (one pool per tenant, registered at runtime) and X-Api-Key credentials, which a Cognito authorizer with its fixed pool list cannot',
+      },
+    );
+    const cloudWatchRole = this.api.node.tryFindChild('CloudWatchRole');
+    if (cloudWatchRole) {
+      Validations.of(cloudWatchRole).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        reason:
+          "API Gateway's account-level logging role needs the AWS-managed push-to-CloudWatch-Logs policy, kept current by AWS; the role is assumable by API Gateway only",
+      });
+    }
+    Validations.of(this.api.deploymentStage).acknowledge({
+      id: 'AwsSolutions-APIG3',
+      reason:
+        'No WAF web ACL yet: abuse is bounded by the stage throttle, per-plan usage plans and the authorizer; a regional WAF is a separate decision with its own cost',
+    });
+  }
+
+  /** The method serving a route (by route-table method and path). */
+  methodFor(route: Pick<RouteDefinition, 'method' | 'path'>): apigw.Method {
+    const method = this.methods.get(routeKey(route.method, route.path));
+    if (!method) throw new Error(`no method for route ${routeKey(route.method, route.path)}`);
+    return method;
+  }
+}
+
+function routeKey(method: string, path: string): string {
+  return `${method} ${path}`;
+}
+
+/** One JSON object per request, with the authorizer's verdict and the tenant it named. */
+function accessLogFormat(): apigw.AccessLogFormat {
+  const F = apigw.AccessLogField;
+  return apigw.AccessLogFormat.custom(
+    JSON.stringify({
+      requestId: F.contextRequestId(),
+      extendedRequestId: F.contextExtendedRequestId(),
+      requestTime: F.contextRequestTime(),
+      httpMethod: F.contextHttpMethod(),
+      resourcePath: F.contextResourcePath(),
+      path: F.contextPath(),
+      protocol: F.contextProtocol(),
+      status: F.contextStatus(),
+      responseLength: F.contextResponseLength(),
+      responseLatency: F.contextResponseLatency(),
+      integrationLatency: F.contextIntegrationLatency(),
+      integrationStatus: F.contextIntegrationStatus(),
+      errorType: F.contextErrorResponseType(),
+      errorMessage: F.contextErrorMessage(),
+      authorizerStatus: F.contextAuthorizerStatus(),
+      authorizerLatency: F.contextAuthorizerLatency(),
+      authorizerError: F.contextAuthorizerError(),
+      principalId: F.contextAuthorizerPrincipalId(),
+      tenantId: F.contextAuthorizer('tenantId'),
+      principalType: F.contextAuthorizer('principalType'),
+      sourceIp: F.contextIdentitySourceIp(),
+      userAgent: F.contextIdentityUserAgent(),
+      xrayTraceId: F.contextXrayTraceId(),
+    }),
+  );
+}
