@@ -6,7 +6,7 @@ import { graphIssues, WORKFLOW_MODES, type GraphStep, type WorkflowMode } from '
 export const MAX_STEPS = 25;
 
 /** Ids the platform generates (workflows, runs) and ids of other resources a workflow names (agents). */
-export const resourceIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be 1-64 letters, digits, _ or -');
+export const resourceIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -');
 
 /** A step id, chosen by the author; unique within its workflow. */
 export const stepIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'step id must be 1-64 letters, digits, _ or -');

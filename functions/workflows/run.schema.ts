@@ -1,0 +1,67 @@
+import * as z from 'zod';
+import { tenantIdSchema } from '../data/keys';
+import { MODEL_PROVIDER_NAMES } from '../models/model-provider';
+import { resourceIdSchema } from './workflow.schema';
+
+/** QUEUED when accepted, RUNNING while steps execute, then SUCCEEDED or FAILED. */
+export const RUN_STATUSES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED'] as const;
+export const runStatusSchema = z.enum(RUN_STATUSES);
+export type RunStatus = z.infer<typeof runStatusSchema>;
+
+/** A step that never started (an earlier step failed) is SKIPPED. */
+export const STEP_STATUSES = ['SUCCEEDED', 'FAILED', 'SKIPPED'] as const;
+
+/** Longest step output kept in the run record; a run record must stay far below DynamoDB's 400 KB item limit. */
+export const MAX_STORED_OUTPUT = 8_000;
+
+export const tokenUsageSchema = z.object({ inputTokens: z.number().int().nonnegative(), outputTokens: z.number().int().nonnegative() });
+
+export const stepResultSchema = z.object({
+  stepId: z.string(),
+  agentId: z.string(),
+  /** The model the agent had when the step ran. */
+  modelId: z.string().optional(),
+  status: z.enum(STEP_STATUSES),
+  output: z.string().optional(),
+  /** True when the output was longer than the record keeps. */
+  outputTruncated: z.boolean().optional(),
+  stopReason: z.string().optional(),
+  usage: tokenUsageSchema.optional(),
+  /** Why the step failed, safe to show. */
+  error: z.string().optional(),
+  startedAt: z.iso.datetime().optional(),
+  finishedAt: z.iso.datetime().optional(),
+});
+export type StepResult = z.infer<typeof stepResultSchema>;
+
+export const runSchema = z.object({
+  runId: resourceIdSchema,
+  workflowId: resourceIdSchema,
+  /** The workflow version the run executed. */
+  workflowVersion: z.number().int().positive(),
+  status: runStatusSchema,
+  /** The model provider that answered the steps: `local` runs never reached a real model. */
+  provider: z.enum(MODEL_PROVIDER_NAMES),
+  input: z.string(),
+  /** Results in the order the steps ran (topological). */
+  steps: z.array(stepResultSchema),
+  /** Tokens of all steps together. */
+  usage: tokenUsageSchema,
+  error: z.string().optional(),
+  /** Who started it (token subject or API key id). */
+  startedBy: z.string(),
+  createdAt: z.iso.datetime(),
+  startedAt: z.iso.datetime().optional(),
+  finishedAt: z.iso.datetime().optional(),
+});
+export type Run = z.infer<typeof runSchema>;
+
+export const startRunBodySchema = z
+  .object({
+    /** What the first steps are given. */
+    input: z.string().max(32_000).default(''),
+  })
+  .strict();
+export type StartRunBody = z.infer<typeof startRunBodySchema>;
+
+export const runPathSchema = z.object({ tenantId: tenantIdSchema, workflowId: resourceIdSchema, runId: resourceIdSchema });
