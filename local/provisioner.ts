@@ -1,0 +1,290 @@
+import {
+  AdminAddUserToGroupCommand,
+  AdminCreateUserCommand,
+  AdminSetUserPasswordCommand,
+  CognitoIdentityProviderClient,
+  CreateGroupCommand,
+  CreateUserPoolClientCommand,
+  CreateUserPoolCommand,
+  DeleteUserPoolCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { planIdSchema } from '../functions/billing/plan.catalogue';
+import { ConflictError } from '../functions/core/errors';
+import { createDocumentClient } from '../functions/data/clients';
+import { tenantIdSchema } from '../functions/data/keys';
+import { IssuerRegistryRepository } from '../functions/identity/issuer-registry.repository';
+import { TENANT_ROLES, type Role } from '../functions/identity/roles';
+import { DirectoryRepository } from '../functions/tenants/directory.repository';
+import { TenantRepository } from '../functions/tenants/tenant.repository';
+import { brandingSchema, regionSchema, slugSchema, type TenantDirectoryEntry } from '../functions/tenants/tenant.schema';
+import { localDynamoDbClient } from './bootstrap';
+import { generatePassword } from './password';
+import { LOCAL_CREDENTIALS } from './platform.config';
+
+/**
+ * The local provisioner: what a TenantStack deployment does in AWS (user pool, app client, groups, first admin,
+ * issuer registration), done against cognito-local, plus the platform's records of the tenant (directory entry in
+ * every region, tenant record in its home region).
+ */
+
+/** What a tenant is provisioned from: the fields of a tenant manifest the local platform needs. */
+export const tenantSpecSchema = z.object({
+  tenantId: tenantIdSchema,
+  slug: slugSchema,
+  name: z.string().min(1).max(200),
+  plan: planIdSchema,
+  region: regionSchema,
+  emailDomains: z.array(z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'must be an email domain')).default([]),
+  branding: brandingSchema.default({}),
+  adminEmail: z.email(),
+  settings: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+});
+export type TenantSpec = z.input<typeof tenantSpecSchema>;
+
+export interface UserCredentials {
+  /** What to send as USERNAME to InitiateAuth: the email (pools sign in by email). */
+  readonly username: string;
+  readonly password: string;
+}
+
+export interface ProvisionedPool {
+  readonly userPoolId: string;
+  readonly clientId: string;
+  /** `<cognitoEndpoint>/<userPoolId>`, the `iss` of the pool's tokens. */
+  readonly issuer: string;
+}
+
+export interface ProvisionedTenant extends ProvisionedPool {
+  readonly tenantId: string;
+  readonly slug: string;
+  readonly region: string;
+  readonly admin: UserCredentials;
+}
+
+export interface ProvisionedPlatformAdmin extends ProvisionedPool, UserCredentials {}
+
+/** One residency region's table. */
+export interface RegionTable {
+  readonly region: string;
+  readonly db: DynamoDBDocumentClient;
+  readonly tableName: string;
+}
+
+export interface LocalProvisionerOptions {
+  readonly cognito: CognitoIdentityProviderClient;
+  /** cognito-local's URL: the prefix of every issuer. */
+  readonly cognitoEndpoint: string;
+  /** The table of every residency region. */
+  readonly regions: readonly RegionTable[];
+  /** @default the system clock */
+  readonly clock?: () => Date;
+}
+
+export const PLATFORM_ADMIN_GROUP: Role = 'platform-admin';
+const TENANT_ID_ATTRIBUTE = 'tenantId';
+
+export class LocalProvisioner {
+  private readonly clock: () => Date;
+
+  constructor(private readonly options: LocalProvisionerOptions) {
+    if (options.regions.length === 0) throw new Error('the provisioner needs at least one region');
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  /**
+   * Provisions a tenant: pool, client, groups, admin user (generated password, in tenant-admin), issuer and
+   * directory entry in every region, tenant record in its home region. ConflictError when the id or slug is taken.
+   */
+  async provisionTenant(input: TenantSpec): Promise<ProvisionedTenant> {
+    const spec = tenantSpecSchema.parse(input);
+    const home = this.regionTable(spec.region);
+    await this.assertFree(spec.tenantId, spec.slug);
+
+    const pool = await this.createPool(`tenant-${spec.tenantId}`, [...TENANT_ROLES], true);
+    try {
+      const admin = await this.addUser(pool.userPoolId, {
+        email: spec.adminEmail,
+        groups: ['tenant-admin'],
+        tenantId: spec.tenantId,
+      });
+      const entry: TenantDirectoryEntry = {
+        tenantId: spec.tenantId,
+        slug: spec.slug,
+        region: spec.region,
+        status: 'ACTIVE',
+        emailDomains: spec.emailDomains.map((domain) => domain.toLowerCase()),
+        auth: { ...pool, cognitoEndpoint: this.options.cognitoEndpoint },
+        branding: spec.branding,
+      };
+      await this.inEveryRegion(async ({ db, tableName }) => {
+        await new IssuerRegistryRepository(db, tableName).register({
+          kind: 'tenant',
+          issuer: pool.issuer,
+          tenantId: spec.tenantId,
+          clientIds: [pool.clientId],
+          jwksUri: jwksUriOf(pool.issuer),
+        });
+        await new DirectoryRepository(db, tableName).create(entry);
+      });
+      const now = this.clock().toISOString();
+      await new TenantRepository(home.db, home.tableName).create({
+        tenantId: spec.tenantId,
+        slug: spec.slug,
+        name: spec.name,
+        plan: spec.plan,
+        region: spec.region,
+        status: 'ACTIVE',
+        branding: spec.branding,
+        settings: spec.settings,
+        createdAt: now,
+        updatedAt: now,
+        version: 1,
+      });
+      return { tenantId: spec.tenantId, slug: spec.slug, region: spec.region, ...pool, admin };
+    } catch (error) {
+      await this.options.cognito.send(new DeleteUserPoolCommand({ UserPoolId: pool.userPoolId })).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Provisions the platform-admin pool with its group and one admin user, trusted as `platform` in every region. */
+  async provisionPlatformAdmin(input: { readonly email: string }): Promise<ProvisionedPlatformAdmin> {
+    const email = z.email().parse(input.email);
+    const pool = await this.createPool('platform-admins', [PLATFORM_ADMIN_GROUP], false);
+    const admin = await this.addUser(pool.userPoolId, { email, groups: [PLATFORM_ADMIN_GROUP] });
+    await this.inEveryRegion(({ db, tableName }) =>
+      new IssuerRegistryRepository(db, tableName).register({
+        kind: 'platform',
+        issuer: pool.issuer,
+        clientIds: [pool.clientId],
+        jwksUri: jwksUriOf(pool.issuer),
+      }),
+    );
+    return { ...pool, ...admin };
+  }
+
+  /**
+   * Adds a confirmed user with a generated password to a pool and its groups. Tenant users carry
+   * `custom:tenantId`, which the tenant's token claims are built from.
+   */
+  async addUser(
+    userPoolId: string,
+    user: { readonly email: string; readonly groups: readonly Role[]; readonly tenantId?: string },
+  ): Promise<UserCredentials> {
+    const { cognito } = this.options;
+    const password = generatePassword();
+    await cognito.send(
+      new AdminCreateUserCommand({
+        UserPoolId: userPoolId,
+        Username: user.email,
+        MessageAction: 'SUPPRESS',
+        UserAttributes: [
+          { Name: 'email', Value: user.email },
+          { Name: 'email_verified', Value: 'true' },
+          ...(user.tenantId ? [{ Name: `custom:${TENANT_ID_ATTRIBUTE}`, Value: user.tenantId }] : []),
+        ],
+      }),
+    );
+    await cognito.send(new AdminSetUserPasswordCommand({ UserPoolId: userPoolId, Username: user.email, Password: password, Permanent: true }));
+    for (const group of user.groups) {
+      await cognito.send(new AdminAddUserToGroupCommand({ UserPoolId: userPoolId, Username: user.email, GroupName: group }));
+    }
+    return { username: user.email, password };
+  }
+
+  private async createPool(name: string, groups: readonly Role[], withTenantAttribute: boolean): Promise<ProvisionedPool> {
+    const { cognito, cognitoEndpoint } = this.options;
+    const { UserPool } = await cognito.send(
+      new CreateUserPoolCommand({
+        PoolName: name,
+        UsernameAttributes: ['email'],
+        AutoVerifiedAttributes: ['email'],
+        AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+        Policies: {
+          PasswordPolicy: { MinimumLength: 12, RequireLowercase: true, RequireUppercase: true, RequireNumbers: true, RequireSymbols: true },
+        },
+        Schema: withTenantAttribute
+          ? [{ Name: TENANT_ID_ATTRIBUTE, AttributeDataType: 'String', Mutable: false, StringAttributeConstraints: { MinLength: '3', MaxLength: '40' } }]
+          : [],
+      }),
+    );
+    const userPoolId = UserPool?.Id;
+    if (!userPoolId) throw new Error(`cognito-local created pool ${name} without an id`);
+    const { UserPoolClient } = await cognito.send(
+      new CreateUserPoolClientCommand({
+        UserPoolId: userPoolId,
+        ClientName: `${name}-app`,
+        GenerateSecret: false,
+        ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      }),
+    );
+    const clientId = UserPoolClient?.ClientId;
+    if (!clientId) throw new Error(`cognito-local created a client of ${name} without an id`);
+    for (const group of groups) {
+      await cognito.send(new CreateGroupCommand({ UserPoolId: userPoolId, GroupName: group }));
+    }
+    return { userPoolId, clientId, issuer: `${cognitoEndpoint}/${userPoolId}` };
+  }
+
+  /** Fails before anything is created when the id or slug is taken in any region. */
+  private async assertFree(tenantId: string, slug: string): Promise<void> {
+    await this.inEveryRegion(async ({ db, tableName, region }) => {
+      const directory = new DirectoryRepository(db, tableName);
+      if (await directory.get(tenantId)) throw new ConflictError(`tenant id ${tenantId} is taken (${region})`);
+      if (await directory.findBySlug(slug)) throw new ConflictError(`slug ${slug} is taken (${region})`);
+    });
+  }
+
+  private regionTable(region: string): RegionTable {
+    const table = this.options.regions.find((candidate) => candidate.region === region);
+    if (!table) {
+      const served = this.options.regions.map((candidate) => candidate.region).join(', ');
+      throw new Error(`region ${region} is not served locally (served: ${served})`);
+    }
+    return table;
+  }
+
+  private async inEveryRegion(work: (table: RegionTable) => Promise<void>): Promise<void> {
+    await Promise.all(this.options.regions.map(work));
+  }
+}
+
+/** The JWKS URL of an issuer, where Cognito (and cognito-local) publish the signing keys. */
+export function jwksUriOf(issuer: string): string {
+  return `${issuer}/.well-known/jwks.json`;
+}
+
+export interface LocalProvisionerConnection {
+  readonly provisioner: LocalProvisioner;
+  /** Destroys the SDK clients. */
+  close(): void;
+}
+
+/** A provisioner with its own clients for local endpoints, signed with the one local credential. */
+export function connectLocalProvisioner(options: {
+  readonly dynamoDbEndpoint: string;
+  readonly cognitoEndpoint: string;
+  readonly regions: readonly string[];
+  readonly tableName: string;
+}): LocalProvisionerConnection {
+  const cognito = new CognitoIdentityProviderClient({
+    region: options.regions[0],
+    endpoint: options.cognitoEndpoint,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  const lowLevel = options.regions.map((region) => localDynamoDbClient(options.dynamoDbEndpoint, region));
+  const provisioner = new LocalProvisioner({
+    cognito,
+    cognitoEndpoint: options.cognitoEndpoint,
+    regions: options.regions.map((region, i) => ({ region, db: createDocumentClient(lowLevel[i]), tableName: options.tableName })),
+  });
+  return {
+    provisioner,
+    close: () => {
+      cognito.destroy();
+      lowLevel.forEach((client) => client.destroy());
+    },
+  };
+}
