@@ -1,0 +1,135 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { STSClient } from '@aws-sdk/client-sts';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
+import { ConfigError, type RuntimeConfig } from '../core/config';
+import { createDocumentClient } from '../data/clients';
+import { tenantIdSchema } from '../data/keys';
+import type { IsolationEnv } from './isolation.config';
+import { TenantCache, type Clock } from './tenant-cache';
+import { platformScope, tenantGuardPlugin, tenantScope, type KeyScope } from './tenant-guard';
+import {
+  LocalCredentialSource,
+  StsCredentialSource,
+  TokenVendingMachine,
+  type CredentialSource,
+} from './token-vending-machine';
+
+/** What the isolation layer reads of the runtime config. */
+export type IsolationConfig = Pick<RuntimeConfig, 'AWS_REGION' | 'TABLE_NAME' | 'DYNAMODB_ENDPOINT'> &
+  Pick<IsolationEnv, 'DATA_CREDENTIALS' | 'TENANT_DATA_ROLE_ARN' | 'PLATFORM_DATA_ROLE_ARN'>;
+
+export interface IsolationDeps {
+  /**
+   * Where credentials come from.
+   * @default STS AssumeRole with `DATA_CREDENTIALS=sts`, the local source with `DATA_CREDENTIALS=local`
+   */
+  readonly credentialSource?: CredentialSource;
+  /** @default Date.now */
+  readonly clock?: Clock;
+  /**
+   * HTTP handler of every data client (tests and benchmarks pass a stub).
+   * @default one keep-alive connection pool shared by all data clients of the container
+   */
+  readonly requestHandler?: DynamoDBClientConfig['requestHandler'];
+  /**
+   * Most tenant clients kept in the container.
+   * @default 200
+   */
+  readonly clientCapacity?: number;
+  /**
+   * Most tenants whose credentials are kept in the container.
+   * @default 1000
+   */
+  readonly credentialCapacity?: number;
+}
+
+export interface Isolation {
+  /**
+   * A DocumentClient that can touch only the tenant's keys: signed with the tenant's TVM credentials (in AWS, a
+   * session of the tenant data role tagged with the tenant) and refusing anything outside `T#<tenantId>#` before it
+   * is sent. One client per tenant per container.
+   */
+  forTenant(tenantId: string): DynamoDBDocumentClient;
+  /** A DocumentClient for platform keys (`P#…`) only: directory, slugs, issuer registry. Never tenant data. */
+  platformDb(): DynamoDBDocumentClient;
+  readonly tvm: TokenVendingMachine;
+  /** Closes the shared connection pool; clients handed out stop working. */
+  destroy(): void;
+}
+
+function defaultCredentialSource(config: IsolationConfig, clock: Clock): CredentialSource {
+  if (config.DATA_CREDENTIALS === 'local') return new LocalCredentialSource(clock);
+  return new StsCredentialSource({
+    sts: new STSClient({ region: config.AWS_REGION, maxAttempts: 3 }),
+    tenantDataRoleArn: config.TENANT_DATA_ROLE_ARN,
+    platformDataRoleArn: config.PLATFORM_DATA_ROLE_ARN,
+  });
+}
+
+/** A function is given only the data roles it needs; asking for a client of another scope is a wiring bug. */
+function requireRole(config: IsolationConfig, name: 'TENANT_DATA_ROLE_ARN' | 'PLATFORM_DATA_ROLE_ARN'): void {
+  if (config.DATA_CREDENTIALS === 'sts' && !config[name]) {
+    throw new ConfigError(`invalid runtime configuration: ${name} is required for this client when DATA_CREDENTIALS is sts`);
+  }
+}
+
+/**
+ * The isolation layer of a function instance: the token vending machine and the scoped clients built on it.
+ * Create it once per container (and per region locally) where the other dependencies are created.
+ */
+export function createIsolation(config: IsolationConfig, deps: IsolationDeps = {}): Isolation {
+  const clock = deps.clock ?? Date.now;
+  const tvm = new TokenVendingMachine({
+    source: deps.credentialSource ?? defaultCredentialSource(config, clock),
+    clock,
+    capacity: deps.credentialCapacity,
+  });
+
+  // One pool of connections for every scoped client: a client per tenant must not mean sockets per tenant. Clients
+  // that leave the cache are dropped, not destroyed: destroying would close the shared pool under requests that an
+  // evicted client may still have in flight, and the client itself holds nothing else.
+  const agents = deps.requestHandler ? undefined : { http: new HttpAgent({ keepAlive: true, maxSockets: 50 }), https: new HttpsAgent({ keepAlive: true, maxSockets: 50 }) };
+  const requestHandler = deps.requestHandler ?? { httpAgent: agents?.http, httpsAgent: agents?.https };
+
+  const scopedClient = (scope: KeyScope, credentials: AwsCredentialIdentityProvider): DynamoDBDocumentClient => {
+    const client = new DynamoDBClient({
+      region: config.AWS_REGION,
+      ...(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {}),
+      credentials,
+      requestHandler,
+      maxAttempts: 3,
+    });
+    client.middlewareStack.use(tenantGuardPlugin(scope, { tableName: config.TABLE_NAME }));
+    return createDocumentClient(client);
+  };
+
+  const tenantClients = new TenantCache<DynamoDBDocumentClient>({ capacity: deps.clientCapacity ?? 200, clock });
+  let platformClient: DynamoDBDocumentClient | undefined;
+
+  return {
+    tvm,
+    forTenant(tenantId) {
+      if (!tenantIdSchema.safeParse(tenantId).success) throw new RangeError(`invalid tenant id ${JSON.stringify(tenantId)}`);
+      requireRole(config, 'TENANT_DATA_ROLE_ARN');
+      let client = tenantClients.get(tenantId, 'dynamodb');
+      if (!client) {
+        client = scopedClient(tenantScope(tenantId), () => tvm.credentialsFor(tenantId));
+        tenantClients.set(tenantId, 'dynamodb', client);
+      }
+      return client;
+    },
+    platformDb() {
+      requireRole(config, 'PLATFORM_DATA_ROLE_ARN');
+      platformClient ??= scopedClient(platformScope, () => tvm.platformCredentials());
+      return platformClient;
+    },
+    destroy() {
+      tenantClients.clear();
+      agents?.http.destroy();
+      agents?.https.destroy();
+    },
+  };
+}
