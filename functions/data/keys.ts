@@ -111,4 +111,19 @@ export const keys = {
   tenantsCollection: () => platformKey('TENANTS'),
   /** The tenant's own record (name, plan, branding, settings): tenant data, in its home region only. */
   tenantProfile: (tenantId: string) => ({ pk: tenantKey(tenantId, 'TENANT'), sk: 'PROFILE' }),
+
+  // -- tenant lifecycle, users, invitations, API keys
+  /** Members of a tenant (its users as the platform knows them; credentials live in the tenant's pool). */
+  userPartition: (tenantId: string) => tenantKey(tenantId, 'USER'),
+  user: (tenantId: string, userId: string) => ({ pk: tenantKey(tenantId, 'USER'), sk: sortKey(userId) }),
+  /** One item per member email: a person is a member of a tenant at most once. */
+  userEmail: (tenantId: string, email: string) => ({ pk: tenantKey(tenantId, 'USER', 'EMAIL'), sk: sortKey(encodeURIComponent(email.toLowerCase())) }),
+  /** Members per role (`tenant-admin`), kept in the member's transaction so the last admin cannot be removed. */
+  userRoleCounter: (tenantId: string, role: string) => ({ pk: tenantKey(tenantId, 'USER', 'COUNT'), sk: sortKey(role) }),
+  /** Invitations of a tenant. */
+  invitationPartition: (tenantId: string) => tenantKey(tenantId, 'INVITATION'),
+  invitation: (tenantId: string, invitationId: string) => ({ pk: tenantKey(tenantId, 'INVITATION'), sk: sortKey(invitationId) }),
+  /** API keys of a tenant, read by the authorizer by the key id the key itself carries. */
+  apiKeyPartition: (tenantId: string) => tenantKey(tenantId, 'APIKEY'),
+  apiKey: (tenantId: string, keyId: string) => ({ pk: tenantKey(tenantId, 'APIKEY'), sk: sortKey(keyId) }),
 } as const;

@@ -1,0 +1,133 @@
+import fc from 'fast-check';
+import { TENANT_SESSION_TAG } from '../../../lib/constructs/data-access-roles';
+import { guardVerdict, leadingKeysOf, operationOf, refusalOf, tenantScope } from '../../../functions/isolation/tenant-guard';
+import {
+  concreteArn,
+  resolveIntrinsics,
+  rolePolicyDocuments,
+  simulateDataRequest,
+  type PolicyDocument,
+} from '../../support/iam-simulation';
+import { buildFixture, logicalIdOf, templateOf } from '../../infra/support/platform-fixture';
+
+/**
+ * The runtime guard and IAM must agree: for any tenant and any set of partition keys, the guard allows a request
+ * exactly when the tenant data role's policy, as synthesized by CDK and evaluated by an IAM simulator, allows it.
+ * The guard is the wall where IAM is absent (DynamoDB Local), so a disagreement would mean local tests prove
+ * something AWS does not do, or the reverse.
+ */
+const region = 'eu-central-1';
+let tenantPolicies: PolicyDocument[];
+let tableArn: string;
+let indexArn: string;
+
+beforeAll(() => {
+  const fixture = buildFixture();
+  const stack = fixture.stacks.regions.get(region)!;
+  const { json } = templateOf(stack);
+  const env = { region };
+  tableArn = concreteArn(json, logicalIdOf(stack.table.table), env);
+  indexArn = `${tableArn}/index/byCollection`;
+  tenantPolicies = resolveIntrinsics(rolePolicyDocuments(json, logicalIdOf(stack.dataAccess.tenantData.role)), json, env);
+}, 60_000);
+
+async function iamAllows(action: string, resource: string, tenantId: string, leadingKeys: readonly string[]): Promise<boolean> {
+  const outcome = await simulateDataRequest(tenantPolicies, {
+    action,
+    resource,
+    principalTags: { [TENANT_SESSION_TAG]: tenantId },
+    // A request without partition keys (Scan) has no LeadingKeys at all, not an empty list.
+    ...(leadingKeys.length > 0 ? { leadingKeys } : {}),
+  });
+  // A misspelt context key would be dropped silently and the comparison would prove nothing.
+  expect(outcome.ignoredContextKeys).toEqual([]);
+  return outcome.allowed;
+}
+
+/** Tenant ids that are prefixes of each other, and one that is not. */
+const tenantArb = fc.constantFrom('acme', 'acme2', 'acm', 'globex');
+const segmentArb = fc.stringMatching(/^[A-Za-z0-9*?-]{1,8}$/);
+const keyArb: fc.Arbitrary<string> = fc.oneof(
+  { weight: 6, arbitrary: fc.tuple(tenantArb, segmentArb).map(([t, s]) => `T#${t}#${s}`) },
+  { weight: 1, arbitrary: tenantArb.map((t) => `T#${t}#`) },
+  { weight: 1, arbitrary: tenantArb.map((t) => `T#${t}`) },
+  { weight: 1, arbitrary: segmentArb.map((s) => `P#${s}`) },
+  { weight: 1, arbitrary: fc.string({ maxLength: 12 }) },
+  { weight: 1, arbitrary: tenantArb.map((t) => `t#${t}#x`) },
+);
+const ITEM_ACTION_ARB = fc.constantFrom(
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:Query',
+  'dynamodb:BatchGetItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:ConditionCheckItem',
+);
+
+describe('runtime guard versus IAM simulation of the synthesized tenant data role', () => {
+  it('property: for random key sets, the runtime guard verdict equals the IAM verdict', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        tenantArb,
+        fc.array(keyArb, { maxLength: 4 }),
+        ITEM_ACTION_ARB,
+        fc.boolean(),
+        async (tenantId, keys, action, onIndex) => {
+          // Act
+          const guard = guardVerdict(keys, tenantId);
+          const iam = await iamAllows(action, onIndex ? indexArn : tableArn, tenantId, keys);
+
+          // Assess
+          expect({ tenantId, keys, guard }).toEqual({ tenantId, keys, guard: iam });
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  /** Random requests of every shape the guard reads, with keys from the mix above. */
+  const requestArb = fc.oneof(
+    keyArb.map((pk) => ({ command: 'GetCommand', input: { Key: { pk, sk: 's' } } })),
+    keyArb.map((pk) => ({ command: 'PutItemCommand', input: { Item: { pk: { S: pk }, sk: { S: 's' } } } })),
+    keyArb.map((pk) => ({ command: 'UpdateCommand', input: { Key: { pk, sk: 's' }, UpdateExpression: 'SET a = :a', ExpressionAttributeValues: { ':a': 1 } } })),
+    keyArb.map((pk) => ({ command: 'DeleteCommand', input: { Key: { pk, sk: 's' } } })),
+    fc.tuple(keyArb, fc.boolean()).map(([pk, onIndex]) => ({
+      command: 'QueryCommand',
+      input: {
+        ...(onIndex ? { IndexName: 'byCollection' } : {}),
+        KeyConditionExpression: '#k = :k',
+        ExpressionAttributeNames: { '#k': onIndex ? 'collectionPk' : 'pk' },
+        ExpressionAttributeValues: { ':k': pk },
+      },
+    })),
+    fc.array(keyArb, { minLength: 1, maxLength: 3 }).map((pks) => ({
+      command: 'BatchGetCommand',
+      input: { RequestItems: { table: { Keys: pks.map((pk) => ({ pk, sk: 's' })) } } },
+    })),
+    fc.array(keyArb, { minLength: 1, maxLength: 3 }).map((pks) => ({
+      command: 'BatchWriteCommand',
+      input: { RequestItems: { table: pks.map((pk) => ({ DeleteRequest: { Key: { pk, sk: 's' } } })) } },
+    })),
+    fc.constant({ command: 'ScanCommand', input: {} }),
+  );
+
+  it('property: for random requests, the guard lets a request through exactly when IAM allows its action on its leading keys', async () => {
+    await fc.assert(
+      fc.asyncProperty(tenantArb, requestArb, async (tenantId, { command, input }) => {
+        // Prepare
+        const action = `dynamodb:${operationOf(command)}`;
+        const onIndex = 'IndexName' in input;
+
+        // Act
+        const guard = refusalOf(command, input, tenantScope(tenantId)) === undefined;
+        const iam = await iamAllows(action, onIndex ? indexArn : tableArn, tenantId, leadingKeysOf(command, input));
+
+        // Assess
+        expect({ tenantId, command, input, guard }).toEqual({ tenantId, command, input, guard: iam });
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
