@@ -79,6 +79,27 @@ export class ConflictError extends DomainError {
   readonly title = 'Conflict';
 }
 
+/** A tenant lifecycle change that is not allowed from the tenant's current status (suspend a deleted tenant, ...). */
+export class IllegalTransitionError extends DomainError {
+  readonly code = 'illegal-transition';
+  readonly title = 'Illegal lifecycle transition';
+  constructor(detail: string, from: string, event: string) {
+    super(detail, { status: from, event });
+  }
+}
+
+/** The tenant exists but cannot serve its users now (being provisioned, failed, being offboarded). */
+export class TenantUnavailableError extends DomainError {
+  readonly code = 'tenant-unavailable';
+  readonly title = 'Tenant unavailable';
+}
+
+/** A one-time secret (invitation code) that was valid once has been used, revoked or has expired. */
+export class GoneError extends DomainError {
+  readonly code = 'gone';
+  readonly title = 'No longer available';
+}
+
 /** `If-Match` named a version that is no longer current. */
 export class PreconditionFailedError extends DomainError {
   readonly code = 'precondition-failed';
