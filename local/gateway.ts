@@ -1,0 +1,491 @@
+import { randomUUID } from 'node:crypto';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import type {
+  APIGatewayAuthorizerResult,
+  APIGatewayProxyEvent,
+  APIGatewayProxyResult,
+  APIGatewayRequestAuthorizerEvent,
+  Context,
+} from 'aws-lambda';
+import { parseRuntimeConfig, type RuntimeConfig } from '../functions/core/config';
+import { AuthenticationError, ForbiddenError, RouteNotFoundError } from '../functions/core/errors';
+import { problem, PROBLEM_CONTENT_TYPE, toProblem, type Problem } from '../functions/core/problem';
+import { isPublic, type HandlerGroup, type RouteDefinition } from '../functions/routes';
+import { methodArnOf, policyAllows } from './authorizer-policy';
+import { LOCAL_STAGE } from './platform.config';
+import { RouteMatcher } from './routing';
+
+/**
+ * The local API Gateway: one HTTP server per residency region, serving every route of the route table with the
+ * real authorizer and the real group handlers, through the same REST proxy events API Gateway builds.
+ */
+
+export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+export type Authorizer = (event: APIGatewayRequestAuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
+
+/** Where the gateway gets its functions from; by default the entry files in functions/api/. */
+export interface FunctionSource {
+  createHandler(group: HandlerGroup, config: RuntimeConfig): Promise<ProxyHandler>;
+  createAuthorizer(config: RuntimeConfig): Promise<Authorizer>;
+}
+
+export interface LocalGatewayOptions {
+  /** Residency regions, one server each: the first on `port`, the next on `port + 1`, ... */
+  readonly regions: readonly string[];
+  /** Port of the first region's server; 0 gives every region a free port. */
+  readonly port: number;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  readonly dynamoDbEndpoint: string;
+  readonly tableName: string;
+  /**
+   * Folder served at `/` (the console), when it exists.
+   * @default none
+   */
+  readonly webRoot?: string;
+  /** @default 1 MiB */
+  readonly bodyLimitBytes?: number;
+  /**
+   * Integration timeout, as API Gateway's 29 s.
+   * @default 29 s
+   */
+  readonly timeoutMs?: number;
+  /** @default 'WARN' */
+  readonly logLevel?: RuntimeConfig['LOG_LEVEL'];
+  /**
+   * Receives one line per request.
+   * @default console.log
+   */
+  readonly log?: (line: string) => void;
+  /** @default the functions in functions/api/ */
+  readonly functions?: FunctionSource;
+  /**
+   * More environment of the functions (secrets, feature settings); the gateway's own (region, table, endpoints,
+   * stage, local data credentials) always wins.
+   * @default none
+   */
+  readonly environment?: Readonly<Record<string, string>>;
+}
+
+export interface LocalGateway {
+  /** Base URL (no path) of each region's API, e.g. `{ 'eu-central-1': 'http://127.0.0.1:3000' }`. */
+  readonly endpoints: Readonly<Record<string, string>>;
+  close(): Promise<void>;
+}
+
+const ACCOUNT_ID = '000000000000';
+const API_ID = 'local';
+const API_PREFIX = '/v1';
+
+/** Loads `functions/api/<group>.ts` and `functions/api/authorizer.ts` and calls their factories. */
+export const apiFunctions: FunctionSource = {
+  async createHandler(group, config) {
+    const module = (await import(`../functions/api/${group}`)) as { createHandler?: (config: RuntimeConfig) => ProxyHandler };
+    if (typeof module.createHandler !== 'function') throw new Error(`functions/api/${group} does not export createHandler`);
+    return module.createHandler(config);
+  },
+  async createAuthorizer(config) {
+    const module = (await import('../functions/api/authorizer')) as { createAuthorizer?: (config: RuntimeConfig) => Authorizer };
+    if (typeof module.createAuthorizer !== 'function') throw new Error('functions/api/authorizer does not export createAuthorizer');
+    return module.createAuthorizer(config);
+  },
+};
+
+class HttpProblem extends Error {
+  constructor(
+    readonly problem: Problem,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(problem.detail);
+  }
+}
+
+/** Headers as API Gateway passes them: original casing, last value in `headers`, every value in `multiValueHeaders`. */
+function headersOf(req: IncomingMessage) {
+  const headers: Record<string, string> = {};
+  const multiValueHeaders: Record<string, string[]> = {};
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i];
+    const value = req.rawHeaders[i + 1];
+    const existing = Object.keys(multiValueHeaders).find((known) => known.toLowerCase() === name.toLowerCase()) ?? name;
+    headers[existing] = value;
+    (multiValueHeaders[existing] ??= []).push(value);
+  }
+  return { headers, multiValueHeaders };
+}
+
+function queryOf(search: string) {
+  const params = new URLSearchParams(search);
+  const single: Record<string, string> = {};
+  const multi: Record<string, string[]> = {};
+  for (const [name, value] of params) {
+    single[name] = value;
+    (multi[name] ??= []).push(value);
+  }
+  const empty = Object.keys(single).length === 0;
+  return { queryStringParameters: empty ? null : single, multiValueQueryStringParameters: empty ? null : multi };
+}
+
+/**
+ * Reads the body as text, up to the limit. An oversized body is still read to its end (and dropped) before the 413
+ * goes out: closing the connection on unread data makes TCP reset it, and the client would never see the answer.
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
+  return new Promise((done, fail) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (size > limit) {
+        fail(new HttpProblem(problem(413, 'payload-too-large', 'Payload too large', `the request body exceeds ${limit} bytes`)));
+      } else done(size === 0 ? null : Buffer.concat(chunks).toString('utf8'));
+    });
+    req.on('error', fail);
+  });
+}
+
+function sourceIpOf(req: IncomingMessage): string {
+  return (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
+}
+
+function lambdaContext(group: string, region: string, requestId: string, deadline: number): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: `${API_ID}-${group}`,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${region}:${ACCOUNT_ID}:function:${API_ID}-${group}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/${API_ID}-${group}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, fail) => {
+    timer = setTimeout(
+      () => fail(new HttpProblem(problem(504, 'integration-timeout', 'Integration timeout', `the function did not answer within ${ms} ms`))),
+      ms,
+    );
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+};
+
+/** The file under the web root for a request path, or undefined (never a path outside the root). */
+function staticFile(webRoot: string, pathname: string): string | undefined {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(pathname);
+  } catch {
+    return undefined;
+  }
+  if (decoded.includes('\0')) return undefined;
+  const root = resolve(webRoot);
+  let file = normalize(join(root, decoded));
+  if (file !== root && !file.startsWith(root + sep)) return undefined;
+  if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
+  return existsSync(file) && statSync(file).isFile() ? file : undefined;
+}
+
+/** One region's server: its config, its lazily created functions (a cold start each), its request handling. */
+class RegionGateway {
+  private config: RuntimeConfig | undefined;
+  private authorizer: Promise<Authorizer> | undefined;
+  private readonly handlers = new Map<HandlerGroup, Promise<ProxyHandler>>();
+
+  constructor(
+    readonly region: string,
+    private readonly options: Required<Omit<LocalGatewayOptions, 'webRoot' | 'host'>> & { webRoot?: string },
+    private readonly matcher: RouteMatcher,
+  ) {}
+
+  configure(endpoints: Record<string, string>): void {
+    this.config = parseRuntimeConfig({
+      ...this.options.environment,
+      AWS_REGION: this.region,
+      TABLE_NAME: this.options.tableName,
+      DYNAMODB_ENDPOINT: this.options.dynamoDbEndpoint,
+      STAGE: LOCAL_STAGE,
+      REGION_ENDPOINTS: JSON.stringify(endpoints),
+      LOG_LEVEL: this.options.logLevel,
+      // No STS locally: data credentials are the one local credential, scoped by the runtime guard.
+      DATA_CREDENTIALS: 'local',
+    });
+  }
+
+  async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = Date.now();
+    const requestId = randomUUID();
+    const method = (req.method ?? 'GET').toUpperCase();
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    let status = 500;
+    try {
+      status = await this.dispatch(req, res, { method, url, requestId });
+    } catch (error) {
+      const failure = error instanceof HttpProblem ? error : undefined;
+      if (!failure) console.error(`[gateway ${this.region}] ${method} ${url.pathname} failed:`, error);
+      const body = failure?.problem ?? toProblem(error, url.pathname);
+      status = body.status;
+      this.send(res, status, { 'content-type': PROBLEM_CONTENT_TYPE, ...failure?.headers }, JSON.stringify({ ...body, instance: url.pathname }), requestId);
+    } finally {
+      this.options.log(`${new Date(started).toISOString()} ${this.region} ${method} ${url.pathname}${url.search} ${status} ${Date.now() - started}ms ${requestId}`);
+    }
+  }
+
+  private async dispatch(req: IncomingMessage, res: ServerResponse, request: { method: string; url: URL; requestId: string }): Promise<number> {
+    const { method, url, requestId } = request;
+    const isApi = url.pathname === API_PREFIX || url.pathname.startsWith(`${API_PREFIX}/`);
+    if (!isApi && (method === 'GET' || method === 'HEAD') && this.options.webRoot) {
+      const file = staticFile(this.options.webRoot, url.pathname);
+      if (file) {
+        res.writeHead(200, { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream', 'x-amzn-requestid': requestId });
+        if (method === 'HEAD') res.end();
+        else createReadStream(file).pipe(res);
+        return 200;
+      }
+    }
+    // The payload limit applies before routing, as at API Gateway's edge.
+    const body = await readBody(req, this.options.bodyLimitBytes);
+    const match = this.matcher.match(method, url.pathname);
+    if (match.kind === 'not-found') {
+      throw new HttpProblem(toProblem(new RouteNotFoundError(`no route for ${method} ${url.pathname}`)));
+    }
+    if (match.kind === 'method-not-allowed') {
+      throw new HttpProblem(
+        problem(405, 'method-not-allowed', 'Method not allowed', `${url.pathname} does not accept ${method}; it accepts ${match.allowed.join(', ')}`),
+        { allow: match.allowed.join(', ') },
+      );
+    }
+    const { route, pathParameters } = match;
+    const event = this.proxyEvent(req, { method, url, requestId, route, pathParameters, body });
+    if (!isPublic(route)) {
+      event.requestContext.authorizer = await this.authorize(event);
+    }
+    const handler = await this.handler(route.group);
+    const context = lambdaContext(route.group, this.region, randomUUID(), Date.now() + this.options.timeoutMs);
+    const result = await withTimeout(handler(event, context), this.options.timeoutMs);
+    if (!result || typeof result.statusCode !== 'number') {
+      throw new HttpProblem(problem(502, 'bad-gateway', 'Bad gateway', 'the function returned a malformed proxy response'));
+    }
+    const headers: Record<string, string | string[]> = {};
+    for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) headers[name.toLowerCase()] = values.map(String);
+    for (const [name, value] of Object.entries(result.headers ?? {})) headers[name.toLowerCase()] = String(value);
+    const payload = result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? '');
+    this.send(res, result.statusCode, headers, method === 'HEAD' ? '' : payload, requestId);
+    return result.statusCode;
+  }
+
+  private proxyEvent(
+    req: IncomingMessage,
+    parts: {
+      method: string;
+      url: URL;
+      requestId: string;
+      route: RouteDefinition;
+      pathParameters: Record<string, string>;
+      body: string | null;
+    },
+  ): APIGatewayProxyEvent {
+    const { headers, multiValueHeaders } = headersOf(req);
+    const sourceIp = sourceIpOf(req);
+    const now = new Date();
+    return {
+      resource: parts.route.path,
+      path: parts.url.pathname,
+      httpMethod: parts.method,
+      headers,
+      multiValueHeaders,
+      ...queryOf(parts.url.search),
+      pathParameters: Object.keys(parts.pathParameters).length > 0 ? parts.pathParameters : null,
+      stageVariables: null,
+      body: parts.body,
+      isBase64Encoded: false,
+      requestContext: {
+        accountId: ACCOUNT_ID,
+        apiId: API_ID,
+        authorizer: null,
+        domainName: headers.host ?? headers.Host ?? '127.0.0.1',
+        extendedRequestId: parts.requestId,
+        httpMethod: parts.method,
+        identity: {
+          accessKey: null,
+          accountId: null,
+          apiKey: null,
+          apiKeyId: null,
+          caller: null,
+          clientCert: null,
+          cognitoAuthenticationProvider: null,
+          cognitoAuthenticationType: null,
+          cognitoIdentityId: null,
+          cognitoIdentityPoolId: null,
+          principalOrgId: null,
+          sourceIp,
+          user: null,
+          userAgent: req.headers['user-agent'] ?? null,
+          userArn: null,
+        },
+        path: `/${LOCAL_STAGE}${parts.url.pathname}`,
+        protocol: `HTTP/${req.httpVersion}`,
+        requestId: parts.requestId,
+        requestTime: now.toUTCString(),
+        requestTimeEpoch: now.getTime(),
+        resourceId: parts.route.operationId,
+        resourcePath: parts.route.path,
+        stage: LOCAL_STAGE,
+      },
+    };
+  }
+
+  /** Runs the REQUEST authorizer; its context becomes `requestContext.authorizer`, as API Gateway passes it on. */
+  private async authorize(event: APIGatewayProxyEvent): Promise<Record<string, string>> {
+    const methodArn = methodArnOf({
+      region: this.region,
+      accountId: ACCOUNT_ID,
+      apiId: API_ID,
+      stage: LOCAL_STAGE,
+      method: event.httpMethod,
+      path: event.path,
+    });
+    const authorizerEvent: APIGatewayRequestAuthorizerEvent = {
+      type: 'REQUEST',
+      methodArn,
+      resource: event.resource,
+      path: event.path,
+      httpMethod: event.httpMethod,
+      headers: event.headers as Record<string, string>,
+      multiValueHeaders: event.multiValueHeaders as Record<string, string[]>,
+      pathParameters: event.pathParameters as Record<string, string> | null,
+      queryStringParameters: event.queryStringParameters as Record<string, string> | null,
+      multiValueQueryStringParameters: event.multiValueQueryStringParameters as Record<string, string[]> | null,
+      stageVariables: null,
+      requestContext: { ...event.requestContext, authorizer: undefined },
+    };
+    let result: APIGatewayAuthorizerResult;
+    try {
+      this.authorizer ??= this.options.functions.createAuthorizer(this.requireConfig());
+      const authorizer = await this.authorizer;
+      result = await authorizer(authorizerEvent);
+    } catch (error) {
+      // The contract of Lambda authorizers: throwing exactly 'Unauthorized' means 401; anything else is a fault.
+      if (error instanceof Error && error.message === 'Unauthorized') {
+        throw new HttpProblem(toProblem(new AuthenticationError('a valid bearer token or API key is required')));
+      }
+      throw error;
+    }
+    if (!result || typeof result.principalId !== 'string' || !result.policyDocument) {
+      throw new Error('the authorizer returned a malformed result');
+    }
+    if (!policyAllows(result.policyDocument, methodArn)) {
+      throw new HttpProblem(toProblem(new ForbiddenError('the credential does not allow this request')));
+    }
+    const context: Record<string, string> = {};
+    for (const [name, value] of Object.entries(result.context ?? {})) {
+      if (value !== undefined && value !== null) context[name] = String(value);
+    }
+    return { ...context, principalId: result.principalId };
+  }
+
+  private handler(group: HandlerGroup): Promise<ProxyHandler> {
+    let handler = this.handlers.get(group);
+    if (!handler) {
+      handler = this.options.functions.createHandler(group, this.requireConfig());
+      // A failed cold start is retried by the next request, as Lambda does.
+      handler.catch(() => this.handlers.delete(group));
+      this.handlers.set(group, handler);
+    }
+    return handler;
+  }
+
+  private requireConfig(): RuntimeConfig {
+    if (!this.config) throw new Error(`gateway for ${this.region} is not configured yet`);
+    return this.config;
+  }
+
+  private send(res: ServerResponse, status: number, headers: Record<string, string | string[]>, body: string | Buffer, requestId: string) {
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.writeHead(status, { ...headers, 'x-amzn-requestid': requestId });
+    res.end(body);
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((done, fail) => {
+    server.once('error', fail);
+    server.listen(port, host, () => {
+      server.removeListener('error', fail);
+      done((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((done) => {
+    server.close(() => done());
+    server.closeAllConnections();
+  });
+}
+
+/** Starts one server per region and resolves once all listen; the functions start on their first request. */
+export async function startLocalGateway(options: LocalGatewayOptions): Promise<LocalGateway> {
+  if (options.regions.length === 0) throw new Error('the local gateway needs at least one region');
+  const host = options.host ?? '127.0.0.1';
+  const settings = {
+    regions: options.regions,
+    port: options.port,
+    dynamoDbEndpoint: options.dynamoDbEndpoint,
+    tableName: options.tableName,
+    webRoot: options.webRoot && existsSync(options.webRoot) ? options.webRoot : undefined,
+    bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
+    timeoutMs: options.timeoutMs ?? 29_000,
+    logLevel: options.logLevel ?? 'WARN',
+    log: options.log ?? ((line: string) => console.log(line)),
+    functions: options.functions ?? apiFunctions,
+    environment: options.environment ?? {},
+  };
+  const matcher = new RouteMatcher();
+  const servers: Server[] = [];
+  const endpoints: Record<string, string> = {};
+  const regions: RegionGateway[] = [];
+  try {
+    for (const [index, region] of options.regions.entries()) {
+      const gateway = new RegionGateway(region, settings, matcher);
+      const server = createServer((req, res) => void gateway.serve(req, res));
+      servers.push(server);
+      const port = await listen(server, options.port === 0 ? 0 : options.port + index, host);
+      endpoints[region] = `http://${host}:${port}`;
+      regions.push(gateway);
+    }
+  } catch (error) {
+    await Promise.all(servers.map(closeServer));
+    throw error;
+  }
+  // Every region answers 421 with the other regions' URLs, so configs are complete only once all ports are known.
+  for (const gateway of regions) gateway.configure(endpoints);
+  return { endpoints, close: () => Promise.all(servers.map(closeServer)).then(() => undefined) };
+}

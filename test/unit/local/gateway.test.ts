@@ -1,0 +1,126 @@
+import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { startLocalGateway, type FunctionSource, type LocalGateway } from '../../../local/gateway';
+
+/** The local gateway's own contract, with stub functions: nothing else runs. */
+
+const REGIONS = ['eu-central-1', 'us-east-1'];
+
+interface Seen {
+  events: APIGatewayProxyEvent[];
+  authorizerEvents: APIGatewayRequestAuthorizerEvent[];
+}
+
+function stubFunctions(seen: Seen, authorize: (event: APIGatewayRequestAuthorizerEvent) => Promise<unknown>): FunctionSource {
+  return {
+    createHandler: async (group, config) => async (event) => {
+      seen.events.push(event);
+      return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ group, region: config.AWS_REGION, endpoints: config.REGION_ENDPOINTS }) };
+    },
+    createAuthorizer: async () => async (event) => {
+      seen.authorizerEvents.push(event);
+      return (await authorize(event)) as never;
+    },
+  };
+}
+
+const allow = (event: APIGatewayRequestAuthorizerEvent) =>
+  Promise.resolve({
+    principalId: 'user-1',
+    policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: event.methodArn }] },
+    context: { principalType: 'user', tenantId: 'acme', roles: 'tenant-admin', count: 3 },
+  });
+
+async function withGateway(authorize: (event: APIGatewayRequestAuthorizerEvent) => Promise<unknown>, run: (gateway: LocalGateway, seen: Seen) => Promise<void>) {
+  const seen: Seen = { events: [], authorizerEvents: [] };
+  const gateway = await startLocalGateway({
+    regions: REGIONS,
+    port: 0,
+    dynamoDbEndpoint: 'http://127.0.0.1:9',
+    tableName: 'agent-platform',
+    log: () => undefined,
+    functions: stubFunctions(seen, authorize),
+  });
+  try {
+    await run(gateway, seen);
+  } finally {
+    await gateway.close();
+  }
+}
+
+describe('local gateway', () => {
+  it('builds a REST proxy event with the route resource, path parameters, query and authorizer context', async () => {
+    await withGateway(allow, async (gateway, seen) => {
+      // Act
+      const response = await fetch(`${gateway.endpoints['eu-central-1']}/v1/tenants/acme?x=1&x=2&y=z`, { headers: { Authorization: 'Bearer t', 'X-Custom': 'a' } });
+
+      // Assess
+      expect(response.status).toBe(200);
+      const [event] = seen.events;
+      expect(event).toEqual(
+        expect.objectContaining({
+          resource: '/v1/tenants/{tenantId}',
+          path: '/v1/tenants/acme',
+          httpMethod: 'GET',
+          pathParameters: { tenantId: 'acme' },
+          queryStringParameters: { x: '2', y: 'z' },
+          multiValueQueryStringParameters: { x: ['1', '2'], y: ['z'] },
+          body: null,
+          isBase64Encoded: false,
+          stageVariables: null,
+        }),
+      );
+      expect(event.headers.Authorization).toBe('Bearer t');
+      expect(event.multiValueHeaders['X-Custom']).toEqual(['a']);
+      expect(event.requestContext).toEqual(
+        expect.objectContaining({
+          stage: 'local',
+          resourcePath: '/v1/tenants/{tenantId}',
+          requestId: response.headers.get('x-amzn-requestid'),
+          authorizer: { principalType: 'user', tenantId: 'acme', roles: 'tenant-admin', count: '3', principalId: 'user-1' },
+        }),
+      );
+      expect(event.requestContext.identity.sourceIp).toBe('127.0.0.1');
+      expect(seen.authorizerEvents[0]).toEqual(
+        expect.objectContaining({ type: 'REQUEST', methodArn: 'arn:aws:execute-api:eu-central-1:000000000000:local/local/GET/v1/tenants/acme', resource: '/v1/tenants/{tenantId}' }),
+      );
+    });
+  });
+
+  it('configures each region with its own region and every region endpoint', async () => {
+    await withGateway(allow, async (gateway) => {
+      const body: unknown = await (await fetch(`${gateway.endpoints['us-east-1']}/v1/health`)).json();
+
+      expect(body).toEqual({ group: 'platform', region: 'us-east-1', endpoints: gateway.endpoints });
+    });
+  });
+
+  it('runs no authorizer on public routes', async () => {
+    await withGateway(allow, async (gateway, seen) => {
+      await fetch(`${gateway.endpoints['eu-central-1']}/v1/health`);
+
+      expect(seen.authorizerEvents).toEqual([]);
+      expect(seen.events[0].requestContext.authorizer).toBeNull();
+    });
+  });
+
+  const deny = async (event: APIGatewayRequestAuthorizerEvent) => {
+    const allowed = await allow(event);
+    return { ...allowed, policyDocument: { ...allowed.policyDocument, Statement: [{ ...allowed.policyDocument.Statement[0], Effect: 'Deny' }] } };
+  };
+
+  it.each<[string, (event: APIGatewayRequestAuthorizerEvent) => Promise<unknown>, number, string]>([
+    ['throws Unauthorized', () => Promise.reject(new Error('Unauthorized')), 401, 'unauthenticated'],
+    ['returns a Deny policy', deny, 403, 'forbidden'],
+    ['crashes', () => Promise.reject(new Error('boom')), 500, 'internal-error'],
+    ['returns garbage', () => Promise.resolve({}), 500, 'internal-error'],
+  ])('answers problem+json when the authorizer %s', async (_name, authorize, status, code) => {
+    await withGateway(authorize, async (gateway, seen) => {
+      const response = await fetch(`${gateway.endpoints['eu-central-1']}/v1/tenants/acme`);
+
+      expect(response.status).toBe(status);
+      expect(response.headers.get('content-type')).toBe('application/problem+json');
+      expect(((await response.json()) as { code: string }).code).toBe(code);
+      expect(seen.events).toEqual([]);
+    });
+  });
+});
