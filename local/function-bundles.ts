@@ -1,0 +1,72 @@
+import { cpSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { build, type Plugin } from 'esbuild';
+import type { RuntimeConfig } from '../functions/core/config';
+import { HANDLER_GROUPS } from '../functions/routes';
+import type { Authorizer, FunctionSource, ProxyHandler } from './gateway';
+
+/**
+ * The functions as Lambda runs them: each entry of functions/api/ bundled by esbuild into one CommonJS file (the AWS
+ * SDK v3 left out, as the Lambda runtime provides it), loaded once per region from its own copy so that no
+ * module-level state is shared between regions, as none is between two regional Lambda functions. Bundling also
+ * makes ESM-only dependencies loadable, which a CommonJS runtime such as tsx cannot require.
+ */
+
+const ENTRIES = [...HANDLER_GROUPS, 'authorizer'] as const;
+
+/**
+ * Leaves the AWS SDK out of the bundles but points at the project's copy by absolute path, so a bundle loads from
+ * any directory (the data directory may be outside the project).
+ */
+const sdkFromProject: Plugin = {
+  name: 'sdk-from-project',
+  setup(builder) {
+    builder.onResolve({ filter: /^@(aws-sdk|smithy)\// }, (args) => ({
+      path: require.resolve(args.path, { paths: [args.resolveDir] }),
+      external: true,
+    }));
+  },
+};
+
+interface HandlerModule {
+  createHandler?: (config: RuntimeConfig) => ProxyHandler;
+}
+interface AuthorizerModule {
+  createAuthorizer?: (config: RuntimeConfig) => Authorizer;
+}
+
+/** Bundles every function entry into `outDir/<region>/<entry>.js` and returns a source that loads them. */
+export async function bundleFunctions(outDir: string, regions: readonly string[]): Promise<FunctionSource> {
+  const root = join(__dirname, '..', 'functions', 'api');
+  const shared = join(outDir, 'bundle');
+  rmSync(outDir, { recursive: true, force: true });
+  await build({
+    entryPoints: ENTRIES.map((entry) => join(root, `${entry}.ts`)),
+    outdir: shared,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    sourcemap: 'linked',
+    keepNames: true,
+    plugins: [sdkFromProject],
+    logLevel: 'error',
+  });
+  for (const region of regions) cpSync(shared, join(outDir, region), { recursive: true });
+  const load = <T>(region: string, entry: string): T => {
+    if (!regions.includes(region)) throw new Error(`no bundle for region ${region}`);
+    return require(join(outDir, region, `${entry}.js`)) as T;
+  };
+  return {
+    async createHandler(group, config) {
+      const { createHandler } = load<HandlerModule>(config.AWS_REGION, group);
+      if (typeof createHandler !== 'function') throw new Error(`functions/api/${group} does not export createHandler`);
+      return createHandler(config);
+    },
+    async createAuthorizer(config) {
+      const { createAuthorizer } = load<AuthorizerModule>(config.AWS_REGION, 'authorizer');
+      if (typeof createAuthorizer !== 'function') throw new Error('functions/api/authorizer does not export createAuthorizer');
+      return createAuthorizer(config);
+    },
+  };
+}

@@ -1,0 +1,155 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { bootstrapTables } from './bootstrap';
+import { startCognitoLocal, type CognitoLocal } from './cognito';
+import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb';
+import { bundleFunctions } from './function-bundles';
+import { startLocalGateway, type LocalGateway } from './gateway';
+import { readPlatformFile, writePlatformFile, type PlatformFile } from './platform-file';
+import { LOCAL_REGIONS, LOCAL_TABLE_NAME, useLocalCredentials } from './platform.config';
+import { freePort } from './ports';
+import { connectLocalProvisioner } from './provisioner';
+import { seedDemoPlatform } from './seed';
+
+/**
+ * The whole local platform in one process tree: DynamoDB Local (java child), cognito-local (in-process), the table
+ * in every region, the seed on first start, and one gateway per region running the functions bundled as for Lambda.
+ */
+
+export interface LocalPlatformOptions {
+  /** Where the databases, the cognito state and platform.json live. */
+  readonly dataDir: string;
+  /** Port of the first region's API; the next regions use the following ports. 0 picks free ports. */
+  readonly port: number;
+  /** cognito-local's port: issuers contain it, so it must stay the same across restarts. */
+  readonly cognitoPort: number;
+  /**
+   * DynamoDB Local's port.
+   * @default a free port
+   */
+  readonly dynamoDbPort?: number;
+  /** Folder of the console, served at `/` when it exists. */
+  readonly webRoot?: string;
+  /** Receives progress lines and one line per request. */
+  readonly log: (line: string) => void;
+  /**
+   * Log level of the functions.
+   * @default 'WARN'
+   */
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+}
+
+/** A random secret generated on first start and kept in the data directory, so it survives restarts. */
+function installSecret(path: string): string {
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(path, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
+
+export interface LocalPlatform {
+  readonly file: PlatformFile;
+  readonly platformFilePath: string;
+  /** Whether this start seeded the demo data (first start). */
+  readonly seeded: boolean;
+  /** PID of the DynamoDB Local java process. */
+  readonly dynamoDbPid: number;
+  /** Stops the gateways, cognito-local and DynamoDB Local (by PID). */
+  stop(): Promise<void>;
+}
+
+/** Starts everything; on failure stops what already started and rethrows. */
+export async function startLocalPlatform(options: LocalPlatformOptions): Promise<LocalPlatform> {
+  const dataDir = resolve(options.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const platformFilePath = join(dataDir, 'platform.json');
+  const previous = readPlatformFile(platformFilePath);
+  useLocalCredentials();
+
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const step of stops.splice(0).reverse()) await step().catch((error) => options.log(`stop failed: ${String(error)}`));
+  };
+  try {
+    const dynamoDbPort = options.dynamoDbPort ?? (await freePort());
+    const [dynamoDb, cognito, functions] = await Promise.all([
+      startDynamoDbLocal({ port: dynamoDbPort, dbPath: join(dataDir, 'dynamodb') }).then((started: DynamoDbLocal) => {
+        stops.push(() => started.stop());
+        return started;
+      }),
+      startCognitoLocal({ port: options.cognitoPort, stateDir: join(dataDir, 'cognito') }).then((started: CognitoLocal) => {
+        stops.push(() => started.stop());
+        return started;
+      }),
+      bundleFunctions(join(dataDir, 'build'), LOCAL_REGIONS),
+    ]);
+    options.log(`DynamoDB Local ${dynamoDb.endpoint} (pid ${dynamoDb.pid}), cognito-local ${cognito.endpoint}`);
+    if (previous && previous.cognitoEndpoint !== cognito.endpoint) {
+      throw new Error(
+        `the seeded user pools' issuers name ${previous.cognitoEndpoint}, but cognito-local now runs on ${cognito.endpoint}: ` +
+          `start with COGNITO_PORT=${new URL(previous.cognitoEndpoint).port}, or delete ${dataDir} to start afresh`,
+      );
+    }
+
+    await bootstrapTables({ endpoint: dynamoDb.endpoint, regions: LOCAL_REGIONS, tableName: LOCAL_TABLE_NAME });
+
+    let seed: Pick<PlatformFile, 'platformAdmin' | 'tenants'>;
+    if (previous) {
+      seed = previous;
+    } else {
+      options.log('first start: seeding the platform admin and the demo tenants');
+      const connection = connectLocalProvisioner({
+        dynamoDbEndpoint: dynamoDb.endpoint,
+        cognitoEndpoint: cognito.endpoint,
+        regions: LOCAL_REGIONS,
+        tableName: LOCAL_TABLE_NAME,
+      });
+      try {
+        const seeded = await seedDemoPlatform(connection.provisioner);
+        const { userPoolId, clientId, username, password } = seeded.platformAdmin;
+        seed = {
+          platformAdmin: { userPoolId, clientId, username, password },
+          tenants: seeded.tenants.map((tenant) => ({
+            tenantId: tenant.tenantId,
+            slug: tenant.slug,
+            region: tenant.region,
+            apiUrl: '',
+            userPoolId: tenant.userPoolId,
+            clientId: tenant.clientId,
+            admin: tenant.admin,
+          })),
+        };
+      } finally {
+        connection.close();
+      }
+    }
+
+    const gateway: LocalGateway = await startLocalGateway({
+      regions: LOCAL_REGIONS,
+      port: options.port,
+      dynamoDbEndpoint: dynamoDb.endpoint,
+      tableName: LOCAL_TABLE_NAME,
+      ...(options.webRoot ? { webRoot: options.webRoot } : {}),
+      log: options.log,
+      logLevel: options.logLevel ?? 'WARN',
+      functions,
+      environment: { CURSOR_SECRET: installSecret(join(dataDir, 'cursor-secret')) },
+    });
+    stops.push(() => gateway.close());
+
+    const file: PlatformFile = {
+      apiUrl: gateway.endpoints[LOCAL_REGIONS[0]],
+      cognitoEndpoint: cognito.endpoint,
+      regions: { ...gateway.endpoints },
+      dynamoDbEndpoint: dynamoDb.endpoint,
+      platformAdmin: seed.platformAdmin,
+      tenants: seed.tenants.map((tenant) => ({ ...tenant, apiUrl: gateway.endpoints[tenant.region] ?? gateway.endpoints[LOCAL_REGIONS[0]] })),
+    };
+    writePlatformFile(platformFilePath, file);
+    return { file, platformFilePath, seeded: !previous, dynamoDbPid: dynamoDb.pid, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
