@@ -1,0 +1,127 @@
+import { randomBytes } from 'node:crypto';
+import { CognitoIdentityProviderClient, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { startLocalGateway, type FunctionSource, type LocalGateway } from '../../local/gateway';
+import { LOCAL_CREDENTIALS, LOCAL_REGIONS, LOCAL_TABLE_NAME, useLocalCredentials, type LocalRegion } from '../../local/platform.config';
+import {
+  connectLocalProvisioner,
+  type LocalProvisioner,
+  type ProvisionedPlatformAdmin,
+  type ProvisionedTenant,
+  type TenantSpec,
+  type UserCredentials,
+} from '../../local/provisioner';
+import { emulatorEndpoints } from './emulators';
+
+/**
+ * A local platform for one integration test file, on the shared emulators: its own gateway (free ports, one per
+ * region), tenants with unique ids (test files share the databases and run in parallel), and tokens from
+ * cognito-local.
+ */
+
+export interface Tokens {
+  readonly idToken: string;
+  readonly accessToken: string;
+}
+
+export interface ApiResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly text: string;
+  /** The body parsed as JSON; undefined when it is not JSON. */
+  readonly json: any;
+}
+
+export interface TestPlatform {
+  /** Base URL of each region's API. */
+  readonly endpoints: Readonly<Record<LocalRegion, string>>;
+  readonly cognitoEndpoint: string;
+  readonly provisioner: LocalProvisioner;
+  /** Provisions a tenant whose id, slug and domains are unique to this run; `overrides` may set region, plan, ... */
+  createTenant(overrides?: Partial<TenantSpec>): Promise<ProvisionedTenant>;
+  /** The platform-admin pool of this file, provisioned on first use. */
+  platformAdmin(): Promise<ProvisionedPlatformAdmin>;
+  /** Signs in with USER_PASSWORD_AUTH. */
+  signIn(clientId: string, user: UserCredentials): Promise<Tokens>;
+  /** Calls a region's API. */
+  call(region: LocalRegion, method: string, path: string, options?: { token?: string; headers?: Record<string, string>; body?: string }): Promise<ApiResponse>;
+  close(): Promise<void>;
+}
+
+/** A tenant id that no other test file or run uses: `<prefix>-<8 hex>`. */
+export function uniqueTenantId(prefix = 'it'): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+export interface TestPlatformOptions {
+  /** @default the functions in functions/api/ */
+  readonly functions?: FunctionSource;
+  /** Receives the gateway's request lines. @default dropped */
+  readonly log?: (line: string) => void;
+}
+
+/** Starts a gateway for every local region against the shared emulators. */
+export async function startTestPlatform(options: TestPlatformOptions = {}): Promise<TestPlatform> {
+  useLocalCredentials();
+  const { dynamoDbEndpoint, cognitoEndpoint } = emulatorEndpoints();
+  const gateway: LocalGateway = await startLocalGateway({
+    regions: LOCAL_REGIONS,
+    port: 0,
+    dynamoDbEndpoint,
+    tableName: LOCAL_TABLE_NAME,
+    logLevel: 'ERROR',
+    log: options.log ?? (() => undefined),
+    environment: { CURSOR_SECRET: randomBytes(32).toString('base64url') },
+    ...(options.functions ? { functions: options.functions } : {}),
+  });
+  const connection = connectLocalProvisioner({ dynamoDbEndpoint, cognitoEndpoint, regions: LOCAL_REGIONS, tableName: LOCAL_TABLE_NAME });
+  const cognito = new CognitoIdentityProviderClient({ region: LOCAL_REGIONS[0], endpoint: cognitoEndpoint, credentials: LOCAL_CREDENTIALS });
+  let platformAdmin: Promise<ProvisionedPlatformAdmin> | undefined;
+
+  return {
+    endpoints: gateway.endpoints as Record<LocalRegion, string>,
+    cognitoEndpoint,
+    provisioner: connection.provisioner,
+    createTenant: (overrides = {}) => {
+      const tenantId = overrides.tenantId ?? uniqueTenantId();
+      return connection.provisioner.provisionTenant({
+        tenantId,
+        slug: tenantId,
+        name: `Tenant ${tenantId}`,
+        plan: 'team',
+        region: LOCAL_REGIONS[0],
+        emailDomains: [`${tenantId}.example`],
+        branding: { displayName: tenantId },
+        adminEmail: `admin@${tenantId}.example`,
+        ...overrides,
+      });
+    },
+    platformAdmin: () => (platformAdmin ??= connection.provisioner.provisionPlatformAdmin({ email: `ops-${randomBytes(4).toString('hex')}@platform.example` })),
+    signIn: async (clientId, user) => {
+      const { AuthenticationResult } = await cognito.send(
+        new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: user.username, PASSWORD: user.password } }),
+      );
+      if (!AuthenticationResult?.IdToken || !AuthenticationResult.AccessToken) throw new Error(`no tokens for ${user.username}`);
+      return { idToken: AuthenticationResult.IdToken, accessToken: AuthenticationResult.AccessToken };
+    },
+    call: async (region, method, path, { token, headers = {}, body } = {}) => {
+      const response = await fetch(`${gateway.endpoints[region]}${path}`, {
+        method,
+        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+        ...(body !== undefined ? { body } : {}),
+      });
+      const text = await response.text();
+      let json: unknown;
+      try {
+        json = text ? JSON.parse(text) : undefined;
+      } catch {
+        json = undefined;
+      }
+      return { status: response.status, headers: response.headers, text, json };
+    },
+    close: async () => {
+      await gateway.close();
+      cognito.destroy();
+      connection.close();
+    },
+  };
+}
