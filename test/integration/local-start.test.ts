@@ -1,0 +1,174 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CognitoIdentityProviderClient, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { platformFileSchema, type PlatformFile } from '../../local/platform-file';
+import { LOCAL_CREDENTIALS } from '../../local/platform.config';
+import { freePort } from '../../local/ports';
+
+/**
+ * `npm start` as a person runs it: the tsx CLI on local/start.ts, in a temporary data directory on free ports.
+ * It must come up seeded, stop on SIGINT/SIGTERM without leaving java or node behind, and keep its data.
+ */
+
+const ROOT = join(__dirname, '..', '..');
+const TSX_CLI = require.resolve('tsx/cli');
+const READY_TIMEOUT_MS = 30_000;
+
+// Each test starts or stops the whole platform (java included).
+jest.setTimeout(60_000);
+
+interface RunningStart {
+  readonly child: ChildProcessWithoutNullStreams;
+  output(): string;
+  readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+let dataDir: string;
+let env: NodeJS.ProcessEnv;
+let port: number;
+let running: RunningStart | undefined;
+
+function startPlatform(): RunningStart {
+  const child = spawn(process.execPath, [TSX_CLI, 'local/start.ts'], { cwd: ROOT, env, stdio: 'pipe' });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child.once('exit', (code, signal) => done({ code, signal })));
+  return { child, output: () => output, exit };
+}
+
+async function ready(start: RunningStart): Promise<{ seconds: number; nodePid: number; javaPid: number }> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  const exited = start.exit.then(() => 'exited' as const);
+  while (Date.now() < deadline) {
+    const match = /ready in ([\d.]+) s[\s\S]*node pid (\d+), DynamoDB Local \(java\) pid (\d+)/.exec(start.output());
+    if (match) return { seconds: Number(match[1]), nodePid: Number(match[2]), javaPid: Number(match[3]) };
+    if ((await Promise.race([exited, new Promise((done) => setTimeout(done, 100))])) === 'exited') break;
+  }
+  throw new Error(`npm start did not get ready:\n${start.output()}`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function gone(pid: number, withinMs = 5_000): Promise<boolean> {
+  const deadline = Date.now() + withinMs;
+  while (alive(pid) && Date.now() < deadline) await new Promise((done) => setTimeout(done, 50));
+  return !alive(pid);
+}
+
+async function stop(start: RunningStart, signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  start.child.kill(signal);
+  return start.exit;
+}
+
+function platformFile(): PlatformFile {
+  return platformFileSchema.parse(JSON.parse(readFileSync(join(dataDir, 'platform.json'), 'utf8')));
+}
+
+async function idToken(cognitoEndpoint: string, clientId: string, username: string, password: string): Promise<string> {
+  const cognito = new CognitoIdentityProviderClient({ region: 'eu-central-1', endpoint: cognitoEndpoint, credentials: LOCAL_CREDENTIALS });
+  try {
+    const { AuthenticationResult } = await cognito.send(
+      new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: username, PASSWORD: password } }),
+    );
+    return AuthenticationResult?.IdToken ?? '';
+  } finally {
+    cognito.destroy();
+  }
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'agent-platform-start-'));
+  port = await freePort();
+  const [cognitoPort, dynamoDbPort] = await Promise.all([freePort(), freePort()]);
+  env = {
+    ...process.env,
+    LOCAL_DATA_DIR: dataDir,
+    PORT: String(port),
+    COGNITO_PORT: String(cognitoPort),
+    DYNAMODB_PORT: String(dynamoDbPort),
+  };
+});
+
+afterAll(async () => {
+  if (running && running.child.exitCode === null && running.child.signalCode === null) {
+    running.child.kill('SIGKILL');
+    await running.exit;
+  }
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('npm start', () => {
+  let first: PlatformFile;
+
+  it('starts seeded, within 20 s, with platform.json in the documented shape', async () => {
+    running = startPlatform();
+    const { seconds } = await ready(running);
+
+    expect(seconds).toBeLessThan(20);
+    expect(running.output()).toContain('first start');
+    first = platformFile();
+    expect(statSync(join(dataDir, 'platform.json')).mode & 0o077).toBe(0);
+    expect(first.apiUrl).toBe(`http://127.0.0.1:${port}`);
+    expect(first.regions).toEqual({ 'eu-central-1': `http://127.0.0.1:${port}`, 'us-east-1': `http://127.0.0.1:${port + 1}` });
+    expect(first.tenants.map(({ slug, region, apiUrl }) => ({ slug, region, apiUrl }))).toEqual([
+      { slug: 'acme', region: 'eu-central-1', apiUrl: `http://127.0.0.1:${port}` },
+      { slug: 'globex', region: 'us-east-1', apiUrl: `http://127.0.0.1:${port + 1}` },
+    ]);
+    const passwords = [first.platformAdmin.password, ...first.tenants.map((tenant) => tenant.admin.password)];
+    expect(new Set(passwords).size).toBe(passwords.length);
+  });
+
+  it('serves both regions with the real authorizer and handlers', async () => {
+    const acme = first.tenants[0];
+    const token = await idToken(first.cognitoEndpoint, acme.clientId, acme.admin.username, acme.admin.password);
+
+    const [euHealth, usHealth, ownTenant] = await Promise.all([
+      fetch(`${first.regions['eu-central-1']}/v1/health`),
+      fetch(`${first.regions['us-east-1']}/v1/health`),
+      fetch(`${acme.apiUrl}/v1/tenants/${acme.tenantId}`, { headers: { authorization: `Bearer ${token}` } }),
+    ]);
+
+    expect([euHealth.status, usHealth.status, ownTenant.status]).toEqual([200, 200, 200]);
+    expect(await ownTenant.json()).toEqual(expect.objectContaining({ tenantId: 'acme', region: 'eu-central-1' }));
+  });
+
+  it('stops on SIGINT and leaves no java or node process behind', async () => {
+    const { nodePid, javaPid } = await ready(running!);
+
+    const exit = await stop(running!, 'SIGINT');
+
+    expect(exit.code).toBe(0);
+    expect(await gone(javaPid)).toBe(true);
+    expect(await gone(nodePid)).toBe(true);
+  });
+
+  it('keeps the seeded tenants and their credentials across a restart', async () => {
+    running = startPlatform();
+    const { javaPid, nodePid } = await ready(running);
+
+    expect(running.output()).not.toContain('first start');
+    const second = platformFile();
+    expect(second.platformAdmin).toEqual(first.platformAdmin);
+    expect(second.tenants).toEqual(first.tenants);
+    const globex = second.tenants[1];
+    const token = await idToken(second.cognitoEndpoint, globex.clientId, globex.admin.username, globex.admin.password);
+    const response = await fetch(`${globex.apiUrl}/v1/tenants/${globex.tenantId}`, { headers: { authorization: `Bearer ${token}` } });
+    expect(response.status).toBe(200);
+
+    const exit = await stop(running, 'SIGTERM');
+
+    expect(exit.code).toBe(0);
+    expect(await gone(javaPid)).toBe(true);
+    expect(await gone(nodePid)).toBe(true);
+  });
+});
