@@ -126,4 +126,65 @@ export const keys = {
   /** API keys of a tenant, read by the authorizer by the key id the key itself carries. */
   apiKeyPartition: (tenantId: string) => tenantKey(tenantId, 'APIKEY'),
   apiKey: (tenantId: string, keyId: string) => ({ pk: tenantKey(tenantId, 'APIKEY'), sk: sortKey(keyId) }),
+
+  // -- agents, memories, usage, audit
+  /** Memories of one agent: a partition per agent spreads a large tenant's memories (newest first by id). */
+  memoryPartition: (tenantId: string, agentId: string) => tenantKey(tenantId, 'AGENT', agentId, 'MEMORY'),
+  memory: (tenantId: string, agentId: string, memoryId: string) => ({
+    pk: tenantKey(tenantId, 'AGENT', agentId, 'MEMORY'),
+    sk: sortKey(MEMORY_SK_MARK, memoryId),
+  }),
+  /** The sort key prefix of memories in their partition (the counter item sorts apart from them). */
+  memorySortKeyPrefix: () => `${MEMORY_SK_MARK}${SEPARATOR}`,
+  /** The agent's memory quota counter, in the agent's memory partition. */
+  memoryCounter: (tenantId: string, agentId: string) => ({ pk: tenantKey(tenantId, 'AGENT', agentId, 'MEMORY'), sk: 'COUNTER' }),
+  /** Tenant-wide quota counters (agents, workflows, users) and per-period ones (`RUNS#2026-11`). */
+  quotaCounter: (tenantId: string, ...counter: string[]) => ({ pk: tenantKey(tenantId, 'QUOTA'), sk: sortKey(...counter) }),
+  /** Metered usage of one month (requests, tokens; requests per day as attributes). */
+  usagePeriod: (tenantId: string, period: string) => ({ pk: tenantKey(tenantId, 'USAGE'), sk: sortKey('MONTH', period) }),
+  /** An Idempotency-Key record, by the SHA-256 of the key: keys are scoped per tenant by the partition. */
+  idempotency: (tenantId: string, keyHash: string) => ({ pk: tenantKey(tenantId, 'IDEMPOTENCY', keyHash), sk: 'RECORD' }),
+  /** Audit chain heads, one item per lane, in one partition so verify finds every lane with one Query. */
+  auditHeadPartition: (tenantId: string) => tenantKey(tenantId, 'AUDIT'),
+  auditHead: (tenantId: string, lane: number) => ({ pk: tenantKey(tenantId, 'AUDIT'), sk: sortKey('HEAD', laneSegment(lane)) }),
+  /** Audit entries of one lane, in chain order by zero-padded sequence number. */
+  auditLanePartition: (tenantId: string, lane: number) => tenantKey(tenantId, 'AUDIT', laneSegment(lane)),
+  auditEntry: (tenantId: string, lane: number, seq: number) => ({
+    pk: tenantKey(tenantId, 'AUDIT', laneSegment(lane)),
+    sk: auditSequenceKey(seq),
+  }),
+  /** All audit entries of the tenant in time order on the byCollection index (collectionSk `<time>#<lane>#<seq>`). */
+  auditCollection: (tenantId: string) => tenantKey(tenantId, 'AUDIT', 'LOG'),
+  auditCollectionSortKey: (time: string, lane: number, seq: number) => sortKey(time, laneSegment(lane), auditSequenceKey(seq)),
+
+  // -- workflows and runs
+  /** A tenant's workflows share one partition, sorted by id: `T#<tenantId>#WORKFLOW` / `WORKFLOW#<workflowId>`. */
+  workflowPartition: (tenantId: string) => tenantKey(tenantId, 'WORKFLOW'),
+  workflow: (tenantId: string, workflowId: string) => ({ pk: tenantKey(tenantId, 'WORKFLOW'), sk: sortKey('WORKFLOW', workflowId) }),
+  /** The newest-first collection of workflows on the byCollection index (collectionSk `<createdAt>#<workflowId>`). */
+  workflowsByCreated: (tenantId: string) => tenantKey(tenantId, 'WORKFLOWS_BY_CREATED'),
+  workflowsByCreatedSortKey: (createdAt: string, workflowId: string) => sortKey(createdAt, workflowId),
+  /**
+   * Runs of one workflow: a partition per workflow spreads a busy tenant's runs. Run ids start with their creation
+   * time, so the sort key order is start order and a reverse Query lists newest first without an index.
+   */
+  runPartition: (tenantId: string, workflowId: string) => tenantKey(tenantId, 'WORKFLOW', workflowId, 'RUN'),
+  run: (tenantId: string, workflowId: string, runId: string) => ({
+    pk: tenantKey(tenantId, 'WORKFLOW', workflowId, 'RUN'),
+    sk: sortKey('RUN', runId),
+  }),
+  runSortKeyPrefix: () => `RUN${SEPARATOR}`,
 } as const;
+
+const MEMORY_SK_MARK = 'M';
+
+function laneSegment(lane: number): string {
+  if (!Number.isInteger(lane) || lane < 0 || lane > 999) throw new InvalidKeyError(`invalid audit lane ${lane}`);
+  return `L${String(lane).padStart(3, '0')}`;
+}
+
+/** Audit sequence numbers as fixed-width sort keys, so string order is chain order. */
+export function auditSequenceKey(seq: number): string {
+  if (!Number.isSafeInteger(seq) || seq < 1) throw new InvalidKeyError(`invalid audit sequence ${seq}`);
+  return String(seq).padStart(15, '0');
+}

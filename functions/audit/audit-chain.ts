@@ -1,0 +1,176 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../core/request-conventions';
+
+/**
+ * The hash chain of a tenant's audit log. Each lane of the log is a chain: entry `n` carries the hash of entry
+ * `n - 1` (`prevHash`) and its own `hash` over every field and the tenant id, so editing, deleting, inserting or
+ * reordering an entry breaks the chain at that entry. The chain head (last seq and hash per lane) is advanced by a
+ * conditional write in the transaction that appends the entry, so two writers can never fork a lane.
+ */
+
+/** prevHash of the first entry of every lane. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** What a caller says about a change; the chain adds seq, time, hashes. */
+export interface AuditEvent {
+  /** Who: `<principalType>:<principalId>`, e.g. `user:8f3…`, `platform-admin:…`, `system:ttl`. */
+  readonly actor: string;
+  /** What, as `<resource>.<verb>`: `agent.create`, `memory.delete`, `tenant.access`. */
+  readonly action: string;
+  /** On what, as a path of type/id pairs: `agent/01J…`, `agent/01J…/memory/01J…`. */
+  readonly target: string;
+  readonly requestId: string;
+  /** The change itself (after-image, patch, ids): only its digest is kept in the log. */
+  readonly change: unknown;
+}
+
+/** One entry of the log as stored and returned. */
+export interface AuditEntry {
+  readonly tenantId: string;
+  readonly lane: number;
+  readonly seq: number;
+  /** ISO time; never decreases along a lane. */
+  readonly time: string;
+  readonly actor: string;
+  readonly action: string;
+  readonly target: string;
+  readonly requestId: string;
+  /** SHA-256 (hex) of the canonical JSON of the change. */
+  readonly digest: string;
+  readonly prevHash: string;
+  readonly hash: string;
+}
+
+/** The head of a lane: its last entry's seq, hash and time (seq 0 and the genesis hash for an empty lane). */
+export interface ChainHead {
+  readonly seq: number;
+  readonly hash: string;
+  readonly time: string;
+}
+
+export const EMPTY_HEAD: ChainHead = { seq: 0, hash: GENESIS_HASH, time: '' };
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** The digest of a change as recorded in its entry. */
+export function digestOf(change: unknown): string {
+  return sha256(canonicalJson(change ?? null));
+}
+
+/** The hash of an entry: over every field but the hash itself, bound to the tenant. */
+export function hashOf(entry: Omit<AuditEntry, 'hash'>): string {
+  return sha256(
+    canonicalJson({
+      v: 1,
+      tenantId: entry.tenantId,
+      lane: entry.lane,
+      seq: entry.seq,
+      time: entry.time,
+      actor: entry.actor,
+      action: entry.action,
+      target: entry.target,
+      requestId: entry.requestId,
+      digest: entry.digest,
+      prevHash: entry.prevHash,
+    }),
+  );
+}
+
+/** The next entry of a lane after `head`. */
+export function nextEntry(tenantId: string, lane: number, head: ChainHead, time: string, event: AuditEvent): AuditEntry {
+  const body = {
+    tenantId,
+    lane,
+    seq: head.seq + 1,
+    time,
+    actor: event.actor,
+    action: event.action,
+    target: event.target,
+    requestId: event.requestId,
+    digest: digestOf(event.change),
+    prevHash: head.hash,
+  };
+  return { ...body, hash: hashOf(body) };
+}
+
+/** Where and why a lane's chain breaks. */
+export interface ChainBreak {
+  readonly lane: number;
+  /** The position (sequence number) at which the stored log stops being the chain. */
+  readonly seq: number;
+  readonly reason: 'hash-mismatch' | 'prev-hash-mismatch' | 'sequence-gap' | 'wrong-tenant' | 'wrong-lane' | 'time-reversed' | 'head-mismatch';
+  readonly detail: string;
+}
+
+/**
+ * Checks one lane entry by entry, in stored order, without holding the lane in memory: entries must be seq 1, 2, 3…
+ * of this tenant and lane, each hash must be the hash of its fields, each prevHash the previous hash, times must not
+ * decrease, and the last entry must be the head. The first break is kept; later entries are not judged.
+ */
+export class LaneVerifier {
+  private previous: ChainHead = EMPTY_HEAD;
+  private broken: ChainBreak | undefined;
+  private count = 0;
+
+  constructor(
+    private readonly tenantId: string,
+    readonly lane: number,
+  ) {}
+
+  /** Entries checked so far. */
+  get entries(): number {
+    return this.count;
+  }
+
+  /** Checks the next stored entry; returns the first break once found. */
+  push(entry: AuditEntry): ChainBreak | undefined {
+    if (this.broken) return this.broken;
+    this.count += 1;
+    const expectedSeq = this.previous.seq + 1;
+    const at = (reason: ChainBreak['reason'], detail: string): ChainBreak => {
+      this.broken = { lane: this.lane, seq: expectedSeq, reason, detail };
+      return this.broken;
+    };
+    if (entry.seq !== expectedSeq) return at('sequence-gap', `expected entry ${expectedSeq}, found ${entry.seq}`);
+    if (entry.tenantId !== this.tenantId) return at('wrong-tenant', `entry belongs to ${entry.tenantId}`);
+    if (entry.lane !== this.lane) return at('wrong-lane', `entry belongs to lane ${entry.lane}`);
+    if (hashOf(entry) !== entry.hash) return at('hash-mismatch', 'the entry does not hash to its recorded hash');
+    if (entry.prevHash !== this.previous.hash) return at('prev-hash-mismatch', "prevHash is not the previous entry's hash");
+    if (entry.time < this.previous.time) return at('time-reversed', `time ${entry.time} is before ${this.previous.time}`);
+    this.previous = { seq: entry.seq, hash: entry.hash, time: entry.time };
+    return undefined;
+  }
+
+  /** Ends the lane: the stored entries must end exactly at the head. Returns the first break, if any. */
+  finish(head: ChainHead): ChainBreak | undefined {
+    if (this.broken) return this.broken;
+    if (this.previous.seq !== head.seq || this.previous.hash !== head.hash) {
+      this.broken = {
+        lane: this.lane,
+        seq: Math.min(this.previous.seq, head.seq) + 1,
+        reason: 'head-mismatch',
+        detail: `the head is at ${head.seq}, the stored entries end at ${this.previous.seq}`,
+      };
+    }
+    return this.broken;
+  }
+}
+
+/** Checks a whole lane held in memory (see LaneVerifier). */
+export function verifyLane(tenantId: string, lane: number, entries: Iterable<AuditEntry>, head: ChainHead): ChainBreak | undefined {
+  const verifier = new LaneVerifier(tenantId, lane);
+  for (const entry of entries) if (verifier.push(entry)) break;
+  return verifier.finish(head);
+}
+
+/** A stable small hash of a string (FNV-1a), used to pick a lane from a target. */
+export function laneOf(laneKey: string, lanes: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < laneKey.length; i++) {
+    hash ^= laneKey.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % lanes;
+}

@@ -1,0 +1,497 @@
+import { createHash } from 'node:crypto';
+import { TransactionCanceledException, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { EMPTY_HEAD, laneOf, nextEntry, type AuditEntry, type AuditEvent, type ChainHead } from '../audit/audit-chain';
+import type { Plan } from '../billing/plan.catalogue';
+import { ConflictError, QuotaExceededError, RateLimitedError } from '../core/errors';
+import type { IdempotencyRequest } from '../core/request-conventions';
+import { TenantCache } from '../isolation/tenant-cache';
+import { PLAN_ATTRIBUTE, type PlanSource } from '../quotas/plan.source';
+import { COUNTER_ATTRIBUTES, type QuotaChange } from '../quotas/quota.counters';
+import { keys } from './keys';
+import { TABLE_SCHEMA } from './table.schema';
+
+/**
+ * The one way tenant data changes. A mutation is written as ONE TransactWriteItems holding
+ *
+ *   item change(s) + quota counter update(s) + metering counters + idempotency record + audit entry + chain head
+ *
+ * so it happens entirely or not at all. Contention (TransactionConflict, a chain head moved by another writer) is
+ * retried with jittered backoff; every other cancellation reason becomes a domain error:
+ *
+ * - an item's own condition → what its `onConditionFailed` says (NotFound, PreconditionFailed, Conflict…),
+ * - a quota counter's `count < limit` → QuotaExceededError (429) with the limit and the current usage,
+ * - the idempotency record exists → the stored response of the first request (or 409 when the body differs).
+ *
+ * Workflows, runs, users, invitations and API keys build their mutations on this module exactly as agents and
+ * memories do: describe the writes, let the executor add the counters, the idempotency record and the audit entry.
+ */
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+type WithoutTable<T> = Omit<NonNullable<T>, 'TableName'>;
+export type PutInput = WithoutTable<TransactItem['Put']>;
+export type UpdateInput = WithoutTable<TransactItem['Update']>;
+export type DeleteInput = WithoutTable<TransactItem['Delete']>;
+export type ConditionCheckInput = WithoutTable<TransactItem['ConditionCheck']>;
+
+/** The item as it was when a condition failed (ALL_OLD), undefined when it did not exist. */
+export type CurrentItem = Record<string, unknown> | undefined;
+
+/** Turns a failed item condition into the error the caller should see. */
+export type ConditionFailure = (current: CurrentItem) => Error;
+
+/** One item change of a mutation (the table name is added by the executor). */
+export type ItemWrite =
+  | { readonly put: PutInput; readonly onConditionFailed?: ConditionFailure }
+  | { readonly update: UpdateInput; readonly onConditionFailed?: ConditionFailure }
+  | { readonly delete: DeleteInput; readonly onConditionFailed?: ConditionFailure }
+  | { readonly check: ConditionCheckInput; readonly onConditionFailed?: ConditionFailure };
+
+/** An unconditional increment of metering attributes (tokens, requests) of one item. */
+export interface CounterIncrement {
+  readonly key: { readonly pk: string; readonly sk: string };
+  readonly add: Readonly<Record<string, number>>;
+}
+
+/** The response of a mutating request, stored with its Idempotency-Key and replayed for retries. */
+export interface StoredResponse {
+  readonly status: number;
+  readonly body?: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface Mutation {
+  readonly tenantId: string;
+  /** What the audit log records of this change. */
+  readonly event: AuditEvent;
+  /**
+   * Picks the audit lane: mutations with the same lane key are chained in one lane, in commit order.
+   * @default event.target
+   */
+  readonly laneKey?: string;
+  readonly writes?: readonly ItemWrite[];
+  /** Quota counters changed with the writes; increments are checked against the tenant's plan. */
+  readonly quotas?: readonly QuotaChange[];
+  readonly counters?: readonly CounterIncrement[];
+  /** With a key, the mutation happens once per key: a retry gets `response` of the first request back. */
+  readonly idempotency?: IdempotencyRequest;
+  /** Stored with the idempotency record; required with `idempotency`. */
+  readonly response?: StoredResponse;
+}
+
+export type MutationOutcome =
+  | { readonly replayed: false; readonly entry: AuditEntry }
+  | { readonly replayed: true; readonly response: StoredResponse };
+
+/** Records audit entries that change nothing else (cross-tenant admin access, sign-ins…). */
+export interface AuditPort {
+  /** Appends one entry to the tenant's log, chained like every other. */
+  record(tenantId: string, event: AuditEvent): Promise<AuditEntry>;
+}
+
+/** Too many writers on the same counters or lane: the client should retry shortly. */
+export class MutationContentionError extends RateLimitedError {
+  constructor(detail: string) {
+    super(detail, { retryAfterSeconds: 1 });
+  }
+}
+
+export interface MutationExecutorOptions {
+  /** The tenant-scoped client of a tenant (`isolation.forTenant`). */
+  readonly db: (tenantId: string) => DynamoDBDocumentClient;
+  readonly tableName: string;
+  readonly plans: PlanSource;
+  /**
+   * Audit lanes per tenant: independent chains, so writers of different targets do not contend for one head.
+   * @default DEFAULT_AUDIT_LANES
+   */
+  readonly auditLanes?: number;
+  /** @default 12 */
+  readonly maxAttempts?: number;
+  /** How long an Idempotency-Key is remembered. @default 24 h */
+  readonly idempotencyTtlSeconds?: number;
+  /** @default Date.now */
+  readonly clock?: () => number;
+  /** @default Math.random */
+  readonly random?: () => number;
+  /** @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * Lanes per tenant. bench/resources.bench.ts measures 1 vs 4 lanes; see its figures: writers on different targets
+ * contend for one head with one lane, and four lanes keep the log ordered per target at little cost.
+ */
+export const DEFAULT_AUDIT_LANES = 4;
+
+const IDEMPOTENCY = { fingerprint: 'fingerprint', response: 'response', requestId: 'requestId' } as const;
+const HEAD = { seq: 'seq', hash: 'hash', time: 'time', lane: 'lane' } as const;
+
+type Role =
+  | { readonly kind: 'write'; readonly write: ItemWrite }
+  | { readonly kind: 'quota'; readonly change: QuotaChange; readonly limit: number; readonly plan: Plan }
+  | { readonly kind: 'plan' | 'counter' | 'idempotency' | 'entry' | 'head' };
+
+interface Attempt {
+  readonly items: TransactItem[];
+  readonly roles: Role[];
+  readonly entry: AuditEntry;
+}
+
+/** Keyed FIFO locks: mutations of one lane in one container queue instead of invalidating each other's head. */
+class LaneLocks {
+  private readonly tails = new Map<string, Promise<void>>();
+
+  async run<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = new Promise<void>((done) => (release = done));
+    const tail = previous.then(() => mine);
+    this.tails.set(key, tail);
+    await previous;
+    try {
+      return await work();
+    } finally {
+      release();
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    }
+  }
+}
+
+export class MutationExecutor implements AuditPort {
+  readonly auditLanes: number;
+  private readonly heads = new TenantCache<ChainHead>({ capacity: 4_000 });
+  private readonly lastTimes = new TenantCache<number>({ capacity: 1_000 });
+  private readonly locks = new LaneLocks();
+  private readonly clock: () => number;
+  private readonly random: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly maxAttempts: number;
+
+  constructor(private readonly options: MutationExecutorOptions) {
+    this.auditLanes = options.auditLanes ?? DEFAULT_AUDIT_LANES;
+    if (!Number.isInteger(this.auditLanes) || this.auditLanes < 1 || this.auditLanes > 64) {
+      throw new RangeError(`auditLanes must be an integer from 1 to 64, not ${options.auditLanes}`);
+    }
+    this.clock = options.clock ?? Date.now;
+    this.random = options.random ?? Math.random;
+    this.sleep = options.sleep ?? ((ms) => new Promise((done) => setTimeout(done, ms)));
+    this.maxAttempts = options.maxAttempts ?? 12;
+  }
+
+  /**
+   * The stored response of an Idempotency-Key, if its record is live: for operations that read before they write
+   * and may fail on a retry (404, 412) only because the first request already did the work.
+   */
+  findReplay(tenantId: string, idempotency: IdempotencyRequest): Promise<StoredResponse | undefined> {
+    return findIdempotentResponse(this.options.db(tenantId), this.options.tableName, tenantId, idempotency, this.clock());
+  }
+
+  /** The lane a lane key (by default the target) is chained in. */
+  laneFor(laneKey: string): number {
+    return laneOf(laneKey, this.auditLanes);
+  }
+
+  /** Appends an audit entry that goes with no other change. */
+  async record(tenantId: string, event: AuditEvent): Promise<AuditEntry> {
+    const outcome = await this.execute({ tenantId, event });
+    if (outcome.replayed) throw new Error('an audit record without idempotency key cannot be a replay');
+    return outcome.entry;
+  }
+
+  /** Writes the mutation in one transaction, or throws a domain error and writes nothing. */
+  async execute(mutation: Mutation): Promise<MutationOutcome> {
+    if (mutation.idempotency && !mutation.response) throw new Error('a mutation with an idempotency key needs its response');
+    const lane = this.laneFor(mutation.laneKey ?? mutation.event.target);
+    return this.locks.run(`${mutation.tenantId}/${lane}`, () => this.executeInLane(mutation, lane));
+  }
+
+  private async executeInLane(mutation: Mutation, lane: number): Promise<MutationOutcome> {
+    const { tenantId } = mutation;
+    let freshPlan = false;
+    let lastReason = 'no attempt';
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+      const head = await this.headOf(tenantId, lane);
+      const built = await this.build(mutation, lane, head, freshPlan);
+      try {
+        await this.options.db(tenantId).send(new TransactWriteCommand({ TransactItems: built.items }));
+        this.heads.set(tenantId, laneCacheKey(lane), { seq: built.entry.seq, hash: built.entry.hash, time: built.entry.time });
+        return { replayed: false, entry: built.entry };
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException) || !error.CancellationReasons) throw error;
+        const verdict = this.classify(mutation, lane, built, error.CancellationReasons);
+        if (verdict.kind === 'fail') throw verdict.error;
+        if (verdict.kind === 'replay') return { replayed: true, response: verdict.response };
+        freshPlan = verdict.freshPlan;
+        lastReason = verdict.reason;
+        if (verdict.backoff) await this.sleep(this.backoffMs(attempt));
+      }
+    }
+    throw new MutationContentionError(`too many concurrent changes, try again (${lastReason})`);
+  }
+
+  /** Full jitter: uniform in [0, min(cap, base·2^attempt)). */
+  private backoffMs(attempt: number): number {
+    return Math.floor(this.random() * Math.min(250, 5 * 2 ** attempt));
+  }
+
+  private async headOf(tenantId: string, lane: number): Promise<ChainHead> {
+    return this.heads.getOrLoad(tenantId, laneCacheKey(lane), async () => {
+      const { Item } = await this.options.db(tenantId).send(
+        new GetCommand({ TableName: this.options.tableName, Key: keys.auditHead(tenantId, lane), ConsistentRead: true }),
+      );
+      return headFromItem(Item);
+    });
+  }
+
+  /** Entry times never go back along a lane, and strictly increase per tenant within this container. */
+  private timeFor(tenantId: string, head: ChainHead): string {
+    const headMs = head.time ? Date.parse(head.time) : 0;
+    const last = this.lastTimes.get(tenantId, 'clock') ?? 0;
+    const ms = Math.max(this.clock(), headMs, last + 1);
+    this.lastTimes.set(tenantId, 'clock', ms);
+    return new Date(ms).toISOString();
+  }
+
+  private async build(mutation: Mutation, lane: number, head: ChainHead, freshPlan: boolean): Promise<Attempt> {
+    const { tenantId } = mutation;
+    const table = this.options.tableName;
+    const items: TransactItem[] = [];
+    const roles: Role[] = [];
+    const push = (item: TransactItem, role: Role) => {
+      items.push(item);
+      roles.push(role);
+    };
+
+    for (const write of mutation.writes ?? []) {
+      if ('put' in write) push({ Put: { ...write.put, TableName: table, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } }, { kind: 'write', write });
+      else if ('update' in write) {
+        push({ Update: { ...write.update, TableName: table, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } }, { kind: 'write', write });
+      } else if ('delete' in write) {
+        push({ Delete: { ...write.delete, TableName: table, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } }, { kind: 'write', write });
+      } else {
+        push({ ConditionCheck: { ...write.check, TableName: table, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } }, { kind: 'write', write });
+      }
+    }
+
+    const increments = (mutation.quotas ?? []).filter((change) => change.delta > 0);
+    const plan = increments.length > 0 ? await this.options.plans.planOf(tenantId, { fresh: freshPlan }) : undefined;
+    for (const change of mutation.quotas ?? []) {
+      const names = { '#count': COUNTER_ATTRIBUTES.count, '#bytes': COUNTER_ATTRIBUTES.bytes };
+      const values: Record<string, unknown> = { ':delta': change.delta, ':bytes': change.bytes ?? 0 };
+      const update = { TableName: table, Key: change.counter.key, UpdateExpression: 'ADD #count :delta, #bytes :bytes' };
+      if (change.delta > 0 && plan) {
+        const limit = plan.limits[change.counter.quota];
+        const max = limit - change.delta;
+        values[':max'] = max;
+        push(
+          {
+            Update: {
+              ...update,
+              ConditionExpression: max >= 0 ? 'attribute_not_exists(#count) OR #count <= :max' : '#count <= :max',
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: values,
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            },
+          },
+          { kind: 'quota', change, limit, plan },
+        );
+      } else {
+        push({ Update: { ...update, ExpressionAttributeNames: names, ExpressionAttributeValues: values } }, { kind: 'counter' });
+      }
+    }
+    if (plan) {
+      push(
+        {
+          ConditionCheck: {
+            TableName: table,
+            Key: keys.tenantProfile(tenantId),
+            ConditionExpression: '#plan = :plan',
+            ExpressionAttributeNames: { '#plan': PLAN_ATTRIBUTE },
+            ExpressionAttributeValues: { ':plan': plan.id },
+          },
+        },
+        { kind: 'plan' },
+      );
+    }
+
+    for (const counter of mutation.counters ?? []) {
+      const entries = Object.entries(counter.add);
+      push(
+        {
+          Update: {
+            TableName: table,
+            Key: counter.key,
+            UpdateExpression: `ADD ${entries.map((_, i) => `#a${i} :a${i}`).join(', ')}`,
+            ExpressionAttributeNames: Object.fromEntries(entries.map(([name], i) => [`#a${i}`, name])),
+            ExpressionAttributeValues: Object.fromEntries(entries.map(([, value], i) => [`:a${i}`, value])),
+          },
+        },
+        { kind: 'counter' },
+      );
+    }
+
+    const nowMs = this.clock();
+    if (mutation.idempotency && mutation.response) {
+      push(
+        {
+          Put: {
+            TableName: table,
+            Item: {
+              ...keys.idempotency(tenantId, sha256(mutation.idempotency.key)),
+              [IDEMPOTENCY.fingerprint]: mutation.idempotency.fingerprint,
+              [IDEMPOTENCY.response]: JSON.stringify(mutation.response),
+              [IDEMPOTENCY.requestId]: mutation.event.requestId,
+              [TABLE_SCHEMA.ttlAttribute]: Math.floor(nowMs / 1000) + (this.options.idempotencyTtlSeconds ?? 86_400),
+            },
+            // An expired record that TTL has not removed yet no longer holds the key.
+            ConditionExpression: 'attribute_not_exists(#pk) OR #ttl < :now',
+            ExpressionAttributeNames: { '#pk': TABLE_SCHEMA.partitionKey, '#ttl': TABLE_SCHEMA.ttlAttribute },
+            ExpressionAttributeValues: { ':now': Math.floor(nowMs / 1000) },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          },
+        },
+        { kind: 'idempotency' },
+      );
+    }
+
+    const entry = nextEntry(tenantId, lane, head, this.timeFor(tenantId, head), mutation.event);
+    push(
+      {
+        Put: {
+          TableName: table,
+          Item: {
+            ...keys.auditEntry(tenantId, lane, entry.seq),
+            [TABLE_SCHEMA.indexes.byCollection.partitionKey]: keys.auditCollection(tenantId),
+            [TABLE_SCHEMA.indexes.byCollection.sortKey]: keys.auditCollectionSortKey(entry.time, lane, entry.seq),
+            ...entry,
+          },
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': TABLE_SCHEMA.partitionKey },
+        },
+      },
+      { kind: 'entry' },
+    );
+    const headItem = { ...keys.auditHead(tenantId, lane), [HEAD.lane]: lane, [HEAD.seq]: entry.seq, [HEAD.hash]: entry.hash, [HEAD.time]: entry.time };
+    push(
+      {
+        Put: {
+          TableName: table,
+          Item: headItem,
+          ...(head.seq === 0
+            ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': TABLE_SCHEMA.partitionKey } }
+            : {
+                ConditionExpression: '#seq = :seq AND #hash = :hash',
+                ExpressionAttributeNames: { '#seq': HEAD.seq, '#hash': HEAD.hash },
+                ExpressionAttributeValues: { ':seq': head.seq, ':hash': head.hash },
+              }),
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      },
+      { kind: 'head' },
+    );
+    if (items.length > 100) throw new Error(`a mutation holds at most 100 items, this one ${items.length}`);
+    return { items, roles, entry };
+  }
+
+  private classify(
+    mutation: Mutation,
+    lane: number,
+    attempt: Attempt,
+    reasons: { Code?: string; Item?: Record<string, AttributeValue> }[],
+  ):
+    | { kind: 'fail'; error: Error }
+    | { kind: 'replay'; response: StoredResponse }
+    | { kind: 'retry'; freshPlan: boolean; backoff: boolean; reason: string } {
+    const failed = (kind: Role['kind']) =>
+      reasons.flatMap((reason, i) =>
+        reason.Code === 'ConditionalCheckFailed' && attempt.roles[i].kind === kind
+          ? [{ role: attempt.roles[i], current: reason.Item ? unmarshall(reason.Item) : undefined }]
+          : [],
+      );
+
+    const [idempotent] = failed('idempotency');
+    if (idempotent) {
+      const current = idempotent.current;
+      if (!current) return { kind: 'retry', freshPlan: false, backoff: true, reason: 'idempotency record vanished' };
+      if (current[IDEMPOTENCY.fingerprint] !== mutation.idempotency?.fingerprint) {
+        return {
+          kind: 'fail',
+          error: new ConflictError('this Idempotency-Key was already used with a different request', { reason: 'idempotency-key-reused' }),
+        };
+      }
+      return { kind: 'replay', response: JSON.parse(String(current[IDEMPOTENCY.response])) as StoredResponse };
+    }
+    if (failed('plan').length > 0) return { kind: 'retry', freshPlan: true, backoff: false, reason: 'plan changed' };
+    const [write] = failed('write');
+    if (write && write.role.kind === 'write') {
+      const onFailed = write.role.write.onConditionFailed;
+      return { kind: 'fail', error: onFailed ? onFailed(write.current) : new ConflictError('the target changed meanwhile') };
+    }
+    const [quota] = failed('quota');
+    if (quota && quota.role.kind === 'quota') {
+      const { change, limit, plan } = quota.role;
+      const usage = Number(quota.current?.[COUNTER_ATTRIBUTES.count] ?? 0);
+      return {
+        kind: 'fail',
+        error: new QuotaExceededError(`the ${plan.title} plan allows ${limit} ${change.counter.label}; ${usage} in use`, {
+          quota: change.counter.quota,
+          limit,
+          usage,
+          plan: plan.id,
+        }),
+      };
+    }
+    const [head] = failed('head');
+    if (head) {
+      this.heads.set(mutation.tenantId, laneCacheKey(lane), headFromItem(head.current));
+      return { kind: 'retry', freshPlan: false, backoff: true, reason: 'audit head moved' };
+    }
+    if (failed('entry').length > 0) {
+      this.heads.delete(mutation.tenantId, laneCacheKey(lane));
+      return { kind: 'retry', freshPlan: false, backoff: true, reason: 'audit entry exists' };
+    }
+    if (reasons.some((reason) => reason.Code === 'TransactionConflict')) {
+      return { kind: 'retry', freshPlan: false, backoff: true, reason: 'transaction conflict' };
+    }
+    const codes = reasons.map((reason) => reason.Code ?? 'None').join(',');
+    return { kind: 'fail', error: new Error(`transaction cancelled: ${codes}`) };
+  }
+}
+
+function laneCacheKey(lane: number): string {
+  return `head:${lane}`;
+}
+
+function headFromItem(item: Record<string, unknown> | undefined): ChainHead {
+  if (!item || typeof item[HEAD.seq] !== 'number') return EMPTY_HEAD;
+  return { seq: item[HEAD.seq] as number, hash: String(item[HEAD.hash]), time: String(item[HEAD.time]) };
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** The key of an Idempotency-Key's record (the key is hashed: any visible ASCII, no separator worries). */
+export function idempotencyRecordKey(tenantId: string, idempotencyKey: string) {
+  return keys.idempotency(tenantId, sha256(idempotencyKey));
+}
+
+/** Reads the stored response of an Idempotency-Key, if a live record exists (for operations that read first). */
+export async function findIdempotentResponse(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  tenantId: string,
+  idempotency: IdempotencyRequest,
+  nowMs: number,
+): Promise<StoredResponse | undefined> {
+  const { Item } = await db.send(
+    new GetCommand({ TableName: tableName, Key: idempotencyRecordKey(tenantId, idempotency.key), ConsistentRead: true }),
+  );
+  if (!Item || Number(Item[TABLE_SCHEMA.ttlAttribute]) < Math.floor(nowMs / 1000)) return undefined;
+  if (Item[IDEMPOTENCY.fingerprint] !== idempotency.fingerprint) {
+    throw new ConflictError('this Idempotency-Key was already used with a different request', { reason: 'idempotency-key-reused' });
+  }
+  return JSON.parse(String(Item[IDEMPOTENCY.response])) as StoredResponse;
+}
