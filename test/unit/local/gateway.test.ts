@@ -1,3 +1,7 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { startLocalGateway, type FunctionSource, type LocalGateway } from '../../../local/gateway';
 
@@ -30,9 +34,14 @@ const allow = (event: APIGatewayRequestAuthorizerEvent) =>
     context: { principalType: 'user', tenantId: 'acme', roles: 'tenant-admin', count: 3 },
   });
 
-async function withGateway(authorize: (event: APIGatewayRequestAuthorizerEvent) => Promise<unknown>, run: (gateway: LocalGateway, seen: Seen) => Promise<void>) {
+async function withGateway(
+  authorize: (event: APIGatewayRequestAuthorizerEvent) => Promise<unknown>,
+  run: (gateway: LocalGateway, seen: Seen) => Promise<void>,
+  webRoot?: string,
+) {
   const seen: Seen = { events: [], authorizerEvents: [] };
   const gateway = await startLocalGateway({
+    ...(webRoot ? { webRoot } : {}),
     regions: REGIONS,
     port: 0,
     dynamoDbEndpoint: 'http://127.0.0.1:9',
@@ -121,6 +130,46 @@ describe('local gateway', () => {
       expect(response.headers.get('content-type')).toBe('application/problem+json');
       expect(((await response.json()) as { code: string }).code).toBe(code);
       expect(seen.events).toEqual([]);
+    });
+  });
+
+  describe('console files', () => {
+    let webRoot: string;
+
+    beforeAll(() => {
+      const parent = mkdtempSync(join(tmpdir(), 'gateway-web-'));
+      webRoot = join(parent, 'web');
+      mkdirSync(join(webRoot, 'app'), { recursive: true });
+      writeFileSync(join(webRoot, 'index.html'), '<h1>console</h1>');
+      writeFileSync(join(webRoot, 'app', 'main.js'), 'export {};');
+      writeFileSync(join(parent, 'secret.txt'), 'not served');
+    });
+
+    afterAll(() => rmSync(join(webRoot, '..'), { recursive: true, force: true }));
+
+    it('serves index.html at / and files below it with their content type', async () => {
+      await withGateway(allow, async (gateway) => {
+        const [index, script] = await Promise.all([fetch(`${gateway.endpoints['eu-central-1']}/`), fetch(`${gateway.endpoints['eu-central-1']}/app/main.js`)]);
+
+        expect([index.status, index.headers.get('content-type'), await index.text()]).toEqual([200, 'text/html; charset=utf-8', '<h1>console</h1>']);
+        expect([script.status, script.headers.get('content-type')]).toEqual([200, 'text/javascript; charset=utf-8']);
+      }, webRoot);
+    });
+
+    it('serves nothing outside the web root', async () => {
+      await withGateway(allow, async (gateway) => {
+        const status = await new Promise<number | undefined>((done, fail) => {
+          // A raw request: fetch would normalise the dots away.
+          const req = request(`${gateway.endpoints['eu-central-1']}/%2e%2e/secret.txt`, (res) => {
+            res.resume();
+            done(res.statusCode);
+          });
+          req.on('error', fail);
+          req.end();
+        });
+
+        expect(status).toBe(404);
+      }, webRoot);
     });
   });
 });
