@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { lifecycleEnvShape } from '../tenants/lifecycle.config';
 
 /**
  * Runtime configuration of every function, parsed once from the environment at cold start. A missing or bad
@@ -39,6 +40,7 @@ export const runtimeConfigSchema = z.object({
    * @default `local` on the local stage, `bedrock` elsewhere (see models/model-provider.factory.ts)
    */
   MODEL_PROVIDER: z.enum(['bedrock', 'local']).optional(),
+  ...lifecycleEnvShape,
   /** Powertools log level. */
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
 });

@@ -84,7 +84,7 @@ export class IllegalTransitionError extends DomainError {
   readonly code = 'illegal-transition';
   readonly title = 'Illegal lifecycle transition';
   constructor(detail: string, from: string, event: string) {
-    super(detail, { status: from, event });
+    super(detail, { tenantStatus: from, event });
   }
 }
 

@@ -1,9 +1,10 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ConflictError } from '../core/errors';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConflictError, IllegalTransitionError, NotFoundError } from '../core/errors';
 import { keys } from '../data/keys';
 import { TABLE_SCHEMA } from '../data/table.schema';
-import { tenantDirectoryEntrySchema, type TenantDirectoryEntry } from './tenant.schema';
+import { tenantDirectoryEntrySchema, type TenantAuth, type TenantDirectoryEntry, type TenantStatus } from './tenant.schema';
 
 const { partitionKey: PK, sortKey: SK } = TABLE_SCHEMA;
 const byCollection = TABLE_SCHEMA.indexes.byCollection;
@@ -104,6 +105,114 @@ export class DirectoryRepository {
       items: (page.Items ?? []).map((item) => tenantDirectoryEntrySchema.parse(item)),
       lastEvaluatedKey: page.LastEvaluatedKey,
     };
+  }
+
+  /**
+   * Writes a copy of an entry made in the control-plane region: the entry, and while the tenant holds its slug
+   * (not DELETED) its slug and email domains. Unconditional, so copying again repairs a copy that missed a change.
+   */
+  async replicate(entry: TenantDirectoryEntry): Promise<void> {
+    const valid = tenantDirectoryEntrySchema.parse(entry);
+    const holdsNames = valid.status !== 'DELETED';
+    await this.db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: { TableName: this.tableName, Item: { ...keys.tenantDirectory(valid.tenantId), ...this.collectionKeys(valid.tenantId), ...valid } } },
+          ...(holdsNames
+            ? [
+                { Put: { TableName: this.tableName, Item: { ...keys.slug(valid.slug), tenantId: valid.tenantId } } },
+                ...this.domainsOf(valid).map((domain) => ({
+                  Put: { TableName: this.tableName, Item: { ...keys.emailDomain(domain, valid.tenantId), tenantId: valid.tenantId } },
+                })),
+              ]
+            : []),
+        ],
+      }),
+    );
+  }
+
+  /**
+   * Changes an entry's status (from `from` only, else IllegalTransitionError), login endpoints or branding; returns
+   * the entry as written.
+   */
+  async update(
+    tenantId: string,
+    changes: { readonly status?: { readonly from: TenantStatus; readonly to: TenantStatus; readonly event: string }; readonly auth?: TenantAuth; readonly branding?: TenantDirectoryEntry['branding'] },
+  ): Promise<TenantDirectoryEntry> {
+    const sets: string[] = [];
+    const names: Record<string, string> = { '#pk': PK };
+    const values: Record<string, unknown> = {};
+    let condition = 'attribute_exists(#pk)';
+    if (changes.status) {
+      sets.push('#status = :to');
+      names['#status'] = 'status';
+      values[':to'] = changes.status.to;
+      values[':from'] = changes.status.from;
+      condition += ' AND #status = :from';
+    }
+    if (changes.auth) {
+      sets.push('#auth = :auth');
+      names['#auth'] = 'auth';
+      values[':auth'] = changes.auth;
+    }
+    if (changes.branding) {
+      sets.push('#branding = :branding');
+      names['#branding'] = 'branding';
+      values[':branding'] = changes.branding;
+    }
+    if (sets.length === 0) throw new Error('a directory update needs at least one change');
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.tenantDirectory(tenantId),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return tenantDirectoryEntrySchema.parse(Attributes);
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (!error.Item) throw new NotFoundError(`tenant ${tenantId} not found`);
+      const current = String((error.Item.status as { S?: string } | undefined)?.S ?? 'unknown');
+      const status = changes.status as NonNullable<typeof changes.status>;
+      throw new IllegalTransitionError(`the tenant is ${current}, not ${status.from}: it cannot ${status.event} now`, current, status.event);
+    }
+  }
+
+  /**
+   * Gives up the entry's slug and email domains (offboarding): the slug item is removed only while it still names
+   * this tenant, so a slug already taken by a newer tenant is left alone. The entry itself stays as a tombstone.
+   */
+  async release(entry: TenantDirectoryEntry): Promise<void> {
+    const domains = this.domainsOf(entry);
+    if (domains.length > 0) {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: domains.map((domain) => ({ Delete: { TableName: this.tableName, Key: keys.emailDomain(domain, entry.tenantId) } })),
+        }),
+      );
+    }
+    try {
+      await this.db.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: keys.slug(entry.slug),
+          ConditionExpression: 'tenantId = :tenantId',
+          ExpressionAttributeValues: { ':tenantId': entry.tenantId },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  private domainsOf(entry: TenantDirectoryEntry): string[] {
+    return [...new Set(entry.emailDomains.map((d) => d.toLowerCase()))];
   }
 
   private collectionKeys(tenantId: string) {

@@ -1,6 +1,7 @@
 import type { DirectoryRepository } from './directory.repository';
 import type { DiscoveryQuery, DiscoveryResponse } from './discovery.schema';
-import type { TenantDirectoryEntry } from './tenant.schema';
+import { servesTenantUsers } from './tenant-lifecycle';
+import type { TenantAuth, TenantDirectoryEntry } from './tenant.schema';
 
 export interface DiscoveryServiceOptions {
   readonly directory: Pick<DirectoryRepository, 'findBySlug' | 'findByEmailDomain'>;
@@ -19,7 +20,7 @@ export class DiscoveryService {
 
   async discover(query: DiscoveryQuery): Promise<DiscoveryResponse> {
     const entries = await this.find(query);
-    return { tenants: entries.filter((e) => e.status === 'ACTIVE' || e.status === 'SUSPENDED').map((e) => this.present(e)) };
+    return { tenants: entries.filter((e) => servesTenantUsers(e.status) && e.auth !== undefined).map((e) => this.present(e, e.auth as TenantAuth)) };
   }
 
   private async find(query: DiscoveryQuery): Promise<TenantDirectoryEntry[]> {
@@ -40,14 +41,14 @@ export class DiscoveryService {
     return name.split('.')[0];
   }
 
-  private present(entry: TenantDirectoryEntry): DiscoveryResponse['tenants'][number] {
+  private present(entry: TenantDirectoryEntry, auth: TenantAuth): DiscoveryResponse['tenants'][number] {
     const apiUrl = this.options.regionEndpoints[entry.region];
     return {
       tenantId: entry.tenantId,
       slug: entry.slug,
       region: entry.region,
       ...(apiUrl ? { apiUrl } : {}),
-      auth: entry.auth,
+      auth,
       branding: entry.branding,
     };
   }

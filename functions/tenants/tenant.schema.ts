@@ -37,6 +37,18 @@ export const tenantSchema = z.object({
 });
 export type Tenant = z.infer<typeof tenantSchema>;
 
+/** Where a tenant's users log in: its user pool and app client. */
+export const tenantAuthSchema = z.object({
+  issuer: z.string(),
+  userPoolId: z.string(),
+  clientId: z.string(),
+  /** Cognito hosted UI base URL in AWS; absent locally. */
+  hostedUiUrl: z.string().optional(),
+  /** cognito-local endpoint locally; absent in AWS. */
+  cognitoEndpoint: z.string().optional(),
+});
+export type TenantAuth = z.infer<typeof tenantAuthSchema>;
+
 /** Routing metadata of a tenant, kept in every region: never tenant data. */
 export const tenantDirectoryEntrySchema = z.object({
   tenantId: tenantIdSchema,
@@ -44,15 +56,8 @@ export const tenantDirectoryEntrySchema = z.object({
   region: regionSchema,
   status: tenantStatusSchema,
   emailDomains: z.array(z.string()),
-  auth: z.object({
-    issuer: z.string(),
-    userPoolId: z.string(),
-    clientId: z.string(),
-    /** Cognito hosted UI base URL in AWS; absent locally. */
-    hostedUiUrl: z.string().optional(),
-    /** cognito-local endpoint locally; absent in AWS. */
-    cognitoEndpoint: z.string().optional(),
-  }),
+  /** Login endpoints of the tenant's pool; absent until provisioning has created it. */
+  auth: tenantAuthSchema.optional(),
   branding: brandingSchema,
 });
 export type TenantDirectoryEntry = z.infer<typeof tenantDirectoryEntrySchema>;
