@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { join, relative } from 'node:path';
 import { DEFAULT_COGNITO_PORT } from './cognito';
+import { watchLaunchers } from './launcher-watch';
 import { startLocalPlatform, type LocalPlatform } from './platform';
 import { portFromEnv } from './ports';
 
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
     console.error('uncaught exception:', error);
     shutdown('uncaught exception', 1);
   });
+  watchLaunchers(() => shutdown('launcher exited', 0));
   process.on('unhandledRejection', (error) => {
     console.error('unhandled rejection:', error);
     shutdown('unhandled rejection', 1);
