@@ -171,4 +171,14 @@ describe('npm start', () => {
     expect(await gone(javaPid)).toBe(true);
     expect(await gone(nodePid)).toBe(true);
   });
+
+  it('takes java down with it when the platform process is killed outright', async () => {
+    running = startPlatform();
+    const { javaPid, nodePid } = await ready(running);
+
+    process.kill(nodePid, 'SIGKILL');
+    await running.exit;
+
+    expect(await gone(javaPid)).toBe(true);
+  });
 });
