@@ -118,7 +118,7 @@ function headersOf(req: IncomingMessage) {
 }
 
 function queryOf(search: string) {
-  const params = new URLSearchParams(search);
+  const params = new URLSearchParams(search.replace(/^\?/, ''));
   const single: Record<string, string> = {};
   const multi: Record<string, string[]> = {};
   for (const [name, value] of params) {
@@ -148,6 +148,20 @@ function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
     });
     req.on('error', fail);
   });
+}
+
+interface RequestTarget {
+  /** The path as sent, still percent-encoded, as API Gateway REST APIs pass it on. */
+  readonly pathname: string;
+  /** `?…` or empty. */
+  readonly search: string;
+}
+
+/** Splits the request target without normalising it (a URL parser would resolve `..` and re-encode). */
+function requestTarget(target: string | undefined): RequestTarget {
+  const raw = target && target.startsWith('/') ? target : '/';
+  const query = raw.indexOf('?');
+  return query < 0 ? { pathname: raw, search: '' } : { pathname: raw.slice(0, query), search: raw.slice(query) };
 }
 
 function sourceIpOf(req: IncomingMessage): string {
@@ -240,7 +254,7 @@ class RegionGateway {
     const started = Date.now();
     const requestId = randomUUID();
     const method = (req.method ?? 'GET').toUpperCase();
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = requestTarget(req.url);
     let status = 500;
     try {
       status = await this.dispatch(req, res, { method, url, requestId });
@@ -255,7 +269,7 @@ class RegionGateway {
     }
   }
 
-  private async dispatch(req: IncomingMessage, res: ServerResponse, request: { method: string; url: URL; requestId: string }): Promise<number> {
+  private async dispatch(req: IncomingMessage, res: ServerResponse, request: { method: string; url: RequestTarget; requestId: string }): Promise<number> {
     const { method, url, requestId } = request;
     const isApi = url.pathname === API_PREFIX || url.pathname.startsWith(`${API_PREFIX}/`);
     if (!isApi && (method === 'GET' || method === 'HEAD') && this.options.webRoot) {
@@ -302,7 +316,7 @@ class RegionGateway {
     req: IncomingMessage,
     parts: {
       method: string;
-      url: URL;
+      url: RequestTarget;
       requestId: string;
       route: RouteDefinition;
       pathParameters: Record<string, string>;
