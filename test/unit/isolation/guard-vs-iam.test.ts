@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { TENANT_SESSION_TAG } from '../../../lib/constructs/data-access-roles';
 import { guardVerdict, leadingKeysOf, operationOf, refusalOf, tenantScope } from '../../../functions/isolation/tenant-guard';
+import { TENANT_SESSION_TAG as VENDED_SESSION_TAG } from '../../../functions/isolation/token-vending-machine';
 import {
   concreteArn,
   resolveIntrinsics,
@@ -67,6 +68,10 @@ const ITEM_ACTION_ARB = fc.constantFrom(
 );
 
 describe('runtime guard versus IAM simulation of the synthesized tenant data role', () => {
+  it('the token vending machine tags sessions with the tag the role policy reads', () => {
+    expect(VENDED_SESSION_TAG).toBe(TENANT_SESSION_TAG);
+  });
+
   it('property: for random key sets, the runtime guard verdict equals the IAM verdict', async () => {
     await fc.assert(
       fc.asyncProperty(

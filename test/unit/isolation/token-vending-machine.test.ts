@@ -1,4 +1,5 @@
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
+import { LOCAL_CREDENTIALS } from '../../../local/platform.config';
 import {
   CredentialVendingError,
   LocalCredentialSource,
@@ -243,7 +244,7 @@ describe('LocalCredentialSource', () => {
     ]);
 
     // Assess
-    expect(new Set([acme.accessKeyId, globex.accessKeyId, platform.accessKeyId])).toEqual(new Set(['local']));
+    expect(new Set([acme.accessKeyId, globex.accessKeyId, platform.accessKeyId])).toEqual(new Set([LOCAL_CREDENTIALS.accessKeyId]));
     expect(acme.sessionToken).toContain('tenant-acme');
     expect(globex.sessionToken).toContain('tenant-globex');
     expect(acme.expiration.getTime()).toBe(SESSION_DURATION_SECONDS * 1000);
