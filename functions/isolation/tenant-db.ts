@@ -91,7 +91,9 @@ export function createIsolation(config: IsolationConfig, deps: IsolationDeps = {
   // One pool of connections for every scoped client: a client per tenant must not mean sockets per tenant. Clients
   // that leave the cache are dropped, not destroyed: destroying would close the shared pool under requests that an
   // evicted client may still have in flight, and the client itself holds nothing else.
-  const agents = deps.requestHandler ? undefined : { http: new HttpAgent({ keepAlive: true, maxSockets: 50 }), https: new HttpsAgent({ keepAlive: true, maxSockets: 50 }) };
+  const agents = deps.requestHandler
+    ? undefined
+    : { http: new HttpAgent({ keepAlive: true, maxSockets: 50 }), https: new HttpsAgent({ keepAlive: true, maxSockets: 50 }) };
   const requestHandler = deps.requestHandler ?? { httpAgent: agents?.http, httpsAgent: agents?.https };
 
   const scopedClient = (scope: KeyScope, credentials: AwsCredentialIdentityProvider): DynamoDBDocumentClient => {
