@@ -1,7 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
-import { HANDLER_GROUPS, ROUTES, type HandlerGroup } from '../../functions/routes';
+import { HANDLER_GROUPS, ROUTES, routesOf, TENANT_PATH_PARAMETER, type HandlerGroup } from '../../functions/routes';
 import type { PlatformConfig } from '../config';
 import { DataAccessRoles } from '../constructs/data-access-roles';
 import { ExportBucket } from '../constructs/export-bucket';
@@ -14,21 +14,50 @@ import { AUTHORIZER_ENTRY, handlerEntry } from '../source-paths';
 
 /** The functions of a region: one per route group, plus the authorizer. */
 export type RegionFunctionName = HandlerGroup | 'authorizer';
+export const REGION_FUNCTION_NAMES: readonly RegionFunctionName[] = [...HANDLER_GROUPS, 'authorizer'];
+
+/** Which data roles a function may assume. */
+export interface FunctionDataAccess {
+  /** The tenant data role (keys under `T#<tenantId>#`, with a TenantId session tag). */
+  readonly tenant: boolean;
+  /** The platform data role (keys under `P#`). */
+  readonly platform: boolean;
+}
 
 /**
- * Which data roles each function may assume. The execution roles themselves hold no DynamoDB permission.
- * A new route group fails to compile until it is listed here.
+ * Data access of a route group whose every route names a tenant (`/v1/tenants/{tenantId}/...`): the tenant's own
+ * items through the tenant data role, and its directory entry (status, home region) through the platform data role.
  */
-export const FUNCTION_DATA_ACCESS: Readonly<Record<RegionFunctionName, { readonly tenant: boolean; readonly platform: boolean }>> = {
+export const TENANT_SCOPED_ACCESS: FunctionDataAccess = { tenant: true, platform: true };
+
+/**
+ * Data access of the functions whose needs do not follow from their routes. The execution roles themselves hold no
+ * DynamoDB permission; a function may only assume the data roles named here (or TENANT_SCOPED_ACCESS).
+ */
+export const FUNCTION_DATA_ACCESS: Readonly<Record<string, FunctionDataAccess>> = {
   // Health and the OpenAPI document read no data.
   platform: { tenant: false, platform: false },
   // Discovery looks up the tenant directory (slugs, email domains): platform keys only.
   discovery: { tenant: false, platform: true },
-  // Tenant routes read and write the tenant's own items, and check its directory entry (status, home region).
+  // Creates and lists tenants (directory, P#) as well as reading and changing a tenant's own record (T#).
   tenants: { tenant: true, platform: true },
   // The authorizer maps issuers and API keys to tenants through the platform registry.
   authorizer: { tenant: false, platform: true },
 };
+
+/**
+ * The data roles a region function may assume: its entry in FUNCTION_DATA_ACCESS, else TENANT_SCOPED_ACCESS for a
+ * route group whose every route names a tenant. Anything else fails synthesis: granting data access is a decision.
+ */
+export function dataAccessOf(name: RegionFunctionName): FunctionDataAccess {
+  const explicit = FUNCTION_DATA_ACCESS[name];
+  if (explicit) return explicit;
+  const routes = name === 'authorizer' ? [] : routesOf(name);
+  if (routes.length > 0 && routes.every((route) => route.path.includes(`{${TENANT_PATH_PARAMETER}}`))) return TENANT_SCOPED_ACCESS;
+  throw new Error(
+    `function '${name}' serves routes that do not all name a tenant and has no entry in FUNCTION_DATA_ACCESS (lib/stacks/region-stack.ts): decide which data roles it may assume`,
+  );
+}
 
 export interface RegionStackProps extends Omit<StackProps, 'env'> {
   /** The platform configuration. */
@@ -93,7 +122,7 @@ export class RegionStack extends Stack {
 
     const regionEndpoints = { ...config.regionEndpoints, [region]: config.regionEndpoints?.[region] ?? this.api.url };
     for (const [name, fn] of Object.entries(this.functions) as [RegionFunctionName, PlatformFunction][]) {
-      const access = FUNCTION_DATA_ACCESS[name];
+      const access = dataAccessOf(name);
       fn.bind({
         table: this.table,
         stage: config.stage,
