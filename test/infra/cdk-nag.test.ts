@@ -1,0 +1,106 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Validations } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { isPublic, ROUTES } from '../../functions/routes';
+import { buildFixture, CONFIG } from './support/platform-fixture';
+
+interface Violation {
+  readonly ruleName: string;
+  readonly violatingConstructs: readonly { readonly constructPath: string }[];
+}
+
+function violationsIn(outdir: string): Violation[] {
+  const report = JSON.parse(fs.readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'));
+  return report.pluginReports.flatMap((plugin: { violations?: Violation[] }) => plugin.violations ?? []);
+}
+
+/** Every acknowledgement recorded in the app: where, which rule, why. */
+function acknowledgements(fixture: ReturnType<typeof buildFixture>): { path: string; id: string; reason: string }[] {
+  return fixture.app.node.findAll().flatMap((construct) =>
+    construct.node.metadata
+      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((entry) =>
+        Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({
+          path: construct.node.path,
+          id: id.replace(/^annotation::/i, ''),
+          reason,
+        })),
+      ),
+  );
+}
+
+/** The rules the platform acknowledges, and where: any other acknowledgement needs a review of this list. */
+const ACKNOWLEDGED_RULES: Readonly<Record<string, RegExp>> = {
+  'AwsSolutions-APIG2': /^Region-[^/]+\/Api\/Api$/,
+  'AwsSolutions-APIG3': /^Region-[^/]+\/Api\/Api\/DeploymentStage\.[^/]+$/,
+  'AwsSolutions-COG4': /^Region-[^/]+\/Api\/Api(\/Default\/.+)?$/,
+  'AwsSolutions-APIG4': /^Region-[^/]+\/Api\/Api\/Default\/.+$/,
+  'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]':
+    /^Region-[^/]+\/Api\/Api\/CloudWatchRole$/,
+  'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]':
+    /^Region-[^/]+\/Backup\/Plan\/Table$/,
+  'AwsSolutions-IAM5[Resource::*]': /^Region-[^/]+\/Fn-[a-z]+\/ExecutionRole$/,
+  'AwsSolutions-L1': /^Region-[^/]+\/Fn-[a-z]+\/Function$/,
+  'AwsSolutions-S1': /^Region-[^/]+\/Exports\/AccessLogs$/,
+};
+
+describe('cdk-nag AwsSolutions checks', () => {
+  // CDK's built-in CloudFormation validation is left to `npm run synth` (it adds ~18 s under jest); cdk-nag runs here.
+  const fixture = buildFixture();
+
+  it('synthesizes the whole app with no unacknowledged finding', () => {
+    // Act
+    const synth = () => fixture.app.synth();
+
+    // Assess
+    expect(synth).not.toThrow();
+    expect(violationsIn(fixture.outdir)).toEqual([]);
+  });
+
+  it('runs in the app: a finding fails synthesis and names the resource', () => {
+    // Prepare
+    const canary = buildFixture();
+    new s3.Bucket(canary.stacks.regions.get(CONFIG.homeRegion)!, 'CanaryBucket', { enforceSSL: true });
+
+    // Act
+    const synth = () => canary.app.synth();
+
+    // Assess
+    expect(synth).toThrow(/AwsSolutions-S1/);
+    expect(violationsIn(canary.outdir)).toEqual([
+      expect.objectContaining({
+        ruleName: 'AwsSolutions-S1',
+        violatingConstructs: [expect.objectContaining({ constructPath: expect.stringContaining('/CanaryBucket/') })],
+      }),
+    ]);
+  });
+
+  it('acknowledges only the reviewed rules, where expected, each with a specific reason', () => {
+    // Act
+    const acks = acknowledgements(fixture);
+
+    // Assess
+    expect(acks.length).toBeGreaterThan(0);
+    for (const ack of acks) {
+      expect({ ...ack, known: ack.id in ACKNOWLEDGED_RULES }).toEqual({ ...ack, known: true });
+      expect(ack.path).toMatch(ACKNOWLEDGED_RULES[ack.id]);
+      expect(ack.reason.length).toBeGreaterThanOrEqual(60);
+    }
+  });
+
+  it('exempts exactly the public routes from authorization', () => {
+    for (const stack of fixture.stacks.regions.values()) {
+      // Prepare
+      const publicMethods = ROUTES.filter(isPublic).map((route) => stack.api.methodFor(route).node.path);
+
+      // Act
+      const exempted = acknowledgements(fixture)
+        .filter((ack) => ack.id === 'AwsSolutions-APIG4' && ack.path.startsWith(`${stack.node.id}/`))
+        .map((ack) => ack.path);
+
+      // Assess
+      expect(exempted.sort()).toEqual(publicMethods.sort());
+    }
+  });
+});

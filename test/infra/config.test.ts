@@ -1,0 +1,39 @@
+import { DEFAULT_REGIONS, parsePlatformConfig, PlatformConfigError } from '../../lib/config';
+import { CDK_CONTEXT } from './support/platform-fixture';
+
+describe('platform config (CDK context `platform`)', () => {
+  it('defaults to dev in eu-central-1 and us-east-1, homed in eu-central-1', () => {
+    expect(parsePlatformConfig(undefined)).toEqual({ stage: 'dev', homeRegion: 'eu-central-1', regions: [...DEFAULT_REGIONS] });
+  });
+
+  it('reads the configuration of cdk.json', () => {
+    const config = parsePlatformConfig(CDK_CONTEXT.platform);
+    expect(config.regions).toEqual(expect.arrayContaining(['eu-central-1', 'us-east-1']));
+  });
+
+  it('accepts a JSON string, as given with -c platform=...', () => {
+    const config = parsePlatformConfig(
+      '{"stage":"prod","homeRegion":"us-east-1","regions":["us-east-1","eu-central-1"],"account":"123456789012"}',
+    );
+    expect(config).toMatchObject({ stage: 'prod', homeRegion: 'us-east-1', account: '123456789012' });
+  });
+
+  it.each([
+    [{ stage: 'Prod!' }, /stage .*"Prod!"/],
+    [{ regions: ['eu-central-1', 'mars-north-1x'] }, /regions\.1 .*"mars-north-1x"/],
+    [{ regions: [] }, /regions must name at least one residency region/],
+    [{ regions: ['eu-central-1', 'eu-central-1'] }, /regions must not name a region twice/],
+    [{ homeRegion: 'eu-west-1' }, /homeRegion must be one of the residency regions.*"eu-west-1"/],
+    [{ account: '12345' }, /account must be a 12-digit AWS account id \(got "12345"\)/],
+    [{ regionEndpoints: { 'eu-central-1': 'http://api.example.com' } }, /regionEndpoints\.eu-central-1 .*"http:\/\/api\.example\.com"/],
+    [{ regionEndpoints: { 'eu-west-1': 'https://eu.example.com' } }, /regionEndpoints\.eu-west-1 names a region that is not a residency region/],
+    [{ stages: 'dev' }, /platform Unrecognized key.*"stages"/],
+  ])('fails fast on %j, naming the bad value', (raw, message) => {
+    expect(() => parsePlatformConfig(raw)).toThrow(PlatformConfigError);
+    expect(() => parsePlatformConfig(raw)).toThrow(message);
+  });
+
+  it('fails on a context value that is not JSON', () => {
+    expect(() => parsePlatformConfig('{stage:')).toThrow(/is not JSON: \{stage:/);
+  });
+});

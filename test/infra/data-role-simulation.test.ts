@@ -1,0 +1,215 @@
+import { ITEM_ACTIONS, TENANT_SESSION_TAG } from '../../lib/constructs/data-access-roles';
+import { dataAccessOf, REGION_FUNCTION_NAMES, type RegionFunctionName } from '../../lib/stacks/region-stack';
+import {
+  concreteArn,
+  resolveIntrinsics,
+  rolePolicyDocuments,
+  simulate,
+  simulateDataRequest,
+  TEST_ACCOUNT_ID,
+  type DataRequest,
+  type PolicyDocument,
+  type SimulationOutcome,
+} from '../support/iam-simulation';
+import { buildFixture, logicalIdOf, templateOf } from './support/platform-fixture';
+
+/**
+ * The data roles' policies as synthesized, evaluated by an IAM simulator: what a tenant session and a platform
+ * session can and cannot do to the table. One region suffices: both region stacks are built by the same code, and
+ * data-access.test.ts checks that every region's policies have the same statements.
+ */
+const region = 'eu-central-1';
+const fixture = buildFixture();
+const stack = fixture.stacks.regions.get(region)!;
+const { json } = templateOf(stack);
+const env = { region };
+
+const tableArn = concreteArn(json, logicalIdOf(stack.table.table), env);
+const indexArn = `${tableArn}/index/byCollection`;
+const policiesOf = (roleLogicalId: string): PolicyDocument[] => resolveIntrinsics(rolePolicyDocuments(json, roleLogicalId), json, env);
+const tenantRoleId = logicalIdOf(stack.dataAccess.tenantData.role);
+const platformRoleId = logicalIdOf(stack.dataAccess.platformData.role);
+const tenantPolicies = policiesOf(tenantRoleId);
+const platformPolicies = policiesOf(platformRoleId);
+
+async function expectOutcome(policies: PolicyDocument[], request: DataRequest, allowed: boolean): Promise<SimulationOutcome> {
+  const outcome = await simulateDataRequest(policies, request);
+  // A context key the simulator does not know (a typo) would be dropped silently and prove nothing.
+  expect(outcome.ignoredContextKeys).toEqual([]);
+  expect({ request, result: outcome.result }).toEqual({ request, result: allowed ? 'Allowed' : expect.stringMatching(/Denied$/) });
+  return outcome;
+}
+
+const acme = { [TENANT_SESSION_TAG]: 'acme' };
+
+describe('tenant data role (simulated)', () => {
+  it.each(ITEM_ACTIONS)('allows %s on the own tenant keys', async (action) => {
+    await expectOutcome(tenantPolicies, { action, resource: tableArn, principalTags: acme, leadingKeys: ['T#acme#AGENT#a1'] }, true);
+  });
+
+  it('allows Query on the byCollection index under the own prefix', async () => {
+    await expectOutcome(tenantPolicies, { action: 'dynamodb:Query', resource: indexArn, principalTags: acme, leadingKeys: ['T#acme#MEMORIES#a1'] }, true);
+  });
+
+  it.each(ITEM_ACTIONS)("denies %s on another tenant's keys", async (action) => {
+    await expectOutcome(tenantPolicies, { action, resource: tableArn, principalTags: acme, leadingKeys: ['T#globex#AGENT#a1'] }, false);
+  });
+
+  it.each([
+    ['a longer tenant id with the same start', 'acme', 'T#acme2#AGENT#a1'],
+    ['a shorter tenant id', 'acme2', 'T#acme#AGENT#a1'],
+    ['the tenant id without its closing separator', 'acme', 'T#acme'],
+    ['a platform key', 'acme', 'P#TENANT#acme'],
+    ['a key without the tenant mark', 'acme', 'acme#AGENT#a1'],
+  ])('denies the prefix trick: %s', async (_case, tenantId, key) => {
+    await expectOutcome(
+      tenantPolicies,
+      { action: 'dynamodb:GetItem', resource: tableArn, principalTags: { [TENANT_SESSION_TAG]: tenantId }, leadingKeys: [key] },
+      false,
+    );
+  });
+
+  it.each(['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'])('denies %s whose keys mix the own tenant with another', async (action) => {
+    await expectOutcome(tenantPolicies, { action, resource: tableArn, principalTags: acme, leadingKeys: ['T#acme#AGENT#a1', 'T#globex#AGENT#a1'] }, false);
+  });
+
+  it('denies a session without the TenantId principal tag', async () => {
+    await expectOutcome(tenantPolicies, { action: 'dynamodb:GetItem', resource: tableArn, leadingKeys: ['T#acme#AGENT#a1'] }, false);
+  });
+
+  it('denies a request that carries no partition key (the ForAllValues trap)', async () => {
+    await expectOutcome(tenantPolicies, { action: 'dynamodb:GetItem', resource: tableArn, principalTags: acme }, false);
+    await expectOutcome(tenantPolicies, { action: 'dynamodb:Query', resource: indexArn, principalTags: acme }, false);
+  });
+
+  // These carry no partition key (the simulator rightly ignores dynamodb:LeadingKeys for them): nothing to scope by.
+  it.each(['dynamodb:Scan', 'dynamodb:PartiQLSelect', 'dynamodb:DescribeTable', 'dynamodb:DeleteTable', 'dynamodb:ExportTableToPointInTime'])(
+    'denies %s',
+    async (action) => {
+      await expectOutcome(tenantPolicies, { action, resource: tableArn, principalTags: acme }, false);
+    },
+  );
+
+  it('denies the own keys in another table', async () => {
+    const otherTable = `arn:aws:dynamodb:${region}:${TEST_ACCOUNT_ID}:table/other`;
+    await expectOutcome(tenantPolicies, { action: 'dynamodb:GetItem', resource: otherTable, principalTags: acme, leadingKeys: ['T#acme#AGENT#a1'] }, false);
+  });
+
+  it('needs the Null guard: the same policy without it would allow a request with no partition key', async () => {
+    // Prepare
+    const withoutGuard = tenantPolicies.map((policy) => ({
+      ...policy,
+      Statement: policy.Statement.map((statement) => {
+        const { Null: _guard, ...condition } = statement.Condition;
+        return { ...statement, Condition: condition };
+      }),
+    }));
+
+    // Act / Assess
+    await expectOutcome(withoutGuard, { action: 'dynamodb:GetItem', resource: tableArn, principalTags: acme }, true);
+  });
+});
+
+describe('platform data role (simulated)', () => {
+  it.each(ITEM_ACTIONS)('allows %s on platform keys', async (action) => {
+    await expectOutcome(platformPolicies, { action, resource: tableArn, leadingKeys: ['P#TENANT#acme'] }, true);
+  });
+
+  it('allows Query of the tenants collection on the byCollection index', async () => {
+    await expectOutcome(platformPolicies, { action: 'dynamodb:Query', resource: indexArn, leadingKeys: ['P#TENANTS'] }, true);
+  });
+
+  it.each(ITEM_ACTIONS)('denies %s on tenant keys, whatever the session tags', async (action) => {
+    await expectOutcome(platformPolicies, { action, resource: tableArn, leadingKeys: ['T#acme#TENANT'] }, false);
+    await expectOutcome(platformPolicies, { action, resource: tableArn, principalTags: acme, leadingKeys: ['T#acme#TENANT'] }, false);
+  });
+
+  it('denies keys that mix platform and tenant partitions', async () => {
+    await expectOutcome(platformPolicies, { action: 'dynamodb:BatchGetItem', resource: tableArn, leadingKeys: ['P#TENANT#acme', 'T#acme#TENANT'] }, false);
+  });
+
+  it.each(['dynamodb:Scan', 'dynamodb:GetItem'])('denies %s without a partition key', async (action) => {
+    await expectOutcome(platformPolicies, { action, resource: tableArn }, false);
+  });
+});
+
+describe('execution roles (simulated)', () => {
+  it.each(REGION_FUNCTION_NAMES)('the %s function role reaches no item by itself', async (name) => {
+    // Prepare
+    const policies = policiesOf(logicalIdOf(stack.functions[name].role));
+
+    // Act / Assess
+    for (const action of ITEM_ACTIONS) {
+      for (const leadingKeys of [['T#acme#AGENT#a1'], ['P#TENANT#acme'], undefined]) {
+        await expectOutcome(policies, { action, resource: tableArn, principalTags: acme, leadingKeys }, false);
+      }
+    }
+    await expectOutcome(policies, { action: 'dynamodb:Scan', resource: tableArn }, false);
+  });
+});
+
+describe('data role trust (simulated)', () => {
+  const trustOf = (roleId: string): PolicyDocument => resolveIntrinsics(json.Resources[roleId].Properties!.AssumeRolePolicyDocument, json, env);
+  /** A caller: its role ARN and identity policies. */
+  interface Caller {
+    readonly roleArn: string;
+    readonly policies: PolicyDocument[];
+  }
+  const executionRole = (name: RegionFunctionName): Caller => {
+    const roleId = logicalIdOf(stack.functions[name].role);
+    return { roleArn: concreteArn(json, roleId, env), policies: policiesOf(roleId) };
+  };
+
+  /** sts:AssumeRole (and sts:TagSession when tags are passed) as AWS evaluates it: caller's policies and the trust policy. */
+  async function assume(caller: Caller, targetRoleId: string, tags: Record<string, string>): Promise<boolean> {
+    const context: Record<string, string | string[]> = { 'aws:PrincipalArn': caller.roleArn };
+    if (Object.keys(tags).length > 0) context['aws:TagKeys'] = Object.keys(tags);
+    for (const [key, value] of Object.entries(tags)) context[`aws:RequestTag/${key}`] = value;
+    const actions = Object.keys(tags).length > 0 ? ['sts:AssumeRole', 'sts:TagSession'] : ['sts:AssumeRole'];
+    let allowed = true;
+    for (const action of actions) {
+      const outcome = await simulate(caller.policies, {
+        action,
+        resource: concreteArn(json, targetRoleId, env),
+        principal: `${caller.roleArn.replace(':iam::', ':sts::').replace(':role/', ':assumed-role/')}/session`,
+        context,
+        resourcePolicy: trustOf(targetRoleId),
+      });
+      expect(outcome.ignoredContextKeys).toEqual([]);
+      allowed &&= outcome.allowed;
+    }
+    return allowed;
+  }
+
+  it.each(REGION_FUNCTION_NAMES.filter((name) => dataAccessOf(name).tenant))(
+    'lets the %s function assume the tenant data role with exactly a TenantId session tag',
+    async (name) => {
+      expect(await assume(executionRole(name), tenantRoleId, { [TENANT_SESSION_TAG]: 'acme' })).toBe(true);
+      expect(await assume(executionRole(name), tenantRoleId, {})).toBe(false);
+      expect(await assume(executionRole(name), tenantRoleId, { [TENANT_SESSION_TAG]: '' })).toBe(false);
+      expect(await assume(executionRole(name), tenantRoleId, { [TENANT_SESSION_TAG]: 'acme', Extra: 'x' })).toBe(false);
+    },
+  );
+
+  it('does not let another role of the account assume a data role, even one allowed sts:AssumeRole on everything', async () => {
+    const other: Caller = {
+      roleArn: `arn:aws:iam::${TEST_ACCOUNT_ID}:role/SomeOtherRole`,
+      policies: [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['sts:AssumeRole', 'sts:TagSession'], Resource: '*' }] }],
+    };
+    expect(await assume(other, tenantRoleId, { [TENANT_SESSION_TAG]: 'acme' })).toBe(false);
+    expect(await assume(other, platformRoleId, {})).toBe(false);
+  });
+
+  it.each(REGION_FUNCTION_NAMES.filter((name) => !dataAccessOf(name).tenant))('does not let the %s function assume the tenant data role', async (name) => {
+    expect(await assume(executionRole(name), tenantRoleId, { [TENANT_SESSION_TAG]: 'acme' })).toBe(false);
+  });
+
+  it('lets exactly the functions that need it assume the platform data role', async () => {
+    for (const name of REGION_FUNCTION_NAMES) {
+      expect({ name, allowed: await assume(executionRole(name), platformRoleId, {}) }).toEqual({
+        name,
+        allowed: dataAccessOf(name).platform,
+      });
+    }
+  });
+});

@@ -1,0 +1,295 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { PLANS } from '../../functions/billing/plan.catalogue';
+import { PROBLEM_CONTENT_TYPE } from '../../functions/core/problem';
+import { TABLE_SCHEMA } from '../../functions/data/table.schema';
+import { isPublic, ROUTES } from '../../functions/routes';
+import { dataAccessOf, REGION_FUNCTION_NAMES } from '../../lib/stacks/region-stack';
+import { resolveIntrinsics, type CfnResource, type CfnTemplate } from '../support/iam-simulation';
+import { buildFixture, CONFIG, logicalIdOf, templateOf } from './support/platform-fixture';
+
+const fixture = buildFixture();
+
+/** `METHOD /path` of every API Gateway method of a template, with the method resource. */
+function methodsByRoute(json: CfnTemplate): Map<string, CfnResource> {
+  const resources = json.Resources;
+  const pathOf = (ref: unknown): string => {
+    if (ref && typeof ref === 'object' && 'Fn::GetAtt' in ref) return ''; // the API's root resource
+    const id = (ref as { Ref: string }).Ref;
+    const resource = resources[id];
+    return `${pathOf(resource.Properties!.ParentId)}/${resource.Properties!.PathPart}`;
+  };
+  const methods = new Map<string, CfnResource>();
+  for (const resource of Object.values(resources)) {
+    if (resource.Type !== 'AWS::ApiGateway::Method') continue;
+    methods.set(`${resource.Properties!.HttpMethod} ${pathOf(resource.Properties!.ResourceId) || '/'}`, resource);
+  }
+  return methods;
+}
+
+describe.each(CONFIG.regions)('region stack %s', (region) => {
+  const stack = fixture.stacks.regions.get(region)!;
+  const { template, json } = templateOf(stack);
+
+  it('is pinned to its region and named after it', () => {
+    // Assess
+    expect(stack.region).toBe(region);
+    expect(stack.stackName).toContain(region);
+    const artifact = fixture.app.synth().getStackArtifact(stack.artifactId);
+    expect(artifact.environment.region).toBe(region);
+  });
+
+  it('keeps tenant data in one table of its own region: keys, index, TTL, PITR, stream, on demand, retained', () => {
+    // Assess
+    template.resourceCountIs('AWS::DynamoDB::GlobalTable', 1);
+    template.resourceCountIs('AWS::DynamoDB::Table', 0);
+    const index = TABLE_SCHEMA.indexes.byCollection;
+    template.hasResource('AWS::DynamoDB::GlobalTable', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        KeySchema: [
+          { AttributeName: TABLE_SCHEMA.partitionKey, KeyType: 'HASH' },
+          { AttributeName: TABLE_SCHEMA.sortKey, KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: Match.arrayWith([
+          { AttributeName: TABLE_SCHEMA.partitionKey, AttributeType: 'S' },
+          { AttributeName: TABLE_SCHEMA.sortKey, AttributeType: 'S' },
+          { AttributeName: index.partitionKey, AttributeType: 'S' },
+          { AttributeName: index.sortKey, AttributeType: 'S' },
+        ]),
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: index.indexName,
+            KeySchema: [
+              { AttributeName: index.partitionKey, KeyType: 'HASH' },
+              { AttributeName: index.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+        TimeToLiveSpecification: { AttributeName: TABLE_SCHEMA.ttlAttribute, Enabled: true },
+        StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+        // One replica, in the stack's own region: residency.
+        Replicas: [
+          Match.objectLike({
+            Region: region,
+            DeletionProtectionEnabled: true,
+            PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true, RecoveryPeriodInDays: 35 },
+          }),
+        ],
+      },
+    });
+    // No resource policy could open the table to anyone beside the data roles.
+    const table = Object.values(json.Resources).find((r) => r.Type === 'AWS::DynamoDB::GlobalTable')!;
+    expect(table.Properties!.Replicas[0].ResourcePolicy).toBeUndefined();
+  });
+
+  it('runs every function on Node.js 22 arm64 with tracing, its own log group and the platform environment', () => {
+    // Prepare
+    const tableId = logicalIdOf(stack.table.table);
+    const tenantRoleId = logicalIdOf(stack.dataAccess.tenantData.role);
+    const platformRoleId = logicalIdOf(stack.dataAccess.platformData.role);
+
+    // Assess
+    template.resourceCountIs('AWS::Lambda::Function', REGION_FUNCTION_NAMES.length);
+    for (const name of REGION_FUNCTION_NAMES) {
+      const access = dataAccessOf(name);
+      const fn = stack.functions[name];
+      const resource = json.Resources[logicalIdOf(fn.function)];
+      expect(resource.Properties).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        MemorySize: 512,
+        Timeout: 10,
+        TracingConfig: { Mode: 'Active' },
+        LoggingConfig: { LogGroup: { Ref: logicalIdOf(fn.logGroup) } },
+        Role: { 'Fn::GetAtt': [logicalIdOf(fn.role), 'Arn'] },
+      });
+      const env = resource.Properties!.Environment.Variables;
+      expect(env).toMatchObject({
+        TABLE_NAME: { Ref: tableId },
+        STAGE: CONFIG.stage,
+        NODE_OPTIONS: '--enable-source-maps',
+      });
+      // The region's own entry is its execute-api URL, built from the API id (not the stage, which depends on it).
+      const endpoints = JSON.parse(resolveIntrinsics(env.REGION_ENDPOINTS, json, { region }));
+      expect(endpoints).toEqual({
+        [region]: `https://${logicalIdOf(stack.api.api)}.execute-api.${region}.amazonaws.com/${CONFIG.stage}`,
+      });
+      expect(env.TENANT_DATA_ROLE_ARN).toEqual(access.tenant ? { 'Fn::GetAtt': [tenantRoleId, 'Arn'] } : undefined);
+      expect(env.PLATFORM_DATA_ROLE_ARN).toEqual(access.platform ? { 'Fn::GetAtt': [platformRoleId, 'Arn'] } : undefined);
+      expect(json.Resources[logicalIdOf(fn.logGroup)]).toMatchObject({
+        Type: 'AWS::Logs::LogGroup',
+        DeletionPolicy: 'Retain',
+        Properties: { RetentionInDays: 30 },
+      });
+    }
+  });
+
+  it('has one method per route: authorizer on every non-public route, none on public ones, proxy to the group function', () => {
+    // Prepare
+    const methods = methodsByRoute(json);
+    const authorizerId = logicalIdOf(stack.api.authorizer);
+
+    // Assess
+    expect(methods.size).toBe(ROUTES.length);
+    for (const route of ROUTES) {
+      const method = methods.get(`${route.method} ${route.path}`);
+      expect(method).toBeDefined();
+      const props = method!.Properties!;
+      expect(props.OperationName).toBe(route.operationId);
+      if (isPublic(route)) {
+        expect(props.AuthorizationType).toBe('NONE');
+        expect(props.AuthorizerId).toBeUndefined();
+      } else {
+        expect(props.AuthorizationType).toBe('CUSTOM');
+        expect(props.AuthorizerId).toEqual({ Ref: authorizerId });
+      }
+      expect(props.Integration.Type).toBe('AWS_PROXY');
+      expect(JSON.stringify(props.Integration.Uri)).toContain(
+        JSON.stringify({ 'Fn::GetAtt': [logicalIdOf(stack.functions[route.group].function), 'Arn'] }),
+      );
+    }
+  });
+
+  it('calls the REQUEST authorizer on every request: no result cache, no identity source', () => {
+    // Assess
+    template.resourceCountIs('AWS::ApiGateway::Authorizer', 1);
+    const authorizer = json.Resources[logicalIdOf(stack.api.authorizer)].Properties!;
+    expect(authorizer).toMatchObject({ Type: 'REQUEST', AuthorizerResultTtlInSeconds: 0 });
+    expect(authorizer.IdentitySource).toBeUndefined();
+    expect(JSON.stringify(authorizer.AuthorizerUri)).toContain(
+      JSON.stringify({ 'Fn::GetAtt': [logicalIdOf(stack.functions.authorizer.function), 'Arn'] }),
+    );
+    template.hasResourceProperties('AWS::ApiGateway::RestApi', { ApiKeySourceType: 'AUTHORIZER', EndpointConfiguration: { Types: ['REGIONAL'] } });
+  });
+
+  it.each([
+    ['UNAUTHORIZED', 401, 'unauthenticated'],
+    ['ACCESS_DENIED', 403, 'forbidden'],
+    ['MISSING_AUTHENTICATION_TOKEN', 404, 'route-not-found'],
+    ['THROTTLED', 429, 'rate-limited'],
+    ['QUOTA_EXCEEDED', 429, 'quota-exceeded'],
+    ['BAD_REQUEST_BODY', 400, 'malformed-request'],
+    ['DEFAULT_4XX', 400, 'bad-request'],
+    ['DEFAULT_5XX', 500, 'internal-error'],
+  ])('answers gateway response %s with %i problem+json (%s)', (responseType, status, code) => {
+    // Prepare
+    const response = Object.values(json.Resources).find(
+      (r) => r.Type === 'AWS::ApiGateway::GatewayResponse' && r.Properties!.ResponseType === responseType,
+    );
+
+    // Assess
+    expect(response).toBeDefined();
+    const props = response!.Properties!;
+    expect(props.StatusCode).toBe(String(status));
+    expect(props.ResponseParameters['gatewayresponse.header.Content-Type']).toBe(`'${PROBLEM_CONTENT_TYPE}'`);
+    // The template is JSON once API Gateway has put its (quoted) message in.
+    const body = JSON.parse(props.ResponseTemplates['application/json'].replace('$context.error.messageString', '"message"'));
+    expect(body).toEqual({
+      type: expect.stringMatching(new RegExp(`/${code}$`)),
+      title: expect.any(String),
+      status,
+      detail: expect.any(String),
+      code,
+      requestId: '$context.requestId',
+    });
+  });
+
+  it('logs access as JSON, traces, throttles the stage and keeps bodies out of execution logs', () => {
+    // Prepare
+    const stage = Object.values(json.Resources).find((r) => r.Type === 'AWS::ApiGateway::Stage')!.Properties!;
+
+    // Assess
+    expect(stage).toMatchObject({
+      StageName: CONFIG.stage,
+      TracingEnabled: true,
+      MethodSettings: [
+        expect.objectContaining({
+          HttpMethod: '*',
+          ResourcePath: '/*',
+          LoggingLevel: 'ERROR',
+          DataTraceEnabled: false,
+          ThrottlingRateLimit: 1000,
+          ThrottlingBurstLimit: 2000,
+        }),
+      ],
+    });
+    const format = JSON.parse(stage.AccessLogSetting.Format);
+    expect(format).toMatchObject({ requestId: '$context.requestId', status: '$context.status', tenantId: '$context.authorizer.tenantId' });
+    expect(JSON.stringify(stage.AccessLogSetting.DestinationArn)).toContain(logicalIdOf(stack.api.accessLogGroup));
+  });
+
+  it('has a usage plan per plan of the catalogue with its throttle and daily quota on the stage', () => {
+    // Assess
+    template.resourceCountIs('AWS::ApiGateway::UsagePlan', Object.keys(PLANS).length);
+    for (const plan of Object.values(PLANS)) {
+      template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
+        UsagePlanName: Match.stringLikeRegexp(`-${plan.id}$`),
+        Throttle: { RateLimit: plan.rateLimit.requestsPerSecond, BurstLimit: plan.rateLimit.burst },
+        Quota: { Limit: plan.limits.apiRequestsPerDay, Period: 'DAY' },
+        ApiStages: [Match.objectLike({ ApiId: { Ref: logicalIdOf(stack.api.api) } })],
+      });
+    }
+  });
+
+  it('keeps exports in an encrypted, versioned, private, TLS-only, retained, access-logged bucket', () => {
+    // Prepare
+    const bucketId = logicalIdOf(stack.exports.bucket);
+
+    // Assess
+    template.hasResource('AWS::S3::Bucket', {
+      DeletionPolicy: 'Retain',
+      Properties: {
+        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+        VersioningConfiguration: { Status: 'Enabled' },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+        LoggingConfiguration: { DestinationBucketName: { Ref: logicalIdOf(stack.exports.accessLogBucket) } },
+      },
+    });
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: bucketId },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('backs the table up into a retained vault of the same region, never copying elsewhere', () => {
+    // Assess
+    template.hasResource('AWS::Backup::BackupVault', { DeletionPolicy: 'Retain' });
+    const plan = Object.values(json.Resources).find((r) => r.Type === 'AWS::Backup::BackupPlan')!.Properties!;
+    for (const rule of plan.BackupPlan.BackupPlanRule) {
+      expect(rule.CopyActions).toBeUndefined();
+      expect(rule.TargetBackupVault).toEqual({ 'Fn::GetAtt': [logicalIdOf(stack.backup.vault), 'BackupVaultName'] });
+    }
+    template.hasResourceProperties('AWS::Backup::BackupSelection', {
+      BackupSelection: { Resources: [{ 'Fn::GetAtt': [logicalIdOf(stack.table.table), 'Arn'] }] },
+    });
+  });
+
+  it('alarms on API 5xx answers, throttled functions and throttled table requests', () => {
+    // Assess
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: '5XXError', Namespace: 'AWS/ApiGateway' });
+    for (const fn of Object.values(stack.functions)) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'Throttles',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalIdOf(fn.function) } }],
+      });
+    }
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Metrics: Match.arrayWith([
+        Match.objectLike({ MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'ReadThrottleEvents' }) }) }),
+      ]),
+    });
+  });
+});
