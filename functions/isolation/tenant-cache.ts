@@ -52,16 +52,15 @@ interface Entry<V> {
   readonly expiresAt: number;
 }
 
-/** What the cache knows of one tenant: its version, its entries, and how many loads for it are running. */
+/** What the cache knows of one tenant besides its entries: its version and how many loads for it are running. */
 interface TenantState {
   version: number;
-  readonly keys: Set<string>;
   loads: number;
 }
 
 export class TenantCache<V> {
   /** Entries in least-recently-used-first order, by tenant then key (two levels, never one joined string). */
-  private readonly order = new Map<Entry<V>, true>();
+  private readonly order = new Set<Entry<V>>();
   private readonly entries = new Map<string, Map<string, Entry<V>>>();
   private readonly tenants = new Map<string, TenantState>();
   private readonly inFlight = new Map<string, Map<string, { version: number; promise: Promise<V> }>>();
@@ -89,7 +88,7 @@ export class TenantCache<V> {
       return undefined;
     }
     this.order.delete(entry);
-    this.order.set(entry, true);
+    this.order.add(entry);
     return entry.value;
   }
 
@@ -107,11 +106,10 @@ export class TenantCache<V> {
       this.entries.set(tenantId, byKey);
     }
     byKey.set(key, entry);
-    this.state(tenantId).keys.add(key);
-    this.order.set(entry, true);
+    this.order.add(entry);
 
     while (this.order.size > this.options.capacity) {
-      const oldest = this.order.keys().next().value as Entry<V>;
+      const oldest = this.order.values().next().value as Entry<V>;
       this.remove(oldest, 'evicted');
     }
   }
@@ -184,13 +182,13 @@ export class TenantCache<V> {
 
   /** Removes every entry of every tenant. */
   clear(): void {
-    for (const entry of [...this.order.keys()]) this.remove(entry, 'deleted');
+    for (const entry of [...this.order]) this.remove(entry, 'deleted');
   }
 
   private state(tenantId: string): TenantState {
     let state = this.tenants.get(tenantId);
     if (!state) {
-      state = { version: 0, keys: new Set(), loads: 0 };
+      state = { version: 0, loads: 0 };
       this.tenants.set(tenantId, state);
     }
     return state;
@@ -201,7 +199,6 @@ export class TenantCache<V> {
     const byKey = this.entries.get(entry.tenantId);
     byKey?.delete(entry.key);
     if (byKey?.size === 0) this.entries.delete(entry.tenantId);
-    this.tenants.get(entry.tenantId)?.keys.delete(entry.key);
     this.pruneTenant(entry.tenantId);
     this.options.onRemove?.(entry.value, entry.tenantId, entry.key, cause);
   }
@@ -212,6 +209,6 @@ export class TenantCache<V> {
    */
   private pruneTenant(tenantId: string): void {
     const state = this.tenants.get(tenantId);
-    if (state && state.keys.size === 0 && state.loads === 0) this.tenants.delete(tenantId);
+    if (state && state.loads === 0 && !this.entries.has(tenantId)) this.tenants.delete(tenantId);
   }
 }
