@@ -41,8 +41,9 @@ export const FUNCTION_DATA_ACCESS: Readonly<Record<string, FunctionDataAccess>> 
   discovery: { tenant: false, platform: true },
   // Creates and lists tenants (directory, P#) as well as reading and changing a tenant's own record (T#).
   tenants: { tenant: true, platform: true },
-  // The authorizer maps issuers and API keys to tenants through the platform registry.
-  authorizer: { tenant: false, platform: true },
+  // The authorizer resolves token issuers and tenant slugs through the platform registry (P#), and reads an API key's
+  // record, a tenant item (T#<tenantId>#APIKEY), with a session for the tenant the key names.
+  authorizer: { tenant: true, platform: true },
 };
 
 /**
