@@ -1,11 +1,12 @@
+import { App } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { PLANS } from '../../functions/billing/plan.catalogue';
 import { PROBLEM_CONTENT_TYPE } from '../../functions/core/problem';
 import { TABLE_SCHEMA } from '../../functions/data/table.schema';
 import { isPublic, ROUTES } from '../../functions/routes';
-import { dataAccessOf, REGION_FUNCTION_NAMES } from '../../lib/stacks/region-stack';
+import { dataAccessOf, REGION_FUNCTION_NAMES, RegionStack } from '../../lib/stacks/region-stack';
 import { resolveIntrinsics, type CfnResource, type CfnTemplate } from '../support/iam-simulation';
-import { buildFixture, CONFIG, logicalIdOf, templateOf } from './support/platform-fixture';
+import { buildFixture, CDK_CONTEXT, CONFIG, logicalIdOf, STUB_CODE, templateOf } from './support/platform-fixture';
 
 const fixture = buildFixture();
 
@@ -291,5 +292,35 @@ describe.each(CONFIG.regions)('region stack %s', (region) => {
         Match.objectLike({ MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'ReadThrottleEvents' }) }) }),
       ]),
     });
+  });
+});
+
+describe('region stack with configured regional endpoints and a tenant base domain', () => {
+  // Prepare
+  const config = {
+    ...CONFIG,
+    regions: ['eu-central-1', 'us-east-1'],
+    apiBaseDomain: 'agents.example.com',
+    regionEndpoints: { 'eu-central-1': 'https://eu.agents.example.com', 'us-east-1': 'https://us.agents.example.com' },
+  };
+  const app = new App({ context: CDK_CONTEXT });
+  const stack = new RegionStack(app, 'Region', { config, region: 'eu-central-1', functionCode: STUB_CODE });
+  const { json } = templateOf(stack);
+
+  it("gives every function every region's public endpoint and the base domain", () => {
+    for (const fn of Object.values(stack.functions)) {
+      // Act
+      const env = json.Resources[logicalIdOf(fn.function)].Properties!.Environment.Variables;
+
+      // Assess
+      expect(JSON.parse(resolveIntrinsics(env.REGION_ENDPOINTS, json, { region: 'eu-central-1' }))).toEqual(config.regionEndpoints);
+      expect(env.API_BASE_DOMAIN).toBe('agents.example.com');
+    }
+  });
+
+  it('refuses a region that is not a residency region', () => {
+    expect(() => new RegionStack(new App(), 'Elsewhere', { config, region: 'ap-south-1', functionCode: STUB_CODE })).toThrow(
+      /ap-south-1 is not a residency region/,
+    );
   });
 });
