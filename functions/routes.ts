@@ -2,6 +2,20 @@ import * as z from 'zod';
 import { ACCESS, type Access } from './identity/roles';
 import { discoveryQuerySchema, discoveryResponseSchema } from './tenants/discovery.schema';
 import { tenantPathSchema, tenantSchema } from './tenants/tenant.schema';
+// -- agents, memories, usage, audit
+import { agentPageSchema } from './agents/agent-list.schema';
+import { agentPathSchema, agentSchema, createAgentSchema, listAgentsQuerySchema, updateAgentSchema } from './agents/agent.schema';
+import { auditListQuerySchema, auditPageSchema, auditPathSchema, auditVerificationSchema } from './audit/audit.schema';
+import {
+  createMemoryBodySchema,
+  listMemoriesQuerySchema,
+  memoriesPathSchema,
+  memoryPageSchema,
+  memoryPathSchema,
+  memorySchema,
+  updateMemoryBodySchema,
+} from './memories/memory.schema';
+import { usagePathSchema, usageQuerySchema, usageReportSchema } from './usage/usage.schema';
 
 /**
  * THE route table. The CDK API construct (lib/) creates one API Gateway method per route, integrated with the
@@ -16,6 +30,10 @@ export const HANDLER_GROUPS = [
   'tenants',
   // -- tenant lifecycle, users, invitations, API keys
   // -- agents, memories, usage, audit
+  'agents',
+  'memories',
+  'usage',
+  'audit',
   // -- workflows and runs
 ] as const;
 export type HandlerGroup = (typeof HANDLER_GROUPS)[number];
@@ -96,6 +114,141 @@ export const ROUTES = [
   // -- tenant lifecycle, users, invitations, API keys (add routes of this area below this line)
 
   // -- agents, memories, usage, audit (add routes of this area below this line)
+  {
+    operationId: 'listAgents',
+    method: 'GET',
+    path: '/v1/tenants/{tenantId}/agents',
+    group: 'agents',
+    access: ACCESS.tenantRead,
+    summary: "The tenant's agents, newest first or by id",
+    request: { path: tenantPathSchema, query: listAgentsQuerySchema },
+    response: agentPageSchema,
+  },
+  {
+    operationId: 'createAgent',
+    method: 'POST',
+    path: '/v1/tenants/{tenantId}/agents',
+    group: 'agents',
+    access: ACCESS.tenantWrite,
+    summary: 'Create an agent (counts against the plan; Idempotency-Key honoured)',
+    request: { path: tenantPathSchema, body: createAgentSchema },
+    response: agentSchema,
+    successStatus: 201,
+  },
+  {
+    operationId: 'getAgent',
+    method: 'GET',
+    path: '/v1/tenants/{tenantId}/agents/{agentId}',
+    group: 'agents',
+    access: ACCESS.tenantRead,
+    summary: 'Read an agent; its version is the ETag',
+    request: { path: agentPathSchema },
+    response: agentSchema,
+  },
+  {
+    operationId: 'updateAgent',
+    method: 'PATCH',
+    path: '/v1/tenants/{tenantId}/agents/{agentId}',
+    group: 'agents',
+    access: ACCESS.tenantWrite,
+    summary: 'Change fields of an agent (If-Match: its ETag, else 412 when stale)',
+    request: { path: agentPathSchema, body: updateAgentSchema },
+    response: agentSchema,
+  },
+  {
+    operationId: 'deleteAgent',
+    method: 'DELETE',
+    path: '/v1/tenants/{tenantId}/agents/{agentId}',
+    group: 'agents',
+    access: ACCESS.tenantWrite,
+    summary: 'Delete an agent that has no memories left (If-Match: its ETag)',
+    request: { path: agentPathSchema },
+    response: z.null(),
+    successStatus: 204,
+  },
+  {
+    operationId: 'listMemories',
+    method: 'GET',
+    path: '/v1/tenants/{tenantId}/agents/{agentId}/memories',
+    group: 'memories',
+    access: ACCESS.tenantRead,
+    summary: "An agent's memories, newest first; by tag and creation time range",
+    request: { path: memoriesPathSchema, query: listMemoriesQuerySchema },
+    response: memoryPageSchema,
+  },
+  {
+    operationId: 'createMemory',
+    method: 'POST',
+    path: '/v1/tenants/{tenantId}/agents/{agentId}/memories',
+    group: 'memories',
+    access: ACCESS.tenantWrite,
+    summary: 'Store a memory for an agent, optionally expiring (counts against the plan; Idempotency-Key honoured)',
+    request: { path: memoriesPathSchema, body: createMemoryBodySchema },
+    response: memorySchema,
+    successStatus: 201,
+  },
+  {
+    operationId: 'getMemory',
+    method: 'GET',
+    path: '/v1/tenants/{tenantId}/agents/{agentId}/memories/{memoryId}',
+    group: 'memories',
+    access: ACCESS.tenantRead,
+    summary: 'Read a memory; its version is the ETag',
+    request: { path: memoryPathSchema },
+    response: memorySchema,
+  },
+  {
+    operationId: 'updateMemory',
+    method: 'PATCH',
+    path: '/v1/tenants/{tenantId}/agents/{agentId}/memories/{memoryId}',
+    group: 'memories',
+    access: ACCESS.tenantWrite,
+    summary: 'Change a memory (If-Match: its ETag, else 412 when stale); expiresAt null removes the expiry',
+    request: { path: memoryPathSchema, body: updateMemoryBodySchema },
+    response: memorySchema,
+  },
+  {
+    operationId: 'deleteMemory',
+    method: 'DELETE',
+    path: '/v1/tenants/{tenantId}/agents/{agentId}/memories/{memoryId}',
+    group: 'memories',
+    access: ACCESS.tenantWrite,
+    summary: 'Delete a memory (If-Match: its ETag)',
+    request: { path: memoryPathSchema },
+    response: z.null(),
+    successStatus: 204,
+  },
+  {
+    operationId: 'getUsage',
+    method: 'GET',
+    path: '/v1/tenants/{tenantId}/usage',
+    group: 'usage',
+    access: ACCESS.tenantAdmin,
+    summary: "The tenant's usage of a month against its plan's limits",
+    request: { path: usagePathSchema, query: usageQuerySchema },
+    response: usageReportSchema,
+  },
+  {
+    operationId: 'listAuditEntries',
+    method: 'GET',
+    path: '/v1/tenants/{tenantId}/audit',
+    group: 'audit',
+    access: ACCESS.audit,
+    summary: "The tenant's audit log in time order, by action, actor, target and time range",
+    request: { path: auditPathSchema, query: auditListQuerySchema },
+    response: auditPageSchema,
+  },
+  {
+    operationId: 'verifyAuditLog',
+    method: 'GET',
+    path: '/v1/tenants/{tenantId}/audit/verify',
+    group: 'audit',
+    access: ACCESS.audit,
+    summary: "Recompute the tenant's audit hash chains and report the first broken entry",
+    request: { path: auditPathSchema },
+    response: auditVerificationSchema,
+  },
+
 
   // -- workflows and runs (add routes of this area below this line)
 ] as const satisfies readonly RouteDefinition[];

@@ -5,6 +5,17 @@ import { createDocumentClient, createDynamoDbClient } from '../data/clients';
 import { DirectoryRepository } from '../tenants/directory.repository';
 import { createTenantGate } from '../tenants/tenant-gate';
 import { TenantRepository } from '../tenants/tenant.repository';
+// -- agents, memories, usage, audit
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { TenantGate } from '../core/http';
+import type { Logger } from '../core/logger';
+import type { PlanSource } from '../quotas/plan.source';
+import { RequestMeter } from '../usage/usage.meter';
+import { CursorCodec } from '../data/cursor';
+import { MutationExecutor } from '../data/mutation.executor';
+import { isolationEnvSchema } from '../isolation/isolation.config';
+import { createIsolation } from '../isolation/tenant-db';
+import { CachedPlanSource } from '../quotas/plan.source';
 
 /** What the route groups are built from, created once per function instance (and per region locally). */
 export function createDependencies(config: RuntimeConfig, serviceName: string) {
@@ -26,5 +37,42 @@ export function lazyHandler<E, R>(create: (config: RuntimeConfig) => (event: E, 
   return (event, context) => {
     built ??= create(runtimeConfig());
     return built(event, context as never);
+  };
+}
+
+// -- agents, memories, usage, audit
+
+/** What the agent, memory, usage and audit groups are built from: tenant-scoped data only, through the isolation layer. */
+export interface ResourceDependencies {
+  readonly logger: Logger;
+  readonly tenantGate: TenantGate;
+  readonly tableName: string;
+  /** The tenant-scoped client of a tenant (`isolation.forTenant`): it refuses keys outside the tenant. */
+  readonly db: (tenantId: string) => DynamoDBDocumentClient;
+  readonly cursors: CursorCodec;
+  readonly executor: MutationExecutor;
+  readonly plans: PlanSource;
+  /** Request metering. @default requests are not metered */
+  readonly meter?: RequestMeter;
+  /** @default Date.now */
+  readonly clock?: () => number;
+}
+
+/** The resource dependencies of a function instance, from the runtime config and the isolation environment. */
+export function createResourceDependencies(config: RuntimeConfig, serviceName: string, env: NodeJS.ProcessEnv = process.env): ResourceDependencies {
+  const base = createDependencies(config, serviceName);
+  const isolationEnv = isolationEnvSchema.parse(env);
+  const isolation = createIsolation({ ...config, ...isolationEnv });
+  const db = (tenantId: string) => isolation.forTenant(tenantId);
+  const plans = new CachedPlanSource({ db, tableName: config.TABLE_NAME });
+  return {
+    logger: base.logger,
+    tenantGate: base.tenantGate,
+    tableName: config.TABLE_NAME,
+    db,
+    cursors: new CursorCodec(isolationEnv.CURSOR_SECRET),
+    executor: new MutationExecutor({ db, tableName: config.TABLE_NAME, plans }),
+    plans,
+    meter: new RequestMeter({ db, tableName: config.TABLE_NAME }),
   };
 }

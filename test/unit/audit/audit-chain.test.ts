@@ -9,11 +9,11 @@ const eventArb = fc.record({
   change: fc.jsonValue(),
 });
 
-function chain(tenantId: string, lane: number, events: fc.RecordValue<unknown>[] | unknown[]): { entries: AuditEntry[]; head: ChainHead } {
+function chain(tenantId: string, lane: number, events: Parameters<typeof nextEntry>[4][]): { entries: AuditEntry[]; head: ChainHead } {
   let head = EMPTY_HEAD;
   const entries: AuditEntry[] = [];
   let ms = Date.parse('2026-11-01T00:00:00.000Z');
-  for (const event of events as Parameters<typeof nextEntry>[4][]) {
+  for (const event of events) {
     const entry = nextEntry(tenantId, lane, head, new Date((ms += 1000)).toISOString(), event);
     entries.push(entry);
     head = { seq: entry.seq, hash: entry.hash, time: entry.time };

@@ -1,0 +1,166 @@
+import { ConflictError, NotFoundError, PreconditionFailedError } from '../core/errors';
+import { ifMatchAccepts } from '../core/request-conventions';
+import { timeOrderedId } from '../data/ids';
+import { withReplay, type MutationContext, type MutationResult, type Presenter } from '../data/mutation.context';
+import type { CurrentItem, ItemWrite, MutationExecutor } from '../data/mutation.executor';
+import { TABLE_SCHEMA } from '../data/table.schema';
+import { COUNTER_ATTRIBUTES, quotaCounters } from '../quotas/quota.counters';
+import { agentKeys, type AgentPage, type AgentRepository } from './agent.repository';
+import { agentSchema, createAgentSchema, type Agent, type CreateAgent, type ListAgentsQuery, type UpdateAgent } from './agent.schema';
+
+const PK = TABLE_SCHEMA.partitionKey;
+
+export interface AgentServiceDeps {
+  readonly executor: Pick<MutationExecutor, 'execute' | 'findReplay'>;
+  /** The agent repository of a tenant (reads; writes go through the executor). */
+  readonly agents: (tenantId: string) => AgentRepository;
+  /** @default Date.now */
+  readonly clock?: () => number;
+}
+
+/** Stored bytes of an agent, as counted for storage metering. */
+export function agentBytes(agent: Pick<Agent, 'name' | 'modelId' | 'instructions' | 'tools'>): number {
+  return Buffer.byteLength(JSON.stringify([agent.name, agent.modelId, agent.instructions, agent.tools]), 'utf8');
+}
+
+class StaleAgentError extends Error {}
+
+const STALE_RETRIES = 3;
+const target = (agentId: string) => `agent/${agentId}`;
+
+/**
+ * Rules of agents: creating one counts against the plan's agent limit in the same transaction; an agent with
+ * memories cannot be deleted (the memory counter is checked in the delete transaction, so no memory is orphaned);
+ * every change is audited in its transaction, in the agent's lane (shared with its memories).
+ */
+export class AgentService {
+  private readonly clock: () => number;
+
+  constructor(private readonly deps: AgentServiceDeps) {
+    this.clock = deps.clock ?? Date.now;
+  }
+
+  async create(context: MutationContext, body: CreateAgent, present: Presenter<Agent>): Promise<MutationResult> {
+    const { tenantId } = context;
+    const now = this.clock();
+    const time = new Date(now).toISOString();
+    const agent = agentSchema.parse({ ...createAgentSchema.parse(body), agentId: timeOrderedId(now), createdAt: time, updatedAt: time, version: 1 });
+    const response = present(agent);
+    const outcome = await this.deps.executor.execute({
+      tenantId,
+      event: { actor: context.actor, action: 'agent.create', target: target(agent.agentId), requestId: context.requestId, change: agent },
+      laneKey: agent.agentId,
+      writes: [
+        {
+          put: {
+            Item: { ...agentKeys.item(tenantId, agent.agentId), ...agentKeys.byCreated(tenantId, agent.createdAt, agent.agentId), ...agent },
+            ConditionExpression: 'attribute_not_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': PK },
+          },
+          onConditionFailed: () => new ConflictError(`agent ${agent.agentId} exists`),
+        },
+      ],
+      quotas: [{ counter: quotaCounters.agents(tenantId), delta: 1, bytes: agentBytes(agent) }],
+      ...(context.idempotency ? { idempotency: context.idempotency } : {}),
+      response,
+    });
+    return outcome.replayed ? { response: outcome.response, replayed: true } : { response, replayed: false };
+  }
+
+  async get(tenantId: string, agentId: string): Promise<Agent> {
+    const agent = await this.deps.agents(tenantId).get(agentId);
+    if (!agent) throw new NotFoundError(`agent ${agentId} not found`);
+    return agent;
+  }
+
+  list(tenantId: string, query: ListAgentsQuery): Promise<AgentPage> {
+    return this.deps.agents(tenantId).list(query);
+  }
+
+  update(context: MutationContext, agentId: string, patch: UpdateAgent, present: Presenter<Agent>): Promise<MutationResult> {
+    return this.readThenWrite(context, agentId, async (current) => {
+      const next = agentSchema.parse({ ...current, ...patch, updatedAt: new Date(this.clock()).toISOString(), version: current.version + 1 });
+      const response = present(next);
+      const { tenantId } = context;
+      const outcome = await this.deps.executor.execute({
+        tenantId,
+        event: { actor: context.actor, action: 'agent.update', target: target(agentId), requestId: context.requestId, change: { patch, version: next.version } },
+        laneKey: agentId,
+        writes: [
+          {
+            put: {
+              Item: { ...agentKeys.item(tenantId, agentId), ...agentKeys.byCreated(tenantId, next.createdAt, agentId), ...next },
+              ...versionCondition(current.version),
+            },
+            onConditionFailed: (item) => versionError(item, agentId, current.version, context),
+          },
+        ],
+        quotas: [{ counter: quotaCounters.agents(tenantId), delta: 0, bytes: agentBytes(next) - agentBytes(current) }],
+        ...(context.idempotency ? { idempotency: context.idempotency } : {}),
+        response,
+      });
+      return outcome.replayed ? { response: outcome.response, replayed: true } : { response, replayed: false };
+    });
+  }
+
+  delete(context: MutationContext, agentId: string): Promise<MutationResult> {
+    return this.readThenWrite(context, agentId, async (current) => {
+      const { tenantId } = context;
+      const response = { status: 204 };
+      const memoryCounter = quotaCounters.memories(tenantId, agentId);
+      const writes: ItemWrite[] = [
+        { delete: { Key: agentKeys.item(tenantId, agentId), ...versionCondition(current.version) }, onConditionFailed: (item) => versionError(item, agentId, current.version, context) },
+        {
+          // The agent's memory counter goes with it, and only when it counts nothing: no memory is left behind.
+          delete: {
+            Key: memoryCounter.key,
+            ConditionExpression: 'attribute_not_exists(#count) OR #count = :zero',
+            ExpressionAttributeNames: { '#count': COUNTER_ATTRIBUTES.count },
+            ExpressionAttributeValues: { ':zero': 0 },
+          },
+          onConditionFailed: (item) => new ConflictError(`agent ${agentId} still has ${Number(item?.[COUNTER_ATTRIBUTES.count] ?? 0)} memories; delete them first`),
+        },
+      ];
+      const outcome = await this.deps.executor.execute({
+        tenantId,
+        event: { actor: context.actor, action: 'agent.delete', target: target(agentId), requestId: context.requestId, change: { version: current.version } },
+        laneKey: agentId,
+        writes,
+        quotas: [{ counter: quotaCounters.agents(tenantId), delta: -1, bytes: -agentBytes(current) }],
+        ...(context.idempotency ? { idempotency: context.idempotency } : {}),
+        response,
+      });
+      return outcome.replayed ? { response: outcome.response, replayed: true } : { response, replayed: false };
+    });
+  }
+
+  private readThenWrite(context: MutationContext, agentId: string, write: (current: Agent) => Promise<MutationResult>): Promise<MutationResult> {
+    return withReplay(this.deps.executor, context, async () => {
+      for (let attempt = 1; ; attempt++) {
+        const current = await this.deps.agents(context.tenantId).get(agentId);
+        if (!current) throw new NotFoundError(`agent ${agentId} not found`);
+        if (!ifMatchAccepts(context.ifMatch, current.version)) throw new PreconditionFailedError(`agent ${agentId} is at version ${current.version}`);
+        try {
+          return await write(current);
+        } catch (error) {
+          if (!(error instanceof StaleAgentError)) throw error;
+          if (attempt >= STALE_RETRIES) throw new PreconditionFailedError(`agent ${agentId} keeps changing; retry`);
+        }
+      }
+    });
+  }
+}
+
+function versionCondition(version: number) {
+  return {
+    ConditionExpression: 'attribute_exists(#pk) AND #version = :expected',
+    ExpressionAttributeNames: { '#pk': PK, '#version': 'version' },
+    ExpressionAttributeValues: { ':expected': version },
+  };
+}
+
+function versionError(item: CurrentItem, agentId: string, expected: number, context: MutationContext): Error {
+  if (!item) return new NotFoundError(`agent ${agentId} not found`);
+  if (context.ifMatch) return new PreconditionFailedError(`agent ${agentId} is no longer at version ${expected}`);
+  return new StaleAgentError();
+}

@@ -1,0 +1,46 @@
+import { AgentRepository } from '../agents/agent.repository';
+import { AgentService } from '../agents/agent.service';
+import type { Agent } from '../agents/agent.schema';
+import type { RuntimeConfig } from '../core/config';
+import { createGroupHandler, type RequestFor } from '../core/http';
+import { etagOf } from '../core/request-conventions';
+import { mutationContextOf, toOperationResult } from '../data/mutation.context';
+import { routesOf } from '../routes';
+import { meterOperations } from '../usage/usage.meter';
+import { createResourceDependencies, lazyHandler, type ResourceDependencies } from './dependencies';
+
+/** Agents: create (quota-checked), read, list, update and delete (optimistic locking), all audited. */
+export function createHandler(config: RuntimeConfig, deps: ResourceDependencies = createResourceDependencies(config, 'agents')) {
+  const agents = new AgentService({
+    executor: deps.executor,
+    agents: (tenantId) => new AgentRepository({ db: deps.db(tenantId), tableName: deps.tableName, tenantId, cursors: deps.cursors, ...(deps.clock ? { clock: deps.clock } : {}) }),
+    ...(deps.clock ? { clock: deps.clock } : {}),
+  });
+  const present = (tenantId: string, status: number) => (agent: Agent) => ({
+    status,
+    body: agent,
+    headers: {
+      etag: etagOf(agent.version),
+      ...(status === 201 ? { location: `/v1/tenants/${tenantId}/agents/${agent.agentId}` } : {}),
+    },
+  });
+  return createGroupHandler({
+    logger: deps.logger,
+    routes: routesOf('agents'),
+    tenantGate: deps.tenantGate,
+    operations: meterOperations(deps.meter, {
+      listAgents: async ({ path, query }: RequestFor<'listAgents'>) => ({ body: await agents.list(path.tenantId, query) }),
+      createAgent: async (request: RequestFor<'createAgent'>) =>
+        toOperationResult(await agents.create(mutationContextOf(request), request.body, present(request.path.tenantId, 201))),
+      getAgent: async ({ path }: RequestFor<'getAgent'>) => {
+        const agent = await agents.get(path.tenantId, path.agentId);
+        return { body: agent, headers: { etag: etagOf(agent.version) } };
+      },
+      updateAgent: async (request: RequestFor<'updateAgent'>) =>
+        toOperationResult(await agents.update(mutationContextOf(request), request.path.agentId, request.body, present(request.path.tenantId, 200))),
+      deleteAgent: async (request: RequestFor<'deleteAgent'>) => toOperationResult(await agents.delete(mutationContextOf(request), request.path.agentId)),
+    }),
+  });
+}
+
+export const handler = lazyHandler(createHandler);

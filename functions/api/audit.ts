@@ -1,0 +1,25 @@
+import { AuditRepository } from '../audit/audit.repository';
+import { AuditService } from '../audit/audit.service';
+import type { RuntimeConfig } from '../core/config';
+import { createGroupHandler, type RequestFor } from '../core/http';
+import { routesOf } from '../routes';
+import { meterOperations } from '../usage/usage.meter';
+import { createResourceDependencies, lazyHandler, type ResourceDependencies } from './dependencies';
+
+/** The tenant's audit log: filtered listing and chain verification (auditors and tenant admins). */
+export function createHandler(config: RuntimeConfig, deps: ResourceDependencies = createResourceDependencies(config, 'audit')) {
+  const audit = new AuditService(
+    (tenantId) => new AuditRepository({ db: deps.db(tenantId), tableName: deps.tableName, tenantId, cursors: deps.cursors, lanes: deps.executor.auditLanes }),
+  );
+  return createGroupHandler({
+    logger: deps.logger,
+    routes: routesOf('audit'),
+    tenantGate: deps.tenantGate,
+    operations: meterOperations(deps.meter, {
+      listAuditEntries: async ({ path, query }: RequestFor<'listAuditEntries'>) => ({ body: await audit.list(path.tenantId, query) }),
+      verifyAuditLog: async ({ path }: RequestFor<'verifyAuditLog'>) => ({ body: await audit.verify(path.tenantId) }),
+    }),
+  });
+}
+
+export const handler = lazyHandler(createHandler);

@@ -1,0 +1,21 @@
+import type { RuntimeConfig } from '../core/config';
+import { createGroupHandler, type RequestFor } from '../core/http';
+import { routesOf } from '../routes';
+import { meterOperations } from '../usage/usage.meter';
+import { UsageService } from '../usage/usage.service';
+import { createResourceDependencies, lazyHandler, type ResourceDependencies } from './dependencies';
+
+/** Usage of a tenant against its plan. */
+export function createHandler(config: RuntimeConfig, deps: ResourceDependencies = createResourceDependencies(config, 'usage')) {
+  const usage = new UsageService({ db: deps.db, tableName: deps.tableName, plans: deps.plans, ...(deps.clock ? { clock: deps.clock } : {}) });
+  return createGroupHandler({
+    logger: deps.logger,
+    routes: routesOf('usage'),
+    tenantGate: deps.tenantGate,
+    operations: meterOperations(deps.meter, {
+      getUsage: async ({ path, query }: RequestFor<'getUsage'>) => ({ body: await usage.report(path.tenantId, query.period) }),
+    }),
+  });
+}
+
+export const handler = lazyHandler(createHandler);

@@ -1,0 +1,181 @@
+import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { canonicalJson, DEFAULT_PAGE_SIZE, type Page } from '../core/request-conventions';
+import type { CursorCodec } from '../data/cursor';
+import { keys } from '../data/keys';
+import { TABLE_SCHEMA } from '../data/table.schema';
+import { EMPTY_HEAD, LaneVerifier, type AuditEntry, type ChainHead } from './audit-chain';
+import type { AuditListQuery, AuditVerification } from './audit.schema';
+
+const { partitionKey: PK, sortKey: SK } = TABLE_SCHEMA;
+const byCollection = TABLE_SCHEMA.indexes.byCollection;
+
+/** Queries of one page of a filtered list never read more than this many pages: a sparse filter pages on. */
+const MAX_QUERIES_PER_PAGE = 10;
+
+/** Above every character of a collection sort key after the time: makes `to` inclusive. */
+const AFTER_TIME = '~';
+
+export interface AuditRepositoryProps {
+  /** The tenant's scoped client. */
+  readonly db: DynamoDBDocumentClient;
+  readonly tableName: string;
+  readonly tenantId: string;
+  readonly cursors: CursorCodec;
+  /** Lanes the writers use; verify checks these even if a head item went missing. */
+  readonly lanes: number;
+}
+
+function toEntry(item: Record<string, unknown>): AuditEntry {
+  return {
+    tenantId: item.tenantId as string,
+    lane: item.lane as number,
+    seq: item.seq as number,
+    time: item.time as string,
+    actor: item.actor as string,
+    action: item.action as string,
+    target: item.target as string,
+    requestId: item.requestId as string,
+    digest: item.digest as string,
+    prevHash: item.prevHash as string,
+    hash: item.hash as string,
+  };
+}
+
+/** Reads one tenant's audit log: filtered lists in time order, and the chain check. Writing is the executor's. */
+export class AuditRepository {
+  constructor(private readonly props: AuditRepositoryProps) {}
+
+  /**
+   * Entries in time order (lanes merged by the index), filtered. A page may hold fewer than `limit` entries when a
+   * filter is sparse; `nextCursor` then continues where the reading stopped. The cursor is bound to the tenant and
+   * to the filters it was made with.
+   */
+  async list(query: AuditListQuery): Promise<Page<AuditEntry>> {
+    const { tenantId, cursors, db, tableName } = this.props;
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const order = query.order ?? 'asc';
+    const filters = { action: query.action, actor: query.actor, target: query.target, from: query.from, to: query.to, order };
+    const binding = { tenantId, list: `audit:${canonicalJson(filters)}` };
+    let start: Record<string, unknown> | undefined = query.cursor ? cursors.decode(binding, query.cursor) : undefined;
+
+    const names: Record<string, string> = { '#cpk': byCollection.partitionKey };
+    const values: Record<string, unknown> = { ':cpk': keys.auditCollection(tenantId) };
+    let keyCondition = '#cpk = :cpk';
+    const from = query.from ? new Date(query.from).toISOString() : undefined;
+    const to = query.to ? new Date(query.to).toISOString() + AFTER_TIME : undefined;
+    if (from || to) names['#csk'] = byCollection.sortKey;
+    if (from && to) {
+      keyCondition += ' AND #csk BETWEEN :from AND :to';
+      Object.assign(values, { ':from': from, ':to': to });
+    } else if (from) {
+      keyCondition += ' AND #csk >= :from';
+      values[':from'] = from;
+    } else if (to) {
+      keyCondition += ' AND #csk <= :to';
+      values[':to'] = to;
+    }
+    const filterParts: string[] = [];
+    if (query.action) {
+      names['#action'] = 'action';
+      values[':action'] = query.action;
+      filterParts.push('#action = :action');
+    }
+    if (query.actor) {
+      names['#actor'] = 'actor';
+      values[':actor'] = query.actor;
+      filterParts.push('#actor = :actor');
+    }
+    if (query.target) {
+      names['#target'] = 'target';
+      Object.assign(values, { ':target': query.target, ':targetPrefix': `${query.target}/` });
+      filterParts.push('(#target = :target OR begins_with(#target, :targetPrefix))');
+    }
+
+    const items: AuditEntry[] = [];
+    for (let queries = 0; queries < MAX_QUERIES_PER_PAGE && items.length < limit; queries++) {
+      const page = await db.send(
+        new QueryCommand({
+          TableName: tableName,
+          IndexName: byCollection.indexName,
+          KeyConditionExpression: keyCondition,
+          ...(filterParts.length > 0 ? { FilterExpression: filterParts.join(' AND ') } : {}),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ScanIndexForward: order === 'asc',
+          // Never evaluate more than the page still needs, so LastEvaluatedKey is exactly where to go on.
+          Limit: limit - items.length,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      items.push(...(page.Items ?? []).map(toEntry));
+      start = page.LastEvaluatedKey;
+      if (!start) break;
+    }
+    const nextCursor = cursors.encode(binding, start);
+    return { items, ...(nextCursor ? { nextCursor } : {}) };
+  }
+
+  /** The heads of every lane that has one. */
+  private async heads(): Promise<Map<number, ChainHead>> {
+    const { db, tableName, tenantId } = this.props;
+    const heads = new Map<number, ChainHead>();
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await db.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :head)',
+          ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+          ExpressionAttributeValues: { ':pk': keys.auditHeadPartition(tenantId), ':head': 'HEAD#' },
+          ConsistentRead: true,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        heads.set(item.lane as number, { seq: item.seq as number, hash: item.hash as string, time: item.time as string });
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return heads;
+  }
+
+  /** Recomputes every lane's chain from the stored entries (strongly consistent reads) against its head. */
+  async verify(): Promise<AuditVerification> {
+    const { db, tableName, tenantId } = this.props;
+    const heads = await this.heads();
+    const lanes = [...new Set([...Array.from({ length: this.props.lanes }, (_, lane) => lane), ...heads.keys()])].sort((a, b) => a - b);
+    const report: AuditVerification['lanes'] = [];
+    let firstBroken: AuditVerification['firstBroken'];
+    let total = 0;
+    for (const lane of lanes) {
+      const head = heads.get(lane) ?? EMPTY_HEAD;
+      const verifier = new LaneVerifier(tenantId, lane);
+      let start: Record<string, unknown> | undefined;
+      let broken = false;
+      do {
+        const page = await db.send(
+          new QueryCommand({
+            TableName: tableName,
+            KeyConditionExpression: '#pk = :pk',
+            ExpressionAttributeNames: { '#pk': PK },
+            ExpressionAttributeValues: { ':pk': keys.auditLanePartition(tenantId, lane) },
+            ConsistentRead: true,
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          if (verifier.push(toEntry(item))) {
+            broken = true;
+            break;
+          }
+        }
+        start = broken ? undefined : page.LastEvaluatedKey;
+      } while (start);
+      const laneBreak = verifier.finish(head);
+      total += verifier.entries;
+      report.push({ lane, entries: verifier.entries, headSeq: head.seq, valid: !laneBreak });
+      firstBroken ??= laneBreak;
+    }
+    return { valid: !firstBroken, entries: total, lanes: report, ...(firstBroken ? { firstBroken } : {}) };
+  }
+}

@@ -1,0 +1,41 @@
+import * as z from 'zod';
+import { planIdSchema } from '../billing/plan.catalogue';
+import { tenantIdSchema } from '../data/keys';
+
+export const periodSchema = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'period must be a month as YYYY-MM');
+
+export const usagePathSchema = z.object({ tenantId: tenantIdSchema }).strict();
+export const usageQuerySchema = z
+  .object({
+    /** @default the current month (UTC) */
+    period: periodSchema.optional(),
+  })
+  .strict();
+
+const quotaUsageSchema = z.object({ used: z.number().int(), limit: z.number().int() });
+
+export const usageReportSchema = z.object({
+  tenantId: tenantIdSchema,
+  plan: planIdSchema,
+  period: periodSchema,
+  /** Usage against each limit of the plan. */
+  quotas: z.object({
+    agents: quotaUsageSchema,
+    workflows: quotaUsageSchema,
+    users: quotaUsageSchema,
+    /** `used` is the fullest agent's count. */
+    memoriesPerAgent: quotaUsageSchema,
+    runsPerMonth: quotaUsageSchema,
+    /** Today's metered requests (UTC day; the usage plan throttles, this meters). */
+    apiRequestsPerDay: quotaUsageSchema,
+  }),
+  /** Metered totals of the period; storage is the current size of agents and memories. */
+  usage: z.object({
+    requests: z.number().int(),
+    runs: z.number().int(),
+    tokens: z.number().int(),
+    memories: z.number().int(),
+    storageBytes: z.number().int(),
+  }),
+});
+export type UsageReport = z.infer<typeof usageReportSchema>;

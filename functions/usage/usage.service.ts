@@ -1,0 +1,111 @@
+import { BatchGetCommand, QueryCommand, type BatchGetCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { agentKeys } from '../agents/agent.repository';
+import { SEPARATOR, sortKey } from '../data/keys';
+import { TABLE_SCHEMA } from '../data/table.schema';
+import type { PlanSource } from '../quotas/plan.source';
+import { COUNTER_ATTRIBUTES, monthOf, quotaCounters } from '../quotas/quota.counters';
+import { keys } from '../data/keys';
+import { dayOf, USAGE_ATTRIBUTES } from './usage.meter';
+import type { UsageReport } from './usage.schema';
+
+const { partitionKey: PK, sortKey: SK } = TABLE_SCHEMA;
+
+export interface UsageServiceDeps {
+  readonly db: (tenantId: string) => DynamoDBDocumentClient;
+  readonly tableName: string;
+  readonly plans: PlanSource;
+  /** @default Date.now */
+  readonly clock?: () => number;
+}
+
+type Item = Record<string, unknown>;
+const numberOf = (item: Item | undefined, attribute: string) => Number(item?.[attribute] ?? 0);
+
+/** Usage of a tenant against its plan, from the quota counters and the metered period items. */
+export class UsageService {
+  private readonly clock: () => number;
+
+  constructor(private readonly deps: UsageServiceDeps) {
+    this.clock = deps.clock ?? Date.now;
+  }
+
+  /** Reads every counter of the period: one BatchGetItem, plus one Query and BatchGets for per-agent counters. */
+  async report(tenantId: string, period?: string): Promise<UsageReport> {
+    const now = new Date(this.clock());
+    const month = period ?? monthOf(now);
+    const plan = await this.deps.plans.planOf(tenantId);
+    const tenantCounters = {
+      agents: quotaCounters.agents(tenantId).key,
+      workflows: quotaCounters.workflows(tenantId).key,
+      users: quotaCounters.users(tenantId).key,
+      runs: quotaCounters.runs(tenantId, month).key,
+      usage: keys.usagePeriod(tenantId, month),
+    };
+    const [counters, memoryCounters] = await Promise.all([
+      this.batchGet(tenantId, Object.values(tenantCounters)),
+      this.agentIds(tenantId).then((ids) => this.batchGet(tenantId, ids.map((agentId) => quotaCounters.memories(tenantId, agentId).key))),
+    ]);
+    const find = (key: { pk: string; sk: string }) => counters.find((item) => item[PK] === key.pk && item[SK] === key.sk);
+    const agents = find(tenantCounters.agents);
+    const usage = find(tenantCounters.usage);
+    const today = month === monthOf(now) ? numberOf(usage, USAGE_ATTRIBUTES.requestsOfDay(dayOf(now))) : 0;
+    const memoryCounts = memoryCounters.map((item) => numberOf(item, COUNTER_ATTRIBUTES.count));
+    const memoryBytes = memoryCounters.reduce((sum, item) => sum + numberOf(item, COUNTER_ATTRIBUTES.bytes), 0);
+    const runs = numberOf(find(tenantCounters.runs), COUNTER_ATTRIBUTES.count);
+    return {
+      tenantId,
+      plan: plan.id,
+      period: month,
+      quotas: {
+        agents: { used: numberOf(agents, COUNTER_ATTRIBUTES.count), limit: plan.limits.agents },
+        workflows: { used: numberOf(find(tenantCounters.workflows), COUNTER_ATTRIBUTES.count), limit: plan.limits.workflows },
+        users: { used: numberOf(find(tenantCounters.users), COUNTER_ATTRIBUTES.count), limit: plan.limits.users },
+        memoriesPerAgent: { used: Math.max(0, ...memoryCounts), limit: plan.limits.memoriesPerAgent },
+        runsPerMonth: { used: runs, limit: plan.limits.runsPerMonth },
+        apiRequestsPerDay: { used: today, limit: plan.limits.apiRequestsPerDay },
+      },
+      usage: {
+        requests: numberOf(usage, USAGE_ATTRIBUTES.requests),
+        runs,
+        tokens: numberOf(usage, USAGE_ATTRIBUTES.tokens),
+        memories: memoryCounts.reduce((sum, count) => sum + count, 0),
+        storageBytes: numberOf(agents, COUNTER_ATTRIBUTES.bytes) + memoryBytes,
+      },
+    };
+  }
+
+  private async agentIds(tenantId: string): Promise<string[]> {
+    const ids: string[] = [];
+    let start: Item | undefined;
+    do {
+      const page = await this.deps.db(tenantId).send(
+        new QueryCommand({
+          TableName: this.deps.tableName,
+          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :agent)',
+          ExpressionAttributeNames: { '#pk': PK, '#sk': SK, '#id': 'agentId' },
+          ExpressionAttributeValues: { ':pk': agentKeys.partition(tenantId), ':agent': `${sortKey('AGENT')}${SEPARATOR}` },
+          ProjectionExpression: '#id',
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      ids.push(...(page.Items ?? []).map((item) => String(item.agentId)));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return ids;
+  }
+
+  private async batchGet(tenantId: string, itemKeys: { pk: string; sk: string }[]): Promise<Item[]> {
+    const out: Item[] = [];
+    for (let i = 0; i < itemKeys.length; i += 100) {
+      let pending: Record<string, unknown>[] | undefined = itemKeys.slice(i, i + 100);
+      for (let round = 0; pending && pending.length > 0 && round < 5; round++) {
+        const result: BatchGetCommandOutput = await this.deps.db(tenantId).send(
+          new BatchGetCommand({ RequestItems: { [this.deps.tableName]: { Keys: pending, ConsistentRead: true } } }),
+        );
+        out.push(...(result.Responses?.[this.deps.tableName] ?? []));
+        pending = result.UnprocessedKeys?.[this.deps.tableName]?.Keys;
+      }
+    }
+    return out;
+  }
+}
