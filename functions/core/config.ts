@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { isolationEnvShape } from '../isolation/isolation.config';
 import { lifecycleEnvShape } from '../tenants/lifecycle.config';
 
 /**
@@ -41,6 +42,9 @@ export const runtimeConfigSchema = z.object({
    */
   MODEL_PROVIDER: z.enum(['bedrock', 'local']).optional(),
   ...lifecycleEnvShape,
+  ...isolationEnvShape,
+  // Only functions that sign list cursors need it; the cursor codec fails their cold start when it is missing.
+  CURSOR_SECRET: isolationEnvShape.CURSOR_SECRET.optional(),
   /** Powertools log level. */
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
 });

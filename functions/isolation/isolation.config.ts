@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Environment of the isolation layer, meant to be spread into the runtime config schema (core/config.ts) so it is
