@@ -22,8 +22,13 @@ module.exports = {
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/emulators.setup.ts',
       globalTeardown: '<rootDir>/test/support/emulators.teardown.ts',
-      testTimeout: 60_000,
+      setupFilesAfterEnv: ['<rootDir>/test/support/slow-tests.setup.ts'],
     },
-    { ...base, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'], testTimeout: 120_000 },
+    {
+      ...base,
+      displayName: 'infra',
+      testMatch: ['<rootDir>/test/infra/**/*.test.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/support/slow-tests.setup.ts'],
+    },
   ],
 };
