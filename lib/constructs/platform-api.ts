@@ -79,8 +79,9 @@ export class PlatformApi extends Construct {
       restApiName: `agent-platform-${props.stageName}`,
       description: 'Agent platform API of the region (routes from functions/routes.ts)',
       endpointTypes: [apigw.EndpointType.REGIONAL],
-      // The authorizer names the tenant's API key (usageIdentifierKey), so usage plans can meter bearer-token
-      // callers as well as X-Api-Key callers.
+      // API keys for usage plans come from the authorizer (usageIdentifierKey), not from a header: that way a plan
+      // can meter a tenant's bearer-token callers as well as its X-Api-Key callers. No method requires a key yet;
+      // that waits for tenant keys to be bound to the plans and for the authorizer to return them.
       apiKeySourceType: apigw.ApiKeySourceType.AUTHORIZER,
       // Access and execution logs need the account's API Gateway CloudWatch role; retained because it is shared
       // by every API of the account and region.
