@@ -224,6 +224,12 @@ function staticFile(webRoot: string, pathname: string): string | undefined {
   return existsSync(file) && statSync(file).isFile() ? file : undefined;
 }
 
+/** The functions' environment that is the same in every region. */
+function sharedFunctionEnvironment(environment: Readonly<Record<string, string>>): Record<string, string> {
+  // No STS locally: data credentials are the one local credential, scoped by the runtime guard.
+  return { ...environment, DATA_CREDENTIALS: 'local' };
+}
+
 /** One region's server: its config, its lazily created functions (a cold start each), its request handling. */
 class RegionGateway {
   private config: RuntimeConfig | undefined;
@@ -238,15 +244,13 @@ class RegionGateway {
 
   configure(endpoints: Record<string, string>): void {
     this.config = parseRuntimeConfig({
-      ...this.options.environment,
+      ...sharedFunctionEnvironment(this.options.environment),
       AWS_REGION: this.region,
       TABLE_NAME: this.options.tableName,
       DYNAMODB_ENDPOINT: this.options.dynamoDbEndpoint,
       STAGE: LOCAL_STAGE,
       REGION_ENDPOINTS: JSON.stringify(endpoints),
       LOG_LEVEL: this.options.logLevel,
-      // No STS locally: data credentials are the one local credential, scoped by the runtime guard.
-      DATA_CREDENTIALS: 'local',
     });
   }
 
@@ -482,6 +486,9 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     functions: options.functions ?? apiFunctions,
     environment: options.environment ?? {},
   };
+  // Lambda also hands functions their environment in process.env. The part that is the same in every region is
+  // set here too, for code that reads it there; what differs per region reaches the functions only through config.
+  Object.assign(process.env, sharedFunctionEnvironment(settings.environment));
   const matcher = new RouteMatcher();
   const servers: Server[] = [];
   const endpoints: Record<string, string> = {};
