@@ -16,6 +16,9 @@ import { MutationExecutor } from '../data/mutation.executor';
 import { isolationEnvSchema } from '../isolation/isolation.config';
 import { createIsolation } from '../isolation/tenant-db';
 import { CachedPlanSource } from '../quotas/plan.source';
+// -- workflows and runs
+import { createModelProvider } from '../models/model-provider.factory';
+import { workflowServicesFactory } from '../workflows/workflow.module';
 
 /** What the route groups are built from, created once per function instance (and per region locally). */
 export function createDependencies(config: RuntimeConfig, serviceName: string) {
@@ -74,5 +77,28 @@ export function createResourceDependencies(config: RuntimeConfig, serviceName: s
     executor: new MutationExecutor({ db, tableName: config.TABLE_NAME, plans }),
     plans,
     meter: new RequestMeter({ db, tableName: config.TABLE_NAME }),
+  };
+}
+
+// -- workflows and runs
+
+/**
+ * The workflows group: the resource dependencies (isolation layer, signed cursors, mutation executor) and the
+ * configured model provider, named in every run record.
+ */
+export function createWorkflowsDependencies(config: RuntimeConfig, env: NodeJS.ProcessEnv = process.env) {
+  const resources = createResourceDependencies(config, 'workflows', env);
+  return {
+    logger: resources.logger,
+    tenantGate: resources.tenantGate,
+    ...(resources.meter ? { meter: resources.meter } : {}),
+    servicesFor: workflowServicesFactory({
+      db: resources.db,
+      tableName: resources.tableName,
+      cursors: resources.cursors,
+      mutations: resources.executor,
+      provider: createModelProvider(config),
+      onUnexpectedError: (error, stepId) => resources.logger.error('workflow step failed unexpectedly', { stepId, error: error as Error }),
+    }),
   };
 }

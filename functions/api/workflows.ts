@@ -1,0 +1,84 @@
+import type { RuntimeConfig } from '../core/config';
+import { createGroupHandler, type RequestFor, type TenantGate } from '../core/http';
+import type { Logger } from '../core/logger';
+import { DEFAULT_PAGE_SIZE, etagOf } from '../core/request-conventions';
+import { mutationContextOf, toOperationResult } from '../data/mutation.context';
+import { routesOf } from '../routes';
+import { meterOperations, type RequestMeter } from '../usage/usage.meter';
+import type { Run } from '../workflows/run.schema';
+import type { RunService } from '../workflows/run.service';
+import type { Workflow } from '../workflows/workflow.schema';
+import type { WorkflowService } from '../workflows/workflow.service';
+import { createWorkflowsDependencies, lazyHandler } from './dependencies';
+
+/** The services of one tenant, over that tenant's scoped client. */
+export interface WorkflowServices {
+  readonly workflows: Pick<WorkflowService, 'get' | 'list' | 'create' | 'update' | 'delete'>;
+  readonly runs: Pick<RunService, 'get' | 'list' | 'start'>;
+}
+
+export interface WorkflowsDependencies {
+  readonly logger: Logger;
+  readonly tenantGate: TenantGate;
+  readonly servicesFor: (tenantId: string) => WorkflowServices;
+  /** Request metering. @default requests are not metered */
+  readonly meter?: Pick<RequestMeter, 'count'>;
+}
+
+const workflowLocation = (tenantId: string, workflowId: string) => `/v1/tenants/${tenantId}/workflows/${workflowId}`;
+
+/** Workflows and their runs. */
+export function createHandler(config: RuntimeConfig, deps: WorkflowsDependencies = createWorkflowsDependencies(config)) {
+  const presentWorkflow = (tenantId: string, status: number) => (workflow: Workflow) => ({
+    status,
+    body: workflow,
+    headers: { etag: etagOf(workflow.version), ...(status === 201 ? { location: workflowLocation(tenantId, workflow.workflowId) } : {}) },
+  });
+  const presentRun = (tenantId: string) => (run: Run) => ({
+    status: 201,
+    body: run,
+    headers: { location: `${workflowLocation(tenantId, run.workflowId)}/runs/${run.runId}` },
+  });
+  return createGroupHandler({
+    logger: deps.logger,
+    routes: routesOf('workflows'),
+    tenantGate: deps.tenantGate,
+    operations: meterOperations(deps.meter, {
+      listWorkflows: async ({ path, query }: RequestFor<'listWorkflows'>) => ({
+        body: await deps.servicesFor(path.tenantId).workflows.list({ limit: query.limit ?? DEFAULT_PAGE_SIZE, ...(query.cursor ? { cursor: query.cursor } : {}) }),
+      }),
+      createWorkflow: async (request: RequestFor<'createWorkflow'>) =>
+        toOperationResult(
+          await deps.servicesFor(request.path.tenantId).workflows.create(request.body, mutationContextOf(request), presentWorkflow(request.path.tenantId, 201)),
+        ),
+      getWorkflow: async ({ path }: RequestFor<'getWorkflow'>) => {
+        const workflow = await deps.servicesFor(path.tenantId).workflows.get(path.workflowId);
+        return { body: workflow, headers: { etag: etagOf(workflow.version) } };
+      },
+      updateWorkflow: async (request: RequestFor<'updateWorkflow'>) =>
+        toOperationResult(
+          await deps
+            .servicesFor(request.path.tenantId)
+            .workflows.update(request.path.workflowId, request.body, mutationContextOf(request), presentWorkflow(request.path.tenantId, 200)),
+        ),
+      deleteWorkflow: async (request: RequestFor<'deleteWorkflow'>) =>
+        toOperationResult(
+          await deps.servicesFor(request.path.tenantId).workflows.delete(request.path.workflowId, mutationContextOf(request), () => ({ status: 204 })),
+        ),
+      listWorkflowRuns: async ({ path, query }: RequestFor<'listWorkflowRuns'>) => ({
+        body: await deps
+          .servicesFor(path.tenantId)
+          .runs.list(path.workflowId, { limit: query.limit ?? DEFAULT_PAGE_SIZE, ...(query.cursor ? { cursor: query.cursor } : {}) }),
+      }),
+      startWorkflowRun: async (request: RequestFor<'startWorkflowRun'>) =>
+        toOperationResult(
+          await deps.servicesFor(request.path.tenantId).runs.start(request.path.workflowId, request.body, mutationContextOf(request), presentRun(request.path.tenantId)),
+        ),
+      getWorkflowRun: async ({ path }: RequestFor<'getWorkflowRun'>) => ({
+        body: await deps.servicesFor(path.tenantId).runs.get(path.workflowId, path.runId),
+      }),
+    }),
+  });
+}
+
+export const handler = lazyHandler(createHandler);
