@@ -1,0 +1,150 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { CreateTableCommand, DeleteTableCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createHandler } from '../../../functions/api/workflows';
+import { AgentRepository } from '../../../functions/agents/agent.repository';
+import type { Agent } from '../../../functions/agents/agent.schema';
+import type { PlanId } from '../../../functions/billing/plan.catalogue';
+import { parseRuntimeConfig } from '../../../functions/core/config';
+import { createLogger } from '../../../functions/core/logger';
+import { createDocumentClient } from '../../../functions/data/clients';
+import { CursorCodec } from '../../../functions/data/cursor';
+import { MutationExecutor } from '../../../functions/data/mutation.executor';
+import type { AuthContext } from '../../../functions/identity/auth-context';
+import { createIsolation, type Isolation } from '../../../functions/isolation/tenant-db';
+import { LocalModelProvider } from '../../../functions/models/local.model-provider';
+import type { ModelProvider } from '../../../functions/models/model-provider';
+import { CachedPlanSource } from '../../../functions/quotas/plan.source';
+import { createTenantGate } from '../../../functions/tenants/tenant-gate';
+import { TenantRepository } from '../../../functions/tenants/tenant.repository';
+import type { TenantDirectoryEntry } from '../../../functions/tenants/tenant.schema';
+import { workflowServicesFactory } from '../../../functions/workflows/workflow.module';
+import { createTableInput, localDynamoDbClient } from '../../../local/bootstrap';
+import { emulatorEndpoints } from '../../support/emulators';
+import { lambdaContext, restEvent, type RestEventOptions } from '../../support/rest-event';
+
+export const REGION = 'eu-central-1';
+
+export interface ApiResult {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: any;
+}
+
+/**
+ * The workflows handler as a function instance gets it, over a table of its own in the shared DynamoDB Local: the
+ * isolation layer (local credentials, runtime guard), signed cursors, the mutation executor and a model provider.
+ * The tenant directory is a map (the gate is not what these tests are about); tenant records and agents are real
+ * items written through the tenant-scoped client.
+ */
+export interface WorkflowsFixture {
+  readonly tableName: string;
+  readonly isolation: Isolation;
+  /** Unscoped: the test's own view of the whole table, never handed to code under test. */
+  readonly inspector: DynamoDBDocumentClient;
+  call(options: RestEventOptions): Promise<ApiResult>;
+  /** Writes the tenant's record (with its plan) and directory entry; returns a member's credential. */
+  addTenant(tenantId: string, plan?: PlanId): Promise<AuthContext>;
+  addAgent(tenantId: string, fields?: Partial<Pick<Agent, 'name' | 'modelId' | 'instructions' | 'status'>>): Promise<Agent>;
+  /** Every item under the tenant's prefix, sorted by key: for "nothing changed" checks. */
+  itemsOf(tenantId: string): Promise<Record<string, unknown>[]>;
+  dispose(): Promise<void>;
+}
+
+export async function createWorkflowsFixture(name: string, options: { provider?: ModelProvider } = {}): Promise<WorkflowsFixture> {
+  const { dynamoDbEndpoint } = emulatorEndpoints();
+  const tableName = `${name}-${randomBytes(4).toString('hex')}`;
+  const raw = localDynamoDbClient(dynamoDbEndpoint, REGION);
+  await raw.send(new CreateTableCommand(createTableInput(tableName)));
+  await waitUntilTableExists({ client: raw, maxWaitTime: 30 }, { TableName: tableName });
+
+  const config = parseRuntimeConfig({ AWS_REGION: REGION, TABLE_NAME: tableName, DYNAMODB_ENDPOINT: dynamoDbEndpoint, STAGE: 'local', LOG_LEVEL: 'ERROR' });
+  const isolation = createIsolation({ AWS_REGION: REGION, TABLE_NAME: tableName, DYNAMODB_ENDPOINT: dynamoDbEndpoint, DATA_CREDENTIALS: 'local' });
+  const db = (tenantId: string) => isolation.forTenant(tenantId);
+  const mutations = new MutationExecutor({ db, tableName, plans: new CachedPlanSource({ db, tableName }) });
+  const cursors = new CursorCodec(randomBytes(32).toString('base64url'));
+  const directory = new Map<string, TenantDirectoryEntry>();
+  const handler = createHandler(config, {
+    logger: createLogger('workflows-it', 'ERROR'),
+    tenantGate: createTenantGate({ directory: { get: async (id) => directory.get(id) }, region: REGION, regionEndpoints: {} }),
+    servicesFor: workflowServicesFactory({ db, tableName, cursors, mutations, provider: options.provider ?? new LocalModelProvider() }),
+  });
+  const inspector = createDocumentClient(raw);
+
+  return {
+    tableName,
+    isolation,
+    inspector,
+    async call(request) {
+      const result = await handler(restEvent(request), lambdaContext('workflows'));
+      return {
+        status: result.statusCode,
+        headers: (result.headers ?? {}) as Record<string, string>,
+        body: result.body === '' ? undefined : JSON.parse(result.body),
+      };
+    },
+    async addTenant(tenantId, plan = 'free') {
+      const now = new Date().toISOString();
+      await new TenantRepository(db(tenantId), tableName).create({
+        tenantId,
+        slug: tenantId,
+        name: tenantId,
+        plan,
+        region: REGION,
+        status: 'ACTIVE',
+        branding: {},
+        settings: {},
+        createdAt: now,
+        updatedAt: now,
+        version: 1,
+      });
+      directory.set(tenantId, {
+        tenantId,
+        slug: tenantId,
+        region: REGION,
+        status: 'ACTIVE',
+        emailDomains: [],
+        auth: { issuer: `http://issuer/${tenantId}`, userPoolId: `pool-${tenantId}`, clientId: `client-${tenantId}` },
+        branding: {},
+      });
+      return { principalType: 'user', principalId: `member-of-${tenantId}`, tenantId, roles: ['member'] };
+    },
+    async addAgent(tenantId, fields = {}) {
+      return new AgentRepository({ db: db(tenantId), tableName, tenantId, cursors }).create({
+        name: fields.name ?? 'agent',
+        modelId: fields.modelId ?? 'local.echo-v1',
+        instructions: fields.instructions ?? 'Answer briefly.',
+        ...(fields.status ? { status: fields.status } : {}),
+      }, randomUUID());
+    },
+    async itemsOf(tenantId) {
+      const items: Record<string, unknown>[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await inspector.send(
+          new ScanCommand({
+            TableName: tableName,
+            FilterExpression: 'begins_with(#pk, :prefix)',
+            ExpressionAttributeNames: { '#pk': 'pk' },
+            ExpressionAttributeValues: { ':prefix': `T#${tenantId}#` },
+            ConsistentRead: true,
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        );
+        items.push(...(page.Items ?? []));
+        start = page.LastEvaluatedKey;
+      } while (start);
+      return items.sort((a, b) => `${a.pk}|${a.sk}`.localeCompare(`${b.pk}|${b.sk}`));
+    },
+    async dispose() {
+      isolation.destroy();
+      await raw.send(new DeleteTableCommand({ TableName: tableName }));
+      raw.destroy();
+    },
+  };
+}
+
+/** A JSON request body with its content type. */
+export function jsonBody(body: unknown): Pick<RestEventOptions, 'body' | 'headers'> {
+  return { body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } };
+}
