@@ -1,11 +1,14 @@
 import type { RuntimeConfig } from '../core/config';
 import { createLogger } from '../core/logger';
 import { createDocumentClient, createDynamoDbClient } from '../data/clients';
+import { ApiKeyRepository } from '../api-keys/api-key.repository';
+import { apiKeyAuthenticator, type ApiKeyLookup } from '../identity/api-key.authenticator';
 import { apiGatewayAuthorizer, type Authorizer, type AuthorizerLogger } from '../identity/authorizer.adapter';
 import { AuthorizerService, bearerAuthenticator } from '../identity/authorizer.service';
 import { IssuerRegistryRepository } from '../identity/issuer-registry.repository';
 import type { SlugDirectory } from '../identity/tenant-signals';
 import { TokenVerifier, type IssuerLookup, type KeySetFactory } from '../identity/token-verifier';
+import { createIsolation } from '../isolation/tenant-db';
 import { DirectoryRepository } from '../tenants/directory.repository';
 import { lazyHandler } from './dependencies';
 
@@ -22,6 +25,8 @@ export interface AuthorizerDependencies {
   readonly keySetFor: KeySetFactory;
   /** @default a Powertools logger at the configured level */
   readonly logger: AuthorizerLogger;
+  /** Stored API keys. @default the tenant's API keys, read through its tenant-scoped client */
+  readonly apiKeys: ApiKeyLookup;
 }
 
 /** The registry and directory over platform items: the one place the authorizer's DynamoDB client is made. */
@@ -31,15 +36,35 @@ function platformRepositories(config: RuntimeConfig): Pick<AuthorizerDependencie
 }
 
 /**
- * The Lambda REQUEST authorizer of a regional API: Cognito bearer tokens of registered issuers, tenant signals
- * checked against the credential, route access from the route table.
+ * API keys read with the credentials of the tenant the key names (the token vending machine), so a key can only
+ * ever open a record of its own tenant. Built on the first API key, as bearer-only functions never need it.
+ */
+function tenantApiKeys(config: RuntimeConfig): ApiKeyLookup {
+  let repository: ApiKeyRepository | undefined;
+  return {
+    find: (tenantId, keyId) => {
+      if (!repository) {
+        const isolation = createIsolation(config);
+        repository = new ApiKeyRepository((id) => isolation.forTenant(id), config.TABLE_NAME);
+      }
+      return repository.find(tenantId, keyId);
+    },
+  };
+}
+
+/**
+ * The Lambda REQUEST authorizer of a regional API: Cognito bearer tokens of registered issuers and API keys of
+ * tenants, tenant signals checked against the credential, route access from the route table.
  */
 export function createAuthorizer(config: RuntimeConfig, deps: Partial<AuthorizerDependencies> = {}): Authorizer {
   let platform: ReturnType<typeof platformRepositories> | undefined;
   const repositories = () => (platform ??= platformRepositories(config));
   const verifier = new TokenVerifier({ issuers: deps.issuers ?? repositories().issuers, keySetFor: deps.keySetFor, clock: deps.clock });
   const service = new AuthorizerService({
-    authenticators: { bearer: bearerAuthenticator(verifier) },
+    authenticators: {
+      bearer: bearerAuthenticator(verifier),
+      'api-key': apiKeyAuthenticator(deps.apiKeys ?? tenantApiKeys(config), deps.clock),
+    },
     directory: deps.directory ?? repositories().directory,
     baseDomain: config.API_BASE_DOMAIN,
   });

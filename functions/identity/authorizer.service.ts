@@ -82,6 +82,8 @@ export class AuthorizerService {
     switch (credential.kind) {
       case 'bearer':
         return this.options.authenticators.bearer(credential);
+      case 'api-key':
+        return this.options.authenticators['api-key'](credential);
     }
   }
 }

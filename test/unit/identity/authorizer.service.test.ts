@@ -1,7 +1,8 @@
+import { apiKeyAuthenticator } from '../../../functions/identity/api-key.authenticator';
 import { AuthorizerService, bearerAuthenticator, type Principal } from '../../../functions/identity/authorizer.service';
 import type { Credential } from '../../../functions/identity/credentials';
 import { TokenVerifier } from '../../../functions/identity/token-verifier';
-import { authorizerEvent, bearer, clock, FakeDirectory, FakeIssuerRegistry, FakeJwksHost, idToken, platformPool, tenantPool, type Pool } from './fixtures';
+import { authorizerEvent, bearer, clock, FakeApiKeys, FakeDirectory, FakeIssuerRegistry, FakeJwksHost, idToken, platformPool, tenantPool, type Pool } from './fixtures';
 import { findTestRoute } from './route-fixtures';
 
 describe('AuthorizerService', () => {
@@ -15,7 +16,7 @@ describe('AuthorizerService', () => {
   function service(directory = new FakeDirectory({ acme: 'acme', globex: 'globex' })) {
     const verifier = new TokenVerifier({ issuers: new FakeIssuerRegistry([acme, platform]), keySetFor: new FakeJwksHost([acme, platform]).keySetFor, clock });
     return new AuthorizerService({
-      authenticators: { bearer: bearerAuthenticator(verifier) },
+      authenticators: { bearer: bearerAuthenticator(verifier), 'api-key': apiKeyAuthenticator(new FakeApiKeys(), clock) },
       directory,
       baseDomain: 'api.example.test',
       findRoute: findTestRoute,
@@ -133,6 +134,10 @@ describe('AuthorizerService', () => {
           seen.push(credential);
           return principal;
         },
+        'api-key': async (credential) => {
+          seen.push(credential);
+          return principal;
+        },
       },
       directory: new FakeDirectory(),
       findRoute: findTestRoute,
@@ -140,9 +145,13 @@ describe('AuthorizerService', () => {
 
     // Act
     const decision = await subject.authorize(authorizerEvent({ method: 'GET', resource: '/v1/me', headers: { Authorization: 'Bearer a.b.c' } }));
+    await subject.authorize(authorizerEvent({ method: 'GET', resource: '/v1/me', headers: { 'X-Api-Key': 'apk.acme.key' } }));
 
     // Assess
-    expect(seen).toEqual([{ kind: 'bearer', token: 'a.b.c' }]);
+    expect(seen).toEqual([
+      { kind: 'bearer', token: 'a.b.c' },
+      { kind: 'api-key', key: 'apk.acme.key' },
+    ]);
     expect(decision).toEqual({ effect: 'Allow', context: principal });
   });
 });

@@ -1,6 +1,9 @@
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { createLocalJWKSet, exportJWK, exportSPKI, generateKeyPair, SignJWT, type JWK, type KeyLike } from 'jose';
+import type { ApiKeyLookup, StoredApiKey } from '../../../functions/identity/api-key.authenticator';
+import { newApiKey } from '../../../functions/identity/api-key.secret';
 import type { IssuerRegistration } from '../../../functions/identity/issuer-registry.repository';
+import type { TenantRole } from '../../../functions/identity/roles';
 import type { SlugDirectory } from '../../../functions/identity/tenant-signals';
 import type { IssuerLookup, KeySetFactory } from '../../../functions/identity/token-verifier';
 import { restEvent, type RestEventOptions } from '../../support/rest-event';
@@ -141,3 +144,24 @@ export function authorizerEvent(options: RestEventOptions): APIGatewayRequestAut
 
 /** Authorization header value for a token. */
 export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+/** An `X-Api-Key` header. */
+export const apiKeyHeader = (key: string) => ({ 'X-Api-Key': key });
+
+/** API key records in memory, read by tenant and key id as the repository reads them. */
+export class FakeApiKeys implements ApiKeyLookup {
+  readonly lookups: string[] = [];
+  private readonly records = new Map<string, StoredApiKey>();
+
+  /** Makes a key of the tenant with the role; returns the key itself. */
+  issue(tenantId: string, role: TenantRole, changes: Partial<StoredApiKey> = {}): string {
+    const made = newApiKey(tenantId);
+    this.records.set(`${tenantId}/${made.keyId}`, { tenantId, keyId: made.keyId, role, secretHash: made.secretHash, ...changes });
+    return made.key;
+  }
+
+  async find(tenantId: string, keyId: string): Promise<StoredApiKey | undefined> {
+    this.lookups.push(`${tenantId}/${keyId}`);
+    return this.records.get(`${tenantId}/${keyId}`);
+  }
+}

@@ -1,8 +1,11 @@
 import fc from 'fast-check';
+import { AuthenticationError } from '../../../functions/core/errors';
+import { apiKeyAuthenticator } from '../../../functions/identity/api-key.authenticator';
 import { AuthorizerService, bearerAuthenticator } from '../../../functions/identity/authorizer.service';
+import { isAllowed, TENANT_ROLES, type TenantRole } from '../../../functions/identity/roles';
 import { TokenVerifier } from '../../../functions/identity/token-verifier';
-import { authorizerEvent, bearer, clock, FakeDirectory, FakeIssuerRegistry, FakeJwksHost, idToken, platformPool, tenantPool, type Pool } from './fixtures';
-import { findTestRoute } from './route-fixtures';
+import { apiKeyHeader, authorizerEvent, bearer, clock, FakeApiKeys, FakeDirectory, FakeIssuerRegistry, FakeJwksHost, idToken, platformPool, tenantPool, type Pool } from './fixtures';
+import { findTestRoute, TEST_ROUTES } from './route-fixtures';
 
 /** Tenants with their slugs; `acme` is the caller's tenant, the others are strangers. */
 const TENANTS = { acme: 'acme-slug', globex: 'globex-slug', initech: 'initech-slug' } as const;
@@ -16,6 +19,7 @@ describe('property 2: tenant context consistency', () => {
   let token: string;
   let adminToken: string;
   let service: AuthorizerService;
+  const apiKeys = new FakeApiKeys();
 
   beforeAll(async () => {
     const [acme, platform]: Pool[] = await Promise.all([tenantPool('acme'), platformPool()]);
@@ -27,20 +31,20 @@ describe('property 2: tenant context consistency', () => {
       clock,
     });
     service = new AuthorizerService({
-      authenticators: { bearer: bearerAuthenticator(verifier) },
+      authenticators: { bearer: bearerAuthenticator(verifier), 'api-key': apiKeyAuthenticator(apiKeys, clock) },
       directory: new FakeDirectory(Object.fromEntries(Object.entries(TENANTS).map(([tenantId, slug]) => [slug, tenantId]))),
       baseDomain: 'api.example.test',
       findRoute: findTestRoute,
     });
   });
 
-  function signalledEvent(credential: string, path?: TenantName, header?: TenantName, subdomain?: TenantName | 'unknown') {
+  function signalledEvent(credential: string | Record<string, string>, path?: TenantName, header?: TenantName, subdomain?: TenantName | 'unknown') {
     return authorizerEvent({
       method: 'GET',
       resource: path ? '/v1/tenants/{tenantId}/agents' : '/v1/me',
       ...(path ? { pathParameters: { tenantId: path } } : {}),
       headers: {
-        ...bearer(credential),
+        ...(typeof credential === 'string' ? bearer(credential) : credential),
         ...(header ? { 'X-Tenant-Id': header } : {}),
         ...(subdomain ? { Host: `${subdomain === 'unknown' ? 'nobody' : TENANTS[subdomain]}.api.example.test` } : {}),
       },
@@ -82,5 +86,88 @@ describe('property 2: tenant context consistency', () => {
       }),
       { numRuns: 200 },
     );
+  });
+  /** API keys of every tenant with every tenant role, issued once. */
+  const keysByTenant = new Map<TenantName, Map<TenantRole, string>>();
+  function keyOf(tenant: TenantName, role: TenantRole): string {
+    const roles = keysByTenant.get(tenant) ?? new Map<TenantRole, string>();
+    keysByTenant.set(tenant, roles);
+    const key = roles.get(role) ?? apiKeys.issue(tenant, role);
+    roles.set(role, key);
+    return key;
+  }
+  const tenantName = fc.constantFrom<TenantName>('acme', 'globex', 'initech');
+  const tenantRole = fc.constantFrom<TenantRole>(...TENANT_ROLES);
+
+  it('allows an API key of any tenant only when every present signal names the key\'s tenant, acting for that tenant', async () => {
+    await fc.assert(
+      fc.asyncProperty(tenantName, tenantRole, tenantSignal, tenantSignal, subdomainSignal, async (owner, role, path, header, subdomain) => {
+        // Prepare
+        const event = signalledEvent(apiKeyHeader(keyOf(owner, role)), path, header, subdomain);
+        const route = TEST_ROUTES.find((r) => r.path === event.resource && r.method === 'GET');
+        const everySignalIsOwn = [path, header, subdomain].every((signal) => signal === undefined || signal === owner);
+        const roleAllowed = route !== undefined && isAllowed(route.access, [role]);
+
+        // Act
+        const decision = await service.authorize(event);
+
+        // Assess
+        expect(decision.effect).toBe(everySignalIsOwn && roleAllowed ? 'Allow' : 'Deny');
+        if (decision.effect === 'Allow') {
+          expect(decision.context).toEqual(expect.objectContaining({ principalType: 'api-key', tenantId: owner, roles: [role] }));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('never accepts an API key rewritten to name another tenant or key, nor one sent with a bearer token', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        tenantName,
+        tenantName,
+        fc.constantFrom('tenant', 'keyId', 'secret', 'both-credentials'),
+        fc.nat(),
+        async (owner, other, tamper, seed) => {
+          // Prepare
+          const key = keyOf(owner, 'member');
+          const [mark, tenant, keyId, secret] = key.split('.');
+          const flip = (text: string) => {
+            const i = seed % text.length;
+            const replacement = text[i] === 'a' ? 'b' : 'a';
+            return text.slice(0, i) + replacement + text.slice(i + 1);
+          };
+          let headers: Record<string, string>;
+          if (tamper === 'tenant') headers = apiKeyHeader([mark, other === owner ? `${other}x` : other, keyId, secret].join('.'));
+          else if (tamper === 'keyId') headers = apiKeyHeader([mark, tenant, flip(keyId), secret].join('.'));
+          else if (tamper === 'secret') headers = apiKeyHeader([mark, tenant, keyId, flip(secret)].join('.'));
+          else headers = { ...apiKeyHeader(key), ...bearer(token) };
+
+          // Act
+          const outcome = service.authorize(signalledEvent(headers, owner));
+
+          // Assess
+          await expect(outcome).rejects.toBeInstanceOf(AuthenticationError);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('refuses a revoked or expired API key with 401', async () => {
+    // Prepare
+    const revoked = apiKeys.issue('acme', 'member', { revokedAt: '2026-05-01T00:00:00.000Z' });
+    const expired = apiKeys.issue('acme', 'member', { expiresOn: '2026-06-01T11:59:59.000Z' });
+    const valid = apiKeys.issue('acme', 'member', { expiresOn: '2026-06-01T12:00:01.000Z' });
+
+    // Act
+    const outcomes = await Promise.allSettled([revoked, expired, valid].map((key) => service.authorize(signalledEvent(apiKeyHeader(key), 'acme'))));
+
+    // Assess
+    expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value.effect : (o.reason as Error).constructor.name))).toEqual([
+      'AuthenticationError',
+      'AuthenticationError',
+      'Allow',
+    ]);
   });
 });

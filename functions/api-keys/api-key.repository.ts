@@ -1,0 +1,69 @@
+import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConflictError, NotFoundError } from '../core/errors';
+import { keys } from '../data/keys';
+import type { ItemWrite } from '../data/mutation.executor';
+import { TABLE_SCHEMA } from '../data/table.schema';
+import type { ApiKeyLookup } from '../identity/api-key.authenticator';
+import { storedApiKeySchema, type ApiKeyRecord } from './api-key.schema';
+
+const PK = TABLE_SCHEMA.partitionKey;
+
+/** API keys of a tenant, one partition per tenant; reads go through the tenant-scoped client. */
+export class ApiKeyRepository implements ApiKeyLookup {
+  constructor(
+    private readonly db: (tenantId: string) => DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** The record, read consistently so that a revocation is seen by the very next request. */
+  async find(tenantId: string, keyId: string): Promise<ApiKeyRecord | undefined> {
+    const { Item } = await this.db(tenantId).send(
+      new GetCommand({ TableName: this.tableName, Key: keys.apiKey(tenantId, keyId), ConsistentRead: true }),
+    );
+    return Item ? storedApiKeySchema.parse(Item) : undefined;
+  }
+
+  /** A page of the tenant's keys, oldest first. */
+  async list(tenantId: string, limit: number, exclusiveStartKey?: Record<string, unknown>) {
+    const page = await this.db(tenantId).send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': PK },
+        ExpressionAttributeValues: { ':pk': keys.apiKeyPartition(tenantId) },
+        Limit: limit,
+        ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey } : {}),
+      }),
+    );
+    return { items: (page.Items ?? []).map((item) => storedApiKeySchema.parse(item)), lastEvaluatedKey: page.LastEvaluatedKey };
+  }
+
+  /** The write that stores a new key. */
+  createWrite(record: ApiKeyRecord): ItemWrite {
+    const valid = storedApiKeySchema.parse(record);
+    return {
+      put: {
+        Item: { ...keys.apiKey(valid.tenantId, valid.keyId), ...valid },
+        ConditionExpression: 'attribute_not_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': PK },
+      },
+      onConditionFailed: () => new ConflictError(`API key ${valid.keyId} exists`),
+    };
+  }
+
+  /** The write that revokes a key that is not revoked yet. */
+  revokeWrite(tenantId: string, keyId: string, at: string, by: string): ItemWrite {
+    return {
+      update: {
+        Key: keys.apiKey(tenantId, keyId),
+        UpdateExpression: 'SET #revokedAt = :at, #revokedBy = :by',
+        ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(#revokedAt)',
+        ExpressionAttributeNames: { '#pk': PK, '#revokedAt': 'revokedAt', '#revokedBy': 'revokedBy' },
+        ExpressionAttributeValues: { ':at': at, ':by': by },
+      },
+      onConditionFailed: (current) =>
+        current ? new ConflictError(`API key ${keyId} is already revoked`) : new NotFoundError(`API key ${keyId} not found`),
+    };
+  }
+}
+

@@ -1,0 +1,46 @@
+import * as z from 'zod';
+import { pageSchema, paginationQueryShape } from '../core/request-conventions';
+import { tenantIdSchema } from '../data/keys';
+import { apiKeyIdPattern } from '../identity/api-key.secret';
+import { TENANT_ROLES } from '../identity/roles';
+
+export const apiKeyIdSchema = z.string().regex(apiKeyIdPattern, 'must be an API key id (20 hex characters)');
+
+/** An API key as stored: the hash of the key, never the key. */
+export const storedApiKeySchema = z.object({
+  tenantId: tenantIdSchema,
+  keyId: apiKeyIdSchema,
+  name: z.string().min(1).max(100),
+  role: z.enum(TENANT_ROLES),
+  /** `apk.<tenantId>.<keyId>`: the start of the key, enough to recognise it. */
+  prefix: z.string(),
+  secretHash: z.string().regex(/^[0-9a-f]{64}$/),
+  createdAt: z.iso.datetime(),
+  /** `<principalType>:<principalId>` of the creator. */
+  createdBy: z.string(),
+  expiresOn: z.iso.datetime().optional(),
+  revokedAt: z.iso.datetime().optional(),
+  revokedBy: z.string().optional(),
+});
+export type ApiKeyRecord = z.infer<typeof storedApiKeySchema>;
+
+/** An API key as the API shows it. */
+export const apiKeySchema = storedApiKeySchema.omit({ secretHash: true });
+export type ApiKey = z.infer<typeof apiKeySchema>;
+
+/** The answer to creating a key: the only time the key itself is shown. */
+export const createdApiKeySchema = apiKeySchema.extend({ key: z.string().optional() });
+
+export const createApiKeyBodySchema = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    role: z.enum(TENANT_ROLES),
+    /** @default never expires */
+    expiresInDays: z.number().int().min(1).max(3650).optional(),
+  })
+  .strict();
+export type CreateApiKeyBody = z.infer<typeof createApiKeyBodySchema>;
+
+export const apiKeyPathSchema = z.object({ tenantId: tenantIdSchema, keyId: apiKeyIdSchema });
+export const apiKeyListQuerySchema = z.object(paginationQueryShape).strict();
+export const apiKeyPageSchema = pageSchema(apiKeySchema);
