@@ -1,5 +1,6 @@
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import { TABLE_BASE_NAME } from '../functions/data/table.schema';
+import { LocalCredentialSource } from '../functions/isolation/token-vending-machine';
 
 /** The residency regions the local platform serves; the first one is the home of the control plane. */
 export const LOCAL_REGIONS = ['eu-central-1', 'us-east-1'] as const;
@@ -12,10 +13,11 @@ export const LOCAL_STAGE = 'local';
 export const LOCAL_TABLE_NAME = TABLE_BASE_NAME;
 
 /**
- * The one credential every local client signs with. DynamoDB Local without `-sharedDb` keeps a separate database
- * per access key id and region: a second key id would silently get its own empty database.
+ * The one credential every local client signs with: the key id of the functions' local credential source.
+ * DynamoDB Local without `-sharedDb` keeps a separate database per access key id and region: a second key id
+ * would silently get its own empty database.
  */
-export const LOCAL_CREDENTIALS: AwsCredentialIdentity = { accessKeyId: 'local', secretAccessKey: 'local' };
+export const LOCAL_CREDENTIALS: AwsCredentialIdentity = { accessKeyId: LocalCredentialSource.ACCESS_KEY_ID, secretAccessKey: 'local' };
 
 /**
  * Makes the SDK's default credential chain of this process (and of processes it spawns) resolve to the local
