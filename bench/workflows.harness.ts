@@ -1,0 +1,126 @@
+import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import { createHandler } from '../functions/api/workflows';
+import { AgentRepository } from '../functions/agents/agent.repository';
+import { parseRuntimeConfig } from '../functions/core/config';
+import { createLogger } from '../functions/core/logger';
+import { createDocumentClient } from '../functions/data/clients';
+import { CursorCodec } from '../functions/data/cursor';
+import { keys } from '../functions/data/keys';
+import { MutationExecutor } from '../functions/data/mutation.executor';
+import type { AuthContext } from '../functions/identity/auth-context';
+import { createIsolation } from '../functions/isolation/tenant-db';
+import { LocalModelProvider } from '../functions/models/local.model-provider';
+import { CachedPlanSource } from '../functions/quotas/plan.source';
+import { workflowServicesFactory } from '../functions/workflows/workflow.module';
+import { bootstrapTables, localDynamoDbClient } from '../local/bootstrap';
+import { startDynamoDbLocal } from '../local/dynamodb';
+import { LOCAL_TABLE_NAME, useLocalCredentials } from '../local/platform.config';
+import { freePort } from '../local/ports';
+import { lambdaContext, restEvent } from '../test/support/rest-event';
+
+/**
+ * Workflows and runs on DynamoDB Local: DynamoDB calls per request type (counted by an SDK middleware on the
+ * tenant-scoped client) and latency through the handler, with the local model provider (no network). The tenant
+ * gate is left out, as in resources.harness.ts. A run of a workflow with N steps naming A distinct agents reads
+ * the workflow and the A agents, writes the start transaction, the RUNNING mark and the finish transaction.
+ */
+const REGION = 'eu-central-1';
+const ITERATIONS = 100;
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
+}
+
+export async function run(): Promise<void> {
+  useLocalCredentials();
+  const dynamo = await startDynamoDbLocal({ port: await freePort() });
+  const raw: DynamoDBDocumentClient = createDocumentClient(localDynamoDbClient(dynamo.endpoint, REGION));
+  try {
+    await bootstrapTables({ endpoint: dynamo.endpoint, regions: [REGION], tableName: LOCAL_TABLE_NAME });
+    const config = parseRuntimeConfig({ AWS_REGION: REGION, TABLE_NAME: LOCAL_TABLE_NAME, DYNAMODB_ENDPOINT: dynamo.endpoint, LOG_LEVEL: 'ERROR' });
+    const isolation = createIsolation({ ...config, DATA_CREDENTIALS: 'local' });
+    const counts = new Map<string, number>();
+    const seen = new WeakSet<object>();
+    const db = (tenantId: string) => {
+      const client = isolation.forTenant(tenantId);
+      if (!seen.has(client)) {
+        seen.add(client);
+        client.middlewareStack.add(
+          (next, context) => async (args) => {
+            const name = String(context.commandName ?? 'unknown').replace(/Command$/, '');
+            counts.set(name, (counts.get(name) ?? 0) + 1);
+            return next(args);
+          },
+          { step: 'initialize', name: 'benchCallCounter' },
+        );
+      }
+      return client;
+    };
+    const cursors = new CursorCodec('bench-cursor-secret-of-at-least-32-chars');
+    const mutations = new MutationExecutor({ db, tableName: LOCAL_TABLE_NAME, plans: new CachedPlanSource({ db, tableName: LOCAL_TABLE_NAME }) });
+    const handler = createHandler(config, {
+      logger: createLogger('bench', 'ERROR'),
+      tenantGate: async () => undefined,
+      servicesFor: workflowServicesFactory({ db, tableName: LOCAL_TABLE_NAME, cursors, mutations, provider: new LocalModelProvider() }),
+    });
+
+    const tenantId = 'bench-workflows';
+    const now = new Date().toISOString();
+    await raw.send(
+      new PutCommand({
+        TableName: LOCAL_TABLE_NAME,
+        Item: { ...keys.tenantProfile(tenantId), tenantId, slug: tenantId, name: tenantId, plan: 'enterprise', region: REGION, status: 'ACTIVE', branding: {}, settings: {}, createdAt: now, updatedAt: now, version: 1 },
+      }),
+    );
+    const agents = new AgentRepository({ db: db(tenantId), tableName: LOCAL_TABLE_NAME, tenantId, cursors });
+    const agentIds = [(await agents.create({ name: 'writer', modelId: 'local.writer' })).agentId, (await agents.create({ name: 'critic', modelId: 'local.critic' })).agentId];
+    const auth: AuthContext = { principalType: 'user', principalId: 'bench', tenantId, roles: ['member'] };
+    const call = async (method: string, resource: string, pathParameters: Record<string, string>, body?: unknown, query?: Record<string, string>) => {
+      const result: APIGatewayProxyResult = await handler(
+        restEvent({ method, resource, pathParameters: { tenantId, ...pathParameters }, auth, ...(query ? { query } : {}), ...(body ? { body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } } : {}) }),
+        lambdaContext(),
+      );
+      if (result.statusCode >= 400) throw new Error(`${method} ${resource}: ${result.statusCode} ${result.body}`);
+      return result.body ? JSON.parse(result.body) : undefined;
+    };
+    const WORKFLOWS = '/v1/tenants/{tenantId}/workflows';
+    const WORKFLOW = `${WORKFLOWS}/{workflowId}`;
+    const RUNS = `${WORKFLOW}/runs`;
+    const body = { name: 'bench', steps: [{ id: 'draft', agentId: agentIds[0] }, { id: 'review', agentId: agentIds[1] }, { id: 'final', agentId: agentIds[0] }] };
+
+    // Warm up: credentials, plan cache and audit heads, as in a warm container.
+    const workflowId = (await call('POST', WORKFLOWS, {}, body)).workflowId as string;
+    const runId = (await call('POST', RUNS, { workflowId }, {})).runId as string;
+
+    const requestTypes: [string, () => Promise<unknown>][] = [
+      ['getWorkflow', () => call('GET', WORKFLOW, { workflowId })],
+      ['listWorkflows', () => call('GET', WORKFLOWS, {}, undefined, { limit: '20' })],
+      ['createWorkflow', () => call('POST', WORKFLOWS, {}, body)],
+      ['updateWorkflow', () => call('PATCH', WORKFLOW, { workflowId }, { name: 'renamed' })],
+      ['startRun (3 steps)', () => call('POST', RUNS, { workflowId }, { input: 'bench' })],
+      ['getRun', () => call('GET', `${RUNS}/{runId}`, { workflowId, runId })],
+      ['listRuns', () => call('GET', RUNS, { workflowId }, undefined, { limit: '20' })],
+    ];
+    console.log(`\n== Workflows on DynamoDB Local: DynamoDB calls per request (warm container, ${ITERATIONS} requests each)`);
+    console.log('request'.padEnd(20) + 'calls/req'.padStart(10) + '  by command' + ''.padEnd(52) + 'p50 ms'.padStart(8) + 'p95 ms'.padStart(8));
+    for (const [name, work] of requestTypes) {
+      counts.clear();
+      const times: number[] = [];
+      for (let i = 0; i < ITERATIONS; i++) {
+        const start = performance.now();
+        await work();
+        times.push(performance.now() - start);
+      }
+      const total = [...counts.values()].reduce((a, b) => a + b, 0);
+      const by = [...counts.entries()].map(([command, n]) => `${command} ${(n / ITERATIONS).toFixed(2)}`).join(', ');
+      console.log(name.padEnd(20) + (total / ITERATIONS).toFixed(2).padStart(10) + `  ${by}`.padEnd(63) + percentile(times, 50).toFixed(2).padStart(8) + percentile(times, 95).toFixed(2).padStart(8));
+      if (counts.has('Scan')) throw new Error(`${name} issued a Scan`);
+    }
+    isolation.destroy();
+  } finally {
+    raw.destroy();
+    await dynamo.stop();
+  }
+}
