@@ -1,11 +1,12 @@
 import * as z from 'zod';
+import { agentIdSchema } from '../agents/agent.schema';
 import { tenantIdSchema } from '../data/keys';
 import { graphIssues, WORKFLOW_MODES, type GraphStep, type WorkflowMode } from './workflow.graph';
 
 /** Most steps a workflow may have: bounds run time and the size of a run record. */
 export const MAX_STEPS = 25;
 
-/** Ids the platform generates (workflows, runs) and ids of other resources a workflow names (agents). */
+/** Ids the platform generates for workflows and runs. */
 export const resourceIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -');
 
 /** A step id, chosen by the author; unique within its workflow. */
@@ -17,7 +18,7 @@ export const workflowStepSchema = z
   .object({
     id: stepIdSchema,
     /** An agent of the same tenant. */
-    agentId: resourceIdSchema,
+    agentId: agentIdSchema,
     /** Steps whose outputs this step is given (mode `dag` only). */
     dependsOn: z.array(stepIdSchema).max(MAX_STEPS).optional(),
     /** What this step asks its agent, before the run input and its dependencies' outputs. */
