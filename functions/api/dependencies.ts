@@ -11,8 +11,9 @@ import type { TenantGate } from '../core/http';
 import type { Logger } from '../core/logger';
 import type { PlanSource } from '../quotas/plan.source';
 import { RequestMeter } from '../usage/usage.meter';
+import * as z from 'zod';
 import { CursorCodec } from '../data/cursor';
-import { MutationExecutor } from '../data/mutation.executor';
+import { DEFAULT_AUDIT_LANES, MutationExecutor } from '../data/mutation.executor';
 import { isolationEnvSchema } from '../isolation/isolation.config';
 import { createIsolation } from '../isolation/tenant-db';
 import { CachedPlanSource } from '../quotas/plan.source';
@@ -61,6 +62,9 @@ export interface ResourceDependencies {
   readonly clock?: () => number;
 }
 
+/** Audit lanes per tenant (see DEFAULT_AUDIT_LANES); a deployment raises it for tenants with many concurrent writers. */
+const auditLanesSchema = z.coerce.number().int().min(1).max(64).default(DEFAULT_AUDIT_LANES);
+
 /** The resource dependencies of a function instance, from the runtime config and the isolation environment. */
 export function createResourceDependencies(config: RuntimeConfig, serviceName: string, env: NodeJS.ProcessEnv = process.env): ResourceDependencies {
   const base = createDependencies(config, serviceName);
@@ -74,7 +78,7 @@ export function createResourceDependencies(config: RuntimeConfig, serviceName: s
     tableName: config.TABLE_NAME,
     db,
     cursors: new CursorCodec(isolationEnv.CURSOR_SECRET),
-    executor: new MutationExecutor({ db, tableName: config.TABLE_NAME, plans }),
+    executor: new MutationExecutor({ db, tableName: config.TABLE_NAME, plans, auditLanes: auditLanesSchema.parse(env.AUDIT_LANES) }),
     plans,
     meter: new RequestMeter({ db, tableName: config.TABLE_NAME }),
   };

@@ -107,7 +107,7 @@ export interface MutationExecutorOptions {
    * @default DEFAULT_AUDIT_LANES
    */
   readonly auditLanes?: number;
-  /** @default 12 */
+  /** @default 16 */
   readonly maxAttempts?: number;
   /** How long an Idempotency-Key is remembered. @default 24 h */
   readonly idempotencyTtlSeconds?: number;
@@ -120,10 +120,15 @@ export interface MutationExecutorOptions {
 }
 
 /**
- * Lanes per tenant. bench/resources.bench.ts measures 1 vs 4 lanes; see its figures: writers on different targets
- * contend for one head with one lane, and four lanes keep the log ordered per target at little cost.
+ * Lanes per tenant, unless configured (AUDIT_LANES). One lane gives the log a single total order; more lanes let
+ * writers of different targets advance different heads. bench/resources.bench.ts measured, on DynamoDB Local with 4
+ * containers x 16 requests in flight on one tenant: 1 lane 73 creates/s at 1.3 transactions per create, 4 lanes
+ * 39 creates/s at 2.1. DynamoDB Local runs transactions one at a time, so more lanes only mean more writers holding
+ * stale heads; in DynamoDB, where transactions on different items run in parallel, raise AUDIT_LANES for a tenant
+ * whose writes show head contention (429 rate-limited with reason "audit head moved"). Changing it is safe at any
+ * time: verify finds every lane by its head, and lanes are merged by time when listed.
  */
-export const DEFAULT_AUDIT_LANES = 4;
+export const DEFAULT_AUDIT_LANES = 1;
 
 const IDEMPOTENCY = { fingerprint: 'fingerprint', response: 'response', requestId: 'requestId' } as const;
 const HEAD = { seq: 'seq', hash: 'hash', time: 'time', lane: 'lane' } as const;
@@ -177,7 +182,7 @@ export class MutationExecutor implements AuditPort {
     this.clock = options.clock ?? Date.now;
     this.random = options.random ?? Math.random;
     this.sleep = options.sleep ?? ((ms) => new Promise((done) => setTimeout(done, ms)));
-    this.maxAttempts = options.maxAttempts ?? 12;
+    this.maxAttempts = options.maxAttempts ?? 16;
   }
 
   /**
@@ -225,7 +230,7 @@ export class MutationExecutor implements AuditPort {
         if (verdict.kind === 'replay') return { replayed: true, response: verdict.response };
         freshPlan = verdict.freshPlan;
         lastReason = verdict.reason;
-        if (verdict.backoff) await this.sleep(this.backoffMs(attempt));
+        if (verdict.backoff || attempt > 2) await this.sleep(this.backoffMs(attempt));
       }
     }
     throw new MutationContentionError(`too many concurrent changes, try again (${lastReason})`);
@@ -446,7 +451,8 @@ export class MutationExecutor implements AuditPort {
     const [head] = failed('head');
     if (head) {
       this.heads.set(mutation.tenantId, laneCacheKey(lane), headFromItem(head.current));
-      return { kind: 'retry', freshPlan: false, backoff: true, reason: 'audit head moved' };
+      // The failed condition handed back the current head: the next attempt is likely to win at once.
+      return { kind: 'retry', freshPlan: false, backoff: false, reason: 'audit head moved' };
     }
     if (failed('entry').length > 0) {
       this.heads.delete(mutation.tenantId, laneCacheKey(lane));

@@ -1,0 +1,219 @@
+import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import { createHandler as createAgentsHandler } from '../functions/api/agents';
+import { createHandler as createAuditHandler } from '../functions/api/audit';
+import type { ResourceDependencies } from '../functions/api/dependencies';
+import { createHandler as createMemoriesHandler } from '../functions/api/memories';
+import { createHandler as createUsageHandler } from '../functions/api/usage';
+import { parseRuntimeConfig } from '../functions/core/config';
+import { createLogger } from '../functions/core/logger';
+import { createDocumentClient } from '../functions/data/clients';
+import { CursorCodec } from '../functions/data/cursor';
+import { keys } from '../functions/data/keys';
+import { MutationExecutor } from '../functions/data/mutation.executor';
+import type { AuthContext } from '../functions/identity/auth-context';
+import { createIsolation } from '../functions/isolation/tenant-db';
+import { CachedPlanSource } from '../functions/quotas/plan.source';
+import { bootstrapTables, localDynamoDbClient } from '../local/bootstrap';
+import { startDynamoDbLocal } from '../local/dynamodb';
+import { LOCAL_TABLE_NAME, useLocalCredentials } from '../local/platform.config';
+import { freePort } from '../local/ports';
+import { lambdaContext, restEvent } from '../test/support/rest-event';
+
+/**
+ * Agents, memories, usage and audit on DynamoDB Local: DynamoDB calls per request type (counted by an SDK middleware
+ * on the tenant-scoped clients), latency through the handlers against DynamoDB Local's own latency for the same
+ * calls, and what audit lanes buy when several containers write one tenant at once.
+ *
+ * The tenant gate (one GetItem of the tenant's directory entry, on the platform client) is left out of the counts:
+ * it is the same for every route of every group.
+ *
+ * Run by bench/resources.bench.ts from an esbuild bundle (Middy is ESM-only; the bundle makes it loadable).
+ */
+const REGION = 'eu-central-1';
+const ITERATIONS = 200;
+
+type Counts = Map<string, number>;
+
+function counted(client: DynamoDBDocumentClient, counts: Counts, seen: WeakSet<object>): DynamoDBDocumentClient {
+  if (!seen.has(client)) {
+    seen.add(client);
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const name = String(context.commandName ?? 'unknown').replace(/Command$/, '');
+        counts.set(name, (counts.get(name) ?? 0) + 1);
+        return next(args);
+      },
+      { step: 'initialize', name: 'benchCallCounter' },
+    );
+  }
+  return client;
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
+}
+
+async function timed(runs: number, work: (i: number) => Promise<unknown>): Promise<{ p50: number; p95: number }> {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    await work(i);
+    times.push(performance.now() - start);
+  }
+  return { p50: percentile(times, 50), p95: percentile(times, 95) };
+}
+
+function setup(endpoint: string, auditLanes: number, containers = 1) {
+  const config = parseRuntimeConfig({ AWS_REGION: REGION, TABLE_NAME: LOCAL_TABLE_NAME, DYNAMODB_ENDPOINT: endpoint, LOG_LEVEL: 'ERROR' });
+  const isolation = createIsolation({ ...config, DATA_CREDENTIALS: 'local' });
+  const counts: Counts = new Map();
+  const seen = new WeakSet<object>();
+  const db = (tenantId: string) => counted(isolation.forTenant(tenantId), counts, seen);
+  const plans = new CachedPlanSource({ db, tableName: LOCAL_TABLE_NAME });
+  const cursors = new CursorCodec('bench-cursor-secret-of-at-least-32-chars');
+  const handlers = Array.from({ length: containers }, () => {
+    const executor = new MutationExecutor({ db, tableName: LOCAL_TABLE_NAME, plans, auditLanes });
+    const deps: ResourceDependencies = { logger: createLogger('bench', 'ERROR'), tenantGate: async () => undefined, tableName: LOCAL_TABLE_NAME, db, cursors, executor, plans };
+    return { agents: createAgentsHandler(config, deps), memories: createMemoriesHandler(config, deps), usage: createUsageHandler(config, deps), audit: createAuditHandler(config, deps) };
+  });
+  return { isolation, counts, handlers };
+}
+
+async function createTenant(raw: DynamoDBDocumentClient, tenantId: string): Promise<void> {
+  const now = new Date().toISOString();
+  await raw.send(
+    new PutCommand({
+      TableName: LOCAL_TABLE_NAME,
+      Item: { ...keys.tenantProfile(tenantId), tenantId, slug: tenantId, name: tenantId, plan: 'enterprise', region: REGION, status: 'ACTIVE', branding: {}, settings: {}, createdAt: now, updatedAt: now, version: 1 },
+    }),
+  );
+}
+
+export async function run(): Promise<void> {
+  useLocalCredentials();
+  const dynamo = await startDynamoDbLocal({ port: await freePort() });
+  const raw = createDocumentClient(localDynamoDbClient(dynamo.endpoint, REGION));
+  try {
+    await bootstrapTables({ endpoint: dynamo.endpoint, regions: [REGION], tableName: LOCAL_TABLE_NAME });
+    const { isolation, counts, handlers } = setup(dynamo.endpoint, 4);
+    const [h] = handlers;
+    const tenantId = 'bench-resources';
+    await createTenant(raw, tenantId);
+    const auth: AuthContext = { principalType: 'user', principalId: 'bench', tenantId, roles: ['tenant-admin'] };
+    const call = async (group: keyof typeof h, method: string, resource: string, pathParameters: Record<string, string>, body?: unknown, query?: Record<string, string>) => {
+      const result: APIGatewayProxyResult = await h[group](
+        restEvent({ method, resource, pathParameters: { tenantId, ...pathParameters }, auth, ...(query ? { query } : {}), ...(body ? { body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } } : {}) }),
+        lambdaContext(),
+      );
+      if (result.statusCode >= 400) throw new Error(`${method} ${resource}: ${result.statusCode} ${result.body}`);
+      return result.body ? JSON.parse(result.body) : undefined;
+    };
+
+    // Warm up: credentials, plan cache and audit heads, as in a warm container.
+    const agentId = (await call('agents', 'POST', '/v1/tenants/{tenantId}/agents', {}, { name: 'bench', modelId: 'm' })).agentId as string;
+    const memoryIds: string[] = [];
+    for (let i = 0; i < 20; i++) memoryIds.push((await call('memories', 'POST', '/v1/tenants/{tenantId}/agents/{agentId}/memories', { agentId }, { content: `warm ${i}` })).memoryId);
+
+    const memories = '/v1/tenants/{tenantId}/agents/{agentId}/memories';
+    const memory = `${memories}/{memoryId}`;
+    const requestTypes: [string, (i: number) => Promise<unknown>][] = [
+      ['getAgent', () => call('agents', 'GET', '/v1/tenants/{tenantId}/agents/{agentId}', { agentId })],
+      ['listAgents', () => call('agents', 'GET', '/v1/tenants/{tenantId}/agents', {})],
+      ['getMemory', (i) => call('memories', 'GET', memory, { agentId, memoryId: memoryIds[i % memoryIds.length] })],
+      ['listMemories', () => call('memories', 'GET', memories, { agentId }, undefined, { limit: '20' })],
+      ['createMemory', (i) => call('memories', 'POST', memories, { agentId }, { content: `bench ${i}`, tags: ['b'] })],
+      ['updateMemory', (i) => call('memories', 'PATCH', memory, { agentId, memoryId: memoryIds[i % memoryIds.length] }, { content: `changed ${i}` })],
+      ['createAgent', (i) => call('agents', 'POST', '/v1/tenants/{tenantId}/agents', {}, { name: `bench ${i}`, modelId: 'm' })],
+      ['getUsage', () => call('usage', 'GET', '/v1/tenants/{tenantId}/usage', {})],
+      ['listAuditEntries', () => call('audit', 'GET', '/v1/tenants/{tenantId}/audit', {}, undefined, { limit: '20' })],
+    ];
+    console.log(`\n== Resources on DynamoDB Local: DynamoDB calls per request (warm container, ${ITERATIONS} requests each)`);
+    console.log('request'.padEnd(18) + 'calls/req'.padStart(10) + '  by command' + ''.padEnd(38) + 'p50 ms'.padStart(8) + 'p95 ms'.padStart(8));
+    const latency = new Map<string, { p50: number; p95: number }>();
+    for (const [name, work] of requestTypes) {
+      counts.clear();
+      const runs = name === 'getUsage' ? 50 : ITERATIONS;
+      const t = await timed(runs, work);
+      latency.set(name, t);
+      const total = [...counts.values()].reduce((a, b) => a + b, 0);
+      const by = [...counts.entries()].map(([command, n]) => `${command} ${(n / runs).toFixed(2)}`).join(', ');
+      console.log(name.padEnd(18) + (total / runs).toFixed(2).padStart(10) + `  ${by}`.padEnd(49) + t.p50.toFixed(2).padStart(8) + t.p95.toFixed(2).padStart(8));
+      if (counts.has('Scan')) throw new Error(`${name} issued a Scan`);
+    }
+
+    // DynamoDB Local's own latency for the same calls, on a client without the isolation layer or the handler.
+    const rawGet = await timed(ITERATIONS, (i) => raw.send(new GetCommand({ TableName: LOCAL_TABLE_NAME, Key: keys.memory(tenantId, agentId, memoryIds[i % memoryIds.length]), ConsistentRead: true })));
+    const rawTransact = await timed(ITERATIONS, (i) =>
+      raw.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { ConditionCheck: { TableName: LOCAL_TABLE_NAME, Key: { pk: `T#${tenantId}#AGENT`, sk: `AGENT#${agentId}` }, ConditionExpression: 'attribute_exists(pk)' } },
+            { Put: { TableName: LOCAL_TABLE_NAME, Item: { pk: `T#${tenantId}#RAW`, sk: `M#${i}`, content: `raw ${i}` }, ConditionExpression: 'attribute_not_exists(pk)' } },
+            { Update: { TableName: LOCAL_TABLE_NAME, Key: { pk: `T#${tenantId}#RAW`, sk: 'COUNTER' }, UpdateExpression: 'ADD #c :one', ExpressionAttributeNames: { '#c': 'count' }, ExpressionAttributeValues: { ':one': 1 } } },
+            { ConditionCheck: { TableName: LOCAL_TABLE_NAME, Key: keys.tenantProfile(tenantId), ConditionExpression: 'attribute_exists(pk)' } },
+            { Put: { TableName: LOCAL_TABLE_NAME, Item: { pk: `T#${tenantId}#RAWAUDIT`, sk: String(i).padStart(15, '0'), collectionPk: `T#${tenantId}#RAWLOG`, collectionSk: `${i}` } } },
+            { Put: { TableName: LOCAL_TABLE_NAME, Item: { pk: `T#${tenantId}#RAWAUDIT`, sk: 'HEAD', seq: i } } },
+          ],
+        }),
+      ),
+    );
+    const viaGet = latency.get('getMemory')!;
+    const viaCreate = latency.get('createMemory')!;
+    console.log('\nlatency, p50 / p95 ms          through the handler   DynamoDB Local alone   handler overhead (p50)');
+    console.log(`read (GetItem)                 ${viaGet.p50.toFixed(2)} / ${viaGet.p95.toFixed(2)}`.padEnd(54) + `${rawGet.p50.toFixed(2)} / ${rawGet.p95.toFixed(2)}`.padEnd(23) + `${(viaGet.p50 - rawGet.p50).toFixed(2)}`);
+    console.log(`create (6-item transaction)    ${viaCreate.p50.toFixed(2)} / ${viaCreate.p95.toFixed(2)}`.padEnd(54) + `${rawTransact.p50.toFixed(2)} / ${rawTransact.p95.toFixed(2)}`.padEnd(23) + `${(viaCreate.p50 - rawTransact.p50).toFixed(2)}`);
+    isolation.destroy();
+
+    // Audit lanes: 4 containers (own executors, own head caches) create memories for 8 agents of one tenant at once.
+    console.log('\naudit lanes: 4 containers x 16 in flight, 400 memory creates over 64 agents of one tenant');
+    console.log('lanes'.padEnd(8) + 'creates/s'.padStart(10) + 'transactions/create'.padStart(22) + 'p50 ms'.padStart(9) + 'p95 ms'.padStart(9) + '  429 (contention)');
+    for (const lanes of [1, 4]) {
+      const bench = setup(dynamo.endpoint, lanes, 4);
+      const laneTenant = `bench-lanes-${lanes}`;
+      await createTenant(raw, laneTenant);
+      const laneAuth: AuthContext = { ...auth, tenantId: laneTenant };
+      const agents: string[] = [];
+      for (let i = 0; i < 64; i++) {
+        const r = await bench.handlers[0].agents(restEvent({ method: 'POST', resource: '/v1/tenants/{tenantId}/agents', pathParameters: { tenantId: laneTenant }, auth: laneAuth, body: JSON.stringify({ name: `a${i}`, modelId: 'm' }) }), lambdaContext());
+        agents.push(JSON.parse(r.body).agentId);
+      }
+      bench.counts.clear();
+      const times: number[] = [];
+      const statuses = new Map<number, number>();
+      let next = 0;
+      const started = performance.now();
+      await Promise.all(
+        Array.from({ length: 64 }, async (_, worker) => {
+          while (next < 400) {
+            const i = next++;
+            const start = performance.now();
+            const r = await bench.handlers[worker % 4].memories(
+              restEvent({ method: 'POST', resource: memories, pathParameters: { tenantId: laneTenant, agentId: agents[i % agents.length] }, auth: laneAuth, body: JSON.stringify({ content: `m${i}` }) }),
+              lambdaContext(),
+            );
+            statuses.set(r.statusCode, (statuses.get(r.statusCode) ?? 0) + 1);
+            times.push(performance.now() - start);
+          }
+        }),
+      );
+      const seconds = (performance.now() - started) / 1000;
+      const created = statuses.get(201) ?? 0;
+      const others = [...statuses.entries()].filter(([status]) => status !== 201 && status !== 429);
+      if (others.length > 0) throw new Error(`unexpected statuses ${JSON.stringify(others)}`);
+      console.log(
+        String(lanes).padEnd(8) +
+          (created / seconds).toFixed(0).padStart(10) +
+          ((bench.counts.get('TransactWriteItems') ?? 0) / 400).toFixed(2).padStart(22) +
+          percentile(times, 50).toFixed(1).padStart(9) +
+          percentile(times, 95).toFixed(1).padStart(9) +
+          `  ${statuses.get(429) ?? 0} of 400`,
+      );
+      bench.isolation.destroy();
+    }
+  } finally {
+    raw.destroy();
+    await dynamo.stop();
+  }
+}
