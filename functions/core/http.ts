@@ -44,7 +44,12 @@ export type RequestFor<Id extends OperationId> = RequestOf<Extract<Route, { oper
  * Runs before the operation with the request's tenant (for routes that name one): lets the caller refuse
  * suspended tenants or tenants homed in another region, in one place for every route.
  */
-export type TenantGate = (tenantId: string, route: RouteDefinition, auth: AuthContext | undefined) => Promise<void>;
+export type TenantGate = (
+  tenantId: string,
+  route: RouteDefinition,
+  auth: AuthContext | undefined,
+  request?: { readonly requestId: string },
+) => Promise<void>;
 
 export interface GroupHandlerOptions {
   readonly logger: Logger;
@@ -118,7 +123,7 @@ function requestParser(options: GroupHandlerOptions): MiddlewareObj<APIGatewayPr
         if (auth && auth.principalType !== 'platform-admin' && auth.tenantId !== pathTenant) {
           throw new ForbiddenError('the credential belongs to another tenant');
         }
-        if (options.tenantGate) await options.tenantGate(pathTenant, route, auth);
+        if (options.tenantGate) await options.tenantGate(pathTenant, route, auth, { requestId: event.requestContext?.requestId ?? 'unknown' });
       }
       const headers = lowerCaseHeaders(event.headers);
       parsedRequests.set(event, {

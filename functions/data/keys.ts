@@ -117,8 +117,10 @@ export const keys = {
   userPartition: (tenantId: string) => tenantKey(tenantId, 'USER'),
   user: (tenantId: string, userId: string) => ({ pk: tenantKey(tenantId, 'USER'), sk: sortKey(userId) }),
   /** One item per member email: a person is a member of a tenant at most once. */
+  userEmailPartition: (tenantId: string) => tenantKey(tenantId, 'USER', 'EMAIL'),
   userEmail: (tenantId: string, email: string) => ({ pk: tenantKey(tenantId, 'USER', 'EMAIL'), sk: sortKey(encodeURIComponent(email.toLowerCase())) }),
   /** Members per role (`tenant-admin`), kept in the member's transaction so the last admin cannot be removed. */
+  userRoleCounterPartition: (tenantId: string) => tenantKey(tenantId, 'USER', 'COUNT'),
   userRoleCounter: (tenantId: string, role: string) => ({ pk: tenantKey(tenantId, 'USER', 'COUNT'), sk: sortKey(role) }),
   /** Invitations of a tenant. */
   invitationPartition: (tenantId: string) => tenantKey(tenantId, 'INVITATION'),
@@ -126,6 +128,10 @@ export const keys = {
   /** API keys of a tenant, read by the authorizer by the key id the key itself carries. */
   apiKeyPartition: (tenantId: string) => tenantKey(tenantId, 'APIKEY'),
   apiKey: (tenantId: string, keyId: string) => ({ pk: tenantKey(tenantId, 'APIKEY'), sk: sortKey(keyId) }),
+  /** The manifest a tenant was onboarded with (SSO, MFA, admins), kept for provisioning retries. */
+  tenantManifest: (tenantId: string) => ({ pk: tenantKey(tenantId, 'TENANT'), sk: 'MANIFEST' }),
+  /** The partition of the tenant's record and manifest. */
+  tenantProfilePartition: (tenantId: string) => tenantKey(tenantId, 'TENANT'),
 
   // -- agents, memories, usage, audit
   /** Memories of one agent: a partition per agent spreads a large tenant's memories (newest first by id). */

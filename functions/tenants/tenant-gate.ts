@@ -1,6 +1,13 @@
-import { NotFoundError, TenantSuspendedError, WrongRegionError } from '../core/errors';
+import type { AuditEvent } from '../audit/audit-chain';
+import { NotFoundError, TenantSuspendedError, TenantUnavailableError, WrongRegionError } from '../core/errors';
 import type { TenantGate } from '../core/http';
 import type { DirectoryRepository } from './directory.repository';
+import { servesTenantUsers } from './tenant-lifecycle';
+
+/** Records an audit entry in a tenant's log (data/mutation.executor.ts's AuditPort). */
+export interface AccessAudit {
+  record(tenantId: string, event: AuditEvent): Promise<unknown>;
+}
 
 export interface TenantGateOptions {
   readonly directory: Pick<DirectoryRepository, 'get'>;
@@ -8,22 +15,42 @@ export interface TenantGateOptions {
   readonly region: string;
   /** Regional API base URLs by region, for 421 answers. */
   readonly regionEndpoints: Readonly<Record<string, string>>;
+  /**
+   * Where platform admins' access to a tenant is recorded: the tenant's own audit log.
+   * @default not recorded (tests of other concerns)
+   */
+  readonly audit?: AccessAudit;
 }
 
 /**
  * The checks every tenant route shares, from the tenant directory: the tenant exists, is homed in this region
  * (else 421 naming the right endpoint) and, for its own users, is not suspended (else 403 tenant-suspended,
- * except on routes marked allowedWhenSuspended). Platform admins pass suspension so they can reactivate.
+ * except on routes marked allowedWhenSuspended) nor provisioning, failed or offboarding (403 tenant-unavailable).
+ * Platform admins pass those so they can repair a tenant, and every request of theirs on a tenant is recorded in
+ * that tenant's audit log before it is served: cross-tenant access never goes unrecorded.
  */
-export function createTenantGate({ directory, region, regionEndpoints }: TenantGateOptions): TenantGate {
-  return async (tenantId, route, auth) => {
+export function createTenantGate({ directory, region, regionEndpoints, audit }: TenantGateOptions): TenantGate {
+  return async (tenantId, route, auth, request) => {
     const entry = await directory.get(tenantId);
     if (!entry || entry.status === 'DELETED') throw new NotFoundError(`tenant ${tenantId} not found`);
     if (entry.region !== region) {
       throw new WrongRegionError(`tenant ${tenantId} is served in ${entry.region}`, entry.region, regionEndpoints[entry.region]);
     }
-    if (entry.status === 'SUSPENDED' && auth?.principalType !== 'platform-admin' && !route.allowedWhenSuspended) {
+    if (auth?.principalType === 'platform-admin') {
+      await audit?.record(tenantId, {
+        actor: `platform-admin:${auth.principalId}`,
+        action: 'tenant.access',
+        target: `tenant/${tenantId}`,
+        requestId: request?.requestId ?? 'unknown',
+        change: { operationId: route.operationId, method: route.method, path: route.path },
+      });
+      return;
+    }
+    if (entry.status === 'SUSPENDED' && !route.allowedWhenSuspended) {
       throw new TenantSuspendedError(`tenant ${tenantId} is suspended`);
+    }
+    if (!servesTenantUsers(entry.status)) {
+      throw new TenantUnavailableError(`tenant ${tenantId} is ${entry.status.toLowerCase()}`);
     }
   };
 }

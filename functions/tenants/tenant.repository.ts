@@ -1,9 +1,11 @@
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { ConflictError } from '../core/errors';
+import { ConflictError, NotFoundError, PreconditionFailedError } from '../core/errors';
 import { keys } from '../data/keys';
+import type { ItemWrite } from '../data/mutation.executor';
 import { TABLE_SCHEMA } from '../data/table.schema';
-import { tenantSchema, type Tenant } from './tenant.schema';
+import { tenantManifestSchema, type TenantManifest } from './tenant-manifest.schema';
+import { tenantSchema, type Tenant, type TenantStatus } from './tenant.schema';
 
 /** The tenant's own record (name, plan, branding, settings): tenant data, stored in the tenant's home region. */
 export class TenantRepository {
@@ -37,4 +39,67 @@ export class TenantRepository {
     );
     return Item ? tenantSchema.parse(Item) : undefined;
   }
+
+  /** The manifest the tenant was onboarded with, or undefined (tenants seeded without one). */
+  async getManifest(tenantId: string): Promise<TenantManifest | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.tenantManifest(tenantId), ConsistentRead: true }),
+    );
+    return Item ? tenantManifestSchema.parse(Item.manifest) : undefined;
+  }
 }
+
+/** The item changes of the tenant record, for audited mutations (data/mutation.executor.ts). */
+export const tenantRecordWrites = {
+  /** A new record and the manifest it came from. */
+  create(tenant: Tenant, manifest: TenantManifest): ItemWrite[] {
+    const valid = tenantSchema.parse(tenant);
+    return [
+      {
+        put: {
+          Item: { ...keys.tenantProfile(valid.tenantId), ...valid },
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': TABLE_SCHEMA.partitionKey },
+        },
+        onConditionFailed: () => new ConflictError(`tenant ${valid.tenantId} exists`),
+      },
+      { put: { Item: { ...keys.tenantManifest(valid.tenantId), manifest: tenantManifestSchema.parse(manifest) } } },
+    ];
+  },
+
+  /** Changes fields of the record at `version` (else 412), bumping the version. */
+  update(tenantId: string, version: number, changes: Partial<Pick<Tenant, 'name' | 'branding' | 'settings' | 'plan' | 'status'>>, updatedAt: string): ItemWrite {
+    const fields = Object.entries(changes).filter(([, value]) => value !== undefined);
+    const names: Record<string, string> = { '#version': 'version', '#updatedAt': 'updatedAt' };
+    const values: Record<string, unknown> = { ':version': version, ':one': 1, ':updatedAt': updatedAt };
+    fields.forEach(([name, value], i) => {
+      names[`#f${i}`] = name;
+      values[`:f${i}`] = value;
+    });
+    return {
+      update: {
+        Key: keys.tenantProfile(tenantId),
+        UpdateExpression: `SET ${[...fields.map((_, i) => `#f${i} = :f${i}`), '#updatedAt = :updatedAt', '#version = #version + :one'].join(', ')}`,
+        ConditionExpression: '#version = :version',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      },
+      onConditionFailed: (current) =>
+        current ? new PreconditionFailedError(`tenant ${tenantId} changed meanwhile`) : new NotFoundError(`tenant ${tenantId} not found`),
+    };
+  },
+
+  /** Mirrors a lifecycle status decided by the directory onto the record, whatever its version. */
+  status(tenantId: string, status: TenantStatus, updatedAt: string): ItemWrite {
+    return {
+      update: {
+        Key: keys.tenantProfile(tenantId),
+        UpdateExpression: 'SET #status = :status, #updatedAt = :updatedAt, #version = #version + :one',
+        ConditionExpression: 'attribute_exists(#pk)',
+        ExpressionAttributeNames: { '#status': 'status', '#updatedAt': 'updatedAt', '#version': 'version', '#pk': TABLE_SCHEMA.partitionKey },
+        ExpressionAttributeValues: { ':status': status, ':updatedAt': updatedAt, ':one': 1 },
+      },
+      onConditionFailed: () => new NotFoundError(`tenant ${tenantId} not found`),
+    };
+  },
+};

@@ -44,6 +44,9 @@ export const FUNCTION_DATA_ACCESS: Readonly<Record<string, FunctionDataAccess>> 
   // The authorizer resolves token issuers and tenant slugs through the platform registry (P#), and reads an API key's
   // record, a tenant item (T#<tenantId>#APIKEY), with a session for the tenant the key names.
   authorizer: { tenant: true, platform: true },
+  // Users and invitations of a tenant, and the public invitation accept: its code names the tenant whose invitation
+  // and member items (T#) it reads and writes, after finding the tenant's pool in the directory (P#).
+  users: { tenant: true, platform: true },
 };
 
 /**

@@ -234,7 +234,7 @@ describe('gateway', () => {
     const answers: { operationId: string; status: number }[] = [];
     for (const route of routesWithBody) {
       const path = route.path.replace(/\{(\w+)\}/g, (_match, name: string) => (name === 'tenantId' ? euTenant.tenantId : 'x'));
-      const token = route.access !== 'public' && route.access.includes('tenant-admin') ? euAdminTokens.idToken : platformTokens.accessToken;
+      const token = route.access !== 'public' && (route.access as readonly string[]).includes('tenant-admin') ? euAdminTokens.idToken : platformTokens.accessToken;
       const response = await platform.call(EU, route.method, path, { token, headers: { 'content-type': 'application/json' }, body: '{"name": ' });
 
       answers.push({ operationId: route.operationId, status: response.status });

@@ -1,6 +1,6 @@
 import { createHandler as createDiscoveryHandler } from '../../../functions/api/discovery';
 import { createHandler as createPlatformHandler } from '../../../functions/api/platform';
-import { createHandler as createTenantsHandler } from '../../../functions/api/tenants';
+import { createHandler as createTenantsHandler, type TenantsDependencies } from '../../../functions/api/tenants';
 import { parseRuntimeConfig } from '../../../functions/core/config';
 import { createLogger } from '../../../functions/core/logger';
 import type { AuthContext } from '../../../functions/identity/auth-context';
@@ -63,7 +63,11 @@ const acmeAdmin: AuthContext = { principalType: 'user', principalId: 'u-1', tena
 const acmeMember: AuthContext = { principalType: 'user', principalId: 'u-2', tenantId: 'acme', roles: ['member'] };
 const platformAdmin: AuthContext = { principalType: 'platform-admin', principalId: 'p-1', roles: ['platform-admin'] };
 
-const tenantsHandler = createTenantsHandler(config, { logger, tenantGate, tenants: { get: async (id) => records.get(id) } });
+/** The lifecycle is not what these tests are about: any call fails them. */
+const noLifecycle = new Proxy({} as TenantsDependencies['lifecycle'], {
+  get: (_target, name) => () => Promise.reject(new Error(`unexpected lifecycle call ${String(name)}`)),
+});
+const tenantsHandler = createTenantsHandler(config, { logger, tenantGate, lifecycle: noLifecycle, tenants: { get: async (id) => records.get(id) } });
 const getTenant = (tenantId: string, auth?: AuthContext) =>
   tenantsHandler(restEvent({ method: 'GET', resource: '/v1/tenants/{tenantId}', pathParameters: { tenantId }, ...(auth ? { auth } : {}) }), lambdaContext());
 
@@ -170,6 +174,7 @@ describe('GET /v1/tenants/{tenantId}', () => {
     const failing = createTenantsHandler(config, {
       logger,
       tenantGate,
+      lifecycle: noLifecycle,
       tenants: {
         get: async () => {
           throw new Error('secret connection string');

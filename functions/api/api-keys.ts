@@ -1,0 +1,36 @@
+import type { ApiKeyService } from '../api-keys/api-key.service';
+import type { RuntimeConfig } from '../core/config';
+import { createGroupHandler, type RequestFor, type TenantGate } from '../core/http';
+import type { Logger } from '../core/logger';
+import { mutationContextOf, toOperationResult } from '../data/mutation.context';
+import { routesOf } from '../routes';
+import { lazyHandler } from './dependencies';
+import { createLifecycleDependencies } from './lifecycle.dependencies';
+
+export interface ApiKeysDependencies {
+  readonly logger: Logger;
+  readonly tenantGate: TenantGate;
+  readonly apiKeys: Pick<ApiKeyService, 'list' | 'create' | 'revoke'>;
+}
+
+function defaultDependencies(config: RuntimeConfig): ApiKeysDependencies {
+  const { logger, tenantGate, apiKeys } = createLifecycleDependencies(config, 'api-keys');
+  return { logger, tenantGate, apiKeys };
+}
+
+/** API keys of a tenant's machine clients (tenant-admins). */
+export function createHandler(config: RuntimeConfig, deps: ApiKeysDependencies = defaultDependencies(config)) {
+  const { apiKeys } = deps;
+  return createGroupHandler({
+    logger: deps.logger,
+    routes: routesOf('api-keys'),
+    tenantGate: deps.tenantGate,
+    operations: {
+      listApiKeys: async ({ path, query }: RequestFor<'listApiKeys'>) => ({ body: await apiKeys.list(path.tenantId, query) }),
+      createApiKey: async (request: RequestFor<'createApiKey'>) => toOperationResult(await apiKeys.create(mutationContextOf(request), request.body)),
+      revokeApiKey: async (request: RequestFor<'revokeApiKey'>) => toOperationResult(await apiKeys.revoke(mutationContextOf(request), request.path.keyId)),
+    },
+  });
+}
+
+export const handler = lazyHandler(createHandler);

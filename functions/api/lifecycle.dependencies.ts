@@ -1,0 +1,201 @@
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ApiKeyRepository } from '../api-keys/api-key.repository';
+import { ApiKeyService } from '../api-keys/api-key.service';
+import { ConfigError, type RuntimeConfig } from '../core/config';
+import type { TenantGate } from '../core/http';
+import type { Logger } from '../core/logger';
+import { CursorCodec } from '../data/cursor';
+import { MutationExecutor } from '../data/mutation.executor';
+import { createIsolation } from '../isolation/tenant-db';
+import { CachedPlanSource } from '../quotas/plan.source';
+import { DirectoryRepository } from '../tenants/directory.repository';
+import { EventBridgeOnboardingEvents } from '../tenants/onboarding.eventbridge';
+import type { OnboardingEvents } from '../tenants/onboarding.events';
+import { createTenantGate } from '../tenants/tenant-gate';
+import { ReplicatedDirectory } from '../tenants/tenant-directory.replicas';
+import { TenantLifecycleService, type TenantHome } from '../tenants/tenant-lifecycle.service';
+import { TenantPurge } from '../tenants/tenant-purge';
+import { TenantRepository } from '../tenants/tenant.repository';
+import { InvitationRepository } from '../users/invitation.repository';
+import type { Mailer } from '../users/mailer';
+import { MailboxMailer } from '../users/mailer.mailbox';
+import { SesMailer } from '../users/mailer.ses';
+import { MemberRepository } from '../users/member.repository';
+import { CognitoUserDirectory } from '../users/user-directory.cognito';
+import type { UserDirectory } from '../users/user-directory';
+import { UserService } from '../users/user.service';
+import { ConflictError } from '../core/errors';
+import { createLogger } from '../core/logger';
+
+/**
+ * Wiring of the tenant lifecycle, users, invitations and API keys. Tenant data is reached only through the
+ * isolation layer (a tenant-scoped client per tenant, per region); the directory through the platform client.
+ * The control plane touches several regions (the directory is kept in each, a tenant's record lives in its home
+ * region), so each region's data is built on first use.
+ */
+
+/** One region's data, as this function reaches it. */
+export interface RegionData {
+  readonly region: string;
+  readonly db: (tenantId: string) => DynamoDBDocumentClient;
+  readonly directory: DirectoryRepository;
+  readonly mutations: MutationExecutor;
+}
+
+/** The external services of the area, replaceable in tests. */
+export interface LifecycleAdapters {
+  readonly users: UserDirectory;
+  readonly mailer: Mailer;
+  readonly events: OnboardingEvents;
+}
+
+/** The regions whose directory copies the control plane writes, the control-plane region first. */
+export function directoryRegionsOf(config: RuntimeConfig): { controlPlane: string; all: string[] } {
+  const controlPlane = config.CONTROL_PLANE_REGION ?? config.AWS_REGION;
+  const listed = config.DIRECTORY_REGIONS ?? [config.AWS_REGION];
+  return { controlPlane, all: [controlPlane, ...listed.filter((region) => region !== controlPlane)] };
+}
+
+function regionData(config: RuntimeConfig, region: string): RegionData {
+  const isolation = createIsolation({ ...config, AWS_REGION: region });
+  const db = (tenantId: string) => isolation.forTenant(tenantId);
+  return {
+    region,
+    db,
+    directory: new DirectoryRepository(isolation.platformDb(), config.TABLE_NAME),
+    mutations: new MutationExecutor({ db, tableName: config.TABLE_NAME, plans: new CachedPlanSource({ db, tableName: config.TABLE_NAME }) }),
+  };
+}
+
+function mailerOf(config: RuntimeConfig): Mailer {
+  if (config.MAIL_TRANSPORT === 'mailbox') {
+    if (!config.MAILBOX_DIR) throw new ConfigError('invalid runtime configuration: MAILBOX_DIR is required when MAIL_TRANSPORT is mailbox');
+    return new MailboxMailer(config.MAILBOX_DIR, config.MAIL_FROM);
+  }
+  return new SesMailer(new SESv2Client({ region: config.AWS_REGION, maxAttempts: 3 }), config.MAIL_FROM);
+}
+
+/** The real adapters from the configuration: Cognito (or cognito-local), SES (or the mailbox), EventBridge. */
+export function createLifecycleAdapters(config: RuntimeConfig): LifecycleAdapters {
+  const cognito = new CognitoIdentityProviderClient({
+    region: config.AWS_REGION,
+    maxAttempts: 3,
+    ...(config.COGNITO_ENDPOINT ? { endpoint: config.COGNITO_ENDPOINT } : {}),
+  });
+  const events = new EventBridgeClient({
+    region: config.AWS_REGION,
+    maxAttempts: 3,
+    ...(config.EVENTBRIDGE_ENDPOINT ? { endpoint: config.EVENTBRIDGE_ENDPOINT } : {}),
+  });
+  return {
+    users: new CognitoUserDirectory(cognito),
+    mailer: mailerOf(config),
+    events: new EventBridgeOnboardingEvents(events, config.ONBOARDING_EVENT_BUS),
+  };
+}
+
+export interface LifecycleDependencies {
+  readonly logger: Logger;
+  readonly tenantGate: TenantGate;
+  /** This region's data. */
+  readonly local: RegionData;
+  readonly tenantRecords: (tenantId: string) => TenantRepository;
+  readonly users: UserService;
+  readonly apiKeys: ApiKeyService;
+  readonly lifecycle: TenantLifecycleService;
+}
+
+/**
+ * Everything the tenants, users and api-keys groups (and the provisioning events function) are built from, once
+ * per function instance. Adapters and clock may be replaced (tests).
+ */
+export function createLifecycleDependencies(
+  config: RuntimeConfig,
+  serviceName: string,
+  overrides: { readonly adapters?: LifecycleAdapters; readonly clock?: () => Date; readonly region?: (region: string) => RegionData } = {},
+): LifecycleDependencies {
+  if (!config.CURSOR_SECRET) throw new ConfigError('invalid runtime configuration: CURSOR_SECRET is required');
+  const cursors = new CursorCodec(config.CURSOR_SECRET);
+  const adapters = overrides.adapters ?? createLifecycleAdapters(config);
+  const clock = overrides.clock;
+  const regions = new Map<string, RegionData>();
+  const dataOf = (region: string): RegionData => {
+    let data = regions.get(region);
+    if (!data) {
+      data = overrides.region ? overrides.region(region) : regionData(config, region);
+      regions.set(region, data);
+    }
+    return data;
+  };
+  const { controlPlane, all } = directoryRegionsOf(config);
+  const local = dataOf(config.AWS_REGION);
+
+  const usersIn = (data: RegionData) =>
+    new UserService({
+      members: new MemberRepository(data.db, config.TABLE_NAME),
+      invitations: new InvitationRepository(data.db, config.TABLE_NAME),
+      mutations: data.mutations,
+      users: adapters.users,
+      mailer: adapters.mailer,
+      directory: data.directory,
+      cursors,
+      region: data.region,
+      regionEndpoints: config.REGION_ENDPOINTS,
+      invitationTtlHours: config.INVITATION_TTL_HOURS,
+      ...(config.CONSOLE_URL ? { consoleUrl: config.CONSOLE_URL } : {}),
+      ...(clock ? { clock } : {}),
+    });
+  const homes = new Map<string, TenantHome>();
+  const homeOf = (region: string): TenantHome => {
+    if (!all.includes(region)) throw new ConfigError(`region ${region} is not among DIRECTORY_REGIONS (${all.join(', ')})`);
+    let home = homes.get(region);
+    if (!home) {
+      const data = dataOf(region);
+      const users = region === local.region ? undefined : usersIn(data);
+      home = {
+        record: (tenantId) => new TenantRepository(data.db(tenantId), config.TABLE_NAME).get(tenantId),
+        manifest: (tenantId) => new TenantRepository(data.db(tenantId), config.TABLE_NAME).getManifest(tenantId),
+        mutations: data.mutations,
+        purge: new TenantPurge(data.db, config.TABLE_NAME),
+        inviteAdmins: async (tenantId, emails, requestId) => {
+          for (const email of emails) {
+            await (users ?? localUsers)
+              .invite({ tenantId, actor: 'system:onboarding', requestId: `${requestId}/${email}` }, { email, role: 'tenant-admin' })
+              .catch((error: unknown) => {
+                if (!(error instanceof ConflictError)) throw error;
+              });
+          }
+        },
+      };
+      homes.set(region, home);
+    }
+    return home;
+  };
+  const localUsers = usersIn(local);
+  const directory = new ReplicatedDirectory(
+    dataOf(controlPlane).directory,
+    all.filter((region) => region !== controlPlane).map((region) => dataOf(region).directory),
+  );
+  return {
+    logger: createLogger(serviceName, config.LOG_LEVEL),
+    tenantGate: createTenantGate({ directory: local.directory, region: config.AWS_REGION, regionEndpoints: config.REGION_ENDPOINTS, audit: local.mutations }),
+    local,
+    tenantRecords: (tenantId) => new TenantRepository(local.db(tenantId), config.TABLE_NAME),
+    users: localUsers,
+    apiKeys: new ApiKeyService({ keys: new ApiKeyRepository(local.db, config.TABLE_NAME), mutations: local.mutations, cursors, ...(clock ? { clock } : {}) }),
+    lifecycle: new TenantLifecycleService({
+      directory,
+      homeOf,
+      servedRegions: all,
+      region: config.AWS_REGION,
+      controlPlaneRegion: controlPlane,
+      regionEndpoints: config.REGION_ENDPOINTS,
+      events: adapters.events,
+      cursors,
+      ...(clock ? { clock } : {}),
+    }),
+  };
+}

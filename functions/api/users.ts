@@ -1,0 +1,47 @@
+import type { RuntimeConfig } from '../core/config';
+import { createGroupHandler, type RequestFor, type TenantGate } from '../core/http';
+import type { Logger } from '../core/logger';
+import { etagOf } from '../core/request-conventions';
+import { mutationContextOf, toOperationResult } from '../data/mutation.context';
+import { routesOf } from '../routes';
+import type { UserService } from '../users/user.service';
+import { lazyHandler } from './dependencies';
+import { createLifecycleDependencies } from './lifecycle.dependencies';
+
+export interface UsersDependencies {
+  readonly logger: Logger;
+  readonly tenantGate: TenantGate;
+  readonly users: Pick<UserService, 'listMembers' | 'getMember' | 'changeRole' | 'removeMember' | 'listInvitations' | 'invite' | 'revokeInvitation' | 'accept'>;
+}
+
+function defaultDependencies(config: RuntimeConfig): UsersDependencies {
+  const { logger, tenantGate, users } = createLifecycleDependencies(config, 'users');
+  return { logger, tenantGate, users };
+}
+
+/** Users and invitations of a tenant (tenant-admins), and accepting an invitation (public, by its code). */
+export function createHandler(config: RuntimeConfig, deps: UsersDependencies = defaultDependencies(config)) {
+  const { users } = deps;
+  return createGroupHandler({
+    logger: deps.logger,
+    routes: routesOf('users'),
+    tenantGate: deps.tenantGate,
+    operations: {
+      listUsers: async ({ path, query }: RequestFor<'listUsers'>) => ({ body: await users.listMembers(path.tenantId, query) }),
+      getUser: async ({ path }: RequestFor<'getUser'>) => {
+        const member = await users.getMember(path.tenantId, path.userId);
+        return { body: member, headers: { etag: etagOf(member.version) } };
+      },
+      changeUserRole: async (request: RequestFor<'changeUserRole'>) =>
+        toOperationResult(await users.changeRole(mutationContextOf(request), request.path.userId, request.body.role)),
+      removeUser: async (request: RequestFor<'removeUser'>) => toOperationResult(await users.removeMember(mutationContextOf(request), request.path.userId)),
+      listInvitations: async ({ path, query }: RequestFor<'listInvitations'>) => ({ body: await users.listInvitations(path.tenantId, query) }),
+      createInvitation: async (request: RequestFor<'createInvitation'>) => toOperationResult(await users.invite(mutationContextOf(request), request.body)),
+      revokeInvitation: async (request: RequestFor<'revokeInvitation'>) =>
+        toOperationResult(await users.revokeInvitation(mutationContextOf(request), request.path.invitationId)),
+      acceptInvitation: async ({ body, requestId }: RequestFor<'acceptInvitation'>) => ({ status: 201, body: await users.accept(body, requestId) }),
+    },
+  });
+}
+
+export const handler = lazyHandler(createHandler);

@@ -1,0 +1,103 @@
+import * as z from 'zod';
+import { pageSchema, paginationQueryShape } from '../core/request-conventions';
+import { tenantIdSchema } from '../data/keys';
+import { TIME_ORDERED_ID } from '../data/ids';
+import { TENANT_ROLES } from '../identity/roles';
+
+/**
+ * The password rules of every tenant pool (the CDK tenant pool and the local provisioner use the same), checked
+ * before a password is sent to Cognito so a weak one is a 422 that names the rule.
+ */
+export const PASSWORD_POLICY = {
+  minLength: 12,
+  requireLowercase: true,
+  requireUppercase: true,
+  requireDigits: true,
+  requireSymbols: true,
+} as const;
+
+export const passwordSchema = z
+  .string()
+  .min(PASSWORD_POLICY.minLength, `must be at least ${PASSWORD_POLICY.minLength} characters`)
+  .max(256)
+  .regex(/[a-z]/, 'must contain a lower-case letter')
+  .regex(/[A-Z]/, 'must contain an upper-case letter')
+  .regex(/[0-9]/, 'must contain a digit')
+  .regex(/[\^$*.[\]{}()?"!@#%&/\\,><':;|_~`=+-]/, 'must contain a symbol')
+  .refine((password) => password.trim() === password, 'must not start or end with a space');
+
+export const emailSchema = z.email().max(320).toLowerCase();
+export const tenantRoleSchema = z.enum(TENANT_ROLES);
+export const memberIdSchema = z.string().regex(TIME_ORDERED_ID, 'must be a user id');
+export const invitationIdSchema = z.string().regex(TIME_ORDERED_ID, 'must be an invitation id');
+
+/** A member of a tenant: the platform's record of a user of the tenant's pool (who, which role). */
+export const memberSchema = z.object({
+  tenantId: tenantIdSchema,
+  userId: memberIdSchema,
+  email: emailSchema,
+  role: tenantRoleSchema,
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+  /** The invitation the member joined by; absent for the first admin made by provisioning. */
+  invitationId: invitationIdSchema.optional(),
+  version: z.number().int().positive(),
+});
+export type Member = z.infer<typeof memberSchema>;
+
+export const INVITATION_STATUSES = ['PENDING', 'ACCEPTED', 'REVOKED'] as const;
+
+/** An invitation as stored: the hash of its one-time code, never the code. */
+export const storedInvitationSchema = z.object({
+  tenantId: tenantIdSchema,
+  invitationId: invitationIdSchema,
+  email: emailSchema,
+  role: tenantRoleSchema,
+  status: z.enum(INVITATION_STATUSES),
+  codeHash: z.string().regex(/^[0-9a-f]{64}$/),
+  createdAt: z.iso.datetime(),
+  createdBy: z.string(),
+  /** The code is refused from this time on. */
+  expiresOn: z.iso.datetime(),
+  acceptedAt: z.iso.datetime().optional(),
+  userId: memberIdSchema.optional(),
+  revokedAt: z.iso.datetime().optional(),
+});
+export type InvitationRecord = z.infer<typeof storedInvitationSchema>;
+
+/** An invitation as the API shows it; `EXPIRED` when a pending invitation is past its expiry. */
+export const invitationSchema = storedInvitationSchema.omit({ codeHash: true, status: true }).extend({
+  status: z.enum([...INVITATION_STATUSES, 'EXPIRED']),
+});
+export type Invitation = z.infer<typeof invitationSchema>;
+
+export const inviteBodySchema = z.object({ email: emailSchema, role: tenantRoleSchema }).strict();
+export type InviteBody = z.infer<typeof inviteBodySchema>;
+
+export const changeRoleBodySchema = z.object({ role: tenantRoleSchema }).strict();
+
+/** The invitation code (from the mail) and the password the new user chooses. */
+export const acceptInvitationBodySchema = z
+  .object({
+    code: z.string().min(1).max(256),
+    password: passwordSchema,
+  })
+  .strict();
+export type AcceptInvitationBody = z.infer<typeof acceptInvitationBodySchema>;
+
+/** Where the new user signs in. */
+export const acceptedInvitationSchema = z.object({
+  tenantId: tenantIdSchema,
+  userId: memberIdSchema,
+  email: emailSchema,
+  role: tenantRoleSchema,
+  /** The API of the tenant's home region. */
+  apiUrl: z.string().optional(),
+  auth: z.object({ userPoolId: z.string(), clientId: z.string(), issuer: z.string(), hostedUiUrl: z.string().optional(), cognitoEndpoint: z.string().optional() }),
+});
+
+export const userPathSchema = z.object({ tenantId: tenantIdSchema, userId: memberIdSchema });
+export const invitationPathSchema = z.object({ tenantId: tenantIdSchema, invitationId: invitationIdSchema });
+export const userListQuerySchema = z.object(paginationQueryShape).strict();
+export const memberPageSchema = pageSchema(memberSchema);
+export const invitationPageSchema = pageSchema(invitationSchema);
