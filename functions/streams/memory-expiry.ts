@@ -1,0 +1,18 @@
+import type { DynamoDBStreamEvent } from 'aws-lambda';
+import { createResourceDependencies, lazyHandler } from '../api/dependencies';
+import type { RuntimeConfig } from '../core/config';
+import { MemoryExpiryService } from '../memories/memory-expiry.service';
+
+/**
+ * Consumer of the table's stream for TTL removals of agent memories (see MemoryExpiryService). Subscribe it with a
+ * filter on `eventName = REMOVE` and `userIdentity.principalId = dynamodb.amazonaws.com`; it needs the tenant data role.
+ */
+export function createHandler(config: RuntimeConfig) {
+  const deps = createResourceDependencies(config, 'memory-expiry');
+  const expiry = new MemoryExpiryService(deps.executor);
+  return async (event: DynamoDBStreamEvent): Promise<void> => {
+    await expiry.handle(event.Records);
+  };
+}
+
+export const handler = lazyHandler(createHandler);
