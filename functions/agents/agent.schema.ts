@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_CURSOR_LENGTH } from '../data/cursor';
 import { tenantIdSchema } from '../data/keys';
 
