@@ -68,6 +68,46 @@ export const HANDLER_GROUPS = [
 ] as const;
 export type HandlerGroup = (typeof HANDLER_GROUPS)[number];
 
+/**
+ * What a route group's function reaches besides its own code. lib/ grants exactly this and nothing else (execution
+ * roles hold no data permission of their own); a new group must say what it needs here.
+ */
+export interface GroupNeeds {
+  /**
+   * Data it reads or writes: `tenant` items (`T#<tenantId>#…`, through the tenant data role with the tenant's
+   * session tag) and `platform` items (`P#…`: directory, slugs, issuer registry, through the platform data role).
+   */
+  readonly data: readonly ('tenant' | 'platform')[];
+  /** Reaches that data in every residency region, not only its own (directory copies, tenants' home regions). @default false */
+  readonly allRegions?: boolean;
+  /** Signs list cursors: gets the region's cursor secret. @default false */
+  readonly cursors?: boolean;
+  /** Manages users of the tenant pools of its region (Cognito admin API). @default false */
+  readonly tenantPools?: boolean;
+  /** Sends mail (Amazon SES). @default false */
+  readonly mail?: boolean;
+  /** Puts onboarding events on the control plane's event bus. @default false */
+  readonly onboardingEvents?: boolean;
+}
+
+export const HANDLER_GROUP_NEEDS = {
+  // Health and the OpenAPI document read no data.
+  platform: { data: [] },
+  // The tenant directory (slugs, email domains): platform keys only.
+  discovery: { data: ['platform'] },
+  // Onboarding and lifecycle: the directory copies of every region, a tenant's record in its home region.
+  tenants: { data: ['tenant', 'platform'], allRegions: true, cursors: true, onboardingEvents: true },
+  // Members and invitations of a tenant (and the public accept, whose code names the tenant), its pool's users.
+  users: { data: ['tenant', 'platform'], cursors: true, tenantPools: true, mail: true },
+  'api-keys': { data: ['tenant', 'platform'], cursors: true },
+  // Tenant-scoped resources; the directory entry (status, home region) through the platform role.
+  agents: { data: ['tenant', 'platform'], cursors: true },
+  memories: { data: ['tenant', 'platform'], cursors: true },
+  usage: { data: ['tenant', 'platform'], cursors: true },
+  audit: { data: ['tenant', 'platform'], cursors: true },
+  workflows: { data: ['tenant', 'platform'], cursors: true },
+} as const satisfies Record<HandlerGroup, GroupNeeds>;
+
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface RouteRequest {

@@ -1,0 +1,45 @@
+import * as z from 'zod';
+
+/**
+ * Where a function reaches the data of each residency region: the region's table and its two data roles. Functions
+ * that act across regions (the tenant lifecycle: directory copies in every region, a tenant's record in its home
+ * region) get every region; the others only know their own region through TABLE_NAME and the *_DATA_ROLE_ARN
+ * variables. CDK (lib/) writes this map as JSON into DATA_REGIONS; nothing else spells the shape.
+ */
+export const DATA_REGIONS_ENV = 'DATA_REGIONS';
+
+const roleArnSchema = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/\S+$/, 'must be an IAM role ARN');
+
+/** One region's data: its table and the roles that reach tenant items (`T#`) and platform items (`P#`) in it. */
+export const dataRegionSchema = z.strictObject({
+  tableName: z.string().min(1),
+  tenantDataRoleArn: roleArnSchema,
+  platformDataRoleArn: roleArnSchema,
+});
+export type DataRegion = z.infer<typeof dataRegionSchema>;
+
+export const dataRegionsSchema = z.record(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region'), dataRegionSchema);
+export type DataRegions = z.infer<typeof dataRegionsSchema>;
+
+/** Parses the DATA_REGIONS variable (JSON); absent means no region beyond the function's own. */
+export function parseDataRegions(json: string | undefined): DataRegions {
+  if (json === undefined || json === '') return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    throw new Error(`${DATA_REGIONS_ENV} is not JSON`);
+  }
+  const result = dataRegionsSchema.safeParse(value);
+  if (!result.success) {
+    throw new Error(`${DATA_REGIONS_ENV} is invalid: ${result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+  }
+  return result.data;
+}
+
+/** The data of one region; throws when the function was not given that region. */
+export function dataRegionOf(regions: DataRegions, region: string): DataRegion {
+  const data = regions[region];
+  if (!data) throw new Error(`no data of region ${region} in ${DATA_REGIONS_ENV} (has ${Object.keys(regions).join(', ') || 'none'})`);
+  return data;
+}
