@@ -68,7 +68,8 @@ const auditLanesSchema = z.coerce.number().int().min(1).max(64).default(DEFAULT_
 /** The resource dependencies of a function instance, from the runtime config and the isolation environment. */
 export function createResourceDependencies(config: RuntimeConfig, serviceName: string, env: NodeJS.ProcessEnv = process.env): ResourceDependencies {
   const base = createDependencies(config, serviceName);
-  const isolationEnv = isolationEnvSchema.parse(env);
+  // The isolation settings are part of the runtime config; resource groups cannot run without a cursor secret.
+  const isolationEnv = isolationEnvSchema.parse(config);
   const isolation = createIsolation({ ...config, ...isolationEnv });
   const db = (tenantId: string) => isolation.forTenant(tenantId);
   const plans = new CachedPlanSource({ db, tableName: config.TABLE_NAME });
