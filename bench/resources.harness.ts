@@ -10,7 +10,7 @@ import { createLogger } from '../functions/core/logger';
 import { createDocumentClient } from '../functions/data/clients';
 import { CursorCodec } from '../functions/data/cursor';
 import { keys } from '../functions/data/keys';
-import { MutationExecutor } from '../functions/data/mutation.executor';
+import { DEFAULT_AUDIT_LANES, MutationExecutor } from '../functions/data/mutation.executor';
 import type { AuthContext } from '../functions/identity/auth-context';
 import { createIsolation } from '../functions/isolation/tenant-db';
 import { CachedPlanSource } from '../functions/quotas/plan.source';
@@ -97,7 +97,7 @@ export async function run(): Promise<void> {
   const raw = createDocumentClient(localDynamoDbClient(dynamo.endpoint, REGION));
   try {
     await bootstrapTables({ endpoint: dynamo.endpoint, regions: [REGION], tableName: LOCAL_TABLE_NAME });
-    const { isolation, counts, handlers } = setup(dynamo.endpoint, 4);
+    const { isolation, counts, handlers } = setup(dynamo.endpoint, DEFAULT_AUDIT_LANES);
     const [h] = handlers;
     const tenantId = 'bench-resources';
     await createTenant(raw, tenantId);
