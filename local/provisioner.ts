@@ -7,15 +7,19 @@ import {
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
   DeleteUserPoolCommand,
+  ResourceNotFoundException,
 } from '@aws-sdk/client-cognito-identity-provider';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { planIdSchema } from '../functions/billing/plan.catalogue';
 import { ConflictError } from '../functions/core/errors';
 import { createDocumentClient } from '../functions/data/clients';
+import { timeOrderedId } from '../functions/data/ids';
 import { tenantIdSchema } from '../functions/data/keys';
 import { IssuerRegistryRepository } from '../functions/identity/issuer-registry.repository';
 import { TENANT_ROLES, type Role } from '../functions/identity/roles';
+import { quotaCounters } from '../functions/quotas/quota.counters';
+import { firstAdminItems } from '../functions/users/member.repository';
 import { DirectoryRepository } from '../functions/tenants/directory.repository';
 import { TenantRepository } from '../functions/tenants/tenant.repository';
 import { brandingSchema, regionSchema, slugSchema, type TenantDirectoryEntry } from '../functions/tenants/tenant.schema';
@@ -142,11 +146,57 @@ export class LocalProvisioner {
         updatedAt: now,
         version: 1,
       });
+      await this.recordFirstAdmin(home, spec.tenantId, admin.username, now);
       return { tenantId: spec.tenantId, slug: spec.slug, region: spec.region, ...pool, admin };
     } catch (error) {
       await this.options.cognito.send(new DeleteUserPoolCommand({ UserPoolId: pool.userPoolId })).catch(() => undefined);
       throw error;
     }
+  }
+
+  /**
+   * What a TenantStack deployment makes for a tenant onboarded by API (the platform's records of it already exist):
+   * its pool, app client and groups, and the pool's issuer registered for the tenant in every region. No users:
+   * the first admins are invited once the tenant is ACTIVE.
+   */
+  async provisionTenantPool(tenantId: string): Promise<ProvisionedPool> {
+    tenantIdSchema.parse(tenantId);
+    const pool = await this.createPool(`tenant-${tenantId}`, [...TENANT_ROLES], true);
+    try {
+      await this.inEveryRegion(({ db, tableName }) =>
+        new IssuerRegistryRepository(db, tableName).register({
+          kind: 'tenant',
+          issuer: pool.issuer,
+          tenantId,
+          clientIds: [pool.clientId],
+          jwksUri: jwksUriOf(pool.issuer),
+        }),
+      );
+      return pool;
+    } catch (error) {
+      await this.options.cognito.send(new DeleteUserPoolCommand({ UserPoolId: pool.userPoolId })).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** What destroying a TenantStack does: the issuer is forgotten in every region and the pool deleted. */
+  async deprovisionTenantPool(pool: { readonly userPoolId: string; readonly issuer: string }): Promise<void> {
+    await this.inEveryRegion(({ db, tableName }) => new IssuerRegistryRepository(db, tableName).deregister(pool.issuer));
+    try {
+      await this.options.cognito.send(new DeleteUserPoolCommand({ UserPoolId: pool.userPoolId }));
+    } catch (error) {
+      if (!(error instanceof ResourceNotFoundException)) throw error;
+    }
+  }
+
+  /** The first admin as a member of the tenant (what joining by invitation records), counted against the plan. */
+  private async recordFirstAdmin(home: RegionTable, tenantId: string, email: string, now: string): Promise<void> {
+    const member = { tenantId, userId: timeOrderedId(Date.parse(now)), email, role: 'tenant-admin' as const, createdAt: now, updatedAt: now, version: 1 };
+    await home.db.send(
+      new TransactWriteCommand({
+        TransactItems: firstAdminItems(member, quotaCounters.users(tenantId).key).map((Item) => ({ Put: { TableName: home.tableName, Item } })),
+      }),
+    );
   }
 
   /** Provisions the platform-admin pool with its group and one admin user, trusted as `platform` in every region. */

@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { keys, tenantIdSchema } from '../data/keys';
 
@@ -34,6 +34,11 @@ export class IssuerRegistryRepository {
   async register(registration: IssuerRegistration): Promise<void> {
     const valid = issuerRegistrationSchema.parse(registration);
     await this.db.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.issuer(valid.issuer), ...valid } }));
+  }
+
+  /** Forgets an issuer (its pool was deleted): its tokens are refused from then on. */
+  async deregister(issuer: string): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: keys.issuer(issuer) }));
   }
 
   /** The registration of an issuer, or undefined when the issuer is unknown. */

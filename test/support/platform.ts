@@ -11,6 +11,10 @@ import {
   type UserCredentials,
 } from '../../local/provisioner';
 import { emulatorEndpoints } from './emulators';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startLocalOnboarding, type LocalOnboarding } from '../../local/onboarding';
 
 /**
  * A local platform for one integration test file, on the shared emulators: its own gateway (free ports, one per
@@ -42,6 +46,10 @@ export interface TestPlatform {
   platformAdmin(): Promise<ProvisionedPlatformAdmin>;
   /** Signs in with USER_PASSWORD_AUTH. */
   signIn(clientId: string, user: UserCredentials): Promise<Tokens>;
+  /** The local mailbox the functions deliver invitation mail to. */
+  readonly mailboxDir: string;
+  /** The local EventBridge bus, its provisioner and the provisioning-events function. */
+  readonly onboarding: LocalOnboarding;
   /** Calls a region's API. */
   call(region: LocalRegion, method: string, path: string, options?: { token?: string; headers?: Record<string, string>; body?: string }): Promise<ApiResponse>;
   close(): Promise<void>;
@@ -63,6 +71,17 @@ export interface TestPlatformOptions {
 export async function startTestPlatform(options: TestPlatformOptions = {}): Promise<TestPlatform> {
   useLocalCredentials();
   const { dynamoDbEndpoint, cognitoEndpoint } = emulatorEndpoints();
+  const mailboxDir = mkdtempSync(join(tmpdir(), 'mailbox-'));
+  const onboarding = await startLocalOnboarding({
+    dynamoDbEndpoint,
+    cognitoEndpoint,
+    regions: LOCAL_REGIONS,
+    tableName: LOCAL_TABLE_NAME,
+    mailboxDir,
+    environment: { CURSOR_SECRET: randomBytes(32).toString('base64url') },
+    logLevel: 'ERROR',
+    log: options.log ?? (() => undefined),
+  });
   const gateway: LocalGateway = await startLocalGateway({
     regions: LOCAL_REGIONS,
     port: 0,
@@ -70,9 +89,10 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     tableName: LOCAL_TABLE_NAME,
     logLevel: 'ERROR',
     log: options.log ?? (() => undefined),
-    environment: { CURSOR_SECRET: randomBytes(32).toString('base64url') },
+    environment: onboarding.environment,
     ...(options.functions ? { functions: options.functions } : {}),
   });
+  onboarding.setRegionEndpoints(gateway.endpoints);
   const connection = connectLocalProvisioner({ dynamoDbEndpoint, cognitoEndpoint, regions: LOCAL_REGIONS, tableName: LOCAL_TABLE_NAME });
   const cognito = new CognitoIdentityProviderClient({ region: LOCAL_REGIONS[0], endpoint: cognitoEndpoint, credentials: LOCAL_CREDENTIALS });
   let platformAdmin: Promise<ProvisionedPlatformAdmin> | undefined;
@@ -80,6 +100,8 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
   return {
     endpoints: gateway.endpoints as Record<LocalRegion, string>,
     cognitoEndpoint,
+    mailboxDir,
+    onboarding,
     provisioner: connection.provisioner,
     createTenant: (overrides = {}) => {
       const tenantId = overrides.tenantId ?? uniqueTenantId();
@@ -120,6 +142,8 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     },
     close: async () => {
       await gateway.close();
+      await onboarding.stop();
+      rmSync(mailboxDir, { recursive: true, force: true });
       cognito.destroy();
       connection.close();
     },
