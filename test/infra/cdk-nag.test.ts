@@ -40,8 +40,8 @@ const ACKNOWLEDGED_RULES: Readonly<Record<string, RegExp>> = {
     /^Region-[^/]+\/Api\/Api\/CloudWatchRole$/,
   'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]':
     /^Region-[^/]+\/Backup\/Plan\/Table$/,
-  'AwsSolutions-IAM5[Resource::*]': /^Region-[^/]+\/Fn-[a-z]+\/ExecutionRole$/,
-  'AwsSolutions-L1': /^Region-[^/]+\/Fn-[a-z]+\/Function$/,
+  'AwsSolutions-IAM5[Resource::*]': /^Region-[^/]+\/Fn-[a-z][a-z-]*\/ExecutionRole$/,
+  'AwsSolutions-L1': /^Region-[^/]+\/Fn-[a-z][a-z-]*\/Function$/,
   'AwsSolutions-S1': /^Region-[^/]+\/Exports\/AccessLogs$/,
 };
 
