@@ -6,6 +6,7 @@ import { startCognitoLocal, type CognitoLocal } from './cognito';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb';
 import { bundleFunctions } from './function-bundles';
 import { startLocalGateway, type LocalGateway } from './gateway';
+import { startLocalOnboarding } from './onboarding';
 import { readPlatformFile, writePlatformFile, type PlatformFile } from './platform-file';
 import { LOCAL_REGIONS, LOCAL_TABLE_NAME, useLocalCredentials } from './platform.config';
 import { freePort } from './ports';
@@ -125,6 +126,19 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       }
     }
 
+    // Onboarding by API: the local EventBridge bus, the provisioner in cognito-local, invitations in the mailbox.
+    const onboarding = await startLocalOnboarding({
+      dynamoDbEndpoint: dynamoDb.endpoint,
+      cognitoEndpoint: cognito.endpoint,
+      regions: LOCAL_REGIONS,
+      tableName: LOCAL_TABLE_NAME,
+      mailboxDir: join(dataDir, 'mailbox'),
+      environment: { CURSOR_SECRET: installSecret(join(dataDir, 'cursor-secret')) },
+      logLevel: options.logLevel ?? 'WARN',
+      log: options.log,
+    });
+    stops.push(() => onboarding.stop());
+
     const gateway: LocalGateway = await startLocalGateway({
       regions: LOCAL_REGIONS,
       port: options.port,
@@ -134,9 +148,10 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       log: options.log,
       logLevel: options.logLevel ?? 'WARN',
       functions,
-      environment: { CURSOR_SECRET: installSecret(join(dataDir, 'cursor-secret')) },
+      environment: onboarding.environment,
     });
     stops.push(() => gateway.close());
+    onboarding.setRegionEndpoints(gateway.endpoints);
 
     const file: PlatformFile = {
       apiUrl: gateway.endpoints[LOCAL_REGIONS[0]],

@@ -1,0 +1,324 @@
+import { CognitoIdentityProviderClient, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ManifestError, readManifest, writeManifest } from '../functions/tenants/tenant-manifest.loader';
+import type { TenantManifest, TenantManifestInput } from '../functions/tenants/tenant-manifest.schema';
+import { readMailbox } from '../functions/users/mailer.mailbox';
+import { readPlatformFile } from './platform-file';
+import { LOCAL_CREDENTIALS, LOCAL_REGIONS } from './platform.config';
+
+/**
+ * `npm run tenant -- <command>`: tenants of the running local platform, as its platform admin (from
+ * `.local/platform.json`), and tenant manifests (`tenants/<slug>.json`) for deployments.
+ */
+
+const USAGE = `usage: npm run tenant -- <command> [options]
+
+commands:
+  add <slug> --name <name> --admin <email> [--id <id>] [--plan free|team|enterprise] [--region <region>]
+      [--domain <email domain>]... [--color <#rrggbb>] [--mfa OFF|OPTIONAL|REQUIRED]
+                           write tenants/<slug>.json and onboard the tenant on the local platform
+  add --from <manifest.json>
+                           onboard the tenant of an existing manifest
+  add ... --manifest-only  only write the manifest (for a deployment), do not onboard
+  list [--status <status>] the platform's tenants
+  suspend <tenant>         suspend a tenant (id or slug)
+  reactivate <tenant>      reactivate a suspended tenant
+  offboard <tenant> --yes  offboard a tenant: its pool is removed, its data purged, its slug released
+  invite <tenant> <email> [--role tenant-admin|member|viewer|auditor]
+                           invite someone and print the code from the local mailbox
+
+options: --data-dir <dir> (default .local or LOCAL_DATA_DIR), --tenants-dir <dir> (default tenants)`;
+
+/** How the CLI reaches the running local platform. */
+export interface PlatformAccess {
+  /** The control-plane region's API. */
+  readonly apiUrl: string;
+  /** Every region's API. */
+  readonly regions: Readonly<Record<string, string>>;
+  readonly cognitoEndpoint: string;
+  readonly platformAdmin: { readonly clientId: string; readonly username: string; readonly password: string };
+  readonly mailboxDir: string;
+}
+
+/** Where the CLI finds the platform and writes manifests. */
+export interface CliContext {
+  /** The platform, looked up only by commands that call it (writing a manifest needs none). */
+  readonly platform: () => PlatformAccess;
+  readonly tenantsDir: string;
+  readonly out: (line: string) => void;
+  /** How long `add` and `offboard` wait for the provisioner. @default 60 s */
+  readonly waitMs?: number;
+}
+
+/** A failure to show as one line, without a stack. */
+export class CliError extends Error {}
+
+interface Problem {
+  readonly status: number;
+  readonly code?: string;
+  readonly detail?: string;
+  readonly errors?: { pointer: string; message: string }[];
+}
+
+interface DirectoryEntry {
+  readonly tenantId: string;
+  readonly slug: string;
+  readonly region: string;
+  readonly status: string;
+}
+
+class Api {
+  private token: string | undefined;
+  private access: PlatformAccess | undefined;
+
+  constructor(private readonly connect: () => PlatformAccess) {}
+
+  get context(): PlatformAccess {
+    this.access ??= this.connect();
+    return this.access;
+  }
+
+  async call(method: string, path: string, options: { region?: string; body?: unknown } = {}): Promise<any> {
+    const base = options.region ? (this.context.regions[options.region] ?? this.context.apiUrl) : this.context.apiUrl;
+    let response: Response;
+    try {
+      response = await fetch(`${base}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${await this.accessToken()}`, ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+      });
+    } catch {
+      throw new CliError(`cannot reach the local platform at ${base}: is it running (npm start)?`);
+    }
+    const text = await response.text();
+    const body = text ? JSON.parse(text) : undefined;
+    if (!response.ok) throw new CliError(describeProblem({ status: response.status, ...body }));
+    return body;
+  }
+
+  private async accessToken(): Promise<string> {
+    if (this.token) return this.token;
+    const cognito = new CognitoIdentityProviderClient({ region: LOCAL_REGIONS[0], endpoint: this.context.cognitoEndpoint, credentials: LOCAL_CREDENTIALS });
+    try {
+      const { AuthenticationResult } = await cognito.send(
+        new InitiateAuthCommand({
+          ClientId: this.context.platformAdmin.clientId,
+          AuthFlow: 'USER_PASSWORD_AUTH',
+          AuthParameters: { USERNAME: this.context.platformAdmin.username, PASSWORD: this.context.platformAdmin.password },
+        }),
+      );
+      if (!AuthenticationResult?.AccessToken) throw new Error('no token');
+      this.token = AuthenticationResult.AccessToken;
+      return this.token;
+    } catch (error) {
+      throw new CliError(`cannot sign in as the platform admin at ${this.context.cognitoEndpoint}: ${(error as Error).message}`);
+    } finally {
+      cognito.destroy();
+    }
+  }
+}
+
+function describeProblem(problem: Problem): string {
+  const fields = problem.errors?.map((e) => `\n  ${e.pointer}: ${e.message}`).join('') ?? '';
+  return `${problem.status} ${problem.code ?? 'error'}: ${problem.detail ?? 'the request failed'}${fields}`;
+}
+
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+/** Runs one CLI command. */
+export async function runCli(argv: readonly string[], context: CliContext): Promise<void> {
+  const { positionals, values } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      name: { type: 'string' },
+      admin: { type: 'string', multiple: true },
+      id: { type: 'string' },
+      plan: { type: 'string' },
+      region: { type: 'string' },
+      domain: { type: 'string', multiple: true },
+      color: { type: 'string' },
+      mfa: { type: 'string' },
+      from: { type: 'string' },
+      'manifest-only': { type: 'boolean' },
+      status: { type: 'string' },
+      role: { type: 'string' },
+      yes: { type: 'boolean' },
+      'data-dir': { type: 'string' },
+      'tenants-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, ...args] = positionals;
+  const { out } = context;
+  const api = new Api(context.platform);
+  if (!command || values.help) {
+    out(USAGE);
+    return;
+  }
+
+  const findTenant = async (idOrSlug: string | undefined): Promise<DirectoryEntry> => {
+    if (!idOrSlug) throw new CliError(`${command} needs a tenant id or slug\n\n${USAGE}`);
+    for (let cursor: string | undefined, first = true; first || cursor; first = false) {
+      const page = await api.call('GET', `/v1/tenants?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      const found = (page.items as DirectoryEntry[]).find((t) => (t.tenantId === idOrSlug || t.slug === idOrSlug) && t.status !== 'DELETED');
+      if (found) return found;
+      cursor = page.nextCursor;
+    }
+    throw new CliError(`no tenant ${idOrSlug}`);
+  };
+
+  const waitFor = async (tenant: DirectoryEntry, done: readonly string[]): Promise<string> => {
+    const deadline = Date.now() + (context.waitMs ?? 60_000);
+    let last = '';
+    while (Date.now() < deadline) {
+      const page = await api.call('GET', '/v1/tenants?limit=100');
+      const entry = await findIn(page, tenant.tenantId);
+      if (entry && entry.status !== last) {
+        out(`  … ${entry.status}`);
+        last = entry.status;
+      }
+      if (entry && done.includes(entry.status)) return entry.status;
+      await sleep(200);
+    }
+    throw new CliError(`tenant ${tenant.tenantId} is still ${last} after ${(context.waitMs ?? 60_000) / 1000} s`);
+  };
+  const findIn = async (first: { items: DirectoryEntry[]; nextCursor?: string }, tenantId: string): Promise<DirectoryEntry | undefined> => {
+    let page = first;
+    for (;;) {
+      const entry = page.items.find((t) => t.tenantId === tenantId);
+      if (entry || !page.nextCursor) return entry;
+      page = await api.call('GET', `/v1/tenants?limit=100&cursor=${encodeURIComponent(page.nextCursor)}`);
+    }
+  };
+
+  const printInvitation = async (email: string, tenantId: string, since: string) => {
+    const { mailboxDir, apiUrl } = api.context;
+    // The invitation is mailed right after the tenant turns ACTIVE: give the provisioning events a moment.
+    let mail: Awaited<ReturnType<typeof readMailbox>>[number] | undefined;
+    for (let tries = 0; !mail && tries < 50; tries++) {
+      if (tries > 0) await sleep(100);
+      mail = (await readMailbox(mailboxDir))
+        .filter((m) => m.to === email && m.sentAt >= since && m.data?.kind === 'invitation' && m.data.tenantId === tenantId)
+        .at(-1);
+    }
+    if (!mail?.data?.code) {
+      out(`  no invitation for ${email} in ${mailboxDir}`);
+      return;
+    }
+    out(`  invitation for ${email} (${mail.data.role}): ${mail.data.code}`);
+    out(`  accept it: POST ${apiUrl}/v1/invitations/accept {"code": "…", "password": "…"}`);
+  };
+
+  switch (command) {
+    case 'add': {
+      let manifest: TenantManifest;
+      if (values.from) {
+        const path = resolve(values.from);
+        out(`reading ${relative(process.cwd(), path) || path}`);
+        manifest = readManifest(path);
+      } else {
+        const slug = args[0];
+        if (!slug || !values.name || !values.admin) throw new CliError(`add needs a slug, --name and --admin\n\n${USAGE}`);
+        const input = {
+          id: values.id ?? slug,
+          slug,
+          name: values.name,
+          plan: values.plan ?? 'team',
+          homeRegion: values.region ?? LOCAL_REGIONS[0],
+          emailDomains: values.domain ?? [],
+          admins: values.admin,
+          ...(values.mfa ? { mfa: values.mfa } : {}),
+          branding: { displayName: values.name, ...(values.color ? { primaryColor: values.color } : {}) },
+        } as TenantManifestInput;
+        const path = writeManifest(context.tenantsDir, input);
+        out(`wrote ${relative(process.cwd(), path) || path}`);
+        manifest = readManifest(path);
+      }
+      if (values['manifest-only']) return;
+      out(`onboarding ${manifest.slug} (${manifest.id}) in ${manifest.homeRegion}`);
+      const since = new Date().toISOString();
+      const created = await api.call('POST', '/v1/tenants', { body: manifest });
+      out(`  reserved slug ${manifest.slug}: ${created.status}`);
+      const status = await waitFor({ tenantId: manifest.id, slug: manifest.slug, region: manifest.homeRegion, status: created.status }, ['ACTIVE', 'FAILED']);
+      if (status === 'FAILED') throw new CliError(`provisioning of ${manifest.id} failed: retry with POST /v1/tenants/${manifest.id}/retry or offboard it`);
+      for (const email of manifest.admins) await printInvitation(email, manifest.id, since);
+      out(`tenant ${manifest.id} is ACTIVE`);
+      return;
+    }
+    case 'list': {
+      const rows: DirectoryEntry[] = [];
+      for (let cursor: string | undefined, first = true; first || cursor; first = false) {
+        const query = `limit=100${values.status ? `&status=${values.status}` : ''}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+        const page = await api.call('GET', `/v1/tenants?${query}`);
+        rows.push(...page.items);
+        cursor = page.nextCursor;
+      }
+      const header = ['TENANT', 'SLUG', 'REGION', 'STATUS'];
+      const table = [header, ...rows.map((t) => [t.tenantId, t.slug, t.region, t.status])];
+      const widths = header.map((_, i) => Math.max(...table.map((row) => row[i].length)));
+      for (const row of table) out(row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd());
+      return;
+    }
+    case 'suspend':
+    case 'reactivate': {
+      const tenant = await findTenant(args[0]);
+      const updated = await api.call('POST', `/v1/tenants/${tenant.tenantId}/${command}`, { region: tenant.region });
+      out(`tenant ${tenant.tenantId} is ${updated.status}`);
+      return;
+    }
+    case 'offboard': {
+      const tenant = await findTenant(args[0]);
+      if (!values.yes) throw new CliError(`offboarding deletes all data of ${tenant.tenantId} and releases ${tenant.slug}: repeat with --yes`);
+      out(`offboarding ${tenant.tenantId}`);
+      await api.call('DELETE', `/v1/tenants/${tenant.tenantId}`, { region: tenant.region });
+      await waitFor(tenant, ['DELETED']);
+      out(`tenant ${tenant.tenantId} is DELETED: its data is purged and slug ${tenant.slug} is free`);
+      return;
+    }
+    case 'invite': {
+      const tenant = await findTenant(args[0]);
+      const email = args[1];
+      if (!email) throw new CliError(`invite needs an email\n\n${USAGE}`);
+      const invitation = await api.call('POST', `/v1/tenants/${tenant.tenantId}/invitations`, {
+        region: tenant.region,
+        body: { email, role: values.role ?? 'member' },
+      });
+      out(`invited ${invitation.email} to ${tenant.tenantId} as ${invitation.role} (expires ${invitation.expiresOn})`);
+      await printInvitation(invitation.email, tenant.tenantId, invitation.createdAt);
+      return;
+    }
+    default:
+      throw new CliError(`unknown command ${command}\n\n${USAGE}`);
+  }
+}
+
+/** The local platform in `dataDir`, from its platform.json. */
+export function localPlatformAccess(dataDir: string): PlatformAccess {
+  const path = join(dataDir, 'platform.json');
+  const file = readPlatformFile(path);
+  if (!file) throw new CliError(`${path} does not exist: start the local platform first (npm start)`);
+  return { apiUrl: file.apiUrl, regions: file.regions, cognitoEndpoint: file.cognitoEndpoint, platformAdmin: file.platformAdmin, mailboxDir: join(dataDir, 'mailbox') };
+}
+
+async function main(argv: string[]): Promise<void> {
+  const option = (name: string) => {
+    const at = argv.indexOf(name);
+    return at >= 0 ? argv[at + 1] : undefined;
+  };
+  const dataDir = resolve(option('--data-dir') ?? (process.env.LOCAL_DATA_DIR || '.local'));
+  await runCli(argv, {
+    platform: () => localPlatformAccess(dataDir),
+    tenantsDir: resolve(option('--tenants-dir') ?? 'tenants'),
+    out: (line) => console.log(line),
+  });
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((error: unknown) => {
+    if (error instanceof CliError || error instanceof ManifestError) console.error(`error: ${error.message}`);
+    else console.error(error);
+    process.exit(1);
+  });
+}

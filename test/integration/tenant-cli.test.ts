@@ -1,0 +1,109 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ManifestError } from '../../functions/tenants/tenant-manifest.loader';
+import { CliError, runCli, type CliContext } from '../../local/cli';
+import { startTestPlatform, uniqueTenantId, type TestPlatform } from '../support/platform';
+
+/** `npm run tenant -- …` against a local platform: the command runner with the test platform's admin. */
+
+let platform: TestPlatform;
+let tenantsDir: string;
+let lines: string[];
+let context: CliContext;
+
+async function run(...argv: string[]): Promise<string[]> {
+  lines = [];
+  await runCli(argv, context);
+  return lines;
+}
+
+beforeAll(async () => {
+  platform = await startTestPlatform();
+  const admin = await platform.platformAdmin();
+  tenantsDir = mkdtempSync(join(tmpdir(), 'tenants-'));
+  context = {
+    platform: () => ({
+      apiUrl: platform.endpoints['eu-central-1'],
+      regions: platform.endpoints,
+      cognitoEndpoint: platform.cognitoEndpoint,
+      platformAdmin: { clientId: admin.clientId, username: admin.username, password: admin.password },
+      mailboxDir: platform.mailboxDir,
+    }),
+    tenantsDir,
+    out: (line) => lines.push(line),
+    waitMs: 20_000,
+  };
+});
+
+afterAll(async () => {
+  await platform?.close();
+  if (tenantsDir) rmSync(tenantsDir, { recursive: true, force: true });
+});
+
+describe('npm run tenant', () => {
+  const slug = uniqueTenantId('cli');
+
+  it('adds a tenant: writes its manifest, onboards it, waits for ACTIVE and prints the admin invitation', async () => {
+    // Act
+    const output = await run('add', slug, '--name', 'Cli Corp', '--admin', `boss@${slug}.example`, '--domain', `${slug}.example`, '--region', 'us-east-1');
+
+    // Assess
+    expect(JSON.parse(readFileSync(join(tenantsDir, `${slug}.json`), 'utf8'))).toEqual(
+      expect.objectContaining({ id: slug, slug, homeRegion: 'us-east-1', admins: [`boss@${slug}.example`] }),
+    );
+    expect(output).toEqual(expect.arrayContaining([`onboarding ${slug} (${slug}) in us-east-1`, '  … ACTIVE', `tenant ${slug} is ACTIVE`]));
+    expect(output.join('\n')).toMatch(new RegExp(`invitation for boss@${slug}\\.example \\(tenant-admin\\): inv\\.${slug}\\.`));
+  });
+
+  it('lists tenants as a table', async () => {
+    // Act
+    const output = await run('list', '--status', 'ACTIVE');
+
+    // Assess
+    expect(output[0]).toMatch(/^TENANT\s+SLUG\s+REGION\s+STATUS$/);
+    expect(output.some((line) => new RegExp(`^${slug}\\s+${slug}\\s+us-east-1\\s+ACTIVE$`).test(line))).toBe(true);
+  });
+
+  it('invites into a tenant of another region and prints the code', async () => {
+    // Act
+    const output = await run('invite', slug, `dev@${slug}.example`, '--role', 'viewer');
+
+    // Assess
+    expect(output[0]).toMatch(new RegExp(`^invited dev@${slug}\\.example to ${slug} as viewer`));
+    expect(output[1]).toMatch(new RegExp(`invitation for dev@${slug}\\.example \\(viewer\\): inv\\.${slug}\\.`));
+  });
+
+  it('suspends and reactivates by slug', async () => {
+    // Act
+    const suspended = await run('suspend', slug);
+    const reactivated = await run('reactivate', slug);
+
+    // Assess
+    expect(suspended).toEqual([`tenant ${slug} is SUSPENDED`]);
+    expect(reactivated).toEqual([`tenant ${slug} is ACTIVE`]);
+  });
+
+  it('explains errors in one line: a taken slug, a missing --yes, an unknown tenant, a bad manifest', async () => {
+    // Act
+    const taken = await run('add', '--from', join(tenantsDir, `${slug}.json`)).catch((error: Error) => error);
+    const unconfirmed = await run('offboard', slug).catch((error: Error) => error);
+    const unknown = await run('suspend', 'nobody-here').catch((error: Error) => error);
+    const bad = await run('add', `${slug}-bad`, '--name', 'Bad', '--admin', 'a@bad.example', '--region', 'mars-1', '--manifest-only').catch((error: Error) => error);
+
+    // Assess
+    expect(taken).toEqual(new CliError(`409 conflict: tenant id ${slug} or slug ${slug} is already taken`));
+    expect(unconfirmed).toEqual(new CliError(`offboarding deletes all data of ${slug} and releases ${slug}: repeat with --yes`));
+    expect(unknown).toEqual(new CliError('no tenant nobody-here'));
+    expect(bad).toBeInstanceOf(ManifestError);
+    expect((bad as ManifestError).problems).toEqual([expect.objectContaining({ field: 'homeRegion' })]);
+  });
+
+  it('offboards down to DELETED', async () => {
+    // Act
+    const output = await run('offboard', slug, '--yes');
+
+    // Assess
+    expect(output.at(-1)).toBe(`tenant ${slug} is DELETED: its data is purged and slug ${slug} is free`);
+  });
+});
