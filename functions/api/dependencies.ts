@@ -63,7 +63,7 @@ export interface ResourceDependencies {
 }
 
 /** Audit lanes per tenant (see DEFAULT_AUDIT_LANES); a deployment raises it for tenants with many concurrent writers. */
-const auditLanesSchema = z.coerce.number().int().min(1).max(64).default(DEFAULT_AUDIT_LANES);
+export const auditLanesSchema = z.coerce.number().int().min(1).max(64).default(DEFAULT_AUDIT_LANES);
 
 /** The resource dependencies of a function instance, from the runtime config and the isolation environment. */
 export function createResourceDependencies(config: RuntimeConfig, serviceName: string, env: NodeJS.ProcessEnv = process.env): ResourceDependencies {
@@ -73,13 +73,15 @@ export function createResourceDependencies(config: RuntimeConfig, serviceName: s
   const isolation = createIsolation({ ...config, ...isolationEnv });
   const db = (tenantId: string) => isolation.forTenant(tenantId);
   const plans = new CachedPlanSource({ db, tableName: config.TABLE_NAME });
+  const executor = new MutationExecutor({ db, tableName: config.TABLE_NAME, plans, auditLanes: auditLanesSchema.parse(env.AUDIT_LANES) });
   return {
     logger: base.logger,
-    tenantGate: base.tenantGate,
+    // Platform admins' access to a tenant lands in that tenant's audit log (property 6).
+    tenantGate: createTenantGate({ directory: base.directory, region: config.AWS_REGION, regionEndpoints: config.REGION_ENDPOINTS, audit: executor }),
     tableName: config.TABLE_NAME,
     db,
     cursors: new CursorCodec(isolationEnv.CURSOR_SECRET),
-    executor: new MutationExecutor({ db, tableName: config.TABLE_NAME, plans, auditLanes: auditLanesSchema.parse(env.AUDIT_LANES) }),
+    executor,
     plans,
     meter: new RequestMeter({ db, tableName: config.TABLE_NAME }),
   };

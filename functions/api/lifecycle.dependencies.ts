@@ -29,6 +29,7 @@ import type { UserDirectory } from '../users/user-directory';
 import { UserService } from '../users/user.service';
 import { ConflictError } from '../core/errors';
 import { createLogger } from '../core/logger';
+import { auditLanesSchema } from './dependencies';
 
 /**
  * Wiring of the tenant lifecycle, users, invitations and API keys. Tenant data is reached only through the
@@ -62,11 +63,12 @@ export function directoryRegionsOf(config: RuntimeConfig): { controlPlane: strin
 function regionData(config: RuntimeConfig, region: string): RegionData {
   const isolation = createIsolation({ ...config, AWS_REGION: region });
   const db = (tenantId: string) => isolation.forTenant(tenantId);
+  const plans = new CachedPlanSource({ db, tableName: config.TABLE_NAME });
   return {
     region,
     db,
     directory: new DirectoryRepository(isolation.platformDb(), config.TABLE_NAME),
-    mutations: new MutationExecutor({ db, tableName: config.TABLE_NAME, plans: new CachedPlanSource({ db, tableName: config.TABLE_NAME }) }),
+    mutations: new MutationExecutor({ db, tableName: config.TABLE_NAME, plans, auditLanes: auditLanesSchema.parse(process.env.AUDIT_LANES) }),
   };
 }
 
