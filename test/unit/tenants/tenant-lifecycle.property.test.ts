@@ -1,26 +1,9 @@
 import fc from 'fast-check';
 import { IllegalTransitionError } from '../../../functions/core/errors';
 import { toProblem } from '../../../functions/core/problem';
-import { LIFECYCLE_EVENTS, legalTransitions, nextStatus, type LifecycleEvent } from '../../../functions/tenants/tenant-lifecycle';
+import { LIFECYCLE_EVENTS, legalTransitions, nextStatus } from '../../../functions/tenants/tenant-lifecycle';
 import { TENANT_STATUSES, type TenantStatus } from '../../../functions/tenants/tenant.schema';
-
-/** The lifecycle as the design draws it: the model the state machine must agree with. */
-const ARROWS = new Set([
-  'PROVISIONING provisioned ACTIVE',
-  'PROVISIONING provisioningFailed FAILED',
-  'FAILED retry PROVISIONING',
-  'FAILED offboard OFFBOARDING',
-  'ACTIVE suspend SUSPENDED',
-  'SUSPENDED reactivate ACTIVE',
-  'ACTIVE offboard OFFBOARDING',
-  'SUSPENDED offboard OFFBOARDING',
-  'OFFBOARDING purged DELETED',
-]);
-
-function modelStep(from: TenantStatus, event: LifecycleEvent): TenantStatus | undefined {
-  const arrow = [...ARROWS].find((a) => a.startsWith(`${from} ${event} `));
-  return arrow ? (arrow.split(' ')[2] as TenantStatus) : undefined;
-}
+import { LIFECYCLE_ARROWS as ARROWS, modelStep } from '../../support/lifecycle-model';
 
 describe('tenant lifecycle state machine', () => {
   it('has exactly the transitions of the design', () => {

@@ -1,0 +1,144 @@
+import { randomBytes } from 'node:crypto';
+import { CreateTableCommand, DeleteTableCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createLifecycleDependencies, type LifecycleAdapters, type LifecycleDependencies } from '../../../functions/api/lifecycle.dependencies';
+import { parseRuntimeConfig, type RuntimeConfig } from '../../../functions/core/config';
+import { createDocumentClient } from '../../../functions/data/clients';
+import type { TenantRole } from '../../../functions/identity/roles';
+import type { OffboardingRequested, ProvisioningRequested } from '../../../functions/tenants/onboarding.events';
+import type { Mail } from '../../../functions/users/mailer';
+import type { Enrolment, PoolRef, UserDirectory } from '../../../functions/users/user-directory';
+import { createTableInput, localDynamoDbClient } from '../../../local/bootstrap';
+import { LOCAL_REGIONS, useLocalCredentials } from '../../../local/platform.config';
+import { emulatorEndpoints } from '../../support/emulators';
+
+/** A user of a fake pool. */
+export interface FakePoolUser {
+  readonly email: string;
+  readonly password: string;
+  readonly groups: Set<TenantRole>;
+  enabled: boolean;
+  readonly tenantId: string;
+}
+
+/** Tenant pools in memory: what the user-directory port did, to compare with the members. */
+export class FakeUserDirectory implements UserDirectory {
+  readonly pools = new Map<string, Map<string, FakePoolUser>>();
+
+  usersOf(userPoolId: string): Map<string, FakePoolUser> {
+    let users = this.pools.get(userPoolId);
+    if (!users) this.pools.set(userPoolId, (users = new Map()));
+    return users;
+  }
+
+  async enrol(pool: PoolRef, user: Enrolment): Promise<void> {
+    const users = this.usersOf(pool.userPoolId);
+    users.set(user.email, { email: user.email, password: user.password, groups: new Set([user.role]), enabled: true, tenantId: user.tenantId });
+  }
+
+  async setRole(pool: PoolRef, email: string, role: TenantRole): Promise<void> {
+    const user = this.usersOf(pool.userPoolId).get(email);
+    if (!user) throw new Error(`no user ${email} in ${pool.userPoolId}`);
+    user.groups.clear();
+    user.groups.add(role);
+  }
+
+  async disable(pool: PoolRef, email: string): Promise<void> {
+    const user = this.usersOf(pool.userPoolId).get(email);
+    if (user) user.enabled = false;
+  }
+}
+
+/** The adapters in memory: pools, mail and the onboarding events the service asked for. */
+export class FakeAdapters implements LifecycleAdapters {
+  readonly users = new FakeUserDirectory();
+  readonly mails: Mail[] = [];
+  readonly provisioningRequests: ProvisioningRequested[] = [];
+  readonly offboardingRequests: OffboardingRequested[] = [];
+  readonly mailer = { send: async (mail: Mail) => void this.mails.push(mail) };
+  readonly events = {
+    provisioningRequested: async (detail: ProvisioningRequested) => void this.provisioningRequests.push(detail),
+    offboardingRequested: async (detail: OffboardingRequested) => void this.offboardingRequests.push(detail),
+  };
+
+  /** The code of the newest invitation mailed to `email`. */
+  codeFor(email: string): string {
+    const code = this.mails.filter((mail) => mail.to === email).at(-1)?.data?.code;
+    if (!code) throw new Error(`no invitation mailed to ${email}`);
+    return code;
+  }
+}
+
+export interface LifecycleFixture {
+  readonly tableName: string;
+  readonly adapters: FakeAdapters;
+  /** The dependencies as the functions of each region build them. */
+  readonly regions: Readonly<Record<string, LifecycleDependencies>>;
+  readonly config: (region: string) => RuntimeConfig;
+  /** Unscoped: for the test's own look at every region's table. */
+  readonly inspectors: Readonly<Record<string, DynamoDBDocumentClient>>;
+  /** Every item of a region whose partition key starts with `prefix`. */
+  scanPrefix(region: string, prefix: string): Promise<Record<string, unknown>[]>;
+  dispose(): Promise<void>;
+}
+
+/** A fresh table in every local region and the lifecycle wiring of both regions over it, with fake adapters. */
+export async function createLifecycleFixture(name: string): Promise<LifecycleFixture> {
+  useLocalCredentials();
+  const { dynamoDbEndpoint } = emulatorEndpoints();
+  const tableName = `${name}-${randomBytes(4).toString('hex')}`;
+  const raws = Object.fromEntries(LOCAL_REGIONS.map((region) => [region, localDynamoDbClient(dynamoDbEndpoint, region)]));
+  await Promise.all(
+    Object.values(raws).map(async (raw) => {
+      await raw.send(new CreateTableCommand(createTableInput(tableName)));
+      await waitUntilTableExists({ client: raw, maxWaitTime: 30 }, { TableName: tableName });
+    }),
+  );
+  const adapters = new FakeAdapters();
+  const cursorSecret = randomBytes(32).toString('base64url');
+  const config = (region: string) =>
+    parseRuntimeConfig({
+      AWS_REGION: region,
+      TABLE_NAME: tableName,
+      DYNAMODB_ENDPOINT: dynamoDbEndpoint,
+      STAGE: 'local',
+      DATA_CREDENTIALS: 'local',
+      CURSOR_SECRET: cursorSecret,
+      CONTROL_PLANE_REGION: LOCAL_REGIONS[0],
+      DIRECTORY_REGIONS: LOCAL_REGIONS.join(','),
+      REGION_ENDPOINTS: JSON.stringify(Object.fromEntries(LOCAL_REGIONS.map((region) => [region, `https://${region}.api.test`]))),
+      LOG_LEVEL: 'ERROR',
+    });
+  const regions = Object.fromEntries(LOCAL_REGIONS.map((region) => [region, createLifecycleDependencies(config(region), 'test', { adapters })]));
+  const inspectors = Object.fromEntries(Object.entries(raws).map(([region, raw]) => [region, createDocumentClient(raw)]));
+  return {
+    tableName,
+    adapters,
+    regions,
+    config,
+    inspectors,
+    async scanPrefix(region, prefix) {
+      const items: Record<string, unknown>[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await inspectors[region].send(
+          new ScanCommand({
+            TableName: tableName,
+            FilterExpression: 'begins_with(#pk, :prefix)',
+            ExpressionAttributeNames: { '#pk': 'pk' },
+            ExpressionAttributeValues: { ':prefix': prefix },
+            ConsistentRead: true,
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        );
+        items.push(...(page.Items ?? []));
+        start = page.LastEvaluatedKey;
+      } while (start);
+      return items;
+    },
+    async dispose() {
+      await Promise.all(Object.values(raws).map((raw) => raw.send(new DeleteTableCommand({ TableName: tableName })).catch(() => undefined)));
+      Object.values(raws).forEach((raw) => raw.destroy());
+    },
+  };
+}
