@@ -24,6 +24,16 @@ export interface FakePoolUser {
 /** Tenant pools in memory: what the user-directory port did, to compare with the members. */
 export class FakeUserDirectory implements UserDirectory {
   readonly pools = new Map<string, Map<string, FakePoolUser>>();
+  /** The next call of each method fails with this error (once). */
+  readonly failNext: { enrol?: Error; setRole?: Error; disable?: Error } = {};
+
+  private failing(method: keyof FakeUserDirectory['failNext']): void {
+    const error = this.failNext[method];
+    if (error) {
+      delete this.failNext[method];
+      throw error;
+    }
+  }
 
   usersOf(userPoolId: string): Map<string, FakePoolUser> {
     let users = this.pools.get(userPoolId);
@@ -32,11 +42,13 @@ export class FakeUserDirectory implements UserDirectory {
   }
 
   async enrol(pool: PoolRef, user: Enrolment): Promise<void> {
+    this.failing('enrol');
     const users = this.usersOf(pool.userPoolId);
     users.set(user.email, { email: user.email, password: user.password, groups: new Set([user.role]), enabled: true, tenantId: user.tenantId });
   }
 
   async setRole(pool: PoolRef, email: string, role: TenantRole): Promise<void> {
+    this.failing('setRole');
     const user = this.usersOf(pool.userPoolId).get(email);
     if (!user) throw new Error(`no user ${email} in ${pool.userPoolId}`);
     user.groups.clear();
@@ -44,6 +56,7 @@ export class FakeUserDirectory implements UserDirectory {
   }
 
   async disable(pool: PoolRef, email: string): Promise<void> {
+    this.failing('disable');
     const user = this.usersOf(pool.userPoolId).get(email);
     if (user) user.enabled = false;
   }
@@ -55,7 +68,16 @@ export class FakeAdapters implements LifecycleAdapters {
   readonly mails: Mail[] = [];
   readonly provisioningRequests: ProvisioningRequested[] = [];
   readonly offboardingRequests: OffboardingRequested[] = [];
-  readonly mailer = { send: async (mail: Mail) => void this.mails.push(mail) };
+  /** The next mail fails with this error (once). */
+  mailFailure: Error | undefined;
+  readonly mailer = {
+    send: async (mail: Mail) => {
+      const failure = this.mailFailure;
+      this.mailFailure = undefined;
+      if (failure) throw failure;
+      this.mails.push(mail);
+    },
+  };
   readonly events = {
     provisioningRequested: async (detail: ProvisioningRequested) => void this.provisioningRequests.push(detail),
     offboardingRequested: async (detail: OffboardingRequested) => void this.offboardingRequests.push(detail),

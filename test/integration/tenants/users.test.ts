@@ -1,0 +1,271 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { createLifecycleDependencies } from '../../../functions/api/lifecycle.dependencies';
+import { ConflictError, GoneError, NotFoundError, PreconditionFailedError, QuotaExceededError, TenantSuspendedError, WrongRegionError } from '../../../functions/core/errors';
+import type { MutationContext } from '../../../functions/data/mutation.context';
+import { quotaCounters } from '../../../functions/quotas/quota.counters';
+import type { AuthContext } from '../../../functions/identity/auth-context';
+import type { TenantManifest } from '../../../functions/tenants/tenant-manifest.schema';
+import { LOCAL_REGIONS } from '../../../local/platform.config';
+import { uniqueTenantId } from '../../support/platform';
+import { createLifecycleFixture, type LifecycleFixture } from './lifecycle-fixture';
+
+/**
+ * Users, invitations and API keys against DynamoDB Local, with the pools, mail and events in memory: the rules
+ * (one membership per email, the users quota, the last admin) and what happens when the pool or the mail fails
+ * halfway (the records are changed back, so a retry works).
+ */
+
+const [EU, US] = LOCAL_REGIONS;
+const PASSWORD = 'Correct-Horse-9-Battery';
+const PLATFORM_ADMIN: AuthContext = { principalType: 'platform-admin', principalId: 'ops-1', roles: ['platform-admin'] };
+
+let fixture: LifecycleFixture;
+
+beforeAll(async () => {
+  fixture = await createLifecycleFixture('users');
+});
+
+afterAll(async () => {
+  await fixture?.dispose();
+});
+
+const eu = () => fixture.regions[EU];
+
+function manifestOf(tenantId: string, plan: TenantManifest['plan'] = 'team'): TenantManifest {
+  return {
+    id: tenantId,
+    slug: tenantId,
+    name: tenantId,
+    plan,
+    homeRegion: EU,
+    emailDomains: [],
+    admins: [`owner@${tenantId}.example`],
+    sso: { saml: [], oidc: [] },
+    mfa: 'OPTIONAL',
+    branding: {},
+    settings: {},
+  };
+}
+
+/** An ACTIVE tenant whose owner has accepted the first-admin invitation. */
+async function activeTenant(plan: TenantManifest['plan'] = 'team') {
+  const tenantId = uniqueTenantId('usr');
+  await eu().lifecycle.create(PLATFORM_ADMIN, manifestOf(tenantId, plan), 'req-create');
+  await eu().lifecycle.complete(
+    { kind: 'provisioningSucceeded', detail: { tenantId, auth: { issuer: `https://issuer.test/${tenantId}`, userPoolId: `pool-${tenantId}`, clientId: 'client' } } },
+    'req-provisioned',
+  );
+  const owner = await eu().users.accept({ code: fixture.adapters.codeFor(`owner@${tenantId}.example`), password: PASSWORD }, 'req-accept');
+  const context = (requestId = `req-${Math.random()}`): MutationContext => ({ tenantId, actor: `user:${owner.userId}`, requestId });
+  return { tenantId, owner, context, pool: fixture.adapters.users.usersOf(`pool-${tenantId}`) };
+}
+
+async function invite(tenant: Awaited<ReturnType<typeof activeTenant>>, email: string, role: 'member' | 'viewer' | 'tenant-admin' = 'member') {
+  await eu().users.invite(tenant.context(), { email, role });
+  return fixture.adapters.codeFor(email);
+}
+
+async function countersOf(tenantId: string) {
+  const users = await fixture.inspectors[EU].send(new GetCommand({ TableName: fixture.tableName, Key: quotaCounters.users(tenantId).key, ConsistentRead: true }));
+  return { users: users.Item?.count as number | undefined };
+}
+
+describe('invitations', () => {
+  it('makes the first admin a member in the pool with the tenant-admin group only', async () => {
+    // Act
+    const tenant = await activeTenant();
+
+    // Assess
+    expect(tenant.owner).toEqual(expect.objectContaining({ tenantId: tenant.tenantId, role: 'tenant-admin', apiUrl: `https://${EU}.api.test` }));
+    expect(tenant.pool.get(`owner@${tenant.tenantId}.example`)).toEqual(expect.objectContaining({ enabled: true, tenantId: tenant.tenantId, groups: new Set(['tenant-admin']) }));
+    expect(await countersOf(tenant.tenantId)).toEqual({ users: 1 });
+  });
+
+  it('refuses to invite a member twice and a code after use (410) or revocation (410)', async () => {
+    // Prepare
+    const tenant = await activeTenant();
+    const code = await invite(tenant, 'ada@example.test');
+    await eu().users.accept({ code, password: PASSWORD }, 'req');
+    const revokedCode = await invite(tenant, 'bob@example.test');
+    const pending = (await eu().users.listInvitations(tenant.tenantId, {})).items.find((i) => i.email === 'bob@example.test');
+    await eu().users.revokeInvitation(tenant.context(), pending?.invitationId as string);
+
+    // Act
+    const again = await eu().users.invite(tenant.context(), { email: 'ada@example.test', role: 'viewer' }).catch((error: unknown) => error);
+    const reused = await eu().users.accept({ code, password: PASSWORD }, 'req').catch((error: unknown) => error);
+    const revoked = await eu().users.accept({ code: revokedCode, password: PASSWORD }, 'req').catch((error: unknown) => error);
+
+    // Assess
+    expect(again).toBeInstanceOf(ConflictError);
+    expect(reused).toBeInstanceOf(GoneError);
+    expect(revoked).toBeInstanceOf(GoneError);
+  });
+
+  it('refuses an expired invitation with 410 and shows it EXPIRED', async () => {
+    // Prepare
+    const tenant = await activeTenant();
+    const code = await invite(tenant, 'late@example.test');
+    const later = createLifecycleDependencies(fixture.config(EU), 'test', { adapters: fixture.adapters, clock: () => new Date(Date.now() + 73 * 3_600_000) });
+
+    // Act
+    const accepted = await later.users.accept({ code, password: PASSWORD }, 'req').catch((error: unknown) => error);
+    const listed = await later.users.listInvitations(tenant.tenantId, {});
+
+    // Assess
+    expect(accepted).toBeInstanceOf(GoneError);
+    expect(listed.items.find((i) => i.email === 'late@example.test')?.status).toBe('EXPIRED');
+  });
+
+  it('answers 421 with the home region when accepted in another region, and 403 while the tenant is suspended', async () => {
+    // Prepare
+    const tenant = await activeTenant();
+    const code = await invite(tenant, 'far@example.test');
+
+    // Act
+    const elsewhere = await fixture.regions[US].users.accept({ code, password: PASSWORD }, 'req').catch((error: unknown) => error);
+    await eu().lifecycle.suspend({ tenantId: tenant.tenantId, actor: 'platform-admin:ops-1', requestId: 'req' });
+    const suspended = await eu().users.accept({ code, password: PASSWORD }, 'req').catch((error: unknown) => error);
+
+    // Assess
+    expect(elsewhere).toBeInstanceOf(WrongRegionError);
+    expect(elsewhere).toMatchObject({ extensions: { region: EU, endpoint: `https://${EU}.api.test` } });
+    expect(suspended).toBeInstanceOf(TenantSuspendedError);
+  });
+
+  it('puts the invitation back when the pool refuses the user, so accepting again works', async () => {
+    // Prepare
+    const tenant = await activeTenant();
+    const code = await invite(tenant, 'retry@example.test');
+    fixture.adapters.users.failNext.enrol = new Error('pool unavailable');
+
+    // Act
+    const failed = eu().users.accept({ code, password: PASSWORD }, 'req');
+    await expect(failed).rejects.toThrow('pool unavailable');
+    const afterFailure = { members: (await eu().users.listMembers(tenant.tenantId, {})).items.length, counters: await countersOf(tenant.tenantId) };
+    const accepted = await eu().users.accept({ code, password: PASSWORD }, 'req');
+
+    // Assess
+    expect(afterFailure).toEqual({ members: 1, counters: { users: 1 } });
+    expect(accepted.email).toBe('retry@example.test');
+    expect(await countersOf(tenant.tenantId)).toEqual({ users: 2 });
+  });
+
+  it('revokes the invitation when its mail cannot be sent', async () => {
+    // Prepare
+    const tenant = await activeTenant();
+    fixture.adapters.mailFailure = new Error('mail refused');
+
+    // Act
+    const invited = eu().users.invite(tenant.context(), { email: 'unreachable@example.test', role: 'member' });
+
+    // Assess
+    await expect(invited).rejects.toThrow('mail refused');
+    const listed = await eu().users.listInvitations(tenant.tenantId, {});
+    expect(listed.items.find((i) => i.email === 'unreachable@example.test')?.status).toBe('REVOKED');
+  });
+
+  it('stops at the plan: the free plan holds 5 users, the sixth acceptance is a 429 and leaves the invitation pending', async () => {
+    // Prepare
+    const tenant = await activeTenant('free');
+    for (let i = 1; i <= 4; i++) await eu().users.accept({ code: await invite(tenant, `u${i}@example.test`), password: PASSWORD }, 'req');
+    const code = await invite(tenant, 'sixth@example.test');
+
+    // Act
+    const sixth = eu().users.accept({ code, password: PASSWORD }, 'req');
+
+    // Assess
+    await expect(sixth).rejects.toBeInstanceOf(QuotaExceededError);
+    expect((await eu().users.listInvitations(tenant.tenantId, {})).items.find((i) => i.email === 'sixth@example.test')?.status).toBe('PENDING');
+    expect(tenant.pool.has('sixth@example.test')).toBe(false);
+  });
+});
+
+describe('members', () => {
+  it('keeps at least one tenant-admin, even when two admins demote each other at once', async () => {
+    // Prepare
+    const tenant = await activeTenant();
+    const second = await eu().users.accept({ code: await invite(tenant, 'second@example.test', 'tenant-admin'), password: PASSWORD }, 'req');
+    const members = (await eu().users.listMembers(tenant.tenantId, {})).items;
+
+    // Act
+    const outcomes = await Promise.allSettled(
+      members.map((member) => eu().users.changeRole(tenant.context(), member.userId, 'viewer')),
+    );
+
+    // Assess
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    expect(outcomes.find((o) => o.status === 'rejected')).toEqual(expect.objectContaining({ reason: expect.any(ConflictError) }));
+    const admins = (await eu().users.listMembers(tenant.tenantId, {})).items.filter((m) => m.role === 'tenant-admin');
+    expect(admins).toHaveLength(1);
+    const poolAdmins = [...tenant.pool.values()].filter((user) => user.groups.has('tenant-admin'));
+    expect(poolAdmins.map((user) => user.email)).toEqual(admins.map((m) => m.email));
+    expect(second.role).toBe('tenant-admin');
+  });
+
+  it('changes the role back when the pool refuses, and honours If-Match', async () => {
+    // Prepare
+    const tenant = await activeTenant();
+    const member = await eu().users.accept({ code: await invite(tenant, 'role@example.test'), password: PASSWORD }, 'req');
+    fixture.adapters.users.failNext.setRole = new Error('pool unavailable');
+
+    // Act
+    await expect(eu().users.changeRole(tenant.context(), member.userId, 'viewer')).rejects.toThrow('pool unavailable');
+    const afterFailure = await eu().users.getMember(tenant.tenantId, member.userId);
+    const stale = eu().users.changeRole({ ...tenant.context(), ifMatch: { any: false, versions: [1] } }, member.userId, 'viewer');
+
+    // Assess
+    expect(afterFailure.role).toBe('member');
+    await expect(stale).rejects.toBeInstanceOf(PreconditionFailedError);
+  });
+
+  it('removes a member: disabled in the pool, gone from the list, counted out, and able to be invited again', async () => {
+    // Prepare
+    const tenant = await activeTenant();
+    const member = await eu().users.accept({ code: await invite(tenant, 'leaver@example.test'), password: PASSWORD }, 'req');
+
+    // Act
+    await eu().users.removeMember(tenant.context(), member.userId);
+    const again = await eu().users.accept({ code: await invite(tenant, 'leaver@example.test', 'viewer'), password: 'Another-Horse-7-Battery' }, 'req');
+
+    // Assess
+    expect(again.role).toBe('viewer');
+    expect(tenant.pool.get('leaver@example.test')).toEqual(expect.objectContaining({ enabled: true, groups: new Set(['viewer']), password: 'Another-Horse-7-Battery' }));
+    expect(await countersOf(tenant.tenantId)).toEqual({ users: 2 });
+    await expect(eu().users.getMember(tenant.tenantId, member.userId)).rejects.toBeInstanceOf(NotFoundError);
+  });
+});
+
+describe('API keys', () => {
+  it('shows the key once: an Idempotency-Key retry gets the record without it', async () => {
+    // Prepare
+    const tenant = await activeTenant();
+    const context = { ...tenant.context(), idempotency: { key: 'create-ci-key', fingerprint: 'f'.repeat(64) } };
+
+    // Act
+    const first = await eu().apiKeys.create(context, { name: 'ci', role: 'member' });
+    const retry = await eu().apiKeys.create(context, { name: 'ci', role: 'member' });
+    const listed = await eu().apiKeys.list(tenant.tenantId, {});
+
+    // Assess
+    expect(first.response.body).toEqual(expect.objectContaining({ key: expect.stringMatching(/^apk\./) }));
+    expect(retry).toEqual({ replayed: true, response: expect.objectContaining({ status: 201 }) });
+    expect(retry.response.body).not.toHaveProperty('key');
+    expect(listed.items).toHaveLength(1);
+  });
+
+  it('revokes once; revoking again changes nothing', async () => {
+    // Prepare
+    const tenant = await activeTenant();
+    const created = await eu().apiKeys.create(tenant.context(), { name: 'ci', role: 'viewer', expiresInDays: 30 });
+    const keyId = (created.response.body as { keyId: string }).keyId;
+
+    // Act
+    await eu().apiKeys.revoke(tenant.context(), keyId);
+    await eu().apiKeys.revoke(tenant.context(), keyId);
+    const listed = await eu().apiKeys.list(tenant.tenantId, {});
+
+    // Assess
+    expect(listed.items).toEqual([expect.objectContaining({ keyId, revokedAt: expect.any(String), expiresOn: expect.any(String) })]);
+    await expect(eu().apiKeys.revoke(tenant.context(), 'ffffffffffffffffffff')).rejects.toBeInstanceOf(NotFoundError);
+  });
+});
