@@ -193,8 +193,8 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
     }
   };
 
-  const printInvitation = async (email: string, tenantId: string, since: string) => {
-    const { mailboxDir, apiUrl } = api.context;
+  const printInvitation = async (email: string, tenantId: string, region: string, since: string) => {
+    const { mailboxDir, apiUrl, regions } = api.context;
     // The invitation is mailed right after the tenant turns ACTIVE: give the provisioning events a moment.
     let mail: Awaited<ReturnType<typeof readMailbox>>[number] | undefined;
     for (let tries = 0; !mail && tries < 50; tries++) {
@@ -208,7 +208,7 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
       return;
     }
     out(`  invitation for ${email} (${mail.data.role}): ${mail.data.code}`);
-    out(`  accept it: POST ${apiUrl}/v1/invitations/accept {"code": "…", "password": "…"}`);
+    out(`  accept it: POST ${regions[region] ?? apiUrl}/v1/invitations/accept {"code": "…", "password": "…"}`);
   };
 
   switch (command) {
@@ -243,7 +243,7 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
       out(`  reserved slug ${manifest.slug}: ${created.status}`);
       const status = await waitFor({ tenantId: manifest.id, slug: manifest.slug, region: manifest.homeRegion, status: created.status }, ['ACTIVE', 'FAILED']);
       if (status === 'FAILED') throw new CliError(`provisioning of ${manifest.id} failed: retry with POST /v1/tenants/${manifest.id}/retry or offboard it`);
-      for (const email of manifest.admins) await printInvitation(email, manifest.id, since);
+      for (const email of manifest.admins) await printInvitation(email, manifest.id, manifest.homeRegion, since);
       out(`tenant ${manifest.id} is ACTIVE`);
       return;
     }
@@ -286,7 +286,7 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
         body: { email, role: values.role ?? 'member' },
       });
       out(`invited ${invitation.email} to ${tenant.tenantId} as ${invitation.role} (expires ${invitation.expiresOn})`);
-      await printInvitation(invitation.email, tenant.tenantId, invitation.createdAt);
+      await printInvitation(invitation.email, tenant.tenantId, tenant.region, invitation.createdAt);
       return;
     }
     default:

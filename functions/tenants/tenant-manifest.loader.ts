@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type * as z from 'zod';
 import { manifestFileName, tenantManifestSchema, type TenantManifest, type TenantManifestInput } from './tenant-manifest.schema';
@@ -96,6 +96,7 @@ export function writeManifest(dir: string, input: TenantManifestInput, options: 
   if (!options.overwrite && existsSync(path)) {
     throw new ManifestError([{ file: path, field: '(root)', message: 'a manifest with this slug exists already' }]);
   }
+  mkdirSync(dir, { recursive: true });
   const temporary = `${path}.${process.pid}.tmp`;
   writeFileSync(temporary, `${JSON.stringify(input, null, 2)}\n`);
   renameSync(temporary, path);
