@@ -14,6 +14,20 @@ const regionSchema = z
   .string()
   .regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'must be an AWS region name such as eu-central-1');
 
+/** An OAuth redirect URL: https, or http on localhost only (Cognito refuses other plain-http URLs). */
+export const redirectUrlSchema = z
+  .url({ protocol: /^https?$/ })
+  .refine((url) => {
+    const { protocol, hostname } = new URL(url);
+    return protocol === 'https:' || hostname === 'localhost';
+  }, 'must be an https URL (http only for localhost)');
+
+/** Cognito hosted UI domain prefixes: lower-case letters, digits and dashes, without the words Cognito reserves. */
+export const domainPrefixSchema = z
+  .string()
+  .regex(/^[a-z0-9](?:[a-z0-9-]{0,40}[a-z0-9])?$/, 'must be 1-42 lower-case letters, digits or inner dashes')
+  .refine((prefix) => !/aws|amazon|cognito/.test(prefix), 'must not contain aws, amazon or cognito (reserved by Cognito)');
+
 const hostNameSchema = z
   .string()
   .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/, 'must be a lower-case DNS name');
@@ -59,6 +73,29 @@ export const platformConfigSchema = z
      * @default - each region knows only its own execute-api URL
      */
     regionEndpoints: z.record(regionSchema, z.url({ protocol: /^https$/, error: 'must be an https URL' })).optional(),
+    /**
+     * The console's OAuth redirect URLs: those of the platform-admin app client, and of a tenant's app client when
+     * its manifest names none.
+     * @default the local console: callback http://localhost:3000/auth/callback, sign-out http://localhost:3000/
+     */
+    console: z
+      .strictObject({
+        callbackUrls: z.array(redirectUrlSchema).min(1, 'must name at least one callback URL'),
+        logoutUrls: z.array(redirectUrlSchema).default([]),
+      })
+      .default({ callbackUrls: ['http://localhost:3000/auth/callback'], logoutUrls: ['http://localhost:3000/'] }),
+    /**
+     * First part of the Cognito hosted UI domains (`<prefix>-<stage>-<slug>.auth.<region>.amazoncognito.com` for a
+     * tenant, `<prefix>-admin-<stage>` for the platform admins). Domain prefixes are unique across all AWS accounts
+     * of a region: pick one of your own.
+     * @default 'agent-platform'
+     */
+    authDomainPrefix: domainPrefixSchema.default('agent-platform'),
+    /**
+     * Qualifier of the CDK bootstrap stacks the onboarding pipeline deploys tenant stacks through.
+     * @default 'hnb659fds' (the CDK default)
+     */
+    bootstrapQualifier: z.string().regex(/^[a-z0-9]{1,10}$/, 'must be 1-10 lower-case letters or digits').default('hnb659fds'),
   })
   .superRefine((config, ctx) => {
     if (!config.regions.includes(config.homeRegion)) {

@@ -14,3 +14,15 @@ export function handlerEntry(group: HandlerGroup): string {
 
 /** The entry file of the API's REQUEST authorizer, exporting `handler`. */
 export const AUTHORIZER_ENTRY = path.join(REPO_ROOT, 'functions', 'api', 'authorizer.ts');
+
+/** The issuer registrar behind the issuer registration custom resources. */
+export const ISSUER_REGISTRATION_ENTRY = path.join(REPO_ROOT, 'functions', 'api', 'issuer-registration.ts');
+
+/** The pre-token-generation trigger of tenant pools. */
+export const PRE_TOKEN_GENERATION_ENTRY = path.join(REPO_ROOT, 'functions', 'api', 'pre-token-generation.ts');
+
+/** The handler of the provisioning pipeline's answers (tenant ACTIVE, FAILED, offboarded). */
+export const PROVISIONING_EVENTS_ENTRY = path.join(REPO_ROOT, 'functions', 'api', 'provisioning-events.ts');
+
+/** The tenant manifests, `tenants/<slug>.json`, and files they name (SAML metadata). */
+export const TENANTS_DIR = path.join(REPO_ROOT, 'tenants');

@@ -1,20 +1,27 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
-import { HANDLER_GROUPS, ROUTES, routesOf, TENANT_PATH_PARAMETER, type HandlerGroup } from '../../functions/routes';
+import { HANDLER_GROUP_NEEDS, HANDLER_GROUPS, ROUTES, type GroupNeeds, type HandlerGroup } from '../../functions/routes';
 import type { PlatformConfig } from '../config';
-import { DataAccessRoles } from '../constructs/data-access-roles';
+import { crossRegionCallers } from '../cross-region-access';
+import { DataAccessRoles, ImportedDataAccessRole, TENANT_SESSION_TAG } from '../constructs/data-access-roles';
 import { ExportBucket } from '../constructs/export-bucket';
+import { IssuerRegistrar } from '../constructs/issuer-registrar';
 import { PlatformApi } from '../constructs/platform-api';
-import { PlatformFunction } from '../constructs/platform-function';
+import { PlatformFunction, type RegionDataBinding } from '../constructs/platform-function';
 import { PlatformTable } from '../constructs/platform-table';
 import { RegionAlarms } from '../constructs/region-alarms';
 import { TableBackup } from '../constructs/table-backup';
-import { AUTHORIZER_ENTRY, handlerEntry } from '../source-paths';
+import { PlatformNames } from '../naming';
+import { AUTHORIZER_ENTRY, handlerEntry, ISSUER_REGISTRATION_ENTRY } from '../source-paths';
 
-/** The functions of a region: one per route group, plus the authorizer. */
-export type RegionFunctionName = HandlerGroup | 'authorizer';
-export const REGION_FUNCTION_NAMES: readonly RegionFunctionName[] = [...HANDLER_GROUPS, 'authorizer'];
+/** The functions of a region: one per route group, the authorizer and the issuer registrar. */
+export type RegionFunctionName = HandlerGroup | 'authorizer' | 'issuer-registration';
+export const REGION_FUNCTION_NAMES: readonly RegionFunctionName[] = [...HANDLER_GROUPS, 'authorizer', 'issuer-registration'];
 
 /** Which data roles a function may assume. */
 export interface FunctionDataAccess {
@@ -25,42 +32,26 @@ export interface FunctionDataAccess {
 }
 
 /**
- * Data access of a route group whose every route names a tenant (`/v1/tenants/{tenantId}/...`): the tenant's own
- * items through the tenant data role, and its directory entry (status, home region) through the platform data role.
+ * What the region's functions that are not route groups reach (the route groups state theirs in functions/routes.ts,
+ * HANDLER_GROUP_NEEDS). The execution roles themselves hold no DynamoDB permission.
  */
-export const TENANT_SCOPED_ACCESS: FunctionDataAccess = { tenant: true, platform: true };
-
-/**
- * Data access of the functions whose needs do not follow from their routes. The execution roles themselves hold no
- * DynamoDB permission; a function may only assume the data roles named here (or TENANT_SCOPED_ACCESS).
- */
-export const FUNCTION_DATA_ACCESS: Readonly<Record<string, FunctionDataAccess>> = {
-  // Health and the OpenAPI document read no data.
-  platform: { tenant: false, platform: false },
-  // Discovery looks up the tenant directory (slugs, email domains): platform keys only.
-  discovery: { tenant: false, platform: true },
-  // Creates and lists tenants (directory, P#) as well as reading and changing a tenant's own record (T#).
-  tenants: { tenant: true, platform: true },
+export const OTHER_FUNCTION_NEEDS = {
   // The authorizer resolves token issuers and tenant slugs through the platform registry (P#), and reads an API key's
   // record, a tenant item (T#<tenantId>#APIKEY), with a session for the tenant the key names.
-  authorizer: { tenant: true, platform: true },
-  // Users and invitations of a tenant, and the public invitation accept: its code names the tenant whose invitation
-  // and member items (T#) it reads and writes, after finding the tenant's pool in the directory (P#).
-  users: { tenant: true, platform: true },
-};
+  authorizer: { data: ['tenant', 'platform'] },
+  // Writes pool issuers into the region's registry (P#) for tenant stacks' custom resources.
+  'issuer-registration': { data: ['platform'] },
+} as const satisfies Record<Exclude<RegionFunctionName, HandlerGroup>, GroupNeeds>;
 
-/**
- * The data roles a region function may assume: its entry in FUNCTION_DATA_ACCESS, else TENANT_SCOPED_ACCESS for a
- * route group whose every route names a tenant. Anything else fails synthesis: granting data access is a decision.
- */
+/** What a region function reaches. */
+export function needsOf(name: RegionFunctionName): GroupNeeds {
+  return name === 'authorizer' || name === 'issuer-registration' ? OTHER_FUNCTION_NEEDS[name] : HANDLER_GROUP_NEEDS[name];
+}
+
+/** The data roles a region function may assume. */
 export function dataAccessOf(name: RegionFunctionName): FunctionDataAccess {
-  const explicit = FUNCTION_DATA_ACCESS[name];
-  if (explicit) return explicit;
-  const routes = name === 'authorizer' ? [] : routesOf(name);
-  if (routes.length > 0 && routes.every((route) => route.path.includes(`{${TENANT_PATH_PARAMETER}}`))) return TENANT_SCOPED_ACCESS;
-  throw new Error(
-    `function '${name}' serves routes that do not all name a tenant and has no entry in FUNCTION_DATA_ACCESS (lib/stacks/region-stack.ts): decide which data roles it may assume`,
-  );
+  const { data } = needsOf(name);
+  return { tenant: data.includes('tenant'), platform: data.includes('platform') };
 }
 
 export interface RegionStackProps extends Omit<StackProps, 'env'> {
@@ -87,6 +78,10 @@ export class RegionStack extends Stack {
   readonly exports: ExportBucket;
   readonly backup: TableBackup;
   readonly alarms: RegionAlarms;
+  /** Signs list cursors; read by the functions that list, at cold start. */
+  readonly cursorSecret: secretsmanager.Secret;
+  /** Writes pool issuers into the region's registry, for the tenant stacks of the region. */
+  readonly issuerRegistrar: IssuerRegistrar;
 
   constructor(scope: Construct, id: string, props: RegionStackProps) {
     const { config, region, functionCode, ...stackProps } = props;
@@ -98,24 +93,41 @@ export class RegionStack extends Stack {
       env: { region, ...(config.account ? { account: config.account } : {}) },
       description: stackProps.description ?? `Agent platform (${config.stage}): residency region ${region}`,
     });
+    const names = new PlatformNames(config.stage);
 
-    this.table = new PlatformTable(this, 'Table');
-    this.dataAccess = new DataAccessRoles(this, 'DataAccess', { table: this.table });
-
-    const groupFunctions = byGroup(
-      (group) =>
-        new PlatformFunction(this, `Fn-${group}`, {
-          entry: handlerEntry(group),
-          description: `Agent platform API, route group '${group}' (${config.stage})`,
-          code: functionCode,
-        }),
-    );
-    const authorizer = new PlatformFunction(this, 'Fn-authorizer', {
-      entry: AUTHORIZER_ENTRY,
-      description: `Agent platform API, request authorizer (${config.stage})`,
-      code: functionCode,
+    this.table = new PlatformTable(this, 'Table', { tableName: names.tableName });
+    this.dataAccess = new DataAccessRoles(this, 'DataAccess', {
+      table: this.table,
+      roleNames: { tenant: names.dataRoleName(region, 'tenant'), platform: names.dataRoleName(region, 'platform') },
     });
-    this.functions = { ...groupFunctions, authorizer };
+    this.trustCrossRegionCallers(config, region);
+
+    this.cursorSecret = new secretsmanager.Secret(this, 'CursorSecret', {
+      secretName: names.cursorSecretName,
+      description: `Key of the HMAC that signs list cursors of the agent platform (${config.stage}) in ${region}`,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    Validations.of(this.cursorSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Cursors are short-lived page tokens signed with this key; rotating it would need the codec to accept the previous key too. Until then it is replaced by hand, which only invalidates open cursors',
+    });
+
+    const regionFunction = (name: RegionFunctionName, entry: string, description: string) => {
+      const needs = needsOf(name);
+      return new PlatformFunction(this, `Fn-${name}`, {
+        entry,
+        description: `${description} (${config.stage})`,
+        code: functionCode,
+        roleName: needs.allRegions ? names.functionRoleName(region, name) : undefined,
+        secretsExtension: needs.cursors ?? false,
+      });
+    };
+    const groupFunctions = byGroup((group) => regionFunction(group, handlerEntry(group), `Agent platform API, route group '${group}'`));
+    const authorizer = regionFunction('authorizer', AUTHORIZER_ENTRY, 'Agent platform API, request authorizer');
+    const registrar = regionFunction('issuer-registration', ISSUER_REGISTRATION_ENTRY, 'Agent platform, issuer registrar of tenant pools');
+    this.functions = { ...groupFunctions, authorizer, 'issuer-registration': registrar };
 
     this.api = new PlatformApi(this, 'Api', {
       stageName: config.stage,
@@ -125,7 +137,17 @@ export class RegionStack extends Stack {
     });
 
     const regionEndpoints = { ...config.regionEndpoints, [region]: config.regionEndpoints?.[region] ?? this.api.url };
+    const onboardingBus = events.EventBus.fromEventBusArn(
+      this,
+      'OnboardingBus',
+      `arn:${Aws.PARTITION}:events:${config.homeRegion}:${Aws.ACCOUNT_ID}:event-bus/${names.onboardingBusName}`,
+    );
+    const ownData: RegionDataBinding = { tableName: this.table.tableName, tenantData: this.dataAccess.tenantData, platformData: this.dataAccess.platformData };
+    const dataRegions = Object.fromEntries(
+      config.regions.map((other) => [other, other === region ? ownData : remoteRegionData(names, other)]),
+    );
     for (const [name, fn] of Object.entries(this.functions) as [RegionFunctionName, PlatformFunction][]) {
+      const needs = needsOf(name);
       const access = dataAccessOf(name);
       fn.bind({
         table: this.table,
@@ -134,6 +156,30 @@ export class RegionStack extends Stack {
         apiBaseDomain: config.apiBaseDomain,
         tenantDataRole: access.tenant ? this.dataAccess.tenantData : undefined,
         platformDataRole: access.platform ? this.dataAccess.platformData : undefined,
+        controlPlaneRegion: config.homeRegion,
+        directoryRegions: config.regions,
+        // The registrar is told its own region only: DATA_REGIONS is what it may write.
+        dataRegions: needs.allRegions ? dataRegions : name === 'issuer-registration' ? { [region]: ownData } : undefined,
+        cursorSecret: needs.cursors ? this.cursorSecret : undefined,
+        onboardingBus: needs.onboardingEvents ? onboardingBus : undefined,
+        tenantPools: needs.tenantPools,
+        mail: needs.mail,
+      });
+    }
+
+    this.issuerRegistrar = new IssuerRegistrar(this, 'IssuerRegistrar', { handler: registrar });
+    // Tenant stacks find the registrar and the usage plans through SSM parameters of their region, read when they
+    // deploy: no export pins this stack, and a tenant stack deploys on its own (see lib/naming.ts).
+    new ssm.StringParameter(this, 'IssuerRegistrarParameter', {
+      parameterName: names.issuerRegistrarParameter,
+      stringValue: this.issuerRegistrar.serviceToken,
+      description: "Service token of the region's issuer registrar, for tenant stacks",
+    });
+    for (const [plan, usagePlan] of Object.entries(this.api.usagePlans)) {
+      new ssm.StringParameter(this, `UsagePlanParameter-${plan}`, {
+        parameterName: names.usagePlanParameter(plan as keyof typeof this.api.usagePlans),
+        stringValue: usagePlan.usagePlanId,
+        description: `Id of the ${plan} plan's usage plan, for tenant stacks`,
       });
     }
 
@@ -149,6 +195,28 @@ export class RegionStack extends Stack {
     new CfnOutput(this, 'TableName', { value: this.table.tableName, description: "The region's table" });
     new CfnOutput(this, 'ExportBucketName', { value: this.exports.bucket.bucketName, description: 'Tenant exports and imports' });
   }
+
+  /**
+   * Lets the functions of other stacks that act across regions assume this region's data roles, by the fixed names
+   * of their roles: the same route groups of the other regions, and the control plane's functions.
+   */
+  private trustCrossRegionCallers(config: PlatformConfig, region: string): void {
+    for (const caller of crossRegionCallers(config)) {
+      if (caller.home.kind === 'region' && caller.home.region === region) continue;
+      const role = iam.Role.fromRoleArn(this, `Trusted-${caller.roleName}`, caller.roleArn, { mutable: false });
+      if (caller.tenant) this.dataAccess.tenantData.grantAssume(role);
+      if (caller.platform) this.dataAccess.platformData.grantAssume(role);
+    }
+  }
+}
+
+/** Another region's table and data roles, by their fixed names. */
+export function remoteRegionData(names: PlatformNames, region: string): RegionDataBinding {
+  return {
+    tableName: names.tableName,
+    tenantData: new ImportedDataAccessRole(names.dataRoleArn(region, 'tenant'), TENANT_SESSION_TAG),
+    platformData: new ImportedDataAccessRole(names.dataRoleArn(region, 'platform')),
+  };
 }
 
 function byGroup<T>(make: (group: HandlerGroup) => T): Record<HandlerGroup, T> {

@@ -1,37 +1,54 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { Stack } from 'aws-cdk-lib';
+import type { PlatformFunction } from '../../lib/constructs/platform-function';
+import { loadTenantManifests } from '../../lib/platform-app';
 import { REGION_FUNCTION_NAMES } from '../../lib/stacks/region-stack';
-import { buildFixture, CONFIG, logicalIdOf, templateOf } from './support/platform-fixture';
+import { buildFixture, CONFIG, logicalIdOf, templateOf, type StackTemplate } from './support/platform-fixture';
 
 /**
  * The other infra tests deploy stub code; this one bundles the real entries once, as `cdk synth` does, and checks
  * what lands in each function's asset.
  */
 describe('function bundles', () => {
-  // One region is enough: every region bundles the same entries.
-  const fixture = buildFixture({ bundle: true, config: { ...CONFIG, regions: [CONFIG.homeRegion] } });
-  const stack = fixture.stacks.regions.get(CONFIG.homeRegion)!;
-  const { json } = templateOf(stack);
+  // One region is enough: every region bundles the same entries (and so does every tenant's trigger).
+  const tenants = loadTenantManifests();
+  const fixture = buildFixture({
+    bundle: true,
+    config: { ...CONFIG, regions: [CONFIG.homeRegion] },
+    tenants: { ...tenants, manifests: tenants.manifests.filter((manifest) => manifest.homeRegion === CONFIG.homeRegion) },
+  });
+  const region = fixture.stacks.regions.get(CONFIG.homeRegion)!;
+  const controlPlane = fixture.stacks.controlPlane;
+  const tenant = [...fixture.stacks.tenants.values()][0];
+  const templates = new Map<Stack, StackTemplate>();
+  const templateFor = (stack: Stack) => {
+    if (!templates.has(stack)) templates.set(stack, templateOf(stack));
+    return templates.get(stack)!;
+  };
+  const bundles: [string, string, Stack, PlatformFunction][] = [
+    ...REGION_FUNCTION_NAMES.map((name): [string, string, Stack, PlatformFunction] => [name, region.node.id, region, region.functions[name]]),
+    ...Object.entries(controlPlane.functions).map(([name, fn]): [string, string, Stack, PlatformFunction] => [name, controlPlane.node.id, controlPlane, fn]),
+    ['pre-token-generation', tenant.node.id, tenant, tenant.preTokenGeneration],
+  ];
 
-  it.each(REGION_FUNCTION_NAMES)(
-    'bundles functions/api/%s.ts minified, with a source map, as index.js exporting handler',
-    (name) => {
-      // Prepare
-      const code = json.Resources[logicalIdOf(stack.functions[name].function)].Properties!.Code;
-      const assetDir = path.join(fixture.outdir, `asset.${String(code.S3Key).replace(/\.zip$/, '')}`);
+  it.each(bundles)('bundles functions/api/%s.ts of %s minified, with a source map, as index.js exporting handler', (name, _stackId, stack, fn) => {
+    // Prepare
+    const { json } = templateFor(stack);
+    const code = json.Resources[logicalIdOf(fn.function)].Properties!.Code;
+    const assetDir = path.join(fixture.outdir, `asset.${String(code.S3Key).replace(/\.zip$/, '')}`);
 
-      // Act
-      const bundle = fs.readFileSync(path.join(assetDir, 'index.js'), 'utf8');
-      const sourceMap = JSON.parse(fs.readFileSync(path.join(assetDir, 'index.js.map'), 'utf8'));
+    // Act
+    const bundle = fs.readFileSync(path.join(assetDir, 'index.js'), 'utf8');
+    const sourceMap = JSON.parse(fs.readFileSync(path.join(assetDir, 'index.js.map'), 'utf8'));
 
-      // Assess
-      // Minified: long lines (template literals keep their line breaks, so lines are counted, not forbidden).
-      expect(bundle.length / bundle.split('\n').length).toBeGreaterThan(1000);
-      expect(bundle).toMatch(/sourceMappingURL=index\.js\.map/);
-      expect(bundle).toMatch(/handler/);
-      expect(sourceMap.sources).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`functions/api/${name}\\.ts$`))]));
-      // The AWS SDK v3 comes with the Node.js runtime and stays out of the bundle.
-      expect(sourceMap.sources.some((source: string) => source.includes('node_modules/@aws-sdk/'))).toBe(false);
-    },
-  );
+    // Assess
+    // Minified: long lines (template literals keep their line breaks, so lines are counted, not forbidden).
+    expect(bundle.length / bundle.split('\n').length).toBeGreaterThan(1000);
+    expect(bundle).toMatch(/sourceMappingURL=index\.js\.map/);
+    expect(bundle).toMatch(/handler/);
+    expect(sourceMap.sources).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`functions/api/${name}\\.ts$`))]));
+    // The AWS SDK v3 comes with the Node.js runtime and stays out of the bundle.
+    expect(sourceMap.sources.some((source: string) => source.includes('node_modules/@aws-sdk/'))).toBe(false);
+  });
 });

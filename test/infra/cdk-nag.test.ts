@@ -23,12 +23,24 @@ function acknowledgements(fixture: ReturnType<typeof buildFixture>): { path: str
       .flatMap((entry) =>
         Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({
           path: construct.node.path,
-          id: id.replace(/^annotation::/i, ''),
+          id: normalizedId(id.replace(/^annotation::/i, '')),
           reason,
         })),
       ),
   );
 }
+
+/**
+ * An acknowledgement id with what varies between stacks taken out: logical ids (`<FnAbc123.Arn>` → `<ref.Arn>`) and
+ * concrete region names (`:eu-central-1:` → `:<region>:`).
+ */
+function normalizedId(id: string): string {
+  return id.replace(/<(?!AWS::)[^.>]+(\.[A-Za-z]+)?>/g, '<ref$1>').replace(/:[a-z]{2}(-[a-z]+)+-\d:/g, ':<region>:');
+}
+
+const FUNCTION_ROLE = String.raw`(Region-[^/]+|ControlPlane)/Fn-[a-z-]+/ExecutionRole`;
+const PRE_TOKEN = String.raw`Tenant-[^/]+/PreTokenGeneration`;
+const PROJECT_ROLE = /^ControlPlane\/Pipeline\/Project\/Role$/;
 
 /** The rules the platform acknowledges, and where: any other acknowledgement needs a review of this list. */
 const ACKNOWLEDGED_RULES: Readonly<Record<string, RegExp>> = {
@@ -40,9 +52,23 @@ const ACKNOWLEDGED_RULES: Readonly<Record<string, RegExp>> = {
     /^Region-[^/]+\/Api\/Api\/CloudWatchRole$/,
   'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]':
     /^Region-[^/]+\/Backup\/Plan\/Table$/,
-  'AwsSolutions-IAM5[Resource::*]': /^Region-[^/]+\/Fn-[a-z][a-z-]*\/ExecutionRole$/,
-  'AwsSolutions-L1': /^Region-[^/]+\/Fn-[a-z][a-z-]*\/Function$/,
+  'AwsSolutions-IAM5[Resource::*]': new RegExp(String.raw`^(${FUNCTION_ROLE}|${PRE_TOKEN}/ExecutionRole|ControlPlane/Pipeline/StateMachine/Role)$`),
+  'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cognito-idp:<AWS::Region>:<AWS::AccountId>:userpool/*]': new RegExp(`^${FUNCTION_ROLE}$`),
+  'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cognito-idp:<region>:<AWS::AccountId>:userpool/*]': PROJECT_ROLE,
+  'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]': new RegExp(`^${FUNCTION_ROLE}$`),
+  'AwsSolutions-IAM5[Resource::<ref.Arn>:*]': /^(Region-[^/]+|ControlPlane)\/IssuerRegistrar\/ProviderRole$/,
+  'AwsSolutions-IAM5[Action::s3:GetBucket*]': PROJECT_ROLE,
+  'AwsSolutions-IAM5[Action::s3:GetObject*]': PROJECT_ROLE,
+  'AwsSolutions-IAM5[Action::s3:List*]': PROJECT_ROLE,
+  'AwsSolutions-IAM5[Resource::arn:aws:logs:<region>:<AWS::AccountId>:log-group:/aws/codebuild/<ref>:*]': PROJECT_ROLE,
+  'AwsSolutions-IAM5[Resource::arn:aws:codebuild:<region>:<AWS::AccountId>:report-group/<ref>-*]': PROJECT_ROLE,
+  'AwsSolutions-L1': new RegExp(String.raw`^((Region-[^/]+|ControlPlane)/Fn-[a-z-]+/Function|${PRE_TOKEN}/Function|(Region-[^/]+|ControlPlane)/IssuerRegistrar/Provider/framework-onEvent)$`),
   'AwsSolutions-S1': /^Region-[^/]+\/Exports\/AccessLogs$/,
+  'AwsSolutions-SMG4': /^Region-[^/]+\/CursorSecret$/,
+  'AwsSolutions-COG2': /^Tenant-[^/]+\/Auth\/UserPool$/,
+  'AwsSolutions-COG8': /^Tenant-[^/]+\/Auth\/UserPool$/,
+  'AwsSolutions-CB4': /^ControlPlane\/Pipeline\/Project$/,
+  'AwsSolutions-SQS3': /^ControlPlane\/OnboardingDeadLetters$/,
 };
 
 describe('cdk-nag AwsSolutions checks', () => {

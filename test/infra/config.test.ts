@@ -3,7 +3,14 @@ import { CDK_CONTEXT } from './support/platform-fixture';
 
 describe('platform config (CDK context `platform`)', () => {
   it('defaults to dev in eu-central-1 and us-east-1, homed in eu-central-1', () => {
-    expect(parsePlatformConfig(undefined)).toEqual({ stage: 'dev', homeRegion: 'eu-central-1', regions: [...DEFAULT_REGIONS] });
+    expect(parsePlatformConfig(undefined)).toEqual({
+      stage: 'dev',
+      homeRegion: 'eu-central-1',
+      regions: [...DEFAULT_REGIONS],
+      console: { callbackUrls: ['http://localhost:3000/auth/callback'], logoutUrls: ['http://localhost:3000/'] },
+      authDomainPrefix: 'agent-platform',
+      bootstrapQualifier: 'hnb659fds',
+    });
   });
 
   it('reads the configuration of cdk.json', () => {
@@ -28,6 +35,10 @@ describe('platform config (CDK context `platform`)', () => {
     [{ regionEndpoints: { 'eu-central-1': 'http://api.example.com' } }, /regionEndpoints\.eu-central-1 .*"http:\/\/api\.example\.com"/],
     [{ regionEndpoints: { 'eu-west-1': 'https://eu.example.com' } }, /regionEndpoints\.eu-west-1 names a region that is not a residency region/],
     [{ stages: 'dev' }, /platform Unrecognized key.*"stages"/],
+    [{ console: { callbackUrls: ['http://console.example.com/cb'] } }, /console\.callbackUrls\.0 must be an https URL \(http only for localhost\)/],
+    [{ console: { callbackUrls: [] } }, /console\.callbackUrls must name at least one callback URL/],
+    [{ authDomainPrefix: 'my-aws-platform' }, /authDomainPrefix must not contain aws, amazon or cognito/],
+    [{ authDomainPrefix: 'Agent' }, /authDomainPrefix must be 1-42 lower-case letters/],
   ])('fails fast on %j, naming the bad value', (raw, message) => {
     expect(() => parsePlatformConfig(raw)).toThrow(PlatformConfigError);
     expect(() => parsePlatformConfig(raw)).toThrow(message);

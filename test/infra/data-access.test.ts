@@ -1,12 +1,16 @@
 import { Stack } from 'aws-cdk-lib';
 import { DataAccessRole, ITEM_ACTIONS, TENANT_SESSION_TAG } from '../../lib/constructs/data-access-roles';
-import { dataAccessOf, REGION_FUNCTION_NAMES } from '../../lib/stacks/region-stack';
-import { resolveIntrinsics, type CfnTemplate } from '../support/iam-simulation';
+import { TENANT_POOL_TAG } from '../../lib/constructs/platform-function';
+import { crossRegionCallers } from '../../lib/cross-region-access';
+import { PlatformNames } from '../../lib/naming';
+import { dataAccessOf, needsOf, REGION_FUNCTION_NAMES } from '../../lib/stacks/region-stack';
+import { concreteArn, resolveIntrinsics, TEST_ACCOUNT_ID, type CfnTemplate } from '../support/iam-simulation';
 import { buildFixture, CONFIG, logicalIdOf, templateOf } from './support/platform-fixture';
 import { dataActionsGranted, ownedStatements, rolesAssumedBy } from './support/iam-statements';
 
 const fixture = buildFixture();
 const functionNames = REGION_FUNCTION_NAMES;
+const names = new PlatformNames(CONFIG.stage);
 
 /**
  * AWS-managed policies a role of the platform may carry, and why none of them reaches items: each is attached to a
@@ -17,6 +21,18 @@ const ALLOWED_MANAGED_POLICIES: Readonly<Record<string, string>> = {
   // Snapshots (CreateBackup, DescribeTable, StartAwsBackupJob); restores need ...ForRestores, which is not attached.
   'arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup': 'backup.amazonaws.com',
 };
+
+/**
+ * Statements one per resource, in a stable order: CDK merges statements that differ only in their resources
+ * (minimizePolicies), which says nothing about what is granted.
+ */
+function perResource(statements: readonly Record<string, any>[]): Record<string, unknown>[] {
+  const split = statements.flatMap((statement) =>
+    (Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource]).map((resource: unknown) => ({ ...statement, Resource: resource })),
+  );
+  const key = (statement: Record<string, unknown>) => JSON.stringify([statement.Resource, statement.Action]);
+  return split.sort((a, b) => key(a).localeCompare(key(b)));
+}
 
 describe('the IAM statement walker', () => {
   it('finds a dynamodb wildcard granted to an execution role through a separate policy', () => {
@@ -109,60 +125,116 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
     }
   });
 
-  it('lets each execution role write its logs and traces and assume only the data roles its function needs', () => {
+  it('lets each execution role write its logs and traces, assume only the data roles its function needs and reach only what its needs name', () => {
     for (const name of functionNames) {
       // Prepare
       const roleId = executionRoleIds.get(name)!;
       const access = dataAccessOf(name);
+      const needs = needsOf(name);
       const own = statements.filter((owned) => owned.roles.includes(roleId)).map((owned) => owned.statement);
       const logGroupArn = { 'Fn::GetAtt': [logicalIdOf(stack.functions[name].logGroup), 'Arn'] };
+      const otherRegions = CONFIG.regions.filter((other) => other !== region);
+      const remoteRole = (other: string, scope: 'tenant' | 'platform') => `arn:aws:iam::${TEST_ACCOUNT_ID}:role/${names.dataRoleName(other, scope)}`;
+
+      // Act
+      const resolved = own.map((statement) => resolveIntrinsics(statement, json, { region }));
 
       // Assess
       expect(json.Resources[roleId].Properties!.ManagedPolicyArns).toBeUndefined();
       expect(rolesAssumedBy(json, 'lambda.amazonaws.com')).toContain(roleId);
       const expected = [
-        { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: logGroupArn },
+        { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: resolveIntrinsics(logGroupArn, json, { region }) },
         { Effect: 'Allow', Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Resource: '*' },
         ...(access.tenant
-          ? [{ Effect: 'Allow', Action: ['sts:AssumeRole', 'sts:TagSession'], Resource: { 'Fn::GetAtt': [tenantRoleId, 'Arn'] } }]
+          ? [{ Effect: 'Allow', Action: ['sts:AssumeRole', 'sts:TagSession'], Resource: concreteArn(json, tenantRoleId, { region }) }]
           : []),
-        ...(access.platform ? [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: { 'Fn::GetAtt': [platformRoleId, 'Arn'] } }] : []),
+        ...(access.platform ? [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: concreteArn(json, platformRoleId, { region }) }] : []),
+        ...(needs.allRegions
+          ? otherRegions.flatMap((other) => [
+              ...(access.tenant ? [{ Effect: 'Allow', Action: ['sts:AssumeRole', 'sts:TagSession'], Resource: remoteRole(other, 'tenant') }] : []),
+              ...(access.platform ? [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: remoteRole(other, 'platform') }] : []),
+            ])
+          : []),
+        ...(needs.cursors
+          ? [
+              {
+                Effect: 'Allow',
+                Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+                Resource: resolveIntrinsics({ Ref: logicalIdOf(stack.cursorSecret) }, json, { region }),
+              },
+            ]
+          : []),
+        ...(needs.onboardingEvents
+          ? [{ Effect: 'Allow', Action: 'events:PutEvents', Resource: `arn:aws:events:${CONFIG.homeRegion}:${TEST_ACCOUNT_ID}:event-bus/${names.onboardingBusName}` }]
+          : []),
+        ...(needs.tenantPools
+          ? [
+              {
+                Sid: 'TenantPoolUsers',
+                Effect: 'Allow',
+                Action: expect.arrayContaining(['cognito-idp:AdminCreateUser', 'cognito-idp:AdminDisableUser']),
+                Resource: `arn:aws:cognito-idp:${region}:${TEST_ACCOUNT_ID}:userpool/*`,
+                Condition: { StringEquals: { [`aws:ResourceTag/${TENANT_POOL_TAG.key}`]: TENANT_POOL_TAG.value } },
+              },
+            ]
+          : []),
+        ...(needs.mail ? [{ Sid: 'SendMail', Effect: 'Allow', Action: 'ses:SendEmail', Resource: `arn:aws:ses:${region}:${TEST_ACCOUNT_ID}:identity/*` }] : []),
       ];
-      expect(own).toEqual(expected);
+      expect({ name, statements: perResource(resolved) }).toEqual({ name, statements: perResource(expected) });
     }
   });
 
-  it('lets only the granted execution roles assume a data role, and the tenant role only with a TenantId tag', () => {
+  it('lets only the granted execution roles and the cross-region callers assume a data role, the tenant role only with a TenantId tag', () => {
     // Prepare
-    const trusted = (flag: 'tenant' | 'platform') =>
-      functionNames.filter((name) => dataAccessOf(name)[flag]).map((name) => ({ 'Fn::GetAtt': [executionRoleIds.get(name)!, 'Arn'] }));
+    const trusted = (flag: 'tenant' | 'platform') => [
+      ...functionNames.filter((name) => dataAccessOf(name)[flag]).map((name) => concreteArn(json, executionRoleIds.get(name)!, { region })),
+      ...crossRegionCallers(CONFIG)
+        .filter((caller) => caller[flag] && !(caller.home.kind === 'region' && caller.home.region === region))
+        .map((caller) => `arn:aws:iam::${TEST_ACCOUNT_ID}:role/${caller.roleName}`),
+    ];
     const accountRoot = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']] };
+    const trustOf = (roleId: string) =>
+      resolveIntrinsics(json.Resources[roleId].Properties!.AssumeRolePolicyDocument.Statement, json, { region }).map((statement: Record<string, any>) => ({
+        ...statement,
+        Condition: { ...statement.Condition, ArnEquals: { 'aws:PrincipalArn': [...statement.Condition.ArnEquals['aws:PrincipalArn']].sort() } },
+      }));
 
     // Assess
-    expect(json.Resources[tenantRoleId].Properties!.AssumeRolePolicyDocument.Statement).toEqual([
+    expect(trustOf(tenantRoleId)).toEqual([
       {
         Effect: 'Allow',
         Principal: { AWS: expect.anything() },
         Action: ['sts:AssumeRole', 'sts:TagSession'],
         Condition: {
-          ArnEquals: { 'aws:PrincipalArn': trusted('tenant') },
+          ArnEquals: { 'aws:PrincipalArn': trusted('tenant').sort() },
           StringLike: { [`aws:RequestTag/${TENANT_SESSION_TAG}`]: '?*' },
           'ForAllValues:StringEquals': { 'aws:TagKeys': [TENANT_SESSION_TAG] },
         },
       },
     ]);
-    expect(json.Resources[platformRoleId].Properties!.AssumeRolePolicyDocument.Statement).toEqual([
+    expect(trustOf(platformRoleId)).toEqual([
       {
         Effect: 'Allow',
         Principal: { AWS: expect.anything() },
         Action: 'sts:AssumeRole',
-        Condition: { ArnEquals: { 'aws:PrincipalArn': trusted('platform') } },
+        Condition: { ArnEquals: { 'aws:PrincipalArn': trusted('platform').sort() } },
       },
     ]);
     for (const roleId of [tenantRoleId, platformRoleId]) {
       const principal = json.Resources[roleId].Properties!.AssumeRolePolicyDocument.Statement[0].Principal.AWS;
       // The account is the principal; the ArnEquals condition narrows it to the execution roles.
       expect(resolveIntrinsics(principal, json, { region })).toBe(resolveIntrinsics(accountRoot, json, { region }));
+    }
+  });
+
+  it('names its table, data roles and cross-region functions as the other stacks expect them', () => {
+    // Assess
+    expect(json.Resources[tenantRoleId].Properties!.RoleName).toBe(names.dataRoleName(region, 'tenant'));
+    expect(json.Resources[platformRoleId].Properties!.RoleName).toBe(names.dataRoleName(region, 'platform'));
+    expect(json.Resources[tableId].Properties!.TableName).toBe(names.tableName);
+    for (const name of functionNames) {
+      const roleName = json.Resources[executionRoleIds.get(name)!].Properties!.RoleName;
+      expect({ name, roleName }).toEqual({ name, roleName: needsOf(name).allRegions ? names.functionRoleName(region, name) : undefined });
     }
   });
 

@@ -4,7 +4,7 @@ import { PLANS } from '../../functions/billing/plan.catalogue';
 import { PROBLEM_CONTENT_TYPE } from '../../functions/core/problem';
 import { TABLE_SCHEMA } from '../../functions/data/table.schema';
 import { isPublic, ROUTES } from '../../functions/routes';
-import { dataAccessOf, REGION_FUNCTION_NAMES, RegionStack } from '../../lib/stacks/region-stack';
+import { dataAccessOf, needsOf, REGION_FUNCTION_NAMES, RegionStack } from '../../lib/stacks/region-stack';
 import { resolveIntrinsics, type CfnResource, type CfnTemplate } from '../support/iam-simulation';
 import { buildFixture, CDK_CONTEXT, CONFIG, logicalIdOf, STUB_CODE, templateOf } from './support/platform-fixture';
 
@@ -93,9 +93,11 @@ describe.each(CONFIG.regions)('region stack %s', (region) => {
     const platformRoleId = logicalIdOf(stack.dataAccess.platformData.role);
 
     // Assess
-    template.resourceCountIs('AWS::Lambda::Function', REGION_FUNCTION_NAMES.length);
+    // The region's functions, and the CDK provider framework in front of the issuer registrar.
+    template.resourceCountIs('AWS::Lambda::Function', REGION_FUNCTION_NAMES.length + 1);
     for (const name of REGION_FUNCTION_NAMES) {
       const access = dataAccessOf(name);
+      const needs = needsOf(name);
       const fn = stack.functions[name];
       const resource = json.Resources[logicalIdOf(fn.function)];
       expect(resource.Properties).toMatchObject({
@@ -121,6 +123,12 @@ describe.each(CONFIG.regions)('region stack %s', (region) => {
       });
       expect(env.TENANT_DATA_ROLE_ARN).toEqual(access.tenant ? { 'Fn::GetAtt': [tenantRoleId, 'Arn'] } : undefined);
       expect(env.PLATFORM_DATA_ROLE_ARN).toEqual(access.platform ? { 'Fn::GetAtt': [platformRoleId, 'Arn'] } : undefined);
+      expect(env).toMatchObject({ CONTROL_PLANE_REGION: CONFIG.homeRegion, DIRECTORY_REGIONS: CONFIG.regions.join(',') });
+      // Secrets by reference only: the ARN, read at cold start through the extension layer.
+      expect(env.CURSOR_SECRET).toBeUndefined();
+      expect(env.CURSOR_SECRET_ARN).toEqual(needs.cursors ? { Ref: logicalIdOf(stack.cursorSecret) } : undefined);
+      expect(resource.Properties!.Layers ?? []).toHaveLength(needs.cursors ? 1 : 0);
+      expect(env.ONBOARDING_EVENT_BUS === undefined).toBe(!needs.onboardingEvents);
       expect(json.Resources[logicalIdOf(fn.logGroup)]).toMatchObject({
         Type: 'AWS::Logs::LogGroup',
         DeletionPolicy: 'Retain',

@@ -6,7 +6,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
 import { parsePlatformConfig, PLATFORM_CONTEXT_KEY, type PlatformConfig } from '../../../lib/config';
-import { buildPlatform, type PlatformStacks } from '../../../lib/platform-app';
+import { buildPlatform, loadTenantManifests, type PlatformStacks, type TenantManifests } from '../../../lib/platform-app';
 import { REPO_ROOT } from '../../../lib/source-paths';
 import type { CfnTemplate } from '../../support/iam-simulation';
 
@@ -33,6 +33,8 @@ export interface FixtureOptions {
   readonly config?: PlatformConfig;
   /** Bundle the real handlers instead of using STUB_CODE. @default false */
   readonly bundle?: boolean;
+  /** Tenant manifests. @default the repository's tenants/*.json */
+  readonly tenants?: TenantManifests;
 }
 
 export interface PlatformFixture {
@@ -49,7 +51,10 @@ export function buildFixture(options: FixtureOptions = {}): PlatformFixture {
     outdir,
     builtinCloudFormationValidation: options.builtinValidation ?? false,
   });
-  const stacks = buildPlatform(app, options.config ?? CONFIG, options.bundle ? {} : { functionCode: STUB_CODE });
+  const stacks = buildPlatform(app, options.config ?? CONFIG, {
+    ...(options.bundle ? {} : { functionCode: STUB_CODE }),
+    tenants: options.tenants ?? loadTenantManifests(),
+  });
   return { app, stacks, outdir };
 }
 

@@ -1,0 +1,95 @@
+import { Aws } from 'aws-cdk-lib';
+import type { PlanId } from '../functions/billing/plan.catalogue';
+import { TABLE_BASE_NAME } from '../functions/data/table.schema';
+
+/**
+ * Physical names that stacks agree on without CloudFormation references.
+ *
+ * The platform spans regions: the control plane writes the tenant directory copy of every region, a tenant's record
+ * lives in its home region, and tenant stacks are deployed one at a time by the onboarding pipeline. CloudFormation
+ * cannot reference across regions, and an export would pin the producing stack whenever a tenant stack imports it.
+ * So the resources other stacks reach get fixed names built here (IAM roles are global: an ARN is known from its
+ * name), and the values that cannot be named (usage plan ids, the issuer registrar's service token) are published
+ * as SSM parameters of their region.
+ */
+export class PlatformNames {
+  constructor(readonly stage: string) {}
+
+  /** Prefix of every name: `agent-platform-<stage>`. */
+  get prefix(): string {
+    return `${TABLE_BASE_NAME}-${this.stage}`;
+  }
+
+  /** The table of each region: the same name in every region (table names are regional). */
+  get tableName(): string {
+    return this.prefix;
+  }
+
+  /** A data role of a region (IAM names are global, hence the region in the name). */
+  dataRoleName(region: string, scope: 'tenant' | 'platform'): string {
+    return checkedRoleName(`${this.prefix}-${region}-${scope}-data`);
+  }
+
+  /** The ARN of a data role, in the account of the stack that resolves it. */
+  dataRoleArn(region: string, scope: 'tenant' | 'platform'): string {
+    return roleArn(this.dataRoleName(region, scope));
+  }
+
+  /** Execution role of a function that other regions' data roles trust. */
+  functionRoleName(region: string, fn: string): string {
+    return checkedRoleName(`${this.prefix}-${region}-fn-${fn}`);
+  }
+
+  functionRoleArn(region: string, fn: string): string {
+    return roleArn(this.functionRoleName(region, fn));
+  }
+
+  /** Execution role of a control-plane function (one per stage, in the home region). */
+  controlPlaneRoleName(fn: string): string {
+    return checkedRoleName(`${this.prefix}-cp-${fn}`);
+  }
+
+  controlPlaneRoleArn(fn: string): string {
+    return roleArn(this.controlPlaneRoleName(fn));
+  }
+
+  /** The secret that signs list cursors, one per region (secret names are regional). */
+  get cursorSecretName(): string {
+    return `${this.prefix}/cursor-secret`;
+  }
+
+  /** The control plane's event bus of onboarding requests and provisioning answers (home region). */
+  get onboardingBusName(): string {
+    return `${this.prefix}-onboarding`;
+  }
+
+  /** Regional SSM parameter: the id of a plan's usage plan, read by tenant stacks. */
+  usagePlanParameter(plan: PlanId): string {
+    return `/${TABLE_BASE_NAME}/${this.stage}/usage-plans/${plan}`;
+  }
+
+  /** Regional SSM parameter: the service token of the region's issuer registrar, read by tenant stacks. */
+  get issuerRegistrarParameter(): string {
+    return `/${TABLE_BASE_NAME}/${this.stage}/issuer-registrar`;
+  }
+
+  /** Construct id (and `cdk deploy` name) of a tenant's stack. */
+  tenantStackId(tenantId: string): string {
+    return `Tenant-${tenantId}`;
+  }
+
+  /** CloudFormation name of a tenant's stack: by tenant id, which never changes (slugs are released and reused). */
+  tenantStackName(tenantId: string): string {
+    return `${this.prefix}-tenant-${tenantId}`;
+  }
+}
+
+/** IAM role names are at most 64 characters: fail synthesis with the name rather than the deployment. */
+function checkedRoleName(name: string): string {
+  if (name.length > 64) throw new Error(`IAM role name ${name} is longer than 64 characters: use a shorter stage name`);
+  return name;
+}
+
+function roleArn(name: string): string {
+  return `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/${name}`;
+}

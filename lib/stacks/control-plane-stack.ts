@@ -1,0 +1,178 @@
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { PROVISIONING_EVENT_SOURCE } from '../../functions/tenants/onboarding.events';
+import { TABLE_SCHEMA } from '../../functions/data/table.schema';
+import type { PlatformConfig } from '../config';
+import { CONTROL_PLANE_FUNCTION_NEEDS, type ControlPlaneFunction } from '../cross-region-access';
+import { HostedUserPool } from '../constructs/hosted-user-pool';
+import { IssuerRegistrar, IssuerRegistration } from '../constructs/issuer-registrar';
+import { OnboardingPipeline } from '../constructs/onboarding-pipeline';
+import { PlatformFunction } from '../constructs/platform-function';
+import type { IPlatformTable } from '../constructs/platform-table';
+import { PlatformNames } from '../naming';
+import { ISSUER_REGISTRATION_ENTRY, PROVISIONING_EVENTS_ENTRY } from '../source-paths';
+import { adminDomainPrefix } from '../tenant-identity';
+import { remoteRegionData } from './region-stack';
+
+/** The group of platform operators in the admin pool (the `platform-admin` role). */
+export const PLATFORM_ADMIN_GROUP = 'platform-admin';
+
+export interface ControlPlaneStackProps extends Omit<StackProps, 'env'> {
+  readonly config: PlatformConfig;
+  /**
+   * Code of the control plane's functions instead of bundling their entries (tests).
+   * @default - each function's entry bundled by esbuild
+   */
+  readonly functionCode?: lambda.Code;
+}
+
+/**
+ * The control plane, in the home region: the platform-admin user pool (hosted UI, `platform-admin` group, TOTP MFA
+ * required, Cognito Plus threat protection), registered as the platform issuer in every region's registry; the
+ * onboarding bus and pipeline (lib/constructs/onboarding-pipeline.ts); and the function that applies the pipeline's
+ * answers to the tenant lifecycle.
+ *
+ * The global tenant directory is not a table of its own. It is the `P#TENANT`/`P#SLUG`/`P#DOMAIN` items that every
+ * region's table holds, because every regional API routes and discovers from its own region (discovery, 421
+ * answers, the authorizer's slug lookups) through the platform data role of its own table. The copy in the home
+ * region's table decides: slug reservations and status changes are conditional writes there; the control plane's
+ * functions (the tenants route group in every region, the provisioning-events function here) then write the entry
+ * whole to every other region's copy (functions/tenants/tenant-directory.replicas.ts), so writing again repairs a
+ * copy that missed a change. A DynamoDB global table would replicate by itself but would put a replica of the whole
+ * table, tenant data included, in every region: it breaks residency, and a directory-only global table would give
+ * the authorizer and discovery a second table and role in every region. Cross-region writes need the functions'
+ * roles to be trusted by the other regions' data roles by name (lib/cross-region-access.ts).
+ */
+export class ControlPlaneStack extends Stack {
+  readonly adminAuth: HostedUserPool;
+  readonly bus: events.EventBus;
+  readonly pipeline: OnboardingPipeline;
+  readonly deadLetters: sqs.Queue;
+  readonly functions: Readonly<Record<ControlPlaneFunction, PlatformFunction>>;
+  readonly issuerRegistrar: IssuerRegistrar;
+  readonly adminRegistrations: readonly IssuerRegistration[];
+
+  constructor(scope: Construct, id: string, props: ControlPlaneStackProps) {
+    const { config, functionCode, ...stackProps } = props;
+    super(scope, id, {
+      ...stackProps,
+      env: { region: config.homeRegion, ...(config.account ? { account: config.account } : {}) },
+      description: stackProps.description ?? `Agent platform (${config.stage}): control plane`,
+    });
+    const names = new PlatformNames(config.stage);
+    const home = config.homeRegion;
+
+    this.adminAuth = new HostedUserPool(this, 'AdminAuth', {
+      userPoolName: `${names.prefix}-platform-admins`,
+      mfa: 'REQUIRED',
+      featurePlan: 'plus',
+      groups: [{ name: PLATFORM_ADMIN_GROUP, description: 'Operates the platform: onboards, suspends and offboards tenants', precedence: 0 }],
+      domainPrefix: adminDomainPrefix(config),
+      callbackUrls: config.console.callbackUrls,
+      logoutUrls: config.console.logoutUrls,
+    });
+
+    this.bus = new events.EventBus(this, 'OnboardingBus', {
+      eventBusName: names.onboardingBusName,
+      description: 'Onboarding requests of the control plane and the answers of the provisioning pipeline',
+    });
+    this.deadLetters = new sqs.Queue(this, 'OnboardingDeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.deadLetters).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the onboarding rules: events EventBridge could not deliver after its retries',
+    });
+
+    this.pipeline = new OnboardingPipeline(this, 'Pipeline', { config, names, bus: this.bus, deadLetterQueue: this.deadLetters });
+
+    // The control plane's functions reach the home region's table by name, and every region's through DATA_REGIONS.
+    const homeTable: IPlatformTable = importedTable(this, names, home);
+    const dataRegions = Object.fromEntries(config.regions.map((region) => [region, remoteRegionData(names, region)]));
+    const cursorSecret = secretsmanager.Secret.fromSecretNameV2(this, 'CursorSecret', names.cursorSecretName);
+    const controlPlaneFunction = (fn: ControlPlaneFunction, entry: string, description: string) => {
+      const needs = CONTROL_PLANE_FUNCTION_NEEDS[fn];
+      const access = { tenant: (needs.data as readonly string[]).includes('tenant'), platform: (needs.data as readonly string[]).includes('platform') };
+      const platformFunction = new PlatformFunction(this, `Fn-${fn}`, {
+        entry,
+        description: `${description} (${config.stage})`,
+        code: functionCode,
+        roleName: names.controlPlaneRoleName(fn),
+        secretsExtension: 'cursors' in needs && needs.cursors,
+      });
+      platformFunction.bind({
+        table: homeTable,
+        stage: config.stage,
+        regionEndpoints: { ...config.regionEndpoints },
+        apiBaseDomain: config.apiBaseDomain,
+        tenantDataRole: access.tenant ? dataRegions[home].tenantData : undefined,
+        platformDataRole: access.platform ? dataRegions[home].platformData : undefined,
+        controlPlaneRegion: home,
+        directoryRegions: config.regions,
+        dataRegions,
+        cursorSecret: 'cursors' in needs && needs.cursors ? cursorSecret : undefined,
+        onboardingBus: 'onboardingEvents' in needs && needs.onboardingEvents ? this.bus : undefined,
+        mail: 'mail' in needs && needs.mail,
+      });
+      return platformFunction;
+    };
+    const registrar = controlPlaneFunction('issuer-registration', ISSUER_REGISTRATION_ENTRY, 'Agent platform, issuer registrar of the platform-admin pool');
+    const provisioningEvents = controlPlaneFunction('provisioning-events', PROVISIONING_EVENTS_ENTRY, 'Agent platform, answers of the provisioning pipeline');
+    this.functions = { 'issuer-registration': registrar, 'provisioning-events': provisioningEvents };
+
+    new events.Rule(this, 'ProvisioningResultRule', {
+      eventBus: this.bus,
+      description: "The provisioning pipeline's answers move tenants to ACTIVE, FAILED or on to the data purge",
+      eventPattern: { source: [PROVISIONING_EVENT_SOURCE] },
+      targets: [
+        new targets.LambdaFunction(provisioningEvents.function, {
+          deadLetterQueue: this.deadLetters,
+          retryAttempts: 8,
+          maxEventAge: Duration.hours(24),
+        }),
+      ],
+    });
+
+    // Platform admins call every regional API: their pool's issuer is registered in every region's registry.
+    this.issuerRegistrar = new IssuerRegistrar(this, 'IssuerRegistrar', { handler: registrar });
+    this.adminRegistrations = config.regions.map(
+      (region) =>
+        new IssuerRegistration(this, `AdminIssuer-${region}`, {
+          serviceToken: this.issuerRegistrar.serviceToken,
+          region,
+          registration: {
+            kind: 'platform',
+            issuer: this.adminAuth.issuer,
+            clientIds: [this.adminAuth.client.userPoolClientId],
+            jwksUri: this.adminAuth.jwksUri,
+          },
+        }),
+    );
+
+    new CfnOutput(this, 'AdminUserPoolId', { value: this.adminAuth.userPool.userPoolId, description: 'The platform-admin pool' });
+    new CfnOutput(this, 'AdminUserPoolClientId', { value: this.adminAuth.client.userPoolClientId, description: "The console's app client" });
+    new CfnOutput(this, 'AdminHostedUiUrl', { value: this.adminAuth.hostedUiUrl, description: 'Base URL of the platform-admin hosted UI' });
+    new CfnOutput(this, 'OnboardingBusName', { value: this.bus.eventBusName, description: 'Onboarding requests and provisioning answers' });
+  }
+}
+
+/** The home region's table, by its fixed name: only its name and ARNs are needed (data goes through the data roles). */
+function importedTable(scope: Construct, names: PlatformNames, region: string): IPlatformTable {
+  const tableArn = `arn:${Aws.PARTITION}:dynamodb:${region}:${Aws.ACCOUNT_ID}:table/${names.tableName}`;
+  const table = dynamodb.TableV2.fromTableArn(scope, 'HomeTable', tableArn);
+  return {
+    table,
+    tableName: names.tableName,
+    tableArn,
+    indexArns: Object.values(TABLE_SCHEMA.indexes).map((index) => `${tableArn}/index/${index.indexName}`),
+  };
+}
