@@ -211,6 +211,12 @@ export class DirectoryRepository {
     }
   }
 
+  /** Deletes an entry with its slug and email domains (a reservation taken back; offboarding keeps a tombstone). */
+  async remove(entry: TenantDirectoryEntry): Promise<void> {
+    await this.release(entry);
+    await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: keys.tenantDirectory(entry.tenantId) }));
+  }
+
   private domainsOf(entry: TenantDirectoryEntry): string[] {
     return [...new Set(entry.emailDomains.map((d) => d.toLowerCase()))];
   }

@@ -3,7 +3,7 @@ import type { DirectoryRepository } from './directory.repository';
 import { nextStatus, type LifecycleEvent } from './tenant-lifecycle';
 import type { TenantAuth, TenantDirectoryEntry, TenantStatus } from './tenant.schema';
 
-type Repository = Pick<DirectoryRepository, 'get' | 'list' | 'create' | 'update' | 'replicate' | 'release'>;
+type Repository = Pick<DirectoryRepository, 'get' | 'list' | 'create' | 'update' | 'replicate' | 'release' | 'remove'>;
 
 /**
  * The tenant directory as the control plane changes it: the control-plane region's copy decides (slug
@@ -28,6 +28,11 @@ export class ReplicatedDirectory {
   async reserve(entry: TenantDirectoryEntry): Promise<void> {
     await this.primary.create(entry);
     await this.copy(entry);
+  }
+
+  /** Takes back a reservation whose onboarding could not even start: the entry goes, id and slug are free again. */
+  async unreserve(entry: TenantDirectoryEntry): Promise<void> {
+    await Promise.all([this.primary, ...this.replicas].map((copy) => copy.remove(entry)));
   }
 
   /**

@@ -24,7 +24,7 @@ export interface TenantHome {
 }
 
 export interface TenantLifecycleOptions {
-  readonly directory: Pick<ReplicatedDirectory, 'get' | 'list' | 'reserve' | 'transition' | 'updateBranding' | 'release'>;
+  readonly directory: Pick<ReplicatedDirectory, 'get' | 'list' | 'reserve' | 'unreserve' | 'transition' | 'updateBranding' | 'release'>;
   /** The home of each served region; throws for others. */
   readonly homeOf: (region: string) => TenantHome;
   /** The residency regions tenants can be homed in. */
@@ -114,10 +114,18 @@ export class TenantLifecycleService {
         event: this.event(actorOf(auth), requestId, 'tenant.create', tenant.tenantId, { slug: tenant.slug, plan: tenant.plan, region: tenant.region }),
         writes: tenantRecordWrites.create(tenant, manifest),
       });
+    } catch (error) {
+      // Nothing of the tenant exists yet but its reservation: give the id and slug back.
+      await this.options.directory.unreserve(entry).catch(() => undefined);
+      throw error;
+    }
+    try {
       await this.options.events.provisioningRequested({ tenantId: tenant.tenantId, slug: tenant.slug, homeRegion: tenant.region, manifest });
     } catch (error) {
-      // The tenant stays visible as FAILED, from where it can be retried or offboarded.
-      await this.options.directory.transition(tenant.tenantId, 'provisioningFailed').catch(() => undefined);
+      // The tenant stays visible as FAILED, from where it can be retried (from its manifest) or offboarded.
+      await this.transition({ tenantId: tenant.tenantId, actor: actorOf(auth), requestId }, 'provisioningFailed', {}, { reason: 'the provisioning request could not be sent' }).catch(
+        () => undefined,
+      );
       throw error;
     }
     return {
