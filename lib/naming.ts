@@ -53,9 +53,13 @@ export class PlatformNames {
     return roleArn(this.controlPlaneRoleName(fn));
   }
 
-  /** The secret that signs list cursors, one per region (secret names are regional). */
+  /**
+   * The secret that signs list cursors, one per region (secret names are regional). Not ending in a dash and six
+   * characters, which Secrets Manager would take for the random suffix of a full ARN when the name is used as a
+   * partial ARN (the control plane knows the secret by name only).
+   */
   get cursorSecretName(): string {
-    return `${this.prefix}/cursor-secret`;
+    return `${this.prefix}/cursor-signing-key`;
   }
 
   /** The control plane's event bus of onboarding requests and provisioning answers (home region). */
