@@ -1,6 +1,5 @@
 import type { RuntimeConfig } from '../core/config';
 import { createLogger } from '../core/logger';
-import { createDocumentClient, createDynamoDbClient } from '../data/clients';
 import { ApiKeyRepository } from '../api-keys/api-key.repository';
 import { apiKeyAuthenticator, type ApiKeyLookup } from '../identity/api-key.authenticator';
 import { apiGatewayAuthorizer, type Authorizer, type AuthorizerLogger } from '../identity/authorizer.adapter';
@@ -8,9 +7,8 @@ import { AuthorizerService, bearerAuthenticator } from '../identity/authorizer.s
 import { IssuerRegistryRepository } from '../identity/issuer-registry.repository';
 import type { SlugDirectory } from '../identity/tenant-signals';
 import { TokenVerifier, type IssuerLookup, type KeySetFactory } from '../identity/token-verifier';
-import { createIsolation } from '../isolation/tenant-db';
 import { DirectoryRepository } from '../tenants/directory.repository';
-import { lazyHandler } from './dependencies';
+import { isolationOf, lazyHandler } from './dependencies';
 
 export type { Authorizer };
 
@@ -29,9 +27,9 @@ export interface AuthorizerDependencies {
   readonly apiKeys: ApiKeyLookup;
 }
 
-/** The registry and directory over platform items: the one place the authorizer's DynamoDB client is made. */
+/** The registry and directory over platform items, read with the platform data role's credentials only. */
 function platformRepositories(config: RuntimeConfig): Pick<AuthorizerDependencies, 'issuers' | 'directory'> {
-  const db = createDocumentClient(createDynamoDbClient(config));
+  const db = isolationOf(config).platformDb();
   return { issuers: new IssuerRegistryRepository(db, config.TABLE_NAME), directory: new DirectoryRepository(db, config.TABLE_NAME) };
 }
 
@@ -44,7 +42,7 @@ function tenantApiKeys(config: RuntimeConfig): ApiKeyLookup {
   return {
     find: (tenantId, keyId) => {
       if (!repository) {
-        const isolation = createIsolation(config);
+        const isolation = isolationOf(config);
         repository = new ApiKeyRepository((id) => isolation.forTenant(id), config.TABLE_NAME);
       }
       return repository.find(tenantId, keyId);

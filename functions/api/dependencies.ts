@@ -1,10 +1,8 @@
 import type { Handler } from 'aws-lambda';
 import { runtimeConfig, type RuntimeConfig } from '../core/config';
 import { createLogger } from '../core/logger';
-import { createDocumentClient, createDynamoDbClient } from '../data/clients';
 import { DirectoryRepository } from '../tenants/directory.repository';
 import { createTenantGate } from '../tenants/tenant-gate';
-import { TenantRepository } from '../tenants/tenant.repository';
 // -- agents, memories, usage, audit
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TenantGate } from '../core/http';
@@ -15,21 +13,35 @@ import * as z from 'zod';
 import { CursorCodec } from '../data/cursor';
 import { DEFAULT_AUDIT_LANES, MutationExecutor } from '../data/mutation.executor';
 import { isolationEnvSchema } from '../isolation/isolation.config';
-import { createIsolation } from '../isolation/tenant-db';
+import { createIsolation, type Isolation } from '../isolation/tenant-db';
 import { CachedPlanSource } from '../quotas/plan.source';
 // -- workflows and runs
 import { createModelProvider } from '../models/model-provider.factory';
 import { workflowServicesFactory } from '../workflows/workflow.module';
 
+const isolations = new WeakMap<RuntimeConfig, Isolation>();
+
+/**
+ * The isolation layer of a function instance (one per region's config locally): every DynamoDB access goes through
+ * it, since execution roles hold no data permission. Shared by every group built from the same config, so the
+ * credential cache is one per container and STS sees one call per tenant, not one per group.
+ */
+export function isolationOf(config: RuntimeConfig): Isolation {
+  let isolation = isolations.get(config);
+  if (!isolation) {
+    isolation = createIsolation(config);
+    isolations.set(config, isolation);
+  }
+  return isolation;
+}
+
 /** What the route groups are built from, created once per function instance (and per region locally). */
 export function createDependencies(config: RuntimeConfig, serviceName: string) {
-  const db = createDocumentClient(createDynamoDbClient(config));
-  const directory = new DirectoryRepository(db, config.TABLE_NAME);
+  const directory = new DirectoryRepository(isolationOf(config).platformDb(), config.TABLE_NAME);
   return {
     config,
     logger: createLogger(serviceName, config.LOG_LEVEL),
     directory,
-    tenants: new TenantRepository(db, config.TABLE_NAME),
     tenantGate: createTenantGate({ directory, region: config.AWS_REGION, regionEndpoints: config.REGION_ENDPOINTS }),
   };
 }
@@ -70,7 +82,7 @@ export function createResourceDependencies(config: RuntimeConfig, serviceName: s
   const base = createDependencies(config, serviceName);
   // The isolation settings are part of the runtime config; resource groups cannot run without a cursor secret.
   const isolationEnv = isolationEnvSchema.parse(config);
-  const isolation = createIsolation({ ...config, ...isolationEnv });
+  const isolation = isolationOf(config);
   const db = (tenantId: string) => isolation.forTenant(tenantId);
   const plans = new CachedPlanSource({ db, tableName: config.TABLE_NAME });
   const executor = new MutationExecutor({ db, tableName: config.TABLE_NAME, plans, auditLanes: auditLanesSchema.parse(env.AUDIT_LANES) });
