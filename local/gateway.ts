@@ -11,12 +11,15 @@ import type {
   Context,
 } from 'aws-lambda';
 import { parseRuntimeConfig, type RuntimeConfig } from '../functions/core/config';
-import { AuthenticationError, ForbiddenError, RouteNotFoundError } from '../functions/core/errors';
+import { AuthenticationError, ForbiddenError, NotFoundError, RateLimitedError, RouteNotFoundError } from '../functions/core/errors';
 import { problem, PROBLEM_CONTENT_TYPE, toProblem, type Problem } from '../functions/core/problem';
+import { createIsolation } from '../functions/isolation/tenant-db';
+import { CachedPlanSource } from '../functions/quotas/plan.source';
 import { isPublic, type HandlerGroup, type RouteDefinition } from '../functions/routes';
 import { methodArnOf, policyAllows } from './authorizer-policy';
 import { LOCAL_STAGE } from './platform.config';
 import { RouteMatcher } from './routing';
+import { UsagePlanThrottle } from './usage-plans';
 
 /**
  * The local API Gateway: one HTTP server per residency region, serving every route of the route table with the
@@ -234,6 +237,7 @@ function sharedFunctionEnvironment(environment: Readonly<Record<string, string>>
 class RegionGateway {
   private config: RuntimeConfig | undefined;
   private authorizer: Promise<Authorizer> | undefined;
+  private usagePlans: UsagePlanThrottle | undefined;
   private readonly handlers = new Map<HandlerGroup, Promise<ProxyHandler>>();
 
   constructor(
@@ -300,7 +304,9 @@ class RegionGateway {
     const { route, pathParameters } = match;
     const event = this.proxyEvent(req, { method, url, requestId, route, pathParameters, body });
     if (!isPublic(route)) {
-      event.requestContext.authorizer = await this.authorize(event);
+      const { context, usageKey } = await this.authorize(event);
+      event.requestContext.authorizer = context;
+      if (usageKey && context.tenantId) await this.enforceUsagePlan(usageKey, context.tenantId);
     }
     const handler = await this.handler(route.group);
     const context = lambdaContext(route.group, this.region, randomUUID(), Date.now() + this.options.timeoutMs);
@@ -377,8 +383,30 @@ class RegionGateway {
     };
   }
 
+  /**
+   * Throttles by the usage plan the tenant's key is bound to, as API Gateway does with the authorizer's
+   * usageIdentifierKey: 429 past the plan's rate, burst or daily quota.
+   */
+  private async enforceUsagePlan(usageKey: string, tenantId: string): Promise<void> {
+    if (!this.usagePlans) {
+      const config = this.requireConfig();
+      const isolation = createIsolation(config);
+      const plans = new CachedPlanSource({ db: (id) => isolation.forTenant(id), tableName: config.TABLE_NAME });
+      this.usagePlans = new UsagePlanThrottle({ planOf: (id) => plans.planOf(id) });
+    }
+    const verdict = await this.usagePlans.admit(usageKey, tenantId).catch((error: unknown) => {
+      // A tenant with no record in this region has no key bound here either: the function answers (421 or 404).
+      if (error instanceof NotFoundError) return { admitted: true } as const;
+      throw error;
+    });
+    if (!verdict.admitted) {
+      const detail = verdict.reason === 'quota' ? "the plan's daily request quota is used up" : "the plan's request rate is exceeded";
+      throw new HttpProblem(toProblem(new RateLimitedError(detail)), { 'retry-after': verdict.reason === 'quota' ? '3600' : '1' });
+    }
+  }
+
   /** Runs the REQUEST authorizer; its context becomes `requestContext.authorizer`, as API Gateway passes it on. */
-  private async authorize(event: APIGatewayProxyEvent): Promise<Record<string, string>> {
+  private async authorize(event: APIGatewayProxyEvent): Promise<{ context: Record<string, string>; usageKey?: string }> {
     const methodArn = methodArnOf({
       region: this.region,
       accountId: ACCOUNT_ID,
@@ -423,7 +451,10 @@ class RegionGateway {
     for (const [name, value] of Object.entries(result.context ?? {})) {
       if (value !== undefined && value !== null) context[name] = String(value);
     }
-    return { ...context, principalId: result.principalId };
+    return {
+      context: { ...context, principalId: result.principalId },
+      ...(result.usageIdentifierKey ? { usageKey: result.usageIdentifierKey } : {}),
+    };
   }
 
   private handler(group: HandlerGroup): Promise<ProxyHandler> {

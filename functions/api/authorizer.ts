@@ -6,6 +6,7 @@ import { apiGatewayAuthorizer, type Authorizer, type AuthorizerLogger } from '..
 import { AuthorizerService, bearerAuthenticator } from '../identity/authorizer.service';
 import { IssuerRegistryRepository } from '../identity/issuer-registry.repository';
 import type { SlugDirectory } from '../identity/tenant-signals';
+import { usageIdentifierKey } from '../identity/usage-identifier';
 import { TokenVerifier, type IssuerLookup, type KeySetFactory } from '../identity/token-verifier';
 import { DirectoryRepository } from '../tenants/directory.repository';
 import { isolationOf, lazyHandler } from './dependencies';
@@ -66,7 +67,9 @@ export function createAuthorizer(config: RuntimeConfig, deps: Partial<Authorizer
     directory: deps.directory ?? repositories().directory,
     baseDomain: config.API_BASE_DOMAIN,
   });
-  return apiGatewayAuthorizer(service, deps.logger ?? createLogger('authorizer', config.LOG_LEVEL));
+  return apiGatewayAuthorizer(service, deps.logger ?? createLogger('authorizer', config.LOG_LEVEL), (tenantId) =>
+    usageIdentifierKey(config.STAGE, tenantId),
+  );
 }
 
 export const handler = lazyHandler((config) => createAuthorizer(config));

@@ -19,7 +19,12 @@ function policy(effect: 'Allow' | 'Deny', methodArn: string): APIGatewayAuthoriz
  * Allow for the called method only with the encoded AuthContext. One log line per decision, with the tenant and
  * the reason; never the credential.
  */
-export function apiGatewayAuthorizer(service: Pick<AuthorizerService, 'authorize'>, logger: AuthorizerLogger): Authorizer {
+export function apiGatewayAuthorizer(
+  service: Pick<AuthorizerService, 'authorize'>,
+  logger: AuthorizerLogger,
+  /** The tenant's usage-plan key value; tenant principals' requests are metered and throttled by their plan. */
+  usageKeyOf?: (tenantId: string) => string,
+): Authorizer {
   return async (event) => {
     const request = { route: `${event.httpMethod} ${event.resource}`, requestId: event.requestContext?.requestId };
     let decision: AuthorizerDecision;
@@ -60,6 +65,13 @@ export function apiGatewayAuthorizer(service: Pick<AuthorizerService, 'authorize
       principalId: context.principalId,
       tenantId: context.tenantId,
     });
-    return { principalId: context.principalId, policyDocument: policy('Allow', event.methodArn), context: encodeAuthContext(context) };
+    // Platform admins act for the platform, not within a tenant's plan.
+    const usageKey = context.tenantId && context.principalType !== 'platform-admin' ? usageKeyOf?.(context.tenantId) : undefined;
+    return {
+      principalId: context.principalId,
+      policyDocument: policy('Allow', event.methodArn),
+      context: encodeAuthContext(context),
+      ...(usageKey ? { usageIdentifierKey: usageKey } : {}),
+    };
   };
 }

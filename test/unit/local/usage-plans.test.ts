@@ -1,0 +1,59 @@
+import fc from 'fast-check';
+import { PLANS } from '../../../functions/billing/plan.catalogue';
+import { UsagePlanThrottle } from '../../../local/usage-plans';
+
+describe('local usage-plan throttling', () => {
+  it('admits the burst at once, then the steady rate', async () => {
+    // Prepare
+    let now = Date.parse('2026-11-28T10:00:00Z');
+    const throttle = new UsagePlanThrottle({ planOf: async () => PLANS.free, clock: () => now });
+    const { burst, requestsPerSecond } = PLANS.free.rateLimit;
+    // Act
+    const first = await Promise.all(Array.from({ length: burst + 1 }, () => throttle.admit('key-a', 'acme')));
+    now += 1000;
+    const second = await Promise.all(Array.from({ length: requestsPerSecond + 1 }, () => throttle.admit('key-a', 'acme')));
+    // Assess
+    expect(first.filter((v) => v.admitted)).toHaveLength(burst);
+    expect(first[burst]).toEqual({ admitted: false, reason: 'rate' });
+    expect(second.filter((v) => v.admitted)).toHaveLength(requestsPerSecond);
+  });
+
+  it("keeps each key's bucket to itself", async () => {
+    const now = Date.parse('2026-11-28T10:00:00Z');
+    const throttle = new UsagePlanThrottle({ planOf: async () => PLANS.free, clock: () => now });
+    for (let i = 0; i < PLANS.free.rateLimit.burst; i++) await throttle.admit('key-a', 'acme');
+    expect(await throttle.admit('key-a', 'acme')).toEqual({ admitted: false, reason: 'rate' });
+    expect(await throttle.admit('key-b', 'globex')).toEqual({ admitted: true });
+  });
+
+  it('refuses past the daily quota until the next day', async () => {
+    // Prepare: a plan with a tiny quota and a generous rate
+    let now = Date.parse('2026-11-28T10:00:00Z');
+    const plan = { ...PLANS.free, rateLimit: { requestsPerSecond: 1000, burst: 1000 }, limits: { ...PLANS.free.limits, apiRequestsPerDay: 3 } };
+    const throttle = new UsagePlanThrottle({ planOf: async () => plan, clock: () => now });
+    // Act
+    const today = [];
+    for (let i = 0; i < 4; i++) today.push(await throttle.admit('key', 'acme'));
+    now += 24 * 3600 * 1000;
+    // Assess
+    expect(today.map((v) => v.admitted)).toEqual([true, true, true, false]);
+    expect(today[3]).toEqual({ admitted: false, reason: 'quota' });
+    expect(await throttle.admit('key', 'acme')).toEqual({ admitted: true });
+  });
+
+  it('property: over any window, admitted requests never exceed burst + rate × elapsed seconds', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 400 }), { minLength: 1, maxLength: 200 }), async (gapsMs) => {
+        let now = 0;
+        const throttle = new UsagePlanThrottle({ planOf: async () => PLANS.free, clock: () => now });
+        let admitted = 0;
+        for (const gap of gapsMs) {
+          now += gap;
+          if ((await throttle.admit('key', 'acme')).admitted) admitted++;
+        }
+        const { burst, requestsPerSecond } = PLANS.free.rateLimit;
+        expect(admitted).toBeLessThanOrEqual(burst + (now / 1000) * requestsPerSecond);
+      }),
+    );
+  });
+});
