@@ -1,6 +1,7 @@
 import type { Handler } from 'aws-lambda';
 import { runtimeConfig, type RuntimeConfig } from '../core/config';
 import { createLogger } from '../core/logger';
+import { resolveSecretEnvironment } from '../core/secrets';
 import { DirectoryRepository } from '../tenants/directory.repository';
 import { createTenantGate } from '../tenants/tenant-gate';
 // -- agents, memories, usage, audit
@@ -47,12 +48,22 @@ export function createDependencies(config: RuntimeConfig, serviceName: string) {
 }
 export type Dependencies = ReturnType<typeof createDependencies>;
 
-/** A Lambda handler that builds the real one from the environment on its first call (cold start). */
+/** Secrets a function may be given by reference (`<NAME>_ARN`); see core/secrets.ts. */
+const SECRET_NAMES = ['CURSOR_SECRET'] as const;
+
+/**
+ * A Lambda handler that builds the real one on its first call (cold start): secrets given by reference are read
+ * first, then the environment is parsed once. A failed cold start is tried again by the next invocation.
+ */
 export function lazyHandler<E, R>(create: (config: RuntimeConfig) => (event: E, context: never) => Promise<R>): Handler<E, R> {
-  let built: ((event: E, context: never) => Promise<R>) | undefined;
-  return (event, context) => {
-    built ??= create(runtimeConfig());
-    return built(event, context as never);
+  let built: Promise<(event: E, context: never) => Promise<R>> | undefined;
+  return async (event, context) => {
+    built ??= resolveSecretEnvironment(SECRET_NAMES).then(() => create(runtimeConfig()));
+    const handler = await built.catch((error: unknown) => {
+      built = undefined;
+      throw error;
+    });
+    return handler(event, context as never);
   };
 }
 

@@ -29,7 +29,7 @@ import type { UserDirectory } from '../users/user-directory';
 import { UserService } from '../users/user.service';
 import { ConflictError } from '../core/errors';
 import { createLogger } from '../core/logger';
-import { auditLanesSchema } from './dependencies';
+import { auditLanesSchema, isolationOf } from './dependencies';
 
 /**
  * Wiring of the tenant lifecycle, users, invitations and API keys. Tenant data is reached only through the
@@ -41,6 +41,8 @@ import { auditLanesSchema } from './dependencies';
 /** One region's data, as this function reaches it. */
 export interface RegionData {
   readonly region: string;
+  /** The region's table. */
+  readonly tableName: string;
   readonly db: (tenantId: string) => DynamoDBDocumentClient;
   readonly directory: DirectoryRepository;
   readonly mutations: MutationExecutor;
@@ -60,15 +62,31 @@ export function directoryRegionsOf(config: RuntimeConfig): { controlPlane: strin
   return { controlPlane, all: [controlPlane, ...listed.filter((region) => region !== controlPlane)] };
 }
 
+/**
+ * One region's data: this function's own region through the instance's isolation layer; another region through
+ * its table and data roles from DATA_REGIONS (in AWS), or the same names in that region (locally, where no map is
+ * given).
+ */
 function regionData(config: RuntimeConfig, region: string): RegionData {
-  const isolation = createIsolation({ ...config, AWS_REGION: region });
+  const remote = region === config.AWS_REGION ? undefined : config.DATA_REGIONS[region];
+  const tableName = remote?.tableName ?? config.TABLE_NAME;
+  const isolation =
+    region === config.AWS_REGION
+      ? isolationOf(config)
+      : createIsolation({
+          ...config,
+          AWS_REGION: region,
+          TABLE_NAME: tableName,
+          ...(remote ? { TENANT_DATA_ROLE_ARN: remote.tenantDataRoleArn, PLATFORM_DATA_ROLE_ARN: remote.platformDataRoleArn } : {}),
+        });
   const db = (tenantId: string) => isolation.forTenant(tenantId);
-  const plans = new CachedPlanSource({ db, tableName: config.TABLE_NAME });
+  const plans = new CachedPlanSource({ db, tableName });
   return {
     region,
+    tableName,
     db,
-    directory: new DirectoryRepository(isolation.platformDb(), config.TABLE_NAME),
-    mutations: new MutationExecutor({ db, tableName: config.TABLE_NAME, plans, auditLanes: auditLanesSchema.parse(process.env.AUDIT_LANES) }),
+    directory: new DirectoryRepository(isolation.platformDb(), tableName),
+    mutations: new MutationExecutor({ db, tableName, plans, auditLanes: auditLanesSchema.parse(process.env.AUDIT_LANES) }),
   };
 }
 
@@ -87,8 +105,9 @@ export function createLifecycleAdapters(config: RuntimeConfig): LifecycleAdapter
     maxAttempts: 3,
     ...(config.COGNITO_ENDPOINT ? { endpoint: config.COGNITO_ENDPOINT } : {}),
   });
+  // The onboarding bus lives in the control-plane region.
   const events = new EventBridgeClient({
-    region: config.AWS_REGION,
+    region: config.CONTROL_PLANE_REGION ?? config.AWS_REGION,
     maxAttempts: 3,
     ...(config.EVENTBRIDGE_ENDPOINT ? { endpoint: config.EVENTBRIDGE_ENDPOINT } : {}),
   });
@@ -137,8 +156,8 @@ export function createLifecycleDependencies(
 
   const usersIn = (data: RegionData) =>
     new UserService({
-      members: new MemberRepository(data.db, config.TABLE_NAME),
-      invitations: new InvitationRepository(data.db, config.TABLE_NAME),
+      members: new MemberRepository(data.db, data.tableName),
+      invitations: new InvitationRepository(data.db, data.tableName),
       mutations: data.mutations,
       users: adapters.users,
       mailer: adapters.mailer,
@@ -158,10 +177,10 @@ export function createLifecycleDependencies(
       const data = dataOf(region);
       const users = region === local.region ? undefined : usersIn(data);
       home = {
-        record: (tenantId) => new TenantRepository(data.db(tenantId), config.TABLE_NAME).get(tenantId),
-        manifest: (tenantId) => new TenantRepository(data.db(tenantId), config.TABLE_NAME).getManifest(tenantId),
+        record: (tenantId) => new TenantRepository(data.db(tenantId), data.tableName).get(tenantId),
+        manifest: (tenantId) => new TenantRepository(data.db(tenantId), data.tableName).getManifest(tenantId),
         mutations: data.mutations,
-        purge: new TenantPurge(data.db, config.TABLE_NAME),
+        purge: new TenantPurge(data.db, data.tableName),
         inviteAdmins: async (tenantId, emails, requestId) => {
           for (const email of emails) {
             await (users ?? localUsers)
@@ -185,9 +204,9 @@ export function createLifecycleDependencies(
     logger: createLogger(serviceName, config.LOG_LEVEL),
     tenantGate: createTenantGate({ directory: local.directory, region: config.AWS_REGION, regionEndpoints: config.REGION_ENDPOINTS, audit: local.mutations }),
     local,
-    tenantRecords: (tenantId) => new TenantRepository(local.db(tenantId), config.TABLE_NAME),
+    tenantRecords: (tenantId) => new TenantRepository(local.db(tenantId), local.tableName),
     users: localUsers,
-    apiKeys: new ApiKeyService({ keys: new ApiKeyRepository(local.db, config.TABLE_NAME), mutations: local.mutations, cursors, ...(clock ? { clock } : {}) }),
+    apiKeys: new ApiKeyService({ keys: new ApiKeyRepository(local.db, local.tableName), mutations: local.mutations, cursors, ...(clock ? { clock } : {}) }),
     lifecycle: new TenantLifecycleService({
       directory,
       homeOf,

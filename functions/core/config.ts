@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { parseDataRegions } from '../data/data-regions';
 import { isolationEnvShape } from '../isolation/isolation.config';
 import { lifecycleEnvShape } from '../tenants/lifecycle.config';
 
@@ -45,6 +46,18 @@ export const runtimeConfigSchema = z.object({
   ...isolationEnvShape,
   // Only functions that sign list cursors need it; the cursor codec fails their cold start when it is missing.
   CURSOR_SECRET: isolationEnvShape.CURSOR_SECRET.optional(),
+  /** JSON: the table and data roles of every other region this function reaches (see data/data-regions.ts). */
+  DATA_REGIONS: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      try {
+        return parseDataRegions(text);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
   /** Powertools log level. */
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
 });

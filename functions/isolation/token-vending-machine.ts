@@ -1,4 +1,5 @@
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
+import { TENANT_SESSION_TAG } from './session-tag';
 import { tenantIdSchema } from '../data/keys';
 import { TenantCache, type Clock } from './tenant-cache';
 
@@ -7,9 +8,6 @@ import { TenantCache, type Clock } from './tenant-cache';
  * tenant in the container, refreshed before they expire, fetched once however many requests wait for them, and
  * never replaced by the function's own credentials when fetching fails.
  */
-
-/** The session tag the tenant data role's policy reads back as `aws:PrincipalTag/TenantId`. */
-export const TENANT_SESSION_TAG = 'TenantId';
 
 /** Lifetime asked of STS: its minimum, so a leaked credential is useful for as short a time as possible. */
 export const SESSION_DURATION_SECONDS = 900;

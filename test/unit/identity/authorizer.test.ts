@@ -74,6 +74,8 @@ describe('authorizer', () => {
           Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: event.methodArn }],
         },
         context: { principalType: 'user', principalId: 'user-1', tenantId: 'acme', roles: 'tenant-admin' },
+        // The tenant's usage-plan key: its plan meters and throttles the request.
+        usageIdentifierKey: 'agent-platform-dev-usage-acme',
       });
       expect(decodeAuthContext(result.context)).toEqual({
         principalType: 'user',
@@ -168,6 +170,8 @@ describe('authorizer', () => {
         tenantId: 'globex',
         roles: ['platform-admin'],
       });
+      // Platform admins act for the platform: no tenant's plan meters them.
+      expect(result.usageIdentifierKey).toBeUndefined();
     });
   });
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { TENANT_SESSION_TAG } from '../../../lib/constructs/data-access-roles';
 import { guardVerdict, leadingKeysOf, operationOf, refusalOf, tenantScope } from '../../../functions/isolation/tenant-guard';
-import { TENANT_SESSION_TAG as VENDED_SESSION_TAG } from '../../../functions/isolation/token-vending-machine';
+import { TENANT_SESSION_TAG as VENDED_SESSION_TAG } from '../../../functions/isolation/session-tag';
 import {
   concreteArn,
   resolveIntrinsics,
