@@ -4,6 +4,7 @@ import { ApiKeyRepository } from '../api-keys/api-key.repository';
 import { apiKeyAuthenticator, type ApiKeyLookup } from '../identity/api-key.authenticator';
 import { apiGatewayAuthorizer, type Authorizer, type AuthorizerLogger } from '../identity/authorizer.adapter';
 import { AuthorizerService, bearerAuthenticator } from '../identity/authorizer.service';
+import { CachedIssuerLookup } from '../identity/issuer-lookup.cache';
 import { IssuerRegistryRepository } from '../identity/issuer-registry.repository';
 import type { SlugDirectory } from '../identity/tenant-signals';
 import { usageIdentifierKey } from '../identity/usage-identifier';
@@ -31,7 +32,10 @@ export interface AuthorizerDependencies {
 /** The registry and directory over platform items, read with the platform data role's credentials only. */
 function platformRepositories(config: RuntimeConfig): Pick<AuthorizerDependencies, 'issuers' | 'directory'> {
   const db = isolationOf(config).platformDb();
-  return { issuers: new IssuerRegistryRepository(db, config.TABLE_NAME), directory: new DirectoryRepository(db, config.TABLE_NAME) };
+  return {
+    issuers: new CachedIssuerLookup(new IssuerRegistryRepository(db, config.TABLE_NAME)),
+    directory: new DirectoryRepository(db, config.TABLE_NAME),
+  };
 }
 
 /**

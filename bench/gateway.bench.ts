@@ -1,0 +1,97 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CognitoIdentityProviderClient, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { PLANS, type PlanId } from '../functions/billing/plan.catalogue';
+import { keys } from '../functions/data/keys';
+import { LOCAL_TABLE_NAME } from '../local/platform.config';
+import { startLocalPlatform } from '../local/platform';
+import { freePort } from '../local/ports';
+
+/**
+ * What the platform's request path costs over the work itself: a bare handler doing the one GetItem that reading a
+ * tenant record needs, against the same request through the local gateway (HTTP on loopback, REST proxy event, the
+ * REQUEST authorizer verifying a Cognito JWT, the middleware, the tenant gate's directory read, the tenant-scoped
+ * client with its guard). Everything runs in this process against DynamoDB Local and cognito-local.
+ */
+const WARMUP = 50;
+const ROUNDS = 400;
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** Times `work` one call at a time, starting calls at least `minIntervalMs` apart (to stay inside a usage plan). */
+async function measure(work: () => Promise<unknown>, minIntervalMs = 0): Promise<{ p50: number; p95: number; mean: number }> {
+  const times: number[] = [];
+  for (let i = 0; i < WARMUP + ROUNDS; i++) {
+    const start = process.hrtime.bigint();
+    await work();
+    const elapsed = Number(process.hrtime.bigint() - start) / 1e6;
+    if (i >= WARMUP) times.push(elapsed);
+    if (elapsed < minIntervalMs) await new Promise((done) => setTimeout(done, minIntervalMs - elapsed));
+  }
+  times.sort((a, b) => a - b);
+  return { p50: percentile(times, 50), p95: percentile(times, 95), mean: times.reduce((a, b) => a + b, 0) / times.length };
+}
+
+export async function run(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-gateway-'));
+  const platform = await startLocalPlatform({ dataDir, port: 0, cognitoPort: await freePort(), log: () => undefined, logLevel: 'ERROR' });
+  try {
+    const { file } = platform;
+    const tenant = file.tenants[0];
+    const cognito = new CognitoIdentityProviderClient({ region: tenant.region, endpoint: file.cognitoEndpoint });
+    const auth = await cognito.send(
+      new InitiateAuthCommand({
+        ClientId: tenant.clientId,
+        AuthFlow: 'USER_PASSWORD_AUTH',
+        AuthParameters: { USERNAME: tenant.admin.username, PASSWORD: tenant.admin.password },
+      }),
+    );
+    const token = auth.AuthenticationResult?.IdToken;
+    if (!token) throw new Error('no token from cognito-local');
+    const apiUrl = tenant.apiUrl ?? file.apiUrl;
+
+    // The bare handler: the same GetItem, answered as a proxy result, nothing else.
+    const db = DynamoDBDocumentClient.from(new DynamoDBClient({ region: tenant.region, endpoint: file.dynamoDbEndpoint }));
+    const bareHandler = async () => {
+      const { Item } = await db.send(new GetCommand({ TableName: LOCAL_TABLE_NAME, Key: keys.tenantProfile(tenant.tenantId), ConsistentRead: true }));
+      return { statusCode: 200, body: JSON.stringify(Item) };
+    };
+    const call = async (path: string, headers: Record<string, string> = {}) => {
+      const response = await fetch(`${apiUrl}${path}`, { headers });
+      if (response.status !== 200) throw new Error(`${path}: HTTP ${response.status}`);
+      return response.text();
+    };
+
+    const bare = await measure(bareHandler);
+    const health = await measure(() => call('/v1/health'));
+    // Paced below the tenant plan's steady rate: the local gateway throttles as the usage plan would.
+    const record = JSON.parse(await call(`/v1/tenants/${tenant.tenantId}`, { authorization: `Bearer ${token}` })) as { plan: PlanId };
+    const pace = 1000 / PLANS[record.plan].rateLimit.requestsPerSecond + 2;
+    const full = await measure(() => call(`/v1/tenants/${tenant.tenantId}`, { authorization: `Bearer ${token}` }), pace);
+
+    console.log(`\n== Request overhead (in process, DynamoDB Local + cognito-local; ${ROUNDS} requests after ${WARMUP} warm-up)`);
+    console.log('path'.padEnd(62) + 'p50 ms'.padStart(9) + 'p95 ms'.padStart(9) + 'mean ms'.padStart(9) + 'vs bare'.padStart(9));
+    const row = (name: string, m: { p50: number; p95: number; mean: number }) =>
+      console.log(
+        name.padEnd(62) +
+          m.p50.toFixed(2).padStart(9) +
+          m.p95.toFixed(2).padStart(9) +
+          m.mean.toFixed(2).padStart(9) +
+          `${(m.mean / bare.mean).toFixed(2)}x`.padStart(9),
+      );
+    row('bare handler: one GetItem', bare);
+    row('gateway, public route, no data (GET /v1/health)', health);
+    row('gateway + authorizer (JWT) + middleware + gate + GetItem', full);
+    console.log(`added by the platform over the bare GetItem: ${(full.mean - bare.mean).toFixed(2)} ms mean per request`);
+  } finally {
+    await platform.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) void run();
