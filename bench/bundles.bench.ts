@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 
@@ -33,11 +33,14 @@ export async function run(): Promise<void> {
   mkdirSync(cache, { recursive: true });
   const outdir = mkdtempSync(join(cache, 'bench-bundles-'));
   try {
-    const entries = readdirSync(ENTRY_DIR).filter((file) => file.endsWith('.ts') && file !== 'dependencies.ts');
+    // Lambda entries are the files that export a handler; the others are shared wiring.
+    const entries = readdirSync(ENTRY_DIR).filter(
+      (file) => file.endsWith('.ts') && /export const handler\b/.test(readFileSync(join(ENTRY_DIR, file), 'utf8')),
+    );
     const baseline = nodeTime('0');
     console.log(`\n== Lambda bundles (esbuild, minified; @aws-sdk/* external as on the nodejs22.x runtime)`);
     console.log(`node -e 0: ${baseline.toFixed(1)} ms (median of ${IMPORT_RUNS})`);
-    console.log('entry'.padEnd(16) + 'bundle KiB'.padStart(12) + 'inputs'.padStart(8) + 'cold import ms'.padStart(16) + 'over node -e 0'.padStart(16));
+    console.log('entry'.padEnd(22) + 'bundle KiB'.padStart(12) + 'inputs'.padStart(8) + 'cold import ms'.padStart(16) + 'over node -e 0'.padStart(16));
     for (const entry of entries) {
       const name = entry.replace(/\.ts$/, '');
       const outfile = join(outdir, `${name}.js`);
@@ -58,7 +61,7 @@ export async function run(): Promise<void> {
       const inputs = Object.keys(result.metafile.inputs).length;
       const cold = nodeTime(`require(${JSON.stringify(outfile)})`);
       console.log(
-        name.padEnd(16) +
+        name.padEnd(22) +
           (bytes / 1024).toFixed(1).padStart(12) +
           String(inputs).padStart(8) +
           cold.toFixed(1).padStart(16) +
