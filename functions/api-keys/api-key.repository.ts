@@ -1,5 +1,6 @@
-import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '../core/errors';
+import { getItem, queryPartition } from '../data/item-reads';
 import { keys } from '../data/keys';
 import type { ItemWrite } from '../data/mutation.executor';
 import { TABLE_SCHEMA } from '../data/table.schema';
@@ -17,25 +18,12 @@ export class ApiKeyRepository implements ApiKeyLookup {
 
   /** The record, read consistently so that a revocation is seen by the very next request. */
   async find(tenantId: string, keyId: string): Promise<ApiKeyRecord | undefined> {
-    const { Item } = await this.db(tenantId).send(
-      new GetCommand({ TableName: this.tableName, Key: keys.apiKey(tenantId, keyId), ConsistentRead: true }),
-    );
-    return Item ? storedApiKeySchema.parse(Item) : undefined;
+    return getItem(this.db(tenantId), this.tableName, keys.apiKey(tenantId, keyId), storedApiKeySchema);
   }
 
   /** A page of the tenant's keys, oldest first. */
   async list(tenantId: string, limit: number, exclusiveStartKey?: Record<string, unknown>) {
-    const page = await this.db(tenantId).send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': PK },
-        ExpressionAttributeValues: { ':pk': keys.apiKeyPartition(tenantId) },
-        Limit: limit,
-        ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey } : {}),
-      }),
-    );
-    return { items: (page.Items ?? []).map((item) => storedApiKeySchema.parse(item)), lastEvaluatedKey: page.LastEvaluatedKey };
+    return queryPartition(this.db(tenantId), this.tableName, keys.apiKeyPartition(tenantId), storedApiKeySchema, limit, exclusiveStartKey);
   }
 
   /** The write that stores a new key. */

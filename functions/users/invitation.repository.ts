@@ -1,5 +1,6 @@
-import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, GoneError, NotFoundError } from '../core/errors';
+import { getItem, queryPartition } from '../data/item-reads';
 import { keys } from '../data/keys';
 import type { ItemWrite } from '../data/mutation.executor';
 import { TABLE_SCHEMA } from '../data/table.schema';
@@ -18,24 +19,11 @@ export class InvitationRepository {
   ) {}
 
   async get(tenantId: string, invitationId: string): Promise<InvitationRecord | undefined> {
-    const { Item } = await this.db(tenantId).send(
-      new GetCommand({ TableName: this.tableName, Key: keys.invitation(tenantId, invitationId), ConsistentRead: true }),
-    );
-    return Item ? storedInvitationSchema.parse(Item) : undefined;
+    return getItem(this.db(tenantId), this.tableName, keys.invitation(tenantId, invitationId), storedInvitationSchema);
   }
 
   async list(tenantId: string, limit: number, exclusiveStartKey?: Record<string, unknown>) {
-    const page = await this.db(tenantId).send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': PK },
-        ExpressionAttributeValues: { ':pk': keys.invitationPartition(tenantId) },
-        Limit: limit,
-        ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey } : {}),
-      }),
-    );
-    return { items: (page.Items ?? []).map((item) => storedInvitationSchema.parse(item)), lastEvaluatedKey: page.LastEvaluatedKey };
+    return queryPartition(this.db(tenantId), this.tableName, keys.invitationPartition(tenantId), storedInvitationSchema, limit, exclusiveStartKey);
   }
 
   createWrite(invitation: InvitationRecord): ItemWrite {

@@ -1,5 +1,6 @@
-import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../core/errors';
+import { getItem, queryPartition } from '../data/item-reads';
 import { keys } from '../data/keys';
 import type { ItemWrite } from '../data/mutation.executor';
 import { TABLE_SCHEMA } from '../data/table.schema';
@@ -28,8 +29,7 @@ export class MemberRepository {
   ) {}
 
   async get(tenantId: string, userId: string): Promise<Member | undefined> {
-    const { Item } = await this.db(tenantId).send(new GetCommand({ TableName: this.tableName, Key: keys.user(tenantId, userId), ConsistentRead: true }));
-    return Item ? memberSchema.parse(Item) : undefined;
+    return getItem(this.db(tenantId), this.tableName, keys.user(tenantId, userId), memberSchema);
   }
 
   /** The member with this email, if any. */
@@ -40,17 +40,7 @@ export class MemberRepository {
 
   /** A page of members in joining order. */
   async list(tenantId: string, limit: number, exclusiveStartKey?: Record<string, unknown>) {
-    const page = await this.db(tenantId).send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': PK },
-        ExpressionAttributeValues: { ':pk': keys.userPartition(tenantId) },
-        Limit: limit,
-        ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey } : {}),
-      }),
-    );
-    return { items: (page.Items ?? []).map((item) => memberSchema.parse(item)), lastEvaluatedKey: page.LastEvaluatedKey };
+    return queryPartition(this.db(tenantId), this.tableName, keys.userPartition(tenantId), memberSchema, limit, exclusiveStartKey);
   }
 
   /** How many members hold a role. */
