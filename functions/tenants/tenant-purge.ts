@@ -1,4 +1,5 @@
 import { BatchWriteCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { agentKeys } from '../agents/agent.repository';
 import { keys, SEPARATOR } from '../data/keys';
 import { TABLE_SCHEMA } from '../data/table.schema';
 
@@ -39,7 +40,16 @@ const workflowPartitions: PartitionSource = async (tenantId, read) => {
   return [keys.workflowPartition(tenantId), ...workflowIds.map((workflowId) => keys.runPartition(tenantId, workflowId))];
 };
 
-export const DEFAULT_PARTITION_SOURCES: readonly PartitionSource[] = [fixedPartitions, workflowPartitions];
+/** Agents (and their newest-first collection), and the memory partition of each agent. */
+const agentPartitions: PartitionSource = async (tenantId, read) => {
+  const agentIds = (await read(agentKeys.partition(tenantId)))
+    .map((sk) => sk.split(SEPARATOR))
+    .filter((parts) => parts.length === 2 && parts[0] === 'AGENT')
+    .map((parts) => parts[1]);
+  return [agentKeys.partition(tenantId), ...agentIds.map((agentId) => keys.memoryPartition(tenantId, agentId))];
+};
+
+export const DEFAULT_PARTITION_SOURCES: readonly PartitionSource[] = [fixedPartitions, workflowPartitions, agentPartitions];
 
 /**
  * Deletes a tenant's data in its home region, through the tenant-scoped client (so it cannot touch another
