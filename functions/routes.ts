@@ -88,6 +88,11 @@ export interface GroupNeeds {
   readonly mail?: boolean;
   /** Puts onboarding events on the control plane's event bus. @default false */
   readonly onboardingEvents?: boolean;
+  /**
+   * Invokes foundation models through Amazon Bedrock's Converse API (`bedrock:InvokeModel`) in its own region, on
+   * foundation models and the account's inference profiles. @default false
+   */
+  readonly modelInvocation?: boolean;
 }
 
 export const HANDLER_GROUP_NEEDS = {
@@ -105,7 +110,8 @@ export const HANDLER_GROUP_NEEDS = {
   memories: { data: ['tenant', 'platform'], cursors: true },
   usage: { data: ['tenant', 'platform'], cursors: true },
   audit: { data: ['tenant', 'platform'], cursors: true },
-  workflows: { data: ['tenant', 'platform'], cursors: true },
+  // Runs call the tenant's models within the request.
+  workflows: { data: ['tenant', 'platform'], cursors: true, modelInvocation: true },
 } as const satisfies Record<HandlerGroup, GroupNeeds>;
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';

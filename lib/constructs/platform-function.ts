@@ -127,6 +127,12 @@ export interface PlatformBinding {
    * @default false
    */
   readonly mail?: boolean;
+  /**
+   * Let the function invoke foundation models through Amazon Bedrock in its region (Converse authorizes as
+   * `bedrock:InvokeModel`), and pass MODEL_PROVIDER=bedrock.
+   * @default false
+   */
+  readonly modelInvocation?: boolean;
 }
 
 /**
@@ -262,6 +268,35 @@ export class PlatformFunction extends Construct {
           'The sending identity (a verified domain or address) is configured per deployment, outside this app: SendEmail only, in the function\'s own region',
       });
     }
+    if (binding.modelInvocation) this.bindModelInvocation();
+  }
+
+  /**
+   * Bedrock's Converse API in the function's own region. The model is chosen per agent by tenants, so every
+   * foundation model and inference profile of the region; invocation only, no model management.
+   */
+  private bindModelInvocation(): void {
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'InvokeModels',
+        actions: ['bedrock:InvokeModel'],
+        resources: [
+          `arn:${Aws.PARTITION}:bedrock:${Aws.REGION}::foundation-model/*`,
+          `arn:${Aws.PARTITION}:bedrock:${Aws.REGION}:${Aws.ACCOUNT_ID}:inference-profile/*`,
+        ],
+      }),
+    );
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:<AWS::Region>::foundation-model/*]',
+      reason:
+        "Agents name their model (modelId) at runtime, chosen by tenants from the region's catalogue: InvokeModel only, on foundation models of the function's own region",
+    });
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:<AWS::Region>:<AWS::AccountId>:inference-profile/*]',
+      reason:
+        "Agents may name an inference profile of the account instead of a model id, chosen at runtime: InvokeModel only, on inference profiles of the function's own region",
+    });
+    this.function.addEnvironment('MODEL_PROVIDER', 'bedrock');
   }
 
   /**

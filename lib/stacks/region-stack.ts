@@ -1,4 +1,4 @@
-import { Aws, CfnOutput, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -22,6 +22,9 @@ import { AUTHORIZER_ENTRY, handlerEntry, ISSUER_REGISTRATION_ENTRY } from '../so
 /** The functions of a region: one per route group, the authorizer and the issuer registrar. */
 export type RegionFunctionName = HandlerGroup | 'authorizer' | 'issuer-registration';
 export const REGION_FUNCTION_NAMES: readonly RegionFunctionName[] = [...HANDLER_GROUPS, 'authorizer', 'issuer-registration'];
+
+/** API Gateway's limit on a Lambda integration: a function that may work this long answers within the request. */
+export const API_INTEGRATION_TIMEOUT = Duration.seconds(29);
 
 /** Which data roles a function may assume. */
 export interface FunctionDataAccess {
@@ -122,6 +125,8 @@ export class RegionStack extends Stack {
         code: functionCode,
         roleName: needs.allRegions ? names.functionRoleName(region, name) : undefined,
         secretsExtension: needs.cursors ?? false,
+        // Workflow runs call the model within the request: as long as API Gateway waits.
+        timeout: needs.modelInvocation ? API_INTEGRATION_TIMEOUT : undefined,
       });
     };
     const groupFunctions = byGroup((group) => regionFunction(group, handlerEntry(group), `Agent platform API, route group '${group}'`));
@@ -164,6 +169,7 @@ export class RegionStack extends Stack {
         onboardingBus: needs.onboardingEvents ? onboardingBus : undefined,
         tenantPools: needs.tenantPools,
         mail: needs.mail,
+        modelInvocation: needs.modelInvocation,
       });
     }
 

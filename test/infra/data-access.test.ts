@@ -179,6 +179,14 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
             ]
           : []),
         ...(needs.mail ? [{ Sid: 'SendMail', Effect: 'Allow', Action: 'ses:SendEmail', Resource: `arn:aws:ses:${region}:${TEST_ACCOUNT_ID}:identity/*` }] : []),
+        ...(needs.modelInvocation
+          ? [`arn:aws:bedrock:${region}::foundation-model/*`, `arn:aws:bedrock:${region}:${TEST_ACCOUNT_ID}:inference-profile/*`].map((Resource) => ({
+              Sid: 'InvokeModels',
+              Effect: 'Allow',
+              Action: 'bedrock:InvokeModel',
+              Resource,
+            }))
+          : []),
       ];
       expect({ name, statements: perResource(resolved) }).toEqual({ name, statements: perResource(expected) });
     }

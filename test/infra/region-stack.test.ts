@@ -1,10 +1,13 @@
 import { App } from 'aws-cdk-lib';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Capture, Match } from 'aws-cdk-lib/assertions';
 import { PLANS } from '../../functions/billing/plan.catalogue';
 import { PROBLEM_CONTENT_TYPE } from '../../functions/core/problem';
 import { TABLE_SCHEMA } from '../../functions/data/table.schema';
-import { isPublic, ROUTES } from '../../functions/routes';
+import { HANDLER_GROUPS, isPublic, ROUTES } from '../../functions/routes';
 import { dataAccessOf, needsOf, REGION_FUNCTION_NAMES, RegionStack } from '../../lib/stacks/region-stack';
+import { TEST_ACCOUNT_ID } from '../support/iam-simulation';
+import { ownedStatements } from './support/iam-statements';
+import { renderIntrinsics } from './support/intrinsics';
 import { resolveIntrinsics, type CfnResource, type CfnTemplate } from '../support/iam-simulation';
 import { buildFixture, CDK_CONTEXT, CONFIG, logicalIdOf, STUB_CODE, templateOf } from './support/platform-fixture';
 
@@ -105,7 +108,8 @@ describe.each(CONFIG.regions)('region stack %s', (region) => {
         Architectures: ['arm64'],
         Handler: 'index.handler',
         MemorySize: 512,
-        Timeout: 10,
+        // Workflow runs call the model within the request, up to API Gateway's limit.
+        Timeout: needs.modelInvocation ? 29 : 10,
         TracingConfig: { Mode: 'Active' },
         LoggingConfig: { LogGroup: { Ref: logicalIdOf(fn.logGroup) } },
         Role: { 'Fn::GetAtt': [logicalIdOf(fn.role), 'Arn'] },
@@ -129,12 +133,42 @@ describe.each(CONFIG.regions)('region stack %s', (region) => {
       expect(env.CURSOR_SECRET_ARN).toEqual(needs.cursors ? { Ref: logicalIdOf(stack.cursorSecret) } : undefined);
       expect(resource.Properties!.Layers ?? []).toHaveLength(needs.cursors ? 1 : 0);
       expect(env.ONBOARDING_EVENT_BUS === undefined).toBe(!needs.onboardingEvents);
+      expect(env.MODEL_PROVIDER).toBe(needs.modelInvocation ? 'bedrock' : undefined);
       expect(json.Resources[logicalIdOf(fn.logGroup)]).toMatchObject({
         Type: 'AWS::Logs::LogGroup',
         DeletionPolicy: 'Retain',
         Properties: { RetentionInDays: 30 },
       });
     }
+  });
+
+  it("lets only the workflows function invoke Bedrock models, of its own region, for up to API Gateway's 29 s", () => {
+    // Prepare
+    const workflows = stack.functions.workflows;
+    const roleId = logicalIdOf(workflows.role);
+    const resources = new Capture();
+
+    // Assess
+    expect(HANDLER_GROUPS.filter((group) => needsOf(group).modelInvocation)).toEqual(['workflows']);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Role: { 'Fn::GetAtt': [roleId, 'Arn'] },
+      Timeout: 29,
+      Environment: { Variables: Match.objectLike({ MODEL_PROVIDER: 'bedrock' }) },
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: roleId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([{ Sid: 'InvokeModels', Effect: 'Allow', Action: 'bedrock:InvokeModel', Resource: resources }]),
+      },
+    });
+    expect(renderIntrinsics(resources.asArray(), region).sort()).toEqual(
+      [`arn:aws:bedrock:${region}::foundation-model/*`, `arn:aws:bedrock:${region}:${TEST_ACCOUNT_ID}:inference-profile/*`].sort(),
+    );
+    // No other role of the region reaches Bedrock.
+    const bedrockHolders = ownedStatements(json)
+      .filter((owned) => [owned.statement.Action].flat().some((action: string) => action === '*' || action.startsWith('bedrock:')))
+      .flatMap((owned) => owned.roles);
+    expect([...new Set(bedrockHolders)]).toEqual([roleId]);
   });
 
   it('has one method per route: authorizer on every non-public route, none on public ones, proxy to the group function', () => {
