@@ -1,10 +1,12 @@
 import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
+import { keys, SEPARATOR, TENANT_MARK } from '../../functions/data/keys';
+import { TTL_PRINCIPAL } from '../../functions/memories/memory-expiry.service';
 import { HANDLER_GROUP_NEEDS, HANDLER_GROUPS, ROUTES, type GroupNeeds, type HandlerGroup } from '../../functions/routes';
 import type { PlatformConfig } from '../config';
 import { crossRegionCallers } from '../cross-region-access';
@@ -16,12 +18,13 @@ import { PlatformFunction, type RegionDataBinding } from '../constructs/platform
 import { PlatformTable } from '../constructs/platform-table';
 import { RegionAlarms } from '../constructs/region-alarms';
 import { TableBackup } from '../constructs/table-backup';
+import { TableStreamConsumer } from '../constructs/table-stream-consumer';
 import { PlatformNames } from '../naming';
-import { AUTHORIZER_ENTRY, handlerEntry, ISSUER_REGISTRATION_ENTRY } from '../source-paths';
+import { AUTHORIZER_ENTRY, handlerEntry, ISSUER_REGISTRATION_ENTRY, MEMORY_EXPIRY_ENTRY } from '../source-paths';
 
-/** The functions of a region: one per route group, the authorizer and the issuer registrar. */
-export type RegionFunctionName = HandlerGroup | 'authorizer' | 'issuer-registration';
-export const REGION_FUNCTION_NAMES: readonly RegionFunctionName[] = [...HANDLER_GROUPS, 'authorizer', 'issuer-registration'];
+/** The functions of a region: one per route group, the authorizer, the issuer registrar and the memory-expiry stream consumer. */
+export type RegionFunctionName = HandlerGroup | 'authorizer' | 'issuer-registration' | 'memory-expiry';
+export const REGION_FUNCTION_NAMES: readonly RegionFunctionName[] = [...HANDLER_GROUPS, 'authorizer', 'issuer-registration', 'memory-expiry'];
 
 /** API Gateway's limit on a Lambda integration: a function that may work this long answers within the request. */
 export const API_INTEGRATION_TIMEOUT = Duration.seconds(29);
@@ -44,11 +47,29 @@ export const OTHER_FUNCTION_NEEDS = {
   authorizer: { data: ['tenant', 'platform'] },
   // Writes pool issuers into the region's registry (P#) for tenant stacks' custom resources.
   'issuer-registration': { data: ['platform'] },
+  // Gives back the quota of memories TTL removed, through the tenant data role with the tenant of each record. Its
+  // dependencies are the resource groups' (functions/api/dependencies.ts): their cold start also builds the directory
+  // client (platform role) and parses the isolation environment, which requires the cursor secret.
+  'memory-expiry': { data: ['tenant', 'platform'], cursors: true },
 } as const satisfies Record<Exclude<RegionFunctionName, HandlerGroup>, GroupNeeds>;
+
+/** The entry file of a region function, exporting `handler`. */
+export function regionFunctionEntry(name: RegionFunctionName): string {
+  switch (name) {
+    case 'authorizer':
+      return AUTHORIZER_ENTRY;
+    case 'issuer-registration':
+      return ISSUER_REGISTRATION_ENTRY;
+    case 'memory-expiry':
+      return MEMORY_EXPIRY_ENTRY;
+    default:
+      return handlerEntry(name);
+  }
+}
 
 /** What a region function reaches. */
 export function needsOf(name: RegionFunctionName): GroupNeeds {
-  return name === 'authorizer' || name === 'issuer-registration' ? OTHER_FUNCTION_NEEDS[name] : HANDLER_GROUP_NEEDS[name];
+  return name in OTHER_FUNCTION_NEEDS ? OTHER_FUNCTION_NEEDS[name as keyof typeof OTHER_FUNCTION_NEEDS] : HANDLER_GROUP_NEEDS[name as HandlerGroup];
 }
 
 /** The data roles a region function may assume. */
@@ -85,6 +106,8 @@ export class RegionStack extends Stack {
   readonly cursorSecret: secretsmanager.Secret;
   /** Writes pool issuers into the region's registry, for the tenant stacks of the region. */
   readonly issuerRegistrar: IssuerRegistrar;
+  /** Feeds TTL removals of memories from the table's stream to the memory-expiry function. */
+  readonly memoryExpiry: TableStreamConsumer;
 
   constructor(scope: Construct, id: string, props: RegionStackProps) {
     const { config, region, functionCode, ...stackProps } = props;
@@ -117,10 +140,10 @@ export class RegionStack extends Stack {
         'Cursors are short-lived page tokens signed with this key; rotating it would need the codec to accept the previous key too. Until then it is replaced by hand, which only invalidates open cursors',
     });
 
-    const regionFunction = (name: RegionFunctionName, entry: string, description: string) => {
+    const regionFunction = (name: RegionFunctionName, description: string) => {
       const needs = needsOf(name);
       return new PlatformFunction(this, `Fn-${name}`, {
-        entry,
+        entry: regionFunctionEntry(name),
         description: `${description} (${config.stage})`,
         code: functionCode,
         roleName: needs.allRegions ? names.functionRoleName(region, name) : undefined,
@@ -129,10 +152,11 @@ export class RegionStack extends Stack {
         timeout: needs.modelInvocation ? API_INTEGRATION_TIMEOUT : undefined,
       });
     };
-    const groupFunctions = byGroup((group) => regionFunction(group, handlerEntry(group), `Agent platform API, route group '${group}'`));
-    const authorizer = regionFunction('authorizer', AUTHORIZER_ENTRY, 'Agent platform API, request authorizer');
-    const registrar = regionFunction('issuer-registration', ISSUER_REGISTRATION_ENTRY, 'Agent platform, issuer registrar of tenant pools');
-    this.functions = { ...groupFunctions, authorizer, 'issuer-registration': registrar };
+    const groupFunctions = byGroup((group) => regionFunction(group, `Agent platform API, route group '${group}'`));
+    const authorizer = regionFunction('authorizer', 'Agent platform API, request authorizer');
+    const registrar = regionFunction('issuer-registration', 'Agent platform, issuer registrar of tenant pools');
+    const memoryExpiry = regionFunction('memory-expiry', 'Agent platform, memory quota give-back on TTL removal');
+    this.functions = { ...groupFunctions, authorizer, 'issuer-registration': registrar, 'memory-expiry': memoryExpiry };
 
     this.api = new PlatformApi(this, 'Api', {
       stageName: config.stage,
@@ -172,6 +196,12 @@ export class RegionStack extends Stack {
         modelInvocation: needs.modelInvocation,
       });
     }
+
+    this.memoryExpiry = new TableStreamConsumer(this, 'MemoryExpiry', {
+      table: this.table,
+      consumer: memoryExpiry,
+      filters: [memoryExpiryFilter(this.table)],
+    });
 
     this.issuerRegistrar = new IssuerRegistrar(this, 'IssuerRegistrar', { handler: registrar });
     // Tenant stacks find the registrar and the usage plans through SSM parameters of their region, read when they
@@ -223,6 +253,24 @@ export function remoteRegionData(names: PlatformNames, region: string): RegionDa
     tenantData: new ImportedDataAccessRole(names.dataRoleArn(region, 'tenant'), TENANT_SESSION_TAG),
     platformData: new ImportedDataAccessRole(names.dataRoleArn(region, 'platform')),
   };
+}
+
+/**
+ * Stream records of memories that DynamoDB's TTL removed: REMOVE events by the TTL service principal, of tenant
+ * partitions, with a memory sort key (`M#<memoryId>`; the partition's counter is `COUNTER`). The function checks the
+ * full key again; the filter spares it the invocations of every other change to the table.
+ */
+export function memoryExpiryFilter(table: PlatformTable): Record<string, unknown> {
+  return lambda.FilterCriteria.filter({
+    eventName: lambda.FilterRule.isEqual('REMOVE'),
+    userIdentity: { type: lambda.FilterRule.isEqual('Service'), principalId: lambda.FilterRule.isEqual(TTL_PRINCIPAL) },
+    dynamodb: {
+      Keys: {
+        [table.partitionKeyName]: { S: lambda.FilterRule.beginsWith(`${TENANT_MARK}${SEPARATOR}`) },
+        [table.sortKeyName]: { S: lambda.FilterRule.beginsWith(keys.memorySortKeyPrefix()) },
+      },
+    },
+  });
 }
 
 function byGroup<T>(make: (group: HandlerGroup) => T): Record<HandlerGroup, T> {

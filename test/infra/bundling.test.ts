@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import type { Stack } from 'aws-cdk-lib';
 import type { PlatformFunction } from '../../lib/constructs/platform-function';
 import { loadTenantManifests } from '../../lib/platform-app';
-import { REGION_FUNCTION_NAMES } from '../../lib/stacks/region-stack';
+import { REPO_ROOT } from '../../lib/source-paths';
+import { REGION_FUNCTION_NAMES, regionFunctionEntry } from '../../lib/stacks/region-stack';
 import { buildFixture, CONFIG, logicalIdOf, templateOf, type StackTemplate } from './support/platform-fixture';
 
 /**
@@ -26,13 +27,24 @@ describe('function bundles', () => {
     if (!templates.has(stack)) templates.set(stack, templateOf(stack));
     return templates.get(stack)!;
   };
+  // The entry each function bundles, relative to the repository.
   const bundles: [string, string, Stack, PlatformFunction][] = [
-    ...REGION_FUNCTION_NAMES.map((name): [string, string, Stack, PlatformFunction] => [name, region.node.id, region, region.functions[name]]),
-    ...Object.entries(controlPlane.functions).map(([name, fn]): [string, string, Stack, PlatformFunction] => [name, controlPlane.node.id, controlPlane, fn]),
-    ['pre-token-generation', tenant.node.id, tenant, tenant.preTokenGeneration],
+    ...REGION_FUNCTION_NAMES.map((name): [string, string, Stack, PlatformFunction] => [
+      path.relative(REPO_ROOT, regionFunctionEntry(name)),
+      region.node.id,
+      region,
+      region.functions[name],
+    ]),
+    ...Object.entries(controlPlane.functions).map(([name, fn]): [string, string, Stack, PlatformFunction] => [
+      `functions/api/${name}.ts`,
+      controlPlane.node.id,
+      controlPlane,
+      fn,
+    ]),
+    ['functions/api/pre-token-generation.ts', tenant.node.id, tenant, tenant.preTokenGeneration],
   ];
 
-  it.each(bundles)('bundles functions/api/%s.ts of %s minified, with a source map, as index.js exporting handler', (name, _stackId, stack, fn) => {
+  it.each(bundles)('bundles %s of %s minified, with a source map, as index.js exporting handler', (entry, _stackId, stack, fn) => {
     // Prepare
     const { json } = templateFor(stack);
     const code = json.Resources[logicalIdOf(fn.function)].Properties!.Code;
@@ -47,7 +59,7 @@ describe('function bundles', () => {
     expect(bundle.length / bundle.split('\n').length).toBeGreaterThan(1000);
     expect(bundle).toMatch(/sourceMappingURL=index\.js\.map/);
     expect(bundle).toMatch(/handler/);
-    expect(sourceMap.sources).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`functions/api/${name}\\.ts$`))]));
+    expect(sourceMap.sources).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`${entry.replace(/\./g, '\\.')}$`))]));
     // The AWS SDK v3 comes with the Node.js runtime and stays out of the bundle.
     expect(sourceMap.sources.some((source: string) => source.includes('node_modules/@aws-sdk/'))).toBe(false);
   });

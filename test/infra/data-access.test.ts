@@ -1,4 +1,6 @@
 import { Stack } from 'aws-cdk-lib';
+import { PlatformTable } from '../../lib/constructs/platform-table';
+import { TableStreamConsumer } from '../../lib/constructs/table-stream-consumer';
 import { DataAccessRole, ITEM_ACTIONS, TENANT_SESSION_TAG } from '../../lib/constructs/data-access-roles';
 import { TENANT_POOL_TAG } from '../../lib/constructs/platform-function';
 import { crossRegionCallers } from '../../lib/cross-region-access';
@@ -6,7 +8,8 @@ import { PlatformNames } from '../../lib/naming';
 import { dataAccessOf, needsOf, REGION_FUNCTION_NAMES } from '../../lib/stacks/region-stack';
 import { concreteArn, resolveIntrinsics, TEST_ACCOUNT_ID, type CfnTemplate } from '../support/iam-simulation';
 import { buildFixture, CONFIG, logicalIdOf, templateOf } from './support/platform-fixture';
-import { dataActionsGranted, ownedStatements, rolesAssumedBy } from './support/iam-statements';
+import { dataActionHolders, dataActionsGranted, isStreamReadOnly, ownedStatements, rolesAssumedBy, STREAM_READ_ACTIONS } from './support/iam-statements';
+import { resolvePolicyIntrinsics } from './support/policy-intrinsics';
 
 const fixture = buildFixture();
 const functionNames = REGION_FUNCTION_NAMES;
@@ -57,25 +60,51 @@ describe('the IAM statement walker', () => {
     expect(dataActionsGranted({ Effect: 'Allow', NotAction: 's3:*' })).toContain('dynamodb:Scan');
     expect(dataActionsGranted({ Effect: 'Deny', Action: 'dynamodb:*' })).toEqual([]);
   });
+
+  it('sets apart stream reads on the table stream only, and nothing that also reaches items or other resources', () => {
+    // Prepare
+    const stream = { 'Fn::GetAtt': ['Table', 'StreamArn'] };
+    const statement = (Action: unknown, Resource: unknown) => ({ roles: ['Role'], otherPrincipals: [], source: 'Policy', statement: { Effect: 'Allow', Action, Resource } });
+
+    // Act
+    const split = (Action: unknown, Resource: unknown) => {
+      const { holders, streamReaders } = dataActionHolders([statement(Action, Resource)], [stream]);
+      return { holders: [...holders], streamReaders: [...streamReaders] };
+    };
+
+    // Assess
+    expect(split([...STREAM_READ_ACTIONS], stream)).toEqual({ holders: [], streamReaders: ['Role'] });
+    expect(split(['dynamodb:GetRecords', 'dynamodb:GetItem'], stream)).toEqual({ holders: ['Role'], streamReaders: [] });
+    expect(split('dynamodb:Get*', stream)).toEqual({ holders: ['Role'], streamReaders: [] });
+    expect(split('dynamodb:GetRecords', '*')).toEqual({ holders: ['Role'], streamReaders: [] });
+    expect(split('dynamodb:GetRecords', [stream, { 'Fn::GetAtt': ['Table', 'Arn'] }])).toEqual({ holders: ['Role'], streamReaders: [] });
+    expect(isStreamReadOnly({ Effect: 'Allow', NotAction: 's3:*', Resource: stream }, [stream])).toBe(false);
+  });
 });
 
 describe('every stack of the app', () => {
   const stacks = fixture.app.node.children.filter(Stack.isStack);
   const dataRoles = fixture.app.node.findAll().filter((c): c is DataAccessRole => c instanceof DataAccessRole);
 
+  const streamConsumers = fixture.app.node.findAll().filter((c): c is TableStreamConsumer => c instanceof TableStreamConsumer);
+  const tables = fixture.app.node.findAll().filter((c): c is PlatformTable => c instanceof PlatformTable);
+
   it.each(stacks.map((stack) => [stack.node.id, stack] as const))(
-    '%s lets no role but its tenant and platform data roles perform a DynamoDB data action',
+    '%s lets no role but its tenant and platform data roles perform a DynamoDB data action, its stream consumers read only the stream',
     (_id, stack) => {
       // Prepare
       const { json } = templateOf(stack);
       const allowed = dataRoles.filter((role) => Stack.of(role) === stack).map((role) => logicalIdOf(role.role));
+      const consumers = streamConsumers.filter((consumer) => Stack.of(consumer) === stack).map((consumer) => logicalIdOf(consumer.consumer.role));
+      const streamArns = tables.filter((table) => Stack.of(table) === stack).map((table) => ({ 'Fn::GetAtt': [logicalIdOf(table.table), 'StreamArn'] }));
 
       // Act
       const statements = ownedStatements(json);
-      const holders = new Set(statements.filter((owned) => dataActionsGranted(owned.statement).length > 0).flatMap((owned) => owned.roles));
+      const { holders, streamReaders } = dataActionHolders(statements, streamArns);
 
       // Assess
       expect(allowed).toEqual(expect.arrayContaining([...holders]));
+      expect(consumers).toEqual(expect.arrayContaining([...streamReaders]));
       expect(statements.filter((owned) => owned.otherPrincipals.length > 0)).toEqual([]);
     },
   );
@@ -90,12 +119,15 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
   const statements = ownedStatements(json);
   const executionRoleIds = new Map(functionNames.map((name) => [name, logicalIdOf(stack.functions[name].role)]));
 
-  it('lets exactly the tenant and platform data roles perform DynamoDB data actions', () => {
+  const streamArn = { 'Fn::GetAtt': [tableId, 'StreamArn'] };
+
+  it('lets exactly the tenant and platform data roles perform DynamoDB data actions, and the memory-expiry function read the stream', () => {
     // Act
-    const holders = new Set(statements.filter((owned) => dataActionsGranted(owned.statement).length > 0).flatMap((owned) => owned.roles));
+    const { holders, streamReaders } = dataActionHolders(statements, [streamArn]);
 
     // Assess
     expect([...holders].sort()).toEqual([tenantRoleId, platformRoleId].sort());
+    expect([...streamReaders]).toEqual([logicalIdOf(stack.memoryExpiry.consumer.role)]);
     expect(statements.filter((owned) => owned.otherPrincipals.length > 0)).toEqual([]);
   });
 
@@ -136,8 +168,10 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
       const otherRegions = CONFIG.regions.filter((other) => other !== region);
       const remoteRole = (other: string, scope: 'tenant' | 'platform') => `arn:aws:iam::${TEST_ACCOUNT_ID}:role/${names.dataRoleName(other, scope)}`;
 
+      const consumesStream = stack.memoryExpiry.consumer === stack.functions[name];
+
       // Act
-      const resolved = own.map((statement) => resolveIntrinsics(statement, json, { region }));
+      const resolved = own.map((statement) => resolvePolicyIntrinsics(statement, json, { region }));
 
       // Assess
       expect(json.Resources[roleId].Properties!.ManagedPolicyArns).toBeUndefined();
@@ -186,6 +220,16 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
               Action: 'bedrock:InvokeModel',
               Resource,
             }))
+          : []),
+        ...(consumesStream
+          ? [
+              { Effect: 'Allow', Action: [...STREAM_READ_ACTIONS], Resource: resolvePolicyIntrinsics(streamArn, json, { region }) },
+              {
+                Effect: 'Allow',
+                Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
+                Resource: resolvePolicyIntrinsics({ 'Fn::GetAtt': [logicalIdOf(stack.memoryExpiry.failureQueue), 'Arn'] }, json, { region }),
+              },
+            ]
           : []),
       ];
       expect({ name, statements: perResource(resolved) }).toEqual({ name, statements: perResource(expected) });

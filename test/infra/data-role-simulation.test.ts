@@ -12,6 +12,7 @@ import {
   type SimulationOutcome,
 } from '../support/iam-simulation';
 import { buildFixture, logicalIdOf, templateOf } from './support/platform-fixture';
+import { resolvePolicyIntrinsics } from './support/policy-intrinsics';
 
 /**
  * The data roles' policies as synthesized, evaluated by an IAM simulator: what a tenant session and a platform
@@ -26,7 +27,7 @@ const env = { region };
 
 const tableArn = concreteArn(json, logicalIdOf(stack.table.table), env);
 const indexArn = `${tableArn}/index/byCollection`;
-const policiesOf = (roleLogicalId: string): PolicyDocument[] => resolveIntrinsics(rolePolicyDocuments(json, roleLogicalId), json, env);
+const policiesOf = (roleLogicalId: string): PolicyDocument[] => resolvePolicyIntrinsics(rolePolicyDocuments(json, roleLogicalId), json, env);
 const tenantRoleId = logicalIdOf(stack.dataAccess.tenantData.role);
 const platformRoleId = logicalIdOf(stack.dataAccess.platformData.role);
 const tenantPolicies = policiesOf(tenantRoleId);
@@ -145,6 +146,19 @@ describe('execution roles (simulated)', () => {
       }
     }
     await expectOutcome(policies, { action: 'dynamodb:Scan', resource: tableArn }, false);
+  });
+
+  it("lets the memory-expiry function read the table's stream and no other", async () => {
+    // Prepare
+    const policies = policiesOf(logicalIdOf(stack.memoryExpiry.consumer.role));
+    const streamArn = resolvePolicyIntrinsics<unknown>({ 'Fn::GetAtt': [logicalIdOf(stack.table.table), 'StreamArn'] }, json, env) as string;
+    const otherStream = `arn:aws:dynamodb:${region}:${TEST_ACCOUNT_ID}:table/Other/stream/2026-01-01T00:00:00.000`;
+
+    // Act / Assess
+    for (const action of ['dynamodb:DescribeStream', 'dynamodb:GetShardIterator', 'dynamodb:GetRecords']) {
+      await expectOutcome(policies, { action, resource: streamArn }, true);
+      await expectOutcome(policies, { action, resource: otherStream }, false);
+    }
   });
 });
 

@@ -171,6 +171,46 @@ describe.each(CONFIG.regions)('region stack %s', (region) => {
     expect([...new Set(bedrockHolders)]).toEqual([roleId]);
   });
 
+  it('feeds TTL removals of memories from the stream to the memory-expiry function, failed batches to an encrypted TLS-only queue', () => {
+    // Prepare
+    const consumer = stack.memoryExpiry;
+    const pattern = new Capture();
+    const queueId = logicalIdOf(consumer.failureQueue);
+
+    // Assess
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: logicalIdOf(stack.functions['memory-expiry'].function) },
+      EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(stack.table.table), 'StreamArn'] },
+      StartingPosition: 'LATEST',
+      BatchSize: Match.anyValue(),
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: Match.anyValue(),
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } } },
+      FilterCriteria: { Filters: [{ Pattern: pattern }] },
+    });
+    expect(JSON.parse(pattern.asString())).toEqual({
+      eventName: ['REMOVE'],
+      userIdentity: { type: ['Service'], principalId: ['dynamodb.amazonaws.com'] },
+      dynamodb: {
+        Keys: {
+          [TABLE_SCHEMA.partitionKey]: { S: [{ prefix: 'T#' }] },
+          [TABLE_SCHEMA.sortKey]: { S: [{ prefix: 'M#' }] },
+        },
+      },
+    });
+    template.hasResource('AWS::SQS::Queue', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 }),
+    });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: queueId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+      },
+    });
+  });
+
   it('has one method per route: authorizer on every non-public route, none on public ones, proxy to the group function', () => {
     // Prepare
     const methods = methodsByRoute(json);

@@ -93,3 +93,39 @@ export function rolesAssumedBy(template: CfnTemplate, service: string): string[]
     )
     .map(([id]) => id);
 }
+
+/** What a consumer of a table's stream is granted: reading the stream's shards and records, nothing of the table. */
+export const STREAM_READ_ACTIONS = ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'] as const;
+
+/**
+ * Whether a statement grants stream reads only, and only on the given stream ARNs (as the template writes them):
+ * every action is a stream read (no wildcard) and every resource is one of the streams.
+ */
+export function isStreamReadOnly(statement: Readonly<Record<string, any>>, streamArns: readonly unknown[]): boolean {
+  if (statement.Effect !== 'Allow' || statement.NotAction !== undefined || statement.NotResource !== undefined) return false;
+  const actions = asArray<string>(statement.Action);
+  const resources = asArray<unknown>(statement.Resource);
+  const streams = streamArns.map((arn) => JSON.stringify(arn));
+  return (
+    actions.length > 0 &&
+    actions.every((action) => (STREAM_READ_ACTIONS as readonly string[]).includes(action)) &&
+    resources.length > 0 &&
+    resources.every((resource) => streams.includes(JSON.stringify(resource)))
+  );
+}
+
+/**
+ * The roles that may perform a DynamoDB data action, apart from stream reads confined to the given streams: those
+ * are returned as `streamReaders`, every other data action (items, Scan, PartiQL, exports, stream reads elsewhere)
+ * makes its role one of the `holders`.
+ */
+export function dataActionHolders(statements: readonly OwnedStatement[], streamArns: readonly unknown[]): { holders: Set<string>; streamReaders: Set<string> } {
+  const holders = new Set<string>();
+  const streamReaders = new Set<string>();
+  for (const owned of statements) {
+    if (dataActionsGranted(owned.statement).length === 0) continue;
+    const target = isStreamReadOnly(owned.statement, streamArns) ? streamReaders : holders;
+    for (const role of owned.roles) target.add(role);
+  }
+  return { holders, streamReaders };
+}
