@@ -2,6 +2,7 @@
  * `npm run bench`: prints the platform's speed and size figures. Each bench module exports `run()`; a module that
  * needs emulators starts and stops its own.
  */
+import '../local/sdk-quiet';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 

@@ -1,3 +1,4 @@
+import './sdk-quiet';
 import { CognitoIdentityProviderClient, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';

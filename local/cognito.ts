@@ -1,4 +1,4 @@
-import './sdk-v2-quiet';
+import './sdk-quiet';
 import { mkdirSync } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -1,3 +1,4 @@
+import './sdk-quiet';
 import { performance } from 'node:perf_hooks';
 import { join, relative } from 'node:path';
 import { DEFAULT_COGNITO_PORT } from './cognito';
