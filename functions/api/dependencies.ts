@@ -88,15 +88,25 @@ export interface ResourceDependencies {
 /** Audit lanes per tenant (see DEFAULT_AUDIT_LANES); a deployment raises it for tenants with many concurrent writers. */
 export const auditLanesSchema = z.coerce.number().int().min(1).max(64).default(DEFAULT_AUDIT_LANES);
 
+/**
+ * Tenant-scoped writes: the tenant clients of the instance's isolation layer, the plan source and the mutation
+ * executor. Needs the tenant data role only (functions that write nothing else, like the memory-expiry stream
+ * consumer, are built from this alone).
+ */
+export function createTenantWrites(config: RuntimeConfig, env: NodeJS.ProcessEnv = process.env) {
+  const isolation = isolationOf(config);
+  const db = (tenantId: string) => isolation.forTenant(tenantId);
+  const plans = new CachedPlanSource({ db, tableName: config.TABLE_NAME });
+  const executor = new MutationExecutor({ db, tableName: config.TABLE_NAME, plans, auditLanes: auditLanesSchema.parse(env.AUDIT_LANES) });
+  return { db, plans, executor };
+}
+
 /** The resource dependencies of a function instance, from the runtime config and the isolation environment. */
 export function createResourceDependencies(config: RuntimeConfig, serviceName: string, env: NodeJS.ProcessEnv = process.env): ResourceDependencies {
   const base = createDependencies(config, serviceName);
   // The isolation settings are part of the runtime config; resource groups cannot run without a cursor secret.
   const isolationEnv = isolationEnvSchema.parse(config);
-  const isolation = isolationOf(config);
-  const db = (tenantId: string) => isolation.forTenant(tenantId);
-  const plans = new CachedPlanSource({ db, tableName: config.TABLE_NAME });
-  const executor = new MutationExecutor({ db, tableName: config.TABLE_NAME, plans, auditLanes: auditLanesSchema.parse(env.AUDIT_LANES) });
+  const { db, plans, executor } = createTenantWrites(config, env);
   return {
     logger: base.logger,
     // Platform admins' access to a tenant lands in that tenant's audit log (property 6).

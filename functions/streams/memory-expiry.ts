@@ -1,5 +1,5 @@
 import type { DynamoDBStreamEvent } from 'aws-lambda';
-import { createResourceDependencies, lazyHandler } from '../api/dependencies';
+import { createTenantWrites, lazyHandler } from '../api/dependencies';
 import type { RuntimeConfig } from '../core/config';
 import { MemoryExpiryService } from '../memories/memory-expiry.service';
 
@@ -8,8 +8,7 @@ import { MemoryExpiryService } from '../memories/memory-expiry.service';
  * filter on `eventName = REMOVE` and `userIdentity.principalId = dynamodb.amazonaws.com`; it needs the tenant data role.
  */
 export function createHandler(config: RuntimeConfig) {
-  const deps = createResourceDependencies(config, 'memory-expiry');
-  const expiry = new MemoryExpiryService(deps.executor);
+  const expiry = new MemoryExpiryService(createTenantWrites(config).executor);
   return async (event: DynamoDBStreamEvent): Promise<void> => {
     await expiry.handle(event.Records);
   };

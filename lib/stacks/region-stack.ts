@@ -47,10 +47,9 @@ export const OTHER_FUNCTION_NEEDS = {
   authorizer: { data: ['tenant', 'platform'] },
   // Writes pool issuers into the region's registry (P#) for tenant stacks' custom resources.
   'issuer-registration': { data: ['platform'] },
-  // Gives back the quota of memories TTL removed, through the tenant data role with the tenant of each record. Its
-  // dependencies are the resource groups' (functions/api/dependencies.ts): their cold start also builds the directory
-  // client (platform role) and parses the isolation environment, which requires the cursor secret.
-  'memory-expiry': { data: ['tenant', 'platform'], cursors: true },
+  // Gives back the quota of memories TTL removed, through the tenant data role with the tenant of each record: it is
+  // built from the tenant writes alone (createTenantWrites), so it needs neither the platform role nor the cursor secret.
+  'memory-expiry': { data: ['tenant'] },
 } as const satisfies Record<Exclude<RegionFunctionName, HandlerGroup>, GroupNeeds>;
 
 /** The entry file of a region function, exporting `handler`. */
