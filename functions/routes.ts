@@ -616,7 +616,7 @@ export function findRoute(method: string, resourcePath: string): RouteDefinition
   return ROUTES.find((route) => route.method === method && route.path === resourcePath);
 }
 
-/** True when any route of the table requires a credential. */
+/** True when the route needs no credential (no authorizer runs for it). */
 export function isPublic(route: RouteDefinition): boolean {
   return route.access === 'public';
 }

@@ -46,7 +46,6 @@ export function createDependencies(config: RuntimeConfig, serviceName: string) {
     tenantGate: createTenantGate({ directory, region: config.AWS_REGION, regionEndpoints: config.REGION_ENDPOINTS }),
   };
 }
-export type Dependencies = ReturnType<typeof createDependencies>;
 
 /** Secrets a function may be given by reference (`<NAME>_ARN`); see core/secrets.ts. */
 const SECRET_NAMES = ['CURSOR_SECRET'] as const;

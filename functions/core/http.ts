@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { decodeAuthContext, type AuthContext } from '../identity/auth-context';
 import { isAllowed } from '../identity/roles';
 import { findRoute, TENANT_PATH_PARAMETER, type OperationId, type Route, type RouteDefinition } from '../routes';
-import { AuthenticationError, DomainError, ForbiddenError, MalformedRequestError, RouteNotFoundError, ValidationError } from './errors';
+import { AuthenticationError, ForbiddenError, MalformedRequestError, RouteNotFoundError, ValidationError } from './errors';
 import type { Logger } from './logger';
 import { PROBLEM_CONTENT_TYPE, toProblem } from './problem';
 
@@ -191,5 +191,3 @@ export function createGroupHandler(options: GroupHandlerOptions): ProxyHandler {
     .handler(core);
   return (event, context) => handler(event, context);
 }
-
-export { DomainError };
