@@ -101,7 +101,7 @@ function parseBody(event: APIGatewayProxyEvent, route: RouteDefinition): unknown
   }
 }
 
-/** Resolves the route, checks access, runs the tenant gate and validates path, query and body. */
+/** Resolves the route, checks access, validates path, query and body, then runs the tenant gate. */
 function requestParser(options: GroupHandlerOptions): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context, Internal> {
   return {
     name: 'request-parser',
@@ -116,25 +116,26 @@ function requestParser(options: GroupHandlerOptions): MiddlewareObj<APIGatewayPr
         if (!auth) throw new AuthenticationError('this route needs a credential');
         if (!isAllowed(route.access, auth.roles)) throw new ForbiddenError(`${route.operationId} is not allowed for your role`);
       }
+      const requestId = event.requestContext?.requestId ?? 'unknown';
       const path = validate(route.request.path, event.pathParameters ?? {}, 'path') as Record<string, unknown>;
       const pathTenant = path[TENANT_PATH_PARAMETER];
-      if (typeof pathTenant === 'string') {
-        // Tenant principals act on their own tenant only; the authorizer checked it, this is the second lock.
-        if (auth && auth.principalType !== 'platform-admin' && auth.tenantId !== pathTenant) {
-          throw new ForbiddenError('the credential belongs to another tenant');
-        }
-        if (options.tenantGate) await options.tenantGate(pathTenant, route, auth, { requestId: event.requestContext?.requestId ?? 'unknown' });
+      // Tenant principals act on their own tenant only; the authorizer checked it, this is the second lock.
+      if (typeof pathTenant === 'string' && auth && auth.principalType !== 'platform-admin' && auth.tenantId !== pathTenant) {
+        throw new ForbiddenError('the credential belongs to another tenant');
       }
-      const headers = lowerCaseHeaders(event.headers);
-      parsedRequests.set(event, {
+      // Everything is validated before the tenant gate, which may write (platform-admin access is audited): a
+      // rejected request changes nothing.
+      const parsed: OperationRequest = {
         route,
         path,
         query: validate(route.request.query, event.queryStringParameters ?? {}, 'query'),
         body: validate(route.request.body, parseBody(event, route), 'body'),
         ...(auth ? { auth } : {}),
-        headers,
-        requestId: event.requestContext?.requestId ?? 'unknown',
-      });
+        headers: lowerCaseHeaders(event.headers),
+        requestId,
+      };
+      if (typeof pathTenant === 'string' && options.tenantGate) await options.tenantGate(pathTenant, route, auth, { requestId });
+      parsedRequests.set(event, parsed);
       const tenantId = typeof pathTenant === 'string' ? pathTenant : auth?.tenantId;
       options.logger.appendKeys({ tenantId, operationId: route.operationId, principalType: auth?.principalType });
     },

@@ -239,3 +239,39 @@ describe('GET /v1/discovery', () => {
     },
   );
 });
+
+describe('request order', () => {
+  it('validates the whole request before the tenant gate, so a rejected request writes no audit entry', async () => {
+    // Prepare: every operation of the tenants group, and a gate that records its calls
+    const { createGroupHandler } = await import('../../../functions/core/http');
+    const { routesOf } = await import('../../../functions/routes');
+    const routes = routesOf('tenants');
+    const gateCalls: string[] = [];
+    const handler = createGroupHandler({
+      logger,
+      routes,
+      operations: Object.fromEntries(routes.map((route) => [route.operationId, async () => ({ body: {} })])),
+      tenantGate: async (tenantId) => {
+        gateCalls.push(tenantId);
+      },
+    });
+    const patch = (body: string) =>
+      handler(
+        restEvent({
+          method: 'PATCH',
+          resource: '/v1/tenants/{tenantId}',
+          pathParameters: { tenantId: 'acme' },
+          headers: { 'content-type': 'application/json', 'if-match': '"1"' },
+          body,
+          auth: platformAdmin,
+        }),
+        lambdaContext(),
+      );
+    // Act
+    const malformed = await patch('{"name":');
+    const invalid = await patch('{"name":42}');
+    // Assess
+    expect([malformed.statusCode, invalid.statusCode]).toEqual([400, 422]);
+    expect(gateCalls).toEqual([]);
+  });
+});
