@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { CreateTableCommand, DeleteTableCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../../functions/data/clients';
 import { CursorCodec } from '../../../functions/data/cursor';
 import { createIsolation, type Isolation } from '../../../functions/isolation/tenant-db';
 import { createTableInput, localDynamoDbClient } from '../../../local/bootstrap';
 import { emulatorEndpoints } from '../../support/emulators';
+import { scanPrefix } from '../../support/scan-prefix';
 
 /**
  * A table of its own in the shared DynamoDB Local for one isolation test file, the isolation layer over it exactly
@@ -44,24 +45,8 @@ export async function createIsolationFixture(name: string): Promise<IsolationFix
     isolation,
     cursors: new CursorCodec(randomBytes(32).toString('base64url')),
     inspector,
-    async scanPrefix(prefix) {
-      const items: Record<string, unknown>[] = [];
-      let start: Record<string, unknown> | undefined;
-      do {
-        const page = await inspector.send(
-          new ScanCommand({
-            TableName: tableName,
-            FilterExpression: 'begins_with(#pk, :prefix)',
-            ExpressionAttributeNames: { '#pk': 'pk' },
-            ExpressionAttributeValues: { ':prefix': prefix },
-            ConsistentRead: true,
-            ...(start ? { ExclusiveStartKey: start } : {}),
-          }),
-        );
-        items.push(...(page.Items ?? []));
-        start = page.LastEvaluatedKey;
-      } while (start);
-      return items;
+    scanPrefix(prefix) {
+      return scanPrefix(inspector, tableName, prefix);
     },
     async dispose() {
       isolation.destroy();

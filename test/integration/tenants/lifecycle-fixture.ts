@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { CreateTableCommand, DeleteTableCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
-import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createLifecycleDependencies, type LifecycleAdapters, type LifecycleDependencies } from '../../../functions/api/lifecycle.dependencies';
 import { parseRuntimeConfig, type RuntimeConfig } from '../../../functions/core/config';
 import { createDocumentClient } from '../../../functions/data/clients';
@@ -11,6 +11,7 @@ import type { Enrolment, PoolRef, UserDirectory } from '../../../functions/users
 import { createTableInput, localDynamoDbClient } from '../../../local/bootstrap';
 import { LOCAL_REGIONS, useLocalCredentials } from '../../../local/platform.config';
 import { emulatorEndpoints } from '../../support/emulators';
+import { scanPrefix } from '../../support/scan-prefix';
 
 /** A user of a fake pool. */
 export interface FakePoolUser {
@@ -139,24 +140,8 @@ export async function createLifecycleFixture(name: string): Promise<LifecycleFix
     regions,
     config,
     inspectors,
-    async scanPrefix(region, prefix) {
-      const items: Record<string, unknown>[] = [];
-      let start: Record<string, unknown> | undefined;
-      do {
-        const page = await inspectors[region].send(
-          new ScanCommand({
-            TableName: tableName,
-            FilterExpression: 'begins_with(#pk, :prefix)',
-            ExpressionAttributeNames: { '#pk': 'pk' },
-            ExpressionAttributeValues: { ':prefix': prefix },
-            ConsistentRead: true,
-            ...(start ? { ExclusiveStartKey: start } : {}),
-          }),
-        );
-        items.push(...(page.Items ?? []));
-        start = page.LastEvaluatedKey;
-      } while (start);
-      return items;
+    scanPrefix(region, prefix) {
+      return scanPrefix(inspectors[region], tableName, prefix);
     },
     async dispose() {
       await Promise.all(Object.values(raws).map((raw) => raw.send(new DeleteTableCommand({ TableName: tableName })).catch(() => undefined)));

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { CreateTableCommand, DeleteTableCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
-import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createHandler } from '../../../functions/api/workflows';
 import { AgentRepository } from '../../../functions/agents/agent.repository';
 import type { Agent } from '../../../functions/agents/agent.schema';
@@ -9,6 +9,7 @@ import { parseRuntimeConfig } from '../../../functions/core/config';
 import { createLogger } from '../../../functions/core/logger';
 import { createDocumentClient } from '../../../functions/data/clients';
 import { CursorCodec } from '../../../functions/data/cursor';
+import { tenantPrefix } from '../../../functions/data/keys';
 import { MutationExecutor } from '../../../functions/data/mutation.executor';
 import type { AuthContext } from '../../../functions/identity/auth-context';
 import { createIsolation, type Isolation } from '../../../functions/isolation/tenant-db';
@@ -21,6 +22,7 @@ import type { TenantDirectoryEntry } from '../../../functions/tenants/tenant.sch
 import { workflowServicesFactory } from '../../../functions/workflows/workflow.module';
 import { createTableInput, localDynamoDbClient } from '../../../local/bootstrap';
 import { emulatorEndpoints } from '../../support/emulators';
+import { scanPrefix } from '../../support/scan-prefix';
 import { lambdaContext, restEvent, type RestEventOptions } from '../../support/rest-event';
 
 export const REGION = 'eu-central-1';
@@ -118,22 +120,7 @@ export async function createWorkflowsFixture(name: string, options: { provider?:
       }, randomUUID());
     },
     async itemsOf(tenantId) {
-      const items: Record<string, unknown>[] = [];
-      let start: Record<string, unknown> | undefined;
-      do {
-        const page = await inspector.send(
-          new ScanCommand({
-            TableName: tableName,
-            FilterExpression: 'begins_with(#pk, :prefix)',
-            ExpressionAttributeNames: { '#pk': 'pk' },
-            ExpressionAttributeValues: { ':prefix': `T#${tenantId}#` },
-            ConsistentRead: true,
-            ...(start ? { ExclusiveStartKey: start } : {}),
-          }),
-        );
-        items.push(...(page.Items ?? []));
-        start = page.LastEvaluatedKey;
-      } while (start);
+      const items = await scanPrefix(inspector, tableName, tenantPrefix(tenantId));
       return items.sort((a, b) => `${a.pk}|${a.sk}`.localeCompare(`${b.pk}|${b.sk}`));
     },
     async dispose() {
