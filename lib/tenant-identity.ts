@@ -5,6 +5,7 @@ import { ManifestError, type ManifestProblem } from '../functions/tenants/tenant
 import type { TenantManifest } from '../functions/tenants/tenant-manifest.schema';
 import { redirectUrlSchema, type PlatformConfig } from './config';
 import type { IdentityProviderDefinition } from './constructs/hosted-user-pool';
+import { TENANT_ID_CLAIM } from '../functions/identity/tenant-attribute';
 
 /**
  * What a tenant's pool is made of, read from its manifest: the identity providers, the console's redirect URLs and
@@ -61,8 +62,8 @@ export function tenantIdentityOf(config: PlatformConfig, manifest: TenantManifes
       if (attribute.startsWith('custom:')) {
         problem(
           `${field}.attributeMapping.${attribute}`,
-          attribute === 'custom:tenantId'
-            ? 'custom:tenantId is set by the platform, never by an identity provider'
+          attribute === TENANT_ID_CLAIM
+            ? `${TENANT_ID_CLAIM} is set by the platform, never by an identity provider`
             : `the tenant pool has no attribute ${attribute}`,
         );
       }

@@ -26,6 +26,7 @@ import { brandingSchema, regionSchema, slugSchema, type TenantDirectoryEntry } f
 import { localDynamoDbClient } from './bootstrap';
 import { generatePassword } from './password';
 import { LOCAL_CREDENTIALS } from './platform.config';
+import { TENANT_ID_ATTRIBUTE_NAME, TENANT_ID_CLAIM } from '../functions/identity/tenant-attribute';
 
 /**
  * The local provisioner: what a TenantStack deployment does in AWS (user pool, app client, groups, first admin,
@@ -87,7 +88,6 @@ export interface LocalProvisionerOptions {
 }
 
 export const PLATFORM_ADMIN_GROUP: Role = 'platform-admin';
-const TENANT_ID_ATTRIBUTE = 'tenantId';
 
 export class LocalProvisioner {
   private readonly clock: () => Date;
@@ -233,7 +233,7 @@ export class LocalProvisioner {
         UserAttributes: [
           { Name: 'email', Value: user.email },
           { Name: 'email_verified', Value: 'true' },
-          ...(user.tenantId ? [{ Name: `custom:${TENANT_ID_ATTRIBUTE}`, Value: user.tenantId }] : []),
+          ...(user.tenantId ? [{ Name: TENANT_ID_CLAIM, Value: user.tenantId }] : []),
         ],
       }),
     );
@@ -256,7 +256,7 @@ export class LocalProvisioner {
           PasswordPolicy: { MinimumLength: 12, RequireLowercase: true, RequireUppercase: true, RequireNumbers: true, RequireSymbols: true },
         },
         Schema: withTenantAttribute
-          ? [{ Name: TENANT_ID_ATTRIBUTE, AttributeDataType: 'String', Mutable: false, StringAttributeConstraints: { MinLength: '3', MaxLength: '40' } }]
+          ? [{ Name: TENANT_ID_ATTRIBUTE_NAME, AttributeDataType: 'String', Mutable: false, StringAttributeConstraints: { MinLength: '3', MaxLength: '40' } }]
           : [],
       }),
     );

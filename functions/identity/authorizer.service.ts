@@ -5,6 +5,7 @@ import { readCredential, type Credential } from './credentials';
 import { isAllowed, rolesFromGroups, TENANT_ROLES, type Role } from './roles';
 import { readTenantSignals, type SlugDirectory, type TenantSignal } from './tenant-signals';
 import { TokenRejectedError, type TokenVerifier } from './token-verifier';
+import { TENANT_ID_CLAIM } from './tenant-attribute';
 
 /**
  * Who presented the credential, before the request's tenant is decided: for tenant users `tenantId` is their
@@ -104,7 +105,7 @@ export function bearerAuthenticator(verifier: Pick<TokenVerifier, 'verify'>): Au
         roles: roles.filter((role): role is Role => role === 'platform-admin'),
       };
     }
-    const tenantClaim = claims['custom:tenantId'];
+    const tenantClaim = claims[TENANT_ID_CLAIM];
     if (tenantClaim !== undefined && tenantClaim !== registration.tenantId) {
       throw new TokenRejectedError('tenant-claim', 'the token names another tenant than its issuer', registration);
     }

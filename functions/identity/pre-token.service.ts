@@ -1,8 +1,7 @@
 import type { PreTokenGenerationTriggerEvent } from 'aws-lambda';
 import { TENANT_ROLES, type TenantRole } from './roles';
+import { TENANT_ID_CLAIM } from './tenant-attribute';
 
-/** The user attribute, and ID token claim, that names the tenant of a tenant pool's user. */
-export const TENANT_ID_CLAIM = 'custom:tenantId';
 /** The ID token claim listing the user's tenant roles, space-separated (as OAuth lists scopes). */
 export const ROLES_CLAIM = 'roles';
 

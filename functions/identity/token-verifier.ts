@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { AuthenticationError } from '../core/errors';
 import { BoundedMap } from './bounded-map';
 import type { IssuerRegistration } from './issuer-registry.repository';
+import { TENANT_ID_CLAIM } from './tenant-attribute';
 
 /** Why a token was refused; logged, never shown to the caller. */
 export type TokenRejection =
@@ -57,7 +58,7 @@ const cognitoClaimsSchema = z.object({
   aud: z.union([z.string(), z.array(z.string())]).optional(),
   client_id: z.string().optional(),
   'cognito:groups': z.array(z.string()).optional(),
-  'custom:tenantId': z.string().optional(),
+  [TENANT_ID_CLAIM]: z.string().optional(),
 });
 export type CognitoClaims = z.infer<typeof cognitoClaimsSchema> & { readonly token_use: 'id' | 'access' };
 

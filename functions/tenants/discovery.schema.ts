@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { brandingSchema, regionSchema, slugSchema } from './tenant.schema';
+import { brandingSchema, regionSchema, slugSchema, tenantAuthSchema } from './tenant.schema';
 import { tenantIdSchema } from '../data/keys';
 
 /** Exactly one of `email`, `host` or `slug`. */
@@ -25,13 +25,7 @@ export const discoveredTenantSchema = z.object({
   region: regionSchema,
   /** The regional API that serves this tenant. */
   apiUrl: z.string().optional(),
-  auth: z.object({
-    issuer: z.string(),
-    userPoolId: z.string(),
-    clientId: z.string(),
-    hostedUiUrl: z.string().optional(),
-    cognitoEndpoint: z.string().optional(),
-  }),
+  auth: tenantAuthSchema,
   branding: brandingSchema,
 });
 

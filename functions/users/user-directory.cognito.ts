@@ -14,9 +14,9 @@ import {
 import { ValidationError } from '../core/errors';
 import { TENANT_ROLES, type TenantRole } from '../identity/roles';
 import type { Enrolment, PoolRef, UserDirectory } from './user-directory';
+import { TENANT_ID_CLAIM } from '../identity/tenant-attribute';
 
 /** The custom attribute of tenant pools that names the tenant (read into the token by the pre-token trigger). */
-export const TENANT_ID_ATTRIBUTE = 'custom:tenantId';
 
 /** Tenant pool users through the Cognito admin API; cognito-local speaks the same API. */
 export class CognitoUserDirectory implements UserDirectory {
@@ -33,7 +33,7 @@ export class CognitoUserDirectory implements UserDirectory {
           UserAttributes: [
             { Name: 'email', Value: user.email },
             { Name: 'email_verified', Value: 'true' },
-            { Name: TENANT_ID_ATTRIBUTE, Value: user.tenantId },
+            { Name: TENANT_ID_CLAIM, Value: user.tenantId },
           ],
         }),
       );

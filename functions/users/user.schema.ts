@@ -3,6 +3,7 @@ import { pageSchema, paginationQueryShape } from '../core/request-conventions';
 import { tenantIdSchema } from '../data/keys';
 import { TIME_ORDERED_ID } from '../data/ids';
 import { TENANT_ROLES } from '../identity/roles';
+import { tenantAuthSchema } from '../tenants/tenant.schema';
 
 /**
  * The password rules of every tenant pool (the CDK tenant pool and the local provisioner use the same), checked
@@ -93,7 +94,7 @@ export const acceptedInvitationSchema = z.object({
   role: tenantRoleSchema,
   /** The API of the tenant's home region. */
   apiUrl: z.string().optional(),
-  auth: z.object({ userPoolId: z.string(), clientId: z.string(), issuer: z.string(), hostedUiUrl: z.string().optional(), cognitoEndpoint: z.string().optional() }),
+  auth: tenantAuthSchema,
 });
 
 export const userPathSchema = z.object({ tenantId: tenantIdSchema, userId: memberIdSchema });

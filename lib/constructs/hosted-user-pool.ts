@@ -2,6 +2,7 @@ import { Aws, Duration, RemovalPolicy, Stack, Tags, Validations } from 'aws-cdk-
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { TENANT_ID_ATTRIBUTE_NAME } from '../../functions/identity/tenant-attribute';
 
 /** A group of the pool: one per role. */
 export interface PoolGroup {
@@ -114,7 +115,7 @@ export class HostedUserPool extends Construct {
       keepOriginal: { email: true },
       standardAttributes: { email: { required: true, mutable: true } },
       customAttributes: props.tenantIdAttribute
-        ? { tenantId: new cognito.StringAttribute({ minLen: 3, maxLen: 40, mutable: false }) }
+        ? { [TENANT_ID_ATTRIBUTE_NAME]: new cognito.StringAttribute({ minLen: 3, maxLen: 40, mutable: false }) }
         : undefined,
       passwordPolicy: {
         minLength: 12,

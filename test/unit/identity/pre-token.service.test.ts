@@ -1,6 +1,7 @@
 import type { PreTokenGenerationTriggerEvent } from 'aws-lambda';
 import { createHandler } from '../../../functions/api/pre-token-generation';
-import { addTenantClaims, ROLES_CLAIM, TENANT_ID_CLAIM, TenantMismatchError } from '../../../functions/identity/pre-token.service';
+import { addTenantClaims, ROLES_CLAIM, TenantMismatchError } from '../../../functions/identity/pre-token.service';
+import { TENANT_ID_CLAIM } from '../../../functions/identity/tenant-attribute';
 
 function event(userAttributes: Record<string, string>, groups: string[]): PreTokenGenerationTriggerEvent {
   return {

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { TENANT_SESSION_TAG } from '../../../lib/constructs/data-access-roles';
+import { ITEM_ACTIONS, TENANT_SESSION_TAG } from '../../../lib/constructs/data-access-roles';
 import { guardVerdict, leadingKeysOf, operationOf, refusalOf, tenantScope } from '../../../functions/isolation/tenant-guard';
 import { TENANT_SESSION_TAG as VENDED_SESSION_TAG } from '../../../functions/isolation/session-tag';
 import {
@@ -56,16 +56,7 @@ const keyArb: fc.Arbitrary<string> = fc.oneof(
   { weight: 1, arbitrary: fc.string({ maxLength: 12 }) },
   { weight: 1, arbitrary: tenantArb.map((t) => `t#${t}#x`) },
 );
-const ITEM_ACTION_ARB = fc.constantFrom(
-  'dynamodb:GetItem',
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:Query',
-  'dynamodb:BatchGetItem',
-  'dynamodb:BatchWriteItem',
-  'dynamodb:ConditionCheckItem',
-);
+const ITEM_ACTION_ARB = fc.constantFrom(...ITEM_ACTIONS);
 
 describe('runtime guard versus IAM simulation of the synthesized tenant data role', () => {
   it('the token vending machine tags sessions with the tag the role policy reads', () => {
