@@ -1,4 +1,4 @@
-import { Aws, CfnElement, Duration, IgnoreMode, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, CfnElement, type CopyOptions, Duration, IgnoreMode, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -23,7 +23,13 @@ import { REPO_ROOT } from '../source-paths';
 import { TENANT_STACK_OUTPUTS } from '../stacks/tenant-stack';
 
 /** What the build needs of the repository: the CDK app, the functions it bundles, the committed manifests. */
-const SOURCE_FILES = ['bin', 'lib', 'functions', 'tenants', 'package.json', 'package-lock.json', 'cdk.json', 'tsconfig.json'];
+const BUILD_SOURCE_FILES = ['bin', 'lib', 'functions', 'tenants', 'package.json', 'package-lock.json', 'cdk.json', 'tsconfig.json'] as const;
+
+/** How the repository becomes the build source: git ignore semantics, everything but the listed files and folders. */
+export const BUILD_SOURCE_COPY_OPTIONS: CopyOptions = {
+  ignoreMode: IgnoreMode.GIT,
+  exclude: ['*', ...BUILD_SOURCE_FILES.flatMap((file) => [`!/${file}`, `!/${file}/**`]), '.DS_Store'],
+};
 
 /** Variables the build exports to the state machine after a deployment: the tenant's login endpoints. */
 const EXPORTED = { userPoolId: 'USER_POOL_ID', clientId: 'USER_POOL_CLIENT_ID', issuer: 'ISSUER', hostedUiUrl: 'HOSTED_UI_URL' } as const;
@@ -59,12 +65,7 @@ export class OnboardingPipeline extends Construct {
     const { config, names, bus } = props;
     const account = Aws.ACCOUNT_ID;
 
-    this.source = new s3assets.Asset(this, 'Source', {
-      path: REPO_ROOT,
-      // Git ignore semantics: everything, except the listed files and folders with what is in them.
-      ignoreMode: IgnoreMode.GIT,
-      exclude: ['*', ...SOURCE_FILES.flatMap((file) => [`!/${file}`, `!/${file}/**`]), '.DS_Store'],
-    });
+    this.source = new s3assets.Asset(this, 'Source', { path: REPO_ROOT, ...BUILD_SOURCE_COPY_OPTIONS });
 
     const buildLogs = new logs.LogGroup(this, 'BuildLogs', { retention: logs.RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.RETAIN });
     this.project = new codebuild.Project(this, 'Project', {

@@ -1,5 +1,7 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { FileSystem } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import {
   ONBOARDING_DETAIL_TYPES,
@@ -8,9 +10,11 @@ import {
   PROVISIONING_EVENT_SOURCE,
 } from '../../functions/tenants/onboarding.events';
 import { ISSUER_REGISTRATION_RESOURCE_TYPE } from '../../lib/constructs/issuer-registrar';
+import { BUILD_SOURCE_COPY_OPTIONS } from '../../lib/constructs/onboarding-pipeline';
 import { CONTROL_PLANE_FUNCTION_NEEDS } from '../../lib/cross-region-access';
 import { PlatformNames } from '../../lib/naming';
 import { PLATFORM_ADMIN_GROUP } from '../../lib/stacks/control-plane-stack';
+import { REPO_ROOT } from '../../lib/source-paths';
 import { TEST_ACCOUNT_ID } from '../support/iam-simulation';
 import { renderIntrinsics } from './support/intrinsics';
 import { buildFixture, CONFIG, logicalIdOf, templateOf } from './support/platform-fixture';
@@ -208,14 +212,23 @@ describe('control plane stack', () => {
   });
 
   it('ships only the CDK app, the functions and the manifests as the build source', () => {
-    // Prepare
-    const assetDir = path.join(fixture.outdir, `asset.${stack.pipeline.source.assetHash}`);
+    // Prepare: stage with the asset's own copy rules into a directory of this test alone, so that nothing else
+    // the suite does to the cloud assembly directory can change what is listed.
+    const target = fs.mkdtempSync(path.join(os.tmpdir(), 'build-source-'));
 
     // Act
-    const entries = fs.readdirSync(assetDir).sort();
+    try {
+      FileSystem.copyDirectory(REPO_ROOT, target, BUILD_SOURCE_COPY_OPTIONS);
+      const entries = fs.readdirSync(target).sort();
+      const handlers = fs.readdirSync(path.join(target, 'functions', 'api'));
 
-    // Assess
-    expect(entries).toEqual(['bin', 'cdk.json', 'functions', 'lib', 'package-lock.json', 'package.json', 'tenants', 'tsconfig.json']);
+      // Assess
+      expect(entries).toEqual(['bin', 'cdk.json', 'functions', 'lib', 'package-lock.json', 'package.json', 'tenants', 'tsconfig.json']);
+      expect(handlers).toContain('authorizer.ts');
+      expect(fs.existsSync(path.join(target, 'node_modules'))).toBe(false);
+    } finally {
+      fs.rmSync(target, { recursive: true, force: true });
+    }
   });
 
   it('lets the build assume only the CDK bootstrap deploy and publishing roles, and delete only tagged tenant pools', () => {
