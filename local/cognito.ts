@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { DefaultConfig, loadConfig, type Config } from 'cognito-local/lib/server/config';
 import { Router } from 'cognito-local/lib/server/Router';
+import { withAwsRevocation } from './cognito-revocation';
 import { createServer } from 'cognito-local/lib/server/server';
 import { DateClock, LambdaService, MessagesService, TriggersService } from 'cognito-local/lib/services';
 import { CognitoServiceFactoryImpl } from 'cognito-local/lib/services/cognitoService';
@@ -95,7 +96,7 @@ export async function startCognitoLocal(options: CognitoLocalOptions): Promise<C
     tokenGenerator: new JwtTokenGenerator(clock, triggers, tokenConfig),
     triggers,
   };
-  const server = (await createServer(Router(services), logger, config.ServerConfig, services).start()) as HttpServer;
+  const server = (await createServer(withAwsRevocation(Router(services), services), logger, config.ServerConfig, services).start()) as HttpServer;
   const { port } = server.address() as AddressInfo;
   tokenConfig.IssuerDomain = `http://${HOST}:${port}`;
 

@@ -108,7 +108,7 @@ export class LocalProvisioner {
 
     const pool = await this.createPool(`tenant-${spec.tenantId}`, [...TENANT_ROLES], true);
     try {
-      const admin = await this.addUser(pool.userPoolId, {
+      const { sub: adminSub, ...admin } = await this.addUser(pool.userPoolId, {
         email: spec.adminEmail,
         groups: ['tenant-admin'],
         tenantId: spec.tenantId,
@@ -146,7 +146,7 @@ export class LocalProvisioner {
         updatedAt: now,
         version: 1,
       });
-      await this.recordFirstAdmin(home, spec.tenantId, admin.username, now);
+      await this.recordFirstAdmin(home, spec.tenantId, { email: admin.username, sub: adminSub }, now);
       return { tenantId: spec.tenantId, slug: spec.slug, region: spec.region, ...pool, admin };
     } catch (error) {
       await this.options.cognito.send(new DeleteUserPoolCommand({ UserPoolId: pool.userPoolId })).catch(() => undefined);
@@ -190,8 +190,8 @@ export class LocalProvisioner {
   }
 
   /** The first admin as a member of the tenant (what joining by invitation records), counted against the plan. */
-  private async recordFirstAdmin(home: RegionTable, tenantId: string, email: string, now: string): Promise<void> {
-    const member = { tenantId, userId: timeOrderedId(Date.parse(now)), email, role: 'tenant-admin' as const, createdAt: now, updatedAt: now, version: 1 };
+  private async recordFirstAdmin(home: RegionTable, tenantId: string, user: { readonly email: string; readonly sub: string }, now: string): Promise<void> {
+    const member = { tenantId, userId: timeOrderedId(Date.parse(now)), ...user, role: 'tenant-admin' as const, createdAt: now, updatedAt: now, version: 1 };
     await home.db.send(
       new TransactWriteCommand({
         TransactItems: firstAdminItems(member, quotaCounters.users(tenantId).key).map((Item) => ({ Put: { TableName: home.tableName, Item } })),
@@ -203,7 +203,7 @@ export class LocalProvisioner {
   async provisionPlatformAdmin(input: { readonly email: string }): Promise<ProvisionedPlatformAdmin> {
     const email = z.email().parse(input.email);
     const pool = await this.createPool('platform-admins', [PLATFORM_ADMIN_GROUP], false);
-    const admin = await this.addUser(pool.userPoolId, { email, groups: [PLATFORM_ADMIN_GROUP] });
+    const { sub: _sub, ...admin } = await this.addUser(pool.userPoolId, { email, groups: [PLATFORM_ADMIN_GROUP] });
     await this.inEveryRegion(({ db, tableName }) =>
       new IssuerRegistryRepository(db, tableName).register({
         kind: 'platform',
@@ -222,10 +222,10 @@ export class LocalProvisioner {
   async addUser(
     userPoolId: string,
     user: { readonly email: string; readonly groups: readonly Role[]; readonly tenantId?: string },
-  ): Promise<UserCredentials> {
+  ): Promise<UserCredentials & { readonly sub: string }> {
     const { cognito } = this.options;
     const password = generatePassword();
-    await cognito.send(
+    const { User } = await cognito.send(
       new AdminCreateUserCommand({
         UserPoolId: userPoolId,
         Username: user.email,
@@ -241,7 +241,9 @@ export class LocalProvisioner {
     for (const group of user.groups) {
       await cognito.send(new AdminAddUserToGroupCommand({ UserPoolId: userPoolId, Username: user.email, GroupName: group }));
     }
-    return { username: user.email, password };
+    const sub = User?.Attributes?.find((attribute) => attribute.Name === 'sub')?.Value;
+    if (!sub) throw new Error(`the pool answered user ${user.email} without a sub`);
+    return { username: user.email, password, sub };
   }
 
   private async createPool(name: string, groups: readonly Role[], withTenantAttribute: boolean): Promise<ProvisionedPool> {

@@ -26,6 +26,18 @@ export class ApiKeyRepository implements ApiKeyLookup {
     return queryPartition(this.db(tenantId), this.tableName, keys.apiKeyPartition(tenantId), storedApiKeySchema, limit, exclusiveStartKey);
   }
 
+  /** Up to `max` keys of the member that are not revoked, read page by page from the tenant's key partition. */
+  async activeOwnedBy(tenantId: string, userId: string, max: number): Promise<ApiKeyRecord[]> {
+    const owned: ApiKeyRecord[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.list(tenantId, 100, start);
+      owned.push(...page.items.filter((key) => key.ownerUserId === userId && key.revokedAt === undefined));
+      start = page.lastEvaluatedKey;
+    } while (start && owned.length < max);
+    return owned.slice(0, max);
+  }
+
   /** The write that stores a new key. */
   createWrite(record: ApiKeyRecord): ItemWrite {
     const valid = storedApiKeySchema.parse(record);

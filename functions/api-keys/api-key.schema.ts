@@ -18,6 +18,12 @@ export const storedApiKeySchema = z.object({
   createdAt: z.iso.datetime(),
   /** `<principalType>:<principalId>` of the creator. */
   createdBy: z.string(),
+  /**
+   * The member the key acts for: the member who made it, or the owner of the key it was made with. The key works
+   * only while its owner is a member whose role covers the key's; removing the owner revokes it. Absent for keys
+   * made by platform admins.
+   */
+  ownerUserId: z.string().optional(),
   expiresOn: z.iso.datetime().optional(),
   revokedAt: z.iso.datetime().optional(),
   revokedBy: z.string().optional(),

@@ -54,6 +54,7 @@ export class ApiKeyService {
       secretHash: made.secretHash,
       createdAt: now.toISOString(),
       createdBy: context.actor,
+      ...(context.memberId ? { ownerUserId: context.memberId } : {}),
       ...(body.expiresInDays ? { expiresOn: new Date(now.getTime() + body.expiresInDays * DAY_MS).toISOString() } : {}),
     };
     const stored: StoredResponse = {

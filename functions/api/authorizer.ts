@@ -10,6 +10,9 @@ import type { SlugDirectory } from '../identity/tenant-signals';
 import { usageIdentifierKey } from '../identity/usage-identifier';
 import { TokenVerifier, type IssuerLookup, type KeySetFactory } from '../identity/token-verifier';
 import { DirectoryRepository } from '../tenants/directory.repository';
+import { MemberRepository } from '../users/member.repository';
+import type { Member } from '../users/user.schema';
+import { CachedMemberAccess, type MemberAccess, type MemberAccessLookup } from '../identity/member-access';
 import { isolationOf, lazyHandler } from './dependencies';
 
 export type { Authorizer };
@@ -27,6 +30,11 @@ export interface AuthorizerDependencies {
   readonly logger: AuthorizerLogger;
   /** Stored API keys. @default the tenant's API keys, read through its tenant-scoped client */
   readonly apiKeys: ApiKeyLookup;
+  /**
+   * The tenants' member records. @default read through the tenant-scoped client, cached for
+   * ACCESS_CACHE_SECONDS
+   */
+  readonly members: MemberAccessLookup;
 }
 
 /** The registry and directory over platform items, read with the platform data role's credentials only. */
@@ -55,6 +63,26 @@ function tenantApiKeys(config: RuntimeConfig): ApiKeyLookup {
   };
 }
 
+/** Member records read with the credentials of the member's own tenant, cached for the configured bound. */
+function tenantMembers(config: RuntimeConfig): MemberAccessLookup {
+  let repository: MemberRepository | undefined;
+  const members = () => {
+    if (!repository) {
+      const isolation = isolationOf(config);
+      repository = new MemberRepository((id) => isolation.forTenant(id), config.TABLE_NAME);
+    }
+    return repository;
+  };
+  const access = (member: Member | undefined): MemberAccess | undefined => member && { memberId: member.userId, role: member.role };
+  return new CachedMemberAccess(
+    {
+      bySub: async (tenantId, sub) => access(await members().findBySub(tenantId, sub)),
+      byId: async (tenantId, memberId) => access(await members().get(tenantId, memberId)),
+    },
+    { ttlMs: config.ACCESS_CACHE_SECONDS * 1000 },
+  );
+}
+
 /**
  * The Lambda REQUEST authorizer of a regional API: Cognito bearer tokens of registered issuers and API keys of
  * tenants, tenant signals checked against the credential, route access from the route table.
@@ -68,6 +96,7 @@ export function createAuthorizer(config: RuntimeConfig, deps: Partial<Authorizer
       bearer: bearerAuthenticator(verifier),
       'api-key': apiKeyAuthenticator(deps.apiKeys ?? tenantApiKeys(config), deps.clock),
     },
+    members: deps.members ?? tenantMembers(config),
     directory: deps.directory ?? repositories().directory,
     baseDomain: config.API_BASE_DOMAIN,
   });

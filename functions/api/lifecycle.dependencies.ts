@@ -158,6 +158,7 @@ export function createLifecycleDependencies(
     new UserService({
       members: new MemberRepository(data.db, data.tableName),
       invitations: new InvitationRepository(data.db, data.tableName),
+      apiKeys: new ApiKeyRepository(data.db, data.tableName),
       mutations: data.mutations,
       users: adapters.users,
       mailer: adapters.mailer,

@@ -58,6 +58,11 @@ export const runtimeConfigSchema = z.object({
         return z.NEVER;
       }
     }),
+  /**
+   * How long the authorizer may reuse a member record it read (role and membership of a tenant user, owner of an
+   * API key): the bound within which a role change or removal holds for tokens and keys already issued.
+   */
+  ACCESS_CACHE_SECONDS: z.coerce.number().int().min(0).max(30).default(5),
   /** Powertools log level. */
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
 });

@@ -10,8 +10,8 @@ export abstract class DomainError extends Error {
   /** Extra members of the problem document (limit, region, ...). */
   readonly extensions: Record<string, unknown>;
 
-  constructor(detail: string, extensions: Record<string, unknown> = {}) {
-    super(detail);
+  constructor(detail: string, extensions: Record<string, unknown> = {}, options?: ErrorOptions) {
+    super(detail, options);
     this.name = new.target.name;
     this.extensions = extensions;
   }
@@ -104,6 +104,12 @@ export class GoneError extends DomainError {
 export class PreconditionFailedError extends DomainError {
   readonly code = 'precondition-failed';
   readonly title = 'Precondition failed';
+}
+
+/** The identity provider (the tenant's user pool) refused or failed a change the request needs; safe to retry. */
+export class IdentityProviderError extends DomainError {
+  readonly code = 'identity-provider-failed';
+  readonly title = 'Identity provider failed';
 }
 
 /** A plan limit would be exceeded. */

@@ -4,6 +4,7 @@ import {
   DomainError,
   ForbiddenError,
   GoneError,
+  IdentityProviderError,
   IllegalTransitionError,
   MalformedRequestError,
   NotFoundError,
@@ -45,6 +46,7 @@ const STATUS_BY_ERROR: ReadonlyArray<[abstract new (...args: never[]) => DomainE
   [GoneError, 410],
   [PreconditionFailedError, 412],
   [WrongRegionError, 421],
+  [IdentityProviderError, 503],
   [QuotaExceededError, 429],
   [RateLimitedError, 429],
 ];

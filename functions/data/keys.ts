@@ -119,6 +119,9 @@ export const keys = {
   /** One item per member email: a person is a member of a tenant at most once. */
   userEmailPartition: (tenantId: string) => tenantKey(tenantId, 'USER', 'EMAIL'),
   userEmail: (tenantId: string, email: string) => ({ pk: tenantKey(tenantId, 'USER', 'EMAIL'), sk: sortKey(encodeURIComponent(email.toLowerCase())) }),
+  /** One item per linked pool user: its immutable `sub` names the member, whatever its email becomes. */
+  userSubPartition: (tenantId: string) => tenantKey(tenantId, 'USER', 'SUB'),
+  userSub: (tenantId: string, sub: string) => ({ pk: tenantKey(tenantId, 'USER', 'SUB'), sk: sortKey(sub) }),
   /** Members per role (`tenant-admin`), kept in the member's transaction so the last admin cannot be removed. */
   userRoleCounterPartition: (tenantId: string) => tenantKey(tenantId, 'USER', 'COUNT'),
   userRoleCounter: (tenantId: string, role: string) => ({ pk: tenantKey(tenantId, 'USER', 'COUNT'), sk: sortKey(role) }),

@@ -8,6 +8,8 @@ export interface MutationContext {
   readonly tenantId: string;
   /** `<principalType>:<principalId>` of the verified caller. */
   readonly actor: string;
+  /** The member the caller acts for (see AuthContext.memberId); absent for platform admins. */
+  readonly memberId?: string;
   readonly requestId: string;
   readonly idempotency?: IdempotencyRequest;
   readonly ifMatch?: IfMatch;
@@ -31,6 +33,7 @@ export function mutationContextOf(request: OperationRequest<{ tenantId: string }
     tenantId: request.path.tenantId,
     actor: auth ? `${auth.principalType}:${auth.principalId}` : 'anonymous',
     requestId: request.requestId,
+    ...(auth?.memberId ? { memberId: auth.memberId } : {}),
     ...(idempotency ? { idempotency } : {}),
     ...(ifMatch ? { ifMatch } : {}),
   };

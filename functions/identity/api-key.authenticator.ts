@@ -15,6 +15,8 @@ export interface StoredApiKey {
   readonly revokedAt?: string;
   /** ISO time after which the key is refused. */
   readonly expiresOn?: string;
+  /** The member the key acts for (see the API key schema). */
+  readonly ownerUserId?: string;
 }
 
 /** Reads one key record by the tenant and key id the key names (consistently, so a revocation holds at once). */
@@ -45,6 +47,12 @@ export function apiKeyAuthenticator(keys: ApiKeyLookup, clock: () => Date = () =
     ) {
       throw new AuthenticationError('the API key is not valid');
     }
-    return { principalType: 'api-key', principalId: stored.keyId, tenantId: stored.tenantId, roles: [stored.role] };
+    return {
+      principalType: 'api-key',
+      principalId: stored.keyId,
+      tenantId: stored.tenantId,
+      roles: [stored.role],
+      ...(stored.ownerUserId ? { memberId: stored.ownerUserId } : {}),
+    };
   };
 }

@@ -18,6 +18,11 @@ export interface AuthContext {
    */
   readonly tenantId?: string;
   readonly roles: readonly Role[];
+  /**
+   * The member the request acts for, from the tenant's member records: the user's own record, or the owner of the
+   * API key. Absent for platform admins and for keys they made.
+   */
+  readonly memberId?: string;
 }
 
 const encodedSchema = z.object({
@@ -25,6 +30,7 @@ const encodedSchema = z.object({
   principalId: z.string().min(1),
   tenantId: z.union([tenantIdSchema, z.literal('')]).optional(),
   roles: z.string(),
+  memberId: z.string().optional(),
 });
 
 /** Encodes the context into API Gateway's flat string map. */
@@ -34,6 +40,7 @@ export function encodeAuthContext(context: AuthContext): Record<string, string> 
     principalId: context.principalId,
     tenantId: context.tenantId ?? '',
     roles: context.roles.join(','),
+    memberId: context.memberId ?? '',
   };
 }
 
@@ -47,5 +54,6 @@ export function decodeAuthContext(raw: Record<string, unknown> | null | undefine
     principalId: parsed.principalId,
     ...(parsed.tenantId ? { tenantId: parsed.tenantId } : {}),
     roles,
+    ...(parsed.memberId ? { memberId: parsed.memberId } : {}),
   };
 }

@@ -2,7 +2,8 @@ import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { findRoute as findRouteInTable, type RouteDefinition } from '../routes';
 import type { AuthContext } from './auth-context';
 import { readCredential, type Credential } from './credentials';
-import { isAllowed, rolesFromGroups, TENANT_ROLES, type Role } from './roles';
+import { withMemberAccess, type MemberAccessLookup } from './member-access';
+import { isAllowed, rolesFromGroups, type Role } from './roles';
 import { readTenantSignals, type SlugDirectory, type TenantSignal } from './tenant-signals';
 import { TokenRejectedError, type TokenVerifier } from './token-verifier';
 import { TENANT_ID_CLAIM } from './tenant-attribute';
@@ -28,6 +29,8 @@ export type AuthorizerDecision =
 
 export interface AuthorizerServiceOptions {
   readonly authenticators: Authenticators;
+  /** The tenants' member records, which decide a tenant principal's roles (see withMemberAccess). */
+  readonly members: MemberAccessLookup;
   readonly directory: SlugDirectory;
   /** @see TenantSignalOptions.baseDomain */
   readonly baseDomain?: string;
@@ -36,8 +39,9 @@ export interface AuthorizerServiceOptions {
 }
 
 /**
- * The authorizer's rules. A request is authenticated by its credential (401 otherwise), then allowed only when
- * the route exists, one of the principal's roles may call it, and its tenant signals agree: with the
+ * The authorizer's rules. A request is authenticated by its credential (401 otherwise), its tenant principal's
+ * roles are read from the tenant's member records (401 when they no longer grant access), then it is allowed only
+ * when the route exists, one of the principal's roles may call it, and its tenant signals agree: with the
  * principal's own tenant for tenant users, with each other for platform admins (who then act on that tenant).
  */
 export class AuthorizerService {
@@ -49,7 +53,7 @@ export class AuthorizerService {
 
   /** Decides on a request; throws AuthenticationError when it carries no acceptable credential. */
   async authorize(event: APIGatewayRequestAuthorizerEvent): Promise<AuthorizerDecision> {
-    const principal = await this.authenticate(readCredential(event));
+    const principal = await withMemberAccess(await this.authenticate(readCredential(event)), this.options.members);
     const deny = (reason: DenyReason, signals: readonly TenantSignal[] = []): AuthorizerDecision => ({
       effect: 'Deny',
       principal,
@@ -91,14 +95,15 @@ export class AuthorizerService {
 
 /**
  * Authenticates Cognito bearer tokens. A tenant pool's token is a user of the registration's tenant, whatever
- * its claims say (a `custom:tenantId` claim must agree or the token is refused), holding only tenant roles; a
- * platform pool's token is a platform admin only when it is in the platform-admin group.
+ * its claims say (a `custom:tenantId` claim must agree or the token is refused), with no role yet: its group claims
+ * may be stale, the member record decides (withMemberAccess). A platform pool's token is a platform admin only
+ * when it is in the platform-admin group.
  */
 export function bearerAuthenticator(verifier: Pick<TokenVerifier, 'verify'>): Authenticator<Extract<Credential, { kind: 'bearer' }>> {
   return async ({ token }) => {
     const { registration, claims } = await verifier.verify(token);
-    const roles = rolesFromGroups(claims['cognito:groups'] ?? []);
     if (registration.kind === 'platform') {
+      const roles = rolesFromGroups(claims['cognito:groups'] ?? []);
       return {
         principalType: 'platform-admin',
         principalId: claims.sub,
@@ -113,7 +118,7 @@ export function bearerAuthenticator(verifier: Pick<TokenVerifier, 'verify'>): Au
       principalType: 'user',
       principalId: claims.sub,
       tenantId: registration.tenantId,
-      roles: roles.filter((role) => (TENANT_ROLES as readonly Role[]).includes(role)),
+      roles: [],
     };
   };
 }

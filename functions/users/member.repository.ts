@@ -38,6 +38,12 @@ export class MemberRepository {
     return Item ? this.get(tenantId, String(Item.userId)) : undefined;
   }
 
+  /** The member linked to this pool user, if any: the one record that decides what the user may do. */
+  async findBySub(tenantId: string, sub: string): Promise<Member | undefined> {
+    const { Item } = await this.db(tenantId).send(new GetCommand({ TableName: this.tableName, Key: keys.userSub(tenantId, sub), ConsistentRead: true }));
+    return Item ? this.get(tenantId, String(Item.userId)) : undefined;
+  }
+
   /** A page of members in joining order. */
   async list(tenantId: string, limit: number, exclusiveStartKey?: Record<string, unknown>) {
     return queryPartition(this.db(tenantId), this.tableName, keys.userPartition(tenantId), memberSchema, limit, exclusiveStartKey);
@@ -51,10 +57,18 @@ export class MemberRepository {
     return typeof Item?.[COUNT] === 'number' ? Item[COUNT] : 0;
   }
 
-  /** The writes that make someone a member. */
+  /** The writes that make someone a member (linked to its pool user when the member has a sub already). */
   joinWrites(member: Member): ItemWrite[] {
     const valid = memberSchema.parse(member);
     return [
+      ...(valid.sub
+        ? [
+            {
+              put: { Item: { ...keys.userSub(valid.tenantId, valid.sub), userId: valid.userId }, ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PK } },
+              onConditionFailed: () => new ConflictError('this pool user is already a member of the tenant'),
+            },
+          ]
+        : []),
       {
         put: { Item: { ...keys.user(valid.tenantId, valid.userId), ...valid }, ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PK } },
         onConditionFailed: () => new ConflictError(`user ${valid.userId} exists`),
@@ -68,6 +82,31 @@ export class MemberRepository {
         onConditionFailed: () => new ConflictError(`${valid.email} is already a member of this tenant`),
       },
       this.roleCount(valid.tenantId, valid.role, +1),
+    ];
+  }
+
+  /** The writes that link a member (at `version`) to its pool user, once: a sub names one member at most. */
+  linkWrites(member: Member, sub: string): ItemWrite[] {
+    return [
+      {
+        update: {
+          Key: keys.user(member.tenantId, member.userId),
+          UpdateExpression: 'SET #sub = :sub, #version = #version + :one',
+          ConditionExpression: '#version = :version AND attribute_not_exists(#sub)',
+          ExpressionAttributeNames: { '#sub': 'sub', '#version': 'version' },
+          ExpressionAttributeValues: { ':sub': sub, ':one': 1, ':version': member.version },
+        },
+        onConditionFailed: (current) =>
+          current ? new PreconditionFailedError(`user ${member.userId} changed meanwhile`) : new NotFoundError(`user ${member.userId} not found`),
+      },
+      {
+        put: {
+          Item: { ...keys.userSub(member.tenantId, sub), userId: member.userId },
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': PK },
+        },
+        onConditionFailed: () => new ConflictError('this pool user is already a member of the tenant'),
+      },
     ];
   }
 
@@ -104,6 +143,7 @@ export class MemberRepository {
           current ? new PreconditionFailedError(`user ${member.userId} changed meanwhile`) : new NotFoundError(`user ${member.userId} not found`),
       },
       { delete: { Key: keys.userEmail(member.tenantId, member.email) } },
+      ...(member.sub ? [{ delete: { Key: keys.userSub(member.tenantId, member.sub) } }] : []),
       this.roleCount(member.tenantId, member.role, -1),
     ];
   }
@@ -125,13 +165,14 @@ export class MemberRepository {
 
 /**
  * The items of a tenant's first admin, made by provisioning outside any request (no audit entry, no quota check):
- * the member, its email item, the tenant-admin count and the users quota count.
+ * the member, its email and sub items, the tenant-admin count and the users quota count.
  */
 export function firstAdminItems(member: Member, usersCounterKey: { readonly pk: string; readonly sk: string }): Record<string, unknown>[] {
   const valid = memberSchema.parse(member);
   return [
     { ...keys.user(valid.tenantId, valid.userId), ...valid },
     { ...keys.userEmail(valid.tenantId, valid.email), userId: valid.userId },
+    ...(valid.sub ? [{ ...keys.userSub(valid.tenantId, valid.sub), userId: valid.userId }] : []),
     { ...keys.userRoleCounter(valid.tenantId, valid.role), [COUNT]: 1 },
     { ...usersCounterKey, [COUNT]: 1 },
   ];

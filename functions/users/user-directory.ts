@@ -14,17 +14,23 @@ export interface Enrolment {
 }
 
 /**
- * The tenant pools' users: Cognito in AWS, cognito-local locally. Users are addressed by email (pools sign in by
- * email). Each method is safe to repeat.
+ * The tenant pools' users: Cognito in AWS, cognito-local (with the local platform's stand-ins) locally. A user is
+ * enrolled by email (pools sign in by email) and addressed afterwards by its immutable `sub` only: an email can be
+ * changed by the user, a sub cannot. Each method is safe to repeat.
  */
 export interface UserDirectory {
   /**
    * Makes the user able to sign in with the password, holding exactly the role's group: created when new, enabled
-   * again when removed earlier.
+   * again when removed earlier. Answers the user's sub.
    */
-  enrol(pool: PoolRef, user: Enrolment): Promise<void>;
+  enrol(pool: PoolRef, user: Enrolment): Promise<{ readonly sub: string }>;
   /** Moves the user to the group of `role`, out of every other tenant role's group. */
-  setRole(pool: PoolRef, email: string, role: TenantRole): Promise<void>;
-  /** Disables the user: it can no longer sign in (tokens already issued run out on their own). */
-  disable(pool: PoolRef, email: string): Promise<void>;
+  setRole(pool: PoolRef, sub: string, role: TenantRole): Promise<void>;
+  /**
+   * Takes every way in away from the user: disabled (no new sign-in), out of every tenant role's group, signed out
+   * globally (refresh tokens revoked). Tokens issued earlier stay valid JWTs until they expire, which is why the
+   * platform authorizes each request against its member record, not against token claims. A user the pool no
+   * longer has is done.
+   */
+  revoke(pool: PoolRef, sub: string): Promise<void>;
 }

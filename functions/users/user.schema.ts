@@ -30,6 +30,8 @@ export const passwordSchema = z
 export const emailSchema = z.email().max(320).toLowerCase();
 export const tenantRoleSchema = z.enum(TENANT_ROLES);
 export const memberIdSchema = z.string().regex(TIME_ORDERED_ID, 'must be a user id');
+/** A pool user's immutable id (a UUID in Cognito; any key-safe string from a federated pool). */
+export const poolSubSchema = z.string().min(1).max(128).regex(/^[^#\s]+$/, 'must be a user pool sub');
 export const invitationIdSchema = z.string().regex(TIME_ORDERED_ID, 'must be an invitation id');
 
 /** A member of a tenant: the platform's record of a user of the tenant's pool (who, which role). */
@@ -42,6 +44,11 @@ export const memberSchema = z.object({
   updatedAt: z.iso.datetime(),
   /** The invitation the member joined by; absent for the first admin made by provisioning. */
   invitationId: invitationIdSchema.optional(),
+  /**
+   * The `sub` of the member's pool user, linked once the pool has the user. Requests are authorized by it and the
+   * pool user is addressed by it, never by the email, which the user may change.
+   */
+  sub: poolSubSchema.optional(),
   version: z.number().int().positive(),
 });
 export type Member = z.infer<typeof memberSchema>;

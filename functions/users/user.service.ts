@@ -14,10 +14,13 @@ import type { InvitationRepository } from './invitation.repository';
 import type { Mailer } from './mailer';
 import type { MemberRepository } from './member.repository';
 import type { UserDirectory } from './user-directory';
+import type { ApiKeyRepository } from '../api-keys/api-key.repository';
 import type { AcceptInvitationBody, Invitation, InvitationRecord, InviteBody, Member } from './user.schema';
 
 export interface UserServiceOptions {
-  readonly members: Pick<MemberRepository, 'get' | 'findByEmail' | 'list' | 'countOf' | 'joinWrites' | 'changeRoleWrites' | 'leaveWrites'>;
+  readonly members: Pick<MemberRepository, 'get' | 'findByEmail' | 'list' | 'countOf' | 'joinWrites' | 'linkWrites' | 'changeRoleWrites' | 'leaveWrites'>;
+  /** The API keys a member owns, revoked with the membership. */
+  readonly apiKeys: Pick<ApiKeyRepository, 'activeOwnedBy' | 'revokeWrite'>;
   readonly invitations: Pick<InvitationRepository, 'get' | 'list' | 'createWrite' | 'acceptWrite' | 'reopenWrite' | 'revokeWrite'>;
   readonly mutations: Pick<MutationExecutor, 'execute'>;
   /** The tenant pools. */
@@ -41,6 +44,12 @@ export interface UserServiceOptions {
 }
 
 const HOUR_MS = 3_600_000;
+
+/**
+ * API keys revoked in the removal's own transaction (DynamoDB takes 100 items; the removal needs about ten). Keys
+ * beyond it are refused all the same, because a key works only while its owner is a member.
+ */
+const MAX_KEYS_REVOKED_WITH_MEMBER = 80;
 
 /** An invitation as the API shows it: without the code hash, EXPIRED once a pending one has run out. */
 export function presentInvitation({ codeHash: _hash, ...invitation }: InvitationRecord, now: Date): Invitation {
@@ -94,7 +103,10 @@ export class UserService {
       ...(context.idempotency ? { idempotency: context.idempotency, response } : {}),
     });
     if (outcome.replayed) return { response: outcome.response, replayed: true };
-    await this.orUndo(() => this.options.users.setRole(pool, member.email, role), {
+    const { sub } = member;
+    // A member not linked to a pool user yet has no group to move; the member record alone decides its access.
+    if (!sub) return { response, replayed: false };
+    await this.orUndo(() => this.options.users.setRole(pool, sub, role), {
       tenantId,
       event: this.event(context, 'user.change-role.undo', `user/${userId}`, { userId, from: role, to: member.role }),
       writes: this.options.members.changeRoleWrites(changed, member.role, this.clock().toISOString()),
@@ -102,21 +114,30 @@ export class UserService {
     return { response, replayed: false };
   }
 
-  /** Ends a membership and disables the user in the pool; the last tenant-admin cannot be removed (409). */
+  /**
+   * Ends a membership: the member record goes together with the revocation of the API keys the member owns, then
+   * the pool user is revoked by its sub (disabled, out of its groups, signed out globally). When the pool fails,
+   * the membership is restored and the failure answered (503): a removal is never reported done while the user
+   * can still sign in. The last tenant-admin cannot be removed (409).
+   */
   async removeMember(context: MutationContext, userId: string): Promise<MutationResult> {
     const { tenantId } = context;
     const member = await this.currentMember(context, userId);
     const pool = await this.poolOf(tenantId);
+    const keys = await this.options.apiKeys.activeOwnedBy(tenantId, userId, MAX_KEYS_REVOKED_WITH_MEMBER);
+    const at = this.clock().toISOString();
     const response: StoredResponse = { status: 204 };
     const outcome = await this.options.mutations.execute({
       tenantId,
-      event: this.event(context, 'user.remove', `user/${userId}`, { userId, email: member.email, role: member.role }),
-      writes: this.options.members.leaveWrites(member),
+      event: this.event(context, 'user.remove', `user/${userId}`, { userId, email: member.email, role: member.role, revokedKeys: keys.map((key) => key.keyId) }),
+      writes: [...this.options.members.leaveWrites(member), ...keys.map((key) => this.options.apiKeys.revokeWrite(tenantId, key.keyId, at, context.actor))],
       quotas: [{ counter: quotaCounters.users(tenantId), delta: -1 }],
       ...(context.idempotency ? { idempotency: context.idempotency, response } : {}),
     });
     if (outcome.replayed) return { response: outcome.response, replayed: true };
-    await this.orUndo(() => this.options.users.disable(pool, member.email), {
+    const { sub } = member;
+    if (!sub) return { response, replayed: false };
+    await this.orUndo(() => this.options.users.revoke(pool, sub), {
       tenantId,
       event: this.event(context, 'user.remove.undo', `user/${userId}`, { userId }),
       writes: this.options.members.joinWrites({ ...member, version: 1 }),
@@ -240,12 +261,22 @@ export class UserService {
       writes: [this.options.invitations.acceptWrite(invitation, member.userId, at), ...this.options.members.joinWrites(member)],
       quotas: [{ counter: quotaCounters.users(tenantId), delta: 1 }],
     });
-    await this.orUndo(() => this.options.users.enrol(pool, { email: member.email, password: body.password, role: member.role, tenantId }), {
-      tenantId,
-      event: this.event(context, 'invitation.accept.undo', `user/${member.userId}`, { invitationId, userId: member.userId }),
-      writes: [this.options.invitations.reopenWrite({ ...invitation, status: 'ACCEPTED' }), ...this.options.members.leaveWrites(member)],
-      quotas: [{ counter: quotaCounters.users(tenantId), delta: -1 }],
-    });
+    await this.orUndo(
+      async () => {
+        const { sub } = await this.options.users.enrol(pool, { email: member.email, password: body.password, role: member.role, tenantId });
+        await this.options.mutations.execute({
+          tenantId,
+          event: this.event(context, 'user.link', `user/${member.userId}`, { userId: member.userId, sub }),
+          writes: this.options.members.linkWrites(member, sub),
+        });
+      },
+      {
+        tenantId,
+        event: this.event(context, 'invitation.accept.undo', `user/${member.userId}`, { invitationId, userId: member.userId }),
+        writes: [this.options.invitations.reopenWrite({ ...invitation, status: 'ACCEPTED' }), ...this.options.members.leaveWrites(member)],
+        quotas: [{ counter: quotaCounters.users(tenantId), delta: -1 }],
+      },
+    );
     return { tenantId, userId: member.userId, email: member.email, role: member.role, apiUrl: this.options.regionEndpoints[entry.region], auth: loginOf(pool) };
   }
 

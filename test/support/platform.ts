@@ -65,6 +65,8 @@ export interface TestPlatformOptions {
   readonly functions?: FunctionSource;
   /** Receives the gateway's request lines. @default dropped */
   readonly log?: (line: string) => void;
+  /** More environment of the functions (e.g. `ACCESS_CACHE_SECONDS`). @default none */
+  readonly environment?: Readonly<Record<string, string>>;
 }
 
 /** Starts a gateway for every local region against the shared emulators. */
@@ -89,7 +91,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     tableName: LOCAL_TABLE_NAME,
     logLevel: 'ERROR',
     log: options.log ?? (() => undefined),
-    environment: onboarding.environment,
+    environment: { ...onboarding.environment, ...options.environment },
     ...(options.functions ? { functions: options.functions } : {}),
   });
   onboarding.setRegionEndpoints(gateway.endpoints);

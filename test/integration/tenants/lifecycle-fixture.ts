@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { CreateTableCommand, DeleteTableCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createLifecycleDependencies, type LifecycleAdapters, type LifecycleDependencies } from '../../../functions/api/lifecycle.dependencies';
@@ -15,10 +15,13 @@ import { scanPrefix } from '../../support/scan-prefix';
 
 /** A user of a fake pool. */
 export interface FakePoolUser {
+  readonly sub: string;
   readonly email: string;
   readonly password: string;
   readonly groups: Set<TenantRole>;
   enabled: boolean;
+  /** Set by a global sign-out: the user's refresh tokens are revoked. */
+  signedOut: boolean;
   readonly tenantId: string;
 }
 
@@ -26,7 +29,7 @@ export interface FakePoolUser {
 export class FakeUserDirectory implements UserDirectory {
   readonly pools = new Map<string, Map<string, FakePoolUser>>();
   /** The next call of each method fails with this error (once). */
-  readonly failNext: { enrol?: Error; setRole?: Error; disable?: Error } = {};
+  readonly failNext: { enrol?: Error; setRole?: Error; revoke?: Error } = {};
 
   private failing(method: keyof FakeUserDirectory['failNext']): void {
     const error = this.failNext[method];
@@ -42,24 +45,34 @@ export class FakeUserDirectory implements UserDirectory {
     return users;
   }
 
-  async enrol(pool: PoolRef, user: Enrolment): Promise<void> {
+  /** The pool's users by email, as the tests look them up; the port addresses them by sub. */
+  async enrol(pool: PoolRef, user: Enrolment): Promise<{ sub: string }> {
     this.failing('enrol');
     const users = this.usersOf(pool.userPoolId);
-    users.set(user.email, { email: user.email, password: user.password, groups: new Set([user.role]), enabled: true, tenantId: user.tenantId });
+    const sub = users.get(user.email)?.sub ?? randomUUID();
+    users.set(user.email, { sub, email: user.email, password: user.password, groups: new Set([user.role]), enabled: true, signedOut: false, tenantId: user.tenantId });
+    return { sub };
   }
 
-  async setRole(pool: PoolRef, email: string, role: TenantRole): Promise<void> {
+  async setRole(pool: PoolRef, sub: string, role: TenantRole): Promise<void> {
     this.failing('setRole');
-    const user = this.usersOf(pool.userPoolId).get(email);
-    if (!user) throw new Error(`no user ${email} in ${pool.userPoolId}`);
+    const user = this.bySub(pool.userPoolId, sub);
+    if (!user) throw new Error(`no user ${sub} in ${pool.userPoolId}`);
     user.groups.clear();
     user.groups.add(role);
   }
 
-  async disable(pool: PoolRef, email: string): Promise<void> {
-    this.failing('disable');
-    const user = this.usersOf(pool.userPoolId).get(email);
-    if (user) user.enabled = false;
+  async revoke(pool: PoolRef, sub: string): Promise<void> {
+    this.failing('revoke');
+    const user = this.bySub(pool.userPoolId, sub);
+    if (!user) return;
+    user.enabled = false;
+    user.groups.clear();
+    user.signedOut = true;
+  }
+
+  private bySub(userPoolId: string, sub: string): FakePoolUser | undefined {
+    return [...this.usersOf(userPoolId).values()].find((user) => user.sub === sub);
   }
 }
 

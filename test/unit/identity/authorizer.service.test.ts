@@ -2,7 +2,8 @@ import { apiKeyAuthenticator } from '../../../functions/identity/api-key.authent
 import { AuthorizerService, bearerAuthenticator, type Principal } from '../../../functions/identity/authorizer.service';
 import type { Credential } from '../../../functions/identity/credentials';
 import { TokenVerifier } from '../../../functions/identity/token-verifier';
-import { authorizerEvent, bearer, clock, FakeApiKeys, FakeDirectory, FakeIssuerRegistry, FakeJwksHost, idToken, platformPool, tenantPool, type Pool } from './fixtures';
+import { AuthenticationError } from '../../../functions/core/errors';
+import { apiKeyHeader, authorizerEvent, bearer, clock, FakeApiKeys, FakeDirectory, FakeMembers, FakeIssuerRegistry, FakeJwksHost, idToken, platformPool, tenantPool, type Pool } from './fixtures';
 import { findTestRoute } from './route-fixtures';
 
 describe('AuthorizerService', () => {
@@ -13,10 +14,15 @@ describe('AuthorizerService', () => {
     [acme, platform] = await Promise.all([tenantPool('acme'), platformPool()]);
   });
 
-  function service(directory = new FakeDirectory({ acme: 'acme', globex: 'globex' })) {
+  function service(
+    directory = new FakeDirectory({ acme: 'acme', globex: 'globex' }),
+    members = new FakeMembers().set('acme', 'user-1', 'tenant-admin'),
+    apiKeys = new FakeApiKeys(),
+  ) {
     const verifier = new TokenVerifier({ issuers: new FakeIssuerRegistry([acme, platform]), keySetFor: new FakeJwksHost([acme, platform]).keySetFor, clock });
     return new AuthorizerService({
-      authenticators: { bearer: bearerAuthenticator(verifier), 'api-key': apiKeyAuthenticator(new FakeApiKeys(), clock) },
+      authenticators: { bearer: bearerAuthenticator(verifier), 'api-key': apiKeyAuthenticator(apiKeys, clock) },
+      members,
       directory,
       baseDomain: 'api.example.test',
       findRoute: findTestRoute,
@@ -87,13 +93,13 @@ describe('AuthorizerService', () => {
     ['viewer', 'POST', 'Deny'],
     ['member', 'POST', 'Allow'],
     ['auditor', 'GET', 'Deny'],
-  ])('gives a %s on %s agents: %s', async (group, method, effect) => {
+  ] as const)('gives a %s on %s agents: %s, whatever groups the token claims', async (role, method, effect) => {
     // Prepare
-    const token = await idToken(acme, { groups: [group] });
+    const token = await idToken(acme, { groups: ['tenant-admin'] });
     const event = authorizerEvent({ method, resource: '/v1/tenants/{tenantId}/agents', pathParameters: { tenantId: 'acme' }, headers: bearer(token) });
 
     // Act
-    const decision = await service().authorize(event);
+    const decision = await service(undefined, new FakeMembers().set('acme', 'user-1', role)).authorize(event);
 
     // Assess
     expect(decision.effect).toBe(effect);
@@ -104,10 +110,63 @@ describe('AuthorizerService', () => {
     const token = await idToken(acme, { groups: ['member'] });
 
     // Act
-    const decision = await service().authorize(authorizerEvent({ method: 'GET', resource: '/v1/me', headers: bearer(token) }));
+    const decision = await service(undefined, new FakeMembers().set('acme', 'user-1', 'member')).authorize(
+      authorizerEvent({ method: 'GET', resource: '/v1/me', headers: bearer(token) }),
+    );
 
     // Assess
-    expect(decision).toEqual({ effect: 'Allow', context: { principalType: 'user', principalId: 'user-1', tenantId: 'acme', roles: ['member'] } });
+    expect(decision).toEqual({
+      effect: 'Allow',
+      context: { principalType: 'user', principalId: 'user-1', tenantId: 'acme', roles: ['member'], memberId: 'm-user-1' },
+    });
+  });
+
+  it('refuses with 401 every token of a user who is no member (removed, or never joined)', async () => {
+    // Prepare
+    const token = await idToken(acme, { groups: ['tenant-admin'] });
+    const event = authorizerEvent({ method: 'GET', resource: '/v1/me', headers: bearer(token) });
+
+    // Act
+    const decision = service(undefined, new FakeMembers()).authorize(event);
+
+    // Assess
+    await expect(decision).rejects.toBeInstanceOf(AuthenticationError);
+  });
+
+  it.each([
+    ['tenant-admin', 'member', 'Allow'],
+    ['member', 'member', 'Allow'],
+    ['member', 'viewer', 'Allow'],
+    ['viewer', 'member', 'Refused'],
+    ['auditor', 'viewer', 'Refused'],
+  ] as const)('lets a key of a member who is now %s act as %s: %s', async (ownerRole, keyRole, outcome) => {
+    // Prepare
+    const apiKeys = new FakeApiKeys();
+    const key = apiKeys.issue('acme', keyRole, { ownerUserId: 'm-owner' });
+    const event = authorizerEvent({ method: 'GET', resource: '/v1/me', headers: apiKeyHeader(key) });
+
+    // Act
+    const decision = service(undefined, new FakeMembers().set('acme', 'owner', ownerRole), apiKeys).authorize(event);
+
+    // Assess
+    if (outcome === 'Allow') await expect(decision).resolves.toMatchObject({ effect: 'Allow', context: { roles: [keyRole], memberId: 'm-owner' } });
+    else await expect(decision).rejects.toBeInstanceOf(AuthenticationError);
+  });
+
+  it('refuses with 401 a key whose owner is no member any more, and accepts keys made by platform admins', async () => {
+    // Prepare
+    const apiKeys = new FakeApiKeys();
+    const orphan = apiKeys.issue('acme', 'viewer', { ownerUserId: 'm-gone' });
+    const platformKey = apiKeys.issue('acme', 'viewer');
+    const subject = service(undefined, new FakeMembers(), apiKeys);
+    const event = (key: string) => authorizerEvent({ method: 'GET', resource: '/v1/me', headers: apiKeyHeader(key) });
+
+    // Act
+    const [refused, accepted] = await Promise.allSettled([subject.authorize(event(orphan)), subject.authorize(event(platformKey))]);
+
+    // Assess
+    expect(refused).toMatchObject({ status: 'rejected', reason: expect.any(AuthenticationError) });
+    expect(accepted).toMatchObject({ status: 'fulfilled', value: { effect: 'Allow' } });
   });
 
   it('does not look up the subdomain before the role is allowed', async () => {
@@ -117,7 +176,7 @@ describe('AuthorizerService', () => {
     const event = authorizerEvent({ method: 'GET', resource: '/v1/tenants', headers: { ...bearer(token), Host: 'acme.api.example.test' } });
 
     // Act
-    const decision = await service(directory).authorize(event);
+    const decision = await service(directory, new FakeMembers().set('acme', 'user-1', 'viewer')).authorize(event);
 
     // Assess
     expect(decision).toMatchObject({ effect: 'Deny', reason: 'role-not-allowed' });
@@ -139,6 +198,7 @@ describe('AuthorizerService', () => {
           return principal;
         },
       },
+      members: new FakeMembers().set('acme', 'p-1', 'member'),
       directory: new FakeDirectory(),
       findRoute: findTestRoute,
     });
@@ -152,6 +212,6 @@ describe('AuthorizerService', () => {
       { kind: 'bearer', token: 'a.b.c' },
       { kind: 'api-key', key: 'apk.acme.key' },
     ]);
-    expect(decision).toEqual({ effect: 'Allow', context: principal });
+    expect(decision).toEqual({ effect: 'Allow', context: { ...principal, memberId: 'm-p-1' } });
   });
 });

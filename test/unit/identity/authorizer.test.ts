@@ -6,7 +6,7 @@ import {
   authorizerEvent,
   bearer,
   clock,
-  FakeDirectory,
+  FakeDirectory, FakeMembers,
   FakeIssuerRegistry,
   FakeJwksHost,
   idToken,
@@ -47,6 +47,7 @@ describe('authorizer', () => {
       directory,
       clock,
       keySetFor: jwks.keySetFor,
+      members: new FakeMembers().set('acme', 'user-1', 'tenant-admin').set('globex', 'user-1', 'tenant-admin'),
       logger: logs,
       ...overrides,
     });
@@ -73,7 +74,7 @@ describe('authorizer', () => {
           Version: '2012-10-17',
           Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: event.methodArn }],
         },
-        context: { principalType: 'user', principalId: 'user-1', tenantId: 'acme', roles: 'tenant-admin' },
+        context: { principalType: 'user', principalId: 'user-1', tenantId: 'acme', roles: 'tenant-admin', memberId: 'm-user-1' },
         // The tenant's usage-plan key: its plan meters and throttles the request.
         usageIdentifierKey: 'agent-platform-dev-usage-acme',
       });
@@ -82,6 +83,7 @@ describe('authorizer', () => {
         principalId: 'user-1',
         tenantId: 'acme',
         roles: ['tenant-admin'],
+        memberId: 'm-user-1',
       });
     });
 
@@ -357,7 +359,7 @@ describe('authorizer', () => {
 
     it('a tenant pool group named platform-admin, which grants nothing', async () => {
       // Prepare
-      const { authorize } = subject();
+      const { authorize } = subject({ members: new FakeMembers().set('acme', 'user-1', 'viewer') });
       const token = await idToken(acme, { groups: ['platform-admin'] });
 
       // Act
@@ -367,10 +369,10 @@ describe('authorizer', () => {
       await expectDeny(outcome);
     });
 
-    it('a non-admin role on an admin route', async () => {
+    it('a member whose record holds a non-admin role on an admin route, whatever groups its token claims', async () => {
       // Prepare
-      const { authorize } = subject();
-      const token = await idToken(acme, { groups: ['viewer', 'member', 'auditor'] });
+      const { authorize } = subject({ members: new FakeMembers().set('acme', 'user-1', 'member') });
+      const token = await idToken(acme, { groups: ['tenant-admin', 'viewer', 'member', 'auditor'] });
 
       // Act
       const outcome = authorize(tenantEvent('acme', bearer(token)));

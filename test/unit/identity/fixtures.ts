@@ -1,3 +1,4 @@
+import type { MemberAccess, MemberAccessLookup } from '../../../functions/identity/member-access';
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { createLocalJWKSet, exportJWK, exportSPKI, generateKeyPair, SignJWT, type JWK, type KeyLike } from 'jose';
 import type { ApiKeyLookup, StoredApiKey } from '../../../functions/identity/api-key.authenticator';
@@ -163,5 +164,36 @@ export class FakeApiKeys implements ApiKeyLookup {
   async find(tenantId: string, keyId: string): Promise<StoredApiKey | undefined> {
     this.lookups.push(`${tenantId}/${keyId}`);
     return this.records.get(`${tenantId}/${keyId}`);
+  }
+}
+
+/** Member records in memory: who is a member of which tenant, with which role, by pool sub and by member id. */
+export class FakeMembers implements MemberAccessLookup {
+  readonly lookups: string[] = [];
+  private readonly bySubs = new Map<string, MemberAccess>();
+  private readonly byIds = new Map<string, MemberAccess>();
+
+  /** Makes `sub` a member of the tenant with the role (member id `m-<sub>`). */
+  set(tenantId: string, sub: string, role: TenantRole): this {
+    const access = { memberId: `m-${sub}`, role };
+    this.bySubs.set(`${tenantId}/${sub}`, access);
+    this.byIds.set(`${tenantId}/${access.memberId}`, access);
+    return this;
+  }
+
+  remove(tenantId: string, sub: string): void {
+    const access = this.bySubs.get(`${tenantId}/${sub}`);
+    this.bySubs.delete(`${tenantId}/${sub}`);
+    if (access) this.byIds.delete(`${tenantId}/${access.memberId}`);
+  }
+
+  async bySub(tenantId: string, sub: string): Promise<MemberAccess | undefined> {
+    this.lookups.push(`${tenantId}/sub/${sub}`);
+    return this.bySubs.get(`${tenantId}/${sub}`);
+  }
+
+  async byId(tenantId: string, memberId: string): Promise<MemberAccess | undefined> {
+    this.lookups.push(`${tenantId}/id/${memberId}`);
+    return this.byIds.get(`${tenantId}/${memberId}`);
   }
 }

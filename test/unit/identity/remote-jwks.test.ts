@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAuthorizer } from '../../../functions/api/authorizer';
 import { parseRuntimeConfig } from '../../../functions/core/config';
-import { authorizerEvent, bearer, clock, FakeDirectory, FakeIssuerRegistry, idToken, tenantPool, type Pool } from './fixtures';
+import { authorizerEvent, bearer, clock, FakeDirectory, FakeMembers, FakeIssuerRegistry, idToken, tenantPool, type Pool } from './fixtures';
 
 /**
  * The default key sets against real JWKS endpoints on 127.0.0.1 (http, as cognito-local serves them): each
@@ -40,6 +40,7 @@ describe('authorizer with remote JWKS', () => {
       issuers: new FakeIssuerRegistry([acme, globex]),
       directory: new FakeDirectory(),
       clock,
+      members: new FakeMembers().set('acme', 'user-1', 'tenant-admin').set('globex', 'user-1', 'tenant-admin'),
       logger: { debug: () => undefined, info: () => undefined, warn: () => undefined },
     });
   }

@@ -4,7 +4,7 @@ import { apiKeyAuthenticator } from '../../../functions/identity/api-key.authent
 import { AuthorizerService, bearerAuthenticator } from '../../../functions/identity/authorizer.service';
 import { isAllowed, TENANT_ROLES, type TenantRole } from '../../../functions/identity/roles';
 import { TokenVerifier } from '../../../functions/identity/token-verifier';
-import { apiKeyHeader, authorizerEvent, bearer, clock, FakeApiKeys, FakeDirectory, FakeIssuerRegistry, FakeJwksHost, idToken, platformPool, tenantPool, type Pool } from './fixtures';
+import { apiKeyHeader, authorizerEvent, bearer, clock, FakeApiKeys, FakeDirectory, FakeMembers, FakeIssuerRegistry, FakeJwksHost, idToken, platformPool, tenantPool, type Pool } from './fixtures';
 import { findTestRoute, TEST_ROUTES } from './route-fixtures';
 
 /** Tenants with their slugs; `acme` is the caller's tenant, the others are strangers. */
@@ -32,6 +32,7 @@ describe('property 2: tenant context consistency', () => {
     });
     service = new AuthorizerService({
       authenticators: { bearer: bearerAuthenticator(verifier), 'api-key': apiKeyAuthenticator(apiKeys, clock) },
+      members: new FakeMembers().set('acme', 'user-1', 'tenant-admin'),
       directory: new FakeDirectory(Object.fromEntries(Object.entries(TENANTS).map(([tenantId, slug]) => [slug, tenantId]))),
       baseDomain: 'api.example.test',
       findRoute: findTestRoute,

@@ -1,0 +1,98 @@
+import { AuthenticationError } from '../core/errors';
+import type { Principal } from './authorizer.service';
+import { BoundedMap } from './bounded-map';
+import type { TenantRole } from './roles';
+
+/** What the authorizer needs of a member record: who it is and the one role it holds now. */
+export interface MemberAccess {
+  readonly memberId: string;
+  readonly role: TenantRole;
+}
+
+/** Reads a tenant's member records, consistently: the record, not the token, decides what a user may do. */
+export interface MemberAccessLookup {
+  /** The member linked to a pool user (by its immutable sub). */
+  bySub(tenantId: string, sub: string): Promise<MemberAccess | undefined>;
+  /** A member by its id (the owner of an API key). */
+  byId(tenantId: string, memberId: string): Promise<MemberAccess | undefined>;
+}
+
+export interface CachedMemberAccessOptions {
+  /** How long an answer (found or not found) may be reused in this container; 0 reads on every request. */
+  readonly ttlMs: number;
+  /** @default 10_000 entries */
+  readonly capacity?: number;
+  /** @default the system clock */
+  readonly now?: () => number;
+}
+
+/**
+ * Member records cached per container for at most `ttlMs`, keyed by tenant and member, absent ones too: a role
+ * change or removal holds for every token of the member within that bound. Requests of made-up subs cannot grow
+ * the container's memory (bounded, least recently used first out).
+ */
+export class CachedMemberAccess implements MemberAccessLookup {
+  private readonly entries: BoundedMap<string, { readonly access: MemberAccess | undefined; readonly until: number }>;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly source: MemberAccessLookup,
+    private readonly options: CachedMemberAccessOptions,
+  ) {
+    this.entries = new BoundedMap(options.capacity ?? 10_000);
+    this.now = options.now ?? Date.now;
+  }
+
+  bySub(tenantId: string, sub: string): Promise<MemberAccess | undefined> {
+    return this.cached(`${tenantId}\u0000sub\u0000${sub}`, () => this.source.bySub(tenantId, sub));
+  }
+
+  byId(tenantId: string, memberId: string): Promise<MemberAccess | undefined> {
+    return this.cached(`${tenantId}\u0000id\u0000${memberId}`, () => this.source.byId(tenantId, memberId));
+  }
+
+  private async cached(key: string, read: () => Promise<MemberAccess | undefined>): Promise<MemberAccess | undefined> {
+    const hit = this.entries.get(key);
+    if (hit && hit.until > this.now()) return hit.access;
+    const access = await read();
+    if (this.options.ttlMs > 0) this.entries.set(key, { access, until: this.now() + this.options.ttlMs });
+    return access;
+  }
+}
+
+/** Ranks of the roles that contain one another; the auditor's rights are contained in the tenant-admin's only. */
+const CONTAINS: Readonly<Record<TenantRole, readonly TenantRole[]>> = {
+  'tenant-admin': ['tenant-admin', 'member', 'viewer', 'auditor'],
+  member: ['member', 'viewer'],
+  viewer: ['viewer'],
+  auditor: ['auditor'],
+};
+
+/** True when a holder of `holder` may do everything `role` may do. */
+export function roleCovers(holder: TenantRole, role: TenantRole): boolean {
+  return CONTAINS[holder].includes(role);
+}
+
+const REVOKED = 'the credential no longer grants access to this tenant';
+
+/**
+ * Decides a tenant principal's roles from the member records, whatever the credential says:
+ * - a tenant user holds exactly its member record's role; no record (removed, never joined) is a 401;
+ * - an API key made by a member acts with the key's role only while its owner is a member whose role covers it
+ *   (a key never does more than its owner may do now); keys made by platform admins have no owner.
+ * Platform admins are not tenant members: their pool's group decides.
+ */
+export async function withMemberAccess(principal: Principal, members: MemberAccessLookup): Promise<Principal> {
+  const { tenantId } = principal;
+  if (principal.principalType === 'platform-admin' || tenantId === undefined) return principal;
+  if (principal.principalType === 'user') {
+    const access = await members.bySub(tenantId, principal.principalId);
+    if (!access) throw new AuthenticationError(REVOKED);
+    return { ...principal, memberId: access.memberId, roles: [access.role] };
+  }
+  if (principal.memberId === undefined) return principal;
+  const owner = await members.byId(tenantId, principal.memberId);
+  const keyRoles = principal.roles as readonly TenantRole[];
+  if (!owner || !keyRoles.every((role) => roleCovers(owner.role, role))) throw new AuthenticationError(REVOKED);
+  return principal;
+}
