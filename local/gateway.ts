@@ -10,7 +10,7 @@ import type {
   APIGatewayRequestAuthorizerEvent,
   Context,
 } from 'aws-lambda';
-import { CLIENT_LIMITS, type ClientLimits } from '../functions/billing/client-limits.catalogue';
+import { CLIENT_LIMIT_DETAILS, CLIENT_LIMITS, type ClientLimits } from '../functions/billing/client-limits.catalogue';
 import { parseRuntimeConfig, type RuntimeConfig } from '../functions/core/config';
 import { AuthenticationError, ForbiddenError, NotFoundError, RateLimitedError, RouteNotFoundError } from '../functions/core/errors';
 import { problem, PROBLEM_CONTENT_TYPE, toProblem, type Problem } from '../functions/core/problem';
@@ -519,12 +519,6 @@ class RegionGateway {
     res.end(body);
   }
 }
-
-const CLIENT_LIMIT_DETAILS: Readonly<Record<ClientLimitName, string>> = {
-  anyRequest: 'this client sent too many requests',
-  publicRoutes: 'this client sent too many requests to public routes',
-  rejected: 'this client sent too many requests that were refused',
-};
 
 function clientLimitProblem(limit: ClientLimitName, retryAfterSeconds: number): HttpProblem {
   return new HttpProblem(toProblem(new RateLimitedError(CLIENT_LIMIT_DETAILS[limit])), { 'retry-after': String(retryAfterSeconds) });

@@ -41,6 +41,13 @@ export const CLIENT_LIMITS: ClientLimits = {
   rejected: { requests: 100, windowSeconds: 300 },
 };
 
+/** What a client past a limit is told (the `detail` of its 429 problem), locally and by WAF alike. */
+export const CLIENT_LIMIT_DETAILS: Readonly<Record<keyof ClientLimits, string>> = {
+  anyRequest: 'this client sent too many requests',
+  publicRoutes: 'this client sent too many requests to public routes',
+  rejected: 'this client sent too many requests that were refused',
+};
+
 /** Throws when a limit cannot be enforced by WAF (too low, not a whole number, unsupported window). */
 export function checkClientLimits(limits: ClientLimits): ClientLimits {
   for (const [name, limit] of Object.entries(limits) as [string, ClientLimit][]) {

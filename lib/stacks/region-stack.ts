@@ -7,9 +7,10 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { keys, SEPARATOR, TENANT_MARK } from '../../functions/data/keys';
 import { TTL_PRINCIPAL } from '../../functions/memories/memory-expiry.service';
-import { HANDLER_GROUP_NEEDS, HANDLER_GROUPS, ROUTES, type GroupNeeds, type HandlerGroup } from '../../functions/routes';
+import { HANDLER_GROUP_NEEDS, HANDLER_GROUPS, isPublic, ROUTES, type GroupNeeds, type HandlerGroup } from '../../functions/routes';
 import type { PlatformConfig } from '../config';
 import { crossRegionCallers } from '../cross-region-access';
+import { ApiFirewall } from '../constructs/api-firewall';
 import { DataAccessRoles, ImportedDataAccessRole, TENANT_SESSION_TAG } from '../constructs/data-access-roles';
 import { ExportBucket } from '../constructs/export-bucket';
 import { IssuerRegistrar } from '../constructs/issuer-registrar';
@@ -98,6 +99,8 @@ export class RegionStack extends Stack {
   readonly dataAccess: DataAccessRoles;
   readonly functions: Readonly<Record<RegionFunctionName, PlatformFunction>>;
   readonly api: PlatformApi;
+  /** The WAF web ACL on the API's stage: limits per client address, managed rules. */
+  readonly firewall: ApiFirewall;
   readonly exports: ExportBucket;
   readonly backup: TableBackup;
   readonly alarms: RegionAlarms;
@@ -162,6 +165,11 @@ export class RegionStack extends Stack {
       routes: ROUTES,
       handlers: byGroup((group) => groupFunctions[group].function),
       authorizerFunction: authorizer.function,
+    });
+    this.firewall = new ApiFirewall(this, 'Firewall', {
+      name: `agent-platform-${config.stage}-api`,
+      stages: [this.api.api.deploymentStage],
+      publicPaths: ROUTES.filter(isPublic).map((route) => route.path),
     });
 
     const regionEndpoints = { ...config.regionEndpoints, [region]: config.regionEndpoints?.[region] ?? this.api.url };
