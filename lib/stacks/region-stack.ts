@@ -43,8 +43,9 @@ export interface FunctionDataAccess {
  * HANDLER_GROUP_NEEDS). The execution roles themselves hold no DynamoDB permission.
  */
 export const OTHER_FUNCTION_NEEDS = {
-  // The authorizer resolves token issuers and tenant slugs through the platform registry (P#), and reads an API key's
-  // record, a tenant item (T#<tenantId>#APIKEY), with a session for the tenant the key names.
+  // The authorizer resolves token issuers, tenant slugs and the status of an API key's tenant through platform items
+  // (P#), and reads an API key's record, a tenant item (T#<tenantId>#APIKEY), with a session for the tenant the key
+  // names once the directory says that tenant serves its users.
   authorizer: { data: ['tenant', 'platform'] },
   // Writes pool issuers into the region's registry (P#) for tenant stacks' custom resources.
   'issuer-registration': { data: ['platform'] },
