@@ -10,6 +10,7 @@ import type {
   APIGatewayRequestAuthorizerEvent,
   Context,
 } from 'aws-lambda';
+import { CLIENT_LIMIT_DETAILS, CLIENT_LIMITS, type ClientLimits } from '../functions/billing/client-limits.catalogue';
 import { parseRuntimeConfig, type RuntimeConfig } from '../functions/core/config';
 import { AuthenticationError, ForbiddenError, NotFoundError, RateLimitedError, RouteNotFoundError } from '../functions/core/errors';
 import { problem, PROBLEM_CONTENT_TYPE, toProblem, type Problem } from '../functions/core/problem';
@@ -17,6 +18,7 @@ import { createIsolation } from '../functions/isolation/tenant-db';
 import { CachedPlanSource } from '../functions/quotas/plan.source';
 import { isPublic, type HandlerGroup, type RouteDefinition } from '../functions/routes';
 import { methodArnOf, policyAllows } from './authorizer-policy';
+import { ClientThrottle, type ClientLimitName } from './client-throttle';
 import { LOCAL_STAGE } from './platform.config';
 import { RouteMatcher } from './routing';
 import { UsagePlanThrottle } from './usage-plans';
@@ -71,6 +73,11 @@ export interface LocalGatewayOptions {
    * @default none
    */
   readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Limits per client address, as the region's WAF web ACL enforces them in AWS.
+   * @default CLIENT_LIMITS of the client-limits catalogue
+   */
+  readonly clientLimits?: ClientLimits;
 }
 
 export interface LocalGateway {
@@ -239,12 +246,16 @@ class RegionGateway {
   private authorizer: Promise<Authorizer> | undefined;
   private usagePlans: UsagePlanThrottle | undefined;
   private readonly handlers = new Map<HandlerGroup, Promise<ProxyHandler>>();
+  /** One per region, as each region's stage has a web ACL of its own. */
+  private readonly clients: ClientThrottle;
 
   constructor(
     readonly region: string,
     private readonly options: Required<Omit<LocalGatewayOptions, 'webRoot' | 'host'>> & { webRoot?: string },
     private readonly matcher: RouteMatcher,
-  ) {}
+  ) {
+    this.clients = new ClientThrottle({ limits: options.clientLimits });
+  }
 
   configure(endpoints: Record<string, string>): void {
     this.config = parseRuntimeConfig({
@@ -291,6 +302,8 @@ class RegionGateway {
     }
     // The payload limit applies before routing, as at API Gateway's edge.
     const body = await readBody(req, this.options.bodyLimitBytes);
+    const client = sourceIpOf(req);
+    this.admitClient('anyRequest', client);
     const match = this.matcher.match(method, url.pathname);
     if (match.kind === 'not-found') {
       throw new HttpProblem(toProblem(new RouteNotFoundError(`no route for ${method} ${url.pathname}`)));
@@ -303,8 +316,10 @@ class RegionGateway {
     }
     const { route, pathParameters } = match;
     const event = this.proxyEvent(req, { method, url, requestId, route, pathParameters, body });
-    if (!isPublic(route)) {
-      const { context, usageKey } = await this.authorize(event);
+    if (isPublic(route)) {
+      this.admitClient('publicRoutes', client);
+    } else {
+      const { context, usageKey } = await this.authorizeClient(event, client);
       event.requestContext.authorizer = context;
       if (usageKey && context.tenantId) await this.enforceUsagePlan(usageKey, context.tenantId);
     }
@@ -381,6 +396,28 @@ class RegionGateway {
         stage: LOCAL_STAGE,
       },
     };
+  }
+
+  /** Counts the request against one of the client's limits; 429 with Retry-After when none is left. */
+  private admitClient(limit: ClientLimitName, client: string): void {
+    const verdict = this.clients.take(limit, client);
+    if (!verdict.admitted) throw clientLimitProblem(verdict.limit, verdict.retryAfterSeconds);
+  }
+
+  /**
+   * Runs the authorizer for a client that has refused requests left: each 401 or 403 uses one up, and a client with
+   * none left gets 429 before the authorizer runs, so a flood of bad credentials costs no directory or key reads and
+   * cannot crowd out tenants. Accepted requests count against nothing here: their tenant's usage plan meters them.
+   */
+  private async authorizeClient(event: APIGatewayProxyEvent, client: string): ReturnType<RegionGateway['authorize']> {
+    const verdict = this.clients.check('rejected', client);
+    if (!verdict.admitted) throw clientLimitProblem(verdict.limit, verdict.retryAfterSeconds);
+    try {
+      return await this.authorize(event);
+    } catch (error) {
+      if (error instanceof HttpProblem && (error.problem.status === 401 || error.problem.status === 403)) this.clients.take('rejected', client);
+      throw error;
+    }
   }
 
   /**
@@ -483,6 +520,10 @@ class RegionGateway {
   }
 }
 
+function clientLimitProblem(limit: ClientLimitName, retryAfterSeconds: number): HttpProblem {
+  return new HttpProblem(toProblem(new RateLimitedError(CLIENT_LIMIT_DETAILS[limit])), { 'retry-after': String(retryAfterSeconds) });
+}
+
 function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise((done, fail) => {
     server.once('error', fail);
@@ -516,6 +557,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     log: options.log ?? ((line: string) => console.log(line)),
     functions: options.functions ?? apiFunctions,
     environment: options.environment ?? {},
+    clientLimits: options.clientLimits ?? CLIENT_LIMITS,
   };
   // Lambda also hands functions their environment in process.env. The part that is the same in every region is
   // set here too, for code that reads it there; what differs per region reaches the functions only through config.

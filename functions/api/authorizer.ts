@@ -6,9 +6,11 @@ import { apiGatewayAuthorizer, type Authorizer, type AuthorizerLogger } from '..
 import { AuthorizerService, bearerAuthenticator } from '../identity/authorizer.service';
 import { CachedIssuerLookup } from '../identity/issuer-lookup.cache';
 import { IssuerRegistryRepository } from '../identity/issuer-registry.repository';
+import { TenantStatusCache } from '../identity/tenant-status.cache';
 import type { SlugDirectory } from '../identity/tenant-signals';
 import { usageIdentifierKey } from '../identity/usage-identifier';
 import { TokenVerifier, type IssuerLookup, type KeySetFactory } from '../identity/token-verifier';
+import type { Isolation } from '../isolation/tenant-db';
 import { DirectoryRepository } from '../tenants/directory.repository';
 import { MemberRepository } from '../users/member.repository';
 import type { Member } from '../users/user.schema';
@@ -35,44 +37,47 @@ export interface AuthorizerDependencies {
    * ACCESS_CACHE_SECONDS
    */
   readonly members: MemberAccessLookup;
+  /** Whether the tenant an API key names serves its users. @default the tenant directory, through a TenantStatusCache */
+  readonly tenants: Pick<TenantStatusCache, 'servesUsers'>;
+  /** The scoped clients and the credential cache behind them. @default the function instance's isolation layer */
+  readonly isolation: Isolation;
 }
 
+type PlatformRepositories = Pick<AuthorizerDependencies, 'issuers' | 'directory' | 'tenants'>;
+
 /** The registry and directory over platform items, read with the platform data role's credentials only. */
-function platformRepositories(config: RuntimeConfig): Pick<AuthorizerDependencies, 'issuers' | 'directory'> {
-  const db = isolationOf(config).platformDb();
+function platformRepositories(config: RuntimeConfig, isolation: Isolation): PlatformRepositories {
+  const db = isolation.platformDb();
+  const directory = new DirectoryRepository(db, config.TABLE_NAME);
   return {
     issuers: new CachedIssuerLookup(new IssuerRegistryRepository(db, config.TABLE_NAME)),
-    directory: new DirectoryRepository(db, config.TABLE_NAME),
+    directory,
+    tenants: new TenantStatusCache(directory),
   };
 }
 
 /**
  * API keys read with the credentials of the tenant the key names (the token vending machine), so a key can only
- * ever open a record of its own tenant. Built on the first API key, as bearer-only functions never need it.
+ * ever open a record of its own tenant. The tenant must serve its users first: anyone can make up a well-formed
+ * key, and each made-up tenant would otherwise cost an STS AssumeRole (an account-wide rate) and push a real
+ * tenant's credentials out of the container's cache. Such a key finds no record, so it gets the same 401 as any
+ * other bad key. Built on the first API key, as bearer-only functions never need it.
  */
-function tenantApiKeys(config: RuntimeConfig): ApiKeyLookup {
+function tenantApiKeys(config: RuntimeConfig, tenants: () => Pick<TenantStatusCache, 'servesUsers'>, isolation: () => Isolation): ApiKeyLookup {
   let repository: ApiKeyRepository | undefined;
   return {
-    find: (tenantId, keyId) => {
-      if (!repository) {
-        const isolation = isolationOf(config);
-        repository = new ApiKeyRepository((id) => isolation.forTenant(id), config.TABLE_NAME);
-      }
+    find: async (tenantId, keyId) => {
+      if (!(await tenants().servesUsers(tenantId))) return undefined;
+      repository ??= new ApiKeyRepository((id) => isolation().forTenant(id), config.TABLE_NAME);
       return repository.find(tenantId, keyId);
     },
   };
 }
 
 /** Member records read with the credentials of the member's own tenant, cached for the configured bound. */
-function tenantMembers(config: RuntimeConfig): MemberAccessLookup {
+function tenantMembers(config: RuntimeConfig, isolation: () => Isolation): MemberAccessLookup {
   let repository: MemberRepository | undefined;
-  const members = () => {
-    if (!repository) {
-      const isolation = isolationOf(config);
-      repository = new MemberRepository((id) => isolation.forTenant(id), config.TABLE_NAME);
-    }
-    return repository;
-  };
+  const members = () => (repository ??= new MemberRepository((id) => isolation().forTenant(id), config.TABLE_NAME));
   const access = (member: Member | undefined): MemberAccess | undefined => member && { memberId: member.userId, role: member.role };
   return new CachedMemberAccess(
     {
@@ -88,15 +93,16 @@ function tenantMembers(config: RuntimeConfig): MemberAccessLookup {
  * tenants, tenant signals checked against the credential, route access from the route table.
  */
 export function createAuthorizer(config: RuntimeConfig, deps: Partial<AuthorizerDependencies> = {}): Authorizer {
-  let platform: ReturnType<typeof platformRepositories> | undefined;
-  const repositories = () => (platform ??= platformRepositories(config));
+  const isolation = () => deps.isolation ?? isolationOf(config);
+  let platform: PlatformRepositories | undefined;
+  const repositories = () => (platform ??= platformRepositories(config, isolation()));
   const verifier = new TokenVerifier({ issuers: deps.issuers ?? repositories().issuers, keySetFor: deps.keySetFor, clock: deps.clock });
   const service = new AuthorizerService({
     authenticators: {
       bearer: bearerAuthenticator(verifier),
-      'api-key': apiKeyAuthenticator(deps.apiKeys ?? tenantApiKeys(config), deps.clock),
+      'api-key': apiKeyAuthenticator(deps.apiKeys ?? tenantApiKeys(config, () => deps.tenants ?? repositories().tenants, isolation), deps.clock),
     },
-    members: deps.members ?? tenantMembers(config),
+    members: deps.members ?? tenantMembers(config, isolation),
     directory: deps.directory ?? repositories().directory,
     baseDomain: config.API_BASE_DOMAIN,
   });

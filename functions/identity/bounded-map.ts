@@ -22,6 +22,11 @@ export class BoundedMap<K, V> {
     return value;
   }
 
+  /** Forgets a key. */
+  delete(key: K): void {
+    this.entries.delete(key);
+  }
+
   /** Sets a key as the most recently used, evicting the least recently used entry when full. */
   set(key: K, value: V): void {
     this.entries.delete(key);

@@ -179,11 +179,6 @@ export class PlatformApi extends Construct {
           "API Gateway's account-level logging role needs the AWS-managed push-to-CloudWatch-Logs policy, kept current by AWS; the role is assumable by API Gateway only",
       });
     }
-    Validations.of(this.api.deploymentStage).acknowledge({
-      id: 'AwsSolutions-APIG3',
-      reason:
-        'No WAF web ACL yet: abuse is bounded by the stage throttle, per-plan usage plans and the authorizer; a regional WAF is a separate decision with its own cost',
-    });
   }
 
   /** The method serving a route (by route-table method and path). */

@@ -7,9 +7,10 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { keys, SEPARATOR, TENANT_MARK } from '../../functions/data/keys';
 import { TTL_PRINCIPAL } from '../../functions/memories/memory-expiry.service';
-import { HANDLER_GROUP_NEEDS, HANDLER_GROUPS, ROUTES, type GroupNeeds, type HandlerGroup } from '../../functions/routes';
+import { HANDLER_GROUP_NEEDS, HANDLER_GROUPS, isPublic, ROUTES, type GroupNeeds, type HandlerGroup } from '../../functions/routes';
 import type { PlatformConfig } from '../config';
 import { crossRegionCallers } from '../cross-region-access';
+import { ApiFirewall } from '../constructs/api-firewall';
 import { DataAccessRoles, ImportedDataAccessRole, TENANT_SESSION_TAG } from '../constructs/data-access-roles';
 import { ExportBucket } from '../constructs/export-bucket';
 import { IssuerRegistrar } from '../constructs/issuer-registrar';
@@ -42,8 +43,9 @@ export interface FunctionDataAccess {
  * HANDLER_GROUP_NEEDS). The execution roles themselves hold no DynamoDB permission.
  */
 export const OTHER_FUNCTION_NEEDS = {
-  // The authorizer resolves token issuers and tenant slugs through the platform registry (P#), and reads an API key's
-  // record, a tenant item (T#<tenantId>#APIKEY), with a session for the tenant the key names.
+  // The authorizer resolves token issuers, tenant slugs and the status of an API key's tenant through platform items
+  // (P#), and reads an API key's record, a tenant item (T#<tenantId>#APIKEY), with a session for the tenant the key
+  // names once the directory says that tenant serves its users.
   authorizer: { data: ['tenant', 'platform'] },
   // Writes pool issuers into the region's registry (P#) for tenant stacks' custom resources.
   'issuer-registration': { data: ['platform'] },
@@ -98,6 +100,8 @@ export class RegionStack extends Stack {
   readonly dataAccess: DataAccessRoles;
   readonly functions: Readonly<Record<RegionFunctionName, PlatformFunction>>;
   readonly api: PlatformApi;
+  /** The WAF web ACL on the API's stage: limits per client address, managed rules. */
+  readonly firewall: ApiFirewall;
   readonly exports: ExportBucket;
   readonly backup: TableBackup;
   readonly alarms: RegionAlarms;
@@ -162,6 +166,11 @@ export class RegionStack extends Stack {
       routes: ROUTES,
       handlers: byGroup((group) => groupFunctions[group].function),
       authorizerFunction: authorizer.function,
+    });
+    this.firewall = new ApiFirewall(this, 'Firewall', {
+      name: `agent-platform-${config.stage}-api`,
+      stages: [this.api.api.deploymentStage],
+      publicPaths: ROUTES.filter(isPublic).map((route) => route.path),
     });
 
     const regionEndpoints = { ...config.regionEndpoints, [region]: config.regionEndpoints?.[region] ?? this.api.url };

@@ -45,7 +45,6 @@ const PROJECT_ROLE = /^ControlPlane\/Pipeline\/Project\/Role$/;
 /** The rules the platform acknowledges, and where: any other acknowledgement needs a review of this list. */
 const ACKNOWLEDGED_RULES: Readonly<Record<string, RegExp>> = {
   'AwsSolutions-APIG2': /^Region-[^/]+\/Api\/Api$/,
-  'AwsSolutions-APIG3': /^Region-[^/]+\/Api\/Api\/DeploymentStage\.[^/]+$/,
   'AwsSolutions-COG4': /^Region-[^/]+\/Api\/Api(\/Default\/.+)?$/,
   'AwsSolutions-APIG4': /^Region-[^/]+\/Api\/Api\/Default\/.+$/,
   'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]':

@@ -1,5 +1,6 @@
 import { App } from 'aws-cdk-lib';
 import { Capture, Match } from 'aws-cdk-lib/assertions';
+import { CLIENT_LIMITS } from '../../functions/billing/client-limits.catalogue';
 import { PLANS } from '../../functions/billing/plan.catalogue';
 import { PROBLEM_CONTENT_TYPE } from '../../functions/core/problem';
 import { TABLE_SCHEMA } from '../../functions/data/table.schema';
@@ -316,6 +317,100 @@ describe.each(CONFIG.regions)('region stack %s', (region) => {
         ApiStages: [Match.objectLike({ ApiId: { Ref: logicalIdOf(stack.api.api) } })],
       });
     }
+  });
+
+  describe('WAF web ACL', () => {
+    const ruleOf = (name: string) => Match.objectLike({ Name: name, VisibilityConfig: Match.objectLike({ CloudWatchMetricsEnabled: true }) });
+    const perClient = (name: string, limit: keyof typeof CLIENT_LIMITS, scopeDown: unknown) =>
+      Match.objectLike({
+        Name: name,
+        Action: {
+          Block: {
+            CustomResponse: { ResponseCode: 429, CustomResponseBodyKey: `rate-limited-${limit}`, ResponseHeaders: [{ Name: 'Retry-After', Value: '60' }] },
+          },
+        },
+        Statement: {
+          RateBasedStatement: {
+            AggregateKeyType: 'IP',
+            Limit: CLIENT_LIMITS[limit].requests,
+            EvaluationWindowSec: CLIENT_LIMITS[limit].windowSeconds,
+            ScopeDownStatement: scopeDown,
+          },
+        },
+      });
+    const publicPaths = {
+      OrStatement: {
+        Statements: ROUTES.filter(isPublic).map((route) => ({
+          ByteMatchStatement: Match.objectLike({ FieldToMatch: { UriPath: {} }, PositionalConstraint: 'ENDS_WITH', SearchString: route.path }),
+        })),
+      },
+    };
+    const absent = (header: string) => ({
+      NotStatement: { Statement: { SizeConstraintStatement: Match.objectLike({ FieldToMatch: { SingleHeader: { Name: header } }, ComparisonOperator: 'GT', Size: 0 }) } },
+    });
+
+    it('limits each client address with the catalogue numbers, tighter on public routes and on requests without credentials', () => {
+      // Assess
+      template.resourceCountIs('AWS::WAFv2::WebACL', 1);
+      template.hasResourceProperties('AWS::WAFv2::WebACL', {
+        Scope: 'REGIONAL',
+        DefaultAction: { Allow: {} },
+        VisibilityConfig: Match.objectLike({ CloudWatchMetricsEnabled: true, SampledRequestsEnabled: true }),
+        Rules: [
+          ruleOf('AmazonIpReputation'),
+          ruleOf('KnownBadInputs'),
+          perClient('PublicRoutesPerClient', 'publicRoutes', publicPaths),
+          perClient('UncredentialedPerClient', 'rejected', {
+            AndStatement: { Statements: [{ NotStatement: { Statement: publicPaths } }, absent('authorization'), absent('x-api-key')] },
+          }),
+          perClient('AnyRequestPerClient', 'anyRequest', Match.absent()),
+        ],
+      });
+    });
+
+    it('answers a limited client with the 429 problem document the local gateway sends', () => {
+      // Prepare
+      const bodies = new Capture();
+
+      // Act
+      template.hasResourceProperties('AWS::WAFv2::WebACL', { CustomResponseBodies: bodies });
+
+      // Assess
+      const captured = bodies.asObject() as Record<string, { ContentType: string; Content: string }>;
+      expect(Object.keys(captured).sort()).toEqual(['rate-limited-anyRequest', 'rate-limited-publicRoutes', 'rate-limited-rejected']);
+      for (const body of Object.values(captured)) {
+        expect(body.ContentType).toBe('APPLICATION_JSON');
+        expect(JSON.parse(body.Content)).toMatchObject({ status: 429, code: 'rate-limited', title: 'Too many requests' });
+      }
+    });
+
+    it("is associated with the regional API's stage", () => {
+      // Prepare
+      const stageId = logicalIdOf(stack.api.api.deploymentStage);
+
+      // Assess
+      template.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
+      template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
+        WebACLArn: { 'Fn::GetAtt': [logicalIdOf(stack.firewall.webAcl), 'Arn'] },
+        ResourceArn: {
+          'Fn::Join': ['', Match.arrayWith([{ Ref: logicalIdOf(stack.api.api) }, '/stages/', { Ref: stageId }])],
+        },
+      });
+    });
+
+    it('logs blocked and counted requests, without credentials, to a retained log group', () => {
+      // Assess
+      template.hasResource('AWS::Logs::LogGroup', {
+        DeletionPolicy: 'Retain',
+        Properties: { LogGroupName: Match.stringLikeRegexp('^aws-waf-logs-'), RetentionInDays: 90 },
+      });
+      template.hasResourceProperties('AWS::WAFv2::LoggingConfiguration', {
+        ResourceArn: { 'Fn::GetAtt': [logicalIdOf(stack.firewall.webAcl), 'Arn'] },
+        LogDestinationConfigs: [Match.objectLike({ 'Fn::Join': Match.anyValue() })],
+        RedactedFields: [{ SingleHeader: { Name: 'authorization' } }, { SingleHeader: { Name: 'x-api-key' } }],
+        LoggingFilter: Match.objectLike({ DefaultBehavior: 'DROP' }),
+      });
+    });
   });
 
   it('keeps exports in an encrypted, versioned, private, TLS-only, retained, access-logged bucket', () => {

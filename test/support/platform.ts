@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { CognitoIdentityProviderClient, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
+import type { ClientLimits } from '../../functions/billing/client-limits.catalogue';
 import { startLocalGateway, type FunctionSource, type LocalGateway } from '../../local/gateway';
 import { LOCAL_CREDENTIALS, LOCAL_REGIONS, LOCAL_TABLE_NAME, useLocalCredentials, type LocalRegion } from '../../local/platform.config';
 import {
@@ -67,7 +68,19 @@ export interface TestPlatformOptions {
   readonly log?: (line: string) => void;
   /** More environment of the functions (e.g. `ACCESS_CACHE_SECONDS`). @default none */
   readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Limits per client address.
+   * @default UNLIMITED_CLIENTS: every test calls from one address, and many test refused requests on purpose
+   */
+  readonly clientLimits?: ClientLimits;
 }
+
+/** Limits no test file reaches; the client limits themselves are tested with their own numbers. */
+export const UNLIMITED_CLIENTS: ClientLimits = {
+  anyRequest: { requests: 1_000_000, windowSeconds: 60 },
+  publicRoutes: { requests: 1_000_000, windowSeconds: 60 },
+  rejected: { requests: 1_000_000, windowSeconds: 60 },
+};
 
 /** Starts a gateway for every local region against the shared emulators. */
 export async function startTestPlatform(options: TestPlatformOptions = {}): Promise<TestPlatform> {
@@ -92,6 +105,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     logLevel: 'ERROR',
     log: options.log ?? (() => undefined),
     environment: { ...onboarding.environment, ...options.environment },
+    clientLimits: options.clientLimits ?? UNLIMITED_CLIENTS,
     ...(options.functions ? { functions: options.functions } : {}),
   });
   onboarding.setRegionEndpoints(gateway.endpoints);

@@ -1,6 +1,7 @@
 /**
- * A request handler for SDK clients that answers every DynamoDB request with a fixed JSON body and records what it
- * was sent, so tests and benchmarks can see whether (and how signed) a request left the client, with no server.
+ * A request handler for SDK clients that answers every DynamoDB request with the JSON body `answer` makes of its
+ * target and body, and records what it was sent, so tests and benchmarks can see whether (and how signed) a request
+ * left the client, with no server.
  */
 export interface SentRequest {
   readonly target: string;
@@ -19,17 +20,18 @@ export interface StubDynamoDbHandler {
   readonly sent: SentRequest[];
 }
 
-export function stubDynamoDbHandler(answer: (target: string) => unknown = () => ({}), record = true): StubDynamoDbHandler {
+export function stubDynamoDbHandler(answer: (target: string, body: string) => unknown = () => ({}), record = true): StubDynamoDbHandler {
   const sent: SentRequest[] = [];
   const handler = {
     async handle(request: { headers: Record<string, string>; body?: unknown }) {
       const target = request.headers['x-amz-target'] ?? '';
-      if (record) sent.push({ target, headers: request.headers, body: typeof request.body === 'string' ? request.body : '' });
+      const body = typeof request.body === 'string' ? request.body : request.body instanceof Uint8Array ? new TextDecoder().decode(request.body) : '';
+      if (record) sent.push({ target, headers: request.headers, body });
       return {
         response: {
           statusCode: 200,
           headers: { 'content-type': 'application/x-amz-json-1.0' },
-          body: new TextEncoder().encode(JSON.stringify(answer(target))),
+          body: new TextEncoder().encode(JSON.stringify(answer(target, body))),
         },
       };
     },

@@ -3,7 +3,9 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import type { ClientLimits } from '../../../functions/billing/client-limits.catalogue';
 import { startLocalGateway, type FunctionSource, type LocalGateway } from '../../../local/gateway';
+import { requestFrom } from '../../support/client-request';
 
 /** The local gateway's own contract, with stub functions: nothing else runs. */
 
@@ -38,10 +40,12 @@ async function withGateway(
   authorize: (event: APIGatewayRequestAuthorizerEvent) => Promise<unknown>,
   run: (gateway: LocalGateway, seen: Seen) => Promise<void>,
   webRoot?: string,
+  clientLimits?: ClientLimits,
 ) {
   const seen: Seen = { events: [], authorizerEvents: [] };
   const gateway = await startLocalGateway({
     ...(webRoot ? { webRoot } : {}),
+    ...(clientLimits ? { clientLimits } : {}),
     regions: REGIONS,
     port: 0,
     dynamoDbEndpoint: 'http://127.0.0.1:9',
@@ -170,6 +174,84 @@ describe('local gateway', () => {
 
         expect(status).toBe(404);
       }, webRoot);
+    });
+  });
+
+  describe('limits per client address', () => {
+    const LIMITS: ClientLimits = {
+      anyRequest: { requests: 60, windowSeconds: 60 },
+      publicRoutes: { requests: 10, windowSeconds: 60 },
+      rejected: { requests: 10, windowSeconds: 60 },
+    };
+    /** Allows the key `good`, refuses every other credential. */
+    const goodKeyOnly = (event: APIGatewayRequestAuthorizerEvent) =>
+      event.headers?.['X-Api-Key'] === 'good' ? allow(event) : Promise.reject(new Error('Unauthorized'));
+    const FLOODER = '127.0.0.2';
+    const TENANT = '127.0.0.3';
+
+    it('answers 429 problem+json with Retry-After past the public-route limit, to that client only', async () => {
+      await withGateway(allow, async (gateway) => {
+        // Prepare
+        const url = `${gateway.endpoints['eu-central-1']}/v1/discovery?slug=acme`;
+
+        // Act
+        const flood = [];
+        for (let i = 0; i < 11; i += 1) flood.push(await requestFrom(FLOODER, url));
+        const other = await requestFrom(TENANT, url);
+        const otherRegion = await requestFrom(FLOODER, `${gateway.endpoints['us-east-1']}/v1/health`);
+
+        // Assess
+        expect(flood.slice(0, 10).map((response) => response.status)).toEqual(Array(10).fill(200));
+        const refused = flood[10];
+        expect([refused.status, refused.headers['content-type'], refused.headers['retry-after']]).toEqual([429, 'application/problem+json', '6']);
+        expect(JSON.parse(refused.text)).toMatchObject({ status: 429, code: 'rate-limited', detail: 'this client sent too many requests to public routes' });
+        expect([other.status, otherRegion.status]).toEqual([200, 200]);
+      }, undefined, LIMITS);
+    });
+
+    it("stops a client's flood of bad keys before the authorizer while a tenant's requests keep working", async () => {
+      await withGateway(goodKeyOnly, async (gateway, seen) => {
+        // Prepare
+        const url = `${gateway.endpoints['eu-central-1']}/v1/tenants/acme`;
+
+        // Act
+        const flood = [];
+        for (let i = 0; i < 15; i += 1) flood.push(await requestFrom(FLOODER, url, { headers: { 'X-Api-Key': `bad-${i}` } }));
+        const authorizerCalls = seen.authorizerEvents.length;
+        const tenant = [];
+        for (let i = 0; i < 20; i += 1) tenant.push(await requestFrom(TENANT, url, { headers: { 'X-Api-Key': 'good' } }));
+
+        // Assess
+        expect(flood.map((response) => response.status)).toEqual([...Array(10).fill(401), ...Array(5).fill(429)]);
+        expect(flood[14].headers['retry-after']).toBe('6');
+        expect(JSON.parse(flood[14].text)).toMatchObject({ code: 'rate-limited', detail: 'this client sent too many requests that were refused' });
+        expect(authorizerCalls).toBe(10);
+        // Accepted requests use up nothing of the refused-request limit.
+        expect(tenant.map((response) => response.status)).toEqual(Array(20).fill(200));
+      }, undefined, LIMITS);
+    });
+
+    it('counts 403 answers as refused too', async () => {
+      await withGateway(deny, async (gateway) => {
+        // Act
+        const statuses = [];
+        for (let i = 0; i < 11; i += 1) statuses.push((await requestFrom(FLOODER, `${gateway.endpoints['eu-central-1']}/v1/tenants/acme`)).status);
+
+        // Assess
+        expect(statuses).toEqual([...Array(10).fill(403), 429]);
+      }, undefined, LIMITS);
+    });
+
+    it('limits every API request of a client', async () => {
+      await withGateway(allow, async (gateway) => {
+        // Act
+        const statuses = [];
+        for (let i = 0; i < 61; i += 1) statuses.push((await requestFrom(FLOODER, `${gateway.endpoints['eu-central-1']}/v1/tenants/acme`)).status);
+
+        // Assess
+        expect(statuses.filter((status) => status === 200)).toHaveLength(60);
+        expect(statuses[60]).toBe(429);
+      }, undefined, LIMITS);
     });
   });
 });

@@ -1,0 +1,73 @@
+import { CLIENT_LIMITS } from '../../functions/billing/client-limits.catalogue';
+import { newApiKey } from '../../functions/identity/api-key.secret';
+import { requestFrom } from '../support/client-request';
+import { startTestPlatform, type TestPlatform } from '../support/platform';
+
+/**
+ * The limits per client address with the platform's own numbers, through the local gateway with the real
+ * authorizer and handlers: anonymous floods are stopped per client, and a tenant calling from elsewhere is served.
+ */
+
+const EU = 'eu-central-1';
+const FLOODER = '127.0.0.2';
+const TENANT = '127.0.0.3';
+let platform: TestPlatform;
+
+beforeAll(async () => {
+  platform = await startTestPlatform({ clientLimits: CLIENT_LIMITS });
+});
+
+afterAll(async () => {
+  await platform?.close();
+});
+
+it("answers 429 to a client flooding keys of made-up tenants, while a tenant's key keeps working", async () => {
+  // Prepare
+  const tenant = await platform.createTenant({ region: EU, plan: 'enterprise' });
+  const { idToken } = await platform.signIn(tenant.clientId, tenant.admin);
+  const created = await platform.call(EU, 'POST', `/v1/tenants/${tenant.tenantId}/api-keys`, {
+    token: idToken,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'ci', role: 'member' }),
+  });
+  expect(created.status).toBe(201);
+  const agents = `${platform.endpoints[EU]}/v1/tenants/${tenant.tenantId}/agents`;
+  const allowed = CLIENT_LIMITS.rejected.requests;
+
+  // Act: the flood and the tenant's calls interleaved
+  const flood: number[] = [];
+  const served: number[] = [];
+  for (let i = 0; i < allowed + 10; i += 1) {
+    const madeUp = `made-up-${i % 7}`;
+    const url = `${platform.endpoints[EU]}/v1/tenants/${madeUp}/agents`;
+    flood.push((await requestFrom(FLOODER, url, { headers: { 'X-Api-Key': newApiKey(madeUp).key } })).status);
+    if (i % 10 === 0) served.push((await requestFrom(TENANT, agents, { headers: { 'X-Api-Key': created.json.key } })).status);
+  }
+  const refused = await requestFrom(FLOODER, `${platform.endpoints[EU]}/v1/tenants/made-up-x/agents`, {
+    headers: { 'X-Api-Key': newApiKey('made-up-x').key },
+  });
+
+  // Assess
+  expect(flood.slice(0, allowed)).toEqual(Array(allowed).fill(401));
+  // The bucket refills one request every 3 s, so a slow run may see one more 401 among the last ten.
+  expect(flood.slice(allowed).filter((status) => status === 429).length).toBeGreaterThanOrEqual(9);
+  expect([refused.status, refused.headers['content-type']]).toEqual([429, 'application/problem+json']);
+  expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+  expect(JSON.parse(refused.text)).toMatchObject({ status: 429, code: 'rate-limited' });
+  expect(served).toHaveLength(11);
+  expect(served.every((status) => status === 200)).toBe(true);
+});
+
+it('answers 429 to a client past the public-route limit, and serves another client', async () => {
+  // Act
+  const statuses: number[] = [];
+  for (let i = 0; i <= CLIENT_LIMITS.publicRoutes.requests; i += 1) {
+    statuses.push((await requestFrom('127.0.0.4', `${platform.endpoints[EU]}/v1/health`)).status);
+  }
+  const other = await requestFrom('127.0.0.5', `${platform.endpoints[EU]}/v1/health`);
+
+  // Assess
+  expect(statuses.slice(0, -1).every((status) => status === 200)).toBe(true);
+  expect(statuses.at(-1)).toBe(429);
+  expect(other.status).toBe(200);
+});
