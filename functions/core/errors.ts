@@ -30,6 +30,19 @@ export interface ValidationIssue {
   readonly message: string;
 }
 
+/**
+ * Most issues a validation problem lists; `errorCount` still counts them all. A body of 60,000 unknown keys would
+ * otherwise be answered with a document larger than the request.
+ */
+export const MAX_LISTED_ISSUES = 20;
+
+/** Longest detail, pointer or issue message in a validation problem: keys and values are the caller's, of any size. */
+export const MAX_ISSUE_TEXT_LENGTH = 200;
+
+function clipped(text: string): string {
+  return text.length <= MAX_ISSUE_TEXT_LENGTH ? text : `${text.slice(0, MAX_ISSUE_TEXT_LENGTH - 1)}…`;
+}
+
 /** The request was readable but its path, query or body broke the schema. */
 export class ValidationError extends DomainError {
   readonly code = 'validation-failed';
@@ -39,7 +52,8 @@ export class ValidationError extends DomainError {
     readonly issues: readonly ValidationIssue[],
     readonly location: 'path' | 'query' | 'body',
   ) {
-    super(detail, { errors: issues });
+    const listed = issues.slice(0, MAX_LISTED_ISSUES).map((issue) => ({ pointer: clipped(issue.pointer), message: clipped(issue.message) }));
+    super(clipped(detail), { errors: listed, errorCount: issues.length });
   }
 }
 
