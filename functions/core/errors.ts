@@ -126,6 +126,15 @@ export class QuotaExceededError extends DomainError {
   readonly title = 'Quota exceeded';
 }
 
+/** The request names a model outside the tenant's plan; `allowedModels` lists the plan's. */
+export class ModelNotAllowedError extends DomainError {
+  readonly code = 'model-not-allowed';
+  readonly title = 'Model not allowed by the plan';
+  constructor(detail: string, extensions: { readonly modelId: string; readonly plan: string; readonly allowedModels: readonly string[] }) {
+    super(detail, { ...extensions });
+  }
+}
+
 /** Too many requests for the tenant's usage plan. */
 export class RateLimitedError extends DomainError {
   readonly code = 'rate-limited';
