@@ -29,9 +29,9 @@ export interface AuthorizerDependencies {
   readonly apiKeys: ApiKeyLookup;
 }
 
-/** The registry and directory over platform items, read with the platform data role's credentials only. */
+/** The registry and directory over platform items, read with the directory read role's credentials only. */
 function platformRepositories(config: RuntimeConfig): Pick<AuthorizerDependencies, 'issuers' | 'directory'> {
-  const db = isolationOf(config).platformDb();
+  const db = isolationOf(config).directoryDb();
   return {
     issuers: new CachedIssuerLookup(new IssuerRegistryRepository(db, config.TABLE_NAME)),
     directory: new DirectoryRepository(db, config.TABLE_NAME),
