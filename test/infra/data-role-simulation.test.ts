@@ -1,3 +1,4 @@
+import { refusalOf, tenantScope } from '../../functions/isolation/tenant-guard';
 import { ITEM_ACTIONS, READ_ACTIONS, TENANT_SESSION_TAG } from '../../lib/constructs/data-access-roles';
 import { dataAccessOf, REGION_FUNCTION_NAMES, type RegionFunctionName } from '../../lib/stacks/region-stack';
 import {
@@ -100,6 +101,23 @@ describe('tenant data role (simulated)', () => {
   it('denies the own keys in another table', async () => {
     const otherTable = `arn:aws:dynamodb:${region}:${TEST_ACCOUNT_ID}:table/other`;
     await expectOutcome(tenantPolicies, { action: 'dynamodb:GetItem', resource: otherTable, principalTags: acme, leadingKeys: ['T#acme#AGENT#a1'] }, false);
+  });
+
+  it("cannot see index partition values: a Put of the own key whose collectionPk names another tenant is allowed (the runtime guard refuses it)", async () => {
+    // Prepare: the request as IAM sees it: the table key (LeadingKeys) and the attribute names (dynamodb:Attributes)
+    const item = { pk: 'T#acme#AGENT', sk: 'a1', collectionPk: 'T#globex#AGENTS' };
+
+    // Act
+    const outcome = await simulate(tenantPolicies, {
+      action: 'dynamodb:PutItem',
+      resource: tableArn,
+      context: { [`aws:PrincipalTag/${TENANT_SESSION_TAG}`]: 'acme', 'dynamodb:LeadingKeys': [item.pk], 'dynamodb:Attributes': Object.keys(item) },
+    });
+
+    // Assess
+    expect(outcome.ignoredContextKeys).toEqual([]);
+    expect(outcome.allowed).toBe(true);
+    expect(refusalOf('PutCommand', { TableName: 'any', Item: item }, tenantScope('acme'))).toMatch(/writes index keys outside/);
   });
 
   it('needs the Null guard: the same policy without it would allow a request with no partition key', async () => {
