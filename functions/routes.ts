@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import type { DataScope } from './data/data-scopes';
 import { ACCESS, type Access } from './identity/roles';
 import { discoveryQuerySchema, discoveryResponseSchema } from './tenants/discovery.schema';
 import { tenantPathSchema, tenantSchema } from './tenants/tenant.schema';
@@ -74,10 +75,11 @@ export type HandlerGroup = (typeof HANDLER_GROUPS)[number];
  */
 export interface GroupNeeds {
   /**
-   * Data it reads or writes: `tenant` items (`T#<tenantId>#…`, through the tenant data role with the tenant's
-   * session tag) and `platform` items (`P#…`: directory, slugs, issuer registry, through the platform data role).
+   * The data scopes it reaches, each through its own role (functions/data/data-scopes.ts): `tenant` items
+   * (`T#<tenantId>#…`, with the tenant's session tag), `directory` (reads of `P#…`), `platform` (writes of `P#…`
+   * but the issuer registry; its session also reads) and `issuers` (the issuer registry alone).
    */
-  readonly data: readonly ('tenant' | 'platform')[];
+  readonly data: readonly DataScope[];
   /** Reaches that data in every residency region, not only its own (directory copies, tenants' home regions). @default false */
   readonly allRegions?: boolean;
   /** Signs list cursors: gets the region's cursor secret. @default false */
@@ -98,20 +100,21 @@ export interface GroupNeeds {
 export const HANDLER_GROUP_NEEDS = {
   // Health and the OpenAPI document read no data.
   platform: { data: [] },
-  // The tenant directory (slugs, email domains): platform keys only.
-  discovery: { data: ['platform'] },
-  // Onboarding and lifecycle: the directory copies of every region, a tenant's record in its home region.
+  // The tenant directory (slugs, email domains), read only.
+  discovery: { data: ['directory'] },
+  // Onboarding and lifecycle: writes the directory copies of every region, a tenant's record in its home region.
   tenants: { data: ['tenant', 'platform'], allRegions: true, cursors: true, onboardingEvents: true },
-  // Members and invitations of a tenant (and the public accept, whose code names the tenant), its pool's users.
-  users: { data: ['tenant', 'platform'], cursors: true, tenantPools: true, mail: true },
-  'api-keys': { data: ['tenant', 'platform'], cursors: true },
-  // Tenant-scoped resources; the directory entry (status, home region) through the platform role.
-  agents: { data: ['tenant', 'platform'], cursors: true },
-  memories: { data: ['tenant', 'platform'], cursors: true },
-  usage: { data: ['tenant', 'platform'], cursors: true },
-  audit: { data: ['tenant', 'platform'], cursors: true },
+  // Members and invitations of a tenant (and the public accept, whose code names the tenant), its pool's users; the
+  // directory entry (pool, status, home region) is only read.
+  users: { data: ['tenant', 'directory'], cursors: true, tenantPools: true, mail: true },
+  'api-keys': { data: ['tenant', 'directory'], cursors: true },
+  // Tenant-scoped resources; the directory entry (status, home region) read through the directory role.
+  agents: { data: ['tenant', 'directory'], cursors: true },
+  memories: { data: ['tenant', 'directory'], cursors: true },
+  usage: { data: ['tenant', 'directory'], cursors: true },
+  audit: { data: ['tenant', 'directory'], cursors: true },
   // Runs call the tenant's models within the request.
-  workflows: { data: ['tenant', 'platform'], cursors: true, modelInvocation: true },
+  workflows: { data: ['tenant', 'directory'], cursors: true, modelInvocation: true },
 } as const satisfies Record<HandlerGroup, GroupNeeds>;
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';

@@ -1,3 +1,4 @@
+import type { DataScope } from '../functions/data/data-scopes';
 import { HANDLER_GROUP_NEEDS, HANDLER_GROUPS, type GroupNeeds } from '../functions/routes';
 import type { PlatformConfig } from './config';
 import { PlatformNames } from './naming';
@@ -11,8 +12,8 @@ import { PlatformNames } from './naming';
 
 /** The control plane's functions and the data they reach (in every region). */
 export const CONTROL_PLANE_FUNCTION_NEEDS = {
-  // Registers the platform-admin pool's issuer in every region's registry (P#).
-  'issuer-registration': { data: ['platform'], allRegions: true },
+  // Registers the platform-admin pool's issuer in every region's registry (P#ISSUER#), and nothing else.
+  'issuer-registration': { data: ['issuers'], allRegions: true },
   // Applies the provisioning pipeline's answers: directory copies (P#), the tenant's record (T#), first invitations.
   'provisioning-events': { data: ['tenant', 'platform'], allRegions: true, cursors: true, mail: true, onboardingEvents: true },
 } as const satisfies Record<string, GroupNeeds>;
@@ -23,8 +24,8 @@ export interface CrossRegionCaller {
   readonly home: { readonly kind: 'region'; readonly region: string } | { readonly kind: 'control-plane' };
   readonly roleName: string;
   readonly roleArn: string;
-  readonly tenant: boolean;
-  readonly platform: boolean;
+  /** The data scopes whose roles it assumes. */
+  readonly scopes: readonly DataScope[];
 }
 
 export function crossRegionCallers(config: PlatformConfig): CrossRegionCaller[] {
@@ -38,8 +39,7 @@ export function crossRegionCallers(config: PlatformConfig): CrossRegionCaller[] 
         home: { kind: 'region', region },
         roleName: names.functionRoleName(region, group),
         roleArn: names.functionRoleArn(region, group),
-        tenant: needs.data.includes('tenant'),
-        platform: needs.data.includes('platform'),
+        scopes: needs.data,
       });
     }
   }
@@ -48,8 +48,7 @@ export function crossRegionCallers(config: PlatformConfig): CrossRegionCaller[] 
       home: { kind: 'control-plane' },
       roleName: names.controlPlaneRoleName(fn),
       roleArn: names.controlPlaneRoleArn(fn),
-      tenant: needs.data.includes('tenant'),
-      platform: needs.data.includes('platform'),
+      scopes: needs.data,
     });
   }
   return callers;

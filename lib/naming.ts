@@ -1,5 +1,6 @@
 import { Aws } from 'aws-cdk-lib';
 import type { PlanId } from '../functions/billing/plan.catalogue';
+import type { DataScope } from '../functions/data/data-scopes';
 import { TABLE_BASE_NAME } from '../functions/data/table.schema';
 
 /**
@@ -26,12 +27,12 @@ export class PlatformNames {
   }
 
   /** A data role of a region (IAM names are global, hence the region in the name). */
-  dataRoleName(region: string, scope: 'tenant' | 'platform'): string {
+  dataRoleName(region: string, scope: DataScope): string {
     return checkedRoleName(`${this.prefix}-${region}-${scope}-data`);
   }
 
   /** The ARN of a data role, in the account of the stack that resolves it. */
-  dataRoleArn(region: string, scope: 'tenant' | 'platform'): string {
+  dataRoleArn(region: string, scope: DataScope): string {
     return roleArn(this.dataRoleName(region, scope));
   }
 

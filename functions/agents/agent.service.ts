@@ -1,9 +1,11 @@
-import { ConflictError, NotFoundError, PreconditionFailedError } from '../core/errors';
+import { planAllowsModel } from '../billing/plan.catalogue';
+import { ConflictError, ModelNotAllowedError, NotFoundError, PreconditionFailedError } from '../core/errors';
 import { ifMatchAccepts } from '../core/request-conventions';
 import { timeOrderedId } from '../data/ids';
 import { withReplay, type MutationContext, type MutationResult, type Presenter } from '../data/mutation.context';
 import type { CurrentItem, ItemWrite, MutationExecutor } from '../data/mutation.executor';
 import { TABLE_SCHEMA } from '../data/table.schema';
+import type { PlanSource } from '../quotas/plan.source';
 import { COUNTER_ATTRIBUTES, quotaCounters } from '../quotas/quota.counters';
 import { agentKeys, type AgentPage, type AgentRepository } from './agent.repository';
 import { agentSchema, createAgentSchema, type Agent, type CreateAgent, type ListAgentsQuery, type UpdateAgent } from './agent.schema';
@@ -14,6 +16,8 @@ export interface AgentServiceDeps {
   readonly executor: Pick<MutationExecutor, 'execute' | 'findReplay'>;
   /** The agent repository of a tenant (reads; writes go through the executor). */
   readonly agents: (tenantId: string) => AgentRepository;
+  /** The tenant's plan, whose model allow-list an agent's model must be on. */
+  readonly plans: PlanSource;
   /** @default Date.now */
   readonly clock?: () => number;
 }
@@ -42,6 +46,7 @@ export class AgentService {
 
   async create(context: MutationContext, body: CreateAgent, present: Presenter<Agent>): Promise<MutationResult> {
     const { tenantId } = context;
+    await this.checkModel(tenantId, body.modelId);
     const now = this.clock();
     const time = new Date(now).toISOString();
     const agent = agentSchema.parse({ ...createAgentSchema.parse(body), agentId: timeOrderedId(now), createdAt: time, updatedAt: time, version: 1 });
@@ -77,7 +82,8 @@ export class AgentService {
     return this.deps.agents(tenantId).list(query);
   }
 
-  update(context: MutationContext, agentId: string, patch: UpdateAgent, present: Presenter<Agent>): Promise<MutationResult> {
+  async update(context: MutationContext, agentId: string, patch: UpdateAgent, present: Presenter<Agent>): Promise<MutationResult> {
+    if (patch.modelId !== undefined) await this.checkModel(context.tenantId, patch.modelId);
     return this.readThenWrite(context, agentId, async (current) => {
       const next = agentSchema.parse({ ...current, ...patch, updatedAt: new Date(this.clock()).toISOString(), version: current.version + 1 });
       const response = present(next);
@@ -132,6 +138,16 @@ export class AgentService {
       });
       return outcome.replayed ? { response: outcome.response, replayed: true } : { response, replayed: false };
     });
+  }
+
+  /**
+   * The model must be on the tenant's plan. Checked when a model is named (create, or an update that sets one), so
+   * a plan downgrade does not lock existing agents against other changes.
+   */
+  private async checkModel(tenantId: string, modelId: string): Promise<void> {
+    const plan = await this.deps.plans.planOf(tenantId);
+    if (planAllowsModel(plan, modelId)) return;
+    throw new ModelNotAllowedError(`the ${plan.title} plan does not include model ${modelId}`, { modelId, plan: plan.id, allowedModels: plan.models });
   }
 
   private readThenWrite(context: MutationContext, agentId: string, write: (current: Agent) => Promise<MutationResult>): Promise<MutationResult> {

@@ -14,6 +14,7 @@ export function createHandler(config: RuntimeConfig, deps: ResourceDependencies 
   const agents = new AgentService({
     executor: deps.executor,
     agents: (tenantId) => new AgentRepository({ db: deps.db(tenantId), tableName: deps.tableName, tenantId, cursors: deps.cursors, ...(deps.clock ? { clock: deps.clock } : {}) }),
+    plans: deps.plans,
     ...(deps.clock ? { clock: deps.clock } : {}),
   });
   const present = (tenantId: string, status: number) => (agent: Agent) => ({

@@ -45,9 +45,9 @@ export interface AuthorizerDependencies {
 
 type PlatformRepositories = Pick<AuthorizerDependencies, 'issuers' | 'directory' | 'tenants'>;
 
-/** The registry and directory over platform items, read with the platform data role's credentials only. */
+/** The registry and directory over platform items, read with the directory read role's credentials only. */
 function platformRepositories(config: RuntimeConfig, isolation: Isolation): PlatformRepositories {
-  const db = isolation.platformDb();
+  const db = isolation.directoryDb();
   const directory = new DirectoryRepository(db, config.TABLE_NAME);
   return {
     issuers: new CachedIssuerLookup(new IssuerRegistryRepository(db, config.TABLE_NAME)),

@@ -38,7 +38,8 @@ export function isolationOf(config: RuntimeConfig): Isolation {
 
 /** What the route groups are built from, created once per function instance (and per region locally). */
 export function createDependencies(config: RuntimeConfig, serviceName: string) {
-  const directory = new DirectoryRepository(isolationOf(config).platformDb(), config.TABLE_NAME);
+  // Route groups only read the directory (tenant status, home region): the read-only role and guard.
+  const directory = new DirectoryRepository(isolationOf(config).directoryDb(), config.TABLE_NAME);
   return {
     config,
     logger: createLogger(serviceName, config.LOG_LEVEL),

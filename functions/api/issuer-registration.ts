@@ -8,7 +8,7 @@ import { createIsolation } from '../isolation/tenant-db';
 /**
  * Not a route group: the issuer registrar, behind the CloudFormation custom resources that register user pool
  * issuers (lib/constructs/issuer-registrar.ts). It writes the registry of the regions named in DATA_REGIONS through
- * each region's platform data role, which reaches `P#` keys only.
+ * each region's issuer registry role, which reaches `P#ISSUER#` keys only and is given to no other function.
  */
 export function createHandler(registryIn: (region: string) => Registry) {
   const service = new IssuerRegistrationService(registryIn);
@@ -33,10 +33,10 @@ function registriesFromEnvironment(): (region: string) => Registry {
         TABLE_NAME: data.tableName,
         DYNAMODB_ENDPOINT: config.DYNAMODB_ENDPOINT,
         DATA_CREDENTIALS: config.DATA_CREDENTIALS,
-        PLATFORM_DATA_ROLE_ARN: data.platformDataRoleArn,
+        ISSUERS_DATA_ROLE_ARN: data.issuersDataRoleArn,
         TENANT_DATA_ROLE_ARN: undefined,
       });
-      registry = new IssuerRegistryRepository(isolation.platformDb(), data.tableName);
+      registry = new IssuerRegistryRepository(isolation.issuerRegistryDb(), data.tableName);
       registries.set(region, registry);
     }
     return registry;

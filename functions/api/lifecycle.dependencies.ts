@@ -8,6 +8,8 @@ import { ConfigError, type RuntimeConfig } from '../core/config';
 import type { TenantGate } from '../core/http';
 import type { Logger } from '../core/logger';
 import { CursorCodec } from '../data/cursor';
+import type { DataRegion } from '../data/data-regions';
+import { DATA_SCOPES, roleArnField, roleArnVariable, type RoleArnVariable } from '../data/data-scopes';
 import { MutationExecutor } from '../data/mutation.executor';
 import { createIsolation } from '../isolation/tenant-db';
 import { CachedPlanSource } from '../quotas/plan.source';
@@ -44,7 +46,13 @@ export interface RegionData {
   /** The region's table. */
   readonly tableName: string;
   readonly db: (tenantId: string) => DynamoDBDocumentClient;
+  /** The region's directory copy, read-only (the directory read role): what members and API keys need of it. */
   readonly directory: DirectoryRepository;
+  /**
+   * The region's directory copy, written through the platform data role: the lifecycle's only. Made on first use, so
+   * the functions that never change the directory need no platform role.
+   */
+  readonly writableDirectory: () => DirectoryRepository;
   readonly mutations: MutationExecutor;
 }
 
@@ -73,21 +81,23 @@ function regionData(config: RuntimeConfig, region: string): RegionData {
   const isolation =
     region === config.AWS_REGION
       ? isolationOf(config)
-      : createIsolation({
-          ...config,
-          AWS_REGION: region,
-          TABLE_NAME: tableName,
-          ...(remote ? { TENANT_DATA_ROLE_ARN: remote.tenantDataRoleArn, PLATFORM_DATA_ROLE_ARN: remote.platformDataRoleArn } : {}),
-        });
+      : createIsolation({ ...config, AWS_REGION: region, TABLE_NAME: tableName, ...(remote ? remoteRoleArns(remote) : {}) });
   const db = (tenantId: string) => isolation.forTenant(tenantId);
   const plans = new CachedPlanSource({ db, tableName });
+  let writable: DirectoryRepository | undefined;
   return {
     region,
     tableName,
     db,
-    directory: new DirectoryRepository(isolation.platformDb(), tableName),
+    directory: new DirectoryRepository(isolation.directoryDb(), tableName),
+    writableDirectory: () => (writable ??= new DirectoryRepository(isolation.platformDb(), tableName)),
     mutations: new MutationExecutor({ db, tableName, plans, auditLanes: auditLanesSchema.parse(process.env.AUDIT_LANES) }),
   };
+}
+
+/** Another region's role ARNs from its DATA_REGIONS entry, as that region's isolation layer reads them. */
+function remoteRoleArns(remote: DataRegion): Pick<RuntimeConfig, RoleArnVariable> {
+  return Object.fromEntries(DATA_SCOPES.map((scope) => [roleArnVariable(scope), remote[roleArnField(scope)]])) as Pick<RuntimeConfig, RoleArnVariable>;
 }
 
 function mailerOf(config: RuntimeConfig): Mailer {
@@ -197,19 +207,14 @@ export function createLifecycleDependencies(
     return home;
   };
   const localUsers = usersIn(local);
-  const directory = new ReplicatedDirectory(
-    dataOf(controlPlane).directory,
-    all.filter((region) => region !== controlPlane).map((region) => dataOf(region).directory),
-  );
-  return {
-    logger: createLogger(serviceName, config.LOG_LEVEL),
-    tenantGate: createTenantGate({ directory: local.directory, region: config.AWS_REGION, regionEndpoints: config.REGION_ENDPOINTS, audit: local.mutations }),
-    local,
-    tenantRecords: (tenantId) => new TenantRepository(local.db(tenantId), local.tableName),
-    users: localUsers,
-    apiKeys: new ApiKeyService({ keys: new ApiKeyRepository(local.db, local.tableName), mutations: local.mutations, cursors, ...(clock ? { clock } : {}) }),
-    lifecycle: new TenantLifecycleService({
-      directory,
+  // Built on first use: only the functions that change the directory (tenants, provisioning events) have the role.
+  let lifecycle: TenantLifecycleService | undefined;
+  const lifecycleOf = () =>
+    (lifecycle ??= new TenantLifecycleService({
+      directory: new ReplicatedDirectory(
+        dataOf(controlPlane).writableDirectory(),
+        all.filter((region) => region !== controlPlane).map((region) => dataOf(region).writableDirectory()),
+      ),
       homeOf,
       servedRegions: all,
       region: config.AWS_REGION,
@@ -218,6 +223,16 @@ export function createLifecycleDependencies(
       events: adapters.events,
       cursors,
       ...(clock ? { clock } : {}),
-    }),
+    }));
+  return {
+    logger: createLogger(serviceName, config.LOG_LEVEL),
+    tenantGate: createTenantGate({ directory: local.directory, region: config.AWS_REGION, regionEndpoints: config.REGION_ENDPOINTS, audit: local.mutations }),
+    local,
+    tenantRecords: (tenantId) => new TenantRepository(local.db(tenantId), local.tableName),
+    users: localUsers,
+    apiKeys: new ApiKeyService({ keys: new ApiKeyRepository(local.db, local.tableName), mutations: local.mutations, cursors, ...(clock ? { clock } : {}) }),
+    get lifecycle() {
+      return lifecycleOf();
+    },
   };
 }

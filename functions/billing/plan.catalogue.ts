@@ -1,12 +1,25 @@
 import * as z from 'zod';
 
 /**
- * The plan catalogue: the one source of the limits, rate limits and prices of each plan. Quota checks, the API
- * Gateway usage plans (lib/) and the local gateway's throttling all read it.
+ * The plan catalogue: the one source of the limits, rate limits, prices and models of each plan. Quota checks, the
+ * API Gateway usage plans (lib/), the local gateway's throttling and the agents' model check all read it.
  */
 export const PLAN_IDS = ['free', 'team', 'enterprise'] as const;
 export const planIdSchema = z.enum(PLAN_IDS);
 export type PlanId = z.infer<typeof planIdSchema>;
+
+/**
+ * Models of the local provider (`npm start`, tests): deterministic answers without network, so on every plan. In
+ * AWS the Bedrock provider refuses them, which costs nothing.
+ */
+export const LOCAL_MODEL_IDS = ['local.echo', 'local.echo-v1', 'local.writer', 'local.critic'] as const;
+
+/** Small Bedrock models every plan may run. */
+const BASE_MODEL_IDS = ['amazon.nova-micro-v1:0', 'amazon.nova-lite-v1:0'] as const;
+/** Mid-sized models, from the Team plan on. */
+const TEAM_MODEL_IDS = ['amazon.nova-pro-v1:0', 'anthropic.claude-3-haiku-20240307-v1:0', 'anthropic.claude-3-5-haiku-20241022-v1:0'] as const;
+/** Large models, on Enterprise only: their price per token is an order of magnitude above the others. */
+const ENTERPRISE_MODEL_IDS = ['anthropic.claude-3-5-sonnet-20240620-v1:0', 'anthropic.claude-3-7-sonnet-20250219-v1:0'] as const;
 
 export interface Plan {
   readonly id: PlanId;
@@ -23,6 +36,11 @@ export interface Plan {
     readonly apiRequestsPerDay: number;
     readonly users: number;
   };
+  /**
+   * Model ids (Bedrock model or inference profile ids) the plan's agents may name; anything else is refused when an
+   * agent is created or changed, so a tenant cannot run models priced above its plan.
+   */
+  readonly models: readonly string[];
 }
 
 export const PLANS: Readonly<Record<PlanId, Plan>> = {
@@ -32,6 +50,7 @@ export const PLANS: Readonly<Record<PlanId, Plan>> = {
     monthlyPriceCents: 0,
     rateLimit: { requestsPerSecond: 5, burst: 10 },
     limits: { agents: 3, workflows: 3, memoriesPerAgent: 100, runsPerMonth: 100, apiRequestsPerDay: 1_000, users: 5 },
+    models: [...LOCAL_MODEL_IDS, ...BASE_MODEL_IDS],
   },
   team: {
     id: 'team',
@@ -39,6 +58,7 @@ export const PLANS: Readonly<Record<PlanId, Plan>> = {
     monthlyPriceCents: 49_00,
     rateLimit: { requestsPerSecond: 50, burst: 100 },
     limits: { agents: 50, workflows: 50, memoriesPerAgent: 10_000, runsPerMonth: 10_000, apiRequestsPerDay: 100_000, users: 50 },
+    models: [...LOCAL_MODEL_IDS, ...BASE_MODEL_IDS, ...TEAM_MODEL_IDS],
   },
   enterprise: {
     id: 'enterprise',
@@ -53,5 +73,11 @@ export const PLANS: Readonly<Record<PlanId, Plan>> = {
       apiRequestsPerDay: 10_000_000,
       users: 5_000,
     },
+    models: [...LOCAL_MODEL_IDS, ...BASE_MODEL_IDS, ...TEAM_MODEL_IDS, ...ENTERPRISE_MODEL_IDS],
   },
 };
+
+/** True when the plan's agents may name the model. */
+export function planAllowsModel(plan: Plan, modelId: string): boolean {
+  return plan.models.includes(modelId);
+}

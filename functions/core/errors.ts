@@ -30,6 +30,19 @@ export interface ValidationIssue {
   readonly message: string;
 }
 
+/**
+ * Most issues a validation problem lists; `errorCount` still counts them all. A body of 60,000 unknown keys would
+ * otherwise be answered with a document larger than the request.
+ */
+export const MAX_LISTED_ISSUES = 20;
+
+/** Longest detail, pointer or issue message in a validation problem: keys and values are the caller's, of any size. */
+export const MAX_ISSUE_TEXT_LENGTH = 200;
+
+function clipped(text: string): string {
+  return text.length <= MAX_ISSUE_TEXT_LENGTH ? text : `${text.slice(0, MAX_ISSUE_TEXT_LENGTH - 1)}…`;
+}
+
 /** The request was readable but its path, query or body broke the schema. */
 export class ValidationError extends DomainError {
   readonly code = 'validation-failed';
@@ -39,7 +52,8 @@ export class ValidationError extends DomainError {
     readonly issues: readonly ValidationIssue[],
     readonly location: 'path' | 'query' | 'body',
   ) {
-    super(detail, { errors: issues });
+    const listed = issues.slice(0, MAX_LISTED_ISSUES).map((issue) => ({ pointer: clipped(issue.pointer), message: clipped(issue.message) }));
+    super(clipped(detail), { errors: listed, errorCount: issues.length });
   }
 }
 
@@ -116,6 +130,15 @@ export class IdentityProviderError extends DomainError {
 export class QuotaExceededError extends DomainError {
   readonly code = 'quota-exceeded';
   readonly title = 'Quota exceeded';
+}
+
+/** The request names a model outside the tenant's plan; `allowedModels` lists the plan's. */
+export class ModelNotAllowedError extends DomainError {
+  readonly code = 'model-not-allowed';
+  readonly title = 'Model not allowed by the plan';
+  constructor(detail: string, extensions: { readonly modelId: string; readonly plan: string; readonly allowedModels: readonly string[] }) {
+    super(detail, { ...extensions });
+  }
 }
 
 /** Too many requests for the tenant's usage plan. */

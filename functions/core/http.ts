@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { decodeAuthContext, type AuthContext } from '../identity/auth-context';
 import { isAllowed } from '../identity/roles';
 import { findRoute, TENANT_PATH_PARAMETER, type OperationId, type Route, type RouteDefinition } from '../routes';
-import { AuthenticationError, ForbiddenError, MalformedRequestError, RouteNotFoundError, ValidationError } from './errors';
+import { AuthenticationError, ForbiddenError, MalformedRequestError, RouteNotFoundError, ValidationError, type ValidationIssue } from './errors';
 import type { Logger } from './logger';
 import { PROBLEM_CONTENT_TYPE, toProblem } from './problem';
 
@@ -76,11 +76,19 @@ function validate(schema: z.ZodType | undefined, input: unknown, location: 'path
   if (!schema) return location === 'body' ? undefined : {};
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const issues = result.error.issues.map((issue) => ({
-    pointer: [location, ...issue.path.map(String)].join('.'),
-    message: issue.message,
-  }));
-  throw new ValidationError(`invalid ${location}: ${issues.map((i) => `${i.pointer}: ${i.message}`).join('; ')}`, issues, location);
+  const issues = result.error.issues.flatMap((issue) => validationIssuesOf(issue, location));
+  const summary = issues.slice(0, 3).map((i) => `${i.pointer}: ${i.message}`).join('; ');
+  const more = issues.length > 3 ? `; and ${issues.length - 3} more` : '';
+  throw new ValidationError(`invalid ${location}: ${summary}${more}`, issues, location);
+}
+
+/** One issue per unknown key, so `errorCount` counts them and each names its field (zod lists them all in one). */
+function validationIssuesOf(issue: z.core.$ZodIssue, location: 'path' | 'query' | 'body'): ValidationIssue[] {
+  const pointer = (path: readonly PropertyKey[]) => [location, ...path.map(String)].join('.');
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => ({ pointer: pointer([...issue.path, key]), message: 'unknown field' }));
+  }
+  return [{ pointer: pointer(issue.path), message: issue.message }];
 }
 
 function parseBody(event: APIGatewayProxyEvent, route: RouteDefinition): unknown {

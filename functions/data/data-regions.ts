@@ -1,20 +1,24 @@
 import * as z from 'zod';
+import { DATA_SCOPES, roleArnField, type RoleArnField } from './data-scopes';
 
 /**
- * Where a function reaches the data of each residency region: the region's table and its two data roles. Functions
- * that act across regions (the tenant lifecycle: directory copies in every region, a tenant's record in its home
- * region) get every region; the others only know their own region through TABLE_NAME and the *_DATA_ROLE_ARN
- * variables. CDK (lib/) writes this map as JSON into DATA_REGIONS; nothing else spells the shape.
+ * Where a function reaches the data of each residency region: the region's table and the data roles of the scopes the
+ * function has (data-scopes.ts). Functions that act across regions (the tenant lifecycle: directory copies in every
+ * region, a tenant's record in its home region; the issuer registrar) get every region they write; the others only
+ * know their own region through TABLE_NAME and the *_DATA_ROLE_ARN variables. CDK (lib/) writes this map as JSON into
+ * DATA_REGIONS; nothing else spells the shape.
  */
 export const DATA_REGIONS_ENV = 'DATA_REGIONS';
 
 const roleArnSchema = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/\S+$/, 'must be an IAM role ARN');
 
-/** One region's data: its table and the roles that reach tenant items (`T#`) and platform items (`P#`) in it. */
+/** One region's data: its table and the roles of the function's scopes in it (`tenantDataRoleArn`, …). */
 export const dataRegionSchema = z.strictObject({
   tableName: z.string().min(1),
-  tenantDataRoleArn: roleArnSchema,
-  platformDataRoleArn: roleArnSchema,
+  ...(Object.fromEntries(DATA_SCOPES.map((scope) => [roleArnField(scope), roleArnSchema.optional()])) as Record<
+    RoleArnField,
+    z.ZodOptional<typeof roleArnSchema>
+  >),
 });
 export type DataRegion = z.infer<typeof dataRegionSchema>;
 

@@ -96,6 +96,17 @@ export function isPlatformKey(partitionKeyValue: string): boolean {
   return partitionKeyValue.startsWith(`${PLATFORM_MARK}${SEPARATOR}`);
 }
 
+/** Segment of the issuer registry's partition keys: `P#ISSUER#<issuer>`. */
+export const ISSUER_SEGMENT = 'ISSUER';
+
+/** The prefix of every issuer registry partition key: `P#ISSUER#`. */
+export const ISSUER_KEY_PREFIX = `${PLATFORM_MARK}${SEPARATOR}${ISSUER_SEGMENT}${SEPARATOR}`;
+
+/** True when the partition key value is an issuer registration, the items that decide who is platform admin. */
+export function isIssuerKey(partitionKeyValue: string): boolean {
+  return partitionKeyValue.startsWith(ISSUER_KEY_PREFIX);
+}
+
 /** The keys of the items the platform itself owns. */
 export const keys = {
   /** Directory entry of a tenant: routing metadata (slug, home region, status, pool), in every region. */
@@ -106,7 +117,7 @@ export const keys = {
   emailDomain: (domain: string, tenantId: string) => ({ pk: platformKey('DOMAIN', domain), sk: checkTenantId(tenantId) }),
   emailDomainPartition: (domain: string) => platformKey('DOMAIN', domain),
   /** Issuer registry: which user pool issuer belongs to which tenant (or to the platform admins). */
-  issuer: (issuer: string) => ({ pk: platformKey('ISSUER', encodeURIComponent(issuer)), sk: 'ISSUER' }),
+  issuer: (issuer: string) => ({ pk: platformKey(ISSUER_SEGMENT, encodeURIComponent(issuer)), sk: 'ISSUER' }),
   /** Collection of all tenants (directory listing) on the byCollection index. */
   tenantsCollection: () => platformKey('TENANTS'),
   /** The tenant's own record (name, plan, branding, settings): tenant data, in its home region only. */

@@ -10,6 +10,7 @@ export type TokenRejection =
   | 'malformed'
   | 'unknown-issuer'
   | 'invalid'
+  | 'issued-in-future'
   | 'claims'
   | 'token-use'
   | 'audience'
@@ -68,7 +69,7 @@ export interface VerifiedToken {
   readonly claims: CognitoClaims;
 }
 
-/** Seconds of clock skew accepted on `exp` and `nbf`. */
+/** Seconds of clock skew accepted on `exp`, `nbf` and `iat`. */
 export const CLOCK_TOLERANCE_SECONDS = 5;
 
 /** Issuers are URLs of a few dozen characters; anything far longer is not a registered issuer (or a key). */
@@ -125,6 +126,7 @@ export class TokenVerifier {
       }
       throw error;
     }
+    this.checkIssuedAt(payload, registration);
     const parsed = cognitoClaimsSchema.safeParse(payload);
     if (!parsed.success) throw new TokenRejectedError('claims', 'token claims have unexpected types', registration);
     const claims = parsed.data;
@@ -144,6 +146,18 @@ export class TokenVerifier {
         return { registration, claims: { ...claims, token_use: 'access' } };
       default:
         throw new TokenRejectedError('token-use', 'only ID and access tokens are accepted', registration);
+    }
+  }
+
+  /**
+   * jose checks `iat` only against a maximum token age, which Cognito's configurable lifetimes make no good bound
+   * for; a token issued later than now (beyond the skew) was minted by a clock or a key that cannot be trusted.
+   */
+  private checkIssuedAt(payload: unknown, registration: IssuerRegistration): void {
+    const { iat } = payload as { iat?: unknown };
+    const latest = Math.floor(this.clock().getTime() / 1000) + CLOCK_TOLERANCE_SECONDS;
+    if (typeof iat === 'number' && iat > latest) {
+      throw new TokenRejectedError('issued-in-future', 'token refused: it was issued in the future', registration);
     }
   }
 

@@ -1,5 +1,7 @@
 import * as z from 'zod';
 
+const roleArnSchema = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/\S+$/, 'must be an IAM role ARN');
+
 /**
  * Environment of the isolation layer, meant to be spread into the runtime config schema (core/config.ts) so it is
  * parsed once at cold start with the rest.
@@ -12,9 +14,13 @@ export const isolationEnvShape = {
    */
   DATA_CREDENTIALS: z.enum(['sts', 'local']).default('sts'),
   /** The tenant data role, assumed with the session tag `TenantId=<tenantId>`; set (by CDK) on functions that read tenant data. */
-  TENANT_DATA_ROLE_ARN: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/\S+$/, 'must be an IAM role ARN').optional(),
-  /** The platform data role (keys under `P#` only); set (by CDK) on functions that read platform keys. */
-  PLATFORM_DATA_ROLE_ARN: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/\S+$/, 'must be an IAM role ARN').optional(),
+  TENANT_DATA_ROLE_ARN: roleArnSchema.optional(),
+  /** The directory read role (reads of `P#` keys); set (by CDK) on functions that only read the directory and issuers. */
+  DIRECTORY_DATA_ROLE_ARN: roleArnSchema.optional(),
+  /** The platform data role (keys under `P#`, but not the issuer registry); set (by CDK) on functions that write them. */
+  PLATFORM_DATA_ROLE_ARN: roleArnSchema.optional(),
+  /** The issuer registry role (`P#ISSUER#` keys only); set (by CDK) on the issuer registrar only. */
+  ISSUERS_DATA_ROLE_ARN: roleArnSchema.optional(),
   /**
    * Key of the HMAC that signs list cursors, at least 32 characters. In AWS from a secret; locally generated once per
    * install and passed in.

@@ -6,10 +6,11 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import { ConfigError, type RuntimeConfig } from '../core/config';
 import { createDocumentClient } from '../data/clients';
+import { roleArnVariable, type DataScope, type PlatformScope } from '../data/data-scopes';
 import { tenantIdSchema } from '../data/keys';
 import type { IsolationEnv } from './isolation.config';
 import { TenantCache, type Clock } from './tenant-cache';
-import { platformScope, tenantGuardPlugin, tenantScope, type KeyScope } from './tenant-guard';
+import { directoryScope, issuerRegistryScope, platformScope, tenantGuardPlugin, tenantScope, type KeyScope } from './tenant-guard';
 import {
   LocalCredentialSource,
   StsCredentialSource,
@@ -19,7 +20,8 @@ import {
 
 /** What the isolation layer reads of the runtime config. */
 export type IsolationConfig = Pick<RuntimeConfig, 'AWS_REGION' | 'TABLE_NAME' | 'DYNAMODB_ENDPOINT'> &
-  Pick<IsolationEnv, 'DATA_CREDENTIALS' | 'TENANT_DATA_ROLE_ARN' | 'PLATFORM_DATA_ROLE_ARN'>;
+  Pick<IsolationEnv, 'DATA_CREDENTIALS' | 'TENANT_DATA_ROLE_ARN'> &
+  Partial<Pick<IsolationEnv, 'DIRECTORY_DATA_ROLE_ARN' | 'PLATFORM_DATA_ROLE_ARN' | 'ISSUERS_DATA_ROLE_ARN'>>;
 
 export interface IsolationDeps {
   /**
@@ -53,8 +55,16 @@ export interface Isolation {
    * is sent. One client per tenant per container.
    */
   forTenant(tenantId: string): DynamoDBDocumentClient;
-  /** A DocumentClient for platform keys (`P#…`) only: directory, slugs, issuer registry. Never tenant data. */
+  /**
+   * A DocumentClient that only reads platform keys (`P#…`): directory, slugs, email domains, issuer registry. Signed
+   * with the directory read role; a function that writes platform keys (and has no read role) reads them with its
+   * platform role's session, through the same read-only guard.
+   */
+  directoryDb(): DynamoDBDocumentClient;
+  /** A DocumentClient that reads and writes platform keys (`P#…`) except the issuer registry. Never tenant data. */
   platformDb(): DynamoDBDocumentClient;
+  /** A DocumentClient for the issuer registry (`P#ISSUER#…`) only: the issuer registrar's. */
+  issuerRegistryDb(): DynamoDBDocumentClient;
   readonly tvm: TokenVendingMachine;
   /** Closes the shared connection pool; clients handed out stop working. */
   destroy(): void;
@@ -65,16 +75,27 @@ function defaultCredentialSource(config: IsolationConfig, clock: Clock): Credent
   return new StsCredentialSource({
     sts: new STSClient({ region: config.AWS_REGION, maxAttempts: 3 }),
     tenantDataRoleArn: config.TENANT_DATA_ROLE_ARN,
+    directoryDataRoleArn: config.DIRECTORY_DATA_ROLE_ARN,
     platformDataRoleArn: config.PLATFORM_DATA_ROLE_ARN,
+    issuersDataRoleArn: config.ISSUERS_DATA_ROLE_ARN,
   });
 }
 
 /** A function is given only the data roles it needs; asking for a client of another scope is a wiring bug. */
-function requireRole(config: IsolationConfig, name: 'TENANT_DATA_ROLE_ARN' | 'PLATFORM_DATA_ROLE_ARN'): void {
+function requireRole(config: IsolationConfig, scope: DataScope): void {
+  const name = roleArnVariable(scope);
   if (config.DATA_CREDENTIALS === 'sts' && !config[name]) {
     throw new ConfigError(`invalid runtime configuration: ${name} is required for this client when DATA_CREDENTIALS is sts`);
   }
 }
+
+/** The role whose session reads the directory: the read role, or the platform role of a function that writes. */
+function directoryReader(config: IsolationConfig): PlatformScope {
+  return config.DATA_CREDENTIALS === 'sts' && !config.DIRECTORY_DATA_ROLE_ARN && config.PLATFORM_DATA_ROLE_ARN ? 'platform' : 'directory';
+}
+
+/** The guard of each platform client. */
+const PLATFORM_CLIENT_SCOPES = { directory: directoryScope, platform: platformScope, issuers: issuerRegistryScope } as const;
 
 /**
  * The isolation layer of a function instance: the token vending machine and the scoped clients built on it.
@@ -109,13 +130,22 @@ export function createIsolation(config: IsolationConfig, deps: IsolationDeps = {
   };
 
   const tenantClients = new TenantCache<DynamoDBDocumentClient>({ capacity: deps.clientCapacity ?? 200, clock });
-  let platformClient: DynamoDBDocumentClient | undefined;
+  const platformClients = new Map<keyof typeof PLATFORM_CLIENT_SCOPES, DynamoDBDocumentClient>();
+  const platformClient = (client: keyof typeof PLATFORM_CLIENT_SCOPES, role: PlatformScope): DynamoDBDocumentClient => {
+    requireRole(config, role);
+    let scoped = platformClients.get(client);
+    if (!scoped) {
+      scoped = scopedClient(PLATFORM_CLIENT_SCOPES[client], () => tvm.platformCredentials(role));
+      platformClients.set(client, scoped);
+    }
+    return scoped;
+  };
 
   return {
     tvm,
     forTenant(tenantId) {
       if (!tenantIdSchema.safeParse(tenantId).success) throw new RangeError(`invalid tenant id ${JSON.stringify(tenantId)}`);
-      requireRole(config, 'TENANT_DATA_ROLE_ARN');
+      requireRole(config, 'tenant');
       let client = tenantClients.get(tenantId, 'dynamodb');
       if (!client) {
         client = scopedClient(tenantScope(tenantId), () => tvm.credentialsFor(tenantId));
@@ -123,13 +153,12 @@ export function createIsolation(config: IsolationConfig, deps: IsolationDeps = {
       }
       return client;
     },
-    platformDb() {
-      requireRole(config, 'PLATFORM_DATA_ROLE_ARN');
-      platformClient ??= scopedClient(platformScope, () => tvm.platformCredentials());
-      return platformClient;
-    },
+    directoryDb: () => platformClient('directory', directoryReader(config)),
+    platformDb: () => platformClient('platform', 'platform'),
+    issuerRegistryDb: () => platformClient('issuers', 'issuers'),
     destroy() {
       tenantClients.clear();
+      platformClients.clear();
       agents?.http.destroy();
       agents?.https.destroy();
     },

@@ -1,5 +1,5 @@
 import type { Pluggable } from '@aws-sdk/types';
-import { isPlatformKey, tenantPrefix } from '../data/keys';
+import { isIssuerKey, isPlatformKey, tenantPrefix } from '../data/keys';
 import { PARTITION_KEY_ATTRIBUTES, TABLE_SCHEMA } from '../data/table.schema';
 
 /**
@@ -165,12 +165,14 @@ export function leadingKeysOf(commandName: string, input: unknown): string[] {
   }
 }
 
-/** A scope's rule for partition-key values, the same as its role's `dynamodb:LeadingKeys` pattern. */
+/** A scope's rule for partition-key values, the same as its role's `dynamodb:LeadingKeys` pattern and actions. */
 export interface KeyScope {
   /** Name for messages: `tenant acme`, `platform`. */
   readonly name: string;
   /** True when the value is inside the scope. */
   owns(partitionKeyValue: string): boolean;
+  /** Only reads (GetItem, Query, BatchGetItem, TransactGetItems), as the role grants no write action. @default false */
+  readonly readOnly?: boolean;
 }
 
 /** The scope of one tenant: `T#<tenantId>#*`. */
@@ -179,8 +181,17 @@ export function tenantScope(tenantId: string): KeyScope {
   return { name: `tenant ${tenantId}`, owns: (value) => value.startsWith(prefix) };
 }
 
-/** The scope of the platform data role: `P#*`. */
-export const platformScope: KeyScope = { name: 'platform', owns: isPlatformKey };
+/** The scope of the directory read role: reads of `P#*` (directory, slugs, email domains, issuer registry). */
+export const directoryScope: KeyScope = { name: 'directory', owns: isPlatformKey, readOnly: true };
+
+/** The scope of the platform data role: `P#*` except the issuer registry (`P#ISSUER#*`). */
+export const platformScope: KeyScope = { name: 'platform', owns: (value) => isPlatformKey(value) && !isIssuerKey(value) };
+
+/** The scope of the issuer registry role: `P#ISSUER#*` only. */
+export const issuerRegistryScope: KeyScope = { name: 'issuer registry', owns: isIssuerKey };
+
+/** Operations a read-only scope may send; IAM authorizes TransactGetItems as GetItem on each item. */
+const READ_OPERATIONS: ReadonlySet<string> = new Set(['GetItem', 'Query', 'BatchGetItem', 'TransactGetItems']);
 
 /** The IAM verdict in code: at least one leading key, and every one inside the scope. */
 export function scopeAllows(leadingKeys: readonly string[], scope: KeyScope): boolean {
@@ -297,6 +308,9 @@ export interface GuardOptions {
 export function refusalOf(commandName: string, input: unknown, scope: KeyScope, options: GuardOptions = {}): string | undefined {
   if (options.tableName !== undefined && tableNamesOf(commandName, input).some((name) => name !== options.tableName)) {
     return `${operationOf(commandName)} names a table other than the ${scope.name} scope's`;
+  }
+  if (scope.readOnly && !READ_OPERATIONS.has(operationOf(commandName))) {
+    return `${operationOf(commandName)} is not a read, and the ${scope.name} scope only reads`;
   }
   const leadingKeys = leadingKeysOf(commandName, input);
   if (!scopeAllows(leadingKeys, scope)) {

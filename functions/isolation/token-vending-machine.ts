@@ -1,5 +1,6 @@
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
 import { TENANT_SESSION_TAG } from './session-tag';
+import type { DataScope, PlatformScope } from '../data/data-scopes';
 import { tenantIdSchema } from '../data/keys';
 import { TenantCache, type Clock } from './tenant-cache';
 
@@ -26,8 +27,8 @@ export interface ScopedCredentials {
   readonly expiration: Date;
 }
 
-/** Whose keys a session may touch: one tenant's (`T#<tenantId>#…`) or the platform's (`P#…`). */
-export type CredentialScope = { readonly kind: 'tenant'; readonly tenantId: string } | { readonly kind: 'platform' };
+/** Whose keys a session may touch: one tenant's (`T#<tenantId>#…`) or a scope of the platform's (`P#…`). */
+export type CredentialScope = { readonly kind: 'tenant'; readonly tenantId: string } | { readonly kind: PlatformScope };
 
 /** Where credentials come from: STS in AWS, a local source on a laptop. The TVM's caching is the same over both. */
 export interface CredentialSource {
@@ -46,9 +47,15 @@ export class CredentialVendingError extends Error {
   }
 }
 
+const PLATFORM_SESSION_NAMES: Readonly<Record<PlatformScope, string>> = {
+  directory: 'directory-read',
+  platform: 'platform-data',
+  issuers: 'issuer-registry',
+};
+
 /** A session name that says whose session it is (CloudTrail shows it): `tenant-<tenantId>`, at most 64 characters. */
 export function sessionNameFor(scope: CredentialScope): string {
-  return scope.kind === 'tenant' ? `tenant-${scope.tenantId}` : 'platform-data';
+  return scope.kind === 'tenant' ? `tenant-${scope.tenantId}` : PLATFORM_SESSION_NAMES[scope.kind];
 }
 
 export interface StsCredentialSourceProps {
@@ -59,18 +66,28 @@ export interface StsCredentialSourceProps {
    */
   readonly tenantDataRoleArn?: string;
   /**
-   * The platform data role (keys under `P#` only).
+   * The directory read role (reads of `P#` keys).
+   * @default directory credentials cannot be fetched
+   */
+  readonly directoryDataRoleArn?: string;
+  /**
+   * The platform data role (keys under `P#`, except the issuer registry).
    * @default platform credentials cannot be fetched
    */
   readonly platformDataRoleArn?: string;
+  /**
+   * The issuer registry role (`P#ISSUER#` keys only).
+   * @default issuer registry credentials cannot be fetched
+   */
+  readonly issuersDataRoleArn?: string;
 }
 
-/** Credentials from STS AssumeRole: the tenant data role with a `TenantId` session tag, or the platform data role. */
+/** Credentials from STS AssumeRole: the tenant data role with a `TenantId` session tag, or a platform scope's role. */
 export class StsCredentialSource implements CredentialSource {
   constructor(private readonly props: StsCredentialSourceProps) {}
 
   async fetch(scope: CredentialScope): Promise<ScopedCredentials> {
-    const roleArn = scope.kind === 'tenant' ? this.props.tenantDataRoleArn : this.props.platformDataRoleArn;
+    const roleArn = this.props[`${scope.kind satisfies DataScope}DataRoleArn`];
     if (!roleArn) throw new Error(`no role ARN configured for ${scope.kind} credentials`);
     const { Credentials: c } = await this.props.sts.send(
       new AssumeRoleCommand({
@@ -128,8 +145,8 @@ const CREDENTIALS = 'credentials';
 
 export class TokenVendingMachine {
   private readonly tenantSessions: TenantCache<ScopedCredentials>;
-  /** A cache of its own, so the platform session can never be confused with a tenant's, whatever the tenant is called. */
-  private readonly platformSession: TenantCache<ScopedCredentials>;
+  /** A cache of its own, so a platform session can never be confused with a tenant's, whatever the tenant is called. */
+  private readonly platformSessions: TenantCache<ScopedCredentials>;
   private readonly refreshMarginMs: number;
 
   constructor(private readonly props: TokenVendingMachineProps) {
@@ -137,7 +154,7 @@ export class TokenVendingMachine {
     if (!(this.refreshMarginMs >= 0)) throw new RangeError(`refreshMarginMs must not be negative, not ${props.refreshMarginMs}`);
     const clock = props.clock ?? Date.now;
     this.tenantSessions = new TenantCache({ capacity: props.capacity ?? 1000, clock });
-    this.platformSession = new TenantCache({ capacity: 1, clock });
+    this.platformSessions = new TenantCache({ capacity: 3, clock });
   }
 
   /**
@@ -151,9 +168,12 @@ export class TokenVendingMachine {
     return this.vend(this.tenantSessions, tenantId, { kind: 'tenant', tenantId });
   }
 
-  /** Credentials that can touch only platform keys (`P#…`): directory, slugs, issuer registry. */
-  platformCredentials(): Promise<ScopedCredentials> {
-    return this.vend(this.platformSession, 'platform', { kind: 'platform' });
+  /**
+   * Credentials that can touch only platform keys (`P#…`), as the scope's role allows: read the directory, write
+   * platform keys but the issuer registry, or the issuer registry alone.
+   */
+  platformCredentials(scope: PlatformScope = 'platform'): Promise<ScopedCredentials> {
+    return this.vend(this.platformSessions, scope, { kind: scope });
   }
 
   /** Drops the tenant's cached credentials (e.g. after offboarding); the next call fetches new ones. */

@@ -12,7 +12,7 @@ export const ISSUER_REGISTRATION_RESOURCE_TYPE = 'Custom::IssuerRegistration';
 
 export interface IssuerRegistrarProps {
   /**
-   * The registrar (functions/api/issuer-registration.ts), bound to the platform data role of every region it
+   * The registrar (functions/api/issuer-registration.ts), bound to the issuer registry role of every region it
    * registers in (and to nothing else).
    */
   readonly handler: PlatformFunction;

@@ -6,7 +6,8 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { DATA_REGIONS_ENV, type DataRegions } from '../../functions/data/data-regions';
+import { DATA_REGIONS_ENV, type DataRegion, type DataRegions } from '../../functions/data/data-regions';
+import { roleArnField, roleArnVariable, type DataScope } from '../../functions/data/data-scopes';
 import { SECRET_ARN_SUFFIX } from '../../functions/core/secrets';
 import { LOCK_FILE, REPO_ROOT } from '../source-paths';
 import type { IDataAccessRole } from './data-access-roles';
@@ -69,8 +70,8 @@ export interface PlatformFunctionProps {
 /** One region's data as a function reaches it: the region's table and data roles. */
 export interface RegionDataBinding {
   readonly tableName: string;
-  readonly tenantData: IDataAccessRole;
-  readonly platformData: IDataAccessRole;
+  /** The region's data role of each scope. */
+  readonly roles: Readonly<Record<DataScope, IDataAccessRole>>;
 }
 
 /** What a function is bound to: the region's table, its data roles and the platform's endpoints. */
@@ -87,22 +88,18 @@ export interface PlatformBinding {
    */
   readonly apiBaseDomain?: string;
   /**
-   * Tenant data role the function may assume (with a TenantId session tag); its ARN is passed as TENANT_DATA_ROLE_ARN.
-   * @default - the function cannot reach tenant data
+   * The data roles the function may assume, by scope (the tenant data role with a TenantId session tag); each ARN is
+   * passed as `<SCOPE>_DATA_ROLE_ARN` (TENANT_DATA_ROLE_ARN, DIRECTORY_DATA_ROLE_ARN, …).
+   * @default - the function reaches no data
    */
-  readonly tenantDataRole?: IDataAccessRole;
-  /**
-   * Platform data role the function may assume; its ARN is passed as PLATFORM_DATA_ROLE_ARN.
-   * @default - the function cannot reach platform data
-   */
-  readonly platformDataRole?: IDataAccessRole;
+  readonly dataRoles?: Readonly<Partial<Record<DataScope, IDataAccessRole>>>;
   /** The control plane's region, passed as CONTROL_PLANE_REGION. */
   readonly controlPlaneRegion: string;
   /** Every region that keeps a tenant directory copy (the residency regions), passed as DIRECTORY_REGIONS. */
   readonly directoryRegions: readonly string[];
   /**
-   * The data of every region, for functions that act across regions: passed as DATA_REGIONS (JSON), and the
-   * function may assume those regions' data roles of the scopes it is given locally (tenantDataRole, platformDataRole).
+   * The data of every region, for functions that act across regions: passed as DATA_REGIONS (JSON) with the role ARNs
+   * of the scopes it is given locally (dataRoles), and the function may assume those regions' roles of those scopes.
    * @default - the function reaches its own region only
    */
   readonly dataRegions?: Readonly<Record<string, RegionDataBinding>>;
@@ -219,13 +216,9 @@ export class PlatformFunction extends Construct {
     fn.addEnvironment('STAGE', binding.stage);
     fn.addEnvironment('REGION_ENDPOINTS', Stack.of(this).toJsonString(binding.regionEndpoints));
     if (binding.apiBaseDomain) fn.addEnvironment('API_BASE_DOMAIN', binding.apiBaseDomain);
-    if (binding.tenantDataRole) {
-      binding.tenantDataRole.grantAssume(this.role);
-      fn.addEnvironment('TENANT_DATA_ROLE_ARN', binding.tenantDataRole.roleArn);
-    }
-    if (binding.platformDataRole) {
-      binding.platformDataRole.grantAssume(this.role);
-      fn.addEnvironment('PLATFORM_DATA_ROLE_ARN', binding.platformDataRole.roleArn);
+    for (const [scope, role] of this.dataRolesOf(binding)) {
+      role.grantAssume(this.role);
+      fn.addEnvironment(roleArnVariable(scope), role.roleArn);
     }
     fn.addEnvironment('CONTROL_PLANE_REGION', binding.controlPlaneRegion);
     fn.addEnvironment('DIRECTORY_REGIONS', binding.directoryRegions.join(','));
@@ -304,13 +297,20 @@ export class PlatformFunction extends Construct {
    * The other regions' roles trust this function's role by name (see RegionStack).
    */
   private bindDataRegions(binding: PlatformBinding): void {
+    const scopes = this.dataRolesOf(binding).map(([scope]) => scope);
     const regions: DataRegions = {};
     for (const [region, data] of Object.entries(binding.dataRegions ?? {})) {
-      regions[region] = { tableName: data.tableName, tenantDataRoleArn: data.tenantData.roleArn, platformDataRoleArn: data.platformData.roleArn };
+      const entry: DataRegion = { tableName: data.tableName };
+      for (const scope of scopes) entry[roleArnField(scope)] = data.roles[scope].roleArn;
+      regions[region] = entry;
       if (region === Stack.of(this).region) continue;
-      if (binding.tenantDataRole) data.tenantData.grantAssume(this.role);
-      if (binding.platformDataRole) data.platformData.grantAssume(this.role);
+      for (const scope of scopes) data.roles[scope].grantAssume(this.role);
     }
     this.function.addEnvironment(DATA_REGIONS_ENV, Stack.of(this).toJsonString(regions));
+  }
+
+  /** The data roles of the binding, by scope, in a stable order. */
+  private dataRolesOf(binding: PlatformBinding): [DataScope, IDataAccessRole][] {
+    return Object.entries(binding.dataRoles ?? {}).filter((entry): entry is [DataScope, IDataAccessRole] => entry[1] !== undefined);
   }
 }

@@ -18,7 +18,7 @@ import type { IPlatformTable } from '../constructs/platform-table';
 import { PlatformNames } from '../naming';
 import { ISSUER_REGISTRATION_ENTRY, PROVISIONING_EVENTS_ENTRY } from '../source-paths';
 import { adminDomainPrefix } from '../tenant-identity';
-import { remoteRegionData } from './region-stack';
+import { dataRolesFor, remoteRegionData } from './region-stack';
 
 /** The group of platform operators in the admin pool (the `platform-admin` role). */
 export const PLATFORM_ADMIN_GROUP = 'platform-admin';
@@ -40,7 +40,7 @@ export interface ControlPlaneStackProps extends Omit<StackProps, 'env'> {
  *
  * The global tenant directory is not a table of its own. It is the `P#TENANT`/`P#SLUG`/`P#DOMAIN` items that every
  * region's table holds, because every regional API routes and discovers from its own region (discovery, 421
- * answers, the authorizer's slug lookups) through the platform data role of its own table. The copy in the home
+ * answers, the authorizer's slug lookups) through the directory read role of its own table. The copy in the home
  * region's table decides: slug reservations and status changes are conditional writes there; the control plane's
  * functions (the tenants route group in every region, the provisioning-events function here) then write the entry
  * whole to every other region's copy (functions/tenants/tenant-directory.replicas.ts), so writing again repairs a
@@ -101,7 +101,6 @@ export class ControlPlaneStack extends Stack {
     const cursorSecret = secretsmanager.Secret.fromSecretNameV2(this, 'CursorSecret', names.cursorSecretName);
     const controlPlaneFunction = (fn: ControlPlaneFunction, entry: string, description: string) => {
       const needs = CONTROL_PLANE_FUNCTION_NEEDS[fn];
-      const access = { tenant: (needs.data as readonly string[]).includes('tenant'), platform: (needs.data as readonly string[]).includes('platform') };
       const platformFunction = new PlatformFunction(this, `Fn-${fn}`, {
         entry,
         description: `${description} (${config.stage})`,
@@ -114,8 +113,7 @@ export class ControlPlaneStack extends Stack {
         stage: config.stage,
         regionEndpoints: { ...config.regionEndpoints },
         apiBaseDomain: config.apiBaseDomain,
-        tenantDataRole: access.tenant ? dataRegions[home].tenantData : undefined,
-        platformDataRole: access.platform ? dataRegions[home].platformData : undefined,
+        dataRoles: dataRolesFor(needs, dataRegions[home].roles),
         controlPlaneRegion: home,
         directoryRegions: config.regions,
         dataRegions,

@@ -5,13 +5,14 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
+import { DATA_SCOPES, type DataScope } from '../../functions/data/data-scopes';
 import { keys, SEPARATOR, TENANT_MARK } from '../../functions/data/keys';
 import { TTL_PRINCIPAL } from '../../functions/memories/memory-expiry.service';
 import { HANDLER_GROUP_NEEDS, HANDLER_GROUPS, isPublic, ROUTES, type GroupNeeds, type HandlerGroup } from '../../functions/routes';
 import type { PlatformConfig } from '../config';
 import { crossRegionCallers } from '../cross-region-access';
 import { ApiFirewall } from '../constructs/api-firewall';
-import { DataAccessRoles, ImportedDataAccessRole, TENANT_SESSION_TAG } from '../constructs/data-access-roles';
+import { DataAccessRoles, ImportedDataAccessRole, TENANT_SESSION_TAG, type IDataAccessRole } from '../constructs/data-access-roles';
 import { ExportBucket } from '../constructs/export-bucket';
 import { IssuerRegistrar } from '../constructs/issuer-registrar';
 import { PlatformApi } from '../constructs/platform-api';
@@ -30,27 +31,22 @@ export const REGION_FUNCTION_NAMES: readonly RegionFunctionName[] = [...HANDLER_
 /** API Gateway's limit on a Lambda integration: a function that may work this long answers within the request. */
 export const API_INTEGRATION_TIMEOUT = Duration.seconds(29);
 
-/** Which data roles a function may assume. */
-export interface FunctionDataAccess {
-  /** The tenant data role (keys under `T#<tenantId>#`, with a TenantId session tag). */
-  readonly tenant: boolean;
-  /** The platform data role (keys under `P#`). */
-  readonly platform: boolean;
-}
+/** Which data roles a function may assume, by scope (functions/data/data-scopes.ts). */
+export type FunctionDataAccess = Readonly<Record<DataScope, boolean>>;
 
 /**
  * What the region's functions that are not route groups reach (the route groups state theirs in functions/routes.ts,
  * HANDLER_GROUP_NEEDS). The execution roles themselves hold no DynamoDB permission.
  */
 export const OTHER_FUNCTION_NEEDS = {
-  // The authorizer resolves token issuers, tenant slugs and the status of an API key's tenant through platform items
-  // (P#), and reads an API key's record, a tenant item (T#<tenantId>#APIKEY), with a session for the tenant the key
-  // names once the directory says that tenant serves its users.
-  authorizer: { data: ['tenant', 'platform'] },
-  // Writes pool issuers into the region's registry (P#) for tenant stacks' custom resources.
-  'issuer-registration': { data: ['platform'] },
+  // The authorizer resolves token issuers and tenant slugs and the status of an API key's tenant through the platform's
+  // items (P#, read only), and reads an API key's record and the member records (T#<tenantId>#…) with a session for
+  // the tenant the key or token names, once the directory says that tenant serves its users.
+  authorizer: { data: ['tenant', 'directory'] },
+  // Writes pool issuers into the region's registry (P#ISSUER#) for tenant stacks' custom resources: the only writer.
+  'issuer-registration': { data: ['issuers'] },
   // Gives back the quota of memories TTL removed, through the tenant data role with the tenant of each record: it is
-  // built from the tenant writes alone (createTenantWrites), so it needs neither the platform role nor the cursor secret.
+  // built from the tenant writes alone (createTenantWrites), so it needs no platform-key role nor the cursor secret.
   'memory-expiry': { data: ['tenant'] },
 } as const satisfies Record<Exclude<RegionFunctionName, HandlerGroup>, GroupNeeds>;
 
@@ -76,7 +72,12 @@ export function needsOf(name: RegionFunctionName): GroupNeeds {
 /** The data roles a region function may assume. */
 export function dataAccessOf(name: RegionFunctionName): FunctionDataAccess {
   const { data } = needsOf(name);
-  return { tenant: data.includes('tenant'), platform: data.includes('platform') };
+  return Object.fromEntries(DATA_SCOPES.map((scope) => [scope, data.includes(scope)])) as FunctionDataAccess;
+}
+
+/** The roles of the scopes a function needs, from a region's roles. */
+export function dataRolesFor(needs: GroupNeeds, roles: RegionDataBinding['roles']): Partial<Record<DataScope, IDataAccessRole>> {
+  return Object.fromEntries(needs.data.map((scope) => [scope, roles[scope]]));
 }
 
 export interface RegionStackProps extends Omit<StackProps, 'env'> {
@@ -127,7 +128,7 @@ export class RegionStack extends Stack {
     this.table = new PlatformTable(this, 'Table', { tableName: names.tableName });
     this.dataAccess = new DataAccessRoles(this, 'DataAccess', {
       table: this.table,
-      roleNames: { tenant: names.dataRoleName(region, 'tenant'), platform: names.dataRoleName(region, 'platform') },
+      roleNames: Object.fromEntries(DATA_SCOPES.map((scope) => [scope, names.dataRoleName(region, scope)])) as Record<DataScope, string>,
     });
     this.trustCrossRegionCallers(config, region);
 
@@ -179,20 +180,18 @@ export class RegionStack extends Stack {
       'OnboardingBus',
       `arn:${Aws.PARTITION}:events:${config.homeRegion}:${Aws.ACCOUNT_ID}:event-bus/${names.onboardingBusName}`,
     );
-    const ownData: RegionDataBinding = { tableName: this.table.tableName, tenantData: this.dataAccess.tenantData, platformData: this.dataAccess.platformData };
+    const ownData: RegionDataBinding = { tableName: this.table.tableName, roles: this.dataAccess.byScope };
     const dataRegions = Object.fromEntries(
       config.regions.map((other) => [other, other === region ? ownData : remoteRegionData(names, other)]),
     );
     for (const [name, fn] of Object.entries(this.functions) as [RegionFunctionName, PlatformFunction][]) {
       const needs = needsOf(name);
-      const access = dataAccessOf(name);
       fn.bind({
         table: this.table,
         stage: config.stage,
         regionEndpoints,
         apiBaseDomain: config.apiBaseDomain,
-        tenantDataRole: access.tenant ? this.dataAccess.tenantData : undefined,
-        platformDataRole: access.platform ? this.dataAccess.platformData : undefined,
+        dataRoles: dataRolesFor(needs, ownData.roles),
         controlPlaneRegion: config.homeRegion,
         directoryRegions: config.regions,
         // The registrar is told its own region only: DATA_REGIONS is what it may write.
@@ -248,8 +247,7 @@ export class RegionStack extends Stack {
     for (const caller of crossRegionCallers(config)) {
       if (caller.home.kind === 'region' && caller.home.region === region) continue;
       const role = iam.Role.fromRoleArn(this, `Trusted-${caller.roleName}`, caller.roleArn, { mutable: false });
-      if (caller.tenant) this.dataAccess.tenantData.grantAssume(role);
-      if (caller.platform) this.dataAccess.platformData.grantAssume(role);
+      for (const scope of caller.scopes) this.dataAccess.byScope[scope].grantAssume(role);
     }
   }
 }
@@ -258,8 +256,9 @@ export class RegionStack extends Stack {
 export function remoteRegionData(names: PlatformNames, region: string): RegionDataBinding {
   return {
     tableName: names.tableName,
-    tenantData: new ImportedDataAccessRole(names.dataRoleArn(region, 'tenant'), TENANT_SESSION_TAG),
-    platformData: new ImportedDataAccessRole(names.dataRoleArn(region, 'platform')),
+    roles: Object.fromEntries(
+      DATA_SCOPES.map((scope) => [scope, new ImportedDataAccessRole(names.dataRoleArn(region, scope), scope === 'tenant' ? TENANT_SESSION_TAG : undefined)]),
+    ) as RegionDataBinding['roles'],
   };
 }
 

@@ -106,7 +106,7 @@ describe('control plane stack', () => {
     }
   });
 
-  it('lets its registrar write only the registries (platform keys) of the residency regions it is told of', () => {
+  it('lets its registrar write only the issuer registries of the residency regions it is told of, through their issuer registry roles', () => {
     // Prepare
     const registrar = stack.functions['issuer-registration'];
     const env = json.Resources[logicalIdOf(registrar.function)].Properties!.Environment.Variables;
@@ -121,15 +121,16 @@ describe('control plane stack', () => {
           region,
           {
             tableName: names.tableName,
-            tenantDataRoleArn: `arn:aws:iam::${TEST_ACCOUNT_ID}:role/${names.dataRoleName(region, 'tenant')}`,
-            platformDataRoleArn: `arn:aws:iam::${TEST_ACCOUNT_ID}:role/${names.dataRoleName(region, 'platform')}`,
+            issuersDataRoleArn: `arn:aws:iam::${TEST_ACCOUNT_ID}:role/${names.dataRoleName(region, 'issuers')}`,
           },
         ]),
       ),
     );
     expect(assumed.map((statement) => [statement.Action, statement.Resource]).sort()).toEqual(
-      CONFIG.regions.map((region) => ['sts:AssumeRole', `arn:aws:iam::${TEST_ACCOUNT_ID}:role/${names.dataRoleName(region, 'platform')}`]).sort(),
+      CONFIG.regions.map((region) => ['sts:AssumeRole', `arn:aws:iam::${TEST_ACCOUNT_ID}:role/${names.dataRoleName(region, 'issuers')}`]).sort(),
     );
+    expect(renderIntrinsics(env.ISSUERS_DATA_ROLE_ARN, CONFIG.homeRegion)).toBe(`arn:aws:iam::${TEST_ACCOUNT_ID}:role/${names.dataRoleName(CONFIG.homeRegion, 'issuers')}`);
+    expect([env.TENANT_DATA_ROLE_ARN, env.DIRECTORY_DATA_ROLE_ARN, env.PLATFORM_DATA_ROLE_ARN]).toEqual([undefined, undefined, undefined]);
     expect(json.Resources[logicalIdOf(registrar.role)].Properties!.RoleName).toBe(names.controlPlaneRoleName('issuer-registration'));
   });
 

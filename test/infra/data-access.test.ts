@@ -1,7 +1,8 @@
 import { Stack } from 'aws-cdk-lib';
 import { PlatformTable } from '../../lib/constructs/platform-table';
 import { TableStreamConsumer } from '../../lib/constructs/table-stream-consumer';
-import { DataAccessRole, ITEM_ACTIONS, TENANT_SESSION_TAG } from '../../lib/constructs/data-access-roles';
+import { DATA_SCOPES, type DataScope } from '../../functions/data/data-scopes';
+import { DataAccessRole, ITEM_ACTIONS, READ_ACTIONS, TENANT_SESSION_TAG } from '../../lib/constructs/data-access-roles';
 import { TENANT_POOL_TAG } from '../../lib/constructs/platform-function';
 import { crossRegionCallers } from '../../lib/cross-region-access';
 import { PlatformNames } from '../../lib/naming';
@@ -90,7 +91,7 @@ describe('every stack of the app', () => {
   const tables = fixture.app.node.findAll().filter((c): c is PlatformTable => c instanceof PlatformTable);
 
   it.each(stacks.map((stack) => [stack.node.id, stack] as const))(
-    '%s lets no role but its tenant and platform data roles perform a DynamoDB data action, its stream consumers read only the stream',
+    '%s lets no role but its data roles perform a DynamoDB data action, its stream consumers read only the stream',
     (_id, stack) => {
       // Prepare
       const { json } = templateOf(stack);
@@ -114,46 +115,83 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
   const stack = fixture.stacks.regions.get(region)!;
   const { json } = templateOf(stack);
   const tableId = logicalIdOf(stack.table.table);
-  const tenantRoleId = logicalIdOf(stack.dataAccess.tenantData.role);
-  const platformRoleId = logicalIdOf(stack.dataAccess.platformData.role);
+  const roleIds = Object.fromEntries(DATA_SCOPES.map((scope) => [scope, logicalIdOf(stack.dataAccess.byScope[scope].role)])) as Record<DataScope, string>;
   const statements = ownedStatements(json);
   const executionRoleIds = new Map(functionNames.map((name) => [name, logicalIdOf(stack.functions[name].role)]));
 
   const streamArn = { 'Fn::GetAtt': [tableId, 'StreamArn'] };
 
-  it('lets exactly the tenant and platform data roles perform DynamoDB data actions, and the memory-expiry function read the stream', () => {
+  it('lets exactly the four data roles perform DynamoDB data actions, and the memory-expiry function read the stream', () => {
     // Act
     const { holders, streamReaders } = dataActionHolders(statements, [streamArn]);
 
     // Assess
-    expect([...holders].sort()).toEqual([tenantRoleId, platformRoleId].sort());
+    expect([...holders].sort()).toEqual(Object.values(roleIds).sort());
     expect([...streamReaders]).toEqual([logicalIdOf(stack.memoryExpiry.consumer.role)]);
     expect(statements.filter((owned) => owned.otherPrincipals.length > 0)).toEqual([]);
   });
 
-  it('gives the data roles item actions only, on the table and its named indexes, under a LeadingKeys condition', () => {
+  it('gives the data roles item actions only, on the table and its named indexes, under LeadingKeys conditions', () => {
     // Prepare
     const tableArn = { 'Fn::GetAtt': [tableId, 'Arn'] };
-    const expected = {
-      [tenantRoleId]: { pattern: `T#\${aws:PrincipalTag/${TENANT_SESSION_TAG}}#*`, principalTagGuard: true },
-      [platformRoleId]: { pattern: 'P#*', principalTagGuard: false },
+    const expected: Record<DataScope, { actions: readonly string[]; pattern: string; excluded?: string; principalTagGuard?: true }> = {
+      tenant: { actions: ITEM_ACTIONS, pattern: `T#\${aws:PrincipalTag/${TENANT_SESSION_TAG}}#*`, principalTagGuard: true },
+      directory: { actions: READ_ACTIONS, pattern: 'P#*' },
+      platform: { actions: ITEM_ACTIONS, pattern: 'P#*', excluded: 'P#ISSUER#*' },
+      issuers: { actions: ITEM_ACTIONS, pattern: 'P#ISSUER#*' },
     };
 
-    for (const [roleId, { pattern, principalTagGuard }] of Object.entries(expected)) {
+    for (const [scope, { actions, pattern, excluded, principalTagGuard }] of Object.entries(expected)) {
       // Act
+      const roleId = roleIds[scope as DataScope];
       const own = statements.filter((owned) => owned.roles.includes(roleId));
 
       // Assess
       expect(own).toHaveLength(1);
       const statement = own[0].statement;
-      expect([...statement.Action].sort()).toEqual([...ITEM_ACTIONS].sort());
+      expect({ scope, actions: [...statement.Action].sort() }).toEqual({ scope, actions: [...actions].sort() });
       expect(statement.Action.join()).not.toMatch(/\*|Scan/);
       expect(statement.Resource).toEqual([tableArn, { 'Fn::Join': ['', [tableArn, '/index/byCollection']] }]);
       expect(statement.Condition).toEqual({
         'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [pattern] },
+        ...(excluded ? { 'ForAllValues:StringNotLike': { 'dynamodb:LeadingKeys': [excluded] } } : {}),
         Null: { 'dynamodb:LeadingKeys': 'false', ...(principalTagGuard ? { [`aws:PrincipalTag/${TENANT_SESSION_TAG}`]: 'false' } : {}) },
       });
       expect(json.Resources[roleId].Properties!.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+
+  it('gives the directory role no action that writes', () => {
+    // Act
+    const actions: string[] = statements.filter((owned) => owned.roles.includes(roleIds.directory)).flatMap((owned) => dataActionsGranted(owned.statement));
+
+    // Assess
+    expect(actions.sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query']);
+    expect(actions.filter((action) => /Put|Update|Delete|Write|ConditionCheck|PartiQL(Insert|Update|Delete)/.test(action))).toEqual([]);
+  });
+
+  it('lets only the functions named here assume each data role of the region', () => {
+    // Prepare: the intent, spelt out rather than derived from the needs tables
+    const expected: Record<DataScope, readonly string[]> = {
+      tenant: ['agents', 'api-keys', 'audit', 'authorizer', 'memories', 'memory-expiry', 'tenants', 'usage', 'users', 'workflows'],
+      directory: ['agents', 'api-keys', 'audit', 'authorizer', 'discovery', 'memories', 'usage', 'users', 'workflows'],
+      platform: ['tenants'],
+      issuers: ['issuer-registration'],
+    };
+
+    for (const scope of DATA_SCOPES) {
+      // Act
+      const assumers = functionNames.filter((name) =>
+        statements.some(
+          (owned) =>
+            owned.roles.includes(executionRoleIds.get(name)!) &&
+            [owned.statement.Action].flat().includes('sts:AssumeRole') &&
+            JSON.stringify(owned.statement.Resource).includes(roleIds[scope]),
+        ),
+      );
+
+      // Assess
+      expect({ scope, assumers: [...assumers].sort() }).toEqual({ scope, assumers: [...expected[scope]].sort() });
     }
   });
 
@@ -166,7 +204,9 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
       const own = statements.filter((owned) => owned.roles.includes(roleId)).map((owned) => owned.statement);
       const logGroupArn = { 'Fn::GetAtt': [logicalIdOf(stack.functions[name].logGroup), 'Arn'] };
       const otherRegions = CONFIG.regions.filter((other) => other !== region);
-      const remoteRole = (other: string, scope: 'tenant' | 'platform') => `arn:aws:iam::${TEST_ACCOUNT_ID}:role/${names.dataRoleName(other, scope)}`;
+      const remoteRole = (other: string, scope: DataScope) => `arn:aws:iam::${TEST_ACCOUNT_ID}:role/${names.dataRoleName(other, scope)}`;
+      const scopes = DATA_SCOPES.filter((scope) => access[scope]);
+      const assumeActions = (scope: DataScope) => (scope === 'tenant' ? ['sts:AssumeRole', 'sts:TagSession'] : 'sts:AssumeRole');
 
       const consumesStream = stack.memoryExpiry.consumer === stack.functions[name];
 
@@ -179,15 +219,9 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
       const expected = [
         { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: resolveIntrinsics(logGroupArn, json, { region }) },
         { Effect: 'Allow', Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Resource: '*' },
-        ...(access.tenant
-          ? [{ Effect: 'Allow', Action: ['sts:AssumeRole', 'sts:TagSession'], Resource: concreteArn(json, tenantRoleId, { region }) }]
-          : []),
-        ...(access.platform ? [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: concreteArn(json, platformRoleId, { region }) }] : []),
+        ...scopes.map((scope) => ({ Effect: 'Allow', Action: assumeActions(scope), Resource: concreteArn(json, roleIds[scope], { region }) })),
         ...(needs.allRegions
-          ? otherRegions.flatMap((other) => [
-              ...(access.tenant ? [{ Effect: 'Allow', Action: ['sts:AssumeRole', 'sts:TagSession'], Resource: remoteRole(other, 'tenant') }] : []),
-              ...(access.platform ? [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: remoteRole(other, 'platform') }] : []),
-            ])
+          ? otherRegions.flatMap((other) => scopes.map((scope) => ({ Effect: 'Allow', Action: assumeActions(scope), Resource: remoteRole(other, scope) })))
           : []),
         ...(needs.cursors
           ? [
@@ -238,10 +272,10 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
 
   it('lets only the granted execution roles and the cross-region callers assume a data role, the tenant role only with a TenantId tag', () => {
     // Prepare
-    const trusted = (flag: 'tenant' | 'platform') => [
-      ...functionNames.filter((name) => dataAccessOf(name)[flag]).map((name) => concreteArn(json, executionRoleIds.get(name)!, { region })),
+    const trusted = (scope: DataScope) => [
+      ...functionNames.filter((name) => dataAccessOf(name)[scope]).map((name) => concreteArn(json, executionRoleIds.get(name)!, { region })),
       ...crossRegionCallers(CONFIG)
-        .filter((caller) => caller[flag] && !(caller.home.kind === 'region' && caller.home.region === region))
+        .filter((caller) => caller.scopes.includes(scope) && !(caller.home.kind === 'region' && caller.home.region === region))
         .map((caller) => `arn:aws:iam::${TEST_ACCOUNT_ID}:role/${caller.roleName}`),
     ];
     const accountRoot = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']] };
@@ -252,7 +286,7 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
       }));
 
     // Assess
-    expect(trustOf(tenantRoleId)).toEqual([
+    expect(trustOf(roleIds.tenant)).toEqual([
       {
         Effect: 'Allow',
         Principal: { AWS: expect.anything() },
@@ -264,15 +298,20 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
         },
       },
     ]);
-    expect(trustOf(platformRoleId)).toEqual([
-      {
-        Effect: 'Allow',
-        Principal: { AWS: expect.anything() },
-        Action: 'sts:AssumeRole',
-        Condition: { ArnEquals: { 'aws:PrincipalArn': trusted('platform').sort() } },
-      },
-    ]);
-    for (const roleId of [tenantRoleId, platformRoleId]) {
+    for (const scope of ['directory', 'platform', 'issuers'] as const) {
+      expect({ scope, trust: trustOf(roleIds[scope]) }).toEqual({
+        scope,
+        trust: [
+          {
+            Effect: 'Allow',
+            Principal: { AWS: expect.anything() },
+            Action: 'sts:AssumeRole',
+            Condition: { ArnEquals: { 'aws:PrincipalArn': trusted(scope).sort() } },
+          },
+        ],
+      });
+    }
+    for (const roleId of Object.values(roleIds)) {
       const principal = json.Resources[roleId].Properties!.AssumeRolePolicyDocument.Statement[0].Principal.AWS;
       // The account is the principal; the ArnEquals condition narrows it to the execution roles.
       expect(resolveIntrinsics(principal, json, { region })).toBe(resolveIntrinsics(accountRoot, json, { region }));
@@ -281,8 +320,7 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
 
   it('names its table, data roles and cross-region functions as the other stacks expect them', () => {
     // Assess
-    expect(json.Resources[tenantRoleId].Properties!.RoleName).toBe(names.dataRoleName(region, 'tenant'));
-    expect(json.Resources[platformRoleId].Properties!.RoleName).toBe(names.dataRoleName(region, 'platform'));
+    for (const scope of DATA_SCOPES) expect(json.Resources[roleIds[scope]].Properties!.RoleName).toBe(names.dataRoleName(region, scope));
     expect(json.Resources[tableId].Properties!.TableName).toBe(names.tableName);
     for (const name of functionNames) {
       const roleName = json.Resources[executionRoleIds.get(name)!].Properties!.RoleName;

@@ -1,4 +1,5 @@
-import { ITEM_ACTIONS, TENANT_SESSION_TAG } from '../../lib/constructs/data-access-roles';
+import { refusalOf, tenantScope } from '../../functions/isolation/tenant-guard';
+import { ITEM_ACTIONS, READ_ACTIONS, TENANT_SESSION_TAG } from '../../lib/constructs/data-access-roles';
 import { dataAccessOf, REGION_FUNCTION_NAMES, type RegionFunctionName } from '../../lib/stacks/region-stack';
 import {
   concreteArn,
@@ -15,8 +16,8 @@ import { buildFixture, logicalIdOf, templateOf } from './support/platform-fixtur
 import { resolvePolicyIntrinsics } from './support/policy-intrinsics';
 
 /**
- * The data roles' policies as synthesized, evaluated by an IAM simulator: what a tenant session and a platform
- * session can and cannot do to the table. One region suffices: both region stacks are built by the same code, and
+ * The data roles' policies as synthesized, evaluated by an IAM simulator: what a tenant session and the directory,
+ * platform and issuer registry sessions can and cannot do to the table. One region suffices: both region stacks are built by the same code, and
  * data-access.test.ts checks that every region's policies have the same statements.
  */
 const region = 'eu-central-1';
@@ -29,9 +30,15 @@ const tableArn = concreteArn(json, logicalIdOf(stack.table.table), env);
 const indexArn = `${tableArn}/index/byCollection`;
 const policiesOf = (roleLogicalId: string): PolicyDocument[] => resolvePolicyIntrinsics(rolePolicyDocuments(json, roleLogicalId), json, env);
 const tenantRoleId = logicalIdOf(stack.dataAccess.tenantData.role);
+const directoryRoleId = logicalIdOf(stack.dataAccess.directoryData.role);
 const platformRoleId = logicalIdOf(stack.dataAccess.platformData.role);
+const issuersRoleId = logicalIdOf(stack.dataAccess.issuersData.role);
 const tenantPolicies = policiesOf(tenantRoleId);
+const directoryPolicies = policiesOf(directoryRoleId);
 const platformPolicies = policiesOf(platformRoleId);
+const issuersPolicies = policiesOf(issuersRoleId);
+const WRITE_ACTIONS = ITEM_ACTIONS.filter((action) => !(READ_ACTIONS as readonly string[]).includes(action));
+const ISSUER_KEY = 'P#ISSUER#https%3A%2F%2Fcognito-idp.eu-central-1.amazonaws.com%2Feu-central-1_abc';
 
 async function expectOutcome(policies: PolicyDocument[], request: DataRequest, allowed: boolean): Promise<SimulationOutcome> {
   const outcome = await simulateDataRequest(policies, request);
@@ -96,6 +103,23 @@ describe('tenant data role (simulated)', () => {
     await expectOutcome(tenantPolicies, { action: 'dynamodb:GetItem', resource: otherTable, principalTags: acme, leadingKeys: ['T#acme#AGENT#a1'] }, false);
   });
 
+  it("cannot see index partition values: a Put of the own key whose collectionPk names another tenant is allowed (the runtime guard refuses it)", async () => {
+    // Prepare: the request as IAM sees it: the table key (LeadingKeys) and the attribute names (dynamodb:Attributes)
+    const item = { pk: 'T#acme#AGENT', sk: 'a1', collectionPk: 'T#globex#AGENTS' };
+
+    // Act
+    const outcome = await simulate(tenantPolicies, {
+      action: 'dynamodb:PutItem',
+      resource: tableArn,
+      context: { [`aws:PrincipalTag/${TENANT_SESSION_TAG}`]: 'acme', 'dynamodb:LeadingKeys': [item.pk], 'dynamodb:Attributes': Object.keys(item) },
+    });
+
+    // Assess
+    expect(outcome.ignoredContextKeys).toEqual([]);
+    expect(outcome.allowed).toBe(true);
+    expect(refusalOf('PutCommand', { TableName: 'any', Item: item }, tenantScope('acme'))).toMatch(/writes index keys outside/);
+  });
+
   it('needs the Null guard: the same policy without it would allow a request with no partition key', async () => {
     // Prepare
     const withoutGuard = tenantPolicies.map((policy) => ({
@@ -131,6 +155,59 @@ describe('platform data role (simulated)', () => {
 
   it.each(['dynamodb:Scan', 'dynamodb:GetItem'])('denies %s without a partition key', async (action) => {
     await expectOutcome(platformPolicies, { action, resource: tableArn }, false);
+  });
+
+  it.each(ITEM_ACTIONS)('denies %s on the issuer registry, alone or among other platform keys', async (action) => {
+    await expectOutcome(platformPolicies, { action, resource: tableArn, leadingKeys: [ISSUER_KEY] }, false);
+    await expectOutcome(platformPolicies, { action, resource: tableArn, leadingKeys: ['P#SLUG#acme', ISSUER_KEY] }, false);
+  });
+
+  it('needs the StringNotLike condition: without it the same policy would let it register an issuer', async () => {
+    // Prepare
+    const withoutExclusion = platformPolicies.map((policy) => ({
+      ...policy,
+      Statement: policy.Statement.map((statement) => {
+        const { 'ForAllValues:StringNotLike': _excluded, ...condition } = statement.Condition;
+        return { ...statement, Condition: condition };
+      }),
+    }));
+
+    // Act / Assess
+    await expectOutcome(withoutExclusion, { action: 'dynamodb:PutItem', resource: tableArn, leadingKeys: [ISSUER_KEY] }, true);
+  });
+});
+
+describe('directory read role (simulated)', () => {
+  it.each(READ_ACTIONS)('allows %s on platform keys, the issuer registry included', async (action) => {
+    await expectOutcome(directoryPolicies, { action, resource: tableArn, leadingKeys: ['P#TENANT#acme'] }, true);
+    await expectOutcome(directoryPolicies, { action, resource: tableArn, leadingKeys: [ISSUER_KEY] }, true);
+  });
+
+  it('allows Query of the tenants collection on the byCollection index', async () => {
+    await expectOutcome(directoryPolicies, { action: 'dynamodb:Query', resource: indexArn, leadingKeys: ['P#TENANTS'] }, true);
+  });
+
+  it.each(WRITE_ACTIONS)('denies %s on every platform key', async (action) => {
+    for (const key of ['P#TENANT#acme', 'P#SLUG#acme', ISSUER_KEY]) {
+      await expectOutcome(directoryPolicies, { action, resource: tableArn, leadingKeys: [key] }, false);
+    }
+  });
+
+  it.each(READ_ACTIONS)('denies %s on tenant keys and without a partition key', async (action) => {
+    await expectOutcome(directoryPolicies, { action, resource: tableArn, principalTags: acme, leadingKeys: ['T#acme#TENANT'] }, false);
+    await expectOutcome(directoryPolicies, { action, resource: tableArn }, false);
+  });
+});
+
+describe('issuer registry role (simulated)', () => {
+  it.each(ITEM_ACTIONS)('allows %s on issuer registrations', async (action) => {
+    await expectOutcome(issuersPolicies, { action, resource: tableArn, leadingKeys: [ISSUER_KEY] }, true);
+  });
+
+  it.each(ITEM_ACTIONS)('denies %s on any other platform key, on tenant keys and on a mix', async (action) => {
+    for (const leadingKeys of [['P#TENANT#acme'], ['P#ISSUERS'], ['T#acme#APIKEY'], [ISSUER_KEY, 'P#SLUG#acme']]) {
+      await expectOutcome(issuersPolicies, { action, resource: tableArn, leadingKeys }, false);
+    }
   });
 });
 
@@ -211,19 +288,30 @@ describe('data role trust (simulated)', () => {
       policies: [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['sts:AssumeRole', 'sts:TagSession'], Resource: '*' }] }],
     };
     expect(await assume(other, tenantRoleId, { [TENANT_SESSION_TAG]: 'acme' })).toBe(false);
-    expect(await assume(other, platformRoleId, {})).toBe(false);
+    for (const roleId of [directoryRoleId, platformRoleId, issuersRoleId]) expect(await assume(other, roleId, {})).toBe(false);
   });
 
   it.each(REGION_FUNCTION_NAMES.filter((name) => !dataAccessOf(name).tenant))('does not let the %s function assume the tenant data role', async (name) => {
     expect(await assume(executionRole(name), tenantRoleId, { [TENANT_SESSION_TAG]: 'acme' })).toBe(false);
   });
 
-  it('lets exactly the functions that need it assume the platform data role', async () => {
+  it.each([
+    ['directory', directoryRoleId],
+    ['platform', platformRoleId],
+    ['issuers', issuersRoleId],
+  ] as const)('lets exactly the functions that need it assume the %s data role', async (scope, roleId) => {
     for (const name of REGION_FUNCTION_NAMES) {
-      expect({ name, allowed: await assume(executionRole(name), platformRoleId, {}) }).toEqual({
-        name,
-        allowed: dataAccessOf(name).platform,
-      });
+      expect({ name, allowed: await assume(executionRole(name), roleId, {}) }).toEqual({ name, allowed: dataAccessOf(name)[scope] });
     }
+  });
+
+  it('lets only the tenants group assume the platform data role and only the issuer registrar the issuer registry role', async () => {
+    const assumers = async (roleId: string) => {
+      const allowed: string[] = [];
+      for (const name of REGION_FUNCTION_NAMES) if (await assume(executionRole(name), roleId, {})) allowed.push(name);
+      return allowed;
+    };
+    expect(await assumers(platformRoleId)).toEqual(['tenants']);
+    expect(await assumers(issuersRoleId)).toEqual(['issuer-registration']);
   });
 });

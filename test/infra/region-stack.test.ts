@@ -1,3 +1,4 @@
+import { DATA_SCOPES, roleArnVariable } from '../../functions/data/data-scopes';
 import { App } from 'aws-cdk-lib';
 import { Capture, Match } from 'aws-cdk-lib/assertions';
 import { CLIENT_LIMITS } from '../../functions/billing/client-limits.catalogue';
@@ -93,8 +94,6 @@ describe.each(CONFIG.regions)('region stack %s', (region) => {
   it('runs every function on Node.js 22 arm64 with tracing, its own log group and the platform environment', () => {
     // Prepare
     const tableId = logicalIdOf(stack.table.table);
-    const tenantRoleId = logicalIdOf(stack.dataAccess.tenantData.role);
-    const platformRoleId = logicalIdOf(stack.dataAccess.platformData.role);
 
     // Assess
     // The region's functions, and the CDK provider framework in front of the issuer registrar.
@@ -126,8 +125,10 @@ describe.each(CONFIG.regions)('region stack %s', (region) => {
       expect(endpoints).toEqual({
         [region]: `https://${logicalIdOf(stack.api.api)}.execute-api.${region}.amazonaws.com/${CONFIG.stage}`,
       });
-      expect(env.TENANT_DATA_ROLE_ARN).toEqual(access.tenant ? { 'Fn::GetAtt': [tenantRoleId, 'Arn'] } : undefined);
-      expect(env.PLATFORM_DATA_ROLE_ARN).toEqual(access.platform ? { 'Fn::GetAtt': [platformRoleId, 'Arn'] } : undefined);
+      for (const scope of DATA_SCOPES) {
+        const roleArn = { 'Fn::GetAtt': [logicalIdOf(stack.dataAccess.byScope[scope].role), 'Arn'] };
+        expect({ name, scope, arn: env[roleArnVariable(scope)] }).toEqual({ name, scope, arn: access[scope] ? roleArn : undefined });
+      }
       expect(env).toMatchObject({ CONTROL_PLANE_REGION: CONFIG.homeRegion, DIRECTORY_REGIONS: CONFIG.regions.join(',') });
       // Secrets by reference only: the ARN, read at cold start through the extension layer.
       expect(env.CURSOR_SECRET).toBeUndefined();

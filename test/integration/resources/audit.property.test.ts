@@ -41,7 +41,7 @@ async function runOps(tenantId: string, ops: Op[]): Promise<Expected[]> {
     const actor = `user:u-${op.actor}`;
     const container = i % 2;
     if (op.kind === 'createAgent' || agents.length === 0) {
-      const r = await fixture.call('agents', 'POST', '/v1/tenants/{tenantId}/agents', { container, auth, pathParameters: { tenantId }, body: { name: 'n', modelId: 'm' } });
+      const r = await fixture.call('agents', 'POST', '/v1/tenants/{tenantId}/agents', { container, auth, pathParameters: { tenantId }, body: { name: 'n', modelId: 'local.echo' } });
       if (r.statusCode !== 201) continue;
       agents.push(r.json.agentId);
       expected.push({ action: 'agent.create', actor, target: `agent/${r.json.agentId}` });

@@ -24,7 +24,7 @@ beforeAll(async () => {
   client.destroy();
   fixture = resourceFixture({ tableName: TABLE });
   tenantId = await fixture.createTenant('free');
-  agentId = (await fixture.call('agents', 'POST', '/v1/tenants/{tenantId}/agents', { pathParameters: { tenantId }, body: { name: 'a', modelId: 'm' } })).json.agentId;
+  agentId = (await fixture.call('agents', 'POST', '/v1/tenants/{tenantId}/agents', { pathParameters: { tenantId }, body: { name: 'a', modelId: 'local.echo' } })).json.agentId;
   memoryId = (await fixture.call('memories', 'POST', '/v1/tenants/{tenantId}/agents/{agentId}/memories', { pathParameters: { tenantId, agentId }, body: { content: 'c' } })).json
     .memoryId;
 });

@@ -41,7 +41,7 @@ describe('property 3: resource quota enforcement', () => {
         // Three agents exist from the start so memories have owners; agents beyond them are created by the commands.
         const seedAgents: string[] = [];
         for (let i = 0; i < 3; i++) {
-          const created = await fixture.call('agents', 'POST', '/v1/tenants/{tenantId}/agents', { pathParameters: { tenantId }, body: { name: `seed ${i}`, modelId: 'm' } });
+          const created = await fixture.call('agents', 'POST', '/v1/tenants/{tenantId}/agents', { pathParameters: { tenantId }, body: { name: `seed ${i}`, modelId: 'local.echo' } });
           expect(created.statusCode).toBe(201);
           seedAgents.push(created.json.agentId);
         }
@@ -67,7 +67,7 @@ describe('property 3: resource quota enforcement', () => {
             round.map(async (command) => {
               const container = command.container;
               if (command.kind === 'createAgent') {
-                const r = await fixture.call('agents', 'POST', '/v1/tenants/{tenantId}/agents', { container, pathParameters: { tenantId }, body: { name: 'a', modelId: 'm' } });
+                const r = await fixture.call('agents', 'POST', '/v1/tenants/{tenantId}/agents', { container, pathParameters: { tenantId }, body: { name: 'a', modelId: 'local.echo' } });
                 if (r.statusCode === 201) agents.add(r.json.agentId);
                 return r.statusCode;
               }

@@ -48,7 +48,7 @@ describe('agents through the handlers', () => {
   it('lets a viewer read but not write, and a member not read the audit log', async () => {
     const tenantId = await fixture.createTenant();
     const viewerList = await fixture.call('agents', 'GET', agentsPath, { pathParameters: { tenantId }, auth: viewer(tenantId) });
-    const viewerCreate = await fixture.call('agents', 'POST', agentsPath, { pathParameters: { tenantId }, auth: viewer(tenantId), body: { name: 'x', modelId: 'm' } });
+    const viewerCreate = await fixture.call('agents', 'POST', agentsPath, { pathParameters: { tenantId }, auth: viewer(tenantId), body: { name: 'x', modelId: 'local.echo' } });
     const memberAudit = await fixture.call('audit', 'GET', '/v1/tenants/{tenantId}/audit', { pathParameters: { tenantId }, auth: member(tenantId) });
     const auditorAudit = await fixture.call('audit', 'GET', '/v1/tenants/{tenantId}/audit', { pathParameters: { tenantId }, auth: auditor(tenantId) });
     expect([viewerList.statusCode, viewerCreate.statusCode, memberAudit.statusCode, auditorAudit.statusCode]).toEqual([200, 403, 403, 200]);
@@ -67,6 +67,41 @@ describe('agents through the handlers', () => {
     expect(refused.statusCode).toBe(409);
     expect(deleted.statusCode).toBe(204);
     expect((await fixture.call('agents', 'GET', agentPath, { pathParameters: { tenantId, agentId } })).statusCode).toBe(404);
+  });
+});
+
+describe("models of the tenant's plan", () => {
+  it('answers 422 model-not-allowed to a create naming a model outside the plan, and writes nothing', async () => {
+    // Prepare
+    const tenantId = await fixture.createTenant('free');
+    // Act
+    const refused = await fixture.call('agents', 'POST', agentsPath, {
+      pathParameters: { tenantId },
+      body: { name: 'Big', modelId: 'anthropic.claude-3-5-sonnet-20240620-v1:0' },
+    });
+    // Assess
+    expect(refused.statusCode).toBe(422);
+    expect(refused.headers?.['content-type']).toBe('application/problem+json');
+    expect(refused.json).toMatchObject({ code: 'model-not-allowed', plan: 'free', modelId: 'anthropic.claude-3-5-sonnet-20240620-v1:0' });
+    expect(refused.json.allowedModels).toContain('amazon.nova-lite-v1:0');
+    expect(await fixture.queryAll({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `T#${tenantId}#AGENT` } })).toEqual([]);
+  });
+
+  it('answers 422 to an update that names a model outside the plan and keeps the agent, but lets one on the plan through', async () => {
+    // Prepare
+    const tenantId = await fixture.createTenant('team');
+    const agent = (await createAgent(tenantId)).json;
+    const patch = (modelId: string) => fixture.call('agents', 'PATCH', agentPath, { pathParameters: { tenantId, agentId: agent.agentId }, body: { modelId } });
+    // Act
+    const refused = await patch('anthropic.claude-3-7-sonnet-20250219-v1:0');
+    const kept = await fixture.call('agents', 'GET', agentPath, { pathParameters: { tenantId, agentId: agent.agentId } });
+    const allowed = await patch('anthropic.claude-3-haiku-20240307-v1:0');
+    // Assess
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json.code).toBe('model-not-allowed');
+    expect(kept.json).toEqual(agent);
+    expect(allowed.statusCode).toBe(200);
+    expect(allowed.json).toMatchObject({ modelId: 'anthropic.claude-3-haiku-20240307-v1:0', version: 2 });
   });
 });
 

@@ -67,7 +67,7 @@ describe('users group', () => {
   it.each([
     ['an unknown role', { email: 'a@example.com', role: 'platform-admin' }, 'body.role'],
     ['a bad email', { email: 'not-an-email', role: 'member' }, 'body.email'],
-    ['an extra field', { email: 'a@example.com', role: 'member', tenantId: 'globex' }, 'body'],
+    ['an extra field', { email: 'a@example.com', role: 'member', tenantId: 'globex' }, 'body.tenantId'],
   ])('refuses an invitation with %s (422), before any service call', async (_case, invitation, pointer) => {
     // Act
     const result = await invoke(handler, {

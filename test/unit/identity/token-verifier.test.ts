@@ -1,4 +1,5 @@
 import { decodeProtectedHeader, SignJWT, UnsecuredJWT } from 'jose';
+import { toProblem } from '../../../functions/core/problem';
 import { TokenRejectedError, TokenVerifier } from '../../../functions/identity/token-verifier';
 import {
   accessToken,
@@ -88,6 +89,34 @@ describe('TokenVerifier', () => {
 
     // Assess
     expect(error).toMatchObject({ reason: 'invalid', joseCode });
+  });
+
+  it('accepts a token issued within the clock tolerance ahead of the verifier clock', async () => {
+    // Prepare
+    const { verifier: subject } = verifier();
+    const token = await idToken(acme, { claims: { iat: NOW_SECONDS + 5 } });
+
+    // Act
+    const verified = await subject.verify(token);
+
+    // Assess
+    expect(verified.registration.issuer).toBe(acme.issuer);
+  });
+
+  it.each([
+    ['just beyond the clock tolerance', 6],
+    ['an hour ahead', 3_600],
+  ])('rejects a token issued in the future (%s)', async (_name, aheadSeconds) => {
+    // Prepare
+    const { verifier: subject } = verifier();
+    const token = await idToken(acme, { claims: { iat: NOW_SECONDS + aheadSeconds } });
+
+    // Act
+    const error = await rejection(subject.verify(token));
+
+    // Assess
+    expect(error).toMatchObject({ reason: 'issued-in-future' });
+    expect(toProblem(error).status).toBe(401);
   });
 
   it('rejects a token signed by another key', async () => {

@@ -1,6 +1,16 @@
 import fc from 'fast-check';
 import { ITEM_ACTIONS, TENANT_SESSION_TAG } from '../../../lib/constructs/data-access-roles';
-import { guardVerdict, leadingKeysOf, operationOf, refusalOf, tenantScope } from '../../../functions/isolation/tenant-guard';
+import {
+  directoryScope,
+  guardVerdict,
+  issuerRegistryScope,
+  leadingKeysOf,
+  operationOf,
+  platformScope,
+  refusalOf,
+  tenantScope,
+  type KeyScope,
+} from '../../../functions/isolation/tenant-guard';
 import { TENANT_SESSION_TAG as VENDED_SESSION_TAG } from '../../../functions/isolation/session-tag';
 import {
   concreteArn,
@@ -19,6 +29,8 @@ import { buildFixture, logicalIdOf, templateOf } from '../../infra/support/platf
  */
 const region = 'eu-central-1';
 let tenantPolicies: PolicyDocument[];
+/** The policies of the directory, platform and issuer registry roles, with the guard scope of their clients. */
+let platformRoles: { readonly name: string; readonly scope: KeyScope; readonly policies: PolicyDocument[] }[];
 let tableArn: string;
 let indexArn: string;
 
@@ -29,7 +41,13 @@ beforeAll(() => {
   const env = { region };
   tableArn = concreteArn(json, logicalIdOf(stack.table.table), env);
   indexArn = `${tableArn}/index/byCollection`;
-  tenantPolicies = resolveIntrinsics(rolePolicyDocuments(json, logicalIdOf(stack.dataAccess.tenantData.role)), json, env);
+  const policiesOf = (role: { readonly role: Parameters<typeof logicalIdOf>[0] }) => resolveIntrinsics(rolePolicyDocuments(json, logicalIdOf(role.role)), json, env);
+  tenantPolicies = policiesOf(stack.dataAccess.tenantData);
+  platformRoles = [
+    { name: 'directory', scope: directoryScope, policies: policiesOf(stack.dataAccess.directoryData) },
+    { name: 'platform', scope: platformScope, policies: policiesOf(stack.dataAccess.platformData) },
+    { name: 'issuers', scope: issuerRegistryScope, policies: policiesOf(stack.dataAccess.issuersData) },
+  ];
 }, 60_000);
 
 async function iamAllows(action: string, resource: string, tenantId: string, leadingKeys: readonly string[]): Promise<boolean> {
@@ -124,6 +142,56 @@ describe('runtime guard versus IAM simulation of the synthesized tenant data rol
         expect({ tenantId, command, input, guard }).toEqual({ tenantId, command, input, guard: iam });
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('runtime guard versus IAM simulation of the synthesized directory, platform and issuer registry roles', () => {
+  /** Platform keys around the issuer registry's prefix, and a few tenant and stray keys. */
+  const platformKeyArb: fc.Arbitrary<string> = fc.oneof(
+    { weight: 3, arbitrary: segmentArb.map((s) => `P#ISSUER#${s}`) },
+    { weight: 1, arbitrary: fc.constantFrom('P#ISSUER#', 'P#ISSUER', 'P#ISSUERS#x', 'P#TENANTS', 'p#ISSUER#x') },
+    { weight: 3, arbitrary: fc.tuple(fc.constantFrom('TENANT', 'SLUG', 'DOMAIN'), segmentArb).map(([kind, s]) => `P#${kind}#${s}`) },
+    { weight: 1, arbitrary: segmentArb.map((s) => `T#acme#${s}`) },
+    { weight: 1, arbitrary: fc.string({ maxLength: 12 }) },
+  );
+  const requestArb = fc.oneof(
+    platformKeyArb.map((pk) => ({ command: 'GetCommand', input: { Key: { pk, sk: 's' } } })),
+    platformKeyArb.map((pk) => ({ command: 'PutCommand', input: { Item: { pk, sk: 's' } } })),
+    platformKeyArb.map((pk) => ({ command: 'UpdateCommand', input: { Key: { pk, sk: 's' }, UpdateExpression: 'SET a = :a', ExpressionAttributeValues: { ':a': 1 } } })),
+    platformKeyArb.map((pk) => ({ command: 'DeleteCommand', input: { Key: { pk, sk: 's' } } })),
+    platformKeyArb.map((pk) => ({ command: 'QueryCommand', input: { KeyConditionExpression: 'pk = :k', ExpressionAttributeValues: { ':k': pk } } })),
+    fc.array(platformKeyArb, { minLength: 1, maxLength: 3 }).map((pks) => ({
+      command: 'BatchGetCommand',
+      input: { RequestItems: { table: { Keys: pks.map((pk) => ({ pk, sk: 's' })) } } },
+    })),
+    fc.array(platformKeyArb, { minLength: 1, maxLength: 3 }).map((pks) => ({
+      command: 'BatchWriteCommand',
+      input: { RequestItems: { table: pks.map((pk) => ({ PutRequest: { Item: { pk, sk: 's' } } })) } },
+    })),
+    fc.constant({ command: 'ScanCommand', input: {} }),
+  );
+
+  it('property: for random requests, each client guard lets a request through exactly when its role allows it', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(0, 1, 2), requestArb, async (roleIndex, { command, input }) => {
+        // Prepare
+        const { name, scope, policies } = platformRoles[roleIndex];
+        const leadingKeys = leadingKeysOf(command, input);
+
+        // Act
+        const guard = refusalOf(command, input, scope) === undefined;
+        const outcome = await simulateDataRequest(policies, {
+          action: `dynamodb:${operationOf(command)}`,
+          resource: tableArn,
+          ...(leadingKeys.length > 0 ? { leadingKeys } : {}),
+        });
+
+        // Assess
+        expect(outcome.ignoredContextKeys).toEqual([]);
+        expect({ name, command, input, guard }).toEqual({ name, command, input, guard: outcome.allowed });
+      }),
+      { numRuns: 400 },
     );
   });
 });

@@ -1,5 +1,5 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, ScanCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, TransactGetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConfigError } from '../../../functions/core/config';
 import { createIsolation, type IsolationConfig } from '../../../functions/isolation/tenant-db';
 import { TenantIsolationError } from '../../../functions/isolation/tenant-guard';
@@ -25,7 +25,7 @@ function namingSource() {
   const source: CredentialSource = {
     async fetch(scope) {
       fetches.push(scope);
-      const owner = scope.kind === 'tenant' ? scope.tenantId : 'platform';
+      const owner = scope.kind === 'tenant' ? scope.tenantId : scope.kind;
       return { accessKeyId: 'local', secretAccessKey: 'local', sessionToken: `session-${owner}`, expiration: new Date(Date.now() + 900_000) };
     },
   };
@@ -158,6 +158,89 @@ describe('platformDb', () => {
   });
 });
 
+describe('platformDb and issuerRegistryDb', () => {
+  it('lets the platform client write platform keys but not the issuer registry', async () => {
+    // Prepare
+    const { isolation, sent } = setup();
+    const platform = isolation.platformDb();
+    const issuer = { pk: 'P#ISSUER#https%3A%2F%2Fevil', sk: 'ISSUER' };
+
+    // Act
+    await platform.send(new PutCommand({ TableName: TABLE, Item: { pk: 'P#SLUG#acme', sk: 'SLUG' } }));
+    const refused = await Promise.allSettled([
+      platform.send(new PutCommand({ TableName: TABLE, Item: { ...issuer, kind: 'platform' } })),
+      platform.send(new UpdateCommand({ TableName: TABLE, Key: issuer, UpdateExpression: 'SET kind = :k', ExpressionAttributeValues: { ':k': 'platform' } })),
+      platform.send(new TransactWriteCommand({ TransactItems: [{ Put: { TableName: TABLE, Item: { pk: 'P#SLUG#x', sk: 'SLUG' } } }, { Delete: { TableName: TABLE, Key: issuer } }] })),
+    ]);
+
+    // Assess
+    expect(refused.map((r) => r.status === 'rejected' && r.reason instanceof TenantIsolationError)).toEqual([true, true, true]);
+    expect(sent.map((r) => r.headers['x-amz-security-token'])).toEqual(['session-platform']);
+  });
+
+  it('lets the issuer registry client write issuer registrations and nothing else', async () => {
+    // Prepare
+    const { source, fetches } = namingSource();
+    const { isolation, sent } = setup(source);
+    const registry = isolation.issuerRegistryDb();
+
+    // Act
+    await registry.send(new PutCommand({ TableName: TABLE, Item: { pk: 'P#ISSUER#https%3A%2F%2Fpool', sk: 'ISSUER' } }));
+    const directoryWrite = registry.send(new PutCommand({ TableName: TABLE, Item: { pk: 'P#TENANT#acme', sk: 'DIRECTORY' } }));
+
+    // Assess
+    await expect(directoryWrite).rejects.toBeInstanceOf(TenantIsolationError);
+    expect(sent.map((r) => r.headers['x-amz-security-token'])).toEqual(['session-issuers']);
+    expect(fetches).toEqual([{ kind: 'issuers' }]);
+  });
+});
+
+describe('directoryDb', () => {
+  it('reads platform keys with the directory session and refuses every write and every tenant key', async () => {
+    // Prepare
+    const { source, fetches } = namingSource();
+    const { isolation, sent } = setup(source);
+    const directory = isolation.directoryDb();
+    const entry = { pk: 'P#TENANT#acme', sk: 'DIRECTORY' };
+
+    // Act
+    await directory.send(new GetCommand({ TableName: TABLE, Key: { pk: 'P#ISSUER#https%3A%2F%2Fpool', sk: 'ISSUER' } }));
+    await directory.send(new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'P#DOMAIN#acme.example' } }));
+    await directory.send(new TransactGetCommand({ TransactItems: [{ Get: { TableName: TABLE, Key: entry } }] }));
+    const refused = await Promise.allSettled([
+      directory.send(new PutCommand({ TableName: TABLE, Item: { ...entry, status: 'ACTIVE' } })),
+      directory.send(new UpdateCommand({ TableName: TABLE, Key: entry, UpdateExpression: 'SET #s = :s', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':s': 'ACTIVE' } })),
+      directory.send(new DeleteCommand({ TableName: TABLE, Key: { pk: 'P#ISSUER#https%3A%2F%2Fpool', sk: 'ISSUER' } })),
+      directory.send(new TransactWriteCommand({ TransactItems: [{ ConditionCheck: { TableName: TABLE, Key: entry, ConditionExpression: 'attribute_exists(pk)' } }] })),
+      directory.send(new GetCommand({ TableName: TABLE, Key: { pk: 'T#acme#TENANT', sk: 'PROFILE' } })),
+    ]);
+
+    // Assess
+    expect(refused.map((r) => r.status === 'rejected' && r.reason instanceof TenantIsolationError)).toEqual([true, true, true, true, true]);
+    expect(sent).toHaveLength(3);
+    expect(sent.every((r) => r.headers['x-amz-security-token'] === 'session-directory')).toBe(true);
+    expect(fetches).toEqual([{ kind: 'directory' }]);
+  });
+
+  it.each([
+    ['the directory read role when it has one', { DIRECTORY_DATA_ROLE_ARN: 'arn:aws:iam::111122223333:role/D' }, 'directory'],
+    ['the platform role of a function that writes platform keys and has no read role', { PLATFORM_DATA_ROLE_ARN: 'arn:aws:iam::111122223333:role/P' }, 'platform'],
+  ] as const)('reads with %s when credentials come from STS', async (_case, roles, kind) => {
+    // Prepare
+    const { source, fetches } = namingSource();
+    const stub = stubDynamoDbHandler();
+    const isolation = createIsolation({ ...config, DATA_CREDENTIALS: 'sts', ...roles }, { credentialSource: source, requestHandler: stub.handler });
+
+    // Act
+    await isolation.directoryDb().send(new GetCommand({ TableName: TABLE, Key: { pk: 'P#TENANT#acme', sk: 'DIRECTORY' } }));
+    const write = isolation.directoryDb().send(new PutCommand({ TableName: TABLE, Item: { pk: 'P#TENANT#acme', sk: 'DIRECTORY' } }));
+
+    // Assess
+    expect(fetches).toEqual([{ kind }]);
+    await expect(write).rejects.toBeInstanceOf(TenantIsolationError);
+  });
+});
+
 describe('createIsolation', () => {
   it('uses the local credential source with DATA_CREDENTIALS=local', async () => {
     // Prepare
@@ -181,5 +264,25 @@ describe('createIsolation', () => {
     // Assess
     expect(forTenant).toThrow(ConfigError);
     expect(() => isolation.platformDb()).not.toThrow();
+  });
+
+  it('gives a function with only the directory read role no client that writes platform keys or the issuer registry', () => {
+    // Prepare
+    const isolation = createIsolation({ ...config, DATA_CREDENTIALS: 'sts', DIRECTORY_DATA_ROLE_ARN: 'arn:aws:iam::111122223333:role/D' });
+
+    // Act / Assess
+    expect(() => isolation.directoryDb()).not.toThrow();
+    expect(() => isolation.platformDb()).toThrow(/PLATFORM_DATA_ROLE_ARN is required/);
+    expect(() => isolation.issuerRegistryDb()).toThrow(/ISSUERS_DATA_ROLE_ARN is required/);
+  });
+
+  it('gives a function with the platform role no issuer registry client, and no directory client without any role', () => {
+    // Prepare
+    const writer = createIsolation({ ...config, DATA_CREDENTIALS: 'sts', PLATFORM_DATA_ROLE_ARN: 'arn:aws:iam::111122223333:role/P' });
+    const none = createIsolation({ ...config, DATA_CREDENTIALS: 'sts' });
+
+    // Act / Assess
+    expect(() => writer.issuerRegistryDb()).toThrow(ConfigError);
+    expect(() => none.directoryDb()).toThrow(/DIRECTORY_DATA_ROLE_ARN is required/);
   });
 });

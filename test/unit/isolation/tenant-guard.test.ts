@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import {
+  directoryScope,
   guardVerdict,
   indexKeysWrittenBy,
+  issuerRegistryScope,
   leadingKeysOf,
   operationOf,
   platformScope,
@@ -197,6 +199,29 @@ describe('refusalOf', () => {
 
   it('refuses a Scan', () => {
     expect(refusalOf('ScanCommand', { TableName: TABLE }, acme)).toMatch(/no partition key/);
+  });
+
+  it('the platform scope allows P# keys but the issuer registry, the issuer registry scope that alone', () => {
+    const issuer = { pk: 'P#ISSUER#https%3A%2F%2Fpool', sk: 'ISSUER' };
+    expect(refusalOf('PutCommand', { Item: issuer }, platformScope)).toMatch(/outside the platform scope/);
+    expect(refusalOf('PutCommand', { Item: issuer }, issuerRegistryScope)).toBeUndefined();
+    expect(refusalOf('PutCommand', { Item: { pk: 'P#TENANT#acme', sk: 'DIRECTORY' } }, issuerRegistryScope)).toMatch(/outside the issuer registry scope/);
+    expect(refusalOf('PutCommand', { Item: { pk: 'P#ISSUERS', sk: 'X' } }, issuerRegistryScope)).toMatch(/outside/);
+  });
+
+  it('the directory scope reads P# keys, issuers included, and refuses every write', () => {
+    const entry = { pk: 'P#TENANT#acme', sk: 'DIRECTORY' };
+    expect(refusalOf('GetCommand', { Key: { pk: 'P#ISSUER#x', sk: 'ISSUER' } }, directoryScope)).toBeUndefined();
+    expect(refusalOf('BatchGetCommand', { RequestItems: { [TABLE]: { Keys: [entry] } } }, directoryScope)).toBeUndefined();
+    for (const [command, input] of [
+      ['PutCommand', { Item: entry }],
+      ['UpdateCommand', { Key: entry, UpdateExpression: 'SET a = :a', ExpressionAttributeValues: { ':a': 1 } }],
+      ['DeleteCommand', { Key: entry }],
+      ['BatchWriteCommand', { RequestItems: { [TABLE]: [{ DeleteRequest: { Key: entry } }] } }],
+      ['TransactWriteCommand', { TransactItems: [{ ConditionCheck: { TableName: TABLE, Key: entry, ConditionExpression: 'attribute_exists(pk)' } }] }],
+    ] as const) {
+      expect({ command, refusal: refusalOf(command, input, directoryScope) }).toEqual({ command, refusal: expect.stringMatching(/only reads/) });
+    }
   });
 
   it('the platform scope allows P# keys only', () => {

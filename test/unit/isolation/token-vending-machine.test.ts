@@ -23,7 +23,7 @@ function countingSource(clock: () => number, delayMs = 5) {
       fetches.push(scope);
       await new Promise((done) => setTimeout(done, delayMs));
       if (failure) throw failure;
-      const owner = scope.kind === 'tenant' ? scope.tenantId : 'platform';
+      const owner = scope.kind === 'tenant' ? scope.tenantId : scope.kind;
       serial += 1;
       return {
         accessKeyId: `AKIA-${owner}-${serial}`,
@@ -194,12 +194,16 @@ describe('StsCredentialSource', () => {
     const source = new StsCredentialSource({
       sts: sts as never,
       tenantDataRoleArn: 'arn:aws:iam::111122223333:role/TenantData',
+      directoryDataRoleArn: 'arn:aws:iam::111122223333:role/DirectoryData',
       platformDataRoleArn: 'arn:aws:iam::111122223333:role/PlatformData',
+      issuersDataRoleArn: 'arn:aws:iam::111122223333:role/IssuersData',
     });
 
     // Act
     const credentials: ScopedCredentials = await source.fetch({ kind: 'tenant', tenantId: 'acme' });
     await source.fetch({ kind: 'platform' });
+    await source.fetch({ kind: 'directory' });
+    await source.fetch({ kind: 'issuers' });
 
     // Assess
     expect(credentials).toEqual({ accessKeyId: 'ASIA1', secretAccessKey: 's', sessionToken: 't', expiration });
@@ -209,11 +213,27 @@ describe('StsCredentialSource', () => {
       DurationSeconds: SESSION_DURATION_SECONDS,
       Tags: [{ Key: 'TenantId', Value: 'acme' }],
     });
-    expect(sent[1].input).toEqual({
-      RoleArn: 'arn:aws:iam::111122223333:role/PlatformData',
-      RoleSessionName: 'platform-data',
-      DurationSeconds: SESSION_DURATION_SECONDS,
+    expect(sent.slice(1).map((command) => command.input)).toEqual([
+      { RoleArn: 'arn:aws:iam::111122223333:role/PlatformData', RoleSessionName: 'platform-data', DurationSeconds: SESSION_DURATION_SECONDS },
+      { RoleArn: 'arn:aws:iam::111122223333:role/DirectoryData', RoleSessionName: 'directory-read', DurationSeconds: SESSION_DURATION_SECONDS },
+      { RoleArn: 'arn:aws:iam::111122223333:role/IssuersData', RoleSessionName: 'issuer-registry', DurationSeconds: SESSION_DURATION_SECONDS },
+    ]);
+  });
+
+  it('fetches no credentials of a platform scope whose role the function was not given', async () => {
+    // Prepare
+    const sent: unknown[] = [];
+    const source = new StsCredentialSource({
+      sts: { send: async (command: unknown) => sent.push(command) } as never,
+      directoryDataRoleArn: 'arn:aws:iam::111122223333:role/DirectoryData',
     });
+
+    // Act
+    const outcomes = await Promise.allSettled([source.fetch({ kind: 'platform' }), source.fetch({ kind: 'issuers' })]);
+
+    // Assess
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected']);
+    expect(sent).toEqual([]);
   });
 
   it('rejects an answer without complete credentials', async () => {
