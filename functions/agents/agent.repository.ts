@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../core/errors';
 import type { CursorCodec } from '../data/cursor';
-import { SEPARATOR, sortKey, tenantKey } from '../data/keys';
+import { keys, SEPARATOR, sortKey } from '../data/keys';
 import { TABLE_SCHEMA } from '../data/table.schema';
 import {
   agentIdSchema,
@@ -27,18 +27,10 @@ import {
 const { partitionKey: PK, sortKey: SK } = TABLE_SCHEMA;
 const byCollection = TABLE_SCHEMA.indexes.byCollection;
 
-/** The keys of a tenant's agents, from the key builders of data/keys.ts. */
-export const agentKeys = {
-  /** All agents of a tenant share one partition, sorted by id: `T#<tenantId>#AGENT` / `AGENT#<agentId>`. */
-  partition: (tenantId: string) => tenantKey(tenantId, 'AGENT'),
-  item: (tenantId: string, agentId: string) => ({ [PK]: agentKeys.partition(tenantId), [SK]: sortKey('AGENT', agentId) }),
-  /** The newest-first collection on the byCollection index: `T#<tenantId>#AGENTS_BY_CREATED` / `<createdAt>#<agentId>`. */
-  byCreatedPartition: (tenantId: string) => tenantKey(tenantId, 'AGENTS_BY_CREATED'),
-  byCreated: (tenantId: string, createdAt: string, agentId: string) => ({
-    [byCollection.partitionKey]: agentKeys.byCreatedPartition(tenantId),
-    [byCollection.sortKey]: sortKey(createdAt, agentId),
-  }),
-} as const;
+/** The byCollection attributes that list an agent newest first. */
+export function agentCollectionKeys(tenantId: string, createdAt: string, agentId: string) {
+  return { [byCollection.partitionKey]: keys.agentsByCreated(tenantId), [byCollection.sortKey]: keys.agentsByCreatedSortKey(createdAt, agentId) };
+}
 
 /** The agent fields an update may change, in the order they appear in the update expression. */
 const CHANGEABLE = ['name', 'modelId', 'instructions', 'tools', 'status'] as const;
@@ -89,8 +81,8 @@ export class AgentRepository {
         new PutCommand({
           TableName: this.props.tableName,
           Item: {
-            ...agentKeys.item(this.tenantId, agent.agentId),
-            ...agentKeys.byCreated(this.tenantId, agent.createdAt, agent.agentId),
+            ...keys.agent(this.tenantId, agent.agentId),
+            ...agentCollectionKeys(this.tenantId, agent.createdAt, agent.agentId),
             ...agent,
           },
           ConditionExpression: 'attribute_not_exists(#pk)',
@@ -108,7 +100,7 @@ export class AgentRepository {
   async get(agentId: string): Promise<Agent | undefined> {
     if (!agentIdSchema.safeParse(agentId).success) return undefined;
     const { Item } = await this.props.db.send(
-      new GetCommand({ TableName: this.props.tableName, Key: agentKeys.item(this.tenantId, agentId), ConsistentRead: true }),
+      new GetCommand({ TableName: this.props.tableName, Key: keys.agent(this.tenantId, agentId), ConsistentRead: true }),
     );
     return Item ? agentSchema.parse(Item) : undefined;
   }
@@ -126,13 +118,13 @@ export class AgentRepository {
             IndexName: byCollection.indexName,
             KeyConditionExpression: '#cpk = :cpk',
             ExpressionAttributeNames: { '#cpk': byCollection.partitionKey },
-            ExpressionAttributeValues: { ':cpk': agentKeys.byCreatedPartition(this.tenantId) },
+            ExpressionAttributeValues: { ':cpk': keys.agentsByCreated(this.tenantId) },
             ScanIndexForward: false,
           }
         : {
             KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :agent)',
             ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
-            ExpressionAttributeValues: { ':pk': agentKeys.partition(this.tenantId), ':agent': `${sortKey('AGENT')}${SEPARATOR}` },
+            ExpressionAttributeValues: { ':pk': keys.agentPartition(this.tenantId), ':agent': `${sortKey('AGENT')}${SEPARATOR}` },
             ScanIndexForward: true,
           };
     const page = await this.props.db.send(
@@ -170,7 +162,7 @@ export class AgentRepository {
       const { Attributes } = await this.props.db.send(
         new UpdateCommand({
           TableName: this.props.tableName,
-          Key: agentKeys.item(this.tenantId, agentId),
+          Key: keys.agent(this.tenantId, agentId),
           UpdateExpression: `SET ${assignments.join(', ')}`,
           ConditionExpression: 'attribute_exists(#pk) AND #version = :expected',
           ExpressionAttributeNames: names,
@@ -192,7 +184,7 @@ export class AgentRepository {
       await this.props.db.send(
         new DeleteCommand({
           TableName: this.props.tableName,
-          Key: agentKeys.item(this.tenantId, agentId),
+          Key: keys.agent(this.tenantId, agentId),
           ConditionExpression: 'attribute_exists(#pk) AND #version = :expected',
           ExpressionAttributeNames: { '#pk': PK, '#version': 'version' },
           ExpressionAttributeValues: { ':expected': expectedVersion },

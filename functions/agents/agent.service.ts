@@ -1,3 +1,5 @@
+import { keys } from '../data/keys';
+import { registerNestedPartition } from '../data/operational.kind';
 import { planAllowsModel } from '../billing/plan.catalogue';
 import { ConflictError, ModelNotAllowedError, NotFoundError, PreconditionFailedError } from '../core/errors';
 import { ifMatchAccepts } from '../core/request-conventions';
@@ -7,7 +9,7 @@ import type { CurrentItem, ItemWrite, MutationExecutor } from '../data/mutation.
 import { TABLE_SCHEMA } from '../data/table.schema';
 import type { PlanSource } from '../quotas/plan.source';
 import { COUNTER_ATTRIBUTES, quotaCounters } from '../quotas/quota.counters';
-import { agentKeys, type AgentPage, type AgentRepository } from './agent.repository';
+import { agentCollectionKeys, type AgentPage, type AgentRepository } from './agent.repository';
 import { agentSchema, createAgentSchema, type Agent, type CreateAgent, type ListAgentsQuery, type UpdateAgent } from './agent.schema';
 
 const PK = TABLE_SCHEMA.partitionKey;
@@ -58,12 +60,13 @@ export class AgentService {
       writes: [
         {
           put: {
-            Item: { ...agentKeys.item(tenantId, agent.agentId), ...agentKeys.byCreated(tenantId, agent.createdAt, agent.agentId), ...agent },
+            Item: { ...keys.agent(tenantId, agent.agentId), ...agentCollectionKeys(tenantId, agent.createdAt, agent.agentId), ...agent },
             ConditionExpression: 'attribute_not_exists(#pk)',
             ExpressionAttributeNames: { '#pk': PK },
           },
           onConditionFailed: () => new ConflictError(`agent ${agent.agentId} exists`),
         },
+        registerNestedPartition(tenantId, 'AGENT', agent.agentId),
       ],
       quotas: [{ counter: quotaCounters.agents(tenantId), delta: 1, bytes: agentBytes(agent) }],
       ...(context.idempotency ? { idempotency: context.idempotency } : {}),
@@ -95,7 +98,7 @@ export class AgentService {
         writes: [
           {
             put: {
-              Item: { ...agentKeys.item(tenantId, agentId), ...agentKeys.byCreated(tenantId, next.createdAt, agentId), ...next },
+              Item: { ...keys.agent(tenantId, agentId), ...agentCollectionKeys(tenantId, next.createdAt, agentId), ...next },
               ...versionCondition(current.version),
             },
             onConditionFailed: (item) => versionError(item, agentId, current.version, context),
@@ -115,7 +118,7 @@ export class AgentService {
       const response = { status: 204 };
       const memoryCounter = quotaCounters.memories(tenantId, agentId);
       const writes: ItemWrite[] = [
-        { delete: { Key: agentKeys.item(tenantId, agentId), ...versionCondition(current.version) }, onConditionFailed: (item) => versionError(item, agentId, current.version, context) },
+        { delete: { Key: keys.agent(tenantId, agentId), ...versionCondition(current.version) }, onConditionFailed: (item) => versionError(item, agentId, current.version, context) },
         {
           // The agent's memory counter goes with it, and only when it counts nothing: no memory is left behind.
           delete: {

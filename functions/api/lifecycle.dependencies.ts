@@ -19,6 +19,7 @@ import type { OnboardingEvents } from '../tenants/onboarding.events';
 import { createTenantGate } from '../tenants/tenant-gate';
 import { ReplicatedDirectory } from '../tenants/tenant-directory.replicas';
 import { TenantLifecycleService, type TenantHome } from '../tenants/tenant-lifecycle.service';
+import { TENANT_DATA_CATALOGUE } from '../tenant-data.catalogue';
 import { TenantPurge } from '../tenants/tenant-purge';
 import { TenantRepository } from '../tenants/tenant.repository';
 import { InvitationRepository } from '../users/invitation.repository';
@@ -191,7 +192,7 @@ export function createLifecycleDependencies(
         record: (tenantId) => new TenantRepository(data.db(tenantId), data.tableName).get(tenantId),
         manifest: (tenantId) => new TenantRepository(data.db(tenantId), data.tableName).getManifest(tenantId),
         mutations: data.mutations,
-        purge: new TenantPurge(data.db, data.tableName),
+        purge: new TenantPurge(data.db, data.tableName, TENANT_DATA_CATALOGUE),
         inviteAdmins: async (tenantId, emails, requestId) => {
           for (const email of emails) {
             await (users ?? localUsers)

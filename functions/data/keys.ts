@@ -148,6 +148,18 @@ export const keys = {
   tenantProfilePartition: (tenantId: string) => tenantKey(tenantId, 'TENANT'),
 
   // -- agents, memories, usage, audit
+  /** All agents of a tenant share one partition, sorted by id: `T#<tenantId>#AGENT` / `AGENT#<agentId>`. */
+  agentPartition: (tenantId: string) => tenantKey(tenantId, 'AGENT'),
+  agent: (tenantId: string, agentId: string) => ({ pk: tenantKey(tenantId, 'AGENT'), sk: sortKey('AGENT', agentId) }),
+  /** The newest-first collection of agents on the byCollection index (collectionSk `<createdAt>#<agentId>`). */
+  agentsByCreated: (tenantId: string) => tenantKey(tenantId, 'AGENTS_BY_CREATED'),
+  agentsByCreatedSortKey: (createdAt: string, agentId: string) => sortKey(createdAt, agentId),
+  /**
+   * Partitions named after a parent's id (an agent's memories, a workflow's runs) are registered here when the
+   * parent is made and unregistered only by purge: deleting the parent must not hide its children from purge.
+   */
+  nestedPartitions: (tenantId: string) => tenantKey(tenantId, 'NESTED'),
+  nestedPartition: (tenantId: string, parent: NestedParent, parentId: string) => ({ pk: tenantKey(tenantId, 'NESTED'), sk: sortKey(parent, parentId) }),
   /** Memories of one agent: a partition per agent spreads a large tenant's memories (newest first by id). */
   memoryPartition: (tenantId: string, agentId: string) => tenantKey(tenantId, 'AGENT', agentId, 'MEMORY'),
   memory: (tenantId: string, agentId: string, memoryId: string) => ({
@@ -162,8 +174,12 @@ export const keys = {
   quotaCounter: (tenantId: string, ...counter: string[]) => ({ pk: tenantKey(tenantId, 'QUOTA'), sk: sortKey(...counter) }),
   /** Metered usage of one month (requests, tokens; requests per day as attributes). */
   usagePeriod: (tenantId: string, period: string) => ({ pk: tenantKey(tenantId, 'USAGE'), sk: sortKey('MONTH', period) }),
-  /** An Idempotency-Key record, by the SHA-256 of the key: keys are scoped per tenant by the partition. */
-  idempotency: (tenantId: string, keyHash: string) => ({ pk: tenantKey(tenantId, 'IDEMPOTENCY', keyHash), sk: 'RECORD' }),
+  /**
+   * An Idempotency-Key record, by the SHA-256 (hex) of the key, in one of 16 partitions by the hash's first digit:
+   * spread enough for a busy tenant, few enough that purge and export find them all by Query.
+   */
+  idempotency: (tenantId: string, keyHash: string) => ({ pk: keys.idempotencyPartition(tenantId, idempotencyShardOf(keyHash)), sk: sortKey(keyHash) }),
+  idempotencyPartition: (tenantId: string, shard: string) => tenantKey(tenantId, 'IDEMPOTENCY', shard),
   /** Audit chain heads, one item per lane, in one partition so verify finds every lane with one Query. */
   auditHeadPartition: (tenantId: string) => tenantKey(tenantId, 'AUDIT'),
   auditHead: (tenantId: string, lane: number) => ({ pk: tenantKey(tenantId, 'AUDIT'), sk: sortKey('HEAD', laneSegment(lane)) }),
@@ -197,6 +213,18 @@ export const keys = {
 } as const;
 
 const MEMORY_SK_MARK = 'M';
+
+/** Parents whose children live in partitions of their own. */
+export type NestedParent = 'AGENT' | 'WORKFLOW';
+
+/** Hex digits: the shards of idempotency records. */
+export const IDEMPOTENCY_SHARDS: readonly string[] = [...'0123456789abcdef'];
+
+function idempotencyShardOf(keyHash: string): string {
+  const shard = keyHash.charAt(0);
+  if (!/^[0-9a-f]{64}$/.test(keyHash)) throw new InvalidKeyError(`invalid idempotency key hash ${JSON.stringify(keyHash)}`);
+  return shard;
+}
 
 function laneSegment(lane: number): string {
   if (!Number.isInteger(lane) || lane < 0 || lane > 999) throw new InvalidKeyError(`invalid audit lane ${lane}`);

@@ -86,8 +86,11 @@ export type MutationOutcome =
 
 /** Records audit entries that change nothing else (cross-tenant admin access, sign-ins…). */
 export interface AuditPort {
-  /** Appends one entry to the tenant's log, chained like every other. */
-  record(tenantId: string, event: AuditEvent): Promise<AuditEntry>;
+  /**
+   * Appends one entry to the tenant's log, chained like every other; `checks` (condition checks only) go into the
+   * same transaction, so the entry is written only while they hold.
+   */
+  record(tenantId: string, event: AuditEvent, checks?: readonly ItemWrite[]): Promise<AuditEntry>;
 }
 
 /** Too many writers on the same counters or lane: the client should retry shortly. */
@@ -129,6 +132,9 @@ export interface MutationExecutorOptions {
  * time: verify finds every lane by its head, and lanes are merged by time when listed.
  */
 export const DEFAULT_AUDIT_LANES = 1;
+
+/** Most audit lanes a tenant can have: purge and export look in this many lane partitions. */
+export const MAX_AUDIT_LANES = 64;
 
 const IDEMPOTENCY = { fingerprint: 'fingerprint', response: 'response', requestId: 'requestId' } as const;
 const HEAD = { seq: 'seq', hash: 'hash', time: 'time', lane: 'lane' } as const;
@@ -176,8 +182,8 @@ export class MutationExecutor implements AuditPort {
 
   constructor(private readonly options: MutationExecutorOptions) {
     this.auditLanes = options.auditLanes ?? DEFAULT_AUDIT_LANES;
-    if (!Number.isInteger(this.auditLanes) || this.auditLanes < 1 || this.auditLanes > 64) {
-      throw new RangeError(`auditLanes must be an integer from 1 to 64, not ${options.auditLanes}`);
+    if (!Number.isInteger(this.auditLanes) || this.auditLanes < 1 || this.auditLanes > MAX_AUDIT_LANES) {
+      throw new RangeError(`auditLanes must be an integer from 1 to ${MAX_AUDIT_LANES}, not ${options.auditLanes}`);
     }
     this.clock = options.clock ?? Date.now;
     this.random = options.random ?? Math.random;
@@ -199,8 +205,9 @@ export class MutationExecutor implements AuditPort {
   }
 
   /** Appends an audit entry that goes with no other change. */
-  async record(tenantId: string, event: AuditEvent): Promise<AuditEntry> {
-    const outcome = await this.execute({ tenantId, event });
+  async record(tenantId: string, event: AuditEvent, checks: readonly ItemWrite[] = []): Promise<AuditEntry> {
+    if (checks.some((write) => !('check' in write))) throw new Error('an audit record only takes condition checks besides its entry');
+    const outcome = await this.execute({ tenantId, event, writes: checks });
     if (outcome.replayed) throw new Error('an audit record without idempotency key cannot be a replay');
     return outcome.entry;
   }

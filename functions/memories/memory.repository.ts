@@ -6,7 +6,6 @@ import { lastIdAt, timePrefix } from '../data/ids';
 import { keys } from '../data/keys';
 import type { ItemWrite } from '../data/mutation.executor';
 import { TABLE_SCHEMA } from '../data/table.schema';
-import { agentKeys } from '../agents/agent.repository';
 import type { ListMemoriesQuery, Memory } from './memory.schema';
 
 const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = TABLE_SCHEMA;
@@ -127,7 +126,7 @@ export class MemoryRepository {
     return [
       {
         check: {
-          Key: agentKeys.item(this.props.tenantId, memory.agentId),
+          Key: keys.agent(this.props.tenantId, memory.agentId),
           ConditionExpression: 'attribute_exists(#pk)',
           ExpressionAttributeNames: { '#pk': PK },
         },

@@ -1,12 +1,14 @@
 import type { AuditEvent } from '../audit/audit-chain';
 import { NotFoundError, TenantSuspendedError, TenantUnavailableError, WrongRegionError } from '../core/errors';
 import type { TenantGate } from '../core/http';
+import type { ItemWrite } from '../data/mutation.executor';
 import type { DirectoryRepository } from './directory.repository';
 import { servesTenantUsers } from './tenant-lifecycle';
+import { tenantRecordWrites } from './tenant.repository';
 
-/** Records an audit entry in a tenant's log (data/mutation.executor.ts's AuditPort). */
+/** Records an audit entry in a tenant's log, while the checks hold (data/mutation.executor.ts's AuditPort). */
 export interface AccessAudit {
-  record(tenantId: string, event: AuditEvent): Promise<unknown>;
+  record(tenantId: string, event: AuditEvent, checks: readonly ItemWrite[]): Promise<unknown>;
 }
 
 export interface TenantGateOptions {
@@ -27,7 +29,9 @@ export interface TenantGateOptions {
  * (else 421 naming the right endpoint) and, for its own users, is not suspended (else 403 tenant-suspended,
  * except on routes marked allowedWhenSuspended) nor provisioning, failed or offboarding (403 tenant-unavailable).
  * Platform admins pass those so they can repair a tenant, and every request of theirs on a tenant is recorded in
- * that tenant's audit log before it is served: cross-tenant access never goes unrecorded.
+ * that tenant's audit log before it is served: cross-tenant access never goes unrecorded. The entry is written only
+ * while the tenant's record exists, so a directory copy that still shows an offboarded tenant (eventually consistent
+ * reads) cannot start a new audit chain under the keys of a purged one: the admin gets 404 instead.
  */
 export function createTenantGate({ directory, region, regionEndpoints, audit }: TenantGateOptions): TenantGate {
   return async (tenantId, route, auth, request) => {
@@ -43,7 +47,7 @@ export function createTenantGate({ directory, region, regionEndpoints, audit }: 
         target: `tenant/${tenantId}`,
         requestId: request?.requestId ?? 'unknown',
         change: { operationId: route.operationId, method: route.method, path: route.path },
-      });
+      }, [tenantRecordWrites.exists(tenantId)]);
       return;
     }
     if (entry.status === 'SUSPENDED' && !route.allowedWhenSuspended) {

@@ -216,21 +216,25 @@ export class TenantLifecycleService {
         if (entry.status === 'FAILED') return;
         await this.transition(context, 'provisioningFailed', {}, { reason: result.detail.reason });
         return;
-      case 'offboardingCompleted': {
-        if (entry.status !== 'DELETED') {
-          if (entry.status !== 'OFFBOARDING') {
-            throw new IllegalTransitionError(`tenant ${tenantId} is ${entry.status}, not OFFBOARDING`, entry.status, 'purged');
-          }
-          await this.home(entry.region).purge.purge(tenantId);
-          await this.options.directory.transition(tenantId, 'purged');
-        }
-        await this.options.directory.release(entry);
-        return;
-      }
+      case 'offboardingCompleted':
+        return this.purge(entry);
     }
   }
 
   // -- helpers
+
+  /**
+   * Marks the tenant DELETED in every directory copy first, so the tenant gate refuses everyone (platform admins
+   * included) before its data goes: no request can write under its keys once the purge has started. The purge runs
+   * again on a repeated answer, since a purge that failed half-way leaves the tenant DELETED already.
+   */
+  private async purge(entry: TenantDirectoryEntry): Promise<void> {
+    const { tenantId } = entry;
+    if (entry.status === 'OFFBOARDING') await this.options.directory.transition(tenantId, 'purged');
+    else if (entry.status !== 'DELETED') throw new IllegalTransitionError(`tenant ${tenantId} is ${entry.status}, not OFFBOARDING`, entry.status, 'purged');
+    await this.home(entry.region).purge.purge(tenantId);
+    await this.options.directory.release(entry);
+  }
 
   private async respondWith(context: MutationContext, event: LifecycleEvent, status = 200): Promise<MutationResult> {
     const tenant = await this.transition(context, event);

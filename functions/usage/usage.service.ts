@@ -1,5 +1,4 @@
 import { BatchGetCommand, QueryCommand, type BatchGetCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { agentKeys } from '../agents/agent.repository';
 import { SEPARATOR, sortKey } from '../data/keys';
 import { TABLE_SCHEMA } from '../data/table.schema';
 import type { PlanSource } from '../quotas/plan.source';
@@ -83,7 +82,7 @@ export class UsageService {
           TableName: this.deps.tableName,
           KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :agent)',
           ExpressionAttributeNames: { '#pk': PK, '#sk': SK, '#id': 'agentId' },
-          ExpressionAttributeValues: { ':pk': agentKeys.partition(tenantId), ':agent': `${sortKey('AGENT')}${SEPARATOR}` },
+          ExpressionAttributeValues: { ':pk': keys.agentPartition(tenantId), ':agent': `${sortKey('AGENT')}${SEPARATOR}` },
           ProjectionExpression: '#id',
           ...(start ? { ExclusiveStartKey: start } : {}),
         }),

@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { AgentRepository, agentKeys } from '../agents/agent.repository';
+import { AgentRepository } from '../agents/agent.repository';
+import { keys } from '../data/keys';
 import type { CursorCodec } from '../data/cursor';
 import type { MutationExecutor } from '../data/mutation.executor';
 import { TABLE_SCHEMA } from '../data/table.schema';
@@ -34,7 +35,7 @@ function agentReferences(tenantId: string): AgentReferences {
   return {
     exists: (agentId, onMissing) => ({
       check: {
-        Key: agentKeys.item(tenantId, agentId),
+        Key: keys.agent(tenantId, agentId),
         ConditionExpression: 'attribute_exists(#pk)',
         ExpressionAttributeNames: { '#pk': TABLE_SCHEMA.partitionKey },
       },

@@ -3,6 +3,7 @@ import { NotFoundError, PreconditionFailedError, ValidationError } from '../core
 import { ifMatchAccepts, type Page } from '../core/request-conventions';
 import { withReplay, type MutationContext, type MutationResult, type Presenter } from '../data/mutation.context';
 import type { ItemWrite, MutationExecutor } from '../data/mutation.executor';
+import { registerNestedPartition } from '../data/operational.kind';
 import { quotaCounters } from '../quotas/quota.counters';
 import type { WorkflowRepository } from './workflow.repository';
 import { workflowSchema, type CreateWorkflowBody, type UpdateWorkflowBody, type Workflow, type WorkflowStep } from './workflow.schema';
@@ -61,7 +62,11 @@ export class WorkflowService {
     const outcome = await this.deps.mutations.execute({
       tenantId: this.deps.tenantId,
       event: { actor: context.actor, action: 'workflow.create', target: workflowTarget(workflow.workflowId), requestId: context.requestId, change: workflow },
-      writes: [this.deps.workflows.create(workflow), ...this.agentChecks(workflow.steps)],
+      writes: [
+        this.deps.workflows.create(workflow),
+        registerNestedPartition(this.deps.tenantId, 'WORKFLOW', workflow.workflowId),
+        ...this.agentChecks(workflow.steps),
+      ],
       quotas: [{ counter: quotaCounters.workflows(this.deps.tenantId), delta: 1 }],
       ...(context.idempotency ? { idempotency: context.idempotency, response } : {}),
     });

@@ -40,3 +40,43 @@ describe('runtime code rules', () => {
     expect(offenders).toEqual([]);
   });
 });
+
+describe('the data catalogue', () => {
+  // Loaded here, not imported at the top: the import-graph rules above must not depend on it.
+  const { TENANT_DATA_CATALOGUE } = require('../../functions/tenant-data.catalogue') as typeof import('../../functions/tenant-data.catalogue');
+  const { RETENTION_CLASSES } = require('../../functions/data/data-kind') as typeof import('../../functions/data/data-kind');
+
+  it('gives every kind a unique name, a retention class, a schema, access patterns, enumeration and write-back', () => {
+    const names = TENANT_DATA_CATALOGUE.map((kind) => kind.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const kind of TENANT_DATA_CATALOGUE) {
+      expect({ kind: kind.name, retention: RETENTION_CLASSES.includes(kind.retention) }).toEqual({ kind: kind.name, retention: true });
+      expect(kind.accessPatterns.length).toBeGreaterThan(0);
+      expect([typeof kind.partitions, typeof kind.owns, typeof kind.writeBack, typeof kind.schema.safeParse]).toEqual(['function', 'function', 'function', 'function']);
+    }
+  });
+
+  it('lists every kind that a *.kind.ts module declares', () => {
+    const declared = runtimeFiles
+      .filter(({ file }) => file.endsWith('.kind.ts'))
+      .flatMap(({ file }) => Object.values(require(join(ROOT, file)) as Record<string, unknown>))
+      .filter((value): value is { name: string } => typeof value === 'object' && value !== null && 'retention' in value && 'partitions' in value);
+    expect(declared.map((kind) => kind.name).sort()).toEqual(TENANT_DATA_CATALOGUE.map((kind) => kind.name).sort());
+    expect(declared.every((kind) => TENANT_DATA_CATALOGUE.includes(kind as never))).toBe(true);
+  });
+
+  it('names for each kind partitions under the tenant prefix only, found by key', async () => {
+    const read = async () => ['AGENT#a1', 'WORKFLOW#w1'];
+    for (const kind of TENANT_DATA_CATALOGUE) {
+      const partitions = await kind.partitions('acme', read);
+      expect({ kind: kind.name, count: partitions.length > 0 }).toEqual({ kind: kind.name, count: true });
+      expect(partitions.filter((pk) => !pk.startsWith('T#acme#'))).toEqual([]);
+    }
+  });
+
+  it('has purge take its kinds from the catalogue, with no list of partitions of its own', () => {
+    const purge = runtimeFiles.find(({ file }) => file.endsWith('tenants/tenant-purge.ts'));
+    expect(purge?.text).toMatch(/readonly catalogue: readonly DataKind\[\]/);
+    expect(purge?.text).not.toMatch(/from '..\/data\/keys'/);
+  });
+});

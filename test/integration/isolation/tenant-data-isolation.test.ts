@@ -1,6 +1,7 @@
+import { keys } from '../../../functions/data/keys';
 import fc from 'fast-check';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { AgentRepository, agentKeys } from '../../../functions/agents/agent.repository';
+import { AgentRepository, agentCollectionKeys } from '../../../functions/agents/agent.repository';
 import type { Agent, AgentListOrder } from '../../../functions/agents/agent.schema';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../../../functions/core/errors';
 import { TenantIsolationError } from '../../../functions/isolation/tenant-guard';
@@ -241,14 +242,14 @@ class ReachIntoOtherTenant implements fc.AsyncCommand<Model, Real> {
     const [tenantId, otherId] = [model.tenants[this.tenant], model.tenants[this.other]];
     const db = fixture.isolation.forTenant(tenantId);
     const agentId = pickId(model, this.pick)!;
-    const get = rejection(db.send(new GetCommand({ TableName: fixture.tableName, Key: agentKeys.item(otherId, agentId) })));
+    const get = rejection(db.send(new GetCommand({ TableName: fixture.tableName, Key: keys.agent(otherId, agentId) })));
     const query = rejection(
       db.send(
         new QueryCommand({
           TableName: fixture.tableName,
           KeyConditionExpression: '#pk = :pk',
           ExpressionAttributeNames: { '#pk': 'pk' },
-          ExpressionAttributeValues: { ':pk': agentKeys.partition(otherId) },
+          ExpressionAttributeValues: { ':pk': keys.agentPartition(otherId) },
         }),
       ),
     );
@@ -287,8 +288,8 @@ const commandsArb = fc.commands(
 function expectedItems(model: Model): Record<string, unknown>[] {
   return [...model.agents.entries()].flatMap(([tenantId, agents]) =>
     [...agents.values()].map((agent) => ({
-      ...agentKeys.item(tenantId, agent.agentId),
-      ...agentKeys.byCreated(tenantId, agent.createdAt, agent.agentId),
+      ...keys.agent(tenantId, agent.agentId),
+      ...agentCollectionKeys(tenantId, agent.createdAt, agent.agentId),
       ...agent,
     })),
   );

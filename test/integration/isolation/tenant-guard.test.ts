@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { AgentRepository, agentKeys } from '../../../functions/agents/agent.repository';
+import { AgentRepository, agentCollectionKeys } from '../../../functions/agents/agent.repository';
 import { keys } from '../../../functions/data/keys';
 import { TenantIsolationError } from '../../../functions/isolation/tenant-guard';
 import { createIsolationFixture, type IsolationFixture } from './isolation-fixture';
@@ -46,13 +46,13 @@ describe("a tenant's scoped client against DynamoDB Local", () => {
     const sent = countSent(acme);
 
     // Act
-    const get = acme.send(new GetCommand({ TableName: fixture.tableName, Key: agentKeys.item('globex', 'shared-id') }));
+    const get = acme.send(new GetCommand({ TableName: fixture.tableName, Key: keys.agent('globex', 'shared-id') }));
     const query = acme.send(
       new QueryCommand({
         TableName: fixture.tableName,
         KeyConditionExpression: '#pk = :pk',
         ExpressionAttributeNames: { '#pk': 'pk' },
-        ExpressionAttributeValues: { ':pk': agentKeys.partition('globex') },
+        ExpressionAttributeValues: { ':pk': keys.agentPartition('globex') },
       }),
     );
     const indexQuery = acme.send(
@@ -61,7 +61,7 @@ describe("a tenant's scoped client against DynamoDB Local", () => {
         IndexName: 'byCollection',
         KeyConditionExpression: '#c = :c',
         ExpressionAttributeNames: { '#c': 'collectionPk' },
-        ExpressionAttributeValues: { ':c': agentKeys.byCreatedPartition('globex') },
+        ExpressionAttributeValues: { ':c': keys.agentsByCreated('globex') },
       }),
     );
     const scan = acme.send(new ScanCommand({ TableName: fixture.tableName }));
@@ -70,7 +70,7 @@ describe("a tenant's scoped client against DynamoDB Local", () => {
     for (const attempt of [get, query, indexQuery, scan]) await expect(attempt).rejects.toBeInstanceOf(TenantIsolationError);
     expect(sent()).toBe(0);
     // The counter does count: the tenant's own key goes through.
-    await acme.send(new GetCommand({ TableName: fixture.tableName, Key: agentKeys.item('acme', 'shared-id') }));
+    await acme.send(new GetCommand({ TableName: fixture.tableName, Key: keys.agent('acme', 'shared-id') }));
     expect(sent()).toBe(1);
   });
 
@@ -81,12 +81,12 @@ describe("a tenant's scoped client against DynamoDB Local", () => {
 
     // Act
     const intoPartition = acme.send(
-      new PutCommand({ TableName: fixture.tableName, Item: { ...agentKeys.item('globex', 'planted'), name: 'x' } }),
+      new PutCommand({ TableName: fixture.tableName, Item: { ...keys.agent('globex', 'planted'), name: 'x' } }),
     );
     const intoIndex = acme.send(
       new PutCommand({
         TableName: fixture.tableName,
-        Item: { ...agentKeys.item('acme', 'planted'), ...agentKeys.byCreated('globex', '2026-01-01T00:00:00.000Z', 'planted') },
+        Item: { ...keys.agent('acme', 'planted'), ...agentCollectionKeys('globex', '2026-01-01T00:00:00.000Z', 'planted') },
       }),
     );
 

@@ -1,6 +1,7 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { agentKeys } from '../../../functions/agents/agent.repository';
+import { agentCollectionKeys } from '../../../functions/agents/agent.repository';
 import { keys, tenantPrefix } from '../../../functions/data/keys';
+import { TENANT_DATA_CATALOGUE } from '../../../functions/tenant-data.catalogue';
 import { TenantPurge } from '../../../functions/tenants/tenant-purge';
 import { createLifecycleFixture, type LifecycleFixture } from './lifecycle-fixture';
 
@@ -22,7 +23,7 @@ it("purges every partition of the tenant's domains, agents and their memories in
     db(tenantId).send(new PutCommand({ TableName: fixture.tableName, Item: item }));
   for (const tenantId of ['purge-a', 'purge-b']) {
     for (const agentId of ['a1', 'a2']) {
-      await put(tenantId, { ...agentKeys.item(tenantId, agentId), ...agentKeys.byCreated(tenantId, '2026-11-28T00:00:00Z', agentId) });
+      await put(tenantId, { ...keys.agent(tenantId, agentId), ...agentCollectionKeys(tenantId, '2026-11-28T00:00:00Z', agentId) });
       await put(tenantId, { ...keys.memory(tenantId, agentId, `m-${agentId}`) });
       await put(tenantId, { ...keys.memoryCounter(tenantId, agentId), count: 1 });
     }
@@ -32,7 +33,7 @@ it("purges every partition of the tenant's domains, agents and their memories in
   const before = await fixture.scanPrefix(EU, tenantPrefix('purge-b'));
 
   // Act
-  const deleted = await new TenantPurge(db, fixture.tableName).purge('purge-a');
+  const deleted = await new TenantPurge(db, fixture.tableName, TENANT_DATA_CATALOGUE).purge('purge-a');
 
   // Assess
   expect(deleted).toBe(8);

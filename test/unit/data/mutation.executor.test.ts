@@ -54,7 +54,7 @@ const mutation = (overrides: Partial<Mutation> = {}): Mutation => ({
 const isQuota = (i: Record<string, any>) => i.Update?.Key?.sk === 'AGENTS';
 const isHead = (i: Record<string, any>) => String(i.Put?.Item?.sk ?? '').startsWith('HEAD#');
 const isWrite = (i: Record<string, any>) => i.Put?.Item?.sk === 'AGENT#a1' || i.Delete?.Key?.sk === 'AGENT#a1';
-const isIdempotency = (i: Record<string, any>) => i.Put?.Item?.sk === 'RECORD';
+const isIdempotency = (i: Record<string, any>) => String(i.Put?.Item?.pk ?? '').includes('#IDEMPOTENCY#');
 const isPlan = (i: Record<string, any>) => i.ConditionCheck?.Key?.sk === 'PROFILE';
 
 describe('MutationExecutor', () => {

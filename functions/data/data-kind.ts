@@ -1,0 +1,138 @@
+import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type * as z from 'zod';
+import { keys, parseKey, SEPARATOR, type NestedParent } from './keys';
+import type { PutInput } from './mutation.executor';
+import { TABLE_SCHEMA, type IndexName } from './table.schema';
+
+/**
+ * The descriptor every kind of tenant data declares (one per kind, next to its domain). Purge, export, import and
+ * retention sweeps iterate over the catalogue of these descriptors, so a kind nobody declared cannot be reached by
+ * them, and a declared kind cannot lack what they need: every field below is required.
+ */
+
+/**
+ * Why an item is kept, which decides how long: `content` (what the tenant made: deleted on request and at
+ * offboarding), `operational` (bookkeeping the platform derives: counters, links, idempotency records), `audit`
+ * (the hash-chained log: kept for the tenant's retention period) and `billing` (metered usage: kept for invoicing).
+ */
+export type RetentionClass = 'content' | 'operational' | 'audit' | 'billing';
+
+export const RETENTION_CLASSES: readonly RetentionClass[] = ['content', 'operational', 'audit', 'billing'];
+
+/** The table keys of one stored item. */
+export interface StoredKey {
+  readonly pk: string;
+  readonly sk: string;
+}
+
+/** A way the platform reads a kind: the key (and index) it uses. */
+export interface AccessPattern {
+  /** What the pattern serves: `get by id`, `list newest first`. */
+  readonly name: string;
+  /** @default the table itself */
+  readonly index?: IndexName;
+}
+
+/** Lists the sort keys of one partition of the tenant (a Query by key: the platform never scans). */
+export type PartitionReader = (partitionKey: string) => Promise<readonly string[]>;
+
+export interface DataKind {
+  /** Unique in the catalogue: `agent`, `run`, `member-sub-link`. */
+  readonly name: string;
+  readonly retention: RetentionClass;
+  /** The stored item, key attributes aside. */
+  readonly schema: z.ZodType;
+  readonly accessPatterns: readonly AccessPattern[];
+  /**
+   * The tenant's partitions that may hold items of this kind; `read` lists another partition's sort keys, for kinds
+   * whose partitions are named by a parent's id.
+   */
+  partitions(tenantId: string, read: PartitionReader): Promise<readonly string[]>;
+  /** True when a stored key is the tenant's item of this kind (several kinds may share a partition). */
+  owns(key: StoredKey, tenantId: string): boolean;
+  /** The Put that writes an enumerated item back (import, restore). */
+  writeBack(item: Readonly<Record<string, unknown>>): PutInput;
+}
+
+/**
+ * The id a nested partition is named by (`T#<tenantId>#AGENT#<agentId>#MEMORY` → the agent id), for `owns` tests
+ * that rebuild the partition key from it with the kind's own builder.
+ */
+export function nestedIdOf(partitionKey: string): string | undefined {
+  try {
+    const parsed = parseKey(partitionKey);
+    return parsed.kind === 'tenant' ? parsed.segments[1] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when the key is in the partition `partition(tenantId, id)` for the id the key itself names. */
+export function inNestedPartition(key: StoredKey, tenantId: string, partition: (tenantId: string, id: string) => string): boolean {
+  const id = nestedIdOf(key.pk);
+  return id !== undefined && key.pk === partition(tenantId, id);
+}
+
+/** True when the sort key's first segment is `first`. */
+export function sortKeyStartsWith(sk: string, first: string): boolean {
+  return sk.startsWith(`${first}${SEPARATOR}`);
+}
+
+/** True when the stored key is exactly `built`. */
+export function isKey(key: StoredKey, built: StoredKey): boolean {
+  return key.pk === built.pk && key.sk === built.sk;
+}
+
+/**
+ * The partitions of a parent's children (an agent's memories, a workflow's runs): one per parent registered in
+ * the tenant's nested-partition items, and one per parent that exists now (made before the registry was kept).
+ */
+export function childPartitions(parent: NestedParent, parentPartition: (tenantId: string) => string, child: (tenantId: string, id: string) => string): DataKind['partitions'] {
+  const idsIn = (sortKeys: readonly string[]) =>
+    sortKeys.map((sk) => sk.split(SEPARATOR)).flatMap((parts) => (parts.length === 2 && parts[0] === parent ? [parts[1]] : []));
+  return async (tenantId, read) => {
+    const [registered, live] = await Promise.all([read(keys.nestedPartitions(tenantId)), read(parentPartition(tenantId))]);
+    return [...new Set([...idsIn(registered), ...idsIn(live)])].map((id) => child(tenantId, id));
+  };
+}
+
+/** Writing an item back as it was enumerated: keys included, nothing recomputed. */
+export function writeBackAsIs(item: Readonly<Record<string, unknown>>): PutInput {
+  return { Item: { ...item } };
+}
+
+/** The partitions a kind lives in when they are fixed for the tenant. */
+export function fixedPartitions(...names: ((tenantId: string) => string)[]): DataKind['partitions'] {
+  return async (tenantId) => names.map((name) => name(tenantId));
+}
+
+/** Every key (pk, sk) of one partition, page by page, strongly consistent. */
+export async function partitionKeys(db: DynamoDBDocumentClient, tableName: string, partitionKey: string): Promise<StoredKey[]> {
+  const { partitionKey: PK, sortKey: SK } = TABLE_SCHEMA;
+  const found: StoredKey[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await db.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: '#pk = :pk',
+        ProjectionExpression: '#pk, #sk',
+        ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+        ExpressionAttributeValues: { ':pk': partitionKey },
+        ConsistentRead: true,
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    found.push(...(page.Items ?? []).map((item) => ({ pk: String(item[PK]), sk: String(item[SK]) })));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return found;
+}
+
+/** The keys of a tenant's items of one kind: every partition it names, filtered by `owns`. */
+export async function enumerateKeys(kind: DataKind, tenantId: string, db: DynamoDBDocumentClient, tableName: string): Promise<StoredKey[]> {
+  const read: PartitionReader = async (pk) => (await partitionKeys(db, tableName, pk)).map((key) => key.sk);
+  const partitions = [...new Set(await kind.partitions(tenantId, read))];
+  const keys = await Promise.all(partitions.map((pk) => partitionKeys(db, tableName, pk)));
+  return keys.flat().filter((key) => kind.owns(key, tenantId));
+}

@@ -1,0 +1,33 @@
+import * as z from 'zod';
+import { childPartitions, inNestedPartition, writeBackAsIs, type DataKind } from '../data/data-kind';
+import { keys } from '../data/keys';
+import { TABLE_SCHEMA } from '../data/table.schema';
+import { memorySchema } from './memory.schema';
+
+/** The partitions of every agent's memories, those of deleted agents included. */
+const memoryPartitions = childPartitions('AGENT', keys.agentPartition, keys.memoryPartition);
+
+/** Memories as stored: the expiry is the table's TTL attribute, in epoch seconds. */
+const storedMemorySchema = memorySchema.omit({ expiresAt: true }).extend({ [TABLE_SCHEMA.ttlAttribute]: z.number().int().optional() });
+
+/** Agent memories, a partition per agent; expired ones are removed by the table's TTL. */
+export const memoryKind: DataKind = {
+  name: 'memory',
+  retention: 'content',
+  schema: storedMemorySchema,
+  accessPatterns: [{ name: 'get by agent and memory id' }, { name: "list an agent's memories newest first or by time range" }],
+  partitions: memoryPartitions,
+  owns: (key, tenantId) => inNestedPartition(key, tenantId, keys.memoryPartition) && key.sk.startsWith(keys.memorySortKeyPrefix()),
+  writeBack: writeBackAsIs,
+};
+
+/** The memory quota counter of one agent, in the agent's memory partition. */
+export const memoryCounterKind: DataKind = {
+  name: 'memory-counter',
+  retention: 'operational',
+  schema: z.object({ count: z.number().int(), bytes: z.number().int().optional() }),
+  accessPatterns: [{ name: "check and count an agent's memories in the write" }],
+  partitions: memoryPartitions,
+  owns: (key, tenantId) => inNestedPartition(key, tenantId, keys.memoryPartition) && key.sk === keys.memoryCounter(tenantId, 'any').sk,
+  writeBack: writeBackAsIs,
+};

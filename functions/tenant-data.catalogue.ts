@@ -1,0 +1,41 @@
+import { agentKind } from './agents/agent.kind';
+import { apiKeyKind } from './api-keys/api-key.kind';
+import { auditEntryKind, auditHeadKind } from './audit/audit.kind';
+import type { DataKind } from './data/data-kind';
+import { idempotencyRecordKind, nestedPartitionKind } from './data/operational.kind';
+import { memoryCounterKind, memoryKind } from './memories/memory.kind';
+import { quotaCounterKind } from './quotas/quota.kind';
+import { tenantManifestKind, tenantRecordKind } from './tenants/tenant.kind';
+import { usagePeriodKind } from './usage/usage.kind';
+import { invitationKind } from './users/invitation.kind';
+import { memberEmailLinkKind, memberKind, memberRoleCounterKind, memberSubLinkKind } from './users/member.kind';
+import { workflowKind, runKind } from './workflows/workflow.kind';
+
+/**
+ * THE list of every kind of tenant data. Purge (and export, import, retention sweeps) iterate over it; a kind
+ * missing here is found by the catalogue tests (an item under a tenant's keys that no kind owns).
+ *
+ * The tenant record comes first: purge deletes in this order, and once the record is gone no audited access to the
+ * tenant can be recorded any more (see the tenant gate).
+ */
+export const TENANT_DATA_CATALOGUE: readonly DataKind[] = [
+  tenantRecordKind,
+  tenantManifestKind,
+  memberKind,
+  memberEmailLinkKind,
+  memberSubLinkKind,
+  memberRoleCounterKind,
+  invitationKind,
+  apiKeyKind,
+  agentKind,
+  memoryKind,
+  memoryCounterKind,
+  workflowKind,
+  runKind,
+  quotaCounterKind,
+  usagePeriodKind,
+  idempotencyRecordKind,
+  auditEntryKind,
+  auditHeadKind,
+  nestedPartitionKind,
+];

@@ -1,0 +1,16 @@
+import * as z from 'zod';
+import { fixedPartitions, writeBackAsIs, type DataKind } from '../data/data-kind';
+import { keys } from '../data/keys';
+
+const usagePartition = (tenantId: string) => keys.usagePeriod(tenantId, 'ANY').pk;
+
+/** Metered usage of a month (requests, tokens, requests per day): what invoices are made from. */
+export const usagePeriodKind: DataKind = {
+  name: 'usage-period',
+  retention: 'billing',
+  schema: z.looseObject({ requests: z.number().optional(), tokens: z.number().optional() }),
+  accessPatterns: [{ name: 'report a month' }],
+  partitions: fixedPartitions(usagePartition),
+  owns: (key, tenantId) => key.pk === usagePartition(tenantId),
+  writeBack: writeBackAsIs,
+};

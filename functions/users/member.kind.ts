@@ -1,0 +1,50 @@
+import * as z from 'zod';
+import { fixedPartitions, writeBackAsIs, type DataKind } from '../data/data-kind';
+import { keys } from '../data/keys';
+import { memberSchema, tenantRoleSchema } from './user.schema';
+
+/**
+ * A member and the items kept in its transactions: its email link (a person joins once), its pool-user link (the
+ * immutable `sub` names the member whatever its email becomes) and the count of members per role.
+ */
+const link = z.object({ userId: z.string() });
+
+export const memberKind: DataKind = {
+  name: 'member',
+  retention: 'content',
+  schema: memberSchema,
+  accessPatterns: [{ name: 'get by user id' }, { name: 'list in joining order' }],
+  partitions: fixedPartitions(keys.userPartition),
+  owns: (key, tenantId) => key.pk === keys.userPartition(tenantId),
+  writeBack: writeBackAsIs,
+};
+
+export const memberEmailLinkKind: DataKind = {
+  name: 'member-email-link',
+  retention: 'operational',
+  schema: link,
+  accessPatterns: [{ name: 'find the member of an email' }],
+  partitions: fixedPartitions(keys.userEmailPartition),
+  owns: (key, tenantId) => key.pk === keys.userEmailPartition(tenantId),
+  writeBack: writeBackAsIs,
+};
+
+export const memberSubLinkKind: DataKind = {
+  name: 'member-sub-link',
+  retention: 'operational',
+  schema: link,
+  accessPatterns: [{ name: 'find the member of a pool user (sub)' }],
+  partitions: fixedPartitions(keys.userSubPartition),
+  owns: (key, tenantId) => key.pk === keys.userSubPartition(tenantId),
+  writeBack: writeBackAsIs,
+};
+
+export const memberRoleCounterKind: DataKind = {
+  name: 'member-role-counter',
+  retention: 'operational',
+  schema: z.object({ count: z.number().int().nonnegative() }),
+  accessPatterns: [{ name: 'count the holders of a role (last admin)' }],
+  partitions: fixedPartitions(keys.userRoleCounterPartition),
+  owns: (key, tenantId) => key.pk === keys.userRoleCounterPartition(tenantId) && tenantRoleSchema.safeParse(key.sk).success,
+  writeBack: writeBackAsIs,
+};

@@ -1,0 +1,26 @@
+import { childPartitions, fixedPartitions, inNestedPartition, writeBackAsIs, type DataKind } from '../data/data-kind';
+import { keys } from '../data/keys';
+import { runSchema } from './run.schema';
+import { workflowSchema } from './workflow.schema';
+
+/** Workflows: one partition per tenant, listed newest first on the byCollection index. */
+export const workflowKind: DataKind = {
+  name: 'workflow',
+  retention: 'content',
+  schema: workflowSchema,
+  accessPatterns: [{ name: 'get by workflow id' }, { name: 'list newest first', index: 'byCollection' }],
+  partitions: fixedPartitions(keys.workflowPartition),
+  owns: (key, tenantId) => key.pk === keys.workflowPartition(tenantId),
+  writeBack: writeBackAsIs,
+};
+
+/** Runs, a partition per workflow, kept after their workflow is deleted (their history and usage stay readable). */
+export const runKind: DataKind = {
+  name: 'run',
+  retention: 'content',
+  schema: runSchema,
+  accessPatterns: [{ name: 'get by workflow and run id' }, { name: "list a workflow's runs newest first" }],
+  partitions: childPartitions('WORKFLOW', keys.workflowPartition, keys.runPartition),
+  owns: (key, tenantId) => inNestedPartition(key, tenantId, keys.runPartition) && key.sk.startsWith(keys.runSortKeyPrefix()),
+  writeBack: writeBackAsIs,
+};
