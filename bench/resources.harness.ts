@@ -1,3 +1,4 @@
+import { HASH_CHAIN } from '../functions/audit/audit-chain';
 import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { createHandler as createAgentsHandler } from '../functions/api/agents';
@@ -74,7 +75,7 @@ function setup(endpoint: string, auditLanes: number, containers = 1) {
   const plans = new CachedPlanSource({ db, tableName: LOCAL_TABLE_NAME });
   const cursors = new CursorCodec('bench-cursor-secret-of-at-least-32-chars');
   const handlers = Array.from({ length: containers }, () => {
-    const executor = new MutationExecutor({ db, tableName: LOCAL_TABLE_NAME, plans, auditLanes });
+    const executor = new MutationExecutor({ chain: HASH_CHAIN, db, tableName: LOCAL_TABLE_NAME, plans, auditLanes });
     const deps: ResourceDependencies = { logger: createLogger('bench', 'ERROR'), tenantGate: async () => undefined, tableName: LOCAL_TABLE_NAME, db, cursors, executor, plans };
     return { agents: createAgentsHandler(config, deps), memories: createMemoriesHandler(config, deps), usage: createUsageHandler(config, deps), audit: createAuditHandler(config, deps) };
   });

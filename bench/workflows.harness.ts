@@ -1,3 +1,4 @@
+import { HASH_CHAIN } from '../functions/audit/audit-chain';
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { createHandler } from '../functions/api/workflows';
@@ -59,7 +60,7 @@ export async function run(): Promise<void> {
       return client;
     };
     const cursors = new CursorCodec('bench-cursor-secret-of-at-least-32-chars');
-    const mutations = new MutationExecutor({ db, tableName: LOCAL_TABLE_NAME, plans: new CachedPlanSource({ db, tableName: LOCAL_TABLE_NAME }) });
+    const mutations = new MutationExecutor({ chain: HASH_CHAIN, db, tableName: LOCAL_TABLE_NAME, plans: new CachedPlanSource({ db, tableName: LOCAL_TABLE_NAME }) });
     const handler = createHandler(config, {
       logger: createLogger('bench', 'ERROR'),
       tenantGate: async () => undefined,

@@ -1,3 +1,4 @@
+import { HASH_CHAIN } from '../audit/audit-chain';
 import type { Handler } from 'aws-lambda';
 import { runtimeConfig, type RuntimeConfig } from '../core/config';
 import { createLogger } from '../core/logger';
@@ -97,7 +98,7 @@ export function createTenantWrites(config: RuntimeConfig, env: NodeJS.ProcessEnv
   const isolation = isolationOf(config);
   const db = (tenantId: string) => isolation.forTenant(tenantId);
   const plans = new CachedPlanSource({ db, tableName: config.TABLE_NAME });
-  const executor = new MutationExecutor({ db, tableName: config.TABLE_NAME, plans, auditLanes: auditLanesSchema.parse(env.AUDIT_LANES) });
+  const executor = new MutationExecutor({ chain: HASH_CHAIN, db, tableName: config.TABLE_NAME, plans, auditLanes: auditLanesSchema.parse(env.AUDIT_LANES) });
   return { db, plans, executor };
 }
 

@@ -1,3 +1,4 @@
+import { HASH_CHAIN } from '../audit/audit-chain';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
@@ -92,7 +93,7 @@ function regionData(config: RuntimeConfig, region: string): RegionData {
     db,
     directory: new DirectoryRepository(isolation.directoryDb(), tableName),
     writableDirectory: () => (writable ??= new DirectoryRepository(isolation.platformDb(), tableName)),
-    mutations: new MutationExecutor({ db, tableName, plans, auditLanes: auditLanesSchema.parse(process.env.AUDIT_LANES) }),
+    mutations: new MutationExecutor({ chain: HASH_CHAIN, db, tableName, plans, auditLanes: auditLanesSchema.parse(process.env.AUDIT_LANES) }),
   };
 }
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../core/request-conventions';
+import type { AuditChain, AuditEntry, AuditEvent, ChainHead } from '../data/mutation.ports';
 
 /**
  * The hash chain of a tenant's audit log. Each lane of the log is a chain: entry `n` carries the hash of entry
@@ -11,42 +12,7 @@ import { canonicalJson } from '../core/request-conventions';
 /** prevHash of the first entry of every lane. */
 export const GENESIS_HASH = '0'.repeat(64);
 
-/** What a caller says about a change; the chain adds seq, time, hashes. */
-export interface AuditEvent {
-  /** Who: `<principalType>:<principalId>`, e.g. `user:8f3…`, `platform-admin:…`, `system:ttl`. */
-  readonly actor: string;
-  /** What, as `<resource>.<verb>`: `agent.create`, `memory.delete`, `tenant.access`. */
-  readonly action: string;
-  /** On what, as a path of type/id pairs: `agent/01J…`, `agent/01J…/memory/01J…`. */
-  readonly target: string;
-  readonly requestId: string;
-  /** The change itself (after-image, patch, ids): only its digest is kept in the log. */
-  readonly change: unknown;
-}
-
-/** One entry of the log as stored and returned. */
-export interface AuditEntry {
-  readonly tenantId: string;
-  readonly lane: number;
-  readonly seq: number;
-  /** ISO time; never decreases along a lane. */
-  readonly time: string;
-  readonly actor: string;
-  readonly action: string;
-  readonly target: string;
-  readonly requestId: string;
-  /** SHA-256 (hex) of the canonical JSON of the change. */
-  readonly digest: string;
-  readonly prevHash: string;
-  readonly hash: string;
-}
-
-/** The head of a lane: its last entry's seq, hash and time (seq 0 and the genesis hash for an empty lane). */
-export interface ChainHead {
-  readonly seq: number;
-  readonly hash: string;
-  readonly time: string;
-}
+export type { AuditEntry, AuditEvent, ChainHead } from '../data/mutation.ports';
 
 export const EMPTY_HEAD: ChainHead = { seq: 0, hash: GENESIS_HASH, time: '' };
 
@@ -174,3 +140,6 @@ export function laneOf(laneKey: string, lanes: number): number {
   }
   return hash % lanes;
 }
+
+/** The hash chain as the mutation executor's audit port. */
+export const HASH_CHAIN: AuditChain = { emptyHead: EMPTY_HEAD, laneOf, nextEntry };

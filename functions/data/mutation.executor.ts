@@ -2,14 +2,21 @@ import { createHash } from 'node:crypto';
 import { TransactionCanceledException, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { EMPTY_HEAD, laneOf, nextEntry, type AuditEntry, type AuditEvent, type ChainHead } from '../audit/audit-chain';
-import type { Plan } from '../billing/plan.catalogue';
 import { ConflictError, QuotaExceededError, RateLimitedError } from '../core/errors';
 import type { IdempotencyRequest } from '../core/request-conventions';
-import { TenantCache } from '../isolation/tenant-cache';
-import { PLAN_ATTRIBUTE, type PlanSource } from '../quotas/plan.source';
-import { COUNTER_ATTRIBUTES, type QuotaChange } from '../quotas/quota.counters';
+import { TenantCache } from '../core/tenant-cache';
 import { keys } from './keys';
+import {
+  COUNTER_ATTRIBUTES,
+  PLAN_ATTRIBUTE,
+  type AuditChain,
+  type AuditEntry,
+  type AuditEvent,
+  type ChainHead,
+  type PlanSource,
+  type QuotaChange,
+  type QuotaPlan,
+} from './mutation.ports';
 import { TABLE_SCHEMA } from './table.schema';
 
 /**
@@ -105,6 +112,8 @@ export interface MutationExecutorOptions {
   readonly db: (tenantId: string) => DynamoDBDocumentClient;
   readonly tableName: string;
   readonly plans: PlanSource;
+  /** The audit log's rules (audit/audit-chain.ts's HASH_CHAIN). */
+  readonly chain: AuditChain;
   /**
    * Audit lanes per tenant: independent chains, so writers of different targets do not contend for one head.
    * @default DEFAULT_AUDIT_LANES
@@ -141,7 +150,7 @@ const HEAD = { seq: 'seq', hash: 'hash', time: 'time', lane: 'lane' } as const;
 
 type Role =
   | { readonly kind: 'write'; readonly write: ItemWrite }
-  | { readonly kind: 'quota'; readonly change: QuotaChange; readonly limit: number; readonly plan: Plan }
+  | { readonly kind: 'quota'; readonly change: QuotaChange; readonly limit: number; readonly plan: QuotaPlan }
   | { readonly kind: 'plan' | 'counter' | 'idempotency' | 'entry' | 'head' };
 
 interface Attempt {
@@ -201,7 +210,7 @@ export class MutationExecutor implements AuditPort {
 
   /** The lane a lane key (by default the target) is chained in. */
   laneFor(laneKey: string): number {
-    return laneOf(laneKey, this.auditLanes);
+    return this.options.chain.laneOf(laneKey, this.auditLanes);
   }
 
   /** Appends an audit entry that goes with no other change. */
@@ -253,7 +262,7 @@ export class MutationExecutor implements AuditPort {
       const { Item } = await this.options.db(tenantId).send(
         new GetCommand({ TableName: this.options.tableName, Key: keys.auditHead(tenantId, lane), ConsistentRead: true }),
       );
-      return headFromItem(Item);
+      return headFromItem(Item) ?? this.options.chain.emptyHead;
     });
   }
 
@@ -368,7 +377,7 @@ export class MutationExecutor implements AuditPort {
       );
     }
 
-    const entry = nextEntry(tenantId, lane, head, this.timeFor(tenantId, head), mutation.event);
+    const entry = this.options.chain.nextEntry(tenantId, lane, head, this.timeFor(tenantId, head), mutation.event);
     push(
       {
         Put: {
@@ -457,7 +466,7 @@ export class MutationExecutor implements AuditPort {
     }
     const [head] = failed('head');
     if (head) {
-      this.heads.set(mutation.tenantId, laneCacheKey(lane), headFromItem(head.current));
+      this.heads.set(mutation.tenantId, laneCacheKey(lane), headFromItem(head.current) ?? this.options.chain.emptyHead);
       // The failed condition handed back the current head: the next attempt is likely to win at once.
       return { kind: 'retry', freshPlan: false, backoff: false, reason: 'audit head moved' };
     }
@@ -477,8 +486,9 @@ function laneCacheKey(lane: number): string {
   return `head:${lane}`;
 }
 
-function headFromItem(item: Record<string, unknown> | undefined): ChainHead {
-  if (!item || typeof item[HEAD.seq] !== 'number') return EMPTY_HEAD;
+/** The head stored in a head item; undefined for a lane without entries. */
+function headFromItem(item: Record<string, unknown> | undefined): ChainHead | undefined {
+  if (!item || typeof item[HEAD.seq] !== 'number') return undefined;
   return { seq: item[HEAD.seq] as number, hash: String(item[HEAD.hash]), time: String(item[HEAD.time]) };
 }
 

@@ -1,5 +1,5 @@
 import type { Tenant } from '../tenants/tenant.schema';
-import { TenantCache, type Clock } from './tenant-cache';
+import { TenantCache, type Clock } from '../core/tenant-cache';
 
 /**
  * The container's cache of tenant records (name, plan, status, branding, settings), keyed by tenant. Each tenant's

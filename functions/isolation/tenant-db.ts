@@ -9,7 +9,7 @@ import { createDocumentClient } from '../data/clients';
 import { roleArnVariable, type DataScope, type PlatformScope } from '../data/data-scopes';
 import { tenantIdSchema } from '../data/keys';
 import type { IsolationEnv } from './isolation.config';
-import { TenantCache, type Clock } from './tenant-cache';
+import { TenantCache, type Clock } from '../core/tenant-cache';
 import { directoryScope, issuerRegistryScope, platformScope, tenantGuardPlugin, tenantScope, type KeyScope } from './tenant-guard';
 import {
   LocalCredentialSource,

@@ -2,7 +2,7 @@ import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
 import { TENANT_SESSION_TAG } from './session-tag';
 import type { DataScope, PlatformScope } from '../data/data-scopes';
 import { tenantIdSchema } from '../data/keys';
-import { TenantCache, type Clock } from './tenant-cache';
+import { TenantCache, type Clock } from '../core/tenant-cache';
 
 /**
  * The token vending machine: short-lived credentials scoped to one tenant (or to the platform's keys), cached per

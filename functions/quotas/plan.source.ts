@@ -2,16 +2,13 @@ import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PLANS, planIdSchema, type Plan } from '../billing/plan.catalogue';
 import { NotFoundError } from '../core/errors';
 import { keys } from '../data/keys';
-import { TenantCache } from '../isolation/tenant-cache';
+import { PLAN_ATTRIBUTE, type PlanSource as PortPlanSource } from '../data/mutation.ports';
+import { TenantCache } from '../core/tenant-cache';
 
-/** The attribute of the tenant record that names its plan. */
-export const PLAN_ATTRIBUTE = 'plan';
+export { PLAN_ATTRIBUTE } from '../data/mutation.ports';
 
-/** Where the plan of a tenant comes from. */
-export interface PlanSource {
-  /** The tenant's plan; `fresh` skips any cache (after a transaction found the cached plan out of date). */
-  planOf(tenantId: string, options?: { readonly fresh?: boolean }): Promise<Plan>;
-}
+/** Where the plan of a tenant comes from: the catalogue's plans. */
+export type PlanSource = PortPlanSource<Plan>;
 
 export interface CachedPlanSourceOptions {
   /** The tenant-scoped client of a tenant (its record is tenant data). */

@@ -1,5 +1,6 @@
 import type { Plan } from '../billing/plan.catalogue';
 import { keys } from '../data/keys';
+import type { QuotaChange as PortChange, QuotaCounter as PortCounter } from '../data/mutation.ports';
 
 /**
  * Quota counters: one item per limited thing, holding `count` (and `bytes` of stored content where it applies),
@@ -11,23 +12,13 @@ import { keys } from '../data/keys';
 /** The plan limits that are enforced by counters (API requests per day are throttled by the usage plan instead). */
 export type QuotaName = Exclude<keyof Plan['limits'], 'apiRequestsPerDay'>;
 
-/** Attribute names of a counter item. */
-export const COUNTER_ATTRIBUTES = { count: 'count', bytes: 'bytes' } as const;
+export { COUNTER_ATTRIBUTES } from '../data/mutation.ports';
 
-export interface QuotaCounter {
-  readonly quota: QuotaName;
-  readonly key: { readonly pk: string; readonly sk: string };
-  /** What the counter counts, for messages: `agents`, `memories of agent 01J…`, `runs in 2026-11`. */
-  readonly label: string;
-}
+/** A counter of one of the plan's limits. */
+export type QuotaCounter = PortCounter<QuotaName>;
 
-/** A change of one counter inside a mutation: +1 on create (checked against the limit), -1 on delete. */
-export interface QuotaChange {
-  readonly counter: QuotaCounter;
-  readonly delta: number;
-  /** Change of stored bytes counted with it (storage metering). @default 0 */
-  readonly bytes?: number;
-}
+/** A change of one counter inside a mutation. */
+export type QuotaChange = PortChange<QuotaName>;
 
 /** The calendar month (UTC) of a time, `YYYY-MM`: the period of monthly counters. */
 export function monthOf(time: Date): string {

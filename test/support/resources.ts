@@ -1,3 +1,4 @@
+import { HASH_CHAIN } from '../../functions/audit/audit-chain';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { createHandler as createAgentsHandler } from '../../functions/api/agents';
@@ -89,7 +90,7 @@ export function resourceFixture(options: ResourceFixtureOptions = {}): ResourceF
   };
   const logger = createLogger('test', 'ERROR');
   const cursors = new CursorCodec(CURSOR_SECRET);
-  const executors = Array.from({ length: options.containers ?? 1 }, () => new MutationExecutor({ db, tableName, plans, auditLanes: options.auditLanes ?? 4 }));
+  const executors = Array.from({ length: options.containers ?? 1 }, () => new MutationExecutor({ chain: HASH_CHAIN, db, tableName, plans, auditLanes: options.auditLanes ?? 4 }));
   const containers = executors.map((executor) => {
     const deps: ResourceDependencies = { logger, tenantGate: async () => undefined, tableName, db, cursors, executor, plans };
     return {

@@ -1,3 +1,4 @@
+import { HASH_CHAIN } from '../../../functions/audit/audit-chain';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { CreateTableCommand, DeleteTableCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -63,7 +64,7 @@ export async function createWorkflowsFixture(name: string, options: { provider?:
   const config = parseRuntimeConfig({ AWS_REGION: REGION, TABLE_NAME: tableName, DYNAMODB_ENDPOINT: dynamoDbEndpoint, STAGE: 'local', LOG_LEVEL: 'ERROR' });
   const isolation = createIsolation({ AWS_REGION: REGION, TABLE_NAME: tableName, DYNAMODB_ENDPOINT: dynamoDbEndpoint, DATA_CREDENTIALS: 'local' });
   const db = (tenantId: string) => isolation.forTenant(tenantId);
-  const mutations = new MutationExecutor({ db, tableName, plans: new CachedPlanSource({ db, tableName }) });
+  const mutations = new MutationExecutor({ chain: HASH_CHAIN, db, tableName, plans: new CachedPlanSource({ db, tableName }) });
   const cursors = new CursorCodec(randomBytes(32).toString('base64url'));
   const directory = new Map<string, TenantDirectoryEntry>();
   const handler = createHandler(config, {

@@ -1,3 +1,4 @@
+import { HASH_CHAIN } from '../../../functions/audit/audit-chain';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
@@ -35,7 +36,7 @@ const plans = { planOf: jest.fn(async () => PLANS.free) };
 
 function executor(outcomes: ((items: unknown[]) => Reason[] | undefined)[]) {
   const scripted = scriptedDb(outcomes);
-  const instance = new MutationExecutor({ db: () => scripted.db, tableName: 't', plans, sleep: async () => undefined, maxAttempts: 4 });
+  const instance = new MutationExecutor({ chain: HASH_CHAIN, db: () => scripted.db, tableName: 't', plans, sleep: async () => undefined, maxAttempts: 4 });
   return { instance, ...scripted };
 }
 

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { TenantCache, type RemovalCause } from '../../../functions/isolation/tenant-cache';
+import { TenantCache, type RemovalCause } from '../../../functions/core/tenant-cache';
 
 const TENANTS = ['acme', 'acme2', 'globex'] as const;
 const KEYS = ['config', 'jwks', 'a#b', 'acme'] as const;

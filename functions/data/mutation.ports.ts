@@ -1,0 +1,84 @@
+/**
+ * What the mutation executor needs from the domains above it, as ports: the audit chain's rules, the tenant's plan
+ * and the quota counters' shape. The executor owns the transaction; the domains own what goes into it.
+ */
+
+/** What a caller says about a change; the chain adds seq, time, hashes. */
+export interface AuditEvent {
+  /** Who: `<principalType>:<principalId>`, e.g. `user:8f3…`, `platform-admin:…`, `system:ttl`. */
+  readonly actor: string;
+  /** What, as `<resource>.<verb>`: `agent.create`, `memory.delete`, `tenant.access`. */
+  readonly action: string;
+  /** On what, as a path of type/id pairs: `agent/01J…`, `agent/01J…/memory/01J…`. */
+  readonly target: string;
+  readonly requestId: string;
+  /** The change itself (after-image, patch, ids): only its digest is kept in the log. */
+  readonly change: unknown;
+}
+
+/** One entry of the log as stored and returned. */
+export interface AuditEntry {
+  readonly tenantId: string;
+  readonly lane: number;
+  readonly seq: number;
+  /** ISO time; never decreases along a lane. */
+  readonly time: string;
+  readonly actor: string;
+  readonly action: string;
+  readonly target: string;
+  readonly requestId: string;
+  /** SHA-256 (hex) of the canonical JSON of the change. */
+  readonly digest: string;
+  readonly prevHash: string;
+  readonly hash: string;
+}
+
+/** The head of a lane: its last entry's seq, hash and time (seq 0 and the genesis hash for an empty lane). */
+export interface ChainHead {
+  readonly seq: number;
+  readonly hash: string;
+  readonly time: string;
+}
+
+/** The audit log's rules: which lane a change goes to and what its entry is. */
+export interface AuditChain {
+  /** The head of a lane without entries. */
+  readonly emptyHead: ChainHead;
+  laneOf(laneKey: string, lanes: number): number;
+  nextEntry(tenantId: string, lane: number, head: ChainHead, time: string, event: AuditEvent): AuditEntry;
+}
+
+/** A plan as quota checks see it: limits by quota name. */
+export interface QuotaPlan {
+  readonly id: string;
+  readonly title: string;
+  readonly limits: Readonly<Record<string, number>>;
+}
+
+/** The attribute of the tenant record that names its plan (checked in every quota-checked transaction). */
+export const PLAN_ATTRIBUTE = 'plan';
+
+/** Where the plan of a tenant comes from. */
+export interface PlanSource<P extends QuotaPlan = QuotaPlan> {
+  /** The tenant's plan; `fresh` skips any cache (after a transaction found the cached plan out of date). */
+  planOf(tenantId: string, options?: { readonly fresh?: boolean }): Promise<P>;
+}
+
+/** Attribute names of a counter item. */
+export const COUNTER_ATTRIBUTES = { count: 'count', bytes: 'bytes' } as const;
+
+/** One counter item that a plan limit applies to. */
+export interface QuotaCounter<Q extends string = string> {
+  readonly quota: Q;
+  readonly key: { readonly pk: string; readonly sk: string };
+  /** What the counter counts, for messages: `agents`, `memories of agent 01J…`, `runs in 2026-11`. */
+  readonly label: string;
+}
+
+/** A change of one counter inside a mutation: +1 on create (checked against the limit), -1 on delete. */
+export interface QuotaChange<Q extends string = string> {
+  readonly counter: QuotaCounter<Q>;
+  readonly delta: number;
+  /** Change of stored bytes counted with it (storage metering). @default 0 */
+  readonly bytes?: number;
+}
