@@ -6,7 +6,7 @@ import { createHandler as createAuditHandler } from '../functions/api/audit';
 import type { ResourceDependencies } from '../functions/api/dependencies';
 import { createHandler as createMemoriesHandler } from '../functions/api/memories';
 import { createHandler as createUsageHandler } from '../functions/api/usage';
-import { parseRuntimeConfig } from '../functions/core/config';
+import { parseRuntimeConfig } from '../functions/api/runtime-config';
 import { createLogger } from '../functions/core/logger';
 import { createDocumentClient } from '../functions/data/clients';
 import { CursorCodec } from '../functions/data/cursor';

@@ -3,7 +3,7 @@ import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { createHandler } from '../functions/api/workflows';
 import { AgentRepository } from '../functions/agents/agent.repository';
-import { parseRuntimeConfig } from '../functions/core/config';
+import { parseRuntimeConfig } from '../functions/api/runtime-config';
 import { createLogger } from '../functions/core/logger';
 import { createDocumentClient } from '../functions/data/clients';
 import { CursorCodec } from '../functions/data/cursor';

@@ -19,7 +19,7 @@ export const AUTHORIZER_ENTRY = path.join(REPO_ROOT, 'functions', 'api', 'author
 export const ISSUER_REGISTRATION_ENTRY = path.join(REPO_ROOT, 'functions', 'api', 'issuer-registration.ts');
 
 /** The consumer of the table's stream that gives back the quota of memories TTL removed. */
-export const MEMORY_EXPIRY_ENTRY = path.join(REPO_ROOT, 'functions', 'streams', 'memory-expiry.ts');
+export const MEMORY_EXPIRY_ENTRY = path.join(REPO_ROOT, 'functions', 'api', 'memory-expiry.ts');
 
 /** The pre-token-generation trigger of tenant pools. */
 export const PRE_TOKEN_GENERATION_ENTRY = path.join(REPO_ROOT, 'functions', 'api', 'pre-token-generation.ts');

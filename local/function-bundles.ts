@@ -1,7 +1,7 @@
 import { cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, type Plugin } from 'esbuild';
-import type { RuntimeConfig } from '../functions/core/config';
+import type { RuntimeConfig } from '../functions/api/runtime-config';
 import { HANDLER_GROUPS } from '../functions/routes';
 import type { Authorizer, FunctionSource, ProxyHandler } from './gateway';
 

@@ -11,7 +11,7 @@ import type {
   Context,
 } from 'aws-lambda';
 import { CLIENT_LIMIT_DETAILS, CLIENT_LIMITS, type ClientLimits } from '../functions/billing/client-limits.catalogue';
-import { parseRuntimeConfig, type RuntimeConfig } from '../functions/core/config';
+import { parseRuntimeConfig, type RuntimeConfig } from '../functions/api/runtime-config';
 import { AuthenticationError, ForbiddenError, NotFoundError, RateLimitedError, RouteNotFoundError } from '../functions/core/errors';
 import { problem, PROBLEM_CONTENT_TYPE, toProblem, type Problem } from '../functions/core/problem';
 import { createIsolation } from '../functions/isolation/tenant-db';

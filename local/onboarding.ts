@@ -1,4 +1,4 @@
-import { parseRuntimeConfig, type RuntimeConfig } from '../functions/core/config';
+import { parseRuntimeConfig, type RuntimeConfig } from '../functions/api/runtime-config';
 import { createHandler as createProvisioningEventsHandler, type ProvisioningEventHandler } from '../functions/api/provisioning-events';
 import {
   ONBOARDING_DETAIL_TYPES,

@@ -1,7 +1,7 @@
 import { AgentRepository } from '../agents/agent.repository';
 import { AgentService } from '../agents/agent.service';
 import type { Agent } from '../agents/agent.schema';
-import type { RuntimeConfig } from '../core/config';
+import type { RuntimeConfig } from './runtime-config';
 import { createGroupHandler, type RequestFor } from '../core/http';
 import { etagOf } from '../core/request-conventions';
 import { mutationContextOf, toOperationResult } from '../data/mutation.context';

@@ -1,5 +1,5 @@
 import type { ApiKeyService } from '../api-keys/api-key.service';
-import type { RuntimeConfig } from '../core/config';
+import type { RuntimeConfig } from './runtime-config';
 import { createGroupHandler, type RequestFor, type TenantGate } from '../core/http';
 import type { Logger } from '../core/logger';
 import { mutationContextOf, toOperationResult } from '../data/mutation.context';

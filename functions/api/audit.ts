@@ -1,6 +1,6 @@
 import { AuditRepository } from '../audit/audit.repository';
 import { AuditService } from '../audit/audit.service';
-import type { RuntimeConfig } from '../core/config';
+import type { RuntimeConfig } from './runtime-config';
 import { createGroupHandler, type RequestFor } from '../core/http';
 import { routesOf } from '../routes';
 import { meterOperations } from '../usage/usage.meter';

@@ -1,4 +1,4 @@
-import type { RuntimeConfig } from '../core/config';
+import type { RuntimeConfig } from './runtime-config';
 import { createLogger } from '../core/logger';
 import { ApiKeyRepository } from '../api-keys/api-key.repository';
 import { apiKeyAuthenticator, type ApiKeyLookup } from '../identity/api-key.authenticator';

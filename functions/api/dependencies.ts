@@ -1,6 +1,6 @@
 import { HASH_CHAIN } from '../audit/audit-chain';
 import type { Handler } from 'aws-lambda';
-import { runtimeConfig, type RuntimeConfig } from '../core/config';
+import { runtimeConfig, type RuntimeConfig } from './runtime-config';
 import { createLogger } from '../core/logger';
 import { resolveSecretEnvironment } from '../core/secrets';
 import { DirectoryRepository } from '../tenants/directory.repository';

@@ -1,4 +1,4 @@
-import { runtimeConfig } from '../core/config';
+import { runtimeConfig } from './runtime-config';
 import { createLogger } from '../core/logger';
 import { dataRegionOf, parseDataRegions } from '../data/data-regions';
 import { IssuerRegistrationService, type RegistrationRequest, type RegistrationResponse, type Registry } from '../identity/issuer-registration.service';

@@ -1,4 +1,4 @@
-import type { RuntimeConfig } from '../core/config';
+import type { RuntimeConfig } from './runtime-config';
 import { createGroupHandler } from '../core/http';
 import { createLogger } from '../core/logger';
 import { buildOpenApiDocument } from '../platform/openapi';

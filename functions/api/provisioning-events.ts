@@ -1,5 +1,5 @@
 import type { EventBridgeEvent } from 'aws-lambda';
-import type { RuntimeConfig } from '../core/config';
+import type { RuntimeConfig } from './runtime-config';
 import type { Logger } from '../core/logger';
 import { parseProvisioningResult } from '../tenants/onboarding.events';
 import type { TenantLifecycleService } from '../tenants/tenant-lifecycle.service';

@@ -1,4 +1,4 @@
-import type { RuntimeConfig } from '../core/config';
+import type { RuntimeConfig } from './runtime-config';
 import { createGroupHandler, type RequestFor } from '../core/http';
 import { routesOf } from '../routes';
 import { meterOperations } from '../usage/usage.meter';

@@ -1,4 +1,4 @@
-import type { RuntimeConfig } from '../core/config';
+import type { RuntimeConfig } from './runtime-config';
 import { createGroupHandler, type RequestFor, type TenantGate } from '../core/http';
 import type { Logger } from '../core/logger';
 import { DEFAULT_PAGE_SIZE, etagOf } from '../core/request-conventions';

@@ -1,13 +1,10 @@
 import * as z from 'zod';
-import { parseDataRegions } from '../data/data-regions';
-import { isolationEnvShape } from '../isolation/isolation.config';
-import { lifecycleEnvShape } from '../tenants/lifecycle.config';
 
 /**
- * Runtime configuration of every function, parsed once from the environment at cold start. A missing or bad
- * variable fails the cold start with a message that names it, instead of failing requests later.
+ * The variables every function shares. Each layer above adds its own (isolation, lifecycle, data regions); the
+ * composition roots (functions/api/runtime-config.ts) assemble the whole runtime configuration.
  */
-export const runtimeConfigSchema = z.object({
+export const coreEnvShape = {
   /** Region the function runs in; set by Lambda, by the local gateway locally. */
   AWS_REGION: z.string().min(1),
   /** The region's single table. */
@@ -42,22 +39,6 @@ export const runtimeConfigSchema = z.object({
    * @default `local` on the local stage, `bedrock` elsewhere (see models/model-provider.factory.ts)
    */
   MODEL_PROVIDER: z.enum(['bedrock', 'local']).optional(),
-  ...lifecycleEnvShape,
-  ...isolationEnvShape,
-  // Only functions that sign list cursors need it; the cursor codec fails their cold start when it is missing.
-  CURSOR_SECRET: isolationEnvShape.CURSOR_SECRET.optional(),
-  /** JSON: the table and data roles of every other region this function reaches (see data/data-regions.ts). */
-  DATA_REGIONS: z
-    .string()
-    .optional()
-    .transform((text, ctx) => {
-      try {
-        return parseDataRegions(text);
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', message: (error as Error).message });
-        return z.NEVER;
-      }
-    }),
   /**
    * How long the authorizer may reuse a member record it read (role and membership of a tenant user, owner of an
    * API key): the bound within which a role change or removal holds for tokens and keys already issued.
@@ -65,9 +46,13 @@ export const runtimeConfigSchema = z.object({
   ACCESS_CACHE_SECONDS: z.coerce.number().int().min(0).max(30).default(5),
   /** Powertools log level. */
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
-});
+};
 
-export type RuntimeConfig = z.infer<typeof runtimeConfigSchema>;
+const coreEnvSchema = z.object(coreEnvShape);
+
+/** The shared variables, parsed. */
+export type CoreConfig = z.infer<typeof coreEnvSchema>;
+
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -76,20 +61,12 @@ export class ConfigError extends Error {
   }
 }
 
-/** Parses the environment; throws a ConfigError naming every bad variable. */
-export function parseRuntimeConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
-  const result = runtimeConfigSchema.safeParse(env);
+/** Parses the environment with a schema; throws a ConfigError naming every bad variable. */
+export function parseEnvironment<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
+  const result = schema.safeParse(env);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => `${issue.path.join('.') || 'env'}: ${issue.message}`);
     throw new ConfigError(`invalid runtime configuration: ${problems.join('; ')}`);
   }
   return result.data;
-}
-
-let cached: RuntimeConfig | undefined;
-
-/** The configuration of this process, parsed on first use. */
-export function runtimeConfig(): RuntimeConfig {
-  cached ??= parseRuntimeConfig();
-  return cached;
 }

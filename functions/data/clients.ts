@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
-import type { RuntimeConfig } from '../core/config';
+import type { CoreConfig } from '../core/config';
 
 export interface DynamoDbClientOptions {
   /** Credentials to sign with. @default the SDK's default provider chain */
@@ -9,7 +9,7 @@ export interface DynamoDbClientOptions {
 }
 
 /** A low-level DynamoDB client for the configured region and endpoint. */
-export function createDynamoDbClient(config: RuntimeConfig, options: DynamoDbClientOptions = {}): DynamoDBClient {
+export function createDynamoDbClient(config: CoreConfig, options: DynamoDbClientOptions = {}): DynamoDBClient {
   return new DynamoDBClient({
     region: config.AWS_REGION,
     ...(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {}),

@@ -4,7 +4,7 @@ import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynam
 import { STSClient } from '@aws-sdk/client-sts';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
-import { ConfigError, type RuntimeConfig } from '../core/config';
+import { ConfigError, type CoreConfig } from '../core/config';
 import { createDocumentClient } from '../data/clients';
 import { roleArnVariable, type DataScope, type PlatformScope } from '../data/data-scopes';
 import { tenantIdSchema } from '../data/keys';
@@ -19,7 +19,7 @@ import {
 } from './token-vending-machine';
 
 /** What the isolation layer reads of the runtime config. */
-export type IsolationConfig = Pick<RuntimeConfig, 'AWS_REGION' | 'TABLE_NAME' | 'DYNAMODB_ENDPOINT'> &
+export type IsolationConfig = Pick<CoreConfig, 'AWS_REGION' | 'TABLE_NAME' | 'DYNAMODB_ENDPOINT'> &
   Pick<IsolationEnv, 'DATA_CREDENTIALS' | 'TENANT_DATA_ROLE_ARN'> &
   Partial<Pick<IsolationEnv, 'DIRECTORY_DATA_ROLE_ARN' | 'PLATFORM_DATA_ROLE_ARN' | 'ISSUERS_DATA_ROLE_ARN'>>;
 

@@ -7,7 +7,7 @@ import type { ResourceDependencies } from '../../functions/api/dependencies';
 import { createHandler as createMemoriesHandler } from '../../functions/api/memories';
 import { createHandler as createUsageHandler } from '../../functions/api/usage';
 import type { Plan, PlanId } from '../../functions/billing/plan.catalogue';
-import { parseRuntimeConfig } from '../../functions/core/config';
+import { parseRuntimeConfig } from '../../functions/api/runtime-config';
 import { createLogger } from '../../functions/core/logger';
 import { createDocumentClient } from '../../functions/data/clients';
 import { CursorCodec } from '../../functions/data/cursor';

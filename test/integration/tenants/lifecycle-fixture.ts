@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { CreateTableCommand, DeleteTableCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createLifecycleDependencies, type LifecycleAdapters, type LifecycleDependencies } from '../../../functions/api/lifecycle.dependencies';
-import { parseRuntimeConfig, type RuntimeConfig } from '../../../functions/core/config';
+import { parseRuntimeConfig, type RuntimeConfig } from '../../../functions/api/runtime-config';
 import { createDocumentClient } from '../../../functions/data/clients';
 import type { TenantRole } from '../../../functions/identity/roles';
 import type { OffboardingRequested, ProvisioningRequested } from '../../../functions/tenants/onboarding.events';

@@ -6,7 +6,7 @@ import { createHandler } from '../../../functions/api/workflows';
 import { AgentRepository } from '../../../functions/agents/agent.repository';
 import type { Agent } from '../../../functions/agents/agent.schema';
 import type { PlanId } from '../../../functions/billing/plan.catalogue';
-import { parseRuntimeConfig } from '../../../functions/core/config';
+import { parseRuntimeConfig } from '../../../functions/api/runtime-config';
 import { createLogger } from '../../../functions/core/logger';
 import { createDocumentClient } from '../../../functions/data/clients';
 import { CursorCodec } from '../../../functions/data/cursor';

@@ -1,7 +1,7 @@
 import { createHandler as createDiscoveryHandler } from '../../../functions/api/discovery';
 import { createHandler as createPlatformHandler } from '../../../functions/api/platform';
 import { createHandler as createTenantsHandler, type TenantsDependencies } from '../../../functions/api/tenants';
-import { parseRuntimeConfig } from '../../../functions/core/config';
+import { parseRuntimeConfig } from '../../../functions/api/runtime-config';
 import { createLogger } from '../../../functions/core/logger';
 import type { AuthContext } from '../../../functions/identity/auth-context';
 import { ROUTES } from '../../../functions/routes';

@@ -1,7 +1,7 @@
 import { createHandler as createApiKeysHandler, type ApiKeysDependencies } from '../../../functions/api/api-keys';
 import { createHandler as createTenantsHandler, type TenantsDependencies } from '../../../functions/api/tenants';
 import { createHandler as createUsersHandler, type UsersDependencies } from '../../../functions/api/users';
-import { parseRuntimeConfig } from '../../../functions/core/config';
+import { parseRuntimeConfig } from '../../../functions/api/runtime-config';
 import { ForbiddenError } from '../../../functions/core/errors';
 import { createLogger } from '../../../functions/core/logger';
 import { CursorCodec } from '../../../functions/data/cursor';

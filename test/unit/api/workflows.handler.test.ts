@@ -1,5 +1,5 @@
 import { createHandler, type WorkflowServices } from '../../../functions/api/workflows';
-import { parseRuntimeConfig } from '../../../functions/core/config';
+import { parseRuntimeConfig } from '../../../functions/api/runtime-config';
 import { NotFoundError, PreconditionFailedError, QuotaExceededError, ValidationError } from '../../../functions/core/errors';
 import { createLogger } from '../../../functions/core/logger';
 import type { MutationContext } from '../../../functions/data/mutation.context';

@@ -1,5 +1,5 @@
 import { createAuthorizer, type AuthorizerDependencies } from '../../../functions/api/authorizer';
-import { parseRuntimeConfig } from '../../../functions/core/config';
+import { parseRuntimeConfig } from '../../../functions/api/runtime-config';
 import { decodeAuthContext } from '../../../functions/identity/auth-context';
 import {
   accessToken,

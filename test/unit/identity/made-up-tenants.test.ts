@@ -1,7 +1,7 @@
 import type { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { createAuthorizer } from '../../../functions/api/authorizer';
-import { parseRuntimeConfig } from '../../../functions/core/config';
+import { parseRuntimeConfig } from '../../../functions/api/runtime-config';
 import { keys } from '../../../functions/data/keys';
 import { newApiKey } from '../../../functions/identity/api-key.secret';
 import { createIsolation } from '../../../functions/isolation/tenant-db';

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAuthorizer } from '../../../functions/api/authorizer';
-import { parseRuntimeConfig } from '../../../functions/core/config';
+import { parseRuntimeConfig } from '../../../functions/api/runtime-config';
 import { authorizerEvent, bearer, clock, FakeDirectory, FakeMembers, FakeIssuerRegistry, idToken, tenantPool, type Pool } from './fixtures';
 
 /**

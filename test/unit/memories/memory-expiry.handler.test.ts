@@ -1,5 +1,5 @@
-import { parseRuntimeConfig } from '../../../functions/core/config';
-import { createHandler } from '../../../functions/streams/memory-expiry';
+import { parseRuntimeConfig } from '../../../functions/api/runtime-config';
+import { createHandler } from '../../../functions/api/memory-expiry';
 
 describe('memory-expiry stream consumer', () => {
   it('starts with the tenant data role alone: no platform role, no cursor secret (least privilege in lib/)', async () => {

@@ -1,6 +1,6 @@
 import type { DynamoDBStreamEvent } from 'aws-lambda';
-import { createTenantWrites, lazyHandler } from '../api/dependencies';
-import type { RuntimeConfig } from '../core/config';
+import { createTenantWrites, lazyHandler } from './dependencies';
+import type { RuntimeConfig } from './runtime-config';
 import { MemoryExpiryService } from '../memories/memory-expiry.service';
 
 /**
