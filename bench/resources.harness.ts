@@ -12,7 +12,7 @@ import { createDocumentClient } from '../functions/data/clients';
 import { CursorCodec } from '../functions/data/cursor';
 import { keys } from '../functions/data/keys';
 import { DEFAULT_AUDIT_LANES, MutationExecutor } from '../functions/data/mutation.executor';
-import type { AuthContext } from '../functions/identity/auth-context';
+import type { AuthContext } from '../functions/core/auth-context';
 import { createIsolation } from '../functions/isolation/tenant-db';
 import { CachedPlanSource } from '../functions/quotas/plan.source';
 import { bootstrapTables, localDynamoDbClient } from '../local/bootstrap';

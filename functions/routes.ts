@@ -1,6 +1,8 @@
 import * as z from 'zod';
+import type { RequestOf } from './core/http';
+import { findRouteIn, type RouteDefinition as RouteContract } from './core/route';
 import type { DataScope } from './data/data-scopes';
-import { ACCESS, type Access } from './identity/roles';
+import { ACCESS } from './core/roles';
 import { discoveryQuerySchema, discoveryResponseSchema } from './tenants/discovery.schema';
 import { tenantPathSchema, tenantSchema } from './tenants/tenant.schema';
 // -- tenant lifecycle, users, invitations, API keys
@@ -117,34 +119,8 @@ export const HANDLER_GROUP_NEEDS = {
   workflows: { data: ['tenant', 'directory'], cursors: true, modelInvocation: true },
 } as const satisfies Record<HandlerGroup, GroupNeeds>;
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-
-export interface RouteRequest {
-  readonly path?: z.ZodType;
-  readonly query?: z.ZodType;
-  readonly body?: z.ZodType;
-}
-
-export interface RouteDefinition {
-  /** Stable id, used as the OpenAPI operationId and to find the implementation in the group. */
-  readonly operationId: string;
-  readonly method: HttpMethod;
-  /** API Gateway resource path, with `{param}` placeholders. */
-  readonly path: string;
-  readonly group: HandlerGroup;
-  readonly access: Access;
-  readonly summary: string;
-  readonly request: RouteRequest;
-  /** Schema of the success body. */
-  readonly response: z.ZodType;
-  /** Success status. @default 200 */
-  readonly successStatus?: number;
-  /**
-   * Whether a suspended tenant may still call it (only reading its own record).
-   * @default false
-   */
-  readonly allowedWhenSuspended?: boolean;
-}
+/** A route of this table: its group is one of the handler groups. */
+export type RouteDefinition = RouteContract<HandlerGroup>;
 
 const healthResponse = z.object({ status: z.literal('ok'), region: z.string(), time: z.iso.datetime() });
 
@@ -606,9 +582,6 @@ export const ROUTES = [
 export type Route = (typeof ROUTES)[number];
 export type OperationId = Route['operationId'];
 
-/** The path parameter that names the tenant a route acts on. */
-export const TENANT_PATH_PARAMETER = 'tenantId';
-
 /** Routes of one handler group. */
 export function routesOf(group: HandlerGroup): readonly RouteDefinition[] {
   return ROUTES.filter((route) => route.group === group);
@@ -616,10 +589,10 @@ export function routesOf(group: HandlerGroup): readonly RouteDefinition[] {
 
 /** The route with this method and API Gateway resource path, if any. */
 export function findRoute(method: string, resourcePath: string): RouteDefinition | undefined {
-  return ROUTES.find((route) => route.method === method && route.path === resourcePath);
+  return findRouteIn(ROUTES, method, resourcePath);
 }
 
-/** True when the route needs no credential (no authorizer runs for it). */
-export function isPublic(route: RouteDefinition): boolean {
-  return route.access === 'public';
-}
+/** The request types of the route with this operationId. */
+export type RequestFor<Id extends OperationId> = RequestOf<Extract<Route, { operationId: Id }>>;
+
+export { isPublic, TENANT_PATH_PARAMETER, type HttpMethod, type RouteRequest } from './core/route';

@@ -17,7 +17,7 @@ import { createDocumentClient } from '../functions/data/clients';
 import { timeOrderedId } from '../functions/data/ids';
 import { tenantIdSchema } from '../functions/data/keys';
 import { IssuerRegistryRepository } from '../functions/identity/issuer-registry.repository';
-import { TENANT_ROLES, type Role } from '../functions/identity/roles';
+import { TENANT_ROLES, type Role } from '../functions/core/roles';
 import { quotaCounters } from '../functions/quotas/quota.counters';
 import { firstAdminItems } from '../functions/users/member.repository';
 import { DirectoryRepository } from '../functions/tenants/directory.repository';

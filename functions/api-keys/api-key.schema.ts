@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { pageSchema, paginationQueryShape } from '../core/request-conventions';
 import { tenantIdSchema } from '../data/keys';
 import { apiKeyIdPattern } from '../identity/api-key.secret';
-import { TENANT_ROLES } from '../identity/roles';
+import { TENANT_ROLES } from '../core/roles';
 
 export const apiKeyIdSchema = z.string().regex(apiKeyIdPattern, 'must be an API key id (20 hex characters)');
 

@@ -2,10 +2,10 @@ import { AgentRepository } from '../agents/agent.repository';
 import { AgentService } from '../agents/agent.service';
 import type { Agent } from '../agents/agent.schema';
 import type { RuntimeConfig } from './runtime-config';
-import { createGroupHandler, type RequestFor } from '../core/http';
+import { createGroupHandler } from '../core/http';
 import { etagOf } from '../core/request-conventions';
 import { mutationContextOf, toOperationResult } from '../data/mutation.context';
-import { routesOf } from '../routes';
+import { routesOf, type RequestFor } from '../routes';
 import { meterOperations } from '../usage/usage.meter';
 import { createResourceDependencies, lazyHandler, type ResourceDependencies } from './dependencies';
 

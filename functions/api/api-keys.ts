@@ -1,9 +1,9 @@
 import type { ApiKeyService } from '../api-keys/api-key.service';
 import type { RuntimeConfig } from './runtime-config';
-import { createGroupHandler, type RequestFor, type TenantGate } from '../core/http';
+import { createGroupHandler, type TenantGate } from '../core/http';
 import type { Logger } from '../core/logger';
 import { mutationContextOf, toOperationResult } from '../data/mutation.context';
-import { routesOf } from '../routes';
+import { routesOf, type RequestFor } from '../routes';
 import { lazyHandler } from './dependencies';
 import { createLifecycleDependencies } from './lifecycle.dependencies';
 

@@ -1,8 +1,8 @@
 import { AuditRepository } from '../audit/audit.repository';
 import { AuditService } from '../audit/audit.service';
 import type { RuntimeConfig } from './runtime-config';
-import { createGroupHandler, type RequestFor } from '../core/http';
-import { routesOf } from '../routes';
+import { createGroupHandler } from '../core/http';
+import { routesOf, type RequestFor } from '../routes';
 import { meterOperations } from '../usage/usage.meter';
 import { createResourceDependencies, lazyHandler, type ResourceDependencies } from './dependencies';
 

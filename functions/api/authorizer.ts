@@ -16,6 +16,7 @@ import { MemberRepository } from '../users/member.repository';
 import type { Member } from '../users/user.schema';
 import { CachedMemberAccess, type MemberAccess, type MemberAccessLookup } from '../identity/member-access';
 import { isolationOf, lazyHandler } from './dependencies';
+import { ROUTES } from '../routes';
 
 export type { Authorizer };
 
@@ -105,6 +106,7 @@ export function createAuthorizer(config: RuntimeConfig, deps: Partial<Authorizer
     members: deps.members ?? tenantMembers(config, isolation),
     directory: deps.directory ?? repositories().directory,
     baseDomain: config.API_BASE_DOMAIN,
+    routes: ROUTES,
   });
   return apiGatewayAuthorizer(service, deps.logger ?? createLogger('authorizer', config.LOG_LEVEL), (tenantId) =>
     usageIdentifierKey(config.STAGE, tenantId),

@@ -1,6 +1,6 @@
 import type { RuntimeConfig } from './runtime-config';
-import { createGroupHandler, type RequestFor } from '../core/http';
-import { routesOf } from '../routes';
+import { createGroupHandler } from '../core/http';
+import { routesOf, type RequestFor } from '../routes';
 import { DiscoveryService } from '../tenants/discovery.service';
 import type { Logger } from '../core/logger';
 import type { DirectoryRepository } from '../tenants/directory.repository';

@@ -1,11 +1,11 @@
 import type { RuntimeConfig } from './runtime-config';
-import { createGroupHandler, type RequestFor } from '../core/http';
+import { createGroupHandler } from '../core/http';
 import { etagOf } from '../core/request-conventions';
 import { mutationContextOf, toOperationResult } from '../data/mutation.context';
 import { MemoryRepository } from '../memories/memory.repository';
 import type { Memory } from '../memories/memory.schema';
 import { MemoryService } from '../memories/memory.service';
-import { routesOf } from '../routes';
+import { routesOf, type RequestFor } from '../routes';
 import { meterOperations } from '../usage/usage.meter';
 import { createResourceDependencies, lazyHandler, type ResourceDependencies } from './dependencies';
 

@@ -2,12 +2,12 @@ import type { RuntimeConfig } from './runtime-config';
 import { createGroupHandler } from '../core/http';
 import { createLogger } from '../core/logger';
 import { buildOpenApiDocument } from '../platform/openapi';
-import { routesOf } from '../routes';
+import { ROUTES, routesOf } from '../routes';
 import { lazyHandler } from './dependencies';
 
 /** Health and the OpenAPI document: public, no data access. */
 export function createHandler(config: RuntimeConfig, clock: () => Date = () => new Date()) {
-  const openApi = buildOpenApiDocument(config.REGION_ENDPOINTS[config.AWS_REGION]);
+  const openApi = buildOpenApiDocument(ROUTES, config.REGION_ENDPOINTS[config.AWS_REGION]);
   return createGroupHandler({
     logger: createLogger('platform', config.LOG_LEVEL),
     routes: routesOf('platform'),

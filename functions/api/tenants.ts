@@ -1,9 +1,9 @@
 import type { RuntimeConfig } from './runtime-config';
-import { createGroupHandler, type RequestFor, type TenantGate } from '../core/http';
+import { createGroupHandler, type TenantGate } from '../core/http';
 import type { Logger } from '../core/logger';
 import { etagOf } from '../core/request-conventions';
 import { mutationContextOf, toOperationResult } from '../data/mutation.context';
-import { routesOf } from '../routes';
+import { routesOf, type RequestFor } from '../routes';
 import type { TenantLifecycleService } from '../tenants/tenant-lifecycle.service';
 import type { Tenant } from '../tenants/tenant.schema';
 import { TenantService } from '../tenants/tenant.service';

@@ -1,6 +1,6 @@
 import type { RuntimeConfig } from './runtime-config';
-import { createGroupHandler, type RequestFor } from '../core/http';
-import { routesOf } from '../routes';
+import { createGroupHandler } from '../core/http';
+import { routesOf, type RequestFor } from '../routes';
 import { meterOperations } from '../usage/usage.meter';
 import { UsageService } from '../usage/usage.service';
 import { createResourceDependencies, lazyHandler, type ResourceDependencies } from './dependencies';

@@ -1,9 +1,9 @@
 import type { RuntimeConfig } from './runtime-config';
-import { createGroupHandler, type RequestFor, type TenantGate } from '../core/http';
+import { createGroupHandler, type TenantGate } from '../core/http';
 import type { Logger } from '../core/logger';
 import { etagOf } from '../core/request-conventions';
 import { mutationContextOf, toOperationResult } from '../data/mutation.context';
-import { routesOf } from '../routes';
+import { routesOf, type RequestFor } from '../routes';
 import type { UserService } from '../users/user.service';
 import { lazyHandler } from './dependencies';
 import { createLifecycleDependencies } from './lifecycle.dependencies';

@@ -1,9 +1,9 @@
 import type { RuntimeConfig } from './runtime-config';
-import { createGroupHandler, type RequestFor, type TenantGate } from '../core/http';
+import { createGroupHandler, type TenantGate } from '../core/http';
 import type { Logger } from '../core/logger';
 import { DEFAULT_PAGE_SIZE, etagOf } from '../core/request-conventions';
 import { mutationContextOf, toOperationResult } from '../data/mutation.context';
-import { routesOf } from '../routes';
+import { routesOf, type RequestFor } from '../routes';
 import { meterOperations, type RequestMeter } from '../usage/usage.meter';
 import type { Run } from '../workflows/run.schema';
 import type { RunService } from '../workflows/run.service';

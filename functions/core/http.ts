@@ -1,9 +1,9 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { z } from 'zod';
-import { decodeAuthContext, type AuthContext } from '../identity/auth-context';
-import { isAllowed } from '../identity/roles';
-import { findRoute, TENANT_PATH_PARAMETER, type OperationId, type Route, type RouteDefinition } from '../routes';
+import { decodeAuthContext, type AuthContext } from './auth-context';
+import { isAllowed } from './roles';
+import { findRouteIn, TENANT_PATH_PARAMETER, type RouteDefinition } from './route';
 import { AuthenticationError, ForbiddenError, MalformedRequestError, RouteNotFoundError, ValidationError, type ValidationIssue } from './errors';
 import type { Logger } from './logger';
 import { PROBLEM_CONTENT_TYPE, toProblem } from './problem';
@@ -37,8 +37,6 @@ export type RequestOf<R extends RouteDefinition> = OperationRequest<
   R['request'] extends { body: z.ZodType } ? z.infer<R['request']['body']> : undefined
 >;
 
-/** The request type of the route with this operationId. */
-export type RequestFor<Id extends OperationId> = RequestOf<Extract<Route, { operationId: Id }>>;
 
 /**
  * Runs before the operation with the request's tenant (for routes that name one): lets the caller refuse
@@ -115,8 +113,8 @@ function requestParser(options: GroupHandlerOptions): MiddlewareObj<APIGatewayPr
     name: 'request-parser',
     before: async (request) => {
       const { event } = request;
-      const route = findRoute(event.httpMethod, event.resource);
-      if (!route || !options.routes.includes(route)) {
+      const route = findRouteIn(options.routes, event.httpMethod, event.resource);
+      if (!route) {
         throw new RouteNotFoundError(`no route ${event.httpMethod} ${event.resource}`);
       }
       const auth = decodeAuthContext(event.requestContext?.authorizer as Record<string, unknown> | null);

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { tenantIdSchema } from '../core/tenant-id';
 
 /**
  * All DynamoDB keys are built here. Tenant items live under `T#<tenantId>#…`, platform items under `P#…`.
@@ -9,12 +10,7 @@ export const SEPARATOR = '#';
 export const TENANT_MARK = 'T';
 export const PLATFORM_MARK = 'P';
 
-/** Tenant ids: lower-case letters, digits and dashes, 3–40 characters, starting with a letter or digit. */
-export const tenantIdSchema = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]{2,39}$/, 'tenant id must be 3-40 lower-case letters, digits or dashes');
-
-export type TenantId = z.infer<typeof tenantIdSchema>;
+export { tenantIdSchema, type TenantId } from '../core/tenant-id';
 
 /** One key segment: any non-empty string without the separator. */
 export const keySegmentSchema = z

@@ -2,7 +2,7 @@ import { AuthenticationError } from '../core/errors';
 import { apiKeyMatches, parseApiKey } from './api-key.secret';
 import type { Authenticator } from './authorizer.service';
 import type { ApiKeyCredential } from './credentials';
-import { TENANT_ROLES, type TenantRole } from './roles';
+import { TENANT_ROLES, type TenantRole } from '../core/roles';
 
 /** What the authorizer needs of a stored API key. */
 export interface StoredApiKey {

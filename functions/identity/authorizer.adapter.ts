@@ -1,7 +1,7 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { AuthenticationError } from '../core/errors';
 import type { Logger } from '../core/logger';
-import { encodeAuthContext } from './auth-context';
+import { encodeAuthContext } from '../core/auth-context';
 import type { AuthorizerDecision, AuthorizerService } from './authorizer.service';
 import { TokenRejectedError } from './token-verifier';
 

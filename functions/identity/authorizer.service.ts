@@ -1,9 +1,9 @@
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { findRoute as findRouteInTable, type RouteDefinition } from '../routes';
-import type { AuthContext } from './auth-context';
+import { findRouteIn, type RouteDefinition } from '../core/route';
+import type { AuthContext } from '../core/auth-context';
 import { readCredential, type Credential } from './credentials';
 import { withMemberAccess, type MemberAccessLookup } from './member-access';
-import { isAllowed, rolesFromGroups, type Role } from './roles';
+import { isAllowed, rolesFromGroups, type Role } from '../core/roles';
 import { readTenantSignals, type SlugDirectory, type TenantSignal } from './tenant-signals';
 import { TokenRejectedError, type TokenVerifier } from './token-verifier';
 import { TENANT_ID_CLAIM } from './tenant-attribute';
@@ -34,8 +34,8 @@ export interface AuthorizerServiceOptions {
   readonly directory: SlugDirectory;
   /** @see TenantSignalOptions.baseDomain */
   readonly baseDomain?: string;
-  /** @default the route table's findRoute */
-  readonly findRoute?: (method: string, resource: string) => RouteDefinition | undefined;
+  /** The routes it authorizes: the route table, handed down by the composition root. */
+  readonly routes: readonly RouteDefinition[];
 }
 
 /**
@@ -45,11 +45,7 @@ export interface AuthorizerServiceOptions {
  * principal's own tenant for tenant users, with each other for platform admins (who then act on that tenant).
  */
 export class AuthorizerService {
-  private readonly findRoute: (method: string, resource: string) => RouteDefinition | undefined;
-
-  constructor(private readonly options: AuthorizerServiceOptions) {
-    this.findRoute = options.findRoute ?? findRouteInTable;
-  }
+  constructor(private readonly options: AuthorizerServiceOptions) {}
 
   /** Decides on a request; throws AuthenticationError when it carries no acceptable credential. */
   async authorize(event: APIGatewayRequestAuthorizerEvent): Promise<AuthorizerDecision> {
@@ -66,7 +62,7 @@ export class AuthorizerService {
     if (principal.principalType === 'platform-admin' && !principal.roles.includes('platform-admin')) {
       return deny('role-not-allowed');
     }
-    const route = this.findRoute(event.httpMethod, event.resource);
+    const route = findRouteIn(this.options.routes, event.httpMethod, event.resource);
     if (!route) return deny('unknown-route');
     if (!isAllowed(route.access, principal.roles)) return deny('role-not-allowed');
 

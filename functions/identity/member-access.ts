@@ -1,7 +1,7 @@
 import { AuthenticationError } from '../core/errors';
 import type { Principal } from './authorizer.service';
 import { BoundedMap } from './bounded-map';
-import type { TenantRole } from './roles';
+import type { TenantRole } from '../core/roles';
 
 /** What the authorizer needs of a member record: who it is and the one role it holds now. */
 export interface MemberAccess {

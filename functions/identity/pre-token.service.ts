@@ -1,5 +1,5 @@
 import type { PreTokenGenerationTriggerEvent } from 'aws-lambda';
-import { TENANT_ROLES, type TenantRole } from './roles';
+import { TENANT_ROLES, type TenantRole } from '../core/roles';
 import { TENANT_ID_CLAIM } from './tenant-attribute';
 
 /** The ID token claim listing the user's tenant roles, space-separated (as OAuth lists scopes). */

@@ -1,6 +1,6 @@
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { tenantIdSchema } from '../data/keys';
-import { TENANT_PATH_PARAMETER } from '../routes';
+import { TENANT_PATH_PARAMETER } from '../core/route';
 import { slugSchema } from '../tenants/tenant.schema';
 import { headerValues } from './request-headers';
 

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ROUTES, type RouteDefinition } from '../routes';
+import type { RouteDefinition } from '../core/route';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -26,9 +26,9 @@ function parameters(route: RouteDefinition): JsonSchema[] {
 const problemResponse = { $ref: '#/components/responses/Problem' };
 
 /** The OpenAPI 3.1 document of the API, generated from the route table and its zod schemas. */
-export function buildOpenApiDocument(serverUrl?: string): JsonSchema {
+export function buildOpenApiDocument(routes: readonly RouteDefinition[], serverUrl?: string): JsonSchema {
   const paths: Record<string, Record<string, JsonSchema>> = {};
-  for (const route of ROUTES as readonly RouteDefinition[]) {
+  for (const route of routes) {
     const operation: JsonSchema = {
       operationId: route.operationId,
       summary: route.summary,

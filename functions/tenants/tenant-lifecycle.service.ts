@@ -4,7 +4,7 @@ import { DEFAULT_PAGE_SIZE, etagOf, ifMatchAccepts, type Page } from '../core/re
 import type { CursorCodec } from '../data/cursor';
 import type { MutationContext, MutationResult } from '../data/mutation.context';
 import type { MutationExecutor, StoredResponse } from '../data/mutation.executor';
-import type { AuthContext } from '../identity/auth-context';
+import type { AuthContext } from '../core/auth-context';
 import type { OnboardingEvents, ProvisioningResult } from './onboarding.events';
 import type { ReplicatedDirectory } from './tenant-directory.replicas';
 import type { LifecycleEvent } from './tenant-lifecycle';

@@ -4,7 +4,7 @@ import { getItem, queryPartition } from '../data/item-reads';
 import { keys } from '../data/keys';
 import type { ItemWrite } from '../data/mutation.executor';
 import { TABLE_SCHEMA } from '../data/table.schema';
-import type { TenantRole } from '../identity/roles';
+import type { TenantRole } from '../core/roles';
 import { memberSchema, type Member } from './user.schema';
 
 const PK = TABLE_SCHEMA.partitionKey;

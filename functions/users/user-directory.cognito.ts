@@ -15,7 +15,7 @@ import {
   type CognitoIdentityProviderClient,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { IdentityProviderError, ValidationError } from '../core/errors';
-import { TENANT_ROLES, type TenantRole } from '../identity/roles';
+import { TENANT_ROLES, type TenantRole } from '../core/roles';
 import { TENANT_ID_CLAIM } from '../identity/tenant-attribute';
 import type { Enrolment, PoolRef, UserDirectory } from './user-directory';
 

@@ -1,4 +1,4 @@
-import type { TenantRole } from '../identity/roles';
+import type { TenantRole } from '../core/roles';
 
 /** A tenant's user pool. */
 export interface PoolRef {

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { pageSchema, paginationQueryShape } from '../core/request-conventions';
 import { tenantIdSchema } from '../data/keys';
 import { TIME_ORDERED_ID } from '../data/ids';
-import { TENANT_ROLES } from '../identity/roles';
+import { TENANT_ROLES } from '../core/roles';
 import { tenantAuthSchema } from '../tenants/tenant.schema';
 
 /**

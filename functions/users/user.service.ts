@@ -5,7 +5,7 @@ import type { CursorCodec } from '../data/cursor';
 import type { MutationContext, MutationResult } from '../data/mutation.context';
 import type { ItemWrite, MutationExecutor, StoredResponse } from '../data/mutation.executor';
 import type { AuditEvent } from '../audit/audit-chain';
-import type { TenantRole } from '../identity/roles';
+import type { TenantRole } from '../core/roles';
 import { quotaCounters } from '../quotas/quota.counters';
 import type { DirectoryRepository } from '../tenants/directory.repository';
 import type { TenantAuth, TenantDirectoryEntry } from '../tenants/tenant.schema';

@@ -2,7 +2,7 @@ import { CfnOutput, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
-import { TENANT_ROLES, type TenantRole } from '../../functions/identity/roles';
+import { TENANT_ROLES, type TenantRole } from '../../functions/core/roles';
 import type { TenantManifest } from '../../functions/tenants/tenant-manifest.schema';
 import type { PlatformConfig } from '../config';
 import { HostedUserPool, type PoolGroup } from '../constructs/hosted-user-pool';

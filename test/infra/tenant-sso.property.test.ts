@@ -3,7 +3,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as fc from 'fast-check';
 import { PLAN_IDS } from '../../functions/billing/plan.catalogue';
-import { TENANT_ROLES } from '../../functions/identity/roles';
+import { TENANT_ROLES } from '../../functions/core/roles';
 import { usageIdentifierKey } from '../../functions/identity/usage-identifier';
 import { parseManifest } from '../../functions/tenants/tenant-manifest.loader';
 import type { TenantManifest, TenantManifestInput } from '../../functions/tenants/tenant-manifest.schema';

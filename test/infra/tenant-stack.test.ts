@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Capture, Match } from 'aws-cdk-lib/assertions';
-import { TENANT_ROLES } from '../../functions/identity/roles';
+import { TENANT_ROLES } from '../../functions/core/roles';
 import { usageIdentifierKey } from '../../functions/identity/usage-identifier';
 import { ManifestError, parseManifest } from '../../functions/tenants/tenant-manifest.loader';
 import type { TenantManifestInput } from '../../functions/tenants/tenant-manifest.schema';

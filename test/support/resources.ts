@@ -13,7 +13,7 @@ import { createDocumentClient } from '../../functions/data/clients';
 import { CursorCodec } from '../../functions/data/cursor';
 import { keys } from '../../functions/data/keys';
 import { MutationExecutor } from '../../functions/data/mutation.executor';
-import type { AuthContext } from '../../functions/identity/auth-context';
+import type { AuthContext } from '../../functions/core/auth-context';
 import { createIsolation, type Isolation } from '../../functions/isolation/tenant-db';
 import type { PlanSource } from '../../functions/quotas/plan.source';
 import { CachedPlanSource } from '../../functions/quotas/plan.source';

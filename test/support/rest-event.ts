@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
-import { encodeAuthContext, type AuthContext } from '../../functions/identity/auth-context';
+import { encodeAuthContext, type AuthContext } from '../../functions/core/auth-context';
 
 export interface RestEventOptions {
   readonly method: string;

@@ -1,7 +1,7 @@
 import { AdminUpdateUserAttributesCommand, CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import fc from 'fast-check';
 import { roleCovers } from '../../../functions/identity/member-access';
-import { TENANT_ROLES, type TenantRole } from '../../../functions/identity/roles';
+import { TENANT_ROLES, type TenantRole } from '../../../functions/core/roles';
 import { readMailbox } from '../../../functions/users/mailer.mailbox';
 import { LOCAL_CREDENTIALS } from '../../../local/platform.config';
 import type { ProvisionedTenant } from '../../../local/provisioner';

@@ -4,7 +4,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createLifecycleDependencies, type LifecycleAdapters, type LifecycleDependencies } from '../../../functions/api/lifecycle.dependencies';
 import { parseRuntimeConfig, type RuntimeConfig } from '../../../functions/api/runtime-config';
 import { createDocumentClient } from '../../../functions/data/clients';
-import type { TenantRole } from '../../../functions/identity/roles';
+import type { TenantRole } from '../../../functions/core/roles';
 import type { OffboardingRequested, ProvisioningRequested } from '../../../functions/tenants/onboarding.events';
 import type { Mail } from '../../../functions/users/mailer';
 import type { Enrolment, PoolRef, UserDirectory } from '../../../functions/users/user-directory';

@@ -1,7 +1,7 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../../../functions/core/errors';
 import { keys } from '../../../functions/data/keys';
-import type { AuthContext } from '../../../functions/identity/auth-context';
+import type { AuthContext } from '../../../functions/core/auth-context';
 import type { TenantManifest } from '../../../functions/tenants/tenant-manifest.schema';
 import { LOCAL_REGIONS } from '../../../local/platform.config';
 import { uniqueTenantId } from '../../support/platform';

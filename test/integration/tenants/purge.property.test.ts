@@ -7,7 +7,7 @@ import type { DataKind } from '../../../functions/data/data-kind';
 import { tenantPrefix } from '../../../functions/data/keys';
 import type { MutationContext } from '../../../functions/data/mutation.context';
 import { TABLE_SCHEMA } from '../../../functions/data/table.schema';
-import type { AuthContext } from '../../../functions/identity/auth-context';
+import type { AuthContext } from '../../../functions/core/auth-context';
 import { MemoryRepository } from '../../../functions/memories/memory.repository';
 import { MemoryService } from '../../../functions/memories/memory.service';
 import { LocalModelProvider } from '../../../functions/models/local.model-provider';

@@ -1,6 +1,6 @@
 import { CognitoIdentityProviderClient, ListUsersCommand } from '@aws-sdk/client-cognito-identity-provider';
 import fc from 'fast-check';
-import { TENANT_ROLES } from '../../../functions/identity/roles';
+import { TENANT_ROLES } from '../../../functions/core/roles';
 import { readMailbox } from '../../../functions/users/mailer.mailbox';
 import { LOCAL_CREDENTIALS } from '../../../local/platform.config';
 import type { ProvisionedTenant } from '../../../local/provisioner';

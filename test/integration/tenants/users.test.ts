@@ -3,7 +3,7 @@ import { createLifecycleDependencies } from '../../../functions/api/lifecycle.de
 import { ConflictError, GoneError, NotFoundError, PreconditionFailedError, QuotaExceededError, TenantSuspendedError, WrongRegionError } from '../../../functions/core/errors';
 import type { MutationContext } from '../../../functions/data/mutation.context';
 import { quotaCounters } from '../../../functions/quotas/quota.counters';
-import type { AuthContext } from '../../../functions/identity/auth-context';
+import type { AuthContext } from '../../../functions/core/auth-context';
 import type { TenantManifest } from '../../../functions/tenants/tenant-manifest.schema';
 import { LOCAL_REGIONS } from '../../../local/platform.config';
 import { uniqueTenantId } from '../../support/platform';

@@ -12,7 +12,7 @@ import { createDocumentClient } from '../../../functions/data/clients';
 import { CursorCodec } from '../../../functions/data/cursor';
 import { tenantPrefix } from '../../../functions/data/keys';
 import { MutationExecutor } from '../../../functions/data/mutation.executor';
-import type { AuthContext } from '../../../functions/identity/auth-context';
+import type { AuthContext } from '../../../functions/core/auth-context';
 import { createIsolation, type Isolation } from '../../../functions/isolation/tenant-db';
 import { LocalModelProvider } from '../../../functions/models/local.model-provider';
 import type { ModelProvider } from '../../../functions/models/model-provider';

@@ -1,5 +1,5 @@
 import * as fc from 'fast-check';
-import type { AuthContext } from '../../../functions/identity/auth-context';
+import type { AuthContext } from '../../../functions/core/auth-context';
 import type { RestEventOptions } from '../../support/rest-event';
 import { createWorkflowsFixture, jsonBody, type WorkflowsFixture } from './workflows-fixture';
 

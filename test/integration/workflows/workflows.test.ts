@@ -1,5 +1,5 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { AuthContext } from '../../../functions/identity/auth-context';
+import type { AuthContext } from '../../../functions/core/auth-context';
 import { keys } from '../../../functions/data/keys';
 import { ModelInvocationError, type ModelProvider } from '../../../functions/models/model-provider';
 import { monthOf } from '../../../functions/quotas/quota.counters';

@@ -3,7 +3,7 @@ import { createHandler as createPlatformHandler } from '../../../functions/api/p
 import { createHandler as createTenantsHandler, type TenantsDependencies } from '../../../functions/api/tenants';
 import { parseRuntimeConfig } from '../../../functions/api/runtime-config';
 import { createLogger } from '../../../functions/core/logger';
-import type { AuthContext } from '../../../functions/identity/auth-context';
+import type { AuthContext } from '../../../functions/core/auth-context';
 import { ROUTES } from '../../../functions/routes';
 import { createTenantGate } from '../../../functions/tenants/tenant-gate';
 import type { Tenant, TenantDirectoryEntry } from '../../../functions/tenants/tenant.schema';

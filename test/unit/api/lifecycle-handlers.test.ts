@@ -5,7 +5,7 @@ import { parseRuntimeConfig } from '../../../functions/api/runtime-config';
 import { ForbiddenError } from '../../../functions/core/errors';
 import { createLogger } from '../../../functions/core/logger';
 import { CursorCodec } from '../../../functions/data/cursor';
-import type { AuthContext } from '../../../functions/identity/auth-context';
+import type { AuthContext } from '../../../functions/core/auth-context';
 import { TenantLifecycleService } from '../../../functions/tenants/tenant-lifecycle.service';
 import { lambdaContext, restEvent, type RestEventOptions } from '../../support/rest-event';
 

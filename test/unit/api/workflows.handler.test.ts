@@ -3,7 +3,7 @@ import { parseRuntimeConfig } from '../../../functions/api/runtime-config';
 import { NotFoundError, PreconditionFailedError, QuotaExceededError, ValidationError } from '../../../functions/core/errors';
 import { createLogger } from '../../../functions/core/logger';
 import type { MutationContext } from '../../../functions/data/mutation.context';
-import type { AuthContext } from '../../../functions/identity/auth-context';
+import type { AuthContext } from '../../../functions/core/auth-context';
 import type { Run } from '../../../functions/workflows/run.schema';
 import type { Workflow } from '../../../functions/workflows/workflow.schema';
 import { lambdaContext, restEvent, type RestEventOptions } from '../../support/rest-event';

@@ -2,7 +2,7 @@ import { createGroupHandler } from '../../../functions/core/http';
 import { MAX_ISSUE_TEXT_LENGTH, MAX_LISTED_ISSUES, ValidationError } from '../../../functions/core/errors';
 import { createLogger } from '../../../functions/core/logger';
 import { toProblem } from '../../../functions/core/problem';
-import type { AuthContext } from '../../../functions/identity/auth-context';
+import type { AuthContext } from '../../../functions/core/auth-context';
 import { routesOf } from '../../../functions/routes';
 import { lambdaContext, restEvent } from '../../support/rest-event';
 

@@ -4,7 +4,7 @@ import type { Credential } from '../../../functions/identity/credentials';
 import { TokenVerifier } from '../../../functions/identity/token-verifier';
 import { AuthenticationError } from '../../../functions/core/errors';
 import { apiKeyHeader, authorizerEvent, bearer, clock, FakeApiKeys, FakeDirectory, FakeMembers, FakeIssuerRegistry, FakeJwksHost, idToken, platformPool, tenantPool, type Pool } from './fixtures';
-import { findTestRoute } from './route-fixtures';
+import { TEST_ROUTES } from './route-fixtures';
 
 describe('AuthorizerService', () => {
   let acme: Pool;
@@ -25,7 +25,7 @@ describe('AuthorizerService', () => {
       members,
       directory,
       baseDomain: 'api.example.test',
-      findRoute: findTestRoute,
+      routes: TEST_ROUTES,
     });
   }
 
@@ -200,7 +200,7 @@ describe('AuthorizerService', () => {
       },
       members: new FakeMembers().set('acme', 'p-1', 'member'),
       directory: new FakeDirectory(),
-      findRoute: findTestRoute,
+      routes: TEST_ROUTES,
     });
 
     // Act

@@ -1,6 +1,6 @@
 import { createAuthorizer, type AuthorizerDependencies } from '../../../functions/api/authorizer';
 import { parseRuntimeConfig } from '../../../functions/api/runtime-config';
-import { decodeAuthContext } from '../../../functions/identity/auth-context';
+import { decodeAuthContext } from '../../../functions/core/auth-context';
 import {
   accessToken,
   authorizerEvent,

@@ -4,7 +4,7 @@ import { createLocalJWKSet, exportJWK, exportSPKI, generateKeyPair, SignJWT, typ
 import type { ApiKeyLookup, StoredApiKey } from '../../../functions/identity/api-key.authenticator';
 import { newApiKey } from '../../../functions/identity/api-key.secret';
 import type { IssuerRegistration } from '../../../functions/identity/issuer-registry.repository';
-import type { TenantRole } from '../../../functions/identity/roles';
+import type { TenantRole } from '../../../functions/core/roles';
 import type { SlugDirectory } from '../../../functions/identity/tenant-signals';
 import type { IssuerLookup, KeySetFactory } from '../../../functions/identity/token-verifier';
 import { restEvent, type RestEventOptions } from '../../support/rest-event';

@@ -1,6 +1,6 @@
 import * as fc from 'fast-check';
 import { CachedMemberAccess, roleCovers, type MemberAccess } from '../../../functions/identity/member-access';
-import { TENANT_ROLES, type TenantRole } from '../../../functions/identity/roles';
+import { TENANT_ROLES, type TenantRole } from '../../../functions/core/roles';
 import { FakeMembers } from './fixtures';
 
 describe('CachedMemberAccess', () => {

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import type { HttpMethod, RouteDefinition } from '../../../functions/routes';
-import { ACCESS, type Access } from '../../../functions/identity/roles';
+import { ACCESS, type Access } from '../../../functions/core/roles';
 
 function route(operationId: string, method: HttpMethod, path: string, access: Access): RouteDefinition {
   return { operationId, method, path, group: 'tenants', access, summary: operationId, request: {}, response: z.unknown() };
@@ -19,7 +19,3 @@ export const TEST_ROUTES: readonly RouteDefinition[] = [
   route('createAgent', 'POST', '/v1/tenants/{tenantId}/agents', ACCESS.tenantWrite),
   route('getProfile', 'GET', '/v1/me', ACCESS.tenantRead),
 ];
-
-export function findTestRoute(method: string, resource: string): RouteDefinition | undefined {
-  return TEST_ROUTES.find((candidate) => candidate.method === method && candidate.path === resource);
-}

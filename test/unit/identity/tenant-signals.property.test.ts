@@ -2,10 +2,10 @@ import fc from 'fast-check';
 import { AuthenticationError } from '../../../functions/core/errors';
 import { apiKeyAuthenticator } from '../../../functions/identity/api-key.authenticator';
 import { AuthorizerService, bearerAuthenticator } from '../../../functions/identity/authorizer.service';
-import { isAllowed, TENANT_ROLES, type TenantRole } from '../../../functions/identity/roles';
+import { isAllowed, TENANT_ROLES, type TenantRole } from '../../../functions/core/roles';
 import { TokenVerifier } from '../../../functions/identity/token-verifier';
 import { apiKeyHeader, authorizerEvent, bearer, clock, FakeApiKeys, FakeDirectory, FakeMembers, FakeIssuerRegistry, FakeJwksHost, idToken, platformPool, tenantPool, type Pool } from './fixtures';
-import { findTestRoute, TEST_ROUTES } from './route-fixtures';
+import { TEST_ROUTES } from './route-fixtures';
 
 /** Tenants with their slugs; `acme` is the caller's tenant, the others are strangers. */
 const TENANTS = { acme: 'acme-slug', globex: 'globex-slug', initech: 'initech-slug' } as const;
@@ -35,7 +35,7 @@ describe('property 2: tenant context consistency', () => {
       members: new FakeMembers().set('acme', 'user-1', 'tenant-admin'),
       directory: new FakeDirectory(Object.fromEntries(Object.entries(TENANTS).map(([tenantId, slug]) => [slug, tenantId]))),
       baseDomain: 'api.example.test',
-      findRoute: findTestRoute,
+      routes: TEST_ROUTES,
     });
   });
 

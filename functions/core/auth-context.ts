@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { tenantIdSchema } from '../data/keys';
+import { tenantIdSchema } from './tenant-id';
 import { roleSchema, type Role } from './roles';
 
 /**
