@@ -1,5 +1,6 @@
 import type { DataScope } from '../functions/data/data-scopes';
-import { HANDLER_GROUP_NEEDS, HANDLER_GROUPS, type GroupNeeds } from '../functions/routes';
+import { HANDLER_GROUP_NEEDS, type GroupNeeds } from '../functions/api/group-needs';
+import { HANDLER_GROUPS } from '../functions/routes';
 import type { PlatformConfig } from './config';
 import { PlatformNames } from './naming';
 

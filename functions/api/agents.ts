@@ -5,7 +5,8 @@ import type { RuntimeConfig } from './runtime-config';
 import { createGroupHandler } from '../core/http';
 import { etagOf } from '../core/request-conventions';
 import { mutationContextOf, toOperationResult } from '../data/mutation.context';
-import { routesOf, type RequestFor } from '../routes';
+import { AGENT_ROUTES } from '../agents/agent.routes';
+import type { RequestFor } from '../routes';
 import { meterOperations } from '../usage/usage.meter';
 import { createResourceDependencies, lazyHandler, type ResourceDependencies } from './dependencies';
 
@@ -27,7 +28,7 @@ export function createHandler(config: RuntimeConfig, deps: ResourceDependencies 
   });
   return createGroupHandler({
     logger: deps.logger,
-    routes: routesOf('agents'),
+    routes: AGENT_ROUTES,
     tenantGate: deps.tenantGate,
     operations: meterOperations(deps.meter, {
       listAgents: async ({ path, query }: RequestFor<'listAgents'>) => ({ body: await agents.list(path.tenantId, query) }),

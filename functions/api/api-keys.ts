@@ -3,7 +3,8 @@ import type { RuntimeConfig } from './runtime-config';
 import { createGroupHandler, type TenantGate } from '../core/http';
 import type { Logger } from '../core/logger';
 import { mutationContextOf, toOperationResult } from '../data/mutation.context';
-import { routesOf, type RequestFor } from '../routes';
+import { API_KEY_ROUTES } from '../api-keys/api-key.routes';
+import type { RequestFor } from '../routes';
 import { lazyHandler } from './dependencies';
 import { createLifecycleDependencies } from './lifecycle.dependencies';
 
@@ -23,7 +24,7 @@ export function createHandler(config: RuntimeConfig, deps: ApiKeysDependencies =
   const { apiKeys } = deps;
   return createGroupHandler({
     logger: deps.logger,
-    routes: routesOf('api-keys'),
+    routes: API_KEY_ROUTES,
     tenantGate: deps.tenantGate,
     operations: {
       listApiKeys: async ({ path, query }: RequestFor<'listApiKeys'>) => ({ body: await apiKeys.list(path.tenantId, query) }),

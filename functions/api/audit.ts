@@ -2,7 +2,8 @@ import { AuditRepository } from '../audit/audit.repository';
 import { AuditService } from '../audit/audit.service';
 import type { RuntimeConfig } from './runtime-config';
 import { createGroupHandler } from '../core/http';
-import { routesOf, type RequestFor } from '../routes';
+import { AUDIT_ROUTES } from '../audit/audit.routes';
+import type { RequestFor } from '../routes';
 import { meterOperations } from '../usage/usage.meter';
 import { createResourceDependencies, lazyHandler, type ResourceDependencies } from './dependencies';
 
@@ -13,7 +14,7 @@ export function createHandler(config: RuntimeConfig, deps: ResourceDependencies 
   );
   return createGroupHandler({
     logger: deps.logger,
-    routes: routesOf('audit'),
+    routes: AUDIT_ROUTES,
     tenantGate: deps.tenantGate,
     operations: meterOperations(deps.meter, {
       listAuditEntries: async ({ path, query }: RequestFor<'listAuditEntries'>) => ({ body: await audit.list(path.tenantId, query) }),

@@ -1,6 +1,7 @@
 import type { RuntimeConfig } from './runtime-config';
 import { createGroupHandler } from '../core/http';
-import { routesOf, type RequestFor } from '../routes';
+import { DISCOVERY_ROUTES } from '../tenants/discovery.routes';
+import type { RequestFor } from '../routes';
 import { DiscoveryService } from '../tenants/discovery.service';
 import type { Logger } from '../core/logger';
 import type { DirectoryRepository } from '../tenants/directory.repository';
@@ -20,7 +21,7 @@ export function createHandler(config: RuntimeConfig, deps: DiscoveryDependencies
   });
   return createGroupHandler({
     logger: deps.logger,
-    routes: routesOf('discovery'),
+    routes: DISCOVERY_ROUTES,
     operations: {
       discoverTenants: async ({ query }: RequestFor<'discoverTenants'>) => ({ body: await discovery.discover(query) }),
     },

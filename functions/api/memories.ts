@@ -5,7 +5,8 @@ import { mutationContextOf, toOperationResult } from '../data/mutation.context';
 import { MemoryRepository } from '../memories/memory.repository';
 import type { Memory } from '../memories/memory.schema';
 import { MemoryService } from '../memories/memory.service';
-import { routesOf, type RequestFor } from '../routes';
+import { MEMORY_ROUTES } from '../memories/memory.routes';
+import type { RequestFor } from '../routes';
 import { meterOperations } from '../usage/usage.meter';
 import { createResourceDependencies, lazyHandler, type ResourceDependencies } from './dependencies';
 
@@ -26,7 +27,7 @@ export function createHandler(config: RuntimeConfig, deps: ResourceDependencies 
   });
   return createGroupHandler({
     logger: deps.logger,
-    routes: routesOf('memories'),
+    routes: MEMORY_ROUTES,
     tenantGate: deps.tenantGate,
     operations: meterOperations(deps.meter, {
       listMemories: async ({ path, query }: RequestFor<'listMemories'>) => ({ body: await memories.list(path.tenantId, path.agentId, query) }),

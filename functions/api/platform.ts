@@ -2,7 +2,8 @@ import type { RuntimeConfig } from './runtime-config';
 import { createGroupHandler } from '../core/http';
 import { createLogger } from '../core/logger';
 import { buildOpenApiDocument } from '../platform/openapi';
-import { ROUTES, routesOf } from '../routes';
+import { PLATFORM_ROUTES } from '../platform/platform.routes';
+import { ROUTES } from '../routes';
 import { lazyHandler } from './dependencies';
 
 /** Health and the OpenAPI document: public, no data access. */
@@ -10,7 +11,7 @@ export function createHandler(config: RuntimeConfig, clock: () => Date = () => n
   const openApi = buildOpenApiDocument(ROUTES, config.REGION_ENDPOINTS[config.AWS_REGION]);
   return createGroupHandler({
     logger: createLogger('platform', config.LOG_LEVEL),
-    routes: routesOf('platform'),
+    routes: PLATFORM_ROUTES,
     operations: {
       getHealth: async () => ({ body: { status: 'ok', region: config.AWS_REGION, time: clock().toISOString() } }),
       getOpenApi: async () => ({ body: openApi }),

@@ -3,7 +3,8 @@ import { createGroupHandler, type TenantGate } from '../core/http';
 import type { Logger } from '../core/logger';
 import { etagOf } from '../core/request-conventions';
 import { mutationContextOf, toOperationResult } from '../data/mutation.context';
-import { routesOf, type RequestFor } from '../routes';
+import { TENANT_ROUTES } from '../tenants/tenant.routes';
+import type { RequestFor } from '../routes';
 import type { TenantLifecycleService } from '../tenants/tenant-lifecycle.service';
 import type { Tenant } from '../tenants/tenant.schema';
 import { TenantService } from '../tenants/tenant.service';
@@ -34,7 +35,7 @@ export function createHandler(config: RuntimeConfig, deps: TenantsDependencies =
   const { lifecycle } = deps;
   return createGroupHandler({
     logger: deps.logger,
-    routes: routesOf('tenants'),
+    routes: TENANT_ROUTES,
     tenantGate: deps.tenantGate,
     operations: {
       getTenant: async ({ path }: RequestFor<'getTenant'>) => {

@@ -1,6 +1,7 @@
 import type { RuntimeConfig } from './runtime-config';
 import { createGroupHandler } from '../core/http';
-import { routesOf, type RequestFor } from '../routes';
+import { USAGE_ROUTES } from '../usage/usage.routes';
+import type { RequestFor } from '../routes';
 import { meterOperations } from '../usage/usage.meter';
 import { UsageService } from '../usage/usage.service';
 import { createResourceDependencies, lazyHandler, type ResourceDependencies } from './dependencies';
@@ -10,7 +11,7 @@ export function createHandler(config: RuntimeConfig, deps: ResourceDependencies 
   const usage = new UsageService({ db: deps.db, tableName: deps.tableName, plans: deps.plans, ...(deps.clock ? { clock: deps.clock } : {}) });
   return createGroupHandler({
     logger: deps.logger,
-    routes: routesOf('usage'),
+    routes: USAGE_ROUTES,
     tenantGate: deps.tenantGate,
     operations: meterOperations(deps.meter, {
       getUsage: async ({ path, query }: RequestFor<'getUsage'>) => ({ body: await usage.report(path.tenantId, query.period) }),

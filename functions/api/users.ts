@@ -3,7 +3,8 @@ import { createGroupHandler, type TenantGate } from '../core/http';
 import type { Logger } from '../core/logger';
 import { etagOf } from '../core/request-conventions';
 import { mutationContextOf, toOperationResult } from '../data/mutation.context';
-import { routesOf, type RequestFor } from '../routes';
+import { USER_ROUTES } from '../users/user.routes';
+import type { RequestFor } from '../routes';
 import type { UserService } from '../users/user.service';
 import { lazyHandler } from './dependencies';
 import { createLifecycleDependencies } from './lifecycle.dependencies';
@@ -24,7 +25,7 @@ export function createHandler(config: RuntimeConfig, deps: UsersDependencies = d
   const { users } = deps;
   return createGroupHandler({
     logger: deps.logger,
-    routes: routesOf('users'),
+    routes: USER_ROUTES,
     tenantGate: deps.tenantGate,
     operations: {
       listUsers: async ({ path, query }: RequestFor<'listUsers'>) => ({ body: await users.listMembers(path.tenantId, query) }),

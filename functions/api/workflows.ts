@@ -3,7 +3,8 @@ import { createGroupHandler, type TenantGate } from '../core/http';
 import type { Logger } from '../core/logger';
 import { DEFAULT_PAGE_SIZE, etagOf } from '../core/request-conventions';
 import { mutationContextOf, toOperationResult } from '../data/mutation.context';
-import { routesOf, type RequestFor } from '../routes';
+import { WORKFLOW_ROUTES } from '../workflows/workflow.routes';
+import type { RequestFor } from '../routes';
 import { meterOperations, type RequestMeter } from '../usage/usage.meter';
 import type { Run } from '../workflows/run.schema';
 import type { RunService } from '../workflows/run.service';
@@ -41,7 +42,7 @@ export function createHandler(config: RuntimeConfig, deps: WorkflowsDependencies
   });
   return createGroupHandler({
     logger: deps.logger,
-    routes: routesOf('workflows'),
+    routes: WORKFLOW_ROUTES,
     tenantGate: deps.tenantGate,
     operations: meterOperations(deps.meter, {
       listWorkflows: async ({ path, query }: RequestFor<'listWorkflows'>) => ({

@@ -119,3 +119,23 @@ describe('the data catalogue', () => {
     expect(purge?.text).not.toMatch(/from '..\/data\/keys'/);
   });
 });
+
+describe('the route table', () => {
+  const { ROUTES, HANDLER_GROUPS, checkedRoutes } = require('../../functions/routes') as typeof import('../../functions/routes');
+
+  it('is assembled from the route lists the domains export, one *.routes.ts module per group', () => {
+    const lists = runtimeFiles.filter(({ file }) => file.endsWith('.routes.ts'));
+    const groups = lists.flatMap(({ file }) =>
+      Object.values(require(join(ROOT, file)) as Record<string, readonly { group: string }[]>).flatMap((routes) => [...new Set(routes.map((route) => route.group))]),
+    );
+    expect(groups.sort()).toEqual([...HANDLER_GROUPS].sort());
+    expect(new Set(ROUTES.map((route) => route.group))).toEqual(new Set(HANDLER_GROUPS));
+  });
+
+  it('refuses an operation id or a method and path used twice', () => {
+    const [first, second] = ROUTES;
+    expect(() => checkedRoutes([first, { ...second, operationId: first.operationId }])).toThrow(/operationId getHealth twice/);
+    expect(() => checkedRoutes([first, { ...second, path: first.path, method: first.method }])).toThrow(/route GET \/v1\/health twice/);
+    expect(() => checkedRoutes(ROUTES)).not.toThrow();
+  });
+});

@@ -1,0 +1,51 @@
+import type { DataScope } from '../data/data-scopes';
+import type { HandlerGroup } from '../routes';
+
+/**
+ * What a route group's function reaches besides its own code. lib/ grants exactly this and nothing else (execution
+ * roles hold no data permission of their own); a new group must say what it needs here. Deployment wiring, so it
+ * sits with the groups' entry files, not in the HTTP contract.
+ */
+export interface GroupNeeds {
+  /**
+   * The data scopes it reaches, each through its own role (functions/data/data-scopes.ts): `tenant` items
+   * (`T#<tenantId>#…`, with the tenant's session tag), `directory` (reads of `P#…`), `platform` (writes of `P#…`
+   * but the issuer registry; its session also reads) and `issuers` (the issuer registry alone).
+   */
+  readonly data: readonly DataScope[];
+  /** Reaches that data in every residency region, not only its own (directory copies, tenants' home regions). @default false */
+  readonly allRegions?: boolean;
+  /** Signs list cursors: gets the region's cursor secret. @default false */
+  readonly cursors?: boolean;
+  /** Manages users of the tenant pools of its region (Cognito admin API). @default false */
+  readonly tenantPools?: boolean;
+  /** Sends mail (Amazon SES). @default false */
+  readonly mail?: boolean;
+  /** Puts onboarding events on the control plane's event bus. @default false */
+  readonly onboardingEvents?: boolean;
+  /**
+   * Invokes foundation models through Amazon Bedrock's Converse API (`bedrock:InvokeModel`) in its own region, on
+   * foundation models and the account's inference profiles. @default false
+   */
+  readonly modelInvocation?: boolean;
+}
+
+export const HANDLER_GROUP_NEEDS = {
+  // Health and the OpenAPI document read no data.
+  platform: { data: [] },
+  // The tenant directory (slugs, email domains), read only.
+  discovery: { data: ['directory'] },
+  // Onboarding and lifecycle: writes the directory copies of every region, a tenant's record in its home region.
+  tenants: { data: ['tenant', 'platform'], allRegions: true, cursors: true, onboardingEvents: true },
+  // Members and invitations of a tenant (and the public accept, whose code names the tenant), its pool's users; the
+  // directory entry (pool, status, home region) is only read.
+  users: { data: ['tenant', 'directory'], cursors: true, tenantPools: true, mail: true },
+  'api-keys': { data: ['tenant', 'directory'], cursors: true },
+  // Tenant-scoped resources; the directory entry (status, home region) read through the directory role.
+  agents: { data: ['tenant', 'directory'], cursors: true },
+  memories: { data: ['tenant', 'directory'], cursors: true },
+  usage: { data: ['tenant', 'directory'], cursors: true },
+  audit: { data: ['tenant', 'directory'], cursors: true },
+  // Runs call the tenant's models within the request.
+  workflows: { data: ['tenant', 'directory'], cursors: true, modelInvocation: true },
+} as const satisfies Record<HandlerGroup, GroupNeeds>;

@@ -1,0 +1,29 @@
+import * as z from 'zod';
+import type { RouteDefinition } from '../core/route';
+import { ACCESS } from '../core/roles';
+
+const healthResponse = z.object({ status: z.literal('ok'), region: z.string(), time: z.iso.datetime() });
+
+/** The routes of the `platform` group, served by functions/api/platform.ts; the route table assembles them. */
+export const PLATFORM_ROUTES = [
+  {
+    operationId: 'getHealth',
+    method: 'GET',
+    path: '/v1/health',
+    group: 'platform',
+    access: ACCESS.public,
+    summary: 'Liveness of the regional API',
+    request: {},
+    response: healthResponse,
+  },
+  {
+    operationId: 'getOpenApi',
+    method: 'GET',
+    path: '/v1/openapi.json',
+    group: 'platform',
+    access: ACCESS.public,
+    summary: 'This API as an OpenAPI 3.1 document',
+    request: {},
+    response: z.record(z.string(), z.unknown()),
+  },
+] as const satisfies readonly RouteDefinition<'platform'>[];

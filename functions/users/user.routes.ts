@@ -1,0 +1,93 @@
+import * as z from 'zod';
+import type { RouteDefinition } from '../core/route';
+import { ACCESS } from '../core/roles';
+import { tenantPathSchema } from '../tenants/tenant.schema';
+import { acceptInvitationBodySchema, acceptedInvitationSchema, changeRoleBodySchema, invitationPageSchema, invitationPathSchema, invitationSchema, inviteBodySchema, memberPageSchema, memberSchema, userListQuerySchema, userPathSchema } from './user.schema';
+
+/** The routes of the `users` group, served by functions/api/users.ts; the route table assembles them. */
+export const USER_ROUTES = [
+  {
+    operationId: 'listUsers',
+    method: 'GET',
+    path: '/v1/tenants/{tenantId}/users',
+    group: 'users',
+    access: ACCESS.tenantAdmin,
+    summary: "The tenant's users with their roles, in joining order",
+    request: { path: tenantPathSchema, query: userListQuerySchema },
+    response: memberPageSchema,
+  },
+  {
+    operationId: 'getUser',
+    method: 'GET',
+    path: '/v1/tenants/{tenantId}/users/{userId}',
+    group: 'users',
+    access: ACCESS.tenantAdmin,
+    summary: 'Read a user; its version is the ETag',
+    request: { path: userPathSchema },
+    response: memberSchema,
+  },
+  {
+    operationId: 'changeUserRole',
+    method: 'PATCH',
+    path: '/v1/tenants/{tenantId}/users/{userId}',
+    group: 'users',
+    access: ACCESS.tenantAdmin,
+    summary: "Change a user's role; the last tenant-admin cannot be demoted (If-Match: its ETag)",
+    request: { path: userPathSchema, body: changeRoleBodySchema },
+    response: memberSchema,
+  },
+  {
+    operationId: 'removeUser',
+    method: 'DELETE',
+    path: '/v1/tenants/{tenantId}/users/{userId}',
+    group: 'users',
+    access: ACCESS.tenantAdmin,
+    summary: 'Remove a user: it is disabled in the pool; the last tenant-admin cannot be removed (If-Match: its ETag)',
+    request: { path: userPathSchema },
+    response: z.null(),
+    successStatus: 204,
+  },
+  {
+    operationId: 'listInvitations',
+    method: 'GET',
+    path: '/v1/tenants/{tenantId}/invitations',
+    group: 'users',
+    access: ACCESS.tenantAdmin,
+    summary: "The tenant's invitations, oldest first",
+    request: { path: tenantPathSchema, query: userListQuerySchema },
+    response: invitationPageSchema,
+  },
+  {
+    operationId: 'createInvitation',
+    method: 'POST',
+    path: '/v1/tenants/{tenantId}/invitations',
+    group: 'users',
+    access: ACCESS.tenantAdmin,
+    summary: 'Invite someone by email with a role: a one-time code goes to them by mail (Idempotency-Key honoured)',
+    request: { path: tenantPathSchema, body: inviteBodySchema },
+    response: invitationSchema,
+    successStatus: 201,
+  },
+  {
+    operationId: 'revokeInvitation',
+    method: 'DELETE',
+    path: '/v1/tenants/{tenantId}/invitations/{invitationId}',
+    group: 'users',
+    access: ACCESS.tenantAdmin,
+    summary: 'Revoke a pending invitation: its code opens nothing from then on',
+    request: { path: invitationPathSchema },
+    response: z.null(),
+    successStatus: 204,
+  },
+  {
+    operationId: 'acceptInvitation',
+    method: 'POST',
+    path: '/v1/invitations/accept',
+    group: 'users',
+    access: ACCESS.public,
+    summary: "Accept an invitation with its code and a new password: the user is made in the inviting tenant's pool",
+    request: { body: acceptInvitationBodySchema },
+    response: acceptedInvitationSchema,
+    successStatus: 201,
+  },
+] as const satisfies readonly RouteDefinition<'users'>[];
