@@ -17,9 +17,6 @@ import { DEFAULT_AUDIT_LANES, MutationExecutor } from '../data/mutation.executor
 import { isolationEnvSchema } from '../isolation/isolation.config';
 import { createIsolation, type Isolation } from '../isolation/tenant-db';
 import { CachedPlanSource } from '../quotas/plan.source';
-// -- workflows and runs
-import { createModelProvider } from '../models/model-provider.factory';
-import { workflowServicesFactory } from '../workflows/workflow.module';
 
 const isolations = new WeakMap<RuntimeConfig, Isolation>();
 
@@ -118,28 +115,5 @@ export function createResourceDependencies(config: RuntimeConfig, serviceName: s
     executor,
     plans,
     meter: new RequestMeter({ db, tableName: config.TABLE_NAME }),
-  };
-}
-
-// -- workflows and runs
-
-/**
- * The workflows group: the resource dependencies (isolation layer, signed cursors, mutation executor) and the
- * configured model provider, named in every run record.
- */
-export function createWorkflowsDependencies(config: RuntimeConfig, env: NodeJS.ProcessEnv = process.env) {
-  const resources = createResourceDependencies(config, 'workflows', env);
-  return {
-    logger: resources.logger,
-    tenantGate: resources.tenantGate,
-    ...(resources.meter ? { meter: resources.meter } : {}),
-    servicesFor: workflowServicesFactory({
-      db: resources.db,
-      tableName: resources.tableName,
-      cursors: resources.cursors,
-      mutations: resources.executor,
-      provider: createModelProvider(config),
-      onUnexpectedError: (error, stepId) => resources.logger.error('workflow step failed unexpectedly', { stepId, error: error as Error }),
-    }),
   };
 }

@@ -10,7 +10,9 @@ import type { Run } from '../workflows/run.schema';
 import type { RunService } from '../workflows/run.service';
 import type { Workflow } from '../workflows/workflow.schema';
 import type { WorkflowService } from '../workflows/workflow.service';
-import { createWorkflowsDependencies, lazyHandler } from './dependencies';
+import { createModelProvider } from '../models/model-provider.factory';
+import { workflowServicesFactory } from '../workflows/workflow.module';
+import { createResourceDependencies, lazyHandler } from './dependencies';
 
 /** The services of one tenant, over that tenant's scoped client. */
 export interface WorkflowServices {
@@ -24,6 +26,27 @@ export interface WorkflowsDependencies {
   readonly servicesFor: (tenantId: string) => WorkflowServices;
   /** Request metering. @default requests are not metered */
   readonly meter?: Pick<RequestMeter, 'count'>;
+}
+
+/**
+ * The workflows group: the resource dependencies (isolation layer, signed cursors, mutation executor) and the
+ * configured model provider, named in every run record.
+ */
+export function createWorkflowsDependencies(config: RuntimeConfig, env: NodeJS.ProcessEnv = process.env) {
+  const resources = createResourceDependencies(config, 'workflows', env);
+  return {
+    logger: resources.logger,
+    tenantGate: resources.tenantGate,
+    ...(resources.meter ? { meter: resources.meter } : {}),
+    servicesFor: workflowServicesFactory({
+      db: resources.db,
+      tableName: resources.tableName,
+      cursors: resources.cursors,
+      mutations: resources.executor,
+      provider: createModelProvider(config),
+      onUnexpectedError: (error, stepId) => resources.logger.error('workflow step failed unexpectedly', { stepId, error: error as Error }),
+    }),
+  };
 }
 
 const workflowLocation = (tenantId: string, workflowId: string) => `/v1/tenants/${tenantId}/workflows/${workflowId}`;

@@ -1,14 +1,26 @@
 import type { AuditEvent } from '../audit/audit-chain';
 import { NotFoundError, TenantSuspendedError, TenantUnavailableError, WrongRegionError } from '../core/errors';
 import type { TenantGate } from '../core/http';
+import { keys } from '../data/keys';
 import type { ItemWrite } from '../data/mutation.executor';
+import { TABLE_SCHEMA } from '../data/table.schema';
 import type { DirectoryRepository } from './directory.repository';
 import { servesTenantUsers } from './tenant-lifecycle';
-import { tenantRecordWrites } from './tenant.repository';
 
 /** Records an audit entry in a tenant's log, while the checks hold (data/mutation.executor.ts's AuditPort). */
 export interface AccessAudit {
   record(tenantId: string, event: AuditEvent, checks: readonly ItemWrite[]): Promise<unknown>;
+}
+
+/**
+ * Checks, in the audit entry's transaction, that the tenant record still exists: purge deletes it first, so no
+ * access is recorded under the keys of a tenant being purged.
+ */
+function tenantRecordExists(tenantId: string): ItemWrite {
+  return {
+    check: { Key: keys.tenantProfile(tenantId), ConditionExpression: 'attribute_exists(#pk)', ExpressionAttributeNames: { '#pk': TABLE_SCHEMA.partitionKey } },
+    onConditionFailed: () => new NotFoundError(`tenant ${tenantId} not found`),
+  };
 }
 
 export interface TenantGateOptions {
@@ -47,7 +59,7 @@ export function createTenantGate({ directory, region, regionEndpoints, audit }: 
         target: `tenant/${tenantId}`,
         requestId: request?.requestId ?? 'unknown',
         change: { operationId: route.operationId, method: route.method, path: route.path },
-      }, [tenantRecordWrites.exists(tenantId)]);
+      }, [tenantRecordExists(tenantId)]);
       return;
     }
     if (entry.status === 'SUSPENDED' && !route.allowedWhenSuspended) {

@@ -67,14 +67,6 @@ export const tenantRecordWrites = {
     ];
   },
 
-  /** Checks, in the transaction, that the record still exists: purge deletes it first, so nothing is written after. */
-  exists(tenantId: string): ItemWrite {
-    return {
-      check: { Key: keys.tenantProfile(tenantId), ConditionExpression: 'attribute_exists(#pk)', ExpressionAttributeNames: { '#pk': TABLE_SCHEMA.partitionKey } },
-      onConditionFailed: () => new NotFoundError(`tenant ${tenantId} not found`),
-    };
-  },
-
   /** Changes fields of the record at `version` (else 412), bumping the version. */
   update(tenantId: string, version: number, changes: Partial<Pick<Tenant, 'name' | 'branding' | 'settings' | 'plan' | 'status'>>, updatedAt: string): ItemWrite {
     const fields = Object.entries(changes).filter(([, value]) => value !== undefined);
