@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, resolve, sep } from 'node:path';
 import type {
   APIGatewayAuthorizerResult,
   APIGatewayProxyEvent,
@@ -46,11 +44,6 @@ export interface LocalGatewayOptions {
   readonly host?: string;
   readonly dynamoDbEndpoint: string;
   readonly tableName: string;
-  /**
-   * Folder served at `/` (the console), when it exists.
-   * @default none
-   */
-  readonly webRoot?: string;
   /** @default 1 MiB */
   readonly bodyLimitBytes?: number;
   /**
@@ -88,7 +81,6 @@ export interface LocalGateway {
 
 const ACCOUNT_ID = '000000000000';
 const API_ID = 'local';
-const API_PREFIX = '/v1';
 
 /** Loads `functions/api/<group>.ts` and `functions/api/authorizer.ts` and calls their factories. */
 export const apiFunctions: FunctionSource = {
@@ -206,34 +198,6 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-};
-
-/** The file under the web root for a request path, or undefined (never a path outside the root). */
-function staticFile(webRoot: string, pathname: string): string | undefined {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(pathname);
-  } catch {
-    return undefined;
-  }
-  if (decoded.includes('\0')) return undefined;
-  const root = resolve(webRoot);
-  let file = normalize(join(root, decoded));
-  if (file !== root && !file.startsWith(root + sep)) return undefined;
-  if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
-  return existsSync(file) && statSync(file).isFile() ? file : undefined;
-}
-
 /** The functions' environment that is the same in every region. */
 function sharedFunctionEnvironment(environment: Readonly<Record<string, string>>): Record<string, string> {
   // No STS locally: data credentials are the one local credential, scoped by the runtime guard.
@@ -251,7 +215,7 @@ class RegionGateway {
 
   constructor(
     readonly region: string,
-    private readonly options: Required<Omit<LocalGatewayOptions, 'webRoot' | 'host'>> & { webRoot?: string },
+    private readonly options: Required<Omit<LocalGatewayOptions, 'host'>>,
     private readonly matcher: RouteMatcher,
   ) {
     this.clients = new ClientThrottle({ limits: options.clientLimits });
@@ -290,16 +254,6 @@ class RegionGateway {
 
   private async dispatch(req: IncomingMessage, res: ServerResponse, request: { method: string; url: RequestTarget; requestId: string }): Promise<number> {
     const { method, url, requestId } = request;
-    const isApi = url.pathname === API_PREFIX || url.pathname.startsWith(`${API_PREFIX}/`);
-    if (!isApi && (method === 'GET' || method === 'HEAD') && this.options.webRoot) {
-      const file = staticFile(this.options.webRoot, url.pathname);
-      if (file) {
-        res.writeHead(200, { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream', 'x-amzn-requestid': requestId });
-        if (method === 'HEAD') res.end();
-        else createReadStream(file).pipe(res);
-        return 200;
-      }
-    }
     // The payload limit applies before routing, as at API Gateway's edge.
     const body = await readBody(req, this.options.bodyLimitBytes);
     const client = sourceIpOf(req);
@@ -550,7 +504,6 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     port: options.port,
     dynamoDbEndpoint: options.dynamoDbEndpoint,
     tableName: options.tableName,
-    webRoot: options.webRoot && existsSync(options.webRoot) ? options.webRoot : undefined,
     bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
     timeoutMs: options.timeoutMs ?? 29_000,
     logLevel: options.logLevel ?? 'WARN',

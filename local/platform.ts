@@ -30,8 +30,6 @@ export interface LocalPlatformOptions {
    * @default a free port
    */
   readonly dynamoDbPort?: number;
-  /** Folder of the console, served at `/` when it exists. */
-  readonly webRoot?: string;
   /** Receives progress lines and one line per request. */
   readonly log: (line: string) => void;
   /**
@@ -144,7 +142,6 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       port: options.port,
       dynamoDbEndpoint: dynamoDb.endpoint,
       tableName: LOCAL_TABLE_NAME,
-      ...(options.webRoot ? { webRoot: options.webRoot } : {}),
       log: options.log,
       logLevel: options.logLevel ?? 'WARN',
       functions,

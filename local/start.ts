@@ -1,6 +1,6 @@
 import './sdk-quiet';
 import { performance } from 'node:perf_hooks';
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
 import { DEFAULT_COGNITO_PORT } from './cognito';
 import { watchLaunchers } from './launcher-watch';
 import { startLocalPlatform, type LocalPlatform } from './platform';
@@ -46,7 +46,6 @@ async function main(): Promise<void> {
     port: portFromEnv('PORT', 3000),
     cognitoPort: portFromEnv('COGNITO_PORT', DEFAULT_COGNITO_PORT),
     ...(process.env.DYNAMODB_PORT ? { dynamoDbPort: portFromEnv('DYNAMODB_PORT', 0) } : {}),
-    webRoot: join(__dirname, '..', 'web'),
     log,
     ...(isLogLevel(process.env.LOG_LEVEL) ? { logLevel: process.env.LOG_LEVEL } : {}),
   });

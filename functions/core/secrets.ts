@@ -51,24 +51,3 @@ export async function resolveSecretEnvironment(
     }),
   );
 }
-
-/**
- * Wraps a handler so that its first invocation resolves the named secrets into the environment before the handler
- * (and the runtime config it parses once) sees it. A failed read fails that invocation and is tried again on the
- * next; concurrent first invocations share one read.
- */
-export function withSecretEnvironment<A extends unknown[], R>(
-  names: readonly string[],
-  handler: (...args: A) => Promise<R>,
-  resolve: () => Promise<void> = () => resolveSecretEnvironment(names),
-): (...args: A) => Promise<R> {
-  let resolved: Promise<void> | undefined;
-  return async (...args: A) => {
-    resolved ??= resolve().catch((error: unknown) => {
-      resolved = undefined;
-      throw error;
-    });
-    await resolved;
-    return handler(...args);
-  };
-}

@@ -1,4 +1,4 @@
-import { ExtensionSecretReader, resolveSecretEnvironment, withSecretEnvironment } from '../../../functions/core/secrets';
+import { ExtensionSecretReader, resolveSecretEnvironment } from '../../../functions/core/secrets';
 
 const ARN = 'arn:aws:secretsmanager:eu-central-1:111122223333:secret:agent-platform-dev/cursor-secret-AbCdEf';
 
@@ -40,25 +40,5 @@ describe('secrets by reference', () => {
     expect(env).toMatchObject({ CURSOR_SECRET: 'from-secret', OTHER: 'given' });
     expect(env.MISSING).toBeUndefined();
     expect(read).toHaveBeenCalledTimes(1);
-  });
-
-  it('resolves once before the first invocation, and again after a failed read', async () => {
-    // Prepare
-    let attempts = 0;
-    const resolve = jest.fn(async () => {
-      attempts += 1;
-      if (attempts === 1) throw new Error('extension not ready');
-    });
-    const handler = withSecretEnvironment(['CURSOR_SECRET'], async (n: number) => n * 2, resolve);
-
-    // Act
-    const first = handler(1);
-    await expect(first).rejects.toThrow('extension not ready');
-    const results = await Promise.all([handler(2), handler(3)]);
-    await handler(4);
-
-    // Assess
-    expect(results).toEqual([4, 6]);
-    expect(resolve).toHaveBeenCalledTimes(2);
   });
 });

@@ -1,7 +1,3 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import type { ClientLimits } from '../../../functions/billing/client-limits.catalogue';
 import { startLocalGateway, type FunctionSource, type LocalGateway } from '../../../local/gateway';
@@ -39,12 +35,10 @@ const allow = (event: APIGatewayRequestAuthorizerEvent) =>
 async function withGateway(
   authorize: (event: APIGatewayRequestAuthorizerEvent) => Promise<unknown>,
   run: (gateway: LocalGateway, seen: Seen) => Promise<void>,
-  webRoot?: string,
   clientLimits?: ClientLimits,
 ) {
   const seen: Seen = { events: [], authorizerEvents: [] };
   const gateway = await startLocalGateway({
-    ...(webRoot ? { webRoot } : {}),
     ...(clientLimits ? { clientLimits } : {}),
     regions: REGIONS,
     port: 0,
@@ -137,46 +131,6 @@ describe('local gateway', () => {
     });
   });
 
-  describe('console files', () => {
-    let webRoot: string;
-
-    beforeAll(() => {
-      const parent = mkdtempSync(join(tmpdir(), 'gateway-web-'));
-      webRoot = join(parent, 'web');
-      mkdirSync(join(webRoot, 'app'), { recursive: true });
-      writeFileSync(join(webRoot, 'index.html'), '<h1>console</h1>');
-      writeFileSync(join(webRoot, 'app', 'main.js'), 'export {};');
-      writeFileSync(join(parent, 'secret.txt'), 'not served');
-    });
-
-    afterAll(() => rmSync(join(webRoot, '..'), { recursive: true, force: true }));
-
-    it('serves index.html at / and files below it with their content type', async () => {
-      await withGateway(allow, async (gateway) => {
-        const [index, script] = await Promise.all([fetch(`${gateway.endpoints['eu-central-1']}/`), fetch(`${gateway.endpoints['eu-central-1']}/app/main.js`)]);
-
-        expect([index.status, index.headers.get('content-type'), await index.text()]).toEqual([200, 'text/html; charset=utf-8', '<h1>console</h1>']);
-        expect([script.status, script.headers.get('content-type')]).toEqual([200, 'text/javascript; charset=utf-8']);
-      }, webRoot);
-    });
-
-    it('serves nothing outside the web root', async () => {
-      await withGateway(allow, async (gateway) => {
-        const status = await new Promise<number | undefined>((done, fail) => {
-          // A raw request: fetch would normalise the dots away.
-          const req = request(`${gateway.endpoints['eu-central-1']}/%2e%2e/secret.txt`, (res) => {
-            res.resume();
-            done(res.statusCode);
-          });
-          req.on('error', fail);
-          req.end();
-        });
-
-        expect(status).toBe(404);
-      }, webRoot);
-    });
-  });
-
   describe('limits per client address', () => {
     const LIMITS: ClientLimits = {
       anyRequest: { requests: 60, windowSeconds: 60 },
@@ -206,7 +160,7 @@ describe('local gateway', () => {
         expect([refused.status, refused.headers['content-type'], refused.headers['retry-after']]).toEqual([429, 'application/problem+json', '6']);
         expect(JSON.parse(refused.text)).toMatchObject({ status: 429, code: 'rate-limited', detail: 'this client sent too many requests to public routes' });
         expect([other.status, otherRegion.status]).toEqual([200, 200]);
-      }, undefined, LIMITS);
+      }, LIMITS);
     });
 
     it("stops a client's flood of bad keys before the authorizer while a tenant's requests keep working", async () => {
@@ -228,7 +182,7 @@ describe('local gateway', () => {
         expect(authorizerCalls).toBe(10);
         // Accepted requests use up nothing of the refused-request limit.
         expect(tenant.map((response) => response.status)).toEqual(Array(20).fill(200));
-      }, undefined, LIMITS);
+      }, LIMITS);
     });
 
     it('counts 403 answers as refused too', async () => {
@@ -239,7 +193,7 @@ describe('local gateway', () => {
 
         // Assess
         expect(statuses).toEqual([...Array(10).fill(403), 429]);
-      }, undefined, LIMITS);
+      }, LIMITS);
     });
 
     it('limits every API request of a client', async () => {
@@ -251,7 +205,7 @@ describe('local gateway', () => {
         // Assess
         expect(statuses.filter((status) => status === 200)).toHaveLength(60);
         expect(statuses[60]).toBe(429);
-      }, undefined, LIMITS);
+      }, LIMITS);
     });
   });
 });
