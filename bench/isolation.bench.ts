@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../functions/data/clients';
 import { createIsolation } from '../functions/isolation/tenant-db';
 import { refusalOf, tenantGuardPlugin, tenantScope } from '../functions/isolation/tenant-guard';

@@ -131,7 +131,7 @@ export async function run(): Promise<void> {
       ['listAuditEntries', () => call('audit', 'GET', '/v1/tenants/{tenantId}/audit', {}, undefined, { limit: '20' })],
     ];
     console.log(`\n== Resources on DynamoDB Local: DynamoDB calls per request (warm container, ${ITERATIONS} requests each)`);
-    console.log('request'.padEnd(18) + 'calls/req'.padStart(10) + '  by command' + ''.padEnd(38) + 'p50 ms'.padStart(8) + 'p95 ms'.padStart(8));
+    console.log(`${'request'.padEnd(18) + 'calls/req'.padStart(10)}  by command${''.padEnd(38)}${'p50 ms'.padStart(8)}${'p95 ms'.padStart(8)}`);
     const latency = new Map<string, { p50: number; p95: number }>();
     for (const [name, work] of requestTypes) {
       counts.clear();
@@ -163,13 +163,13 @@ export async function run(): Promise<void> {
     const viaGet = latency.get('getMemory')!;
     const viaCreate = latency.get('createMemory')!;
     console.log('\nlatency, p50 / p95 ms          through the handler   DynamoDB Local alone   handler overhead (p50)');
-    console.log(`read (GetItem)                 ${viaGet.p50.toFixed(2)} / ${viaGet.p95.toFixed(2)}`.padEnd(54) + `${rawGet.p50.toFixed(2)} / ${rawGet.p95.toFixed(2)}`.padEnd(23) + `${(viaGet.p50 - rawGet.p50).toFixed(2)}`);
-    console.log(`create (6-item transaction)    ${viaCreate.p50.toFixed(2)} / ${viaCreate.p95.toFixed(2)}`.padEnd(54) + `${rawTransact.p50.toFixed(2)} / ${rawTransact.p95.toFixed(2)}`.padEnd(23) + `${(viaCreate.p50 - rawTransact.p50).toFixed(2)}`);
+    console.log(`${`read (GetItem)                 ${viaGet.p50.toFixed(2)} / ${viaGet.p95.toFixed(2)}`.padEnd(54) + `${rawGet.p50.toFixed(2)} / ${rawGet.p95.toFixed(2)}`.padEnd(23)}${(viaGet.p50 - rawGet.p50).toFixed(2)}`);
+    console.log(`${`create (6-item transaction)    ${viaCreate.p50.toFixed(2)} / ${viaCreate.p95.toFixed(2)}`.padEnd(54) + `${rawTransact.p50.toFixed(2)} / ${rawTransact.p95.toFixed(2)}`.padEnd(23)}${(viaCreate.p50 - rawTransact.p50).toFixed(2)}`);
     isolation.destroy();
 
     // Audit lanes: 4 containers (own executors, own head caches) create memories for 8 agents of one tenant at once.
     console.log('\naudit lanes: 4 containers x 16 in flight, 400 memory creates over 64 agents of one tenant');
-    console.log('lanes'.padEnd(8) + 'creates/s'.padStart(10) + 'transactions/create'.padStart(22) + 'p50 ms'.padStart(9) + 'p95 ms'.padStart(9) + '  429 (contention)');
+    console.log(`${'lanes'.padEnd(8) + 'creates/s'.padStart(10) + 'transactions/create'.padStart(22) + 'p50 ms'.padStart(9) + 'p95 ms'.padStart(9)}  429 (contention)`);
     for (const lanes of [1, 4]) {
       const bench = setup(dynamo.endpoint, lanes, 4);
       const laneTenant = `bench-lanes-${lanes}`;

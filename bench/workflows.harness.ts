@@ -105,7 +105,7 @@ export async function run(): Promise<void> {
       ['listRuns', () => call('GET', RUNS, { workflowId }, undefined, { limit: '20' })],
     ];
     console.log(`\n== Workflows on DynamoDB Local: DynamoDB calls per request (warm container, ${ITERATIONS} requests each)`);
-    console.log('request'.padEnd(20) + 'calls/req'.padStart(10) + '  by command' + ''.padEnd(52) + 'p50 ms'.padStart(8) + 'p95 ms'.padStart(8));
+    console.log(`${'request'.padEnd(20) + 'calls/req'.padStart(10)}  by command${''.padEnd(52)}${'p50 ms'.padStart(8)}${'p95 ms'.padStart(8)}`);
     for (const [name, work] of requestTypes) {
       counts.clear();
       const times: number[] = [];

@@ -80,6 +80,7 @@ class Api {
     return this.access;
   }
 
+  // biome-ignore lint/suspicious/noExplicitAny: the CLI reads fields of whatever JSON the API answered
   async call(method: string, path: string, options: { region?: string; body?: unknown } = {}): Promise<any> {
     const base = options.region ? (this.context.regions[options.region] ?? this.context.apiUrl) : this.context.apiUrl;
     let response: Response;

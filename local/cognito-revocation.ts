@@ -4,6 +4,7 @@ import type { Services } from 'cognito-local/lib/services';
 
 type Route = ReturnType<ReturnType<typeof Router>>;
 type Context = Parameters<Route>[0];
+// biome-ignore lint/suspicious/noExplicitAny: requests of the Cognito wire protocol, read field by field
 type Request = Record<string, any>;
 
 /** Flows whose sign-in AWS refuses to a disabled user. */

@@ -161,7 +161,7 @@ interface RequestTarget {
 
 /** Splits the request target without normalising it (a URL parser would resolve `..` and re-encode). */
 function requestTarget(target: string | undefined): RequestTarget {
-  const raw = target && target.startsWith('/') ? target : '/';
+  const raw = target?.startsWith('/') ? target : '/';
   const query = raw.indexOf('?');
   return query < 0 ? { pathname: raw, search: '' } : { pathname: raw.slice(0, query), search: raw.slice(query) };
 }

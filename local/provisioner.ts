@@ -336,7 +336,7 @@ export function connectLocalProvisioner(options: {
     provisioner,
     close: () => {
       cognito.destroy();
-      lowLevel.forEach((client) => client.destroy());
+      for (const client of lowLevel) client.destroy();
     },
   };
 }

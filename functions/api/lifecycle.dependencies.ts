@@ -6,7 +6,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ApiKeyRepository } from '../api-keys/api-key.repository';
 import { ApiKeyService } from '../api-keys/api-key.service';
 import { ConfigError } from '../core/config';
-import { type RuntimeConfig } from './runtime-config';
+import type { RuntimeConfig } from './runtime-config';
 import type { TenantGate } from '../core/http';
 import type { Logger } from '../core/logger';
 import { CursorCodec } from '../data/cursor';

@@ -28,6 +28,7 @@ export interface OperationResult {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: an operation table holds operations of every request type; each is typed where it is written
 export type Operation = (request: OperationRequest<any, any, any>) => Promise<OperationResult>;
 
 /** The request types of a route, inferred from its zod schemas. */

@@ -53,7 +53,7 @@ export function tenantKey(tenantId: string, ...segments: string[]): string {
 /** A platform key: `P#<segment>#…` (at least one segment). Never holds tenant data, only routing metadata. */
 export function platformKey(...segments: string[]): string {
   if (segments.length === 0) throw new InvalidKeyError('a platform key needs at least one segment');
-  return `${PLATFORM_MARK}${SEPARATOR}` + segments.map(checkSegment).join(SEPARATOR);
+  return `${PLATFORM_MARK}${SEPARATOR}${segments.map(checkSegment).join(SEPARATOR)}`;
 }
 
 /** A sort key from segments: `<segment>#<segment>…`. */

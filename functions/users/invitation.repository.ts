@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, GoneError, NotFoundError } from '../core/errors';
 import { getItem, queryPartition } from '../data/item-reads';
 import { keys } from '../data/keys';

@@ -1,4 +1,4 @@
-import { CfnElement, CustomResource, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { type CfnElement, CustomResource, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';

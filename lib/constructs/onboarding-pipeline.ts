@@ -1,4 +1,4 @@
-import { Aws, CfnElement, type CopyOptions, Duration, IgnoreMode, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, type CfnElement, type CopyOptions, Duration, IgnoreMode, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';

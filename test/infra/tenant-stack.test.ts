@@ -111,9 +111,9 @@ describe('tenant stack', () => {
   it('has the four tenant role groups', () => {
     // Assess
     template.resourceCountIs('AWS::Cognito::UserPoolGroup', TENANT_ROLES.length);
-    TENANT_ROLES.forEach((role, precedence) =>
-      template.hasResourceProperties('AWS::Cognito::UserPoolGroup', { GroupName: role, Precedence: precedence, UserPoolId: { Ref: poolId } }),
-    );
+    TENANT_ROLES.forEach((role, precedence) => {
+      template.hasResourceProperties('AWS::Cognito::UserPoolGroup', { GroupName: role, Precedence: precedence, UserPoolId: { Ref: poolId } });
+    });
   });
 
   it("has the console's public client: authorization code with PKCE only, the manifest's URLs and providers, no secret", () => {

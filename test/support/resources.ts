@@ -1,5 +1,5 @@
 import { HASH_CHAIN } from '../../functions/audit/audit-chain';
-import { DynamoDBDocumentClient, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { createHandler as createAgentsHandler } from '../../functions/api/agents';
 import { createHandler as createAuditHandler } from '../../functions/api/audit';

@@ -158,7 +158,7 @@ export async function createLifecycleFixture(name: string): Promise<LifecycleFix
     },
     async dispose() {
       await Promise.all(Object.values(raws).map((raw) => raw.send(new DeleteTableCommand({ TableName: tableName })).catch(() => undefined)));
-      Object.values(raws).forEach((raw) => raw.destroy());
+      for (const raw of Object.values(raws)) raw.destroy();
     },
   };
 }

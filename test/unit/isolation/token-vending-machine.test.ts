@@ -1,4 +1,4 @@
-import { AssumeRoleCommand } from '@aws-sdk/client-sts';
+import type { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { LOCAL_CREDENTIALS } from '../../../local/platform.config';
 import {
   CredentialVendingError,
@@ -95,7 +95,9 @@ describe('TokenVendingMachine', () => {
     // Assess
     expect(fetches).toHaveLength(10);
     expect(new Set(fetches.map((scope) => (scope.kind === 'tenant' ? scope.tenantId : '')))).toEqual(new Set(tenants));
-    results.forEach((credentials, i) => expect(credentials.sessionToken).toMatch(new RegExp(`^token-${tenants[i % 10]}-`)));
+    results.forEach((credentials, i) => {
+      expect(credentials.sessionToken).toMatch(new RegExp(`^token-${tenants[i % 10]}-`));
+    });
   });
 
   it('fails closed: a failed fetch rejects every waiting request with CredentialVendingError, is not cached, and the next call retries', async () => {

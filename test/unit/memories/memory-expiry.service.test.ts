@@ -20,7 +20,11 @@ describe('MemoryExpiryService', () => {
   it('gives back the count and bytes of a memory removed by TTL, audited as system:ttl, once per stream record', async () => {
     // Prepare
     const mutations: Mutation[] = [];
-    const service = new MemoryExpiryService({ execute: async (m) => (mutations.push(m), { replayed: false, entry: {} as never }) });
+    const service = new MemoryExpiryService({ execute: async (m) => {
+        mutations.push(m);
+        return { replayed: false, entry: {} as never };
+      },
+    });
     // Act
     const handled = await service.handle([record()]);
     // Assess
