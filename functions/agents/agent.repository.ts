@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { conditionOf, itemAbsent, itemExists, versionIs } from '../data/conditions';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
@@ -85,8 +86,7 @@ export class AgentRepository {
             ...agentCollectionKeys(this.tenantId, agent.createdAt, agent.agentId),
             ...agent,
           },
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': PK },
+          ...conditionOf(itemAbsent),
         }),
       );
     } catch (error) {
@@ -185,9 +185,7 @@ export class AgentRepository {
         new DeleteCommand({
           TableName: this.props.tableName,
           Key: keys.agent(this.tenantId, agentId),
-          ConditionExpression: 'attribute_exists(#pk) AND #version = :expected',
-          ExpressionAttributeNames: { '#pk': PK, '#version': 'version' },
-          ExpressionAttributeValues: { ':expected': expectedVersion },
+          ...conditionOf(itemExists, versionIs(expectedVersion)),
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );

@@ -1,4 +1,5 @@
 import { keys } from '../data/keys';
+import { conditionOf, itemAbsent, itemExists, versionIs } from '../data/conditions';
 import { registerNestedPartition } from '../data/operational.kind';
 import { planAllowsModel } from '../billing/plan.catalogue';
 import { ConflictError, ModelNotAllowedError, NotFoundError, PreconditionFailedError } from '../core/errors';
@@ -6,13 +7,11 @@ import { ifMatchAccepts } from '../core/request-conventions';
 import { timeOrderedId } from '../data/ids';
 import { withReplay, type MutationContext, type MutationResult, type Presenter } from '../data/mutation.context';
 import type { CurrentItem, ItemWrite, MutationExecutor } from '../data/mutation.executor';
-import { TABLE_SCHEMA } from '../data/table.schema';
 import type { PlanSource } from '../quotas/plan.source';
 import { COUNTER_ATTRIBUTES, quotaCounters } from '../quotas/quota.counters';
 import { agentCollectionKeys, type AgentPage, type AgentRepository } from './agent.repository';
 import { agentSchema, createAgentSchema, type Agent, type CreateAgent, type ListAgentsQuery, type UpdateAgent } from './agent.schema';
 
-const PK = TABLE_SCHEMA.partitionKey;
 
 export interface AgentServiceDeps {
   readonly executor: Pick<MutationExecutor, 'execute' | 'findReplay'>;
@@ -61,8 +60,7 @@ export class AgentService {
         {
           put: {
             Item: { ...keys.agent(tenantId, agent.agentId), ...agentCollectionKeys(tenantId, agent.createdAt, agent.agentId), ...agent },
-            ConditionExpression: 'attribute_not_exists(#pk)',
-            ExpressionAttributeNames: { '#pk': PK },
+            ...conditionOf(itemAbsent),
           },
           onConditionFailed: () => new ConflictError(`agent ${agent.agentId} exists`),
         },
@@ -172,9 +170,7 @@ export class AgentService {
 
 function versionCondition(version: number) {
   return {
-    ConditionExpression: 'attribute_exists(#pk) AND #version = :expected',
-    ExpressionAttributeNames: { '#pk': PK, '#version': 'version' },
-    ExpressionAttributeValues: { ':expected': version },
+    ...conditionOf(itemExists, versionIs(version)),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { conditionOf, itemAbsent } from '../data/conditions';
 import { ConflictError, NotFoundError } from '../core/errors';
 import { getItem, queryPartition } from '../data/item-reads';
 import { keys } from '../data/keys';
@@ -44,8 +45,7 @@ export class ApiKeyRepository implements ApiKeyLookup {
     return {
       put: {
         Item: { ...keys.apiKey(valid.tenantId, valid.keyId), ...valid },
-        ConditionExpression: 'attribute_not_exists(#pk)',
-        ExpressionAttributeNames: { '#pk': PK },
+        ...conditionOf(itemAbsent),
       },
       onConditionFailed: () => new ConflictError(`API key ${valid.keyId} exists`),
     };

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { conditionOf, itemAbsent } from './conditions';
 import { TransactionCanceledException, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
@@ -388,8 +389,7 @@ export class MutationExecutor implements AuditPort {
             [TABLE_SCHEMA.indexes.byCollection.sortKey]: keys.auditCollectionSortKey(entry.time, lane, entry.seq),
             ...entry,
           },
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': TABLE_SCHEMA.partitionKey },
+          ...conditionOf(itemAbsent),
         },
       },
       { kind: 'entry' },
@@ -401,7 +401,7 @@ export class MutationExecutor implements AuditPort {
           TableName: table,
           Item: headItem,
           ...(head.seq === 0
-            ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': TABLE_SCHEMA.partitionKey } }
+            ? { ...conditionOf(itemAbsent) }
             : {
                 ConditionExpression: '#seq = :seq AND #hash = :hash',
                 ExpressionAttributeNames: { '#seq': HEAD.seq, '#hash': HEAD.hash },

@@ -1,4 +1,5 @@
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { conditionOf, itemAbsent, itemExists, versionIs } from '../data/conditions';
 import { NotFoundError, PreconditionFailedError } from '../core/errors';
 import { DEFAULT_PAGE_SIZE, type Page } from '../core/request-conventions';
 import type { CursorCodec } from '../data/cursor';
@@ -127,13 +128,12 @@ export class MemoryRepository {
       {
         check: {
           Key: keys.agent(this.props.tenantId, memory.agentId),
-          ConditionExpression: 'attribute_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': PK },
+          ...conditionOf(itemExists),
         },
         onConditionFailed: () => new NotFoundError(`agent ${memory.agentId} not found`),
       },
       {
-        put: { Item: this.toItem(memory), ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PK } },
+        put: { Item: this.toItem(memory), ...conditionOf(itemAbsent) },
         onConditionFailed: () => new PreconditionFailedError(`memory ${memory.memoryId} exists`),
       },
     ];
@@ -144,9 +144,7 @@ export class MemoryRepository {
     return {
       put: {
         Item: this.toItem(next),
-        ConditionExpression: 'attribute_exists(#pk) AND #version = :expected',
-        ExpressionAttributeNames: { '#pk': PK, '#version': 'version' },
-        ExpressionAttributeValues: { ':expected': expectedVersion },
+        ...conditionOf(itemExists, versionIs(expectedVersion)),
       },
       onConditionFailed: (current) => this.versionError(current, next, expectedVersion, conditional),
     };
@@ -157,9 +155,7 @@ export class MemoryRepository {
     return {
       delete: {
         Key: keys.memory(this.props.tenantId, memory.agentId, memory.memoryId),
-        ConditionExpression: 'attribute_exists(#pk) AND #version = :expected',
-        ExpressionAttributeNames: { '#pk': PK, '#version': 'version' },
-        ExpressionAttributeValues: { ':expected': expectedVersion },
+        ...conditionOf(itemExists, versionIs(expectedVersion)),
       },
       onConditionFailed: (current) => this.versionError(current, memory, expectedVersion, conditional),
     };

@@ -1,4 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { conditionOf, itemAbsent } from '../data/conditions';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, IllegalTransitionError, NotFoundError } from '../core/errors';
@@ -35,16 +36,14 @@ export class DirectoryRepository {
               Put: {
                 TableName: this.tableName,
                 Item: { ...keys.tenantDirectory(valid.tenantId), ...this.collectionKeys(valid.tenantId), ...valid },
-                ConditionExpression: 'attribute_not_exists(#pk)',
-                ExpressionAttributeNames: { '#pk': PK },
+                ...conditionOf(itemAbsent),
               },
             },
             {
               Put: {
                 TableName: this.tableName,
                 Item: { ...keys.slug(valid.slug), tenantId: valid.tenantId },
-                ConditionExpression: 'attribute_not_exists(#pk)',
-                ExpressionAttributeNames: { '#pk': PK },
+                ...conditionOf(itemAbsent),
               },
             },
             ...domains.map((domain) => ({

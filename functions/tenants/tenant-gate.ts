@@ -1,9 +1,9 @@
 import type { AuditEvent } from '../audit/audit-chain';
+import { conditionOf, itemExists } from '../data/conditions';
 import { NotFoundError, TenantSuspendedError, TenantUnavailableError, WrongRegionError } from '../core/errors';
 import type { TenantGate } from '../core/http';
 import { keys } from '../data/keys';
 import type { ItemWrite } from '../data/mutation.executor';
-import { TABLE_SCHEMA } from '../data/table.schema';
 import type { DirectoryRepository } from './directory.repository';
 import { servesTenantUsers } from './tenant-lifecycle';
 
@@ -18,7 +18,7 @@ export interface AccessAudit {
  */
 function tenantRecordExists(tenantId: string): ItemWrite {
   return {
-    check: { Key: keys.tenantProfile(tenantId), ConditionExpression: 'attribute_exists(#pk)', ExpressionAttributeNames: { '#pk': TABLE_SCHEMA.partitionKey } },
+    check: { Key: keys.tenantProfile(tenantId), ...conditionOf(itemExists) },
     onConditionFailed: () => new NotFoundError(`tenant ${tenantId} not found`),
   };
 }

@@ -1,4 +1,5 @@
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { conditionOf, itemAbsent } from '../data/conditions';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../core/errors';
 import { keys } from '../data/keys';
@@ -22,8 +23,7 @@ export class TenantRepository {
         new PutCommand({
           TableName: this.tableName,
           Item: { ...keys.tenantProfile(valid.tenantId), ...valid },
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': TABLE_SCHEMA.partitionKey },
+          ...conditionOf(itemAbsent),
         }),
       );
     } catch (error) {
@@ -58,8 +58,7 @@ export const tenantRecordWrites = {
       {
         put: {
           Item: { ...keys.tenantProfile(valid.tenantId), ...valid },
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': TABLE_SCHEMA.partitionKey },
+          ...conditionOf(itemAbsent),
         },
         onConditionFailed: () => new ConflictError(`tenant ${valid.tenantId} exists`),
       },

@@ -1,4 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { conditionOf, itemAbsent } from '../data/conditions';
 import { ConflictError, GoneError, NotFoundError } from '../core/errors';
 import { getItem, queryPartition } from '../data/item-reads';
 import { keys } from '../data/keys';
@@ -6,7 +7,6 @@ import type { ItemWrite } from '../data/mutation.executor';
 import { TABLE_SCHEMA } from '../data/table.schema';
 import { storedInvitationSchema, type InvitationRecord } from './user.schema';
 
-const PK = TABLE_SCHEMA.partitionKey;
 
 /** How long an invitation stays listed after it expired, before TTL removes it. */
 const KEEP_AFTER_EXPIRY_SECONDS = 30 * 86_400;
@@ -35,8 +35,7 @@ export class InvitationRepository {
           ...valid,
           [TABLE_SCHEMA.ttlAttribute]: Math.floor(Date.parse(valid.expiresOn) / 1000) + KEEP_AFTER_EXPIRY_SECONDS,
         },
-        ConditionExpression: 'attribute_not_exists(#pk)',
-        ExpressionAttributeNames: { '#pk': PK },
+        ...conditionOf(itemAbsent),
       },
       onConditionFailed: () => new ConflictError(`invitation ${valid.invitationId} exists`),
     };

@@ -1,13 +1,12 @@
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { conditionOf, itemAbsent } from '../data/conditions';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../core/errors';
 import { getItem, queryPartition } from '../data/item-reads';
 import { keys } from '../data/keys';
 import type { ItemWrite } from '../data/mutation.executor';
-import { TABLE_SCHEMA } from '../data/table.schema';
 import type { TenantRole } from '../core/roles';
 import { memberSchema, type Member } from './user.schema';
 
-const PK = TABLE_SCHEMA.partitionKey;
 const COUNT = 'count';
 
 /** The role whose last holder cannot leave it. */
@@ -64,20 +63,19 @@ export class MemberRepository {
       ...(valid.sub
         ? [
             {
-              put: { Item: { ...keys.userSub(valid.tenantId, valid.sub), userId: valid.userId }, ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PK } },
+              put: { Item: { ...keys.userSub(valid.tenantId, valid.sub), userId: valid.userId }, ...conditionOf(itemAbsent) },
               onConditionFailed: () => new ConflictError('this pool user is already a member of the tenant'),
             },
           ]
         : []),
       {
-        put: { Item: { ...keys.user(valid.tenantId, valid.userId), ...valid }, ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PK } },
+        put: { Item: { ...keys.user(valid.tenantId, valid.userId), ...valid }, ...conditionOf(itemAbsent) },
         onConditionFailed: () => new ConflictError(`user ${valid.userId} exists`),
       },
       {
         put: {
           Item: { ...keys.userEmail(valid.tenantId, valid.email), userId: valid.userId },
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': PK },
+          ...conditionOf(itemAbsent),
         },
         onConditionFailed: () => new ConflictError(`${valid.email} is already a member of this tenant`),
       },
@@ -102,8 +100,7 @@ export class MemberRepository {
       {
         put: {
           Item: { ...keys.userSub(member.tenantId, sub), userId: member.userId },
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': PK },
+          ...conditionOf(itemAbsent),
         },
         onConditionFailed: () => new ConflictError('this pool user is already a member of the tenant'),
       },

@@ -1,4 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { conditionOf, itemAbsent } from '../data/conditions';
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../core/errors';
 import type { Page } from '../core/request-conventions';
@@ -60,8 +61,7 @@ export class RunRepository {
     return {
       put: {
         Item: { ...keys.run(this.tenantId, run.workflowId, run.runId), ...run },
-        ConditionExpression: 'attribute_not_exists(#pk)',
-        ExpressionAttributeNames: { '#pk': PK },
+        ...conditionOf(itemAbsent),
       },
       onConditionFailed: () => new ConflictError(`run ${run.runId} exists`),
     };

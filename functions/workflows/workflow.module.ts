@@ -1,9 +1,9 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { conditionOf, itemExists } from '../data/conditions';
 import { AgentRepository } from '../agents/agent.repository';
 import { keys } from '../data/keys';
 import type { CursorCodec } from '../data/cursor';
 import type { MutationExecutor } from '../data/mutation.executor';
-import { TABLE_SCHEMA } from '../data/table.schema';
 import type { ModelProvider } from '../models/model-provider';
 import { RunExecutor } from './run.executor';
 import { RunRepository } from './run.repository';
@@ -36,8 +36,7 @@ function agentReferences(tenantId: string): AgentReferences {
     exists: (agentId, onMissing) => ({
       check: {
         Key: keys.agent(tenantId, agentId),
-        ConditionExpression: 'attribute_exists(#pk)',
-        ExpressionAttributeNames: { '#pk': TABLE_SCHEMA.partitionKey },
+        ...conditionOf(itemExists),
       },
       onConditionFailed: onMissing,
     }),

@@ -1,4 +1,5 @@
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { conditionOf, itemAbsent, itemExists, versionIs } from '../data/conditions';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../core/errors';
 import type { Page } from '../core/request-conventions';
 import type { CursorCodec } from '../data/cursor';
@@ -73,7 +74,7 @@ export class WorkflowRepository {
   /** Writes a new workflow; ConflictError if the id is taken. */
   create(workflow: Workflow): ItemWrite {
     return {
-      put: { Item: this.item(workflow), ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PK } },
+      put: { Item: this.item(workflow), ...conditionOf(itemAbsent) },
       onConditionFailed: () => new ConflictError(`workflow ${workflow.workflowId} exists`),
     };
   }
@@ -83,9 +84,7 @@ export class WorkflowRepository {
     return {
       put: {
         Item: this.item(next),
-        ConditionExpression: 'attribute_exists(#pk) AND #version = :expected',
-        ExpressionAttributeNames: { '#pk': PK, '#version': 'version' },
-        ExpressionAttributeValues: { ':expected': expectedVersion },
+        ...conditionOf(itemExists, versionIs(expectedVersion)),
       },
       onConditionFailed: (current) => this.conditionError(current, next.workflowId, [expectedVersion]),
     };
@@ -102,7 +101,7 @@ export class WorkflowRepository {
       delete: {
         Key: keys.workflow(this.tenantId, workflowId),
         ...(condition.any
-          ? { ConditionExpression: 'attribute_exists(#pk)', ExpressionAttributeNames: { '#pk': PK } }
+          ? { ...conditionOf(itemExists) }
           : {
               ConditionExpression: `attribute_exists(#pk) AND #version IN (${Object.keys(versionValues).join(', ')})`,
               ExpressionAttributeNames: { '#pk': PK, '#version': 'version' },
@@ -116,7 +115,7 @@ export class WorkflowRepository {
   /** Checks, in the transaction, that the workflow still exists (a run of a workflow deleted meanwhile is refused). */
   exists(workflowId: string): ItemWrite {
     return {
-      check: { Key: keys.workflow(this.tenantId, workflowId), ConditionExpression: 'attribute_exists(#pk)', ExpressionAttributeNames: { '#pk': PK } },
+      check: { Key: keys.workflow(this.tenantId, workflowId), ...conditionOf(itemExists) },
       onConditionFailed: () => new NotFoundError(`workflow ${workflowId} not found`),
     };
   }
