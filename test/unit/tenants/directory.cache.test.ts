@@ -59,4 +59,43 @@ describe('CachedDirectory', () => {
     // Assess
     expect(reads).toEqual(['acme', 'acme']);
   });
+
+  it('is bounded, and a flood of made-up tenants does not push known tenants out', async () => {
+    // Prepare
+    const reads: string[] = [];
+    const known = new Map([['acme', entry('acme', 'ACTIVE')], ['globex', entry('globex', 'SUSPENDED')]]);
+    const cache = new CachedDirectory({ get: async (tenantId: string) => (reads.push(tenantId), known.get(tenantId)) }, { ttlMs: 60_000, capacity: 3 });
+    await cache.get('acme');
+    await cache.get('globex');
+
+    // Act
+    for (let i = 0; i < 50; i += 1) await cache.get(`made-up-${i}`);
+    const again = [await cache.get('acme'), await cache.get('globex'), await cache.get('made-up-0')];
+
+    // Assess
+    expect(again.map((answer) => answer?.status)).toEqual(['ACTIVE', 'SUSPENDED', undefined]);
+    expect(reads.filter((id) => id === 'acme' || id === 'globex')).toEqual(['acme', 'globex']);
+    expect(reads.filter((id) => id === 'made-up-0')).toHaveLength(2);
+  });
+
+  it('does not keep a failed read', async () => {
+    // Prepare
+    let fail = true;
+    const cache = new CachedDirectory(
+      {
+        get: async (tenantId: string) => {
+          if (fail) throw new Error('throttled');
+          return entry(tenantId, 'ACTIVE');
+        },
+      },
+      { ttlMs: 60_000 },
+    );
+
+    // Act
+    await expect(cache.get('acme')).rejects.toThrow('throttled');
+    fail = false;
+
+    // Assess
+    await expect(cache.get('acme')).resolves.toEqual(expect.objectContaining({ status: 'ACTIVE' }));
+  });
 });
