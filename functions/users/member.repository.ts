@@ -1,5 +1,5 @@
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { conditionOf, itemAbsent } from '../data/conditions';
+import { conditionOf, itemAbsent, itemExists } from '../data/conditions';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../core/errors';
 import { getItem, queryPartition } from '../data/item-reads';
 import { keys } from '../data/keys';
@@ -105,6 +105,20 @@ export class MemberRepository {
         onConditionFailed: () => new ConflictError('this pool user is already a member of the tenant'),
       },
     ];
+  }
+
+  /** The write that records a member's sign-in through the tenant's identity provider. */
+  idpSignInWrite(member: Member, at: string): ItemWrite {
+    return {
+      update: {
+        Key: keys.user(member.tenantId, member.userId),
+        UpdateExpression: 'SET #at = :at',
+        ConditionExpression: itemExists.expression,
+        ExpressionAttributeNames: { '#at': 'idpSignInAt', ...itemExists.names },
+        ExpressionAttributeValues: { ':at': at },
+      },
+      onConditionFailed: () => new NotFoundError(`user ${member.userId} not found`),
+    };
   }
 
   /** The writes that move a member (at `version`) to another role. */
