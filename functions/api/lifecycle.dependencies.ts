@@ -21,7 +21,7 @@ import type { OnboardingEvents } from '../tenants/onboarding.events';
 import { createTenantGate } from '../tenants/tenant-gate';
 import { ReplicatedDirectory } from '../tenants/tenant-directory.replicas';
 import { TenantLifecycleService, type TenantHome } from '../tenants/tenant-lifecycle.service';
-import { TENANT_DATA_CATALOGUE } from '../tenant-data.catalogue';
+import type { DataKind } from '../data/data-kind';
 import { TenantPurge } from '../tenants/tenant-purge';
 import { TenantRepository } from '../tenants/tenant.repository';
 import { InvitationRepository } from '../users/invitation.repository';
@@ -42,6 +42,16 @@ import { auditLanesSchema, isolationOf } from './dependencies';
  * The control plane touches several regions (the directory is kept in each, a tenant's record lives in its home
  * region), so each region's data is built on first use.
  */
+
+/** The purge of a region's tenants; without the catalogue a purge is refused rather than done partly. */
+function purgeOf(data: RegionData, catalogue: readonly DataKind[] | undefined): TenantHome['purge'] {
+  if (catalogue) return new TenantPurge(data.db, data.tableName, catalogue);
+  return {
+    purge: async () => {
+      throw new ConfigError('this function was built without the data catalogue and cannot purge tenants');
+    },
+  };
+}
 
 /** One region's data, as this function reaches it. */
 export interface RegionData {
@@ -149,7 +159,16 @@ export interface LifecycleDependencies {
 export function createLifecycleDependencies(
   config: RuntimeConfig,
   serviceName: string,
-  overrides: { readonly adapters?: LifecycleAdapters; readonly clock?: () => Date; readonly region?: (region: string) => RegionData } = {},
+  overrides: {
+    readonly adapters?: LifecycleAdapters;
+    readonly clock?: () => Date;
+    readonly region?: (region: string) => RegionData;
+    /**
+     * The data catalogue, for the functions that purge (tenants, provisioning events): passed in, so the users and
+     * api-keys bundles do not carry every domain's schemas. @default none: purging fails closed
+     */
+    readonly catalogue?: readonly DataKind[];
+  } = {},
 ): LifecycleDependencies {
   if (!config.CURSOR_SECRET) throw new ConfigError('invalid runtime configuration: CURSOR_SECRET is required');
   const cursors = new CursorCodec(config.CURSOR_SECRET);
@@ -194,7 +213,7 @@ export function createLifecycleDependencies(
         record: (tenantId) => new TenantRepository(data.db(tenantId), data.tableName).get(tenantId),
         manifest: (tenantId) => new TenantRepository(data.db(tenantId), data.tableName).getManifest(tenantId),
         mutations: data.mutations,
-        purge: new TenantPurge(data.db, data.tableName, TENANT_DATA_CATALOGUE),
+        purge: purgeOf(data, overrides.catalogue),
         inviteAdmins: async (tenantId, emails, requestId) => {
           for (const email of emails) {
             await (users ?? localUsers)

@@ -5,6 +5,7 @@ import { parseProvisioningResult } from '../tenants/onboarding.events';
 import type { TenantLifecycleService } from '../tenants/tenant-lifecycle.service';
 import { lazyHandler } from './dependencies';
 import { createLifecycleDependencies } from './lifecycle.dependencies';
+import { TENANT_DATA_CATALOGUE } from '../tenant-data.catalogue';
 
 /**
  * Not a route group: the target of the EventBridge rule on the provisioning pipeline's answers
@@ -20,7 +21,7 @@ export interface ProvisioningEventsDependencies {
 
 export type ProvisioningEventHandler = (event: EventBridgeEvent<string, unknown>) => Promise<void>;
 
-export function createHandler(config: RuntimeConfig, deps: ProvisioningEventsDependencies = createLifecycleDependencies(config, 'provisioning-events')): ProvisioningEventHandler {
+export function createHandler(config: RuntimeConfig, deps: ProvisioningEventsDependencies = createLifecycleDependencies(config, 'provisioning-events', { catalogue: TENANT_DATA_CATALOGUE })): ProvisioningEventHandler {
   return async (event) => {
     const result = parseProvisioningResult(event);
     deps.logger.info('provisioning result', { kind: result.kind, tenantId: result.detail.tenantId, eventId: event.id });

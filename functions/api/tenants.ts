@@ -10,6 +10,7 @@ import type { Tenant } from '../tenants/tenant.schema';
 import { TenantService } from '../tenants/tenant.service';
 import { lazyHandler } from './dependencies';
 import { createLifecycleDependencies } from './lifecycle.dependencies';
+import { TENANT_DATA_CATALOGUE } from '../tenant-data.catalogue';
 
 export interface TenantsDependencies {
   readonly logger: Logger;
@@ -20,7 +21,7 @@ export interface TenantsDependencies {
 }
 
 function defaultDependencies(config: RuntimeConfig): TenantsDependencies {
-  const deps = createLifecycleDependencies(config, 'tenants');
+  const deps = createLifecycleDependencies(config, 'tenants', { catalogue: TENANT_DATA_CATALOGUE });
   return {
     logger: deps.logger,
     tenantGate: deps.tenantGate,

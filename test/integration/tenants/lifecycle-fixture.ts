@@ -12,6 +12,7 @@ import { createTableInput, localDynamoDbClient } from '../../../local/bootstrap'
 import { LOCAL_REGIONS, useLocalCredentials } from '../../../local/platform.config';
 import { emulatorEndpoints } from '../../support/emulators';
 import { scanPrefix } from '../../support/scan-prefix';
+import { TENANT_DATA_CATALOGUE } from '../../../functions/tenant-data.catalogue';
 
 /** A user of a fake pool. */
 export interface FakePoolUser {
@@ -145,7 +146,7 @@ export async function createLifecycleFixture(name: string): Promise<LifecycleFix
       REGION_ENDPOINTS: JSON.stringify(Object.fromEntries(LOCAL_REGIONS.map((region) => [region, `https://${region}.api.test`]))),
       LOG_LEVEL: 'ERROR',
     });
-  const regions = Object.fromEntries(LOCAL_REGIONS.map((region) => [region, createLifecycleDependencies(config(region), 'test', { adapters })]));
+  const regions = Object.fromEntries(LOCAL_REGIONS.map((region) => [region, createLifecycleDependencies(config(region), 'test', { adapters, catalogue: TENANT_DATA_CATALOGUE })]));
   const inspectors = Object.fromEntries(Object.entries(raws).map(([region, raw]) => [region, createDocumentClient(raw)]));
   return {
     tableName,
