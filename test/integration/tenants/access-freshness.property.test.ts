@@ -254,7 +254,7 @@ describe('access freshness', () => {
         const world = await newWorld();
         await fc.asyncModelRun(() => ({ model: world, real: world }), steps);
       }),
-      { numRuns: 15, ...replay },
+      { numRuns: 10, ...replay },
     );
   });
 });
