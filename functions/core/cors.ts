@@ -17,7 +17,8 @@ export interface CorsPolicy {
   readonly maxAgeSeconds: number;
 }
 
-const ORIGIN = /^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/;
+/** An exact origin: scheme, host and optional port, lower case, nothing else. */
+export const ORIGIN = /^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/;
 
 /** `CORS_ALLOWED_ORIGINS`: comma-separated exact origins; empty or absent = no cross-origin access. */
 export const corsEnvShape = {
