@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { DataScope } from './data/data-scopes';
 import { ACCESS, type Access } from './identity/roles';
+import { errorCatalogueSchema } from './platform/error-catalogue.schema';
 import { discoveryQuerySchema, discoveryResponseSchema } from './tenants/discovery.schema';
 import { tenantPathSchema, tenantSchema } from './tenants/tenant.schema';
 // -- tenant lifecycle, users, invitations, API keys
@@ -168,6 +169,16 @@ export const ROUTES = [
     summary: 'This API as an OpenAPI 3.1 document',
     request: {},
     response: z.record(z.string(), z.unknown()),
+  },
+  {
+    operationId: 'listErrorCodes',
+    method: 'GET',
+    path: '/v1/errors',
+    group: 'platform',
+    access: ACCESS.public,
+    summary: 'The error catalogue: every problem `code` with its statuses, meaning and what to do about it',
+    request: {},
+    response: errorCatalogueSchema,
   },
   {
     operationId: 'discoverTenants',

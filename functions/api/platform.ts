@@ -1,4 +1,5 @@
 import type { RuntimeConfig } from '../core/config';
+import { ERROR_CATALOGUE } from '../core/error-catalogue';
 import { createGroupHandler } from '../core/http';
 import { createLogger } from '../core/logger';
 import { buildOpenApiDocument } from '../platform/openapi';
@@ -7,13 +8,15 @@ import { lazyHandler } from './dependencies';
 
 /** Health and the OpenAPI document: public, no data access. */
 export function createHandler(config: RuntimeConfig, clock: () => Date = () => new Date()) {
-  const openApi = buildOpenApiDocument(config.REGION_ENDPOINTS[config.AWS_REGION]);
+  const environment = config.STAGE === 'local' ? 'local' : config.STAGE === 'prod' ? 'production' : 'development';
+  const openApi = buildOpenApiDocument(config.REGION_ENDPOINTS[config.AWS_REGION], environment);
   return createGroupHandler({
     logger: createLogger('platform', config.LOG_LEVEL),
     routes: routesOf('platform'),
     operations: {
       getHealth: async () => ({ body: { status: 'ok', region: config.AWS_REGION, time: clock().toISOString() } }),
       getOpenApi: async () => ({ body: openApi }),
+      listErrorCodes: async () => ({ body: { items: ERROR_CATALOGUE } }),
     },
   });
 }

@@ -51,7 +51,7 @@ export const paginationQuerySchema = z.object(paginationQueryShape).strict();
 
 /** The response of a list: a page of items and, when there are more, the cursor of the next page. */
 export function pageSchema<T extends z.ZodType>(item: T) {
-  return z.object({ items: z.array(item), nextCursor: z.string().optional() });
+  return z.object({ items: z.array(item).max(MAX_PAGE_SIZE), nextCursor: z.string().max(MAX_CURSOR_LENGTH).optional() });
 }
 
 export interface Page<T> {
