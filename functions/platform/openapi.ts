@@ -110,7 +110,7 @@ function parameters(route: RouteDefinition): Json[] {
 const COMMON_HEADERS: Json = {
   RateLimit: ref('headers', 'RateLimit'),
   'RateLimit-Policy': ref('headers', 'RateLimitPolicy'),
-  'Access-Control-Allow-Origin': ref('headers', 'AccessControlAllowOrigin'),
+  'Access-Control-Allow-Origin': ref('headers', 'Access-Control-Allow-Origin'),
 };
 
 /** Headers of a success answer; `required` ones are always sent. */
@@ -153,7 +153,7 @@ function responses(route: RouteDefinition, components: SchemaComponents): Json {
   if (route.method === 'GET') {
     out['304'] = {
       description: 'Not modified: the representation still has the ETag sent in If-None-Match.',
-      headers: { ETag: ref('headers', 'ETag'), 'Cache-Control': ref('headers', 'CacheControl'), 'Access-Control-Allow-Origin': ref('headers', 'AccessControlAllowOrigin') },
+      headers: { ETag: ref('headers', 'ETag'), 'Cache-Control': ref('headers', 'CacheControl'), 'Access-Control-Allow-Origin': ref('headers', 'Access-Control-Allow-Origin') },
     };
   }
   for (const [problemStatus, codes] of [...problemCodesOf(route)].sort(([a], [b]) => a - b)) out[String(problemStatus)] = problemResponse(problemStatus, codes);
