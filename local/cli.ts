@@ -55,6 +55,38 @@ export interface CliContext {
 /** A failure to show as one line, without a stack. */
 export class CliError extends Error {}
 
+const CLI_OPTIONS = {
+  name: { type: 'string' },
+  admin: { type: 'string', multiple: true },
+  id: { type: 'string' },
+  plan: { type: 'string' },
+  region: { type: 'string' },
+  domain: { type: 'string', multiple: true },
+  color: { type: 'string' },
+  mfa: { type: 'string' },
+  from: { type: 'string' },
+  'manifest-only': { type: 'boolean' },
+  status: { type: 'string' },
+  role: { type: 'string' },
+  yes: { type: 'boolean' },
+  'data-dir': { type: 'string' },
+  'tenants-dir': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** A mistake in how the CLI was called: told in one line with the usage, exit status 2. */
+export class UsageError extends CliError {}
+
+/** The options of the command line; a malformed one (unknown option, missing value) is a usage error. */
+function parseCommandLine(argv: readonly string[]) {
+  try {
+    return parseArgs({ args: [...argv], allowPositionals: true, options: CLI_OPTIONS });
+  } catch (error) {
+    if (String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')) throw new UsageError((error as Error).message.split(/\.( |$)/)[0]);
+    throw error;
+  }
+}
+
 interface Problem {
   readonly status: number;
   readonly code?: string;
@@ -129,38 +161,18 @@ const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 /** Runs one CLI command. */
 export async function runCli(argv: readonly string[], context: CliContext): Promise<void> {
-  const { positionals, values } = parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    options: {
-      name: { type: 'string' },
-      admin: { type: 'string', multiple: true },
-      id: { type: 'string' },
-      plan: { type: 'string' },
-      region: { type: 'string' },
-      domain: { type: 'string', multiple: true },
-      color: { type: 'string' },
-      mfa: { type: 'string' },
-      from: { type: 'string' },
-      'manifest-only': { type: 'boolean' },
-      status: { type: 'string' },
-      role: { type: 'string' },
-      yes: { type: 'boolean' },
-      'data-dir': { type: 'string' },
-      'tenants-dir': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { positionals, values } = parseCommandLine(argv);
   const [command, ...args] = positionals;
   const { out } = context;
   const api = new Api(context.platform);
-  if (!command || values.help) {
+  if (values.help) {
     out(USAGE);
     return;
   }
+  if (!command) throw new UsageError('no command given');
 
   const findTenant = async (idOrSlug: string | undefined): Promise<DirectoryEntry> => {
-    if (!idOrSlug) throw new CliError(`${command} needs a tenant id or slug\n\n${USAGE}`);
+    if (!idOrSlug) throw new UsageError(`${command} needs a tenant id or slug`);
     for (let cursor: string | undefined, first = true; first || cursor; first = false) {
       const page = await api.call('GET', `/v1/tenants?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
       const found = (page.items as DirectoryEntry[]).find((t) => (t.tenantId === idOrSlug || t.slug === idOrSlug) && t.status !== 'DELETED');
@@ -221,7 +233,7 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
         manifest = readManifest(path);
       } else {
         const slug = args[0];
-        if (!slug || !values.name || !values.admin) throw new CliError(`add needs a slug, --name and --admin\n\n${USAGE}`);
+        if (!slug || !values.name || !values.admin) throw new UsageError('add needs a slug, --name and --admin');
         const input = {
           id: values.id ?? slug,
           slug,
@@ -281,7 +293,7 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
     case 'invite': {
       const tenant = await findTenant(args[0]);
       const email = args[1];
-      if (!email) throw new CliError(`invite needs an email\n\n${USAGE}`);
+      if (!email) throw new UsageError('invite needs an email');
       const invitation = await api.call('POST', `/v1/tenants/${tenant.tenantId}/invitations`, {
         region: tenant.region,
         body: { email, role: values.role ?? 'member' },
@@ -291,7 +303,7 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
       return;
     }
     default:
-      throw new CliError(`unknown command ${command}\n\n${USAGE}`);
+      throw new UsageError(`unknown command ${command}`);
   }
 }
 
@@ -318,6 +330,10 @@ async function main(argv: string[]): Promise<void> {
 
 if (require.main === module) {
   main(process.argv.slice(2)).catch((error: unknown) => {
+    if (error instanceof UsageError) {
+      console.error(`error: ${error.message}\n\n${USAGE}`);
+      process.exit(2);
+    }
     if (error instanceof CliError || error instanceof ManifestError) console.error(`error: ${error.message}`);
     else console.error(error);
     process.exit(1);
