@@ -48,7 +48,8 @@ class SchemaComponents {
   response(route: RouteDefinition, schema: z.ZodType): Json {
     const verb = /^(get|list)/.exec(route.operationId)?.[1];
     const noun = route.operationId.replace(/^(get|list)/, '');
-    const name = verb === 'get' ? noun : verb === 'list' ? `${noun}Page` : `${pascal(route.operationId)}Response`;
+    const paginated = schema instanceof z.ZodObject && 'nextCursor' in schema.shape;
+    const name = verb === 'get' || (verb === 'list' && !paginated) ? noun : verb === 'list' ? `${noun}Page` : `${pascal(route.operationId)}Response`;
     return ref('schemas', this.register(this.output, schema, name));
   }
 
