@@ -3,7 +3,8 @@ import type { components, paths } from './api-schema';
 
 /**
  * A typed client of the platform API, its types generated from the OpenAPI document the API serves
- * (`npm run api:types` writes api-schema.d.ts; a test fails when it is stale). No API shape is written by hand.
+ * (`npm run api:types` writes api-schema.d.ts; a test fails when it is stale). Defaults make no field required:
+ * a request may leave out what has a default. No API shape is written by hand.
  */
 export type ApiClient = Client<paths>;
 export type Problem = components['schemas']['Problem'];

@@ -652,7 +652,7 @@ export interface components {
             plan: "free" | "team" | "enterprise";
             homeRegion: string;
             /** @default [] */
-            emailDomains: string[];
+            emailDomains?: string[];
             admins: string[];
             /**
              * @default {
@@ -660,26 +660,26 @@ export interface components {
              *       "oidc": []
              *     }
              */
-            sso: {
+            sso?: {
                 /** @default [] */
-                saml: {
+                saml?: {
                     name: string;
                     /** Format: uri */
                     metadataUrl?: string;
                     metadataFile?: string;
                     /** @default [] */
-                    identifiers: string[];
+                    identifiers?: string[];
                     /**
                      * @default {
                      *       "email": "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"
                      *     }
                      */
-                    attributeMapping: {
+                    attributeMapping?: {
                         [key: string]: string;
                     };
                 }[];
                 /** @default [] */
-                oidc: {
+                oidc?: {
                     name: string;
                     /** Format: uri */
                     issuer: string;
@@ -692,15 +692,15 @@ export interface components {
                      *       "profile"
                      *     ]
                      */
-                    scopes: string[];
+                    scopes?: string[];
                     /** @default [] */
-                    identifiers: string[];
+                    identifiers?: string[];
                     /**
                      * @default {
                      *       "email": "email"
                      *     }
                      */
-                    attributeMapping: {
+                    attributeMapping?: {
                         [key: string]: string;
                     };
                 }[];
@@ -709,9 +709,9 @@ export interface components {
              * @default OPTIONAL
              * @enum {string}
              */
-            mfa: "OFF" | "OPTIONAL" | "REQUIRED";
+            mfa?: "OFF" | "OPTIONAL" | "REQUIRED";
             /** @default {} */
-            branding: {
+            branding?: {
                 displayName?: string;
                 primaryColor?: string;
                 /** Format: uri */
@@ -720,10 +720,10 @@ export interface components {
             console?: {
                 callbackUrls: string[];
                 /** @default [] */
-                logoutUrls: string[];
+                logoutUrls?: string[];
             };
             /** @default {} */
-            settings: {
+            settings?: {
                 [key: string]: string | number | boolean;
             };
         };
@@ -769,9 +769,9 @@ export interface components {
             name: string;
             modelId: string;
             /** @default  */
-            instructions: string;
+            instructions?: string;
             /** @default [] */
-            tools: {
+            tools?: {
                 name: string;
                 description?: string;
             }[];
@@ -779,7 +779,7 @@ export interface components {
              * @default ACTIVE
              * @enum {string}
              */
-            status: "ACTIVE" | "DISABLED";
+            status?: "ACTIVE" | "DISABLED";
         };
         UpdateAgentRequest: {
             name?: string;
@@ -816,7 +816,7 @@ export interface components {
              * @default sequential
              * @enum {string}
              */
-            mode: "sequential" | "dag";
+            mode?: "sequential" | "dag";
             steps: {
                 id: string;
                 agentId: string;
@@ -838,7 +838,7 @@ export interface components {
         };
         StartWorkflowRunRequest: {
             /** @default  */
-            input: string;
+            input?: string;
         };
         Health: {
             /** @constant */
