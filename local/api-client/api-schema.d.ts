@@ -704,6 +704,18 @@ export interface components {
                         [key: string]: string;
                     };
                 }[];
+                roleMapping?: {
+                    attribute?: string;
+                    /** @default {} */
+                    groups?: {
+                        [key: string]: "tenant-admin" | "member" | "viewer" | "auditor";
+                    };
+                    /**
+                     * @default member
+                     * @enum {string}
+                     */
+                    default?: "tenant-admin" | "member" | "viewer" | "auditor";
+                };
             };
             /**
              * @default OPTIONAL
@@ -946,6 +958,8 @@ export interface components {
             updatedAt: string;
             invitationId?: string;
             sub?: string;
+            /** Format: date-time */
+            idpSignInAt?: string;
             /** Format: int64 */
             version: number;
         };
