@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ORIGIN as CORS_ORIGIN } from '../functions/core/cors';
 
 /**
  * Platform configuration of the CDK app, read from the CDK context key `platform` (cdk.json, or
@@ -91,6 +92,11 @@ export const platformConfigSchema = z
      * @default 'agent-platform'
      */
     authDomainPrefix: domainPrefixSchema.default('agent-platform'),
+    /**
+     * Browser origins allowed to call the regional APIs with credentials (CORS): exact origins, never `*`.
+     * @default - the origins of the console's callback URLs
+     */
+    corsOrigins: z.array(z.string().regex(CORS_ORIGIN, 'must be an exact origin such as https://console.example.com')).optional(),
     /**
      * Qualifier of the CDK bootstrap stacks the onboarding pipeline deploys tenant stacks through.
      * @default 'hnb659fds' (the CDK default)

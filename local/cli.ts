@@ -5,6 +5,8 @@ import { parseArgs } from 'node:util';
 import { ManifestError, readManifest, writeManifest } from '../functions/tenants/tenant-manifest.loader';
 import type { TenantManifest, TenantManifestInput } from '../functions/tenants/tenant-manifest.schema';
 import { readMailbox } from '../functions/users/mailer.mailbox';
+import { createApiClient, type ApiClient, type Problem, type TenantSummary } from './api-client/api-client';
+import type { components, paths } from './api-client/api-schema';
 import { readPlatformFile } from './platform-file';
 import { LOCAL_CREDENTIALS, LOCAL_REGIONS } from './platform.config';
 
@@ -55,23 +57,46 @@ export interface CliContext {
 /** A failure to show as one line, without a stack. */
 export class CliError extends Error {}
 
-interface Problem {
-  readonly status: number;
-  readonly code?: string;
-  readonly detail?: string;
-  readonly errors?: { pointer: string; message: string }[];
+const CLI_OPTIONS = {
+  name: { type: 'string' },
+  admin: { type: 'string', multiple: true },
+  id: { type: 'string' },
+  plan: { type: 'string' },
+  region: { type: 'string' },
+  domain: { type: 'string', multiple: true },
+  color: { type: 'string' },
+  mfa: { type: 'string' },
+  from: { type: 'string' },
+  'manifest-only': { type: 'boolean' },
+  status: { type: 'string' },
+  role: { type: 'string' },
+  yes: { type: 'boolean' },
+  'data-dir': { type: 'string' },
+  'tenants-dir': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** A mistake in how the CLI was called: told in one line with the usage, exit status 2. */
+export class UsageError extends CliError {}
+
+/** The options of the command line; a malformed one (unknown option, missing value) is a usage error. */
+function parseCommandLine(argv: readonly string[]) {
+  try {
+    return parseArgs({ args: [...argv], allowPositionals: true, options: CLI_OPTIONS });
+  } catch (error) {
+    if (String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')) throw new UsageError((error as Error).message.split(/\.( |$)/)[0]);
+    throw error;
+  }
 }
 
-interface DirectoryEntry {
-  readonly tenantId: string;
-  readonly slug: string;
-  readonly region: string;
-  readonly status: string;
-}
+type InvitationRequest = components['schemas']['CreateInvitationRequest'];
+type DirectoryEntry = Pick<TenantSummary, 'tenantId' | 'slug' | 'region' | 'status'>;
+type TenantsQuery = NonNullable<paths['/v1/tenants']['get']['parameters']['query']>;
 
 class Api {
   private token: string | undefined;
   private access: PlatformAccess | undefined;
+  private readonly clients = new Map<string, ApiClient>();
 
   constructor(private readonly connect: () => PlatformAccess) {}
 
@@ -80,23 +105,35 @@ class Api {
     return this.access;
   }
 
-  // biome-ignore lint/suspicious/noExplicitAny: the CLI reads fields of whatever JSON the API answered
-  async call(method: string, path: string, options: { region?: string; body?: unknown } = {}): Promise<any> {
-    const base = options.region ? (this.context.regions[options.region] ?? this.context.apiUrl) : this.context.apiUrl;
-    let response: Response;
-    try {
-      response = await fetch(`${base}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${await this.accessToken()}`, ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}) },
-        ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
-      });
-    } catch {
-      throw new CliError(`cannot reach the local platform at ${base}: is it running (npm start)?`);
+  /** The typed client of a region's API (the control-plane region's by default). */
+  client(region?: string): ApiClient {
+    const base = region ? (this.context.regions[region] ?? this.context.apiUrl) : this.context.apiUrl;
+    let client = this.clients.get(base);
+    if (!client) {
+      client = createApiClient(base, () => this.accessToken());
+      this.clients.set(base, client);
     }
-    const text = await response.text();
-    const body = text ? JSON.parse(text) : undefined;
-    if (!response.ok) throw new CliError(describeProblem({ status: response.status, ...body }));
-    return body;
+    return client;
+  }
+
+  /** The body of a call's answer; a problem or an unreachable platform becomes a CliError. */
+  async answer<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
+    let result: Awaited<typeof call>;
+    try {
+      result = await call;
+    } catch (error) {
+      if (error instanceof CliError) throw error;
+      throw new CliError(`cannot reach the local platform at ${this.context.apiUrl}: is it running (npm start)?`);
+    }
+    if (result.error !== undefined || !result.response.ok) {
+      throw new CliError(describeProblem({ status: result.response.status, ...(result.error as Partial<Problem>) }));
+    }
+    return result.data as T;
+  }
+
+  /** One page of the platform's tenants. */
+  tenants(query: TenantsQuery = {}) {
+    return this.answer(this.client().GET('/v1/tenants', { params: { query: { limit: 100, ...query } } }));
   }
 
   private async accessToken(): Promise<string> {
@@ -121,7 +158,7 @@ class Api {
   }
 }
 
-function describeProblem(problem: Problem): string {
+function describeProblem(problem: Partial<Problem> & { readonly status: number }): string {
   const fields = problem.errors?.map((e) => `\n  ${e.pointer}: ${e.message}`).join('') ?? '';
   return `${problem.status} ${problem.code ?? 'error'}: ${problem.detail ?? 'the request failed'}${fields}`;
 }
@@ -130,41 +167,21 @@ const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 /** Runs one CLI command. */
 export async function runCli(argv: readonly string[], context: CliContext): Promise<void> {
-  const { positionals, values } = parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    options: {
-      name: { type: 'string' },
-      admin: { type: 'string', multiple: true },
-      id: { type: 'string' },
-      plan: { type: 'string' },
-      region: { type: 'string' },
-      domain: { type: 'string', multiple: true },
-      color: { type: 'string' },
-      mfa: { type: 'string' },
-      from: { type: 'string' },
-      'manifest-only': { type: 'boolean' },
-      status: { type: 'string' },
-      role: { type: 'string' },
-      yes: { type: 'boolean' },
-      'data-dir': { type: 'string' },
-      'tenants-dir': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { positionals, values } = parseCommandLine(argv);
   const [command, ...args] = positionals;
   const { out } = context;
   const api = new Api(context.platform);
-  if (!command || values.help) {
+  if (values.help) {
     out(USAGE);
     return;
   }
+  if (!command) throw new UsageError('no command given');
 
   const findTenant = async (idOrSlug: string | undefined): Promise<DirectoryEntry> => {
-    if (!idOrSlug) throw new CliError(`${command} needs a tenant id or slug\n\n${USAGE}`);
+    if (!idOrSlug) throw new UsageError(`${command} needs a tenant id or slug`);
     for (let cursor: string | undefined, first = true; first || cursor; first = false) {
-      const page = await api.call('GET', `/v1/tenants?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
-      const found = (page.items as DirectoryEntry[]).find((t) => (t.tenantId === idOrSlug || t.slug === idOrSlug) && t.status !== 'DELETED');
+      const page = await api.tenants(cursor ? { cursor } : {});
+      const found = page.items.find((t) => (t.tenantId === idOrSlug || t.slug === idOrSlug) && t.status !== 'DELETED');
       if (found) return found;
       cursor = page.nextCursor;
     }
@@ -175,7 +192,7 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
     const deadline = Date.now() + (context.waitMs ?? 60_000);
     let last = '';
     while (Date.now() < deadline) {
-      const page = await api.call('GET', '/v1/tenants?limit=100');
+      const page = await api.tenants();
       const entry = await findIn(page, tenant.tenantId);
       if (entry && entry.status !== last) {
         out(`  … ${entry.status}`);
@@ -191,7 +208,7 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
     for (;;) {
       const entry = page.items.find((t) => t.tenantId === tenantId);
       if (entry || !page.nextCursor) return entry;
-      page = await api.call('GET', `/v1/tenants?limit=100&cursor=${encodeURIComponent(page.nextCursor)}`);
+      page = await api.tenants({ cursor: page.nextCursor });
     }
   };
 
@@ -222,7 +239,7 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
         manifest = readManifest(path);
       } else {
         const slug = args[0];
-        if (!slug || !values.name || !values.admin) throw new CliError(`add needs a slug, --name and --admin\n\n${USAGE}`);
+        if (!slug || !values.name || !values.admin) throw new UsageError('add needs a slug, --name and --admin');
         const input = {
           id: values.id ?? slug,
           slug,
@@ -241,7 +258,7 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
       if (values['manifest-only']) return;
       out(`onboarding ${manifest.slug} (${manifest.id}) in ${manifest.homeRegion}`);
       const since = new Date().toISOString();
-      const created = await api.call('POST', '/v1/tenants', { body: manifest });
+      const created = await api.answer(api.client().POST('/v1/tenants', { body: manifest }));
       out(`  reserved slug ${manifest.slug}: ${created.status}`);
       const status = await waitFor({ tenantId: manifest.id, slug: manifest.slug, region: manifest.homeRegion, status: created.status }, ['ACTIVE', 'FAILED']);
       if (status === 'FAILED') throw new CliError(`provisioning of ${manifest.id} failed: retry with POST /v1/tenants/${manifest.id}/retry or offboard it`);
@@ -252,8 +269,8 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
     case 'list': {
       const rows: DirectoryEntry[] = [];
       for (let cursor: string | undefined, first = true; first || cursor; first = false) {
-        const query = `limit=100${values.status ? `&status=${values.status}` : ''}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-        const page = await api.call('GET', `/v1/tenants?${query}`);
+        const status = values.status as TenantsQuery['status'];
+        const page = await api.tenants({ ...(status ? { status } : {}), ...(cursor ? { cursor } : {}) });
         rows.push(...page.items);
         cursor = page.nextCursor;
       }
@@ -266,7 +283,11 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
     case 'suspend':
     case 'reactivate': {
       const tenant = await findTenant(args[0]);
-      const updated = await api.call('POST', `/v1/tenants/${tenant.tenantId}/${command}`, { region: tenant.region });
+      const params = { path: { tenantId: tenant.tenantId } };
+      const client = api.client(tenant.region);
+      const updated = await api.answer(
+        command === 'suspend' ? client.POST('/v1/tenants/{tenantId}/suspend', { params }) : client.POST('/v1/tenants/{tenantId}/reactivate', { params }),
+      );
       out(`tenant ${tenant.tenantId} is ${updated.status}`);
       return;
     }
@@ -274,7 +295,7 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
       const tenant = await findTenant(args[0]);
       if (!values.yes) throw new CliError(`offboarding deletes all data of ${tenant.tenantId} and releases ${tenant.slug}: repeat with --yes`);
       out(`offboarding ${tenant.tenantId}`);
-      await api.call('DELETE', `/v1/tenants/${tenant.tenantId}`, { region: tenant.region });
+      await api.answer(api.client(tenant.region).DELETE('/v1/tenants/{tenantId}', { params: { path: { tenantId: tenant.tenantId } } }));
       await waitFor(tenant, ['DELETED']);
       out(`tenant ${tenant.tenantId} is DELETED: its data is purged and slug ${tenant.slug} is free`);
       return;
@@ -282,17 +303,17 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
     case 'invite': {
       const tenant = await findTenant(args[0]);
       const email = args[1];
-      if (!email) throw new CliError(`invite needs an email\n\n${USAGE}`);
-      const invitation = await api.call('POST', `/v1/tenants/${tenant.tenantId}/invitations`, {
-        region: tenant.region,
-        body: { email, role: values.role ?? 'member' },
-      });
+      if (!email) throw new UsageError('invite needs an email');
+      const role = (values.role ?? 'member') as InvitationRequest['role'];
+      const invitation = await api.answer(
+        api.client(tenant.region).POST('/v1/tenants/{tenantId}/invitations', { params: { path: { tenantId: tenant.tenantId } }, body: { email, role } }),
+      );
       out(`invited ${invitation.email} to ${tenant.tenantId} as ${invitation.role} (expires ${invitation.expiresOn})`);
       await printInvitation(invitation.email, tenant.tenantId, tenant.region, invitation.createdAt);
       return;
     }
     default:
-      throw new CliError(`unknown command ${command}\n\n${USAGE}`);
+      throw new UsageError(`unknown command ${command}`);
   }
 }
 
@@ -319,6 +340,10 @@ async function main(argv: string[]): Promise<void> {
 
 if (require.main === module) {
   main(process.argv.slice(2)).catch((error: unknown) => {
+    if (error instanceof UsageError) {
+      console.error(`error: ${error.message}\n\n${USAGE}`);
+      process.exit(2);
+    }
     if (error instanceof CliError || error instanceof ManifestError) console.error(`error: ${error.message}`);
     else console.error(error);
     process.exit(1);

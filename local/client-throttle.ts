@@ -1,10 +1,11 @@
 import { checkClientLimits, type ClientLimit, type ClientLimits } from '../functions/billing/client-limits.catalogue';
 import { BoundedMap } from '../functions/identity/bounded-map';
+import type { RateLimitState } from './rate-limit-headers';
 
 export type ClientLimitName = keyof ClientLimits;
 
 export type ClientVerdict =
-  | { readonly admitted: true }
+  | { readonly admitted: true; readonly state: RateLimitState }
   | { readonly admitted: false; readonly limit: ClientLimitName; readonly retryAfterSeconds: number };
 
 export interface ClientThrottleOptions {
@@ -39,16 +40,25 @@ export class ClientThrottle {
   /** Counts a request of the client against the limit: refused, and not counted, when the client has none left. */
   take(limit: ClientLimitName, client: string): ClientVerdict {
     const verdict = this.check(limit, client);
-    if (verdict.admitted) this.bucket(limit, client).tokens -= 1;
-    return verdict;
+    if (!verdict.admitted) return verdict;
+    const bucket = this.bucket(limit, client);
+    bucket.tokens -= 1;
+    return { admitted: true, state: this.stateOf(limit, bucket) };
   }
 
   /** Whether the client has a request left under the limit, without counting one. */
   check(limit: ClientLimitName, client: string): ClientVerdict {
     const bucket = this.bucket(limit, client);
-    if (bucket.tokens >= 1) return { admitted: true };
+    if (bucket.tokens >= 1) return { admitted: true, state: this.stateOf(limit, bucket) };
     const perSecond = ratePerSecond(this.options.limits[limit]);
     return { admitted: false, limit, retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / perSecond)) };
+  }
+
+  /** The limit as a RateLimit policy: a window's requests, what is left, and when the bucket is full again. */
+  private stateOf(limit: ClientLimitName, bucket: Bucket): RateLimitState {
+    const { requests, windowSeconds } = this.options.limits[limit];
+    const resetSeconds = (requests - bucket.tokens) / ratePerSecond(this.options.limits[limit]);
+    return { policy: limit, quota: requests, windowSeconds, remaining: bucket.tokens, resetSeconds };
   }
 
   private bucket(limit: ClientLimitName, client: string): Bucket {

@@ -10,14 +10,18 @@ import type {
 } from 'aws-lambda';
 import { CLIENT_LIMIT_DETAILS, CLIENT_LIMITS, type ClientLimits } from '../functions/billing/client-limits.catalogue';
 import { parseRuntimeConfig, type RuntimeConfig } from '../functions/api/runtime-config';
-import { AuthenticationError, ForbiddenError, NotFoundError, RateLimitedError, RouteNotFoundError } from '../functions/core/errors';
-import { problem, PROBLEM_CONTENT_TYPE, toProblem, type Problem } from '../functions/core/problem';
+import { corsPolicyFromEnvironment, preflightAnswer, type CorsPolicy } from '../functions/core/cors';
+import { NotFoundError, RateLimitedError } from '../functions/core/errors';
+import { GATEWAY_PROBLEMS, gatewayProblem, type GatewayProblemName, type GatewayProblemSpec } from '../functions/core/gateway-problems';
+import { PROBLEM_CONTENT_TYPE, toProblem, type Problem } from '../functions/core/problem';
+import { DEFAULT_CACHE_CONTROL } from '../functions/core/response-conventions';
 import { createIsolation } from '../functions/isolation/tenant-db';
 import { CachedPlanSource } from '../functions/quotas/plan.source';
 import { isPublic, type HandlerGroup, type RouteDefinition } from '../functions/routes';
 import { methodArnOf, policyAllows } from './authorizer-policy';
 import { ClientThrottle, type ClientLimitName } from './client-throttle';
 import { LOCAL_STAGE } from './platform.config';
+import { rateLimitHeaders, type RateLimitState } from './rate-limit-headers';
 import { RouteMatcher } from './routing';
 import { UsagePlanThrottle } from './usage-plans';
 
@@ -105,6 +109,13 @@ class HttpProblem extends Error {
   }
 }
 
+/** A problem of the gateway problem table, with its headers, as API Gateway's gateway responses answer it. */
+function gatewayFailure(name: GatewayProblemName, detail?: string, headers: Record<string, string> = {}): HttpProblem {
+  const spec: GatewayProblemSpec = GATEWAY_PROBLEMS[name];
+  const tableHeaders = Object.fromEntries(Object.entries(spec.headers ?? {}).map(([key, value]) => [key.toLowerCase(), value]));
+  return new HttpProblem(gatewayProblem(name, detail), { ...tableHeaders, ...headers });
+}
+
 /** Headers as API Gateway passes them: original casing, last value in `headers`, every value in `multiValueHeaders`. */
 function headersOf(req: IncomingMessage) {
   const headers: Record<string, string> = {};
@@ -145,7 +156,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
     });
     req.on('end', () => {
       if (size > limit) {
-        fail(new HttpProblem(problem(413, 'payload-too-large', 'Payload too large', `the request body exceeds ${limit} bytes`)));
+        fail(gatewayFailure('requestTooLarge', `the request body exceeds ${limit} bytes`));
       } else done(size === 0 ? null : Buffer.concat(chunks).toString('utf8'));
     });
     req.on('error', fail);
@@ -191,7 +202,7 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, fail) => {
     timer = setTimeout(
-      () => fail(new HttpProblem(problem(504, 'integration-timeout', 'Integration timeout', `the function did not answer within ${ms} ms`))),
+      () => fail(gatewayFailure('upstreamTimeout')),
       ms,
     );
   });
@@ -212,6 +223,8 @@ class RegionGateway {
   private readonly handlers = new Map<HandlerGroup, Promise<ProxyHandler>>();
   /** One per region, as each region's stage has a web ACL of its own. */
   private readonly clients: ClientThrottle;
+  /** The functions' CORS policy: preflights are answered here, as API Gateway's OPTIONS methods do in AWS. */
+  private readonly cors: CorsPolicy;
 
   constructor(
     readonly region: string,
@@ -219,6 +232,7 @@ class RegionGateway {
     private readonly matcher: RouteMatcher,
   ) {
     this.clients = new ClientThrottle({ limits: options.clientLimits });
+    this.cors = corsPolicyFromEnvironment(options.environment);
   }
 
   configure(endpoints: Record<string, string>): void {
@@ -246,7 +260,8 @@ class RegionGateway {
       if (!failure) console.error(`[gateway ${this.region}] ${method} ${url.pathname} failed:`, error);
       const body = failure?.problem ?? toProblem(error, url.pathname);
       status = body.status;
-      this.send(res, status, { 'content-type': PROBLEM_CONTENT_TYPE, ...failure?.headers }, JSON.stringify({ ...body, instance: url.pathname }), requestId);
+      const headers = { 'content-type': PROBLEM_CONTENT_TYPE, 'cache-control': DEFAULT_CACHE_CONTROL, ...failure?.headers };
+      this.send(res, status, headers, JSON.stringify({ ...body, instance: url.pathname }), requestId);
     } finally {
       this.options.log(`${new Date(started).toISOString()} ${this.region} ${method} ${url.pathname}${url.search} ${status} ${Date.now() - started}ms ${requestId}`);
     }
@@ -259,31 +274,35 @@ class RegionGateway {
     const client = sourceIpOf(req);
     this.admitClient('anyRequest', client);
     const match = this.matcher.match(method, url.pathname);
-    if (match.kind === 'not-found') {
-      throw new HttpProblem(toProblem(new RouteNotFoundError(`no route for ${method} ${url.pathname}`)));
+    if (match.kind === 'method-not-allowed' && method === 'OPTIONS' && this.cors.allowOrigins.length > 0) {
+      return this.answerPreflight(req, res, match.allowed, requestId);
     }
+    if (match.kind === 'not-found') throw gatewayFailure('routeNotFound', `no route for ${method} ${url.pathname}`);
     if (match.kind === 'method-not-allowed') {
-      throw new HttpProblem(
-        problem(405, 'method-not-allowed', 'Method not allowed', `${url.pathname} does not accept ${method}; it accepts ${match.allowed.join(', ')}`),
-        { allow: match.allowed.join(', ') },
-      );
+      // A REST API answers a method a resource does not have as it answers an unknown path: the same code here.
+      throw gatewayFailure('routeNotFound', `${url.pathname} does not accept ${method}; it accepts ${match.allowed.join(', ')}`, {
+        allow: match.allowed.join(', '),
+      });
     }
     const { route, pathParameters } = match;
     const event = this.proxyEvent(req, { method, url, requestId, route, pathParameters, body });
+    // The quota the request counted against, told in RateLimit headers: public routes' per-client limit, or the
+    // daily quota of the tenant's usage plan.
+    let quota: RateLimitState | undefined;
     if (isPublic(route)) {
-      this.admitClient('publicRoutes', client);
+      quota = this.admitClient('publicRoutes', client);
     } else {
       const { context, usageKey } = await this.authorizeClient(event, client);
       event.requestContext.authorizer = context;
-      if (usageKey && context.tenantId) await this.enforceUsagePlan(usageKey, context.tenantId);
+      if (usageKey && context.tenantId) quota = await this.enforceUsagePlan(usageKey, context.tenantId);
     }
     const handler = await this.handler(route.group);
     const context = lambdaContext(route.group, this.region, randomUUID(), Date.now() + this.options.timeoutMs);
     const result = await withTimeout(handler(event, context), this.options.timeoutMs);
     if (!result || typeof result.statusCode !== 'number') {
-      throw new HttpProblem(problem(502, 'bad-gateway', 'Bad gateway', 'the function returned a malformed proxy response'));
+      throw gatewayFailure('upstreamFailure');
     }
-    const headers: Record<string, string | string[]> = {};
+    const headers: Record<string, string | string[]> = quota ? rateLimitHeaders(quota) : {};
     for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) headers[name.toLowerCase()] = values.map(String);
     for (const [name, value] of Object.entries(result.headers ?? {})) headers[name.toLowerCase()] = String(value);
     const payload = result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? '');
@@ -352,10 +371,19 @@ class RegionGateway {
     };
   }
 
+  /** A CORS preflight: 204 with what the listed origin may send, 403 without CORS headers for any other origin. */
+  private answerPreflight(req: IncomingMessage, res: ServerResponse, routeMethods: readonly string[], requestId: string): number {
+    const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
+    const answer = preflightAnswer(this.cors, origin, routeMethods);
+    this.send(res, answer.status, { ...answer.headers, 'cache-control': DEFAULT_CACHE_CONTROL }, '', requestId);
+    return answer.status;
+  }
+
   /** Counts the request against one of the client's limits; 429 with Retry-After when none is left. */
-  private admitClient(limit: ClientLimitName, client: string): void {
+  private admitClient(limit: ClientLimitName, client: string): RateLimitState {
     const verdict = this.clients.take(limit, client);
     if (!verdict.admitted) throw clientLimitProblem(verdict.limit, verdict.retryAfterSeconds);
+    return verdict.state;
   }
 
   /**
@@ -378,7 +406,7 @@ class RegionGateway {
    * Throttles by the usage plan the tenant's key is bound to, as API Gateway does with the authorizer's
    * usageIdentifierKey: 429 past the plan's rate, burst or daily quota.
    */
-  private async enforceUsagePlan(usageKey: string, tenantId: string): Promise<void> {
+  private async enforceUsagePlan(usageKey: string, tenantId: string): Promise<RateLimitState | undefined> {
     if (!this.usagePlans) {
       const config = this.requireConfig();
       const isolation = createIsolation(config);
@@ -387,13 +415,11 @@ class RegionGateway {
     }
     const verdict = await this.usagePlans.admit(usageKey, tenantId).catch((error: unknown) => {
       // A tenant with no record in this region has no key bound here either: the function answers (421 or 404).
-      if (error instanceof NotFoundError) return { admitted: true } as const;
+      if (error instanceof NotFoundError) return { admitted: true, quota: undefined } as const;
       throw error;
     });
-    if (!verdict.admitted) {
-      const detail = verdict.reason === 'quota' ? "the plan's daily request quota is used up" : "the plan's request rate is exceeded";
-      throw new HttpProblem(toProblem(new RateLimitedError(detail)), { 'retry-after': verdict.reason === 'quota' ? '3600' : '1' });
-    }
+    if (!verdict.admitted) throw gatewayFailure(verdict.reason === 'quota' ? 'dailyQuotaExceeded' : 'throttled');
+    return verdict.quota;
   }
 
   /** Runs the REQUEST authorizer; its context becomes `requestContext.authorizer`, as API Gateway passes it on. */
@@ -428,7 +454,7 @@ class RegionGateway {
     } catch (error) {
       // The contract of Lambda authorizers: throwing exactly 'Unauthorized' means 401; anything else is a fault.
       if (error instanceof Error && error.message === 'Unauthorized') {
-        throw new HttpProblem(toProblem(new AuthenticationError('a valid bearer token or API key is required')));
+        throw gatewayFailure('unauthenticated', 'a valid bearer token or API key is required');
       }
       throw error;
     }
@@ -436,7 +462,7 @@ class RegionGateway {
       throw new Error('the authorizer returned a malformed result');
     }
     if (!policyAllows(result.policyDocument, methodArn)) {
-      throw new HttpProblem(toProblem(new ForbiddenError('the credential does not allow this request')));
+      throw gatewayFailure('forbidden', 'the credential does not allow this request');
     }
     const context: Record<string, string> = {};
     for (const [name, value] of Object.entries(result.context ?? {})) {

@@ -1,4 +1,5 @@
 import type { Plan } from '../functions/billing/plan.catalogue';
+import type { RateLimitState } from './rate-limit-headers';
 
 export interface UsagePlanThrottleOptions {
   /** The plan whose usage plan the tenant's key is bound to. */
@@ -8,7 +9,9 @@ export interface UsagePlanThrottleOptions {
 }
 
 /** Why a request was refused, as API Gateway words it. */
-export type ThrottleVerdict = { readonly admitted: true } | { readonly admitted: false; readonly reason: 'rate' | 'quota' };
+export type ThrottleVerdict =
+  | { readonly admitted: true; readonly quota?: RateLimitState }
+  | { readonly admitted: false; readonly reason: 'rate' | 'quota' };
 
 interface Bucket {
   tokens: number;
@@ -47,6 +50,8 @@ export class UsagePlanThrottle {
     if (bucket.tokens < 1) return { admitted: false, reason: 'rate' };
     bucket.tokens -= 1;
     bucket.requestsToday += 1;
-    return { admitted: true };
+    const quota = plan.limits.apiRequestsPerDay;
+    const resetSeconds = (Date.parse(`${day}T00:00:00.000Z`) + 86_400_000 - now) / 1000;
+    return { admitted: true, quota: { policy: 'daily', quota, windowSeconds: 86_400, remaining: quota - bucket.requestsToday, resetSeconds } };
   }
 }

@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { MAX_CURSOR_LENGTH } from '../data/cursor';
 import { tenantIdSchema } from '../data/keys';
+import { DEFAULT_PAGE_SIZE, paginationQueryShape } from '../core/request-conventions';
 
 export const AGENT_STATUSES = ['ACTIVE', 'DISABLED'] as const;
 export const agentStatusSchema = z.enum(AGENT_STATUSES);
@@ -67,11 +67,10 @@ export const AGENT_LIST_ORDERS = ['newest', 'id'] as const;
 export type AgentListOrder = (typeof AGENT_LIST_ORDERS)[number];
 
 /** Query of a list. */
-export const listAgentsQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().min(1).max(MAX_CURSOR_LENGTH).optional(),
-  order: z.enum(AGENT_LIST_ORDERS).default('newest'),
-});
+export const listAgentsQuerySchema = z
+  .object({ ...paginationQueryShape, order: z.enum(AGENT_LIST_ORDERS).default('newest') })
+  .strict()
+  .transform((query) => ({ ...query, limit: query.limit ?? DEFAULT_PAGE_SIZE }));
 export type ListAgentsQuery = z.infer<typeof listAgentsQuerySchema>;
 
 export const agentPathSchema = z.object({ tenantId: tenantIdSchema, agentId: agentIdSchema });

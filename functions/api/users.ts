@@ -40,7 +40,10 @@ export function createHandler(config: RuntimeConfig, deps: UsersDependencies = d
       createInvitation: async (request: RequestFor<'createInvitation'>) => toOperationResult(await users.invite(mutationContextOf(request), request.body)),
       revokeInvitation: async (request: RequestFor<'revokeInvitation'>) =>
         toOperationResult(await users.revokeInvitation(mutationContextOf(request), request.path.invitationId)),
-      acceptInvitation: async ({ body, requestId }: RequestFor<'acceptInvitation'>) => ({ status: 201, body: await users.accept(body, requestId) }),
+      acceptInvitation: async ({ body, requestId }: RequestFor<'acceptInvitation'>) => {
+        const accepted = await users.accept(body, requestId);
+        return { status: 201, body: accepted, headers: { location: `/v1/tenants/${accepted.tenantId}/users/${accepted.userId}` } };
+      },
     },
   });
 }

@@ -23,6 +23,12 @@ export class MalformedRequestError extends DomainError {
   readonly title = 'Malformed request';
 }
 
+/** The body comes in a media type the route does not take (JSON only). */
+export class UnsupportedMediaTypeError extends DomainError {
+  readonly code = 'unsupported-media-type';
+  readonly title = 'Unsupported media type';
+}
+
 /** One issue found by schema validation. */
 export interface ValidationIssue {
   /** Where: `body`, `query` or `path`, then the field path, e.g. `body.name`. */

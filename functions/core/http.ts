@@ -4,9 +4,12 @@ import type { z } from 'zod';
 import { decodeAuthContext, type AuthContext } from './auth-context';
 import { isAllowed } from './roles';
 import { findRouteIn, TENANT_PATH_PARAMETER, type RouteDefinition } from './route';
-import { AuthenticationError, ForbiddenError, MalformedRequestError, RouteNotFoundError, ValidationError, type ValidationIssue } from './errors';
+import { AuthenticationError, ForbiddenError, RouteNotFoundError, ValidationError, type ValidationIssue } from './errors';
+import { corsPolicyFromEnvironment, type CorsPolicy } from './cors';
+import { parseJsonBody } from './json-body';
 import type { Logger } from './logger';
 import { PROBLEM_CONTENT_TYPE, toProblem } from './problem';
+import { responseConventions } from './response-conventions';
 
 /** A request after authentication and validation: what an operation receives. */
 export interface OperationRequest<Path = unknown, Query = unknown, Body = unknown> {
@@ -56,6 +59,11 @@ export interface GroupHandlerOptions {
   readonly operations: Readonly<Record<string, Operation>>;
   readonly routes: readonly RouteDefinition[];
   readonly tenantGate?: TenantGate;
+  /**
+   * Which browser origins may call the API.
+   * @default the policy of `CORS_ALLOWED_ORIGINS` in the environment (none when unset)
+   */
+  readonly cors?: CorsPolicy;
 }
 
 type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -92,20 +100,7 @@ function validationIssuesOf(issue: z.core.$ZodIssue, location: 'path' | 'query' 
 
 function parseBody(event: APIGatewayProxyEvent, route: RouteDefinition): unknown {
   if (!route.request.body) return undefined;
-  if (event.body === null || event.body === undefined || event.body === '') {
-    throw new MalformedRequestError('this route needs a JSON body');
-  }
-  const contentType = lowerCaseHeaders(event.headers)['content-type'] ?? 'application/json';
-  if (!/^application\/([a-z.+-]*\+)?json\b/i.test(contentType)) {
-    throw new MalformedRequestError(`content-type must be application/json, not ${contentType}`);
-  }
-  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-  try {
-    // A reviver that drops __proto__ keeps prototype pollution out of every body.
-    return JSON.parse(text, (key, value) => (key === '__proto__' ? undefined : value));
-  } catch {
-    throw new MalformedRequestError('the body is not valid JSON');
-  }
+  return parseJsonBody({ headers: lowerCaseHeaders(event.headers), body: event.body, isBase64Encoded: event.isBase64Encoded });
 }
 
 /** Resolves the route, checks access, validates path, query and body, then runs the tenant gate. */
@@ -194,6 +189,7 @@ export function createGroupHandler(options: GroupHandlerOptions): ProxyHandler {
       },
       after: (request) => logger.info('request served', { status: request.response?.statusCode }),
     })
+    .use(responseConventions(options.cors ?? corsPolicyFromEnvironment()))
     .use(problemErrors(logger))
     .use(requestParser(options))
     .handler(core);

@@ -15,6 +15,7 @@ import {
   RouteNotFoundError,
   TenantSuspendedError,
   TenantUnavailableError,
+  UnsupportedMediaTypeError,
   ValidationError,
   WrongRegionError,
 } from './errors';
@@ -36,6 +37,7 @@ export const PROBLEM_TYPE_BASE = 'https://errors.agent-platform.dev/';
 const STATUS_BY_ERROR: ReadonlyArray<[abstract new (...args: never[]) => DomainError, number]> = [
   [MalformedRequestError, 400],
   [ValidationError, 400],
+  [UnsupportedMediaTypeError, 415],
   [AuthenticationError, 401],
   [ForbiddenError, 403],
   [TenantSuspendedError, 403],

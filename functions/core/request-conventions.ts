@@ -11,23 +11,47 @@ import { MalformedRequestError } from './errors';
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
 
-/** `limit` and `cursor` of a list query; spread into the route's query schema. */
+/** Longest cursor: keys are small, and nothing should make the codec (data/cursor.ts) hash megabytes. */
+export const MAX_CURSOR_LENGTH = 2048;
+
+/** A cursor is `<base64url payload>.<base64url signature>`; anything else is refused before the codec reads it. */
+const CURSOR_PATTERN = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+const PAGE_SIZE = /^(100|[1-9][0-9]?)$/;
+const LIMIT_MESSAGE = `limit must be an integer from 1 to ${MAX_PAGE_SIZE}`;
+
+/**
+ * `limit` and `cursor` of a list query, the one pagination contract of every list; spread into the route's query
+ * schema, which is strict (an unknown parameter is a 400, on every list). `limit` arrives as text and is documented
+ * as the integer it stands for.
+ */
 export const paginationQueryShape = {
   limit: z
     .string()
-    .regex(/^[1-9]\d{0,2}$/, `limit must be an integer from 1 to ${MAX_PAGE_SIZE}`)
+    .refine((text) => PAGE_SIZE.test(text), LIMIT_MESSAGE)
     .transform(Number)
-    .pipe(z.number().max(MAX_PAGE_SIZE, `limit must be an integer from 1 to ${MAX_PAGE_SIZE}`))
-    .optional(),
+    .optional()
+    .meta({
+      type: 'integer',
+      format: 'int32',
+      minimum: 1,
+      maximum: MAX_PAGE_SIZE,
+      default: DEFAULT_PAGE_SIZE,
+      description: `Page size, 1 to ${MAX_PAGE_SIZE}.`,
+    }),
   /** Opaque, signed and bound to the tenant and the list: the cursor codec (data/cursor.ts) checks the rest. */
-  cursor: z.string().min(1).max(4_096).optional(),
+  cursor: z
+    .string()
+    .max(MAX_CURSOR_LENGTH)
+    .regex(CURSOR_PATTERN, 'cursor is malformed')
+    .optional()
+    .meta({ description: "The `nextCursor` of the previous page: opaque, valid only for the same list of the same tenant." }),
 };
 
 export const paginationQuerySchema = z.object(paginationQueryShape).strict();
 
 /** The response of a list: a page of items and, when there are more, the cursor of the next page. */
 export function pageSchema<T extends z.ZodType>(item: T) {
-  return z.object({ items: z.array(item), nextCursor: z.string().optional() });
+  return z.object({ items: z.array(item).max(MAX_PAGE_SIZE), nextCursor: z.string().max(MAX_CURSOR_LENGTH).optional() });
 }
 
 export interface Page<T> {

@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ValidationError } from '../core/errors';
+import { MAX_CURSOR_LENGTH } from '../core/request-conventions';
 
 /**
  * Opaque list cursors. A cursor carries a page's LastEvaluatedKey and an HMAC over it and over what it is bound to:
@@ -20,8 +21,8 @@ export interface CursorBinding {
 export type CursorKey = Record<string, string | number>;
 
 const VERSION = 'v1';
-/** Longer cursors are refused unread: keys are small, and nothing should make us hash megabytes. */
-export const MAX_CURSOR_LENGTH = 2048;
+/** Longer cursors are refused unread (the bound every list query documents). */
+export { MAX_CURSOR_LENGTH };
 const MIN_SECRET_LENGTH = 32;
 
 function invalidCursor(message: string): ValidationError {

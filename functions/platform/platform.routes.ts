@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { RouteDefinition } from '../core/route';
 import { ACCESS } from '../core/roles';
+import { errorCatalogueSchema } from './error-catalogue.schema';
 
 const healthResponse = z.object({ status: z.literal('ok'), region: z.string(), time: z.iso.datetime() });
 
@@ -25,5 +26,15 @@ export const PLATFORM_ROUTES = [
     summary: 'This API as an OpenAPI 3.1 document',
     request: {},
     response: z.record(z.string(), z.unknown()),
+  },
+  {
+    operationId: 'listErrorCodes',
+    method: 'GET',
+    path: '/v1/errors',
+    group: 'platform',
+    access: ACCESS.public,
+    summary: 'The error catalogue: every problem `code` with its statuses, meaning and what to do about it',
+    request: {},
+    response: errorCatalogueSchema,
   },
 ] as const satisfies readonly RouteDefinition<'platform'>[];

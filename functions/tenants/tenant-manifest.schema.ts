@@ -57,6 +57,7 @@ export const samlProviderSchema = z
     /** Metadata XML file, relative to the manifest's folder (e.g. `acme.saml.xml`). */
     metadataFile: z
       .string()
+      .max(255)
       .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*\.xml$/, 'must be an .xml file name beside the manifest (no folders)')
       .optional(),
     /** Email domains that route to this IdP in the hosted UI (IdP identifiers). @default none */
@@ -77,6 +78,7 @@ export type SamlProvider = z.infer<typeof samlProviderSchema>;
  */
 export const secretReferenceSchema = z
   .string()
+  .max(2048)
   .regex(
     /^(arn:aws[a-z-]*:secretsmanager:[a-z]{2}(-[a-z]+)+-\d:\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}|[A-Za-z0-9/_+=.@-]{1,512})$/,
     'must be a Secrets Manager secret name or ARN',
@@ -92,7 +94,11 @@ export const oidcProviderSchema = z
     /** Secrets Manager secret holding the client secret. */
     clientSecretRef: secretReferenceSchema,
     /** @default openid, email, profile */
-    scopes: z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'must be a scope token')).min(1).default(['openid', 'email', 'profile']),
+    scopes: z
+      .array(z.string().max(128).regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'must be a scope token'))
+      .min(1)
+      .max(50)
+      .default(['openid', 'email', 'profile']),
     /** @default none */
     identifiers: z.array(emailDomainSchema).max(50).default([]),
     /** @default email ← email */

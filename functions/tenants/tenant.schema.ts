@@ -7,7 +7,7 @@ export const tenantStatusSchema = z.enum(TENANT_STATUSES);
 export type TenantStatus = z.infer<typeof tenantStatusSchema>;
 
 /** Residency regions a tenant can be homed in; lib/ config lists the deployed ones. */
-export const regionSchema = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-central-1');
+export const regionSchema = z.string().max(32).regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-central-1');
 
 export const slugSchema = z
   .string()

@@ -17,15 +17,28 @@ export const PASSWORD_POLICY = {
   requireSymbols: true,
 } as const;
 
-export const passwordSchema = z
-  .string()
-  .min(PASSWORD_POLICY.minLength, `must be at least ${PASSWORD_POLICY.minLength} characters`)
-  .max(256)
-  .regex(/[a-z]/, 'must contain a lower-case letter')
-  .regex(/[A-Z]/, 'must contain an upper-case letter')
-  .regex(/[0-9]/, 'must contain a digit')
-  .regex(/[\^$*.[\]{}()?"!@#%&/\\,><':;|_~`=+-]/, 'must contain a symbol')
-  .refine((password) => password.trim() === password, 'must not start or end with a space');
+const PASSWORD_SYMBOL = `\\^$*.[\\]{}()?"!@#%&/\\\\,><':;|_~\`=+-`;
+const PASSWORD_CHECKS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/[a-z]/, 'must contain a lower-case letter'],
+  [/[A-Z]/, 'must contain an upper-case letter'],
+  [/[0-9]/, 'must contain a digit'],
+  [new RegExp(`[${PASSWORD_SYMBOL}]`), 'must contain a symbol'],
+];
+/**
+ * The same rules as one pattern for the API document: validators combine several `pattern`s of one string badly,
+ * while the server checks each rule on its own to say which one failed.
+ */
+const PASSWORD_PATTERN = `^(?=[\\s\\S]*[a-z])(?=[\\s\\S]*[A-Z])(?=[\\s\\S]*[0-9])(?=[\\s\\S]*[${PASSWORD_SYMBOL}])\\S([\\s\\S]*\\S)?$`;
+
+export const passwordSchema = PASSWORD_CHECKS.reduce(
+  (schema, [pattern, message]) => schema.refine((password) => pattern.test(password), message),
+  z.string().min(PASSWORD_POLICY.minLength, `must be at least ${PASSWORD_POLICY.minLength} characters`).max(256),
+)
+  .refine((password) => password.trim() === password, 'must not start or end with a space')
+  .meta({
+    pattern: PASSWORD_PATTERN,
+    description: `At least ${PASSWORD_POLICY.minLength} characters with a lower-case letter, an upper-case letter, a digit and a symbol; no leading or trailing space.`,
+  });
 
 export const emailSchema = z.email().max(320).toLowerCase();
 export const tenantRoleSchema = z.enum(TENANT_ROLES);

@@ -1,14 +1,7 @@
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
-import {
-  AuthenticationError,
-  type DomainError,
-  ForbiddenError,
-  MalformedRequestError,
-  QuotaExceededError,
-  RateLimitedError,
-  RouteNotFoundError,
-} from '../../functions/core/errors';
-import { problem, PROBLEM_CONTENT_TYPE, toProblem } from '../../functions/core/problem';
+import { GATEWAY_PROBLEMS, type GatewayProblemName } from '../../functions/core/gateway-problems';
+import { problem, PROBLEM_CONTENT_TYPE } from '../../functions/core/problem';
+import { DEFAULT_CACHE_CONTROL } from '../../functions/core/response-conventions';
 
 /** What API Gateway answers for one of its own response types, as a problem document. */
 export interface GatewayProblem {
@@ -25,50 +18,37 @@ export interface GatewayProblem {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-function fromError(error: DomainError): Pick<GatewayProblem, 'code' | 'title'> {
-  return { code: error.code, title: error.title };
-}
-
-const unauthenticated = fromError(new AuthenticationError(''));
-const forbidden = fromError(new ForbiddenError(''));
-const routeNotFound = fromError(new RouteNotFoundError(''));
-const malformed = fromError(new MalformedRequestError(''));
-const internal = toProblem(new Error('gateway'));
-
-/**
- * API Gateway's own answers, mapped onto the platform's problem codes where one exists. Codes that only the
- * gateway produces (`request-too-large`, `unsupported-media-type`, `upstream-failure`, `upstream-timeout`,
- * `bad-request`) are defined here.
- */
-export const GATEWAY_PROBLEMS: readonly GatewayProblem[] = [
-  { type: apigw.ResponseType.UNAUTHORIZED, status: 401, ...unauthenticated, headers: { 'WWW-Authenticate': 'Bearer' } },
-  { type: apigw.ResponseType.ACCESS_DENIED, status: 403, ...forbidden },
-  { type: apigw.ResponseType.INVALID_API_KEY, status: 403, ...forbidden },
-  { type: apigw.ResponseType.EXPIRED_TOKEN, status: 403, ...forbidden },
-  { type: apigw.ResponseType.INVALID_SIGNATURE, status: 403, ...forbidden },
-  { type: apigw.ResponseType.WAF_FILTERED, status: 403, ...forbidden },
+/** API Gateway's response types, each answered with a problem of the shared gateway problem table. */
+export const GATEWAY_RESPONSE_PROBLEMS: ReadonlyArray<readonly [apigw.ResponseType, GatewayProblemName]> = [
+  [apigw.ResponseType.UNAUTHORIZED, 'unauthenticated'],
+  [apigw.ResponseType.ACCESS_DENIED, 'forbidden'],
+  [apigw.ResponseType.INVALID_API_KEY, 'forbidden'],
+  [apigw.ResponseType.EXPIRED_TOKEN, 'forbidden'],
+  [apigw.ResponseType.INVALID_SIGNATURE, 'forbidden'],
+  [apigw.ResponseType.WAF_FILTERED, 'forbidden'],
   // A REST API answers a path or method it does not know with MISSING_AUTHENTICATION_TOKEN (403): say what it is.
-  {
-    type: apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN,
-    status: 404,
-    ...routeNotFound,
-    detail: 'No route matches this method and path.',
-  },
-  { type: apigw.ResponseType.RESOURCE_NOT_FOUND, status: 404, ...routeNotFound },
-  { type: apigw.ResponseType.THROTTLED, status: 429, ...fromError(new RateLimitedError('')) },
-  { type: apigw.ResponseType.QUOTA_EXCEEDED, status: 429, ...fromError(new QuotaExceededError('')) },
-  { type: apigw.ResponseType.BAD_REQUEST_BODY, status: 400, ...malformed },
-  { type: apigw.ResponseType.BAD_REQUEST_PARAMETERS, status: 400, ...malformed },
-  { type: apigw.ResponseType.REQUEST_TOO_LARGE, status: 413, code: 'request-too-large', title: 'Request too large' },
-  { type: apigw.ResponseType.UNSUPPORTED_MEDIA_TYPE, status: 415, code: 'unsupported-media-type', title: 'Unsupported media type' },
-  { type: apigw.ResponseType.DEFAULT_4XX, status: 400, code: 'bad-request', title: 'Bad request' },
-  { type: apigw.ResponseType.INTEGRATION_FAILURE, status: 502, code: 'upstream-failure', title: 'Upstream failure', detail: internal.detail },
-  { type: apigw.ResponseType.INTEGRATION_TIMEOUT, status: 504, code: 'upstream-timeout', title: 'Upstream timeout', detail: 'The request took too long; it may have been carried out. Retry with the same Idempotency-Key.' },
-  { type: apigw.ResponseType.AUTHORIZER_FAILURE, status: 500, code: internal.code, title: internal.title, detail: internal.detail },
-  { type: apigw.ResponseType.AUTHORIZER_CONFIGURATION_ERROR, status: 500, code: internal.code, title: internal.title, detail: internal.detail },
-  { type: apigw.ResponseType.API_CONFIGURATION_ERROR, status: 500, code: internal.code, title: internal.title, detail: internal.detail },
-  { type: apigw.ResponseType.DEFAULT_5XX, status: 500, code: internal.code, title: internal.title, detail: internal.detail },
+  [apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN, 'routeNotFound'],
+  [apigw.ResponseType.RESOURCE_NOT_FOUND, 'routeNotFound'],
+  [apigw.ResponseType.THROTTLED, 'throttled'],
+  [apigw.ResponseType.QUOTA_EXCEEDED, 'dailyQuotaExceeded'],
+  [apigw.ResponseType.BAD_REQUEST_BODY, 'malformed'],
+  [apigw.ResponseType.BAD_REQUEST_PARAMETERS, 'malformed'],
+  [apigw.ResponseType.REQUEST_TOO_LARGE, 'requestTooLarge'],
+  [apigw.ResponseType.UNSUPPORTED_MEDIA_TYPE, 'unsupportedMediaType'],
+  [apigw.ResponseType.DEFAULT_4XX, 'badRequest'],
+  [apigw.ResponseType.INTEGRATION_FAILURE, 'upstreamFailure'],
+  [apigw.ResponseType.INTEGRATION_TIMEOUT, 'upstreamTimeout'],
+  [apigw.ResponseType.AUTHORIZER_FAILURE, 'internal'],
+  [apigw.ResponseType.AUTHORIZER_CONFIGURATION_ERROR, 'internal'],
+  [apigw.ResponseType.API_CONFIGURATION_ERROR, 'internal'],
+  [apigw.ResponseType.DEFAULT_5XX, 'internal'],
 ];
+
+/** API Gateway's own answers as problem documents, from the shared table. */
+export const GATEWAY_PROBLEMS_BY_RESPONSE_TYPE: readonly GatewayProblem[] = GATEWAY_RESPONSE_PROBLEMS.map(([type, name]) => ({
+  type,
+  ...GATEWAY_PROBLEMS[name],
+}));
 
 const DETAIL_PLACEHOLDER = '@@detail@@';
 
@@ -83,9 +63,9 @@ export function gatewayProblemTemplate(entry: GatewayProblem): string {
 }
 
 /** Adds every gateway problem to the API. */
-export function addGatewayProblems(api: apigw.RestApi, entries: readonly GatewayProblem[] = GATEWAY_PROBLEMS): void {
+export function addGatewayProblems(api: apigw.RestApi, entries: readonly GatewayProblem[] = GATEWAY_PROBLEMS_BY_RESPONSE_TYPE): void {
   for (const entry of entries) {
-    const headers: Record<string, string> = { 'Content-Type': PROBLEM_CONTENT_TYPE, 'Cache-Control': 'no-store', ...entry.headers };
+    const headers: Record<string, string> = { 'Content-Type': PROBLEM_CONTENT_TYPE, 'Cache-Control': DEFAULT_CACHE_CONTROL, ...entry.headers };
     api.addGatewayResponse(`Problem${entry.type.responseType}`, {
       type: entry.type,
       statusCode: String(entry.status),

@@ -5,6 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { PLANS, type Plan, type PlanId } from '../../functions/billing/plan.catalogue';
 import { isPublic, type HandlerGroup, type RouteDefinition } from '../../functions/routes';
+import { corsPolicy, type CorsPolicy } from '../../functions/core/cors';
 import { addGatewayProblems } from './gateway-responses';
 
 /** Stage-wide throttling: the ceiling for every method, above the largest usage plan. */
@@ -37,6 +38,12 @@ export interface PlatformApiProps {
    * @default logs.RetentionDays.THREE_MONTHS
    */
   readonly accessLogRetention?: logs.RetentionDays;
+  /**
+   * Browser origins allowed to call the API with credentials: every resource answers their CORS preflights with
+   * the policy the functions apply to their answers (functions/core/cors.ts). Never `*`.
+   * @default - none: no OPTIONS methods, no cross-origin access
+   */
+  readonly corsOrigins?: readonly string[];
 }
 
 /**
@@ -79,6 +86,7 @@ export class PlatformApi extends Construct {
       restApiName: `agent-platform-${props.stageName}`,
       description: 'Agent platform API of the region (routes from functions/routes.ts)',
       endpointTypes: [apigw.EndpointType.REGIONAL],
+      ...(props.corsOrigins?.length ? { defaultCorsPreflightOptions: corsPreflightOptions(corsPolicy(props.corsOrigins)) } : {}),
       // API keys for usage plans come from the authorizer (usageIdentifierKey), not from a header: that way a plan
       // can meter a tenant's bearer-token callers as well as its X-Api-Key callers. No method requires a key yet;
       // that waits for tenant keys to be bound to the plans and for the authorizer to return them.
@@ -187,6 +195,19 @@ export class PlatformApi extends Construct {
     if (!method) throw new Error(`no method for route ${routeKey(route.method, route.path)}`);
     return method;
   }
+}
+
+/** API Gateway's preflight answers (a mock integration per resource) for the shared CORS policy. */
+function corsPreflightOptions(policy: CorsPolicy): apigw.CorsOptions {
+  return {
+    allowOrigins: [...policy.allowOrigins],
+    allowCredentials: true,
+    allowMethods: [...policy.allowMethods],
+    allowHeaders: [...policy.allowHeaders],
+    exposeHeaders: [...policy.exposeHeaders],
+    maxAge: Duration.seconds(policy.maxAgeSeconds),
+    statusCode: 204,
+  };
 }
 
 function routeKey(method: string, path: string): string {

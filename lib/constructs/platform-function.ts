@@ -94,6 +94,11 @@ export interface PlatformBinding {
    */
   readonly apiBaseDomain?: string;
   /**
+   * Browser origins allowed to call the API with credentials (CORS), passed as CORS_ALLOWED_ORIGINS.
+   * @default - none: no cross-origin access
+   */
+  readonly corsOrigins?: readonly string[];
+  /**
    * The data roles the function may assume, by scope (the tenant data role with a TenantId session tag); each ARN is
    * passed as `<SCOPE>_DATA_ROLE_ARN` (TENANT_DATA_ROLE_ARN, DIRECTORY_DATA_ROLE_ARN, …).
    * @default - the function reaches no data
@@ -222,6 +227,7 @@ export class PlatformFunction extends Construct {
     fn.addEnvironment('STAGE', binding.stage);
     fn.addEnvironment('REGION_ENDPOINTS', Stack.of(this).toJsonString(binding.regionEndpoints));
     if (binding.apiBaseDomain) fn.addEnvironment('API_BASE_DOMAIN', binding.apiBaseDomain);
+    if (binding.corsOrigins?.length) fn.addEnvironment('CORS_ALLOWED_ORIGINS', binding.corsOrigins.join(','));
     for (const [scope, role] of this.dataRolesOf(binding)) {
       role.grantAssume(this.role);
       fn.addEnvironment(roleArnVariable(scope), role.roleArn);

@@ -165,11 +165,13 @@ export class RegionStack extends Stack {
     const memoryExpiry = regionFunction('memory-expiry', 'Agent platform, memory quota give-back on TTL removal');
     this.functions = { ...groupFunctions, authorizer, 'issuer-registration': registrar, 'memory-expiry': memoryExpiry };
 
+    const corsOrigins = config.corsOrigins ?? [...new Set(config.console.callbackUrls.map((url) => new URL(url).origin))];
     this.api = new PlatformApi(this, 'Api', {
       stageName: config.stage,
       routes: ROUTES,
       handlers: byGroup((group) => groupFunctions[group].function),
       authorizerFunction: authorizer.function,
+      corsOrigins,
     });
     this.firewall = new ApiFirewall(this, 'Firewall', {
       name: `agent-platform-${config.stage}-api`,
@@ -194,6 +196,7 @@ export class RegionStack extends Stack {
         stage: config.stage,
         regionEndpoints,
         apiBaseDomain: config.apiBaseDomain,
+        corsOrigins,
         dataRoles: dataRolesFor(needs, ownData.roles),
         controlPlaneRegion: config.homeRegion,
         directoryRegions: config.regions,

@@ -19,7 +19,7 @@ const request = (headers: Record<string, string>, body: unknown = { a: 1 }) => (
 
 describe('request conventions', () => {
   it('parses limit and cursor, and refuses limits outside 1-100', () => {
-    expect(paginationQuerySchema.parse({ limit: '25', cursor: 'abc' })).toEqual({ limit: 25, cursor: 'abc' });
+    expect(paginationQuerySchema.parse({ limit: '25', cursor: 'abc.def' })).toEqual({ limit: 25, cursor: 'abc.def' });
     for (const limit of ['0', '101', '-1', '1.5', 'ten', '', '007']) {
       expect(paginationQuerySchema.safeParse({ limit }).success).toBe(false);
     }

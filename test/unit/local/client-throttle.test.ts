@@ -25,7 +25,7 @@ describe('local client throttle', () => {
     // 12 per 60 s: one every 5 s.
     expect(burst[12]).toEqual({ admitted: false, limit: 'publicRoutes', retryAfterSeconds: 5 });
     expect(early).toEqual({ admitted: false, limit: 'publicRoutes', retryAfterSeconds: 1 });
-    expect(refilled).toEqual({ admitted: true });
+    expect(refilled).toMatchObject({ admitted: true });
   });
 
   it('keeps clients and limits apart', () => {
@@ -37,7 +37,12 @@ describe('local client throttle', () => {
     const verdicts = [throttle.check('rejected', '203.0.113.1'), throttle.check('rejected', '203.0.113.2'), throttle.take('publicRoutes', '203.0.113.1')];
 
     // Assess
-    expect(verdicts).toEqual([{ admitted: false, limit: 'rejected', retryAfterSeconds: 30 }, { admitted: true }, { admitted: true }]);
+    expect(verdicts).toEqual([
+      { admitted: false, limit: 'rejected', retryAfterSeconds: 30 },
+      { admitted: true, state: { policy: 'rejected', quota: 10, windowSeconds: 300, remaining: 10, resetSeconds: 0 } },
+      // What is left after this request, and when the bucket is whole again: the RateLimit headers' numbers.
+      { admitted: true, state: { policy: 'publicRoutes', quota: 12, windowSeconds: 60, remaining: 11, resetSeconds: 5 } },
+    ]);
   });
 
   it('check counts nothing', () => {
@@ -48,7 +53,7 @@ describe('local client throttle', () => {
     for (let i = 0; i < 50; i += 1) throttle.check('rejected', '203.0.113.1');
 
     // Assess
-    expect(throttle.take('rejected', '203.0.113.1')).toEqual({ admitted: true });
+    expect(throttle.take('rejected', '203.0.113.1')).toMatchObject({ admitted: true });
   });
 
   it('refuses limits that WAF could not enforce', () => {

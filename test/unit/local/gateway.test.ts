@@ -110,6 +110,19 @@ describe('local gateway', () => {
     });
   });
 
+  it('tells a public route\'s caller its per-client quota in RateLimit-Policy and RateLimit headers', async () => {
+    await withGateway(allow, async (gateway) => {
+      // Act
+      const first = await fetch(`${gateway.endpoints['eu-central-1']}/v1/health`);
+      const second = await fetch(`${gateway.endpoints['eu-central-1']}/v1/health`);
+
+      // Assess
+      expect(first.headers.get('ratelimit-policy')).toBe('"publicRoutes";q=300;w=300');
+      expect(first.headers.get('ratelimit')).toMatch(/^"publicRoutes";r=299;t=\d+$/);
+      expect(second.headers.get('ratelimit')).toMatch(/^"publicRoutes";r=298;t=\d+$/);
+    });
+  });
+
   const deny = async (event: APIGatewayRequestAuthorizerEvent) => {
     const allowed = await allow(event);
     return { ...allowed, policyDocument: { ...allowed.policyDocument, Statement: [{ ...allowed.policyDocument.Statement[0], Effect: 'Deny' }] } };

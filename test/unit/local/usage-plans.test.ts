@@ -23,7 +23,7 @@ describe('local usage-plan throttling', () => {
     const throttle = new UsagePlanThrottle({ planOf: async () => PLANS.free, clock: () => now });
     for (let i = 0; i < PLANS.free.rateLimit.burst; i++) await throttle.admit('key-a', 'acme');
     expect(await throttle.admit('key-a', 'acme')).toEqual({ admitted: false, reason: 'rate' });
-    expect(await throttle.admit('key-b', 'globex')).toEqual({ admitted: true });
+    expect(await throttle.admit('key-b', 'globex')).toMatchObject({ admitted: true });
   });
 
   it('refuses past the daily quota until the next day', async () => {
@@ -37,8 +37,10 @@ describe('local usage-plan throttling', () => {
     now += 24 * 3600 * 1000;
     // Assess
     expect(today.map((v) => v.admitted)).toEqual([true, true, true, false]);
+    // 10:00 UTC: 14 hours until the daily quota is whole again
+    expect(today[1]).toEqual({ admitted: true, quota: { policy: 'daily', quota: 3, windowSeconds: 86_400, remaining: 1, resetSeconds: 14 * 3600 } });
     expect(today[3]).toEqual({ admitted: false, reason: 'quota' });
-    expect(await throttle.admit('key', 'acme')).toEqual({ admitted: true });
+    expect(await throttle.admit('key', 'acme')).toMatchObject({ admitted: true });
   });
 
   it('property: over any window, admitted requests never exceed burst + rate × elapsed seconds', async () => {

@@ -1,0 +1,93 @@
+import * as z from 'zod';
+
+/**
+ * Cross-origin access for browser apps (the console on its own origin). One policy, read by the function handlers
+ * (headers on every answer), the local gateway (preflights) and the CDK API (preflight methods on every resource),
+ * so a browser sees the same rules locally and in AWS. Credentials are allowed, so origins are always listed:
+ * never `*`.
+ */
+export interface CorsPolicy {
+  /** Exact origins (`https://console.example.com`), never `*`. */
+  readonly allowOrigins: readonly string[];
+  readonly allowMethods: readonly string[];
+  readonly allowHeaders: readonly string[];
+  /** Response headers a browser app may read. */
+  readonly exposeHeaders: readonly string[];
+  /** How long a browser may cache a preflight answer. */
+  readonly maxAgeSeconds: number;
+}
+
+/** An exact origin: scheme, host and optional port, lower case, nothing else. */
+export const ORIGIN = /^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/;
+
+/** `CORS_ALLOWED_ORIGINS`: comma-separated exact origins; empty or absent = no cross-origin access. */
+export const corsEnvShape = {
+  CORS_ALLOWED_ORIGINS: z
+    .string()
+    .default('')
+    .transform((text) => text.split(',').map((origin) => origin.trim().toLowerCase()).filter((origin) => origin !== ''))
+    .pipe(z.array(z.string().regex(ORIGIN, 'CORS_ALLOWED_ORIGINS lists exact origins such as https://console.example.com, never *'))),
+};
+
+export const CORS_ALLOW_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match', 'If-None-Match', 'X-Api-Key', 'X-Tenant-Id'];
+export const CORS_EXPOSE_HEADERS = ['ETag', 'Location', 'Retry-After', 'RateLimit', 'RateLimit-Policy', 'Idempotent-Replayed', 'WWW-Authenticate'];
+export const CORS_ALLOW_METHODS = ['GET', 'POST', 'PATCH', 'DELETE'];
+
+/** The policy for these origins. */
+export function corsPolicy(allowOrigins: readonly string[]): CorsPolicy {
+  for (const origin of allowOrigins) {
+    if (!ORIGIN.test(origin)) throw new RangeError(`CORS origin ${JSON.stringify(origin)} is not an exact http(s) origin`);
+  }
+  return {
+    allowOrigins,
+    allowMethods: CORS_ALLOW_METHODS,
+    allowHeaders: CORS_ALLOW_HEADERS,
+    exposeHeaders: CORS_EXPOSE_HEADERS,
+    maxAgeSeconds: 600,
+  };
+}
+
+/** The policy of this function instance, from its environment (parsed once at cold start). */
+export function corsPolicyFromEnvironment(env: NodeJS.ProcessEnv = process.env): CorsPolicy {
+  return corsPolicy(z.object(corsEnvShape).parse(env).CORS_ALLOWED_ORIGINS);
+}
+
+/** True when the origin is one of the policy's. */
+export function originAllowed(policy: CorsPolicy, origin: string | undefined): origin is string {
+  return origin !== undefined && policy.allowOrigins.includes(origin.toLowerCase());
+}
+
+/** Headers of an actual (non-preflight) answer to this origin: none for an origin the policy does not list. */
+export function corsResponseHeaders(policy: CorsPolicy, origin: string | undefined): Record<string, string> {
+  if (!originAllowed(policy, origin)) return policy.allowOrigins.length > 0 ? { vary: 'Origin' } : {};
+  return {
+    'access-control-allow-origin': origin,
+    'access-control-allow-credentials': 'true',
+    'access-control-expose-headers': policy.exposeHeaders.join(', '),
+    vary: 'Origin',
+  };
+}
+
+/**
+ * The answer to a preflight (`OPTIONS` with `Access-Control-Request-Method`): 204 with the allowed methods and
+ * headers for a listed origin; 403 with no CORS headers otherwise, so the browser blocks the real request.
+ */
+export function preflightAnswer(
+  policy: CorsPolicy,
+  origin: string | undefined,
+  routeMethods: readonly string[],
+): { readonly status: 204 | 403; readonly headers: Record<string, string> } {
+  if (!originAllowed(policy, origin)) return { status: 403, headers: { vary: 'Origin' } };
+  const methods = policy.allowMethods.filter((method) => routeMethods.includes(method));
+  return {
+    status: 204,
+    headers: {
+      'access-control-allow-origin': origin,
+      'access-control-allow-credentials': 'true',
+      'access-control-allow-methods': methods.join(', '),
+      'access-control-allow-headers': policy.allowHeaders.join(', '),
+      'access-control-max-age': String(policy.maxAgeSeconds),
+      vary: 'Origin',
+    },
+  };
+}

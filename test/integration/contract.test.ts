@@ -1,0 +1,195 @@
+import { readMailbox } from '../../functions/users/mailer.mailbox';
+import { buildOpenApiDocument } from '../../functions/platform/openapi';
+import { ROUTES } from '../../functions/routes';
+import { ContractValidator } from '../support/contract-validator';
+import { startTestPlatform, type TestPlatform } from '../support/platform';
+
+/**
+ * The contract test: every route of the route table called through the local gateway with valid and invalid
+ * requests, and every answer held to the OpenAPI document the API serves (status documented, required headers
+ * there, body of the documented type and schema).
+ */
+const EU = 'eu-central-1';
+const PASSWORD = 'Contract-Test-9-Password';
+let platform: TestPlatform;
+let validator: ContractValidator;
+let tenantId: string;
+let adminToken: string;
+let platformToken: string;
+
+beforeAll(async () => {
+  platform = await startTestPlatform();
+  const tenant = await platform.createTenant({ region: EU });
+  tenantId = tenant.tenantId;
+  adminToken = (await platform.signIn(tenant.clientId, tenant.admin)).idToken;
+  const admin = await platform.platformAdmin();
+  platformToken = (await platform.signIn(admin.clientId, admin)).idToken;
+  const served = await platform.call(EU, 'GET', '/v1/openapi.json');
+  validator = new ContractValidator(served.json);
+}, 120_000);
+
+afterAll(async () => {
+  await platform?.close();
+});
+
+interface Call {
+  readonly token?: string | null;
+  readonly body?: unknown;
+  readonly raw?: string;
+  readonly headers?: Record<string, string>;
+}
+
+/** Calls a route (by its route-table path, with the values of its parameters) and checks the answer. */
+async function call(method: string, routePath: string, params: Record<string, string>, options: Call = {}, query = '') {
+  const path = routePath.replace(/\{(\w+)\}/g, (_m, name: string) => encodeURIComponent(params[name] ?? `unknown-${name}`));
+  const body = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+  const token = options.token === undefined ? adminToken : options.token;
+  const response = await platform.call(EU, method, `${path}${query}`, {
+    ...(token ? { token } : {}),
+    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...options.headers },
+    ...(body !== undefined ? { body } : {}),
+  });
+  validator.check(method, routePath, response);
+  return response;
+}
+
+const T = '/v1/tenants/{tenantId}';
+
+describe('the API contract, live', () => {
+  it('answers every route, valid and invalid, only as the served OpenAPI document says', async () => {
+    const p: Record<string, string> = { tenantId: '' };
+    p.tenantId = tenantId;
+
+    // Public routes
+    await call('GET', '/v1/health', p, { token: null });
+    await call('GET', '/v1/openapi.json', p, { token: null });
+    await call('GET', '/v1/errors', p, { token: null });
+    await call('GET', '/v1/discovery', p, { token: null }, `?slug=${tenantId}`);
+    await call('GET', '/v1/discovery', p, { token: null }, '?unknown=1');
+    await call('POST', '/v1/invitations/accept', p, { token: null, body: {} });
+    await call('POST', '/v1/invitations/accept', p, { token: null, raw: '{"code":' });
+    await call('POST', '/v1/invitations/accept', p, { token: null, raw: 'code=x', headers: { 'content-type': 'text/plain' } });
+    await call('POST', '/v1/invitations/accept', p, { token: null, body: { code: 'inv.nobody.x', password: PASSWORD } });
+
+    // The tenant, with conditional reads
+    const tenant = await call('GET', T, p);
+    await call('GET', T, p, { headers: { 'If-None-Match': tenant.headers.get('etag') ?? '' } });
+    await call('GET', T, p, { token: null });
+    await call('GET', T, p, { token: 'not-a-token' });
+    await call('PATCH', T, p, { body: {} });
+    await call('PATCH', T, p, { body: { name: 'Contract Co' } });
+    await call('PATCH', T, p, { body: { name: 'Stale' }, headers: { 'If-Match': '"999"' } });
+
+    // Users and invitations
+    const users = await call('GET', `${T}/users`, p);
+    await call('GET', `${T}/users`, p, {}, '?limit=0');
+    await call('GET', `${T}/users`, p, {}, '?limit=100&cursor=bad');
+    p.userId = users.json.items[0].userId;
+    await call('GET', `${T}/users/{userId}`, p);
+    await call('PATCH', `${T}/users/{userId}`, p, { body: { role: 'emperor' } });
+    await call('PATCH', `${T}/users/{userId}`, p, { body: { role: 'member' } });
+    await call('DELETE', `${T}/users/{userId}`, { ...p, userId: '01J00000000000000000000000' });
+    const email = `new-${tenantId}@contract.example`;
+    const invitation = await call('POST', `${T}/invitations`, p, { body: { email, role: 'member' } });
+    await call('POST', `${T}/invitations`, p, { body: { email: 'not-an-email', role: 'member' } });
+    await call('GET', `${T}/invitations`, p);
+    const code = (await readMailbox(platform.mailboxDir)).filter((mail) => mail.to === email).at(-1)?.data?.code as string;
+    const accepted = await call('POST', '/v1/invitations/accept', p, { token: null, body: { code, password: PASSWORD } });
+    await call('POST', '/v1/invitations/accept', p, { token: null, body: { code, password: PASSWORD } });
+    const second = await call('POST', `${T}/invitations`, p, { body: { email: `second-${tenantId}@contract.example`, role: 'viewer' } });
+    await call('DELETE', `${T}/invitations/{invitationId}`, { ...p, invitationId: second.json.invitationId });
+    await call('DELETE', `${T}/users/{userId}`, { ...p, userId: accepted.json.userId });
+    expect([invitation.status, accepted.status]).toEqual([201, 201]);
+
+    // API keys
+    const key = await call('POST', `${T}/api-keys`, p, { body: { name: 'ci', role: 'member' } });
+    await call('POST', `${T}/api-keys`, p, { body: { name: 'ci', role: 'member', extra: 1 } });
+    await call('GET', `${T}/api-keys`, p);
+    await call('GET', `${T}/agents`, p, { token: null, headers: { 'X-Api-Key': key.json.key } });
+    await call('DELETE', `${T}/api-keys/{keyId}`, { ...p, keyId: key.json.keyId });
+    await call('GET', `${T}/agents`, p, { token: null, headers: { 'X-Api-Key': key.json.key } });
+
+    // Agents and memories
+    const agent = await call('POST', `${T}/agents`, p, { body: { name: 'Writer', modelId: 'local.echo' }, headers: { 'Idempotency-Key': `c-${tenantId}` } });
+    await call('POST', `${T}/agents`, p, { body: { name: 'Writer', modelId: 'local.echo' }, headers: { 'Idempotency-Key': `c-${tenantId}` } });
+    await call('POST', `${T}/agents`, p, { body: { name: 'Nope', modelId: 'no.such-model' } });
+    await call('POST', `${T}/agents`, p, { raw: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    p.agentId = agent.json.agentId;
+    await call('GET', `${T}/agents`, p, {}, '?limit=100');
+    await call('GET', `${T}/agents`, p, {}, '?limit=101');
+    await call('GET', `${T}/agents`, p, {}, '?unknown=1');
+    const got = await call('GET', `${T}/agents/{agentId}`, p);
+    await call('GET', `${T}/agents/{agentId}`, p, { headers: { 'If-None-Match': got.headers.get('etag') ?? '' } });
+    await call('GET', `${T}/agents/{agentId}`, { ...p, agentId: 'missing' });
+    await call('PATCH', `${T}/agents/{agentId}`, p, { body: {} });
+    await call('PATCH', `${T}/agents/{agentId}`, p, { body: { name: 'Writer 2' }, headers: { 'If-Match': '"1"' } });
+    const memory = await call('POST', `${T}/agents/{agentId}/memories`, p, { body: { content: 'prefers email', tags: ['contact'] } });
+    p.memoryId = memory.json.memoryId;
+    await call('GET', `${T}/agents/{agentId}/memories`, p, {}, '?tag=contact');
+    await call('GET', `${T}/agents/{agentId}/memories/{memoryId}`, p);
+    await call('PATCH', `${T}/agents/{agentId}/memories/{memoryId}`, p, { body: { content: 'prefers phone' } });
+    await call('PATCH', `${T}/agents/{agentId}/memories/{memoryId}`, p, { body: {} });
+    await call('DELETE', `${T}/agents/{agentId}`, p);
+    await call('DELETE', `${T}/agents/{agentId}/memories/{memoryId}`, p);
+    await call('DELETE', `${T}/agents/{agentId}/memories/{memoryId}`, p);
+
+    // Usage and audit
+    await call('GET', `${T}/usage`, p);
+    await call('GET', `${T}/audit`, p, {}, '?limit=5');
+    await call('GET', `${T}/audit/verify`, p);
+
+    // Workflows and runs
+    const workflow = await call('POST', `${T}/workflows`, p, { body: { name: 'One step', steps: [{ id: 'a', agentId: p.agentId }] } });
+    await call('POST', `${T}/workflows`, p, { body: { name: 'Bad', steps: [{ id: 'a#b', agentId: p.agentId }] } });
+    p.workflowId = workflow.json.workflowId;
+    await call('GET', `${T}/workflows`, p);
+    await call('GET', `${T}/workflows/{workflowId}`, p);
+    await call('PATCH', `${T}/workflows/{workflowId}`, p, { body: { name: 'Renamed' } });
+    const run = await call('POST', `${T}/workflows/{workflowId}/runs`, p, { body: { input: 'hello' } });
+    await call('GET', `${T}/workflows/{workflowId}/runs`, p);
+    await call('GET', `${T}/workflows/{workflowId}/runs/{runId}`, { ...p, runId: run.json.runId });
+    await call('GET', `${T}/workflows/{workflowId}/runs/{runId}`, { ...p, runId: 'missing' });
+    await call('DELETE', `${T}/workflows/{workflowId}`, p);
+    await call('DELETE', `${T}/agents/{agentId}`, p);
+
+    // Platform-admin routes: refused for a tenant admin, and answered for a platform admin
+    await call('GET', '/v1/tenants', p);
+    await call('GET', '/v1/tenants', p, { token: platformToken }, '?limit=2');
+    await call('POST', '/v1/tenants', p, { token: platformToken, body: { id: 'x' } });
+    await call('POST', `${T}/suspend`, p, { token: platformToken });
+    await call('POST', `${T}/suspend`, p, { token: platformToken });
+    await call('GET', `${T}/agents`, p);
+    await call('POST', `${T}/reactivate`, p, { token: platformToken });
+    await call('POST', `${T}/retry`, p, { token: platformToken });
+    await call('DELETE', T, { tenantId: 'no-such-tenant' }, { token: platformToken });
+
+    // Assess
+    expect(validator.violations).toEqual([]);
+    expect([...validator.seen].sort()).toEqual(ROUTES.map((route) => route.operationId).sort());
+  });
+
+  it('catches what a validating proxy would: undocumented status, body where none is, missing header, wrong body', () => {
+    // Prepare
+    const checker = new ContractValidator(buildOpenApiDocument(ROUTES, 'https://api.example.com'));
+    const answer = (status: number, headers: Record<string, string>, text: string) => ({ status, headers: new Headers(headers), text, json: text ? JSON.parse(text) : undefined });
+
+    // Act
+    checker.check('GET', '/v1/health', answer(418, {}, ''));
+    checker.check('DELETE', `${T}/agents/{agentId}`, answer(204, { 'content-type': 'application/json', 'cache-control': 'no-store' }, 'null'));
+    checker.check('GET', '/v1/health', answer(200, { 'content-type': 'application/json', etag: 'W/"x"' }, '{"status":"ok","region":"eu-central-1","time":"2026-01-01T00:00:00Z"}'));
+    checker.check('GET', '/v1/health', answer(200, { 'content-type': 'application/json', etag: 'W/"x"', 'cache-control': 'no-store' }, '{"status":"fine"}'));
+
+    // Assess
+    expect(checker.violations.map((v) => v.problem.split(':')[0])).toEqual([
+      'status not documented',
+      'a body or content type where the document has none',
+      'required header Cache-Control missing',
+      'body',
+    ]);
+  });
+
+  it('serves the document it is checked against', async () => {
+    const served = await platform.call(EU, 'GET', '/v1/openapi.json');
+    expect(served.json.paths).toEqual((buildOpenApiDocument(ROUTES, platform.endpoints[EU], 'local') as { paths: unknown }).paths);
+  });
+});
