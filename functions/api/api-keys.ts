@@ -6,16 +6,19 @@ import { mutationContextOf, toOperationResult } from '../data/mutation.context';
 import { routesOf } from '../routes';
 import { lazyHandler } from './dependencies';
 import { createLifecycleDependencies } from './lifecycle.dependencies';
+import type { RequestTelemetryPorts } from '../observability/request-telemetry.middleware';
 
 export interface ApiKeysDependencies {
   readonly logger: Logger;
+  /** Tier lookup and cost attribution of the request metrics. @default tier unknown, no cost attribution */
+  readonly telemetry?: RequestTelemetryPorts;
   readonly tenantGate: TenantGate;
   readonly apiKeys: Pick<ApiKeyService, 'list' | 'create' | 'revoke'>;
 }
 
 function defaultDependencies(config: RuntimeConfig): ApiKeysDependencies {
-  const { logger, tenantGate, apiKeys } = createLifecycleDependencies(config, 'api-keys');
-  return { logger, tenantGate, apiKeys };
+  const { logger, telemetry, tenantGate, apiKeys } = createLifecycleDependencies(config, 'api-keys');
+  return { logger, telemetry, tenantGate, apiKeys };
 }
 
 /** API keys of a tenant's machine clients (tenant-admins). */
@@ -23,6 +26,7 @@ export function createHandler(config: RuntimeConfig, deps: ApiKeysDependencies =
   const { apiKeys } = deps;
   return createGroupHandler({
     logger: deps.logger,
+    ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),
     routes: routesOf('api-keys'),
     tenantGate: deps.tenantGate,
     operations: {

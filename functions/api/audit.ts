@@ -2,6 +2,8 @@ import { AuditRepository } from '../audit/audit.repository';
 import { AuditService } from '../audit/audit.service';
 import type { RuntimeConfig } from '../core/config';
 import { createGroupHandler, type RequestFor } from '../core/http';
+import { METRIC_NAMES } from '../observability/metric-names';
+import { recordMetric } from '../observability/telemetry';
 import { routesOf } from '../routes';
 import { meterOperations } from '../usage/usage.meter';
 import { createResourceDependencies, lazyHandler, type ResourceDependencies } from './dependencies';
@@ -13,11 +15,16 @@ export function createHandler(config: RuntimeConfig, deps: ResourceDependencies 
   );
   return createGroupHandler({
     logger: deps.logger,
+    ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),
     routes: routesOf('audit'),
     tenantGate: deps.tenantGate,
     operations: meterOperations(deps.meter, {
       listAuditEntries: async ({ path, query }: RequestFor<'listAuditEntries'>) => ({ body: await audit.list(path.tenantId, query) }),
-      verifyAuditLog: async ({ path }: RequestFor<'verifyAuditLog'>) => ({ body: await audit.verify(path.tenantId) }),
+      verifyAuditLog: async ({ path }: RequestFor<'verifyAuditLog'>) => {
+        const verification = await audit.verify(path.tenantId);
+        if (!verification.valid) recordMetric(METRIC_NAMES.auditVerifyFailures);
+        return { body: verification };
+      },
     }),
   });
 }

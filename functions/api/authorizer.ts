@@ -16,6 +16,7 @@ import { MemberRepository } from '../users/member.repository';
 import type { Member } from '../users/user.schema';
 import { CachedMemberAccess, type MemberAccess, type MemberAccessLookup } from '../identity/member-access';
 import { isolationOf, lazyHandler } from './dependencies';
+import { observedAuthorizer } from '../observability/authorizer-telemetry';
 
 export type { Authorizer };
 
@@ -106,8 +107,8 @@ export function createAuthorizer(config: RuntimeConfig, deps: Partial<Authorizer
     directory: deps.directory ?? repositories().directory,
     baseDomain: config.API_BASE_DOMAIN,
   });
-  return apiGatewayAuthorizer(service, deps.logger ?? createLogger('authorizer', config.LOG_LEVEL), (tenantId) =>
-    usageIdentifierKey(config.STAGE, tenantId),
+  return observedAuthorizer(
+    apiGatewayAuthorizer(service, deps.logger ?? createLogger('authorizer', config.LOG_LEVEL), (tenantId) => usageIdentifierKey(config.STAGE, tenantId)),
   );
 }
 

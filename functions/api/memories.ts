@@ -26,6 +26,7 @@ export function createHandler(config: RuntimeConfig, deps: ResourceDependencies 
   });
   return createGroupHandler({
     logger: deps.logger,
+    ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),
     routes: routesOf('memories'),
     tenantGate: deps.tenantGate,
     operations: meterOperations(deps.meter, {

@@ -10,6 +10,7 @@ export function createHandler(config: RuntimeConfig, deps: ResourceDependencies 
   const usage = new UsageService({ db: deps.db, tableName: deps.tableName, plans: deps.plans, ...(deps.clock ? { clock: deps.clock } : {}) });
   return createGroupHandler({
     logger: deps.logger,
+    ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),
     routes: routesOf('usage'),
     tenantGate: deps.tenantGate,
     operations: meterOperations(deps.meter, {

@@ -10,6 +10,7 @@ import type { RunService } from '../workflows/run.service';
 import type { Workflow } from '../workflows/workflow.schema';
 import type { WorkflowService } from '../workflows/workflow.service';
 import { createWorkflowsDependencies, lazyHandler } from './dependencies';
+import type { RequestTelemetryPorts } from '../observability/request-telemetry.middleware';
 
 /** The services of one tenant, over that tenant's scoped client. */
 export interface WorkflowServices {
@@ -19,6 +20,8 @@ export interface WorkflowServices {
 
 export interface WorkflowsDependencies {
   readonly logger: Logger;
+  /** Tier lookup and cost attribution of the request metrics. @default tier unknown, no cost attribution */
+  readonly telemetry?: RequestTelemetryPorts;
   readonly tenantGate: TenantGate;
   readonly servicesFor: (tenantId: string) => WorkflowServices;
   /** Request metering. @default requests are not metered */
@@ -41,6 +44,7 @@ export function createHandler(config: RuntimeConfig, deps: WorkflowsDependencies
   });
   return createGroupHandler({
     logger: deps.logger,
+    ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),
     routes: routesOf('workflows'),
     tenantGate: deps.tenantGate,
     operations: meterOperations(deps.meter, {

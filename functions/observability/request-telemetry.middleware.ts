@@ -65,6 +65,10 @@ export function requestTelemetry(
     const state = states.get(event);
     if (!state) return;
     const durationMs = performance.now() - state.started;
+    // Before publishing: a flush of the tenant's costs consumes capacity that belongs in this request's line.
+    if (state.tenantId && ports.costs) {
+      await ports.costs.addRequest(state.tenantId, durationMs, Number(context?.memoryLimitInMB ?? 0) || 0).catch(() => undefined);
+    }
     const tier = state.tenantId ? await (ports.tierOf?.(state.tenantId).catch(() => UNKNOWN_TIER) ?? UNKNOWN_TIER) : NO_TIER;
     try {
       platformMetrics.addDimensions({});
@@ -83,9 +87,6 @@ export function requestTelemetry(
     } catch (failure) {
       // Telemetry must never change an answer.
       logger.warn('request metrics not published', { error: failure as Error });
-    }
-    if (state.tenantId && ports.costs) {
-      await ports.costs.addRequest(state.tenantId, durationMs, Number(context?.memoryLimitInMB ?? 0) || 0).catch(() => undefined);
     }
   };
   return {
