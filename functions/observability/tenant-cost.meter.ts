@@ -1,6 +1,7 @@
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../data/keys';
 import { monthOf } from '../quotas/quota.counters';
+import type { MeteredQuantities } from '../billing/pricing.catalogue';
 import type { ConsumedUnits } from './consumed-capacity.plugin';
 
 /** Attributes of the usage period item (`T#<t>#USAGE` / `MONTH#YYYY-MM`) that hold the metered cost quantities. */
@@ -124,4 +125,26 @@ export class TenantCostMeter {
   private add(entry: Pending, attribute: string, value: number): void {
     if (value > 0) entry.add.set(attribute, (entry.add.get(attribute) ?? 0) + value);
   }
+}
+
+/** The metered cost quantities of a usage period item (zero where nothing was metered). */
+export function costQuantitiesOf(item: Readonly<Record<string, unknown>> | undefined, storageBytes: number): MeteredQuantities {
+  const numberOf = (attribute: string) => Number(item?.[attribute] ?? 0);
+  const tokens: Record<string, { input: number; output: number }> = {};
+  for (const [attribute, value] of Object.entries(item ?? {})) {
+    const input = attribute.startsWith(COST_ATTRIBUTES.inputTokensPrefix);
+    if (!input && !attribute.startsWith(COST_ATTRIBUTES.outputTokensPrefix)) continue;
+    const modelId = attribute.slice((input ? COST_ATTRIBUTES.inputTokensPrefix : COST_ATTRIBUTES.outputTokensPrefix).length);
+    const entry = (tokens[modelId] ??= { input: 0, output: 0 });
+    if (input) entry.input += Number(value);
+    else entry.output += Number(value);
+  }
+  return {
+    readUnits: numberOf(COST_ATTRIBUTES.readUnits),
+    writeUnits: numberOf(COST_ATTRIBUTES.writeUnits),
+    computeMbMs: numberOf(COST_ATTRIBUTES.computeMbMs),
+    invocations: numberOf(COST_ATTRIBUTES.invocations),
+    tokens,
+    storageBytes,
+  };
 }
