@@ -7,6 +7,7 @@ import type { TenantManifest, TenantManifestInput } from '../functions/tenants/t
 import { readMailbox } from '../functions/users/mailer.mailbox';
 import { readPlatformFile } from './platform-file';
 import { LOCAL_CREDENTIALS, LOCAL_REGIONS } from './platform.config';
+import { formatSummary, METRICS_SNAPSHOT_FILE, readMetricsSnapshot } from './metrics-summary';
 
 /**
  * `npm run tenant -- <command>`: tenants of the running local platform, as its platform admin (from
@@ -28,6 +29,7 @@ commands:
   offboard <tenant> --yes  offboard a tenant: its pool is removed, its data purged, its slug released
   invite <tenant> <email> [--role tenant-admin|member|viewer|auditor]
                            invite someone and print the code from the local mailbox
+  top                      per-tenant requests/s, p99, errors, throttles and quota refusals of the last minute
 
 options: --data-dir <dir> (default .local or LOCAL_DATA_DIR), --tenants-dir <dir> (default tenants)`;
 
@@ -40,6 +42,8 @@ export interface PlatformAccess {
   readonly cognitoEndpoint: string;
   readonly platformAdmin: { readonly clientId: string; readonly username: string; readonly password: string };
   readonly mailboxDir: string;
+  /** The running platform's per-tenant metrics snapshot (written by `npm start` every few seconds). @default none */
+  readonly metricsFile?: string;
 }
 
 /** Where the CLI finds the platform and writes manifests. */
@@ -290,6 +294,14 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
       await printInvitation(invitation.email, tenant.tenantId, tenant.region, invitation.createdAt);
       return;
     }
+    case 'top': {
+      const { metricsFile } = context.platform();
+      const snapshot = metricsFile ? readMetricsSnapshot(metricsFile) : undefined;
+      if (!snapshot) throw new CliError('no metrics yet: start the local platform first (npm start)');
+      for (const line of formatSummary(snapshot.tenants, snapshot.windowMs)) out(line);
+      out(`(as of ${new Date(snapshot.at).toISOString()})`);
+      return;
+    }
     default:
       throw new CliError(`unknown command ${command}\n\n${USAGE}`);
   }
@@ -300,7 +312,7 @@ export function localPlatformAccess(dataDir: string): PlatformAccess {
   const path = join(dataDir, 'platform.json');
   const file = readPlatformFile(path);
   if (!file) throw new CliError(`${path} does not exist: start the local platform first (npm start)`);
-  return { apiUrl: file.apiUrl, regions: file.regions, cognitoEndpoint: file.cognitoEndpoint, platformAdmin: file.platformAdmin, mailboxDir: join(dataDir, 'mailbox') };
+  return { apiUrl: file.apiUrl, regions: file.regions, cognitoEndpoint: file.cognitoEndpoint, platformAdmin: file.platformAdmin, mailboxDir: join(dataDir, 'mailbox'), metricsFile: join(dataDir, METRICS_SNAPSHOT_FILE) };
 }
 
 async function main(argv: string[]): Promise<void> {
