@@ -15,10 +15,14 @@ export interface RequestTelemetryPorts {
    */
   readonly tierOf?: (tenantId: string) => Promise<string>;
   /**
-   * Receives each request's duration and memory for the tenant's cost.
+   * Receives each request's duration and memory for the tenant's cost (only for tenants whose tier is known).
    * @default not attributed
    */
-  readonly costs?: { addRequest(tenantId: string, durationMs: number, memoryMb: number): Promise<void> };
+  readonly costs?: {
+    addRequest(tenantId: string, durationMs: number, memoryMb: number): Promise<void>;
+    /** Drops what was gathered for a tenant whose request is not attributed. */
+    discard(tenantId: string): void;
+  };
 }
 
 /** Tier of requests that act on no tenant (public routes, platform-wide admin routes). */
@@ -65,11 +69,13 @@ export function requestTelemetry(
     const state = states.get(event);
     if (!state) return;
     const durationMs = performance.now() - state.started;
-    // Before publishing: a flush of the tenant's costs consumes capacity that belongs in this request's line.
-    if (state.tenantId && ports.costs) {
-      await ports.costs.addRequest(state.tenantId, durationMs, Number(context?.memoryLimitInMB ?? 0) || 0).catch(() => undefined);
-    }
     const tier = state.tenantId ? await (ports.tierOf?.(state.tenantId).catch(() => UNKNOWN_TIER) ?? UNKNOWN_TIER) : NO_TIER;
+    // Before publishing: a flush of the tenant's costs consumes capacity that belongs in this request's line. A
+    // tenant whose plan cannot be read here (unknown, or homed in another region) gets no usage item written.
+    if (state.tenantId && ports.costs) {
+      if (tier === UNKNOWN_TIER) ports.costs.discard(state.tenantId);
+      else await ports.costs.addRequest(state.tenantId, durationMs, Number(context?.memoryLimitInMB ?? 0) || 0).catch(() => undefined);
+    }
     try {
       platformMetrics.addDimensions({});
       platformMetrics.addDimensions({ [METRIC_DIMENSIONS.tier]: tier });

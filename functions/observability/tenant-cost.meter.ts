@@ -75,6 +75,14 @@ export class TenantCostMeter {
     }
   }
 
+  /**
+   * Drops the pending quantities of a tenant whose requests are not attributed (no record in this region): nothing
+   * is written for it, and made-up tenant ids cannot make the container keep entries.
+   */
+  discard(tenantId: string): void {
+    this.pending.delete(tenantId);
+  }
+
   /** Adds the pending quantities to the usage items (every tenant's when none is named). */
   async flush(tenantId?: string): Promise<void> {
     const tenants = tenantId ? [tenantId] : [...this.pending.keys()];

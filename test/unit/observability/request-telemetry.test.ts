@@ -8,12 +8,18 @@ import { lambdaContext, restEvent } from '../../support/rest-event';
 
 const auth = { principalType: 'user' as const, principalId: 'sub-1', tenantId: 'acme', roles: ['tenant-admin' as const] };
 
-function usageHandler(getUsage: Operation, costs?: { addRequest: jest.Mock }) {
+function usageHandler(getUsage: Operation, costs?: { addRequest: jest.Mock; discard: jest.Mock }) {
   return createGroupHandler({
     logger: createLogger('test', 'INFO'),
     routes: routesOf('usage'),
     operations: { getUsage },
-    telemetry: { tierOf: async (tenantId) => (tenantId === 'acme' ? 'team' : 'free'), ...(costs ? { costs } : {}) },
+    telemetry: {
+      tierOf: async (tenantId) => {
+        if (tenantId === 'made-up') throw new Error('tenant made-up not found');
+        return tenantId === 'acme' ? 'team' : 'free';
+      },
+      ...(costs ? { costs } : {}),
+    },
   });
 }
 
@@ -97,12 +103,23 @@ describe('request telemetry', () => {
   });
 
   it('hands each request of a tenant to cost attribution with the function memory', async () => {
-    const costs = { addRequest: jest.fn(async () => undefined) };
+    const costs = { addRequest: jest.fn(async () => undefined), discard: jest.fn() };
     const handler = usageHandler(async () => ({ body: {} }), costs);
 
     await handler(usageEvent(), { ...lambdaContext(), memoryLimitInMB: '512' });
 
     expect(costs.addRequest).toHaveBeenCalledWith('acme', expect.any(Number), 512);
+  });
+
+  it('attributes nothing to a tenant whose plan cannot be read, and drops what was gathered for it', async () => {
+    const costs = { addRequest: jest.fn(async () => undefined), discard: jest.fn() };
+    const handler = usageHandler(async () => ({ body: {} }), costs);
+
+    await handler(usageEvent('made-up'), lambdaContext());
+
+    expect(costs.addRequest).not.toHaveBeenCalled();
+    expect(costs.discard).toHaveBeenCalledWith('made-up');
+    expect(metricLines()[0]).toMatchObject({ tenantId: 'made-up', tier: 'unknown' });
   });
 
   it('gives requests of no tenant the tier none and no tenant property', async () => {
