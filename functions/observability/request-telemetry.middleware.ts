@@ -97,6 +97,10 @@ export function requestTelemetry(
   };
   return {
     before: (request) => {
+      // Whatever an earlier invocation left unpublished (it timed out) must not land in this request's line.
+      platformMetrics.clearMetrics();
+      platformMetrics.clearDimensions();
+      platformMetrics.clearMetadata();
       const tenantId = servedTenantOf(request.event);
       const operation = operationOf(request.event) ?? 'unknown';
       states.set(request.event, { started: performance.now(), tenantId, operation });
