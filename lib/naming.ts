@@ -13,6 +13,9 @@ import { TABLE_BASE_NAME } from '../functions/data/table.schema';
  * name), and the values that cannot be named (usage plan ids, the issuer registrar's service token) are published
  * as SSM parameters of their region.
  */
+/** Role tag naming which platform function an execution role belongs to, for trust across stacks. */
+export const PLATFORM_FUNCTION_TAG = 'agent-platform-function';
+
 export class PlatformNames {
   constructor(readonly stage: string) {}
 
@@ -43,6 +46,14 @@ export class PlatformNames {
 
   functionRoleArn(region: string, fn: string): string {
     return roleArn(this.functionRoleName(region, fn));
+  }
+
+  /**
+   * Value of the PLATFORM_FUNCTION_TAG role tag of the tenant pools' pre-token triggers: the regions' tenant data
+   * roles trust the execution roles that carry it, each for the tenant of its own `TenantId` role tag.
+   */
+  get preTokenFunctionTag(): string {
+    return `${this.prefix}-pre-token-generation`;
   }
 
   /** Execution role of a control-plane function (one per stage, in the home region). */

@@ -46,7 +46,7 @@ export async function bundleFunctions(outDir: string, regions: readonly string[]
     bundle: true,
     platform: 'node',
     format: 'cjs',
-    target: 'node20',
+    target: 'node22',
     sourcemap: 'linked',
     keepNames: true,
     plugins: [sdkFromProject],

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { ClientLimits } from '../functions/billing/client-limits.catalogue';
 import { join, resolve } from 'node:path';
 import { bootstrapTables } from './bootstrap';
 import { startCognitoLocal, type CognitoLocal } from './cognito';
@@ -39,6 +40,11 @@ export interface LocalPlatformOptions {
    * @default 'WARN'
    */
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /**
+   * Limits per client address.
+   * @default CLIENT_LIMITS, as the WAF web ACL enforces them in AWS
+   */
+  readonly clientLimits?: ClientLimits;
 }
 
 /** A random secret generated on first start and kept in the data directory, so it survives restarts. */
@@ -149,6 +155,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       logLevel: options.logLevel ?? 'WARN',
       functions,
       environment: onboarding.environment,
+      ...(options.clientLimits ? { clientLimits: options.clientLimits } : {}),
     });
     stops.push(() => gateway.close());
     onboarding.setRegionEndpoints(gateway.endpoints);

@@ -6,12 +6,13 @@ import { apiGatewayAuthorizer, type Authorizer, type AuthorizerLogger } from '..
 import { AuthorizerService, bearerAuthenticator } from '../identity/authorizer.service';
 import { CachedIssuerLookup } from '../identity/issuer-lookup.cache';
 import { IssuerRegistryRepository } from '../identity/issuer-registry.repository';
-import { TenantStatusCache } from '../identity/tenant-status.cache';
 import type { SlugDirectory } from '../identity/tenant-signals';
 import { usageIdentifierKey } from '../identity/usage-identifier';
 import { TokenVerifier, type IssuerLookup, type KeySetFactory } from '../identity/token-verifier';
 import type { Isolation } from '../isolation/tenant-db';
+import { CachedDirectory } from '../tenants/directory.cache';
 import { DirectoryRepository } from '../tenants/directory.repository';
+import { servesTenantUsers } from '../tenants/tenant-lifecycle';
 import { MemberRepository } from '../users/member.repository';
 import type { Member } from '../users/user.schema';
 import { CachedMemberAccess, type MemberAccess, type MemberAccessLookup } from '../identity/member-access';
@@ -38,8 +39,11 @@ export interface AuthorizerDependencies {
    * ACCESS_CACHE_SECONDS
    */
   readonly members: MemberAccessLookup;
-  /** Whether the tenant an API key names serves its users. @default the tenant directory, through a TenantStatusCache */
-  readonly tenants: Pick<TenantStatusCache, 'servesUsers'>;
+  /**
+   * The directory entry of the tenant an API key names. @default the tenant directory, through a CachedDirectory
+   * (DIRECTORY_CACHE_SECONDS)
+   */
+  readonly tenants: Pick<DirectoryRepository, 'get'>;
   /** The scoped clients and the credential cache behind them. @default the function instance's isolation layer */
   readonly isolation: Isolation;
 }
@@ -53,7 +57,7 @@ function platformRepositories(config: RuntimeConfig, isolation: Isolation): Plat
   return {
     issuers: new CachedIssuerLookup(new IssuerRegistryRepository(db, config.TABLE_NAME)),
     directory,
-    tenants: new TenantStatusCache(directory),
+    tenants: new CachedDirectory(directory, { ttlMs: config.DIRECTORY_CACHE_SECONDS * 1000 }),
   };
 }
 
@@ -64,11 +68,12 @@ function platformRepositories(config: RuntimeConfig, isolation: Isolation): Plat
  * tenant's credentials out of the container's cache. Such a key finds no record, so it gets the same 401 as any
  * other bad key. Built on the first API key, as bearer-only functions never need it.
  */
-function tenantApiKeys(config: RuntimeConfig, tenants: () => Pick<TenantStatusCache, 'servesUsers'>, isolation: () => Isolation): ApiKeyLookup {
+function tenantApiKeys(config: RuntimeConfig, tenants: () => Pick<DirectoryRepository, 'get'>, isolation: () => Isolation): ApiKeyLookup {
   let repository: ApiKeyRepository | undefined;
   return {
     find: async (tenantId, keyId) => {
-      if (!(await tenants().servesUsers(tenantId))) return undefined;
+      const entry = await tenants().get(tenantId);
+      if (!entry || !servesTenantUsers(entry.status)) return undefined;
       repository ??= new ApiKeyRepository((id) => isolation().forTenant(id), config.TABLE_NAME);
       return repository.find(tenantId, keyId);
     },

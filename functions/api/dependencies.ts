@@ -2,6 +2,7 @@ import type { Handler } from 'aws-lambda';
 import { runtimeConfig, type RuntimeConfig } from '../core/config';
 import { createLogger } from '../core/logger';
 import { resolveSecretEnvironment } from '../core/secrets';
+import { CachedDirectory } from '../tenants/directory.cache';
 import { DirectoryRepository } from '../tenants/directory.repository';
 import { createTenantGate } from '../tenants/tenant-gate';
 // -- agents, memories, usage, audit
@@ -45,12 +46,16 @@ export function isolationOf(config: RuntimeConfig): Isolation {
 export function createDependencies(config: RuntimeConfig, serviceName: string) {
   // Route groups only read the directory (tenant status, home region): the read-only role and guard.
   const directory = new DirectoryRepository(isolationOf(config).directoryDb(), config.TABLE_NAME);
+  // The gate of every request reads the entry through a short-lived cache (DIRECTORY_CACHE_SECONDS): a status change
+  // holds within that bound.
+  const gateDirectory = new CachedDirectory(directory, { ttlMs: config.DIRECTORY_CACHE_SECONDS * 1000 });
   return {
     config,
     logger: createLogger(serviceName, config.LOG_LEVEL),
     telemetry: telemetryOf(config),
     directory,
-    tenantGate: createTenantGate({ directory, region: config.AWS_REGION, regionEndpoints: config.REGION_ENDPOINTS }),
+    gateDirectory,
+    tenantGate: createTenantGate({ directory: gateDirectory, region: config.AWS_REGION, regionEndpoints: config.REGION_ENDPOINTS }),
   };
 }
 
@@ -119,7 +124,7 @@ export function createResourceDependencies(config: RuntimeConfig, serviceName: s
     logger: base.logger,
     telemetry: base.telemetry,
     // Platform admins' access to a tenant lands in that tenant's audit log (property 6).
-    tenantGate: createTenantGate({ directory: base.directory, region: config.AWS_REGION, regionEndpoints: config.REGION_ENDPOINTS, audit: executor }),
+    tenantGate: createTenantGate({ directory: base.gateDirectory, region: config.AWS_REGION, regionEndpoints: config.REGION_ENDPOINTS, audit: executor }),
     tableName: config.TABLE_NAME,
     db,
     cursors: new CursorCodec(isolationEnv.CURSOR_SECRET),

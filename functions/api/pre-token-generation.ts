@@ -1,19 +1,58 @@
-import type { PreTokenGenerationTriggerEvent } from 'aws-lambda';
+import type { Context, PreTokenGenerationTriggerEvent } from 'aws-lambda';
+import { parseRuntimeConfig } from '../core/config';
 import { tenantIdSchema } from '../data/keys';
 import { addTenantClaims } from '../identity/pre-token.service';
+import { DEFAULT_SSO_ROLE_MAPPING, ssoRoleMappingSchema, type SsoRoleMapping } from '../tenants/tenant-manifest.schema';
+import { MemberRepository } from '../users/member.repository';
+import { groupsOf, SsoMembershipService } from '../users/sso-membership.service';
+import { createTenantWrites } from './dependencies';
 
-/**
- * Not a route group: the pre-token-generation trigger of one tenant's user pool. TENANT_ID is set by the tenant's
- * stack; the function reaches no data and no other AWS service.
- */
-export function createHandler(tenantId: string) {
-  const tenant = tenantIdSchema.parse(tenantId);
-  return async (event: PreTokenGenerationTriggerEvent): Promise<PreTokenGenerationTriggerEvent> => addTenantClaims(event, tenant);
+type Trigger = (event: PreTokenGenerationTriggerEvent, context?: Pick<Context, 'awsRequestId'>) => Promise<PreTokenGenerationTriggerEvent>;
+
+/** Users who sign in through an identity provider carry the `identities` attribute; invited users do not. */
+function isFederated(event: PreTokenGenerationTriggerEvent): boolean {
+  return event.request.userAttributes.identities !== undefined;
 }
 
-let handle: ((event: PreTokenGenerationTriggerEvent) => Promise<PreTokenGenerationTriggerEvent>) | undefined;
+/**
+ * Not a route group: the pre-token-generation trigger of one tenant's user pool. TENANT_ID and SSO_ROLE_MAPPING
+ * are set by the tenant's stack. Every token carries the tenant's claims; a user of the tenant's identity providers
+ * becomes a member on its first sign-in (SsoMembershipService), each of its IdP sign-ins is recorded, a refresh
+ * needs a recent one, and its token names its member role.
+ */
+export function createHandler(tenantId: string, mapping: SsoRoleMapping, sso: () => Pick<SsoMembershipService, 'signIn' | 'refresh'>): Trigger {
+  const tenant = tenantIdSchema.parse(tenantId);
+  return async (event, context) => {
+    if (!isFederated(event)) return addTenantClaims(event, tenant);
+    const attributes = event.request.userAttributes;
+    const member =
+      event.triggerSource === 'TokenGeneration_RefreshTokens'
+        ? await sso().refresh(tenant, attributes.sub)
+        : await sso().signIn(
+            tenant,
+            { sub: attributes.sub, email: attributes.email, groups: groupsOf(mapping.attribute ? attributes[mapping.attribute] : undefined) },
+            context?.awsRequestId ?? `sign-in:${attributes.sub}`,
+          );
+    return addTenantClaims(event, tenant, [member.role]);
+  };
+}
 
-export const handler = (event: PreTokenGenerationTriggerEvent): Promise<PreTokenGenerationTriggerEvent> => {
-  handle ??= createHandler(process.env.TENANT_ID ?? '');
-  return handle(event);
+let handle: Trigger | undefined;
+
+/** Built on the first sign-in; the data clients only on the first federated one. */
+export const handler: Trigger = (event, context) => {
+  if (!handle) {
+    const mapping = process.env.SSO_ROLE_MAPPING ? ssoRoleMappingSchema.parse(JSON.parse(process.env.SSO_ROLE_MAPPING)) : DEFAULT_SSO_ROLE_MAPPING;
+    let service: SsoMembershipService | undefined;
+    handle = createHandler(process.env.TENANT_ID ?? '', mapping, () => {
+      if (!service) {
+        const config = parseRuntimeConfig(process.env);
+        const { db, executor } = createTenantWrites(config);
+        const sessionHours = process.env.SSO_SESSION_HOURS ? Number(process.env.SSO_SESSION_HOURS) : undefined;
+        service = new SsoMembershipService({ members: new MemberRepository(db, config.TABLE_NAME), mutations: executor, mapping, ...(sessionHours ? { sessionHours } : {}) });
+      }
+      return service;
+    });
+  }
+  return handle(event, context);
 };

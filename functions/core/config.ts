@@ -63,6 +63,12 @@ export const runtimeConfigSchema = z.object({
    * API key): the bound within which a role change or removal holds for tokens and keys already issued.
    */
   ACCESS_CACHE_SECONDS: z.coerce.number().int().min(0).max(30).default(5),
+  /**
+   * How long a route group's tenant gate may reuse a tenant's directory entry (status, home region): the bound within
+   * which a suspension, an offboarding or a region move holds for the tenant's own users. The tenants, users and
+   * api-keys groups, which change those entries, always read it.
+   */
+  DIRECTORY_CACHE_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
   /** Powertools log level. */
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
 });

@@ -17,11 +17,13 @@ export class TenantMismatchError extends Error {
  * own trigger, configured with its tenant id, so the claims name the pool's tenant whatever the user's attributes
  * say: federated users have no `custom:tenantId` attribute, and a user whose attribute names another tenant gets no
  * token at all (throwing refuses the sign-in). Groups other than the tenant roles are left out of `cognito:groups`.
+ * `memberRoles`, when given (SSO users, from their member record), replace the pool groups. The claims inform
+ * clients only: the API decides from the member record.
  */
-export function addTenantClaims<E extends PreTokenGenerationTriggerEvent>(event: E, tenantId: string): E {
+export function addTenantClaims<E extends PreTokenGenerationTriggerEvent>(event: E, tenantId: string, memberRoles?: readonly TenantRole[]): E {
   const attribute = event.request.userAttributes[TENANT_ID_CLAIM];
   if (attribute !== undefined && attribute !== tenantId) throw new TenantMismatchError(attribute, tenantId);
-  const groups = event.request.groupConfiguration.groupsToOverride ?? [];
+  const groups = memberRoles ?? event.request.groupConfiguration.groupsToOverride ?? [];
   const roles = groups.filter((group): group is TenantRole => (TENANT_ROLES as readonly string[]).includes(group));
   event.response = {
     claimsOverrideDetails: {

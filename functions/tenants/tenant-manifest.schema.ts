@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { planIdSchema } from '../billing/plan.catalogue';
 import { tenantIdSchema } from '../data/keys';
+import { TENANT_ROLES } from '../identity/roles';
 import { brandingSchema, regionSchema, slugSchema } from './tenant.schema';
 
 /**
@@ -29,6 +30,23 @@ const attributeMappingSchema = z.record(
 );
 
 const httpsUrl = z.url({ protocol: /^https$/, hostname: z.regexes.domain }).max(2048);
+
+/**
+ * How users of the tenant's identity providers get their role when they first sign in (they become members just in
+ * time): the pool attribute their IdP groups are mapped into (a provider's `attributeMapping` maps an IdP claim or
+ * SAML attribute to it), each IdP group's role, and the role of a user in none of them. A user in several mapped
+ * groups gets the first of their roles in the order tenant-admin, member, viewer, auditor.
+ */
+export const ssoRoleMappingSchema = z
+  .object({
+    /** @default no groups are read: every SSO user gets `default` */
+    attribute: z.string().regex(/^custom:[A-Za-z0-9_]{1,20}$/, 'must be a custom pool attribute, e.g. custom:groups').optional(),
+    groups: z.record(z.string().min(1).max(256), z.enum(TENANT_ROLES)).default({}),
+    default: z.enum(TENANT_ROLES).default('member'),
+  })
+  .strict();
+export type SsoRoleMapping = z.infer<typeof ssoRoleMappingSchema>;
+export const DEFAULT_SSO_ROLE_MAPPING: SsoRoleMapping = { groups: {}, default: 'member' };
 
 /** A SAML 2.0 IdP: its metadata comes from a URL (fetched by Cognito) or a file beside the manifest. */
 export const samlProviderSchema = z
@@ -112,6 +130,8 @@ export const tenantManifestSchema = z
       .object({
         saml: z.array(samlProviderSchema).max(10).default([]),
         oidc: z.array(oidcProviderSchema).max(10).default([]),
+        /** @default DEFAULT_SSO_ROLE_MAPPING: every SSO user joins as member */
+        roleMapping: ssoRoleMappingSchema.optional(),
       })
       .strict()
       .default({ saml: [], oidc: [] }),

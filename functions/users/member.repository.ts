@@ -110,6 +110,20 @@ export class MemberRepository {
     ];
   }
 
+  /** The write that records a member's sign-in through the tenant's identity provider. */
+  idpSignInWrite(member: Member, at: string): ItemWrite {
+    return {
+      update: {
+        Key: keys.user(member.tenantId, member.userId),
+        UpdateExpression: 'SET #at = :at',
+        ConditionExpression: 'attribute_exists(#pk)',
+        ExpressionAttributeNames: { '#at': 'idpSignInAt', '#pk': PK },
+        ExpressionAttributeValues: { ':at': at },
+      },
+      onConditionFailed: () => new NotFoundError(`user ${member.userId} not found`),
+    };
+  }
+
   /** The writes that move a member (at `version`) to another role. */
   changeRoleWrites(member: Member, role: TenantRole, updatedAt: string): ItemWrite[] {
     return [

@@ -49,6 +49,8 @@ export const memberSchema = z.object({
    * pool user is addressed by it, never by the email, which the user may change.
    */
   sub: poolSubSchema.optional(),
+  /** The last sign-in through the tenant's identity provider (SSO members): refreshing a session needs a recent one. */
+  idpSignInAt: z.iso.datetime().optional(),
   version: z.number().int().positive(),
 });
 export type Member = z.infer<typeof memberSchema>;

@@ -118,7 +118,8 @@ export class UserService {
    * Ends a membership: the member record goes together with the revocation of the API keys the member owns, then
    * the pool user is revoked by its sub (disabled, out of its groups, signed out globally). When the pool fails,
    * the membership is restored and the failure answered (503): a removal is never reported done while the user
-   * can still sign in. The last tenant-admin cannot be removed (409).
+   * can still sign in. The keys stay revoked then: a revocation is final, a new key is one request away. The last
+   * tenant-admin cannot be removed (409).
    */
   async removeMember(context: MutationContext, userId: string): Promise<MutationResult> {
     const { tenantId } = context;

@@ -139,6 +139,28 @@ export class DataAccessRole extends Construct implements IDataAccessRole {
     return this.role.roleArn;
   }
 
+  /**
+   * Lets execution roles of other stacks that carry the role tag `tagKey=tagValue` assume this tenant-tagged role,
+   * each only for the tenant of its own `TenantId` role tag: the session tag it asks for must equal it. For callers
+   * deployed after this stack, one per tenant (the tenant pools' pre-token triggers), whose ARNs it cannot list.
+   */
+  trustTaggedCallers(tagKey: string, tagValue: string): void {
+    this.role.assumeRolePolicy?.addStatements(
+      new iam.PolicyStatement({
+        sid: 'TaggedTenantCallers',
+        principals: [new iam.AccountPrincipal(Stack.of(this).account)],
+        actions: this.assumeActions,
+        conditions: {
+          StringEquals: {
+            [`aws:PrincipalTag/${tagKey}`]: tagValue,
+            [`aws:RequestTag/${TENANT_SESSION_TAG}`]: `\${aws:PrincipalTag/${TENANT_SESSION_TAG}}`,
+          },
+          'ForAllValues:StringEquals': { 'aws:TagKeys': [TENANT_SESSION_TAG] },
+        },
+      }),
+    );
+  }
+
   grantAssume(grantee: iam.IRole): iam.Grant {
     this.trustedRoleArns.push(grantee.roleArn);
     return iam.Grant.addToPrincipal({ grantee, actions: this.assumeActions, resourceArns: [this.role.roleArn] });

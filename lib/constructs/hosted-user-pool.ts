@@ -60,6 +60,13 @@ export interface HostedUserPoolProps {
    */
   readonly tenantIdAttribute?: boolean;
   /**
+   * A mutable custom attribute (name without `custom:`) that identity providers' attribute mappings fill with the
+   * user's IdP groups, read by the pre-token trigger on a first SSO sign-in. Writable by the client, as Cognito
+   * requires of mapped attributes; it decides nothing after the first sign-in (the member record does).
+   * @default none
+   */
+  readonly groupsAttribute?: string;
+  /**
    * Federated identity providers offered by the console client beside the pool's own users.
    * @default none
    */
@@ -114,9 +121,10 @@ export class HostedUserPool extends Construct {
       autoVerify: { email: true },
       keepOriginal: { email: true },
       standardAttributes: { email: { required: true, mutable: true } },
-      customAttributes: props.tenantIdAttribute
-        ? { [TENANT_ID_ATTRIBUTE_NAME]: new cognito.StringAttribute({ minLen: 3, maxLen: 40, mutable: false }) }
-        : undefined,
+      customAttributes: {
+        ...(props.tenantIdAttribute ? { [TENANT_ID_ATTRIBUTE_NAME]: new cognito.StringAttribute({ minLen: 3, maxLen: 40, mutable: false }) } : {}),
+        ...(props.groupsAttribute ? { [props.groupsAttribute]: new cognito.StringAttribute({ maxLen: 2048, mutable: true }) } : {}),
+      },
       passwordPolicy: {
         minLength: 12,
         requireLowercase: true,
@@ -180,7 +188,9 @@ export class HostedUserPool extends Construct {
       idTokenValidity: Duration.hours(1),
       refreshTokenValidity: Duration.days(30),
       readAttributes: props.tenantIdAttribute ? readAttributes.withCustomAttributes('tenantId') : readAttributes,
-      writeAttributes: new cognito.ClientAttributes().withStandardAttributes(FEDERATED_ATTRIBUTES),
+      writeAttributes: props.groupsAttribute
+        ? new cognito.ClientAttributes().withStandardAttributes(FEDERATED_ATTRIBUTES).withCustomAttributes(props.groupsAttribute)
+        : new cognito.ClientAttributes().withStandardAttributes(FEDERATED_ATTRIBUTES),
     });
     // The client names the providers: they must exist first.
     for (const provider of this.identityProviders) this.client.node.addDependency(provider);

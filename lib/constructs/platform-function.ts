@@ -14,6 +14,12 @@ import type { IDataAccessRole } from './data-access-roles';
 import type { IPlatformTable } from './platform-table';
 
 /** Tag carried by every tenant user pool, so functions can be allowed to manage tenant pools and nothing else. */
+/**
+ * The Lambda runtime of every function. The project's own Node.js (the `node` devDependency, which npm scripts run
+ * on) has the same major, so tests and `npm start` run what Lambda runs.
+ */
+export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_22_X;
+
 export const TENANT_POOL_TAG = { key: 'pool-kind', value: 'tenant' } as const;
 
 /** Cognito admin actions on tenant pool users (invitations, roles, removal). */
@@ -168,7 +174,7 @@ export class PlatformFunction extends Construct {
 
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       description: props.description,
-      runtime: lambda.Runtime.NODEJS_22_X,
+      runtime: LAMBDA_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       memorySize,
       timeout: props.timeout ?? Duration.seconds(10),

@@ -23,7 +23,7 @@ import { PlatformObservability } from '../constructs/platform-observability';
 import { RegionAlarms } from '../constructs/region-alarms';
 import { TableBackup } from '../constructs/table-backup';
 import { TableStreamConsumer } from '../constructs/table-stream-consumer';
-import { PlatformNames } from '../naming';
+import { PLATFORM_FUNCTION_TAG, PlatformNames } from '../naming';
 import { AUTHORIZER_ENTRY, handlerEntry, ISSUER_REGISTRATION_ENTRY, MEMORY_EXPIRY_ENTRY } from '../source-paths';
 
 /** The functions of a region: one per route group, the authorizer, the issuer registrar and the memory-expiry stream consumer. */
@@ -135,6 +135,8 @@ export class RegionStack extends Stack {
       roleNames: Object.fromEntries(DATA_SCOPES.map((scope) => [scope, names.dataRoleName(region, scope)])) as Record<DataScope, string>,
     });
     this.trustCrossRegionCallers(config, region);
+    // Tenant pools' pre-token triggers make SSO users members just in time, each for its own tenant only.
+    this.dataAccess.tenantData.trustTaggedCallers(PLATFORM_FUNCTION_TAG, names.preTokenFunctionTag);
 
     this.cursorSecret = new secretsmanager.Secret(this, 'CursorSecret', {
       secretName: names.cursorSecretName,

@@ -3,13 +3,15 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { TENANT_ROLES, type TenantRole } from '../../functions/identity/roles';
-import type { TenantManifest } from '../../functions/tenants/tenant-manifest.schema';
+import { roleArnVariable } from '../../functions/data/data-scopes';
+import { DEFAULT_SSO_ROLE_MAPPING, type TenantManifest } from '../../functions/tenants/tenant-manifest.schema';
 import type { PlatformConfig } from '../config';
+import { ImportedDataAccessRole, TENANT_SESSION_TAG } from '../constructs/data-access-roles';
 import { HostedUserPool, type PoolGroup } from '../constructs/hosted-user-pool';
 import { IssuerRegistration } from '../constructs/issuer-registrar';
 import { PlatformFunction, TENANT_POOL_TAG } from '../constructs/platform-function';
 import { TenantApiKey } from '../constructs/tenant-api-key';
-import { PlatformNames } from '../naming';
+import { PLATFORM_FUNCTION_TAG, PlatformNames } from '../naming';
 import { PRE_TOKEN_GENERATION_ENTRY } from '../source-paths';
 import { tenantIdentityOf } from '../tenant-identity';
 
@@ -78,9 +80,10 @@ export class TenantStack extends Stack {
       code: functionCode,
       memorySize: 256,
     });
-    this.preTokenGeneration.function.addEnvironment('TENANT_ID', manifest.id);
+    this.bindPreTokenGeneration(names, manifest);
 
     const enterprise = manifest.plan === 'enterprise';
+    const roleMapping = manifest.sso.roleMapping ?? DEFAULT_SSO_ROLE_MAPPING;
     this.auth = new HostedUserPool(this, 'Auth', {
       userPoolName: `${names.prefix}-tenant-${manifest.id}`,
       mfa: manifest.mfa,
@@ -92,6 +95,7 @@ export class TenantStack extends Stack {
       callbackUrls: identity.callbackUrls,
       logoutUrls: identity.logoutUrls,
       tenantIdAttribute: true,
+      ...(roleMapping.attribute ? { groupsAttribute: roleMapping.attribute.slice('custom:'.length) } : {}),
       identityProviders: identity.identityProviders,
       preTokenGeneration: this.preTokenGeneration.function,
       tags: { [TENANT_POOL_TAG.key]: TENANT_POOL_TAG.value },
@@ -115,5 +119,22 @@ export class TenantStack extends Stack {
     new CfnOutput(this, TENANT_STACK_OUTPUTS.clientId, { value: this.auth.client.userPoolClientId, description: "The console's app client" });
     new CfnOutput(this, TENANT_STACK_OUTPUTS.issuer, { value: this.auth.issuer, description: 'Issuer (iss) of the pool tokens' });
     new CfnOutput(this, TENANT_STACK_OUTPUTS.hostedUiUrl, { value: this.auth.hostedUiUrl, description: 'Base URL of the hosted UI' });
+  }
+
+  /**
+   * The trigger names the tenant in every token and makes SSO users members on their first sign-in: it writes the
+   * member through the home region's tenant data role, which trusts it by its role tags for this tenant only
+   * (RegionStack, DataAccessRole.trustTaggedCallers).
+   */
+  private bindPreTokenGeneration(names: PlatformNames, manifest: TenantManifest): void {
+    const fn = this.preTokenGeneration.function;
+    fn.addEnvironment('TENANT_ID', manifest.id);
+    fn.addEnvironment('TABLE_NAME', names.tableName);
+    fn.addEnvironment('STAGE', names.stage);
+    fn.addEnvironment(roleArnVariable('tenant'), names.dataRoleArn(manifest.homeRegion, 'tenant'));
+    fn.addEnvironment('SSO_ROLE_MAPPING', JSON.stringify(manifest.sso.roleMapping ?? DEFAULT_SSO_ROLE_MAPPING));
+    new ImportedDataAccessRole(names.dataRoleArn(manifest.homeRegion, 'tenant'), TENANT_SESSION_TAG).grantAssume(this.preTokenGeneration.role);
+    Tags.of(this.preTokenGeneration.role).add(PLATFORM_FUNCTION_TAG, names.preTokenFunctionTag);
+    Tags.of(this.preTokenGeneration.role).add(TENANT_SESSION_TAG, manifest.id);
   }
 }

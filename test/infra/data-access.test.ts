@@ -5,7 +5,7 @@ import { DATA_SCOPES, type DataScope } from '../../functions/data/data-scopes';
 import { DataAccessRole, ITEM_ACTIONS, READ_ACTIONS, TENANT_SESSION_TAG } from '../../lib/constructs/data-access-roles';
 import { TENANT_POOL_TAG } from '../../lib/constructs/platform-function';
 import { crossRegionCallers } from '../../lib/cross-region-access';
-import { PlatformNames } from '../../lib/naming';
+import { PlatformNames, PLATFORM_FUNCTION_TAG } from '../../lib/naming';
 import { dataAccessOf, needsOf, REGION_FUNCTION_NAMES } from '../../lib/stacks/region-stack';
 import { concreteArn, resolveIntrinsics, TEST_ACCOUNT_ID, type CfnTemplate } from '../support/iam-simulation';
 import { buildFixture, CONFIG, logicalIdOf, templateOf } from './support/platform-fixture';
@@ -282,7 +282,9 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
     const trustOf = (roleId: string) =>
       resolveIntrinsics(json.Resources[roleId].Properties!.AssumeRolePolicyDocument.Statement, json, { region }).map((statement: Record<string, any>) => ({
         ...statement,
-        Condition: { ...statement.Condition, ArnEquals: { 'aws:PrincipalArn': [...statement.Condition.ArnEquals['aws:PrincipalArn']].sort() } },
+        ...(statement.Condition.ArnEquals
+          ? { Condition: { ...statement.Condition, ArnEquals: { 'aws:PrincipalArn': [...statement.Condition.ArnEquals['aws:PrincipalArn']].sort() } } }
+          : {}),
       }));
 
     // Assess
@@ -294,6 +296,20 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
         Condition: {
           ArnEquals: { 'aws:PrincipalArn': trusted('tenant').sort() },
           StringLike: { [`aws:RequestTag/${TENANT_SESSION_TAG}`]: '?*' },
+          'ForAllValues:StringEquals': { 'aws:TagKeys': [TENANT_SESSION_TAG] },
+        },
+      },
+      {
+        // The tenant pools' pre-token triggers, deployed later: each for the tenant of its own role tag only.
+        Sid: 'TaggedTenantCallers',
+        Effect: 'Allow',
+        Principal: { AWS: expect.anything() },
+        Action: ['sts:AssumeRole', 'sts:TagSession'],
+        Condition: {
+          StringEquals: {
+            [`aws:PrincipalTag/${PLATFORM_FUNCTION_TAG}`]: new PlatformNames(CONFIG.stage).preTokenFunctionTag,
+            [`aws:RequestTag/${TENANT_SESSION_TAG}`]: `\${aws:PrincipalTag/${TENANT_SESSION_TAG}}`,
+          },
           'ForAllValues:StringEquals': { 'aws:TagKeys': [TENANT_SESSION_TAG] },
         },
       },

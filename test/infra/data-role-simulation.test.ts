@@ -1,3 +1,4 @@
+import { PLATFORM_FUNCTION_TAG, PlatformNames } from '../../lib/naming';
 import { refusalOf, tenantScope } from '../../functions/isolation/tenant-guard';
 import { ITEM_ACTIONS, READ_ACTIONS, TENANT_SESSION_TAG } from '../../lib/constructs/data-access-roles';
 import { dataAccessOf, REGION_FUNCTION_NAMES, type RegionFunctionName } from '../../lib/stacks/region-stack';
@@ -12,7 +13,7 @@ import {
   type PolicyDocument,
   type SimulationOutcome,
 } from '../support/iam-simulation';
-import { buildFixture, logicalIdOf, templateOf } from './support/platform-fixture';
+import { buildFixture, logicalIdOf, templateOf, CONFIG } from './support/platform-fixture';
 import { resolvePolicyIntrinsics } from './support/policy-intrinsics';
 
 /**
@@ -245,6 +246,8 @@ describe('data role trust (simulated)', () => {
   interface Caller {
     readonly roleArn: string;
     readonly policies: PolicyDocument[];
+    /** Tags of the caller's role (`aws:PrincipalTag/…`). @default none */
+    readonly tags?: Readonly<Record<string, string>>;
   }
   const executionRole = (name: RegionFunctionName): Caller => {
     const roleId = logicalIdOf(stack.functions[name].role);
@@ -254,6 +257,7 @@ describe('data role trust (simulated)', () => {
   /** sts:AssumeRole (and sts:TagSession when tags are passed) as AWS evaluates it: caller's policies and the trust policy. */
   async function assume(caller: Caller, targetRoleId: string, tags: Record<string, string>): Promise<boolean> {
     const context: Record<string, string | string[]> = { 'aws:PrincipalArn': caller.roleArn };
+    for (const [key, value] of Object.entries(caller.tags ?? {})) context[`aws:PrincipalTag/${key}`] = value;
     if (Object.keys(tags).length > 0) context['aws:TagKeys'] = Object.keys(tags);
     for (const [key, value] of Object.entries(tags)) context[`aws:RequestTag/${key}`] = value;
     const actions = Object.keys(tags).length > 0 ? ['sts:AssumeRole', 'sts:TagSession'] : ['sts:AssumeRole'];
@@ -289,6 +293,21 @@ describe('data role trust (simulated)', () => {
     };
     expect(await assume(other, tenantRoleId, { [TENANT_SESSION_TAG]: 'acme' })).toBe(false);
     for (const roleId of [directoryRoleId, platformRoleId, issuersRoleId]) expect(await assume(other, roleId, {})).toBe(false);
+  });
+
+  it("lets a tenant pool's pre-token trigger (a role of another stack, known by its tags) assume the tenant data role for its own tenant only", async () => {
+    const trigger = (tags: Record<string, string>): Caller => ({
+      roleArn: `arn:aws:iam::${TEST_ACCOUNT_ID}:role/Tenant-acme-PreTokenGenerationRole`,
+      policies: [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['sts:AssumeRole', 'sts:TagSession'], Resource: concreteArn(json, tenantRoleId, env) }] }],
+      tags,
+    });
+    const acmeTrigger = trigger({ [PLATFORM_FUNCTION_TAG]: new PlatformNames(CONFIG.stage).preTokenFunctionTag, [TENANT_SESSION_TAG]: 'acme' });
+    expect(await assume(acmeTrigger, tenantRoleId, { [TENANT_SESSION_TAG]: 'acme' })).toBe(true);
+    expect(await assume(acmeTrigger, tenantRoleId, { [TENANT_SESSION_TAG]: 'globex' })).toBe(false);
+    expect(await assume(acmeTrigger, tenantRoleId, { [TENANT_SESSION_TAG]: 'acme', Extra: 'x' })).toBe(false);
+    expect(await assume(trigger({ [TENANT_SESSION_TAG]: 'acme' }), tenantRoleId, { [TENANT_SESSION_TAG]: 'acme' })).toBe(false);
+    expect(await assume(trigger({ [PLATFORM_FUNCTION_TAG]: 'another-function', [TENANT_SESSION_TAG]: 'acme' }), tenantRoleId, { [TENANT_SESSION_TAG]: 'acme' })).toBe(false);
+    for (const roleId of [directoryRoleId, platformRoleId, issuersRoleId]) expect(await assume(acmeTrigger, roleId, {})).toBe(false);
   });
 
   it.each(REGION_FUNCTION_NAMES.filter((name) => !dataAccessOf(name).tenant))('does not let the %s function assume the tenant data role', async (name) => {

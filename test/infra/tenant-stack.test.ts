@@ -9,9 +9,11 @@ import { ManifestError, parseManifest } from '../../functions/tenants/tenant-man
 import type { TenantManifestInput } from '../../functions/tenants/tenant-manifest.schema';
 import { ISSUER_REGISTRATION_RESOURCE_TYPE } from '../../lib/constructs/issuer-registrar';
 import { TENANT_POOL_TAG } from '../../lib/constructs/platform-function';
-import { PlatformNames } from '../../lib/naming';
+import { PLATFORM_FUNCTION_TAG, PlatformNames } from '../../lib/naming';
 import { addTenantStacks, loadTenantManifests } from '../../lib/platform-app';
 import { TENANT_STACK_OUTPUTS, type TenantStack } from '../../lib/stacks/tenant-stack';
+import { TEST_ACCOUNT_ID } from '../support/iam-simulation';
+import { renderIntrinsics } from './support/intrinsics';
 import { CDK_CONTEXT, CONFIG, logicalIdOf, STUB_CODE, templateOf } from './support/platform-fixture';
 
 const names = new PlatformNames(CONFIG.stage);
@@ -182,7 +184,7 @@ describe('tenant stack', () => {
     expect(secrets).toEqual(['"client_secret":"{{resolve:secretsmanager:tenants/initech/entra-client-secret:SecretString:::}}"']);
   });
 
-  it('puts the tenant claims into tokens with its own pre-token trigger, which reaches nothing else', () => {
+  it("puts the tenant claims into tokens with its own pre-token trigger, which reaches only its tenant's data", () => {
     // Prepare
     const fnId = logicalIdOf(stack.preTokenGeneration.function);
 
@@ -190,8 +192,25 @@ describe('tenant stack', () => {
     template.hasResourceProperties('AWS::Cognito::UserPool', { LambdaConfig: { PreTokenGeneration: { 'Fn::GetAtt': [fnId, 'Arn'] } } });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
-      Environment: { Variables: Match.objectLike({ TENANT_ID: 'initech' }) },
+      Environment: {
+        Variables: Match.objectLike({
+          TENANT_ID: 'initech',
+          TABLE_NAME: names.tableName,
+          SSO_ROLE_MAPPING: JSON.stringify({ groups: {}, default: 'member' }),
+        }),
+      },
     });
+    const fnEnv = json.Resources[fnId].Properties!.Environment.Variables;
+    const homeTenantRole = `arn:aws:iam::${TEST_ACCOUNT_ID}:role/${names.dataRoleName(stack.manifest.homeRegion, 'tenant')}`;
+    expect(renderIntrinsics(fnEnv.TENANT_DATA_ROLE_ARN, stack.manifest.homeRegion)).toBe(homeTenantRole);
+    // The home region's tenant data role trusts the trigger by these tags, for this tenant only.
+    const roleTags = json.Resources[logicalIdOf(stack.preTokenGeneration.role)].Properties!.Tags;
+    expect(roleTags).toEqual(
+      expect.arrayContaining([
+        { Key: PLATFORM_FUNCTION_TAG, Value: names.preTokenFunctionTag },
+        { Key: 'TenantId', Value: 'initech' },
+      ]),
+    );
     template.hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',
       FunctionName: { 'Fn::GetAtt': [fnId, 'Arn'] },
@@ -200,7 +219,9 @@ describe('tenant stack', () => {
     });
     const policies = Object.values(json.Resources).filter((resource) => resource.Type === 'AWS::IAM::Policy');
     const actions = policies.flatMap((policy) => policy.Properties!.PolicyDocument.Statement.flatMap((s: { Action: string | string[] }) => s.Action));
-    expect(actions.sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+    expect(actions.sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'sts:AssumeRole', 'sts:TagSession', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+    const assumed = policies.flatMap((policy) => policy.Properties!.PolicyDocument.Statement.filter((s: { Action: unknown }) => JSON.stringify(s.Action).includes('sts:')));
+    expect(assumed.map((s: { Resource: unknown }) => renderIntrinsics(s.Resource, stack.manifest.homeRegion))).toEqual([homeTenantRole]);
   });
 
   it("binds the tenant's API key to its plan's usage plan of the region, found through the region's SSM parameter", () => {

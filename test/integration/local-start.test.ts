@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CognitoIdentityProviderClient, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { readMailbox } from '../../functions/users/mailer.mailbox';
 import { platformFileSchema, type PlatformFile } from '../../local/platform-file';
 import { LOCAL_CREDENTIALS } from '../../local/platform.config';
 import { freePort } from '../../local/ports';
@@ -75,6 +76,17 @@ function platformFile(): PlatformFile {
   return platformFileSchema.parse(JSON.parse(readFileSync(join(dataDir, 'platform.json'), 'utf8')));
 }
 
+/** Polls until the answer equals `expected` or the access cache bound (5 s, plus a margin) has passed. */
+async function eventually<T>(read: () => Promise<T>, expected: T, withinMs = 6_000): Promise<T> {
+  const deadline = Date.now() + withinMs;
+  let answer = await read();
+  while (JSON.stringify(answer) !== JSON.stringify(expected) && Date.now() < deadline) {
+    await new Promise((done) => setTimeout(done, 250));
+    answer = await read();
+  }
+  return answer;
+}
+
 async function idToken(cognitoEndpoint: string, clientId: string, username: string, password: string): Promise<string> {
   const cognito = new CognitoIdentityProviderClient({ region: 'eu-central-1', endpoint: cognitoEndpoint, credentials: LOCAL_CREDENTIALS });
   try {
@@ -141,6 +153,64 @@ describe('npm start', () => {
 
     expect([euHealth.status, usHealth.status, ownTenant.status]).toEqual([200, 200, 200]);
     expect(await ownTenant.json()).toEqual(expect.objectContaining({ tenantId: 'acme', region: 'eu-central-1' }));
+  });
+
+  it('lets access follow the member record: a demotion and a removal hold for old tokens, fresh logins and keys', async () => {
+    // Prepare: the acme admin invites a tenant-admin, who accepts, signs in and makes a member key.
+    const acme = first.tenants[0];
+    const api = (path: string, init: { method?: string; token?: string; key?: string; body?: unknown } = {}) =>
+      fetch(`${acme.apiUrl}/v1/tenants/${acme.tenantId}${path}`, {
+        method: init.method ?? 'GET',
+        headers: {
+          ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+          ...(init.key ? { 'x-api-key': init.key } : {}),
+          ...(init.body ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(init.body ? { body: JSON.stringify(init.body) } : {}),
+      });
+    const admin = await idToken(first.cognitoEndpoint, acme.clientId, acme.admin.username, acme.admin.password);
+    const email = 'dana@acme.example';
+    expect((await api('/invitations', { method: 'POST', token: admin, body: { email, role: 'tenant-admin' } })).status).toBe(201);
+    const code = (await readMailbox(join(dataDir, 'mailbox'))).filter((mail) => mail.to === email).at(-1)?.data?.code;
+    const accepted = await fetch(`${acme.apiUrl}/v1/invitations/accept`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code, password: 'Correct-Horse-9-Battery' }),
+    });
+    const { userId } = (await accepted.json()) as { userId: string };
+    const oldToken = await idToken(first.cognitoEndpoint, acme.clientId, email, 'Correct-Horse-9-Battery');
+    const { key } = (await (await api('/api-keys', { method: 'POST', token: oldToken, body: { name: 'dana-ci', role: 'member' } })).json()) as { key: string };
+    const statuses = async (credential: { token?: string; key?: string }) => [
+      (await api('/agents', credential)).status,
+      (await api('/agents', { ...credential, method: 'POST', body: {} })).status,
+      (await api('/users', credential)).status,
+    ];
+    expect(await statuses({ token: oldToken })).toEqual([200, 422, 200]);
+    expect(await statuses({ key })).toEqual([200, 422, 403]);
+
+    // Act: demote to viewer; the old token, a fresh token and the member key follow within the bound (5 s).
+    expect((await api(`/users/${userId}`, { method: 'PATCH', token: admin, body: { role: 'viewer' } })).status).toBe(200);
+    const viewer = await eventually(() => statuses({ token: oldToken }), [200, 403, 403]);
+    const freshToken = await idToken(first.cognitoEndpoint, acme.clientId, email, 'Correct-Horse-9-Battery');
+    const demotedKey = await eventually(() => statuses({ key }), [401, 401, 401]);
+
+    // Act: remove.
+    expect((await api(`/users/${userId}`, { method: 'DELETE', token: admin })).status).toBe(204);
+    const removed = await eventually(() => statuses({ token: freshToken }), [401, 401, 401]);
+    const login = await idToken(first.cognitoEndpoint, acme.clientId, email, 'Correct-Horse-9-Battery').then(
+      () => 'signed in',
+      (error: Error) => error.name,
+    );
+    const keys = ((await (await api('/api-keys', { token: admin })).json()) as { items: { name: string }[] }).items;
+
+    // Assess
+    expect(viewer).toEqual([200, 403, 403]);
+    expect(await statuses({ token: freshToken })).toEqual([401, 401, 401]);
+    expect(demotedKey).toEqual([401, 401, 401]);
+    expect(removed).toEqual([401, 401, 401]);
+    expect(await statuses({ token: oldToken })).toEqual([401, 401, 401]);
+    expect(login).toBe('NotAuthorizedException');
+    expect(keys.find((listed: { name: string }) => listed.name === 'dana-ci')).toEqual(expect.objectContaining({ ownerUserId: userId, revokedAt: expect.any(String) }));
   });
 
   it('stops on SIGINT and leaves no java or node process behind', async () => {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { createLifecycleDependencies } from '../../../functions/api/lifecycle.dependencies';
 import { ConflictError, GoneError, NotFoundError, PreconditionFailedError, QuotaExceededError, TenantSuspendedError, WrongRegionError } from '../../../functions/core/errors';
@@ -7,6 +8,8 @@ import type { AuthContext } from '../../../functions/identity/auth-context';
 import type { TenantManifest } from '../../../functions/tenants/tenant-manifest.schema';
 import { LOCAL_REGIONS } from '../../../local/platform.config';
 import { uniqueTenantId } from '../../support/platform';
+import { MemberRepository } from '../../../functions/users/member.repository';
+import { SsoMembershipService, SsoSessionError } from '../../../functions/users/sso-membership.service';
 import { createLifecycleFixture, type LifecycleFixture } from './lifecycle-fixture';
 
 /**
@@ -267,5 +270,86 @@ describe('API keys', () => {
     // Assess
     expect(listed.items).toEqual([expect.objectContaining({ keyId, revokedAt: expect.any(String), expiresOn: expect.any(String) })]);
     await expect(eu().apiKeys.revoke(tenant.context(), 'ffffffffffffffffffff')).rejects.toBeInstanceOf(NotFoundError);
+  });
+});
+
+describe('members of the tenant\'s identity providers (just in time)', () => {
+  const mapping = { attribute: 'custom:groups', groups: { 'Platform Owners': 'tenant-admin', Engineering: 'member' }, default: 'viewer' } as const;
+  const sso = () => new SsoMembershipService({ members: new MemberRepository(eu().local.db, fixture.tableName), mutations: eu().local.mutations, mapping });
+
+  it('makes a first-time SSO user a member with its mapped role, counted and audited once however often it signs in', async () => {
+    // Prepare
+    const tenant = await activeTenant();
+    const user = { sub: randomUUID(), email: 'Grace@Corp.example', groups: ['Engineering', 'Platform Owners'] };
+
+    // Act
+    const [first, again] = [await sso().signIn(tenant.tenantId, user, 'sign-in-1'), await sso().signIn(tenant.tenantId, user, 'sign-in-2')];
+
+    // Assess
+    expect(first).toEqual(expect.objectContaining({ email: 'grace@corp.example', role: 'tenant-admin', sub: user.sub, idpSignInAt: expect.any(String) }));
+    expect(again.userId).toBe(first.userId);
+    expect(await countersOf(tenant.tenantId)).toEqual({ users: 2 });
+    const audit = await fixture.scanPrefix(EU, `T#${tenant.tenantId}#AUDIT`);
+    expect(audit.filter((entry) => entry.action === 'user.join-sso')).toHaveLength(1);
+  });
+
+  it('gives the default role to a user in no mapped group, and one membership to concurrent first sign-ins', async () => {
+    // Prepare
+    const tenant = await activeTenant();
+    const user = { sub: randomUUID(), email: 'linus@corp.example', groups: ['Sales'] };
+
+    // Act
+    const joined = await Promise.all(Array.from({ length: 4 }, (_, i) => sso().join(tenant.tenantId, user, `sign-in-${i}`)));
+
+    // Assess
+    expect(new Set(joined.map((member) => member.userId)).size).toBe(1);
+    expect(joined[0].role).toBe('viewer');
+    expect(await countersOf(tenant.tenantId)).toEqual({ users: 2 });
+  });
+
+  it('refreshes a session only after a recent sign-in through the identity provider, and never for a removed member', async () => {
+    // Prepare
+    const tenant = await activeTenant();
+    let now = new Date('2026-06-01T08:00:00Z');
+    const clocked = new SsoMembershipService({ members: new MemberRepository(eu().local.db, fixture.tableName), mutations: eu().local.mutations, mapping, sessionHours: 12, clock: () => now });
+    const user = { sub: randomUUID(), email: 'hopper@corp.example', groups: [] };
+    const member = await clocked.signIn(tenant.tenantId, user, 'sign-in');
+
+    // Act
+    now = new Date('2026-06-01T19:59:00Z');
+    const within = await clocked.refresh(tenant.tenantId, user.sub);
+    now = new Date('2026-06-01T20:01:00Z');
+    const after = clocked.refresh(tenant.tenantId, user.sub);
+    await eu().users.removeMember(tenant.context(), member.userId);
+    const removed = clocked.refresh(tenant.tenantId, user.sub);
+
+    // Assess
+    expect(within.userId).toBe(member.userId);
+    await expect(after).rejects.toBeInstanceOf(SsoSessionError);
+    await expect(removed).rejects.toBeInstanceOf(SsoSessionError);
+  });
+
+  it('refuses the sign-in when the plan has no room for another user', async () => {
+    // Prepare: the free plan has room for 5 users, the owner is one.
+    const tenant = await activeTenant('free');
+    for (let i = 0; i < 4; i++) await sso().join(tenant.tenantId, { sub: randomUUID(), email: `u${i}@corp.example`, groups: [] }, `sign-in-${i}`);
+
+    // Act
+    const sixth = sso().join(tenant.tenantId, { sub: randomUUID(), email: 'sixth@corp.example', groups: [] }, 'sign-in-6');
+
+    // Assess
+    await expect(sixth).rejects.toBeInstanceOf(QuotaExceededError);
+  });
+
+  it('lets a tenant admin remove an SSO member like any other: the record goes and its pool user is revoked by sub', async () => {
+    // Prepare
+    const tenant = await activeTenant();
+    const member = await sso().join(tenant.tenantId, { sub: randomUUID(), email: 'ada@corp.example', groups: ['Engineering'] }, 'sign-in');
+
+    // Act
+    await eu().users.removeMember(tenant.context(), member.userId);
+
+    // Assess
+    expect(await new MemberRepository(eu().local.db, fixture.tableName).findBySub(tenant.tenantId, member.sub!)).toBeUndefined();
   });
 });

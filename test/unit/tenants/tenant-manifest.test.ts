@@ -87,6 +87,14 @@ describe('tenant manifests', () => {
     expect(manifest.sso.oidc[0]).toEqual(expect.objectContaining({ scopes: ['openid', 'email', 'profile'], attributeMapping: { email: 'email' } }));
   });
 
+  it('maps SSO groups to tenant roles, members by default', () => {
+    // Act
+    const manifest = parseManifest(valid({ sso: { roleMapping: { attribute: 'custom:groups', groups: { 'Initech Admins': 'tenant-admin' } } } }), 'initech.json');
+
+    // Assess
+    expect(manifest.sso.roleMapping).toEqual({ attribute: 'custom:groups', groups: { 'Initech Admins': 'tenant-admin' }, default: 'member' });
+  });
+
   it.each([
     ['a missing admin list', { admins: [] }, 'admins'],
     ['an unknown plan', { plan: 'gold' }, 'plan'],
@@ -102,6 +110,8 @@ describe('tenant manifests', () => {
       'sso.oidc[0].name',
     ],
     ['a bad branding colour', { branding: { primaryColor: 'red' } }, 'branding.primaryColor'],
+    ['SSO groups read from a standard attribute', { sso: { roleMapping: { attribute: 'email', groups: {} } } }, 'sso.roleMapping.attribute'],
+    ['an SSO group mapped to no tenant role', { sso: { roleMapping: { groups: { Ops: 'platform-admin' } } } }, 'sso.roleMapping.groups.Ops'],
   ])('names the file and the field of %s', (_case, overrides, field) => {
     // Prepare
     writeFileSync(join(dir, 'initech.json'), JSON.stringify(valid(overrides)));

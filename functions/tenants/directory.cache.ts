@@ -1,0 +1,62 @@
+import { BoundedMap } from '../identity/bounded-map';
+import type { DirectoryRepository } from './directory.repository';
+import type { TenantDirectoryEntry } from './tenant.schema';
+
+interface Cached {
+  readonly entry: TenantDirectoryEntry | undefined;
+  readonly until: number;
+}
+
+export interface CachedDirectoryOptions {
+  /** How long an entry, or its absence, is reused; 0 reads on every request. */
+  readonly ttlMs: number;
+  /** Most tenants remembered of each kind (found, and absent). @default 10_000 */
+  readonly capacity?: number;
+  /** @default Date.now */
+  readonly clock?: () => number;
+}
+
+/**
+ * Directory entries (status, home region) kept per container for at most `ttlMs`, so the tenant gate and the
+ * authorizer cost no read per request: a suspension, an offboarding or a move to another region holds within that
+ * bound. Absent tenants are kept too, in a map of their own, so a flood of made-up tenant ids costs one read per id
+ * and bound and cannot push real tenants out. Concurrent requests of one tenant share one read; a failed read is not
+ * kept. Bounded, least recently used first out, so no request pattern grows a container's memory.
+ */
+export class CachedDirectory implements Pick<DirectoryRepository, 'get'> {
+  private readonly found: BoundedMap<string, Cached>;
+  private readonly absent: BoundedMap<string, Cached>;
+  private readonly inFlight = new Map<string, Promise<TenantDirectoryEntry | undefined>>();
+  private readonly clock: () => number;
+
+  constructor(
+    private readonly source: Pick<DirectoryRepository, 'get'>,
+    private readonly options: CachedDirectoryOptions,
+  ) {
+    this.found = new BoundedMap(options.capacity ?? 10_000);
+    this.absent = new BoundedMap(options.capacity ?? 10_000);
+    this.clock = options.clock ?? Date.now;
+  }
+
+  async get(tenantId: string): Promise<TenantDirectoryEntry | undefined> {
+    const hit = this.found.get(tenantId) ?? this.absent.get(tenantId);
+    if (hit && hit.until > this.clock()) return hit.entry;
+    let pending = this.inFlight.get(tenantId);
+    if (!pending) {
+      pending = this.read(tenantId).finally(() => this.inFlight.delete(tenantId));
+      this.inFlight.set(tenantId, pending);
+    }
+    return pending;
+  }
+
+  private async read(tenantId: string): Promise<TenantDirectoryEntry | undefined> {
+    const entry = await this.source.get(tenantId);
+    if (this.options.ttlMs > 0) {
+      // A tenant is in one map at a time, so a stale answer of the other kind never shadows a fresh one.
+      const [keep, drop] = entry ? [this.found, this.absent] : [this.absent, this.found];
+      drop.delete(tenantId);
+      keep.set(tenantId, { entry, until: this.clock() + this.options.ttlMs });
+    }
+    return entry;
+  }
+}
