@@ -7,6 +7,8 @@ import type { TenantManifest, TenantManifestInput } from '../functions/tenants/t
 import { readMailbox } from '../functions/users/mailer.mailbox';
 import { readPlatformFile } from './platform-file';
 import { LOCAL_CREDENTIALS, LOCAL_REGIONS } from './platform.config';
+import { formatSummary, METRICS_SNAPSHOT_FILE, readMetricsSnapshot } from './metrics-summary';
+import { PLANS, type PlanId } from '../functions/billing/plan.catalogue';
 
 /**
  * `npm run tenant -- <command>`: tenants of the running local platform, as its platform admin (from
@@ -28,6 +30,8 @@ commands:
   offboard <tenant> --yes  offboard a tenant: its pool is removed, its data purged, its slug released
   invite <tenant> <email> [--role tenant-admin|member|viewer|auditor]
                            invite someone and print the code from the local mailbox
+  costs [--period YYYY-MM]  tenants ranked by what serving them cost (usage estimate) beside their plan's price
+  top                      per-tenant requests/s, p99, errors, throttles and quota refusals of the last minute
 
 options: --data-dir <dir> (default .local or LOCAL_DATA_DIR), --tenants-dir <dir> (default tenants)`;
 
@@ -40,6 +44,8 @@ export interface PlatformAccess {
   readonly cognitoEndpoint: string;
   readonly platformAdmin: { readonly clientId: string; readonly username: string; readonly password: string };
   readonly mailboxDir: string;
+  /** The running platform's per-tenant metrics snapshot (written by `npm start` every few seconds). @default none */
+  readonly metricsFile?: string;
 }
 
 /** Where the CLI finds the platform and writes manifests. */
@@ -146,6 +152,7 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
       'manifest-only': { type: 'boolean' },
       status: { type: 'string' },
       role: { type: 'string' },
+      period: { type: 'string' },
       yes: { type: 'boolean' },
       'data-dir': { type: 'string' },
       'tenants-dir': { type: 'string' },
@@ -291,6 +298,44 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
       await printInvitation(invitation.email, tenant.tenantId, tenant.region, invitation.createdAt);
       return;
     }
+    case 'costs': {
+      const tenants: DirectoryEntry[] = [];
+      for (let cursor: string | undefined, first = true; first || cursor; first = false) {
+        const page = await api.call('GET', `/v1/tenants?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+        tenants.push(...page.items.filter((t: DirectoryEntry) => t.status === 'ACTIVE' || t.status === 'SUSPENDED'));
+        cursor = page.nextCursor;
+      }
+      const query = values.period ? `?period=${encodeURIComponent(values.period)}` : '';
+      // A tenant offboarded while the report runs is left out, not an error.
+      const reports = (
+        await Promise.all(
+          tenants.map(async (t) => ({ tenant: t, report: await api.call('GET', `/v1/tenants/${t.tenantId}/usage${query}`, { region: t.region }).catch(() => undefined) })),
+        )
+      ).filter((entry): entry is { tenant: DirectoryEntry; report: any } => entry.report !== undefined);
+      // Prices are in euro and costs in US dollars: both are shown, the margin is the reader's at their exchange rate.
+      const header = ['TENANT', 'REGION', 'PLAN', 'COST USD', 'DYNAMODB', 'LAMBDA', 'MODELS', 'STORAGE', 'PLAN EUR/MONTH'];
+      const rows = reports
+        .sort((a, b) => b.report.cost.total - a.report.cost.total)
+        .map(({ tenant, report }) => [
+          tenant.tenantId,
+          tenant.region,
+          report.plan,
+          ...['total', 'dynamodb', 'lambda', 'models', 'storage'].map((part) => Number(report.cost[part]).toFixed(6)),
+          (PLANS[report.plan as PlanId].monthlyPriceCents / 100).toFixed(2),
+        ]);
+      const table = [header, ...rows];
+      const widths = header.map((_, i) => Math.max(...table.map((row) => row[i].length)));
+      for (const row of table) out(row.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd());
+      return;
+    }
+    case 'top': {
+      const { metricsFile } = context.platform();
+      const snapshot = metricsFile ? readMetricsSnapshot(metricsFile) : undefined;
+      if (!snapshot) throw new CliError('no metrics yet: start the local platform first (npm start)');
+      for (const line of formatSummary(snapshot.tenants, snapshot.windowMs)) out(line);
+      out(`(as of ${new Date(snapshot.at).toISOString()})`);
+      return;
+    }
     default:
       throw new CliError(`unknown command ${command}\n\n${USAGE}`);
   }
@@ -301,7 +346,7 @@ export function localPlatformAccess(dataDir: string): PlatformAccess {
   const path = join(dataDir, 'platform.json');
   const file = readPlatformFile(path);
   if (!file) throw new CliError(`${path} does not exist: start the local platform first (npm start)`);
-  return { apiUrl: file.apiUrl, regions: file.regions, cognitoEndpoint: file.cognitoEndpoint, platformAdmin: file.platformAdmin, mailboxDir: join(dataDir, 'mailbox') };
+  return { apiUrl: file.apiUrl, regions: file.regions, cognitoEndpoint: file.cognitoEndpoint, platformAdmin: file.platformAdmin, mailboxDir: join(dataDir, 'mailbox'), metricsFile: join(dataDir, METRICS_SNAPSHOT_FILE) };
 }
 
 async function main(argv: string[]): Promise<void> {

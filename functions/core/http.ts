@@ -7,6 +7,7 @@ import { findRouteIn, TENANT_PATH_PARAMETER, type RouteDefinition } from './rout
 import { AuthenticationError, ForbiddenError, MalformedRequestError, RouteNotFoundError, ValidationError, type ValidationIssue } from './errors';
 import type { Logger } from './logger';
 import { PROBLEM_CONTENT_TYPE, toProblem } from './problem';
+import { groupObservability, type RequestTelemetryPorts } from '../observability/request-telemetry.middleware';
 
 /** A request after authentication and validation: what an operation receives. */
 export interface OperationRequest<Path = unknown, Query = unknown, Body = unknown> {
@@ -56,6 +57,8 @@ export interface GroupHandlerOptions {
   readonly operations: Readonly<Record<string, Operation>>;
   readonly routes: readonly RouteDefinition[];
   readonly tenantGate?: TenantGate;
+  /** Tier lookup and cost attribution of the request metrics. @default tier `unknown`, no cost attribution */
+  readonly telemetry?: RequestTelemetryPorts;
 }
 
 type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -194,6 +197,7 @@ export function createGroupHandler(options: GroupHandlerOptions): ProxyHandler {
       },
       after: (request) => logger.info('request served', { status: request.response?.statusCode }),
     })
+    .use(groupObservability(logger, (event) => options.routes.find((r) => r.method === event.httpMethod && r.path === event.resource)?.operationId, options.telemetry))
     .use(problemErrors(logger))
     .use(requestParser(options))
     .handler(core);
