@@ -10,6 +10,7 @@ const base = {
   moduleNameMapper: { '^@middy/([^/]+)$': '<rootDir>/node_modules/@middy/$1/index.js' },
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'json'],
+  setupFiles: ['<rootDir>/test/support/function-output.setup.ts'],
 };
 
 // Test workers inherit this: the SDK v3's notice that later releases need Node.js 22 says nothing about the tests.

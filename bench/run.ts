@@ -3,10 +3,13 @@
  * needs emulators starts and stops its own.
  */
 import '../local/sdk-quiet';
+import { captureFunctionOutput } from '../local/function-output';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 async function main(): Promise<void> {
+  // The functions' EMF metric lines stay off the figures (as `npm start` keeps them off the terminal).
+  captureFunctionOutput();
   const only = process.argv.slice(2);
   const benches = readdirSync(__dirname)
     .filter((file) => file.endsWith('.bench.ts'))

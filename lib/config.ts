@@ -101,6 +101,11 @@ export const platformConfigSchema = z
      * Qualifier of the CDK bootstrap stacks the onboarding pipeline deploys tenant stacks through.
      * @default 'hnb659fds' (the CDK default)
      */
+    /**
+     * Operators' e-mail addresses, subscribed to the alarm topic of every region (each must confirm once).
+     * @default none: alarms notify the topic, whose subscriptions are then managed outside the app
+     */
+    alarmEmails: z.array(z.email('must be an e-mail address')).default([]),
     bootstrapQualifier: z.string().regex(/^[a-z0-9]{1,10}$/, 'must be 1-10 lower-case letters or digits').default('hnb659fds'),
   })
   .superRefine((config, ctx) => {

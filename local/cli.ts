@@ -9,6 +9,8 @@ import { createApiClient, type ApiClient, type Problem, type TenantSummary } fro
 import type { components, paths } from './api-client/api-schema';
 import { readPlatformFile } from './platform-file';
 import { LOCAL_CREDENTIALS, LOCAL_REGIONS } from './platform.config';
+import { formatSummary, METRICS_SNAPSHOT_FILE, readMetricsSnapshot } from './metrics-summary';
+import { PLANS, type PlanId } from '../functions/billing/plan.catalogue';
 
 /**
  * `npm run tenant -- <command>`: tenants of the running local platform, as its platform admin (from
@@ -30,6 +32,8 @@ commands:
   offboard <tenant> --yes  offboard a tenant: its pool is removed, its data purged, its slug released
   invite <tenant> <email> [--role tenant-admin|member|viewer|auditor]
                            invite someone and print the code from the local mailbox
+  costs [--period YYYY-MM]  tenants ranked by what serving them cost (usage estimate) beside their plan's price
+  top                      per-tenant requests/s, p99, errors, throttles and quota refusals of the last minute
 
 options: --data-dir <dir> (default .local or LOCAL_DATA_DIR), --tenants-dir <dir> (default tenants)`;
 
@@ -42,6 +46,8 @@ export interface PlatformAccess {
   readonly cognitoEndpoint: string;
   readonly platformAdmin: { readonly clientId: string; readonly username: string; readonly password: string };
   readonly mailboxDir: string;
+  /** The running platform's per-tenant metrics snapshot (written by `npm start` every few seconds). @default none */
+  readonly metricsFile?: string;
 }
 
 /** Where the CLI finds the platform and writes manifests. */
@@ -70,6 +76,7 @@ const CLI_OPTIONS = {
   'manifest-only': { type: 'boolean' },
   status: { type: 'string' },
   role: { type: 'string' },
+  period: { type: 'string' },
   yes: { type: 'boolean' },
   'data-dir': { type: 'string' },
   'tenants-dir': { type: 'string' },
@@ -312,6 +319,47 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
       await printInvitation(invitation.email, tenant.tenantId, tenant.region, invitation.createdAt);
       return;
     }
+    case 'costs': {
+      const tenants: DirectoryEntry[] = [];
+      for (let cursor: string | undefined, first = true; first || cursor; first = false) {
+        const page = await api.tenants(cursor ? { cursor } : {});
+        tenants.push(...page.items.filter((t) => t.status === 'ACTIVE' || t.status === 'SUSPENDED'));
+        cursor = page.nextCursor;
+      }
+      const usageOf = (t: DirectoryEntry) =>
+        api.answer(
+          api.client(t.region).GET('/v1/tenants/{tenantId}/usage', {
+            params: { path: { tenantId: t.tenantId }, query: values.period ? { period: values.period } : {} },
+          }),
+        );
+      // A tenant offboarded while the report runs is left out, not an error.
+      const reports = (await Promise.all(tenants.map(async (tenant) => ({ tenant, report: await usageOf(tenant).catch(() => undefined) })))).filter(
+        (entry): entry is { tenant: DirectoryEntry; report: NonNullable<Awaited<ReturnType<typeof usageOf>>> } => entry.report !== undefined,
+      );
+      // Prices are in euro and costs in US dollars: both are shown, the margin is the reader's at their exchange rate.
+      const header = ['TENANT', 'REGION', 'PLAN', 'COST USD', 'DYNAMODB', 'LAMBDA', 'MODELS', 'STORAGE', 'PLAN EUR/MONTH'];
+      const rows = reports
+        .sort((a, b) => b.report.cost.total - a.report.cost.total)
+        .map(({ tenant, report }) => [
+          tenant.tenantId,
+          tenant.region,
+          report.plan,
+          ...(['total', 'dynamodb', 'lambda', 'models', 'storage'] as const).map((part) => Number(report.cost[part]).toFixed(6)),
+          (PLANS[report.plan as PlanId].monthlyPriceCents / 100).toFixed(2),
+        ]);
+      const table = [header, ...rows];
+      const widths = header.map((_, i) => Math.max(...table.map((row) => row[i].length)));
+      for (const row of table) out(row.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd());
+      return;
+    }
+    case 'top': {
+      const { metricsFile } = context.platform();
+      const snapshot = metricsFile ? readMetricsSnapshot(metricsFile) : undefined;
+      if (!snapshot) throw new CliError('no metrics yet: start the local platform first (npm start)');
+      for (const line of formatSummary(snapshot.tenants, snapshot.windowMs)) out(line);
+      out(`(as of ${new Date(snapshot.at).toISOString()})`);
+      return;
+    }
     default:
       throw new UsageError(`unknown command ${command}`);
   }
@@ -322,7 +370,7 @@ export function localPlatformAccess(dataDir: string): PlatformAccess {
   const path = join(dataDir, 'platform.json');
   const file = readPlatformFile(path);
   if (!file) throw new CliError(`${path} does not exist: start the local platform first (npm start)`);
-  return { apiUrl: file.apiUrl, regions: file.regions, cognitoEndpoint: file.cognitoEndpoint, platformAdmin: file.platformAdmin, mailboxDir: join(dataDir, 'mailbox') };
+  return { apiUrl: file.apiUrl, regions: file.regions, cognitoEndpoint: file.cognitoEndpoint, platformAdmin: file.platformAdmin, mailboxDir: join(dataDir, 'mailbox'), metricsFile: join(dataDir, METRICS_SNAPSHOT_FILE) };
 }
 
 async function main(argv: string[]): Promise<void> {

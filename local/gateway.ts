@@ -20,6 +20,8 @@ import { CachedPlanSource } from '../functions/quotas/plan.source';
 import { isPublic, type HandlerGroup, type RouteDefinition } from '../functions/routes';
 import { methodArnOf, policyAllows } from './authorizer-policy';
 import { ClientThrottle, type ClientLimitName } from './client-throttle';
+import { recordThrottle } from './gateway-metrics';
+import { InvocationScope } from './invocation-scope';
 import { LOCAL_STAGE } from './platform.config';
 import { rateLimitHeaders, type RateLimitState } from './rate-limit-headers';
 import { RouteMatcher } from './routing';
@@ -220,6 +222,7 @@ class RegionGateway {
   private config: RuntimeConfig | undefined;
   private authorizer: Promise<Authorizer> | undefined;
   private usagePlans: UsagePlanThrottle | undefined;
+  private planOf: ((tenantId: string) => Promise<string>) | undefined;
   private readonly handlers = new Map<HandlerGroup, Promise<ProxyHandler>>();
   /** One per region, as each region's stage has a web ACL of its own. */
   private readonly clients: ClientThrottle;
@@ -230,6 +233,7 @@ class RegionGateway {
     readonly region: string,
     private readonly options: Required<Omit<LocalGatewayOptions, 'host'>>,
     private readonly matcher: RouteMatcher,
+    private readonly invocations: InvocationScope,
   ) {
     this.clients = new ClientThrottle({ limits: options.clientLimits });
     this.cors = corsPolicyFromEnvironment(options.environment);
@@ -294,11 +298,11 @@ class RegionGateway {
     } else {
       const { context, usageKey } = await this.authorizeClient(event, client);
       event.requestContext.authorizer = context;
-      if (usageKey && context.tenantId) quota = await this.enforceUsagePlan(usageKey, context.tenantId);
+      if (usageKey && context.tenantId) quota = await this.enforceUsagePlan(usageKey, context.tenantId, requestId);
     }
     const handler = await this.handler(route.group);
     const context = lambdaContext(route.group, this.region, randomUUID(), Date.now() + this.options.timeoutMs);
-    const result = await withTimeout(handler(event, context), this.options.timeoutMs);
+    const result = await withTimeout(this.invocations.run(context.awsRequestId, () => handler(event, context)), this.options.timeoutMs);
     if (!result || typeof result.statusCode !== 'number') {
       throw gatewayFailure('upstreamFailure');
     }
@@ -406,19 +410,24 @@ class RegionGateway {
    * Throttles by the usage plan the tenant's key is bound to, as API Gateway does with the authorizer's
    * usageIdentifierKey: 429 past the plan's rate, burst or daily quota.
    */
-  private async enforceUsagePlan(usageKey: string, tenantId: string): Promise<RateLimitState | undefined> {
+  private async enforceUsagePlan(usageKey: string, tenantId: string, requestId: string): Promise<RateLimitState | undefined> {
     if (!this.usagePlans) {
       const config = this.requireConfig();
       const isolation = createIsolation(config);
       const plans = new CachedPlanSource({ db: (id) => isolation.forTenant(id), tableName: config.TABLE_NAME });
       this.usagePlans = new UsagePlanThrottle({ planOf: (id) => plans.planOf(id) });
+      this.planOf = (id) => plans.planOf(id).then((plan) => plan.id);
     }
     const verdict = await this.usagePlans.admit(usageKey, tenantId).catch((error: unknown) => {
       // A tenant with no record in this region has no key bound here either: the function answers (421 or 404).
       if (error instanceof NotFoundError) return { admitted: true, quota: undefined } as const;
       throw error;
     });
-    if (!verdict.admitted) throw gatewayFailure(verdict.reason === 'quota' ? 'dailyQuotaExceeded' : 'throttled');
+    if (!verdict.admitted) {
+      const tier = await (this.planOf?.(tenantId).catch(() => 'unknown') ?? 'unknown');
+      await this.invocations.run(requestId, async () => recordThrottle(requestId, tenantId, tier));
+      throw gatewayFailure(verdict.reason === 'quota' ? 'dailyQuotaExceeded' : 'throttled');
+    }
     return verdict.quota;
   }
 
@@ -450,7 +459,7 @@ class RegionGateway {
     try {
       this.authorizer ??= this.options.functions.createAuthorizer(this.requireConfig());
       const authorizer = await this.authorizer;
-      result = await authorizer(authorizerEvent);
+      result = await this.invocations.run(randomUUID(), () => authorizer(authorizerEvent));
     } catch (error) {
       // The contract of Lambda authorizers: throwing exactly 'Unauthorized' means 401; anything else is a fault.
       if (error instanceof Error && error.message === 'Unauthorized') {
@@ -542,12 +551,13 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   // set here too, for code that reads it there; what differs per region reaches the functions only through config.
   Object.assign(process.env, sharedFunctionEnvironment(settings.environment));
   const matcher = new RouteMatcher();
+  const invocations = await InvocationScope.start();
   const servers: Server[] = [];
   const endpoints: Record<string, string> = {};
   const regions: RegionGateway[] = [];
   try {
     for (const [index, region] of options.regions.entries()) {
-      const gateway = new RegionGateway(region, settings, matcher);
+      const gateway = new RegionGateway(region, settings, matcher, invocations);
       const server = createServer((req, res) => void gateway.serve(req, res));
       servers.push(server);
       const port = await listen(server, options.port === 0 ? 0 : options.port + index, host);

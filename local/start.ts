@@ -1,8 +1,10 @@
 import './sdk-quiet';
 import { performance } from 'node:perf_hooks';
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { DEFAULT_COGNITO_PORT } from './cognito';
 import { watchLaunchers } from './launcher-watch';
+import { captureFunctionOutput } from './function-output';
+import { formatSummary, MetricsSummary, METRICS_SNAPSHOT_FILE, writeMetricsSnapshot } from './metrics-summary';
 import { startLocalPlatform, type LocalPlatform } from './platform';
 import { portFromEnv } from './ports';
 
@@ -41,6 +43,10 @@ async function main(): Promise<void> {
     shutdown('unhandled rejection', 1);
   });
 
+  // The functions' EMF lines feed the per-tenant summary (and stay off the terminal); log lines pass as before.
+  const summary = new MetricsSummary();
+  captureFunctionOutput().subscribe((line) => summary.record(line));
+
   platform = await startLocalPlatform({
     dataDir,
     port: portFromEnv('PORT', 3000),
@@ -64,6 +70,20 @@ async function main(): Promise<void> {
   log(`  credentials        ${credentials} (platform admin and each tenant's admin)`);
   log(`  processes          node pid ${process.pid}, DynamoDB Local (java) pid ${platform.dynamoDbPid}`);
   log('Ctrl-C stops everything; the data stays for the next start.');
+  reportTenants(summary, join(dataDir, METRICS_SNAPSHOT_FILE), log);
+}
+
+/**
+ * Every 5 s: the per-tenant summary into the data directory (for `npm run tenant -- top`) and, when a terminal is
+ * attached and tenants were served, onto it.
+ */
+function reportTenants(summary: MetricsSummary, snapshotPath: string, log: (line: string) => void): void {
+  const timer = setInterval(() => {
+    const tenants = summary.summary();
+    writeMetricsSnapshot(snapshotPath, { at: Date.now(), windowMs: 60_000, tenants });
+    if (process.stdout.isTTY && tenants.length > 0) for (const line of formatSummary(tenants)) log(line);
+  }, 5_000);
+  timer.unref();
 }
 
 main().catch((error: unknown) => {

@@ -28,6 +28,7 @@ export function createHandler(config: RuntimeConfig, deps: ResourceDependencies 
   });
   return createGroupHandler({
     logger: deps.logger,
+    ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),
     routes: AGENT_ROUTES,
     tenantGate: deps.tenantGate,
     operations: meterOperations(deps.meter, {

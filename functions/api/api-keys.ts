@@ -7,16 +7,19 @@ import { API_KEY_ROUTES } from '../api-keys/api-key.routes';
 import type { RequestFor } from '../routes';
 import { lazyHandler } from './dependencies';
 import { createLifecycleDependencies } from './lifecycle.dependencies';
+import type { RequestTelemetryPorts } from '../observability/request-telemetry.middleware';
 
 export interface ApiKeysDependencies {
   readonly logger: Logger;
+  /** Tier lookup and cost attribution of the request metrics. @default tier unknown, no cost attribution */
+  readonly telemetry?: RequestTelemetryPorts;
   readonly tenantGate: TenantGate;
   readonly apiKeys: Pick<ApiKeyService, 'list' | 'create' | 'revoke'>;
 }
 
 function defaultDependencies(config: RuntimeConfig): ApiKeysDependencies {
-  const { logger, tenantGate, apiKeys } = createLifecycleDependencies(config, 'api-keys');
-  return { logger, tenantGate, apiKeys };
+  const { logger, telemetry, tenantGate, apiKeys } = createLifecycleDependencies(config, 'api-keys');
+  return { logger, telemetry, tenantGate, apiKeys };
 }
 
 /** API keys of a tenant's machine clients (tenant-admins). */
@@ -24,6 +27,7 @@ export function createHandler(config: RuntimeConfig, deps: ApiKeysDependencies =
   const { apiKeys } = deps;
   return createGroupHandler({
     logger: deps.logger,
+    ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),
     routes: API_KEY_ROUTES,
     tenantGate: deps.tenantGate,
     operations: {

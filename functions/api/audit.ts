@@ -4,6 +4,8 @@ import type { RuntimeConfig } from './runtime-config';
 import { createGroupHandler } from '../core/http';
 import { AUDIT_ROUTES } from '../audit/audit.routes';
 import type { RequestFor } from '../routes';
+import { METRIC_NAMES } from '../observability/metric-names';
+import { recordMetric } from '../observability/telemetry';
 import { meterOperations } from '../usage/usage.meter';
 import { createResourceDependencies, lazyHandler, type ResourceDependencies } from './dependencies';
 
@@ -14,11 +16,16 @@ export function createHandler(config: RuntimeConfig, deps: ResourceDependencies 
   );
   return createGroupHandler({
     logger: deps.logger,
+    ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),
     routes: AUDIT_ROUTES,
     tenantGate: deps.tenantGate,
     operations: meterOperations(deps.meter, {
       listAuditEntries: async ({ path, query }: RequestFor<'listAuditEntries'>) => ({ body: await audit.list(path.tenantId, query) }),
-      verifyAuditLog: async ({ path }: RequestFor<'verifyAuditLog'>) => ({ body: await audit.verify(path.tenantId) }),
+      verifyAuditLog: async ({ path }: RequestFor<'verifyAuditLog'>) => {
+        const verification = await audit.verify(path.tenantId);
+        if (!verification.valid) recordMetric(METRIC_NAMES.auditVerifyFailures);
+        return { body: verification };
+      },
     }),
   });
 }

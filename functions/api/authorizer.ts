@@ -18,6 +18,7 @@ import type { Member } from '../users/user.schema';
 import { CachedMemberAccess, type MemberAccess, type MemberAccessLookup } from '../identity/member-access';
 import { isolationOf, lazyHandler } from './dependencies';
 import { ROUTES } from '../routes';
+import { observedAuthorizer } from '../observability/authorizer-telemetry';
 
 export type { Authorizer };
 
@@ -113,8 +114,8 @@ export function createAuthorizer(config: RuntimeConfig, deps: Partial<Authorizer
     baseDomain: config.API_BASE_DOMAIN,
     routes: ROUTES,
   });
-  return apiGatewayAuthorizer(service, deps.logger ?? createLogger('authorizer', config.LOG_LEVEL), (tenantId) =>
-    usageIdentifierKey(config.STAGE, tenantId),
+  return observedAuthorizer(
+    apiGatewayAuthorizer(service, deps.logger ?? createLogger('authorizer', config.LOG_LEVEL), (tenantId) => usageIdentifierKey(config.STAGE, tenantId)),
   );
 }
 

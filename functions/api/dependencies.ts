@@ -18,6 +18,10 @@ import { DEFAULT_AUDIT_LANES, MutationExecutor } from '../data/mutation.executor
 import { isolationEnvSchema } from '../isolation/isolation.config';
 import { createIsolation, type Isolation } from '../isolation/tenant-db';
 import { CachedPlanSource } from '../quotas/plan.source';
+// -- observability
+import { capacityObserver } from '../observability/capacity.observer';
+import type { RequestTelemetryPorts } from '../observability/request-telemetry.middleware';
+import { TenantCostMeter } from '../observability/tenant-cost.meter';
 
 const isolations = new WeakMap<RuntimeConfig, Isolation>();
 
@@ -29,7 +33,7 @@ const isolations = new WeakMap<RuntimeConfig, Isolation>();
 export function isolationOf(config: RuntimeConfig): Isolation {
   let isolation = isolations.get(config);
   if (!isolation) {
-    isolation = createIsolation(config);
+    isolation = createIsolation(config, { consumedCapacity: capacityObserver(costMeterOf(config)) });
     isolations.set(config, isolation);
   }
   return isolation;
@@ -45,6 +49,7 @@ export function createDependencies(config: RuntimeConfig, serviceName: string) {
   return {
     config,
     logger: createLogger(serviceName, config.LOG_LEVEL),
+    telemetry: telemetryOf(config),
     directory,
     gateDirectory,
     tenantGate: createTenantGate({ directory: gateDirectory, region: config.AWS_REGION, regionEndpoints: config.REGION_ENDPOINTS }),
@@ -84,6 +89,8 @@ export interface ResourceDependencies {
   readonly plans: PlanSource;
   /** Request metering. @default requests are not metered */
   readonly meter?: RequestMeter;
+  /** Tier lookup and cost attribution of the request metrics. @default tier unknown, no cost attribution */
+  readonly telemetry?: RequestTelemetryPorts;
   /** @default Date.now */
   readonly clock?: () => number;
 }
@@ -112,6 +119,7 @@ export function createResourceDependencies(config: RuntimeConfig, serviceName: s
   const { db, plans, executor } = createTenantWrites(config, env);
   return {
     logger: base.logger,
+    telemetry: base.telemetry,
     // Platform admins' access to a tenant lands in that tenant's audit log (property 6).
     tenantGate: createTenantGate({ directory: base.gateDirectory, region: config.AWS_REGION, regionEndpoints: config.REGION_ENDPOINTS, audit: executor }),
     tableName: config.TABLE_NAME,
@@ -121,4 +129,30 @@ export function createResourceDependencies(config: RuntimeConfig, serviceName: s
     plans,
     meter: new RequestMeter({ db, tableName: config.TABLE_NAME }),
   };
+}
+
+// -- observability
+
+const telemetries = new WeakMap<RuntimeConfig, RequestTelemetryPorts>();
+const costMeters = new WeakMap<RuntimeConfig, TenantCostMeter>();
+
+/** The cost meter of a function instance (one per region's config locally), flushing to the tenants' usage items. */
+export function costMeterOf(config: RuntimeConfig): TenantCostMeter {
+  let meter = costMeters.get(config);
+  if (!meter) {
+    meter = new TenantCostMeter({ db: (tenantId) => isolationOf(config).forTenant(tenantId), tableName: config.TABLE_NAME });
+    costMeters.set(config, meter);
+  }
+  return meter;
+}
+
+/** What the request metrics of every group read: the tenant's tier (through the plan cache) and the cost meter. */
+export function telemetryOf(config: RuntimeConfig): RequestTelemetryPorts {
+  let telemetry = telemetries.get(config);
+  if (!telemetry) {
+    const plans = new CachedPlanSource({ db: (tenantId) => isolationOf(config).forTenant(tenantId), tableName: config.TABLE_NAME });
+    telemetry = { tierOf: async (tenantId) => (await plans.planOf(tenantId)).id, costs: costMeterOf(config) };
+    telemetries.set(config, telemetry);
+  }
+  return telemetry;
 }

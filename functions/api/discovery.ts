@@ -6,9 +6,12 @@ import { DiscoveryService } from '../tenants/discovery.service';
 import type { Logger } from '../core/logger';
 import type { DirectoryRepository } from '../tenants/directory.repository';
 import { createDependencies, lazyHandler } from './dependencies';
+import type { RequestTelemetryPorts } from '../observability/request-telemetry.middleware';
 
 export interface DiscoveryDependencies {
   readonly logger: Logger;
+  /** Tier lookup and cost attribution of the request metrics. @default tier unknown, no cost attribution */
+  readonly telemetry?: RequestTelemetryPorts;
   readonly directory: Pick<DirectoryRepository, 'findBySlug' | 'findByEmailDomain'>;
 }
 
@@ -21,6 +24,7 @@ export function createHandler(config: RuntimeConfig, deps: DiscoveryDependencies
   });
   return createGroupHandler({
     logger: deps.logger,
+    ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),
     routes: DISCOVERY_ROUTES,
     operations: {
       discoverTenants: async ({ query }: RequestFor<'discoverTenants'>) => ({ body: await discovery.discover(query) }),

@@ -34,7 +34,8 @@ import type { UserDirectory } from '../users/user-directory';
 import { UserService } from '../users/user.service';
 import { ConflictError } from '../core/errors';
 import { createLogger } from '../core/logger';
-import { auditLanesSchema, isolationOf } from './dependencies';
+import { auditLanesSchema, isolationOf, telemetryOf } from './dependencies';
+import type { RequestTelemetryPorts } from '../observability/request-telemetry.middleware';
 
 /**
  * Wiring of the tenant lifecycle, users, invitations and API keys. Tenant data is reached only through the
@@ -143,6 +144,7 @@ export function createLifecycleAdapters(config: RuntimeConfig): LifecycleAdapter
 
 export interface LifecycleDependencies {
   readonly logger: Logger;
+  readonly telemetry: RequestTelemetryPorts;
   readonly tenantGate: TenantGate;
   /** This region's data. */
   readonly local: RegionData;
@@ -248,6 +250,7 @@ export function createLifecycleDependencies(
     }));
   return {
     logger: createLogger(serviceName, config.LOG_LEVEL),
+    telemetry: telemetryOf(config),
     tenantGate: createTenantGate({ directory: local.directory, region: config.AWS_REGION, regionEndpoints: config.REGION_ENDPOINTS, audit: local.mutations }),
     local,
     tenantRecords: (tenantId) => new TenantRepository(local.db(tenantId), local.tableName),

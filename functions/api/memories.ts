@@ -27,6 +27,7 @@ export function createHandler(config: RuntimeConfig, deps: ResourceDependencies 
   });
   return createGroupHandler({
     logger: deps.logger,
+    ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),
     routes: MEMORY_ROUTES,
     tenantGate: deps.tenantGate,
     operations: meterOperations(deps.meter, {

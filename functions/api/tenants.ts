@@ -11,9 +11,12 @@ import { TenantService } from '../tenants/tenant.service';
 import { lazyHandler } from './dependencies';
 import { createLifecycleDependencies } from './lifecycle.dependencies';
 import { TENANT_DATA_CATALOGUE } from '../tenant-data.catalogue';
+import type { RequestTelemetryPorts } from '../observability/request-telemetry.middleware';
 
 export interface TenantsDependencies {
   readonly logger: Logger;
+  /** Tier lookup and cost attribution of the request metrics. @default tier unknown, no cost attribution */
+  readonly telemetry?: RequestTelemetryPorts;
   /** The tenant's record, read in its home region through its tenant-scoped client. */
   readonly tenants: { get(tenantId: string): Promise<Tenant | undefined> };
   readonly tenantGate: TenantGate;
@@ -24,6 +27,7 @@ function defaultDependencies(config: RuntimeConfig): TenantsDependencies {
   const deps = createLifecycleDependencies(config, 'tenants', { catalogue: TENANT_DATA_CATALOGUE });
   return {
     logger: deps.logger,
+    telemetry: deps.telemetry,
     tenantGate: deps.tenantGate,
     tenants: { get: (tenantId) => deps.tenantRecords(tenantId).get(tenantId) },
     lifecycle: deps.lifecycle,
@@ -36,6 +40,7 @@ export function createHandler(config: RuntimeConfig, deps: TenantsDependencies =
   const { lifecycle } = deps;
   return createGroupHandler({
     logger: deps.logger,
+    ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),
     routes: TENANT_ROUTES,
     tenantGate: deps.tenantGate,
     operations: {

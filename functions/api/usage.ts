@@ -8,9 +8,10 @@ import { createResourceDependencies, lazyHandler, type ResourceDependencies } fr
 
 /** Usage of a tenant against its plan. */
 export function createHandler(config: RuntimeConfig, deps: ResourceDependencies = createResourceDependencies(config, 'usage')) {
-  const usage = new UsageService({ db: deps.db, tableName: deps.tableName, plans: deps.plans, ...(deps.clock ? { clock: deps.clock } : {}) });
+  const usage = new UsageService({ db: deps.db, tableName: deps.tableName, plans: deps.plans, region: config.AWS_REGION, ...(deps.clock ? { clock: deps.clock } : {}) });
   return createGroupHandler({
     logger: deps.logger,
+    ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),
     routes: USAGE_ROUTES,
     tenantGate: deps.tenantGate,
     operations: meterOperations(deps.meter, {

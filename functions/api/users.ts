@@ -8,16 +8,19 @@ import type { RequestFor } from '../routes';
 import type { UserService } from '../users/user.service';
 import { lazyHandler } from './dependencies';
 import { createLifecycleDependencies } from './lifecycle.dependencies';
+import type { RequestTelemetryPorts } from '../observability/request-telemetry.middleware';
 
 export interface UsersDependencies {
   readonly logger: Logger;
+  /** Tier lookup and cost attribution of the request metrics. @default tier unknown, no cost attribution */
+  readonly telemetry?: RequestTelemetryPorts;
   readonly tenantGate: TenantGate;
   readonly users: Pick<UserService, 'listMembers' | 'getMember' | 'changeRole' | 'removeMember' | 'listInvitations' | 'invite' | 'revokeInvitation' | 'accept'>;
 }
 
 function defaultDependencies(config: RuntimeConfig): UsersDependencies {
-  const { logger, tenantGate, users } = createLifecycleDependencies(config, 'users');
-  return { logger, tenantGate, users };
+  const { logger, telemetry, tenantGate, users } = createLifecycleDependencies(config, 'users');
+  return { logger, telemetry, tenantGate, users };
 }
 
 /** Users and invitations of a tenant (tenant-admins), and accepting an invitation (public, by its code). */
@@ -25,6 +28,7 @@ export function createHandler(config: RuntimeConfig, deps: UsersDependencies = d
   const { users } = deps;
   return createGroupHandler({
     logger: deps.logger,
+    ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),
     routes: USER_ROUTES,
     tenantGate: deps.tenantGate,
     operations: {

@@ -12,7 +12,9 @@ import type { Workflow } from '../workflows/workflow.schema';
 import type { WorkflowService } from '../workflows/workflow.service';
 import { createModelProvider } from '../models/model-provider.factory';
 import { workflowServicesFactory } from '../workflows/workflow.module';
-import { createResourceDependencies, lazyHandler } from './dependencies';
+import { costMeterOf, createResourceDependencies, lazyHandler } from './dependencies';
+import { observedModelProvider } from '../observability/model-telemetry';
+import type { RequestTelemetryPorts } from '../observability/request-telemetry.middleware';
 
 /** The services of one tenant, over that tenant's scoped client. */
 export interface WorkflowServices {
@@ -22,6 +24,8 @@ export interface WorkflowServices {
 
 export interface WorkflowsDependencies {
   readonly logger: Logger;
+  /** Tier lookup and cost attribution of the request metrics. @default tier unknown, no cost attribution */
+  readonly telemetry?: RequestTelemetryPorts;
   readonly tenantGate: TenantGate;
   readonly servicesFor: (tenantId: string) => WorkflowServices;
   /** Request metering. @default requests are not metered */
@@ -37,13 +41,14 @@ export function createWorkflowsDependencies(config: RuntimeConfig, env: NodeJS.P
   return {
     logger: resources.logger,
     tenantGate: resources.tenantGate,
+    ...(resources.telemetry ? { telemetry: resources.telemetry } : {}),
     ...(resources.meter ? { meter: resources.meter } : {}),
     servicesFor: workflowServicesFactory({
       db: resources.db,
       tableName: resources.tableName,
       cursors: resources.cursors,
       mutations: resources.executor,
-      provider: createModelProvider(config),
+      provider: observedModelProvider(createModelProvider(config), costMeterOf(config)),
       onUnexpectedError: (error, stepId) => resources.logger.error('workflow step failed unexpectedly', { stepId, error: error as Error }),
     }),
   };
@@ -65,6 +70,7 @@ export function createHandler(config: RuntimeConfig, deps: WorkflowsDependencies
   });
   return createGroupHandler({
     logger: deps.logger,
+    ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),
     routes: WORKFLOW_ROUTES,
     tenantGate: deps.tenantGate,
     operations: meterOperations(deps.meter, {

@@ -9,6 +9,7 @@ import { corsPolicyFromEnvironment, type CorsPolicy } from './cors';
 import { parseJsonBody } from './json-body';
 import type { Logger } from './logger';
 import { PROBLEM_CONTENT_TYPE, toProblem } from './problem';
+import { groupObservability, type RequestTelemetryPorts } from '../observability/request-telemetry.middleware';
 import { responseConventions } from './response-conventions';
 
 /** A request after authentication and validation: what an operation receives. */
@@ -64,6 +65,8 @@ export interface GroupHandlerOptions {
    * @default the policy of `CORS_ALLOWED_ORIGINS` in the environment (none when unset)
    */
   readonly cors?: CorsPolicy;
+  /** Tier lookup and cost attribution of the request metrics. @default tier `unknown`, no cost attribution */
+  readonly telemetry?: RequestTelemetryPorts;
 }
 
 type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -189,6 +192,7 @@ export function createGroupHandler(options: GroupHandlerOptions): ProxyHandler {
       },
       after: (request) => logger.info('request served', { status: request.response?.statusCode }),
     })
+    .use(groupObservability(logger, (event) => options.routes.find((r) => r.method === event.httpMethod && r.path === event.resource)?.operationId, options.telemetry))
     .use(responseConventions(options.cors ?? corsPolicyFromEnvironment()))
     .use(problemErrors(logger))
     .use(requestParser(options))

@@ -10,6 +10,7 @@ import { roleArnVariable, type DataScope, type PlatformScope } from '../data/dat
 import { tenantIdSchema } from '../data/keys';
 import type { IsolationEnv } from './isolation.config';
 import { TenantCache, type Clock } from '../core/tenant-cache';
+import { consumedCapacityPlugin, type ConsumedCapacityObserver } from '../observability/consumed-capacity.plugin';
 import { directoryScope, issuerRegistryScope, platformScope, tenantGuardPlugin, tenantScope, type KeyScope } from './tenant-guard';
 import {
   LocalCredentialSource,
@@ -46,6 +47,11 @@ export interface IsolationDeps {
    * @default 1000
    */
   readonly credentialCapacity?: number;
+  /**
+   * Receives the capacity units each call of a tenant's client consumed (the calls then ask for them).
+   * @default capacity is not asked for
+   */
+  readonly consumedCapacity?: ConsumedCapacityObserver;
 }
 
 export interface Isolation {
@@ -149,6 +155,7 @@ export function createIsolation(config: IsolationConfig, deps: IsolationDeps = {
       let client = tenantClients.get(tenantId, 'dynamodb');
       if (!client) {
         client = scopedClient(tenantScope(tenantId), () => tvm.credentialsFor(tenantId));
+        if (deps.consumedCapacity) client.middlewareStack.use(consumedCapacityPlugin(tenantId, deps.consumedCapacity));
         tenantClients.set(tenantId, 'dynamodb', client);
       }
       return client;

@@ -37,5 +37,18 @@ export const usageReportSchema = z.object({
     memories: z.number().int(),
     storageBytes: z.number().int(),
   }),
+  /**
+   * What serving the tenant cost the platform in the period, in US dollars, from its metered DynamoDB capacity
+   * units, Lambda duration × memory and requests, model tokens and stored bytes, priced with the region's table.
+   */
+  cost: z.object({
+    currency: z.literal('USD'),
+    region: z.string(),
+    dynamodb: z.number(),
+    lambda: z.number(),
+    models: z.number(),
+    storage: z.number(),
+    total: z.number(),
+  }),
 });
 export type UsageReport = z.infer<typeof usageReportSchema>;

@@ -4,6 +4,8 @@ import { TABLE_SCHEMA } from '../data/table.schema';
 import type { PlanSource } from '../quotas/plan.source';
 import { COUNTER_ATTRIBUTES, monthOf, quotaCounters } from '../quotas/quota.counters';
 import { keys } from '../data/keys';
+import { estimateCost } from '../billing/pricing.catalogue';
+import { costQuantitiesOf } from '../observability/tenant-cost.meter';
 import { dayOf, USAGE_ATTRIBUTES } from './usage.meter';
 import type { UsageReport } from './usage.schema';
 
@@ -13,6 +15,8 @@ export interface UsageServiceDeps {
   readonly db: (tenantId: string) => DynamoDBDocumentClient;
   readonly tableName: string;
   readonly plans: PlanSource;
+  /** The region whose prices apply (the tenant's home, which serves it). */
+  readonly region: string;
   /** @default Date.now */
   readonly clock?: () => number;
 }
@@ -51,6 +55,7 @@ export class UsageService {
     const memoryCounts = memoryCounters.map((item) => numberOf(item, COUNTER_ATTRIBUTES.count));
     const memoryBytes = memoryCounters.reduce((sum, item) => sum + numberOf(item, COUNTER_ATTRIBUTES.bytes), 0);
     const runs = numberOf(find(tenantCounters.runs), COUNTER_ATTRIBUTES.count);
+    const storageBytes = numberOf(agents, COUNTER_ATTRIBUTES.bytes) + memoryBytes;
     return {
       tenantId,
       plan: plan.id,
@@ -68,8 +73,9 @@ export class UsageService {
         runs,
         tokens: numberOf(usage, USAGE_ATTRIBUTES.tokens),
         memories: memoryCounts.reduce((sum, count) => sum + count, 0),
-        storageBytes: numberOf(agents, COUNTER_ATTRIBUTES.bytes) + memoryBytes,
+        storageBytes,
       },
+      cost: estimateCost(this.deps.region, costQuantitiesOf(usage, storageBytes)),
     };
   }
 

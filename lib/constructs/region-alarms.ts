@@ -20,8 +20,8 @@ export interface RegionAlarmsProps {
 }
 
 /**
- * The region's alarms: API 5xx answers, throttled functions, throttled table requests. They carry no actions
- * yet; notification targets are wired where the operators' channels are defined.
+ * The region's alarms: API 5xx answers, throttled functions, throttled table requests. Their actions are added by
+ * PlatformObservability, which notifies its operator topic from every alarm of the stack.
  */
 export class RegionAlarms extends Construct {
   readonly alarms: cloudwatch.Alarm[] = [];

@@ -6,6 +6,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { DATA_SCOPES, type DataScope } from '../../functions/data/data-scopes';
+import { SERVICE_LEVELS } from '../../functions/billing/service-levels.catalogue';
 import { keys, SEPARATOR, TENANT_MARK } from '../../functions/data/keys';
 import { TTL_PRINCIPAL } from '../../functions/memories/memory-expiry.service';
 import { HANDLER_GROUP_NEEDS, type GroupNeeds } from '../../functions/api/group-needs';
@@ -19,6 +20,7 @@ import { IssuerRegistrar } from '../constructs/issuer-registrar';
 import { PlatformApi } from '../constructs/platform-api';
 import { PlatformFunction, type RegionDataBinding } from '../constructs/platform-function';
 import { PlatformTable } from '../constructs/platform-table';
+import { PlatformObservability } from '../constructs/platform-observability';
 import { RegionAlarms } from '../constructs/region-alarms';
 import { TableBackup } from '../constructs/table-backup';
 import { TableStreamConsumer } from '../constructs/table-stream-consumer';
@@ -107,6 +109,8 @@ export class RegionStack extends Stack {
   readonly exports: ExportBucket;
   readonly backup: TableBackup;
   readonly alarms: RegionAlarms;
+  /** Dashboards (platform, per tier), the SLA and abuse alarms, and the operator topic every alarm notifies. */
+  readonly observability: PlatformObservability;
   /** Signs list cursors; read by the functions that list, at cold start. */
   readonly cursorSecret: secretsmanager.Secret;
   /** Writes pool issuers into the region's registry, for the tenant stacks of the region. */
@@ -238,6 +242,13 @@ export class RegionStack extends Stack {
       api: this.api.api,
       functions: Object.fromEntries(Object.entries(this.functions).map(([name, fn]) => [name, fn.function])),
       table: this.table.table,
+    });
+    this.observability = new PlatformObservability(this, 'Observability', {
+      stage: config.stage,
+      accessLogGroup: this.api.accessLogGroup,
+      serviceLevels: SERVICE_LEVELS,
+      deadLetterQueues: { 'memory-expiry': this.memoryExpiry.failureQueue },
+      alarmEmails: config.alarmEmails,
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the regional API' });

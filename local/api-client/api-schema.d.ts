@@ -1085,6 +1085,16 @@ export interface components {
                 /** Format: int64 */
                 storageBytes: number;
             };
+            cost: {
+                /** @constant */
+                currency: "USD";
+                region: string;
+                dynamodb: number;
+                lambda: number;
+                models: number;
+                storage: number;
+                total: number;
+            };
         };
         AuditEntriesPage: {
             items: {

@@ -9,8 +9,13 @@ describe('platform config (CDK context `platform`)', () => {
       regions: [...DEFAULT_REGIONS],
       console: { callbackUrls: ['http://localhost:3000/auth/callback'], logoutUrls: ['http://localhost:3000/'] },
       authDomainPrefix: 'agent-platform',
+      alarmEmails: [],
       bootstrapQualifier: 'hnb659fds',
     });
+  });
+
+  it('refuses an alarm e-mail that is not an address, naming it', () => {
+    expect(() => parsePlatformConfig({ alarmEmails: ['ops@platform.example', 'not-an-address'] })).toThrow(/alarmEmails/);
   });
 
   it('reads the configuration of cdk.json', () => {

@@ -73,6 +73,8 @@ export interface TestPlatformOptions {
    * @default UNLIMITED_CLIENTS: every test calls from one address, and many test refused requests on purpose
    */
   readonly clientLimits?: ClientLimits;
+  /** Log level of the functions. @default 'ERROR' */
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }
 
 /** Limits no test file reaches; the client limits themselves are tested with their own numbers. */
@@ -102,7 +104,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     port: 0,
     dynamoDbEndpoint,
     tableName: LOCAL_TABLE_NAME,
-    logLevel: 'ERROR',
+    logLevel: options.logLevel ?? 'ERROR',
     log: options.log ?? (() => undefined),
     environment: { ...onboarding.environment, ...options.environment },
     clientLimits: options.clientLimits ?? UNLIMITED_CLIENTS,

@@ -1,0 +1,13 @@
+import type { ConsumedCapacityObserver } from './consumed-capacity.plugin';
+import { METRIC_NAMES } from './metric-names';
+import { recordMetric } from './telemetry';
+import type { TenantCostMeter } from './tenant-cost.meter';
+
+/** Capacity units of a tenant's call: into the tenant's cost, and into the request's metric line. */
+export function capacityObserver(costs: Pick<TenantCostMeter, 'addCapacity'>): ConsumedCapacityObserver {
+  return (tenantId, units) => {
+    costs.addCapacity(tenantId, units);
+    if (units.readUnits > 0) recordMetric(METRIC_NAMES.readCapacityUnits, units.readUnits);
+    if (units.writeUnits > 0) recordMetric(METRIC_NAMES.writeCapacityUnits, units.writeUnits);
+  };
+}

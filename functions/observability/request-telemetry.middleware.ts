@@ -1,0 +1,130 @@
+import type { MiddlewareObj } from '@middy/core';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { decodeAuthContext } from '../core/auth-context';
+import { tenantIdSchema } from '../data/keys';
+import type { Logger } from '../core/logger';
+import { METRIC_DIMENSIONS, METRIC_NAMES, METRIC_PROPERTIES } from './metric-names';
+import { platformMetrics, platformTracer, recordMetric } from './telemetry';
+
+/** What the request telemetry of a route group needs besides the logger. */
+export interface RequestTelemetryPorts {
+  /**
+   * The tier (plan id) of a tenant, for the `tier` dimension; cached by the caller.
+   * @default every tenant's tier is `unknown`
+   */
+  readonly tierOf?: (tenantId: string) => Promise<string>;
+  /**
+   * Receives each request's duration and memory for the tenant's cost (only for tenants whose tier is known).
+   * @default not attributed
+   */
+  readonly costs?: {
+    addRequest(tenantId: string, durationMs: number, memoryMb: number): Promise<void>;
+    /** Drops what was gathered for a tenant whose request is not attributed. */
+    discard(tenantId: string): void;
+  };
+}
+
+/** Tier of requests that act on no tenant (public routes, platform-wide admin routes). */
+export const NO_TIER = 'none';
+const UNKNOWN_TIER = 'unknown';
+
+/**
+ * The tenant a request is served for: the verified credential's tenant, else a well-formed tenant in the path. A
+ * tenant principal's credential always names its own tenant; a path naming another is refused later (403), and
+ * the request stays attributed to the caller's tenant.
+ */
+export function servedTenantOf(event: APIGatewayProxyEvent): string | undefined {
+  let authTenant: string | undefined;
+  try {
+    authTenant = decodeAuthContext(event.requestContext?.authorizer as Record<string, unknown> | null)?.tenantId;
+  } catch {
+    authTenant = undefined;
+  }
+  if (authTenant) return authTenant;
+  const pathTenant = event.pathParameters?.tenantId;
+  return tenantIdSchema.safeParse(pathTenant).success ? pathTenant : undefined;
+}
+
+interface RequestState {
+  readonly started: number;
+  readonly tenantId: string | undefined;
+  readonly operation: string;
+}
+
+const states = new WeakMap<APIGatewayProxyEvent, RequestState>();
+
+/**
+ * Metrics, trace annotations and the tenant log key of one request, for every route group (wired once, in the
+ * group handler): `Requests`, `ClientErrors`, `ServerErrors`, `Latency` and `QuotaRefusals` with the dimension sets
+ * of metric-names.ts, the tenant id and request id as EMF properties, and everything else recorded during the
+ * invocation (capacity units, model tokens, audit failures) published in the same line.
+ */
+export function requestTelemetry(
+  logger: Logger,
+  operationOf: (event: APIGatewayProxyEvent) => string | undefined,
+  ports: RequestTelemetryPorts = {},
+): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context> {
+  const finish = async (event: APIGatewayProxyEvent, context: Context, status: number, error?: unknown) => {
+    const state = states.get(event);
+    if (!state) return;
+    const durationMs = performance.now() - state.started;
+    const tier = state.tenantId ? await (ports.tierOf?.(state.tenantId).catch(() => UNKNOWN_TIER) ?? UNKNOWN_TIER) : NO_TIER;
+    // Before publishing: a flush of the tenant's costs consumes capacity that belongs in this request's line. A
+    // tenant whose plan cannot be read here (unknown, or homed in another region) gets no usage item written.
+    if (state.tenantId && ports.costs) {
+      if (tier === UNKNOWN_TIER) ports.costs.discard(state.tenantId);
+      else await ports.costs.addRequest(state.tenantId, durationMs, Number(context?.memoryLimitInMB ?? 0) || 0).catch(() => undefined);
+    }
+    try {
+      platformMetrics.addDimensions({});
+      platformMetrics.addDimensions({ [METRIC_DIMENSIONS.tier]: tier });
+      platformMetrics.addDimensions({ [METRIC_DIMENSIONS.operation]: state.operation });
+      if (state.tenantId) platformMetrics.addMetadata(METRIC_PROPERTIES.tenantId, state.tenantId);
+      platformMetrics.addMetadata(METRIC_PROPERTIES.requestId, event.requestContext?.requestId ?? 'unknown');
+      platformMetrics.addMetadata(METRIC_PROPERTIES.status, String(status));
+      platformMetrics.addMetadata(METRIC_PROPERTIES.statusClass, `${Math.floor(status / 100)}xx`);
+      recordMetric(METRIC_NAMES.requests);
+      recordMetric(METRIC_NAMES.clientErrors, status >= 400 && status < 500 ? 1 : 0);
+      recordMetric(METRIC_NAMES.serverErrors, status >= 500 ? 1 : 0);
+      recordMetric(METRIC_NAMES.latency, Math.round(durationMs * 1000) / 1000);
+      if ((error as { code?: unknown } | undefined)?.code === 'quota-exceeded') recordMetric(METRIC_NAMES.quotaRefusals);
+      platformMetrics.publishStoredMetrics();
+    } catch (failure) {
+      // Telemetry must never change an answer.
+      logger.warn('request metrics not published', { error: failure as Error });
+    }
+  };
+  return {
+    before: (request) => {
+      // Whatever an earlier invocation left unpublished (it timed out) must not land in this request's line.
+      platformMetrics.clearMetrics();
+      platformMetrics.clearDimensions();
+      platformMetrics.clearMetadata();
+      const tenantId = servedTenantOf(request.event);
+      const operation = operationOf(request.event) ?? 'unknown';
+      states.set(request.event, { started: performance.now(), tenantId, operation });
+      // Every log line of the request names its tenant, including those written before validation.
+      if (tenantId) logger.appendKeys({ tenantId });
+      if (tenantId) platformTracer.putAnnotation('tenantId', tenantId);
+      platformTracer.putAnnotation('operation', operation);
+    },
+    after: async (request) => finish(request.event, request.context, request.response?.statusCode ?? 200),
+    onError: async (request) => finish(request.event, request.context, request.response?.statusCode ?? 500, request.error),
+  };
+}
+
+/**
+ * The observability middlewares of a route group, in order: the X-Ray subsegment of the invocation (Powertools
+ * Tracer; a no-op outside Lambda), then the request telemetry above.
+ */
+export function groupObservability(
+  logger: Logger,
+  operationOf: (event: APIGatewayProxyEvent) => string | undefined,
+  ports: RequestTelemetryPorts = {},
+): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>[] {
+  return [
+    captureLambdaHandler(platformTracer, { captureResponse: false }) as MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>,
+    requestTelemetry(logger, operationOf, ports),
+  ];
+}

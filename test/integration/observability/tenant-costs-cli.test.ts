@@ -1,0 +1,45 @@
+import { runCli, type CliContext } from '../../../local/cli';
+import type { ProvisionedTenant } from '../../../local/provisioner';
+import { startTestPlatform, type TestPlatform } from '../../support/platform';
+
+/** `npm run tenant -- costs`: tenants ranked by the usage report's cost estimate, beside their plan's price. */
+
+let platform: TestPlatform;
+let context: CliContext;
+let tenant: ProvisionedTenant;
+const lines: string[] = [];
+
+beforeAll(async () => {
+  platform = await startTestPlatform();
+  const admin = await platform.platformAdmin();
+  tenant = await platform.createTenant({ plan: 'team' });
+  context = {
+    platform: () => ({
+      apiUrl: platform.endpoints['eu-central-1'],
+      regions: platform.endpoints,
+      cognitoEndpoint: platform.cognitoEndpoint,
+      platformAdmin: { clientId: admin.clientId, username: admin.username, password: admin.password },
+      mailboxDir: platform.mailboxDir,
+    }),
+    tenantsDir: platform.mailboxDir,
+    out: (line) => lines.push(line),
+  };
+}, 60_000);
+
+afterAll(() => platform?.close());
+
+it('ranks tenants by cost with the parts of the estimate and the plan price', async () => {
+  // Prepare: the tenant is served a few requests
+  const { idToken } = await platform.signIn(tenant.clientId, tenant.admin);
+  for (let i = 0; i < 3; i++) expect((await platform.call('eu-central-1', 'GET', `/v1/tenants/${tenant.tenantId}/agents`, { token: idToken })).status).toBe(200);
+
+  // Act
+  await runCli(['costs'], context);
+
+  // Assess
+  expect(lines[0]).toMatch(/^TENANT\s+REGION\s+PLAN\s+COST USD\s+DYNAMODB\s+LAMBDA\s+MODELS\s+STORAGE\s+PLAN EUR\/MONTH$/);
+  const row = lines.find((line) => line.startsWith(`${tenant.tenantId} `));
+  expect(row).toMatch(/\s+eu-central-1\s+team\s+\d+\.\d{6}(\s+\d+\.\d{6}){4}\s+49\.00$/);
+  const totals = lines.slice(1).map((line) => Number(line.split(/\s+/)[3]));
+  expect(totals).toEqual([...totals].sort((a, b) => b - a));
+}, 120_000);

@@ -1,0 +1,137 @@
+import { QuotaExceededError } from '../../../functions/core/errors';
+import { createGroupHandler, type Operation } from '../../../functions/core/http';
+import { createLogger } from '../../../functions/core/logger';
+import { METRICS_NAMESPACE } from '../../../functions/observability/metric-names';
+import { routesOf } from '../../../functions/routes';
+import { captureFunctionOutput, type FunctionLine } from '../../../local/function-output';
+import { lambdaContext, restEvent } from '../../support/rest-event';
+
+const auth = { principalType: 'user' as const, principalId: 'sub-1', tenantId: 'acme', roles: ['tenant-admin' as const] };
+
+function usageHandler(getUsage: Operation, costs?: { addRequest: jest.Mock; discard: jest.Mock }) {
+  return createGroupHandler({
+    logger: createLogger('test', 'INFO'),
+    routes: routesOf('usage'),
+    operations: { getUsage },
+    telemetry: {
+      tierOf: async (tenantId) => {
+        if (tenantId === 'made-up') throw new Error('tenant made-up not found');
+        return tenantId === 'acme' ? 'team' : 'free';
+      },
+      ...(costs ? { costs } : {}),
+    },
+  });
+}
+
+const usageEvent = (tenantId = 'acme') =>
+  restEvent({ method: 'GET', resource: '/v1/tenants/{tenantId}/usage', pathParameters: { tenantId }, auth: { ...auth, tenantId } });
+
+describe('request telemetry', () => {
+  let lines: FunctionLine[];
+  let output: ReturnType<typeof captureFunctionOutput>;
+  beforeEach(() => {
+    lines = [];
+    output = captureFunctionOutput({ passThrough: () => false });
+    output.subscribe((line) => lines.push(line));
+  });
+  afterEach(() => output.restore());
+  const metricLines = () => lines.filter((line) => line.isMetric).map((line) => line.json);
+
+  it('emits one EMF line per request with the tier as a dimension and the tenant as a property', async () => {
+    // Prepare
+    const handler = usageHandler(async () => ({ body: {} }));
+
+    // Act
+    const result = await handler(usageEvent(), lambdaContext());
+
+    // Assess
+    expect(result.statusCode).toBe(200);
+    const [line] = metricLines();
+    expect(metricLines()).toHaveLength(1);
+    expect(line).toMatchObject({
+      service: 'agent-platform',
+      tier: 'team',
+      operation: 'getUsage',
+      tenantId: 'acme',
+      requestId: expect.any(String),
+      statusClass: '2xx',
+      Requests: 1,
+      ClientErrors: 0,
+      ServerErrors: 0,
+      Latency: expect.any(Number),
+    });
+    const [directive] = (line._aws as { CloudWatchMetrics: { Namespace: string; Dimensions: string[][] }[] }).CloudWatchMetrics;
+    expect(directive.Namespace).toBe(METRICS_NAMESPACE);
+    expect(directive.Dimensions).toEqual([['service'], ['service', 'tier'], ['service', 'operation']]);
+  });
+
+  it('counts a quota refusal as a client error and a quota refusal', async () => {
+    const handler = usageHandler(async () => {
+      throw new QuotaExceededError('no more agents');
+    });
+
+    const result = await handler(usageEvent(), lambdaContext());
+
+    expect(result.statusCode).toBe(429);
+    expect(metricLines()[0]).toMatchObject({ tenantId: 'acme', statusClass: '4xx', ClientErrors: 1, ServerErrors: 0, QuotaRefusals: 1 });
+  });
+
+  it('counts a fault as a server error, and tags every log line of the request with its tenant', async () => {
+    const handler = usageHandler(async () => {
+      throw new Error('boom');
+    });
+
+    const result = await handler(usageEvent('globex'), lambdaContext());
+
+    expect(result.statusCode).toBe(500);
+    expect(metricLines()[0]).toMatchObject({ tenantId: 'globex', tier: 'free', ServerErrors: 1 });
+    const logs = lines.filter((line) => !line.isMetric);
+    expect(logs.length).toBeGreaterThan(0);
+    for (const log of logs) expect(log.json.tenantId).toBe('globex');
+  });
+
+  it('tags a request whose path fails validation with the credential tenant', async () => {
+    const handler = usageHandler(async () => ({ body: {} }));
+    const event = usageEvent();
+    event.queryStringParameters = { period: 'not-a-month' };
+
+    const result = await handler(event, lambdaContext());
+
+    expect(result.statusCode).toBe(400);
+    expect(metricLines()[0]).toMatchObject({ tenantId: 'acme', statusClass: '4xx' });
+    for (const log of lines.filter((line) => !line.isMetric)) expect(log.json.tenantId).toBe('acme');
+  });
+
+  it('hands each request of a tenant to cost attribution with the function memory', async () => {
+    const costs = { addRequest: jest.fn(async () => undefined), discard: jest.fn() };
+    const handler = usageHandler(async () => ({ body: {} }), costs);
+
+    await handler(usageEvent(), { ...lambdaContext(), memoryLimitInMB: '512' });
+
+    expect(costs.addRequest).toHaveBeenCalledWith('acme', expect.any(Number), 512);
+  });
+
+  it('attributes nothing to a tenant whose plan cannot be read, and drops what was gathered for it', async () => {
+    const costs = { addRequest: jest.fn(async () => undefined), discard: jest.fn() };
+    const handler = usageHandler(async () => ({ body: {} }), costs);
+
+    await handler(usageEvent('made-up'), lambdaContext());
+
+    expect(costs.addRequest).not.toHaveBeenCalled();
+    expect(costs.discard).toHaveBeenCalledWith('made-up');
+    expect(metricLines()[0]).toMatchObject({ tenantId: 'made-up', tier: 'unknown' });
+  });
+
+  it('gives requests of no tenant the tier none and no tenant property', async () => {
+    const handler = createGroupHandler({
+      logger: createLogger('test', 'ERROR'),
+      routes: routesOf('platform'),
+      operations: { getHealth: async () => ({ body: {} }), getOpenApi: async () => ({ body: {} }) },
+    });
+
+    await handler(restEvent({ method: 'GET', resource: '/v1/health' }), lambdaContext());
+
+    expect(metricLines()[0]).toMatchObject({ tier: 'none', operation: 'getHealth', Requests: 1 });
+    expect(metricLines()[0]).not.toHaveProperty('tenantId');
+  });
+});
