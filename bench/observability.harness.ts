@@ -7,7 +7,7 @@ import { createDocumentClient } from '../functions/data/clients';
 import { encodeAuthContext } from '../functions/core/auth-context';
 import { capacityObserver } from '../functions/observability/capacity.observer';
 import { consumedCapacityPlugin } from '../functions/observability/consumed-capacity.plugin';
-import { groupObservability } from '../functions/observability/request-telemetry.middleware';
+import { groupObservability } from '../functions/core/request-telemetry.middleware';
 import { TenantCostMeter } from '../functions/observability/tenant-cost.meter';
 import { routesOf } from '../functions/routes';
 import { stubDynamoDbHandler } from '../test/support/stub-dynamodb-handler';

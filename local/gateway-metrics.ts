@@ -1,5 +1,5 @@
-import { METRIC_DIMENSIONS, METRIC_NAMES, METRIC_PROPERTIES } from '../functions/observability/metric-names';
-import { platformMetrics, recordMetric } from '../functions/observability/telemetry';
+import { METRIC_DIMENSIONS, METRIC_NAMES, METRIC_PROPERTIES } from '../functions/core/metric-names';
+import { platformMetrics, recordMetric } from '../functions/core/telemetry';
 
 /**
  * The metric line of a request the usage plan refused (429): in AWS API Gateway answers it before any function runs,

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { METRIC_NAMES, METRIC_PROPERTIES } from '../functions/observability/metric-names';
+import { METRIC_NAMES, METRIC_PROPERTIES } from '../functions/core/metric-names';
 import type { FunctionLine } from './function-output';
 
 /** One tenant's figures over the summary window, from the EMF lines the functions and the gateway wrote. */

@@ -7,7 +7,7 @@ import { API_KEY_ROUTES } from '../api-keys/api-key.routes';
 import type { RequestFor } from '../routes';
 import { lazyHandler } from './dependencies';
 import { createLifecycleDependencies } from './lifecycle.dependencies';
-import type { RequestTelemetryPorts } from '../observability/request-telemetry.middleware';
+import type { RequestTelemetryPorts } from '../core/request-telemetry.middleware';
 
 export interface ApiKeysDependencies {
   readonly logger: Logger;

@@ -4,8 +4,8 @@ import type { RuntimeConfig } from './runtime-config';
 import { createGroupHandler } from '../core/http';
 import { AUDIT_ROUTES } from '../audit/audit.routes';
 import type { RequestFor } from '../routes';
-import { METRIC_NAMES } from '../observability/metric-names';
-import { recordMetric } from '../observability/telemetry';
+import { METRIC_NAMES } from '../core/metric-names';
+import { recordMetric } from '../core/telemetry';
 import { meterOperations } from '../usage/usage.meter';
 import { createResourceDependencies, lazyHandler, type ResourceDependencies } from './dependencies';
 

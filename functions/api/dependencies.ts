@@ -20,7 +20,7 @@ import { createIsolation, type Isolation } from '../isolation/tenant-db';
 import { CachedPlanSource } from '../quotas/plan.source';
 // -- observability
 import { capacityObserver } from '../observability/capacity.observer';
-import type { RequestTelemetryPorts } from '../observability/request-telemetry.middleware';
+import type { RequestTelemetryPorts } from '../core/request-telemetry.middleware';
 import { TenantCostMeter } from '../observability/tenant-cost.meter';
 
 const isolations = new WeakMap<RuntimeConfig, Isolation>();

@@ -6,7 +6,7 @@ import { DiscoveryService } from '../tenants/discovery.service';
 import type { Logger } from '../core/logger';
 import type { DirectoryRepository } from '../tenants/directory.repository';
 import { createDependencies, lazyHandler } from './dependencies';
-import type { RequestTelemetryPorts } from '../observability/request-telemetry.middleware';
+import type { RequestTelemetryPorts } from '../core/request-telemetry.middleware';
 
 export interface DiscoveryDependencies {
   readonly logger: Logger;

@@ -35,7 +35,7 @@ import { UserService } from '../users/user.service';
 import { ConflictError } from '../core/errors';
 import { createLogger } from '../core/logger';
 import { auditLanesSchema, isolationOf, telemetryOf } from './dependencies';
-import type { RequestTelemetryPorts } from '../observability/request-telemetry.middleware';
+import type { RequestTelemetryPorts } from '../core/request-telemetry.middleware';
 
 /**
  * Wiring of the tenant lifecycle, users, invitations and API keys. Tenant data is reached only through the

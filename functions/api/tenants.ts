@@ -11,7 +11,7 @@ import { TenantService } from '../tenants/tenant.service';
 import { lazyHandler } from './dependencies';
 import { createLifecycleDependencies } from './lifecycle.dependencies';
 import { TENANT_DATA_CATALOGUE } from '../tenant-data.catalogue';
-import type { RequestTelemetryPorts } from '../observability/request-telemetry.middleware';
+import type { RequestTelemetryPorts } from '../core/request-telemetry.middleware';
 
 export interface TenantsDependencies {
   readonly logger: Logger;

@@ -8,7 +8,7 @@ import type { RequestFor } from '../routes';
 import type { UserService } from '../users/user.service';
 import { lazyHandler } from './dependencies';
 import { createLifecycleDependencies } from './lifecycle.dependencies';
-import type { RequestTelemetryPorts } from '../observability/request-telemetry.middleware';
+import type { RequestTelemetryPorts } from '../core/request-telemetry.middleware';
 
 export interface UsersDependencies {
   readonly logger: Logger;

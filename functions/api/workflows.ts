@@ -14,7 +14,7 @@ import { createModelProvider } from '../models/model-provider.factory';
 import { workflowServicesFactory } from '../workflows/workflow.module';
 import { costMeterOf, createResourceDependencies, lazyHandler } from './dependencies';
 import { observedModelProvider } from '../observability/model-telemetry';
-import type { RequestTelemetryPorts } from '../observability/request-telemetry.middleware';
+import type { RequestTelemetryPorts } from '../core/request-telemetry.middleware';
 
 /** The services of one tenant, over that tenant's scoped client. */
 export interface WorkflowServices {

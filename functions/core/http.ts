@@ -9,7 +9,7 @@ import { corsPolicyFromEnvironment, type CorsPolicy } from './cors';
 import { parseJsonBody } from './json-body';
 import type { Logger } from './logger';
 import { PROBLEM_CONTENT_TYPE, toProblem } from './problem';
-import { groupObservability, type RequestTelemetryPorts } from '../observability/request-telemetry.middleware';
+import { groupObservability, type RequestTelemetryPorts } from './request-telemetry.middleware';
 import { responseConventions } from './response-conventions';
 
 /** A request after authentication and validation: what an operation receives. */

@@ -1,6 +1,6 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { METRIC_NAMES, METRIC_PROPERTIES } from './metric-names';
-import { platformMetrics, recordMetric } from './telemetry';
+import { METRIC_NAMES, METRIC_PROPERTIES } from '../core/metric-names';
+import { platformMetrics, recordMetric } from '../core/telemetry';
 
 type Authorizer = (event: APIGatewayRequestAuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
 

@@ -1,6 +1,6 @@
 import type { ConsumedCapacityObserver } from './consumed-capacity.plugin';
-import { METRIC_NAMES } from './metric-names';
-import { recordMetric } from './telemetry';
+import { METRIC_NAMES } from '../core/metric-names';
+import { recordMetric } from '../core/telemetry';
 import type { TenantCostMeter } from './tenant-cost.meter';
 
 /** Capacity units of a tenant's call: into the tenant's cost, and into the request's metric line. */

@@ -1,6 +1,6 @@
 import type { ModelProvider } from '../models/model-provider';
-import { METRIC_NAMES } from './metric-names';
-import { recordMetric } from './telemetry';
+import { METRIC_NAMES } from '../core/metric-names';
+import { recordMetric } from '../core/telemetry';
 
 /** Where a tenant's model tokens go for its cost (TenantCostMeter). */
 export interface TokenCosts {

@@ -9,7 +9,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, type IConstruct } from 'constructs';
 import type { ServiceLevel } from '../../functions/billing/service-levels.catalogue';
-import { METRIC_DIMENSIONS, METRIC_NAMES, METRICS_NAMESPACE, METRICS_SERVICE } from '../../functions/observability/metric-names';
+import { METRIC_DIMENSIONS, METRIC_NAMES, METRICS_NAMESPACE, METRICS_SERVICE } from '../../functions/core/metric-names';
 
 export interface PlatformObservabilityProps {
   /** Deployment stage: part of the dashboard and topic names. */
@@ -90,7 +90,7 @@ class NotifyEveryAlarm implements IAspect {
  * The region's observability: an encrypted operator topic that every alarm of the stack notifies, the platform
  * dashboard and one per tier (traffic, errors, p99 against the tier's SLA, throttles, quota refusals, cost drivers),
  * and the alarms on error rate, p99 per tier, throttles, authorizer denial spikes, dead letters and audit verify
- * failures. Metric names and dimensions come from functions/observability/metric-names.ts.
+ * failures. Metric names and dimensions come from functions/core/metric-names.ts.
  */
 export class PlatformObservability extends Construct {
   readonly topic: sns.Topic;

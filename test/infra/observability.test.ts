@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { PLAN_IDS } from '../../functions/billing/plan.catalogue';
 import { SERVICE_LEVELS } from '../../functions/billing/service-levels.catalogue';
-import { METRIC_NAMES, METRICS_NAMESPACE, METRICS_SERVICE } from '../../functions/observability/metric-names';
+import { METRIC_NAMES, METRICS_NAMESPACE, METRICS_SERVICE } from '../../functions/core/metric-names';
 import { buildFixture, CONFIG, logicalIdOf, templateOf } from './support/platform-fixture';
 
 const fixture = buildFixture({ config: { ...CONFIG, alarmEmails: ['ops@platform.example'] } });

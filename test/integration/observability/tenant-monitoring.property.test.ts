@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { METRIC_NAMES } from '../../../functions/observability/metric-names';
+import { METRIC_NAMES } from '../../../functions/core/metric-names';
 import { captureFunctionOutput, type FunctionLine } from '../../../local/function-output';
 import type { ProvisionedTenant } from '../../../local/provisioner';
 import { startTestPlatform, type ApiResponse, type TestPlatform } from '../../support/platform';

@@ -1,7 +1,7 @@
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { observedAuthorizer } from '../../../functions/observability/authorizer-telemetry';
 import { observedModelProvider } from '../../../functions/observability/model-telemetry';
-import { platformMetrics } from '../../../functions/observability/telemetry';
+import { platformMetrics } from '../../../functions/core/telemetry';
 import type { ModelProvider } from '../../../functions/models/model-provider';
 import { captureFunctionOutput, type FunctionLine } from '../../../local/function-output';
 

@@ -1,7 +1,7 @@
 import { QuotaExceededError } from '../../../functions/core/errors';
 import { createGroupHandler, type Operation } from '../../../functions/core/http';
 import { createLogger } from '../../../functions/core/logger';
-import { METRICS_NAMESPACE } from '../../../functions/observability/metric-names';
+import { METRICS_NAMESPACE } from '../../../functions/core/metric-names';
 import { routesOf } from '../../../functions/routes';
 import { captureFunctionOutput, type FunctionLine } from '../../../local/function-output';
 import { lambdaContext, restEvent } from '../../support/rest-event';
@@ -126,7 +126,7 @@ describe('request telemetry', () => {
     const handler = createGroupHandler({
       logger: createLogger('test', 'ERROR'),
       routes: routesOf('platform'),
-      operations: { getHealth: async () => ({ body: {} }), getOpenApi: async () => ({ body: {} }) },
+      operations: { getHealth: async () => ({ body: {} }), getOpenApi: async () => ({ body: {} }), listErrorCodes: async () => ({ body: { items: [] } }) },
     });
 
     await handler(restEvent({ method: 'GET', resource: '/v1/health' }), lambdaContext());

@@ -1,9 +1,9 @@
 import type { MiddlewareObj } from '@middy/core';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { decodeAuthContext } from '../core/auth-context';
-import { tenantIdSchema } from '../data/keys';
-import type { Logger } from '../core/logger';
+import { decodeAuthContext } from './auth-context';
+import { tenantIdSchema } from './tenant-id';
+import type { Logger } from './logger';
 import { METRIC_DIMENSIONS, METRIC_NAMES, METRIC_PROPERTIES } from './metric-names';
 import { platformMetrics, platformTracer, recordMetric } from './telemetry';
 
