@@ -1,6 +1,6 @@
 import { AuthenticationError } from '../core/errors';
 import type { Principal } from './authorizer.service';
-import { BoundedMap } from './bounded-map';
+import { TenantCache } from '../core/tenant-cache';
 import type { TenantRole } from '../core/roles';
 
 /** What the authorizer needs of a member record: who it is and the one role it holds now. */
@@ -27,36 +27,35 @@ export interface CachedMemberAccessOptions {
 }
 
 /**
- * Member records cached per container for at most `ttlMs`, keyed by tenant and member, absent ones too: a role
- * change or removal holds for every token of the member within that bound. Requests of made-up subs cannot grow
- * the container's memory (bounded, least recently used first out).
+ * Member records cached per container for at most `ttlMs`, by tenant and member (the tenant cache: nothing read for
+ * one tenant is served to another), absent ones too: a role change or removal holds for every token of the member
+ * within that bound. Concurrent requests of one member share one read; requests of made-up subs cannot grow the
+ * container's memory (bounded, least recently used first out).
  */
 export class CachedMemberAccess implements MemberAccessLookup {
-  private readonly entries: BoundedMap<string, { readonly access: MemberAccess | undefined; readonly until: number }>;
-  private readonly now: () => number;
+  // Wrapped, so that an absent member is an answer worth keeping too; none at all when the bound is 0.
+  private readonly cache?: TenantCache<{ readonly access: MemberAccess | undefined }>;
 
   constructor(
     private readonly source: MemberAccessLookup,
-    private readonly options: CachedMemberAccessOptions,
+    options: CachedMemberAccessOptions,
   ) {
-    this.entries = new BoundedMap(options.capacity ?? 10_000);
-    this.now = options.now ?? Date.now;
+    if (options.ttlMs > 0) {
+      this.cache = new TenantCache({ capacity: options.capacity ?? 10_000, ttlMs: options.ttlMs, ...(options.now ? { clock: options.now } : {}) });
+    }
   }
 
   bySub(tenantId: string, sub: string): Promise<MemberAccess | undefined> {
-    return this.cached(`${tenantId}\u0000sub\u0000${sub}`, () => this.source.bySub(tenantId, sub));
+    return this.cached(tenantId, `sub/${sub}`, () => this.source.bySub(tenantId, sub));
   }
 
   byId(tenantId: string, memberId: string): Promise<MemberAccess | undefined> {
-    return this.cached(`${tenantId}\u0000id\u0000${memberId}`, () => this.source.byId(tenantId, memberId));
+    return this.cached(tenantId, `id/${memberId}`, () => this.source.byId(tenantId, memberId));
   }
 
-  private async cached(key: string, read: () => Promise<MemberAccess | undefined>): Promise<MemberAccess | undefined> {
-    const hit = this.entries.get(key);
-    if (hit && hit.until > this.now()) return hit.access;
-    const access = await read();
-    if (this.options.ttlMs > 0) this.entries.set(key, { access, until: this.now() + this.options.ttlMs });
-    return access;
+  private async cached(tenantId: string, key: string, read: () => Promise<MemberAccess | undefined>): Promise<MemberAccess | undefined> {
+    if (!this.cache) return read();
+    return (await this.cache.getOrLoad(tenantId, key, async () => ({ access: await read() }))).access;
   }
 }
 
