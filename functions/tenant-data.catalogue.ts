@@ -5,6 +5,7 @@ import type { DataKind } from './data/data-kind';
 import { idempotencyRecordKind, nestedPartitionKind } from './data/operational.kind';
 import { memoryCounterKind, memoryKind } from './memories/memory.kind';
 import { quotaCounterKind } from './quotas/quota.kind';
+import { RESOURCE_KINDS } from './resource.catalogue';
 import { tenantManifestKind, tenantRecordKind } from './tenants/tenant.kind';
 import { usagePeriodKind } from './usage/usage.kind';
 import { invitationKind } from './users/invitation.kind';
@@ -32,6 +33,7 @@ export const TENANT_DATA_CATALOGUE: readonly DataKind[] = [
   memoryCounterKind,
   workflowKind,
   runKind,
+  ...RESOURCE_KINDS,
   quotaCounterKind,
   usagePeriodKind,
   idempotencyRecordKind,

@@ -19,6 +19,11 @@ export interface AgentServiceDeps {
   readonly agents: (tenantId: string) => AgentRepository;
   /** The tenant's plan, whose model allow-list an agent's model must be on. */
   readonly plans: PlanSource;
+  /**
+   * Checks, in the agent's write, that the tenant has an item of another kind (`tool`) with an id: an agent naming
+   * one that does not exist is refused. @default references are not checked
+   */
+  readonly references?: (kind: string, tenantId: string, id: string, onMissing: () => Error) => ItemWrite;
   /** @default Date.now */
   readonly clock?: () => number;
 }
@@ -179,3 +184,4 @@ function versionError(item: CurrentItem, agentId: string, expected: number, cont
   if (context.ifMatch) return new PreconditionFailedError(`agent ${agentId} is no longer at version ${expected}`);
   return new StaleAgentError();
 }
+

@@ -7,6 +7,7 @@ import { etagOf } from '../core/request-conventions';
 import { mutationContextOf, toOperationResult } from '../data/mutation.context';
 import { AGENT_ROUTES } from '../agents/agent.routes';
 import type { RequestFor } from '../routes';
+import { kindOperations, kindRoutes, referenceCheck } from '../resource.catalogue';
 import { meterOperations } from '../usage/usage.meter';
 import { createResourceDependencies, lazyHandler, type ResourceDependencies } from './dependencies';
 
@@ -16,6 +17,7 @@ export function createHandler(config: RuntimeConfig, deps: ResourceDependencies 
     executor: deps.executor,
     agents: (tenantId) => new AgentRepository({ db: deps.db(tenantId), tableName: deps.tableName, tenantId, cursors: deps.cursors, ...(deps.clock ? { clock: deps.clock } : {}) }),
     plans: deps.plans,
+    references: referenceCheck,
     ...(deps.clock ? { clock: deps.clock } : {}),
   });
   const present = (tenantId: string, status: number) => (agent: Agent) => ({
@@ -29,7 +31,8 @@ export function createHandler(config: RuntimeConfig, deps: ResourceDependencies 
   return createGroupHandler({
     logger: deps.logger,
     ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),
-    routes: AGENT_ROUTES,
+    // The resource kinds served with agents (see resource.catalogue.ts) bring their routes and operations.
+    routes: [...AGENT_ROUTES, ...kindRoutes('agents')],
     tenantGate: deps.tenantGate,
     operations: meterOperations(deps.meter, {
       listAgents: async ({ path, query }: RequestFor<'listAgents'>) => ({ body: await agents.list(path.tenantId, query) }),
@@ -42,6 +45,7 @@ export function createHandler(config: RuntimeConfig, deps: ResourceDependencies 
       updateAgent: async (request: RequestFor<'updateAgent'>) =>
         toOperationResult(await agents.update(mutationContextOf(request), request.path.agentId, request.body, present(request.path.tenantId, 200))),
       deleteAgent: async (request: RequestFor<'deleteAgent'>) => toOperationResult(await agents.delete(mutationContextOf(request), request.path.agentId)),
+      ...kindOperations('agents', deps),
     }),
   });
 }

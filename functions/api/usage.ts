@@ -4,11 +4,12 @@ import { USAGE_ROUTES } from '../usage/usage.routes';
 import type { RequestFor } from '../routes';
 import { meterOperations } from '../usage/usage.meter';
 import { UsageService } from '../usage/usage.service';
+import { countedKinds } from '../resource.catalogue';
 import { createResourceDependencies, lazyHandler, type ResourceDependencies } from './dependencies';
 
 /** Usage of a tenant against its plan. */
 export function createHandler(config: RuntimeConfig, deps: ResourceDependencies = createResourceDependencies(config, 'usage')) {
-  const usage = new UsageService({ db: deps.db, tableName: deps.tableName, plans: deps.plans, region: config.AWS_REGION, ...(deps.clock ? { clock: deps.clock } : {}) });
+  const usage = new UsageService({ db: deps.db, tableName: deps.tableName, plans: deps.plans, region: config.AWS_REGION, counted: countedKinds(), ...(deps.clock ? { clock: deps.clock } : {}) });
   return createGroupHandler({
     logger: deps.logger,
     ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),

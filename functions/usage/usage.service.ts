@@ -2,6 +2,7 @@ import { BatchGetCommand, QueryCommand, type BatchGetCommandOutput, type DynamoD
 import { SEPARATOR, sortKey } from '../data/keys';
 import { TABLE_SCHEMA } from '../data/table.schema';
 import type { PlanSource } from '../quotas/plan.source';
+import type { QuotaCounter } from '../data/mutation.ports';
 import { COUNTER_ATTRIBUTES, monthOf, quotaCounters } from '../quotas/quota.counters';
 import { keys } from '../data/keys';
 import { estimateCost } from '../billing/pricing.catalogue';
@@ -17,6 +18,8 @@ export interface UsageServiceDeps {
   readonly plans: PlanSource;
   /** The region whose prices apply (the tenant's home, which serves it). */
   readonly region: string;
+  /** Tenant-wide counters of the kinds the catalogue counts against a plan limit, reported beside the others. @default none */
+  readonly counted?: readonly { counter(tenantId: string): QuotaCounter }[];
   /** @default Date.now */
   readonly clock?: () => number;
 }
@@ -44,8 +47,9 @@ export class UsageService {
       runs: quotaCounters.runs(tenantId, month).key,
       usage: keys.usagePeriod(tenantId, month),
     };
+    const kindCounters = (this.deps.counted ?? []).map((kind) => kind.counter(tenantId));
     const [counters, memoryCounters] = await Promise.all([
-      this.batchGet(tenantId, Object.values(tenantCounters)),
+      this.batchGet(tenantId, [...Object.values(tenantCounters), ...kindCounters.map((counter) => counter.key)]),
       this.agentIds(tenantId).then((ids) => this.batchGet(tenantId, ids.map((agentId) => quotaCounters.memories(tenantId, agentId).key))),
     ]);
     const find = (key: { pk: string; sk: string }) => counters.find((item) => item[PK] === key.pk && item[SK] === key.sk);
@@ -55,7 +59,10 @@ export class UsageService {
     const memoryCounts = memoryCounters.map((item) => numberOf(item, COUNTER_ATTRIBUTES.count));
     const memoryBytes = memoryCounters.reduce((sum, item) => sum + numberOf(item, COUNTER_ATTRIBUTES.bytes), 0);
     const runs = numberOf(find(tenantCounters.runs), COUNTER_ATTRIBUTES.count);
-    const storageBytes = numberOf(agents, COUNTER_ATTRIBUTES.bytes) + memoryBytes;
+    const kindItems = kindCounters.map((counter) => ({ quota: counter.quota, item: find(counter.key) }));
+    const kindBytes = kindItems.reduce((sum, { item }) => sum + numberOf(item, COUNTER_ATTRIBUTES.bytes), 0);
+    const storageBytes = numberOf(agents, COUNTER_ATTRIBUTES.bytes) + memoryBytes + kindBytes;
+    const limits: Readonly<Record<string, number>> = plan.limits;
     return {
       tenantId,
       plan: plan.id,
@@ -67,6 +74,7 @@ export class UsageService {
         memoriesPerAgent: { used: Math.max(0, ...memoryCounts), limit: plan.limits.memoriesPerAgent },
         runsPerMonth: { used: runs, limit: plan.limits.runsPerMonth },
         apiRequestsPerDay: { used: today, limit: plan.limits.apiRequestsPerDay },
+        ...Object.fromEntries(kindItems.map(({ quota, item }) => [quota, { used: numberOf(item, COUNTER_ATTRIBUTES.count), limit: limits[quota] ?? 0 }])),
       },
       usage: {
         requests: numberOf(usage, USAGE_ATTRIBUTES.requests),

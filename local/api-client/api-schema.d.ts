@@ -787,6 +787,8 @@ export interface components {
                 name: string;
                 description?: string;
             }[];
+            /** @default [] */
+            toolIds?: string[];
             /**
              * @default ACTIVE
              * @enum {string}
@@ -801,6 +803,7 @@ export interface components {
                 name: string;
                 description?: string;
             }[];
+            toolIds?: string[];
             /** @enum {string} */
             status?: "ACTIVE" | "DISABLED";
         };
@@ -1000,6 +1003,8 @@ export interface components {
                 name: string;
                 description?: string;
             }[];
+            /** @default [] */
+            toolIds: string[];
             /** @enum {string} */
             status: "ACTIVE" | "DISABLED";
             /** Format: date-time */
@@ -1067,6 +1072,13 @@ export interface components {
                     limit: number;
                 };
                 apiRequestsPerDay: {
+                    /** Format: int64 */
+                    used: number;
+                    /** Format: int64 */
+                    limit: number;
+                };
+            } & {
+                [key: string]: {
                     /** Format: int64 */
                     used: number;
                     /** Format: int64 */
