@@ -3,6 +3,7 @@ import type { RouteDefinition } from './core/route';
 import type { ItemWrite } from './data/mutation.executor';
 import { conditionOf, itemExists } from './data/conditions';
 import type { DataKind, KindServices } from './data/data-kind';
+import { toolKind } from './tools/tool.kind';
 
 /**
  * The kinds of tenant data that bring their whole vertical with them: routes and operations, the plan limit they
@@ -10,7 +11,7 @@ import type { DataKind, KindServices } from './data/data-kind';
  * the data catalogue, the route table, its group's handler and the usage report take it from this list. Kept apart
  * from the data catalogue so a group's bundle holds these modules only, not every kind's.
  */
-export const RESOURCE_KINDS: readonly DataKind[] = [];
+export const RESOURCE_KINDS: readonly DataKind[] = [toolKind];
 
 /** The routes the resource kinds bring, of one handler group or of all. */
 export function kindRoutes(group?: string): readonly RouteDefinition[] {
