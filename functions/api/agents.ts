@@ -15,7 +15,7 @@ import { createResourceDependencies, lazyHandler, type ResourceDependencies } fr
 export function createHandler(config: RuntimeConfig, deps: ResourceDependencies = createResourceDependencies(config, 'agents')) {
   const agents = new AgentService({
     executor: deps.executor,
-    agents: (tenantId) => new AgentRepository({ db: deps.db(tenantId), tableName: deps.tableName, tenantId, cursors: deps.cursors, ...(deps.clock ? { clock: deps.clock } : {}) }),
+    agents: (tenantId) => new AgentRepository({ db: deps.db(tenantId), tableName: deps.tableName, tenantId, cursors: deps.cursors }),
     plans: deps.plans,
     references: referenceCheck,
     ...(deps.clock ? { clock: deps.clock } : {}),
