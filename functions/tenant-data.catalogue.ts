@@ -4,6 +4,7 @@ import { auditEntryKind, auditHeadKind } from './audit/audit.kind';
 import type { DataKind } from './data/data-kind';
 import { idempotencyRecordKind, nestedPartitionKind } from './data/operational.kind';
 import { memoryCounterKind, memoryKind } from './memories/memory.kind';
+import { tenantHealthHourKind } from './observability/tenant-health.kind';
 import { quotaCounterKind } from './quotas/quota.kind';
 import { tenantManifestKind, tenantRecordKind } from './tenants/tenant.kind';
 import { usagePeriodKind } from './usage/usage.kind';
@@ -34,6 +35,7 @@ export const TENANT_DATA_CATALOGUE: readonly DataKind[] = [
   runKind,
   quotaCounterKind,
   usagePeriodKind,
+  tenantHealthHourKind,
   idempotencyRecordKind,
   auditEntryKind,
   auditHeadKind,

@@ -7,7 +7,6 @@ import { etagOf } from '../core/request-conventions';
 import { mutationContextOf, toOperationResult } from '../data/mutation.context';
 import { AGENT_ROUTES } from '../agents/agent.routes';
 import type { RequestFor } from '../routes';
-import { meterOperations } from '../usage/usage.meter';
 import { createResourceDependencies, lazyHandler, type ResourceDependencies } from './dependencies';
 
 /** Agents: create (quota-checked), read, list, update and delete (optimistic locking), all audited. */
@@ -31,7 +30,7 @@ export function createHandler(config: RuntimeConfig, deps: ResourceDependencies 
     ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),
     routes: AGENT_ROUTES,
     tenantGate: deps.tenantGate,
-    operations: meterOperations(deps.meter, {
+    operations: {
       listAgents: async ({ path, query }: RequestFor<'listAgents'>) => ({ body: await agents.list(path.tenantId, query) }),
       createAgent: async (request: RequestFor<'createAgent'>) =>
         toOperationResult(await agents.create(mutationContextOf(request), request.body, present(request.path.tenantId, 201))),
@@ -42,7 +41,7 @@ export function createHandler(config: RuntimeConfig, deps: ResourceDependencies 
       updateAgent: async (request: RequestFor<'updateAgent'>) =>
         toOperationResult(await agents.update(mutationContextOf(request), request.path.agentId, request.body, present(request.path.tenantId, 200))),
       deleteAgent: async (request: RequestFor<'deleteAgent'>) => toOperationResult(await agents.delete(mutationContextOf(request), request.path.agentId)),
-    }),
+    },
   });
 }
 

@@ -300,9 +300,16 @@ export class MutationExecutor implements AuditPort {
     const increments = (mutation.quotas ?? []).filter((change) => change.delta > 0);
     const plan = increments.length > 0 ? await this.options.plans.planOf(tenantId, { fresh: freshPlan }) : undefined;
     for (const change of mutation.quotas ?? []) {
-      const names = { '#count': COUNTER_ATTRIBUTES.count, '#bytes': COUNTER_ATTRIBUTES.bytes };
+      const names: Record<string, string> = { '#count': COUNTER_ATTRIBUTES.count, '#bytes': COUNTER_ATTRIBUTES.bytes };
       const values: Record<string, unknown> = { ':delta': change.delta, ':bytes': change.bytes ?? 0 };
-      const update = { TableName: table, Key: change.counter.key, UpdateExpression: 'ADD #count :delta, #bytes :bytes' };
+      let expression = 'ADD #count :delta, #bytes :bytes';
+      const { collection } = change.counter;
+      if (collection) {
+        Object.assign(names, { '#cpk': TABLE_SCHEMA.indexes.byCollection.partitionKey, '#csk': TABLE_SCHEMA.indexes.byCollection.sortKey });
+        Object.assign(values, { ':cpk': collection.pk, ':csk': collection.sk });
+        expression += ' SET #cpk = :cpk, #csk = :csk';
+      }
+      const update = { TableName: table, Key: change.counter.key, UpdateExpression: expression };
       if (change.delta > 0 && plan) {
         const limit = plan.limits[change.counter.quota];
         const max = limit - change.delta;
