@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { GetObjectCommand, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import { ObjectChangedError, ObjectNotFoundError, type ObjectStore, type StoredObject } from './object-store';
 
 export interface S3ObjectStoreProps {
@@ -47,7 +48,10 @@ export class S3ObjectStore implements ObjectStore {
   }
 }
 
-/** A client for the export bucket: path-style when an endpoint is given (the local S3-compatible server). */
-export function createS3Client(region: string, endpoint?: string): S3Client {
-  return new S3Client({ region, ...(endpoint ? { endpoint, forcePathStyle: true } : {}) });
+/**
+ * A client for the export bucket: path-style when an endpoint is given (the local S3-compatible server, which also
+ * wants its own credentials).
+ */
+export function createS3Client(region: string, local?: { readonly endpoint: string; readonly credentials: AwsCredentialIdentity }): S3Client {
+  return new S3Client({ region, ...(local ? { endpoint: local.endpoint, forcePathStyle: true, credentials: local.credentials } : {}) });
 }

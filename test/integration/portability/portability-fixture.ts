@@ -82,8 +82,7 @@ export async function createPortabilityFixture(name: string): Promise<Portabilit
   const lifecycle = await createLifecycleFixture(name);
   const directory = mkdtempSync(join(tmpdir(), `${name}-s3-`));
   const s3 = await startS3Local({ directory, buckets: [BUCKET] });
-  const s3Client = createS3Client(LOCAL_REGIONS[0], s3.endpoint);
-  s3Client.config.credentials = async () => S3_LOCAL_CREDENTIALS;
+  const s3Client = createS3Client(LOCAL_REGIONS[0], { endpoint: s3.endpoint, credentials: S3_LOCAL_CREDENTIALS });
   const store = new S3ObjectStore({ client: s3Client, bucket: BUCKET });
   const signer = new ManifestSigner('portability-test-signing-secret-of-32-characters');
   const data = (region: string) => lifecycle.regions[region].local;
