@@ -76,12 +76,12 @@ async function read(key: string): Promise<Buffer> {
 
 const put = (key: string, body: Buffer | string) => fixture.store.put(key, Readable.from([Buffer.from(body)]), 'application/octet-stream');
 
-/** Copies a bundle to a new prefix with one corruption; returns the prefix. */
-async function corruptedCopy(tenantId: string, source: string, manifest: BundleManifest, corruption: Corruption): Promise<string> {
+/** Copies a bundle to a new prefix with one corruption; returns the prefix and the file a refusal must name. */
+async function corruptedCopy(tenantId: string, source: string, manifest: BundleManifest, corruption: Corruption): Promise<{ prefix: string; file: string }> {
   const target = bundlePrefix(tenantId, `corrupt-${++exports}`);
   if (corruption.type === 'foreign') {
     for (const name of [MANIFEST_FILE, ...foreign.manifest.files.map((file) => file.name)]) await put(target + name, await read(foreign.prefix + name));
-    return target;
+    return { prefix: target, file: MANIFEST_FILE };
   }
   const names = [MANIFEST_FILE, ...manifest.files.map((file) => file.name)];
   const lineFiles = manifest.files.filter((file) => file.items > 0).map((file) => file.name);
@@ -128,7 +128,7 @@ async function corruptedCopy(tenantId: string, source: string, manifest: BundleM
     }
   }
   if (edited !== manifest) await put(target + MANIFEST_FILE, JSON.stringify(edited));
-  return target;
+  return { prefix: target, file: corruption.type === 'consistent-edit' ? MANIFEST_FILE : name };
 }
 
 type Item = Record<string, unknown>;
@@ -152,9 +152,9 @@ describe('property 10: tenant data portability', () => {
         const emptied = await fixture.lifecycle.scanPrefix(EU, tenantPrefix(tenantId));
         const refusals = [];
         for (const corruption of corruptions) {
-          const prefix = await corruptedCopy(tenantId, bundlePrefix(tenantId, exportId), manifest, corruption);
+          const { prefix, file } = await corruptedCopy(tenantId, bundlePrefix(tenantId, exportId), manifest, corruption);
           const importing = fixture.importer(EU).import({ tenantId, bundlePrefix: prefix, actor: 'platform-admin:ops-1', requestId: `import-bad-${exports}` });
-          refusals.push({ corruption, outcome: await importing.then(() => 'imported', (error: unknown) => error) });
+          refusals.push({ corruption, file, outcome: await importing.then(() => 'imported', (error: unknown) => error) });
         }
         const afterRefusals = await fixture.lifecycle.scanPrefix(EU, tenantPrefix(tenantId));
         const imported = await fixture.importer(EU).import({ tenantId, bundlePrefix: bundlePrefix(tenantId, exportId), actor: 'platform-admin:ops-1', requestId: `import-${exportId}` });
@@ -166,7 +166,11 @@ describe('property 10: tenant data portability', () => {
         // Assess
         expect(manifest.files.filter((file) => file.items === 0).map((file) => file.kind)).toEqual([]);
         expect(emptied).toEqual([]);
-        for (const { corruption, outcome } of refusals) expect({ corruption, refused: outcome instanceof BundleRejectedError }).toEqual({ corruption, refused: true });
+        for (const { corruption, file, outcome } of refusals) {
+          // The problem names the file (and, for a bad line, the line): 422 validation-failed with `bundle`.
+          const named = outcome instanceof BundleRejectedError ? outcome.where.file : outcome;
+          expect({ corruption, named }).toEqual({ corruption, named: file });
+        }
         expect(afterRefusals).toEqual([]);
         expect(imported.alreadyImported).toBe(false);
         const restored = byKey(after);
