@@ -15,6 +15,9 @@ import { createS3Client, S3ObjectStore } from '../../../functions/portability/s3
 import { TenantExporter } from '../../../functions/portability/tenant-export';
 import { TenantImporter } from '../../../functions/portability/tenant-import';
 import { CachedPlanSource } from '../../../functions/quotas/plan.source';
+import { kindOperations, referenceCheck } from '../../../functions/resource.catalogue';
+import { ROUTES } from '../../../functions/routes';
+import { UsageMeter } from '../../../functions/usage/usage.meter';
 import { TENANT_DATA_CATALOGUE } from '../../../functions/tenant-data.catalogue';
 import type { TenantManifest } from '../../../functions/tenants/tenant-manifest.schema';
 import { workflowServicesFactory } from '../../../functions/workflows/workflow.module';
@@ -93,10 +96,21 @@ export async function createPortabilityFixture(name: string): Promise<Portabilit
     const plans = new CachedPlanSource({ db, tableName });
     const repositoryOf = (tenantId: string) => ({ db: db(tenantId), tableName, tenantId, cursors });
     return {
-      agents: new AgentService({ executor: mutations, plans, agents: (tenantId) => new AgentRepository(repositoryOf(tenantId)) }),
+      agents: new AgentService({ executor: mutations, plans, references: referenceCheck, agents: (tenantId) => new AgentRepository(repositoryOf(tenantId)) }),
       memories: new MemoryService({ executor: mutations, memories: (tenantId) => new MemoryRepository(repositoryOf(tenantId)) }),
       workflows: workflowServicesFactory({ db, tableName, cursors, mutations, provider: new LocalModelProvider() }),
+      // Tools bring their operations with their kind: called as the agents group calls them.
+      tools: kindOperations('agents', { db, tableName, cursors, executor: mutations, plans }),
+      meter: new UsageMeter({ db, tableName }),
     };
+  }
+
+  /** A tool of the tenant, created as the agents group creates it after parsing the request. */
+  async function createTool(tools: ReturnType<typeof services>['tools'], tenantId: string, name: string) {
+    const route = ROUTES.find((candidate) => candidate.operationId === 'createTool')!;
+    const auth: AuthContext = { principalType: 'user', principalId: 'u-portability', tenantId, roles: ['member'] };
+    const body = 'body' in route.request && route.request.body ? route.request.body.parse({ name, endpoint: { kind: 'built-in', name: 'current-time' } }) : undefined;
+    await tools.createTool({ route, path: { tenantId }, query: {}, body, headers: {}, auth, requestId: nextRequest() } as never);
   }
 
   return {
@@ -116,8 +130,12 @@ export async function createPortabilityFixture(name: string): Promise<Portabilit
       return tenantId;
     },
     async live(tenantId, history, region = LOCAL_REGIONS[0]) {
-      const { agents, memories, workflows } = services(region);
+      const { agents, memories, workflows, tools, meter } = services(region);
       const people = lifecycle.regions[region];
+      await createTool(tools, tenantId, 'clock');
+      // A served request, metered as the functions meter it: the tenant's usage and health items of the hour.
+      await meter.addRequest(tenantId, { durationMs: 12, memoryMb: 256, status: 200 });
+      await meter.flush(tenantId);
       const agentIds: string[] = [];
       for (const [i, agent] of history.agents.entries()) {
         const body = { name: `agent ${i}`, modelId: 'local.echo', instructions: agent.instructions, tools: [] };
