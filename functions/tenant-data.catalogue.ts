@@ -4,6 +4,7 @@ import { auditEntryKind, auditHeadKind } from './audit/audit.kind';
 import type { DataKind } from './data/data-kind';
 import { idempotencyRecordKind, nestedPartitionKind } from './data/operational.kind';
 import { memoryCounterKind, memoryKind } from './memories/memory.kind';
+import { tenantHealthHourKind } from './observability/tenant-health.kind';
 import { quotaCounterKind } from './quotas/quota.kind';
 import { RESOURCE_KINDS } from './resource.catalogue';
 import { tenantManifestKind, tenantRecordKind } from './tenants/tenant.kind';
@@ -36,6 +37,7 @@ export const TENANT_DATA_CATALOGUE: readonly DataKind[] = [
   ...RESOURCE_KINDS,
   quotaCounterKind,
   usagePeriodKind,
+  tenantHealthHourKind,
   idempotencyRecordKind,
   auditEntryKind,
   auditHeadKind,

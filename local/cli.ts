@@ -11,6 +11,8 @@ import { readPlatformFile } from './platform-file';
 import { LOCAL_CREDENTIALS, LOCAL_REGIONS } from './platform.config';
 import { formatSummary, METRICS_SNAPSHOT_FILE, readMetricsSnapshot } from './metrics-summary';
 import { PLANS, type PlanId } from '../functions/billing/plan.catalogue';
+import { EUR_PER_USD, marginOf } from '../functions/billing/pricing.catalogue';
+import { HEALTH_SORT_KEYS } from '../functions/observability/tenant-health.schema';
 
 /**
  * `npm run tenant -- <command>`: tenants of the running local platform, as its platform admin (from
@@ -32,7 +34,10 @@ commands:
   offboard <tenant> --yes  offboard a tenant: its pool is removed, its data purged, its slug released
   invite <tenant> <email> [--role tenant-admin|member|viewer|auditor]
                            invite someone and print the code from the local mailbox
-  costs [--period YYYY-MM]  tenants ranked by what serving them cost (usage estimate) beside their plan's price
+  costs [--period YYYY-MM] [--sort cost|margin]
+                           tenants ranked by what serving them cost (usage estimate) or by margin (plan price − cost, EUR)
+  health [--sort errorRate|p99|throttles|quotaRefusals|requests] [--window hour|day]
+                           tenants of every region ranked by a health figure, worst first
   top                      per-tenant requests/s, p99, errors, throttles and quota refusals of the last minute
 
 options: --data-dir <dir> (default .local or LOCAL_DATA_DIR), --tenants-dir <dir> (default tenants)`;
@@ -77,6 +82,8 @@ const CLI_OPTIONS = {
   status: { type: 'string' },
   role: { type: 'string' },
   period: { type: 'string' },
+  sort: { type: 'string' },
+  window: { type: 'string' },
   yes: { type: 'boolean' },
   'data-dir': { type: 'string' },
   'tenants-dir': { type: 'string' },
@@ -339,6 +346,8 @@ async function inviteMember(session: Session, [idOrSlug, email]: readonly string
 }
 
 async function tenantCosts(session: Session): Promise<void> {
+  const bySort = session.values.sort ?? 'cost';
+  if (bySort !== 'cost' && bySort !== 'margin') throw new UsageError(`--sort must be cost or margin, not ${bySort}`);
   const tenants = (await session.allTenants()).filter((t) => t.status === 'ACTIVE' || t.status === 'SUSPENDED');
   const { period } = session.values;
   const usageOf = (t: DirectoryEntry) =>
@@ -347,18 +356,54 @@ async function tenantCosts(session: Session): Promise<void> {
   const reports = (await Promise.all(tenants.map(async (tenant) => ({ tenant, report: await usageOf(tenant).catch(() => undefined) })))).filter(
     (entry): entry is { tenant: DirectoryEntry; report: NonNullable<Awaited<ReturnType<typeof usageOf>>> } => entry.report !== undefined,
   );
-  // Prices are in euro and costs in US dollars: both are shown, the margin is the reader's at their exchange rate.
-  const header = ['TENANT', 'REGION', 'PLAN', 'COST USD', 'DYNAMODB', 'LAMBDA', 'MODELS', 'STORAGE', 'PLAN EUR/MONTH'];
-  const rows = reports
-    .sort((a, b) => b.report.cost.total - a.report.cost.total)
-    .map(({ tenant, report }) => [
-      tenant.tenantId,
-      tenant.region,
-      report.plan,
-      ...(['total', 'dynamodb', 'lambda', 'models', 'storage'] as const).map((part) => Number(report.cost[part]).toFixed(6)),
-      (PLANS[report.plan as PlanId].monthlyPriceCents / 100).toFixed(2),
-    ]);
-  session.printTable(header, rows, 3);
+  // Costs are in US dollars, prices in euro: the margin converts the cost at the pricing catalogue's one rate.
+  const rows = reports.map((entry) => ({ ...entry, margin: marginOf(PLANS[entry.report.plan as PlanId].monthlyPriceCents, entry.report.cost) }));
+  rows.sort((a, b) => (bySort === 'margin' ? a.margin.margin - b.margin.margin : b.report.cost.total - a.report.cost.total));
+  const header = ['TENANT', 'REGION', 'PLAN', 'COST USD', 'DYNAMODB', 'LAMBDA', 'MODELS', 'STORAGE', 'PLAN EUR/MONTH', 'COST EUR', 'MARGIN EUR'];
+  const cells = rows.map(({ tenant, report, margin }) => [
+    tenant.tenantId,
+    tenant.region,
+    report.plan,
+    ...(['total', 'dynamodb', 'lambda', 'models', 'storage'] as const).map((part) => Number(report.cost[part]).toFixed(6)),
+    margin.price.toFixed(2),
+    margin.cost.toFixed(6),
+    margin.margin.toFixed(6),
+  ]);
+  session.printTable(header, cells, 3);
+  session.out(`(costs converted at ${EUR_PER_USD} EUR per USD)`);
+}
+
+/** Tenants of every region ranked by a health figure, worst first. */
+async function tenantHealth(session: Session): Promise<void> {
+  const sort = (session.values.sort ?? 'errorRate') as (typeof HEALTH_SORT_KEYS)[number];
+  if (!HEALTH_SORT_KEYS.includes(sort)) throw new UsageError(`--sort must be one of ${HEALTH_SORT_KEYS.join(', ')}`);
+  const window = session.values.window ?? 'day';
+  if (window !== 'hour' && window !== 'day') throw new UsageError('--window must be hour or day');
+  const { api } = session;
+  const rankings = await Promise.all(
+    Object.keys(api.context.regions).map(async (region) => {
+      const ranking = await api.answer(api.client(region).GET('/v1/platform/tenants/health', { params: { query: { sort, window } } }));
+      return ranking.items.map((item) => ({ ...item, region }));
+    }),
+  );
+  const figure = (item: (typeof rankings)[number][number]) => (sort === 'p99' ? (item.health.latencyMs.p99 ?? -1) : item.health[sort]);
+  const items = rankings.flat().sort((a, b) => figure(b) - figure(a) || b.health.requests - a.health.requests);
+  const header = ['TENANT', 'REGION', 'STATUS', 'REQUESTS', 'ERROR %', '5XX %', 'P50 MS', 'P99 MS', 'THROTTLED', 'QUOTA REFUSED'];
+  const ms = (value: number | null | undefined) => (value === null || value === undefined ? '-' : String(value));
+  const cells = items.map(({ tenantId, region, status, health }) => [
+    tenantId,
+    region,
+    status,
+    String(health.requests),
+    (health.errorRate * 100).toFixed(1),
+    (health.serverErrorRate * 100).toFixed(1),
+    ms(health.latencyMs.p50),
+    ms(health.latencyMs.p99),
+    String(health.throttles),
+    String(health.quotaRefusals),
+  ]);
+  session.printTable(header, cells, 3);
+  session.out(`(${window === 'hour' ? 'the current UTC hour' : 'the last 24 UTC hours'}, sorted by ${sort}, worst first)`);
 }
 
 async function topTenants(session: Session): Promise<void> {
@@ -378,6 +423,7 @@ const COMMANDS: Readonly<Record<string, (session: Session, args: readonly string
   offboard: offboardTenant,
   invite: inviteMember,
   costs: tenantCosts,
+  health: tenantHealth,
   top: topTenants,
 };
 

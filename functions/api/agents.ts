@@ -8,7 +8,6 @@ import { mutationContextOf, toOperationResult } from '../data/mutation.context';
 import { AGENT_ROUTES } from '../agents/agent.routes';
 import type { RequestFor } from '../routes';
 import { kindOperations, kindRoutes, referenceCheck } from '../resource.catalogue';
-import { meterOperations } from '../usage/usage.meter';
 import { createResourceDependencies, lazyHandler, type ResourceDependencies } from './dependencies';
 
 /** Agents: create (quota-checked), read, list, update and delete (optimistic locking), all audited. */
@@ -34,7 +33,7 @@ export function createHandler(config: RuntimeConfig, deps: ResourceDependencies 
     // The resource kinds served with agents (see resource.catalogue.ts) bring their routes and operations.
     routes: [...AGENT_ROUTES, ...kindRoutes('agents')],
     tenantGate: deps.tenantGate,
-    operations: meterOperations(deps.meter, {
+    operations: {
       listAgents: async ({ path, query }: RequestFor<'listAgents'>) => ({ body: await agents.list(path.tenantId, query) }),
       createAgent: async (request: RequestFor<'createAgent'>) =>
         toOperationResult(await agents.create(mutationContextOf(request), request.body, present(request.path.tenantId, 201))),
@@ -46,7 +45,7 @@ export function createHandler(config: RuntimeConfig, deps: ResourceDependencies 
         toOperationResult(await agents.update(mutationContextOf(request), request.path.agentId, request.body, present(request.path.tenantId, 200))),
       deleteAgent: async (request: RequestFor<'deleteAgent'>) => toOperationResult(await agents.delete(mutationContextOf(request), request.path.agentId)),
       ...kindOperations('agents', deps),
-    }),
+    },
   });
 }
 

@@ -312,7 +312,11 @@ export class MutationExecutor implements AuditPort {
   private quotaPart(change: QuotaChange, plan: QuotaPlan | undefined): Part {
     const update = { TableName: this.options.tableName, Key: change.counter.key };
     const add = { [COUNTER_ATTRIBUTES.count]: change.delta, [COUNTER_ATTRIBUTES.bytes]: change.bytes ?? 0 };
-    if (!(change.delta > 0 && plan)) return [{ Update: { ...update, ...updateOf({ add }) } }, { kind: 'counter' }];
+    // A counter kept on the byCollection index (memory counters of every agent) carries its index keys on every change.
+    const { collection } = change.counter;
+    const set = collection ? { [TABLE_SCHEMA.indexes.byCollection.partitionKey]: collection.pk, [TABLE_SCHEMA.indexes.byCollection.sortKey]: collection.sk } : undefined;
+    const changes = set ? { add, set } : { add };
+    if (!(change.delta > 0 && plan)) return [{ Update: { ...update, ...updateOf(changes) } }, { kind: 'counter' }];
     const limit = plan.limits[change.counter.quota];
     const max = limit - change.delta;
     const withinLimit: Condition = {
@@ -320,7 +324,7 @@ export class MutationExecutor implements AuditPort {
       names: { '#count': COUNTER_ATTRIBUTES.count },
       values: { ':max': max },
     };
-    return [{ Update: { ...update, ...updateOf({ add }, withinLimit), ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } }, { kind: 'quota', change, limit, plan }];
+    return [{ Update: { ...update, ...updateOf(changes, withinLimit), ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } }, { kind: 'quota', change, limit, plan }];
   }
 
   /** The plan the limits were read from is still the tenant's. */

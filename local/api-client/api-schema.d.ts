@@ -356,6 +356,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tenants/{tenantId}/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tenant's error rate, latency, throttles and quota refusals over the current hour and the last day, and its quota headroom
+         * @description The tenant's error rate, latency, throttles and quota refusals over the current hour and the last day, and its quota headroom. Roles: tenant-admin, platform-admin.
+         */
+        get: operations["getTenantHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/platform/tenants/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The region's tenants ranked by a health figure, worst first
+         * @description The region's tenants ranked by a health figure, worst first. Roles: platform-admin.
+         */
+        get: operations["rankTenantHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tenants/{tenantId}/audit": {
         parameters: {
             query?: never;
@@ -1211,6 +1251,145 @@ export interface components {
                 storage: number;
                 total: number;
             };
+        };
+        TenantHealth: {
+            tenantId: string;
+            /** @enum {string} */
+            plan: "free" | "team" | "enterprise";
+            hour: {
+                /** Format: date-time */
+                since: string;
+                /** Format: int64 */
+                requests: number;
+                /** Format: int64 */
+                clientErrors: number;
+                /** Format: int64 */
+                serverErrors: number;
+                errorRate: number;
+                serverErrorRate: number;
+                /** Format: int64 */
+                throttles: number;
+                /** Format: int64 */
+                quotaRefusals: number;
+                latencyMs: {
+                    mean: number | null;
+                    p50: number | null;
+                    p99: number | null;
+                };
+            };
+            day: {
+                /** Format: date-time */
+                since: string;
+                /** Format: int64 */
+                requests: number;
+                /** Format: int64 */
+                clientErrors: number;
+                /** Format: int64 */
+                serverErrors: number;
+                errorRate: number;
+                serverErrorRate: number;
+                /** Format: int64 */
+                throttles: number;
+                /** Format: int64 */
+                quotaRefusals: number;
+                latencyMs: {
+                    mean: number | null;
+                    p50: number | null;
+                    p99: number | null;
+                };
+            };
+            quotaHeadroom: {
+                agents: {
+                    /** Format: int64 */
+                    used: number;
+                    /** Format: int64 */
+                    limit: number;
+                    /** Format: int64 */
+                    headroom: number;
+                };
+                workflows: {
+                    /** Format: int64 */
+                    used: number;
+                    /** Format: int64 */
+                    limit: number;
+                    /** Format: int64 */
+                    headroom: number;
+                };
+                users: {
+                    /** Format: int64 */
+                    used: number;
+                    /** Format: int64 */
+                    limit: number;
+                    /** Format: int64 */
+                    headroom: number;
+                };
+                memoriesPerAgent: {
+                    /** Format: int64 */
+                    used: number;
+                    /** Format: int64 */
+                    limit: number;
+                    /** Format: int64 */
+                    headroom: number;
+                };
+                runsPerMonth: {
+                    /** Format: int64 */
+                    used: number;
+                    /** Format: int64 */
+                    limit: number;
+                    /** Format: int64 */
+                    headroom: number;
+                };
+                apiRequestsPerDay: {
+                    /** Format: int64 */
+                    used: number;
+                    /** Format: int64 */
+                    limit: number;
+                    /** Format: int64 */
+                    headroom: number;
+                };
+            } & {
+                [key: string]: {
+                    /** Format: int64 */
+                    used: number;
+                    /** Format: int64 */
+                    limit: number;
+                    /** Format: int64 */
+                    headroom: number;
+                };
+            };
+        };
+        RankTenantHealthResponse: {
+            /** @enum {string} */
+            window: "hour" | "day";
+            /** @enum {string} */
+            sort: "errorRate" | "p99" | "throttles" | "quotaRefusals" | "requests";
+            items: {
+                tenantId: string;
+                slug: string;
+                /** @enum {string} */
+                status: "PROVISIONING" | "ACTIVE" | "SUSPENDED" | "FAILED" | "OFFBOARDING" | "DELETED";
+                health: {
+                    /** Format: date-time */
+                    since: string;
+                    /** Format: int64 */
+                    requests: number;
+                    /** Format: int64 */
+                    clientErrors: number;
+                    /** Format: int64 */
+                    serverErrors: number;
+                    errorRate: number;
+                    serverErrorRate: number;
+                    /** Format: int64 */
+                    throttles: number;
+                    /** Format: int64 */
+                    quotaRefusals: number;
+                    latencyMs: {
+                        mean: number | null;
+                        p50: number | null;
+                        p99: number | null;
+                    };
+                };
+            }[];
         };
         AuditEntriesPage: {
             items: {
@@ -6649,6 +6828,312 @@ export interface operations {
                         status?: 421;
                         /** @enum {unknown} */
                         code?: "wrong-region";
+                    };
+                };
+            };
+            /** @description Problem: `rate-limited` (see the error catalogue). */
+            429: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 429;
+                        /** @enum {unknown} */
+                        code?: "rate-limited";
+                    };
+                };
+            };
+            /** @description Problem: `internal-error` (see the error catalogue). */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 500;
+                        /** @enum {unknown} */
+                        code?: "internal-error";
+                    };
+                };
+            };
+        };
+    };
+    getTenantHealth: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETags the client holds: 304 with no body when the representation is still one of them. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                /** @description Discovery signal: when sent, it must name the tenant of the credential, else 403. */
+                "X-Tenant-Id"?: components["parameters"]["XTenantId"];
+            };
+            path: {
+                /** @description The tenant's id. */
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantHealth"];
+                };
+            };
+            /** @description Not modified: the representation still has the ETag sent in If-None-Match. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem: `validation-failed` (see the error catalogue). */
+            400: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 400;
+                        /** @enum {unknown} */
+                        code?: "validation-failed";
+                    };
+                };
+            };
+            /** @description Problem: `unauthenticated` (see the error catalogue). */
+            401: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 401;
+                        /** @enum {unknown} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description Problem: `forbidden`, `tenant-suspended`, `tenant-unavailable` (see the error catalogue). */
+            403: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 403;
+                        /** @enum {unknown} */
+                        code?: "forbidden" | "tenant-suspended" | "tenant-unavailable";
+                    };
+                };
+            };
+            /** @description Problem: `not-found` (see the error catalogue). */
+            404: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 404;
+                        /** @enum {unknown} */
+                        code?: "not-found";
+                    };
+                };
+            };
+            /** @description Problem: `wrong-region` (see the error catalogue). */
+            421: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 421;
+                        /** @enum {unknown} */
+                        code?: "wrong-region";
+                    };
+                };
+            };
+            /** @description Problem: `rate-limited` (see the error catalogue). */
+            429: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 429;
+                        /** @enum {unknown} */
+                        code?: "rate-limited";
+                    };
+                };
+            };
+            /** @description Problem: `internal-error` (see the error catalogue). */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 500;
+                        /** @enum {unknown} */
+                        code?: "internal-error";
+                    };
+                };
+            };
+        };
+    };
+    rankTenantHealth: {
+        parameters: {
+            query?: {
+                /** @description Filter: sort. */
+                sort?: "errorRate" | "p99" | "throttles" | "quotaRefusals" | "requests";
+                /** @description Filter: window. */
+                window?: "hour" | "day";
+            };
+            header?: {
+                /** @description ETags the client holds: 304 with no body when the representation is still one of them. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RankTenantHealthResponse"];
+                };
+            };
+            /** @description Not modified: the representation still has the ETag sent in If-None-Match. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem: `validation-failed` (see the error catalogue). */
+            400: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 400;
+                        /** @enum {unknown} */
+                        code?: "validation-failed";
+                    };
+                };
+            };
+            /** @description Problem: `unauthenticated` (see the error catalogue). */
+            401: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 401;
+                        /** @enum {unknown} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description Problem: `forbidden` (see the error catalogue). */
+            403: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 403;
+                        /** @enum {unknown} */
+                        code?: "forbidden";
                     };
                 };
             };

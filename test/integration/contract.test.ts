@@ -149,6 +149,7 @@ describe('the API contract, live', () => {
 
     // Usage and audit
     await call('GET', `${T}/usage`, p);
+    await call('GET', `${T}/health`, p);
     await call('GET', `${T}/audit`, p, {}, '?limit=5');
     await call('GET', `${T}/audit/verify`, p);
 
@@ -169,6 +170,9 @@ describe('the API contract, live', () => {
     // Platform-admin routes: refused for a tenant admin, and answered for a platform admin
     await call('GET', '/v1/tenants', p);
     await call('GET', '/v1/tenants', p, { token: platformToken }, '?limit=2');
+    await call('GET', '/v1/platform/tenants/health', p);
+    await call('GET', '/v1/platform/tenants/health', p, { token: platformToken }, '?sort=p99&window=hour');
+    await call('GET', '/v1/platform/tenants/health', p, { token: platformToken }, '?sort=cost');
     await call('POST', '/v1/tenants', p, { token: platformToken, body: { id: 'x' } });
     await call('POST', `${T}/suspend`, p, { token: platformToken });
     await call('POST', `${T}/suspend`, p, { token: platformToken });
