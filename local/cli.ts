@@ -179,55 +179,74 @@ function describeProblem(problem: Partial<Problem> & { readonly status: number }
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
-/** Runs one CLI command. */
-export async function runCli(argv: readonly string[], context: CliContext): Promise<void> {
-  const { positionals, values } = parseCommandLine(argv);
-  const [command, ...args] = positionals;
-  const { out } = context;
-  const api = new Api(context.platform);
-  if (values.help) {
-    out(USAGE);
-    return;
-  }
-  if (!command) throw new UsageError('no command given');
+type CliValues = ReturnType<typeof parseCommandLine>['values'];
 
-  const findTenant = async (idOrSlug: string | undefined): Promise<DirectoryEntry> => {
-    if (!idOrSlug) throw new UsageError(`${command} needs a tenant id or slug`);
+/** One command's view of the platform: the API, the parsed options and the helpers the commands share. */
+class Session {
+  readonly api: Api;
+
+  constructor(
+    readonly command: string,
+    readonly values: CliValues,
+    readonly context: CliContext,
+  ) {
+    this.api = new Api(context.platform);
+  }
+
+  out(line: string): void {
+    this.context.out(line);
+  }
+
+  /** Every tenant of the directory, page by page. */
+  async allTenants(query: TenantsQuery = {}): Promise<DirectoryEntry[]> {
+    const rows: DirectoryEntry[] = [];
     for (let cursor: string | undefined, first = true; first || cursor; first = false) {
-      const page = await api.tenants(cursor ? { cursor } : {});
+      const page = await this.api.tenants({ ...query, ...(cursor ? { cursor } : {}) });
+      rows.push(...page.items);
+      cursor = page.nextCursor;
+    }
+    return rows;
+  }
+
+  async findTenant(idOrSlug: string | undefined): Promise<DirectoryEntry> {
+    if (!idOrSlug) throw new UsageError(`${this.command} needs a tenant id or slug`);
+    for (let cursor: string | undefined, first = true; first || cursor; first = false) {
+      const page = await this.api.tenants(cursor ? { cursor } : {});
       const found = page.items.find((t) => (t.tenantId === idOrSlug || t.slug === idOrSlug) && t.status !== 'DELETED');
       if (found) return found;
       cursor = page.nextCursor;
     }
     throw new CliError(`no tenant ${idOrSlug}`);
-  };
+  }
 
-  const waitFor = async (tenant: DirectoryEntry, done: readonly string[]): Promise<string> => {
-    const deadline = Date.now() + (context.waitMs ?? 60_000);
+  /** Waits until the tenant reaches one of the `done` statuses, printing each status it passes. */
+  async waitFor(tenant: DirectoryEntry, done: readonly string[]): Promise<string> {
+    const waitMs = this.context.waitMs ?? 60_000;
+    const deadline = Date.now() + waitMs;
     let last = '';
     while (Date.now() < deadline) {
-      const page = await api.tenants();
-      const entry = await findIn(page, tenant.tenantId);
+      const entry = await this.findIn(await this.api.tenants(), tenant.tenantId);
       if (entry && entry.status !== last) {
-        out(`  … ${entry.status}`);
+        this.out(`  … ${entry.status}`);
         last = entry.status;
       }
       if (entry && done.includes(entry.status)) return entry.status;
       await sleep(200);
     }
-    throw new CliError(`tenant ${tenant.tenantId} is still ${last} after ${(context.waitMs ?? 60_000) / 1000} s`);
-  };
-  const findIn = async (first: { items: DirectoryEntry[]; nextCursor?: string }, tenantId: string): Promise<DirectoryEntry | undefined> => {
+    throw new CliError(`tenant ${tenant.tenantId} is still ${last} after ${waitMs / 1000} s`);
+  }
+
+  private async findIn(first: { items: DirectoryEntry[]; nextCursor?: string }, tenantId: string): Promise<DirectoryEntry | undefined> {
     let page = first;
     for (;;) {
       const entry = page.items.find((t) => t.tenantId === tenantId);
       if (entry || !page.nextCursor) return entry;
-      page = await api.tenants({ cursor: page.nextCursor });
+      page = await this.api.tenants({ cursor: page.nextCursor });
     }
-  };
+  }
 
-  const printInvitation = async (email: string, tenantId: string, region: string, since: string) => {
-    const { mailboxDir, apiUrl, regions } = api.context;
+  async printInvitation(email: string, tenantId: string, region: string, since: string): Promise<void> {
+    const { mailboxDir, apiUrl, regions } = this.api.context;
     // The invitation is mailed right after the tenant turns ACTIVE: give the provisioning events a moment.
     let mail: Awaited<ReturnType<typeof readMailbox>>[number] | undefined;
     for (let tries = 0; !mail && tries < 50; tries++) {
@@ -237,182 +256,189 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
         .at(-1);
     }
     if (!mail?.data?.code) {
-      out(`  no invitation for ${email} in ${mailboxDir}`);
+      this.out(`  no invitation for ${email} in ${mailboxDir}`);
       return;
     }
-    out(`  invitation for ${email} (${mail.data.role}): ${mail.data.code}`);
-    out(`  accept it: POST ${regions[region] ?? apiUrl}/v1/invitations/accept {"code": "…", "password": "…"}`);
-  };
-
-  switch (command) {
-    case 'add': {
-      let manifest: TenantManifest;
-      if (values.from) {
-        const path = resolve(values.from);
-        out(`reading ${relative(process.cwd(), path) || path}`);
-        manifest = readManifest(path);
-      } else {
-        const slug = args[0];
-        if (!slug || !values.name || !values.admin) throw new UsageError('add needs a slug, --name and --admin');
-        const input = {
-          id: values.id ?? slug,
-          slug,
-          name: values.name,
-          plan: values.plan ?? 'team',
-          homeRegion: values.region ?? LOCAL_REGIONS[0],
-          emailDomains: values.domain ?? [],
-          admins: values.admin,
-          ...(values.mfa ? { mfa: values.mfa } : {}),
-          branding: { displayName: values.name, ...(values.color ? { primaryColor: values.color } : {}) },
-        } as TenantManifestInput;
-        const path = writeManifest(context.tenantsDir, input);
-        out(`wrote ${relative(process.cwd(), path) || path}`);
-        manifest = readManifest(path);
-      }
-      if (values['manifest-only']) return;
-      out(`onboarding ${manifest.slug} (${manifest.id}) in ${manifest.homeRegion}`);
-      const since = new Date().toISOString();
-      const created = await api.answer(api.client().POST('/v1/tenants', { body: manifest }));
-      out(`  reserved slug ${manifest.slug}: ${created.status}`);
-      const status = await waitFor({ tenantId: manifest.id, slug: manifest.slug, region: manifest.homeRegion, status: created.status }, ['ACTIVE', 'FAILED']);
-      if (status === 'FAILED') throw new CliError(`provisioning of ${manifest.id} failed: retry with POST /v1/tenants/${manifest.id}/retry or offboard it`);
-      for (const email of manifest.admins) await printInvitation(email, manifest.id, manifest.homeRegion, since);
-      out(`tenant ${manifest.id} is ACTIVE`);
-      return;
-    }
-    case 'list': {
-      const rows: DirectoryEntry[] = [];
-      for (let cursor: string | undefined, first = true; first || cursor; first = false) {
-        const status = values.status as TenantsQuery['status'];
-        const page = await api.tenants({ ...(status ? { status } : {}), ...(cursor ? { cursor } : {}) });
-        rows.push(...page.items);
-        cursor = page.nextCursor;
-      }
-      const header = ['TENANT', 'SLUG', 'REGION', 'STATUS'];
-      const table = [header, ...rows.map((t) => [t.tenantId, t.slug, t.region, t.status])];
-      const widths = header.map((_, i) => Math.max(...table.map((row) => row[i].length)));
-      for (const row of table) out(row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd());
-      return;
-    }
-    case 'suspend':
-    case 'reactivate': {
-      const tenant = await findTenant(args[0]);
-      const params = { path: { tenantId: tenant.tenantId } };
-      const client = api.client(tenant.region);
-      const updated = await api.answer(
-        command === 'suspend' ? client.POST('/v1/tenants/{tenantId}/suspend', { params }) : client.POST('/v1/tenants/{tenantId}/reactivate', { params }),
-      );
-      out(`tenant ${tenant.tenantId} is ${updated.status}`);
-      return;
-    }
-    case 'offboard': {
-      const tenant = await findTenant(args[0]);
-      if (!values.yes) throw new CliError(`offboarding deletes all data of ${tenant.tenantId} and releases ${tenant.slug}: repeat with --yes`);
-      out(`offboarding ${tenant.tenantId}`);
-      await api.answer(api.client(tenant.region).DELETE('/v1/tenants/{tenantId}', { params: { path: { tenantId: tenant.tenantId } } }));
-      await waitFor(tenant, ['DELETED']);
-      out(`tenant ${tenant.tenantId} is DELETED: its data is purged and slug ${tenant.slug} is free`);
-      return;
-    }
-    case 'invite': {
-      const tenant = await findTenant(args[0]);
-      const email = args[1];
-      if (!email) throw new UsageError('invite needs an email');
-      const role = (values.role ?? 'member') as InvitationRequest['role'];
-      const invitation = await api.answer(
-        api.client(tenant.region).POST('/v1/tenants/{tenantId}/invitations', { params: { path: { tenantId: tenant.tenantId } }, body: { email, role } }),
-      );
-      out(`invited ${invitation.email} to ${tenant.tenantId} as ${invitation.role} (expires ${invitation.expiresOn})`);
-      await printInvitation(invitation.email, tenant.tenantId, tenant.region, invitation.createdAt);
-      return;
-    }
-    case 'costs': {
-      const tenants: DirectoryEntry[] = [];
-      for (let cursor: string | undefined, first = true; first || cursor; first = false) {
-        const page = await api.tenants(cursor ? { cursor } : {});
-        tenants.push(...page.items.filter((t) => t.status === 'ACTIVE' || t.status === 'SUSPENDED'));
-        cursor = page.nextCursor;
-      }
-      const usageOf = (t: DirectoryEntry) =>
-        api.answer(
-          api.client(t.region).GET('/v1/tenants/{tenantId}/usage', {
-            params: { path: { tenantId: t.tenantId }, query: values.period ? { period: values.period } : {} },
-          }),
-        );
-      // A tenant offboarded while the report runs is left out, not an error.
-      const reports = (await Promise.all(tenants.map(async (tenant) => ({ tenant, report: await usageOf(tenant).catch(() => undefined) })))).filter(
-        (entry): entry is { tenant: DirectoryEntry; report: NonNullable<Awaited<ReturnType<typeof usageOf>>> } => entry.report !== undefined,
-      );
-      const bySort = values.sort ?? 'cost';
-      if (bySort !== 'cost' && bySort !== 'margin') throw new UsageError(`--sort must be cost or margin, not ${bySort}`);
-      // Costs are in US dollars, prices in euro: the margin converts the cost at the pricing catalogue's one rate.
-      const rows = reports.map((entry) => ({ ...entry, margin: marginOf(PLANS[entry.report.plan as PlanId].monthlyPriceCents, entry.report.cost) }));
-      rows.sort((a, b) => (bySort === 'margin' ? a.margin.margin - b.margin.margin : b.report.cost.total - a.report.cost.total));
-      const header = ['TENANT', 'REGION', 'PLAN', 'COST USD', 'DYNAMODB', 'LAMBDA', 'MODELS', 'STORAGE', 'PLAN EUR/MONTH', 'COST EUR', 'MARGIN EUR'];
-      const table = [
-        header,
-        ...rows.map(({ tenant, report, margin }) => [
-          tenant.tenantId,
-          tenant.region,
-          report.plan,
-          ...(['total', 'dynamodb', 'lambda', 'models', 'storage'] as const).map((part) => Number(report.cost[part]).toFixed(6)),
-          margin.price.toFixed(2),
-          margin.cost.toFixed(6),
-          margin.margin.toFixed(6),
-        ]),
-      ];
-      const widths = header.map((_, i) => Math.max(...table.map((row) => row[i].length)));
-      for (const row of table) out(row.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd());
-      out(`(costs converted at ${EUR_PER_USD} EUR per USD)`);
-      return;
-    }
-    case 'health': {
-      const sort = (values.sort ?? 'errorRate') as (typeof HEALTH_SORT_KEYS)[number];
-      if (!HEALTH_SORT_KEYS.includes(sort)) throw new UsageError(`--sort must be one of ${HEALTH_SORT_KEYS.join(', ')}`);
-      const window = values.window ?? 'day';
-      if (window !== 'hour' && window !== 'day') throw new UsageError('--window must be hour or day');
-      const regions = Object.entries(api.context.regions);
-      const rankings = await Promise.all(
-        regions.map(async ([region]) => {
-          const ranking = await api.answer(api.client(region).GET('/v1/platform/tenants/health', { params: { query: { sort, window } } }));
-          return ranking.items.map((item) => ({ ...item, region }));
-        }),
-      );
-      const figure = (item: (typeof rankings)[number][number]) => (sort === 'p99' ? (item.health.latencyMs.p99 ?? -1) : item.health[sort]);
-      const items = rankings.flat().sort((a, b) => figure(b) - figure(a) || b.health.requests - a.health.requests);
-      const header = ['TENANT', 'REGION', 'STATUS', 'REQUESTS', 'ERROR %', '5XX %', 'P50 MS', 'P99 MS', 'THROTTLED', 'QUOTA REFUSED'];
-      const ms = (value: number | null | undefined) => (value === null || value === undefined ? '-' : String(value));
-      const table = [
-        header,
-        ...items.map(({ tenantId, region, status, health }) => [
-          tenantId,
-          region,
-          status,
-          String(health.requests),
-          (health.errorRate * 100).toFixed(1),
-          (health.serverErrorRate * 100).toFixed(1),
-          ms(health.latencyMs.p50),
-          ms(health.latencyMs.p99),
-          String(health.throttles),
-          String(health.quotaRefusals),
-        ]),
-      ];
-      const widths = header.map((_, i) => Math.max(...table.map((row) => row[i].length)));
-      for (const row of table) out(row.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd());
-      out(`(${window === 'hour' ? 'the current UTC hour' : 'the last 24 UTC hours'}, sorted by ${sort}, worst first)`);
-      return;
-    }
-    case 'top': {
-      const { metricsFile } = context.platform();
-      const snapshot = metricsFile ? readMetricsSnapshot(metricsFile) : undefined;
-      if (!snapshot) throw new CliError('no metrics yet: start the local platform first (npm start)');
-      for (const line of formatSummary(snapshot.tenants, snapshot.windowMs)) out(line);
-      out(`(as of ${new Date(snapshot.at).toISOString()})`);
-      return;
-    }
-    default:
-      throw new UsageError(`unknown command ${command}`);
+    this.out(`  invitation for ${email} (${mail.data.role}): ${mail.data.code}`);
+    this.out(`  accept it: POST ${regions[region] ?? apiUrl}/v1/invitations/accept {"code": "…", "password": "…"}`);
   }
+
+  /** Prints rows under a header, columns padded (right-aligned from `alignRightFrom` on). */
+  printTable(header: readonly string[], rows: readonly string[][], alignRightFrom = header.length): void {
+    const table = [header, ...rows];
+    const widths = header.map((_, i) => Math.max(...table.map((row) => row[i].length)));
+    for (const row of table) this.out(row.map((cell, i) => (i < alignRightFrom ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd());
+  }
+}
+
+/** The manifest `add` onboards: read from `--from`, or written from the options. */
+function manifestToAdd(session: Session, slug: string | undefined): TenantManifest {
+  const { values } = session;
+  if (values.from) {
+    const path = resolve(values.from);
+    session.out(`reading ${relative(process.cwd(), path) || path}`);
+    return readManifest(path);
+  }
+  if (!slug || !values.name || !values.admin) throw new UsageError('add needs a slug, --name and --admin');
+  const input = {
+    id: values.id ?? slug,
+    slug,
+    name: values.name,
+    plan: values.plan ?? 'team',
+    homeRegion: values.region ?? LOCAL_REGIONS[0],
+    emailDomains: values.domain ?? [],
+    admins: values.admin,
+    ...(values.mfa ? { mfa: values.mfa } : {}),
+    branding: { displayName: values.name, ...(values.color ? { primaryColor: values.color } : {}) },
+  } as TenantManifestInput;
+  const path = writeManifest(session.context.tenantsDir, input);
+  session.out(`wrote ${relative(process.cwd(), path) || path}`);
+  return readManifest(path);
+}
+
+async function addTenant(session: Session, [slug]: readonly string[]): Promise<void> {
+  const manifest = manifestToAdd(session, slug);
+  if (session.values['manifest-only']) return;
+  session.out(`onboarding ${manifest.slug} (${manifest.id}) in ${manifest.homeRegion}`);
+  const since = new Date().toISOString();
+  const created = await session.api.answer(session.api.client().POST('/v1/tenants', { body: manifest }));
+  session.out(`  reserved slug ${manifest.slug}: ${created.status}`);
+  const status = await session.waitFor({ tenantId: manifest.id, slug: manifest.slug, region: manifest.homeRegion, status: created.status }, ['ACTIVE', 'FAILED']);
+  if (status === 'FAILED') throw new CliError(`provisioning of ${manifest.id} failed: retry with POST /v1/tenants/${manifest.id}/retry or offboard it`);
+  for (const email of manifest.admins) await session.printInvitation(email, manifest.id, manifest.homeRegion, since);
+  session.out(`tenant ${manifest.id} is ACTIVE`);
+}
+
+async function listTenants(session: Session): Promise<void> {
+  const status = session.values.status as TenantsQuery['status'];
+  const rows = await session.allTenants(status ? { status } : {});
+  session.printTable(['TENANT', 'SLUG', 'REGION', 'STATUS'], rows.map((t) => [t.tenantId, t.slug, t.region, t.status]));
+}
+
+async function changeStatus(session: Session, [idOrSlug]: readonly string[]): Promise<void> {
+  const tenant = await session.findTenant(idOrSlug);
+  const params = { path: { tenantId: tenant.tenantId } };
+  const client = session.api.client(tenant.region);
+  const updated = await session.api.answer(
+    session.command === 'suspend' ? client.POST('/v1/tenants/{tenantId}/suspend', { params }) : client.POST('/v1/tenants/{tenantId}/reactivate', { params }),
+  );
+  session.out(`tenant ${tenant.tenantId} is ${updated.status}`);
+}
+
+async function offboardTenant(session: Session, [idOrSlug]: readonly string[]): Promise<void> {
+  const tenant = await session.findTenant(idOrSlug);
+  if (!session.values.yes) throw new CliError(`offboarding deletes all data of ${tenant.tenantId} and releases ${tenant.slug}: repeat with --yes`);
+  session.out(`offboarding ${tenant.tenantId}`);
+  await session.api.answer(session.api.client(tenant.region).DELETE('/v1/tenants/{tenantId}', { params: { path: { tenantId: tenant.tenantId } } }));
+  await session.waitFor(tenant, ['DELETED']);
+  session.out(`tenant ${tenant.tenantId} is DELETED: its data is purged and slug ${tenant.slug} is free`);
+}
+
+async function inviteMember(session: Session, [idOrSlug, email]: readonly string[]): Promise<void> {
+  const tenant = await session.findTenant(idOrSlug);
+  if (!email) throw new UsageError('invite needs an email');
+  const role = (session.values.role ?? 'member') as InvitationRequest['role'];
+  const invitation = await session.api.answer(
+    session.api.client(tenant.region).POST('/v1/tenants/{tenantId}/invitations', { params: { path: { tenantId: tenant.tenantId } }, body: { email, role } }),
+  );
+  session.out(`invited ${invitation.email} to ${tenant.tenantId} as ${invitation.role} (expires ${invitation.expiresOn})`);
+  await session.printInvitation(invitation.email, tenant.tenantId, tenant.region, invitation.createdAt);
+}
+
+async function tenantCosts(session: Session): Promise<void> {
+  const bySort = session.values.sort ?? 'cost';
+  if (bySort !== 'cost' && bySort !== 'margin') throw new UsageError(`--sort must be cost or margin, not ${bySort}`);
+  const tenants = (await session.allTenants()).filter((t) => t.status === 'ACTIVE' || t.status === 'SUSPENDED');
+  const { period } = session.values;
+  const usageOf = (t: DirectoryEntry) =>
+    session.api.answer(session.api.client(t.region).GET('/v1/tenants/{tenantId}/usage', { params: { path: { tenantId: t.tenantId }, query: period ? { period } : {} } }));
+  // A tenant offboarded while the report runs is left out, not an error.
+  const reports = (await Promise.all(tenants.map(async (tenant) => ({ tenant, report: await usageOf(tenant).catch(() => undefined) })))).filter(
+    (entry): entry is { tenant: DirectoryEntry; report: NonNullable<Awaited<ReturnType<typeof usageOf>>> } => entry.report !== undefined,
+  );
+  // Costs are in US dollars, prices in euro: the margin converts the cost at the pricing catalogue's one rate.
+  const rows = reports.map((entry) => ({ ...entry, margin: marginOf(PLANS[entry.report.plan as PlanId].monthlyPriceCents, entry.report.cost) }));
+  rows.sort((a, b) => (bySort === 'margin' ? a.margin.margin - b.margin.margin : b.report.cost.total - a.report.cost.total));
+  const header = ['TENANT', 'REGION', 'PLAN', 'COST USD', 'DYNAMODB', 'LAMBDA', 'MODELS', 'STORAGE', 'PLAN EUR/MONTH', 'COST EUR', 'MARGIN EUR'];
+  const cells = rows.map(({ tenant, report, margin }) => [
+    tenant.tenantId,
+    tenant.region,
+    report.plan,
+    ...(['total', 'dynamodb', 'lambda', 'models', 'storage'] as const).map((part) => Number(report.cost[part]).toFixed(6)),
+    margin.price.toFixed(2),
+    margin.cost.toFixed(6),
+    margin.margin.toFixed(6),
+  ]);
+  session.printTable(header, cells, 3);
+  session.out(`(costs converted at ${EUR_PER_USD} EUR per USD)`);
+}
+
+/** Tenants of every region ranked by a health figure, worst first. */
+async function tenantHealth(session: Session): Promise<void> {
+  const sort = (session.values.sort ?? 'errorRate') as (typeof HEALTH_SORT_KEYS)[number];
+  if (!HEALTH_SORT_KEYS.includes(sort)) throw new UsageError(`--sort must be one of ${HEALTH_SORT_KEYS.join(', ')}`);
+  const window = session.values.window ?? 'day';
+  if (window !== 'hour' && window !== 'day') throw new UsageError('--window must be hour or day');
+  const { api } = session;
+  const rankings = await Promise.all(
+    Object.keys(api.context.regions).map(async (region) => {
+      const ranking = await api.answer(api.client(region).GET('/v1/platform/tenants/health', { params: { query: { sort, window } } }));
+      return ranking.items.map((item) => ({ ...item, region }));
+    }),
+  );
+  const figure = (item: (typeof rankings)[number][number]) => (sort === 'p99' ? (item.health.latencyMs.p99 ?? -1) : item.health[sort]);
+  const items = rankings.flat().sort((a, b) => figure(b) - figure(a) || b.health.requests - a.health.requests);
+  const header = ['TENANT', 'REGION', 'STATUS', 'REQUESTS', 'ERROR %', '5XX %', 'P50 MS', 'P99 MS', 'THROTTLED', 'QUOTA REFUSED'];
+  const ms = (value: number | null | undefined) => (value === null || value === undefined ? '-' : String(value));
+  const cells = items.map(({ tenantId, region, status, health }) => [
+    tenantId,
+    region,
+    status,
+    String(health.requests),
+    (health.errorRate * 100).toFixed(1),
+    (health.serverErrorRate * 100).toFixed(1),
+    ms(health.latencyMs.p50),
+    ms(health.latencyMs.p99),
+    String(health.throttles),
+    String(health.quotaRefusals),
+  ]);
+  session.printTable(header, cells, 3);
+  session.out(`(${window === 'hour' ? 'the current UTC hour' : 'the last 24 UTC hours'}, sorted by ${sort}, worst first)`);
+}
+
+async function topTenants(session: Session): Promise<void> {
+  const { metricsFile } = session.context.platform();
+  const snapshot = metricsFile ? readMetricsSnapshot(metricsFile) : undefined;
+  if (!snapshot) throw new CliError('no metrics yet: start the local platform first (npm start)');
+  for (const line of formatSummary(snapshot.tenants, snapshot.windowMs)) session.out(line);
+  session.out(`(as of ${new Date(snapshot.at).toISOString()})`);
+}
+
+/** The commands, by name; each gets the session and the positional arguments after the command. */
+const COMMANDS: Readonly<Record<string, (session: Session, args: readonly string[]) => Promise<void>>> = {
+  add: addTenant,
+  list: listTenants,
+  suspend: changeStatus,
+  reactivate: changeStatus,
+  offboard: offboardTenant,
+  invite: inviteMember,
+  costs: tenantCosts,
+  health: tenantHealth,
+  top: topTenants,
+};
+
+/** Runs one CLI command. */
+export async function runCli(argv: readonly string[], context: CliContext): Promise<void> {
+  const { positionals, values } = parseCommandLine(argv);
+  const [command, ...args] = positionals;
+  if (values.help) {
+    context.out(USAGE);
+    return;
+  }
+  if (!command) throw new UsageError('no command given');
+  const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (!run) throw new UsageError(`unknown command ${command}`);
+  await run(new Session(command, values, context), args);
 }
 
 /** The local platform in `dataDir`, from its platform.json. */

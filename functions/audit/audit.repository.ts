@@ -1,6 +1,7 @@
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { canonicalJson, DEFAULT_PAGE_SIZE, type Page } from '../core/request-conventions';
 import type { CursorCodec } from '../data/cursor';
+import { attributeIs, conditionOf, type Condition } from '../data/conditions';
 import { keys } from '../data/keys';
 import { TABLE_SCHEMA } from '../data/table.schema';
 import { EMPTY_HEAD, LaneVerifier, type AuditEntry, type ChainHead } from './audit-chain';
@@ -58,38 +59,12 @@ export class AuditRepository {
     const binding = { tenantId, list: `audit:${canonicalJson(filters)}` };
     let start: Record<string, unknown> | undefined = query.cursor ? cursors.decode(binding, query.cursor) : undefined;
 
-    const names: Record<string, string> = { '#cpk': byCollection.partitionKey };
-    const values: Record<string, unknown> = { ':cpk': keys.auditCollection(tenantId) };
-    let keyCondition = '#cpk = :cpk';
-    const from = query.from ? new Date(query.from).toISOString() : undefined;
-    const to = query.to ? new Date(query.to).toISOString() + AFTER_TIME : undefined;
-    if (from || to) names['#csk'] = byCollection.sortKey;
-    if (from && to) {
-      keyCondition += ' AND #csk BETWEEN :from AND :to';
-      Object.assign(values, { ':from': from, ':to': to });
-    } else if (from) {
-      keyCondition += ' AND #csk >= :from';
-      values[':from'] = from;
-    } else if (to) {
-      keyCondition += ' AND #csk <= :to';
-      values[':to'] = to;
-    }
-    const filterParts: string[] = [];
-    if (query.action) {
-      names['#action'] = 'action';
-      values[':action'] = query.action;
-      filterParts.push('#action = :action');
-    }
-    if (query.actor) {
-      names['#actor'] = 'actor';
-      values[':actor'] = query.actor;
-      filterParts.push('#actor = :actor');
-    }
-    if (query.target) {
-      names['#target'] = 'target';
-      Object.assign(values, { ':target': query.target, ':targetPrefix': `${query.target}/` });
-      filterParts.push('(#target = :target OR begins_with(#target, :targetPrefix))');
-    }
+    const range = keyConditionOf(tenantId, query);
+    const conditions = filtersOf(query);
+    const filter = conditions.length > 0 ? conditionOf(...conditions) : undefined;
+    const keyCondition = range.expression;
+    const names = { ...range.names, ...filter?.ExpressionAttributeNames };
+    const values = { ...range.values, ...filter?.ExpressionAttributeValues };
 
     const items: AuditEntry[] = [];
     for (let queries = 0; queries < MAX_QUERIES_PER_PAGE && items.length < limit; queries++) {
@@ -98,7 +73,7 @@ export class AuditRepository {
           TableName: tableName,
           IndexName: byCollection.indexName,
           KeyConditionExpression: keyCondition,
-          ...(filterParts.length > 0 ? { FilterExpression: filterParts.join(' AND ') } : {}),
+          ...(filter ? { FilterExpression: filter.ConditionExpression } : {}),
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
           ScanIndexForward: order === 'asc',
@@ -178,4 +153,24 @@ export class AuditRepository {
     }
     return { valid: !firstBroken, entries: total, lanes: report, ...(firstBroken ? { firstBroken } : {}) };
   }
+}
+
+/** The key condition of the tenant's audit collection, narrowed to the query's time range when it has one. */
+function keyConditionOf(tenantId: string, query: AuditListQuery): Condition {
+  const from = query.from ? new Date(query.from).toISOString() : undefined;
+  const to = query.to ? new Date(query.to).toISOString() + AFTER_TIME : undefined;
+  const range = from && to ? ' AND #csk BETWEEN :from AND :to' : from ? ' AND #csk >= :from' : to ? ' AND #csk <= :to' : '';
+  return {
+    expression: `#cpk = :cpk${range}`,
+    names: { '#cpk': byCollection.partitionKey, ...(from || to ? { '#csk': byCollection.sortKey } : {}) },
+    values: { ':cpk': keys.auditCollection(tenantId), ...(from ? { ':from': from } : {}), ...(to ? { ':to': to } : {}) },
+  };
+}
+
+/** The query's filters on action, actor and target (a target also matches what lies under it: `agent/a1/…`). */
+function filtersOf(query: AuditListQuery): Condition[] {
+  const target: Condition[] = query.target
+    ? [{ expression: '(#target = :target OR begins_with(#target, :targetPrefix))', names: { '#target': 'target' }, values: { ':target': query.target, ':targetPrefix': `${query.target}/` } }]
+    : [];
+  return [...(query.action ? [attributeIs('action', query.action)] : []), ...(query.actor ? [attributeIs('actor', query.actor)] : []), ...target];
 }

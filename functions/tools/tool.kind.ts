@@ -10,7 +10,7 @@ import { fixedPartitions, writeBackAsIs, type DataKind, type KindServices } from
 import { timeOrderedId } from '../data/ids';
 import { keys, SEPARATOR, sortKey, tenantIdSchema, tenantKey } from '../data/keys';
 import { mutationContextOf, toOperationResult, withReplay, type MutationContext, type MutationResult } from '../data/mutation.context';
-import type { CurrentItem, ItemWrite } from '../data/mutation.executor';
+import type { CurrentItem, ItemWrite, StoredResponse } from '../data/mutation.executor';
 import type { QuotaCounter } from '../data/mutation.ports';
 import { TABLE_SCHEMA } from '../data/table.schema';
 
@@ -149,39 +149,89 @@ type ToolRequest<Id extends (typeof TOOL_ROUTES)[number]['operationId']> = Reque
 class StaleToolError extends Error {}
 const STALE_RETRIES = 3;
 
-/** The tool operations over a group's services: reads by key, writes through the executor. */
-function toolOperations(services: KindServices) {
-  const clock = services.clock ?? Date.now;
-  const get = async (tenantId: string, toolId: string): Promise<Tool | undefined> => {
-    const { Item } = await services.db(tenantId).send(new GetCommand({ TableName: services.tableName, Key: toolKey(tenantId, toolId), ConsistentRead: true }));
+/** The tools of the tenants of a group's services: reads by key, writes through the executor. */
+class ToolStore {
+  private readonly clock: () => number;
+
+  constructor(private readonly services: KindServices) {
+    this.clock = services.clock ?? Date.now;
+  }
+
+  async get(tenantId: string, toolId: string): Promise<Tool | undefined> {
+    const { Item } = await this.services.db(tenantId).send(new GetCommand({ TableName: this.services.tableName, Key: toolKey(tenantId, toolId), ConsistentRead: true }));
     return Item ? toolSchema.parse(Item) : undefined;
-  };
-  const present = (tenantId: string, status: number) => (tool: Tool) => ({
-    status,
-    body: tool,
-    headers: { etag: etagOf(tool.version), ...(status === 201 ? { location: `/v1/tenants/${tenantId}/tools/${tool.toolId}` } : {}) },
-  });
-  const write = async (context: MutationContext, action: string, toolId: string, writes: ItemWrite[], delta: number, bytes: number, response: { status: number }, change: unknown) => {
-    const outcome = await services.executor.execute({
+  }
+
+  /** A page of the tenant's tools by id; the cursor is bound to the tenant and the list. */
+  async list(tenantId: string, query: { readonly limit: number; readonly cursor?: string }) {
+    const binding = { tenantId, list: 'tools' };
+    const start = query.cursor ? this.services.cursors.decode(binding, query.cursor) : undefined;
+    const page = await this.services.db(tenantId).send(
+      new QueryCommand({
+        TableName: this.services.tableName,
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :tool)',
+        ExpressionAttributeNames: { '#pk': TABLE_SCHEMA.partitionKey, '#sk': TABLE_SCHEMA.sortKey },
+        ExpressionAttributeValues: { ':pk': toolPartition(tenantId), ':tool': `${sortKey(TOOL)}${SEPARATOR}` },
+        Limit: query.limit,
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    const nextCursor = this.services.cursors.encode(binding, page.LastEvaluatedKey);
+    return { items: (page.Items ?? []).map((item) => toolSchema.parse(item)), ...(nextCursor ? { nextCursor } : {}) };
+  }
+
+  create(context: MutationContext, body: z.infer<typeof createToolSchema>): Promise<MutationResult> {
+    const now = this.clock();
+    const time = new Date(now).toISOString();
+    const tool = toolSchema.parse({ ...body, toolId: timeOrderedId(now), createdAt: time, updatedAt: time, version: 1 });
+    const put: ItemWrite = {
+      put: { Item: { ...toolKey(context.tenantId, tool.toolId), ...tool }, ...conditionOf(itemAbsent) },
+      onConditionFailed: () => new ConflictError(`tool ${tool.toolId} exists`),
+    };
+    return this.write(context, 'create', tool.toolId, [put], { delta: 1, bytes: toolBytes(tool) }, presented(context.tenantId, 201, tool), tool);
+  }
+
+  update(context: MutationContext, toolId: string, patch: z.infer<typeof updateToolSchema>): Promise<MutationResult> {
+    return this.readThenWrite(context, toolId, (current) => {
+      const next = toolSchema.parse({ ...current, ...patch, updatedAt: new Date(this.clock()).toISOString(), version: current.version + 1 });
+      const put: ItemWrite = {
+        put: { Item: { ...toolKey(context.tenantId, toolId), ...next }, ...conditionOf(itemExists, versionIs(current.version)) },
+        onConditionFailed: (item) => versionError(item, toolId, current.version, context),
+      };
+      const bytes = toolBytes(next) - toolBytes(current);
+      return this.write(context, 'update', toolId, [put], { delta: 0, bytes }, presented(context.tenantId, 200, next), { patch, version: next.version });
+    });
+  }
+
+  delete(context: MutationContext, toolId: string): Promise<MutationResult> {
+    return this.readThenWrite(context, toolId, (current) => {
+      const remove: ItemWrite = {
+        delete: { Key: toolKey(context.tenantId, toolId), ...conditionOf(itemExists, versionIs(current.version)) },
+        onConditionFailed: (item) => versionError(item, toolId, current.version, context),
+      };
+      return this.write(context, 'delete', toolId, [remove], { delta: -1, bytes: -toolBytes(current) }, { status: 204 }, { version: current.version });
+    });
+  }
+
+  /** One audited, counted, idempotent transaction in the tool's lane. */
+  private async write(context: MutationContext, action: string, toolId: string, writes: ItemWrite[], count: { delta: number; bytes: number }, response: StoredResponse, change: unknown) {
+    const outcome = await this.services.executor.execute({
       tenantId: context.tenantId,
       event: { actor: context.actor, action: `tool.${action}`, target: `tool/${toolId}`, requestId: context.requestId, change },
       laneKey: toolId,
       writes,
-      quotas: [{ counter: toolCounter(context.tenantId), delta, bytes }],
+      quotas: [{ counter: toolCounter(context.tenantId), ...count }],
       ...(context.idempotency ? { idempotency: context.idempotency } : {}),
       response,
     });
     return outcome.replayed ? { response: outcome.response, replayed: true } : { response, replayed: false };
-  };
-  const versionError = (item: CurrentItem, toolId: string, expected: number, context: MutationContext) => {
-    if (!item) return new NotFoundError(`tool ${toolId} not found`);
-    if (context.ifMatch) return new PreconditionFailedError(`tool ${toolId} is no longer at version ${expected}`);
-    return new StaleToolError();
-  };
-  const readThenWrite = (context: MutationContext, toolId: string, change: (current: Tool) => Promise<MutationResult>) =>
-    withReplay(services.executor, context, async () => {
+  }
+
+  /** Reads the tool, checks If-Match, writes; a concurrent change without If-Match is retried a few times. */
+  private readThenWrite(context: MutationContext, toolId: string, change: (current: Tool) => Promise<MutationResult>): Promise<MutationResult> {
+    return withReplay(this.services.executor, context, async () => {
       for (let attempt = 1; ; attempt++) {
-        const current = await get(context.tenantId, toolId);
+        const current = await this.get(context.tenantId, toolId);
         if (!current) throw new NotFoundError(`tool ${toolId} not found`);
         if (!ifMatchAccepts(context.ifMatch, current.version)) throw new PreconditionFailedError(`tool ${toolId} is at version ${current.version}`);
         try {
@@ -192,70 +242,34 @@ function toolOperations(services: KindServices) {
         }
       }
     });
-  const versioned = (current: Tool) => conditionOf(itemExists, versionIs(current.version));
+  }
+}
 
+/** The response of a written tool: its version as the ETag, and where it lives when created. */
+function presented(tenantId: string, status: number, tool: Tool): StoredResponse {
+  return { status, body: tool, headers: { etag: etagOf(tool.version), ...(status === 201 ? { location: `/v1/tenants/${tenantId}/tools/${tool.toolId}` } : {}) } };
+}
+
+/** A failed version condition: gone (404), changed under If-Match (412), or changed meanwhile (retried). */
+function versionError(item: CurrentItem, toolId: string, expected: number, context: MutationContext): Error {
+  if (!item) return new NotFoundError(`tool ${toolId} not found`);
+  if (context.ifMatch) return new PreconditionFailedError(`tool ${toolId} is no longer at version ${expected}`);
+  return new StaleToolError();
+}
+
+/** The operations behind the tool routes. */
+function toolOperations(services: KindServices) {
+  const tools = new ToolStore(services);
   return {
-    listTools: async ({ path, query }: ToolRequest<'listTools'>) => {
-      const binding = { tenantId: path.tenantId, list: 'tools' };
-      const start = query.cursor ? services.cursors.decode(binding, query.cursor) : undefined;
-      const page = await services.db(path.tenantId).send(
-        new QueryCommand({
-          TableName: services.tableName,
-          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :tool)',
-          ExpressionAttributeNames: { '#pk': TABLE_SCHEMA.partitionKey, '#sk': TABLE_SCHEMA.sortKey },
-          ExpressionAttributeValues: { ':pk': toolPartition(path.tenantId), ':tool': `${sortKey(TOOL)}${SEPARATOR}` },
-          Limit: query.limit,
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      const nextCursor = services.cursors.encode(binding, page.LastEvaluatedKey);
-      return { body: { items: (page.Items ?? []).map((item) => toolSchema.parse(item)), ...(nextCursor ? { nextCursor } : {}) } };
-    },
-    createTool: async (request: ToolRequest<'createTool'>) => {
-      const context = mutationContextOf(request);
-      const now = clock();
-      const time = new Date(now).toISOString();
-      const tool = toolSchema.parse({ ...request.body, toolId: timeOrderedId(now), createdAt: time, updatedAt: time, version: 1 });
-      const put: ItemWrite = {
-        put: { Item: { ...toolKey(context.tenantId, tool.toolId), ...tool }, ...conditionOf(itemAbsent) },
-        onConditionFailed: () => new ConflictError(`tool ${tool.toolId} exists`),
-      };
-      const response = present(context.tenantId, 201)(tool);
-      return toOperationResult(await write(context, 'create', tool.toolId, [put], 1, toolBytes(tool), response, tool));
-    },
+    listTools: async ({ path, query }: ToolRequest<'listTools'>) => ({ body: await tools.list(path.tenantId, query) }),
+    createTool: async (request: ToolRequest<'createTool'>) => toOperationResult(await tools.create(mutationContextOf(request), request.body)),
     getTool: async ({ path }: ToolRequest<'getTool'>) => {
-      const tool = await get(path.tenantId, path.toolId);
+      const tool = await tools.get(path.tenantId, path.toolId);
       if (!tool) throw new NotFoundError(`tool ${path.toolId} not found`);
       return { body: tool, headers: { etag: etagOf(tool.version) } };
     },
-    updateTool: async (request: ToolRequest<'updateTool'>) => {
-      const context = mutationContextOf(request);
-      const { toolId } = request.path;
-      return toOperationResult(
-        await readThenWrite(context, toolId, (current) => {
-          const next = toolSchema.parse({ ...current, ...request.body, updatedAt: new Date(clock()).toISOString(), version: current.version + 1 });
-          const put: ItemWrite = {
-            put: { Item: { ...toolKey(context.tenantId, toolId), ...next }, ...versioned(current) },
-            onConditionFailed: (item) => versionError(item, toolId, current.version, context),
-          };
-          const change = { patch: request.body, version: next.version };
-          return write(context, 'update', toolId, [put], 0, toolBytes(next) - toolBytes(current), present(context.tenantId, 200)(next), change);
-        }),
-      );
-    },
-    deleteTool: async (request: ToolRequest<'deleteTool'>) => {
-      const context = mutationContextOf(request);
-      const { toolId } = request.path;
-      return toOperationResult(
-        await readThenWrite(context, toolId, (current) => {
-          const remove: ItemWrite = {
-            delete: { Key: toolKey(context.tenantId, toolId), ...versioned(current) },
-            onConditionFailed: (item) => versionError(item, toolId, current.version, context),
-          };
-          return write(context, 'delete', toolId, [remove], -1, -toolBytes(current), { status: 204 }, { version: current.version });
-        }),
-      );
-    },
+    updateTool: async (request: ToolRequest<'updateTool'>) => toOperationResult(await tools.update(mutationContextOf(request), request.path.toolId, request.body)),
+    deleteTool: async (request: ToolRequest<'deleteTool'>) => toOperationResult(await tools.delete(mutationContextOf(request), request.path.toolId)),
   };
 }
 

@@ -69,20 +69,23 @@ export class PlatformApi extends Construct {
     super(scope, id);
     const plans = props.plans ?? Object.values(PLANS);
     const throttle = props.throttle ?? { rateLimit: 1000, burstLimit: 2000 };
-    for (const plan of plans) {
-      if (plan.rateLimit.requestsPerSecond > throttle.rateLimit || plan.rateLimit.burst > throttle.burstLimit) {
-        throw new Error(
-          `stage throttle ${JSON.stringify(throttle)} is below plan '${plan.id}' (${JSON.stringify(plan.rateLimit)}): its limit could never be reached`,
-        );
-      }
-    }
+    checkStageThrottle(plans, throttle);
 
     this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
       retention: props.accessLogRetention ?? logs.RetentionDays.THREE_MONTHS,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    this.api = this.createRestApi(props, throttle);
+    this.authorizer = this.createAuthorizer(props.authorizerFunction);
+    this.addRoutes(props);
+    this.usagePlans = this.createUsagePlans(plans);
+    addGatewayProblems(this.api);
+    this.url = `https://${this.api.restApiId}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}/${props.stageName}`;
+    this.acknowledgeApiFindings();
+  }
 
-    this.api = new apigw.RestApi(this, 'Api', {
+  private createRestApi(props: PlatformApiProps, throttle: StageThrottle): apigw.RestApi {
+    return new apigw.RestApi(this, 'Api', {
       restApiName: `agent-platform-${props.stageName}`,
       description: 'Agent platform API of the region (routes from functions/routes.ts)',
       endpointTypes: [apigw.EndpointType.REGIONAL],
@@ -108,16 +111,22 @@ export class PlatformApi extends Construct {
         accessLogFormat: accessLogFormat(),
       },
     });
+  }
 
-    this.authorizer = new apigw.RequestAuthorizer(this, 'Authorizer', {
-      handler: props.authorizerFunction,
+  private createAuthorizer(handler: PlatformApiProps['authorizerFunction']): apigw.RequestAuthorizer {
+    const authorizer = new apigw.RequestAuthorizer(this, 'Authorizer', {
+      handler,
       identitySources: [],
       resultsCacheTtl: Duration.seconds(0),
     });
     // CDK renders "no identity source" as an empty string; leave the property out instead, as for any REQUEST
     // authorizer without caching, so that API Gateway calls the authorizer for every request.
-    (this.authorizer.node.defaultChild as apigw.CfnAuthorizer).addPropertyDeletionOverride('IdentitySource');
+    (authorizer.node.defaultChild as apigw.CfnAuthorizer).addPropertyDeletionOverride('IdentitySource');
+    return authorizer;
+  }
 
+  /** One method per route of the route table, integrated with its group's function. */
+  private addRoutes(props: PlatformApiProps): void {
     const integrations = new Map<HandlerGroup, apigw.LambdaIntegration>();
     const integrationOf = (group: HandlerGroup) => {
       let integration = integrations.get(group);
@@ -149,8 +158,10 @@ export class PlatformApi extends Construct {
         );
       }
     }
+  }
 
-    this.usagePlans = Object.fromEntries(
+  private createUsagePlans(plans: readonly Plan[]): Readonly<Partial<Record<PlanId, apigw.UsagePlan>>> {
+    return Object.fromEntries(
       plans.map((plan) => [
         plan.id,
         this.api.addUsagePlan(`UsagePlan-${plan.id}`, {
@@ -162,11 +173,9 @@ export class PlatformApi extends Construct {
         }),
       ]),
     );
+  }
 
-    addGatewayProblems(this.api);
-
-    this.url = `https://${this.api.restApiId}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}/${props.stageName}`;
-
+  private acknowledgeApiFindings(): void {
     Validations.of(this.api).acknowledge(
       {
         id: 'AwsSolutions-APIG2',
@@ -194,6 +203,17 @@ export class PlatformApi extends Construct {
     const method = this.methods.get(routeKey(route.method, route.path));
     if (!method) throw new Error(`no method for route ${routeKey(route.method, route.path)}`);
     return method;
+  }
+}
+
+/** Every plan's rate must fit under the stage's throttle, else its limit could never be reached. */
+function checkStageThrottle(plans: readonly Plan[], throttle: StageThrottle): void {
+  for (const plan of plans) {
+    if (plan.rateLimit.requestsPerSecond > throttle.rateLimit || plan.rateLimit.burst > throttle.burstLimit) {
+      throw new Error(
+        `stage throttle ${JSON.stringify(throttle)} is below plan '${plan.id}' (${JSON.stringify(plan.rateLimit)}): its limit could never be reached`,
+      );
+    }
   }
 }
 

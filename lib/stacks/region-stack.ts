@@ -139,18 +139,66 @@ export class RegionStack extends Stack {
     // Tenant pools' pre-token triggers make SSO users members just in time, each for its own tenant only.
     this.dataAccess.tenantData.trustTaggedCallers(PLATFORM_FUNCTION_TAG, names.preTokenFunctionTag);
 
-    this.cursorSecret = new secretsmanager.Secret(this, 'CursorSecret', {
+    this.cursorSecret = this.createCursorSecret(names, config.stage, region);
+    this.functions = this.createFunctions(names, config, region, functionCode);
+
+    const corsOrigins = config.corsOrigins ?? [...new Set(config.console.callbackUrls.map((url) => new URL(url).origin))];
+    this.api = new PlatformApi(this, 'Api', {
+      stageName: config.stage,
+      routes: ROUTES,
+      handlers: byGroup((group) => this.functions[group].function),
+      authorizerFunction: this.functions.authorizer.function,
+      corsOrigins,
+    });
+    this.firewall = new ApiFirewall(this, 'Firewall', {
+      name: `agent-platform-${config.stage}-api`,
+      stages: [this.api.api.deploymentStage],
+      publicPaths: ROUTES.filter(isPublic).map((route) => route.path),
+    });
+    this.bindFunctions(names, config, region, corsOrigins);
+
+    this.memoryExpiry = new TableStreamConsumer(this, 'MemoryExpiry', {
+      table: this.table,
+      consumer: this.functions['memory-expiry'],
+      filters: [memoryExpiryFilter(this.table)],
+    });
+    this.issuerRegistrar = new IssuerRegistrar(this, 'IssuerRegistrar', { handler: this.functions['issuer-registration'] });
+    this.publishForTenantStacks(names);
+
+    this.exports = new ExportBucket(this, 'Exports');
+    this.backup = new TableBackup(this, 'Backup', { table: this.table });
+    this.alarms = new RegionAlarms(this, 'Alarms', {
+      api: this.api.api,
+      functions: Object.fromEntries(Object.entries(this.functions).map(([name, fn]) => [name, fn.function])),
+      table: this.table.table,
+    });
+    this.observability = new PlatformObservability(this, 'Observability', {
+      stage: config.stage,
+      accessLogGroup: this.api.accessLogGroup,
+      serviceLevels: SERVICE_LEVELS,
+      deadLetterQueues: { 'memory-expiry': this.memoryExpiry.failureQueue },
+      alarmEmails: config.alarmEmails,
+    });
+    this.addOutputs();
+  }
+
+  private createCursorSecret(names: PlatformNames, stage: string, region: string): secretsmanager.Secret {
+    const secret = new secretsmanager.Secret(this, 'CursorSecret', {
       secretName: names.cursorSecretName,
-      description: `Key of the HMAC that signs list cursors of the agent platform (${config.stage}) in ${region}`,
+      description: `Key of the HMAC that signs list cursors of the agent platform (${stage}) in ${region}`,
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    Validations.of(this.cursorSecret).acknowledge({
+    Validations.of(secret).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:
         'Cursors are short-lived page tokens signed with this key; rotating it would need the codec to accept the previous key too. Until then it is replaced by hand, which only invalidates open cursors',
     });
+    return secret;
+  }
 
+  /** One function per route group, the authorizer, the issuer registrar and the memory-expiry consumer. */
+  private createFunctions(names: PlatformNames, config: PlatformConfig, region: string, functionCode: lambda.Code | undefined): Record<RegionFunctionName, PlatformFunction> {
     const regionFunction = (name: RegionFunctionName, description: string) => {
       const needs = needsOf(name);
       return new PlatformFunction(this, `Fn-${name}`, {
@@ -167,22 +215,11 @@ export class RegionStack extends Stack {
     const authorizer = regionFunction('authorizer', 'Agent platform API, request authorizer');
     const registrar = regionFunction('issuer-registration', 'Agent platform, issuer registrar of tenant pools');
     const memoryExpiry = regionFunction('memory-expiry', 'Agent platform, memory quota give-back on TTL removal');
-    this.functions = { ...groupFunctions, authorizer, 'issuer-registration': registrar, 'memory-expiry': memoryExpiry };
+    return { ...groupFunctions, authorizer, 'issuer-registration': registrar, 'memory-expiry': memoryExpiry };
+  }
 
-    const corsOrigins = config.corsOrigins ?? [...new Set(config.console.callbackUrls.map((url) => new URL(url).origin))];
-    this.api = new PlatformApi(this, 'Api', {
-      stageName: config.stage,
-      routes: ROUTES,
-      handlers: byGroup((group) => groupFunctions[group].function),
-      authorizerFunction: authorizer.function,
-      corsOrigins,
-    });
-    this.firewall = new ApiFirewall(this, 'Firewall', {
-      name: `agent-platform-${config.stage}-api`,
-      stages: [this.api.api.deploymentStage],
-      publicPaths: ROUTES.filter(isPublic).map((route) => route.path),
-    });
-
+  /** Gives every function its environment and grants: exactly what its needs declare. */
+  private bindFunctions(names: PlatformNames, config: PlatformConfig, region: string, corsOrigins: readonly string[]): void {
     const regionEndpoints = { ...config.regionEndpoints, [region]: config.regionEndpoints?.[region] ?? this.api.url };
     const onboardingBus = events.EventBus.fromEventBusArn(
       this,
@@ -213,16 +250,13 @@ export class RegionStack extends Stack {
         modelInvocation: needs.modelInvocation,
       });
     }
+  }
 
-    this.memoryExpiry = new TableStreamConsumer(this, 'MemoryExpiry', {
-      table: this.table,
-      consumer: memoryExpiry,
-      filters: [memoryExpiryFilter(this.table)],
-    });
-
-    this.issuerRegistrar = new IssuerRegistrar(this, 'IssuerRegistrar', { handler: registrar });
-    // Tenant stacks find the registrar and the usage plans through SSM parameters of their region, read when they
-    // deploy: no export pins this stack, and a tenant stack deploys on its own (see lib/naming.ts).
+  /**
+   * Tenant stacks find the registrar and the usage plans through SSM parameters of their region, read when they
+   * deploy: no export pins this stack, and a tenant stack deploys on its own (see lib/naming.ts).
+   */
+  private publishForTenantStacks(names: PlatformNames): void {
     new ssm.StringParameter(this, 'IssuerRegistrarParameter', {
       parameterName: names.issuerRegistrarParameter,
       stringValue: this.issuerRegistrar.serviceToken,
@@ -235,22 +269,9 @@ export class RegionStack extends Stack {
         description: `Id of the ${plan} plan's usage plan, for tenant stacks`,
       });
     }
+  }
 
-    this.exports = new ExportBucket(this, 'Exports');
-    this.backup = new TableBackup(this, 'Backup', { table: this.table });
-    this.alarms = new RegionAlarms(this, 'Alarms', {
-      api: this.api.api,
-      functions: Object.fromEntries(Object.entries(this.functions).map(([name, fn]) => [name, fn.function])),
-      table: this.table.table,
-    });
-    this.observability = new PlatformObservability(this, 'Observability', {
-      stage: config.stage,
-      accessLogGroup: this.api.accessLogGroup,
-      serviceLevels: SERVICE_LEVELS,
-      deadLetterQueues: { 'memory-expiry': this.memoryExpiry.failureQueue },
-      alarmEmails: config.alarmEmails,
-    });
-
+  private addOutputs(): void {
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the regional API' });
     new CfnOutput(this, 'TableName', { value: this.table.tableName, description: "The region's table" });
     new CfnOutput(this, 'ExportBucketName', { value: this.exports.bucket.bucketName, description: 'Tenant exports and imports' });
