@@ -89,6 +89,14 @@ export class PlatformNames {
     return `/${TABLE_BASE_NAME}/${this.stage}/issuer-registrar`;
   }
 
+  /**
+   * The bucket of onboarded tenants' manifests (control plane, home region), read by the fleet pipeline. Bucket names
+   * are global: account and region make it unique, `ap-` keeps it within 63 characters for every stage name.
+   */
+  manifestStoreName(homeRegion: string, account: string = Aws.ACCOUNT_ID): string {
+    return `ap-${this.stage}-manifests-${account}-${homeRegion}`;
+  }
+
   /** Construct id (and `cdk deploy` name) of a tenant's stack. */
   tenantStackId(tenantId: string): string {
     return `Tenant-${tenantId}`;

@@ -1,7 +1,8 @@
 import * as path from 'node:path';
-import { Tags, Validations, type App } from 'aws-cdk-lib';
+import { Tags, Validations, type App, type Stage } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import type { Construct } from 'constructs';
 import { loadManifests, ManifestError } from '../functions/tenants/tenant-manifest.loader';
 import { manifestFileName, type TenantManifest } from '../functions/tenants/tenant-manifest.schema';
 import type { PlatformConfig } from './config';
@@ -69,30 +70,8 @@ export function loadTenantManifests(dir: string = TENANTS_DIR): TenantManifests 
  * its region (its SSM parameters and registrar).
  */
 export function buildPlatform(app: App, config: PlatformConfig, options: PlatformAppOptions = {}): PlatformStacks {
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  Tags.of(app).add('platform', 'agent-platform');
-  Tags.of(app).add('stage', config.stage);
-
-  const regions = new Map<string, RegionStack>();
-  for (const region of config.regions) {
-    regions.set(
-      region,
-      new RegionStack(app, regionStackId(region), {
-        stackName: `agent-platform-${config.stage}-region-${region}`,
-        config,
-        region,
-        functionCode: options.functionCode,
-      }),
-    );
-  }
-
-  const controlPlane = new ControlPlaneStack(app, CONTROL_PLANE_STACK_ID, {
-    stackName: `agent-platform-${config.stage}-control-plane`,
-    config,
-    functionCode: options.functionCode,
-  });
-  for (const region of regions.values()) controlPlane.addStackDependency(region, 'registers the platform-admin issuer in every region');
-
+  checkAndTag(app, config);
+  const { regions, controlPlane } = addPlatformStacks(app, config, options.functionCode);
   const tenants = addTenantStacks(app, config, options.tenants, options.functionCode);
   for (const tenant of tenants.values()) {
     const region = regions.get(tenant.manifest.homeRegion);
@@ -101,11 +80,42 @@ export function buildPlatform(app: App, config: PlatformConfig, options: Platfor
   return { regions, controlPlane, tenants };
 }
 
+/** cdk-nag's AWS Solutions rules at synthesis, and the platform's tags, on an app or a pipeline stage. */
+export function checkAndTag(scope: App | Stage, config: PlatformConfig): void {
+  Validations.of(scope).addPlugins(new AwsSolutionsChecks(scope));
+  Tags.of(scope).add('platform', 'agent-platform');
+  Tags.of(scope).add('stage', config.stage);
+}
+
+/** The region stacks and the control plane after them: what a fleet deployment updates before any tenant. */
+export function addPlatformStacks(scope: Construct, config: PlatformConfig, functionCode?: lambda.Code): Omit<PlatformStacks, 'tenants'> {
+  const regions = new Map<string, RegionStack>();
+  for (const region of config.regions) {
+    regions.set(
+      region,
+      new RegionStack(scope, regionStackId(region), {
+        stackName: `agent-platform-${config.stage}-region-${region}`,
+        config,
+        region,
+        functionCode,
+      }),
+    );
+  }
+
+  const controlPlane = new ControlPlaneStack(scope, CONTROL_PLANE_STACK_ID, {
+    stackName: `agent-platform-${config.stage}-control-plane`,
+    config,
+    functionCode,
+  });
+  for (const region of regions.values()) controlPlane.addStackDependency(region, 'registers the platform-admin issuer in every region');
+  return { regions, controlPlane };
+}
+
 /**
  * One TenantStack per manifest, each in its home region. Hosted UI domains must differ (Cognito domains are global
  * per region): a clash fails synthesis naming both manifests.
  */
-export function addTenantStacks(app: App, config: PlatformConfig, tenants?: TenantManifests, functionCode?: lambda.Code): Map<string, TenantStack> {
+export function addTenantStacks(scope: Construct, config: PlatformConfig, tenants?: TenantManifests, functionCode?: lambda.Code): Map<string, TenantStack> {
   const stacks = new Map<string, TenantStack>();
   if (!tenants) return stacks;
   const names = new PlatformNames(config.stage);
@@ -118,7 +128,7 @@ export function addTenantStacks(app: App, config: PlatformConfig, tenants?: Tena
     domains.set(domain, manifestFile);
     stacks.set(
       manifest.id,
-      new TenantStack(app, names.tenantStackId(manifest.id), { config, manifest, manifestFile, manifestDir: tenants.dir, functionCode }),
+      new TenantStack(scope, names.tenantStackId(manifest.id), { config, manifest, manifestFile, manifestDir: tenants.dir, functionCode }),
     );
   }
   return stacks;

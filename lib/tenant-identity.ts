@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { SecretValue } from 'aws-cdk-lib';
 import { ManifestError, type ManifestProblem } from '../functions/tenants/tenant-manifest.loader';
 import type { TenantManifest } from '../functions/tenants/tenant-manifest.schema';
-import { redirectUrlSchema, type PlatformConfig } from './config';
+import { cognitoDomainPrefixProblem, redirectUrlSchema, type PlatformConfig } from './config';
 import type { IdentityProviderDefinition } from './constructs/hosted-user-pool';
 import { TENANT_ID_CLAIM } from '../functions/identity/tenant-attribute';
 
@@ -124,9 +124,8 @@ export function tenantIdentityOf(config: PlatformConfig, manifest: TenantManifes
   }
 
   const domainPrefix = tenantDomainPrefix(config, manifest.slug);
-  // Prefix, stage and slug are lower-case letters, digits and inner dashes already: length and words remain.
-  if (domainPrefix.length > 63) problem('slug', `the hosted UI domain prefix ${domainPrefix} is longer than Cognito's 63 characters`);
-  else if (/aws|amazon|cognito/.test(domainPrefix)) problem('slug', `the hosted UI domain prefix ${domainPrefix} contains a word Cognito reserves (aws, amazon, cognito)`);
+  const domainProblem = cognitoDomainPrefixProblem(domainPrefix);
+  if (domainProblem) problem('slug', domainProblem);
 
   if (!config.regions.includes(manifest.homeRegion)) {
     problem('homeRegion', `${manifest.homeRegion} is not a residency region of the platform (${config.regions.join(', ')})`);

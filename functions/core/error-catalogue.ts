@@ -37,6 +37,7 @@ export const ERROR_CATALOGUE: readonly ErrorCodeEntry[] = [
   { code: 'internal-error', statuses: [500], title: 'Internal error', meaning: 'The request failed on our side; it has been logged.', action: 'Retry later with the same Idempotency-Key; quote the request id to support.' },
   { code: 'upstream-failure', statuses: [502], title: 'Upstream failure', meaning: 'The function behind the gateway failed.', action: 'Retry later with the same Idempotency-Key.' },
   { code: 'identity-provider-failed', statuses: [503], title: 'Identity provider failed', meaning: "The tenant's user pool refused or failed a change the request needs.", action: 'Retry; it is safe.' },
+  { code: 'mail-not-sent', statuses: [503], title: 'Mail not sent', meaning: 'The invitation mail could not be sent (the sender is not verified in SES, or SES refused it); the invitation was revoked, nothing else changed.', action: 'Retry later; if it persists the platform operator must verify the mail sender (docs/troubleshooting.md).' },
   { code: 'upstream-timeout', statuses: [504], title: 'Upstream timeout', meaning: 'The request took too long; it may have been carried out.', action: 'Retry with the same Idempotency-Key.' },
 ];
 

@@ -132,6 +132,15 @@ export class IdentityProviderError extends DomainError {
   readonly title = 'Identity provider failed';
 }
 
+/**
+ * Mail the request exists to send could not be sent (the sender's SES identity is unverified, SES refused or
+ * failed): what the request would have created is undone, and the problem says so.
+ */
+export class MailNotSentError extends DomainError {
+  readonly code = 'mail-not-sent';
+  readonly title = 'Mail not sent';
+}
+
 /** A plan limit would be exceeded. */
 export class QuotaExceededError extends DomainError {
   readonly code = 'quota-exceeded';

@@ -6,6 +6,7 @@ import {
   GoneError,
   IdentityProviderError,
   IllegalTransitionError,
+  MailNotSentError,
   MalformedRequestError,
   ModelNotAllowedError,
   NotFoundError,
@@ -51,6 +52,7 @@ const STATUS_BY_ERROR: ReadonlyArray<[abstract new (...args: never[]) => DomainE
   [ModelNotAllowedError, 422],
   [WrongRegionError, 421],
   [IdentityProviderError, 503],
+  [MailNotSentError, 503],
   [QuotaExceededError, 429],
   [RateLimitedError, 429],
 ];

@@ -1,5 +1,5 @@
 import { timeOrderedId } from '../data/ids';
-import { ConflictError, GoneError, NotFoundError, PreconditionFailedError, TenantSuspendedError, TenantUnavailableError, WrongRegionError } from '../core/errors';
+import { ConflictError, GoneError, MailNotSentError, NotFoundError, PreconditionFailedError, TenantSuspendedError, TenantUnavailableError, WrongRegionError } from '../core/errors';
 import { DEFAULT_PAGE_SIZE, etagOf, ifMatchAccepts, type Page } from '../core/request-conventions';
 import type { CursorCodec } from '../data/cursor';
 import type { MutationContext, MutationResult } from '../data/mutation.context';
@@ -195,7 +195,7 @@ export class UserService {
       ...(context.idempotency ? { idempotency: context.idempotency, response } : {}),
     });
     if (outcome.replayed) return { response: outcome.response, replayed: true };
-    await this.orUndo(() => this.options.mailer.send(this.invitationMail(entry, invitation, code.code)), {
+    await this.orUndo(() => this.mailInvitation(entry, invitation, code.code), {
       tenantId,
       event: this.event(context, 'invitation.revoke', `invitation/${invitationId}`, { invitationId, reason: 'mail failed' }),
       writes: [this.options.invitations.revokeWrite(tenantId, invitationId, this.clock().toISOString())],
@@ -314,6 +314,19 @@ export class UserService {
     } catch (error) {
       await this.options.mutations.execute(undo);
       throw error;
+    }
+  }
+
+  /** Sends an invitation; a failure is the caller's to hear of (MailNotSentError), never only a log line. */
+  private async mailInvitation(entry: TenantDirectoryEntry, invitation: InvitationRecord, code: string): Promise<void> {
+    try {
+      await this.options.mailer.send(this.invitationMail(entry, invitation, code));
+    } catch (error) {
+      throw new MailNotSentError(
+        `the invitation mail to ${invitation.email} could not be sent, so invitation ${invitation.invitationId} was revoked; retry later, and if it persists ask the platform operator to check the mail sender`,
+        { invitationId: invitation.invitationId },
+        { cause: error },
+      );
     }
   }
 

@@ -3,6 +3,7 @@ import * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { TENANT_ID_ATTRIBUTE_NAME } from '../../functions/identity/tenant-attribute';
+import { cognitoDomainPrefixProblem } from '../config';
 
 /** A group of the pool: one per role. */
 export interface PoolGroup {
@@ -195,6 +196,8 @@ export class HostedUserPool extends Construct {
     // The client names the providers: they must exist first.
     for (const provider of this.identityProviders) this.client.node.addDependency(provider);
 
+    const domainProblem = cognitoDomainPrefixProblem(props.domainPrefix);
+    if (domainProblem) throw new Error(`${this.node.path}: ${domainProblem}`);
     this.domain = this.userPool.addDomain('HostedUi', { cognitoDomain: { domainPrefix: props.domainPrefix } });
 
     if (props.mfa !== 'REQUIRED') {

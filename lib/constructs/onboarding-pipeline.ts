@@ -1,14 +1,14 @@
-import { Aws, type CfnElement, type CopyOptions, Duration, IgnoreMode, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, type CfnElement, type CopyOptions, Duration, IgnoreMode, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
 import {
   ONBOARDING_DETAIL_TYPES,
@@ -16,6 +16,7 @@ import {
   PROVISIONING_DETAIL_TYPES,
   PROVISIONING_EVENT_SOURCE,
 } from '../../functions/tenants/onboarding.events';
+import { MANIFEST_STORE_PREFIX } from './manifest-store';
 import { TENANT_POOL_TAG } from './platform-function';
 import type { PlatformConfig } from '../config';
 import type { PlatformNames } from '../naming';
@@ -41,6 +42,8 @@ export interface OnboardingPipelineProps {
   readonly bus: events.IEventBus;
   /** Where events that could not be delivered to the state machine go. */
   readonly deadLetterQueue: sqs.IQueue;
+  /** Where the build records the manifest of every tenant it deploys, for the fleet pipeline. */
+  readonly manifestStore: s3.IBucket;
 }
 
 /**
@@ -78,6 +81,8 @@ export class OnboardingPipeline extends Construct {
         CDK_QUALIFIER: { value: config.bootstrapQualifier },
         TENANT_STACK_PREFIX: { value: `${names.prefix}-tenant-` },
         AWS_ACCOUNT_ID: { value: account },
+        AWS_PARTITION: { value: Aws.PARTITION },
+        MANIFEST_STORE: { value: props.manifestStore.bucketName },
         CDK_DISABLE_VERSION_CHECK: { value: '1' },
         CDK_DISABLE_CLI_TELEMETRY: { value: '1' },
       },
@@ -87,6 +92,7 @@ export class OnboardingPipeline extends Construct {
       logging: { cloudWatch: { logGroup: buildLogs } },
     });
     this.grantDeployments(config);
+    this.grantManifestRecords(props.manifestStore);
 
     const stateMachineLogs = new logs.LogGroup(this, 'StateMachineLogs', { retention: logs.RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.RETAIN });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
@@ -174,7 +180,9 @@ export class OnboardingPipeline extends Construct {
   /** What CodeBuild and Step Functions grant themselves, with why each wildcard stays. */
   private acknowledgeServiceDefaults(): void {
     const stack = Stack.of(this);
-    const partition = RegionInfo.get(stack.region).partition ?? 'aws';
+    // How the partition appears in CodeBuild's own grants: a literal where CDK writes partition literals, else the pseudo parameter.
+    const partition = Token.isUnresolved(stack.partition) ? '<AWS::Partition>' : stack.partition;
+    const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
     const projectId = stack.getLogicalId(this.project.node.defaultChild as CfnElement);
     const role = this.project.role as iam.Role;
     const assetRead = 'Reads the build source: the CDK asset of the repository in the bootstrap bucket (the grant of Asset.grantRead, on that bucket and object key only)';
@@ -183,11 +191,11 @@ export class OnboardingPipeline extends Construct {
       { id: 'AwsSolutions-IAM5[Action::s3:GetObject*]', reason: assetRead },
       { id: 'AwsSolutions-IAM5[Action::s3:List*]', reason: assetRead },
       {
-        id: `AwsSolutions-IAM5[Resource::arn:${partition}:logs:${stack.region}:<AWS::AccountId>:log-group:/aws/codebuild/<${projectId}>:*]`,
+        id: `AwsSolutions-IAM5[Resource::arn:${partition}:logs:${stack.region}:${account}:log-group:/aws/codebuild/<${projectId}>:*]`,
         reason: "CodeBuild's default grant on the project's own log streams (the project logs to its own log group besides)",
       },
       {
-        id: `AwsSolutions-IAM5[Resource::arn:${partition}:codebuild:${stack.region}:<AWS::AccountId>:report-group/<${projectId}>-*]`,
+        id: `AwsSolutions-IAM5[Resource::arn:${partition}:codebuild:${stack.region}:${account}:report-group/<${projectId}>-*]`,
         reason: "CodeBuild's default grant on the project's own report groups, named after the project",
       },
     );
@@ -199,6 +207,18 @@ export class OnboardingPipeline extends Construct {
     Validations.of(this.stateMachine.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'CloudWatch Logs delivery and X-Ray tracing of the state machine: these actions have no resource-level permissions',
+    });
+  }
+
+  /** The build records and forgets tenants' manifests in the store: writes and deletes of manifests, nothing else. */
+  private grantManifestRecords(store: s3.IBucket): void {
+    const role = this.project.role as iam.Role;
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'RecordTenantManifests', actions: ['s3:PutObject', 's3:DeleteObject'], resources: [store.arnForObjects(`${MANIFEST_STORE_PREFIX}*`)] }),
+    );
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(store.node.defaultChild as CfnElement)}.Arn>/${MANIFEST_STORE_PREFIX}*]`,
+      reason: "Writes and deletes the manifest of the tenant it deploys or offboards: any tenant's, as the build serves every tenant, and only under the manifests prefix",
     });
   }
 
@@ -242,11 +262,14 @@ function buildSpec(): Record<string, unknown> {
     version: '0.2',
     env: { shell: 'bash', 'exported-variables': Object.values(EXPORTED) },
     phases: {
-      install: { 'runtime-versions': { nodejs: 22 }, commands: ['npm ci --no-audit --no-fund'] },
+      // Only what deploying needs: the functions' dependencies and the CDK toolchain are `dependencies`; emulators,
+      // test and lint tools are devDependencies (test/unit/deploy-dependencies.test.ts keeps it so).
+      install: { 'runtime-versions': { nodejs: 22 }, commands: ['npm ci --omit=dev --no-audit --no-fund'] },
       build: {
         commands: [
           'set -euo pipefail',
           'STACK_NAME="${TENANT_STACK_PREFIX}${TENANT_ID}"',
+          `MANIFEST_KEY="s3://\${MANIFEST_STORE}/${MANIFEST_STORE_PREFIX}\${TENANT_SLUG}.json"`,
           [
             'if [ "$ACTION" = deploy ]; then',
             '  printf \'%s\' "$TENANT_MANIFEST" > "tenants/${TENANT_SLUG}.json"',
@@ -255,9 +278,13 @@ function buildSpec(): Record<string, unknown> {
             `  export ${EXPORTED.clientId}="$(${output(outputs.clientId)})"`,
             `  export ${EXPORTED.issuer}="$(${output(outputs.issuer)})"`,
             `  export ${EXPORTED.hostedUiUrl}="$(${output(outputs.hostedUiUrl)})"`,
+            // Recorded once deployed, so that the fleet pipeline deploys this tenant from now on.
+            '  aws s3 cp "tenants/${TENANT_SLUG}.json" "$MANIFEST_KEY" --content-type application/json',
             'else',
-            '  DEPLOY_ROLE="arn:aws:iam::${AWS_ACCOUNT_ID}:role/cdk-${CDK_QUALIFIER}-deploy-role-${AWS_ACCOUNT_ID}-${HOME_REGION}"',
-            '  EXEC_ROLE="arn:aws:iam::${AWS_ACCOUNT_ID}:role/cdk-${CDK_QUALIFIER}-cfn-exec-role-${AWS_ACCOUNT_ID}-${HOME_REGION}"',
+            // Forgotten first, so that no fleet deployment recreates the stack being deleted.
+            '  aws s3 rm "$MANIFEST_KEY"',
+            '  DEPLOY_ROLE="arn:${AWS_PARTITION}:iam::${AWS_ACCOUNT_ID}:role/cdk-${CDK_QUALIFIER}-deploy-role-${AWS_ACCOUNT_ID}-${HOME_REGION}"',
+            '  EXEC_ROLE="arn:${AWS_PARTITION}:iam::${AWS_ACCOUNT_ID}:role/cdk-${CDK_QUALIFIER}-cfn-exec-role-${AWS_ACCOUNT_ID}-${HOME_REGION}"',
             '  (',
             '    eval "$(aws sts assume-role --role-arn "$DEPLOY_ROLE" --role-session-name "offboard-${TENANT_ID}" --query \'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]\' --output text | awk \'{print "export AWS_ACCESS_KEY_ID="$1" AWS_SECRET_ACCESS_KEY="$2" AWS_SESSION_TOKEN="$3}\')"',
             '    aws cloudformation delete-stack --region "$HOME_REGION" --stack-name "$STACK_NAME" --role-arn "$EXEC_ROLE"',

@@ -6,6 +6,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { mailIdentityArn, type MailSender } from './mail-identity';
 import { DATA_REGIONS_ENV, type DataRegion, type DataRegions } from '../../functions/data/data-regions';
 import { roleArnField, roleArnVariable, type DataScope } from '../../functions/data/data-scopes';
 import { SECRET_ARN_SUFFIX } from '../../functions/core/secrets';
@@ -131,10 +132,11 @@ export interface PlatformBinding {
    */
   readonly tenantPools?: boolean;
   /**
-   * Let the function send mail through Amazon SES in its region.
-   * @default false
+   * Let the function send mail through Amazon SES in its region, from this sender (passed as MAIL_FROM) and its
+   * SES identity only.
+   * @default - the function sends no mail
    */
-  readonly mail?: boolean;
+  readonly mail?: MailSender;
   /**
    * Let the function invoke foundation models through Amazon Bedrock in its region (Converse authorizes as
    * `bedrock:InvokeModel`), and pass MODEL_PROVIDER=bedrock.
@@ -260,18 +262,8 @@ export class PlatformFunction extends Construct {
       });
     }
     if (binding.mail) {
-      this.role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          sid: 'SendMail',
-          actions: ['ses:SendEmail'],
-          resources: [`arn:${Aws.PARTITION}:ses:${Aws.REGION}:${Aws.ACCOUNT_ID}:identity/*`],
-        }),
-      );
-      Validations.of(this.role).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]',
-        reason:
-          'The sending identity (a verified domain or address) is configured per deployment, outside this app: SendEmail only, in the function\'s own region',
-      });
+      fn.addEnvironment('MAIL_FROM', binding.mail.from);
+      this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'SendMail', actions: ['ses:SendEmail'], resources: [mailIdentityArn(binding.mail)] }));
     }
     if (binding.modelInvocation) this.bindModelInvocation();
   }

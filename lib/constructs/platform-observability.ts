@@ -1,13 +1,11 @@
-import { Aspects, Duration, RemovalPolicy, Stack, type IAspect } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as sns from 'aws-cdk-lib/aws-sns';
-import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import { Construct, type IConstruct } from 'constructs';
+import { Construct } from 'constructs';
+import { addOperatorTopic } from './operator-topic';
 import type { ServiceLevel } from '../../functions/billing/service-levels.catalogue';
 import { METRIC_DIMENSIONS, METRIC_NAMES, METRICS_NAMESPACE, METRICS_SERVICE } from '../../functions/core/metric-names';
 
@@ -74,18 +72,6 @@ function serverErrorRate(dimensions: Record<string, string>, minimumRequests: nu
   });
 }
 
-/** Adds the topic as alarm and OK action of every alarm of the stack, including those other constructs make. */
-class NotifyEveryAlarm implements IAspect {
-  private readonly notified = new WeakSet<cloudwatch.Alarm>();
-  constructor(private readonly action: actions.SnsAction) {}
-  visit(node: IConstruct): void {
-    if (!(node instanceof cloudwatch.Alarm) || this.notified.has(node)) return;
-    this.notified.add(node);
-    node.addAlarmAction(this.action);
-    node.addOkAction(this.action);
-  }
-}
-
 /**
  * The region's observability: an encrypted operator topic that every alarm of the stack notifies, the platform
  * dashboard and one per tier (traffic, errors, p99 against the tier's SLA, throttles, quota refusals, cost drivers),
@@ -106,29 +92,14 @@ export class PlatformObservability extends Construct {
     const region = Stack.of(this).region;
     const minimumRequests = props.minimumRequests ?? 20;
 
-    this.topicKey = new kms.Key(this, 'AlarmTopicKey', {
-      description: `Encrypts the agent platform's (${props.stage}) alarm topic`,
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    // CloudWatch publishes alarm notifications to the encrypted topic: it needs the key for that, and nothing else.
-    this.topicKey.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'CloudWatchAlarmsPublish',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-      }),
-    );
-    this.topic = new sns.Topic(this, 'AlarmTopic', {
+    const operators = addOperatorTopic(this, {
       topicName: `agent-platform-${props.stage}-alarms`,
       displayName: `Agent platform ${props.stage} alarms (${region})`,
-      masterKey: this.topicKey,
-      enforceSSL: true,
+      keyDescription: `Encrypts the agent platform's (${props.stage}) alarm topic`,
+      alarmEmails: props.alarmEmails,
     });
-    for (const email of props.alarmEmails ?? []) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
-    Aspects.of(Stack.of(this)).add(new NotifyEveryAlarm(new actions.SnsAction(this.topic)));
+    this.topic = operators.topic;
+    this.topicKey = operators.key;
 
     const throttleFilter = new logs.MetricFilter(this, 'ThrottlesFilter', {
       logGroup: props.accessLogGroup,

@@ -10,8 +10,11 @@ import { PROVISIONING_EVENT_SOURCE } from '../../functions/tenants/onboarding.ev
 import { TABLE_SCHEMA } from '../../functions/data/table.schema';
 import type { PlatformConfig } from '../config';
 import { CONTROL_PLANE_FUNCTION_NEEDS, type ControlPlaneFunction } from '../cross-region-access';
+import { ControlPlaneAlarms } from '../constructs/control-plane-alarms';
 import { HostedUserPool } from '../constructs/hosted-user-pool';
 import { IssuerRegistrar, IssuerRegistration } from '../constructs/issuer-registrar';
+import { mailSenderOf } from '../constructs/mail-identity';
+import { ManifestStore } from '../constructs/manifest-store';
 import { OnboardingPipeline } from '../constructs/onboarding-pipeline';
 import { PlatformFunction } from '../constructs/platform-function';
 import type { IPlatformTable } from '../constructs/platform-table';
@@ -53,10 +56,14 @@ export class ControlPlaneStack extends Stack {
   readonly adminAuth: HostedUserPool;
   readonly bus: events.EventBus;
   readonly pipeline: OnboardingPipeline;
+  /** The manifests of the tenants onboarded through the API, read by the fleet pipeline. */
+  readonly manifests: ManifestStore;
   readonly deadLetters: sqs.Queue;
   readonly functions: Readonly<Record<ControlPlaneFunction, PlatformFunction>>;
   readonly issuerRegistrar: IssuerRegistrar;
   readonly adminRegistrations: readonly IssuerRegistration[];
+  /** The operator topic of the control plane and its alarms (dead letters, provisioning failures, function errors). */
+  readonly alarms: ControlPlaneAlarms;
 
   constructor(scope: Construct, id: string, props: ControlPlaneStackProps) {
     const { config, functionCode, ...stackProps } = props;
@@ -93,7 +100,14 @@ export class ControlPlaneStack extends Stack {
       reason: 'This queue is itself the dead-letter queue of the onboarding rules: events EventBridge could not deliver after its retries',
     });
 
-    this.pipeline = new OnboardingPipeline(this, 'Pipeline', { config, names, bus: this.bus, deadLetterQueue: this.deadLetters });
+    this.manifests = new ManifestStore(this, 'Manifests', { bucketName: names.manifestStoreName(home) });
+    this.pipeline = new OnboardingPipeline(this, 'Pipeline', {
+      config,
+      names,
+      bus: this.bus,
+      deadLetterQueue: this.deadLetters,
+      manifestStore: this.manifests.bucket,
+    });
 
     // The control plane's functions reach the home region's table by name, and every region's through DATA_REGIONS.
     const homeTable: IPlatformTable = importedTable(this, names, home);
@@ -119,7 +133,8 @@ export class ControlPlaneStack extends Stack {
         dataRegions,
         cursorSecret: 'cursors' in needs && needs.cursors ? cursorSecret : undefined,
         onboardingBus: 'onboardingEvents' in needs && needs.onboardingEvents ? this.bus : undefined,
-        mail: 'mail' in needs && needs.mail,
+        // The home region's identity, made by its region stack.
+        mail: 'mail' in needs && needs.mail ? mailSenderOf(config) : undefined,
       });
       return platformFunction;
     };
@@ -155,6 +170,14 @@ export class ControlPlaneStack extends Stack {
           },
         }),
     );
+
+    this.alarms = new ControlPlaneAlarms(this, 'Alarms', {
+      stage: config.stage,
+      deadLetterQueues: { onboarding: this.deadLetters },
+      provisioning: this.pipeline.stateMachine,
+      functions: Object.fromEntries(Object.entries(this.functions).map(([name, fn]) => [name, fn.function])),
+      alarmEmails: config.alarmEmails,
+    });
 
     new CfnOutput(this, 'AdminUserPoolId', { value: this.adminAuth.userPool.userPoolId, description: 'The platform-admin pool' });
     new CfnOutput(this, 'AdminUserPoolClientId', { value: this.adminAuth.client.userPoolClientId, description: "The console's app client" });

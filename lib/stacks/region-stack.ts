@@ -17,6 +17,7 @@ import { ApiFirewall } from '../constructs/api-firewall';
 import { DataAccessRoles, ImportedDataAccessRole, TENANT_SESSION_TAG, type IDataAccessRole } from '../constructs/data-access-roles';
 import { ExportBucket } from '../constructs/export-bucket';
 import { IssuerRegistrar } from '../constructs/issuer-registrar';
+import { MailIdentity } from '../constructs/mail-identity';
 import { PlatformApi } from '../constructs/platform-api';
 import { PlatformFunction, type RegionDataBinding } from '../constructs/platform-function';
 import { PlatformTable } from '../constructs/platform-table';
@@ -117,6 +118,8 @@ export class RegionStack extends Stack {
   readonly issuerRegistrar: IssuerRegistrar;
   /** Feeds TTL removals of memories from the table's stream to the memory-expiry function. */
   readonly memoryExpiry: TableStreamConsumer;
+  /** The SES identity invitations of the region (and, in the home region, the control plane's) are sent from. */
+  readonly mail: MailIdentity;
 
   constructor(scope: Construct, id: string, props: RegionStackProps) {
     const { config, region, functionCode, ...stackProps } = props;
@@ -136,6 +139,7 @@ export class RegionStack extends Stack {
       roleNames: Object.fromEntries(DATA_SCOPES.map((scope) => [scope, names.dataRoleName(region, scope)])) as Record<DataScope, string>,
     });
     this.trustCrossRegionCallers(config, region);
+    this.mail = new MailIdentity(this, 'Mail', { config });
     // Tenant pools' pre-token triggers make SSO users members just in time, each for its own tenant only.
     this.dataAccess.tenantData.trustTaggedCallers(PLATFORM_FUNCTION_TAG, names.preTokenFunctionTag);
 
@@ -246,7 +250,7 @@ export class RegionStack extends Stack {
         cursorSecret: needs.cursors ? this.cursorSecret : undefined,
         onboardingBus: needs.onboardingEvents ? onboardingBus : undefined,
         tenantPools: needs.tenantPools,
-        mail: needs.mail,
+        mail: needs.mail ? this.mail.sender : undefined,
         modelInvocation: needs.modelInvocation,
       });
     }

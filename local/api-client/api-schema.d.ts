@@ -720,7 +720,7 @@ export interface components {
             status: number;
             detail: string;
             /** @enum {string} */
-            code: "malformed-request" | "validation-failed" | "bad-request" | "unauthenticated" | "forbidden" | "tenant-suspended" | "tenant-unavailable" | "not-found" | "route-not-found" | "conflict" | "illegal-transition" | "gone" | "precondition-failed" | "request-too-large" | "unsupported-media-type" | "wrong-region" | "model-not-allowed" | "rate-limited" | "quota-exceeded" | "internal-error" | "upstream-failure" | "identity-provider-failed" | "upstream-timeout";
+            code: "malformed-request" | "validation-failed" | "bad-request" | "unauthenticated" | "forbidden" | "tenant-suspended" | "tenant-unavailable" | "not-found" | "route-not-found" | "conflict" | "illegal-transition" | "gone" | "precondition-failed" | "request-too-large" | "unsupported-media-type" | "wrong-region" | "model-not-allowed" | "rate-limited" | "quota-exceeded" | "internal-error" | "upstream-failure" | "identity-provider-failed" | "mail-not-sent" | "upstream-timeout";
             instance?: string;
             /** @description Quote it to support. */
             requestId?: string;
@@ -4159,6 +4159,24 @@ export interface operations {
                         status?: 500;
                         /** @enum {unknown} */
                         code?: "internal-error";
+                    };
+                };
+            };
+            /** @description Problem: `mail-not-sent` (see the error catalogue). */
+            503: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 503;
+                        /** @enum {unknown} */
+                        code?: "mail-not-sent";
                     };
                 };
             };

@@ -10,9 +10,17 @@ interface Violation {
   readonly violatingConstructs: readonly { readonly constructPath: string }[];
 }
 
+/**
+ * The warning that the config's mail sender is the unverifiable placeholder (cdk.json names none): first-deployment.test.ts
+ * checks it; it is not a cdk-nag finding.
+ */
+const MAIL_PLACEHOLDER_WARNING = 'Annotation::agent-platform:mail-placeholder';
+
 function violationsIn(outdir: string): Violation[] {
   const report = JSON.parse(fs.readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'));
-  return report.pluginReports.flatMap((plugin: { violations?: Violation[] }) => plugin.violations ?? []);
+  return report.pluginReports
+    .flatMap((plugin: { violations?: Violation[] }) => plugin.violations ?? [])
+    .filter((violation: Violation) => violation.ruleName !== MAIL_PLACEHOLDER_WARNING);
 }
 
 /** Every acknowledgement recorded in the app: where, which rule, why. */
@@ -54,17 +62,17 @@ const ACKNOWLEDGED_RULES: Readonly<Record<string, RegExp>> = {
   'AwsSolutions-IAM5[Resource::*]': new RegExp(String.raw`^(${FUNCTION_ROLE}|${PRE_TOKEN}/ExecutionRole|ControlPlane/Pipeline/StateMachine/Role)$`),
   'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cognito-idp:<AWS::Region>:<AWS::AccountId>:userpool/*]': new RegExp(`^${FUNCTION_ROLE}$`),
   'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cognito-idp:<region>:<AWS::AccountId>:userpool/*]': PROJECT_ROLE,
-  'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]': new RegExp(`^${FUNCTION_ROLE}$`),
   'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:<AWS::Region>::foundation-model/*]': /^Region-[^/]+\/Fn-workflows\/ExecutionRole$/,
   'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:<AWS::Region>:<AWS::AccountId>:inference-profile/*]': /^Region-[^/]+\/Fn-workflows\/ExecutionRole$/,
   'AwsSolutions-IAM5[Resource::<ref.Arn>:*]': /^(Region-[^/]+|ControlPlane)\/IssuerRegistrar\/ProviderRole$/,
+  'AwsSolutions-IAM5[Resource::<ref.Arn>/tenants/*]': PROJECT_ROLE,
   'AwsSolutions-IAM5[Action::s3:GetBucket*]': PROJECT_ROLE,
   'AwsSolutions-IAM5[Action::s3:GetObject*]': PROJECT_ROLE,
   'AwsSolutions-IAM5[Action::s3:List*]': PROJECT_ROLE,
   'AwsSolutions-IAM5[Resource::arn:aws:logs:<region>:<AWS::AccountId>:log-group:/aws/codebuild/<ref>:*]': PROJECT_ROLE,
   'AwsSolutions-IAM5[Resource::arn:aws:codebuild:<region>:<AWS::AccountId>:report-group/<ref>-*]': PROJECT_ROLE,
   'AwsSolutions-L1': new RegExp(String.raw`^((Region-[^/]+|ControlPlane)/Fn-[a-z-]+/Function|${PRE_TOKEN}/Function|(Region-[^/]+|ControlPlane)/IssuerRegistrar/Provider/framework-onEvent)$`),
-  'AwsSolutions-S1': /^Region-[^/]+\/Exports\/AccessLogs$/,
+  'AwsSolutions-S1': /^(Region-[^/]+\/Exports\/AccessLogs|ControlPlane\/Manifests\/Bucket)$/,
   'AwsSolutions-SMG4': /^Region-[^/]+\/CursorSecret$/,
   'AwsSolutions-COG2': /^Tenant-[^/]+\/Auth\/UserPool$/,
   'AwsSolutions-COG8': /^Tenant-[^/]+\/Auth\/UserPool$/,

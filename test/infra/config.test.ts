@@ -1,4 +1,4 @@
-import { DEFAULT_REGIONS, parsePlatformConfig, PlatformConfigError } from '../../lib/config';
+import { cognitoDomainPrefixProblem, DEFAULT_REGIONS, defaultAuthDomainPrefix, parsePlatformConfig, PLACEHOLDER_MAIL_FROM, PlatformConfigError } from '../../lib/config';
 import { CDK_CONTEXT } from './support/platform-fixture';
 
 describe('platform config (CDK context `platform`)', () => {
@@ -8,7 +8,8 @@ describe('platform config (CDK context `platform`)', () => {
       homeRegion: 'eu-central-1',
       regions: [...DEFAULT_REGIONS],
       console: { callbackUrls: ['http://localhost:3000/auth/callback'], logoutUrls: ['http://localhost:3000/'] },
-      authDomainPrefix: 'agent-platform',
+      authDomainPrefix: defaultAuthDomainPrefix(undefined, 'dev'),
+      mail: { from: PLACEHOLDER_MAIL_FROM, identity: 'domain' },
       alarmEmails: [],
       bootstrapQualifier: 'hnb659fds',
     });
@@ -44,9 +45,36 @@ describe('platform config (CDK context `platform`)', () => {
     [{ console: { callbackUrls: [] } }, /console\.callbackUrls must name at least one callback URL/],
     [{ authDomainPrefix: 'my-aws-platform' }, /authDomainPrefix must not contain aws, amazon or cognito/],
     [{ authDomainPrefix: 'Agent' }, /authDomainPrefix must be 1-42 lower-case letters/],
+    [{ mail: { from: 'not-an-address' } }, /mail\.from must be an e-mail address/],
+    [{ mail: { from: 'no-reply@example.com', identity: 'dns' } }, /mail\.identity/],
+    [{ mail: { from: 'no-reply@example.com', hostedZone: { id: 'nope', name: 'example.com' } } }, /mail\.hostedZone\.id must be a Route 53 hosted zone id/],
   ])('fails fast on %j, naming the bad value', (raw, message) => {
     expect(() => parsePlatformConfig(raw)).toThrow(PlatformConfigError);
     expect(() => parsePlatformConfig(raw)).toThrow(message);
+  });
+
+  describe('hosted UI domain prefixes (global per region across all AWS accounts)', () => {
+    it('are unique by default: derived from account and stage, different for another account or stage', () => {
+      // Act
+      const prefix = (raw: object, defaultAccount?: string) => parsePlatformConfig(raw, { defaultAccount }).authDomainPrefix;
+
+      // Assess
+      const mine = prefix({ stage: 'prod', account: '111111111111' });
+      expect(mine).toMatch(/^ap-[0-9a-f]{10}$/);
+      expect(prefix({ stage: 'prod', account: '111111111111' })).toBe(mine);
+      expect(prefix({ stage: 'prod' }, '111111111111')).toBe(mine);
+      expect(prefix({ stage: 'prod', account: '222222222222' })).not.toBe(mine);
+      expect(prefix({ stage: 'dev', account: '111111111111' })).not.toBe(mine);
+      expect(prefix({ stage: 'prod', account: '111111111111', authDomainPrefix: 'acme-agents' })).toBe('acme-agents');
+    });
+
+    it('hold to Cognito rules: 63 characters, lower-case letters, digits and inner dashes, no reserved words', () => {
+      expect(cognitoDomainPrefixProblem('ap-0123456789-dev-acme')).toBeUndefined();
+      expect(cognitoDomainPrefixProblem('a'.repeat(64))).toMatch(/longer than Cognito's 63 characters/);
+      expect(cognitoDomainPrefixProblem('ap-dev-Acme')).toMatch(/lower-case letters, digits and inner dashes/);
+      expect(cognitoDomainPrefixProblem('ap-dev-acme-')).toMatch(/lower-case letters, digits and inner dashes/);
+      expect(cognitoDomainPrefixProblem('ap-dev-amazonia')).toMatch(/reserves/);
+    });
   });
 
   it('fails on a context value that is not JSON', () => {

@@ -35,6 +35,8 @@ export interface FixtureOptions {
   readonly bundle?: boolean;
   /** Tenant manifests. @default the repository's tenants/*.json */
   readonly tenants?: TenantManifests;
+  /** Context values over those of cdk.json (feature flags). @default none */
+  readonly context?: Readonly<Record<string, unknown>>;
 }
 
 export interface PlatformFixture {
@@ -47,7 +49,7 @@ export interface PlatformFixture {
 export function buildFixture(options: FixtureOptions = {}): PlatformFixture {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'infra-test-'));
   const app = new App({
-    context: { ...CDK_CONTEXT, 'aws:cdk:enable-path-metadata': true },
+    context: { ...CDK_CONTEXT, 'aws:cdk:enable-path-metadata': true, ...options.context },
     outdir,
     builtinCloudFormationValidation: options.builtinValidation ?? false,
   });

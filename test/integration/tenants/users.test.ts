@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { createLifecycleDependencies } from '../../../functions/api/lifecycle.dependencies';
-import { ConflictError, GoneError, NotFoundError, PreconditionFailedError, QuotaExceededError, TenantSuspendedError, WrongRegionError } from '../../../functions/core/errors';
+import { ConflictError, GoneError, MailNotSentError, NotFoundError, PreconditionFailedError, QuotaExceededError, TenantSuspendedError, WrongRegionError } from '../../../functions/core/errors';
+import { statusOf } from '../../../functions/core/problem';
 import type { MutationContext } from '../../../functions/data/mutation.context';
 import { quotaCounters } from '../../../functions/quotas/quota.counters';
 import type { AuthContext } from '../../../functions/core/auth-context';
@@ -153,16 +154,19 @@ describe('invitations', () => {
     expect(await countersOf(tenant.tenantId)).toEqual({ users: 2 });
   });
 
-  it('revokes the invitation when its mail cannot be sent', async () => {
+  it('tells the caller when the invitation mail cannot be sent (mail-not-sent, 503) and revokes the invitation', async () => {
     // Prepare
     const tenant = await activeTenant();
-    fixture.adapters.mailFailure = new Error('mail refused');
+    fixture.adapters.mailFailure = new Error('Email address is not verified');
 
     // Act
     const invited = eu().users.invite(tenant.context(), { email: 'unreachable@example.test', role: 'member' });
 
     // Assess
-    await expect(invited).rejects.toThrow('mail refused');
+    const error = await invited.catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(MailNotSentError);
+    expect(statusOf(error as MailNotSentError)).toBe(503);
+    expect((error as MailNotSentError).message).toMatch(/invitation mail to unreachable@example\.test could not be sent, so invitation \S+ was revoked/);
     const listed = await eu().users.listInvitations(tenant.tenantId, {});
     expect(listed.items.find((i) => i.email === 'unreachable@example.test')?.status).toBe('REVOKED');
   });
