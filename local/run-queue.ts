@@ -7,7 +7,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { startFauxqs, type FauxqsServer } from 'fauxqs';
+import type { FauxqsServer } from 'fauxqs';
 import { RUN_QUEUE_MAX_RECEIVES } from '../functions/workflows/run.queue';
 
 /**
@@ -43,8 +43,18 @@ export interface LocalRunQueue {
   stop(): Promise<void>;
 }
 
+/**
+ * The emulator names queues by a virtual host, `sqs.<region>.127.0.0.1`, which URL parsers refuse (a host ending in a
+ * number must be an IPv4 address); the path-style URL on its endpoint reaches the same queue.
+ */
+function pathStyle(queueUrl: string, endpoint: string): string {
+  return `${endpoint}${queueUrl.replace(/^[a-z]+:\/\/[^/]+/, '')}`;
+}
+
 /** Starts the emulator and creates the queue with its dead-letter queue (redrive after `maxReceiveCount` receives). */
 export async function startLocalRunQueue(options: LocalRunQueueOptions): Promise<LocalRunQueue> {
+  // fauxqs is an ES module only: imported, never required, from the CommonJS the local platform runs as.
+  const { startFauxqs } = await import('fauxqs');
   const server: FauxqsServer = await startFauxqs({
     port: options.port ?? 0,
     host: '127.0.0.1',
@@ -68,7 +78,7 @@ export async function startLocalRunQueue(options: LocalRunQueueOptions): Promise
         },
       }),
     );
-    const queueUrl = queue.QueueUrl as string;
+    const queueUrl = pathStyle(queue.QueueUrl as string, endpoint);
     const count = async (url: string) => {
       const attributes = await client.send(
         new GetQueueAttributesCommand({
@@ -82,7 +92,7 @@ export async function startLocalRunQueue(options: LocalRunQueueOptions): Promise
     return {
       endpoint,
       queueUrl,
-      deadLetterQueueUrl: dlqUrl,
+      deadLetterQueueUrl: pathStyle(dlqUrl, endpoint),
       client,
       async depth() {
         const [main, dead] = await Promise.all([count(queueUrl), count(dlqUrl)]);

@@ -209,6 +209,9 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
       const assumeActions = (scope: DataScope) => (scope === 'tenant' ? ['sts:AssumeRole', 'sts:TagSession'] : 'sts:AssumeRole');
 
       const consumesStream = stack.memoryExpiry.consumer === stack.functions[name];
+      // The run worker reads the runs queue; it and the workflows API send to it.
+      const runsQueueArn = resolvePolicyIntrinsics({ 'Fn::GetAtt': [logicalIdOf(stack.runs.queue), 'Arn'] }, json, { region });
+      const runsQueue = name === 'run-consumer' ? 'consume' : name === 'workflows' ? 'send' : undefined;
 
       // Act
       const resolved = own.map((statement) => resolvePolicyIntrinsics(statement, json, { region }));
@@ -265,6 +268,16 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
               },
             ]
           : []),
+        ...(runsQueue === 'consume'
+          ? [
+              {
+                Effect: 'Allow',
+                Action: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'],
+                Resource: runsQueueArn,
+              },
+            ]
+          : []),
+        ...(runsQueue ? [{ Effect: 'Allow', Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'], Resource: runsQueueArn }] : []),
       ];
       expect({ name, statements: perResource(resolved) }).toEqual({ name, statements: perResource(expected) });
     }

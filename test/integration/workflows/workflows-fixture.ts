@@ -80,6 +80,8 @@ export interface RunQueueSettings {
   readonly batchSize?: number;
   /** @default a 5 s timeout, 3 calls, 10–40 ms backoff */
   readonly stepPolicy?: StepPolicy;
+  /** Whether a consumer executes the queued runs. @default true */
+  readonly consume?: boolean;
 }
 
 export async function createWorkflowsFixture(name: string, options: { provider?: ModelProvider; runs?: RunQueueSettings } = {}): Promise<WorkflowsFixture> {
@@ -119,7 +121,7 @@ export async function createWorkflowsFixture(name: string, options: { provider?:
       stepPolicy: settings.stepPolicy ?? { timeoutMs: 5_000, attempts: 3, baseDelayMs: 10, maxDelayMs: 40 },
     }),
   });
-  const mapping = startEventSourceMapping({
+  const mapping = settings.consume === false ? { stop: async () => undefined } : startEventSourceMapping({
     client: queue.client,
     queueUrl: queue.queueUrl,
     region: REGION,
