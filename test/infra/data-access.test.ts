@@ -268,16 +268,21 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
               },
             ]
           : []),
-        ...(runsQueue === 'consume'
+        ...(runsQueue
           ? [
               {
                 Effect: 'Allow',
-                Action: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'],
+                Action: [
+                  ...(runsQueue === 'consume' ? ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage'] : []),
+                  'sqs:GetQueueAttributes',
+                  'sqs:GetQueueUrl',
+                  ...(runsQueue === 'consume' ? ['sqs:ReceiveMessage'] : []),
+                  'sqs:SendMessage',
+                ],
                 Resource: runsQueueArn,
               },
             ]
           : []),
-        ...(runsQueue ? [{ Effect: 'Allow', Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'], Resource: runsQueueArn }] : []),
       ];
       expect({ name, statements: perResource(resolved) }).toEqual({ name, statements: perResource(expected) });
     }
