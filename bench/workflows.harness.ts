@@ -15,6 +15,8 @@ import { createIsolation } from '../functions/isolation/tenant-db';
 import { LocalModelProvider } from '../functions/models/local.model-provider';
 import { CachedPlanSource } from '../functions/quotas/plan.source';
 import { workflowServicesFactory } from '../functions/workflows/workflow.module';
+import { SqsRunQueue } from '../functions/workflows/run-queue.sqs';
+import { startLocalRunQueue } from '../local/run-queue';
 import { bootstrapTables, localDynamoDbClient } from '../local/bootstrap';
 import { startDynamoDbLocal } from '../local/dynamodb';
 import { LOCAL_TABLE_NAME, useLocalCredentials } from '../local/platform.config';
@@ -24,8 +26,8 @@ import { lambdaContext, restEvent } from '../test/support/rest-event';
 /**
  * Workflows and runs on DynamoDB Local: DynamoDB calls per request type (counted by an SDK middleware on the
  * tenant-scoped client) and latency through the handler, with the local model provider (no network). The tenant
- * gate is left out, as in resources.harness.ts. A run of a workflow with N steps naming A distinct agents reads
- * the workflow and the A agents, writes the start transaction, the RUNNING mark and the finish transaction.
+ * gate is left out, as in resources.harness.ts. Starting a run reads the workflow and writes the start transaction,
+ * then sends the run's message to the queue (the local SQS emulator; no worker runs here: see runs.harness.ts).
  */
 const REGION = 'eu-central-1';
 const ITERATIONS = 100;
@@ -38,6 +40,7 @@ function percentile(values: number[], p: number): number {
 export async function run(): Promise<void> {
   useLocalCredentials();
   const dynamo = await startDynamoDbLocal({ port: await freePort() });
+  const runQueue = await startLocalRunQueue({ region: REGION });
   const raw: DynamoDBDocumentClient = createDocumentClient(localDynamoDbClient(dynamo.endpoint, REGION));
   try {
     await bootstrapTables({ endpoint: dynamo.endpoint, regions: [REGION], tableName: LOCAL_TABLE_NAME });
@@ -66,7 +69,14 @@ export async function run(): Promise<void> {
     const handler = createHandler(config, {
       logger: createLogger('bench', 'ERROR'),
       tenantGate: async () => undefined,
-      servicesFor: workflowServicesFactory({ db, tableName: LOCAL_TABLE_NAME, cursors, mutations, provider: new LocalModelProvider() }),
+      servicesFor: workflowServicesFactory({
+        db,
+        tableName: LOCAL_TABLE_NAME,
+        cursors,
+        mutations,
+        provider: new LocalModelProvider(),
+        queue: new SqsRunQueue(runQueue.client, runQueue.queueUrl),
+      }),
     });
 
     const tenantId = 'bench-workflows';
@@ -107,7 +117,7 @@ export async function run(): Promise<void> {
       ['listWorkflows', () => call('GET', WORKFLOWS, {}, undefined, { limit: '20' })],
       ['createWorkflow', () => call('POST', WORKFLOWS, {}, body)],
       ['updateWorkflow', () => call('PATCH', WORKFLOW, { workflowId }, { name: 'renamed' })],
-      ['startRun (3 steps)', () => call('POST', RUNS, { workflowId }, { input: 'bench' })],
+      ['startRun (→ 202)', () => call('POST', RUNS, { workflowId }, { input: 'bench' })],
       ['getRun', () => call('GET', `${RUNS}/{runId}`, { workflowId, runId })],
       ['listRuns', () => call('GET', RUNS, { workflowId }, undefined, { limit: '20' })],
     ];
@@ -129,6 +139,7 @@ export async function run(): Promise<void> {
     isolation.destroy();
   } finally {
     raw.destroy();
+    await runQueue.stop();
     await dynamo.stop();
   }
 }

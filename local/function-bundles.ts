@@ -4,6 +4,7 @@ import { build, type Plugin } from 'esbuild';
 import type { RuntimeConfig } from '../functions/api/runtime-config';
 import { HANDLER_GROUPS } from '../functions/routes';
 import type { Authorizer, FunctionSource, ProxyHandler } from './gateway';
+import type { SqsHandler } from './run-queue';
 
 /**
  * The functions as Lambda runs them: each entry of functions/api/ bundled by esbuild into one CommonJS file (the AWS
@@ -12,7 +13,7 @@ import type { Authorizer, FunctionSource, ProxyHandler } from './gateway';
  * makes ESM-only dependencies loadable, which a CommonJS runtime such as tsx cannot require.
  */
 
-const ENTRIES = [...HANDLER_GROUPS, 'authorizer'] as const;
+const ENTRIES = [...HANDLER_GROUPS, 'authorizer', 'run-consumer'] as const;
 
 /**
  * Leaves the AWS SDK out of the bundles but points at the project's copy by absolute path, so a bundle loads from
@@ -30,6 +31,9 @@ const sdkFromProject: Plugin = {
 
 interface HandlerModule {
   createHandler?: (config: RuntimeConfig) => ProxyHandler;
+}
+interface RunConsumerModule {
+  createHandler?: (config: RuntimeConfig) => SqsHandler;
 }
 interface AuthorizerModule {
   createAuthorizer?: (config: RuntimeConfig) => Authorizer;
@@ -67,6 +71,11 @@ export async function bundleFunctions(outDir: string, regions: readonly string[]
       const { createAuthorizer } = load<AuthorizerModule>(config.AWS_REGION, 'authorizer');
       if (typeof createAuthorizer !== 'function') throw new Error('functions/api/authorizer does not export createAuthorizer');
       return createAuthorizer(config);
+    },
+    async createRunConsumer(config) {
+      const { createHandler } = load<RunConsumerModule>(config.AWS_REGION, 'run-consumer');
+      if (typeof createHandler !== 'function') throw new Error('functions/api/run-consumer does not export createHandler');
+      return createHandler(config);
     },
   };
 }

@@ -24,6 +24,8 @@ import { ClientThrottle, type ClientLimitName } from './client-throttle';
 import { recordThrottle } from './gateway-metrics';
 import { InvocationScope } from './invocation-scope';
 import { LOCAL_STAGE } from './platform.config';
+import { startLocalRunWorkers } from './run-workers';
+import type { SqsHandler } from './run-queue';
 import { rateLimitHeaders, type RateLimitState } from './rate-limit-headers';
 import { RouteMatcher } from './routing';
 import { UsagePlanThrottle } from './usage-plans';
@@ -40,6 +42,8 @@ export type Authorizer = (event: APIGatewayRequestAuthorizerEvent) => Promise<AP
 export interface FunctionSource {
   createHandler(group: HandlerGroup, config: RuntimeConfig): Promise<ProxyHandler>;
   createAuthorizer(config: RuntimeConfig): Promise<Authorizer>;
+  /** The runs queue's consumer (functions/api/run-consumer.ts). @default runs stay QUEUED */
+  createRunConsumer?(config: RuntimeConfig): Promise<SqsHandler>;
 }
 
 export interface LocalGatewayOptions {
@@ -78,6 +82,11 @@ export interface LocalGatewayOptions {
    * @default CLIENT_LIMITS of the client-limits catalogue
    */
   readonly clientLimits?: ClientLimits;
+  /**
+   * Where each region's runs queue keeps its messages across restarts.
+   * @default in memory
+   */
+  readonly queuesDir?: string;
 }
 
 export interface LocalGateway {
@@ -100,6 +109,10 @@ export const apiFunctions: FunctionSource = {
     const module = (await import('../functions/api/authorizer')) as { createAuthorizer?: (config: RuntimeConfig) => Authorizer };
     if (typeof module.createAuthorizer !== 'function') throw new Error('functions/api/authorizer does not export createAuthorizer');
     return module.createAuthorizer(config);
+  },
+  async createRunConsumer(config) {
+    const module = await import('../functions/api/run-consumer');
+    return module.createHandler(config);
   },
 };
 
@@ -234,17 +247,25 @@ class RegionGateway {
 
   constructor(
     readonly region: string,
-    private readonly options: Required<Omit<LocalGatewayOptions, 'host'>>,
+    private readonly options: Required<Omit<LocalGatewayOptions, 'host' | 'queuesDir'>>,
     private readonly matcher: RouteMatcher,
     private readonly invocations: InvocationScope,
+    /** What only this region's functions get (its runs queue). */
+    private readonly regionEnvironment: Readonly<Record<string, string>> = {},
   ) {
     this.clients = new ClientThrottle({ limits: options.clientLimits });
     this.cors = corsPolicyFromEnvironment(options.environment);
   }
 
+  /** The region's function configuration, once configured. */
+  runtimeConfig(): RuntimeConfig {
+    return this.requireConfig();
+  }
+
   configure(endpoints: Record<string, string>): void {
     this.config = parseRuntimeConfig({
       ...sharedFunctionEnvironment(this.options.environment),
+      ...this.regionEnvironment,
       AWS_REGION: this.region,
       TABLE_NAME: this.options.tableName,
       DYNAMODB_ENDPOINT: this.options.dynamoDbEndpoint,
@@ -565,9 +586,10 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   const servers: Server[] = [];
   const endpoints: Record<string, string> = {};
   const regions: RegionGateway[] = [];
+  const runs = await startLocalRunWorkers(options.regions, options.queuesDir);
   try {
     for (const [index, region] of options.regions.entries()) {
-      const gateway = new RegionGateway(region, settings, matcher, invocations);
+      const gateway = new RegionGateway(region, settings, matcher, invocations, runs.environment(region));
       const server = createServer((req, res) => void gateway.serve(req, res));
       servers.push(server);
       const port = await listen(server, options.port === 0 ? 0 : options.port + index, host);
@@ -576,9 +598,18 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     }
   } catch (error) {
     await Promise.all(servers.map(closeServer));
+    await runs.stop();
     throw error;
   }
   // Every region answers 421 with the other regions' URLs, so configs are complete only once all ports are known.
   for (const gateway of regions) gateway.configure(endpoints);
-  return { endpoints, close: () => Promise.all(servers.map(closeServer)).then(() => undefined) };
+  const { createRunConsumer } = settings.functions;
+  if (createRunConsumer) for (const gateway of regions) runs.consume(gateway.region, () => createRunConsumer(gateway.runtimeConfig()), settings.log);
+  return {
+    endpoints,
+    close: async () => {
+      await Promise.all(servers.map(closeServer));
+      await runs.stop();
+    },
+  };
 }

@@ -152,6 +152,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       logLevel: options.logLevel ?? 'WARN',
       functions,
       environment: onboarding.environment,
+      queuesDir: join(dataDir, 'queues'),
       ...(options.clientLimits ? { clientLimits: options.clientLimits } : {}),
     });
     stops.push(() => gateway.close());

@@ -47,5 +47,5 @@ export const HANDLER_GROUP_NEEDS = {
   usage: { data: ['tenant', 'directory'], cursors: true },
   audit: { data: ['tenant', 'directory'], cursors: true },
   // Runs call the tenant's models within the request.
-  workflows: { data: ['tenant', 'directory'], cursors: true, modelInvocation: true },
+  workflows: { data: ['tenant', 'directory'], cursors: true },
 } as const satisfies Record<HandlerGroup, GroupNeeds>;

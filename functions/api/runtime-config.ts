@@ -4,6 +4,7 @@ import { parseDataRegions } from '../data/data-regions';
 import { isolationEnvShape } from '../isolation/isolation.config';
 import { lifecycleEnvShape } from '../tenants/lifecycle.config';
 import { meterEnvShape } from '../usage/usage.config';
+import { runQueueEnvShape } from '../workflows/run-queue.config';
 
 /**
  * Runtime configuration of every function, parsed once from the environment at cold start. A missing or bad
@@ -15,6 +16,7 @@ export const runtimeConfigSchema = z.object({
   ...lifecycleEnvShape,
   ...isolationEnvShape,
   ...meterEnvShape,
+  ...runQueueEnvShape,
   // Only functions that sign list cursors need it; the cursor codec fails their cold start when it is missing.
   CURSOR_SECRET: isolationEnvShape.CURSOR_SECRET.optional(),
   /** JSON: the table and data roles of every other region this function reaches (see data/data-regions.ts). */

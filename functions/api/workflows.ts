@@ -9,16 +9,15 @@ import type { Run } from '../workflows/run.schema';
 import type { RunService } from '../workflows/run.service';
 import type { Workflow } from '../workflows/workflow.schema';
 import type { WorkflowService } from '../workflows/workflow.service';
-import { createModelProvider } from '../models/model-provider.factory';
+import { modelProviderNameOf } from '../models/model-provider.factory';
 import { workflowServicesFactory } from '../workflows/workflow.module';
-import { meterOf, createResourceDependencies, lazyHandler } from './dependencies';
-import { observedModelProvider } from '../observability/model-telemetry';
+import { createResourceDependencies, lazyHandler, runQueueOf } from './dependencies';
 import type { RequestTelemetryPorts } from '../core/request-telemetry.middleware';
 
 /** The services of one tenant, over that tenant's scoped client. */
 export interface WorkflowServices {
   readonly workflows: Pick<WorkflowService, 'get' | 'list' | 'create' | 'update' | 'delete'>;
-  readonly runs: Pick<RunService, 'get' | 'list' | 'start'>;
+  readonly runs: Pick<RunService, 'get' | 'list' | 'start' | 'cancel'>;
 }
 
 export interface WorkflowsDependencies {
@@ -34,6 +33,7 @@ export interface WorkflowsDependencies {
  * configured model provider, named in every run record.
  */
 export function createWorkflowsDependencies(config: RuntimeConfig, env: NodeJS.ProcessEnv = process.env) {
+  const queue = runQueueOf(config);
   const resources = createResourceDependencies(config, 'workflows', env);
   return {
     logger: resources.logger,
@@ -44,8 +44,8 @@ export function createWorkflowsDependencies(config: RuntimeConfig, env: NodeJS.P
       tableName: resources.tableName,
       cursors: resources.cursors,
       mutations: resources.executor,
-      provider: observedModelProvider(createModelProvider(config), meterOf(config)),
-      onUnexpectedError: (error, stepId) => resources.logger.error('workflow step failed unexpectedly', { stepId, error: error as Error }),
+      provider: { name: modelProviderNameOf(config) },
+      queue,
     }),
   };
 }
@@ -59,8 +59,8 @@ export function createHandler(config: RuntimeConfig, deps: WorkflowsDependencies
     body: workflow,
     headers: { etag: etagOf(workflow.version), ...(status === 201 ? { location: workflowLocation(tenantId, workflow.workflowId) } : {}) },
   });
-  const presentRun = (tenantId: string) => (run: Run) => ({
-    status: 201,
+  const presentRun = (tenantId: string, status: number) => (run: Run) => ({
+    status,
     body: run,
     headers: { location: `${workflowLocation(tenantId, run.workflowId)}/runs/${run.runId}` },
   });
@@ -98,7 +98,13 @@ export function createHandler(config: RuntimeConfig, deps: WorkflowsDependencies
       }),
       startWorkflowRun: async (request: RequestFor<'startWorkflowRun'>) =>
         toOperationResult(
-          await deps.servicesFor(request.path.tenantId).runs.start(request.path.workflowId, request.body, mutationContextOf(request), presentRun(request.path.tenantId)),
+          await deps.servicesFor(request.path.tenantId).runs.start(request.path.workflowId, request.body, mutationContextOf(request), presentRun(request.path.tenantId, 202)),
+        ),
+      cancelWorkflowRun: async (request: RequestFor<'cancelWorkflowRun'>) =>
+        toOperationResult(
+          await deps
+            .servicesFor(request.path.tenantId)
+            .runs.cancel(request.path.workflowId, request.path.runId, mutationContextOf(request), presentRun(request.path.tenantId, 200)),
         ),
       getWorkflowRun: async ({ path }: RequestFor<'getWorkflowRun'>) => ({
         body: await deps.servicesFor(path.tenantId).runs.get(path.workflowId, path.runId),

@@ -37,6 +37,11 @@ export interface Plan {
     readonly users: number;
     /** Tool definitions agents can name (functions/tools/tool.kind.ts). */
     readonly tools: number;
+    /**
+     * Workflow runs of the tenant executing at once; runs beyond it wait QUEUED until a slot frees (the queue
+     * consumer checks it when a run begins), so one tenant's burst cannot take every worker.
+     */
+    readonly concurrentRuns: number;
   };
   /**
    * Model ids (Bedrock model or inference profile ids) the plan's agents may name; anything else is refused when an
@@ -51,7 +56,7 @@ export const PLANS: Readonly<Record<PlanId, Plan>> = {
     title: 'Free',
     monthlyPriceCents: 0,
     rateLimit: { requestsPerSecond: 5, burst: 10 },
-    limits: { agents: 3, workflows: 3, memoriesPerAgent: 100, runsPerMonth: 100, apiRequestsPerDay: 1_000, users: 5, tools: 10 },
+    limits: { agents: 3, workflows: 3, memoriesPerAgent: 100, runsPerMonth: 100, apiRequestsPerDay: 1_000, users: 5, tools: 10, concurrentRuns: 2 },
     models: [...LOCAL_MODEL_IDS, ...BASE_MODEL_IDS],
   },
   team: {
@@ -59,7 +64,7 @@ export const PLANS: Readonly<Record<PlanId, Plan>> = {
     title: 'Team',
     monthlyPriceCents: 49_00,
     rateLimit: { requestsPerSecond: 50, burst: 100 },
-    limits: { agents: 50, workflows: 50, memoriesPerAgent: 10_000, runsPerMonth: 10_000, apiRequestsPerDay: 100_000, users: 50, tools: 200 },
+    limits: { agents: 50, workflows: 50, memoriesPerAgent: 10_000, runsPerMonth: 10_000, apiRequestsPerDay: 100_000, users: 50, tools: 200, concurrentRuns: 5 },
     models: [...LOCAL_MODEL_IDS, ...BASE_MODEL_IDS, ...TEAM_MODEL_IDS],
   },
   enterprise: {
@@ -75,6 +80,7 @@ export const PLANS: Readonly<Record<PlanId, Plan>> = {
       apiRequestsPerDay: 10_000_000,
       users: 5_000,
       tools: 5_000,
+      concurrentRuns: 50,
     },
     models: [...LOCAL_MODEL_IDS, ...BASE_MODEL_IDS, ...TEAM_MODEL_IDS, ...ENTERPRISE_MODEL_IDS],
   },

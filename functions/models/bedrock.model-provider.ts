@@ -37,6 +37,9 @@ export function fromConverseOutput(output: ConverseCommandOutput): ModelResult {
 }
 
 /** Amazon Bedrock through the Converse API, which speaks one message format for every model family. */
+/** Bedrock's answers that say "not now" rather than "never": the step tries again with backoff. */
+const RETRYABLE_CODES = new Set(['ThrottlingException', 'ServiceUnavailableException', 'ModelNotReadyException', 'ModelTimeoutException', 'InternalServerException']);
+
 export class BedrockModelProvider implements ModelProvider {
   readonly name = 'bedrock' as const;
 
@@ -50,7 +53,7 @@ export class BedrockModelProvider implements ModelProvider {
       // The SDK error's name is the service's error code (ThrottlingException, AccessDeniedException, ...): safe to
       // record; its message may name account details and stays in the cause only.
       const code = error instanceof Error && error.name !== 'Error' ? error.name : 'UnknownError';
-      throw new ModelInvocationError(`Bedrock rejected the call: ${code}`, { cause: error });
+      throw new ModelInvocationError(`Bedrock rejected the call: ${code}`, { cause: error, retryable: RETRYABLE_CODES.has(code) });
     }
     return fromConverseOutput(output);
   }

@@ -51,11 +51,15 @@ export interface ModelProvider {
  * show to the tenant: it names the kind of failure, never credentials or internal endpoints.
  */
 export class ModelInvocationError extends Error {
+  /** True when the same call may succeed if tried again shortly (throttled, timed out, model not ready). */
+  readonly retryable: boolean;
+
   constructor(
     readonly reason: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryable?: boolean },
   ) {
     super(reason, options);
     this.name = 'ModelInvocationError';
+    this.retryable = options?.retryable ?? false;
   }
 }

@@ -50,4 +50,10 @@ export const quotaCounters = {
     key: keys.quotaCounter(tenantId, 'RUNS', period),
     label: `runs in ${period}`,
   }),
+  /** Runs executing now: taken when a run begins, given back when it ends (SUCCEEDED, FAILED or CANCELLED). */
+  runsInFlight: (tenantId: string): QuotaCounter => ({
+    quota: 'concurrentRuns',
+    key: keys.quotaCounter(tenantId, 'RUNS-IN-FLIGHT'),
+    label: 'runs executing at once',
+  }),
 } as const;

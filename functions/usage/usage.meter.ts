@@ -2,6 +2,7 @@ import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamod
 import type { MeteredQuantities } from '../billing/pricing.catalogue';
 import { keys } from '../data/keys';
 import { TABLE_SCHEMA } from '../data/table.schema';
+import { updateOf } from '../data/updates';
 import type { CounterIncrement } from '../data/mutation.executor';
 import { HEALTH_ATTRIBUTES, HEALTH_RETENTION_HOURS, hourOf, latencyBucketOf } from '../observability/tenant-health.attributes';
 import type { ConsumedUnits } from '../observability/consumed-capacity.plugin';
@@ -166,27 +167,9 @@ export class UsageMeter {
   private async addTo(tenantId: string, key: { pk: string; sk: string }, increments: Map<string, number>, set: Record<string, number> = {}): Promise<void> {
     const adds = [...increments].filter(([, value]) => value > 0);
     if (adds.length === 0) return;
-    const names: Record<string, string> = {};
-    const values: Record<string, number> = {};
-    adds.forEach(([attribute, value], index) => {
-      names[`#a${index}`] = attribute;
-      values[`:a${index}`] = value;
-    });
-    const sets = Object.entries(set).map(([attribute, value], index) => {
-      names[`#s${index}`] = attribute;
-      values[`:s${index}`] = value;
-      return `#s${index} = :s${index}`;
-    });
     try {
-      await this.options.db(tenantId).send(
-        new UpdateCommand({
-          TableName: this.options.tableName,
-          Key: key,
-          UpdateExpression: `ADD ${adds.map((_, index) => `#a${index} :a${index}`).join(', ')}${sets.length > 0 ? ` SET ${sets.join(', ')}` : ''}`,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
+      const update = updateOf({ add: Object.fromEntries(adds), ...(Object.keys(set).length > 0 ? { set } : {}) });
+      await this.options.db(tenantId).send(new UpdateCommand({ TableName: this.options.tableName, Key: key, ...update }));
     } catch {
       // Metering must never fail a request: the figures are lost, the request is not.
     }

@@ -1,4 +1,4 @@
-import type { ModelProvider, TokenUsage } from '../models/model-provider';
+import type { ModelInvocation, ModelProvider, ModelResult, TokenUsage } from '../models/model-provider';
 import { ModelInvocationError } from '../models/model-provider';
 import { MAX_STORED_OUTPUT, type StepResult } from './run.schema';
 import { dependenciesOf, topologicalOrder, type WorkflowMode } from './workflow.graph';
@@ -46,33 +46,111 @@ export function stepInput(step: Pick<WorkflowStep, 'prompt'>, runInput: string, 
   return [step.prompt, body].filter((part): part is string => part !== undefined && part.length > 0).join('\n\n');
 }
 
+/** Bounds of one step's model call. */
+export interface StepPolicy {
+  /** Longest one model call may take before it counts as failed (and, being retryable, is tried again). */
+  readonly timeoutMs: number;
+  /** Calls per step at most, the first included; only retryable failures (throttling, timeouts) are tried again. */
+  readonly attempts: number;
+  /** First backoff; each retry doubles it, capped at `maxDelayMs`, and waits a random part of it (full jitter). */
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+}
+
+/**
+ * 60 s per call (a 2,048-token answer of the largest plan model takes ~30 s), 4 calls with 0.5–4 s of full-jitter
+ * backoff: a step holds its worker for at most ~4.2 min, far below the run lease (see run.worker.ts).
+ */
+export const DEFAULT_STEP_POLICY: StepPolicy = { timeoutMs: 60_000, attempts: 4, baseDelayMs: 500, maxDelayMs: 4_000 };
+
+/** Longest time one step can hold its worker under a policy: every call timing out and every backoff at its cap. */
+export function stepBudgetMs(policy: StepPolicy): number {
+  return policy.attempts * policy.timeoutMs + (policy.attempts - 1) * policy.maxDelayMs;
+}
+
+/**
+ * A step failed in a way that is not the model's answer (a bug, a fault of the platform): the run is not failed at
+ * once but handed back to the queue, which tries it again and dead-letters it when it keeps failing.
+ */
+export class StepCrashedError extends Error {
+  constructor(
+    readonly stepId: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`step ${stepId} failed unexpectedly`, options);
+    this.name = 'StepCrashedError';
+  }
+}
+
+export interface RunExecutorOptions {
+  /** @default Date.now */
+  readonly clock?: () => number;
+  /** Told of failures that are not the provider's own (bugs): the step is handed back without their detail. */
+  readonly onUnexpectedError?: (error: unknown, stepId: string) => void;
+  /** @default DEFAULT_STEP_POLICY */
+  readonly stepPolicy?: StepPolicy;
+  /** @default Math.random */
+  readonly random?: () => number;
+  /** @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** Persists a finished step before the next one starts; throwing stops the run where it is (lease lost, cancel). */
+export type StepRecorder = (result: StepResult) => Promise<void>;
+
 /**
  * Runs a workflow's steps one after another in topological order, each through the model provider with its agent's
- * model and instructions. The first failing step fails the run; the steps after it are SKIPPED. Pure apart from the
- * provider and the clock: persisting the run is the caller's.
+ * model and instructions. The first failing step fails the run; the steps after it are SKIPPED. A run resumes from
+ * the results already recorded: those steps are not asked again. Pure apart from the provider, the clock and the
+ * recorder: persisting the run is the caller's.
  */
 export class RunExecutor {
+  private readonly clock: () => number;
+  private readonly policy: StepPolicy;
+  private readonly random: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly onUnexpectedError: (error: unknown, stepId: string) => void;
+
   constructor(
     private readonly provider: ModelProvider,
-    private readonly clock: () => number = Date.now,
-    /** Told of failures that are not the provider's own (bugs): the run records them without their detail. */
-    private readonly onUnexpectedError: (error: unknown, stepId: string) => void = () => undefined,
-  ) {}
+    options: RunExecutorOptions = {},
+  ) {
+    this.clock = options.clock ?? Date.now;
+    this.policy = options.stepPolicy ?? DEFAULT_STEP_POLICY;
+    this.random = options.random ?? Math.random;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.onUnexpectedError = options.onUnexpectedError ?? (() => undefined);
+  }
 
-  async execute(plan: RunPlan): Promise<RunOutcome> {
+  /** Every step, from the first. */
+  execute(plan: RunPlan): Promise<RunOutcome> {
+    return this.resume(plan, [], async () => undefined);
+  }
+
+  /**
+   * The steps after `done` (results recorded by an earlier worker, in the order they ran), each handed to `record`
+   * as it finishes; the outcome holds every step, SKIPPED ones included.
+   */
+  async resume(plan: RunPlan, done: readonly StepResult[], record: StepRecorder): Promise<RunOutcome> {
     const dependencies = dependenciesOf(plan.mode, plan.steps);
     const byId = new Map(plan.steps.map((step) => [step.id, step]));
+    const order = topologicalOrder(plan.mode, plan.steps);
     const outputs = new Map<string, string>();
     const results: StepResult[] = [];
     const usage = { inputTokens: 0, outputTokens: 0 };
     let failure: string | undefined;
-    for (const stepId of topologicalOrder(plan.mode, plan.steps)) {
+    for (const [index, stepId] of order.entries()) {
       const step = byId.get(stepId) as WorkflowStep;
       if (failure) {
         results.push({ stepId, agentId: step.agentId, status: 'SKIPPED' });
         continue;
       }
-      const result = await this.runStep(step, plan, (dependencies.get(stepId) ?? []).map((dep) => [dep, outputs.get(dep) ?? ''] as const));
+      const previous = done[index];
+      if (previous && previous.stepId !== stepId) throw new Error(`recorded step ${previous.stepId} is not step ${stepId} of the workflow`);
+      const result = previous
+        ? { record: previous, output: previous.output, usage: previous.usage }
+        : await this.runStep(step, plan, (dependencies.get(stepId) ?? []).map((dep) => [dep, outputs.get(dep) ?? ''] as const));
+      if (!previous) await record(result.record);
       results.push(result.record);
       if (result.usage) {
         usage.inputTokens += result.usage.inputTokens;
@@ -101,7 +179,7 @@ export class RunExecutor {
       return { record: { ...base, modelId: agent.modelId, status: 'FAILED', error: `agent ${step.agentId} is disabled`, finishedAt: startedAt } };
     }
     try {
-      const answer = await this.provider.invoke({
+      const answer = await this.invokeBounded({
         modelId: agent.modelId,
         instructions: agent.instructions,
         input: stepInput(step, plan.input, dependencyOutputs),
@@ -124,10 +202,43 @@ export class RunExecutor {
         usage: answer.usage,
       };
     } catch (error) {
-      // Only the provider's own failures have a reason fit to show; anything else is recorded without its detail.
-      if (!(error instanceof ModelInvocationError)) this.onUnexpectedError(error, step.id);
-      const reason = error instanceof ModelInvocationError ? error.reason : 'the model call failed';
-      return { record: { ...base, modelId: agent.modelId, status: 'FAILED', error: reason, finishedAt: this.now() } };
+      // Only the provider's own failures have a reason fit to show and fail the step; anything else is a fault the
+      // queue retries (and dead-letters when it persists), recorded without its detail.
+      if (!(error instanceof ModelInvocationError)) {
+        this.onUnexpectedError(error, step.id);
+        throw new StepCrashedError(step.id, { cause: error });
+      }
+      return { record: { ...base, modelId: agent.modelId, status: 'FAILED', error: error.reason, finishedAt: this.now() } };
+    }
+  }
+
+  /** One model call within the step policy: each try bounded by the timeout, retryable failures tried again with jitter. */
+  private async invokeBounded(invocation: ModelInvocation): Promise<ModelResult> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.withTimeout(this.provider.invoke(invocation));
+      } catch (error) {
+        if (!(error instanceof ModelInvocationError) || !error.retryable || attempt >= this.policy.attempts) throw error;
+        const cap = Math.min(this.policy.maxDelayMs, this.policy.baseDelayMs * 2 ** (attempt - 1));
+        await this.sleep(Math.floor(this.random() * cap));
+      }
+    }
+  }
+
+  private async withTimeout<T>(call: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new ModelInvocationError(`the model did not answer within ${this.policy.timeoutMs / 1000} s`, { retryable: true })),
+        this.policy.timeoutMs,
+      );
+      // A timer must not keep a finished invocation (or a test process) alive.
+      timer.unref();
+    });
+    try {
+      return await Promise.race([call, timeout]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

@@ -7,7 +7,7 @@ import type { CursorCodec } from '../data/cursor';
 import { keys } from '../data/keys';
 import type { ItemWrite } from '../data/mutation.executor';
 import { TABLE_SCHEMA } from '../data/table.schema';
-import { runSchema, type Run } from './run.schema';
+import { runSchema, type Run, type StepResult } from './run.schema';
 import { resourceIdSchema } from './workflow.schema';
 
 const { partitionKey: PK, sortKey: SK } = TABLE_SCHEMA;
@@ -67,38 +67,175 @@ export class RunRepository {
     };
   }
 
-  /** QUEUED → RUNNING. A progress mark of the run its start created, not a mutation of its own (no audit entry). */
-  async markRunning(workflowId: string, runId: string, startedAt: string): Promise<void> {
+  /** The run with the lease of the worker executing it (the lease is the worker's, never shown in the API). */
+  async getLeased(workflowId: string, runId: string): Promise<LeasedRun | undefined> {
+    const { Item } = await this.props.db.send(
+      new GetCommand({ TableName: this.props.tableName, Key: keys.run(this.tenantId, workflowId, runId), ConsistentRead: true }),
+    );
+    if (!Item) return undefined;
+    return {
+      run: runSchema.parse(Item),
+      lease: typeof Item[LEASE.owner] === 'string' ? { owner: Item[LEASE.owner] as string, expiresAtMs: Number(Item[LEASE.expiresAt] ?? 0) } : undefined,
+      lastError: typeof Item[LEASE.lastError] === 'string' ? (Item[LEASE.lastError] as string) : undefined,
+    };
+  }
+
+  /** QUEUED → RUNNING under a worker's lease: written with the run's concurrent-run slot and audit entry. */
+  begin(run: Run, lease: Lease, startedAt: string): ItemWrite {
+    return {
+      update: {
+        Key: keys.run(this.tenantId, run.workflowId, run.runId),
+        UpdateExpression: 'SET #status = :running, #startedAt = :startedAt, #owner = :owner, #expires = :expires ADD #attempts :one',
+        ConditionExpression: '#status = :queued',
+        ExpressionAttributeNames: { ...STATUS_NAMES, '#startedAt': 'startedAt', ...LEASE_NAMES, '#attempts': 'attempts' },
+        ExpressionAttributeValues: { ':running': 'RUNNING', ':queued': 'QUEUED', ':startedAt': startedAt, ':owner': lease.owner, ':expires': lease.expiresAtMs, ':one': 1 },
+      },
+      onConditionFailed: () => new ConflictError(`run ${run.runId} is not queued`),
+    };
+  }
+
+  /**
+   * Takes over a RUNNING run whose worker's lease ran out (the worker stopped). A progress mark of the run, not a
+   * mutation of its own (no audit entry). False when another worker holds a live lease.
+   */
+  async takeOver(workflowId: string, runId: string, lease: Lease, nowMs: number, countAttempt: boolean): Promise<boolean> {
     try {
       await this.props.db.send(
         new UpdateCommand({
           TableName: this.props.tableName,
           Key: keys.run(this.tenantId, workflowId, runId),
-          UpdateExpression: 'SET #status = :running, #startedAt = :startedAt',
-          ConditionExpression: '#status = :queued',
-          ExpressionAttributeNames: { '#status': 'status', '#startedAt': 'startedAt' },
-          ExpressionAttributeValues: { ':running': 'RUNNING', ':queued': 'QUEUED', ':startedAt': startedAt },
+          UpdateExpression: `SET #owner = :owner, #expires = :expires${countAttempt ? ' ADD #attempts :one' : ''}`,
+          ConditionExpression: '#status = :running AND (attribute_not_exists(#expires) OR #expires < :now)',
+          ExpressionAttributeNames: { ...STATUS_NAMES, ...LEASE_NAMES, ...(countAttempt ? { '#attempts': 'attempts' } : {}) },
+          ExpressionAttributeValues: { ':running': 'RUNNING', ':owner': lease.owner, ':expires': lease.expiresAtMs, ':now': nowMs, ...(countAttempt ? { ':one': 1 } : {}) },
         }),
       );
+      return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new ConflictError(`run ${runId} is not queued`);
+      if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
   }
 
-  /** RUNNING → SUCCEEDED or FAILED with the step results, written with the run's metering and audit entry. */
-  finish(run: Run): ItemWrite {
-    const fields = { status: run.status, steps: run.steps, usage: run.usage, finishedAt: run.finishedAt, ...(run.error ? { error: run.error } : {}) };
+  /**
+   * Appends the result of the run's next step and renews the lease, only while this worker holds the lease and the
+   * step is the next one: a step is recorded once, however often the run is resumed. Answers whether a cancel was
+   * asked for meanwhile.
+   */
+  async recordStep(run: Pick<Run, 'workflowId' | 'runId'>, lease: Lease, index: number, step: StepResult, usage: Run['usage']): Promise<{ cancelRequested: boolean }> {
+    try {
+      const { Attributes } = await this.props.db.send(
+        new UpdateCommand({
+          TableName: this.props.tableName,
+          Key: keys.run(this.tenantId, run.workflowId, run.runId),
+          UpdateExpression: 'SET #steps = list_append(#steps, :step), #usage = :usage, #expires = :expires',
+          ConditionExpression: '#status = :running AND #owner = :owner AND size(#steps) = :index',
+          ExpressionAttributeNames: { ...STATUS_NAMES, ...LEASE_NAMES, '#steps': 'steps', '#usage': 'usage' },
+          ExpressionAttributeValues: { ':running': 'RUNNING', ':owner': lease.owner, ':expires': lease.expiresAtMs, ':index': index, ':step': [step], ':usage': usage },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { cancelRequested: Attributes?.cancelRequested === true };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new LeaseLostError(run.runId);
+      throw error;
+    }
+  }
+
+  /** Gives the lease up after a fault, with its reason, so the next delivery resumes at once and can report it. */
+  async release(run: Pick<Run, 'workflowId' | 'runId'>, lease: Lease, reason: string): Promise<void> {
+    try {
+      await this.props.db.send(
+        new UpdateCommand({
+          TableName: this.props.tableName,
+          Key: keys.run(this.tenantId, run.workflowId, run.runId),
+          UpdateExpression: 'SET #expires = :zero, #lastError = :reason',
+          ConditionExpression: '#status = :running AND #owner = :owner',
+          ExpressionAttributeNames: { ...STATUS_NAMES, ...LEASE_NAMES, '#lastError': LEASE.lastError },
+          ExpressionAttributeValues: { ':running': 'RUNNING', ':owner': lease.owner, ':zero': 0, ':reason': reason },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  /** RUNNING → SUCCEEDED, FAILED or CANCELLED by the lease holder, written with the run's metering and audit entry. */
+  finish(run: Run, lease: Lease): ItemWrite {
+    const fields = {
+      status: run.status,
+      steps: run.steps,
+      usage: run.usage,
+      finishedAt: run.finishedAt,
+      ...(run.error ? { error: run.error } : {}),
+    };
     const names = Object.keys(fields);
     return {
       update: {
         Key: keys.run(this.tenantId, run.workflowId, run.runId),
-        UpdateExpression: `SET ${names.map((_, i) => `#f${i} = :f${i}`).join(', ')}`,
-        ConditionExpression: '#status = :running',
-        ExpressionAttributeNames: { ...Object.fromEntries(names.map((name, i) => [`#f${i}`, name])), '#status': 'status' },
-        ExpressionAttributeValues: { ...Object.fromEntries(names.map((name, i) => [`:f${i}`, fields[name as keyof typeof fields]])), ':running': 'RUNNING' },
+        UpdateExpression: `SET ${names.map((_, i) => `#f${i} = :f${i}`).join(', ')} REMOVE #owner, #expires`,
+        ConditionExpression: '#status = :running AND #owner = :owner',
+        ExpressionAttributeNames: { ...Object.fromEntries(names.map((name, i) => [`#f${i}`, name])), ...STATUS_NAMES, ...LEASE_NAMES },
+        ExpressionAttributeValues: {
+          ...Object.fromEntries(names.map((name, i) => [`:f${i}`, fields[name as keyof typeof fields]])),
+          ':running': 'RUNNING',
+          ':owner': lease.owner,
+        },
       },
-      onConditionFailed: () => new ConflictError(`run ${run.runId} is not running`),
+      onConditionFailed: () => new LeaseLostError(run.runId),
+    };
+  }
+
+  /** QUEUED → CANCELLED: the run never began, so it holds no slot and used no tokens. */
+  cancelQueued(run: Run, finishedAt: string): ItemWrite {
+    return {
+      update: {
+        Key: keys.run(this.tenantId, run.workflowId, run.runId),
+        UpdateExpression: 'SET #status = :cancelled, #finishedAt = :finishedAt',
+        ConditionExpression: '#status = :queued',
+        ExpressionAttributeNames: { ...STATUS_NAMES, '#finishedAt': 'finishedAt' },
+        ExpressionAttributeValues: { ':cancelled': 'CANCELLED', ':queued': 'QUEUED', ':finishedAt': finishedAt },
+      },
+      onConditionFailed: () => new ConflictError(`run ${run.runId} changed meanwhile; read it and try again`),
+    };
+  }
+
+  /** Asks the worker of a RUNNING run to stop before its next step. */
+  requestCancel(run: Run): ItemWrite {
+    return {
+      update: {
+        Key: keys.run(this.tenantId, run.workflowId, run.runId),
+        UpdateExpression: 'SET #cancel = :true',
+        ConditionExpression: '#status = :running',
+        ExpressionAttributeNames: { ...STATUS_NAMES, '#cancel': 'cancelRequested' },
+        ExpressionAttributeValues: { ':running': 'RUNNING', ':true': true },
+      },
+      onConditionFailed: () => new ConflictError(`run ${run.runId} changed meanwhile; read it and try again`),
     };
   }
 }
+
+/** The worker lease of a run: who executes it, until when (epoch ms) unless renewed. */
+export interface Lease {
+  readonly owner: string;
+  readonly expiresAtMs: number;
+}
+
+export interface LeasedRun {
+  readonly run: Run;
+  readonly lease?: Lease;
+  /** Why the last worker gave the run back, when it did. */
+  readonly lastError?: string;
+}
+
+/** The worker's lease was taken over (it was too slow) or the run ended meanwhile: it must stop touching the run. */
+export class LeaseLostError extends ConflictError {
+  constructor(runId: string) {
+    super(`run ${runId} is no longer held by this worker`);
+  }
+}
+
+/** Attributes of the run item that only workers use. */
+const LEASE = { owner: 'leaseOwner', expiresAt: 'leaseExpiresAt', lastError: 'lastError' } as const;
+const LEASE_NAMES = { '#owner': LEASE.owner, '#expires': LEASE.expiresAt } as const;
+const STATUS_NAMES = { '#status': 'status' } as const;

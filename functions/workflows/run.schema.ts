@@ -3,10 +3,13 @@ import { tenantIdSchema } from '../data/keys';
 import { MODEL_PROVIDER_NAMES } from '../models/model-provider';
 import { resourceIdSchema } from './workflow.schema';
 
-/** QUEUED when accepted, RUNNING while steps execute, then SUCCEEDED or FAILED. */
-export const RUN_STATUSES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED'] as const;
+/** QUEUED when accepted, RUNNING while a worker executes its steps, then SUCCEEDED, FAILED or CANCELLED. */
+export const RUN_STATUSES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
 export const runStatusSchema = z.enum(RUN_STATUSES);
 export type RunStatus = z.infer<typeof runStatusSchema>;
+
+/** Statuses a run never leaves. */
+export const FINAL_RUN_STATUSES: readonly RunStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
 
 /** A step that never started (an earlier step failed) is SKIPPED. */
 export const STEP_STATUSES = ['SUCCEEDED', 'FAILED', 'SKIPPED'] as const;
@@ -48,6 +51,10 @@ export const runSchema = z.object({
   /** Tokens of all steps together. */
   usage: tokenUsageSchema,
   error: z.string().optional(),
+  /** A cancel was asked for while the run was RUNNING: it ends CANCELLED before its next step. */
+  cancelRequested: z.boolean().optional(),
+  /** Workers that began executing the run (more than one after a worker stopped mid-run and another resumed it). */
+  attempts: z.number().int().nonnegative().optional(),
   /** Who started it (token subject or API key id). */
   startedBy: z.string(),
   createdAt: z.iso.datetime(),

@@ -5,10 +5,9 @@ import type { MutationExecutor } from '../data/mutation.executor';
 import { timeOrderedId } from '../data/ids';
 import type { ModelProviderName } from '../models/model-provider';
 import { monthOf, quotaCounters } from '../quotas/quota.counters';
-import { usageCounters } from '../usage/usage.meter';
-import type { RunExecutor, StepAgent } from './run.executor';
+import type { RunQueue } from './run.queue';
 import type { RunRepository } from './run.repository';
-import { runSchema, type Run, type StartRunBody } from './run.schema';
+import { FINAL_RUN_STATUSES, runSchema, type Run, type StartRunBody } from './run.schema';
 import type { WorkflowRepository } from './workflow.repository';
 import { workflowTarget } from './workflow.service';
 
@@ -16,11 +15,10 @@ export interface RunServiceDeps {
   readonly tenantId: string;
   readonly workflows: Pick<WorkflowRepository, 'get' | 'exists'>;
   readonly runs: RunRepository;
-  /** The tenant's agents (their model and instructions). */
-  readonly agents: { get(agentId: string): Promise<StepAgent | undefined> };
-  readonly mutations: Pick<MutationExecutor, 'execute' | 'findReplay'>;
-  readonly executor: RunExecutor;
-  /** The provider the executor calls, recorded in every run. */
+  readonly mutations: Pick<MutationExecutor, 'execute'>;
+  /** Where started runs go; a worker executes them (run.worker.ts). */
+  readonly queue: RunQueue;
+  /** The provider the workers call, recorded in every run. */
   readonly provider: ModelProviderName;
   /** @default Date.now */
   readonly clock?: () => number;
@@ -34,10 +32,10 @@ export function runTarget(workflowId: string, runId: string): string {
 }
 
 /**
- * Starts and reads one tenant's workflow runs. A start is one transaction (the QUEUED run, the month's runs counter
- * checked against the plan, the idempotency record, the audit entry); the steps then execute within the request
- * (RUNNING), and the end is a second transaction (SUCCEEDED or FAILED with the step results, the tokens metered
- * into the month's usage, the audit entry).
+ * Starts, cancels and reads one tenant's workflow runs. A start is two table calls before the answer: the workflow
+ * read and one transaction (the QUEUED run, the month's runs counter checked against the plan, the idempotency
+ * record, the audit entry); then the run's message goes to the queue and the caller gets 202 with the QUEUED run.
+ * A worker (run.worker.ts) executes the steps.
  */
 export class RunService {
   private readonly clock: () => number;
@@ -60,17 +58,9 @@ export class RunService {
   }
 
   async start(workflowId: string, body: StartRunBody, context: MutationContext, present: Presenter<Run>): Promise<MutationResult> {
-    // A retry of a start that happened must not run the workflow again: it gets the run it started, as it is now.
-    if (context.idempotency) {
-      const stored = await this.deps.mutations.findReplay(this.deps.tenantId, context.idempotency);
-      if (stored) return this.replay(workflowId, stored, present);
-    }
     const workflow = await this.deps.workflows.get(workflowId);
     if (!workflow) throw new NotFoundError(`workflow ${workflowId} not found`);
-    const agents = await this.loadAgents(workflow.steps.map((step) => step.agentId));
-
     const createdMs = this.clock();
-    const period = monthOf(new Date(createdMs));
     const queued = runSchema.parse({
       runId: this.newId(createdMs),
       workflowId,
@@ -83,65 +73,45 @@ export class RunService {
       startedBy: context.actor,
       createdAt: new Date(createdMs).toISOString(),
     });
-    const target = runTarget(workflowId, queued.runId);
+    // The idempotency record is part of the transaction: a retry of a start that happened gets that run back
+    // (from the condition that failed) instead of a second run, without a read before the write.
     const started = await this.deps.mutations.execute({
       tenantId: this.deps.tenantId,
-      event: { actor: context.actor, action: 'workflow-run.start', target, requestId: context.requestId, change: queued },
+      event: { actor: context.actor, action: 'workflow-run.start', target: runTarget(workflowId, queued.runId), requestId: context.requestId, change: queued },
       writes: [this.deps.runs.create(queued), this.deps.workflows.exists(workflowId)],
-      quotas: [{ counter: quotaCounters.runs(this.deps.tenantId, period), delta: 1 }],
+      quotas: [{ counter: quotaCounters.runs(this.deps.tenantId, monthOf(new Date(createdMs))), delta: 1 }],
       ...(context.idempotency ? { idempotency: context.idempotency, response: present(queued) } : {}),
     });
     if (started.replayed) return this.replay(workflowId, started.response, present);
-
-    const startedAt = new Date(this.clock()).toISOString();
-    await this.deps.runs.markRunning(workflowId, queued.runId, startedAt);
-    const outcome = await this.deps.executor.execute({
-      mode: workflow.mode,
-      steps: workflow.steps,
-      input: body.input,
-      agents,
-      metadata: { tenantId: this.deps.tenantId, workflowId, runId: queued.runId },
-    });
-    const finished = runSchema.parse({
-      ...queued,
-      status: outcome.status,
-      steps: outcome.steps,
-      usage: outcome.usage,
-      ...(outcome.error ? { error: outcome.error } : {}),
-      startedAt,
-      finishedAt: new Date(this.clock()).toISOString(),
-    });
-    await this.deps.mutations.execute({
-      tenantId: this.deps.tenantId,
-      event: {
-        actor: context.actor,
-        action: 'workflow-run.finish',
-        target,
-        requestId: context.requestId,
-        change: { status: finished.status, usage: finished.usage, error: finished.error },
-      },
-      writes: [this.deps.runs.finish(finished)],
-      // Tokens count in the month the run started, like the run itself.
-      counters: [usageCounters.tokens(this.deps.tenantId, new Date(createdMs), outcome.usage.inputTokens + outcome.usage.outputTokens)],
-    });
-    return { response: present(finished), replayed: false };
+    await this.deps.queue.enqueue({ tenantId: this.deps.tenantId, workflowId, runId: queued.runId });
+    return { response: present(queued), replayed: false };
   }
 
-  /** The agents of the steps; a step naming an agent that no longer exists makes the workflow unrunnable. */
-  private async loadAgents(agentIds: readonly string[]): Promise<Map<string, StepAgent>> {
-    const unique = [...new Set(agentIds)];
-    const found = await Promise.all(unique.map((agentId) => this.deps.agents.get(agentId)));
-    const missing = unique.filter((_, i) => !found[i]);
-    if (missing.length > 0) {
-      throw new ConflictError(`the workflow names agents that no longer exist: ${missing.join(', ')}`, { missingAgents: missing });
-    }
-    return new Map(found.map((agent) => [(agent as StepAgent).agentId, agent as StepAgent]));
+  /**
+   * Cancels a run: a QUEUED one ends CANCELLED at once; a RUNNING one is asked to stop, and its worker ends it
+   * CANCELLED before the next step (or the next worker does, if that one stopped). A finished run cannot be cancelled.
+   */
+  async cancel(workflowId: string, runId: string, context: MutationContext, present: Presenter<Run>): Promise<MutationResult> {
+    const run = await this.get(workflowId, runId);
+    if (FINAL_RUN_STATUSES.includes(run.status)) throw new ConflictError(`run ${runId} is already ${run.status}`, { runStatus: run.status });
+    const after: Run =
+      run.status === 'QUEUED' ? { ...run, status: 'CANCELLED', finishedAt: new Date(this.clock()).toISOString() } : { ...run, cancelRequested: true };
+    const outcome = await this.deps.mutations.execute({
+      tenantId: this.deps.tenantId,
+      event: { actor: context.actor, action: 'workflow-run.cancel', target: runTarget(workflowId, runId), requestId: context.requestId, change: { status: run.status } },
+      writes: [run.status === 'QUEUED' ? this.deps.runs.cancelQueued(run, after.finishedAt as string) : this.deps.runs.requestCancel(run)],
+      ...(context.idempotency ? { idempotency: context.idempotency, response: present(after) } : {}),
+    });
+    return outcome.replayed ? { response: outcome.response, replayed: true } : { response: present(after), replayed: false };
   }
 
   /** The stored response of the first start, with the run as it is now. */
   private async replay(workflowId: string, stored: MutationResult['response'], present: Presenter<Run>): Promise<MutationResult> {
     const first = runSchema.safeParse(stored.body);
     const current = first.success ? await this.deps.runs.get(workflowId, first.data.runId) : undefined;
+    // The first request may have stopped between its transaction and its message: sending it again is harmless
+    // (the worker acts once per run), and without it the run would wait QUEUED forever.
+    if (current?.status === 'QUEUED') await this.deps.queue.enqueue({ tenantId: this.deps.tenantId, workflowId, runId: current.runId });
     return { response: current ? { ...present(current), status: stored.status } : stored, replayed: true };
   }
 }

@@ -18,6 +18,8 @@ export interface PlatformObservabilityProps {
   readonly serviceLevels: Readonly<Record<string, ServiceLevel>>;
   /** Dead-letter queues of the region by name: an alarm on each one's depth. */
   readonly deadLetterQueues: Readonly<Record<string, sqs.IQueue>>;
+  /** Work queues of the region by name, with the backlog (visible messages, for fifteen minutes) that raises an alarm. @default none */
+  readonly workQueues?: Readonly<Record<string, { readonly queue: sqs.IQueue; readonly backlog: number }>>;
   /**
    * Operators' e-mail addresses subscribed to the alarm topic.
    * @default none
@@ -152,6 +154,10 @@ export class PlatformObservability extends Construct {
     for (const [name, queue] of Object.entries(props.deadLetterQueues)) {
       this.alarm(`DeadLetters-${name}`, queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }), 1,
         `Messages wait in the ${name} dead-letter queue`);
+    }
+    for (const [name, { queue, backlog }] of Object.entries(props.workQueues ?? {})) {
+      this.alarm(`Backlog-${name}`, queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Minimum' }), backlog,
+        `${backlog} or more messages waited in the ${name} queue for fifteen minutes`, 3);
     }
   }
 

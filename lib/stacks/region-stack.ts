@@ -26,13 +26,20 @@ import { RegionAlarms } from '../constructs/region-alarms';
 import { TableBackup } from '../constructs/table-backup';
 import { TableStreamConsumer } from '../constructs/table-stream-consumer';
 import { PLATFORM_FUNCTION_TAG, PlatformNames } from '../naming';
-import { AUTHORIZER_ENTRY, handlerEntry, ISSUER_REGISTRATION_ENTRY, MEMORY_EXPIRY_ENTRY } from '../source-paths';
+import { AUTHORIZER_ENTRY, handlerEntry, ISSUER_REGISTRATION_ENTRY, MEMORY_EXPIRY_ENTRY, RUN_CONSUMER_ENTRY } from '../source-paths';
+import { RunsQueue, RUN_CONSUMER_TIMEOUT } from '../constructs/runs-queue';
 
-/** The functions of a region: one per route group, the authorizer, the issuer registrar and the memory-expiry stream consumer. */
-export type RegionFunctionName = HandlerGroup | 'authorizer' | 'issuer-registration' | 'memory-expiry';
-export const REGION_FUNCTION_NAMES: readonly RegionFunctionName[] = [...HANDLER_GROUPS, 'authorizer', 'issuer-registration', 'memory-expiry'];
+/**
+ * The functions of a region: one per route group, the authorizer, the issuer registrar, the memory-expiry stream
+ * consumer and the runs queue's consumer.
+ */
+export type RegionFunctionName = HandlerGroup | 'authorizer' | 'issuer-registration' | 'memory-expiry' | 'run-consumer';
+export const REGION_FUNCTION_NAMES: readonly RegionFunctionName[] = [...HANDLER_GROUPS, 'authorizer', 'issuer-registration', 'memory-expiry', 'run-consumer'];
 
 /** API Gateway's limit on a Lambda integration: a function that may work this long answers within the request. */
+/** Runs waiting in the queue for fifteen minutes that tell operators the consumers fall behind. */
+export const RUNS_BACKLOG_ALARM = 1_000;
+
 export const API_INTEGRATION_TIMEOUT = Duration.seconds(29);
 
 /** Which data roles a function may assume, by scope (functions/data/data-scopes.ts). */
@@ -52,6 +59,8 @@ export const OTHER_FUNCTION_NEEDS = {
   // Gives back the quota of memories TTL removed, through the tenant data role with the tenant of each record: it is
   // built from the tenant writes alone (createTenantWrites), so it needs no platform-key role nor the cursor secret.
   'memory-expiry': { data: ['tenant'] },
+  // Executes workflow runs from the runs queue: the model calls, and the runs' writes with the tenant of each message.
+  'run-consumer': { data: ['tenant'], modelInvocation: true },
 } as const satisfies Record<Exclude<RegionFunctionName, HandlerGroup>, GroupNeeds>;
 
 /** The entry file of a region function, exporting `handler`. */
@@ -63,6 +72,8 @@ export function regionFunctionEntry(name: RegionFunctionName): string {
       return ISSUER_REGISTRATION_ENTRY;
     case 'memory-expiry':
       return MEMORY_EXPIRY_ENTRY;
+    case 'run-consumer':
+      return RUN_CONSUMER_ENTRY;
     default:
       return handlerEntry(name);
   }
@@ -110,6 +121,8 @@ export class RegionStack extends Stack {
   readonly exports: ExportBucket;
   readonly backup: TableBackup;
   readonly alarms: RegionAlarms;
+  /** The runs queue, its dead-letter queue and its consumer. */
+  readonly runs: RunsQueue;
   /** Dashboards (platform, per tier), the SLA and abuse alarms, and the operator topic every alarm notifies. */
   readonly observability: PlatformObservability;
   /** Signs list cursors; read by the functions that list, at cold start. */
@@ -166,6 +179,7 @@ export class RegionStack extends Stack {
       consumer: this.functions['memory-expiry'],
       filters: [memoryExpiryFilter(this.table)],
     });
+    this.runs = new RunsQueue(this, 'Runs', { consumer: this.functions['run-consumer'], producers: [this.functions.workflows] });
     this.issuerRegistrar = new IssuerRegistrar(this, 'IssuerRegistrar', { handler: this.functions['issuer-registration'] });
     this.publishForTenantStacks(names);
 
@@ -180,7 +194,8 @@ export class RegionStack extends Stack {
       stage: config.stage,
       accessLogGroup: this.api.accessLogGroup,
       serviceLevels: SERVICE_LEVELS,
-      deadLetterQueues: { 'memory-expiry': this.memoryExpiry.failureQueue },
+      deadLetterQueues: { 'memory-expiry': this.memoryExpiry.failureQueue, runs: this.runs.deadLetterQueue },
+      workQueues: { runs: { queue: this.runs.queue, backlog: RUNS_BACKLOG_ALARM } },
       alarmEmails: config.alarmEmails,
     });
     this.addOutputs();
@@ -211,15 +226,16 @@ export class RegionStack extends Stack {
         code: functionCode,
         roleName: needs.allRegions ? names.functionRoleName(region, name) : undefined,
         secretsExtension: needs.cursors ?? false,
-        // Workflow runs call the model within the request: as long as API Gateway waits.
-        timeout: needs.modelInvocation ? API_INTEGRATION_TIMEOUT : undefined,
+        // The runs queue's consumer executes whole runs (and resumes them past its timeout, see RunsQueue).
+        timeout: name === 'run-consumer' ? RUN_CONSUMER_TIMEOUT : undefined,
       });
     };
     const groupFunctions = byGroup((group) => regionFunction(group, `Agent platform API, route group '${group}'`));
     const authorizer = regionFunction('authorizer', 'Agent platform API, request authorizer');
     const registrar = regionFunction('issuer-registration', 'Agent platform, issuer registrar of tenant pools');
     const memoryExpiry = regionFunction('memory-expiry', 'Agent platform, memory quota give-back on TTL removal');
-    return { ...groupFunctions, authorizer, 'issuer-registration': registrar, 'memory-expiry': memoryExpiry };
+    const runConsumer = regionFunction('run-consumer', 'Agent platform, workflow run worker');
+    return { ...groupFunctions, authorizer, 'issuer-registration': registrar, 'memory-expiry': memoryExpiry, 'run-consumer': runConsumer };
   }
 
   /** Gives every function its environment and grants: exactly what its needs declare. */

@@ -502,8 +502,8 @@ export interface paths {
         get: operations["listWorkflowRuns"];
         put?: never;
         /**
-         * Run a workflow: counts against the monthly runs quota, answers with the finished run (accepts Idempotency-Key)
-         * @description Run a workflow: counts against the monthly runs quota, answers with the finished run (accepts Idempotency-Key). Roles: tenant-admin, member, platform-admin.
+         * Start a workflow run: counts against the monthly runs quota and answers 202 with the run QUEUED; a worker executes its steps (accepts Idempotency-Key)
+         * @description Start a workflow run: counts against the monthly runs quota and answers 202 with the run QUEUED; a worker executes its steps (accepts Idempotency-Key). Roles: tenant-admin, member, platform-admin.
          */
         post: operations["startWorkflowRun"];
         delete?: never;
@@ -520,8 +520,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Read a run: status, provider, step results, token usage
-         * @description Read a run: status, provider, step results, token usage. Roles: tenant-admin, member, viewer, platform-admin.
+         * Read a run: status, provider, step results as they finish, token usage (ETag; poll with If-None-Match)
+         * @description Read a run: status, provider, step results as they finish, token usage (ETag; poll with If-None-Match). Roles: tenant-admin, member, viewer, platform-admin.
          */
         get: operations["getWorkflowRun"];
         put?: never;
@@ -699,6 +699,26 @@ export interface paths {
          * @description Revoke an API key: the next request with it gets 401. Roles: tenant-admin, platform-admin.
          */
         delete: operations["revokeApiKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenantId}/workflows/{workflowId}/runs/{runId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a run: a QUEUED run ends CANCELLED at once, a RUNNING one before its next step (accepts Idempotency-Key)
+         * @description Cancel a run: a QUEUED run ends CANCELLED at once, a RUNNING one before its next step (accepts Idempotency-Key). Roles: tenant-admin, member, platform-admin.
+         */
+        post: operations["cancelWorkflowRun"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1465,7 +1485,7 @@ export interface components {
             /** Format: int64 */
             workflowVersion: number;
             /** @enum {string} */
-            status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED";
+            status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
             /** @enum {string} */
             provider: "bedrock" | "local";
             input: string;
@@ -1497,6 +1517,9 @@ export interface components {
                 outputTokens: number;
             };
             error?: string;
+            cancelRequested?: boolean;
+            /** Format: int64 */
+            attempts?: number;
             startedBy: string;
             /** Format: date-time */
             createdAt: string;
@@ -8796,13 +8819,12 @@ export interface operations {
         };
         responses: {
             /** @description Success. */
-            201: {
+            202: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
-                    Location: components["headers"]["Location"];
                     "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
@@ -11220,6 +11242,207 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Problem: `malformed-request`, `validation-failed` (see the error catalogue). */
+            400: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 400;
+                        /** @enum {unknown} */
+                        code?: "malformed-request" | "validation-failed";
+                    };
+                };
+            };
+            /** @description Problem: `unauthenticated` (see the error catalogue). */
+            401: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 401;
+                        /** @enum {unknown} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description Problem: `forbidden`, `tenant-suspended`, `tenant-unavailable` (see the error catalogue). */
+            403: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 403;
+                        /** @enum {unknown} */
+                        code?: "forbidden" | "tenant-suspended" | "tenant-unavailable";
+                    };
+                };
+            };
+            /** @description Problem: `not-found` (see the error catalogue). */
+            404: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 404;
+                        /** @enum {unknown} */
+                        code?: "not-found";
+                    };
+                };
+            };
+            /** @description Problem: `conflict` (see the error catalogue). */
+            409: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 409;
+                        /** @enum {unknown} */
+                        code?: "conflict";
+                    };
+                };
+            };
+            /** @description Problem: `precondition-failed` (see the error catalogue). */
+            412: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 412;
+                        /** @enum {unknown} */
+                        code?: "precondition-failed";
+                    };
+                };
+            };
+            /** @description Problem: `wrong-region` (see the error catalogue). */
+            421: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 421;
+                        /** @enum {unknown} */
+                        code?: "wrong-region";
+                    };
+                };
+            };
+            /** @description Problem: `rate-limited` (see the error catalogue). */
+            429: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 429;
+                        /** @enum {unknown} */
+                        code?: "rate-limited";
+                    };
+                };
+            };
+            /** @description Problem: `internal-error` (see the error catalogue). */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 500;
+                        /** @enum {unknown} */
+                        code?: "internal-error";
+                    };
+                };
+            };
+        };
+    };
+    cancelWorkflowRun: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retries with the same key do the work once and answer the stored response; 1-255 visible ASCII characters (a UUID). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Discovery signal: when sent, it must name the tenant of the credential, else 403. */
+                "X-Tenant-Id"?: components["parameters"]["XTenantId"];
+            };
+            path: {
+                /** @description The tenant's id. */
+                tenantId: string;
+                /** @description The workflow's id. */
+                workflowId: string;
+                /** @description The run's id. */
+                runId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowRun"];
+                };
             };
             /** @description Problem: `malformed-request`, `validation-failed` (see the error catalogue). */
             400: {

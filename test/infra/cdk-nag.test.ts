@@ -62,8 +62,8 @@ const ACKNOWLEDGED_RULES: Readonly<Record<string, RegExp>> = {
   'AwsSolutions-IAM5[Resource::*]': new RegExp(String.raw`^(${FUNCTION_ROLE}|${PRE_TOKEN}/ExecutionRole|ControlPlane/Pipeline/StateMachine/Role)$`),
   'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cognito-idp:<AWS::Region>:<AWS::AccountId>:userpool/*]': new RegExp(`^${FUNCTION_ROLE}$`),
   'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cognito-idp:<region>:<AWS::AccountId>:userpool/*]': PROJECT_ROLE,
-  'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:<AWS::Region>::foundation-model/*]': /^Region-[^/]+\/Fn-workflows\/ExecutionRole$/,
-  'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:<AWS::Region>:<AWS::AccountId>:inference-profile/*]': /^Region-[^/]+\/Fn-workflows\/ExecutionRole$/,
+  'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:<AWS::Region>::foundation-model/*]': /^Region-[^/]+\/Fn-run-consumer\/ExecutionRole$/,
+  'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:<AWS::Region>:<AWS::AccountId>:inference-profile/*]': /^Region-[^/]+\/Fn-run-consumer\/ExecutionRole$/,
   'AwsSolutions-IAM5[Resource::<ref.Arn>:*]': /^(Region-[^/]+|ControlPlane)\/IssuerRegistrar\/ProviderRole$/,
   'AwsSolutions-IAM5[Resource::<ref.Arn>/tenants/*]': PROJECT_ROLE,
   'AwsSolutions-IAM5[Action::s3:GetBucket*]': PROJECT_ROLE,
@@ -77,7 +77,7 @@ const ACKNOWLEDGED_RULES: Readonly<Record<string, RegExp>> = {
   'AwsSolutions-COG2': /^Tenant-[^/]+\/Auth\/UserPool$/,
   'AwsSolutions-COG8': /^Tenant-[^/]+\/Auth\/UserPool$/,
   'AwsSolutions-CB4': /^ControlPlane\/Pipeline\/Project$/,
-  'AwsSolutions-SQS3': /^(ControlPlane\/OnboardingDeadLetters|Region-[^/]+\/MemoryExpiry\/FailureQueue)$/,
+  'AwsSolutions-SQS3': /^(ControlPlane\/OnboardingDeadLetters|Region-[^/]+\/MemoryExpiry\/FailureQueue|Region-[^/]+\/Runs\/DeadLetterQueue)$/,
 };
 
 describe('cdk-nag AwsSolutions checks', () => {

@@ -173,7 +173,7 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
   it('lets only the functions named here assume each data role of the region', () => {
     // Prepare: the intent, spelt out rather than derived from the needs tables
     const expected: Record<DataScope, readonly string[]> = {
-      tenant: ['agents', 'api-keys', 'audit', 'authorizer', 'memories', 'memory-expiry', 'tenants', 'usage', 'users', 'workflows'],
+      tenant: ['agents', 'api-keys', 'audit', 'authorizer', 'memories', 'memory-expiry', 'run-consumer', 'tenants', 'usage', 'users', 'workflows'],
       directory: ['agents', 'api-keys', 'audit', 'authorizer', 'discovery', 'memories', 'usage', 'users', 'workflows'],
       platform: ['tenants'],
       issuers: ['issuer-registration'],
@@ -209,6 +209,9 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
       const assumeActions = (scope: DataScope) => (scope === 'tenant' ? ['sts:AssumeRole', 'sts:TagSession'] : 'sts:AssumeRole');
 
       const consumesStream = stack.memoryExpiry.consumer === stack.functions[name];
+      // The run worker reads the runs queue; it and the workflows API send to it.
+      const runsQueueArn = resolvePolicyIntrinsics({ 'Fn::GetAtt': [logicalIdOf(stack.runs.queue), 'Arn'] }, json, { region });
+      const runsQueue = name === 'run-consumer' ? 'consume' : name === 'workflows' ? 'send' : undefined;
 
       // Act
       const resolved = own.map((statement) => resolvePolicyIntrinsics(statement, json, { region }));
@@ -262,6 +265,21 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
                 Effect: 'Allow',
                 Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
                 Resource: resolvePolicyIntrinsics({ 'Fn::GetAtt': [logicalIdOf(stack.memoryExpiry.failureQueue), 'Arn'] }, json, { region }),
+              },
+            ]
+          : []),
+        ...(runsQueue
+          ? [
+              {
+                Effect: 'Allow',
+                Action: [
+                  ...(runsQueue === 'consume' ? ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage'] : []),
+                  'sqs:GetQueueAttributes',
+                  'sqs:GetQueueUrl',
+                  ...(runsQueue === 'consume' ? ['sqs:ReceiveMessage'] : []),
+                  'sqs:SendMessage',
+                ],
+                Resource: runsQueueArn,
               },
             ]
           : []),

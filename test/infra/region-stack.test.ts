@@ -1,3 +1,4 @@
+import { RUN_QUEUE_MAX_RECEIVES } from '../../functions/workflows/run.queue';
 import { DATA_SCOPES, roleArnVariable } from '../../functions/data/data-scopes';
 import { App } from 'aws-cdk-lib';
 import { Capture, Match } from 'aws-cdk-lib/assertions';
@@ -5,7 +6,7 @@ import { CLIENT_LIMITS } from '../../functions/billing/client-limits.catalogue';
 import { PLANS } from '../../functions/billing/plan.catalogue';
 import { PROBLEM_CONTENT_TYPE } from '../../functions/core/problem';
 import { TABLE_SCHEMA } from '../../functions/data/table.schema';
-import { HANDLER_GROUPS, isPublic, ROUTES } from '../../functions/routes';
+import { isPublic, ROUTES } from '../../functions/routes';
 import { dataAccessOf, needsOf, REGION_FUNCTION_NAMES, RegionStack } from '../../lib/stacks/region-stack';
 import { TEST_ACCOUNT_ID } from '../support/iam-simulation';
 import { ownedStatements } from './support/iam-statements';
@@ -109,8 +110,8 @@ describe.each(CONFIG.regions)('region stack %s', (region) => {
         Architectures: ['arm64'],
         Handler: 'index.handler',
         MemorySize: 512,
-        // Workflow runs call the model within the request, up to API Gateway's limit.
-        Timeout: needs.modelInvocation ? 29 : 10,
+        // The run worker executes runs from the queue for up to Lambda's 15 minutes; everything else answers fast.
+        Timeout: name === 'run-consumer' ? 900 : 10,
         TracingConfig: { Mode: 'Active' },
         LoggingConfig: { LogGroup: { Ref: logicalIdOf(fn.logGroup) } },
         Role: { 'Fn::GetAtt': [logicalIdOf(fn.role), 'Arn'] },
@@ -145,17 +146,17 @@ describe.each(CONFIG.regions)('region stack %s', (region) => {
     }
   });
 
-  it("lets only the workflows function invoke Bedrock models, of its own region, for up to API Gateway's 29 s", () => {
+  it('lets only the run worker invoke Bedrock models, of its own region; the workflows API only queues runs', () => {
     // Prepare
-    const workflows = stack.functions.workflows;
-    const roleId = logicalIdOf(workflows.role);
+    const worker = stack.functions['run-consumer'];
+    const roleId = logicalIdOf(worker.role);
     const resources = new Capture();
 
     // Assess
-    expect(HANDLER_GROUPS.filter((group) => needsOf(group).modelInvocation)).toEqual(['workflows']);
+    expect(REGION_FUNCTION_NAMES.filter((name) => needsOf(name).modelInvocation)).toEqual(['run-consumer']);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Role: { 'Fn::GetAtt': [roleId, 'Arn'] },
-      Timeout: 29,
+      Timeout: 900,
       Environment: { Variables: Match.objectLike({ MODEL_PROVIDER: 'bedrock' }) },
     });
     template.hasResourceProperties('AWS::IAM::Policy', {
@@ -181,7 +182,7 @@ describe.each(CONFIG.regions)('region stack %s', (region) => {
     const queueId = logicalIdOf(consumer.failureQueue);
 
     // Assess
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: logicalIdOf(stack.functions['memory-expiry'].function) },
       EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(stack.table.table), 'StreamArn'] },
@@ -211,6 +212,61 @@ describe.each(CONFIG.regions)('region stack %s', (region) => {
       PolicyDocument: {
         Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
       },
+    });
+  });
+
+  it('queues runs on a KMS-encrypted TLS-only queue read by the run worker with partial batch failures, dead-lettered and alarmed', () => {
+    // Prepare
+    const runs = stack.runs;
+    const queueId = logicalIdOf(runs.queue);
+    const dlqId = logicalIdOf(runs.deadLetterQueue);
+    const worker = stack.functions['run-consumer'];
+
+    // Assess: the worker reads the queue in small batches and reports the messages that failed.
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: logicalIdOf(worker.function) },
+      EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: 5,
+      ScalingConfig: { MaximumConcurrency: 50 },
+    });
+    // A message comes back only when the invocation that held it has ended (visibility = the worker's timeout), and
+    // moves to the dead-letter queue after RUN_QUEUE_MAX_RECEIVES deliveries.
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: 900,
+      KmsMasterKeyId: Match.anyValue(),
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] }, maxReceiveCount: RUN_QUEUE_MAX_RECEIVES },
+    });
+    template.hasResource('AWS::SQS::Queue', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({ KmsMasterKeyId: Match.anyValue(), MessageRetentionPeriod: 14 * 24 * 3600 }),
+    });
+    for (const id of [queueId, dlqId]) {
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: id }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+        },
+      });
+    }
+    // The API that starts runs and the worker that re-sends waiting ones may send; both know the queue.
+    for (const fn of [stack.functions.workflows, worker]) {
+      const resource = json.Resources[logicalIdOf(fn.function)];
+      expect(resource.Properties!.Environment.Variables.RUNS_QUEUE_URL).toEqual({ Ref: queueId });
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [{ Ref: logicalIdOf(fn.role) }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([Match.objectLike({ Action: Match.arrayWith(['sqs:SendMessage']), Resource: { 'Fn::GetAtt': [queueId, 'Arn'] } })]),
+        },
+      });
+    }
+    expect(json.Resources[logicalIdOf(worker.function)].Properties!.Environment.Variables.RUN_LEASE_SECONDS).toBe('900');
+    // Dead letters raise the operators' alarm.
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlqId, 'QueueName'] } }],
+      AlarmActions: Match.anyValue(),
     });
   });
 

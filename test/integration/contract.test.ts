@@ -164,6 +164,8 @@ describe('the API contract, live', () => {
     await call('GET', `${T}/workflows/{workflowId}/runs`, p);
     await call('GET', `${T}/workflows/{workflowId}/runs/{runId}`, { ...p, runId: run.json.runId });
     await call('GET', `${T}/workflows/{workflowId}/runs/{runId}`, { ...p, runId: 'missing' });
+    await call('POST', `${T}/workflows/{workflowId}/runs/{runId}/cancel`, { ...p, runId: run.json.runId });
+    await call('POST', `${T}/workflows/{workflowId}/runs/{runId}/cancel`, { ...p, runId: 'missing' });
     await call('DELETE', `${T}/workflows/{workflowId}`, p);
     await call('DELETE', `${T}/agents/{agentId}`, p);
 

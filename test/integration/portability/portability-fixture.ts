@@ -98,7 +98,8 @@ export async function createPortabilityFixture(name: string): Promise<Portabilit
     return {
       agents: new AgentService({ executor: mutations, plans, references: referenceCheck, agents: (tenantId) => new AgentRepository(repositoryOf(tenantId)) }),
       memories: new MemoryService({ executor: mutations, memories: (tenantId) => new MemoryRepository(repositoryOf(tenantId)) }),
-      workflows: workflowServicesFactory({ db, tableName, cursors, mutations, provider: new LocalModelProvider() }),
+      // Started runs stay QUEUED (no consumer here): the bundle carries them as they are.
+      workflows: workflowServicesFactory({ db, tableName, cursors, mutations, provider: new LocalModelProvider(), queue: { enqueue: async () => {} } }),
       // Tools bring their operations with their kind: called as the agents group calls them.
       tools: kindOperations('agents', { db, tableName, cursors, executor: mutations, plans }),
       meter: new UsageMeter({ db, tableName }),

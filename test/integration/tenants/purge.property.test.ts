@@ -1,3 +1,4 @@
+import type { RunQueue } from '../../../functions/workflows/run.queue';
 import fc from 'fast-check';
 import { AgentRepository } from '../../../functions/agents/agent.repository';
 import { AgentService } from '../../../functions/agents/agent.service';
@@ -56,10 +57,14 @@ function services() {
     // Tools bring their operations with their kind: called as the agents group calls them.
     tools: kindOperations('agents', { db, tableName, cursors, executor: mutations, plans }),
     memories: new MemoryService({ executor: mutations, memories: (tenantId) => new MemoryRepository(repositoryOf(tenantId)) }),
-    workflows: workflowServicesFactory({ db, tableName, cursors, mutations, provider: new LocalModelProvider() }),
+    // No worker runs here: started runs stay QUEUED, which purge must remove like any other run.
+    workflows: workflowServicesFactory({ db, tableName, cursors, mutations, provider: new LocalModelProvider(), queue: UNUSED_QUEUE }),
     gate: createTenantGate({ directory: fixture.regions[EU].local.directory, region: EU, regionEndpoints: {}, audit: mutations }),
   };
 }
+
+/** The runs queue of the property: it keeps the messages, which nobody consumes. */
+const UNUSED_QUEUE: RunQueue = { enqueue: async () => undefined };
 
 /** What the property remembers of each tenant: the ids it can act on. */
 interface TenantModel {

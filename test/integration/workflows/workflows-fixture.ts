@@ -24,7 +24,15 @@ import { createTenantGate } from '../../../functions/tenants/tenant-gate';
 import { TenantRepository } from '../../../functions/tenants/tenant.repository';
 import type { TenantDirectoryEntry } from '../../../functions/tenants/tenant.schema';
 import { workflowServicesFactory } from '../../../functions/workflows/workflow.module';
+import { RunRepository } from '../../../functions/workflows/run.repository';
 import { createTableInput, localDynamoDbClient } from '../../../local/bootstrap';
+import { createHandler as createRunConsumer } from '../../../functions/api/run-consumer';
+import { SqsRunQueue } from '../../../functions/workflows/run-queue.sqs';
+import type { Run } from '../../../functions/workflows/run.schema';
+import { FINAL_RUN_STATUSES } from '../../../functions/workflows/run.schema';
+import { runWorkerFactory } from '../../../functions/workflows/workflow.module';
+import type { StepPolicy } from '../../../functions/workflows/run.executor';
+import { startEventSourceMapping, startLocalRunQueue, type LocalRunQueue } from '../../../local/run-queue';
 import { emulatorEndpoints } from '../../support/emulators';
 import { scanPrefix } from '../../support/scan-prefix';
 import { lambdaContext, restEvent, type RestEventOptions } from '../../support/rest-event';
@@ -52,12 +60,34 @@ export interface WorkflowsFixture {
   /** Writes the tenant's record (with its plan) and directory entry; returns a member's credential. */
   addTenant(tenantId: string, plan?: PlanId): Promise<AuthContext>;
   addAgent(tenantId: string, fields?: Partial<Pick<Agent, 'name' | 'modelId' | 'instructions' | 'status'>>): Promise<Agent>;
+  /** The runs queue (fauxqs) the handler sends to and the consumer reads. */
+  readonly queue: LocalRunQueue;
+  /** Reads the run until it is in one of `statuses` (default: a final one); throws after `timeoutMs`. */
+  waitForRun(tenantId: string, workflowId: string, runId: string, options?: { statuses?: readonly Run['status'][]; timeoutMs?: number }): Promise<Run>;
   /** Every item under the tenant's prefix, sorted by key: for "nothing changed" checks. */
   itemsOf(tenantId: string): Promise<Record<string, unknown>[]>;
   dispose(): Promise<void>;
 }
 
-export async function createWorkflowsFixture(name: string, options: { provider?: ModelProvider } = {}): Promise<WorkflowsFixture> {
+/** How the fixture's runs queue and consumer behave (short timeouts, so crash and retry tests take seconds). */
+export interface RunQueueSettings {
+  /** The queue's visibility timeout and the run lease. @default 2 */
+  readonly visibilityTimeoutSeconds?: number;
+  /** @default 0 */
+  readonly slotWaitSeconds?: number;
+  /** The consumer's function timeout. @default 30 s */
+  readonly timeoutMs?: number;
+  /** Consumer invocations at once. @default 4 */
+  readonly concurrency?: number;
+  /** @default 10 */
+  readonly batchSize?: number;
+  /** @default a 5 s timeout, 3 calls, 10–40 ms backoff */
+  readonly stepPolicy?: StepPolicy;
+  /** Whether a consumer executes the queued runs. @default true */
+  readonly consume?: boolean;
+}
+
+export async function createWorkflowsFixture(name: string, options: { provider?: ModelProvider; runs?: RunQueueSettings } = {}): Promise<WorkflowsFixture> {
   const { dynamoDbEndpoint } = emulatorEndpoints();
   const tableName = `${name}-${randomBytes(4).toString('hex')}`;
   const raw = localDynamoDbClient(dynamoDbEndpoint, REGION);
@@ -70,11 +100,40 @@ export async function createWorkflowsFixture(name: string, options: { provider?:
   const mutations = new MutationExecutor({ chain: HASH_CHAIN, db, tableName, plans: new CachedPlanSource({ db, tableName }) });
   const cursors = new CursorCodec(randomBytes(32).toString('base64url'));
   const directory = new Map<string, TenantDirectoryEntry>();
+  const settings = options.runs ?? {};
+  const visibility = settings.visibilityTimeoutSeconds ?? 2;
+  const queue = await startLocalRunQueue({ region: REGION, visibilityTimeoutSeconds: visibility, queueName: tableName });
+  const runQueue = new SqsRunQueue(queue.client, queue.queueUrl);
+  const provider = options.provider ?? new LocalModelProvider();
+  const logger = createLogger('workflows-it', 'ERROR');
   const handler = createHandler(config, {
-    logger: createLogger('workflows-it', 'ERROR'),
+    logger,
     tenantGate: createTenantGate({ directory: { get: async (id) => directory.get(id) }, region: REGION, regionEndpoints: {} }),
-    servicesFor: workflowServicesFactory({ db, tableName, cursors, mutations, provider: options.provider ?? new LocalModelProvider() }),
+    servicesFor: workflowServicesFactory({ db, tableName, cursors, mutations, provider, queue: runQueue }),
   });
+  const consumer = createRunConsumer(config, {
+    logger,
+    queue: runQueue,
+    workerFor: runWorkerFactory({
+      db,
+      tableName,
+      mutations,
+      provider,
+      leaseMs: visibility * 1000,
+      slotWaitSeconds: settings.slotWaitSeconds ?? 0,
+      stepPolicy: settings.stepPolicy ?? { timeoutMs: 5_000, attempts: 3, baseDelayMs: 10, maxDelayMs: 40 },
+    }),
+  });
+  const mapping = settings.consume === false ? { stop: async () => undefined } : startEventSourceMapping({
+    client: queue.client,
+    queueUrl: queue.queueUrl,
+    region: REGION,
+    handler: consumer,
+    concurrency: settings.concurrency ?? 4,
+    batchSize: settings.batchSize ?? 10,
+    timeoutMs: settings.timeoutMs ?? 30_000,
+  });
+  const runRepository = (tenantId: string) => new RunRepository({ db: db(tenantId), tableName, tenantId, cursors });
   const inspector = createDocumentClient(raw);
 
   return {
@@ -142,11 +201,23 @@ export async function createWorkflowsFixture(name: string, options: { provider?:
       });
       return agent;
     },
+    queue,
+    async waitForRun(tenantId, workflowId, runId, { statuses = FINAL_RUN_STATUSES, timeoutMs = 20_000 } = {}) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const run = await runRepository(tenantId).get(workflowId, runId);
+        if (run && statuses.includes(run.status)) return run;
+        if (Date.now() > deadline) throw new Error(`run ${runId} is ${run?.status ?? 'missing'} after ${timeoutMs} ms, not ${statuses.join('/')}`);
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    },
     async itemsOf(tenantId) {
       const items = await scanPrefix(inspector, tableName, tenantPrefix(tenantId));
       return items.sort((a, b) => `${a.pk}|${a.sk}`.localeCompare(`${b.pk}|${b.sk}`));
     },
     async dispose() {
+      await mapping.stop();
+      await queue.stop();
       isolation.destroy();
       await raw.send(new DeleteTableCommand({ TableName: tableName }));
       raw.destroy();

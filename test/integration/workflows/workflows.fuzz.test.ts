@@ -12,7 +12,7 @@ let workflowId: string;
 let runId: string;
 
 beforeAll(async () => {
-  fixture = await createWorkflowsFixture('workflows-fuzz');
+  fixture = await createWorkflowsFixture('workflows-fuzz', { runs: { consume: false } });
   auth = await fixture.addTenant(TENANT, 'team');
   await fixture.addTenant('other', 'team');
   agentIds = [(await fixture.addAgent(TENANT)).agentId, (await fixture.addAgent(TENANT, { status: 'DISABLED' })).agentId];

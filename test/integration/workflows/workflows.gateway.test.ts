@@ -14,7 +14,7 @@ afterAll(async () => {
   await platform?.close();
 });
 
-it('runs a workflow of two agents through the local gateway with the local provider', async () => {
+it('queues a workflow run of two agents through the local gateway; the run worker finishes it with the local provider', async () => {
   // Prepare
   const tenant = await platform.createTenant();
   const { idToken } = await platform.signIn(tenant.clientId, tenant.admin);
@@ -36,10 +36,17 @@ it('runs a workflow of two agents through the local gateway with the local provi
   expect(workflow.status).toBe(201);
 
   // Act
-  const run = await api('POST', `/workflows/${workflow.json.workflowId}/runs`, { input: 'A note on tenant isolation.' });
+  const started = await api('POST', `/workflows/${workflow.json.workflowId}/runs`, { input: 'A note on tenant isolation.' });
+  const runPath = `/workflows/${workflow.json.workflowId}/runs/${started.json.runId}`;
+  let run = await api('GET', runPath);
+  for (let i = 0; i < 200 && ['QUEUED', 'RUNNING'].includes(run.json.status); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    run = await api('GET', runPath);
+  }
 
   // Assess
-  expect(run.status).toBe(201);
+  expect(started.status).toBe(202);
+  expect(started.json).toMatchObject({ status: 'QUEUED' });
   expect(run.json).toMatchObject({ status: 'SUCCEEDED', provider: 'local', workflowId: workflow.json.workflowId });
   expect(run.json.steps.map((s: { stepId: string; modelId: string }) => [s.stepId, s.modelId])).toEqual([
     ['write', 'anthropic.claude-3-haiku-20240307-v1:0'],

@@ -52,10 +52,12 @@ describe('workflows and runs against DynamoDB Local', () => {
     const workflowId = created.body.workflowId as string;
 
     // Act
-    const run = await startRun(globex, workflowId, { input: 'Write a haiku about DynamoDB.' });
+    const started = await startRun(globex, workflowId, { input: 'Write a haiku about DynamoDB.' });
+    const run = { ...started, body: await fixture.waitForRun('globex', workflowId, started.body.runId) };
 
     // Assess
-    expect(run.status).toBe(201);
+    expect(started.status).toBe(202);
+    expect(started.body).toMatchObject({ status: 'QUEUED', steps: [] });
     expect(run.body).toMatchObject({ workflowId, workflowVersion: 1, status: 'SUCCEEDED', provider: 'local', startedBy: 'user:member-of-globex' });
     expect(run.body.steps.map((s: { stepId: string; status: string }) => [s.stepId, s.status])).toEqual([
       ['draft-a', 'SUCCEEDED'],
@@ -79,7 +81,7 @@ describe('workflows and runs against DynamoDB Local', () => {
     const runsCounter = items.find((item) => item.sk === keys.quotaCounter('globex', 'RUNS', period).sk);
     expect(runsCounter?.count).toBe(1);
     const actions = items.filter((item) => typeof item.action === 'string' && typeof item.hash === 'string').map((item) => item.action);
-    expect(actions).toEqual(expect.arrayContaining(['workflow.create', 'workflow-run.start', 'workflow-run.finish']));
+    expect(actions).toEqual(expect.arrayContaining(['workflow.create', 'workflow-run.start', 'workflow-run.begin', 'workflow-run.finish']));
   });
 
   it('answers 429 quota-exceeded with the limit once the month has no runs left, and writes no run', async () => {
@@ -95,12 +97,13 @@ describe('workflows and runs against DynamoDB Local', () => {
     const over = await startRun(acme, workflowId);
 
     // Assess
-    expect(last.status).toBe(201);
+    expect(last.status).toBe(202);
     expect(over.status).toBe(429);
     expect(over.headers['content-type']).toBe('application/problem+json');
     expect(over.body).toMatchObject({ code: 'quota-exceeded', quota: 'runsPerMonth', limit: 100, usage: 100 });
     const runs = await fixture.call({ method: 'GET', resource: RUNS, pathParameters: { tenantId: 'acme', workflowId }, auth: acme });
     expect(runs.body.items).toHaveLength(1);
+    await fixture.waitForRun('acme', workflowId, last.body.runId);
   });
 
   it("rejects a workflow naming another tenant's agent with 422 and writes nothing", async () => {
@@ -164,10 +167,10 @@ describe('workflows and runs against DynamoDB Local', () => {
     const retry = await startRun(globex, workflowId, { input: 'x' }, key);
     const misuse = await startRun(globex, workflowId, { input: 'y' }, key);
     // Assess
-    expect(first.status).toBe(201);
-    expect(retry.status).toBe(201);
+    expect(first.status).toBe(202);
+    expect(retry.status).toBe(202);
     expect(retry.headers['idempotent-replayed']).toBe('true');
-    expect(retry.body).toEqual(first.body);
+    expect(retry.body.runId).toEqual(first.body.runId);
     expect(misuse.status).toBe(409);
     const runs = await fixture.call({ method: 'GET', resource: RUNS, pathParameters: { tenantId: 'globex', workflowId }, auth: globex });
     expect(runs.body.items).toHaveLength(1);
@@ -240,9 +243,10 @@ describe('a run whose model fails', () => {
       ...jsonBody({ name: 'Fragile', steps: [{ id: 'a', agentId: good.agentId }, { id: 'b', agentId: bad.agentId }, { id: 'c', agentId: good.agentId }] }),
     });
     // Act
-    const run = await failing.call({ method: 'POST', resource: RUNS, pathParameters: { tenantId: 'initech', workflowId: created.body.workflowId }, auth, ...jsonBody({}) });
+    const started = await failing.call({ method: 'POST', resource: RUNS, pathParameters: { tenantId: 'initech', workflowId: created.body.workflowId }, auth, ...jsonBody({}) });
+    const run = { body: await failing.waitForRun('initech', created.body.workflowId, started.body.runId) };
     // Assess
-    expect(run.status).toBe(201);
+    expect(started.status).toBe(202);
     expect(run.body).toMatchObject({ status: 'FAILED', provider: 'bedrock', error: 'step b failed: Bedrock rejected the call: ThrottlingException' });
     expect(run.body.steps.map((s: { status: string }) => s.status)).toEqual(['SUCCEEDED', 'FAILED', 'SKIPPED']);
     const usage = (await failing.itemsOf('initech')).find((i) => i.sk === keys.usagePeriod('initech', monthOf(new Date())).sk);

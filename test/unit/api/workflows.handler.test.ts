@@ -62,6 +62,7 @@ function stubServices(overrides: { workflows?: Partial<WorkflowServices['workflo
         get: record('runs.get', overrides.runs?.get),
         list: record('runs.list', overrides.runs?.list),
         start: record('runs.start', overrides.runs?.start),
+        cancel: record('runs.cancel', overrides.runs?.cancel),
       },
     };
   };
@@ -322,13 +323,13 @@ describe('GET, PATCH, DELETE /v1/tenants/{tenantId}/workflows/{workflowId}', () 
 });
 
 describe('workflow runs', () => {
-  it('starts a run with 201, its Location and the finished run', async () => {
+  it('starts a run with 202, its Location and the QUEUED run', async () => {
     // Prepare
     const services = stubServices({ runs: { start: async (_w, _b, _c, present) => ({ response: present(run), replayed: false }) } });
     // Act
     const result = await call(handlerWith(services), { method: 'POST', resource: RUNS, pathParameters: { tenantId: 'acme', workflowId: 'wf-1' }, auth: member, ...json({ input: 'x' }) });
     // Assess
-    expect(result.statusCode).toBe(201);
+    expect(result.statusCode).toBe(202);
     expect(result.headers?.location).toBe(`/v1/tenants/acme/workflows/wf-1/runs/${run.runId}`);
     expect(JSON.parse(result.body)).toEqual(run);
     expect(services.calls[0].args.slice(0, 2)).toEqual(['wf-1', { input: 'x' }]);

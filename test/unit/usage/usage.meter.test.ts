@@ -13,11 +13,24 @@ function recordingDb() {
 
 /** The increments of an `ADD #a0 :a0, …` update, by attribute name. */
 function addsOf(update: UpdateCommand['input']): Record<string, number> {
-  const adds = (update.UpdateExpression ?? '').split(' SET ')[0].replace(/^ADD /, '').split(', ');
+  // The ADD clause, wherever the expression puts it (clauses end where the next keyword begins).
+  const clause = /(?:^| )ADD (.*?)(?= SET | REMOVE |$)/.exec(update.UpdateExpression ?? '')?.[1] ?? '';
+  const adds = clause.split(', ');
   return Object.fromEntries(
     adds.map((pair) => {
       const [name, value] = pair.split(' ');
       return [update.ExpressionAttributeNames![name], Number(update.ExpressionAttributeValues![value])];
+    }),
+  );
+}
+
+/** The values an update SETs, by attribute name. */
+function setsOf(update: UpdateCommand['input']): Record<string, unknown> {
+  const clause = /(?:^| )SET (.*?)(?= ADD | REMOVE |$)/.exec(update.UpdateExpression ?? '')?.[1] ?? '';
+  return Object.fromEntries(
+    clause.split(', ').map((pair) => {
+      const [name, value] = pair.split(' = ');
+      return [update.ExpressionAttributeNames![name], update.ExpressionAttributeValues![value]];
     }),
   );
 }
@@ -62,7 +75,7 @@ describe('usage meter', () => {
       [HEALTH_ATTRIBUTES.latencyBucket('inf')]: 1,
     });
     // The hour item expires a week and an hour after its hour began.
-    expect(updates[1].ExpressionAttributeValues?.[':s0']).toBe(Date.parse('2026-11-30T23:00:00Z') / 1000 + 169 * 3600);
+    expect(setsOf(updates[1]).expiresAt).toBe(Date.parse('2026-11-30T23:00:00Z') / 1000 + 169 * 3600);
   });
 
   it('writes the figures of an hour to that hour and month once the clock passes into the next', async () => {

@@ -1,6 +1,6 @@
 import { LocalModelProvider } from '../../../functions/models/local.model-provider';
 import { ModelInvocationError, type ModelInvocation, type ModelProvider, type ModelResult } from '../../../functions/models/model-provider';
-import { RunExecutor, stepInput, type StepAgent } from '../../../functions/workflows/run.executor';
+import { RunExecutor, StepCrashedError, stepInput, type StepAgent } from '../../../functions/workflows/run.executor';
 import { MAX_STORED_OUTPUT } from '../../../functions/workflows/run.schema';
 
 /** A provider that answers with a function of the invocation and records every call. */
@@ -34,7 +34,7 @@ describe('RunExecutor', () => {
     // Prepare
     const provider = scriptedProvider(echo);
     // Act
-    const outcome = await new RunExecutor(provider, clock).execute({
+    const outcome = await new RunExecutor(provider, { clock }).execute({
       mode: 'sequential',
       steps: [{ id: 'draft', agentId: 'writer' }, { id: 'review', agentId: 'critic', prompt: 'Review this:' }],
       input: 'a poem',
@@ -61,7 +61,7 @@ describe('RunExecutor', () => {
     // Prepare
     const provider = scriptedProvider(echo);
     // Act
-    const outcome = await new RunExecutor(provider, clock).execute({
+    const outcome = await new RunExecutor(provider, { clock }).execute({
       mode: 'dag',
       steps: [
         { id: 'join', agentId: 'critic', dependsOn: ['left', 'right'] },
@@ -83,7 +83,7 @@ describe('RunExecutor', () => {
     // Prepare
     const provider = scriptedProvider((call) => (call.modelId === 'model-of-critic' ? new ModelInvocationError('Bedrock rejected the call: ThrottlingException') : echo(call)));
     // Act
-    const outcome = await new RunExecutor(provider, clock).execute({
+    const outcome = await new RunExecutor(provider, { clock }).execute({
       mode: 'sequential',
       steps: [{ id: 'a', agentId: 'writer' }, { id: 'b', agentId: 'critic' }, { id: 'c', agentId: 'writer' }],
       input: 'x',
@@ -97,21 +97,80 @@ describe('RunExecutor', () => {
     expect(provider.calls).toHaveLength(2);
   });
 
-  it('records an unexpected provider fault without its detail and reports it', async () => {
+  it('hands an unexpected provider fault back as StepCrashedError without its detail, and reports it', async () => {
     // Prepare
     const seen: unknown[] = [];
     const provider = scriptedProvider(() => new Error('socket to 10.0.0.7 reset'));
     // Act
-    const outcome = await new RunExecutor(provider, clock, (error) => seen.push(error)).execute({
+    const outcome = new RunExecutor(provider, { clock, onUnexpectedError: (error) => seen.push(error) }).execute({
       mode: 'sequential',
       steps: [{ id: 'a', agentId: 'writer' }],
       input: 'x',
       agents,
     });
     // Assess
-    expect(outcome.steps[0].error).toBe('the model call failed');
-    expect(JSON.stringify(outcome)).not.toContain('10.0.0.7');
+    const error = await outcome.catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(StepCrashedError);
+    expect((error as Error).message).toBe('step a failed unexpectedly');
     expect(seen).toHaveLength(1);
+  });
+
+  it('retries a throttled call with jittered backoff, bounded by the policy, then fails the step with the reason', async () => {
+    // Prepare
+    const sleeps: number[] = [];
+    const throttled = new ModelInvocationError('Bedrock rejected the call: ThrottlingException', { retryable: true });
+    let answered = 0;
+    const provider = scriptedProvider(() => (answered++ < 2 ? throttled : echo({ modelId: 'm', instructions: '', input: 'x' })));
+    const executor = (attempts: number) =>
+      new RunExecutor(provider, {
+        clock,
+        stepPolicy: { timeoutMs: 1_000, attempts, baseDelayMs: 100, maxDelayMs: 150 },
+        random: () => 0.5,
+        sleep: async (ms) => {
+          sleeps.push(ms);
+        },
+      });
+    const plan = { mode: 'sequential' as const, steps: [{ id: 'a', agentId: 'writer' }], input: 'x', agents };
+    // Act
+    const recovered = await executor(3).execute(plan);
+    answered = 0;
+    const exhausted = await executor(2).execute(plan);
+    // Assess
+    expect(recovered.status).toBe('SUCCEEDED');
+    expect(sleeps).toEqual([50, 75, 50]);
+    expect(exhausted).toMatchObject({ status: 'FAILED', error: 'step a failed: Bedrock rejected the call: ThrottlingException' });
+  });
+
+  it('fails a call that does not answer within the step timeout', async () => {
+    // Prepare
+    const provider: ModelProvider = { name: 'local', invoke: () => new Promise(() => undefined) };
+    // Act
+    const outcome = await new RunExecutor(provider, { clock, stepPolicy: { timeoutMs: 20, attempts: 1, baseDelayMs: 1, maxDelayMs: 1 } }).execute({
+      mode: 'sequential',
+      steps: [{ id: 'a', agentId: 'writer' }],
+      input: 'x',
+      agents,
+    });
+    // Assess
+    expect(outcome).toMatchObject({ status: 'FAILED', error: 'step a failed: the model did not answer within 0.02 s' });
+  });
+
+  it('resumes after the recorded steps without asking for them again', async () => {
+    // Prepare
+    const provider = scriptedProvider(echo);
+    const executor = new RunExecutor(provider, { clock });
+    const plan = { mode: 'sequential' as const, steps: [{ id: 'draft', agentId: 'writer' }, { id: 'review', agentId: 'critic' }], input: 'a poem', agents };
+    const first = await executor.execute(plan);
+    provider.calls.length = 0;
+    const recorded: string[] = [];
+    // Act
+    const resumed = await executor.resume(plan, [first.steps[0]], async (step) => {
+      recorded.push(step.stepId);
+    });
+    // Assess
+    expect(provider.calls.map((call) => call.instructions)).toEqual(['instructions of critic']);
+    expect(recorded).toEqual(['review']);
+    expect(resumed.steps).toEqual(first.steps.map((step) => ({ ...step })));
   });
 
   it.each([
@@ -121,7 +180,7 @@ describe('RunExecutor', () => {
     // Prepare
     const provider = scriptedProvider(echo);
     // Act
-    const outcome = await new RunExecutor(provider, clock).execute({ mode: 'sequential', steps: [{ id: 'a', agentId }], input: 'x', agents });
+    const outcome = await new RunExecutor(provider, { clock }).execute({ mode: 'sequential', steps: [{ id: 'a', agentId }], input: 'x', agents });
     // Assess
     expect(outcome.steps[0]).toMatchObject({ status: 'FAILED', error });
     expect(provider.calls).toHaveLength(0);
@@ -132,7 +191,7 @@ describe('RunExecutor', () => {
     const long = 'y'.repeat(MAX_STORED_OUTPUT + 10);
     const provider = scriptedProvider((call) => (call.input === 'x' ? { output: long, usage: { inputTokens: 1, outputTokens: 1 } } : echo(call)));
     // Act
-    const outcome = await new RunExecutor(provider, clock).execute({
+    const outcome = await new RunExecutor(provider, { clock }).execute({
       mode: 'sequential',
       steps: [{ id: 'a', agentId: 'writer' }, { id: 'b', agentId: 'writer' }],
       input: 'x',
@@ -148,7 +207,7 @@ describe('RunExecutor', () => {
     // Prepare
     const plan = { mode: 'sequential' as const, steps: [{ id: 'a', agentId: 'writer' }, { id: 'b', agentId: 'critic' }], input: 'x', agents };
     // Act
-    const [first, second] = [await new RunExecutor(new LocalModelProvider(), clock).execute(plan), await new RunExecutor(new LocalModelProvider(), clock).execute(plan)];
+    const [first, second] = [await new RunExecutor(new LocalModelProvider(), { clock }).execute(plan), await new RunExecutor(new LocalModelProvider(), { clock }).execute(plan)];
     // Assess
     expect(first).toEqual(second);
     expect(first.status).toBe('SUCCEEDED');

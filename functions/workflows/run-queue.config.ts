@@ -1,0 +1,16 @@
+import * as z from 'zod';
+
+/** Settings of the runs queue, its producers (the workflows API) and its consumer (the run worker). */
+export const runQueueEnvShape = {
+  /** The runs queue; required by the functions that start runs or re-send waiting ones. */
+  RUNS_QUEUE_URL: z.url().optional(),
+  /** The SQS endpoint when it is not AWS's (the local SQS emulator). */
+  SQS_ENDPOINT: z.url().optional(),
+  /**
+   * A worker's claim on a run without a step finishing; equals the queue's visibility timeout, so a run whose worker
+   * stopped is taken over by the delivery that follows. @default 900 (the consumer function's timeout)
+   */
+  RUN_LEASE_SECONDS: z.coerce.number().int().min(1).max(43_200).default(900),
+  /** How long a run that found all the tenant's concurrent-run slots taken waits before it tries again. @default 5 */
+  RUN_SLOT_WAIT_SECONDS: z.coerce.number().int().min(0).max(900).default(5),
+} as const;

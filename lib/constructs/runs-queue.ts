@@ -1,0 +1,86 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { RUN_QUEUE_MAX_RECEIVES } from '../../functions/workflows/run.queue';
+import { stepBudgetMs, DEFAULT_STEP_POLICY } from '../../functions/workflows/run.executor';
+import type { PlatformFunction } from './platform-function';
+
+/**
+ * The consumer's timeout, Lambda's longest. It is also the queue's visibility timeout and the run lease: a message
+ * comes back only once the invocation that held it can no longer be running, and its run's lease has run out then.
+ */
+export const RUN_CONSUMER_TIMEOUT = Duration.minutes(15);
+
+export interface RunsQueueProps {
+  /** The run worker (functions/api/run-consumer.ts); its timeout must be RUN_CONSUMER_TIMEOUT. */
+  readonly consumer: PlatformFunction;
+  /** Functions that start runs: they may send to the queue. */
+  readonly producers: readonly PlatformFunction[];
+  /**
+   * Messages per invocation; each names one run, and the runs of a batch execute concurrently.
+   * @default 5
+   */
+  readonly batchSize?: number;
+  /**
+   * Invocations of the consumer at once, for all tenants together (each tenant is held to its plan's concurrent runs).
+   * @default 50
+   */
+  readonly maxConcurrency?: number;
+}
+
+/**
+ * Durable workflow runs: an encrypted, TLS-only SQS queue whose messages name runs, read by the run worker with
+ * partial batch failures (ReportBatchItemFailures), and a dead-letter queue kept 14 days that receives a message
+ * after RUN_QUEUE_MAX_RECEIVES deliveries (the run is FAILED with the reason by then; the region's observability
+ * alarms on its depth).
+ */
+export class RunsQueue extends Construct {
+  readonly queue: sqs.Queue;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly eventSource: sources.SqsEventSource;
+
+  constructor(scope: Construct, id: string, props: RunsQueueProps) {
+    super(scope, id);
+    const timeout = props.consumer.function.timeout;
+    if (!timeout || timeout.toSeconds() !== RUN_CONSUMER_TIMEOUT.toSeconds()) {
+      throw new Error(`${this.node.path}: the run consumer's timeout must be ${RUN_CONSUMER_TIMEOUT.toSeconds()} s, got ${timeout?.toSeconds()}`);
+    }
+    if (stepBudgetMs(DEFAULT_STEP_POLICY) >= RUN_CONSUMER_TIMEOUT.toMilliseconds()) {
+      throw new Error(`${this.node.path}: one step may take ${stepBudgetMs(DEFAULT_STEP_POLICY)} ms, longer than the run lease`);
+    }
+    const batchSize = props.batchSize ?? 5;
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10) throw new Error(`batchSize must be an integer from 1 to 10, got ${batchSize}`);
+    const maxConcurrency = props.maxConcurrency ?? 50;
+    if (!Number.isInteger(maxConcurrency) || maxConcurrency < 2 || maxConcurrency > 1000) {
+      throw new Error(`maxConcurrency must be an integer from 2 to 1000, got ${maxConcurrency}`);
+    }
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.KMS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is the dead-letter queue of the runs queue: operators read it (its depth raises an alarm), no consumer that could fail',
+    });
+    this.queue = new sqs.Queue(this, 'Queue', {
+      encryption: sqs.QueueEncryption.KMS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: RUN_CONSUMER_TIMEOUT,
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: RUN_QUEUE_MAX_RECEIVES },
+    });
+
+    this.eventSource = new sources.SqsEventSource(this.queue, { batchSize, reportBatchItemFailures: true, maxConcurrency });
+    props.consumer.function.addEventSource(this.eventSource);
+    // The consumer sends runs that must wait (no free concurrent-run slot) back to the queue with a delay.
+    for (const fn of [props.consumer, ...props.producers]) {
+      this.queue.grantSendMessages(fn.function);
+      fn.function.addEnvironment('RUNS_QUEUE_URL', this.queue.queueUrl);
+    }
+    props.consumer.function.addEnvironment('RUN_LEASE_SECONDS', String(RUN_CONSUMER_TIMEOUT.toSeconds()));
+  }
+}
