@@ -326,82 +326,10 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
       await printInvitation(invitation.email, tenant.tenantId, tenant.region, invitation.createdAt);
       return;
     }
-    case 'costs': {
-      const tenants: DirectoryEntry[] = [];
-      for (let cursor: string | undefined, first = true; first || cursor; first = false) {
-        const page = await api.tenants(cursor ? { cursor } : {});
-        tenants.push(...page.items.filter((t) => t.status === 'ACTIVE' || t.status === 'SUSPENDED'));
-        cursor = page.nextCursor;
-      }
-      const usageOf = (t: DirectoryEntry) =>
-        api.answer(
-          api.client(t.region).GET('/v1/tenants/{tenantId}/usage', {
-            params: { path: { tenantId: t.tenantId }, query: values.period ? { period: values.period } : {} },
-          }),
-        );
-      // A tenant offboarded while the report runs is left out, not an error.
-      const reports = (await Promise.all(tenants.map(async (tenant) => ({ tenant, report: await usageOf(tenant).catch(() => undefined) })))).filter(
-        (entry): entry is { tenant: DirectoryEntry; report: NonNullable<Awaited<ReturnType<typeof usageOf>>> } => entry.report !== undefined,
-      );
-      const bySort = values.sort ?? 'cost';
-      if (bySort !== 'cost' && bySort !== 'margin') throw new UsageError(`--sort must be cost or margin, not ${bySort}`);
-      // Costs are in US dollars, prices in euro: the margin converts the cost at the pricing catalogue's one rate.
-      const rows = reports.map((entry) => ({ ...entry, margin: marginOf(PLANS[entry.report.plan as PlanId].monthlyPriceCents, entry.report.cost) }));
-      rows.sort((a, b) => (bySort === 'margin' ? a.margin.margin - b.margin.margin : b.report.cost.total - a.report.cost.total));
-      const header = ['TENANT', 'REGION', 'PLAN', 'COST USD', 'DYNAMODB', 'LAMBDA', 'MODELS', 'STORAGE', 'PLAN EUR/MONTH', 'COST EUR', 'MARGIN EUR'];
-      const table = [
-        header,
-        ...rows.map(({ tenant, report, margin }) => [
-          tenant.tenantId,
-          tenant.region,
-          report.plan,
-          ...(['total', 'dynamodb', 'lambda', 'models', 'storage'] as const).map((part) => Number(report.cost[part]).toFixed(6)),
-          margin.price.toFixed(2),
-          margin.cost.toFixed(6),
-          margin.margin.toFixed(6),
-        ]),
-      ];
-      const widths = header.map((_, i) => Math.max(...table.map((row) => row[i].length)));
-      for (const row of table) out(row.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd());
-      out(`(costs converted at ${EUR_PER_USD} EUR per USD)`);
-      return;
-    }
-    case 'health': {
-      const sort = (values.sort ?? 'errorRate') as (typeof HEALTH_SORT_KEYS)[number];
-      if (!HEALTH_SORT_KEYS.includes(sort)) throw new UsageError(`--sort must be one of ${HEALTH_SORT_KEYS.join(', ')}`);
-      const window = values.window ?? 'day';
-      if (window !== 'hour' && window !== 'day') throw new UsageError('--window must be hour or day');
-      const regions = Object.entries(api.context.regions);
-      const rankings = await Promise.all(
-        regions.map(async ([region]) => {
-          const ranking = await api.answer(api.client(region).GET('/v1/platform/tenants/health', { params: { query: { sort, window } } }));
-          return ranking.items.map((item) => ({ ...item, region }));
-        }),
-      );
-      const figure = (item: (typeof rankings)[number][number]) => (sort === 'p99' ? (item.health.latencyMs.p99 ?? -1) : item.health[sort]);
-      const items = rankings.flat().sort((a, b) => figure(b) - figure(a) || b.health.requests - a.health.requests);
-      const header = ['TENANT', 'REGION', 'STATUS', 'REQUESTS', 'ERROR %', '5XX %', 'P50 MS', 'P99 MS', 'THROTTLED', 'QUOTA REFUSED'];
-      const ms = (value: number | null | undefined) => (value === null || value === undefined ? '-' : String(value));
-      const table = [
-        header,
-        ...items.map(({ tenantId, region, status, health }) => [
-          tenantId,
-          region,
-          status,
-          String(health.requests),
-          (health.errorRate * 100).toFixed(1),
-          (health.serverErrorRate * 100).toFixed(1),
-          ms(health.latencyMs.p50),
-          ms(health.latencyMs.p99),
-          String(health.throttles),
-          String(health.quotaRefusals),
-        ]),
-      ];
-      const widths = header.map((_, i) => Math.max(...table.map((row) => row[i].length)));
-      for (const row of table) out(row.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd());
-      out(`(${window === 'hour' ? 'the current UTC hour' : 'the last 24 UTC hours'}, sorted by ${sort}, worst first)`);
-      return;
-    }
+    case 'costs':
+      return costsCommand(api, { period: values.period, sort: values.sort }, out);
+    case 'health':
+      return healthCommand(api, { sort: values.sort, window: values.window }, out);
     case 'top': {
       const { metricsFile } = context.platform();
       const snapshot = metricsFile ? readMetricsSnapshot(metricsFile) : undefined;
@@ -413,6 +341,88 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
     default:
       throw new UsageError(`unknown command ${command}`);
   }
+}
+
+/** Right-aligns every column after the first `textColumns`. */
+function printTable(table: readonly (readonly string[])[], textColumns: number, out: (line: string) => void): void {
+  const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
+  for (const row of table) out(row.map((cell, i) => (i < textColumns ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd());
+}
+
+/** `costs`: the tenants ranked by what serving them cost, or by margin (plan price − cost, in euro). */
+async function costsCommand(api: Api, values: { readonly period?: string; readonly sort?: string }, out: (line: string) => void): Promise<void> {
+  const tenants: DirectoryEntry[] = [];
+  for (let cursor: string | undefined, first = true; first || cursor; first = false) {
+    const page = await api.tenants(cursor ? { cursor } : {});
+    tenants.push(...page.items.filter((t) => t.status === 'ACTIVE' || t.status === 'SUSPENDED'));
+    cursor = page.nextCursor;
+  }
+  const usageOf = (t: DirectoryEntry) =>
+    api.answer(
+      api.client(t.region).GET('/v1/tenants/{tenantId}/usage', {
+        params: { path: { tenantId: t.tenantId }, query: values.period ? { period: values.period } : {} },
+      }),
+    );
+  // A tenant offboarded while the report runs is left out, not an error.
+  const reports = (await Promise.all(tenants.map(async (tenant) => ({ tenant, report: await usageOf(tenant).catch(() => undefined) })))).filter(
+    (entry): entry is { tenant: DirectoryEntry; report: NonNullable<Awaited<ReturnType<typeof usageOf>>> } => entry.report !== undefined,
+  );
+  const bySort = values.sort ?? 'cost';
+  if (bySort !== 'cost' && bySort !== 'margin') throw new UsageError(`--sort must be cost or margin, not ${bySort}`);
+  // Costs are in US dollars, prices in euro: the margin converts the cost at the pricing catalogue's one rate.
+  const rows = reports.map((entry) => ({ ...entry, margin: marginOf(PLANS[entry.report.plan as PlanId].monthlyPriceCents, entry.report.cost) }));
+  rows.sort((a, b) => (bySort === 'margin' ? a.margin.margin - b.margin.margin : b.report.cost.total - a.report.cost.total));
+  const header = ['TENANT', 'REGION', 'PLAN', 'COST USD', 'DYNAMODB', 'LAMBDA', 'MODELS', 'STORAGE', 'PLAN EUR/MONTH', 'COST EUR', 'MARGIN EUR'];
+  const table = [
+    header,
+    ...rows.map(({ tenant, report, margin }) => [
+      tenant.tenantId,
+      tenant.region,
+      report.plan,
+      ...(['total', 'dynamodb', 'lambda', 'models', 'storage'] as const).map((part) => Number(report.cost[part]).toFixed(6)),
+      margin.price.toFixed(2),
+      margin.cost.toFixed(6),
+      margin.margin.toFixed(6),
+    ]),
+  ];
+  printTable(table, 3, out);
+  out(`(costs converted at ${EUR_PER_USD} EUR per USD)`);
+}
+
+/** `health`: the tenants of every region ranked by a health figure, worst first. */
+async function healthCommand(api: Api, values: { readonly sort?: string; readonly window?: string }, out: (line: string) => void): Promise<void> {
+  const sort = (values.sort ?? 'errorRate') as (typeof HEALTH_SORT_KEYS)[number];
+  if (!HEALTH_SORT_KEYS.includes(sort)) throw new UsageError(`--sort must be one of ${HEALTH_SORT_KEYS.join(', ')}`);
+  const window = values.window ?? 'day';
+  if (window !== 'hour' && window !== 'day') throw new UsageError('--window must be hour or day');
+  const regions = Object.entries(api.context.regions);
+  const rankings = await Promise.all(
+    regions.map(async ([region]) => {
+      const ranking = await api.answer(api.client(region).GET('/v1/platform/tenants/health', { params: { query: { sort, window } } }));
+      return ranking.items.map((item) => ({ ...item, region }));
+    }),
+  );
+  const figure = (item: (typeof rankings)[number][number]) => (sort === 'p99' ? (item.health.latencyMs.p99 ?? -1) : item.health[sort]);
+  const items = rankings.flat().sort((a, b) => figure(b) - figure(a) || b.health.requests - a.health.requests);
+  const header = ['TENANT', 'REGION', 'STATUS', 'REQUESTS', 'ERROR %', '5XX %', 'P50 MS', 'P99 MS', 'THROTTLED', 'QUOTA REFUSED'];
+  const ms = (value: number | null | undefined) => (value === null || value === undefined ? '-' : String(value));
+  const table = [
+    header,
+    ...items.map(({ tenantId, region, status, health }) => [
+      tenantId,
+      region,
+      status,
+      String(health.requests),
+      (health.errorRate * 100).toFixed(1),
+      (health.serverErrorRate * 100).toFixed(1),
+      ms(health.latencyMs.p50),
+      ms(health.latencyMs.p99),
+      String(health.throttles),
+      String(health.quotaRefusals),
+    ]),
+  ];
+  printTable(table, 3, out);
+  out(`(${window === 'hour' ? 'the current UTC hour' : 'the last 24 UTC hours'}, sorted by ${sort}, worst first)`);
 }
 
 /** The local platform in `dataDir`, from its platform.json. */
