@@ -8,7 +8,10 @@ export interface BearerCredential {
   readonly token: string;
 }
 
-/** A machine client's API key from `X-Api-Key: <key>`; its form is checked by the authenticator. */
+/**
+ * A machine client's API key from `Authorization: ApiKey <key>` or `X-Api-Key: <key>`; its form is checked by the
+ * authenticator.
+ */
 export interface ApiKeyCredential {
   readonly kind: 'api-key';
   readonly key: string;
@@ -22,6 +25,14 @@ export type Credential = BearerCredential | ApiKeyCredential;
 
 /** The header machine clients send their API key in. */
 export const API_KEY_HEADER = 'X-Api-Key';
+
+/**
+ * The scheme of an API key in the Authorization header. With every credential in one header, that header alone can
+ * be the identity source API Gateway keys its authorizer result cache by.
+ */
+export const API_KEY_SCHEME = 'ApiKey';
+
+const API_KEY_AUTHORIZATION = /^ApiKey +(\S+)$/i;
 
 /** Compact JWS: three base64url parts; the signature may be empty so unsigned tokens reach (and fail) verification. */
 const BEARER = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/i;
@@ -45,9 +56,14 @@ export function readCredential(event: HeaderSource): Credential {
   }
   if (authorization.length === 0) throw new AuthenticationError('no Authorization header or X-Api-Key header');
   if (authorization.length > 1) throw new AuthenticationError('more than one Authorization header');
+  const apiKey = API_KEY_AUTHORIZATION.exec(authorization[0].trim());
+  if (apiKey) {
+    if (apiKey[1].length > MAX_API_KEY_LENGTH) throw new AuthenticationError('the Authorization header does not hold an API key');
+    return { kind: 'api-key', key: apiKey[1] };
+  }
   const match = BEARER.exec(authorization[0].trim());
   if (!match || match[1].length > MAX_TOKEN_LENGTH) {
-    throw new AuthenticationError('the Authorization header is not "Bearer <JWT>"');
+    throw new AuthenticationError('the Authorization header is not "Bearer <JWT>" or "ApiKey <key>"');
   }
   return { kind: 'bearer', token: match[1] };
 }

@@ -93,5 +93,11 @@ export const SECURITY_SCHEMES: Record<string, Json> = {
     description:
       "ID or access token of the tenant's own Cognito user pool (or a platform admin's). Tokens are verified as RFC8725 advises: the pool's signing keys, RS256 only, issuer, audience or client, expiry and issue time.",
   },
-  apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key', description: "A tenant's API key (`apk.<tenant>.<id>.<secret>`), shown once when created." },
+  apiKeyAuthorization: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'Authorization',
+    description: "A tenant's API key (`apk.<tenant>.<id>.<secret>`, shown once when created) as `Authorization: ApiKey <key>`: the preferred form, one credential header for every client.",
+  },
+  apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key', description: "A tenant's API key in its own header (`Authorization: ApiKey <key>` is preferred)." },
 };

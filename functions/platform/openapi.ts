@@ -162,7 +162,7 @@ function responses(route: RouteDefinition, components: SchemaComponents): Json {
 }
 
 function security(route: RouteDefinition): Json[] {
-  return route.access === 'public' ? [] : [{ tenantBearer: [] }, { apiKey: [] }];
+  return route.access === 'public' ? [] : [{ tenantBearer: [] }, { apiKeyAuthorization: [] }, { apiKey: [] }];
 }
 
 function description(route: RouteDefinition): string {

@@ -106,6 +106,7 @@ describe('the API contract, live', () => {
     await call('POST', `${T}/api-keys`, p, { body: { name: 'ci', role: 'member', extra: 1 } });
     await call('GET', `${T}/api-keys`, p);
     await call('GET', `${T}/agents`, p, { token: null, headers: { 'X-Api-Key': key.json.key } });
+    await call('GET', `${T}/agents`, p, { token: null, headers: { Authorization: `ApiKey ${key.json.key}` } });
     await call('DELETE', `${T}/api-keys/{keyId}`, { ...p, keyId: key.json.keyId });
     await call('GET', `${T}/agents`, p, { token: null, headers: { 'X-Api-Key': key.json.key } });
 

@@ -206,11 +206,13 @@ describe('AuthorizerService', () => {
     // Act
     const decision = await subject.authorize(authorizerEvent({ method: 'GET', resource: '/v1/me', headers: { Authorization: 'Bearer a.b.c' } }));
     await subject.authorize(authorizerEvent({ method: 'GET', resource: '/v1/me', headers: { 'X-Api-Key': 'apk.acme.key' } }));
+    await subject.authorize(authorizerEvent({ method: 'GET', resource: '/v1/me', headers: { Authorization: 'ApiKey apk.acme.other' } }));
 
     // Assess
     expect(seen).toEqual([
       { kind: 'bearer', token: 'a.b.c' },
       { kind: 'api-key', key: 'apk.acme.key' },
+      { kind: 'api-key', key: 'apk.acme.other' },
     ]);
     expect(decision).toEqual({ effect: 'Allow', context: { ...principal, memberId: 'm-p-1' } });
   });
