@@ -8,6 +8,7 @@ import type { Construct } from 'constructs';
 import { DATA_SCOPES, type DataScope } from '../../functions/data/data-scopes';
 import { SERVICE_LEVELS } from '../../functions/billing/service-levels.catalogue';
 import { keys, SEPARATOR, TENANT_MARK } from '../../functions/data/keys';
+import { platformUsageKey } from '../../functions/identity/usage-identifier';
 import { TTL_PRINCIPAL } from '../../functions/memories/memory-expiry.service';
 import { HANDLER_GROUP_NEEDS, type GroupNeeds } from '../../functions/api/group-needs';
 import { HANDLER_GROUPS, isPublic, ROUTES, type HandlerGroup } from '../../functions/routes';
@@ -175,6 +176,7 @@ export class RegionStack extends Stack {
       routes: ROUTES,
       handlers: byGroup((group) => groupFunctions[group].function),
       authorizerFunction: authorizer.function,
+      platformUsageKey: platformUsageKey(config.stage),
       corsOrigins,
     });
     this.firewall = new ApiFirewall(this, 'Firewall', {
@@ -211,6 +213,7 @@ export class RegionStack extends Stack {
         tenantPools: needs.tenantPools,
         mail: needs.mail,
         modelInvocation: needs.modelInvocation,
+        usageKeys: needs.usageKeys,
       });
     }
 

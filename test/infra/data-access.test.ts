@@ -247,6 +247,18 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
             ]
           : []),
         ...(needs.mail ? [{ Sid: 'SendMail', Effect: 'Allow', Action: 'ses:SendEmail', Resource: `arn:aws:ses:${region}:${TEST_ACCOUNT_ID}:identity/*` }] : []),
+        ...('usageKeys' in needs && needs.usageKeys
+          ? [
+              { Sid: 'FindUsagePlansAndKeys', Effect: 'Allow', Action: 'apigateway:GET', Resource: `arn:aws:apigateway:${region}::/apikeys` },
+              { Sid: 'FindUsagePlansAndKeys', Effect: 'Allow', Action: 'apigateway:GET', Resource: `arn:aws:apigateway:${region}::/usageplans` },
+              ...['/usageplans/*/keys', '/usageplans/*/keys/*'].map((path) => ({
+                Sid: 'MoveUsagePlanKeys',
+                Effect: 'Allow',
+                Action: ['apigateway:DELETE', 'apigateway:POST'],
+                Resource: `arn:aws:apigateway:${region}::${path}`,
+              })),
+            ]
+          : []),
         ...(needs.modelInvocation
           ? [`arn:aws:bedrock:${region}::foundation-model/*`, `arn:aws:bedrock:${region}:${TEST_ACCOUNT_ID}:inference-profile/*`].map((Resource) => ({
               Sid: 'InvokeModels',
