@@ -5,6 +5,7 @@ import type { DataKind } from './data/data-kind';
 import { idempotencyRecordKind, nestedPartitionKind } from './data/operational.kind';
 import { memoryCounterKind, memoryKind } from './memories/memory.kind';
 import { quotaCounterKind } from './quotas/quota.kind';
+import { subscriptionKind } from './billing/subscription.kind';
 import { tenantManifestKind, tenantRecordKind } from './tenants/tenant.kind';
 import { usagePeriodKind } from './usage/usage.kind';
 import { invitationKind } from './users/invitation.kind';
@@ -34,6 +35,7 @@ export const TENANT_DATA_CATALOGUE: readonly DataKind[] = [
   runKind,
   quotaCounterKind,
   usagePeriodKind,
+  subscriptionKind,
   idempotencyRecordKind,
   auditEntryKind,
   auditHeadKind,
