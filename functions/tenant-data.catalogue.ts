@@ -7,6 +7,7 @@ import { memoryCounterKind, memoryKind } from './memories/memory.kind';
 import { tenantHealthHourKind } from './observability/tenant-health.kind';
 import { quotaCounterKind } from './quotas/quota.kind';
 import { RESOURCE_KINDS } from './resource.catalogue';
+import { subscriptionKind } from './billing/subscription.kind';
 import { tenantManifestKind, tenantRecordKind } from './tenants/tenant.kind';
 import { usagePeriodKind } from './usage/usage.kind';
 import { invitationKind } from './users/invitation.kind';
@@ -38,6 +39,7 @@ export const TENANT_DATA_CATALOGUE: readonly DataKind[] = [
   quotaCounterKind,
   usagePeriodKind,
   tenantHealthHourKind,
+  subscriptionKind,
   idempotencyRecordKind,
   auditEntryKind,
   auditHeadKind,

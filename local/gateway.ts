@@ -18,6 +18,9 @@ import { DEFAULT_CACHE_CONTROL } from '../functions/core/response-conventions';
 import { createIsolation } from '../functions/isolation/tenant-db';
 import { CachedPlanSource } from '../functions/quotas/plan.source';
 import { UsageMeter } from '../functions/usage/usage.meter';
+import { PLATFORM_RATE_LIMIT } from '../functions/billing/plan.catalogue';
+import { platformUsageKey, usageIdentifierKey } from '../functions/identity/usage-identifier';
+import { serveUsagePlanApi } from './usage-plan-api';
 import { isPublic, type HandlerGroup, type RouteDefinition } from '../functions/routes';
 import { methodArnOf, policyAllows } from './authorizer-policy';
 import { ClientThrottle, type ClientLimitName } from './client-throttle';
@@ -262,8 +265,10 @@ class RegionGateway {
     return this.requireConfig();
   }
 
-  configure(endpoints: Record<string, string>): void {
+  configure(endpoints: Record<string, string>, managementEndpoint: string): void {
     this.config = parseRuntimeConfig({
+      USAGE_KEY_BINDING: 'api-gateway',
+      APIGATEWAY_ENDPOINT: managementEndpoint,
       ...sharedFunctionEnvironment(this.options.environment),
       ...this.regionEnvironment,
       AWS_REGION: this.region,
@@ -322,7 +327,7 @@ class RegionGateway {
     } else {
       const { context, usageKey } = await this.authorizeClient(event, client);
       event.requestContext.authorizer = context;
-      if (usageKey && context.tenantId) quota = await this.enforceUsagePlan(usageKey, context.tenantId, requestId);
+      if (usageKey) quota = await this.enforceUsagePlan(usageKey, context.tenantId, requestId);
     }
     const handler = await this.handler(route.group);
     const context = lambdaContext(route.group, this.region, randomUUID(), Date.now() + this.options.timeoutMs);
@@ -431,16 +436,41 @@ class RegionGateway {
   }
 
   /**
-   * Throttles by the usage plan the tenant's key is bound to, as API Gateway does with the authorizer's
-   * usageIdentifierKey: 429 past the plan's rate, burst or daily quota.
+   * Throttles by the usage plan the authorizer's usageIdentifierKey is in, as API Gateway does: 429 past the plan's
+   * rate, burst or daily quota, with Retry-After and the RateLimit headers of the limit that refused it; 403 for a
+   * key in no usage plan.
    */
-  private async enforceUsagePlan(usageKey: string, tenantId: string, requestId: string): Promise<RateLimitState | undefined> {
+  private async enforceUsagePlan(usageKey: string, tenantId: string | undefined, requestId: string): Promise<RateLimitState | undefined> {
+    const verdict = await this.usagePlanThrottle()
+      .admit(usageKey, tenantId)
+      .catch((error: unknown) => {
+        // A tenant with no record in this region has no key bound here either: the function answers (421 or 404).
+        if (error instanceof NotFoundError) return { admitted: true, quota: undefined } as const;
+        throw error;
+      });
+    if (verdict.admitted) return verdict.quota;
+    if (verdict.reason === 'no-usage-plan') throw gatewayFailure('forbidden', 'the API key of the request is in no usage plan of this stage');
+    const tier = tenantId ? await (this.planOf?.(tenantId).catch(() => 'unknown') ?? 'unknown') : 'platform';
+    await this.invocations.run(requestId, async () => recordThrottle(requestId, tenantId ?? 'platform', tier));
+    if (tenantId && tier !== 'unknown' && tier !== 'none') await this.meter?.addThrottle(tenantId);
+    throw gatewayFailure(verdict.reason === 'quota' ? 'dailyQuotaExceeded' : 'throttled', undefined, {
+      'retry-after': String(verdict.retryAfterSeconds),
+      ...(verdict.state ? rateLimitHeaders(verdict.state) : {}),
+    });
+  }
+
+  /** The region's usage plans and the keys in them (first use reads the tenant's plan as its stack would bind it). */
+  usagePlanThrottle(): UsagePlanThrottle {
     if (!this.usagePlans) {
       const config = this.requireConfig();
       const isolation = createIsolation(config);
       const plans = new CachedPlanSource({ db: (id) => isolation.forTenant(id), tableName: config.TABLE_NAME });
-      this.usagePlans = new UsagePlanThrottle({ planOf: (id) => plans.planOf(id) });
-      this.planOf = (id) => plans.planOf(id).then((plan) => plan.id);
+      this.usagePlans = new UsagePlanThrottle({
+        planOf: (id) => plans.planOf(id, { fresh: true }),
+        platform: { key: platformUsageKey(LOCAL_STAGE), rateLimit: PLATFORM_RATE_LIMIT },
+      });
+      this.planOf = (id) => this.usagePlans!.bindingOf(usageIdentifierKey(LOCAL_STAGE, id), id).then((plan) => plan?.id ?? 'none');
+      // Throttled requests reach no function: the gateway meters them into the tenant's health, as the functions meter theirs.
       this.meter = new UsageMeter({
         db: (id) => isolation.forTenant(id),
         tableName: config.TABLE_NAME,
@@ -448,18 +478,7 @@ class RegionGateway {
         flushAfterMs: config.METER_FLUSH_SECONDS * 1000,
       });
     }
-    const verdict = await this.usagePlans.admit(usageKey, tenantId).catch((error: unknown) => {
-      // A tenant with no record in this region has no key bound here either: the function answers (421 or 404).
-      if (error instanceof NotFoundError) return { admitted: true, quota: undefined } as const;
-      throw error;
-    });
-    if (!verdict.admitted) {
-      const tier = await (this.planOf?.(tenantId).catch(() => 'unknown') ?? 'unknown');
-      await this.invocations.run(requestId, async () => recordThrottle(requestId, tenantId, tier));
-      if (tier !== 'unknown') await this.meter?.addThrottle(tenantId);
-      throw gatewayFailure(verdict.reason === 'quota' ? 'dailyQuotaExceeded' : 'throttled');
-    }
-    return verdict.quota;
+    return this.usagePlans;
   }
 
   /** Runs the REQUEST authorizer; its context becomes `requestContext.authorizer`, as API Gateway passes it on. */
@@ -585,6 +604,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   const invocations = await InvocationScope.start();
   const servers: Server[] = [];
   const endpoints: Record<string, string> = {};
+  const managementEndpoints = new Map<RegionGateway, string>();
   const regions: RegionGateway[] = [];
   const runs = await startLocalRunWorkers(options.regions, options.queuesDir);
   try {
@@ -594,6 +614,10 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       servers.push(server);
       const port = await listen(server, options.port === 0 ? 0 : options.port + index, host);
       endpoints[region] = `http://${host}:${port}`;
+      // The region's API Gateway management API (usage plan keys), on a loopback port of its own.
+      const management = createServer((req, res) => void serveUsagePlanApi(req, res, { stage: LOCAL_STAGE, throttle: () => gateway.usagePlanThrottle() }));
+      servers.push(management);
+      managementEndpoints.set(gateway, `http://127.0.0.1:${await listen(management, 0, '127.0.0.1')}`);
       regions.push(gateway);
     }
   } catch (error) {
@@ -602,7 +626,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     throw error;
   }
   // Every region answers 421 with the other regions' URLs, so configs are complete only once all ports are known.
-  for (const gateway of regions) gateway.configure(endpoints);
+  for (const gateway of regions) gateway.configure(endpoints, managementEndpoints.get(gateway) as string);
   const { createRunConsumer } = settings.functions;
   if (createRunConsumer) for (const gateway of regions) runs.consume(gateway.region, () => createRunConsumer(gateway.runtimeConfig()), settings.log);
   return {

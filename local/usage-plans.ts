@@ -1,9 +1,14 @@
-import type { Plan } from '../functions/billing/plan.catalogue';
+import { PLANS, type Plan, type PlanId } from '../functions/billing/plan.catalogue';
 import type { RateLimitState } from './rate-limit-headers';
 
 export interface UsagePlanThrottleOptions {
-  /** The plan whose usage plan the tenant's key is bound to. */
+  /**
+   * The plan a tenant's key is in until the API Gateway API moves it: its record's plan, as the tenant's stack binds
+   * the key to its manifest's plan when it deploys.
+   */
   readonly planOf: (tenantId: string) => Promise<Plan>;
+  /** The platform key, which the authorizer names for platform admins, and its usage plan's throttle. @default none */
+  readonly platform?: { readonly key: string; readonly rateLimit: Plan['rateLimit'] };
   /** @default Date.now */
   readonly clock?: () => number;
 }
@@ -11,7 +16,8 @@ export interface UsagePlanThrottleOptions {
 /** Why a request was refused, as API Gateway words it. */
 export type ThrottleVerdict =
   | { readonly admitted: true; readonly quota?: RateLimitState }
-  | { readonly admitted: false; readonly reason: 'rate' | 'quota' };
+  | { readonly admitted: false; readonly reason: 'rate' | 'quota'; readonly retryAfterSeconds: number; readonly state?: RateLimitState }
+  | { readonly admitted: false; readonly reason: 'no-usage-plan' };
 
 interface Bucket {
   tokens: number;
@@ -20,38 +26,87 @@ interface Bucket {
   requestsToday: number;
 }
 
+/** The usage plan a key is in: a plan's, or none (left one, not yet in another). */
+type Binding = Plan | null;
+
 /**
- * What API Gateway's usage plans do for a tenant's API key, emulated for the local gateway: a token bucket per key
- * (steady rate and burst of the plan) and the plan's daily request quota. Keyed by the usage identifier the
- * authorizer returns, so, as in AWS, only requests that carry one are counted.
+ * What API Gateway's usage plans do for the API keys the authorizer names, emulated for the local gateway: a token
+ * bucket per key (steady rate and burst of its usage plan) and the plan's daily request quota. Keyed by the usage
+ * identifier, so, as in AWS, only requests that carry one are counted, and each key's bucket is its own. Keys move
+ * between usage plans through `addKey` / `removeKey`, as with the API Gateway API; a key in no usage plan is
+ * refused.
  */
 export class UsagePlanThrottle {
   private readonly buckets = new Map<string, Bucket>();
+  private readonly bindings = new Map<string, Binding>();
   private readonly clock: () => number;
 
   constructor(private readonly options: UsagePlanThrottleOptions) {
     this.clock = options.clock ?? Date.now;
   }
 
-  async admit(usageKey: string, tenantId: string): Promise<ThrottleVerdict> {
+  async admit(usageKey: string, tenantId: string | undefined): Promise<ThrottleVerdict> {
+    const platform = this.options.platform;
+    if (platform && usageKey === platform.key) return this.take(`platform/${usageKey}`, platform.rateLimit);
+    if (tenantId === undefined) return { admitted: false, reason: 'no-usage-plan' };
+    const plan = await this.bindingOf(usageKey, tenantId);
+    if (plan === null) return { admitted: false, reason: 'no-usage-plan' };
+    // A bucket per usage plan and key, as API Gateway keeps them: a key moved to another plan starts with that plan's burst.
+    return this.take(`${plan.id}/${usageKey}`, plan.rateLimit, plan.limits.apiRequestsPerDay);
+  }
+
+  /** The plan whose usage plan the key is in, or null. */
+  async bindingOf(usageKey: string, tenantId: string): Promise<Binding> {
+    const known = this.bindings.get(usageKey);
+    if (known !== undefined) return known;
     const plan = await this.options.planOf(tenantId);
+    // Another call may have bound it while the plan was read: that binding wins.
+    if (!this.bindings.has(usageKey)) this.bindings.set(usageKey, plan);
+    return this.bindings.get(usageKey) as Binding;
+  }
+
+  /** CreateUsagePlanKey: false (a conflict) when the key is in a usage plan already. */
+  async addKey(usageKey: string, tenantId: string, plan: PlanId): Promise<boolean> {
+    if ((await this.bindingOf(usageKey, tenantId)) !== null) return false;
+    this.bindings.set(usageKey, PLANS[plan]);
+    return true;
+  }
+
+  /** DeleteUsagePlanKey: false (not found) when the key is not in that usage plan. */
+  async removeKey(usageKey: string, tenantId: string, plan: PlanId): Promise<boolean> {
+    if ((await this.bindingOf(usageKey, tenantId))?.id !== plan) return false;
+    this.bindings.set(usageKey, null);
+    return true;
+  }
+
+  private take(bucketId: string, rateLimit: Plan['rateLimit'], dailyQuota?: number): ThrottleVerdict {
     const now = this.clock();
     const day = new Date(now).toISOString().slice(0, 10);
-    const { requestsPerSecond, burst } = plan.rateLimit;
-    const bucket = this.buckets.get(usageKey) ?? { tokens: burst, refilledAt: now, day, requestsToday: 0 };
-    this.buckets.set(usageKey, bucket);
+    const { requestsPerSecond, burst } = rateLimit;
+    const bucket = this.buckets.get(bucketId) ?? { tokens: burst, refilledAt: now, day, requestsToday: 0 };
+    this.buckets.set(bucketId, bucket);
     bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.refilledAt) / 1000) * requestsPerSecond);
     bucket.refilledAt = now;
     if (bucket.day !== day) {
       bucket.day = day;
       bucket.requestsToday = 0;
     }
-    if (bucket.requestsToday >= plan.limits.apiRequestsPerDay) return { admitted: false, reason: 'quota' };
-    if (bucket.tokens < 1) return { admitted: false, reason: 'rate' };
+    const resetSeconds = (Date.parse(`${day}T00:00:00.000Z`) + 86_400_000 - now) / 1000;
+    const quotaState = (requestsToday: number): RateLimitState | undefined =>
+      dailyQuota === undefined
+        ? undefined
+        : { policy: 'daily', quota: dailyQuota, windowSeconds: 86_400, remaining: dailyQuota - requestsToday, resetSeconds };
+    if (dailyQuota !== undefined && bucket.requestsToday >= dailyQuota) {
+      return { admitted: false, reason: 'quota', retryAfterSeconds: Math.max(1, Math.ceil(resetSeconds)), state: quotaState(bucket.requestsToday) };
+    }
+    if (bucket.tokens < 1) {
+      const retryAfterSeconds = Math.max(1, Math.ceil((1 - bucket.tokens) / requestsPerSecond));
+      const state: RateLimitState = { policy: 'rate', quota: burst, windowSeconds: 1, remaining: 0, resetSeconds: retryAfterSeconds };
+      return { admitted: false, reason: 'rate', retryAfterSeconds, state };
+    }
     bucket.tokens -= 1;
     bucket.requestsToday += 1;
-    const quota = plan.limits.apiRequestsPerDay;
-    const resetSeconds = (Date.parse(`${day}T00:00:00.000Z`) + 86_400_000 - now) / 1000;
-    return { admitted: true, quota: { policy: 'daily', quota, windowSeconds: 86_400, remaining: quota - bucket.requestsToday, resetSeconds } };
+    const quota = quotaState(bucket.requestsToday);
+    return quota ? { admitted: true, quota } : { admitted: true };
   }
 }

@@ -7,7 +7,7 @@ import { AuthorizerService, bearerAuthenticator } from '../identity/authorizer.s
 import { CachedIssuerLookup } from '../identity/issuer-lookup.cache';
 import { IssuerRegistryRepository } from '../identity/issuer-registry.repository';
 import type { SlugDirectory } from '../identity/tenant-signals';
-import { usageIdentifierKey } from '../identity/usage-identifier';
+import { usageKeysOf } from '../identity/usage-identifier';
 import { TokenVerifier, type IssuerLookup, type KeySetFactory } from '../identity/token-verifier';
 import type { Isolation } from '../isolation/tenant-db';
 import { CachedDirectory } from '../tenants/directory.cache';
@@ -115,7 +115,7 @@ export function createAuthorizer(config: RuntimeConfig, deps: Partial<Authorizer
     routes: ROUTES,
   });
   return observedAuthorizer(
-    apiGatewayAuthorizer(service, deps.logger ?? createLogger('authorizer', config.LOG_LEVEL), (tenantId) => usageIdentifierKey(config.STAGE, tenantId)),
+    apiGatewayAuthorizer(service, deps.logger ?? createLogger('authorizer', config.LOG_LEVEL), usageKeysOf(config.STAGE)),
   );
 }
 

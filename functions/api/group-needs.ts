@@ -28,6 +28,8 @@ export interface GroupNeeds {
    * foundation models and the account's inference profiles. @default false
    */
   readonly modelInvocation?: boolean;
+  /** Moves tenants' API keys between the region's usage plans when their plan changes (API Gateway API). @default false */
+  readonly usageKeys?: boolean;
 }
 
 export const HANDLER_GROUP_NEEDS = {
@@ -36,7 +38,7 @@ export const HANDLER_GROUP_NEEDS = {
   // The tenant directory (slugs, email domains), read only.
   discovery: { data: ['directory'] },
   // Onboarding and lifecycle: writes the directory copies of every region, a tenant's record in its home region.
-  tenants: { data: ['tenant', 'platform'], allRegions: true, cursors: true, onboardingEvents: true },
+  tenants: { data: ['tenant', 'platform'], allRegions: true, cursors: true, onboardingEvents: true, usageKeys: true },
   // Members and invitations of a tenant (and the public accept, whose code names the tenant), its pool's users; the
   // directory entry (pool, status, home region) is only read.
   users: { data: ['tenant', 'directory'], cursors: true, tenantPools: true, mail: true },

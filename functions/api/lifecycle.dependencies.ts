@@ -1,5 +1,8 @@
 import { HASH_CHAIN } from '../audit/audit-chain';
+import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import { ApiGatewayUsageKeyBinding } from '../billing/usage-key.api-gateway';
+import type { UsageKeyBinding } from '../billing/usage-key.binding';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -75,6 +78,8 @@ export interface LifecycleAdapters {
   readonly users: UserDirectory;
   readonly mailer: Mailer;
   readonly events: OnboardingEvents;
+  /** This region's usage plans. @default none: plan changes are refused */
+  readonly usageKeys?: UsageKeyBinding;
 }
 
 /** The regions whose directory copies the control plane writes, the control-plane region first. */
@@ -122,6 +127,17 @@ function mailerOf(config: RuntimeConfig): Mailer {
   return new SesMailer(new SESv2Client({ region: config.AWS_REGION, maxAttempts: 3 }), config.MAIL_FROM);
 }
 
+/** The region's usage plans through the API Gateway API (the local gateway's management port locally). */
+export function usageKeyBindingOf(config: RuntimeConfig): UsageKeyBinding | undefined {
+  if (config.USAGE_KEY_BINDING !== 'api-gateway') return undefined;
+  const client = new APIGatewayClient({
+    region: config.AWS_REGION,
+    maxAttempts: 3,
+    ...(config.APIGATEWAY_ENDPOINT ? { endpoint: config.APIGATEWAY_ENDPOINT } : {}),
+  });
+  return new ApiGatewayUsageKeyBinding({ client, stage: config.STAGE });
+}
+
 /** The real adapters from the configuration: Cognito (or cognito-local), SES (or the mailbox), EventBridge. */
 export function createLifecycleAdapters(config: RuntimeConfig): LifecycleAdapters {
   const cognito = new CognitoIdentityProviderClient({
@@ -135,10 +151,12 @@ export function createLifecycleAdapters(config: RuntimeConfig): LifecycleAdapter
     maxAttempts: 3,
     ...(config.EVENTBRIDGE_ENDPOINT ? { endpoint: config.EVENTBRIDGE_ENDPOINT } : {}),
   });
+  const usageKeys = usageKeyBindingOf(config);
   return {
     users: new CognitoUserDirectory(cognito),
     mailer: mailerOf(config),
     events: new EventBridgeOnboardingEvents(events, config.ONBOARDING_EVENT_BUS),
+    ...(usageKeys ? { usageKeys } : {}),
   };
 }
 
@@ -216,6 +234,8 @@ export function createLifecycleDependencies(
         manifest: (tenantId) => new TenantRepository(data.db(tenantId), data.tableName).getManifest(tenantId),
         mutations: data.mutations,
         purge: purgeOf(data, overrides.catalogue),
+        // Usage plans are the region's: only the tenants homed here (the others are answered 421 first).
+        ...(region === local.region && adapters.usageKeys ? { usageKeys: adapters.usageKeys } : {}),
         inviteAdmins: async (tenantId, emails, requestId) => {
           for (const email of emails) {
             await (users ?? localUsers)

@@ -9,7 +9,10 @@ import type { TenantLifecycleService } from '../tenants/tenant-lifecycle.service
 import type { Tenant } from '../tenants/tenant.schema';
 import { TenantService } from '../tenants/tenant.service';
 import { lazyHandler } from './dependencies';
-import { createLifecycleDependencies } from './lifecycle.dependencies';
+import { createLifecycleDependencies, usageKeyBindingOf, type RegionData } from './lifecycle.dependencies';
+import { readCurrentUsage, SubscriptionRepository } from '../billing/subscription.repository';
+import { SubscriptionService } from '../billing/subscription.service';
+import type { TenantRepository } from '../tenants/tenant.repository';
 import { TENANT_DATA_CATALOGUE } from '../tenant-data.catalogue';
 import type { RequestTelemetryPorts } from '../core/request-telemetry.middleware';
 
@@ -21,6 +24,7 @@ export interface TenantsDependencies {
   readonly tenants: { get(tenantId: string): Promise<Tenant | undefined> };
   readonly tenantGate: TenantGate;
   readonly lifecycle: Pick<TenantLifecycleService, 'create' | 'list' | 'update' | 'suspend' | 'reactivate' | 'offboard' | 'retry'>;
+  readonly subscriptions: Pick<SubscriptionService, 'get' | 'update'>;
 }
 
 function defaultDependencies(config: RuntimeConfig): TenantsDependencies {
@@ -31,13 +35,26 @@ function defaultDependencies(config: RuntimeConfig): TenantsDependencies {
     tenantGate: deps.tenantGate,
     tenants: { get: (tenantId) => deps.tenantRecords(tenantId).get(tenantId) },
     lifecycle: deps.lifecycle,
+    subscriptions: subscriptionServiceOf(config, deps.local, deps.tenantRecords),
   };
+}
+
+/** Subscriptions of the tenants homed in this region, written through the region's audited mutations. */
+function subscriptionServiceOf(config: RuntimeConfig, local: RegionData, tenantRecords: (tenantId: string) => TenantRepository): SubscriptionService {
+  const usageKeys = usageKeyBindingOf(config);
+  return new SubscriptionService({
+    subscriptions: new SubscriptionRepository(local.db, local.tableName),
+    tenants: { get: (tenantId) => tenantRecords(tenantId).get(tenantId) },
+    usage: (tenantId, now) => readCurrentUsage(local.db(tenantId), local.tableName, tenantId, now),
+    mutations: local.mutations,
+    ...(usageKeys ? { usageKeys } : {}),
+  });
 }
 
 /** Tenant records and the tenant lifecycle: onboarding, listing, changes, suspension, offboarding. */
 export function createHandler(config: RuntimeConfig, deps: TenantsDependencies = defaultDependencies(config)) {
   const tenants = new TenantService(deps.tenants);
-  const { lifecycle } = deps;
+  const { lifecycle, subscriptions } = deps;
   return createGroupHandler({
     logger: deps.logger,
     ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),
@@ -56,6 +73,12 @@ export function createHandler(config: RuntimeConfig, deps: TenantsDependencies =
       suspendTenant: async (request: RequestFor<'suspendTenant'>) => toOperationResult(await lifecycle.suspend(mutationContextOf(request))),
       reactivateTenant: async (request: RequestFor<'reactivateTenant'>) => toOperationResult(await lifecycle.reactivate(mutationContextOf(request))),
       retryTenantProvisioning: async (request: RequestFor<'retryTenantProvisioning'>) => toOperationResult(await lifecycle.retry(mutationContextOf(request))),
+      getSubscription: async ({ path }: RequestFor<'getSubscription'>) => {
+        const subscription = await subscriptions.get(path.tenantId);
+        return { body: subscription, headers: { etag: etagOf(subscription.version) } };
+      },
+      updateSubscription: async (request: RequestFor<'updateSubscription'>) =>
+        toOperationResult(await subscriptions.update(mutationContextOf(request), request.body)),
       offboardTenant: async (request: RequestFor<'offboardTenant'>) => toOperationResult(await lifecycle.offboard(mutationContextOf(request))),
     },
   });

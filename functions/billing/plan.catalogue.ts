@@ -90,3 +90,9 @@ export const PLANS: Readonly<Record<PlanId, Plan>> = {
 export function planAllowsModel(plan: Plan, modelId: string): boolean {
   return plan.models.includes(modelId);
 }
+
+/**
+ * Throttle of the platform usage plan, which meters platform admins' requests (they act for the platform, not within
+ * a tenant's plan); no daily quota.
+ */
+export const PLATFORM_RATE_LIMIT: Plan['rateLimit'] = { requestsPerSecond: 50, burst: 100 };

@@ -142,6 +142,9 @@ export const keys = {
   tenantManifest: (tenantId: string) => ({ pk: tenantKey(tenantId, 'TENANT'), sk: 'MANIFEST' }),
   /** The partition of the tenant's record and manifest. */
   tenantProfilePartition: (tenantId: string) => tenantKey(tenantId, 'TENANT'),
+  /** The tenant's billing partition: its subscription (one item). */
+  billingPartition: (tenantId: string) => tenantKey(tenantId, 'BILLING'),
+  subscription: (tenantId: string) => ({ pk: tenantKey(tenantId, 'BILLING'), sk: 'SUBSCRIPTION' }),
 
   // -- agents, memories, usage, audit
   /** All agents of a tenant share one partition, sorted by id: `T#<tenantId>#AGENT` / `AGENT#<agentId>`. */

@@ -4,6 +4,7 @@ import type { Logger } from '../core/logger';
 import { encodeAuthContext } from '../core/auth-context';
 import type { AuthorizerDecision, AuthorizerService } from './authorizer.service';
 import { TokenRejectedError } from './token-verifier';
+import type { UsageKeys } from './usage-identifier';
 
 /** A Lambda REQUEST authorizer as API Gateway (and the local gateway) calls it. */
 export type Authorizer = (event: APIGatewayRequestAuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
@@ -22,8 +23,11 @@ function policy(effect: 'Allow' | 'Deny', methodArn: string): APIGatewayAuthoriz
 export function apiGatewayAuthorizer(
   service: Pick<AuthorizerService, 'authorize'>,
   logger: AuthorizerLogger,
-  /** The tenant's usage-plan key value; tenant principals' requests are metered and throttled by their plan. */
-  usageKeyOf?: (tenantId: string) => string,
+  /**
+   * The usage-plan keys: tenant principals' requests are metered and throttled by their tenant's plan, platform
+   * admins' by the platform usage plan. Every authorized method requires a key in AWS.
+   */
+  usageKeys?: UsageKeys,
 ): Authorizer {
   return async (event) => {
     const request = { route: `${event.httpMethod} ${event.resource}`, requestId: event.requestContext?.requestId };
@@ -66,7 +70,7 @@ export function apiGatewayAuthorizer(
       tenantId: context.tenantId,
     });
     // Platform admins act for the platform, not within a tenant's plan.
-    const usageKey = context.tenantId && context.principalType !== 'platform-admin' ? usageKeyOf?.(context.tenantId) : undefined;
+    const usageKey = context.principalType === 'platform-admin' ? usageKeys?.platform : context.tenantId && usageKeys?.tenant(context.tenantId);
     return {
       principalId: context.principalId,
       policyDocument: policy('Allow', event.methodArn),

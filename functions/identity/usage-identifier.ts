@@ -7,3 +7,33 @@
 export function usageIdentifierKey(stage: string, tenantId: string): string {
   return `agent-platform-${stage}-usage-${tenantId}`;
 }
+
+/**
+ * The value of the platform's API key, which meters platform admins' requests in the platform usage plan: every
+ * authorized method requires a key, and platform admins act for the platform, not within a tenant's plan. It can
+ * never equal a tenant's key (those continue `-usage-` after the stage).
+ */
+export function platformUsageKey(stage: string): string {
+  return `agent-platform-${stage}-platform-usage`;
+}
+
+/** The usage keys the authorizer names: a tenant's for its users and API keys, the platform's for platform admins. */
+export interface UsageKeys {
+  tenant(tenantId: string): string;
+  readonly platform: string;
+}
+
+/** The usage keys of a stage. */
+export function usageKeysOf(stage: string): UsageKeys {
+  return { tenant: (tenantId) => usageIdentifierKey(stage, tenantId), platform: platformUsageKey(stage) };
+}
+
+/** The name of a tenant's API key in its region (API key names are unique per account and region). */
+export function tenantApiKeyName(stage: string, tenantId: string): string {
+  return `agent-platform-${stage}-tenant-${tenantId}`;
+}
+
+/** The name of a plan's usage plan in a region (the region stack creates one per plan of the catalogue). */
+export function usagePlanName(stage: string, plan: string): string {
+  return `agent-platform-${stage}-${plan}`;
+}

@@ -1,4 +1,6 @@
 import type { AuditEvent } from '../audit/audit-chain';
+import type { UsageKeyBinding } from '../billing/usage-key.binding';
+import { ConfigError } from '../core/config';
 import { ForbiddenError, IllegalTransitionError, NotFoundError, PreconditionFailedError, ValidationError, WrongRegionError } from '../core/errors';
 import { DEFAULT_PAGE_SIZE, etagOf, ifMatchAccepts, type Page } from '../core/request-conventions';
 import type { CursorCodec } from '../data/cursor';
@@ -21,6 +23,11 @@ export interface TenantHome {
   readonly purge: Pick<TenantPurge, 'purge'>;
   /** Invites the first admins of a tenant that has just become ACTIVE. */
   inviteAdmins(tenantId: string, emails: readonly string[], requestId: string): Promise<void>;
+  /**
+   * Moves tenants' usage keys between the region's usage plans, so a plan change throttles at once.
+   * @default none: plan changes are refused (ConfigError), never recorded without moving the key
+   */
+  readonly usageKeys?: UsageKeyBinding;
 }
 
 export interface TenantLifecycleOptions {
@@ -161,16 +168,23 @@ export class TenantLifecycleService {
     }
     const { status: _status, ...fields } = changes;
     const updated = await this.record(tenantId);
+    const home = this.home(updated.region);
+    if (fields.plan !== undefined && !home.usageKeys) {
+      throw new ConfigError('invalid runtime configuration: USAGE_KEY_BINDING is required to change plans');
+    }
     if (Object.values(fields).every((value) => value === undefined)) return { response: tenantResponse(updated), replayed: false };
     const now = this.clock().toISOString();
     const after: Tenant = { ...updated, ...definedOf(fields), updatedAt: now, version: updated.version + 1 };
     const response = tenantResponse(after);
-    const outcome = await this.home(updated.region).mutations.execute({
+    const outcome = await home.mutations.execute({
       tenantId,
       event: this.event(context.actor, context.requestId, 'tenant.update', tenantId, definedOf(fields)),
       writes: [tenantRecordWrites.update(tenantId, updated.version, fields, now)],
       ...(context.idempotency ? { idempotency: context.idempotency, response } : {}),
     });
+    // After the record: a failure here answers 5xx and the retried change (same or new request) binds again, as
+    // binding is idempotent. A replay binds too, in case the first attempt failed at this step.
+    if (fields.plan !== undefined) await home.usageKeys?.bind(tenantId, fields.plan);
     if (outcome.replayed) return { response: outcome.response, replayed: true };
     if (fields.branding) await this.options.directory.updateBranding(tenantId, fields.branding);
     return { response, replayed: false };

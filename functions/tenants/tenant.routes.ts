@@ -3,6 +3,7 @@ import { ACCESS } from '../core/roles';
 import { listTenantsQuerySchema, tenantPageSchema, updateTenantBodySchema } from './onboarding.schema';
 import { tenantManifestSchema } from './tenant-manifest.schema';
 import { tenantPathSchema, tenantSchema } from './tenant.schema';
+import { subscriptionPathSchema, subscriptionSchema, updateSubscriptionBodySchema } from '../billing/subscription.schema';
 
 /** The routes of the `tenants` group, served by functions/api/tenants.ts; the route table assembles them. */
 export const TENANT_ROUTES = [
@@ -90,5 +91,27 @@ export const TENANT_ROUTES = [
     request: { path: tenantPathSchema },
     response: tenantSchema,
     successStatus: 202,
+  },
+  // -- the tenant's subscription: a plan change writes the tenant record and moves the usage key, as this group may
+  {
+    operationId: 'getSubscription',
+    method: 'GET',
+    path: '/v1/tenants/{tenantId}/subscription',
+    group: 'tenants',
+    access: ACCESS.tenantAdmin,
+    summary: "The tenant's subscription: plan, status, current period, pending downgrade, prorations of the period",
+    request: { path: subscriptionPathSchema },
+    response: subscriptionSchema,
+  },
+  {
+    operationId: 'updateSubscription',
+    method: 'PATCH',
+    path: '/v1/tenants/{tenantId}/subscription',
+    group: 'tenants',
+    access: ACCESS.tenantAdmin,
+    summary:
+      'Change the plan (an upgrade at once, prorated; a downgrade at the end of the period, 409 when usage does not fit) or cancel at the end of the period (If-Match: its ETag)',
+    request: { path: subscriptionPathSchema, body: updateSubscriptionBodySchema },
+    response: subscriptionSchema,
   },
 ] as const satisfies readonly RouteDefinition<'tenants'>[];

@@ -3,10 +3,11 @@ import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { PLANS, type Plan, type PlanId } from '../../functions/billing/plan.catalogue';
+import { PLANS, PLATFORM_RATE_LIMIT, type Plan, type PlanId } from '../../functions/billing/plan.catalogue';
 import { isPublic, type HandlerGroup, type RouteDefinition } from '../../functions/routes';
 import { corsPolicy, type CorsPolicy } from '../../functions/core/cors';
 import { addGatewayProblems } from './gateway-responses';
+import { usagePlanName } from '../../functions/identity/usage-identifier';
 
 /** Stage-wide throttling: the ceiling for every method, above the largest usage plan. */
 export interface StageThrottle {
@@ -34,6 +35,16 @@ export interface PlatformApiProps {
    */
   readonly throttle?: StageThrottle;
   /**
+   * Value of the platform's API key, which the authorizer names for platform admins (functions/identity/
+   * usage-identifier.ts): every authorized method requires a key, so platform admins need one too.
+   */
+  readonly platformUsageKey: string;
+  /**
+   * Throttle of the platform usage plan, which meters platform admins' requests.
+   * @default PLATFORM_RATE_LIMIT of the plan catalogue
+   */
+  readonly platformThrottle?: StageThrottle;
+  /**
    * Retention of the access log group.
    * @default logs.RetentionDays.THREE_MONTHS
    */
@@ -58,6 +69,8 @@ export class PlatformApi extends Construct {
   readonly accessLogGroup: logs.LogGroup;
   /** Usage plans by plan id, for binding tenant API keys. */
   readonly usagePlans: Readonly<Partial<Record<PlanId, apigw.UsagePlan>>>;
+  /** The usage plan of platform admins' requests, with the platform key in it. */
+  readonly platformUsagePlan: apigw.UsagePlan;
   /**
    * Base URL of the stage, e.g. `https://abc123.execute-api.eu-central-1.amazonaws.com/dev`. Built from the API id
    * only, so functions of the API can be given it without depending on the stage (which depends on them).
@@ -78,7 +91,8 @@ export class PlatformApi extends Construct {
     this.api = this.createRestApi(props, throttle);
     this.authorizer = this.createAuthorizer(props.authorizerFunction);
     this.addRoutes(props);
-    this.usagePlans = this.createUsagePlans(plans);
+    this.usagePlans = this.createUsagePlans(plans, props.stageName);
+    this.platformUsagePlan = this.createPlatformUsagePlan(props);
     addGatewayProblems(this.api);
     this.url = `https://${this.api.restApiId}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}/${props.stageName}`;
     this.acknowledgeApiFindings();
@@ -91,8 +105,9 @@ export class PlatformApi extends Construct {
       endpointTypes: [apigw.EndpointType.REGIONAL],
       ...(props.corsOrigins?.length ? { defaultCorsPreflightOptions: corsPreflightOptions(corsPolicy(props.corsOrigins)) } : {}),
       // API keys for usage plans come from the authorizer (usageIdentifierKey), not from a header: that way a plan
-      // can meter a tenant's bearer-token callers as well as its X-Api-Key callers. No method requires a key yet;
-      // that waits for tenant keys to be bound to the plans and for the authorizer to return them.
+      // can meter a tenant's bearer-token callers as well as its X-Api-Key callers. Every authorized method requires
+      // one (API Gateway throttles and meters only methods that do): the tenant's key, or the platform key for
+      // platform admins.
       apiKeySourceType: apigw.ApiKeySourceType.AUTHORIZER,
       // Access and execution logs need the account's API Gateway CloudWatch role; retained because it is shared
       // by every API of the account and region.
@@ -148,7 +163,12 @@ export class PlatformApi extends Construct {
         integrationOf(route.group),
         isPublic(route)
           ? { operationName: route.operationId, authorizationType: apigw.AuthorizationType.NONE }
-          : { operationName: route.operationId, authorizationType: apigw.AuthorizationType.CUSTOM, authorizer: this.authorizer },
+          : {
+              operationName: route.operationId,
+              authorizationType: apigw.AuthorizationType.CUSTOM,
+              authorizer: this.authorizer,
+              apiKeyRequired: true,
+            },
       );
       this.methods.set(key, method);
       if (isPublic(route)) {
@@ -160,12 +180,12 @@ export class PlatformApi extends Construct {
     }
   }
 
-  private createUsagePlans(plans: readonly Plan[]): Readonly<Partial<Record<PlanId, apigw.UsagePlan>>> {
+  private createUsagePlans(plans: readonly Plan[], stageName: string): Readonly<Partial<Record<PlanId, apigw.UsagePlan>>> {
     return Object.fromEntries(
       plans.map((plan) => [
         plan.id,
         this.api.addUsagePlan(`UsagePlan-${plan.id}`, {
-          name: `${this.api.restApiName}-${plan.id}`,
+          name: usagePlanName(stageName, plan.id),
           description: `${plan.title} plan: ${plan.rateLimit.requestsPerSecond} req/s, ${plan.limits.apiRequestsPerDay} requests per day`,
           throttle: { rateLimit: plan.rateLimit.requestsPerSecond, burstLimit: plan.rateLimit.burst },
           quota: { limit: plan.limits.apiRequestsPerDay, period: apigw.Period.DAY },
@@ -173,6 +193,26 @@ export class PlatformApi extends Construct {
         }),
       ]),
     );
+  }
+
+  /** The platform admins' usage plan, with the platform key the authorizer names for them. */
+  private createPlatformUsagePlan(props: PlatformApiProps): apigw.UsagePlan {
+    const platformThrottle = props.platformThrottle ?? { rateLimit: PLATFORM_RATE_LIMIT.requestsPerSecond, burstLimit: PLATFORM_RATE_LIMIT.burst };
+    const plan = this.api.addUsagePlan('UsagePlan-platform', {
+      name: `${this.api.restApiName}-platform`,
+      description: `Platform admins' requests: ${platformThrottle.rateLimit} req/s`,
+      throttle: platformThrottle,
+      apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
+    });
+    plan.addApiKey(
+      new apigw.ApiKey(this, 'PlatformKey', {
+        apiKeyName: `${this.api.restApiName}-platform`,
+        value: props.platformUsageKey,
+        description: 'Usage plan key of platform admins; named by the authorizer, never sent by callers',
+        enabled: true,
+      }),
+    );
+    return plan;
   }
 
   private acknowledgeApiFindings(): void {

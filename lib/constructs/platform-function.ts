@@ -143,6 +143,12 @@ export interface PlatformBinding {
    * @default false
    */
   readonly modelInvocation?: boolean;
+  /**
+   * Let the function move tenants' API keys between the usage plans of its region's REST APIs (found by name), and
+   * pass USAGE_KEY_BINDING=api-gateway.
+   * @default false
+   */
+  readonly usageKeys?: boolean;
 }
 
 /**
@@ -266,6 +272,33 @@ export class PlatformFunction extends Construct {
       this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'SendMail', actions: ['ses:SendEmail'], resources: [mailIdentityArn(binding.mail)] }));
     }
     if (binding.modelInvocation) this.bindModelInvocation();
+    if (binding.usageKeys) this.bindUsageKeys();
+  }
+
+  /**
+   * Moving a key between usage plans: read the keys and usage plans (to find them by name), add a key to a usage
+   * plan, remove it from one. API Gateway authorizes these by resource path; no other management action.
+   */
+  private bindUsageKeys(): void {
+    const arn = (path: string) => `arn:${Aws.PARTITION}:apigateway:${Aws.REGION}::${path}`;
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'FindUsagePlansAndKeys', actions: ['apigateway:GET'], resources: [arn('/apikeys'), arn('/usageplans')] }),
+    );
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'MoveUsagePlanKeys',
+        actions: ['apigateway:POST', 'apigateway:DELETE'],
+        resources: [arn('/usageplans/*/keys'), arn('/usageplans/*/keys/*')],
+      }),
+    );
+    for (const path of ['/usageplans/*/keys', '/usageplans/*/keys/*']) {
+      Validations.of(this.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:apigateway:<AWS::Region>::${path}]`,
+        reason:
+          "A plan change moves the tenant's key from any plan's usage plan to another's, whose ids API Gateway assigns: key membership of usage plans only, in the function's own region",
+      });
+    }
+    this.function.addEnvironment('USAGE_KEY_BINDING', 'api-gateway');
   }
 
   /**

@@ -2,7 +2,7 @@ import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import type { PlanId } from '../../functions/billing/plan.catalogue';
-import { usageIdentifierKey } from '../../functions/identity/usage-identifier';
+import { tenantApiKeyName, usageIdentifierKey } from '../../functions/identity/usage-identifier';
 import type { PlatformNames } from '../naming';
 
 export interface TenantApiKeyProps {
@@ -16,7 +16,9 @@ export interface TenantApiKeyProps {
  * The tenant's API key of its region's REST API, in its plan's usage plan: the unit API Gateway throttles and
  * meters a tenant by. The API takes keys from the authorizer, which names the tenant's key by its derived value
  * (functions/identity/usage-identifier.ts): callers never present it. The usage plan is found through the region's
- * SSM parameter, read at deployment (see lib/naming.ts), so a plan change is a redeployment of the tenant stack.
+ * SSM parameter, read at deployment (see lib/naming.ts). A plan change through the API moves the key at once through
+ * the API Gateway API, by its name (functions/billing/usage-key.api-gateway.ts); the manifest's plan is what a
+ * (re)deployment binds.
  */
 export class TenantApiKey extends Construct {
   readonly apiKey: apigw.ApiKey;
@@ -26,7 +28,7 @@ export class TenantApiKey extends Construct {
     super(scope, id);
     const { names, tenantId, plan } = props;
     this.apiKey = new apigw.ApiKey(this, 'ApiKey', {
-      apiKeyName: `${names.prefix}-tenant-${tenantId}`,
+      apiKeyName: tenantApiKeyName(names.stage, tenantId),
       value: usageIdentifierKey(names.stage, tenantId),
       description: `Usage plan key of tenant ${tenantId} (${plan} plan); named by the authorizer, never sent by callers`,
       enabled: true,

@@ -8,6 +8,7 @@ import type { Construct } from 'constructs';
 import { DATA_SCOPES, type DataScope } from '../../functions/data/data-scopes';
 import { SERVICE_LEVELS } from '../../functions/billing/service-levels.catalogue';
 import { keys, SEPARATOR, TENANT_MARK } from '../../functions/data/keys';
+import { platformUsageKey } from '../../functions/identity/usage-identifier';
 import { TTL_PRINCIPAL } from '../../functions/memories/memory-expiry.service';
 import { HANDLER_GROUP_NEEDS, type GroupNeeds } from '../../functions/api/group-needs';
 import { HANDLER_GROUPS, isPublic, ROUTES, type HandlerGroup } from '../../functions/routes';
@@ -165,6 +166,7 @@ export class RegionStack extends Stack {
       routes: ROUTES,
       handlers: byGroup((group) => this.functions[group].function),
       authorizerFunction: this.functions.authorizer.function,
+      platformUsageKey: platformUsageKey(config.stage),
       corsOrigins,
     });
     this.firewall = new ApiFirewall(this, 'Firewall', {
@@ -190,7 +192,13 @@ export class RegionStack extends Stack {
       functions: Object.fromEntries(Object.entries(this.functions).map(([name, fn]) => [name, fn.function])),
       table: this.table.table,
     });
-    this.observability = new PlatformObservability(this, 'Observability', {
+    this.observability = this.createObservability(config);
+    this.addOutputs();
+  }
+
+  /** Dashboards and alarms of the region, every queue's included, notifying the operator topic. */
+  private createObservability(config: PlatformConfig): PlatformObservability {
+    return new PlatformObservability(this, 'Observability', {
       stage: config.stage,
       accessLogGroup: this.api.accessLogGroup,
       serviceLevels: SERVICE_LEVELS,
@@ -198,7 +206,6 @@ export class RegionStack extends Stack {
       workQueues: { runs: { queue: this.runs.queue, backlog: RUNS_BACKLOG_ALARM } },
       alarmEmails: config.alarmEmails,
     });
-    this.addOutputs();
   }
 
   private createCursorSecret(names: PlatformNames, stage: string, region: string): secretsmanager.Secret {
@@ -268,6 +275,7 @@ export class RegionStack extends Stack {
         tenantPools: needs.tenantPools,
         mail: needs.mail ? this.mail.sender : undefined,
         modelInvocation: needs.modelInvocation,
+        usageKeys: needs.usageKeys,
       });
     }
   }

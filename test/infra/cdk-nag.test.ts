@@ -64,6 +64,8 @@ const ACKNOWLEDGED_RULES: Readonly<Record<string, RegExp>> = {
   'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cognito-idp:<region>:<AWS::AccountId>:userpool/*]': PROJECT_ROLE,
   'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:<AWS::Region>::foundation-model/*]': /^Region-[^/]+\/Fn-run-consumer\/ExecutionRole$/,
   'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:<AWS::Region>:<AWS::AccountId>:inference-profile/*]': /^Region-[^/]+\/Fn-run-consumer\/ExecutionRole$/,
+  'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:apigateway:<AWS::Region>::/usageplans/*/keys]': new RegExp(`^${FUNCTION_ROLE}$`),
+  'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:apigateway:<AWS::Region>::/usageplans/*/keys/*]': new RegExp(`^${FUNCTION_ROLE}$`),
   'AwsSolutions-IAM5[Resource::<ref.Arn>:*]': /^(Region-[^/]+|ControlPlane)\/IssuerRegistrar\/ProviderRole$/,
   'AwsSolutions-IAM5[Resource::<ref.Arn>/tenants/*]': PROJECT_ROLE,
   'AwsSolutions-IAM5[Action::s3:GetBucket*]': PROJECT_ROLE,

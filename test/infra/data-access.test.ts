@@ -4,6 +4,7 @@ import { TableStreamConsumer } from '../../lib/constructs/table-stream-consumer'
 import { DATA_SCOPES, type DataScope } from '../../functions/data/data-scopes';
 import { DataAccessRole, ITEM_ACTIONS, READ_ACTIONS, TENANT_SESSION_TAG } from '../../lib/constructs/data-access-roles';
 import { TENANT_POOL_TAG } from '../../lib/constructs/platform-function';
+import { mailSenderOf } from '../../lib/constructs/mail-identity';
 import { crossRegionCallers } from '../../lib/cross-region-access';
 import { PlatformNames, PLATFORM_FUNCTION_TAG } from '../../lib/naming';
 import { dataAccessOf, needsOf, REGION_FUNCTION_NAMES } from '../../lib/stacks/region-stack';
@@ -249,7 +250,19 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
               },
             ]
           : []),
-        ...(needs.mail ? [{ Sid: 'SendMail', Effect: 'Allow', Action: 'ses:SendEmail', Resource: `arn:aws:ses:${region}:${TEST_ACCOUNT_ID}:identity/*` }] : []),
+        ...(needs.mail ? [{ Sid: 'SendMail', Effect: 'Allow', Action: 'ses:SendEmail', Resource: `arn:aws:ses:${region}:${TEST_ACCOUNT_ID}:identity/${mailSenderOf(CONFIG).identityName}` }] : []),
+        ...('usageKeys' in needs && needs.usageKeys
+          ? [
+              { Sid: 'FindUsagePlansAndKeys', Effect: 'Allow', Action: 'apigateway:GET', Resource: `arn:aws:apigateway:${region}::/apikeys` },
+              { Sid: 'FindUsagePlansAndKeys', Effect: 'Allow', Action: 'apigateway:GET', Resource: `arn:aws:apigateway:${region}::/usageplans` },
+              ...['/usageplans/*/keys', '/usageplans/*/keys/*'].map((path) => ({
+                Sid: 'MoveUsagePlanKeys',
+                Effect: 'Allow',
+                Action: ['apigateway:DELETE', 'apigateway:POST'],
+                Resource: `arn:aws:apigateway:${region}::${path}`,
+              })),
+            ]
+          : []),
         ...(needs.modelInvocation
           ? [`arn:aws:bedrock:${region}::foundation-model/*`, `arn:aws:bedrock:${region}:${TEST_ACCOUNT_ID}:inference-profile/*`].map((Resource) => ({
               Sid: 'InvokeModels',

@@ -4,6 +4,7 @@ import { App } from 'aws-cdk-lib';
 import { Capture, Match } from 'aws-cdk-lib/assertions';
 import { CLIENT_LIMITS } from '../../functions/billing/client-limits.catalogue';
 import { PLANS } from '../../functions/billing/plan.catalogue';
+import { platformUsageKey } from '../../functions/identity/usage-identifier';
 import { PROBLEM_CONTENT_TYPE } from '../../functions/core/problem';
 import { TABLE_SCHEMA } from '../../functions/data/table.schema';
 import { isPublic, ROUTES } from '../../functions/routes';
@@ -285,9 +286,12 @@ describe.each(CONFIG.regions)('region stack %s', (region) => {
       if (isPublic(route)) {
         expect(props.AuthorizationType).toBe('NONE');
         expect(props.AuthorizerId).toBeUndefined();
+        expect(props.ApiKeyRequired).toBeFalsy();
       } else {
         expect(props.AuthorizationType).toBe('CUSTOM');
         expect(props.AuthorizerId).toEqual({ Ref: authorizerId });
+        // API Gateway throttles and meters by usage plan only the methods that require a key.
+        expect(props.ApiKeyRequired).toBe(true);
       }
       expect(props.Integration.Type).toBe('AWS_PROXY');
       expect(JSON.stringify(props.Integration.Uri)).toContain(
@@ -366,7 +370,7 @@ describe.each(CONFIG.regions)('region stack %s', (region) => {
 
   it('has a usage plan per plan of the catalogue with its throttle and daily quota on the stage', () => {
     // Assess
-    template.resourceCountIs('AWS::ApiGateway::UsagePlan', Object.keys(PLANS).length);
+    template.resourceCountIs('AWS::ApiGateway::UsagePlan', Object.keys(PLANS).length + 1);
     for (const plan of Object.values(PLANS)) {
       template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
         UsagePlanName: Match.stringLikeRegexp(`-${plan.id}$`),
@@ -375,6 +379,20 @@ describe.each(CONFIG.regions)('region stack %s', (region) => {
         ApiStages: [Match.objectLike({ ApiId: { Ref: logicalIdOf(stack.api.api) } })],
       });
     }
+  });
+
+  it("meters platform admins by the platform key, the one the authorizer names, in the platform's usage plan", () => {
+    // Assess
+    template.hasResourceProperties('AWS::ApiGateway::ApiKey', { Enabled: true, Value: platformUsageKey(CONFIG.stage) });
+    template.hasResourceProperties('AWS::ApiGateway::UsagePlanKey', {
+      KeyType: 'API_KEY',
+      UsagePlanId: { Ref: logicalIdOf(stack.api.platformUsagePlan) },
+    });
+    template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
+      UsagePlanName: Match.stringLikeRegexp('-platform$'),
+      Throttle: { RateLimit: 50, BurstLimit: 100 },
+      ApiStages: [Match.objectLike({ ApiId: { Ref: logicalIdOf(stack.api.api) } })],
+    });
   });
 
   describe('WAF web ACL', () => {

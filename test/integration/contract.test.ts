@@ -148,6 +148,12 @@ describe('the API contract, live', () => {
     await call('DELETE', `${T}/agents/{agentId}/memories/{memoryId}`, p);
     await call('DELETE', `${T}/agents/{agentId}/memories/{memoryId}`, p);
 
+    // Subscription
+    const subscription = await call('GET', `${T}/subscription`, p);
+    await call('PATCH', `${T}/subscription`, p, { body: { plan: 'platinum' } });
+    await call('PATCH', `${T}/subscription`, p, { body: { cancelAtPeriodEnd: true }, headers: { 'If-Match': '"999"' } });
+    await call('PATCH', `${T}/subscription`, p, { body: { cancelAtPeriodEnd: true }, headers: { 'If-Match': subscription.headers.get('etag') ?? '' } });
+
     // Usage and audit
     await call('GET', `${T}/usage`, p);
     await call('GET', `${T}/health`, p);

@@ -67,7 +67,16 @@ const platformAdmin: AuthContext = { principalType: 'platform-admin', principalI
 const noLifecycle = new Proxy({} as TenantsDependencies['lifecycle'], {
   get: (_target, name) => () => Promise.reject(new Error(`unexpected lifecycle call ${String(name)}`)),
 });
-const tenantsHandler = createTenantsHandler(config, { logger, tenantGate, lifecycle: noLifecycle, tenants: { get: async (id) => records.get(id) } });
+const noSubscriptions = new Proxy({} as TenantsDependencies['subscriptions'], {
+  get: (_target, name) => () => Promise.reject(new Error(`unexpected subscription call ${String(name)}`)),
+});
+const tenantsHandler = createTenantsHandler(config, {
+  logger,
+  tenantGate,
+  lifecycle: noLifecycle,
+  subscriptions: noSubscriptions,
+  tenants: { get: async (id) => records.get(id) },
+});
 const getTenant = (tenantId: string, auth?: AuthContext) =>
   tenantsHandler(restEvent({ method: 'GET', resource: '/v1/tenants/{tenantId}', pathParameters: { tenantId }, ...(auth ? { auth } : {}) }), lambdaContext());
 
@@ -175,6 +184,7 @@ describe('GET /v1/tenants/{tenantId}', () => {
       logger,
       tenantGate,
       lifecycle: noLifecycle,
+      subscriptions: noSubscriptions,
       tenants: {
         get: async () => {
           throw new Error('secret connection string');

@@ -161,7 +161,8 @@ describe('api-keys group', () => {
 
 describe('tenants group', () => {
   const { calls, service } = recorder<TenantsDependencies['lifecycle']>();
-  const handler = createTenantsHandler(config, { logger, tenantGate: openGate, lifecycle: service, tenants: { get: async () => undefined } });
+  const subscriptions = recorder<TenantsDependencies['subscriptions']>().service;
+  const handler = createTenantsHandler(config, { logger, tenantGate: openGate, lifecycle: service, subscriptions, tenants: { get: async () => undefined } });
 
   beforeEach(() => calls.splice(0));
 

@@ -1,3 +1,4 @@
+import { platformUsageKey } from '../../../functions/identity/usage-identifier';
 import { createAuthorizer, type AuthorizerDependencies } from '../../../functions/api/authorizer';
 import { parseRuntimeConfig } from '../../../functions/api/runtime-config';
 import { decodeAuthContext } from '../../../functions/core/auth-context';
@@ -172,8 +173,8 @@ describe('authorizer', () => {
         tenantId: 'globex',
         roles: ['platform-admin'],
       });
-      // Platform admins act for the platform: no tenant's plan meters them.
-      expect(result.usageIdentifierKey).toBeUndefined();
+      // Platform admins act for the platform: the platform key meters them, no tenant's plan.
+      expect(result.usageIdentifierKey).toBe(platformUsageKey(config.STAGE));
     });
   });
 

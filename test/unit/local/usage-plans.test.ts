@@ -14,7 +14,7 @@ describe('local usage-plan throttling', () => {
     const second = await Promise.all(Array.from({ length: requestsPerSecond + 1 }, () => throttle.admit('key-a', 'acme')));
     // Assess
     expect(first.filter((v) => v.admitted)).toHaveLength(burst);
-    expect(first[burst]).toEqual({ admitted: false, reason: 'rate' });
+    expect(first[burst]).toMatchObject({ admitted: false, reason: 'rate', retryAfterSeconds: 1 });
     expect(second.filter((v) => v.admitted)).toHaveLength(requestsPerSecond);
   });
 
@@ -22,7 +22,7 @@ describe('local usage-plan throttling', () => {
     const now = Date.parse('2026-11-28T10:00:00Z');
     const throttle = new UsagePlanThrottle({ planOf: async () => PLANS.free, clock: () => now });
     for (let i = 0; i < PLANS.free.rateLimit.burst; i++) await throttle.admit('key-a', 'acme');
-    expect(await throttle.admit('key-a', 'acme')).toEqual({ admitted: false, reason: 'rate' });
+    expect(await throttle.admit('key-a', 'acme')).toMatchObject({ admitted: false, reason: 'rate' });
     expect(await throttle.admit('key-b', 'globex')).toMatchObject({ admitted: true });
   });
 
@@ -39,8 +39,32 @@ describe('local usage-plan throttling', () => {
     expect(today.map((v) => v.admitted)).toEqual([true, true, true, false]);
     // 10:00 UTC: 14 hours until the daily quota is whole again
     expect(today[1]).toEqual({ admitted: true, quota: { policy: 'daily', quota: 3, windowSeconds: 86_400, remaining: 1, resetSeconds: 14 * 3600 } });
-    expect(today[3]).toEqual({ admitted: false, reason: 'quota' });
+    expect(today[3]).toMatchObject({ admitted: false, reason: 'quota', retryAfterSeconds: 14 * 3600 });
     expect(await throttle.admit('key', 'acme')).toMatchObject({ admitted: true });
+  });
+
+  it('moves a key between usage plans as the API Gateway API does: one usage plan at a time', async () => {
+    // Prepare
+    const now = Date.parse('2026-11-28T10:00:00Z');
+    const throttle = new UsagePlanThrottle({ planOf: async () => PLANS.free, clock: () => now });
+    // Act, Assess
+    expect(await throttle.addKey('key', 'acme', 'team')).toBe(false);
+    expect(await throttle.removeKey('key', 'acme', 'team')).toBe(false);
+    expect(await throttle.removeKey('key', 'acme', 'free')).toBe(true);
+    expect(await throttle.admit('key', 'acme')).toEqual({ admitted: false, reason: 'no-usage-plan' });
+    expect(await throttle.addKey('key', 'acme', 'team')).toBe(true);
+    expect(await throttle.admit('key', 'acme')).toMatchObject({ admitted: true, quota: { quota: PLANS.team.limits.apiRequestsPerDay } });
+  });
+
+  it('meters the platform key by the platform throttle, without a daily quota', async () => {
+    // Prepare
+    const now = Date.parse('2026-11-28T10:00:00Z');
+    const throttle = new UsagePlanThrottle({ planOf: async () => PLANS.free, platform: { key: 'p', rateLimit: { requestsPerSecond: 1, burst: 2 } }, clock: () => now });
+    // Act
+    const verdicts = [await throttle.admit('p', 'acme'), await throttle.admit('p', undefined), await throttle.admit('p', 'acme')];
+    // Assess
+    expect(verdicts.map((v) => v.admitted)).toEqual([true, true, false]);
+    expect(verdicts[0]).toEqual({ admitted: true });
   });
 
   it('property: over any window, admitted requests never exceed burst + rate × elapsed seconds', async () => {

@@ -1,0 +1,23 @@
+import * as z from 'zod';
+import type { PlanId } from './plan.catalogue';
+
+/**
+ * Moves a tenant's usage key (its API Gateway API key, named by the authorizer) into the usage plan of a plan, so
+ * that the new plan's throttle and daily quota apply from the next request on, without redeploying the tenant's
+ * stack. Idempotent: binding a key to the plan it is in changes nothing.
+ */
+export interface UsageKeyBinding {
+  bind(tenantId: string, plan: PlanId): Promise<void>;
+}
+
+/** Environment of the functions that change a tenant's plan, spread into the runtime config schema. */
+export const usageKeyEnvShape = {
+  /**
+   * How plan changes move usage keys: `api-gateway`, through the region's API Gateway API, where the usage plans are
+   * found by name (functions/identity/usage-identifier.ts). Functions that change plans need it; a plan change is
+   * refused (and changes nothing) without it.
+   */
+  USAGE_KEY_BINDING: z.enum(['api-gateway']).optional(),
+  /** API Gateway management endpoint override (the local gateway's); absent in AWS. */
+  APIGATEWAY_ENDPOINT: z.url().optional(),
+};

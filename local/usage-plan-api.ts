@@ -1,0 +1,100 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { PLAN_IDS, planIdSchema, type PlanId } from '../functions/billing/plan.catalogue';
+import { tenantIdSchema } from '../functions/core/tenant-id';
+import { tenantApiKeyName, usageIdentifierKey, usagePlanName } from '../functions/identity/usage-identifier';
+import type { UsagePlanThrottle } from './usage-plans';
+
+/**
+ * The part of the API Gateway management API (REST JSON, as `@aws-sdk/client-api-gateway` speaks it) that moves a
+ * tenant's key between usage plans, served for one local region on its own loopback port, never on the API's. Local
+ * usage plan ids are the plan ids; a tenant key's id is its value. Signatures are not checked, as by the other local
+ * stand-ins.
+ */
+export interface UsagePlanApiOptions {
+  readonly stage: string;
+  readonly throttle: () => UsagePlanThrottle;
+}
+
+interface Answer {
+  readonly status: number;
+  readonly body?: unknown;
+  readonly errorType?: string;
+}
+
+/** Answers one request of the management API. */
+export async function serveUsagePlanApi(req: IncomingMessage, res: ServerResponse, options: UsagePlanApiOptions): Promise<void> {
+  let answer: Answer;
+  try {
+    answer = await answerRequest(req, await readJson(req), options);
+  } catch (error) {
+    answer = { status: 400, errorType: 'BadRequestException', body: { message: (error as Error).message } };
+  }
+  res.writeHead(answer.status, {
+    'content-type': 'application/json',
+    ...(answer.errorType ? { 'x-amzn-errortype': answer.errorType } : {}),
+  });
+  res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
+}
+
+async function answerRequest(req: IncomingMessage, body: Record<string, unknown>, options: UsagePlanApiOptions): Promise<Answer> {
+  const url = new URL(req.url ?? '/', 'http://local');
+  const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  const method = req.method ?? 'GET';
+  if (method === 'GET' && parts.length === 1 && parts[0] === 'apikeys') return listKeys(url.searchParams.get('name') ?? '', options.stage);
+  if (method === 'GET' && parts.length === 1 && parts[0] === 'usageplans') {
+    return { status: 200, body: { item: PLAN_IDS.map((plan) => ({ id: plan, name: usagePlanName(options.stage, plan) })) } };
+  }
+  if (parts[0] !== 'usageplans' || parts[2] !== 'keys') return notFound(`no operation ${method} ${url.pathname}`);
+  const plan = planIdSchema.safeParse(parts[1]);
+  if (!plan.success) return notFound(`usage plan ${parts[1]} not found`);
+  if (method === 'POST' && parts.length === 3) return addKey(options, plan.data, String(body.keyId ?? ''));
+  if (method === 'DELETE' && parts.length === 4) return removeKey(options, plan.data, parts[3]);
+  return notFound(`no operation ${method} ${url.pathname}`);
+}
+
+/** GetApiKeys by name: the tenant's key, as its stack would have created it. */
+function listKeys(name: string, stage: string): Answer {
+  const tenantId = suffixOf(name, tenantApiKeyName(stage, ''));
+  if (!tenantId) return { status: 200, body: { item: [] } };
+  return { status: 200, body: { item: [{ id: usageIdentifierKey(stage, tenantId), name, enabled: true }] } };
+}
+
+async function addKey(options: UsagePlanApiOptions, plan: PlanId, keyId: string): Promise<Answer> {
+  const tenantId = tenantOfKey(options.stage, keyId);
+  if (!tenantId) return notFound(`API key ${keyId} not found`);
+  if (!(await options.throttle().addKey(keyId, tenantId, plan))) {
+    return { status: 409, errorType: 'ConflictException', body: { message: 'the API key is in a usage plan of this stage already' } };
+  }
+  return { status: 201, body: { id: keyId, type: 'API_KEY', name: tenantApiKeyName(options.stage, tenantId) } };
+}
+
+async function removeKey(options: UsagePlanApiOptions, plan: PlanId, keyId: string): Promise<Answer> {
+  const tenantId = tenantOfKey(options.stage, keyId);
+  if (!tenantId || !(await options.throttle().removeKey(keyId, tenantId, plan))) return notFound(`API key ${keyId} is not in usage plan ${plan}`);
+  return { status: 202 };
+}
+
+function tenantOfKey(stage: string, keyId: string): string | undefined {
+  return suffixOf(keyId, usageIdentifierKey(stage, ''));
+}
+
+/** The tenant id that follows the prefix, when the rest is one. */
+function suffixOf(text: string, prefix: string): string | undefined {
+  if (!text.startsWith(prefix)) return undefined;
+  const tenantId = tenantIdSchema.safeParse(text.slice(prefix.length));
+  return tenantId.success ? tenantId.data : undefined;
+}
+
+function notFound(message: string): Answer {
+  return { status: 404, errorType: 'NotFoundException', body: { message } };
+}
+
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (!text) return {};
+  const parsed: unknown = JSON.parse(text);
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('the body must be a JSON object');
+  return parsed as Record<string, unknown>;
+}
