@@ -8,6 +8,7 @@ import { API_KEY_ROUTES } from './api-keys/api-key.routes';
 import { AGENT_ROUTES } from './agents/agent.routes';
 import { MEMORY_ROUTES } from './memories/memory.routes';
 import { USAGE_ROUTES } from './usage/usage.routes';
+import { BUDGET_ROUTES } from './governance/budget.routes';
 import { AUDIT_ROUTES } from './audit/audit.routes';
 import { WORKFLOW_ROUTES } from './workflows/workflow.routes';
 
@@ -32,6 +33,8 @@ export const HANDLER_GROUPS = [
   'audit',
   // -- workflows and runs
   'workflows',
+  // -- budgets and model governance
+  'governance',
 ] as const;
 export type HandlerGroup = (typeof HANDLER_GROUPS)[number];
 
@@ -65,6 +68,7 @@ export const ROUTES = checkedRoutes([
   ...USAGE_ROUTES,
   ...AUDIT_ROUTES,
   ...WORKFLOW_ROUTES,
+  ...BUDGET_ROUTES,
 ] as const);
 
 export type Route = (typeof ROUTES)[number];

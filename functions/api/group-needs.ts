@@ -46,6 +46,8 @@ export const HANDLER_GROUP_NEEDS = {
   memories: { data: ['tenant', 'directory'], cursors: true },
   usage: { data: ['tenant', 'directory'], cursors: true },
   audit: { data: ['tenant', 'directory'], cursors: true },
-  // Runs call the tenant's models within the request.
-  workflows: { data: ['tenant', 'directory'], cursors: true, modelInvocation: true },
+  // Runs call the tenant's models within the request, and tell the tenant's admins when a budget threshold is reached.
+  workflows: { data: ['tenant', 'directory'], cursors: true, modelInvocation: true, mail: true },
+  // Budgets of a tenant: its policy and spend ledgers.
+  governance: { data: ['tenant', 'directory'], cursors: true },
 } as const satisfies Record<HandlerGroup, GroupNeeds>;

@@ -14,6 +14,8 @@ import { createModelProvider } from '../models/model-provider.factory';
 import { workflowServicesFactory } from '../workflows/workflow.module';
 import { costMeterOf, createResourceDependencies, lazyHandler } from './dependencies';
 import { observedModelProvider } from '../observability/model-telemetry';
+import { budgetGovernance } from './governance.dependencies';
+import { mailerOf } from './mailer.dependencies';
 import type { RequestTelemetryPorts } from '../core/request-telemetry.middleware';
 
 /** The services of one tenant, over that tenant's scoped client. */
@@ -38,6 +40,10 @@ export interface WorkflowsDependencies {
  */
 export function createWorkflowsDependencies(config: RuntimeConfig, env: NodeJS.ProcessEnv = process.env) {
   const resources = createResourceDependencies(config, 'workflows', env);
+  const budgets = budgetGovernance(
+    { ...resources, audit: resources.executor, mailer: mailerOf(config), region: config.AWS_REGION },
+    observedModelProvider(createModelProvider(config), costMeterOf(config)),
+  );
   return {
     logger: resources.logger,
     tenantGate: resources.tenantGate,
@@ -48,7 +54,8 @@ export function createWorkflowsDependencies(config: RuntimeConfig, env: NodeJS.P
       tableName: resources.tableName,
       cursors: resources.cursors,
       mutations: resources.executor,
-      provider: observedModelProvider(createModelProvider(config), costMeterOf(config)),
+      provider: budgets.provider,
+      admission: budgets.admission,
       onUnexpectedError: (error, stepId) => resources.logger.error('workflow step failed unexpectedly', { stepId, error: error as Error }),
     }),
   };

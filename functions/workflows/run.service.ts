@@ -26,6 +26,16 @@ export interface RunServiceDeps {
   readonly clock?: () => number;
   /** @default time-ordered ids, so runs list newest first */
   readonly newId?: (nowMs: number) => string;
+  /**
+   * Refuses a start the tenant may not make now (its spend budget is exhausted and its policy blocks), by throwing
+   * the domain error to answer. @default every start is admitted
+   */
+  readonly admission?: (tenantId: string) => Promise<void>;
+}
+
+/** The API key a run was started with (`api-key:<keyId>`), for budgets and spend per key. */
+function apiKeyOf(actor: string): { apiKeyId: string } | Record<string, never> {
+  return actor.startsWith('api-key:') ? { apiKeyId: actor.slice('api-key:'.length) } : {};
 }
 
 /** The audit target of a run. */
@@ -68,6 +78,7 @@ export class RunService {
     const workflow = await this.deps.workflows.get(workflowId);
     if (!workflow) throw new NotFoundError(`workflow ${workflowId} not found`);
     const agents = await this.loadAgents(workflow.steps.map((step) => step.agentId));
+    await this.deps.admission?.(this.deps.tenantId);
 
     const createdMs = this.clock();
     const period = monthOf(new Date(createdMs));
@@ -100,7 +111,7 @@ export class RunService {
       steps: workflow.steps,
       input: body.input,
       agents,
-      metadata: { tenantId: this.deps.tenantId, workflowId, runId: queued.runId },
+      metadata: { tenantId: this.deps.tenantId, workflowId, runId: queued.runId, ...apiKeyOf(context.actor) },
     });
     const finished = runSchema.parse({
       ...queued,

@@ -22,6 +22,8 @@ export interface WorkflowModuleOptions {
   readonly onUnexpectedError?: (error: unknown, stepId: string) => void;
   /** @default Date.now */
   readonly clock?: () => number;
+  /** Refuses run starts a tenant may not make now (see RunServiceDeps.admission). @default every start is admitted */
+  readonly admission?: (tenantId: string) => Promise<void>;
 }
 
 /** The workflow and run services of one tenant. */
@@ -65,6 +67,7 @@ export function workflowServicesFactory(options: WorkflowModuleOptions): (tenant
         executor,
         provider: options.provider.name,
         clock,
+        ...(options.admission ? { admission: options.admission } : {}),
       }),
     };
   };
