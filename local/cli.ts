@@ -32,6 +32,9 @@ commands:
   offboard <tenant> --yes  offboard a tenant: its pool is removed, its data purged, its slug released
   invite <tenant> <email> [--role tenant-admin|member|viewer|auditor]
                            invite someone and print the code from the local mailbox
+  budget <tenant> <USD> [--fallback <model id>]
+                           set the tenant's monthly spend budget (e.g. 25 or 25.50; 0 blocks every model call);
+                           without --fallback calls are refused once it is spent, with it they go to that model
   costs [--period YYYY-MM]  tenants ranked by what serving them cost (usage estimate) beside their plan's price
   top                      per-tenant requests/s, p99, errors, throttles and quota refusals of the last minute
 
@@ -77,11 +80,19 @@ const CLI_OPTIONS = {
   status: { type: 'string' },
   role: { type: 'string' },
   period: { type: 'string' },
+  fallback: { type: 'string' },
   yes: { type: 'boolean' },
   'data-dir': { type: 'string' },
   'tenants-dir': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+/** US dollars as typed (`25`, `25.5`, `25.50`) in whole cents; anything else is a usage error. */
+export function centsOf(amount: string | undefined): number {
+  const match = /^(\d{1,9})(?:\.(\d{1,2}))?$/.exec(amount ?? '');
+  if (!match) throw new UsageError(`budget needs an amount in US dollars such as 25 or 25.50, not ${JSON.stringify(amount ?? '')}`);
+  return Number(match[1]) * 100 + Number((match[2] ?? '0').padEnd(2, '0'));
+}
 
 /** A mistake in how the CLI was called: told in one line with the usage, exit status 2. */
 export class UsageError extends CliError {}
@@ -317,6 +328,17 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
       );
       out(`invited ${invitation.email} to ${tenant.tenantId} as ${invitation.role} (expires ${invitation.expiresOn})`);
       await printInvitation(invitation.email, tenant.tenantId, tenant.region, invitation.createdAt);
+      return;
+    }
+    case 'budget': {
+      const monthlyCents = centsOf(args[1]);
+      const tenant = await findTenant(args[0]);
+      const onExhausted = values.fallback ? { action: 'fallback' as const, modelId: values.fallback } : { action: 'block' as const };
+      const policy = await api.answer(
+        api.client(tenant.region).PUT('/v1/tenants/{tenantId}/budget', { params: { path: { tenantId: tenant.tenantId } }, body: { monthlyCents, onExhausted } }),
+      );
+      const then = policy.onExhausted.action === 'fallback' ? `falls back to ${policy.onExhausted.modelId}` : 'blocks model calls';
+      out(`budget of ${tenant.tenantId}: USD ${(policy.monthlyCents / 100).toFixed(2)} a month, alerts at ${policy.thresholds.join('/')} %, then ${then}`);
       return;
     }
     case 'costs': {
