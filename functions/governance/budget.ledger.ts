@@ -19,6 +19,15 @@ export const LEDGER_ATTRIBUTES = { committed: 'committed', spent: 'spent', steps
 
 export type BudgetScopeKind = 'tenant' | 'agent' | 'api-key';
 
+/** What the tenant's spend is broken down by. */
+export const SPEND_DIMENSIONS = ['model', 'agent', 'workflow', 'apiKey'] as const;
+export type SpendDimension = (typeof SPEND_DIMENSIONS)[number];
+
+/** The ledger attribute of one dimension's value: `by:model:amazon.nova-lite-v1:0`. */
+function spendAttribute(dimension: SpendDimension, id: string): string {
+  return `by:${dimension}:${id}`;
+}
+
 /** One budget a call counts against, with its cap for the month. */
 export interface BudgetScope {
   readonly kind: BudgetScopeKind;
@@ -55,6 +64,8 @@ export interface LedgerState {
   readonly alerted: readonly number[];
   /** When the budget first refused a call this period (its 100 % alert). */
   readonly exhaustedAt?: string;
+  /** Settled spend by model, agent, workflow and API key (the tenant's own ledger only). */
+  readonly by: Readonly<Record<SpendDimension, Readonly<Record<string, number>>>>;
 }
 
 export type ReserveOutcome = { readonly reserved: Reservation } | { readonly refused: BudgetScope };
@@ -137,16 +148,22 @@ export class BudgetLedger {
     }
   }
 
-  /** Replaces the reservation by the real cost on every scope; returns where each scope stands after it. */
-  async settle(reservation: Reservation, actualMicros: number): Promise<LedgerState[]> {
+  /**
+   * Replaces the reservation by the real cost on every scope; returns where each scope stands after it. The tenant's
+   * own ledger also adds the cost to its spend by model, agent, workflow and API key (`attribution`), in the same
+   * update.
+   */
+  async settle(reservation: Reservation, actualMicros: number, attribution: Partial<Record<SpendDimension, string>> = {}): Promise<LedgerState[]> {
     return Promise.all(
       reservation.scopes.map(async (scope) => {
+        const dimensions = scope.kind === 'tenant' ? Object.entries(attribution).filter(([, id]) => id) : [];
+        const names = Object.fromEntries(dimensions.map(([dimension, id], i) => [`#by${i}`, spendAttribute(dimension as SpendDimension, id as string)]));
         const { Attributes } = await this.options.db(reservation.tenantId).send(
           new UpdateCommand({
             TableName: this.options.tableName,
             Key: keys.budgetLedger(reservation.tenantId, reservation.period, ...scopeSegments(scope)),
-            UpdateExpression: 'ADD #committed :delta, #spent :actual, #steps :one',
-            ExpressionAttributeNames: { '#committed': A.committed, '#spent': A.spent, '#steps': A.steps },
+            UpdateExpression: `ADD #committed :delta, #spent :actual, #steps :one${Object.keys(names).map((name) => `, ${name} :actual`).join('')}`,
+            ExpressionAttributeNames: { '#committed': A.committed, '#spent': A.spent, '#steps': A.steps, ...names },
             ExpressionAttributeValues: { ':delta': actualMicros - reservation.estimateMicros, ':actual': actualMicros, ':one': 1 },
             ReturnValues: 'ALL_NEW',
           }),
@@ -207,6 +224,15 @@ export class BudgetLedger {
 
 const ALERT_ATTRIBUTE = /^alert(\d{1,3})$/;
 
+function breakdownOf(item: Record<string, unknown> | undefined): LedgerState['by'] {
+  const by = Object.fromEntries(SPEND_DIMENSIONS.map((dimension) => [dimension, {} as Record<string, number>])) as Record<SpendDimension, Record<string, number>>;
+  for (const [name, value] of Object.entries(item ?? {})) {
+    const [mark, dimension, ...id] = name.split(':');
+    if (mark === 'by' && (SPEND_DIMENSIONS as readonly string[]).includes(dimension)) by[dimension as SpendDimension][id.join(':')] = Number(value);
+  }
+  return by;
+}
+
 function stateOf(scope: BudgetScope, item: Record<string, unknown> | undefined): LedgerState {
   const alerted = Object.keys(item ?? {})
     .flatMap((name) => {
@@ -221,5 +247,6 @@ function stateOf(scope: BudgetScope, item: Record<string, unknown> | undefined):
     steps: Number(item?.[A.steps] ?? 0),
     alerted,
     ...(typeof item?.[A.alertOf(100)] === 'string' ? { exhaustedAt: item[A.alertOf(100)] as string } : {}),
+    by: breakdownOf(item),
   };
 }

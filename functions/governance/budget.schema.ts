@@ -70,12 +70,22 @@ const spendSchema = z.object({
 });
 export type Spend = z.infer<typeof spendSchema>;
 
+const byIdSchema = z.record(z.string(), z.number().int());
+
 /** `GET /budget`: the policy and where each of its budgets stands this month. */
 export const budgetStatusSchema = z.object({
   tenantId: tenantIdSchema,
   period: z.string(),
   policy: budgetPolicySchema,
-  tenant: spendSchema,
+  tenant: spendSchema.extend({
+    /** Settled spend at this month's pace to its end (linear in time), in micro-dollars. */
+    forecastMicros: z.number().int(),
+    /** Settled spend of the month by model, agent, workflow and API key, in micro-dollars. */
+    byModel: byIdSchema,
+    byAgent: byIdSchema,
+    byWorkflow: byIdSchema,
+    byApiKey: byIdSchema,
+  }),
   agents: z.record(z.string(), spendSchema),
   apiKeys: z.record(z.string(), spendSchema),
 });

@@ -39,11 +39,19 @@ export class BudgetService {
     const read = (scope: BudgetScope) => this.deps.ledger.read(tenantId, period, scope).then(spendOf);
     const byId = async (kind: 'agent' | 'api-key', amounts: Readonly<Record<string, number>>) =>
       Object.fromEntries(await Promise.all(Object.entries(amounts).map(async ([id, cents]) => [id, await read({ kind, id, capMicros: cents * MICROS_PER_CENT })] as const)));
-    const [tenant, agents, apiKeys] = await Promise.all([
-      read({ kind: 'tenant', capMicros: policy.monthlyCents * MICROS_PER_CENT }),
+    const [tenantState, agents, apiKeys] = await Promise.all([
+      this.deps.ledger.read(tenantId, period, { kind: 'tenant', capMicros: policy.monthlyCents * MICROS_PER_CENT }),
       byId('agent', policy.agents),
       byId('api-key', policy.apiKeys),
     ]);
+    const tenant = {
+      ...spendOf(tenantState),
+      forecastMicros: forecastOf(tenantState.spentMicros, this.clock()),
+      byModel: { ...tenantState.by.model },
+      byAgent: { ...tenantState.by.agent },
+      byWorkflow: { ...tenantState.by.workflow },
+      byApiKey: { ...tenantState.by.apiKey },
+    };
     return { tenantId, period, policy, tenant, agents, apiKeys };
   }
 
@@ -113,6 +121,15 @@ export class BudgetService {
 function checkFallback(plan: Plan, modelId: string): void {
   if (planAllowsModel(plan, modelId)) return;
   throw new ModelNotAllowedError(`the ${plan.title} plan does not include the fallback model ${modelId}`, { modelId, plan: plan.id, allowedModels: plan.models });
+}
+
+/** Spend of the month so far, extended at the same pace to the month's end (UTC). */
+export function forecastOf(spentMicros: number, nowMs: number): number {
+  const now = new Date(nowMs);
+  const start = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1);
+  const end = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
+  const elapsed = Math.max(nowMs - start, 1);
+  return Math.round((spentMicros * (end - start)) / elapsed);
 }
 
 function spendOf(state: LedgerState): Spend {

@@ -88,7 +88,13 @@ export class BudgetedModelProvider implements ModelProvider {
       await this.options.ledger.release(reservation);
       throw error;
     }
-    const states = await this.options.ledger.settle(reservation, costMicros(this.options.priceOf(modelId), result.usage));
+    const metadata = invocation.metadata;
+    const states = await this.options.ledger.settle(reservation, costMicros(this.options.priceOf(modelId), result.usage), {
+      model: modelId,
+      ...(metadata?.agentId ? { agent: metadata.agentId } : {}),
+      ...(metadata?.workflowId ? { workflow: metadata.workflowId } : {}),
+      ...(metadata?.[BUDGET_METADATA.apiKeyId] ? { apiKey: metadata[BUDGET_METADATA.apiKeyId] } : {}),
+    });
     await this.alertThresholds(tenantId, period, policy, states);
     return modelId === invocation.modelId ? result : { ...result, modelId };
   }

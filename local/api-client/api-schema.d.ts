@@ -1271,6 +1271,20 @@ export interface components {
                 /** Format: int64 */
                 steps: number;
                 alerted: number[];
+                /** Format: int64 */
+                forecastMicros: number;
+                byModel: {
+                    [key: string]: number;
+                };
+                byAgent: {
+                    [key: string]: number;
+                };
+                byWorkflow: {
+                    [key: string]: number;
+                };
+                byApiKey: {
+                    [key: string]: number;
+                };
             };
             agents: {
                 [key: string]: {

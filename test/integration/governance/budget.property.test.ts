@@ -220,6 +220,7 @@ describe('property: budgets hold under concurrent model calls', () => {
                 const state = await ledger.read(tenantId, period, scope);
                 expect(state.committedMicros).toBe(state.spentMicros);
                 expect(state.spentMicros).toBe(expected.get(key) ?? 0);
+                if (scope.kind === 'tenant') expect(Object.values(state.by.model).reduce((sum, micros) => sum + micros, 0)).toBe(state.spentMicros);
                 expect(state.spentMicros).toBeLessThanOrEqual(scope.capMicros + maxEstimate);
                 // Tighter, since estimates bound what the provider can report: spend never passes the cap at all.
                 expect(state.spentMicros).toBeLessThanOrEqual(scope.capMicros);
@@ -244,7 +245,28 @@ describe('property: budgets hold under concurrent model calls', () => {
         },
       ),
       // Shrinking a failure runs many more cases against the table: bound it, a failure found is reported anyway.
-      { numRuns: 10, interruptAfterTimeLimit: 60_000 },
+      {
+        numRuns: 10,
+        interruptAfterTimeLimit: 60_000,
+        // One case sure to refuse and divert: a 1-cent budget, an expensive model asked, a near-free fallback.
+        examples: [
+          [
+            [
+              { plan: 'team', monthlyCents: 1, onExhausted: { action: 'fallback', modelId: CHEAP } },
+              { plan: 'free', monthlyCents: 0, onExhausted: { action: 'block' } },
+            ],
+            [
+              { inputPer1k: 0.003, outputPer1k: 0.015 },
+              { inputPer1k: 0.0008, outputPer1k: 0.0032 },
+              { inputPer1k: 0.000001, outputPer1k: 0.000001 },
+            ],
+            {
+              seed: 1,
+              steps: [0, 0, 1].map((tenant) => ({ tenant, period: 0, agent: 0, model: 0, inputChars: 100, maxOutputTokens: 4_096, inputShare: 1, outputShare: 1, fails: false })),
+            },
+          ],
+        ],
+      },
     );
     // The generated runs did reach their caps: calls were refused and diverted to fallbacks.
     expect(refusals).toBeGreaterThan(0);

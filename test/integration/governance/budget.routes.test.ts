@@ -135,7 +135,18 @@ describe('budget routes', () => {
 
     const read = await call(governance, 'GET', BUDGET, { tenantId });
     expect(read.statusCode).toBe(200);
-    expect(read.json.tenant).toEqual({ budgetCents: 2_500, spentMicros: 0, committedMicros: 0, steps: 0, alerted: [] });
+    expect(read.json.tenant).toEqual({
+      budgetCents: 2_500,
+      spentMicros: 0,
+      committedMicros: 0,
+      steps: 0,
+      alerted: [],
+      forecastMicros: 0,
+      byModel: {},
+      byAgent: {},
+      byWorkflow: {},
+      byApiKey: {},
+    });
     expect(read.json.agents.a1.budgetCents).toBe(500);
     expect(await auditActions(tenantId)).toEqual(['budget.set']);
 
@@ -169,6 +180,11 @@ describe('budgets around runs', () => {
     expect(spend.steps).toBe(1);
     expect(spend.spentMicros).toBeGreaterThan(0);
     expect(spend.committedMicros).toBe(spend.spentMicros);
+    // Spend visibility: by model and workflow, to the same micro-dollar, and a forecast at this pace.
+    expect(spend.byModel).toEqual({ 'amazon.nova-lite-v1:0': spend.spentMicros });
+    expect(spend.byWorkflow).toEqual({ [workflowId]: spend.spentMicros });
+    expect(Object.values(spend.byAgent)).toEqual([spend.spentMicros]);
+    expect(spend.forecastMicros).toBeGreaterThanOrEqual(spend.spentMicros);
   });
 
   it('runs the steps on the policy fallback model when the budget cannot cover the asked one', async () => {
