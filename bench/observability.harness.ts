@@ -8,7 +8,7 @@ import { encodeAuthContext } from '../functions/core/auth-context';
 import { capacityObserver } from '../functions/observability/capacity.observer';
 import { consumedCapacityPlugin } from '../functions/observability/consumed-capacity.plugin';
 import { groupObservability } from '../functions/core/request-telemetry.middleware';
-import { TenantCostMeter } from '../functions/observability/tenant-cost.meter';
+import { UsageMeter } from '../functions/usage/usage.meter';
 import { routesOf } from '../functions/routes';
 import { stubDynamoDbHandler } from '../test/support/stub-dynamodb-handler';
 
@@ -30,7 +30,7 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-function tenantClient(observed: boolean, meter: TenantCostMeter): DynamoDBDocumentClient {
+function tenantClient(observed: boolean, meter: UsageMeter): DynamoDBDocumentClient {
   const { handler } = stubDynamoDbHandler(() => ({ Item: { pk: { S: `T#${TENANT}#X` } }, ConsumedCapacity: { TableName: TABLE, CapacityUnits: 0.5 } }), false);
   const client = new DynamoDBClient({ region: 'eu-central-1', endpoint: 'http://127.0.0.1:1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, requestHandler: handler });
   if (observed) client.middlewareStack.use(consumedCapacityPlugin(TENANT, capacityObserver(meter)));
@@ -65,17 +65,17 @@ export async function run(): Promise<void> {
   process.stdout.write = (() => true) as typeof write;
   try {
     const logger = createLogger('bench', 'ERROR');
-    const flushClient = tenantClient(false, new TenantCostMeter({ db: () => { throw new Error('unused'); }, tableName: TABLE }));
-    const meter: TenantCostMeter = new TenantCostMeter({ db: () => flushClient, tableName: TABLE });
+    const flushClient = tenantClient(false, new UsageMeter({ db: () => { throw new Error('unused'); }, tableName: TABLE }));
+    const meter: UsageMeter = new UsageMeter({ db: () => flushClient, tableName: TABLE });
     const clients = { plain: tenantClient(false, meter), observed: tenantClient(true, meter) };
     const get = (client: DynamoDBDocumentClient) => client.send(new GetCommand({ TableName: TABLE, Key: { pk: `T#${TENANT}#X`, sk: 'X' } }));
     const handler = createGroupHandler({
       logger,
       routes: routesOf('usage'),
       operations: { getUsage: async () => ({ body: (await get(clients.observed)).Item }) },
-      telemetry: { tierOf: async () => 'team', costs: meter },
+      telemetry: { tierOf: async () => 'team', meter },
     });
-    const [tracing, telemetry] = groupObservability(logger, () => 'getUsage', { tierOf: async () => 'team', costs: meter });
+    const [tracing, telemetry] = groupObservability(logger, () => 'getUsage', { tierOf: async () => 'team', meter });
     const middlewares = async () => {
       const request = { event: event(), context, response: { statusCode: 200, body: '' }, error: undefined, internal: {} } as never;
       await tracing.before?.(request);

@@ -113,7 +113,7 @@ export async function run(): Promise<void> {
     };
 
     // Warm up: credentials, plan cache and audit heads, as in a warm container.
-    const agentId = (await call('agents', 'POST', '/v1/tenants/{tenantId}/agents', {}, { name: 'bench', modelId: 'm' })).agentId as string;
+    const agentId = (await call('agents', 'POST', '/v1/tenants/{tenantId}/agents', {}, { name: 'bench', modelId: 'local.echo' })).agentId as string;
     const memoryIds: string[] = [];
     for (let i = 0; i < 20; i++) memoryIds.push((await call('memories', 'POST', '/v1/tenants/{tenantId}/agents/{agentId}/memories', { agentId }, { content: `warm ${i}` })).memoryId);
 
@@ -126,7 +126,7 @@ export async function run(): Promise<void> {
       ['listMemories', () => call('memories', 'GET', memories, { agentId }, undefined, { limit: '20' })],
       ['createMemory', (i) => call('memories', 'POST', memories, { agentId }, { content: `bench ${i}`, tags: ['b'] })],
       ['updateMemory', (i) => call('memories', 'PATCH', memory, { agentId, memoryId: memoryIds[i % memoryIds.length] }, { content: `changed ${i}` })],
-      ['createAgent', (i) => call('agents', 'POST', '/v1/tenants/{tenantId}/agents', {}, { name: `bench ${i}`, modelId: 'm' })],
+      ['createAgent', (i) => call('agents', 'POST', '/v1/tenants/{tenantId}/agents', {}, { name: `bench ${i}`, modelId: 'local.echo' })],
       ['getUsage', () => call('usage', 'GET', '/v1/tenants/{tenantId}/usage', {})],
       ['listAuditEntries', () => call('audit', 'GET', '/v1/tenants/{tenantId}/audit', {}, undefined, { limit: '20' })],
     ];
@@ -177,7 +177,7 @@ export async function run(): Promise<void> {
       const laneAuth: AuthContext = { ...auth, tenantId: laneTenant };
       const agents: string[] = [];
       for (let i = 0; i < 64; i++) {
-        const r = await bench.handlers[0].agents(restEvent({ method: 'POST', resource: '/v1/tenants/{tenantId}/agents', pathParameters: { tenantId: laneTenant }, auth: laneAuth, body: JSON.stringify({ name: `a${i}`, modelId: 'm' }) }), lambdaContext());
+        const r = await bench.handlers[0].agents(restEvent({ method: 'POST', resource: '/v1/tenants/{tenantId}/agents', pathParameters: { tenantId: laneTenant }, auth: laneAuth, body: JSON.stringify({ name: `a${i}`, modelId: 'local.echo' }) }), lambdaContext());
         agents.push(JSON.parse(r.body).agentId);
       }
       bench.counts.clear();

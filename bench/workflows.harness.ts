@@ -3,6 +3,7 @@ import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { createHandler } from '../functions/api/workflows';
 import { AgentRepository } from '../functions/agents/agent.repository';
+import { AgentService } from '../functions/agents/agent.service';
 import { parseRuntimeConfig } from '../functions/api/runtime-config';
 import { createLogger } from '../functions/core/logger';
 import { createDocumentClient } from '../functions/data/clients';
@@ -60,7 +61,8 @@ export async function run(): Promise<void> {
       return client;
     };
     const cursors = new CursorCodec('bench-cursor-secret-of-at-least-32-chars');
-    const mutations = new MutationExecutor({ chain: HASH_CHAIN, db, tableName: LOCAL_TABLE_NAME, plans: new CachedPlanSource({ db, tableName: LOCAL_TABLE_NAME }) });
+    const plans = new CachedPlanSource({ db, tableName: LOCAL_TABLE_NAME });
+    const mutations = new MutationExecutor({ chain: HASH_CHAIN, db, tableName: LOCAL_TABLE_NAME, plans });
     const handler = createHandler(config, {
       logger: createLogger('bench', 'ERROR'),
       tenantGate: async () => undefined,
@@ -75,8 +77,13 @@ export async function run(): Promise<void> {
         Item: { ...keys.tenantProfile(tenantId), tenantId, slug: tenantId, name: tenantId, plan: 'enterprise', region: REGION, status: 'ACTIVE', branding: {}, settings: {}, createdAt: now, updatedAt: now, version: 1 },
       }),
     );
-    const agents = new AgentRepository({ db: db(tenantId), tableName: LOCAL_TABLE_NAME, tenantId, cursors });
-    const agentIds = [(await agents.create({ name: 'writer', modelId: 'local.writer' })).agentId, (await agents.create({ name: 'critic', modelId: 'local.critic' })).agentId];
+    const agents = new AgentService({ executor: mutations, plans, agents: (id) => new AgentRepository({ db: db(id), tableName: LOCAL_TABLE_NAME, tenantId: id, cursors }) });
+    const createAgent = async (name: string, modelId: string) => {
+      const context = { tenantId, actor: 'user:bench', requestId: `bench-${name}` };
+      const { response } = await agents.create(context, { name, modelId }, (agent) => ({ status: 201, body: agent }));
+      return (response.body as { agentId: string }).agentId;
+    };
+    const agentIds = [await createAgent('writer', 'local.writer'), await createAgent('critic', 'local.critic')];
     const auth: AuthContext = { principalType: 'user', principalId: 'bench', tenantId, roles: ['member'] };
     const call = async (method: string, resource: string, pathParameters: Record<string, string>, body?: unknown, query?: Record<string, string>) => {
       const result: APIGatewayProxyResult = await handler(

@@ -11,6 +11,7 @@ import { USAGE_ROUTES } from './usage/usage.routes';
 import { BUDGET_ROUTES } from './governance/budget.routes';
 import { AUDIT_ROUTES } from './audit/audit.routes';
 import { WORKFLOW_ROUTES } from './workflows/workflow.routes';
+import { kindRoutes } from './resource.catalogue';
 
 /**
  * THE route table. The CDK API construct (lib/) creates one API Gateway method per route, integrated with the
@@ -57,7 +58,16 @@ export function checkedRoutes<const R extends readonly RouteDefinition[]>(routes
   return routes;
 }
 
-export const ROUTES = checkedRoutes([
+/** The routes the resource kinds bring (see resource.catalogue.ts), each in one of the handler groups. */
+function resourceKindRoutes(): readonly RouteDefinition[] {
+  const routes = kindRoutes();
+  for (const route of routes) {
+    if (!(HANDLER_GROUPS as readonly string[]).includes(route.group)) throw new Error(`route ${route.operationId} names no handler group: ${route.group}`);
+  }
+  return routes as readonly RouteDefinition[];
+}
+
+const DOMAIN_ROUTES = [
   ...PLATFORM_ROUTES,
   ...DISCOVERY_ROUTES,
   ...TENANT_ROUTES,
@@ -69,9 +79,12 @@ export const ROUTES = checkedRoutes([
   ...AUDIT_ROUTES,
   ...WORKFLOW_ROUTES,
   ...BUDGET_ROUTES,
-] as const);
+] as const;
 
-export type Route = (typeof ROUTES)[number];
+/** Every route: the domains' lists, typed per operation, then the resource kinds' (typed in their own modules). */
+export const ROUTES: readonly [...typeof DOMAIN_ROUTES, ...RouteDefinition[]] = checkedRoutes([...DOMAIN_ROUTES, ...resourceKindRoutes()]);
+
+export type Route = (typeof DOMAIN_ROUTES)[number];
 export type OperationId = Route['operationId'];
 
 /** Routes of one handler group. */

@@ -5,7 +5,9 @@ import { auditEntryKind, auditHeadKind } from './audit/audit.kind';
 import type { DataKind } from './data/data-kind';
 import { idempotencyRecordKind, nestedPartitionKind } from './data/operational.kind';
 import { memoryCounterKind, memoryKind } from './memories/memory.kind';
+import { tenantHealthHourKind } from './observability/tenant-health.kind';
 import { quotaCounterKind } from './quotas/quota.kind';
+import { RESOURCE_KINDS } from './resource.catalogue';
 import { tenantManifestKind, tenantRecordKind } from './tenants/tenant.kind';
 import { usagePeriodKind } from './usage/usage.kind';
 import { invitationKind } from './users/invitation.kind';
@@ -33,10 +35,12 @@ export const TENANT_DATA_CATALOGUE: readonly DataKind[] = [
   memoryCounterKind,
   workflowKind,
   runKind,
+  ...RESOURCE_KINDS,
   quotaCounterKind,
   usagePeriodKind,
   budgetPolicyKind,
   budgetLedgerKind,
+  tenantHealthHourKind,
   idempotencyRecordKind,
   auditEntryKind,
   auditHeadKind,

@@ -11,6 +11,8 @@ import { readPlatformFile } from './platform-file';
 import { LOCAL_CREDENTIALS, LOCAL_REGIONS } from './platform.config';
 import { formatSummary, METRICS_SNAPSHOT_FILE, readMetricsSnapshot } from './metrics-summary';
 import { PLANS, type PlanId } from '../functions/billing/plan.catalogue';
+import { EUR_PER_USD, marginOf } from '../functions/billing/pricing.catalogue';
+import { HEALTH_SORT_KEYS } from '../functions/observability/tenant-health.schema';
 
 /**
  * `npm run tenant -- <command>`: tenants of the running local platform, as its platform admin (from
@@ -35,7 +37,10 @@ commands:
   budget <tenant> <USD> [--fallback <model id>]
                            set the tenant's monthly spend budget (e.g. 25 or 25.50; 0 blocks every model call);
                            without --fallback calls are refused once it is spent, with it they go to that model
-  costs [--period YYYY-MM]  tenants ranked by what serving them cost (usage estimate) beside their plan's price
+  costs [--period YYYY-MM] [--sort cost|margin]
+                           tenants ranked by what serving them cost (usage estimate) or by margin (plan price − cost, EUR)
+  health [--sort errorRate|p99|throttles|quotaRefusals|requests] [--window hour|day]
+                           tenants of every region ranked by a health figure, worst first
   top                      per-tenant requests/s, p99, errors, throttles and quota refusals of the last minute
 
 options: --data-dir <dir> (default .local or LOCAL_DATA_DIR), --tenants-dir <dir> (default tenants)`;
@@ -81,6 +86,8 @@ const CLI_OPTIONS = {
   role: { type: 'string' },
   period: { type: 'string' },
   fallback: { type: 'string' },
+  sort: { type: 'string' },
+  window: { type: 'string' },
   yes: { type: 'boolean' },
   'data-dir': { type: 'string' },
   'tenants-dir': { type: 'string' },
@@ -358,20 +365,63 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
       const reports = (await Promise.all(tenants.map(async (tenant) => ({ tenant, report: await usageOf(tenant).catch(() => undefined) })))).filter(
         (entry): entry is { tenant: DirectoryEntry; report: NonNullable<Awaited<ReturnType<typeof usageOf>>> } => entry.report !== undefined,
       );
-      // Prices are in euro and costs in US dollars: both are shown, the margin is the reader's at their exchange rate.
-      const header = ['TENANT', 'REGION', 'PLAN', 'COST USD', 'DYNAMODB', 'LAMBDA', 'MODELS', 'STORAGE', 'PLAN EUR/MONTH'];
-      const rows = reports
-        .sort((a, b) => b.report.cost.total - a.report.cost.total)
-        .map(({ tenant, report }) => [
+      const bySort = values.sort ?? 'cost';
+      if (bySort !== 'cost' && bySort !== 'margin') throw new UsageError(`--sort must be cost or margin, not ${bySort}`);
+      // Costs are in US dollars, prices in euro: the margin converts the cost at the pricing catalogue's one rate.
+      const rows = reports.map((entry) => ({ ...entry, margin: marginOf(PLANS[entry.report.plan as PlanId].monthlyPriceCents, entry.report.cost) }));
+      rows.sort((a, b) => (bySort === 'margin' ? a.margin.margin - b.margin.margin : b.report.cost.total - a.report.cost.total));
+      const header = ['TENANT', 'REGION', 'PLAN', 'COST USD', 'DYNAMODB', 'LAMBDA', 'MODELS', 'STORAGE', 'PLAN EUR/MONTH', 'COST EUR', 'MARGIN EUR'];
+      const table = [
+        header,
+        ...rows.map(({ tenant, report, margin }) => [
           tenant.tenantId,
           tenant.region,
           report.plan,
           ...(['total', 'dynamodb', 'lambda', 'models', 'storage'] as const).map((part) => Number(report.cost[part]).toFixed(6)),
-          (PLANS[report.plan as PlanId].monthlyPriceCents / 100).toFixed(2),
-        ]);
-      const table = [header, ...rows];
+          margin.price.toFixed(2),
+          margin.cost.toFixed(6),
+          margin.margin.toFixed(6),
+        ]),
+      ];
       const widths = header.map((_, i) => Math.max(...table.map((row) => row[i].length)));
       for (const row of table) out(row.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd());
+      out(`(costs converted at ${EUR_PER_USD} EUR per USD)`);
+      return;
+    }
+    case 'health': {
+      const sort = (values.sort ?? 'errorRate') as (typeof HEALTH_SORT_KEYS)[number];
+      if (!HEALTH_SORT_KEYS.includes(sort)) throw new UsageError(`--sort must be one of ${HEALTH_SORT_KEYS.join(', ')}`);
+      const window = values.window ?? 'day';
+      if (window !== 'hour' && window !== 'day') throw new UsageError('--window must be hour or day');
+      const regions = Object.entries(api.context.regions);
+      const rankings = await Promise.all(
+        regions.map(async ([region]) => {
+          const ranking = await api.answer(api.client(region).GET('/v1/platform/tenants/health', { params: { query: { sort, window } } }));
+          return ranking.items.map((item) => ({ ...item, region }));
+        }),
+      );
+      const figure = (item: (typeof rankings)[number][number]) => (sort === 'p99' ? (item.health.latencyMs.p99 ?? -1) : item.health[sort]);
+      const items = rankings.flat().sort((a, b) => figure(b) - figure(a) || b.health.requests - a.health.requests);
+      const header = ['TENANT', 'REGION', 'STATUS', 'REQUESTS', 'ERROR %', '5XX %', 'P50 MS', 'P99 MS', 'THROTTLED', 'QUOTA REFUSED'];
+      const ms = (value: number | null | undefined) => (value === null || value === undefined ? '-' : String(value));
+      const table = [
+        header,
+        ...items.map(({ tenantId, region, status, health }) => [
+          tenantId,
+          region,
+          status,
+          String(health.requests),
+          (health.errorRate * 100).toFixed(1),
+          (health.serverErrorRate * 100).toFixed(1),
+          ms(health.latencyMs.p50),
+          ms(health.latencyMs.p99),
+          String(health.throttles),
+          String(health.quotaRefusals),
+        ]),
+      ];
+      const widths = header.map((_, i) => Math.max(...table.map((row) => row[i].length)));
+      for (const row of table) out(row.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd());
+      out(`(${window === 'hour' ? 'the current UTC hour' : 'the last 24 UTC hours'}, sorted by ${sort}, worst first)`);
       return;
     }
     case 'top': {

@@ -17,6 +17,7 @@ import { PROBLEM_CONTENT_TYPE, toProblem, type Problem } from '../functions/core
 import { DEFAULT_CACHE_CONTROL } from '../functions/core/response-conventions';
 import { createIsolation } from '../functions/isolation/tenant-db';
 import { CachedPlanSource } from '../functions/quotas/plan.source';
+import { UsageMeter } from '../functions/usage/usage.meter';
 import { isPublic, type HandlerGroup, type RouteDefinition } from '../functions/routes';
 import { methodArnOf, policyAllows } from './authorizer-policy';
 import { ClientThrottle, type ClientLimitName } from './client-throttle';
@@ -223,6 +224,8 @@ class RegionGateway {
   private authorizer: Promise<Authorizer> | undefined;
   private usagePlans: UsagePlanThrottle | undefined;
   private planOf: ((tenantId: string) => Promise<string>) | undefined;
+  /** Counts usage-plan throttles into the tenants' hourly health items, as the access-log consumer does in AWS. */
+  private meter: UsageMeter | undefined;
   private readonly handlers = new Map<HandlerGroup, Promise<ProxyHandler>>();
   /** One per region, as each region's stage has a web ACL of its own. */
   private readonly clients: ClientThrottle;
@@ -417,6 +420,12 @@ class RegionGateway {
       const plans = new CachedPlanSource({ db: (id) => isolation.forTenant(id), tableName: config.TABLE_NAME });
       this.usagePlans = new UsagePlanThrottle({ planOf: (id) => plans.planOf(id) });
       this.planOf = (id) => plans.planOf(id).then((plan) => plan.id);
+      this.meter = new UsageMeter({
+        db: (id) => isolation.forTenant(id),
+        tableName: config.TABLE_NAME,
+        flushEvery: config.METER_FLUSH_REQUESTS,
+        flushAfterMs: config.METER_FLUSH_SECONDS * 1000,
+      });
     }
     const verdict = await this.usagePlans.admit(usageKey, tenantId).catch((error: unknown) => {
       // A tenant with no record in this region has no key bound here either: the function answers (421 or 404).
@@ -426,6 +435,7 @@ class RegionGateway {
     if (!verdict.admitted) {
       const tier = await (this.planOf?.(tenantId).catch(() => 'unknown') ?? 'unknown');
       await this.invocations.run(requestId, async () => recordThrottle(requestId, tenantId, tier));
+      if (tier !== 'unknown') await this.meter?.addThrottle(tenantId);
       throw gatewayFailure(verdict.reason === 'quota' ? 'dailyQuotaExceeded' : 'throttled');
     }
     return verdict.quota;

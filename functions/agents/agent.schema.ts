@@ -21,6 +21,12 @@ const toolsSchema = z
   .max(50)
   .refine((tools) => new Set(tools.map((tool) => tool.name)).size === tools.length, 'tool names must be unique');
 
+/** Tool definitions the agent may call, by tool id (each must exist in the tenant when the agent names it). */
+const toolIdsSchema = z
+  .array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'tool id must be 1-64 letters, digits, _ or -'))
+  .max(50)
+  .refine((ids) => new Set(ids).size === ids.length, 'tool ids must be unique');
+
 /** An agent: a tenant's configured model with instructions and tools. */
 export const agentSchema = z.object({
   agentId: agentIdSchema,
@@ -28,6 +34,7 @@ export const agentSchema = z.object({
   modelId: z.string().min(1).max(200),
   instructions: z.string().max(32_000),
   tools: toolsSchema,
+  toolIds: toolIdsSchema.default([]),
   status: agentStatusSchema,
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
@@ -43,6 +50,7 @@ export const createAgentSchema = z
     modelId: agentSchema.shape.modelId,
     instructions: agentSchema.shape.instructions.default(''),
     tools: toolsSchema.default([]),
+    toolIds: toolIdsSchema.default([]),
     status: agentStatusSchema.default('ACTIVE'),
   })
   .strict();
@@ -55,6 +63,7 @@ export const updateAgentSchema = z
     modelId: agentSchema.shape.modelId,
     instructions: agentSchema.shape.instructions,
     tools: toolsSchema,
+    toolIds: toolIdsSchema,
     status: agentStatusSchema,
   })
   .partial()

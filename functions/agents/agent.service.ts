@@ -2,7 +2,7 @@ import { keys } from '../data/keys';
 import { conditionOf, itemAbsent, itemExists, versionIs } from '../data/conditions';
 import { registerNestedPartition } from '../data/operational.kind';
 import { planAllowsModel } from '../billing/plan.catalogue';
-import { ConflictError, ModelNotAllowedError, NotFoundError, PreconditionFailedError } from '../core/errors';
+import { ConflictError, ModelNotAllowedError, NotFoundError, PreconditionFailedError, ValidationError } from '../core/errors';
 import { ifMatchAccepts } from '../core/request-conventions';
 import { timeOrderedId } from '../data/ids';
 import { withReplay, type MutationContext, type MutationResult, type Presenter } from '../data/mutation.context';
@@ -19,6 +19,11 @@ export interface AgentServiceDeps {
   readonly agents: (tenantId: string) => AgentRepository;
   /** The tenant's plan, whose model allow-list an agent's model must be on. */
   readonly plans: PlanSource;
+  /**
+   * Checks, in the agent's write, that the tenant has an item of another kind (`tool`) with an id: an agent naming
+   * one that does not exist is refused. @default references are not checked
+   */
+  readonly references?: (kind: string, tenantId: string, id: string, onMissing: () => Error) => ItemWrite;
   /** @default Date.now */
   readonly clock?: () => number;
 }
@@ -65,6 +70,7 @@ export class AgentService {
           onConditionFailed: () => new ConflictError(`agent ${agent.agentId} exists`),
         },
         registerNestedPartition(tenantId, 'AGENT', agent.agentId),
+        ...this.toolChecks(tenantId, agent.toolIds),
       ],
       quotas: [{ counter: quotaCounters.agents(tenantId), delta: 1, bytes: agentBytes(agent) }],
       ...(context.idempotency ? { idempotency: context.idempotency } : {}),
@@ -101,6 +107,7 @@ export class AgentService {
             },
             onConditionFailed: (item) => versionError(item, agentId, current.version, context),
           },
+          ...this.toolChecks(tenantId, patch.toolIds ?? []),
         ],
         quotas: [{ counter: quotaCounters.agents(tenantId), delta: 0, bytes: agentBytes(next) - agentBytes(current) }],
         ...(context.idempotency ? { idempotency: context.idempotency } : {}),
@@ -151,6 +158,13 @@ export class AgentService {
     throw new ModelNotAllowedError(`the ${plan.title} plan does not include model ${modelId}`, { modelId, plan: plan.id, allowedModels: plan.models });
   }
 
+  /** One existence check per tool the agent names, in the agent's transaction: an unknown tool is a 422. */
+  private toolChecks(tenantId: string, toolIds: readonly string[]): ItemWrite[] {
+    const { references } = this.deps;
+    if (!references) return [];
+    return toolIds.map((toolId, index) => references('tool', tenantId, toolId, () => danglingToolError(toolId, `body.toolIds.${index}`)));
+  }
+
   private readThenWrite(context: MutationContext, agentId: string, write: (current: Agent) => Promise<MutationResult>): Promise<MutationResult> {
     return withReplay(this.deps.executor, context, async () => {
       for (let attempt = 1; ; attempt++) {
@@ -178,4 +192,10 @@ function versionError(item: CurrentItem, agentId: string, expected: number, cont
   if (!item) return new NotFoundError(`agent ${agentId} not found`);
   if (context.ifMatch) return new PreconditionFailedError(`agent ${agentId} is no longer at version ${expected}`);
   return new StaleAgentError();
+}
+
+/** The agent names a tool this tenant does not have (another tenant's tool id is looked up under this tenant's keys). */
+function danglingToolError(toolId: string, pointer: string): ValidationError {
+  const message = `dangling reference: tool ${toolId} does not exist in this tenant`;
+  return new ValidationError(message, [{ pointer, message }], 'body');
 }

@@ -1,14 +1,13 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { conditionOf, itemAbsent } from '../data/conditions';
+import { attributeAbsent, conditionOf, itemAbsent, itemExists } from '../data/conditions';
+import { updateOf } from '../data/updates';
 import { ConflictError, NotFoundError } from '../core/errors';
 import { getItem, queryPartition } from '../data/item-reads';
 import { keys } from '../data/keys';
 import type { ItemWrite } from '../data/mutation.executor';
-import { TABLE_SCHEMA } from '../data/table.schema';
 import type { ApiKeyLookup } from '../identity/api-key.authenticator';
 import { storedApiKeySchema, type ApiKeyRecord } from './api-key.schema';
 
-const PK = TABLE_SCHEMA.partitionKey;
 
 /** API keys of a tenant, one partition per tenant; reads go through the tenant-scoped client. */
 export class ApiKeyRepository implements ApiKeyLookup {
@@ -56,10 +55,7 @@ export class ApiKeyRepository implements ApiKeyLookup {
     return {
       update: {
         Key: keys.apiKey(tenantId, keyId),
-        UpdateExpression: 'SET #revokedAt = :at, #revokedBy = :by',
-        ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(#revokedAt)',
-        ExpressionAttributeNames: { '#pk': PK, '#revokedAt': 'revokedAt', '#revokedBy': 'revokedBy' },
-        ExpressionAttributeValues: { ':at': at, ':by': by },
+        ...updateOf({ set: { revokedAt: at, revokedBy: by } }, itemExists, attributeAbsent('revokedAt')),
       },
       onConditionFailed: (current) =>
         current ? new ConflictError(`API key ${keyId} is already revoked`) : new NotFoundError(`API key ${keyId} not found`),

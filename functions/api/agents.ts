@@ -7,15 +7,16 @@ import { etagOf } from '../core/request-conventions';
 import { mutationContextOf, toOperationResult } from '../data/mutation.context';
 import { AGENT_ROUTES } from '../agents/agent.routes';
 import type { RequestFor } from '../routes';
-import { meterOperations } from '../usage/usage.meter';
+import { kindOperations, kindRoutes, referenceCheck } from '../resource.catalogue';
 import { createResourceDependencies, lazyHandler, type ResourceDependencies } from './dependencies';
 
 /** Agents: create (quota-checked), read, list, update and delete (optimistic locking), all audited. */
 export function createHandler(config: RuntimeConfig, deps: ResourceDependencies = createResourceDependencies(config, 'agents')) {
   const agents = new AgentService({
     executor: deps.executor,
-    agents: (tenantId) => new AgentRepository({ db: deps.db(tenantId), tableName: deps.tableName, tenantId, cursors: deps.cursors, ...(deps.clock ? { clock: deps.clock } : {}) }),
+    agents: (tenantId) => new AgentRepository({ db: deps.db(tenantId), tableName: deps.tableName, tenantId, cursors: deps.cursors }),
     plans: deps.plans,
+    references: referenceCheck,
     ...(deps.clock ? { clock: deps.clock } : {}),
   });
   const present = (tenantId: string, status: number) => (agent: Agent) => ({
@@ -29,9 +30,10 @@ export function createHandler(config: RuntimeConfig, deps: ResourceDependencies 
   return createGroupHandler({
     logger: deps.logger,
     ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),
-    routes: AGENT_ROUTES,
+    // The resource kinds served with agents (see resource.catalogue.ts) bring their routes and operations.
+    routes: [...AGENT_ROUTES, ...kindRoutes('agents')],
     tenantGate: deps.tenantGate,
-    operations: meterOperations(deps.meter, {
+    operations: {
       listAgents: async ({ path, query }: RequestFor<'listAgents'>) => ({ body: await agents.list(path.tenantId, query) }),
       createAgent: async (request: RequestFor<'createAgent'>) =>
         toOperationResult(await agents.create(mutationContextOf(request), request.body, present(request.path.tenantId, 201))),
@@ -42,7 +44,8 @@ export function createHandler(config: RuntimeConfig, deps: ResourceDependencies 
       updateAgent: async (request: RequestFor<'updateAgent'>) =>
         toOperationResult(await agents.update(mutationContextOf(request), request.path.agentId, request.body, present(request.path.tenantId, 200))),
       deleteAgent: async (request: RequestFor<'deleteAgent'>) => toOperationResult(await agents.delete(mutationContextOf(request), request.path.agentId)),
-    }),
+      ...kindOperations('agents', deps),
+    },
   });
 }
 

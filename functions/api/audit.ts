@@ -6,7 +6,6 @@ import { AUDIT_ROUTES } from '../audit/audit.routes';
 import type { RequestFor } from '../routes';
 import { METRIC_NAMES } from '../core/metric-names';
 import { recordMetric } from '../core/telemetry';
-import { meterOperations } from '../usage/usage.meter';
 import { createResourceDependencies, lazyHandler, type ResourceDependencies } from './dependencies';
 
 /** The tenant's audit log: filtered listing and chain verification (auditors and tenant admins). */
@@ -19,14 +18,14 @@ export function createHandler(config: RuntimeConfig, deps: ResourceDependencies 
     ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),
     routes: AUDIT_ROUTES,
     tenantGate: deps.tenantGate,
-    operations: meterOperations(deps.meter, {
+    operations: {
       listAuditEntries: async ({ path, query }: RequestFor<'listAuditEntries'>) => ({ body: await audit.list(path.tenantId, query) }),
       verifyAuditLog: async ({ path }: RequestFor<'verifyAuditLog'>) => {
         const verification = await audit.verify(path.tenantId);
         if (!verification.valid) recordMetric(METRIC_NAMES.auditVerifyFailures);
         return { body: verification };
       },
-    }),
+    },
   });
 }
 

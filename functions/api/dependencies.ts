@@ -11,7 +11,6 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TenantGate } from '../core/http';
 import type { Logger } from '../core/logger';
 import type { PlanSource } from '../quotas/plan.source';
-import { RequestMeter } from '../usage/usage.meter';
 import * as z from 'zod';
 import { CursorCodec } from '../data/cursor';
 import { DEFAULT_AUDIT_LANES, MutationExecutor } from '../data/mutation.executor';
@@ -21,7 +20,7 @@ import { CachedPlanSource } from '../quotas/plan.source';
 // -- observability
 import { capacityObserver } from '../observability/capacity.observer';
 import type { RequestTelemetryPorts } from '../core/request-telemetry.middleware';
-import { TenantCostMeter } from '../observability/tenant-cost.meter';
+import { UsageMeter } from '../usage/usage.meter';
 
 const isolations = new WeakMap<RuntimeConfig, Isolation>();
 
@@ -33,7 +32,7 @@ const isolations = new WeakMap<RuntimeConfig, Isolation>();
 export function isolationOf(config: RuntimeConfig): Isolation {
   let isolation = isolations.get(config);
   if (!isolation) {
-    isolation = createIsolation(config, { consumedCapacity: capacityObserver(costMeterOf(config)) });
+    isolation = createIsolation(config, { consumedCapacity: capacityObserver(meterOf(config)) });
     isolations.set(config, isolation);
   }
   return isolation;
@@ -87,9 +86,7 @@ export interface ResourceDependencies {
   readonly cursors: CursorCodec;
   readonly executor: MutationExecutor;
   readonly plans: PlanSource;
-  /** Request metering. @default requests are not metered */
-  readonly meter?: RequestMeter;
-  /** Tier lookup and cost attribution of the request metrics. @default tier unknown, no cost attribution */
+  /** Tier lookup and metering (usage, cost, health) of the request metrics. @default tier unknown, nothing metered */
   readonly telemetry?: RequestTelemetryPorts;
   /** @default Date.now */
   readonly clock?: () => number;
@@ -127,31 +124,38 @@ export function createResourceDependencies(config: RuntimeConfig, serviceName: s
     cursors: new CursorCodec(isolationEnv.CURSOR_SECRET),
     executor,
     plans,
-    meter: new RequestMeter({ db, tableName: config.TABLE_NAME }),
   };
 }
 
 // -- observability
 
 const telemetries = new WeakMap<RuntimeConfig, RequestTelemetryPorts>();
-const costMeters = new WeakMap<RuntimeConfig, TenantCostMeter>();
+const meters = new WeakMap<RuntimeConfig, UsageMeter>();
 
-/** The cost meter of a function instance (one per region's config locally), flushing to the tenants' usage items. */
-export function costMeterOf(config: RuntimeConfig): TenantCostMeter {
-  let meter = costMeters.get(config);
+/**
+ * The usage meter of a function instance (one per region's config locally): requests, cost quantities and hourly
+ * health of every tenant it serves, written to the tenants' usage and health items.
+ */
+export function meterOf(config: RuntimeConfig): UsageMeter {
+  let meter = meters.get(config);
   if (!meter) {
-    meter = new TenantCostMeter({ db: (tenantId) => isolationOf(config).forTenant(tenantId), tableName: config.TABLE_NAME });
-    costMeters.set(config, meter);
+    meter = new UsageMeter({
+      db: (tenantId) => isolationOf(config).forTenant(tenantId),
+      tableName: config.TABLE_NAME,
+      flushEvery: config.METER_FLUSH_REQUESTS,
+      flushAfterMs: config.METER_FLUSH_SECONDS * 1000,
+    });
+    meters.set(config, meter);
   }
   return meter;
 }
 
-/** What the request metrics of every group read: the tenant's tier (through the plan cache) and the cost meter. */
+/** What the request metrics of every group read: the tenant's tier (through the plan cache) and the usage meter. */
 export function telemetryOf(config: RuntimeConfig): RequestTelemetryPorts {
   let telemetry = telemetries.get(config);
   if (!telemetry) {
     const plans = new CachedPlanSource({ db: (tenantId) => isolationOf(config).forTenant(tenantId), tableName: config.TABLE_NAME });
-    telemetry = { tierOf: async (tenantId) => (await plans.planOf(tenantId)).id, costs: costMeterOf(config) };
+    telemetry = { tierOf: async (tenantId) => (await plans.planOf(tenantId)).id, meter: meterOf(config) };
     telemetries.set(config, telemetry);
   }
   return telemetry;

@@ -8,7 +8,6 @@ import { BUDGET_ROUTES } from '../governance/budget.routes';
 import type { BudgetPolicy } from '../governance/budget.schema';
 import { BudgetService } from '../governance/budget.service';
 import type { RequestFor } from '../routes';
-import { meterOperations } from '../usage/usage.meter';
 import { createResourceDependencies, lazyHandler, type ResourceDependencies } from './dependencies';
 
 /** A tenant's spend budgets. */
@@ -26,14 +25,14 @@ export function createHandler(config: RuntimeConfig, deps: ResourceDependencies 
     ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),
     routes: BUDGET_ROUTES,
     tenantGate: deps.tenantGate,
-    operations: meterOperations(deps.meter, {
+    operations: {
       getBudget: async ({ path }: RequestFor<'getBudget'>) => {
         const status = await budgets.status(path.tenantId);
         return { body: status, headers: { etag: etagOf(status.policy.version) } };
       },
       setBudget: async (request: RequestFor<'setBudget'>) => toOperationResult(await budgets.set(request.body, mutationContextOf(request), presentPolicy)),
       deleteBudget: async (request: RequestFor<'deleteBudget'>) => toOperationResult(await budgets.remove(mutationContextOf(request))),
-    }),
+    },
   });
 }
 

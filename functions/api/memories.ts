@@ -7,7 +7,6 @@ import type { Memory } from '../memories/memory.schema';
 import { MemoryService } from '../memories/memory.service';
 import { MEMORY_ROUTES } from '../memories/memory.routes';
 import type { RequestFor } from '../routes';
-import { meterOperations } from '../usage/usage.meter';
 import { createResourceDependencies, lazyHandler, type ResourceDependencies } from './dependencies';
 
 /** Agent memories: create (quota-checked per agent), read, list by tag and time, update and delete, all audited. */
@@ -30,7 +29,7 @@ export function createHandler(config: RuntimeConfig, deps: ResourceDependencies 
     ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),
     routes: MEMORY_ROUTES,
     tenantGate: deps.tenantGate,
-    operations: meterOperations(deps.meter, {
+    operations: {
       listMemories: async ({ path, query }: RequestFor<'listMemories'>) => ({ body: await memories.list(path.tenantId, path.agentId, query) }),
       createMemory: async (request: RequestFor<'createMemory'>) =>
         toOperationResult(await memories.create(mutationContextOf(request), request.path.agentId, request.body, present(request.path.tenantId, 201))),
@@ -44,7 +43,7 @@ export function createHandler(config: RuntimeConfig, deps: ResourceDependencies 
         ),
       deleteMemory: async (request: RequestFor<'deleteMemory'>) =>
         toOperationResult(await memories.delete(mutationContextOf(request), request.path.agentId, request.path.memoryId)),
-    }),
+    },
   });
 }
 

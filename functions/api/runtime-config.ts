@@ -3,6 +3,7 @@ import { coreEnvShape, parseEnvironment } from '../core/config';
 import { parseDataRegions } from '../data/data-regions';
 import { isolationEnvShape } from '../isolation/isolation.config';
 import { lifecycleEnvShape } from '../tenants/lifecycle.config';
+import { meterEnvShape } from '../usage/usage.config';
 
 /**
  * Runtime configuration of every function, parsed once from the environment at cold start. A missing or bad
@@ -13,6 +14,7 @@ export const runtimeConfigSchema = z.object({
   ...coreEnvShape,
   ...lifecycleEnvShape,
   ...isolationEnvShape,
+  ...meterEnvShape,
   // Only functions that sign list cursors need it; the cursor codec fails their cold start when it is missing.
   CURSOR_SECRET: isolationEnvShape.CURSOR_SECRET.optional(),
   /** JSON: the table and data roles of every other region this function reaches (see data/data-regions.ts). */

@@ -2,21 +2,52 @@ import type { RuntimeConfig } from './runtime-config';
 import { createGroupHandler } from '../core/http';
 import { USAGE_ROUTES } from '../usage/usage.routes';
 import type { RequestFor } from '../routes';
-import { meterOperations } from '../usage/usage.meter';
+import { TenantHealthService, type RankedTenant } from '../observability/tenant-health.service';
+import { DirectoryRepository } from '../tenants/directory.repository';
 import { UsageService } from '../usage/usage.service';
-import { createResourceDependencies, lazyHandler, type ResourceDependencies } from './dependencies';
+import { countedKinds } from '../resource.catalogue';
+import { createResourceDependencies, isolationOf, lazyHandler, type ResourceDependencies } from './dependencies';
 
-/** Usage of a tenant against its plan. */
-export function createHandler(config: RuntimeConfig, deps: ResourceDependencies = createResourceDependencies(config, 'usage')) {
-  const usage = new UsageService({ db: deps.db, tableName: deps.tableName, plans: deps.plans, region: config.AWS_REGION, ...(deps.clock ? { clock: deps.clock } : {}) });
+/** The tenants a region serves, from its directory copy: those homed here that are active or suspended. */
+export function regionTenants(config: RuntimeConfig): () => Promise<RankedTenant[]> {
+  let directory: DirectoryRepository | undefined;
+  return async () => {
+    // Made on first use: only platform admins' ranking reads the directory listing.
+    directory ??= new DirectoryRepository(isolationOf(config).directoryDb(), config.TABLE_NAME);
+    const tenants: RankedTenant[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await directory.list(100, start);
+      for (const entry of page.items) {
+        if (entry.region === config.AWS_REGION && (entry.status === 'ACTIVE' || entry.status === 'SUSPENDED')) {
+          tenants.push({ tenantId: entry.tenantId, slug: entry.slug, status: entry.status });
+        }
+      }
+      start = page.lastEvaluatedKey;
+    } while (start);
+    return tenants;
+  };
+}
+
+/** Usage of a tenant against its plan, and the tenants' health. */
+export function createHandler(
+  config: RuntimeConfig,
+  deps: ResourceDependencies = createResourceDependencies(config, 'usage'),
+  tenants: () => Promise<readonly RankedTenant[]> = regionTenants(config),
+) {
+  const clock = deps.clock ? { clock: deps.clock } : {};
+  const usage = new UsageService({ db: deps.db, tableName: deps.tableName, plans: deps.plans, region: config.AWS_REGION, counted: countedKinds(), ...clock });
+  const health = new TenantHealthService({ db: deps.db, tableName: deps.tableName, quotasOf: (tenantId) => usage.report(tenantId), tenants, ...clock });
   return createGroupHandler({
     logger: deps.logger,
     ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),
     routes: USAGE_ROUTES,
     tenantGate: deps.tenantGate,
-    operations: meterOperations(deps.meter, {
+    operations: {
       getUsage: async ({ path, query }: RequestFor<'getUsage'>) => ({ body: await usage.report(path.tenantId, query.period) }),
-    }),
+      getTenantHealth: async ({ path }: RequestFor<'getTenantHealth'>) => ({ body: await health.health(path.tenantId) }),
+      rankTenantHealth: async ({ query }: RequestFor<'rankTenantHealth'>) => ({ body: await health.ranking(query.sort ?? 'errorRate', query.window ?? 'day') }),
+    },
   });
 }
 

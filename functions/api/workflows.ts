@@ -5,14 +5,13 @@ import { DEFAULT_PAGE_SIZE, etagOf } from '../core/request-conventions';
 import { mutationContextOf, toOperationResult } from '../data/mutation.context';
 import { WORKFLOW_ROUTES } from '../workflows/workflow.routes';
 import type { RequestFor } from '../routes';
-import { meterOperations, type RequestMeter } from '../usage/usage.meter';
 import type { Run } from '../workflows/run.schema';
 import type { RunService } from '../workflows/run.service';
 import type { Workflow } from '../workflows/workflow.schema';
 import type { WorkflowService } from '../workflows/workflow.service';
 import { createModelProvider } from '../models/model-provider.factory';
 import { workflowServicesFactory } from '../workflows/workflow.module';
-import { costMeterOf, createResourceDependencies, lazyHandler } from './dependencies';
+import { meterOf, createResourceDependencies, lazyHandler } from './dependencies';
 import { observedModelProvider } from '../observability/model-telemetry';
 import { budgetGovernance } from './governance.dependencies';
 import { mailerOf } from './mailer.dependencies';
@@ -26,12 +25,10 @@ export interface WorkflowServices {
 
 export interface WorkflowsDependencies {
   readonly logger: Logger;
-  /** Tier lookup and cost attribution of the request metrics. @default tier unknown, no cost attribution */
+  /** Tier lookup and metering of the request metrics. @default tier unknown, nothing metered */
   readonly telemetry?: RequestTelemetryPorts;
   readonly tenantGate: TenantGate;
   readonly servicesFor: (tenantId: string) => WorkflowServices;
-  /** Request metering. @default requests are not metered */
-  readonly meter?: Pick<RequestMeter, 'count'>;
 }
 
 /**
@@ -42,13 +39,12 @@ export function createWorkflowsDependencies(config: RuntimeConfig, env: NodeJS.P
   const resources = createResourceDependencies(config, 'workflows', env);
   const budgets = budgetGovernance(
     { ...resources, audit: resources.executor, mailer: mailerOf(config), region: config.AWS_REGION },
-    observedModelProvider(createModelProvider(config), costMeterOf(config)),
+    observedModelProvider(createModelProvider(config), meterOf(config)),
   );
   return {
     logger: resources.logger,
     tenantGate: resources.tenantGate,
     ...(resources.telemetry ? { telemetry: resources.telemetry } : {}),
-    ...(resources.meter ? { meter: resources.meter } : {}),
     servicesFor: workflowServicesFactory({
       db: resources.db,
       tableName: resources.tableName,
@@ -80,7 +76,7 @@ export function createHandler(config: RuntimeConfig, deps: WorkflowsDependencies
     ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),
     routes: WORKFLOW_ROUTES,
     tenantGate: deps.tenantGate,
-    operations: meterOperations(deps.meter, {
+    operations: {
       listWorkflows: async ({ path, query }: RequestFor<'listWorkflows'>) => ({
         body: await deps.servicesFor(path.tenantId).workflows.list({ limit: query.limit ?? DEFAULT_PAGE_SIZE, ...(query.cursor ? { cursor: query.cursor } : {}) }),
       }),
@@ -114,7 +110,7 @@ export function createHandler(config: RuntimeConfig, deps: WorkflowsDependencies
       getWorkflowRun: async ({ path }: RequestFor<'getWorkflowRun'>) => ({
         body: await deps.servicesFor(path.tenantId).runs.get(path.workflowId, path.runId),
       }),
-    }),
+    },
   });
 }
 

@@ -35,6 +35,8 @@ export interface Plan {
     readonly runsPerMonth: number;
     readonly apiRequestsPerDay: number;
     readonly users: number;
+    /** Tool definitions agents can name (functions/tools/tool.kind.ts). */
+    readonly tools: number;
   };
   /**
    * Model ids (Bedrock model or inference profile ids) the plan's agents may name; anything else is refused when an
@@ -49,7 +51,7 @@ export const PLANS: Readonly<Record<PlanId, Plan>> = {
     title: 'Free',
     monthlyPriceCents: 0,
     rateLimit: { requestsPerSecond: 5, burst: 10 },
-    limits: { agents: 3, workflows: 3, memoriesPerAgent: 100, runsPerMonth: 100, apiRequestsPerDay: 1_000, users: 5 },
+    limits: { agents: 3, workflows: 3, memoriesPerAgent: 100, runsPerMonth: 100, apiRequestsPerDay: 1_000, users: 5, tools: 10 },
     models: [...LOCAL_MODEL_IDS, ...BASE_MODEL_IDS],
   },
   team: {
@@ -57,7 +59,7 @@ export const PLANS: Readonly<Record<PlanId, Plan>> = {
     title: 'Team',
     monthlyPriceCents: 49_00,
     rateLimit: { requestsPerSecond: 50, burst: 100 },
-    limits: { agents: 50, workflows: 50, memoriesPerAgent: 10_000, runsPerMonth: 10_000, apiRequestsPerDay: 100_000, users: 50 },
+    limits: { agents: 50, workflows: 50, memoriesPerAgent: 10_000, runsPerMonth: 10_000, apiRequestsPerDay: 100_000, users: 50, tools: 200 },
     models: [...LOCAL_MODEL_IDS, ...BASE_MODEL_IDS, ...TEAM_MODEL_IDS],
   },
   enterprise: {
@@ -72,6 +74,7 @@ export const PLANS: Readonly<Record<PlanId, Plan>> = {
       runsPerMonth: 1_000_000,
       apiRequestsPerDay: 10_000_000,
       users: 5_000,
+      tools: 5_000,
     },
     models: [...LOCAL_MODEL_IDS, ...BASE_MODEL_IDS, ...TEAM_MODEL_IDS, ...ENTERPRISE_MODEL_IDS],
   },

@@ -123,3 +123,30 @@ export function estimateCost(region: string, used: MeteredQuantities): CostEstim
     total: round(dynamodb + lambda + models + storage),
   };
 }
+
+/**
+ * The one exchange rate of the platform's figures: euro per US dollar. AWS bills the platform in US dollars and the
+ * plans are sold in euro (plan.catalogue.ts), so the margin needs both in one currency. A stated rate here (rather
+ * than a price table per region in euro) keeps every AWS price as AWS lists it and the conversion in one place,
+ * applied when a margin is read: a changed rate needs no migration and no second copy of each price. Review it with
+ * the prices.
+ */
+export const EUR_PER_USD = 0.86;
+
+/** What a tenant's plan brings in for a month beside what serving it cost, both in euro. */
+export interface Margin {
+  readonly currency: 'EUR';
+  /** The plan's monthly price. */
+  readonly price: number;
+  /** The cost estimate converted at EUR_PER_USD. */
+  readonly cost: number;
+  /** price − cost. */
+  readonly margin: number;
+}
+
+/** The margin of a month: the plan's price (euro cents) minus the month's cost estimate (US dollars) in euro. */
+export function marginOf(monthlyPriceCents: number, cost: Pick<CostEstimate, 'total'>): Margin {
+  const price = monthlyPriceCents / 100;
+  const costEur = round(cost.total * EUR_PER_USD);
+  return { currency: 'EUR', price, cost: costEur, margin: round(price - costEur) };
+}

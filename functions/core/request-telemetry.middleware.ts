@@ -15,11 +15,11 @@ export interface RequestTelemetryPorts {
    */
   readonly tierOf?: (tenantId: string) => Promise<string>;
   /**
-   * Receives each request's duration and memory for the tenant's cost (only for tenants whose tier is known).
-   * @default not attributed
+   * Meters each request for its tenant (usage, cost, hourly health); only tenants whose tier is known.
+   * @default not metered
    */
-  readonly costs?: {
-    addRequest(tenantId: string, durationMs: number, memoryMb: number): Promise<void>;
+  readonly meter?: {
+    addRequest(tenantId: string, request: { durationMs: number; memoryMb: number; status: number; quotaRefused?: boolean }): Promise<void>;
     /** Drops what was gathered for a tenant whose request is not attributed. */
     discard(tenantId: string): void;
   };
@@ -70,11 +70,15 @@ export function requestTelemetry(
     if (!state) return;
     const durationMs = performance.now() - state.started;
     const tier = state.tenantId ? await (ports.tierOf?.(state.tenantId).catch(() => UNKNOWN_TIER) ?? UNKNOWN_TIER) : NO_TIER;
-    // Before publishing: a flush of the tenant's costs consumes capacity that belongs in this request's line. A
-    // tenant whose plan cannot be read here (unknown, or homed in another region) gets no usage item written.
-    if (state.tenantId && ports.costs) {
-      if (tier === UNKNOWN_TIER) ports.costs.discard(state.tenantId);
-      else await ports.costs.addRequest(state.tenantId, durationMs, Number(context?.memoryLimitInMB ?? 0) || 0).catch(() => undefined);
+    const quotaRefused = (error as { code?: unknown } | undefined)?.code === 'quota-exceeded';
+    // Before publishing: a flush of the tenant's figures consumes capacity that belongs in this request's line. A
+    // tenant whose plan cannot be read here (unknown, or homed in another region) gets nothing written.
+    if (state.tenantId && ports.meter) {
+      if (tier === UNKNOWN_TIER) ports.meter.discard(state.tenantId);
+      else {
+        const memoryMb = Number(context?.memoryLimitInMB ?? 0) || 0;
+        await ports.meter.addRequest(state.tenantId, { durationMs, memoryMb, status, quotaRefused }).catch(() => undefined);
+      }
     }
     try {
       platformMetrics.addDimensions({});
@@ -88,7 +92,7 @@ export function requestTelemetry(
       recordMetric(METRIC_NAMES.clientErrors, status >= 400 && status < 500 ? 1 : 0);
       recordMetric(METRIC_NAMES.serverErrors, status >= 500 ? 1 : 0);
       recordMetric(METRIC_NAMES.latency, Math.round(durationMs * 1000) / 1000);
-      if ((error as { code?: unknown } | undefined)?.code === 'quota-exceeded') recordMetric(METRIC_NAMES.quotaRefusals);
+      if (quotaRefused) recordMetric(METRIC_NAMES.quotaRefusals);
       platformMetrics.publishStoredMetrics();
     } catch (failure) {
       // Telemetry must never change an answer.

@@ -23,12 +23,51 @@ export function versionIs(version: number): Condition {
   return { expression: '#version = :expectedVersion', names: { '#version': 'version' }, values: { ':expectedVersion': version } };
 }
 
-/** The condition fields of a write: every condition must hold. */
+/**
+ * The condition fields of a write: every condition must hold. Two conditions may share a placeholder only for the
+ * same attribute or value; anything else would silently change one of them, so it throws.
+ */
 export function conditionOf(...conditions: readonly Condition[]) {
-  const values = Object.assign({}, ...conditions.map((condition) => condition.values ?? {}));
+  const names = mergedPlaceholders(conditions.map((condition) => condition.names));
+  const values = mergedPlaceholders(conditions.map((condition) => condition.values ?? {}));
   return {
     ConditionExpression: conditions.map((condition) => condition.expression).join(' AND '),
-    ExpressionAttributeNames: Object.assign({}, ...conditions.map((condition) => condition.names)) as Record<string, string>,
-    ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values as Record<string, unknown> } : {}),
+    ExpressionAttributeNames: names as Record<string, string>,
+    ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
   };
+}
+
+function mergedPlaceholders(maps: readonly Readonly<Record<string, unknown>>[]): Record<string, unknown> {
+  const merged: Record<string, unknown> = {};
+  for (const map of maps) {
+    for (const [placeholder, value] of Object.entries(map)) {
+      if (placeholder in merged && merged[placeholder] !== value) throw new Error(`conditions use ${placeholder} for two things`);
+      merged[placeholder] = value;
+    }
+  }
+  return merged;
+}
+
+/** Placeholders of a plain attribute name, named after it so conditions on one attribute agree. */
+function placeholderOf(attribute: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(attribute)) throw new Error(`not a plain attribute name: ${attribute}`);
+  return attribute;
+}
+
+/** The item has no such attribute. */
+export function attributeAbsent(attribute: string): Condition {
+  const name = placeholderOf(attribute);
+  return { expression: `attribute_not_exists(#${name})`, names: { [`#${name}`]: attribute } };
+}
+
+/** The attribute holds this value. */
+export function attributeIs(attribute: string, value: unknown): Condition {
+  const name = placeholderOf(attribute);
+  return { expression: `#${name} = :${name}Is`, names: { [`#${name}`]: attribute }, values: { [`:${name}Is`]: value } };
+}
+
+/** The attribute is greater than this value (numbers, or ISO times as strings). */
+export function attributeAbove(attribute: string, value: unknown): Condition {
+  const name = placeholderOf(attribute);
+  return { expression: `#${name} > :${name}Above`, names: { [`#${name}`]: attribute }, values: { [`:${name}Above`]: value } };
 }

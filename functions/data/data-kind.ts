@@ -1,7 +1,11 @@
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type * as z from 'zod';
+import type { Operation } from '../core/http';
+import type { RouteDefinition } from '../core/route';
+import type { CursorCodec } from './cursor';
 import { keys, parseKey, SEPARATOR, type NestedParent } from './keys';
-import type { PutInput } from './mutation.executor';
+import type { MutationExecutor, PutInput } from './mutation.executor';
+import type { PlanSource, QuotaCounter } from './mutation.ports';
 import { TABLE_SCHEMA, type IndexName } from './table.schema';
 
 /**
@@ -52,6 +56,39 @@ export interface DataKind {
   owns(key: StoredKey, tenantId: string): boolean;
   /** The Put that writes an enumerated item back (import, restore). */
   writeBack(item: Readonly<Record<string, unknown>>): PutInput;
+  /**
+   * The key of the tenant's item with this id, for kinds other kinds name by id (an agent names its tools): a
+   * reference is checked in the referring write's transaction. @default not referable
+   */
+  readonly itemKey?: (tenantId: string, id: string) => StoredKey;
+  /**
+   * The tenant-wide counter of the plan limit this kind counts against: the usage report shows its count against
+   * the limit and adds its bytes to the stored bytes. @default not counted
+   */
+  readonly counter?: (tenantId: string) => QuotaCounter;
+  /**
+   * Routes that serve this kind and the operations behind them, for kinds that bring their API with them; the
+   * route table and the handler of their group assemble them from the catalogue. @default served by its domain's group
+   */
+  readonly api?: KindApi;
+}
+
+/** What a kind's own operations are built from: the tenant-scoped data of its group, and nothing else. */
+export interface KindServices {
+  /** The tenant-scoped client of a tenant (`isolation.forTenant`): it refuses keys outside the tenant. */
+  readonly db: (tenantId: string) => DynamoDBDocumentClient;
+  readonly tableName: string;
+  readonly cursors: CursorCodec;
+  readonly executor: Pick<MutationExecutor, 'execute' | 'findReplay'>;
+  readonly plans: PlanSource;
+  /** @default Date.now */
+  readonly clock?: () => number;
+}
+
+/** The API a kind brings with it: its routes (all of one handler group) and the operations that serve them. */
+export interface KindApi {
+  readonly routes: readonly RouteDefinition[];
+  operations(services: KindServices): Readonly<Record<string, Operation>>;
 }
 
 /**

@@ -166,10 +166,15 @@ export const keys = {
   memorySortKeyPrefix: () => `${MEMORY_SK_MARK}${SEPARATOR}`,
   /** The agent's memory quota counter, in the agent's memory partition. */
   memoryCounter: (tenantId: string, agentId: string) => ({ pk: tenantKey(tenantId, 'AGENT', agentId, 'MEMORY'), sk: 'COUNTER' }),
+  /** Every agent's memory counter on the byCollection index (collectionSk: the agent id): the usage report's one Query. */
+  memoryCounters: (tenantId: string) => tenantKey(tenantId, 'MEMORY_COUNTERS'),
   /** Tenant-wide quota counters (agents, workflows, users) and per-period ones (`RUNS#2026-11`). */
   quotaCounter: (tenantId: string, ...counter: string[]) => ({ pk: tenantKey(tenantId, 'QUOTA'), sk: sortKey(...counter) }),
   /** Metered usage of one month (requests, tokens; requests per day as attributes). */
   usagePeriod: (tenantId: string, period: string) => ({ pk: tenantKey(tenantId, 'USAGE'), sk: sortKey('MONTH', period) }),
+  /** How the tenant's requests went in one UTC hour (`YYYY-MM-DDTHH`): counters and a latency histogram, kept a week. */
+  tenantHealthPartition: (tenantId: string) => tenantKey(tenantId, 'HEALTH'),
+  tenantHealthHour: (tenantId: string, hour: string) => ({ pk: tenantKey(tenantId, 'HEALTH'), sk: sortKey('HOUR', hour) }),
   /**
    * An Idempotency-Key record, by the SHA-256 (hex) of the key, in one of 16 partitions by the hash's first digit:
    * spread enough for a busy tenant, few enough that purge and export find them all by Query.

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { conditionOf, itemAbsent } from './conditions';
+import { attributeIs, conditionOf, itemAbsent, type Condition } from './conditions';
+import { updateOf } from './updates';
 import { TransactionCanceledException, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
@@ -154,6 +155,9 @@ type Role =
   | { readonly kind: 'quota'; readonly change: QuotaChange; readonly limit: number; readonly plan: QuotaPlan }
   | { readonly kind: 'plan' | 'counter' | 'idempotency' | 'entry' | 'head' };
 
+/** One item of a transaction, with what it is there for (to explain a cancellation). */
+type Part = readonly [TransactItem, Role];
+
 interface Attempt {
   readonly items: TransactItem[];
   readonly roles: Role[];
@@ -276,144 +280,96 @@ export class MutationExecutor implements AuditPort {
     return new Date(ms).toISOString();
   }
 
+  /** The transaction of one attempt: the caller's writes, quota counters, plan check, counters, idempotency record, audit entry and chain head. */
   private async build(mutation: Mutation, lane: number, head: ChainHead, freshPlan: boolean): Promise<Attempt> {
-    const { tenantId } = mutation;
-    const table = this.options.tableName;
-    const items: TransactItem[] = [];
-    const roles: Role[] = [];
-    const push = (item: TransactItem, role: Role) => {
-      items.push(item);
-      roles.push(role);
-    };
-
-    for (const write of mutation.writes ?? []) {
-      if ('put' in write) push({ Put: { ...write.put, TableName: table, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } }, { kind: 'write', write });
-      else if ('update' in write) {
-        push({ Update: { ...write.update, TableName: table, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } }, { kind: 'write', write });
-      } else if ('delete' in write) {
-        push({ Delete: { ...write.delete, TableName: table, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } }, { kind: 'write', write });
-      } else {
-        push({ ConditionCheck: { ...write.check, TableName: table, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } }, { kind: 'write', write });
-      }
-    }
-
     const increments = (mutation.quotas ?? []).filter((change) => change.delta > 0);
-    const plan = increments.length > 0 ? await this.options.plans.planOf(tenantId, { fresh: freshPlan }) : undefined;
-    for (const change of mutation.quotas ?? []) {
-      const names = { '#count': COUNTER_ATTRIBUTES.count, '#bytes': COUNTER_ATTRIBUTES.bytes };
-      const values: Record<string, unknown> = { ':delta': change.delta, ':bytes': change.bytes ?? 0 };
-      const update = { TableName: table, Key: change.counter.key, UpdateExpression: 'ADD #count :delta, #bytes :bytes' };
-      if (change.delta > 0 && plan) {
-        const limit = plan.limits[change.counter.quota];
-        const max = limit - change.delta;
-        values[':max'] = max;
-        push(
-          {
-            Update: {
-              ...update,
-              ConditionExpression: max >= 0 ? 'attribute_not_exists(#count) OR #count <= :max' : '#count <= :max',
-              ExpressionAttributeNames: names,
-              ExpressionAttributeValues: values,
-              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-            },
-          },
-          { kind: 'quota', change, limit, plan },
-        );
-      } else {
-        push({ Update: { ...update, ExpressionAttributeNames: names, ExpressionAttributeValues: values } }, { kind: 'counter' });
-      }
-    }
-    if (plan) {
-      push(
-        {
-          ConditionCheck: {
-            TableName: table,
-            Key: keys.tenantProfile(tenantId),
-            ConditionExpression: '#plan = :plan',
-            ExpressionAttributeNames: { '#plan': PLAN_ATTRIBUTE },
-            ExpressionAttributeValues: { ':plan': plan.id },
-          },
-        },
-        { kind: 'plan' },
-      );
-    }
+    const plan = increments.length > 0 ? await this.options.plans.planOf(mutation.tenantId, { fresh: freshPlan }) : undefined;
+    const entry = this.options.chain.nextEntry(mutation.tenantId, lane, head, this.timeFor(mutation.tenantId, head), mutation.event);
+    const parts: Part[] = [
+      ...(mutation.writes ?? []).map((write) => this.writePart(write)),
+      ...(mutation.quotas ?? []).map((change) => this.quotaPart(change, plan)),
+      ...(plan ? [this.planPart(mutation.tenantId, plan)] : []),
+      ...(mutation.counters ?? []).map((counter) => this.counterPart(counter)),
+      ...(mutation.idempotency && mutation.response ? [this.idempotencyPart(mutation, mutation.idempotency, mutation.response)] : []),
+      this.entryPart(mutation.tenantId, lane, entry),
+      this.headPart(mutation.tenantId, lane, head, entry),
+    ];
+    if (parts.length > 100) throw new Error(`a mutation holds at most 100 items, this one ${parts.length}`);
+    return { items: parts.map(([item]) => item), roles: parts.map(([, role]) => role), entry };
+  }
 
-    for (const counter of mutation.counters ?? []) {
-      const entries = Object.entries(counter.add);
-      push(
-        {
-          Update: {
-            TableName: table,
-            Key: counter.key,
-            UpdateExpression: `ADD ${entries.map((_, i) => `#a${i} :a${i}`).join(', ')}`,
-            ExpressionAttributeNames: Object.fromEntries(entries.map(([name], i) => [`#a${i}`, name])),
-            ExpressionAttributeValues: Object.fromEntries(entries.map(([, value], i) => [`:a${i}`, value])),
-          },
-        },
-        { kind: 'counter' },
-      );
-    }
+  private writePart(write: ItemWrite): Part {
+    const TableName = this.options.tableName;
+    const role: Role = { kind: 'write', write };
+    const failed = { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } as const;
+    if ('put' in write) return [{ Put: { ...write.put, TableName, ...failed } }, role];
+    if ('update' in write) return [{ Update: { ...write.update, TableName, ...failed } }, role];
+    if ('delete' in write) return [{ Delete: { ...write.delete, TableName, ...failed } }, role];
+    return [{ ConditionCheck: { ...write.check, TableName, ...failed } }, role];
+  }
 
-    const nowMs = this.clock();
-    if (mutation.idempotency && mutation.response) {
-      push(
-        {
-          Put: {
-            TableName: table,
-            Item: {
-              ...keys.idempotency(tenantId, sha256(mutation.idempotency.key)),
-              [IDEMPOTENCY.fingerprint]: mutation.idempotency.fingerprint,
-              [IDEMPOTENCY.response]: JSON.stringify(mutation.response),
-              [IDEMPOTENCY.requestId]: mutation.event.requestId,
-              [TABLE_SCHEMA.ttlAttribute]: Math.floor(nowMs / 1000) + (this.options.idempotencyTtlSeconds ?? 86_400),
-            },
-            // An expired record that TTL has not removed yet no longer holds the key.
-            ConditionExpression: 'attribute_not_exists(#pk) OR #ttl < :now',
-            ExpressionAttributeNames: { '#pk': TABLE_SCHEMA.partitionKey, '#ttl': TABLE_SCHEMA.ttlAttribute },
-            ExpressionAttributeValues: { ':now': Math.floor(nowMs / 1000) },
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          },
-        },
-        { kind: 'idempotency' },
-      );
-    }
+  /** A quota counter moved by the change; an increment is checked against the plan's limit. */
+  private quotaPart(change: QuotaChange, plan: QuotaPlan | undefined): Part {
+    const update = { TableName: this.options.tableName, Key: change.counter.key };
+    const add = { [COUNTER_ATTRIBUTES.count]: change.delta, [COUNTER_ATTRIBUTES.bytes]: change.bytes ?? 0 };
+    // A counter kept on the byCollection index (memory counters of every agent) carries its index keys on every change.
+    const { collection } = change.counter;
+    const set = collection ? { [TABLE_SCHEMA.indexes.byCollection.partitionKey]: collection.pk, [TABLE_SCHEMA.indexes.byCollection.sortKey]: collection.sk } : undefined;
+    const changes = set ? { add, set } : { add };
+    if (!(change.delta > 0 && plan)) return [{ Update: { ...update, ...updateOf(changes) } }, { kind: 'counter' }];
+    const limit = plan.limits[change.counter.quota];
+    const max = limit - change.delta;
+    const withinLimit: Condition = {
+      expression: max >= 0 ? '(attribute_not_exists(#count) OR #count <= :max)' : '#count <= :max',
+      names: { '#count': COUNTER_ATTRIBUTES.count },
+      values: { ':max': max },
+    };
+    return [{ Update: { ...update, ...updateOf(changes, withinLimit), ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } }, { kind: 'quota', change, limit, plan }];
+  }
 
-    const entry = this.options.chain.nextEntry(tenantId, lane, head, this.timeFor(tenantId, head), mutation.event);
-    push(
-      {
-        Put: {
-          TableName: table,
-          Item: {
-            ...keys.auditEntry(tenantId, lane, entry.seq),
-            [TABLE_SCHEMA.indexes.byCollection.partitionKey]: keys.auditCollection(tenantId),
-            [TABLE_SCHEMA.indexes.byCollection.sortKey]: keys.auditCollectionSortKey(entry.time, lane, entry.seq),
-            ...entry,
-          },
-          ...conditionOf(itemAbsent),
-        },
-      },
-      { kind: 'entry' },
-    );
-    const headItem = { ...keys.auditHead(tenantId, lane), [HEAD.lane]: lane, [HEAD.seq]: entry.seq, [HEAD.hash]: entry.hash, [HEAD.time]: entry.time };
-    push(
-      {
-        Put: {
-          TableName: table,
-          Item: headItem,
-          ...(head.seq === 0
-            ? { ...conditionOf(itemAbsent) }
-            : {
-                ConditionExpression: '#seq = :seq AND #hash = :hash',
-                ExpressionAttributeNames: { '#seq': HEAD.seq, '#hash': HEAD.hash },
-                ExpressionAttributeValues: { ':seq': head.seq, ':hash': head.hash },
-              }),
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        },
-      },
-      { kind: 'head' },
-    );
-    if (items.length > 100) throw new Error(`a mutation holds at most 100 items, this one ${items.length}`);
-    return { items, roles, entry };
+  /** The plan the limits were read from is still the tenant's. */
+  private planPart(tenantId: string, plan: QuotaPlan): Part {
+    const check = { TableName: this.options.tableName, Key: keys.tenantProfile(tenantId), ...conditionOf(attributeIs(PLAN_ATTRIBUTE, plan.id)) };
+    return [{ ConditionCheck: check }, { kind: 'plan' }];
+  }
+
+  private counterPart(counter: CounterIncrement): Part {
+    return [{ Update: { TableName: this.options.tableName, Key: counter.key, ...updateOf({ add: counter.add }) } }, { kind: 'counter' }];
+  }
+
+  private idempotencyPart(mutation: Mutation, idempotency: IdempotencyRequest, response: StoredResponse): Part {
+    const nowSeconds = Math.floor(this.clock() / 1000);
+    const item = {
+      ...keys.idempotency(mutation.tenantId, sha256(idempotency.key)),
+      [IDEMPOTENCY.fingerprint]: idempotency.fingerprint,
+      [IDEMPOTENCY.response]: JSON.stringify(response),
+      [IDEMPOTENCY.requestId]: mutation.event.requestId,
+      [TABLE_SCHEMA.ttlAttribute]: nowSeconds + (this.options.idempotencyTtlSeconds ?? 86_400),
+    };
+    // An expired record that TTL has not removed yet no longer holds the key.
+    const free: Condition = {
+      expression: '(attribute_not_exists(#pk) OR #ttl < :now)',
+      names: { '#pk': TABLE_SCHEMA.partitionKey, '#ttl': TABLE_SCHEMA.ttlAttribute },
+      values: { ':now': nowSeconds },
+    };
+    return [{ Put: { TableName: this.options.tableName, Item: item, ...conditionOf(free), ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } }, { kind: 'idempotency' }];
+  }
+
+  private entryPart(tenantId: string, lane: number, entry: AuditEntry): Part {
+    const item = {
+      ...keys.auditEntry(tenantId, lane, entry.seq),
+      [TABLE_SCHEMA.indexes.byCollection.partitionKey]: keys.auditCollection(tenantId),
+      [TABLE_SCHEMA.indexes.byCollection.sortKey]: keys.auditCollectionSortKey(entry.time, lane, entry.seq),
+      ...entry,
+    };
+    return [{ Put: { TableName: this.options.tableName, Item: item, ...conditionOf(itemAbsent) } }, { kind: 'entry' }];
+  }
+
+  /** The lane's head moves from what this attempt read to its new entry: a concurrent writer fails one of them. */
+  private headPart(tenantId: string, lane: number, head: ChainHead, entry: AuditEntry): Part {
+    const item = { ...keys.auditHead(tenantId, lane), [HEAD.lane]: lane, [HEAD.seq]: entry.seq, [HEAD.hash]: entry.hash, [HEAD.time]: entry.time };
+    const condition = head.seq === 0 ? conditionOf(itemAbsent) : conditionOf(attributeIs(HEAD.seq, head.seq), attributeIs(HEAD.hash, head.hash));
+    return [{ Put: { TableName: this.options.tableName, Item: item, ...condition, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } }, { kind: 'head' }];
   }
 
   private classify(

@@ -73,6 +73,11 @@ export interface QuotaCounter<Q extends string = string> {
   readonly key: { readonly pk: string; readonly sk: string };
   /** What the counter counts, for messages: `agents`, `memories of agent 01J…`, `runs in 2026-11`. */
   readonly label: string;
+  /**
+   * Its keys on the byCollection index, written with every change, so that one Query lists counters kept in many
+   * partitions (the memory counters of all agents). @default not on the index
+   */
+  readonly collection?: { readonly pk: string; readonly sk: string };
 }
 
 /** A change of one counter inside a mutation: +1 on create (checked against the limit), -1 on delete. */

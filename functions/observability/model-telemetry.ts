@@ -2,7 +2,7 @@ import type { ModelProvider } from '../models/model-provider';
 import { METRIC_NAMES } from '../core/metric-names';
 import { recordMetric } from '../core/telemetry';
 
-/** Where a tenant's model tokens go for its cost (TenantCostMeter). */
+/** Where a tenant's model tokens go for its cost (the usage meter). */
 export interface TokenCosts {
   addTokens(tenantId: string, modelId: string, input: number, output: number): void;
 }

@@ -34,11 +34,15 @@ export const quotaCounters = {
     label: 'workflows',
   }),
   users: (tenantId: string): QuotaCounter => ({ quota: 'users', key: keys.quotaCounter(tenantId, 'USERS'), label: 'users' }),
-  /** Memories of one agent: kept in the agent's memory partition, so agents do not contend for one counter. */
+  /**
+   * Memories of one agent: kept in the agent's memory partition, so agents do not contend for one counter; on the
+   * byCollection index too, so the usage report reads every agent's counter with one Query.
+   */
   memories: (tenantId: string, agentId: string): QuotaCounter => ({
     quota: 'memoriesPerAgent',
     key: keys.memoryCounter(tenantId, agentId),
     label: `memories of agent ${agentId}`,
+    collection: { pk: keys.memoryCounters(tenantId), sk: agentId },
   }),
   /** Runs started in a month (`YYYY-MM`): a new counter each period, so nothing needs resetting. */
   runs: (tenantId: string, period: string): QuotaCounter => ({

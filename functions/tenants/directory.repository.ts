@@ -1,5 +1,6 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { conditionOf, itemAbsent } from '../data/conditions';
+import { attributeIs, conditionOf, itemAbsent, itemExists } from '../data/conditions';
+import { updateOf } from '../data/updates';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, IllegalTransitionError, NotFoundError } from '../core/errors';
@@ -138,37 +139,19 @@ export class DirectoryRepository {
     tenantId: string,
     changes: { readonly status?: { readonly from: TenantStatus; readonly to: TenantStatus; readonly event: string }; readonly auth?: TenantAuth; readonly branding?: TenantDirectoryEntry['branding'] },
   ): Promise<TenantDirectoryEntry> {
-    const sets: string[] = [];
-    const names: Record<string, string> = { '#pk': PK };
-    const values: Record<string, unknown> = {};
-    let condition = 'attribute_exists(#pk)';
-    if (changes.status) {
-      sets.push('#status = :to');
-      names['#status'] = 'status';
-      values[':to'] = changes.status.to;
-      values[':from'] = changes.status.from;
-      condition += ' AND #status = :from';
-    }
-    if (changes.auth) {
-      sets.push('#auth = :auth');
-      names['#auth'] = 'auth';
-      values[':auth'] = changes.auth;
-    }
-    if (changes.branding) {
-      sets.push('#branding = :branding');
-      names['#branding'] = 'branding';
-      values[':branding'] = changes.branding;
-    }
-    if (sets.length === 0) throw new Error('a directory update needs at least one change');
+    const set = {
+      ...(changes.status ? { status: changes.status.to } : {}),
+      ...(changes.auth ? { auth: changes.auth } : {}),
+      ...(changes.branding ? { branding: changes.branding } : {}),
+    };
+    if (Object.keys(set).length === 0) throw new Error('a directory update needs at least one change');
+    const conditions = [itemExists, ...(changes.status ? [attributeIs('status', changes.status.from)] : [])];
     try {
       const { Attributes } = await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.tenantDirectory(tenantId),
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: condition,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
+          ...updateOf({ set }, ...conditions),
           ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),

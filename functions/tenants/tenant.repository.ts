@@ -1,10 +1,10 @@
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { conditionOf, itemAbsent } from '../data/conditions';
+import { conditionOf, itemAbsent, itemExists, versionIs } from '../data/conditions';
+import { updateOf } from '../data/updates';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../core/errors';
 import { keys } from '../data/keys';
 import type { ItemWrite } from '../data/mutation.executor';
-import { TABLE_SCHEMA } from '../data/table.schema';
 import { tenantManifestSchema, type TenantManifest } from './tenant-manifest.schema';
 import { tenantSchema, type Tenant, type TenantStatus } from './tenant.schema';
 
@@ -68,20 +68,11 @@ export const tenantRecordWrites = {
 
   /** Changes fields of the record at `version` (else 412), bumping the version. */
   update(tenantId: string, version: number, changes: Partial<Pick<Tenant, 'name' | 'branding' | 'settings' | 'plan' | 'status'>>, updatedAt: string): ItemWrite {
-    const fields = Object.entries(changes).filter(([, value]) => value !== undefined);
-    const names: Record<string, string> = { '#version': 'version', '#updatedAt': 'updatedAt' };
-    const values: Record<string, unknown> = { ':version': version, ':one': 1, ':updatedAt': updatedAt };
-    fields.forEach(([name, value], i) => {
-      names[`#f${i}`] = name;
-      values[`:f${i}`] = value;
-    });
+    const fields = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
     return {
       update: {
         Key: keys.tenantProfile(tenantId),
-        UpdateExpression: `SET ${[...fields.map((_, i) => `#f${i} = :f${i}`), '#updatedAt = :updatedAt', '#version = #version + :one'].join(', ')}`,
-        ConditionExpression: '#version = :version',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
+        ...updateOf({ set: { ...fields, updatedAt }, increment: { version: 1 } }, versionIs(version)),
       },
       onConditionFailed: (current) =>
         current ? new PreconditionFailedError(`tenant ${tenantId} changed meanwhile`) : new NotFoundError(`tenant ${tenantId} not found`),
@@ -93,10 +84,7 @@ export const tenantRecordWrites = {
     return {
       update: {
         Key: keys.tenantProfile(tenantId),
-        UpdateExpression: 'SET #status = :status, #updatedAt = :updatedAt, #version = #version + :one',
-        ConditionExpression: 'attribute_exists(#pk)',
-        ExpressionAttributeNames: { '#status': 'status', '#updatedAt': 'updatedAt', '#version': 'version', '#pk': TABLE_SCHEMA.partitionKey },
-        ExpressionAttributeValues: { ':status': status, ':updatedAt': updatedAt, ':one': 1 },
+        ...updateOf({ set: { status, updatedAt }, increment: { version: 1 } }, itemExists),
       },
       onConditionFailed: () => new NotFoundError(`tenant ${tenantId} not found`),
     };

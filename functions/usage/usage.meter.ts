@@ -1,15 +1,27 @@
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Operation, OperationRequest } from '../core/http';
+import type { MeteredQuantities } from '../billing/pricing.catalogue';
 import { keys } from '../data/keys';
+import { TABLE_SCHEMA } from '../data/table.schema';
 import type { CounterIncrement } from '../data/mutation.executor';
+import { HEALTH_ATTRIBUTES, HEALTH_RETENTION_HOURS, hourOf, latencyBucketOf } from '../observability/tenant-health.attributes';
+import type { ConsumedUnits } from '../observability/consumed-capacity.plugin';
 import { monthOf } from '../quotas/quota.counters';
 
-/** Attribute names of a usage period item (`T#<t>#USAGE` / `MONTH#YYYY-MM`). */
+/** Attribute names of a usage period item (`T#<t>#USAGE` / `MONTH#YYYY-MM`): metered requests, tokens and cost quantities. */
 export const USAGE_ATTRIBUTES = {
   requests: 'requests',
   tokens: 'tokens',
   /** Requests of day DD of the month: `requestsDay01` … `requestsDay31`. */
   requestsOfDay: (day: string) => `requestsDay${day}`,
+  readUnits: 'readUnits',
+  writeUnits: 'writeUnits',
+  computeMbMs: 'computeMbMs',
+  invocations: 'invocations',
+  inputTokens: (modelId: string) => `inputTokens:${modelId}`,
+  outputTokens: (modelId: string) => `outputTokens:${modelId}`,
+  /** Prefixes of the per-model token attributes, to read them back. */
+  inputTokensPrefix: 'inputTokens:',
+  outputTokensPrefix: 'outputTokens:',
 } as const;
 
 /** Day of month (UTC) of a time, `DD`. */
@@ -25,96 +37,201 @@ export const usageCounters = {
   }),
 };
 
-export interface RequestMeterOptions {
+/** What the meter learns of one request a function served for a tenant. */
+export interface ServedRequest {
+  readonly durationMs: number;
+  /** The function's memory, for its Lambda cost. */
+  readonly memoryMb: number;
+  readonly status: number;
+  /** Refused because a plan quota was used up (`quota-exceeded`). */
+  readonly quotaRefused?: boolean;
+}
+
+export interface UsageMeterOptions {
   readonly db: (tenantId: string) => DynamoDBDocumentClient;
   readonly tableName: string;
-  /** Flush a tenant's count once it reaches this many requests. @default 50 */
+  /** Flush a tenant's figures once it has this many requests (served or throttled). @default 50 */
   readonly flushEvery?: number;
-  /** …or when its oldest unflushed request is this old. @default 10 s */
+  /** …or when its oldest unflushed figure is this old (checked on every request of any tenant). @default 10 s */
   readonly flushAfterMs?: number;
   /** @default Date.now */
   readonly clock?: () => number;
 }
 
 interface Pending {
-  count: number;
-  since: number;
-  month: string;
-  day: string;
+  readonly since: number;
+  readonly month: string;
+  readonly hour: string;
+  requests: number;
+  /** Increments of the month's usage item. */
+  readonly usage: Map<string, number>;
+  /** Increments of the hour's health item. */
+  readonly health: Map<string, number>;
 }
 
 /**
- * Counts API requests per tenant per month and day. Counting in the container and adding the count in one
- * UpdateItem every `flushEvery` requests or `flushAfterMs` keeps metering off the request's own DynamoDB calls
- * (reads stay one call); a container that dies loses at most its unflushed counts, which is acceptable for
- * metering (throttling and quotas of requests are the usage plan's, in API Gateway).
+ * The one meter of a function instance: what each tenant's requests used (requests per month and day, DynamoDB
+ * capacity units, Lambda duration × memory, model tokens) and how they went (per hour: requests, 4xx, 5xx, latency
+ * histogram, throttles, quota refusals). Figures are summed in the container and written every `flushEvery`
+ * requests or `flushAfterMs`: one UpdateItem adds to the tenant's usage item of the month, one to its health item
+ * of the hour (two items, written side by side, not in a transaction: a transaction would cost twice the write
+ * units and conflict with other containers flushing the same items). The request itself makes no extra call; a
+ * container that dies loses at most its unflushed figures, which metering accepts (the usage plan, in API Gateway,
+ * is what throttles). Prices are applied when the estimate is read, so a price change needs no migration.
  */
-export class RequestMeter {
+export class UsageMeter {
   private readonly pending = new Map<string, Pending>();
   private readonly clock: () => number;
+  private readonly flushEvery: number;
+  private readonly flushAfterMs: number;
 
-  constructor(private readonly options: RequestMeterOptions) {
+  constructor(private readonly options: UsageMeterOptions) {
     this.clock = options.clock ?? Date.now;
+    this.flushEvery = options.flushEvery ?? 50;
+    this.flushAfterMs = options.flushAfterMs ?? 10_000;
   }
 
-  /** Counts one request of the tenant, and flushes its count when due. */
-  async count(tenantId: string): Promise<void> {
+  /** Capacity units a call of the tenant consumed. */
+  addCapacity(tenantId: string, units: ConsumedUnits): void {
+    const entry = this.entryOf(tenantId);
+    add(entry.usage, USAGE_ATTRIBUTES.readUnits, units.readUnits);
+    add(entry.usage, USAGE_ATTRIBUTES.writeUnits, units.writeUnits);
+  }
+
+  /** Tokens one model invocation of the tenant used. */
+  addTokens(tenantId: string, modelId: string, input: number, output: number): void {
+    const entry = this.entryOf(tenantId);
+    add(entry.usage, USAGE_ATTRIBUTES.inputTokens(modelId), input);
+    add(entry.usage, USAGE_ATTRIBUTES.outputTokens(modelId), output);
+  }
+
+  /** One request a function served for the tenant; flushes what is due. */
+  async addRequest(tenantId: string, request: ServedRequest): Promise<void> {
+    const entry = this.entryOf(tenantId);
+    const day = dayOf(new Date(this.clock()));
+    add(entry.usage, USAGE_ATTRIBUTES.requests, 1);
+    add(entry.usage, USAGE_ATTRIBUTES.requestsOfDay(day), 1);
+    add(entry.usage, USAGE_ATTRIBUTES.invocations, 1);
+    add(entry.usage, USAGE_ATTRIBUTES.computeMbMs, Math.max(1, Math.ceil(request.durationMs)) * request.memoryMb);
+    add(entry.health, HEALTH_ATTRIBUTES.requests, 1);
+    add(entry.health, HEALTH_ATTRIBUTES.clientErrors, request.status >= 400 && request.status < 500 ? 1 : 0);
+    add(entry.health, HEALTH_ATTRIBUTES.serverErrors, request.status >= 500 ? 1 : 0);
+    add(entry.health, HEALTH_ATTRIBUTES.quotaRefusals, request.quotaRefused ? 1 : 0);
+    add(entry.health, HEALTH_ATTRIBUTES.latencyTotalMs, Math.round(request.durationMs));
+    add(entry.health, HEALTH_ATTRIBUTES.latencyBucket(latencyBucketOf(request.durationMs)), 1);
+    entry.requests += 1;
+    await this.flushDue(tenantId);
+  }
+
+  /** One request of the tenant the gateway refused by its usage plan (429) before any function ran. */
+  async addThrottle(tenantId: string): Promise<void> {
+    const entry = this.entryOf(tenantId);
+    add(entry.health, HEALTH_ATTRIBUTES.throttles, 1);
+    entry.requests += 1;
+    await this.flushDue(tenantId);
+  }
+
+  /**
+   * Drops the pending figures of a tenant whose requests are not attributed (no record in this region): nothing is
+   * written for it, and made-up tenant ids cannot make the container keep entries.
+   */
+  discard(tenantId: string): void {
+    this.pending.delete(tenantId);
+  }
+
+  /** Writes the pending figures (every tenant's when none is named). */
+  async flush(tenantId?: string): Promise<void> {
+    const tenants = tenantId ? [tenantId] : [...this.pending.keys()];
+    await Promise.all(tenants.map((id) => this.flushEntry(id, this.pending.get(id))));
+  }
+
+  /** The tenant's figures when it has enough, and any tenant's that waited long enough (a quiet tenant is not left behind). */
+  private async flushDue(tenantId: string): Promise<void> {
     const now = this.clock();
-    const time = new Date(now);
-    const month = monthOf(time);
-    const day = dayOf(time);
+    const due = [...this.pending].filter(([id, entry]) => (id === tenantId && entry.requests >= this.flushEvery) || now - entry.since >= this.flushAfterMs);
+    await Promise.all(due.map(([id, entry]) => this.flushEntry(id, entry)));
+  }
+
+  private async flushEntry(tenantId: string, entry: Pending | undefined): Promise<void> {
+    if (!entry) return;
+    if (this.pending.get(tenantId) === entry) this.pending.delete(tenantId);
+    const hourStart = Date.parse(`${entry.hour}:00:00Z`);
+    const expiresAt = Math.floor(hourStart / 1000) + (HEALTH_RETENTION_HOURS + 1) * 3600;
+    await Promise.all([
+      this.addTo(tenantId, keys.usagePeriod(tenantId, entry.month), entry.usage),
+      this.addTo(tenantId, keys.tenantHealthHour(tenantId, entry.hour), entry.health, { [TABLE_SCHEMA.ttlAttribute]: expiresAt }),
+    ]);
+  }
+
+  private async addTo(tenantId: string, key: { pk: string; sk: string }, increments: Map<string, number>, set: Record<string, number> = {}): Promise<void> {
+    const adds = [...increments].filter(([, value]) => value > 0);
+    if (adds.length === 0) return;
+    const names: Record<string, string> = {};
+    const values: Record<string, number> = {};
+    adds.forEach(([attribute, value], index) => {
+      names[`#a${index}`] = attribute;
+      values[`:a${index}`] = value;
+    });
+    const sets = Object.entries(set).map(([attribute, value], index) => {
+      names[`#s${index}`] = attribute;
+      values[`:s${index}`] = value;
+      return `#s${index} = :s${index}`;
+    });
+    try {
+      await this.options.db(tenantId).send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: key,
+          UpdateExpression: `ADD ${adds.map((_, index) => `#a${index} :a${index}`).join(', ')}${sets.length > 0 ? ` SET ${sets.join(', ')}` : ''}`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch {
+      // Metering must never fail a request: the figures are lost, the request is not.
+    }
+  }
+
+  private entryOf(tenantId: string): Pending {
+    const now = new Date(this.clock());
+    const month = monthOf(now);
+    const hour = hourOf(now);
     let entry = this.pending.get(tenantId);
-    if (entry && (entry.month !== month || entry.day !== day)) {
-      await this.flush(tenantId);
+    if (entry && (entry.month !== month || entry.hour !== hour)) {
+      // The figures belong to the period they happened in: the old entry goes to its own items.
+      void this.flushEntry(tenantId, entry);
       entry = undefined;
     }
     if (!entry) {
-      entry = { count: 0, since: now, month, day };
+      entry = { since: now.getTime(), month, hour, requests: 0, usage: new Map(), health: new Map() };
       this.pending.set(tenantId, entry);
     }
-    entry.count += 1;
-    if (entry.count >= (this.options.flushEvery ?? 50) || now - entry.since >= (this.options.flushAfterMs ?? 10_000)) {
-      await this.flush(tenantId);
-    }
-  }
-
-  /** Adds the tenant's pending count to its usage item (every tenant's when no tenant is given). */
-  async flush(tenantId?: string): Promise<void> {
-    const tenants = tenantId ? [tenantId] : [...this.pending.keys()];
-    await Promise.all(
-      tenants.map(async (id) => {
-        const entry = this.pending.get(id);
-        if (!entry || entry.count === 0) return;
-        this.pending.delete(id);
-        try {
-          await this.options.db(id).send(
-            new UpdateCommand({
-              TableName: this.options.tableName,
-              Key: keys.usagePeriod(id, entry.month),
-              UpdateExpression: 'ADD #requests :n, #day :n',
-              ExpressionAttributeNames: { '#requests': USAGE_ATTRIBUTES.requests, '#day': USAGE_ATTRIBUTES.requestsOfDay(entry.day) },
-              ExpressionAttributeValues: { ':n': entry.count },
-            }),
-          );
-        } catch {
-          // Metering must never fail a request: the count is lost, the request is not.
-        }
-      }),
-    );
+    return entry;
   }
 }
 
-/** Wraps a group's operations so each request that reaches its operation is counted for its tenant. */
-export function meterOperations<T extends Readonly<Record<string, Operation>>>(meter: Pick<RequestMeter, 'count'> | undefined, operations: T): T {
-  if (!meter) return operations;
-  return Object.fromEntries(
-    Object.entries(operations).map(([id, operation]) => [
-      id,
-      async (request: OperationRequest) => {
-        const tenantId = (request.path as { tenantId?: unknown }).tenantId;
-        if (typeof tenantId === 'string') await meter.count(tenantId);
-        return operation(request);
-      },
-    ]),
-  ) as unknown as T;
+function add(increments: Map<string, number>, attribute: string, value: number): void {
+  if (value > 0) increments.set(attribute, (increments.get(attribute) ?? 0) + value);
+}
+
+/** The metered cost quantities of a usage period item (zero where nothing was metered). */
+export function costQuantitiesOf(item: Readonly<Record<string, unknown>> | undefined, storageBytes: number): MeteredQuantities {
+  const numberOf = (attribute: string) => Number(item?.[attribute] ?? 0);
+  const tokens: Record<string, { input: number; output: number }> = {};
+  for (const [attribute, value] of Object.entries(item ?? {})) {
+    const input = attribute.startsWith(USAGE_ATTRIBUTES.inputTokensPrefix);
+    if (!input && !attribute.startsWith(USAGE_ATTRIBUTES.outputTokensPrefix)) continue;
+    const modelId = attribute.slice((input ? USAGE_ATTRIBUTES.inputTokensPrefix : USAGE_ATTRIBUTES.outputTokensPrefix).length);
+    const entry = (tokens[modelId] ??= { input: 0, output: 0 });
+    if (input) entry.input += Number(value);
+    else entry.output += Number(value);
+  }
+  return {
+    readUnits: numberOf(USAGE_ATTRIBUTES.readUnits),
+    writeUnits: numberOf(USAGE_ATTRIBUTES.writeUnits),
+    computeMbMs: numberOf(USAGE_ATTRIBUTES.computeMbMs),
+    invocations: numberOf(USAGE_ATTRIBUTES.invocations),
+    tokens,
+    storageBytes,
+  };
 }

@@ -18,7 +18,7 @@ export const usageReportSchema = z.object({
   tenantId: tenantIdSchema,
   plan: planIdSchema,
   period: periodSchema,
-  /** Usage against each limit of the plan. */
+  /** Usage against each limit of the plan, and one entry per kind of the catalogue counted against a limit. */
   quotas: z.object({
     agents: quotaUsageSchema,
     workflows: quotaUsageSchema,
@@ -28,7 +28,7 @@ export const usageReportSchema = z.object({
     runsPerMonth: quotaUsageSchema,
     /** Today's metered requests (UTC day; the usage plan throttles, this meters). */
     apiRequestsPerDay: quotaUsageSchema,
-  }),
+  }).catchall(quotaUsageSchema),
   /** Metered totals of the period; storage is the current size of agents and memories. */
   usage: z.object({
     requests: z.number().int(),

@@ -1,12 +1,11 @@
 import { BatchGetCommand, QueryCommand, type BatchGetCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { SEPARATOR, sortKey } from '../data/keys';
 import { TABLE_SCHEMA } from '../data/table.schema';
 import type { PlanSource } from '../quotas/plan.source';
+import type { QuotaCounter } from '../data/mutation.ports';
 import { COUNTER_ATTRIBUTES, monthOf, quotaCounters } from '../quotas/quota.counters';
 import { keys } from '../data/keys';
 import { estimateCost } from '../billing/pricing.catalogue';
-import { costQuantitiesOf } from '../observability/tenant-cost.meter';
-import { dayOf, USAGE_ATTRIBUTES } from './usage.meter';
+import { costQuantitiesOf, dayOf, USAGE_ATTRIBUTES } from './usage.meter';
 import type { UsageReport } from './usage.schema';
 
 const { partitionKey: PK, sortKey: SK } = TABLE_SCHEMA;
@@ -17,6 +16,8 @@ export interface UsageServiceDeps {
   readonly plans: PlanSource;
   /** The region whose prices apply (the tenant's home, which serves it). */
   readonly region: string;
+  /** Tenant-wide counters of the kinds the catalogue counts against a plan limit, reported beside the others. @default none */
+  readonly counted?: readonly { counter(tenantId: string): QuotaCounter }[];
   /** @default Date.now */
   readonly clock?: () => number;
 }
@@ -24,7 +25,7 @@ export interface UsageServiceDeps {
 type Item = Record<string, unknown>;
 const numberOf = (item: Item | undefined, attribute: string) => Number(item?.[attribute] ?? 0);
 
-/** Usage of a tenant against its plan, from the quota counters and the metered period items. */
+/** Usage of a tenant against its plan, from the quota counters and the metered period item. */
 export class UsageService {
   private readonly clock: () => number;
 
@@ -32,11 +33,14 @@ export class UsageService {
     this.clock = deps.clock ?? Date.now;
   }
 
-  /** Reads every counter of the period: one BatchGetItem, plus one Query and BatchGets for per-agent counters. */
+  /**
+   * Reads every counter of the period in two calls, made at once: one BatchGetItem of the tenant-wide counters and
+   * the month's usage item, one Query of every agent's memory counter on the byCollection index (a further page only
+   * past 1 MB of counters). The plan comes from the plan cache.
+   */
   async report(tenantId: string, period?: string): Promise<UsageReport> {
     const now = new Date(this.clock());
     const month = period ?? monthOf(now);
-    const plan = await this.deps.plans.planOf(tenantId);
     const tenantCounters = {
       agents: quotaCounters.agents(tenantId).key,
       workflows: quotaCounters.workflows(tenantId).key,
@@ -44,9 +48,11 @@ export class UsageService {
       runs: quotaCounters.runs(tenantId, month).key,
       usage: keys.usagePeriod(tenantId, month),
     };
-    const [counters, memoryCounters] = await Promise.all([
-      this.batchGet(tenantId, Object.values(tenantCounters)),
-      this.agentIds(tenantId).then((ids) => this.batchGet(tenantId, ids.map((agentId) => quotaCounters.memories(tenantId, agentId).key))),
+    const kindCounters = (this.deps.counted ?? []).map((kind) => kind.counter(tenantId));
+    const [plan, counters, memoryCounters] = await Promise.all([
+      this.deps.plans.planOf(tenantId),
+      this.batchGet(tenantId, [...Object.values(tenantCounters), ...kindCounters.map((counter) => counter.key)]),
+      this.memoryCounters(tenantId),
     ]);
     const find = (key: { pk: string; sk: string }) => counters.find((item) => item[PK] === key.pk && item[SK] === key.sk);
     const agents = find(tenantCounters.agents);
@@ -55,7 +61,10 @@ export class UsageService {
     const memoryCounts = memoryCounters.map((item) => numberOf(item, COUNTER_ATTRIBUTES.count));
     const memoryBytes = memoryCounters.reduce((sum, item) => sum + numberOf(item, COUNTER_ATTRIBUTES.bytes), 0);
     const runs = numberOf(find(tenantCounters.runs), COUNTER_ATTRIBUTES.count);
-    const storageBytes = numberOf(agents, COUNTER_ATTRIBUTES.bytes) + memoryBytes;
+    const kindItems = kindCounters.map((counter) => ({ quota: counter.quota, item: find(counter.key) }));
+    const kindBytes = kindItems.reduce((sum, { item }) => sum + numberOf(item, COUNTER_ATTRIBUTES.bytes), 0);
+    const storageBytes = numberOf(agents, COUNTER_ATTRIBUTES.bytes) + memoryBytes + kindBytes;
+    const limits: Readonly<Record<string, number>> = plan.limits;
     return {
       tenantId,
       plan: plan.id,
@@ -67,6 +76,7 @@ export class UsageService {
         memoriesPerAgent: { used: Math.max(0, ...memoryCounts), limit: plan.limits.memoriesPerAgent },
         runsPerMonth: { used: runs, limit: plan.limits.runsPerMonth },
         apiRequestsPerDay: { used: today, limit: plan.limits.apiRequestsPerDay },
+        ...Object.fromEntries(kindItems.map(({ quota, item }) => [quota, { used: numberOf(item, COUNTER_ATTRIBUTES.count), limit: limits[quota] ?? 0 }])),
       },
       usage: {
         requests: numberOf(usage, USAGE_ATTRIBUTES.requests),
@@ -79,24 +89,27 @@ export class UsageService {
     };
   }
 
-  private async agentIds(tenantId: string): Promise<string[]> {
-    const ids: string[] = [];
+  /** Every agent's memory counter (those of deleted agents are deleted with them). */
+  private async memoryCounters(tenantId: string): Promise<Item[]> {
+    const { indexName, partitionKey } = TABLE_SCHEMA.indexes.byCollection;
+    const items: Item[] = [];
     let start: Item | undefined;
     do {
       const page = await this.deps.db(tenantId).send(
         new QueryCommand({
           TableName: this.deps.tableName,
-          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :agent)',
-          ExpressionAttributeNames: { '#pk': PK, '#sk': SK, '#id': 'agentId' },
-          ExpressionAttributeValues: { ':pk': keys.agentPartition(tenantId), ':agent': `${sortKey('AGENT')}${SEPARATOR}` },
-          ProjectionExpression: '#id',
+          IndexName: indexName,
+          KeyConditionExpression: '#cpk = :cpk',
+          ExpressionAttributeNames: { '#cpk': partitionKey, '#count': COUNTER_ATTRIBUTES.count, '#bytes': COUNTER_ATTRIBUTES.bytes },
+          ExpressionAttributeValues: { ':cpk': keys.memoryCounters(tenantId) },
+          ProjectionExpression: '#count, #bytes',
           ...(start ? { ExclusiveStartKey: start } : {}),
         }),
       );
-      ids.push(...(page.Items ?? []).map((item) => String(item.agentId)));
+      items.push(...(page.Items ?? []));
       start = page.LastEvaluatedKey;
     } while (start);
-    return ids;
+    return items;
   }
 
   private async batchGet(tenantId: string, itemKeys: { pk: string; sk: string }[]): Promise<Item[]> {

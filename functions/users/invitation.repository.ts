@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { conditionOf, itemAbsent } from '../data/conditions';
+import { attributeAbove, attributeIs, conditionOf, itemAbsent } from '../data/conditions';
+import { updateOf } from '../data/updates';
 import { ConflictError, GoneError, NotFoundError } from '../core/errors';
 import { getItem, queryPartition } from '../data/item-reads';
 import { keys } from '../data/keys';
@@ -46,10 +47,7 @@ export class InvitationRepository {
     return {
       update: {
         Key: keys.invitation(invitation.tenantId, invitation.invitationId),
-        UpdateExpression: 'SET #status = :accepted, #acceptedAt = :at, #userId = :userId',
-        ConditionExpression: '#status = :pending AND #expiresOn > :at',
-        ExpressionAttributeNames: { '#status': 'status', '#acceptedAt': 'acceptedAt', '#userId': 'userId', '#expiresOn': 'expiresOn' },
-        ExpressionAttributeValues: { ':accepted': 'ACCEPTED', ':pending': 'PENDING', ':at': at, ':userId': userId },
+        ...updateOf({ set: { status: 'ACCEPTED', acceptedAt: at, userId } }, attributeIs('status', 'PENDING'), attributeAbove('expiresOn', at)),
       },
       onConditionFailed: () => new GoneError('the invitation has been used, revoked or has expired'),
     };
@@ -60,10 +58,7 @@ export class InvitationRepository {
     return {
       update: {
         Key: keys.invitation(invitation.tenantId, invitation.invitationId),
-        UpdateExpression: 'SET #status = :pending REMOVE #acceptedAt, #userId',
-        ConditionExpression: '#status = :accepted',
-        ExpressionAttributeNames: { '#status': 'status', '#acceptedAt': 'acceptedAt', '#userId': 'userId' },
-        ExpressionAttributeValues: { ':accepted': 'ACCEPTED', ':pending': 'PENDING' },
+        ...updateOf({ set: { status: 'PENDING' }, remove: ['acceptedAt', 'userId'] }, attributeIs('status', 'ACCEPTED')),
       },
     };
   }
@@ -72,10 +67,7 @@ export class InvitationRepository {
     return {
       update: {
         Key: keys.invitation(tenantId, invitationId),
-        UpdateExpression: 'SET #status = :revoked, #revokedAt = :at',
-        ConditionExpression: '#status = :pending',
-        ExpressionAttributeNames: { '#status': 'status', '#revokedAt': 'revokedAt' },
-        ExpressionAttributeValues: { ':revoked': 'REVOKED', ':pending': 'PENDING', ':at': at },
+        ...updateOf({ set: { status: 'REVOKED', revokedAt: at } }, attributeIs('status', 'PENDING')),
       },
       onConditionFailed: (current) =>
         current ? new ConflictError(`invitation ${invitationId} is ${String(current.status).toLowerCase()}, not pending`) : new NotFoundError(`invitation ${invitationId} not found`),

@@ -1,5 +1,6 @@
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { conditionOf, itemAbsent, itemExists } from '../data/conditions';
+import { attributeAbove, attributeAbsent, conditionOf, itemAbsent, itemExists, versionIs } from '../data/conditions';
+import { updateOf } from '../data/updates';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../core/errors';
 import { getItem, queryPartition } from '../data/item-reads';
 import { keys } from '../data/keys';
@@ -89,10 +90,7 @@ export class MemberRepository {
       {
         update: {
           Key: keys.user(member.tenantId, member.userId),
-          UpdateExpression: 'SET #sub = :sub, #version = #version + :one',
-          ConditionExpression: '#version = :version AND attribute_not_exists(#sub)',
-          ExpressionAttributeNames: { '#sub': 'sub', '#version': 'version' },
-          ExpressionAttributeValues: { ':sub': sub, ':one': 1, ':version': member.version },
+          ...updateOf({ set: { sub }, increment: { version: 1 } }, versionIs(member.version), attributeAbsent('sub')),
         },
         onConditionFailed: (current) =>
           current ? new PreconditionFailedError(`user ${member.userId} changed meanwhile`) : new NotFoundError(`user ${member.userId} not found`),
@@ -112,10 +110,7 @@ export class MemberRepository {
     return {
       update: {
         Key: keys.user(member.tenantId, member.userId),
-        UpdateExpression: 'SET #at = :at',
-        ConditionExpression: itemExists.expression,
-        ExpressionAttributeNames: { '#at': 'idpSignInAt', ...itemExists.names },
-        ExpressionAttributeValues: { ':at': at },
+        ...updateOf({ set: { idpSignInAt: at } }, itemExists),
       },
       onConditionFailed: () => new NotFoundError(`user ${member.userId} not found`),
     };
@@ -127,10 +122,7 @@ export class MemberRepository {
       {
         update: {
           Key: keys.user(member.tenantId, member.userId),
-          UpdateExpression: 'SET #role = :role, #updatedAt = :at, #version = #version + :one',
-          ConditionExpression: '#version = :version',
-          ExpressionAttributeNames: { '#role': 'role', '#updatedAt': 'updatedAt', '#version': 'version' },
-          ExpressionAttributeValues: { ':role': role, ':at': updatedAt, ':one': 1, ':version': member.version },
+          ...updateOf({ set: { role, updatedAt }, increment: { version: 1 } }, versionIs(member.version)),
         },
         onConditionFailed: (current) =>
           current ? new PreconditionFailedError(`user ${member.userId} changed meanwhile`) : new NotFoundError(`user ${member.userId} not found`),
@@ -146,9 +138,7 @@ export class MemberRepository {
       {
         delete: {
           Key: keys.user(member.tenantId, member.userId),
-          ConditionExpression: '#version = :version',
-          ExpressionAttributeNames: { '#version': 'version' },
-          ExpressionAttributeValues: { ':version': member.version },
+          ...conditionOf(versionIs(member.version)),
         },
         onConditionFailed: (current) =>
           current ? new PreconditionFailedError(`user ${member.userId} changed meanwhile`) : new NotFoundError(`user ${member.userId} not found`),
@@ -164,10 +154,7 @@ export class MemberRepository {
     return {
       update: {
         Key: keys.userRoleCounter(tenantId, role),
-        UpdateExpression: 'ADD #count :delta',
-        ...(guarded ? { ConditionExpression: '#count > :one' } : {}),
-        ExpressionAttributeNames: { '#count': COUNT },
-        ExpressionAttributeValues: { ':delta': delta, ...(guarded ? { ':one': 1 } : {}) },
+        ...updateOf({ add: { [COUNT]: delta } }, ...(guarded ? [attributeAbove(COUNT, 1)] : [])),
       },
       ...(guarded ? { onConditionFailed: lastAdmin } : {}),
     };

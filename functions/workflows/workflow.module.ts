@@ -62,7 +62,7 @@ export function workflowServicesFactory(options: WorkflowModuleOptions): (tenant
         tenantId,
         workflows,
         runs: new RunRepository(scope),
-        agents: new AgentRepository({ ...scope, clock }),
+        agents: new AgentRepository(scope),
         mutations: options.mutations,
         executor,
         provider: options.provider.name,

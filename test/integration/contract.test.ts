@@ -123,6 +123,20 @@ describe('the API contract, live', () => {
     await call('GET', `${T}/agents/{agentId}`, { ...p, agentId: 'missing' });
     await call('PATCH', `${T}/agents/{agentId}`, p, { body: {} });
     await call('PATCH', `${T}/agents/{agentId}`, p, { body: { name: 'Writer 2' }, headers: { 'If-Match': '"1"' } });
+    // Tools, and agents naming them
+    const tool = await call('POST', `${T}/tools`, p, { body: { name: 'clock', endpoint: { kind: 'built-in', name: 'current-time' } }, headers: { 'Idempotency-Key': `t-${tenantId}` } });
+    await call('POST', `${T}/tools`, p, { body: { name: 'web', endpoint: { kind: 'http', url: 'http://insecure.example.com' } } });
+    p.toolId = tool.json.toolId;
+    await call('GET', `${T}/tools`, p, {}, '?limit=1');
+    await call('GET', `${T}/tools`, p, {}, '?unknown=1');
+    await call('GET', `${T}/tools/{toolId}`, p);
+    await call('GET', `${T}/tools/{toolId}`, { ...p, toolId: 'missing' });
+    await call('PATCH', `${T}/tools/{toolId}`, p, { body: {} });
+    await call('PATCH', `${T}/tools/{toolId}`, p, { body: { description: 'The time' }, headers: { 'If-Match': '"1"' } });
+    await call('PATCH', `${T}/agents/{agentId}`, p, { body: { toolIds: ['missing'] } });
+    await call('PATCH', `${T}/agents/{agentId}`, p, { body: { toolIds: [p.toolId] } });
+    await call('DELETE', `${T}/tools/{toolId}`, p, { headers: { 'If-Match': '"1"' } });
+    await call('DELETE', `${T}/tools/{toolId}`, p);
     const memory = await call('POST', `${T}/agents/{agentId}/memories`, p, { body: { content: 'prefers email', tags: ['contact'] } });
     p.memoryId = memory.json.memoryId;
     await call('GET', `${T}/agents/{agentId}/memories`, p, {}, '?tag=contact');
@@ -135,6 +149,7 @@ describe('the API contract, live', () => {
 
     // Usage and audit
     await call('GET', `${T}/usage`, p);
+    await call('GET', `${T}/health`, p);
     await call('GET', `${T}/audit`, p, {}, '?limit=5');
     await call('GET', `${T}/audit/verify`, p);
 
@@ -164,6 +179,9 @@ describe('the API contract, live', () => {
     // Platform-admin routes: refused for a tenant admin, and answered for a platform admin
     await call('GET', '/v1/tenants', p);
     await call('GET', '/v1/tenants', p, { token: platformToken }, '?limit=2');
+    await call('GET', '/v1/platform/tenants/health', p);
+    await call('GET', '/v1/platform/tenants/health', p, { token: platformToken }, '?sort=p99&window=hour');
+    await call('GET', '/v1/platform/tenants/health', p, { token: platformToken }, '?sort=cost');
     await call('POST', '/v1/tenants', p, { token: platformToken, body: { id: 'x' } });
     await call('POST', `${T}/suspend`, p, { token: platformToken });
     await call('POST', `${T}/suspend`, p, { token: platformToken });

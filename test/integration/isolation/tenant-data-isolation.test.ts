@@ -1,17 +1,23 @@
 import { keys } from '../../../functions/data/keys';
 import fc from 'fast-check';
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { AgentRepository, agentCollectionKeys } from '../../../functions/agents/agent.repository';
 import type { Agent, AgentListOrder } from '../../../functions/agents/agent.schema';
-import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../../../functions/core/errors';
+import { AgentService } from '../../../functions/agents/agent.service';
+import { HASH_CHAIN } from '../../../functions/audit/audit-chain';
+import { NotFoundError, PreconditionFailedError, ValidationError } from '../../../functions/core/errors';
+import type { MutationContext } from '../../../functions/data/mutation.context';
+import { MutationExecutor } from '../../../functions/data/mutation.executor';
+import { CachedPlanSource } from '../../../functions/quotas/plan.source';
 import { TenantIsolationError } from '../../../functions/isolation/tenant-guard';
 import { createIsolationFixture, type IsolationFixture } from './isolation-fixture';
 
 /**
- * Property 1, complete tenant data isolation: whatever a tenant does through its agent repository on its scoped
- * client (create, get, list, update, delete), with its own ids, other tenants' ids, other tenants' versions and
- * other tenants' cursors, it never reads, lists, changes or deletes another tenant's data. The model is a Map per
- * tenant; after every run the real table must hold exactly what the model holds.
+ * Property 1, complete tenant data isolation: whatever a tenant does on its scoped client (create, update and delete
+ * through the agent service and the mutation executor, the one way to write; get and list through the agent
+ * repository), with its own ids, other tenants' ids, other tenants' versions and other tenants' cursors, it never
+ * reads, lists, changes or deletes another tenant's data. The model is a Map per tenant; after every run the agent
+ * partitions of the table must hold exactly what the model holds, and each tenant's agent counter its count.
  *
  * Replay a failure with FC_SEED=<seed> FC_PATH=<path> from the printed report.
  */
@@ -20,6 +26,8 @@ let fixture: IsolationFixture;
 
 beforeAll(async () => {
   fixture = await createIsolationFixture('isolation-p1');
+  plans = new CachedPlanSource({ db, tableName: fixture.tableName });
+  executor = new MutationExecutor({ chain: HASH_CHAIN, db, tableName: fixture.tableName, plans, auditLanes: 4 });
 });
 
 afterAll(async () => {
@@ -44,8 +52,20 @@ interface Model {
 }
 
 interface Real {
+  /** Reads. */
   repo(tenant: number): AgentRepository;
+  /** Writes: through the executor, audited and counted. */
+  readonly service: AgentService;
 }
+
+let requests = 0;
+
+/** The mutation context of a member of the tenant, with the ETag it claims (if any). */
+function contextOf(tenantId: string, version?: number): MutationContext {
+  return { tenantId, actor: 'user:u-prop', requestId: `req-${++requests}`, ...(version === undefined ? {} : { ifMatch: { any: false, versions: [version] } }) };
+}
+
+const present = (agent: Agent) => ({ status: 200, body: agent });
 
 const LIMIT_ARB = fc.integer({ min: 1, max: 4 });
 const ORDER_ARB = fc.constantFrom<AgentListOrder>('newest', 'id');
@@ -86,29 +106,22 @@ class CreateAgent implements fc.AsyncCommand<Model, Real> {
   constructor(
     readonly tenant: number,
     readonly name: string,
-    readonly reuse: number | undefined,
   ) {}
   check = () => true;
   async run(model: Model, real: Real) {
     const tenantId = model.tenants[this.tenant];
-    const reused = this.reuse === undefined ? undefined : pickId(model, this.reuse);
-    const agentId = reused ?? `a${model.nextId++}`;
     const own = model.agents.get(tenantId)!;
     const input = { name: this.name, modelId: 'local.echo', tools: [{ name: 'search' }] };
 
-    const outcome = await real.repo(this.tenant).create(input, agentId).catch((error: unknown) => error);
+    const { response } = await real.service.create(contextOf(tenantId), input, present);
 
-    if (own.has(agentId)) {
-      expect(outcome).toBeInstanceOf(ConflictError);
-      return;
-    }
-    expect(outcome).toEqual(
-      expect.objectContaining({ agentId, name: this.name, modelId: 'local.echo', instructions: '', status: 'ACTIVE', version: 1 }),
-    );
-    own.set(agentId, outcome as Agent);
-    if (!model.ids.includes(agentId)) model.ids.push(agentId);
+    const agent = response.body as Agent;
+    expect(agent).toEqual(expect.objectContaining({ name: this.name, modelId: 'local.echo', instructions: '', status: 'ACTIVE', version: 1 }));
+    expect(own.has(agent.agentId)).toBe(false);
+    own.set(agent.agentId, agent);
+    model.ids.push(agent.agentId);
   }
-  toString = () => `create(t${this.tenant}, ${JSON.stringify(this.name)}, reuse=${this.reuse})`;
+  toString = () => `create(t${this.tenant}, ${JSON.stringify(this.name)})`;
 }
 
 class GetAgent implements fc.AsyncCommand<Model, Real> {
@@ -184,9 +197,9 @@ class UpdateAgent implements fc.AsyncCommand<Model, Real> {
     const own = model.agents.get(tenantId)!;
     const current = own.get(agentId);
 
-    const outcome = await real
-      .repo(this.tenant)
-      .update(agentId, { name: this.name, status: 'DISABLED' }, expectedVersion)
+    const outcome = await real.service
+      .update(contextOf(tenantId, expectedVersion), agentId, { name: this.name, status: 'DISABLED' }, present)
+      .then(({ response }) => response.body)
       .catch((error: unknown) => error);
 
     if (!current) {
@@ -216,7 +229,7 @@ class DeleteAgent implements fc.AsyncCommand<Model, Real> {
     const own = model.agents.get(tenantId)!;
     const current = own.get(agentId);
 
-    const error = await rejection(real.repo(this.tenant).delete(agentId, expectedVersion));
+    const error = await rejection(real.service.delete(contextOf(tenantId, expectedVersion), agentId));
 
     if (!current) {
       expect(error).toBeInstanceOf(NotFoundError);
@@ -265,9 +278,7 @@ const pickArb = fc.nat({ max: 1000 });
 const nameArb = fc.string({ minLength: 1, maxLength: 12 }).map((s) => s.trim()).filter((s) => s.length > 0);
 const versionShiftArb = fc.constantFrom(0, 0, 0, -1, 1);
 
-const createArb = fc
-  .tuple(tenantArb, nameArb, fc.option(pickArb, { nil: undefined, freq: 3 }))
-  .map(([t, n, r]) => new CreateAgent(t, n, r));
+const createArb = fc.tuple(tenantArb, nameArb).map(([t, n]) => new CreateAgent(t, n));
 
 const commandsArb = fc.commands(
   [
@@ -298,7 +309,21 @@ function expectedItems(model: Model): Record<string, unknown>[] {
 const byKey = (a: Record<string, unknown>, b: Record<string, unknown>) =>
   `${a.pk}|${a.sk}`.localeCompare(`${b.pk}|${b.sk}`);
 
-describe('tenant data isolation through the agent repository (DynamoDB Local)', () => {
+const db = (tenantId: string) => fixture.isolation.forTenant(tenantId);
+let plans: CachedPlanSource;
+let executor: MutationExecutor;
+
+/** The tenant record the executor checks the plan against in every counted write. */
+async function putTenantRecord(tenantId: string): Promise<void> {
+  const now = new Date().toISOString();
+  const record = { tenantId, slug: tenantId, name: tenantId, plan: 'enterprise', region: 'eu-central-1', status: 'ACTIVE', branding: {}, settings: {}, createdAt: now, updatedAt: now, version: 1 };
+  await fixture.inspector.send(new PutCommand({ TableName: fixture.tableName, Item: { ...keys.tenantProfile(tenantId), ...record } }));
+}
+
+/** Only the agent items: the writes also leave counters, audit entries and partition registrations. */
+const isAgentItem = (item: Record<string, unknown>) => String(item.pk).endsWith('#AGENT');
+
+describe('tenant data isolation through the agent service and repository (DynamoDB Local)', () => {
   it('property 1: complete tenant data isolation', async () => {
     let run = 0;
     let clock = Date.parse('2026-01-01T00:00:00.000Z');
@@ -310,23 +335,27 @@ describe('tenant data isolation through the agent repository (DynamoDB Local)', 
         run += 1;
         const tenants = [`r${run}-acme`, `r${run}-acme2`, `r${run}-globex`];
         const model: Model = { tenants, agents: new Map(tenants.map((t) => [t, new Map()])), ids: [], cursors: [], nextId: 1 };
+        await Promise.all(tenants.map((tenantId) => putTenantRecord(tenantId)));
         const repos = tenants.map(
-          (tenantId) =>
-            new AgentRepository({
-              db: fixture.isolation.forTenant(tenantId),
-              tableName: fixture.tableName,
-              tenantId,
-              cursors: fixture.cursors,
-              clock: () => (clock += 1),
-            }),
+          (tenantId) => new AgentRepository({ db: fixture.isolation.forTenant(tenantId), tableName: fixture.tableName, tenantId, cursors: fixture.cursors }),
         );
+        const service = new AgentService({
+          executor,
+          plans,
+          agents: (tenantId) => repos[tenants.indexOf(tenantId)],
+          clock: () => (clock += 1),
+        });
 
         // Act
-        await fc.asyncModelRun(() => ({ model, real: { repo: (t: number) => repos[t] } }), commands);
+        await fc.asyncModelRun(() => ({ model, real: { repo: (t: number) => repos[t], service } }), commands);
 
-        // Assess: the table holds exactly the model, nothing more under these tenants' prefixes.
+        // Assess: the agent partitions hold exactly the model, and each tenant's agent counter its count.
         const actual = await fixture.scanPrefix(`T#r${run}-`);
-        expect(actual.sort(byKey)).toEqual(expectedItems(model).sort(byKey));
+        expect(actual.filter(isAgentItem).sort(byKey)).toEqual(expectedItems(model).sort(byKey));
+        for (const tenantId of tenants) {
+          const counter = actual.find((item) => item.pk === keys.quotaCounter(tenantId, 'AGENTS').pk && item.sk === keys.quotaCounter(tenantId, 'AGENTS').sk);
+          expect(Number(counter?.count ?? 0)).toBe(model.agents.get(tenantId)!.size);
+        }
       }),
       { numRuns: 40, ...replay },
     );

@@ -13,13 +13,12 @@ let fixture: IsolationFixture;
 
 beforeAll(async () => {
   fixture = await createIsolationFixture('isolation-guard');
-  const globex = new AgentRepository({
-    db: fixture.isolation.forTenant('globex'),
-    tableName: fixture.tableName,
-    tenantId: 'globex',
-    cursors: fixture.cursors,
-  });
-  await globex.create({ name: 'Globex agent', modelId: 'local.echo' }, 'shared-id');
+  // Arranged with the test's own unscoped client: the guard, not the write path, is under test here.
+  const now = new Date().toISOString();
+  const agent = { agentId: 'shared-id', name: 'Globex agent', modelId: 'local.echo', instructions: '', tools: [], status: 'ACTIVE', createdAt: now, updatedAt: now, version: 1 };
+  await fixture.inspector.send(
+    new PutCommand({ TableName: fixture.tableName, Item: { ...keys.agent('globex', 'shared-id'), ...agentCollectionKeys('globex', now, 'shared-id'), ...agent } }),
+  );
 });
 
 afterAll(async () => {

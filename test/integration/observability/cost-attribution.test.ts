@@ -17,7 +17,7 @@ import { keys } from '../../../functions/data/keys';
 import { MutationExecutor } from '../../../functions/data/mutation.executor';
 import { createIsolation } from '../../../functions/isolation/tenant-db';
 import { capacityObserver } from '../../../functions/observability/capacity.observer';
-import { COST_ATTRIBUTES, costQuantitiesOf, TenantCostMeter } from '../../../functions/observability/tenant-cost.meter';
+import { costQuantitiesOf, USAGE_ATTRIBUTES as COST_ATTRIBUTES, UsageMeter } from '../../../functions/usage/usage.meter';
 import { CachedPlanSource } from '../../../functions/quotas/plan.source';
 import { monthOf } from '../../../functions/quotas/quota.counters';
 import { localDynamoDbClient } from '../../../local/bootstrap';
@@ -81,13 +81,13 @@ const { dynamoDbEndpoint } = emulatorEndpoints();
 const config = parseRuntimeConfig({ AWS_REGION: REGION, TABLE_NAME: LOCAL_TABLE_NAME, DYNAMODB_ENDPOINT: dynamoDbEndpoint, LOG_LEVEL: 'ERROR' });
 const recorder = new CapacityRecorder();
 // The meter's db is the same isolation layer: its flushes are tenant calls too, recorded like any other.
-let meter: TenantCostMeter;
+let meter: UsageMeter;
 const isolation = createIsolation(
   { ...config, DATA_CREDENTIALS: 'local' },
   { requestHandler: recorder as never, consumedCapacity: (tenantId, units) => capacityObserver(meter)(tenantId, units) },
 );
 const db = (tenantId: string) => isolation.forTenant(tenantId);
-meter = new TenantCostMeter({ db, tableName: LOCAL_TABLE_NAME, flushEvery: 1_000_000, flushAfterMs: 3_600_000 });
+meter = new UsageMeter({ db, tableName: LOCAL_TABLE_NAME, flushEvery: 1_000_000, flushAfterMs: 3_600_000 });
 const plans = new CachedPlanSource({ db, tableName: LOCAL_TABLE_NAME });
 const deps: ResourceDependencies = {
   logger: createLogger('test', 'ERROR'),
@@ -97,7 +97,7 @@ const deps: ResourceDependencies = {
   cursors: new CursorCodec(CURSOR_SECRET),
   executor: new MutationExecutor({ chain: HASH_CHAIN, db, tableName: LOCAL_TABLE_NAME, plans, auditLanes: 2 }),
   plans,
-  telemetry: { tierOf: async (tenantId) => (await plans.planOf(tenantId)).id, costs: meter },
+  telemetry: { tierOf: async (tenantId) => (await plans.planOf(tenantId)).id, meter },
 };
 const agents = createAgentsHandler(config, deps);
 const usage = createUsageHandler(config, deps);

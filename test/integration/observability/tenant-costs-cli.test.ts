@@ -1,8 +1,9 @@
+import { EUR_PER_USD } from '../../../functions/billing/pricing.catalogue';
 import { runCli, type CliContext } from '../../../local/cli';
 import type { ProvisionedTenant } from '../../../local/provisioner';
 import { startTestPlatform, type TestPlatform } from '../../support/platform';
 
-/** `npm run tenant -- costs`: tenants ranked by the usage report's cost estimate, beside their plan's price. */
+/** `npm run tenant -- costs`: tenants ranked by the usage report's cost estimate or by margin, beside their plan's price. */
 
 let platform: TestPlatform;
 let context: CliContext;
@@ -37,9 +38,22 @@ it('ranks tenants by cost with the parts of the estimate and the plan price', as
   await runCli(['costs'], context);
 
   // Assess
-  expect(lines[0]).toMatch(/^TENANT\s+REGION\s+PLAN\s+COST USD\s+DYNAMODB\s+LAMBDA\s+MODELS\s+STORAGE\s+PLAN EUR\/MONTH$/);
+  expect(lines[0]).toMatch(/^TENANT\s+REGION\s+PLAN\s+COST USD\s+DYNAMODB\s+LAMBDA\s+MODELS\s+STORAGE\s+PLAN EUR\/MONTH\s+COST EUR\s+MARGIN EUR$/);
   const row = lines.find((line) => line.startsWith(`${tenant.tenantId} `));
-  expect(row).toMatch(/\s+eu-central-1\s+team\s+\d+\.\d{6}(\s+\d+\.\d{6}){4}\s+49\.00$/);
-  const totals = lines.slice(1).map((line) => Number(line.split(/\s+/)[3]));
+  expect(row).toMatch(/\s+eu-central-1\s+team\s+\d+\.\d{6}(\s+\d+\.\d{6}){4}\s+49\.00\s+\d+\.\d{6}\s+\d+\.\d{6}$/);
+  const cells = row!.split(/\s+/);
+  expect(Number(cells[9])).toBeCloseTo(Number(cells[3]) * EUR_PER_USD, 6);
+  expect(Number(cells[10])).toBeCloseTo(49 - Number(cells[9]), 6);
+  const totals = lines.slice(1, -1).map((line) => Number(line.split(/\s+/)[3]));
   expect(totals).toEqual([...totals].sort((a, b) => b - a));
+  expect(lines.at(-1)).toBe(`(costs converted at ${EUR_PER_USD} EUR per USD)`);
+}, 120_000);
+
+it('ranks tenants by margin, the smallest first, and refuses another sort', async () => {
+  lines.length = 0;
+  await runCli(['costs', '--sort', 'margin'], context);
+  const margins = lines.slice(1, -1).map((line) => Number(line.split(/\s+/)[10]));
+  expect(margins.length).toBeGreaterThan(0);
+  expect(margins).toEqual([...margins].sort((a, b) => a - b));
+  await expect(runCli(['costs', '--sort', 'name'], context)).rejects.toThrow(/--sort must be cost or margin/);
 }, 120_000);

@@ -12,6 +12,7 @@ import { MemoryRepository } from '../../../functions/memories/memory.repository'
 import { MemoryService } from '../../../functions/memories/memory.service';
 import { LocalModelProvider } from '../../../functions/models/local.model-provider';
 import { CachedPlanSource } from '../../../functions/quotas/plan.source';
+import { kindOperations, referenceCheck } from '../../../functions/resource.catalogue';
 import { ROUTES } from '../../../functions/routes';
 import { TENANT_DATA_CATALOGUE } from '../../../functions/tenant-data.catalogue';
 import { createTenantGate } from '../../../functions/tenants/tenant-gate';
@@ -22,7 +23,7 @@ import { uniqueTenantId } from '../../support/platform';
 import { createLifecycleFixture, type LifecycleFixture } from './lifecycle-fixture';
 
 /**
- * Purge property, against DynamoDB Local: whatever a tenant did (agents, live and expired memories, workflows and
+ * Purge property, against DynamoDB Local: whatever a tenant did (agents, tools, live and expired memories, workflows and
  * the runs of deleted ones, API keys revoked or not, pending and accepted invitations, removed members, idempotent
  * retries, platform-admin reads), every item under its keys belongs to exactly one kind of the catalogue; after
  * offboarding no item is left under its keys, a platform admin reading it afterwards writes nothing, and the
@@ -51,7 +52,9 @@ function services() {
   const plans = new CachedPlanSource({ db, tableName });
   const repositoryOf = (tenantId: string) => ({ db: db(tenantId), tableName, tenantId, cursors });
   return {
-    agents: new AgentService({ executor: mutations, plans, agents: (tenantId) => new AgentRepository(repositoryOf(tenantId)) }),
+    agents: new AgentService({ executor: mutations, plans, references: referenceCheck, agents: (tenantId) => new AgentRepository(repositoryOf(tenantId)) }),
+    // Tools bring their operations with their kind: called as the agents group calls them.
+    tools: kindOperations('agents', { db, tableName, cursors, executor: mutations, plans }),
     memories: new MemoryService({ executor: mutations, memories: (tenantId) => new MemoryRepository(repositoryOf(tenantId)) }),
     workflows: workflowServicesFactory({ db, tableName, cursors, mutations, provider: new LocalModelProvider() }),
     gate: createTenantGate({ directory: fixture.regions[EU].local.directory, region: EU, regionEndpoints: {}, audit: mutations }),
@@ -61,6 +64,7 @@ function services() {
 /** What the property remembers of each tenant: the ids it can act on. */
 interface TenantModel {
   readonly agents: string[];
+  readonly tools: string[];
   readonly memories: { agentId: string; memoryId: string }[];
   readonly workflows: string[];
   readonly apiKeys: string[];
@@ -118,10 +122,20 @@ const deletable = (model: TenantModel, agentId: string) =>
 
 const at = <T>(items: readonly T[], pick: number): T => items[pick % items.length];
 
+/** A tool operation's request, as the agents group hands it over after parsing. */
+function toolRequest(operationId: string, tenantId: string, path: Record<string, string>, body: unknown, headers: Record<string, string> = {}) {
+  const route = ROUTES.find((candidate) => candidate.operationId === operationId)!;
+  const auth: AuthContext = { principalType: 'user', principalId: 'u-prop', tenantId, roles: ['member'] };
+  const parsed = 'body' in route.request && route.request.body ? route.request.body.parse(body) : body;
+  return { route, path: { tenantId, ...path }, query: {}, body: parsed, headers, auth, requestId: nextRequest() };
+}
+
 const STEPS: Record<string, [(tenantId: string, model: TenantModel, services: Services, pick: number) => Promise<void>, ((model: TenantModel) => boolean)?]> = {
   createAgent: [
     async (tenantId, model, { agents }, pick) => {
-      const body = { name: `agent-${pick}`, modelId: 'local.echo', instructions: 'Be brief.', tools: [] };
+      // Every third agent names one of the tenant's tools (checked in its transaction).
+      const toolIds = pick % 3 === 0 && model.tools.length > 0 ? [at(model.tools, pick)] : [];
+      const body = { name: `agent-${pick}`, modelId: 'local.echo', instructions: 'Be brief.', tools: [], toolIds };
       const key = pick % 2 === 0 ? `idem-${tenantId}-${pick}` : undefined;
       const created = await agents.create(contextOf(tenantId, nextRequest(), key), body, (agent) => ({ ...ok, body: agent }));
       if (key) await agents.create(contextOf(tenantId, nextRequest(), key), body, (agent) => ({ ...ok, body: agent }));
@@ -136,6 +150,23 @@ const STEPS: Record<string, [(tenantId: string, model: TenantModel, services: Se
       model.agents.splice(model.agents.indexOf(agentId), 1);
     },
     (model) => model.agents.some((agentId) => deletable(model, agentId)),
+  ],
+  createTool: [
+    async (tenantId, model, { tools }, pick) => {
+      const body = { name: `tool-${pick}`, endpoint: pick % 2 === 0 ? { kind: 'built-in', name: 'current-time' } : { kind: 'http', url: `https://tools.example/${pick}` } };
+      const headers: Record<string, string> = pick % 2 === 0 ? { 'idempotency-key': `tool-${tenantId}-${pick}` } : {};
+      const created = await tools.createTool(toolRequest('createTool', tenantId, {}, body, headers));
+      if (pick % 2 === 0) await tools.createTool(toolRequest('createTool', tenantId, {}, body, headers));
+      model.tools.push((created.body as { toolId: string }).toolId);
+    },
+  ],
+  deleteTool: [
+    async (tenantId, model, { tools }, pick) => {
+      const toolId = at(model.tools, pick);
+      await tools.deleteTool(toolRequest('deleteTool', tenantId, { toolId }, undefined));
+      model.tools.splice(model.tools.indexOf(toolId), 1);
+    },
+    (model) => model.tools.length > 0,
   ],
   createMemory: [
     async (tenantId, model, { memories }, pick) => {
@@ -233,7 +264,7 @@ const STEPS: Record<string, [(tenantId: string, model: TenantModel, services: Se
  * Every run starts with each kind present in both tenants (a run of a deleted workflow, a live and an expiring
  * memory, a revoked key, a pending invitation, a removed member, an idempotent retry); the random steps follow.
  */
-const PRELUDE_STEPS = ['createAgent', 'createAgent', 'createMemory', 'createMemory', 'createWorkflow', 'runWorkflow', 'deleteWorkflow', 'createWorkflow', 'runWorkflow'];
+const PRELUDE_STEPS = ['createTool', 'createTool', 'deleteTool', 'createTool', 'createAgent', 'createAgent', 'createMemory', 'createMemory', 'createWorkflow', 'runWorkflow', 'deleteWorkflow', 'createWorkflow', 'runWorkflow'];
 const PRELUDE_PEOPLE = ['createApiKey', 'revokeApiKey', 'createApiKey', 'invite', 'acceptInvitation', 'invite', 'acceptInvitation', 'removeMember', 'invite', 'adminReads'];
 const PRELUDE = [0, 1].flatMap((tenant) =>
   [...PRELUDE_STEPS, ...PRELUDE_PEOPLE].map((name, i) => new Step(name, tenant, i, STEPS[name][0], STEPS[name][1])),
@@ -296,7 +327,7 @@ describe('purge property', () => {
       fc.asyncProperty(fc.commands([stepArbitrary], { size: 'large', maxCommands: 40 }), async (steps) => {
         // Prepare
         const [target, bystander] = [await onboard('pg'), await onboard('pb')];
-        const fresh = (): TenantModel => ({ agents: [], memories: [], workflows: [], apiKeys: [], members: [], expiring: [], pending: [], invited: 0 });
+        const fresh = (): TenantModel => ({ agents: [], tools: [], memories: [], workflows: [], apiKeys: [], members: [], expiring: [], pending: [], invited: 0 });
         const model: Model = { [target]: fresh(), [bystander]: fresh() };
         const real: Real = { services: services() };
         await fc.asyncModelRun(() => ({ model, real }), [...PRELUDE, ...steps]);

@@ -3,14 +3,17 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { CreateTableCommand, DeleteTableCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createHandler } from '../../../functions/api/workflows';
-import { AgentRepository } from '../../../functions/agents/agent.repository';
-import type { Agent } from '../../../functions/agents/agent.schema';
+import { agentCollectionKeys } from '../../../functions/agents/agent.repository';
+import { agentSchema, type Agent } from '../../../functions/agents/agent.schema';
+import { conditionOf, itemAbsent } from '../../../functions/data/conditions';
+import { registerNestedPartition } from '../../../functions/data/operational.kind';
+import { quotaCounters } from '../../../functions/quotas/quota.counters';
 import type { PlanId } from '../../../functions/billing/plan.catalogue';
 import { parseRuntimeConfig } from '../../../functions/api/runtime-config';
 import { createLogger } from '../../../functions/core/logger';
 import { createDocumentClient } from '../../../functions/data/clients';
 import { CursorCodec } from '../../../functions/data/cursor';
-import { tenantPrefix } from '../../../functions/data/keys';
+import { keys, tenantPrefix } from '../../../functions/data/keys';
 import { MutationExecutor } from '../../../functions/data/mutation.executor';
 import type { AuthContext } from '../../../functions/core/auth-context';
 import { createIsolation, type Isolation } from '../../../functions/isolation/tenant-db';
@@ -113,12 +116,31 @@ export async function createWorkflowsFixture(name: string, options: { provider?:
       return { principalType: 'user', principalId: `member-of-${tenantId}`, tenantId, roles: ['member'] };
     },
     async addAgent(tenantId, fields = {}) {
-      return new AgentRepository({ db: db(tenantId), tableName, tenantId, cursors }).create({
+      // Written through the executor like every agent (audited, counted), with any model id: the failing provider's
+      // models are on no plan, and the workflow rules under test do not depend on the plan's model list.
+      const now = new Date().toISOString();
+      const agent = agentSchema.parse({
+        agentId: randomUUID(),
         name: fields.name ?? 'agent',
         modelId: fields.modelId ?? 'local.echo-v1',
         instructions: fields.instructions ?? 'Answer briefly.',
-        ...(fields.status ? { status: fields.status } : {}),
-      }, randomUUID());
+        tools: [],
+        status: fields.status ?? 'ACTIVE',
+        createdAt: now,
+        updatedAt: now,
+        version: 1,
+      });
+      await mutations.execute({
+        tenantId,
+        event: { actor: 'user:fixture', action: 'agent.create', target: `agent/${agent.agentId}`, requestId: randomUUID(), change: agent },
+        laneKey: agent.agentId,
+        writes: [
+          { put: { Item: { ...keys.agent(tenantId, agent.agentId), ...agentCollectionKeys(tenantId, now, agent.agentId), ...agent }, ...conditionOf(itemAbsent) } },
+          registerNestedPartition(tenantId, 'AGENT', agent.agentId),
+        ],
+        quotas: [{ counter: quotaCounters.agents(tenantId), delta: 1 }],
+      });
+      return agent;
     },
     async itemsOf(tenantId) {
       const items = await scanPrefix(inspector, tableName, tenantPrefix(tenantId));

@@ -14,6 +14,7 @@ const stored: Agent = {
   modelId: 'amazon.nova-lite-v1:0',
   instructions: '',
   tools: [],
+  toolIds: [],
   status: 'ACTIVE',
   createdAt: '2026-11-01T00:00:00.000Z',
   updatedAt: '2026-11-01T00:00:00.000Z',

@@ -2,7 +2,7 @@ import { estimateCost, pricesOf, REGION_PRICES } from '../../../functions/billin
 import { PLANS } from '../../../functions/billing/plan.catalogue';
 import { DEFAULT_REGIONS } from '../../../lib/config';
 import { unitsOf } from '../../../functions/observability/consumed-capacity.plugin';
-import { costQuantitiesOf } from '../../../functions/observability/tenant-cost.meter';
+import { costQuantitiesOf } from '../../../functions/usage/usage.meter';
 
 describe('price table', () => {
   it('prices every residency region and every model a plan allows', () => {

@@ -68,7 +68,7 @@ describe('MutationExecutor', () => {
     expect(transactions).toHaveLength(1);
     const items = transactions[0].TransactItems;
     expect(items.filter(isWrite)).toHaveLength(1);
-    expect(items.filter(isQuota)[0].Update.ConditionExpression).toBe('attribute_not_exists(#count) OR #count <= :max');
+    expect(items.filter(isQuota)[0].Update.ConditionExpression).toBe('(attribute_not_exists(#count) OR #count <= :max)');
     expect(items.filter(isQuota)[0].Update.ExpressionAttributeValues[':max']).toBe(PLANS.free.limits.agents - 1);
     expect(items.filter(isPlan)).toHaveLength(1);
     expect(items.filter(isHead)[0].Put.ConditionExpression).toBe('attribute_not_exists(#pk)');
@@ -113,7 +113,7 @@ describe('MutationExecutor', () => {
     const outcome = await instance.execute(mutation());
     // Assess
     expect(transactions).toHaveLength(3);
-    expect(transactions[1].TransactItems.filter(isHead)[0].Put.ExpressionAttributeValues).toEqual({ ':seq': 7, ':hash': head.hash });
+    expect(transactions[1].TransactItems.filter(isHead)[0].Put.ExpressionAttributeValues).toEqual({ ':seqIs': 7, ':hashIs': head.hash });
     expect(plans.planOf).toHaveBeenLastCalledWith('acme', { fresh: true });
     expect(outcome).toMatchObject({ replayed: false, entry: { seq: 8, prevHash: head.hash } });
   });

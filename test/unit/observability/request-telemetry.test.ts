@@ -8,17 +8,17 @@ import { lambdaContext, restEvent } from '../../support/rest-event';
 
 const auth = { principalType: 'user' as const, principalId: 'sub-1', tenantId: 'acme', roles: ['tenant-admin' as const] };
 
-function usageHandler(getUsage: Operation, costs?: { addRequest: jest.Mock; discard: jest.Mock }) {
+function usageHandler(getUsage: Operation, meter?: { addRequest: jest.Mock; discard: jest.Mock }) {
   return createGroupHandler({
     logger: createLogger('test', 'INFO'),
     routes: routesOf('usage'),
-    operations: { getUsage },
+    operations: { getUsage, getTenantHealth: getUsage, rankTenantHealth: getUsage },
     telemetry: {
       tierOf: async (tenantId) => {
         if (tenantId === 'made-up') throw new Error('tenant made-up not found');
         return tenantId === 'acme' ? 'team' : 'free';
       },
-      ...(costs ? { costs } : {}),
+      ...(meter ? { meter } : {}),
     },
   });
 }
@@ -102,23 +102,28 @@ describe('request telemetry', () => {
     for (const log of lines.filter((line) => !line.isMetric)) expect(log.json.tenantId).toBe('acme');
   });
 
-  it('hands each request of a tenant to cost attribution with the function memory', async () => {
-    const costs = { addRequest: jest.fn(async () => undefined), discard: jest.fn() };
-    const handler = usageHandler(async () => ({ body: {} }), costs);
+  it('hands each request of a tenant to the usage meter with its status and the function memory', async () => {
+    const meter = { addRequest: jest.fn(async () => undefined), discard: jest.fn() };
+    const handler = usageHandler(async () => ({ body: {} }), meter);
+    const refused = usageHandler(async () => {
+      throw new QuotaExceededError('no more agents');
+    }, meter);
 
     await handler(usageEvent(), { ...lambdaContext(), memoryLimitInMB: '512' });
+    await refused(usageEvent(), { ...lambdaContext(), memoryLimitInMB: '512' });
 
-    expect(costs.addRequest).toHaveBeenCalledWith('acme', expect.any(Number), 512);
+    expect(meter.addRequest).toHaveBeenNthCalledWith(1, 'acme', { durationMs: expect.any(Number), memoryMb: 512, status: 200, quotaRefused: false });
+    expect(meter.addRequest).toHaveBeenNthCalledWith(2, 'acme', { durationMs: expect.any(Number), memoryMb: 512, status: 429, quotaRefused: true });
   });
 
   it('attributes nothing to a tenant whose plan cannot be read, and drops what was gathered for it', async () => {
-    const costs = { addRequest: jest.fn(async () => undefined), discard: jest.fn() };
-    const handler = usageHandler(async () => ({ body: {} }), costs);
+    const meter = { addRequest: jest.fn(async () => undefined), discard: jest.fn() };
+    const handler = usageHandler(async () => ({ body: {} }), meter);
 
     await handler(usageEvent('made-up'), lambdaContext());
 
-    expect(costs.addRequest).not.toHaveBeenCalled();
-    expect(costs.discard).toHaveBeenCalledWith('made-up');
+    expect(meter.addRequest).not.toHaveBeenCalled();
+    expect(meter.discard).toHaveBeenCalledWith('made-up');
     expect(metricLines()[0]).toMatchObject({ tenantId: 'made-up', tier: 'unknown' });
   });
 

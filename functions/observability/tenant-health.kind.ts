@@ -1,0 +1,15 @@
+import * as z from 'zod';
+import { fixedPartitions, writeBackAsIs, type DataKind } from '../data/data-kind';
+import { keys } from '../data/keys';
+import { TABLE_SCHEMA } from '../data/table.schema';
+
+/** Hourly health counters of a tenant (requests, errors, latency histogram, throttles, quota refusals), kept a week by TTL. */
+export const tenantHealthHourKind: DataKind = {
+  name: 'tenant-health-hour',
+  retention: 'operational',
+  schema: z.looseObject({ requests: z.number().optional(), [TABLE_SCHEMA.ttlAttribute]: z.number().int() }),
+  accessPatterns: [{ name: 'read the last 24 hours' }],
+  partitions: fixedPartitions(keys.tenantHealthPartition),
+  owns: (key, tenantId) => key.pk === keys.tenantHealthPartition(tenantId),
+  writeBack: writeBackAsIs,
+};

@@ -1,0 +1,149 @@
+import { keys } from '../data/keys';
+import type { MutationExecutor } from '../data/mutation.executor';
+import { ConflictError, NotFoundError } from '../core/errors';
+import type { DataKind } from '../data/data-kind';
+import type { DirectoryRepository } from '../tenants/directory.repository';
+import type { TenantPurge } from '../tenants/tenant-purge';
+import type { Readable } from 'node:stream';
+import { MANIFEST_FILE, manifestSchema, type BundleManifest } from './bundle.schema';
+import { itemsOfKind } from './kind-items';
+import { ObjectNotFoundError, type ObjectStore } from './object-store';
+import type { KindProgress } from './tenant-export';
+import { bundlePrefix, type TenantExporter } from './tenant-export';
+import type { TenantImporter } from './tenant-import';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/** One residency region as a migration reaches it. */
+export interface MigrationRegion {
+  readonly region: string;
+  readonly db: (tenantId: string) => DynamoDBDocumentClient;
+  readonly tableName: string;
+  readonly exporter: TenantExporter;
+  readonly importer: TenantImporter;
+  readonly purge: TenantPurge;
+  readonly executor: Pick<MutationExecutor, 'execute'>;
+}
+
+export interface TenantMigrationProps {
+  readonly regions: Readonly<Record<string, MigrationRegion>>;
+  /** Every region's copy of the tenant directory (written through the platform role). */
+  readonly directories: readonly DirectoryRepository[];
+  readonly catalogue: readonly DataKind[];
+  /** Reads a bundle's manifest, to find an export made before a crash. */
+  readonly readManifest: (prefix: string) => Promise<BundleManifest | undefined>;
+}
+
+export type MigrationStep = 'exported' | 'imported' | 'verified' | 'cut-over' | 'purged';
+
+/** Told after each step, with the items per kind the step handled. */
+export type MigrationListener = (step: MigrationStep, items: readonly KindProgress[]) => Promise<void> | void;
+
+export interface MigrationRequest {
+  readonly tenantId: string;
+  readonly to: string;
+  readonly actor: string;
+  readonly requestId: string;
+}
+
+/**
+ * Moves a tenant to another residency region: export in its home region, import into the target region's table,
+ * verify the counts per kind and the audit chain there, cut the directory over in every region (the old region then
+ * answers 421 with the new endpoint), and purge the source. Every step is idempotent and recognised by what it left
+ * behind (the bundle of the migration, the import's record, the directory's region), so running the migration again
+ * after a crash at any step resumes it.
+ */
+export class TenantMigration {
+  constructor(private readonly props: TenantMigrationProps) {}
+
+  async migrate(request: MigrationRequest, onStep: MigrationListener = () => undefined): Promise<BundleManifest> {
+    const { tenantId, to } = request;
+    const entry = await this.props.directories[0].get(tenantId);
+    if (!entry) throw new NotFoundError(`tenant ${tenantId} not found`);
+    const target = this.regionOf(to);
+    const exportId = `migration-to-${to}`;
+    const cutOver = entry.region === to;
+    const prefix = bundlePrefix(tenantId, exportId);
+
+    let manifest = await this.props.readManifest(prefix);
+    if (!manifest) {
+      if (cutOver) throw new ConflictError(`tenant ${tenantId} is already homed in ${to} and no bundle of a migration there is left`);
+      const source = this.regionOf(entry.region);
+      await source.executor.execute({
+        tenantId,
+        event: { actor: request.actor, action: 'tenant.migrate', target: `migration/${exportId}`, requestId: request.requestId, change: { from: entry.region, to } },
+      });
+      manifest = await source.exporter.export({ tenantId, exportId, createdBy: request.actor });
+    }
+    await onStep('exported', manifest.files.map((file) => ({ kind: file.kind, items: file.items, bytes: file.bytes })));
+
+    const imported = await target.importer.import({ tenantId, bundlePrefix: prefix, actor: request.actor, requestId: request.requestId });
+    await onStep('imported', imported.items);
+
+    await this.verifyCounts(target, tenantId, manifest);
+    await onStep('verified', []);
+
+    if (!cutOver) {
+      for (const directory of this.props.directories) await directory.replicate({ ...entry, region: to });
+      await this.recordHome(target, request, entry.region);
+    }
+    await onStep('cut-over', []);
+
+    // The bundle names the source, so a run resumed after the cut-over still purges it.
+    if (manifest.sourceRegion !== to) await this.regionOf(manifest.sourceRegion).purge.purge(tenantId);
+    await onStep('purged', []);
+    return manifest;
+  }
+
+  private regionOf(region: string): MigrationRegion {
+    const data = this.props.regions[region];
+    if (!data) throw new NotFoundError(`no residency region ${region}`);
+    return data;
+  }
+
+  /** Every kind holds at least the bundle's items in the target (the import's own entry and record come on top). */
+  private async verifyCounts(target: MigrationRegion, tenantId: string, manifest: BundleManifest): Promise<void> {
+    for (const kind of this.props.catalogue) {
+      const expected = manifest.files.find((file) => file.kind === kind.name)?.items ?? 0;
+      let found = 0;
+      for await (const _ of itemsOfKind(kind, tenantId, target.db(tenantId), target.tableName)) found += 1;
+      if (found < expected) throw new ConflictError(`the migration lost items: ${kind.name} has ${found} in the target, the bundle ${expected}`);
+    }
+  }
+
+  /** The tenant record names its new home, audited in the target region. */
+  private async recordHome(target: MigrationRegion, request: MigrationRequest, from: string): Promise<void> {
+    const now = new Date().toISOString();
+    await target.executor.execute({
+      tenantId: request.tenantId,
+      event: { actor: request.actor, action: 'tenant.migrated', target: `migration/migration-to-${request.to}`, requestId: request.requestId, change: { from, to: request.to } },
+      writes: [
+        {
+          update: {
+            Key: keys.tenantProfile(request.tenantId),
+            UpdateExpression: 'SET #region = :to, updatedAt = :now ADD version :one',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeNames: { '#region': 'region' },
+            ExpressionAttributeValues: { ':to': request.to, ':now': now, ':one': 1 },
+          },
+        },
+      ],
+    });
+  }
+}
+
+/** Reads a bundle's manifest from a store; undefined when the bundle has none (not exported yet, or cut short). */
+export function manifestReader(store: ObjectStore): TenantMigrationProps['readManifest'] {
+  return async (prefix) => {
+    let body: Readable;
+    try {
+      body = (await store.get(prefix + MANIFEST_FILE)).body;
+    } catch (error) {
+      if (error instanceof ObjectNotFoundError) return undefined;
+      throw error;
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of body) chunks.push(chunk as Buffer);
+    // The import checks the signature and every file; here the manifest only says the export finished.
+    return manifestSchema.parse(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+  };
+}

@@ -1,0 +1,154 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { AgentRepository } from '../../../functions/agents/agent.repository';
+import { AgentService } from '../../../functions/agents/agent.service';
+import type { AuthContext } from '../../../functions/core/auth-context';
+import { CursorCodec } from '../../../functions/data/cursor';
+import type { MutationContext } from '../../../functions/data/mutation.context';
+import { MemoryRepository } from '../../../functions/memories/memory.repository';
+import { MemoryService } from '../../../functions/memories/memory.service';
+import { LocalModelProvider } from '../../../functions/models/local.model-provider';
+import { ManifestSigner } from '../../../functions/portability/bundle.schema';
+import { createS3Client, S3ObjectStore } from '../../../functions/portability/s3.object-store';
+import { TenantExporter } from '../../../functions/portability/tenant-export';
+import { TenantImporter } from '../../../functions/portability/tenant-import';
+import { CachedPlanSource } from '../../../functions/quotas/plan.source';
+import { TENANT_DATA_CATALOGUE } from '../../../functions/tenant-data.catalogue';
+import type { TenantManifest } from '../../../functions/tenants/tenant-manifest.schema';
+import { workflowServicesFactory } from '../../../functions/workflows/workflow.module';
+import { LOCAL_REGIONS } from '../../../local/platform.config';
+import { S3_LOCAL_CREDENTIALS, startS3Local, type S3Local } from '../../../local/s3-local';
+import { uniqueTenantId } from '../../support/platform';
+import { createLifecycleFixture, type LifecycleFixture } from '../tenants/lifecycle-fixture';
+
+export const PLATFORM_ADMIN: AuthContext = { principalType: 'platform-admin', principalId: 'ops-1', roles: ['platform-admin'] };
+const PASSWORD = 'Correct-Horse-9-Battery';
+export const BUCKET = 'tenant-exports';
+
+/** What one tenant did before its export: drawn by the properties. */
+export interface TenantHistory {
+  readonly agents: readonly { readonly instructions: string; readonly memories: readonly string[] }[];
+  readonly runs: readonly number[];
+  readonly apiKeys: number;
+  readonly members: number;
+}
+
+export interface PortabilityFixture {
+  readonly lifecycle: LifecycleFixture;
+  readonly s3: S3Local;
+  readonly s3Client: S3Client;
+  readonly store: S3ObjectStore;
+  readonly signer: ManifestSigner;
+  /** Exporter and importer of each region's table. */
+  readonly exporter: (region: string) => TenantExporter;
+  readonly importer: (region: string) => TenantImporter;
+  onboard(prefix: string, region?: string): Promise<string>;
+  /** Lives the history through the services, so every kind of the catalogue gets items the way the API makes them. */
+  live(tenantId: string, history: TenantHistory, region?: string): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+let requests = 0;
+const nextRequest = () => `req-portability-${++requests}`;
+const context = (tenantId: string, idempotencyKey?: string): MutationContext => ({
+  tenantId,
+  actor: 'user:u-portability',
+  requestId: nextRequest(),
+  ...(idempotencyKey ? { idempotency: { key: idempotencyKey, fingerprint: `fp-${idempotencyKey}` } } : {}),
+});
+const ok = { status: 200 };
+const idOf = (result: { response: { body?: unknown } }, field: string) => (result.response.body as Record<string, string>)[field];
+
+function manifestOf(tenantId: string, region: string): TenantManifest {
+  return {
+    id: tenantId,
+    slug: tenantId,
+    name: tenantId,
+    plan: 'team',
+    homeRegion: region,
+    emailDomains: [`${tenantId}.example`],
+    admins: [`owner@${tenantId}.example`],
+    sso: { saml: [], oidc: [] },
+    mfa: 'OPTIONAL',
+    branding: {},
+    settings: {},
+  };
+}
+
+/** A lifecycle fixture (fresh table in each local region) with an S3-compatible server for the bundles. */
+export async function createPortabilityFixture(name: string): Promise<PortabilityFixture> {
+  const lifecycle = await createLifecycleFixture(name);
+  const directory = mkdtempSync(join(tmpdir(), `${name}-s3-`));
+  const s3 = await startS3Local({ directory, buckets: [BUCKET] });
+  const s3Client = createS3Client(LOCAL_REGIONS[0], { endpoint: s3.endpoint, credentials: S3_LOCAL_CREDENTIALS });
+  const store = new S3ObjectStore({ client: s3Client, bucket: BUCKET });
+  const signer = new ManifestSigner('portability-test-signing-secret-of-32-characters');
+  const data = (region: string) => lifecycle.regions[region].local;
+  const cursors = new CursorCodec('portability-test-cursor-secret-of-32-chars');
+
+  function services(region: string) {
+    const { db, tableName, mutations } = data(region);
+    const plans = new CachedPlanSource({ db, tableName });
+    const repositoryOf = (tenantId: string) => ({ db: db(tenantId), tableName, tenantId, cursors });
+    return {
+      agents: new AgentService({ executor: mutations, plans, agents: (tenantId) => new AgentRepository(repositoryOf(tenantId)) }),
+      memories: new MemoryService({ executor: mutations, memories: (tenantId) => new MemoryRepository(repositoryOf(tenantId)) }),
+      workflows: workflowServicesFactory({ db, tableName, cursors, mutations, provider: new LocalModelProvider() }),
+    };
+  }
+
+  return {
+    lifecycle,
+    s3,
+    s3Client,
+    store,
+    signer,
+    exporter: (region) => new TenantExporter({ ...data(region), catalogue: TENANT_DATA_CATALOGUE, store, signer }),
+    importer: (region) => new TenantImporter({ ...data(region), catalogue: TENANT_DATA_CATALOGUE, store, signer, executor: data(region).mutations }),
+    async onboard(prefix, region = LOCAL_REGIONS[0]) {
+      const tenantId = uniqueTenantId(prefix);
+      const { lifecycle: service } = lifecycle.regions[region];
+      await service.create(PLATFORM_ADMIN, manifestOf(tenantId, region), nextRequest());
+      const auth = { issuer: `https://issuer.test/${tenantId}`, userPoolId: `pool-${tenantId}`, clientId: `client-${tenantId}` };
+      await service.complete({ kind: 'provisioningSucceeded', detail: { tenantId, auth } }, nextRequest());
+      return tenantId;
+    },
+    async live(tenantId, history, region = LOCAL_REGIONS[0]) {
+      const { agents, memories, workflows } = services(region);
+      const people = lifecycle.regions[region];
+      const agentIds: string[] = [];
+      for (const [i, agent] of history.agents.entries()) {
+        const body = { name: `agent ${i}`, modelId: 'local.echo', instructions: agent.instructions, tools: [] };
+        const created = await agents.create(context(tenantId, `idem-${tenantId}-${i}`), body, (made) => ({ ...ok, body: made }));
+        agentIds.push(idOf(created, 'agentId'));
+        for (const content of agent.memories) {
+          await memories.create(context(tenantId), agentIds[i], { content }, (made) => ({ ...ok, body: made }));
+        }
+      }
+      for (const [i, runs] of history.runs.entries()) {
+        const body = { name: `wf-${i}`, mode: 'sequential' as const, steps: [{ id: 's1', agentId: agentIds[i % agentIds.length] }] };
+        const workflowId = idOf(await workflows(tenantId).workflows.create(body, context(tenantId), (made) => ({ ...ok, body: made })), 'workflowId');
+        for (let run = 0; run < runs; run++) {
+          await workflows(tenantId).runs.start(workflowId, { input: `input ${run}` }, context(tenantId), (made) => ({ status: 202, body: made }));
+        }
+      }
+      for (let i = 0; i < history.apiKeys; i++) {
+        const keyId = idOf(await people.apiKeys.create(context(tenantId), { name: `key-${i}`, role: 'member' }), 'keyId');
+        if (i % 2 === 1) await people.apiKeys.revoke(context(tenantId), keyId);
+      }
+      for (let i = 0; i < history.members; i++) {
+        const email = `person-${i}@${tenantId}.example`;
+        await people.users.invite(context(tenantId), { email, role: 'member' });
+        await people.users.accept({ code: lifecycle.adapters.codeFor(email), password: PASSWORD }, nextRequest());
+      }
+    },
+    async dispose() {
+      s3Client.destroy();
+      await s3.stop();
+      rmSync(directory, { recursive: true, force: true });
+      await lifecycle.dispose();
+    },
+  };
+}

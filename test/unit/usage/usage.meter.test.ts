@@ -1,0 +1,136 @@
+import type { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { keys } from '../../../functions/data/keys';
+import { HEALTH_ATTRIBUTES } from '../../../functions/observability/tenant-health.attributes';
+import { percentileOf } from '../../../functions/observability/tenant-health.service';
+import { USAGE_ATTRIBUTES, UsageMeter } from '../../../functions/usage/usage.meter';
+
+/** A tenant client that records the updates it is sent. */
+function recordingDb() {
+  const updates: UpdateCommand['input'][] = [];
+  const client = { send: async (command: UpdateCommand) => updates.push(command.input) } as unknown as DynamoDBDocumentClient;
+  return { updates, db: () => client };
+}
+
+/** The increments of an `ADD #a0 :a0, …` update, by attribute name. */
+function addsOf(update: UpdateCommand['input']): Record<string, number> {
+  const adds = (update.UpdateExpression ?? '').split(' SET ')[0].replace(/^ADD /, '').split(', ');
+  return Object.fromEntries(
+    adds.map((pair) => {
+      const [name, value] = pair.split(' ');
+      return [update.ExpressionAttributeNames![name], Number(update.ExpressionAttributeValues![value])];
+    }),
+  );
+}
+
+const T0 = Date.parse('2026-11-30T23:59:58Z');
+
+describe('usage meter', () => {
+  it('writes usage, cost and health figures of many requests with one update of the month item and one of the hour item', async () => {
+    // Prepare
+    const { updates, db } = recordingDb();
+    const meter = new UsageMeter({ db, tableName: 't', flushEvery: 4, clock: () => T0 });
+
+    // Act
+    meter.addCapacity('acme', { readUnits: 0.5, writeUnits: 2 });
+    meter.addTokens('acme', 'local.echo', 10, 3);
+    await meter.addRequest('acme', { durationMs: 3.2, memoryMb: 512, status: 200 });
+    await meter.addRequest('acme', { durationMs: 40, memoryMb: 512, status: 404 });
+    await meter.addThrottle('acme');
+    expect(updates).toHaveLength(0);
+    await meter.addRequest('acme', { durationMs: 12_000, memoryMb: 512, status: 429, quotaRefused: true });
+
+    // Assess
+    expect(updates.map((update) => update.Key)).toEqual([keys.usagePeriod('acme', '2026-11'), keys.tenantHealthHour('acme', '2026-11-30T23')]);
+    expect(addsOf(updates[0])).toEqual({
+      [USAGE_ATTRIBUTES.requests]: 3,
+      [USAGE_ATTRIBUTES.requestsOfDay('30')]: 3,
+      [USAGE_ATTRIBUTES.invocations]: 3,
+      [USAGE_ATTRIBUTES.computeMbMs]: (4 + 40 + 12_000) * 512,
+      [USAGE_ATTRIBUTES.readUnits]: 0.5,
+      [USAGE_ATTRIBUTES.writeUnits]: 2,
+      [USAGE_ATTRIBUTES.inputTokens('local.echo')]: 10,
+      [USAGE_ATTRIBUTES.outputTokens('local.echo')]: 3,
+    });
+    expect(addsOf(updates[1])).toEqual({
+      [HEALTH_ATTRIBUTES.requests]: 3,
+      [HEALTH_ATTRIBUTES.clientErrors]: 2,
+      [HEALTH_ATTRIBUTES.throttles]: 1,
+      [HEALTH_ATTRIBUTES.quotaRefusals]: 1,
+      [HEALTH_ATTRIBUTES.latencyTotalMs]: 3 + 40 + 12_000,
+      [HEALTH_ATTRIBUTES.latencyBucket('le5')]: 1,
+      [HEALTH_ATTRIBUTES.latencyBucket('le50')]: 1,
+      [HEALTH_ATTRIBUTES.latencyBucket('inf')]: 1,
+    });
+    // The hour item expires a week and an hour after its hour began.
+    expect(updates[1].ExpressionAttributeValues?.[':s0']).toBe(Date.parse('2026-11-30T23:00:00Z') / 1000 + 169 * 3600);
+  });
+
+  it('writes the figures of an hour to that hour and month once the clock passes into the next', async () => {
+    // Prepare
+    const { updates, db } = recordingDb();
+    let now = T0;
+    const meter = new UsageMeter({ db, tableName: 't', flushEvery: 100, flushAfterMs: 3_600_000, clock: () => now });
+
+    // Act
+    await meter.addRequest('acme', { durationMs: 1, memoryMb: 128, status: 200 });
+    now = T0 + 5_000;
+    await meter.addRequest('acme', { durationMs: 1, memoryMb: 128, status: 500 });
+    await meter.flush();
+
+    // Assess
+    expect(updates.map((update) => `${update.Key?.sk}`)).toEqual([
+      keys.usagePeriod('acme', '2026-11').sk,
+      keys.tenantHealthHour('acme', '2026-11-30T23').sk,
+      keys.usagePeriod('acme', '2026-12').sk,
+      keys.tenantHealthHour('acme', '2026-12-01T00').sk,
+    ]);
+    expect(addsOf(updates[3])).toMatchObject({ [HEALTH_ATTRIBUTES.serverErrors]: 1, [HEALTH_ATTRIBUTES.requests]: 1 });
+  });
+
+  it("flushes a quiet tenant's figures on another tenant's request once they are old enough", async () => {
+    // Prepare
+    const { updates, db } = recordingDb();
+    let now = T0 - 60_000;
+    const meter = new UsageMeter({ db, tableName: 't', flushEvery: 100, flushAfterMs: 10_000, clock: () => now });
+    await meter.addRequest('quiet', { durationMs: 1, memoryMb: 128, status: 200 });
+
+    // Act
+    now += 10_000;
+    await meter.addRequest('busy', { durationMs: 1, memoryMb: 128, status: 200 });
+
+    // Assess
+    expect(updates.map((update) => update.Key?.pk)).toEqual([keys.usagePeriod('quiet', 'x').pk, keys.tenantHealthPartition('quiet')]);
+  });
+
+  it('never fails a request when a write fails, and forgets discarded tenants', async () => {
+    // Prepare
+    const failing = { send: async () => Promise.reject(new Error('throttled')) } as unknown as DynamoDBDocumentClient;
+    const meter = new UsageMeter({ db: () => failing, tableName: 't', flushEvery: 1 });
+
+    // Act / Assess
+    await expect(meter.addRequest('acme', { durationMs: 1, memoryMb: 128, status: 200 })).resolves.toBeUndefined();
+    const { updates, db } = recordingDb();
+    const other = new UsageMeter({ db, tableName: 't' });
+    meter.addCapacity('ghost', { readUnits: 1, writeUnits: 0 });
+    other.addCapacity('ghost', { readUnits: 1, writeUnits: 0 });
+    other.discard('ghost');
+    await other.flush();
+    expect(updates).toEqual([]);
+  });
+});
+
+describe('latency percentiles from histogram buckets', () => {
+  it('answers the upper bound of the bucket holding the nearest-rank percentile', () => {
+    const buckets = [
+      { bound: 5, count: 50 },
+      { bound: 10, count: 49 },
+      { bound: 25, count: 0 },
+      { bound: null, count: 1 },
+    ];
+    expect(percentileOf(buckets, 0.5)).toBe(5);
+    expect(percentileOf(buckets, 0.51)).toBe(10);
+    expect(percentileOf(buckets, 0.99)).toBe(10);
+    expect(percentileOf(buckets, 1)).toBeNull();
+    expect(percentileOf([{ bound: 5, count: 0 }], 0.5)).toBeNull();
+  });
+});
