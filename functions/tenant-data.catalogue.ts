@@ -1,4 +1,5 @@
 import { agentKind } from './agents/agent.kind';
+import { budgetLedgerKind, budgetPolicyKind } from './governance/budget.kind';
 import { apiKeyKind } from './api-keys/api-key.kind';
 import { auditEntryKind, auditHeadKind } from './audit/audit.kind';
 import type { DataKind } from './data/data-kind';
@@ -38,6 +39,8 @@ export const TENANT_DATA_CATALOGUE: readonly DataKind[] = [
   ...RESOURCE_KINDS,
   quotaCounterKind,
   usagePeriodKind,
+  budgetPolicyKind,
+  budgetLedgerKind,
   tenantHealthHourKind,
   subscriptionKind,
   idempotencyRecordKind,

@@ -34,6 +34,9 @@ commands:
   offboard <tenant> --yes  offboard a tenant: its pool is removed, its data purged, its slug released
   invite <tenant> <email> [--role tenant-admin|member|viewer|auditor]
                            invite someone and print the code from the local mailbox
+  budget <tenant> <USD> [--fallback <model id>]
+                           set the tenant's monthly spend budget (e.g. 25 or 25.50; 0 blocks every model call);
+                           without --fallback calls are refused once it is spent, with it they go to that model
   costs [--period YYYY-MM] [--sort cost|margin]
                            tenants ranked by what serving them cost (usage estimate) or by margin (plan price − cost, EUR)
   health [--sort errorRate|p99|throttles|quotaRefusals|requests] [--window hour|day]
@@ -82,6 +85,7 @@ const CLI_OPTIONS = {
   status: { type: 'string' },
   role: { type: 'string' },
   period: { type: 'string' },
+  fallback: { type: 'string' },
   sort: { type: 'string' },
   window: { type: 'string' },
   yes: { type: 'boolean' },
@@ -89,6 +93,13 @@ const CLI_OPTIONS = {
   'tenants-dir': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+/** US dollars as typed (`25`, `25.5`, `25.50`) in whole cents; anything else is a usage error. */
+export function centsOf(amount: string | undefined): number {
+  const match = /^(\d{1,9})(?:\.(\d{1,2}))?$/.exec(amount ?? '');
+  if (!match) throw new UsageError(`budget needs an amount in US dollars such as 25 or 25.50, not ${JSON.stringify(amount ?? '')}`);
+  return Number(match[1]) * 100 + Number((match[2] ?? '0').padEnd(2, '0'));
+}
 
 /** A mistake in how the CLI was called: told in one line with the usage, exit status 2. */
 export class UsageError extends CliError {}

@@ -50,4 +50,6 @@ export const HANDLER_GROUP_NEEDS = {
   audit: { data: ['tenant', 'directory'], cursors: true },
   // Runs call the tenant's models within the request.
   workflows: { data: ['tenant', 'directory'], cursors: true },
+  // Budgets of a tenant: its policy and spend ledgers.
+  governance: { data: ['tenant', 'directory'], cursors: true },
 } as const satisfies Record<HandlerGroup, GroupNeeds>;

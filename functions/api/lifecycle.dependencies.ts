@@ -4,7 +4,6 @@ import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-
 import { ApiGatewayUsageKeyBinding } from '../billing/usage-key.api-gateway';
 import type { UsageKeyBinding } from '../billing/usage-key.binding';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ApiKeyRepository } from '../api-keys/api-key.repository';
 import { ApiKeyService } from '../api-keys/api-key.service';
@@ -29,8 +28,7 @@ import { TenantPurge } from '../tenants/tenant-purge';
 import { TenantRepository } from '../tenants/tenant.repository';
 import { InvitationRepository } from '../users/invitation.repository';
 import type { Mailer } from '../users/mailer';
-import { MailboxMailer } from '../users/mailer.mailbox';
-import { SesMailer } from '../users/mailer.ses';
+import { mailerOf } from './mailer.dependencies';
 import { MemberRepository } from '../users/member.repository';
 import { CognitoUserDirectory } from '../users/user-directory.cognito';
 import type { UserDirectory } from '../users/user-directory';
@@ -117,14 +115,6 @@ function regionData(config: RuntimeConfig, region: string): RegionData {
 /** Another region's role ARNs from its DATA_REGIONS entry, as that region's isolation layer reads them. */
 function remoteRoleArns(remote: DataRegion): Pick<RuntimeConfig, RoleArnVariable> {
   return Object.fromEntries(DATA_SCOPES.map((scope) => [roleArnVariable(scope), remote[roleArnField(scope)]])) as Pick<RuntimeConfig, RoleArnVariable>;
-}
-
-function mailerOf(config: RuntimeConfig): Mailer {
-  if (config.MAIL_TRANSPORT === 'mailbox') {
-    if (!config.MAILBOX_DIR) throw new ConfigError('invalid runtime configuration: MAILBOX_DIR is required when MAIL_TRANSPORT is mailbox');
-    return new MailboxMailer(config.MAILBOX_DIR, config.MAIL_FROM);
-  }
-  return new SesMailer(new SESv2Client({ region: config.AWS_REGION, maxAttempts: 3 }), config.MAIL_FROM);
 }
 
 /** The region's usage plans through the API Gateway API (the local gateway's management port locally). */

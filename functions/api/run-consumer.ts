@@ -7,6 +7,9 @@ import type { DeliveryOutcome, RunWorker } from '../workflows/run.worker';
 import { runWorkerFactory } from '../workflows/workflow.module';
 import { meterOf, createTenantWrites, lazyHandler, runQueueOf } from './dependencies';
 import type { RuntimeConfig } from './runtime-config';
+import { budgetGovernance } from './governance.dependencies';
+import { mailerOf } from './mailer.dependencies';
+import { CachedPlanSource } from '../quotas/plan.source';
 
 export interface RunConsumerDependencies {
   readonly logger: Logger;
@@ -21,6 +24,11 @@ export interface RunConsumerDependencies {
 export function createRunConsumerDependencies(config: RuntimeConfig): RunConsumerDependencies {
   const logger = createLogger('run-consumer', config.LOG_LEVEL);
   const { db, executor } = createTenantWrites(config);
+  // Every model call of a run is reserved and settled against the tenant's budgets (and may fall back or be refused).
+  const budgets = budgetGovernance(
+    { db, tableName: config.TABLE_NAME, plans: new CachedPlanSource({ db, tableName: config.TABLE_NAME }), audit: executor, mailer: mailerOf(config), logger, region: config.AWS_REGION },
+    observedModelProvider(createModelProvider(config), meterOf(config)),
+  );
   return {
     logger,
     queue: runQueueOf(config),
@@ -29,7 +37,7 @@ export function createRunConsumerDependencies(config: RuntimeConfig): RunConsume
       db,
       tableName: config.TABLE_NAME,
       mutations: executor,
-      provider: observedModelProvider(createModelProvider(config), meterOf(config)),
+      provider: budgets.provider,
       onUnexpectedError: (error, stepId) => logger.error('workflow step failed unexpectedly', { stepId, error: error as Error }),
       leaseMs: config.RUN_LEASE_SECONDS * 1000,
       slotWaitSeconds: config.RUN_SLOT_WAIT_SECONDS,

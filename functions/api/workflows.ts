@@ -12,6 +12,7 @@ import type { WorkflowService } from '../workflows/workflow.service';
 import { modelProviderNameOf } from '../models/model-provider.factory';
 import { workflowServicesFactory } from '../workflows/workflow.module';
 import { createResourceDependencies, lazyHandler, runQueueOf } from './dependencies';
+import { budgetAdmissionOf } from './governance.dependencies';
 import type { RequestTelemetryPorts } from '../core/request-telemetry.middleware';
 
 /** The services of one tenant, over that tenant's scoped client. */
@@ -46,6 +47,7 @@ export function createWorkflowsDependencies(config: RuntimeConfig, env: NodeJS.P
       mutations: resources.executor,
       provider: { name: modelProviderNameOf(config) },
       queue,
+      admission: budgetAdmissionOf(resources),
     }),
   };
 }

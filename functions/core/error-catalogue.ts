@@ -26,6 +26,7 @@ export const ERROR_CATALOGUE: readonly ErrorCodeEntry[] = [
   { code: 'route-not-found', statuses: [404], title: 'No such route', meaning: 'No route matches this method and path.', action: 'Check the method and path against this document.' },
   { code: 'conflict', statuses: [409], title: 'Conflict', meaning: 'The state of the target does not allow the change (duplicate, still in use, Idempotency-Key reused for another request).', action: 'Read the resource and decide again.' },
   { code: 'illegal-transition', statuses: [409], title: 'Illegal lifecycle transition', meaning: 'The tenant lifecycle does not allow this step from its current status.', action: 'Read the tenant status first.' },
+  { code: 'budget-exhausted', statuses: [402], title: 'Budget exhausted', meaning: "The spend budget of the period (the tenant's, an agent's or an API key's; `budget` in the body) cannot cover the run or model call, and its policy blocks.", action: 'Raise the budget, or wait for the next period.' },
   { code: 'gone', statuses: [410], title: 'No longer available', meaning: 'A one-time secret (invitation code) was used, revoked or has expired.', action: 'Ask for a new invitation.' },
   { code: 'precondition-failed', statuses: [412], title: 'Precondition failed', meaning: 'If-Match names a version that is no longer current.', action: 'Read the resource again and retry with its new ETag.' },
   { code: 'request-too-large', statuses: [413], title: 'Request too large', meaning: 'The body is larger than the gateway takes.', action: 'Send a smaller body.' },

@@ -156,6 +156,15 @@ export class ModelNotAllowedError extends DomainError {
   }
 }
 
+/**
+ * The tenant's (or an agent's, or an API key's) spend budget for the period cannot cover the call or run asked for,
+ * and its policy says block; `budget` names the budget, its amount and what is committed of it.
+ */
+export class BudgetExhaustedError extends DomainError {
+  readonly code = 'budget-exhausted';
+  readonly title = 'Budget exhausted';
+}
+
 /** Too many requests for the tenant's usage plan. */
 export class RateLimitedError extends DomainError {
   readonly code = 'rate-limited';

@@ -1,5 +1,6 @@
 import {
   AuthenticationError,
+  BudgetExhaustedError,
   ConflictError,
   DomainError,
   ForbiddenError,
@@ -50,6 +51,7 @@ const STATUS_BY_ERROR: ReadonlyArray<[abstract new (...args: never[]) => DomainE
   [GoneError, 410],
   [PreconditionFailedError, 412],
   [ModelNotAllowedError, 422],
+  [BudgetExhaustedError, 402],
   [WrongRegionError, 421],
   [IdentityProviderError, 503],
   [MailNotSentError, 503],

@@ -214,9 +214,24 @@ export const keys = {
     sk: sortKey('RUN', runId),
   }),
   runSortKeyPrefix: () => `RUN${SEPARATOR}`,
+
+  // -- budgets and spend
+  /** A tenant's budget policy and its spend ledgers share one partition: `T#<tenantId>#BUDGET`. */
+  budgetPartition: (tenantId: string) => tenantKey(tenantId, 'BUDGET'),
+  budgetPolicy: (tenantId: string) => ({ pk: tenantKey(tenantId, 'BUDGET'), sk: 'POLICY' }),
+  /**
+   * The spend ledger of one budget scope (`TENANT`, `AGENT#<agentId>`, `APIKEY#<keyId>`) in one month: a new item each
+   * period, so nothing needs resetting.
+   */
+  budgetLedger: (tenantId: string, period: string, ...scope: string[]) => ({
+    pk: tenantKey(tenantId, 'BUDGET'),
+    sk: sortKey(BUDGET_LEDGER_MARK, period, ...scope),
+  }),
+  budgetLedgerSortKeyPrefix: () => `${BUDGET_LEDGER_MARK}${SEPARATOR}`,
 } as const;
 
 const MEMORY_SK_MARK = 'M';
+const BUDGET_LEDGER_MARK = 'LEDGER';
 
 /** Parents whose children live in partitions of their own. */
 export type NestedParent = 'AGENT' | 'WORKFLOW';

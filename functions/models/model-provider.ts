@@ -39,6 +39,8 @@ export interface ModelResult {
   readonly usage: TokenUsage;
   /** Why generation stopped, as the provider says it (`end_turn`, `max_tokens`, ...). */
   readonly stopReason?: string;
+  /** The model that answered, when it is not the one asked (a budget policy's fallback). @default the one asked */
+  readonly modelId?: string;
 }
 
 export interface ModelProvider {

@@ -33,10 +33,11 @@ const ROUTE_SPECIFIC: Readonly<Record<string, ReadonlyArray<readonly [number, st
   createMemory: [[429, 'quota-exceeded']],
   createWorkflow: [[422, 'validation-failed'], [429, 'quota-exceeded']],
   updateWorkflow: [[422, 'validation-failed']],
-  startWorkflowRun: [[409, 'conflict'], [429, 'quota-exceeded']],
+  startWorkflowRun: [[402, 'budget-exhausted'], [409, 'conflict'], [429, 'quota-exceeded']],
+  setBudget: [[422, 'model-not-allowed']],
 };
 
-const MUTATING = new Set(['POST', 'PATCH', 'DELETE']);
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** Status → the problem codes the route may answer with it. */
 export function problemCodesOf(route: RouteDefinition): ReadonlyMap<number, ReadonlySet<string>> {

@@ -184,13 +184,14 @@ export class RunExecutor {
         instructions: agent.instructions,
         input: stepInput(step, plan.input, dependencyOutputs),
         maxOutputTokens: MAX_OUTPUT_TOKENS_PER_STEP,
-        ...(plan.metadata ? { metadata: plan.metadata } : {}),
+        // The agent is part of the attribution: budgets per agent and spend by agent read it.
+        metadata: { ...plan.metadata, agentId: step.agentId },
       });
       const truncated = answer.output.length > MAX_STORED_OUTPUT;
       return {
         record: {
           ...base,
-          modelId: agent.modelId,
+          modelId: answer.modelId ?? agent.modelId,
           status: 'SUCCEEDED',
           output: truncated ? answer.output.slice(0, MAX_STORED_OUTPUT) : answer.output,
           ...(truncated ? { outputTruncated: true } : {}),

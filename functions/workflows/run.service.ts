@@ -24,6 +24,11 @@ export interface RunServiceDeps {
   readonly clock?: () => number;
   /** @default time-ordered ids, so runs list newest first */
   readonly newId?: (nowMs: number) => string;
+  /**
+   * Refuses a start the tenant may not make now (its spend budget is exhausted and its policy blocks), by throwing
+   * the domain error to answer. @default every start is admitted
+   */
+  readonly admission?: (tenantId: string) => Promise<void>;
 }
 
 /** The audit target of a run. */
@@ -58,7 +63,8 @@ export class RunService {
   }
 
   async start(workflowId: string, body: StartRunBody, context: MutationContext, present: Presenter<Run>): Promise<MutationResult> {
-    const workflow = await this.deps.workflows.get(workflowId);
+    // A tenant whose budget refuses model calls starts no run (checked beside the read, from a cached policy).
+    const [workflow] = await Promise.all([this.deps.workflows.get(workflowId), this.deps.admission?.(this.deps.tenantId)]);
     if (!workflow) throw new NotFoundError(`workflow ${workflowId} not found`);
     const createdMs = this.clock();
     const queued = runSchema.parse({

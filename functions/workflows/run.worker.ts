@@ -148,7 +148,7 @@ export class RunWorker {
     const usage = { ...run.usage };
     try {
       const outcome = await this.deps.executor.resume(
-        { mode: workflow.mode, steps: workflow.steps, input: run.input, agents, metadata: { tenantId: this.deps.tenantId, workflowId: run.workflowId, runId: run.runId } },
+        { mode: workflow.mode, steps: workflow.steps, input: run.input, agents, metadata: { tenantId: this.deps.tenantId, workflowId: run.workflowId, runId: run.runId, ...apiKeyOf(run.startedBy) } },
         run.steps,
         async (step) => {
           usage.inputTokens += step.usage?.inputTokens ?? 0;
@@ -190,4 +190,9 @@ export class RunWorker {
     });
     return { kind: 'done' };
   }
+}
+
+/** The API key a run was started with (`api-key:<keyId>`), for budgets and spend per key. */
+function apiKeyOf(actor: string): { apiKeyId: string } | Record<string, never> {
+  return actor.startsWith('api-key:') ? { apiKeyId: actor.slice('api-key:'.length) } : {};
 }

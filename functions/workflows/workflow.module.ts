@@ -24,6 +24,8 @@ export interface WorkflowModuleOptions {
   readonly provider: Pick<ModelProvider, 'name'>;
   /** Where started runs go. */
   readonly queue: RunQueue;
+  /** Refuses run starts a tenant may not make now (see RunServiceDeps.admission). @default every start is admitted */
+  readonly admission?: (tenantId: string) => Promise<void>;
   /** @default Date.now */
   readonly clock?: () => number;
 }
@@ -87,6 +89,7 @@ export function workflowServicesFactory(options: WorkflowModuleOptions): (tenant
         queue: options.queue,
         provider: options.provider.name,
         clock,
+        ...(options.admission ? { admission: options.admission } : {}),
       }),
     };
   };

@@ -60,8 +60,9 @@ export const OTHER_FUNCTION_NEEDS = {
   // Gives back the quota of memories TTL removed, through the tenant data role with the tenant of each record: it is
   // built from the tenant writes alone (createTenantWrites), so it needs no platform-key role nor the cursor secret.
   'memory-expiry': { data: ['tenant'] },
-  // Executes workflow runs from the runs queue: the model calls, and the runs' writes with the tenant of each message.
-  'run-consumer': { data: ['tenant'], modelInvocation: true },
+  // Executes workflow runs from the runs queue: the model calls (within the tenant's budget, whose alerts it mails to
+  // the tenant's admins), and the runs' writes with the tenant of each message.
+  'run-consumer': { data: ['tenant'], modelInvocation: true, mail: true },
 } as const satisfies Record<Exclude<RegionFunctionName, HandlerGroup>, GroupNeeds>;
 
 /** The entry file of a region function, exporting `handler`. */

@@ -176,6 +176,15 @@ describe('the API contract, live', () => {
     await call('DELETE', `${T}/workflows/{workflowId}`, p);
     await call('DELETE', `${T}/agents/{agentId}`, p);
 
+    // Budgets
+    await call('GET', `${T}/budget`, p);
+    await call('PUT', `${T}/budget`, p, { body: { monthlyCents: -1 } });
+    await call('PUT', `${T}/budget`, p, { body: { monthlyCents: 500, onExhausted: { action: 'fallback', modelId: 'no.such-model' } } });
+    await call('PUT', `${T}/budget`, p, { body: { monthlyCents: 500, onExhausted: { action: 'fallback', modelId: 'amazon.nova-micro-v1:0' } } });
+    await call('GET', `${T}/budget`, p);
+    await call('DELETE', `${T}/budget`, p, { headers: { 'If-Match': '"7"' } });
+    await call('DELETE', `${T}/budget`, p, { headers: { 'If-Match': '"1"' } });
+
     // Platform-admin routes: refused for a tenant admin, and answered for a platform admin
     await call('GET', '/v1/tenants', p);
     await call('GET', '/v1/tenants', p, { token: platformToken }, '?limit=2');

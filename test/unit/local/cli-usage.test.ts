@@ -21,6 +21,8 @@ describe('tenant CLI usage errors', () => {
     [['frobnicate'], 'error: unknown command frobnicate'],
     [['suspend'], 'error: suspend needs a tenant id or slug'],
     [['list', '--status'], "error: Option '--status <value>' argument missing"],
+    [['budget', 'acme'], 'error: budget needs an amount in US dollars such as 25 or 25.50, not ""'],
+    [['budget', 'acme', '12.345'], 'error: budget needs an amount in US dollars such as 25 or 25.50, not "12.345"'],
   ])('%j: one line, then the usage, exit 2', (args, line) => {
     const { status, stderr } = run(...args);
     expect(status).toBe(2);

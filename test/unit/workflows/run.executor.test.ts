@@ -46,7 +46,7 @@ describe('RunExecutor', () => {
       ['model-of-writer', 'instructions of writer', 'a poem'],
       ['model-of-critic', 'instructions of critic', 'Review this:\n\n<model-of-writer:a poem>'],
     ]);
-    expect(provider.calls[0].metadata).toEqual({ tenantId: 'acme' });
+    expect(provider.calls.map((c) => c.metadata)).toEqual([{ tenantId: 'acme', agentId: 'writer' }, { tenantId: 'acme', agentId: 'critic' }]);
     expect(outcome).toEqual({
       status: 'SUCCEEDED',
       usage: { inputTokens: 6, outputTokens: 4 },

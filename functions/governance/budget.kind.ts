@@ -1,0 +1,26 @@
+import * as z from 'zod';
+import { fixedPartitions, isKey, sortKeyStartsWith, writeBackAsIs, type DataKind } from '../data/data-kind';
+import { keys } from '../data/keys';
+import { budgetPolicySchema } from './budget.schema';
+
+/** The tenant's budget policy: what the tenant admin set. */
+export const budgetPolicyKind: DataKind = {
+  name: 'budget-policy',
+  retention: 'content',
+  schema: budgetPolicySchema,
+  accessPatterns: [{ name: 'get the policy' }],
+  partitions: fixedPartitions(keys.budgetPartition),
+  owns: (key, tenantId) => isKey(key, keys.budgetPolicy(tenantId)),
+  writeBack: writeBackAsIs,
+};
+
+/** Spend ledgers per budget scope and month: settled spend, reservations in flight, alerts told. */
+export const budgetLedgerKind: DataKind = {
+  name: 'budget-ledger',
+  retention: 'billing',
+  schema: z.looseObject({ committed: z.number().optional(), spent: z.number().optional(), steps: z.number().optional() }),
+  accessPatterns: [{ name: 'reserve and settle a model call' }, { name: 'report spend of a month' }],
+  partitions: fixedPartitions(keys.budgetPartition),
+  owns: (key, tenantId) => key.pk === keys.budgetPartition(tenantId) && sortKeyStartsWith(key.sk, 'LEDGER'),
+  writeBack: writeBackAsIs,
+};
