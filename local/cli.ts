@@ -356,6 +356,19 @@ async function inviteMember(session: Session, [idOrSlug, email]: readonly string
   await session.printInvitation(invitation.email, tenant.tenantId, tenant.region, invitation.createdAt);
 }
 
+async function setBudget(session: Session, [idOrSlug, amount]: readonly string[]): Promise<void> {
+  // The amount is checked before anything is asked of the platform.
+  const monthlyCents = centsOf(amount);
+  const tenant = await session.findTenant(idOrSlug);
+  const { fallback } = session.values;
+  const onExhausted = fallback ? { action: 'fallback' as const, modelId: fallback } : { action: 'block' as const };
+  const policy = await session.api.answer(
+    session.api.client(tenant.region).PUT('/v1/tenants/{tenantId}/budget', { params: { path: { tenantId: tenant.tenantId } }, body: { monthlyCents, onExhausted } }),
+  );
+  const then = policy.onExhausted.action === 'fallback' ? `falls back to ${policy.onExhausted.modelId}` : 'blocks model calls';
+  session.out(`budget of ${tenant.tenantId}: USD ${(policy.monthlyCents / 100).toFixed(2)} a month, alerts at ${policy.thresholds.join('/')} %, then ${then}`);
+}
+
 async function tenantCosts(session: Session): Promise<void> {
   const bySort = session.values.sort ?? 'cost';
   if (bySort !== 'cost' && bySort !== 'margin') throw new UsageError(`--sort must be cost or margin, not ${bySort}`);
@@ -433,6 +446,7 @@ const COMMANDS: Readonly<Record<string, (session: Session, args: readonly string
   reactivate: changeStatus,
   offboard: offboardTenant,
   invite: inviteMember,
+  budget: setBudget,
   costs: tenantCosts,
   health: tenantHealth,
   top: topTenants,

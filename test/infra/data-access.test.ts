@@ -174,8 +174,8 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
   it('lets only the functions named here assume each data role of the region', () => {
     // Prepare: the intent, spelt out rather than derived from the needs tables
     const expected: Record<DataScope, readonly string[]> = {
-      tenant: ['agents', 'api-keys', 'audit', 'authorizer', 'memories', 'memory-expiry', 'run-consumer', 'tenants', 'usage', 'users', 'workflows'],
-      directory: ['agents', 'api-keys', 'audit', 'authorizer', 'discovery', 'memories', 'usage', 'users', 'workflows'],
+      tenant: ['agents', 'api-keys', 'audit', 'authorizer', 'governance', 'memories', 'memory-expiry', 'run-consumer', 'tenants', 'usage', 'users', 'workflows'],
+      directory: ['agents', 'api-keys', 'audit', 'authorizer', 'discovery', 'governance', 'memories', 'usage', 'users', 'workflows'],
       platform: ['tenants'],
       issuers: ['issuer-registration'],
     };

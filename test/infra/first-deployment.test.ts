@@ -52,12 +52,18 @@ describe('first deployment: mail sender identity', () => {
       .filter((statement) => [statement.Action].flat().includes('ses:SendEmail'));
 
     // Assess
-    expect(mailing.map((fn) => fn.Properties!.Environment.Variables.MAIL_FROM)).toEqual([MAIL.from]);
-    expect(mailing[0].Properties!.Description).toContain("route group 'users'");
-    expect(sendStatements).toHaveLength(1);
-    expect(stack.resolve(sendStatements[0].Resource)).toEqual({
-      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ses:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':identity/mail.acme-agents.example.com']],
-    });
+    // Invitations (users), and budget alerts to a tenant's admins (the run consumer, which makes the model calls).
+    expect(mailing.map((fn) => fn.Properties!.Environment.Variables.MAIL_FROM)).toEqual([MAIL.from, MAIL.from]);
+    expect(mailing.map((fn) => fn.Properties!.Description).sort()).toEqual([
+      expect.stringContaining("route group 'users'"),
+      expect.stringContaining('workflow run worker'),
+    ]);
+    expect(sendStatements).toHaveLength(2);
+    for (const statement of sendStatements) {
+      expect(stack.resolve(statement.Resource)).toEqual({
+        'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ses:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':identity/mail.acme-agents.example.com']],
+      });
+    }
     const { json: cp } = controlPlaneTemplate;
     const provisioning = cp.Resources[logicalIdOf(fixture.stacks.controlPlane.functions['provisioning-events'].function)];
     expect(provisioning.Properties!.Environment.Variables.MAIL_FROM).toBe(MAIL.from);
