@@ -20,6 +20,7 @@ import { CachedPlanSource } from '../functions/quotas/plan.source';
 import { isPublic, type HandlerGroup, type RouteDefinition } from '../functions/routes';
 import { methodArnOf, policyAllows } from './authorizer-policy';
 import { ClientThrottle, type ClientLimitName } from './client-throttle';
+import { isConsoleRequest, serveConsole, type ConsoleSite } from './console-server';
 import { recordThrottle } from './gateway-metrics';
 import { InvocationScope } from './invocation-scope';
 import { LOCAL_STAGE } from './platform.config';
@@ -77,6 +78,12 @@ export interface LocalGatewayOptions {
    * @default CLIENT_LIMITS of the client-limits catalogue
    */
   readonly clientLimits?: ClientLimits;
+  /**
+   * The web console, served by the first region's server at `/` (the API keeps `/v1`); its origin joins the CORS
+   * origins and becomes the link in invitation mail.
+   * @default no console
+   */
+  readonly console?: ConsoleSite;
 }
 
 export interface LocalGateway {
@@ -227,19 +234,23 @@ class RegionGateway {
   /** One per region, as each region's stage has a web ACL of its own. */
   private readonly clients: ClientThrottle;
   /** The functions' CORS policy: preflights are answered here, as API Gateway's OPTIONS methods do in AWS. */
-  private readonly cors: CorsPolicy;
+  private cors: CorsPolicy;
+  private endpoints: Record<string, string> = {};
 
   constructor(
     readonly region: string,
-    private readonly options: Required<Omit<LocalGatewayOptions, 'host'>>,
+    private readonly options: Required<Omit<LocalGatewayOptions, 'host' | 'console'>>,
     private readonly matcher: RouteMatcher,
     private readonly invocations: InvocationScope,
+    private readonly site?: ConsoleSite,
   ) {
     this.clients = new ClientThrottle({ limits: options.clientLimits });
     this.cors = corsPolicyFromEnvironment(options.environment);
   }
 
   configure(endpoints: Record<string, string>): void {
+    this.endpoints = endpoints;
+    this.cors = corsPolicyFromEnvironment(this.options.environment);
     this.config = parseRuntimeConfig({
       ...sharedFunctionEnvironment(this.options.environment),
       AWS_REGION: this.region,
@@ -258,7 +269,10 @@ class RegionGateway {
     const url = requestTarget(req.url);
     let status = 500;
     try {
-      status = await this.dispatch(req, res, { method, url, requestId });
+      status =
+        this.site && isConsoleRequest(method, url.pathname)
+          ? serveConsole(this.site, this.endpoints, method, url.pathname, res)
+          : await this.dispatch(req, res, { method, url, requestId });
     } catch (error) {
       const failure = error instanceof HttpProblem ? error : undefined;
       if (!failure) console.error(`[gateway ${this.region}] ${method} ${url.pathname} failed:`, error);
@@ -557,7 +571,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   const regions: RegionGateway[] = [];
   try {
     for (const [index, region] of options.regions.entries()) {
-      const gateway = new RegionGateway(region, settings, matcher, invocations);
+      const gateway = new RegionGateway(region, settings, matcher, invocations, index === 0 ? options.console : undefined);
       const server = createServer((req, res) => void gateway.serve(req, res));
       servers.push(server);
       const port = await listen(server, options.port === 0 ? 0 : options.port + index, host);
@@ -567,6 +581,13 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   } catch (error) {
     await Promise.all(servers.map(closeServer));
     throw error;
+  }
+  if (options.console) {
+    // The console's origin is known once the first server listens: the functions allow it and link to it.
+    const origin = endpoints[options.regions[0]];
+    const origins = [...new Set([...(settings.environment.CORS_ALLOWED_ORIGINS ?? '').split(',').filter(Boolean), origin])];
+    settings.environment = { CONSOLE_URL: origin, ...settings.environment, CORS_ALLOWED_ORIGINS: origins.join(',') };
+    Object.assign(process.env, sharedFunctionEnvironment(settings.environment));
   }
   // Every region answers 421 with the other regions' URLs, so configs are complete only once all ports are known.
   for (const gateway of regions) gateway.configure(endpoints);
