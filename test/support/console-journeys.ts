@@ -43,5 +43,5 @@ export async function invitationCode(platform: TestPlatform, email: string): Pro
 
 /** The header band's colour: each tenant's primary colour. */
 export function brandColour(page: Page): Promise<string> {
-  return page.evaluate(() => getComputedStyle((globalThis as any).document.querySelector('header.top')).borderTopColor);
+  return page.evaluate(() => (globalThis as any).getComputedStyle((globalThis as any).document.querySelector('header.top')).borderTopColor);
 }

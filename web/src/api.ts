@@ -30,6 +30,9 @@ export function createApi(baseUrl: string, token: () => Promise<string | undefin
   return client;
 }
 
+/** Dispatched on `window` when the API answers `tenant-suspended`. */
+export const TENANT_SUSPENDED_EVENT = 'console:tenant-suspended';
+
 /** The data of an answer, or a ProblemError: for a problem body, a network failure or an unexpected status. */
 export async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
   let result: { data?: T; error?: unknown; response: Response };
@@ -45,7 +48,11 @@ export async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; respo
     });
   }
   if (result.response.ok) return result.data as T;
-  if (isProblem(result.error)) throw new ProblemError(result.error);
+  if (isProblem(result.error)) {
+    // Any page may be the first to learn that the tenant is suspended: the shell then shows that instead.
+    if (result.error.code === 'tenant-suspended') dispatchEvent(new Event(TENANT_SUSPENDED_EVENT));
+    throw new ProblemError(result.error);
+  }
   throw new ProblemError({
     type: 'about:blank',
     title: result.response.statusText || 'Request failed',

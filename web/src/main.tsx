@@ -2,7 +2,7 @@ import './styles.css';
 import type { ComponentType } from 'preact';
 import { render } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { createApi, unwrap, type Schemas } from './api';
+import { createApi, TENANT_SUSPENDED_EVENT, unwrap, type Schemas } from './api';
 import { completeHostedSignIn, currentToken, signOut, storedSession, type Session } from './auth';
 import { applyBranding } from './branding';
 import { loadConfig, type ConsoleConfig } from './config';
@@ -68,16 +68,28 @@ function Shell({ config, session }: { config: ConsoleConfig; session: Session })
   const [acting, setActing] = useState(storedActing());
   const [tenant, setTenant] = useState<Schemas['Tenant']>();
   const [tenantError, setTenantError] = useState<unknown>();
+  const [suspendedByApi, setSuspendedByApi] = useState(false);
+  useEffect(() => {
+    const suspend = () => setSuspendedByApi(true);
+    addEventListener(TENANT_SUSPENDED_EVENT, suspend);
+    return () => removeEventListener(TENANT_SUSPENDED_EVENT, suspend);
+  }, []);
   const tenantId = session.kind === 'tenant' ? session.tenantId : acting?.tenantId;
   const apiUrl = session.kind === 'tenant' ? session.apiUrl : (acting?.apiUrl ?? session.apiUrl);
   const api = useMemo(() => createApi(apiUrl, currentToken), [apiUrl]);
   const roles = session.roles;
 
+  // Only tenant admins (and platform admins) may read the tenant record; other roles keep discovery's branding.
+  const readsTenant = allows('tenantAdmin', roles);
   useEffect(() => {
     setTenant(undefined);
     setTenantError(undefined);
     if (!tenantId) {
       applyBranding(undefined, 'Platform');
+      return;
+    }
+    if (!readsTenant) {
+      applyBranding(session.branding, session.slug);
       return;
     }
     unwrap(api.GET('/v1/tenants/{tenantId}', { params: { path: { tenantId } } }))
@@ -86,7 +98,7 @@ function Shell({ config, session }: { config: ConsoleConfig; session: Session })
         applyBranding(record.branding, record.name);
       })
       .catch(setTenantError);
-  }, [api, tenantId]);
+  }, [api, tenantId, readsTenant, session]);
 
   const context: ConsoleContext = {
     config,
@@ -111,12 +123,12 @@ function Shell({ config, session }: { config: ConsoleConfig; session: Session })
     if (route.path === '/' && home) location.replace(`#${home}`);
   }, [route.path, home]);
 
-  const suspended = session.kind === 'tenant' && tenant?.status === 'SUSPENDED';
+  const suspended = session.kind === 'tenant' && (tenant?.status === 'SUSPENDED' || suspendedByApi);
   let content = null;
   if (suspended) {
     content = (
       <section class="suspended" role="alert">
-        <h1>{tenant?.name} is suspended</h1>
+        <h1>{tenant?.name ?? session.branding?.displayName ?? session.slug} is suspended</h1>
         <p>
           Your organisation's access to the platform is suspended. Your data is kept; contact the platform operator to reactivate it.{' '}
           <code class="code">tenant-suspended</code>

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { asProblem } from '../ui';
 import { idempotencyKey, unwrap, type Schemas } from '../api';
 import { useConsole } from '../context';
-import { Field, formValue, MoreButton, ProblemView, useAction, usePaged } from '../ui';
+import { Busy, Field, formValue, MoreButton, ProblemView, useAction, usePaged } from '../ui';
 
 type TenantSummary = Schemas['TenantsPage']['items'][number];
 
@@ -108,6 +108,10 @@ export function AdminTenantsPage() {
   return (
     <section>
       <h1>Tenants</h1>
+      <button type="button" class="secondary" disabled={tenants.loading} onClick={tenants.reload}>
+        Refresh
+      </button>
+      <Busy when={act.busy} label="Applying the change…" />
       <ProblemView error={tenants.error ?? act.error} />
       <table>
         <thead>
