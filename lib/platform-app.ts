@@ -10,6 +10,7 @@ import { REPO_ROOT, TENANTS_DIR } from './source-paths';
 import { ControlPlaneStack } from './stacks/control-plane-stack';
 import { RegionStack } from './stacks/region-stack';
 import { TenantStack } from './stacks/tenant-stack';
+import { buildConsoleSync } from '../web/build';
 import { adminDomainPrefix, tenantDomainPrefix } from './tenant-identity';
 
 export interface PlatformAppOptions {
@@ -23,6 +24,11 @@ export interface PlatformAppOptions {
    * @default none
    */
   readonly tenants?: TenantManifests;
+  /**
+   * The built web console each region serves.
+   * @default web/ built into the app's output directory
+   */
+  readonly consoleAssetDir?: string;
 }
 
 /** Tenant manifests and where they were read from (SAML metadata files sit beside them). */
@@ -73,6 +79,7 @@ export function buildPlatform(app: App, config: PlatformConfig, options: Platfor
   Tags.of(app).add('platform', 'agent-platform');
   Tags.of(app).add('stage', config.stage);
 
+  const consoleAssetDir = options.consoleAssetDir ?? buildConsoleSync(path.join(app.outdir, 'console-build')).dir;
   const regions = new Map<string, RegionStack>();
   for (const region of config.regions) {
     regions.set(
@@ -82,6 +89,7 @@ export function buildPlatform(app: App, config: PlatformConfig, options: Platfor
         config,
         region,
         functionCode: options.functionCode,
+        consoleAssetDir,
       }),
     );
   }

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { build, buildSync, type BuildOptions, type Metafile } from 'esbuild';
 
 /**
  * Builds the console: web/src/main.tsx bundled by esbuild (Preact's JSX, minified, content-hashed file names) and
@@ -21,10 +21,8 @@ const ROOT = __dirname;
 /** The file name of the runtime settings the console fetches beside index.html. */
 export const CONSOLE_CONFIG_FILE = 'config.json';
 
-export async function buildConsole(outDir: string): Promise<ConsoleBuild> {
-  rmSync(outDir, { recursive: true, force: true });
-  mkdirSync(join(outDir, 'assets'), { recursive: true });
-  const result = await build({
+function buildOptions(outDir: string): BuildOptions & { metafile: true } {
+  return {
     entryPoints: { app: join(ROOT, 'src', 'main.tsx') },
     bundle: true,
     minify: true,
@@ -38,8 +36,17 @@ export async function buildConsole(outDir: string): Promise<ConsoleBuild> {
     write: true,
     legalComments: 'none',
     logLevel: 'silent',
-  });
-  const outputs = Object.entries(result.metafile.outputs);
+  };
+}
+
+function prepare(outDir: string): void {
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(join(outDir, 'assets'), { recursive: true });
+}
+
+/** Writes index.html with the bundle's hashed names. */
+function finish(outDir: string, metafile: Metafile): ConsoleBuild {
+  const outputs = Object.entries(metafile.outputs);
   const script = outputs.find(([file]) => file.endsWith('.js'));
   const style = outputs.find(([file]) => file.endsWith('.css'));
   if (!script) throw new Error('the console build produced no script');
@@ -49,6 +56,17 @@ export async function buildConsole(outDir: string): Promise<ConsoleBuild> {
     .replace('<!--script-->', `<script type="module" src="${href(script[0])}"></script>`);
   writeFileSync(join(outDir, 'index.html'), html);
   return { dir: outDir, bytes: outputs.reduce((sum, [, output]) => sum + output.bytes, 0) };
+}
+
+export async function buildConsole(outDir: string): Promise<ConsoleBuild> {
+  prepare(outDir);
+  return finish(outDir, (await build(buildOptions(outDir))).metafile);
+}
+
+/** The same build, synchronously: CDK synthesis is synchronous. */
+export function buildConsoleSync(outDir: string): ConsoleBuild {
+  prepare(outDir);
+  return finish(outDir, buildSync(buildOptions(outDir)).metafile);
 }
 
 if (require.main === module) {

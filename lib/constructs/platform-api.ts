@@ -1,4 +1,4 @@
-import { Aws, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -86,7 +86,7 @@ export class PlatformApi extends Construct {
       restApiName: `agent-platform-${props.stageName}`,
       description: 'Agent platform API of the region (routes from functions/routes.ts)',
       endpointTypes: [apigw.EndpointType.REGIONAL],
-      ...(props.corsOrigins?.length ? { defaultCorsPreflightOptions: corsPreflightOptions(corsPolicy(props.corsOrigins)) } : {}),
+      ...(props.corsOrigins?.length ? { defaultCorsPreflightOptions: corsPreflightOptions(corsPolicyWithTokens(props.corsOrigins)) } : {}),
       // API keys for usage plans come from the authorizer (usageIdentifierKey), not from a header: that way a plan
       // can meter a tenant's bearer-token callers as well as its X-Api-Key callers. No method requires a key yet;
       // that waits for tenant keys to be bound to the plans and for the authorizer to return them.
@@ -195,6 +195,11 @@ export class PlatformApi extends Construct {
     if (!method) throw new Error(`no method for route ${routeKey(route.method, route.path)}`);
     return method;
   }
+}
+
+/** The shared policy for these origins; origins known only at deploy time (the console's distribution) are not checked. */
+function corsPolicyWithTokens(origins: readonly string[]): CorsPolicy {
+  return { ...corsPolicy(origins.filter((origin) => !Token.isUnresolved(origin))), allowOrigins: origins };
 }
 
 /** API Gateway's preflight answers (a mock integration per resource) for the shared CORS policy. */

@@ -1,4 +1,4 @@
-import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, Lazy, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -15,6 +15,7 @@ import type { PlatformConfig } from '../config';
 import { crossRegionCallers } from '../cross-region-access';
 import { ApiFirewall } from '../constructs/api-firewall';
 import { DataAccessRoles, ImportedDataAccessRole, TENANT_SESSION_TAG, type IDataAccessRole } from '../constructs/data-access-roles';
+import { ConsoleSite } from '../constructs/console-site';
 import { ExportBucket } from '../constructs/export-bucket';
 import { IssuerRegistrar } from '../constructs/issuer-registrar';
 import { PlatformApi } from '../constructs/platform-api';
@@ -93,6 +94,12 @@ export interface RegionStackProps extends Omit<StackProps, 'env'> {
    * @default - each function's entry bundled by esbuild
    */
   readonly functionCode?: lambda.Code;
+  /**
+   * The built web console (web/build.ts), served from this region's bucket and CloudFront distribution; its URL joins
+   * the API's CORS origins.
+   * @default no console in this region
+   */
+  readonly consoleAssetDir?: string;
 }
 
 /**
@@ -107,6 +114,8 @@ export class RegionStack extends Stack {
   /** The WAF web ACL on the API's stage: limits per client address, managed rules. */
   readonly firewall: ApiFirewall;
   readonly exports: ExportBucket;
+  /** The region's web console, when the stack has one. */
+  readonly console?: ConsoleSite;
   readonly backup: TableBackup;
   readonly alarms: RegionAlarms;
   /** Dashboards (platform, per tier), the SLA and abuse alarms, and the operator topic every alarm notifies. */
@@ -119,7 +128,7 @@ export class RegionStack extends Stack {
   readonly memoryExpiry: TableStreamConsumer;
 
   constructor(scope: Construct, id: string, props: RegionStackProps) {
-    const { config, region, functionCode, ...stackProps } = props;
+    const { config, region, functionCode, consoleAssetDir, ...stackProps } = props;
     if (!config.regions.includes(region)) {
       throw new Error(`region ${region} is not a residency region of the platform (${config.regions.join(', ')})`);
     }
@@ -169,7 +178,9 @@ export class RegionStack extends Stack {
     const memoryExpiry = regionFunction('memory-expiry', 'Agent platform, memory quota give-back on TTL removal');
     this.functions = { ...groupFunctions, authorizer, 'issuer-registration': registrar, 'memory-expiry': memoryExpiry };
 
-    const corsOrigins = config.corsOrigins ?? [...new Set(config.console.callbackUrls.map((url) => new URL(url).origin))];
+    const configuredOrigins = config.corsOrigins ?? [...new Set(config.console.callbackUrls.map((url) => new URL(url).origin))];
+    // The console's own origin is its distribution's domain, known at deploy time (the site is made below the API).
+    const corsOrigins = consoleAssetDir ? [...configuredOrigins, Lazy.string({ produce: () => this.console?.url })] : configuredOrigins;
     this.api = new PlatformApi(this, 'Api', {
       stageName: config.stage,
       routes: ROUTES,
@@ -184,6 +195,16 @@ export class RegionStack extends Stack {
     });
 
     const regionEndpoints = { ...config.regionEndpoints, [region]: config.regionEndpoints?.[region] ?? this.api.url };
+    if (consoleAssetDir) {
+      this.console = new ConsoleSite(this, 'Console', { assetDir: consoleAssetDir, apiUrl: regionEndpoints[region], regionEndpoints });
+      new CfnOutput(this, 'ConsoleUrl', { value: this.console.url, description: 'The web console of this region' });
+      // The app clients' stacks read it when they deploy, as they read the registrar's (see lib/naming.ts).
+      new ssm.StringParameter(this, 'ConsoleUrlParameter', {
+        parameterName: names.consoleUrlParameter,
+        stringValue: this.console.url,
+        description: "URL of the region's web console, for the app clients' redirect URLs",
+      });
+    }
     const onboardingBus = events.EventBus.fromEventBusArn(
       this,
       'OnboardingBus',
