@@ -110,7 +110,7 @@ export class ConsoleSite extends Construct {
     const stack = Stack.of(this);
     const bucketId = stack.resolve((this.bucket.node.defaultChild as s3.CfnBucket).logicalId) as string;
     const handler = deployment.handlerRole.node.scope as Construct;
-    const reason = (what: string) => `CDK's bucket deployment handler: ${what}`;
+    const reason = (what: string) => `The console's upload function (CDK's bucket deployment handler, one per stack) ${what}`;
     Validations.of(handler).acknowledge(
       { id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', reason: reason('writes its logs only') },
       { id: 'AwsSolutions-L1', reason: reason('its runtime is chosen by aws-cdk-lib and moves with it') },
