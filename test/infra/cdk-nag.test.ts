@@ -43,7 +43,7 @@ const PRE_TOKEN = String.raw`Tenant-[^/]+/PreTokenGeneration`;
 const PROJECT_ROLE = /^ControlPlane\/Pipeline\/Project\/Role$/;
 
 /** CDK's bucket deployment handler, which uploads the web console. */
-const CONSOLE_UPLOAD = String.raw`Region-[^/]+/Custom::CDKBucketDeployment[0-9A-F]+256MiB`;
+const CONSOLE_UPLOAD = 'Region-[^/]+/Custom::CDKBucketDeployment[0-9A-F]+256MiB';
 const orConsoleUpload = (rule: RegExp) => new RegExp(`${rule.source}|^${CONSOLE_UPLOAD}$`);
 const CONSOLE_DISTRIBUTION = /^Region-[^/]+\/Console\/Distribution$/;
 
