@@ -1,4 +1,6 @@
 import { Aws } from 'aws-cdk-lib';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import type { Construct } from 'constructs';
 import type { PlanId } from '../functions/billing/plan.catalogue';
 import type { DataScope } from '../functions/data/data-scopes';
 import { TABLE_BASE_NAME } from '../functions/data/table.schema';
@@ -95,6 +97,17 @@ export class PlatformNames {
    */
   manifestStoreName(homeRegion: string, account: string = Aws.ACCOUNT_ID): string {
     return `ap-${this.stage}-manifests-${account}-${homeRegion}`;
+  }
+
+  /** Regional SSM parameter: the URL of the region's web console, read by the stacks of its app clients. */
+  get consoleUrlParameter(): string {
+    return `/${TABLE_BASE_NAME}/${this.stage}/console-url`;
+  }
+
+  /** The console's OAuth redirect URLs in a region, read when a stack deploys (the distribution's domain is random). */
+  consoleRedirects(scope: Construct): { readonly callbackUrl: string; readonly logoutUrl: string } {
+    const url = ssm.StringParameter.valueForStringParameter(scope, this.consoleUrlParameter);
+    return { callbackUrl: `${url}/auth/callback`, logoutUrl: `${url}/` };
   }
 
   /** Construct id (and `cdk deploy` name) of a tenant's stack. */

@@ -11,6 +11,7 @@ import { REPO_ROOT, TENANTS_DIR } from './source-paths';
 import { ControlPlaneStack } from './stacks/control-plane-stack';
 import { RegionStack } from './stacks/region-stack';
 import { TenantStack } from './stacks/tenant-stack';
+import { buildConsoleSync } from '../web/build';
 import { adminDomainPrefix, tenantDomainPrefix } from './tenant-identity';
 
 export interface PlatformAppOptions {
@@ -24,6 +25,11 @@ export interface PlatformAppOptions {
    * @default none
    */
   readonly tenants?: TenantManifests;
+  /**
+   * The built web console each region serves.
+   * @default web/ built into the app's output directory
+   */
+  readonly consoleAssetDir?: string;
 }
 
 /** Tenant manifests and where they were read from (SAML metadata files sit beside them). */
@@ -71,7 +77,8 @@ export function loadTenantManifests(dir: string = TENANTS_DIR): TenantManifests 
  */
 export function buildPlatform(app: App, config: PlatformConfig, options: PlatformAppOptions = {}): PlatformStacks {
   checkAndTag(app, config);
-  const { regions, controlPlane } = addPlatformStacks(app, config, options.functionCode);
+  const consoleAssetDir = options.consoleAssetDir ?? buildConsoleSync(path.join(app.outdir, 'console-build')).dir;
+  const { regions, controlPlane } = addPlatformStacks(app, config, options.functionCode, consoleAssetDir);
   const tenants = addTenantStacks(app, config, options.tenants, options.functionCode);
   for (const tenant of tenants.values()) {
     const region = regions.get(tenant.manifest.homeRegion);
@@ -88,7 +95,7 @@ export function checkAndTag(scope: App | Stage, config: PlatformConfig): void {
 }
 
 /** The region stacks and the control plane after them: what a fleet deployment updates before any tenant. */
-export function addPlatformStacks(scope: Construct, config: PlatformConfig, functionCode?: lambda.Code): Omit<PlatformStacks, 'tenants'> {
+export function addPlatformStacks(scope: Construct, config: PlatformConfig, functionCode?: lambda.Code, consoleAssetDir?: string): Omit<PlatformStacks, 'tenants'> {
   const regions = new Map<string, RegionStack>();
   for (const region of config.regions) {
     regions.set(
@@ -98,6 +105,7 @@ export function addPlatformStacks(scope: Construct, config: PlatformConfig, func
         config,
         region,
         functionCode,
+        consoleAssetDir,
       }),
     );
   }

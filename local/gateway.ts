@@ -24,6 +24,7 @@ import { serveUsagePlanApi } from './usage-plan-api';
 import { isPublic, type HandlerGroup, type RouteDefinition } from '../functions/routes';
 import { methodArnOf, policyAllows } from './authorizer-policy';
 import { ClientThrottle, type ClientLimitName } from './client-throttle';
+import { isConsoleRequest, serveConsole, type ConsoleSite } from './console-server';
 import { recordThrottle } from './gateway-metrics';
 import { InvocationScope } from './invocation-scope';
 import { LOCAL_STAGE } from './platform.config';
@@ -90,6 +91,12 @@ export interface LocalGatewayOptions {
    * @default in memory
    */
   readonly queuesDir?: string;
+  /**
+   * The web console, served by the first region's server at `/` (the API keeps `/v1`); its origin joins the CORS
+   * origins and becomes the link in invitation mail.
+   * @default no console
+   */
+  readonly console?: ConsoleSite;
 }
 
 export interface LocalGateway {
@@ -246,15 +253,18 @@ class RegionGateway {
   /** One per region, as each region's stage has a web ACL of its own. */
   private readonly clients: ClientThrottle;
   /** The functions' CORS policy: preflights are answered here, as API Gateway's OPTIONS methods do in AWS. */
-  private readonly cors: CorsPolicy;
+  private cors: CorsPolicy;
+  private endpoints: Record<string, string> = {};
 
   constructor(
     readonly region: string,
-    private readonly options: Required<Omit<LocalGatewayOptions, 'host' | 'queuesDir'>>,
+    private readonly options: Required<Omit<LocalGatewayOptions, 'host' | 'queuesDir' | 'console'>>,
     private readonly matcher: RouteMatcher,
     private readonly invocations: InvocationScope,
     /** What only this region's functions get (its runs queue). */
     private readonly regionEnvironment: Readonly<Record<string, string>> = {},
+    /** The web console, served by the first region. */
+    private readonly site?: ConsoleSite,
   ) {
     this.clients = new ClientThrottle({ limits: options.clientLimits });
     this.cors = corsPolicyFromEnvironment(options.environment);
@@ -266,6 +276,8 @@ class RegionGateway {
   }
 
   configure(endpoints: Record<string, string>, managementEndpoint: string): void {
+    this.endpoints = endpoints;
+    this.cors = corsPolicyFromEnvironment(this.options.environment);
     this.config = parseRuntimeConfig({
       USAGE_KEY_BINDING: 'api-gateway',
       APIGATEWAY_ENDPOINT: managementEndpoint,
@@ -287,7 +299,10 @@ class RegionGateway {
     const url = requestTarget(req.url);
     let status = 500;
     try {
-      status = await this.dispatch(req, res, { method, url, requestId });
+      status =
+        this.site && isConsoleRequest(method, url.pathname)
+          ? serveConsole(this.site, this.endpoints, method, url.pathname, res)
+          : await this.dispatch(req, res, { method, url, requestId });
     } catch (error) {
       const failure = error instanceof HttpProblem ? error : undefined;
       if (!failure) console.error(`[gateway ${this.region}] ${method} ${url.pathname} failed:`, error);
@@ -609,7 +624,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   const runs = await startLocalRunWorkers(options.regions, options.queuesDir);
   try {
     for (const [index, region] of options.regions.entries()) {
-      const gateway = new RegionGateway(region, settings, matcher, invocations, runs.environment(region));
+      const gateway = new RegionGateway(region, settings, matcher, invocations, runs.environment(region), index === 0 ? options.console : undefined);
       const server = createServer((req, res) => void gateway.serve(req, res));
       servers.push(server);
       const port = await listen(server, options.port === 0 ? 0 : options.port + index, host);
@@ -624,6 +639,13 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     await Promise.all(servers.map(closeServer));
     await runs.stop();
     throw error;
+  }
+  if (options.console) {
+    // The console's origin is known once the first server listens: the functions allow it and link to it.
+    const origin = endpoints[options.regions[0]];
+    const origins = [...new Set([...(settings.environment.CORS_ALLOWED_ORIGINS ?? '').split(',').filter(Boolean), origin])];
+    settings.environment = { CONSOLE_URL: origin, ...settings.environment, CORS_ALLOWED_ORIGINS: origins.join(',') };
+    Object.assign(process.env, sharedFunctionEnvironment(settings.environment));
   }
   // Every region answers 421 with the other regions' URLs, so configs are complete only once all ports are known.
   for (const gateway of regions) gateway.configure(endpoints, managementEndpoints.get(gateway) as string);

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { bootstrapTables } from './bootstrap';
 import { startCognitoLocal, type CognitoLocal } from './cognito';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb';
+import { buildConsole } from '../web/build';
 import { bundleFunctions } from './function-bundles';
 import { startLocalGateway, type LocalGateway } from './gateway';
 import { startLocalOnboarding } from './onboarding';
@@ -78,7 +79,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   };
   try {
     const dynamoDbPort = options.dynamoDbPort ?? (await freePort());
-    const [dynamoDb, cognito, functions] = await Promise.all([
+    const [dynamoDb, cognito, functions, consoleBuild] = await Promise.all([
       startDynamoDbLocal({ port: dynamoDbPort, dbPath: join(dataDir, 'dynamodb') }).then((started: DynamoDbLocal) => {
         stops.push(() => started.stop());
         return started;
@@ -88,6 +89,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
         return started;
       }),
       bundleFunctions(join(dataDir, 'build'), LOCAL_REGIONS),
+      buildConsole(join(dataDir, 'console')),
     ]);
     options.log(`DynamoDB Local ${dynamoDb.endpoint} (pid ${dynamoDb.pid}), cognito-local ${cognito.endpoint}`);
     if (previous && previous.cognitoEndpoint !== cognito.endpoint) {
@@ -154,6 +156,14 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       environment: onboarding.environment,
       queuesDir: join(dataDir, 'queues'),
       ...(options.clientLimits ? { clientLimits: options.clientLimits } : {}),
+      console: {
+        dir: consoleBuild.dir,
+        settings: (endpoints) => ({
+          apiUrl: endpoints[LOCAL_REGIONS[0]],
+          regions: endpoints,
+          platformAdmin: { clientId: seed.platformAdmin.clientId, cognitoEndpoint: cognito.endpoint },
+        }),
+      },
     });
     stops.push(() => gateway.close());
     onboarding.setRegionEndpoints(gateway.endpoints);

@@ -63,6 +63,7 @@ async function main(): Promise<void> {
   const credentials = relativePath && !relativePath.startsWith('..') ? relativePath : platform.platformFilePath;
   log('');
   log(`Local platform ready in ${seconds} s${platform.seeded ? ' (first start: demo data seeded)' : ''}`);
+  log(`  console            ${file.apiUrl}/`);
   for (const [region, url] of Object.entries(file.regions)) log(`  API ${region.padEnd(14)} ${url}   (health: ${url}/v1/health)`);
   log(`  cognito-local      ${file.cognitoEndpoint}`);
   log(`  DynamoDB Local     ${file.dynamoDbEndpoint}`);

@@ -1,4 +1,4 @@
-import { Aws, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -103,7 +103,7 @@ export class PlatformApi extends Construct {
       restApiName: `agent-platform-${props.stageName}`,
       description: 'Agent platform API of the region (routes from functions/routes.ts)',
       endpointTypes: [apigw.EndpointType.REGIONAL],
-      ...(props.corsOrigins?.length ? { defaultCorsPreflightOptions: corsPreflightOptions(corsPolicy(props.corsOrigins)) } : {}),
+      ...(props.corsOrigins?.length ? { defaultCorsPreflightOptions: corsPreflightOptions(corsPolicyWithTokens(props.corsOrigins)) } : {}),
       // API keys for usage plans come from the authorizer (usageIdentifierKey), not from a header: that way a plan
       // can meter a tenant's bearer-token callers as well as its X-Api-Key callers. Every authorized method requires
       // one (API Gateway throttles and meters only methods that do): the tenant's key, or the platform key for
@@ -255,6 +255,11 @@ function checkStageThrottle(plans: readonly Plan[], throttle: StageThrottle): vo
       );
     }
   }
+}
+
+/** The shared policy for these origins; origins known only at deploy time (the console's distribution) are not checked. */
+function corsPolicyWithTokens(origins: readonly string[]): CorsPolicy {
+  return { ...corsPolicy(origins.filter((origin) => !Token.isUnresolved(origin))), allowOrigins: origins };
 }
 
 /** API Gateway's preflight answers (a mock integration per resource) for the shared CORS policy. */

@@ -74,6 +74,7 @@ export class ControlPlaneStack extends Stack {
     });
     const names = new PlatformNames(config.stage);
     const home = config.homeRegion;
+    const consoleRedirects = names.consoleRedirects(this);
 
     this.adminAuth = new HostedUserPool(this, 'AdminAuth', {
       userPoolName: `${names.prefix}-platform-admins`,
@@ -81,8 +82,8 @@ export class ControlPlaneStack extends Stack {
       featurePlan: 'plus',
       groups: [{ name: PLATFORM_ADMIN_GROUP, description: 'Operates the platform: onboards, suspends and offboards tenants', precedence: 0 }],
       domainPrefix: adminDomainPrefix(config),
-      callbackUrls: config.console.callbackUrls,
-      logoutUrls: config.console.logoutUrls,
+      callbackUrls: [...config.console.callbackUrls, consoleRedirects.callbackUrl],
+      logoutUrls: [...config.console.logoutUrls, consoleRedirects.logoutUrl],
     });
 
     this.bus = new events.EventBus(this, 'OnboardingBus', {

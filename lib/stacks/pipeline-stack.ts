@@ -1,3 +1,5 @@
+import * as path from 'node:path';
+import { buildConsoleSync } from '../../web/build';
 import { Aws, Stack, Stage, Validations, type StackProps } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codecommit from 'aws-cdk-lib/aws-codecommit';
@@ -44,6 +46,8 @@ export function tenantWaves(manifests: readonly TenantManifest[], size: number):
 interface PlatformStageProps {
   readonly config: PlatformConfig;
   readonly functionCode?: lambda.Code;
+  /** The built console (web/build.ts). @default built when the stage is synthesized */
+  readonly consoleAssetDir?: string;
 }
 
 /** An environment's region stacks and control plane, deployed regions first (stack dependencies order them). */
@@ -53,7 +57,9 @@ export class PlatformStage extends Stage {
   constructor(scope: Construct, id: string, props: PlatformStageProps) {
     super(scope, id, { env: { region: props.config.homeRegion, ...(props.config.account ? { account: props.config.account } : {}) } });
     checkAndTag(this, props.config);
-    this.stacks = addPlatformStacks(this, props.config, props.functionCode);
+    // The console is built into the stage's assembly, as `cdk synth` builds it for the app.
+    const consoleAssetDir = props.consoleAssetDir ?? buildConsoleSync(path.join(this.outdir, 'console-build')).dir;
+    this.stacks = addPlatformStacks(this, props.config, props.functionCode, consoleAssetDir);
   }
 }
 

@@ -1,4 +1,4 @@
-import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, Lazy, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -16,6 +16,7 @@ import type { PlatformConfig } from '../config';
 import { crossRegionCallers } from '../cross-region-access';
 import { ApiFirewall } from '../constructs/api-firewall';
 import { DataAccessRoles, ImportedDataAccessRole, TENANT_SESSION_TAG, type IDataAccessRole } from '../constructs/data-access-roles';
+import { ConsoleSite } from '../constructs/console-site';
 import { ExportBucket } from '../constructs/export-bucket';
 import { IssuerRegistrar } from '../constructs/issuer-registrar';
 import { MailIdentity } from '../constructs/mail-identity';
@@ -107,6 +108,12 @@ export interface RegionStackProps extends Omit<StackProps, 'env'> {
    * @default - each function's entry bundled by esbuild
    */
   readonly functionCode?: lambda.Code;
+  /**
+   * The built web console (web/build.ts), served from this region's bucket and CloudFront distribution; its URL joins
+   * the API's CORS origins.
+   * @default no console in this region
+   */
+  readonly consoleAssetDir?: string;
 }
 
 /**
@@ -121,6 +128,8 @@ export class RegionStack extends Stack {
   /** The WAF web ACL on the API's stage: limits per client address, managed rules. */
   readonly firewall: ApiFirewall;
   readonly exports: ExportBucket;
+  /** The region's web console, when the stack has one. */
+  readonly console?: ConsoleSite;
   readonly backup: TableBackup;
   readonly alarms: RegionAlarms;
   /** The runs queue, its dead-letter queue and its consumer. */
@@ -137,7 +146,7 @@ export class RegionStack extends Stack {
   readonly mail: MailIdentity;
 
   constructor(scope: Construct, id: string, props: RegionStackProps) {
-    const { config, region, functionCode, ...stackProps } = props;
+    const { config, region, functionCode, consoleAssetDir, ...stackProps } = props;
     if (!config.regions.includes(region)) {
       throw new Error(`region ${region} is not a residency region of the platform (${config.regions.join(', ')})`);
     }
@@ -161,7 +170,9 @@ export class RegionStack extends Stack {
     this.cursorSecret = this.createCursorSecret(names, config.stage, region);
     this.functions = this.createFunctions(names, config, region, functionCode);
 
-    const corsOrigins = config.corsOrigins ?? [...new Set(config.console.callbackUrls.map((url) => new URL(url).origin))];
+    const configuredOrigins = config.corsOrigins ?? [...new Set(config.console.callbackUrls.map((url) => new URL(url).origin))];
+    // The console's own origin is its distribution's domain, known at deploy time (the site is made below the API).
+    const corsOrigins = consoleAssetDir ? [...configuredOrigins, Lazy.string({ produce: () => this.console?.url })] : configuredOrigins;
     this.api = new PlatformApi(this, 'Api', {
       stageName: config.stage,
       routes: ROUTES,
@@ -175,6 +186,7 @@ export class RegionStack extends Stack {
       stages: [this.api.api.deploymentStage],
       publicPaths: ROUTES.filter(isPublic).map((route) => route.path),
     });
+    if (consoleAssetDir) this.console = this.createConsole(names, config, region, consoleAssetDir);
     this.bindFunctions(names, config, region, corsOrigins);
 
     this.memoryExpiry = new TableStreamConsumer(this, 'MemoryExpiry', {
@@ -244,6 +256,21 @@ export class RegionStack extends Stack {
     const memoryExpiry = regionFunction('memory-expiry', 'Agent platform, memory quota give-back on TTL removal');
     const runConsumer = regionFunction('run-consumer', 'Agent platform, workflow run worker');
     return { ...groupFunctions, authorizer, 'issuer-registration': registrar, 'memory-expiry': memoryExpiry, 'run-consumer': runConsumer };
+  }
+
+
+  /** The region's web console: its bucket and distribution, its URL as an output and for the app clients' stacks. */
+  private createConsole(names: PlatformNames, config: PlatformConfig, region: string, assetDir: string): ConsoleSite {
+    const regionEndpoints = { ...config.regionEndpoints, [region]: config.regionEndpoints?.[region] ?? this.api.url };
+    const site = new ConsoleSite(this, 'Console', { assetDir, apiUrl: regionEndpoints[region], regionEndpoints });
+    new CfnOutput(this, 'ConsoleUrl', { value: site.url, description: 'The web console of this region' });
+    // The app clients' stacks read it when they deploy, as they read the registrar's (see lib/naming.ts).
+    new ssm.StringParameter(this, 'ConsoleUrlParameter', {
+      parameterName: names.consoleUrlParameter,
+      stringValue: site.url,
+      description: "URL of the region's web console, for the app clients' redirect URLs",
+    });
+    return site;
   }
 
   /** Gives every function its environment and grants: exactly what its needs declare. */

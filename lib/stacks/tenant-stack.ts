@@ -84,6 +84,7 @@ export class TenantStack extends Stack {
 
     const enterprise = manifest.plan === 'enterprise';
     const roleMapping = manifest.sso.roleMapping ?? DEFAULT_SSO_ROLE_MAPPING;
+    const consoleRedirects = names.consoleRedirects(this);
     this.auth = new HostedUserPool(this, 'Auth', {
       userPoolName: `${names.prefix}-tenant-${manifest.id}`,
       mfa: manifest.mfa,
@@ -92,8 +93,8 @@ export class TenantStack extends Stack {
       featurePlanReason: `Threat protection (Cognito Plus) is priced per active user and comes with the enterprise plan; this tenant is on the ${manifest.plan} plan`,
       groups: TENANT_ROLES.map((role, index): PoolGroup => ({ name: role, description: ROLE_DESCRIPTIONS[role], precedence: index })),
       domainPrefix: identity.domainPrefix,
-      callbackUrls: identity.callbackUrls,
-      logoutUrls: identity.logoutUrls,
+      callbackUrls: [...identity.callbackUrls, consoleRedirects.callbackUrl],
+      logoutUrls: [...identity.logoutUrls, consoleRedirects.logoutUrl],
       tenantIdAttribute: true,
       ...(roleMapping.attribute ? { groupsAttribute: roleMapping.attribute.slice('custom:'.length) } : {}),
       identityProviders: identity.identityProviders,

@@ -50,6 +50,11 @@ const FUNCTION_ROLE = String.raw`(Region-[^/]+|ControlPlane)/Fn-[a-z-]+/Executio
 const PRE_TOKEN = String.raw`Tenant-[^/]+/PreTokenGeneration`;
 const PROJECT_ROLE = /^ControlPlane\/Pipeline\/Project\/Role$/;
 
+/** CDK's bucket deployment handler, which uploads the web console. */
+const CONSOLE_UPLOAD = 'Region-[^/]+/Custom::CDKBucketDeployment[0-9A-F]+256MiB';
+const orConsoleUpload = (rule: RegExp) => new RegExp(`${rule.source}|^${CONSOLE_UPLOAD}$`);
+const CONSOLE_DISTRIBUTION = /^Region-[^/]+\/Console\/Distribution$/;
+
 /** The rules the platform acknowledges, and where: any other acknowledgement needs a review of this list. */
 const ACKNOWLEDGED_RULES: Readonly<Record<string, RegExp>> = {
   'AwsSolutions-APIG2': /^Region-[^/]+\/Api\/Api$/,
@@ -59,7 +64,17 @@ const ACKNOWLEDGED_RULES: Readonly<Record<string, RegExp>> = {
     /^Region-[^/]+\/Api\/Api\/CloudWatchRole$/,
   'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]':
     /^Region-[^/]+\/Backup\/Plan\/Table$/,
-  'AwsSolutions-IAM5[Resource::*]': new RegExp(String.raw`^(${FUNCTION_ROLE}|${PRE_TOKEN}/ExecutionRole|ControlPlane/Pipeline/StateMachine/Role)$`),
+  'AwsSolutions-IAM5[Resource::*]': new RegExp(String.raw`^(${FUNCTION_ROLE}|${PRE_TOKEN}/ExecutionRole|ControlPlane/Pipeline/StateMachine/Role|${CONSOLE_UPLOAD})$`),
+  'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]': new RegExp(`^${CONSOLE_UPLOAD}$`),
+  'AwsSolutions-IAM5[Action::s3:Abort*]': new RegExp(`^${CONSOLE_UPLOAD}$`),
+  'AwsSolutions-IAM5[Action::s3:DeleteObject*]': new RegExp(`^${CONSOLE_UPLOAD}$`),
+  'AwsSolutions-IAM5[Resource::<ref.Arn>/*]': new RegExp(`^${CONSOLE_UPLOAD}$`),
+  ...Object.fromEntries(
+    CONFIG.regions.map((region) => [`AwsSolutions-IAM5[Resource::arn:aws:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-${region}/*]`, new RegExp(`^${CONSOLE_UPLOAD}$`)]),
+  ),
+  'AwsSolutions-CFR1': CONSOLE_DISTRIBUTION,
+  'AwsSolutions-CFR2': CONSOLE_DISTRIBUTION,
+  'AwsSolutions-CFR4': CONSOLE_DISTRIBUTION,
   'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cognito-idp:<AWS::Region>:<AWS::AccountId>:userpool/*]': new RegExp(`^${FUNCTION_ROLE}$`),
   'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cognito-idp:<region>:<AWS::AccountId>:userpool/*]': PROJECT_ROLE,
   'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:<AWS::Region>::foundation-model/*]': /^Region-[^/]+\/Fn-run-consumer\/ExecutionRole$/,
@@ -68,13 +83,15 @@ const ACKNOWLEDGED_RULES: Readonly<Record<string, RegExp>> = {
   'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:apigateway:<AWS::Region>::/usageplans/*/keys/*]': new RegExp(`^${FUNCTION_ROLE}$`),
   'AwsSolutions-IAM5[Resource::<ref.Arn>:*]': /^(Region-[^/]+|ControlPlane)\/IssuerRegistrar\/ProviderRole$/,
   'AwsSolutions-IAM5[Resource::<ref.Arn>/tenants/*]': PROJECT_ROLE,
-  'AwsSolutions-IAM5[Action::s3:GetBucket*]': PROJECT_ROLE,
-  'AwsSolutions-IAM5[Action::s3:GetObject*]': PROJECT_ROLE,
-  'AwsSolutions-IAM5[Action::s3:List*]': PROJECT_ROLE,
+  'AwsSolutions-IAM5[Action::s3:GetBucket*]': orConsoleUpload(PROJECT_ROLE),
+  'AwsSolutions-IAM5[Action::s3:GetObject*]': orConsoleUpload(PROJECT_ROLE),
+  'AwsSolutions-IAM5[Action::s3:List*]': orConsoleUpload(PROJECT_ROLE),
   'AwsSolutions-IAM5[Resource::arn:aws:logs:<region>:<AWS::AccountId>:log-group:/aws/codebuild/<ref>:*]': PROJECT_ROLE,
   'AwsSolutions-IAM5[Resource::arn:aws:codebuild:<region>:<AWS::AccountId>:report-group/<ref>-*]': PROJECT_ROLE,
-  'AwsSolutions-L1': new RegExp(String.raw`^((Region-[^/]+|ControlPlane)/Fn-[a-z-]+/Function|${PRE_TOKEN}/Function|(Region-[^/]+|ControlPlane)/IssuerRegistrar/Provider/framework-onEvent)$`),
-  'AwsSolutions-S1': /^(Region-[^/]+\/Exports\/AccessLogs|ControlPlane\/Manifests\/Bucket)$/,
+  'AwsSolutions-L1': new RegExp(
+    String.raw`^((Region-[^/]+|ControlPlane)/Fn-[a-z-]+/Function|${PRE_TOKEN}/Function|(Region-[^/]+|ControlPlane)/IssuerRegistrar/Provider/framework-onEvent|${CONSOLE_UPLOAD})$`,
+  ),
+  'AwsSolutions-S1': /^(Region-[^/]+\/(Exports|Console)\/AccessLogs|ControlPlane\/Manifests\/Bucket)$/,
   'AwsSolutions-SMG4': /^Region-[^/]+\/CursorSecret$/,
   'AwsSolutions-COG2': /^Tenant-[^/]+\/Auth\/UserPool$/,
   'AwsSolutions-COG8': /^Tenant-[^/]+\/Auth\/UserPool$/,

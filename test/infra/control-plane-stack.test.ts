@@ -79,8 +79,9 @@ describe('control plane stack', () => {
       GenerateSecret: false,
       AllowedOAuthFlows: ['code'],
       AllowedOAuthScopes: ['openid', 'email', 'profile'],
-      CallbackURLs: CONFIG.console.callbackUrls,
-      LogoutURLs: CONFIG.console.logoutUrls,
+      // The configured URLs, then the home region's console (its URL read from SSM when the stack deploys).
+      CallbackURLs: [...CONFIG.console.callbackUrls, { 'Fn::Join': ['', [{ Ref: Match.anyValue() }, '/auth/callback']] }],
+      LogoutURLs: [...CONFIG.console.logoutUrls, { 'Fn::Join': ['', [{ Ref: Match.anyValue() }, '/']] }],
       SupportedIdentityProviders: ['COGNITO'],
     });
   });

@@ -25,6 +25,8 @@ const ALLOWED_MANAGED_POLICIES: Readonly<Record<string, string>> = {
   'arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs': 'apigateway.amazonaws.com',
   // Snapshots (CreateBackup, DescribeTable, StartAwsBackupJob); restores need ...ForRestores, which is not attached.
   'arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup': 'backup.amazonaws.com',
+  // Logs only, on CDK's console upload function (cdk-nag's acknowledgement list pins it to that function).
+  'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole': 'lambda.amazonaws.com',
 };
 
 /**

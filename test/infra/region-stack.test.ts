@@ -99,8 +99,8 @@ describe.each(CONFIG.regions)('region stack %s', (region) => {
     const tableId = logicalIdOf(stack.table.table);
 
     // Assess
-    // The region's functions, and the CDK provider framework in front of the issuer registrar.
-    template.resourceCountIs('AWS::Lambda::Function', REGION_FUNCTION_NAMES.length + 1);
+    // The region's functions, the CDK provider framework in front of the issuer registrar, and the console upload.
+    template.resourceCountIs('AWS::Lambda::Function', REGION_FUNCTION_NAMES.length + 2);
     for (const name of REGION_FUNCTION_NAMES) {
       const access = dataAccessOf(name);
       const needs = needsOf(name);

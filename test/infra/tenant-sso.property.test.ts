@@ -167,8 +167,9 @@ describe('property 12: tenant SSO integration', () => {
           expect(resourcesOf(json, 'AWS::Cognito::UserPoolDomain').map((r) => r.Properties!.Domain)).toEqual([tenantDomainPrefix(CONFIG, manifest.slug)]);
           expect(resourcesOf(json, 'AWS::Cognito::UserPoolGroup').map((r) => r.Properties!.GroupName).sort()).toEqual([...TENANT_ROLES].sort());
           expect(resourcesOf(json, 'AWS::Cognito::UserPoolClient')).toHaveLength(1);
-          expect(client.Properties!.CallbackURLs).toEqual(redirects.callbackUrls);
-          expect(client.Properties!.LogoutURLs).toEqual(redirects.logoutUrls);
+          // The manifest's (or the config's) redirect URLs, then the region's console (its URL read from SSM at deploy).
+          expect(client.Properties!.CallbackURLs).toEqual([...redirects.callbackUrls, expect.stringMatching(/consoleurl.*\/auth\/callback$/)]);
+          expect(client.Properties!.LogoutURLs).toEqual([...redirects.logoutUrls, expect.stringMatching(/consoleurl[^/]*\/$/)]);
           expect([...client.Properties!.SupportedIdentityProviders].sort()).toEqual(['COGNITO', ...providers.map((p) => p.ProviderName)].sort());
           const [registration] = resourcesOf(json, ISSUER_REGISTRATION_RESOURCE_TYPE);
           expect(registration.Properties).toMatchObject({ Region: manifest.homeRegion, Registration: { kind: 'tenant', tenantId: manifest.id } });

@@ -130,8 +130,9 @@ describe('tenant stack', () => {
       AllowedOAuthFlows: ['code'],
       AllowedOAuthFlowsUserPoolClient: true,
       AllowedOAuthScopes: ['openid', 'email', 'profile'],
-      CallbackURLs: ['https://console.initech.example/auth/callback'],
-      LogoutURLs: ['https://console.initech.example/'],
+      // The manifest's, then the region's console (its URL read from SSM when the stack deploys).
+      CallbackURLs: ['https://console.initech.example/auth/callback', { 'Fn::Join': ['', [{ Ref: Match.anyValue() }, '/auth/callback']] }],
+      LogoutURLs: ['https://console.initech.example/', { 'Fn::Join': ['', [{ Ref: Match.anyValue() }, '/']] }],
       ExplicitAuthFlows: ['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
       PreventUserExistenceErrors: 'ENABLED',
       EnableTokenRevocation: true,

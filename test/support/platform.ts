@@ -16,6 +16,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalOnboarding, type LocalOnboarding } from '../../local/onboarding';
+import { buildConsole } from '../../web/build';
+import type { ConsoleSite } from '../../local/console-server';
 
 /**
  * A local platform for one integration test file, on the shared emulators: its own gateway (free ports, one per
@@ -75,6 +77,12 @@ export interface TestPlatformOptions {
   readonly clientLimits?: ClientLimits;
   /** Log level of the functions. @default 'ERROR' */
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /**
+   * Builds the web console and serves it at `/` of the first region's gateway, as `npm start` does; its platform
+   * admin is this file's.
+   * @default no console
+   */
+  readonly console?: boolean;
 }
 
 /** Limits no test file reaches; the client limits themselves are tested with their own numbers. */
@@ -89,6 +97,18 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
   useLocalCredentials();
   const { dynamoDbEndpoint, cognitoEndpoint } = emulatorEndpoints();
   const mailboxDir = mkdtempSync(join(tmpdir(), 'mailbox-'));
+  const consoleDir = options.console ? mkdtempSync(join(tmpdir(), 'console-')) : undefined;
+  let admin: ProvisionedPlatformAdmin | undefined;
+  const site: ConsoleSite | undefined = consoleDir
+    ? {
+        dir: (await buildConsole(consoleDir)).dir,
+        settings: (endpoints) => ({
+          apiUrl: endpoints[LOCAL_REGIONS[0]],
+          regions: endpoints,
+          platformAdmin: { clientId: admin?.clientId ?? '', cognitoEndpoint },
+        }),
+      }
+    : undefined;
   const onboarding = await startLocalOnboarding({
     dynamoDbEndpoint,
     cognitoEndpoint,
@@ -109,11 +129,18 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     environment: { ...onboarding.environment, ...options.environment },
     clientLimits: options.clientLimits ?? UNLIMITED_CLIENTS,
     ...(options.functions ? { functions: options.functions } : {}),
+    ...(site ? { console: site } : {}),
   });
   onboarding.setRegionEndpoints(gateway.endpoints);
   const connection = connectLocalProvisioner({ dynamoDbEndpoint, cognitoEndpoint, regions: LOCAL_REGIONS, tableName: LOCAL_TABLE_NAME });
   const cognito = new CognitoIdentityProviderClient({ region: LOCAL_REGIONS[0], endpoint: cognitoEndpoint, credentials: LOCAL_CREDENTIALS });
   let platformAdmin: Promise<ProvisionedPlatformAdmin> | undefined;
+  const provisionAdmin = () =>
+    (platformAdmin ??= connection.provisioner.provisionPlatformAdmin({ email: `ops-${randomBytes(4).toString('hex')}@platform.example` }).then((provisioned) => {
+      admin = provisioned;
+      return provisioned;
+    }));
+  if (site) await provisionAdmin();
 
   return {
     endpoints: gateway.endpoints as Record<LocalRegion, string>,
@@ -135,7 +162,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
         ...overrides,
       });
     },
-    platformAdmin: () => (platformAdmin ??= connection.provisioner.provisionPlatformAdmin({ email: `ops-${randomBytes(4).toString('hex')}@platform.example` })),
+    platformAdmin: provisionAdmin,
     signIn: async (clientId, user) => {
       const { AuthenticationResult } = await cognito.send(
         new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: user.username, PASSWORD: user.password } }),
@@ -162,6 +189,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
       await gateway.close();
       await onboarding.stop();
       rmSync(mailboxDir, { recursive: true, force: true });
+      if (consoleDir) rmSync(consoleDir, { recursive: true, force: true });
       cognito.destroy();
       connection.close();
     },

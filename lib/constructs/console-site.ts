@@ -1,0 +1,138 @@
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
+import { Construct } from 'constructs';
+import { consoleContentSecurityPolicy } from '../../web/security-headers';
+
+export interface ConsoleSiteProps {
+  /** The built console (web/build.ts): index.html and assets/. */
+  readonly assetDir: string;
+  /** The API that answers discovery and platform-admin calls, written to the console's config.json. */
+  readonly apiUrl: string;
+  /** Each region's API, for config.json. @default only this region's `apiUrl` */
+  readonly regionEndpoints?: Readonly<Record<string, string>>;
+  /**
+   * The platform-admin pool's app client and hosted UI, for config.json.
+   * @default none: platform admins cannot sign in through this region's console
+   */
+  readonly platformAdmin?: { readonly clientId: string; readonly hostedUiUrl: string };
+}
+
+/**
+ * The web console of a region: a private bucket that only its CloudFront distribution reads (origin access
+ * control), HTTPS only, the console's security headers on every answer, every unknown path answered with index.html
+ * (the console routes in the browser, `/auth/callback` included), and the build plus its config.json uploaded.
+ */
+export class ConsoleSite extends Construct {
+  readonly bucket: s3.Bucket;
+  readonly distribution: cloudfront.Distribution;
+  /** `https://<distribution domain>`: the console's origin, for CORS and the app clients' redirect URLs. */
+  readonly url: string;
+
+  constructor(scope: Construct, id: string, props: ConsoleSiteProps) {
+    super(scope, id);
+    const region = Stack.of(this).region;
+    const logs = accessLogsBucket(this);
+
+    this.bucket = new s3.Bucket(this, 'Bucket', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      // The console is rebuilt from the repository on every deployment: nothing in it needs keeping.
+      removalPolicy: RemovalPolicy.DESTROY,
+      serverAccessLogsBucket: logs,
+      serverAccessLogsPrefix: 'bucket/',
+    });
+
+    const connectOrigins = [props.apiUrl, ...Object.values(props.regionEndpoints ?? {}), `https://*.auth.${region}.amazoncognito.com`, `https://cognito-idp.${region}.amazonaws.com`];
+    const headers = new cloudfront.ResponseHeadersPolicy(this, 'SecurityHeaders', {
+      comment: 'Security headers of the web console',
+      securityHeadersBehavior: {
+        contentSecurityPolicy: { contentSecurityPolicy: consoleContentSecurityPolicy(connectOrigins.map((url) => originOf(url))), override: true },
+        strictTransportSecurity: { accessControlMaxAge: Duration.days(730), includeSubdomains: true, override: true },
+        contentTypeOptions: { override: true },
+        frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
+        referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN, override: true },
+      },
+    });
+
+    this.distribution = new cloudfront.Distribution(this, 'Distribution', {
+      comment: 'Web console',
+      defaultRootObject: 'index.html',
+      enableLogging: true,
+      logBucket: logs,
+      logFilePrefix: 'cloudfront/',
+      defaultBehavior: {
+        origin: origins.S3BucketOrigin.withOriginAccessControl(this.bucket),
+        viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+        responseHeadersPolicy: headers,
+        cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
+      },
+      // Without ListBucket, S3 answers 403 for a missing key: both mean "a path the console routes itself".
+      errorResponses: [403, 404].map((httpStatus) => ({ httpStatus, responseHttpStatus: 200, responsePagePath: '/index.html', ttl: Duration.seconds(0) })),
+    });
+    Validations.of(this.distribution).acknowledge(
+      { id: 'AwsSolutions-CFR1', reason: 'The console is open to every country: tenants sign in from anywhere; the API enforces access' },
+      { id: 'AwsSolutions-CFR2', reason: 'The console is static files; the regional web ACL protects the API the console calls' },
+      { id: 'AwsSolutions-CFR4', reason: 'The default CloudFront certificate allows only TLS 1.2+ only with a custom domain and certificate, which the platform config does not name' },
+    );
+    this.url = `https://${this.distribution.distributionDomainName}`;
+
+    const settings = {
+      apiUrl: props.apiUrl,
+      regions: props.regionEndpoints ?? { [region]: props.apiUrl },
+      platformAdmin: props.platformAdmin ?? { clientId: '' },
+    };
+    const deployment = new s3deploy.BucketDeployment(this, 'Deploy', {
+      destinationBucket: this.bucket,
+      sources: [s3deploy.Source.asset(props.assetDir), s3deploy.Source.jsonData('config.json', settings)],
+      distribution: this.distribution,
+      distributionPaths: ['/index.html', '/config.json'],
+      memoryLimit: 256,
+    });
+    this.acknowledgeDeploymentHandler(deployment);
+  }
+
+  /** CDK's upload function (a singleton per stack): its permissions are the construct's own, scoped by it. */
+  private acknowledgeDeploymentHandler(deployment: s3deploy.BucketDeployment): void {
+    const stack = Stack.of(this);
+    const bucketId = stack.resolve((this.bucket.node.defaultChild as s3.CfnBucket).logicalId) as string;
+    const handler = deployment.handlerRole.node.scope as Construct;
+    const reason = (what: string) => `The console's upload function (CDK's bucket deployment handler, one per stack) ${what}`;
+    Validations.of(handler).acknowledge(
+      { id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', reason: reason('writes its logs only') },
+      { id: 'AwsSolutions-L1', reason: reason('its runtime is chosen by aws-cdk-lib and moves with it') },
+      ...['s3:Abort*', 's3:DeleteObject*', 's3:GetBucket*', 's3:GetObject*', 's3:List*'].map((action) => ({
+        id: `AwsSolutions-IAM5[Action::${action}]`,
+        reason: reason('the actions of grantRead on the asset and grantReadWrite on the console bucket, and nothing else'),
+      })),
+      { id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/*]`, reason: reason('replaces every object of the console bucket') },
+      { id: `AwsSolutions-IAM5[Resource::arn:aws:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-${stack.region}/*]`, reason: reason('reads the console build from the CDK asset bucket') },
+      { id: 'AwsSolutions-IAM5[Resource::*]', reason: reason('CloudFront invalidations name no resource ARN in the policy CDK writes') },
+    );
+  }
+}
+
+/** The origin of a URL that may hold deploy-time tokens or a wildcard host. */
+function originOf(url: string): string {
+  const match = /^(https?:\/\/[^/]+)/.exec(url);
+  return match ? match[1] : url;
+}
+
+/** The bucket of the console's S3 and CloudFront access logs. */
+function accessLogsBucket(scope: Construct): s3.Bucket {
+  const logs = new s3.Bucket(scope, 'AccessLogs', {
+    encryption: s3.BucketEncryption.S3_MANAGED,
+    enforceSSL: true,
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+    // CloudFront standard logs are written with ACLs.
+    objectOwnership: s3.ObjectOwnership.OBJECT_WRITER,
+    removalPolicy: RemovalPolicy.RETAIN,
+    lifecycleRules: [{ expiration: Duration.days(365) }],
+  });
+  Validations.of(logs).acknowledge({ id: 'AwsSolutions-S1', reason: 'This bucket receives the console access logs; logging it would log the logging' });
+  return logs;
+}

@@ -1,0 +1,130 @@
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { createApi, unwrap } from '../api';
+import { signInWithPassword, startHostedSignIn, type DiscoveredTenant, type PendingSession } from '../auth';
+import type { ConsoleConfig } from '../config';
+import { currentRoute, navigate } from '../context';
+import { Field, ProblemView, useAction } from '../ui';
+import { applyBranding } from '../branding';
+
+/**
+ * Sign-in through discovery: an email (or the tenant's own host name) finds the tenant or tenants it belongs to; a
+ * chooser when there are several; then the tenant's login, on its own branding. Platform admins use their own pool.
+ */
+export function LoginPage({ config, onSignedIn }: { config: ConsoleConfig; onSignedIn: () => void }) {
+  const api = useMemo(() => createApi(config.apiUrl, async () => undefined), [config.apiUrl]);
+  const [found, setFound] = useState<readonly DiscoveredTenant[]>();
+  const [chosen, setChosen] = useState<PendingSession>();
+  const [email, setEmail] = useState(currentRoute().query.get('email') ?? '');
+
+  const discover = useAction(async (query: { email: string } | { host: string }) => {
+    const { tenants } = await unwrap(api.GET('/v1/discovery', { params: { query } }));
+    setFound(tenants);
+    if (tenants.length === 1) choose(tenants[0]);
+  });
+  const choose = (tenant: DiscoveredTenant) => {
+    applyBranding(tenant.branding, tenant.slug);
+    setChosen({
+      kind: 'tenant',
+      apiUrl: tenant.apiUrl ?? config.apiUrl,
+      login: { clientId: tenant.auth.clientId, ...(tenant.auth.cognitoEndpoint ? { cognitoEndpoint: tenant.auth.cognitoEndpoint } : {}), ...(tenant.auth.hostedUiUrl ? { hostedUiUrl: tenant.auth.hostedUiUrl } : {}) },
+      tenantId: tenant.tenantId,
+      slug: tenant.slug,
+      branding: tenant.branding,
+    });
+  };
+  // A tenant's own host name (acme.console.example) finds its login at once; an IP or localhost names no tenant.
+  useEffect(() => {
+    if (email) void discover.run({ email });
+    else if (/^[a-z0-9-]+\.[a-z]/i.test(location.hostname) && !/^localhost$/i.test(location.hostname)) void discover.run({ host: location.host });
+  }, []);
+
+  if (chosen) return <TenantLogin pending={chosen} email={email} onBack={() => setChosen(undefined)} onSignedIn={onSignedIn} />;
+  return (
+    <main id="main" class="login">
+      <h1>Sign in</h1>
+      <form
+        onSubmit={(event) => {
+          event.preventDefault();
+          void discover.run({ email });
+        }}
+      >
+        <Field label="Work email">
+          <input name="email" type="email" autocomplete="username" required value={email} onInput={(e) => setEmail(e.currentTarget.value)} />
+        </Field>
+        <button type="submit" disabled={discover.busy}>
+          {discover.busy ? 'Finding your organisation…' : 'Continue'}
+        </button>
+      </form>
+      <ProblemView error={discover.error} />
+      {found && found.length === 0 ? <p role="status">No organisation uses this email's domain. Ask your administrator for an invitation.</p> : null}
+      {found && found.length > 1 ? (
+        <section aria-labelledby="chooser">
+          <h2 id="chooser">Choose your organisation</h2>
+          <ul class="chooser">
+            {found.map((tenant) => (
+              <li key={tenant.tenantId}>
+                <button type="button" class="secondary" style={tenant.branding.primaryColor ? { borderColor: tenant.branding.primaryColor } : undefined} onClick={() => choose(tenant)}>
+                  {tenant.branding.displayName ?? tenant.slug} <small>({tenant.region})</small>
+                </button>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+      <p>
+        <button
+          type="button"
+          class="link"
+          onClick={() => setChosen({ kind: 'platform', apiUrl: config.apiUrl, login: config.platformAdmin })}
+        >
+          Platform operator sign-in
+        </button>
+      </p>
+    </main>
+  );
+}
+
+function TenantLogin({ pending, email, onBack, onSignedIn }: { pending: PendingSession; email: string; onBack: () => void; onSignedIn: () => void }) {
+  const [password, setPassword] = useState('');
+  const [username, setUsername] = useState(email);
+  const signIn = useAction(async () => {
+    await signInWithPassword(pending, username, password);
+    onSignedIn();
+    navigate('/');
+  });
+  const hosted = useAction(() => startHostedSignIn(pending));
+  const title = pending.kind === 'platform' ? 'Platform operations' : (pending.branding?.displayName ?? pending.slug);
+  return (
+    <main id="main" class="login">
+      <h1>Sign in to {title}</h1>
+      {pending.login.hostedUiUrl ? (
+        <button type="button" disabled={hosted.busy} onClick={() => void hosted.run()}>
+          Continue to {title}'s sign-in page
+        </button>
+      ) : (
+        <form
+          onSubmit={(event) => {
+            event.preventDefault();
+            void signIn.run();
+          }}
+        >
+          <Field label="Email">
+            <input name="username" type="email" autocomplete="username" required value={username} onInput={(e) => setUsername(e.currentTarget.value)} />
+          </Field>
+          <Field label="Password">
+            <input name="password" type="password" autocomplete="current-password" required value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
+          </Field>
+          <button type="submit" disabled={signIn.busy}>
+            {signIn.busy ? 'Signing in…' : 'Sign in'}
+          </button>
+        </form>
+      )}
+      <ProblemView error={signIn.error ?? hosted.error} />
+      <p>
+        <button type="button" class="link" onClick={onBack}>
+          Use another email
+        </button>
+      </p>
+    </main>
+  );
+}

@@ -1,0 +1,123 @@
+import type { ComponentChildren } from 'preact';
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { ProblemError, type Problem } from './api';
+
+/** Shared pieces of the pages: problems with their code, paginated lists, labelled fields. */
+
+export function asProblem(error: unknown): Problem {
+  if (error instanceof ProblemError) return error.problem;
+  return { type: 'about:blank', title: 'Something went wrong', status: 500, detail: error instanceof Error ? error.message : String(error), code: 'console-error' as Problem['code'] };
+}
+
+/** A problem as a person reads it: title, detail, the stable code, and the fields it names. */
+export function ProblemView({ error }: { error: unknown }) {
+  if (!error) return null;
+  const problem = asProblem(error);
+  return (
+    <div class="problem" role="alert">
+      <strong>{problem.title}</strong> <span>{problem.detail}</span> <code class="code">{problem.code}</code>
+      {problem.errors?.length ? (
+        <ul>
+          {problem.errors.map((issue) => (
+            <li key={issue.pointer}>
+              <code>{issue.pointer}</code>: {issue.message}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  );
+}
+
+/** Runs an action, keeping its busy state and its problem. */
+export function useAction<A extends unknown[]>(action: (...args: A) => Promise<void>) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const run = useCallback(
+    async (...args: A) => {
+      setBusy(true);
+      setError(undefined);
+      try {
+        await action(...args);
+      } catch (caught) {
+        setError(caught);
+      } finally {
+        setBusy(false);
+      }
+    },
+    [action],
+  );
+  return { run, busy, error };
+}
+
+interface Page<T> {
+  readonly items: readonly T[];
+  readonly nextCursor?: string;
+}
+
+/** A list read page by page with the API's cursors; `reload` starts again from the first page. */
+export function usePaged<T>(load: (cursor?: string) => Promise<Page<T>>, deps: readonly unknown[]) {
+  const [items, setItems] = useState<readonly T[]>([]);
+  const [cursor, setCursor] = useState<string>();
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState<unknown>();
+  const [generation, setGeneration] = useState(0);
+  const fetchPage = async (after: string | undefined, append: boolean) => {
+    setLoading(true);
+    setError(undefined);
+    try {
+      const page = await load(after);
+      setItems((previous) => (append ? [...previous, ...page.items] : page.items));
+      setCursor(page.nextCursor);
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setLoading(false);
+    }
+  };
+  useEffect(() => {
+    void fetchPage(undefined, false);
+  }, [...deps, generation]);
+  return {
+    items,
+    loading,
+    error,
+    hasMore: cursor !== undefined,
+    more: () => fetchPage(cursor, true),
+    reload: () => setGeneration((n) => n + 1),
+  };
+}
+
+export function MoreButton({ list }: { list: { hasMore: boolean; loading: boolean; more: () => unknown } }) {
+  if (!list.hasMore) return null;
+  return (
+    <button type="button" class="secondary" disabled={list.loading} onClick={() => list.more()}>
+      {list.loading ? 'Loading…' : 'Load more'}
+    </button>
+  );
+}
+
+export function Field({ label, children, hint }: { label: string; children: ComponentChildren; hint?: string }) {
+  return (
+    // biome-ignore lint/a11y/noLabelWithoutControl: the control is the child passed in, so the label wraps it
+    <label class="field">
+      <span>{label}</span>
+      {children}
+      {hint ? <small>{hint}</small> : null}
+    </label>
+  );
+}
+
+export function Busy({ when, label = 'Working…' }: { when: boolean; label?: string }) {
+  return when ? (
+    <p class="busy" role="status" aria-live="polite">
+      {label}
+    </p>
+  ) : null;
+}
+
+/** A form value from its named field. */
+export function formValue(form: HTMLFormElement, name: string): string {
+  const field = form.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement | null;
+  return field?.value.trim() ?? '';
+}
