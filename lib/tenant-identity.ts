@@ -43,14 +43,10 @@ export function adminDomainPrefix(config: PlatformConfig): string {
   return `${config.authDomainPrefix}-admin-${config.stage}`;
 }
 
-/** Reads a tenant's identity from its manifest; throws a ManifestError listing every problem. */
-export function tenantIdentityOf(config: PlatformConfig, manifest: TenantManifest, options: TenantIdentityOptions): TenantIdentity {
-  const problems: ManifestProblem[] = [];
-  const problem = (field: string, message: string) => problems.push({ file: options.manifestFile, field, message });
-
-  const identityProviders: IdentityProviderDefinition[] = [];
+/** The checks every identity provider of the manifest passes: its name, identifiers unique across the pool, its mapping. */
+function commonProviderChecks(problem: (field: string, message: string) => void) {
   const identifierOwners = new Map<string, string>();
-  const checkCommon = (kind: 'saml' | 'oidc', index: number, name: string, identifiers: readonly string[], mapping: Readonly<Record<string, string>>) => {
+  return (kind: 'saml' | 'oidc', index: number, name: string, identifiers: readonly string[], mapping: Readonly<Record<string, string>>) => {
     const field = `sso.${kind}[${index}]`;
     if (RESERVED_PROVIDER_NAMES.includes(name)) problem(`${field}.name`, `${name} is a name Cognito reserves for its own providers`);
     identifiers.forEach((identifier, i) => {
@@ -69,22 +65,42 @@ export function tenantIdentityOf(config: PlatformConfig, manifest: TenantManifes
       }
     }
   };
+}
+
+/** The provider details of a SAML provider: its metadata URL, or its metadata file read beside the manifest and checked. */
+function samlDetailsOf(
+  provider: TenantManifest['sso']['saml'][number],
+  index: number,
+  manifestDir: string,
+  problem: (field: string, message: string) => void,
+): Record<string, string> | undefined {
+  let details: Record<string, string> | undefined;
+  if (provider.metadataUrl) details = { MetadataURL: provider.metadataUrl };
+  if (provider.metadataFile) {
+    const file = path.join(manifestDir, provider.metadataFile);
+    try {
+      const metadata = readFileSync(file, 'utf8');
+      if (metadata.length > MAX_METADATA_FILE_CHARS) problem(`sso.saml[${index}].metadataFile`, `${provider.metadataFile} is larger than Cognito's ${MAX_METADATA_FILE_CHARS} characters`);
+      else if (!/<(\w+:)?EntityDescriptor[\s>]/.test(metadata)) problem(`sso.saml[${index}].metadataFile`, `${provider.metadataFile} is not SAML metadata (no EntityDescriptor)`);
+      else details = { MetadataFile: metadata };
+    } catch (error) {
+      problem(`sso.saml[${index}].metadataFile`, `cannot read ${provider.metadataFile} beside the manifest: ${(error as Error).message}`);
+    }
+  }
+  return details;
+}
+
+/** Reads a tenant's identity from its manifest; throws a ManifestError listing every problem. */
+export function tenantIdentityOf(config: PlatformConfig, manifest: TenantManifest, options: TenantIdentityOptions): TenantIdentity {
+  const problems: ManifestProblem[] = [];
+  const problem = (field: string, message: string) => problems.push({ file: options.manifestFile, field, message });
+
+  const identityProviders: IdentityProviderDefinition[] = [];
+  const checkCommon = commonProviderChecks(problem);
 
   manifest.sso.saml.forEach((provider, index) => {
     checkCommon('saml', index, provider.name, provider.identifiers, provider.attributeMapping);
-    let details: Record<string, string> | undefined;
-    if (provider.metadataUrl) details = { MetadataURL: provider.metadataUrl };
-    if (provider.metadataFile) {
-      const file = path.join(options.manifestDir, provider.metadataFile);
-      try {
-        const metadata = readFileSync(file, 'utf8');
-        if (metadata.length > MAX_METADATA_FILE_CHARS) problem(`sso.saml[${index}].metadataFile`, `${provider.metadataFile} is larger than Cognito's ${MAX_METADATA_FILE_CHARS} characters`);
-        else if (!/<(\w+:)?EntityDescriptor[\s>]/.test(metadata)) problem(`sso.saml[${index}].metadataFile`, `${provider.metadataFile} is not SAML metadata (no EntityDescriptor)`);
-        else details = { MetadataFile: metadata };
-      } catch (error) {
-        problem(`sso.saml[${index}].metadataFile`, `cannot read ${provider.metadataFile} beside the manifest: ${(error as Error).message}`);
-      }
-    }
+    const details = samlDetailsOf(provider, index, options.manifestDir, problem);
     if (details) {
       identityProviders.push({ name: provider.name, type: 'SAML', details, identifiers: provider.identifiers, attributeMapping: provider.attributeMapping });
     }

@@ -88,16 +88,10 @@ function exited(child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null;
 }
 
-/** Starts DynamoDB Local and resolves once it answers on its port. */
-export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise<DynamoDbLocal> {
-  const { port, startTimeoutMs = 30_000, stopGraceMs = 3_000 } = options;
-  const { jar, libraryPath } = locateDynamoDbLocal();
-  const storage = options.dbPath ? ['-dbPath', resolve(options.dbPath)] : ['-inMemory'];
-  if (options.dbPath) mkdirSync(resolve(options.dbPath), { recursive: true });
-  if (await answers(port)) throw new Error(`port ${port} is already in use: cannot start DynamoDB Local there`);
-
+/** The java process of DynamoDB Local, ended with its parent where the platform allows it. */
+function spawnJava(jar: string, libraryPath: string, port: number, storage: readonly string[]): ChildProcess {
   const [command, ...wrapperArgs] = [...parentDeathWrapper(), 'java'];
-  const child = spawn(
+  return spawn(
     command,
     [
       ...wrapperArgs,
@@ -114,6 +108,17 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
     ],
     { stdio: ['pipe', 'pipe', 'pipe'] },
   );
+}
+
+/** Starts DynamoDB Local and resolves once it answers on its port. */
+export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise<DynamoDbLocal> {
+  const { port, startTimeoutMs = 30_000, stopGraceMs = 3_000 } = options;
+  const { jar, libraryPath } = locateDynamoDbLocal();
+  const storage = options.dbPath ? ['-dbPath', resolve(options.dbPath)] : ['-inMemory'];
+  if (options.dbPath) mkdirSync(resolve(options.dbPath), { recursive: true });
+  if (await answers(port)) throw new Error(`port ${port} is already in use: cannot start DynamoDB Local there`);
+
+  const child = spawnJava(jar, libraryPath, port, storage);
   // Keep the pipes drained (a full pipe would block java) and keep the tail for error messages.
   let output = '';
   const keep = (chunk: Buffer) => {

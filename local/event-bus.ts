@@ -71,6 +71,37 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
+/** The event EventBridge makes of a PutEvents entry. */
+function eventOf(entry: PutEventsEntry, region: string): LocalEvent {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': entry.DetailType ?? '',
+    source: entry.Source ?? '',
+    account: ACCOUNT_ID,
+    time: new Date().toISOString(),
+    region,
+    resources: entry.Resources ?? [],
+    detail: entry.Detail ? JSON.parse(entry.Detail) : {},
+  };
+}
+
+/** Hands the event to a rule's target, retrying a failing target before giving the event up (logged). */
+async function deliver(target: EventTarget, event: LocalEvent, attempts: number, log: (line: string) => void): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await target(event);
+      return;
+    } catch (error) {
+      if (attempt >= attempts) {
+        log(`event bus: ${event['detail-type']} ${event.id} not delivered after ${attempt} attempts: ${(error as Error).message}`);
+        return;
+      }
+      await new Promise((done) => setTimeout(done, 100 * attempt));
+    }
+  }
+}
+
 /** Starts the bus on loopback. */
 export async function startLocalEventBus(options: LocalEventBusOptions = {}): Promise<LocalEventBus> {
   const rules: { pattern: EventPattern; target: EventTarget }[] = [];
@@ -79,37 +110,12 @@ export async function startLocalEventBus(options: LocalEventBusOptions = {}): Pr
   const region = options.region ?? 'eu-central-1';
   const pending = new Set<Promise<void>>();
 
-  const deliver = async (target: EventTarget, event: LocalEvent) => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await target(event);
-        return;
-      } catch (error) {
-        if (attempt >= attempts) {
-          log(`event bus: ${event['detail-type']} ${event.id} not delivered after ${attempt} attempts: ${(error as Error).message}`);
-          return;
-        }
-        await new Promise((done) => setTimeout(done, 100 * attempt));
-      }
-    }
-  };
-
   const put = (entries: readonly PutEventsEntry[]): string[] =>
     entries.map((entry) => {
-      const event: LocalEvent = {
-        version: '0',
-        id: randomUUID(),
-        'detail-type': entry.DetailType ?? '',
-        source: entry.Source ?? '',
-        account: ACCOUNT_ID,
-        time: new Date().toISOString(),
-        region,
-        resources: entry.Resources ?? [],
-        detail: entry.Detail ? JSON.parse(entry.Detail) : {},
-      };
+      const event = eventOf(entry, region);
       for (const rule of rules.filter((candidate) => matches(candidate.pattern, event))) {
         // Delivered after the answer to PutEvents, as EventBridge does.
-        const delivery = new Promise<void>((done) => setImmediate(done)).then(() => deliver(rule.target, event));
+        const delivery = new Promise<void>((done) => setImmediate(done)).then(() => deliver(rule.target, event, attempts, log));
         pending.add(delivery);
         void delivery.finally(() => pending.delete(delivery));
       }

@@ -56,6 +56,30 @@ export function localOnboardingEnvironment(options: { cognitoEndpoint: string; e
   };
 }
 
+/** The CodeBuild project's part: creates or removes the tenant's user pool and answers on the bus. */
+function subscribeProvisioner(bus: LocalEventBus, options: LocalOnboardingOptions, provisioner: () => LocalProvisionerConnection['provisioner']): void {
+  const answer = (detailType: string, detail: unknown) =>
+    bus.put([{ Source: PROVISIONING_EVENT_SOURCE, DetailType: detailType, Detail: JSON.stringify(detail) }]);
+
+  bus.subscribe({ source: [ONBOARDING_EVENT_SOURCE], detailType: [ONBOARDING_DETAIL_TYPES.provisioningRequested] }, async (event: LocalEvent) => {
+    const request = provisioningRequestedSchema.parse(event.detail);
+    options.log(`provisioning tenant ${request.tenantId} (${request.homeRegion}): user pool, app client, groups`);
+    try {
+      const pool = await provisioner().provisionTenantPool(request.tenantId);
+      answer(PROVISIONING_DETAIL_TYPES.provisioningSucceeded, { tenantId: request.tenantId, auth: { ...pool, cognitoEndpoint: options.cognitoEndpoint } });
+    } catch (error) {
+      options.log(`provisioning tenant ${request.tenantId} failed: ${(error as Error).message}`);
+      answer(PROVISIONING_DETAIL_TYPES.provisioningFailed, { tenantId: request.tenantId, reason: (error as Error).message.slice(0, 2000) });
+    }
+  });
+  bus.subscribe({ source: [ONBOARDING_EVENT_SOURCE], detailType: [ONBOARDING_DETAIL_TYPES.offboardingRequested] }, async (event: LocalEvent) => {
+    const request = offboardingRequestedSchema.parse(event.detail);
+    options.log(`offboarding tenant ${request.tenantId}: removing its user pool`);
+    if (request.auth) await provisioner().deprovisionTenantPool(request.auth);
+    answer(PROVISIONING_DETAIL_TYPES.offboardingCompleted, { tenantId: request.tenantId });
+  });
+}
+
 /** Starts the local bus with its two rules. */
 export async function startLocalOnboarding(options: LocalOnboardingOptions): Promise<LocalOnboarding> {
   const controlPlane = options.regions[0];
@@ -74,27 +98,8 @@ export async function startLocalOnboarding(options: LocalOnboardingOptions): Pro
     })).provisioner;
   let endpoints: Readonly<Record<string, string>> = {};
   let handler: ProvisioningEventHandler | undefined;
-  const answer = (detailType: string, detail: unknown) =>
-    bus.put([{ Source: PROVISIONING_EVENT_SOURCE, DetailType: detailType, Detail: JSON.stringify(detail) }]);
 
-  // The CodeBuild project's part.
-  bus.subscribe({ source: [ONBOARDING_EVENT_SOURCE], detailType: [ONBOARDING_DETAIL_TYPES.provisioningRequested] }, async (event: LocalEvent) => {
-    const request = provisioningRequestedSchema.parse(event.detail);
-    options.log(`provisioning tenant ${request.tenantId} (${request.homeRegion}): user pool, app client, groups`);
-    try {
-      const pool = await provisioner().provisionTenantPool(request.tenantId);
-      answer(PROVISIONING_DETAIL_TYPES.provisioningSucceeded, { tenantId: request.tenantId, auth: { ...pool, cognitoEndpoint: options.cognitoEndpoint } });
-    } catch (error) {
-      options.log(`provisioning tenant ${request.tenantId} failed: ${(error as Error).message}`);
-      answer(PROVISIONING_DETAIL_TYPES.provisioningFailed, { tenantId: request.tenantId, reason: (error as Error).message.slice(0, 2000) });
-    }
-  });
-  bus.subscribe({ source: [ONBOARDING_EVENT_SOURCE], detailType: [ONBOARDING_DETAIL_TYPES.offboardingRequested] }, async (event: LocalEvent) => {
-    const request = offboardingRequestedSchema.parse(event.detail);
-    options.log(`offboarding tenant ${request.tenantId}: removing its user pool`);
-    if (request.auth) await provisioner().deprovisionTenantPool(request.auth);
-    answer(PROVISIONING_DETAIL_TYPES.offboardingCompleted, { tenantId: request.tenantId });
-  });
+  subscribeProvisioner(bus, options, provisioner);
 
   // The provisioning-events function's part.
   bus.subscribe({ source: [PROVISIONING_EVENT_SOURCE] }, async (event: LocalEvent) => {

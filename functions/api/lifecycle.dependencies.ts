@@ -162,6 +162,45 @@ export interface LifecycleDependencies {
   readonly lifecycle: TenantLifecycleService;
 }
 
+/** The users service of a region's data. */
+function userServiceIn(data: RegionData, config: RuntimeConfig, adapters: LifecycleAdapters, cursors: CursorCodec, clock: (() => Date) | undefined): UserService {
+  return new UserService({
+    members: new MemberRepository(data.db, data.tableName),
+    invitations: new InvitationRepository(data.db, data.tableName),
+    apiKeys: new ApiKeyRepository(data.db, data.tableName),
+    mutations: data.mutations,
+    users: adapters.users,
+    mailer: adapters.mailer,
+    directory: data.directory,
+    cursors,
+    region: data.region,
+    regionEndpoints: config.REGION_ENDPOINTS,
+    invitationTtlHours: config.INVITATION_TTL_HOURS,
+    ...(config.CONSOLE_URL ? { consoleUrl: config.CONSOLE_URL } : {}),
+    ...(clock ? { clock } : {}),
+  });
+}
+
+/** What the lifecycle needs of a tenant's home region: its records, writes, purge, usage plans and first admins. */
+function tenantHomeIn(data: RegionData, users: UserService, catalogue: readonly DataKind[] | undefined, usageKeys: UsageKeyBinding | undefined): TenantHome {
+  return {
+    record: (tenantId) => new TenantRepository(data.db(tenantId), data.tableName).get(tenantId),
+    manifest: (tenantId) => new TenantRepository(data.db(tenantId), data.tableName).getManifest(tenantId),
+    mutations: data.mutations,
+    purge: purgeOf(data, catalogue),
+    ...(usageKeys ? { usageKeys } : {}),
+    inviteAdmins: async (tenantId, emails, requestId) => {
+      for (const email of emails) {
+        await users
+          .invite({ tenantId, actor: 'system:onboarding', requestId: `${requestId}/${email}` }, { email, role: 'tenant-admin' })
+          .catch((error: unknown) => {
+            if (!(error instanceof ConflictError)) throw error;
+          });
+      }
+    },
+  };
+}
+
 /**
  * Everything the tenants, users and api-keys groups (and the provisioning events function) are built from, once
  * per function instance. Adapters and clock may be replaced (tests).
@@ -196,51 +235,21 @@ export function createLifecycleDependencies(
   const { controlPlane, all } = directoryRegionsOf(config);
   const local = dataOf(config.AWS_REGION);
 
-  const usersIn = (data: RegionData) =>
-    new UserService({
-      members: new MemberRepository(data.db, data.tableName),
-      invitations: new InvitationRepository(data.db, data.tableName),
-      apiKeys: new ApiKeyRepository(data.db, data.tableName),
-      mutations: data.mutations,
-      users: adapters.users,
-      mailer: adapters.mailer,
-      directory: data.directory,
-      cursors,
-      region: data.region,
-      regionEndpoints: config.REGION_ENDPOINTS,
-      invitationTtlHours: config.INVITATION_TTL_HOURS,
-      ...(config.CONSOLE_URL ? { consoleUrl: config.CONSOLE_URL } : {}),
-      ...(clock ? { clock } : {}),
-    });
+  const usersIn = (data: RegionData) => userServiceIn(data, config, adapters, cursors, clock);
+  const localUsers = usersIn(local);
   const homes = new Map<string, TenantHome>();
   const homeOf = (region: string): TenantHome => {
     if (!all.includes(region)) throw new ConfigError(`region ${region} is not among DIRECTORY_REGIONS (${all.join(', ')})`);
     let home = homes.get(region);
     if (!home) {
       const data = dataOf(region);
-      const users = region === local.region ? undefined : usersIn(data);
-      home = {
-        record: (tenantId) => new TenantRepository(data.db(tenantId), data.tableName).get(tenantId),
-        manifest: (tenantId) => new TenantRepository(data.db(tenantId), data.tableName).getManifest(tenantId),
-        mutations: data.mutations,
-        purge: purgeOf(data, overrides.catalogue),
-        // Usage plans are the region's: only the tenants homed here (the others are answered 421 first).
-        ...(region === local.region && adapters.usageKeys ? { usageKeys: adapters.usageKeys } : {}),
-        inviteAdmins: async (tenantId, emails, requestId) => {
-          for (const email of emails) {
-            await (users ?? localUsers)
-              .invite({ tenantId, actor: 'system:onboarding', requestId: `${requestId}/${email}` }, { email, role: 'tenant-admin' })
-              .catch((error: unknown) => {
-                if (!(error instanceof ConflictError)) throw error;
-              });
-          }
-        },
-      };
+      const isLocal = region === local.region;
+      // Usage plans are the region's: only the tenants homed here (the others are answered 421 first).
+      home = tenantHomeIn(data, isLocal ? localUsers : usersIn(data), overrides.catalogue, isLocal ? adapters.usageKeys : undefined);
       homes.set(region, home);
     }
     return home;
   };
-  const localUsers = usersIn(local);
   // Built on first use: only the functions that change the directory (tenants, provisioning events) have the role.
   let lifecycle: TenantLifecycleService | undefined;
   const lifecycleOf = () =>

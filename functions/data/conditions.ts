@@ -71,3 +71,31 @@ export function attributeAbove(attribute: string, value: unknown): Condition {
   const name = placeholderOf(attribute);
   return { expression: `#${name} > :${name}Above`, names: { [`#${name}`]: attribute }, values: { [`:${name}Above`]: value } };
 }
+
+/** The attribute is less than this value. */
+export function attributeBelow(attribute: string, value: unknown): Condition {
+  const name = placeholderOf(attribute);
+  return { expression: `#${name} < :${name}Below`, names: { [`#${name}`]: attribute }, values: { [`:${name}Below`]: value } };
+}
+
+/** The attribute is at most this value. */
+export function attributeAtMost(attribute: string, value: unknown): Condition {
+  const name = placeholderOf(attribute);
+  return { expression: `#${name} <= :${name}AtMost`, names: { [`#${name}`]: attribute }, values: { [`:${name}AtMost`]: value } };
+}
+
+/** The list (or string, set, map) attribute has this size. */
+export function sizeIs(attribute: string, size: number): Condition {
+  const name = placeholderOf(attribute);
+  return { expression: `size(#${name}) = :${name}Size`, names: { [`#${name}`]: attribute }, values: { [`:${name}Size`]: size } };
+}
+
+/** At least one of the conditions holds. */
+export function anyOf(...conditions: readonly Condition[]): Condition {
+  if (conditions.length === 0) throw new Error('anyOf needs at least one condition');
+  return {
+    expression: `(${conditions.map((condition) => condition.expression).join(' OR ')})`,
+    names: mergedPlaceholders(conditions.map((condition) => condition.names)) as Record<string, string>,
+    values: mergedPlaceholders(conditions.map((condition) => condition.values ?? {})),
+  };
+}

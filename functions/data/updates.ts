@@ -11,6 +11,8 @@ export interface ItemUpdate {
   readonly set?: Readonly<Record<string, unknown>>;
   /** `SET #a = #a + :v`: numeric attributes that must exist, moved by these amounts (a version, a counter). */
   readonly increment?: Readonly<Record<string, number>>;
+  /** `SET #a = list_append(#a, :v)`: list attributes that must exist, extended at their end by these elements. */
+  readonly append?: Readonly<Record<string, readonly unknown[]>>;
   /** `ADD #a :v`: numeric attributes moved by these amounts, starting from 0 when absent. */
   readonly add?: Readonly<Record<string, number>>;
   /** `REMOVE #a`: attributes removed. */
@@ -45,6 +47,10 @@ export function updateOf(update: ItemUpdate, ...conditions: readonly Condition[]
       const name = aliasOf(attribute);
       return `${name} = ${name} + ${placeholderFor(by)}`;
     }),
+    ...Object.entries(update.append ?? {}).map(([attribute, elements]) => {
+      const name = aliasOf(attribute);
+      return `${name} = list_append(${name}, ${placeholderFor(elements)})`;
+    }),
   ];
   const adds = Object.entries(update.add ?? {}).map(([attribute, by]) => `${aliasOf(attribute)} ${placeholderFor(by)}`);
   const removes = (update.remove ?? []).map(aliasOf);
@@ -54,7 +60,7 @@ export function updateOf(update: ItemUpdate, ...conditions: readonly Condition[]
     adds.length > 0 ? `ADD ${adds.join(', ')}` : '',
   ].filter((clause) => clause !== '');
   if (clauses.length === 0) throw new Error('an update changes at least one attribute');
-  const attributes = [...Object.keys(update.set ?? {}), ...Object.keys(update.increment ?? {}), ...Object.keys(update.add ?? {}), ...(update.remove ?? [])];
+  const attributes = [...Object.keys(update.set ?? {}), ...Object.keys(update.increment ?? {}), ...Object.keys(update.append ?? {}), ...Object.keys(update.add ?? {}), ...(update.remove ?? [])];
   if (new Set(attributes).size !== attributes.length) throw new Error(`an update names an attribute twice: ${attributes.join(', ')}`);
   return {
     UpdateExpression: clauses.join(' '),

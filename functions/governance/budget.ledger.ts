@@ -1,6 +1,8 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { anyOf, attributeAbsent, attributeAtMost } from '../data/conditions';
 import { keys } from '../data/keys';
+import { updateOf } from '../data/updates';
 
 /**
  * The spend ledger: one item per budget scope and month holding, in micro-dollars,
@@ -82,14 +84,7 @@ export interface BudgetLedgerOptions {
 
 const A = LEDGER_ATTRIBUTES;
 
-interface LedgerUpdate {
-  readonly TableName: string;
-  readonly Key: Record<string, unknown>;
-  readonly UpdateExpression: string;
-  readonly ConditionExpression: string;
-  readonly ExpressionAttributeNames: Record<string, string>;
-  readonly ExpressionAttributeValues: Record<string, unknown>;
-}
+type LedgerUpdate = ReturnType<typeof updateOf> & { readonly TableName: string; readonly Key: Record<string, unknown> };
 
 export class BudgetLedger {
   private readonly sleep: (ms: number) => Promise<void>;
@@ -108,10 +103,7 @@ export class BudgetLedger {
     const updates = scopes.map((scope): LedgerUpdate => ({
       TableName: this.options.tableName,
       Key: keys.budgetLedger(tenantId, period, ...scopeSegments(scope)),
-      UpdateExpression: 'ADD #committed :estimate',
-      ConditionExpression: 'attribute_not_exists(#committed) OR #committed <= :room',
-      ExpressionAttributeNames: { '#committed': A.committed },
-      ExpressionAttributeValues: { ':estimate': estimateMicros, ':room': scope.capMicros - estimateMicros },
+      ...updateOf({ add: { [A.committed]: estimateMicros } }, anyOf(attributeAbsent(A.committed), attributeAtMost(A.committed, scope.capMicros - estimateMicros))),
     }));
     const reserved = { reserved: { tenantId, period, scopes, estimateMicros } };
     if (updates.length === 1) {
@@ -157,14 +149,12 @@ export class BudgetLedger {
     return Promise.all(
       reservation.scopes.map(async (scope) => {
         const dimensions = scope.kind === 'tenant' ? Object.entries(attribution).filter(([, id]) => id) : [];
-        const names = Object.fromEntries(dimensions.map(([dimension, id], i) => [`#by${i}`, spendAttribute(dimension as SpendDimension, id as string)]));
+        const byDimension = Object.fromEntries(dimensions.map(([dimension, id]) => [spendAttribute(dimension as SpendDimension, id as string), actualMicros]));
         const { Attributes } = await this.options.db(reservation.tenantId).send(
           new UpdateCommand({
             TableName: this.options.tableName,
             Key: keys.budgetLedger(reservation.tenantId, reservation.period, ...scopeSegments(scope)),
-            UpdateExpression: `ADD #committed :delta, #spent :actual, #steps :one${Object.keys(names).map((name) => `, ${name} :actual`).join('')}`,
-            ExpressionAttributeNames: { '#committed': A.committed, '#spent': A.spent, '#steps': A.steps, ...names },
-            ExpressionAttributeValues: { ':delta': actualMicros - reservation.estimateMicros, ':actual': actualMicros, ':one': 1 },
+            ...updateOf({ add: { [A.committed]: actualMicros - reservation.estimateMicros, [A.spent]: actualMicros, [A.steps]: 1, ...byDimension } }),
             ReturnValues: 'ALL_NEW',
           }),
         );
@@ -181,9 +171,7 @@ export class BudgetLedger {
           new UpdateCommand({
             TableName: this.options.tableName,
             Key: keys.budgetLedger(reservation.tenantId, reservation.period, ...scopeSegments(scope)),
-            UpdateExpression: 'ADD #committed :delta',
-            ExpressionAttributeNames: { '#committed': A.committed },
-            ExpressionAttributeValues: { ':delta': -reservation.estimateMicros },
+            ...updateOf({ add: { [A.committed]: -reservation.estimateMicros } }),
           }),
         ),
       ),
@@ -200,10 +188,7 @@ export class BudgetLedger {
         new UpdateCommand({
           TableName: this.options.tableName,
           Key: keys.budgetLedger(tenantId, period, ...scopeSegments(scope)),
-          UpdateExpression: 'SET #alert = :at',
-          ConditionExpression: 'attribute_not_exists(#alert)',
-          ExpressionAttributeNames: { '#alert': A.alertOf(threshold) },
-          ExpressionAttributeValues: { ':at': at },
+          ...updateOf({ set: { [A.alertOf(threshold)]: at } }, attributeAbsent(A.alertOf(threshold))),
         }),
       );
       return true;

@@ -1,4 +1,6 @@
 import { keys } from '../data/keys';
+import { itemExists } from '../data/conditions';
+import { updateOf } from '../data/updates';
 import type { MutationExecutor } from '../data/mutation.executor';
 import { ConflictError, NotFoundError } from '../core/errors';
 import type { DataKind } from '../data/data-kind';
@@ -120,10 +122,7 @@ export class TenantMigration {
         {
           update: {
             Key: keys.tenantProfile(request.tenantId),
-            UpdateExpression: 'SET #region = :to, updatedAt = :now ADD version :one',
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeNames: { '#region': 'region' },
-            ExpressionAttributeValues: { ':to': request.to, ':now': now, ':one': 1 },
+            ...updateOf({ set: { region: request.to, updatedAt: now }, add: { version: 1 } }, itemExists),
           },
         },
       ],

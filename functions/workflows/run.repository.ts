@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { conditionOf, itemAbsent } from '../data/conditions';
+import { anyOf, attributeAbsent, attributeBelow, attributeIs, conditionOf, itemAbsent, sizeIs } from '../data/conditions';
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../core/errors';
 import type { Page } from '../core/request-conventions';
@@ -7,6 +7,7 @@ import type { CursorCodec } from '../data/cursor';
 import { keys } from '../data/keys';
 import type { ItemWrite } from '../data/mutation.executor';
 import { TABLE_SCHEMA } from '../data/table.schema';
+import { updateOf } from '../data/updates';
 import { runSchema, type Run, type StepResult } from './run.schema';
 import { resourceIdSchema } from './workflow.schema';
 
@@ -85,10 +86,10 @@ export class RunRepository {
     return {
       update: {
         Key: keys.run(this.tenantId, run.workflowId, run.runId),
-        UpdateExpression: 'SET #status = :running, #startedAt = :startedAt, #owner = :owner, #expires = :expires ADD #attempts :one',
-        ConditionExpression: '#status = :queued',
-        ExpressionAttributeNames: { ...STATUS_NAMES, '#startedAt': 'startedAt', ...LEASE_NAMES, '#attempts': 'attempts' },
-        ExpressionAttributeValues: { ':running': 'RUNNING', ':queued': 'QUEUED', ':startedAt': startedAt, ':owner': lease.owner, ':expires': lease.expiresAtMs, ':one': 1 },
+        ...updateOf(
+          { set: { status: 'RUNNING', startedAt, [LEASE.owner]: lease.owner, [LEASE.expiresAt]: lease.expiresAtMs }, add: { attempts: 1 } },
+          attributeIs('status', 'QUEUED'),
+        ),
       },
       onConditionFailed: () => new ConflictError(`run ${run.runId} is not queued`),
     };
@@ -104,10 +105,11 @@ export class RunRepository {
         new UpdateCommand({
           TableName: this.props.tableName,
           Key: keys.run(this.tenantId, workflowId, runId),
-          UpdateExpression: `SET #owner = :owner, #expires = :expires${countAttempt ? ' ADD #attempts :one' : ''}`,
-          ConditionExpression: '#status = :running AND (attribute_not_exists(#expires) OR #expires < :now)',
-          ExpressionAttributeNames: { ...STATUS_NAMES, ...LEASE_NAMES, ...(countAttempt ? { '#attempts': 'attempts' } : {}) },
-          ExpressionAttributeValues: { ':running': 'RUNNING', ':owner': lease.owner, ':expires': lease.expiresAtMs, ':now': nowMs, ...(countAttempt ? { ':one': 1 } : {}) },
+          ...updateOf(
+            { set: { [LEASE.owner]: lease.owner, [LEASE.expiresAt]: lease.expiresAtMs }, ...(countAttempt ? { add: { attempts: 1 } } : {}) },
+            attributeIs('status', 'RUNNING'),
+            anyOf(attributeAbsent(LEASE.expiresAt), attributeBelow(LEASE.expiresAt, nowMs)),
+          ),
         }),
       );
       return true;
@@ -128,10 +130,12 @@ export class RunRepository {
         new UpdateCommand({
           TableName: this.props.tableName,
           Key: keys.run(this.tenantId, run.workflowId, run.runId),
-          UpdateExpression: 'SET #steps = list_append(#steps, :step), #usage = :usage, #expires = :expires',
-          ConditionExpression: '#status = :running AND #owner = :owner AND size(#steps) = :index',
-          ExpressionAttributeNames: { ...STATUS_NAMES, ...LEASE_NAMES, '#steps': 'steps', '#usage': 'usage' },
-          ExpressionAttributeValues: { ':running': 'RUNNING', ':owner': lease.owner, ':expires': lease.expiresAtMs, ':index': index, ':step': [step], ':usage': usage },
+          ...updateOf(
+            { append: { steps: [step] }, set: { usage, [LEASE.expiresAt]: lease.expiresAtMs } },
+            attributeIs('status', 'RUNNING'),
+            attributeIs(LEASE.owner, lease.owner),
+            sizeIs('steps', index),
+          ),
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -149,10 +153,7 @@ export class RunRepository {
         new UpdateCommand({
           TableName: this.props.tableName,
           Key: keys.run(this.tenantId, run.workflowId, run.runId),
-          UpdateExpression: 'SET #expires = :zero, #lastError = :reason',
-          ConditionExpression: '#status = :running AND #owner = :owner',
-          ExpressionAttributeNames: { ...STATUS_NAMES, ...LEASE_NAMES, '#lastError': LEASE.lastError },
-          ExpressionAttributeValues: { ':running': 'RUNNING', ':owner': lease.owner, ':zero': 0, ':reason': reason },
+          ...updateOf({ set: { [LEASE.expiresAt]: 0, [LEASE.lastError]: reason } }, attributeIs('status', 'RUNNING'), attributeIs(LEASE.owner, lease.owner)),
         }),
       );
     } catch (error) {
@@ -169,18 +170,10 @@ export class RunRepository {
       finishedAt: run.finishedAt,
       ...(run.error ? { error: run.error } : {}),
     };
-    const names = Object.keys(fields);
     return {
       update: {
         Key: keys.run(this.tenantId, run.workflowId, run.runId),
-        UpdateExpression: `SET ${names.map((_, i) => `#f${i} = :f${i}`).join(', ')} REMOVE #owner, #expires`,
-        ConditionExpression: '#status = :running AND #owner = :owner',
-        ExpressionAttributeNames: { ...Object.fromEntries(names.map((name, i) => [`#f${i}`, name])), ...STATUS_NAMES, ...LEASE_NAMES },
-        ExpressionAttributeValues: {
-          ...Object.fromEntries(names.map((name, i) => [`:f${i}`, fields[name as keyof typeof fields]])),
-          ':running': 'RUNNING',
-          ':owner': lease.owner,
-        },
+        ...updateOf({ set: fields, remove: [LEASE.owner, LEASE.expiresAt] }, attributeIs('status', 'RUNNING'), attributeIs(LEASE.owner, lease.owner)),
       },
       onConditionFailed: () => new LeaseLostError(run.runId),
     };
@@ -191,10 +184,7 @@ export class RunRepository {
     return {
       update: {
         Key: keys.run(this.tenantId, run.workflowId, run.runId),
-        UpdateExpression: 'SET #status = :cancelled, #finishedAt = :finishedAt',
-        ConditionExpression: '#status = :queued',
-        ExpressionAttributeNames: { ...STATUS_NAMES, '#finishedAt': 'finishedAt' },
-        ExpressionAttributeValues: { ':cancelled': 'CANCELLED', ':queued': 'QUEUED', ':finishedAt': finishedAt },
+        ...updateOf({ set: { status: 'CANCELLED', finishedAt } }, attributeIs('status', 'QUEUED')),
       },
       onConditionFailed: () => new ConflictError(`run ${run.runId} changed meanwhile; read it and try again`),
     };
@@ -205,10 +195,7 @@ export class RunRepository {
     return {
       update: {
         Key: keys.run(this.tenantId, run.workflowId, run.runId),
-        UpdateExpression: 'SET #cancel = :true',
-        ConditionExpression: '#status = :running',
-        ExpressionAttributeNames: { ...STATUS_NAMES, '#cancel': 'cancelRequested' },
-        ExpressionAttributeValues: { ':running': 'RUNNING', ':true': true },
+        ...updateOf({ set: { cancelRequested: true } }, attributeIs('status', 'RUNNING')),
       },
       onConditionFailed: () => new ConflictError(`run ${run.runId} changed meanwhile; read it and try again`),
     };
@@ -237,5 +224,3 @@ export class LeaseLostError extends ConflictError {
 
 /** Attributes of the run item that only workers use. */
 const LEASE = { owner: 'leaseOwner', expiresAt: 'leaseExpiresAt', lastError: 'lastError' } as const;
-const LEASE_NAMES = { '#owner': LEASE.owner, '#expires': LEASE.expiresAt } as const;
-const STATUS_NAMES = { '#status': 'status' } as const;

@@ -114,7 +114,51 @@ export class HostedUserPool extends Construct {
     if (props.mfa !== 'REQUIRED' && !props.mfaReason) throw new Error(`${this.node.path}: MFA is ${props.mfa}: give mfaReason`);
     if (featurePlan !== 'plus' && !props.featurePlanReason) throw new Error(`${this.node.path}: not on the Plus plan: give featurePlanReason`);
 
-    this.userPool = new cognito.UserPool(this, 'UserPool', {
+    this.userPool = this.createUserPool(props, featurePlan);
+    for (const [key, value] of Object.entries(props.tags ?? {})) Tags.of(this.userPool).add(key, value);
+    if (props.preTokenGeneration) this.userPool.addTrigger(cognito.UserPoolOperation.PRE_TOKEN_GENERATION, props.preTokenGeneration);
+
+    this.groups = props.groups.map(
+      (group) =>
+        new cognito.CfnUserPoolGroup(this, `Group-${group.name}`, {
+          userPoolId: this.userPool.userPoolId,
+          groupName: group.name,
+          description: group.description,
+          precedence: group.precedence,
+        }),
+    );
+
+    this.identityProviders = (props.identityProviders ?? []).map(
+      (provider) =>
+        new cognito.CfnUserPoolIdentityProvider(this, `Idp-${provider.name}`, {
+          userPoolId: this.userPool.userPoolId,
+          providerName: provider.name,
+          providerType: provider.type,
+          providerDetails: { ...provider.details },
+          idpIdentifiers: provider.identifiers.length > 0 ? [...provider.identifiers] : undefined,
+          attributeMapping: { ...provider.attributeMapping },
+        }),
+    );
+
+    this.client = this.createConsoleClient(props);
+    // The client names the providers: they must exist first.
+    for (const provider of this.identityProviders) this.client.node.addDependency(provider);
+
+    const domainProblem = cognitoDomainPrefixProblem(props.domainPrefix);
+    if (domainProblem) throw new Error(`${this.node.path}: ${domainProblem}`);
+    this.domain = this.userPool.addDomain('HostedUi', { cognitoDomain: { domainPrefix: props.domainPrefix } });
+
+    if (props.mfa !== 'REQUIRED') {
+      Validations.of(this.userPool).acknowledge({ id: 'AwsSolutions-COG2', reason: props.mfaReason as string });
+    }
+    if (featurePlan !== 'plus') {
+      Validations.of(this.userPool).acknowledge({ id: 'AwsSolutions-COG8', reason: props.featurePlanReason as string });
+    }
+  }
+
+  /** The pool: email sign-in, no self sign-up, strong passwords, the MFA and feature plan asked for, kept on deletion. */
+  private createUserPool(props: HostedUserPoolProps, featurePlan: NonNullable<HostedUserPoolProps['featurePlan']>): cognito.UserPool {
+    return new cognito.UserPool(this, 'UserPool', {
       userPoolName: props.userPoolName,
       selfSignUpEnabled: false,
       signInAliases: { email: true },
@@ -143,33 +187,12 @@ export class HostedUserPool extends Construct {
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    for (const [key, value] of Object.entries(props.tags ?? {})) Tags.of(this.userPool).add(key, value);
-    if (props.preTokenGeneration) this.userPool.addTrigger(cognito.UserPoolOperation.PRE_TOKEN_GENERATION, props.preTokenGeneration);
+  }
 
-    this.groups = props.groups.map(
-      (group) =>
-        new cognito.CfnUserPoolGroup(this, `Group-${group.name}`, {
-          userPoolId: this.userPool.userPoolId,
-          groupName: group.name,
-          description: group.description,
-          precedence: group.precedence,
-        }),
-    );
-
-    this.identityProviders = (props.identityProviders ?? []).map(
-      (provider) =>
-        new cognito.CfnUserPoolIdentityProvider(this, `Idp-${provider.name}`, {
-          userPoolId: this.userPool.userPoolId,
-          providerName: provider.name,
-          providerType: provider.type,
-          providerDetails: { ...provider.details },
-          idpIdentifiers: provider.identifiers.length > 0 ? [...provider.identifiers] : undefined,
-          attributeMapping: { ...provider.attributeMapping },
-        }),
-    );
-
+  /** The console's public client: code grant with PKCE, the pool's own sign-in and the tenant's providers. */
+  private createConsoleClient(props: HostedUserPoolProps): cognito.UserPoolClient {
     const readAttributes = new cognito.ClientAttributes().withStandardAttributes({ ...FEDERATED_ATTRIBUTES, emailVerified: true });
-    this.client = this.userPool.addClient('ConsoleClient', {
+    return this.userPool.addClient('ConsoleClient', {
       userPoolClientName: 'console',
       generateSecret: false,
       authFlows: { userSrp: true },
@@ -193,19 +216,6 @@ export class HostedUserPool extends Construct {
         ? new cognito.ClientAttributes().withStandardAttributes(FEDERATED_ATTRIBUTES).withCustomAttributes(props.groupsAttribute)
         : new cognito.ClientAttributes().withStandardAttributes(FEDERATED_ATTRIBUTES),
     });
-    // The client names the providers: they must exist first.
-    for (const provider of this.identityProviders) this.client.node.addDependency(provider);
-
-    const domainProblem = cognitoDomainPrefixProblem(props.domainPrefix);
-    if (domainProblem) throw new Error(`${this.node.path}: ${domainProblem}`);
-    this.domain = this.userPool.addDomain('HostedUi', { cognitoDomain: { domainPrefix: props.domainPrefix } });
-
-    if (props.mfa !== 'REQUIRED') {
-      Validations.of(this.userPool).acknowledge({ id: 'AwsSolutions-COG2', reason: props.mfaReason as string });
-    }
-    if (featurePlan !== 'plus') {
-      Validations.of(this.userPool).acknowledge({ id: 'AwsSolutions-COG8', reason: props.featurePlanReason as string });
-    }
   }
 
   /** The `iss` of the pool's tokens (CloudFormation's ProviderURL attribute lacks the scheme). */
