@@ -18,6 +18,16 @@ import { CachedPlanSource } from '../../../functions/quotas/plan.source';
 import { kindOperations, referenceCheck } from '../../../functions/resource.catalogue';
 import { ROUTES } from '../../../functions/routes';
 import { UsageMeter } from '../../../functions/usage/usage.meter';
+import { budgetGovernance } from '../../../functions/api/governance.dependencies';
+import { budgetBodySchema } from '../../../functions/governance/budget.schema';
+import { BudgetLedger } from '../../../functions/governance/budget.ledger';
+import { BudgetRepository } from '../../../functions/governance/budget.repository';
+import { BudgetService } from '../../../functions/governance/budget.service';
+import { readCurrentUsage, SubscriptionRepository } from '../../../functions/billing/subscription.repository';
+import { SubscriptionService } from '../../../functions/billing/subscription.service';
+import { TenantRepository } from '../../../functions/tenants/tenant.repository';
+import { MailboxMailer } from '../../../functions/users/mailer.mailbox';
+import { createLogger } from '../../../functions/core/logger';
 import { TENANT_DATA_CATALOGUE } from '../../../functions/tenant-data.catalogue';
 import type { TenantManifest } from '../../../functions/tenants/tenant-manifest.schema';
 import { workflowServicesFactory } from '../../../functions/workflows/workflow.module';
@@ -103,6 +113,18 @@ export async function createPortabilityFixture(name: string): Promise<Portabilit
       // Tools bring their operations with their kind: called as the agents group calls them.
       tools: kindOperations('agents', { db, tableName, cursors, executor: mutations, plans }),
       meter: new UsageMeter({ db, tableName }),
+      budgets: new BudgetService({ budgets: new BudgetRepository(db, tableName), ledger: new BudgetLedger({ db, tableName }), plans, mutations }),
+      // A model call within the budget: reserved and settled in the tenant's ledger, as the run consumer makes it.
+      governed: budgetGovernance(
+        { db, tableName, plans, audit: mutations, mailer: new MailboxMailer(directory, 'budget@portability.example'), logger: createLogger('portability', 'ERROR'), region, policyTtlMs: 0 },
+        new LocalModelProvider(),
+      ).provider,
+      subscriptions: new SubscriptionService({
+        subscriptions: new SubscriptionRepository(db, tableName),
+        tenants: { get: (tenantId) => new TenantRepository(db(tenantId), tableName).get(tenantId) },
+        usage: (tenantId, now) => readCurrentUsage(db(tenantId), tableName, tenantId, now),
+        mutations,
+      }),
     };
   }
 
@@ -131,7 +153,11 @@ export async function createPortabilityFixture(name: string): Promise<Portabilit
       return tenantId;
     },
     async live(tenantId, history, region = LOCAL_REGIONS[0]) {
-      const { agents, memories, workflows, tools, meter } = services(region);
+      const { agents, memories, workflows, tools, meter, budgets, governed, subscriptions } = services(region);
+      // A budget, a model call settled against it, and a subscription that cancels at the period's end.
+      await budgets.set(budgetBodySchema.parse({ monthlyCents: 10_000 }), context(tenantId), (policy) => ({ ...ok, body: policy }));
+      await governed.invoke({ modelId: 'local.echo', instructions: 'Be brief.', input: 'hello', metadata: { tenantId } });
+      await subscriptions.update(context(tenantId), { cancelAtPeriodEnd: true } as never);
       const people = lifecycle.regions[region];
       await createTool(tools, tenantId, 'clock');
       // A served request, metered as the functions meter it: the tenant's usage and health items of the hour.
