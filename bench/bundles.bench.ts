@@ -34,9 +34,7 @@ export async function run(): Promise<void> {
   const outdir = mkdtempSync(join(cache, 'bench-bundles-'));
   try {
     // Lambda entries are the files that export a handler; the others are shared wiring.
-    const entries = readdirSync(ENTRY_DIR).filter(
-      (file) => file.endsWith('.ts') && /export const handler\b/.test(readFileSync(join(ENTRY_DIR, file), 'utf8')),
-    );
+    const entries = readdirSync(ENTRY_DIR).filter((file) => file.endsWith('.ts') && /export const handler\b/.test(readFileSync(join(ENTRY_DIR, file), 'utf8')));
     const baseline = nodeTime('0');
     console.log(`\n== Lambda bundles (esbuild, minified; @aws-sdk/* external as on the nodejs22.x runtime)`);
     console.log(`node -e 0: ${baseline.toFixed(1)} ms (median of ${IMPORT_RUNS})`);

@@ -102,7 +102,12 @@ export async function run(): Promise<void> {
     const regionData = (region: string) => {
       const isolation = createIsolation({ AWS_REGION: region, TABLE_NAME: LOCAL_TABLE_NAME, DYNAMODB_ENDPOINT: dynamo.endpoint, DATA_CREDENTIALS: 'local' });
       const db = (tenantId: string) => isolation.forTenant(tenantId);
-      const executor = new MutationExecutor({ db, tableName: LOCAL_TABLE_NAME, plans: new CachedPlanSource({ db, tableName: LOCAL_TABLE_NAME }), chain: HASH_CHAIN });
+      const executor = new MutationExecutor({
+        db,
+        tableName: LOCAL_TABLE_NAME,
+        plans: new CachedPlanSource({ db, tableName: LOCAL_TABLE_NAME }),
+        chain: HASH_CHAIN,
+      });
       return { db, tableName: LOCAL_TABLE_NAME, region, catalogue: TENANT_DATA_CATALOGUE, store, signer, executor };
     };
     const [source, target] = [regionData(SOURCE), regionData(TARGET)];
@@ -117,7 +122,12 @@ export async function run(): Promise<void> {
       const exportSeconds = (performance.now() - exportStarted) / 1000;
       const importStarted = performance.now();
       const imported = await peakMemory(() =>
-        new TenantImporter(target).import({ tenantId, bundlePrefix: bundlePrefix(tenantId, exportId), actor: 'platform-admin:bench', requestId: `bench-${size}` }),
+        new TenantImporter(target).import({
+          tenantId,
+          bundlePrefix: bundlePrefix(tenantId, exportId),
+          actor: 'platform-admin:bench',
+          requestId: `bench-${size}`,
+        }),
       );
       const importSeconds = (performance.now() - importStarted) / 1000;
       const items = exported.result.files.reduce((sum, file) => sum + file.items, 0);

@@ -84,7 +84,12 @@ export async function run(): Promise<void> {
   });
   const { file } = platform;
   const region = LOCAL_REGIONS[0];
-  const connection = connectLocalProvisioner({ dynamoDbEndpoint: file.dynamoDbEndpoint, cognitoEndpoint: file.cognitoEndpoint, regions: LOCAL_REGIONS, tableName: LOCAL_TABLE_NAME });
+  const connection = connectLocalProvisioner({
+    dynamoDbEndpoint: file.dynamoDbEndpoint,
+    cognitoEndpoint: file.cognitoEndpoint,
+    regions: LOCAL_REGIONS,
+    tableName: LOCAL_TABLE_NAME,
+  });
   try {
     const tenant = (name: string, plan: 'free' | 'team') => {
       const id = `bench-${name}-${randomBytes(3).toString('hex')}`;

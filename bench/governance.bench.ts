@@ -113,7 +113,9 @@ export async function run(): Promise<void> {
       }),
     );
     const seconds = (performance.now() - started) / 1000;
-    console.log(`  ${IN_FLIGHT} steps in flight on one tenant's budget: ${(STEPS / seconds).toFixed(0)} steps/s (every step reserves and settles on one ledger item)`);
+    console.log(
+      `  ${IN_FLIGHT} steps in flight on one tenant's budget: ${(STEPS / seconds).toFixed(0)} steps/s (every step reserves and settles on one ledger item)`,
+    );
     isolation.destroy();
     raw.destroy();
   } finally {

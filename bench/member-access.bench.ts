@@ -35,7 +35,16 @@ export async function run(): Promise<void> {
     const subs = Array.from({ length: 20 }, (_, i) => `sub-${i}`);
     for (const [i, sub] of subs.entries()) {
       const userId = `01JBENCH${String(i).padStart(18, '0')}`;
-      const member = { tenantId: TENANT, userId, email: `u${i}@bench.example`, role: 'member', sub, createdAt: new Date().toISOString(), updatedAt: new Date().toISOString(), version: 1 };
+      const member = {
+        tenantId: TENANT,
+        userId,
+        email: `u${i}@bench.example`,
+        role: 'member',
+        sub,
+        createdAt: new Date().toISOString(),
+        updatedAt: new Date().toISOString(),
+        version: 1,
+      };
       await raw.send(new PutCommand({ TableName: LOCAL_TABLE_NAME, Item: { ...keys.user(TENANT, userId), ...member } }));
       await raw.send(new PutCommand({ TableName: LOCAL_TABLE_NAME, Item: { ...keys.userSub(TENANT, sub), userId } }));
     }

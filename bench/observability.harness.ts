@@ -32,7 +32,12 @@ function median(values: number[]): number {
 
 function tenantClient(observed: boolean, meter: UsageMeter): DynamoDBDocumentClient {
   const { handler } = stubDynamoDbHandler(() => ({ Item: { pk: { S: `T#${TENANT}#X` } }, ConsumedCapacity: { TableName: TABLE, CapacityUnits: 0.5 } }), false);
-  const client = new DynamoDBClient({ region: 'eu-central-1', endpoint: 'http://127.0.0.1:1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, requestHandler: handler });
+  const client = new DynamoDBClient({
+    region: 'eu-central-1',
+    endpoint: 'http://127.0.0.1:1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    requestHandler: handler,
+  });
   if (observed) client.middlewareStack.use(consumedCapacityPlugin(TENANT, capacityObserver(meter)));
   return createDocumentClient(client);
 }
@@ -65,7 +70,15 @@ export async function run(): Promise<void> {
   process.stdout.write = (() => true) as typeof write;
   try {
     const logger = createLogger('bench', 'ERROR');
-    const flushClient = tenantClient(false, new UsageMeter({ db: () => { throw new Error('unused'); }, tableName: TABLE }));
+    const flushClient = tenantClient(
+      false,
+      new UsageMeter({
+        db: () => {
+          throw new Error('unused');
+        },
+        tableName: TABLE,
+      }),
+    );
     const meter: UsageMeter = new UsageMeter({ db: () => flushClient, tableName: TABLE });
     const clients = { plain: tenantClient(false, meter), observed: tenantClient(true, meter) };
     const get = (client: DynamoDBDocumentClient) => client.send(new GetCommand({ TableName: TABLE, Key: { pk: `T#${TENANT}#X`, sk: 'X' } }));
@@ -99,7 +112,9 @@ export async function run(): Promise<void> {
     const capacity = Math.max(0, median(times.observed) - median(times.plain));
     const perRequest = median(times.middlewares) + capacity;
     const request = median(times.request);
-    console.log(`DynamoDB call (stub): ${median(times.plain).toFixed(1)} µs plain, ${median(times.observed).toFixed(1)} µs with consumed-capacity attribution (+${capacity.toFixed(1)} µs per call; 0 means within noise)`);
+    console.log(
+      `DynamoDB call (stub): ${median(times.plain).toFixed(1)} µs plain, ${median(times.observed).toFixed(1)} µs with consumed-capacity attribution (+${capacity.toFixed(1)} µs per call; 0 means within noise)`,
+    );
     console.log(`Observability middlewares (EMF line, tier, annotation, cost meter): ${median(times.middlewares).toFixed(1)} µs per request`);
     console.log(
       `Whole in-process request (middy, parsing, one stub GetItem, metrics): ${request.toFixed(1)} µs; metrics and cost add ` +

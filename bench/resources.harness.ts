@@ -76,8 +76,21 @@ function setup(endpoint: string, auditLanes: number, containers = 1) {
   const cursors = new CursorCodec('bench-cursor-secret-of-at-least-32-chars');
   const handlers = Array.from({ length: containers }, () => {
     const executor = new MutationExecutor({ chain: HASH_CHAIN, db, tableName: LOCAL_TABLE_NAME, plans, auditLanes });
-    const deps: ResourceDependencies = { logger: createLogger('bench', 'ERROR'), tenantGate: async () => undefined, tableName: LOCAL_TABLE_NAME, db, cursors, executor, plans };
-    return { agents: createAgentsHandler(config, deps), memories: createMemoriesHandler(config, deps), usage: createUsageHandler(config, deps), audit: createAuditHandler(config, deps) };
+    const deps: ResourceDependencies = {
+      logger: createLogger('bench', 'ERROR'),
+      tenantGate: async () => undefined,
+      tableName: LOCAL_TABLE_NAME,
+      db,
+      cursors,
+      executor,
+      plans,
+    };
+    return {
+      agents: createAgentsHandler(config, deps),
+      memories: createMemoriesHandler(config, deps),
+      usage: createUsageHandler(config, deps),
+      audit: createAuditHandler(config, deps),
+    };
   });
   return { isolation, counts, handlers };
 }
@@ -87,7 +100,20 @@ async function createTenant(raw: DynamoDBDocumentClient, tenantId: string): Prom
   await raw.send(
     new PutCommand({
       TableName: LOCAL_TABLE_NAME,
-      Item: { ...keys.tenantProfile(tenantId), tenantId, slug: tenantId, name: tenantId, plan: 'enterprise', region: REGION, status: 'ACTIVE', branding: {}, settings: {}, createdAt: now, updatedAt: now, version: 1 },
+      Item: {
+        ...keys.tenantProfile(tenantId),
+        tenantId,
+        slug: tenantId,
+        name: tenantId,
+        plan: 'enterprise',
+        region: REGION,
+        status: 'ACTIVE',
+        branding: {},
+        settings: {},
+        createdAt: now,
+        updatedAt: now,
+        version: 1,
+      },
     }),
   );
 }
@@ -103,9 +129,23 @@ export async function run(): Promise<void> {
     const tenantId = 'bench-resources';
     await createTenant(raw, tenantId);
     const auth: AuthContext = { principalType: 'user', principalId: 'bench', tenantId, roles: ['tenant-admin'] };
-    const call = async (group: keyof typeof h, method: string, resource: string, pathParameters: Record<string, string>, body?: unknown, query?: Record<string, string>) => {
+    const call = async (
+      group: keyof typeof h,
+      method: string,
+      resource: string,
+      pathParameters: Record<string, string>,
+      body?: unknown,
+      query?: Record<string, string>,
+    ) => {
       const result: APIGatewayProxyResult = await h[group](
-        restEvent({ method, resource, pathParameters: { tenantId, ...pathParameters }, auth, ...(query ? { query } : {}), ...(body ? { body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } } : {}) }),
+        restEvent({
+          method,
+          resource,
+          pathParameters: { tenantId, ...pathParameters },
+          auth,
+          ...(query ? { query } : {}),
+          ...(body ? { body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } } : {}),
+        }),
         lambdaContext(),
       );
       if (result.statusCode >= 400) throw new Error(`${method} ${resource}: ${result.statusCode} ${result.body}`);
@@ -115,7 +155,8 @@ export async function run(): Promise<void> {
     // Warm up: credentials, plan cache and audit heads, as in a warm container.
     const agentId = (await call('agents', 'POST', '/v1/tenants/{tenantId}/agents', {}, { name: 'bench', modelId: 'local.echo' })).agentId as string;
     const memoryIds: string[] = [];
-    for (let i = 0; i < 20; i++) memoryIds.push((await call('memories', 'POST', '/v1/tenants/{tenantId}/agents/{agentId}/memories', { agentId }, { content: `warm ${i}` })).memoryId);
+    for (let i = 0; i < 20; i++)
+      memoryIds.push((await call('memories', 'POST', '/v1/tenants/{tenantId}/agents/{agentId}/memories', { agentId }, { content: `warm ${i}` })).memoryId);
 
     const memories = '/v1/tenants/{tenantId}/agents/{agentId}/memories';
     const memory = `${memories}/{memoryId}`;
@@ -140,21 +181,50 @@ export async function run(): Promise<void> {
       latency.set(name, t);
       const total = [...counts.values()].reduce((a, b) => a + b, 0);
       const by = [...counts.entries()].map(([command, n]) => `${command} ${(n / runs).toFixed(2)}`).join(', ');
-      console.log(name.padEnd(18) + (total / runs).toFixed(2).padStart(10) + `  ${by}`.padEnd(49) + t.p50.toFixed(2).padStart(8) + t.p95.toFixed(2).padStart(8));
+      console.log(
+        name.padEnd(18) + (total / runs).toFixed(2).padStart(10) + `  ${by}`.padEnd(49) + t.p50.toFixed(2).padStart(8) + t.p95.toFixed(2).padStart(8),
+      );
       if (counts.has('Scan')) throw new Error(`${name} issued a Scan`);
     }
 
     // DynamoDB Local's own latency for the same calls, on a client without the isolation layer or the handler.
-    const rawGet = await timed(ITERATIONS, (i) => raw.send(new GetCommand({ TableName: LOCAL_TABLE_NAME, Key: keys.memory(tenantId, agentId, memoryIds[i % memoryIds.length]), ConsistentRead: true })));
+    const rawGet = await timed(ITERATIONS, (i) =>
+      raw.send(new GetCommand({ TableName: LOCAL_TABLE_NAME, Key: keys.memory(tenantId, agentId, memoryIds[i % memoryIds.length]), ConsistentRead: true })),
+    );
     const rawTransact = await timed(ITERATIONS, (i) =>
       raw.send(
         new TransactWriteCommand({
           TransactItems: [
-            { ConditionCheck: { TableName: LOCAL_TABLE_NAME, Key: { pk: `T#${tenantId}#AGENT`, sk: `AGENT#${agentId}` }, ConditionExpression: 'attribute_exists(pk)' } },
-            { Put: { TableName: LOCAL_TABLE_NAME, Item: { pk: `T#${tenantId}#RAW`, sk: `M#${i}`, content: `raw ${i}` }, ConditionExpression: 'attribute_not_exists(pk)' } },
-            { Update: { TableName: LOCAL_TABLE_NAME, Key: { pk: `T#${tenantId}#RAW`, sk: 'COUNTER' }, UpdateExpression: 'ADD #c :one', ExpressionAttributeNames: { '#c': 'count' }, ExpressionAttributeValues: { ':one': 1 } } },
+            {
+              ConditionCheck: {
+                TableName: LOCAL_TABLE_NAME,
+                Key: { pk: `T#${tenantId}#AGENT`, sk: `AGENT#${agentId}` },
+                ConditionExpression: 'attribute_exists(pk)',
+              },
+            },
+            {
+              Put: {
+                TableName: LOCAL_TABLE_NAME,
+                Item: { pk: `T#${tenantId}#RAW`, sk: `M#${i}`, content: `raw ${i}` },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              Update: {
+                TableName: LOCAL_TABLE_NAME,
+                Key: { pk: `T#${tenantId}#RAW`, sk: 'COUNTER' },
+                UpdateExpression: 'ADD #c :one',
+                ExpressionAttributeNames: { '#c': 'count' },
+                ExpressionAttributeValues: { ':one': 1 },
+              },
+            },
             { ConditionCheck: { TableName: LOCAL_TABLE_NAME, Key: keys.tenantProfile(tenantId), ConditionExpression: 'attribute_exists(pk)' } },
-            { Put: { TableName: LOCAL_TABLE_NAME, Item: { pk: `T#${tenantId}#RAWAUDIT`, sk: String(i).padStart(15, '0'), collectionPk: `T#${tenantId}#RAWLOG`, collectionSk: `${i}` } } },
+            {
+              Put: {
+                TableName: LOCAL_TABLE_NAME,
+                Item: { pk: `T#${tenantId}#RAWAUDIT`, sk: String(i).padStart(15, '0'), collectionPk: `T#${tenantId}#RAWLOG`, collectionSk: `${i}` },
+              },
+            },
             { Put: { TableName: LOCAL_TABLE_NAME, Item: { pk: `T#${tenantId}#RAWAUDIT`, sk: 'HEAD', seq: i } } },
           ],
         }),
@@ -163,13 +233,19 @@ export async function run(): Promise<void> {
     const viaGet = latency.get('getMemory')!;
     const viaCreate = latency.get('createMemory')!;
     console.log('\nlatency, p50 / p95 ms          through the handler   DynamoDB Local alone   handler overhead (p50)');
-    console.log(`${`read (GetItem)                 ${viaGet.p50.toFixed(2)} / ${viaGet.p95.toFixed(2)}`.padEnd(54) + `${rawGet.p50.toFixed(2)} / ${rawGet.p95.toFixed(2)}`.padEnd(23)}${(viaGet.p50 - rawGet.p50).toFixed(2)}`);
-    console.log(`${`create (6-item transaction)    ${viaCreate.p50.toFixed(2)} / ${viaCreate.p95.toFixed(2)}`.padEnd(54) + `${rawTransact.p50.toFixed(2)} / ${rawTransact.p95.toFixed(2)}`.padEnd(23)}${(viaCreate.p50 - rawTransact.p50).toFixed(2)}`);
+    console.log(
+      `${`read (GetItem)                 ${viaGet.p50.toFixed(2)} / ${viaGet.p95.toFixed(2)}`.padEnd(54) + `${rawGet.p50.toFixed(2)} / ${rawGet.p95.toFixed(2)}`.padEnd(23)}${(viaGet.p50 - rawGet.p50).toFixed(2)}`,
+    );
+    console.log(
+      `${`create (6-item transaction)    ${viaCreate.p50.toFixed(2)} / ${viaCreate.p95.toFixed(2)}`.padEnd(54) + `${rawTransact.p50.toFixed(2)} / ${rawTransact.p95.toFixed(2)}`.padEnd(23)}${(viaCreate.p50 - rawTransact.p50).toFixed(2)}`,
+    );
     isolation.destroy();
 
     // Audit lanes: 4 containers (own executors, own head caches) create memories for 8 agents of one tenant at once.
     console.log('\naudit lanes: 4 containers x 16 in flight, 400 memory creates over 64 agents of one tenant');
-    console.log(`${'lanes'.padEnd(8) + 'creates/s'.padStart(10) + 'transactions/create'.padStart(22) + 'p50 ms'.padStart(9) + 'p95 ms'.padStart(9)}  429 (contention)`);
+    console.log(
+      `${'lanes'.padEnd(8) + 'creates/s'.padStart(10) + 'transactions/create'.padStart(22) + 'p50 ms'.padStart(9) + 'p95 ms'.padStart(9)}  429 (contention)`,
+    );
     for (const lanes of [1, 4]) {
       const bench = setup(dynamo.endpoint, lanes, 4);
       const laneTenant = `bench-lanes-${lanes}`;
@@ -177,7 +253,16 @@ export async function run(): Promise<void> {
       const laneAuth: AuthContext = { ...auth, tenantId: laneTenant };
       const agents: string[] = [];
       for (let i = 0; i < 64; i++) {
-        const r = await bench.handlers[0].agents(restEvent({ method: 'POST', resource: '/v1/tenants/{tenantId}/agents', pathParameters: { tenantId: laneTenant }, auth: laneAuth, body: JSON.stringify({ name: `a${i}`, modelId: 'local.echo' }) }), lambdaContext());
+        const r = await bench.handlers[0].agents(
+          restEvent({
+            method: 'POST',
+            resource: '/v1/tenants/{tenantId}/agents',
+            pathParameters: { tenantId: laneTenant },
+            auth: laneAuth,
+            body: JSON.stringify({ name: `a${i}`, modelId: 'local.echo' }),
+          }),
+          lambdaContext(),
+        );
         agents.push(JSON.parse(r.body).agentId);
       }
       bench.counts.clear();
@@ -191,7 +276,13 @@ export async function run(): Promise<void> {
             const i = next++;
             const start = performance.now();
             const r = await bench.handlers[worker % 4].memories(
-              restEvent({ method: 'POST', resource: memories, pathParameters: { tenantId: laneTenant, agentId: agents[i % agents.length] }, auth: laneAuth, body: JSON.stringify({ content: `m${i}` }) }),
+              restEvent({
+                method: 'POST',
+                resource: memories,
+                pathParameters: { tenantId: laneTenant, agentId: agents[i % agents.length] },
+                auth: laneAuth,
+                body: JSON.stringify({ content: `m${i}` }),
+              }),
               lambdaContext(),
             );
             statuses.set(r.statusCode, (statuses.get(r.statusCode) ?? 0) + 1);

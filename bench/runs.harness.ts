@@ -73,8 +73,18 @@ export async function run(): Promise<void> {
     };
     const workerDb = (tenantId: string) => workerIsolation.forTenant(tenantId);
     const cursors = new CursorCodec('bench-cursor-secret-of-at-least-32-chars');
-    const apiMutations = new MutationExecutor({ chain: HASH_CHAIN, db: apiDb, tableName: LOCAL_TABLE_NAME, plans: new CachedPlanSource({ db: apiDb, tableName: LOCAL_TABLE_NAME }) });
-    const workerMutations = new MutationExecutor({ chain: HASH_CHAIN, db: workerDb, tableName: LOCAL_TABLE_NAME, plans: new CachedPlanSource({ db: workerDb, tableName: LOCAL_TABLE_NAME }) });
+    const apiMutations = new MutationExecutor({
+      chain: HASH_CHAIN,
+      db: apiDb,
+      tableName: LOCAL_TABLE_NAME,
+      plans: new CachedPlanSource({ db: apiDb, tableName: LOCAL_TABLE_NAME }),
+    });
+    const workerMutations = new MutationExecutor({
+      chain: HASH_CHAIN,
+      db: workerDb,
+      tableName: LOCAL_TABLE_NAME,
+      plans: new CachedPlanSource({ db: workerDb, tableName: LOCAL_TABLE_NAME }),
+    });
     const runQueue = new SqsRunQueue(queue.client, queue.queueUrl);
     const logger = createLogger('bench', 'ERROR');
     const provider = new LocalModelProvider();
@@ -88,14 +98,34 @@ export async function run(): Promise<void> {
       queue: runQueue,
       workerFor: runWorkerFactory({ db: workerDb, tableName: LOCAL_TABLE_NAME, mutations: workerMutations, provider, leaseMs: 30_000, slotWaitSeconds: 1 }),
     });
-    const mapping = startEventSourceMapping({ client: queue.client, queueUrl: queue.queueUrl, region: REGION, handler: consumer, concurrency: 4, batchSize: 10 });
+    const mapping = startEventSourceMapping({
+      client: queue.client,
+      queueUrl: queue.queueUrl,
+      region: REGION,
+      handler: consumer,
+      concurrency: 4,
+      batchSize: 10,
+    });
 
     const tenantId = 'bench-runs';
     const now = new Date().toISOString();
     await raw.send(
       new PutCommand({
         TableName: LOCAL_TABLE_NAME,
-        Item: { ...keys.tenantProfile(tenantId), tenantId, slug: tenantId, name: tenantId, plan: 'enterprise', region: REGION, status: 'ACTIVE', branding: {}, settings: {}, createdAt: now, updatedAt: now, version: 1 },
+        Item: {
+          ...keys.tenantProfile(tenantId),
+          tenantId,
+          slug: tenantId,
+          name: tenantId,
+          plan: 'enterprise',
+          region: REGION,
+          status: 'ACTIVE',
+          branding: {},
+          settings: {},
+          createdAt: now,
+          updatedAt: now,
+          version: 1,
+        },
       }),
     );
     // Agents are written as the agents API writes them: through the service and the mutation executor.
@@ -115,7 +145,13 @@ export async function run(): Promise<void> {
     const call = async (method: string, resource: string, pathParameters: Record<string, string>, body?: unknown) => {
       for (;;) {
         const result: APIGatewayProxyResult = await handler(
-          restEvent({ method, resource, pathParameters: { tenantId, ...pathParameters }, auth, ...(body ? { body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } } : {}) }),
+          restEvent({
+            method,
+            resource,
+            pathParameters: { tenantId, ...pathParameters },
+            auth,
+            ...(body ? { body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } } : {}),
+          }),
           lambdaContext(),
         );
         // The tenant's audit head is shared with the worker's writes on DynamoDB Local: a client retries 429s.
@@ -128,7 +164,11 @@ export async function run(): Promise<void> {
         return JSON.parse(result.body);
       }
     };
-    const steps = [{ id: 'draft', agentId: agentIds[0] }, { id: 'review', agentId: agentIds[1] }, { id: 'final', agentId: agentIds[0] }];
+    const steps = [
+      { id: 'draft', agentId: agentIds[0] },
+      { id: 'review', agentId: agentIds[1] },
+      { id: 'final', agentId: agentIds[0] },
+    ];
     const workflowId = (await call('POST', '/v1/tenants/{tenantId}/workflows', {}, { name: 'bench', steps })).workflowId as string;
     const runsResource = '/v1/tenants/{tenantId}/workflows/{workflowId}/runs';
     // Warm up: credentials, plan cache, audit heads and the worker's cold start.
@@ -169,9 +209,15 @@ export async function run(): Promise<void> {
     const queueToStart = finished.map((r) => Date.parse(r.startedAt as string) - Date.parse(r.createdAt));
     const failed = finished.filter((r) => r.status !== 'SUCCEEDED').length;
 
-    console.log(`\n== Durable runs: ${RUNS} runs of a 3-step workflow, ${IN_FLIGHT} starts in flight, 4 x 10 consumer deliveries (limit ${PLANS.enterprise.limits.concurrentRuns})`);
-    console.log(`start (until 202)      ${callsPerStart.toFixed(2)} table calls/start (goal <= 2; ${retried} 429 retries counted in), p50 ${percentile(startTimes, 50).toFixed(1)} ms, p95 ${percentile(startTimes, 95).toFixed(1)} ms`);
-    console.log(`throughput             ${(RUNS / ((lastFinish - began) / 1000)).toFixed(1)} runs/s (${(RUNS * 3) / ((lastFinish - began) / 1000) > 0 ? ((RUNS * 3) / ((lastFinish - began) / 1000)).toFixed(1) : '0'} steps/s), ${failed} not SUCCEEDED`);
+    console.log(
+      `\n== Durable runs: ${RUNS} runs of a 3-step workflow, ${IN_FLIGHT} starts in flight, 4 x 10 consumer deliveries (limit ${PLANS.enterprise.limits.concurrentRuns})`,
+    );
+    console.log(
+      `start (until 202)      ${callsPerStart.toFixed(2)} table calls/start (goal <= 2; ${retried} 429 retries counted in), p50 ${percentile(startTimes, 50).toFixed(1)} ms, p95 ${percentile(startTimes, 95).toFixed(1)} ms`,
+    );
+    console.log(
+      `throughput             ${(RUNS / ((lastFinish - began) / 1000)).toFixed(1)} runs/s (${(RUNS * 3) / ((lastFinish - began) / 1000) > 0 ? ((RUNS * 3) / ((lastFinish - began) / 1000)).toFixed(1) : '0'} steps/s), ${failed} not SUCCEEDED`,
+    );
     console.log(`queue-to-start         p50 ${percentile(queueToStart, 50)} ms, p95 ${percentile(queueToStart, 95)} ms, max ${Math.max(...queueToStart)} ms`);
     apiIsolation.destroy();
     workerIsolation.destroy();

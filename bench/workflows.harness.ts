@@ -84,10 +84,27 @@ export async function run(): Promise<void> {
     await raw.send(
       new PutCommand({
         TableName: LOCAL_TABLE_NAME,
-        Item: { ...keys.tenantProfile(tenantId), tenantId, slug: tenantId, name: tenantId, plan: 'enterprise', region: REGION, status: 'ACTIVE', branding: {}, settings: {}, createdAt: now, updatedAt: now, version: 1 },
+        Item: {
+          ...keys.tenantProfile(tenantId),
+          tenantId,
+          slug: tenantId,
+          name: tenantId,
+          plan: 'enterprise',
+          region: REGION,
+          status: 'ACTIVE',
+          branding: {},
+          settings: {},
+          createdAt: now,
+          updatedAt: now,
+          version: 1,
+        },
       }),
     );
-    const agents = new AgentService({ executor: mutations, plans, agents: (id) => new AgentRepository({ db: db(id), tableName: LOCAL_TABLE_NAME, tenantId: id, cursors }) });
+    const agents = new AgentService({
+      executor: mutations,
+      plans,
+      agents: (id) => new AgentRepository({ db: db(id), tableName: LOCAL_TABLE_NAME, tenantId: id, cursors }),
+    });
     const createAgent = async (name: string, modelId: string) => {
       const context = { tenantId, actor: 'user:bench', requestId: `bench-${name}` };
       const { response } = await agents.create(context, { name, modelId }, (agent) => ({ status: 201, body: agent }));
@@ -97,7 +114,14 @@ export async function run(): Promise<void> {
     const auth: AuthContext = { principalType: 'user', principalId: 'bench', tenantId, roles: ['member'] };
     const call = async (method: string, resource: string, pathParameters: Record<string, string>, body?: unknown, query?: Record<string, string>) => {
       const result: APIGatewayProxyResult = await handler(
-        restEvent({ method, resource, pathParameters: { tenantId, ...pathParameters }, auth, ...(query ? { query } : {}), ...(body ? { body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } } : {}) }),
+        restEvent({
+          method,
+          resource,
+          pathParameters: { tenantId, ...pathParameters },
+          auth,
+          ...(query ? { query } : {}),
+          ...(body ? { body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } } : {}),
+        }),
         lambdaContext(),
       );
       if (result.statusCode >= 400) throw new Error(`${method} ${resource}: ${result.statusCode} ${result.body}`);
@@ -106,7 +130,14 @@ export async function run(): Promise<void> {
     const WORKFLOWS = '/v1/tenants/{tenantId}/workflows';
     const WORKFLOW = `${WORKFLOWS}/{workflowId}`;
     const RUNS = `${WORKFLOW}/runs`;
-    const body = { name: 'bench', steps: [{ id: 'draft', agentId: agentIds[0] }, { id: 'review', agentId: agentIds[1] }, { id: 'final', agentId: agentIds[0] }] };
+    const body = {
+      name: 'bench',
+      steps: [
+        { id: 'draft', agentId: agentIds[0] },
+        { id: 'review', agentId: agentIds[1] },
+        { id: 'final', agentId: agentIds[0] },
+      ],
+    };
 
     // Warm up: credentials, plan cache and audit heads, as in a warm container.
     const workflowId = (await call('POST', WORKFLOWS, {}, body)).workflowId as string;
@@ -133,7 +164,13 @@ export async function run(): Promise<void> {
       }
       const total = [...counts.values()].reduce((a, b) => a + b, 0);
       const by = [...counts.entries()].map(([command, n]) => `${command} ${(n / ITERATIONS).toFixed(2)}`).join(', ');
-      console.log(name.padEnd(20) + (total / ITERATIONS).toFixed(2).padStart(10) + `  ${by}`.padEnd(63) + percentile(times, 50).toFixed(2).padStart(8) + percentile(times, 95).toFixed(2).padStart(8));
+      console.log(
+        name.padEnd(20) +
+          (total / ITERATIONS).toFixed(2).padStart(10) +
+          `  ${by}`.padEnd(63) +
+          percentile(times, 50).toFixed(2).padStart(8) +
+          percentile(times, 95).toFixed(2).padStart(8),
+      );
       if (counts.has('Scan')) throw new Error(`${name} issued a Scan`);
     }
     isolation.destroy();

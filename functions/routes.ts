@@ -39,7 +39,6 @@ export const HANDLER_GROUPS = [
 ] as const;
 export type HandlerGroup = (typeof HANDLER_GROUPS)[number];
 
-
 /** A route of this table: its group is one of the handler groups. */
 export type RouteDefinition = RouteContract<HandlerGroup>;
 

@@ -12,21 +12,15 @@ export const PLATFORM_CONTEXT_KEY = 'platform';
 /** Residency regions served when the context names none. */
 export const DEFAULT_REGIONS = ['eu-central-1', 'us-east-1'] as const;
 
-const regionSchema = z
-  .string()
-  .regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'must be an AWS region name such as eu-central-1');
+const regionSchema = z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'must be an AWS region name such as eu-central-1');
 
 /** An OAuth redirect URL: https, or http on localhost only (Cognito refuses other plain-http URLs). */
-export const redirectUrlSchema = z
-  .url({ protocol: /^https?$/ })
-  .refine((url) => {
-    const { protocol, hostname } = new URL(url);
-    return protocol === 'https:' || hostname === 'localhost';
-  }, 'must be an https URL (http only for localhost)');
+export const redirectUrlSchema = z.url({ protocol: /^https?$/ }).refine((url) => {
+  const { protocol, hostname } = new URL(url);
+  return protocol === 'https:' || hostname === 'localhost';
+}, 'must be an https URL (http only for localhost)');
 
-const hostNameSchema = z
-  .string()
-  .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/, 'must be a lower-case DNS name');
+const hostNameSchema = z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/, 'must be a lower-case DNS name');
 
 /** Cognito hosted UI domain prefixes: lower-case letters, digits and dashes, without the words Cognito reserves. */
 export const domainPrefixSchema = z
@@ -51,7 +45,10 @@ export function cognitoDomainPrefixProblem(prefix: string): string | undefined {
  * of this code; the hash is stable for one account and stage, and tells nothing about either.
  */
 export function defaultAuthDomainPrefix(account: string | undefined, stage: string): string {
-  return `ap-${createHash('sha256').update(`${account ?? 'any-account'}/${stage}`).digest('hex').slice(0, 10)}`;
+  return `ap-${createHash('sha256')
+    .update(`${account ?? 'any-account'}/${stage}`)
+    .digest('hex')
+    .slice(0, 10)}`;
 }
 
 /** The mail of the platform (invitations): the sender and the SES identity that proves it, one per region. */
@@ -70,14 +67,19 @@ const mailSchema = z.strictObject({
   hostedZone: z.strictObject({ id: z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'must be a Route 53 hosted zone id'), name: hostNameSchema }).optional(),
 });
 
-const branchSchema = z.string().regex(/^[\w./-]{1,100}$/, 'must be a branch name').default('main');
+const branchSchema = z
+  .string()
+  .regex(/^[\w./-]{1,100}$/, 'must be a branch name')
+  .default('main');
 
 /** Where the fleet pipeline takes the repository from. */
 const pipelineSourceSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('codeconnections'),
     /** The connection (GitHub, GitLab, Bitbucket) made once in the console. */
-    connectionArn: z.string().regex(/^arn:[a-z-]+:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection\/[\w-]+$/, 'must be a CodeConnections connection ARN'),
+    connectionArn: z
+      .string()
+      .regex(/^arn:[a-z-]+:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection\/[\w-]+$/, 'must be a CodeConnections connection ARN'),
     /** `owner/name` of the repository. */
     repository: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must be owner/name'),
     branch: branchSchema,
@@ -103,7 +105,10 @@ const pipelineEnvironmentSchema = z.strictObject({
    * Account of the environment (bootstrapped with `--trust` of the pipeline's account).
    * @default the platform's account
    */
-  account: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id').optional(),
+  account: z
+    .string()
+    .regex(/^\d{12}$/, 'must be a 12-digit AWS account id')
+    .optional(),
   /**
    * A person approves in the pipeline before anything of this environment changes.
    * @default true for a stage named prod or production, else false
@@ -128,7 +133,6 @@ const pipelineSchema = z.strictObject({
 
 /** The sender used when the config names none: a reserved domain that can never be verified (synthesis warns). */
 export const PLACEHOLDER_MAIL_FROM = 'no-reply@agent-platform.example';
-
 
 export const platformConfigSchema = z
   .strictObject({
@@ -158,7 +162,10 @@ export const platformConfigSchema = z
      * AWS account to deploy to; stacks are account-agnostic when absent (the CLI's credentials decide).
      * @default - account-agnostic
      */
-    account: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id').optional(),
+    account: z
+      .string()
+      .regex(/^\d{12}$/, 'must be a 12-digit AWS account id')
+      .optional(),
     /**
      * Base domain under which tenants are addressed by subdomain (`<slug>.<apiBaseDomain>`).
      * @default - tenants are not addressed by subdomain
@@ -208,7 +215,10 @@ export const platformConfigSchema = z
      * Qualifier of the CDK bootstrap stacks the onboarding pipeline deploys tenant stacks through.
      * @default 'hnb659fds' (the CDK default)
      */
-    bootstrapQualifier: z.string().regex(/^[a-z0-9]{1,10}$/, 'must be 1-10 lower-case letters or digits').default('hnb659fds'),
+    bootstrapQualifier: z
+      .string()
+      .regex(/^[a-z0-9]{1,10}$/, 'must be 1-10 lower-case letters or digits')
+      .default('hnb659fds'),
     /**
      * The fleet pipeline: source repository, the platforms it deploys in order, tenant wave size.
      * @default - no pipeline: stacks are deployed with `cdk deploy`

@@ -95,7 +95,12 @@ export function checkAndTag(scope: App | Stage, config: PlatformConfig): void {
 }
 
 /** The region stacks and the control plane after them: what a fleet deployment updates before any tenant. */
-export function addPlatformStacks(scope: Construct, config: PlatformConfig, functionCode?: lambda.Code, consoleAssetDir?: string): Omit<PlatformStacks, 'tenants'> {
+export function addPlatformStacks(
+  scope: Construct,
+  config: PlatformConfig,
+  functionCode?: lambda.Code,
+  consoleAssetDir?: string,
+): Omit<PlatformStacks, 'tenants'> {
   const regions = new Map<string, RegionStack>();
   for (const region of config.regions) {
     regions.set(

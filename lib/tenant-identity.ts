@@ -80,8 +80,10 @@ function samlDetailsOf(
     const file = path.join(manifestDir, provider.metadataFile);
     try {
       const metadata = readFileSync(file, 'utf8');
-      if (metadata.length > MAX_METADATA_FILE_CHARS) problem(`sso.saml[${index}].metadataFile`, `${provider.metadataFile} is larger than Cognito's ${MAX_METADATA_FILE_CHARS} characters`);
-      else if (!/<(\w+:)?EntityDescriptor[\s>]/.test(metadata)) problem(`sso.saml[${index}].metadataFile`, `${provider.metadataFile} is not SAML metadata (no EntityDescriptor)`);
+      if (metadata.length > MAX_METADATA_FILE_CHARS)
+        problem(`sso.saml[${index}].metadataFile`, `${provider.metadataFile} is larger than Cognito's ${MAX_METADATA_FILE_CHARS} characters`);
+      else if (!/<(\w+:)?EntityDescriptor[\s>]/.test(metadata))
+        problem(`sso.saml[${index}].metadataFile`, `${provider.metadataFile} is not SAML metadata (no EntityDescriptor)`);
       else details = { MetadataFile: metadata };
     } catch (error) {
       problem(`sso.saml[${index}].metadataFile`, `cannot read ${provider.metadataFile} beside the manifest: ${(error as Error).message}`);
@@ -110,7 +112,10 @@ export function tenantIdentityOf(config: PlatformConfig, manifest: TenantManifes
     checkCommon('oidc', index, provider.name, provider.identifiers, provider.attributeMapping);
     const secretRegion = /^arn:[^:]+:secretsmanager:([^:]+):/.exec(provider.clientSecretRef)?.[1];
     if (secretRegion !== undefined && secretRegion !== manifest.homeRegion) {
-      problem(`sso.oidc[${index}].clientSecretRef`, `the secret is in ${secretRegion}; the tenant's pool is in ${manifest.homeRegion} and reads secrets of its own region only`);
+      problem(
+        `sso.oidc[${index}].clientSecretRef`,
+        `the secret is in ${secretRegion}; the tenant's pool is in ${manifest.homeRegion} and reads secrets of its own region only`,
+      );
     }
     identityProviders.push({
       name: provider.name,

@@ -278,7 +278,13 @@ class Session {
   printTable(header: readonly string[], rows: readonly string[][], alignRightFrom = header.length): void {
     const table = [header, ...rows];
     const widths = header.map((_, i) => Math.max(...table.map((row) => row[i].length)));
-    for (const row of table) this.out(row.map((cell, i) => (i < alignRightFrom ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd());
+    for (const row of table)
+      this.out(
+        row
+          .map((cell, i) => (i < alignRightFrom ? cell.padEnd(widths[i]) : cell.padStart(widths[i])))
+          .join('  ')
+          .trimEnd(),
+      );
   }
 }
 
@@ -314,7 +320,10 @@ async function addTenant(session: Session, [slug]: readonly string[]): Promise<v
   const since = new Date().toISOString();
   const created = await session.api.answer(session.api.client().POST('/v1/tenants', { body: manifest }));
   session.out(`  reserved slug ${manifest.slug}: ${created.status}`);
-  const status = await session.waitFor({ tenantId: manifest.id, slug: manifest.slug, region: manifest.homeRegion, status: created.status }, ['ACTIVE', 'FAILED']);
+  const status = await session.waitFor({ tenantId: manifest.id, slug: manifest.slug, region: manifest.homeRegion, status: created.status }, [
+    'ACTIVE',
+    'FAILED',
+  ]);
   if (status === 'FAILED') throw new CliError(`provisioning of ${manifest.id} failed: retry with POST /v1/tenants/${manifest.id}/retry or offboard it`);
   for (const email of manifest.admins) await session.printInvitation(email, manifest.id, manifest.homeRegion, since);
   session.out(`tenant ${manifest.id} is ACTIVE`);
@@ -323,7 +332,10 @@ async function addTenant(session: Session, [slug]: readonly string[]): Promise<v
 async function listTenants(session: Session): Promise<void> {
   const status = session.values.status as TenantsQuery['status'];
   const rows = await session.allTenants(status ? { status } : {});
-  session.printTable(['TENANT', 'SLUG', 'REGION', 'STATUS'], rows.map((t) => [t.tenantId, t.slug, t.region, t.status]));
+  session.printTable(
+    ['TENANT', 'SLUG', 'REGION', 'STATUS'],
+    rows.map((t) => [t.tenantId, t.slug, t.region, t.status]),
+  );
 }
 
 async function changeStatus(session: Session, [idOrSlug]: readonly string[]): Promise<void> {
@@ -363,7 +375,9 @@ async function setBudget(session: Session, [idOrSlug, amount]: readonly string[]
   const { fallback } = session.values;
   const onExhausted = fallback ? { action: 'fallback' as const, modelId: fallback } : { action: 'block' as const };
   const policy = await session.api.answer(
-    session.api.client(tenant.region).PUT('/v1/tenants/{tenantId}/budget', { params: { path: { tenantId: tenant.tenantId } }, body: { monthlyCents, onExhausted } }),
+    session.api
+      .client(tenant.region)
+      .PUT('/v1/tenants/{tenantId}/budget', { params: { path: { tenantId: tenant.tenantId } }, body: { monthlyCents, onExhausted } }),
   );
   const then = policy.onExhausted.action === 'fallback' ? `falls back to ${policy.onExhausted.modelId}` : 'blocks model calls';
   session.out(`budget of ${tenant.tenantId}: USD ${(policy.monthlyCents / 100).toFixed(2)} a month, alerts at ${policy.thresholds.join('/')} %, then ${then}`);
@@ -375,7 +389,9 @@ async function tenantCosts(session: Session): Promise<void> {
   const tenants = (await session.allTenants()).filter((t) => t.status === 'ACTIVE' || t.status === 'SUSPENDED');
   const { period } = session.values;
   const usageOf = (t: DirectoryEntry) =>
-    session.api.answer(session.api.client(t.region).GET('/v1/tenants/{tenantId}/usage', { params: { path: { tenantId: t.tenantId }, query: period ? { period } : {} } }));
+    session.api.answer(
+      session.api.client(t.region).GET('/v1/tenants/{tenantId}/usage', { params: { path: { tenantId: t.tenantId }, query: period ? { period } : {} } }),
+    );
   // A tenant offboarded while the report runs is left out, not an error.
   const reports = (await Promise.all(tenants.map(async (tenant) => ({ tenant, report: await usageOf(tenant).catch(() => undefined) })))).filter(
     (entry): entry is { tenant: DirectoryEntry; report: NonNullable<Awaited<ReturnType<typeof usageOf>>> } => entry.report !== undefined,
@@ -471,7 +487,14 @@ export function localPlatformAccess(dataDir: string): PlatformAccess {
   const path = join(dataDir, 'platform.json');
   const file = readPlatformFile(path);
   if (!file) throw new CliError(`${path} does not exist: start the local platform first (npm start)`);
-  return { apiUrl: file.apiUrl, regions: file.regions, cognitoEndpoint: file.cognitoEndpoint, platformAdmin: file.platformAdmin, mailboxDir: join(dataDir, 'mailbox'), metricsFile: join(dataDir, METRICS_SNAPSHOT_FILE) };
+  return {
+    apiUrl: file.apiUrl,
+    regions: file.regions,
+    cognitoEndpoint: file.cognitoEndpoint,
+    platformAdmin: file.platformAdmin,
+    mailboxDir: join(dataDir, 'mailbox'),
+    metricsFile: join(dataDir, METRICS_SNAPSHOT_FILE),
+  };
 }
 
 async function main(argv: string[]): Promise<void> {

@@ -31,9 +31,7 @@ export function withAwsRevocation(router: ReturnType<typeof Router>, services: S
 }
 
 async function refuseDisabled(services: Services, ctx: Context, req: Request): Promise<void> {
-  const pool = req.UserPoolId
-    ? await services.cognito.getUserPool(ctx, req.UserPoolId)
-    : await services.cognito.getUserPoolForClientId(ctx, req.ClientId);
+  const pool = req.UserPoolId ? await services.cognito.getUserPool(ctx, req.UserPoolId) : await services.cognito.getUserPoolForClientId(ctx, req.ClientId);
   const parameters = req.AuthParameters ?? {};
   const user = parameters.USERNAME
     ? await pool.getUserByUsername(ctx, parameters.USERNAME)

@@ -75,11 +75,10 @@ export async function startCognitoLocal(options: CognitoLocalOptions): Promise<C
 
   const clock = new DateClock();
   const dataStoreFactory = new StormDBDataStoreFactory(dataDir);
-  const cognito = await new CognitoServiceFactoryImpl(
-    dataDir,
-    dataStoreFactory,
-    new UserPoolServiceFactoryImpl(clock, dataStoreFactory),
-  ).create(ctx, config.UserPoolDefaults);
+  const cognito = await new CognitoServiceFactoryImpl(dataDir, dataStoreFactory, new UserPoolServiceFactoryImpl(clock, dataStoreFactory)).create(
+    ctx,
+    config.UserPoolDefaults,
+  );
   const { Lambda } = cognitoLocalRequire('aws-sdk') as typeof import('aws-sdk');
   const triggers = new TriggersService(
     clock,

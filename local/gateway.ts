@@ -1,13 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type {
-  APIGatewayAuthorizerResult,
-  APIGatewayProxyEvent,
-  APIGatewayProxyResult,
-  APIGatewayRequestAuthorizerEvent,
-  Context,
-} from 'aws-lambda';
+import type { APIGatewayAuthorizerResult, APIGatewayProxyEvent, APIGatewayProxyResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
 import { CLIENT_LIMIT_DETAILS, CLIENT_LIMITS, type ClientLimits } from '../functions/billing/client-limits.catalogue';
 import { parseRuntimeConfig, type RuntimeConfig } from '../functions/api/runtime-config';
 import { corsPolicyFromEnvironment, preflightAnswer, type CorsPolicy } from '../functions/core/cors';
@@ -227,10 +221,7 @@ function lambdaContext(group: string, region: string, requestId: string, deadlin
 function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, fail) => {
-    timer = setTimeout(
-      () => fail(gatewayFailure('upstreamTimeout')),
-      ms,
-    );
+    timer = setTimeout(() => fail(gatewayFailure('upstreamTimeout')), ms);
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
@@ -311,7 +302,9 @@ class RegionGateway {
       const headers = { 'content-type': PROBLEM_CONTENT_TYPE, 'cache-control': DEFAULT_CACHE_CONTROL, ...failure?.headers };
       this.send(res, status, headers, JSON.stringify({ ...body, instance: url.pathname }), requestId);
     } finally {
-      this.options.log(`${new Date(started).toISOString()} ${this.region} ${method} ${url.pathname}${url.search} ${status} ${Date.now() - started}ms ${requestId}`);
+      this.options.log(
+        `${new Date(started).toISOString()} ${this.region} ${method} ${url.pathname}${url.search} ${status} ${Date.now() - started}ms ${requestId}`,
+      );
     }
   }
 
@@ -346,7 +339,10 @@ class RegionGateway {
     }
     const handler = await this.handler(route.group);
     const context = lambdaContext(route.group, this.region, randomUUID(), Date.now() + this.options.timeoutMs);
-    const result = await withTimeout(this.invocations.run(context.awsRequestId, () => handler(event, context)), this.options.timeoutMs);
+    const result = await withTimeout(
+      this.invocations.run(context.awsRequestId, () => handler(event, context)),
+      this.options.timeoutMs,
+    );
     if (!result || typeof result.statusCode !== 'number') {
       throw gatewayFailure('upstreamFailure');
     }

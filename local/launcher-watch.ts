@@ -39,9 +39,7 @@ export function watchLaunchers(onGone: () => void, intervalMs = 1_000): () => vo
   }
   const initialParent = process.ppid;
   const timer = setInterval(() => {
-    const gone = self
-      ? launchers.some((launcher) => identityOf(launcher.pid)?.startTime !== launcher.startTime)
-      : process.ppid !== initialParent;
+    const gone = self ? launchers.some((launcher) => identityOf(launcher.pid)?.startTime !== launcher.startTime) : process.ppid !== initialParent;
     if (gone) {
       clearInterval(timer);
       onGone();

@@ -102,7 +102,15 @@ export function formatSummary(rows: readonly TenantSummary[], windowMs = 60_000)
   const widths = header.map((_, i) => Math.max(...table.map((row) => row[i].length)));
   const title = `tenants, last ${Math.round(windowMs / 1000)} s:`;
   if (rows.length === 0) return [`${title} no requests`];
-  return [title, ...table.map((row) => row.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd())];
+  return [
+    title,
+    ...table.map((row) =>
+      row
+        .map((cell, i) => (i < 2 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])))
+        .join('  ')
+        .trimEnd(),
+    ),
+  ];
 }
 
 /** File in the data directory where `npm start` keeps the latest summary, for `npm run tenant -- top`. */

@@ -86,7 +86,12 @@ export async function startLocalOnboarding(options: LocalOnboardingOptions): Pro
   const bus = await startLocalEventBus({ region: controlPlane, log: options.log });
   const environment = {
     ...options.environment,
-    ...localOnboardingEnvironment({ cognitoEndpoint: options.cognitoEndpoint, eventBusEndpoint: bus.endpoint, regions: options.regions, mailboxDir: options.mailboxDir }),
+    ...localOnboardingEnvironment({
+      cognitoEndpoint: options.cognitoEndpoint,
+      eventBusEndpoint: bus.endpoint,
+      regions: options.regions,
+      mailboxDir: options.mailboxDir,
+    }),
   };
   let connection: LocalProvisionerConnection | undefined;
   const provisioner = () =>

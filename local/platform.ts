@@ -78,59 +78,13 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     for (const step of stops.splice(0).reverse()) await step().catch((error) => options.log(`stop failed: ${String(error)}`));
   };
   try {
-    const dynamoDbPort = options.dynamoDbPort ?? (await freePort());
-    const [dynamoDb, cognito, functions, consoleBuild] = await Promise.all([
-      startDynamoDbLocal({ port: dynamoDbPort, dbPath: join(dataDir, 'dynamodb') }).then((started: DynamoDbLocal) => {
-        stops.push(() => started.stop());
-        return started;
-      }),
-      startCognitoLocal({ port: options.cognitoPort, stateDir: join(dataDir, 'cognito') }).then((started: CognitoLocal) => {
-        stops.push(() => started.stop());
-        return started;
-      }),
-      bundleFunctions(join(dataDir, 'build'), LOCAL_REGIONS),
-      buildConsole(join(dataDir, 'console')),
-    ]);
+    const [dynamoDb, cognito, functions, consoleBuild] = await startServices(options, dataDir, stops);
     options.log(`DynamoDB Local ${dynamoDb.endpoint} (pid ${dynamoDb.pid}), cognito-local ${cognito.endpoint}`);
-    if (previous && previous.cognitoEndpoint !== cognito.endpoint) {
-      throw new Error(
-        `the seeded user pools' issuers name ${previous.cognitoEndpoint}, but cognito-local now runs on ${cognito.endpoint}: ` +
-          `start with COGNITO_PORT=${new URL(previous.cognitoEndpoint).port}, or delete ${dataDir} to start afresh`,
-      );
-    }
+    if (previous) checkSameCognito(previous, cognito.endpoint, dataDir);
 
     await bootstrapTables({ endpoint: dynamoDb.endpoint, regions: LOCAL_REGIONS, tableName: LOCAL_TABLE_NAME });
 
-    let seed: Pick<PlatformFile, 'platformAdmin' | 'tenants'>;
-    if (previous) {
-      seed = previous;
-    } else {
-      options.log('first start: seeding the platform admin and the demo tenants');
-      const connection = connectLocalProvisioner({
-        dynamoDbEndpoint: dynamoDb.endpoint,
-        cognitoEndpoint: cognito.endpoint,
-        regions: LOCAL_REGIONS,
-        tableName: LOCAL_TABLE_NAME,
-      });
-      try {
-        const seeded = await seedDemoPlatform(connection.provisioner);
-        const { userPoolId, clientId, username, password } = seeded.platformAdmin;
-        seed = {
-          platformAdmin: { userPoolId, clientId, username, password },
-          tenants: seeded.tenants.map((tenant) => ({
-            tenantId: tenant.tenantId,
-            slug: tenant.slug,
-            region: tenant.region,
-            apiUrl: '',
-            userPoolId: tenant.userPoolId,
-            clientId: tenant.clientId,
-            admin: tenant.admin,
-          })),
-        };
-      } finally {
-        connection.close();
-      }
-    }
+    const seed = previous ?? (await seedPlatform(dynamoDb.endpoint, cognito.endpoint, options.log));
 
     // Onboarding by API: the local EventBridge bus, the provisioner in cognito-local, invitations in the mailbox.
     const onboarding = await startLocalOnboarding({
@@ -168,18 +122,82 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     stops.push(() => gateway.close());
     onboarding.setRegionEndpoints(gateway.endpoints);
 
-    const file: PlatformFile = {
-      apiUrl: gateway.endpoints[LOCAL_REGIONS[0]],
-      cognitoEndpoint: cognito.endpoint,
-      regions: { ...gateway.endpoints },
-      dynamoDbEndpoint: dynamoDb.endpoint,
-      platformAdmin: seed.platformAdmin,
-      tenants: seed.tenants.map((tenant) => ({ ...tenant, apiUrl: gateway.endpoints[tenant.region] ?? gateway.endpoints[LOCAL_REGIONS[0]] })),
-    };
+    const file = platformFileOf(gateway.endpoints, cognito.endpoint, dynamoDb.endpoint, seed);
     writePlatformFile(platformFilePath, file);
     return { file, platformFilePath, seeded: !previous, dynamoDbPid: dynamoDb.pid, stop };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/** First start: the platform admin and the demo tenants, in cognito-local and the tables. */
+async function seedPlatform(
+  dynamoDbEndpoint: string,
+  cognitoEndpoint: string,
+  log: (line: string) => void,
+): Promise<Pick<PlatformFile, 'platformAdmin' | 'tenants'>> {
+  log('first start: seeding the platform admin and the demo tenants');
+  const connection = connectLocalProvisioner({ dynamoDbEndpoint, cognitoEndpoint, regions: LOCAL_REGIONS, tableName: LOCAL_TABLE_NAME });
+  try {
+    const seeded = await seedDemoPlatform(connection.provisioner);
+    const { userPoolId, clientId, username, password } = seeded.platformAdmin;
+    return {
+      platformAdmin: { userPoolId, clientId, username, password },
+      tenants: seeded.tenants.map((tenant) => ({
+        tenantId: tenant.tenantId,
+        slug: tenant.slug,
+        region: tenant.region,
+        apiUrl: '',
+        userPoolId: tenant.userPoolId,
+        clientId: tenant.clientId,
+        admin: tenant.admin,
+      })),
+    };
+  } finally {
+    connection.close();
+  }
+}
+
+/** The seeded pools' issuers name the cognito-local endpoint of the first start: it must be the same. */
+function checkSameCognito(previous: PlatformFile, cognitoEndpoint: string, dataDir: string): void {
+  if (previous.cognitoEndpoint === cognitoEndpoint) return;
+  throw new Error(
+    `the seeded user pools' issuers name ${previous.cognitoEndpoint}, but cognito-local now runs on ${cognitoEndpoint}: ` +
+      `start with COGNITO_PORT=${new URL(previous.cognitoEndpoint).port}, or delete ${dataDir} to start afresh`,
+  );
+}
+
+/** What the CLI and tests read of a running local platform: its endpoints and seeded identities. */
+function platformFileOf(
+  endpoints: Readonly<Record<string, string>>,
+  cognitoEndpoint: string,
+  dynamoDbEndpoint: string,
+  seed: Pick<PlatformFile, 'platformAdmin' | 'tenants'>,
+): PlatformFile {
+  return {
+    apiUrl: endpoints[LOCAL_REGIONS[0]],
+    cognitoEndpoint,
+    regions: { ...endpoints },
+    dynamoDbEndpoint,
+    platformAdmin: seed.platformAdmin,
+    tenants: seed.tenants.map((tenant) => ({ ...tenant, apiUrl: endpoints[tenant.region] ?? endpoints[LOCAL_REGIONS[0]] })),
+  };
+}
+
+/** The emulators (each stopped with the platform), the functions bundled as for Lambda and the console, at once. */
+async function startServices(options: LocalPlatformOptions, dataDir: string, stops: (() => Promise<void>)[]) {
+  const dynamoDbPort = options.dynamoDbPort ?? (await freePort());
+  return Promise.all([
+    startDynamoDbLocal({ port: dynamoDbPort, dbPath: join(dataDir, 'dynamodb') }).then((started: DynamoDbLocal) => {
+      stops.push(() => started.stop());
+      return started;
+    }),
+    startCognitoLocal({ port: options.cognitoPort, stateDir: join(dataDir, 'cognito') }).then((started: CognitoLocal) => {
+      stops.push(() => started.stop());
+      return started;
+    }),
+    bundleFunctions(join(dataDir, 'build'), LOCAL_REGIONS),
+    buildConsole(join(dataDir, 'console')),
+  ]);
 }

@@ -87,7 +87,11 @@ export async function startLocalRunQueue(options: LocalRunQueueOptions): Promise
         }),
       );
       const of = (name: QueueAttributeName) => Number(attributes.Attributes?.[name] ?? 0);
-      return { visible: of('ApproximateNumberOfMessages'), inFlight: of('ApproximateNumberOfMessagesNotVisible'), delayed: of('ApproximateNumberOfMessagesDelayed') };
+      return {
+        visible: of('ApproximateNumberOfMessages'),
+        inFlight: of('ApproximateNumberOfMessagesNotVisible'),
+        delayed: of('ApproximateNumberOfMessagesDelayed'),
+      };
     };
     return {
       endpoint,

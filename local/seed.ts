@@ -43,7 +43,9 @@ export async function seedDemoPlatform(provisioner: LocalProvisioner): Promise<S
     return { platformAdmin, tenants };
   } catch (error) {
     if (error instanceof ConflictError) {
-      throw new Error(`the data directory holds demo tenants but no platform.json (an earlier first start was cut short?): ${error.message}. Delete the data directory to start afresh.`);
+      throw new Error(
+        `the data directory holds demo tenants but no platform.json (an earlier first start was cut short?): ${error.message}. Delete the data directory to start afresh.`,
+      );
     }
     throw error;
   }

@@ -93,9 +93,7 @@ export class UsagePlanThrottle {
     }
     const resetSeconds = (Date.parse(`${day}T00:00:00.000Z`) + 86_400_000 - now) / 1000;
     const quotaState = (requestsToday: number): RateLimitState | undefined =>
-      dailyQuota === undefined
-        ? undefined
-        : { policy: 'daily', quota: dailyQuota, windowSeconds: 86_400, remaining: dailyQuota - requestsToday, resetSeconds };
+      dailyQuota === undefined ? undefined : { policy: 'daily', quota: dailyQuota, windowSeconds: 86_400, remaining: dailyQuota - requestsToday, resetSeconds };
     if (dailyQuota !== undefined && bucket.requestsToday >= dailyQuota) {
       return { admitted: false, reason: 'quota', retryAfterSeconds: Math.max(1, Math.ceil(resetSeconds)), state: quotaState(bucket.requestsToday) };
     }

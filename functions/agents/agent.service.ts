@@ -12,7 +12,6 @@ import { COUNTER_ATTRIBUTES, quotaCounters } from '../quotas/quota.counters';
 import { agentCollectionKeys, type AgentPage, type AgentRepository } from './agent.repository';
 import { agentSchema, createAgentSchema, type Agent, type CreateAgent, type ListAgentsQuery, type UpdateAgent } from './agent.schema';
 
-
 export interface AgentServiceDeps {
   readonly executor: Pick<MutationExecutor, 'execute' | 'findReplay'>;
   /** The agent repository of a tenant (reads; writes go through the executor). */
@@ -97,7 +96,13 @@ export class AgentService {
       const { tenantId } = context;
       const outcome = await this.deps.executor.execute({
         tenantId,
-        event: { actor: context.actor, action: 'agent.update', target: target(agentId), requestId: context.requestId, change: { patch, version: next.version } },
+        event: {
+          actor: context.actor,
+          action: 'agent.update',
+          target: target(agentId),
+          requestId: context.requestId,
+          change: { patch, version: next.version },
+        },
         laneKey: agentId,
         writes: [
           {
@@ -123,7 +128,10 @@ export class AgentService {
       const response = { status: 204 };
       const memoryCounter = quotaCounters.memories(tenantId, agentId);
       const writes: ItemWrite[] = [
-        { delete: { Key: keys.agent(tenantId, agentId), ...versionCondition(current.version) }, onConditionFailed: (item) => versionError(item, agentId, current.version, context) },
+        {
+          delete: { Key: keys.agent(tenantId, agentId), ...versionCondition(current.version) },
+          onConditionFailed: (item) => versionError(item, agentId, current.version, context),
+        },
         {
           // The agent's memory counter goes with it, and only when it counts nothing: no memory is left behind.
           delete: {
@@ -132,7 +140,8 @@ export class AgentService {
             ExpressionAttributeNames: { '#count': COUNTER_ATTRIBUTES.count },
             ExpressionAttributeValues: { ':zero': 0 },
           },
-          onConditionFailed: (item) => new ConflictError(`agent ${agentId} still has ${Number(item?.[COUNTER_ATTRIBUTES.count] ?? 0)} memories; delete them first`),
+          onConditionFailed: (item) =>
+            new ConflictError(`agent ${agentId} still has ${Number(item?.[COUNTER_ATTRIBUTES.count] ?? 0)} memories; delete them first`),
         },
       ];
       const outcome = await this.deps.executor.execute({

@@ -8,7 +8,6 @@ import type { ItemWrite } from '../data/mutation.executor';
 import type { ApiKeyLookup } from '../identity/api-key.authenticator';
 import { storedApiKeySchema, type ApiKeyRecord } from './api-key.schema';
 
-
 /** API keys of a tenant, one partition per tenant; reads go through the tenant-scoped client. */
 export class ApiKeyRepository implements ApiKeyLookup {
   constructor(
@@ -57,9 +56,7 @@ export class ApiKeyRepository implements ApiKeyLookup {
         Key: keys.apiKey(tenantId, keyId),
         ...updateOf({ set: { revokedAt: at, revokedBy: by } }, itemExists, attributeAbsent('revokedAt')),
       },
-      onConditionFailed: (current) =>
-        current ? new ConflictError(`API key ${keyId} is already revoked`) : new NotFoundError(`API key ${keyId} not found`),
+      onConditionFailed: (current) => (current ? new ConflictError(`API key ${keyId} is already revoked`) : new NotFoundError(`API key ${keyId} not found`)),
     };
   }
 }
-

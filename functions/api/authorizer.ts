@@ -114,9 +114,7 @@ export function createAuthorizer(config: RuntimeConfig, deps: Partial<Authorizer
     baseDomain: config.API_BASE_DOMAIN,
     routes: ROUTES,
   });
-  return observedAuthorizer(
-    apiGatewayAuthorizer(service, deps.logger ?? createLogger('authorizer', config.LOG_LEVEL), usageKeysOf(config.STAGE)),
-  );
+  return observedAuthorizer(apiGatewayAuthorizer(service, deps.logger ?? createLogger('authorizer', config.LOG_LEVEL), usageKeysOf(config.STAGE)));
 }
 
 export const handler = lazyHandler((config) => createAuthorizer(config));

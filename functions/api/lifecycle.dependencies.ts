@@ -163,7 +163,13 @@ export interface LifecycleDependencies {
 }
 
 /** The users service of a region's data. */
-function userServiceIn(data: RegionData, config: RuntimeConfig, adapters: LifecycleAdapters, cursors: CursorCodec, clock: (() => Date) | undefined): UserService {
+function userServiceIn(
+  data: RegionData,
+  config: RuntimeConfig,
+  adapters: LifecycleAdapters,
+  cursors: CursorCodec,
+  clock: (() => Date) | undefined,
+): UserService {
   return new UserService({
     members: new MemberRepository(data.db, data.tableName),
     invitations: new InvitationRepository(data.db, data.tableName),

@@ -13,7 +13,8 @@ import { createResourceDependencies, lazyHandler, type ResourceDependencies } fr
 export function createHandler(config: RuntimeConfig, deps: ResourceDependencies = createResourceDependencies(config, 'memories')) {
   const memories = new MemoryService({
     executor: deps.executor,
-    memories: (tenantId) => new MemoryRepository({ db: deps.db(tenantId), tableName: deps.tableName, tenantId, cursors: deps.cursors, ...(deps.clock ? { clock: deps.clock } : {}) }),
+    memories: (tenantId) =>
+      new MemoryRepository({ db: deps.db(tenantId), tableName: deps.tableName, tenantId, cursors: deps.cursors, ...(deps.clock ? { clock: deps.clock } : {}) }),
     ...(deps.clock ? { clock: deps.clock } : {}),
   });
   const present = (tenantId: string, status: number) => (memory: Memory) => ({

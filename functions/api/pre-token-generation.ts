@@ -49,7 +49,12 @@ export const handler: Trigger = (event, context) => {
         const config = parseRuntimeConfig(process.env);
         const { db, executor } = createTenantWrites(config);
         const sessionHours = process.env.SSO_SESSION_HOURS ? Number(process.env.SSO_SESSION_HOURS) : undefined;
-        service = new SsoMembershipService({ members: new MemberRepository(db, config.TABLE_NAME), mutations: executor, mapping, ...(sessionHours ? { sessionHours } : {}) });
+        service = new SsoMembershipService({
+          members: new MemberRepository(db, config.TABLE_NAME),
+          mutations: executor,
+          mapping,
+          ...(sessionHours ? { sessionHours } : {}),
+        });
       }
       return service;
     });

@@ -21,7 +21,10 @@ export interface ProvisioningEventsDependencies {
 
 export type ProvisioningEventHandler = (event: EventBridgeEvent<string, unknown>) => Promise<void>;
 
-export function createHandler(config: RuntimeConfig, deps: ProvisioningEventsDependencies = createLifecycleDependencies(config, 'provisioning-events', { catalogue: TENANT_DATA_CATALOGUE })): ProvisioningEventHandler {
+export function createHandler(
+  config: RuntimeConfig,
+  deps: ProvisioningEventsDependencies = createLifecycleDependencies(config, 'provisioning-events', { catalogue: TENANT_DATA_CATALOGUE }),
+): ProvisioningEventHandler {
   return async (event) => {
     const result = parseProvisioningResult(event);
     deps.logger.info('provisioning result', { kind: result.kind, tenantId: result.detail.tenantId, eventId: event.id });

@@ -26,7 +26,15 @@ export function createRunConsumerDependencies(config: RuntimeConfig): RunConsume
   const { db, executor } = createTenantWrites(config);
   // Every model call of a run is reserved and settled against the tenant's budgets (and may fall back or be refused).
   const budgets = budgetGovernance(
-    { db, tableName: config.TABLE_NAME, plans: new CachedPlanSource({ db, tableName: config.TABLE_NAME }), audit: executor, mailer: mailerOf(config), logger, region: config.AWS_REGION },
+    {
+      db,
+      tableName: config.TABLE_NAME,
+      plans: new CachedPlanSource({ db, tableName: config.TABLE_NAME }),
+      audit: executor,
+      mailer: mailerOf(config),
+      logger,
+      region: config.AWS_REGION,
+    },
     observedModelProvider(createModelProvider(config), meterOf(config)),
   );
   return {

@@ -54,18 +54,20 @@ export function createWorkflowsDependencies(config: RuntimeConfig, env: NodeJS.P
 
 const workflowLocation = (tenantId: string, workflowId: string) => `/v1/tenants/${tenantId}/workflows/${workflowId}`;
 
+const presentWorkflow = (tenantId: string, status: number) => (workflow: Workflow) => ({
+  status,
+  body: workflow,
+  headers: { etag: etagOf(workflow.version), ...(status === 201 ? { location: workflowLocation(tenantId, workflow.workflowId) } : {}) },
+});
+
+const presentRun = (tenantId: string, status: number) => (run: Run) => ({
+  status,
+  body: run,
+  headers: { location: `${workflowLocation(tenantId, run.workflowId)}/runs/${run.runId}` },
+});
+
 /** Workflows and their runs. */
 export function createHandler(config: RuntimeConfig, deps: WorkflowsDependencies = createWorkflowsDependencies(config)) {
-  const presentWorkflow = (tenantId: string, status: number) => (workflow: Workflow) => ({
-    status,
-    body: workflow,
-    headers: { etag: etagOf(workflow.version), ...(status === 201 ? { location: workflowLocation(tenantId, workflow.workflowId) } : {}) },
-  });
-  const presentRun = (tenantId: string, status: number) => (run: Run) => ({
-    status,
-    body: run,
-    headers: { location: `${workflowLocation(tenantId, run.workflowId)}/runs/${run.runId}` },
-  });
   return createGroupHandler({
     logger: deps.logger,
     ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),
@@ -73,7 +75,9 @@ export function createHandler(config: RuntimeConfig, deps: WorkflowsDependencies
     tenantGate: deps.tenantGate,
     operations: {
       listWorkflows: async ({ path, query }: RequestFor<'listWorkflows'>) => ({
-        body: await deps.servicesFor(path.tenantId).workflows.list({ limit: query.limit ?? DEFAULT_PAGE_SIZE, ...(query.cursor ? { cursor: query.cursor } : {}) }),
+        body: await deps
+          .servicesFor(path.tenantId)
+          .workflows.list({ limit: query.limit ?? DEFAULT_PAGE_SIZE, ...(query.cursor ? { cursor: query.cursor } : {}) }),
       }),
       createWorkflow: async (request: RequestFor<'createWorkflow'>) =>
         toOperationResult(
@@ -100,7 +104,9 @@ export function createHandler(config: RuntimeConfig, deps: WorkflowsDependencies
       }),
       startWorkflowRun: async (request: RequestFor<'startWorkflowRun'>) =>
         toOperationResult(
-          await deps.servicesFor(request.path.tenantId).runs.start(request.path.workflowId, request.body, mutationContextOf(request), presentRun(request.path.tenantId, 202)),
+          await deps
+            .servicesFor(request.path.tenantId)
+            .runs.start(request.path.workflowId, request.body, mutationContextOf(request), presentRun(request.path.tenantId, 202)),
         ),
       cancelWorkflowRun: async (request: RequestFor<'cancelWorkflowRun'>) =>
         toOperationResult(

@@ -170,7 +170,13 @@ function keyConditionOf(tenantId: string, query: AuditListQuery): Condition {
 /** The query's filters on action, actor and target (a target also matches what lies under it: `agent/a1/…`). */
 function filtersOf(query: AuditListQuery): Condition[] {
   const target: Condition[] = query.target
-    ? [{ expression: '(#target = :target OR begins_with(#target, :targetPrefix))', names: { '#target': 'target' }, values: { ':target': query.target, ':targetPrefix': `${query.target}/` } }]
+    ? [
+        {
+          expression: '(#target = :target OR begins_with(#target, :targetPrefix))',
+          names: { '#target': 'target' },
+          values: { ':target': query.target, ':targetPrefix': `${query.target}/` },
+        },
+      ]
     : [];
   return [...(query.action ? [attributeIs('action', query.action)] : []), ...(query.actor ? [attributeIs('actor', query.actor)] : []), ...target];
 }

@@ -41,7 +41,12 @@ export type CurrentUsage = Readonly<Partial<Record<QuotaName, number>>>;
  * counted per agent and left to the quota check of each new memory.
  */
 export async function readCurrentUsage(db: DynamoDBDocumentClient, tableName: string, tenantId: string, now: Date): Promise<CurrentUsage> {
-  const counters = [quotaCounters.agents(tenantId), quotaCounters.workflows(tenantId), quotaCounters.users(tenantId), quotaCounters.runs(tenantId, monthOf(now))];
+  const counters = [
+    quotaCounters.agents(tenantId),
+    quotaCounters.workflows(tenantId),
+    quotaCounters.users(tenantId),
+    quotaCounters.runs(tenantId, monthOf(now)),
+  ];
   const { Responses } = await db.send(
     new BatchGetCommand({ RequestItems: { [tableName]: { Keys: counters.map((counter) => counter.key), ConsistentRead: true } } }),
   );

@@ -22,24 +22,23 @@ export const prorationSchema = z.object({
   currency: z.literal(BILLING_CURRENCY),
 });
 
-export const subscriptionSchema = z
-  .object({
-    tenantId: tenantIdSchema,
-    plan: planIdSchema,
-    status: subscriptionStatusSchema,
-    currentPeriod: billingPeriodSchema,
-    /** Cancels (status canceled) when the current period ends. */
-    cancelAtPeriodEnd: z.boolean(),
-    /** A downgrade waiting for the end of the period. */
-    pendingChange: z.object({ plan: planIdSchema, effectiveAt: instant }).optional(),
-    /** Upgrades of the current period, for its invoice (plans only go up within a period: a few at most). */
-    prorations: z.array(prorationSchema).max(PLAN_IDS.length),
-    paymentProvider: z.object({ name: z.enum(['manual', 'stripe']), customerRef: z.string().min(1).max(255).optional() }),
-    /** The plan whose usage plan the tenant's API key was last moved into. */
-    usageKeyPlan: planIdSchema,
-    version: z.number().int().min(0),
-    updatedAt: instant,
-  });
+export const subscriptionSchema = z.object({
+  tenantId: tenantIdSchema,
+  plan: planIdSchema,
+  status: subscriptionStatusSchema,
+  currentPeriod: billingPeriodSchema,
+  /** Cancels (status canceled) when the current period ends. */
+  cancelAtPeriodEnd: z.boolean(),
+  /** A downgrade waiting for the end of the period. */
+  pendingChange: z.object({ plan: planIdSchema, effectiveAt: instant }).optional(),
+  /** Upgrades of the current period, for its invoice (plans only go up within a period: a few at most). */
+  prorations: z.array(prorationSchema).max(PLAN_IDS.length),
+  paymentProvider: z.object({ name: z.enum(['manual', 'stripe']), customerRef: z.string().min(1).max(255).optional() }),
+  /** The plan whose usage plan the tenant's API key was last moved into. */
+  usageKeyPlan: planIdSchema,
+  version: z.number().int().min(0),
+  updatedAt: instant,
+});
 
 export type Subscription = z.infer<typeof subscriptionSchema>;
 

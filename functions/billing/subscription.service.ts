@@ -102,10 +102,10 @@ export class SubscriptionService {
     }
     const unfit = unfitLimits(await this.options.usage(current.tenantId, now), plan);
     if (unfit.length > 0) {
-      throw new ConflictError(
-        `the ${to.title} plan does not fit the current usage: ${unfit.map((u) => `${u.limit} ${u.current} > ${u.allowed}`).join(', ')}`,
-        { plan, doesNotFit: unfit },
-      );
+      throw new ConflictError(`the ${to.title} plan does not fit the current usage: ${unfit.map((u) => `${u.limit} ${u.current} > ${u.allowed}`).join(', ')}`, {
+        plan,
+        doesNotFit: unfit,
+      });
     }
     return { next: { ...current, pendingChange: { plan, effectiveAt: this.periodAt(current, now).end } }, upgrade: false };
   }

@@ -59,7 +59,6 @@ const coreEnvSchema = z.object(coreEnvShape);
 /** The shared variables, parsed. */
 export type CoreConfig = z.infer<typeof coreEnvSchema>;
 
-
 export class ConfigError extends Error {
   constructor(message: string) {
     super(message);

@@ -25,7 +25,12 @@ export const corsEnvShape = {
   CORS_ALLOWED_ORIGINS: z
     .string()
     .default('')
-    .transform((text) => text.split(',').map((origin) => origin.trim().toLowerCase()).filter((origin) => origin !== ''))
+    .transform((text) =>
+      text
+        .split(',')
+        .map((origin) => origin.trim().toLowerCase())
+        .filter((origin) => origin !== ''),
+    )
     .pipe(z.array(z.string().regex(ORIGIN, 'CORS_ALLOWED_ORIGINS lists exact origins such as https://console.example.com, never *'))),
 };
 

@@ -42,17 +42,11 @@ export type RequestOf<R extends RouteDefinition> = OperationRequest<
   R['request'] extends { body: z.ZodType } ? z.infer<R['request']['body']> : undefined
 >;
 
-
 /**
  * Runs before the operation with the request's tenant (for routes that name one): lets the caller refuse
  * suspended tenants or tenants homed in another region, in one place for every route.
  */
-export type TenantGate = (
-  tenantId: string,
-  route: RouteDefinition,
-  auth: AuthContext | undefined,
-  request?: { readonly requestId: string },
-) => Promise<void>;
+export type TenantGate = (tenantId: string, route: RouteDefinition, auth: AuthContext | undefined, request?: { readonly requestId: string }) => Promise<void>;
 
 export interface GroupHandlerOptions {
   readonly logger: Logger;
@@ -87,7 +81,10 @@ function validate(schema: z.ZodType | undefined, input: unknown, location: 'path
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const issues = result.error.issues.flatMap((issue) => validationIssuesOf(issue, location));
-  const summary = issues.slice(0, 3).map((i) => `${i.pointer}: ${i.message}`).join('; ');
+  const summary = issues
+    .slice(0, 3)
+    .map((i) => `${i.pointer}: ${i.message}`)
+    .join('; ');
   const more = issues.length > 3 ? `; and ${issues.length - 3} more` : '';
   throw new ValidationError(`invalid ${location}: ${summary}${more}`, issues, location);
 }
@@ -192,7 +189,13 @@ export function createGroupHandler(options: GroupHandlerOptions): ProxyHandler {
       },
       after: (request) => logger.info('request served', { status: request.response?.statusCode }),
     })
-    .use(groupObservability(logger, (event) => options.routes.find((r) => r.method === event.httpMethod && r.path === event.resource)?.operationId, options.telemetry))
+    .use(
+      groupObservability(
+        logger,
+        (event) => options.routes.find((r) => r.method === event.httpMethod && r.path === event.resource)?.operationId,
+        options.telemetry,
+      ),
+    )
     .use(responseConventions(options.cors ?? corsPolicyFromEnvironment()))
     .use(problemErrors(logger))
     .use(requestParser(options))

@@ -22,7 +22,11 @@ export function parseJsonBody(source: BodySource): unknown {
     throw new MalformedRequestError('this route needs a JSON body');
   }
   // A body without Content-Type is read as JSON, as before; a body that names another type is refused.
-  const event = { headers: { 'content-type': 'application/json', ...source.headers }, body: source.body as unknown, isBase64Encoded: source.isBase64Encoded ?? false };
+  const event = {
+    headers: { 'content-type': 'application/json', ...source.headers },
+    body: source.body as unknown,
+    isBase64Encoded: source.isBase64Encoded ?? false,
+  };
   try {
     parser.before!({ event } as never);
   } catch (error) {

@@ -44,7 +44,7 @@ export const paginationQueryShape = {
     .max(MAX_CURSOR_LENGTH)
     .regex(CURSOR_PATTERN, 'cursor is malformed')
     .optional()
-    .meta({ description: "The `nextCursor` of the previous page: opaque, valid only for the same list of the same tenant." }),
+    .meta({ description: 'The `nextCursor` of the previous page: opaque, valid only for the same list of the same tenant.' }),
 };
 
 export const paginationQuerySchema = z.object(paginationQueryShape).strict();

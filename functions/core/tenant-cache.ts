@@ -137,12 +137,7 @@ export class TenantCache<V> {
    * ran. Concurrent calls for the same (tenantId, key) and version share one load; a load that throws stores nothing
    * and the next call loads again. `expiresAt` gives each loaded value its own expiry (e.g. from a credential).
    */
-  getOrLoad(
-    tenantId: string,
-    key: string,
-    load: () => Promise<V>,
-    expiresAt?: (value: V) => number,
-  ): Promise<V> {
+  getOrLoad(tenantId: string, key: string, load: () => Promise<V>, expiresAt?: (value: V) => number): Promise<V> {
     const cached = this.get(tenantId, key);
     if (cached !== undefined) return Promise.resolve(cached);
 

@@ -124,7 +124,11 @@ export function isKey(key: StoredKey, built: StoredKey): boolean {
  * The partitions of a parent's children (an agent's memories, a workflow's runs): one per parent registered in
  * the tenant's nested-partition items, and one per parent that exists now (made before the registry was kept).
  */
-export function childPartitions(parent: NestedParent, parentPartition: (tenantId: string) => string, child: (tenantId: string, id: string) => string): DataKind['partitions'] {
+export function childPartitions(
+  parent: NestedParent,
+  parentPartition: (tenantId: string) => string,
+  child: (tenantId: string, id: string) => string,
+): DataKind['partitions'] {
   const idsIn = (sortKeys: readonly string[]) =>
     sortKeys.map((sk) => sk.split(SEPARATOR)).flatMap((parts) => (parts.length === 2 && parts[0] === parent ? [parts[1]] : []));
   return async (tenantId, read) => {

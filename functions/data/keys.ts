@@ -62,9 +62,7 @@ export function sortKey(...segments: string[]): string {
   return segments.map(checkSegment).join(SEPARATOR);
 }
 
-export type ParsedKey =
-  | { kind: 'tenant'; tenantId: string; segments: string[] }
-  | { kind: 'platform'; segments: string[] };
+export type ParsedKey = { kind: 'tenant'; tenantId: string; segments: string[] } | { kind: 'platform'; segments: string[] };
 
 /** Parses a partition key built by this module; throws on anything else. */
 export function parseKey(key: string): ParsedKey {

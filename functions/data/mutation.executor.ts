@@ -89,9 +89,7 @@ export interface Mutation {
   readonly response?: StoredResponse;
 }
 
-export type MutationOutcome =
-  | { readonly replayed: false; readonly entry: AuditEntry }
-  | { readonly replayed: true; readonly response: StoredResponse };
+export type MutationOutcome = { readonly replayed: false; readonly entry: AuditEntry } | { readonly replayed: true; readonly response: StoredResponse };
 
 /** Records audit entries that change nothing else (cross-tenant admin access, sign-ins…). */
 export interface AuditPort {
@@ -264,9 +262,9 @@ export class MutationExecutor implements AuditPort {
 
   private async headOf(tenantId: string, lane: number): Promise<ChainHead> {
     return this.heads.getOrLoad(tenantId, laneCacheKey(lane), async () => {
-      const { Item } = await this.options.db(tenantId).send(
-        new GetCommand({ TableName: this.options.tableName, Key: keys.auditHead(tenantId, lane), ConsistentRead: true }),
-      );
+      const { Item } = await this.options
+        .db(tenantId)
+        .send(new GetCommand({ TableName: this.options.tableName, Key: keys.auditHead(tenantId, lane), ConsistentRead: true }));
       return headFromItem(Item) ?? this.options.chain.emptyHead;
     });
   }
@@ -314,7 +312,9 @@ export class MutationExecutor implements AuditPort {
     const add = { [COUNTER_ATTRIBUTES.count]: change.delta, [COUNTER_ATTRIBUTES.bytes]: change.bytes ?? 0 };
     // A counter kept on the byCollection index (memory counters of every agent) carries its index keys on every change.
     const { collection } = change.counter;
-    const set = collection ? { [TABLE_SCHEMA.indexes.byCollection.partitionKey]: collection.pk, [TABLE_SCHEMA.indexes.byCollection.sortKey]: collection.sk } : undefined;
+    const set = collection
+      ? { [TABLE_SCHEMA.indexes.byCollection.partitionKey]: collection.pk, [TABLE_SCHEMA.indexes.byCollection.sortKey]: collection.sk }
+      : undefined;
     const changes = set ? { add, set } : { add };
     if (!(change.delta > 0 && plan)) return [{ Update: { ...update, ...updateOf(changes) } }, { kind: 'counter' }];
     const limit = plan.limits[change.counter.quota];
@@ -324,7 +324,10 @@ export class MutationExecutor implements AuditPort {
       names: { '#count': COUNTER_ATTRIBUTES.count },
       values: { ':max': max },
     };
-    return [{ Update: { ...update, ...updateOf(changes, withinLimit), ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } }, { kind: 'quota', change, limit, plan }];
+    return [
+      { Update: { ...update, ...updateOf(changes, withinLimit), ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } },
+      { kind: 'quota', change, limit, plan },
+    ];
   }
 
   /** The plan the limits were read from is still the tenant's. */
@@ -352,7 +355,10 @@ export class MutationExecutor implements AuditPort {
       names: { '#pk': TABLE_SCHEMA.partitionKey, '#ttl': TABLE_SCHEMA.ttlAttribute },
       values: { ':now': nowSeconds },
     };
-    return [{ Put: { TableName: this.options.tableName, Item: item, ...conditionOf(free), ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } }, { kind: 'idempotency' }];
+    return [
+      { Put: { TableName: this.options.tableName, Item: item, ...conditionOf(free), ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } },
+      { kind: 'idempotency' },
+    ];
   }
 
   private entryPart(tenantId: string, lane: number, entry: AuditEntry): Part {
@@ -377,10 +383,7 @@ export class MutationExecutor implements AuditPort {
     lane: number,
     attempt: Attempt,
     reasons: { Code?: string; Item?: Record<string, AttributeValue> }[],
-  ):
-    | { kind: 'fail'; error: Error }
-    | { kind: 'replay'; response: StoredResponse }
-    | { kind: 'retry'; freshPlan: boolean; backoff: boolean; reason: string } {
+  ): { kind: 'fail'; error: Error } | { kind: 'replay'; response: StoredResponse } | { kind: 'retry'; freshPlan: boolean; backoff: boolean; reason: string } {
     const failed = (kind: Role['kind']) =>
       reasons.flatMap((reason, i) =>
         reason.Code === 'ConditionalCheckFailed' && attempt.roles[i].kind === kind
@@ -465,9 +468,7 @@ export async function findIdempotentResponse(
   idempotency: IdempotencyRequest,
   nowMs: number,
 ): Promise<StoredResponse | undefined> {
-  const { Item } = await db.send(
-    new GetCommand({ TableName: tableName, Key: idempotencyRecordKey(tenantId, idempotency.key), ConsistentRead: true }),
-  );
+  const { Item } = await db.send(new GetCommand({ TableName: tableName, Key: idempotencyRecordKey(tenantId, idempotency.key), ConsistentRead: true }));
   if (!Item || Number(Item[TABLE_SCHEMA.ttlAttribute]) < Math.floor(nowMs / 1000)) return undefined;
   if (Item[IDEMPOTENCY.fingerprint] !== idempotency.fingerprint) {
     throw new ConflictError('this Idempotency-Key was already used with a different request', { reason: 'idempotency-key-reused' });

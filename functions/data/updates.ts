@@ -60,7 +60,13 @@ export function updateOf(update: ItemUpdate, ...conditions: readonly Condition[]
     adds.length > 0 ? `ADD ${adds.join(', ')}` : '',
   ].filter((clause) => clause !== '');
   if (clauses.length === 0) throw new Error('an update changes at least one attribute');
-  const attributes = [...Object.keys(update.set ?? {}), ...Object.keys(update.increment ?? {}), ...Object.keys(update.append ?? {}), ...Object.keys(update.add ?? {}), ...(update.remove ?? [])];
+  const attributes = [
+    ...Object.keys(update.set ?? {}),
+    ...Object.keys(update.increment ?? {}),
+    ...Object.keys(update.append ?? {}),
+    ...Object.keys(update.add ?? {}),
+    ...(update.remove ?? []),
+  ];
   if (new Set(attributes).size !== attributes.length) throw new Error(`an update names an attribute twice: ${attributes.join(', ')}`);
   return {
     UpdateExpression: clauses.join(' '),

@@ -100,11 +100,16 @@ export class BudgetLedger {
   async reserve(tenantId: string, period: string, scopes: readonly BudgetScope[], estimateMicros: number): Promise<ReserveOutcome> {
     const tooSmall = scopes.find((scope) => scope.capMicros - estimateMicros < 0);
     if (tooSmall) return { refused: tooSmall };
-    const updates = scopes.map((scope): LedgerUpdate => ({
-      TableName: this.options.tableName,
-      Key: keys.budgetLedger(tenantId, period, ...scopeSegments(scope)),
-      ...updateOf({ add: { [A.committed]: estimateMicros } }, anyOf(attributeAbsent(A.committed), attributeAtMost(A.committed, scope.capMicros - estimateMicros))),
-    }));
+    const updates = scopes.map(
+      (scope): LedgerUpdate => ({
+        TableName: this.options.tableName,
+        Key: keys.budgetLedger(tenantId, period, ...scopeSegments(scope)),
+        ...updateOf(
+          { add: { [A.committed]: estimateMicros } },
+          anyOf(attributeAbsent(A.committed), attributeAtMost(A.committed, scope.capMicros - estimateMicros)),
+        ),
+      }),
+    );
     const reserved = { reserved: { tenantId, period, scopes, estimateMicros } };
     if (updates.length === 1) {
       try {
@@ -200,9 +205,9 @@ export class BudgetLedger {
 
   /** Where a scope stands (strongly consistent). */
   async read(tenantId: string, period: string, scope: BudgetScope): Promise<LedgerState> {
-    const { Item } = await this.options.db(tenantId).send(
-      new GetCommand({ TableName: this.options.tableName, Key: keys.budgetLedger(tenantId, period, ...scopeSegments(scope)), ConsistentRead: true }),
-    );
+    const { Item } = await this.options
+      .db(tenantId)
+      .send(new GetCommand({ TableName: this.options.tableName, Key: keys.budgetLedger(tenantId, period, ...scopeSegments(scope)), ConsistentRead: true }));
     return stateOf(scope, Item);
   }
 }
@@ -210,7 +215,10 @@ export class BudgetLedger {
 const ALERT_ATTRIBUTE = /^alert(\d{1,3})$/;
 
 function breakdownOf(item: Record<string, unknown> | undefined): LedgerState['by'] {
-  const by = Object.fromEntries(SPEND_DIMENSIONS.map((dimension) => [dimension, {} as Record<string, number>])) as Record<SpendDimension, Record<string, number>>;
+  const by = Object.fromEntries(SPEND_DIMENSIONS.map((dimension) => [dimension, {} as Record<string, number>])) as Record<
+    SpendDimension,
+    Record<string, number>
+  >;
   for (const [name, value] of Object.entries(item ?? {})) {
     const [mark, dimension, ...id] = name.split(':');
     if (mark === 'by' && (SPEND_DIMENSIONS as readonly string[]).includes(dimension)) by[dimension as SpendDimension][id.join(':')] = Number(value);

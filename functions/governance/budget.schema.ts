@@ -10,7 +10,10 @@ const MAX_CENTS = 1_000_000_000_00;
 export const centsSchema = z.number().int('amounts are whole cents').min(0, 'amounts must not be negative').max(MAX_CENTS);
 
 const modelIdSchema = z.string().min(1).max(200);
-const scopeIdSchema = keySegmentSchema.pipe(z.string().max(64));
+const scopeIdSchema = z.string().min(1).max(64).pipe(keySegmentSchema);
+/** Ids that key the figures of a response (models, agents, workflows, API keys). */
+const figureKeySchema = z.string().max(200);
+const thresholdsSchema = z.array(z.number().int().min(1).max(100)).max(10);
 
 /** What happens once a budget cannot cover a model call. */
 export const exhaustedPolicySchema = z.discriminatedUnion('action', [
@@ -46,13 +49,13 @@ export type BudgetBody = z.infer<typeof budgetBodySchema>;
 export const budgetPolicySchema = z.object({
   currency: z.literal('USD'),
   monthlyCents: centsSchema,
-  thresholds: z.array(z.number().int().min(1).max(100)),
+  thresholds: thresholdsSchema,
   onExhausted: exhaustedPolicySchema,
-  agents: z.record(z.string(), centsSchema),
-  apiKeys: z.record(z.string(), centsSchema),
+  agents: z.record(figureKeySchema, centsSchema),
+  apiKeys: z.record(figureKeySchema, centsSchema),
   version: z.number().int().min(1),
-  updatedAt: z.string(),
-  updatedBy: z.string(),
+  updatedAt: z.string().max(40),
+  updatedBy: z.string().max(200),
 });
 export type BudgetPolicy = z.infer<typeof budgetPolicySchema>;
 
@@ -66,16 +69,19 @@ const spendSchema = z.object({
   /** Model calls settled against the budget this month. */
   steps: z.number().int(),
   /** Thresholds (percent) already reached and told this month. */
-  alerted: z.array(z.number().int()),
+  alerted: thresholdsSchema,
 });
 export type Spend = z.infer<typeof spendSchema>;
 
-const byIdSchema = z.record(z.string(), z.number().int());
+const byIdSchema = z.record(figureKeySchema, z.number().int());
 
 /** `GET /budget`: the policy and where each of its budgets stands this month. */
 export const budgetStatusSchema = z.object({
   tenantId: tenantIdSchema,
-  period: z.string(),
+  period: z
+    .string()
+    .regex(/^\d{4}-\d{2}$/)
+    .max(7),
   policy: budgetPolicySchema,
   tenant: spendSchema.extend({
     /** Settled spend at this month's pace to its end (linear in time), in micro-dollars. */
@@ -86,8 +92,8 @@ export const budgetStatusSchema = z.object({
     byWorkflow: byIdSchema,
     byApiKey: byIdSchema,
   }),
-  agents: z.record(z.string(), spendSchema),
-  apiKeys: z.record(z.string(), spendSchema),
+  agents: z.record(figureKeySchema, spendSchema),
+  apiKeys: z.record(figureKeySchema, spendSchema),
 });
 export type BudgetStatus = z.infer<typeof budgetStatusSchema>;
 

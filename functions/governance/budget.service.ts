@@ -38,7 +38,9 @@ export class BudgetService {
     const period = monthOf(new Date(this.clock()));
     const read = (scope: BudgetScope) => this.deps.ledger.read(tenantId, period, scope).then(spendOf);
     const byId = async (kind: 'agent' | 'api-key', amounts: Readonly<Record<string, number>>) =>
-      Object.fromEntries(await Promise.all(Object.entries(amounts).map(async ([id, cents]) => [id, await read({ kind, id, capMicros: cents * MICROS_PER_CENT })] as const)));
+      Object.fromEntries(
+        await Promise.all(Object.entries(amounts).map(async ([id, cents]) => [id, await read({ kind, id, capMicros: cents * MICROS_PER_CENT })] as const)),
+      );
     const [tenantState, agents, apiKeys] = await Promise.all([
       this.deps.ledger.read(tenantId, period, { kind: 'tenant', capMicros: policy.monthlyCents * MICROS_PER_CENT }),
       byId('agent', policy.agents),
@@ -92,7 +94,13 @@ export class BudgetService {
       if (!ifMatchAccepts(context.ifMatch, current.version)) throw new PreconditionFailedError(`the budget is at version ${current.version}`);
       const outcome = await this.deps.mutations.execute({
         tenantId,
-        event: { actor: context.actor, action: 'budget.delete', target: budgetTarget({ kind: 'tenant' }), requestId: context.requestId, change: { version: current.version } },
+        event: {
+          actor: context.actor,
+          action: 'budget.delete',
+          target: budgetTarget({ kind: 'tenant' }),
+          requestId: context.requestId,
+          change: { version: current.version },
+        },
         writes: [this.deps.budgets.delete(tenantId, current.version, stale)],
         ...(context.idempotency ? { idempotency: context.idempotency, response: { status: 204 } } : {}),
       });
@@ -110,9 +118,11 @@ export class BudgetService {
     };
     over('body.monthlyCents', body.monthlyCents, limits.maxMonthlyCents, `the ${plan.title} plan's largest monthly budget`);
     for (const [id, cents] of Object.entries(body.agents ?? {})) over(`body.agents.${id}`, cents, body.monthlyCents, "an agent's budget within the tenant's");
-    for (const [id, cents] of Object.entries(body.apiKeys ?? {})) over(`body.apiKeys.${id}`, cents, body.monthlyCents, "an API key's budget within the tenant's");
+    for (const [id, cents] of Object.entries(body.apiKeys ?? {}))
+      over(`body.apiKeys.${id}`, cents, body.monthlyCents, "an API key's budget within the tenant's");
     const scoped = Object.keys(body.agents ?? {}).length + Object.keys(body.apiKeys ?? {}).length;
-    if (scoped > limits.maxScopedBudgets) issues.push({ pointer: 'body', message: `${scoped} agent and API key budgets; the ${plan.title} plan allows ${limits.maxScopedBudgets}` });
+    if (scoped > limits.maxScopedBudgets)
+      issues.push({ pointer: 'body', message: `${scoped} agent and API key budgets; the ${plan.title} plan allows ${limits.maxScopedBudgets}` });
     if (issues.length > 0) throw new ValidationError(issues[0].message, issues, 'body');
     if (body.onExhausted?.action === 'fallback') checkFallback(plan, body.onExhausted.modelId);
   }
@@ -120,7 +130,11 @@ export class BudgetService {
 
 function checkFallback(plan: Plan, modelId: string): void {
   if (planAllowsModel(plan, modelId)) return;
-  throw new ModelNotAllowedError(`the ${plan.title} plan does not include the fallback model ${modelId}`, { modelId, plan: plan.id, allowedModels: plan.models });
+  throw new ModelNotAllowedError(`the ${plan.title} plan does not include the fallback model ${modelId}`, {
+    modelId,
+    plan: plan.id,
+    allowedModels: plan.models,
+  });
 }
 
 /** Spend of the month so far, extended at the same pace to the month's end (UTC). */

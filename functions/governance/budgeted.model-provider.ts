@@ -123,7 +123,9 @@ export class BudgetedModelProvider implements ModelProvider {
 
   private async alertThresholds(tenantId: string, period: string, policy: BudgetPolicy, states: readonly LedgerState[]): Promise<void> {
     for (const state of states) {
-      const reached = policy.thresholds.filter((threshold) => state.spentMicros * 100 >= state.scope.capMicros * threshold && !state.alerted.includes(threshold));
+      const reached = policy.thresholds.filter(
+        (threshold) => state.spentMicros * 100 >= state.scope.capMicros * threshold && !state.alerted.includes(threshold),
+      );
       for (const threshold of reached) await this.alert(tenantId, period, state.scope, threshold, state.spentMicros, false);
     }
   }
@@ -132,7 +134,14 @@ export class BudgetedModelProvider implements ModelProvider {
     return this.alert(tenantId, period, scope, EXHAUSTED_THRESHOLD, undefined, true);
   }
 
-  private async alert(tenantId: string, period: string, scope: BudgetScope, threshold: number, spentMicros: number | undefined, exhausted: boolean): Promise<void> {
+  private async alert(
+    tenantId: string,
+    period: string,
+    scope: BudgetScope,
+    threshold: number,
+    spentMicros: number | undefined,
+    exhausted: boolean,
+  ): Promise<void> {
     try {
       const at = new Date(this.clock()).toISOString();
       if (!(await this.options.ledger.claimAlert(tenantId, period, scope, threshold, at))) return;

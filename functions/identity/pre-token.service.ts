@@ -6,7 +6,10 @@ import { TENANT_ID_CLAIM } from './tenant-attribute';
 export const ROLES_CLAIM = 'roles';
 
 export class TenantMismatchError extends Error {
-  constructor(readonly attributeTenantId: string, readonly poolTenantId: string) {
+  constructor(
+    readonly attributeTenantId: string,
+    readonly poolTenantId: string,
+  ) {
     super(`user of tenant ${poolTenantId}'s pool carries ${TENANT_ID_CLAIM}=${attributeTenantId}`);
     this.name = 'TenantMismatchError';
   }

@@ -12,12 +12,7 @@ import type { IsolationEnv } from './isolation.config';
 import { TenantCache, type Clock } from '../core/tenant-cache';
 import { consumedCapacityPlugin, type ConsumedCapacityObserver } from '../observability/consumed-capacity.plugin';
 import { directoryScope, issuerRegistryScope, platformScope, tenantGuardPlugin, tenantScope, type KeyScope } from './tenant-guard';
-import {
-  LocalCredentialSource,
-  StsCredentialSource,
-  TokenVendingMachine,
-  type CredentialSource,
-} from './token-vending-machine';
+import { LocalCredentialSource, StsCredentialSource, TokenVendingMachine, type CredentialSource } from './token-vending-machine';
 
 /** What the isolation layer reads of the runtime config. */
 export type IsolationConfig = Pick<CoreConfig, 'AWS_REGION' | 'TABLE_NAME' | 'DYNAMODB_ENDPOINT'> &

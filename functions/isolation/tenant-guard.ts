@@ -99,8 +99,7 @@ function queryLeadingKeys(input: Json): string[] {
   if (typeof input.KeyConditionExpression === 'string') {
     const tokens = tokenize(input.KeyConditionExpression);
     if (!tokens) return [''];
-    const isAttribute = (token: string | undefined) =>
-      token !== undefined && (token.startsWith('#') ? names[token] === attribute : token === attribute);
+    const isAttribute = (token: string | undefined) => token !== undefined && (token.startsWith('#') ? names[token] === attribute : token === attribute);
     const found: string[] = [];
     tokens.forEach((token, i) => {
       if (token !== '=') return;
@@ -214,8 +213,7 @@ export function guardVerdict(leadingKeys: readonly string[], tenantId: string): 
  */
 export function indexKeysWrittenBy(commandName: string, input: unknown): string[] {
   if (!isObject(input)) return [];
-  const fromItem = (item: unknown) =>
-    INDEX_PARTITION_KEYS.flatMap((attribute) => (isObject(item) && attribute in item ? [keyString(item[attribute])] : []));
+  const fromItem = (item: unknown) => INDEX_PARTITION_KEYS.flatMap((attribute) => (isObject(item) && attribute in item ? [keyString(item[attribute])] : []));
   switch (operationOf(commandName)) {
     case 'PutItem':
       return fromItem(input.Item);
@@ -333,10 +331,7 @@ export const GUARD_MIDDLEWARE_NAME = 'tenantIsolationGuard';
  * the DocumentClient (marshalling happens later, before serialization), `{ S: … }` for the low-level client.
  * Messages name the operation and the scope, never the key values.
  */
-export function tenantGuardPlugin<Input extends object, Output extends object>(
-  scope: KeyScope,
-  options: GuardOptions = {},
-): Pluggable<Input, Output> {
+export function tenantGuardPlugin<Input extends object, Output extends object>(scope: KeyScope, options: GuardOptions = {}): Pluggable<Input, Output> {
   return {
     applyToStack(stack) {
       stack.add(
@@ -351,4 +346,3 @@ export function tenantGuardPlugin<Input extends object, Output extends object>(
     },
   };
 }
-

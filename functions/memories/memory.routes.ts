@@ -1,7 +1,15 @@
 import * as z from 'zod';
 import type { RouteDefinition } from '../core/route';
 import { ACCESS } from '../core/roles';
-import { createMemoryBodySchema, listMemoriesQuerySchema, memoriesPathSchema, memoryPageSchema, memoryPathSchema, memorySchema, updateMemoryBodySchema } from './memory.schema';
+import {
+  createMemoryBodySchema,
+  listMemoriesQuerySchema,
+  memoriesPathSchema,
+  memoryPageSchema,
+  memoryPathSchema,
+  memorySchema,
+  updateMemoryBodySchema,
+} from './memory.schema';
 
 /** The routes of the `memories` group, served by functions/api/memories.ts; the route table assembles them. */
 export const MEMORY_ROUTES = [

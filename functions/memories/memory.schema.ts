@@ -11,7 +11,10 @@ export const tagSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'tag must b
 
 const contentSchema = z.string().min(1).max(32_000);
 const metadataSchema = z
-  .record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'metadata keys must be 1-64 letters, digits, _ . or -'), z.union([z.string().max(1_024), z.number(), z.boolean(), z.null()]))
+  .record(
+    z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'metadata keys must be 1-64 letters, digits, _ . or -'),
+    z.union([z.string().max(1_024), z.number(), z.boolean(), z.null()]),
+  )
   .refine((metadata) => Object.keys(metadata).length <= 50, 'at most 50 metadata entries');
 const tagsSchema = z
   .array(tagSchema)

@@ -79,7 +79,13 @@ export class MemoryService {
       const response = present(next);
       const outcome = await this.deps.executor.execute({
         tenantId: context.tenantId,
-        event: { actor: context.actor, action: 'memory.update', target: target(agentId, memoryId), requestId: context.requestId, change: { patch, version: next.version } },
+        event: {
+          actor: context.actor,
+          action: 'memory.update',
+          target: target(agentId, memoryId),
+          requestId: context.requestId,
+          change: { patch, version: next.version },
+        },
         laneKey: agentId,
         writes: [repository.replaceWrite(next, current.version, context.ifMatch !== undefined)],
         quotas: [{ counter: quotaCounters.memories(context.tenantId, agentId), delta: 0, bytes: memoryBytes(next) - memoryBytes(current) }],
@@ -95,7 +101,13 @@ export class MemoryService {
       const response = { status: 204 };
       const outcome = await this.deps.executor.execute({
         tenantId: context.tenantId,
-        event: { actor: context.actor, action: 'memory.delete', target: target(agentId, memoryId), requestId: context.requestId, change: { version: current.version } },
+        event: {
+          actor: context.actor,
+          action: 'memory.delete',
+          target: target(agentId, memoryId),
+          requestId: context.requestId,
+          change: { version: current.version },
+        },
         laneKey: agentId,
         writes: [repository.deleteWrite(current, current.version, context.ifMatch !== undefined)],
         quotas: [{ counter: quotaCounters.memories(context.tenantId, agentId), delta: -1, bytes: -memoryBytes(current) }],

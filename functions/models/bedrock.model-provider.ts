@@ -38,7 +38,13 @@ export function fromConverseOutput(output: ConverseCommandOutput): ModelResult {
 
 /** Amazon Bedrock through the Converse API, which speaks one message format for every model family. */
 /** Bedrock's answers that say "not now" rather than "never": the step tries again with backoff. */
-const RETRYABLE_CODES = new Set(['ThrottlingException', 'ServiceUnavailableException', 'ModelNotReadyException', 'ModelTimeoutException', 'InternalServerException']);
+const RETRYABLE_CODES = new Set([
+  'ThrottlingException',
+  'ServiceUnavailableException',
+  'ModelNotReadyException',
+  'ModelTimeoutException',
+  'InternalServerException',
+]);
 
 export class BedrockModelProvider implements ModelProvider {
   readonly name = 'bedrock' as const;

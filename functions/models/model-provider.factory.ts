@@ -13,7 +13,5 @@ export function modelProviderNameOf(config: Pick<CoreConfig, 'MODEL_PROVIDER' | 
 
 /** Creates the configured provider; call once per function instance. */
 export function createModelProvider(config: Pick<CoreConfig, 'MODEL_PROVIDER' | 'STAGE' | 'AWS_REGION'>): ModelProvider {
-  return modelProviderNameOf(config) === 'local'
-    ? new LocalModelProvider()
-    : new BedrockModelProvider(createBedrockClient({ region: config.AWS_REGION }));
+  return modelProviderNameOf(config) === 'local' ? new LocalModelProvider() : new BedrockModelProvider(createBedrockClient({ region: config.AWS_REGION }));
 }

@@ -51,14 +51,16 @@ export const tenantHealthSchema = z.object({
   /** The last 24 UTC hours, the current one included. */
   day: healthWindowSchema,
   /** Each plan limit: what is used, the limit, and what is left (requests: today's, against the daily quota). */
-  quotaHeadroom: z.object({
-    agents: headroomSchema,
-    workflows: headroomSchema,
-    users: headroomSchema,
-    memoriesPerAgent: headroomSchema,
-    runsPerMonth: headroomSchema,
-    apiRequestsPerDay: headroomSchema,
-  }).catchall(headroomSchema),
+  quotaHeadroom: z
+    .object({
+      agents: headroomSchema,
+      workflows: headroomSchema,
+      users: headroomSchema,
+      memoriesPerAgent: headroomSchema,
+      runsPerMonth: headroomSchema,
+      apiRequestsPerDay: headroomSchema,
+    })
+    .catchall(headroomSchema),
 });
 export type TenantHealth = z.infer<typeof tenantHealthSchema>;
 

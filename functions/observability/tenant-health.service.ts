@@ -45,7 +45,13 @@ export class TenantHealthService {
     const quotaHeadroom = Object.fromEntries(
       Object.entries(quotas).map(([name, { used, limit }]) => [name, { used, limit, headroom: Math.max(0, limit - used) }]),
     ) as TenantHealth['quotaHeadroom'];
-    return { tenantId, plan: plan as TenantHealth['plan'], hour: this.window(tenantId, items, now, 'hour'), day: this.window(tenantId, items, now, 'day'), quotaHeadroom };
+    return {
+      tenantId,
+      plan: plan as TenantHealth['plan'],
+      hour: this.window(tenantId, items, now, 'hour'),
+      day: this.window(tenantId, items, now, 'day'),
+      quotaHeadroom,
+    };
   }
 
   async ranking(sort: TenantHealthRanking['sort'], window: TenantHealthRanking['window']): Promise<TenantHealthRanking> {
@@ -56,7 +62,8 @@ export class TenantHealthService {
     for (let i = 0; i < tenants.length; i += concurrency) {
       const batch = tenants.slice(i, i + concurrency);
       const windows = await Promise.all(batch.map(async (tenant) => this.window(tenant.tenantId, await this.lastDay(tenant.tenantId, now), now, window)));
-      for (const [index, tenant] of batch.entries()) ranked.push({ tenantId: tenant.tenantId, slug: tenant.slug, status: tenant.status, health: windows[index] });
+      for (const [index, tenant] of batch.entries())
+        ranked.push({ tenantId: tenant.tenantId, slug: tenant.slug, status: tenant.status, health: windows[index] });
     }
     const figure = (health: HealthWindow) => (sort === 'p99' ? (health.latencyMs.p99 ?? (health.requests > 0 ? Number.POSITIVE_INFINITY : -1)) : health[sort]);
     ranked.sort((a, b) => figure(b.health) - figure(a.health) || b.health.requests - a.health.requests || a.tenantId.localeCompare(b.tenantId));

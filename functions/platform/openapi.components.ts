@@ -50,7 +50,10 @@ export const RESPONSE_HEADERS: Record<string, Json> = {
   RateLimit: header('IETF RateLimit header: what is left of the quota policy the request counted against (`"<policy>";r=<remaining>;t=<seconds>`).', text(256)),
   RateLimitPolicy: header('IETF RateLimit-Policy header: the quota policy (`"<policy>";q=<requests>;w=<seconds>`).', text(256)),
   IdempotentReplayed: header('`true` when this is the stored answer of an earlier request with the same Idempotency-Key.', { type: 'string', enum: ['true'] }),
-  'Access-Control-Allow-Origin': header('The calling origin, sent only when it is one of the configured console origins (credentials allowed, never `*`).', text(256)),
+  'Access-Control-Allow-Origin': header(
+    'The calling origin, sent only when it is one of the configured console origins (credentials allowed, never `*`).',
+    text(256),
+  ),
   WWWAuthenticate: header(`The accepted credentials: \`${WWW_AUTHENTICATE}\`.`, text(256), true),
 };
 
@@ -97,7 +100,13 @@ export const SECURITY_SCHEMES: Record<string, Json> = {
     type: 'apiKey',
     in: 'header',
     name: 'Authorization',
-    description: "A tenant's API key (`apk.<tenant>.<id>.<secret>`, shown once when created) as `Authorization: ApiKey <key>`: the preferred form, one credential header for every client.",
+    description:
+      "A tenant's API key (`apk.<tenant>.<id>.<secret>`, shown once when created) as `Authorization: ApiKey <key>`: the preferred form, one credential header for every client.",
   },
-  apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key', description: "A tenant's API key in its own header (`Authorization: ApiKey <key>` is preferred)." },
+  apiKey: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-Api-Key',
+    description: "A tenant's API key in its own header (`Authorization: ApiKey <key>` is preferred).",
+  },
 };

@@ -24,16 +24,35 @@ const ROUTE_SPECIFIC: Readonly<Record<string, ReadonlyArray<readonly [number, st
   offboardTenant: [[409, 'illegal-transition']],
   changeUserRole: [[503, 'identity-provider-failed']],
   removeUser: [[503, 'identity-provider-failed']],
-  createInvitation: [[409, 'conflict'], [429, 'quota-exceeded'], [503, 'mail-not-sent']],
-  acceptInvitation: [[404, 'not-found'], [409, 'conflict'], [410, 'gone'], [503, 'identity-provider-failed']],
+  createInvitation: [
+    [409, 'conflict'],
+    [429, 'quota-exceeded'],
+    [503, 'mail-not-sent'],
+  ],
+  acceptInvitation: [
+    [404, 'not-found'],
+    [409, 'conflict'],
+    [410, 'gone'],
+    [503, 'identity-provider-failed'],
+  ],
   createApiKey: [[429, 'quota-exceeded']],
-  createAgent: [[422, 'model-not-allowed'], [429, 'quota-exceeded']],
+  createAgent: [
+    [422, 'model-not-allowed'],
+    [429, 'quota-exceeded'],
+  ],
   updateAgent: [[422, 'model-not-allowed']],
   deleteAgent: [[409, 'conflict']],
   createMemory: [[429, 'quota-exceeded']],
-  createWorkflow: [[422, 'validation-failed'], [429, 'quota-exceeded']],
+  createWorkflow: [
+    [422, 'validation-failed'],
+    [429, 'quota-exceeded'],
+  ],
   updateWorkflow: [[422, 'validation-failed']],
-  startWorkflowRun: [[402, 'budget-exhausted'], [409, 'conflict'], [429, 'quota-exceeded']],
+  startWorkflowRun: [
+    [402, 'budget-exhausted'],
+    [409, 'conflict'],
+    [429, 'quota-exceeded'],
+  ],
   setBudget: [[422, 'model-not-allowed']],
 };
 

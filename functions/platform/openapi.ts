@@ -56,7 +56,11 @@ class SchemaComponents {
   /** Every component schema; a PATCH body takes at least one member (the one PATCH rule). */
   schemas(): Record<string, Json> {
     const generate = (registry: z.core.$ZodRegistry<{ id: string }>, io: 'input' | 'output') =>
-      (z.toJSONSchema(registry, { io, unrepresentable: 'any', target: 'draft-2020-12', uri: (id) => `#/components/schemas/${id}` }) as { schemas: Record<string, Json> }).schemas;
+      (
+        z.toJSONSchema(registry, { io, unrepresentable: 'any', target: 'draft-2020-12', uri: (id) => `#/components/schemas/${id}` }) as {
+          schemas: Record<string, Json>;
+        }
+      ).schemas;
     const all = { ...generate(this.input, 'input'), ...generate(this.output, 'output') };
     for (const [name, schema] of Object.entries(all)) {
       delete schema.$schema;
@@ -154,7 +158,11 @@ function responses(route: RouteDefinition, components: SchemaComponents): Json {
   if (route.method === 'GET') {
     out['304'] = {
       description: 'Not modified: the representation still has the ETag sent in If-None-Match.',
-      headers: { ETag: ref('headers', 'ETag'), 'Cache-Control': ref('headers', 'CacheControl'), 'Access-Control-Allow-Origin': ref('headers', 'Access-Control-Allow-Origin') },
+      headers: {
+        ETag: ref('headers', 'ETag'),
+        'Cache-Control': ref('headers', 'CacheControl'),
+        'Access-Control-Allow-Origin': ref('headers', 'Access-Control-Allow-Origin'),
+      },
     };
   }
   for (const [problemStatus, codes] of [...problemCodesOf(route)].sort(([a], [b]) => a - b)) out[String(problemStatus)] = problemResponse(problemStatus, codes);
@@ -167,7 +175,10 @@ function security(route: RouteDefinition): Json[] {
 
 function description(route: RouteDefinition): string {
   const who = route.access === 'public' ? 'Public: no credential.' : `Roles: ${route.access.join(', ')}.`;
-  const list = route.request.query && 'nextCursor' in ((inputSchema(route.response) as { properties?: object }).properties ?? {}) ? ' Paginated: `limit` (1-100) and the opaque `cursor` of the previous page.' : '';
+  const list =
+    route.request.query && 'nextCursor' in ((inputSchema(route.response) as { properties?: object }).properties ?? {})
+      ? ' Paginated: `limit` (1-100) and the opaque `cursor` of the previous page.'
+      : '';
   return `${route.summary}. ${who}${list}`;
 }
 
@@ -180,9 +191,7 @@ function operation(route: RouteDefinition, components: SchemaComponents): Json {
     parameters: parameters(route),
     security: security(route),
     'x-roles': route.access === 'public' ? [] : route.access,
-    ...(route.request.body
-      ? { requestBody: { required: true, content: { 'application/json': { schema: components.body(route, route.request.body) } } } }
-      : {}),
+    ...(route.request.body ? { requestBody: { required: true, content: { 'application/json': { schema: components.body(route, route.request.body) } } } } : {}),
     responses: responses(route, components),
   };
 }

@@ -2,7 +2,15 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Readable } from 'node:stream';
 import { auditEntryKind, auditHeadKind } from '../audit/audit.kind';
 import type { DataKind } from '../data/data-kind';
-import { BUNDLE_SCHEMA_VERSION, fileNameOf, MANIFEST_FILE, type BundleChainHead, type BundleFile, type BundleManifest, type ManifestSigner } from './bundle.schema';
+import {
+  BUNDLE_SCHEMA_VERSION,
+  fileNameOf,
+  MANIFEST_FILE,
+  type BundleChainHead,
+  type BundleFile,
+  type BundleManifest,
+  type ManifestSigner,
+} from './bundle.schema';
 import { itemsOfKind } from './kind-items';
 import { NdjsonWriter } from './ndjson';
 import type { ObjectStore } from './object-store';

@@ -81,7 +81,10 @@ export class TenantImporter {
     for (const head of manifest.auditChain) {
       const broken = (lanes.get(head.lane) ?? new LaneVerifier(tenantId, head.lane)).finish({ seq: head.seq, hash: head.hash, time: '' });
       if (broken) {
-        throw new BundleRejectedError({ file: fileNameOf(auditEntryKind.name) }, `the audit chain does not verify: lane ${broken.lane} at entry ${broken.seq}: ${broken.detail}`);
+        throw new BundleRejectedError(
+          { file: fileNameOf(auditEntryKind.name) },
+          `the audit chain does not verify: lane ${broken.lane} at entry ${broken.seq}: ${broken.detail}`,
+        );
       }
     }
     return { manifest, etags };
@@ -159,7 +162,8 @@ export class TenantImporter {
       throw new BundleRejectedError({ file: MANIFEST_FILE }, `the manifest is invalid at ${issue.path.join('.') || '(root)'}: ${issue.message}`);
     }
     const manifest = parsed.data;
-    if (!this.props.signer.verifies(manifest)) throw new BundleRejectedError({ file: MANIFEST_FILE }, 'the manifest signature does not verify: the manifest was changed after export');
+    if (!this.props.signer.verifies(manifest))
+      throw new BundleRejectedError({ file: MANIFEST_FILE }, 'the manifest signature does not verify: the manifest was changed after export');
     if (manifest.tenantId !== tenantId) {
       throw new BundleRejectedError({ file: MANIFEST_FILE }, `the bundle holds tenant ${manifest.tenantId}'s data, not tenant ${tenantId}'s`);
     }
@@ -171,7 +175,8 @@ export class TenantImporter {
     const files = new Map<string, BundleFile>();
     for (const file of manifest.files) {
       if (!this.props.catalogue.some((kind) => kind.name === file.kind)) throw new BundleRejectedError({ file: MANIFEST_FILE }, `unknown kind ${file.kind}`);
-      if (file.name !== fileNameOf(file.kind)) throw new BundleRejectedError({ file: MANIFEST_FILE }, `the file of kind ${file.kind} must be ${fileNameOf(file.kind)}, not ${file.name}`);
+      if (file.name !== fileNameOf(file.kind))
+        throw new BundleRejectedError({ file: MANIFEST_FILE }, `the file of kind ${file.kind} must be ${fileNameOf(file.kind)}, not ${file.name}`);
       if (files.has(file.kind)) throw new BundleRejectedError({ file: MANIFEST_FILE }, `kind ${file.kind} is listed twice`);
       files.set(file.kind, file);
     }
@@ -181,7 +186,13 @@ export class TenantImporter {
   }
 
   /** Checks every line and the file's count, length and hash; returns the version checked. */
-  private async verifyFile(manifest: BundleManifest, kind: DataKind, file: BundleFile, prefix: string, lanes: Map<number, LaneVerifier>): Promise<string | undefined> {
+  private async verifyFile(
+    manifest: BundleManifest,
+    kind: DataKind,
+    file: BundleFile,
+    prefix: string,
+    lanes: Map<number, LaneVerifier>,
+  ): Promise<string | undefined> {
     const { tenantId } = manifest;
     const { body, etag } = await this.getChecked(prefix + file.name);
     const heads = new Set<number>();

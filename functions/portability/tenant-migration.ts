@@ -72,11 +72,20 @@ export class TenantMigration {
       const source = this.regionOf(entry.region);
       await source.executor.execute({
         tenantId,
-        event: { actor: request.actor, action: 'tenant.migrate', target: `migration/${exportId}`, requestId: request.requestId, change: { from: entry.region, to } },
+        event: {
+          actor: request.actor,
+          action: 'tenant.migrate',
+          target: `migration/${exportId}`,
+          requestId: request.requestId,
+          change: { from: entry.region, to },
+        },
       });
       manifest = await source.exporter.export({ tenantId, exportId, createdBy: request.actor });
     }
-    await onStep('exported', manifest.files.map((file) => ({ kind: file.kind, items: file.items, bytes: file.bytes })));
+    await onStep(
+      'exported',
+      manifest.files.map((file) => ({ kind: file.kind, items: file.items, bytes: file.bytes })),
+    );
 
     const imported = await target.importer.import({ tenantId, bundlePrefix: prefix, actor: request.actor, requestId: request.requestId });
     await onStep('imported', imported.items);
@@ -117,7 +126,13 @@ export class TenantMigration {
     const now = new Date().toISOString();
     await target.executor.execute({
       tenantId: request.tenantId,
-      event: { actor: request.actor, action: 'tenant.migrated', target: `migration/migration-to-${request.to}`, requestId: request.requestId, change: { from, to: request.to } },
+      event: {
+        actor: request.actor,
+        action: 'tenant.migrated',
+        target: `migration/migration-to-${request.to}`,
+        requestId: request.requestId,
+        change: { from, to: request.to },
+      },
       writes: [
         {
           update: {

@@ -137,7 +137,11 @@ export class DirectoryRepository {
    */
   async update(
     tenantId: string,
-    changes: { readonly status?: { readonly from: TenantStatus; readonly to: TenantStatus; readonly event: string }; readonly auth?: TenantAuth; readonly branding?: TenantDirectoryEntry['branding'] },
+    changes: {
+      readonly status?: { readonly from: TenantStatus; readonly to: TenantStatus; readonly event: string };
+      readonly auth?: TenantAuth;
+      readonly branding?: TenantDirectoryEntry['branding'];
+    },
   ): Promise<TenantDirectoryEntry> {
     const set = {
       ...(changes.status ? { status: changes.status.to } : {}),

@@ -2,7 +2,12 @@ import * as z from 'zod';
 
 const regionList = z
   .string()
-  .transform((text) => text.split(',').map((region) => region.trim()).filter((region) => region.length > 0))
+  .transform((text) =>
+    text
+      .split(',')
+      .map((region) => region.trim())
+      .filter((region) => region.length > 0),
+  )
   .pipe(z.array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must list AWS regions such as eu-central-1,us-east-1')).min(1));
 
 /**
@@ -16,7 +21,10 @@ export const lifecycleEnvShape = {
    * (`POST /v1/tenants`, `GET /v1/tenants`), answered with 421 elsewhere.
    * @default AWS_REGION
    */
-  CONTROL_PLANE_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/).optional(),
+  CONTROL_PLANE_REGION: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/)
+    .optional(),
   /**
    * Every region that keeps a copy of the tenant directory (comma-separated), the control-plane region included.
    * @default AWS_REGION
@@ -37,5 +45,10 @@ export const lifecycleEnvShape = {
   /** The console's URL, for links in invitation mail. @default none (the mail shows the code only) */
   CONSOLE_URL: z.url().optional(),
   /** How long an invitation can be accepted, in hours. @default 72 */
-  INVITATION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(72),
+  INVITATION_TTL_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 30)
+    .default(72),
 };

@@ -25,7 +25,15 @@ export class EventBridgeOnboardingEvents implements OnboardingEvents {
   private async put(detailType: string, tenantId: string, detail: unknown): Promise<void> {
     const { FailedEntryCount, Entries } = await this.events.send(
       new PutEventsCommand({
-        Entries: [{ EventBusName: this.busName, Source: ONBOARDING_EVENT_SOURCE, DetailType: detailType, Resources: [`tenant/${tenantId}`], Detail: JSON.stringify(detail) }],
+        Entries: [
+          {
+            EventBusName: this.busName,
+            Source: ONBOARDING_EVENT_SOURCE,
+            DetailType: detailType,
+            Resources: [`tenant/${tenantId}`],
+            Detail: JSON.stringify(detail),
+          },
+        ],
       }),
     );
     if (FailedEntryCount) {

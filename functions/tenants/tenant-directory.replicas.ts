@@ -39,7 +39,11 @@ export class ReplicatedDirectory {
    * Applies a lifecycle event to the tenant's status: legal from the current status only (409 otherwise, and 409
    * when another change got there first). Returns the status before and the entry after.
    */
-  async transition(tenantId: string, event: LifecycleEvent, changes: { readonly auth?: TenantAuth } = {}): Promise<{ from: TenantStatus; entry: TenantDirectoryEntry }> {
+  async transition(
+    tenantId: string,
+    event: LifecycleEvent,
+    changes: { readonly auth?: TenantAuth } = {},
+  ): Promise<{ from: TenantStatus; entry: TenantDirectoryEntry }> {
     const current = await this.primary.get(tenantId);
     if (!current) throw new NotFoundError(`tenant ${tenantId} not found`);
     const to = nextStatus(current.status, event);

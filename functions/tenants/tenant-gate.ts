@@ -53,13 +53,17 @@ export function createTenantGate({ directory, region, regionEndpoints, audit }: 
       throw new WrongRegionError(`tenant ${tenantId} is served in ${entry.region}`, entry.region, regionEndpoints[entry.region]);
     }
     if (auth?.principalType === 'platform-admin') {
-      await audit?.record(tenantId, {
-        actor: `platform-admin:${auth.principalId}`,
-        action: 'tenant.access',
-        target: `tenant/${tenantId}`,
-        requestId: request?.requestId ?? 'unknown',
-        change: { operationId: route.operationId, method: route.method, path: route.path },
-      }, [tenantRecordExists(tenantId)]);
+      await audit?.record(
+        tenantId,
+        {
+          actor: `platform-admin:${auth.principalId}`,
+          action: 'tenant.access',
+          target: `tenant/${tenantId}`,
+          requestId: request?.requestId ?? 'unknown',
+          change: { operationId: route.operationId, method: route.method, path: route.path },
+        },
+        [tenantRecordExists(tenantId)],
+      );
       return;
     }
     if (entry.status === 'SUSPENDED' && !route.allowedWhenSuspended) {

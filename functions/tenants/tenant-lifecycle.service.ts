@@ -130,9 +130,12 @@ export class TenantLifecycleService {
       await this.options.events.provisioningRequested({ tenantId: tenant.tenantId, slug: tenant.slug, homeRegion: tenant.region, manifest });
     } catch (error) {
       // The tenant stays visible as FAILED, from where it can be retried (from its manifest) or offboarded.
-      await this.transition({ tenantId: tenant.tenantId, actor: actorOf(auth), requestId }, 'provisioningFailed', {}, { reason: 'the provisioning request could not be sent' }).catch(
-        () => undefined,
-      );
+      await this.transition(
+        { tenantId: tenant.tenantId, actor: actorOf(auth), requestId },
+        'provisioningFailed',
+        {},
+        { reason: 'the provisioning request could not be sent' },
+      ).catch(() => undefined);
       throw error;
     }
     return {

@@ -25,7 +25,9 @@ export const identityProviderNameSchema = z
 
 /** Cognito attribute mapping: user pool attribute → IdP attribute (claim or SAML attribute name). */
 const attributeMappingSchema = z.record(
-  z.string().regex(/^(email|name|given_name|family_name|preferred_username|phone_number|custom:[A-Za-z0-9_]{1,20})$/, 'must be a standard or custom: pool attribute'),
+  z
+    .string()
+    .regex(/^(email|name|given_name|family_name|preferred_username|phone_number|custom:[A-Za-z0-9_]{1,20})$/, 'must be a standard or custom: pool attribute'),
   z.string().min(1).max(2048),
 );
 
@@ -40,7 +42,10 @@ const httpsUrl = z.url({ protocol: /^https$/, hostname: z.regexes.domain }).max(
 export const ssoRoleMappingSchema = z
   .object({
     /** @default no groups are read: every SSO user gets `default` */
-    attribute: z.string().regex(/^custom:[A-Za-z0-9_]{1,20}$/, 'must be a custom pool attribute, e.g. custom:groups').optional(),
+    attribute: z
+      .string()
+      .regex(/^custom:[A-Za-z0-9_]{1,20}$/, 'must be a custom pool attribute, e.g. custom:groups')
+      .optional(),
     groups: z.record(z.string().min(1).max(256), z.enum(TENANT_ROLES)).default({}),
     default: z.enum(TENANT_ROLES).default('member'),
   })
@@ -95,7 +100,12 @@ export const oidcProviderSchema = z
     clientSecretRef: secretReferenceSchema,
     /** @default openid, email, profile */
     scopes: z
-      .array(z.string().max(128).regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'must be a scope token'))
+      .array(
+        z
+          .string()
+          .max(128)
+          .regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'must be a scope token'),
+      )
       .min(1)
       .max(50)
       .default(['openid', 'email', 'profile']),
@@ -112,8 +122,14 @@ export const MFA_POLICIES = ['OFF', 'OPTIONAL', 'REQUIRED'] as const;
 /** The console's OAuth redirect URLs for the tenant's app client (authorization code + PKCE). */
 const consoleSchema = z
   .object({
-    callbackUrls: z.array(z.url({ protocol: /^https?$/ })).min(1).max(100),
-    logoutUrls: z.array(z.url({ protocol: /^https?$/ })).max(100).default([]),
+    callbackUrls: z
+      .array(z.url({ protocol: /^https?$/ }))
+      .min(1)
+      .max(100),
+    logoutUrls: z
+      .array(z.url({ protocol: /^https?$/ }))
+      .max(100)
+      .default([]),
   })
   .strict();
 

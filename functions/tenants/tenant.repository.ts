@@ -34,17 +34,13 @@ export class TenantRepository {
 
   /** The record, or undefined. */
   async get(tenantId: string): Promise<Tenant | undefined> {
-    const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.tenantProfile(tenantId), ConsistentRead: true }),
-    );
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.tenantProfile(tenantId), ConsistentRead: true }));
     return Item ? tenantSchema.parse(Item) : undefined;
   }
 
   /** The manifest the tenant was onboarded with, or undefined (tenants seeded without one). */
   async getManifest(tenantId: string): Promise<TenantManifest | undefined> {
-    const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.tenantManifest(tenantId), ConsistentRead: true }),
-    );
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.tenantManifest(tenantId), ConsistentRead: true }));
     return Item ? tenantManifestSchema.parse(Item.manifest) : undefined;
   }
 }
@@ -67,7 +63,12 @@ export const tenantRecordWrites = {
   },
 
   /** Changes fields of the record at `version` (else 412), bumping the version. */
-  update(tenantId: string, version: number, changes: Partial<Pick<Tenant, 'name' | 'branding' | 'settings' | 'plan' | 'status'>>, updatedAt: string): ItemWrite {
+  update(
+    tenantId: string,
+    version: number,
+    changes: Partial<Pick<Tenant, 'name' | 'branding' | 'settings' | 'plan' | 'status'>>,
+    updatedAt: string,
+  ): ItemWrite {
     const fields = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
     return {
       update: {

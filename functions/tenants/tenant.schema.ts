@@ -7,17 +7,24 @@ export const tenantStatusSchema = z.enum(TENANT_STATUSES);
 export type TenantStatus = z.infer<typeof tenantStatusSchema>;
 
 /** Residency regions a tenant can be homed in; lib/ config lists the deployed ones. */
-export const regionSchema = z.string().max(32).regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-central-1');
-
-export const slugSchema = z
+export const regionSchema = z
   .string()
-  .regex(/^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/, 'slug must be 1-32 lower-case letters, digits or inner dashes');
+  .max(32)
+  .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-central-1');
+
+export const slugSchema = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/, 'slug must be 1-32 lower-case letters, digits or inner dashes');
 
 export const brandingSchema = z
   .object({
     displayName: z.string().min(1).max(100).optional(),
-    primaryColor: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a #rrggbb colour').optional(),
-    logoUrl: z.url({ protocol: /^https$/ }).max(2048).optional(),
+    primaryColor: z
+      .string()
+      .regex(/^#[0-9a-fA-F]{6}$/, 'must be a #rrggbb colour')
+      .optional(),
+    logoUrl: z
+      .url({ protocol: /^https$/ })
+      .max(2048)
+      .optional(),
   })
   .strict();
 

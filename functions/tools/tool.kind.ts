@@ -35,7 +35,10 @@ const MAX_INPUT_SCHEMA_BYTES = 16_384;
 const inputSchemaSchema = z
   .record(z.string().max(64), z.unknown())
   .refine((schema) => schema.type === 'object', 'the input schema must be a JSON Schema of type "object"')
-  .refine((schema) => Buffer.byteLength(JSON.stringify(schema), 'utf8') <= MAX_INPUT_SCHEMA_BYTES, `the input schema must be at most ${MAX_INPUT_SCHEMA_BYTES} bytes of JSON`);
+  .refine(
+    (schema) => Buffer.byteLength(JSON.stringify(schema), 'utf8') <= MAX_INPUT_SCHEMA_BYTES,
+    `the input schema must be at most ${MAX_INPUT_SCHEMA_BYTES} bytes of JSON`,
+  );
 
 /** Where a call of the tool goes: an HTTPS endpoint of the tenant, or a built-in tool of the platform. */
 const endpointSchema = z.discriminatedUnion('kind', [
@@ -158,7 +161,9 @@ class ToolStore {
   }
 
   async get(tenantId: string, toolId: string): Promise<Tool | undefined> {
-    const { Item } = await this.services.db(tenantId).send(new GetCommand({ TableName: this.services.tableName, Key: toolKey(tenantId, toolId), ConsistentRead: true }));
+    const { Item } = await this.services
+      .db(tenantId)
+      .send(new GetCommand({ TableName: this.services.tableName, Key: toolKey(tenantId, toolId), ConsistentRead: true }));
     return Item ? toolSchema.parse(Item) : undefined;
   }
 
@@ -214,7 +219,15 @@ class ToolStore {
   }
 
   /** One audited, counted, idempotent transaction in the tool's lane. */
-  private async write(context: MutationContext, action: string, toolId: string, writes: ItemWrite[], count: { delta: number; bytes: number }, response: StoredResponse, change: unknown) {
+  private async write(
+    context: MutationContext,
+    action: string,
+    toolId: string,
+    writes: ItemWrite[],
+    count: { delta: number; bytes: number },
+    response: StoredResponse,
+    change: unknown,
+  ) {
     const outcome = await this.services.executor.execute({
       tenantId: context.tenantId,
       event: { actor: context.actor, action: `tool.${action}`, target: `tool/${toolId}`, requestId: context.requestId, change },
@@ -247,7 +260,11 @@ class ToolStore {
 
 /** The response of a written tool: its version as the ETag, and where it lives when created. */
 function presented(tenantId: string, status: number, tool: Tool): StoredResponse {
-  return { status, body: tool, headers: { etag: etagOf(tool.version), ...(status === 201 ? { location: `/v1/tenants/${tenantId}/tools/${tool.toolId}` } : {}) } };
+  return {
+    status,
+    body: tool,
+    headers: { etag: etagOf(tool.version), ...(status === 201 ? { location: `/v1/tenants/${tenantId}/tools/${tool.toolId}` } : {}) },
+  };
 }
 
 /** A failed version condition: gone (404), changed under If-Match (412), or changed meanwhile (retried). */
@@ -268,7 +285,8 @@ function toolOperations(services: KindServices) {
       if (!tool) throw new NotFoundError(`tool ${path.toolId} not found`);
       return { body: tool, headers: { etag: etagOf(tool.version) } };
     },
-    updateTool: async (request: ToolRequest<'updateTool'>) => toOperationResult(await tools.update(mutationContextOf(request), request.path.toolId, request.body)),
+    updateTool: async (request: ToolRequest<'updateTool'>) =>
+      toOperationResult(await tools.update(mutationContextOf(request), request.path.toolId, request.body)),
     deleteTool: async (request: ToolRequest<'deleteTool'>) => toOperationResult(await tools.delete(mutationContextOf(request), request.path.toolId)),
   };
 }

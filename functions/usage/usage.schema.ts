@@ -19,16 +19,18 @@ export const usageReportSchema = z.object({
   plan: planIdSchema,
   period: periodSchema,
   /** Usage against each limit of the plan, and one entry per kind of the catalogue counted against a limit. */
-  quotas: z.object({
-    agents: quotaUsageSchema,
-    workflows: quotaUsageSchema,
-    users: quotaUsageSchema,
-    /** `used` is the fullest agent's count. */
-    memoriesPerAgent: quotaUsageSchema,
-    runsPerMonth: quotaUsageSchema,
-    /** Today's metered requests (UTC day; the usage plan throttles, this meters). */
-    apiRequestsPerDay: quotaUsageSchema,
-  }).catchall(quotaUsageSchema),
+  quotas: z
+    .object({
+      agents: quotaUsageSchema,
+      workflows: quotaUsageSchema,
+      users: quotaUsageSchema,
+      /** `used` is the fullest agent's count. */
+      memoriesPerAgent: quotaUsageSchema,
+      runsPerMonth: quotaUsageSchema,
+      /** Today's metered requests (UTC day; the usage plan throttles, this meters). */
+      apiRequestsPerDay: quotaUsageSchema,
+    })
+    .catchall(quotaUsageSchema),
   /** Metered totals of the period; storage is the current size of agents and memories. */
   usage: z.object({
     requests: z.number().int(),

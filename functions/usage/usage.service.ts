@@ -117,9 +117,9 @@ export class UsageService {
     for (let i = 0; i < itemKeys.length; i += 100) {
       let pending: Record<string, unknown>[] | undefined = itemKeys.slice(i, i + 100);
       for (let round = 0; pending && pending.length > 0 && round < 5; round++) {
-        const result: BatchGetCommandOutput = await this.deps.db(tenantId).send(
-          new BatchGetCommand({ RequestItems: { [this.deps.tableName]: { Keys: pending, ConsistentRead: true } } }),
-        );
+        const result: BatchGetCommandOutput = await this.deps
+          .db(tenantId)
+          .send(new BatchGetCommand({ RequestItems: { [this.deps.tableName]: { Keys: pending, ConsistentRead: true } } }));
         out.push(...(result.Responses?.[this.deps.tableName] ?? []));
         pending = result.UnprocessedKeys?.[this.deps.tableName]?.Keys;
       }

@@ -8,7 +8,6 @@ import type { ItemWrite } from '../data/mutation.executor';
 import { TABLE_SCHEMA } from '../data/table.schema';
 import { storedInvitationSchema, type InvitationRecord } from './user.schema';
 
-
 /** How long an invitation stays listed after it expired, before TTL removes it. */
 const KEEP_AFTER_EXPIRY_SECONDS = 30 * 86_400;
 
@@ -70,7 +69,9 @@ export class InvitationRepository {
         ...updateOf({ set: { status: 'REVOKED', revokedAt: at } }, attributeIs('status', 'PENDING')),
       },
       onConditionFailed: (current) =>
-        current ? new ConflictError(`invitation ${invitationId} is ${String(current.status).toLowerCase()}, not pending`) : new NotFoundError(`invitation ${invitationId} not found`),
+        current
+          ? new ConflictError(`invitation ${invitationId} is ${String(current.status).toLowerCase()}, not pending`)
+          : new NotFoundError(`invitation ${invitationId} not found`),
     };
   }
 }

@@ -118,7 +118,13 @@ export class SsoMembershipService {
     try {
       await this.options.mutations.execute({
         tenantId,
-        event: { actor: `user:${user.sub}`, action: 'user.join-sso', target: `user/${member.userId}`, requestId, change: { userId: member.userId, email: member.email, role: member.role } },
+        event: {
+          actor: `user:${user.sub}`,
+          action: 'user.join-sso',
+          target: `user/${member.userId}`,
+          requestId,
+          change: { userId: member.userId, email: member.email, role: member.role },
+        },
         writes: this.options.members.joinWrites(member),
         quotas: [{ counter: quotaCounters.users(tenantId), delta: 1 }],
       });

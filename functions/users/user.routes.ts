@@ -2,7 +2,19 @@ import * as z from 'zod';
 import type { RouteDefinition } from '../core/route';
 import { ACCESS } from '../core/roles';
 import { tenantPathSchema } from '../tenants/tenant.schema';
-import { acceptInvitationBodySchema, acceptedInvitationSchema, changeRoleBodySchema, invitationPageSchema, invitationPathSchema, invitationSchema, inviteBodySchema, memberPageSchema, memberSchema, userListQuerySchema, userPathSchema } from './user.schema';
+import {
+  acceptInvitationBodySchema,
+  acceptedInvitationSchema,
+  changeRoleBodySchema,
+  invitationPageSchema,
+  invitationPathSchema,
+  invitationSchema,
+  inviteBodySchema,
+  memberPageSchema,
+  memberSchema,
+  userListQuerySchema,
+  userPathSchema,
+} from './user.schema';
 
 /** The routes of the `users` group, served by functions/api/users.ts; the route table assembles them. */
 export const USER_ROUTES = [

@@ -44,7 +44,11 @@ export const emailSchema = z.email().max(320).toLowerCase();
 export const tenantRoleSchema = z.enum(TENANT_ROLES);
 export const memberIdSchema = z.string().regex(TIME_ORDERED_ID, 'must be a user id');
 /** A pool user's immutable id (a UUID in Cognito; any key-safe string from a federated pool). */
-export const poolSubSchema = z.string().min(1).max(128).regex(/^[^#\s]+$/, 'must be a user pool sub');
+export const poolSubSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[^#\s]+$/, 'must be a user pool sub');
 export const invitationIdSchema = z.string().regex(TIME_ORDERED_ID, 'must be an invitation id');
 
 /** A member of a tenant: the platform's record of a user of the tenant's pool (who, which role). */

@@ -1,5 +1,14 @@
 import { timeOrderedId } from '../data/ids';
-import { ConflictError, GoneError, MailNotSentError, NotFoundError, PreconditionFailedError, TenantSuspendedError, TenantUnavailableError, WrongRegionError } from '../core/errors';
+import {
+  ConflictError,
+  GoneError,
+  MailNotSentError,
+  NotFoundError,
+  PreconditionFailedError,
+  TenantSuspendedError,
+  TenantUnavailableError,
+  WrongRegionError,
+} from '../core/errors';
 import { DEFAULT_PAGE_SIZE, etagOf, ifMatchAccepts, type Page } from '../core/request-conventions';
 import type { CursorCodec } from '../data/cursor';
 import type { MutationContext, MutationResult } from '../data/mutation.context';
@@ -130,7 +139,12 @@ export class UserService {
     const response: StoredResponse = { status: 204 };
     const outcome = await this.options.mutations.execute({
       tenantId,
-      event: this.event(context, 'user.remove', `user/${userId}`, { userId, email: member.email, role: member.role, revokedKeys: keys.map((key) => key.keyId) }),
+      event: this.event(context, 'user.remove', `user/${userId}`, {
+        userId,
+        email: member.email,
+        role: member.role,
+        revokedKeys: keys.map((key) => key.keyId),
+      }),
       writes: [...this.options.members.leaveWrites(member), ...keys.map((key) => this.options.apiKeys.revokeWrite(tenantId, key.keyId, at, context.actor))],
       quotas: [{ counter: quotaCounters.users(tenantId), delta: -1 }],
       ...(context.idempotency ? { idempotency: context.idempotency, response } : {}),
@@ -308,7 +322,10 @@ export class UserService {
   }
 
   /** Runs the pool's side of a change; when it fails, writes the undo mutation and rethrows the failure. */
-  private async orUndo(work: () => Promise<void>, undo: { tenantId: string; event: AuditEvent; writes: ItemWrite[]; quotas?: Parameters<MutationExecutor['execute']>[0]['quotas'] }): Promise<void> {
+  private async orUndo(
+    work: () => Promise<void>,
+    undo: { tenantId: string; event: AuditEvent; writes: ItemWrite[]; quotas?: Parameters<MutationExecutor['execute']>[0]['quotas'] },
+  ): Promise<void> {
     try {
       await work();
     } catch (error) {

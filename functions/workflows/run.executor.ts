@@ -149,7 +149,11 @@ export class RunExecutor {
       if (previous && previous.stepId !== stepId) throw new Error(`recorded step ${previous.stepId} is not step ${stepId} of the workflow`);
       const result = previous
         ? { record: previous, output: previous.output, usage: previous.usage }
-        : await this.runStep(step, plan, (dependencies.get(stepId) ?? []).map((dep) => [dep, outputs.get(dep) ?? ''] as const));
+        : await this.runStep(
+            step,
+            plan,
+            (dependencies.get(stepId) ?? []).map((dep) => [dep, outputs.get(dep) ?? ''] as const),
+          );
       if (!previous) await record(result.record);
       results.push(result.record);
       if (result.usage) {

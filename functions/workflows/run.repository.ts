@@ -124,7 +124,13 @@ export class RunRepository {
    * step is the next one: a step is recorded once, however often the run is resumed. Answers whether a cancel was
    * asked for meanwhile.
    */
-  async recordStep(run: Pick<Run, 'workflowId' | 'runId'>, lease: Lease, index: number, step: StepResult, usage: Run['usage']): Promise<{ cancelRequested: boolean }> {
+  async recordStep(
+    run: Pick<Run, 'workflowId' | 'runId'>,
+    lease: Lease,
+    index: number,
+    step: StepResult,
+    usage: Run['usage'],
+  ): Promise<{ cancelRequested: boolean }> {
     try {
       const { Attributes } = await this.props.db.send(
         new UpdateCommand({

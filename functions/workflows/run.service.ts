@@ -104,7 +104,13 @@ export class RunService {
       run.status === 'QUEUED' ? { ...run, status: 'CANCELLED', finishedAt: new Date(this.clock()).toISOString() } : { ...run, cancelRequested: true };
     const outcome = await this.deps.mutations.execute({
       tenantId: this.deps.tenantId,
-      event: { actor: context.actor, action: 'workflow-run.cancel', target: runTarget(workflowId, runId), requestId: context.requestId, change: { status: run.status } },
+      event: {
+        actor: context.actor,
+        action: 'workflow-run.cancel',
+        target: runTarget(workflowId, runId),
+        requestId: context.requestId,
+        change: { status: run.status },
+      },
       writes: [run.status === 'QUEUED' ? this.deps.runs.cancelQueued(run, after.finishedAt as string) : this.deps.runs.requestCancel(run)],
       ...(context.idempotency ? { idempotency: context.idempotency, response: present(after) } : {}),
     });

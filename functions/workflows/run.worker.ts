@@ -121,7 +121,8 @@ export class RunWorker {
     }
     const lease = this.lease();
     const exhausted = (run.attempts ?? 0) >= this.maxAttempts;
-    if (!(await this.deps.runs.takeOver(run.workflowId, run.runId, lease, now, !exhausted))) return { kind: 'later', delaySeconds: 1, reason: 'another worker took the run over' };
+    if (!(await this.deps.runs.takeOver(run.workflowId, run.runId, lease, now, !exhausted)))
+      return { kind: 'later', delaySeconds: 1, reason: 'another worker took the run over' };
     if (exhausted) {
       const reason = `run given up after ${run.attempts} attempts: ${lastError ?? 'its worker stopped before it finished'}`;
       await this.finish({ ...run, status: 'FAILED', error: reason }, lease);
@@ -148,7 +149,13 @@ export class RunWorker {
     const usage = { ...run.usage };
     try {
       const outcome = await this.deps.executor.resume(
-        { mode: workflow.mode, steps: workflow.steps, input: run.input, agents, metadata: { tenantId: this.deps.tenantId, workflowId: run.workflowId, runId: run.runId, ...apiKeyOf(run.startedBy) } },
+        {
+          mode: workflow.mode,
+          steps: workflow.steps,
+          input: run.input,
+          agents,
+          metadata: { tenantId: this.deps.tenantId, workflowId: run.workflowId, runId: run.runId, ...apiKeyOf(run.startedBy) },
+        },
         run.steps,
         async (step) => {
           usage.inputTokens += step.usage?.inputTokens ?? 0;
@@ -159,7 +166,10 @@ export class RunWorker {
           if (cancelRequested) throw new CancelRequested();
         },
       );
-      return this.finish({ ...run, status: outcome.status, steps: outcome.steps, usage: outcome.usage, ...(outcome.error ? { error: outcome.error } : {}) }, lease);
+      return this.finish(
+        { ...run, status: outcome.status, steps: outcome.steps, usage: outcome.usage, ...(outcome.error ? { error: outcome.error } : {}) },
+        lease,
+      );
     } catch (error) {
       if (error instanceof CancelRequested) return this.finishCancelled({ ...run, steps: recorded, usage }, lease);
       throw error;

@@ -167,7 +167,12 @@ function publicPathStatement(paths: readonly string[]): Statement {
   if (parametrised.length > 0) throw new Error(`public routes must have literal paths to be matched by WAF: ${parametrised.join(', ')}`);
   const statements = paths.map(
     (path): Statement => ({
-      byteMatchStatement: { fieldToMatch: { uriPath: {} }, positionalConstraint: 'ENDS_WITH', searchString: path, textTransformations: [{ priority: 0, type: 'NONE' }] },
+      byteMatchStatement: {
+        fieldToMatch: { uriPath: {} },
+        positionalConstraint: 'ENDS_WITH',
+        searchString: path,
+        textTransformations: [{ priority: 0, type: 'NONE' }],
+      },
     }),
   );
   return statements.length === 1 ? statements[0] : { orStatement: { statements } };

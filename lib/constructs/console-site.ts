@@ -36,18 +36,14 @@ export class ConsoleSite extends Construct {
     const region = Stack.of(this).region;
     const logs = accessLogsBucket(this);
 
-    this.bucket = new s3.Bucket(this, 'Bucket', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      // The console is rebuilt from the repository on every deployment: nothing in it needs keeping.
-      removalPolicy: RemovalPolicy.DESTROY,
-      serverAccessLogsBucket: logs,
-      serverAccessLogsPrefix: 'bucket/',
-    });
+    this.bucket = siteBucket(this, logs);
 
-    const connectOrigins = [props.apiUrl, ...Object.values(props.regionEndpoints ?? {}), `https://*.auth.${region}.amazoncognito.com`, `https://cognito-idp.${region}.amazonaws.com`];
+    const connectOrigins = [
+      props.apiUrl,
+      ...Object.values(props.regionEndpoints ?? {}),
+      `https://*.auth.${region}.amazoncognito.com`,
+      `https://cognito-idp.${region}.amazonaws.com`,
+    ];
     const headers = new cloudfront.ResponseHeadersPolicy(this, 'SecurityHeaders', {
       comment: 'Security headers of the web console',
       securityHeadersBehavior: {
@@ -77,7 +73,10 @@ export class ConsoleSite extends Construct {
     Validations.of(this.distribution).acknowledge(
       { id: 'AwsSolutions-CFR1', reason: 'The console is open to every country: tenants sign in from anywhere; the API enforces access' },
       { id: 'AwsSolutions-CFR2', reason: 'The console is static files; the regional web ACL protects the API the console calls' },
-      { id: 'AwsSolutions-CFR4', reason: 'The default CloudFront certificate allows only TLS 1.2+ only with a custom domain and certificate, which the platform config does not name' },
+      {
+        id: 'AwsSolutions-CFR4',
+        reason: 'The default CloudFront certificate allows only TLS 1.2+ only with a custom domain and certificate, which the platform config does not name',
+      },
     );
     this.url = `https://${this.distribution.distributionDomainName}`;
 
@@ -103,14 +102,20 @@ export class ConsoleSite extends Construct {
     const handler = deployment.handlerRole.node.scope as Construct;
     const reason = (what: string) => `The console's upload function (CDK's bucket deployment handler, one per stack) ${what}`;
     Validations.of(handler).acknowledge(
-      { id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', reason: reason('writes its logs only') },
+      {
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason: reason('writes its logs only'),
+      },
       { id: 'AwsSolutions-L1', reason: reason('its runtime is chosen by aws-cdk-lib and moves with it') },
       ...['s3:Abort*', 's3:DeleteObject*', 's3:GetBucket*', 's3:GetObject*', 's3:List*'].map((action) => ({
         id: `AwsSolutions-IAM5[Action::${action}]`,
         reason: reason('the actions of grantRead on the asset and grantReadWrite on the console bucket, and nothing else'),
       })),
       { id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/*]`, reason: reason('replaces every object of the console bucket') },
-      { id: `AwsSolutions-IAM5[Resource::arn:aws:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-${stack.region}/*]`, reason: reason('reads the console build from the CDK asset bucket') },
+      {
+        id: `AwsSolutions-IAM5[Resource::arn:aws:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-${stack.region}/*]`,
+        reason: reason('reads the console build from the CDK asset bucket'),
+      },
       { id: 'AwsSolutions-IAM5[Resource::*]', reason: reason('CloudFront invalidations name no resource ARN in the policy CDK writes') },
     );
   }
@@ -135,4 +140,18 @@ function accessLogsBucket(scope: Construct): s3.Bucket {
   });
   Validations.of(logs).acknowledge({ id: 'AwsSolutions-S1', reason: 'This bucket receives the console access logs; logging it would log the logging' });
   return logs;
+}
+
+/** The private bucket the console's files are served from, through CloudFront only. */
+function siteBucket(scope: Construct, logs: s3.IBucket): s3.Bucket {
+  return new s3.Bucket(scope, 'Bucket', {
+    encryption: s3.BucketEncryption.S3_MANAGED,
+    enforceSSL: true,
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    // The console is rebuilt from the repository on every deployment: nothing in it needs keeping.
+    removalPolicy: RemovalPolicy.DESTROY,
+    serverAccessLogsBucket: logs,
+    serverAccessLogsPrefix: 'bucket/',
+  });
 }

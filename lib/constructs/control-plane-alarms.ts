@@ -48,8 +48,11 @@ export class ControlPlaneAlarms extends Construct {
     this.topicKey = operators.key;
 
     for (const [name, queue] of Object.entries(props.deadLetterQueues)) {
-      this.alarm(`DeadLetters-${name}`, queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
-        `Messages wait in the ${name} dead-letter queue`);
+      this.alarm(
+        `DeadLetters-${name}`,
+        queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
+        `Messages wait in the ${name} dead-letter queue`,
+      );
     }
     const unsuccessful = new cloudwatch.MathExpression({
       expression: 'FILL(failed, 0) + FILL(timedOut, 0) + FILL(aborted, 0)',

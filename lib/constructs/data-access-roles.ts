@@ -130,8 +130,7 @@ export class DataAccessRole extends Construct implements IDataAccessRole {
     });
 
     this.node.addValidation({
-      validate: () =>
-        this.trustedRoleArns.length === 0 ? [`${this.node.path}: no execution role may assume this role; call grantAssume()`] : [],
+      validate: () => (this.trustedRoleArns.length === 0 ? [`${this.node.path}: no execution role may assume this role; call grantAssume()`] : []),
     });
   }
 

@@ -40,12 +40,10 @@ export class IssuerRegistrar extends Construct {
       id: `AwsSolutions-IAM5[Resource::<${handlerId}.Arn>:*]`,
       reason: "The CDK provider framework invokes the registrar and any of its versions: the wildcard is the version suffix of that one function's ARN",
     });
-    Validations.of(this.provider.node.findChild('framework-onEvent')).acknowledge(
-      {
-        id: 'AwsSolutions-L1',
-        reason: 'The CDK provider framework chooses its own runtime and is upgraded with aws-cdk-lib; it runs no code of this platform',
-      },
-    );
+    Validations.of(this.provider.node.findChild('framework-onEvent')).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'The CDK provider framework chooses its own runtime and is upgraded with aws-cdk-lib; it runs no code of this platform',
+    });
   }
 
   /** The service token of registrations (the provider framework's function ARN). */

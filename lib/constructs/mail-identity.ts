@@ -76,7 +76,11 @@ export class MailIdentity extends Construct {
     if (zone && this.sender.identityName === zone.zoneName) return;
     records.forEach(([name, value], index) => {
       if (zone) new route53.CnameRecord(this, `Dkim${index + 1}`, { zone, recordName: name, domainName: value });
-      else new CfnOutput(this, `DkimRecord${index + 1}`, { value: `${name} CNAME ${value}`, description: `DKIM record ${index + 1} of ${this.sender.identityName}: publish it in its DNS zone` });
+      else
+        new CfnOutput(this, `DkimRecord${index + 1}`, {
+          value: `${name} CNAME ${value}`,
+          description: `DKIM record ${index + 1} of ${this.sender.identityName}: publish it in its DNS zone`,
+        });
     });
   }
 }

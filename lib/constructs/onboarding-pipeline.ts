@@ -153,13 +153,23 @@ export class OnboardingPipeline extends Construct {
       reason: "{% $substring($states.input.Error & ': ' & $states.input.Cause, 0, 1900) %}",
     });
     deploy.addCatch(failed, { errors: [sfn.Errors.ALL] });
-    const provision = deploy.next(answer('AnswerProvisioned', PROVISIONING_DETAIL_TYPES.provisioningSucceeded, { tenantId: '{% $tenantId %}', auth: '{% $auth %}' }));
+    const provision = deploy.next(
+      answer('AnswerProvisioned', PROVISIONING_DETAIL_TYPES.provisioningSucceeded, { tenantId: '{% $tenantId %}', auth: '{% $auth %}' }),
+    );
 
-    const destroy = build('DeleteTenantStack', 'destroy', { USER_POOL_ID: "{% $exists($states.input.detail.auth) ? $states.input.detail.auth.userPoolId : '' %}" });
-    destroy.addRetry({ errors: ['CodeBuild.CodeBuildException'], maxAttempts: 3, interval: Duration.seconds(30) });
-    destroy.addCatch(sfn.Fail.jsonata(this, 'OffboardingFailed', { error: 'OffboardingFailed', cause: "{% $substring($states.input.Error & ': ' & $states.input.Cause, 0, 1900) %}" }), {
-      errors: [sfn.Errors.ALL],
+    const destroy = build('DeleteTenantStack', 'destroy', {
+      USER_POOL_ID: "{% $exists($states.input.detail.auth) ? $states.input.detail.auth.userPoolId : '' %}",
     });
+    destroy.addRetry({ errors: ['CodeBuild.CodeBuildException'], maxAttempts: 3, interval: Duration.seconds(30) });
+    destroy.addCatch(
+      sfn.Fail.jsonata(this, 'OffboardingFailed', {
+        error: 'OffboardingFailed',
+        cause: "{% $substring($states.input.Error & ': ' & $states.input.Cause, 0, 1900) %}",
+      }),
+      {
+        errors: [sfn.Errors.ALL],
+      },
+    );
     const offboard = destroy.next(answer('AnswerOffboarded', PROVISIONING_DETAIL_TYPES.offboardingCompleted, { tenantId: '{% $tenantId %}' }));
 
     return sfn.Pass.jsonata(this, 'ReadRequest', {
@@ -185,7 +195,8 @@ export class OnboardingPipeline extends Construct {
     const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
     const projectId = stack.getLogicalId(this.project.node.defaultChild as CfnElement);
     const role = this.project.role as iam.Role;
-    const assetRead = 'Reads the build source: the CDK asset of the repository in the bootstrap bucket (the grant of Asset.grantRead, on that bucket and object key only)';
+    const assetRead =
+      'Reads the build source: the CDK asset of the repository in the bootstrap bucket (the grant of Asset.grantRead, on that bucket and object key only)';
     Validations.of(role).acknowledge(
       { id: 'AwsSolutions-IAM5[Action::s3:GetBucket*]', reason: assetRead },
       { id: 'AwsSolutions-IAM5[Action::s3:GetObject*]', reason: assetRead },
@@ -214,11 +225,16 @@ export class OnboardingPipeline extends Construct {
   private grantManifestRecords(store: s3.IBucket): void {
     const role = this.project.role as iam.Role;
     role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ sid: 'RecordTenantManifests', actions: ['s3:PutObject', 's3:DeleteObject'], resources: [store.arnForObjects(`${MANIFEST_STORE_PREFIX}*`)] }),
+      new iam.PolicyStatement({
+        sid: 'RecordTenantManifests',
+        actions: ['s3:PutObject', 's3:DeleteObject'],
+        resources: [store.arnForObjects(`${MANIFEST_STORE_PREFIX}*`)],
+      }),
     );
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(store.node.defaultChild as CfnElement)}.Arn>/${MANIFEST_STORE_PREFIX}*]`,
-      reason: "Writes and deletes the manifest of the tenant it deploys or offboards: any tenant's, as the build serves every tenant, and only under the manifests prefix",
+      reason:
+        "Writes and deletes the manifest of the tenant it deploys or offboards: any tenant's, as the build serves every tenant, and only under the manifests prefix",
     });
   }
 

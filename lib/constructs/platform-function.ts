@@ -216,8 +216,7 @@ export class PlatformFunction extends Construct {
 
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'Only the X-Ray actions of active tracing (PutTraceSegments, PutTelemetryRecords): X-Ray has no resource-level permissions for them',
+      reason: 'Only the X-Ray actions of active tracing (PutTraceSegments, PutTelemetryRecords): X-Ray has no resource-level permissions for them',
     });
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',

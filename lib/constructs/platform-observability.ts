@@ -135,29 +135,64 @@ export class PlatformObservability extends Construct {
 
   private createAlarms(props: PlatformObservabilityProps, minimumRequests: number): void {
     const errorRate = props.serverErrorRate ?? 0.05;
-    this.alarm('ServerErrorRate', serverErrorRate({}, minimumRequests, 'Server error rate'), errorRate,
-      `${errorRate * 100} % or more of the requests of five minutes answered 5xx (at ${minimumRequests} requests or more)`);
+    this.alarm(
+      'ServerErrorRate',
+      serverErrorRate({}, minimumRequests, 'Server error rate'),
+      errorRate,
+      `${errorRate * 100} % or more of the requests of five minutes answered 5xx (at ${minimumRequests} requests or more)`,
+    );
     for (const [tier, level] of Object.entries(props.serviceLevels)) {
       const dimensions = { [METRIC_DIMENSIONS.tier]: tier };
-      this.alarm(`ServerErrorRate-${tier}`, serverErrorRate(dimensions, minimumRequests, `Server error rate (${tier})`), level.serverErrorRate,
-        `The ${tier} tier's server error rate reached its SLA limit of ${level.serverErrorRate * 100} % over five minutes`);
-      this.alarm(`LatencyP99-${tier}`, platformMetric(METRIC_NAMES.latency, 'p99', dimensions), level.p99LatencyMs,
-        `The ${tier} tier's p99 latency was at or above its SLA of ${level.p99LatencyMs} ms for 15 minutes`, 3);
+      this.alarm(
+        `ServerErrorRate-${tier}`,
+        serverErrorRate(dimensions, minimumRequests, `Server error rate (${tier})`),
+        level.serverErrorRate,
+        `The ${tier} tier's server error rate reached its SLA limit of ${level.serverErrorRate * 100} % over five minutes`,
+      );
+      this.alarm(
+        `LatencyP99-${tier}`,
+        platformMetric(METRIC_NAMES.latency, 'p99', dimensions),
+        level.p99LatencyMs,
+        `The ${tier} tier's p99 latency was at or above its SLA of ${level.p99LatencyMs} ms for 15 minutes`,
+        3,
+      );
     }
     const throttles = props.throttleThreshold ?? 100;
     this.alarm('Throttles', this.throttles, throttles, `Usage plans refused ${throttles} or more requests within five minutes`);
     const denials = props.authorizerDenialThreshold ?? 100;
-    this.alarm('AuthorizerDenials', platformMetric(METRIC_NAMES.authorizerDenials, 'Sum'), denials,
-      `The authorizer refused ${denials} or more requests within five minutes`);
-    this.alarm('AuditVerifyFailures', platformMetric(METRIC_NAMES.auditVerifyFailures, 'Sum'), 1,
-      "An audit log verification found a tenant's hash chain broken");
+    this.alarm(
+      'AuthorizerDenials',
+      platformMetric(METRIC_NAMES.authorizerDenials, 'Sum'),
+      denials,
+      `The authorizer refused ${denials} or more requests within five minutes`,
+    );
+    this.alarm(
+      'AuditVerifyFailures',
+      platformMetric(METRIC_NAMES.auditVerifyFailures, 'Sum'),
+      1,
+      "An audit log verification found a tenant's hash chain broken",
+    );
+    this.createQueueAlarms(props);
+  }
+
+  /** Dead letters waiting, and work queues falling behind. */
+  private createQueueAlarms(props: PlatformObservabilityProps): void {
     for (const [name, queue] of Object.entries(props.deadLetterQueues)) {
-      this.alarm(`DeadLetters-${name}`, queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }), 1,
-        `Messages wait in the ${name} dead-letter queue`);
+      this.alarm(
+        `DeadLetters-${name}`,
+        queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
+        1,
+        `Messages wait in the ${name} dead-letter queue`,
+      );
     }
     for (const [name, { queue, backlog }] of Object.entries(props.workQueues ?? {})) {
-      this.alarm(`Backlog-${name}`, queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Minimum' }), backlog,
-        `${backlog} or more messages waited in the ${name} queue for fifteen minutes`, 3);
+      this.alarm(
+        `Backlog-${name}`,
+        queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Minimum' }),
+        backlog,
+        `${backlog} or more messages waited in the ${name} queue for fifteen minutes`,
+        3,
+      );
     }
   }
 
@@ -182,7 +217,10 @@ export class PlatformObservability extends Construct {
       new cloudwatch.GraphWidget({ title: 'Quota refusals by tier', left: byTier(METRIC_NAMES.quotaRefusals, 'Sum'), width: 8 }),
       new cloudwatch.GraphWidget({
         title: 'Authorizer denials and audit verify failures',
-        left: [platformMetric(METRIC_NAMES.authorizerDenials, 'Sum', {}, 'denials'), platformMetric(METRIC_NAMES.auditVerifyFailures, 'Sum', {}, 'audit failures')],
+        left: [
+          platformMetric(METRIC_NAMES.authorizerDenials, 'Sum', {}, 'denials'),
+          platformMetric(METRIC_NAMES.auditVerifyFailures, 'Sum', {}, 'audit failures'),
+        ],
         width: 8,
       }),
     );
@@ -191,7 +229,13 @@ export class PlatformObservability extends Construct {
     return dashboard;
   }
 
-  private createTierDashboard(props: PlatformObservabilityProps, region: string, tier: string, level: ServiceLevel, minimumRequests: number): cloudwatch.Dashboard {
+  private createTierDashboard(
+    props: PlatformObservabilityProps,
+    region: string,
+    tier: string,
+    level: ServiceLevel,
+    minimumRequests: number,
+  ): cloudwatch.Dashboard {
     const dimensions = { [METRIC_DIMENSIONS.tier]: tier };
     const dashboard = new cloudwatch.Dashboard(this, `TierDashboard-${tier}`, {
       dashboardName: `agent-platform-${props.stage}-${region}-${tier}`,
@@ -214,7 +258,11 @@ export class PlatformObservability extends Construct {
     );
     dashboard.addWidgets(
       new cloudwatch.GraphWidget({ title: 'Throttled requests (all tiers: the access log has no tier)', left: [this.throttles], width: 8 }),
-      new cloudwatch.GraphWidget({ title: `Quota refusals (${tier})`, left: [platformMetric(METRIC_NAMES.quotaRefusals, 'Sum', dimensions, 'refusals')], width: 8 }),
+      new cloudwatch.GraphWidget({
+        title: `Quota refusals (${tier})`,
+        left: [platformMetric(METRIC_NAMES.quotaRefusals, 'Sum', dimensions, 'refusals')],
+        width: 8,
+      }),
       ...this.costWidgets(dimensions).slice(0, 1),
     );
     return dashboard;

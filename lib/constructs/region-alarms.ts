@@ -43,12 +43,15 @@ export class RegionAlarms extends Construct {
     };
 
     const serverErrors = props.serverErrorThreshold ?? 5;
-    alarm('ApiServerErrors', props.api.metricServerError({ period, statistic: 'Sum' }), serverErrors,
-      `The API answered ${serverErrors} or more 5xx within 5 minutes`);
+    alarm(
+      'ApiServerErrors',
+      props.api.metricServerError({ period, statistic: 'Sum' }),
+      serverErrors,
+      `The API answered ${serverErrors} or more 5xx within 5 minutes`,
+    );
 
     for (const [name, fn] of Object.entries(props.functions)) {
-      alarm(`Throttles-${name}`, fn.metricThrottles({ period, statistic: 'Sum' }), 1,
-        `Lambda throttled invocations of the ${name} function`);
+      alarm(`Throttles-${name}`, fn.metricThrottles({ period, statistic: 'Sum' }), 1, `Lambda throttled invocations of the ${name} function`);
     }
 
     const tableThrottles = new cloudwatch.MathExpression({

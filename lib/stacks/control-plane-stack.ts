@@ -73,7 +73,6 @@ export class ControlPlaneStack extends Stack {
       description: stackProps.description ?? `Agent platform (${config.stage}): control plane`,
     });
     const names = new PlatformNames(config.stage);
-    const home = config.homeRegion;
     const consoleRedirects = names.consoleRedirects(this);
 
     this.adminAuth = new HostedUserPool(this, 'AdminAuth', {
@@ -90,18 +89,9 @@ export class ControlPlaneStack extends Stack {
       eventBusName: names.onboardingBusName,
       description: 'Onboarding requests of the control plane and the answers of the provisioning pipeline',
     });
-    this.deadLetters = new sqs.Queue(this, 'OnboardingDeadLetters', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    Validations.of(this.deadLetters).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the onboarding rules: events EventBridge could not deliver after its retries',
-    });
+    this.deadLetters = this.createDeadLetters();
 
-    this.manifests = new ManifestStore(this, 'Manifests', { bucketName: names.manifestStoreName(home) });
+    this.manifests = new ManifestStore(this, 'Manifests', { bucketName: names.manifestStoreName(config.homeRegion) });
     this.pipeline = new OnboardingPipeline(this, 'Pipeline', {
       config,
       names,
@@ -110,6 +100,75 @@ export class ControlPlaneStack extends Stack {
       manifestStore: this.manifests.bucket,
     });
 
+    this.functions = this.createFunctions(config, names, functionCode);
+    const { 'issuer-registration': registrar, 'provisioning-events': provisioningEvents } = this.functions;
+
+    new events.Rule(this, 'ProvisioningResultRule', {
+      eventBus: this.bus,
+      description: "The provisioning pipeline's answers move tenants to ACTIVE, FAILED or on to the data purge",
+      eventPattern: { source: [PROVISIONING_EVENT_SOURCE] },
+      targets: [
+        new targets.LambdaFunction(provisioningEvents.function, {
+          deadLetterQueue: this.deadLetters,
+          retryAttempts: 8,
+          maxEventAge: Duration.hours(24),
+        }),
+      ],
+    });
+
+    // Platform admins call every regional API: their pool's issuer is registered in every region's registry.
+    this.issuerRegistrar = new IssuerRegistrar(this, 'IssuerRegistrar', { handler: registrar });
+    this.adminRegistrations = this.registerAdminIssuer(config);
+
+    this.alarms = new ControlPlaneAlarms(this, 'Alarms', {
+      stage: config.stage,
+      deadLetterQueues: { onboarding: this.deadLetters },
+      provisioning: this.pipeline.stateMachine,
+      functions: Object.fromEntries(Object.entries(this.functions).map(([name, fn]) => [name, fn.function])),
+      alarmEmails: config.alarmEmails,
+    });
+
+    new CfnOutput(this, 'AdminUserPoolId', { value: this.adminAuth.userPool.userPoolId, description: 'The platform-admin pool' });
+    new CfnOutput(this, 'AdminUserPoolClientId', { value: this.adminAuth.client.userPoolClientId, description: "The console's app client" });
+    new CfnOutput(this, 'AdminHostedUiUrl', { value: this.adminAuth.hostedUiUrl, description: 'Base URL of the platform-admin hosted UI' });
+    new CfnOutput(this, 'OnboardingBusName', { value: this.bus.eventBusName, description: 'Onboarding requests and provisioning answers' });
+  }
+
+  /** The platform-admin pool's issuer, registered in every region's registry. */
+  private registerAdminIssuer(config: PlatformConfig): IssuerRegistration[] {
+    return config.regions.map(
+      (region) =>
+        new IssuerRegistration(this, `AdminIssuer-${region}`, {
+          serviceToken: this.issuerRegistrar.serviceToken,
+          region,
+          registration: {
+            kind: 'platform',
+            issuer: this.adminAuth.issuer,
+            clientIds: [this.adminAuth.client.userPoolClientId],
+            jwksUri: this.adminAuth.jwksUri,
+          },
+        }),
+    );
+  }
+
+  /** Where onboarding events EventBridge could not deliver wait for an operator. */
+  private createDeadLetters(): sqs.Queue {
+    const queue = new sqs.Queue(this, 'OnboardingDeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(queue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the onboarding rules: events EventBridge could not deliver after its retries',
+    });
+    return queue;
+  }
+
+  /** The control plane's functions: the platform-admin issuer registrar and the provisioning answers' consumer. */
+  private createFunctions(config: PlatformConfig, names: PlatformNames, functionCode: lambda.Code | undefined): Record<ControlPlaneFunction, PlatformFunction> {
+    const home = config.homeRegion;
     // The control plane's functions reach the home region's table by name, and every region's through DATA_REGIONS.
     const homeTable: IPlatformTable = importedTable(this, names, home);
     const dataRegions = Object.fromEntries(config.regions.map((region) => [region, remoteRegionData(names, region)]));
@@ -141,49 +200,7 @@ export class ControlPlaneStack extends Stack {
     };
     const registrar = controlPlaneFunction('issuer-registration', ISSUER_REGISTRATION_ENTRY, 'Agent platform, issuer registrar of the platform-admin pool');
     const provisioningEvents = controlPlaneFunction('provisioning-events', PROVISIONING_EVENTS_ENTRY, 'Agent platform, answers of the provisioning pipeline');
-    this.functions = { 'issuer-registration': registrar, 'provisioning-events': provisioningEvents };
-
-    new events.Rule(this, 'ProvisioningResultRule', {
-      eventBus: this.bus,
-      description: "The provisioning pipeline's answers move tenants to ACTIVE, FAILED or on to the data purge",
-      eventPattern: { source: [PROVISIONING_EVENT_SOURCE] },
-      targets: [
-        new targets.LambdaFunction(provisioningEvents.function, {
-          deadLetterQueue: this.deadLetters,
-          retryAttempts: 8,
-          maxEventAge: Duration.hours(24),
-        }),
-      ],
-    });
-
-    // Platform admins call every regional API: their pool's issuer is registered in every region's registry.
-    this.issuerRegistrar = new IssuerRegistrar(this, 'IssuerRegistrar', { handler: registrar });
-    this.adminRegistrations = config.regions.map(
-      (region) =>
-        new IssuerRegistration(this, `AdminIssuer-${region}`, {
-          serviceToken: this.issuerRegistrar.serviceToken,
-          region,
-          registration: {
-            kind: 'platform',
-            issuer: this.adminAuth.issuer,
-            clientIds: [this.adminAuth.client.userPoolClientId],
-            jwksUri: this.adminAuth.jwksUri,
-          },
-        }),
-    );
-
-    this.alarms = new ControlPlaneAlarms(this, 'Alarms', {
-      stage: config.stage,
-      deadLetterQueues: { onboarding: this.deadLetters },
-      provisioning: this.pipeline.stateMachine,
-      functions: Object.fromEntries(Object.entries(this.functions).map(([name, fn]) => [name, fn.function])),
-      alarmEmails: config.alarmEmails,
-    });
-
-    new CfnOutput(this, 'AdminUserPoolId', { value: this.adminAuth.userPool.userPoolId, description: 'The platform-admin pool' });
-    new CfnOutput(this, 'AdminUserPoolClientId', { value: this.adminAuth.client.userPoolClientId, description: "The console's app client" });
-    new CfnOutput(this, 'AdminHostedUiUrl', { value: this.adminAuth.hostedUiUrl, description: 'Base URL of the platform-admin hosted UI' });
-    new CfnOutput(this, 'OnboardingBusName', { value: this.bus.eventBusName, description: 'Onboarding requests and provisioning answers' });
+    return { 'issuer-registration': registrar, 'provisioning-events': provisioningEvents };
   }
 }
 

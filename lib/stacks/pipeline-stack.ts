@@ -135,29 +135,28 @@ export class PipelineStack extends Stack {
       synth: new pipelines.ShellStep('Synth', {
         input: pipelineSource(this, config.pipeline),
         installCommands: ['npm ci --omit=dev --no-audit --no-fund'],
-        commands: [...stores.map((store) => syncManifestsCommand(store.bucket, fleetManifestsDir(store.stage))), 'npx cdk synth --app "npx tsx bin/pipeline.ts" --no-notices'],
+        commands: [
+          ...stores.map((store) => syncManifestsCommand(store.bucket, fleetManifestsDir(store.stage))),
+          'npx cdk synth --app "npx tsx bin/pipeline.ts" --no-notices',
+        ],
         env: { CDK_DISABLE_VERSION_CHECK: '1', CDK_DISABLE_CLI_TELEMETRY: '1' },
         primaryOutputDirectory: 'cdk.out',
       }),
       // Environments in other accounts read the artifacts through a KMS key the pipeline then needs (rotated).
       ...(environments.some((environment) => environment.config.account !== config.account) ? { crossAccountKeys: true, enableKeyRotation: true } : {}),
-      synthCodeBuildDefaults: {
-        rolePolicy: [
-          new iam.PolicyStatement({ sid: 'ListManifestStores', actions: ['s3:ListBucket'], resources: stores.map((store) => `arn:${Aws.PARTITION}:s3:::${store.bucket}`) }),
-          new iam.PolicyStatement({
-            sid: 'ReadManifests',
-            actions: ['s3:GetObject'],
-            resources: stores.map((store) => `arn:${Aws.PARTITION}:s3:::${store.bucket}/${MANIFEST_STORE_PREFIX}*`),
-          }),
-        ],
-      },
+      synthCodeBuildDefaults: { rolePolicy: manifestReadStatements(stores.map((store) => store.bucket)) },
       codeBuildDefaults: { buildEnvironment: { buildImage: codebuild.LinuxBuildImage.STANDARD_7_0, computeType: codebuild.ComputeType.MEDIUM } },
     });
 
     this.environments = environments.map((environment) => {
       const stage = environment.config.stage;
       const platform = new PlatformStage(this, `${stage}-Platform`, { config: environment.config, functionCode });
-      this.pipeline.addStage(platform, environment.approval ? { pre: [new pipelines.ManualApprovalStep(`Approve-${stage}`, { comment: `Deploy the ${stage} platform and its tenants` })] } : {});
+      this.pipeline.addStage(
+        platform,
+        environment.approval
+          ? { pre: [new pipelines.ManualApprovalStep(`Approve-${stage}`, { comment: `Deploy the ${stage} platform and its tenants` })] }
+          : {},
+      );
       const tenants = tenantsOf(environment.config);
       const waves = tenantWaves(tenants.manifests, config.pipeline.tenantWaveSize).map((manifests, index) => {
         const name = `${stage}-Tenants-${index + 1}`;
@@ -226,15 +225,23 @@ const PIPELINE_FINDINGS: readonly (readonly [RegExp, string])[] = [
   ],
   [
     /^AwsSolutions-IAM5\[Resource::arn:[^\]]+:iam::[^\]]+:role\/(cdk-[a-z0-9]+-)?\*\]$/,
-    "Self-mutation and asset publishing assume the CDK bootstrap roles of the target environments (their trust policies admit only this account), which hold the deployment permissions themselves",
+    'Self-mutation and asset publishing assume the CDK bootstrap roles of the target environments (their trust policies admit only this account), which hold the deployment permissions themselves',
   ],
   [
-    new RegExp(String.raw`^AwsSolutions-IAM5\[Resource::arn:<AWS::Partition>:s3:::ap-[a-z0-9-]+-manifests-[^/]+/${MANIFEST_STORE_PREFIX.replace('/', '\\/')}\*\]$`),
+    new RegExp(
+      String.raw`^AwsSolutions-IAM5\[Resource::arn:<AWS::Partition>:s3:::ap-[a-z0-9-]+-manifests-[^/]+/${MANIFEST_STORE_PREFIX.replace('/', '\\/')}\*\]$`,
+    ),
     "The synth step reads the tenants' manifests of each environment's manifest store: every manifest, since every tenant is deployed, and only under the manifests prefix",
   ],
-  [/^AwsSolutions-IAM5\[Resource::\*\]$/, "CDK Pipelines' self-mutation reads CloudFormation stacks and the bootstrap version; these reads have no resource-level permissions"],
+  [
+    /^AwsSolutions-IAM5\[Resource::\*\]$/,
+    "CDK Pipelines' self-mutation reads CloudFormation stacks and the bootstrap version; these reads have no resource-level permissions",
+  ],
   [/^AwsSolutions-S1$/, "The pipeline's artifact buckets hold build artifacts only, written and read by the pipeline's roles; CloudTrail logs every access"],
-  [/^AwsSolutions-CB4$/, "The pipeline's CodeBuild projects write only to the pipeline's artifact bucket, encrypted with its key; a project key would protect nothing more"],
+  [
+    /^AwsSolutions-CB4$/,
+    "The pipeline's CodeBuild projects write only to the pipeline's artifact bucket, encrypted with its key; a project key would protect nothing more",
+  ],
   [/^AwsSolutions-KMS5$/, 'The key of the cross-region support stack is made by CDK Pipelines; rotation is enabled on the pipeline key it controls'],
 ];
 
@@ -255,4 +262,20 @@ function acknowledgePipelineDefaults(stack: PipelineStack): void {
       }
     }
   }
+}
+
+/** The synth step lists and reads the manifest stores of every environment, nothing else of them. */
+function manifestReadStatements(buckets: readonly string[]): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({
+      sid: 'ListManifestStores',
+      actions: ['s3:ListBucket'],
+      resources: buckets.map((bucket) => `arn:${Aws.PARTITION}:s3:::${bucket}`),
+    }),
+    new iam.PolicyStatement({
+      sid: 'ReadManifests',
+      actions: ['s3:GetObject'],
+      resources: buckets.map((bucket) => `arn:${Aws.PARTITION}:s3:::${bucket}/${MANIFEST_STORE_PREFIX}*`),
+    }),
+  ];
 }

@@ -237,7 +237,12 @@ export class RegionStack extends Stack {
   }
 
   /** One function per route group, the authorizer, the issuer registrar and the memory-expiry consumer. */
-  private createFunctions(names: PlatformNames, config: PlatformConfig, region: string, functionCode: lambda.Code | undefined): Record<RegionFunctionName, PlatformFunction> {
+  private createFunctions(
+    names: PlatformNames,
+    config: PlatformConfig,
+    region: string,
+    functionCode: lambda.Code | undefined,
+  ): Record<RegionFunctionName, PlatformFunction> {
     const regionFunction = (name: RegionFunctionName, description: string) => {
       const needs = needsOf(name);
       return new PlatformFunction(this, `Fn-${name}`, {
@@ -257,7 +262,6 @@ export class RegionStack extends Stack {
     const runConsumer = regionFunction('run-consumer', 'Agent platform, workflow run worker');
     return { ...groupFunctions, authorizer, 'issuer-registration': registrar, 'memory-expiry': memoryExpiry, 'run-consumer': runConsumer };
   }
-
 
   /** The region's web console: its bucket and distribution, its URL as an output and for the app clients' stacks. */
   private createConsole(names: PlatformNames, config: PlatformConfig, region: string, assetDir: string): ConsoleSite {
@@ -282,9 +286,7 @@ export class RegionStack extends Stack {
       `arn:${Aws.PARTITION}:events:${config.homeRegion}:${Aws.ACCOUNT_ID}:event-bus/${names.onboardingBusName}`,
     );
     const ownData: RegionDataBinding = { tableName: this.table.tableName, roles: this.dataAccess.byScope };
-    const dataRegions = Object.fromEntries(
-      config.regions.map((other) => [other, other === region ? ownData : remoteRegionData(names, other)]),
-    );
+    const dataRegions = Object.fromEntries(config.regions.map((other) => [other, other === region ? ownData : remoteRegionData(names, other)]));
     for (const [name, fn] of Object.entries(this.functions) as [RegionFunctionName, PlatformFunction][]) {
       const needs = needsOf(name);
       fn.bind({

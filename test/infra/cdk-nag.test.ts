@@ -62,15 +62,19 @@ const ACKNOWLEDGED_RULES: Readonly<Record<string, RegExp>> = {
   'AwsSolutions-APIG4': /^Region-[^/]+\/Api\/Api\/Default\/.+$/,
   'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]':
     /^Region-[^/]+\/Api\/Api\/CloudWatchRole$/,
-  'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]':
-    /^Region-[^/]+\/Backup\/Plan\/Table$/,
-  'AwsSolutions-IAM5[Resource::*]': new RegExp(String.raw`^(${FUNCTION_ROLE}|${PRE_TOKEN}/ExecutionRole|ControlPlane/Pipeline/StateMachine/Role|${CONSOLE_UPLOAD})$`),
+  'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]': /^Region-[^/]+\/Backup\/Plan\/Table$/,
+  'AwsSolutions-IAM5[Resource::*]': new RegExp(
+    String.raw`^(${FUNCTION_ROLE}|${PRE_TOKEN}/ExecutionRole|ControlPlane/Pipeline/StateMachine/Role|${CONSOLE_UPLOAD})$`,
+  ),
   'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]': new RegExp(`^${CONSOLE_UPLOAD}$`),
   'AwsSolutions-IAM5[Action::s3:Abort*]': new RegExp(`^${CONSOLE_UPLOAD}$`),
   'AwsSolutions-IAM5[Action::s3:DeleteObject*]': new RegExp(`^${CONSOLE_UPLOAD}$`),
   'AwsSolutions-IAM5[Resource::<ref.Arn>/*]': new RegExp(`^${CONSOLE_UPLOAD}$`),
   ...Object.fromEntries(
-    CONFIG.regions.map((region) => [`AwsSolutions-IAM5[Resource::arn:aws:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-${region}/*]`, new RegExp(`^${CONSOLE_UPLOAD}$`)]),
+    CONFIG.regions.map((region) => [
+      `AwsSolutions-IAM5[Resource::arn:aws:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-${region}/*]`,
+      new RegExp(`^${CONSOLE_UPLOAD}$`),
+    ]),
   ),
   'AwsSolutions-CFR1': CONSOLE_DISTRIBUTION,
   'AwsSolutions-CFR2': CONSOLE_DISTRIBUTION,
@@ -78,7 +82,8 @@ const ACKNOWLEDGED_RULES: Readonly<Record<string, RegExp>> = {
   'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cognito-idp:<AWS::Region>:<AWS::AccountId>:userpool/*]': new RegExp(`^${FUNCTION_ROLE}$`),
   'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cognito-idp:<region>:<AWS::AccountId>:userpool/*]': PROJECT_ROLE,
   'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:<AWS::Region>::foundation-model/*]': /^Region-[^/]+\/Fn-run-consumer\/ExecutionRole$/,
-  'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:<AWS::Region>:<AWS::AccountId>:inference-profile/*]': /^Region-[^/]+\/Fn-run-consumer\/ExecutionRole$/,
+  'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:<AWS::Region>:<AWS::AccountId>:inference-profile/*]':
+    /^Region-[^/]+\/Fn-run-consumer\/ExecutionRole$/,
   'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:apigateway:<AWS::Region>::/usageplans/*/keys]': new RegExp(`^${FUNCTION_ROLE}$`),
   'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:apigateway:<AWS::Region>::/usageplans/*/keys/*]': new RegExp(`^${FUNCTION_ROLE}$`),
   'AwsSolutions-IAM5[Resource::<ref.Arn>:*]': /^(Region-[^/]+|ControlPlane)\/IssuerRegistrar\/ProviderRole$/,

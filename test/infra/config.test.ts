@@ -1,4 +1,11 @@
-import { cognitoDomainPrefixProblem, DEFAULT_REGIONS, defaultAuthDomainPrefix, parsePlatformConfig, PLACEHOLDER_MAIL_FROM, PlatformConfigError } from '../../lib/config';
+import {
+  cognitoDomainPrefixProblem,
+  DEFAULT_REGIONS,
+  defaultAuthDomainPrefix,
+  parsePlatformConfig,
+  PLACEHOLDER_MAIL_FROM,
+  PlatformConfigError,
+} from '../../lib/config';
 import { CDK_CONTEXT } from './support/platform-fixture';
 
 describe('platform config (CDK context `platform`)', () => {
@@ -25,9 +32,7 @@ describe('platform config (CDK context `platform`)', () => {
   });
 
   it('accepts a JSON string, as given with -c platform=...', () => {
-    const config = parsePlatformConfig(
-      '{"stage":"prod","homeRegion":"us-east-1","regions":["us-east-1","eu-central-1"],"account":"123456789012"}',
-    );
+    const config = parsePlatformConfig('{"stage":"prod","homeRegion":"us-east-1","regions":["us-east-1","eu-central-1"],"account":"123456789012"}');
     expect(config).toMatchObject({ stage: 'prod', homeRegion: 'us-east-1', account: '123456789012' });
   });
 

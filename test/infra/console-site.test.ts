@@ -34,7 +34,12 @@ describe('the web console in each region', () => {
       Bucket: { Ref: consoleBucket },
       PolicyDocument: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Effect: 'Allow', Principal: { Service: 'cloudfront.amazonaws.com' }, Action: 's3:GetObject', Condition: Match.objectLike({ StringEquals: Match.anyValue() }) }),
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'cloudfront.amazonaws.com' },
+            Action: 's3:GetObject',
+            Condition: Match.objectLike({ StringEquals: Match.anyValue() }),
+          }),
         ]),
       },
     });

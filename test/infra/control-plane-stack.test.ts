@@ -130,7 +130,9 @@ describe('control plane stack', () => {
     expect(assumed.map((statement) => [statement.Action, statement.Resource]).sort()).toEqual(
       CONFIG.regions.map((region) => ['sts:AssumeRole', `arn:aws:iam::${TEST_ACCOUNT_ID}:role/${names.dataRoleName(region, 'issuers')}`]).sort(),
     );
-    expect(renderIntrinsics(env.ISSUERS_DATA_ROLE_ARN, CONFIG.homeRegion)).toBe(`arn:aws:iam::${TEST_ACCOUNT_ID}:role/${names.dataRoleName(CONFIG.homeRegion, 'issuers')}`);
+    expect(renderIntrinsics(env.ISSUERS_DATA_ROLE_ARN, CONFIG.homeRegion)).toBe(
+      `arn:aws:iam::${TEST_ACCOUNT_ID}:role/${names.dataRoleName(CONFIG.homeRegion, 'issuers')}`,
+    );
     expect([env.TENANT_DATA_ROLE_ARN, env.DIRECTORY_DATA_ROLE_ARN, env.PLATFORM_DATA_ROLE_ARN]).toEqual([undefined, undefined, undefined]);
     expect(json.Resources[logicalIdOf(registrar.role)].Properties!.RoleName).toBe(names.controlPlaneRoleName('issuer-registration'));
   });
@@ -178,9 +180,7 @@ describe('control plane stack', () => {
       Next: 'AnswerOffboarded',
       Arguments: { EnvironmentVariablesOverride: expect.arrayContaining([{ Name: 'ACTION', Type: 'PLAINTEXT', Value: 'destroy' }]) },
     });
-    const answers = Object.fromEntries(
-      ['AnswerProvisioned', 'AnswerFailed', 'AnswerOffboarded'].map((name) => [name, states[name].Arguments.Entries[0]]),
-    );
+    const answers = Object.fromEntries(['AnswerProvisioned', 'AnswerFailed', 'AnswerOffboarded'].map((name) => [name, states[name].Arguments.Entries[0]]));
     expect(answers).toEqual({
       AnswerProvisioned: {
         EventBusName: `${logicalIdOf(stack.bus)}.Arn`,
@@ -188,11 +188,16 @@ describe('control plane stack', () => {
         DetailType: PROVISIONING_DETAIL_TYPES.provisioningSucceeded,
         Detail: { tenantId: '{% $tenantId %}', auth: '{% $auth %}' },
       },
-      AnswerFailed: expect.objectContaining({ DetailType: PROVISIONING_DETAIL_TYPES.provisioningFailed, Detail: { tenantId: '{% $tenantId %}', reason: expect.stringContaining('$substring') } }),
+      AnswerFailed: expect.objectContaining({
+        DetailType: PROVISIONING_DETAIL_TYPES.provisioningFailed,
+        Detail: { tenantId: '{% $tenantId %}', reason: expect.stringContaining('$substring') },
+      }),
       AnswerOffboarded: expect.objectContaining({ DetailType: PROVISIONING_DETAIL_TYPES.offboardingCompleted, Detail: { tenantId: '{% $tenantId %}' } }),
     });
     // The endpoints come from the variables the build exports, named as the provisioning event's schema names them.
-    expect(states.DeployTenantStack.Assign.auth).toMatch(/"issuer".*ISSUER.*"userPoolId".*USER_POOL_ID.*"clientId".*USER_POOL_CLIENT_ID.*"hostedUiUrl".*HOSTED_UI_URL/);
+    expect(states.DeployTenantStack.Assign.auth).toMatch(
+      /"issuer".*ISSUER.*"userPoolId".*USER_POOL_ID.*"clientId".*USER_POOL_CLIENT_ID.*"hostedUiUrl".*HOSTED_UI_URL/,
+    );
   });
 
   it('runs `cdk deploy` of just the tenant stack from the source asset, exporting the endpoints', () => {
@@ -240,9 +245,12 @@ describe('control plane stack', () => {
     // Assess
     const bootstrap = (kind: string, region: string) =>
       `arn:aws:iam::${TEST_ACCOUNT_ID}:role/cdk-${CONFIG.bootstrapQualifier}-${kind}-role-${TEST_ACCOUNT_ID}-${region}`;
-    expect(statements.filter((s) => s.Action === 'sts:AssumeRole').map((s) => s.Resource).sort()).toEqual(
-      CONFIG.regions.flatMap((region) => [bootstrap('deploy', region), bootstrap('file-publishing', region)]).sort(),
-    );
+    expect(
+      statements
+        .filter((s) => s.Action === 'sts:AssumeRole')
+        .map((s) => s.Resource)
+        .sort(),
+    ).toEqual(CONFIG.regions.flatMap((region) => [bootstrap('deploy', region), bootstrap('file-publishing', region)]).sort());
     const pools = statements.filter((s) => JSON.stringify(s.Action).includes('cognito-idp'));
     expect(pools.map((s) => s.Resource).sort()).toEqual(CONFIG.regions.map((region) => `arn:aws:cognito-idp:${region}:${TEST_ACCOUNT_ID}:userpool/*`).sort());
     for (const statement of pools) {
@@ -270,7 +278,10 @@ describe('control plane stack', () => {
     expect(json.Resources[roleId].Properties!.RoleName).toBe(names.controlPlaneRoleName('provisioning-events'));
     expect(env).toMatchObject({ CONTROL_PLANE_REGION: CONFIG.homeRegion, DIRECTORY_REGIONS: CONFIG.regions.join(','), TABLE_NAME: names.tableName });
     expect(Object.keys(JSON.parse(renderIntrinsics(env.DATA_REGIONS, CONFIG.homeRegion))).sort()).toEqual([...CONFIG.regions].sort());
-    const assumed = statements.filter((s) => JSON.stringify(s.Action).includes('sts:')).map((s) => s.Resource).sort();
+    const assumed = statements
+      .filter((s) => JSON.stringify(s.Action).includes('sts:'))
+      .map((s) => s.Resource)
+      .sort();
     expect(assumed).toEqual(
       CONFIG.regions
         .flatMap((region) => [names.dataRoleName(region, 'tenant'), names.dataRoleName(region, 'platform')])

@@ -68,7 +68,12 @@ describe('the IAM statement walker', () => {
   it('sets apart stream reads on the table stream only, and nothing that also reaches items or other resources', () => {
     // Prepare
     const stream = { 'Fn::GetAtt': ['Table', 'StreamArn'] };
-    const statement = (Action: unknown, Resource: unknown) => ({ roles: ['Role'], otherPrincipals: [], source: 'Policy', statement: { Effect: 'Allow', Action, Resource } });
+    const statement = (Action: unknown, Resource: unknown) => ({
+      roles: ['Role'],
+      otherPrincipals: [],
+      source: 'Policy',
+      statement: { Effect: 'Allow', Action, Resource },
+    });
 
     // Act
     const split = (Action: unknown, Resource: unknown) => {
@@ -176,7 +181,20 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
   it('lets only the functions named here assume each data role of the region', () => {
     // Prepare: the intent, spelt out rather than derived from the needs tables
     const expected: Record<DataScope, readonly string[]> = {
-      tenant: ['agents', 'api-keys', 'audit', 'authorizer', 'governance', 'memories', 'memory-expiry', 'run-consumer', 'tenants', 'usage', 'users', 'workflows'],
+      tenant: [
+        'agents',
+        'api-keys',
+        'audit',
+        'authorizer',
+        'governance',
+        'memories',
+        'memory-expiry',
+        'run-consumer',
+        'tenants',
+        'usage',
+        'users',
+        'workflows',
+      ],
       directory: ['agents', 'api-keys', 'audit', 'authorizer', 'discovery', 'governance', 'memories', 'usage', 'users', 'workflows'],
       platform: ['tenants'],
       issuers: ['issuer-registration'],
@@ -239,7 +257,13 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
             ]
           : []),
         ...(needs.onboardingEvents
-          ? [{ Effect: 'Allow', Action: 'events:PutEvents', Resource: `arn:aws:events:${CONFIG.homeRegion}:${TEST_ACCOUNT_ID}:event-bus/${names.onboardingBusName}` }]
+          ? [
+              {
+                Effect: 'Allow',
+                Action: 'events:PutEvents',
+                Resource: `arn:aws:events:${CONFIG.homeRegion}:${TEST_ACCOUNT_ID}:event-bus/${names.onboardingBusName}`,
+              },
+            ]
           : []),
         ...(needs.tenantPools
           ? [
@@ -252,7 +276,16 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
               },
             ]
           : []),
-        ...(needs.mail ? [{ Sid: 'SendMail', Effect: 'Allow', Action: 'ses:SendEmail', Resource: `arn:aws:ses:${region}:${TEST_ACCOUNT_ID}:identity/${mailSenderOf(CONFIG).identityName}` }] : []),
+        ...(needs.mail
+          ? [
+              {
+                Sid: 'SendMail',
+                Effect: 'Allow',
+                Action: 'ses:SendEmail',
+                Resource: `arn:aws:ses:${region}:${TEST_ACCOUNT_ID}:identity/${mailSenderOf(CONFIG).identityName}`,
+              },
+            ]
+          : []),
         ...('usageKeys' in needs && needs.usageKeys
           ? [
               { Sid: 'FindUsagePlansAndKeys', Effect: 'Allow', Action: 'apigateway:GET', Resource: `arn:aws:apigateway:${region}::/apikeys` },

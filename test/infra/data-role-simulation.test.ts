@@ -104,7 +104,7 @@ describe('tenant data role (simulated)', () => {
     await expectOutcome(tenantPolicies, { action: 'dynamodb:GetItem', resource: otherTable, principalTags: acme, leadingKeys: ['T#acme#AGENT#a1'] }, false);
   });
 
-  it("cannot see index partition values: a Put of the own key whose collectionPk names another tenant is allowed (the runtime guard refuses it)", async () => {
+  it('cannot see index partition values: a Put of the own key whose collectionPk names another tenant is allowed (the runtime guard refuses it)', async () => {
     // Prepare: the request as IAM sees it: the table key (LeadingKeys) and the attribute names (dynamodb:Attributes)
     const item = { pk: 'T#acme#AGENT', sk: 'a1', collectionPk: 'T#globex#AGENTS' };
 
@@ -298,7 +298,12 @@ describe('data role trust (simulated)', () => {
   it("lets a tenant pool's pre-token trigger (a role of another stack, known by its tags) assume the tenant data role for its own tenant only", async () => {
     const trigger = (tags: Record<string, string>): Caller => ({
       roleArn: `arn:aws:iam::${TEST_ACCOUNT_ID}:role/Tenant-acme-PreTokenGenerationRole`,
-      policies: [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['sts:AssumeRole', 'sts:TagSession'], Resource: concreteArn(json, tenantRoleId, env) }] }],
+      policies: [
+        {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: ['sts:AssumeRole', 'sts:TagSession'], Resource: concreteArn(json, tenantRoleId, env) }],
+        },
+      ],
       tags,
     });
     const acmeTrigger = trigger({ [PLATFORM_FUNCTION_TAG]: new PlatformNames(CONFIG.stage).preTokenFunctionTag, [TENANT_SESSION_TAG]: 'acme' });
@@ -306,7 +311,9 @@ describe('data role trust (simulated)', () => {
     expect(await assume(acmeTrigger, tenantRoleId, { [TENANT_SESSION_TAG]: 'globex' })).toBe(false);
     expect(await assume(acmeTrigger, tenantRoleId, { [TENANT_SESSION_TAG]: 'acme', Extra: 'x' })).toBe(false);
     expect(await assume(trigger({ [TENANT_SESSION_TAG]: 'acme' }), tenantRoleId, { [TENANT_SESSION_TAG]: 'acme' })).toBe(false);
-    expect(await assume(trigger({ [PLATFORM_FUNCTION_TAG]: 'another-function', [TENANT_SESSION_TAG]: 'acme' }), tenantRoleId, { [TENANT_SESSION_TAG]: 'acme' })).toBe(false);
+    expect(
+      await assume(trigger({ [PLATFORM_FUNCTION_TAG]: 'another-function', [TENANT_SESSION_TAG]: 'acme' }), tenantRoleId, { [TENANT_SESSION_TAG]: 'acme' }),
+    ).toBe(false);
     for (const roleId of [directoryRoleId, platformRoleId, issuersRoleId]) expect(await assume(acmeTrigger, roleId, {})).toBe(false);
   });
 

@@ -61,7 +61,10 @@ describe('first deployment: mail sender identity', () => {
     expect(sendStatements).toHaveLength(2);
     for (const statement of sendStatements) {
       expect(stack.resolve(statement.Resource)).toEqual({
-        'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ses:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':identity/mail.acme-agents.example.com']],
+        'Fn::Join': [
+          '',
+          ['arn:', { Ref: 'AWS::Partition' }, ':ses:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':identity/mail.acme-agents.example.com'],
+        ],
       });
     }
     const { json: cp } = controlPlaneTemplate;
@@ -71,11 +74,16 @@ describe('first deployment: mail sender identity', () => {
 
   it('verifies a single address when so configured, and publishes DKIM records in a configured hosted zone', () => {
     // Act
-    const address = withinStack((stack) => new MailIdentity(stack, 'Mail', { config: { ...CONFIG, mail: { from: 'ops@acme.example.com', identity: 'address' } } }));
+    const address = withinStack(
+      (stack) => new MailIdentity(stack, 'Mail', { config: { ...CONFIG, mail: { from: 'ops@acme.example.com', identity: 'address' } } }),
+    );
     const zoned = withinStack(
       (stack) =>
         new MailIdentity(stack, 'Mail', {
-          config: { ...CONFIG, mail: { from: 'no-reply@mail.acme.example.com', identity: 'domain', hostedZone: { id: 'Z0123456789ABC', name: 'acme.example.com' } } },
+          config: {
+            ...CONFIG,
+            mail: { from: 'no-reply@mail.acme.example.com', identity: 'domain', hostedZone: { id: 'Z0123456789ABC', name: 'acme.example.com' } },
+          },
         }),
     );
 
@@ -89,7 +97,12 @@ describe('first deployment: mail sender identity', () => {
 
   it('refuses a hosted zone that does not hold the sender domain', () => {
     expect(() =>
-      withinStack((stack) => new MailIdentity(stack, 'Mail', { config: { ...CONFIG, mail: { from: 'a@b.example.org', identity: 'domain', hostedZone: { id: 'Z0123456789ABC', name: 'acme.example.com' } } } })),
+      withinStack(
+        (stack) =>
+          new MailIdentity(stack, 'Mail', {
+            config: { ...CONFIG, mail: { from: 'a@b.example.org', identity: 'domain', hostedZone: { id: 'Z0123456789ABC', name: 'acme.example.com' } } },
+          }),
+      ),
     ).toThrow(/does not hold the sender's domain b\.example\.org/);
   });
 
@@ -97,7 +110,9 @@ describe('first deployment: mail sender identity', () => {
     // Act
     const stack = new Stack(new App(), 'Probe', { env: { region: 'eu-central-1' } });
     new MailIdentity(stack, 'Mail', { config: parsePlatformConfig({}) });
-    const warnings = stack.node.findAll().flatMap((node) => node.node.metadata.filter((entry) => entry.type === 'aws:cdk:warning').map((entry) => String(entry.data)));
+    const warnings = stack.node
+      .findAll()
+      .flatMap((node) => node.node.metadata.filter((entry) => entry.type === 'aws:cdk:warning').map((entry) => String(entry.data)));
 
     // Assess
     expect(warnings).toEqual([expect.stringContaining('no-reply@agent-platform.example: .example domains can never be verified')]);
@@ -108,7 +123,9 @@ describe('first deployment: hosted UI domain prefixes', () => {
   it('names the admin and every tenant domain from the derived prefix, unique per account and stage', () => {
     // Prepare
     const domains = [...templates.values()].flatMap(({ json }) =>
-      Object.values(json.Resources).filter((resource) => resource.Type === 'AWS::Cognito::UserPoolDomain').map((resource) => resource.Properties!.Domain as string),
+      Object.values(json.Resources)
+        .filter((resource) => resource.Type === 'AWS::Cognito::UserPoolDomain')
+        .map((resource) => resource.Properties!.Domain as string),
     );
 
     // Assess
@@ -177,7 +194,9 @@ describe('first deployment: operators hear of every alarm and dead letter', () =
   it.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s: every alarm notifies its operator topic on alarm and on recovery', (name) => {
     // Prepare
     const { json } = templates.get(name)!;
-    const topics = Object.entries(json.Resources).filter(([, resource]) => resource.Type === 'AWS::SNS::Topic').map(([id]) => id);
+    const topics = Object.entries(json.Resources)
+      .filter(([, resource]) => resource.Type === 'AWS::SNS::Topic')
+      .map(([id]) => id);
     const alarms = Object.values(json.Resources).filter((resource) => resource.Type === 'AWS::CloudWatch::Alarm');
 
     // Assess
@@ -192,7 +211,9 @@ describe('first deployment: operators hear of every alarm and dead letter', () =
   it.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s: every queue has a depth alarm', (name) => {
     // Prepare
     const { json } = templates.get(name)!;
-    const queues = Object.entries(json.Resources).filter(([, resource]) => resource.Type === 'AWS::SQS::Queue').map(([id]) => id);
+    const queues = Object.entries(json.Resources)
+      .filter(([, resource]) => resource.Type === 'AWS::SQS::Queue')
+      .map(([id]) => id);
     const watched = Object.values(json.Resources)
       .filter((resource) => resource.Type === 'AWS::CloudWatch::Alarm' && resource.Properties!.MetricName === 'ApproximateNumberOfMessagesVisible')
       .map((alarm) => (alarm.Properties!.Dimensions as { Value: { 'Fn::GetAtt': string[] } }[])[0].Value['Fn::GetAtt'][0]);
@@ -210,7 +231,10 @@ describe('first deployment: operators hear of every alarm and dead letter', () =
     // Assess
     template.hasResource('AWS::S3::Bucket', {
       DeletionPolicy: 'Retain',
-      Properties: Match.objectLike({ BucketName: fixture.stacks.controlPlane.resolve(names.manifestStoreName(CONFIG.homeRegion)), VersioningConfiguration: { Status: 'Enabled' } }),
+      Properties: Match.objectLike({
+        BucketName: fixture.stacks.controlPlane.resolve(names.manifestStoreName(CONFIG.homeRegion)),
+        VersioningConfiguration: { Status: 'Enabled' },
+      }),
     });
   });
 });

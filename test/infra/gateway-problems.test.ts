@@ -23,7 +23,10 @@ function synthesized(responseType: string) {
   const props = response.Properties!;
   const body = JSON.parse(props.ResponseTemplates['application/json'].replace('$context.error.messageString', '"message"'));
   const headers = Object.fromEntries(
-    Object.entries(props.ResponseParameters as Record<string, string>).map(([name, value]) => [name.replace('gatewayresponse.header.', '').toLowerCase(), value.slice(1, -1)]),
+    Object.entries(props.ResponseParameters as Record<string, string>).map(([name, value]) => [
+      name.replace('gatewayresponse.header.', '').toLowerCase(),
+      value.slice(1, -1),
+    ]),
   );
   return { status: Number(props.StatusCode), code: body.code as string, headers };
 }
@@ -33,7 +36,10 @@ const functions: FunctionSource = {
   createHandler: async () => async () => (hang ? new Promise(() => undefined) : ({ statusCode: 'oops' } as never)),
   createAuthorizer: async () => async (event: APIGatewayRequestAuthorizerEvent) => {
     if (event.headers?.Authorization === 'Bearer deny') {
-      return { principalId: 'u', policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: event.methodArn }] } };
+      return {
+        principalId: 'u',
+        policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: event.methodArn }] },
+      };
     }
     throw new Error('Unauthorized');
   },
@@ -142,7 +148,9 @@ describe('CORS, locally and in AWS', () => {
   it('gives every function the same origins', () => {
     const functionsWithOrigins = resources.filter(
       // The configured origin, then the console distribution's own (known at deploy time).
-      (r) => r.Type === 'AWS::Lambda::Function' && JSON.stringify(r.Properties!.Environment?.Variables?.CORS_ALLOWED_ORIGINS ?? '').startsWith(`{"Fn::Join":["",["${CONSOLE},https://`),
+      (r) =>
+        r.Type === 'AWS::Lambda::Function' &&
+        JSON.stringify(r.Properties!.Environment?.Variables?.CORS_ALLOWED_ORIGINS ?? '').startsWith(`{"Fn::Join":["",["${CONSOLE},https://`),
     );
     expect(functionsWithOrigins.length).toBeGreaterThanOrEqual(11);
   });

@@ -33,9 +33,7 @@ describe.each(CONFIG.regions)('observability of region %s', (region) => {
     template.hasResourceProperties('AWS::KMS::Key', {
       EnableKeyRotation: true,
       KeyPolicy: {
-        Statement: Match.arrayWith([
-          Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] }),
-        ]),
+        Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] })]),
       },
     });
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
@@ -51,7 +49,10 @@ describe.each(CONFIG.regions)('observability of region %s', (region) => {
         MetricName: METRIC_NAMES.latency,
         ExtendedStatistic: 'p99',
         Threshold: SERVICE_LEVELS[tier].p99LatencyMs,
-        Dimensions: Match.arrayWith([{ Name: 'service', Value: METRICS_SERVICE }, { Name: 'tier', Value: tier }]),
+        Dimensions: Match.arrayWith([
+          { Name: 'service', Value: METRICS_SERVICE },
+          { Name: 'tier', Value: tier },
+        ]),
       });
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Threshold: SERVICE_LEVELS[tier].serverErrorRate,

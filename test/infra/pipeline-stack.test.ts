@@ -8,7 +8,12 @@ import { type FleetEnvironment, PipelineStack, pipelineSource, syncManifestsComm
 import { CDK_CONTEXT, CONFIG, STUB_CODE } from './support/platform-fixture';
 
 const PIPELINE: PipelineConfig = {
-  source: { kind: 'codeconnections', connectionArn: 'arn:aws:codeconnections:eu-central-1:111111111111:connection/0a1b2c3d-4e5f', repository: 'acme/agent-platform', branch: 'main' },
+  source: {
+    kind: 'codeconnections',
+    connectionArn: 'arn:aws:codeconnections:eu-central-1:111111111111:connection/0a1b2c3d-4e5f',
+    repository: 'acme/agent-platform',
+    branch: 'main',
+  },
   environments: [{ stage: 'staging' }, { stage: 'prod' }],
   tenantWaveSize: 1,
 };
@@ -16,7 +21,12 @@ const PIPELINE: PipelineConfig = {
 function synthPipeline(pipeline: PipelineConfig = PIPELINE): { stack: PipelineStack; template: Template; app: App } {
   const app = new App({ context: { ...CDK_CONTEXT } });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  const config: PlatformConfig & { pipeline: PipelineConfig } = { ...CONFIG, account: '111111111111', mail: { from: 'invitations@acme-agents.example.com', identity: 'domain' }, pipeline };
+  const config: PlatformConfig & { pipeline: PipelineConfig } = {
+    ...CONFIG,
+    account: '111111111111',
+    mail: { from: 'invitations@acme-agents.example.com', identity: 'domain' },
+    pipeline,
+  };
   const stack = new PipelineStack(app, 'Pipeline', { config, tenantsOf: () => loadTenantManifests(), functionCode: STUB_CODE });
   stack.finish();
   return { stack, template: Template.fromStack(stack), app };
@@ -42,7 +52,9 @@ describe('fleet pipeline', () => {
     const waveNames = (environment: FleetEnvironment) => environment.waves.map((wave) => (wave.tenants.length === 1 ? wave.tenants[0].stageName : wave.name));
     const [staging, prod] = stack.environments;
     expect(names).toEqual(['Source', 'Build', 'UpdatePipeline', 'Assets', 'staging-Platform', ...waveNames(staging), 'prod-Platform', ...waveNames(prod)]);
-    expect(prod.waves.map((wave) => wave.tenants.map((tenant) => tenant.stack.manifest.slug))).toEqual(tenantWaves(loadTenantManifests().manifests, 1).map((wave) => wave.map((manifest) => manifest.slug)));
+    expect(prod.waves.map((wave) => wave.tenants.map((tenant) => tenant.stack.manifest.slug))).toEqual(
+      tenantWaves(loadTenantManifests().manifests, 1).map((wave) => wave.map((manifest) => manifest.slug)),
+    );
     expect(prod.waves.length).toBeGreaterThanOrEqual(2);
   });
 
@@ -50,20 +62,28 @@ describe('fleet pipeline', () => {
     // Act
     const { stack: grouped, template: groupedTemplate } = synthPipeline({ ...PIPELINE, environments: [{ stage: 'prod' }], tenantWaveSize: 10 });
     const [pipeline] = Object.values(groupedTemplate.findResources('AWS::CodePipeline::Pipeline'));
-    const wave = (pipeline.Properties.Stages as { Name: string; Actions: { Name: string; RunOrder: number }[] }[]).find((stage) => stage.Name === 'prod-Tenants-1')!;
+    const wave = (pipeline.Properties.Stages as { Name: string; Actions: { Name: string; RunOrder: number }[] }[]).find(
+      (stage) => stage.Name === 'prod-Tenants-1',
+    )!;
 
     // Assess
     expect(grouped.environments[0].waves).toHaveLength(1);
     const deploys = wave.Actions.filter((action) => action.Name.endsWith('.Deploy'));
-    expect(deploys.map((action) => action.Name.split('.')[0]).sort()).toEqual(loadTenantManifests().manifests.map((manifest) => `prod-Tenant-${manifest.id}`).sort());
+    expect(deploys.map((action) => action.Name.split('.')[0]).sort()).toEqual(
+      loadTenantManifests()
+        .manifests.map((manifest) => `prod-Tenant-${manifest.id}`)
+        .sort(),
+    );
     expect(new Set(deploys.map((action) => action.RunOrder)).size).toBe(1);
   });
 
   it('deploys the region stacks before the control plane within an environment', () => {
     // Prepare
     const platform = pipelineStages().find((stage) => stage.name === 'staging-Platform')!;
-    const runOrder = (name: string) => Math.max(...platform.actions.filter((action) => action.includes(name) && action.endsWith('.Deploy')).map((action) => Number(action.split(':')[0])));
-    const firstRunOrder = (name: string) => Math.min(...platform.actions.filter((action) => action.includes(name) && action.endsWith('.Prepare')).map((action) => Number(action.split(':')[0])));
+    const runOrder = (name: string) =>
+      Math.max(...platform.actions.filter((action) => action.includes(name) && action.endsWith('.Deploy')).map((action) => Number(action.split(':')[0])));
+    const firstRunOrder = (name: string) =>
+      Math.min(...platform.actions.filter((action) => action.includes(name) && action.endsWith('.Prepare')).map((action) => Number(action.split(':')[0])));
 
     // Assess
     for (const region of CONFIG.regions) expect(runOrder(`Region-${region}`)).toBeLessThan(firstRunOrder('ControlPlane'));
@@ -79,7 +99,12 @@ describe('fleet pipeline', () => {
     expect(Math.min(...prod.actions.filter((action) => !action.includes('Approve')).map((action) => Number(action.split(':')[0])))).toBeGreaterThan(1);
     expect(stages.filter((stage) => stage.actions.some((action) => action.includes('Approve'))).map((stage) => stage.name)).toEqual(['prod-Platform']);
     template.hasResourceProperties('AWS::CodePipeline::Pipeline', {
-      Stages: Match.arrayWith([Match.objectLike({ Name: 'prod-Platform', Actions: Match.arrayWith([Match.objectLike({ Name: 'Approve-prod', ActionTypeId: Match.objectLike({ Category: 'Approval', Provider: 'Manual' }) })]) })]),
+      Stages: Match.arrayWith([
+        Match.objectLike({
+          Name: 'prod-Platform',
+          Actions: Match.arrayWith([Match.objectLike({ Name: 'Approve-prod', ActionTypeId: Match.objectLike({ Category: 'Approval', Provider: 'Manual' }) })]),
+        }),
+      ]),
     });
   });
 
@@ -88,7 +113,11 @@ describe('fleet pipeline', () => {
     const tenants = stack.environments[1].waves.flatMap((wave) => wave.tenants);
 
     // Assess
-    expect(tenants.map((tenant) => tenant.stack.manifest.id).sort()).toEqual(loadTenantManifests().manifests.map((manifest) => manifest.id).sort());
+    expect(tenants.map((tenant) => tenant.stack.manifest.id).sort()).toEqual(
+      loadTenantManifests()
+        .manifests.map((manifest) => manifest.id)
+        .sort(),
+    );
     for (const tenant of tenants) {
       expect(tenant.stack.stackName).toBe(`agent-platform-prod-tenant-${tenant.stack.manifest.id}`);
       expect(tenant.stack.region).toBe(tenant.stack.manifest.homeRegion);
@@ -103,7 +132,10 @@ describe('fleet pipeline', () => {
     const waves = tenantWaves([manifest('e1', 'enterprise'), manifest('f2', 'free'), manifest('t1', 'team'), manifest('f1', 'free')], 2);
 
     // Assess
-    expect(waves.map((wave) => wave.map((tenant) => tenant.slug))).toEqual([['f1', 'f2'], ['t1', 'e1']]);
+    expect(waves.map((wave) => wave.map((tenant) => tenant.slug))).toEqual([
+      ['f1', 'f2'],
+      ['t1', 'e1'],
+    ]);
   });
 
   it('takes the repository from the configured source: CodeConnections, CodeCommit or S3', () => {
@@ -114,7 +146,9 @@ describe('fleet pipeline', () => {
       { kind: 's3' as const, bucketName: 'acme-sources', objectKey: 'agent-platform.zip' },
     ].map((source) => {
       const probe = new Stack(new App(), 'Probe', { env: { account: '111111111111', region: 'eu-central-1' } });
-      const pipeline = new pipelines.CodePipeline(probe, 'Pipeline', { synth: new pipelines.ShellStep('Synth', { input: pipelineSource(probe, { ...PIPELINE, source }), commands: ['true'] }) });
+      const pipeline = new pipelines.CodePipeline(probe, 'Pipeline', {
+        synth: new pipelines.ShellStep('Synth', { input: pipelineSource(probe, { ...PIPELINE, source }), commands: ['true'] }),
+      });
       pipeline.buildPipeline();
       const [resource] = Object.values(Template.fromStack(probe).findResources('AWS::CodePipeline::Pipeline'));
       return resource.Properties.Stages[0].Actions[0].ActionTypeId.Provider;
@@ -124,7 +158,7 @@ describe('fleet pipeline', () => {
     expect(sources).toEqual(['CodeStarSourceConnection', 'CodeCommit', 'S3']);
   });
 
-  it('syncs each environment\'s manifest store before it synthesizes, installing only what deploying needs', () => {
+  it("syncs each environment's manifest store before it synthesizes, installing only what deploying needs", () => {
     // Prepare
     const [project] = Object.values(template.findResources('AWS::CodeBuild::Project')).filter((resource) => JSON.stringify(resource).includes('cdk synth'));
     const spec = JSON.parse(project.Properties.Source.BuildSpec);
@@ -134,7 +168,9 @@ describe('fleet pipeline', () => {
     expect(spec.phases.install.commands).toEqual(['npm ci --omit=dev --no-audit --no-fund']);
     expect(commands.findIndex((command) => command.includes('.fleet/staging'))).toBeLessThan(commands.findIndex((command) => command.includes('cdk synth')));
     expect(commands.findIndex((command) => command.includes('.fleet/prod'))).toBeLessThan(commands.findIndex((command) => command.includes('cdk synth')));
-    expect(syncManifestsCommand('store', '.fleet/prod')).toMatch(/cp -R tenants\/\. \.fleet\/prod\/.*aws s3 cp "s3:\/\/store\/tenants\/" \.fleet\/prod\/ --recursive.*exit 1/);
+    expect(syncManifestsCommand('store', '.fleet/prod')).toMatch(
+      /cp -R tenants\/\. \.fleet\/prod\/.*aws s3 cp "s3:\/\/store\/tenants\/" \.fleet\/prod\/ --recursive.*exit 1/,
+    );
   });
 
   it('is clean under cdk-nag, every acknowledgement with a reason', () => {

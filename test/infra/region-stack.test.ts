@@ -294,9 +294,7 @@ describe.each(CONFIG.regions)('region stack %s', (region) => {
         expect(props.ApiKeyRequired).toBe(true);
       }
       expect(props.Integration.Type).toBe('AWS_PROXY');
-      expect(JSON.stringify(props.Integration.Uri)).toContain(
-        JSON.stringify({ 'Fn::GetAtt': [logicalIdOf(stack.functions[route.group].function), 'Arn'] }),
-      );
+      expect(JSON.stringify(props.Integration.Uri)).toContain(JSON.stringify({ 'Fn::GetAtt': [logicalIdOf(stack.functions[route.group].function), 'Arn'] }));
     }
   });
 
@@ -306,9 +304,7 @@ describe.each(CONFIG.regions)('region stack %s', (region) => {
     const authorizer = json.Resources[logicalIdOf(stack.api.authorizer)].Properties!;
     expect(authorizer).toMatchObject({ Type: 'REQUEST', AuthorizerResultTtlInSeconds: 0 });
     expect(authorizer.IdentitySource).toBeUndefined();
-    expect(JSON.stringify(authorizer.AuthorizerUri)).toContain(
-      JSON.stringify({ 'Fn::GetAtt': [logicalIdOf(stack.functions.authorizer.function), 'Arn'] }),
-    );
+    expect(JSON.stringify(authorizer.AuthorizerUri)).toContain(JSON.stringify({ 'Fn::GetAtt': [logicalIdOf(stack.functions.authorizer.function), 'Arn'] }));
     template.hasResourceProperties('AWS::ApiGateway::RestApi', { ApiKeySourceType: 'AUTHORIZER', EndpointConfiguration: { Types: ['REGIONAL'] } });
   });
 
@@ -323,9 +319,7 @@ describe.each(CONFIG.regions)('region stack %s', (region) => {
     ['DEFAULT_5XX', 500, 'internal-error'],
   ])('answers gateway response %s with %i problem+json (%s)', (responseType, status, code) => {
     // Prepare
-    const response = Object.values(json.Resources).find(
-      (r) => r.Type === 'AWS::ApiGateway::GatewayResponse' && r.Properties!.ResponseType === responseType,
-    );
+    const response = Object.values(json.Resources).find((r) => r.Type === 'AWS::ApiGateway::GatewayResponse' && r.Properties!.ResponseType === responseType);
 
     // Assess
     expect(response).toBeDefined();
@@ -422,7 +416,9 @@ describe.each(CONFIG.regions)('region stack %s', (region) => {
       },
     };
     const absent = (header: string) => ({
-      NotStatement: { Statement: { SizeConstraintStatement: Match.objectLike({ FieldToMatch: { SingleHeader: { Name: header } }, ComparisonOperator: 'GT', Size: 0 }) } },
+      NotStatement: {
+        Statement: { SizeConstraintStatement: Match.objectLike({ FieldToMatch: { SingleHeader: { Name: header } }, ComparisonOperator: 'GT', Size: 0 }) },
+      },
     });
 
     it('limits each client address with the catalogue numbers, tighter on public routes and on requests without credentials', () => {
@@ -511,9 +507,7 @@ describe.each(CONFIG.regions)('region stack %s', (region) => {
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
       Bucket: { Ref: bucketId },
       PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-        ]),
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
       },
     });
   });
@@ -541,9 +535,7 @@ describe.each(CONFIG.regions)('region stack %s', (region) => {
       });
     }
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Metrics: Match.arrayWith([
-        Match.objectLike({ MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'ReadThrottleEvents' }) }) }),
-      ]),
+      Metrics: Match.arrayWith([Match.objectLike({ MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'ReadThrottleEvents' }) }) })]),
     });
   });
 });

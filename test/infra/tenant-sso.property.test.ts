@@ -22,9 +22,9 @@ import { renderIntrinsics } from './support/intrinsics';
 
 const label = fc.stringMatching(/^[a-z][a-z0-9]{1,7}$/).filter((text) => !/aws|amazon|cognito/.test(text));
 const segment = fc.stringMatching(/^[a-z0-9]{1,8}$/);
-const mapping = fc.subarray(['name', 'given_name', 'family_name', 'preferred_username'] as const).map((attributes) =>
-  Object.fromEntries([['email', 'mail'], ...attributes.map((attribute) => [attribute, `claim_${attribute}`])]),
-);
+const mapping = fc
+  .subarray(['name', 'given_name', 'family_name', 'preferred_username'] as const)
+  .map((attributes) => Object.fromEntries([['email', 'mail'], ...attributes.map((attribute) => [attribute, `claim_${attribute}`])]));
 
 /** One tenant's manifest: every value that could leak carries the tenant's base name between delimiters. */
 function manifestArb(base: string): fc.Arbitrary<TenantManifestInput> {
@@ -32,14 +32,16 @@ function manifestArb(base: string): fc.Arbitrary<TenantManifestInput> {
   const providers = fc.uniqueArray(label, { maxLength: 4 }).chain((providerNames) =>
     fc.tuple(
       ...providerNames.map((name, index) =>
-        fc.record({
-          kind: fc.constantFrom('saml' as const, 'oidc' as const),
-          sub: segment,
-          path: segment,
-          identify: fc.boolean(),
-          attributeMapping: mapping,
-          scopes: fc.subarray(['email', 'profile'], { minLength: 0 }),
-        }).map((p) => ({ ...p, name: `Idp${name}`, index })),
+        fc
+          .record({
+            kind: fc.constantFrom('saml' as const, 'oidc' as const),
+            sub: segment,
+            path: segment,
+            identify: fc.boolean(),
+            attributeMapping: mapping,
+            scopes: fc.subarray(['email', 'profile'], { minLength: 0 }),
+          })
+          .map((p) => ({ ...p, name: `Idp${name}`, index })),
       ),
     ),
   );
@@ -83,7 +85,12 @@ function manifestArb(base: string): fc.Arbitrary<TenantManifestInput> {
           })),
       },
       ...(console
-        ? { console: { callbackUrls: [`https://${host('console')}/${console.callback}`], logoutUrls: console.logout ? [`https://${host('console')}/${console.logout}`] : [] } }
+        ? {
+            console: {
+              callbackUrls: [`https://${host('console')}/${console.callback}`],
+              logoutUrls: console.logout ? [`https://${host('console')}/${console.logout}`] : [],
+            },
+          }
         : {}),
     }));
 }
@@ -135,7 +142,13 @@ function expectedProviders(manifest: TenantManifest) {
 function markersOf(manifest: TenantManifest): RegExp[] {
   const token = (text: string) => new RegExp(`(^|[^a-z0-9-])${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^a-z0-9-])`);
   const base = manifest.id.slice('t-'.length);
-  return [token(manifest.id), token(manifest.slug), token(tenantDomainPrefix(CONFIG, manifest.slug)), new RegExp(`\\.${base}\\.example`), new RegExp(`/${base}/`)];
+  return [
+    token(manifest.id),
+    token(manifest.slug),
+    token(tenantDomainPrefix(CONFIG, manifest.slug)),
+    new RegExp(`\\.${base}\\.example`),
+    new RegExp(`/${base}/`),
+  ];
 }
 
 describe('property 12: tenant SSO integration', () => {
@@ -165,7 +178,11 @@ describe('property 12: tenant SSO integration', () => {
           expect(resourcesOf(json, 'AWS::Cognito::UserPool')).toHaveLength(1);
           expect(providers).toEqual(expectedProviders(manifest));
           expect(resourcesOf(json, 'AWS::Cognito::UserPoolDomain').map((r) => r.Properties!.Domain)).toEqual([tenantDomainPrefix(CONFIG, manifest.slug)]);
-          expect(resourcesOf(json, 'AWS::Cognito::UserPoolGroup').map((r) => r.Properties!.GroupName).sort()).toEqual([...TENANT_ROLES].sort());
+          expect(
+            resourcesOf(json, 'AWS::Cognito::UserPoolGroup')
+              .map((r) => r.Properties!.GroupName)
+              .sort(),
+          ).toEqual([...TENANT_ROLES].sort());
           expect(resourcesOf(json, 'AWS::Cognito::UserPoolClient')).toHaveLength(1);
           // The manifest's (or the config's) redirect URLs, then the region's console (its URL read from SSM at deploy).
           expect(client.Properties!.CallbackURLs).toEqual([...redirects.callbackUrls, expect.stringMatching(/consoleurl.*\/auth\/callback$/)]);

@@ -31,7 +31,12 @@ const INITECH: TenantManifestInput = {
   mfa: 'REQUIRED',
   sso: {
     saml: [
-      { name: 'Okta', metadataUrl: 'https://initech.okta.example/app/metadata', identifiers: ['initech.example'], attributeMapping: { email: 'mail', name: 'displayName' } },
+      {
+        name: 'Okta',
+        metadataUrl: 'https://initech.okta.example/app/metadata',
+        identifiers: ['initech.example'],
+        attributeMapping: { email: 'mail', name: 'displayName' },
+      },
       { name: 'Adfs', metadataFile: 'initech.saml.xml' },
     ],
     oidc: [
@@ -145,7 +150,10 @@ describe('tenant stack', () => {
 
   it('has the hosted UI domain of its slug', () => {
     // Assess
-    template.hasResourceProperties('AWS::Cognito::UserPoolDomain', { Domain: `${CONFIG.authDomainPrefix}-${CONFIG.stage}-initech`, UserPoolId: { Ref: poolId } });
+    template.hasResourceProperties('AWS::Cognito::UserPoolDomain', {
+      Domain: `${CONFIG.authDomainPrefix}-${CONFIG.stage}-initech`,
+      UserPoolId: { Ref: poolId },
+    });
   });
 
   it("federates the manifest's SAML and OIDC providers with their attribute mappings and identifiers", () => {
@@ -220,8 +228,17 @@ describe('tenant stack', () => {
     });
     const policies = Object.values(json.Resources).filter((resource) => resource.Type === 'AWS::IAM::Policy');
     const actions = policies.flatMap((policy) => policy.Properties!.PolicyDocument.Statement.flatMap((s: { Action: string | string[] }) => s.Action));
-    expect(actions.sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'sts:AssumeRole', 'sts:TagSession', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
-    const assumed = policies.flatMap((policy) => policy.Properties!.PolicyDocument.Statement.filter((s: { Action: unknown }) => JSON.stringify(s.Action).includes('sts:')));
+    expect(actions.sort()).toEqual([
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'sts:AssumeRole',
+      'sts:TagSession',
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
+    ]);
+    const assumed = policies.flatMap((policy) =>
+      policy.Properties!.PolicyDocument.Statement.filter((s: { Action: unknown }) => JSON.stringify(s.Action).includes('sts:')),
+    );
     expect(assumed.map((s: { Resource: unknown }) => renderIntrinsics(s.Resource, stack.manifest.homeRegion))).toEqual([homeTenantRole]);
   });
 
@@ -290,7 +307,13 @@ describe('tenant manifests at synthesis', () => {
     [{ sso: { saml: [{ name: 'Google', metadataUrl: 'https://idp.example/m' }] } }, /sso\.saml\[0\]\.name: Google is a name Cognito reserves/],
     [{ sso: { saml: [{ name: 'Adfs', metadataFile: 'missing.xml' }] } }, /sso\.saml\[0\]\.metadataFile: cannot read missing\.xml beside the manifest/],
     [
-      { sso: { oidc: [{ name: 'Entra', issuer: 'https://login.example', clientId: 'c', clientSecretRef: 'arn:aws:secretsmanager:eu-central-1:123456789012:secret:entra' }] } },
+      {
+        sso: {
+          oidc: [
+            { name: 'Entra', issuer: 'https://login.example', clientId: 'c', clientSecretRef: 'arn:aws:secretsmanager:eu-central-1:123456789012:secret:entra' },
+          ],
+        },
+      },
       /sso\.oidc\[0\]\.clientSecretRef: the secret is in eu-central-1; the tenant's pool is in us-east-1/,
     ],
     [
@@ -328,7 +351,8 @@ describe('tenant manifests at synthesis', () => {
     const app = new App({ context: CDK_CONTEXT });
 
     // Act
-    const build = () => addTenantStacks(app, CONFIG, { manifests: [manifest, { ...manifest, id: 'initech-2' }], dir: os.tmpdir(), label: 'tenants' }, STUB_CODE);
+    const build = () =>
+      addTenantStacks(app, CONFIG, { manifests: [manifest, { ...manifest, id: 'initech-2' }], dir: os.tmpdir(), label: 'tenants' }, STUB_CODE);
 
     // Assess
     expect(build).toThrow(/tenants\/initech\.json: slug: hosted UI domain .* is already that of tenants\/initech\.json/);

@@ -125,7 +125,10 @@ describe('the API contract, live', () => {
     await call('PATCH', `${T}/agents/{agentId}`, p, { body: {} });
     await call('PATCH', `${T}/agents/{agentId}`, p, { body: { name: 'Writer 2' }, headers: { 'If-Match': '"1"' } });
     // Tools, and agents naming them
-    const tool = await call('POST', `${T}/tools`, p, { body: { name: 'clock', endpoint: { kind: 'built-in', name: 'current-time' } }, headers: { 'Idempotency-Key': `t-${tenantId}` } });
+    const tool = await call('POST', `${T}/tools`, p, {
+      body: { name: 'clock', endpoint: { kind: 'built-in', name: 'current-time' } },
+      headers: { 'Idempotency-Key': `t-${tenantId}` },
+    });
     await call('POST', `${T}/tools`, p, { body: { name: 'web', endpoint: { kind: 'http', url: 'http://insecure.example.com' } } });
     p.toolId = tool.json.toolId;
     await call('GET', `${T}/tools`, p, {}, '?limit=1');
@@ -207,12 +210,21 @@ describe('the API contract, live', () => {
   it('catches what a validating proxy would: undocumented status, body where none is, missing header, wrong body', () => {
     // Prepare
     const checker = new ContractValidator(buildOpenApiDocument(ROUTES, 'https://api.example.com'));
-    const answer = (status: number, headers: Record<string, string>, text: string) => ({ status, headers: new Headers(headers), text, json: text ? JSON.parse(text) : undefined });
+    const answer = (status: number, headers: Record<string, string>, text: string) => ({
+      status,
+      headers: new Headers(headers),
+      text,
+      json: text ? JSON.parse(text) : undefined,
+    });
 
     // Act
     checker.check('GET', '/v1/health', answer(418, {}, ''));
     checker.check('DELETE', `${T}/agents/{agentId}`, answer(204, { 'content-type': 'application/json', 'cache-control': 'no-store' }, 'null'));
-    checker.check('GET', '/v1/health', answer(200, { 'content-type': 'application/json', etag: 'W/"x"' }, '{"status":"ok","region":"eu-central-1","time":"2026-01-01T00:00:00Z"}'));
+    checker.check(
+      'GET',
+      '/v1/health',
+      answer(200, { 'content-type': 'application/json', etag: 'W/"x"' }, '{"status":"ok","region":"eu-central-1","time":"2026-01-01T00:00:00Z"}'),
+    );
     checker.check('GET', '/v1/health', answer(200, { 'content-type': 'application/json', etag: 'W/"x"', 'cache-control': 'no-store' }, '{"status":"fine"}'));
 
     // Assess

@@ -51,15 +51,8 @@ function expectProblem(response: ApiResponse, status: number, code: string): voi
 
 beforeAll(async () => {
   platform = await startTestPlatform();
-  [euTenant, usTenant, admin] = await Promise.all([
-    platform.createTenant({ region: EU }),
-    platform.createTenant({ region: US }),
-    platform.platformAdmin(),
-  ]);
-  [euAdminTokens, platformTokens] = await Promise.all([
-    platform.signIn(euTenant.clientId, euTenant.admin),
-    platform.signIn(admin.clientId, admin),
-  ]);
+  [euTenant, usTenant, admin] = await Promise.all([platform.createTenant({ region: EU }), platform.createTenant({ region: US }), platform.platformAdmin()]);
+  [euAdminTokens, platformTokens] = await Promise.all([platform.signIn(euTenant.clientId, euTenant.admin), platform.signIn(admin.clientId, admin)]);
 });
 
 afterAll(async () => {
@@ -234,7 +227,8 @@ describe('gateway', () => {
     const answers: { operationId: string; status: number }[] = [];
     for (const route of routesWithBody) {
       const path = route.path.replace(/\{(\w+)\}/g, (_match, name: string) => (name === 'tenantId' ? euTenant.tenantId : 'x'));
-      const token = route.access !== 'public' && (route.access as readonly string[]).includes('tenant-admin') ? euAdminTokens.idToken : platformTokens.accessToken;
+      const token =
+        route.access !== 'public' && (route.access as readonly string[]).includes('tenant-admin') ? euAdminTokens.idToken : platformTokens.accessToken;
       const response = await platform.call(EU, route.method, path, { token, headers: { 'content-type': 'application/json' }, body: '{"name": ' });
 
       answers.push({ operationId: route.operationId, status: response.status });

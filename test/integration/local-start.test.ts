@@ -210,7 +210,9 @@ describe('npm start', () => {
     expect(removed).toEqual([401, 401, 401]);
     expect(await statuses({ token: oldToken })).toEqual([401, 401, 401]);
     expect(login).toBe('NotAuthorizedException');
-    expect(keys.find((listed: { name: string }) => listed.name === 'dana-ci')).toEqual(expect.objectContaining({ ownerUserId: userId, revokedAt: expect.any(String) }));
+    expect(keys.find((listed: { name: string }) => listed.name === 'dana-ci')).toEqual(
+      expect.objectContaining({ ownerUserId: userId, revokedAt: expect.any(String) }),
+    );
   });
 
   it('stops on SIGINT and leaves no java or node process behind', async () => {

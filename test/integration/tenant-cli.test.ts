@@ -89,7 +89,9 @@ describe('npm run tenant', () => {
     const taken = await run('add', '--from', join(tenantsDir, `${slug}.json`)).catch((error: Error) => error);
     const unconfirmed = await run('offboard', slug).catch((error: Error) => error);
     const unknown = await run('suspend', 'nobody-here').catch((error: Error) => error);
-    const bad = await run('add', `${slug}-bad`, '--name', 'Bad', '--admin', 'a@bad.example', '--region', 'mars-1', '--manifest-only').catch((error: Error) => error);
+    const bad = await run('add', `${slug}-bad`, '--name', 'Bad', '--admin', 'a@bad.example', '--region', 'mars-1', '--manifest-only').catch(
+      (error: Error) => error,
+    );
 
     // Assess
     expect(taken).toEqual(new CliError(`409 conflict: tenant id ${slug} or slug ${slug} is already taken`));

@@ -141,7 +141,12 @@ describe('onboarding a tenant by API', () => {
     owner = await join(`owner@${tenantId}.example`);
     const tenant = await platform.call(EU, 'GET', `/v1/tenants/${tenantId}`, { token: owner.tokens.idToken });
     const users = await platform.call(EU, 'GET', `/v1/tenants/${tenantId}/users`, { token: owner.tokens.idToken });
-    const reused = await platform.call(EU, 'POST', '/v1/invitations/accept', json({ code: await invitationCodeFor(`owner@${tenantId}.example`), password: PASSWORD }));
+    const reused = await platform.call(
+      EU,
+      'POST',
+      '/v1/invitations/accept',
+      json({ code: await invitationCodeFor(`owner@${tenantId}.example`), password: PASSWORD }),
+    );
 
     // Assess
     expectStatus(tenant, 200);
@@ -169,9 +174,15 @@ describe('onboarding a tenant by API', () => {
 
   it('never demotes or removes the last tenant-admin, but does once another admin exists', async () => {
     // Act
-    const demoteSelf = await platform.call(EU, 'PATCH', `/v1/tenants/${tenantId}/users/${owner.userId}`, { token: owner.tokens.idToken, ...json({ role: 'viewer' }) });
+    const demoteSelf = await platform.call(EU, 'PATCH', `/v1/tenants/${tenantId}/users/${owner.userId}`, {
+      token: owner.tokens.idToken,
+      ...json({ role: 'viewer' }),
+    });
     const removeSelf = await platform.call(EU, 'DELETE', `/v1/tenants/${tenantId}/users/${owner.userId}`, { token: owner.tokens.idToken });
-    const promote = await platform.call(EU, 'PATCH', `/v1/tenants/${tenantId}/users/${member.userId}`, { token: owner.tokens.idToken, ...json({ role: 'tenant-admin' }) });
+    const promote = await platform.call(EU, 'PATCH', `/v1/tenants/${tenantId}/users/${member.userId}`, {
+      token: owner.tokens.idToken,
+      ...json({ role: 'tenant-admin' }),
+    });
     const demote = await platform.call(EU, 'PATCH', `/v1/tenants/${tenantId}/users/${member.userId}`, {
       token: owner.tokens.idToken,
       headers: { 'content-type': 'application/json', 'if-match': promote.headers.get('etag') ?? '' },
@@ -188,7 +199,10 @@ describe('onboarding a tenant by API', () => {
 
   it('creates an API key shown once, accepts it as X-Api-Key, and refuses it with 401 once revoked', async () => {
     // Act
-    const created = await platform.call(EU, 'POST', `/v1/tenants/${tenantId}/api-keys`, { token: owner.tokens.idToken, ...json({ name: 'ci', role: 'member' }) });
+    const created = await platform.call(EU, 'POST', `/v1/tenants/${tenantId}/api-keys`, {
+      token: owner.tokens.idToken,
+      ...json({ name: 'ci', role: 'member' }),
+    });
     const key: string = created.json.key;
     const used = await platform.call(EU, 'GET', `/v1/tenants/${tenantId}/agents`, { headers: { 'x-api-key': key } });
     const listed = await platform.call(EU, 'GET', `/v1/tenants/${tenantId}/api-keys`, { token: owner.tokens.idToken });
@@ -232,7 +246,9 @@ describe('onboarding a tenant by API', () => {
 
     // Assess
     expectStatus(audit, 200);
-    expect(audit.json.items).toEqual(expect.arrayContaining([expect.objectContaining({ actor: expect.stringMatching(/^platform-admin:/), target: `tenant/${tenantId}` })]));
+    expect(audit.json.items).toEqual(
+      expect.arrayContaining([expect.objectContaining({ actor: expect.stringMatching(/^platform-admin:/), target: `tenant/${tenantId}` })]),
+    );
   });
 
   it('suspends: 403 tenant-suspended on everything but reading the tenant, until reactivated', async () => {
@@ -263,7 +279,10 @@ describe('onboarding a tenant by API', () => {
     const discovered = await platform.call(EU, 'GET', `/v1/discovery?slug=${tenantId}`);
     const listed = await listedTenantIds('DELETED');
     const sameSlug = await onboard(`${tenantId}-b`, { slug: tenantId });
-    const sameId = await platform.call(EU, 'POST', '/v1/tenants', { token: platformTokens.accessToken, ...json(manifest(tenantId, { slug: `${tenantId}-c` })) });
+    const sameId = await platform.call(EU, 'POST', '/v1/tenants', {
+      token: platformTokens.accessToken,
+      ...json(manifest(tenantId, { slug: `${tenantId}-c` })),
+    });
 
     // Assess
     expectStatus(offboarded, 202);

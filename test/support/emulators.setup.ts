@@ -43,7 +43,9 @@ export default async function setup(): Promise<void> {
     await bootstrapTables({ endpoint: running.dynamoDb.endpoint, regions: LOCAL_REGIONS, tableName: LOCAL_TABLE_NAME });
     process.env[EMULATOR_ENV.dynamoDbEndpoint] = running.dynamoDb.endpoint;
     process.env[EMULATOR_ENV.cognitoEndpoint] = running.cognito.endpoint;
-    process.stdout.write(`\nemulators ready in ${Date.now() - started} ms: DynamoDB Local ${running.dynamoDb.endpoint} (pid ${running.dynamoDb.pid}), cognito-local ${running.cognito.endpoint}\n`);
+    process.stdout.write(
+      `\nemulators ready in ${Date.now() - started} ms: DynamoDB Local ${running.dynamoDb.endpoint} (pid ${running.dynamoDb.pid}), cognito-local ${running.cognito.endpoint}\n`,
+    );
   } catch (error) {
     await stopEmulators(running);
     globalThis.integrationEmulators = undefined;

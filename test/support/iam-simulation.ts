@@ -166,9 +166,7 @@ export async function simulate(policies: readonly PolicyDocument[], request: Sim
         action: request.action,
         principal: request.principal ?? `arn:${TEST_PARTITION}:sts::${TEST_ACCOUNT_ID}:assumed-role/simulated/session`,
         resource: { resource: request.resource, accountId: TEST_ACCOUNT_ID },
-        contextVariables: Object.fromEntries(
-          Object.entries(request.context).map(([key, value]) => [key, typeof value === 'string' ? value : [...value]]),
-        ),
+        contextVariables: Object.fromEntries(Object.entries(request.context).map(([key, value]) => [key, typeof value === 'string' ? value : [...value]])),
       },
     },
     {},

@@ -136,10 +136,12 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
   const cognito = new CognitoIdentityProviderClient({ region: LOCAL_REGIONS[0], endpoint: cognitoEndpoint, credentials: LOCAL_CREDENTIALS });
   let platformAdmin: Promise<ProvisionedPlatformAdmin> | undefined;
   const provisionAdmin = () =>
-    (platformAdmin ??= connection.provisioner.provisionPlatformAdmin({ email: `ops-${randomBytes(4).toString('hex')}@platform.example` }).then((provisioned) => {
-      admin = provisioned;
-      return provisioned;
-    }));
+    (platformAdmin ??= connection.provisioner
+      .provisionPlatformAdmin({ email: `ops-${randomBytes(4).toString('hex')}@platform.example` })
+      .then((provisioned) => {
+        admin = provisioned;
+        return provisioned;
+      }));
   if (site) await provisionAdmin();
 
   return {

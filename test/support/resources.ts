@@ -90,7 +90,10 @@ export function resourceFixture(options: ResourceFixtureOptions = {}): ResourceF
   };
   const logger = createLogger('test', 'ERROR');
   const cursors = new CursorCodec(CURSOR_SECRET);
-  const executors = Array.from({ length: options.containers ?? 1 }, () => new MutationExecutor({ chain: HASH_CHAIN, db, tableName, plans, auditLanes: options.auditLanes ?? 4 }));
+  const executors = Array.from(
+    { length: options.containers ?? 1 },
+    () => new MutationExecutor({ chain: HASH_CHAIN, db, tableName, plans, auditLanes: options.auditLanes ?? 4 }),
+  );
   const containers = executors.map((executor) => {
     const deps: ResourceDependencies = { logger, tenantGate: async () => undefined, tableName, db, cursors, executor, plans };
     return {
@@ -156,7 +159,9 @@ export function resourceFixture(options: ResourceFixtureOptions = {}): ResourceF
       const items: Record<string, unknown>[] = [];
       let start: Record<string, unknown> | undefined;
       do {
-        const page = await raw.send(new QueryCommand({ TableName: tableName, ConsistentRead: !input.IndexName, ...input, ...(start ? { ExclusiveStartKey: start } : {}) }));
+        const page = await raw.send(
+          new QueryCommand({ TableName: tableName, ConsistentRead: !input.IndexName, ...input, ...(start ? { ExclusiveStartKey: start } : {}) }),
+        );
         items.push(...(page.Items ?? []));
         start = page.LastEvaluatedKey;
       } while (start);
@@ -168,4 +173,3 @@ export function resourceFixture(options: ResourceFixtureOptions = {}): ResourceF
     },
   };
 }
-

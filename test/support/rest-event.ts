@@ -42,9 +42,7 @@ export function restEvent(options: RestEventOptions): APIGatewayProxyEvent {
     requestContext: {
       accountId: '123456789012',
       apiId: 'abcdef1234',
-      authorizer: options.auth
-        ? { ...encodeAuthContext(options.auth), principalId: options.auth.principalId, integrationLatency: 12 }
-        : null,
+      authorizer: options.auth ? { ...encodeAuthContext(options.auth), principalId: options.auth.principalId, integrationLatency: 12 } : null,
       domainName: 'abcdef1234.execute-api.eu-central-1.amazonaws.com',
       domainPrefix: 'abcdef1234',
       extendedRequestId: 'JWWfRFxmliAFXZA=',

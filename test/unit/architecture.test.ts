@@ -91,7 +91,12 @@ describe('the data catalogue', () => {
     for (const kind of TENANT_DATA_CATALOGUE) {
       expect({ kind: kind.name, retention: RETENTION_CLASSES.includes(kind.retention) }).toEqual({ kind: kind.name, retention: true });
       expect(kind.accessPatterns.length).toBeGreaterThan(0);
-      expect([typeof kind.partitions, typeof kind.owns, typeof kind.writeBack, typeof kind.schema.safeParse]).toEqual(['function', 'function', 'function', 'function']);
+      expect([typeof kind.partitions, typeof kind.owns, typeof kind.writeBack, typeof kind.schema.safeParse]).toEqual([
+        'function',
+        'function',
+        'function',
+        'function',
+      ]);
     }
   });
 
@@ -126,7 +131,9 @@ describe('the route table', () => {
   it('is assembled from the route lists the domains export, one *.routes.ts module per group', () => {
     const lists = runtimeFiles.filter(({ file }) => file.endsWith('.routes.ts'));
     const groups = lists.flatMap(({ file }) =>
-      Object.values(require(join(ROOT, file)) as Record<string, readonly { group: string }[]>).flatMap((routes) => [...new Set(routes.map((route) => route.group))]),
+      Object.values(require(join(ROOT, file)) as Record<string, readonly { group: string }[]>).flatMap((routes) => [
+        ...new Set(routes.map((route) => route.group)),
+      ]),
     );
     expect(groups.sort()).toEqual([...HANDLER_GROUPS].sort());
     expect(new Set(ROUTES.map((route) => route.group))).toEqual(new Set(HANDLER_GROUPS));

@@ -8,7 +8,10 @@ import { join } from 'node:path';
  * nothing else belongs there. Emulators, test and lint tools stay devDependencies.
  */
 const ROOT = join(__dirname, '..', '..');
-const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+};
 
 /** The CLIs the builds run: `npx cdk`, `npx tsx` (cdk.json's app), and esbuild (NodejsFunction bundles with it). */
 const DEPLOY_CLIS = ['aws-cdk', 'tsx', 'esbuild'];
@@ -30,7 +33,9 @@ function importedPackages(text: string, withTypes = false): string[] {
 
 describe('what deploying installs (npm ci --omit=dev)', () => {
   const deployed = ['bin', 'lib', 'functions'].flatMap((dir) => sourceFiles(join(ROOT, dir)));
-  const needed = new Set(deployed.flatMap((file) => importedPackages(readFileSync(file, 'utf8'))).filter((name) => !name.startsWith('node:') && !builtinModules.includes(name)));
+  const needed = new Set(
+    deployed.flatMap((file) => importedPackages(readFileSync(file, 'utf8'))).filter((name) => !name.startsWith('node:') && !builtinModules.includes(name)),
+  );
 
   it('holds every package the CDK app and the functions import', () => {
     expect([...needed].filter((name) => !(name in manifest.dependencies)).sort()).toEqual([]);

@@ -59,7 +59,12 @@ interface Claims {
 
 function claimsOf(jwt: string): Claims {
   const payload = jwt.split('.')[1] ?? '';
-  const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(payload.length / 4) * 4, '='));
+  const json = atob(
+    payload
+      .replace(/-/g, '+')
+      .replace(/_/g, '/')
+      .padEnd(Math.ceil(payload.length / 4) * 4, '='),
+  );
   return JSON.parse(new TextDecoder().decode(Uint8Array.from(json, (c) => c.charCodeAt(0)))) as Claims;
 }
 
@@ -110,11 +115,17 @@ export async function signInWithPassword(pending: PendingSession, email: string,
     AuthParameters: { USERNAME: email, PASSWORD: password },
   });
   if (!AuthenticationResult?.IdToken) throw signInProblem(401, 'the pool asked for a further challenge the console does not support', 'challenge-required');
-  return sessionOf(pending, { idToken: AuthenticationResult.IdToken, ...(AuthenticationResult.RefreshToken ? { refreshToken: AuthenticationResult.RefreshToken } : {}) });
+  return sessionOf(pending, {
+    idToken: AuthenticationResult.IdToken,
+    ...(AuthenticationResult.RefreshToken ? { refreshToken: AuthenticationResult.RefreshToken } : {}),
+  });
 }
 
 function base64Url(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
 }
 
 function randomText(bytes = 32): string {

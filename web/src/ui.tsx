@@ -6,7 +6,13 @@ import { ProblemError, type Problem } from './api';
 
 export function asProblem(error: unknown): Problem {
   if (error instanceof ProblemError) return error.problem;
-  return { type: 'about:blank', title: 'Something went wrong', status: 500, detail: error instanceof Error ? error.message : String(error), code: 'console-error' as Problem['code'] };
+  return {
+    type: 'about:blank',
+    title: 'Something went wrong',
+    status: 500,
+    detail: error instanceof Error ? error.message : String(error),
+    code: 'console-error' as Problem['code'],
+  };
 }
 
 /** A problem as a person reads it: title, detail, the stable code, and the fields it names. */

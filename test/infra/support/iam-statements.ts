@@ -45,7 +45,13 @@ export function ownedStatements(template: CfnTemplate): OwnedStatement[] {
 
 /** Whether an IAM action pattern (with `*` and `?` wildcards, case-insensitive) covers an action. */
 export function actionPatternCovers(pattern: string, action: string): boolean {
-  const regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+  const regex = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+    'i',
+  );
   return regex.test(action);
 }
 
@@ -87,9 +93,7 @@ export function rolesAssumedBy(template: CfnTemplate, service: string): string[]
   return Object.entries(template.Resources)
     .filter(([, r]) => r.Type === 'AWS::IAM::Role')
     .filter(([, r]) =>
-      asArray<Record<string, any>>(r.Properties!.AssumeRolePolicyDocument.Statement).some((s) =>
-        asArray(s.Principal?.Service).includes(service),
-      ),
+      asArray<Record<string, any>>(r.Properties!.AssumeRolePolicyDocument.Statement).some((s) => asArray(s.Principal?.Service).includes(service)),
     )
     .map(([id]) => id);
 }

@@ -11,9 +11,7 @@ import { REPO_ROOT } from '../../../lib/source-paths';
 import type { CfnTemplate } from '../../support/iam-simulation';
 
 /** The context of cdk.json (feature flags and platform config): tests synthesize what `cdk synth` synthesizes. */
-export const CDK_CONTEXT: Readonly<Record<string, unknown>> = JSON.parse(
-  fs.readFileSync(path.join(REPO_ROOT, 'cdk.json'), 'utf8'),
-).context;
+export const CDK_CONTEXT: Readonly<Record<string, unknown>> = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'cdk.json'), 'utf8')).context;
 
 export const CONFIG: PlatformConfig = parsePlatformConfig(CDK_CONTEXT[PLATFORM_CONTEXT_KEY]);
 

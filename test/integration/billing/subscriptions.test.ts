@@ -40,7 +40,11 @@ it('upgrades at once with an integer proration, writes the plan on the tenant re
   expect(upgraded.status).toBe(200);
   const period = periodOf(now);
   const expected = Math.floor((PLANS.team.monthlyPriceCents * daysLeft(period, now)) / daysIn(period));
-  expect(upgraded.json).toMatchObject({ plan: 'team', usageKeyPlan: 'team', prorations: [{ fromPlan: 'free', toPlan: 'team', amount: expected, currency: 'EUR' }] });
+  expect(upgraded.json).toMatchObject({
+    plan: 'team',
+    usageKeyPlan: 'team',
+    prorations: [{ fromPlan: 'free', toPlan: 'team', amount: expected, currency: 'EUR' }],
+  });
   expect(Number.isInteger(upgraded.json.prorations[0].amount)).toBe(true);
   expect(tenant.json.plan).toBe('team');
   expect(tenant.headers.get('ratelimit-policy')).toBe(`"daily";q=${PLANS.team.limits.apiRequestsPerDay};w=86400`);
@@ -72,7 +76,11 @@ it('refuses a downgrade the current usage does not fit with 409 naming the limit
   // Assess
   expect(refused.status).toBe(409);
   expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(refused.json).toMatchObject({ status: 409, plan: 'free', doesNotFit: [{ limit: 'agents', current: PLANS.free.limits.agents + 1, allowed: PLANS.free.limits.agents }] });
+  expect(refused.json).toMatchObject({
+    status: 409,
+    plan: 'free',
+    doesNotFit: [{ limit: 'agents', current: PLANS.free.limits.agents + 1, allowed: PLANS.free.limits.agents }],
+  });
   expect(refused.json.detail).toContain('agents');
   expect(after.json).toEqual(before.json);
 });
@@ -89,14 +97,17 @@ it('cancels at the end of the period, audited', async () => {
   expect(audit.json.items.map((entry: { action: string }) => entry.action)).toContain('subscription.update');
 });
 
-it.each([[{ plan: 'platinum' }], [{}], [{ plan: 'team', seats: 3 }], [{ cancelAtPeriodEnd: 'yes' }]])('refuses %j with a 4xx problem and changes nothing', async (body) => {
-  // Prepare
-  const { call } = await tenantWithAdmin('free');
-  // Act
-  const refused = await call('PATCH', '/subscription', body);
-  const after = await call('GET', '/subscription');
-  // Assess
-  expect([400, 422]).toContain(refused.status);
-  expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(after.json).toMatchObject({ plan: 'free', version: 0, cancelAtPeriodEnd: false });
-});
+it.each([[{ plan: 'platinum' }], [{}], [{ plan: 'team', seats: 3 }], [{ cancelAtPeriodEnd: 'yes' }]])(
+  'refuses %j with a 4xx problem and changes nothing',
+  async (body) => {
+    // Prepare
+    const { call } = await tenantWithAdmin('free');
+    // Act
+    const refused = await call('PATCH', '/subscription', body);
+    const after = await call('GET', '/subscription');
+    // Assess
+    expect([400, 422]).toContain(refused.status);
+    expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(after.json).toMatchObject({ plan: 'free', version: 0, cancelAtPeriodEnd: false });
+  },
+);

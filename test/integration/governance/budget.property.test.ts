@@ -188,7 +188,8 @@ describe('property: budgets hold under concurrent model calls', () => {
           for (const call of inner.calls) {
             const spec = specs[tenantIds.indexOf(call.tenantId)];
             const asked = outcomes.some((o) => tenantIds[o.step.tenant] === call.tenantId && o.invocation.modelId === call.modelId);
-            const fallback = spec.onExhausted.action === 'fallback' && spec.onExhausted.modelId === call.modelId && allowed(call.tenantId).includes(call.modelId);
+            const fallback =
+              spec.onExhausted.action === 'fallback' && spec.onExhausted.modelId === call.modelId && allowed(call.tenantId).includes(call.modelId);
             expect(asked || fallback).toBe(true);
           }
 
@@ -262,7 +263,17 @@ describe('property: budgets hold under concurrent model calls', () => {
             ],
             {
               seed: 1,
-              steps: [0, 0, 1].map((tenant) => ({ tenant, period: 0, agent: 0, model: 0, inputChars: 100, maxOutputTokens: 4_096, inputShare: 1, outputShare: 1, fails: false })),
+              steps: [0, 0, 1].map((tenant) => ({
+                tenant,
+                period: 0,
+                agent: 0,
+                model: 0,
+                inputChars: 100,
+                maxOutputTokens: 4_096,
+                inputShare: 1,
+                outputShare: 1,
+                fails: false,
+              })),
             },
           ],
         ],

@@ -33,7 +33,12 @@ afterAll(() => {
   rmSync(mailbox, { recursive: true, force: true });
 });
 
-const config = parseRuntimeConfig({ AWS_REGION: 'eu-central-1', TABLE_NAME: LOCAL_TABLE_NAME, DYNAMODB_ENDPOINT: emulatorEndpoints().dynamoDbEndpoint, LOG_LEVEL: 'ERROR' });
+const config = parseRuntimeConfig({
+  AWS_REGION: 'eu-central-1',
+  TABLE_NAME: LOCAL_TABLE_NAME,
+  DYNAMODB_ENDPOINT: emulatorEndpoints().dynamoDbEndpoint,
+  LOG_LEVEL: 'ERROR',
+});
 const db = (tenantId: string) => fixture.isolation.forTenant(tenantId);
 const logger = createLogger('test', 'ERROR');
 const plans = new CachedPlanSource({ db, tableName: fixture.tableName });
@@ -42,7 +47,16 @@ const cursors = new CursorCodec(CURSOR_SECRET);
 const deps: ResourceDependencies = { logger, tenantGate: async () => undefined, tableName: fixture.tableName, db, cursors, executor, plans };
 const governance = createGovernanceHandler(config, deps);
 const budgets = budgetGovernance(
-  { db, tableName: fixture.tableName, plans, audit: executor, mailer: new MailboxMailer(mailbox, 'budget@example.com'), logger, region: 'eu-central-1', policyTtlMs: 0 },
+  {
+    db,
+    tableName: fixture.tableName,
+    plans,
+    audit: executor,
+    mailer: new MailboxMailer(mailbox, 'budget@example.com'),
+    logger,
+    region: 'eu-central-1',
+    policyTtlMs: 0,
+  },
   new LocalModelProvider(),
 );
 // The run worker with the budgeted provider, as the runs queue's consumer has it; the queue hands each started run
@@ -57,7 +71,15 @@ const inline: RunQueue = {
 const workflows = createWorkflowsHandler(config, {
   logger,
   tenantGate: async () => undefined,
-  servicesFor: workflowServicesFactory({ db, tableName: fixture.tableName, cursors, mutations: executor, provider: budgets.provider, queue: inline, admission: budgets.admission }),
+  servicesFor: workflowServicesFactory({
+    db,
+    tableName: fixture.tableName,
+    cursors,
+    mutations: executor,
+    provider: budgets.provider,
+    queue: inline,
+    admission: budgets.admission,
+  }),
 });
 
 let requests = 0;
@@ -82,26 +104,39 @@ async function call(
 }
 
 const BUDGET = '/v1/tenants/{tenantId}/budget';
-const budgetItems = (tenantId: string) => fixture.queryAll({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.budgetPartition(tenantId) } });
+const budgetItems = (tenantId: string) =>
+  fixture.queryAll({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.budgetPartition(tenantId) } });
 const auditActions = async (tenantId: string) =>
-  (await fixture.call('audit', 'GET', '/v1/tenants/{tenantId}/audit', { pathParameters: { tenantId }, auth: auditor(tenantId), query: { limit: '100' } })).json.items.map(
-    (entry: { action: string }) => entry.action,
-  );
+  (
+    await fixture.call('audit', 'GET', '/v1/tenants/{tenantId}/audit', { pathParameters: { tenantId }, auth: auditor(tenantId), query: { limit: '100' } })
+  ).json.items.map((entry: { action: string }) => entry.action);
 
 async function workflowOf(tenantId: string, modelId: string): Promise<string> {
   const agent = await fixture.call('agents', 'POST', '/v1/tenants/{tenantId}/agents', { pathParameters: { tenantId }, body: { name: 'writer', modelId } });
   expect(agent.statusCode).toBe(201);
-  const workflow = await call(workflows, 'POST', '/v1/tenants/{tenantId}/workflows', { tenantId }, {
-    auth: member(tenantId),
-    body: { name: 'one step', steps: [{ id: 'write', agentId: agent.json.agentId }] },
-  });
+  const workflow = await call(
+    workflows,
+    'POST',
+    '/v1/tenants/{tenantId}/workflows',
+    { tenantId },
+    {
+      auth: member(tenantId),
+      body: { name: 'one step', steps: [{ id: 'write', agentId: agent.json.agentId }] },
+    },
+  );
   expect(workflow.statusCode).toBe(201);
   return workflow.json.workflowId;
 }
 
 /** Starts a run (202), then reads it as it finished; a refused start is answered as it was. */
 async function startRun(tenantId: string, workflowId: string) {
-  const started = await call(workflows, 'POST', '/v1/tenants/{tenantId}/workflows/{workflowId}/runs', { tenantId, workflowId }, { auth: member(tenantId), body: { input: 'a poem about budgets' } });
+  const started = await call(
+    workflows,
+    'POST',
+    '/v1/tenants/{tenantId}/workflows/{workflowId}/runs',
+    { tenantId, workflowId },
+    { auth: member(tenantId), body: { input: 'a poem about budgets' } },
+  );
   if (started.statusCode !== 202) return started;
   const runId = started.json.runId;
   return call(workflows, 'GET', '/v1/tenants/{tenantId}/workflows/{workflowId}/runs/{runId}', { tenantId, workflowId, runId }, { auth: member(tenantId) });

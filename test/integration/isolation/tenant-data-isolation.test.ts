@@ -275,7 +275,10 @@ class ReachIntoOtherTenant implements fc.AsyncCommand<Model, Real> {
 const TENANT_COUNT = 3;
 const tenantArb = fc.integer({ min: 0, max: TENANT_COUNT - 1 });
 const pickArb = fc.nat({ max: 1000 });
-const nameArb = fc.string({ minLength: 1, maxLength: 12 }).map((s) => s.trim()).filter((s) => s.length > 0);
+const nameArb = fc
+  .string({ minLength: 1, maxLength: 12 })
+  .map((s) => s.trim())
+  .filter((s) => s.length > 0);
 const versionShiftArb = fc.constantFrom(0, 0, 0, -1, 1);
 
 const createArb = fc.tuple(tenantArb, nameArb).map(([t, n]) => new CreateAgent(t, n));
@@ -306,8 +309,7 @@ function expectedItems(model: Model): Record<string, unknown>[] {
   );
 }
 
-const byKey = (a: Record<string, unknown>, b: Record<string, unknown>) =>
-  `${a.pk}|${a.sk}`.localeCompare(`${b.pk}|${b.sk}`);
+const byKey = (a: Record<string, unknown>, b: Record<string, unknown>) => `${a.pk}|${a.sk}`.localeCompare(`${b.pk}|${b.sk}`);
 
 const db = (tenantId: string) => fixture.isolation.forTenant(tenantId);
 let plans: CachedPlanSource;
@@ -316,7 +318,19 @@ let executor: MutationExecutor;
 /** The tenant record the executor checks the plan against in every counted write. */
 async function putTenantRecord(tenantId: string): Promise<void> {
   const now = new Date().toISOString();
-  const record = { tenantId, slug: tenantId, name: tenantId, plan: 'enterprise', region: 'eu-central-1', status: 'ACTIVE', branding: {}, settings: {}, createdAt: now, updatedAt: now, version: 1 };
+  const record = {
+    tenantId,
+    slug: tenantId,
+    name: tenantId,
+    plan: 'enterprise',
+    region: 'eu-central-1',
+    status: 'ACTIVE',
+    branding: {},
+    settings: {},
+    createdAt: now,
+    updatedAt: now,
+    version: 1,
+  };
   await fixture.inspector.send(new PutCommand({ TableName: fixture.tableName, Item: { ...keys.tenantProfile(tenantId), ...record } }));
 }
 

@@ -15,9 +15,22 @@ beforeAll(async () => {
   fixture = await createIsolationFixture('isolation-guard');
   // Arranged with the test's own unscoped client: the guard, not the write path, is under test here.
   const now = new Date().toISOString();
-  const agent = { agentId: 'shared-id', name: 'Globex agent', modelId: 'local.echo', instructions: '', tools: [], status: 'ACTIVE', createdAt: now, updatedAt: now, version: 1 };
+  const agent = {
+    agentId: 'shared-id',
+    name: 'Globex agent',
+    modelId: 'local.echo',
+    instructions: '',
+    tools: [],
+    status: 'ACTIVE',
+    createdAt: now,
+    updatedAt: now,
+    version: 1,
+  };
   await fixture.inspector.send(
-    new PutCommand({ TableName: fixture.tableName, Item: { ...keys.agent('globex', 'shared-id'), ...agentCollectionKeys('globex', now, 'shared-id'), ...agent } }),
+    new PutCommand({
+      TableName: fixture.tableName,
+      Item: { ...keys.agent('globex', 'shared-id'), ...agentCollectionKeys('globex', now, 'shared-id'), ...agent },
+    }),
   );
 });
 
@@ -39,7 +52,7 @@ function countSent(client: DynamoDBDocumentClient): () => number {
 }
 
 describe("a tenant's scoped client against DynamoDB Local", () => {
-  it("cannot Get or Query a T#globex#… key: TenantIsolationError, and nothing is sent", async () => {
+  it('cannot Get or Query a T#globex#… key: TenantIsolationError, and nothing is sent', async () => {
     // Prepare
     const acme = fixture.isolation.forTenant('acme');
     const sent = countSent(acme);
@@ -79,9 +92,7 @@ describe("a tenant's scoped client against DynamoDB Local", () => {
     const sent = countSent(acme);
 
     // Act
-    const intoPartition = acme.send(
-      new PutCommand({ TableName: fixture.tableName, Item: { ...keys.agent('globex', 'planted'), name: 'x' } }),
-    );
+    const intoPartition = acme.send(new PutCommand({ TableName: fixture.tableName, Item: { ...keys.agent('globex', 'planted'), name: 'x' } }));
     const intoIndex = acme.send(
       new PutCommand({
         TableName: fixture.tableName,
@@ -97,7 +108,7 @@ describe("a tenant's scoped client against DynamoDB Local", () => {
     expect(await fixture.scanPrefix('T#acme#')).toHaveLength(0);
   });
 
-  it("reads its own keys, and an id that exists only for globex is simply not there for acme", async () => {
+  it('reads its own keys, and an id that exists only for globex is simply not there for acme', async () => {
     // Prepare
     const acme = new AgentRepository({ db: fixture.isolation.forTenant('acme'), tableName: fixture.tableName, tenantId: 'acme', cursors: fixture.cursors });
 

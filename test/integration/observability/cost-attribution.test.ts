@@ -138,7 +138,9 @@ describe('cost attribution', () => {
 
     // Assess: every call asked for its capacity, and the usage items hold what DynamoDB reported for each tenant's calls before the flush
     for (const tenantId of [small, large]) {
-      const { Item } = await raw.send(new GetCommand({ TableName: LOCAL_TABLE_NAME, Key: keys.usagePeriod(tenantId, monthOf(new Date())), ConsistentRead: true }));
+      const { Item } = await raw.send(
+        new GetCommand({ TableName: LOCAL_TABLE_NAME, Key: keys.usagePeriod(tenantId, monthOf(new Date())), ConsistentRead: true }),
+      );
       const expected = reported.get(tenantId)!;
       expect(expected.write).toBeGreaterThan(0);
       expect(Number(Item?.[COST_ATTRIBUTES.readUnits] ?? 0)).toBeCloseTo(expected.read, 6);
@@ -155,7 +157,10 @@ describe('cost attribution', () => {
     const quantities = costQuantitiesOf(Item, report.usage.storageBytes);
     expect(report.cost).toEqual(estimateCost(REGION, quantities));
     const prices = pricesOf(REGION);
-    expect(report.cost.dynamodb).toBeCloseTo((quantities.readUnits * prices.dynamoReadPerMillion + quantities.writeUnits * prices.dynamoWritePerMillion) / 1e6, 6);
+    expect(report.cost.dynamodb).toBeCloseTo(
+      (quantities.readUnits * prices.dynamoReadPerMillion + quantities.writeUnits * prices.dynamoWritePerMillion) / 1e6,
+      6,
+    );
     expect(report.cost.total).toBeGreaterThan(0);
   });
 });

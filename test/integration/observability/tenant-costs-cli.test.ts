@@ -32,7 +32,8 @@ afterAll(() => platform?.close());
 it('ranks tenants by cost with the parts of the estimate and the plan price', async () => {
   // Prepare: the tenant is served a few requests
   const { idToken } = await platform.signIn(tenant.clientId, tenant.admin);
-  for (let i = 0; i < 3; i++) expect((await platform.call('eu-central-1', 'GET', `/v1/tenants/${tenant.tenantId}/agents`, { token: idToken })).status).toBe(200);
+  for (let i = 0; i < 3; i++)
+    expect((await platform.call('eu-central-1', 'GET', `/v1/tenants/${tenant.tenantId}/agents`, { token: idToken })).status).toBe(200);
 
   // Act
   await runCli(['costs'], context);

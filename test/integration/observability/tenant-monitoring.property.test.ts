@@ -50,9 +50,7 @@ beforeAll(async () => {
     platform.createTenant({ plan: 'free' }),
     platform.createTenant({ plan: 'team' }),
   ]);
-  tenants = await Promise.all(
-    provisioned.map(async (tenant) => ({ tenant, token: (await platform.signIn(tenant.clientId, tenant.admin)).idToken })),
-  );
+  tenants = await Promise.all(provisioned.map(async (tenant) => ({ tenant, token: (await platform.signIn(tenant.clientId, tenant.admin)).idToken })));
   output = captureFunctionOutput({ passThrough: () => false });
   output.subscribe((line) => lines.push(line));
 }, 60_000);

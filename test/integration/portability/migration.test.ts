@@ -32,7 +32,18 @@ function migrationWith(store: ObjectStore): TenantMigration {
       const data = lifecycle.regions[region].local;
       const exporter = new TenantExporter({ ...data, catalogue: TENANT_DATA_CATALOGUE, store, signer });
       const importer = new TenantImporter({ ...data, catalogue: TENANT_DATA_CATALOGUE, store, signer, executor: data.mutations });
-      return [region, { region, db: data.db, tableName: data.tableName, exporter, importer, purge: new TenantPurge(data.db, data.tableName, TENANT_DATA_CATALOGUE), executor: data.mutations }];
+      return [
+        region,
+        {
+          region,
+          db: data.db,
+          tableName: data.tableName,
+          exporter,
+          importer,
+          purge: new TenantPurge(data.db, data.tableName, TENANT_DATA_CATALOGUE),
+          executor: data.mutations,
+        },
+      ];
     }),
   );
   const directories = LOCAL_REGIONS.map((region) => lifecycle.regions[region].local.writableDirectory());
@@ -69,11 +80,22 @@ describe('tenant migration between regions', () => {
       .catch((error: unknown) => error);
     const manifest = await migrationWith(fixture.store).migrate(request, (step) => void steps.push(step));
     const gate = (region: string) =>
-      createTenantGate({ directory: fixture.lifecycle.regions[region].local.directory, region, regionEndpoints: { [US]: 'https://us.api.test' }, audit: fixture.lifecycle.regions[region].local.mutations });
+      createTenantGate({
+        directory: fixture.lifecycle.regions[region].local.directory,
+        region,
+        regionEndpoints: { [US]: 'https://us.api.test' },
+        audit: fixture.lifecycle.regions[region].local.mutations,
+      });
     const getTenant = ROUTES.find((route) => route.operationId === 'getTenant');
     const oldRegion = await gate(EU)(tenantId, getTenant as never, PLATFORM_ADMIN, { requestId: 'after-1' } as never).catch((error: unknown) => error);
     const { db, tableName } = fixture.lifecycle.regions[US].local;
-    const verification = await new AuditRepository({ db: db(tenantId), tableName, tenantId, cursors: new CursorCodec('migration-test-cursor-secret-of-32-chars'), lanes: 1 }).verify();
+    const verification = await new AuditRepository({
+      db: db(tenantId),
+      tableName,
+      tenantId,
+      cursors: new CursorCodec('migration-test-cursor-secret-of-32-chars'),
+      lanes: 1,
+    }).verify();
 
     // Assess
     expect(crashed).toEqual(new Error('the process died'));

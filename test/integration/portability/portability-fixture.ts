@@ -116,7 +116,16 @@ export async function createPortabilityFixture(name: string): Promise<Portabilit
       budgets: new BudgetService({ budgets: new BudgetRepository(db, tableName), ledger: new BudgetLedger({ db, tableName }), plans, mutations }),
       // A model call within the budget: reserved and settled in the tenant's ledger, as the run consumer makes it.
       governed: budgetGovernance(
-        { db, tableName, plans, audit: mutations, mailer: new MailboxMailer(directory, 'budget@portability.example'), logger: createLogger('portability', 'ERROR'), region, policyTtlMs: 0 },
+        {
+          db,
+          tableName,
+          plans,
+          audit: mutations,
+          mailer: new MailboxMailer(directory, 'budget@portability.example'),
+          logger: createLogger('portability', 'ERROR'),
+          region,
+          policyTtlMs: 0,
+        },
         new LocalModelProvider(),
       ).provider,
       subscriptions: new SubscriptionService({
@@ -132,7 +141,8 @@ export async function createPortabilityFixture(name: string): Promise<Portabilit
   async function createTool(tools: ReturnType<typeof services>['tools'], tenantId: string, name: string) {
     const route = ROUTES.find((candidate) => candidate.operationId === 'createTool')!;
     const auth: AuthContext = { principalType: 'user', principalId: 'u-portability', tenantId, roles: ['member'] };
-    const body = 'body' in route.request && route.request.body ? route.request.body.parse({ name, endpoint: { kind: 'built-in', name: 'current-time' } }) : undefined;
+    const body =
+      'body' in route.request && route.request.body ? route.request.body.parse({ name, endpoint: { kind: 'built-in', name: 'current-time' } }) : undefined;
     await tools.createTool({ route, path: { tenantId }, query: {}, body, headers: {}, auth, requestId: nextRequest() } as never);
   }
 

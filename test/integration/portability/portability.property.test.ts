@@ -86,7 +86,10 @@ async function corruptedCopy(tenantId: string, source: string, manifest: BundleM
   const names = [MANIFEST_FILE, ...manifest.files.map((file) => file.name)];
   const lineFiles = manifest.files.filter((file) => file.items > 0).map((file) => file.name);
   const bytesFiles = [MANIFEST_FILE, ...lineFiles];
-  const name = corruption.type === 'flip-byte' || corruption.type === 'truncate' ? bytesFiles[corruption.file % bytesFiles.length] : lineFiles[corruption.file % lineFiles.length];
+  const name =
+    corruption.type === 'flip-byte' || corruption.type === 'truncate'
+      ? bytesFiles[corruption.file % bytesFiles.length]
+      : lineFiles[corruption.file % lineFiles.length];
   let edited = manifest;
   for (const other of names) {
     const body = await read(source + other);
@@ -107,14 +110,31 @@ async function corruptedCopy(tenantId: string, source: string, manifest: BundleM
         await put(target + other, body.subarray(0, corruption.at % body.length));
         break;
       case 'drop-line':
-        await put(target + other, lines.filter((_, i) => i !== line).map((text) => `${text}\n`).join(''));
+        await put(
+          target + other,
+          lines
+            .filter((_, i) => i !== line)
+            .map((text) => `${text}\n`)
+            .join(''),
+        );
         break;
       case 'repeat-line':
-        await put(target + other, lines.flatMap((text, i) => (i === line ? [text, text] : [text])).map((text) => `${text}\n`).join(''));
+        await put(
+          target + other,
+          lines
+            .flatMap((text, i) => (i === line ? [text, text] : [text]))
+            .map((text) => `${text}\n`)
+            .join(''),
+        );
         break;
       case 'consistent-edit': {
         // The file loses a line and the manifest is fixed to match: only the signature can tell.
-        const shorter = Buffer.from(lines.filter((_, i) => i !== line).map((text) => `${text}\n`).join(''));
+        const shorter = Buffer.from(
+          lines
+            .filter((_, i) => i !== line)
+            .map((text) => `${text}\n`)
+            .join(''),
+        );
         const { createHash } = await import('node:crypto');
         edited = {
           ...manifest,
@@ -154,14 +174,31 @@ describe('property 10: tenant data portability', () => {
         for (const corruption of corruptions) {
           const { prefix, file } = await corruptedCopy(tenantId, bundlePrefix(tenantId, exportId), manifest, corruption);
           const importing = fixture.importer(EU).import({ tenantId, bundlePrefix: prefix, actor: 'platform-admin:ops-1', requestId: `import-bad-${exports}` });
-          refusals.push({ corruption, file, outcome: await importing.then(() => 'imported', (error: unknown) => error) });
+          refusals.push({
+            corruption,
+            file,
+            outcome: await importing.then(
+              () => 'imported',
+              (error: unknown) => error,
+            ),
+          });
         }
         const afterRefusals = await fixture.lifecycle.scanPrefix(EU, tenantPrefix(tenantId));
-        const imported = await fixture.importer(EU).import({ tenantId, bundlePrefix: bundlePrefix(tenantId, exportId), actor: 'platform-admin:ops-1', requestId: `import-${exportId}` });
+        const imported = await fixture
+          .importer(EU)
+          .import({ tenantId, bundlePrefix: bundlePrefix(tenantId, exportId), actor: 'platform-admin:ops-1', requestId: `import-${exportId}` });
         const after = await fixture.lifecycle.scanPrefix(EU, tenantPrefix(tenantId));
-        const again = await fixture.importer(EU).import({ tenantId, bundlePrefix: bundlePrefix(tenantId, exportId), actor: 'platform-admin:ops-1', requestId: `import-again-${exportId}` });
+        const again = await fixture
+          .importer(EU)
+          .import({ tenantId, bundlePrefix: bundlePrefix(tenantId, exportId), actor: 'platform-admin:ops-1', requestId: `import-again-${exportId}` });
         const afterAgain = await fixture.lifecycle.scanPrefix(EU, tenantPrefix(tenantId));
-        const verification = await new AuditRepository({ db: db(tenantId), tableName, tenantId, cursors: new CursorCodec('portability-verify-cursor-secret-32-chars'), lanes: 1 }).verify();
+        const verification = await new AuditRepository({
+          db: db(tenantId),
+          tableName,
+          tenantId,
+          cursors: new CursorCodec('portability-verify-cursor-secret-32-chars'),
+          lanes: 1,
+        }).verify();
 
         // Assess
         expect(manifest.files.filter((file) => file.items === 0).map((file) => file.kind)).toEqual([]);
@@ -180,7 +217,8 @@ describe('property 10: tenant data portability', () => {
         );
         expect(added).toHaveLength(2);
         for (const item of before) {
-          if (auditHeadKind.owns({ pk: String(item.pk), sk: String(item.sk) }, tenantId)) expect(restored.get(keyOf(item))).toMatchObject({ seq: (item.seq as number) + 1 });
+          if (auditHeadKind.owns({ pk: String(item.pk), sk: String(item.sk) }, tenantId))
+            expect(restored.get(keyOf(item))).toMatchObject({ seq: (item.seq as number) + 1 });
           else expect(restored.get(keyOf(item))).toEqual(item);
         }
         const entry = added.find((item) => item.action === 'tenant.import') as Item;

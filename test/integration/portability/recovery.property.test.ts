@@ -45,7 +45,9 @@ async function snapshot(): Promise<string> {
   raw.destroy();
   const items = await fixture.lifecycle.scanPrefix(EU, 'T#');
   for (let i = 0; i < items.length; i += 25) {
-    await fixture.lifecycle.inspectors[EU].send(new BatchWriteCommand({ RequestItems: { [tableName]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) } }));
+    await fixture.lifecycle.inspectors[EU].send(
+      new BatchWriteCommand({ RequestItems: { [tableName]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) } }),
+    );
   }
   return tableName;
 }
@@ -69,7 +71,8 @@ async function fail(failure: Failure, victim: string, tenants: readonly string[]
       }
       return [victim];
     case 'corrupt-items':
-      for (const pick of failure.picks) await inspector.send(new PutCommand({ TableName: tableName, Item: { ...items[pick % items.length], corrupted: `bit rot ${pick}` } }));
+      for (const pick of failure.picks)
+        await inspector.send(new PutCommand({ TableName: tableName, Item: { ...items[pick % items.length], corrupted: `bit rot ${pick}` } }));
       return [victim];
     case 'purge-tenant':
       await new TenantPurge(fixture.lifecycle.regions[EU].local.db, tableName, TENANT_DATA_CATALOGUE).purge(victim);
@@ -99,15 +102,27 @@ describe('property 14: tenant disaster recovery', () => {
       fc.asyncProperty(failureArbitrary, fc.nat(1), async (failure, victimIndex) => {
         // Prepare
         const tenants = [await fixture.onboard('ra'), await fixture.onboard('rb')];
-        for (const tenantId of tenants) await fixture.live(tenantId, { agents: [{ instructions: 'before', memories: ['kept'] }], runs: [1], apiKeys: 1, members: 1 });
+        for (const tenantId of tenants)
+          await fixture.live(tenantId, { agents: [{ instructions: 'before', memories: ['kept'] }], runs: [1], apiKeys: 1, members: 1 });
         const pointTable = await snapshot();
-        const atPoint = Object.fromEntries(await Promise.all(tenants.map(async (tenantId) => [tenantId, await scanPrefix(fixture.lifecycle.inspectors[EU], pointTable, tenantPrefix(tenantId))] as const)));
+        const atPoint = Object.fromEntries(
+          await Promise.all(
+            tenants.map(async (tenantId) => [tenantId, await scanPrefix(fixture.lifecycle.inspectors[EU], pointTable, tenantPrefix(tenantId))] as const),
+          ),
+        );
         // Written after the point: a restore to the point takes it away again.
-        for (const tenantId of tenants) await fixture.live(tenantId, { agents: [{ instructions: 'after', memories: ['later'] }], runs: [], apiKeys: 0, members: 0 });
+        for (const tenantId of tenants)
+          await fixture.live(tenantId, { agents: [{ instructions: 'after', memories: ['later'] }], runs: [], apiKeys: 0, members: 0 });
 
         // Act
         const damaged = await fail(failure, tenants[victimIndex], tenants);
-        for (const tenantId of damaged) await restore.restore(tenantId, { tableName: pointTable, db: () => fixture.lifecycle.inspectors[EU], id: `point-${snapshots}` }, 'platform-admin:ops-1', `restore-${tenantId}`);
+        for (const tenantId of damaged)
+          await restore.restore(
+            tenantId,
+            { tableName: pointTable, db: () => fixture.lifecycle.inspectors[EU], id: `point-${snapshots}` },
+            'platform-admin:ops-1',
+            `restore-${tenantId}`,
+          );
 
         // Assess
         for (const tenantId of damaged) {
@@ -116,10 +131,17 @@ describe('property 14: tenant disaster recovery', () => {
           const added = restored.filter((item) => !atPoint[tenantId].some((old) => keyOf(old) === keyOf(item)));
           expect(added.map((item) => item.action ?? 'idempotency-record').sort()).toEqual(['idempotency-record', 'tenant.import']);
           for (const item of atPoint[tenantId]) {
-            if (auditHeadKind.owns({ pk: String(item.pk), sk: String(item.sk) }, tenantId)) expect(byKey.get(keyOf(item))).toMatchObject({ seq: (item.seq as number) + 1 });
+            if (auditHeadKind.owns({ pk: String(item.pk), sk: String(item.sk) }, tenantId))
+              expect(byKey.get(keyOf(item))).toMatchObject({ seq: (item.seq as number) + 1 });
             else expect(byKey.get(keyOf(item))).toEqual(item);
           }
-          const verification = await new AuditRepository({ db: data.db(tenantId), tableName: data.tableName, tenantId, cursors: new CursorCodec('recovery-verify-cursor-secret-of-32-chars'), lanes: 1 }).verify();
+          const verification = await new AuditRepository({
+            db: data.db(tenantId),
+            tableName: data.tableName,
+            tenantId,
+            cursors: new CursorCodec('recovery-verify-cursor-secret-of-32-chars'),
+            lanes: 1,
+          }).verify();
           expect(verification).toMatchObject({ valid: true });
         }
         const raw = localDynamoDbClient(emulatorEndpoints().dynamoDbEndpoint, EU);

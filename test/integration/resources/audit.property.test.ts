@@ -41,24 +41,43 @@ async function runOps(tenantId: string, ops: Op[]): Promise<Expected[]> {
     const actor = `user:u-${op.actor}`;
     const container = i % 2;
     if (op.kind === 'createAgent' || agents.length === 0) {
-      const r = await fixture.call('agents', 'POST', '/v1/tenants/{tenantId}/agents', { container, auth, pathParameters: { tenantId }, body: { name: 'n', modelId: 'local.echo' } });
+      const r = await fixture.call('agents', 'POST', '/v1/tenants/{tenantId}/agents', {
+        container,
+        auth,
+        pathParameters: { tenantId },
+        body: { name: 'n', modelId: 'local.echo' },
+      });
       if (r.statusCode !== 201) continue;
       agents.push(r.json.agentId);
       expected.push({ action: 'agent.create', actor, target: `agent/${r.json.agentId}` });
     } else if (op.kind === 'updateAgent') {
       const agentId = agents[op.pick % agents.length];
-      const r = await fixture.call('agents', 'PATCH', '/v1/tenants/{tenantId}/agents/{agentId}', { container, auth, pathParameters: { tenantId, agentId }, body: { name: `n${i}` } });
+      const r = await fixture.call('agents', 'PATCH', '/v1/tenants/{tenantId}/agents/{agentId}', {
+        container,
+        auth,
+        pathParameters: { tenantId, agentId },
+        body: { name: `n${i}` },
+      });
       expect(r.statusCode).toBe(200);
       expected.push({ action: 'agent.update', actor, target: `agent/${agentId}` });
     } else if (op.kind === 'createMemory' || memories.length === 0) {
       const agentId = agents[op.pick % agents.length];
-      const r = await fixture.call('memories', 'POST', '/v1/tenants/{tenantId}/agents/{agentId}/memories', { container, auth, pathParameters: { tenantId, agentId }, body: { content: `c${i}` } });
+      const r = await fixture.call('memories', 'POST', '/v1/tenants/{tenantId}/agents/{agentId}/memories', {
+        container,
+        auth,
+        pathParameters: { tenantId, agentId },
+        body: { content: `c${i}` },
+      });
       expect(r.statusCode).toBe(201);
       memories.push({ agentId, memoryId: r.json.memoryId });
       expected.push({ action: 'memory.create', actor, target: `agent/${agentId}/memory/${r.json.memoryId}` });
     } else {
       const [{ agentId, memoryId }] = memories.splice(op.pick % memories.length, 1);
-      const r = await fixture.call('memories', 'DELETE', '/v1/tenants/{tenantId}/agents/{agentId}/memories/{memoryId}', { container, auth, pathParameters: { tenantId, agentId, memoryId } });
+      const r = await fixture.call('memories', 'DELETE', '/v1/tenants/{tenantId}/agents/{agentId}/memories/{memoryId}', {
+        container,
+        auth,
+        pathParameters: { tenantId, agentId, memoryId },
+      });
       expect(r.statusCode).toBe(204);
       expected.push({ action: 'memory.delete', actor, target: `agent/${agentId}/memory/${memoryId}` });
     }
@@ -107,7 +126,10 @@ describe('property 11: tenant-scoped audit trails', () => {
           const tenantId = tenants[0];
           const lanes = [];
           for (let lane = 0; lane < fixture.executors[0].auditLanes; lane++) {
-            const items = await fixture.queryAll({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.auditLanePartition(tenantId, lane) } });
+            const items = await fixture.queryAll({
+              KeyConditionExpression: 'pk = :pk',
+              ExpressionAttributeValues: { ':pk': keys.auditLanePartition(tenantId, lane) },
+            });
             if (items.length > 0) lanes.push(items);
           }
           const items = lanes[pick % lanes.length];

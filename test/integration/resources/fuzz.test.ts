@@ -24,9 +24,15 @@ beforeAll(async () => {
   client.destroy();
   fixture = resourceFixture({ tableName: TABLE });
   tenantId = await fixture.createTenant('free');
-  agentId = (await fixture.call('agents', 'POST', '/v1/tenants/{tenantId}/agents', { pathParameters: { tenantId }, body: { name: 'a', modelId: 'local.echo' } })).json.agentId;
-  memoryId = (await fixture.call('memories', 'POST', '/v1/tenants/{tenantId}/agents/{agentId}/memories', { pathParameters: { tenantId, agentId }, body: { content: 'c' } })).json
-    .memoryId;
+  agentId = (
+    await fixture.call('agents', 'POST', '/v1/tenants/{tenantId}/agents', { pathParameters: { tenantId }, body: { name: 'a', modelId: 'local.echo' } })
+  ).json.agentId;
+  memoryId = (
+    await fixture.call('memories', 'POST', '/v1/tenants/{tenantId}/agents/{agentId}/memories', {
+      pathParameters: { tenantId, agentId },
+      body: { content: 'c' },
+    })
+  ).json.memoryId;
 });
 
 afterAll(async () => {
@@ -47,17 +53,34 @@ async function snapshot(): Promise<string> {
   return JSON.stringify(items.map((item) => JSON.stringify(item)).sort());
 }
 
-const anything = fc.oneof(fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 3 }), fc.object({ maxDepth: 1 }));
-const text = fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom('', '0', '101', '-1', '2026-11-01T00:00:00Z', 'agent.create', 'x#y', '*', '"1"', 'a'.repeat(5000)));
+const anything = fc.oneof(
+  fc.string(),
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.string(), { maxLength: 3 }),
+  fc.object({ maxDepth: 1 }),
+);
+const text = fc.oneof(
+  fc.string({ maxLength: 30 }),
+  fc.constantFrom('', '0', '101', '-1', '2026-11-01T00:00:00Z', 'agent.create', 'x#y', '*', '"1"', 'a'.repeat(5000)),
+);
 const bodyArb = fc.oneof(
   fc.jsonValue(),
   fc.string(),
   fc.record({ name: anything, modelId: anything, instructions: anything, tools: anything, status: anything, extra: anything }, { requiredKeys: [] }),
   fc.record({ content: anything, metadata: anything, tags: anything, expiresAt: anything, extra: anything }, { requiredKeys: [] }),
 );
-const queryArb = fc.dictionary(fc.constantFrom('limit', 'cursor', 'tag', 'from', 'to', 'order', 'action', 'actor', 'target', 'period', 'x'), text, { maxKeys: 4 });
+const queryArb = fc.dictionary(fc.constantFrom('limit', 'cursor', 'tag', 'from', 'to', 'order', 'action', 'actor', 'target', 'period', 'x'), text, {
+  maxKeys: 4,
+});
 const headersArb = fc.record(
-  { 'If-Match': fc.oneof(text, fc.constantFrom('"1"', '"2"', '*', 'W/"1"')), 'Idempotency-Key': text, 'Content-Type': fc.constantFrom('application/json', 'text/plain') },
+  {
+    'If-Match': fc.oneof(text, fc.constantFrom('"1"', '"2"', '*', 'W/"1"')),
+    'Idempotency-Key': text,
+    'Content-Type': fc.constantFrom('application/json', 'text/plain'),
+  },
   { requiredKeys: [] },
 );
 
@@ -65,34 +88,42 @@ describe('fuzz: bad input to agents, memories, usage and audit', () => {
   const routes = GROUPS.flatMap((group) => routesOf(group));
 
   it('covers every route of the four groups', () => {
-    expect(routes.map((r) => r.operationId).sort()).toEqual(ROUTES.filter((r) => (GROUPS as string[]).includes(r.group)).map((r) => r.operationId).sort());
+    expect(routes.map((r) => r.operationId).sort()).toEqual(
+      ROUTES.filter((r) => (GROUPS as string[]).includes(r.group))
+        .map((r) => r.operationId)
+        .sort(),
+    );
   });
 
-  it.each(routes.map((route) => [route.operationId, route] as const))('%s answers 4xx, never 5xx, and a rejection changes nothing', async (_id, route) => {
-    const pathArb = fc.record({
-      agentId: fc.oneof(fc.constant(agentId), fc.constant(agentId), text),
-      memoryId: fc.oneof(fc.constant(memoryId), fc.constant(memoryId), text),
-    });
-    await fc.assert(
-      fc.asyncProperty(pathArb, queryArb, headersArb, bodyArb, async (ids, query, headers, body) => {
-        const before = await snapshot();
-        const pathParameters: Record<string, string> = { tenantId };
-        if (route.path.includes('{agentId}')) pathParameters.agentId = ids.agentId;
-        if (route.path.includes('{memoryId}')) pathParameters.memoryId = ids.memoryId;
-        const result = await fixture.call(route.group as Group, route.method, route.path, {
-          pathParameters,
-          query,
-          headers,
-          ...(route.request && 'body' in route.request ? { body } : {}),
-          auth: tenantAdmin(tenantId),
-        });
-        expect(result.statusCode).toBeLessThan(500);
-        if (result.statusCode >= 400) {
-          expect(result.headers?.['content-type']).toBe('application/problem+json');
-          expect(await snapshot()).toBe(before);
-        }
-      }),
-      { numRuns: 60 },
-    );
-  }, 120_000);
+  it.each(routes.map((route) => [route.operationId, route] as const))(
+    '%s answers 4xx, never 5xx, and a rejection changes nothing',
+    async (_id, route) => {
+      const pathArb = fc.record({
+        agentId: fc.oneof(fc.constant(agentId), fc.constant(agentId), text),
+        memoryId: fc.oneof(fc.constant(memoryId), fc.constant(memoryId), text),
+      });
+      await fc.assert(
+        fc.asyncProperty(pathArb, queryArb, headersArb, bodyArb, async (ids, query, headers, body) => {
+          const before = await snapshot();
+          const pathParameters: Record<string, string> = { tenantId };
+          if (route.path.includes('{agentId}')) pathParameters.agentId = ids.agentId;
+          if (route.path.includes('{memoryId}')) pathParameters.memoryId = ids.memoryId;
+          const result = await fixture.call(route.group as Group, route.method, route.path, {
+            pathParameters,
+            query,
+            headers,
+            ...(route.request && 'body' in route.request ? { body } : {}),
+            auth: tenantAdmin(tenantId),
+          });
+          expect(result.statusCode).toBeLessThan(500);
+          if (result.statusCode >= 400) {
+            expect(result.headers?.['content-type']).toBe('application/problem+json');
+            expect(await snapshot()).toBe(before);
+          }
+        }),
+        { numRuns: 60 },
+      );
+    },
+    120_000,
+  );
 });

@@ -41,7 +41,10 @@ describe('property 3: resource quota enforcement', () => {
         // Three agents exist from the start so memories have owners; agents beyond them are created by the commands.
         const seedAgents: string[] = [];
         for (let i = 0; i < 3; i++) {
-          const created = await fixture.call('agents', 'POST', '/v1/tenants/{tenantId}/agents', { pathParameters: { tenantId }, body: { name: `seed ${i}`, modelId: 'local.echo' } });
+          const created = await fixture.call('agents', 'POST', '/v1/tenants/{tenantId}/agents', {
+            pathParameters: { tenantId },
+            body: { name: `seed ${i}`, modelId: 'local.echo' },
+          });
           expect(created.statusCode).toBe(201);
           seedAgents.push(created.json.agentId);
         }
@@ -67,26 +70,40 @@ describe('property 3: resource quota enforcement', () => {
             round.map(async (command) => {
               const container = command.container;
               if (command.kind === 'createAgent') {
-                const r = await fixture.call('agents', 'POST', '/v1/tenants/{tenantId}/agents', { container, pathParameters: { tenantId }, body: { name: 'a', modelId: 'local.echo' } });
+                const r = await fixture.call('agents', 'POST', '/v1/tenants/{tenantId}/agents', {
+                  container,
+                  pathParameters: { tenantId },
+                  body: { name: 'a', modelId: 'local.echo' },
+                });
                 if (r.statusCode === 201) agents.add(r.json.agentId);
                 return r.statusCode;
               }
               if (command.kind === 'deleteAgent') {
                 const agentId = agentList[command.pick % agentList.length];
                 if (seedAgents.includes(agentId)) return 0;
-                const r = await fixture.call('agents', 'DELETE', '/v1/tenants/{tenantId}/agents/{agentId}', { container, pathParameters: { tenantId, agentId } });
+                const r = await fixture.call('agents', 'DELETE', '/v1/tenants/{tenantId}/agents/{agentId}', {
+                  container,
+                  pathParameters: { tenantId, agentId },
+                });
                 if (r.statusCode === 204) agents.delete(agentId);
                 return r.statusCode;
               }
               if (command.kind === 'createMemory') {
                 const agentId = seedAgents[command.agent];
-                const r = await fixture.call('memories', 'POST', '/v1/tenants/{tenantId}/agents/{agentId}/memories', { container, pathParameters: { tenantId, agentId }, body: { content: 'c' } });
+                const r = await fixture.call('memories', 'POST', '/v1/tenants/{tenantId}/agents/{agentId}/memories', {
+                  container,
+                  pathParameters: { tenantId, agentId },
+                  body: { content: 'c' },
+                });
                 if (r.statusCode === 201) memories.set(r.json.memoryId, agentId);
                 return r.statusCode;
               }
               if (memoryList.length === 0) return 0;
               const [memoryId, agentId] = memoryList[command.pick % memoryList.length];
-              const r = await fixture.call('memories', 'DELETE', '/v1/tenants/{tenantId}/agents/{agentId}/memories/{memoryId}', { container, pathParameters: { tenantId, agentId, memoryId } });
+              const r = await fixture.call('memories', 'DELETE', '/v1/tenants/{tenantId}/agents/{agentId}/memories/{memoryId}', {
+                container,
+                pathParameters: { tenantId, agentId, memoryId },
+              });
               if (r.statusCode === 204) memories.delete(memoryId);
               return r.statusCode;
             }),

@@ -14,7 +14,12 @@ async function createAgent(tenantId: string, headers: Record<string, string> = {
   return fixture.call('agents', 'POST', agentsPath, { pathParameters: { tenantId }, headers, body: { name, modelId: 'local.echo' } });
 }
 
-async function createMemory(tenantId: string, agentId: string, body: Record<string, unknown> = { content: 'remember this' }, headers: Record<string, string> = {}) {
+async function createMemory(
+  tenantId: string,
+  agentId: string,
+  body: Record<string, unknown> = { content: 'remember this' },
+  headers: Record<string, string> = {},
+) {
   return fixture.call('memories', 'POST', memoriesPath, { pathParameters: { tenantId, agentId }, headers, body });
 }
 
@@ -48,7 +53,11 @@ describe('agents through the handlers', () => {
   it('lets a viewer read but not write, and a member not read the audit log', async () => {
     const tenantId = await fixture.createTenant();
     const viewerList = await fixture.call('agents', 'GET', agentsPath, { pathParameters: { tenantId }, auth: viewer(tenantId) });
-    const viewerCreate = await fixture.call('agents', 'POST', agentsPath, { pathParameters: { tenantId }, auth: viewer(tenantId), body: { name: 'x', modelId: 'local.echo' } });
+    const viewerCreate = await fixture.call('agents', 'POST', agentsPath, {
+      pathParameters: { tenantId },
+      auth: viewer(tenantId),
+      body: { name: 'x', modelId: 'local.echo' },
+    });
     const memberAudit = await fixture.call('audit', 'GET', '/v1/tenants/{tenantId}/audit', { pathParameters: { tenantId }, auth: member(tenantId) });
     const auditorAudit = await fixture.call('audit', 'GET', '/v1/tenants/{tenantId}/audit', { pathParameters: { tenantId }, auth: auditor(tenantId) });
     expect([viewerList.statusCode, viewerCreate.statusCode, memberAudit.statusCode, auditorAudit.statusCode]).toEqual([200, 403, 403, 200]);
@@ -111,9 +120,20 @@ describe('optimistic locking', () => {
     const tenantId = await fixture.createTenant();
     const agent = (await createAgent(tenantId)).json;
     // Act
-    const first = await fixture.call('agents', 'PATCH', agentPath, { pathParameters: { tenantId, agentId: agent.agentId }, headers: { 'If-Match': '"1"' }, body: { name: 'Renamed' } });
-    const stale = await fixture.call('agents', 'PATCH', agentPath, { pathParameters: { tenantId, agentId: agent.agentId }, headers: { 'If-Match': '"1"' }, body: { name: 'Lost update' } });
-    const staleDelete = await fixture.call('agents', 'DELETE', agentPath, { pathParameters: { tenantId, agentId: agent.agentId }, headers: { 'If-Match': '"1"' } });
+    const first = await fixture.call('agents', 'PATCH', agentPath, {
+      pathParameters: { tenantId, agentId: agent.agentId },
+      headers: { 'If-Match': '"1"' },
+      body: { name: 'Renamed' },
+    });
+    const stale = await fixture.call('agents', 'PATCH', agentPath, {
+      pathParameters: { tenantId, agentId: agent.agentId },
+      headers: { 'If-Match': '"1"' },
+      body: { name: 'Lost update' },
+    });
+    const staleDelete = await fixture.call('agents', 'DELETE', agentPath, {
+      pathParameters: { tenantId, agentId: agent.agentId },
+      headers: { 'If-Match': '"1"' },
+    });
     // Assess
     expect(first.statusCode).toBe(200);
     expect(first.headers?.etag).toBe('"2"');
@@ -206,7 +226,10 @@ describe('memories', () => {
     const pages = [];
     let cursor: string | undefined;
     do {
-      const page = await fixture.call('memories', 'GET', memoriesPath, { pathParameters: { tenantId, agentId }, query: { limit: '2', ...(cursor ? { cursor } : {}) } });
+      const page = await fixture.call('memories', 'GET', memoriesPath, {
+        pathParameters: { tenantId, agentId },
+        query: { limit: '2', ...(cursor ? { cursor } : {}) },
+      });
       pages.push(page.json);
       cursor = page.json.nextCursor;
     } while (cursor);
@@ -230,9 +253,19 @@ describe('memories', () => {
     await createMemory(a, agentA);
     const page = await fixture.call('memories', 'GET', memoriesPath, { pathParameters: { tenantId: a, agentId: agentA }, query: { limit: '1' } });
     // Act
-    const foreign = await fixture.call('memories', 'GET', memoriesPath, { pathParameters: { tenantId: b, agentId: agentB }, query: { cursor: page.json.nextCursor } });
-    const edited = await fixture.call('memories', 'GET', memoriesPath, { pathParameters: { tenantId: a, agentId: agentA }, query: { cursor: `x${page.json.nextCursor}` } });
-    const auditCursor = await fixture.call('audit', 'GET', '/v1/tenants/{tenantId}/audit', { pathParameters: { tenantId: b }, auth: tenantAdmin(b), query: { cursor: page.json.nextCursor } });
+    const foreign = await fixture.call('memories', 'GET', memoriesPath, {
+      pathParameters: { tenantId: b, agentId: agentB },
+      query: { cursor: page.json.nextCursor },
+    });
+    const edited = await fixture.call('memories', 'GET', memoriesPath, {
+      pathParameters: { tenantId: a, agentId: agentA },
+      query: { cursor: `x${page.json.nextCursor}` },
+    });
+    const auditCursor = await fixture.call('audit', 'GET', '/v1/tenants/{tenantId}/audit', {
+      pathParameters: { tenantId: b },
+      auth: tenantAdmin(b),
+      query: { cursor: page.json.nextCursor },
+    });
     // Assess
     expect([foreign.statusCode, edited.statusCode, auditCursor.statusCode]).toEqual([400, 400, 400]);
   });
@@ -243,7 +276,12 @@ describe('memories', () => {
     const agentId = (await createAgent(tenantId)).json.agentId;
     const memory = (await createMemory(tenantId, agentId, { content: 'short-lived', expiresAt: new Date(Date.now() + 3_600_000).toISOString() })).json;
     await fixture.raw.send(
-      new UpdateCommand({ TableName: fixture.tableName, Key: keys.memory(tenantId, agentId, memory.memoryId), UpdateExpression: 'SET expiresAt = :past', ExpressionAttributeValues: { ':past': 1 } }),
+      new UpdateCommand({
+        TableName: fixture.tableName,
+        Key: keys.memory(tenantId, agentId, memory.memoryId),
+        UpdateExpression: 'SET expiresAt = :past',
+        ExpressionAttributeValues: { ':past': 1 },
+      }),
     );
     // Act
     const read = await fixture.call('memories', 'GET', memoryPath, { pathParameters: { tenantId, agentId, memoryId: memory.memoryId } });
@@ -258,7 +296,10 @@ describe('memories', () => {
     const tenantId = await fixture.createTenant();
     const result = await createMemory(tenantId, 'no-such-agent');
     expect(result.statusCode).toBe(404);
-    const counter = await fixture.queryAll({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.memoryPartition(tenantId, 'no-such-agent') } });
+    const counter = await fixture.queryAll({
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.memoryPartition(tenantId, 'no-such-agent') },
+    });
     expect(counter).toEqual([]);
   });
 });
@@ -289,11 +330,23 @@ describe('usage and audit', () => {
     const tenantId = await fixture.createTenant();
     const agentId = (await createAgent(tenantId)).json.agentId;
     await createMemory(tenantId, agentId);
-    await fixture.call('agents', 'PATCH', agentPath, { pathParameters: { tenantId, agentId }, auth: member(tenantId, 'u-other'), body: { status: 'DISABLED' } });
+    await fixture.call('agents', 'PATCH', agentPath, {
+      pathParameters: { tenantId, agentId },
+      auth: member(tenantId, 'u-other'),
+      body: { status: 'DISABLED' },
+    });
     // Act
     const all = await fixture.call('audit', 'GET', '/v1/tenants/{tenantId}/audit', { pathParameters: { tenantId }, auth: auditor(tenantId) });
-    const byActor = await fixture.call('audit', 'GET', '/v1/tenants/{tenantId}/audit', { pathParameters: { tenantId }, auth: auditor(tenantId), query: { actor: 'user:u-other' } });
-    const byTarget = await fixture.call('audit', 'GET', '/v1/tenants/{tenantId}/audit', { pathParameters: { tenantId }, auth: auditor(tenantId), query: { target: `agent/${agentId}`, action: 'memory.create' } });
+    const byActor = await fixture.call('audit', 'GET', '/v1/tenants/{tenantId}/audit', {
+      pathParameters: { tenantId },
+      auth: auditor(tenantId),
+      query: { actor: 'user:u-other' },
+    });
+    const byTarget = await fixture.call('audit', 'GET', '/v1/tenants/{tenantId}/audit', {
+      pathParameters: { tenantId },
+      auth: auditor(tenantId),
+      query: { target: `agent/${agentId}`, action: 'memory.create' },
+    });
     const verified = await fixture.call('audit', 'GET', '/v1/tenants/{tenantId}/audit/verify', { pathParameters: { tenantId }, auth: auditor(tenantId) });
     const lane = all.json.items[0].lane as number;
     await fixture.raw.send(new DeleteCommand({ TableName: fixture.tableName, Key: keys.auditHead(tenantId, lane) }));

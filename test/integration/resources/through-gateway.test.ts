@@ -38,7 +38,10 @@ describe('resources through the local gateway', () => {
       body: { content: 'prefers email', tags: ['contact'] },
     });
     const memories = await api.GET('/v1/tenants/{tenantId}/agents/{agentId}/memories', { params: { path: { tenantId, agentId }, query: { tag: 'contact' } } });
-    const stale = await api.PATCH('/v1/tenants/{tenantId}/agents/{agentId}', { params: { path: { tenantId, agentId }, header: { 'If-Match': '"9"' } }, body: { name: 'x' } });
+    const stale = await api.PATCH('/v1/tenants/{tenantId}/agents/{agentId}', {
+      params: { path: { tenantId, agentId }, header: { 'If-Match': '"9"' } },
+      body: { name: 'x' },
+    });
     const usage = await api.GET('/v1/tenants/{tenantId}/usage', { params: { path: tenant } });
     const audit = await api.GET('/v1/tenants/{tenantId}/audit', { params: { path: tenant, query: { action: 'memory.create' } } });
     const verify = await api.GET('/v1/tenants/{tenantId}/audit/verify', { params: { path: tenant } });

@@ -10,11 +10,18 @@ const toolPath = '/v1/tenants/{tenantId}/tools/{toolId}';
 const agentsPath = '/v1/tenants/{tenantId}/agents';
 const agentPath = '/v1/tenants/{tenantId}/agents/{agentId}';
 
-const search = { name: 'search', description: 'Searches the docs', inputSchema: { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] }, endpoint: { kind: 'http', url: 'https://tools.example.com/search' } };
+const search = {
+  name: 'search',
+  description: 'Searches the docs',
+  inputSchema: { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] },
+  endpoint: { kind: 'http', url: 'https://tools.example.com/search' },
+};
 const clock = { name: 'clock', endpoint: { kind: 'built-in', name: 'current-time' } };
 
-const createTool = (tenantId: string, body: unknown, headers: Record<string, string> = {}) => fixture.call('agents', 'POST', toolsPath, { pathParameters: { tenantId }, body, headers });
-const createAgent = (tenantId: string, toolIds: string[]) => fixture.call('agents', 'POST', agentsPath, { pathParameters: { tenantId }, body: { name: 'Helper', modelId: 'local.echo', toolIds } });
+const createTool = (tenantId: string, body: unknown, headers: Record<string, string> = {}) =>
+  fixture.call('agents', 'POST', toolsPath, { pathParameters: { tenantId }, body, headers });
+const createAgent = (tenantId: string, toolIds: string[]) =>
+  fixture.call('agents', 'POST', agentsPath, { pathParameters: { tenantId }, body: { name: 'Helper', modelId: 'local.echo', toolIds } });
 const toolItems = (tenantId: string) => fixture.queryAll({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `T#${tenantId}#TOOL` } });
 
 describe('tools through the agents group', () => {
@@ -28,8 +35,16 @@ describe('tools through the agents group', () => {
     const read = await fixture.call('agents', 'GET', toolPath, { pathParameters: { tenantId, toolId } });
     const first = await fixture.call('agents', 'GET', toolsPath, { pathParameters: { tenantId }, query: { limit: '1' } });
     const second = await fixture.call('agents', 'GET', toolsPath, { pathParameters: { tenantId }, query: { limit: '1', cursor: first.json.nextCursor } });
-    const updated = await fixture.call('agents', 'PATCH', toolPath, { pathParameters: { tenantId, toolId }, headers: { 'If-Match': '"1"' }, body: { description: 'Searches everything' } });
-    const stale = await fixture.call('agents', 'PATCH', toolPath, { pathParameters: { tenantId, toolId }, headers: { 'If-Match': '"1"' }, body: { description: 'lost' } });
+    const updated = await fixture.call('agents', 'PATCH', toolPath, {
+      pathParameters: { tenantId, toolId },
+      headers: { 'If-Match': '"1"' },
+      body: { description: 'Searches everything' },
+    });
+    const stale = await fixture.call('agents', 'PATCH', toolPath, {
+      pathParameters: { tenantId, toolId },
+      headers: { 'If-Match': '"1"' },
+      body: { description: 'lost' },
+    });
     const deleted = await fixture.call('agents', 'DELETE', toolPath, { pathParameters: { tenantId, toolId }, headers: { 'If-Match': '"2"' } });
     const gone = await fixture.call('agents', 'GET', toolPath, { pathParameters: { tenantId, toolId } });
     // Assess
@@ -71,7 +86,10 @@ describe('tools through the agents group', () => {
     expect(refused.json).toMatchObject({ code: 'quota-exceeded', quota: 'tools', limit: 2, usage: 2 });
     expect(await toolItems(tenantId)).toHaveLength(2);
     expect(usage.json.quotas.tools).toEqual({ used: 2, limit: 2 });
-    const counter = await fixture.queryAll({ KeyConditionExpression: 'pk = :pk AND sk = :sk', ExpressionAttributeValues: { ':pk': keys.quotaCounter(tenantId, 'TOOLS').pk, ':sk': keys.quotaCounter(tenantId, 'TOOLS').sk } });
+    const counter = await fixture.queryAll({
+      KeyConditionExpression: 'pk = :pk AND sk = :sk',
+      ExpressionAttributeValues: { ':pk': keys.quotaCounter(tenantId, 'TOOLS').pk, ':sk': keys.quotaCounter(tenantId, 'TOOLS').sk },
+    });
     expect(usage.json.usage.storageBytes).toBeGreaterThanOrEqual(Number(counter[0]?.bytes));
   });
 
@@ -80,7 +98,11 @@ describe('tools through the agents group', () => {
     const toolId = (await createTool(tenantId, clock)).json.toolId;
     await fixture.call('agents', 'PATCH', toolPath, { pathParameters: { tenantId, toolId }, body: { description: 'now' } });
     await fixture.call('agents', 'DELETE', toolPath, { pathParameters: { tenantId, toolId } });
-    const log = await fixture.call('audit', 'GET', '/v1/tenants/{tenantId}/audit', { pathParameters: { tenantId }, auth: auditor(tenantId), query: { limit: '100' } });
+    const log = await fixture.call('audit', 'GET', '/v1/tenants/{tenantId}/audit', {
+      pathParameters: { tenantId },
+      auth: auditor(tenantId),
+      query: { limit: '100' },
+    });
     const actions = log.json.items.filter((entry: { target: string }) => entry.target === `tool/${toolId}`).map((entry: { action: string }) => entry.action);
     expect(actions.sort()).toEqual(['tool.create', 'tool.delete', 'tool.update']);
   });
@@ -97,10 +119,15 @@ describe('agents naming tools by id', () => {
     const unknown = await createAgent(tenantId, [own, 'no-such-tool']);
     const crossTenant = await createAgent(tenantId, [foreign]);
     const accepted = await createAgent(tenantId, [own]);
-    const patched = await fixture.call('agents', 'PATCH', agentPath, { pathParameters: { tenantId, agentId: accepted.json.agentId }, body: { toolIds: ['no-such-tool'] } });
+    const patched = await fixture.call('agents', 'PATCH', agentPath, {
+      pathParameters: { tenantId, agentId: accepted.json.agentId },
+      body: { toolIds: ['no-such-tool'] },
+    });
     // Assess
     expect(unknown.statusCode).toBe(422);
-    expect(unknown.json.errors ?? unknown.json.issues).toEqual(expect.arrayContaining([expect.objectContaining({ pointer: expect.stringContaining('toolIds') })]));
+    expect(unknown.json.errors ?? unknown.json.issues).toEqual(
+      expect.arrayContaining([expect.objectContaining({ pointer: expect.stringContaining('toolIds') })]),
+    );
     expect([crossTenant.statusCode, accepted.statusCode, patched.statusCode]).toEqual([422, 201, 422]);
     expect(accepted.json.toolIds).toEqual([own]);
     const agents = await fixture.call('agents', 'GET', agentsPath, { pathParameters: { tenantId } });

@@ -13,15 +13,22 @@ it('reports usage with one BatchGetItem and one Query, and counts every agent me
   const tenantId = await fixture.createTenant('team');
   const agents: string[] = [];
   for (let i = 0; i < 5; i++) {
-    const created = await fixture.call('agents', 'POST', '/v1/tenants/{tenantId}/agents', { pathParameters: { tenantId }, body: { name: `a${i}`, modelId: 'local.echo' } });
+    const created = await fixture.call('agents', 'POST', '/v1/tenants/{tenantId}/agents', {
+      pathParameters: { tenantId },
+      body: { name: `a${i}`, modelId: 'local.echo' },
+    });
     agents.push(created.json.agentId);
   }
   const memories = '/v1/tenants/{tenantId}/agents/{agentId}/memories';
   for (const [index, count] of [3, 2, 1].entries()) {
-    for (let i = 0; i < count; i++) await fixture.call('memories', 'POST', memories, { pathParameters: { tenantId, agentId: agents[index] }, body: { content: `m${i}` } });
+    for (let i = 0; i < count; i++)
+      await fixture.call('memories', 'POST', memories, { pathParameters: { tenantId, agentId: agents[index] }, body: { content: `m${i}` } });
   }
   const extra = await fixture.call('memories', 'POST', memories, { pathParameters: { tenantId, agentId: agents[4] }, body: { content: 'gone' } });
-  await fixture.call('memories', 'DELETE', `${memories}/{memoryId}`, { pathParameters: { tenantId, agentId: agents[4], memoryId: extra.json.memoryId }, auth: member(tenantId) });
+  await fixture.call('memories', 'DELETE', `${memories}/{memoryId}`, {
+    pathParameters: { tenantId, agentId: agents[4], memoryId: extra.json.memoryId },
+    auth: member(tenantId),
+  });
   const usage = () => fixture.call('usage', 'GET', '/v1/tenants/{tenantId}/usage', { pathParameters: { tenantId }, auth: tenantAdmin(tenantId) });
   await usage(); // a warm container: the plan is cached
   const calls: string[] = [];

@@ -130,7 +130,10 @@ async function invite(w: World, who: Person, role: TenantRole): Promise<void> {
 async function accept(w: World, who: Person): Promise<void> {
   const email = emailOf(w, who);
   const code = (await readMailbox(platform.mailboxDir)).filter((mail) => mail.to === email).at(-1)?.data?.code;
-  const response = await platform.call(EU, 'POST', '/v1/invitations/accept', { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code, password: PASSWORD }) });
+  const response = await platform.call(EU, 'POST', '/v1/invitations/accept', {
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ code, password: PASSWORD }),
+  });
   expect(response.status).toBe(201);
   // The pool enrols by email: the user that has the email now, or a new one.
   let poolUser = w.poolUsers.find((user) => user.email === email);
@@ -179,7 +182,10 @@ async function renameInPool(w: World, poolUser: PoolUser): Promise<void> {
     new AdminUpdateUserAttributesCommand({
       UserPoolId: w.tenant.userPoolId,
       Username: poolUser.email,
-      UserAttributes: [{ Name: 'email', Value: renamed }, { Name: 'email_verified', Value: 'true' }],
+      UserAttributes: [
+        { Name: 'email', Value: renamed },
+        { Name: 'email_verified', Value: 'true' },
+      ],
     }),
   );
   poolUser.email = renamed;
@@ -193,12 +199,18 @@ const somePoolUser = (w: World, index: number) => w.poolUsers[index % w.poolUser
 const commands: fc.Arbitrary<Command>[] = [
   fc.record({ who: person, role }).map(({ who, role }) => step(`advance ${who} towards ${role}`, (w) => advance(w, who, role))),
   person.map((who) => step(`remove ${who}`, (w) => (w.members.has(who) ? remove(w, who) : advance(w, who, 'member')))),
-  fc.nat().map((index) => step(`sign in as pool user ${index}`, async (w) => {
-    if (w.poolUsers.length === 0) return advance(w, 'ann', 'viewer');
-    const poolUser = somePoolUser(w, index);
-    expect(await signIn(w, poolUser)).toBe(poolUser.enabled);
-  })),
-  fc.nat().map((index) => step(`a pool user changes its email`, (w) => (w.poolUsers.length === 0 ? advance(w, 'bob', 'member') : renameInPool(w, somePoolUser(w, index))))),
+  fc.nat().map((index) =>
+    step(`sign in as pool user ${index}`, async (w) => {
+      if (w.poolUsers.length === 0) return advance(w, 'ann', 'viewer');
+      const poolUser = somePoolUser(w, index);
+      expect(await signIn(w, poolUser)).toBe(poolUser.enabled);
+    }),
+  ),
+  fc
+    .nat()
+    .map((index) =>
+      step(`a pool user changes its email`, (w) => (w.poolUsers.length === 0 ? advance(w, 'bob', 'member') : renameInPool(w, somePoolUser(w, index)))),
+    ),
   fc.record({ who: person, role }).map(({ who, role }) => step(`${who} makes a ${role} key`, (w) => makeKey(w, who, role))),
 ];
 

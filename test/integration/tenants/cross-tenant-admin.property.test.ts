@@ -57,9 +57,14 @@ async function entriesBy(tenantId: string, actor: string): Promise<{ requestId: 
   const entries: { requestId: string; action: string; target: string }[] = [];
   let cursor: string | undefined;
   do {
-    const page = await platform.call(EU, 'GET', `/v1/tenants/${tenantId}/audit?actor=${encodeURIComponent(actor)}&limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, {
-      token: auditors[tenantId],
-    });
+    const page = await platform.call(
+      EU,
+      'GET',
+      `/v1/tenants/${tenantId}/audit?actor=${encodeURIComponent(actor)}&limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      {
+        token: auditors[tenantId],
+      },
+    );
     expect(page.status).toBe(200);
     entries.push(...page.json.items);
     cursor = page.json.nextCursor;

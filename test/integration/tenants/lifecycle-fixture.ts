@@ -51,7 +51,15 @@ export class FakeUserDirectory implements UserDirectory {
     this.failing('enrol');
     const users = this.usersOf(pool.userPoolId);
     const sub = users.get(user.email)?.sub ?? randomUUID();
-    users.set(user.email, { sub, email: user.email, password: user.password, groups: new Set([user.role]), enabled: true, signedOut: false, tenantId: user.tenantId });
+    users.set(user.email, {
+      sub,
+      email: user.email,
+      password: user.password,
+      groups: new Set([user.role]),
+      enabled: true,
+      signedOut: false,
+      tenantId: user.tenantId,
+    });
     return { sub };
   }
 
@@ -146,7 +154,9 @@ export async function createLifecycleFixture(name: string): Promise<LifecycleFix
       REGION_ENDPOINTS: JSON.stringify(Object.fromEntries(LOCAL_REGIONS.map((region) => [region, `https://${region}.api.test`]))),
       LOG_LEVEL: 'ERROR',
     });
-  const regions = Object.fromEntries(LOCAL_REGIONS.map((region) => [region, createLifecycleDependencies(config(region), 'test', { adapters, catalogue: TENANT_DATA_CATALOGUE })]));
+  const regions = Object.fromEntries(
+    LOCAL_REGIONS.map((region) => [region, createLifecycleDependencies(config(region), 'test', { adapters, catalogue: TENANT_DATA_CATALOGUE })]),
+  );
   const inspectors = Object.fromEntries(Object.entries(raws).map(([region, raw]) => [region, createDocumentClient(raw)]));
   return {
     tableName,

@@ -42,16 +42,7 @@ interface Real {
   readonly tenantId: string;
 }
 
-type Call =
-  | 'suspend'
-  | 'reactivate'
-  | 'offboard'
-  | 'retry'
-  | 'patch-suspended'
-  | 'patch-active'
-  | 'answer-provisioned'
-  | 'answer-failed'
-  | 'answer-offboarded';
+type Call = 'suspend' | 'reactivate' | 'offboard' | 'retry' | 'patch-suspended' | 'patch-active' | 'answer-provisioned' | 'answer-failed' | 'answer-offboarded';
 
 /**
  * The model: what each call means for the lifecycle. `noop` when the tenant already is where the call leads
@@ -95,7 +86,10 @@ function perform(call: Call, tenantId: string, requestId: string): Promise<unkno
       return lifecycle.update(context, PLATFORM_ADMIN, { status: 'ACTIVE' });
     case 'answer-provisioned':
       return lifecycle.complete(
-        { kind: 'provisioningSucceeded', detail: { tenantId, auth: { issuer: `https://issuer.test/${tenantId}`, userPoolId: `pool-${tenantId}`, clientId: `client-${tenantId}` } } },
+        {
+          kind: 'provisioningSucceeded',
+          detail: { tenantId, auth: { issuer: `https://issuer.test/${tenantId}`, userPoolId: `pool-${tenantId}`, clientId: `client-${tenantId}` } },
+        },
         requestId,
       );
     case 'answer-failed':
@@ -223,7 +217,10 @@ describe('tenant lifecycle state machine property', () => {
         await assertAgrees(model, tenantId, tenantId);
 
         // Act and assess, step by step
-        await fc.asyncModelRun(() => ({ model, real: { tenantId } }), calls.map((call) => new LifecycleCall(call, tenantId)));
+        await fc.asyncModelRun(
+          () => ({ model, real: { tenantId } }),
+          calls.map((call) => new LifecycleCall(call, tenantId)),
+        );
       }),
       { numRuns: 25, verbose: 1 },
     );
@@ -231,29 +228,33 @@ describe('tenant lifecycle state machine property', () => {
 
   it('settles concurrent lifecycle calls on one tenant into one legal order', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom<Call>('suspend', 'offboard', 'patch-suspended'), fc.constantFrom<Call>('suspend', 'offboard', 'reactivate'), async (first, second) => {
-        // Prepare
-        const tenantId = uniqueTenantId('lcc');
-        await fixture.regions[EU].lifecycle.create(PLATFORM_ADMIN, manifestOf(tenantId), 'req-create');
-        await perform('answer-provisioned', tenantId, 'req-provisioned');
+      fc.asyncProperty(
+        fc.constantFrom<Call>('suspend', 'offboard', 'patch-suspended'),
+        fc.constantFrom<Call>('suspend', 'offboard', 'reactivate'),
+        async (first, second) => {
+          // Prepare
+          const tenantId = uniqueTenantId('lcc');
+          await fixture.regions[EU].lifecycle.create(PLATFORM_ADMIN, manifestOf(tenantId), 'req-create');
+          await perform('answer-provisioned', tenantId, 'req-provisioned');
 
-        // Act
-        const outcomes = await Promise.allSettled([perform(first, tenantId, 'req-1'), perform(second, tenantId, 'req-2')]);
+          // Act
+          const outcomes = await Promise.allSettled([perform(first, tenantId, 'req-1'), perform(second, tenantId, 'req-2')]);
 
-        // Assess: the final status is what applying the calls that succeeded gives, in some order.
-        const succeeded = [first, second].filter((_, i) => outcomes[i].status === 'fulfilled');
-        const reachable = [succeeded, [...succeeded].reverse()].map((order) =>
-          order.reduce<TenantStatus | undefined>((status, call) => {
-            if (!status) return undefined;
-            const meant = meaning(call, status);
-            return meant === 'noop' ? status : modelStep(status, meant.event);
-          }, 'ACTIVE'),
-        );
-        const entry = await fixture.regions[EU].local.directory.get(tenantId);
-        expect(reachable).toContain(entry?.status);
-        for (const outcome of outcomes) if (outcome.status === 'rejected') expect(statusOf(outcome.reason as DomainError)).toBe(409);
-        expect((await fixture.regions[US].local.directory.get(tenantId))?.status).toBe(entry?.status);
-      }),
+          // Assess: the final status is what applying the calls that succeeded gives, in some order.
+          const succeeded = [first, second].filter((_, i) => outcomes[i].status === 'fulfilled');
+          const reachable = [succeeded, [...succeeded].reverse()].map((order) =>
+            order.reduce<TenantStatus | undefined>((status, call) => {
+              if (!status) return undefined;
+              const meant = meaning(call, status);
+              return meant === 'noop' ? status : modelStep(status, meant.event);
+            }, 'ACTIVE'),
+          );
+          const entry = await fixture.regions[EU].local.directory.get(tenantId);
+          expect(reachable).toContain(entry?.status);
+          for (const outcome of outcomes) if (outcome.status === 'rejected') expect(statusOf(outcome.reason as DomainError)).toBe(409);
+          expect((await fixture.regions[US].local.directory.get(tenantId))?.status).toBe(entry?.status);
+        },
+      ),
       { numRuns: 9 },
     );
   });

@@ -122,8 +122,7 @@ class Step implements fc.AsyncCommand<Model, Real> {
   }
 }
 
-const deletable = (model: TenantModel, agentId: string) =>
-  !model.expiring.includes(agentId) && !model.memories.some((memory) => memory.agentId === agentId);
+const deletable = (model: TenantModel, agentId: string) => !model.expiring.includes(agentId) && !model.memories.some((memory) => memory.agentId === agentId);
 
 const at = <T>(items: readonly T[], pick: number): T => items[pick % items.length];
 
@@ -158,7 +157,10 @@ const STEPS: Record<string, [(tenantId: string, model: TenantModel, services: Se
   ],
   createTool: [
     async (tenantId, model, { tools }, pick) => {
-      const body = { name: `tool-${pick}`, endpoint: pick % 2 === 0 ? { kind: 'built-in', name: 'current-time' } : { kind: 'http', url: `https://tools.example/${pick}` } };
+      const body = {
+        name: `tool-${pick}`,
+        endpoint: pick % 2 === 0 ? { kind: 'built-in', name: 'current-time' } : { kind: 'http', url: `https://tools.example/${pick}` },
+      };
       const headers: Record<string, string> = pick % 2 === 0 ? { 'idempotency-key': `tool-${tenantId}-${pick}` } : {};
       const created = await tools.createTool(toolRequest('createTool', tenantId, {}, body, headers));
       if (pick % 2 === 0) await tools.createTool(toolRequest('createTool', tenantId, {}, body, headers));
@@ -178,7 +180,10 @@ const STEPS: Record<string, [(tenantId: string, model: TenantModel, services: Se
       const agentId = at(model.agents, pick);
       // Every other memory expires a second from now: by offboarding it is expired but still stored (no TTL sweep here).
       const expiresAt = pick % 2 === 0 ? { expiresAt: new Date(Date.now() + 1_500).toISOString() } : {};
-      const created = await memories.create(contextOf(tenantId, nextRequest()), agentId, { content: `memory ${pick}`, ...expiresAt }, (memory) => ({ ...ok, body: memory }));
+      const created = await memories.create(contextOf(tenantId, nextRequest()), agentId, { content: `memory ${pick}`, ...expiresAt }, (memory) => ({
+        ...ok,
+        body: memory,
+      }));
       if (expiresAt.expiresAt) model.expiring.push(agentId);
       else model.memories.push({ agentId, memoryId: bodyOf(created).memoryId });
     },
@@ -269,11 +274,34 @@ const STEPS: Record<string, [(tenantId: string, model: TenantModel, services: Se
  * Every run starts with each kind present in both tenants (a run of a deleted workflow, a live and an expiring
  * memory, a revoked key, a pending invitation, a removed member, an idempotent retry); the random steps follow.
  */
-const PRELUDE_STEPS = ['createTool', 'createTool', 'deleteTool', 'createTool', 'createAgent', 'createAgent', 'createMemory', 'createMemory', 'createWorkflow', 'runWorkflow', 'deleteWorkflow', 'createWorkflow', 'runWorkflow'];
-const PRELUDE_PEOPLE = ['createApiKey', 'revokeApiKey', 'createApiKey', 'invite', 'acceptInvitation', 'invite', 'acceptInvitation', 'removeMember', 'invite', 'adminReads'];
-const PRELUDE = [0, 1].flatMap((tenant) =>
-  [...PRELUDE_STEPS, ...PRELUDE_PEOPLE].map((name, i) => new Step(name, tenant, i, STEPS[name][0], STEPS[name][1])),
-);
+const PRELUDE_STEPS = [
+  'createTool',
+  'createTool',
+  'deleteTool',
+  'createTool',
+  'createAgent',
+  'createAgent',
+  'createMemory',
+  'createMemory',
+  'createWorkflow',
+  'runWorkflow',
+  'deleteWorkflow',
+  'createWorkflow',
+  'runWorkflow',
+];
+const PRELUDE_PEOPLE = [
+  'createApiKey',
+  'revokeApiKey',
+  'createApiKey',
+  'invite',
+  'acceptInvitation',
+  'invite',
+  'acceptInvitation',
+  'removeMember',
+  'invite',
+  'adminReads',
+];
+const PRELUDE = [0, 1].flatMap((tenant) => [...PRELUDE_STEPS, ...PRELUDE_PEOPLE].map((name, i) => new Step(name, tenant, i, STEPS[name][0], STEPS[name][1])));
 
 const stepArbitrary = fc
   .tuple(fc.constantFrom(...Object.keys(STEPS)), fc.integer({ min: 0, max: 1 }), fc.nat(1_000))
@@ -305,7 +333,11 @@ async function onboard(prefix: string): Promise<string> {
   return tenantId;
 }
 
-const KEY_ATTRIBUTES: string[] = [TABLE_SCHEMA.partitionKey, TABLE_SCHEMA.sortKey, ...Object.values(TABLE_SCHEMA.indexes).flatMap((index) => [index.partitionKey, index.sortKey])];
+const KEY_ATTRIBUTES: string[] = [
+  TABLE_SCHEMA.partitionKey,
+  TABLE_SCHEMA.sortKey,
+  ...Object.values(TABLE_SCHEMA.indexes).flatMap((index) => [index.partitionKey, index.sortKey]),
+];
 
 /** The kinds of the catalogue that own the item (exactly one, for a complete catalogue). */
 function ownersOf(item: Record<string, unknown>, tenantId: string): DataKind[] {
@@ -332,7 +364,17 @@ describe('purge property', () => {
       fc.asyncProperty(fc.commands([stepArbitrary], { size: 'large', maxCommands: 40 }), async (steps) => {
         // Prepare
         const [target, bystander] = [await onboard('pg'), await onboard('pb')];
-        const fresh = (): TenantModel => ({ agents: [], tools: [], memories: [], workflows: [], apiKeys: [], members: [], expiring: [], pending: [], invited: 0 });
+        const fresh = (): TenantModel => ({
+          agents: [],
+          tools: [],
+          memories: [],
+          workflows: [],
+          apiKeys: [],
+          members: [],
+          expiring: [],
+          pending: [],
+          invited: 0,
+        });
         const model: Model = { [target]: fresh(), [bystander]: fresh() };
         const real: Real = { services: services() };
         await fc.asyncModelRun(() => ({ model, real }), [...PRELUDE, ...steps]);
@@ -351,9 +393,9 @@ describe('purge property', () => {
           regionEndpoints: {},
           audit: fixture.regions[EU].local.mutations,
         });
-        const staleRead = staleGate(target, ROUTES.find((route) => route.operationId === 'getTenant')!, PLATFORM_ADMIN, { requestId: nextRequest() } as never).catch(
-          (error: unknown) => error,
-        );
+        const staleRead = staleGate(target, ROUTES.find((route) => route.operationId === 'getTenant')!, PLATFORM_ADMIN, {
+          requestId: nextRequest(),
+        } as never).catch((error: unknown) => error);
 
         // Assess
         expect(await read).toBeInstanceOf(NotFoundError);

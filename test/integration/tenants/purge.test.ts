@@ -19,8 +19,7 @@ afterAll(async () => {
 it("purges every partition of the tenant's domains, agents and their memories included, and nothing of another tenant", async () => {
   // Prepare: agents with memories, a workflow with a run, a member, for two tenants
   const { db } = fixture.regions[EU].local;
-  const put = (tenantId: string, item: Record<string, unknown>) =>
-    db(tenantId).send(new PutCommand({ TableName: fixture.tableName, Item: item }));
+  const put = (tenantId: string, item: Record<string, unknown>) => db(tenantId).send(new PutCommand({ TableName: fixture.tableName, Item: item }));
   for (const tenantId of ['purge-a', 'purge-b']) {
     for (const agentId of ['a1', 'a2']) {
       await put(tenantId, { ...keys.agent(tenantId, agentId), ...agentCollectionKeys(tenantId, '2026-11-28T00:00:00Z', agentId) });

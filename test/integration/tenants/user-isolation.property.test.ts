@@ -161,7 +161,9 @@ describe('property 4: tenant user management isolation', () => {
           // Assess
           if (edit === 'as-sent') {
             expect(response.status).toBe(201);
-            expect(response.json).toEqual(expect.objectContaining({ tenantId: a.tenantId, email, role, auth: expect.objectContaining({ userPoolId: a.userPoolId }) }));
+            expect(response.json).toEqual(
+              expect.objectContaining({ tenantId: a.tenantId, email, role, auth: expect.objectContaining({ userPoolId: a.userPoolId }) }),
+            );
           } else {
             expect(response.status).toBe(404);
           }

@@ -1,7 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { createLifecycleDependencies } from '../../../functions/api/lifecycle.dependencies';
-import { ConflictError, GoneError, MailNotSentError, NotFoundError, PreconditionFailedError, QuotaExceededError, TenantSuspendedError, WrongRegionError } from '../../../functions/core/errors';
+import {
+  ConflictError,
+  GoneError,
+  MailNotSentError,
+  NotFoundError,
+  PreconditionFailedError,
+  QuotaExceededError,
+  TenantSuspendedError,
+  WrongRegionError,
+} from '../../../functions/core/errors';
 import { statusOf } from '../../../functions/core/problem';
 import type { MutationContext } from '../../../functions/data/mutation.context';
 import { quotaCounters } from '../../../functions/quotas/quota.counters';
@@ -56,7 +65,10 @@ async function activeTenant(plan: TenantManifest['plan'] = 'team') {
   const tenantId = uniqueTenantId('usr');
   await eu().lifecycle.create(PLATFORM_ADMIN, manifestOf(tenantId, plan), 'req-create');
   await eu().lifecycle.complete(
-    { kind: 'provisioningSucceeded', detail: { tenantId, auth: { issuer: `https://issuer.test/${tenantId}`, userPoolId: `pool-${tenantId}`, clientId: 'client' } } },
+    {
+      kind: 'provisioningSucceeded',
+      detail: { tenantId, auth: { issuer: `https://issuer.test/${tenantId}`, userPoolId: `pool-${tenantId}`, clientId: 'client' } },
+    },
     'req-provisioned',
   );
   const owner = await eu().users.accept({ code: fixture.adapters.codeFor(`owner@${tenantId}.example`), password: PASSWORD }, 'req-accept');
@@ -70,7 +82,9 @@ async function invite(tenant: Awaited<ReturnType<typeof activeTenant>>, email: s
 }
 
 async function countersOf(tenantId: string) {
-  const users = await fixture.inspectors[EU].send(new GetCommand({ TableName: fixture.tableName, Key: quotaCounters.users(tenantId).key, ConsistentRead: true }));
+  const users = await fixture.inspectors[EU].send(
+    new GetCommand({ TableName: fixture.tableName, Key: quotaCounters.users(tenantId).key, ConsistentRead: true }),
+  );
   return { users: users.Item?.count as number | undefined };
 }
 
@@ -81,7 +95,9 @@ describe('invitations', () => {
 
     // Assess
     expect(tenant.owner).toEqual(expect.objectContaining({ tenantId: tenant.tenantId, role: 'tenant-admin', apiUrl: `https://${EU}.api.test` }));
-    expect(tenant.pool.get(`owner@${tenant.tenantId}.example`)).toEqual(expect.objectContaining({ enabled: true, tenantId: tenant.tenantId, groups: new Set(['tenant-admin']) }));
+    expect(tenant.pool.get(`owner@${tenant.tenantId}.example`)).toEqual(
+      expect.objectContaining({ enabled: true, tenantId: tenant.tenantId, groups: new Set(['tenant-admin']) }),
+    );
     expect(await countersOf(tenant.tenantId)).toEqual({ users: 1 });
   });
 
@@ -95,9 +111,15 @@ describe('invitations', () => {
     await eu().users.revokeInvitation(tenant.context(), pending?.invitationId as string);
 
     // Act
-    const again = await eu().users.invite(tenant.context(), { email: 'ada@example.test', role: 'viewer' }).catch((error: unknown) => error);
-    const reused = await eu().users.accept({ code, password: PASSWORD }, 'req').catch((error: unknown) => error);
-    const revoked = await eu().users.accept({ code: revokedCode, password: PASSWORD }, 'req').catch((error: unknown) => error);
+    const again = await eu()
+      .users.invite(tenant.context(), { email: 'ada@example.test', role: 'viewer' })
+      .catch((error: unknown) => error);
+    const reused = await eu()
+      .users.accept({ code, password: PASSWORD }, 'req')
+      .catch((error: unknown) => error);
+    const revoked = await eu()
+      .users.accept({ code: revokedCode, password: PASSWORD }, 'req')
+      .catch((error: unknown) => error);
 
     // Assess
     expect(again).toBeInstanceOf(ConflictError);
@@ -128,7 +150,9 @@ describe('invitations', () => {
     // Act
     const elsewhere = await fixture.regions[US].users.accept({ code, password: PASSWORD }, 'req').catch((error: unknown) => error);
     await eu().lifecycle.suspend({ tenantId: tenant.tenantId, actor: 'platform-admin:ops-1', requestId: 'req' });
-    const suspended = await eu().users.accept({ code, password: PASSWORD }, 'req').catch((error: unknown) => error);
+    const suspended = await eu()
+      .users.accept({ code, password: PASSWORD }, 'req')
+      .catch((error: unknown) => error);
 
     // Assess
     expect(elsewhere).toBeInstanceOf(WrongRegionError);
@@ -195,9 +219,7 @@ describe('members', () => {
     const members = (await eu().users.listMembers(tenant.tenantId, {})).items;
 
     // Act
-    const outcomes = await Promise.allSettled(
-      members.map((member) => eu().users.changeRole(tenant.context(), member.userId, 'viewer')),
-    );
+    const outcomes = await Promise.allSettled(members.map((member) => eu().users.changeRole(tenant.context(), member.userId, 'viewer')));
 
     // Assess
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
@@ -236,7 +258,9 @@ describe('members', () => {
 
     // Assess
     expect(again.role).toBe('viewer');
-    expect(tenant.pool.get('leaver@example.test')).toEqual(expect.objectContaining({ enabled: true, groups: new Set(['viewer']), password: 'Another-Horse-7-Battery' }));
+    expect(tenant.pool.get('leaver@example.test')).toEqual(
+      expect.objectContaining({ enabled: true, groups: new Set(['viewer']), password: 'Another-Horse-7-Battery' }),
+    );
     expect(await countersOf(tenant.tenantId)).toEqual({ users: 2 });
     await expect(eu().users.getMember(tenant.tenantId, member.userId)).rejects.toBeInstanceOf(NotFoundError);
   });
@@ -277,7 +301,7 @@ describe('API keys', () => {
   });
 });
 
-describe('members of the tenant\'s identity providers (just in time)', () => {
+describe("members of the tenant's identity providers (just in time)", () => {
   const mapping = { attribute: 'custom:groups', groups: { 'Platform Owners': 'tenant-admin', Engineering: 'member' }, default: 'viewer' } as const;
   const sso = () => new SsoMembershipService({ members: new MemberRepository(eu().local.db, fixture.tableName), mutations: eu().local.mutations, mapping });
 
@@ -315,7 +339,13 @@ describe('members of the tenant\'s identity providers (just in time)', () => {
     // Prepare
     const tenant = await activeTenant();
     let now = new Date('2026-06-01T08:00:00Z');
-    const clocked = new SsoMembershipService({ members: new MemberRepository(eu().local.db, fixture.tableName), mutations: eu().local.mutations, mapping, sessionHours: 12, clock: () => now });
+    const clocked = new SsoMembershipService({
+      members: new MemberRepository(eu().local.db, fixture.tableName),
+      mutations: eu().local.mutations,
+      mapping,
+      sessionHours: 12,
+      clock: () => now,
+    });
     const user = { sub: randomUUID(), email: 'hopper@corp.example', groups: [] };
     const member = await clocked.signIn(tenant.tenantId, user, 'sign-in');
 

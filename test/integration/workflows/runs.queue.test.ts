@@ -63,13 +63,25 @@ async function workflowOf(h: Harness, stepNames: readonly string[]): Promise<str
     const agent = await h.fixture.addAgent(h.tenantId, { name: id, modelId: 'local.echo-v1', instructions: id });
     steps.push({ id, agentId: agent.agentId });
   }
-  const created = await h.fixture.call({ method: 'POST', resource: WORKFLOWS, pathParameters: { tenantId: h.tenantId }, auth: h.auth, ...jsonBody({ name: 'wf', steps }) });
+  const created = await h.fixture.call({
+    method: 'POST',
+    resource: WORKFLOWS,
+    pathParameters: { tenantId: h.tenantId },
+    auth: h.auth,
+    ...jsonBody({ name: 'wf', steps }),
+  });
   expect(created.status).toBe(201);
   return created.body.workflowId as string;
 }
 
 async function start(h: Harness, workflowId: string, input = 'go') {
-  const response = await h.fixture.call({ method: 'POST', resource: RUNS, pathParameters: { tenantId: h.tenantId, workflowId }, auth: h.auth, ...jsonBody({ input }) });
+  const response = await h.fixture.call({
+    method: 'POST',
+    resource: RUNS,
+    pathParameters: { tenantId: h.tenantId, workflowId },
+    auth: h.auth,
+    ...jsonBody({ input }),
+  });
   return response;
 }
 
@@ -90,10 +102,13 @@ describe('durable runs on the local SQS emulator', () => {
       // Prepare
       const workflowId = await workflowOf(h, ['one', 'two', 'three']);
       let calls = 0;
-      h.fixture.isolation.forTenant(h.tenantId).middlewareStack.add((next) => async (args) => {
-        calls += 1;
-        return next(args);
-      }, { step: 'initialize', name: 'countCalls' });
+      h.fixture.isolation.forTenant(h.tenantId).middlewareStack.add(
+        (next) => async (args) => {
+          calls += 1;
+          return next(args);
+        },
+        { step: 'initialize', name: 'countCalls' },
+      );
       // Act
       const started = await start(h, workflowId);
       const callsBeforeAnswer = calls;
@@ -123,7 +138,11 @@ describe('durable runs on the local SQS emulator', () => {
   it('resumes a run whose worker died mid-step from its last finished step: each step recorded once, tokens metered once', async () => {
     // Prepare: the first call of step "two" never answers, and the consumer invocation times out after 1 s (Lambda
     // would end it); the message comes back after the 2 s visibility timeout, when the run's lease has expired.
-    const h = await harness('runs-crash', 'team', { visibilityTimeoutSeconds: 2, timeoutMs: 1_000, stepPolicy: { timeoutMs: 60_000, attempts: 1, baseDelayMs: 1, maxDelayMs: 1 } });
+    const h = await harness('runs-crash', 'team', {
+      visibilityTimeoutSeconds: 2,
+      timeoutMs: 1_000,
+      stepPolicy: { timeoutMs: 60_000, attempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
+    });
     try {
       const workflowId = await workflowOf(h, ['one', 'two', 'three']);
       h.provider.hook = (call, nth) => (call.instructions === 'two' && nth === 1 ? new Promise<void>(() => undefined) : Promise.resolve());
@@ -132,7 +151,11 @@ describe('durable runs on the local SQS emulator', () => {
       const run = await h.fixture.waitForRun(h.tenantId, workflowId, started.body.runId);
       // Assess
       expect(run).toMatchObject({ status: 'SUCCEEDED', attempts: 2 });
-      expect(run.steps.map((step) => [step.stepId, step.status])).toEqual([['one', 'SUCCEEDED'], ['two', 'SUCCEEDED'], ['three', 'SUCCEEDED']]);
+      expect(run.steps.map((step) => [step.stepId, step.status])).toEqual([
+        ['one', 'SUCCEEDED'],
+        ['two', 'SUCCEEDED'],
+        ['three', 'SUCCEEDED'],
+      ]);
       expect([h.provider.callsOf('one'), h.provider.callsOf('two'), h.provider.callsOf('three')]).toEqual([1, 2, 1]);
       const tokens = run.steps.reduce((sum, step) => sum + (step.usage?.inputTokens ?? 0) + (step.usage?.outputTokens ?? 0), 0);
       expect(run.usage.inputTokens + run.usage.outputTokens).toBe(tokens);
@@ -181,7 +204,8 @@ describe('durable runs on the local SQS emulator', () => {
       for (const runId of running) await h.fixture.waitForRun(h.tenantId, workflowId, runId, { statuses: ['RUNNING'] });
       const waiting = (await start(h, workflowId)).body.runId as string;
       await new Promise((resolve) => setTimeout(resolve, 300));
-      const cancel = (runId: string) => h.fixture.call({ method: 'POST', resource: CANCEL, pathParameters: { tenantId: h.tenantId, workflowId, runId }, auth: h.auth });
+      const cancel = (runId: string) =>
+        h.fixture.call({ method: 'POST', resource: CANCEL, pathParameters: { tenantId: h.tenantId, workflowId, runId }, auth: h.auth });
 
       // Act
       const queuedCancel = await cancel(waiting);
@@ -224,7 +248,8 @@ describe('durable runs on the local SQS emulator', () => {
       }
       const startedAt = Date.now();
       const runs = [];
-      for (const runId of runIds) runs.push(await h.fixture.waitForRun(h.tenantId, workflowId, runId, { timeoutMs: Math.max(1, 80_000 - (Date.now() - startedAt)) }));
+      for (const runId of runIds)
+        runs.push(await h.fixture.waitForRun(h.tenantId, workflowId, runId, { timeoutMs: Math.max(1, 80_000 - (Date.now() - startedAt)) }));
       // Assess
       expect(runs.every((run) => run.status === 'SUCCEEDED')).toBe(true);
       expect(h.provider.calls).toHaveLength(100);
@@ -232,7 +257,11 @@ describe('durable runs on the local SQS emulator', () => {
       expect(h.provider.maxInFlight).toBeGreaterThan(1);
       expect((await counter(h, 'RUNS-IN-FLIGHT'))?.count).toBe(0);
       const page = await h.fixture.inspector.send(
-        new QueryCommand({ TableName: h.fixture.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.runPartition(h.tenantId, workflowId) } }),
+        new QueryCommand({
+          TableName: h.fixture.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': keys.runPartition(h.tenantId, workflowId) },
+        }),
       );
       expect(page.Items?.every((item) => item.leaseOwner === undefined)).toBe(true);
     } finally {

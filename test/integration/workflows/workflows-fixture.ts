@@ -124,15 +124,18 @@ export async function createWorkflowsFixture(name: string, options: { provider?:
       stepPolicy: settings.stepPolicy ?? { timeoutMs: 5_000, attempts: 3, baseDelayMs: 10, maxDelayMs: 40 },
     }),
   });
-  const mapping = settings.consume === false ? { stop: async () => undefined } : startEventSourceMapping({
-    client: queue.client,
-    queueUrl: queue.queueUrl,
-    region: REGION,
-    handler: consumer,
-    concurrency: settings.concurrency ?? 4,
-    batchSize: settings.batchSize ?? 10,
-    timeoutMs: settings.timeoutMs ?? 30_000,
-  });
+  const mapping =
+    settings.consume === false
+      ? { stop: async () => undefined }
+      : startEventSourceMapping({
+          client: queue.client,
+          queueUrl: queue.queueUrl,
+          region: REGION,
+          handler: consumer,
+          concurrency: settings.concurrency ?? 4,
+          batchSize: settings.batchSize ?? 10,
+          timeoutMs: settings.timeoutMs ?? 30_000,
+        });
   const runRepository = (tenantId: string) => new RunRepository({ db: db(tenantId), tableName, tenantId, cursors });
   const inspector = createDocumentClient(raw);
 
@@ -194,7 +197,12 @@ export async function createWorkflowsFixture(name: string, options: { provider?:
         event: { actor: 'user:fixture', action: 'agent.create', target: `agent/${agent.agentId}`, requestId: randomUUID(), change: agent },
         laneKey: agent.agentId,
         writes: [
-          { put: { Item: { ...keys.agent(tenantId, agent.agentId), ...agentCollectionKeys(tenantId, now, agent.agentId), ...agent }, ...conditionOf(itemAbsent) } },
+          {
+            put: {
+              Item: { ...keys.agent(tenantId, agent.agentId), ...agentCollectionKeys(tenantId, now, agent.agentId), ...agent },
+              ...conditionOf(itemAbsent),
+            },
+          },
           registerNestedPartition(tenantId, 'AGENT', agent.agentId),
         ],
         quotas: [{ counter: quotaCounters.agents(tenantId), delta: 1 }],

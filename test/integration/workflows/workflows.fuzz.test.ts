@@ -68,7 +68,14 @@ const workflowBody = () =>
     {
       weight: 4,
       arbitrary: fc
-        .record({ mode: fc.constantFrom('sequential', 'dag'), steps: fc.uniqueArray(fc.record({ id: fc.constantFrom('a', 'b', 'c', 'd'), agentId: agentRef(), dependsOn: fc.array(stepId, { maxLength: 2 }) }), { minLength: 1, maxLength: 4, selector: (s) => s.id }) })
+        .record({
+          mode: fc.constantFrom('sequential', 'dag'),
+          steps: fc.uniqueArray(fc.record({ id: fc.constantFrom('a', 'b', 'c', 'd'), agentId: agentRef(), dependsOn: fc.array(stepId, { maxLength: 2 }) }), {
+            minLength: 1,
+            maxLength: 4,
+            selector: (s) => s.id,
+          }),
+        })
         .map(({ mode, steps }) => ({ name: 'Fuzzed', mode, steps: mode === 'dag' ? steps : steps.map(({ dependsOn: _d, ...rest }) => rest) })),
     },
     {
@@ -100,7 +107,10 @@ const query = fc.oneof(
     arbitrary: fc.record(
       {
         limit: fc.oneof(fc.constantFrom('1', '20', '100', '101', '0', '-1', '1.5', 'abc', ''), nasty),
-        cursor: fc.oneof(nasty, fc.base64String({ maxLength: 80 }).map((s) => `${s}.${s}`)),
+        cursor: fc.oneof(
+          nasty,
+          fc.base64String({ maxLength: 80 }).map((s) => `${s}.${s}`),
+        ),
         order: nasty,
       },
       { requiredKeys: [] },
@@ -110,15 +120,23 @@ const query = fc.oneof(
 
 const headers = fc.record(
   {
-    'Idempotency-Key': fc.oneof({ weight: 3, arbitrary: fc.uuid() }, { weight: 1, arbitrary: fc.constantFrom('reused-1', 'reused-2') }, { weight: 1, arbitrary: nasty }),
+    'Idempotency-Key': fc.oneof(
+      { weight: 3, arbitrary: fc.uuid() },
+      { weight: 1, arbitrary: fc.constantFrom('reused-1', 'reused-2') },
+      { weight: 1, arbitrary: nasty },
+    ),
     'If-Match': fc.oneof(fc.constantFrom('"1"', '"2"', '"3"', '*', 'W/"1"', '"1", "2"', ''), nasty),
-    'Content-Type': fc.oneof({ weight: 6, arbitrary: fc.constant('application/json') }, { weight: 1, arbitrary: fc.constantFrom('text/plain', 'application/problem+json', 'multipart/form-data') }),
+    'Content-Type': fc.oneof(
+      { weight: 6, arbitrary: fc.constant('application/json') },
+      { weight: 1, arbitrary: fc.constantFrom('text/plain', 'application/problem+json', 'multipart/form-data') },
+    ),
   },
   { requiredKeys: [] },
 );
 
 /** Either JSON of the generated value, or raw text that may not be JSON at all. */
-const body = (value: fc.Arbitrary<unknown>) => fc.oneof({ weight: 8, arbitrary: value.map((v) => JSON.stringify(v) ?? 'null') }, { weight: 1, arbitrary: fc.string() });
+const body = (value: fc.Arbitrary<unknown>) =>
+  fc.oneof({ weight: 8, arbitrary: value.map((v) => JSON.stringify(v) ?? 'null') }, { weight: 1, arbitrary: fc.string() });
 
 const workflowIdArb = () => fc.oneof({ weight: 3, arbitrary: fc.constant(workflowId) }, { weight: 1, arbitrary: nasty });
 const runIdArb = () => fc.oneof({ weight: 3, arbitrary: fc.constant(runId) }, { weight: 1, arbitrary: nasty });
@@ -126,7 +144,12 @@ const runIdArb = () => fc.oneof({ weight: 3, arbitrary: fc.constant(runId) }, { 
 /** A request to one of the workflow routes, from a mix of valid, nearly valid and hostile parts. */
 const request = (): fc.Arbitrary<RestEventOptions> =>
   fc.oneof(
-    fc.record({ q: query }).map(({ q }) => ({ method: 'GET', resource: '/v1/tenants/{tenantId}/workflows', pathParameters: { tenantId: TENANT }, query: q as Record<string, string> })),
+    fc.record({ q: query }).map(({ q }) => ({
+      method: 'GET',
+      resource: '/v1/tenants/{tenantId}/workflows',
+      pathParameters: { tenantId: TENANT },
+      query: q as Record<string, string>,
+    })),
     fc.record({ b: body(workflowBody()), h: headers }).map(({ b, h }) => ({
       method: 'POST',
       resource: '/v1/tenants/{tenantId}/workflows',
@@ -134,7 +157,9 @@ const request = (): fc.Arbitrary<RestEventOptions> =>
       body: b,
       headers: h,
     })),
-    fc.record({ w: workflowIdArb() }).map(({ w }) => ({ method: 'GET', resource: '/v1/tenants/{tenantId}/workflows/{workflowId}', pathParameters: { tenantId: TENANT, workflowId: w } })),
+    fc
+      .record({ w: workflowIdArb() })
+      .map(({ w }) => ({ method: 'GET', resource: '/v1/tenants/{tenantId}/workflows/{workflowId}', pathParameters: { tenantId: TENANT, workflowId: w } })),
     fc.record({ w: workflowIdArb(), b: body(workflowBody()), h: headers }).map(({ w, b, h }) => ({
       method: 'PATCH',
       resource: '/v1/tenants/{tenantId}/workflows/{workflowId}',

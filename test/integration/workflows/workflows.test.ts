@@ -26,12 +26,26 @@ afterAll(async () => {
 
 function createWorkflow(auth: AuthContext, body: unknown, headers: Record<string, string> = {}) {
   const request = jsonBody(body);
-  return fixture.call({ method: 'POST', resource: WORKFLOWS, pathParameters: { tenantId: auth.tenantId as string }, auth, ...request, headers: { ...request.headers, ...headers } });
+  return fixture.call({
+    method: 'POST',
+    resource: WORKFLOWS,
+    pathParameters: { tenantId: auth.tenantId as string },
+    auth,
+    ...request,
+    headers: { ...request.headers, ...headers },
+  });
 }
 
 function startRun(auth: AuthContext, workflowId: string, body: unknown = {}, headers: Record<string, string> = {}, tenantId = auth.tenantId as string) {
   const request = jsonBody(body);
-  return fixture.call({ method: 'POST', resource: RUNS, pathParameters: { tenantId, workflowId }, auth, ...request, headers: { ...request.headers, ...headers } });
+  return fixture.call({
+    method: 'POST',
+    resource: RUNS,
+    pathParameters: { tenantId, workflowId },
+    auth,
+    ...request,
+    headers: { ...request.headers, ...headers },
+  });
 }
 
 describe('workflows and runs against DynamoDB Local', () => {
@@ -148,8 +162,20 @@ describe('workflows and runs against DynamoDB Local', () => {
     const page = await fixture.call({ method: 'GET', resource: WORKFLOWS, pathParameters: { tenantId: 'globex' }, auth: globex, query: { limit: '1' } });
     expect(page.body.nextCursor).toEqual(expect.any(String));
     // Act
-    const stolen = await fixture.call({ method: 'GET', resource: WORKFLOWS, pathParameters: { tenantId: 'acme' }, auth: acme, query: { cursor: page.body.nextCursor } });
-    const own = await fixture.call({ method: 'GET', resource: WORKFLOWS, pathParameters: { tenantId: 'globex' }, auth: globex, query: { limit: '1', cursor: page.body.nextCursor } });
+    const stolen = await fixture.call({
+      method: 'GET',
+      resource: WORKFLOWS,
+      pathParameters: { tenantId: 'acme' },
+      auth: acme,
+      query: { cursor: page.body.nextCursor },
+    });
+    const own = await fixture.call({
+      method: 'GET',
+      resource: WORKFLOWS,
+      pathParameters: { tenantId: 'globex' },
+      auth: globex,
+      query: { limit: '1', cursor: page.body.nextCursor },
+    });
     // Assess
     expect(stolen.status).toBe(400);
     expect(own.status).toBe(200);
@@ -183,10 +209,30 @@ describe('workflows and runs against DynamoDB Local', () => {
     const path = { tenantId: 'globex', workflowId: created.body.workflowId as string };
     const countBefore = (await fixture.itemsOf('globex')).find((i) => i.sk === keys.quotaCounter('globex', 'WORKFLOWS').sk)?.count;
     // Act
-    const updated = await fixture.call({ method: 'PATCH', resource: WORKFLOW, pathParameters: path, auth: globex, body: JSON.stringify({ name: 'Renamed' }), headers: { 'If-Match': '"1"' } });
-    const stale = await fixture.call({ method: 'PATCH', resource: WORKFLOW, pathParameters: path, auth: globex, body: JSON.stringify({ name: 'Again' }), headers: { 'If-Match': '"1"' } });
+    const updated = await fixture.call({
+      method: 'PATCH',
+      resource: WORKFLOW,
+      pathParameters: path,
+      auth: globex,
+      body: JSON.stringify({ name: 'Renamed' }),
+      headers: { 'If-Match': '"1"' },
+    });
+    const stale = await fixture.call({
+      method: 'PATCH',
+      resource: WORKFLOW,
+      pathParameters: path,
+      auth: globex,
+      body: JSON.stringify({ name: 'Again' }),
+      headers: { 'If-Match': '"1"' },
+    });
     const staleDelete = await fixture.call({ method: 'DELETE', resource: WORKFLOW, pathParameters: path, auth: globex, headers: { 'If-Match': '"1"' } });
-    const deleted = await fixture.call({ method: 'DELETE', resource: WORKFLOW, pathParameters: path, auth: globex, headers: { 'If-Match': updated.headers.etag } });
+    const deleted = await fixture.call({
+      method: 'DELETE',
+      resource: WORKFLOW,
+      pathParameters: path,
+      auth: globex,
+      headers: { 'If-Match': updated.headers.etag },
+    });
     const gone = await fixture.call({ method: 'GET', resource: WORKFLOW, pathParameters: path, auth: globex });
     // Assess
     expect(updated.status).toBe(200);
@@ -240,10 +286,23 @@ describe('a run whose model fails', () => {
       resource: WORKFLOWS,
       pathParameters: { tenantId: 'initech' },
       auth,
-      ...jsonBody({ name: 'Fragile', steps: [{ id: 'a', agentId: good.agentId }, { id: 'b', agentId: bad.agentId }, { id: 'c', agentId: good.agentId }] }),
+      ...jsonBody({
+        name: 'Fragile',
+        steps: [
+          { id: 'a', agentId: good.agentId },
+          { id: 'b', agentId: bad.agentId },
+          { id: 'c', agentId: good.agentId },
+        ],
+      }),
     });
     // Act
-    const started = await failing.call({ method: 'POST', resource: RUNS, pathParameters: { tenantId: 'initech', workflowId: created.body.workflowId }, auth, ...jsonBody({}) });
+    const started = await failing.call({
+      method: 'POST',
+      resource: RUNS,
+      pathParameters: { tenantId: 'initech', workflowId: created.body.workflowId },
+      auth,
+      ...jsonBody({}),
+    });
     const run = { body: await failing.waitForRun('initech', created.body.workflowId, started.body.runId) };
     // Assess
     expect(started.status).toBe(202);

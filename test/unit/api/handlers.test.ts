@@ -51,7 +51,10 @@ const directory = new Map<string, TenantDirectoryEntry>([
   ['globex', entry('globex', { region: 'us-east-1', emailDomains: ['shared.example'] })],
   ['initech', entry('initech', { status: 'SUSPENDED' })],
 ]);
-const records = new Map<string, Tenant>([['acme', tenant('acme')], ['initech', tenant('initech')]]);
+const records = new Map<string, Tenant>([
+  ['acme', tenant('acme')],
+  ['initech', tenant('initech')],
+]);
 const directoryRepository = {
   get: async (id: string) => directory.get(id),
   findBySlug: async (slug: string) => [...directory.values()].find((e) => e.slug === slug),
@@ -227,7 +230,11 @@ describe('GET /v1/discovery', () => {
 
   it('lists every tenant that uses an email domain', async () => {
     const result = await discover({ email: 'jane@shared.example' });
-    expect(JSON.parse(result.body).tenants.map((t: { tenantId: string }) => t.tenantId).sort()).toEqual(['acme', 'globex']);
+    expect(
+      JSON.parse(result.body)
+        .tenants.map((t: { tenantId: string }) => t.tenantId)
+        .sort(),
+    ).toEqual(['acme', 'globex']);
   });
 
   it('finds a tenant by the first label of a host', async () => {

@@ -26,12 +26,14 @@ const platformAdmin: AuthContext = { principalType: 'platform-admin', principalI
 function recorder<T extends object>() {
   const calls: { method: string; args: unknown[] }[] = [];
   const service = new Proxy({} as T, {
-    get: (_target, method) => async (...args: unknown[]) => {
-      calls.push({ method: String(method), args });
-      return method === 'create' || method === 'invite' || method === 'changeRole' || method === 'update'
-        ? { response: { status: 201, body: { ok: true } }, replayed: false }
-        : { items: [] };
-    },
+    get:
+      (_target, method) =>
+      async (...args: unknown[]) => {
+        calls.push({ method: String(method), args });
+        return method === 'create' || method === 'invite' || method === 'changeRole' || method === 'update'
+          ? { response: { status: 201, body: { ok: true } }, replayed: false }
+          : { items: [] };
+      },
   });
   return { calls, service };
 }
@@ -61,7 +63,9 @@ describe('users group', () => {
 
     // Assess
     expect(result.status).toBe(201);
-    expect(calls).toEqual([{ method: 'invite', args: [expect.objectContaining({ tenantId: 'acme', actor: 'user:u-1' }), { email: 'ada@example.com', role: 'member' }] }]);
+    expect(calls).toEqual([
+      { method: 'invite', args: [expect.objectContaining({ tenantId: 'acme', actor: 'user:u-1' }), { email: 'ada@example.com', role: 'member' }] },
+    ]);
   });
 
   it.each([
@@ -100,7 +104,11 @@ describe('users group', () => {
 
   it('lets anyone accept with a code (public route), nobody list users without a credential', async () => {
     // Act
-    const accepted = await invoke(handler, { method: 'POST', resource: '/v1/invitations/accept', ...body({ code: 'inv.acme.x.y', password: 'Correct-Horse-9-Battery' }) });
+    const accepted = await invoke(handler, {
+      method: 'POST',
+      resource: '/v1/invitations/accept',
+      ...body({ code: 'inv.acme.x.y', password: 'Correct-Horse-9-Battery' }),
+    });
     const listed = await invoke(handler, { method: 'GET', resource: '/v1/tenants/{tenantId}/users', pathParameters: { tenantId: 'acme' } });
 
     // Assess
@@ -111,7 +119,12 @@ describe('users group', () => {
   it("refuses a member, and an admin of another tenant, on a tenant's users (403)", async () => {
     // Act
     const member = await invoke(handler, { method: 'GET', resource: '/v1/tenants/{tenantId}/users', pathParameters: { tenantId: 'acme' }, auth: acmeMember });
-    const stranger = await invoke(handler, { method: 'GET', resource: '/v1/tenants/{tenantId}/users', pathParameters: { tenantId: 'globex' }, auth: acmeAdmin });
+    const stranger = await invoke(handler, {
+      method: 'GET',
+      resource: '/v1/tenants/{tenantId}/users',
+      pathParameters: { tenantId: 'globex' },
+      auth: acmeAdmin,
+    });
 
     // Assess
     expect([member.status, stranger.status]).toEqual([403, 403]);
@@ -204,7 +217,13 @@ describe('tenants group', () => {
 
   it('refuses an empty change (422)', async () => {
     // Act
-    const result = await invoke(handler, { method: 'PATCH', resource: '/v1/tenants/{tenantId}', pathParameters: { tenantId: 'acme' }, auth: acmeAdmin, ...body({}) });
+    const result = await invoke(handler, {
+      method: 'PATCH',
+      resource: '/v1/tenants/{tenantId}',
+      pathParameters: { tenantId: 'acme' },
+      auth: acmeAdmin,
+      ...body({}),
+    });
 
     // Assess
     expect(result.status).toBe(422);

@@ -18,7 +18,10 @@ const workflow: Workflow = {
   workflowId: 'wf-1',
   name: 'Review',
   mode: 'sequential',
-  steps: [{ id: 'draft', agentId: 'writer' }, { id: 'review', agentId: 'critic' }],
+  steps: [
+    { id: 'draft', agentId: 'writer' },
+    { id: 'review', agentId: 'critic' },
+  ],
   createdAt: '2026-11-28T12:00:00.000Z',
   updatedAt: '2026-11-28T12:00:00.000Z',
   version: 2,
@@ -118,7 +121,13 @@ describe('POST /v1/tenants/{tenantId}/workflows', () => {
     // Prepare
     const services = stubServices({ workflows: { create: async (_b, _c, present) => ({ response: present(workflow), replayed: true }) } });
     // Act
-    const result = await call(handlerWith(services), { method: 'POST', resource: WORKFLOWS, pathParameters: { tenantId: 'acme' }, auth: member, ...json({ name: 'R', steps: workflow.steps }) });
+    const result = await call(handlerWith(services), {
+      method: 'POST',
+      resource: WORKFLOWS,
+      pathParameters: { tenantId: 'acme' },
+      auth: member,
+      ...json({ name: 'R', steps: workflow.steps }),
+    });
     // Assess
     expect(result.headers?.['idempotent-replayed']).toBe('true');
   });
@@ -126,9 +135,18 @@ describe('POST /v1/tenants/{tenantId}/workflows', () => {
   it('answers 422 at the step that closes a cycle, without calling the service', async () => {
     // Prepare
     const services = stubServices();
-    const steps = [{ id: 'a', agentId: 'x', dependsOn: ['b'] }, { id: 'b', agentId: 'x', dependsOn: ['a'] }];
+    const steps = [
+      { id: 'a', agentId: 'x', dependsOn: ['b'] },
+      { id: 'b', agentId: 'x', dependsOn: ['a'] },
+    ];
     // Act
-    const result = await call(handlerWith(services), { method: 'POST', resource: WORKFLOWS, pathParameters: { tenantId: 'acme' }, auth: member, ...json({ name: 'W', mode: 'dag', steps }) });
+    const result = await call(handlerWith(services), {
+      method: 'POST',
+      resource: WORKFLOWS,
+      pathParameters: { tenantId: 'acme' },
+      auth: member,
+      ...json({ name: 'W', mode: 'dag', steps }),
+    });
     // Assess
     expect(result.statusCode).toBe(422);
     expect(problemOf(result).errors).toEqual([{ pointer: 'body.steps.0.dependsOn', message: 'steps form a cycle: a -> b -> a' }]);
@@ -140,12 +158,22 @@ describe('POST /v1/tenants/{tenantId}/workflows', () => {
     const services = stubServices({
       workflows: {
         create: async () => {
-          throw new ValidationError('step a: dangling reference', [{ pointer: 'body.steps.0.agentId', message: 'dangling reference: agent b-agent does not exist in this tenant' }], 'body');
+          throw new ValidationError(
+            'step a: dangling reference',
+            [{ pointer: 'body.steps.0.agentId', message: 'dangling reference: agent b-agent does not exist in this tenant' }],
+            'body',
+          );
         },
       },
     });
     // Act
-    const result = await call(handlerWith(services), { method: 'POST', resource: WORKFLOWS, pathParameters: { tenantId: 'acme' }, auth: member, ...json({ name: 'W', steps: [{ id: 'a', agentId: 'b-agent' }] }) });
+    const result = await call(handlerWith(services), {
+      method: 'POST',
+      resource: WORKFLOWS,
+      pathParameters: { tenantId: 'acme' },
+      auth: member,
+      ...json({ name: 'W', steps: [{ id: 'a', agentId: 'b-agent' }] }),
+    });
     // Assess
     expect(result.statusCode).toBe(422);
     expect(problemOf(result).errors?.[0].pointer).toBe('body.steps.0.agentId');
@@ -161,7 +189,13 @@ describe('POST /v1/tenants/{tenantId}/workflows', () => {
       },
     });
     // Act
-    const result = await call(handlerWith(services), { method: 'POST', resource: WORKFLOWS, pathParameters: { tenantId: 'acme' }, auth: member, ...json({ name: 'W', steps: [{ id: 'a', agentId: 'x' }] }) });
+    const result = await call(handlerWith(services), {
+      method: 'POST',
+      resource: WORKFLOWS,
+      pathParameters: { tenantId: 'acme' },
+      auth: member,
+      ...json({ name: 'W', steps: [{ id: 'a', agentId: 'x' }] }),
+    });
     // Assess
     expect(result.statusCode).toBe(429);
     expect(problemOf(result)).toMatchObject({ code: 'quota-exceeded', limit: 3, usage: 3 });
@@ -172,14 +206,26 @@ describe('POST /v1/tenants/{tenantId}/workflows', () => {
     ['an auditor', auditor],
   ])('answers 403 to %s', async (_label, auth) => {
     const services = stubServices();
-    const result = await call(handlerWith(services), { method: 'POST', resource: WORKFLOWS, pathParameters: { tenantId: 'acme' }, auth, ...json({ name: 'W', steps: [{ id: 'a', agentId: 'x' }] }) });
+    const result = await call(handlerWith(services), {
+      method: 'POST',
+      resource: WORKFLOWS,
+      pathParameters: { tenantId: 'acme' },
+      auth,
+      ...json({ name: 'W', steps: [{ id: 'a', agentId: 'x' }] }),
+    });
     expect(result.statusCode).toBe(403);
     expect(services.calls).toEqual([]);
   });
 
   it('answers 403 to a member of another tenant', async () => {
     const services = stubServices();
-    const result = await call(handlerWith(services), { method: 'POST', resource: WORKFLOWS, pathParameters: { tenantId: 'globex' }, auth: member, ...json({ name: 'W', steps: [{ id: 'a', agentId: 'x' }] }) });
+    const result = await call(handlerWith(services), {
+      method: 'POST',
+      resource: WORKFLOWS,
+      pathParameters: { tenantId: 'globex' },
+      auth: member,
+      ...json({ name: 'W', steps: [{ id: 'a', agentId: 'x' }] }),
+    });
     expect(result.statusCode).toBe(403);
   });
 
@@ -222,7 +268,13 @@ describe('GET /v1/tenants/{tenantId}/workflows', () => {
 
   it('passes limit and cursor on', async () => {
     const services = stubServices({ workflows: { list: async () => ({ items: [] }) } });
-    await call(handlerWith(services), { method: 'GET', resource: WORKFLOWS, pathParameters: { tenantId: 'acme' }, auth: viewer, query: { limit: '5', cursor: 'abc.def' } });
+    await call(handlerWith(services), {
+      method: 'GET',
+      resource: WORKFLOWS,
+      pathParameters: { tenantId: 'acme' },
+      auth: viewer,
+      query: { limit: '5', cursor: 'abc.def' },
+    });
     expect(services.calls[0].args[0]).toEqual({ limit: 5, cursor: 'abc.def' });
   });
 
@@ -237,7 +289,12 @@ describe('GET /v1/tenants/{tenantId}/workflows', () => {
 describe('GET, PATCH, DELETE /v1/tenants/{tenantId}/workflows/{workflowId}', () => {
   it('reads a workflow with its ETag', async () => {
     const services = stubServices({ workflows: { get: async () => workflow } });
-    const result = await call(handlerWith(services), { method: 'GET', resource: WORKFLOW, pathParameters: { tenantId: 'acme', workflowId: 'wf-1' }, auth: viewer });
+    const result = await call(handlerWith(services), {
+      method: 'GET',
+      resource: WORKFLOW,
+      pathParameters: { tenantId: 'acme', workflowId: 'wf-1' },
+      auth: viewer,
+    });
     expect(result.statusCode).toBe(200);
     expect(result.headers?.etag).toBe('"2"');
   });
@@ -250,7 +307,12 @@ describe('GET, PATCH, DELETE /v1/tenants/{tenantId}/workflows/{workflowId}', () 
         },
       },
     });
-    const result = await call(handlerWith(services), { method: 'GET', resource: WORKFLOW, pathParameters: { tenantId: 'acme', workflowId: 'wf-9' }, auth: viewer });
+    const result = await call(handlerWith(services), {
+      method: 'GET',
+      resource: WORKFLOW,
+      pathParameters: { tenantId: 'acme', workflowId: 'wf-9' },
+      auth: viewer,
+    });
     expect(result.statusCode).toBe(404);
     expect(problemOf(result).code).toBe('not-found');
   });
@@ -303,21 +365,38 @@ describe('GET, PATCH, DELETE /v1/tenants/{tenantId}/workflows/{workflowId}', () 
 
   it('answers 400 to a malformed If-Match', async () => {
     const services = stubServices();
-    const result = await call(handlerWith(services), { method: 'DELETE', resource: WORKFLOW, pathParameters: { tenantId: 'acme', workflowId: 'wf-1' }, auth: member, headers: { 'If-Match': 'version 2' } });
+    const result = await call(handlerWith(services), {
+      method: 'DELETE',
+      resource: WORKFLOW,
+      pathParameters: { tenantId: 'acme', workflowId: 'wf-1' },
+      auth: member,
+      headers: { 'If-Match': 'version 2' },
+    });
     expect(result.statusCode).toBe(400);
     expect(services.calls).toEqual([]);
   });
 
   it('deletes with 204 and no body', async () => {
     const services = stubServices({ workflows: { delete: async (_id, _ctx, present) => ({ response: present(undefined), replayed: false }) } });
-    const result = await call(handlerWith(services), { method: 'DELETE', resource: WORKFLOW, pathParameters: { tenantId: 'acme', workflowId: 'wf-1' }, auth: member });
+    const result = await call(handlerWith(services), {
+      method: 'DELETE',
+      resource: WORKFLOW,
+      pathParameters: { tenantId: 'acme', workflowId: 'wf-1' },
+      auth: member,
+    });
     expect(result.statusCode).toBe(204);
     expect(result.body).toBe('');
   });
 
   it('answers 422 to an update that changes mode without steps', async () => {
     const services = stubServices();
-    const result = await call(handlerWith(services), { method: 'PATCH', resource: WORKFLOW, pathParameters: { tenantId: 'acme', workflowId: 'wf-1' }, auth: member, body: JSON.stringify({ mode: 'dag' }) });
+    const result = await call(handlerWith(services), {
+      method: 'PATCH',
+      resource: WORKFLOW,
+      pathParameters: { tenantId: 'acme', workflowId: 'wf-1' },
+      auth: member,
+      body: JSON.stringify({ mode: 'dag' }),
+    });
     expect(result.statusCode).toBe(422);
   });
 });
@@ -327,7 +406,13 @@ describe('workflow runs', () => {
     // Prepare
     const services = stubServices({ runs: { start: async (_w, _b, _c, present) => ({ response: present(run), replayed: false }) } });
     // Act
-    const result = await call(handlerWith(services), { method: 'POST', resource: RUNS, pathParameters: { tenantId: 'acme', workflowId: 'wf-1' }, auth: member, ...json({ input: 'x' }) });
+    const result = await call(handlerWith(services), {
+      method: 'POST',
+      resource: RUNS,
+      pathParameters: { tenantId: 'acme', workflowId: 'wf-1' },
+      auth: member,
+      ...json({ input: 'x' }),
+    });
     // Assess
     expect(result.statusCode).toBe(202);
     expect(result.headers?.location).toBe(`/v1/tenants/acme/workflows/wf-1/runs/${run.runId}`);
@@ -349,36 +434,69 @@ describe('workflow runs', () => {
         },
       },
     });
-    const result = await call(handlerWith(services), { method: 'POST', resource: RUNS, pathParameters: { tenantId: 'acme', workflowId: 'wf-1' }, auth: member, ...json({}) });
+    const result = await call(handlerWith(services), {
+      method: 'POST',
+      resource: RUNS,
+      pathParameters: { tenantId: 'acme', workflowId: 'wf-1' },
+      auth: member,
+      ...json({}),
+    });
     expect(result.statusCode).toBe(429);
     expect(problemOf(result)).toMatchObject({ code: 'quota-exceeded', quota: 'runsPerMonth', limit: 100, usage: 100 });
   });
 
   it('lets a viewer read a run but not start one', async () => {
     const services = stubServices({ runs: { get: async () => run } });
-    const read = await call(handlerWith(services), { method: 'GET', resource: RUN, pathParameters: { tenantId: 'acme', workflowId: 'wf-1', runId: run.runId }, auth: viewer });
-    const start = await call(handlerWith(services), { method: 'POST', resource: RUNS, pathParameters: { tenantId: 'acme', workflowId: 'wf-1' }, auth: viewer, ...json({}) });
+    const read = await call(handlerWith(services), {
+      method: 'GET',
+      resource: RUN,
+      pathParameters: { tenantId: 'acme', workflowId: 'wf-1', runId: run.runId },
+      auth: viewer,
+    });
+    const start = await call(handlerWith(services), {
+      method: 'POST',
+      resource: RUNS,
+      pathParameters: { tenantId: 'acme', workflowId: 'wf-1' },
+      auth: viewer,
+      ...json({}),
+    });
     expect(read.statusCode).toBe(200);
     expect(start.statusCode).toBe(403);
   });
 
   it("answers 403 to a member reading another tenant's runs, before any service call", async () => {
     const services = stubServices();
-    const result = await call(handlerWith(services), { method: 'GET', resource: RUNS, pathParameters: { tenantId: 'globex', workflowId: 'wf-1' }, auth: member });
+    const result = await call(handlerWith(services), {
+      method: 'GET',
+      resource: RUNS,
+      pathParameters: { tenantId: 'globex', workflowId: 'wf-1' },
+      auth: member,
+    });
     expect(result.statusCode).toBe(403);
     expect(services.calls).toEqual([]);
   });
 
   it('lists runs of a workflow with limit and cursor', async () => {
     const services = stubServices({ runs: { list: async () => ({ items: [run] }) } });
-    const result = await call(handlerWith(services), { method: 'GET', resource: RUNS, pathParameters: { tenantId: 'acme', workflowId: 'wf-1' }, auth: viewer, query: { limit: '2' } });
+    const result = await call(handlerWith(services), {
+      method: 'GET',
+      resource: RUNS,
+      pathParameters: { tenantId: 'acme', workflowId: 'wf-1' },
+      auth: viewer,
+      query: { limit: '2' },
+    });
     expect(result.statusCode).toBe(200);
     expect(services.calls[0].args).toEqual(['wf-1', { limit: 2 }]);
   });
 
   it('answers 400 to a run id with the key separator', async () => {
     const services = stubServices();
-    const result = await call(handlerWith(services), { method: 'GET', resource: RUN, pathParameters: { tenantId: 'acme', workflowId: 'wf-1', runId: 'a#b' }, auth: viewer });
+    const result = await call(handlerWith(services), {
+      method: 'GET',
+      resource: RUN,
+      pathParameters: { tenantId: 'acme', workflowId: 'wf-1', runId: 'a#b' },
+      auth: viewer,
+    });
     expect(result.statusCode).toBe(400);
   });
 });

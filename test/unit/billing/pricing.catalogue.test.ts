@@ -43,7 +43,14 @@ describe('price table', () => {
       { readUnits: 1.5, writeUnits: 4, computeMbMs: 2048, invocations: 2, 'inputTokens:local.echo': 7, 'outputTokens:local.echo': 3, requests: 9 },
       100,
     );
-    expect(quantities).toEqual({ readUnits: 1.5, writeUnits: 4, computeMbMs: 2048, invocations: 2, tokens: { 'local.echo': { input: 7, output: 3 } }, storageBytes: 100 });
+    expect(quantities).toEqual({
+      readUnits: 1.5,
+      writeUnits: 4,
+      computeMbMs: 2048,
+      invocations: 2,
+      tokens: { 'local.echo': { input: 7, output: 3 } },
+      storageBytes: 100,
+    });
   });
 
   it('splits consumed capacity into read and write units by what the table or the command says', () => {

@@ -31,13 +31,17 @@ describe('the error catalogue', () => {
   it('documents, for every route, only catalogued codes under statuses the catalogue gives them', () => {
     for (const route of ROUTES as readonly RouteDefinition[]) {
       for (const [status, codes] of problemCodesOf(route)) {
-        for (const code of codes) expect([route.operationId, code, ERROR_CATALOGUE.find((e) => e.code === code)?.statuses.includes(status)]).toEqual([route.operationId, code, true]);
+        for (const code of codes)
+          expect([route.operationId, code, ERROR_CATALOGUE.find((e) => e.code === code)?.statuses.includes(status)]).toEqual([route.operationId, code, true]);
       }
     }
   });
 
   it('is served in the OpenAPI document with every status of every route', () => {
-    const document = buildOpenApiDocument(ROUTES, 'https://api.example.com') as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>>; 'x-error-codes': unknown };
+    const document = buildOpenApiDocument(ROUTES, 'https://api.example.com') as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+      'x-error-codes': unknown;
+    };
     expect(document['x-error-codes']).toEqual(ERROR_CATALOGUE);
     for (const route of ROUTES as readonly RouteDefinition[]) {
       const responses = document.paths[route.path][route.method.toLowerCase()].responses;

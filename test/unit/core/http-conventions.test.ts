@@ -52,14 +52,29 @@ describe('HTTP conventions of every answer', () => {
   });
 
   it('reads application/json with a charset and +json media types', async () => {
-    const plain = await call({ method: 'POST', resource: KEYS, headers: { 'Content-Type': 'application/json; charset=utf-8' }, body: '{"name":"ci","role":"member"}' });
-    const suffixed = await call({ method: 'POST', resource: KEYS, headers: { 'Content-Type': 'application/merge-patch+json' }, body: '{"name":"ci","role":"member"}' });
+    const plain = await call({
+      method: 'POST',
+      resource: KEYS,
+      headers: { 'Content-Type': 'application/json; charset=utf-8' },
+      body: '{"name":"ci","role":"member"}',
+    });
+    const suffixed = await call({
+      method: 'POST',
+      resource: KEYS,
+      headers: { 'Content-Type': 'application/merge-patch+json' },
+      body: '{"name":"ci","role":"member"}',
+    });
     expect([plain.statusCode, suffixed.statusCode]).toEqual([201, 201]);
   });
 
   it('answers 400 malformed-request to text that is not JSON and 422 to a __proto__ key', async () => {
     const malformed = await call({ method: 'POST', resource: KEYS, headers: { 'Content-Type': 'application/json' }, body: '{"name":' });
-    const polluting = await call({ method: 'POST', resource: KEYS, headers: { 'Content-Type': 'application/json' }, body: '{"__proto__":{"admin":true},"name":"ci","role":"member"}' });
+    const polluting = await call({
+      method: 'POST',
+      resource: KEYS,
+      headers: { 'Content-Type': 'application/json' },
+      body: '{"__proto__":{"admin":true},"name":"ci","role":"member"}',
+    });
     expect([malformed.statusCode, JSON.parse(malformed.body).code]).toEqual([400, 'malformed-request']);
     expect([polluting.statusCode, JSON.parse(polluting.body).code]).toEqual([422, 'validation-failed']);
     expect(({} as Record<string, unknown>).admin).toBeUndefined();

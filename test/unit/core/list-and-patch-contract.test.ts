@@ -4,7 +4,12 @@ import { ROUTES, type RouteDefinition } from '../../../functions/routes';
 import { passwordSchema } from '../../../functions/users/user.schema';
 
 const routes = ROUTES as readonly RouteDefinition[];
-const lists = routes.filter((route) => route.method === 'GET' && route.request.query && 'nextCursor' in (z.toJSONSchema(route.response, { io: 'output', unrepresentable: 'any' }).properties ?? {}));
+const lists = routes.filter(
+  (route) =>
+    route.method === 'GET' &&
+    route.request.query &&
+    'nextCursor' in (z.toJSONSchema(route.response, { io: 'output', unrepresentable: 'any' }).properties ?? {}),
+);
 const patches = routes.filter((route) => route.method === 'PATCH');
 
 function queryOk(route: RouteDefinition, query: Record<string, string>): boolean {
@@ -14,7 +19,17 @@ function queryOk(route: RouteDefinition, query: Record<string, string>): boolean
 describe('one pagination contract on every list', () => {
   it('finds the lists of the route table', () => {
     expect(lists.map((route) => route.operationId)).toEqual(
-      expect.arrayContaining(['listTenants', 'listUsers', 'listInvitations', 'listApiKeys', 'listAgents', 'listMemories', 'listAuditEntries', 'listWorkflows', 'listWorkflowRuns']),
+      expect.arrayContaining([
+        'listTenants',
+        'listUsers',
+        'listInvitations',
+        'listApiKeys',
+        'listAgents',
+        'listMemories',
+        'listAuditEntries',
+        'listWorkflows',
+        'listWorkflowRuns',
+      ]),
     );
   });
 
@@ -27,7 +42,10 @@ describe('one pagination contract on every list', () => {
   });
 
   it.each(lists.map((route) => [route.operationId, route] as const))('%s documents limit as an integer 1-100 and cursor with its bound', (_id, route) => {
-    const schema = z.toJSONSchema(route.request.query!, { io: 'input', unrepresentable: 'any' }) as { properties: Record<string, Record<string, unknown>>; additionalProperties?: unknown };
+    const schema = z.toJSONSchema(route.request.query!, { io: 'input', unrepresentable: 'any' }) as {
+      properties: Record<string, Record<string, unknown>>;
+      additionalProperties?: unknown;
+    };
     expect(schema.properties.limit).toMatchObject({ type: 'integer', minimum: 1, maximum: 100 });
     expect(schema.properties.cursor).toMatchObject({ type: 'string', maxLength: MAX_CURSOR_LENGTH });
     expect(schema.additionalProperties).toBe(false);
@@ -43,11 +61,18 @@ describe('one PATCH rule', () => {
 describe('the password rule as one pattern', () => {
   const pattern = new RegExp((z.toJSONSchema(passwordSchema, { io: 'input' }) as { pattern: string }).pattern, 'u');
 
-  it.each(['Correct-Horse-9-Battery', 'Abcdefghij1!', 'lower UPPER 9 ~ok', 'correct-horse-9-battery', 'CORRECT-HORSE-9', 'Correct-Horse-Battery', 'CorrectHorse9Battery', ' Correct-Horse-9-Battery', 'Correct-Horse-9-Battery '])(
-    'the documented pattern and the server agree on %j',
-    (password) => {
-      const server = passwordSchema.safeParse(password).success;
-      expect(pattern.test(password) && password.length >= 12).toBe(server);
-    },
-  );
+  it.each([
+    'Correct-Horse-9-Battery',
+    'Abcdefghij1!',
+    'lower UPPER 9 ~ok',
+    'correct-horse-9-battery',
+    'CORRECT-HORSE-9',
+    'Correct-Horse-Battery',
+    'CorrectHorse9Battery',
+    ' Correct-Horse-9-Battery',
+    'Correct-Horse-9-Battery ',
+  ])('the documented pattern and the server agree on %j', (password) => {
+    const server = passwordSchema.safeParse(password).success;
+    expect(pattern.test(password) && password.length >= 12).toBe(server);
+  });
 });

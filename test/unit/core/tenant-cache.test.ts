@@ -21,7 +21,15 @@ type Op =
 const tenantArb = fc.constantFrom(...TENANTS);
 const keyArb = fc.constantFrom(...KEYS);
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('set' as const), tenant: tenantArb, key: keyArb, ttl: fc.option(fc.integer({ min: 1, max: 50 }), { nil: undefined }) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('set' as const),
+      tenant: tenantArb,
+      key: keyArb,
+      ttl: fc.option(fc.integer({ min: 1, max: 50 }), { nil: undefined }),
+    }),
+  },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('get' as const), tenant: tenantArb, key: keyArb }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), tenant: tenantArb, key: keyArb }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('invalidate' as const), tenant: tenantArb }) },
@@ -109,7 +117,7 @@ describe('TenantCache', () => {
     expect(cache.get('globex', 'config')).toBeUndefined();
   });
 
-  it("invalidating a tenant drops its entries only and reports them as invalidated", () => {
+  it('invalidating a tenant drops its entries only and reports them as invalidated', () => {
     // Prepare
     const removed: [string, string, RemovalCause][] = [];
     const cache = new TenantCache<string>({ capacity: 10, onRemove: (_v, t, k, cause) => removed.push([t, k, cause]) });

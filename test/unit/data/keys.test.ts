@@ -1,13 +1,5 @@
 import fc from 'fast-check';
-import {
-  belongsToTenant,
-  InvalidKeyError,
-  parseKey,
-  platformKey,
-  sortKey,
-  tenantKey,
-  tenantPrefix,
-} from '../../../functions/data/keys';
+import { belongsToTenant, InvalidKeyError, parseKey, platformKey, sortKey, tenantKey, tenantPrefix } from '../../../functions/data/keys';
 
 const tenantIdArb = fc.stringMatching(/^[a-z0-9][a-z0-9-]{2,39}$/);
 const segmentArb = fc.string({ minLength: 1, maxLength: 20 }).filter((s) => !s.includes('#'));
@@ -44,7 +36,12 @@ describe('key builders', () => {
     const pairArb = fc.oneof(
       fc.tuple(tenantIdArb, tenantIdArb),
       // The prefix trick: `acme` and `acme2`.
-      tenantIdArb.chain((id) => fc.tuple(fc.constant(id), fc.stringMatching(/^[a-z0-9-]{1,5}$/).map((tail) => (id + tail).slice(0, 40)))),
+      tenantIdArb.chain((id) =>
+        fc.tuple(
+          fc.constant(id),
+          fc.stringMatching(/^[a-z0-9-]{1,5}$/).map((tail) => (id + tail).slice(0, 40)),
+        ),
+      ),
     );
     fc.assert(
       fc.property(pairArb, segmentsArb, ([a, b], segments) => {

@@ -41,13 +41,20 @@ function executor(outcomes: ((items: unknown[]) => Reason[] | undefined)[]) {
 }
 
 /** Reasons that fail only the item at `index` (by role in the built transaction), the rest `None`. */
-const failAt = (predicate: (item: Record<string, any>) => boolean, code = 'ConditionalCheckFailed', item?: Record<string, unknown>) => (items: unknown[]) =>
-  (items as Record<string, any>[]).map((i) => (predicate(i) ? { Code: code, ...(item ? { Item: item } : {}) } : { Code: 'None' }));
+const failAt =
+  (predicate: (item: Record<string, any>) => boolean, code = 'ConditionalCheckFailed', item?: Record<string, unknown>) =>
+  (items: unknown[]) =>
+    (items as Record<string, any>[]).map((i) => (predicate(i) ? { Code: code, ...(item ? { Item: item } : {}) } : { Code: 'None' }));
 
 const mutation = (overrides: Partial<Mutation> = {}): Mutation => ({
   tenantId: 'acme',
   event: { actor: 'user:u', action: 'agent.create', target: 'agent/a1', requestId: 'r1', change: { name: 'A' } },
-  writes: [{ put: { Item: { pk: 'T#acme#AGENT', sk: 'AGENT#a1' }, ConditionExpression: 'attribute_not_exists(pk)' }, onConditionFailed: () => new ConflictError('exists') }],
+  writes: [
+    {
+      put: { Item: { pk: 'T#acme#AGENT', sk: 'AGENT#a1' }, ConditionExpression: 'attribute_not_exists(pk)' },
+      onConditionFailed: () => new ConflictError('exists'),
+    },
+  ],
   quotas: [{ counter: quotaCounters.agents('acme'), delta: 1 }],
   ...overrides,
 });
@@ -92,7 +99,11 @@ describe('MutationExecutor', () => {
     const { instance } = executor([
       (items) =>
         (items as Record<string, any>[]).map((i) =>
-          isIdempotency(i) ? { Code: 'ConditionalCheckFailed', Item: { fingerprint: 'f', response: JSON.stringify(stored) } } : isQuota(i) ? { Code: 'ConditionalCheckFailed' } : { Code: 'None' },
+          isIdempotency(i)
+            ? { Code: 'ConditionalCheckFailed', Item: { fingerprint: 'f', response: JSON.stringify(stored) } }
+            : isQuota(i)
+              ? { Code: 'ConditionalCheckFailed' }
+              : { Code: 'None' },
         ),
     ]);
     const outcome = await instance.execute(mutation({ idempotency: { key: 'k', fingerprint: 'f' }, response: { status: 201, body: { agentId: 'second' } } }));
@@ -128,7 +139,16 @@ describe('MutationExecutor', () => {
   it('lets a caller turn a missing item into NotFound from the old image', async () => {
     const { instance } = executor([failAt(isWrite)]);
     const error = await instance
-      .execute(mutation({ writes: [{ delete: { Key: { pk: 'T#acme#AGENT', sk: 'AGENT#a1' }, ConditionExpression: 'attribute_exists(pk)' }, onConditionFailed: (current) => (current ? new ConflictError('x') : new NotFoundError('gone')) }] }))
+      .execute(
+        mutation({
+          writes: [
+            {
+              delete: { Key: { pk: 'T#acme#AGENT', sk: 'AGENT#a1' }, ConditionExpression: 'attribute_exists(pk)' },
+              onConditionFailed: (current) => (current ? new ConflictError('x') : new NotFoundError('gone')),
+            },
+          ],
+        }),
+      )
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NotFoundError);
   });

@@ -1,13 +1,6 @@
 import fc from 'fast-check';
 import { MalformedRequestError } from '../../../functions/core/errors';
-import {
-  canonicalJson,
-  etagOf,
-  idempotencyOf,
-  ifMatchAccepts,
-  paginationQuerySchema,
-  parseIfMatch,
-} from '../../../functions/core/request-conventions';
+import { canonicalJson, etagOf, idempotencyOf, ifMatchAccepts, paginationQuerySchema, parseIfMatch } from '../../../functions/core/request-conventions';
 import { lastIdAt, timeOrderedId, timePrefix, TIME_ORDERED_ID } from '../../../functions/data/ids';
 
 const request = (headers: Record<string, string>, body: unknown = { a: 1 }) => ({

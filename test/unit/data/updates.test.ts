@@ -1,10 +1,28 @@
 import fc from 'fast-check';
-import { anyOf, attributeAbove, attributeAbsent, attributeAtMost, attributeBelow, attributeIs, conditionOf, itemExists, sizeIs, versionIs, type Condition } from '../../../functions/data/conditions';
+import {
+  anyOf,
+  attributeAbove,
+  attributeAbsent,
+  attributeAtMost,
+  attributeBelow,
+  attributeIs,
+  conditionOf,
+  itemExists,
+  sizeIs,
+  versionIs,
+  type Condition,
+} from '../../../functions/data/conditions';
 import { updateOf, type ItemUpdate } from '../../../functions/data/updates';
 
 /** Reads an update expression back into the update it says, through its placeholders. */
 function parse(expression: string, names: Record<string, string>, values: Record<string, unknown>): Required<ItemUpdate> {
-  const parsed = { set: {} as Record<string, unknown>, increment: {} as Record<string, number>, append: {} as Record<string, unknown[]>, add: {} as Record<string, number>, remove: [] as string[] };
+  const parsed = {
+    set: {} as Record<string, unknown>,
+    increment: {} as Record<string, number>,
+    append: {} as Record<string, unknown[]>,
+    add: {} as Record<string, number>,
+    remove: [] as string[],
+  };
   const name = (placeholder: string) => {
     expect(names).toHaveProperty([placeholder]);
     return names[placeholder];
@@ -28,7 +46,26 @@ function parse(expression: string, names: Record<string, string>, values: Record
 }
 
 /** Attribute names an update may touch: DynamoDB reserved words, placeholder look-alikes and odd characters among them. */
-const ATTRIBUTES = ['status', 'count', 'name', 'size', 'value', 'data', 'key', 'version', 'u0', 'u1', '#u0', ':u0', 'a b', 'a.b', 'updatedAt', 'sub', 'bytes', 'ttl'];
+const ATTRIBUTES = [
+  'status',
+  'count',
+  'name',
+  'size',
+  'value',
+  'data',
+  'key',
+  'version',
+  'u0',
+  'u1',
+  '#u0',
+  ':u0',
+  'a b',
+  'a.b',
+  'updatedAt',
+  'sub',
+  'bytes',
+  'ttl',
+];
 const RESERVED = ['status', 'count', 'name', 'size', 'value', 'data', 'key', 'ttl'];
 
 /** Conditions to combine with, including one that already uses the helper's own placeholder pattern. */
@@ -47,10 +84,21 @@ const CONDITIONS: readonly Condition[] = [
 const updateArbitrary = fc
   .uniqueArray(fc.constantFrom(...ATTRIBUTES), { minLength: 1, maxLength: ATTRIBUTES.length })
   .chain((attributes) =>
-    fc.tuple(fc.constant(attributes), fc.array(fc.constantFrom('set', 'increment', 'append', 'add', 'remove'), { minLength: attributes.length, maxLength: attributes.length }), fc.array(fc.jsonValue(), { minLength: attributes.length, maxLength: attributes.length }), fc.array(fc.integer(), { minLength: attributes.length, maxLength: attributes.length })),
+    fc.tuple(
+      fc.constant(attributes),
+      fc.array(fc.constantFrom('set', 'increment', 'append', 'add', 'remove'), { minLength: attributes.length, maxLength: attributes.length }),
+      fc.array(fc.jsonValue(), { minLength: attributes.length, maxLength: attributes.length }),
+      fc.array(fc.integer(), { minLength: attributes.length, maxLength: attributes.length }),
+    ),
   )
   .map(([attributes, actions, jsonValues, numbers]) => {
-    const update = { set: {} as Record<string, unknown>, increment: {} as Record<string, number>, append: {} as Record<string, unknown[]>, add: {} as Record<string, number>, remove: [] as string[] };
+    const update = {
+      set: {} as Record<string, unknown>,
+      increment: {} as Record<string, number>,
+      append: {} as Record<string, unknown[]>,
+      add: {} as Record<string, number>,
+      remove: [] as string[],
+    };
     attributes.forEach((attribute, i) => {
       if (actions[i] === 'set') update.set[attribute] = jsonValues[i];
       else if (actions[i] === 'increment') update.increment[attribute] = numbers[i];

@@ -3,7 +3,21 @@ import { AuthorizerService, bearerAuthenticator, type Principal } from '../../..
 import type { Credential } from '../../../functions/identity/credentials';
 import { TokenVerifier } from '../../../functions/identity/token-verifier';
 import { AuthenticationError } from '../../../functions/core/errors';
-import { apiKeyHeader, authorizerEvent, bearer, clock, FakeApiKeys, FakeDirectory, FakeMembers, FakeIssuerRegistry, FakeJwksHost, idToken, platformPool, tenantPool, type Pool } from './fixtures';
+import {
+  apiKeyHeader,
+  authorizerEvent,
+  bearer,
+  clock,
+  FakeApiKeys,
+  FakeDirectory,
+  FakeMembers,
+  FakeIssuerRegistry,
+  FakeJwksHost,
+  idToken,
+  platformPool,
+  tenantPool,
+  type Pool,
+} from './fixtures';
 import { TEST_ROUTES } from './route-fixtures';
 
 describe('AuthorizerService', () => {

@@ -7,7 +7,10 @@ const globex: IssuerRegistration = { ...acme, issuer: 'https://issuer/globex', t
 function registry(entries: IssuerRegistration[]) {
   const calls: string[] = [];
   const byIssuer = new Map(entries.map((e) => [e.issuer, e]));
-  return { calls, byIssuer, lookup: async (issuer: string) => {
+  return {
+    calls,
+    byIssuer,
+    lookup: async (issuer: string) => {
       calls.push(issuer);
       return byIssuer.get(issuer);
     },

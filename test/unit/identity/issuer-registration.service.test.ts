@@ -31,7 +31,10 @@ describe('issuer registration custom resource', () => {
     const { byRegion, service } = registries();
 
     // Act
-    const response = await service.handle({ RequestType: 'Create', ResourceProperties: { ServiceToken: 'arn', Region: 'eu-central-1', Registration: registration } });
+    const response = await service.handle({
+      RequestType: 'Create',
+      ResourceProperties: { ServiceToken: 'arn', Region: 'eu-central-1', Registration: registration },
+    });
 
     // Assess
     expect(response).toEqual({ PhysicalResourceId: `eu-central-1|${ISSUER}`, Data: { Issuer: ISSUER } });

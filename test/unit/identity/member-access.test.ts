@@ -58,7 +58,7 @@ describe('CachedMemberAccess', () => {
     expect(records.lookups).toHaveLength(2);
   });
 
-  it('never answers one tenant with another tenant\'s record of the same sub', async () => {
+  it("never answers one tenant with another tenant's record of the same sub", async () => {
     // Prepare
     const { cache, records } = subject(60_000);
     records.set('globex', 'sub-1', 'viewer');

@@ -49,7 +49,9 @@ describe('pre-token-generation trigger of a tenant pool', () => {
   });
 
   it('refuses to start without a valid TENANT_ID', () => {
-    expect(() => createHandler('', DEFAULT_SSO_ROLE_MAPPING, () => ({ signIn: async () => member('viewer'), refresh: async () => member('viewer') }))).toThrow(/tenant id/);
+    expect(() => createHandler('', DEFAULT_SSO_ROLE_MAPPING, () => ({ signIn: async () => member('viewer'), refresh: async () => member('viewer') }))).toThrow(
+      /tenant id/,
+    );
   });
 
   it('makes a federated user a member on sign-in and names its member role, not its pool groups', async () => {
@@ -89,7 +91,11 @@ describe('pre-token-generation trigger of a tenant pool', () => {
           return member('member');
         },
       }));
-    const refresh = () => ({ ...event({ sub: 'sub-1', email: 'g@corp.example', identities: '[]' }, []), triggerSource: 'TokenGeneration_RefreshTokens' }) as PreTokenGenerationTriggerEvent;
+    const refresh = () =>
+      ({
+        ...event({ sub: 'sub-1', email: 'g@corp.example', identities: '[]' }, []),
+        triggerSource: 'TokenGeneration_RefreshTokens',
+      }) as PreTokenGenerationTriggerEvent;
 
     // Act
     const ok = await trigger('ok')(refresh());

@@ -4,7 +4,21 @@ import { apiKeyAuthenticator } from '../../../functions/identity/api-key.authent
 import { AuthorizerService, bearerAuthenticator } from '../../../functions/identity/authorizer.service';
 import { isAllowed, TENANT_ROLES, type TenantRole } from '../../../functions/core/roles';
 import { TokenVerifier } from '../../../functions/identity/token-verifier';
-import { apiKeyHeader, authorizerEvent, bearer, clock, FakeApiKeys, FakeDirectory, FakeMembers, FakeIssuerRegistry, FakeJwksHost, idToken, platformPool, tenantPool, type Pool } from './fixtures';
+import {
+  apiKeyHeader,
+  authorizerEvent,
+  bearer,
+  clock,
+  FakeApiKeys,
+  FakeDirectory,
+  FakeMembers,
+  FakeIssuerRegistry,
+  FakeJwksHost,
+  idToken,
+  platformPool,
+  tenantPool,
+  type Pool,
+} from './fixtures';
 import { TEST_ROUTES } from './route-fixtures';
 
 /** Tenants with their slugs; `acme` is the caller's tenant, the others are strangers. */
@@ -100,7 +114,7 @@ describe('property 2: tenant context consistency', () => {
   const tenantName = fc.constantFrom<TenantName>('acme', 'globex', 'initech');
   const tenantRole = fc.constantFrom<TenantRole>(...TENANT_ROLES);
 
-  it('allows an API key of any tenant only when every present signal names the key\'s tenant, acting for that tenant', async () => {
+  it("allows an API key of any tenant only when every present signal names the key's tenant, acting for that tenant", async () => {
     await fc.assert(
       fc.asyncProperty(tenantName, tenantRole, tenantSignal, tenantSignal, subdomainSignal, async (owner, role, path, header, subdomain) => {
         // Prepare

@@ -1,18 +1,7 @@
 import { decodeProtectedHeader, SignJWT, UnsecuredJWT } from 'jose';
 import { toProblem } from '../../../functions/core/problem';
 import { TokenRejectedError, TokenVerifier } from '../../../functions/identity/token-verifier';
-import {
-  accessToken,
-  clock,
-  FakeIssuerRegistry,
-  FakeJwksHost,
-  idToken,
-  NOW_SECONDS,
-  platformPool,
-  signingKey,
-  tenantPool,
-  type Pool,
-} from './fixtures';
+import { accessToken, clock, FakeIssuerRegistry, FakeJwksHost, idToken, NOW_SECONDS, platformPool, signingKey, tenantPool, type Pool } from './fixtures';
 
 describe('TokenVerifier', () => {
   let acme: Pool;
@@ -318,7 +307,10 @@ describe('TokenVerifier', () => {
     ['a string that is not a JWT', 'not-a-jwt'],
     ['a JWT without issuer', `${Buffer.from('{"alg":"RS256"}').toString('base64url')}.${Buffer.from('{"sub":"x"}').toString('base64url')}.c2ln`],
     ['a JWT whose issuer is not a string', `${Buffer.from('{"alg":"RS256"}').toString('base64url')}.${Buffer.from('{"iss":42}').toString('base64url')}.c2ln`],
-    ['a JWT with a huge issuer', `${Buffer.from('{"alg":"RS256"}').toString('base64url')}.${Buffer.from(JSON.stringify({ iss: 'x'.repeat(600) })).toString('base64url')}.c2ln`],
+    [
+      'a JWT with a huge issuer',
+      `${Buffer.from('{"alg":"RS256"}').toString('base64url')}.${Buffer.from(JSON.stringify({ iss: 'x'.repeat(600) })).toString('base64url')}.c2ln`,
+    ],
   ])('rejects %s as malformed without a registry lookup', async (_name, token) => {
     // Prepare
     const { verifier: subject, issuers } = verifier();

@@ -5,11 +5,7 @@ import { CursorCodec, MAX_CURSOR_LENGTH, type CursorBinding } from '../../../fun
 
 const SECRET = 'a-test-secret-of-at-least-32-characters';
 const acme: CursorBinding = { tenantId: 'acme', list: 'agents:newest' };
-const keyArb = fc.dictionary(
-  fc.constantFrom('pk', 'sk', 'collectionPk', 'collectionSk'),
-  fc.oneof(fc.string({ minLength: 1 }), fc.integer()),
-  { minKeys: 1 },
-);
+const keyArb = fc.dictionary(fc.constantFrom('pk', 'sk', 'collectionPk', 'collectionSk'), fc.oneof(fc.string({ minLength: 1 }), fc.integer()), { minKeys: 1 });
 
 function problemStatus(action: () => unknown): number | undefined {
   try {
@@ -56,7 +52,7 @@ describe('CursorCodec', () => {
     );
   });
 
-  it("refuses a cursor of another list of the same tenant", () => {
+  it('refuses a cursor of another list of the same tenant', () => {
     const cursor = codec.encode({ tenantId: 'acme', list: 'agents:id' }, { pk: 'T#acme#AGENT', sk: 'AGENT#1' }) as string;
     expect(problemStatus(() => codec.decode(acme, cursor))).toBe(400);
   });

@@ -12,13 +12,7 @@ import {
   type KeyScope,
 } from '../../../functions/isolation/tenant-guard';
 import { TENANT_SESSION_TAG as VENDED_SESSION_TAG } from '../../../functions/isolation/session-tag';
-import {
-  concreteArn,
-  resolveIntrinsics,
-  rolePolicyDocuments,
-  simulateDataRequest,
-  type PolicyDocument,
-} from '../../support/iam-simulation';
+import { concreteArn, resolveIntrinsics, rolePolicyDocuments, simulateDataRequest, type PolicyDocument } from '../../support/iam-simulation';
 import { buildFixture, logicalIdOf, templateOf } from '../../infra/support/platform-fixture';
 
 /**
@@ -41,7 +35,8 @@ beforeAll(() => {
   const env = { region };
   tableArn = concreteArn(json, logicalIdOf(stack.table.table), env);
   indexArn = `${tableArn}/index/byCollection`;
-  const policiesOf = (role: { readonly role: Parameters<typeof logicalIdOf>[0] }) => resolveIntrinsics(rolePolicyDocuments(json, logicalIdOf(role.role)), json, env);
+  const policiesOf = (role: { readonly role: Parameters<typeof logicalIdOf>[0] }) =>
+    resolveIntrinsics(rolePolicyDocuments(json, logicalIdOf(role.role)), json, env);
   tenantPolicies = policiesOf(stack.dataAccess.tenantData);
   platformRoles = [
     { name: 'directory', scope: directoryScope, policies: policiesOf(stack.dataAccess.directoryData) },
@@ -83,20 +78,14 @@ describe('runtime guard versus IAM simulation of the synthesized tenant data rol
 
   it('property: for random key sets, the runtime guard verdict equals the IAM verdict', async () => {
     await fc.assert(
-      fc.asyncProperty(
-        tenantArb,
-        fc.array(keyArb, { maxLength: 4 }),
-        ITEM_ACTION_ARB,
-        fc.boolean(),
-        async (tenantId, keys, action, onIndex) => {
-          // Act
-          const guard = guardVerdict(keys, tenantId);
-          const iam = await iamAllows(action, onIndex ? indexArn : tableArn, tenantId, keys);
+      fc.asyncProperty(tenantArb, fc.array(keyArb, { maxLength: 4 }), ITEM_ACTION_ARB, fc.boolean(), async (tenantId, keys, action, onIndex) => {
+        // Act
+        const guard = guardVerdict(keys, tenantId);
+        const iam = await iamAllows(action, onIndex ? indexArn : tableArn, tenantId, keys);
 
-          // Assess
-          expect({ tenantId, keys, guard }).toEqual({ tenantId, keys, guard: iam });
-        },
-      ),
+        // Assess
+        expect({ tenantId, keys, guard }).toEqual({ tenantId, keys, guard: iam });
+      }),
       { numRuns: 500 },
     );
   });
@@ -158,7 +147,10 @@ describe('runtime guard versus IAM simulation of the synthesized directory, plat
   const requestArb = fc.oneof(
     platformKeyArb.map((pk) => ({ command: 'GetCommand', input: { Key: { pk, sk: 's' } } })),
     platformKeyArb.map((pk) => ({ command: 'PutCommand', input: { Item: { pk, sk: 's' } } })),
-    platformKeyArb.map((pk) => ({ command: 'UpdateCommand', input: { Key: { pk, sk: 's' }, UpdateExpression: 'SET a = :a', ExpressionAttributeValues: { ':a': 1 } } })),
+    platformKeyArb.map((pk) => ({
+      command: 'UpdateCommand',
+      input: { Key: { pk, sk: 's' }, UpdateExpression: 'SET a = :a', ExpressionAttributeValues: { ':a': 1 } },
+    })),
     platformKeyArb.map((pk) => ({ command: 'DeleteCommand', input: { Key: { pk, sk: 's' } } })),
     platformKeyArb.map((pk) => ({ command: 'QueryCommand', input: { KeyConditionExpression: 'pk = :k', ExpressionAttributeValues: { ':k': pk } } })),
     fc.array(platformKeyArb, { minLength: 1, maxLength: 3 }).map((pks) => ({

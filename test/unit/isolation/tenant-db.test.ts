@@ -1,14 +1,18 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, TransactGetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  TransactGetCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { ConfigError } from '../../../functions/core/config';
 import { createIsolation, type IsolationConfig } from '../../../functions/isolation/tenant-db';
 import { TenantIsolationError } from '../../../functions/isolation/tenant-guard';
-import {
-  CredentialVendingError,
-  LocalCredentialSource,
-  type CredentialScope,
-  type CredentialSource,
-} from '../../../functions/isolation/token-vending-machine';
+import { CredentialVendingError, LocalCredentialSource, type CredentialScope, type CredentialSource } from '../../../functions/isolation/token-vending-machine';
 import { stubDynamoDbHandler } from '../../support/stub-dynamodb-handler';
 
 const TABLE = 'agent-platform';
@@ -170,7 +174,11 @@ describe('platformDb and issuerRegistryDb', () => {
     const refused = await Promise.allSettled([
       platform.send(new PutCommand({ TableName: TABLE, Item: { ...issuer, kind: 'platform' } })),
       platform.send(new UpdateCommand({ TableName: TABLE, Key: issuer, UpdateExpression: 'SET kind = :k', ExpressionAttributeValues: { ':k': 'platform' } })),
-      platform.send(new TransactWriteCommand({ TransactItems: [{ Put: { TableName: TABLE, Item: { pk: 'P#SLUG#x', sk: 'SLUG' } } }, { Delete: { TableName: TABLE, Key: issuer } }] })),
+      platform.send(
+        new TransactWriteCommand({
+          TransactItems: [{ Put: { TableName: TABLE, Item: { pk: 'P#SLUG#x', sk: 'SLUG' } } }, { Delete: { TableName: TABLE, Key: issuer } }],
+        }),
+      ),
     ]);
 
     // Assess
@@ -205,13 +213,25 @@ describe('directoryDb', () => {
 
     // Act
     await directory.send(new GetCommand({ TableName: TABLE, Key: { pk: 'P#ISSUER#https%3A%2F%2Fpool', sk: 'ISSUER' } }));
-    await directory.send(new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'P#DOMAIN#acme.example' } }));
+    await directory.send(
+      new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'P#DOMAIN#acme.example' } }),
+    );
     await directory.send(new TransactGetCommand({ TransactItems: [{ Get: { TableName: TABLE, Key: entry } }] }));
     const refused = await Promise.allSettled([
       directory.send(new PutCommand({ TableName: TABLE, Item: { ...entry, status: 'ACTIVE' } })),
-      directory.send(new UpdateCommand({ TableName: TABLE, Key: entry, UpdateExpression: 'SET #s = :s', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':s': 'ACTIVE' } })),
+      directory.send(
+        new UpdateCommand({
+          TableName: TABLE,
+          Key: entry,
+          UpdateExpression: 'SET #s = :s',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':s': 'ACTIVE' },
+        }),
+      ),
       directory.send(new DeleteCommand({ TableName: TABLE, Key: { pk: 'P#ISSUER#https%3A%2F%2Fpool', sk: 'ISSUER' } })),
-      directory.send(new TransactWriteCommand({ TransactItems: [{ ConditionCheck: { TableName: TABLE, Key: entry, ConditionExpression: 'attribute_exists(pk)' } }] })),
+      directory.send(
+        new TransactWriteCommand({ TransactItems: [{ ConditionCheck: { TableName: TABLE, Key: entry, ConditionExpression: 'attribute_exists(pk)' } }] }),
+      ),
       directory.send(new GetCommand({ TableName: TABLE, Key: { pk: 'T#acme#TENANT', sk: 'PROFILE' } })),
     ]);
 
@@ -224,7 +244,11 @@ describe('directoryDb', () => {
 
   it.each([
     ['the directory read role when it has one', { DIRECTORY_DATA_ROLE_ARN: 'arn:aws:iam::111122223333:role/D' }, 'directory'],
-    ['the platform role of a function that writes platform keys and has no read role', { PLATFORM_DATA_ROLE_ARN: 'arn:aws:iam::111122223333:role/P' }, 'platform'],
+    [
+      'the platform role of a function that writes platform keys and has no read role',
+      { PLATFORM_DATA_ROLE_ARN: 'arn:aws:iam::111122223333:role/P' },
+      'platform',
+    ],
   ] as const)('reads with %s when credentials come from STS', async (_case, roles, kind) => {
     // Prepare
     const { source, fetches } = namingSource();

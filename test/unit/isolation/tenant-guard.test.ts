@@ -81,14 +81,21 @@ describe('leadingKeysOf', () => {
   });
 
   it('reads the legacy KeyConditions form', () => {
-    expect(
-      leadingKeysOf('QueryCommand', { TableName: TABLE, KeyConditions: { pk: { ComparisonOperator: 'EQ', AttributeValueList: [A] } } }),
-    ).toEqual([A]);
+    expect(leadingKeysOf('QueryCommand', { TableName: TABLE, KeyConditions: { pk: { ComparisonOperator: 'EQ', AttributeValueList: [A] } } })).toEqual([A]);
   });
 
   it('reads every key of BatchGetItem and BatchWriteItem', () => {
     expect(
-      leadingKeysOf('BatchGetCommand', { RequestItems: { [TABLE]: { Keys: [{ pk: A, sk: '1' }, { pk: G, sk: '2' }] } } }),
+      leadingKeysOf('BatchGetCommand', {
+        RequestItems: {
+          [TABLE]: {
+            Keys: [
+              { pk: A, sk: '1' },
+              { pk: G, sk: '2' },
+            ],
+          },
+        },
+      }),
     ).toEqual([A, G]);
     expect(
       leadingKeysOf('BatchWriteItemCommand', {
@@ -172,13 +179,23 @@ describe('index keys written', () => {
   it('reads an index partition key set by an update expression, and refuses one it cannot read', () => {
     const names = { '#c': 'collectionPk', '#n': 'name' };
     expect(
-      indexKeysWrittenBy('UpdateCommand', { UpdateExpression: 'SET #n = :n, #c = :c', ExpressionAttributeNames: names, ExpressionAttributeValues: { ':c': G, ':n': 'x' } }),
+      indexKeysWrittenBy('UpdateCommand', {
+        UpdateExpression: 'SET #n = :n, #c = :c',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: { ':c': G, ':n': 'x' },
+      }),
     ).toEqual([G]);
     expect(
-      indexKeysWrittenBy('UpdateCommand', { UpdateExpression: 'SET #c = if_not_exists(#c, :c)', ExpressionAttributeNames: names, ExpressionAttributeValues: { ':c': A } }),
+      indexKeysWrittenBy('UpdateCommand', {
+        UpdateExpression: 'SET #c = if_not_exists(#c, :c)',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: { ':c': A },
+      }),
     ).toEqual(['']);
     expect(indexKeysWrittenBy('UpdateCommand', { UpdateExpression: 'SET collectionPk = :c REMOVE x', ExpressionAttributeValues: { ':c': A } })).toEqual([A]);
-    expect(indexKeysWrittenBy('UpdateCommand', { UpdateExpression: 'SET #n = :n', ExpressionAttributeNames: names, ExpressionAttributeValues: { ':n': G } })).toEqual([]);
+    expect(
+      indexKeysWrittenBy('UpdateCommand', { UpdateExpression: 'SET #n = :n', ExpressionAttributeNames: names, ExpressionAttributeValues: { ':n': G } }),
+    ).toEqual([]);
   });
 });
 

@@ -254,7 +254,7 @@ describe('StsCredentialSource', () => {
 });
 
 describe('LocalCredentialSource', () => {
-  it("gives every tenant the one local access key id, so DynamoDB Local serves one database per region, and names the tenant in the session", async () => {
+  it('gives every tenant the one local access key id, so DynamoDB Local serves one database per region, and names the tenant in the session', async () => {
     // Prepare
     const source = new LocalCredentialSource(() => 0);
 

@@ -57,8 +57,12 @@ describe('local client throttle', () => {
   });
 
   it('refuses limits that WAF could not enforce', () => {
-    expect(() => checkClientLimits({ ...LIMITS, rejected: { requests: 5, windowSeconds: 60 } })).toThrow(/rejected: requests must be an integer of at least 10, not 5/);
-    expect(() => checkClientLimits({ ...LIMITS, anyRequest: { requests: 100, windowSeconds: 30 as 60 } })).toThrow(/anyRequest: windowSeconds must be one of 60, 120, 300, 600, not 30/);
+    expect(() => checkClientLimits({ ...LIMITS, rejected: { requests: 5, windowSeconds: 60 } })).toThrow(
+      /rejected: requests must be an integer of at least 10, not 5/,
+    );
+    expect(() => checkClientLimits({ ...LIMITS, anyRequest: { requests: 100, windowSeconds: 30 as 60 } })).toThrow(
+      /anyRequest: windowSeconds must be one of 60, 120, 300, 600, not 30/,
+    );
     expect(checkClientLimits(CLIENT_LIMITS)).toBe(CLIENT_LIMITS);
   });
 });

@@ -16,10 +16,10 @@ interface Burst {
 const tenantsArb = fc.array(fc.constantFrom(...PLAN_IDS), { minLength: 2, maxLength: 5 });
 
 function loadArb(tenants: number) {
-  return fc.array(
-    fc.record({ tenant: fc.nat(tenants - 1), gapMs: fc.nat(1_500), requests: fc.integer({ min: 1, max: 1_200 }) }),
-    { minLength: 1, maxLength: 60 },
-  );
+  return fc.array(fc.record({ tenant: fc.nat(tenants - 1), gapMs: fc.nat(1_500), requests: fc.integer({ min: 1, max: 1_200 }) }), {
+    minLength: 1,
+    maxLength: 60,
+  });
 }
 
 /** Replays the load on one throttle; returns per tenant what it sent and what was admitted at each burst. */

@@ -16,7 +16,11 @@ function stubFunctions(seen: Seen, authorize: (event: APIGatewayRequestAuthorize
   return {
     createHandler: async (group, config) => async (event) => {
       seen.events.push(event);
-      return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ group, region: config.AWS_REGION, endpoints: config.REGION_ENDPOINTS }) };
+      return {
+        statusCode: 200,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ group, region: config.AWS_REGION, endpoints: config.REGION_ENDPOINTS }),
+      };
     },
     createAuthorizer: async () => async (event) => {
       seen.authorizerEvents.push(event);
@@ -58,7 +62,9 @@ describe('local gateway', () => {
   it('builds a REST proxy event with the route resource, path parameters, query and authorizer context', async () => {
     await withGateway(allow, async (gateway, seen) => {
       // Act
-      const response = await fetch(`${gateway.endpoints['eu-central-1']}/v1/tenants/acme?x=1&x=2&y=z`, { headers: { Authorization: 'Bearer t', 'X-Custom': 'a' } });
+      const response = await fetch(`${gateway.endpoints['eu-central-1']}/v1/tenants/acme?x=1&x=2&y=z`, {
+        headers: { Authorization: 'Bearer t', 'X-Custom': 'a' },
+      });
 
       // Assess
       expect(response.status).toBe(200);
@@ -88,7 +94,11 @@ describe('local gateway', () => {
       );
       expect(event.requestContext.identity.sourceIp).toBe('127.0.0.1');
       expect(seen.authorizerEvents[0]).toEqual(
-        expect.objectContaining({ type: 'REQUEST', methodArn: 'arn:aws:execute-api:eu-central-1:000000000000:local/local/GET/v1/tenants/acme', resource: '/v1/tenants/{tenantId}' }),
+        expect.objectContaining({
+          type: 'REQUEST',
+          methodArn: 'arn:aws:execute-api:eu-central-1:000000000000:local/local/GET/v1/tenants/acme',
+          resource: '/v1/tenants/{tenantId}',
+        }),
       );
     });
   });
@@ -110,7 +120,7 @@ describe('local gateway', () => {
     });
   });
 
-  it('tells a public route\'s caller its per-client quota in RateLimit-Policy and RateLimit headers', async () => {
+  it("tells a public route's caller its per-client quota in RateLimit-Policy and RateLimit headers", async () => {
     await withGateway(allow, async (gateway) => {
       // Act
       const first = await fetch(`${gateway.endpoints['eu-central-1']}/v1/health`);
@@ -157,68 +167,84 @@ describe('local gateway', () => {
     const TENANT = '127.0.0.3';
 
     it('answers 429 problem+json with Retry-After past the public-route limit, to that client only', async () => {
-      await withGateway(allow, async (gateway) => {
-        // Prepare
-        const url = `${gateway.endpoints['eu-central-1']}/v1/discovery?slug=acme`;
+      await withGateway(
+        allow,
+        async (gateway) => {
+          // Prepare
+          const url = `${gateway.endpoints['eu-central-1']}/v1/discovery?slug=acme`;
 
-        // Act
-        const flood = [];
-        for (let i = 0; i < 11; i += 1) flood.push(await requestFrom(FLOODER, url));
-        const other = await requestFrom(TENANT, url);
-        const otherRegion = await requestFrom(FLOODER, `${gateway.endpoints['us-east-1']}/v1/health`);
+          // Act
+          const flood = [];
+          for (let i = 0; i < 11; i += 1) flood.push(await requestFrom(FLOODER, url));
+          const other = await requestFrom(TENANT, url);
+          const otherRegion = await requestFrom(FLOODER, `${gateway.endpoints['us-east-1']}/v1/health`);
 
-        // Assess
-        expect(flood.slice(0, 10).map((response) => response.status)).toEqual(Array(10).fill(200));
-        const refused = flood[10];
-        expect([refused.status, refused.headers['content-type'], refused.headers['retry-after']]).toEqual([429, 'application/problem+json', '6']);
-        expect(JSON.parse(refused.text)).toMatchObject({ status: 429, code: 'rate-limited', detail: 'this client sent too many requests to public routes' });
-        expect([other.status, otherRegion.status]).toEqual([200, 200]);
-      }, LIMITS);
+          // Assess
+          expect(flood.slice(0, 10).map((response) => response.status)).toEqual(Array(10).fill(200));
+          const refused = flood[10];
+          expect([refused.status, refused.headers['content-type'], refused.headers['retry-after']]).toEqual([429, 'application/problem+json', '6']);
+          expect(JSON.parse(refused.text)).toMatchObject({ status: 429, code: 'rate-limited', detail: 'this client sent too many requests to public routes' });
+          expect([other.status, otherRegion.status]).toEqual([200, 200]);
+        },
+        LIMITS,
+      );
     });
 
     it("stops a client's flood of bad keys before the authorizer while a tenant's requests keep working", async () => {
-      await withGateway(goodKeyOnly, async (gateway, seen) => {
-        // Prepare
-        const url = `${gateway.endpoints['eu-central-1']}/v1/tenants/acme`;
+      await withGateway(
+        goodKeyOnly,
+        async (gateway, seen) => {
+          // Prepare
+          const url = `${gateway.endpoints['eu-central-1']}/v1/tenants/acme`;
 
-        // Act
-        const flood = [];
-        for (let i = 0; i < 15; i += 1) flood.push(await requestFrom(FLOODER, url, { headers: { 'X-Api-Key': `bad-${i}` } }));
-        const authorizerCalls = seen.authorizerEvents.length;
-        const tenant = [];
-        for (let i = 0; i < 20; i += 1) tenant.push(await requestFrom(TENANT, url, { headers: { 'X-Api-Key': 'good' } }));
+          // Act
+          const flood = [];
+          for (let i = 0; i < 15; i += 1) flood.push(await requestFrom(FLOODER, url, { headers: { 'X-Api-Key': `bad-${i}` } }));
+          const authorizerCalls = seen.authorizerEvents.length;
+          const tenant = [];
+          for (let i = 0; i < 20; i += 1) tenant.push(await requestFrom(TENANT, url, { headers: { 'X-Api-Key': 'good' } }));
 
-        // Assess
-        expect(flood.map((response) => response.status)).toEqual([...Array(10).fill(401), ...Array(5).fill(429)]);
-        expect(flood[14].headers['retry-after']).toBe('6');
-        expect(JSON.parse(flood[14].text)).toMatchObject({ code: 'rate-limited', detail: 'this client sent too many requests that were refused' });
-        expect(authorizerCalls).toBe(10);
-        // Accepted requests use up nothing of the refused-request limit.
-        expect(tenant.map((response) => response.status)).toEqual(Array(20).fill(200));
-      }, LIMITS);
+          // Assess
+          expect(flood.map((response) => response.status)).toEqual([...Array(10).fill(401), ...Array(5).fill(429)]);
+          expect(flood[14].headers['retry-after']).toBe('6');
+          expect(JSON.parse(flood[14].text)).toMatchObject({ code: 'rate-limited', detail: 'this client sent too many requests that were refused' });
+          expect(authorizerCalls).toBe(10);
+          // Accepted requests use up nothing of the refused-request limit.
+          expect(tenant.map((response) => response.status)).toEqual(Array(20).fill(200));
+        },
+        LIMITS,
+      );
     });
 
     it('counts 403 answers as refused too', async () => {
-      await withGateway(deny, async (gateway) => {
-        // Act
-        const statuses = [];
-        for (let i = 0; i < 11; i += 1) statuses.push((await requestFrom(FLOODER, `${gateway.endpoints['eu-central-1']}/v1/tenants/acme`)).status);
+      await withGateway(
+        deny,
+        async (gateway) => {
+          // Act
+          const statuses = [];
+          for (let i = 0; i < 11; i += 1) statuses.push((await requestFrom(FLOODER, `${gateway.endpoints['eu-central-1']}/v1/tenants/acme`)).status);
 
-        // Assess
-        expect(statuses).toEqual([...Array(10).fill(403), 429]);
-      }, LIMITS);
+          // Assess
+          expect(statuses).toEqual([...Array(10).fill(403), 429]);
+        },
+        LIMITS,
+      );
     });
 
     it('limits every API request of a client', async () => {
-      await withGateway(allow, async (gateway) => {
-        // Act
-        const statuses = [];
-        for (let i = 0; i < 61; i += 1) statuses.push((await requestFrom(FLOODER, `${gateway.endpoints['eu-central-1']}/v1/tenants/acme`)).status);
+      await withGateway(
+        allow,
+        async (gateway) => {
+          // Act
+          const statuses = [];
+          for (let i = 0; i < 61; i += 1) statuses.push((await requestFrom(FLOODER, `${gateway.endpoints['eu-central-1']}/v1/tenants/acme`)).status);
 
-        // Assess
-        expect(statuses.filter((status) => status === 200)).toHaveLength(60);
-        expect(statuses[60]).toBe(429);
-      }, LIMITS);
+          // Assess
+          expect(statuses.filter((status) => status === 200)).toHaveLength(60);
+          expect(statuses[60]).toBe(429);
+        },
+        LIMITS,
+      );
     });
   });
 });

@@ -10,7 +10,8 @@ describe('local metrics summary', () => {
     const summary = new MetricsSummary({ windowMs: 10_000, clock: () => now });
     summary.record(metricLine({ tenantId: 'acme', tier: 'team', Requests: 1, ClientErrors: 0, ServerErrors: 0, Latency: 900 }));
     now = 5_000;
-    for (let i = 1; i <= 99; i++) summary.record(metricLine({ tenantId: 'acme', tier: 'team', Requests: 1, ClientErrors: i % 10 === 0 ? 1 : 0, ServerErrors: 0, Latency: i }));
+    for (let i = 1; i <= 99; i++)
+      summary.record(metricLine({ tenantId: 'acme', tier: 'team', Requests: 1, ClientErrors: i % 10 === 0 ? 1 : 0, ServerErrors: 0, Latency: i }));
     summary.record(metricLine({ tenantId: 'globex', tier: 'free', Throttles: 1 }));
     summary.record(metricLine({ tenantId: 'globex', tier: 'free', Requests: 1, ClientErrors: 1, QuotaRefusals: 1, Latency: 7 }));
     summary.record({ text: '{}', json: { level: 'INFO', tenantId: 'acme' }, isMetric: false });

@@ -23,7 +23,11 @@ describe('RouteMatcher', () => {
     const match = matcher.match('GET', path);
 
     // Assess
-    expect(match).toEqual({ kind: 'route', route: expect.objectContaining({ path: '/v1/tenants/{tenantId}/agents/{agentId}' }), pathParameters: { tenantId: 'acme', agentId: 'a%201' } });
+    expect(match).toEqual({
+      kind: 'route',
+      route: expect.objectContaining({ path: '/v1/tenants/{tenantId}/agents/{agentId}' }),
+      pathParameters: { tenantId: 'acme', agentId: 'a%201' },
+    });
   });
 
   it('prefers a literal segment over a placeholder at the same place', () => {

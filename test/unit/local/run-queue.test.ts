@@ -22,7 +22,9 @@ afterEach(async () => {
 const send = (body: string, delaySeconds?: number) =>
   queue.client.send(new SendMessageCommand({ QueueUrl: queue.queueUrl, MessageBody: body, ...(delaySeconds ? { DelaySeconds: delaySeconds } : {}) }));
 const receive = (waitSeconds = 0) =>
-  queue.client.send(new ReceiveMessageCommand({ QueueUrl: queue.queueUrl, WaitTimeSeconds: waitSeconds, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['All'] }));
+  queue.client.send(
+    new ReceiveMessageCommand({ QueueUrl: queue.queueUrl, WaitTimeSeconds: waitSeconds, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['All'] }),
+  );
 
 describe('the local runs queue (fauxqs)', () => {
   it('hides a received message for the visibility timeout, delivers it again with its receive count, then dead-letters it', async () => {
@@ -56,7 +58,11 @@ describe('the local runs queue (fauxqs)', () => {
     const deliveries: string[] = [];
     const handler = async (event: SQSEvent) => {
       deliveries.push(...event.Records.map((r) => `${r.body}:${r.attributes.ApproximateReceiveCount}`));
-      return { batchItemFailures: event.Records.filter((r) => r.body === 'b' && r.attributes.ApproximateReceiveCount === '1').map((r) => ({ itemIdentifier: r.messageId })) };
+      return {
+        batchItemFailures: event.Records.filter((r) => r.body === 'b' && r.attributes.ApproximateReceiveCount === '1').map((r) => ({
+          itemIdentifier: r.messageId,
+        })),
+      };
     };
     await Promise.all([send('a'), send('b')]);
     // Act

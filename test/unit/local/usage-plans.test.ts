@@ -59,7 +59,11 @@ describe('local usage-plan throttling', () => {
   it('meters the platform key by the platform throttle, without a daily quota', async () => {
     // Prepare
     const now = Date.parse('2026-11-28T10:00:00Z');
-    const throttle = new UsagePlanThrottle({ planOf: async () => PLANS.free, platform: { key: 'p', rateLimit: { requestsPerSecond: 1, burst: 2 } }, clock: () => now });
+    const throttle = new UsagePlanThrottle({
+      planOf: async () => PLANS.free,
+      platform: { key: 'p', rateLimit: { requestsPerSecond: 1, burst: 2 } },
+      clock: () => now,
+    });
     // Act
     const verdicts = [await throttle.admit('p', 'acme'), await throttle.admit('p', undefined), await throttle.admit('p', 'acme')];
     // Assess

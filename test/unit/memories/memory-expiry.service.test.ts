@@ -4,7 +4,16 @@ import type { Mutation } from '../../../functions/data/mutation.executor';
 import { keys } from '../../../functions/data/keys';
 import { MemoryExpiryService, TTL_PRINCIPAL } from '../../../functions/memories/memory-expiry.service';
 
-const memoryItem = { ...keys.memory('acme', 'agent-1', '01JAAAAAAAAAAAAAAAAAAAAAAA'), memoryId: '01JAAAAAAAAAAAAAAAAAAAAAAA', agentId: 'agent-1', content: 'hi', metadata: {}, tags: [], version: 2, expiresAt: 1 };
+const memoryItem = {
+  ...keys.memory('acme', 'agent-1', '01JAAAAAAAAAAAAAAAAAAAAAAA'),
+  memoryId: '01JAAAAAAAAAAAAAAAAAAAAAAA',
+  agentId: 'agent-1',
+  content: 'hi',
+  metadata: {},
+  tags: [],
+  version: 2,
+  expiresAt: 1,
+};
 
 function record(overrides: Partial<DynamoDBRecord> = {}, item: Record<string, unknown> = memoryItem): DynamoDBRecord {
   return {
@@ -20,7 +29,8 @@ describe('MemoryExpiryService', () => {
   it('gives back the count and bytes of a memory removed by TTL, audited as system:ttl, once per stream record', async () => {
     // Prepare
     const mutations: Mutation[] = [];
-    const service = new MemoryExpiryService({ execute: async (m) => {
+    const service = new MemoryExpiryService({
+      execute: async (m) => {
         mutations.push(m);
         return { replayed: false, entry: {} as never };
       },

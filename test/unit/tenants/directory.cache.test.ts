@@ -63,7 +63,10 @@ describe('CachedDirectory', () => {
   it('is bounded, and a flood of made-up tenants does not push known tenants out', async () => {
     // Prepare
     const reads: string[] = [];
-    const known = new Map([['acme', entry('acme', 'ACTIVE')], ['globex', entry('globex', 'SUSPENDED')]]);
+    const known = new Map([
+      ['acme', entry('acme', 'ACTIVE')],
+      ['globex', entry('globex', 'SUSPENDED')],
+    ]);
     const get = async (tenantId: string) => {
       reads.push(tenantId);
       return known.get(tenantId);

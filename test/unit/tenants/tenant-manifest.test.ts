@@ -89,7 +89,10 @@ describe('tenant manifests', () => {
 
   it('maps SSO groups to tenant roles, members by default', () => {
     // Act
-    const manifest = parseManifest(valid({ sso: { roleMapping: { attribute: 'custom:groups', groups: { 'Initech Admins': 'tenant-admin' } } } }), 'initech.json');
+    const manifest = parseManifest(
+      valid({ sso: { roleMapping: { attribute: 'custom:groups', groups: { 'Initech Admins': 'tenant-admin' } } } }),
+      'initech.json',
+    );
 
     // Assess
     expect(manifest.sso.roleMapping).toEqual({ attribute: 'custom:groups', groups: { 'Initech Admins': 'tenant-admin' }, default: 'member' });
@@ -100,13 +103,26 @@ describe('tenant manifests', () => {
     ['an unknown plan', { plan: 'gold' }, 'plan'],
     ['a region that is no region', { homeRegion: 'europe' }, 'homeRegion'],
     ['an unknown field', { colour: 'red' }, '(root)'],
-    ['SAML with both metadata sources', { sso: { saml: [{ name: 'x', metadataUrl: 'https://a.example/m', metadataFile: 'm.xml' }] } }, 'sso.saml[0].metadataUrl'],
+    [
+      'SAML with both metadata sources',
+      { sso: { saml: [{ name: 'x', metadataUrl: 'https://a.example/m', metadataFile: 'm.xml' }] } },
+      'sso.saml[0].metadataUrl',
+    ],
     ['SAML with neither metadata source', { sso: { saml: [{ name: 'x' }] } }, 'sso.saml[0].metadataUrl'],
     ['an OIDC issuer over http', { sso: { oidc: [{ name: 'x', issuer: 'http://idp.example', clientId: 'c', clientSecretRef: 's' }] } }, 'sso.oidc[0].issuer'],
-    ['an OIDC secret given inline', { sso: { oidc: [{ name: 'x', issuer: 'https://idp.example', clientId: 'c', clientSecretRef: 'has spaces in it' }] } }, 'sso.oidc[0].clientSecretRef'],
+    [
+      'an OIDC secret given inline',
+      { sso: { oidc: [{ name: 'x', issuer: 'https://idp.example', clientId: 'c', clientSecretRef: 'has spaces in it' }] } },
+      'sso.oidc[0].clientSecretRef',
+    ],
     [
       'two providers of one name',
-      { sso: { saml: [{ name: 'corp', metadataUrl: 'https://a.example/m' }], oidc: [{ name: 'Corp', issuer: 'https://idp.example', clientId: 'c', clientSecretRef: 's' }] } },
+      {
+        sso: {
+          saml: [{ name: 'corp', metadataUrl: 'https://a.example/m' }],
+          oidc: [{ name: 'Corp', issuer: 'https://idp.example', clientId: 'c', clientSecretRef: 's' }],
+        },
+      },
       'sso.oidc[0].name',
     ],
     ['a bad branding colour', { branding: { primaryColor: 'red' } }, 'branding.primaryColor'],

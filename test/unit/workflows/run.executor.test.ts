@@ -25,7 +25,11 @@ const agent = (agentId: string, overrides: Partial<StepAgent> = {}): StepAgent =
   status: 'ACTIVE',
   ...overrides,
 });
-const agents = new Map([['writer', agent('writer')], ['critic', agent('critic')], ['off', agent('off', { status: 'DISABLED' })]]);
+const agents = new Map([
+  ['writer', agent('writer')],
+  ['critic', agent('critic')],
+  ['off', agent('off', { status: 'DISABLED' })],
+]);
 const clock = () => Date.parse('2026-11-28T12:00:00.000Z');
 const echo = (call: ModelInvocation): ModelResult => ({ output: `<${call.modelId}:${call.input}>`, usage: { inputTokens: 3, outputTokens: 2 } });
 
@@ -36,7 +40,10 @@ describe('RunExecutor', () => {
     // Act
     const outcome = await new RunExecutor(provider, { clock }).execute({
       mode: 'sequential',
-      steps: [{ id: 'draft', agentId: 'writer' }, { id: 'review', agentId: 'critic', prompt: 'Review this:' }],
+      steps: [
+        { id: 'draft', agentId: 'writer' },
+        { id: 'review', agentId: 'critic', prompt: 'Review this:' },
+      ],
       input: 'a poem',
       agents,
       metadata: { tenantId: 'acme' },
@@ -46,7 +53,10 @@ describe('RunExecutor', () => {
       ['model-of-writer', 'instructions of writer', 'a poem'],
       ['model-of-critic', 'instructions of critic', 'Review this:\n\n<model-of-writer:a poem>'],
     ]);
-    expect(provider.calls.map((c) => c.metadata)).toEqual([{ tenantId: 'acme', agentId: 'writer' }, { tenantId: 'acme', agentId: 'critic' }]);
+    expect(provider.calls.map((c) => c.metadata)).toEqual([
+      { tenantId: 'acme', agentId: 'writer' },
+      { tenantId: 'acme', agentId: 'critic' },
+    ]);
     expect(outcome).toEqual({
       status: 'SUCCEEDED',
       usage: { inputTokens: 6, outputTokens: 4 },
@@ -81,11 +91,17 @@ describe('RunExecutor', () => {
 
   it('fails the run at the first failing step, keeps its safe reason and skips the rest', async () => {
     // Prepare
-    const provider = scriptedProvider((call) => (call.modelId === 'model-of-critic' ? new ModelInvocationError('Bedrock rejected the call: ThrottlingException') : echo(call)));
+    const provider = scriptedProvider((call) =>
+      call.modelId === 'model-of-critic' ? new ModelInvocationError('Bedrock rejected the call: ThrottlingException') : echo(call),
+    );
     // Act
     const outcome = await new RunExecutor(provider, { clock }).execute({
       mode: 'sequential',
-      steps: [{ id: 'a', agentId: 'writer' }, { id: 'b', agentId: 'critic' }, { id: 'c', agentId: 'writer' }],
+      steps: [
+        { id: 'a', agentId: 'writer' },
+        { id: 'b', agentId: 'critic' },
+        { id: 'c', agentId: 'writer' },
+      ],
       input: 'x',
       agents,
     });
@@ -159,7 +175,15 @@ describe('RunExecutor', () => {
     // Prepare
     const provider = scriptedProvider(echo);
     const executor = new RunExecutor(provider, { clock });
-    const plan = { mode: 'sequential' as const, steps: [{ id: 'draft', agentId: 'writer' }, { id: 'review', agentId: 'critic' }], input: 'a poem', agents };
+    const plan = {
+      mode: 'sequential' as const,
+      steps: [
+        { id: 'draft', agentId: 'writer' },
+        { id: 'review', agentId: 'critic' },
+      ],
+      input: 'a poem',
+      agents,
+    };
     const first = await executor.execute(plan);
     provider.calls.length = 0;
     const recorded: string[] = [];
@@ -193,7 +217,10 @@ describe('RunExecutor', () => {
     // Act
     const outcome = await new RunExecutor(provider, { clock }).execute({
       mode: 'sequential',
-      steps: [{ id: 'a', agentId: 'writer' }, { id: 'b', agentId: 'writer' }],
+      steps: [
+        { id: 'a', agentId: 'writer' },
+        { id: 'b', agentId: 'writer' },
+      ],
       input: 'x',
       agents,
     });
@@ -205,9 +232,20 @@ describe('RunExecutor', () => {
 
   it('gives the same results for the same run with the local provider', async () => {
     // Prepare
-    const plan = { mode: 'sequential' as const, steps: [{ id: 'a', agentId: 'writer' }, { id: 'b', agentId: 'critic' }], input: 'x', agents };
+    const plan = {
+      mode: 'sequential' as const,
+      steps: [
+        { id: 'a', agentId: 'writer' },
+        { id: 'b', agentId: 'critic' },
+      ],
+      input: 'x',
+      agents,
+    };
     // Act
-    const [first, second] = [await new RunExecutor(new LocalModelProvider(), { clock }).execute(plan), await new RunExecutor(new LocalModelProvider(), { clock }).execute(plan)];
+    const [first, second] = [
+      await new RunExecutor(new LocalModelProvider(), { clock }).execute(plan),
+      await new RunExecutor(new LocalModelProvider(), { clock }).execute(plan),
+    ];
     // Assess
     expect(first).toEqual(second);
     expect(first.status).toBe('SUCCEEDED');

@@ -11,7 +11,10 @@ const randomDag = fc
   .chain((size) =>
     fc.tuple(
       fc.tuple(...Array.from({ length: size }, (_, i) => fc.subarray(Array.from({ length: i }, (_, j) => j)))),
-      fc.shuffledSubarray(Array.from({ length: size }, (_, i) => i), { minLength: size, maxLength: size }),
+      fc.shuffledSubarray(
+        Array.from({ length: size }, (_, i) => i),
+        { minLength: size, maxLength: size },
+      ),
     ),
   )
   .map(([deps, order]) => order.map((i): GraphStep => ({ id: `s${i}`, dependsOn: deps[i].map((j) => `s${j}`) })));
@@ -49,9 +52,9 @@ describe('workflow graph rules', () => {
       .filter((steps) => steps.some((s) => (s.dependsOn ?? []).length > 0))
       .chain((steps) => {
         const targets = steps.filter((s) => ancestors(steps, s.id).size > 0);
-        return fc.constantFrom(...targets).chain((later) =>
-          fc.constantFrom(...ancestors(steps, later.id)).map((earlier) => ({ steps, later: later.id, earlier })),
-        );
+        return fc
+          .constantFrom(...targets)
+          .chain((later) => fc.constantFrom(...ancestors(steps, later.id)).map((earlier) => ({ steps, later: later.id, earlier })));
       });
     fc.assert(
       fc.property(withBackEdge, ({ steps, later, earlier }) => {
@@ -98,7 +101,11 @@ describe('workflow graph rules', () => {
   });
 
   it('names the steps of a three-step cycle', () => {
-    const steps = [{ id: 'a', dependsOn: ['c'] }, { id: 'b', dependsOn: ['a'] }, { id: 'c', dependsOn: ['b'] }];
+    const steps = [
+      { id: 'a', dependsOn: ['c'] },
+      { id: 'b', dependsOn: ['a'] },
+      { id: 'c', dependsOn: ['b'] },
+    ];
     expect(graphIssues('dag', steps)).toEqual([{ path: [0, 'dependsOn'], message: 'steps form a cycle: a -> c -> b -> a' }]);
   });
 
@@ -134,12 +141,9 @@ describe('workflow body schemas', () => {
     expect(createWorkflowBodySchema.safeParse(body).success).toBe(false);
   });
 
-  it.each([[{}], [{ mode: 'dag' }], [{ steps: [agentStep('a')] }], [{ mode: 'dag', steps: [agentStep('a', ['a'])] }]])(
-    'rejects the update %j',
-    (body) => {
-      expect(updateWorkflowBodySchema.safeParse(body).success).toBe(false);
-    },
-  );
+  it.each([[{}], [{ mode: 'dag' }], [{ steps: [agentStep('a')] }], [{ mode: 'dag', steps: [agentStep('a', ['a'])] }]])('rejects the update %j', (body) => {
+    expect(updateWorkflowBodySchema.safeParse(body).success).toBe(false);
+  });
 
   it('accepts an update of the name alone', () => {
     expect(updateWorkflowBodySchema.parse({ name: 'Renamed' })).toEqual({ name: 'Renamed' });

@@ -16,7 +16,11 @@ function fieldIssues(error: unknown): Record<string, string> {
 function OnboardForm({ onDone }: { onDone: () => void }) {
   const { api } = useConsole();
   const onboard = useAction(async (form: HTMLFormElement) => {
-    const list = (name: string) => formValue(form, name).split(',').map((item) => item.trim()).filter(Boolean);
+    const list = (name: string) =>
+      formValue(form, name)
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean);
     await unwrap(
       api.POST('/v1/tenants', {
         params: { header: { 'Idempotency-Key': idempotencyKey() } },
@@ -152,15 +156,23 @@ export function AdminTenantsPage() {
                       type="button"
                       class="secondary"
                       onClick={() =>
-                        actOn({ tenantId: tenant.tenantId, name: tenant.branding.displayName ?? tenant.slug, apiUrl: config.regions?.[tenant.region] ?? config.apiUrl })
+                        actOn({
+                          tenantId: tenant.tenantId,
+                          name: tenant.branding.displayName ?? tenant.slug,
+                          apiUrl: config.regions?.[tenant.region] ?? config.apiUrl,
+                        })
                       }
                     >
                       Act on {tenant.slug}
                     </button>
-                    <button type="button" class="danger" onClick={() => {
+                    <button
+                      type="button"
+                      class="danger"
+                      onClick={() => {
                         setTyped('');
                         setOffboarding(tenant);
-                      }}>
+                      }}
+                    >
                       Offboard {tenant.slug}
                     </button>
                   </>

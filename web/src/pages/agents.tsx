@@ -8,7 +8,10 @@ export const DEFAULT_MODEL_ID = 'amazon.nova-lite-v1:0';
 export function AgentsPage() {
   const { api, tenantId, can } = useConsole();
   const path = { tenantId: tenantId as string };
-  const agents = usePaged((cursor) => unwrap(api.GET('/v1/tenants/{tenantId}/agents', { params: { path, query: { limit: 20, ...(cursor ? { cursor } : {}) } } })), [tenantId]);
+  const agents = usePaged(
+    (cursor) => unwrap(api.GET('/v1/tenants/{tenantId}/agents', { params: { path, query: { limit: 20, ...(cursor ? { cursor } : {}) } } })),
+    [tenantId],
+  );
   const create = useAction(async (form: HTMLFormElement) => {
     await unwrap(
       api.POST('/v1/tenants/{tenantId}/agents', {

@@ -7,12 +7,17 @@ import { Field, formValue, MoreButton, ProblemView, useAction, usePaged } from '
 export function ApiKeysPage() {
   const { api, tenantId } = useConsole();
   const path = { tenantId: tenantId as string };
-  const keys = usePaged((cursor) => unwrap(api.GET('/v1/tenants/{tenantId}/api-keys', { params: { path, query: { limit: 20, ...(cursor ? { cursor } : {}) } } })), [tenantId]);
+  const keys = usePaged(
+    (cursor) => unwrap(api.GET('/v1/tenants/{tenantId}/api-keys', { params: { path, query: { limit: 20, ...(cursor ? { cursor } : {}) } } })),
+    [tenantId],
+  );
   const [created, setCreated] = useState<Schemas['CreateApiKeyResponse']>();
   const [copied, setCopied] = useState(false);
   const create = useAction(async (name: string, role: Schemas['CreateApiKeyRequest']['role']) => {
     setCopied(false);
-    setCreated(await unwrap(api.POST('/v1/tenants/{tenantId}/api-keys', { params: { path, header: { 'Idempotency-Key': idempotencyKey() } }, body: { name, role } })));
+    setCreated(
+      await unwrap(api.POST('/v1/tenants/{tenantId}/api-keys', { params: { path, header: { 'Idempotency-Key': idempotencyKey() } }, body: { name, role } })),
+    );
     keys.reload();
   });
   const revoke = useAction(async (keyId: string) => {
@@ -54,7 +59,12 @@ export function ApiKeysPage() {
           <button
             type="button"
             class="secondary"
-            onClick={() => void navigator.clipboard.writeText(created.key as string).then(() => setCopied(true), () => setCopied(false))}
+            onClick={() =>
+              void navigator.clipboard.writeText(created.key as string).then(
+                () => setCopied(true),
+                () => setCopied(false),
+              )
+            }
           >
             {copied ? 'Copied' : 'Copy'}
           </button>

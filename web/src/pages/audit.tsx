@@ -9,7 +9,8 @@ export function AuditPage() {
   const path = { tenantId: tenantId as string };
   const [filter, setFilter] = useState<{ action?: string; actor?: string; target?: string }>({});
   const entries = usePaged(
-    (cursor) => unwrap(api.GET('/v1/tenants/{tenantId}/audit', { params: { path, query: { limit: 20, order: 'desc', ...filter, ...(cursor ? { cursor } : {}) } } })),
+    (cursor) =>
+      unwrap(api.GET('/v1/tenants/{tenantId}/audit', { params: { path, query: { limit: 20, order: 'desc', ...filter, ...(cursor ? { cursor } : {}) } } })),
     [tenantId, filter],
   );
   const [verdict, setVerdict] = useState<Schemas['VerifyAuditLogResponse']>();

@@ -26,7 +26,11 @@ export function LoginPage({ config, onSignedIn }: { config: ConsoleConfig; onSig
     setChosen({
       kind: 'tenant',
       apiUrl: tenant.apiUrl ?? config.apiUrl,
-      login: { clientId: tenant.auth.clientId, ...(tenant.auth.cognitoEndpoint ? { cognitoEndpoint: tenant.auth.cognitoEndpoint } : {}), ...(tenant.auth.hostedUiUrl ? { hostedUiUrl: tenant.auth.hostedUiUrl } : {}) },
+      login: {
+        clientId: tenant.auth.clientId,
+        ...(tenant.auth.cognitoEndpoint ? { cognitoEndpoint: tenant.auth.cognitoEndpoint } : {}),
+        ...(tenant.auth.hostedUiUrl ? { hostedUiUrl: tenant.auth.hostedUiUrl } : {}),
+      },
       tenantId: tenant.tenantId,
       slug: tenant.slug,
       branding: tenant.branding,
@@ -63,7 +67,12 @@ export function LoginPage({ config, onSignedIn }: { config: ConsoleConfig; onSig
           <ul class="chooser">
             {found.map((tenant) => (
               <li key={tenant.tenantId}>
-                <button type="button" class="secondary" style={tenant.branding.primaryColor ? { borderColor: tenant.branding.primaryColor } : undefined} onClick={() => choose(tenant)}>
+                <button
+                  type="button"
+                  class="secondary"
+                  style={tenant.branding.primaryColor ? { borderColor: tenant.branding.primaryColor } : undefined}
+                  onClick={() => choose(tenant)}
+                >
                   {tenant.branding.displayName ?? tenant.slug} <small>({tenant.region})</small>
                 </button>
               </li>
@@ -72,11 +81,7 @@ export function LoginPage({ config, onSignedIn }: { config: ConsoleConfig; onSig
         </section>
       ) : null}
       <p>
-        <button
-          type="button"
-          class="link"
-          onClick={() => setChosen({ kind: 'platform', apiUrl: config.apiUrl, login: config.platformAdmin })}
-        >
+        <button type="button" class="link" onClick={() => setChosen({ kind: 'platform', apiUrl: config.apiUrl, login: config.platformAdmin })}>
           Platform operator sign-in
         </button>
       </p>
@@ -112,7 +117,14 @@ function TenantLogin({ pending, email, onBack, onSignedIn }: { pending: PendingS
             <input name="username" type="email" autocomplete="username" required value={username} onInput={(e) => setUsername(e.currentTarget.value)} />
           </Field>
           <Field label="Password">
-            <input name="password" type="password" autocomplete="current-password" required value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
+            <input
+              name="password"
+              type="password"
+              autocomplete="current-password"
+              required
+              value={password}
+              onInput={(e) => setPassword(e.currentTarget.value)}
+            />
           </Field>
           <button type="submit" disabled={signIn.busy}>
             {signIn.busy ? 'Signing in…' : 'Sign in'}

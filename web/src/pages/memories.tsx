@@ -3,23 +3,40 @@ import { idempotencyKey, unwrap } from '../api';
 import { useConsole } from '../context';
 import { Field, formValue, MoreButton, ProblemView, useAction, usePaged } from '../ui';
 
+type Filter = { tag?: string; from?: string; to?: string };
+
+/** A page of an agent's memories at a time, filtered; nothing while no agent is chosen. */
+function useMemories(api: ReturnType<typeof useConsole>['api'], tenantId: string, agentId: string, filter: Filter) {
+  return usePaged(
+    async (cursor) =>
+      agentId
+        ? unwrap(
+            api.GET('/v1/tenants/{tenantId}/agents/{agentId}/memories', {
+              params: { path: { tenantId, agentId }, query: { limit: 20, ...filter, ...(cursor ? { cursor } : {}) } },
+            }),
+          )
+        : { items: [] },
+    [agentId, filter],
+  );
+}
+
 /** An agent's memories, filtered by tag and time, with a form to add one. */
 export function MemoriesPage() {
   const { api, tenantId, can } = useConsole();
   const path = { tenantId: tenantId as string };
-  const agents = usePaged((cursor) => unwrap(api.GET('/v1/tenants/{tenantId}/agents', { params: { path, query: { limit: 100, ...(cursor ? { cursor } : {}) } } })), [tenantId]);
-  const [agentId, setAgentId] = useState('');
-  const [filter, setFilter] = useState<{ tag?: string; from?: string; to?: string }>({});
-  const chosen = agentId || agents.items[0]?.agentId || '';
-  const memories = usePaged(
-    async (cursor) =>
-      chosen
-        ? unwrap(api.GET('/v1/tenants/{tenantId}/agents/{agentId}/memories', { params: { path: { ...path, agentId: chosen }, query: { limit: 20, ...filter, ...(cursor ? { cursor } : {}) } } }))
-        : { items: [] },
-    [chosen, filter],
+  const agents = usePaged(
+    (cursor) => unwrap(api.GET('/v1/tenants/{tenantId}/agents', { params: { path, query: { limit: 100, ...(cursor ? { cursor } : {}) } } })),
+    [tenantId],
   );
+  const [agentId, setAgentId] = useState('');
+  const [filter, setFilter] = useState<Filter>({});
+  const chosen = agentId || agents.items[0]?.agentId || '';
+  const memories = useMemories(api, path.tenantId, chosen, filter);
   const add = useAction(async (form: HTMLFormElement) => {
-    const tags = formValue(form, 'tags').split(',').map((tag) => tag.trim()).filter(Boolean);
+    const tags = formValue(form, 'tags')
+      .split(',')
+      .map((tag) => tag.trim())
+      .filter(Boolean);
     await unwrap(
       api.POST('/v1/tenants/{tenantId}/agents/{agentId}/memories', {
         params: { path: { ...path, agentId: chosen }, header: { 'Idempotency-Key': idempotencyKey() } },
@@ -87,7 +104,10 @@ export function MemoriesPage() {
       <ul class="memories">
         {memories.items.map((memory) => (
           <li key={memory.memoryId}>
-            {memory.content} <small>{memory.tags.join(', ')} · {memory.createdAt}</small>
+            {memory.content}{' '}
+            <small>
+              {memory.tags.join(', ')} · {memory.createdAt}
+            </small>
           </li>
         ))}
       </ul>

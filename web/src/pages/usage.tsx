@@ -19,8 +19,11 @@ export function UsagePage() {
   const [months, setMonths] = useState<Schemas['Usage'][]>();
   const [error, setError] = useState<unknown>();
   useEffect(() => {
-    Promise.all(periodsBack(MONTHS).map((period) => unwrap(api.GET('/v1/tenants/{tenantId}/usage', { params: { path: { tenantId: tenantId as string }, query: { period } } }))))
-      .then(setMonths, setError);
+    Promise.all(
+      periodsBack(MONTHS).map((period) =>
+        unwrap(api.GET('/v1/tenants/{tenantId}/usage', { params: { path: { tenantId: tenantId as string }, query: { period } } })),
+      ),
+    ).then(setMonths, setError);
   }, [api, tenantId]);
   if (error) return <ProblemView error={error} />;
   if (!months) return <Busy when label="Loading usage…" />;
@@ -37,7 +40,8 @@ export function UsagePage() {
           <div key={name}>
             <dt>{name}</dt>
             <dd>
-              <meter min={0} max={Math.max(quota.limit, 1)} value={quota.used} aria-label={`${name}: ${quota.used} of ${quota.limit}`} /> {quota.used} / {quota.limit}
+              <meter min={0} max={Math.max(quota.limit, 1)} value={quota.used} aria-label={`${name}: ${quota.used} of ${quota.limit}`} /> {quota.used} /{' '}
+              {quota.limit}
             </dd>
           </div>
         ))}

@@ -22,7 +22,10 @@ function RoleSelect({ name, value, onChange, label }: { name: string; value?: Te
 export function UsersPage() {
   const { api, tenantId } = useConsole();
   const path = { tenantId: tenantId as string };
-  const users = usePaged((cursor) => unwrap(api.GET('/v1/tenants/{tenantId}/users', { params: { path, query: { limit: 20, ...(cursor ? { cursor } : {}) } } })), [tenantId]);
+  const users = usePaged(
+    (cursor) => unwrap(api.GET('/v1/tenants/{tenantId}/users', { params: { path, query: { limit: 20, ...(cursor ? { cursor } : {}) } } })),
+    [tenantId],
+  );
   const invitations = usePaged(
     (cursor) => unwrap(api.GET('/v1/tenants/{tenantId}/invitations', { params: { path, query: { limit: 20, ...(cursor ? { cursor } : {}) } } })),
     [tenantId],
@@ -88,7 +91,12 @@ export function UsersPage() {
             <tr key={user.userId}>
               <td>{user.email}</td>
               <td>
-                <RoleSelect name={`role-${user.userId}`} label={`Role of ${user.email}`} value={user.role} onChange={(role) => void changeRole.run(user.userId, role)} />
+                <RoleSelect
+                  name={`role-${user.userId}`}
+                  label={`Role of ${user.email}`}
+                  value={user.role}
+                  onChange={(role) => void changeRole.run(user.userId, role)}
+                />
               </td>
               <td>
                 <button type="button" class="danger" onClick={() => void remove.run(user)}>
@@ -121,7 +129,11 @@ export function UsersPage() {
               <td>
                 {invitation.status === 'PENDING' ? (
                   <>
-                    <button type="button" class="secondary" onClick={() => void revoke.run(invitation.invitationId).then(() => invite.run(invitation.email, invitation.role))}>
+                    <button
+                      type="button"
+                      class="secondary"
+                      onClick={() => void revoke.run(invitation.invitationId).then(() => invite.run(invitation.email, invitation.role))}
+                    >
                       Resend
                     </button>{' '}
                     <button type="button" class="danger" onClick={() => void revoke.run(invitation.invitationId)}>

@@ -27,8 +27,17 @@ function StepEditor({ agents, onCreated }: { agents: readonly Schemas['Agent'][]
   const issues = stepIssues(mode, steps, agentIds);
   const update = (index: number, change: Partial<Step>) => setSteps((all) => all.map((step, i) => (i === index ? { ...step, ...change } : step)));
   const create = useAction(async () => {
-    const body = { name, mode, steps: steps.map((step) => (mode === 'dag' ? { ...step, dependsOn: step.dependsOn ?? [] } : { id: step.id, agentId: step.agentId, prompt: step.prompt })) };
-    await unwrap(api.POST('/v1/tenants/{tenantId}/workflows', { params: { path: { tenantId: tenantId as string }, header: { 'Idempotency-Key': idempotencyKey() } }, body }));
+    const body = {
+      name,
+      mode,
+      steps: steps.map((step) => (mode === 'dag' ? { ...step, dependsOn: step.dependsOn ?? [] } : { id: step.id, agentId: step.agentId, prompt: step.prompt })),
+    };
+    await unwrap(
+      api.POST('/v1/tenants/{tenantId}/workflows', {
+        params: { path: { tenantId: tenantId as string }, header: { 'Idempotency-Key': idempotencyKey() } },
+        body,
+      }),
+    );
     setName('');
     onCreated();
   });
@@ -93,7 +102,11 @@ function StepEditor({ agents, onCreated }: { agents: readonly Schemas['Agent'][]
           </li>
         ))}
       </ol>
-      <button type="button" class="secondary" onClick={() => setSteps((all) => [...all, { id: `step-${all.length + 1}`, agentId: agents[0]?.agentId ?? '', prompt: '' }])}>
+      <button
+        type="button"
+        class="secondary"
+        onClick={() => setSteps((all) => [...all, { id: `step-${all.length + 1}`, agentId: agents[0]?.agentId ?? '', prompt: '' }])}
+      >
         Add a step
       </button>
       {issues.length > 0 ? (
@@ -115,8 +128,14 @@ function StepEditor({ agents, onCreated }: { agents: readonly Schemas['Agent'][]
 export function WorkflowsPage() {
   const { api, tenantId, can } = useConsole();
   const path = { tenantId: tenantId as string };
-  const workflows = usePaged((cursor) => unwrap(api.GET('/v1/tenants/{tenantId}/workflows', { params: { path, query: { limit: 20, ...(cursor ? { cursor } : {}) } } })), [tenantId]);
-  const agents = usePaged((cursor) => unwrap(api.GET('/v1/tenants/{tenantId}/agents', { params: { path, query: { limit: 100, ...(cursor ? { cursor } : {}) } } })), [tenantId]);
+  const workflows = usePaged(
+    (cursor) => unwrap(api.GET('/v1/tenants/{tenantId}/workflows', { params: { path, query: { limit: 20, ...(cursor ? { cursor } : {}) } } })),
+    [tenantId],
+  );
+  const agents = usePaged(
+    (cursor) => unwrap(api.GET('/v1/tenants/{tenantId}/agents', { params: { path, query: { limit: 100, ...(cursor ? { cursor } : {}) } } })),
+    [tenantId],
+  );
   return (
     <section>
       <h1>Workflows</h1>
@@ -178,7 +197,11 @@ export function WorkflowPage({ param }: { param?: string }) {
   const [loadError, setLoadError] = useState<unknown>();
   const [run, setRun] = useState<Run>();
   const [input, setInput] = useState('');
-  const runs = usePaged((cursor) => unwrap(api.GET('/v1/tenants/{tenantId}/workflows/{workflowId}/runs', { params: { path, query: { limit: 10, ...(cursor ? { cursor } : {}) } } })), [param]);
+  const runs = usePaged(
+    (cursor) =>
+      unwrap(api.GET('/v1/tenants/{tenantId}/workflows/{workflowId}/runs', { params: { path, query: { limit: 10, ...(cursor ? { cursor } : {}) } } })),
+    [param],
+  );
   useEffect(() => {
     unwrap(api.GET('/v1/tenants/{tenantId}/workflows/{workflowId}', { params: { path } })).then(setWorkflow, setLoadError);
   }, [param]);
