@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -100,6 +100,7 @@ export class ConsoleSite extends Construct {
     const stack = Stack.of(this);
     const bucketId = stack.resolve((this.bucket.node.defaultChild as s3.CfnBucket).logicalId) as string;
     const handler = deployment.handlerRole.node.scope as Construct;
+    const assetAccount = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
     const reason = (what: string) => `The console's upload function (CDK's bucket deployment handler, one per stack) ${what}`;
     Validations.of(handler).acknowledge(
       {
@@ -112,10 +113,12 @@ export class ConsoleSite extends Construct {
         reason: reason('the actions of grantRead on the asset and grantReadWrite on the console bucket, and nothing else'),
       })),
       { id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/*]`, reason: reason('replaces every object of the console bucket') },
-      {
-        id: `AwsSolutions-IAM5[Resource::arn:aws:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-${stack.region}/*]`,
+      // CDK writes the asset bucket's partition literally when it knows the region's, else as a reference, and the
+      // account as a reference unless the stack names it.
+      ...['aws', '<AWS::Partition>'].map((partition) => ({
+        id: `AwsSolutions-IAM5[Resource::arn:${partition}:s3:::cdk-hnb659fds-assets-${assetAccount}-${stack.region}/*]`,
         reason: reason('reads the console build from the CDK asset bucket'),
-      },
+      })),
       { id: 'AwsSolutions-IAM5[Resource::*]', reason: reason('CloudFront invalidations name no resource ARN in the policy CDK writes') },
     );
   }

@@ -71,10 +71,12 @@ const ACKNOWLEDGED_RULES: Readonly<Record<string, RegExp>> = {
   'AwsSolutions-IAM5[Action::s3:DeleteObject*]': new RegExp(`^${CONSOLE_UPLOAD}$`),
   'AwsSolutions-IAM5[Resource::<ref.Arn>/*]': new RegExp(`^${CONSOLE_UPLOAD}$`),
   ...Object.fromEntries(
-    CONFIG.regions.map((region) => [
-      `AwsSolutions-IAM5[Resource::arn:aws:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-${region}/*]`,
-      new RegExp(`^${CONSOLE_UPLOAD}$`),
-    ]),
+    CONFIG.regions.flatMap((region) =>
+      ['aws', '<AWS::Partition>'].map((partition) => [
+        `AwsSolutions-IAM5[Resource::arn:${partition}:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-${region}/*]`,
+        new RegExp(`^${CONSOLE_UPLOAD}$`),
+      ]),
+    ),
   ),
   'AwsSolutions-CFR1': CONSOLE_DISTRIBUTION,
   'AwsSolutions-CFR2': CONSOLE_DISTRIBUTION,
