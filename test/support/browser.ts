@@ -50,7 +50,9 @@ export async function launchBrowser(): Promise<ConsoleBrowser> {
     open: async ({ phone = false } = {}) => {
       const context = await browser.newContext({ viewport: phone ? { width: 390, height: 844 } : { width: 1280, height: 900 } });
       const page = await context.newPage();
-      page.setDefaultTimeout(10_000);
+      // Generous: on a loaded machine an onboarding or a run can take many seconds; a journey that truly hangs still
+      // fails within the test's own timeout.
+      page.setDefaultTimeout(30_000);
       const errors: string[] = [];
       page.on('console', (message) => {
         if (message.type() === 'error') errors.push(message.text());
