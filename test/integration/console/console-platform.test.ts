@@ -41,11 +41,21 @@ describe('the web console for platform admins', () => {
     await page.getByLabel('Slug').fill(tenantId);
     await page.getByRole('button', { name: 'Onboard' }).click();
     const row = page.locator(`tr[data-tenant="${tenantId}"]`);
-    await row.waitFor();
+    // The list pages 20 tenants at a time and the shared emulators hold many: load pages until the tenant shows.
+    const showRow = async () => {
+      for (let pages = 0; pages < 100 && (await row.count()) === 0; pages++) {
+        const more = page.getByRole('button', { name: 'Load more' });
+        if ((await more.count()) === 0) await page.waitForTimeout(250);
+        else await more.click();
+      }
+      await row.waitFor();
+    };
+    await showRow();
     // The local provisioner makes the pool asynchronously: refresh until the tenant is active.
     for (let attempt = 0; attempt < 40 && (await row.getByTestId('status').textContent()) !== 'ACTIVE'; attempt++) {
       await page.waitForTimeout(250);
       await page.getByRole('button', { name: 'Refresh' }).click();
+      await showRow();
     }
     expect(await row.getByTestId('status').textContent()).toBe('ACTIVE');
     // The tenant's first admin accepts the invitation while the tenant is active
@@ -56,7 +66,12 @@ describe('the web console for platform admins', () => {
     await user.page.getByRole('heading', { name: /Sign in to/ }).waitFor();
     // Act: the operator suspends the tenant
     await row.getByRole('button', { name: `Suspend ${tenantId}` }).click();
-    await row.getByTestId('status').filter({ hasText: 'SUSPENDED' }).waitFor();
+    for (let attempt = 0; attempt < 40; attempt++) {
+      await showRow();
+      if ((await row.getByTestId('status').textContent()) === 'SUSPENDED') break;
+      await page.waitForTimeout(250);
+    }
+    expect(await row.getByTestId('status').textContent()).toBe('SUSPENDED');
     await journey.screenshot('operator-suspended-tenant');
 
     // Assess: signed in, the tenant's admin sees the suspension
