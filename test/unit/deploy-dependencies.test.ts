@@ -20,7 +20,7 @@ function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) return sourceFiles(path);
-    return path.endsWith('.ts') ? [path] : [];
+    return path.endsWith('.ts') || path.endsWith('.tsx') ? [path] : [];
   });
 }
 
@@ -32,7 +32,8 @@ function importedPackages(text: string, withTypes = false): string[] {
 }
 
 describe('what deploying installs (npm ci --omit=dev)', () => {
-  const deployed = ['bin', 'lib', 'functions'].flatMap((dir) => sourceFiles(join(ROOT, dir)));
+  // The console (web/) is built when the app synthesizes, so its imports are deploy-time dependencies too.
+  const deployed = ['bin', 'lib', 'functions', 'web'].flatMap((dir) => sourceFiles(join(ROOT, dir)));
   const needed = new Set(
     deployed.flatMap((file) => importedPackages(readFileSync(file, 'utf8'))).filter((name) => !name.startsWith('node:') && !builtinModules.includes(name)),
   );
