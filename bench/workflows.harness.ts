@@ -1,5 +1,6 @@
 import { HASH_CHAIN } from '../functions/audit/audit-chain';
-import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { putBenchTenant } from './bench-tenant';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { createHandler } from '../functions/api/workflows';
 import { AgentRepository } from '../functions/agents/agent.repository';
@@ -8,7 +9,6 @@ import { parseRuntimeConfig } from '../functions/api/runtime-config';
 import { createLogger } from '../functions/core/logger';
 import { createDocumentClient } from '../functions/data/clients';
 import { CursorCodec } from '../functions/data/cursor';
-import { keys } from '../functions/data/keys';
 import { MutationExecutor } from '../functions/data/mutation.executor';
 import type { AuthContext } from '../functions/core/auth-context';
 import { createIsolation } from '../functions/isolation/tenant-db';
@@ -80,26 +80,7 @@ export async function run(): Promise<void> {
     });
 
     const tenantId = 'bench-workflows';
-    const now = new Date().toISOString();
-    await raw.send(
-      new PutCommand({
-        TableName: LOCAL_TABLE_NAME,
-        Item: {
-          ...keys.tenantProfile(tenantId),
-          tenantId,
-          slug: tenantId,
-          name: tenantId,
-          plan: 'enterprise',
-          region: REGION,
-          status: 'ACTIVE',
-          branding: {},
-          settings: {},
-          createdAt: now,
-          updatedAt: now,
-          version: 1,
-        },
-      }),
-    );
+    await putBenchTenant(raw, tenantId, REGION);
     const agents = new AgentService({
       executor: mutations,
       plans,
