@@ -19,7 +19,9 @@ import { isPublic, type HandlerGroup, type RouteDefinition } from '../functions/
 import { methodArnOf, policyAllows } from './authorizer-policy';
 import { ClientThrottle, type ClientLimitName } from './client-throttle';
 import { isConsoleRequest, serveConsole, type ConsoleSite } from './console-server';
-import { recordThrottle } from './gateway-metrics';
+import { recordThrottles } from '../functions/observability/throttle-telemetry';
+import { logScalingEvent } from '../functions/core/scaling-events';
+import { createLogger, type Logger } from '../functions/core/logger';
 import { InvocationScope } from './invocation-scope';
 import { LOCAL_STAGE } from './platform.config';
 import { startLocalRunWorkers } from './run-workers';
@@ -240,6 +242,8 @@ class RegionGateway {
   private planOf: ((tenantId: string) => Promise<string>) | undefined;
   /** Counts usage-plan throttles into the tenants' hourly health items, as the access-log consumer does in AWS. */
   private meter: UsageMeter | undefined;
+  /** Logs the scaling events the gateway sees (usage-plan throttles), as the throttle recorder does in AWS. */
+  private readonly scalingLog: Logger;
   private readonly handlers = new Map<HandlerGroup, Promise<ProxyHandler>>();
   /** One per region, as each region's stage has a web ACL of its own. */
   private readonly clients: ClientThrottle;
@@ -258,6 +262,7 @@ class RegionGateway {
     private readonly site?: ConsoleSite,
   ) {
     this.clients = new ClientThrottle({ limits: options.clientLimits });
+    this.scalingLog = createLogger('gateway', options.logLevel);
     this.cors = corsPolicyFromEnvironment(options.environment);
   }
 
@@ -462,7 +467,10 @@ class RegionGateway {
     if (verdict.admitted) return verdict.quota;
     if (verdict.reason === 'no-usage-plan') throw gatewayFailure('forbidden', 'the API key of the request is in no usage plan of this stage');
     const tier = tenantId ? await (this.planOf?.(tenantId).catch(() => 'unknown') ?? 'unknown') : 'platform';
-    await this.invocations.run(requestId, async () => recordThrottle(requestId, tenantId ?? 'platform', tier));
+    await this.invocations.run(requestId, async () => {
+      recordThrottles({ tenantId: tenantId ?? 'platform', tier, requestId });
+      if (tenantId) logScalingEvent(this.scalingLog, { kind: 'throttled', tenantId, tier, detail: { requestId, limit: verdict.reason } });
+    });
     if (tenantId && tier !== 'unknown' && tier !== 'none') await this.meter?.addThrottle(tenantId);
     throw gatewayFailure(verdict.reason === 'quota' ? 'dailyQuotaExceeded' : 'throttled', undefined, {
       'retry-after': String(verdict.retryAfterSeconds),

@@ -2,6 +2,7 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createLogger, type Logger } from '../core/logger';
 import { createModelProvider } from '../models/model-provider.factory';
 import { observedModelProvider } from '../observability/model-telemetry';
+import { observedDelivery } from '../observability/run-telemetry';
 import { runMessageSchema, type RunQueue } from '../workflows/run.queue';
 import type { DeliveryOutcome, RunWorker } from '../workflows/run.worker';
 import { runWorkerFactory } from '../workflows/workflow.module';
@@ -18,18 +19,21 @@ export interface RunConsumerDependencies {
   readonly queue: RunQueue;
   /** Writes what the batch's model calls metered (tokens, capacity): no request comes to flush it. @default nothing */
   readonly flushMeter?: () => Promise<void>;
+  /** The tenant's tier, for the delivery's metrics and scaling events. @default every tier `unknown` */
+  readonly tierOf?: (tenantId: string) => Promise<string>;
 }
 
 /** The consumer's dependencies: the tenant writes (data role only), the configured model provider, the queue. */
 export function createRunConsumerDependencies(config: RuntimeConfig): RunConsumerDependencies {
   const logger = createLogger('run-consumer', config.LOG_LEVEL);
   const { db, executor } = createTenantWrites(config);
+  const plans = new CachedPlanSource({ db, tableName: config.TABLE_NAME });
   // Every model call of a run is reserved and settled against the tenant's budgets (and may fall back or be refused).
   const budgets = budgetGovernance(
     {
       db,
       tableName: config.TABLE_NAME,
-      plans: new CachedPlanSource({ db, tableName: config.TABLE_NAME }),
+      plans,
       audit: executor,
       mailer: mailerOf(config),
       logger,
@@ -41,6 +45,7 @@ export function createRunConsumerDependencies(config: RuntimeConfig): RunConsume
     logger,
     queue: runQueueOf(config),
     flushMeter: () => meterOf(config).flush(),
+    tierOf: async (tenantId) => (await plans.planOf(tenantId)).id,
     workerFor: runWorkerFactory({
       db,
       tableName: config.TABLE_NAME,
@@ -63,7 +68,9 @@ export function createHandler(config: RuntimeConfig, deps: RunConsumerDependenci
     const parsed = runMessageSchema.safeParse(safeJson(record.body));
     // Nothing can ever run from a malformed message: straight on towards the dead-letter queue.
     if (!parsed.success) return { kind: 'failed', reason: 'malformed run message' };
-    const outcome = await deps.workerFor(parsed.data.tenantId).handle(parsed.data);
+    const { tenantId, runId } = parsed.data;
+    const telemetry = { tierOf: deps.tierOf ?? (async () => 'unknown'), logger: deps.logger };
+    const outcome = await observedDelivery({ tenantId, runId }, telemetry, () => deps.workerFor(tenantId).handle(parsed.data));
     if (outcome.kind === 'later') await deps.queue.enqueue(parsed.data, { delaySeconds: outcome.delaySeconds });
     return outcome;
   };

@@ -47,6 +47,10 @@ export const METRIC_NAMES = {
   modelLatency: 'ModelLatency',
   modelInputTokens: 'ModelInputTokens',
   modelOutputTokens: 'ModelOutputTokens',
+  /** Time one delivery of a run spent in the run worker, in milliseconds (its steps, or the check that it must wait). */
+  runLatency: 'RunLatency',
+  /** Run deliveries of a tenant that found all its concurrent-run slots taken (the run waits in the queue). */
+  runSlotWaits: 'RunSlotWaits',
   /** DynamoDB capacity units the request consumed (ReturnConsumedCapacity). */
   readCapacityUnits: 'ReadCapacityUnits',
   writeCapacityUnits: 'WriteCapacityUnits',
@@ -59,4 +63,7 @@ export const METRIC_PROPERTIES = {
   requestId: 'requestId',
   statusClass: 'statusClass',
   status: 'status',
+  /** The run a run-consumer line is about, and how its delivery ended (done, later, failed). */
+  runId: 'runId',
+  outcome: 'outcome',
 } as const;

@@ -6,6 +6,7 @@ import { tenantIdSchema } from './tenant-id';
 import type { Logger } from './logger';
 import { METRIC_DIMENSIONS, METRIC_NAMES, METRIC_PROPERTIES } from './metric-names';
 import { platformMetrics, platformTracer, recordMetric } from './telemetry';
+import { logScalingEvent } from './scaling-events';
 
 /** What the request telemetry of a route group needs besides the logger. */
 export interface RequestTelemetryPorts {
@@ -71,6 +72,8 @@ export function requestTelemetry(
     const durationMs = performance.now() - state.started;
     const tier = state.tenantId ? await (ports.tierOf?.(state.tenantId).catch(() => UNKNOWN_TIER) ?? UNKNOWN_TIER) : NO_TIER;
     const quotaRefused = (error as { code?: unknown } | undefined)?.code === 'quota-exceeded';
+    if (quotaRefused && state.tenantId)
+      logScalingEvent(logger, { kind: 'quota-refused', tenantId: state.tenantId, tier, detail: { operation: state.operation } });
     // Before publishing: a flush of the tenant's figures consumes capacity that belongs in this request's line. A
     // tenant whose plan cannot be read here (unknown, or homed in another region) gets nothing written.
     if (state.tenantId && ports.meter) {

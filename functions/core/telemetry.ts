@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { METRIC_NAMES, METRICS_NAMESPACE, METRICS_SERVICE, type MetricName } from './metric-names';
@@ -17,9 +18,26 @@ export const platformTracer = new Tracer({ serviceName: METRICS_SERVICE, capture
 const UNITS: Partial<Record<MetricName, (typeof MetricUnit)[keyof typeof MetricUnit]>> = {
   [METRIC_NAMES.latency]: MetricUnit.Milliseconds,
   [METRIC_NAMES.modelLatency]: MetricUnit.Milliseconds,
+  [METRIC_NAMES.runLatency]: MetricUnit.Milliseconds,
 };
+
+const scopedMetrics = new AsyncLocalStorage<Metrics>();
+
+/** The metrics that `recordMetric` adds to here: a unit of work's own (see withOwnMetrics), else the invocation's. */
+export function currentMetrics(): Metrics {
+  return scopedMetrics.getStore() ?? platformMetrics;
+}
 
 /** Adds a value to the current invocation's metrics (published with the request's dimensions). */
 export function recordMetric(name: MetricName, value = 1): void {
-  platformMetrics.addMetric(name, UNITS[name] ?? MetricUnit.Count, value);
+  currentMetrics().addMetric(name, UNITS[name] ?? MetricUnit.Count, value);
+}
+
+/**
+ * Runs one unit of work of an invocation that does several for different tenants at once (the run consumer's batch)
+ * with metrics of its own: what it records, the model calls' latency and tokens included, lands in its line only.
+ */
+export function withOwnMetrics<T>(work: (metrics: Metrics) => Promise<T>): Promise<T> {
+  const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRICS_SERVICE });
+  return scopedMetrics.run(metrics, () => work(metrics));
 }

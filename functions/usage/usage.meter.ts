@@ -133,6 +133,18 @@ export class UsageMeter {
   }
 
   /**
+   * Requests of the tenant the gateway refused by its usage plan within one UTC hour (`YYYY-MM-DDTHH`), as a log of
+   * the gateway's answers reports them after the fact: added at once to that hour's health item (one UpdateItem).
+   * Unlike the per-request figures this write is not swallowed: the caller says what became of it.
+   */
+  async addThrottlesOfHour(tenantId: string, hour: string, count: number): Promise<void> {
+    if (count <= 0) return;
+    await this.send(tenantId, keys.tenantHealthHour(tenantId, hour), new Map([[HEALTH_ATTRIBUTES.throttles, count]]), {
+      [TABLE_SCHEMA.ttlAttribute]: healthExpiryOf(hour),
+    });
+  }
+
+  /**
    * Drops the pending figures of a tenant whose requests are not attributed (no record in this region): nothing is
    * written for it, and made-up tenant ids cannot make the container keep entries.
    */
@@ -156,23 +168,25 @@ export class UsageMeter {
   private async flushEntry(tenantId: string, entry: Pending | undefined): Promise<void> {
     if (!entry) return;
     if (this.pending.get(tenantId) === entry) this.pending.delete(tenantId);
-    const hourStart = Date.parse(`${entry.hour}:00:00Z`);
-    const expiresAt = Math.floor(hourStart / 1000) + (HEALTH_RETENTION_HOURS + 1) * 3600;
     await Promise.all([
       this.addTo(tenantId, keys.usagePeriod(tenantId, entry.month), entry.usage),
-      this.addTo(tenantId, keys.tenantHealthHour(tenantId, entry.hour), entry.health, { [TABLE_SCHEMA.ttlAttribute]: expiresAt }),
+      this.addTo(tenantId, keys.tenantHealthHour(tenantId, entry.hour), entry.health, { [TABLE_SCHEMA.ttlAttribute]: healthExpiryOf(entry.hour) }),
     ]);
   }
 
   private async addTo(tenantId: string, key: { pk: string; sk: string }, increments: Map<string, number>, set: Record<string, number> = {}): Promise<void> {
-    const adds = [...increments].filter(([, value]) => value > 0);
-    if (adds.length === 0) return;
     try {
-      const update = updateOf({ add: Object.fromEntries(adds), ...(Object.keys(set).length > 0 ? { set } : {}) });
-      await this.options.db(tenantId).send(new UpdateCommand({ TableName: this.options.tableName, Key: key, ...update }));
+      await this.send(tenantId, key, increments, set);
     } catch {
       // Metering must never fail a request: the figures are lost, the request is not.
     }
+  }
+
+  private async send(tenantId: string, key: { pk: string; sk: string }, increments: Map<string, number>, set: Record<string, number> = {}): Promise<void> {
+    const adds = [...increments].filter(([, value]) => value > 0);
+    if (adds.length === 0) return;
+    const update = updateOf({ add: Object.fromEntries(adds), ...(Object.keys(set).length > 0 ? { set } : {}) });
+    await this.options.db(tenantId).send(new UpdateCommand({ TableName: this.options.tableName, Key: key, ...update }));
   }
 
   private entryOf(tenantId: string): Pending {
@@ -191,6 +205,11 @@ export class UsageMeter {
     }
     return entry;
   }
+}
+
+/** When DynamoDB's TTL deletes the health item of an hour: the retention after the hour's start, and an hour more. */
+function healthExpiryOf(hour: string): number {
+  return Math.floor(Date.parse(`${hour}:00:00Z`) / 1000) + (HEALTH_RETENTION_HOURS + 1) * 3600;
 }
 
 function add(increments: Map<string, number>, attribute: string, value: number): void {

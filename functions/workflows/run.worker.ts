@@ -44,6 +44,9 @@ export interface RunWorkerDeps {
 
 const WORKER_ACTOR = 'system:run-worker';
 
+/** The reason of a `later` outcome when the tenant's concurrent-run slots are all taken (a scaling event). */
+export const NO_RUN_SLOT = 'no free concurrent-run slot';
+
 /** A cancel was asked for while the step ran: the run ends CANCELLED with the steps recorded so far. */
 class CancelRequested extends Error {}
 
@@ -103,7 +106,7 @@ export class RunWorker {
         quotas: [{ counter: quotaCounters.runsInFlight(this.deps.tenantId), delta: 1 }],
       });
     } catch (error) {
-      if (error instanceof QuotaExceededError) return { kind: 'later', delaySeconds: this.deps.slotWaitSeconds, reason: 'no free concurrent-run slot' };
+      if (error instanceof QuotaExceededError) return { kind: 'later', delaySeconds: this.deps.slotWaitSeconds, reason: NO_RUN_SLOT };
       if (!(error instanceof ConflictError)) throw error;
       // Cancelled meanwhile or begun by a duplicate delivery (nothing left for this one), unless the transaction
       // committed and a retry of it then found the run RUNNING: under this very lease, the run is this worker's.

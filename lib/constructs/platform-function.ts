@@ -72,6 +72,11 @@ export interface PlatformFunctionProps {
    * @default false
    */
   readonly secretsExtension?: boolean;
+  /**
+   * Concurrent executions reserved for the function: always available to it, and its most at once.
+   * @default none reserved (the account's unreserved pool)
+   */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 /** One region's data as a function reaches it: the region's table and data roles. */
@@ -194,6 +199,7 @@ export class PlatformFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       tracing: lambda.Tracing.ACTIVE,
+      ...(props.reservedConcurrentExecutions === undefined ? {} : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
       environment: { NODE_OPTIONS: '--enable-source-maps' },
       ...(props.secretsExtension
         ? {

@@ -1,7 +1,9 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as logsDestinations from 'aws-cdk-lib/aws-logs-destinations';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -14,6 +16,11 @@ export interface PlatformObservabilityProps {
   readonly stage: string;
   /** The API stage's access log group: throttled requests (429) are counted from it. */
   readonly accessLogGroup: logs.ILogGroup;
+  /**
+   * The function the access log's 429 lines are delivered to (a subscription filter): it adds them to each tenant's
+   * health and writes `Throttles` per tier.
+   */
+  readonly throttleRecorder: lambda.IFunction;
   /** Service levels by tier (plan id): one dashboard and one p99 and error-rate alarm each. */
   readonly serviceLevels: Readonly<Record<string, ServiceLevel>>;
   /** Dead-letter queues of the region by name: an alarm on each one's depth. */
@@ -74,10 +81,30 @@ function serverErrorRate(dimensions: Record<string, string>, minimumRequests: nu
   });
 }
 
+const SLA_PERIOD = Duration.hours(1);
+
+/** Share of an hour's requests answered without a server error; 1 below the minimum traffic (a quiet hour is no outage). */
+function availability(dimensions: Record<string, string>, minimumRequests: number, label: string): cloudwatch.MathExpression {
+  const hourly = (metricName: string) =>
+    new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName,
+      dimensionsMap: { [METRIC_DIMENSIONS.service]: METRICS_SERVICE, ...dimensions },
+      statistic: 'Sum',
+      period: SLA_PERIOD,
+    });
+  return new cloudwatch.MathExpression({
+    expression: `IF(requests >= ${minimumRequests}, 1 - errors / requests, 1)`,
+    usingMetrics: { requests: hourly(METRIC_NAMES.requests), errors: hourly(METRIC_NAMES.serverErrors) },
+    period: SLA_PERIOD,
+    label,
+  });
+}
+
 /**
  * The region's observability: an encrypted operator topic that every alarm of the stack notifies, the platform
  * dashboard and one per tier (traffic, errors, p99 against the tier's SLA, throttles, quota refusals, cost drivers),
- * and the alarms on error rate, p99 per tier, throttles, authorizer denial spikes, dead letters and audit verify
+ * and the alarms on error rate, p99 and availability per tier, throttles, authorizer denial spikes, dead letters and audit verify
  * failures. Metric names and dimensions come from functions/core/metric-names.ts.
  */
 export class PlatformObservability extends Construct {
@@ -88,6 +115,8 @@ export class PlatformObservability extends Construct {
   readonly alarms: cloudwatch.Alarm[] = [];
   /** Requests the usage plans refused, counted from the access log (API Gateway answers them before any function). */
   readonly throttles: cloudwatch.Metric;
+  /** Delivers the access log's 429 lines to the throttle recorder (per-tenant health, `Throttles` per tier). */
+  readonly throttleSubscription: logs.SubscriptionFilter;
 
   constructor(scope: Construct, id: string, props: PlatformObservabilityProps) {
     super(scope, id);
@@ -112,6 +141,11 @@ export class PlatformObservability extends Construct {
       defaultValue: 0,
     });
     this.throttles = throttleFilter.metric({ statistic: 'Sum', period: PERIOD, label: 'Throttled requests (all tiers)' });
+    this.throttleSubscription = new logs.SubscriptionFilter(this, 'ThrottlesSubscription', {
+      logGroup: props.accessLogGroup,
+      destination: new logsDestinations.LambdaDestination(props.throttleRecorder),
+      filterPattern: logs.FilterPattern.stringValue('$.status', '=', '429'),
+    });
 
     this.createAlarms(props, minimumRequests);
     this.platformDashboard = this.createPlatformDashboard(props, region);
@@ -120,12 +154,19 @@ export class PlatformObservability extends Construct {
     );
   }
 
-  private alarm(id: string, metric: cloudwatch.IMetric, threshold: number, description: string, evaluationPeriods = 1): cloudwatch.Alarm {
+  private alarm(
+    id: string,
+    metric: cloudwatch.IMetric,
+    threshold: number,
+    description: string,
+    evaluationPeriods = 1,
+    comparisonOperator = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+  ): cloudwatch.Alarm {
     const alarm = new cloudwatch.Alarm(this, id, {
       metric,
       threshold,
       evaluationPeriods,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      comparisonOperator,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       alarmDescription: description,
     });
@@ -148,6 +189,14 @@ export class PlatformObservability extends Construct {
         serverErrorRate(dimensions, minimumRequests, `Server error rate (${tier})`),
         level.serverErrorRate,
         `The ${tier} tier's server error rate reached its SLA limit of ${level.serverErrorRate * 100} % over five minutes`,
+      );
+      this.alarm(
+        `Availability-${tier}`,
+        availability(dimensions, minimumRequests, `Availability (${tier})`),
+        level.availability,
+        `The ${tier} tier answered less than ${level.availability * 100} % of an hour's requests without a server error (its SLA)`,
+        1,
+        cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
       );
       this.alarm(
         `LatencyP99-${tier}`,
@@ -213,7 +262,11 @@ export class PlatformObservability extends Construct {
       new cloudwatch.GraphWidget({ title: 'p99 latency by tier (ms)', left: byTier(METRIC_NAMES.latency, 'p99'), width: 8 }),
     );
     dashboard.addWidgets(
-      new cloudwatch.GraphWidget({ title: 'Throttled requests', left: [this.throttles], width: 8 }),
+      new cloudwatch.GraphWidget({
+        title: 'Throttled requests (all, and by tier)',
+        left: [this.throttles, ...byTier(METRIC_NAMES.throttles, 'Sum')],
+        width: 8,
+      }),
       new cloudwatch.GraphWidget({ title: 'Quota refusals by tier', left: byTier(METRIC_NAMES.quotaRefusals, 'Sum'), width: 8 }),
       new cloudwatch.GraphWidget({
         title: 'Authorizer denials and audit verify failures',
@@ -257,13 +310,25 @@ export class PlatformObservability extends Construct {
       }),
     );
     dashboard.addWidgets(
-      new cloudwatch.GraphWidget({ title: 'Throttled requests (all tiers: the access log has no tier)', left: [this.throttles], width: 8 }),
+      new cloudwatch.GraphWidget({
+        title: `Throttled requests (${tier})`,
+        left: [platformMetric(METRIC_NAMES.throttles, 'Sum', dimensions, 'throttled')],
+        width: 8,
+      }),
       new cloudwatch.GraphWidget({
         title: `Quota refusals (${tier})`,
         left: [platformMetric(METRIC_NAMES.quotaRefusals, 'Sum', dimensions, 'refusals')],
         width: 8,
       }),
       ...this.costWidgets(dimensions).slice(0, 1),
+    );
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: `Availability (${tier}, hourly)`,
+        left: [availability(dimensions, minimumRequests, 'availability')],
+        leftAnnotations: [{ value: level.availability, label: `SLA ${level.availability * 100} %`, color: cloudwatch.Color.RED }],
+        width: 8,
+      }),
     );
     return dashboard;
   }

@@ -6,7 +6,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { DATA_SCOPES, type DataScope } from '../../functions/data/data-scopes';
-import { SERVICE_LEVELS } from '../../functions/billing/service-levels.catalogue';
+import { runWorkerCapacity, SERVICE_LEVELS } from '../../functions/billing/service-levels.catalogue';
 import { keys, SEPARATOR, TENANT_MARK } from '../../functions/data/keys';
 import { platformUsageKey } from '../../functions/identity/usage-identifier';
 import { TTL_PRINCIPAL } from '../../functions/memories/memory-expiry.service';
@@ -28,15 +28,22 @@ import { RegionAlarms } from '../constructs/region-alarms';
 import { TableBackup } from '../constructs/table-backup';
 import { TableStreamConsumer } from '../constructs/table-stream-consumer';
 import { PLATFORM_FUNCTION_TAG, PlatformNames } from '../naming';
-import { AUTHORIZER_ENTRY, handlerEntry, ISSUER_REGISTRATION_ENTRY, MEMORY_EXPIRY_ENTRY, RUN_CONSUMER_ENTRY } from '../source-paths';
+import { AUTHORIZER_ENTRY, handlerEntry, ISSUER_REGISTRATION_ENTRY, MEMORY_EXPIRY_ENTRY, RUN_CONSUMER_ENTRY, THROTTLE_RECORDER_ENTRY } from '../source-paths';
 import { RunsQueue, RUN_CONSUMER_TIMEOUT } from '../constructs/runs-queue';
 
 /**
  * The functions of a region: one per route group, the authorizer, the issuer registrar, the memory-expiry stream
- * consumer and the runs queue's consumer.
+ * consumer, the runs queue's consumer and the access log's throttle recorder.
  */
-export type RegionFunctionName = HandlerGroup | 'authorizer' | 'issuer-registration' | 'memory-expiry' | 'run-consumer';
-export const REGION_FUNCTION_NAMES: readonly RegionFunctionName[] = [...HANDLER_GROUPS, 'authorizer', 'issuer-registration', 'memory-expiry', 'run-consumer'];
+export type RegionFunctionName = HandlerGroup | 'authorizer' | 'issuer-registration' | 'memory-expiry' | 'run-consumer' | 'throttle-recorder';
+export const REGION_FUNCTION_NAMES: readonly RegionFunctionName[] = [
+  ...HANDLER_GROUPS,
+  'authorizer',
+  'issuer-registration',
+  'memory-expiry',
+  'run-consumer',
+  'throttle-recorder',
+];
 
 /** API Gateway's limit on a Lambda integration: a function that may work this long answers within the request. */
 /** Runs waiting in the queue for fifteen minutes that tell operators the consumers fall behind. */
@@ -64,6 +71,9 @@ export const OTHER_FUNCTION_NEEDS = {
   // Executes workflow runs from the runs queue: the model calls (within the tenant's budget, whose alerts it mails to
   // the tenant's admins), and the runs' writes with the tenant of each message.
   'run-consumer': { data: ['tenant'], modelInvocation: true, mail: true },
+  // Adds the requests usage plans refused (from the access log) to each tenant's hourly health item, reading the
+  // tenant's plan for its tier: the tenant data role with the tenant of each log line.
+  'throttle-recorder': { data: ['tenant'] },
 } as const satisfies Record<Exclude<RegionFunctionName, HandlerGroup>, GroupNeeds>;
 
 /** The entry file of a region function, exporting `handler`. */
@@ -77,6 +87,8 @@ export function regionFunctionEntry(name: RegionFunctionName): string {
       return MEMORY_EXPIRY_ENTRY;
     case 'run-consumer':
       return RUN_CONSUMER_ENTRY;
+    case 'throttle-recorder':
+      return THROTTLE_RECORDER_ENTRY;
     default:
       return handlerEntry(name);
   }
@@ -194,7 +206,11 @@ export class RegionStack extends Stack {
       consumer: this.functions['memory-expiry'],
       filters: [memoryExpiryFilter(this.table)],
     });
-    this.runs = new RunsQueue(this, 'Runs', { consumer: this.functions['run-consumer'], producers: [this.functions.workflows] });
+    this.runs = new RunsQueue(this, 'Runs', {
+      consumer: this.functions['run-consumer'],
+      producers: [this.functions.workflows],
+      maxConcurrency: runWorkerCapacity(SERVICE_LEVELS),
+    });
     this.issuerRegistrar = new IssuerRegistrar(this, 'IssuerRegistrar', { handler: this.functions['issuer-registration'] });
     this.publishForTenantStacks(names);
 
@@ -214,6 +230,7 @@ export class RegionStack extends Stack {
     return new PlatformObservability(this, 'Observability', {
       stage: config.stage,
       accessLogGroup: this.api.accessLogGroup,
+      throttleRecorder: this.functions['throttle-recorder'].function,
       serviceLevels: SERVICE_LEVELS,
       deadLetterQueues: { 'memory-expiry': this.memoryExpiry.failureQueue, runs: this.runs.deadLetterQueue },
       workQueues: { runs: { queue: this.runs.queue, backlog: RUNS_BACKLOG_ALARM } },
@@ -253,6 +270,8 @@ export class RegionStack extends Stack {
         secretsExtension: needs.cursors ?? false,
         // The runs queue's consumer executes whole runs (and resumes them past its timeout, see RunsQueue).
         timeout: name === 'run-consumer' ? RUN_CONSUMER_TIMEOUT : undefined,
+        // …with the run workers of every tier kept for it (the service-level catalogue sizes them per tier).
+        reservedConcurrentExecutions: name === 'run-consumer' ? runWorkerCapacity(SERVICE_LEVELS) : undefined,
       });
     };
     const groupFunctions = byGroup((group) => regionFunction(group, `Agent platform API, route group '${group}'`));
@@ -260,7 +279,15 @@ export class RegionStack extends Stack {
     const registrar = regionFunction('issuer-registration', 'Agent platform, issuer registrar of tenant pools');
     const memoryExpiry = regionFunction('memory-expiry', 'Agent platform, memory quota give-back on TTL removal');
     const runConsumer = regionFunction('run-consumer', 'Agent platform, workflow run worker');
-    return { ...groupFunctions, authorizer, 'issuer-registration': registrar, 'memory-expiry': memoryExpiry, 'run-consumer': runConsumer };
+    const throttleRecorder = regionFunction('throttle-recorder', "Agent platform, usage-plan throttles into tenants' health");
+    return {
+      ...groupFunctions,
+      authorizer,
+      'issuer-registration': registrar,
+      'memory-expiry': memoryExpiry,
+      'run-consumer': runConsumer,
+      'throttle-recorder': throttleRecorder,
+    };
   }
 
   /** The region's web console: its bucket and distribution, its URL as an output and for the app clients' stacks. */

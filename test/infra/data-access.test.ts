@@ -191,6 +191,7 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
         'memory-expiry',
         'run-consumer',
         'tenants',
+        'throttle-recorder',
         'usage',
         'users',
         'workflows',

@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { PLAN_IDS } from '../../functions/billing/plan.catalogue';
-import { SERVICE_LEVELS } from '../../functions/billing/service-levels.catalogue';
+import { runWorkerCapacity, SERVICE_LEVELS } from '../../functions/billing/service-levels.catalogue';
 import { METRIC_NAMES, METRICS_NAMESPACE, METRICS_SERVICE } from '../../functions/core/metric-names';
 import { buildFixture, CONFIG, logicalIdOf, templateOf } from './support/platform-fixture';
 
@@ -64,6 +64,65 @@ describe.each(CONFIG.regions)('observability of region %s', (region) => {
           }),
         ]),
       });
+    }
+  });
+
+  it('alarms on each tier’s hourly availability below its SLA, from the catalogue', () => {
+    for (const tier of PLAN_IDS) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Threshold: SERVICE_LEVELS[tier].availability,
+        ComparisonOperator: 'LessThanThreshold',
+        Metrics: Match.arrayWith([
+          Match.objectLike({ Expression: Match.stringLikeRegexp('1 - errors / requests') }),
+          Match.objectLike({
+            Id: 'errors',
+            MetricStat: Match.objectLike({
+              Period: 3600,
+              Metric: { Namespace: METRICS_NAMESPACE, MetricName: METRIC_NAMES.serverErrors, Dimensions: Match.arrayWith([{ Name: 'tier', Value: tier }]) },
+            }),
+          }),
+        ]),
+      });
+    }
+  });
+
+  it('reserves the run workers of every tier for the run consumer, and lets the runs queue invoke no more at once', () => {
+    const capacity = runWorkerCapacity(SERVICE_LEVELS);
+    expect(capacity).toBe(Object.values(SERVICE_LEVELS).reduce((sum, level) => sum + level.runWorkers, 0));
+    const consumerId = logicalIdOf(stack.functions['run-consumer'].function);
+    expect(json.Resources[consumerId].Properties!.ReservedConcurrentExecutions).toBe(capacity);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: consumerId },
+      ScalingConfig: { MaximumConcurrency: capacity },
+    });
+  });
+
+  it('delivers the access log’s 429 lines to the throttle recorder, which may read tenant data only', () => {
+    const recorder = stack.functions['throttle-recorder'];
+    const recorderId = logicalIdOf(recorder.function);
+    template.hasResourceProperties('AWS::Logs::SubscriptionFilter', {
+      LogGroupName: { Ref: logicalIdOf(stack.api.accessLogGroup) },
+      FilterPattern: '{ $.status = "429" }',
+      DestinationArn: { 'Fn::GetAtt': [recorderId, 'Arn'] },
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [recorderId, 'Arn'] },
+      Principal: 'logs.amazonaws.com',
+      SourceArn: { 'Fn::GetAtt': [logicalIdOf(stack.api.accessLogGroup), 'Arn'] },
+    });
+    const variables = Object.keys(json.Resources[recorderId].Properties!.Environment.Variables);
+    expect(variables.filter((name) => name.endsWith('_DATA_ROLE_ARN'))).toEqual(['TENANT_DATA_ROLE_ARN']);
+  });
+
+  it('shows throttles per tier on each tier’s dashboard (written by the throttle recorder with the tier dimension)', () => {
+    for (const tier of PLAN_IDS) {
+      const dashboard = Object.values(json.Resources).find(
+        (resource) =>
+          resource.Type === 'AWS::CloudWatch::Dashboard' && resource.Properties?.DashboardName === `agent-platform-${CONFIG.stage}-${region}-${tier}`,
+      )!;
+      const body = JSON.stringify(dashboard.Properties!.DashboardBody);
+      expect(body).toContain(`[\\"${METRICS_NAMESPACE}\\",\\"${METRIC_NAMES.throttles}\\",\\"service\\",\\"${METRICS_SERVICE}\\",\\"tier\\",\\"${tier}\\"`);
     }
   });
 

@@ -2,6 +2,7 @@ import { QuotaExceededError } from '../../../functions/core/errors';
 import { createGroupHandler, type Operation } from '../../../functions/core/http';
 import { createLogger } from '../../../functions/core/logger';
 import { METRICS_NAMESPACE } from '../../../functions/core/metric-names';
+import { SCALING_EVENT_MESSAGE } from '../../../functions/core/scaling-events';
 import { routesOf } from '../../../functions/routes';
 import { captureFunctionOutput, type FunctionLine } from '../../../local/function-output';
 import { lambdaContext, restEvent } from '../../support/rest-event';
@@ -74,6 +75,9 @@ describe('request telemetry', () => {
 
     expect(result.statusCode).toBe(429);
     expect(metricLines()[0]).toMatchObject({ tenantId: 'acme', statusClass: '4xx', ClientErrors: 1, ServerErrors: 0, QuotaRefusals: 1 });
+    // …and logs it as one scaling event of the tenant, with its tier
+    const events = lines.filter((line) => line.json.message === SCALING_EVENT_MESSAGE).map((line) => line.json);
+    expect(events).toEqual([expect.objectContaining({ scalingEvent: 'quota-refused', tenantId: 'acme', tier: 'team', count: 1, operation: 'getUsage' })]);
   });
 
   it('counts a fault as a server error, and tags every log line of the request with its tenant', async () => {
