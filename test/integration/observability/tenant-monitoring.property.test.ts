@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { METRIC_NAMES } from '../../../functions/core/metric-names';
+import { SCALING_EVENT_MESSAGE } from '../../../functions/core/scaling-events';
 import { captureFunctionOutput, type FunctionLine } from '../../../local/function-output';
 import type { ProvisionedTenant } from '../../../local/provisioner';
 import { startTestPlatform, type ApiResponse, type TestPlatform } from '../../support/platform';
@@ -8,7 +9,7 @@ import { startTestPlatform, type ApiResponse, type TestPlatform } from '../../su
  * Property 13, tenant-aware monitoring: under random interleaved requests of several tenants (successes, not-found
  * and invalid requests, quota refusals and usage-plan throttles), every log line and metric line written while
  * serving a request of tenant A names A and never another tenant, and the per-tenant aggregates of the metric lines
- * equal the requests actually served.
+ * and of the scaling-event lines (throttled, quota refused) equal the requests actually served.
  */
 
 const REGION = 'eu-central-1' as const;
@@ -130,6 +131,12 @@ describe('property 13: tenant-aware monitoring', () => {
             const throttled = ofTenant.filter((request) => request.code === 'rate-limited');
             const handled = ofTenant.filter((request) => request.code !== 'rate-limited');
             const metricsOf = (name: string) => sum(metricLines.filter((line) => line.json.tenantId === tenantId).map((line) => line.json[name]));
+            const scalingEventsOf = (kind: string) =>
+              sum(
+                lines
+                  .filter((line) => line.json.message === SCALING_EVENT_MESSAGE && line.json.tenantId === tenantId && line.json.scalingEvent === kind)
+                  .map((line) => line.json.count),
+              );
             expect({
               tenantId,
               requests: metricsOf(METRIC_NAMES.requests),
@@ -137,6 +144,8 @@ describe('property 13: tenant-aware monitoring', () => {
               quotaRefusals: metricsOf(METRIC_NAMES.quotaRefusals),
               clientErrors: metricsOf(METRIC_NAMES.clientErrors),
               serverErrors: metricsOf(METRIC_NAMES.serverErrors),
+              throttledEvents: scalingEventsOf('throttled'),
+              quotaRefusedEvents: scalingEventsOf('quota-refused'),
             }).toEqual({
               tenantId,
               requests: handled.length,
@@ -144,6 +153,8 @@ describe('property 13: tenant-aware monitoring', () => {
               quotaRefusals: handled.filter((request) => request.code === 'quota-exceeded').length,
               clientErrors: handled.filter((request) => request.status >= 400 && request.status < 500).length,
               serverErrors: handled.filter((request) => request.status >= 500).length,
+              throttledEvents: throttled.length,
+              quotaRefusedEvents: handled.filter((request) => request.code === 'quota-exceeded').length,
             });
           }
         },
