@@ -82,10 +82,12 @@ export async function run(): Promise<void> {
     const meter: UsageMeter = new UsageMeter({ db: () => flushClient, tableName: TABLE });
     const clients = { plain: tenantClient(false, meter), observed: tenantClient(true, meter) };
     const get = (client: DynamoDBDocumentClient) => client.send(new GetCommand({ TableName: TABLE, Key: { pk: `T#${TENANT}#X`, sk: 'X' } }));
+    const getUsage = async () => ({ body: (await get(clients.observed)).Item });
     const handler = createGroupHandler({
       logger,
       routes: routesOf('usage'),
-      operations: { getUsage: async () => ({ body: (await get(clients.observed)).Item }) },
+      // Only getUsage is called; the group's other routes need an operation to build.
+      operations: { getUsage, getTenantHealth: getUsage, rankTenantHealth: getUsage },
       telemetry: { tierOf: async () => 'team', meter },
     });
     const [tracing, telemetry] = groupObservability(logger, () => 'getUsage', { tierOf: async () => 'team', meter });

@@ -38,7 +38,8 @@ commands:
                            set the tenant's monthly spend budget (e.g. 25 or 25.50; 0 blocks every model call);
                            without --fallback calls are refused once it is spent, with it they go to that model
   costs [--period YYYY-MM] [--sort cost|margin]
-                           tenants ranked by what serving them cost (usage estimate) or by margin (plan price − cost, EUR)
+                           tenants ranked by what serving them cost (usage estimate, and per day) or by margin (plan price − cost,
+                           EUR), then the same summed per tier
   health [--sort errorRate|p99|throttles|quotaRefusals|requests] [--window hour|day]
                            tenants of every region ranked by a health figure, worst first
   top                      per-tenant requests/s, p99, errors, throttles and quota refusals of the last minute
@@ -399,18 +400,43 @@ async function tenantCosts(session: Session): Promise<void> {
   // Costs are in US dollars, prices in euro: the margin converts the cost at the pricing catalogue's one rate.
   const rows = reports.map((entry) => ({ ...entry, margin: marginOf(PLANS[entry.report.plan as PlanId].monthlyPriceCents, entry.report.cost) }));
   rows.sort((a, b) => (bySort === 'margin' ? a.margin.margin - b.margin.margin : b.report.cost.total - a.report.cost.total));
-  const header = ['TENANT', 'REGION', 'PLAN', 'COST USD', 'DYNAMODB', 'LAMBDA', 'MODELS', 'STORAGE', 'PLAN EUR/MONTH', 'COST EUR', 'MARGIN EUR'];
+  const header = ['TENANT', 'REGION', 'PLAN', 'COST USD', 'USD/DAY', 'DYNAMODB', 'LAMBDA', 'MODELS', 'STORAGE', 'PLAN EUR/MONTH', 'COST EUR', 'MARGIN EUR'];
   const cells = rows.map(({ tenant, report, margin }) => [
     tenant.tenantId,
     tenant.region,
     report.plan,
-    ...(['total', 'dynamodb', 'lambda', 'models', 'storage'] as const).map((part) => Number(report.cost[part]).toFixed(6)),
+    ...(['total', 'perDay', 'dynamodb', 'lambda', 'models', 'storage'] as const).map((part) => Number(report.cost[part]).toFixed(6)),
     margin.price.toFixed(2),
     margin.cost.toFixed(6),
     margin.margin.toFixed(6),
   ]);
   session.printTable(header, cells, 3);
+  printTierTotals(session, rows);
   session.out(`(costs converted at ${EUR_PER_USD} EUR per USD)`);
+}
+
+/** The cost report summed per tier (plan): tenants, cost, daily cost, what the plans bring in, margin. */
+function printTierTotals(
+  session: Session,
+  rows: readonly { report: { plan: string; cost: { total: number; perDay: number } }; margin: { price: number; margin: number } }[],
+): void {
+  const tiers = new Map<string, { tenants: number; cost: number; perDay: number; price: number; margin: number }>();
+  for (const { report, margin } of rows) {
+    const tier = tiers.get(report.plan) ?? { tenants: 0, cost: 0, perDay: 0, price: 0, margin: 0 };
+    tiers.set(report.plan, {
+      tenants: tier.tenants + 1,
+      cost: tier.cost + report.cost.total,
+      perDay: tier.perDay + report.cost.perDay,
+      price: tier.price + margin.price,
+      margin: tier.margin + margin.margin,
+    });
+  }
+  session.out('');
+  session.printTable(
+    ['TIER', 'TENANTS', 'COST USD', 'USD/DAY', 'PLANS EUR/MONTH', 'MARGIN EUR'],
+    [...tiers].map(([tier, t]) => [tier, String(t.tenants), t.cost.toFixed(6), t.perDay.toFixed(6), t.price.toFixed(2), t.margin.toFixed(6)]),
+    1,
+  );
 }
 
 /** Tenants of every region ranked by a health figure, worst first. */

@@ -29,6 +29,8 @@ export const healthWindowSchema = z.object({
   errorRate: z.number(),
   /** 5xx / requests; 0 without requests. */
   serverErrorRate: z.number(),
+  /** Share of the requests answered without a server error (1 − serverErrorRate); 1 without requests. */
+  availability: z.number(),
   /** Requests the usage plan refused (429) before any function ran. */
   throttles: z.number().int(),
   /** Requests refused because a plan quota was used up. */
@@ -46,6 +48,15 @@ const headroomSchema = z.object({ used: z.number().int(), limit: z.number().int(
 export const tenantHealthSchema = z.object({
   tenantId: tenantIdSchema,
   plan: planIdSchema,
+  /**
+   * The tier's service level (functions/billing/service-levels.catalogue.ts) and whether each window met it: its
+   * availability at or above the target and its p99 at or below it (a window without requests meets it).
+   */
+  serviceLevel: z.object({
+    p99LatencyMs: z.number().int(),
+    availability: z.number(),
+    met: z.object({ hour: z.boolean(), day: z.boolean() }),
+  }),
   /** The current UTC hour so far. */
   hour: healthWindowSchema,
   /** The last 24 UTC hours, the current one included. */

@@ -1,3 +1,4 @@
+import { SERVICE_LEVELS, type ServiceLevel } from '../billing/service-levels.catalogue';
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../data/keys';
 import { TABLE_SCHEMA } from '../data/table.schema';
@@ -45,11 +46,19 @@ export class TenantHealthService {
     const quotaHeadroom = Object.fromEntries(
       Object.entries(quotas).map(([name, { used, limit }]) => [name, { used, limit, headroom: Math.max(0, limit - used) }]),
     ) as TenantHealth['quotaHeadroom'];
+    const hour = this.window(tenantId, items, now, 'hour');
+    const day = this.window(tenantId, items, now, 'day');
+    const level = SERVICE_LEVELS[plan as TenantHealth['plan']];
     return {
       tenantId,
       plan: plan as TenantHealth['plan'],
-      hour: this.window(tenantId, items, now, 'hour'),
-      day: this.window(tenantId, items, now, 'day'),
+      serviceLevel: {
+        p99LatencyMs: level.p99LatencyMs,
+        availability: level.availability,
+        met: { hour: meetsServiceLevel(hour, level), day: meetsServiceLevel(day, level) },
+      },
+      hour,
+      day,
       quotaHeadroom,
     };
   }
@@ -111,6 +120,7 @@ export class TenantHealthService {
       serverErrors,
       errorRate: requests > 0 ? (clientErrors + serverErrors) / requests : 0,
       serverErrorRate: requests > 0 ? serverErrors / requests : 0,
+      availability: requests > 0 ? 1 - serverErrors / requests : 1,
       throttles: sum(HEALTH_ATTRIBUTES.throttles),
       quotaRefusals: sum(HEALTH_ATTRIBUTES.quotaRefusals),
       latencyMs: {
@@ -120,6 +130,12 @@ export class TenantHealthService {
       },
     };
   }
+}
+
+/** A window meets the service level when its availability reaches the target and its p99 stays within it. */
+function meetsServiceLevel(window: HealthWindow, level: ServiceLevel): boolean {
+  if (window.requests === 0) return true;
+  return window.availability >= level.availability && window.latencyMs.p99 !== null && window.latencyMs.p99 <= level.p99LatencyMs;
 }
 
 /**

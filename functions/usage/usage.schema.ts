@@ -51,6 +51,11 @@ export const usageReportSchema = z.object({
     models: z.number(),
     storage: z.number(),
     total: z.number(),
+    /**
+     * The daily cost estimate: the metered costs over the days of the period so far (today included; every day of
+     * a past month), plus storage at one day's share of its monthly price.
+     */
+    perDay: z.number(),
   }),
 });
 export type UsageReport = z.infer<typeof usageReportSchema>;

@@ -4,7 +4,7 @@ import type { PlanSource } from '../quotas/plan.source';
 import type { QuotaCounter } from '../data/mutation.ports';
 import { COUNTER_ATTRIBUTES, monthOf, quotaCounters } from '../quotas/quota.counters';
 import { keys } from '../data/keys';
-import { estimateCost } from '../billing/pricing.catalogue';
+import { estimateCost, type CostEstimate } from '../billing/pricing.catalogue';
 import { costQuantitiesOf, dayOf, USAGE_ATTRIBUTES } from './usage.meter';
 import type { UsageReport } from './usage.schema';
 
@@ -24,6 +24,18 @@ export interface UsageServiceDeps {
 
 type Item = Record<string, unknown>;
 const numberOf = (item: Item | undefined, attribute: string) => Number(item?.[attribute] ?? 0);
+
+/**
+ * The estimate with its daily cost: what was metered (DynamoDB, Lambda, models) over the days of the period so far
+ * (today included; every day of a past month), and storage at one day's share of its monthly price.
+ */
+function withDailyCost(cost: CostEstimate, month: string, now: Date): UsageReport['cost'] {
+  const [year, monthNumber] = month.split('-').map(Number);
+  const daysInMonth = new Date(Date.UTC(year, monthNumber, 0)).getUTCDate();
+  const days = month === monthOf(now) ? now.getUTCDate() : daysInMonth;
+  const perDay = (cost.dynamodb + cost.lambda + cost.models) / days + cost.storage / daysInMonth;
+  return { ...cost, perDay: Math.round(perDay * 1e6) / 1e6 };
+}
 
 /** Usage of a tenant against its plan, from the quota counters and the metered period item. */
 export class UsageService {
@@ -85,7 +97,7 @@ export class UsageService {
         memories: memoryCounts.reduce((sum, count) => sum + count, 0),
         storageBytes,
       },
-      cost: estimateCost(this.deps.region, costQuantitiesOf(usage, storageBytes)),
+      cost: withDailyCost(estimateCost(this.deps.region, costQuantitiesOf(usage, storageBytes)), month, now),
     };
   }
 

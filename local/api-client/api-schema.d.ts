@@ -1389,12 +1389,22 @@ export interface components {
                 models: number;
                 storage: number;
                 total: number;
+                perDay: number;
             };
         };
         TenantHealth: {
             tenantId: string;
             /** @enum {string} */
             plan: "free" | "team" | "enterprise";
+            serviceLevel: {
+                /** Format: int64 */
+                p99LatencyMs: number;
+                availability: number;
+                met: {
+                    hour: boolean;
+                    day: boolean;
+                };
+            };
             hour: {
                 /** Format: date-time */
                 since: string;
@@ -1406,6 +1416,7 @@ export interface components {
                 serverErrors: number;
                 errorRate: number;
                 serverErrorRate: number;
+                availability: number;
                 /** Format: int64 */
                 throttles: number;
                 /** Format: int64 */
@@ -1427,6 +1438,7 @@ export interface components {
                 serverErrors: number;
                 errorRate: number;
                 serverErrorRate: number;
+                availability: number;
                 /** Format: int64 */
                 throttles: number;
                 /** Format: int64 */
@@ -1518,6 +1530,7 @@ export interface components {
                     serverErrors: number;
                     errorRate: number;
                     serverErrorRate: number;
+                    availability: number;
                     /** Format: int64 */
                     throttles: number;
                     /** Format: int64 */

@@ -155,7 +155,13 @@ describe('cost attribution', () => {
     const report = JSON.parse((await usage(event, lambdaContext())).body);
     const { Item } = await raw.send(new GetCommand({ TableName: LOCAL_TABLE_NAME, Key: keys.usagePeriod(large, monthOf(new Date())), ConsistentRead: true }));
     const quantities = costQuantitiesOf(Item, report.usage.storageBytes);
-    expect(report.cost).toEqual(estimateCost(REGION, quantities));
+    const estimate = estimateCost(REGION, quantities);
+    expect(report.cost).toEqual({ ...estimate, perDay: expect.any(Number) });
+    // The daily estimate: metered costs over the month's days so far, storage at a day's share of its monthly price
+    const today = new Date();
+    const daysInMonth = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth() + 1, 0)).getUTCDate();
+    const metered = estimate.dynamodb + estimate.lambda + estimate.models;
+    expect(report.cost.perDay).toBeCloseTo(metered / today.getUTCDate() + estimate.storage / daysInMonth, 6);
     const prices = pricesOf(REGION);
     expect(report.cost.dynamodb).toBeCloseTo(
       (quantities.readUnits * prices.dynamoReadPerMillion + quantities.writeUnits * prices.dynamoWritePerMillion) / 1e6,

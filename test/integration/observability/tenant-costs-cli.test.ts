@@ -29,6 +29,9 @@ beforeAll(async () => {
 
 afterAll(() => platform?.close());
 
+/** The tenant rows of the report: between its header and the blank line before the per-tier summary. */
+const tenantRowsOf = (report: readonly string[]) => report.slice(1, report.indexOf(''));
+
 it('ranks tenants by cost with the parts of the estimate and the plan price', async () => {
   // Prepare: the tenant is served a few requests
   const { idToken } = await platform.signIn(tenant.clientId, tenant.admin);
@@ -39,21 +42,36 @@ it('ranks tenants by cost with the parts of the estimate and the plan price', as
   await runCli(['costs'], context);
 
   // Assess
-  expect(lines[0]).toMatch(/^TENANT\s+REGION\s+PLAN\s+COST USD\s+DYNAMODB\s+LAMBDA\s+MODELS\s+STORAGE\s+PLAN EUR\/MONTH\s+COST EUR\s+MARGIN EUR$/);
+  expect(lines[0]).toMatch(/^TENANT\s+REGION\s+PLAN\s+COST USD\s+USD\/DAY\s+DYNAMODB\s+LAMBDA\s+MODELS\s+STORAGE\s+PLAN EUR\/MONTH\s+COST EUR\s+MARGIN EUR$/);
   const row = lines.find((line) => line.startsWith(`${tenant.tenantId} `));
-  expect(row).toMatch(/\s+eu-central-1\s+team\s+\d+\.\d{6}(\s+\d+\.\d{6}){4}\s+49\.00\s+\d+\.\d{6}\s+\d+\.\d{6}$/);
+  expect(row).toMatch(/\s+eu-central-1\s+team\s+\d+\.\d{6}(\s+\d+\.\d{6}){5}\s+49\.00\s+\d+\.\d{6}\s+\d+\.\d{6}$/);
   const cells = row!.split(/\s+/);
-  expect(Number(cells[9])).toBeCloseTo(Number(cells[3]) * EUR_PER_USD, 6);
-  expect(Number(cells[10])).toBeCloseTo(49 - Number(cells[9]), 6);
-  const totals = lines.slice(1, -1).map((line) => Number(line.split(/\s+/)[3]));
+  expect(Number(cells[4])).toBeGreaterThanOrEqual(0);
+  expect(Number(cells[4])).toBeLessThanOrEqual(Number(cells[3]));
+  expect(Number(cells[10])).toBeCloseTo(Number(cells[3]) * EUR_PER_USD, 6);
+  expect(Number(cells[11])).toBeCloseTo(49 - Number(cells[10]), 6);
+  const tenantRows = tenantRowsOf(lines);
+  const totals = tenantRows.map((line) => Number(line.split(/\s+/)[3]));
   expect(totals).toEqual([...totals].sort((a, b) => b - a));
+  // The per-tier summary sums the tenants' rows of each plan
+  const tierRow = lines
+    .slice(tenantRows.length + 2)
+    .find((line) => line.startsWith('team '))!
+    .split(/\s+/);
+  const teamRows = tenantRows.map((line) => line.split(/\s+/)).filter((cells) => cells[2] === 'team');
+  expect(Number(tierRow[1])).toBe(teamRows.length);
+  expect(Number(tierRow[2])).toBeCloseTo(
+    teamRows.reduce((sum, cells) => sum + Number(cells[3]), 0),
+    5,
+  );
+  expect(Number(tierRow[4])).toBeCloseTo(49 * teamRows.length, 2);
   expect(lines.at(-1)).toBe(`(costs converted at ${EUR_PER_USD} EUR per USD)`);
 }, 120_000);
 
 it('ranks tenants by margin, the smallest first, and refuses another sort', async () => {
   lines.length = 0;
   await runCli(['costs', '--sort', 'margin'], context);
-  const margins = lines.slice(1, -1).map((line) => Number(line.split(/\s+/)[10]));
+  const margins = tenantRowsOf(lines).map((line) => Number(line.split(/\s+/)[11]));
   expect(margins.length).toBeGreaterThan(0);
   expect(margins).toEqual([...margins].sort((a, b) => a - b));
   await expect(runCli(['costs', '--sort', 'name'], context)).rejects.toThrow(/--sort must be cost or margin/);

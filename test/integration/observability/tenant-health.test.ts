@@ -1,3 +1,4 @@
+import { SERVICE_LEVELS } from '../../../functions/billing/service-levels.catalogue';
 import { hourOf } from '../../../functions/observability/tenant-health.attributes';
 import { runCli, type CliContext } from '../../../local/cli';
 import type { ProvisionedTenant } from '../../../local/provisioner';
@@ -88,6 +89,18 @@ describe('tenant health', () => {
       expect(health.json[window].latencyMs.p50).toBeGreaterThan(0);
       expect(health.json[window].latencyMs.p99).toBeGreaterThanOrEqual(health.json[window].latencyMs.p50);
     }
+    // Measured against the tier's service level: no 5xx, so the availability is 1 and the p99 decides
+    expect(health.json.day.availability).toBe(1 - expected.serverErrors / expected.requests);
+    const level = SERVICE_LEVELS.free;
+    expect(health.json.serviceLevel).toEqual({
+      p99LatencyMs: level.p99LatencyMs,
+      availability: level.availability,
+      met: {
+        hour: expect.any(Boolean),
+        day:
+          health.json.day.availability >= level.availability && health.json.day.latencyMs.p99 !== null && health.json.day.latencyMs.p99 <= level.p99LatencyMs,
+      },
+    });
     expect(health.json.quotaHeadroom.agents).toEqual({ used: 3, limit: 3, headroom: 0 });
     expect(health.json.quotaHeadroom.apiRequestsPerDay.used).toBe(functionAnswers);
   }, 60_000);
