@@ -10,7 +10,14 @@ describe('tenant CLI top', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   function contextFor(metricsFile: string, out: string[]): CliContext {
-    const platform = { apiUrl: '', regions: {}, cognitoEndpoint: '', platformAdmin: { clientId: '', username: '', password: '' }, mailboxDir: dir, metricsFile };
+    const platform = {
+      apiUrl: '',
+      regions: {},
+      cognitoEndpoint: '',
+      platformAdmin: { clientId: '', username: '', password: '' },
+      mailboxDir: dir,
+      metricsFile,
+    };
     return { platform: () => platform, tenantsDir: dir, out: (line) => out.push(line) };
   }
 
