@@ -1,6 +1,6 @@
 import { createLogger } from '../../../functions/core/logger';
 import { SCALING_EVENT_MESSAGE } from '../../../functions/core/scaling-events';
-import { recordMetric } from '../../../functions/core/telemetry';
+import { platformTracer, recordMetric } from '../../../functions/core/telemetry';
 import { METRIC_NAMES } from '../../../functions/core/metric-names';
 import { observedDelivery } from '../../../functions/observability/run-telemetry';
 import { NO_RUN_SLOT } from '../../../functions/workflows/run.worker';
@@ -61,6 +61,37 @@ describe('run telemetry', () => {
     expect(events).toEqual([expect.objectContaining({ scalingEvent: 'concurrency-limit', tenantId: 'globex', tier: 'free', runId: 'run-w' })]);
     const metrics = lines.filter((line) => line.isMetric).map((line) => line.json);
     expect(metrics.map((line) => line.RunSlotWaits)).toEqual([1, undefined]);
+  });
+
+  it('traces each delivery in a subsegment of its own, annotated with its tenant and run, when tracing is on', async () => {
+    // Prepare: X-Ray as Lambda has it, each subsegment recorded
+    const subsegments: { name: string; annotations: Record<string, string>; errors: unknown[]; closed: boolean }[] = [];
+    jest.spyOn(platformTracer, 'isTracingEnabled').mockReturnValue(true);
+    const capture = jest.spyOn(platformTracer.provider, 'captureAsyncFunc').mockImplementation((name, fcn) => {
+      const subsegment = { name, annotations: {} as Record<string, string>, errors: [] as unknown[], closed: false };
+      subsegments.push(subsegment);
+      return fcn({
+        addAnnotation: (key: string, value: string) => (subsegment.annotations[key] = value),
+        addError: (error: unknown) => subsegment.errors.push(error),
+        close: () => (subsegment.closed = true),
+      } as never);
+    });
+
+    // Act
+    await Promise.all([
+      observedDelivery({ tenantId: 'acme', runId: 'run-a' }, ports, async () => ({ kind: 'done' })),
+      observedDelivery({ tenantId: 'globex', runId: 'run-g' }, ports, async () => {
+        throw new Error('model down');
+      }).catch(() => undefined),
+    ]);
+    capture.mockRestore();
+    jest.restoreAllMocks();
+
+    // Assess
+    expect(subsegments).toEqual([
+      { name: 'run run-a', annotations: { tenantId: 'acme', runId: 'run-a' }, errors: [], closed: true },
+      { name: 'run run-g', annotations: { tenantId: 'globex', runId: 'run-g' }, errors: [expect.any(Error)], closed: true },
+    ]);
   });
 
   it('still writes the delivery’s line when the worker throws, and lets the error through', async () => {
