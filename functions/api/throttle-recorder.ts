@@ -30,6 +30,8 @@ export function createThrottleRecorder(config: RuntimeConfig): ThrottleRecorder 
 export function createHandler(config: RuntimeConfig, recorder: ThrottleRecorder = createThrottleRecorder(config)) {
   return async (event: CloudWatchLogsEvent): Promise<void> => {
     await recorder.record(throttledHoursOf(event));
+    // The capacity its writes consumed is the tenant's cost too, and no request comes to flush it.
+    await meterOf(config).flush();
   };
 }
 

@@ -1,8 +1,11 @@
 import { gzipSync } from 'node:zlib';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { CloudWatchLogsEvent } from 'aws-lambda';
 import { parseRuntimeConfig } from '../../../functions/api/runtime-config';
 import { createHandler } from '../../../functions/api/throttle-recorder';
 import { keys } from '../../../functions/data/keys';
+import { monthOf } from '../../../functions/quotas/quota.counters';
+import { USAGE_ATTRIBUTES } from '../../../functions/usage/usage.meter';
 import { LOCAL_TABLE_NAME } from '../../../local/platform.config';
 import { emulatorEndpoints } from '../../support/emulators';
 import { resourceFixture, tenantAdmin } from '../../support/resources';
@@ -68,5 +71,10 @@ describe('throttle recorder against DynamoDB Local', () => {
     const { pk } = keys.tenantHealthHour('no-such-tenant-here', '2026-01-01T00');
     const stray = await fixture.queryAll({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk } });
     expect(stray).toEqual([]);
+    // The capacity the recorder's writes consumed is the busy tenant's cost, flushed after each delivery
+    const { Item } = await fixture.raw.send(
+      new GetCommand({ TableName: LOCAL_TABLE_NAME, Key: keys.usagePeriod(busy, monthOf(new Date(now))), ConsistentRead: true }),
+    );
+    expect(Number(Item?.[USAGE_ATTRIBUTES.writeUnits] ?? 0)).toBeGreaterThan(0);
   });
 });
