@@ -23,7 +23,7 @@ import { recordThrottle } from './gateway-metrics';
 import { InvocationScope } from './invocation-scope';
 import { LOCAL_STAGE } from './platform.config';
 import { startLocalRunWorkers } from './run-workers';
-import type { SqsHandler } from './run-queue';
+import type { RunConsumerHandler } from './run-queue';
 import { rateLimitHeaders, type RateLimitState } from './rate-limit-headers';
 import { RouteMatcher } from './routing';
 import { UsagePlanThrottle } from './usage-plans';
@@ -41,7 +41,7 @@ export interface FunctionSource {
   createHandler(group: HandlerGroup, config: RuntimeConfig): Promise<ProxyHandler>;
   createAuthorizer(config: RuntimeConfig): Promise<Authorizer>;
   /** The runs queue's consumer (functions/api/run-consumer.ts). @default runs stay QUEUED */
-  createRunConsumer?(config: RuntimeConfig): Promise<SqsHandler>;
+  createRunConsumer?(config: RuntimeConfig): Promise<RunConsumerHandler>;
 }
 
 export interface LocalGatewayOptions {

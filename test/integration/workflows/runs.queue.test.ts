@@ -1,3 +1,4 @@
+import { PurgeQueueCommand } from '@aws-sdk/client-sqs';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuthContext } from '../../../functions/core/auth-context';
 import { keys } from '../../../functions/data/keys';
@@ -268,4 +269,65 @@ describe('durable runs on the local SQS emulator', () => {
       await h.fixture.dispose();
     }
   }, 120_000);
+});
+
+describe('runs no message will reach are sent again by the sweeper', () => {
+  // The sweep schedule and the redrive bound, short so that the bound can be measured: a run is swept once nothing
+  // has been delivered for REDRIVE_MS, by a sweep at most SWEEP_MS later.
+  const REDRIVE_MS = 1_000;
+  const SWEEP_MS = 250;
+
+  it('starts a QUEUED run whose message was never sent (the API stopped after its transaction) within the bound', async () => {
+    // Prepare: the API's sends are lost, as if it stopped between the start transaction and the queue.
+    const h = await harness('runs-lost', 'team', { startMessagesSent: false, sweepEveryMs: SWEEP_MS, redriveAfterMs: REDRIVE_MS });
+    try {
+      const workflowId = await workflowOf(h, ['one', 'two']);
+      // Act
+      const startedAt = Date.now();
+      const started = await start(h, workflowId);
+      expect(started.status).toBe(202);
+      expect(await h.fixture.queue.depth()).toMatchObject({ visible: 0, inFlight: 0, delayed: 0 });
+      const run = await h.fixture.waitForRun(h.tenantId, workflowId, started.body.runId, { timeoutMs: 10_000 });
+      const tookMs = Date.now() - startedAt;
+      // Assess: swept once, executed once; the bound is the redrive delay, one sweep interval and the run itself.
+      expect(run).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
+      expect([h.provider.callsOf('one'), h.provider.callsOf('two')]).toEqual([1, 1]);
+      expect(tookMs).toBeGreaterThanOrEqual(REDRIVE_MS);
+      expect(tookMs).toBeLessThan(REDRIVE_MS + SWEEP_MS + 3_000);
+      const [item] = (await h.fixture.itemsOf(h.tenantId)).filter((candidate) => candidate.runId === run.runId);
+      expect(item).not.toHaveProperty('collectionPk');
+      expect(item).not.toHaveProperty('deliveredAt');
+    } finally {
+      await h.fixture.dispose();
+    }
+  }, 30_000);
+
+  it('resumes a RUNNING run whose worker died and whose message is gone, once its lease has run out', async () => {
+    // Prepare: the first call of step "two" never answers and the invocation times out (the worker died); then the
+    // queue loses the run's message, so no delivery will come back for it.
+    const h = await harness('runs-orphan', 'team', {
+      visibilityTimeoutSeconds: 2,
+      timeoutMs: 1_000,
+      sweepEveryMs: SWEEP_MS,
+      redriveAfterMs: REDRIVE_MS,
+      stepPolicy: { timeoutMs: 60_000, attempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
+    });
+    try {
+      const workflowId = await workflowOf(h, ['one', 'two', 'three']);
+      h.provider.hook = (call, nth) => (call.instructions === 'two' && nth === 1 ? new Promise<void>(() => undefined) : Promise.resolve());
+      const started = await start(h, workflowId);
+      while (h.provider.callsOf('two') === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      await h.fixture.queue.client.send(new PurgeQueueCommand({ QueueUrl: h.fixture.queue.queueUrl }));
+      const orphanedAt = Date.now();
+      // Act
+      const run = await h.fixture.waitForRun(h.tenantId, workflowId, started.body.runId, { timeoutMs: 15_000 });
+      // Assess: the lease (2 s) ran out, then the redrive bound and a sweep; step one ran once, step two again.
+      expect(run).toMatchObject({ status: 'SUCCEEDED', attempts: 2 });
+      expect([h.provider.callsOf('one'), h.provider.callsOf('two'), h.provider.callsOf('three')]).toEqual([1, 2, 1]);
+      expect(Date.now() - orphanedAt).toBeLessThan(2_000 + REDRIVE_MS + SWEEP_MS + 3_000);
+      expect((await counter(h, 'RUNS-IN-FLIGHT'))?.count).toBe(0);
+    } finally {
+      await h.fixture.dispose();
+    }
+  }, 30_000);
 });
