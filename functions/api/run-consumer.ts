@@ -53,6 +53,7 @@ export function createRunConsumerDependencies(config: RuntimeConfig): RunConsume
       tableName: config.TABLE_NAME,
       queue,
       redriveAfterMs: config.RUN_REDRIVE_AFTER_SECONDS * 1000,
+      leaseMs: config.RUN_LEASE_SECONDS * 1000,
       tenants: () => tenantsHomedIn(new DirectoryRepository(isolationOf(config).directoryDb(), config.TABLE_NAME), config.AWS_REGION),
       onTenantError: (tenantId, error) => logger.error('runs of a tenant could not be swept', { tenantId, error: error as Error }),
     }),

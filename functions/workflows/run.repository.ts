@@ -122,15 +122,16 @@ export class RunRepository {
   }
 
   /**
-   * Claims the sending of a new message for a run no message has reached since `cutoffMs` (QUEUED), or whose worker's
-   * lease ran out before then (RUNNING): true for exactly one of several sweepers, false when the run moved on.
+   * Claims the sending of a new message for a run (run.sweeper.ts) that is still in the status it was read in, was
+   * last delivered before `deliveredBeforeMs` and, RUNNING, whose lease ended before `leaseEndedBeforeMs`: true for
+   * exactly one of several sweepers, false when the run moved on.
    */
-  claimRedrive(leased: LeasedRun, nowMs: number, cutoffMs: number): Promise<boolean> {
-    const notDeliveredSince = anyOf(attributeAbsent(LEASE.deliveredAt), attributeBelow(LEASE.deliveredAt, cutoffMs));
-    const conditions =
-      leased.run.status === 'QUEUED'
-        ? [attributeIs('status', 'QUEUED'), notDeliveredSince]
-        : [attributeIs('status', 'RUNNING'), anyOf(attributeAbsent(LEASE.expiresAt), attributeBelow(LEASE.expiresAt, cutoffMs)), notDeliveredSince];
+  claimRedrive(leased: LeasedRun, nowMs: number, cutoffs: RedriveCutoffs): Promise<boolean> {
+    const conditions = [
+      attributeIs('status', leased.run.status),
+      anyOf(attributeAbsent(LEASE.deliveredAt), attributeBelow(LEASE.deliveredAt, cutoffs.deliveredBeforeMs)),
+      ...(leased.run.status === 'RUNNING' ? [anyOf(attributeAbsent(LEASE.expiresAt), attributeBelow(LEASE.expiresAt, cutoffs.leaseEndedBeforeMs))] : []),
+    ];
     return this.updateIf(leased.run, { set: { [LEASE.deliveredAt]: nowMs } }, conditions);
   }
 
@@ -153,7 +154,10 @@ export class RunRepository {
       update: {
         Key: keys.run(this.tenantId, run.workflowId, run.runId),
         ...updateOf(
-          { set: { status: 'RUNNING', startedAt, [LEASE.owner]: lease.owner, [LEASE.expiresAt]: lease.expiresAtMs }, add: { attempts: 1 } },
+          {
+            set: { status: 'RUNNING', startedAt, [LEASE.owner]: lease.owner, [LEASE.expiresAt]: lease.expiresAtMs, [LEASE.deliveredAt]: Date.parse(startedAt) },
+            add: { attempts: 1 },
+          },
           attributeIs('status', 'QUEUED'),
         ),
       },
@@ -168,7 +172,10 @@ export class RunRepository {
   async takeOver(workflowId: string, runId: string, lease: Lease, nowMs: number, countAttempt: boolean): Promise<boolean> {
     return this.updateIf(
       { workflowId, runId },
-      { set: { [LEASE.owner]: lease.owner, [LEASE.expiresAt]: lease.expiresAtMs }, ...(countAttempt ? { add: { attempts: 1 } } : {}) },
+      {
+        set: { [LEASE.owner]: lease.owner, [LEASE.expiresAt]: lease.expiresAtMs, [LEASE.deliveredAt]: nowMs },
+        ...(countAttempt ? { add: { attempts: 1 } } : {}),
+      },
       [attributeIs('status', 'RUNNING'), anyOf(attributeAbsent(LEASE.expiresAt), attributeBelow(LEASE.expiresAt, nowMs))],
     );
   }
@@ -269,6 +276,12 @@ export class RunRepository {
   }
 }
 
+/** When a run must have been last delivered, and its lease have ended, for the sweeper to send it again (epoch ms). */
+export interface RedriveCutoffs {
+  readonly deliveredBeforeMs: number;
+  readonly leaseEndedBeforeMs: number;
+}
+
 /** The worker lease of a run: who executes it, until when (epoch ms) unless renewed. */
 export interface Lease {
   readonly owner: string;
@@ -280,7 +293,7 @@ export interface LeasedRun {
   readonly lease?: Lease;
   /** Why the last worker gave the run back, when it did. */
   readonly lastError?: string;
-  /** When a message of the run was last sent by the sweeper, or reached a worker that sent it again (epoch ms). */
+  /** When a message of the run last reached a worker, or was sent again by the sweeper (epoch ms). */
   readonly deliveredAtMs?: number;
 }
 

@@ -1,5 +1,5 @@
 import type { RunQueue } from './run.queue';
-import type { LeasedRun, RunRepository } from './run.repository';
+import type { LeasedRun, RedriveCutoffs, RunRepository } from './run.repository';
 
 export interface RunSweeperDeps {
   /** The tenants whose runs this region executes (homed here, not deleted). */
@@ -9,6 +9,11 @@ export interface RunSweeperDeps {
   readonly queue: RunQueue;
   /** See DEFAULT_REDRIVE_AFTER_MS. */
   readonly redriveAfterMs: number;
+  /**
+   * The run lease, which equals the queue's visibility timeout: a message that reached a worker comes back at most
+   * this long after, so a RUNNING run is only sent again once its last delivery is older than this plus the bound.
+   */
+  readonly leaseMs: number;
   /** Told of a tenant whose runs could not be swept (the others are). @default nothing */
   readonly onTenantError?: (tenantId: string, error: unknown) => void;
   /** @default Date.now */
@@ -56,12 +61,12 @@ export class RunSweeper {
 
   private async sweepTenant(tenantId: string): Promise<{ examined: number; redriven: number }> {
     const now = this.clock();
-    const cutoff = now - this.deps.redriveAfterMs;
     const runs = this.deps.runsOf(tenantId);
-    const open = await runs.openRunsCreatedBefore(cutoff);
+    const open = await runs.openRunsCreatedBefore(now - this.deps.redriveAfterMs);
     let redriven = 0;
-    for (const leased of open.filter((candidate) => isStuck(candidate, cutoff))) {
-      if (!(await runs.claimRedrive(leased, now, cutoff))) continue;
+    for (const leased of open) {
+      const cutoffs = redriveCutoffs(leased.run.status, now, this.deps);
+      if (!isStuck(leased, cutoffs) || !(await runs.claimRedrive(leased, now, cutoffs))) continue;
       await this.deps.queue.enqueue({ tenantId, workflowId: leased.run.workflowId, runId: leased.run.runId });
       redriven += 1;
     }
@@ -69,10 +74,20 @@ export class RunSweeper {
   }
 }
 
-/** No message reached the run since the cutoff, and (RUNNING) its worker's lease ended before it. */
-export function isStuck({ run, lease, deliveredAtMs }: LeasedRun, cutoffMs: number): boolean {
+/**
+ * A QUEUED run is stuck when no message reached it for the bound (a waiting run is marked delivered more often); a
+ * RUNNING one when its lease ended the bound ago and its last delivery is older than a message's visibility timeout
+ * (the lease) plus the bound: a message that had reached a worker would have come back and taken the run over.
+ */
+export function redriveCutoffs(status: string, nowMs: number, bounds: Pick<RunSweeperDeps, 'redriveAfterMs' | 'leaseMs'>): RedriveCutoffs {
+  const cutoff = nowMs - bounds.redriveAfterMs;
+  return { deliveredBeforeMs: status === 'RUNNING' ? cutoff - bounds.leaseMs : cutoff, leaseEndedBeforeMs: cutoff };
+}
+
+/** Whether the run read meets its cutoffs (the claim checks them again, conditionally). */
+export function isStuck({ run, lease, deliveredAtMs }: LeasedRun, cutoffs: RedriveCutoffs): boolean {
   const delivered = deliveredAtMs ?? Date.parse(run.createdAt);
-  if (run.status === 'QUEUED') return delivered < cutoffMs;
-  if (run.status === 'RUNNING') return (lease?.expiresAtMs ?? 0) < cutoffMs && delivered < cutoffMs;
+  if (run.status === 'QUEUED') return delivered < cutoffs.deliveredBeforeMs;
+  if (run.status === 'RUNNING') return (lease?.expiresAtMs ?? 0) < cutoffs.leaseEndedBeforeMs && delivered < cutoffs.deliveredBeforeMs;
   return false;
 }

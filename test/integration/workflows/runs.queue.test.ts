@@ -142,6 +142,7 @@ describe('durable runs on the local SQS emulator', () => {
     const h = await harness('runs-crash', 'team', {
       visibilityTimeoutSeconds: 2,
       timeoutMs: 1_000,
+      sweepEveryMs: 250,
       stepPolicy: { timeoutMs: 60_000, attempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
     });
     try {
@@ -170,8 +171,9 @@ describe('durable runs on the local SQS emulator', () => {
   }, 30_000);
 
   it('sends a poison step to the dead-letter queue and fails the run with the reason', async () => {
-    // Prepare: step "two" always fails with a fault that is not the model's answer (a bug).
-    const h = await harness('runs-poison', 'team', { visibilityTimeoutSeconds: 1 });
+    // Prepare: step "two" always fails with a fault that is not the model's answer (a bug). The sweeper runs too: it
+    // must leave the run to its own message, whose deliveries are what dead-letter it.
+    const h = await harness('runs-poison', 'team', { visibilityTimeoutSeconds: 1, sweepEveryMs: 250, redriveAfterMs: 1_000 });
     try {
       const workflowId = await workflowOf(h, ['one', 'two']);
       h.provider.hook = async (call) => {

@@ -139,6 +139,7 @@ export async function createWorkflowsFixture(name: string, options: { provider?:
       tableName,
       queue: runQueue,
       redriveAfterMs,
+      leaseMs: visibility * 1000,
       tenants: async function* () {
         yield* directory.keys();
       },
