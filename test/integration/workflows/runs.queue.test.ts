@@ -6,6 +6,9 @@ import { LocalModelProvider } from '../../../functions/models/local.model-provid
 import type { ModelInvocation, ModelProvider, ModelResult } from '../../../functions/models/model-provider';
 import { monthOf } from '../../../functions/quotas/quota.counters';
 import { PLANS } from '../../../functions/billing/plan.catalogue';
+import { CursorCodec } from '../../../functions/data/cursor';
+import { RunRepository } from '../../../functions/workflows/run.repository';
+import { runSweeperOf } from '../../../functions/workflows/workflow.module';
 import { createWorkflowsFixture, jsonBody, type RunQueueSettings, type WorkflowsFixture } from './workflows-fixture';
 
 const WORKFLOWS = '/v1/tenants/{tenantId}/workflows';
@@ -303,6 +306,46 @@ describe('runs no message will reach are sent again by the sweeper', () => {
       await h.fixture.dispose();
     }
   }, 30_000);
+
+  it('sends one message for a stuck run however many sweeps run at once, and none for a run that was delivered', async () => {
+    // Prepare: no consumer, and the start's message is lost; a second run's message is lost too but a worker saw it.
+    const h = await harness('runs-sweeps', 'team', { consume: false, startMessagesSent: false });
+    try {
+      const workflowId = await workflowOf(h, ['one']);
+      const stuck = (await start(h, workflowId)).body.runId as string;
+      const waiting = (await start(h, workflowId)).body.runId as string;
+      const sent: string[] = [];
+      const clock = { now: Date.now() + REDRIVE_MS + 1 };
+      const sweeper = runSweeperOf({
+        db: (tenantId) => h.fixture.isolation.forTenant(tenantId),
+        tableName: h.fixture.tableName,
+        queue: { enqueue: async (message) => void sent.push(message.runId) },
+        redriveAfterMs: REDRIVE_MS,
+        leaseMs: 2_000,
+        tenants: async function* () {
+          yield h.tenantId;
+        },
+        clock: () => clock.now,
+      });
+      const runs = new RunRepository({
+        db: h.fixture.isolation.forTenant(h.tenantId),
+        tableName: h.fixture.tableName,
+        tenantId: h.tenantId,
+        cursors: new CursorCodec('x'.repeat(43)),
+      });
+      await runs.markDelivered({ workflowId, runId: waiting }, clock.now - 10);
+
+      // Act
+      const reports = await Promise.all(Array.from({ length: 5 }, () => sweeper.sweep()));
+
+      // Assess
+      expect(sent).toEqual([stuck]);
+      expect(reports.reduce((sum, report) => sum + report.redriven, 0)).toBe(1);
+      expect(reports.every((report) => report.examined === 2 && report.failedTenants === 0)).toBe(true);
+    } finally {
+      await h.fixture.dispose();
+    }
+  });
 
   it('resumes a RUNNING run whose worker died and whose message is gone, once its lease has run out', async () => {
     // Prepare: the first call of step "two" never answers and the invocation times out (the worker died); then the
