@@ -86,6 +86,12 @@ export interface LocalGatewayOptions {
    */
   readonly queuesDir?: string;
   /**
+   * Whether the run consumer sweeps for runs no message will reach, as its EventBridge schedule makes it in AWS.
+   * Test platforms that share one table turn it off: every platform would sweep every tenant of the table.
+   * @default true
+   */
+  readonly sweepRuns?: boolean;
+  /**
    * The web console, served by the first region's server at `/` (the API keeps `/v1`); its origin joins the CORS
    * origins and becomes the link in invitation mail.
    * @default no console
@@ -249,7 +255,7 @@ class RegionGateway {
 
   constructor(
     readonly region: string,
-    private readonly options: Required<Omit<LocalGatewayOptions, 'host' | 'queuesDir' | 'console'>>,
+    private readonly options: Required<Omit<LocalGatewayOptions, 'host' | 'queuesDir' | 'console' | 'sweepRuns'>>,
     private readonly matcher: RouteMatcher,
     private readonly invocations: InvocationScope,
     /** What only this region's functions get (its runs queue). */
@@ -617,7 +623,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   const endpoints: Record<string, string> = {};
   const managementEndpoints = new Map<RegionGateway, string>();
   const regions: RegionGateway[] = [];
-  const runs = await startLocalRunWorkers(options.regions, options.queuesDir);
+  const runs = await startLocalRunWorkers(options.regions, { queuesDir: options.queuesDir, sweep: options.sweepRuns ?? true });
   try {
     for (const [index, region] of options.regions.entries()) {
       const gateway = new RegionGateway(region, settings, matcher, invocations, runs.environment(region), index === 0 ? options.console : undefined);

@@ -35,7 +35,10 @@ export interface LocalRunWorkers {
 }
 
 /** One runs queue (with its dead-letter queue) per region on the local SQS emulator, and their consumers. */
-export async function startLocalRunWorkers(regions: readonly string[], queuesDir?: string): Promise<LocalRunWorkers> {
+export async function startLocalRunWorkers(
+  regions: readonly string[],
+  { queuesDir, sweep }: { readonly queuesDir?: string | undefined; readonly sweep: boolean },
+): Promise<LocalRunWorkers> {
   const queues = new Map<string, LocalRunQueue>();
   const mappings: EventSourceMapping[] = [];
   const schedules: SweepSchedule[] = [];
@@ -74,7 +77,7 @@ export async function startLocalRunWorkers(regions: readonly string[], queuesDir
           throw error;
         }));
       // The sweep schedule (an EventBridge rule in AWS) invokes the same function.
-      schedules.push(startSweepSchedule({ region, everyMs: LOCAL_RUN_SWEEP_SECONDS * 1000, handler: handlerOf, log }));
+      if (sweep) schedules.push(startSweepSchedule({ region, everyMs: LOCAL_RUN_SWEEP_SECONDS * 1000, handler: handlerOf, log }));
       mappings.push(
         startEventSourceMapping({
           client: queue.client,

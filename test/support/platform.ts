@@ -135,6 +135,9 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     log: options.log ?? (() => undefined),
     environment: { ...onboarding.environment, ...options.environment },
     clientLimits: options.clientLimits ?? UNLIMITED_CLIENTS,
+    // Every test platform shares the table: sweeping would make each read every tenant's runs. The sweeper is tested
+    // with the run consumer itself (test/integration/workflows/runs.queue.test.ts).
+    sweepRuns: false,
     ...(options.functions ? { functions: options.functions } : {}),
     ...(site ? { console: site } : {}),
   });
