@@ -71,7 +71,10 @@ export function createRunConsumerDependencies(config: RuntimeConfig): RunConsume
   };
 }
 
-/** Tenants of the directory that this region serves and whose runs may still be waiting (not deleted or failed). */
+/**
+ * Tenants of the directory that this region serves and whose runs may still be waiting: ACTIVE or SUSPENDED (an
+ * offboarding tenant's data is being purged, and a sent run would write to it again).
+ */
 async function* tenantsHomedIn(directory: DirectoryRepository, region: string): AsyncIterable<string> {
   let start: Record<string, unknown> | undefined;
   do {
@@ -81,7 +84,7 @@ async function* tenantsHomedIn(directory: DirectoryRepository, region: string): 
   } while (start);
 }
 
-const SWEPT_STATUSES = new Set(['ACTIVE', 'SUSPENDED', 'OFFBOARDING']);
+const SWEPT_STATUSES = new Set(['ACTIVE', 'SUSPENDED']);
 
 /**
  * The runs queue's consumer (an SQS event source with ReportBatchItemFailures): each message names a run, which the
