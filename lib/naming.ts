@@ -99,6 +99,14 @@ export class PlatformNames {
     return `ap-${this.stage}-manifests-${account}-${homeRegion}`;
   }
 
+  /**
+   * The fleet pipeline's synth role (in the pipeline's account): a fixed name, so the manifest stores of environments
+   * in other accounts can name it in their bucket policies.
+   */
+  get fleetSynthRoleName(): string {
+    return `${this.prefix}-fleet-synth`;
+  }
+
   /** Regional SSM parameter: the URL of the region's web console, read by the stacks of its app clients. */
   get consoleUrlParameter(): string {
     return `/${TABLE_BASE_NAME}/${this.stage}/console-url`;

@@ -8,6 +8,7 @@ import { manifestFileName, type TenantManifest } from '../functions/tenants/tena
 import type { PlatformConfig } from './config';
 import { PlatformNames } from './naming';
 import { REPO_ROOT, TENANTS_DIR } from './source-paths';
+import type { ManifestStoreReader } from './constructs/manifest-store';
 import { ControlPlaneStack } from './stacks/control-plane-stack';
 import { RegionStack } from './stacks/region-stack';
 import { TenantStack } from './stacks/tenant-stack';
@@ -100,6 +101,7 @@ export function addPlatformStacks(
   config: PlatformConfig,
   functionCode?: lambda.Code,
   consoleAssetDir?: string,
+  manifestReaders?: readonly ManifestStoreReader[],
 ): Omit<PlatformStacks, 'tenants'> {
   const regions = new Map<string, RegionStack>();
   for (const region of config.regions) {
@@ -119,6 +121,7 @@ export function addPlatformStacks(
     stackName: `agent-platform-${config.stage}-control-plane`,
     config,
     functionCode,
+    manifestReaders,
   });
   for (const region of regions.values()) controlPlane.addStackDependency(region, 'registers the platform-admin issuer in every region');
   return { regions, controlPlane };

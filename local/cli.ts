@@ -1,9 +1,10 @@
 import './sdk-quiet';
 import { CognitoIdentityProviderClient, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { existsSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ManifestError, readManifest, writeManifest } from '../functions/tenants/tenant-manifest.loader';
-import type { TenantManifest, TenantManifestInput } from '../functions/tenants/tenant-manifest.schema';
+import { manifestFileName, type TenantManifest, type TenantManifestInput } from '../functions/tenants/tenant-manifest.schema';
 import { readMailbox } from '../functions/users/mailer.mailbox';
 import { createApiClient, type ApiClient, type Problem, type TenantSummary } from './api-client/api-client';
 import type { components, paths } from './api-client/api-schema';
@@ -31,7 +32,7 @@ commands:
   list [--status <status>] the platform's tenants
   suspend <tenant>         suspend a tenant (id or slug)
   reactivate <tenant>      reactivate a suspended tenant
-  offboard <tenant> --yes  offboard a tenant: its pool is removed, its data purged, its slug released
+  offboard <tenant> --yes  offboard a tenant: its pool is removed, its data purged, its slug released, its manifest removed
   invite <tenant> <email> [--role tenant-admin|member|viewer|auditor]
                            invite someone and print the code from the local mailbox
   budget <tenant> <USD> [--fallback <model id>]
@@ -356,6 +357,12 @@ async function offboardTenant(session: Session, [idOrSlug]: readonly string[]): 
   await session.api.answer(session.api.client(tenant.region).DELETE('/v1/tenants/{tenantId}', { params: { path: { tenantId: tenant.tenantId } } }));
   await session.waitFor(tenant, ['DELETED']);
   session.out(`tenant ${tenant.tenantId} is DELETED: its data is purged and slug ${tenant.slug} is free`);
+  // Its manifest left in tenants/ would deploy the tenant's stack again with the next deployment.
+  const manifest = join(session.context.tenantsDir, manifestFileName(tenant.slug));
+  if (existsSync(manifest) && readManifest(manifest).id === tenant.tenantId) {
+    rmSync(manifest);
+    session.out(`removed its manifest ${relative(process.cwd(), manifest)}`);
+  }
 }
 
 async function inviteMember(session: Session, [idOrSlug, email]: readonly string[]): Promise<void> {

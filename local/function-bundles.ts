@@ -4,7 +4,7 @@ import { build, type Plugin } from 'esbuild';
 import type { RuntimeConfig } from '../functions/api/runtime-config';
 import { HANDLER_GROUPS } from '../functions/routes';
 import type { Authorizer, FunctionSource, ProxyHandler } from './gateway';
-import type { SqsHandler } from './run-queue';
+import type { RunConsumerHandler } from './run-queue';
 
 /**
  * The functions as Lambda runs them: each entry of functions/api/ bundled by esbuild into one CommonJS file (the AWS
@@ -33,7 +33,7 @@ interface HandlerModule {
   createHandler?: (config: RuntimeConfig) => ProxyHandler;
 }
 interface RunConsumerModule {
-  createHandler?: (config: RuntimeConfig) => SqsHandler;
+  createHandler?: (config: RuntimeConfig) => RunConsumerHandler;
 }
 interface AuthorizerModule {
   createAuthorizer?: (config: RuntimeConfig) => Authorizer;

@@ -25,7 +25,7 @@ import { createLogger, type Logger } from '../functions/core/logger';
 import { InvocationScope } from './invocation-scope';
 import { LOCAL_STAGE } from './platform.config';
 import { startLocalRunWorkers } from './run-workers';
-import type { SqsHandler } from './run-queue';
+import type { RunConsumerHandler } from './run-queue';
 import { rateLimitHeaders, type RateLimitState } from './rate-limit-headers';
 import { RouteMatcher } from './routing';
 import { UsagePlanThrottle } from './usage-plans';
@@ -43,7 +43,7 @@ export interface FunctionSource {
   createHandler(group: HandlerGroup, config: RuntimeConfig): Promise<ProxyHandler>;
   createAuthorizer(config: RuntimeConfig): Promise<Authorizer>;
   /** The runs queue's consumer (functions/api/run-consumer.ts). @default runs stay QUEUED */
-  createRunConsumer?(config: RuntimeConfig): Promise<SqsHandler>;
+  createRunConsumer?(config: RuntimeConfig): Promise<RunConsumerHandler>;
 }
 
 export interface LocalGatewayOptions {
@@ -87,6 +87,12 @@ export interface LocalGatewayOptions {
    * @default in memory
    */
   readonly queuesDir?: string;
+  /**
+   * Whether the run consumer sweeps for runs no message will reach, as its EventBridge schedule makes it in AWS.
+   * Test platforms that share one table turn it off: every platform would sweep every tenant of the table.
+   * @default true
+   */
+  readonly sweepRuns?: boolean;
   /**
    * The web console, served by the first region's server at `/` (the API keeps `/v1`); its origin joins the CORS
    * origins and becomes the link in invitation mail.
@@ -253,7 +259,7 @@ class RegionGateway {
 
   constructor(
     readonly region: string,
-    private readonly options: Required<Omit<LocalGatewayOptions, 'host' | 'queuesDir' | 'console'>>,
+    private readonly options: Required<Omit<LocalGatewayOptions, 'host' | 'queuesDir' | 'console' | 'sweepRuns'>>,
     private readonly matcher: RouteMatcher,
     private readonly invocations: InvocationScope,
     /** What only this region's functions get (its runs queue). */
@@ -625,7 +631,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   const endpoints: Record<string, string> = {};
   const managementEndpoints = new Map<RegionGateway, string>();
   const regions: RegionGateway[] = [];
-  const runs = await startLocalRunWorkers(options.regions, options.queuesDir);
+  const runs = await startLocalRunWorkers(options.regions, { queuesDir: options.queuesDir, sweep: options.sweepRuns ?? true });
   try {
     for (const [index, region] of options.regions.entries()) {
       const gateway = new RegionGateway(region, settings, matcher, invocations, runs.environment(region), index === 0 ? options.console : undefined);

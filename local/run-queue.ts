@@ -6,7 +6,7 @@ import {
   type QueueAttributeName,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { ScheduledEvent, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { FauxqsServer } from 'fauxqs';
 import { RUN_QUEUE_MAX_RECEIVES } from '../functions/workflows/run.queue';
 
@@ -115,6 +115,24 @@ export async function startLocalRunQueue(options: LocalRunQueueOptions): Promise
 
 export type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
 
+/** The run consumer: invoked by the queue's event source mapping and by the sweep schedule. */
+export type RunConsumerHandler = (event: SQSEvent | ScheduledEvent) => Promise<SQSBatchResponse | undefined>;
+
+/** The event EventBridge's schedule hands the run consumer. */
+export function scheduledEvent(region: string, now = new Date()): ScheduledEvent {
+  return {
+    version: '0',
+    id: `local-sweep-${now.getTime()}`,
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: '000000000000',
+    time: now.toISOString(),
+    region,
+    resources: [],
+    detail: {},
+  };
+}
+
 export interface EventSourceMappingOptions {
   readonly client: SQSClient;
   readonly queueUrl: string;
@@ -221,6 +239,40 @@ export function startEventSourceMapping(options: EventSourceMappingOptions): Eve
     async stop() {
       running = false;
       await Promise.all(pollers);
+    },
+  };
+}
+
+export interface SweepScheduleOptions {
+  readonly region: string;
+  readonly everyMs: number;
+  /** The run consumer, possibly built on the first invocation (a cold start). */
+  readonly handler: () => Promise<RunConsumerHandler>;
+  readonly log: (line: string) => void;
+}
+
+export interface SweepSchedule {
+  /** Stops the schedule and waits for a sweep in flight. */
+  stop(): Promise<void>;
+}
+
+/** Plays the EventBridge rule that invokes the run consumer to sweep: every `everyMs`, never two sweeps at once. */
+export function startSweepSchedule(options: SweepScheduleOptions): SweepSchedule {
+  let sweeping: Promise<unknown> | undefined;
+  const timer = setInterval(() => {
+    sweeping ??= options
+      .handler()
+      .then((consumer) => consumer(scheduledEvent(options.region)))
+      .catch((error: unknown) => options.log(`runs sweep failed: ${String(error)}`))
+      .finally(() => {
+        sweeping = undefined;
+      });
+  }, options.everyMs);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await sweeping;
     },
   };
 }

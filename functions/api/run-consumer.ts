@@ -1,12 +1,14 @@
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { ScheduledEvent, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createLogger, type Logger } from '../core/logger';
 import { createModelProvider } from '../models/model-provider.factory';
 import { observedModelProvider } from '../observability/model-telemetry';
 import { observedDelivery } from '../observability/run-telemetry';
 import { runMessageSchema, type RunQueue } from '../workflows/run.queue';
 import type { DeliveryOutcome, RunWorker } from '../workflows/run.worker';
-import { runWorkerFactory } from '../workflows/workflow.module';
-import { meterOf, createTenantWrites, lazyHandler, runQueueOf } from './dependencies';
+import { runSweeperOf, runWorkerFactory } from '../workflows/workflow.module';
+import type { RunSweeper } from '../workflows/run.sweeper';
+import { DirectoryRepository } from '../tenants/directory.repository';
+import { meterOf, createTenantWrites, isolationOf, lazyHandler, runQueueOf } from './dependencies';
 import type { RuntimeConfig } from './runtime-config';
 import { budgetGovernance } from './governance.dependencies';
 import { mailerOf } from './mailer.dependencies';
@@ -21,7 +23,12 @@ export interface RunConsumerDependencies {
   readonly flushMeter?: () => Promise<void>;
   /** The tenant's tier, for the delivery's metrics and scaling events. @default every tier `unknown` */
   readonly tierOf?: (tenantId: string) => Promise<string>;
+  /** Sends stuck runs again when the schedule invokes the function. @default scheduled invocations do nothing */
+  readonly sweeper?: Pick<RunSweeper, 'sweep'>;
 }
+
+/** What invokes the function: the runs queue (a batch of messages) or the sweep schedule (EventBridge). */
+export type RunConsumerEvent = SQSEvent | ScheduledEvent;
 
 /** The consumer's dependencies: the tenant writes (data role only), the configured model provider, the queue. */
 export function createRunConsumerDependencies(config: RuntimeConfig): RunConsumerDependencies {
@@ -41,9 +48,19 @@ export function createRunConsumerDependencies(config: RuntimeConfig): RunConsume
     },
     observedModelProvider(createModelProvider(config), meterOf(config)),
   );
+  const queue = runQueueOf(config);
   return {
     logger,
-    queue: runQueueOf(config),
+    queue,
+    sweeper: runSweeperOf({
+      db,
+      tableName: config.TABLE_NAME,
+      queue,
+      redriveAfterMs: config.RUN_REDRIVE_AFTER_SECONDS * 1000,
+      leaseMs: config.RUN_LEASE_SECONDS * 1000,
+      tenants: () => tenantsHomedIn(new DirectoryRepository(isolationOf(config).directoryDb(), config.TABLE_NAME), config.AWS_REGION),
+      onTenantError: (tenantId, error) => logger.error('runs of a tenant could not be swept', { tenantId, error: error as Error }),
+    }),
     flushMeter: () => meterOf(config).flush(),
     tierOf: async (tenantId) => (await plans.planOf(tenantId)).id,
     workerFor: runWorkerFactory({
@@ -54,9 +71,25 @@ export function createRunConsumerDependencies(config: RuntimeConfig): RunConsume
       onUnexpectedError: (error, stepId) => logger.error('workflow step failed unexpectedly', { stepId, error: error as Error }),
       leaseMs: config.RUN_LEASE_SECONDS * 1000,
       slotWaitSeconds: config.RUN_SLOT_WAIT_SECONDS,
+      redriveAfterMs: config.RUN_REDRIVE_AFTER_SECONDS * 1000,
     }),
   };
 }
+
+/**
+ * Tenants of the directory that this region serves and whose runs may still be waiting: ACTIVE or SUSPENDED (an
+ * offboarding tenant's data is being purged, and a sent run would write to it again).
+ */
+async function* tenantsHomedIn(directory: DirectoryRepository, region: string): AsyncIterable<string> {
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await directory.list(100, start);
+    for (const entry of page.items) if (entry.region === region && SWEPT_STATUSES.has(entry.status)) yield entry.tenantId;
+    start = page.lastEvaluatedKey;
+  } while (start);
+}
+
+const SWEPT_STATUSES = new Set(['ACTIVE', 'SUSPENDED']);
 
 /**
  * The runs queue's consumer (an SQS event source with ReportBatchItemFailures): each message names a run, which the
@@ -74,7 +107,7 @@ export function createHandler(config: RuntimeConfig, deps: RunConsumerDependenci
     if (outcome.kind === 'later') await deps.queue.enqueue(parsed.data, { delaySeconds: outcome.delaySeconds });
     return outcome;
   };
-  return async (event: SQSEvent): Promise<SQSBatchResponse> => {
+  const consume = async (event: SQSEvent): Promise<SQSBatchResponse> => {
     const outcomes = await Promise.all(
       event.Records.map((record) =>
         deliver(record).catch((error: unknown): DeliveryOutcome => {
@@ -91,6 +124,13 @@ export function createHandler(config: RuntimeConfig, deps: RunConsumerDependenci
     }
     return { batchItemFailures: failed.map((record) => ({ itemIdentifier: record.messageId })) };
   };
+  const sweep = async (): Promise<undefined> => {
+    const report = await deps.sweeper?.sweep();
+    if (report && (report.redriven > 0 || report.failedTenants > 0)) deps.logger.warn('runs sent again by the sweeper', { ...report });
+    return undefined;
+  };
+  // The same function sweeps on its schedule, so the sweep has the consumer's grants (tenant data, the queue).
+  return async (event: RunConsumerEvent): Promise<SQSBatchResponse | undefined> => ('Records' in event ? consume(event) : sweep());
 }
 
 function safeJson(text: string): unknown {

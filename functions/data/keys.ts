@@ -212,6 +212,12 @@ export const keys = {
     sk: sortKey('RUN', runId),
   }),
   runSortKeyPrefix: () => `RUN${SEPARATOR}`,
+  /**
+   * The tenant's runs that have not finished, oldest first, on the byCollection index (collectionSk
+   * `<createdAt>#<workflowId>#<runId>`): the run sweeper's one Query per tenant. A run leaves it when it ends.
+   */
+  openRuns: (tenantId: string) => tenantKey(tenantId, 'RUNS_OPEN'),
+  openRunsSortKey: (createdAt: string, workflowId: string, runId: string) => sortKey(createdAt, workflowId, runId),
 
   // -- budgets and spend
   /** A tenant's budget policy and its spend ledgers share one partition: `T#<tenantId>#BUDGET`. */

@@ -11,6 +11,11 @@ export const runQueueEnvShape = {
    * stopped is taken over by the delivery that follows. @default 900 (the consumer function's timeout)
    */
   RUN_LEASE_SECONDS: z.coerce.number().int().min(1).max(43_200).default(900),
+  /**
+   * After how long the sweeper sends a run nothing has delivered again (a QUEUED run whose message was lost, a
+   * RUNNING run whose worker stopped and whose message is gone). @default 300 (DEFAULT_REDRIVE_AFTER_MS)
+   */
+  RUN_REDRIVE_AFTER_SECONDS: z.coerce.number().int().min(1).max(43_200).default(300),
   /** How long a run that found all the tenant's concurrent-run slots taken waits before it tries again. @default 5 */
   RUN_SLOT_WAIT_SECONDS: z.coerce.number().int().min(0).max(900).default(5),
 } as const;

@@ -24,3 +24,10 @@ export const RUN_QUEUE_MAX_RECEIVES = 4;
  * always finds the run and fails it with the reason, before the queue dead-letters the message.
  */
 export const RUN_MAX_ATTEMPTS = RUN_QUEUE_MAX_RECEIVES - 1;
+
+/**
+ * After how long the run sweeper sends a message again for a run no message has reached (QUEUED) or whose worker's
+ * lease ran out without another delivery taking it over (RUNNING). A run whose message was never sent (its start
+ * stopped between the transaction and the send) is therefore picked up within this bound plus the sweep interval.
+ */
+export const DEFAULT_REDRIVE_AFTER_MS = 300_000;

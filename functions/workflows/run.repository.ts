@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { anyOf, attributeAbsent, attributeBelow, attributeIs, conditionOf, itemAbsent, sizeIs } from '../data/conditions';
+import { anyOf, attributeAbsent, attributeBelow, attributeIs, conditionOf, itemAbsent, sizeIs, type Condition } from '../data/conditions';
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../core/errors';
 import type { Page } from '../core/request-conventions';
@@ -7,11 +7,17 @@ import type { CursorCodec } from '../data/cursor';
 import { keys } from '../data/keys';
 import type { ItemWrite } from '../data/mutation.executor';
 import { TABLE_SCHEMA } from '../data/table.schema';
-import { updateOf } from '../data/updates';
+import { updateOf, type ItemUpdate } from '../data/updates';
 import { runSchema, type Run, type StepResult } from './run.schema';
 import { resourceIdSchema } from './workflow.schema';
 
 const { partitionKey: PK, sortKey: SK } = TABLE_SCHEMA;
+const byCollection = TABLE_SCHEMA.indexes.byCollection;
+
+/** The byCollection attributes that keep a run on its tenant's list of open runs (the sweeper's) until it ends. */
+function openRunKeys(tenantId: string, run: Pick<Run, 'createdAt' | 'workflowId' | 'runId'>) {
+  return { [byCollection.partitionKey]: keys.openRuns(tenantId), [byCollection.sortKey]: keys.openRunsSortKey(run.createdAt, run.workflowId, run.runId) };
+}
 
 export interface RunRepositoryProps {
   /** The tenant's scoped client, from `forTenant(tenantId)`. */
@@ -61,7 +67,13 @@ export class RunRepository {
   create(run: Run): ItemWrite {
     return {
       put: {
-        Item: { ...keys.run(this.tenantId, run.workflowId, run.runId), ...run },
+        Item: {
+          ...keys.run(this.tenantId, run.workflowId, run.runId),
+          ...openRunKeys(this.tenantId, run),
+          ...run,
+          // Its message is sent right after this write: the sweeper counts from here.
+          [LEASE.deliveredAt]: Date.parse(run.createdAt),
+        },
         ...conditionOf(itemAbsent),
       },
       onConditionFailed: () => new ConflictError(`run ${run.runId} exists`),
@@ -74,11 +86,66 @@ export class RunRepository {
       new GetCommand({ TableName: this.props.tableName, Key: keys.run(this.tenantId, workflowId, runId), ConsistentRead: true }),
     );
     if (!Item) return undefined;
-    return {
-      run: runSchema.parse(Item),
-      lease: typeof Item[LEASE.owner] === 'string' ? { owner: Item[LEASE.owner] as string, expiresAtMs: Number(Item[LEASE.expiresAt] ?? 0) } : undefined,
-      lastError: typeof Item[LEASE.lastError] === 'string' ? (Item[LEASE.lastError] as string) : undefined,
-    };
+    return leasedRunOf(Item);
+  }
+
+  /**
+   * The tenant's runs that have not ended and were created before `createdBeforeMs`, oldest first, with their
+   * leases: the candidates of the run sweeper (run.sweeper.ts). One Query (a page per 1 MB).
+   */
+  async openRunsCreatedBefore(createdBeforeMs: number): Promise<LeasedRun[]> {
+    const found: LeasedRun[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.props.db.send(
+        new QueryCommand({
+          TableName: this.props.tableName,
+          IndexName: byCollection.indexName,
+          KeyConditionExpression: '#cpk = :cpk AND #csk < :before',
+          ExpressionAttributeNames: { '#cpk': byCollection.partitionKey, '#csk': byCollection.sortKey },
+          ExpressionAttributeValues: { ':cpk': keys.openRuns(this.tenantId), ':before': new Date(createdBeforeMs).toISOString() },
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      found.push(...(page.Items ?? []).map(leasedRunOf));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return found;
+  }
+
+  /**
+   * Notes that a message of this QUEUED run reached a worker (which sends it again later: no free slot), so the
+   * sweeper leaves it alone. Nothing to do when it began or ended meanwhile.
+   */
+  async markDelivered(run: Pick<Run, 'workflowId' | 'runId'>, nowMs: number): Promise<void> {
+    await this.updateIf(run, { set: { [LEASE.deliveredAt]: nowMs } }, [attributeIs('status', 'QUEUED')]);
+  }
+
+  /**
+   * Claims the sending of a new message for a run (run.sweeper.ts) that is still in the status it was read in, was
+   * last delivered before `deliveredBeforeMs` and, RUNNING, whose lease ended before `leaseEndedBeforeMs`: true for
+   * exactly one of several sweepers, false when the run moved on.
+   */
+  claimRedrive(leased: LeasedRun, nowMs: number, cutoffs: RedriveCutoffs): Promise<boolean> {
+    const conditions = [
+      attributeIs('status', leased.run.status),
+      anyOf(attributeAbsent(LEASE.deliveredAt), attributeBelow(LEASE.deliveredAt, cutoffs.deliveredBeforeMs)),
+      ...(leased.run.status === 'RUNNING' ? [anyOf(attributeAbsent(LEASE.expiresAt), attributeBelow(LEASE.expiresAt, cutoffs.leaseEndedBeforeMs))] : []),
+    ];
+    return this.updateIf(leased.run, { set: { [LEASE.deliveredAt]: nowMs } }, conditions);
+  }
+
+  /** A progress mark of the run (no audit entry): false when the conditions do not hold. */
+  private async updateIf(run: Pick<Run, 'workflowId' | 'runId'>, update: ItemUpdate, conditions: readonly Condition[]): Promise<boolean> {
+    try {
+      await this.props.db.send(
+        new UpdateCommand({ TableName: this.props.tableName, Key: keys.run(this.tenantId, run.workflowId, run.runId), ...updateOf(update, ...conditions) }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   /** QUEUED → RUNNING under a worker's lease: written with the run's concurrent-run slot and audit entry. */
@@ -87,7 +154,10 @@ export class RunRepository {
       update: {
         Key: keys.run(this.tenantId, run.workflowId, run.runId),
         ...updateOf(
-          { set: { status: 'RUNNING', startedAt, [LEASE.owner]: lease.owner, [LEASE.expiresAt]: lease.expiresAtMs }, add: { attempts: 1 } },
+          {
+            set: { status: 'RUNNING', startedAt, [LEASE.owner]: lease.owner, [LEASE.expiresAt]: lease.expiresAtMs, [LEASE.deliveredAt]: Date.parse(startedAt) },
+            add: { attempts: 1 },
+          },
           attributeIs('status', 'QUEUED'),
         ),
       },
@@ -100,23 +170,14 @@ export class RunRepository {
    * mutation of its own (no audit entry). False when another worker holds a live lease.
    */
   async takeOver(workflowId: string, runId: string, lease: Lease, nowMs: number, countAttempt: boolean): Promise<boolean> {
-    try {
-      await this.props.db.send(
-        new UpdateCommand({
-          TableName: this.props.tableName,
-          Key: keys.run(this.tenantId, workflowId, runId),
-          ...updateOf(
-            { set: { [LEASE.owner]: lease.owner, [LEASE.expiresAt]: lease.expiresAtMs }, ...(countAttempt ? { add: { attempts: 1 } } : {}) },
-            attributeIs('status', 'RUNNING'),
-            anyOf(attributeAbsent(LEASE.expiresAt), attributeBelow(LEASE.expiresAt, nowMs)),
-          ),
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return this.updateIf(
+      { workflowId, runId },
+      {
+        set: { [LEASE.owner]: lease.owner, [LEASE.expiresAt]: lease.expiresAtMs, [LEASE.deliveredAt]: nowMs },
+        ...(countAttempt ? { add: { attempts: 1 } } : {}),
+      },
+      [attributeIs('status', 'RUNNING'), anyOf(attributeAbsent(LEASE.expiresAt), attributeBelow(LEASE.expiresAt, nowMs))],
+    );
   }
 
   /**
@@ -179,7 +240,11 @@ export class RunRepository {
     return {
       update: {
         Key: keys.run(this.tenantId, run.workflowId, run.runId),
-        ...updateOf({ set: fields, remove: [LEASE.owner, LEASE.expiresAt] }, attributeIs('status', 'RUNNING'), attributeIs(LEASE.owner, lease.owner)),
+        ...updateOf(
+          { set: fields, remove: [LEASE.owner, LEASE.expiresAt, LEASE.deliveredAt, byCollection.partitionKey, byCollection.sortKey] },
+          attributeIs('status', 'RUNNING'),
+          attributeIs(LEASE.owner, lease.owner),
+        ),
       },
       onConditionFailed: () => new LeaseLostError(run.runId),
     };
@@ -190,7 +255,10 @@ export class RunRepository {
     return {
       update: {
         Key: keys.run(this.tenantId, run.workflowId, run.runId),
-        ...updateOf({ set: { status: 'CANCELLED', finishedAt } }, attributeIs('status', 'QUEUED')),
+        ...updateOf(
+          { set: { status: 'CANCELLED', finishedAt }, remove: [LEASE.deliveredAt, byCollection.partitionKey, byCollection.sortKey] },
+          attributeIs('status', 'QUEUED'),
+        ),
       },
       onConditionFailed: () => new ConflictError(`run ${run.runId} changed meanwhile; read it and try again`),
     };
@@ -208,6 +276,12 @@ export class RunRepository {
   }
 }
 
+/** When a run must have been last delivered, and its lease have ended, for the sweeper to send it again (epoch ms). */
+export interface RedriveCutoffs {
+  readonly deliveredBeforeMs: number;
+  readonly leaseEndedBeforeMs: number;
+}
+
 /** The worker lease of a run: who executes it, until when (epoch ms) unless renewed. */
 export interface Lease {
   readonly owner: string;
@@ -219,6 +293,17 @@ export interface LeasedRun {
   readonly lease?: Lease;
   /** Why the last worker gave the run back, when it did. */
   readonly lastError?: string;
+  /** When a message of the run last reached a worker, or was sent again by the sweeper (epoch ms). */
+  readonly deliveredAtMs?: number;
+}
+
+function leasedRunOf(item: Record<string, unknown>): LeasedRun {
+  return {
+    run: runSchema.parse(item),
+    lease: typeof item[LEASE.owner] === 'string' ? { owner: item[LEASE.owner] as string, expiresAtMs: Number(item[LEASE.expiresAt] ?? 0) } : undefined,
+    lastError: typeof item[LEASE.lastError] === 'string' ? (item[LEASE.lastError] as string) : undefined,
+    deliveredAtMs: typeof item[LEASE.deliveredAt] === 'number' ? (item[LEASE.deliveredAt] as number) : undefined,
+  };
 }
 
 /** The worker's lease was taken over (it was too slow) or the run ended meanwhile: it must stop touching the run. */
@@ -229,4 +314,4 @@ export class LeaseLostError extends ConflictError {
 }
 
 /** Attributes of the run item that only workers use. */
-const LEASE = { owner: 'leaseOwner', expiresAt: 'leaseExpiresAt', lastError: 'lastError' } as const;
+const LEASE = { owner: 'leaseOwner', expiresAt: 'leaseExpiresAt', lastError: 'lastError', deliveredAt: 'deliveredAt' } as const;

@@ -4,7 +4,7 @@ import type { MutationExecutor } from '../data/mutation.executor';
 import { quotaCounters } from '../quotas/quota.counters';
 import { usageCounters } from '../usage/usage.meter';
 import { StepCrashedError, type RunExecutor, type StepAgent } from './run.executor';
-import { RUN_MAX_ATTEMPTS, type RunMessage } from './run.queue';
+import { DEFAULT_REDRIVE_AFTER_MS, RUN_MAX_ATTEMPTS, type RunMessage } from './run.queue';
 import { LeaseLostError, type Lease, type LeasedRun, type RunRepository } from './run.repository';
 import { FINAL_RUN_STATUSES, runSchema, type Run, type StepResult } from './run.schema';
 import { runTarget } from './run.service';
@@ -36,6 +36,11 @@ export interface RunWorkerDeps {
   readonly slotWaitSeconds: number;
   /** @default RUN_MAX_ATTEMPTS */
   readonly maxAttempts?: number;
+  /**
+   * After how long the sweeper sends a QUEUED run no message has reached again (run.sweeper.ts): a run waiting for a
+   * slot is marked delivered at least twice as often, so the sweeper leaves it alone. @default DEFAULT_REDRIVE_AFTER_MS
+   */
+  readonly redriveAfterMs?: number;
   /** @default Date.now */
   readonly clock?: () => number;
   /** @default random UUIDs */
@@ -67,17 +72,19 @@ export class RunWorker {
   private readonly clock: () => number;
   private readonly newLeaseOwner: () => string;
   private readonly maxAttempts: number;
+  private readonly redriveAfterMs: number;
 
   constructor(private readonly deps: RunWorkerDeps) {
     this.clock = deps.clock ?? Date.now;
     this.newLeaseOwner = deps.newLeaseOwner ?? randomUUID;
     this.maxAttempts = deps.maxAttempts ?? RUN_MAX_ATTEMPTS;
+    this.redriveAfterMs = deps.redriveAfterMs ?? DEFAULT_REDRIVE_AFTER_MS;
   }
 
   async handle(message: RunMessage): Promise<DeliveryOutcome> {
     const leased = await this.deps.runs.getLeased(message.workflowId, message.runId);
     if (!leased || FINAL_RUN_STATUSES.includes(leased.run.status)) return { kind: 'done' };
-    const claim = leased.run.status === 'QUEUED' ? await this.begin(leased.run) : await this.takeOver(leased);
+    const claim = leased.run.status === 'QUEUED' ? await this.begin(leased) : await this.takeOver(leased);
     if ('kind' in claim) return claim;
     try {
       return await this.execute(claim.run, claim.lease);
@@ -95,7 +102,7 @@ export class RunWorker {
     return { owner: this.newLeaseOwner(), expiresAtMs: this.clock() + this.deps.leaseMs };
   }
 
-  private async begin(run: Run): Promise<{ run: Run; lease: Lease } | DeliveryOutcome> {
+  private async begin({ run, deliveredAtMs }: LeasedRun): Promise<{ run: Run; lease: Lease } | DeliveryOutcome> {
     const lease = this.lease();
     const startedAt = new Date(this.clock()).toISOString();
     try {
@@ -106,7 +113,7 @@ export class RunWorker {
         quotas: [{ counter: quotaCounters.runsInFlight(this.deps.tenantId), delta: 1 }],
       });
     } catch (error) {
-      if (error instanceof QuotaExceededError) return { kind: 'later', delaySeconds: this.deps.slotWaitSeconds, reason: NO_RUN_SLOT };
+      if (error instanceof QuotaExceededError) return this.waitForSlot(run, deliveredAtMs);
       if (!(error instanceof ConflictError)) throw error;
       // Cancelled meanwhile or begun by a duplicate delivery (nothing left for this one), unless the transaction
       // committed and a retry of it then found the run RUNNING: under this very lease, the run is this worker's.
@@ -115,6 +122,13 @@ export class RunWorker {
       return { run: now.run, lease };
     }
     return { run: { ...run, status: 'RUNNING', startedAt, attempts: (run.attempts ?? 0) + 1 }, lease };
+  }
+
+  /** No free slot: the message is sent again after the wait, and the run marked delivered when the sweeper would soon see it as stuck. */
+  private async waitForSlot(run: Run, deliveredAtMs: number | undefined): Promise<DeliveryOutcome> {
+    const now = this.clock();
+    if (now - (deliveredAtMs ?? 0) >= this.redriveAfterMs / 2) await this.deps.runs.markDelivered(run, now);
+    return { kind: 'later', delaySeconds: this.deps.slotWaitSeconds, reason: NO_RUN_SLOT };
   }
 
   private async takeOver({ run, lease: held, lastError }: LeasedRun): Promise<{ run: Run; lease: Lease } | DeliveryOutcome> {

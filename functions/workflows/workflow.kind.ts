@@ -19,7 +19,11 @@ export const runKind: DataKind = {
   name: 'run',
   retention: 'content',
   schema: runSchema,
-  accessPatterns: [{ name: 'get by workflow and run id' }, { name: "list a workflow's runs newest first" }],
+  accessPatterns: [
+    { name: 'get by workflow and run id' },
+    { name: "list a workflow's runs newest first" },
+    { name: 'open runs oldest first (the run sweeper)', index: 'byCollection' },
+  ],
   partitions: childPartitions('WORKFLOW', keys.workflowPartition, keys.runPartition),
   owns: (key, tenantId) => inNestedPartition(key, tenantId, keys.runPartition) && key.sk.startsWith(keys.runSortKeyPrefix()),
   writeBack: writeBackAsIs,

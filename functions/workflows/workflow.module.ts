@@ -11,6 +11,7 @@ import type { RunQueue } from './run.queue';
 import { RunRepository } from './run.repository';
 import { RunService } from './run.service';
 import { RunWorker } from './run.worker';
+import { RunSweeper, type RunSweeperDeps } from './run.sweeper';
 import { WorkflowRepository } from './workflow.repository';
 import { WorkflowService, type AgentReferences } from './workflow.service';
 
@@ -46,6 +47,8 @@ export interface RunWorkerModuleOptions {
   readonly slotWaitSeconds: number;
   /** @default RUN_MAX_ATTEMPTS */
   readonly maxAttempts?: number;
+  /** See RunWorkerDeps.redriveAfterMs. @default DEFAULT_REDRIVE_AFTER_MS */
+  readonly redriveAfterMs?: number;
   /** @default Date.now */
   readonly clock?: () => number;
 }
@@ -119,7 +122,20 @@ export function runWorkerFactory(options: RunWorkerModuleOptions): (tenantId: st
       leaseMs: options.leaseMs,
       slotWaitSeconds: options.slotWaitSeconds,
       ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
+      ...(options.redriveAfterMs ? { redriveAfterMs: options.redriveAfterMs } : {}),
       clock,
     });
   };
+}
+
+/** The run sweeper of a region: the runs of each tenant over that tenant's scoped client. */
+export function runSweeperOf(options: Pick<RunWorkerModuleOptions, 'db' | 'tableName' | 'clock'> & Omit<RunSweeperDeps, 'runsOf' | 'clock'>): RunSweeper {
+  // The sweeper lists nothing it hands out: a process-own cursor secret, as for workers.
+  const cursors = new CursorCodec(randomBytes(32).toString('base64url'));
+  const { db, tableName, clock, ...deps } = options;
+  return new RunSweeper({
+    ...deps,
+    runsOf: (tenantId) => new RunRepository({ db: db(tenantId), tableName, tenantId, cursors }),
+    ...(clock ? { clock } : {}),
+  });
 }

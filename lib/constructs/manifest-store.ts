@@ -1,4 +1,5 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 
@@ -13,6 +14,18 @@ export interface ManifestStoreProps {
    * @default 365
    */
   readonly noncurrentVersionDays?: number;
+  /**
+   * Roles of other accounts that read the manifests (the fleet pipeline's synth role when the pipeline lives in
+   * another account): the bucket policy lets exactly these roles list the prefix and read its objects.
+   * @default none: only this account's principals, by their own policies
+   */
+  readonly readers?: readonly ManifestStoreReader[];
+}
+
+/** A role of another account that reads the store. */
+export interface ManifestStoreReader {
+  readonly account: string;
+  readonly roleName: string;
 }
 
 /**
@@ -41,5 +54,36 @@ export class ManifestStore extends Construct {
       reason:
         'Written only by the onboarding build and read only by the fleet pipeline, both logged by CloudTrail and CodeBuild; every change is kept as an object version',
     });
+    for (const reader of props.readers ?? []) this.grantRead(reader);
+  }
+
+  /**
+   * Cross-account reads need both sides: the reader's own policy (the pipeline grants its synth role) and this
+   * bucket policy. The principal is the reader's account, narrowed to the one role by `aws:PrincipalArn`, so the
+   * policy stays valid when the role is replaced (S3 keeps a role principal as the unique id of the role it named).
+   */
+  private grantRead(reader: ManifestStoreReader): void {
+    if (!/^\d{12}$/.test(reader.account))
+      throw new Error(`${this.node.path}: a manifest reader's account must be a 12-digit account id, got ${reader.account}`);
+    const principal = new iam.AccountPrincipal(reader.account);
+    const onlyThatRole = { ArnEquals: { 'aws:PrincipalArn': `arn:${Aws.PARTITION}:iam::${reader.account}:role/${reader.roleName}` } };
+    this.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: `ListManifests${reader.account}`,
+        principals: [principal],
+        actions: ['s3:ListBucket'],
+        resources: [this.bucket.bucketArn],
+        conditions: { ...onlyThatRole, StringLike: { 's3:prefix': [`${MANIFEST_STORE_PREFIX}*`] } },
+      }),
+    );
+    this.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: `ReadManifests${reader.account}`,
+        principals: [principal],
+        actions: ['s3:GetObject'],
+        resources: [this.bucket.arnForObjects(`${MANIFEST_STORE_PREFIX}*`)],
+        conditions: onlyThatRole,
+      }),
+    );
   }
 }

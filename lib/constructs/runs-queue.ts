@@ -1,4 +1,6 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -27,6 +29,12 @@ export interface RunsQueueProps {
    * @default 50
    */
   readonly maxConcurrency?: number;
+  /**
+   * How often the consumer sweeps for runs no message will reach (run.sweeper.ts): a run whose message was lost is
+   * sent again within the redrive bound (RUN_REDRIVE_AFTER_SECONDS) plus this interval.
+   * @default Duration.minutes(1)
+   */
+  readonly sweepEvery?: Duration;
 }
 
 /**
@@ -39,6 +47,8 @@ export class RunsQueue extends Construct {
   readonly queue: sqs.Queue;
   readonly deadLetterQueue: sqs.Queue;
   readonly eventSource: sources.SqsEventSource;
+  /** Invokes the consumer on a schedule to send stuck runs again. */
+  readonly sweepSchedule: events.Rule;
 
   constructor(scope: Construct, id: string, props: RunsQueueProps) {
     super(scope, id);
@@ -82,5 +92,17 @@ export class RunsQueue extends Construct {
       fn.function.addEnvironment('RUNS_QUEUE_URL', this.queue.queueUrl);
     }
     props.consumer.function.addEnvironment('RUN_LEASE_SECONDS', String(RUN_CONSUMER_TIMEOUT.toSeconds()));
+    this.sweepSchedule = this.createSweepSchedule(props.consumer, props.sweepEvery ?? Duration.minutes(1));
+  }
+
+  /** The same function sweeps, so the sweep has exactly the consumer's grants (tenant data, the directory, the queue). */
+  private createSweepSchedule(consumer: PlatformFunction, every: Duration): events.Rule {
+    if (every.toSeconds() < 60 || every.toSeconds() > 3600) throw new Error(`sweepEvery must be from 1 to 60 minutes, got ${every.toSeconds()} s`);
+    return new events.Rule(this, 'SweepSchedule', {
+      description: 'Sends workflow runs that no queue message will reach to the runs queue again',
+      schedule: events.Schedule.rate(every),
+      // A missed sweep is made good by the next one.
+      targets: [new targets.LambdaFunction(consumer.function, { retryAttempts: 0 })],
+    });
   }
 }

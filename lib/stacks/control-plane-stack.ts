@@ -14,7 +14,7 @@ import { ControlPlaneAlarms } from '../constructs/control-plane-alarms';
 import { HostedUserPool } from '../constructs/hosted-user-pool';
 import { IssuerRegistrar, IssuerRegistration } from '../constructs/issuer-registrar';
 import { mailSenderOf } from '../constructs/mail-identity';
-import { ManifestStore } from '../constructs/manifest-store';
+import { ManifestStore, type ManifestStoreReader } from '../constructs/manifest-store';
 import { OnboardingPipeline } from '../constructs/onboarding-pipeline';
 import { PlatformFunction } from '../constructs/platform-function';
 import type { IPlatformTable } from '../constructs/platform-table';
@@ -33,6 +33,12 @@ export interface ControlPlaneStackProps extends Omit<StackProps, 'env'> {
    * @default - each function's entry bundled by esbuild
    */
   readonly functionCode?: lambda.Code;
+  /**
+   * Roles of other accounts that read the manifest store: the fleet pipeline's synth role when the pipeline deploys
+   * this platform from another account.
+   * @default none
+   */
+  readonly manifestReaders?: readonly ManifestStoreReader[];
 }
 
 /**
@@ -66,7 +72,7 @@ export class ControlPlaneStack extends Stack {
   readonly alarms: ControlPlaneAlarms;
 
   constructor(scope: Construct, id: string, props: ControlPlaneStackProps) {
-    const { config, functionCode, ...stackProps } = props;
+    const { config, functionCode, manifestReaders, ...stackProps } = props;
     super(scope, id, {
       ...stackProps,
       env: { region: config.homeRegion, ...(config.account ? { account: config.account } : {}) },
@@ -91,7 +97,7 @@ export class ControlPlaneStack extends Stack {
     });
     this.deadLetters = this.createDeadLetters();
 
-    this.manifests = new ManifestStore(this, 'Manifests', { bucketName: names.manifestStoreName(config.homeRegion) });
+    this.manifests = new ManifestStore(this, 'Manifests', { bucketName: names.manifestStoreName(config.homeRegion), readers: manifestReaders });
     this.pipeline = new OnboardingPipeline(this, 'Pipeline', {
       config,
       names,

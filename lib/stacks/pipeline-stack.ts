@@ -12,7 +12,7 @@ import type { Construct } from 'constructs';
 import { PLAN_IDS } from '../../functions/billing/plan.catalogue';
 import type { TenantManifest } from '../../functions/tenants/tenant-manifest.schema';
 import type { PipelineConfig, PipelineEnvironment, PlatformConfig } from '../config';
-import { MANIFEST_STORE_PREFIX } from '../constructs/manifest-store';
+import { MANIFEST_STORE_PREFIX, type ManifestStoreReader } from '../constructs/manifest-store';
 import { PlatformNames } from '../naming';
 import { addPlatformStacks, addTenantStacks, checkAndTag, type PlatformStacks, type TenantManifests } from '../platform-app';
 import type { TenantStack } from './tenant-stack';
@@ -46,6 +46,8 @@ export function tenantWaves(manifests: readonly TenantManifest[], size: number):
 interface PlatformStageProps {
   readonly config: PlatformConfig;
   readonly functionCode?: lambda.Code;
+  /** The fleet pipeline's synth role, which reads this environment's manifest store. @default none */
+  readonly manifestReaders?: readonly ManifestStoreReader[];
   /** The built console (web/build.ts). @default built when the stage is synthesized */
   readonly consoleAssetDir?: string;
 }
@@ -59,7 +61,7 @@ export class PlatformStage extends Stage {
     checkAndTag(this, props.config);
     // The console is built into the stage's assembly, as `cdk synth` builds it for the app.
     const consoleAssetDir = props.consoleAssetDir ?? buildConsoleSync(path.join(this.outdir, 'console-build')).dir;
-    this.stacks = addPlatformStacks(this, props.config, props.functionCode, consoleAssetDir);
+    this.stacks = addPlatformStacks(this, props.config, props.functionCode, consoleAssetDir, props.manifestReaders);
   }
 }
 
@@ -112,6 +114,8 @@ export interface PipelineStackProps extends Omit<StackProps, 'env'> {
  */
 export class PipelineStack extends Stack {
   readonly pipeline: pipelines.CodePipeline;
+  /** The synth step's role, named so the manifest stores of other accounts can let it read (ManifestStore.readers). */
+  readonly synthRole: iam.Role;
   readonly environments: readonly FleetEnvironment[];
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
@@ -130,9 +134,16 @@ export class PipelineStack extends Stack {
       bucket: new PlatformNames(environment.config.stage).manifestStoreName(config.homeRegion, environment.config.account ?? Aws.ACCOUNT_ID),
     }));
 
+    const manifestReaders = fleetReaders(config, environments);
+    this.synthRole = new iam.Role(this, 'SynthRole', {
+      roleName: new PlatformNames(config.stage).fleetSynthRoleName,
+      assumedBy: new iam.ServicePrincipal('codebuild.amazonaws.com'),
+      description: 'The fleet pipeline synth step: reads the repository and every environment manifest store, synthesizes',
+    });
     this.pipeline = new pipelines.CodePipeline(this, 'Pipeline', {
       pipelineName: `agent-platform-${config.stage}-fleet`,
-      synth: new pipelines.ShellStep('Synth', {
+      synth: new pipelines.CodeBuildStep('Synth', {
+        role: this.synthRole,
         input: pipelineSource(this, config.pipeline),
         installCommands: ['npm ci --omit=dev --no-audit --no-fund'],
         commands: [
@@ -150,7 +161,7 @@ export class PipelineStack extends Stack {
 
     this.environments = environments.map((environment) => {
       const stage = environment.config.stage;
-      const platform = new PlatformStage(this, `${stage}-Platform`, { config: environment.config, functionCode });
+      const platform = new PlatformStage(this, `${stage}-Platform`, { config: environment.config, functionCode, manifestReaders });
       this.pipeline.addStage(
         platform,
         environment.approval
@@ -250,7 +261,7 @@ const PIPELINE_FINDINGS: readonly (readonly [RegExp, string])[] = [
  * PIPELINE_FINDINGS explains, each where it is.
  */
 function acknowledgePipelineDefaults(stack: PipelineStack): void {
-  const scopes: Construct[] = [stack.pipeline, ...Object.values(stack.pipeline.pipeline.crossRegionSupport).map((support) => support.stack)];
+  const scopes: Construct[] = [stack.pipeline, stack.synthRole, ...Object.values(stack.pipeline.pipeline.crossRegionSupport).map((support) => support.stack)];
   for (const scope of scopes) {
     const generated = new Map(scope.node.findAll().map((construct) => [construct.node.path, construct]));
     for (const violation of new AwsSolutionsChecks().validateScope(scope).violations) {
@@ -262,6 +273,20 @@ function acknowledgePipelineDefaults(stack: PipelineStack): void {
       }
     }
   }
+}
+
+/**
+ * The roles of the pipeline's account that read the environments' manifest stores: its synth role, named in the
+ * bucket policy of every store (needed where the environment has its own account, harmless in the pipeline's).
+ * Without a configured account the pipeline cannot name its role for another account's bucket.
+ */
+function fleetReaders(config: PlatformConfig, environments: readonly { readonly config: PlatformConfig }[]): ManifestStoreReader[] {
+  if (!config.account) {
+    const foreign = environments.find((environment) => environment.config.account !== undefined);
+    if (foreign) throw new Error(`the fleet pipeline needs its own account in the config to let ${foreign.config.stage}'s account be read`);
+    return [];
+  }
+  return [{ account: config.account, roleName: new PlatformNames(config.stage).fleetSynthRoleName }];
 }
 
 /** The synth step lists and reads the manifest stores of every environment, nothing else of them. */

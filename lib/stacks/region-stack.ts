@@ -69,8 +69,9 @@ export const OTHER_FUNCTION_NEEDS = {
   // built from the tenant writes alone (createTenantWrites), so it needs no platform-key role nor the cursor secret.
   'memory-expiry': { data: ['tenant'] },
   // Executes workflow runs from the runs queue: the model calls (within the tenant's budget, whose alerts it mails to
-  // the tenant's admins), and the runs' writes with the tenant of each message.
-  'run-consumer': { data: ['tenant'], modelInvocation: true, mail: true },
+  // the tenant's admins), and the runs' writes with the tenant of each message. On its sweep schedule it lists the
+  // region's tenants from the directory (P#, read only) and sends their stuck runs again.
+  'run-consumer': { data: ['tenant', 'directory'], modelInvocation: true, mail: true },
   // Adds the requests usage plans refused (from the access log) to each tenant's hourly health item, reading the
   // tenant's plan for its tier: the tenant data role with the tenant of each log line.
   'throttle-recorder': { data: ['tenant'] },

@@ -196,7 +196,7 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
         'users',
         'workflows',
       ],
-      directory: ['agents', 'api-keys', 'audit', 'authorizer', 'discovery', 'governance', 'memories', 'usage', 'users', 'workflows'],
+      directory: ['agents', 'api-keys', 'audit', 'authorizer', 'discovery', 'governance', 'memories', 'run-consumer', 'usage', 'users', 'workflows'],
       platform: ['tenants'],
       issuers: ['issuer-registration'],
     };

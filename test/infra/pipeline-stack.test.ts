@@ -176,4 +176,32 @@ describe('fleet pipeline', () => {
   it('is clean under cdk-nag, every acknowledgement with a reason', () => {
     expect(() => app.synth()).not.toThrow();
   });
+
+  it('lets its synth role read the manifest store of an environment in another account, and nothing else of it', () => {
+    // Prepare: the pipeline in 111111111111 deploys prod into 222222222222.
+    const {
+      stack: crossAccount,
+      template: pipelineTemplate,
+      app: crossApp,
+    } = synthPipeline({ ...PIPELINE, environments: [{ stage: 'prod', account: '222222222222' }] });
+    const store = Template.fromStack(crossAccount.environments[0].platform.stacks.controlPlane);
+
+    // Assess: the role has the name the bucket policy gives, and the policy names that role of the pipeline's account.
+    pipelineTemplate.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'agent-platform-dev-fleet-synth',
+      AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'codebuild.amazonaws.com' } })] },
+    });
+    const statements = Object.values(store.findResources('AWS::S3::BucketPolicy')).flatMap(
+      (policy) => policy.Properties.PolicyDocument.Statement as { Effect: string; Action: string | string[]; Principal?: unknown; Condition?: unknown }[],
+    );
+    const allowed = statements.filter((statement) => statement.Effect === 'Allow');
+    expect(allowed.map((statement) => statement.Action).sort()).toEqual(['s3:GetObject', 's3:ListBucket']);
+    for (const statement of allowed) {
+      expect(JSON.stringify(statement.Principal)).toMatch(/:iam::111111111111:root"/);
+      expect(Object.keys((statement.Condition as { ArnEquals: object }).ArnEquals)).toEqual(['aws:PrincipalArn']);
+      expect(JSON.stringify((statement.Condition as { ArnEquals: object }).ArnEquals)).toMatch(/:iam::111111111111:role\/agent-platform-dev-fleet-synth"/);
+    }
+    expect(allowed.find((statement) => statement.Action === 's3:ListBucket')?.Condition).toMatchObject({ StringLike: { 's3:prefix': ['tenants/*'] } });
+    expect(() => crossApp.synth()).not.toThrow();
+  });
 });

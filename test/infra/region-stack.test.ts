@@ -271,6 +271,26 @@ describe.each(CONFIG.regions)('region stack %s', (region) => {
     });
   });
 
+  it('invokes the run worker every minute to send runs no message will reach again, with what the sweep reads', () => {
+    // Prepare
+    const worker = stack.functions['run-consumer'];
+    const ruleId = logicalIdOf(stack.runs.sweepSchedule);
+
+    // Assess: a schedule rule targets the worker itself (its grants: tenant data, the directory, the queue).
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      State: 'ENABLED',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalIdOf(worker.function), 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 0 } })],
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [logicalIdOf(worker.function), 'Arn'] },
+      Principal: 'events.amazonaws.com',
+      SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] },
+    });
+    expect(dataAccessOf('run-consumer')).toMatchObject({ tenant: true, directory: true });
+  });
+
   it('has one method per route: authorizer on every non-public route, none on public ones, proxy to the group function', () => {
     // Prepare
     const methods = methodsByRoute(json);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManifestError } from '../../functions/tenants/tenant-manifest.loader';
@@ -101,11 +101,13 @@ describe('npm run tenant', () => {
     expect((bad as ManifestError).problems).toEqual([expect.objectContaining({ field: 'homeRegion' })]);
   });
 
-  it('offboards down to DELETED', async () => {
+  it('offboards down to DELETED and removes the manifest it wrote, so no later deployment brings the tenant back', async () => {
     // Act
     const output = await run('offboard', slug, '--yes');
 
     // Assess
-    expect(output.at(-1)).toBe(`tenant ${slug} is DELETED: its data is purged and slug ${slug} is free`);
+    expect(output).toContain(`tenant ${slug} is DELETED: its data is purged and slug ${slug} is free`);
+    expect(output.at(-1)).toMatch(new RegExp(`^removed its manifest .*${slug}\\.json$`));
+    expect(existsSync(join(tenantsDir, `${slug}.json`))).toBe(false);
   });
 });

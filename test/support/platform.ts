@@ -83,6 +83,12 @@ export interface TestPlatformOptions {
    * @default no console
    */
   readonly console?: boolean;
+  /**
+   * The table of every region, which the caller has created (local/bootstrap.ts): a platform with data of its own,
+   * e.g. the demo tenants under their fixed slugs.
+   * @default the shared table of the integration tests
+   */
+  readonly tableName?: string;
 }
 
 /** Limits no test file reaches; the client limits themselves are tested with their own numbers. */
@@ -96,6 +102,7 @@ export const UNLIMITED_CLIENTS: ClientLimits = {
 export async function startTestPlatform(options: TestPlatformOptions = {}): Promise<TestPlatform> {
   useLocalCredentials();
   const { dynamoDbEndpoint, cognitoEndpoint } = emulatorEndpoints();
+  const tableName = options.tableName ?? LOCAL_TABLE_NAME;
   const mailboxDir = mkdtempSync(join(tmpdir(), 'mailbox-'));
   const consoleDir = options.console ? mkdtempSync(join(tmpdir(), 'console-')) : undefined;
   let admin: ProvisionedPlatformAdmin | undefined;
@@ -113,7 +120,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     dynamoDbEndpoint,
     cognitoEndpoint,
     regions: LOCAL_REGIONS,
-    tableName: LOCAL_TABLE_NAME,
+    tableName,
     mailboxDir,
     environment: { CURSOR_SECRET: randomBytes(32).toString('base64url') },
     logLevel: 'ERROR',
@@ -123,16 +130,19 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     regions: LOCAL_REGIONS,
     port: 0,
     dynamoDbEndpoint,
-    tableName: LOCAL_TABLE_NAME,
+    tableName,
     logLevel: options.logLevel ?? 'ERROR',
     log: options.log ?? (() => undefined),
     environment: { ...onboarding.environment, ...options.environment },
     clientLimits: options.clientLimits ?? UNLIMITED_CLIENTS,
+    // Every test platform shares the table: sweeping would make each read every tenant's runs. The sweeper is tested
+    // with the run consumer itself (test/integration/workflows/runs.queue.test.ts).
+    sweepRuns: false,
     ...(options.functions ? { functions: options.functions } : {}),
     ...(site ? { console: site } : {}),
   });
   onboarding.setRegionEndpoints(gateway.endpoints);
-  const connection = connectLocalProvisioner({ dynamoDbEndpoint, cognitoEndpoint, regions: LOCAL_REGIONS, tableName: LOCAL_TABLE_NAME });
+  const connection = connectLocalProvisioner({ dynamoDbEndpoint, cognitoEndpoint, regions: LOCAL_REGIONS, tableName });
   const cognito = new CognitoIdentityProviderClient({ region: LOCAL_REGIONS[0], endpoint: cognitoEndpoint, credentials: LOCAL_CREDENTIALS });
   let platformAdmin: Promise<ProvisionedPlatformAdmin> | undefined;
   const provisionAdmin = () =>

@@ -1,3 +1,4 @@
+import { PurgeQueueCommand } from '@aws-sdk/client-sqs';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuthContext } from '../../../functions/core/auth-context';
 import { keys } from '../../../functions/data/keys';
@@ -5,6 +6,9 @@ import { LocalModelProvider } from '../../../functions/models/local.model-provid
 import type { ModelInvocation, ModelProvider, ModelResult } from '../../../functions/models/model-provider';
 import { monthOf } from '../../../functions/quotas/quota.counters';
 import { PLANS } from '../../../functions/billing/plan.catalogue';
+import { CursorCodec } from '../../../functions/data/cursor';
+import { RunRepository } from '../../../functions/workflows/run.repository';
+import { runSweeperOf } from '../../../functions/workflows/workflow.module';
 import { createWorkflowsFixture, jsonBody, type RunQueueSettings, type WorkflowsFixture } from './workflows-fixture';
 
 const WORKFLOWS = '/v1/tenants/{tenantId}/workflows';
@@ -141,6 +145,7 @@ describe('durable runs on the local SQS emulator', () => {
     const h = await harness('runs-crash', 'team', {
       visibilityTimeoutSeconds: 2,
       timeoutMs: 1_000,
+      sweepEveryMs: 250,
       stepPolicy: { timeoutMs: 60_000, attempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
     });
     try {
@@ -169,8 +174,9 @@ describe('durable runs on the local SQS emulator', () => {
   }, 30_000);
 
   it('sends a poison step to the dead-letter queue and fails the run with the reason', async () => {
-    // Prepare: step "two" always fails with a fault that is not the model's answer (a bug).
-    const h = await harness('runs-poison', 'team', { visibilityTimeoutSeconds: 1 });
+    // Prepare: step "two" always fails with a fault that is not the model's answer (a bug). The sweeper runs too: it
+    // must leave the run to its own message, whose deliveries are what dead-letter it.
+    const h = await harness('runs-poison', 'team', { visibilityTimeoutSeconds: 1, sweepEveryMs: 250, redriveAfterMs: 1_000 });
     try {
       const workflowId = await workflowOf(h, ['one', 'two']);
       h.provider.hook = async (call) => {
@@ -268,4 +274,105 @@ describe('durable runs on the local SQS emulator', () => {
       await h.fixture.dispose();
     }
   }, 120_000);
+});
+
+describe('runs no message will reach are sent again by the sweeper', () => {
+  // The sweep schedule and the redrive bound, short so that the bound can be measured: a run is swept once nothing
+  // has been delivered for REDRIVE_MS, by a sweep at most SWEEP_MS later.
+  const REDRIVE_MS = 1_000;
+  const SWEEP_MS = 250;
+
+  it('starts a QUEUED run whose message was never sent (the API stopped after its transaction) within the bound', async () => {
+    // Prepare: the API's sends are lost, as if it stopped between the start transaction and the queue.
+    const h = await harness('runs-lost', 'team', { startMessagesSent: false, sweepEveryMs: SWEEP_MS, redriveAfterMs: REDRIVE_MS });
+    try {
+      const workflowId = await workflowOf(h, ['one', 'two']);
+      // Act
+      const startedAt = Date.now();
+      const started = await start(h, workflowId);
+      expect(started.status).toBe(202);
+      expect(await h.fixture.queue.depth()).toMatchObject({ visible: 0, inFlight: 0, delayed: 0 });
+      const run = await h.fixture.waitForRun(h.tenantId, workflowId, started.body.runId, { timeoutMs: 10_000 });
+      const tookMs = Date.now() - startedAt;
+      // Assess: swept once, executed once; the bound is the redrive delay, one sweep interval and the run itself.
+      expect(run).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
+      expect([h.provider.callsOf('one'), h.provider.callsOf('two')]).toEqual([1, 1]);
+      expect(tookMs).toBeGreaterThanOrEqual(REDRIVE_MS);
+      expect(tookMs).toBeLessThan(REDRIVE_MS + SWEEP_MS + 3_000);
+      const [item] = (await h.fixture.itemsOf(h.tenantId)).filter((candidate) => candidate.runId === run.runId);
+      expect(item).not.toHaveProperty('collectionPk');
+      expect(item).not.toHaveProperty('deliveredAt');
+    } finally {
+      await h.fixture.dispose();
+    }
+  }, 30_000);
+
+  it('sends one message for a stuck run however many sweeps run at once, and none for a run that was delivered', async () => {
+    // Prepare: no consumer, and the start's message is lost; a second run's message is lost too but a worker saw it.
+    const h = await harness('runs-sweeps', 'team', { consume: false, startMessagesSent: false });
+    try {
+      const workflowId = await workflowOf(h, ['one']);
+      const stuck = (await start(h, workflowId)).body.runId as string;
+      const waiting = (await start(h, workflowId)).body.runId as string;
+      const sent: string[] = [];
+      const clock = { now: Date.now() + REDRIVE_MS + 1 };
+      const sweeper = runSweeperOf({
+        db: (tenantId) => h.fixture.isolation.forTenant(tenantId),
+        tableName: h.fixture.tableName,
+        queue: { enqueue: async (message) => void sent.push(message.runId) },
+        redriveAfterMs: REDRIVE_MS,
+        leaseMs: 2_000,
+        tenants: async function* () {
+          yield h.tenantId;
+        },
+        clock: () => clock.now,
+      });
+      const runs = new RunRepository({
+        db: h.fixture.isolation.forTenant(h.tenantId),
+        tableName: h.fixture.tableName,
+        tenantId: h.tenantId,
+        cursors: new CursorCodec('x'.repeat(43)),
+      });
+      await runs.markDelivered({ workflowId, runId: waiting }, clock.now - 10);
+
+      // Act
+      const reports = await Promise.all(Array.from({ length: 5 }, () => sweeper.sweep()));
+
+      // Assess
+      expect(sent).toEqual([stuck]);
+      expect(reports.reduce((sum, report) => sum + report.redriven, 0)).toBe(1);
+      expect(reports.every((report) => report.examined === 2 && report.failedTenants === 0)).toBe(true);
+    } finally {
+      await h.fixture.dispose();
+    }
+  });
+
+  it('resumes a RUNNING run whose worker died and whose message is gone, once its lease has run out', async () => {
+    // Prepare: the first call of step "two" never answers and the invocation times out (the worker died); then the
+    // queue loses the run's message, so no delivery will come back for it.
+    const h = await harness('runs-orphan', 'team', {
+      visibilityTimeoutSeconds: 2,
+      timeoutMs: 1_000,
+      sweepEveryMs: SWEEP_MS,
+      redriveAfterMs: REDRIVE_MS,
+      stepPolicy: { timeoutMs: 60_000, attempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
+    });
+    try {
+      const workflowId = await workflowOf(h, ['one', 'two', 'three']);
+      h.provider.hook = (call, nth) => (call.instructions === 'two' && nth === 1 ? new Promise<void>(() => undefined) : Promise.resolve());
+      const started = await start(h, workflowId);
+      while (h.provider.callsOf('two') === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      await h.fixture.queue.client.send(new PurgeQueueCommand({ QueueUrl: h.fixture.queue.queueUrl }));
+      const orphanedAt = Date.now();
+      // Act
+      const run = await h.fixture.waitForRun(h.tenantId, workflowId, started.body.runId, { timeoutMs: 15_000 });
+      // Assess: the lease (2 s) ran out, then the redrive bound and a sweep; step one ran once, step two again.
+      expect(run).toMatchObject({ status: 'SUCCEEDED', attempts: 2 });
+      expect([h.provider.callsOf('one'), h.provider.callsOf('two'), h.provider.callsOf('three')]).toEqual([1, 2, 1]);
+      expect(Date.now() - orphanedAt).toBeLessThan(2_000 + REDRIVE_MS + SWEEP_MS + 3_000);
+      expect((await counter(h, 'RUNS-IN-FLIGHT'))?.count).toBe(0);
+    } finally {
+      await h.fixture.dispose();
+    }
+  }, 30_000);
 });

@@ -30,9 +30,9 @@ import { createHandler as createRunConsumer } from '../../../functions/api/run-c
 import { SqsRunQueue } from '../../../functions/workflows/run-queue.sqs';
 import type { Run } from '../../../functions/workflows/run.schema';
 import { FINAL_RUN_STATUSES } from '../../../functions/workflows/run.schema';
-import { runWorkerFactory } from '../../../functions/workflows/workflow.module';
+import { runSweeperOf, runWorkerFactory } from '../../../functions/workflows/workflow.module';
 import type { StepPolicy } from '../../../functions/workflows/run.executor';
-import { startEventSourceMapping, startLocalRunQueue, type LocalRunQueue } from '../../../local/run-queue';
+import { startEventSourceMapping, startLocalRunQueue, startSweepSchedule, type LocalRunQueue } from '../../../local/run-queue';
 import { emulatorEndpoints } from '../../support/emulators';
 import { scanPrefix } from '../../support/scan-prefix';
 import { lambdaContext, restEvent, type RestEventOptions } from '../../support/rest-event';
@@ -85,6 +85,18 @@ export interface RunQueueSettings {
   readonly stepPolicy?: StepPolicy;
   /** Whether a consumer executes the queued runs. @default true */
   readonly consume?: boolean;
+  /**
+   * Invokes the consumer on a sweep schedule this often, as the EventBridge rule does in AWS.
+   * @default no sweeps
+   */
+  readonly sweepEveryMs?: number;
+  /** See RUN_REDRIVE_AFTER_SECONDS. @default 2 s */
+  readonly redriveAfterMs?: number;
+  /**
+   * Whether the workflows API's sends of started runs reach the queue; false plays an API that stopped between the
+   * start transaction and the send. @default true
+   */
+  readonly startMessagesSent?: boolean;
 }
 
 export async function createWorkflowsFixture(name: string, options: { provider?: ModelProvider; runs?: RunQueueSettings } = {}): Promise<WorkflowsFixture> {
@@ -109,12 +121,31 @@ export async function createWorkflowsFixture(name: string, options: { provider?:
   const handler = createHandler(config, {
     logger,
     tenantGate: createTenantGate({ directory: { get: async (id) => directory.get(id) }, region: REGION, regionEndpoints: {} }),
-    servicesFor: workflowServicesFactory({ db, tableName, cursors, mutations, provider, queue: runQueue }),
+    servicesFor: workflowServicesFactory({
+      db,
+      tableName,
+      cursors,
+      mutations,
+      provider,
+      queue: settings.startMessagesSent === false ? { enqueue: async () => undefined } : runQueue,
+    }),
   });
+  const redriveAfterMs = settings.redriveAfterMs ?? 2_000;
   const consumer = createRunConsumer(config, {
     logger,
     queue: runQueue,
+    sweeper: runSweeperOf({
+      db,
+      tableName,
+      queue: runQueue,
+      redriveAfterMs,
+      leaseMs: visibility * 1000,
+      tenants: async function* () {
+        yield* directory.keys();
+      },
+    }),
     workerFor: runWorkerFactory({
+      redriveAfterMs,
       db,
       tableName,
       mutations,
@@ -136,6 +167,9 @@ export async function createWorkflowsFixture(name: string, options: { provider?:
           batchSize: settings.batchSize ?? 10,
           timeoutMs: settings.timeoutMs ?? 30_000,
         });
+  const schedule = settings.sweepEveryMs
+    ? startSweepSchedule({ region: REGION, everyMs: settings.sweepEveryMs, handler: async () => consumer, log: () => undefined })
+    : { stop: async () => undefined };
   const runRepository = (tenantId: string) => new RunRepository({ db: db(tenantId), tableName, tenantId, cursors });
   const inspector = createDocumentClient(raw);
 
@@ -224,6 +258,7 @@ export async function createWorkflowsFixture(name: string, options: { provider?:
       return items.sort((a, b) => `${a.pk}|${a.sk}`.localeCompare(`${b.pk}|${b.sk}`));
     },
     async dispose() {
+      await schedule.stop();
       await mapping.stop();
       await queue.stop();
       isolation.destroy();
