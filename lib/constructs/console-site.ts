@@ -97,7 +97,7 @@ export class ConsoleSite extends Construct {
       memoryLimit: 256,
     });
     const bucketId = Stack.of(this).resolve((this.bucket.node.defaultChild as s3.CfnBucket).logicalId) as string;
-    acknowledgeUploadHandler(deployment, { consoleObjects: `<${bucketId}.Arn>/*`, invalidates: true });
+    acknowledgeUploadHandler(deployment, { consoleObjects: [`<${bucketId}.Arn>/*`], invalidates: true });
   }
 }
 
@@ -105,10 +105,10 @@ export interface ConsoleAdminSignInProps {
   /** The bucket of the home region's console, whose CloudFront distribution the admin pool's callback URL names. */
   readonly bucket: s3.IBucket;
   /**
-   * The bucket's objects as cdk-nag names them in a finding's resource (`<Ref>/*` forms), for the acknowledgement of
-   * the upload function's write access.
+   * The bucket's objects as cdk-nag may name them in a finding's resource (`arn:<partition>:s3:::<Ref>/*`), for the
+   * acknowledgement of the upload function's write access.
    */
-  readonly bucketObjectsFinding: string;
+  readonly bucketObjectsFindings: readonly string[];
   /** The platform-admin pool's console app client. */
   readonly clientId: string;
   /** Base URL of the platform-admin pool's hosted UI. */
@@ -134,18 +134,18 @@ export class ConsoleAdminSignIn extends Construct {
       cacheControl: [s3deploy.CacheControl.noCache()],
       memoryLimit: 256,
     });
-    acknowledgeUploadHandler(this.deployment, { consoleObjects: props.bucketObjectsFinding, invalidates: false });
+    acknowledgeUploadHandler(this.deployment, { consoleObjects: props.bucketObjectsFindings, invalidates: false });
   }
 }
 
 /**
  * CDK's upload function (a singleton per stack): its permissions are those of the console deployments, scoped by
- * them. `consoleObjects` is the console bucket's objects as cdk-nag writes them in the finding; `invalidates` when the
+ * them. `consoleObjects` are the console bucket's objects as cdk-nag may write them in the finding; `invalidates` when the
  * deployment invalidates CloudFront paths.
  */
 function acknowledgeUploadHandler(
   deployment: s3deploy.BucketDeployment,
-  { consoleObjects, invalidates }: { consoleObjects: string; invalidates: boolean },
+  { consoleObjects, invalidates }: { consoleObjects: readonly string[]; invalidates: boolean },
 ): void {
   const stack = Stack.of(deployment);
   const handler = deployment.handlerRole.node.scope as Construct;
@@ -161,7 +161,7 @@ function acknowledgeUploadHandler(
       id: `AwsSolutions-IAM5[Action::${action}]`,
       reason: reason('the actions of grantRead on the asset and grantReadWrite on the console bucket, and nothing else'),
     })),
-    { id: `AwsSolutions-IAM5[Resource::${consoleObjects}]`, reason: reason('replaces every object of the console bucket') },
+    ...consoleObjects.map((objects) => ({ id: `AwsSolutions-IAM5[Resource::${objects}]`, reason: reason('replaces every object of the console bucket') })),
     // CDK writes the asset bucket's partition literally when it knows the region's, else as a reference, and the
     // account as a reference unless the stack names it.
     ...['aws', '<AWS::Partition>'].map((partition) => ({

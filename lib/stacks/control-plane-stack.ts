@@ -155,7 +155,8 @@ export class ControlPlaneStack extends Stack {
     const parameter = (this.resolve(bucketName) as { Ref: string }).Ref;
     return new ConsoleAdminSignIn(this, 'ConsoleAdminSignIn', {
       bucket: s3.Bucket.fromBucketName(this, 'ConsoleBucket', bucketName),
-      bucketObjectsFinding: `arn:<AWS::Partition>:s3:::<${parameter}>/*`,
+      // The partition is written literally when the stack's region is known, else as a reference.
+      bucketObjectsFindings: ['aws', '<AWS::Partition>'].map((partition) => `arn:${partition}:s3:::<${parameter}>/*`),
       clientId: this.adminAuth.client.userPoolClientId,
       hostedUiUrl: this.adminAuth.hostedUiUrl,
     });

@@ -1,4 +1,11 @@
+import { randomUUID } from 'node:crypto';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PLANS } from '../../../functions/billing/plan.catalogue';
+import { quotaCounters } from '../../../functions/quotas/quota.counters';
+import { localDynamoDbClient } from '../../../local/bootstrap';
+import { LOCAL_TABLE_NAME } from '../../../local/platform.config';
 import type { ProvisionedTenant } from '../../../local/provisioner';
+import { emulatorEndpoints } from '../../support/emulators';
 import { launchBrowser, type ConsoleBrowser } from '../../support/browser';
 import { brandColour, demoTenant, invitationCode, signIn } from '../../support/console-journeys';
 import { startTestPlatform, type TestPlatform } from '../../support/platform';
@@ -20,6 +27,28 @@ afterAll(async () => {
   await browser?.close();
   await platform?.close();
 });
+
+/** The tenant admin's calls to the API, for arranging what a journey starts from. */
+async function adminApi(tenant: ProvisionedTenant) {
+  const { idToken } = await platform.signIn(tenant.clientId, tenant.admin);
+  return async (method: string, path: string, body?: unknown) => {
+    const headers = { 'content-type': 'application/json', 'idempotency-key': randomUUID() };
+    const response = await platform.call(tenant.region as 'eu-central-1', method, path, { token: idToken, headers, body: JSON.stringify(body) });
+    if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${response.text}`);
+    return response.json as Record<string, any>;
+  };
+}
+
+/** Takes every concurrent-run slot of the tenant's plan, so that the runs it starts wait QUEUED. */
+async function fillRunSlots(tenant: ProvisionedTenant): Promise<void> {
+  const db = DynamoDBDocumentClient.from(localDynamoDbClient(emulatorEndpoints().dynamoDbEndpoint, tenant.region));
+  try {
+    const { key } = quotaCounters.runsInFlight(tenant.tenantId);
+    await db.send(new PutCommand({ TableName: LOCAL_TABLE_NAME, Item: { ...key, count: PLANS.team.limits.concurrentRuns } }));
+  } finally {
+    db.destroy();
+  }
+}
 
 describe('the web console for a tenant', () => {
   it("signs acme's admin in through discovery, on acme's branding, and globex looks different", async () => {
@@ -115,6 +144,73 @@ describe('tenant admin journeys', () => {
     expect(await journey.page.getByTestId('verdict').textContent()).toMatch(/^Chain intact: \d+ entries/);
     expect(await journey.seriousViolations()).toEqual([]);
     await journey.screenshot('audit-verified');
+    expect(journey.errors).toEqual([]);
+    await journey.close();
+  });
+
+  it('shows the subscription, explains a refused downgrade, upgrades and cancels at the end of the period', async () => {
+    // Prepare: a Team tenant with more agents than the Free plan allows
+    const tenant = await demoTenant(platform, 'acme');
+    const api = await adminApi(tenant);
+    for (const name of ['one', 'two', 'three', 'four']) await api('POST', `/v1/tenants/${tenant.tenantId}/agents`, { name, modelId: 'local.echo' });
+    const journey = await browser.open();
+    await signIn(journey.page, consoleUrl, tenant.admin.username, tenant.admin.password);
+    await journey.page.getByRole('link', { name: 'Subscription' }).click();
+    const facts = journey.page.getByTestId('subscription');
+    await facts.getByText('Team').waitFor();
+
+    // Act: a downgrade the usage does not fit
+    await journey.page.getByLabel('New plan').selectOption('free');
+    await journey.page.getByRole('button', { name: 'Change plan' }).click();
+
+    // Assess
+    await journey.page.getByRole('alert').getByText('conflict', { exact: true }).waitFor();
+    expect(await journey.page.getByTestId('does-not-fit').textContent()).toBe('agents: 4 in use, the plan allows 3');
+
+    // Act: an upgrade, then cancelling
+    await journey.page.getByLabel('New plan').selectOption('enterprise');
+    await journey.page.getByRole('button', { name: 'Change plan' }).click();
+    await journey.page.getByText('You are on the Enterprise plan from now on.').waitFor();
+    await journey.page.getByRole('button', { name: 'Cancel at the end of the period' }).click();
+
+    // Assess
+    await facts.getByText(/active, cancelled at the end of the period/).waitFor();
+    expect(await facts.textContent()).toMatch(/Plan\s*Enterprise/);
+    expect(await facts.textContent()).toMatch(/Team → Enterprise, €\d+\.\d\d/);
+    await journey.page.getByRole('button', { name: 'Keep the subscription' }).waitFor();
+    await journey.page.getByRole('heading', { name: 'Invoices' }).waitFor();
+    expect(await journey.seriousViolations()).toEqual([]);
+    await journey.screenshot('subscription-cancelled');
+    expect(journey.errors.filter((error) => !/409/.test(error))).toEqual([]);
+    await journey.close();
+  });
+
+  it('cancels a queued run from the workflow page', async () => {
+    // Prepare: every run slot taken, so the run waits QUEUED
+    const tenant = await demoTenant(platform, 'acme');
+    const api = await adminApi(tenant);
+    const agent = await api('POST', `/v1/tenants/${tenant.tenantId}/agents`, { name: 'writer', modelId: 'local.echo' });
+    const workflow = await api('POST', `/v1/tenants/${tenant.tenantId}/workflows`, {
+      name: 'held',
+      steps: [{ id: 'step-1', agentId: agent.agentId, prompt: 'Write' }],
+    });
+    await fillRunSlots(tenant);
+    const journey = await browser.open();
+    await signIn(journey.page, consoleUrl, tenant.admin.username, tenant.admin.password);
+    await journey.page.goto(`${consoleUrl}/#/workflow/${workflow.workflowId}`);
+    await journey.page.getByLabel('Run input').fill('Hold on');
+    await journey.page.getByRole('button', { name: 'Start run' }).click();
+    await journey.page.locator('[data-testid="run"][data-status="QUEUED"]').waitFor();
+    expect(await journey.seriousViolations()).toEqual([]);
+
+    // Act
+    await journey.page.getByRole('button', { name: 'Cancel run' }).click();
+
+    // Assess
+    await journey.page.locator('[data-testid="run"][data-status="CANCELLED"]').waitFor();
+    expect(await journey.page.getByRole('button', { name: 'Cancel run' }).count()).toBe(0);
+    await journey.page.getByRole('button', { name: /· CANCELLED$/ }).waitFor();
+    await journey.screenshot('run-cancelled');
     expect(journey.errors).toEqual([]);
     await journey.close();
   });
