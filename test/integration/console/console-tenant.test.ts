@@ -8,7 +8,7 @@ import type { ProvisionedTenant } from '../../../local/provisioner';
 import { emulatorEndpoints } from '../../support/emulators';
 import { launchBrowser, type ConsoleBrowser } from '../../support/browser';
 import { brandColour, demoTenant, invitationCode, signIn } from '../../support/console-journeys';
-import { startTestPlatform, type TestPlatform } from '../../support/platform';
+import { startTestPlatform, uniqueTenantId, type TestPlatform } from '../../support/platform';
 
 let platform: TestPlatform;
 let browser: ConsoleBrowser;
@@ -71,6 +71,50 @@ describe('the web console for a tenant', () => {
     await other.screenshot('globex-admin-signed-in-phone');
     expect([...journey.errors, ...other.errors]).toEqual([]);
     await Promise.all([journey.close(), other.close()]);
+  });
+
+  it("offers a button per SSO provider on the tenant's login page, and says why they are off without a hosted UI", async () => {
+    // Prepare: a tenant onboarded from a manifest with two company identity providers
+    const operator = await platform.platformAdmin();
+    const { accessToken } = await platform.signIn(operator.clientId, operator);
+    const tenantId = uniqueTenantId('sso');
+    const manifest = {
+      id: tenantId,
+      slug: tenantId,
+      name: `Tenant ${tenantId}`,
+      plan: 'team',
+      homeRegion: 'eu-central-1',
+      emailDomains: [`${tenantId}.example`],
+      admins: [`owner@${tenantId}.example`],
+      sso: {
+        saml: [{ name: 'Okta', metadataUrl: 'https://idp.example/metadata' }],
+        oidc: [{ name: 'Entra', issuer: 'https://login.example/v2.0', clientId: 'console', clientSecretRef: 'sso/entra' }],
+      },
+    };
+    const created = await platform.call('eu-central-1', 'POST', '/v1/tenants', {
+      token: accessToken,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(manifest),
+    });
+    expect(created.status).toBe(202);
+    await platform.onboarding.bus.idle();
+    const journey = await browser.open();
+
+    // Act
+    await journey.page.goto(`${consoleUrl}/#/login`);
+    await journey.page.getByLabel('Work email').fill(`someone@${tenantId}.example`);
+    await journey.page.getByRole('button', { name: 'Continue' }).click();
+
+    // Assess: the buttons are there, off locally (cognito-local has no hosted UI), with the reason beside them
+    const okta = journey.page.getByRole('button', { name: 'Sign in with Okta' });
+    await okta.waitFor();
+    expect(await okta.isDisabled()).toBe(true);
+    expect(await journey.page.getByRole('button', { name: 'Sign in with Entra' }).isDisabled()).toBe(true);
+    await journey.page.getByText(/only the AWS deployment has/).waitFor();
+    expect(await journey.seriousViolations()).toEqual([]);
+    await journey.screenshot('sso-provider-buttons');
+    expect(journey.errors).toEqual([]);
+    await journey.close();
   });
 });
 
