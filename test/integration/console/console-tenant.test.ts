@@ -192,13 +192,25 @@ describe('tenant admin journeys', () => {
     await journey.close();
   });
 
-  it('shows the subscription, explains a refused downgrade, upgrades and cancels at the end of the period', async () => {
+  it('charts usage over the months, shows the subscription, explains a refused downgrade, upgrades and cancels', async () => {
     // Prepare: a Team tenant with more agents than the Free plan allows
     const tenant = await demoTenant(platform, 'acme');
     const api = await adminApi(tenant);
     for (const name of ['one', 'two', 'three', 'four']) await api('POST', `/v1/tenants/${tenant.tenantId}/agents`, { name, modelId: 'local.echo' });
     const journey = await browser.open();
     await signIn(journey.page, consoleUrl, tenant.admin.username, tenant.admin.password);
+    await journey.page.getByRole('link', { name: 'Usage' }).click();
+    // Six months of requests, runs and tokens, against the limits of the plan (4 of its agents in use)
+    await journey.page.getByLabel('agents: 4 of 50').waitFor();
+    for (const metric of ['requests', 'runs', 'tokens']) {
+      expect(
+        await journey.page
+          .locator('figure.chart', { hasText: `${metric} per month` })
+          .locator('li')
+          .count(),
+      ).toBe(6);
+    }
+    expect(await journey.seriousViolations()).toEqual([]);
     await journey.page.getByRole('link', { name: 'Subscription' }).click();
     const facts = journey.page.getByTestId('subscription');
     await facts.getByText('Team').waitFor();
