@@ -112,6 +112,11 @@ export class PlatformNames {
     return `/${TABLE_BASE_NAME}/${this.stage}/console-url`;
   }
 
+  /** Regional SSM parameter: the name of the region's console bucket, where the control plane writes the admin pool's settings. */
+  get consoleBucketParameter(): string {
+    return `/${TABLE_BASE_NAME}/${this.stage}/console-bucket`;
+  }
+
   /** The console's OAuth redirect URLs in a region, read when a stack deploys (the distribution's domain is random). */
   consoleRedirects(scope: Construct): { readonly callbackUrl: string; readonly logoutUrl: string } {
     const url = ssm.StringParameter.valueForStringParameter(scope, this.consoleUrlParameter);

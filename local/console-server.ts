@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
+import { CONSOLE_CONFIG_FILE } from '../web/console-files';
 import { CONSOLE_SECURITY_HEADERS, consoleContentSecurityPolicy } from '../web/security-headers';
 
 /**
@@ -55,7 +56,7 @@ export function serveConsole(site: ConsoleSite, endpoints: Readonly<Record<strin
     res.end(method === 'HEAD' ? '' : body);
     return status;
   };
-  if (pathname === '/config.json') return send(200, TYPES['.json'], JSON.stringify(settings), 'no-store');
+  if (pathname === `/${CONSOLE_CONFIG_FILE}`) return send(200, TYPES['.json'], JSON.stringify(settings), 'no-store');
   let decoded: string;
   try {
     decoded = decodeURIComponent(pathname);

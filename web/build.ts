@@ -18,9 +18,6 @@ export interface ConsoleBuild {
 
 const ROOT = __dirname;
 
-/** The file name of the runtime settings the console fetches beside index.html. */
-export const CONSOLE_CONFIG_FILE = 'config.json';
-
 function buildOptions(outDir: string): BuildOptions & { metafile: true } {
   return {
     entryPoints: { app: join(ROOT, 'src', 'main.tsx') },

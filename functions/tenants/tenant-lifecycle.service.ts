@@ -13,7 +13,7 @@ import type { LifecycleEvent } from './tenant-lifecycle';
 import type { TenantManifest } from './tenant-manifest.schema';
 import type { TenantPurge } from './tenant-purge';
 import { tenantRecordWrites } from './tenant.repository';
-import type { Tenant, TenantDirectoryEntry, TenantStatus } from './tenant.schema';
+import type { Tenant, TenantAuth, TenantDirectoryEntry, TenantStatus } from './tenant.schema';
 
 /** A tenant's home region as the lifecycle needs it: the tenant's record, its audited mutations, its purge. */
 export interface TenantHome {
@@ -224,8 +224,8 @@ export class TenantLifecycleService {
     switch (result.kind) {
       case 'provisioningSucceeded': {
         if (entry.status === 'ACTIVE') return;
-        await this.transition(context, 'provisioned', { auth: result.detail.auth });
         const manifest = await this.home(entry.region).manifest(tenantId);
+        await this.transition(context, 'provisioned', { auth: withIdentityProviders(result.detail.auth, manifest) });
         if (manifest) await this.home(entry.region).inviteAdmins(tenantId, manifest.admins, requestId);
         return;
       }
@@ -311,6 +311,15 @@ export class TenantLifecycleService {
   private event(actor: string, requestId: string, action: string, tenantId: string, change: unknown): AuditEvent {
     return { actor, action, target: `tenant/${tenantId}`, requestId, change };
   }
+}
+
+/**
+ * The pool's login with the names of the SSO providers its manifest federates (the tenant stack creates them from the
+ * same manifest), so that discovery can offer a button per provider.
+ */
+function withIdentityProviders(auth: TenantAuth, manifest: TenantManifest | undefined): TenantAuth {
+  const names = manifest ? [...manifest.sso.saml, ...manifest.sso.oidc].map((provider) => provider.name) : [];
+  return names.length > 0 ? { ...auth, identityProviders: names } : auth;
 }
 
 function actorOf(auth: AuthContext): string {

@@ -53,6 +53,11 @@ export const tenantAuthSchema = z.object({
   hostedUiUrl: z.string().optional(),
   /** cognito-local endpoint locally; absent in AWS. */
   cognitoEndpoint: z.string().optional(),
+  /**
+   * The company identity providers federated into the pool (the manifest's `sso` providers), by name: a sign-in page
+   * offers one button each, sent to the hosted UI with `identity_provider`. Absent when the tenant has none.
+   */
+  identityProviders: z.array(z.string().max(32)).max(20).optional(),
 });
 export type TenantAuth = z.infer<typeof tenantAuthSchema>;
 

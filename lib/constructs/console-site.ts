@@ -5,6 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { consoleContentSecurityPolicy } from '../../web/security-headers';
+import { CONSOLE_CONFIG_FILE, PLATFORM_ADMIN_SETTINGS_FILE } from '../../web/console-files';
 
 export interface ConsoleSiteProps {
   /** The built console (web/build.ts): index.html and assets/. */
@@ -87,41 +88,90 @@ export class ConsoleSite extends Construct {
     };
     const deployment = new s3deploy.BucketDeployment(this, 'Deploy', {
       destinationBucket: this.bucket,
-      sources: [s3deploy.Source.asset(props.assetDir), s3deploy.Source.jsonData('config.json', settings)],
+      sources: [s3deploy.Source.asset(props.assetDir), s3deploy.Source.jsonData(CONSOLE_CONFIG_FILE, settings)],
       distribution: this.distribution,
-      distributionPaths: ['/index.html', '/config.json'],
+      distributionPaths: ['/index.html', `/${CONSOLE_CONFIG_FILE}`],
+      // The control plane writes the platform-admin pool's settings beside config.json (ConsoleAdminSignIn): a
+      // deployment of this stack must not remove them as a file its build lacks.
+      exclude: [PLATFORM_ADMIN_SETTINGS_FILE],
       memoryLimit: 256,
     });
-    this.acknowledgeDeploymentHandler(deployment);
+    const bucketId = Stack.of(this).resolve((this.bucket.node.defaultChild as s3.CfnBucket).logicalId) as string;
+    acknowledgeUploadHandler(deployment, { consoleObjects: [`<${bucketId}.Arn>/*`], invalidates: true });
   }
+}
 
-  /** CDK's upload function (a singleton per stack): its permissions are the construct's own, scoped by it. */
-  private acknowledgeDeploymentHandler(deployment: s3deploy.BucketDeployment): void {
-    const stack = Stack.of(this);
-    const bucketId = stack.resolve((this.bucket.node.defaultChild as s3.CfnBucket).logicalId) as string;
-    const handler = deployment.handlerRole.node.scope as Construct;
-    const assetAccount = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
-    const reason = (what: string) => `The console's upload function (CDK's bucket deployment handler, one per stack) ${what}`;
-    Validations.of(handler).acknowledge(
-      {
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        reason: reason('writes its logs only'),
-      },
-      { id: 'AwsSolutions-L1', reason: reason('its runtime is chosen by aws-cdk-lib and moves with it') },
-      ...['s3:Abort*', 's3:DeleteObject*', 's3:GetBucket*', 's3:GetObject*', 's3:List*'].map((action) => ({
-        id: `AwsSolutions-IAM5[Action::${action}]`,
-        reason: reason('the actions of grantRead on the asset and grantReadWrite on the console bucket, and nothing else'),
-      })),
-      { id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/*]`, reason: reason('replaces every object of the console bucket') },
-      // CDK writes the asset bucket's partition literally when it knows the region's, else as a reference, and the
-      // account as a reference unless the stack names it.
-      ...['aws', '<AWS::Partition>'].map((partition) => ({
-        id: `AwsSolutions-IAM5[Resource::arn:${partition}:s3:::cdk-hnb659fds-assets-${assetAccount}-${stack.region}/*]`,
-        reason: reason('reads the console build from the CDK asset bucket'),
-      })),
-      { id: 'AwsSolutions-IAM5[Resource::*]', reason: reason('CloudFront invalidations name no resource ARN in the policy CDK writes') },
-    );
+export interface ConsoleAdminSignInProps {
+  /** The bucket of the home region's console, whose CloudFront distribution the admin pool's callback URL names. */
+  readonly bucket: s3.IBucket;
+  /**
+   * The bucket's objects as cdk-nag may name them in a finding's resource (`arn:<partition>:s3:::<Ref>/*`), for the
+   * acknowledgement of the upload function's write access.
+   */
+  readonly bucketObjectsFindings: readonly string[];
+  /** The platform-admin pool's console app client. */
+  readonly clientId: string;
+  /** Base URL of the platform-admin pool's hosted UI. */
+  readonly hostedUiUrl: string;
+}
+
+/**
+ * Writes the platform-admin pool's sign-in settings (app client, hosted UI) beside the home region's console as
+ * `platform-admin.json`, which the console reads when its config.json names no admin pool. The control plane owns
+ * the pool and deploys after the regions, so the region stack cannot put them in config.json itself without a
+ * dependency cycle. Served with `no-cache`: a replaced client reaches browsers without an invalidation.
+ */
+export class ConsoleAdminSignIn extends Construct {
+  readonly deployment: s3deploy.BucketDeployment;
+
+  constructor(scope: Construct, id: string, props: ConsoleAdminSignInProps) {
+    super(scope, id);
+    this.deployment = new s3deploy.BucketDeployment(this, 'Deploy', {
+      destinationBucket: props.bucket,
+      sources: [s3deploy.Source.jsonData(PLATFORM_ADMIN_SETTINGS_FILE, { clientId: props.clientId, hostedUiUrl: props.hostedUiUrl })],
+      // The console's own files belong to the region stack's deployment.
+      prune: false,
+      cacheControl: [s3deploy.CacheControl.noCache()],
+      memoryLimit: 256,
+    });
+    acknowledgeUploadHandler(this.deployment, { consoleObjects: props.bucketObjectsFindings, invalidates: false });
   }
+}
+
+/**
+ * CDK's upload function (a singleton per stack): its permissions are those of the console deployments, scoped by
+ * them. `consoleObjects` are the console bucket's objects as cdk-nag may write them in the finding; `invalidates` when the
+ * deployment invalidates CloudFront paths.
+ */
+function acknowledgeUploadHandler(
+  deployment: s3deploy.BucketDeployment,
+  { consoleObjects, invalidates }: { consoleObjects: readonly string[]; invalidates: boolean },
+): void {
+  const stack = Stack.of(deployment);
+  const handler = deployment.handlerRole.node.scope as Construct;
+  const assetAccount = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
+  const reason = (what: string) => `The console's upload function (CDK's bucket deployment handler, one per stack) ${what}`;
+  Validations.of(handler).acknowledge(
+    {
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: reason('writes its logs only'),
+    },
+    { id: 'AwsSolutions-L1', reason: reason('its runtime is chosen by aws-cdk-lib and moves with it') },
+    ...['s3:Abort*', 's3:DeleteObject*', 's3:GetBucket*', 's3:GetObject*', 's3:List*'].map((action) => ({
+      id: `AwsSolutions-IAM5[Action::${action}]`,
+      reason: reason('the actions of grantRead on the asset and grantReadWrite on the console bucket, and nothing else'),
+    })),
+    ...consoleObjects.map((objects) => ({ id: `AwsSolutions-IAM5[Resource::${objects}]`, reason: reason('replaces every object of the console bucket') })),
+    // CDK writes the asset bucket's partition literally when it knows the region's, else as a reference, and the
+    // account as a reference unless the stack names it.
+    ...['aws', '<AWS::Partition>'].map((partition) => ({
+      id: `AwsSolutions-IAM5[Resource::arn:${partition}:s3:::cdk-hnb659fds-assets-${assetAccount}-${stack.region}/*]`,
+      reason: reason('reads the console build from the CDK asset bucket'),
+    })),
+    ...(invalidates
+      ? [{ id: 'AwsSolutions-IAM5[Resource::*]', reason: reason('CloudFront invalidations name no resource ARN in the policy CDK writes') }]
+      : []),
+  );
 }
 
 /** The origin of a URL that may hold deploy-time tokens or a wildcard host. */

@@ -3,13 +3,16 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { PROVISIONING_EVENT_SOURCE } from '../../functions/tenants/onboarding.events';
 import { TABLE_SCHEMA } from '../../functions/data/table.schema';
 import type { PlatformConfig } from '../config';
 import { CONTROL_PLANE_FUNCTION_NEEDS, type ControlPlaneFunction } from '../cross-region-access';
+import { ConsoleAdminSignIn } from '../constructs/console-site';
 import { ControlPlaneAlarms } from '../constructs/control-plane-alarms';
 import { HostedUserPool } from '../constructs/hosted-user-pool';
 import { IssuerRegistrar, IssuerRegistration } from '../constructs/issuer-registrar';
@@ -60,6 +63,8 @@ export interface ControlPlaneStackProps extends Omit<StackProps, 'env'> {
  */
 export class ControlPlaneStack extends Stack {
   readonly adminAuth: HostedUserPool;
+  /** The admin pool's sign-in settings, written beside the home region's console. */
+  readonly consoleAdminSignIn: ConsoleAdminSignIn;
   readonly bus: events.EventBus;
   readonly pipeline: OnboardingPipeline;
   /** The manifests of the tenants onboarded through the API, read by the fleet pipeline. */
@@ -91,6 +96,7 @@ export class ControlPlaneStack extends Stack {
       logoutUrls: [...config.console.logoutUrls, consoleRedirects.logoutUrl],
     });
 
+    this.consoleAdminSignIn = this.publishAdminSignIn(names);
     this.bus = new events.EventBus(this, 'OnboardingBus', {
       eventBusName: names.onboardingBusName,
       description: 'Onboarding requests of the control plane and the answers of the provisioning pipeline',
@@ -134,10 +140,32 @@ export class ControlPlaneStack extends Stack {
       alarmEmails: config.alarmEmails,
     });
 
+    this.addOutputs();
+  }
+
+  /** What operators read after a deployment: the admin pool, its console client and hosted UI, the onboarding bus. */
+  private addOutputs(): void {
     new CfnOutput(this, 'AdminUserPoolId', { value: this.adminAuth.userPool.userPoolId, description: 'The platform-admin pool' });
     new CfnOutput(this, 'AdminUserPoolClientId', { value: this.adminAuth.client.userPoolClientId, description: "The console's app client" });
     new CfnOutput(this, 'AdminHostedUiUrl', { value: this.adminAuth.hostedUiUrl, description: 'Base URL of the platform-admin hosted UI' });
     new CfnOutput(this, 'OnboardingBusName', { value: this.bus.eventBusName, description: 'Onboarding requests and provisioning answers' });
+  }
+
+  /**
+   * The admin pool's client and hosted UI, written beside the home region's console (whose URL the client's callback
+   * names): platform admins sign in through that console. The bucket is found as the console URL is, by the SSM
+   * parameter its region stack publishes.
+   */
+  private publishAdminSignIn(names: PlatformNames): ConsoleAdminSignIn {
+    const bucketName = ssm.StringParameter.valueForStringParameter(this, names.consoleBucketParameter);
+    const parameter = (this.resolve(bucketName) as { Ref: string }).Ref;
+    return new ConsoleAdminSignIn(this, 'ConsoleAdminSignIn', {
+      bucket: s3.Bucket.fromBucketName(this, 'ConsoleBucket', bucketName),
+      // The partition is written literally when the stack's region is known, else as a reference.
+      bucketObjectsFindings: ['aws', '<AWS::Partition>'].map((partition) => `arn:${partition}:s3:::<${parameter}>/*`),
+      clientId: this.adminAuth.client.userPoolClientId,
+      hostedUiUrl: this.adminAuth.hostedUiUrl,
+    });
   }
 
   /** The platform-admin pool's issuer, registered in every region's registry. */

@@ -302,6 +302,11 @@ export class RegionStack extends Stack {
       stringValue: site.url,
       description: "URL of the region's web console, for the app clients' redirect URLs",
     });
+    new ssm.StringParameter(this, 'ConsoleBucketParameter', {
+      parameterName: names.consoleBucketParameter,
+      stringValue: site.bucket.bucketName,
+      description: "Bucket of the region's web console, where the control plane writes the platform-admin pool's sign-in settings",
+    });
     return site;
   }
 

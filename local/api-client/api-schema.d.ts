@@ -1126,6 +1126,7 @@ export interface components {
                     clientId: string;
                     hostedUiUrl?: string;
                     cognitoEndpoint?: string;
+                    identityProviders?: string[];
                 };
                 branding: {
                     displayName?: string;
@@ -1174,6 +1175,7 @@ export interface components {
                     clientId: string;
                     hostedUiUrl?: string;
                     cognitoEndpoint?: string;
+                    identityProviders?: string[];
                 };
                 branding: {
                     displayName?: string;
@@ -1784,6 +1786,7 @@ export interface components {
                 clientId: string;
                 hostedUiUrl?: string;
                 cognitoEndpoint?: string;
+                identityProviders?: string[];
             };
         };
         CreateApiKeyResponse: {

@@ -50,8 +50,8 @@ const FUNCTION_ROLE = String.raw`(Region-[^/]+|ControlPlane)/Fn-[a-z-]+/Executio
 const PRE_TOKEN = String.raw`Tenant-[^/]+/PreTokenGeneration`;
 const PROJECT_ROLE = /^ControlPlane\/Pipeline\/Project\/Role$/;
 
-/** CDK's bucket deployment handler, which uploads the web console. */
-const CONSOLE_UPLOAD = 'Region-[^/]+/Custom::CDKBucketDeployment[0-9A-F]+256MiB';
+/** CDK's bucket deployment handler, which uploads the web console (regions) and its admin sign-in settings (control plane). */
+const CONSOLE_UPLOAD = '(Region-[^/]+|ControlPlane)/Custom::CDKBucketDeployment[0-9A-F]+256MiB';
 const orConsoleUpload = (rule: RegExp) => new RegExp(`${rule.source}|^${CONSOLE_UPLOAD}$`);
 const CONSOLE_DISTRIBUTION = /^Region-[^/]+\/Console\/Distribution$/;
 
@@ -70,6 +70,12 @@ const ACKNOWLEDGED_RULES: Readonly<Record<string, RegExp>> = {
   'AwsSolutions-IAM5[Action::s3:Abort*]': new RegExp(`^${CONSOLE_UPLOAD}$`),
   'AwsSolutions-IAM5[Action::s3:DeleteObject*]': new RegExp(`^${CONSOLE_UPLOAD}$`),
   'AwsSolutions-IAM5[Resource::<ref.Arn>/*]': new RegExp(`^${CONSOLE_UPLOAD}$`),
+  ...Object.fromEntries(
+    ['aws', '<AWS::Partition>'].map((partition) => [
+      `AwsSolutions-IAM5[Resource::arn:${partition}:s3:::<ref>/*]`,
+      /^ControlPlane\/Custom::CDKBucketDeployment[0-9A-F]+256MiB$/,
+    ]),
+  ),
   ...Object.fromEntries(
     CONFIG.regions.flatMap((region) =>
       ['aws', '<AWS::Partition>'].map((partition) => [

@@ -91,10 +91,36 @@ describe('the web console in each region', () => {
     }
   });
 
-  it('uploads the built console and its config.json', () => {
+  it('uploads the built console and its config.json, keeping the platform-admin settings the control plane writes', () => {
     template.hasResourceProperties('Custom::CDKBucketDeployment', {
       DestinationBucketName: { Ref: logicalIdOf(regionStack.console!.bucket) },
       DistributionPaths: ['/index.html', '/config.json'],
+      Exclude: ['platform-admin.json'],
     });
+    template.hasResourceProperties('AWS::SSM::Parameter', {
+      Name: names.consoleBucketParameter,
+      Value: { Ref: logicalIdOf(regionStack.console!.bucket) },
+    });
+  });
+
+  it("writes the platform-admin pool's client id and hosted UI beside the home region's console, for admins' sign-in", () => {
+    // Prepare
+    const controlPlane = templateOf(fixture.stacks.controlPlane);
+    const parameters = (controlPlane.json as any).Parameters ?? {};
+    const bucketParameter = Object.entries(parameters).find(([, p]: [string, any]) => p.Default === names.consoleBucketParameter)?.[0];
+    const { adminAuth } = fixture.stacks.controlPlane;
+
+    // Assess: into the bucket the home region publishes, beside the console's files (no prune), never cached long
+    expect(bucketParameter).toBeDefined();
+    controlPlane.template.hasResourceProperties('Custom::CDKBucketDeployment', {
+      DestinationBucketName: { Ref: bucketParameter },
+      Prune: false,
+      SystemMetadata: { 'cache-control': 'no-cache' },
+    });
+    // Source.jsonData fills the deploy-time values in the uploaded file: the admin client and the hosted UI domain.
+    const deployment = Object.values(controlPlane.json.Resources).find((r) => r.Type === 'Custom::CDKBucketDeployment')!;
+    const markers = JSON.stringify((deployment.Properties as any).SourceMarkers);
+    expect(markers).toContain(logicalIdOf(adminAuth.client));
+    expect(markers).toContain(logicalIdOf(adminAuth.domain));
   });
 });

@@ -14,6 +14,8 @@ export interface LoginTarget {
   readonly clientId: string;
   readonly cognitoEndpoint?: string;
   readonly hostedUiUrl?: string;
+  /** The company identity providers of a tenant's pool: one sign-in button each. */
+  readonly identityProviders?: readonly string[];
 }
 
 export interface Session {

@@ -16,6 +16,7 @@ import { LoginPage } from './pages/login';
 import { MemoriesPage } from './pages/memories';
 import { NotAllowedPage } from './pages/not-allowed';
 import { SettingsPage } from './pages/settings';
+import { SubscriptionPage } from './pages/subscription';
 import { UsagePage } from './pages/usage';
 import { UsersPage } from './pages/users';
 import { WorkflowPage, WorkflowsPage } from './pages/workflows';
@@ -39,6 +40,7 @@ const PAGES: readonly PageSpec[] = [
   { path: '/users', label: 'Users', rule: 'tenantAdmin', component: UsersPage, tenantPage: true },
   { path: '/api-keys', label: 'API keys', rule: 'tenantAdmin', component: ApiKeysPage, tenantPage: true },
   { path: '/usage', label: 'Usage', rule: 'tenantAdmin', component: UsagePage, tenantPage: true },
+  { path: '/subscription', label: 'Subscription', rule: 'tenantAdmin', component: SubscriptionPage, tenantPage: true },
   { path: '/audit', label: 'Audit log', rule: 'audit', component: AuditPage, tenantPage: true },
   { path: '/settings', label: 'Settings', rule: 'tenantAdmin', component: SettingsPage, tenantPage: true },
   { path: '/admin/tenants', label: 'Tenants', rule: 'platformAdmin', component: AdminTenantsPage, tenantPage: false },

@@ -1,7 +1,14 @@
+import { randomUUID } from 'node:crypto';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PLANS } from '../../../functions/billing/plan.catalogue';
+import { quotaCounters } from '../../../functions/quotas/quota.counters';
+import { localDynamoDbClient } from '../../../local/bootstrap';
+import { LOCAL_TABLE_NAME } from '../../../local/platform.config';
 import type { ProvisionedTenant } from '../../../local/provisioner';
+import { emulatorEndpoints } from '../../support/emulators';
 import { launchBrowser, type ConsoleBrowser } from '../../support/browser';
 import { brandColour, demoTenant, invitationCode, signIn } from '../../support/console-journeys';
-import { startTestPlatform, type TestPlatform } from '../../support/platform';
+import { startTestPlatform, uniqueTenantId, type TestPlatform } from '../../support/platform';
 
 let platform: TestPlatform;
 let browser: ConsoleBrowser;
@@ -20,6 +27,28 @@ afterAll(async () => {
   await browser?.close();
   await platform?.close();
 });
+
+/** The tenant admin's calls to the API, for arranging what a journey starts from. */
+async function adminApi(tenant: ProvisionedTenant) {
+  const { idToken } = await platform.signIn(tenant.clientId, tenant.admin);
+  return async (method: string, path: string, body?: unknown) => {
+    const headers = { 'content-type': 'application/json', 'idempotency-key': randomUUID() };
+    const response = await platform.call(tenant.region as 'eu-central-1', method, path, { token: idToken, headers, body: JSON.stringify(body) });
+    if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${response.text}`);
+    return response.json as Record<string, any>;
+  };
+}
+
+/** Takes every concurrent-run slot of the tenant's plan, so that the runs it starts wait QUEUED. */
+async function fillRunSlots(tenant: ProvisionedTenant): Promise<void> {
+  const db = DynamoDBDocumentClient.from(localDynamoDbClient(emulatorEndpoints().dynamoDbEndpoint, tenant.region));
+  try {
+    const { key } = quotaCounters.runsInFlight(tenant.tenantId);
+    await db.send(new PutCommand({ TableName: LOCAL_TABLE_NAME, Item: { ...key, count: PLANS.team.limits.concurrentRuns } }));
+  } finally {
+    db.destroy();
+  }
+}
 
 describe('the web console for a tenant', () => {
   it("signs acme's admin in through discovery, on acme's branding, and globex looks different", async () => {
@@ -42,6 +71,50 @@ describe('the web console for a tenant', () => {
     await other.screenshot('globex-admin-signed-in-phone');
     expect([...journey.errors, ...other.errors]).toEqual([]);
     await Promise.all([journey.close(), other.close()]);
+  });
+
+  it("offers a button per SSO provider on the tenant's login page, and says why they are off without a hosted UI", async () => {
+    // Prepare: a tenant onboarded from a manifest with two company identity providers
+    const operator = await platform.platformAdmin();
+    const { accessToken } = await platform.signIn(operator.clientId, operator);
+    const tenantId = uniqueTenantId('sso');
+    const manifest = {
+      id: tenantId,
+      slug: tenantId,
+      name: `Tenant ${tenantId}`,
+      plan: 'team',
+      homeRegion: 'eu-central-1',
+      emailDomains: [`${tenantId}.example`],
+      admins: [`owner@${tenantId}.example`],
+      sso: {
+        saml: [{ name: 'Okta', metadataUrl: 'https://idp.example/metadata' }],
+        oidc: [{ name: 'Entra', issuer: 'https://login.example/v2.0', clientId: 'console', clientSecretRef: 'sso/entra' }],
+      },
+    };
+    const created = await platform.call('eu-central-1', 'POST', '/v1/tenants', {
+      token: accessToken,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(manifest),
+    });
+    expect(created.status).toBe(202);
+    await platform.onboarding.bus.idle();
+    const journey = await browser.open();
+
+    // Act
+    await journey.page.goto(`${consoleUrl}/#/login`);
+    await journey.page.getByLabel('Work email').fill(`someone@${tenantId}.example`);
+    await journey.page.getByRole('button', { name: 'Continue' }).click();
+
+    // Assess: the buttons are there, off locally (cognito-local has no hosted UI), with the reason beside them
+    const okta = journey.page.getByRole('button', { name: 'Sign in with Okta' });
+    await okta.waitFor();
+    expect(await okta.isDisabled()).toBe(true);
+    expect(await journey.page.getByRole('button', { name: 'Sign in with Entra' }).isDisabled()).toBe(true);
+    await journey.page.getByText(/only the AWS deployment has/).waitFor();
+    expect(await journey.seriousViolations()).toEqual([]);
+    await journey.screenshot('sso-provider-buttons');
+    expect(journey.errors).toEqual([]);
+    await journey.close();
   });
 });
 
@@ -115,6 +188,85 @@ describe('tenant admin journeys', () => {
     expect(await journey.page.getByTestId('verdict').textContent()).toMatch(/^Chain intact: \d+ entries/);
     expect(await journey.seriousViolations()).toEqual([]);
     await journey.screenshot('audit-verified');
+    expect(journey.errors).toEqual([]);
+    await journey.close();
+  });
+
+  it('charts usage over the months, shows the subscription, explains a refused downgrade, upgrades and cancels', async () => {
+    // Prepare: a Team tenant with more agents than the Free plan allows
+    const tenant = await demoTenant(platform, 'acme');
+    const api = await adminApi(tenant);
+    for (const name of ['one', 'two', 'three', 'four']) await api('POST', `/v1/tenants/${tenant.tenantId}/agents`, { name, modelId: 'local.echo' });
+    const journey = await browser.open();
+    await signIn(journey.page, consoleUrl, tenant.admin.username, tenant.admin.password);
+    await journey.page.getByRole('link', { name: 'Usage' }).click();
+    // Six months of requests, runs and tokens, against the limits of the plan (4 of its agents in use)
+    await journey.page.getByLabel('agents: 4 of 50').waitFor();
+    for (const metric of ['requests', 'runs', 'tokens']) {
+      expect(
+        await journey.page
+          .locator('figure.chart', { hasText: `${metric} per month` })
+          .locator('li')
+          .count(),
+      ).toBe(6);
+    }
+    expect(await journey.seriousViolations()).toEqual([]);
+    await journey.page.getByRole('link', { name: 'Subscription' }).click();
+    const facts = journey.page.getByTestId('subscription');
+    await facts.getByText('Team').waitFor();
+
+    // Act: a downgrade the usage does not fit
+    await journey.page.getByLabel('New plan').selectOption('free');
+    await journey.page.getByRole('button', { name: 'Change plan' }).click();
+
+    // Assess
+    await journey.page.getByRole('alert').getByText('conflict', { exact: true }).waitFor();
+    expect(await journey.page.getByTestId('does-not-fit').textContent()).toBe('agents: 4 in use, the plan allows 3');
+
+    // Act: an upgrade, then cancelling
+    await journey.page.getByLabel('New plan').selectOption('enterprise');
+    await journey.page.getByRole('button', { name: 'Change plan' }).click();
+    await journey.page.getByText('You are on the Enterprise plan from now on.').waitFor();
+    await journey.page.getByRole('button', { name: 'Cancel at the end of the period' }).click();
+
+    // Assess
+    await facts.getByText(/active, cancelled at the end of the period/).waitFor();
+    expect(await facts.textContent()).toMatch(/Plan\s*Enterprise/);
+    expect(await facts.textContent()).toMatch(/Team → Enterprise, €\d+\.\d\d/);
+    await journey.page.getByRole('button', { name: 'Keep the subscription' }).waitFor();
+    await journey.page.getByRole('heading', { name: 'Invoices' }).waitFor();
+    expect(await journey.seriousViolations()).toEqual([]);
+    await journey.screenshot('subscription-cancelled');
+    expect(journey.errors.filter((error) => !/409/.test(error))).toEqual([]);
+    await journey.close();
+  });
+
+  it('cancels a queued run from the workflow page', async () => {
+    // Prepare: every run slot taken, so the run waits QUEUED
+    const tenant = await demoTenant(platform, 'acme');
+    const api = await adminApi(tenant);
+    const agent = await api('POST', `/v1/tenants/${tenant.tenantId}/agents`, { name: 'writer', modelId: 'local.echo' });
+    const workflow = await api('POST', `/v1/tenants/${tenant.tenantId}/workflows`, {
+      name: 'held',
+      steps: [{ id: 'step-1', agentId: agent.agentId, prompt: 'Write' }],
+    });
+    await fillRunSlots(tenant);
+    const journey = await browser.open();
+    await signIn(journey.page, consoleUrl, tenant.admin.username, tenant.admin.password);
+    await journey.page.goto(`${consoleUrl}/#/workflow/${workflow.workflowId}`);
+    await journey.page.getByLabel('Run input').fill('Hold on');
+    await journey.page.getByRole('button', { name: 'Start run' }).click();
+    await journey.page.locator('[data-testid="run"][data-status="QUEUED"]').waitFor();
+    expect(await journey.seriousViolations()).toEqual([]);
+
+    // Act
+    await journey.page.getByRole('button', { name: 'Cancel run' }).click();
+
+    // Assess
+    await journey.page.locator('[data-testid="run"][data-status="CANCELLED"]').waitFor();
+    expect(await journey.page.getByRole('button', { name: 'Cancel run' }).count()).toBe(0);
+    await journey.page.getByRole('button', { name: /· CANCELLED$/ }).waitFor();
+    await journey.screenshot('run-cancelled');
     expect(journey.errors).toEqual([]);
     await journey.close();
   });

@@ -2,6 +2,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../../../functions/core/errors';
 import { keys } from '../../../functions/data/keys';
 import type { AuthContext } from '../../../functions/core/auth-context';
+import { DiscoveryService } from '../../../functions/tenants/discovery.service';
 import type { TenantManifest } from '../../../functions/tenants/tenant-manifest.schema';
 import { LOCAL_REGIONS } from '../../../local/platform.config';
 import { uniqueTenantId } from '../../support/platform';
@@ -90,5 +91,44 @@ describe('onboarding', () => {
     expect(failed?.status).toBe('FAILED');
     expect(retried.response).toEqual(expect.objectContaining({ status: 202, body: expect.objectContaining({ status: 'PROVISIONING' }) }));
     expect(fixture.adapters.provisioningRequests.at(-1)).toEqual(expect.objectContaining({ tenantId, manifest: manifestOf(tenantId) }));
+  });
+
+  it("names the manifest's SSO providers in the tenant's login once provisioned, so discovery offers a button per provider", async () => {
+    // Prepare
+    const tenantId = uniqueTenantId('onb');
+    const manifest: TenantManifest = {
+      ...manifestOf(tenantId),
+      sso: {
+        saml: [{ name: 'Okta', metadataUrl: 'https://idp.example/metadata', identifiers: [], attributeMapping: { email: 'email' } }],
+        oidc: [
+          {
+            name: 'Entra',
+            issuer: 'https://login.example/v2.0',
+            clientId: 'console',
+            clientSecretRef: 'sso/entra',
+            scopes: ['openid', 'email'],
+            identifiers: [],
+            attributeMapping: { email: 'email' },
+          },
+        ],
+      },
+    };
+    await fixture.regions[EU].lifecycle.create(PLATFORM_ADMIN, manifest, 'req-create');
+
+    // Act
+    await fixture.regions[EU].lifecycle.complete(
+      {
+        kind: 'provisioningSucceeded',
+        detail: { tenantId, auth: { issuer: `https://issuer.test/${tenantId}`, userPoolId: `pool-${tenantId}`, clientId: 'client' } },
+      },
+      'req-provisioned',
+    );
+
+    // Assess
+    for (const region of LOCAL_REGIONS) {
+      const discovery = new DiscoveryService({ directory: fixture.regions[region].local.directory, regionEndpoints: {} });
+      const { tenants } = await discovery.discover({ slug: tenantId });
+      expect(tenants.map((tenant) => tenant.auth.identityProviders)).toEqual([['Okta', 'Entra']]);
+    }
   });
 });

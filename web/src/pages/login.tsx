@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { createApi, unwrap } from '../api';
-import { signInWithPassword, startHostedSignIn, type DiscoveredTenant, type PendingSession } from '../auth';
-import type { ConsoleConfig } from '../config';
+import { signInWithPassword, startHostedSignIn, type DiscoveredTenant, type LoginTarget, type PendingSession } from '../auth';
+import { platformAdminSignIn, type ConsoleConfig } from '../config';
 import { currentRoute, navigate } from '../context';
 import { Field, ProblemView, useAction } from '../ui';
 import { applyBranding } from '../branding';
@@ -30,6 +30,7 @@ export function LoginPage({ config, onSignedIn }: { config: ConsoleConfig; onSig
         clientId: tenant.auth.clientId,
         ...(tenant.auth.cognitoEndpoint ? { cognitoEndpoint: tenant.auth.cognitoEndpoint } : {}),
         ...(tenant.auth.hostedUiUrl ? { hostedUiUrl: tenant.auth.hostedUiUrl } : {}),
+        ...(tenant.auth.identityProviders?.length ? { identityProviders: tenant.auth.identityProviders } : {}),
       },
       tenantId: tenant.tenantId,
       slug: tenant.slug,
@@ -80,11 +81,13 @@ export function LoginPage({ config, onSignedIn }: { config: ConsoleConfig; onSig
           </ul>
         </section>
       ) : null}
-      <p>
-        <button type="button" class="link" onClick={() => setChosen({ kind: 'platform', apiUrl: config.apiUrl, login: config.platformAdmin })}>
-          Platform operator sign-in
-        </button>
-      </p>
+      {platformAdminSignIn(config) ? (
+        <p>
+          <button type="button" class="link" onClick={() => setChosen({ kind: 'platform', apiUrl: config.apiUrl, login: config.platformAdmin })}>
+            Platform operator sign-in
+          </button>
+        </p>
+      ) : null}
     </main>
   );
 }
@@ -97,11 +100,12 @@ function TenantLogin({ pending, email, onBack, onSignedIn }: { pending: PendingS
     onSignedIn();
     navigate('/');
   });
-  const hosted = useAction(() => startHostedSignIn(pending));
+  const hosted = useAction((identityProvider?: string) => startHostedSignIn(pending, identityProvider));
   const title = pending.kind === 'platform' ? 'Platform operations' : (pending.branding?.displayName ?? pending.slug);
   return (
     <main id="main" class="login">
       <h1>Sign in to {title}</h1>
+      <SingleSignOn login={pending.login} busy={hosted.busy} onChoose={(provider) => void hosted.run(provider)} />
       {pending.login.hostedUiUrl ? (
         <button type="button" disabled={hosted.busy} onClick={() => void hosted.run()}>
           Continue to {title}'s sign-in page
@@ -138,5 +142,41 @@ function TenantLogin({ pending, email, onBack, onSignedIn }: { pending: PendingS
         </button>
       </p>
     </main>
+  );
+}
+
+/**
+ * A button per company identity provider of the tenant's pool, sent to the hosted UI with `identity_provider` (no
+ * stop on the pool's own sign-in form). Federation needs the hosted UI, which only AWS has: locally the buttons are
+ * shown, disabled, with why.
+ */
+function SingleSignOn({ login, busy, onChoose }: { login: LoginTarget; busy: boolean; onChoose: (provider: string) => void }) {
+  const providers = login.identityProviders ?? [];
+  if (providers.length === 0) return null;
+  const local = !login.hostedUiUrl;
+  return (
+    <section aria-labelledby="sso" class="sso">
+      <h2 id="sso">Your company account</h2>
+      <ul class="chooser">
+        {providers.map((provider) => (
+          <li key={provider}>
+            <button
+              type="button"
+              class="secondary"
+              disabled={busy || local}
+              onClick={() => onChoose(provider)}
+              aria-describedby={local ? 'sso-local' : undefined}
+            >
+              Sign in with {provider}
+            </button>
+          </li>
+        ))}
+      </ul>
+      {local ? (
+        <p id="sso-local">
+          Single sign-on goes through the pool's hosted sign-in page, which only the AWS deployment has. Here, sign in with your email and password.
+        </p>
+      ) : null}
+    </section>
   );
 }

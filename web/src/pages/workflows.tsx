@@ -7,7 +7,7 @@ import { Busy, Field, MoreButton, ProblemView, useAction, usePaged } from '../ui
 type Step = Schemas['Workflow']['steps'][number];
 type Run = Schemas['WorkflowRun'];
 
-const TERMINAL: ReadonlySet<Run['status']> = new Set(['SUCCEEDED', 'FAILED']);
+const TERMINAL: ReadonlySet<Run['status']> = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
 const POLL_MS = 1000;
 
 /** The editor's own checks, the API's graph rules plus known agents: a mistake is shown before anything is sent. */
@@ -166,14 +166,21 @@ export function WorkflowsPage() {
   );
 }
 
-function RunView({ run }: { run: Run }) {
+function RunView({ run, onCancel, cancelling }: { run: Run; onCancel?: () => void; cancelling: boolean }) {
+  const cancellable = onCancel && (run.status === 'QUEUED' || run.status === 'RUNNING') && !run.cancelRequested;
   return (
     <div class="run" data-testid="run" data-status={run.status}>
       <p role="status" aria-live="polite">
         Run <code>{run.runId}</code>: <strong>{run.status}</strong>
+        {run.cancelRequested && !TERMINAL.has(run.status) ? ' · cancelling before its next step' : ''}
         {run.usage ? ` · ${run.usage.inputTokens} input and ${run.usage.outputTokens} output tokens` : ''}
       </p>
       {!TERMINAL.has(run.status) ? <progress aria-label="Run progress" /> : null}
+      {cancellable ? (
+        <button type="button" class="danger" disabled={cancelling} onClick={onCancel}>
+          {cancelling ? 'Cancelling…' : 'Cancel run'}
+        </button>
+      ) : null}
       {run.error ? <p class="problem">{run.error}</p> : null}
       <ol>
         {(run.steps ?? []).map((step) => (
@@ -189,33 +196,64 @@ function RunView({ run }: { run: Run }) {
   );
 }
 
+/** The run shown, polled until it ends: a QUEUED or RUNNING run (started here or picked from the list) is followed live. */
+function useFollowedRun(api: ReturnType<typeof useConsole>['api'], path: { tenantId: string; workflowId: string }, onEnd: () => void) {
+  const [run, setRun] = useState<Run>();
+  const runId = run?.runId;
+  const ended = run ? TERMINAL.has(run.status) : true;
+  useEffect(() => {
+    if (!runId || ended) return;
+    let stopped = false;
+    const timer = setInterval(() => {
+      unwrap(api.GET('/v1/tenants/{tenantId}/workflows/{workflowId}/runs/{runId}', { params: { path: { ...path, runId } } })).then(
+        (current) => {
+          if (stopped) return;
+          setRun(current);
+          if (TERMINAL.has(current.status)) onEnd();
+        },
+        () => undefined,
+      );
+    }, POLL_MS);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+  }, [runId, ended]);
+  return [run, setRun] as const;
+}
+
 /** One workflow: its steps, its runs, and a run started here followed until it ends (queued runs included). */
 export function WorkflowPage({ param }: { param?: string }) {
   const { api, tenantId, can } = useConsole();
   const path = { tenantId: tenantId as string, workflowId: param ?? '' };
   const [workflow, setWorkflow] = useState<Schemas['Workflow']>();
   const [loadError, setLoadError] = useState<unknown>();
-  const [run, setRun] = useState<Run>();
   const [input, setInput] = useState('');
   const runs = usePaged(
     (cursor) =>
       unwrap(api.GET('/v1/tenants/{tenantId}/workflows/{workflowId}/runs', { params: { path, query: { limit: 10, ...(cursor ? { cursor } : {}) } } })),
     [param],
   );
+  const [run, setRun] = useFollowedRun(api, path, () => runs.reload());
   useEffect(() => {
     unwrap(api.GET('/v1/tenants/{tenantId}/workflows/{workflowId}', { params: { path } })).then(setWorkflow, setLoadError);
   }, [param]);
   const start = useAction(async () => {
-    let current = await unwrap(
-      api.POST('/v1/tenants/{tenantId}/workflows/{workflowId}/runs', { params: { path, header: { 'Idempotency-Key': idempotencyKey() } }, body: { input } }),
+    setRun(
+      await unwrap(
+        api.POST('/v1/tenants/{tenantId}/workflows/{workflowId}/runs', { params: { path, header: { 'Idempotency-Key': idempotencyKey() } }, body: { input } }),
+      ),
     );
-    setRun(current);
-    while (!TERMINAL.has(current.status)) {
-      await new Promise((done) => setTimeout(done, POLL_MS));
-      current = await unwrap(api.GET('/v1/tenants/{tenantId}/workflows/{workflowId}/runs/{runId}', { params: { path: { ...path, runId: current.runId } } }));
-      setRun(current);
-    }
     runs.reload();
+  });
+  const cancel = useAction(async (runId: string) => {
+    const answer = await unwrap(
+      api.POST('/v1/tenants/{tenantId}/workflows/{workflowId}/runs/{runId}/cancel', {
+        params: { path: { ...path, runId }, header: { 'Idempotency-Key': idempotencyKey() } },
+      }),
+    );
+    setRun(answer);
+    if (TERMINAL.has(answer.status)) runs.reload();
   });
   if (loadError) return <ProblemView error={loadError} />;
   if (!workflow) return <Busy when label="Loading the workflow…" />;
@@ -242,12 +280,12 @@ export function WorkflowPage({ param }: { param?: string }) {
             <input name="input" value={input} onInput={(e) => setInput(e.currentTarget.value)} />
           </Field>
           <button type="submit" disabled={start.busy}>
-            {start.busy ? 'Running…' : 'Start run'}
+            {start.busy ? 'Starting…' : 'Start run'}
           </button>
         </form>
       ) : null}
-      <ProblemView error={start.error} />
-      {run ? <RunView run={run} /> : null}
+      <ProblemView error={start.error ?? cancel.error} />
+      {run ? <RunView run={run} cancelling={cancel.busy} onCancel={can('tenantWrite') ? () => void cancel.run(run.runId) : undefined} /> : null}
       <h2>Earlier runs</h2>
       <ProblemView error={runs.error} />
       <ul>
