@@ -28,15 +28,22 @@ import { RegionAlarms } from '../constructs/region-alarms';
 import { TableBackup } from '../constructs/table-backup';
 import { TableStreamConsumer } from '../constructs/table-stream-consumer';
 import { PLATFORM_FUNCTION_TAG, PlatformNames } from '../naming';
-import { AUTHORIZER_ENTRY, handlerEntry, ISSUER_REGISTRATION_ENTRY, MEMORY_EXPIRY_ENTRY, RUN_CONSUMER_ENTRY } from '../source-paths';
+import { AUDIT_SEALER_ENTRY, AUTHORIZER_ENTRY, handlerEntry, ISSUER_REGISTRATION_ENTRY, MEMORY_EXPIRY_ENTRY, RUN_CONSUMER_ENTRY } from '../source-paths';
 import { RunsQueue, RUN_CONSUMER_TIMEOUT } from '../constructs/runs-queue';
 
 /**
  * The functions of a region: one per route group, the authorizer, the issuer registrar, the memory-expiry stream
  * consumer and the runs queue's consumer.
  */
-export type RegionFunctionName = HandlerGroup | 'authorizer' | 'issuer-registration' | 'memory-expiry' | 'run-consumer';
-export const REGION_FUNCTION_NAMES: readonly RegionFunctionName[] = [...HANDLER_GROUPS, 'authorizer', 'issuer-registration', 'memory-expiry', 'run-consumer'];
+export type RegionFunctionName = HandlerGroup | 'authorizer' | 'issuer-registration' | 'memory-expiry' | 'audit-sealer' | 'run-consumer';
+export const REGION_FUNCTION_NAMES: readonly RegionFunctionName[] = [
+  ...HANDLER_GROUPS,
+  'authorizer',
+  'issuer-registration',
+  'memory-expiry',
+  'audit-sealer',
+  'run-consumer',
+];
 
 /** API Gateway's limit on a Lambda integration: a function that may work this long answers within the request. */
 /** Runs waiting in the queue for fifteen minutes that tell operators the consumers fall behind. */
@@ -61,6 +68,9 @@ export const OTHER_FUNCTION_NEEDS = {
   // Gives back the quota of memories TTL removed, through the tenant data role with the tenant of each record: it is
   // built from the tenant writes alone (createTenantWrites), so it needs no platform-key role nor the cursor secret.
   'memory-expiry': { data: ['tenant'] },
+  // Links the pending audit entries of the tenants a stream batch names into their hash chains, with the tenant data
+  // role of each tenant (built from the tenant writes alone, like memory-expiry).
+  'audit-sealer': { data: ['tenant'] },
   // Executes workflow runs from the runs queue: the model calls (within the tenant's budget, whose alerts it mails to
   // the tenant's admins), and the runs' writes with the tenant of each message.
   'run-consumer': { data: ['tenant'], modelInvocation: true, mail: true },
@@ -75,6 +85,8 @@ export function regionFunctionEntry(name: RegionFunctionName): string {
       return ISSUER_REGISTRATION_ENTRY;
     case 'memory-expiry':
       return MEMORY_EXPIRY_ENTRY;
+    case 'audit-sealer':
+      return AUDIT_SEALER_ENTRY;
     case 'run-consumer':
       return RUN_CONSUMER_ENTRY;
     default:
@@ -140,6 +152,8 @@ export class RegionStack extends Stack {
   readonly cursorSecret: secretsmanager.Secret;
   /** Writes pool issuers into the region's registry, for the tenant stacks of the region. */
   readonly issuerRegistrar: IssuerRegistrar;
+  /** Feeds inserts of pending audit entries from the table's stream to the audit sealer. */
+  readonly auditSealing: TableStreamConsumer;
   /** Feeds TTL removals of memories from the table's stream to the memory-expiry function. */
   readonly memoryExpiry: TableStreamConsumer;
   /** The SES identity invitations of the region (and, in the home region, the control plane's) are sent from. */
@@ -194,6 +208,13 @@ export class RegionStack extends Stack {
       consumer: this.functions['memory-expiry'],
       filters: [memoryExpiryFilter(this.table)],
     });
+    // Sealing delay: the stream's (about a second) plus one batch; IteratorAge above a minute raises StreamDelay-audit-sealer.
+    this.auditSealing = new TableStreamConsumer(this, 'AuditSealing', {
+      table: this.table,
+      consumer: this.functions['audit-sealer'],
+      filters: [auditSealingFilter(this.table)],
+      batchSize: 100,
+    });
     this.runs = new RunsQueue(this, 'Runs', { consumer: this.functions['run-consumer'], producers: [this.functions.workflows] });
     this.issuerRegistrar = new IssuerRegistrar(this, 'IssuerRegistrar', { handler: this.functions['issuer-registration'] });
     this.publishForTenantStacks(names);
@@ -204,6 +225,7 @@ export class RegionStack extends Stack {
       api: this.api.api,
       functions: Object.fromEntries(Object.entries(this.functions).map(([name, fn]) => [name, fn.function])),
       table: this.table.table,
+      streamConsumers: { 'audit-sealer': this.functions['audit-sealer'].function },
     });
     this.observability = this.createObservability(config);
     this.addOutputs();
@@ -215,7 +237,11 @@ export class RegionStack extends Stack {
       stage: config.stage,
       accessLogGroup: this.api.accessLogGroup,
       serviceLevels: SERVICE_LEVELS,
-      deadLetterQueues: { 'memory-expiry': this.memoryExpiry.failureQueue, runs: this.runs.deadLetterQueue },
+      deadLetterQueues: {
+        'memory-expiry': this.memoryExpiry.failureQueue,
+        'audit-sealing': this.auditSealing.failureQueue,
+        runs: this.runs.deadLetterQueue,
+      },
       workQueues: { runs: { queue: this.runs.queue, backlog: RUNS_BACKLOG_ALARM } },
       alarmEmails: config.alarmEmails,
     });
@@ -259,8 +285,16 @@ export class RegionStack extends Stack {
     const authorizer = regionFunction('authorizer', 'Agent platform API, request authorizer');
     const registrar = regionFunction('issuer-registration', 'Agent platform, issuer registrar of tenant pools');
     const memoryExpiry = regionFunction('memory-expiry', 'Agent platform, memory quota give-back on TTL removal');
+    const auditSealer = regionFunction('audit-sealer', 'Agent platform, audit log sealer');
     const runConsumer = regionFunction('run-consumer', 'Agent platform, workflow run worker');
-    return { ...groupFunctions, authorizer, 'issuer-registration': registrar, 'memory-expiry': memoryExpiry, 'run-consumer': runConsumer };
+    return {
+      ...groupFunctions,
+      authorizer,
+      'issuer-registration': registrar,
+      'memory-expiry': memoryExpiry,
+      'audit-sealer': auditSealer,
+      'run-consumer': runConsumer,
+    };
   }
 
   /** The region's web console: its bucket and distribution, its URL as an output and for the app clients' stacks. */
@@ -378,4 +412,15 @@ export function memoryExpiryFilter(table: PlatformTable): Record<string, unknown
 
 function byGroup<T>(make: (group: HandlerGroup) => T): Record<HandlerGroup, T> {
   return Object.fromEntries(HANDLER_GROUPS.map((group) => [group, make(group)])) as Record<HandlerGroup, T>;
+}
+
+/** Inserts of pending audit entries (a digest and no sequence number: sealed entries have one, no other item a digest). */
+export function auditSealingFilter(table: PlatformTable): Record<string, unknown> {
+  return lambda.FilterCriteria.filter({
+    eventName: lambda.FilterRule.isEqual('INSERT'),
+    dynamodb: {
+      Keys: { [table.partitionKeyName]: { S: lambda.FilterRule.beginsWith(`${TENANT_MARK}${SEPARATOR}`) } },
+      NewImage: { digest: { S: lambda.FilterRule.exists() }, seq: { N: lambda.FilterRule.notExists() } },
+    },
+  });
 }
