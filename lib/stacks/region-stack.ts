@@ -203,18 +203,7 @@ export class RegionStack extends Stack {
     if (consoleAssetDir) this.console = this.createConsole(names, config, region, consoleAssetDir);
     this.bindFunctions(names, config, region, corsOrigins);
 
-    this.memoryExpiry = new TableStreamConsumer(this, 'MemoryExpiry', {
-      table: this.table,
-      consumer: this.functions['memory-expiry'],
-      filters: [memoryExpiryFilter(this.table)],
-    });
-    // Sealing delay: the stream's (about a second) plus one batch; IteratorAge above a minute raises StreamDelay-audit-sealer.
-    this.auditSealing = new TableStreamConsumer(this, 'AuditSealing', {
-      table: this.table,
-      consumer: this.functions['audit-sealer'],
-      filters: [auditSealingFilter(this.table)],
-      batchSize: 100,
-    });
+    ({ memoryExpiry: this.memoryExpiry, auditSealing: this.auditSealing } = this.createStreamConsumers());
     this.runs = new RunsQueue(this, 'Runs', { consumer: this.functions['run-consumer'], producers: [this.functions.workflows] });
     this.issuerRegistrar = new IssuerRegistrar(this, 'IssuerRegistrar', { handler: this.functions['issuer-registration'] });
     this.publishForTenantStacks(names);
@@ -229,6 +218,23 @@ export class RegionStack extends Stack {
     });
     this.observability = this.createObservability(config);
     this.addOutputs();
+  }
+
+  /** The consumers of the table's stream: memory quota give-back on TTL removal, audit sealing. */
+  private createStreamConsumers(): { memoryExpiry: TableStreamConsumer; auditSealing: TableStreamConsumer } {
+    const memoryExpiry = new TableStreamConsumer(this, 'MemoryExpiry', {
+      table: this.table,
+      consumer: this.functions['memory-expiry'],
+      filters: [memoryExpiryFilter(this.table)],
+    });
+    // Sealing delay: the stream's (about a second) plus one batch; IteratorAge above a minute raises StreamDelay-audit-sealer.
+    const auditSealing = new TableStreamConsumer(this, 'AuditSealing', {
+      table: this.table,
+      consumer: this.functions['audit-sealer'],
+      filters: [auditSealingFilter(this.table)],
+      batchSize: 100,
+    });
+    return { memoryExpiry, auditSealing };
   }
 
   /** Dashboards and alarms of the region, every queue's included, notifying the operator topic. */
