@@ -21,6 +21,9 @@ export const ISSUER_REGISTRATION_ENTRY = path.join(REPO_ROOT, 'functions', 'api'
 /** The consumer of the table's stream that gives back the quota of memories TTL removed. */
 export const MEMORY_EXPIRY_ENTRY = path.join(REPO_ROOT, 'functions', 'api', 'memory-expiry.ts');
 
+/** The consumer of the table's stream that seals pending audit entries into their tenant's hash chain. */
+export const AUDIT_SEALER_ENTRY = path.join(REPO_ROOT, 'functions', 'api', 'audit-sealer.ts');
+
 /** The consumer of the runs queue: executes workflow runs. */
 export const RUN_CONSUMER_ENTRY = path.join(REPO_ROOT, 'functions', 'api', 'run-consumer.ts');
 

@@ -1,3 +1,4 @@
+import { startLocalAuditSealing } from './audit-sealing';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { ClientLimits } from '../functions/billing/client-limits.catalogue';
@@ -121,6 +122,10 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     });
     stops.push(() => gateway.close());
     onboarding.setRegionEndpoints(gateway.endpoints);
+
+    // The audit sealer, as the table stream's consumer in AWS: links the entries changes wrote into each tenant's chain.
+    const sealing = startLocalAuditSealing({ dynamoDbEndpoint: dynamoDb.endpoint, regions: LOCAL_REGIONS, tableName: LOCAL_TABLE_NAME, log: options.log });
+    stops.push(() => sealing.stop());
 
     const file = platformFileOf(gateway.endpoints, cognito.endpoint, dynamoDb.endpoint, seed);
     writePlatformFile(platformFilePath, file);

@@ -59,7 +59,6 @@ export class AgentService {
     const outcome = await this.deps.executor.execute({
       tenantId,
       event: { actor: context.actor, action: 'agent.create', target: target(agent.agentId), requestId: context.requestId, change: agent },
-      laneKey: agent.agentId,
       writes: [
         {
           put: {
@@ -103,7 +102,6 @@ export class AgentService {
           requestId: context.requestId,
           change: { patch, version: next.version },
         },
-        laneKey: agentId,
         writes: [
           {
             put: {
@@ -147,7 +145,6 @@ export class AgentService {
       const outcome = await this.deps.executor.execute({
         tenantId,
         event: { actor: context.actor, action: 'agent.delete', target: target(agentId), requestId: context.requestId, change: { version: current.version } },
-        laneKey: agentId,
         writes,
         quotas: [{ counter: quotaCounters.agents(tenantId), delta: -1, bytes: -agentBytes(current) }],
         ...(context.idempotency ? { idempotency: context.idempotency } : {}),

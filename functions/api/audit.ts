@@ -10,9 +10,7 @@ import { createResourceDependencies, lazyHandler, type ResourceDependencies } fr
 
 /** The tenant's audit log: filtered listing and chain verification (auditors and tenant admins). */
 export function createHandler(config: RuntimeConfig, deps: ResourceDependencies = createResourceDependencies(config, 'audit')) {
-  const audit = new AuditService(
-    (tenantId) => new AuditRepository({ db: deps.db(tenantId), tableName: deps.tableName, tenantId, cursors: deps.cursors, lanes: deps.executor.auditLanes }),
-  );
+  const audit = new AuditService((tenantId) => new AuditRepository({ db: deps.db(tenantId), tableName: deps.tableName, tenantId, cursors: deps.cursors }));
   return createGroupHandler({
     logger: deps.logger,
     ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),

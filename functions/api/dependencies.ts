@@ -11,9 +11,8 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TenantGate } from '../core/http';
 import type { Logger } from '../core/logger';
 import type { PlanSource } from '../quotas/plan.source';
-import * as z from 'zod';
 import { CursorCodec } from '../data/cursor';
-import { DEFAULT_AUDIT_LANES, MutationExecutor } from '../data/mutation.executor';
+import { MutationExecutor } from '../data/mutation.executor';
 import { isolationEnvSchema } from '../isolation/isolation.config';
 import { createIsolation, type Isolation } from '../isolation/tenant-db';
 import { CachedPlanSource } from '../quotas/plan.source';
@@ -97,28 +96,25 @@ export interface ResourceDependencies {
   readonly clock?: () => number;
 }
 
-/** Audit lanes per tenant (see DEFAULT_AUDIT_LANES); a deployment raises it for tenants with many concurrent writers. */
-export const auditLanesSchema = z.coerce.number().int().min(1).max(64).default(DEFAULT_AUDIT_LANES);
-
 /**
  * Tenant-scoped writes: the tenant clients of the instance's isolation layer, the plan source and the mutation
  * executor. Needs the tenant data role only (functions that write nothing else, like the memory-expiry stream
  * consumer, are built from this alone).
  */
-export function createTenantWrites(config: RuntimeConfig, env: NodeJS.ProcessEnv = process.env) {
+export function createTenantWrites(config: RuntimeConfig) {
   const isolation = isolationOf(config);
   const db = (tenantId: string) => isolation.forTenant(tenantId);
   const plans = new CachedPlanSource({ db, tableName: config.TABLE_NAME });
-  const executor = new MutationExecutor({ chain: HASH_CHAIN, db, tableName: config.TABLE_NAME, plans, auditLanes: auditLanesSchema.parse(env.AUDIT_LANES) });
+  const executor = new MutationExecutor({ chain: HASH_CHAIN, db, tableName: config.TABLE_NAME, plans });
   return { db, plans, executor };
 }
 
 /** The resource dependencies of a function instance, from the runtime config and the isolation environment. */
-export function createResourceDependencies(config: RuntimeConfig, serviceName: string, env: NodeJS.ProcessEnv = process.env): ResourceDependencies {
+export function createResourceDependencies(config: RuntimeConfig, serviceName: string): ResourceDependencies {
   const base = createDependencies(config, serviceName);
   // The isolation settings are part of the runtime config; resource groups cannot run without a cursor secret.
   const isolationEnv = isolationEnvSchema.parse(config);
-  const { db, plans, executor } = createTenantWrites(config, env);
+  const { db, plans, executor } = createTenantWrites(config);
   return {
     logger: base.logger,
     telemetry: base.telemetry,

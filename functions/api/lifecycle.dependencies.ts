@@ -35,7 +35,7 @@ import type { UserDirectory } from '../users/user-directory';
 import { UserService } from '../users/user.service';
 import { ConflictError } from '../core/errors';
 import { createLogger } from '../core/logger';
-import { auditLanesSchema, isolationOf, telemetryOf } from './dependencies';
+import { isolationOf, telemetryOf } from './dependencies';
 import type { RequestTelemetryPorts } from '../core/request-telemetry.middleware';
 
 /**
@@ -108,7 +108,7 @@ function regionData(config: RuntimeConfig, region: string): RegionData {
     db,
     directory: new DirectoryRepository(isolation.directoryDb(), tableName),
     writableDirectory: () => (writable ??= new DirectoryRepository(isolation.platformDb(), tableName)),
-    mutations: new MutationExecutor({ chain: HASH_CHAIN, db, tableName, plans, auditLanes: auditLanesSchema.parse(process.env.AUDIT_LANES) }),
+    mutations: new MutationExecutor({ chain: HASH_CHAIN, db, tableName, plans }),
   };
 }
 

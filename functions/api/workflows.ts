@@ -33,9 +33,9 @@ export interface WorkflowsDependencies {
  * The workflows group: the resource dependencies (isolation layer, signed cursors, mutation executor) and the
  * configured model provider, named in every run record.
  */
-export function createWorkflowsDependencies(config: RuntimeConfig, env: NodeJS.ProcessEnv = process.env) {
+export function createWorkflowsDependencies(config: RuntimeConfig) {
   const queue = runQueueOf(config);
-  const resources = createResourceDependencies(config, 'workflows', env);
+  const resources = createResourceDependencies(config, 'workflows');
   return {
     logger: resources.logger,
     tenantGate: resources.tenantGate,

@@ -1,18 +1,24 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../core/request-conventions';
-import type { AuditChain, AuditEntry, AuditEvent, ChainHead } from '../data/mutation.ports';
+import type { AuditChain, AuditEntry, AuditEvent, ChainHead, PendingAuditEntry } from '../data/mutation.ports';
 
 /**
- * The hash chain of a tenant's audit log. Each lane of the log is a chain: entry `n` carries the hash of entry
- * `n - 1` (`prevHash`) and its own `hash` over every field and the tenant id, so editing, deleting, inserting or
- * reordering an entry breaks the chain at that entry. The chain head (last seq and hash per lane) is advanced by a
- * conditional write in the transaction that appends the entry, so two writers can never fork a lane.
+ * The hash chain of a tenant's audit log. A change's transaction writes its entry pending (a time-ordered id, no
+ * link), so writers of one tenant share no item; the sealer (audit-sealer.ts) later links pending entries, in id
+ * order, into the tenant's chain: entry `n` of a lane carries the hash of entry `n - 1` (`prevHash`) and its own `hash`
+ * over every field and the tenant id, so editing, deleting, inserting or reordering a sealed entry breaks the chain
+ * at that entry. The head (last seq and hash per lane) moves by a conditional write in the sealing transaction, so
+ * two sealers can never fork a lane. Logs written before sealing existed may have several lanes; new entries are
+ * sealed into lane 0.
  */
 
 /** prevHash of the first entry of every lane. */
 export const GENESIS_HASH = '0'.repeat(64);
 
-export type { AuditEntry, AuditEvent, ChainHead } from '../data/mutation.ports';
+/** The lane the sealer links entries into. */
+export const SEALED_LANE = 0;
+
+export type { AuditEntry, AuditEvent, ChainHead, PendingAuditEntry } from '../data/mutation.ports';
 
 export const EMPTY_HEAD: ChainHead = { seq: 0, hash: GENESIS_HASH, time: '' };
 
@@ -25,12 +31,13 @@ export function digestOf(change: unknown): string {
   return sha256(canonicalJson(change ?? null));
 }
 
-/** The hash of an entry: over every field but the hash itself, bound to the tenant. */
+/** The hash of an entry: over every field but the hash itself, bound to the tenant (an entry without id hashes as before ids). */
 export function hashOf(entry: Omit<AuditEntry, 'hash'>): string {
   return sha256(
     canonicalJson({
       v: 1,
       tenantId: entry.tenantId,
+      id: entry.id,
       lane: entry.lane,
       seq: entry.seq,
       time: entry.time,
@@ -44,20 +51,23 @@ export function hashOf(entry: Omit<AuditEntry, 'hash'>): string {
   );
 }
 
-/** The next entry of a lane after `head`. */
-export function nextEntry(tenantId: string, lane: number, head: ChainHead, time: string, event: AuditEvent): AuditEntry {
-  const body = {
+/** The entry a change's transaction writes: not linked yet. */
+export function pendingEntry(tenantId: string, id: string, time: string, event: AuditEvent): PendingAuditEntry {
+  return {
     tenantId,
-    lane,
-    seq: head.seq + 1,
+    id,
     time,
     actor: event.actor,
     action: event.action,
     target: event.target,
     requestId: event.requestId,
     digest: digestOf(event.change),
-    prevHash: head.hash,
   };
+}
+
+/** A pending entry linked after `head` of `lane`. */
+export function sealEntry(pending: PendingAuditEntry, lane: number, head: ChainHead): AuditEntry {
+  const body = { ...pending, lane, seq: head.seq + 1, prevHash: head.hash };
   return { ...body, hash: hashOf(body) };
 }
 
@@ -66,14 +76,15 @@ export interface ChainBreak {
   readonly lane: number;
   /** The position (sequence number) at which the stored log stops being the chain. */
   readonly seq: number;
-  readonly reason: 'hash-mismatch' | 'prev-hash-mismatch' | 'sequence-gap' | 'wrong-tenant' | 'wrong-lane' | 'time-reversed' | 'head-mismatch';
+  readonly reason: 'hash-mismatch' | 'prev-hash-mismatch' | 'sequence-gap' | 'wrong-tenant' | 'wrong-lane' | 'head-mismatch';
   readonly detail: string;
 }
 
 /**
  * Checks one lane entry by entry, in stored order, without holding the lane in memory: entries must be seq 1, 2, 3…
- * of this tenant and lane, each hash must be the hash of its fields, each prevHash the previous hash, times must not
- * decrease, and the last entry must be the head. The first break is kept; later entries are not judged.
+ * of this tenant and lane, each hash must be the hash of its fields, each prevHash the previous hash, and the last
+ * entry must be the head. Times are the changes' own and are not checked for order: a transaction that commits late
+ * is sealed after entries of later changes. The first break is kept; later entries are not judged.
  */
 export class LaneVerifier {
   private previous: ChainHead = EMPTY_HEAD;
@@ -104,7 +115,6 @@ export class LaneVerifier {
     if (entry.lane !== this.lane) return at('wrong-lane', `entry belongs to lane ${entry.lane}`);
     if (hashOf(entry) !== entry.hash) return at('hash-mismatch', 'the entry does not hash to its recorded hash');
     if (entry.prevHash !== this.previous.hash) return at('prev-hash-mismatch', "prevHash is not the previous entry's hash");
-    if (entry.time < this.previous.time) return at('time-reversed', `time ${entry.time} is before ${this.previous.time}`);
     this.previous = { seq: entry.seq, hash: entry.hash, time: entry.time };
     return undefined;
   }
@@ -131,15 +141,5 @@ export function verifyLane(tenantId: string, lane: number, entries: Iterable<Aud
   return verifier.finish(head);
 }
 
-/** A stable small hash of a string (FNV-1a), used to pick a lane from a target. */
-export function laneOf(laneKey: string, lanes: number): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < laneKey.length; i++) {
-    hash ^= laneKey.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash % lanes;
-}
-
 /** The hash chain as the mutation executor's audit port. */
-export const HASH_CHAIN: AuditChain = { emptyHead: EMPTY_HEAD, laneOf, nextEntry };
+export const HASH_CHAIN: AuditChain = { pendingEntry };

@@ -4,7 +4,8 @@ import type { CursorCodec } from '../data/cursor';
 import { attributeIs, conditionOf, type Condition } from '../data/conditions';
 import { keys } from '../data/keys';
 import { TABLE_SCHEMA } from '../data/table.schema';
-import { EMPTY_HEAD, LaneVerifier, type AuditEntry, type ChainHead } from './audit-chain';
+import { EMPTY_HEAD, LaneVerifier, type AuditEntry, type ChainHead, type PendingAuditEntry } from './audit-chain';
+import { pendingOf } from './audit-sealer';
 import type { AuditListQuery, AuditVerification } from './audit.schema';
 
 const { partitionKey: PK, sortKey: SK } = TABLE_SCHEMA;
@@ -22,13 +23,23 @@ export interface AuditRepositoryProps {
   readonly tableName: string;
   readonly tenantId: string;
   readonly cursors: CursorCodec;
-  /** Lanes the writers use; verify checks these even if a head item went missing. */
-  readonly lanes: number;
+  /** Lanes verify checks even if their head item went missing (besides every lane that has a head). @default 1 */
+  readonly lanes?: number;
+  /** @default Date.now */
+  readonly clock?: () => number;
+}
+
+/** An entry as listed: sealed ones with their place in the chain, pending ones without. */
+export type ListedAuditEntry = (AuditEntry & { readonly sealed: true }) | (PendingAuditEntry & { readonly sealed: false });
+
+function toListed(item: Record<string, unknown>): ListedAuditEntry {
+  return typeof item.seq === 'number' ? { ...toEntry(item), sealed: true } : { ...pendingOf(item), sealed: false };
 }
 
 function toEntry(item: Record<string, unknown>): AuditEntry {
   return {
     tenantId: item.tenantId as string,
+    ...(typeof item.id === 'string' ? { id: item.id } : {}),
     lane: item.lane as number,
     seq: item.seq as number,
     time: item.time as string,
@@ -42,7 +53,7 @@ function toEntry(item: Record<string, unknown>): AuditEntry {
   };
 }
 
-/** Reads one tenant's audit log: filtered lists in time order, and the chain check. Writing is the executor's. */
+/** Reads one tenant's audit log: filtered lists in time order, and the chain check. Writing is the executor's and the sealer's. */
 export class AuditRepository {
   constructor(private readonly props: AuditRepositoryProps) {}
 
@@ -51,7 +62,7 @@ export class AuditRepository {
    * filter is sparse; `nextCursor` then continues where the reading stopped. The cursor is bound to the tenant and
    * to the filters it was made with.
    */
-  async list(query: AuditListQuery): Promise<Page<AuditEntry>> {
+  async list(query: AuditListQuery): Promise<Page<ListedAuditEntry>> {
     const { tenantId, cursors, db, tableName } = this.props;
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const order = query.order ?? 'asc';
@@ -66,7 +77,7 @@ export class AuditRepository {
     const names = { ...range.names, ...filter?.ExpressionAttributeNames };
     const values = { ...range.values, ...filter?.ExpressionAttributeValues };
 
-    const items: AuditEntry[] = [];
+    const items: ListedAuditEntry[] = [];
     for (let queries = 0; queries < MAX_QUERIES_PER_PAGE && items.length < limit; queries++) {
       const page = await db.send(
         new QueryCommand({
@@ -82,7 +93,7 @@ export class AuditRepository {
           ...(start ? { ExclusiveStartKey: start } : {}),
         }),
       );
-      items.push(...(page.Items ?? []).map(toEntry));
+      items.push(...(page.Items ?? []).map(toListed));
       start = page.LastEvaluatedKey;
       if (!start) break;
     }
@@ -114,11 +125,43 @@ export class AuditRepository {
     return heads;
   }
 
-  /** Recomputes every lane's chain from the stored entries (strongly consistent reads) against its head. */
+  /** Entries not sealed yet: how many, and the time and age of the oldest. */
+  private async unsealed(): Promise<AuditVerification['unsealed']> {
+    const { db, tableName, tenantId } = this.props;
+    const partition = { TableName: tableName, KeyConditionExpression: '#pk = :pk', ExpressionAttributeNames: { '#pk': PK } };
+    const values = { ':pk': keys.auditPendingPartition(tenantId) };
+    const { Items } = await db.send(new QueryCommand({ ...partition, ExpressionAttributeValues: values, ConsistentRead: true, Limit: 1 }));
+    const oldest = Items?.[0];
+    if (!oldest) return { entries: 0 };
+    let entries = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await db.send(
+        new QueryCommand({
+          ...partition,
+          ExpressionAttributeValues: values,
+          ConsistentRead: true,
+          Select: 'COUNT',
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      entries += page.Count ?? 0;
+      start = page.LastEvaluatedKey;
+    } while (start);
+    const now = (this.props.clock ?? Date.now)();
+    const oldestTime = String(oldest.time);
+    return { entries, oldestTime, oldestAgeSeconds: Math.max(0, Math.round((now - Date.parse(oldestTime)) / 100) / 10) };
+  }
+
+  /**
+   * Recomputes every lane's chain from the stored entries (strongly consistent reads) against its head, and reports
+   * the entries not sealed yet (the chain covers them once the sealer has run).
+   */
   async verify(): Promise<AuditVerification> {
     const { db, tableName, tenantId } = this.props;
+    const unsealed = await this.unsealed();
     const heads = await this.heads();
-    const lanes = [...new Set([...Array.from({ length: this.props.lanes }, (_, lane) => lane), ...heads.keys()])].sort((a, b) => a - b);
+    const lanes = [...new Set([...Array.from({ length: this.props.lanes ?? 1 }, (_, lane) => lane), ...heads.keys()])].sort((a, b) => a - b);
     const report: AuditVerification['lanes'] = [];
     let firstBroken: AuditVerification['firstBroken'];
     let total = 0;
@@ -151,7 +194,7 @@ export class AuditRepository {
       report.push({ lane, entries: verifier.entries, headSeq: head.seq, valid: !laneBreak });
       firstBroken ??= laneBreak;
     }
-    return { valid: !firstBroken, entries: total, lanes: report, ...(firstBroken ? { firstBroken } : {}) };
+    return { valid: !firstBroken, entries: total, lanes: report, unsealed, ...(firstBroken ? { firstBroken } : {}) };
   }
 }
 

@@ -4,19 +4,41 @@ import { tenantIdSchema } from '../data/keys';
 
 const hashSchema = z.string().regex(/^[0-9a-f]{64}$/);
 
-/** One audit log entry as the API returns it. */
-export const auditEntrySchema = z.object({
+const entryIdSchema = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/** A pending audit entry as stored: written by its change's transaction, not linked into the chain yet. */
+export const pendingAuditEntrySchema = z.object({
   tenantId: tenantIdSchema,
-  lane: z.number().int().nonnegative(),
-  seq: z.number().int().positive(),
+  id: entryIdSchema,
   time: z.iso.datetime(),
   actor: z.string(),
   action: z.string(),
   target: z.string(),
   requestId: z.string(),
   digest: hashSchema,
+});
+
+/** A sealed audit entry as stored: its place in a lane's hash chain (entries sealed before ids existed have none). */
+export const sealedAuditEntrySchema = pendingAuditEntrySchema.extend({
+  id: entryIdSchema.optional(),
+  lane: z.number().int().nonnegative(),
+  seq: z.number().int().positive(),
   prevHash: hashSchema,
   hash: hashSchema,
+});
+
+/**
+ * One audit log entry as the API returns it: `sealed` entries carry their place in the chain (lane, seq, prevHash,
+ * hash); entries not sealed yet carry their id only and get their place within the sealing delay.
+ */
+export const auditEntrySchema = z.object({
+  ...pendingAuditEntrySchema.shape,
+  id: entryIdSchema.optional(),
+  sealed: z.boolean(),
+  lane: z.number().int().nonnegative().optional(),
+  seq: z.number().int().positive().optional(),
+  prevHash: hashSchema.optional(),
+  hash: hashSchema.optional(),
 });
 
 export const auditPathSchema = z.object({ tenantId: tenantIdSchema }).strict();
@@ -62,5 +84,13 @@ export const auditVerificationSchema = z.object({
   lanes: z.array(z.object({ lane: z.number().int(), entries: z.number().int(), headSeq: z.number().int(), valid: z.boolean() })),
   /** The first entry at which a lane stops being its chain (absent when the log verifies). */
   firstBroken: chainBreakSchema.optional(),
+  /** Entries written but not sealed into the chain yet (the chain covers them once sealed). */
+  unsealed: z.object({
+    entries: z.number().int(),
+    /** Time of the oldest unsealed entry. */
+    oldestTime: z.iso.datetime().optional(),
+    /** How long the oldest unsealed entry has waited, in seconds. */
+    oldestAgeSeconds: z.number().optional(),
+  }),
 });
 export type AuditVerification = z.infer<typeof auditVerificationSchema>;

@@ -1,13 +1,12 @@
 import type { Page } from '../core/request-conventions';
-import type { AuditEntry } from './audit-chain';
-import type { AuditRepository } from './audit.repository';
+import type { AuditRepository, ListedAuditEntry } from './audit.repository';
 import type { AuditListQuery, AuditVerification } from './audit.schema';
 
-/** Reading a tenant's audit log. Entries are appended only by the mutation executor, in the mutation's transaction. */
+/** Reading a tenant's audit log. Entries are written only by the mutation executor, in the mutation's transaction, and linked by the sealer. */
 export class AuditService {
   constructor(private readonly audit: (tenantId: string) => AuditRepository) {}
 
-  list(tenantId: string, query: AuditListQuery): Promise<Page<AuditEntry>> {
+  list(tenantId: string, query: AuditListQuery): Promise<Page<ListedAuditEntry>> {
     return this.audit(tenantId).list(query);
   }
 

@@ -191,9 +191,18 @@ export const keys = {
     pk: tenantKey(tenantId, 'AUDIT', laneSegment(lane)),
     sk: auditSequenceKey(seq),
   }),
-  /** All audit entries of the tenant in time order on the byCollection index (collectionSk `<time>#<lane>#<seq>`). */
+  /**
+   * Entries written by changes and not sealed into the chain yet, by time-ordered id: each change puts a new item,
+   * none updates a shared one. The sealer moves them, oldest id first, into the lane partition.
+   */
+  auditPendingPartition: (tenantId: string) => tenantKey(tenantId, 'AUDIT', 'PENDING'),
+  auditPending: (tenantId: string, id: string) => ({ pk: tenantKey(tenantId, 'AUDIT', 'PENDING'), sk: sortKey(id) }),
+  /**
+   * All audit entries of the tenant, pending and sealed, in time order on the byCollection index (collectionSk
+   * `<time>#<id>`, kept when the entry is sealed).
+   */
   auditCollection: (tenantId: string) => tenantKey(tenantId, 'AUDIT', 'LOG'),
-  auditCollectionSortKey: (time: string, lane: number, seq: number) => sortKey(time, laneSegment(lane), auditSequenceKey(seq)),
+  auditCollectionSortKey: (time: string, id: string) => sortKey(time, id),
 
   // -- workflows and runs
   /** A tenant's workflows share one partition, sorted by id: `T#<tenantId>#WORKFLOW` / `WORKFLOW#<workflowId>`. */

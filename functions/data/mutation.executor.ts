@@ -7,14 +7,14 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ConflictError, QuotaExceededError, RateLimitedError } from '../core/errors';
 import type { IdempotencyRequest } from '../core/request-conventions';
 import { TenantCache } from '../core/tenant-cache';
+import { timeOrderedId } from './ids';
 import { keys } from './keys';
 import {
   COUNTER_ATTRIBUTES,
   PLAN_ATTRIBUTE,
   type AuditChain,
-  type AuditEntry,
   type AuditEvent,
-  type ChainHead,
+  type PendingAuditEntry,
   type PlanSource,
   type QuotaChange,
   type QuotaPlan,
@@ -24,9 +24,11 @@ import { TABLE_SCHEMA } from './table.schema';
 /**
  * The one way tenant data changes. A mutation is written as ONE TransactWriteItems holding
  *
- *   item change(s) + quota counter update(s) + metering counters + idempotency record + audit entry + chain head
+ *   item change(s) + quota counter update(s) + metering counters + idempotency record + pending audit entry
  *
- * so it happens entirely or not at all. Contention (TransactionConflict, a chain head moved by another writer) is
+ * so it happens entirely or not at all. The audit entry is a new item with a time-ordered id and no link to any
+ * other: no item of the tenant's log is written by two changes, so a tenant's writes do not serialize on its log (the
+ * sealer links entries into the hash chain afterwards, audit/audit-sealer.ts). Contention (TransactionConflict) is
  * retried with jittered backoff; every other cancellation reason becomes a domain error:
  *
  * - an item's own condition → what its `onConditionFailed` says (NotFound, PreconditionFailed, Conflict…),
@@ -74,11 +76,6 @@ export interface Mutation {
   readonly tenantId: string;
   /** What the audit log records of this change. */
   readonly event: AuditEvent;
-  /**
-   * Picks the audit lane: mutations with the same lane key are chained in one lane, in commit order.
-   * @default event.target
-   */
-  readonly laneKey?: string;
   readonly writes?: readonly ItemWrite[];
   /** Quota counters changed with the writes; increments are checked against the tenant's plan. */
   readonly quotas?: readonly QuotaChange[];
@@ -89,18 +86,18 @@ export interface Mutation {
   readonly response?: StoredResponse;
 }
 
-export type MutationOutcome = { readonly replayed: false; readonly entry: AuditEntry } | { readonly replayed: true; readonly response: StoredResponse };
+export type MutationOutcome = { readonly replayed: false; readonly entry: PendingAuditEntry } | { readonly replayed: true; readonly response: StoredResponse };
 
 /** Records audit entries that change nothing else (cross-tenant admin access, sign-ins…). */
 export interface AuditPort {
   /**
-   * Appends one entry to the tenant's log, chained like every other; `checks` (condition checks only) go into the
+   * Appends one entry to the tenant's log, sealed like every other; `checks` (condition checks only) go into the
    * same transaction, so the entry is written only while they hold.
    */
-  record(tenantId: string, event: AuditEvent, checks?: readonly ItemWrite[]): Promise<AuditEntry>;
+  record(tenantId: string, event: AuditEvent, checks?: readonly ItemWrite[]): Promise<PendingAuditEntry>;
 }
 
-/** Too many writers on the same counters or lane: the client should retry shortly. */
+/** Too many writers on the same items: the client should retry shortly. */
 export class MutationContentionError extends RateLimitedError {
   constructor(detail: string) {
     super(detail, { retryAfterSeconds: 1 });
@@ -114,11 +111,6 @@ export interface MutationExecutorOptions {
   readonly plans: PlanSource;
   /** The audit log's rules (audit/audit-chain.ts's HASH_CHAIN). */
   readonly chain: AuditChain;
-  /**
-   * Audit lanes per tenant: independent chains, so writers of different targets do not contend for one head.
-   * @default DEFAULT_AUDIT_LANES
-   */
-  readonly auditLanes?: number;
   /** @default 16 */
   readonly maxAttempts?: number;
   /** How long an Idempotency-Key is remembered. @default 24 h */
@@ -131,27 +123,12 @@ export interface MutationExecutorOptions {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-/**
- * Lanes per tenant, unless configured (AUDIT_LANES). One lane gives the log a single total order; more lanes let
- * writers of different targets advance different heads. bench/resources.bench.ts measured, on DynamoDB Local with 4
- * containers x 16 requests in flight on one tenant: 1 lane 73 creates/s at 1.3 transactions per create, 4 lanes
- * 39 creates/s at 2.1. DynamoDB Local runs transactions one at a time, so more lanes only mean more writers holding
- * stale heads; in DynamoDB, where transactions on different items run in parallel, raise AUDIT_LANES for a tenant
- * whose writes show head contention (429 rate-limited with reason "audit head moved"). Changing it is safe at any
- * time: verify finds every lane by its head, and lanes are merged by time when listed.
- */
-export const DEFAULT_AUDIT_LANES = 1;
-
-/** Most audit lanes a tenant can have: purge and export look in this many lane partitions. */
-export const MAX_AUDIT_LANES = 64;
-
 const IDEMPOTENCY = { fingerprint: 'fingerprint', response: 'response', requestId: 'requestId' } as const;
-const HEAD = { seq: 'seq', hash: 'hash', time: 'time', lane: 'lane' } as const;
 
 type Role =
   | { readonly kind: 'write'; readonly write: ItemWrite }
   | { readonly kind: 'quota'; readonly change: QuotaChange; readonly limit: number; readonly plan: QuotaPlan }
-  | { readonly kind: 'plan' | 'counter' | 'idempotency' | 'entry' | 'head' };
+  | { readonly kind: 'plan' | 'counter' | 'idempotency' | 'entry' };
 
 /** One item of a transaction, with what it is there for (to explain a cancellation). */
 type Part = readonly [TransactItem, Role];
@@ -159,44 +136,17 @@ type Part = readonly [TransactItem, Role];
 interface Attempt {
   readonly items: TransactItem[];
   readonly roles: Role[];
-  readonly entry: AuditEntry;
-}
-
-/** Keyed FIFO locks: mutations of one lane in one container queue instead of invalidating each other's head. */
-class LaneLocks {
-  private readonly tails = new Map<string, Promise<void>>();
-
-  async run<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.tails.get(key) ?? Promise.resolve();
-    let release!: () => void;
-    const mine = new Promise<void>((done) => (release = done));
-    const tail = previous.then(() => mine);
-    this.tails.set(key, tail);
-    await previous;
-    try {
-      return await work();
-    } finally {
-      release();
-      if (this.tails.get(key) === tail) this.tails.delete(key);
-    }
-  }
+  readonly entry: PendingAuditEntry;
 }
 
 export class MutationExecutor implements AuditPort {
-  readonly auditLanes: number;
-  private readonly heads = new TenantCache<ChainHead>({ capacity: 4_000 });
   private readonly lastTimes = new TenantCache<number>({ capacity: 1_000 });
-  private readonly locks = new LaneLocks();
   private readonly clock: () => number;
   private readonly random: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly maxAttempts: number;
 
   constructor(private readonly options: MutationExecutorOptions) {
-    this.auditLanes = options.auditLanes ?? DEFAULT_AUDIT_LANES;
-    if (!Number.isInteger(this.auditLanes) || this.auditLanes < 1 || this.auditLanes > MAX_AUDIT_LANES) {
-      throw new RangeError(`auditLanes must be an integer from 1 to ${MAX_AUDIT_LANES}, not ${options.auditLanes}`);
-    }
     this.clock = options.clock ?? Date.now;
     this.random = options.random ?? Math.random;
     this.sleep = options.sleep ?? ((ms) => new Promise((done) => setTimeout(done, ms)));
@@ -211,13 +161,8 @@ export class MutationExecutor implements AuditPort {
     return findIdempotentResponse(this.options.db(tenantId), this.options.tableName, tenantId, idempotency, this.clock());
   }
 
-  /** The lane a lane key (by default the target) is chained in. */
-  laneFor(laneKey: string): number {
-    return this.options.chain.laneOf(laneKey, this.auditLanes);
-  }
-
   /** Appends an audit entry that goes with no other change. */
-  async record(tenantId: string, event: AuditEvent, checks: readonly ItemWrite[] = []): Promise<AuditEntry> {
+  async record(tenantId: string, event: AuditEvent, checks: readonly ItemWrite[] = []): Promise<PendingAuditEntry> {
     if (checks.some((write) => !('check' in write))) throw new Error('an audit record only takes condition checks besides its entry');
     const outcome = await this.execute({ tenantId, event, writes: checks });
     if (outcome.replayed) throw new Error('an audit record without idempotency key cannot be a replay');
@@ -227,24 +172,17 @@ export class MutationExecutor implements AuditPort {
   /** Writes the mutation in one transaction, or throws a domain error and writes nothing. */
   async execute(mutation: Mutation): Promise<MutationOutcome> {
     if (mutation.idempotency && !mutation.response) throw new Error('a mutation with an idempotency key needs its response');
-    const lane = this.laneFor(mutation.laneKey ?? mutation.event.target);
-    return this.locks.run(`${mutation.tenantId}/${lane}`, () => this.executeInLane(mutation, lane));
-  }
-
-  private async executeInLane(mutation: Mutation, lane: number): Promise<MutationOutcome> {
     const { tenantId } = mutation;
     let freshPlan = false;
     let lastReason = 'no attempt';
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
-      const head = await this.headOf(tenantId, lane);
-      const built = await this.build(mutation, lane, head, freshPlan);
+      const built = await this.build(mutation, freshPlan);
       try {
         await this.options.db(tenantId).send(new TransactWriteCommand({ TransactItems: built.items }));
-        this.heads.set(tenantId, laneCacheKey(lane), { seq: built.entry.seq, hash: built.entry.hash, time: built.entry.time });
         return { replayed: false, entry: built.entry };
       } catch (error) {
         if (!(error instanceof TransactionCanceledException) || !error.CancellationReasons) throw error;
-        const verdict = this.classify(mutation, lane, built, error.CancellationReasons);
+        const verdict = this.classify(mutation, built, error.CancellationReasons);
         if (verdict.kind === 'fail') throw verdict.error;
         if (verdict.kind === 'replay') return { replayed: true, response: verdict.response };
         freshPlan = verdict.freshPlan;
@@ -260,37 +198,26 @@ export class MutationExecutor implements AuditPort {
     return Math.floor(this.random() * Math.min(250, 5 * 2 ** attempt));
   }
 
-  private async headOf(tenantId: string, lane: number): Promise<ChainHead> {
-    return this.heads.getOrLoad(tenantId, laneCacheKey(lane), async () => {
-      const { Item } = await this.options
-        .db(tenantId)
-        .send(new GetCommand({ TableName: this.options.tableName, Key: keys.auditHead(tenantId, lane), ConsistentRead: true }));
-      return headFromItem(Item) ?? this.options.chain.emptyHead;
-    });
-  }
-
-  /** Entry times never go back along a lane, and strictly increase per tenant within this container. */
-  private timeFor(tenantId: string, head: ChainHead): string {
-    const headMs = head.time ? Date.parse(head.time) : 0;
-    const last = this.lastTimes.get(tenantId, 'clock') ?? 0;
-    const ms = Math.max(this.clock(), headMs, last + 1);
+  /** Entry times strictly increase per tenant within this container (entries of one container seal in their order). */
+  private nextTime(tenantId: string): number {
+    const ms = Math.max(this.clock(), (this.lastTimes.get(tenantId, 'clock') ?? 0) + 1);
     this.lastTimes.set(tenantId, 'clock', ms);
-    return new Date(ms).toISOString();
+    return ms;
   }
 
-  /** The transaction of one attempt: the caller's writes, quota counters, plan check, counters, idempotency record, audit entry and chain head. */
-  private async build(mutation: Mutation, lane: number, head: ChainHead, freshPlan: boolean): Promise<Attempt> {
+  /** The transaction of one attempt: the caller's writes, quota counters, plan check, counters, idempotency record and pending audit entry. */
+  private async build(mutation: Mutation, freshPlan: boolean): Promise<Attempt> {
     const increments = (mutation.quotas ?? []).filter((change) => change.delta > 0);
     const plan = increments.length > 0 ? await this.options.plans.planOf(mutation.tenantId, { fresh: freshPlan }) : undefined;
-    const entry = this.options.chain.nextEntry(mutation.tenantId, lane, head, this.timeFor(mutation.tenantId, head), mutation.event);
+    const ms = this.nextTime(mutation.tenantId);
+    const entry = this.options.chain.pendingEntry(mutation.tenantId, timeOrderedId(ms), new Date(ms).toISOString(), mutation.event);
     const parts: Part[] = [
       ...(mutation.writes ?? []).map((write) => this.writePart(write)),
       ...(mutation.quotas ?? []).map((change) => this.quotaPart(change, plan)),
       ...(plan ? [this.planPart(mutation.tenantId, plan)] : []),
       ...(mutation.counters ?? []).map((counter) => this.counterPart(counter)),
       ...(mutation.idempotency && mutation.response ? [this.idempotencyPart(mutation, mutation.idempotency, mutation.response)] : []),
-      this.entryPart(mutation.tenantId, lane, entry),
-      this.headPart(mutation.tenantId, lane, head, entry),
+      this.entryPart(entry),
     ];
     if (parts.length > 100) throw new Error(`a mutation holds at most 100 items, this one ${parts.length}`);
     return { items: parts.map(([item]) => item), roles: parts.map(([, role]) => role), entry };
@@ -361,26 +288,18 @@ export class MutationExecutor implements AuditPort {
     ];
   }
 
-  private entryPart(tenantId: string, lane: number, entry: AuditEntry): Part {
+  private entryPart(entry: PendingAuditEntry): Part {
     const item = {
-      ...keys.auditEntry(tenantId, lane, entry.seq),
-      [TABLE_SCHEMA.indexes.byCollection.partitionKey]: keys.auditCollection(tenantId),
-      [TABLE_SCHEMA.indexes.byCollection.sortKey]: keys.auditCollectionSortKey(entry.time, lane, entry.seq),
+      ...keys.auditPending(entry.tenantId, entry.id),
+      [TABLE_SCHEMA.indexes.byCollection.partitionKey]: keys.auditCollection(entry.tenantId),
+      [TABLE_SCHEMA.indexes.byCollection.sortKey]: keys.auditCollectionSortKey(entry.time, entry.id),
       ...entry,
     };
     return [{ Put: { TableName: this.options.tableName, Item: item, ...conditionOf(itemAbsent) } }, { kind: 'entry' }];
   }
 
-  /** The lane's head moves from what this attempt read to its new entry: a concurrent writer fails one of them. */
-  private headPart(tenantId: string, lane: number, head: ChainHead, entry: AuditEntry): Part {
-    const item = { ...keys.auditHead(tenantId, lane), [HEAD.lane]: lane, [HEAD.seq]: entry.seq, [HEAD.hash]: entry.hash, [HEAD.time]: entry.time };
-    const condition = head.seq === 0 ? conditionOf(itemAbsent) : conditionOf(attributeIs(HEAD.seq, head.seq), attributeIs(HEAD.hash, head.hash));
-    return [{ Put: { TableName: this.options.tableName, Item: item, ...condition, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } }, { kind: 'head' }];
-  }
-
   private classify(
     mutation: Mutation,
-    lane: number,
     attempt: Attempt,
     reasons: { Code?: string; Item?: Record<string, AttributeValue> }[],
   ): { kind: 'fail'; error: Error } | { kind: 'replay'; response: StoredResponse } | { kind: 'retry'; freshPlan: boolean; backoff: boolean; reason: string } {
@@ -423,32 +342,14 @@ export class MutationExecutor implements AuditPort {
         }),
       };
     }
-    const [head] = failed('head');
-    if (head) {
-      this.heads.set(mutation.tenantId, laneCacheKey(lane), headFromItem(head.current) ?? this.options.chain.emptyHead);
-      // The failed condition handed back the current head: the next attempt is likely to win at once.
-      return { kind: 'retry', freshPlan: false, backoff: false, reason: 'audit head moved' };
-    }
-    if (failed('entry').length > 0) {
-      this.heads.delete(mutation.tenantId, laneCacheKey(lane));
-      return { kind: 'retry', freshPlan: false, backoff: true, reason: 'audit entry exists' };
-    }
+    // Two ids made at once collide with odds of 2^-80; the next attempt makes a new one.
+    if (failed('entry').length > 0) return { kind: 'retry', freshPlan: false, backoff: false, reason: 'audit entry id taken' };
     if (reasons.some((reason) => reason.Code === 'TransactionConflict')) {
       return { kind: 'retry', freshPlan: false, backoff: true, reason: 'transaction conflict' };
     }
     const codes = reasons.map((reason) => reason.Code ?? 'None').join(',');
     return { kind: 'fail', error: new Error(`transaction cancelled: ${codes}`) };
   }
-}
-
-function laneCacheKey(lane: number): string {
-  return `head:${lane}`;
-}
-
-/** The head stored in a head item; undefined for a lane without entries. */
-function headFromItem(item: Record<string, unknown> | undefined): ChainHead | undefined {
-  if (!item || typeof item[HEAD.seq] !== 'number') return undefined;
-  return { seq: item[HEAD.seq] as number, hash: String(item[HEAD.hash]), time: String(item[HEAD.time]) };
 }
 
 function sha256(text: string): string {

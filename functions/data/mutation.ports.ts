@@ -16,12 +16,15 @@ export interface AuditEvent {
   readonly change: unknown;
 }
 
-/** One entry of the log as stored and returned. */
-export interface AuditEntry {
+/**
+ * One entry as its change's transaction writes it: a time-ordered id and the event, no link to any other entry, so
+ * no two writers of a tenant touch the same audit item. The sealer links it into the tenant's chain later.
+ */
+export interface PendingAuditEntry {
   readonly tenantId: string;
-  readonly lane: number;
-  readonly seq: number;
-  /** ISO time; never decreases along a lane. */
+  /** Time-ordered (ULID layout) and unique: the order in which the sealer links entries that wait together. */
+  readonly id: string;
+  /** ISO time of the change. */
   readonly time: string;
   readonly actor: string;
   readonly action: string;
@@ -29,6 +32,13 @@ export interface AuditEntry {
   readonly requestId: string;
   /** SHA-256 (hex) of the canonical JSON of the change. */
   readonly digest: string;
+}
+
+/** One sealed entry of the log: its place in a lane's hash chain. Entries sealed before ids existed have none. */
+export interface AuditEntry extends Omit<PendingAuditEntry, 'id'> {
+  readonly id?: string;
+  readonly lane: number;
+  readonly seq: number;
   readonly prevHash: string;
   readonly hash: string;
 }
@@ -40,12 +50,9 @@ export interface ChainHead {
   readonly time: string;
 }
 
-/** The audit log's rules: which lane a change goes to and what its entry is. */
+/** The audit log's rules: what a change's entry is. */
 export interface AuditChain {
-  /** The head of a lane without entries. */
-  readonly emptyHead: ChainHead;
-  laneOf(laneKey: string, lanes: number): number;
-  nextEntry(tenantId: string, lane: number, head: ChainHead, time: string, event: AuditEvent): AuditEntry;
+  pendingEntry(tenantId: string, id: string, time: string, event: AuditEvent): PendingAuditEntry;
 }
 
 /** A plan as quota checks see it: limits by quota name. */

@@ -41,7 +41,6 @@ export class MemoryExpiryService {
           requestId: eventId,
           change: { version: item.version, expiresAt: item.expiresAt },
         },
-        laneKey: agentId,
         quotas: [
           {
             counter: quotaCounters.memories(tenantId, agentId),

@@ -51,7 +51,6 @@ export class MemoryService {
     const outcome = await this.deps.executor.execute({
       tenantId,
       event: { actor: context.actor, action: 'memory.create', target: target(agentId, memory.memoryId), requestId: context.requestId, change: memory },
-      laneKey: agentId,
       writes: this.deps.memories(tenantId).createWrites(memory),
       quotas: [{ counter: quotaCounters.memories(tenantId, agentId), delta: 1, bytes: memoryBytes(memory) }],
       ...(context.idempotency ? { idempotency: context.idempotency } : {}),
@@ -86,7 +85,6 @@ export class MemoryService {
           requestId: context.requestId,
           change: { patch, version: next.version },
         },
-        laneKey: agentId,
         writes: [repository.replaceWrite(next, current.version, context.ifMatch !== undefined)],
         quotas: [{ counter: quotaCounters.memories(context.tenantId, agentId), delta: 0, bytes: memoryBytes(next) - memoryBytes(current) }],
         ...(context.idempotency ? { idempotency: context.idempotency } : {}),
@@ -108,7 +106,6 @@ export class MemoryService {
           requestId: context.requestId,
           change: { version: current.version },
         },
-        laneKey: agentId,
         writes: [repository.deleteWrite(current, current.version, context.ifMatch !== undefined)],
         quotas: [{ counter: quotaCounters.memories(context.tenantId, agentId), delta: -1, bytes: -memoryBytes(current) }],
         ...(context.idempotency ? { idempotency: context.idempotency } : {}),

@@ -55,7 +55,10 @@ export function bundlePrefix(tenantId: string, exportId: string): string {
 /**
  * Writes a tenant's bundle: every kind of the catalogue streamed to its own NDJSON file, then the signed manifest
  * (written last: a bundle without a manifest is incomplete). The audit log is cut at the heads read first, so the
- * entries, the heads and the manifest's chain head agree even while the tenant keeps writing.
+ * entries, the heads and the manifest's chain head agree even while the tenant keeps writing. Entries not sealed yet
+ * are exported too, as pending entries (the importing side seals them): those pending before the heads were read,
+ * less any sealed meanwhile at or below the heads, so none is lost to a concurrent sealer and none is in twice. The
+ * export writes nothing, so it also reads a restore point's table.
  */
 export class TenantExporter {
   private readonly clock: () => number;
@@ -68,11 +71,12 @@ export class TenantExporter {
     const { tenantId, exportId } = request;
     const db = this.props.db(tenantId);
     const createdAt = new Date(this.clock()).toISOString();
+    const pending = await this.pendingItems(tenantId, db);
     const heads = await this.headItems(tenantId, db);
     const progress: KindProgress[] = [];
     const files: BundleFile[] = [];
     for (const kind of this.props.catalogue) {
-      const items = kind === auditHeadKind ? heads.values() : this.itemsCutAtHeads(kind, tenantId, db, heads);
+      const items = kind === auditHeadKind ? heads.values() : this.itemsCutAtHeads(kind, tenantId, db, heads, pending);
       const file = await this.writeFile(bundlePrefix(tenantId, exportId), kind, items, async (written) => {
         progress[files.length] = { kind: kind.name, ...written };
         await onProgress(progress);
@@ -105,12 +109,38 @@ export class TenantExporter {
     return heads;
   }
 
-  /** The kind's items; audit entries only up to their lane's head as read first. */
-  private async *itemsCutAtHeads(kind: DataKind, tenantId: string, db: DynamoDBDocumentClient, heads: Map<number, Record<string, unknown>>) {
+  /** The pending audit entries as stored now, by id (read before the heads). */
+  private async pendingItems(tenantId: string, db: DynamoDBDocumentClient): Promise<Map<string, Record<string, unknown>>> {
+    const pending = new Map<string, Record<string, unknown>>();
+    for await (const item of itemsOfKind(auditEntryKind, tenantId, db, this.props.tableName)) {
+      if (typeof item.seq !== 'number') pending.set(String(item.id), item);
+    }
+    return pending;
+  }
+
+  /**
+   * The kind's items; sealed audit entries only up to their lane's head as read first, then the entries pending
+   * before that which were not sealed at or below it.
+   */
+  private async *itemsCutAtHeads(
+    kind: DataKind,
+    tenantId: string,
+    db: DynamoDBDocumentClient,
+    heads: Map<number, Record<string, unknown>>,
+    pending: Map<string, Record<string, unknown>>,
+  ) {
+    if (kind !== auditEntryKind) {
+      yield* itemsOfKind(kind, tenantId, db, this.props.tableName);
+      return;
+    }
+    const unsealed = new Map(pending);
     for await (const item of itemsOfKind(kind, tenantId, db, this.props.tableName)) {
-      if (kind === auditEntryKind && (item.seq as number) > ((heads.get(item.lane as number)?.seq as number | undefined) ?? 0)) continue;
+      if (typeof item.seq !== 'number') continue;
+      if (item.seq > ((heads.get(item.lane as number)?.seq as number | undefined) ?? 0)) continue;
+      if (typeof item.id === 'string') unsealed.delete(item.id);
       yield item;
     }
+    yield* unsealed.values();
   }
 
   private async writeFile(

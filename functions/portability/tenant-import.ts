@@ -1,6 +1,7 @@
 import { BatchWriteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LaneVerifier, type AuditEntry } from '../audit/audit-chain';
 import { auditEntryKind, auditHeadKind } from '../audit/audit.kind';
+import { AuditSealer } from '../audit/audit-sealer';
 import { ConflictError } from '../core/errors';
 import type { DataKind } from '../data/data-kind';
 import { tenantPrefix } from '../data/keys';
@@ -135,6 +136,8 @@ export class TenantImporter {
       idempotency,
       response: { status: 200, body: result },
     });
+    // The import leaves the log sealed: its own entry and the bundle's pending ones are linked before it returns.
+    await new AuditSealer({ db: this.props.db, tableName: this.props.tableName }).seal(tenantId);
     return result;
   }
 
@@ -202,7 +205,8 @@ export class TenantImporter {
       for await (const line of reader.lines()) {
         items += 1;
         const item = this.checkedItem(tenantId, kind, file, line.number, line.text);
-        if (kind === auditEntryKind) this.pushEntry(tenantId, file, line.number, item, lanes);
+        // Entries pending at export time have no place in the chain yet: the file's hash covers them, the sealer links them.
+        if (kind === auditEntryKind && typeof item.seq === 'number') this.pushEntry(tenantId, file, line.number, item, lanes);
         if (kind === auditHeadKind) this.checkHead(manifest, file, line.number, item, heads);
       }
     } finally {

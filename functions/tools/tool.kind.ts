@@ -231,7 +231,6 @@ class ToolStore {
     const outcome = await this.services.executor.execute({
       tenantId: context.tenantId,
       event: { actor: context.actor, action: `tool.${action}`, target: `tool/${toolId}`, requestId: context.requestId, change },
-      laneKey: toolId,
       writes,
       quotas: [{ counter: toolCounter(context.tenantId), ...count }],
       ...(context.idempotency ? { idempotency: context.idempotency } : {}),

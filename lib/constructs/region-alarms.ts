@@ -12,6 +12,8 @@ export interface RegionAlarmsProps {
   readonly functions: Readonly<Record<string, lambda.IFunction>>;
   /** The region's table: alarms on throttled reads and writes. */
   readonly table: dynamodb.ITableV2;
+  /** Stream consumers by name whose records must not wait: an alarm when the oldest record waited a minute. @default none */
+  readonly streamConsumers?: Readonly<Record<string, lambda.IFunction>>;
   /**
    * 5xx answers within five minutes that raise the API alarm.
    * @default 5
@@ -64,5 +66,10 @@ export class RegionAlarms extends Construct {
       },
     });
     alarm('TableThrottles', tableThrottles, 1, 'DynamoDB throttled reads or writes of the table');
+
+    for (const [name, fn] of Object.entries(props.streamConsumers ?? {})) {
+      const iteratorAge = fn.metric('IteratorAge', { period: Duration.minutes(1), statistic: 'Maximum' });
+      alarm(`StreamDelay-${name}`, iteratorAge, 60_000, `The ${name} function's oldest stream record waited a minute or more`);
+    }
   }
 }

@@ -28,19 +28,28 @@ import { RegionAlarms } from '../constructs/region-alarms';
 import { TableBackup } from '../constructs/table-backup';
 import { TableStreamConsumer } from '../constructs/table-stream-consumer';
 import { PLATFORM_FUNCTION_TAG, PlatformNames } from '../naming';
-import { AUTHORIZER_ENTRY, handlerEntry, ISSUER_REGISTRATION_ENTRY, MEMORY_EXPIRY_ENTRY, RUN_CONSUMER_ENTRY, THROTTLE_RECORDER_ENTRY } from '../source-paths';
+import {
+  AUDIT_SEALER_ENTRY,
+  AUTHORIZER_ENTRY,
+  handlerEntry,
+  ISSUER_REGISTRATION_ENTRY,
+  MEMORY_EXPIRY_ENTRY,
+  RUN_CONSUMER_ENTRY,
+  THROTTLE_RECORDER_ENTRY,
+} from '../source-paths';
 import { RunsQueue, RUN_CONSUMER_TIMEOUT } from '../constructs/runs-queue';
 
 /**
  * The functions of a region: one per route group, the authorizer, the issuer registrar, the memory-expiry stream
  * consumer, the runs queue's consumer and the access log's throttle recorder.
  */
-export type RegionFunctionName = HandlerGroup | 'authorizer' | 'issuer-registration' | 'memory-expiry' | 'run-consumer' | 'throttle-recorder';
+export type RegionFunctionName = HandlerGroup | 'authorizer' | 'issuer-registration' | 'memory-expiry' | 'audit-sealer' | 'run-consumer' | 'throttle-recorder';
 export const REGION_FUNCTION_NAMES: readonly RegionFunctionName[] = [
   ...HANDLER_GROUPS,
   'authorizer',
   'issuer-registration',
   'memory-expiry',
+  'audit-sealer',
   'run-consumer',
   'throttle-recorder',
 ];
@@ -68,6 +77,9 @@ export const OTHER_FUNCTION_NEEDS = {
   // Gives back the quota of memories TTL removed, through the tenant data role with the tenant of each record: it is
   // built from the tenant writes alone (createTenantWrites), so it needs no platform-key role nor the cursor secret.
   'memory-expiry': { data: ['tenant'] },
+  // Links the pending audit entries of the tenants a stream batch names into their hash chains, with the tenant data
+  // role of each tenant (built from the tenant writes alone, like memory-expiry).
+  'audit-sealer': { data: ['tenant'] },
   // Executes workflow runs from the runs queue: the model calls (within the tenant's budget, whose alerts it mails to
   // the tenant's admins), and the runs' writes with the tenant of each message. On its sweep schedule it lists the
   // region's tenants from the directory (P#, read only) and sends their stuck runs again.
@@ -86,6 +98,8 @@ export function regionFunctionEntry(name: RegionFunctionName): string {
       return ISSUER_REGISTRATION_ENTRY;
     case 'memory-expiry':
       return MEMORY_EXPIRY_ENTRY;
+    case 'audit-sealer':
+      return AUDIT_SEALER_ENTRY;
     case 'run-consumer':
       return RUN_CONSUMER_ENTRY;
     case 'throttle-recorder':
@@ -153,6 +167,8 @@ export class RegionStack extends Stack {
   readonly cursorSecret: secretsmanager.Secret;
   /** Writes pool issuers into the region's registry, for the tenant stacks of the region. */
   readonly issuerRegistrar: IssuerRegistrar;
+  /** Feeds inserts of pending audit entries from the table's stream to the audit sealer. */
+  readonly auditSealing: TableStreamConsumer;
   /** Feeds TTL removals of memories from the table's stream to the memory-expiry function. */
   readonly memoryExpiry: TableStreamConsumer;
   /** The SES identity invitations of the region (and, in the home region, the control plane's) are sent from. */
@@ -202,11 +218,7 @@ export class RegionStack extends Stack {
     if (consoleAssetDir) this.console = this.createConsole(names, config, region, consoleAssetDir);
     this.bindFunctions(names, config, region, corsOrigins);
 
-    this.memoryExpiry = new TableStreamConsumer(this, 'MemoryExpiry', {
-      table: this.table,
-      consumer: this.functions['memory-expiry'],
-      filters: [memoryExpiryFilter(this.table)],
-    });
+    ({ memoryExpiry: this.memoryExpiry, auditSealing: this.auditSealing } = this.createStreamConsumers());
     this.runs = new RunsQueue(this, 'Runs', {
       consumer: this.functions['run-consumer'],
       producers: [this.functions.workflows],
@@ -221,9 +233,27 @@ export class RegionStack extends Stack {
       api: this.api.api,
       functions: Object.fromEntries(Object.entries(this.functions).map(([name, fn]) => [name, fn.function])),
       table: this.table.table,
+      streamConsumers: { 'audit-sealer': this.functions['audit-sealer'].function },
     });
     this.observability = this.createObservability(config);
     this.addOutputs();
+  }
+
+  /** The consumers of the table's stream: memory quota give-back on TTL removal, audit sealing. */
+  private createStreamConsumers(): { memoryExpiry: TableStreamConsumer; auditSealing: TableStreamConsumer } {
+    const memoryExpiry = new TableStreamConsumer(this, 'MemoryExpiry', {
+      table: this.table,
+      consumer: this.functions['memory-expiry'],
+      filters: [memoryExpiryFilter(this.table)],
+    });
+    // Sealing delay: the stream's (about a second) plus one batch; IteratorAge above a minute raises StreamDelay-audit-sealer.
+    const auditSealing = new TableStreamConsumer(this, 'AuditSealing', {
+      table: this.table,
+      consumer: this.functions['audit-sealer'],
+      filters: [auditSealingFilter(this.table)],
+      batchSize: 100,
+    });
+    return { memoryExpiry, auditSealing };
   }
 
   /** Dashboards and alarms of the region, every queue's included, notifying the operator topic. */
@@ -233,7 +263,11 @@ export class RegionStack extends Stack {
       accessLogGroup: this.api.accessLogGroup,
       throttleRecorder: this.functions['throttle-recorder'].function,
       serviceLevels: SERVICE_LEVELS,
-      deadLetterQueues: { 'memory-expiry': this.memoryExpiry.failureQueue, runs: this.runs.deadLetterQueue },
+      deadLetterQueues: {
+        'memory-expiry': this.memoryExpiry.failureQueue,
+        'audit-sealing': this.auditSealing.failureQueue,
+        runs: this.runs.deadLetterQueue,
+      },
       workQueues: { runs: { queue: this.runs.queue, backlog: RUNS_BACKLOG_ALARM } },
       alarmEmails: config.alarmEmails,
     });
@@ -279,6 +313,7 @@ export class RegionStack extends Stack {
     const authorizer = regionFunction('authorizer', 'Agent platform API, request authorizer');
     const registrar = regionFunction('issuer-registration', 'Agent platform, issuer registrar of tenant pools');
     const memoryExpiry = regionFunction('memory-expiry', 'Agent platform, memory quota give-back on TTL removal');
+    const auditSealer = regionFunction('audit-sealer', 'Agent platform, audit log sealer');
     const runConsumer = regionFunction('run-consumer', 'Agent platform, workflow run worker');
     const throttleRecorder = regionFunction('throttle-recorder', "Agent platform, usage-plan throttles into tenants' health");
     return {
@@ -286,6 +321,7 @@ export class RegionStack extends Stack {
       authorizer,
       'issuer-registration': registrar,
       'memory-expiry': memoryExpiry,
+      'audit-sealer': auditSealer,
       'run-consumer': runConsumer,
       'throttle-recorder': throttleRecorder,
     };
@@ -411,4 +447,15 @@ export function memoryExpiryFilter(table: PlatformTable): Record<string, unknown
 
 function byGroup<T>(make: (group: HandlerGroup) => T): Record<HandlerGroup, T> {
   return Object.fromEntries(HANDLER_GROUPS.map((group) => [group, make(group)])) as Record<HandlerGroup, T>;
+}
+
+/** Inserts of pending audit entries (a digest and no sequence number: sealed entries have one, no other item a digest). */
+export function auditSealingFilter(table: PlatformTable): Record<string, unknown> {
+  return lambda.FilterCriteria.filter({
+    eventName: lambda.FilterRule.isEqual('INSERT'),
+    dynamodb: {
+      Keys: { [table.partitionKeyName]: { S: lambda.FilterRule.beginsWith(`${TENANT_MARK}${SEPARATOR}`) } },
+      NewImage: { digest: { S: lambda.FilterRule.exists() }, seq: { N: lambda.FilterRule.notExists() } },
+    },
+  });
 }

@@ -1548,10 +1548,7 @@ export interface components {
         AuditEntriesPage: {
             items: {
                 tenantId: string;
-                /** Format: int64 */
-                lane: number;
-                /** Format: int64 */
-                seq: number;
+                id?: string;
                 /** Format: date-time */
                 time: string;
                 actor: string;
@@ -1559,8 +1556,13 @@ export interface components {
                 target: string;
                 requestId: string;
                 digest: string;
-                prevHash: string;
-                hash: string;
+                sealed: boolean;
+                /** Format: int64 */
+                lane?: number;
+                /** Format: int64 */
+                seq?: number;
+                prevHash?: string;
+                hash?: string;
             }[];
             nextCursor?: string;
         };
@@ -1584,6 +1586,13 @@ export interface components {
                 seq: number;
                 reason: string;
                 detail: string;
+            };
+            unsealed: {
+                /** Format: int64 */
+                entries: number;
+                /** Format: date-time */
+                oldestTime?: string;
+                oldestAgeSeconds?: number;
             };
         };
         WorkflowsPage: {

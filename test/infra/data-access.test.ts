@@ -129,13 +129,13 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
 
   const streamArn = { 'Fn::GetAtt': [tableId, 'StreamArn'] };
 
-  it('lets exactly the four data roles perform DynamoDB data actions, and the memory-expiry function read the stream', () => {
+  it('lets exactly the four data roles perform DynamoDB data actions, and the memory-expiry and audit-sealer functions read the stream', () => {
     // Act
     const { holders, streamReaders } = dataActionHolders(statements, [streamArn]);
 
     // Assess
     expect([...holders].sort()).toEqual(Object.values(roleIds).sort());
-    expect([...streamReaders]).toEqual([logicalIdOf(stack.memoryExpiry.consumer.role)]);
+    expect([...streamReaders].sort()).toEqual([logicalIdOf(stack.memoryExpiry.consumer.role), logicalIdOf(stack.auditSealing.consumer.role)].sort());
     expect(statements.filter((owned) => owned.otherPrincipals.length > 0)).toEqual([]);
   });
 
@@ -185,6 +185,7 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
         'agents',
         'api-keys',
         'audit',
+        'audit-sealer',
         'authorizer',
         'governance',
         'memories',
@@ -230,7 +231,7 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
       const scopes = DATA_SCOPES.filter((scope) => access[scope]);
       const assumeActions = (scope: DataScope) => (scope === 'tenant' ? ['sts:AssumeRole', 'sts:TagSession'] : 'sts:AssumeRole');
 
-      const consumesStream = stack.memoryExpiry.consumer === stack.functions[name];
+      const streamConsumer = [stack.memoryExpiry, stack.auditSealing].find((consumer) => consumer.consumer === stack.functions[name]);
       // The run worker reads the runs queue; it and the workflows API send to it.
       const runsQueueArn = resolvePolicyIntrinsics({ 'Fn::GetAtt': [logicalIdOf(stack.runs.queue), 'Arn'] }, json, { region });
       const runsQueue = name === 'run-consumer' ? 'consume' : name === 'workflows' ? 'send' : undefined;
@@ -307,13 +308,13 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
               Resource,
             }))
           : []),
-        ...(consumesStream
+        ...(streamConsumer
           ? [
               { Effect: 'Allow', Action: [...STREAM_READ_ACTIONS], Resource: resolvePolicyIntrinsics(streamArn, json, { region }) },
               {
                 Effect: 'Allow',
                 Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
-                Resource: resolvePolicyIntrinsics({ 'Fn::GetAtt': [logicalIdOf(stack.memoryExpiry.failureQueue), 'Arn'] }, json, { region }),
+                Resource: resolvePolicyIntrinsics({ 'Fn::GetAtt': [logicalIdOf(streamConsumer.failureQueue), 'Arn'] }, json, { region }),
               },
             ]
           : []),

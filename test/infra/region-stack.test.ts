@@ -183,7 +183,7 @@ describe.each(CONFIG.regions)('region stack %s', (region) => {
     const queueId = logicalIdOf(consumer.failureQueue);
 
     // Assess
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 3);
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: logicalIdOf(stack.functions['memory-expiry'].function) },
       EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(stack.table.table), 'StreamArn'] },
@@ -213,6 +213,33 @@ describe.each(CONFIG.regions)('region stack %s', (region) => {
       PolicyDocument: {
         Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
       },
+    });
+  });
+
+  it('feeds inserts of pending audit entries from the stream to the audit sealer, failed batches to a queue, delays alarmed', () => {
+    // Prepare
+    const pattern = new Capture();
+    const queueId = logicalIdOf(stack.auditSealing.failureQueue);
+
+    // Assess
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: logicalIdOf(stack.functions['audit-sealer'].function) },
+      EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(stack.table.table), 'StreamArn'] },
+      BisectBatchOnFunctionError: true,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } } },
+      FilterCriteria: { Filters: [{ Pattern: pattern }] },
+    });
+    expect(JSON.parse(pattern.asString())).toEqual({
+      eventName: ['INSERT'],
+      dynamodb: {
+        Keys: { [TABLE_SCHEMA.partitionKey]: { S: [{ prefix: 'T#' }] } },
+        NewImage: { digest: { S: [{ exists: true }] }, seq: { N: [{ exists: false }] } },
+      },
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'IteratorAge',
+      Threshold: 60_000,
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalIdOf(stack.functions['audit-sealer'].function) } }],
     });
   });
 

@@ -202,6 +202,12 @@ describe('npm start', () => {
       (error: Error) => error.name,
     );
     const keys = ((await (await api('/api-keys', { token: admin })).json()) as { items: { name: string }[] }).items;
+    // The platform's sealer links the audit entries of these changes into the tenant's chain within its interval.
+    const verify = async () => {
+      const verified = (await (await api('/audit/verify', { token: admin })).json()) as { valid: boolean; unsealed: { entries: number } };
+      return { valid: verified.valid, unsealed: verified.unsealed.entries };
+    };
+    const sealed = await eventually(verify, { valid: true, unsealed: 0 });
 
     // Assess
     expect(viewer).toEqual([200, 403, 403]);
@@ -210,6 +216,7 @@ describe('npm start', () => {
     expect(removed).toEqual([401, 401, 401]);
     expect(await statuses({ token: oldToken })).toEqual([401, 401, 401]);
     expect(login).toBe('NotAuthorizedException');
+    expect(sealed).toEqual({ valid: true, unsealed: 0 });
     expect(keys.find((listed: { name: string }) => listed.name === 'dana-ci')).toEqual(
       expect.objectContaining({ ownerUserId: userId, revokedAt: expect.any(String) }),
     );

@@ -1,3 +1,4 @@
+import { AuditSealer, type SealResult } from '../../functions/audit/audit-sealer';
 import { HASH_CHAIN } from '../../functions/audit/audit-chain';
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
@@ -55,14 +56,14 @@ export interface ResourceFixture {
   call(group: Group, method: string, resource: string, options: CallOptions): Promise<APIGatewayProxyResult & { json: any }>;
   /** Every item of a partition (strongly consistent). */
   queryAll(input: Omit<QueryCommandInput, 'TableName'>): Promise<Record<string, unknown>[]>;
+  /** Seals the tenant's pending audit entries, as the sealer does after the writes. */
+  seal(tenantId: string): Promise<SealResult>;
   close(): void;
 }
 
 export interface ResourceFixtureOptions {
   /** Containers (handler sets with their own executor). @default 1 */
   readonly containers?: number;
-  /** @default 4 */
-  readonly auditLanes?: number;
   /** Plan limits to enforce instead of the catalogue's (same plan ids). */
   readonly limits?: Partial<Record<PlanId, Partial<Plan['limits']>>>;
   /** @default the shared table */
@@ -90,10 +91,7 @@ export function resourceFixture(options: ResourceFixtureOptions = {}): ResourceF
   };
   const logger = createLogger('test', 'ERROR');
   const cursors = new CursorCodec(CURSOR_SECRET);
-  const executors = Array.from(
-    { length: options.containers ?? 1 },
-    () => new MutationExecutor({ chain: HASH_CHAIN, db, tableName, plans, auditLanes: options.auditLanes ?? 4 }),
-  );
+  const executors = Array.from({ length: options.containers ?? 1 }, () => new MutationExecutor({ chain: HASH_CHAIN, db, tableName, plans }));
   const containers = executors.map((executor) => {
     const deps: ResourceDependencies = { logger, tenantGate: async () => undefined, tableName, db, cursors, executor, plans };
     return {
@@ -103,6 +101,7 @@ export function resourceFixture(options: ResourceFixtureOptions = {}): ResourceF
       audit: createAuditHandler(config, deps),
     };
   });
+  const sealer = new AuditSealer({ db, tableName });
   let requests = 0;
 
   return {
@@ -155,6 +154,7 @@ export function resourceFixture(options: ResourceFixtureOptions = {}): ResourceF
       }
       return { ...result, json };
     },
+    seal: (tenantId) => sealer.seal(tenantId),
     async queryAll(input) {
       const items: Record<string, unknown>[] = [];
       let start: Record<string, unknown> | undefined;

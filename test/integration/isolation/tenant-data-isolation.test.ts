@@ -27,7 +27,7 @@ let fixture: IsolationFixture;
 beforeAll(async () => {
   fixture = await createIsolationFixture('isolation-p1');
   plans = new CachedPlanSource({ db, tableName: fixture.tableName });
-  executor = new MutationExecutor({ chain: HASH_CHAIN, db, tableName: fixture.tableName, plans, auditLanes: 4 });
+  executor = new MutationExecutor({ chain: HASH_CHAIN, db, tableName: fixture.tableName, plans });
 });
 
 afterAll(async () => {

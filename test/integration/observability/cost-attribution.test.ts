@@ -95,7 +95,7 @@ const deps: ResourceDependencies = {
   tableName: LOCAL_TABLE_NAME,
   db,
   cursors: new CursorCodec(CURSOR_SECRET),
-  executor: new MutationExecutor({ chain: HASH_CHAIN, db, tableName: LOCAL_TABLE_NAME, plans, auditLanes: 2 }),
+  executor: new MutationExecutor({ chain: HASH_CHAIN, db, tableName: LOCAL_TABLE_NAME, plans }),
   plans,
   telemetry: { tierOf: async (tenantId) => (await plans.planOf(tenantId)).id, meter },
 };

@@ -1,3 +1,4 @@
+import { AuditSealer } from '../../../functions/audit/audit-sealer';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,6 +61,8 @@ export interface PortabilityFixture {
   onboard(prefix: string, region?: string): Promise<string>;
   /** Lives the history through the services, so every kind of the catalogue gets items the way the API makes them. */
   live(tenantId: string, history: TenantHistory, region?: string): Promise<void>;
+  /** Seals the tenant's pending audit entries, as the sealer does shortly after the writes (live() ends with it). */
+  seal(tenantId: string, region?: string): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -100,6 +103,11 @@ export async function createPortabilityFixture(name: string): Promise<Portabilit
   const signer = new ManifestSigner('portability-test-signing-secret-of-32-characters');
   const data = (region: string) => lifecycle.regions[region].local;
   const cursors = new CursorCodec('portability-test-cursor-secret-of-32-chars');
+
+  async function seal(tenantId: string, region: string = LOCAL_REGIONS[0]): Promise<void> {
+    const { db, tableName } = data(region);
+    await new AuditSealer({ db, tableName }).seal(tenantId);
+  }
 
   function services(region: string) {
     const { db, tableName, mutations } = data(region);
@@ -198,7 +206,9 @@ export async function createPortabilityFixture(name: string): Promise<Portabilit
         await people.users.invite(context(tenantId), { email, role: 'member' });
         await people.users.accept({ code: lifecycle.adapters.codeFor(email), password: PASSWORD }, nextRequest());
       }
+      await seal(tenantId, region);
     },
+    seal,
     async dispose() {
       s3Client.destroy();
       await s3.stop();

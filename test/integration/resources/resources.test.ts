@@ -335,6 +335,8 @@ describe('usage and audit', () => {
       auth: member(tenantId, 'u-other'),
       body: { status: 'DISABLED' },
     });
+    const unsealed = await fixture.call('audit', 'GET', '/v1/tenants/{tenantId}/audit/verify', { pathParameters: { tenantId }, auth: auditor(tenantId) });
+    await fixture.seal(tenantId);
     // Act
     const all = await fixture.call('audit', 'GET', '/v1/tenants/{tenantId}/audit', { pathParameters: { tenantId }, auth: auditor(tenantId) });
     const byActor = await fixture.call('audit', 'GET', '/v1/tenants/{tenantId}/audit', {
@@ -355,7 +357,8 @@ describe('usage and audit', () => {
     expect(all.json.items.map((e: { action: string }) => e.action)).toEqual(['agent.create', 'memory.create', 'agent.update']);
     expect(byActor.json.items.map((e: { action: string }) => e.action)).toEqual(['agent.update']);
     expect(byTarget.json.items).toHaveLength(1);
-    expect(verified.json).toMatchObject({ valid: true, entries: 3 });
+    expect(unsealed.json).toMatchObject({ valid: true, entries: 0, unsealed: { entries: 3 } });
+    expect(verified.json).toMatchObject({ valid: true, entries: 3, unsealed: { entries: 0 } });
     expect(broken.json).toMatchObject({ valid: false, firstBroken: { lane, seq: 1, reason: 'head-mismatch' } });
   });
 });

@@ -229,7 +229,6 @@ export async function createWorkflowsFixture(name: string, options: { provider?:
       await mutations.execute({
         tenantId,
         event: { actor: 'user:fixture', action: 'agent.create', target: `agent/${agent.agentId}`, requestId: randomUUID(), change: agent },
-        laneKey: agent.agentId,
         writes: [
           {
             put: {

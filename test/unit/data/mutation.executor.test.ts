@@ -60,13 +60,14 @@ const mutation = (overrides: Partial<Mutation> = {}): Mutation => ({
 });
 
 const isQuota = (i: Record<string, any>) => i.Update?.Key?.sk === 'AGENTS';
-const isHead = (i: Record<string, any>) => String(i.Put?.Item?.sk ?? '').startsWith('HEAD#');
+const isEntry = (i: Record<string, any>) => String(i.Put?.Item?.pk ?? '').endsWith('#AUDIT#PENDING');
+const isAuditHead = (i: Record<string, any>) => String(i.Put?.Item?.sk ?? '').startsWith('HEAD#') || String(i.Update?.Key?.sk ?? '').startsWith('HEAD#');
 const isWrite = (i: Record<string, any>) => i.Put?.Item?.sk === 'AGENT#a1' || i.Delete?.Key?.sk === 'AGENT#a1';
 const isIdempotency = (i: Record<string, any>) => String(i.Put?.Item?.pk ?? '').includes('#IDEMPOTENCY#');
 const isPlan = (i: Record<string, any>) => i.ConditionCheck?.Key?.sk === 'PROFILE';
 
 describe('MutationExecutor', () => {
-  it('writes item, counter, plan check, audit entry and head in one transaction', async () => {
+  it('writes item, counter, plan check and a pending audit entry in one transaction, touching no audit head', async () => {
     // Prepare
     const { instance, transactions } = executor([() => undefined]);
     // Act
@@ -78,8 +79,10 @@ describe('MutationExecutor', () => {
     expect(items.filter(isQuota)[0].Update.ConditionExpression).toBe('(attribute_not_exists(#count) OR #count <= :max)');
     expect(items.filter(isQuota)[0].Update.ExpressionAttributeValues[':max']).toBe(PLANS.free.limits.agents - 1);
     expect(items.filter(isPlan)).toHaveLength(1);
-    expect(items.filter(isHead)[0].Put.ConditionExpression).toBe('attribute_not_exists(#pk)');
-    expect(outcome).toMatchObject({ replayed: false, entry: { seq: 1, action: 'agent.create' } });
+    expect(items.filter(isEntry)[0].Put.ConditionExpression).toBe('attribute_not_exists(#pk)');
+    expect(items.filter(isAuditHead)).toEqual([]);
+    expect(outcome).toMatchObject({ replayed: false, entry: { action: 'agent.create', id: expect.stringMatching(/^[0-9A-Z]{26}$/) } });
+    expect((outcome as { entry: object }).entry).not.toHaveProperty('seq');
   });
 
   it('maps a failed counter condition to QuotaExceededError with the limit and current usage', async () => {
@@ -115,18 +118,18 @@ describe('MutationExecutor', () => {
     await expect(instance.execute(mutation({ idempotency: { key: 'k', fingerprint: 'f' }, response: { status: 201 } }))).rejects.toBeInstanceOf(ConflictError);
   });
 
-  it('retries with the head the failed condition returned, and with a fresh plan when the plan changed', async () => {
+  it('retries with a new entry id when the id was taken, and with a fresh plan when the plan changed', async () => {
     // Prepare
-    const head = { pk: 'T#acme#AUDIT', sk: 'HEAD#L000', lane: 0, seq: 7, hash: 'a'.repeat(64), time: '2026-11-01T00:00:00.000Z' };
-    const { instance, transactions } = executor([failAt(isHead, 'ConditionalCheckFailed', head), failAt(isPlan), () => undefined]);
+    const { instance, transactions } = executor([failAt(isEntry), failAt(isPlan), () => undefined]);
     plans.planOf.mockClear();
     // Act
     const outcome = await instance.execute(mutation());
     // Assess
     expect(transactions).toHaveLength(3);
-    expect(transactions[1].TransactItems.filter(isHead)[0].Put.ExpressionAttributeValues).toEqual({ ':seqIs': 7, ':hashIs': head.hash });
+    const ids = transactions.map((t) => t.TransactItems.filter(isEntry)[0].Put.Item.id);
+    expect(new Set(ids).size).toBe(3);
     expect(plans.planOf).toHaveBeenLastCalledWith('acme', { fresh: true });
-    expect(outcome).toMatchObject({ replayed: false, entry: { seq: 8, prevHash: head.hash } });
+    expect(outcome).toMatchObject({ replayed: false, entry: { id: ids[2] } });
   });
 
   it('retries transaction conflicts and gives up with a 429 contention error', async () => {

@@ -29,7 +29,7 @@ export function AuditPage() {
       {verdict ? (
         <p role="status" class={verdict.valid ? 'ok' : 'problem'} data-testid="verdict">
           {verdict.valid
-            ? `Chain intact: ${verdict.entries} entries in ${verdict.lanes.length} lanes verified.`
+            ? `Chain intact: ${verdict.entries} entries in ${verdict.lanes.length} lanes verified.${unsealedNote(verdict.unsealed)}`
             : `Chain broken at lane ${verdict.firstBroken?.lane}, entry ${verdict.firstBroken?.seq}: ${verdict.firstBroken?.reason} (${verdict.firstBroken?.detail})`}
         </p>
       ) : null}
@@ -67,7 +67,7 @@ export function AuditPage() {
         </thead>
         <tbody>
           {entries.items.map((entry) => (
-            <tr key={`${entry.lane}-${entry.seq}`}>
+            <tr key={entry.id ?? `${entry.lane}-${entry.seq}`}>
               <td>{entry.time}</td>
               <td>{entry.actor}</td>
               <td>{entry.action}</td>
@@ -79,4 +79,10 @@ export function AuditPage() {
       <MoreButton list={entries} />
     </section>
   );
+}
+
+/** The entries verify could not cover yet: written, not sealed into the chain. */
+function unsealedNote(unsealed: { entries: number; oldestAgeSeconds?: number }): string {
+  if (unsealed.entries === 0) return '';
+  return ` ${unsealed.entries} newer entries not sealed yet (oldest ${unsealed.oldestAgeSeconds ?? 0} s ago).`;
 }
