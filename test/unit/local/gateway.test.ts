@@ -162,7 +162,7 @@ describe('local gateway', () => {
     };
     /** Allows the key `good`, refuses every other credential. */
     const goodKeyOnly = (event: APIGatewayRequestAuthorizerEvent) =>
-      event.headers?.['X-Api-Key'] === 'good' ? allow(event) : Promise.reject(new Error('Unauthorized'));
+      event.headers?.authorization === 'ApiKey good' ? allow(event) : Promise.reject(new Error('Unauthorized'));
     const FLOODER = '127.0.0.2';
     const TENANT = '127.0.0.3';
 
@@ -199,10 +199,10 @@ describe('local gateway', () => {
 
           // Act
           const flood = [];
-          for (let i = 0; i < 15; i += 1) flood.push(await requestFrom(FLOODER, url, { headers: { 'X-Api-Key': `bad-${i}` } }));
+          for (let i = 0; i < 15; i += 1) flood.push(await requestFrom(FLOODER, url, { headers: { authorization: `ApiKey bad-${i}` } }));
           const authorizerCalls = seen.authorizerEvents.length;
           const tenant = [];
-          for (let i = 0; i < 20; i += 1) tenant.push(await requestFrom(TENANT, url, { headers: { 'X-Api-Key': 'good' } }));
+          for (let i = 0; i < 20; i += 1) tenant.push(await requestFrom(TENANT, url, { headers: { authorization: 'ApiKey good' } }));
 
           // Assess
           expect(flood.map((response) => response.status)).toEqual([...Array(10).fill(401), ...Array(5).fill(429)]);
