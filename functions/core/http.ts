@@ -110,16 +110,22 @@ function parseBody(event: APIGatewayProxyEvent, route: RouteDefinition): unknown
 }
 
 /**
- * The caller of a request, or undefined on public routes: the authorizer's principal (which depends on the
- * credential alone, as API Gateway caches it per credential), then the checks that depend on the request: the role
- * the route needs and the tenant signals' agreement (path, X-Tenant-Id, subdomain), which also names the tenant a
- * platform admin acts on.
+ * The authorizer's principal, which depends on the credential alone (API Gateway caches it per credential), once the
+ * route's role rule lets it call the route; undefined on public routes.
  */
-async function callerOf(event: APIGatewayProxyEvent, route: RouteDefinition, options: GroupHandlerOptions): Promise<AuthContext | undefined> {
+function principalOf(event: APIGatewayProxyEvent, route: RouteDefinition): AuthContext | undefined {
   const principal = decodeAuthContext(event.requestContext?.authorizer as Record<string, unknown> | null);
   if (route.access === 'public') return principal;
   if (!principal) throw new AuthenticationError('this route needs a credential');
   if (!isAllowed(route.access, principal.roles)) throw new ForbiddenError(`${route.operationId} is not allowed for your role`);
+  return principal;
+}
+
+/**
+ * The caller with the tenant it acts on: the request's tenant signals (path, X-Tenant-Id, subdomain) must agree
+ * with the principal, and name the tenant a platform admin acts on.
+ */
+async function callerOf(event: APIGatewayProxyEvent, principal: AuthContext, options: GroupHandlerOptions): Promise<AuthContext> {
   const signals = await readTenantSignals(event, options.tenantSignals);
   try {
     return agreedTenant(principal, signals);
@@ -142,9 +148,10 @@ function requestParser(options: GroupHandlerOptions): MiddlewareObj<APIGatewayPr
       if (!route) {
         throw new RouteNotFoundError(`no route ${event.httpMethod} ${event.resource}`);
       }
-      const auth = await callerOf(event, route, options);
+      const principal = principalOf(event, route);
       const requestId = event.requestContext?.requestId ?? 'unknown';
       const path = validate(route.request.path, event.pathParameters ?? {}, 'path') as Record<string, unknown>;
+      const auth = principal && route.access !== 'public' ? await callerOf(event, principal, options) : principal;
       const pathTenant = path[TENANT_PATH_PARAMETER];
       // Tenant principals act on their own tenant only: the signals agreed, and the authorizer's policy covers no other tenant's paths.
       if (typeof pathTenant === 'string' && auth && auth.principalType !== 'platform-admin' && auth.tenantId !== pathTenant) {
