@@ -53,8 +53,8 @@ export const coreEnvShape = {
   ACCESS_CACHE_SECONDS: z.coerce.number().int().min(0).max(30).default(ACCESS_CACHE_DEFAULT_SECONDS),
   /**
    * How long a route group's tenant gate may reuse a tenant's directory entry (status, home region): the bound within
-   * which a suspension, an offboarding or a region move holds for the tenant's own users. The tenants, users and
-   * api-keys groups, which change those entries, always read it.
+   * which a suspension, an offboarding or a region move holds for the tenant's own users. A container that changes
+   * an entry (the tenants group) invalidates its own copy at once.
    */
   DIRECTORY_CACHE_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
   /** Powertools log level. */
