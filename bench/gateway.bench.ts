@@ -9,15 +9,39 @@ import { keys } from '../functions/data/keys';
 import { LOCAL_TABLE_NAME } from '../local/platform.config';
 import { startLocalPlatform } from '../local/platform';
 import { freePort } from '../local/ports';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { ClientRequest } from 'node:http';
+import { recordFigure } from './figures';
+import { ACCESS_CACHE_DEFAULT_SECONDS } from '../functions/core/config';
 
 /**
  * What the platform's request path costs over the work itself: a bare handler doing the one GetItem that reading a
  * tenant record needs, against the same request through the local gateway (HTTP on loopback, REST proxy event, the
- * REQUEST authorizer verifying a Cognito JWT, the middleware, the tenant gate's directory read, the tenant-scoped
- * client with its guard). Everything runs in this process against DynamoDB Local and cognito-local.
+ * REQUEST authorizer behind its result cache keyed by the Authorization header, as API Gateway's, the middleware, the
+ * tenant gate's cached directory entry, the tenant-scoped client with its guard). Everything runs in this process
+ * against DynamoDB Local and cognito-local. Also counted: the authorizer cache's hit rate, Lambda invocations per
+ * request (the handler, plus the authorizer on a miss) and the DynamoDB calls the functions make per request.
  */
 const WARMUP = 50;
 const ROUNDS = 400;
+
+/** DynamoDB calls made in this process while `work` runs, by operation (seen on node:http, as the SDK sends them). */
+async function dynamoDbCallsDuring<T>(work: () => Promise<T>): Promise<{ result: T; calls: Map<string, number> }> {
+  const calls = new Map<string, number>();
+  const count = (message: unknown) => {
+    const target = (message as { request: ClientRequest }).request.getHeader('x-amz-target');
+    if (typeof target === 'string' && target.startsWith('DynamoDB_')) {
+      const operation = target.split('.')[1];
+      calls.set(operation, (calls.get(operation) ?? 0) + 1);
+    }
+  };
+  subscribe('http.client.request.start', count);
+  try {
+    return { result: await work(), calls };
+  } finally {
+    unsubscribe('http.client.request.start', count);
+  }
+}
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -81,7 +105,13 @@ export async function run(): Promise<void> {
     // Paced below the tenant plan's steady rate: the local gateway throttles as the usage plan would.
     const record = JSON.parse(await call(`/v1/tenants/${tenant.tenantId}`, { authorization: `Bearer ${token}` })) as { plan: PlanId };
     const pace = 1000 / PLANS[record.plan].rateLimit.requestsPerSecond + 2;
-    const full = await measure(() => call(`/v1/tenants/${tenant.tenantId}`, { authorization: `Bearer ${token}` }), pace);
+    const cacheBefore = platform.authorizerCache();
+    const startedAt = Date.now();
+    const { result: full, calls } = await dynamoDbCallsDuring(() =>
+      measure(() => call(`/v1/tenants/${tenant.tenantId}`, { authorization: `Bearer ${token}` }), pace),
+    );
+    const cacheAfter = platform.authorizerCache();
+    const seconds = (Date.now() - startedAt) / 1000;
 
     console.log(`\n== Request overhead (in process, DynamoDB Local + cognito-local; ${ROUNDS} requests after ${WARMUP} warm-up)`);
     console.log('path'.padEnd(62) + 'p50 ms'.padStart(9) + 'p95 ms'.padStart(9) + 'mean ms'.padStart(9) + 'vs bare'.padStart(9));
@@ -97,10 +127,48 @@ export async function run(): Promise<void> {
     row('gateway, public route, no data (GET /v1/health)', health);
     row('gateway + authorizer (JWT) + middleware + gate + GetItem', full);
     console.log(`added by the platform over the bare GetItem: ${(full.mean - bare.mean).toFixed(2)} ms mean per request`);
+    report({ bare, full, calls, seconds, hits: cacheAfter.hits - cacheBefore.hits, misses: cacheAfter.misses - cacheBefore.misses });
   } finally {
     await platform.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+type Timing = { p50: number; p95: number; mean: number };
+
+/** Prints the cache and call counts of the full path and records the figures of the summary table. */
+function report(m: { bare: Timing; full: Timing; calls: Map<string, number>; seconds: number; hits: number; misses: number }): void {
+  const requests = WARMUP + ROUNDS;
+  const hitRate = m.hits / Math.max(1, m.hits + m.misses);
+  const invocations = 1 + m.misses / requests;
+  const totalCalls = [...m.calls.values()].reduce((a, b) => a + b, 0) / requests;
+  const byOperation = [...m.calls.entries()].map(([operation, n]) => `${operation} ${(n / requests).toFixed(2)}`).join(', ');
+  console.log(
+    `authorizer result cache (Authorization header, ${ACCESS_CACHE_DEFAULT_SECONDS} s): ${m.hits} hits, ${m.misses} misses of ${requests} requests in ${m.seconds.toFixed(1)} s: hit rate ${(hitRate * 100).toFixed(1)}%`,
+  );
+  console.log(`Lambda invocations per request: ${invocations.toFixed(3)} (the handler, and the authorizer on a cache miss)`);
+  console.log(`DynamoDB calls per request by the functions: ${totalCalls.toFixed(3)} (${byOperation}; usage meter flushes included)`);
+  const ratio = m.full.mean / m.bare.mean;
+  recordFigure({
+    figure: 'full path vs bare handler (same GetItem)',
+    now: `${ratio.toFixed(2)}x (${m.full.mean.toFixed(2)} vs ${m.bare.mean.toFixed(2)} ms mean)`,
+    goal: '<= 1.15x',
+    met: ratio <= 1.15,
+  });
+  recordFigure({
+    figure: 'authorizer result cache hit rate',
+    now: `${(hitRate * 100).toFixed(1)}% (${m.misses} misses in ${requests})`,
+    goal: 'one miss per credential and TTL (5 s)',
+    met: m.misses <= Math.ceil(m.seconds / ACCESS_CACHE_DEFAULT_SECONDS) + 1,
+  });
+  recordFigure({ figure: 'Lambda invocations per API request', now: invocations.toFixed(3), goal: '1 for a warm, cached caller', met: invocations < 1.05 });
+  const getItems = (m.calls.get('GetItem') ?? 0) / requests;
+  recordFigure({
+    figure: 'DynamoDB calls per GET of a tenant record',
+    now: `${totalCalls.toFixed(2)} (GetItem ${getItems.toFixed(2)})`,
+    goal: '1 (the record; no directory read)',
+    met: getItems < 1.05,
+  });
 }
 
 if (require.main === module) void run();

@@ -1,6 +1,7 @@
 import { HASH_CHAIN } from '../functions/audit/audit-chain';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { putBenchTenant } from './bench-tenant';
+import { recordFigure } from './figures';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { createHandler } from '../functions/api/workflows';
 import { createHandler as createRunConsumer } from '../functions/api/run-consumer';
@@ -199,6 +200,12 @@ export async function run(): Promise<void> {
     console.log(
       `throughput             ${(RUNS / ((lastFinish - began) / 1000)).toFixed(1)} runs/s (${(RUNS * 3) / ((lastFinish - began) / 1000) > 0 ? ((RUNS * 3) / ((lastFinish - began) / 1000)).toFixed(1) : '0'} steps/s), ${failed} not SUCCEEDED`,
     );
+    recordFigure({
+      figure: 'start a 3-step run: table calls before 202',
+      now: `${callsPerStart.toFixed(2)} calls`,
+      goal: '<= 2 calls',
+      met: callsPerStart <= 2,
+    });
     console.log(`queue-to-start         p50 ${percentile(queueToStart, 50)} ms, p95 ${percentile(queueToStart, 95)} ms, max ${Math.max(...queueToStart)} ms`);
     apiIsolation.destroy();
     workerIsolation.destroy();

@@ -17,6 +17,7 @@ import { platformUsageKey, usageIdentifierKey } from '../functions/identity/usag
 import { serveUsagePlanApi } from './usage-plan-api';
 import { isPublic, type HandlerGroup, type RouteDefinition } from '../functions/routes';
 import { methodArnOf, policyAllows } from './authorizer-policy';
+import { AuthorizerResultCache, type AuthorizerCacheStats } from './authorizer-cache';
 import { ClientThrottle, type ClientLimitName } from './client-throttle';
 import { isConsoleRequest, serveConsole, type ConsoleSite } from './console-server';
 import { recordThrottles } from '../functions/observability/throttle-telemetry';
@@ -104,6 +105,8 @@ export interface LocalGatewayOptions {
 export interface LocalGateway {
   /** Base URL (no path) of each region's API, e.g. `{ 'eu-central-1': 'http://127.0.0.1:3000' }`. */
   readonly endpoints: Readonly<Record<string, string>>;
+  /** Hits and misses of the authorizer result caches of every region, since start. */
+  authorizerCache(): AuthorizerCacheStats;
   close(): Promise<void>;
 }
 
@@ -244,6 +247,8 @@ function sharedFunctionEnvironment(environment: Readonly<Record<string, string>>
 class RegionGateway {
   private config: RuntimeConfig | undefined;
   private authorizer: Promise<Authorizer> | undefined;
+  /** API Gateway's authorizer result cache, keyed by the Authorization header, for ACCESS_CACHE_SECONDS. */
+  private authorizerResults: AuthorizerResultCache | undefined;
   private usagePlans: UsagePlanThrottle | undefined;
   private planOf: ((tenantId: string) => Promise<string>) | undefined;
   /** Counts usage-plan throttles into the tenants' hourly health items, as the access-log consumer does in AWS. */
@@ -292,6 +297,12 @@ class RegionGateway {
       REGION_ENDPOINTS: JSON.stringify(endpoints),
       LOG_LEVEL: this.options.logLevel,
     });
+    this.authorizerResults = new AuthorizerResultCache({ ttlMs: this.config.ACCESS_CACHE_SECONDS * 1000 });
+  }
+
+  /** Hits and misses of the region's authorizer result cache. */
+  authorizerCacheStats(): AuthorizerCacheStats {
+    return this.authorizerResults?.stats ?? { hits: 0, misses: 0 };
   }
 
   async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -506,8 +517,15 @@ class RegionGateway {
     return this.usagePlans;
   }
 
-  /** Runs the REQUEST authorizer; its context becomes `requestContext.authorizer`, as API Gateway passes it on. */
+  /**
+   * Authorizes a request as API Gateway does with a cached REQUEST authorizer: 401 without the identity source
+   * (the Authorization header), else the authorizer's result for that header value (cached for the TTL, the same
+   * for every method and path), whose policy must allow the request's method ARN (403 otherwise). Its context
+   * becomes `requestContext.authorizer`, as API Gateway passes it on.
+   */
   private async authorize(event: APIGatewayProxyEvent): Promise<{ context: Record<string, string>; usageKey?: string }> {
+    const identity = AuthorizerResultCache.identityOf(event);
+    if (identity === undefined) throw gatewayFailure('unauthenticated', 'a bearer token or API key in the Authorization header is required');
     const methodArn = methodArnOf({
       region: this.region,
       accountId: ACCOUNT_ID,
@@ -516,6 +534,23 @@ class RegionGateway {
       method: event.httpMethod,
       path: event.path,
     });
+    const results = this.authorizerResults ?? new AuthorizerResultCache({ ttlMs: 0 });
+    const result = await results.resultFor(identity, () => this.invokeAuthorizer(event, methodArn));
+    if (!policyAllows(result.policyDocument, methodArn)) {
+      throw gatewayFailure('forbidden', 'the credential does not allow this request');
+    }
+    const context: Record<string, string> = {};
+    for (const [name, value] of Object.entries(result.context ?? {})) {
+      if (value !== undefined && value !== null) context[name] = String(value);
+    }
+    return {
+      context: { ...context, principalId: result.principalId },
+      ...(result.usageIdentifierKey ? { usageKey: result.usageIdentifierKey } : {}),
+    };
+  }
+
+  /** One invocation of the REQUEST authorizer with the event API Gateway builds for the request. */
+  private async invokeAuthorizer(event: APIGatewayProxyEvent, methodArn: string): Promise<APIGatewayAuthorizerResult> {
     const authorizerEvent: APIGatewayRequestAuthorizerEvent = {
       type: 'REQUEST',
       methodArn,
@@ -545,17 +580,7 @@ class RegionGateway {
     if (!result || typeof result.principalId !== 'string' || !result.policyDocument) {
       throw new Error('the authorizer returned a malformed result');
     }
-    if (!policyAllows(result.policyDocument, methodArn)) {
-      throw gatewayFailure('forbidden', 'the credential does not allow this request');
-    }
-    const context: Record<string, string> = {};
-    for (const [name, value] of Object.entries(result.context ?? {})) {
-      if (value !== undefined && value !== null) context[name] = String(value);
-    }
-    return {
-      context: { ...context, principalId: result.principalId },
-      ...(result.usageIdentifierKey ? { usageKey: result.usageIdentifierKey } : {}),
-    };
+    return result;
   }
 
   private handler(group: HandlerGroup): Promise<ProxyHandler> {
@@ -603,6 +628,10 @@ function closeServer(server: Server): Promise<void> {
     server.close(() => done());
     server.closeAllConnections();
   });
+}
+
+function sumOfStats(stats: readonly AuthorizerCacheStats[]): AuthorizerCacheStats {
+  return { hits: stats.reduce((sum, s) => sum + s.hits, 0), misses: stats.reduce((sum, s) => sum + s.misses, 0) };
 }
 
 /** Starts one server per region and resolves once all listen; the functions start on their first request. */
@@ -663,6 +692,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   if (createRunConsumer) for (const gateway of regions) runs.consume(gateway.region, () => createRunConsumer(gateway.runtimeConfig()), settings.log);
   return {
     endpoints,
+    authorizerCache: () => sumOfStats(regions.map((gateway) => gateway.authorizerCacheStats())),
     close: async () => {
       await Promise.all(servers.map(closeServer));
       await runs.stop();

@@ -9,6 +9,7 @@ import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb';
 import { buildConsole } from '../web/build';
 import { bundleFunctions } from './function-bundles';
 import { startLocalGateway, type LocalGateway } from './gateway';
+import type { AuthorizerCacheStats } from './authorizer-cache';
 import { startLocalOnboarding } from './onboarding';
 import { readPlatformFile, writePlatformFile, type PlatformFile } from './platform-file';
 import { LOCAL_REGIONS, LOCAL_TABLE_NAME, useLocalCredentials } from './platform.config';
@@ -62,6 +63,8 @@ export interface LocalPlatform {
   readonly seeded: boolean;
   /** PID of the DynamoDB Local java process. */
   readonly dynamoDbPid: number;
+  /** Hits and misses of the gateways' authorizer result caches since start. */
+  authorizerCache(): AuthorizerCacheStats;
   /** Stops the gateways, cognito-local and DynamoDB Local (by PID). */
   stop(): Promise<void>;
 }
@@ -129,7 +132,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
 
     const file = platformFileOf(gateway.endpoints, cognito.endpoint, dynamoDb.endpoint, seed);
     writePlatformFile(platformFilePath, file);
-    return { file, platformFilePath, seeded: !previous, dynamoDbPid: dynamoDb.pid, stop };
+    return { file, platformFilePath, seeded: !previous, dynamoDbPid: dynamoDb.pid, authorizerCache: () => gateway.authorizerCache(), stop };
   } catch (error) {
     await stop();
     throw error;

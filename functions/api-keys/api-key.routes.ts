@@ -22,7 +22,7 @@ export const API_KEY_ROUTES = [
     path: '/v1/tenants/{tenantId}/api-keys',
     group: 'api-keys',
     access: ACCESS.tenantAdmin,
-    summary: 'Create an API key with one role; the key is in this answer only (send it as X-Api-Key)',
+    summary: 'Create an API key with one role; the key is in this answer only (send it as Authorization: ApiKey <key>)',
     request: { path: tenantPathSchema, body: createApiKeyBodySchema },
     response: createdApiKeySchema,
     successStatus: 201,

@@ -8,7 +8,7 @@ import { mutationContextOf, toOperationResult } from '../data/mutation.context';
 import { AGENT_ROUTES } from '../agents/agent.routes';
 import type { RequestFor } from '../routes';
 import { kindOperations, kindRoutes, referenceCheck } from '../resource.catalogue';
-import { createResourceDependencies, lazyHandler, type ResourceDependencies } from './dependencies';
+import { createResourceDependencies, lazyHandler, type ResourceDependencies, tenantSignalsOf } from './dependencies';
 
 /** Agents: create (quota-checked), read, list, update and delete (optimistic locking), all audited. */
 export function createHandler(config: RuntimeConfig, deps: ResourceDependencies = createResourceDependencies(config, 'agents')) {
@@ -28,6 +28,7 @@ export function createHandler(config: RuntimeConfig, deps: ResourceDependencies 
     },
   });
   return createGroupHandler({
+    tenantSignals: tenantSignalsOf(config),
     logger: deps.logger,
     ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),
     // The resource kinds served with agents (see resource.catalogue.ts) bring their routes and operations.

@@ -5,7 +5,7 @@ import type { Logger } from '../core/logger';
 import { mutationContextOf, toOperationResult } from '../data/mutation.context';
 import { API_KEY_ROUTES } from '../api-keys/api-key.routes';
 import type { RequestFor } from '../routes';
-import { lazyHandler } from './dependencies';
+import { lazyHandler, tenantSignalsOf } from './dependencies';
 import { createLifecycleDependencies } from './lifecycle.dependencies';
 import type { RequestTelemetryPorts } from '../core/request-telemetry.middleware';
 
@@ -26,6 +26,7 @@ function defaultDependencies(config: RuntimeConfig): ApiKeysDependencies {
 export function createHandler(config: RuntimeConfig, deps: ApiKeysDependencies = defaultDependencies(config)) {
   const { apiKeys } = deps;
   return createGroupHandler({
+    tenantSignals: tenantSignalsOf(config),
     logger: deps.logger,
     ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),
     routes: API_KEY_ROUTES,

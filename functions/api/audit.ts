@@ -6,12 +6,13 @@ import { AUDIT_ROUTES } from '../audit/audit.routes';
 import type { RequestFor } from '../routes';
 import { METRIC_NAMES } from '../core/metric-names';
 import { recordMetric } from '../core/telemetry';
-import { createResourceDependencies, lazyHandler, type ResourceDependencies } from './dependencies';
+import { createResourceDependencies, lazyHandler, type ResourceDependencies, tenantSignalsOf } from './dependencies';
 
 /** The tenant's audit log: filtered listing and chain verification (auditors and tenant admins). */
 export function createHandler(config: RuntimeConfig, deps: ResourceDependencies = createResourceDependencies(config, 'audit')) {
   const audit = new AuditService((tenantId) => new AuditRepository({ db: deps.db(tenantId), tableName: deps.tableName, tenantId, cursors: deps.cursors }));
   return createGroupHandler({
+    tenantSignals: tenantSignalsOf(config),
     logger: deps.logger,
     ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),
     routes: AUDIT_ROUTES,

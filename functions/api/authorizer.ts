@@ -6,7 +6,6 @@ import { apiGatewayAuthorizer, type Authorizer, type AuthorizerLogger } from '..
 import { AuthorizerService, bearerAuthenticator } from '../identity/authorizer.service';
 import { CachedIssuerLookup } from '../identity/issuer-lookup.cache';
 import { IssuerRegistryRepository } from '../identity/issuer-registry.repository';
-import type { SlugDirectory } from '../identity/tenant-signals';
 import { usageKeysOf } from '../identity/usage-identifier';
 import { TokenVerifier, type IssuerLookup, type KeySetFactory } from '../identity/token-verifier';
 import type { Isolation } from '../isolation/tenant-db';
@@ -15,7 +14,7 @@ import { DirectoryRepository } from '../tenants/directory.repository';
 import { servesTenantUsers } from '../tenants/tenant-lifecycle';
 import { MemberRepository } from '../users/member.repository';
 import type { Member } from '../users/user.schema';
-import { CachedMemberAccess, type MemberAccess, type MemberAccessLookup } from '../identity/member-access';
+import type { MemberAccess, MemberAccessLookup } from '../identity/member-access';
 import { isolationOf, lazyHandler } from './dependencies';
 import { ROUTES } from '../routes';
 import { observedAuthorizer } from '../observability/authorizer-telemetry';
@@ -25,8 +24,6 @@ export type { Authorizer };
 export interface AuthorizerDependencies {
   /** @default the issuer registry in the region's table */
   readonly issuers: IssuerLookup;
-  /** @default the tenant directory in the region's table */
-  readonly directory: SlugDirectory;
   /** @default the system clock */
   readonly clock: () => Date;
   /** How a JWKS URI becomes a key resolver. @default jose's remote JWKS over HTTP(S) */
@@ -36,8 +33,8 @@ export interface AuthorizerDependencies {
   /** Stored API keys. @default the tenant's API keys, read through its tenant-scoped client */
   readonly apiKeys: ApiKeyLookup;
   /**
-   * The tenants' member records. @default read through the tenant-scoped client, cached for
-   * ACCESS_CACHE_SECONDS
+   * The tenants' member records. @default read through the tenant-scoped client on every call: the authorizer runs
+   * once per credential and ACCESS_CACHE_SECONDS (API Gateway's result cache), which is the whole revocation bound
    */
   readonly members: MemberAccessLookup;
   /**
@@ -49,7 +46,7 @@ export interface AuthorizerDependencies {
   readonly isolation: Isolation;
 }
 
-type PlatformRepositories = Pick<AuthorizerDependencies, 'issuers' | 'directory' | 'tenants'>;
+type PlatformRepositories = Pick<AuthorizerDependencies, 'issuers' | 'tenants'>;
 
 /** The registry and directory over platform items, read with the directory read role's credentials only. */
 function platformRepositories(config: RuntimeConfig, isolation: Isolation): PlatformRepositories {
@@ -57,7 +54,6 @@ function platformRepositories(config: RuntimeConfig, isolation: Isolation): Plat
   const directory = new DirectoryRepository(db, config.TABLE_NAME);
   return {
     issuers: new CachedIssuerLookup(new IssuerRegistryRepository(db, config.TABLE_NAME)),
-    directory,
     tenants: new CachedDirectory(directory, { ttlMs: config.DIRECTORY_CACHE_SECONDS * 1000 }),
   };
 }
@@ -81,23 +77,23 @@ function tenantApiKeys(config: RuntimeConfig, tenants: () => Pick<DirectoryRepos
   };
 }
 
-/** Member records read with the credentials of the member's own tenant, cached for the configured bound. */
+/**
+ * Member records read with the credentials of the member's own tenant, uncached: API Gateway keeps the authorizer's
+ * answer for ACCESS_CACHE_SECONDS, and a second cache here would add its own bound to that one.
+ */
 function tenantMembers(config: RuntimeConfig, isolation: () => Isolation): MemberAccessLookup {
   let repository: MemberRepository | undefined;
   const members = () => (repository ??= new MemberRepository((id) => isolation().forTenant(id), config.TABLE_NAME));
   const access = (member: Member | undefined): MemberAccess | undefined => member && { memberId: member.userId, role: member.role };
-  return new CachedMemberAccess(
-    {
-      bySub: async (tenantId, sub) => access(await members().findBySub(tenantId, sub)),
-      byId: async (tenantId, memberId) => access(await members().get(tenantId, memberId)),
-    },
-    { ttlMs: config.ACCESS_CACHE_SECONDS * 1000 },
-  );
+  return {
+    bySub: async (tenantId, sub) => access(await members().findBySub(tenantId, sub)),
+    byId: async (tenantId, memberId) => access(await members().get(tenantId, memberId)),
+  };
 }
 
 /**
  * The Lambda REQUEST authorizer of a regional API: Cognito bearer tokens of registered issuers and API keys of
- * tenants, tenant signals checked against the credential, route access from the route table.
+ * tenants, answered with a policy over every route of the route table the principal may call.
  */
 export function createAuthorizer(config: RuntimeConfig, deps: Partial<AuthorizerDependencies> = {}): Authorizer {
   const isolation = () => deps.isolation ?? isolationOf(config);
@@ -110,11 +106,8 @@ export function createAuthorizer(config: RuntimeConfig, deps: Partial<Authorizer
       'api-key': apiKeyAuthenticator(deps.apiKeys ?? tenantApiKeys(config, () => deps.tenants ?? repositories().tenants, isolation), deps.clock),
     },
     members: deps.members ?? tenantMembers(config, isolation),
-    directory: deps.directory ?? repositories().directory,
-    baseDomain: config.API_BASE_DOMAIN,
-    routes: ROUTES,
   });
-  return observedAuthorizer(apiGatewayAuthorizer(service, deps.logger ?? createLogger('authorizer', config.LOG_LEVEL), usageKeysOf(config.STAGE)));
+  return observedAuthorizer(apiGatewayAuthorizer(service, deps.logger ?? createLogger('authorizer', config.LOG_LEVEL), ROUTES, usageKeysOf(config.STAGE)));
 }
 
 export const handler = lazyHandler((config) => createAuthorizer(config));

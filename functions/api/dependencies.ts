@@ -6,6 +6,8 @@ import { resolveSecretEnvironment } from '../core/secrets';
 import { CachedDirectory } from '../tenants/directory.cache';
 import { DirectoryRepository } from '../tenants/directory.repository';
 import { createTenantGate } from '../tenants/tenant-gate';
+import { cachedSlugDirectory } from '../tenants/slug-directory';
+import type { TenantSignalOptions } from '../core/tenant-signals';
 // -- agents, memories, usage, audit
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TenantGate } from '../core/http';
@@ -57,6 +59,25 @@ export function createDependencies(config: RuntimeConfig, serviceName: string) {
     gateDirectory,
     tenantGate: createTenantGate({ directory: gateDirectory, region: config.AWS_REGION, regionEndpoints: config.REGION_ENDPOINTS }),
   };
+}
+
+const tenantSignals = new WeakMap<RuntimeConfig, TenantSignalOptions>();
+
+/**
+ * Where the requests of a function instance name a tenant besides path and X-Tenant-Id: the Host subdomain, when
+ * tenants are addressed by subdomain (API_BASE_DOMAIN), its slug resolved through the directory and kept for
+ * DIRECTORY_CACHE_SECONDS. The handlers' middleware checks that every signal agrees with the credential.
+ */
+export function tenantSignalsOf(config: RuntimeConfig): TenantSignalOptions {
+  const baseDomain = config.API_BASE_DOMAIN;
+  if (!baseDomain) return {};
+  let options = tenantSignals.get(config);
+  if (!options) {
+    const directory = new DirectoryRepository(isolationOf(config).directoryDb(), config.TABLE_NAME);
+    options = { baseDomain, slugs: cachedSlugDirectory(directory, { ttlMs: config.DIRECTORY_CACHE_SECONDS * 1000 }) };
+    tenantSignals.set(config, options);
+  }
+  return options;
 }
 
 /** Secrets a function may be given by reference (`<NAME>_ARN`); see core/secrets.ts. */

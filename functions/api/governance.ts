@@ -8,7 +8,7 @@ import { BUDGET_ROUTES } from '../governance/budget.routes';
 import type { BudgetPolicy } from '../governance/budget.schema';
 import { BudgetService } from '../governance/budget.service';
 import type { RequestFor } from '../routes';
-import { createResourceDependencies, lazyHandler, type ResourceDependencies } from './dependencies';
+import { createResourceDependencies, lazyHandler, type ResourceDependencies, tenantSignalsOf } from './dependencies';
 
 /** A tenant's spend budgets. */
 export function createHandler(config: RuntimeConfig, deps: ResourceDependencies = createResourceDependencies(config, 'governance')) {
@@ -21,6 +21,7 @@ export function createHandler(config: RuntimeConfig, deps: ResourceDependencies 
   });
   const presentPolicy = (policy: BudgetPolicy) => ({ status: 200, body: policy, headers: { etag: etagOf(policy.version) } });
   return createGroupHandler({
+    tenantSignals: tenantSignalsOf(config),
     logger: deps.logger,
     ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),
     routes: BUDGET_ROUTES,

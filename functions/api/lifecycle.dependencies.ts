@@ -18,6 +18,7 @@ import { MutationExecutor } from '../data/mutation.executor';
 import { createIsolation } from '../isolation/tenant-db';
 import { CachedPlanSource } from '../quotas/plan.source';
 import { DirectoryRepository } from '../tenants/directory.repository';
+import { CachedDirectory } from '../tenants/directory.cache';
 import { EventBridgeOnboardingEvents } from '../tenants/onboarding.eventbridge';
 import type { OnboardingEvents } from '../tenants/onboarding.events';
 import { createTenantGate } from '../tenants/tenant-gate';
@@ -207,6 +208,37 @@ function tenantHomeIn(data: RegionData, users: UserService, catalogue: readonly 
   };
 }
 
+/** The tenant lifecycle over every region's directory copy; `changed` is told of each entry it changes. */
+function lifecycleServiceOf(
+  config: RuntimeConfig,
+  parts: {
+    readonly dataOf: (region: string) => RegionData;
+    readonly homeOf: (region: string) => TenantHome;
+    readonly events: LifecycleAdapters['events'];
+    readonly cursors: CursorCodec;
+    readonly clock: (() => Date) | undefined;
+    readonly changed: (tenantId: string) => void;
+  },
+): TenantLifecycleService {
+  const { controlPlane, all } = directoryRegionsOf(config);
+  const { dataOf, clock } = parts;
+  return new TenantLifecycleService({
+    directory: new ReplicatedDirectory(
+      dataOf(controlPlane).writableDirectory(),
+      all.filter((region) => region !== controlPlane).map((region) => dataOf(region).writableDirectory()),
+      parts.changed,
+    ),
+    homeOf: parts.homeOf,
+    servedRegions: all,
+    region: config.AWS_REGION,
+    controlPlaneRegion: controlPlane,
+    regionEndpoints: config.REGION_ENDPOINTS,
+    events: parts.events,
+    cursors: parts.cursors,
+    ...(clock ? { clock } : {}),
+  });
+}
+
 /**
  * Everything the tenants, users and api-keys groups (and the provisioning events function) are built from, once
  * per function instance. Adapters and clock may be replaced (tests).
@@ -238,9 +270,12 @@ export function createLifecycleDependencies(
     }
     return data;
   };
-  const { controlPlane, all } = directoryRegionsOf(config);
+  const { all } = directoryRegionsOf(config);
   const local = dataOf(config.AWS_REGION);
 
+  // The gate reads the region's entry through the container's cache (DIRECTORY_CACHE_SECONDS), which this
+  // container's own changes of the directory invalidate: its next request sees them, other containers within the bound.
+  const gateDirectory = new CachedDirectory(local.directory, { ttlMs: config.DIRECTORY_CACHE_SECONDS * 1000 });
   const usersIn = (data: RegionData) => userServiceIn(data, config, adapters, cursors, clock);
   const localUsers = usersIn(local);
   const homes = new Map<string, TenantHome>();
@@ -259,24 +294,18 @@ export function createLifecycleDependencies(
   // Built on first use: only the functions that change the directory (tenants, provisioning events) have the role.
   let lifecycle: TenantLifecycleService | undefined;
   const lifecycleOf = () =>
-    (lifecycle ??= new TenantLifecycleService({
-      directory: new ReplicatedDirectory(
-        dataOf(controlPlane).writableDirectory(),
-        all.filter((region) => region !== controlPlane).map((region) => dataOf(region).writableDirectory()),
-      ),
+    (lifecycle ??= lifecycleServiceOf(config, {
+      dataOf,
       homeOf,
-      servedRegions: all,
-      region: config.AWS_REGION,
-      controlPlaneRegion: controlPlane,
-      regionEndpoints: config.REGION_ENDPOINTS,
       events: adapters.events,
       cursors,
-      ...(clock ? { clock } : {}),
+      clock,
+      changed: (tenantId) => gateDirectory.invalidate(tenantId),
     }));
   return {
     logger: createLogger(serviceName, config.LOG_LEVEL),
     telemetry: telemetryOf(config),
-    tenantGate: createTenantGate({ directory: local.directory, region: config.AWS_REGION, regionEndpoints: config.REGION_ENDPOINTS, audit: local.mutations }),
+    tenantGate: createTenantGate({ directory: gateDirectory, region: config.AWS_REGION, regionEndpoints: config.REGION_ENDPOINTS, audit: local.mutations }),
     local,
     tenantRecords: (tenantId) => new TenantRepository(local.db(tenantId), local.tableName),
     users: localUsers,

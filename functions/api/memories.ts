@@ -7,7 +7,7 @@ import type { Memory } from '../memories/memory.schema';
 import { MemoryService } from '../memories/memory.service';
 import { MEMORY_ROUTES } from '../memories/memory.routes';
 import type { RequestFor } from '../routes';
-import { createResourceDependencies, lazyHandler, type ResourceDependencies } from './dependencies';
+import { createResourceDependencies, lazyHandler, type ResourceDependencies, tenantSignalsOf } from './dependencies';
 
 /** Agent memories: create (quota-checked per agent), read, list by tag and time, update and delete, all audited. */
 export function createHandler(config: RuntimeConfig, deps: ResourceDependencies = createResourceDependencies(config, 'memories')) {
@@ -26,6 +26,7 @@ export function createHandler(config: RuntimeConfig, deps: ResourceDependencies 
     },
   });
   return createGroupHandler({
+    tenantSignals: tenantSignalsOf(config),
     logger: deps.logger,
     ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),
     routes: MEMORY_ROUTES,

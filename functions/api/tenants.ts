@@ -8,7 +8,7 @@ import type { RequestFor } from '../routes';
 import type { TenantLifecycleService } from '../tenants/tenant-lifecycle.service';
 import type { Tenant } from '../tenants/tenant.schema';
 import { TenantService } from '../tenants/tenant.service';
-import { lazyHandler } from './dependencies';
+import { lazyHandler, tenantSignalsOf } from './dependencies';
 import { createLifecycleDependencies, usageKeyBindingOf, type RegionData } from './lifecycle.dependencies';
 import { readCurrentUsage, SubscriptionRepository } from '../billing/subscription.repository';
 import { SubscriptionService } from '../billing/subscription.service';
@@ -56,6 +56,7 @@ export function createHandler(config: RuntimeConfig, deps: TenantsDependencies =
   const tenants = new TenantService(deps.tenants);
   const { lifecycle, subscriptions } = deps;
   return createGroupHandler({
+    tenantSignals: tenantSignalsOf(config),
     logger: deps.logger,
     ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),
     routes: TENANT_ROUTES,

@@ -6,7 +6,7 @@ import { TenantHealthService, type RankedTenant } from '../observability/tenant-
 import { DirectoryRepository } from '../tenants/directory.repository';
 import { UsageService } from '../usage/usage.service';
 import { countedKinds } from '../resource.catalogue';
-import { createResourceDependencies, isolationOf, lazyHandler, type ResourceDependencies } from './dependencies';
+import { createResourceDependencies, isolationOf, lazyHandler, type ResourceDependencies, tenantSignalsOf } from './dependencies';
 
 /** The tenants a region serves, from its directory copy: those homed here that are active or suspended. */
 export function regionTenants(config: RuntimeConfig): () => Promise<RankedTenant[]> {
@@ -39,6 +39,7 @@ export function createHandler(
   const usage = new UsageService({ db: deps.db, tableName: deps.tableName, plans: deps.plans, region: config.AWS_REGION, counted: countedKinds(), ...clock });
   const health = new TenantHealthService({ db: deps.db, tableName: deps.tableName, quotasOf: (tenantId) => usage.report(tenantId), tenants, ...clock });
   return createGroupHandler({
+    tenantSignals: tenantSignalsOf(config),
     logger: deps.logger,
     ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),
     routes: USAGE_ROUTES,

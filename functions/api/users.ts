@@ -6,7 +6,7 @@ import { mutationContextOf, toOperationResult } from '../data/mutation.context';
 import { USER_ROUTES } from '../users/user.routes';
 import type { RequestFor } from '../routes';
 import type { UserService } from '../users/user.service';
-import { lazyHandler } from './dependencies';
+import { lazyHandler, tenantSignalsOf } from './dependencies';
 import { createLifecycleDependencies } from './lifecycle.dependencies';
 import type { RequestTelemetryPorts } from '../core/request-telemetry.middleware';
 
@@ -27,6 +27,7 @@ function defaultDependencies(config: RuntimeConfig): UsersDependencies {
 export function createHandler(config: RuntimeConfig, deps: UsersDependencies = defaultDependencies(config)) {
   const { users } = deps;
   return createGroupHandler({
+    tenantSignals: tenantSignalsOf(config),
     logger: deps.logger,
     ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),
     routes: USER_ROUTES,

@@ -11,7 +11,7 @@ import type { Workflow } from '../workflows/workflow.schema';
 import type { WorkflowService } from '../workflows/workflow.service';
 import { modelProviderNameOf } from '../models/model-provider.factory';
 import { workflowServicesFactory } from '../workflows/workflow.module';
-import { createResourceDependencies, lazyHandler, runQueueOf } from './dependencies';
+import { createResourceDependencies, lazyHandler, runQueueOf, tenantSignalsOf } from './dependencies';
 import { budgetAdmissionOf } from './governance.dependencies';
 import type { RequestTelemetryPorts } from '../core/request-telemetry.middleware';
 
@@ -69,6 +69,7 @@ const presentRun = (tenantId: string, status: number) => (run: Run) => ({
 /** Workflows and their runs. */
 export function createHandler(config: RuntimeConfig, deps: WorkflowsDependencies = createWorkflowsDependencies(config)) {
   return createGroupHandler({
+    tenantSignals: tenantSignalsOf(config),
     logger: deps.logger,
     ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),
     routes: WORKFLOW_ROUTES,

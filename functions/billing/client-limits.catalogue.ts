@@ -25,8 +25,8 @@ export interface ClientLimits {
   readonly publicRoutes: ClientLimit;
   /**
    * Requests to authenticated routes that are refused (401/403). WAF sees a request before API Gateway answers it,
-   * so in AWS this limit applies to the requests sure to be refused: those with neither `Authorization` nor
-   * `X-Api-Key`. Bad credentials there count against `anyRequest`.
+   * so in AWS this limit applies to the requests sure to be refused: those without `Authorization`, the header
+   * every credential travels in. Bad credentials there count against `anyRequest`.
    */
   readonly rejected: ClientLimit;
 }

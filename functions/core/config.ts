@@ -1,6 +1,12 @@
 import * as z from 'zod';
 
 /**
+ * The revocation bound: how long a credential's authorizer answer lives in API Gateway's cache (the REST API's
+ * authorizer TTL, set from this in lib/) and in the local gateway's (ACCESS_CACHE_SECONDS).
+ */
+export const ACCESS_CACHE_DEFAULT_SECONDS = 5;
+
+/**
  * The variables every function shares. Each layer above adds its own (isolation, lifecycle, data regions); the
  * composition roots (functions/api/runtime-config.ts) assemble the whole runtime configuration.
  */
@@ -40,14 +46,15 @@ export const coreEnvShape = {
    */
   MODEL_PROVIDER: z.enum(['bedrock', 'local']).optional(),
   /**
-   * How long the authorizer may reuse a member record it read (role and membership of a tenant user, owner of an
-   * API key): the bound within which a role change or removal holds for tokens and keys already issued.
+   * How long the authorizer's answer for one credential is reused (API Gateway's authorizer result cache, keyed by
+   * the Authorization header; the local gateway's emulation of it): the bound within which a role change, a removal
+   * or an API key's revocation holds for tokens and keys already issued. 0 calls the authorizer for every request.
    */
-  ACCESS_CACHE_SECONDS: z.coerce.number().int().min(0).max(30).default(5),
+  ACCESS_CACHE_SECONDS: z.coerce.number().int().min(0).max(30).default(ACCESS_CACHE_DEFAULT_SECONDS),
   /**
    * How long a route group's tenant gate may reuse a tenant's directory entry (status, home region): the bound within
-   * which a suspension, an offboarding or a region move holds for the tenant's own users. The tenants, users and
-   * api-keys groups, which change those entries, always read it.
+   * which a suspension, an offboarding or a region move holds for the tenant's own users. A container that changes
+   * an entry (the tenants group) invalidates its own copy at once.
    */
   DIRECTORY_CACHE_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
   /** Powertools log level. */

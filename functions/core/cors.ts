@@ -34,7 +34,7 @@ export const corsEnvShape = {
     .pipe(z.array(z.string().regex(ORIGIN, 'CORS_ALLOWED_ORIGINS lists exact origins such as https://console.example.com, never *'))),
 };
 
-export const CORS_ALLOW_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match', 'If-None-Match', 'X-Api-Key', 'X-Tenant-Id'];
+export const CORS_ALLOW_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match', 'If-None-Match', 'X-Tenant-Id'];
 export const CORS_EXPOSE_HEADERS = ['ETag', 'Location', 'Retry-After', 'RateLimit', 'RateLimit-Policy', 'Idempotent-Replayed', 'WWW-Authenticate'];
 export const CORS_ALLOW_METHODS = ['GET', 'POST', 'PATCH', 'DELETE'];
 

@@ -35,7 +35,7 @@ export const ERROR_CATALOGUE: readonly ErrorCodeEntry[] = [
     statuses: [401],
     title: 'Authentication required',
     meaning: 'No valid bearer token or API key came with the request.',
-    action: 'Sign in again or send a valid X-Api-Key.',
+    action: 'Sign in again, or send a valid API key as Authorization: ApiKey <key>.',
   },
   {
     code: 'forbidden',

@@ -11,6 +11,7 @@ import type { Logger } from './logger';
 import { PROBLEM_CONTENT_TYPE, toProblem } from './problem';
 import { groupObservability, type RequestTelemetryPorts } from './request-telemetry.middleware';
 import { responseConventions } from './response-conventions';
+import { agreedTenant, readTenantSignals, TenantSignalsError, type TenantSignalOptions } from './tenant-signals';
 
 /** A request after authentication and validation: what an operation receives. */
 export interface OperationRequest<Path = unknown, Query = unknown, Body = unknown> {
@@ -54,6 +55,11 @@ export interface GroupHandlerOptions {
   readonly operations: Readonly<Record<string, Operation>>;
   readonly routes: readonly RouteDefinition[];
   readonly tenantGate?: TenantGate;
+  /**
+   * Where requests name a tenant besides the path and X-Tenant-Id: the Host subdomain under a base domain.
+   * @default no subdomain signal
+   */
+  readonly tenantSignals?: TenantSignalOptions;
   /**
    * Which browser origins may call the API.
    * @default the policy of `CORS_ALLOWED_ORIGINS` in the environment (none when unset)
@@ -103,6 +109,35 @@ function parseBody(event: APIGatewayProxyEvent, route: RouteDefinition): unknown
   return parseJsonBody({ headers: lowerCaseHeaders(event.headers), body: event.body, isBase64Encoded: event.isBase64Encoded });
 }
 
+/**
+ * The authorizer's principal, which depends on the credential alone (API Gateway caches it per credential), once the
+ * route's role rule lets it call the route; undefined on public routes.
+ */
+function principalOf(event: APIGatewayProxyEvent, route: RouteDefinition): AuthContext | undefined {
+  const principal = decodeAuthContext(event.requestContext?.authorizer as Record<string, unknown> | null);
+  if (route.access === 'public') return principal;
+  if (!principal) throw new AuthenticationError('this route needs a credential');
+  if (!isAllowed(route.access, principal.roles)) throw new ForbiddenError(`${route.operationId} is not allowed for your role`);
+  return principal;
+}
+
+/**
+ * The caller with the tenant it acts on: the request's tenant signals (path, X-Tenant-Id, subdomain) must agree
+ * with the principal, and name the tenant a platform admin acts on.
+ */
+async function callerOf(event: APIGatewayProxyEvent, principal: AuthContext, options: GroupHandlerOptions): Promise<AuthContext> {
+  const signals = await readTenantSignals(event, options.tenantSignals);
+  try {
+    return agreedTenant(principal, signals);
+  } catch (error) {
+    if (error instanceof TenantSignalsError) {
+      const { principalType, principalId, tenantId } = principal;
+      options.logger.warn('request denied', { reason: error.message, principalType, principalId, tenantId, signals: error.signals });
+    }
+    throw error;
+  }
+}
+
 /** Resolves the route, checks access, validates path, query and body, then runs the tenant gate. */
 function requestParser(options: GroupHandlerOptions): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context, Internal> {
   return {
@@ -113,15 +148,12 @@ function requestParser(options: GroupHandlerOptions): MiddlewareObj<APIGatewayPr
       if (!route) {
         throw new RouteNotFoundError(`no route ${event.httpMethod} ${event.resource}`);
       }
-      const auth = decodeAuthContext(event.requestContext?.authorizer as Record<string, unknown> | null);
-      if (route.access !== 'public') {
-        if (!auth) throw new AuthenticationError('this route needs a credential');
-        if (!isAllowed(route.access, auth.roles)) throw new ForbiddenError(`${route.operationId} is not allowed for your role`);
-      }
+      const principal = principalOf(event, route);
       const requestId = event.requestContext?.requestId ?? 'unknown';
       const path = validate(route.request.path, event.pathParameters ?? {}, 'path') as Record<string, unknown>;
+      const auth = principal && route.access !== 'public' ? await callerOf(event, principal, options) : principal;
       const pathTenant = path[TENANT_PATH_PARAMETER];
-      // Tenant principals act on their own tenant only; the authorizer checked it, this is the second lock.
+      // Tenant principals act on their own tenant only: the signals agreed, and the authorizer's policy covers no other tenant's paths.
       if (typeof pathTenant === 'string' && auth && auth.principalType !== 'platform-admin' && auth.tenantId !== pathTenant) {
         throw new ForbiddenError('the credential belongs to another tenant');
       }

@@ -10,7 +10,7 @@ import { corsResponseHeaders, type CorsPolicy } from './cors';
  * every successful read and `304 Not Modified` when `If-None-Match` names it; CORS headers for listed origins.
  */
 
-/** The challenges of a 401: a bearer token (tenant or platform pool JWT) or an API key in `X-Api-Key`. */
+/** The challenges of a 401: a bearer token (tenant or platform pool JWT) or an API key, both in `Authorization`. */
 export const WWW_AUTHENTICATE = 'Bearer realm="agent-platform", ApiKey realm="agent-platform"';
 
 /** Cache-Control of every answer that does not set its own. */

@@ -25,7 +25,7 @@ export interface ApiKeyLookup {
 }
 
 /**
- * Authenticates `X-Api-Key`. The key names its tenant and id, so exactly one record of that tenant is read; the
+ * Authenticates API keys (`Authorization: ApiKey <key>`). The key names its tenant and id, so exactly one record of that tenant is read; the
  * key is accepted only when the record exists under that tenant, its hash matches in constant time, and it is
  * neither revoked nor expired. The principal is the key, acting for its tenant with the key's one tenant role.
  * Every refusal is the same 401, so a caller learns nothing about which keys exist.

@@ -2,6 +2,8 @@ import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } fro
 import { AuthenticationError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { encodeAuthContext } from '../core/auth-context';
+import type { RouteDefinition } from '../core/route';
+import { denyAll, principalPolicy } from './authorizer-policy';
 import type { AuthorizerDecision, AuthorizerService } from './authorizer.service';
 import { TokenRejectedError } from './token-verifier';
 import type { UsageKeys } from './usage-identifier';
@@ -11,18 +13,17 @@ export type Authorizer = (event: APIGatewayRequestAuthorizerEvent) => Promise<AP
 
 export type AuthorizerLogger = Pick<Logger, 'debug' | 'info' | 'warn'>;
 
-function policy(effect: 'Allow' | 'Deny', methodArn: string): APIGatewayAuthorizerResult['policyDocument'] {
-  return { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: methodArn }] };
-}
-
 /**
- * Speaks API Gateway's authorizer protocol for the service: 401 by throwing `Unauthorized`, 403 by a Deny policy,
- * Allow for the called method only with the encoded AuthContext. One log line per decision, with the tenant and
- * the reason; never the credential.
+ * Speaks API Gateway's authorizer protocol for the service: 401 by throwing `Unauthorized`, 403 by a Deny of the
+ * whole stage, else an Allow of every method the principal may call (API Gateway caches it per credential and
+ * evaluates it against each later request) with the encoded AuthContext. One log line per decision, with the tenant
+ * and the reason; never the credential.
  */
 export function apiGatewayAuthorizer(
   service: Pick<AuthorizerService, 'authorize'>,
   logger: AuthorizerLogger,
+  /** The routes the API serves: the Allow covers those the principal's roles may call. */
+  routes: readonly RouteDefinition[],
   /**
    * The usage-plan keys: tenant principals' requests are metered and throttled by their tenant's plan, platform
    * admins' by the platform usage plan. Every authorized method requires a key in AWS.
@@ -49,17 +50,15 @@ export function apiGatewayAuthorizer(
     }
 
     if (decision.effect === 'Deny') {
-      const { principal, reason, signals } = decision;
-      const log = reason === 'tenant-mismatch' || reason === 'conflicting-tenant-signals' ? logger.warn : logger.info;
-      log.call(logger, 'request denied', {
+      const { principal, reason } = decision;
+      logger.info('request denied', {
         ...request,
         reason,
         principalType: principal.principalType,
         principalId: principal.principalId,
         tenantId: principal.tenantId,
-        signals,
       });
-      return { principalId: principal.principalId, policyDocument: policy('Deny', event.methodArn) };
+      return { principalId: principal.principalId, policyDocument: denyAll(event.methodArn) };
     }
 
     const { context } = decision;
@@ -73,7 +72,7 @@ export function apiGatewayAuthorizer(
     const usageKey = context.principalType === 'platform-admin' ? usageKeys?.platform : context.tenantId && usageKeys?.tenant(context.tenantId);
     return {
       principalId: context.principalId,
-      policyDocument: policy('Allow', event.methodArn),
+      policyDocument: principalPolicy(event.methodArn, context, routes),
       context: encodeAuthContext(context),
       ...(usageKey ? { usageIdentifierKey: usageKey } : {}),
     };

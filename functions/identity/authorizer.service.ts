@@ -1,16 +1,14 @@
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { findRouteIn, type RouteDefinition } from '../core/route';
 import type { AuthContext } from '../core/auth-context';
 import { readCredential, type Credential } from './credentials';
 import { withMemberAccess, type MemberAccessLookup } from './member-access';
-import { isAllowed, rolesFromGroups, type Role } from '../core/roles';
-import { readTenantSignals, type SlugDirectory, type TenantSignal } from './tenant-signals';
+import { rolesFromGroups, type Role } from '../core/roles';
 import { TokenRejectedError, type TokenVerifier } from './token-verifier';
 import { TENANT_ID_CLAIM } from './tenant-attribute';
 
 /**
- * Who presented the credential, before the request's tenant is decided: for tenant users `tenantId` is their
- * own tenant (from the issuer registration), for platform admins it is absent.
+ * Who presented the credential: for tenant principals `tenantId` is their own tenant (from the issuer registration
+ * or the key), for platform admins it is absent (the request's tenant signals name the tenant they act on).
  */
 export type Principal = AuthContext;
 
@@ -20,61 +18,36 @@ export type Authenticator<C extends Credential> = (credential: C) => Promise<Pri
 /** One authenticator per credential kind. */
 export type Authenticators = { readonly [K in Credential['kind']]: Authenticator<Extract<Credential, { kind: K }>> };
 
-/** Why an authenticated request was refused (403). */
-export type DenyReason = 'unknown-route' | 'role-not-allowed' | 'tenant-mismatch' | 'conflicting-tenant-signals';
+/** Why an authenticated credential was refused everywhere (403). */
+export type DenyReason = 'role-not-allowed';
 
 export type AuthorizerDecision =
   | { readonly effect: 'Allow'; readonly context: AuthContext }
-  | { readonly effect: 'Deny'; readonly principal: Principal; readonly reason: DenyReason; readonly signals: readonly TenantSignal[] };
+  | { readonly effect: 'Deny'; readonly principal: Principal; readonly reason: DenyReason };
 
 export interface AuthorizerServiceOptions {
   readonly authenticators: Authenticators;
   /** The tenants' member records, which decide a tenant principal's roles (see withMemberAccess). */
   readonly members: MemberAccessLookup;
-  readonly directory: SlugDirectory;
-  /** @see TenantSignalOptions.baseDomain */
-  readonly baseDomain?: string;
-  /** The routes it authorizes: the route table, handed down by the composition root. */
-  readonly routes: readonly RouteDefinition[];
 }
 
 /**
- * The authorizer's rules. A request is authenticated by its credential (401 otherwise), its tenant principal's
- * roles are read from the tenant's member records (401 when they no longer grant access), then it is allowed only
- * when the route exists, one of the principal's roles may call it, and its tenant signals agree: with the
- * principal's own tenant for tenant users, with each other for platform admins (who then act on that tenant).
+ * The authorizer's rules, which depend on the credential alone (API Gateway caches the answer per credential, its
+ * identity source): a request is authenticated by its credential (401 otherwise) and its tenant principal's roles
+ * are read from the tenant's member records (401 when they no longer grant access). What depends on the request
+ * (route, role per route, tenant signals) is checked by the handler middleware (core/http.ts); the policy the
+ * adapter builds from the decision covers every method the principal may call.
  */
 export class AuthorizerService {
   constructor(private readonly options: AuthorizerServiceOptions) {}
 
-  /** Decides on a request; throws AuthenticationError when it carries no acceptable credential. */
-  async authorize(event: APIGatewayRequestAuthorizerEvent): Promise<AuthorizerDecision> {
+  /** Decides on a credential; throws AuthenticationError when the request carries no acceptable one. */
+  async authorize(event: Pick<APIGatewayRequestAuthorizerEvent, 'headers' | 'multiValueHeaders'>): Promise<AuthorizerDecision> {
     const principal = await withMemberAccess(await this.authenticate(readCredential(event)), this.options.members);
-    const deny = (reason: DenyReason, signals: readonly TenantSignal[] = []): AuthorizerDecision => ({
-      effect: 'Deny',
-      principal,
-      reason,
-      signals,
-    });
-
     // A platform pool account outside the platform-admin group holds no role; it must not pass anywhere as a
     // platform admin, not even on public routes, because later checks trust the principal type.
     if (principal.principalType === 'platform-admin' && !principal.roles.includes('platform-admin')) {
-      return deny('role-not-allowed');
-    }
-    const route = findRouteIn(this.options.routes, event.httpMethod, event.resource);
-    if (!route) return deny('unknown-route');
-    if (!isAllowed(route.access, principal.roles)) return deny('role-not-allowed');
-
-    const signals = await readTenantSignals(event, { directory: this.options.directory, baseDomain: this.options.baseDomain });
-    if (principal.principalType === 'platform-admin') {
-      const named = new Set(signals.map((signal) => signal.tenantId));
-      if (named.has(undefined) || named.size > 1) return deny('conflicting-tenant-signals', signals);
-      const [tenantId] = named;
-      return { effect: 'Allow', context: { ...principal, ...(tenantId ? { tenantId } : {}) } };
-    }
-    if (principal.tenantId === undefined || signals.some((signal) => signal.tenantId !== principal.tenantId)) {
-      return deny('tenant-mismatch', signals);
+      return { effect: 'Deny', principal, reason: 'role-not-allowed' };
     }
     return { effect: 'Allow', context: principal };
   }

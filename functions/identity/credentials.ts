@@ -1,6 +1,6 @@
 import { AuthenticationError } from '../core/errors';
 import { MAX_API_KEY_LENGTH } from './api-key.secret';
-import { headerValues, type HeaderSource } from './request-headers';
+import { headerValues, type HeaderSource } from '../core/request-headers';
 
 /** A bearer JWT from `Authorization: Bearer <token>`. */
 export interface BearerCredential {
@@ -8,10 +8,7 @@ export interface BearerCredential {
   readonly token: string;
 }
 
-/**
- * A machine client's API key from `Authorization: ApiKey <key>` or `X-Api-Key: <key>`; its form is checked by the
- * authenticator.
- */
+/** A machine client's API key from `Authorization: ApiKey <key>`; its form is checked by the authenticator. */
 export interface ApiKeyCredential {
   readonly kind: 'api-key';
   readonly key: string;
@@ -23,12 +20,10 @@ export interface ApiKeyCredential {
  */
 export type Credential = BearerCredential | ApiKeyCredential;
 
-/** The header machine clients send their API key in. */
-export const API_KEY_HEADER = 'X-Api-Key';
-
 /**
- * The scheme of an API key in the Authorization header. With every credential in one header, that header alone can
- * be the identity source API Gateway keys its authorizer result cache by.
+ * The scheme of an API key in the Authorization header. Every credential travels in that one header because it is
+ * the identity source API Gateway keys its authorizer result cache by, and API Gateway answers 401 without calling
+ * the authorizer when an identity source is missing: a key in a header of its own would never get through.
  */
 export const API_KEY_SCHEME = 'ApiKey';
 
@@ -41,20 +36,12 @@ const BEARER = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/i;
 const MAX_TOKEN_LENGTH = 8_192;
 
 /**
- * Reads the request's credential; throws AuthenticationError when there is none, it is malformed, or the request
- * carries both a bearer token and an API key (which of two principals would be meant is not for us to guess).
+ * Reads the request's credential from its Authorization header; throws AuthenticationError when there is none, it is
+ * malformed, or there are several (which of two principals would be meant is not for us to guess).
  */
 export function readCredential(event: HeaderSource): Credential {
   const authorization = headerValues(event, 'authorization');
-  const apiKeys = headerValues(event, API_KEY_HEADER);
-  if (apiKeys.length > 0) {
-    if (authorization.length > 0) throw new AuthenticationError('send either an Authorization header or an X-Api-Key header, not both');
-    if (apiKeys.length > 1) throw new AuthenticationError('more than one X-Api-Key header');
-    const key = apiKeys[0].trim();
-    if (key.length === 0 || key.length > MAX_API_KEY_LENGTH) throw new AuthenticationError('the X-Api-Key header is not an API key');
-    return { kind: 'api-key', key };
-  }
-  if (authorization.length === 0) throw new AuthenticationError('no Authorization header or X-Api-Key header');
+  if (authorization.length === 0) throw new AuthenticationError('no Authorization header');
   if (authorization.length > 1) throw new AuthenticationError('more than one Authorization header');
   const apiKey = API_KEY_AUTHORIZATION.exec(authorization[0].trim());
   if (apiKey) {

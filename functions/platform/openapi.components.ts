@@ -101,12 +101,6 @@ export const SECURITY_SCHEMES: Record<string, Json> = {
     in: 'header',
     name: 'Authorization',
     description:
-      "A tenant's API key (`apk.<tenant>.<id>.<secret>`, shown once when created) as `Authorization: ApiKey <key>`: the preferred form, one credential header for every client.",
-  },
-  apiKey: {
-    type: 'apiKey',
-    in: 'header',
-    name: 'X-Api-Key',
-    description: "A tenant's API key in its own header (`Authorization: ApiKey <key>` is preferred).",
+      "A tenant's API key (`apk.<tenant>.<id>.<secret>`, shown once when created) as `Authorization: ApiKey <key>`: every credential travels in that one header, the identity source API Gateway caches the authorizer's answer by.",
   },
 };

@@ -170,7 +170,7 @@ function responses(route: RouteDefinition, components: SchemaComponents): Json {
 }
 
 function security(route: RouteDefinition): Json[] {
-  return route.access === 'public' ? [] : [{ tenantBearer: [] }, { apiKeyAuthorization: [] }, { apiKey: [] }];
+  return route.access === 'public' ? [] : [{ tenantBearer: [] }, { apiKeyAuthorization: [] }];
 }
 
 function description(route: RouteDefinition): string {

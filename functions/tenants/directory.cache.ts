@@ -16,17 +16,25 @@ export interface CachedDirectoryOptions {
   readonly clock?: () => number;
 }
 
+/** A read of one tenant's entry in flight; `stale` once the tenant was invalidated while it ran. */
+interface Flight {
+  promise: Promise<TenantDirectoryEntry | undefined>;
+  stale: boolean;
+}
+
 /**
  * Directory entries (status, home region) kept per container for at most `ttlMs`, so the tenant gate and the
  * authorizer cost no read per request: a suspension, an offboarding or a move to another region holds within that
  * bound. Absent tenants are kept too, in a map of their own, so a flood of made-up tenant ids costs one read per id
  * and bound and cannot push real tenants out. Concurrent requests of one tenant share one read; a failed read is not
- * kept. Bounded, least recently used first out, so no request pattern grows a container's memory.
+ * kept. Bounded, least recently used first out, so no request pattern grows a container's memory. A container that
+ * changes an entry itself invalidates it: its next request reads the new one, and a read that was already in flight
+ * (which may return the old entry) is not kept.
  */
 export class CachedDirectory implements Pick<DirectoryRepository, 'get'> {
   private readonly found: BoundedMap<string, Cached>;
   private readonly absent: BoundedMap<string, Cached>;
-  private readonly inFlight = new Map<string, Promise<TenantDirectoryEntry | undefined>>();
+  private readonly inFlight = new Map<string, Flight>();
   private readonly clock: () => number;
 
   constructor(
@@ -41,17 +49,28 @@ export class CachedDirectory implements Pick<DirectoryRepository, 'get'> {
   async get(tenantId: string): Promise<TenantDirectoryEntry | undefined> {
     const hit = this.found.get(tenantId) ?? this.absent.get(tenantId);
     if (hit && hit.until > this.clock()) return hit.entry;
-    let pending = this.inFlight.get(tenantId);
-    if (!pending) {
-      pending = this.read(tenantId).finally(() => this.inFlight.delete(tenantId));
-      this.inFlight.set(tenantId, pending);
-    }
-    return pending;
+    const pending = this.inFlight.get(tenantId);
+    if (pending) return pending.promise;
+    const flight: Flight = { promise: Promise.resolve(undefined), stale: false };
+    flight.promise = this.read(tenantId, flight).finally(() => {
+      if (this.inFlight.get(tenantId) === flight) this.inFlight.delete(tenantId);
+    });
+    this.inFlight.set(tenantId, flight);
+    return flight.promise;
   }
 
-  private async read(tenantId: string): Promise<TenantDirectoryEntry | undefined> {
+  /** Forgets what is known of the tenant (found or absent), and what a read in flight will return. */
+  invalidate(tenantId: string): void {
+    this.found.delete(tenantId);
+    this.absent.delete(tenantId);
+    const pending = this.inFlight.get(tenantId);
+    if (pending) pending.stale = true;
+    this.inFlight.delete(tenantId);
+  }
+
+  private async read(tenantId: string, flight: Flight): Promise<TenantDirectoryEntry | undefined> {
     const entry = await this.source.get(tenantId);
-    if (this.options.ttlMs > 0) {
+    if (this.options.ttlMs > 0 && !flight.stale) {
       // A tenant is in one map at a time, so a stale answer of the other kind never shadows a fresh one.
       const [keep, drop] = entry ? [this.found, this.absent] : [this.absent, this.found];
       drop.delete(tenantId);

@@ -14,6 +14,8 @@ export class ReplicatedDirectory {
   constructor(
     private readonly primary: Repository,
     private readonly replicas: readonly Repository[],
+    /** Told after every change of a tenant's entry, e.g. to invalidate the container's cached copy. @default nothing */
+    private readonly changed: (tenantId: string) => void = () => undefined,
   ) {}
 
   get(tenantId: string): Promise<TenantDirectoryEntry | undefined> {
@@ -33,6 +35,7 @@ export class ReplicatedDirectory {
   /** Takes back a reservation whose onboarding could not even start: the entry goes, id and slug are free again. */
   async unreserve(entry: TenantDirectoryEntry): Promise<void> {
     await Promise.all([this.primary, ...this.replicas].map((copy) => copy.remove(entry)));
+    this.changed(entry.tenantId);
   }
 
   /**
@@ -61,9 +64,14 @@ export class ReplicatedDirectory {
   /** Frees the slug and email domains in every copy; the entries stay as tombstones. */
   async release(entry: TenantDirectoryEntry): Promise<void> {
     await Promise.all([this.primary, ...this.replicas].map((copy) => copy.release(entry)));
+    this.changed(entry.tenantId);
   }
 
   private async copy(entry: TenantDirectoryEntry): Promise<void> {
-    await Promise.all(this.replicas.map((replica) => replica.replicate(entry)));
+    try {
+      await Promise.all(this.replicas.map((replica) => replica.replicate(entry)));
+    } finally {
+      this.changed(entry.tenantId);
+    }
   }
 }

@@ -6,7 +6,6 @@ import { Construct } from 'constructs';
 import { CLIENT_LIMIT_DETAILS, CLIENT_LIMITS, checkClientLimits, type ClientLimit, type ClientLimits } from '../../functions/billing/client-limits.catalogue';
 import { RateLimitedError } from '../../functions/core/errors';
 import { toProblem } from '../../functions/core/problem';
-import { API_KEY_HEADER } from '../../functions/identity/credentials';
 
 export interface ApiFirewallProps {
   /** Name of the web ACL; its rules' metrics and its log group are named after it. */
@@ -32,8 +31,14 @@ type Statement = wafv2.CfnWebACL.StatementProperty;
 /** How long a blocked client is told to wait: WAF lifts a block once the client's rate falls under the limit. */
 const RETRY_AFTER_SECONDS = 60;
 
-/** The headers a credential arrives in; a request with neither is refused on every authenticated route. */
-const CREDENTIAL_HEADERS = ['authorization', API_KEY_HEADER.toLowerCase()];
+/** The header every credential arrives in (the authorizer's identity source); without it, API Gateway answers 401. */
+const CREDENTIAL_HEADER = 'authorization';
+
+/**
+ * Headers kept out of the logs: the credential's, and X-Api-Key, which older clients may still send a key in (it is
+ * no credential any more, but its value is a secret all the same).
+ */
+const REDACTED_HEADERS = [CREDENTIAL_HEADER, 'x-api-key'];
 
 /**
  * The region's WAF web ACL on its REST API stages: limits per client address from the client-limits catalogue
@@ -68,7 +73,7 @@ export class ApiFirewall extends Construct {
         rule.managed('KnownBadInputs', 1, 'AWSManagedRulesKnownBadInputsRuleSet'),
         rule.perClient('PublicRoutesPerClient', 2, 'publicRoutes', limits.publicRoutes, publicPaths),
         rule.perClient('UncredentialedPerClient', 3, 'rejected', limits.rejected, {
-          andStatement: { statements: [not(publicPaths), ...CREDENTIAL_HEADERS.map((header) => not(headerPresent(header)))] },
+          andStatement: { statements: [not(publicPaths), not(headerPresent(CREDENTIAL_HEADER))] },
         }),
         rule.perClient('AnyRequestPerClient', 4, 'anyRequest', limits.anyRequest),
       ],
@@ -94,7 +99,7 @@ export class ApiFirewall extends Construct {
       logDestinationConfigs: [
         Stack.of(this).formatArn({ service: 'logs', resource: 'log-group', resourceName: logGroup.logGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
       ],
-      redactedFields: CREDENTIAL_HEADERS.map((name) => ({ singleHeader: { Name: name } })),
+      redactedFields: REDACTED_HEADERS.map((name) => ({ singleHeader: { Name: name } })),
       loggingFilter: {
         DefaultBehavior: 'DROP',
         Filters: [

@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { PLANS, PLATFORM_RATE_LIMIT, type Plan, type PlanId } from '../../functions/billing/plan.catalogue';
 import { isPublic, type HandlerGroup, type RouteDefinition } from '../../functions/routes';
 import { corsPolicy, type CorsPolicy } from '../../functions/core/cors';
+import { ACCESS_CACHE_DEFAULT_SECONDS } from '../../functions/core/config';
 import { addGatewayProblems } from './gateway-responses';
 import { usagePlanName } from '../../functions/identity/usage-identifier';
 
@@ -24,6 +25,12 @@ export interface PlatformApiProps {
   readonly handlers: Readonly<Record<HandlerGroup, lambda.IFunction>>;
   /** The REQUEST authorizer in front of every non-public route. */
   readonly authorizerFunction: lambda.IFunction;
+  /**
+   * How long API Gateway reuses the authorizer's answer for one Authorization header: the bound within which a role
+   * change, a removal or a key revocation holds for credentials already issued (at most 30 s).
+   * @default ACCESS_CACHE_DEFAULT_SECONDS (5 s)
+   */
+  readonly authorizerCacheTtl?: Duration;
   /**
    * Plans to create usage plans for (throttle and daily quota), so tenants' API keys can be bound to them.
    * @default every plan of the plan catalogue
@@ -59,9 +66,10 @@ export interface PlatformApiProps {
 
 /**
  * The region's REST API (API Gateway v1, which has usage plans and API keys), built from the route table.
- * Every non-public route goes through a Lambda REQUEST authorizer that is called for every request (no cache,
- * no identity source: decisions depend on path and headers, and a request may carry `X-Api-Key` instead of a
- * bearer token). API Gateway's own errors answer as problem+json.
+ * Every non-public route goes through a Lambda REQUEST authorizer whose answer API Gateway caches per Authorization
+ * header (every credential travels in it) for the revocation bound: the answer depends on the credential alone and
+ * its policy covers every method the principal may call; the per-request checks (role per route, tenant signals)
+ * are the handlers' middleware's. API Gateway's own errors answer as problem+json.
  */
 export class PlatformApi extends Construct {
   readonly api: apigw.RestApi;
@@ -89,7 +97,7 @@ export class PlatformApi extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     this.api = this.createRestApi(props, throttle);
-    this.authorizer = this.createAuthorizer(props.authorizerFunction);
+    this.authorizer = this.createAuthorizer(props.authorizerFunction, props.authorizerCacheTtl ?? Duration.seconds(ACCESS_CACHE_DEFAULT_SECONDS));
     this.addRoutes(props);
     this.usagePlans = this.createUsagePlans(plans, props.stageName);
     this.platformUsagePlan = this.createPlatformUsagePlan(props);
@@ -105,7 +113,7 @@ export class PlatformApi extends Construct {
       endpointTypes: [apigw.EndpointType.REGIONAL],
       ...(props.corsOrigins?.length ? { defaultCorsPreflightOptions: corsPreflightOptions(corsPolicyWithTokens(props.corsOrigins)) } : {}),
       // API keys for usage plans come from the authorizer (usageIdentifierKey), not from a header: that way a plan
-      // can meter a tenant's bearer-token callers as well as its X-Api-Key callers. Every authorized method requires
+      // can meter a tenant's bearer-token callers as well as its API key callers. Every authorized method requires
       // one (API Gateway throttles and meters only methods that do): the tenant's key, or the platform key for
       // platform admins.
       apiKeySourceType: apigw.ApiKeySourceType.AUTHORIZER,
@@ -128,16 +136,14 @@ export class PlatformApi extends Construct {
     });
   }
 
-  private createAuthorizer(handler: PlatformApiProps['authorizerFunction']): apigw.RequestAuthorizer {
-    const authorizer = new apigw.RequestAuthorizer(this, 'Authorizer', {
+  private createAuthorizer(handler: PlatformApiProps['authorizerFunction'], ttl: Duration): apigw.RequestAuthorizer {
+    const seconds = ttl.toSeconds();
+    if (seconds < 1 || seconds > 30) throw new Error(`authorizerCacheTtl must be 1-30 s (the revocation bound), not ${seconds} s`);
+    return new apigw.RequestAuthorizer(this, 'Authorizer', {
       handler,
-      identitySources: [],
-      resultsCacheTtl: Duration.seconds(0),
+      identitySources: [apigw.IdentitySource.header('Authorization')],
+      resultsCacheTtl: ttl,
     });
-    // CDK renders "no identity source" as an empty string; leave the property out instead, as for any REQUEST
-    // authorizer without caching, so that API Gateway calls the authorizer for every request.
-    (authorizer.node.defaultChild as apigw.CfnAuthorizer).addPropertyDeletionOverride('IdentitySource');
-    return authorizer;
   }
 
   /** One method per route of the route table, integrated with its group's function. */

@@ -246,8 +246,8 @@ export interface paths {
         get: operations["listApiKeys"];
         put?: never;
         /**
-         * Create an API key with one role; the key is in this answer only (send it as X-Api-Key)
-         * @description Create an API key with one role; the key is in this answer only (send it as X-Api-Key). Roles: tenant-admin, platform-admin.
+         * Create an API key with one role; the key is in this answer only (send it as Authorization: ApiKey <key>)
+         * @description Create an API key with one role; the key is in this answer only (send it as Authorization: ApiKey <key>). Roles: tenant-admin, platform-admin.
          */
         post: operations["createApiKey"];
         delete?: never;

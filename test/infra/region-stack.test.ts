@@ -1,4 +1,5 @@
 import { RUN_QUEUE_MAX_RECEIVES } from '../../functions/workflows/run.queue';
+import { ACCESS_CACHE_DEFAULT_SECONDS } from '../../functions/core/config';
 import { DATA_SCOPES, roleArnVariable } from '../../functions/data/data-scopes';
 import { App } from 'aws-cdk-lib';
 import { Capture, Match } from 'aws-cdk-lib/assertions';
@@ -345,12 +346,15 @@ describe.each(CONFIG.regions)('region stack %s', (region) => {
     }
   });
 
-  it('calls the REQUEST authorizer on every request: no result cache, no identity source', () => {
+  it('caches the REQUEST authorizer answer per Authorization header for the revocation bound (ACCESS_CACHE_SECONDS)', () => {
     // Assess
     template.resourceCountIs('AWS::ApiGateway::Authorizer', 1);
     const authorizer = json.Resources[logicalIdOf(stack.api.authorizer)].Properties!;
-    expect(authorizer).toMatchObject({ Type: 'REQUEST', AuthorizerResultTtlInSeconds: 0 });
-    expect(authorizer.IdentitySource).toBeUndefined();
+    expect(authorizer).toMatchObject({
+      Type: 'REQUEST',
+      IdentitySource: 'method.request.header.Authorization',
+      AuthorizerResultTtlInSeconds: ACCESS_CACHE_DEFAULT_SECONDS,
+    });
     expect(JSON.stringify(authorizer.AuthorizerUri)).toContain(JSON.stringify({ 'Fn::GetAtt': [logicalIdOf(stack.functions.authorizer.function), 'Arn'] }));
     template.hasResourceProperties('AWS::ApiGateway::RestApi', { ApiKeySourceType: 'AUTHORIZER', EndpointConfiguration: { Types: ['REGIONAL'] } });
   });
@@ -480,7 +484,7 @@ describe.each(CONFIG.regions)('region stack %s', (region) => {
           ruleOf('KnownBadInputs'),
           perClient('PublicRoutesPerClient', 'publicRoutes', publicPaths),
           perClient('UncredentialedPerClient', 'rejected', {
-            AndStatement: { Statements: [{ NotStatement: { Statement: publicPaths } }, absent('authorization'), absent('x-api-key')] },
+            AndStatement: { Statements: [{ NotStatement: { Statement: publicPaths } }, absent('authorization')] },
           }),
           perClient('AnyRequestPerClient', 'anyRequest', Match.absent()),
         ],

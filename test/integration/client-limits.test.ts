@@ -46,11 +46,11 @@ it("answers 429 to a client flooding keys of made-up tenants, while a tenant's k
   for (let i = 0; i < allowed + 10; i += 1) {
     const madeUp = `made-up-${i % 7}`;
     const url = `${platform.endpoints[EU]}/v1/tenants/${madeUp}/agents`;
-    flood.push((await requestFrom(FLOODER, url, { headers: { 'X-Api-Key': newApiKey(madeUp).key } })).status);
-    if (i % 10 === 0) served.push((await requestFrom(TENANT, agents, { headers: { 'X-Api-Key': created.json.key } })).status);
+    flood.push((await requestFrom(FLOODER, url, { headers: { authorization: `ApiKey ${newApiKey(madeUp).key}` } })).status);
+    if (i % 10 === 0) served.push((await requestFrom(TENANT, agents, { headers: { authorization: `ApiKey ${created.json.key}` } })).status);
   }
   const refills = refilledDuring(Date.now() - started, CLIENT_LIMITS.rejected);
-  const madeUpKey = { 'X-Api-Key': newApiKey('made-up-x').key };
+  const madeUpKey = { authorization: `ApiKey ${newApiKey('made-up-x').key}` };
   let refused = await requestFrom(FLOODER, `${platform.endpoints[EU]}/v1/tenants/made-up-x/agents`, { headers: madeUpKey });
   for (let retry = 0; refused.status !== 429 && retry < refills; retry += 1) {
     refused = await requestFrom(FLOODER, `${platform.endpoints[EU]}/v1/tenants/made-up-x/agents`, { headers: madeUpKey });

@@ -105,10 +105,10 @@ describe('the API contract, live', () => {
     const key = await call('POST', `${T}/api-keys`, p, { body: { name: 'ci', role: 'member' } });
     await call('POST', `${T}/api-keys`, p, { body: { name: 'ci', role: 'member', extra: 1 } });
     await call('GET', `${T}/api-keys`, p);
-    await call('GET', `${T}/agents`, p, { token: null, headers: { 'X-Api-Key': key.json.key } });
+    await call('GET', `${T}/agents`, p, { token: null, headers: { authorization: `ApiKey ${key.json.key}` } });
     await call('GET', `${T}/agents`, p, { token: null, headers: { Authorization: `ApiKey ${key.json.key}` } });
     await call('DELETE', `${T}/api-keys/{keyId}`, { ...p, keyId: key.json.keyId });
-    await call('GET', `${T}/agents`, p, { token: null, headers: { 'X-Api-Key': key.json.key } });
+    await call('GET', `${T}/agents`, p, { token: null, headers: { authorization: `ApiKey ${key.json.key}` } });
 
     // Agents and memories
     const agent = await call('POST', `${T}/agents`, p, { body: { name: 'Writer', modelId: 'local.echo' }, headers: { 'Idempotency-Key': `c-${tenantId}` } });

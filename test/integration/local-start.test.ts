@@ -163,7 +163,7 @@ describe('npm start', () => {
         method: init.method ?? 'GET',
         headers: {
           ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
-          ...(init.key ? { 'x-api-key': init.key } : {}),
+          ...(init.key ? { authorization: `ApiKey ${init.key}` } : {}),
           ...(init.body ? { 'content-type': 'application/json' } : {}),
         },
         ...(init.body ? { body: JSON.stringify(init.body) } : {}),

@@ -88,8 +88,9 @@ async function onboard(tenantId: string, overrides: Record<string, unknown> = {}
 }
 
 beforeAll(async () => {
-  // Route groups see a status change within DIRECTORY_CACHE_SECONDS; a short bound keeps the suspension tests quick.
-  platform = await startTestPlatform({ environment: { DIRECTORY_CACHE_SECONDS: '1' } });
+  // Route groups see a status change within DIRECTORY_CACHE_SECONDS, the gateway a revocation within
+  // ACCESS_CACHE_SECONDS (its authorizer result cache); short bounds keep the suspension and revocation tests quick.
+  platform = await startTestPlatform({ environment: { DIRECTORY_CACHE_SECONDS: '1', ACCESS_CACHE_SECONDS: '1' } });
   admin = await platform.platformAdmin();
   platformTokens = await platform.signIn(admin.clientId, admin);
 });
@@ -197,17 +198,18 @@ describe('onboarding a tenant by API', () => {
     expectStatus(demote, 200);
   });
 
-  it('creates an API key shown once, accepts it as X-Api-Key, and refuses it with 401 once revoked', async () => {
+  it('creates an API key shown once, accepts it as Authorization: ApiKey, and refuses it with 401 within the access bound once revoked', async () => {
     // Act
     const created = await platform.call(EU, 'POST', `/v1/tenants/${tenantId}/api-keys`, {
       token: owner.tokens.idToken,
       ...json({ name: 'ci', role: 'member' }),
     });
     const key: string = created.json.key;
-    const used = await platform.call(EU, 'GET', `/v1/tenants/${tenantId}/agents`, { headers: { 'x-api-key': key } });
+    const used = await platform.call(EU, 'GET', `/v1/tenants/${tenantId}/agents`, { headers: { authorization: `ApiKey ${key}` } });
     const listed = await platform.call(EU, 'GET', `/v1/tenants/${tenantId}/api-keys`, { token: owner.tokens.idToken });
     const revoked = await platform.call(EU, 'DELETE', `/v1/tenants/${tenantId}/api-keys/${created.json.keyId}`, { token: owner.tokens.idToken });
-    const afterRevoke = await platform.call(EU, 'GET', `/v1/tenants/${tenantId}/agents`, { headers: { 'x-api-key': key } });
+    await new Promise((done) => setTimeout(done, 1_100));
+    const afterRevoke = await platform.call(EU, 'GET', `/v1/tenants/${tenantId}/agents`, { headers: { authorization: `ApiKey ${key}` } });
 
     // Assess
     expectStatus(created, 201);

@@ -219,7 +219,7 @@ function addKey(w: World, key: string, role: TenantRole, owner: string): void {
   w.keys.push(model);
   w.credentials.push({
     label: `${role} key of member ${owner}`,
-    headers: { 'x-api-key': key },
+    headers: { authorization: `ApiKey ${key}` },
     expected: () => {
       const holder = memberOf(w, owner);
       return !model.revoked && holder && roleCovers(holder.role, role) ? role : undefined;

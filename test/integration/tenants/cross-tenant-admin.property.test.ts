@@ -47,7 +47,10 @@ async function call(principal: Principal, operation: Operation, tenantId: string
   const credential = credentials[principal];
   return platform.call(EU, method, path, {
     ...(credential.token ? { token: credential.token } : {}),
-    headers: { ...(credential.key ? { 'x-api-key': credential.key } : {}), ...(rest['content-type'] ? { 'content-type': rest['content-type'] } : {}) },
+    headers: {
+      ...(credential.key ? { authorization: `ApiKey ${credential.key}` } : {}),
+      ...(rest['content-type'] ? { 'content-type': rest['content-type'] } : {}),
+    },
     ...(rest.body ? { body: rest.body } : {}),
   });
 }

@@ -111,7 +111,7 @@ describe('property 4: tenant user management isolation', () => {
           const pathTenant = addressing.startsWith('path-a') ? a.tenantId : b.tenantId;
           const header = addressing === 'path-b-header-a' ? a.tenantId : addressing === 'path-a-header-b' ? b.tenantId : undefined;
           const { method, path, body } = request(operation, pathTenant, role, email.toLowerCase());
-          const headers = { ...(header ? { 'x-tenant-id': header } : {}), ...(credential === 'api-key' ? { 'x-api-key': apiKeyA } : {}) };
+          const headers = { ...(header ? { 'x-tenant-id': header } : {}), ...(credential === 'api-key' ? { authorization: `ApiKey ${apiKeyA}` } : {}) };
 
           // Act
           const response: ApiResponse = await platform.call(EU, method, path, {

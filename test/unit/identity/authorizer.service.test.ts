@@ -19,6 +19,7 @@ import {
   type Pool,
 } from './fixtures';
 import { TEST_ROUTES } from './route-fixtures';
+import { requestPath } from './request-path';
 
 describe('AuthorizerService', () => {
   let acme: Pool;
@@ -28,19 +29,17 @@ describe('AuthorizerService', () => {
     [acme, platform] = await Promise.all([tenantPool('acme'), platformPool()]);
   });
 
-  function service(
-    directory = new FakeDirectory({ acme: 'acme', globex: 'globex' }),
-    members = new FakeMembers().set('acme', 'user-1', 'tenant-admin'),
-    apiKeys = new FakeApiKeys(),
-  ) {
+  function service(members = new FakeMembers().set('acme', 'user-1', 'tenant-admin'), apiKeys = new FakeApiKeys()) {
     const verifier = new TokenVerifier({ issuers: new FakeIssuerRegistry([acme, platform]), keySetFor: new FakeJwksHost([acme, platform]).keySetFor, clock });
     return new AuthorizerService({
       authenticators: { bearer: bearerAuthenticator(verifier), 'api-key': apiKeyAuthenticator(apiKeys, clock) },
       members,
-      directory,
-      baseDomain: 'api.example.test',
-      routes: TEST_ROUTES,
     });
+  }
+
+  /** The authorizer, its policy and the handler middleware behind it, with tenants addressed by subdomain. */
+  function requestPathOf(members?: FakeMembers, directory = new FakeDirectory({ acme: 'acme', globex: 'globex' })) {
+    return requestPath(service(members), TEST_ROUTES, { baseDomain: 'api.example.test', slugs: directory.slugs });
   }
 
   it('allows a platform admin on a platform-wide route, with no tenant in the context', async () => {
@@ -54,69 +53,97 @@ describe('AuthorizerService', () => {
     expect(decision).toEqual({ effect: 'Allow', context: { principalType: 'platform-admin', principalId: 'operator-1', roles: ['platform-admin'] } });
   });
 
-  it('allows a platform admin to name the tenant by subdomain only', async () => {
+  it('decides on the credential alone: the same answer on every route and whatever the tenant signals', async () => {
     // Prepare
-    const token = await idToken(platform, { groups: ['platform-admin'] });
-    const event = authorizerEvent({ method: 'GET', resource: '/v1/me', headers: { ...bearer(token), Host: 'globex.api.example.test' } });
+    const token = await idToken(acme, { groups: ['viewer'] });
+    const events = [
+      authorizerEvent({ method: 'GET', resource: '/v1/me', headers: bearer(token) }),
+      authorizerEvent({ method: 'POST', resource: '/v1/tenants/{tenantId}/suspend', pathParameters: { tenantId: 'globex' }, headers: bearer(token) }),
+      authorizerEvent({ method: 'GET', resource: '/v1/tenants', headers: { ...bearer(token), 'X-Tenant-Id': 'globex', Host: 'nobody.api.example.test' } }),
+    ];
 
     // Act
-    const decision = await service().authorize(event);
+    const decisions = await Promise.all(events.map((event) => service().authorize(event)));
 
     // Assess
-    expect(decision).toMatchObject({ effect: 'Allow', context: { tenantId: 'globex' } });
+    expect(new Set(decisions.map((decision) => JSON.stringify(decision))).size).toBe(1);
+    expect(decisions[0]).toMatchObject({ effect: 'Allow', context: { tenantId: 'acme', roles: ['tenant-admin'] } });
   });
 
-  it('denies a platform admin whose subdomain names no known tenant', async () => {
+  it('denies a platform pool account outside the platform-admin group everywhere', async () => {
     // Prepare
-    const token = await idToken(platform, { groups: ['platform-admin'] });
-    const event = authorizerEvent({ method: 'GET', resource: '/v1/tenants', headers: { ...bearer(token), Host: 'nobody.api.example.test' } });
+    const token = await idToken(platform, { groups: [] });
 
     // Act
-    const decision = await service().authorize(event);
-
-    // Assess
-    expect(decision).toMatchObject({ effect: 'Deny', reason: 'conflicting-tenant-signals' });
-  });
-
-  it('denies a platform admin whose X-Tenant-Id is not a tenant id', async () => {
-    // Prepare
-    const token = await idToken(platform, { groups: ['platform-admin'] });
-    const event = authorizerEvent({ method: 'GET', resource: '/v1/tenants', headers: { ...bearer(token), 'X-Tenant-Id': 'T#acme#' } });
-
-    // Act
-    const decision = await service().authorize(event);
-
-    // Assess
-    expect(decision).toMatchObject({ effect: 'Deny', reason: 'conflicting-tenant-signals' });
-  });
-
-  it('denies a tenant admin on a platform-admin route', async () => {
-    // Prepare
-    const token = await idToken(acme, { groups: ['tenant-admin'] });
-    const event = authorizerEvent({ method: 'POST', resource: '/v1/tenants/{tenantId}/suspend', pathParameters: { tenantId: 'acme' }, headers: bearer(token) });
-
-    // Act
-    const decision = await service().authorize(event);
+    const decision = await service().authorize(authorizerEvent({ method: 'GET', resource: '/v1/health', headers: bearer(token) }));
 
     // Assess
     expect(decision).toMatchObject({ effect: 'Deny', reason: 'role-not-allowed' });
   });
 
+  it('lets a platform admin name the tenant by subdomain only', async () => {
+    // Prepare
+    const token = await idToken(platform, { groups: ['platform-admin'] });
+    const event = authorizerEvent({ method: 'GET', resource: '/v1/me', headers: { ...bearer(token), Host: 'globex.api.example.test' } });
+
+    // Act
+    const outcome = await requestPathOf()(event);
+
+    // Assess
+    expect(outcome).toMatchObject({ status: 200, auth: { tenantId: 'globex' } });
+  });
+
+  it('refuses a platform admin whose subdomain names no known tenant', async () => {
+    // Prepare
+    const token = await idToken(platform, { groups: ['platform-admin'] });
+    const event = authorizerEvent({ method: 'GET', resource: '/v1/tenants', headers: { ...bearer(token), Host: 'nobody.api.example.test' } });
+
+    // Act
+    const outcome = await requestPathOf()(event);
+
+    // Assess
+    expect(outcome.status).toBe(403);
+  });
+
+  it('refuses a platform admin whose X-Tenant-Id is not a tenant id', async () => {
+    // Prepare
+    const token = await idToken(platform, { groups: ['platform-admin'] });
+    const event = authorizerEvent({ method: 'GET', resource: '/v1/tenants', headers: { ...bearer(token), 'X-Tenant-Id': 'T#acme#' } });
+
+    // Act
+    const outcome = await requestPathOf()(event);
+
+    // Assess
+    expect(outcome.status).toBe(403);
+  });
+
+  it('refuses a tenant admin on a platform-admin route', async () => {
+    // Prepare
+    const token = await idToken(acme, { groups: ['tenant-admin'] });
+    const event = authorizerEvent({ method: 'POST', resource: '/v1/tenants/{tenantId}/suspend', pathParameters: { tenantId: 'acme' }, headers: bearer(token) });
+
+    // Act
+    const outcome = await requestPathOf()(event);
+
+    // Assess
+    expect(outcome.status).toBe(403);
+  });
+
   it.each([
-    ['viewer', 'GET', 'Allow'],
-    ['viewer', 'POST', 'Deny'],
-    ['member', 'POST', 'Allow'],
-    ['auditor', 'GET', 'Deny'],
-  ] as const)('gives a %s on %s agents: %s, whatever groups the token claims', async (role, method, effect) => {
+    ['viewer', 'GET', 200],
+    ['viewer', 'POST', 403],
+    ['member', 'POST', 200],
+    ['auditor', 'GET', 403],
+  ] as const)('gives a %s on %s agents: %s, whatever groups the token claims', async (role, method, status) => {
     // Prepare
     const token = await idToken(acme, { groups: ['tenant-admin'] });
     const event = authorizerEvent({ method, resource: '/v1/tenants/{tenantId}/agents', pathParameters: { tenantId: 'acme' }, headers: bearer(token) });
 
     // Act
-    const decision = await service(undefined, new FakeMembers().set('acme', 'user-1', role)).authorize(event);
+    const outcome = await requestPathOf(new FakeMembers().set('acme', 'user-1', role))(event);
 
     // Assess
-    expect(decision.effect).toBe(effect);
+    expect(outcome.status).toBe(status);
   });
 
   it('allows a tenant user on a route without tenant signals, acting on its own tenant', async () => {
@@ -124,7 +151,7 @@ describe('AuthorizerService', () => {
     const token = await idToken(acme, { groups: ['member'] });
 
     // Act
-    const decision = await service(undefined, new FakeMembers().set('acme', 'user-1', 'member')).authorize(
+    const decision = await service(new FakeMembers().set('acme', 'user-1', 'member')).authorize(
       authorizerEvent({ method: 'GET', resource: '/v1/me', headers: bearer(token) }),
     );
 
@@ -141,7 +168,7 @@ describe('AuthorizerService', () => {
     const event = authorizerEvent({ method: 'GET', resource: '/v1/me', headers: bearer(token) });
 
     // Act
-    const decision = service(undefined, new FakeMembers()).authorize(event);
+    const decision = service(new FakeMembers()).authorize(event);
 
     // Assess
     await expect(decision).rejects.toBeInstanceOf(AuthenticationError);
@@ -160,7 +187,7 @@ describe('AuthorizerService', () => {
     const event = authorizerEvent({ method: 'GET', resource: '/v1/me', headers: apiKeyHeader(key) });
 
     // Act
-    const decision = service(undefined, new FakeMembers().set('acme', 'owner', ownerRole), apiKeys).authorize(event);
+    const decision = service(new FakeMembers().set('acme', 'owner', ownerRole), apiKeys).authorize(event);
 
     // Assess
     if (outcome === 'Allow') await expect(decision).resolves.toMatchObject({ effect: 'Allow', context: { roles: [keyRole], memberId: 'm-owner' } });
@@ -172,7 +199,7 @@ describe('AuthorizerService', () => {
     const apiKeys = new FakeApiKeys();
     const orphan = apiKeys.issue('acme', 'viewer', { ownerUserId: 'm-gone' });
     const platformKey = apiKeys.issue('acme', 'viewer');
-    const subject = service(undefined, new FakeMembers(), apiKeys);
+    const subject = service(new FakeMembers(), apiKeys);
     const event = (key: string) => authorizerEvent({ method: 'GET', resource: '/v1/me', headers: apiKeyHeader(key) });
 
     // Act
@@ -190,10 +217,10 @@ describe('AuthorizerService', () => {
     const event = authorizerEvent({ method: 'GET', resource: '/v1/tenants', headers: { ...bearer(token), Host: 'acme.api.example.test' } });
 
     // Act
-    const decision = await service(directory, new FakeMembers().set('acme', 'user-1', 'viewer')).authorize(event);
+    const outcome = await requestPathOf(new FakeMembers().set('acme', 'user-1', 'viewer'), directory)(event);
 
     // Assess
-    expect(decision).toMatchObject({ effect: 'Deny', reason: 'role-not-allowed' });
+    expect(outcome.status).toBe(403);
     expect(directory.lookups).toEqual([]);
   });
 
@@ -213,20 +240,16 @@ describe('AuthorizerService', () => {
         },
       },
       members: new FakeMembers().set('acme', 'p-1', 'member'),
-      directory: new FakeDirectory(),
-      routes: TEST_ROUTES,
     });
 
     // Act
     const decision = await subject.authorize(authorizerEvent({ method: 'GET', resource: '/v1/me', headers: { Authorization: 'Bearer a.b.c' } }));
-    await subject.authorize(authorizerEvent({ method: 'GET', resource: '/v1/me', headers: { 'X-Api-Key': 'apk.acme.key' } }));
-    await subject.authorize(authorizerEvent({ method: 'GET', resource: '/v1/me', headers: { Authorization: 'ApiKey apk.acme.other' } }));
+    await subject.authorize(authorizerEvent({ method: 'GET', resource: '/v1/me', headers: { Authorization: 'ApiKey apk.acme.key' } }));
 
     // Assess
     expect(seen).toEqual([
       { kind: 'bearer', token: 'a.b.c' },
       { kind: 'api-key', key: 'apk.acme.key' },
-      { kind: 'api-key', key: 'apk.acme.other' },
     ]);
     expect(decision).toEqual({ effect: 'Allow', context: { ...principal, memberId: 'm-p-1' } });
   });

@@ -5,7 +5,7 @@ import type { ApiKeyLookup, StoredApiKey } from '../../../functions/identity/api
 import { newApiKey } from '../../../functions/identity/api-key.secret';
 import type { IssuerRegistration } from '../../../functions/identity/issuer-registry.repository';
 import type { TenantRole } from '../../../functions/core/roles';
-import type { SlugDirectory } from '../../../functions/identity/tenant-signals';
+import type { SlugDirectory } from '../../../functions/core/tenant-signals';
 import type { IssuerLookup, KeySetFactory } from '../../../functions/identity/token-verifier';
 import { restEvent, type RestEventOptions } from '../../support/rest-event';
 
@@ -107,16 +107,15 @@ export class FakeIssuerRegistry implements IssuerLookup {
 }
 
 /** The tenant directory's slug lookup, in memory. */
-export class FakeDirectory implements SlugDirectory {
+export class FakeDirectory {
   readonly lookups: string[] = [];
 
   constructor(private readonly tenantsBySlug: Readonly<Record<string, string>> = {}) {}
 
-  async findBySlug(slug: string): Promise<{ tenantId: string } | undefined> {
+  readonly slugs: SlugDirectory = async (slug) => {
     this.lookups.push(slug);
-    const tenantId = this.tenantsBySlug[slug];
-    return tenantId ? { tenantId } : undefined;
-  }
+    return this.tenantsBySlug[slug];
+  };
 }
 
 /** JWKS endpoints in memory: the key set factory records every JWKS URI it is asked to serve. */
@@ -146,8 +145,8 @@ export function authorizerEvent(options: RestEventOptions): APIGatewayRequestAut
 /** Authorization header value for a token. */
 export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
-/** An `X-Api-Key` header. */
-export const apiKeyHeader = (key: string) => ({ 'X-Api-Key': key });
+/** An API key in the Authorization header. */
+export const apiKeyHeader = (key: string) => ({ Authorization: `ApiKey ${key}` });
 
 /** API key records in memory, read by tenant and key id as the repository reads them. */
 export class FakeApiKeys implements ApiKeyLookup {

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAuthorizer } from '../../../functions/api/authorizer';
 import { parseRuntimeConfig } from '../../../functions/api/runtime-config';
-import { authorizerEvent, bearer, clock, FakeDirectory, FakeMembers, FakeIssuerRegistry, idToken, tenantPool, type Pool } from './fixtures';
+import { authorizerEvent, bearer, clock, FakeMembers, FakeIssuerRegistry, idToken, tenantPool, type Pool } from './fixtures';
 
 /**
  * The default key sets against real JWKS endpoints on 127.0.0.1 (http, as cognito-local serves them): each
@@ -38,7 +38,6 @@ describe('authorizer with remote JWKS', () => {
   function authorizer() {
     return createAuthorizer(parseRuntimeConfig({ AWS_REGION: 'eu-central-1', TABLE_NAME: 'agent-platform' }), {
       issuers: new FakeIssuerRegistry([acme, globex]),
-      directory: new FakeDirectory(),
       clock,
       members: new FakeMembers().set('acme', 'user-1', 'tenant-admin').set('globex', 'user-1', 'tenant-admin'),
       logger: { debug: () => undefined, info: () => undefined, warn: () => undefined },

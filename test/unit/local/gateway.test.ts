@@ -2,6 +2,9 @@ import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent } from 'aws
 import type { ClientLimits } from '../../../functions/billing/client-limits.catalogue';
 import { startLocalGateway, type FunctionSource, type LocalGateway } from '../../../local/gateway';
 import { requestFrom } from '../../support/client-request';
+import { encodeAuthContext } from '../../../functions/core/auth-context';
+import { principalPolicy } from '../../../functions/identity/authorizer-policy';
+import { ROUTES } from '../../../functions/routes';
 
 /** The local gateway's own contract, with stub functions: nothing else runs. */
 
@@ -40,10 +43,12 @@ async function withGateway(
   authorize: (event: APIGatewayRequestAuthorizerEvent) => Promise<unknown>,
   run: (gateway: LocalGateway, seen: Seen) => Promise<void>,
   clientLimits?: ClientLimits,
+  environment?: Record<string, string>,
 ) {
   const seen: Seen = { events: [], authorizerEvents: [] };
   const gateway = await startLocalGateway({
     ...(clientLimits ? { clientLimits } : {}),
+    ...(environment ? { environment } : {}),
     regions: REGIONS,
     port: 0,
     dynamoDbEndpoint: 'http://127.0.0.1:9',
@@ -145,7 +150,7 @@ describe('local gateway', () => {
     ['returns garbage', () => Promise.resolve({}), 500, 'internal-error'],
   ])('answers problem+json when the authorizer %s', async (_name, authorize, status, code) => {
     await withGateway(authorize, async (gateway, seen) => {
-      const response = await fetch(`${gateway.endpoints['eu-central-1']}/v1/tenants/acme`);
+      const response = await fetch(`${gateway.endpoints['eu-central-1']}/v1/tenants/acme`, { headers: { authorization: 'Bearer t' } });
 
       expect(response.status).toBe(status);
       expect(response.headers.get('content-type')).toBe('application/problem+json');
@@ -162,8 +167,9 @@ describe('local gateway', () => {
     };
     /** Allows the key `good`, refuses every other credential. */
     const goodKeyOnly = (event: APIGatewayRequestAuthorizerEvent) =>
-      event.headers?.['X-Api-Key'] === 'good' ? allow(event) : Promise.reject(new Error('Unauthorized'));
+      event.headers?.authorization === 'ApiKey good' ? allow(event) : Promise.reject(new Error('Unauthorized'));
     const FLOODER = '127.0.0.2';
+    const BEARER = { headers: { authorization: 'Bearer t' } };
     const TENANT = '127.0.0.3';
 
     it('answers 429 problem+json with Retry-After past the public-route limit, to that client only', async () => {
@@ -199,10 +205,10 @@ describe('local gateway', () => {
 
           // Act
           const flood = [];
-          for (let i = 0; i < 15; i += 1) flood.push(await requestFrom(FLOODER, url, { headers: { 'X-Api-Key': `bad-${i}` } }));
+          for (let i = 0; i < 15; i += 1) flood.push(await requestFrom(FLOODER, url, { headers: { authorization: `ApiKey bad-${i}` } }));
           const authorizerCalls = seen.authorizerEvents.length;
           const tenant = [];
-          for (let i = 0; i < 20; i += 1) tenant.push(await requestFrom(TENANT, url, { headers: { 'X-Api-Key': 'good' } }));
+          for (let i = 0; i < 20; i += 1) tenant.push(await requestFrom(TENANT, url, { headers: { authorization: 'ApiKey good' } }));
 
           // Assess
           expect(flood.map((response) => response.status)).toEqual([...Array(10).fill(401), ...Array(5).fill(429)]);
@@ -222,7 +228,7 @@ describe('local gateway', () => {
         async (gateway) => {
           // Act
           const statuses = [];
-          for (let i = 0; i < 11; i += 1) statuses.push((await requestFrom(FLOODER, `${gateway.endpoints['eu-central-1']}/v1/tenants/acme`)).status);
+          for (let i = 0; i < 11; i += 1) statuses.push((await requestFrom(FLOODER, `${gateway.endpoints['eu-central-1']}/v1/tenants/acme`, BEARER)).status);
 
           // Assess
           expect(statuses).toEqual([...Array(10).fill(403), 429]);
@@ -237,13 +243,92 @@ describe('local gateway', () => {
         async (gateway) => {
           // Act
           const statuses = [];
-          for (let i = 0; i < 61; i += 1) statuses.push((await requestFrom(FLOODER, `${gateway.endpoints['eu-central-1']}/v1/tenants/acme`)).status);
+          for (let i = 0; i < 61; i += 1) statuses.push((await requestFrom(FLOODER, `${gateway.endpoints['eu-central-1']}/v1/tenants/acme`, BEARER)).status);
 
           // Assess
           expect(statuses.filter((status) => status === 200)).toHaveLength(60);
           expect(statuses[60]).toBe(429);
         },
         LIMITS,
+      );
+    });
+  });
+
+  describe('authorizer result cache (as API Gateway with identity source Authorization and a TTL)', () => {
+    /** The real policy of a tenant admin of acme: every method of its role under /v1/tenants/acme. */
+    const tenantAdminOfAcme = (revoked: Set<string>) => async (event: APIGatewayRequestAuthorizerEvent) => {
+      if (revoked.has(String(event.headers?.authorization))) throw new Error('Unauthorized');
+      const principal = { principalType: 'user', principalId: 'user-1', tenantId: 'acme', roles: ['tenant-admin'] } as const;
+      return { principalId: 'user-1', policyDocument: principalPolicy(event.methodArn, principal, ROUTES), context: encodeAuthContext(principal) };
+    };
+    const get = (gateway: LocalGateway, path: string, authorization?: string) =>
+      fetch(`${gateway.endpoints['eu-central-1']}${path}`, { headers: authorization ? { authorization } : {} }).then((response) => response.status);
+
+    it('invokes the authorizer once per Authorization header and evaluates the cached policy against each method ARN', async () => {
+      await withGateway(tenantAdminOfAcme(new Set()), async (gateway, seen) => {
+        // Act
+        const statuses = [
+          await get(gateway, '/v1/tenants/acme', 'Bearer one'),
+          await get(gateway, '/v1/tenants/acme/agents', 'Bearer one'),
+          await get(gateway, '/v1/tenants/globex', 'Bearer one'),
+          await get(gateway, '/v1/tenants/globex/agents', 'Bearer one'),
+          await get(gateway, '/v1/tenants', 'Bearer one'),
+          await get(gateway, '/v1/tenants/acme', 'Bearer two'),
+        ];
+
+        // Assess
+        expect(statuses).toEqual([200, 200, 403, 403, 403, 200]);
+        expect(seen.authorizerEvents.map((event) => event.headers?.authorization)).toEqual(['Bearer one', 'Bearer two']);
+        expect(gateway.authorizerCache()).toEqual({ hits: 4, misses: 2 });
+      });
+    });
+
+    it('answers 401 without invoking the authorizer when the request has no Authorization header', async () => {
+      await withGateway(allow, async (gateway, seen) => {
+        // Act
+        const response = await fetch(`${gateway.endpoints['eu-central-1']}/v1/tenants/acme`, { headers: { 'x-api-key': 'apk.acme.1.secret' } });
+
+        // Assess
+        expect(response.status).toBe(401);
+        expect(((await response.json()) as { code: string }).code).toBe('unauthenticated');
+        expect(seen.authorizerEvents).toEqual([]);
+      });
+    });
+
+    it('lets a revocation take effect once the TTL (ACCESS_CACHE_SECONDS) has passed, not before', async () => {
+      const revoked = new Set<string>();
+      await withGateway(
+        tenantAdminOfAcme(revoked),
+        async (gateway, seen) => {
+          // Act
+          const before = await get(gateway, '/v1/tenants/acme', 'Bearer one');
+          revoked.add('Bearer one');
+          const withinBound = await get(gateway, '/v1/tenants/acme/agents', 'Bearer one');
+          await new Promise((done) => setTimeout(done, 1_100));
+          const afterBound = await get(gateway, '/v1/tenants/acme', 'Bearer one');
+
+          // Assess
+          expect([before, withinBound, afterBound]).toEqual([200, 200, 401]);
+          expect(seen.authorizerEvents).toHaveLength(2);
+        },
+        undefined,
+        { ACCESS_CACHE_SECONDS: '1' },
+      );
+    });
+
+    it('invokes the authorizer for every request when ACCESS_CACHE_SECONDS is 0', async () => {
+      await withGateway(
+        tenantAdminOfAcme(new Set()),
+        async (gateway, seen) => {
+          // Act
+          for (let i = 0; i < 3; i += 1) await get(gateway, '/v1/tenants/acme', 'Bearer one');
+
+          // Assess
+          expect(seen.authorizerEvents).toHaveLength(3);
+          expect(gateway.authorizerCache()).toEqual({ hits: 0, misses: 3 });
+        },
+        undefined,
+        { ACCESS_CACHE_SECONDS: '0' },
       );
     });
   });

@@ -105,4 +105,52 @@ describe('CachedDirectory', () => {
     // Assess
     await expect(cache.get('acme')).resolves.toEqual(expect.objectContaining({ status: 'ACTIVE' }));
   });
+
+  it("serves the container's own change at once: invalidate drops the entry and keeps no read that was in flight", async () => {
+    // Prepare
+    const { cache, entries, reads } = subject(5_000);
+    await cache.get('acme');
+    entries.set('acme', entry('acme', 'SUSPENDED'));
+    const inFlight = (async () => {
+      cache.invalidate('acme');
+      return cache.get('acme');
+    })();
+
+    // Act
+    const seen = await inFlight;
+    entries.set('acme', entry('acme', 'ACTIVE'));
+    cache.invalidate('acme');
+    const afterSecondChange = await cache.get('acme');
+
+    // Assess
+    expect([seen?.status, afterSecondChange?.status]).toEqual(['SUSPENDED', 'ACTIVE']);
+    expect(reads).toEqual(['acme', 'acme', 'acme']);
+  });
+
+  it('does not keep the answer of a read that was in flight when the tenant was invalidated', async () => {
+    // Prepare
+    let release: () => void = () => undefined;
+    let reads = 0;
+    const source = {
+      get: async (tenantId: string) => {
+        reads += 1;
+        await new Promise<void>((done) => (release = done));
+        return entry(tenantId, reads === 1 ? 'ACTIVE' : 'SUSPENDED');
+      },
+    };
+    const cache = new CachedDirectory(source, { ttlMs: 5_000 });
+    const stale = cache.get('acme');
+
+    // Act
+    cache.invalidate('acme');
+    release();
+    await stale;
+    const next = cache.get('acme');
+    release();
+
+    // Assess
+    await expect(stale).resolves.toEqual(expect.objectContaining({ status: 'ACTIVE' }));
+    await expect(next).resolves.toEqual(expect.objectContaining({ status: 'SUSPENDED' }));
+    expect(reads).toBe(2);
+  });
 });

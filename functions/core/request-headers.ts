@@ -1,7 +1,8 @@
-import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-
-/** The parts of a REST request event that carry headers. */
-export type HeaderSource = Pick<APIGatewayRequestAuthorizerEvent, 'headers' | 'multiValueHeaders'>;
+/** The parts of a REST request event (proxy or authorizer) that carry headers. */
+export interface HeaderSource {
+  readonly headers?: Readonly<Record<string, string | undefined>> | null;
+  readonly multiValueHeaders?: Readonly<Record<string, readonly string[] | undefined>> | null;
+}
 
 /**
  * The distinct values of a header, matched case-insensitively across `headers` and `multiValueHeaders`.

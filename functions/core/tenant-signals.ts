@@ -1,8 +1,9 @@
-import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { tenantIdSchema } from '../data/keys';
-import { TENANT_PATH_PARAMETER } from '../core/route';
-import { slugSchema } from '../tenants/tenant.schema';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { AuthContext } from './auth-context';
+import { ForbiddenError } from './errors';
 import { headerValues } from './request-headers';
+import { TENANT_PATH_PARAMETER } from './route';
+import { tenantIdSchema } from './tenant-id';
 
 /** Where a request names a tenant, besides its credential. */
 export type TenantSignalSource = 'path' | 'header' | 'subdomain';
@@ -19,25 +20,24 @@ export interface TenantSignal {
   readonly tenantId: string | undefined;
 }
 
-/** Finds the tenant of a slug (the tenant directory). */
-export interface SlugDirectory {
-  findBySlug(slug: string): Promise<{ readonly tenantId: string } | undefined>;
-}
+/** Finds the tenant of a subdomain label (the tenant directory's slugs); undefined for a label that names none. */
+export type SlugDirectory = (label: string) => Promise<string | undefined>;
 
 export interface TenantSignalOptions {
-  readonly directory: SlugDirectory;
   /** Tenants are `<slug>.<baseDomain>`; without it the Host header is no signal. */
   readonly baseDomain?: string;
+  /** Resolves the subdomain's slug; needed only with a base domain. */
+  readonly slugs?: SlugDirectory;
 }
 
-type SignalEvent = Pick<APIGatewayRequestAuthorizerEvent, 'headers' | 'multiValueHeaders' | 'pathParameters'>;
+type SignalEvent = Pick<APIGatewayProxyEvent, 'headers' | 'multiValueHeaders' | 'pathParameters'>;
 
 /**
  * The tenant signals present in a request: the `tenantId` path parameter, the X-Tenant-Id header and the
  * subdomain of the Host header under the base domain (its slug resolved through the directory). These are
- * discovery hints only; the authorizer decides whether they agree with the credential.
+ * discovery hints only; `agreedTenant` decides whether they agree with the credential.
  */
-export async function readTenantSignals(event: SignalEvent, options: TenantSignalOptions): Promise<TenantSignal[]> {
+export async function readTenantSignals(event: SignalEvent, options: TenantSignalOptions = {}): Promise<TenantSignal[]> {
   const signals: TenantSignal[] = [];
   const pathTenant = event.pathParameters?.[TENANT_PATH_PARAMETER];
   if (pathTenant !== undefined) signals.push({ source: 'path', tenantId: validTenantId(pathTenant) });
@@ -47,9 +47,38 @@ export async function readTenantSignals(event: SignalEvent, options: TenantSigna
   }
   const subdomain = subdomainOf(headerValues(event, 'host'), options.baseDomain);
   if (subdomain !== undefined) {
-    signals.push({ source: 'subdomain', tenantId: await tenantOfSlug(subdomain, options.directory) });
+    signals.push({ source: 'subdomain', tenantId: subdomain === '' || !options.slugs ? undefined : await options.slugs(subdomain) });
   }
   return signals;
+}
+
+/** Refused because the request's tenant signals disagree with the credential or with each other. */
+export class TenantSignalsError extends ForbiddenError {
+  constructor(
+    message: string,
+    readonly signals: readonly TenantSignal[],
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The caller with the tenant the request acts on. A tenant principal acts on its own tenant only: every signal
+ * must name it. A platform admin acts on the tenant the signals name, and they must all name the same one (or none,
+ * for platform-wide routes). The credential alone decides who calls; these per-request checks live here, not in the
+ * authorizer, so that API Gateway can cache the authorizer's answer per credential.
+ */
+export function agreedTenant(auth: AuthContext, signals: readonly TenantSignal[]): AuthContext {
+  if (auth.principalType === 'platform-admin') {
+    const named = new Set(signals.map((signal) => signal.tenantId));
+    if (named.has(undefined) || named.size > 1) throw new TenantSignalsError('the request names conflicting tenants', signals);
+    const [tenantId] = named;
+    return { ...auth, ...(tenantId ? { tenantId } : {}) };
+  }
+  if (auth.tenantId === undefined || signals.some((signal) => signal.tenantId !== auth.tenantId)) {
+    throw new TenantSignalsError('the credential belongs to another tenant', signals);
+  }
+  return auth;
 }
 
 function validTenantId(value: string): string | undefined {
@@ -68,9 +97,4 @@ function subdomainOf(hosts: readonly string[], baseDomain: string | undefined): 
   if (!host.endsWith(suffix)) return undefined;
   const label = host.slice(0, -suffix.length);
   return label.includes('.') ? '' : label;
-}
-
-async function tenantOfSlug(slug: string, directory: SlugDirectory): Promise<string | undefined> {
-  if (!slugSchema.safeParse(slug).success) return undefined;
-  return (await directory.findBySlug(slug))?.tenantId;
 }

@@ -1,0 +1,62 @@
+import type { APIGatewayAuthorizerResult } from 'aws-lambda';
+import type { AuthContext } from '../core/auth-context';
+import { isAllowed } from '../core/roles';
+import { TENANT_PATH_PARAMETER, type RouteDefinition } from '../core/route';
+
+/**
+ * The IAM policies the authorizer returns. API Gateway caches a policy per identity source (the Authorization
+ * header) and evaluates it against every later request of that credential, whatever its method and path: so an
+ * Allow must cover every method the principal may call, and never one it may not.
+ */
+
+type PolicyDocument = APIGatewayAuthorizerResult['policyDocument'];
+
+const TENANT_SEGMENT = `{${TENANT_PATH_PARAMETER}}`;
+
+/** `arn:<partition>:execute-api:<region>:<account>:<apiId>/<stage>` of a method ARN (`…/<stage>/<METHOD>/<path>`). */
+export function stageArnOf(methodArn: string): string {
+  const [api, stage] = methodArn.split('/');
+  if (!api || !stage) throw new Error(`not a method ARN: ${methodArn}`);
+  return `${api}/${stage}`;
+}
+
+/**
+ * The method ARNs a principal may invoke, as IAM resource patterns. A platform admin may call every method of the
+ * stage. A tenant principal may call, with each method its roles allow on some route of its tenant, every path under
+ * its own tenant (`/v1/tenants/<own id>` and below), plus the routes outside any tenant that its roles allow. The
+ * role a route needs and the tenant signals are checked again per request by the handler middleware, which is what
+ * decides; the policy keeps API Gateway from invoking a function for a tenant path that is not the principal's.
+ */
+export function allowedResources(stageArn: string, principal: AuthContext, routes: readonly RouteDefinition[]): string[] {
+  if (principal.principalType === 'platform-admin') return [`${stageArn}/*`];
+  const resources = new Set<string>();
+  for (const route of routes) {
+    if (route.access === 'public' || !isAllowed(route.access, principal.roles)) continue;
+    const tenantAt = route.path.indexOf(TENANT_SEGMENT);
+    if (tenantAt >= 0) {
+      if (principal.tenantId === undefined) continue;
+      const tenantPath = `${route.path.slice(0, tenantAt)}${principal.tenantId}`;
+      resources.add(`${stageArn}/${route.method}${tenantPath}`);
+      resources.add(`${stageArn}/${route.method}${tenantPath}/*`);
+    } else {
+      resources.add(`${stageArn}/${route.method}${route.path.replace(/\{[^}]+\}/g, '*')}`);
+    }
+  }
+  return [...resources].sort();
+}
+
+/** An Allow of the principal's methods; with none (a principal without roles), a Deny of the whole stage. */
+export function principalPolicy(methodArn: string, principal: AuthContext, routes: readonly RouteDefinition[]): PolicyDocument {
+  const stageArn = stageArnOf(methodArn);
+  const resources = allowedResources(stageArn, principal, routes);
+  return resources.length > 0 ? statement('Allow', resources) : denyAll(methodArn);
+}
+
+/** A Deny of every method of the stage: the credential is refused wherever it is presented. */
+export function denyAll(methodArn: string): PolicyDocument {
+  return statement('Deny', [`${stageArnOf(methodArn)}/*`]);
+}
+
+function statement(effect: 'Allow' | 'Deny', resources: string[]): PolicyDocument {
+  return { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: resources }] };
+}
