@@ -55,18 +55,17 @@ export function paymentProviderOf(config: RuntimeConfig): PaymentProvider {
 }
 
 /** The metered usage of a month, as the usage report reads it (the same figures the tenant sees). */
-function periodUsageOf(wiring: BillingWiring): (tenantId: string, month: string) => Promise<PeriodUsage> {
-  const { local, config } = wiring;
-  const usage = new UsageService({
-    db: local.db,
-    tableName: local.tableName,
-    plans: new CachedPlanSource({ db: local.db, tableName: local.tableName }),
-    region: config.AWS_REGION,
-  });
+export function periodUsageFrom(usage: Pick<UsageService, 'report'>): (tenantId: string, month: string) => Promise<PeriodUsage> {
   return async (tenantId, month) => {
     const report = await usage.report(tenantId, month);
     return { runs: report.usage.runs, tokens: report.usage.tokens, storageBytes: report.usage.storageBytes, requests: report.usage.requests };
   };
+}
+
+function periodUsageOf(wiring: BillingWiring): (tenantId: string, month: string) => Promise<PeriodUsage> {
+  const { local, config } = wiring;
+  const plans = new CachedPlanSource({ db: local.db, tableName: local.tableName });
+  return periodUsageFrom(new UsageService({ db: local.db, tableName: local.tableName, plans, region: config.AWS_REGION }));
 }
 
 /** Billing over the region's data; the period close writes through the invoicing clients (tenant keys + the region's counter). */

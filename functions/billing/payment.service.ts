@@ -108,7 +108,8 @@ function standingAfter(subscription: Subscription, invoice: Invoice, status: Inv
   }
   if (status === 'paid' && subscription.pastDue?.invoiceId === invoice.invoiceId) {
     const { pastDue: _paid, ...rest } = subscription;
-    return { ...rest, status: 'active', version: subscription.version + 1, updatedAt: now.toISOString() };
+    // A subscription cancelled meanwhile stays cancelled: the payment settles its last invoice, nothing more.
+    return { ...rest, status: subscription.status === 'canceled' ? 'canceled' : 'active', version: subscription.version + 1, updatedAt: now.toISOString() };
   }
   return subscription;
 }

@@ -8,6 +8,7 @@ import type { Invoice } from './invoice.schema';
 import type { PaymentProvider } from './payment.provider';
 import { periodOf } from './proration';
 import { subscriptionWrite } from './subscription.repository';
+import { firstSubscription } from './subscription.service';
 import { BILLING_CURRENCY, type Subscription } from './subscription.schema';
 import type { UsageKeyBinding } from './usage-key.binding';
 
@@ -155,22 +156,6 @@ export class PeriodCloseService {
     });
     return collected;
   }
-}
-
-/** The subscription of a tenant that never had one stored: its record's plan, from the month it was created. */
-export function firstSubscription(tenant: Tenant): Subscription {
-  return {
-    tenantId: tenant.tenantId,
-    plan: tenant.plan,
-    status: 'active',
-    currentPeriod: periodOf(new Date(tenant.createdAt)),
-    cancelAtPeriodEnd: false,
-    prorations: [],
-    paymentProvider: { name: 'manual' },
-    usageKeyPlan: tenant.plan,
-    version: 0,
-    updatedAt: tenant.createdAt,
-  };
 }
 
 /** The subscription in the period after the current one: a pending downgrade applied, a cancellation taken effect. */
