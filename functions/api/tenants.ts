@@ -30,11 +30,12 @@ export interface TenantsDependencies {
   readonly tenantGate: TenantGate;
   readonly lifecycle: Pick<TenantLifecycleService, 'create' | 'list' | 'update' | 'suspend' | 'reactivate' | 'offboard' | 'retry'>;
   readonly subscriptions: Pick<SubscriptionService, 'get' | 'update'>;
-  readonly billing: Pick<BillingServices, 'invoices' | 'payments' | 'stripe'>;
+  readonly billing: Pick<BillingServices, 'invoices' | 'payments' | 'stripe' | 'closeRegion'>;
 }
 
 function defaultDependencies(config: RuntimeConfig): TenantsDependencies {
   const deps = createLifecycleDependencies(config, 'tenants', { catalogue: TENANT_DATA_CATALOGUE });
+  const usageKeys = usageKeyBindingOf(config);
   return {
     logger: deps.logger,
     telemetry: deps.telemetry,
@@ -48,6 +49,7 @@ function defaultDependencies(config: RuntimeConfig): TenantsDependencies {
       tenants: { get: (tenantId) => deps.tenantRecords(tenantId).get(tenantId) },
       lifecycle: deps.lifecycle,
       logger: deps.logger,
+      ...(usageKeys ? { usageKeys } : {}),
     }),
   };
 }
@@ -70,6 +72,7 @@ function billingOperations(billing: TenantsDependencies['billing']): Readonly<Re
       const { actor, requestId } = mutationContextOf(request);
       return { body: await billing.payments.apply(request.path.tenantId, request.path.invoiceId, request.body, { actor, requestId }) };
     },
+    closeBillingPeriods: async ({ requestId }: RequestFor<'closeBillingPeriods'>) => ({ body: await billing.closeRegion(requestId) }),
     receiveStripeWebhook: async ({ rawBody, headers, requestId }: RequestFor<'receiveStripeWebhook'>) => {
       if (!billing.stripe) throw new NotFoundError('this region does not collect payments through Stripe');
       const event = billing.stripe.paymentEventOf(rawBody ?? '', headers['stripe-signature']);

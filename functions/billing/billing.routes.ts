@@ -1,7 +1,15 @@
 import * as z from 'zod';
 import type { RouteDefinition } from '../core/route';
 import { ACCESS } from '../core/roles';
-import { invoiceDocumentSchema, invoiceListPathSchema, invoiceListSchema, invoicePathSchema, invoiceSchema, paymentEventBodySchema } from './invoice.schema';
+import {
+  regionCloseReportSchema,
+  invoiceDocumentSchema,
+  invoiceListPathSchema,
+  invoiceListSchema,
+  invoicePathSchema,
+  invoiceSchema,
+  paymentEventBodySchema,
+} from './invoice.schema';
 
 /** What the webhook answers: whether the delivery changed an invoice of this region. */
 export const webhookReceiptSchema = z.object({ received: z.literal(true), applied: z.boolean() });
@@ -56,6 +64,17 @@ export const BILLING_ROUTES = [
     request: { path: invoicePathSchema, body: paymentEventBodySchema },
     response: invoiceSchema,
     allowedWhenSuspended: true,
+  },
+  {
+    operationId: 'closeBillingPeriods',
+    method: 'POST',
+    path: '/v1/billing/period-close',
+    group: 'tenants',
+    access: ACCESS.platformAdmin,
+    summary:
+      "Close the ended billing periods of this region's tenants now (as the schedule does): one invoice per tenant and period, suspensions past the grace days; running it again issues nothing new",
+    request: {},
+    response: regionCloseReportSchema,
   },
   {
     operationId: 'receiveStripeWebhook',

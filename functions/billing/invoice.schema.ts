@@ -81,3 +81,15 @@ export const paymentEventBodySchema = z.strictObject({
   currency: z.string().length(3),
 });
 export type PaymentEvent = z.infer<typeof paymentEventBodySchema>;
+
+/** What one run of a region's period close did. */
+export const regionCloseReportSchema = z.object({
+  tenants: z.number().int().min(0),
+  issued: z
+    .array(
+      z.object({ tenantId: tenantIdSchema, invoiceId: invoiceIdSchema, number: z.string().max(64), total: minorUnits, currency: z.literal(BILLING_CURRENCY) }),
+    )
+    .max(100_000),
+  suspended: z.array(tenantIdSchema).max(100_000),
+  failed: z.array(z.object({ tenantId: tenantIdSchema, reason: z.string().max(2_000) })).max(100_000),
+});

@@ -57,7 +57,10 @@ function intentEvent(type: string, metadata: Record<string, string>, id = 'evt_1
 describe('Stripe payment provider', () => {
   it('creates the customer and a payment intent of the invoice total with idempotency keys', async () => {
     // Prepare
-    const { calls, provider } = stripeWith({ '/v1/customers': { id: 'cus_1', object: 'customer' }, '/v1/payment_intents': { id: 'pi_1', object: 'payment_intent' } });
+    const { calls, provider } = stripeWith({
+      '/v1/customers': { id: 'cus_1', object: 'customer' },
+      '/v1/payment_intents': { id: 'pi_1', object: 'payment_intent' },
+    });
     // Act
     const customer = await provider.customerFor({ tenantId: 'acme' } as Subscription);
     const collection = await provider.collect(invoice, customer);
@@ -66,7 +69,13 @@ describe('Stripe payment provider', () => {
     expect(collection).toEqual({ status: 'pending', providerRef: 'pi_1' });
     expect(calls.map((call) => `${call.method} ${call.url}`)).toEqual(['POST /v1/customers', 'POST /v1/payment_intents']);
     const intent = calls[1];
-    expect(Object.fromEntries(intent.body)).toMatchObject({ amount: '4900', currency: 'eur', customer: 'cus_1', 'metadata[tenantId]': 'acme', 'metadata[invoiceId]': '2026-11' });
+    expect(Object.fromEntries(intent.body)).toMatchObject({
+      amount: '4900',
+      currency: 'eur',
+      customer: 'cus_1',
+      'metadata[tenantId]': 'acme',
+      'metadata[invoiceId]': '2026-11',
+    });
     expect([calls[0].headers.get('idempotency-key'), intent.headers.get('idempotency-key')]).toEqual(['customer-acme', 'invoice-eu-central-1-000042']);
   });
 
@@ -90,10 +99,14 @@ describe('Stripe payment provider', () => {
 
   it.each([
     ['another secret', (payload: string, stripe: Stripe) => stripe.webhooks.generateTestHeaderString({ payload, secret: 'whsec_other' })],
-    ['an altered body', (payload: string, stripe: Stripe) => stripe.webhooks.generateTestHeaderString({ payload: payload.replace('4900', '1'), secret: SECRET })],
+    [
+      'an altered body',
+      (payload: string, stripe: Stripe) => stripe.webhooks.generateTestHeaderString({ payload: payload.replace('4900', '1'), secret: SECRET }),
+    ],
     [
       'a timestamp older than the tolerance',
-      (payload: string, stripe: Stripe) => stripe.webhooks.generateTestHeaderString({ payload, secret: SECRET, timestamp: Math.floor(Date.now() / 1000) - 3_600 }),
+      (payload: string, stripe: Stripe) =>
+        stripe.webhooks.generateTestHeaderString({ payload, secret: SECRET, timestamp: Math.floor(Date.now() / 1000) - 3_600 }),
     ],
     ['no signature', () => undefined],
   ])('refuses a delivery signed with %s', (_name, sign) => {
