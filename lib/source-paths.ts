@@ -23,6 +23,7 @@ export const MEMORY_EXPIRY_ENTRY = path.join(REPO_ROOT, 'functions', 'api', 'mem
 
 /** The consumer of the runs queue: executes workflow runs. */
 export const RUN_CONSUMER_ENTRY = path.join(REPO_ROOT, 'functions', 'api', 'run-consumer.ts');
+export const PERIOD_CLOSE_ENTRY = path.join(REPO_ROOT, 'functions', 'api', 'period-close.ts');
 
 /** The pre-token-generation trigger of tenant pools. */
 export const PRE_TOKEN_GENERATION_ENTRY = path.join(REPO_ROOT, 'functions', 'api', 'pre-token-generation.ts');

@@ -1,5 +1,6 @@
 import { Aws, CfnOutput, Duration, Lazy, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -10,7 +11,7 @@ import { SERVICE_LEVELS } from '../../functions/billing/service-levels.catalogue
 import { keys, SEPARATOR, TENANT_MARK } from '../../functions/data/keys';
 import { platformUsageKey } from '../../functions/identity/usage-identifier';
 import { TTL_PRINCIPAL } from '../../functions/memories/memory-expiry.service';
-import { HANDLER_GROUP_NEEDS, type GroupNeeds } from '../../functions/api/group-needs';
+import { HANDLER_GROUP_NEEDS, PERIOD_CLOSE_NEEDS, type GroupNeeds } from '../../functions/api/group-needs';
 import { HANDLER_GROUPS, isPublic, ROUTES, type HandlerGroup } from '../../functions/routes';
 import type { PlatformConfig } from '../config';
 import { crossRegionCallers } from '../cross-region-access';
@@ -28,15 +29,22 @@ import { RegionAlarms } from '../constructs/region-alarms';
 import { TableBackup } from '../constructs/table-backup';
 import { TableStreamConsumer } from '../constructs/table-stream-consumer';
 import { PLATFORM_FUNCTION_TAG, PlatformNames } from '../naming';
-import { AUTHORIZER_ENTRY, handlerEntry, ISSUER_REGISTRATION_ENTRY, MEMORY_EXPIRY_ENTRY, RUN_CONSUMER_ENTRY } from '../source-paths';
+import { AUTHORIZER_ENTRY, handlerEntry, ISSUER_REGISTRATION_ENTRY, MEMORY_EXPIRY_ENTRY, PERIOD_CLOSE_ENTRY, RUN_CONSUMER_ENTRY } from '../source-paths';
 import { RunsQueue, RUN_CONSUMER_TIMEOUT } from '../constructs/runs-queue';
 
 /**
  * The functions of a region: one per route group, the authorizer, the issuer registrar, the memory-expiry stream
  * consumer and the runs queue's consumer.
  */
-export type RegionFunctionName = HandlerGroup | 'authorizer' | 'issuer-registration' | 'memory-expiry' | 'run-consumer';
-export const REGION_FUNCTION_NAMES: readonly RegionFunctionName[] = [...HANDLER_GROUPS, 'authorizer', 'issuer-registration', 'memory-expiry', 'run-consumer'];
+export type RegionFunctionName = HandlerGroup | 'authorizer' | 'issuer-registration' | 'memory-expiry' | 'run-consumer' | 'period-close';
+export const REGION_FUNCTION_NAMES: readonly RegionFunctionName[] = [
+  ...HANDLER_GROUPS,
+  'authorizer',
+  'issuer-registration',
+  'memory-expiry',
+  'run-consumer',
+  'period-close',
+];
 
 /** API Gateway's limit on a Lambda integration: a function that may work this long answers within the request. */
 /** Runs waiting in the queue for fifteen minutes that tell operators the consumers fall behind. */
@@ -64,6 +72,7 @@ export const OTHER_FUNCTION_NEEDS = {
   // Executes workflow runs from the runs queue: the model calls (within the tenant's budget, whose alerts it mails to
   // the tenant's admins), and the runs' writes with the tenant of each message.
   'run-consumer': { data: ['tenant'], modelInvocation: true, mail: true },
+  'period-close': PERIOD_CLOSE_NEEDS,
 } as const satisfies Record<Exclude<RegionFunctionName, HandlerGroup>, GroupNeeds>;
 
 /** The entry file of a region function, exporting `handler`. */
@@ -77,6 +86,8 @@ export function regionFunctionEntry(name: RegionFunctionName): string {
       return MEMORY_EXPIRY_ENTRY;
     case 'run-consumer':
       return RUN_CONSUMER_ENTRY;
+    case 'period-close':
+      return PERIOD_CLOSE_ENTRY;
     default:
       return handlerEntry(name);
   }
@@ -142,6 +153,8 @@ export class RegionStack extends Stack {
   readonly issuerRegistrar: IssuerRegistrar;
   /** Feeds TTL removals of memories from the table's stream to the memory-expiry function. */
   readonly memoryExpiry: TableStreamConsumer;
+  /** Runs the period close every hour: a period that ends is invoiced within the hour. */
+  readonly periodCloseSchedule: events.Rule;
   /** The SES identity invitations of the region (and, in the home region, the control plane's) are sent from. */
   readonly mail: MailIdentity;
 
@@ -196,6 +209,11 @@ export class RegionStack extends Stack {
     });
     this.runs = new RunsQueue(this, 'Runs', { consumer: this.functions['run-consumer'], producers: [this.functions.workflows] });
     this.issuerRegistrar = new IssuerRegistrar(this, 'IssuerRegistrar', { handler: this.functions['issuer-registration'] });
+    this.periodCloseSchedule = new events.Rule(this, 'PeriodCloseSchedule', {
+      description: `Agent platform (${config.stage}): closes ended billing periods of ${region}'s tenants, hourly`,
+      schedule: events.Schedule.cron({ minute: '5' }),
+      targets: [new targets.LambdaFunction(this.functions['period-close'].function, { retryAttempts: 2 })],
+    });
     this.publishForTenantStacks(names);
 
     this.exports = new ExportBucket(this, 'Exports');
@@ -260,7 +278,15 @@ export class RegionStack extends Stack {
     const registrar = regionFunction('issuer-registration', 'Agent platform, issuer registrar of tenant pools');
     const memoryExpiry = regionFunction('memory-expiry', 'Agent platform, memory quota give-back on TTL removal');
     const runConsumer = regionFunction('run-consumer', 'Agent platform, workflow run worker');
-    return { ...groupFunctions, authorizer, 'issuer-registration': registrar, 'memory-expiry': memoryExpiry, 'run-consumer': runConsumer };
+    const periodClose = regionFunction('period-close', 'Agent platform, billing period close (invoices, overdue suspensions)');
+    return {
+      ...groupFunctions,
+      authorizer,
+      'issuer-registration': registrar,
+      'memory-expiry': memoryExpiry,
+      'run-consumer': runConsumer,
+      'period-close': periodClose,
+    };
   }
 
   /** The region's web console: its bucket and distribution, its URL as an output and for the app clients' stacks. */
