@@ -3,7 +3,6 @@ import { findRouteIn, type RouteDefinition as RouteContract } from './core/route
 import { PLATFORM_ROUTES } from './platform/platform.routes';
 import { DISCOVERY_ROUTES } from './tenants/discovery.routes';
 import { TENANT_ROUTES } from './tenants/tenant.routes';
-import { BILLING_ROUTES } from './billing/billing.routes';
 import { USER_ROUTES } from './users/user.routes';
 import { API_KEY_ROUTES } from './api-keys/api-key.routes';
 import { AGENT_ROUTES } from './agents/agent.routes';
@@ -71,7 +70,6 @@ const DOMAIN_ROUTES = [
   ...PLATFORM_ROUTES,
   ...DISCOVERY_ROUTES,
   ...TENANT_ROUTES,
-  ...BILLING_ROUTES,
   ...USER_ROUTES,
   ...API_KEY_ROUTES,
   ...AGENT_ROUTES,

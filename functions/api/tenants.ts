@@ -15,7 +15,7 @@ import { SubscriptionService } from '../billing/subscription.service';
 import type { TenantRepository } from '../tenants/tenant.repository';
 import { TENANT_DATA_CATALOGUE } from '../tenant-data.catalogue';
 import type { RequestTelemetryPorts } from '../core/request-telemetry.middleware';
-import { BILLING_ROUTES } from '../billing/billing.routes';
+import type { BILLING_ROUTES } from '../billing/invoice.api';
 import { invoiceDocument } from '../billing/invoice.document';
 import { NotFoundError } from '../core/errors';
 import type { Operation } from '../core/http';
@@ -108,7 +108,7 @@ export function createHandler(config: RuntimeConfig, deps: TenantsDependencies =
   return createGroupHandler({
     logger: deps.logger,
     ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),
-    routes: [...TENANT_ROUTES, ...BILLING_ROUTES],
+    routes: TENANT_ROUTES,
     tenantGate: deps.tenantGate,
     operations: {
       getTenant: async ({ path }: RequestFor<'getTenant'>) => {

@@ -93,3 +93,6 @@ export const regionCloseReportSchema = z.object({
   suspended: z.array(tenantIdSchema).max(100_000),
   failed: z.array(z.object({ tenantId: tenantIdSchema, reason: z.string().max(2_000) })).max(100_000),
 });
+
+/** What the webhook answers: whether the delivery changed an invoice of this region. */
+export const webhookReceiptSchema = z.object({ received: z.literal(true), applied: z.boolean() });

@@ -209,11 +209,7 @@ export class RegionStack extends Stack {
     });
     this.runs = new RunsQueue(this, 'Runs', { consumer: this.functions['run-consumer'], producers: [this.functions.workflows] });
     this.issuerRegistrar = new IssuerRegistrar(this, 'IssuerRegistrar', { handler: this.functions['issuer-registration'] });
-    this.periodCloseSchedule = new events.Rule(this, 'PeriodCloseSchedule', {
-      description: `Agent platform (${config.stage}): closes ended billing periods of ${region}'s tenants, hourly`,
-      schedule: events.Schedule.cron({ minute: '5' }),
-      targets: [new targets.LambdaFunction(this.functions['period-close'].function, { retryAttempts: 2 })],
-    });
+    this.periodCloseSchedule = this.createPeriodCloseSchedule(config.stage, region);
     this.publishForTenantStacks(names);
 
     this.exports = new ExportBucket(this, 'Exports');
@@ -225,6 +221,15 @@ export class RegionStack extends Stack {
     });
     this.observability = this.createObservability(config);
     this.addOutputs();
+  }
+
+  /** Closes the region's ended billing periods every hour (closing is idempotent: a retried run issues nothing new). */
+  private createPeriodCloseSchedule(stage: string, region: string): events.Rule {
+    return new events.Rule(this, 'PeriodCloseSchedule', {
+      description: `Agent platform (${stage}): closes ended billing periods of ${region}'s tenants, hourly`,
+      schedule: events.Schedule.cron({ minute: '5' }),
+      targets: [new targets.LambdaFunction(this.functions['period-close'].function, { retryAttempts: 2 })],
+    });
   }
 
   /** Dashboards and alarms of the region, every queue's included, notifying the operator topic. */

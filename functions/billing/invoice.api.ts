@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import type { RouteDefinition } from '../core/route';
 import { ACCESS } from '../core/roles';
 import {
@@ -9,14 +8,12 @@ import {
   invoicePathSchema,
   invoiceSchema,
   paymentEventBodySchema,
+  webhookReceiptSchema,
 } from './invoice.schema';
 
-/** What the webhook answers: whether the delivery changed an invoice of this region. */
-export const webhookReceiptSchema = z.object({ received: z.literal(true), applied: z.boolean() });
-
 /**
- * The routes of invoices and payments, served by the `tenants` group beside the subscription (the same data role,
- * the same tenant partition). Invoices stay readable while a tenant is suspended: an unpaid invoice is often why.
+ * The routes of invoices and payments, part of the `tenants` group's list (tenant.routes.ts) beside the subscription
+ * (the same data role, the same tenant partition). Invoices stay readable while a tenant is suspended: an unpaid invoice is often why.
  */
 export const BILLING_ROUTES = [
   {
