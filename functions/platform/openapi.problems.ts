@@ -42,6 +42,7 @@ const ROUTE_SPECIFIC: Readonly<Record<string, ReadonlyArray<readonly [number, st
   ],
   receiveStripeWebhook: [
     [400, 'webhook-signature-invalid'],
+    [404, 'not-found'],
     [422, 'currency-mismatch'],
     [422, 'amount-mismatch'],
   ],

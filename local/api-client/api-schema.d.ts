@@ -13237,6 +13237,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `not-found` (see the error catalogue). */
+            404: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 404;
+                        /** @enum {unknown} */
+                        code?: "not-found";
+                    };
+                };
+            };
             /** @description Problem: `amount-mismatch`, `currency-mismatch` (see the error catalogue). */
             422: {
                 headers: {
