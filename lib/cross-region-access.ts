@@ -1,5 +1,5 @@
 import type { DataScope } from '../functions/data/data-scopes';
-import { HANDLER_GROUP_NEEDS, type GroupNeeds } from '../functions/api/group-needs';
+import { HANDLER_GROUP_NEEDS, PERIOD_CLOSE_NEEDS, type GroupNeeds } from '../functions/api/group-needs';
 import { HANDLER_GROUPS } from '../functions/routes';
 import type { PlatformConfig } from './config';
 import { PlatformNames } from './naming';
@@ -32,9 +32,12 @@ export interface CrossRegionCaller {
 export function crossRegionCallers(config: PlatformConfig): CrossRegionCaller[] {
   const names = new PlatformNames(config.stage);
   const callers: CrossRegionCaller[] = [];
+  const regionFunctions: readonly [string, GroupNeeds][] = [
+    ...HANDLER_GROUPS.map((group): [string, GroupNeeds] => [group, HANDLER_GROUP_NEEDS[group]]),
+    ['period-close', PERIOD_CLOSE_NEEDS],
+  ];
   for (const region of config.regions) {
-    for (const group of HANDLER_GROUPS) {
-      const needs: GroupNeeds = HANDLER_GROUP_NEEDS[group];
+    for (const [group, needs] of regionFunctions) {
       if (!needs.allRegions) continue;
       callers.push({
         home: { kind: 'region', region },

@@ -26,6 +26,7 @@ export const AUDIT_SEALER_ENTRY = path.join(REPO_ROOT, 'functions', 'api', 'audi
 
 /** The consumer of the runs queue: executes workflow runs. */
 export const RUN_CONSUMER_ENTRY = path.join(REPO_ROOT, 'functions', 'api', 'run-consumer.ts');
+export const PERIOD_CLOSE_ENTRY = path.join(REPO_ROOT, 'functions', 'api', 'period-close.ts');
 
 /** The subscriber of the API access log's 429 lines: usage-plan throttles into tenants' health. */
 export const THROTTLE_RECORDER_ENTRY = path.join(REPO_ROOT, 'functions', 'api', 'throttle-recorder.ts');

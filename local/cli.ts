@@ -13,6 +13,7 @@ import { LOCAL_CREDENTIALS, LOCAL_REGIONS } from './platform.config';
 import { formatSummary, METRICS_SNAPSHOT_FILE, readMetricsSnapshot } from './metrics-summary';
 import { PLANS, type PlanId } from '../functions/billing/plan.catalogue';
 import { EUR_PER_USD, marginOf } from '../functions/billing/pricing.catalogue';
+import { formatMinor } from '../functions/billing/invoice.document';
 import { HEALTH_SORT_KEYS } from '../functions/observability/tenant-health.schema';
 
 /**
@@ -44,6 +45,8 @@ commands:
   health [--sort errorRate|p99|throttles|quotaRefusals|requests] [--window hour|day]
                            tenants of every region ranked by a health figure, worst first
   top                      per-tenant requests/s, p99, errors, throttles and quota refusals of the last minute
+  close-period             close the ended billing periods of every region now (as the hourly timer does): one
+                           invoice per tenant and period; running it again issues nothing new
 
 options: --data-dir <dir> (default .local or LOCAL_DATA_DIR), --tenants-dir <dir> (default tenants)`;
 
@@ -487,6 +490,25 @@ async function topTenants(session: Session): Promise<void> {
   session.out(`(as of ${new Date(snapshot.at).toISOString()})`);
 }
 
+/** Closes the ended billing periods in every region and prints the invoices issued. */
+async function closePeriods(session: Session): Promise<void> {
+  const { api } = session;
+  const reports = await Promise.all(
+    Object.keys(api.context.regions).map(async (region) => ({ region, report: await api.answer(api.client(region).POST('/v1/billing/period-close', {})) })),
+  );
+  const issued = reports.flatMap(({ region, report }) => report.issued.map((invoice) => ({ ...invoice, region })));
+  session.printTable(
+    ['REGION', 'TENANT', 'INVOICE', 'NUMBER', 'TOTAL'],
+    issued.map((invoice) => [invoice.region, invoice.tenantId, invoice.invoiceId, invoice.number, `${formatMinor(invoice.total)} ${invoice.currency}`]),
+  );
+  for (const { region, report } of reports) {
+    session.out(
+      `${region}: ${report.tenants} tenants, ${report.issued.length} invoices issued, ${report.suspended.length} suspended, ${report.failed.length} failed`,
+    );
+    for (const failure of report.failed) session.out(`  ${failure.tenantId}: ${failure.reason}`);
+  }
+}
+
 /** The commands, by name; each gets the session and the positional arguments after the command. */
 const COMMANDS: Readonly<Record<string, (session: Session, args: readonly string[]) => Promise<void>>> = {
   add: addTenant,
@@ -499,6 +521,7 @@ const COMMANDS: Readonly<Record<string, (session: Session, args: readonly string
   costs: tenantCosts,
   health: tenantHealth,
   top: topTenants,
+  'close-period': closePeriods,
 };
 
 /** Runs one CLI command. */

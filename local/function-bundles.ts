@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 import type { RuntimeConfig } from '../functions/api/runtime-config';
 import { HANDLER_GROUPS } from '../functions/routes';
-import type { Authorizer, FunctionSource, ProxyHandler } from './gateway';
+import type { Authorizer, FunctionSource, PeriodCloseHandler, ProxyHandler } from './gateway';
 import type { RunConsumerHandler } from './run-queue';
 
 /**
@@ -13,7 +13,7 @@ import type { RunConsumerHandler } from './run-queue';
  * makes ESM-only dependencies loadable, which a CommonJS runtime such as tsx cannot require.
  */
 
-const ENTRIES = [...HANDLER_GROUPS, 'authorizer', 'run-consumer'] as const;
+const ENTRIES = [...HANDLER_GROUPS, 'authorizer', 'run-consumer', 'period-close'] as const;
 
 /**
  * Leaves the AWS SDK out of the bundles but points at the project's copy by absolute path, so a bundle loads from
@@ -34,6 +34,9 @@ interface HandlerModule {
 }
 interface RunConsumerModule {
   createHandler?: (config: RuntimeConfig) => RunConsumerHandler;
+}
+interface PeriodCloseModule {
+  createHandler?: (config: RuntimeConfig) => PeriodCloseHandler;
 }
 interface AuthorizerModule {
   createAuthorizer?: (config: RuntimeConfig) => Authorizer;
@@ -75,6 +78,11 @@ export async function bundleFunctions(outDir: string, regions: readonly string[]
     async createRunConsumer(config) {
       const { createHandler } = load<RunConsumerModule>(config.AWS_REGION, 'run-consumer');
       if (typeof createHandler !== 'function') throw new Error('functions/api/run-consumer does not export createHandler');
+      return createHandler(config);
+    },
+    async createPeriodClose(config) {
+      const { createHandler } = load<PeriodCloseModule>(config.AWS_REGION, 'period-close');
+      if (typeof createHandler !== 'function') throw new Error('functions/api/period-close does not export createHandler');
       return createHandler(config);
     },
   };

@@ -25,7 +25,7 @@ import { logScalingEvent } from '../functions/core/scaling-events';
 import { createLogger, type Logger } from '../functions/core/logger';
 import { InvocationScope } from './invocation-scope';
 import { LOCAL_STAGE } from './platform.config';
-import { startLocalRunWorkers } from './run-workers';
+import { startLocalRunWorkers, type LocalRunWorkers } from './run-workers';
 import type { RunConsumerHandler } from './run-queue';
 import { rateLimitHeaders, type RateLimitState } from './rate-limit-headers';
 import { RouteMatcher } from './routing';
@@ -45,7 +45,12 @@ export interface FunctionSource {
   createAuthorizer(config: RuntimeConfig): Promise<Authorizer>;
   /** The runs queue's consumer (functions/api/run-consumer.ts). @default runs stay QUEUED */
   createRunConsumer?(config: RuntimeConfig): Promise<RunConsumerHandler>;
+  /** The region's period close (functions/api/period-close.ts), run on a timer. @default periods close only when asked */
+  createPeriodClose?(config: RuntimeConfig): Promise<PeriodCloseHandler>;
 }
+
+/** The period close of a region, as the schedule invokes it. */
+export type PeriodCloseHandler = (event: { readonly id?: string }) => Promise<unknown>;
 
 export interface LocalGatewayOptions {
   /** Residency regions, one server each: the first on `port`, the next on `port + 1`, ... */
@@ -127,6 +132,10 @@ export const apiFunctions: FunctionSource = {
   },
   async createRunConsumer(config) {
     const module = await import('../functions/api/run-consumer');
+    return module.createHandler(config);
+  },
+  async createPeriodClose(config) {
+    const module = await import('../functions/api/period-close');
     return module.createHandler(config);
   },
 };
@@ -688,14 +697,57 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   }
   // Every region answers 421 with the other regions' URLs, so configs are complete only once all ports are known.
   for (const gateway of regions) gateway.configure(endpoints, managementEndpoints.get(gateway) as string);
-  const { createRunConsumer } = settings.functions;
-  if (createRunConsumer) for (const gateway of regions) runs.consume(gateway.region, () => createRunConsumer(gateway.runtimeConfig()), settings.log);
+  const periodClose = startBackgroundWork(regions, settings.functions, runs, settings.log);
   return {
     endpoints,
     authorizerCache: () => sumOfStats(regions.map((gateway) => gateway.authorizerCacheStats())),
     close: async () => {
+      periodClose.stop();
       await Promise.all(servers.map(closeServer));
       await runs.stop();
     },
   };
+}
+
+/**
+ * Locally, how often the period close runs: as the schedule in AWS (hourly), so a month that ends while the
+ * platform runs is invoiced within the hour; `npm run tenant -- close-period` runs it at once.
+ */
+export const LOCAL_PERIOD_CLOSE_INTERVAL_MS = 3_600_000;
+
+/** The work of each region that no request starts: the runs queue's consumer and the period close's timer. */
+function startBackgroundWork(
+  regions: readonly RegionGateway[],
+  functions: FunctionSource,
+  runs: LocalRunWorkers,
+  log: (line: string) => void,
+): { stop(): void } {
+  const { createRunConsumer } = functions;
+  if (createRunConsumer) for (const gateway of regions) runs.consume(gateway.region, () => createRunConsumer(gateway.runtimeConfig()), log);
+  return startPeriodCloseTimer(regions, functions, log);
+}
+
+/** Runs each region's period close on a timer, one run at a time per region; a failed run is logged and tried next time. */
+function startPeriodCloseTimer(regions: readonly RegionGateway[], functions: FunctionSource, log: (line: string) => void): { stop(): void } {
+  const { createPeriodClose } = functions;
+  if (!createPeriodClose) return { stop: () => undefined };
+  const handlers = new Map<string, Promise<PeriodCloseHandler>>();
+  let running = false;
+  const tick = async () => {
+    if (running) return;
+    running = true;
+    for (const gateway of regions) {
+      try {
+        if (!handlers.has(gateway.region)) handlers.set(gateway.region, createPeriodClose(gateway.runtimeConfig()));
+        await (await (handlers.get(gateway.region) as Promise<PeriodCloseHandler>))({ id: `local-${Date.now()}` });
+      } catch (error) {
+        handlers.delete(gateway.region);
+        log(`period close of ${gateway.region} failed: ${String(error)}`);
+      }
+    }
+    running = false;
+  };
+  const timer = setInterval(() => void tick(), LOCAL_PERIOD_CLOSE_INTERVAL_MS);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }

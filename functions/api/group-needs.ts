@@ -53,3 +53,10 @@ export const HANDLER_GROUP_NEEDS = {
   // Budgets of a tenant: its policy and spend ledgers.
   governance: { data: ['tenant', 'directory'], cursors: true },
 } as const satisfies Record<HandlerGroup, GroupNeeds>;
+
+/**
+ * The region's period close (functions/api/period-close.ts, on a schedule): invoices through the tenant data role
+ * (its sessions also take the region's invoice numbers), suspends tenants past their grace days through the
+ * lifecycle (the directory copies of every region, as the tenants group), and moves API keys on downgrades.
+ */
+export const PERIOD_CLOSE_NEEDS = { data: ['tenant', 'platform'], allRegions: true, cursors: true, usageKeys: true } as const satisfies GroupNeeds;

@@ -15,6 +15,11 @@ import { SubscriptionService } from '../billing/subscription.service';
 import type { TenantRepository } from '../tenants/tenant.repository';
 import { TENANT_DATA_CATALOGUE } from '../tenant-data.catalogue';
 import type { RequestTelemetryPorts } from '../core/request-telemetry.middleware';
+import type { BILLING_ROUTES } from '../billing/invoice.api';
+import { invoiceDocument } from '../billing/invoice.document';
+import { NotFoundError } from '../core/errors';
+import type { Operation } from '../core/http';
+import { createBillingServices, type BillingServices } from './billing.dependencies';
 
 export interface TenantsDependencies {
   readonly logger: Logger;
@@ -25,10 +30,12 @@ export interface TenantsDependencies {
   readonly tenantGate: TenantGate;
   readonly lifecycle: Pick<TenantLifecycleService, 'create' | 'list' | 'update' | 'suspend' | 'reactivate' | 'offboard' | 'retry'>;
   readonly subscriptions: Pick<SubscriptionService, 'get' | 'update'>;
+  readonly billing: Pick<BillingServices, 'invoices' | 'payments' | 'stripe' | 'closeRegion'>;
 }
 
 function defaultDependencies(config: RuntimeConfig): TenantsDependencies {
   const deps = createLifecycleDependencies(config, 'tenants', { catalogue: TENANT_DATA_CATALOGUE });
+  const usageKeys = usageKeyBindingOf(config);
   return {
     logger: deps.logger,
     telemetry: deps.telemetry,
@@ -36,6 +43,49 @@ function defaultDependencies(config: RuntimeConfig): TenantsDependencies {
     tenants: { get: (tenantId) => deps.tenantRecords(tenantId).get(tenantId) },
     lifecycle: deps.lifecycle,
     subscriptions: subscriptionServiceOf(config, deps.local, deps.tenantRecords),
+    billing: createBillingServices({
+      config,
+      local: deps.local,
+      tenants: { get: (tenantId) => deps.tenantRecords(tenantId).get(tenantId) },
+      lifecycle: deps.lifecycle,
+      logger: deps.logger,
+      ...(usageKeys ? { usageKeys } : {}),
+    }),
+  };
+}
+
+/** The operations of the invoice and payment routes. */
+function billingOperations(billing: TenantsDependencies['billing']): Readonly<Record<(typeof BILLING_ROUTES)[number]['operationId'], Operation>> {
+  const invoiceOf = async (tenantId: string, invoiceId: string) => {
+    const invoice = await billing.invoices.get(tenantId, invoiceId);
+    if (!invoice) throw new NotFoundError(`invoice ${invoiceId} of tenant ${tenantId} not found`);
+    return invoice;
+  };
+  return {
+    listInvoices: async ({ path }: RequestFor<'listInvoices'>) => ({ body: { items: await billing.invoices.list(path.tenantId) } }),
+    getInvoice: async ({ path }: RequestFor<'getInvoice'>) => {
+      const invoice = await invoiceOf(path.tenantId, path.invoiceId);
+      return { body: invoice, headers: { etag: etagOf(invoice.version) } };
+    },
+    getInvoiceDocument: async ({ path }: RequestFor<'getInvoiceDocument'>) => ({ body: invoiceDocument(await invoiceOf(path.tenantId, path.invoiceId)) }),
+    recordInvoicePayment: async (request: RequestFor<'recordInvoicePayment'>) => {
+      const { actor, requestId } = mutationContextOf(request);
+      return { body: await billing.payments.apply(request.path.tenantId, request.path.invoiceId, request.body, { actor, requestId }) };
+    },
+    closeBillingPeriods: async ({ requestId }: RequestFor<'closeBillingPeriods'>) => ({ body: await billing.closeRegion(requestId) }),
+    receiveStripeWebhook: async ({ rawBody, headers, requestId }: RequestFor<'receiveStripeWebhook'>) => {
+      if (!billing.stripe) throw new NotFoundError('this region does not collect payments through Stripe');
+      const event = billing.stripe.paymentEventOf(rawBody ?? '', headers['stripe-signature']);
+      if (!event) return { body: { received: true, applied: false } };
+      try {
+        await billing.payments.apply(event.tenantId, event.invoiceId, event, { actor: 'system:stripe', requestId });
+      } catch (error) {
+        // An invoice of a tenant homed in another region (every region's endpoint receives every event): not ours.
+        if (error instanceof NotFoundError) return { body: { received: true, applied: false } };
+        throw error;
+      }
+      return { body: { received: true, applied: true } };
+    },
   };
 }
 
@@ -81,6 +131,7 @@ export function createHandler(config: RuntimeConfig, deps: TenantsDependencies =
       updateSubscription: async (request: RequestFor<'updateSubscription'>) =>
         toOperationResult(await subscriptions.update(mutationContextOf(request), request.body)),
       offboardTenant: async (request: RequestFor<'offboardTenant'>) => toOperationResult(await lifecycle.offboard(mutationContextOf(request))),
+      ...billingOperations(deps.billing),
     },
   });
 }

@@ -48,7 +48,33 @@ export interface Plan {
    * agent is created or changed, so a tenant cannot run models priced above its plan.
    */
   readonly models: readonly string[];
+  /** What the invoice of a period charges beyond the monthly price, and how long an unpaid invoice is tolerated. */
+  readonly billing: BillingTerms;
 }
+
+/** The metered quantities an invoice charges when a period's usage goes beyond what the plan includes. */
+export const METERED_QUANTITIES = ['runs', 'tokens', 'storageBytes', 'requests'] as const;
+export type MeteredQuantity = (typeof METERED_QUANTITIES)[number];
+
+/** The price of usage beyond the plan: every started block of `blockSize` units past `included` costs `centsPerBlock`. */
+export interface OverageRate {
+  readonly included: number;
+  readonly blockSize: number;
+  /** Euro cents; integer. */
+  readonly centsPerBlock: number;
+}
+
+export interface BillingTerms {
+  readonly overage: Readonly<Record<MeteredQuantity, OverageRate>>;
+  /**
+   * Days a subscription may stay past_due (a payment of its invoice failed) before the tenant is suspended through
+   * the ordinary suspension; a successful payment within them makes it active again.
+   */
+  readonly graceDays: number;
+}
+
+const MIB = 1024 ** 2;
+const GIB = 1024 ** 3;
 
 export const PLANS: Readonly<Record<PlanId, Plan>> = {
   free: {
@@ -58,6 +84,16 @@ export const PLANS: Readonly<Record<PlanId, Plan>> = {
     rateLimit: { requestsPerSecond: 5, burst: 10 },
     limits: { agents: 3, workflows: 3, memoriesPerAgent: 100, runsPerMonth: 100, apiRequestsPerDay: 1_000, users: 5, tools: 10, concurrentRuns: 2 },
     models: [...LOCAL_MODEL_IDS, ...BASE_MODEL_IDS],
+    // The free plan's quotas stop usage before it costs anything: its overage is free.
+    billing: {
+      overage: {
+        runs: { included: 100, blockSize: 100, centsPerBlock: 0 },
+        tokens: { included: 100_000, blockSize: 100_000, centsPerBlock: 0 },
+        storageBytes: { included: 100 * MIB, blockSize: 100 * MIB, centsPerBlock: 0 },
+        requests: { included: 30_000, blockSize: 10_000, centsPerBlock: 0 },
+      },
+      graceDays: 7,
+    },
   },
   team: {
     id: 'team',
@@ -66,6 +102,15 @@ export const PLANS: Readonly<Record<PlanId, Plan>> = {
     rateLimit: { requestsPerSecond: 50, burst: 100 },
     limits: { agents: 50, workflows: 50, memoriesPerAgent: 10_000, runsPerMonth: 10_000, apiRequestsPerDay: 100_000, users: 50, tools: 200, concurrentRuns: 5 },
     models: [...LOCAL_MODEL_IDS, ...BASE_MODEL_IDS, ...TEAM_MODEL_IDS],
+    billing: {
+      overage: {
+        runs: { included: 5_000, blockSize: 100, centsPerBlock: 1_00 },
+        tokens: { included: 5_000_000, blockSize: 1_000_000, centsPerBlock: 2_00 },
+        storageBytes: { included: 5 * GIB, blockSize: GIB, centsPerBlock: 25 },
+        requests: { included: 1_000_000, blockSize: 100_000, centsPerBlock: 50 },
+      },
+      graceDays: 14,
+    },
   },
   enterprise: {
     id: 'enterprise',
@@ -83,6 +128,15 @@ export const PLANS: Readonly<Record<PlanId, Plan>> = {
       concurrentRuns: 50,
     },
     models: [...LOCAL_MODEL_IDS, ...BASE_MODEL_IDS, ...TEAM_MODEL_IDS, ...ENTERPRISE_MODEL_IDS],
+    billing: {
+      overage: {
+        runs: { included: 500_000, blockSize: 1_000, centsPerBlock: 5_00 },
+        tokens: { included: 500_000_000, blockSize: 1_000_000, centsPerBlock: 1_50 },
+        storageBytes: { included: 500 * GIB, blockSize: GIB, centsPerBlock: 20 },
+        requests: { included: 100_000_000, blockSize: 1_000_000, centsPerBlock: 3_00 },
+      },
+      graceDays: 30,
+    },
   },
 };
 

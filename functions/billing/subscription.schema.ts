@@ -34,6 +34,8 @@ export const subscriptionSchema = z.object({
   /** Upgrades of the current period, for its invoice (plans only go up within a period: a few at most). */
   prorations: z.array(prorationSchema).max(PLAN_IDS.length),
   paymentProvider: z.object({ name: z.enum(['manual', 'stripe']), customerRef: z.string().min(1).max(255).optional() }),
+  /** Set while a payment of an invoice has failed: the tenant is suspended once the plan's grace days have passed. */
+  pastDue: z.object({ invoiceId: z.string().min(7).max(7), since: instant }).optional(),
   /** The plan whose usage plan the tenant's API key was last moved into. */
   usageKeyPlan: planIdSchema,
   version: z.number().int().min(0),

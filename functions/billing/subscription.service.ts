@@ -45,7 +45,7 @@ export class SubscriptionService {
     this.clock = options.clock ?? (() => new Date());
   }
 
-  /** The tenant's subscription; a tenant without one yet has its record's plan, active, in the current month. */
+  /** The tenant's subscription; a tenant without one yet has its record's plan, active, from the month it was created. */
   async get(tenantId: string): Promise<Subscription> {
     const [stored, tenant] = await Promise.all([this.options.subscriptions.get(tenantId), this.options.tenants.get(tenantId)]);
     if (!tenant) throw new NotFoundError(`tenant ${tenantId} not found`);
@@ -115,20 +115,9 @@ export class SubscriptionService {
     return Date.parse(current.currentPeriod.end) > now.getTime() ? current.currentPeriod : periodOf(now);
   }
 
+  /** The subscription of a tenant that never had one stored (see firstSubscription). */
   private initial(tenant: Tenant): Subscription {
-    const now = this.clock();
-    return {
-      tenantId: tenant.tenantId,
-      plan: tenant.plan,
-      status: 'active',
-      currentPeriod: periodOf(now),
-      cancelAtPeriodEnd: false,
-      prorations: [],
-      paymentProvider: { name: 'manual' },
-      usageKeyPlan: tenant.plan,
-      version: 0,
-      updatedAt: tenant.createdAt,
-    };
+    return firstSubscription(tenant);
   }
 
   private event(context: MutationContext, before: Subscription, after: Subscription): AuditEvent {
@@ -146,6 +135,25 @@ export class SubscriptionService {
       },
     };
   }
+}
+
+/**
+ * The subscription of a tenant that never had one stored: its record's plan, active, from the month it was created
+ * (the period close invoices that month first; a change after it prorates against the month it happens in).
+ */
+export function firstSubscription(tenant: Tenant): Subscription {
+  return {
+    tenantId: tenant.tenantId,
+    plan: tenant.plan,
+    status: 'active',
+    currentPeriod: periodOf(new Date(tenant.createdAt)),
+    cancelAtPeriodEnd: false,
+    prorations: [],
+    paymentProvider: { name: 'manual' },
+    usageKeyPlan: tenant.plan,
+    version: 0,
+    updatedAt: tenant.createdAt,
+  };
 }
 
 /** The limits of `plan` that current usage exceeds. */

@@ -87,6 +87,27 @@ export const ERROR_CATALOGUE: readonly ErrorCodeEntry[] = [
     action: 'Read the tenant status first.',
   },
   {
+    code: 'currency-mismatch',
+    statuses: [422],
+    title: 'Currency mismatch',
+    meaning: 'A payment names another currency than the invoice it pays (`expected`, `received`); nothing was recorded.',
+    action: 'Record the payment in the currency of the invoice.',
+  },
+  {
+    code: 'amount-mismatch',
+    statuses: [422],
+    title: 'Amount mismatch',
+    meaning: "A successful payment's amount differs from the invoice's total (`expected`, `received`); nothing was recorded.",
+    action: 'Record the amount actually paid against the right invoice, in minor units.',
+  },
+  {
+    code: 'webhook-signature-invalid',
+    statuses: [400],
+    title: 'Webhook signature invalid',
+    meaning: "A payment provider's webhook did not verify against the configured signing secret (altered body, wrong secret or too old); nothing was applied.",
+    action: "Check the endpoint's signing secret in the provider and in the platform's configuration; the provider retries the delivery.",
+  },
+  {
     code: 'budget-exhausted',
     statuses: [402],
     title: 'Budget exhausted',

@@ -179,3 +179,21 @@ export class WrongRegionError extends DomainError {
     super(detail, { region, endpoint });
   }
 }
+
+/** A payment names another currency than the invoice it pays; `expected` and `received` name both. */
+export class CurrencyMismatchError extends DomainError {
+  readonly code = 'currency-mismatch';
+  readonly title = 'Currency mismatch';
+}
+
+/** A successful payment for another amount than the invoice's total; `expected` and `received` name both. */
+export class AmountMismatchError extends DomainError {
+  readonly code = 'amount-mismatch';
+  readonly title = 'Amount mismatch';
+}
+
+/** A payment provider's webhook whose signature does not verify (wrong secret, altered body, too old). */
+export class WebhookSignatureError extends DomainError {
+  readonly code = 'webhook-signature-invalid';
+  readonly title = 'Webhook signature invalid';
+}

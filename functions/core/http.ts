@@ -24,6 +24,8 @@ export interface OperationRequest<Path = unknown, Query = unknown, Body = unknow
   /** Header values by lower-case name. */
   readonly headers: Readonly<Record<string, string>>;
   readonly requestId: string;
+  /** The body as sent, for routes that take no JSON body (a webhook verifies its signature over these bytes). */
+  readonly rawBody?: string;
 }
 
 /** What an operation returns: a body, and optionally a status and headers. */
@@ -138,6 +140,11 @@ async function callerOf(event: APIGatewayProxyEvent, principal: AuthContext, opt
   }
 }
 
+function rawBodyOf(event: APIGatewayProxyEvent): string {
+  if (!event.body) return '';
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+}
+
 /** Resolves the route, checks access, validates path, query and body, then runs the tenant gate. */
 function requestParser(options: GroupHandlerOptions): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context, Internal> {
   return {
@@ -167,6 +174,7 @@ function requestParser(options: GroupHandlerOptions): MiddlewareObj<APIGatewayPr
         ...(auth ? { auth } : {}),
         headers: lowerCaseHeaders(event.headers),
         requestId,
+        ...(route.request.body ? {} : { rawBody: rawBodyOf(event) }),
       };
       if (typeof pathTenant === 'string' && options.tenantGate) await options.tenantGate(pathTenant, route, auth, { requestId });
       parsedRequests.set(event, parsed);
@@ -206,10 +214,11 @@ export function createGroupHandler(options: GroupHandlerOptions): ProxyHandler {
     const parsed = parsedRequests.get(event);
     if (!parsed) throw new Error('request parser did not run');
     const result = await options.operations[parsed.route.operationId](parsed);
+    const mediaType = parsed.route.responseMediaType;
     return {
       statusCode: result.status ?? parsed.route.successStatus ?? 200,
-      headers: { 'content-type': 'application/json', ...result.headers },
-      body: result.body === undefined ? '' : JSON.stringify(result.body),
+      headers: { 'content-type': mediaType ? `${mediaType}; charset=utf-8` : 'application/json', ...result.headers },
+      body: result.body === undefined ? '' : mediaType ? String(result.body) : JSON.stringify(result.body),
     };
   };
   const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context, Internal>({ timeoutEarlyInMillis: 0 })

@@ -1,7 +1,9 @@
 import {
+  AmountMismatchError,
   AuthenticationError,
   BudgetExhaustedError,
   ConflictError,
+  CurrencyMismatchError,
   DomainError,
   ForbiddenError,
   GoneError,
@@ -19,6 +21,7 @@ import {
   TenantUnavailableError,
   UnsupportedMediaTypeError,
   ValidationError,
+  WebhookSignatureError,
   WrongRegionError,
 } from './errors';
 
@@ -51,6 +54,9 @@ const STATUS_BY_ERROR: ReadonlyArray<[abstract new (...args: never[]) => DomainE
   [GoneError, 410],
   [PreconditionFailedError, 412],
   [ModelNotAllowedError, 422],
+  [CurrencyMismatchError, 422],
+  [AmountMismatchError, 422],
+  [WebhookSignatureError, 400],
   [BudgetExhaustedError, 402],
   [WrongRegionError, 421],
   [IdentityProviderError, 503],

@@ -27,6 +27,11 @@ export interface RouteDefinition<G extends string = string> {
   readonly request: RouteRequest;
   /** Schema of the success body. */
   readonly response: z.ZodType;
+  /**
+   * Media type of the success body when it is not JSON: the operation returns the body as a string (a printable
+   * document). @default application/json
+   */
+  readonly responseMediaType?: 'text/html';
   /** Success status. @default 200 */
   readonly successStatus?: number;
   /**

@@ -140,9 +140,17 @@ export const keys = {
   tenantManifest: (tenantId: string) => ({ pk: tenantKey(tenantId, 'TENANT'), sk: 'MANIFEST' }),
   /** The partition of the tenant's record and manifest. */
   tenantProfilePartition: (tenantId: string) => tenantKey(tenantId, 'TENANT'),
-  /** The tenant's billing partition: its subscription (one item). */
+  /** The tenant's billing partition: its subscription and invoices. */
   billingPartition: (tenantId: string) => tenantKey(tenantId, 'BILLING'),
   subscription: (tenantId: string) => ({ pk: tenantKey(tenantId, 'BILLING'), sk: 'SUBSCRIPTION' }),
+  /** One invoice per billing period, named by the period's month: `INVOICE#YYYY-MM`. */
+  invoice: (tenantId: string, invoiceId: string) => ({ pk: tenantKey(tenantId, 'BILLING'), sk: sortKey('INVOICE', invoiceId) }),
+  invoiceSortKeyPrefix: () => `INVOICE${SEPARATOR}`,
+  /**
+   * The invoice numbers a region has issued: one counter item per issuing region, taken in the transaction that
+   * writes the invoice so numbers have no gaps. A platform key, written only by the period close.
+   */
+  invoiceNumbers: (region: string) => ({ pk: platformKey('INVOICE-NUMBERS', region), sk: 'COUNTER' }),
 
   // -- agents, memories, usage, audit
   /** All agents of a tenant share one partition, sorted by id: `T#<tenantId>#AGENT` / `AGENT#<agentId>`. */

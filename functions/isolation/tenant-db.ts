@@ -11,7 +11,7 @@ import { tenantIdSchema } from '../data/keys';
 import type { IsolationEnv } from './isolation.config';
 import { TenantCache, type Clock } from '../core/tenant-cache';
 import { consumedCapacityPlugin, type ConsumedCapacityObserver } from '../observability/consumed-capacity.plugin';
-import { directoryScope, issuerRegistryScope, platformScope, tenantGuardPlugin, tenantScope, type KeyScope } from './tenant-guard';
+import { directoryScope, invoicingScope, issuerRegistryScope, platformScope, tenantGuardPlugin, tenantScope, type KeyScope } from './tenant-guard';
 import { LocalCredentialSource, StsCredentialSource, TokenVendingMachine, type CredentialSource } from './token-vending-machine';
 
 /** What the isolation layer reads of the runtime config. */
@@ -57,6 +57,11 @@ export interface Isolation {
    */
   forTenant(tenantId: string): DynamoDBDocumentClient;
   /**
+   * A DocumentClient of the period close: the tenant's keys (with the tenant's credentials) and the invoice-number
+   * counter of this region, so an invoice takes its number in its own transaction. One per tenant per container.
+   */
+  forInvoicing(tenantId: string): DynamoDBDocumentClient;
+  /**
    * A DocumentClient that only reads platform keys (`P#…`): directory, slugs, email domains, issuer registry. Signed
    * with the directory read role; a function that writes platform keys (and has no read role) reads them with its
    * platform role's session, through the same read-only guard.
@@ -93,6 +98,22 @@ function requireRole(config: IsolationConfig, scope: DataScope): void {
 /** The role whose session reads the directory: the read role, or the platform role of a function that writes. */
 function directoryReader(config: IsolationConfig): PlatformScope {
   return config.DATA_CREDENTIALS === 'sts' && !config.DIRECTORY_DATA_ROLE_ARN && config.PLATFORM_DATA_ROLE_ARN ? 'platform' : 'directory';
+}
+
+/** The tenant's client of one kind from the container's cache, made on first use. */
+function cachedTenantClient(
+  cache: TenantCache<DynamoDBDocumentClient>,
+  tenantId: string,
+  kind: string,
+  make: () => DynamoDBDocumentClient,
+): DynamoDBDocumentClient {
+  if (!tenantIdSchema.safeParse(tenantId).success) throw new RangeError(`invalid tenant id ${JSON.stringify(tenantId)}`);
+  let client = cache.get(tenantId, kind);
+  if (!client) {
+    client = make();
+    cache.set(tenantId, kind, client);
+  }
+  return client;
 }
 
 /** The guard of each platform client. */
@@ -144,17 +165,18 @@ export function createIsolation(config: IsolationConfig, deps: IsolationDeps = {
 
   return {
     tvm,
-    forTenant(tenantId) {
-      if (!tenantIdSchema.safeParse(tenantId).success) throw new RangeError(`invalid tenant id ${JSON.stringify(tenantId)}`);
-      requireRole(config, 'tenant');
-      let client = tenantClients.get(tenantId, 'dynamodb');
-      if (!client) {
-        client = scopedClient(tenantScope(tenantId), () => tvm.credentialsFor(tenantId));
+    forTenant: (tenantId) =>
+      cachedTenantClient(tenantClients, tenantId, 'dynamodb', () => {
+        requireRole(config, 'tenant');
+        const client = scopedClient(tenantScope(tenantId), () => tvm.credentialsFor(tenantId));
         if (deps.consumedCapacity) client.middlewareStack.use(consumedCapacityPlugin(tenantId, deps.consumedCapacity));
-        tenantClients.set(tenantId, 'dynamodb', client);
-      }
-      return client;
-    },
+        return client;
+      }),
+    forInvoicing: (tenantId) =>
+      cachedTenantClient(tenantClients, tenantId, 'invoicing', () => {
+        requireRole(config, 'tenant');
+        return scopedClient(invoicingScope(tenantId, config.AWS_REGION), () => tvm.credentialsFor(tenantId));
+      }),
     directoryDb: () => platformClient('directory', directoryReader(config)),
     platformDb: () => platformClient('platform', 'platform'),
     issuerRegistryDb: () => platformClient('issuers', 'issuers'),

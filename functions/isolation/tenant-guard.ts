@@ -1,5 +1,5 @@
 import type { Pluggable } from '@aws-sdk/types';
-import { isIssuerKey, isPlatformKey, tenantPrefix } from '../data/keys';
+import { isIssuerKey, isPlatformKey, keys, tenantPrefix } from '../data/keys';
 import { PARTITION_KEY_ATTRIBUTES, TABLE_SCHEMA } from '../data/table.schema';
 
 /**
@@ -178,6 +178,16 @@ export interface KeyScope {
 export function tenantScope(tenantId: string): KeyScope {
   const prefix = tenantPrefix(tenantId);
   return { name: `tenant ${tenantId}`, owns: (value) => value.startsWith(prefix) };
+}
+
+/**
+ * The scope of the period close: one tenant's keys and the invoice-number counter of the issuing region, so an
+ * invoice and its number are taken in one transaction.
+ */
+export function invoicingScope(tenantId: string, region: string): KeyScope {
+  const tenant = tenantScope(tenantId);
+  const counter = keys.invoiceNumbers(region).pk;
+  return { name: `invoicing ${tenantId} in ${region}`, owns: (value) => tenant.owns(value) || value === counter };
 }
 
 /** The scope of the directory read role: reads of `P#*` (directory, slugs, email domains, issuer registry). */

@@ -36,6 +36,16 @@ const ROUTE_SPECIFIC: Readonly<Record<string, ReadonlyArray<readonly [number, st
     [503, 'identity-provider-failed'],
   ],
   createApiKey: [[429, 'quota-exceeded']],
+  recordInvoicePayment: [
+    [422, 'currency-mismatch'],
+    [422, 'amount-mismatch'],
+  ],
+  receiveStripeWebhook: [
+    [400, 'webhook-signature-invalid'],
+    [404, 'not-found'],
+    [422, 'currency-mismatch'],
+    [422, 'amount-mismatch'],
+  ],
   createAgent: [
     [422, 'model-not-allowed'],
     [429, 'quota-exceeded'],

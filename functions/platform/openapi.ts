@@ -153,7 +153,7 @@ function problemResponse(status: number, codes: ReadonlySet<string>): Json {
 function responses(route: RouteDefinition, components: SchemaComponents): Json {
   const status = route.successStatus ?? 200;
   const success: Json = { description: status === 204 ? 'Done; no body.' : 'Success.', headers: successHeaders(route, status) };
-  if (status !== 204) success.content = { 'application/json': { schema: components.response(route, route.response) } };
+  if (status !== 204) success.content = { [route.responseMediaType ?? 'application/json']: { schema: components.response(route, route.response) } };
   const out: Json = { [String(status)]: success };
   if (route.method === 'GET') {
     out['304'] = {

@@ -3,6 +3,7 @@ import { ACCESS } from '../core/roles';
 import { listTenantsQuerySchema, tenantPageSchema, updateTenantBodySchema } from './onboarding.schema';
 import { tenantManifestSchema } from './tenant-manifest.schema';
 import { tenantPathSchema, tenantSchema } from './tenant.schema';
+import { BILLING_ROUTES } from '../billing/invoice.api';
 import { subscriptionPathSchema, subscriptionSchema, updateSubscriptionBodySchema } from '../billing/subscription.schema';
 
 /** The routes of the `tenants` group, served by functions/api/tenants.ts; the route table assembles them. */
@@ -114,4 +115,6 @@ export const TENANT_ROUTES = [
     request: { path: subscriptionPathSchema, body: updateSubscriptionBodySchema },
     response: subscriptionSchema,
   },
+  // -- invoices and payments
+  ...BILLING_ROUTES,
 ] as const satisfies readonly RouteDefinition<'tenants'>[];

@@ -2,7 +2,7 @@ import { Lazy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { DataScope } from '../../functions/data/data-scopes';
-import { ISSUER_KEY_PREFIX, PLATFORM_MARK, SEPARATOR, TENANT_MARK } from '../../functions/data/keys';
+import { ISSUER_KEY_PREFIX, keys, PLATFORM_MARK, SEPARATOR, TENANT_MARK } from '../../functions/data/keys';
 import { TENANT_SESSION_TAG } from '../../functions/isolation/session-tag';
 import type { IPlatformTable } from './platform-table';
 
@@ -29,6 +29,9 @@ export const READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Bat
 /** Partition keys a tenant session may touch: `T#<its TenantId tag>#…`. */
 export const TENANT_LEADING_KEY_PATTERN = `${TENANT_MARK}${SEPARATOR}\${aws:PrincipalTag/${TENANT_SESSION_TAG}}${SEPARATOR}*`;
 
+/** Partition keys of the regions' invoice-number counters: `P#INVOICE-NUMBERS#<region>`. */
+export const INVOICE_NUMBERS_LEADING_KEY_PATTERN = keys.invoiceNumbers('*').pk;
+
 /** Partition keys a platform session may touch: `P#…` (directory, slugs, issuer registry; never tenant data). */
 export const PLATFORM_LEADING_KEY_PATTERN = `${PLATFORM_MARK}${SEPARATOR}*`;
 
@@ -53,6 +56,11 @@ export interface DataAccessRoleProps {
    * session tag as `${aws:PrincipalTag/<tag>}`.
    */
   readonly leadingKeyPattern: string;
+  /**
+   * Further `StringLike` patterns a partition key may match instead of `leadingKeyPattern`.
+   * @default none
+   */
+  readonly additionalLeadingKeyPatterns?: readonly string[];
   /**
    * `StringLike` pattern that no partition key of a request may match (`ForAllValues:StringNotLike`): a part of
    * `leadingKeyPattern` kept from the role.
@@ -106,7 +114,7 @@ export class DataAccessRole extends Construct implements IDataAccessRole {
     const principal = new iam.AccountPrincipal(Stack.of(this).account).withConditions(trustConditions);
 
     const dataConditions = {
-      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [props.leadingKeyPattern] },
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [props.leadingKeyPattern, ...(props.additionalLeadingKeyPatterns ?? [])] },
       ...(props.excludedLeadingKeyPattern ? { 'ForAllValues:StringNotLike': { 'dynamodb:LeadingKeys': [props.excludedLeadingKeyPattern] } } : {}),
       Null: { 'dynamodb:LeadingKeys': 'false', ...(tag ? { [`aws:PrincipalTag/${tag}`]: 'false' } : {}) },
     };
@@ -196,6 +204,10 @@ export class DataAccessRoles extends Construct {
     this.tenantData = new DataAccessRole(this, 'TenantData', {
       table,
       leadingKeyPattern: TENANT_LEADING_KEY_PATTERN,
+      // The period close takes an invoice's number from the region's counter in the invoice's own transaction, under
+      // the tenant's session. Only platform functions hold tenant sessions (the runtime guard of every other client of
+      // theirs refuses the counter); the counter holds a number, no tenant data.
+      additionalLeadingKeyPatterns: [INVOICE_NUMBERS_LEADING_KEY_PATTERN],
       requiredSessionTag: TENANT_SESSION_TAG,
       description: `Item access to one tenant's keys (T#<${TENANT_SESSION_TAG} session tag>#*) of the region's table`,
       roleName: roleNames?.tenant,

@@ -1,5 +1,6 @@
 import { Aws, CfnOutput, Duration, Lazy, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -10,7 +11,7 @@ import { runWorkerCapacity, SERVICE_LEVELS } from '../../functions/billing/servi
 import { keys, SEPARATOR, TENANT_MARK } from '../../functions/data/keys';
 import { platformUsageKey } from '../../functions/identity/usage-identifier';
 import { TTL_PRINCIPAL } from '../../functions/memories/memory-expiry.service';
-import { HANDLER_GROUP_NEEDS, type GroupNeeds } from '../../functions/api/group-needs';
+import { HANDLER_GROUP_NEEDS, PERIOD_CLOSE_NEEDS, type GroupNeeds } from '../../functions/api/group-needs';
 import { HANDLER_GROUPS, isPublic, ROUTES, type HandlerGroup } from '../../functions/routes';
 import type { PlatformConfig } from '../config';
 import { crossRegionCallers } from '../cross-region-access';
@@ -34,6 +35,7 @@ import {
   handlerEntry,
   ISSUER_REGISTRATION_ENTRY,
   MEMORY_EXPIRY_ENTRY,
+  PERIOD_CLOSE_ENTRY,
   RUN_CONSUMER_ENTRY,
   THROTTLE_RECORDER_ENTRY,
 } from '../source-paths';
@@ -43,7 +45,15 @@ import { RunsQueue, RUN_CONSUMER_TIMEOUT } from '../constructs/runs-queue';
  * The functions of a region: one per route group, the authorizer, the issuer registrar, the memory-expiry stream
  * consumer, the runs queue's consumer and the access log's throttle recorder.
  */
-export type RegionFunctionName = HandlerGroup | 'authorizer' | 'issuer-registration' | 'memory-expiry' | 'audit-sealer' | 'run-consumer' | 'throttle-recorder';
+export type RegionFunctionName =
+  | HandlerGroup
+  | 'authorizer'
+  | 'issuer-registration'
+  | 'memory-expiry'
+  | 'audit-sealer'
+  | 'run-consumer'
+  | 'throttle-recorder'
+  | 'period-close';
 export const REGION_FUNCTION_NAMES: readonly RegionFunctionName[] = [
   ...HANDLER_GROUPS,
   'authorizer',
@@ -52,6 +62,7 @@ export const REGION_FUNCTION_NAMES: readonly RegionFunctionName[] = [
   'audit-sealer',
   'run-consumer',
   'throttle-recorder',
+  'period-close',
 ];
 
 /** API Gateway's limit on a Lambda integration: a function that may work this long answers within the request. */
@@ -87,6 +98,7 @@ export const OTHER_FUNCTION_NEEDS = {
   // Adds the requests usage plans refused (from the access log) to each tenant's hourly health item, reading the
   // tenant's plan for its tier: the tenant data role with the tenant of each log line.
   'throttle-recorder': { data: ['tenant'] },
+  'period-close': PERIOD_CLOSE_NEEDS,
 } as const satisfies Record<Exclude<RegionFunctionName, HandlerGroup>, GroupNeeds>;
 
 /** The entry file of a region function, exporting `handler`. */
@@ -104,6 +116,8 @@ export function regionFunctionEntry(name: RegionFunctionName): string {
       return RUN_CONSUMER_ENTRY;
     case 'throttle-recorder':
       return THROTTLE_RECORDER_ENTRY;
+    case 'period-close':
+      return PERIOD_CLOSE_ENTRY;
     default:
       return handlerEntry(name);
   }
@@ -171,6 +185,8 @@ export class RegionStack extends Stack {
   readonly auditSealing: TableStreamConsumer;
   /** Feeds TTL removals of memories from the table's stream to the memory-expiry function. */
   readonly memoryExpiry: TableStreamConsumer;
+  /** Runs the period close every hour: a period that ends is invoiced within the hour. */
+  readonly periodCloseSchedule: events.Rule;
   /** The SES identity invitations of the region (and, in the home region, the control plane's) are sent from. */
   readonly mail: MailIdentity;
 
@@ -225,6 +241,7 @@ export class RegionStack extends Stack {
       maxConcurrency: runWorkerCapacity(SERVICE_LEVELS),
     });
     this.issuerRegistrar = new IssuerRegistrar(this, 'IssuerRegistrar', { handler: this.functions['issuer-registration'] });
+    this.periodCloseSchedule = this.createPeriodCloseSchedule(config.stage, region);
     this.publishForTenantStacks(names);
 
     this.exports = new ExportBucket(this, 'Exports');
@@ -254,6 +271,15 @@ export class RegionStack extends Stack {
       batchSize: 100,
     });
     return { memoryExpiry, auditSealing };
+  }
+
+  /** Closes the region's ended billing periods every hour (closing is idempotent: a retried run issues nothing new). */
+  private createPeriodCloseSchedule(stage: string, region: string): events.Rule {
+    return new events.Rule(this, 'PeriodCloseSchedule', {
+      description: `Agent platform (${stage}): closes ended billing periods of ${region}'s tenants, hourly`,
+      schedule: events.Schedule.cron({ minute: '5' }),
+      targets: [new targets.LambdaFunction(this.functions['period-close'].function, { retryAttempts: 2 })],
+    });
   }
 
   /** Dashboards and alarms of the region, every queue's included, notifying the operator topic. */
@@ -316,6 +342,7 @@ export class RegionStack extends Stack {
     const auditSealer = regionFunction('audit-sealer', 'Agent platform, audit log sealer');
     const runConsumer = regionFunction('run-consumer', 'Agent platform, workflow run worker');
     const throttleRecorder = regionFunction('throttle-recorder', "Agent platform, usage-plan throttles into tenants' health");
+    const periodClose = regionFunction('period-close', 'Agent platform, billing period close (invoices, overdue suspensions)');
     return {
       ...groupFunctions,
       authorizer,
@@ -324,6 +351,7 @@ export class RegionStack extends Stack {
       'audit-sealer': auditSealer,
       'run-consumer': runConsumer,
       'throttle-recorder': throttleRecorder,
+      'period-close': periodClose,
     };
   }
 

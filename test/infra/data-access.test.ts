@@ -142,14 +142,15 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
   it('gives the data roles item actions only, on the table and its named indexes, under LeadingKeys conditions', () => {
     // Prepare
     const tableArn = { 'Fn::GetAtt': [tableId, 'Arn'] };
-    const expected: Record<DataScope, { actions: readonly string[]; pattern: string; excluded?: string; principalTagGuard?: true }> = {
-      tenant: { actions: ITEM_ACTIONS, pattern: `T#\${aws:PrincipalTag/${TENANT_SESSION_TAG}}#*`, principalTagGuard: true },
+    const expected: Record<DataScope, { actions: readonly string[]; pattern: string; also?: string; excluded?: string; principalTagGuard?: true }> = {
+      // The tenant sessions of the period close also take the region's invoice number (P#INVOICE-NUMBERS#<region>).
+      tenant: { actions: ITEM_ACTIONS, pattern: `T#\${aws:PrincipalTag/${TENANT_SESSION_TAG}}#*`, also: 'P#INVOICE-NUMBERS#*', principalTagGuard: true },
       directory: { actions: READ_ACTIONS, pattern: 'P#*' },
       platform: { actions: ITEM_ACTIONS, pattern: 'P#*', excluded: 'P#ISSUER#*' },
       issuers: { actions: ITEM_ACTIONS, pattern: 'P#ISSUER#*' },
     };
 
-    for (const [scope, { actions, pattern, excluded, principalTagGuard }] of Object.entries(expected)) {
+    for (const [scope, { actions, pattern, also, excluded, principalTagGuard }] of Object.entries(expected)) {
       // Act
       const roleId = roleIds[scope as DataScope];
       const own = statements.filter((owned) => owned.roles.includes(roleId));
@@ -161,7 +162,7 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
       expect(statement.Action.join()).not.toMatch(/\*|Scan/);
       expect(statement.Resource).toEqual([tableArn, { 'Fn::Join': ['', [tableArn, '/index/byCollection']] }]);
       expect(statement.Condition).toEqual({
-        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [pattern] },
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': also ? [pattern, also] : [pattern] },
         ...(excluded ? { 'ForAllValues:StringNotLike': { 'dynamodb:LeadingKeys': [excluded] } } : {}),
         Null: { 'dynamodb:LeadingKeys': 'false', ...(principalTagGuard ? { [`aws:PrincipalTag/${TENANT_SESSION_TAG}`]: 'false' } : {}) },
       });
@@ -190,6 +191,7 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
         'governance',
         'memories',
         'memory-expiry',
+        'period-close',
         'run-consumer',
         'tenants',
         'throttle-recorder',
@@ -198,7 +200,7 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
         'workflows',
       ],
       directory: ['agents', 'api-keys', 'audit', 'authorizer', 'discovery', 'governance', 'memories', 'run-consumer', 'usage', 'users', 'workflows'],
-      platform: ['tenants'],
+      platform: ['period-close', 'tenants'],
       issuers: ['issuer-registration'],
     };
 

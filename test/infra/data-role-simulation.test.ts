@@ -60,6 +60,13 @@ describe('tenant data role (simulated)', () => {
     await expectOutcome(tenantPolicies, { action: 'dynamodb:Query', resource: indexArn, principalTags: acme, leadingKeys: ['T#acme#MEMORIES#a1'] }, true);
   });
 
+  it('allows an invoice and its region number in one transaction, and no other platform key', async () => {
+    const counter = 'P#INVOICE-NUMBERS#eu-central-1';
+    await expectOutcome(tenantPolicies, { action: 'dynamodb:UpdateItem', resource: tableArn, principalTags: acme, leadingKeys: [counter] }, true);
+    await expectOutcome(tenantPolicies, { action: 'dynamodb:PutItem', resource: tableArn, principalTags: acme, leadingKeys: ['P#TENANT#acme'] }, false);
+    await expectOutcome(tenantPolicies, { action: 'dynamodb:PutItem', resource: tableArn, principalTags: acme, leadingKeys: ['P#ISSUER#x'] }, false);
+  });
+
   it.each(ITEM_ACTIONS)("denies %s on another tenant's keys", async (action) => {
     await expectOutcome(tenantPolicies, { action, resource: tableArn, principalTags: acme, leadingKeys: ['T#globex#AGENT#a1'] }, false);
   });
@@ -331,13 +338,13 @@ describe('data role trust (simulated)', () => {
     }
   });
 
-  it('lets only the tenants group assume the platform data role and only the issuer registrar the issuer registry role', async () => {
+  it('lets only the tenants group and the period close (suspensions) assume the platform data role and only the issuer registrar the issuer registry role', async () => {
     const assumers = async (roleId: string) => {
       const allowed: string[] = [];
       for (const name of REGION_FUNCTION_NAMES) if (await assume(executionRole(name), roleId, {})) allowed.push(name);
       return allowed;
     };
-    expect(await assumers(platformRoleId)).toEqual(['tenants']);
+    expect(await assumers(platformRoleId)).toEqual(['tenants', 'period-close']);
     expect(await assumers(issuersRoleId)).toEqual(['issuer-registration']);
   });
 });

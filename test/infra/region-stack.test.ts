@@ -244,6 +244,43 @@ describe.each(CONFIG.regions)('region stack %s', (region) => {
     });
   });
 
+  it('runs the period close hourly on a schedule, with the tenant and platform data roles and the invoice counter in the tenant role', () => {
+    // Prepare
+    const closer = stack.functions['period-close'];
+    const tenantRole = stack.dataAccess.tenantData.role;
+
+    // Assess: an hourly rule invokes the period-close function, retried twice
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'cron(5 * * * ? *)',
+      State: 'ENABLED',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalIdOf(closer.function), 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 2 } })],
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'events.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': [logicalIdOf(closer.function), 'Arn'] },
+    });
+    expect(needsOf('period-close')).toMatchObject({ data: ['tenant', 'platform'], allRegions: true });
+    // The tenant role's sessions may take the region's invoice number in the invoice's transaction, nothing else of P#.
+    template.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: Match.anyValue(),
+      Policies: [
+        Match.objectLike({
+          PolicyDocument: Match.objectLike({
+            Statement: [
+              Match.objectLike({
+                Condition: Match.objectLike({
+                  'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [Match.stringLikeRegexp('^T#'), 'P#INVOICE-NUMBERS#*'] },
+                }),
+              }),
+            ],
+          }),
+        }),
+      ],
+    });
+    expect(logicalIdOf(tenantRole)).toBeDefined();
+  });
+
   it('queues runs on a KMS-encrypted TLS-only queue read by the run worker with partial batch failures, dead-lettered and alarmed', () => {
     // Prepare
     const runs = stack.runs;

@@ -157,6 +157,27 @@ describe('the API contract, live', () => {
     await call('PATCH', `${T}/subscription`, p, { body: { cancelAtPeriodEnd: true }, headers: { 'If-Match': '"999"' } });
     await call('PATCH', `${T}/subscription`, p, { body: { cancelAtPeriodEnd: true }, headers: { 'If-Match': subscription.headers.get('etag') ?? '' } });
 
+    // Invoices and payments (no period of this tenant has ended: nothing is invoiced yet)
+    await call('GET', `${T}/invoices`, p);
+    await call('GET', `${T}/invoices/{invoiceId}`, { ...p, invoiceId: '2020-01' });
+    await call('GET', `${T}/invoices/{invoiceId}`, { ...p, invoiceId: '2020-13' });
+    await call('GET', `${T}/invoices/{invoiceId}/document`, { ...p, invoiceId: '2020-01' });
+    await call(
+      'POST',
+      `${T}/invoices/{invoiceId}/payments`,
+      { ...p, invoiceId: '2020-01' },
+      { token: platformToken, body: { eventId: 'e1', outcome: 'succeeded', amount: -1, currency: 'EUR' } },
+    );
+    await call(
+      'POST',
+      `${T}/invoices/{invoiceId}/payments`,
+      { ...p, invoiceId: '2020-01' },
+      { token: platformToken, body: { eventId: 'e1', outcome: 'succeeded', amount: 0, currency: 'EUR' } },
+    );
+    await call('POST', '/v1/billing/period-close', p);
+    await call('POST', '/v1/billing/period-close', p, { token: platformToken });
+    await call('POST', '/v1/billing/webhooks/stripe', p, { token: null, raw: '{}', headers: { 'Stripe-Signature': 't=1,v1=00' } });
+
     // Usage and audit
     await call('GET', `${T}/usage`, p);
     await call('GET', `${T}/health`, p);

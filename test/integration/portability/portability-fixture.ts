@@ -26,6 +26,7 @@ import { BudgetRepository } from '../../../functions/governance/budget.repositor
 import { BudgetService } from '../../../functions/governance/budget.service';
 import { readCurrentUsage, SubscriptionRepository } from '../../../functions/billing/subscription.repository';
 import { SubscriptionService } from '../../../functions/billing/subscription.service';
+import { createBillingServices } from '../../../functions/api/billing.dependencies';
 import { TenantRepository } from '../../../functions/tenants/tenant.repository';
 import { MailboxMailer } from '../../../functions/users/mailer.mailbox';
 import { createLogger } from '../../../functions/core/logger';
@@ -142,6 +143,14 @@ export async function createPortabilityFixture(name: string): Promise<Portabilit
         usage: (tenantId, now) => readCurrentUsage(db(tenantId), tableName, tenantId, now),
         mutations,
       }),
+      // The period close as the schedule runs it, forty days on: the tenant's first month is invoiced.
+      billing: createBillingServices({
+        config: lifecycle.config(region),
+        local: data(region),
+        tenants: { get: (tenantId) => new TenantRepository(db(tenantId), tableName).get(tenantId) },
+        lifecycle: lifecycle.regions[region].lifecycle,
+        clock: () => new Date(Date.now() + 40 * 86_400_000),
+      }),
     };
   }
 
@@ -171,11 +180,12 @@ export async function createPortabilityFixture(name: string): Promise<Portabilit
       return tenantId;
     },
     async live(tenantId, history, region = LOCAL_REGIONS[0]) {
-      const { agents, memories, workflows, tools, meter, budgets, governed, subscriptions } = services(region);
+      const { agents, memories, workflows, tools, meter, budgets, governed, subscriptions, billing } = services(region);
       // A budget, a model call settled against it, and a subscription that cancels at the period's end.
       await budgets.set(budgetBodySchema.parse({ monthlyCents: 10_000 }), context(tenantId), (policy) => ({ ...ok, body: policy }));
       await governed.invoke({ modelId: 'local.echo', instructions: 'Be brief.', input: 'hello', metadata: { tenantId } });
       await subscriptions.update(context(tenantId), { cancelAtPeriodEnd: true } as never);
+      await billing.periods.close(tenantId, nextRequest());
       const people = lifecycle.regions[region];
       await createTool(tools, tenantId, 'clock');
       // A served request, metered as the functions meter it: the tenant's usage and health items of the hour.

@@ -73,11 +73,13 @@ const noLifecycle = new Proxy({} as TenantsDependencies['lifecycle'], {
 const noSubscriptions = new Proxy({} as TenantsDependencies['subscriptions'], {
   get: (_target, name) => () => Promise.reject(new Error(`unexpected subscription call ${String(name)}`)),
 });
+const noBilling = { invoices: { get: async () => undefined, list: async () => [] } } as unknown as TenantsDependencies['billing'];
 const tenantsHandler = createTenantsHandler(config, {
   logger,
   tenantGate,
   lifecycle: noLifecycle,
   subscriptions: noSubscriptions,
+  billing: noBilling,
   tenants: { get: async (id) => records.get(id) },
 });
 const getTenant = (tenantId: string, auth?: AuthContext) =>
@@ -188,6 +190,7 @@ describe('GET /v1/tenants/{tenantId}', () => {
       tenantGate,
       lifecycle: noLifecycle,
       subscriptions: noSubscriptions,
+      billing: noBilling,
       tenants: {
         get: async () => {
           throw new Error('secret connection string');

@@ -175,7 +175,15 @@ describe('api-keys group', () => {
 describe('tenants group', () => {
   const { calls, service } = recorder<TenantsDependencies['lifecycle']>();
   const subscriptions = recorder<TenantsDependencies['subscriptions']>().service;
-  const handler = createTenantsHandler(config, { logger, tenantGate: openGate, lifecycle: service, subscriptions, tenants: { get: async () => undefined } });
+  const billing = recorder<TenantsDependencies['billing']>().service;
+  const handler = createTenantsHandler(config, {
+    logger,
+    tenantGate: openGate,
+    lifecycle: service,
+    subscriptions,
+    billing,
+    tenants: { get: async () => undefined },
+  });
 
   beforeEach(() => calls.splice(0));
 
