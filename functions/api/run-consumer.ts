@@ -7,7 +7,8 @@ import type { DeliveryOutcome, RunWorker } from '../workflows/run.worker';
 import { runWorkerFactory } from '../workflows/workflow.module';
 import { meterOf, createTenantWrites, lazyHandler, runQueueOf } from './dependencies';
 import type { RuntimeConfig } from './runtime-config';
-import { budgetGovernance } from './governance.dependencies';
+import { modelGovernance } from './governance.dependencies';
+import { credentialStoreOf } from './credential-store.dependencies';
 import { mailerOf } from './mailer.dependencies';
 import { CachedPlanSource } from '../quotas/plan.source';
 
@@ -24,8 +25,9 @@ export interface RunConsumerDependencies {
 export function createRunConsumerDependencies(config: RuntimeConfig): RunConsumerDependencies {
   const logger = createLogger('run-consumer', config.LOG_LEVEL);
   const { db, executor } = createTenantWrites(config);
-  // Every model call of a run is reserved and settled against the tenant's budgets (and may fall back or be refused).
-  const budgets = budgetGovernance(
+  // Every model call of a run goes through the tenant's model policy (allow-list, guardrail, own credential) and is
+  // reserved and settled against its budgets (and may fall back or be refused).
+  const governance = modelGovernance(
     {
       db,
       tableName: config.TABLE_NAME,
@@ -34,6 +36,7 @@ export function createRunConsumerDependencies(config: RuntimeConfig): RunConsume
       mailer: mailerOf(config),
       logger,
       region: config.AWS_REGION,
+      credentialStore: credentialStoreOf(config),
     },
     observedModelProvider(createModelProvider(config), meterOf(config)),
   );
@@ -45,7 +48,7 @@ export function createRunConsumerDependencies(config: RuntimeConfig): RunConsume
       db,
       tableName: config.TABLE_NAME,
       mutations: executor,
-      provider: budgets.provider,
+      provider: governance.provider,
       onUnexpectedError: (error, stepId) => logger.error('workflow step failed unexpectedly', { stepId, error: error as Error }),
       leaseMs: config.RUN_LEASE_SECONDS * 1000,
       slotWaitSeconds: config.RUN_SLOT_WAIT_SECONDS,

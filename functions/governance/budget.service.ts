@@ -18,6 +18,8 @@ export interface BudgetServiceDeps {
   readonly ledger: Pick<BudgetLedger, 'read'>;
   readonly plans: PlanSource;
   readonly mutations: Pick<MutationExecutor, 'execute' | 'findReplay'>;
+  /** The tenant's own allow-list of models (its model policy), which a fallback model must be on too. @default none */
+  readonly tenantModels?: (tenantId: string) => Promise<readonly string[] | undefined>;
   /** @default Date.now */
   readonly clock?: () => number;
 }
@@ -124,17 +126,15 @@ export class BudgetService {
     if (scoped > limits.maxScopedBudgets)
       issues.push({ pointer: 'body', message: `${scoped} agent and API key budgets; the ${plan.title} plan allows ${limits.maxScopedBudgets}` });
     if (issues.length > 0) throw new ValidationError(issues[0].message, issues, 'body');
-    if (body.onExhausted?.action === 'fallback') checkFallback(plan, body.onExhausted.modelId);
+    if (body.onExhausted?.action === 'fallback') checkFallback(plan, body.onExhausted.modelId, await this.deps.tenantModels?.(tenantId));
   }
 }
 
-function checkFallback(plan: Plan, modelId: string): void {
-  if (planAllowsModel(plan, modelId)) return;
-  throw new ModelNotAllowedError(`the ${plan.title} plan does not include the fallback model ${modelId}`, {
-    modelId,
-    plan: plan.id,
-    allowedModels: plan.models,
-  });
+function checkFallback(plan: Plan, modelId: string, own: readonly string[] | undefined): void {
+  const allowedModels = own ? plan.models.filter((id) => own.includes(id)) : plan.models;
+  if (planAllowsModel(plan, modelId) && allowedModels.includes(modelId)) return;
+  const whose = planAllowsModel(plan, modelId) ? "tenant's model policy" : `${plan.title} plan`;
+  throw new ModelNotAllowedError(`the ${whose} does not include the fallback model ${modelId}`, { modelId, plan: plan.id, allowedModels });
 }
 
 /** Spend of the month so far, extended at the same pace to the month's end (UTC). */
