@@ -4,13 +4,12 @@ import { etagOf } from '../core/request-conventions';
 import { mutationContextOf, toOperationResult } from '../data/mutation.context';
 import { BudgetLedger } from '../governance/budget.ledger';
 import { BudgetRepository } from '../governance/budget.repository';
-import { BUDGET_ROUTES } from '../governance/budget.routes';
+import { GOVERNANCE_ROUTES } from '../governance/governance.routes';
 import type { BudgetPolicy } from '../governance/budget.schema';
 import { BudgetService } from '../governance/budget.service';
 import type { CredentialSecretStore } from '../governance/credential-store';
 import { ModelCredentialRepository } from '../governance/model-credential.repository';
 import { ModelCredentialService } from '../governance/model-credential.service';
-import { MODEL_GOVERNANCE_ROUTES } from '../governance/model-governance.routes';
 import { ModelPolicyRepository } from '../governance/model-policy.repository';
 import type { ModelPolicy } from '../governance/model-policy.schema';
 import { ModelPolicyService } from '../governance/model-policy.service';
@@ -69,7 +68,7 @@ export function createHandler(
   return createGroupHandler({
     logger: deps.logger,
     ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),
-    routes: [...BUDGET_ROUTES, ...MODEL_GOVERNANCE_ROUTES],
+    routes: GOVERNANCE_ROUTES,
     tenantGate: deps.tenantGate,
     operations: {
       getBudget: async ({ path }: RequestFor<'getBudget'>) => {

@@ -8,7 +8,8 @@ import type { MutationExecutor } from '../data/mutation.executor';
 import type { PlanSource } from '../quotas/plan.source';
 import { monthOf } from '../quotas/quota.counters';
 import { budgetTarget } from './budget.alerts';
-import type { BudgetLedger, BudgetScope, LedgerState } from './budget.ledger';
+import { keys } from '../data/keys';
+import { scopeSegments, stateOf, type BudgetLedger, type BudgetScope, type LedgerState } from './budget.ledger';
 import type { BudgetPolicySource, BudgetRepository } from './budget.repository';
 import { DEFAULT_THRESHOLDS, type BudgetBody, type BudgetPolicy, type BudgetStatus, type Spend } from './budget.schema';
 import { budgetExhausted } from './budgeted.model-provider';
@@ -48,14 +49,8 @@ export class BudgetService {
       byId('agent', policy.agents),
       byId('api-key', policy.apiKeys),
     ]);
-    const tenant = {
-      ...spendOf(tenantState),
-      forecastMicros: forecastOf(tenantState.spentMicros, this.clock()),
-      byModel: { ...tenantState.by.model },
-      byAgent: { ...tenantState.by.agent },
-      byWorkflow: { ...tenantState.by.workflow },
-      byApiKey: { ...tenantState.by.apiKey },
-    };
+    const { forecastMicros, byModel, byAgent, byWorkflow, byApiKey } = breakdownOf(tenantState, period, this.clock());
+    const tenant = { ...spendOf(tenantState), forecastMicros, byModel, byAgent, byWorkflow, byApiKey };
     return { tenantId, period, policy, tenant, agents, apiKeys };
   }
 
@@ -136,6 +131,41 @@ function checkFallback(plan: Plan, modelId: string, own: readonly string[] | und
   const whose = planAllowsModel(plan, modelId) ? "tenant's model policy" : `${plan.title} plan`;
   throw new ModelNotAllowedError(`the ${whose} does not include the fallback model ${modelId}`, { modelId, plan: plan.id, allowedModels });
 }
+
+/** A month's settled spend of a tenant: the total, the forecast to the month's end, and its breakdown. */
+export interface TenantSpend {
+  readonly spentMicros: number;
+  readonly steps: number;
+  readonly forecastMicros: number;
+  readonly byModel: Record<string, number>;
+  readonly byAgent: Record<string, number>;
+  readonly byWorkflow: Record<string, number>;
+  readonly byApiKey: Record<string, number>;
+}
+
+/** The spend of a ledger state; a past month's forecast is what it spent. */
+export function breakdownOf(state: LedgerState, period: string, nowMs: number): TenantSpend {
+  const current = period === monthOf(new Date(nowMs));
+  return {
+    spentMicros: state.spentMicros,
+    steps: state.steps,
+    forecastMicros: current ? forecastOf(state.spentMicros, nowMs) : state.spentMicros,
+    byModel: { ...state.by.model },
+    byAgent: { ...state.by.agent },
+    byWorkflow: { ...state.by.workflow },
+    byApiKey: { ...state.by.apiKey },
+  };
+}
+
+/**
+ * The tenant's spend of a month from its own ledger item, which every model call settles whether or not a budget is
+ * set: the usage report reads the item with its other counters and shows the same figures `GET /budget` shows.
+ */
+export const tenantSpend = {
+  key: (tenantId: string, period: string) => keys.budgetLedger(tenantId, period, ...scopeSegments({ kind: 'tenant' })),
+  of: (item: Record<string, unknown> | undefined, period: string, nowMs: number): TenantSpend =>
+    breakdownOf(stateOf({ kind: 'tenant', capMicros: 0 }, item), period, nowMs),
+};
 
 /** Spend of the month so far, extended at the same pace to the month's end (UTC). */
 export function forecastOf(spentMicros: number, nowMs: number): number {

@@ -370,3 +370,38 @@ describe('own model credentials', () => {
     expect((await auditEntries(tenantId)).map((entry) => entry.action)).toContain('model-credential.delete');
   });
 });
+
+describe('spend in the usage report', () => {
+  it('shows the month spend, its forecast and breakdowns, reconciling to the cent with the price table per step', async () => {
+    // Prepare: two workflows on priced models, no budget set
+    const tenantId = await fixture.createTenant('team');
+    const lite = await workflowOf(tenantId, 'amazon.nova-lite-v1:0');
+    const pro = await workflowOf(tenantId, 'amazon.nova-pro-v1:0');
+    // Act
+    const runs = [
+      await run(tenantId, lite.workflowId),
+      await run(tenantId, lite.workflowId, 'a longer poem about spend and invoices'),
+      await run(tenantId, pro.workflowId),
+    ];
+    const report = await fixture.call('usage', 'GET', '/v1/tenants/{tenantId}/usage', { pathParameters: { tenantId }, auth: tenantAdmin(tenantId) });
+    // Assess
+    expect(report.statusCode).toBe(200);
+    const { spend } = report.json;
+    const steps = runs.flatMap((r) => r.steps as { modelId: string; usage: { inputTokens: number; outputTokens: number } }[]);
+    const priced = steps.map((step) => costMicros(modelPriceOf('eu-central-1', step.modelId), step.usage));
+    const total = priced.reduce((sum, micros) => sum + micros, 0);
+    const sum = (figures: Record<string, number>) => Object.values(figures).reduce((a, b) => a + b, 0);
+    expect(spend).toMatchObject({ currency: 'USD', spentMicros: total, spentCents: Math.ceil(total / 10_000), steps: 3 });
+    expect(spend.byModel).toEqual({ 'amazon.nova-lite-v1:0': priced[0] + priced[1], 'amazon.nova-pro-v1:0': priced[2] });
+    expect(spend.byWorkflow).toEqual({ [lite.workflowId]: priced[0] + priced[1], [pro.workflowId]: priced[2] });
+    expect([sum(spend.byAgent), sum(spend.byModel), sum(spend.byWorkflow)]).toEqual([total, total, total]);
+    expect(spend.forecastMicros).toBeGreaterThanOrEqual(total);
+    // A past month has no spend and no forecast beyond it.
+    const past = await fixture.call('usage', 'GET', '/v1/tenants/{tenantId}/usage', {
+      pathParameters: { tenantId },
+      auth: tenantAdmin(tenantId),
+      query: { period: '2020-01' },
+    });
+    expect(past.json.spend).toMatchObject({ spentMicros: 0, forecastMicros: 0, spentCents: 0 });
+  });
+});
