@@ -29,6 +29,7 @@ import { TableBackup } from '../constructs/table-backup';
 import { TableStreamConsumer } from '../constructs/table-stream-consumer';
 import { PLATFORM_FUNCTION_TAG, PlatformNames } from '../naming';
 import { AUTHORIZER_ENTRY, handlerEntry, ISSUER_REGISTRATION_ENTRY, MEMORY_EXPIRY_ENTRY, RUN_CONSUMER_ENTRY } from '../source-paths';
+import { TenantCredentialStore } from '../constructs/tenant-credential-store';
 import { RunsQueue, RUN_CONSUMER_TIMEOUT } from '../constructs/runs-queue';
 
 /**
@@ -144,6 +145,8 @@ export class RegionStack extends Stack {
   readonly memoryExpiry: TableStreamConsumer;
   /** The SES identity invitations of the region (and, in the home region, the control plane's) are sent from. */
   readonly mail: MailIdentity;
+  /** Tenants' own model-provider credentials: secrets under each tenant's prefix, their KMS key, the tenant role's access. */
+  readonly credentials: TenantCredentialStore;
 
   constructor(scope: Construct, id: string, props: RegionStackProps) {
     const { config, region, functionCode, consoleAssetDir, ...stackProps } = props;
@@ -163,6 +166,7 @@ export class RegionStack extends Stack {
       roleNames: Object.fromEntries(DATA_SCOPES.map((scope) => [scope, names.dataRoleName(region, scope)])) as Record<DataScope, string>,
     });
     this.trustCrossRegionCallers(config, region);
+    this.credentials = new TenantCredentialStore(this, 'TenantCredentials', { prefix: names.prefix, tenantDataRole: this.dataAccess.tenantData.role });
     this.mail = new MailIdentity(this, 'Mail', { config });
     // Tenant pools' pre-token triggers make SSO users members just in time, each for its own tenant only.
     this.dataAccess.tenantData.trustTaggedCallers(PLATFORM_FUNCTION_TAG, names.preTokenFunctionTag);
@@ -188,6 +192,8 @@ export class RegionStack extends Stack {
     });
     if (consoleAssetDir) this.console = this.createConsole(names, config, region, consoleAssetDir);
     this.bindFunctions(names, config, region, corsOrigins);
+    // Registering credentials (governance) and using them in run steps (the run consumer).
+    this.credentials.bind(this.functions.governance, this.functions['run-consumer']);
 
     this.memoryExpiry = new TableStreamConsumer(this, 'MemoryExpiry', {
       table: this.table,
