@@ -11023,7 +11023,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: `validation-failed` (see the error catalogue). */
+            /** @description Problem: `model-not-allowed`, `validation-failed` (see the error catalogue). */
             422: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -11037,7 +11037,7 @@ export interface operations {
                         /** @constant */
                         status?: 422;
                         /** @enum {unknown} */
-                        code?: "validation-failed";
+                        code?: "model-not-allowed" | "validation-failed";
                     };
                 };
             };
