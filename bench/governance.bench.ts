@@ -1,4 +1,5 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { putBenchTenant } from './bench-tenant';
 import { createDocumentClient } from '../functions/data/clients';
 import { keys } from '../functions/data/keys';
 import { BudgetLedger } from '../functions/governance/budget.ledger';
@@ -6,7 +7,11 @@ import { modelPriceOf } from '../functions/governance/budget.pricing';
 import { BudgetRepository, CachedBudgetPolicySource } from '../functions/governance/budget.repository';
 import type { BudgetPolicy } from '../functions/governance/budget.schema';
 import { BudgetedModelProvider } from '../functions/governance/budgeted.model-provider';
+import { GovernedModelProvider } from '../functions/governance/governed.model-provider';
+import { ActiveCredentialSource, ModelCredentialRepository } from '../functions/governance/model-credential.repository';
+import { CachedModelPolicySource, ModelPolicyRepository } from '../functions/governance/model-policy.repository';
 import { createIsolation } from '../functions/isolation/tenant-db';
+import { CachedPlanSource } from '../functions/quotas/plan.source';
 import type { ModelInvocation, ModelProvider } from '../functions/models/model-provider';
 import { bootstrapTables, localDynamoDbClient } from '../local/bootstrap';
 import { startDynamoDbLocal } from '../local/dynamodb';
@@ -104,6 +109,22 @@ export async function run(): Promise<void> {
     console.log(`  without budget  p50 ${percentile(baseline, 50).toFixed(3)} ms  p99 ${percentile(baseline, 99).toFixed(3)} ms`);
     console.log(`  with budget     p50 ${percentile(withBudget, 50).toFixed(2)} ms  p99 ${percentile(withBudget, 99).toFixed(2)} ms`);
     console.log(`  added per step  p50 ${(percentile(withBudget, 50) - percentile(baseline, 50)).toFixed(2)} ms; DynamoDB calls per step: ${calls}`);
+
+    // The model governance around it (allow-list, guardrail, own credential), each read cached per tenant for 5 s.
+    await putBenchTenant(raw, tenantId, REGION);
+    const governed = new GovernedModelProvider({
+      inner: budgeted,
+      plans: new CachedPlanSource({ db, tableName: LOCAL_TABLE_NAME }),
+      policies: new CachedModelPolicySource(new ModelPolicyRepository(db, LOCAL_TABLE_NAME)),
+      credentials: new ActiveCredentialSource(new ModelCredentialRepository(db, LOCAL_TABLE_NAME)),
+      audit: { record: async () => Promise.reject(new Error('no block expected')) },
+    });
+    counts.clear();
+    const withGovernance = await timed(governed, tenantId);
+    const governedCalls = [...counts.entries()].map(([name, n]) => `${name} ${(n / STEPS).toFixed(2)}`).join(', ');
+    console.log(
+      `  with model governance too  p50 ${percentile(withGovernance, 50).toFixed(2)} ms  p99 ${percentile(withGovernance, 99).toFixed(2)} ms; DynamoDB calls per step: ${governedCalls}`,
+    );
 
     const started = performance.now();
     let next = 0;

@@ -8,7 +8,7 @@ import { API_KEY_ROUTES } from './api-keys/api-key.routes';
 import { AGENT_ROUTES } from './agents/agent.routes';
 import { MEMORY_ROUTES } from './memories/memory.routes';
 import { USAGE_ROUTES } from './usage/usage.routes';
-import { BUDGET_ROUTES } from './governance/budget.routes';
+import { GOVERNANCE_ROUTES } from './governance/governance.routes';
 import { AUDIT_ROUTES } from './audit/audit.routes';
 import { WORKFLOW_ROUTES } from './workflows/workflow.routes';
 import { kindRoutes } from './resource.catalogue';
@@ -77,7 +77,7 @@ const DOMAIN_ROUTES = [
   ...USAGE_ROUTES,
   ...AUDIT_ROUTES,
   ...WORKFLOW_ROUTES,
-  ...BUDGET_ROUTES,
+  ...GOVERNANCE_ROUTES,
 ] as const;
 
 /** Every route: the domains' lists, typed per operation, then the resource kinds' (typed in their own modules). */

@@ -1,5 +1,6 @@
 import { agentKind } from './agents/agent.kind';
 import { budgetLedgerKind, budgetPolicyKind } from './governance/budget.kind';
+import { modelCredentialKind, modelPolicyKind } from './governance/model-governance.kind';
 import { apiKeyKind } from './api-keys/api-key.kind';
 import { auditEntryKind, auditHeadKind } from './audit/audit.kind';
 import type { DataKind } from './data/data-kind';
@@ -42,6 +43,8 @@ export const TENANT_DATA_CATALOGUE: readonly DataKind[] = [
   usagePeriodKind,
   budgetPolicyKind,
   budgetLedgerKind,
+  modelPolicyKind,
+  modelCredentialKind,
   tenantHealthHourKind,
   subscriptionKind,
   invoiceKind,

@@ -39,6 +39,8 @@ commands:
   budget <tenant> <USD> [--fallback <model id>]
                            set the tenant's monthly spend budget (e.g. 25 or 25.50; 0 blocks every model call);
                            without --fallback calls are refused once it is spent, with it they go to that model
+  models <tenant> <model id>...
+                           set the models the tenant may use (within its plan; its guardrail is kept)
   costs [--period YYYY-MM] [--sort cost|margin]
                            tenants ranked by what serving them cost (usage estimate, and per day) or by margin (plan price − cost,
                            EUR), then the same summed per tier
@@ -394,6 +396,22 @@ async function setBudget(session: Session, [idOrSlug, amount]: readonly string[]
   session.out(`budget of ${tenant.tenantId}: USD ${(policy.monthlyCents / 100).toFixed(2)} a month, alerts at ${policy.thresholds.join('/')} %, then ${then}`);
 }
 
+async function setModels(session: Session, [idOrSlug, ...allowedModels]: readonly string[]): Promise<void> {
+  if (allowedModels.length === 0) throw new UsageError('models needs at least one model id');
+  const tenant = await session.findTenant(idOrSlug);
+  const client = session.api.client(tenant.region);
+  const path = { tenantId: tenant.tenantId };
+  // The policy is replaced as a whole: the guardrail it has stays.
+  const current = await client.GET('/v1/tenants/{tenantId}/model-policy', { params: { path } });
+  const guardrail = current.data?.guardrail;
+  const policy = await session.api.answer(
+    client.PUT('/v1/tenants/{tenantId}/model-policy', { params: { path }, body: { allowedModels, ...(guardrail ? { guardrail } : {}) } }),
+  );
+  session.out(
+    `models of ${tenant.tenantId}: ${(policy.allowedModels ?? []).join(', ')}${policy.guardrail ? ` (guardrail ${policy.guardrail.id} v${policy.guardrail.version})` : ''}`,
+  );
+}
+
 async function tenantCosts(session: Session): Promise<void> {
   const bySort = session.values.sort ?? 'cost';
   if (bySort !== 'cost' && bySort !== 'margin') throw new UsageError(`--sort must be cost or margin, not ${bySort}`);
@@ -518,6 +536,7 @@ const COMMANDS: Readonly<Record<string, (session: Session, args: readonly string
   offboard: offboardTenant,
   invite: inviteMember,
   budget: setBudget,
+  models: setModels,
   costs: tenantCosts,
   health: tenantHealth,
   top: topTenants,

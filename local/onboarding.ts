@@ -1,3 +1,4 @@
+import { dirname, join } from 'node:path';
 import { parseRuntimeConfig, type RuntimeConfig } from '../functions/api/runtime-config';
 import { createHandler as createProvisioningEventsHandler, type ProvisioningEventHandler } from '../functions/api/provisioning-events';
 import {
@@ -53,6 +54,9 @@ export function localOnboardingEnvironment(options: { cognitoEndpoint: string; e
     EVENTBRIDGE_ENDPOINT: options.eventBusEndpoint,
     MAIL_TRANSPORT: 'mailbox',
     MAILBOX_DIR: options.mailboxDir,
+    // Tenants' own model credentials: the encrypted file store beside the mailbox in the local data folder.
+    CREDENTIAL_STORE: 'file',
+    CREDENTIAL_STORE_DIR: join(dirname(options.mailboxDir), 'credentials'),
   };
 }
 

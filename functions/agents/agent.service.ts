@@ -23,6 +23,11 @@ export interface AgentServiceDeps {
    * one that does not exist is refused. @default references are not checked
    */
   readonly references?: (kind: string, tenantId: string, id: string, onMissing: () => Error) => ItemWrite;
+  /**
+   * The tenant's own allow-list of models, narrower than its plan's (the model governance's): a model outside it is
+   * refused like one outside the plan. @default the plan's models alone
+   */
+  readonly tenantModels?: (tenantId: string) => Promise<readonly string[] | undefined>;
   /** @default Date.now */
   readonly clock?: () => number;
 }
@@ -155,13 +160,18 @@ export class AgentService {
   }
 
   /**
-   * The model must be on the tenant's plan. Checked when a model is named (create, or an update that sets one), so
+   * The model must be on the tenant's plan and its own allow-list. Checked when a model is named (create, or an update that sets one), so
    * a plan downgrade does not lock existing agents against other changes.
    */
   private async checkModel(tenantId: string, modelId: string): Promise<void> {
-    const plan = await this.deps.plans.planOf(tenantId);
-    if (planAllowsModel(plan, modelId)) return;
-    throw new ModelNotAllowedError(`the ${plan.title} plan does not include model ${modelId}`, { modelId, plan: plan.id, allowedModels: plan.models });
+    const [plan, own] = await Promise.all([this.deps.plans.planOf(tenantId), this.deps.tenantModels?.(tenantId)]);
+    if (!planAllowsModel(plan, modelId)) {
+      throw new ModelNotAllowedError(`the ${plan.title} plan does not include model ${modelId}`, { modelId, plan: plan.id, allowedModels: plan.models });
+    }
+    if (own && !own.includes(modelId)) {
+      const allowedModels = plan.models.filter((id) => own.includes(id));
+      throw new ModelNotAllowedError(`the tenant's model policy does not include model ${modelId}`, { modelId, plan: plan.id, allowedModels });
+    }
   }
 
   /** One existence check per tool the agent names, in the agent's transaction: an unknown tool is a 422. */

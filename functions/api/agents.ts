@@ -8,15 +8,18 @@ import { mutationContextOf, toOperationResult } from '../data/mutation.context';
 import { AGENT_ROUTES } from '../agents/agent.routes';
 import type { RequestFor } from '../routes';
 import { kindOperations, kindRoutes, referenceCheck } from '../resource.catalogue';
+import { ModelPolicyRepository } from '../governance/model-policy.repository';
 import { createResourceDependencies, lazyHandler, type ResourceDependencies, tenantSignalsOf } from './dependencies';
 
 /** Agents: create (quota-checked), read, list, update and delete (optimistic locking), all audited. */
 export function createHandler(config: RuntimeConfig, deps: ResourceDependencies = createResourceDependencies(config, 'agents')) {
+  const modelPolicies = new ModelPolicyRepository(deps.db, deps.tableName);
   const agents = new AgentService({
     executor: deps.executor,
     agents: (tenantId) => new AgentRepository({ db: deps.db(tenantId), tableName: deps.tableName, tenantId, cursors: deps.cursors }),
     plans: deps.plans,
     references: referenceCheck,
+    tenantModels: async (tenantId) => (await modelPolicies.get(tenantId))?.allowedModels,
     ...(deps.clock ? { clock: deps.clock } : {}),
   });
   const present = (tenantId: string, status: number) => (agent: Agent) => ({

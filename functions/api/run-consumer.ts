@@ -10,7 +10,8 @@ import type { RunSweeper } from '../workflows/run.sweeper';
 import { DirectoryRepository } from '../tenants/directory.repository';
 import { meterOf, createTenantWrites, isolationOf, lazyHandler, runQueueOf } from './dependencies';
 import type { RuntimeConfig } from './runtime-config';
-import { budgetGovernance } from './governance.dependencies';
+import { modelGovernance } from './governance.dependencies';
+import { credentialStoreOf } from './credential-store.dependencies';
 import { mailerOf } from './mailer.dependencies';
 import { CachedPlanSource } from '../quotas/plan.source';
 
@@ -35,8 +36,9 @@ export function createRunConsumerDependencies(config: RuntimeConfig): RunConsume
   const logger = createLogger('run-consumer', config.LOG_LEVEL);
   const { db, executor } = createTenantWrites(config);
   const plans = new CachedPlanSource({ db, tableName: config.TABLE_NAME });
-  // Every model call of a run is reserved and settled against the tenant's budgets (and may fall back or be refused).
-  const budgets = budgetGovernance(
+  // Every model call of a run goes through the tenant's model policy (allow-list, guardrail, own credential) and is
+  // reserved and settled against its budgets (and may fall back or be refused).
+  const governance = modelGovernance(
     {
       db,
       tableName: config.TABLE_NAME,
@@ -45,6 +47,7 @@ export function createRunConsumerDependencies(config: RuntimeConfig): RunConsume
       mailer: mailerOf(config),
       logger,
       region: config.AWS_REGION,
+      credentialStore: credentialStoreOf(config),
     },
     observedModelProvider(createModelProvider(config), meterOf(config)),
   );
@@ -67,7 +70,7 @@ export function createRunConsumerDependencies(config: RuntimeConfig): RunConsume
       db,
       tableName: config.TABLE_NAME,
       mutations: executor,
-      provider: budgets.provider,
+      provider: governance.provider,
       onUnexpectedError: (error, stepId) => logger.error('workflow step failed unexpectedly', { stepId, error: error as Error }),
       leaseMs: config.RUN_LEASE_SECONDS * 1000,
       slotWaitSeconds: config.RUN_SLOT_WAIT_SECONDS,

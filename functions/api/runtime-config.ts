@@ -7,6 +7,7 @@ import { meterEnvShape } from '../usage/usage.config';
 import { runQueueEnvShape } from '../workflows/run-queue.config';
 import { usageKeyEnvShape } from '../billing/usage-key.binding';
 import { paymentEnvShape } from '../billing/payment.config';
+import { credentialStoreEnvShape } from '../governance/credential-store.config';
 
 /**
  * Runtime configuration of every function, parsed once from the environment at cold start. A missing or bad
@@ -21,6 +22,7 @@ export const runtimeConfigSchema = z.object({
   ...runQueueEnvShape,
   ...usageKeyEnvShape,
   ...paymentEnvShape,
+  ...credentialStoreEnvShape,
   // Only functions that sign list cursors need it; the cursor codec fails their cold start when it is missing.
   CURSOR_SECRET: isolationEnvShape.CURSOR_SECRET.optional(),
   /** JSON: the table and data roles of every other region this function reaches (see data/data-regions.ts). */

@@ -6,6 +6,7 @@ import { TenantHealthService, type RankedTenant } from '../observability/tenant-
 import { DirectoryRepository } from '../tenants/directory.repository';
 import { UsageService } from '../usage/usage.service';
 import { countedKinds } from '../resource.catalogue';
+import { tenantSpend } from '../governance/budget.service';
 import { createResourceDependencies, isolationOf, lazyHandler, type ResourceDependencies, tenantSignalsOf } from './dependencies';
 
 /** The tenants a region serves, from its directory copy: those homed here that are active or suspended. */
@@ -36,7 +37,15 @@ export function createHandler(
   tenants: () => Promise<readonly RankedTenant[]> = regionTenants(config),
 ) {
   const clock = deps.clock ? { clock: deps.clock } : {};
-  const usage = new UsageService({ db: deps.db, tableName: deps.tableName, plans: deps.plans, region: config.AWS_REGION, counted: countedKinds(), ...clock });
+  const usage = new UsageService({
+    db: deps.db,
+    tableName: deps.tableName,
+    plans: deps.plans,
+    region: config.AWS_REGION,
+    counted: countedKinds(),
+    spend: tenantSpend,
+    ...clock,
+  });
   const health = new TenantHealthService({ db: deps.db, tableName: deps.tableName, quotasOf: (tenantId) => usage.report(tenantId), tenants, ...clock });
   return createGroupHandler({
     tenantSignals: tenantSignalsOf(config),

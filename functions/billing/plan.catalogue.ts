@@ -48,6 +48,12 @@ export interface Plan {
    * agent is created or changed, so a tenant cannot run models priced above its plan.
    */
   readonly models: readonly string[];
+  /**
+   * How model calls made with the tenant's own provider credential are billed: this percentage of the price table's
+   * list price counts as the tenant's spend (0: metered only, never billed). The provider bills the tenant's own
+   * account for the tokens themselves.
+   */
+  readonly ownKeyBilledPercent: number;
   /** What the invoice of a period charges beyond the monthly price, and how long an unpaid invoice is tolerated. */
   readonly billing: BillingTerms;
 }
@@ -84,6 +90,7 @@ export const PLANS: Readonly<Record<PlanId, Plan>> = {
     rateLimit: { requestsPerSecond: 5, burst: 10 },
     limits: { agents: 3, workflows: 3, memoriesPerAgent: 100, runsPerMonth: 100, apiRequestsPerDay: 1_000, users: 5, tools: 10, concurrentRuns: 2 },
     models: [...LOCAL_MODEL_IDS, ...BASE_MODEL_IDS],
+    ownKeyBilledPercent: 100,
     // The free plan's quotas stop usage before it costs anything: its overage is free.
     billing: {
       overage: {
@@ -102,6 +109,7 @@ export const PLANS: Readonly<Record<PlanId, Plan>> = {
     rateLimit: { requestsPerSecond: 50, burst: 100 },
     limits: { agents: 50, workflows: 50, memoriesPerAgent: 10_000, runsPerMonth: 10_000, apiRequestsPerDay: 100_000, users: 50, tools: 200, concurrentRuns: 5 },
     models: [...LOCAL_MODEL_IDS, ...BASE_MODEL_IDS, ...TEAM_MODEL_IDS],
+    ownKeyBilledPercent: 10,
     billing: {
       overage: {
         runs: { included: 5_000, blockSize: 100, centsPerBlock: 1_00 },
@@ -128,6 +136,7 @@ export const PLANS: Readonly<Record<PlanId, Plan>> = {
       concurrentRuns: 50,
     },
     models: [...LOCAL_MODEL_IDS, ...BASE_MODEL_IDS, ...TEAM_MODEL_IDS, ...ENTERPRISE_MODEL_IDS],
+    ownKeyBilledPercent: 0,
     billing: {
       overage: {
         runs: { included: 500_000, blockSize: 1_000, centsPerBlock: 5_00 },

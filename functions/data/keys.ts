@@ -249,10 +249,19 @@ export const keys = {
     sk: sortKey(BUDGET_LEDGER_MARK, period, ...scope),
   }),
   budgetLedgerSortKeyPrefix: () => `${BUDGET_LEDGER_MARK}${SEPARATOR}`,
+
+  // -- model governance
+  /** A tenant's model policy (allow-list, guardrail) and its model-provider credentials: `T#<tenantId>#MODELS`. */
+  modelGovernancePartition: (tenantId: string) => tenantKey(tenantId, 'MODELS'),
+  modelPolicy: (tenantId: string) => ({ pk: tenantKey(tenantId, 'MODELS'), sk: 'POLICY' }),
+  /** A credential's metadata (never its secret), sorted by its time-ordered id: the newest is the one runs use. */
+  modelCredential: (tenantId: string, credentialId: string) => ({ pk: tenantKey(tenantId, 'MODELS'), sk: sortKey(MODEL_CREDENTIAL_MARK, credentialId) }),
+  modelCredentialSortKeyPrefix: () => `${MODEL_CREDENTIAL_MARK}${SEPARATOR}`,
 } as const;
 
 const MEMORY_SK_MARK = 'M';
 const BUDGET_LEDGER_MARK = 'LEDGER';
+const MODEL_CREDENTIAL_MARK = 'CREDENTIAL';
 
 /** Parents whose children live in partitions of their own. */
 export type NestedParent = 'AGENT' | 'WORKFLOW';

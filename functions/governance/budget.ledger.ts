@@ -226,7 +226,8 @@ function breakdownOf(item: Record<string, unknown> | undefined): LedgerState['by
   return by;
 }
 
-function stateOf(scope: BudgetScope, item: Record<string, unknown> | undefined): LedgerState {
+/** Where a scope stands, from its ledger item as read. */
+export function stateOf(scope: BudgetScope, item: Record<string, unknown> | undefined): LedgerState {
   const alerted = Object.keys(item ?? {})
     .flatMap((name) => {
       const match = ALERT_ATTRIBUTE.exec(name);

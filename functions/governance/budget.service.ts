@@ -8,7 +8,8 @@ import type { MutationExecutor } from '../data/mutation.executor';
 import type { PlanSource } from '../quotas/plan.source';
 import { monthOf } from '../quotas/quota.counters';
 import { budgetTarget } from './budget.alerts';
-import type { BudgetLedger, BudgetScope, LedgerState } from './budget.ledger';
+import { keys } from '../data/keys';
+import { scopeSegments, stateOf, type BudgetLedger, type BudgetScope, type LedgerState } from './budget.ledger';
 import type { BudgetPolicySource, BudgetRepository } from './budget.repository';
 import { DEFAULT_THRESHOLDS, type BudgetBody, type BudgetPolicy, type BudgetStatus, type Spend } from './budget.schema';
 import { budgetExhausted } from './budgeted.model-provider';
@@ -18,6 +19,8 @@ export interface BudgetServiceDeps {
   readonly ledger: Pick<BudgetLedger, 'read'>;
   readonly plans: PlanSource;
   readonly mutations: Pick<MutationExecutor, 'execute' | 'findReplay'>;
+  /** The tenant's own allow-list of models (its model policy), which a fallback model must be on too. @default none */
+  readonly tenantModels?: (tenantId: string) => Promise<readonly string[] | undefined>;
   /** @default Date.now */
   readonly clock?: () => number;
 }
@@ -46,14 +49,8 @@ export class BudgetService {
       byId('agent', policy.agents),
       byId('api-key', policy.apiKeys),
     ]);
-    const tenant = {
-      ...spendOf(tenantState),
-      forecastMicros: forecastOf(tenantState.spentMicros, this.clock()),
-      byModel: { ...tenantState.by.model },
-      byAgent: { ...tenantState.by.agent },
-      byWorkflow: { ...tenantState.by.workflow },
-      byApiKey: { ...tenantState.by.apiKey },
-    };
+    const { forecastMicros, byModel, byAgent, byWorkflow, byApiKey } = breakdownOf(tenantState, period, this.clock());
+    const tenant = { ...spendOf(tenantState), forecastMicros, byModel, byAgent, byWorkflow, byApiKey };
     return { tenantId, period, policy, tenant, agents, apiKeys };
   }
 
@@ -124,18 +121,51 @@ export class BudgetService {
     if (scoped > limits.maxScopedBudgets)
       issues.push({ pointer: 'body', message: `${scoped} agent and API key budgets; the ${plan.title} plan allows ${limits.maxScopedBudgets}` });
     if (issues.length > 0) throw new ValidationError(issues[0].message, issues, 'body');
-    if (body.onExhausted?.action === 'fallback') checkFallback(plan, body.onExhausted.modelId);
+    if (body.onExhausted?.action === 'fallback') checkFallback(plan, body.onExhausted.modelId, await this.deps.tenantModels?.(tenantId));
   }
 }
 
-function checkFallback(plan: Plan, modelId: string): void {
-  if (planAllowsModel(plan, modelId)) return;
-  throw new ModelNotAllowedError(`the ${plan.title} plan does not include the fallback model ${modelId}`, {
-    modelId,
-    plan: plan.id,
-    allowedModels: plan.models,
-  });
+function checkFallback(plan: Plan, modelId: string, own: readonly string[] | undefined): void {
+  const allowedModels = own ? plan.models.filter((id) => own.includes(id)) : plan.models;
+  if (planAllowsModel(plan, modelId) && allowedModels.includes(modelId)) return;
+  const whose = planAllowsModel(plan, modelId) ? "tenant's model policy" : `${plan.title} plan`;
+  throw new ModelNotAllowedError(`the ${whose} does not include the fallback model ${modelId}`, { modelId, plan: plan.id, allowedModels });
 }
+
+/** A month's settled spend of a tenant: the total, the forecast to the month's end, and its breakdown. */
+export interface TenantSpend {
+  readonly spentMicros: number;
+  readonly steps: number;
+  readonly forecastMicros: number;
+  readonly byModel: Record<string, number>;
+  readonly byAgent: Record<string, number>;
+  readonly byWorkflow: Record<string, number>;
+  readonly byApiKey: Record<string, number>;
+}
+
+/** The spend of a ledger state; a past month's forecast is what it spent. */
+export function breakdownOf(state: LedgerState, period: string, nowMs: number): TenantSpend {
+  const current = period === monthOf(new Date(nowMs));
+  return {
+    spentMicros: state.spentMicros,
+    steps: state.steps,
+    forecastMicros: current ? forecastOf(state.spentMicros, nowMs) : state.spentMicros,
+    byModel: { ...state.by.model },
+    byAgent: { ...state.by.agent },
+    byWorkflow: { ...state.by.workflow },
+    byApiKey: { ...state.by.apiKey },
+  };
+}
+
+/**
+ * The tenant's spend of a month from its own ledger item, which every model call settles whether or not a budget is
+ * set: the usage report reads the item with its other counters and shows the same figures `GET /budget` shows.
+ */
+export const tenantSpend = {
+  key: (tenantId: string, period: string) => keys.budgetLedger(tenantId, period, ...scopeSegments({ kind: 'tenant' })),
+  of: (item: Record<string, unknown> | undefined, period: string, nowMs: number): TenantSpend =>
+    breakdownOf(stateOf({ kind: 'tenant', capMicros: 0 }, item), period, nowMs),
+};
 
 /** Spend of the month so far, extended at the same pace to the month's end (UTC). */
 export function forecastOf(spentMicros: number, nowMs: number): number {

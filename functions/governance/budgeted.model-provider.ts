@@ -1,6 +1,6 @@
 import { MICROS_PER_CENT } from '../billing/budget-limits.catalogue';
 import { BudgetExhaustedError } from '../core/errors';
-import { ModelInvocationError, type ModelInvocation, type ModelProvider, type ModelResult } from '../models/model-provider';
+import { GuardrailBlockedError, ModelInvocationError, type ModelInvocation, type ModelProvider, type ModelResult } from '../models/model-provider';
 import { monthOf } from '../quotas/quota.counters';
 import type { BudgetAlertSink } from './budget.alerts';
 import { scopeLabel, type BudgetLedger, type BudgetScope, type LedgerState, type Reservation } from './budget.ledger';
@@ -24,6 +24,11 @@ export interface BudgetedModelProviderOptions {
   readonly priceOf: (modelId: string) => ModelPrice;
   /** The models the tenant may run now (its plan's, narrowed by the tenant's own list): a fallback must be one. */
   readonly allowedModels: (tenantId: string) => Promise<readonly string[]>;
+  /**
+   * The percentage of list price billed for a call made with the tenant's own credential (the plan's
+   * `ownKeyBilledPercent`). @default 100
+   */
+  readonly ownKeyBilledPercent?: (tenantId: string) => Promise<number>;
   /** Told when an alert could not be sent (the call itself goes on). @default ignored */
   readonly onAlertError?: (error: unknown) => void;
   /** @default Date.now */
@@ -76,27 +81,40 @@ export class BudgetedModelProvider implements ModelProvider {
 
   async invoke(invocation: ModelInvocation): Promise<ModelResult> {
     const tenantId = invocation.metadata?.[BUDGET_METADATA.tenantId];
-    const policy = tenantId ? await this.options.policies.policyOf(tenantId) : undefined;
-    if (!tenantId || !policy) return this.options.inner.invoke(invocation);
+    if (!tenantId) return this.options.inner.invoke(invocation);
+    const [policy, billedPercent] = await Promise.all([
+      this.options.policies.policyOf(tenantId),
+      invocation.credential ? (this.options.ownKeyBilledPercent?.(tenantId) ?? 100) : 100,
+    ]);
+    const billed = (micros: number) => (billedPercent === 100 ? micros : Math.ceil((micros * billedPercent) / 100));
     const period = monthOf(new Date(this.clock()));
-    const scopes = scopesOf(policy, invocation.metadata);
-    const { modelId, reservation } = await this.reserve(tenantId, period, policy, scopes, invocation);
+    // Without a budget nothing is reserved, but the spend is still settled on the tenant's ledger (spend visibility).
+    const { modelId, reservation } = policy
+      ? await this.reserve(tenantId, period, policy, scopesOf(policy, invocation.metadata), invocation, billed)
+      : { modelId: invocation.modelId, reservation: { tenantId, period, scopes: [{ kind: 'tenant' as const, capMicros: 0 }], estimateMicros: 0 } };
     let result: ModelResult;
     try {
       result = await this.options.inner.invoke({ ...invocation, modelId });
     } catch (error) {
-      await this.options.ledger.release(reservation);
+      // A guardrail's block may still have been charged (the input it read): that is spend like any other.
+      if (error instanceof GuardrailBlockedError)
+        await this.settle(reservation, billed(costMicros(this.options.priceOf(modelId), error.usage)), invocation, modelId);
+      else await this.options.ledger.release(reservation);
       throw error;
     }
+    const states = await this.settle(reservation, billed(costMicros(this.options.priceOf(modelId), result.usage)), invocation, modelId);
+    if (policy) await this.alertThresholds(tenantId, period, policy, states);
+    return modelId === invocation.modelId ? result : { ...result, modelId };
+  }
+
+  private settle(reservation: Reservation, micros: number, invocation: ModelInvocation, modelId: string): Promise<LedgerState[]> {
     const metadata = invocation.metadata;
-    const states = await this.options.ledger.settle(reservation, costMicros(this.options.priceOf(modelId), result.usage), {
+    return this.options.ledger.settle(reservation, micros, {
       model: modelId,
       ...(metadata?.agentId ? { agent: metadata.agentId } : {}),
       ...(metadata?.workflowId ? { workflow: metadata.workflowId } : {}),
       ...(metadata?.[BUDGET_METADATA.apiKeyId] ? { apiKey: metadata[BUDGET_METADATA.apiKeyId] } : {}),
     });
-    await this.alertThresholds(tenantId, period, policy, states);
-    return modelId === invocation.modelId ? result : { ...result, modelId };
   }
 
   /** Reserves the call on its model, else (policy permitting) on the fallback model; throws when neither fits. */
@@ -106,8 +124,9 @@ export class BudgetedModelProvider implements ModelProvider {
     policy: BudgetPolicy,
     scopes: readonly BudgetScope[],
     invocation: ModelInvocation,
+    billed: (micros: number) => number,
   ): Promise<{ modelId: string; reservation: Reservation }> {
-    const estimateOf = (modelId: string) => estimateMicros(this.options.priceOf(modelId), invocation);
+    const estimateOf = (modelId: string) => billed(estimateMicros(this.options.priceOf(modelId), invocation));
     const first = await this.options.ledger.reserve(tenantId, period, scopes, estimateOf(invocation.modelId));
     if ('reserved' in first) return { modelId: invocation.modelId, reservation: first.reserved };
     await this.alertExhausted(tenantId, period, first.refused);

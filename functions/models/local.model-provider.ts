@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ModelInvocation, ModelProvider, ModelResult } from './model-provider';
+import { blockedTermsIn, GuardrailBlockedError, type ModelInvocation, type ModelProvider, type ModelResult } from './model-provider';
 
 /** Rough token count (about four characters a token, as for English text with most tokenizers). */
 export function estimateTokens(text: string): number {
@@ -15,6 +15,21 @@ export class LocalModelProvider implements ModelProvider {
   readonly name = 'local' as const;
 
   async invoke(invocation: ModelInvocation): Promise<ModelResult> {
+    this.filter(invocation, 'input', `${invocation.instructions}\n${invocation.input}`);
+    const answer = this.answer(invocation);
+    this.filter(invocation, 'output', answer.output, answer.usage);
+    return invocation.credential ? { ...answer, credentialId: invocation.credential.id } : answer;
+  }
+
+  /** The local guardrail: a deterministic filter on the tenant's blocked terms, before and after the answer. */
+  private filter(invocation: ModelInvocation, source: 'input' | 'output', text: string, usage?: ModelResult['usage']): void {
+    const { guardrail } = invocation;
+    const matched = blockedTermsIn(text, guardrail);
+    if (!guardrail || matched.length === 0) return;
+    throw new GuardrailBlockedError({ action: 'blocked', source, guardrailId: guardrail.id, guardrailVersion: guardrail.version, matched }, usage);
+  }
+
+  private answer(invocation: ModelInvocation): ModelResult {
     const digest = createHash('sha256')
       .update(JSON.stringify([invocation.modelId, invocation.instructions, invocation.input]))
       .digest('hex');

@@ -1,5 +1,5 @@
 import type { CoreConfig } from '../core/config';
-import { BedrockModelProvider, createBedrockClient } from './bedrock.model-provider';
+import { BedrockModelProvider, createBedrockClient, tenantBedrockClients } from './bedrock.model-provider';
 import { LocalModelProvider } from './local.model-provider';
 import type { ModelProvider, ModelProviderName } from './model-provider';
 
@@ -13,5 +13,6 @@ export function modelProviderNameOf(config: Pick<CoreConfig, 'MODEL_PROVIDER' | 
 
 /** Creates the configured provider; call once per function instance. */
 export function createModelProvider(config: Pick<CoreConfig, 'MODEL_PROVIDER' | 'STAGE' | 'AWS_REGION'>): ModelProvider {
-  return modelProviderNameOf(config) === 'local' ? new LocalModelProvider() : new BedrockModelProvider(createBedrockClient({ region: config.AWS_REGION }));
+  if (modelProviderNameOf(config) === 'local') return new LocalModelProvider();
+  return new BedrockModelProvider(createBedrockClient({ region: config.AWS_REGION }), tenantBedrockClients({ region: config.AWS_REGION }));
 }

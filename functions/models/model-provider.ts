@@ -25,6 +25,42 @@ export interface ModelInvocation {
    * @default none
    */
   readonly metadata?: Readonly<Record<string, string>>;
+  /**
+   * The tenant's guardrail, applied to what the call is given and what it answers: an Amazon Bedrock guardrail in
+   * AWS, a deterministic content filter on its `blockedTerms` locally. @default none
+   */
+  readonly guardrail?: GuardrailConfig;
+  /**
+   * The tenant's own model-provider credential the call is made with: its id (set by the model governance), and its
+   * secret (set just before the provider is asked, never stored with the run). @default the platform's own access
+   */
+  readonly credential?: { readonly id: string; readonly secret?: CredentialSecret };
+}
+
+/** A tenant's guardrail configuration. */
+export interface GuardrailConfig {
+  /** Amazon Bedrock guardrail id or ARN. */
+  readonly id: string;
+  /** Its version: `DRAFT` or a number. */
+  readonly version: string;
+  /** Words and phrases the local content filter blocks (the local stand-in of the guardrail's word filters). */
+  readonly blockedTerms: readonly string[];
+}
+
+/** The secret of a tenant's model-provider credential, as the provider adapters use it. */
+export type CredentialSecret =
+  /** A role in the tenant's AWS account that the platform assumes (with the external id the tenant gave) to call Bedrock. */
+  | { readonly kind: 'aws-role'; readonly roleArn: string; readonly externalId: string }
+  /** A provider API key (an Amazon Bedrock API key, sent as a bearer token). */
+  | { readonly kind: 'api-key'; readonly provider: 'bedrock'; readonly apiKey: string };
+
+/** What a guardrail stopped: where, and (for the local filter) which of the tenant's terms it matched. */
+export interface GuardrailVerdict {
+  readonly action: 'blocked';
+  readonly source: 'input' | 'output';
+  readonly guardrailId: string;
+  readonly guardrailVersion: string;
+  readonly matched?: readonly string[];
 }
 
 /** Tokens the provider reports for one invocation; metered per tenant and period. */
@@ -41,6 +77,8 @@ export interface ModelResult {
   readonly stopReason?: string;
   /** The model that answered, when it is not the one asked (a budget policy's fallback). @default the one asked */
   readonly modelId?: string;
+  /** The tenant credential the call was made with. @default the platform's own access */
+  readonly credentialId?: string;
 }
 
 export interface ModelProvider {
@@ -55,13 +93,34 @@ export interface ModelProvider {
 export class ModelInvocationError extends Error {
   /** True when the same call may succeed if tried again shortly (throttled, timed out, model not ready). */
   readonly retryable: boolean;
+  /** True when the provider refused the credential the call was made with (denied, unknown, expired). */
+  readonly credentialRejected: boolean;
 
   constructor(
     readonly reason: string,
-    options?: { cause?: unknown; retryable?: boolean },
+    options?: { cause?: unknown; retryable?: boolean; credentialRejected?: boolean },
   ) {
     super(reason, options);
     this.name = 'ModelInvocationError';
     this.retryable = options?.retryable ?? false;
+    this.credentialRejected = options?.credentialRejected ?? false;
   }
+}
+
+/** The tenant's guardrail blocked what a call was given or answered; `usage` is what the provider still charged. */
+export class GuardrailBlockedError extends ModelInvocationError {
+  constructor(
+    readonly verdict: GuardrailVerdict,
+    readonly usage: TokenUsage = { inputTokens: 0, outputTokens: 0 },
+  ) {
+    super(`blocked by the tenant's guardrail (${verdict.source})`);
+    this.name = 'GuardrailBlockedError';
+  }
+}
+
+/** The local content filter: the tenant's blocked terms found in the text (case-insensitive), in their order. */
+export function blockedTermsIn(text: string, guardrail: GuardrailConfig | undefined): string[] {
+  if (!guardrail) return [];
+  const lower = text.toLowerCase();
+  return guardrail.blockedTerms.filter((term) => lower.includes(term.toLowerCase()));
 }

@@ -64,6 +64,8 @@ const ROUTE_SPECIFIC: Readonly<Record<string, ReadonlyArray<readonly [number, st
     [429, 'quota-exceeded'],
   ],
   setBudget: [[422, 'model-not-allowed']],
+  setModelPolicy: [[422, 'model-not-allowed']],
+  createModelCredential: [[409, 'conflict']],
 };
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);

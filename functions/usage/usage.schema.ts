@@ -40,6 +40,26 @@ export const usageReportSchema = z.object({
     storageBytes: z.number().int(),
   }),
   /**
+   * What the tenant's model calls of the period are charged, in micro-dollars (millionths of a US dollar): each call's
+   * tokens priced with the region's price table (rounded up to a micro-dollar per call; on the tenant's own key, the
+   * plan's share of it), settled on the tenant's ledger. The breakdowns each add up to `spentMicros`; `spentCents` is
+   * the invoice line's amount.
+   */
+  spend: z.object({
+    currency: z.literal('USD'),
+    spentMicros: z.number().int(),
+    /** `spentMicros` rounded up to whole cents. */
+    spentCents: z.number().int(),
+    /** Model calls settled. */
+    steps: z.number().int(),
+    /** The current month's spend at its pace so far, to the month's end; a past month's is its spend. */
+    forecastMicros: z.number().int(),
+    byModel: z.record(z.string().max(200), z.number().int()),
+    byAgent: z.record(z.string().max(200), z.number().int()),
+    byWorkflow: z.record(z.string().max(200), z.number().int()),
+    byApiKey: z.record(z.string().max(200), z.number().int()),
+  }),
+  /**
    * What serving the tenant cost the platform in the period, in US dollars, from its metered DynamoDB capacity
    * units, Lambda duration × memory and requests, model tokens and stored bytes, priced with the region's table.
    */

@@ -5,6 +5,7 @@ import type { QuotaCounter } from '../data/mutation.ports';
 import { COUNTER_ATTRIBUTES, monthOf, quotaCounters } from '../quotas/quota.counters';
 import { keys } from '../data/keys';
 import { estimateCost, type CostEstimate } from '../billing/pricing.catalogue';
+import { MICROS_PER_CENT } from '../billing/budget-limits.catalogue';
 import { costQuantitiesOf, dayOf, USAGE_ATTRIBUTES } from './usage.meter';
 import type { UsageReport } from './usage.schema';
 
@@ -18,9 +19,20 @@ export interface UsageServiceDeps {
   readonly region: string;
   /** Tenant-wide counters of the kinds the catalogue counts against a plan limit, reported beside the others. @default none */
   readonly counted?: readonly { counter(tenantId: string): QuotaCounter }[];
+  /**
+   * The tenant's model spend of a month (the governance's ledger: functions/governance/budget.service.ts).
+   * @default no spend
+   */
+  readonly spend?: {
+    /** The item that holds the tenant's spend of a month, read with the other counters. */
+    key(tenantId: string, period: string): { pk: string; sk: string };
+    of(item: Item | undefined, period: string, nowMs: number): Omit<UsageReport['spend'], 'currency' | 'spentCents'>;
+  };
   /** @default Date.now */
   readonly clock?: () => number;
 }
+
+const NO_SPEND = { spentMicros: 0, steps: 0, forecastMicros: 0, byModel: {}, byAgent: {}, byWorkflow: {}, byApiKey: {} };
 
 type Item = Record<string, unknown>;
 const numberOf = (item: Item | undefined, attribute: string) => Number(item?.[attribute] ?? 0);
@@ -61,12 +73,14 @@ export class UsageService {
       usage: keys.usagePeriod(tenantId, month),
     };
     const kindCounters = (this.deps.counted ?? []).map((kind) => kind.counter(tenantId));
+    const spendKey = this.deps.spend?.key(tenantId, month);
     const [plan, counters, memoryCounters] = await Promise.all([
       this.deps.plans.planOf(tenantId),
-      this.batchGet(tenantId, [...Object.values(tenantCounters), ...kindCounters.map((counter) => counter.key)]),
+      this.batchGet(tenantId, [...Object.values(tenantCounters), ...kindCounters.map((counter) => counter.key), ...(spendKey ? [spendKey] : [])]),
       this.memoryCounters(tenantId),
     ]);
     const find = (key: { pk: string; sk: string }) => counters.find((item) => item[PK] === key.pk && item[SK] === key.sk);
+    const spend = spendKey && this.deps.spend ? this.deps.spend.of(find(spendKey), month, now.getTime()) : NO_SPEND;
     const agents = find(tenantCounters.agents);
     const usage = find(tenantCounters.usage);
     const today = month === monthOf(now) ? numberOf(usage, USAGE_ATTRIBUTES.requestsOfDay(dayOf(now))) : 0;
@@ -97,6 +111,7 @@ export class UsageService {
         memories: memoryCounts.reduce((sum, count) => sum + count, 0),
         storageBytes,
       },
+      spend: { currency: 'USD', ...spend, spentCents: Math.ceil(spend.spentMicros / MICROS_PER_CENT) },
       cost: withDailyCost(estimateCost(this.deps.region, costQuantitiesOf(usage, storageBytes)), month, now),
     };
   }

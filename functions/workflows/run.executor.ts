@@ -1,5 +1,5 @@
 import type { ModelInvocation, ModelProvider, ModelResult, TokenUsage } from '../models/model-provider';
-import { ModelInvocationError } from '../models/model-provider';
+import { GuardrailBlockedError, ModelInvocationError } from '../models/model-provider';
 import { MAX_STORED_OUTPUT, type StepResult } from './run.schema';
 import { dependenciesOf, topologicalOrder, type WorkflowMode } from './workflow.graph';
 import type { WorkflowStep } from './workflow.schema';
@@ -200,6 +200,7 @@ export class RunExecutor {
           output: truncated ? answer.output.slice(0, MAX_STORED_OUTPUT) : answer.output,
           ...(truncated ? { outputTruncated: true } : {}),
           ...(answer.stopReason ? { stopReason: answer.stopReason } : {}),
+          ...(answer.credentialId ? { credentialId: answer.credentialId } : {}),
           usage: answer.usage,
           finishedAt: this.now(),
         },
@@ -213,7 +214,8 @@ export class RunExecutor {
         this.onUnexpectedError(error, step.id);
         throw new StepCrashedError(step.id, { cause: error });
       }
-      return { record: { ...base, modelId: agent.modelId, status: 'FAILED', error: error.reason, finishedAt: this.now() } };
+      const blocked = error instanceof GuardrailBlockedError ? { guardrail: guardrailRecordOf(error) } : {};
+      return { record: { ...base, modelId: agent.modelId, status: 'FAILED', error: error.reason, ...blocked, finishedAt: this.now() } };
     }
   }
 
@@ -246,4 +248,10 @@ export class RunExecutor {
       clearTimeout(timer);
     }
   }
+}
+
+/** What a step records of a guardrail's block. */
+function guardrailRecordOf({ verdict }: GuardrailBlockedError): NonNullable<StepResult['guardrail']> {
+  const { matched, ...rest } = verdict;
+  return { ...rest, ...(matched ? { matched: [...matched] } : {}) };
 }

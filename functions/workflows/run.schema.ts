@@ -32,6 +32,19 @@ export const stepResultSchema = z.object({
   usage: tokenUsageSchema.optional(),
   /** Why the step failed, safe to show. */
   error: z.string().optional(),
+  /** The tenant's own model credential the step's call was made with. @default the platform's access */
+  credentialId: z.string().max(64).optional(),
+  /** What the tenant's guardrail blocked, when it failed the step. */
+  guardrail: z
+    .object({
+      action: z.literal('blocked'),
+      source: z.enum(['input', 'output']),
+      guardrailId: z.string().max(2048),
+      guardrailVersion: z.string().max(16),
+      /** The tenant's blocked terms the local filter found. */
+      matched: z.array(z.string().max(100)).max(100).optional(),
+    })
+    .optional(),
   startedAt: z.iso.datetime().optional(),
   finishedAt: z.iso.datetime().optional(),
 });

@@ -39,6 +39,7 @@ import {
   RUN_CONSUMER_ENTRY,
   THROTTLE_RECORDER_ENTRY,
 } from '../source-paths';
+import { TenantCredentialStore } from '../constructs/tenant-credential-store';
 import { RunsQueue, RUN_CONSUMER_TIMEOUT } from '../constructs/runs-queue';
 
 /**
@@ -189,6 +190,8 @@ export class RegionStack extends Stack {
   readonly periodCloseSchedule: events.Rule;
   /** The SES identity invitations of the region (and, in the home region, the control plane's) are sent from. */
   readonly mail: MailIdentity;
+  /** Tenants' own model-provider credentials: secrets under each tenant's prefix, their KMS key, the tenant role's access. */
+  readonly credentials: TenantCredentialStore;
 
   constructor(scope: Construct, id: string, props: RegionStackProps) {
     const { config, region, functionCode, consoleAssetDir, ...stackProps } = props;
@@ -208,6 +211,7 @@ export class RegionStack extends Stack {
       roleNames: Object.fromEntries(DATA_SCOPES.map((scope) => [scope, names.dataRoleName(region, scope)])) as Record<DataScope, string>,
     });
     this.trustCrossRegionCallers(config, region);
+    this.credentials = new TenantCredentialStore(this, 'TenantCredentials', { prefix: names.prefix, tenantDataRole: this.dataAccess.tenantData.role });
     this.mail = new MailIdentity(this, 'Mail', { config });
     // Tenant pools' pre-token triggers make SSO users members just in time, each for its own tenant only.
     this.dataAccess.tenantData.trustTaggedCallers(PLATFORM_FUNCTION_TAG, names.preTokenFunctionTag);
@@ -218,21 +222,11 @@ export class RegionStack extends Stack {
     const configuredOrigins = config.corsOrigins ?? [...new Set(config.console.callbackUrls.map((url) => new URL(url).origin))];
     // The console's own origin is its distribution's domain, known at deploy time (the site is made below the API).
     const corsOrigins = consoleAssetDir ? [...configuredOrigins, Lazy.string({ produce: () => this.console?.url })] : configuredOrigins;
-    this.api = new PlatformApi(this, 'Api', {
-      stageName: config.stage,
-      routes: ROUTES,
-      handlers: byGroup((group) => this.functions[group].function),
-      authorizerFunction: this.functions.authorizer.function,
-      platformUsageKey: platformUsageKey(config.stage),
-      corsOrigins,
-    });
-    this.firewall = new ApiFirewall(this, 'Firewall', {
-      name: `agent-platform-${config.stage}-api`,
-      stages: [this.api.api.deploymentStage],
-      publicPaths: ROUTES.filter(isPublic).map((route) => route.path),
-    });
+    ({ api: this.api, firewall: this.firewall } = this.createApi(config, corsOrigins));
     if (consoleAssetDir) this.console = this.createConsole(names, config, region, consoleAssetDir);
     this.bindFunctions(names, config, region, corsOrigins);
+    // Registering credentials (governance) and using them in run steps (the run consumer).
+    this.credentials.bind(this.functions.governance, this.functions['run-consumer']);
 
     ({ memoryExpiry: this.memoryExpiry, auditSealing: this.auditSealing } = this.createStreamConsumers());
     this.runs = new RunsQueue(this, 'Runs', {
@@ -254,6 +248,24 @@ export class RegionStack extends Stack {
     });
     this.observability = this.createObservability(config);
     this.addOutputs();
+  }
+
+  /** The region's API (every route, the authorizer, the usage plans' platform key) and its web application firewall. */
+  private createApi(config: PlatformConfig, corsOrigins: string[]): { api: PlatformApi; firewall: ApiFirewall } {
+    const api = new PlatformApi(this, 'Api', {
+      stageName: config.stage,
+      routes: ROUTES,
+      handlers: byGroup((group) => this.functions[group].function),
+      authorizerFunction: this.functions.authorizer.function,
+      platformUsageKey: platformUsageKey(config.stage),
+      corsOrigins,
+    });
+    const firewall = new ApiFirewall(this, 'Firewall', {
+      name: `agent-platform-${config.stage}-api`,
+      stages: [api.api.deploymentStage],
+      publicPaths: ROUTES.filter(isPublic).map((route) => route.path),
+    });
+    return { api, firewall };
   }
 
   /** The consumers of the table's stream: memory quota give-back on TTL removal, audit sealing. */

@@ -208,6 +208,24 @@ describe('the API contract, live', () => {
     await call('GET', `${T}/budget`, p);
     await call('DELETE', `${T}/budget`, p, { headers: { 'If-Match': '"7"' } });
     await call('DELETE', `${T}/budget`, p, { headers: { 'If-Match': '"1"' } });
+    // Model policy and own model credentials
+    await call('GET', `${T}/model-policy`, p);
+    await call('PUT', `${T}/model-policy`, p, { body: { allowedModels: ['no.such-model'] } });
+    await call('PUT', `${T}/model-policy`, p, { body: { allowedModels: ['local.echo'], guardrail: { id: 'gr1abc', version: '1', blockedTerms: ['x'] } } });
+    await call('GET', `${T}/model-policy`, p);
+    await call('DELETE', `${T}/model-policy`, p, { headers: { 'If-Match': '"1"' } });
+    await call('POST', `${T}/model-credentials`, p, { body: { kind: 'api-key', provider: 'bedrock', apiKey: 'short' } });
+    const credential = await call('POST', `${T}/model-credentials`, p, {
+      body: { kind: 'api-key', provider: 'bedrock', apiKey: 'contract-api-key-0123456789' },
+    });
+    const withCredential = { ...p, credentialId: credential.json.credentialId };
+    await call('GET', `${T}/model-credentials`, p);
+    await call('GET', `${T}/model-credentials/{credentialId}`, withCredential);
+    await call('GET', `${T}/model-credentials/{credentialId}`, { ...p, credentialId: 'NOSUCHCREDENTIAL' });
+    await call('PUT', `${T}/model-credentials/{credentialId}`, withCredential, {
+      body: { kind: 'api-key', provider: 'bedrock', apiKey: 'contract-api-key-rotated-01' },
+    });
+    await call('DELETE', `${T}/model-credentials/{credentialId}`, withCredential, { headers: { 'If-Match': '"2"' } });
 
     // Platform-admin routes: refused for a tenant admin, and answered for a platform admin
     await call('GET', '/v1/tenants', p);

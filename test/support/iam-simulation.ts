@@ -49,6 +49,8 @@ export function concreteArn(template: CfnTemplate, logicalId: string, env: Templ
       return `arn:${p}:logs:${env.region}:${account}:log-group:${logicalId}:*`;
     case 'AWS::Lambda::Function':
       return `arn:${p}:lambda:${env.region}:${account}:function:${logicalId}`;
+    case 'AWS::KMS::Key':
+      return `arn:${p}:kms:${env.region}:${account}:key/${logicalId}`;
     case 'AWS::S3::Bucket':
       return `arn:${p}:s3:::${logicalId.toLowerCase()}`;
     default:

@@ -24,6 +24,13 @@ import { budgetBodySchema } from '../../../functions/governance/budget.schema';
 import { BudgetLedger } from '../../../functions/governance/budget.ledger';
 import { BudgetRepository } from '../../../functions/governance/budget.repository';
 import { BudgetService } from '../../../functions/governance/budget.service';
+import { FileCredentialStore } from '../../../functions/governance/credential-store.file';
+import { ModelCredentialRepository } from '../../../functions/governance/model-credential.repository';
+import { credentialBodySchema } from '../../../functions/governance/model-credential.schema';
+import { ModelCredentialService } from '../../../functions/governance/model-credential.service';
+import { ModelPolicyRepository } from '../../../functions/governance/model-policy.repository';
+import { modelPolicyBodySchema } from '../../../functions/governance/model-policy.schema';
+import { ModelPolicyService } from '../../../functions/governance/model-policy.service';
 import { readCurrentUsage, SubscriptionRepository } from '../../../functions/billing/subscription.repository';
 import { SubscriptionService } from '../../../functions/billing/subscription.service';
 import { createBillingServices } from '../../../functions/api/billing.dependencies';
@@ -137,6 +144,12 @@ export async function createPortabilityFixture(name: string): Promise<Portabilit
         },
         new LocalModelProvider(),
       ).provider,
+      modelPolicies: new ModelPolicyService({ policies: new ModelPolicyRepository(db, tableName), plans, mutations }),
+      credentials: new ModelCredentialService({
+        credentials: new ModelCredentialRepository(db, tableName),
+        store: new FileCredentialStore(join(directory, 'credentials'), 'portability'),
+        mutations,
+      }),
       subscriptions: new SubscriptionService({
         subscriptions: new SubscriptionRepository(db, tableName),
         tenants: { get: (tenantId) => new TenantRepository(db(tenantId), tableName).get(tenantId) },
@@ -180,7 +193,13 @@ export async function createPortabilityFixture(name: string): Promise<Portabilit
       return tenantId;
     },
     async live(tenantId, history, region = LOCAL_REGIONS[0]) {
-      const { agents, memories, workflows, tools, meter, budgets, governed, subscriptions, billing } = services(region);
+      const { agents, memories, workflows, tools, meter, budgets, governed, subscriptions, billing, modelPolicies, credentials } = services(region);
+      // A model policy and an own credential (its metadata travels; its secret stays in the credential store).
+      await modelPolicies.set(modelPolicyBodySchema.parse({ allowedModels: ['local.echo'] }), context(tenantId), (policy) => ({ ...ok, body: policy }));
+      await credentials.create(
+        context(tenantId),
+        credentialBodySchema.parse({ kind: 'api-key', provider: 'bedrock', apiKey: 'portability-api-key-0123456789' }),
+      );
       // A budget, a model call settled against it, and a subscription that cancels at the period's end.
       await budgets.set(budgetBodySchema.parse({ monthlyCents: 10_000 }), context(tenantId), (policy) => ({ ...ok, body: policy }));
       await governed.invoke({ modelId: 'local.echo', instructions: 'Be brief.', input: 'hello', metadata: { tenantId } });

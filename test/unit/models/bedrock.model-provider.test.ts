@@ -126,3 +126,53 @@ describe('BedrockModelProvider', () => {
     expect(failure).toBeInstanceOf(ModelInvocationError);
   });
 });
+
+describe('BedrockModelProvider with tenant governance', () => {
+  const guardrail = { id: 'gr1abc', version: '3', blockedTerms: [] };
+
+  it('passes the tenant guardrail to the Converse call and reports what it blocked', async () => {
+    // Prepare
+    const blocked = {
+      output: { message: { role: 'assistant', content: [{ text: 'Sorry.' }] } },
+      stopReason: 'guardrail_intervened',
+      usage: { inputTokens: 9, outputTokens: 0, totalTokens: 9 },
+      trace: { guardrail: { inputAssessment: { gr1abc: { wordPolicy: { customWords: [{ match: 'secret', action: 'BLOCKED' }] } } } } },
+      metrics: { latencyMs: 10 },
+    };
+    const { client, requests } = clientAnswering(200, blocked);
+    // Act
+    const outcome = new BedrockModelProvider(client).invoke({ modelId: 'm', instructions: '', input: 'the secret', guardrail });
+    // Assess
+    await expect(outcome).rejects.toMatchObject({
+      name: 'GuardrailBlockedError',
+      verdict: { action: 'blocked', source: 'input', guardrailId: 'gr1abc', guardrailVersion: '3' },
+      usage: { inputTokens: 9, outputTokens: 0 },
+    });
+    expect(bodyOf(requests[0])).toMatchObject({ guardrailConfig: { guardrailIdentifier: 'gr1abc', guardrailVersion: '3', trace: 'enabled' } });
+  });
+
+  it("calls with the tenant's own credential through its own client, and says when the provider refuses it", async () => {
+    // Prepare
+    const platform = clientAnswering(200, converseAnswer);
+    const tenant = clientAnswering(
+      403,
+      { message: 'The security token included in the request is invalid.' },
+      { 'x-amzn-errortype': 'UnrecognizedClientException' },
+    );
+    const secrets: unknown[] = [];
+    const provider = new BedrockModelProvider(platform.client, (secret) => {
+      secrets.push(secret);
+      return tenant.client;
+    });
+    const secret = { kind: 'api-key' as const, provider: 'bedrock' as const, apiKey: 'tenant-key-0123456789abcdef' };
+    // Act
+    const refused = await provider.invoke({ modelId: 'm', instructions: '', input: 'x', credential: { id: 'c1', secret } }).catch((error: unknown) => error);
+    const unresolved = await provider.invoke({ modelId: 'm', instructions: '', input: 'x', credential: { id: 'c1' } }).catch((error: unknown) => error);
+    // Assess
+    expect(secrets).toEqual([secret]);
+    expect(platform.requests).toHaveLength(0);
+    expect(refused).toBeInstanceOf(ModelInvocationError);
+    expect(refused).toMatchObject({ credentialRejected: true, reason: 'Bedrock rejected the call: UnrecognizedClientException' });
+    expect(unresolved).toMatchObject({ reason: 'the tenant credential could not be used' });
+  });
+});

@@ -1,0 +1,154 @@
+import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../core/errors';
+import { etagOf, ifMatchAccepts } from '../core/request-conventions';
+import { timeOrderedId } from '../data/ids';
+import { withReplay, type MutationContext, type MutationResult } from '../data/mutation.context';
+import type { MutationExecutor, StoredResponse } from '../data/mutation.executor';
+import type { CredentialSecret } from '../models/model-provider';
+import type { CredentialSecretStore } from './credential-store';
+import type { ModelCredentialRepository } from './model-credential.repository';
+import { secretPartOf, type CredentialBody, type ModelCredential } from './model-credential.schema';
+
+/** Most credentials a tenant keeps (runs use the newest; the others wait to be deleted or made newest again). */
+export const MAX_MODEL_CREDENTIALS = 10;
+
+export interface ModelCredentialServiceDeps {
+  readonly credentials: ModelCredentialRepository;
+  readonly store: CredentialSecretStore;
+  readonly mutations: Pick<MutationExecutor, 'execute' | 'findReplay'>;
+  /** @default Date.now */
+  readonly clock?: () => number;
+}
+
+const stale = () => new PreconditionFailedError('the credential changed meanwhile: read it again');
+
+/** What the provider adapters get of a body: the secret without its label. */
+export function secretOf(body: CredentialBody): CredentialSecret {
+  return body.kind === 'api-key'
+    ? { kind: 'api-key', provider: body.provider, apiKey: body.apiKey }
+    : { kind: 'aws-role', roleArn: body.roleArn, externalId: body.externalId };
+}
+
+/**
+ * A tenant's own model-provider credentials: the secret goes to the credential store (encrypted, under the tenant's
+ * prefix), the table keeps only what the API shows (id, kind, label, last four characters, dates). No answer and no
+ * audit entry ever carries the secret.
+ */
+export class ModelCredentialService {
+  private readonly clock: () => number;
+
+  constructor(private readonly deps: ModelCredentialServiceDeps) {
+    this.clock = deps.clock ?? Date.now;
+  }
+
+  list(tenantId: string): Promise<ModelCredential[]> {
+    return this.deps.credentials.list(tenantId);
+  }
+
+  async get(tenantId: string, credentialId: string): Promise<ModelCredential> {
+    const credential = await this.deps.credentials.get(tenantId, credentialId);
+    if (!credential) throw new NotFoundError(`credential ${credentialId} not found`);
+    return credential;
+  }
+
+  /** Registers a credential: it becomes the one the tenant's runs use. */
+  async create(context: MutationContext, body: CredentialBody): Promise<MutationResult> {
+    const { tenantId } = context;
+    return withReplay(this.deps.mutations, context, async () => {
+      const existing = await this.deps.credentials.list(tenantId);
+      if (existing.length >= MAX_MODEL_CREDENTIALS) throw new ConflictError(`the tenant has ${existing.length} credentials; delete one first`);
+      const now = this.clock();
+      const credential: ModelCredential = {
+        credentialId: timeOrderedId(now),
+        kind: body.kind,
+        ...(body.label ? { label: body.label } : {}),
+        last4: secretPartOf(body).slice(-4),
+        version: 1,
+        createdAt: new Date(now).toISOString(),
+      };
+      await this.deps.store.put(tenantId, credential.credentialId, JSON.stringify(secretOf(body)));
+      const response = presented(tenantId, 201, credential);
+      try {
+        const outcome = await this.write(context, 'create', credential, this.deps.credentials.put(tenantId, credential, stale), response);
+        if (outcome.replayed) await this.deps.store.delete(tenantId, credential.credentialId);
+        return outcome;
+      } catch (error) {
+        await this.deps.store.delete(tenantId, credential.credentialId);
+        throw error;
+      }
+    });
+  }
+
+  /** Rotates the secret: the new one is used from now on, the old one is kept until the new one has worked once. */
+  async rotate(context: MutationContext, credentialId: string, body: CredentialBody): Promise<MutationResult> {
+    const { tenantId } = context;
+    return withReplay(this.deps.mutations, context, async () => {
+      const current = await this.get(tenantId, credentialId);
+      if (!ifMatchAccepts(context.ifMatch, current.version)) throw new PreconditionFailedError(`credential ${credentialId} is at version ${current.version}`);
+      if (body.kind !== current.kind) {
+        throw new ValidationError(
+          `credential ${credentialId} is an ${current.kind} credential`,
+          [{ pointer: 'body.kind', message: `must be ${current.kind}` }],
+          'body',
+        );
+      }
+      const next: ModelCredential = {
+        ...current,
+        ...(body.label ? { label: body.label } : {}),
+        last4: secretPartOf(body).slice(-4),
+        version: current.version + 1,
+        rotatedAt: new Date(this.clock()).toISOString(),
+      };
+      await this.deps.store.put(tenantId, credentialId, JSON.stringify(secretOf(body)));
+      return this.write(context, 'rotate', next, this.deps.credentials.put(tenantId, next, stale), presented(tenantId, 200, next));
+    });
+  }
+
+  /** Deletes the credential and every version of its secret; runs then use the next newest, or the platform's access. */
+  async remove(context: MutationContext, credentialId: string): Promise<MutationResult> {
+    const { tenantId } = context;
+    return withReplay(this.deps.mutations, context, async () => {
+      const current = await this.get(tenantId, credentialId);
+      if (!ifMatchAccepts(context.ifMatch, current.version)) throw new PreconditionFailedError(`credential ${credentialId} is at version ${current.version}`);
+      const outcome = await this.write(context, 'delete', current, this.deps.credentials.delete(tenantId, credentialId, current.version, stale), {
+        status: 204,
+      });
+      await this.deps.store.delete(tenantId, credentialId);
+      return outcome;
+    });
+  }
+
+  private async write(
+    context: MutationContext,
+    action: string,
+    credential: ModelCredential,
+    write: ReturnType<ModelCredentialRepository['put']>,
+    response: StoredResponse,
+  ): Promise<MutationResult> {
+    const { credentialId, kind, last4, version } = credential;
+    const outcome = await this.deps.mutations.execute({
+      tenantId: context.tenantId,
+      event: {
+        actor: context.actor,
+        action: `model-credential.${action}`,
+        target: `model-credential/${credentialId}`,
+        requestId: context.requestId,
+        change: { credentialId, kind, last4, version },
+      },
+      writes: [write],
+      ...(context.idempotency ? { idempotency: context.idempotency } : {}),
+      response,
+    });
+    return outcome.replayed ? { response: outcome.response, replayed: true } : { response, replayed: false };
+  }
+}
+
+function presented(tenantId: string, status: number, credential: ModelCredential): StoredResponse {
+  return {
+    status,
+    body: credential,
+    headers: {
+      etag: etagOf(credential.version),
+      ...(status === 201 ? { location: `/v1/tenants/${tenantId}/model-credentials/${credential.credentialId}` } : {}),
+    },
+  };
+}
