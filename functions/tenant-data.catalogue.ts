@@ -9,6 +9,7 @@ import { tenantHealthHourKind } from './observability/tenant-health.kind';
 import { quotaCounterKind } from './quotas/quota.kind';
 import { RESOURCE_KINDS } from './resource.catalogue';
 import { subscriptionKind } from './billing/subscription.kind';
+import { portabilityJobKind } from './portability/portability-job.kind';
 import { tenantManifestKind, tenantRecordKind } from './tenants/tenant.kind';
 import { usagePeriodKind } from './usage/usage.kind';
 import { invitationKind } from './users/invitation.kind';
@@ -43,6 +44,7 @@ export const TENANT_DATA_CATALOGUE: readonly DataKind[] = [
   budgetLedgerKind,
   tenantHealthHourKind,
   subscriptionKind,
+  portabilityJobKind,
   idempotencyRecordKind,
   auditEntryKind,
   auditHeadKind,

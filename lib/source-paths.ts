@@ -24,6 +24,9 @@ export const MEMORY_EXPIRY_ENTRY = path.join(REPO_ROOT, 'functions', 'api', 'mem
 /** The consumer of the runs queue: executes workflow runs. */
 export const RUN_CONSUMER_ENTRY = path.join(REPO_ROOT, 'functions', 'api', 'run-consumer.ts');
 
+/** The consumer of the jobs queue: runs tenants' export and import jobs. */
+export const JOB_CONSUMER_ENTRY = path.join(REPO_ROOT, 'functions', 'api', 'job-consumer.ts');
+
 /** The pre-token-generation trigger of tenant pools. */
 export const PRE_TOKEN_GENERATION_ENTRY = path.join(REPO_ROOT, 'functions', 'api', 'pre-token-generation.ts');
 

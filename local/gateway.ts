@@ -22,7 +22,7 @@ import { isConsoleRequest, serveConsole, type ConsoleSite } from './console-serv
 import { recordThrottle } from './gateway-metrics';
 import { InvocationScope } from './invocation-scope';
 import { LOCAL_STAGE } from './platform.config';
-import { startLocalRunWorkers } from './run-workers';
+import { JOBS_QUEUE, startLocalRunWorkers } from './run-workers';
 import type { SqsHandler } from './run-queue';
 import { rateLimitHeaders, type RateLimitState } from './rate-limit-headers';
 import { RouteMatcher } from './routing';
@@ -42,6 +42,8 @@ export interface FunctionSource {
   createAuthorizer(config: RuntimeConfig): Promise<Authorizer>;
   /** The runs queue's consumer (functions/api/run-consumer.ts). @default runs stay QUEUED */
   createRunConsumer?(config: RuntimeConfig): Promise<SqsHandler>;
+  /** The jobs queue's consumer (functions/api/job-consumer.ts). @default export and import jobs stay QUEUED */
+  createJobConsumer?(config: RuntimeConfig): Promise<SqsHandler>;
 }
 
 export interface LocalGatewayOptions {
@@ -86,6 +88,11 @@ export interface LocalGatewayOptions {
    */
   readonly queuesDir?: string;
   /**
+   * What only one region's functions get besides their queues (its export bucket).
+   * @default nothing
+   */
+  readonly regionEnvironment?: (region: string) => Readonly<Record<string, string>>;
+  /**
    * The web console, served by the first region's server at `/` (the API keeps `/v1`); its origin joins the CORS
    * origins and becomes the link in invitation mail.
    * @default no console
@@ -116,6 +123,10 @@ export const apiFunctions: FunctionSource = {
   },
   async createRunConsumer(config) {
     const module = await import('../functions/api/run-consumer');
+    return module.createHandler(config);
+  },
+  async createJobConsumer(config) {
+    const module = await import('../functions/api/job-consumer');
     return module.createHandler(config);
   },
 };
@@ -249,7 +260,7 @@ class RegionGateway {
 
   constructor(
     readonly region: string,
-    private readonly options: Required<Omit<LocalGatewayOptions, 'host' | 'queuesDir' | 'console'>>,
+    private readonly options: Required<Omit<LocalGatewayOptions, 'host' | 'queuesDir' | 'console' | 'regionEnvironment'>>,
     private readonly matcher: RouteMatcher,
     private readonly invocations: InvocationScope,
     /** What only this region's functions get (its runs queue). */
@@ -591,6 +602,26 @@ function closeServer(server: Server): Promise<void> {
   });
 }
 
+/** Each region's runs and jobs queues with their consumers, and what a region's functions are told of them. */
+async function startQueues(options: LocalGatewayOptions) {
+  const runs = await startLocalRunWorkers(options.regions, options.queuesDir);
+  const jobs = await startLocalRunWorkers(options.regions, options.queuesDir, JOBS_QUEUE).catch(async (error: unknown) => {
+    await runs.stop();
+    throw error;
+  });
+  return {
+    environment: (region: string) => ({ ...options.regionEnvironment?.(region), ...runs.environment(region), ...jobs.environment(region) }),
+    consume(regions: readonly RegionGateway[], functions: FunctionSource, log: (line: string) => void) {
+      const { createRunConsumer, createJobConsumer } = functions;
+      for (const gateway of regions) {
+        if (createRunConsumer) runs.consume(gateway.region, () => createRunConsumer(gateway.runtimeConfig()), log);
+        if (createJobConsumer) jobs.consume(gateway.region, () => createJobConsumer(gateway.runtimeConfig()), log);
+      }
+    },
+    stop: () => Promise.all([runs.stop(), jobs.stop()]).then(() => undefined),
+  };
+}
+
 /** Starts one server per region and resolves once all listen; the functions start on their first request. */
 export async function startLocalGateway(options: LocalGatewayOptions): Promise<LocalGateway> {
   if (options.regions.length === 0) throw new Error('the local gateway needs at least one region');
@@ -617,10 +648,10 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   const endpoints: Record<string, string> = {};
   const managementEndpoints = new Map<RegionGateway, string>();
   const regions: RegionGateway[] = [];
-  const runs = await startLocalRunWorkers(options.regions, options.queuesDir);
+  const queues = await startQueues(options);
   try {
     for (const [index, region] of options.regions.entries()) {
-      const gateway = new RegionGateway(region, settings, matcher, invocations, runs.environment(region), index === 0 ? options.console : undefined);
+      const gateway = new RegionGateway(region, settings, matcher, invocations, queues.environment(region), index === 0 ? options.console : undefined);
       const server = createServer((req, res) => void gateway.serve(req, res));
       servers.push(server);
       const port = await listen(server, options.port === 0 ? 0 : options.port + index, host);
@@ -633,7 +664,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     }
   } catch (error) {
     await Promise.all(servers.map(closeServer));
-    await runs.stop();
+    await queues.stop();
     throw error;
   }
   if (options.console) {
@@ -645,13 +676,12 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   }
   // Every region answers 421 with the other regions' URLs, so configs are complete only once all ports are known.
   for (const gateway of regions) gateway.configure(endpoints, managementEndpoints.get(gateway) as string);
-  const { createRunConsumer } = settings.functions;
-  if (createRunConsumer) for (const gateway of regions) runs.consume(gateway.region, () => createRunConsumer(gateway.runtimeConfig()), settings.log);
+  queues.consume(regions, settings.functions, settings.log);
   return {
     endpoints,
     close: async () => {
       await Promise.all(servers.map(closeServer));
-      await runs.stop();
+      await queues.stop();
     },
   };
 }

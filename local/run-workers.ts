@@ -1,4 +1,6 @@
 import { join } from 'node:path';
+import { JOB_QUEUE_MAX_RECEIVES } from '../functions/portability/job.queue';
+import { RUN_QUEUE_MAX_RECEIVES } from '../functions/workflows/run.queue';
 import { startEventSourceMapping, startLocalRunQueue, type EventSourceMapping, type LocalRunQueue, type SqsHandler } from './run-queue';
 
 /**
@@ -10,6 +12,37 @@ export const LOCAL_RUN_LEASE_SECONDS = 30;
 /** Deliveries at once per region, as the event source mapping's maximum concurrency. */
 const LOCAL_RUN_CONSUMERS = 4;
 
+/** A kind of work queue as the region's CDK construct makes it: its name, lease, redrive and what its functions are told. */
+export interface LocalQueueSpec {
+  readonly name: string;
+  readonly leaseSeconds: number;
+  readonly maxReceives: number;
+  readonly consumers: number;
+  /** Messages per invocation (the event source mapping's batch size). */
+  readonly batchSize: number;
+  environment(queue: LocalRunQueue): Record<string, string>;
+}
+
+/** The runs queue (RunsQueue in AWS). */
+export const RUNS_QUEUE: LocalQueueSpec = {
+  name: 'runs',
+  leaseSeconds: LOCAL_RUN_LEASE_SECONDS,
+  maxReceives: RUN_QUEUE_MAX_RECEIVES,
+  consumers: LOCAL_RUN_CONSUMERS,
+  batchSize: 10,
+  environment: (queue) => ({ RUNS_QUEUE_URL: queue.queueUrl, SQS_ENDPOINT: queue.endpoint, RUN_LEASE_SECONDS: String(LOCAL_RUN_LEASE_SECONDS) }),
+};
+
+/** The jobs queue (JobsQueue in AWS): one job per invocation, a whole export within the lease. */
+export const JOBS_QUEUE: LocalQueueSpec = {
+  name: 'jobs',
+  leaseSeconds: 900,
+  maxReceives: JOB_QUEUE_MAX_RECEIVES,
+  consumers: 2,
+  batchSize: 1,
+  environment: (queue) => ({ JOBS_QUEUE_URL: queue.queueUrl, SQS_ENDPOINT: queue.endpoint }),
+};
+
 export interface LocalRunWorkers {
   /** The environment of a region's functions that reach its runs queue. */
   environment(region: string): Record<string, string>;
@@ -19,14 +52,20 @@ export interface LocalRunWorkers {
 }
 
 /** One runs queue (with its dead-letter queue) per region on the local SQS emulator, and their consumers. */
-export async function startLocalRunWorkers(regions: readonly string[], queuesDir?: string): Promise<LocalRunWorkers> {
+export async function startLocalRunWorkers(regions: readonly string[], queuesDir?: string, spec: LocalQueueSpec = RUNS_QUEUE): Promise<LocalRunWorkers> {
   const queues = new Map<string, LocalRunQueue>();
   const mappings: EventSourceMapping[] = [];
   try {
     for (const region of regions) {
       queues.set(
         region,
-        await startLocalRunQueue({ region, visibilityTimeoutSeconds: LOCAL_RUN_LEASE_SECONDS, ...(queuesDir ? { dataDir: join(queuesDir, region) } : {}) }),
+        await startLocalRunQueue({
+          region,
+          queueName: spec.name,
+          visibilityTimeoutSeconds: spec.leaseSeconds,
+          maxReceiveCount: spec.maxReceives,
+          ...(queuesDir ? { dataDir: join(queuesDir, spec.name === RUNS_QUEUE.name ? region : `${spec.name}-${region}`) } : {}),
+        }),
       );
     }
   } catch (error) {
@@ -35,13 +74,12 @@ export async function startLocalRunWorkers(regions: readonly string[], queuesDir
   }
   const queueOf = (region: string) => {
     const queue = queues.get(region);
-    if (!queue) throw new Error(`no runs queue for region ${region}`);
+    if (!queue) throw new Error(`no ${spec.name} queue for region ${region}`);
     return queue;
   };
   return {
     environment(region) {
-      const queue = queueOf(region);
-      return { RUNS_QUEUE_URL: queue.queueUrl, SQS_ENDPOINT: queue.endpoint, RUN_LEASE_SECONDS: String(LOCAL_RUN_LEASE_SECONDS) };
+      return spec.environment(queueOf(region));
     },
     consume(region, create, log) {
       const queue = queueOf(region);
@@ -51,8 +89,9 @@ export async function startLocalRunWorkers(regions: readonly string[], queuesDir
           client: queue.client,
           queueUrl: queue.queueUrl,
           region,
-          concurrency: LOCAL_RUN_CONSUMERS,
-          timeoutMs: LOCAL_RUN_LEASE_SECONDS * 1000,
+          concurrency: spec.consumers,
+          batchSize: spec.batchSize,
+          timeoutMs: spec.leaseSeconds * 1000,
           log,
           handler: async (event) => {
             handler ??= create().catch((error: unknown) => {

@@ -6,6 +6,7 @@ import { lifecycleEnvShape } from '../tenants/lifecycle.config';
 import { meterEnvShape } from '../usage/usage.config';
 import { runQueueEnvShape } from '../workflows/run-queue.config';
 import { usageKeyEnvShape } from '../billing/usage-key.binding';
+import { portabilityEnvShape } from '../portability/portability.config';
 
 /**
  * Runtime configuration of every function, parsed once from the environment at cold start. A missing or bad
@@ -19,6 +20,7 @@ export const runtimeConfigSchema = z.object({
   ...meterEnvShape,
   ...runQueueEnvShape,
   ...usageKeyEnvShape,
+  ...portabilityEnvShape,
   // Only functions that sign list cursors need it; the cursor codec fails their cold start when it is missing.
   CURSOR_SECRET: isolationEnvShape.CURSOR_SECRET.optional(),
   /** JSON: the table and data roles of every other region this function reaches (see data/data-regions.ts). */

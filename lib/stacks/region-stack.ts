@@ -28,15 +28,23 @@ import { RegionAlarms } from '../constructs/region-alarms';
 import { TableBackup } from '../constructs/table-backup';
 import { TableStreamConsumer } from '../constructs/table-stream-consumer';
 import { PLATFORM_FUNCTION_TAG, PlatformNames } from '../naming';
-import { AUTHORIZER_ENTRY, handlerEntry, ISSUER_REGISTRATION_ENTRY, MEMORY_EXPIRY_ENTRY, RUN_CONSUMER_ENTRY } from '../source-paths';
+import { AUTHORIZER_ENTRY, handlerEntry, ISSUER_REGISTRATION_ENTRY, JOB_CONSUMER_ENTRY, MEMORY_EXPIRY_ENTRY, RUN_CONSUMER_ENTRY } from '../source-paths';
+import { JobsQueue, JOB_CONSUMER_TIMEOUT } from '../constructs/jobs-queue';
 import { RunsQueue, RUN_CONSUMER_TIMEOUT } from '../constructs/runs-queue';
 
 /**
  * The functions of a region: one per route group, the authorizer, the issuer registrar, the memory-expiry stream
  * consumer and the runs queue's consumer.
  */
-export type RegionFunctionName = HandlerGroup | 'authorizer' | 'issuer-registration' | 'memory-expiry' | 'run-consumer';
-export const REGION_FUNCTION_NAMES: readonly RegionFunctionName[] = [...HANDLER_GROUPS, 'authorizer', 'issuer-registration', 'memory-expiry', 'run-consumer'];
+export type RegionFunctionName = HandlerGroup | 'authorizer' | 'issuer-registration' | 'memory-expiry' | 'run-consumer' | 'job-consumer';
+export const REGION_FUNCTION_NAMES: readonly RegionFunctionName[] = [
+  ...HANDLER_GROUPS,
+  'authorizer',
+  'issuer-registration',
+  'memory-expiry',
+  'run-consumer',
+  'job-consumer',
+];
 
 /** API Gateway's limit on a Lambda integration: a function that may work this long answers within the request. */
 /** Runs waiting in the queue for fifteen minutes that tell operators the consumers fall behind. */
@@ -64,6 +72,8 @@ export const OTHER_FUNCTION_NEEDS = {
   // Executes workflow runs from the runs queue: the model calls (within the tenant's budget, whose alerts it mails to
   // the tenant's admins), and the runs' writes with the tenant of each message.
   'run-consumer': { data: ['tenant'], modelInvocation: true, mail: true },
+  // Runs export and import jobs from the jobs queue: the tenant's items of every kind, its bundles in the export bucket.
+  'job-consumer': { data: ['tenant'], portability: true },
 } as const satisfies Record<Exclude<RegionFunctionName, HandlerGroup>, GroupNeeds>;
 
 /** The entry file of a region function, exporting `handler`. */
@@ -77,6 +87,8 @@ export function regionFunctionEntry(name: RegionFunctionName): string {
       return MEMORY_EXPIRY_ENTRY;
     case 'run-consumer':
       return RUN_CONSUMER_ENTRY;
+    case 'job-consumer':
+      return JOB_CONSUMER_ENTRY;
     default:
       return handlerEntry(name);
   }
@@ -136,6 +148,10 @@ export class RegionStack extends Stack {
   readonly runs: RunsQueue;
   /** Dashboards (platform, per tier), the SLA and abuse alarms, and the operator topic every alarm notifies. */
   readonly observability: PlatformObservability;
+  /** Export and import jobs, their dead-letter queue and their consumer. */
+  readonly jobs: JobsQueue;
+  /** Signs tenant bundle manifests; read by the functions that export and import, at cold start. */
+  readonly bundleSecret: secretsmanager.Secret;
   /** Signs list cursors; read by the functions that list, at cold start. */
   readonly cursorSecret: secretsmanager.Secret;
   /** Writes pool issuers into the region's registry, for the tenant stacks of the region. */
@@ -168,6 +184,8 @@ export class RegionStack extends Stack {
     this.dataAccess.tenantData.trustTaggedCallers(PLATFORM_FUNCTION_TAG, names.preTokenFunctionTag);
 
     this.cursorSecret = this.createCursorSecret(names, config.stage, region);
+    this.bundleSecret = this.createBundleSecret(config.stage, region);
+    this.exports = new ExportBucket(this, 'Exports');
     this.functions = this.createFunctions(names, config, region, functionCode);
 
     const configuredOrigins = config.corsOrigins ?? [...new Set(config.console.callbackUrls.map((url) => new URL(url).origin))];
@@ -195,10 +213,10 @@ export class RegionStack extends Stack {
       filters: [memoryExpiryFilter(this.table)],
     });
     this.runs = new RunsQueue(this, 'Runs', { consumer: this.functions['run-consumer'], producers: [this.functions.workflows] });
+    this.jobs = new JobsQueue(this, 'Jobs', { consumer: this.functions['job-consumer'], producers: [this.functions.portability] });
     this.issuerRegistrar = new IssuerRegistrar(this, 'IssuerRegistrar', { handler: this.functions['issuer-registration'] });
     this.publishForTenantStacks(names);
 
-    this.exports = new ExportBucket(this, 'Exports');
     this.backup = new TableBackup(this, 'Backup', { table: this.table });
     this.alarms = new RegionAlarms(this, 'Alarms', {
       api: this.api.api,
@@ -215,10 +233,24 @@ export class RegionStack extends Stack {
       stage: config.stage,
       accessLogGroup: this.api.accessLogGroup,
       serviceLevels: SERVICE_LEVELS,
-      deadLetterQueues: { 'memory-expiry': this.memoryExpiry.failureQueue, runs: this.runs.deadLetterQueue },
+      deadLetterQueues: { 'memory-expiry': this.memoryExpiry.failureQueue, runs: this.runs.deadLetterQueue, jobs: this.jobs.deadLetterQueue },
       workQueues: { runs: { queue: this.runs.queue, backlog: RUNS_BACKLOG_ALARM } },
       alarmEmails: config.alarmEmails,
     });
+  }
+
+  /** The key manifests are signed with: a bundle whose manifest it does not verify is refused. */
+  private createBundleSecret(stage: string, region: string): secretsmanager.Secret {
+    const secret = new secretsmanager.Secret(this, 'BundleSecret', {
+      description: `Key of the HMAC that signs tenant bundle manifests of the agent platform (${stage}) in ${region}`,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'Rotating this key would make every bundle exported before the rotation unimportable; it is replaced by hand with that understood',
+    });
+    return secret;
   }
 
   private createCursorSecret(names: PlatformNames, stage: string, region: string): secretsmanager.Secret {
@@ -250,9 +282,9 @@ export class RegionStack extends Stack {
         description: `${description} (${config.stage})`,
         code: functionCode,
         roleName: needs.allRegions ? names.functionRoleName(region, name) : undefined,
-        secretsExtension: needs.cursors ?? false,
-        // The runs queue's consumer executes whole runs (and resumes them past its timeout, see RunsQueue).
-        timeout: name === 'run-consumer' ? RUN_CONSUMER_TIMEOUT : undefined,
+        secretsExtension: (needs.cursors ?? false) || (needs.portability ?? false),
+        // The queues' consumers execute whole runs (resumed past the timeout, see RunsQueue) and whole export jobs.
+        timeout: name === 'run-consumer' ? RUN_CONSUMER_TIMEOUT : name === 'job-consumer' ? JOB_CONSUMER_TIMEOUT : undefined,
       });
     };
     const groupFunctions = byGroup((group) => regionFunction(group, `Agent platform API, route group '${group}'`));
@@ -260,7 +292,15 @@ export class RegionStack extends Stack {
     const registrar = regionFunction('issuer-registration', 'Agent platform, issuer registrar of tenant pools');
     const memoryExpiry = regionFunction('memory-expiry', 'Agent platform, memory quota give-back on TTL removal');
     const runConsumer = regionFunction('run-consumer', 'Agent platform, workflow run worker');
-    return { ...groupFunctions, authorizer, 'issuer-registration': registrar, 'memory-expiry': memoryExpiry, 'run-consumer': runConsumer };
+    const jobConsumer = regionFunction('job-consumer', 'Agent platform, tenant export and import jobs');
+    return {
+      ...groupFunctions,
+      authorizer,
+      'issuer-registration': registrar,
+      'memory-expiry': memoryExpiry,
+      'run-consumer': runConsumer,
+      'job-consumer': jobConsumer,
+    };
   }
 
   /** The region's web console: its bucket and distribution, its URL as an output and for the app clients' stacks. */
@@ -306,6 +346,7 @@ export class RegionStack extends Stack {
         mail: needs.mail ? this.mail.sender : undefined,
         modelInvocation: needs.modelInvocation,
         usageKeys: needs.usageKeys,
+        bundles: needs.portability ? { bucket: this.exports.bucket, secret: this.bundleSecret } : undefined,
       });
     }
   }

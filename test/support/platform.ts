@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { CognitoIdentityProviderClient, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
 import type { ClientLimits } from '../../functions/billing/client-limits.catalogue';
 import { startLocalGateway, type FunctionSource, type LocalGateway } from '../../local/gateway';
+import { startS3Local } from '../../local/s3-local';
+import { localExportBucket } from '../../local/platform.config';
 import { LOCAL_CREDENTIALS, LOCAL_REGIONS, LOCAL_TABLE_NAME, useLocalCredentials, type LocalRegion } from '../../local/platform.config';
 import {
   connectLocalProvisioner,
@@ -115,10 +117,12 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     regions: LOCAL_REGIONS,
     tableName: LOCAL_TABLE_NAME,
     mailboxDir,
-    environment: { CURSOR_SECRET: randomBytes(32).toString('base64url') },
+    environment: { CURSOR_SECRET: randomBytes(32).toString('base64url'), BUNDLE_SECRET: randomBytes(32).toString('base64url') },
     logLevel: 'ERROR',
     log: options.log ?? (() => undefined),
   });
+  const exportsDir = mkdtempSync(join(tmpdir(), 'exports-'));
+  const exports = await startS3Local({ directory: exportsDir, buckets: LOCAL_REGIONS.map(localExportBucket) });
   const gateway: LocalGateway = await startLocalGateway({
     regions: LOCAL_REGIONS,
     port: 0,
@@ -128,6 +132,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     log: options.log ?? (() => undefined),
     environment: { ...onboarding.environment, ...options.environment },
     clientLimits: options.clientLimits ?? UNLIMITED_CLIENTS,
+    regionEnvironment: (region) => ({ EXPORT_BUCKET: localExportBucket(region), S3_ENDPOINT: exports.endpoint }),
     ...(options.functions ? { functions: options.functions } : {}),
     ...(site ? { console: site } : {}),
   });
@@ -190,6 +195,8 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     close: async () => {
       await gateway.close();
       await onboarding.stop();
+      await exports.stop();
+      rmSync(exportsDir, { recursive: true, force: true });
       rmSync(mailboxDir, { recursive: true, force: true });
       if (consoleDir) rmSync(consoleDir, { recursive: true, force: true });
       cognito.destroy();

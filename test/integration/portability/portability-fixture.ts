@@ -14,6 +14,9 @@ import { ManifestSigner } from '../../../functions/portability/bundle.schema';
 import { createS3Client, S3ObjectStore } from '../../../functions/portability/s3.object-store';
 import { TenantExporter } from '../../../functions/portability/tenant-export';
 import { TenantImporter } from '../../../functions/portability/tenant-import';
+import type { JobQueue } from '../../../functions/portability/job.queue';
+import { PortabilityJobRepository } from '../../../functions/portability/portability-job.kind';
+import { PortabilityJobService } from '../../../functions/portability/portability-job.service';
 import { CachedPlanSource } from '../../../functions/quotas/plan.source';
 import { kindOperations, referenceCheck } from '../../../functions/resource.catalogue';
 import { ROUTES } from '../../../functions/routes';
@@ -57,6 +60,8 @@ export interface PortabilityFixture {
   /** Exporter and importer of each region's table. */
   readonly exporter: (region: string) => TenantExporter;
   readonly importer: (region: string) => TenantImporter;
+  /** The export and import jobs of a region's tenants, sending started jobs to `queue`. */
+  jobs(region: string, queue: JobQueue): PortabilityJobService;
   onboard(prefix: string, region?: string): Promise<string>;
   /** Lives the history through the services, so every kind of the catalogue gets items the way the API makes them. */
   live(tenantId: string, history: TenantHistory, region?: string): Promise<void>;
@@ -146,6 +151,19 @@ export async function createPortabilityFixture(name: string): Promise<Portabilit
     await tools.createTool({ route, path: { tenantId }, query: {}, body, headers: {}, auth, requestId: nextRequest() } as never);
   }
 
+  function jobs(region: string, queue: JobQueue): PortabilityJobService {
+    const { db, tableName, mutations } = data(region);
+    return new PortabilityJobService({
+      jobs: new PortabilityJobRepository(db, tableName),
+      executor: mutations,
+      queue,
+      store,
+      exporter: new TenantExporter({ ...data(region), catalogue: TENANT_DATA_CATALOGUE, store, signer }),
+      importer: new TenantImporter({ ...data(region), catalogue: TENANT_DATA_CATALOGUE, store, signer, executor: mutations }),
+      linkSeconds: 300,
+    });
+  }
+
   return {
     lifecycle,
     s3,
@@ -154,6 +172,7 @@ export async function createPortabilityFixture(name: string): Promise<Portabilit
     signer,
     exporter: (region) => new TenantExporter({ ...data(region), catalogue: TENANT_DATA_CATALOGUE, store, signer }),
     importer: (region) => new TenantImporter({ ...data(region), catalogue: TENANT_DATA_CATALOGUE, store, signer, executor: data(region).mutations }),
+    jobs,
     async onboard(prefix, region = LOCAL_REGIONS[0]) {
       const tenantId = uniqueTenantId(prefix);
       const { lifecycle: service } = lifecycle.regions[region];
@@ -170,6 +189,8 @@ export async function createPortabilityFixture(name: string): Promise<Portabilit
       await subscriptions.update(context(tenantId), { cancelAtPeriodEnd: true } as never);
       const people = lifecycle.regions[region];
       await createTool(tools, tenantId, 'clock');
+      // An export job asked for (it stays queued: no consumer here).
+      await jobs(region, { enqueue: async () => {} }).start(context(tenantId), 'export');
       // A served request, metered as the functions meter it: the tenant's usage and health items of the hour.
       await meter.addRequest(tenantId, { durationMs: 12, memoryMb: 256, status: 200 });
       await meter.flush(tenantId);
