@@ -4,6 +4,7 @@ import type { ClientLimits } from '../../functions/billing/client-limits.catalog
 import { startLocalGateway, type FunctionSource, type LocalGateway } from '../../local/gateway';
 import { startS3Local } from '../../local/s3-local';
 import { localExportBucket } from '../../local/platform.config';
+import type { LocalMigrationAccess } from '../../local/tenant-migrate';
 import { LOCAL_CREDENTIALS, LOCAL_REGIONS, LOCAL_TABLE_NAME, useLocalCredentials, type LocalRegion } from '../../local/platform.config';
 import {
   connectLocalProvisioner,
@@ -53,6 +54,8 @@ export interface TestPlatform {
   signIn(clientId: string, user: UserCredentials): Promise<Tokens>;
   /** The local mailbox the functions deliver invitation mail to. */
   readonly mailboxDir: string;
+  /** What an operator's migration reaches: the table, the export buckets, the bundle key. */
+  readonly migration: LocalMigrationAccess;
   /** The local EventBridge bus, its provisioner and the provisioning-events function. */
   readonly onboarding: LocalOnboarding;
   /** Calls a region's API. */
@@ -111,13 +114,14 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
         }),
       }
     : undefined;
+  const bundleSecret = randomBytes(32).toString('base64url');
   const onboarding = await startLocalOnboarding({
     dynamoDbEndpoint,
     cognitoEndpoint,
     regions: LOCAL_REGIONS,
     tableName: LOCAL_TABLE_NAME,
     mailboxDir,
-    environment: { CURSOR_SECRET: randomBytes(32).toString('base64url'), BUNDLE_SECRET: randomBytes(32).toString('base64url') },
+    environment: { CURSOR_SECRET: randomBytes(32).toString('base64url'), BUNDLE_SECRET: bundleSecret },
     logLevel: 'ERROR',
     log: options.log ?? (() => undefined),
   });
@@ -153,6 +157,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     endpoints: gateway.endpoints as Record<LocalRegion, string>,
     cognitoEndpoint,
     mailboxDir,
+    migration: { dynamoDbEndpoint, s3Endpoint: exports.endpoint, bundleSecret, tableName: LOCAL_TABLE_NAME },
     onboarding,
     provisioner: connection.provisioner,
     createTenant: (overrides = {}) => {
