@@ -10,6 +10,7 @@ import { quotaCounterKind } from './quotas/quota.kind';
 import { RESOURCE_KINDS } from './resource.catalogue';
 import { subscriptionKind } from './billing/subscription.kind';
 import { portabilityJobKind } from './portability/portability-job.kind';
+import { complianceSettingsKind } from './portability/compliance.kind';
 import { tenantManifestKind, tenantRecordKind } from './tenants/tenant.kind';
 import { usagePeriodKind } from './usage/usage.kind';
 import { invitationKind } from './users/invitation.kind';
@@ -45,6 +46,7 @@ export const TENANT_DATA_CATALOGUE: readonly DataKind[] = [
   tenantHealthHourKind,
   subscriptionKind,
   portabilityJobKind,
+  complianceSettingsKind,
   idempotencyRecordKind,
   auditEntryKind,
   auditHeadKind,

@@ -192,6 +192,15 @@ describe('the API contract, live', () => {
     await call('GET', `${T}/imports/{jobId}`, { ...p, jobId: imported.json.jobId });
     await call('GET', `${T}/imports/{jobId}`, { ...p, jobId: exported.json.jobId });
 
+    // Retention, legal hold, compliance
+    await call('PUT', `${T}/retention`, p, { body: { content: 30 } });
+    await call('PUT', `${T}/retention`, p, { body: { content: -1 } });
+    await call('PUT', `${T}/legal-hold`, p, { body: { reason: 'audit' } });
+    await call('PUT', `${T}/legal-hold`, p, { body: { reason: 'audit' }, token: platformToken });
+    await call('GET', `${T}/compliance`, p);
+    await call('DELETE', `${T}/legal-hold`, p, { token: platformToken });
+    await call('DELETE', `${T}/legal-hold`, p, { token: platformToken });
+
     // Budgets
     await call('GET', `${T}/budget`, p);
     await call('PUT', `${T}/budget`, p, { body: { monthlyCents: -1 } });

@@ -17,6 +17,7 @@ import { TenantImporter } from '../../../functions/portability/tenant-import';
 import type { JobQueue } from '../../../functions/portability/job.queue';
 import { PortabilityJobRepository } from '../../../functions/portability/portability-job.kind';
 import { PortabilityJobService } from '../../../functions/portability/portability-job.service';
+import { ComplianceService } from '../../../functions/portability/compliance.service';
 import { CachedPlanSource } from '../../../functions/quotas/plan.source';
 import { kindOperations, referenceCheck } from '../../../functions/resource.catalogue';
 import { ROUTES } from '../../../functions/routes';
@@ -151,6 +152,11 @@ export async function createPortabilityFixture(name: string): Promise<Portabilit
     await tools.createTool({ route, path: { tenantId }, query: {}, body, headers: {}, auth, requestId: nextRequest() } as never);
   }
 
+  function compliance(region: string): ComplianceService {
+    const { db, tableName, mutations } = data(region);
+    return new ComplianceService({ db, tableName, executor: mutations, cursors, catalogue: TENANT_DATA_CATALOGUE, region });
+  }
+
   function jobs(region: string, queue: JobQueue): PortabilityJobService {
     const { db, tableName, mutations } = data(region);
     return new PortabilityJobService({
@@ -189,8 +195,9 @@ export async function createPortabilityFixture(name: string): Promise<Portabilit
       await subscriptions.update(context(tenantId), { cancelAtPeriodEnd: true } as never);
       const people = lifecycle.regions[region];
       await createTool(tools, tenantId, 'clock');
-      // An export job asked for (it stays queued: no consumer here).
+      // An export job asked for (it stays queued: no consumer here), and a retention setting.
       await jobs(region, { enqueue: async () => {} }).start(context(tenantId), 'export');
+      await compliance(region).setRetention(context(tenantId), { content: 365 });
       // A served request, metered as the functions meter it: the tenant's usage and health items of the hour.
       await meter.addRequest(tenantId, { durationMs: 12, memoryMb: 256, status: 200 });
       await meter.flush(tenantId);

@@ -17,7 +17,7 @@ import { TENANT_DATA_CATALOGUE } from '../../../functions/tenant-data.catalogue'
 import { LOCAL_REGIONS, LOCAL_TABLE_NAME } from '../../../local/platform.config';
 import { lambdaContext, restEvent } from '../../support/rest-event';
 import { member, tenantAdmin } from '../../support/resources';
-import { createPortabilityFixture, type PortabilityFixture } from './portability-fixture';
+import { createPortabilityFixture, PLATFORM_ADMIN, type PortabilityFixture } from './portability-fixture';
 
 /**
  * The export and import job routes through the real group handler and job consumer, over DynamoDB Local and the
@@ -195,5 +195,57 @@ describe('export and import jobs', () => {
     expect(byMember.statusCode).toBe(403);
     expect(unknown.statusCode).toBe(404);
     expect(sent).toEqual([]);
+  });
+});
+
+describe('retention, legal hold and the compliance report', () => {
+  const RETENTION = '/v1/tenants/{tenantId}/retention';
+  const HOLD = '/v1/tenants/{tenantId}/legal-hold';
+
+  it('reports residency, retention per class with its kinds, and a verifying audit chain', async () => {
+    // Act
+    const set = await call('PUT', RETENTION, { tenantId }, { body: { content: 30, audit: 3650 } });
+    const bad = await call('PUT', RETENTION, { tenantId }, { body: { content: 0 } });
+    const report = await call('GET', '/v1/tenants/{tenantId}/compliance', { tenantId });
+
+    // Assess
+    expect(set.statusCode).toBe(200);
+    expect(bad.statusCode).toBe(422);
+    expect(report.json.residency).toEqual({ region: EU, zone: 'eu' });
+    expect(report.json.retention).toEqual(
+      expect.arrayContaining([
+        { class: 'content', days: 30, kinds: expect.arrayContaining(['agent', 'memory']) },
+        { class: 'audit', days: 3650, kinds: expect.arrayContaining(['audit-entry']) },
+      ]),
+    );
+    expect(report.json.resources.every((resource: { region: string }) => resource.region === EU)).toBe(true);
+    expect(report.json.auditChain).toMatchObject({ valid: true });
+    expect(report.json.legalHold).toBeNull();
+  });
+
+  it('lets only platform admins place a legal hold, which stops every purge until it is lifted; both audited', async () => {
+    // Prepare
+    const { db, tableName } = fixture.lifecycle.regions[EU].local;
+    const purge = new TenantPurge(db, tableName, TENANT_DATA_CATALOGUE);
+
+    // Act
+    const byTenantAdmin = await call('PUT', HOLD, { tenantId }, { body: { reason: 'litigation 42' } });
+    const placed = await call('PUT', HOLD, { tenantId }, { body: { reason: 'litigation 42' }, auth: PLATFORM_ADMIN });
+    const before = await fixture.lifecycle.scanPrefix(EU, tenantPrefix(tenantId));
+    const refused = await purge.purge(tenantId).catch((error: unknown) => error);
+    const after = await fixture.lifecycle.scanPrefix(EU, tenantPrefix(tenantId));
+    const report = await call('GET', '/v1/tenants/{tenantId}/compliance', { tenantId });
+    const lifted = await call('DELETE', HOLD, { tenantId }, { auth: PLATFORM_ADMIN });
+    const again = await call('DELETE', HOLD, { tenantId }, { auth: PLATFORM_ADMIN });
+
+    // Assess
+    expect(byTenantAdmin.statusCode).toBe(403);
+    expect(placed.statusCode).toBe(200);
+    expect((refused as Error).message).toContain('legal hold');
+    expect(after).toEqual(before);
+    expect(report.json.legalHold).toMatchObject({ reason: 'litigation 42', placedBy: 'platform-admin:ops-1' });
+    expect(lifted.statusCode).toBe(200);
+    expect(again.statusCode).toBe(404);
+    expect(await auditActions()).toEqual(expect.arrayContaining(['retention.set', 'legal-hold.place', 'legal-hold.lift']));
   });
 });

@@ -1,0 +1,47 @@
+import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
+import { fixedPartitions, RETENTION_CLASSES, writeBackAsIs, type DataKind } from '../data/data-kind';
+import { keys } from '../data/keys';
+
+/**
+ * A tenant's compliance settings: how long each data class of the catalogue is kept, and a legal hold that suspends
+ * every deletion of the tenant's data (retention, purges at member removal, offboarding, migration, restore) until
+ * it is lifted. One item per tenant, in its own partition.
+ */
+
+/** Days an item of a class is kept; absent: kept until the tenant deletes it (or offboards). */
+export const retentionDaysSchema = z.number().int().min(1).max(36_500);
+
+export const retentionSettingsSchema = z.object(Object.fromEntries(RETENTION_CLASSES.map((name) => [name, retentionDaysSchema.optional()]))).strict();
+export type RetentionSettings = Partial<Record<(typeof RETENTION_CLASSES)[number], number>>;
+
+export const legalHoldSchema = z.object({ reason: z.string().min(1).max(1024), placedAt: z.iso.datetime(), placedBy: z.string().max(256) }).strict();
+export type LegalHold = z.infer<typeof legalHoldSchema>;
+
+export const complianceSettingsSchema = z.object({
+  retention: retentionSettingsSchema,
+  legalHold: legalHoldSchema.optional(),
+  updatedAt: z.iso.datetime(),
+  version: z.number().int().positive(),
+});
+export type ComplianceSettings = z.infer<typeof complianceSettingsSchema>;
+
+export const complianceSettingsKind: DataKind = {
+  name: 'compliance-settings',
+  retention: 'operational',
+  schema: complianceSettingsSchema,
+  accessPatterns: [{ name: 'get the tenant settings' }],
+  partitions: fixedPartitions(keys.compliancePartition),
+  owns: (key, tenantId) => key.pk === keys.compliancePartition(tenantId),
+  writeBack: writeBackAsIs,
+  holdsDeletion: (item) => {
+    const hold = item.legalHold as LegalHold | undefined;
+    return hold ? `is under a legal hold since ${hold.placedAt}` : undefined;
+  },
+};
+
+/** The tenant's settings as stored, if any. */
+export async function readComplianceSettings(db: DynamoDBDocumentClient, tableName: string, tenantId: string): Promise<ComplianceSettings | undefined> {
+  const { Item } = await db.send(new GetCommand({ TableName: tableName, Key: keys.complianceSettings(tenantId), ConsistentRead: true }));
+  return Item ? complianceSettingsSchema.parse(Item) : undefined;
+}
