@@ -10,7 +10,7 @@ import { quotaCounterKind } from './quotas/quota.kind';
 import { RESOURCE_KINDS } from './resource.catalogue';
 import { subscriptionKind } from './billing/subscription.kind';
 import { portabilityJobKind } from './portability/portability-job.kind';
-import { complianceSettingsKind } from './portability/compliance.kind';
+import { complianceSettingsKind, drillRecordKind } from './portability/compliance.kind';
 import { tenantManifestKind, tenantRecordKind } from './tenants/tenant.kind';
 import { usagePeriodKind } from './usage/usage.kind';
 import { invitationKind } from './users/invitation.kind';
@@ -47,6 +47,7 @@ export const TENANT_DATA_CATALOGUE: readonly DataKind[] = [
   subscriptionKind,
   portabilityJobKind,
   complianceSettingsKind,
+  drillRecordKind,
   idempotencyRecordKind,
   auditEntryKind,
   auditHeadKind,

@@ -1,6 +1,7 @@
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { fixedPartitions, RETENTION_CLASSES, writeBackAsIs, type DataKind } from '../data/data-kind';
+import { fixedPartitions, isKey, RETENTION_CLASSES, writeBackAsIs, type DataKind } from '../data/data-kind';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../data/keys';
 
 /**
@@ -32,7 +33,7 @@ export const complianceSettingsKind: DataKind = {
   schema: complianceSettingsSchema,
   accessPatterns: [{ name: 'get the tenant settings' }],
   partitions: fixedPartitions(keys.compliancePartition),
-  owns: (key, tenantId) => key.pk === keys.compliancePartition(tenantId),
+  owns: (key, tenantId) => isKey(key, keys.complianceSettings(tenantId)),
   writeBack: writeBackAsIs,
   holdsDeletion: (item) => {
     const hold = item.legalHold as LegalHold | undefined;
@@ -44,4 +45,37 @@ export const complianceSettingsKind: DataKind = {
 export async function readComplianceSettings(db: DynamoDBDocumentClient, tableName: string, tenantId: string): Promise<ComplianceSettings | undefined> {
   const { Item } = await db.send(new GetCommand({ TableName: tableName, Key: keys.complianceSettings(tenantId), ConsistentRead: true }));
   return Item ? complianceSettingsSchema.parse(Item) : undefined;
+}
+
+/** The outcome of the last recovery drill that restored this tenant's data into a scratch table (it feeds the compliance report). */
+export const drillRecordSchema = z.object({
+  drilledAt: z.iso.datetime(),
+  succeeded: z.boolean(),
+  items: z.number().int().nonnegative(),
+  auditEntries: z.number().int().nonnegative(),
+  detail: z.string().max(2048),
+});
+export type DrillRecord = z.infer<typeof drillRecordSchema>;
+
+const drillKey = (tenantId: string) => ({ pk: keys.compliancePartition(tenantId), sk: 'DRILL' });
+
+export const drillRecordKind: DataKind = {
+  name: 'drill-record',
+  retention: 'operational',
+  schema: drillRecordSchema,
+  accessPatterns: [{ name: 'get the last drill of the tenant' }],
+  partitions: fixedPartitions(keys.compliancePartition),
+  owns: (key, tenantId) => isKey(key, drillKey(tenantId)),
+  writeBack: writeBackAsIs,
+};
+
+/** Records a drill's outcome for the tenant (replacing the previous one). */
+export async function recordDrill(db: DynamoDBDocumentClient, tableName: string, tenantId: string, record: DrillRecord): Promise<void> {
+  await db.send(new PutCommand({ TableName: tableName, Item: { ...drillKey(tenantId), ...drillRecordSchema.parse(record) } }));
+}
+
+/** The tenant's last drill, if any. */
+export async function readDrillRecord(db: DynamoDBDocumentClient, tableName: string, tenantId: string): Promise<DrillRecord | undefined> {
+  const { Item } = await db.send(new GetCommand({ TableName: tableName, Key: drillKey(tenantId), ConsistentRead: true }));
+  return Item ? drillRecordSchema.parse(Item) : undefined;
 }

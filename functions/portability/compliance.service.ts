@@ -12,6 +12,7 @@ import {
   complianceSettingsSchema,
   legalHoldSchema,
   readComplianceSettings,
+  readDrillRecord,
   retentionSettingsSchema,
   type ComplianceSettings,
   type RetentionSettings,
@@ -32,7 +33,7 @@ export const complianceReportSchema = z
       .array(z.object({ class: z.enum(RETENTION_CLASSES), days: z.number().int().nullable(), kinds: z.array(z.string().max(64)).max(MAX_KINDS) }).strict())
       .max(RETENTION_CLASSES.length),
     legalHold: legalHoldSchema.nullable(),
-    /** Not recorded yet by this platform: AWS Backup's jobs and the drills report in their own consoles. */
+    /** Not recorded yet: AWS Backup reports its jobs in its own console. */
     lastBackup: z.iso.datetime().nullable(),
     lastSuccessfulDrill: z.iso.datetime().nullable(),
     auditChain: z
@@ -96,7 +97,10 @@ export class ComplianceService {
 
   async report(tenantId: string): Promise<ComplianceReport> {
     const { db, tableName, region, catalogue } = this.props;
-    const settings = await readComplianceSettings(db(tenantId), tableName, tenantId);
+    const [settings, drill] = await Promise.all([
+      readComplianceSettings(db(tenantId), tableName, tenantId),
+      readDrillRecord(db(tenantId), tableName, tenantId),
+    ]);
     const audit = new AuditRepository({ db: db(tenantId), tableName, tenantId, cursors: this.props.cursors, lanes: this.props.executor.auditLanes });
     const { valid, entries, firstBroken } = await audit.verify();
     return {
@@ -117,7 +121,7 @@ export class ComplianceService {
       })),
       legalHold: settings?.legalHold ?? null,
       lastBackup: null,
-      lastSuccessfulDrill: null,
+      lastSuccessfulDrill: drill?.succeeded ? drill.drilledAt : null,
       auditChain: { valid, entries, ...(firstBroken ? { firstBroken } : {}) },
     };
   }

@@ -18,6 +18,7 @@ import type { JobQueue } from '../../../functions/portability/job.queue';
 import { PortabilityJobRepository } from '../../../functions/portability/portability-job.kind';
 import { PortabilityJobService } from '../../../functions/portability/portability-job.service';
 import { ComplianceService } from '../../../functions/portability/compliance.service';
+import { recordDrill } from '../../../functions/portability/compliance.kind';
 import { CachedPlanSource } from '../../../functions/quotas/plan.source';
 import { kindOperations, referenceCheck } from '../../../functions/resource.catalogue';
 import { ROUTES } from '../../../functions/routes';
@@ -198,6 +199,14 @@ export async function createPortabilityFixture(name: string): Promise<Portabilit
       // An export job asked for (it stays queued: no consumer here), and a retention setting.
       await jobs(region, { enqueue: async () => {} }).start(context(tenantId), 'export');
       await compliance(region).setRetention(context(tenantId), { content: 365 });
+      const { db, tableName } = data(region);
+      await recordDrill(db(tenantId), tableName, tenantId, {
+        drilledAt: new Date().toISOString(),
+        succeeded: true,
+        items: 1,
+        auditEntries: 1,
+        detail: 'drilled',
+      });
       // A served request, metered as the functions meter it: the tenant's usage and health items of the hour.
       await meter.addRequest(tenantId, { durationMs: 12, memoryMb: 256, status: 200 });
       await meter.flush(tenantId);
