@@ -11,6 +11,7 @@ import { USAGE_ROUTES } from './usage/usage.routes';
 import { GOVERNANCE_ROUTES } from './governance/governance.routes';
 import { AUDIT_ROUTES } from './audit/audit.routes';
 import { WORKFLOW_ROUTES } from './workflows/workflow.routes';
+import { PORTABILITY_ROUTES } from './portability/portability.routes';
 import { kindRoutes } from './resource.catalogue';
 
 /**
@@ -36,6 +37,8 @@ export const HANDLER_GROUPS = [
   'workflows',
   // -- budgets and model governance
   'governance',
+  // -- export and import jobs
+  'portability',
 ] as const;
 export type HandlerGroup = (typeof HANDLER_GROUPS)[number];
 
@@ -78,6 +81,7 @@ const DOMAIN_ROUTES = [
   ...AUDIT_ROUTES,
   ...WORKFLOW_ROUTES,
   ...GOVERNANCE_ROUTES,
+  ...PORTABILITY_ROUTES,
 ] as const;
 
 /** Every route: the domains' lists, typed per operation, then the resource kinds' (typed in their own modules). */

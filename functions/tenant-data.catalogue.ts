@@ -11,6 +11,8 @@ import { quotaCounterKind } from './quotas/quota.kind';
 import { RESOURCE_KINDS } from './resource.catalogue';
 import { subscriptionKind } from './billing/subscription.kind';
 import { invoiceKind } from './billing/invoice.kind';
+import { portabilityJobKind } from './portability/portability-job.kind';
+import { complianceSettingsKind, drillRecordKind } from './portability/compliance.kind';
 import { tenantManifestKind, tenantRecordKind } from './tenants/tenant.kind';
 import { usagePeriodKind } from './usage/usage.kind';
 import { invitationKind } from './users/invitation.kind';
@@ -48,6 +50,9 @@ export const TENANT_DATA_CATALOGUE: readonly DataKind[] = [
   tenantHealthHourKind,
   subscriptionKind,
   invoiceKind,
+  portabilityJobKind,
+  complianceSettingsKind,
+  drillRecordKind,
   idempotencyRecordKind,
   auditEntryKind,
   auditHeadKind,

@@ -31,6 +31,9 @@ export const PERIOD_CLOSE_ENTRY = path.join(REPO_ROOT, 'functions', 'api', 'peri
 /** The subscriber of the API access log's 429 lines: usage-plan throttles into tenants' health. */
 export const THROTTLE_RECORDER_ENTRY = path.join(REPO_ROOT, 'functions', 'api', 'throttle-recorder.ts');
 
+/** The consumer of the jobs queue: runs tenants' export and import jobs. */
+export const JOB_CONSUMER_ENTRY = path.join(REPO_ROOT, 'functions', 'api', 'job-consumer.ts');
+
 /** The pre-token-generation trigger of tenant pools. */
 export const PRE_TOKEN_GENERATION_ENTRY = path.join(REPO_ROOT, 'functions', 'api', 'pre-token-generation.ts');
 

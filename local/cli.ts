@@ -1,6 +1,6 @@
 import './sdk-quiet';
 import { CognitoIdentityProviderClient, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ManifestError, readManifest, writeManifest } from '../functions/tenants/tenant-manifest.loader';
@@ -9,7 +9,8 @@ import { readMailbox } from '../functions/users/mailer.mailbox';
 import { createApiClient, type ApiClient, type Problem, type TenantSummary } from './api-client/api-client';
 import type { components, paths } from './api-client/api-schema';
 import { readPlatformFile } from './platform-file';
-import { LOCAL_CREDENTIALS, LOCAL_REGIONS } from './platform.config';
+import { LOCAL_CREDENTIALS, LOCAL_REGIONS, LOCAL_TABLE_NAME } from './platform.config';
+import { migrateLocalTenant, progressBar, type LocalMigrationAccess } from './tenant-migrate';
 import { formatSummary, METRICS_SNAPSHOT_FILE, readMetricsSnapshot } from './metrics-summary';
 import { PLANS, type PlanId } from '../functions/billing/plan.catalogue';
 import { EUR_PER_USD, marginOf } from '../functions/billing/pricing.catalogue';
@@ -49,6 +50,9 @@ commands:
   top                      per-tenant requests/s, p99, errors, throttles and quota refusals of the last minute
   close-period             close the ended billing periods of every region now (as the hourly timer does): one
                            invoice per tenant and period; running it again issues nothing new
+  migrate <tenant> --to <region>
+                           move a tenant to another region: export, import there, verify, cut over (the old region
+                           answers 421), purge the source; run it again to resume after a crash
 
 options: --data-dir <dir> (default .local or LOCAL_DATA_DIR), --tenants-dir <dir> (default tenants)`;
 
@@ -63,6 +67,8 @@ export interface PlatformAccess {
   readonly mailboxDir: string;
   /** The running platform's per-tenant metrics snapshot (written by `npm start` every few seconds). @default none */
   readonly metricsFile?: string;
+  /** What `migrate` reaches directly (tables, export buckets, bundle key). @default migrations unavailable */
+  readonly migration?: LocalMigrationAccess;
 }
 
 /** Where the CLI finds the platform and writes manifests. */
@@ -73,6 +79,8 @@ export interface CliContext {
   readonly out: (line: string) => void;
   /** How long `add` and `offboard` wait for the provisioner. @default 60 s */
   readonly waitMs?: number;
+  /** Whether output goes to a terminal (progress bars then). @default false */
+  readonly isTTY?: boolean;
 }
 
 /** A failure to show as one line, without a stack. */
@@ -95,6 +103,7 @@ const CLI_OPTIONS = {
   fallback: { type: 'string' },
   sort: { type: 'string' },
   window: { type: 'string' },
+  to: { type: 'string' },
   yes: { type: 'boolean' },
   'data-dir': { type: 'string' },
   'tenants-dir': { type: 'string' },
@@ -527,6 +536,27 @@ async function closePeriods(session: Session): Promise<void> {
   }
 }
 
+/** Moves a tenant to another region, printing each step with the items per kind it handled. */
+async function migrateTenant(session: Session, [idOrSlug]: readonly string[]): Promise<void> {
+  const to = session.values.to;
+  if (!to) throw new UsageError('migrate needs --to <region>');
+  const tenant = await session.findTenant(idOrSlug);
+  const access = session.api.context.migration;
+  if (!access) throw new CliError('this platform has no export buckets (start it again with npm start)');
+  session.out(`migrating ${tenant.tenantId} from ${tenant.region} to ${to}`);
+  const actor = `platform-admin:${session.api.context.platformAdmin.username}`;
+  await migrateLocalTenant(access, { tenantId: tenant.tenantId, to, actor }, (step, items) => {
+    session.out(session.context.isTTY ? progressBar(step) : `  ${step}`);
+    if (items.length > 0)
+      session.printTable(
+        ['kind', 'items', 'bytes'],
+        items.map((kind) => [kind.kind, String(kind.items), String(kind.bytes)]),
+        1,
+      );
+  });
+  session.out(`tenant ${tenant.tenantId} now lives in ${to}: ${session.api.context.regions[to] ?? ''}`);
+}
+
 /** The commands, by name; each gets the session and the positional arguments after the command. */
 const COMMANDS: Readonly<Record<string, (session: Session, args: readonly string[]) => Promise<void>>> = {
   add: addTenant,
@@ -541,6 +571,7 @@ const COMMANDS: Readonly<Record<string, (session: Session, args: readonly string
   health: tenantHealth,
   top: topTenants,
   'close-period': closePeriods,
+  migrate: migrateTenant,
 };
 
 /** Runs one CLI command. */
@@ -569,6 +600,16 @@ export function localPlatformAccess(dataDir: string): PlatformAccess {
     platformAdmin: file.platformAdmin,
     mailboxDir: join(dataDir, 'mailbox'),
     metricsFile: join(dataDir, METRICS_SNAPSHOT_FILE),
+    ...(file.s3Endpoint && existsSync(join(dataDir, 'bundle-secret'))
+      ? {
+          migration: {
+            dynamoDbEndpoint: file.dynamoDbEndpoint,
+            s3Endpoint: file.s3Endpoint,
+            bundleSecret: readFileSync(join(dataDir, 'bundle-secret'), 'utf8').trim(),
+            tableName: LOCAL_TABLE_NAME,
+          },
+        }
+      : {}),
   };
 }
 
@@ -582,6 +623,7 @@ async function main(argv: string[]): Promise<void> {
     platform: () => localPlatformAccess(dataDir),
     tenantsDir: resolve(option('--tenants-dir') ?? 'tenants'),
     out: (line) => console.log(line),
+    isTTY: process.stdout.isTTY === true,
   });
 }
 

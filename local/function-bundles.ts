@@ -13,7 +13,7 @@ import type { RunConsumerHandler } from './run-queue';
  * makes ESM-only dependencies loadable, which a CommonJS runtime such as tsx cannot require.
  */
 
-const ENTRIES = [...HANDLER_GROUPS, 'authorizer', 'run-consumer', 'period-close'] as const;
+const ENTRIES = [...HANDLER_GROUPS, 'authorizer', 'run-consumer', 'period-close', 'job-consumer'] as const;
 
 /**
  * Leaves the AWS SDK out of the bundles but points at the project's copy by absolute path, so a bundle loads from
@@ -83,6 +83,11 @@ export async function bundleFunctions(outDir: string, regions: readonly string[]
     async createPeriodClose(config) {
       const { createHandler } = load<PeriodCloseModule>(config.AWS_REGION, 'period-close');
       if (typeof createHandler !== 'function') throw new Error('functions/api/period-close does not export createHandler');
+      return createHandler(config);
+    },
+    async createJobConsumer(config) {
+      const { createHandler } = load<RunConsumerModule>(config.AWS_REGION, 'job-consumer');
+      if (typeof createHandler !== 'function') throw new Error('functions/api/job-consumer does not export createHandler');
       return createHandler(config);
     },
   };

@@ -25,8 +25,8 @@ import { logScalingEvent } from '../functions/core/scaling-events';
 import { createLogger, type Logger } from '../functions/core/logger';
 import { InvocationScope } from './invocation-scope';
 import { LOCAL_STAGE } from './platform.config';
-import { startLocalRunWorkers, type LocalRunWorkers } from './run-workers';
-import type { RunConsumerHandler } from './run-queue';
+import { startLocalJobWorkers, startLocalRunWorkers } from './run-workers';
+import type { RunConsumerHandler, SqsHandler } from './run-queue';
 import { rateLimitHeaders, type RateLimitState } from './rate-limit-headers';
 import { RouteMatcher } from './routing';
 import { UsagePlanThrottle } from './usage-plans';
@@ -47,6 +47,8 @@ export interface FunctionSource {
   createRunConsumer?(config: RuntimeConfig): Promise<RunConsumerHandler>;
   /** The region's period close (functions/api/period-close.ts), run on a timer. @default periods close only when asked */
   createPeriodClose?(config: RuntimeConfig): Promise<PeriodCloseHandler>;
+  /** The jobs queue's consumer (functions/api/job-consumer.ts). @default export and import jobs stay QUEUED */
+  createJobConsumer?(config: RuntimeConfig): Promise<SqsHandler>;
 }
 
 /** The period close of a region, as the schedule invokes it. */
@@ -100,6 +102,11 @@ export interface LocalGatewayOptions {
    */
   readonly sweepRuns?: boolean;
   /**
+   * What only one region's functions get besides their queues (its export bucket).
+   * @default nothing
+   */
+  readonly regionEnvironment?: (region: string) => Readonly<Record<string, string>>;
+  /**
    * The web console, served by the first region's server at `/` (the API keeps `/v1`); its origin joins the CORS
    * origins and becomes the link in invitation mail.
    * @default no console
@@ -136,6 +143,10 @@ export const apiFunctions: FunctionSource = {
   },
   async createPeriodClose(config) {
     const module = await import('../functions/api/period-close');
+    return module.createHandler(config);
+  },
+  async createJobConsumer(config) {
+    const module = await import('../functions/api/job-consumer');
     return module.createHandler(config);
   },
 };
@@ -273,7 +284,7 @@ class RegionGateway {
 
   constructor(
     readonly region: string,
-    private readonly options: Required<Omit<LocalGatewayOptions, 'host' | 'queuesDir' | 'console' | 'sweepRuns'>>,
+    private readonly options: Required<Omit<LocalGatewayOptions, 'host' | 'queuesDir' | 'console' | 'sweepRuns' | 'regionEnvironment'>>,
     private readonly matcher: RouteMatcher,
     private readonly invocations: InvocationScope,
     /** What only this region's functions get (its runs queue). */
@@ -643,6 +654,26 @@ function sumOfStats(stats: readonly AuthorizerCacheStats[]): AuthorizerCacheStat
   return { hits: stats.reduce((sum, s) => sum + s.hits, 0), misses: stats.reduce((sum, s) => sum + s.misses, 0) };
 }
 
+/** Each region's runs and jobs queues with their consumers, and what a region's functions are told of them. */
+async function startQueues(options: LocalGatewayOptions) {
+  const runs = await startLocalRunWorkers(options.regions, { queuesDir: options.queuesDir, sweep: options.sweepRuns ?? true });
+  const jobs = await startLocalJobWorkers(options.regions, { queuesDir: options.queuesDir }).catch(async (error: unknown) => {
+    await runs.stop();
+    throw error;
+  });
+  return {
+    environment: (region: string) => ({ ...options.regionEnvironment?.(region), ...runs.environment(region), ...jobs.environment(region) }),
+    consume(regions: readonly RegionGateway[], functions: FunctionSource, log: (line: string) => void) {
+      const { createRunConsumer, createJobConsumer } = functions;
+      for (const gateway of regions) {
+        if (createRunConsumer) runs.consume(gateway.region, () => createRunConsumer(gateway.runtimeConfig()), log);
+        if (createJobConsumer) jobs.consume(gateway.region, () => createJobConsumer(gateway.runtimeConfig()), log);
+      }
+    },
+    stop: () => Promise.all([runs.stop(), jobs.stop()]).then(() => undefined),
+  };
+}
+
 /** Starts one server per region and resolves once all listen; the functions start on their first request. */
 export async function startLocalGateway(options: LocalGatewayOptions): Promise<LocalGateway> {
   if (options.regions.length === 0) throw new Error('the local gateway needs at least one region');
@@ -669,10 +700,10 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   const endpoints: Record<string, string> = {};
   const managementEndpoints = new Map<RegionGateway, string>();
   const regions: RegionGateway[] = [];
-  const runs = await startLocalRunWorkers(options.regions, { queuesDir: options.queuesDir, sweep: options.sweepRuns ?? true });
+  const queues = await startQueues(options);
   try {
     for (const [index, region] of options.regions.entries()) {
-      const gateway = new RegionGateway(region, settings, matcher, invocations, runs.environment(region), index === 0 ? options.console : undefined);
+      const gateway = new RegionGateway(region, settings, matcher, invocations, queues.environment(region), index === 0 ? options.console : undefined);
       const server = createServer((req, res) => void gateway.serve(req, res));
       servers.push(server);
       const port = await listen(server, options.port === 0 ? 0 : options.port + index, host);
@@ -685,7 +716,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     }
   } catch (error) {
     await Promise.all(servers.map(closeServer));
-    await runs.stop();
+    await queues.stop();
     throw error;
   }
   if (options.console) {
@@ -697,14 +728,14 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   }
   // Every region answers 421 with the other regions' URLs, so configs are complete only once all ports are known.
   for (const gateway of regions) gateway.configure(endpoints, managementEndpoints.get(gateway) as string);
-  const periodClose = startBackgroundWork(regions, settings.functions, runs, settings.log);
+  const background = startBackgroundWork(regions, settings.functions, queues, settings.log);
   return {
     endpoints,
     authorizerCache: () => sumOfStats(regions.map((gateway) => gateway.authorizerCacheStats())),
     close: async () => {
-      periodClose.stop();
+      background.stop();
       await Promise.all(servers.map(closeServer));
-      await runs.stop();
+      await queues.stop();
     },
   };
 }
@@ -715,15 +746,14 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
  */
 export const LOCAL_PERIOD_CLOSE_INTERVAL_MS = 3_600_000;
 
-/** The work of each region that no request starts: the runs queue's consumer and the period close's timer. */
+/** The work of each region that no request starts: the runs and jobs queues' consumers and the period close's timer. */
 function startBackgroundWork(
   regions: readonly RegionGateway[],
   functions: FunctionSource,
-  runs: LocalRunWorkers,
+  queues: Awaited<ReturnType<typeof startQueues>>,
   log: (line: string) => void,
 ): { stop(): void } {
-  const { createRunConsumer } = functions;
-  if (createRunConsumer) for (const gateway of regions) runs.consume(gateway.region, () => createRunConsumer(gateway.runtimeConfig()), log);
+  queues.consume(regions, functions, log);
   return startPeriodCloseTimer(regions, functions, log);
 }
 

@@ -29,3 +29,8 @@ export function useLocalCredentials(env: NodeJS.ProcessEnv = process.env): void 
   delete env.AWS_SESSION_TOKEN;
   delete env.AWS_PROFILE;
 }
+
+/** The export bucket of a local region. */
+export function localExportBucket(region: string): string {
+  return `exports-${region}`;
+}

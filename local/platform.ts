@@ -9,12 +9,14 @@ import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb';
 import { buildConsole } from '../web/build';
 import { bundleFunctions } from './function-bundles';
 import { startLocalGateway, type LocalGateway } from './gateway';
+import type { ConsoleSite } from './console-server';
 import type { AuthorizerCacheStats } from './authorizer-cache';
 import { startLocalOnboarding } from './onboarding';
 import { readPlatformFile, writePlatformFile, type PlatformFile } from './platform-file';
-import { LOCAL_REGIONS, LOCAL_TABLE_NAME, useLocalCredentials } from './platform.config';
+import { LOCAL_REGIONS, LOCAL_TABLE_NAME, localExportBucket, useLocalCredentials } from './platform.config';
 import { freePort } from './ports';
 import { connectLocalProvisioner } from './provisioner';
+import { startS3Local } from './s3-local';
 import { seedDemoPlatform } from './seed';
 
 /**
@@ -56,6 +58,11 @@ function installSecret(path: string): string {
   return secret;
 }
 
+/** The functions' secrets: list cursors and bundle manifests are signed with keys of this install. */
+function installSecrets(dataDir: string): Record<string, string> {
+  return { CURSOR_SECRET: installSecret(join(dataDir, 'cursor-secret')), BUNDLE_SECRET: installSecret(join(dataDir, 'bundle-secret')) };
+}
+
 export interface LocalPlatform {
   readonly file: PlatformFile;
   readonly platformFilePath: string;
@@ -82,7 +89,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     for (const step of stops.splice(0).reverse()) await step().catch((error) => options.log(`stop failed: ${String(error)}`));
   };
   try {
-    const [dynamoDb, cognito, functions, consoleBuild] = await startServices(options, dataDir, stops);
+    const [dynamoDb, cognito, functions, consoleBuild, exportsServer] = await startServices(options, dataDir, stops);
     options.log(`DynamoDB Local ${dynamoDb.endpoint} (pid ${dynamoDb.pid}), cognito-local ${cognito.endpoint}`);
     if (previous) checkSameCognito(previous, cognito.endpoint, dataDir);
 
@@ -97,7 +104,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       regions: LOCAL_REGIONS,
       tableName: LOCAL_TABLE_NAME,
       mailboxDir: join(dataDir, 'mailbox'),
-      environment: { CURSOR_SECRET: installSecret(join(dataDir, 'cursor-secret')) },
+      environment: installSecrets(dataDir),
       logLevel: options.logLevel ?? 'WARN',
       log: options.log,
     });
@@ -113,24 +120,17 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       functions,
       environment: onboarding.environment,
       queuesDir: join(dataDir, 'queues'),
+      regionEnvironment: (region) => ({ EXPORT_BUCKET: localExportBucket(region), S3_ENDPOINT: exportsServer.endpoint }),
       ...(options.clientLimits ? { clientLimits: options.clientLimits } : {}),
-      console: {
-        dir: consoleBuild.dir,
-        settings: (endpoints) => ({
-          apiUrl: endpoints[LOCAL_REGIONS[0]],
-          regions: endpoints,
-          platformAdmin: { clientId: seed.platformAdmin.clientId, cognitoEndpoint: cognito.endpoint },
-        }),
-      },
+      console: consoleSite(consoleBuild.dir, seed.platformAdmin.clientId, cognito.endpoint),
     });
     stops.push(() => gateway.close());
     onboarding.setRegionEndpoints(gateway.endpoints);
-
     // The audit sealer, as the table stream's consumer in AWS: links the entries changes wrote into each tenant's chain.
     const sealing = startLocalAuditSealing({ dynamoDbEndpoint: dynamoDb.endpoint, regions: LOCAL_REGIONS, tableName: LOCAL_TABLE_NAME, log: options.log });
     stops.push(() => sealing.stop());
 
-    const file = platformFileOf(gateway.endpoints, cognito.endpoint, dynamoDb.endpoint, seed);
+    const file = { ...platformFileOf(gateway.endpoints, cognito.endpoint, dynamoDb.endpoint, seed), s3Endpoint: exportsServer.endpoint };
     writePlatformFile(platformFilePath, file);
     return { file, platformFilePath, seeded: !previous, dynamoDbPid: dynamoDb.pid, authorizerCache: () => gateway.authorizerCache(), stop };
   } catch (error) {
@@ -140,6 +140,18 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
 }
 
 /** First start: the platform admin and the demo tenants, in cognito-local and the tables. */
+/** The console the first region serves: its build, and the settings it reads (the API of each region, the admin's pool client). */
+function consoleSite(dir: string, adminClientId: string, cognitoEndpoint: string): ConsoleSite {
+  return {
+    dir,
+    settings: (endpoints) => ({
+      apiUrl: endpoints[LOCAL_REGIONS[0]],
+      regions: endpoints,
+      platformAdmin: { clientId: adminClientId, cognitoEndpoint },
+    }),
+  };
+}
+
 async function seedPlatform(
   dynamoDbEndpoint: string,
   cognitoEndpoint: string,
@@ -207,5 +219,10 @@ async function startServices(options: LocalPlatformOptions, dataDir: string, sto
     }),
     bundleFunctions(join(dataDir, 'build'), LOCAL_REGIONS),
     buildConsole(join(dataDir, 'console')),
+    // Each region's export bucket, on one S3-compatible server (AWS has one bucket per region stack).
+    startS3Local({ directory: join(dataDir, 's3'), buckets: LOCAL_REGIONS.map(localExportBucket) }).then((started) => {
+      stops.push(() => started.stop());
+      return started;
+    }),
   ]);
 }

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
+import { LOCAL_S3_CREDENTIALS } from '../functions/portability/s3.object-store';
 
 /**
  * The local counterpart of each region's export bucket: `s3rver`, an S3-compatible server, in-process on loopback,
@@ -25,7 +26,7 @@ export interface S3Local {
 }
 
 /** Local credentials for the S3-compatible server: it takes any. */
-export const S3_LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+export const S3_LOCAL_CREDENTIALS = LOCAL_S3_CREDENTIALS;
 
 export async function startS3Local(options: S3LocalOptions): Promise<S3Local> {
   mkdirSync(options.directory, { recursive: true });

@@ -81,7 +81,7 @@ export function tenantSignalsOf(config: RuntimeConfig): TenantSignalOptions {
 }
 
 /** Secrets a function may be given by reference (`<NAME>_ARN`); see core/secrets.ts. */
-const SECRET_NAMES = ['CURSOR_SECRET', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'] as const;
+const SECRET_NAMES = ['CURSOR_SECRET', 'BUNDLE_SECRET', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'] as const;
 
 /**
  * A Lambda handler that builds the real one on its first call (cold start): secrets given by reference are read

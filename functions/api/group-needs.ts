@@ -28,6 +28,11 @@ export interface GroupNeeds {
    * foundation models and the account's inference profiles. @default false
    */
   readonly modelInvocation?: boolean;
+  /**
+   * Writes and reads tenant bundles in the region's export bucket, signs and checks their manifests, and starts export
+   * and import jobs on the jobs queue. @default false
+   */
+  readonly portability?: boolean;
   /** Moves tenants' API keys between the region's usage plans when their plan changes (API Gateway API). @default false */
   readonly usageKeys?: boolean;
 }
@@ -52,6 +57,8 @@ export const HANDLER_GROUP_NEEDS = {
   workflows: { data: ['tenant', 'directory'], cursors: true },
   // Budgets of a tenant: its policy and spend ledgers.
   governance: { data: ['tenant', 'directory'], cursors: true },
+  // Export and import jobs of a tenant: the job items, the bundles in the region's export bucket, the jobs queue.
+  portability: { data: ['tenant', 'directory'], cursors: true, portability: true },
 } as const satisfies Record<HandlerGroup, GroupNeeds>;
 
 /**

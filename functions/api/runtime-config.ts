@@ -8,6 +8,7 @@ import { runQueueEnvShape } from '../workflows/run-queue.config';
 import { usageKeyEnvShape } from '../billing/usage-key.binding';
 import { paymentEnvShape } from '../billing/payment.config';
 import { credentialStoreEnvShape } from '../governance/credential-store.config';
+import { portabilityEnvShape } from '../portability/portability.config';
 
 /**
  * Runtime configuration of every function, parsed once from the environment at cold start. A missing or bad
@@ -23,6 +24,7 @@ export const runtimeConfigSchema = z.object({
   ...usageKeyEnvShape,
   ...paymentEnvShape,
   ...credentialStoreEnvShape,
+  ...portabilityEnvShape,
   // Only functions that sign list cursors need it; the cursor codec fails their cold start when it is missing.
   CURSOR_SECRET: isolationEnvShape.CURSOR_SECRET.optional(),
   /** JSON: the table and data roles of every other region this function reaches (see data/data-regions.ts). */

@@ -67,6 +67,11 @@ export interface DataKind {
    */
   readonly counter?: (tenantId: string) => QuotaCounter;
   /**
+   * For a kind whose item can suspend every deletion of the tenant's data (a legal hold): why it does, or undefined
+   * when this item does not. Purge reads such items first and deletes nothing while one holds. @default never holds
+   */
+  readonly holdsDeletion?: (item: Readonly<Record<string, unknown>>) => string | undefined;
+  /**
    * Routes that serve this kind and the operations behind them, for kinds that bring their API with them; the
    * route table and the handler of their group assemble them from the catalogue. @default served by its domain's group
    */

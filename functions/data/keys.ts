@@ -140,6 +140,9 @@ export const keys = {
   tenantManifest: (tenantId: string) => ({ pk: tenantKey(tenantId, 'TENANT'), sk: 'MANIFEST' }),
   /** The partition of the tenant's record and manifest. */
   tenantProfilePartition: (tenantId: string) => tenantKey(tenantId, 'TENANT'),
+  /** The tenant's compliance settings (retention per data class, legal hold): one item, read by every purge. */
+  compliancePartition: (tenantId: string) => tenantKey(tenantId, 'COMPLIANCE'),
+  complianceSettings: (tenantId: string) => ({ pk: tenantKey(tenantId, 'COMPLIANCE'), sk: 'SETTINGS' }),
   /** The tenant's billing partition: its subscription and invoices. */
   billingPartition: (tenantId: string) => tenantKey(tenantId, 'BILLING'),
   subscription: (tenantId: string) => ({ pk: tenantKey(tenantId, 'BILLING'), sk: 'SUBSCRIPTION' }),

@@ -1,4 +1,5 @@
-import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConflictError } from '../core/errors';
 import { enumerateKeys, type DataKind, type StoredKey } from '../data/data-kind';
 import { TABLE_SCHEMA } from '../data/table.schema';
 
@@ -19,13 +20,29 @@ export class TenantPurge {
     private readonly catalogue: readonly DataKind[],
   ) {}
 
-  /** Deletes every item of every kind, in catalogue order; returns how many items went. Safe to run again. */
+  /**
+   * Deletes every item of every kind, in catalogue order; returns how many items went. Safe to run again. Refused
+   * (409, nothing deleted) while the tenant is under a legal hold.
+   */
   async purge(tenantId: string): Promise<number> {
     const db = this.db(tenantId);
     const perKind = await Promise.all(this.catalogue.map((kind) => enumerateKeys(kind, tenantId, db, this.tableName)));
+    await this.refuseUnderLegalHold(db, tenantId, perKind);
     let deleted = 0;
     for (const keys of perKind) deleted += await this.deleteAll(db, keys);
     return deleted;
+  }
+
+  /** Items of kinds that can hold deletion (a legal hold) are read first: while one holds, nothing is deleted. */
+  private async refuseUnderLegalHold(db: DynamoDBDocumentClient, tenantId: string, perKind: readonly (readonly StoredKey[])[]): Promise<void> {
+    for (const [i, kind] of this.catalogue.entries()) {
+      if (!kind.holdsDeletion) continue;
+      for (const key of perKind[i]) {
+        const { Item } = await db.send(new GetCommand({ TableName: this.tableName, Key: { [PK]: key.pk, [SK]: key.sk }, ConsistentRead: true }));
+        const held = Item ? kind.holdsDeletion(Item) : undefined;
+        if (held) throw new ConflictError(`tenant ${tenantId} ${held}: none of its data is deleted until the hold is lifted`);
+      }
+    }
   }
 
   private async deleteAll(db: DynamoDBDocumentClient, keys: readonly StoredKey[]): Promise<number> {

@@ -1,9 +1,10 @@
-import { Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { mailIdentityArn, type MailSender } from './mail-identity';
@@ -154,7 +155,22 @@ export interface PlatformBinding {
    * @default false
    */
   readonly usageKeys?: boolean;
+  /**
+   * Let the function write and read tenant bundles under `tenants/` of the region's export bucket (EXPORT_BUCKET) and
+   * sign their manifests with the bundle secret (BUNDLE_SECRET_ARN).
+   * @default no bundles
+   */
+  readonly bundles?: BundleBinding;
 }
+
+/** The region's export bucket and the secret manifests are signed with. */
+export interface BundleBinding {
+  readonly bucket: s3.IBucket;
+  readonly secret: secretsmanager.ISecret;
+}
+
+/** Where bundles live in the export bucket: `tenants/<tenantId>/exports/<exportId>/`. */
+export const BUNDLE_OBJECT_PREFIX = 'tenants/';
 
 /**
  * The house Lambda function: Node.js 22 on arm64, bundled with esbuild (minified, source maps on), an explicit log
@@ -278,6 +294,27 @@ export class PlatformFunction extends Construct {
     }
     if (binding.modelInvocation) this.bindModelInvocation();
     if (binding.usageKeys) this.bindUsageKeys();
+    if (binding.bundles) this.bindBundles(binding.bundles);
+  }
+
+  /** Objects under `tenants/` of the export bucket (put in parts, read, presigned) and the bundle secret. */
+  private bindBundles(bundles: BundleBinding): void {
+    if (!this.secretsExtension) throw new Error(`${this.node.path} reads a secret: construct it with secretsExtension: true`);
+    bundles.secret.grantRead(this.role);
+    this.function.addEnvironment(`BUNDLE_SECRET${SECRET_ARN_SUFFIX}`, bundles.secret.secretArn);
+    this.function.addEnvironment('EXPORT_BUCKET', bundles.bucket.bucketName);
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'TenantBundles',
+        actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
+        resources: [bundles.bucket.arnForObjects(`${BUNDLE_OBJECT_PREFIX}*`)],
+      }),
+    );
+    const bucketId = Stack.of(this).getLogicalId(bundles.bucket.node.defaultChild as CfnElement);
+    Validations.of(this.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${BUNDLE_OBJECT_PREFIX}*]`,
+      reason: "Bundles are named by tenant and export id when a job runs: objects under the export bucket's tenants/ prefix only, never listed or deleted",
+    });
   }
 
   /**

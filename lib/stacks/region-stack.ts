@@ -34,12 +34,14 @@ import {
   AUTHORIZER_ENTRY,
   handlerEntry,
   ISSUER_REGISTRATION_ENTRY,
+  JOB_CONSUMER_ENTRY,
   MEMORY_EXPIRY_ENTRY,
   PERIOD_CLOSE_ENTRY,
   RUN_CONSUMER_ENTRY,
   THROTTLE_RECORDER_ENTRY,
 } from '../source-paths';
 import { TenantCredentialStore } from '../constructs/tenant-credential-store';
+import { JobsQueue, JOB_CONSUMER_TIMEOUT } from '../constructs/jobs-queue';
 import { RunsQueue, RUN_CONSUMER_TIMEOUT } from '../constructs/runs-queue';
 
 /**
@@ -54,7 +56,8 @@ export type RegionFunctionName =
   | 'audit-sealer'
   | 'run-consumer'
   | 'throttle-recorder'
-  | 'period-close';
+  | 'period-close'
+  | 'job-consumer';
 export const REGION_FUNCTION_NAMES: readonly RegionFunctionName[] = [
   ...HANDLER_GROUPS,
   'authorizer',
@@ -64,6 +67,7 @@ export const REGION_FUNCTION_NAMES: readonly RegionFunctionName[] = [
   'run-consumer',
   'throttle-recorder',
   'period-close',
+  'job-consumer',
 ];
 
 /** API Gateway's limit on a Lambda integration: a function that may work this long answers within the request. */
@@ -100,6 +104,8 @@ export const OTHER_FUNCTION_NEEDS = {
   // tenant's plan for its tier: the tenant data role with the tenant of each log line.
   'throttle-recorder': { data: ['tenant'] },
   'period-close': PERIOD_CLOSE_NEEDS,
+  // Runs export and import jobs from the jobs queue: the tenant's items of every kind, its bundles in the export bucket.
+  'job-consumer': { data: ['tenant'], portability: true },
 } as const satisfies Record<Exclude<RegionFunctionName, HandlerGroup>, GroupNeeds>;
 
 /** The entry file of a region function, exporting `handler`. */
@@ -119,6 +125,8 @@ export function regionFunctionEntry(name: RegionFunctionName): string {
       return THROTTLE_RECORDER_ENTRY;
     case 'period-close':
       return PERIOD_CLOSE_ENTRY;
+    case 'job-consumer':
+      return JOB_CONSUMER_ENTRY;
     default:
       return handlerEntry(name);
   }
@@ -178,6 +186,10 @@ export class RegionStack extends Stack {
   readonly runs: RunsQueue;
   /** Dashboards (platform, per tier), the SLA and abuse alarms, and the operator topic every alarm notifies. */
   readonly observability: PlatformObservability;
+  /** Export and import jobs, their dead-letter queue and their consumer. */
+  readonly jobs: JobsQueue;
+  /** Signs tenant bundle manifests; read by the functions that export and import, at cold start. */
+  readonly bundleSecret: secretsmanager.Secret;
   /** Signs list cursors; read by the functions that list, at cold start. */
   readonly cursorSecret: secretsmanager.Secret;
   /** Writes pool issuers into the region's registry, for the tenant stacks of the region. */
@@ -217,6 +229,8 @@ export class RegionStack extends Stack {
     this.dataAccess.tenantData.trustTaggedCallers(PLATFORM_FUNCTION_TAG, names.preTokenFunctionTag);
 
     this.cursorSecret = this.createCursorSecret(names, config.stage, region);
+    this.bundleSecret = this.createBundleSecret(config.stage, region);
+    this.exports = new ExportBucket(this, 'Exports');
     this.functions = this.createFunctions(names, config, region, functionCode);
 
     const configuredOrigins = config.corsOrigins ?? [...new Set(config.console.callbackUrls.map((url) => new URL(url).origin))];
@@ -234,11 +248,11 @@ export class RegionStack extends Stack {
       producers: [this.functions.workflows],
       maxConcurrency: runWorkerCapacity(SERVICE_LEVELS),
     });
+    this.jobs = new JobsQueue(this, 'Jobs', { consumer: this.functions['job-consumer'], producers: [this.functions.portability] });
     this.issuerRegistrar = new IssuerRegistrar(this, 'IssuerRegistrar', { handler: this.functions['issuer-registration'] });
     this.periodCloseSchedule = this.createPeriodCloseSchedule(config.stage, region);
     this.publishForTenantStacks(names);
 
-    this.exports = new ExportBucket(this, 'Exports');
     this.backup = new TableBackup(this, 'Backup', { table: this.table });
     this.alarms = new RegionAlarms(this, 'Alarms', {
       api: this.api.api,
@@ -305,10 +319,25 @@ export class RegionStack extends Stack {
         'memory-expiry': this.memoryExpiry.failureQueue,
         'audit-sealing': this.auditSealing.failureQueue,
         runs: this.runs.deadLetterQueue,
+        jobs: this.jobs.deadLetterQueue,
       },
       workQueues: { runs: { queue: this.runs.queue, backlog: RUNS_BACKLOG_ALARM } },
       alarmEmails: config.alarmEmails,
     });
+  }
+
+  /** The key manifests are signed with: a bundle whose manifest it does not verify is refused. */
+  private createBundleSecret(stage: string, region: string): secretsmanager.Secret {
+    const secret = new secretsmanager.Secret(this, 'BundleSecret', {
+      description: `Key of the HMAC that signs tenant bundle manifests of the agent platform (${stage}) in ${region}`,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'Rotating this key would make every bundle exported before the rotation unimportable; it is replaced by hand with that understood',
+    });
+    return secret;
   }
 
   private createCursorSecret(names: PlatformNames, stage: string, region: string): secretsmanager.Secret {
@@ -340,9 +369,9 @@ export class RegionStack extends Stack {
         description: `${description} (${config.stage})`,
         code: functionCode,
         roleName: needs.allRegions ? names.functionRoleName(region, name) : undefined,
-        secretsExtension: needs.cursors ?? false,
-        // The runs queue's consumer executes whole runs (and resumes them past its timeout, see RunsQueue).
-        timeout: name === 'run-consumer' ? RUN_CONSUMER_TIMEOUT : undefined,
+        secretsExtension: (needs.cursors ?? false) || (needs.portability ?? false),
+        // The queues' consumers execute whole runs (resumed past the timeout, see RunsQueue) and whole export jobs.
+        timeout: name === 'run-consumer' ? RUN_CONSUMER_TIMEOUT : name === 'job-consumer' ? JOB_CONSUMER_TIMEOUT : undefined,
         // …with the run workers of every tier kept for it (the service-level catalogue sizes them per tier).
         reservedConcurrentExecutions: name === 'run-consumer' ? runWorkerCapacity(SERVICE_LEVELS) : undefined,
       });
@@ -355,6 +384,7 @@ export class RegionStack extends Stack {
     const runConsumer = regionFunction('run-consumer', 'Agent platform, workflow run worker');
     const throttleRecorder = regionFunction('throttle-recorder', "Agent platform, usage-plan throttles into tenants' health");
     const periodClose = regionFunction('period-close', 'Agent platform, billing period close (invoices, overdue suspensions)');
+    const jobConsumer = regionFunction('job-consumer', 'Agent platform, tenant export and import jobs');
     return {
       ...groupFunctions,
       authorizer,
@@ -364,6 +394,7 @@ export class RegionStack extends Stack {
       'run-consumer': runConsumer,
       'throttle-recorder': throttleRecorder,
       'period-close': periodClose,
+      'job-consumer': jobConsumer,
     };
   }
 
@@ -415,6 +446,7 @@ export class RegionStack extends Stack {
         mail: needs.mail ? this.mail.sender : undefined,
         modelInvocation: needs.modelInvocation,
         usageKeys: needs.usageKeys,
+        bundles: needs.portability ? { bucket: this.exports.bucket, secret: this.bundleSecret } : undefined,
       });
     }
   }

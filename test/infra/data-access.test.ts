@@ -189,9 +189,11 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
         'audit-sealer',
         'authorizer',
         'governance',
+        'job-consumer',
         'memories',
         'memory-expiry',
         'period-close',
+        'portability',
         'run-consumer',
         'tenants',
         'throttle-recorder',
@@ -199,7 +201,20 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
         'users',
         'workflows',
       ],
-      directory: ['agents', 'api-keys', 'audit', 'authorizer', 'discovery', 'governance', 'memories', 'run-consumer', 'usage', 'users', 'workflows'],
+      directory: [
+        'agents',
+        'api-keys',
+        'audit',
+        'authorizer',
+        'discovery',
+        'governance',
+        'memories',
+        'portability',
+        'run-consumer',
+        'usage',
+        'users',
+        'workflows',
+      ],
       platform: ['period-close', 'tenants'],
       issuers: ['issuer-registration'],
     };
@@ -237,6 +252,11 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
       // The run worker reads the runs queue; it and the workflows API send to it.
       const runsQueueArn = resolvePolicyIntrinsics({ 'Fn::GetAtt': [logicalIdOf(stack.runs.queue), 'Arn'] }, json, { region });
       const runsQueue = name === 'run-consumer' ? 'consume' : name === 'workflows' ? 'send' : undefined;
+      // The job worker reads the jobs queue, the portability API sends to it; both reach the bundles and their key.
+      const jobsQueueArn = resolvePolicyIntrinsics({ 'Fn::GetAtt': [logicalIdOf(stack.jobs.queue), 'Arn'] }, json, { region });
+      const jobsQueue = name === 'job-consumer' ? 'consume' : name === 'portability' ? 'send' : undefined;
+      const bundles = 'portability' in needs && needs.portability;
+      const bucketArn = resolvePolicyIntrinsics({ 'Fn::GetAtt': [logicalIdOf(stack.exports.bucket), 'Arn'] }, json, { region });
 
       // Act
       const resolved = own.map((statement) => resolvePolicyIntrinsics(statement, json, { region }));
@@ -257,6 +277,33 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
                 Effect: 'Allow',
                 Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
                 Resource: resolveIntrinsics({ Ref: logicalIdOf(stack.cursorSecret) }, json, { region }),
+              },
+            ]
+          : []),
+        ...(bundles
+          ? [
+              {
+                Effect: 'Allow',
+                Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+                Resource: resolveIntrinsics({ Ref: logicalIdOf(stack.bundleSecret) }, json, { region }),
+              },
+              {
+                Sid: 'TenantBundles',
+                Effect: 'Allow',
+                Action: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'],
+                Resource: `${bucketArn}/tenants/*`,
+              },
+            ]
+          : []),
+        ...(jobsQueue
+          ? [
+              {
+                Effect: 'Allow',
+                Action:
+                  jobsQueue === 'consume'
+                    ? ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage']
+                    : ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
+                Resource: jobsQueueArn,
               },
             ]
           : []),

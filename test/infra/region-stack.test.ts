@@ -112,8 +112,9 @@ describe.each(CONFIG.regions)('region stack %s', (region) => {
         Architectures: ['arm64'],
         Handler: 'index.handler',
         MemorySize: 512,
-        // The run worker executes runs from the queue for up to Lambda's 15 minutes; everything else answers fast.
-        Timeout: name === 'run-consumer' ? 900 : 10,
+        // The run and job workers execute runs and whole exports from their queues for up to Lambda's 15 minutes;
+        // everything else answers fast.
+        Timeout: name === 'run-consumer' || name === 'job-consumer' ? 900 : 10,
         TracingConfig: { Mode: 'Active' },
         LoggingConfig: { LogGroup: { Ref: logicalIdOf(fn.logGroup) } },
         Role: { 'Fn::GetAtt': [logicalIdOf(fn.role), 'Arn'] },
@@ -137,7 +138,9 @@ describe.each(CONFIG.regions)('region stack %s', (region) => {
       // Secrets by reference only: the ARN, read at cold start through the extension layer.
       expect(env.CURSOR_SECRET).toBeUndefined();
       expect(env.CURSOR_SECRET_ARN).toEqual(needs.cursors ? { Ref: logicalIdOf(stack.cursorSecret) } : undefined);
-      expect(resource.Properties!.Layers ?? []).toHaveLength(needs.cursors ? 1 : 0);
+      const bundles = 'portability' in needs && needs.portability;
+      expect(env.BUNDLE_SECRET_ARN).toEqual(bundles ? { Ref: logicalIdOf(stack.bundleSecret) } : undefined);
+      expect(resource.Properties!.Layers ?? []).toHaveLength(needs.cursors || bundles ? 1 : 0);
       expect(env.ONBOARDING_EVENT_BUS === undefined).toBe(!needs.onboardingEvents);
       expect(env.MODEL_PROVIDER).toBe(needs.modelInvocation ? 'bedrock' : undefined);
       expect(json.Resources[logicalIdOf(fn.logGroup)]).toMatchObject({
@@ -184,7 +187,8 @@ describe.each(CONFIG.regions)('region stack %s', (region) => {
     const queueId = logicalIdOf(consumer.failureQueue);
 
     // Assess
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 3);
+    // The stream's two (memory expiry, audit sealing), the runs queue's and the jobs queue's.
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 4);
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: logicalIdOf(stack.functions['memory-expiry'].function) },
       EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(stack.table.table), 'StreamArn'] },

@@ -200,6 +200,28 @@ describe('the API contract, live', () => {
     await call('DELETE', `${T}/workflows/{workflowId}`, p);
     await call('DELETE', `${T}/agents/{agentId}`, p);
 
+    // Export and import jobs: started (202), followed to their end, refused when the bundle does not exist
+    const exported = await call('POST', `${T}/exports`, p);
+    const exportPath = `${T}/exports/{jobId}`;
+    const job = { ...p, jobId: exported.json.jobId };
+    for (let polls = 0; polls < 100 && (await call('GET', exportPath, job)).json.state !== 'SUCCEEDED'; polls++) await new Promise((r) => setTimeout(r, 200));
+    await call('GET', exportPath, { ...p, jobId: '01J00000000000000000000000' });
+    await call('GET', exportPath, { ...p, jobId: 'not-a-job' });
+    await call('POST', `${T}/imports`, p, { body: {} });
+    await call('POST', `${T}/imports`, p, { body: { exportId: '01J00000000000000000000000' } });
+    const imported = await call('POST', `${T}/imports`, p, { body: { exportId: exported.json.jobId } });
+    await call('GET', `${T}/imports/{jobId}`, { ...p, jobId: imported.json.jobId });
+    await call('GET', `${T}/imports/{jobId}`, { ...p, jobId: exported.json.jobId });
+
+    // Retention, legal hold, compliance
+    await call('PUT', `${T}/retention`, p, { body: { content: 30 } });
+    await call('PUT', `${T}/retention`, p, { body: { content: -1 } });
+    await call('PUT', `${T}/legal-hold`, p, { body: { reason: 'audit' } });
+    await call('PUT', `${T}/legal-hold`, p, { body: { reason: 'audit' }, token: platformToken });
+    await call('GET', `${T}/compliance`, p);
+    await call('DELETE', `${T}/legal-hold`, p, { token: platformToken });
+    await call('DELETE', `${T}/legal-hold`, p, { token: platformToken });
+
     // Budgets
     await call('GET', `${T}/budget`, p);
     await call('PUT', `${T}/budget`, p, { body: { monthlyCents: -1 } });

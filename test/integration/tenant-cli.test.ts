@@ -29,10 +29,12 @@ beforeAll(async () => {
       cognitoEndpoint: platform.cognitoEndpoint,
       platformAdmin: { clientId: admin.clientId, username: admin.username, password: admin.password },
       mailboxDir: platform.mailboxDir,
+      migration: platform.migration,
     }),
     tenantsDir,
     out: (line) => lines.push(line),
     waitMs: 20_000,
+    isTTY: true,
   };
 });
 
@@ -99,6 +101,26 @@ describe('npm run tenant', () => {
     expect(unknown).toEqual(new CliError('no tenant nobody-here'));
     expect(bad).toBeInstanceOf(ManifestError);
     expect((bad as ManifestError).problems).toEqual([expect.objectContaining({ field: 'homeRegion' })]);
+  });
+
+  it('migrates a tenant to another region with a progress bar and items per kind; the old region then answers 421', async () => {
+    // Act
+    const output = await run('migrate', slug, '--to', 'eu-central-1');
+    const token = (await platform.signIn((await platform.platformAdmin()).clientId, await platform.platformAdmin())).idToken;
+    const old = await platform.call('us-east-1', 'GET', `/v1/tenants/${slug}`, { token });
+    const home = await platform.call('eu-central-1', 'GET', `/v1/tenants/${slug}`, { token });
+
+    // Assess
+    expect(output[0]).toBe(`migrating ${slug} from us-east-1 to eu-central-1`);
+    expect(output).toEqual(expect.arrayContaining([expect.stringMatching(/^\[#+-*\] 1\/5 exported$/), expect.stringMatching(/^\[#{30}\] 5\/5 purged$/)]));
+    expect(output.find((line) => /^tenant-record\s+1\s+\d+$/.test(line))).toBeDefined();
+    expect(output.at(-1)).toContain(`now lives in eu-central-1`);
+    expect(old.status).toBe(421);
+    expect(home.status).toBe(200);
+  });
+
+  it('refuses migrate without --to', async () => {
+    await expect(run('migrate', slug)).rejects.toThrow('migrate needs --to <region>');
   });
 
   it('offboards down to DELETED and removes the manifest it wrote, so no later deployment brings the tenant back', async () => {

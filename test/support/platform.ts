@@ -2,6 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { CognitoIdentityProviderClient, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
 import type { ClientLimits } from '../../functions/billing/client-limits.catalogue';
 import { startLocalGateway, type FunctionSource, type LocalGateway } from '../../local/gateway';
+import { startS3Local } from '../../local/s3-local';
+import { localExportBucket } from '../../local/platform.config';
+import type { LocalMigrationAccess } from '../../local/tenant-migrate';
 import { LOCAL_CREDENTIALS, LOCAL_REGIONS, LOCAL_TABLE_NAME, useLocalCredentials, type LocalRegion } from '../../local/platform.config';
 import {
   connectLocalProvisioner,
@@ -51,6 +54,8 @@ export interface TestPlatform {
   signIn(clientId: string, user: UserCredentials): Promise<Tokens>;
   /** The local mailbox the functions deliver invitation mail to. */
   readonly mailboxDir: string;
+  /** What an operator's migration reaches: the table, the export buckets, the bundle key. */
+  readonly migration: LocalMigrationAccess;
   /** The local EventBridge bus, its provisioner and the provisioning-events function. */
   readonly onboarding: LocalOnboarding;
   /** Calls a region's API. */
@@ -116,16 +121,19 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
         }),
       }
     : undefined;
+  const bundleSecret = randomBytes(32).toString('base64url');
   const onboarding = await startLocalOnboarding({
     dynamoDbEndpoint,
     cognitoEndpoint,
     regions: LOCAL_REGIONS,
     tableName,
     mailboxDir,
-    environment: { CURSOR_SECRET: randomBytes(32).toString('base64url') },
+    environment: { CURSOR_SECRET: randomBytes(32).toString('base64url'), BUNDLE_SECRET: bundleSecret },
     logLevel: 'ERROR',
     log: options.log ?? (() => undefined),
   });
+  const exportsDir = mkdtempSync(join(tmpdir(), 'exports-'));
+  const exports = await startS3Local({ directory: exportsDir, buckets: LOCAL_REGIONS.map(localExportBucket) });
   const gateway: LocalGateway = await startLocalGateway({
     regions: LOCAL_REGIONS,
     port: 0,
@@ -138,6 +146,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     // Every test platform shares the table: sweeping would make each read every tenant's runs. The sweeper is tested
     // with the run consumer itself (test/integration/workflows/runs.queue.test.ts).
     sweepRuns: false,
+    regionEnvironment: (region) => ({ EXPORT_BUCKET: localExportBucket(region), S3_ENDPOINT: exports.endpoint }),
     ...(options.functions ? { functions: options.functions } : {}),
     ...(site ? { console: site } : {}),
   });
@@ -158,6 +167,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     endpoints: gateway.endpoints as Record<LocalRegion, string>,
     cognitoEndpoint,
     mailboxDir,
+    migration: { dynamoDbEndpoint, s3Endpoint: exports.endpoint, bundleSecret, tableName: LOCAL_TABLE_NAME },
     onboarding,
     provisioner: connection.provisioner,
     createTenant: (overrides = {}) => {
@@ -200,6 +210,8 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     close: async () => {
       await gateway.close();
       await onboarding.stop();
+      await exports.stop();
+      rmSync(exportsDir, { recursive: true, force: true });
       rmSync(mailboxDir, { recursive: true, force: true });
       if (consoleDir) rmSync(consoleDir, { recursive: true, force: true });
       cognito.destroy();

@@ -15,6 +15,11 @@ import { ManifestSigner } from '../../../functions/portability/bundle.schema';
 import { createS3Client, S3ObjectStore } from '../../../functions/portability/s3.object-store';
 import { TenantExporter } from '../../../functions/portability/tenant-export';
 import { TenantImporter } from '../../../functions/portability/tenant-import';
+import type { JobQueue } from '../../../functions/portability/job.queue';
+import { PortabilityJobRepository } from '../../../functions/portability/portability-job.kind';
+import { PortabilityJobService } from '../../../functions/portability/portability-job.service';
+import { ComplianceService } from '../../../functions/portability/compliance.service';
+import { recordDrill } from '../../../functions/portability/compliance.kind';
 import { CachedPlanSource } from '../../../functions/quotas/plan.source';
 import { kindOperations, referenceCheck } from '../../../functions/resource.catalogue';
 import { ROUTES } from '../../../functions/routes';
@@ -66,6 +71,8 @@ export interface PortabilityFixture {
   /** Exporter and importer of each region's table. */
   readonly exporter: (region: string) => TenantExporter;
   readonly importer: (region: string) => TenantImporter;
+  /** The export and import jobs of a region's tenants, sending started jobs to `queue`. */
+  jobs(region: string, queue: JobQueue): PortabilityJobService;
   onboard(prefix: string, region?: string): Promise<string>;
   /** Lives the history through the services, so every kind of the catalogue gets items the way the API makes them. */
   live(tenantId: string, history: TenantHistory, region?: string): Promise<void>;
@@ -176,6 +183,24 @@ export async function createPortabilityFixture(name: string): Promise<Portabilit
     await tools.createTool({ route, path: { tenantId }, query: {}, body, headers: {}, auth, requestId: nextRequest() } as never);
   }
 
+  function compliance(region: string): ComplianceService {
+    const { db, tableName, mutations } = data(region);
+    return new ComplianceService({ db, tableName, executor: mutations, cursors, catalogue: TENANT_DATA_CATALOGUE, region });
+  }
+
+  function jobs(region: string, queue: JobQueue): PortabilityJobService {
+    const { db, tableName, mutations } = data(region);
+    return new PortabilityJobService({
+      jobs: new PortabilityJobRepository(db, tableName),
+      executor: mutations,
+      queue,
+      store,
+      exporter: new TenantExporter({ ...data(region), catalogue: TENANT_DATA_CATALOGUE, store, signer }),
+      importer: new TenantImporter({ ...data(region), catalogue: TENANT_DATA_CATALOGUE, store, signer, executor: mutations }),
+      linkSeconds: 300,
+    });
+  }
+
   return {
     lifecycle,
     s3,
@@ -184,6 +209,7 @@ export async function createPortabilityFixture(name: string): Promise<Portabilit
     signer,
     exporter: (region) => new TenantExporter({ ...data(region), catalogue: TENANT_DATA_CATALOGUE, store, signer }),
     importer: (region) => new TenantImporter({ ...data(region), catalogue: TENANT_DATA_CATALOGUE, store, signer, executor: data(region).mutations }),
+    jobs,
     async onboard(prefix, region = LOCAL_REGIONS[0]) {
       const tenantId = uniqueTenantId(prefix);
       const { lifecycle: service } = lifecycle.regions[region];
@@ -207,6 +233,17 @@ export async function createPortabilityFixture(name: string): Promise<Portabilit
       await billing.periods.close(tenantId, nextRequest());
       const people = lifecycle.regions[region];
       await createTool(tools, tenantId, 'clock');
+      // An export job asked for (it stays queued: no consumer here), and a retention setting.
+      await jobs(region, { enqueue: async () => {} }).start(context(tenantId), 'export');
+      await compliance(region).setRetention(context(tenantId), { content: 365 });
+      const { db, tableName } = data(region);
+      await recordDrill(db(tenantId), tableName, tenantId, {
+        drilledAt: new Date().toISOString(),
+        succeeded: true,
+        items: 1,
+        auditEntries: 1,
+        detail: 'drilled',
+      });
       // A served request, metered as the functions meter it: the tenant's usage and health items of the hour.
       await meter.addRequest(tenantId, { durationMs: 12, memoryMb: 256, status: 200 });
       await meter.flush(tenantId);

@@ -1,0 +1,54 @@
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { createLogger, type Logger } from '../core/logger';
+import { JOB_QUEUE_MAX_RECEIVES, jobMessageSchema } from '../portability/job.queue';
+import type { JobOutcome, PortabilityJobService } from '../portability/portability-job.service';
+import { lazyHandler } from './dependencies';
+import { portabilityJobsOf } from './portability.dependencies';
+import type { RuntimeConfig } from './runtime-config';
+
+export interface JobConsumerDependencies {
+  readonly logger: Logger;
+  readonly jobs: Pick<PortabilityJobService, 'run'>;
+}
+
+/**
+ * The jobs queue's consumer (an SQS event source with ReportBatchItemFailures): each message names a tenant's export
+ * or import job, which runs to its end within the invocation. A failed delivery comes back after the visibility
+ * timeout; the last one records the job FAILED before the queue dead-letters the message.
+ */
+export function createHandler(
+  config: RuntimeConfig,
+  deps: JobConsumerDependencies = { logger: createLogger('job-consumer', config.LOG_LEVEL), jobs: portabilityJobsOf(config) },
+) {
+  const deliver = async (record: SQSRecord): Promise<JobOutcome> => {
+    const parsed = jobMessageSchema.safeParse(safeJson(record.body));
+    if (!parsed.success) return { kind: 'failed', reason: 'malformed job message' };
+    const lastDelivery = Number(record.attributes.ApproximateReceiveCount) >= JOB_QUEUE_MAX_RECEIVES;
+    return deps.jobs.run(parsed.data, lastDelivery);
+  };
+  return async (event: SQSEvent): Promise<SQSBatchResponse> => {
+    const outcomes = await Promise.all(
+      event.Records.map((record) =>
+        deliver(record).catch((error: unknown): JobOutcome => {
+          deps.logger.error('job delivery failed', { messageId: record.messageId, error: error as Error });
+          return { kind: 'failed', reason: 'unexpected error' };
+        }),
+      ),
+    );
+    for (const [i, record] of event.Records.entries()) {
+      const outcome = outcomes[i];
+      if (outcome.kind === 'failed') deps.logger.warn('job delivery handed back', { messageId: record.messageId, reason: outcome.reason });
+    }
+    return { batchItemFailures: event.Records.filter((_, i) => outcomes[i].kind === 'failed').map((record) => ({ itemIdentifier: record.messageId })) };
+  };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+export const handler = lazyHandler(createHandler);

@@ -1,0 +1,54 @@
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { ConfigError } from '../core/config';
+import { ManifestSigner } from '../portability/bundle.schema';
+import { SqsJobQueue } from '../portability/job.queue';
+import { PortabilityJobRepository } from '../portability/portability-job.kind';
+import { PortabilityJobService } from '../portability/portability-job.service';
+import { createS3Client, LOCAL_S3_CREDENTIALS, S3ObjectStore } from '../portability/s3.object-store';
+import { TenantExporter } from '../portability/tenant-export';
+import { TenantImporter } from '../portability/tenant-import';
+import { TENANT_DATA_CATALOGUE } from '../tenant-data.catalogue';
+import { createTenantWrites } from './dependencies';
+import type { RuntimeConfig } from './runtime-config';
+
+/** A setting the portability functions cannot start without. */
+function required<K extends 'EXPORT_BUCKET' | 'BUNDLE_SECRET'>(config: RuntimeConfig, name: K): NonNullable<RuntimeConfig[K]> {
+  const value = config[name];
+  if (!value) throw new ConfigError(`invalid runtime configuration: ${name}: required by the functions that export and import tenant data`);
+  return value as NonNullable<RuntimeConfig[K]>;
+}
+
+const services = new WeakMap<RuntimeConfig, PortabilityJobService>();
+
+/**
+ * The job service of a function instance: the region's export bucket (the local S3-compatible server by endpoint),
+ * the manifest signer, exporter and importer over the tenant data role, and the jobs queue (a consumer that only
+ * runs jobs never sends, so the queue is needed only when a job is started).
+ */
+export function portabilityJobsOf(config: RuntimeConfig): PortabilityJobService {
+  let service = services.get(config);
+  if (service) return service;
+  const { db, executor } = createTenantWrites(config);
+  const local = config.S3_ENDPOINT ? { endpoint: config.S3_ENDPOINT, credentials: LOCAL_S3_CREDENTIALS } : undefined;
+  const store = new S3ObjectStore({ client: createS3Client(config.AWS_REGION, local), bucket: required(config, 'EXPORT_BUCKET') });
+  const signer = new ManifestSigner(required(config, 'BUNDLE_SECRET'));
+  const data = { db, tableName: config.TABLE_NAME, catalogue: TENANT_DATA_CATALOGUE, store, signer };
+  const queueUrl = config.JOBS_QUEUE_URL;
+  const sqs = new SQSClient({ region: config.AWS_REGION, ...(config.SQS_ENDPOINT ? { endpoint: config.SQS_ENDPOINT } : {}) });
+  service = new PortabilityJobService({
+    jobs: new PortabilityJobRepository(db, config.TABLE_NAME),
+    executor,
+    store,
+    exporter: new TenantExporter({ ...data, region: config.AWS_REGION }),
+    importer: new TenantImporter({ ...data, executor }),
+    linkSeconds: config.DOWNLOAD_LINK_SECONDS,
+    queue: {
+      enqueue: async (message) => {
+        if (!queueUrl) throw new ConfigError('invalid runtime configuration: JOBS_QUEUE_URL: required by functions that start export and import jobs');
+        await new SqsJobQueue(sqs, queueUrl).enqueue(message);
+      },
+    },
+  });
+  services.set(config, service);
+  return service;
+}

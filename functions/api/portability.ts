@@ -1,0 +1,46 @@
+import { createGroupHandler } from '../core/http';
+import { mutationContextOf, toOperationResult } from '../data/mutation.context';
+import { PORTABILITY_ROUTES } from '../portability/portability.routes';
+import { ComplianceService } from '../portability/compliance.service';
+import { TENANT_DATA_CATALOGUE } from '../tenant-data.catalogue';
+import type { PortabilityJobService } from '../portability/portability-job.service';
+import type { RequestFor } from '../routes';
+import { createResourceDependencies, lazyHandler, type ResourceDependencies } from './dependencies';
+import { portabilityJobsOf } from './portability.dependencies';
+import type { RuntimeConfig } from './runtime-config';
+
+/** A tenant's export and import jobs: started here (202), run by the job consumer from the jobs queue. */
+export function createHandler(
+  config: RuntimeConfig,
+  deps: ResourceDependencies = createResourceDependencies(config, 'portability'),
+  jobs: PortabilityJobService = portabilityJobsOf(config),
+) {
+  const compliance = new ComplianceService({
+    db: deps.db,
+    tableName: deps.tableName,
+    executor: deps.executor,
+    cursors: deps.cursors,
+    catalogue: TENANT_DATA_CATALOGUE,
+    region: config.AWS_REGION,
+  });
+  return createGroupHandler({
+    logger: deps.logger,
+    ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),
+    routes: PORTABILITY_ROUTES,
+    tenantGate: deps.tenantGate,
+    operations: {
+      startExport: async (request: RequestFor<'startExport'>) => toOperationResult(await jobs.start(mutationContextOf(request), 'export')),
+      getExport: async ({ path }: RequestFor<'getExport'>) => ({ body: await jobs.get(path.tenantId, 'export', path.jobId) }),
+      startImport: async (request: RequestFor<'startImport'>) =>
+        toOperationResult(await jobs.start(mutationContextOf(request), 'import', request.body.exportId)),
+      getImport: async ({ path }: RequestFor<'getImport'>) => ({ body: await jobs.get(path.tenantId, 'import', path.jobId) }),
+      getCompliance: async ({ path }: RequestFor<'getCompliance'>) => ({ body: await compliance.report(path.tenantId) }),
+      setRetention: async (request: RequestFor<'setRetention'>) => toOperationResult(await compliance.setRetention(mutationContextOf(request), request.body)),
+      placeLegalHold: async (request: RequestFor<'placeLegalHold'>) =>
+        toOperationResult(await compliance.placeHold(mutationContextOf(request), request.body.reason)),
+      liftLegalHold: async (request: RequestFor<'liftLegalHold'>) => toOperationResult(await compliance.liftHold(mutationContextOf(request))),
+    },
+  });
+}
+
+export const handler = lazyHandler(createHandler);

@@ -1,0 +1,81 @@
+import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
+import { fixedPartitions, isKey, RETENTION_CLASSES, writeBackAsIs, type DataKind } from '../data/data-kind';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { keys } from '../data/keys';
+
+/**
+ * A tenant's compliance settings: how long each data class of the catalogue is kept, and a legal hold that suspends
+ * every deletion of the tenant's data (retention, purges at member removal, offboarding, migration, restore) until
+ * it is lifted. One item per tenant, in its own partition.
+ */
+
+/** Days an item of a class is kept; absent: kept until the tenant deletes it (or offboards). */
+export const retentionDaysSchema = z.number().int().min(1).max(36_500);
+
+export const retentionSettingsSchema = z.object(Object.fromEntries(RETENTION_CLASSES.map((name) => [name, retentionDaysSchema.optional()]))).strict();
+export type RetentionSettings = Partial<Record<(typeof RETENTION_CLASSES)[number], number>>;
+
+export const legalHoldSchema = z.object({ reason: z.string().min(1).max(1024), placedAt: z.iso.datetime(), placedBy: z.string().max(256) }).strict();
+export type LegalHold = z.infer<typeof legalHoldSchema>;
+
+export const complianceSettingsSchema = z.object({
+  retention: retentionSettingsSchema,
+  legalHold: legalHoldSchema.optional(),
+  updatedAt: z.iso.datetime(),
+  version: z.number().int().positive(),
+});
+export type ComplianceSettings = z.infer<typeof complianceSettingsSchema>;
+
+export const complianceSettingsKind: DataKind = {
+  name: 'compliance-settings',
+  retention: 'operational',
+  schema: complianceSettingsSchema,
+  accessPatterns: [{ name: 'get the tenant settings' }],
+  partitions: fixedPartitions(keys.compliancePartition),
+  owns: (key, tenantId) => isKey(key, keys.complianceSettings(tenantId)),
+  writeBack: writeBackAsIs,
+  holdsDeletion: (item) => {
+    const hold = item.legalHold as LegalHold | undefined;
+    return hold ? `is under a legal hold since ${hold.placedAt}` : undefined;
+  },
+};
+
+/** The tenant's settings as stored, if any. */
+export async function readComplianceSettings(db: DynamoDBDocumentClient, tableName: string, tenantId: string): Promise<ComplianceSettings | undefined> {
+  const { Item } = await db.send(new GetCommand({ TableName: tableName, Key: keys.complianceSettings(tenantId), ConsistentRead: true }));
+  return Item ? complianceSettingsSchema.parse(Item) : undefined;
+}
+
+/** The outcome of the last recovery drill that restored this tenant's data into a scratch table (it feeds the compliance report). */
+export const drillRecordSchema = z.object({
+  drilledAt: z.iso.datetime(),
+  succeeded: z.boolean(),
+  items: z.number().int().nonnegative(),
+  auditEntries: z.number().int().nonnegative(),
+  detail: z.string().max(2048),
+});
+export type DrillRecord = z.infer<typeof drillRecordSchema>;
+
+const drillKey = (tenantId: string) => ({ pk: keys.compliancePartition(tenantId), sk: 'DRILL' });
+
+export const drillRecordKind: DataKind = {
+  name: 'drill-record',
+  retention: 'operational',
+  schema: drillRecordSchema,
+  accessPatterns: [{ name: 'get the last drill of the tenant' }],
+  partitions: fixedPartitions(keys.compliancePartition),
+  owns: (key, tenantId) => isKey(key, drillKey(tenantId)),
+  writeBack: writeBackAsIs,
+};
+
+/** Records a drill's outcome for the tenant (replacing the previous one). */
+export async function recordDrill(db: DynamoDBDocumentClient, tableName: string, tenantId: string, record: DrillRecord): Promise<void> {
+  await db.send(new PutCommand({ TableName: tableName, Item: { ...drillKey(tenantId), ...drillRecordSchema.parse(record) } }));
+}
+
+/** The tenant's last drill, if any. */
+export async function readDrillRecord(db: DynamoDBDocumentClient, tableName: string, tenantId: string): Promise<DrillRecord | undefined> {
+  const { Item } = await db.send(new GetCommand({ TableName: tableName, Key: drillKey(tenantId), ConsistentRead: true }));
+  return Item ? drillRecordSchema.parse(Item) : undefined;
+}

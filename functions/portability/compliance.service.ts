@@ -1,0 +1,155 @@
+import * as z from 'zod';
+import { AuditRepository } from '../audit/audit.repository';
+import { ConflictError, NotFoundError } from '../core/errors';
+import type { CursorCodec } from '../data/cursor';
+import { conditionOf, itemAbsent, versionIs } from '../data/conditions';
+import { RETENTION_CLASSES, type DataKind } from '../data/data-kind';
+import { keys } from '../data/keys';
+import type { MutationContext, MutationResult } from '../data/mutation.context';
+import type { MutationExecutor } from '../data/mutation.executor';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  complianceSettingsSchema,
+  legalHoldSchema,
+  readComplianceSettings,
+  readDrillRecord,
+  retentionSettingsSchema,
+  type ComplianceSettings,
+  type RetentionSettings,
+} from './compliance.kind';
+import { residencyZoneOf } from './residency';
+
+const MAX_KINDS = 64;
+
+/** Where one stateful resource of the tenant lives. */
+const placementSchema = z.object({ resource: z.string().max(64), region: z.string().max(32), encryption: z.string().max(128) }).strict();
+
+export const complianceReportSchema = z
+  .object({
+    tenantId: z.string().max(64),
+    residency: z.object({ region: z.string().max(32), zone: z.string().max(16) }).strict(),
+    resources: z.array(placementSchema).max(16),
+    retention: z
+      .array(z.object({ class: z.enum(RETENTION_CLASSES), days: z.number().int().nullable(), kinds: z.array(z.string().max(64)).max(MAX_KINDS) }).strict())
+      .max(RETENTION_CLASSES.length),
+    legalHold: legalHoldSchema.nullable(),
+    /** Not recorded yet: AWS Backup reports its jobs in its own console. */
+    lastBackup: z.iso.datetime().nullable(),
+    lastSuccessfulDrill: z.iso.datetime().nullable(),
+    auditChain: z
+      .object({
+        valid: z.boolean(),
+        entries: z.number().int().nonnegative(),
+        firstBroken: z.object({ lane: z.number().int(), seq: z.number().int(), reason: z.string().max(256), detail: z.string().max(2048) }).optional(),
+      })
+      .strict(),
+  })
+  .strict();
+export type ComplianceReport = z.infer<typeof complianceReportSchema>;
+
+export interface ComplianceServiceProps {
+  readonly db: (tenantId: string) => DynamoDBDocumentClient;
+  readonly tableName: string;
+  readonly executor: Pick<MutationExecutor, 'execute'>;
+  readonly cursors: CursorCodec;
+  readonly catalogue: readonly DataKind[];
+  /** The region this function serves: the tenant's home (a request for a tenant of another region answers 421 first). */
+  readonly region: string;
+  /** @default Date.now */
+  readonly clock?: () => number;
+}
+
+/** Retention per data class, the legal hold and the compliance report of a tenant. */
+export class ComplianceService {
+  private readonly clock: () => number;
+
+  constructor(private readonly props: ComplianceServiceProps) {
+    this.clock = props.clock ?? Date.now;
+  }
+
+  setRetention(context: MutationContext, retention: RetentionSettings): Promise<MutationResult> {
+    return this.change(context, 'retention.set', (current) => ({ ...current, retention: retentionSettingsSchema.parse(retention) }), retention);
+  }
+
+  placeHold(context: MutationContext, reason: string): Promise<MutationResult> {
+    return this.change(
+      context,
+      'legal-hold.place',
+      (current) => {
+        if (current.legalHold) throw new ConflictError(`tenant ${context.tenantId} is already under a legal hold since ${current.legalHold.placedAt}`);
+        return { ...current, legalHold: { reason, placedAt: new Date(this.clock()).toISOString(), placedBy: context.actor } };
+      },
+      { reason },
+    );
+  }
+
+  liftHold(context: MutationContext): Promise<MutationResult> {
+    return this.change(
+      context,
+      'legal-hold.lift',
+      ({ legalHold, ...rest }) => {
+        if (!legalHold) throw new NotFoundError(`tenant ${context.tenantId} is under no legal hold`);
+        return rest;
+      },
+      {},
+    );
+  }
+
+  async report(tenantId: string): Promise<ComplianceReport> {
+    const { db, tableName, region, catalogue } = this.props;
+    const [settings, drill] = await Promise.all([
+      readComplianceSettings(db(tenantId), tableName, tenantId),
+      readDrillRecord(db(tenantId), tableName, tenantId),
+    ]);
+    const audit = new AuditRepository({ db: db(tenantId), tableName, tenantId, cursors: this.props.cursors });
+    const { valid, entries, firstBroken } = await audit.verify();
+    return {
+      tenantId,
+      residency: { region, zone: residencyZoneOf(region) },
+      resources: [
+        { resource: 'table', region, encryption: 'DynamoDB encryption at rest (AWS owned key)' },
+        { resource: 'point-in-time-recovery', region, encryption: 'as the table' },
+        { resource: 'backup-vault', region, encryption: 'AWS Backup vault key' },
+        { resource: 'export-bucket', region, encryption: 'SSE-S3 (AES-256), TLS only' },
+        { resource: 'queues', region, encryption: 'SQS managed KMS key' },
+        { resource: 'logs', region, encryption: 'CloudWatch Logs' },
+      ],
+      retention: RETENTION_CLASSES.map((name) => ({
+        class: name,
+        days: settings?.retention[name] ?? null,
+        kinds: catalogue.filter((kind) => kind.retention === name).map((kind) => kind.name),
+      })),
+      legalHold: settings?.legalHold ?? null,
+      lastBackup: null,
+      lastSuccessfulDrill: drill?.succeeded ? drill.drilledAt : null,
+      auditChain: { valid, entries, ...(firstBroken ? { firstBroken } : {}) },
+    };
+  }
+
+  /** One audited write of the settings, conditioned on the version read. */
+  private async change(
+    context: MutationContext,
+    action: string,
+    next: (current: Omit<ComplianceSettings, 'updatedAt' | 'version'>) => Omit<ComplianceSettings, 'updatedAt' | 'version'>,
+    change: unknown,
+  ): Promise<MutationResult> {
+    const { tenantId } = context;
+    const current = await readComplianceSettings(this.props.db(tenantId), this.props.tableName, tenantId);
+    const version = (current?.version ?? 0) + 1;
+    const settings = complianceSettingsSchema.parse({ ...next(current ?? { retention: {} }), updatedAt: new Date(this.clock()).toISOString(), version });
+    const response = { status: 200, body: settings };
+    const outcome = await this.props.executor.execute({
+      tenantId,
+      event: { actor: context.actor, action, target: 'compliance/settings', requestId: context.requestId, change },
+      writes: [
+        {
+          put: { Item: { ...keys.complianceSettings(tenantId), ...settings }, ...conditionOf(current ? versionIs(current.version) : itemAbsent) },
+          onConditionFailed: () => new ConflictError('the compliance settings changed meanwhile; retry'),
+        },
+      ],
+      ...(context.idempotency ? { idempotency: context.idempotency } : {}),
+      response,
+    });
+    return outcome.replayed ? { response: outcome.response, replayed: true } : { response, replayed: false };
+  }
+}

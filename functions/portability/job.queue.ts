@@ -1,0 +1,32 @@
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import * as z from 'zod';
+import { tenantIdSchema } from '../data/keys';
+import { jobIdSchema } from './portability-job.kind';
+
+/**
+ * The jobs queue: a message names a tenant's export or import job (never its content). Delivered at least once; a
+ * duplicate is harmless because the worker acts only on an unfinished job and its steps are idempotent (an export
+ * writes the same objects again, an import of the same bundle runs once).
+ */
+export const jobMessageSchema = z.object({ tenantId: tenantIdSchema, jobId: jobIdSchema }).strict();
+export type JobMessage = z.infer<typeof jobMessageSchema>;
+
+/** Where started jobs are sent (SQS in AWS, the local SQS emulator on the local platform). */
+export interface JobQueue {
+  enqueue(message: JobMessage): Promise<void>;
+}
+
+/** Deliveries of one job message before the queue dead-letters it; the last one records the job FAILED. */
+export const JOB_QUEUE_MAX_RECEIVES = 3;
+
+/** The jobs queue over SQS (or the local SQS emulator, by endpoint). */
+export class SqsJobQueue implements JobQueue {
+  constructor(
+    private readonly client: Pick<SQSClient, 'send'>,
+    private readonly queueUrl: string,
+  ) {}
+
+  async enqueue(message: JobMessage): Promise<void> {
+    await this.client.send(new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: JSON.stringify(message) }));
+  }
+}

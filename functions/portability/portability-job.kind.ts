@@ -1,0 +1,118 @@
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
+import { attributeIs, conditionOf, itemAbsent, itemExists, type Condition } from '../data/conditions';
+import { fixedPartitions, writeBackAsIs, type DataKind } from '../data/data-kind';
+import { sortKey, tenantKey } from '../data/keys';
+import { updateOf, type ItemUpdate } from '../data/updates';
+
+/**
+ * Export and import jobs of a tenant: what was asked (an export, or the import of a bundle), where the job stands,
+ * the items and bytes handled per kind, and the problems that stopped it. The job item lives in the tenant's own
+ * partition (tenant data: exported, purged and restored like the rest); the work runs from the jobs queue.
+ */
+
+const JOB = 'JOB';
+
+/** Job ids: time-ordered, letters and digits (they name the bundle's folder too). */
+export const jobIdSchema = z.string().regex(/^[0-9A-Z]{26}$/, 'job id must be a 26-character time-ordered id');
+
+export const JOB_TYPES = ['export', 'import'] as const;
+export type JobType = (typeof JOB_TYPES)[number];
+
+export const JOB_STATES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED'] as const;
+export type JobState = (typeof JOB_STATES)[number];
+
+/** Most kinds a job reports: the catalogue's kinds, with room to grow. */
+export const MAX_JOB_KINDS = 64;
+
+export const kindProgressSchema = z.object({ kind: z.string().max(64), items: z.number().int().nonnegative(), bytes: z.number().int().nonnegative() }).strict();
+
+/** A problem that stopped a job: for a refused bundle, the file, line and hashes that show why. */
+export const jobErrorSchema = z
+  .object({
+    code: z.string().max(64),
+    detail: z.string().max(2048),
+    file: z.string().max(256).optional(),
+    line: z.number().int().positive().optional(),
+    expectedSha256: z.string().max(64).optional(),
+    actualSha256: z.string().max(64).optional(),
+  })
+  .strict();
+export type JobError = z.infer<typeof jobErrorSchema>;
+
+/** The bundle a job writes (export) or reads (import): `tenants/<tenantId>/exports/<exportId>/` of the region's bucket. */
+export const bundleReferenceSchema = z.object({ tenantId: z.string().max(64), exportId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) }).strict();
+
+export const portabilityJobSchema = z.object({
+  jobId: jobIdSchema,
+  type: z.enum(JOB_TYPES),
+  state: z.enum(JOB_STATES),
+  bundle: bundleReferenceSchema,
+  createdAt: z.iso.datetime(),
+  createdBy: z.string().max(256),
+  updatedAt: z.iso.datetime(),
+  progress: z.array(kindProgressSchema).max(MAX_JOB_KINDS),
+  errors: z.array(jobErrorSchema).max(16),
+  /** Deliveries of the job's message that started work on it. */
+  attempts: z.number().int().nonnegative(),
+});
+export type PortabilityJob = z.infer<typeof portabilityJobSchema>;
+
+const jobPartition = (tenantId: string) => tenantKey(tenantId, JOB);
+export const jobKey = (tenantId: string, jobId: string) => ({ pk: jobPartition(tenantId), sk: sortKey(JOB, jobId) });
+
+/** Export and import jobs: one partition per tenant, by time-ordered id. */
+export const portabilityJobKind: DataKind = {
+  name: 'portability-job',
+  retention: 'operational',
+  schema: portabilityJobSchema,
+  accessPatterns: [{ name: 'get by job id' }],
+  partitions: fixedPartitions(jobPartition),
+  owns: (key, tenantId) => key.pk === jobPartition(tenantId),
+  writeBack: writeBackAsIs,
+};
+
+/** Reads and moves a tenant's jobs (the audited start and finish go through the mutation executor). */
+export class PortabilityJobRepository {
+  constructor(
+    private readonly db: (tenantId: string) => DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async get(tenantId: string, jobId: string): Promise<PortabilityJob | undefined> {
+    const { Item } = await this.db(tenantId).send(new GetCommand({ TableName: this.tableName, Key: jobKey(tenantId, jobId), ConsistentRead: true }));
+    return Item ? portabilityJobSchema.parse(Item) : undefined;
+  }
+
+  /** Records a new job without an audit entry (see PortabilityJobService.start: an import's log is audited by the import). */
+  async create(tenantId: string, job: PortabilityJob): Promise<void> {
+    await this.db(tenantId).send(new PutCommand({ TableName: this.tableName, Item: { ...jobKey(tenantId, job.jobId), ...job }, ...conditionOf(itemAbsent) }));
+  }
+
+  /** Claims the job for one more attempt while it is not finished; false when it is. */
+  async claim(tenantId: string, jobId: string, now: string): Promise<boolean> {
+    try {
+      await this.update(tenantId, jobId, { set: { state: 'RUNNING', updatedAt: now }, add: { attempts: 1 } }, unfinished);
+      return true;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+
+  /** Records the items and bytes handled so far (while the job runs). */
+  async progress(tenantId: string, jobId: string, progress: readonly z.infer<typeof kindProgressSchema>[], now: string): Promise<void> {
+    await this.update(tenantId, jobId, { set: { progress: [...progress], updatedAt: now } }, attributeIs('state', 'RUNNING'));
+  }
+
+  private async update(tenantId: string, jobId: string, change: ItemUpdate, condition: Condition) {
+    await this.db(tenantId).send(new UpdateCommand({ TableName: this.tableName, Key: jobKey(tenantId, jobId), ...updateOf(change, itemExists, condition) }));
+  }
+}
+
+/** A job that has not finished: queued, or running (an attempt that stopped is taken over). */
+export const unfinished: Condition = {
+  expression: '#jobState IN (:jobQueued, :jobRunning)',
+  names: { '#jobState': 'state' },
+  values: { ':jobQueued': 'QUEUED', ':jobRunning': 'RUNNING' },
+};

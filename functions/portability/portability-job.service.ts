@@ -1,0 +1,165 @@
+import { DomainError, NotFoundError, ValidationError } from '../core/errors';
+import { attributeIs, conditionOf, itemAbsent, itemExists } from '../data/conditions';
+import { timeOrderedId } from '../data/ids';
+import type { MutationContext, MutationResult } from '../data/mutation.context';
+import type { ItemWrite, MutationExecutor } from '../data/mutation.executor';
+import { updateOf } from '../data/updates';
+import { BundleRejectedError } from './bundle.errors';
+import { fileNameOf, MANIFEST_FILE } from './bundle.schema';
+import type { JobMessage, JobQueue } from './job.queue';
+import { jobKey, portabilityJobSchema, type JobError, type JobType, type PortabilityJob, type PortabilityJobRepository } from './portability-job.kind';
+import type { JobResource } from './portability.schema';
+import type { ObjectStore } from './object-store';
+import { bundlePrefix, type KindProgress, type TenantExporter } from './tenant-export';
+import type { TenantImporter } from './tenant-import';
+import { manifestReader } from './tenant-migration';
+
+export interface PortabilityJobServiceProps {
+  readonly jobs: PortabilityJobRepository;
+  readonly executor: Pick<MutationExecutor, 'execute'>;
+  readonly queue: JobQueue;
+  readonly store: ObjectStore;
+  readonly exporter: TenantExporter;
+  readonly importer: TenantImporter;
+  /** How long a download link works. */
+  readonly linkSeconds: number;
+  /** @default Date.now */
+  readonly clock?: () => number;
+}
+
+/** How one delivery of a job message ended for the queue: done (delete it) or failed (deliver it again). */
+export type JobOutcome = { readonly kind: 'done' } | { readonly kind: 'failed'; readonly reason: string };
+
+/**
+ * Export and import jobs: started with an audited write of the job item (202), run from the jobs queue with their
+ * progress per kind on the job item, and finished with an audited write of the outcome. A bundle the import refuses
+ * fails the job with the problem (file, line, hashes); nothing of it is written.
+ */
+export class PortabilityJobService {
+  private readonly clock: () => number;
+
+  constructor(private readonly props: PortabilityJobServiceProps) {
+    this.clock = props.clock ?? Date.now;
+  }
+
+  /** Starts an export of the tenant, or the import of one of its bundles (`exportId`). */
+  async start(context: MutationContext, type: JobType, exportId?: string): Promise<MutationResult> {
+    const now = this.clock();
+    const jobId = timeOrderedId(now);
+    const bundle = { tenantId: context.tenantId, exportId: type === 'export' ? jobId : (exportId as string) };
+    if (type === 'import' && !(await manifestReader(this.props.store)(bundlePrefix(bundle.tenantId, bundle.exportId)))) {
+      throw new ValidationError(`no finished export ${bundle.exportId} of this tenant`, [{ pointer: '/exportId', message: 'no such bundle' }], 'body');
+    }
+    const time = new Date(now).toISOString();
+    const job = portabilityJobSchema.parse({
+      jobId,
+      type,
+      state: 'QUEUED',
+      bundle,
+      createdAt: time,
+      createdBy: context.actor,
+      updatedAt: time,
+      progress: [],
+      errors: [],
+      attempts: 0,
+    });
+    const response = { status: 202, body: job, headers: { location: `/v1/tenants/${context.tenantId}/${type}s/${jobId}` } };
+    if (type === 'import') {
+      // An import needs the tenant's log empty or at the bundle's heads, so its start writes no entry of its own: the
+      // import's entry (naming the bundle's chain head) and the job's outcome audit it.
+      await this.props.jobs.create(context.tenantId, job);
+      await this.props.queue.enqueue({ tenantId: context.tenantId, jobId });
+      return { response, replayed: false };
+    }
+    const outcome = await this.props.executor.execute({
+      tenantId: context.tenantId,
+      event: { actor: context.actor, action: `${type}.start`, target: `${type}/${jobId}`, requestId: context.requestId, change: { bundle } },
+      writes: [{ put: { Item: { ...jobKey(context.tenantId, jobId), ...job }, ...conditionOf(itemAbsent) } }],
+      ...(context.idempotency ? { idempotency: context.idempotency } : {}),
+      response,
+    });
+    if (outcome.replayed) return { response: outcome.response, replayed: true };
+    await this.props.queue.enqueue({ tenantId: context.tenantId, jobId });
+    return { response, replayed: false };
+  }
+
+  /** The job as the API shows it; a finished export carries download links that expire. */
+  async get(tenantId: string, type: JobType, jobId: string): Promise<JobResource> {
+    const job = await this.props.jobs.get(tenantId, jobId);
+    if (!job || job.type !== type) throw new NotFoundError(`${type} ${jobId} not found`);
+    if (type !== 'export' || job.state !== 'SUCCEEDED') return job;
+    const { linkSeconds, store } = this.props;
+    const prefix = bundlePrefix(job.bundle.tenantId, job.bundle.exportId);
+    const files = await Promise.all(job.progress.map(async ({ kind }) => ({ kind, url: await store.presignGet(prefix + fileNameOf(kind), linkSeconds) })));
+    const expiresAt = new Date(this.clock() + linkSeconds * 1000).toISOString();
+    return { ...job, download: { expiresAt, manifest: await store.presignGet(prefix + MANIFEST_FILE, linkSeconds), files } };
+  }
+
+  /**
+   * Works on a job for one delivery of its message. A job already finished is left alone (a duplicate message); a
+   * refused bundle or another domain error fails it at once; an unexpected error hands the message back, and fails
+   * the job on the last delivery.
+   */
+  async run(message: JobMessage, lastDelivery: boolean): Promise<JobOutcome> {
+    const { tenantId, jobId } = message;
+    const job = await this.props.jobs.get(tenantId, jobId);
+    if (!job || !(await this.props.jobs.claim(tenantId, jobId, new Date(this.clock()).toISOString()))) return { kind: 'done' };
+    try {
+      const progress = await this.work(job);
+      await this.finish(job, 'SUCCEEDED', progress, []);
+      return { kind: 'done' };
+    } catch (error) {
+      if (error instanceof DomainError) {
+        await this.finish(job, 'FAILED', undefined, [jobErrorOf(error)]);
+        return { kind: 'done' };
+      }
+      if (lastDelivery) await this.finish(job, 'FAILED', undefined, [{ code: 'internal-error', detail: 'the job failed on every attempt' }]);
+      return { kind: 'failed', reason: (error as Error).message };
+    }
+  }
+
+  private async work(job: PortabilityJob): Promise<readonly KindProgress[]> {
+    const { tenantId } = job.bundle;
+    const onProgress = (progress: readonly KindProgress[]) => this.props.jobs.progress(tenantId, job.jobId, progress, new Date(this.clock()).toISOString());
+    if (job.type === 'export') {
+      const manifest = await this.props.exporter.export({ tenantId, exportId: job.jobId, createdBy: job.createdBy }, onProgress);
+      return manifest.files.map(({ kind, items, bytes }) => ({ kind, items, bytes }));
+    }
+    const imported = await this.props.importer.import(
+      { tenantId, bundlePrefix: bundlePrefix(job.bundle.tenantId, job.bundle.exportId), actor: job.createdBy, requestId: `job-${job.jobId}` },
+      onProgress,
+    );
+    return imported.items;
+  }
+
+  /** The job's outcome, audited in the same transaction. */
+  private async finish(job: PortabilityJob, state: 'SUCCEEDED' | 'FAILED', progress: readonly KindProgress[] | undefined, errors: JobError[]) {
+    const tenantId = job.bundle.tenantId;
+    const set = { state, errors, updatedAt: new Date(this.clock()).toISOString(), ...(progress ? { progress: [...progress] } : {}) };
+    const write: ItemWrite = { update: { Key: jobKey(tenantId, job.jobId), ...updateOf({ set }, itemExists, attributeIs('state', 'RUNNING')) } };
+    await this.props.executor.execute({
+      tenantId,
+      event: {
+        actor: job.createdBy,
+        action: `${job.type}.${state === 'SUCCEEDED' ? 'succeed' : 'fail'}`,
+        target: `${job.type}/${job.jobId}`,
+        requestId: `job-${job.jobId}`,
+        change: { state, errors: errors.map((error) => error.code) },
+      },
+      writes: [write],
+    });
+  }
+}
+
+/** The problem of a domain error as the job shows it; a refused bundle names its file, line and hashes. */
+function jobErrorOf(error: DomainError): JobError {
+  const where = error instanceof BundleRejectedError ? error.where : undefined;
+  return {
+    code: error.code,
+    detail: error.message.slice(0, 2048),
+    ...(where ? { file: where.file } : {}),
+    ...(where?.line !== undefined ? { line: where.line } : {}),
+    ...(where?.expectedSha256 ? { expectedSha256: where.expectedSha256 } : {}),
+    ...(where?.actualSha256 ? { actualSha256: where.actualSha256 } : {}),
+  };
+}

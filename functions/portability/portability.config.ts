@@ -1,0 +1,15 @@
+import * as z from 'zod';
+
+/** Settings of the functions that export and import tenant bundles (the portability group and the job consumer). */
+export const portabilityEnvShape = {
+  /** The region's export bucket; required by the functions that write or read bundles. */
+  EXPORT_BUCKET: z.string().min(3).max(63).optional(),
+  /** The S3 endpoint when it is not AWS's (the local S3-compatible server). */
+  S3_ENDPOINT: z.url().optional(),
+  /** The platform key manifests are signed with (at least 32 characters); given by reference in AWS (`BUNDLE_SECRET_ARN`). */
+  BUNDLE_SECRET: z.string().min(32).optional(),
+  /** The jobs queue; required by the functions that start jobs. */
+  JOBS_QUEUE_URL: z.url().optional(),
+  /** How long a download link of a finished export works. @default 900 */
+  DOWNLOAD_LINK_SECONDS: z.coerce.number().int().min(60).max(43_200).default(900),
+} as const;

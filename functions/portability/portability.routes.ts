@@ -1,0 +1,99 @@
+import * as z from 'zod';
+import { ACCESS } from '../core/roles';
+import type { RouteDefinition } from '../core/route';
+import { tenantIdSchema } from '../data/keys';
+import { jobIdSchema } from './portability-job.kind';
+import { importBodySchema, jobResourceSchema } from './portability.schema';
+import { complianceSettingsSchema, retentionSettingsSchema } from './compliance.kind';
+import { complianceReportSchema } from './compliance.service';
+
+const legalHoldBodySchema = z.object({ reason: z.string().min(1).max(1024) }).strict();
+
+const tenantPathSchema = z.object({ tenantId: tenantIdSchema }).strict();
+const jobPathSchema = z.object({ tenantId: tenantIdSchema, jobId: jobIdSchema }).strict();
+
+/** The routes of the `portability` group (export and import jobs), served by functions/api/portability.ts. */
+export const PORTABILITY_ROUTES = [
+  {
+    operationId: 'startExport',
+    method: 'POST',
+    path: '/v1/tenants/{tenantId}/exports',
+    group: 'portability',
+    access: ACCESS.tenantAdmin,
+    summary: "Export every kind of the tenant's data to a signed bundle in its home region (202: a job; Idempotency-Key honoured)",
+    request: { path: tenantPathSchema },
+    response: jobResourceSchema,
+    successStatus: 202,
+  },
+  {
+    operationId: 'getExport',
+    method: 'GET',
+    path: '/v1/tenants/{tenantId}/exports/{jobId}',
+    group: 'portability',
+    access: ACCESS.tenantAdmin,
+    summary: 'An export job: state, items and bytes per kind, errors, and expiring download links once it has succeeded',
+    request: { path: jobPathSchema },
+    response: jobResourceSchema,
+  },
+  {
+    operationId: 'startImport',
+    method: 'POST',
+    path: '/v1/tenants/{tenantId}/imports',
+    group: 'portability',
+    access: ACCESS.tenantAdmin,
+    summary: "Import a bundle of the tenant's exports: every hash is checked before the first write (202: a job)",
+    request: { path: tenantPathSchema, body: importBodySchema },
+    response: jobResourceSchema,
+    successStatus: 202,
+  },
+  {
+    operationId: 'getImport',
+    method: 'GET',
+    path: '/v1/tenants/{tenantId}/imports/{jobId}',
+    group: 'portability',
+    access: ACCESS.tenantAdmin,
+    summary: 'An import job: state, items and bytes per kind, and the problem (file, line, hashes) of a refused bundle',
+    request: { path: jobPathSchema },
+    response: jobResourceSchema,
+  },
+  {
+    operationId: 'getCompliance',
+    method: 'GET',
+    path: '/v1/tenants/{tenantId}/compliance',
+    group: 'portability',
+    access: ACCESS.audit,
+    summary: "Where the tenant's data lives, its retention per data class, encryption, legal hold and whether its audit chain verifies",
+    request: { path: tenantPathSchema },
+    response: complianceReportSchema,
+  },
+  {
+    operationId: 'setRetention',
+    method: 'PUT',
+    path: '/v1/tenants/{tenantId}/retention',
+    group: 'portability',
+    access: ACCESS.tenantAdmin,
+    summary: 'Set how many days each data class is kept (absent: until deleted); audited',
+    request: { path: tenantPathSchema, body: retentionSettingsSchema },
+    response: complianceSettingsSchema,
+  },
+  {
+    operationId: 'placeLegalHold',
+    method: 'PUT',
+    path: '/v1/tenants/{tenantId}/legal-hold',
+    group: 'portability',
+    access: ACCESS.platformAdmin,
+    summary: "Place a legal hold: no deletion of the tenant's data (retention, purges, offboarding) until it is lifted; audited",
+    request: { path: tenantPathSchema, body: legalHoldBodySchema },
+    response: complianceSettingsSchema,
+  },
+  {
+    operationId: 'liftLegalHold',
+    method: 'DELETE',
+    path: '/v1/tenants/{tenantId}/legal-hold',
+    group: 'portability',
+    access: ACCESS.platformAdmin,
+    summary: 'Lift the legal hold; audited',
+    request: { path: tenantPathSchema },
+    response: complianceSettingsSchema,
+  },
+] as const satisfies readonly RouteDefinition<'portability'>[];

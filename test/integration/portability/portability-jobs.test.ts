@@ -1,0 +1,251 @@
+import { Readable } from 'node:stream';
+import type { SQSEvent } from 'aws-lambda';
+import { createHandler as createJobConsumer } from '../../../functions/api/job-consumer';
+import { createHandler as createPortabilityHandler } from '../../../functions/api/portability';
+import type { ResourceDependencies } from '../../../functions/api/dependencies';
+import { parseRuntimeConfig } from '../../../functions/api/runtime-config';
+import type { AuthContext } from '../../../functions/core/auth-context';
+import { createLogger } from '../../../functions/core/logger';
+import { CursorCodec } from '../../../functions/data/cursor';
+import { tenantPrefix } from '../../../functions/data/keys';
+import { fileNameOf } from '../../../functions/portability/bundle.schema';
+import type { JobMessage } from '../../../functions/portability/job.queue';
+import { bundlePrefix } from '../../../functions/portability/tenant-export';
+import { CachedPlanSource } from '../../../functions/quotas/plan.source';
+import { TenantPurge } from '../../../functions/tenants/tenant-purge';
+import { TENANT_DATA_CATALOGUE } from '../../../functions/tenant-data.catalogue';
+import { LOCAL_REGIONS, LOCAL_TABLE_NAME } from '../../../local/platform.config';
+import { lambdaContext, restEvent } from '../../support/rest-event';
+import { member, tenantAdmin } from '../../support/resources';
+import { createPortabilityFixture, PLATFORM_ADMIN, type PortabilityFixture } from './portability-fixture';
+
+/**
+ * The export and import job routes through the real group handler and job consumer, over DynamoDB Local and the
+ * S3-compatible server: a start answers 202 with a QUEUED job and is audited, the consumer runs it with progress per
+ * kind, a finished export links to its files until the links expire, an import of a tampered bundle fails with the
+ * file that shows it and writes nothing, and only tenant admins (and platform admins) may start either.
+ */
+
+const [EU] = LOCAL_REGIONS;
+let fixture: PortabilityFixture;
+const sent: JobMessage[] = [];
+let handler: ReturnType<typeof createPortabilityHandler>;
+let consumer: ReturnType<typeof createJobConsumer>;
+let tenantId: string;
+
+beforeAll(async () => {
+  fixture = await createPortabilityFixture('portability-jobs');
+  const { db, tableName, mutations } = fixture.lifecycle.regions[EU].local;
+  const config = parseRuntimeConfig({ AWS_REGION: EU, TABLE_NAME: LOCAL_TABLE_NAME, LOG_LEVEL: 'ERROR' });
+  const logger = createLogger('portability-jobs', 'ERROR');
+  const deps: ResourceDependencies = {
+    logger,
+    tenantGate: async () => undefined,
+    tableName,
+    db,
+    cursors: new CursorCodec('portability-jobs-cursor-secret-32-chars'),
+    executor: mutations,
+    plans: new CachedPlanSource({ db, tableName }),
+  };
+  const jobs = fixture.jobs(EU, { enqueue: async (message) => void sent.push(message) });
+  handler = createPortabilityHandler(config, deps, jobs);
+  consumer = createJobConsumer(config, { logger, jobs });
+  tenantId = await fixture.onboard('pj');
+  await fixture.live(tenantId, { agents: [{ instructions: 'export me', memories: ['a memory'] }], runs: [1], apiKeys: 1, members: 1 });
+}, 60_000);
+
+afterAll(async () => {
+  await fixture?.dispose();
+});
+
+let requests = 0;
+async function call(method: string, resource: string, path: Record<string, string>, options: { body?: unknown; auth?: AuthContext } = {}) {
+  const event = restEvent({
+    method,
+    resource,
+    pathParameters: path,
+    headers: { 'Content-Type': 'application/json' },
+    body: options.body === undefined ? null : JSON.stringify(options.body),
+    auth: options.auth ?? tenantAdmin(path.tenantId),
+  });
+  event.requestContext.requestId = `jobs-req-${++requests}`;
+  const result = await handler(event, lambdaContext());
+  return { ...result, json: result.body ? JSON.parse(result.body) : undefined };
+}
+
+/** Delivers every message sent so far to the consumer, as the queue's event source would (first delivery). */
+async function drain() {
+  const messages = sent.splice(0);
+  const event: SQSEvent = {
+    Records: messages.map((message, i) => ({
+      messageId: `m-${requests}-${i}`,
+      receiptHandle: 'r',
+      body: JSON.stringify(message),
+      attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 'test', ApproximateFirstReceiveTimestamp: '0' },
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:eu-central-1:000000000000:jobs',
+      awsRegion: EU,
+    })),
+  };
+  return consumer(event);
+}
+
+const EXPORTS = '/v1/tenants/{tenantId}/exports';
+const EXPORT = '/v1/tenants/{tenantId}/exports/{jobId}';
+const IMPORTS = '/v1/tenants/{tenantId}/imports';
+const IMPORT = '/v1/tenants/{tenantId}/imports/{jobId}';
+
+async function auditActions(): Promise<string[]> {
+  const items = await fixture.lifecycle.scanPrefix(EU, tenantPrefix(tenantId));
+  return items.filter((item) => typeof item.action === 'string').map((item) => item.action as string);
+}
+
+describe('export and import jobs', () => {
+  let exportId: string;
+
+  it('starts an export with 202 and a QUEUED job, audited, and runs it to SUCCEEDED with progress per kind', async () => {
+    // Act
+    const started = await call('POST', EXPORTS, { tenantId });
+    const failures = await drain();
+    const done = await call('GET', EXPORT, { tenantId, jobId: started.json.jobId });
+
+    // Assess
+    expect(started.statusCode).toBe(202);
+    expect(started.json).toMatchObject({ type: 'export', state: 'QUEUED', bundle: { tenantId } });
+    expect(started.headers?.location).toBe(`/v1/tenants/${tenantId}/exports/${started.json.jobId}`);
+    expect(failures.batchItemFailures).toEqual([]);
+    expect(done.statusCode).toBe(200);
+    expect(done.json.state).toBe('SUCCEEDED');
+    expect(done.json.progress.map((entry: { kind: string }) => entry.kind)).toEqual(TENANT_DATA_CATALOGUE.map((kind) => kind.name));
+    expect(done.json.progress.find((entry: { kind: string }) => entry.kind === 'agent')).toMatchObject({ items: 1, bytes: expect.any(Number) });
+    expect(await auditActions()).toEqual(expect.arrayContaining(['export.start', 'export.succeed']));
+    exportId = started.json.jobId;
+  });
+
+  it('links a finished export to its manifest and files, downloadable without credentials', async () => {
+    // Act
+    const done = await call('GET', EXPORT, { tenantId, jobId: exportId });
+    const manifest = await fetch(done.json.download.manifest);
+    const agents = await fetch(done.json.download.files.find((file: { kind: string }) => file.kind === 'agent').url);
+
+    // Assess
+    expect(Date.parse(done.json.download.expiresAt)).toBeGreaterThan(Date.now());
+    expect(manifest.status).toBe(200);
+    expect(await manifest.json()).toMatchObject({ tenantId, exportId });
+    expect((await agents.text()).split('\n').filter(Boolean)).toHaveLength(1);
+  });
+
+  it('fails the import of a tampered bundle with the file that shows it, and writes nothing', async () => {
+    // Prepare: the agent file of a copy of the bundle, one byte changed.
+    const copy = await call('POST', EXPORTS, { tenantId });
+    await drain();
+    const prefix = bundlePrefix(tenantId, copy.json.jobId);
+    const { body } = await fixture.store.get(prefix + fileNameOf('agent'));
+    const chunks: Buffer[] = [];
+    for await (const chunk of body) chunks.push(chunk as Buffer);
+    const bytes = Buffer.concat(chunks);
+    bytes[10] ^= 1;
+    await fixture.store.put(prefix + fileNameOf('agent'), Readable.from([bytes]), 'application/x-ndjson');
+    const before = await fixture.lifecycle.scanPrefix(EU, tenantPrefix(tenantId));
+
+    // Act
+    const started = await call('POST', IMPORTS, { tenantId }, { body: { exportId: copy.json.jobId } });
+    await drain();
+    const failed = await call('GET', IMPORT, { tenantId, jobId: started.json.jobId });
+    const after = await fixture.lifecycle.scanPrefix(EU, tenantPrefix(tenantId));
+
+    // Assess
+    expect(started.statusCode).toBe(202);
+    expect(failed.json).toMatchObject({ state: 'FAILED', errors: [{ code: 'validation-failed', file: fileNameOf('agent') }] });
+    const changed = after.filter((item) => !before.some((old) => old.pk === item.pk && old.sk === item.sk));
+    // Only the job and its audit trail: its start, its failure, their idempotency-free entries and the heads.
+    expect(changed.every((item) => String(item.pk).endsWith('#JOB') || typeof item.action === 'string')).toBe(true);
+  });
+
+  it('imports a sound bundle into the purged tenant and gives back its items', async () => {
+    // Prepare
+    const { db, tableName } = fixture.lifecycle.regions[EU].local;
+    const before = await fixture.lifecycle.scanPrefix(EU, tenantPrefix(tenantId));
+    await new TenantPurge(db, tableName, TENANT_DATA_CATALOGUE).purge(tenantId);
+
+    // Act
+    const started = await call('POST', IMPORTS, { tenantId }, { body: { exportId } });
+    await drain();
+    const done = await call('GET', IMPORT, { tenantId, jobId: started.json.jobId });
+    const after = await fixture.lifecycle.scanPrefix(EU, tenantPrefix(tenantId));
+
+    // Assess
+    expect(done.json.state).toBe('SUCCEEDED');
+    expect(done.json.progress.find((entry: { kind: string }) => entry.kind === 'agent')).toMatchObject({ items: 1 });
+    const agentsBefore = before.filter((item) => String(item.pk).endsWith('#AGENT'));
+    expect(after.filter((item) => String(item.pk).endsWith('#AGENT'))).toEqual(agentsBefore);
+    expect(await auditActions()).toEqual(expect.arrayContaining(['tenant.import', 'import.succeed']));
+  });
+
+  it('refuses an import of a bundle that does not exist with 422, and members with 403', async () => {
+    // Act
+    const missing = await call('POST', IMPORTS, { tenantId }, { body: { exportId: '01J00000000000000000000000' } });
+    const byMember = await call('POST', EXPORTS, { tenantId }, { auth: member(tenantId) });
+    const unknown = await call('GET', EXPORT, { tenantId, jobId: '01J00000000000000000000000' });
+
+    // Assess
+    expect(missing.statusCode).toBe(422);
+    expect(byMember.statusCode).toBe(403);
+    expect(unknown.statusCode).toBe(404);
+    expect(sent).toEqual([]);
+  });
+});
+
+describe('retention, legal hold and the compliance report', () => {
+  const RETENTION = '/v1/tenants/{tenantId}/retention';
+  const HOLD = '/v1/tenants/{tenantId}/legal-hold';
+
+  it('reports residency, retention per class with its kinds, and a verifying audit chain', async () => {
+    // Act
+    const set = await call('PUT', RETENTION, { tenantId }, { body: { content: 30, audit: 3650 } });
+    const bad = await call('PUT', RETENTION, { tenantId }, { body: { content: 0 } });
+    const report = await call('GET', '/v1/tenants/{tenantId}/compliance', { tenantId });
+
+    // Assess
+    expect(set.statusCode).toBe(200);
+    expect(bad.statusCode).toBe(422);
+    expect(report.json.residency).toEqual({ region: EU, zone: 'eu' });
+    expect(report.json.retention).toEqual(
+      expect.arrayContaining([
+        { class: 'content', days: 30, kinds: expect.arrayContaining(['agent', 'memory']) },
+        { class: 'audit', days: 3650, kinds: expect.arrayContaining(['audit-entry']) },
+      ]),
+    );
+    expect(report.json.resources.every((resource: { region: string }) => resource.region === EU)).toBe(true);
+    expect(report.json.auditChain).toMatchObject({ valid: true });
+    expect(report.json.legalHold).toBeNull();
+  });
+
+  it('lets only platform admins place a legal hold, which stops every purge until it is lifted; both audited', async () => {
+    // Prepare
+    const { db, tableName } = fixture.lifecycle.regions[EU].local;
+    const purge = new TenantPurge(db, tableName, TENANT_DATA_CATALOGUE);
+
+    // Act
+    const byTenantAdmin = await call('PUT', HOLD, { tenantId }, { body: { reason: 'litigation 42' } });
+    const placed = await call('PUT', HOLD, { tenantId }, { body: { reason: 'litigation 42' }, auth: PLATFORM_ADMIN });
+    const before = await fixture.lifecycle.scanPrefix(EU, tenantPrefix(tenantId));
+    const refused = await purge.purge(tenantId).catch((error: unknown) => error);
+    const after = await fixture.lifecycle.scanPrefix(EU, tenantPrefix(tenantId));
+    const report = await call('GET', '/v1/tenants/{tenantId}/compliance', { tenantId });
+    const lifted = await call('DELETE', HOLD, { tenantId }, { auth: PLATFORM_ADMIN });
+    const again = await call('DELETE', HOLD, { tenantId }, { auth: PLATFORM_ADMIN });
+
+    // Assess
+    expect(byTenantAdmin.statusCode).toBe(403);
+    expect(placed.statusCode).toBe(200);
+    expect((refused as Error).message).toContain('legal hold');
+    expect(after).toEqual(before);
+    expect(report.json.legalHold).toMatchObject({ reason: 'litigation 42', placedBy: 'platform-admin:ops-1' });
+    expect(lifted.statusCode).toBe(200);
+    expect(again.statusCode).toBe(404);
+    expect(await auditActions()).toEqual(expect.arrayContaining(['retention.set', 'legal-hold.place', 'legal-hold.lift']));
+  });
+});
