@@ -62,7 +62,8 @@ export const JOBS_QUEUE: LocalQueueSpec = {
   maxReceives: JOB_QUEUE_MAX_RECEIVES,
   consumers: 2,
   batchSize: 1,
-  environment: (queue) => ({ JOBS_QUEUE_URL: queue.queueUrl, SQS_ENDPOINT: queue.endpoint }),
+  // Its own variable: SQS_ENDPOINT is the runs queue's emulator, and every local function gets both.
+  environment: (queue) => ({ JOBS_QUEUE_URL: queue.queueUrl, JOBS_SQS_ENDPOINT: queue.endpoint }),
 };
 
 export interface LocalQueueWorkers<H extends SqsHandler> {

@@ -34,7 +34,7 @@ export function portabilityJobsOf(config: RuntimeConfig): PortabilityJobService 
   const signer = new ManifestSigner(required(config, 'BUNDLE_SECRET'));
   const data = { db, tableName: config.TABLE_NAME, catalogue: TENANT_DATA_CATALOGUE, store, signer };
   const queueUrl = config.JOBS_QUEUE_URL;
-  const sqs = new SQSClient({ region: config.AWS_REGION, ...(config.SQS_ENDPOINT ? { endpoint: config.SQS_ENDPOINT } : {}) });
+  const sqs = new SQSClient({ region: config.AWS_REGION, ...(config.JOBS_SQS_ENDPOINT ? { endpoint: config.JOBS_SQS_ENDPOINT } : {}) });
   service = new PortabilityJobService({
     jobs: new PortabilityJobRepository(db, config.TABLE_NAME),
     executor,

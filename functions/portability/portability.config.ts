@@ -10,6 +10,8 @@ export const portabilityEnvShape = {
   BUNDLE_SECRET: z.string().min(32).optional(),
   /** The jobs queue; required by the functions that start jobs. */
   JOBS_QUEUE_URL: z.url().optional(),
+  /** The jobs queue's SQS endpoint when it is not AWS's (locally each queue has its own emulator). */
+  JOBS_SQS_ENDPOINT: z.url().optional(),
   /** How long a download link of a finished export works. @default 900 */
   DOWNLOAD_LINK_SECONDS: z.coerce.number().int().min(60).max(43_200).default(900),
 } as const;

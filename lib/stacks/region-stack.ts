@@ -70,9 +70,10 @@ export const REGION_FUNCTION_NAMES: readonly RegionFunctionName[] = [
   'job-consumer',
 ];
 
-/** API Gateway's limit on a Lambda integration: a function that may work this long answers within the request. */
 /** Runs waiting in the queue for fifteen minutes that tell operators the consumers fall behind. */
 export const RUNS_BACKLOG_ALARM = 1_000;
+/** Export and import jobs waiting fifteen minutes: each takes a job consumer for up to its timeout, so a few mean a jam. */
+export const JOBS_BACKLOG_ALARM = 20;
 
 export const API_INTEGRATION_TIMEOUT = Duration.seconds(29);
 
@@ -321,7 +322,7 @@ export class RegionStack extends Stack {
         runs: this.runs.deadLetterQueue,
         jobs: this.jobs.deadLetterQueue,
       },
-      workQueues: { runs: { queue: this.runs.queue, backlog: RUNS_BACKLOG_ALARM } },
+      workQueues: { runs: { queue: this.runs.queue, backlog: RUNS_BACKLOG_ALARM }, jobs: { queue: this.jobs.queue, backlog: JOBS_BACKLOG_ALARM } },
       alarmEmails: config.alarmEmails,
     });
   }

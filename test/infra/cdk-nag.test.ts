@@ -97,7 +97,7 @@ const ACKNOWLEDGED_RULES: Readonly<Record<string, RegExp>> = {
   [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:agent-platform-${CONFIG.stage}/tenants/<ref>/model-credentials/*]`]:
     /^Region-[^/]+\/DataAccess\/TenantData\/Role$/,
   'AwsSolutions-IAM5[Resource::<ref.Arn>:*]': /^(Region-[^/]+|ControlPlane)\/IssuerRegistrar\/ProviderRole$/,
-  'AwsSolutions-IAM5[Resource::<ref.Arn>/tenants/*]': PROJECT_ROLE,
+  'AwsSolutions-IAM5[Resource::<ref.Arn>/tenants/*]': new RegExp(`${PROJECT_ROLE.source}|^Region-[^/]+/Fn-(portability|job-consumer)/ExecutionRole$`),
   'AwsSolutions-IAM5[Action::s3:GetBucket*]': orConsoleUpload(PROJECT_ROLE),
   'AwsSolutions-IAM5[Action::s3:GetObject*]': orConsoleUpload(PROJECT_ROLE),
   'AwsSolutions-IAM5[Action::s3:List*]': orConsoleUpload(PROJECT_ROLE),
@@ -107,11 +107,11 @@ const ACKNOWLEDGED_RULES: Readonly<Record<string, RegExp>> = {
     String.raw`^((Region-[^/]+|ControlPlane)/Fn-[a-z-]+/Function|${PRE_TOKEN}/Function|(Region-[^/]+|ControlPlane)/IssuerRegistrar/Provider/framework-onEvent|${CONSOLE_UPLOAD})$`,
   ),
   'AwsSolutions-S1': /^(Region-[^/]+\/(Exports|Console)\/AccessLogs|ControlPlane\/Manifests\/Bucket)$/,
-  'AwsSolutions-SMG4': /^Region-[^/]+\/CursorSecret$/,
+  'AwsSolutions-SMG4': /^Region-[^/]+\/(CursorSecret|BundleSecret)$/,
   'AwsSolutions-COG2': /^Tenant-[^/]+\/Auth\/UserPool$/,
   'AwsSolutions-COG8': /^Tenant-[^/]+\/Auth\/UserPool$/,
   'AwsSolutions-CB4': /^ControlPlane\/Pipeline\/Project$/,
-  'AwsSolutions-SQS3': /^(ControlPlane\/OnboardingDeadLetters|Region-[^/]+\/(MemoryExpiry|AuditSealing)\/FailureQueue|Region-[^/]+\/Runs\/DeadLetterQueue)$/,
+  'AwsSolutions-SQS3': /^(ControlPlane\/OnboardingDeadLetters|Region-[^/]+\/(MemoryExpiry|AuditSealing)\/FailureQueue|Region-[^/]+\/(Runs|Jobs)\/DeadLetterQueue)$/,
 };
 
 describe('cdk-nag AwsSolutions checks', () => {
