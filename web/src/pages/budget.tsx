@@ -35,7 +35,7 @@ function SpendFacts({ spend, status }: { spend: Spend; status: BudgetStatus | nu
   const budget = status ? formatMinor(status.policy.monthlyCents, status.policy.currency) : undefined;
   return (
     <>
-      <dl class="facts" data-testid="budget">
+      <dl class="facts spend" data-testid="budget">
         <dt>Spent this month</dt>
         <dd>
           {formatMicros(spent, spend.currency)} ({status?.tenant.steps ?? spend.steps} model calls)
@@ -46,13 +46,13 @@ function SpendFacts({ spend, status }: { spend: Spend; status: BudgetStatus | nu
             <dd>{formatMicros(status.tenant.committedMicros, spend.currency)}</dd>
           </>
         ) : null}
-        <dt>Forecast to the end of the month</dt>
+        <dt>Forecast for the month</dt>
         <dd>{formatMicros(status?.tenant.forecastMicros ?? spend.forecastMicros, spend.currency)}</dd>
         <dt>Monthly budget</dt>
         <dd>{budget ?? 'None: model calls are not capped'}</dd>
         {status ? (
           <>
-            <dt>When it is spent</dt>
+            <dt>Once it is spent</dt>
             <dd>{exhaustedText(status.policy)}</dd>
           </>
         ) : null}

@@ -41,29 +41,36 @@ function useInvoiceDocument(tenantId: string) {
   return { open, opened };
 }
 
-function InvoiceRow({ invoice, document }: { invoice: Invoice; document: ReturnType<typeof useInvoiceDocument> }) {
-  const { open, opened } = document;
+/** One invoice as a card (a table of six columns does not fit a phone's width). */
+function InvoiceCard({ invoice, printable }: { invoice: Invoice; printable: ReturnType<typeof useInvoiceDocument> }) {
+  const { open, opened } = printable;
   const blocked = opened?.invoiceId === invoice.invoiceId && opened.blocked ? opened.url : undefined;
   return (
-    <tr data-testid={`invoice-${invoice.invoiceId}`}>
-      <td>{invoice.number}</td>
-      <td>
-        <span class="nowrap">{day(invoice.period.start)}</span> to <span class="nowrap">{lastDay(invoice.period.end)}</span>
-      </td>
-      <td class="amount">{formatMinor(invoice.total, invoice.currency)}</td>
-      <td>{PAYMENT_STATES[invoice.payment.status]}</td>
-      <td class="nowrap">{day(invoice.issuedAt)}</td>
-      <td class="actions">
+    <li data-testid={`invoice-${invoice.invoiceId}`}>
+      <h3>{invoice.number}</h3>
+      <dl class="facts">
+        <dt>Period</dt>
+        <dd>
+          <span class="nowrap">{day(invoice.period.start)}</span> to <span class="nowrap">{lastDay(invoice.period.end)}</span>
+        </dd>
+        <dt>Total</dt>
+        <dd class="amount">{formatMinor(invoice.total, invoice.currency)}</dd>
+        <dt>Payment</dt>
+        <dd>{PAYMENT_STATES[invoice.payment.status]}</dd>
+        <dt>Issued</dt>
+        <dd>{day(invoice.issuedAt)}</dd>
+      </dl>
+      <p class="actions">
         <button type="button" class="secondary" disabled={open.busy} onClick={() => void open.run(invoice.invoiceId)}>
-          Open<span class="visually-hidden"> invoice {invoice.number}</span>
+          Open<span class="visually-hidden"> invoice {invoice.number}</span> for printing
         </button>
         {blocked ? (
           <a href={blocked} target="_blank" rel="noopener">
             Your browser blocked the new tab: open invoice {invoice.number}
           </a>
         ) : null}
-      </td>
-    </tr>
+      </p>
+    </li>
   );
 }
 
@@ -73,7 +80,7 @@ export function Invoices() {
   const path = { tenantId: tenantId as string };
   const [invoices, setInvoices] = useState<readonly Invoice[]>();
   const [loadError, setLoadError] = useState<unknown>();
-  const document = useInvoiceDocument(path.tenantId);
+  const printable = useInvoiceDocument(path.tenantId);
   useEffect(() => {
     unwrap(api.GET('/v1/tenants/{tenantId}/invoices', { params: { path } })).then((list) => setInvoices(list.items), setLoadError);
   }, [api, tenantId]);
@@ -84,30 +91,13 @@ export function Invoices() {
       <Busy when={!invoices && !loadError} label="Loading the invoices…" />
       {invoices?.length === 0 ? <p>No invoices yet: the first is issued when the current period ends.</p> : null}
       {invoices?.length ? (
-        <div class="table-scroll">
-          <table>
-            <caption class="visually-hidden">Invoices, newest period first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Number</th>
-                <th scope="col">Period</th>
-                <th scope="col" class="amount">
-                  Total
-                </th>
-                <th scope="col">Payment</th>
-                <th scope="col">Issued</th>
-                <th scope="col">Document</th>
-              </tr>
-            </thead>
-            <tbody>
-              {invoices.map((invoice) => (
-                <InvoiceRow key={invoice.invoiceId} invoice={invoice} document={document} />
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ul class="invoices" aria-label="Invoices, newest period first">
+          {invoices.map((invoice) => (
+            <InvoiceCard key={invoice.invoiceId} invoice={invoice} printable={printable} />
+          ))}
+        </ul>
       ) : null}
-      <ProblemView error={document.open.error} />
+      <ProblemView error={printable.open.error} />
     </section>
   );
 }
