@@ -1,3 +1,12 @@
+import { createHash } from 'node:crypto';
+import { INVOICE_DOCUMENT_STYLE } from '../functions/billing/invoice.document';
+
+/**
+ * The printable invoice's inline style sheet, allowed by its hash: the console opens the document (fetched with the
+ * bearer token) as a blob, and a blob document keeps the policy of the page that made it.
+ */
+const INVOICE_STYLE_SOURCE = `'sha256-${createHash('sha256').update(INVOICE_DOCUMENT_STYLE).digest('base64')}'`;
+
 /**
  * The console's security headers, one list for both places that serve it: the local gateway and the CloudFront
  * response headers policy of the region stack. `connect-src` names only the console's own origin here; each server
@@ -6,7 +15,7 @@
 export const CONSOLE_CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "script-src 'self'",
-  "style-src 'self'",
+  `style-src 'self' ${INVOICE_STYLE_SOURCE}`,
   "img-src 'self' https: data:",
   "connect-src 'self'",
   "frame-ancestors 'none'",

@@ -1,7 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import { unwrap, type Schemas } from '../api';
 import { useConsole } from '../context';
+import { formatMinor } from '../money';
 import { asProblem, Busy, Field, formValue, ProblemView, useAction } from '../ui';
+import { Invoices } from './invoices';
 
 type Subscription = Schemas['Subscription'];
 type PlanId = Subscription['plan'];
@@ -18,10 +20,6 @@ interface UnfitLimit {
 
 function day(iso: string): string {
   return iso.slice(0, 10);
-}
-
-function euros(cents: number): string {
-  return `€${(cents / 100).toFixed(2)}`;
 }
 
 /** The API's refusal of a downgrade, limit by limit, under the problem itself. */
@@ -64,7 +62,7 @@ function SubscriptionFacts({ subscription }: { subscription: Subscription }) {
             <ul>
               {subscription.prorations.map((proration) => (
                 <li key={proration.at}>
-                  {day(proration.at)}: {PLAN_TITLES[proration.fromPlan]} → {PLAN_TITLES[proration.toPlan]}, {euros(proration.amount)}
+                  {day(proration.at)}: {PLAN_TITLES[proration.fromPlan]} → {PLAN_TITLES[proration.toPlan]}, {formatMinor(proration.amount, proration.currency)}
                 </li>
               ))}
             </ul>
@@ -168,18 +166,5 @@ function SubscriptionActions({
         </button>
       )}
     </p>
-  );
-}
-
-/**
- * Where the tenant's invoices go. The API publishes none yet (issue 12: invoices and payments); their list belongs in
- * this section once it does, read from the API's invoice route rather than from a guess at its shape.
- */
-function Invoices() {
-  return (
-    <section aria-labelledby="invoices" data-testid="invoices">
-      <h2 id="invoices">Invoices</h2>
-      <p>Invoices are not available yet: the platform does not issue them so far. They will be listed here.</p>
-    </section>
   );
 }

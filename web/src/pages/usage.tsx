@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { unwrap, type Schemas } from '../api';
 import { useConsole } from '../context';
 import { Busy, ProblemView } from '../ui';
+import { BudgetSection } from './budget';
 
 const MONTHS = 6;
 
@@ -13,7 +14,10 @@ function periodsBack(count: number): string[] {
   });
 }
 
-/** Usage against the plan's limits this month, and requests, runs and tokens over the last months as bar charts. */
+/**
+ * Usage against the plan's limits this month, the month's model spend against the budget, and requests, runs and
+ * tokens over the last months as bar charts.
+ */
 export function UsagePage() {
   const { api, tenantId } = useConsole();
   const [months, setMonths] = useState<Schemas['Usage'][]>();
@@ -64,6 +68,7 @@ export function UsagePage() {
           </figure>
         );
       })}
+      <BudgetSection spend={current.spend} />
     </section>
   );
 }
