@@ -12,11 +12,16 @@ import { secretPartOf, type CredentialBody, type ModelCredential } from './model
 export const MAX_MODEL_CREDENTIALS = 10;
 
 export interface ModelCredentialServiceDeps {
-  readonly credentials: ModelCredentialRepository;
+  readonly credentials: Pick<ModelCredentialRepository, 'get' | 'list' | 'put' | 'delete'>;
   readonly store: CredentialSecretStore;
   readonly mutations: Pick<MutationExecutor, 'execute' | 'findReplay'>;
   /** @default Date.now */
   readonly clock?: () => number;
+  /**
+   * Told when undoing a secret write failed after the item write failed (the caller still gets the item write's
+   * error); the secret is left to the tenant's purge, which deletes every secret under its prefix. @default ignored
+   */
+  readonly onUndoError?: (error: unknown, secret: { readonly tenantId: string; readonly credentialId: string }) => void;
 }
 
 const stale = () => new PreconditionFailedError('the credential changed meanwhile: read it again');
@@ -65,20 +70,27 @@ export class ModelCredentialService {
         version: 1,
         createdAt: new Date(now).toISOString(),
       };
-      await this.deps.store.put(tenantId, credential.credentialId, JSON.stringify(secretOf(body)));
+      const undo = () => this.undo(tenantId, credential.credentialId, () => this.deps.store.delete(tenantId, credential.credentialId));
       const response = presented(tenantId, 201, credential);
       try {
+        await this.deps.store.put(tenantId, credential.credentialId, JSON.stringify(secretOf(body)));
         const outcome = await this.write(context, 'create', credential, this.deps.credentials.put(tenantId, credential, stale), response);
-        if (outcome.replayed) await this.deps.store.delete(tenantId, credential.credentialId);
+        // A concurrent retry with the same key registered it first: this secret has no item and never will.
+        if (outcome.replayed) await undo();
         return outcome;
       } catch (error) {
-        await this.deps.store.delete(tenantId, credential.credentialId);
+        // Nothing names the secret: deleted before the item write's error is answered (a put that failed half-way too).
+        await undo();
         throw error;
       }
     });
   }
 
-  /** Rotates the secret: the new one is used from now on, the old one is kept until the new one has worked once. */
+  /**
+   * Rotates the secret: the new value is staged, the item records the rotation, and only then is the new value made
+   * current (the old one is kept until the new one has worked once). A refused or failed item write discards the
+   * staged value: the old secret stays current and working.
+   */
   async rotate(context: MutationContext, credentialId: string, body: CredentialBody): Promise<MutationResult> {
     const { tenantId } = context;
     return withReplay(this.deps.mutations, context, async () => {
@@ -98,8 +110,17 @@ export class ModelCredentialService {
         version: current.version + 1,
         rotatedAt: new Date(this.clock()).toISOString(),
       };
-      await this.deps.store.put(tenantId, credentialId, JSON.stringify(secretOf(body)));
-      return this.write(context, 'rotate', next, this.deps.credentials.put(tenantId, next, stale), presented(tenantId, 200, next));
+      const staged = await this.deps.store.stage(tenantId, credentialId, JSON.stringify(secretOf(body)));
+      let outcome: MutationResult;
+      try {
+        outcome = await this.write(context, 'rotate', next, this.deps.credentials.put(tenantId, next, stale), presented(tenantId, 200, next));
+      } catch (error) {
+        await this.undo(tenantId, credentialId, () => this.deps.store.discard(tenantId, credentialId, staged));
+        throw error;
+      }
+      if (outcome.replayed) await this.undo(tenantId, credentialId, () => this.deps.store.discard(tenantId, credentialId, staged));
+      else await this.deps.store.promote(tenantId, credentialId, staged);
+      return outcome;
     });
   }
 
@@ -115,6 +136,15 @@ export class ModelCredentialService {
       await this.deps.store.delete(tenantId, credentialId);
       return outcome;
     });
+  }
+
+  /** Runs a compensating secret write; its failure is reported, never thrown over the error being answered. */
+  private async undo(tenantId: string, credentialId: string, compensate: () => Promise<void>): Promise<void> {
+    try {
+      await compensate();
+    } catch (error) {
+      this.deps.onUndoError?.(error, { tenantId, credentialId });
+    }
   }
 
   private async write(
