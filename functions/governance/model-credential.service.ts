@@ -110,18 +110,34 @@ export class ModelCredentialService {
         version: current.version + 1,
         rotatedAt: new Date(this.clock()).toISOString(),
       };
-      const staged = await this.deps.store.stage(tenantId, credentialId, JSON.stringify(secretOf(body)));
-      let outcome: MutationResult;
-      try {
-        outcome = await this.write(context, 'rotate', next, this.deps.credentials.put(tenantId, next, stale), presented(tenantId, 200, next));
-      } catch (error) {
-        await this.undo(tenantId, credentialId, () => this.deps.store.discard(tenantId, credentialId, staged));
-        throw error;
+      const write = () => this.write(context, 'rotate', next, this.deps.credentials.put(tenantId, next, stale), presented(tenantId, 200, next));
+      const value = JSON.stringify(secretOf(body));
+      // A credential imported from another region has no secret here: the rotation stores it again, with nothing to keep.
+      if (!(await this.deps.store.read(tenantId, credentialId))) {
+        await this.deps.store.put(tenantId, credentialId, value);
+        return write();
       }
-      if (outcome.replayed) await this.undo(tenantId, credentialId, () => this.deps.store.discard(tenantId, credentialId, staged));
-      else await this.deps.store.promote(tenantId, credentialId, staged);
-      return outcome;
+      return this.withStagedSecret(tenantId, credentialId, value, write);
     });
+  }
+
+  /**
+   * Stages the new value, writes the item, and only then makes the value current. A refused or failed write (or a
+   * replay) discards it; should the promotion itself fail, the old value stays current and a new rotation follows.
+   */
+  private async withStagedSecret(tenantId: string, credentialId: string, value: string, write: () => Promise<MutationResult>): Promise<MutationResult> {
+    const staged = await this.deps.store.stage(tenantId, credentialId, value);
+    const discard = () => this.undo(tenantId, credentialId, () => this.deps.store.discard(tenantId, credentialId, staged));
+    let outcome: MutationResult;
+    try {
+      outcome = await write();
+    } catch (error) {
+      await discard();
+      throw error;
+    }
+    if (outcome.replayed) await discard();
+    else await this.deps.store.promote(tenantId, credentialId, staged);
+    return outcome;
   }
 
   /** Deletes the credential and every version of its secret; runs then use the next newest, or the platform's access. */

@@ -187,4 +187,20 @@ describe.each(STORES)('own model credentials over %s', (_name, makeStore) => {
     expect(await keyUsed(store, credentialId)).toBe(`${API_KEY}-new`);
     expect(fake.items.get(credentialId)).toMatchObject({ version: 2 });
   });
+
+  it('stores the secret again when a credential imported from another region, without its secret, is rotated', async () => {
+    // Prepare
+    const { store } = makeStore();
+    const fake = new FakeItems();
+    const service = new ModelCredentialService({ credentials: fake.credentials, store, mutations: fake.mutations });
+    const created = await service.create(context(), body(API_KEY));
+    const { credentialId } = created.response.body as ModelCredential;
+    await store.delete(TENANT, credentialId);
+
+    // Act
+    await service.rotate(context(1), credentialId, body(`${API_KEY}-new`));
+
+    // Assess
+    expect(await keyUsed(store, credentialId)).toBe(`${API_KEY}-new`);
+  });
 });
