@@ -18,10 +18,10 @@ export interface ModelCredentialServiceDeps {
   /** @default Date.now */
   readonly clock?: () => number;
   /**
-   * Told when undoing a secret write failed after the item write failed (the caller still gets the item write's
-   * error); the secret is left to the tenant's purge, which deletes every secret under its prefix. @default ignored
+   * Told when a secret could not be deleted or discarded around its item write (the caller gets the item write's own
+   * outcome); the secret is left to the tenant's purge, which deletes every secret under its prefix. @default ignored
    */
-  readonly onUndoError?: (error: unknown, secret: { readonly tenantId: string; readonly credentialId: string }) => void;
+  readonly onSecretLeft?: (error: unknown, secret: { readonly tenantId: string; readonly credentialId: string }) => void;
 }
 
 const stale = () => new PreconditionFailedError('the credential changed meanwhile: read it again');
@@ -70,7 +70,7 @@ export class ModelCredentialService {
         version: 1,
         createdAt: new Date(now).toISOString(),
       };
-      const undo = () => this.undo(tenantId, credential.credentialId, () => this.deps.store.delete(tenantId, credential.credentialId));
+      const undo = () => this.tidy(tenantId, credential.credentialId, () => this.deps.store.delete(tenantId, credential.credentialId));
       const response = presented(tenantId, 201, credential);
       try {
         await this.deps.store.put(tenantId, credential.credentialId, JSON.stringify(secretOf(body)));
@@ -127,7 +127,7 @@ export class ModelCredentialService {
    */
   private async withStagedSecret(tenantId: string, credentialId: string, value: string, write: () => Promise<MutationResult>): Promise<MutationResult> {
     const staged = await this.deps.store.stage(tenantId, credentialId, value);
-    const discard = () => this.undo(tenantId, credentialId, () => this.deps.store.discard(tenantId, credentialId, staged));
+    const discard = () => this.tidy(tenantId, credentialId, () => this.deps.store.discard(tenantId, credentialId, staged));
     let outcome: MutationResult;
     try {
       outcome = await write();
@@ -149,17 +149,17 @@ export class ModelCredentialService {
       const outcome = await this.write(context, 'delete', current, this.deps.credentials.delete(tenantId, credentialId, current.version, stale), {
         status: 204,
       });
-      await this.deps.store.delete(tenantId, credentialId);
+      await this.tidy(tenantId, credentialId, () => this.deps.store.delete(tenantId, credentialId));
       return outcome;
     });
   }
 
-  /** Runs a compensating secret write; its failure is reported, never thrown over the error being answered. */
-  private async undo(tenantId: string, credentialId: string, compensate: () => Promise<void>): Promise<void> {
+  /** Runs a secret write that follows the item write's outcome; its failure is reported, never thrown over that outcome. */
+  private async tidy(tenantId: string, credentialId: string, compensate: () => Promise<void>): Promise<void> {
     try {
       await compensate();
     } catch (error) {
-      this.deps.onUndoError?.(error, { tenantId, credentialId });
+      this.deps.onSecretLeft?.(error, { tenantId, credentialId });
     }
   }
 

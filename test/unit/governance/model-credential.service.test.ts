@@ -137,7 +137,7 @@ describe.each(STORES)('own model credentials over %s', (_name, makeStore) => {
       credentials: fake.credentials,
       store,
       mutations: fake.mutations,
-      onUndoError: (_error, secret) => undone.push(secret),
+      onSecretLeft: (_error, secret) => undone.push(secret),
     });
     fake.failure = new ConflictError('the tenant changed meanwhile');
     breakDelete();
@@ -202,5 +202,31 @@ describe.each(STORES)('own model credentials over %s', (_name, makeStore) => {
 
     // Assess
     expect(await keyUsed(store, credentialId)).toBe(`${API_KEY}-new`);
+  });
+
+  it('deletes the secret with the credential, and answers the deletion even when the secret cannot be deleted', async () => {
+    // Prepare
+    const { store, secretCount, breakDelete } = makeStore();
+    const fake = new FakeItems();
+    const left: unknown[] = [];
+    const service = new ModelCredentialService({
+      credentials: fake.credentials,
+      store,
+      mutations: fake.mutations,
+      onSecretLeft: (_e, secret) => left.push(secret),
+    });
+    const ids: string[] = [];
+    for (const key of [API_KEY, `${API_KEY}-2`]) ids.push(((await service.create(context(), body(key))).response.body as ModelCredential).credentialId);
+
+    // Act
+    const removed = await service.remove(context(1), ids[0]);
+    breakDelete();
+    const removedAnyway = await service.remove(context(1), ids[1]);
+
+    // Assess: the first secret is gone, the second is reported and left to the purge
+    expect([removed.response.status, removedAnyway.response.status]).toEqual([204, 204]);
+    expect(await store.read(TENANT, ids[0])).toBeUndefined();
+    expect(left).toEqual([{ tenantId: TENANT, credentialId: ids[1] }]);
+    expect(await secretCount()).toBe(1);
   });
 });
