@@ -6,6 +6,8 @@ import { PlatformNames } from '../../lib/naming';
 import { buildFixture, CONFIG, logicalIdOf, templateOf } from './support/platform-fixture';
 import { ownedStatements } from './support/iam-statements';
 import { renderIntrinsics } from './support/intrinsics';
+import { simulate, TEST_ACCOUNT_ID } from '../support/iam-simulation';
+import { secretNameOf } from '../../functions/governance/credential-store';
 
 /**
  * The offboarding purge of tenants' credential secrets: the function that purges (the control plane's
@@ -69,6 +71,34 @@ describe('the purge of tenants’ credential secrets', () => {
       expect(deletion.resources).toEqual([expect.stringMatching(new RegExp(`:secretsmanager:[a-z0-9-]+:\\d+:secret:${escapedForPattern(ownPrefix)}\\*$`))]);
     }
   });
+});
+
+describe("the purging function's own role (simulated)", () => {
+  // Every statement of the role, intrinsics rendered as text: a reference never names a secret, a wildcard would.
+  const roleId = logicalIdOf(purging.role);
+  const policies = [
+    {
+      Version: '2012-10-17',
+      Statement: ownedStatements(json)
+        .filter((owned) => owned.roles.includes(roleId))
+        .map((owned) => renderIntrinsics(owned.statement, CONFIG.homeRegion)),
+    },
+  ];
+  const secretArn = (region: string, tenantId: string) =>
+    `arn:aws:secretsmanager:${region}:${TEST_ACCOUNT_ID}:secret:${secretNameOf(prefix, tenantId, '01JCREDENTIAL0000000000000')}-AbCdEf`;
+
+  it('may list secret names', async () => {
+    expect((await simulate(policies, { action: 'secretsmanager:ListSecrets', resource: '*', context: {} })).allowed).toBe(true);
+  });
+
+  it.each(['secretsmanager:DeleteSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'])(
+    "may not %s a tenant's secret itself, in any region: only through the tenant's session",
+    async (action) => {
+      for (const region of fixture.stacks.regions.keys()) {
+        expect((await simulate(policies, { action, resource: secretArn(region, 'acme'), context: {} })).allowed).toBe(false);
+      }
+    },
+  );
 });
 
 function escapedForPattern(text: string): string {
