@@ -3,26 +3,39 @@ import { ConfigError } from '../core/config';
 import type { CredentialSecretStore } from '../governance/credential-store';
 import { FileCredentialStore } from '../governance/credential-store.file';
 import { SecretsManagerCredentialStore } from '../governance/credential-store.secrets-manager';
+import type { Isolation } from '../isolation/tenant-db';
 import { isolationOf } from './dependencies';
 import type { RuntimeConfig } from './runtime-config';
 
+/** Where a store reaches Secrets Manager: a region's tenant sessions, and whether it may list names (purging). */
+export interface CredentialStoreAccess {
+  /** @default the function's own region */
+  readonly region?: string;
+  /** The isolation layer whose token vending machine signs with the region's tenant sessions. @default the function's */
+  readonly isolation?: Pick<Isolation, 'tvm'>;
+  /** Lists secret names with the function's own role (the offboarding purge only). @default false */
+  readonly purges?: boolean;
+}
+
 /** The configured credential store: Secrets Manager signed with each tenant's own session, or the local file store. */
-export function credentialStoreOf(config: RuntimeConfig): CredentialSecretStore {
+export function credentialStoreOf(config: RuntimeConfig, access: CredentialStoreAccess = {}): CredentialSecretStore {
   const prefix = config.CREDENTIAL_SECRET_PREFIX;
   if (config.CREDENTIAL_STORE === 'file') {
     if (!config.CREDENTIAL_STORE_DIR) throw new ConfigError('invalid runtime configuration: CREDENTIAL_STORE_DIR is required when CREDENTIAL_STORE is file');
     return new FileCredentialStore(config.CREDENTIAL_STORE_DIR, prefix);
   }
+  const region = access.region ?? config.AWS_REGION;
   const clients = new Map<string, SecretsManagerClient>();
   return new SecretsManagerCredentialStore({
     prefix,
     ...(config.CREDENTIAL_KMS_KEY_ID ? { kmsKeyId: config.CREDENTIAL_KMS_KEY_ID } : {}),
+    ...(access.purges ? { lister: new SecretsManagerClient({ region, maxAttempts: 3 }) } : {}),
     clientFor: (tenantId) => {
       let client = clients.get(tenantId);
       if (!client) {
         if (clients.size >= 200) clients.delete(clients.keys().next().value as string);
-        const tvm = isolationOf(config).tvm;
-        client = new SecretsManagerClient({ region: config.AWS_REGION, maxAttempts: 3, credentials: () => tvm.credentialsFor(tenantId) });
+        const tvm = (access.isolation ?? isolationOf(config)).tvm;
+        client = new SecretsManagerClient({ region, maxAttempts: 3, credentials: () => tvm.credentialsFor(tenantId) });
         clients.set(tenantId, client);
       }
       return client;

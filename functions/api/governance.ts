@@ -32,6 +32,7 @@ function modelGovernanceOperations(deps: ResourceDependencies, store: Credential
     credentials: new ModelCredentialRepository(deps.db, deps.tableName),
     store,
     mutations: deps.executor,
+    onSecretLeft: (error, secret) => deps.logger.warn('credential secret left for the purge', { ...secret, error: error as Error }),
     ...clock,
   });
   return {

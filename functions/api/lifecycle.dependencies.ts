@@ -36,6 +36,8 @@ import type { UserDirectory } from '../users/user-directory';
 import { UserService } from '../users/user.service';
 import { ConflictError } from '../core/errors';
 import { createLogger } from '../core/logger';
+import type { CredentialSecretStore } from '../governance/credential-store';
+import { credentialStoreOf } from './credential-store.dependencies';
 import { isolationOf, telemetryOf } from './dependencies';
 import type { RequestTelemetryPorts } from '../core/request-telemetry.middleware';
 
@@ -46,9 +48,13 @@ import type { RequestTelemetryPorts } from '../core/request-telemetry.middleware
  * region), so each region's data is built on first use.
  */
 
-/** The purge of a region's tenants; without the catalogue a purge is refused rather than done partly. */
+/**
+ * The offboarding purge of a region's tenants: the table's items and the credential store's secrets. Without the
+ * catalogue a purge is refused rather than done partly.
+ */
 function purgeOf(data: RegionData, catalogue: readonly DataKind[] | undefined): TenantHome['purge'] {
-  if (catalogue) return new TenantPurge(data.db, data.tableName, catalogue);
+  if (catalogue)
+    return new TenantPurge(data.db, data.tableName, catalogue, { elsewhere: [{ deleteAll: (tenantId) => data.credentials().deleteAll(tenantId) }] });
   return {
     purge: async () => {
       throw new ConfigError('this function was built without the data catalogue and cannot purge tenants');
@@ -70,6 +76,11 @@ export interface RegionData {
    */
   readonly writableDirectory: () => DirectoryRepository;
   readonly mutations: MutationExecutor;
+  /**
+   * The region's credential store, as the offboarding purge deletes from it (listing names with the function's own
+   * role, deleting with the tenant's session). Made on first use: only the purging functions are configured for it.
+   */
+  readonly credentials: () => CredentialSecretStore;
 }
 
 /** The external services of the area, replaceable in tests. */
@@ -103,6 +114,7 @@ function regionData(config: RuntimeConfig, region: string): RegionData {
   const db = (tenantId: string) => isolation.forTenant(tenantId);
   const plans = new CachedPlanSource({ db, tableName });
   let writable: DirectoryRepository | undefined;
+  let credentials: CredentialSecretStore | undefined;
   return {
     region,
     tableName,
@@ -110,6 +122,7 @@ function regionData(config: RuntimeConfig, region: string): RegionData {
     directory: new DirectoryRepository(isolation.directoryDb(), tableName),
     writableDirectory: () => (writable ??= new DirectoryRepository(isolation.platformDb(), tableName)),
     mutations: new MutationExecutor({ chain: HASH_CHAIN, db, tableName, plans }),
+    credentials: () => (credentials ??= credentialStoreOf(config, { region, isolation, purges: true })),
   };
 }
 

@@ -1,11 +1,11 @@
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import * as z from 'zod';
-import { assertTenantSecret, secretNameOf, type CredentialSecretStore, type SecretVersion, type StoredSecret } from './credential-store';
+import { assertTenantSecret, ownTenantPrefix, secretNameOf, type CredentialSecretStore, type SecretVersion, type StoredSecret } from './credential-store';
 
 const sealedSchema = z.object({ versionId: z.string(), iv: z.string(), tag: z.string(), data: z.string() });
-const fileSchema = z.object({ name: z.string(), current: sealedSchema, previous: sealedSchema.optional() });
+const fileSchema = z.object({ name: z.string(), current: sealedSchema, previous: sealedSchema.optional(), staged: sealedSchema.optional() });
 type Sealed = z.infer<typeof sealedSchema>;
 
 /**
@@ -31,6 +31,31 @@ export class FileCredentialStore implements CredentialSecretStore {
     return versionId;
   }
 
+  async stage(tenantId: string, credentialId: string, value: string): Promise<string> {
+    const name = this.nameOf(tenantId, credentialId);
+    const existing = await this.load(name);
+    if (!existing) throw new Error(`secret ${name} does not exist: nothing to rotate`);
+    const versionId = randomUUID();
+    await this.save(name, { ...existing, staged: await this.seal(name, { versionId, value }) });
+    return versionId;
+  }
+
+  async promote(tenantId: string, credentialId: string, versionId: string): Promise<void> {
+    const name = this.nameOf(tenantId, credentialId);
+    const file = await this.load(name);
+    if (file?.current.versionId === versionId) return;
+    if (file?.staged?.versionId !== versionId) throw new Error(`secret ${name} has no staged version ${versionId}`);
+    await this.save(name, { name, current: file.staged, previous: file.current });
+  }
+
+  async discard(tenantId: string, credentialId: string, versionId: string): Promise<void> {
+    const name = this.nameOf(tenantId, credentialId);
+    const file = await this.load(name);
+    if (file?.staged?.versionId !== versionId) return;
+    const { staged: _discarded, ...rest } = file;
+    await this.save(name, rest);
+  }
+
   async read(tenantId: string, credentialId: string): Promise<StoredSecret | undefined> {
     const name = this.nameOf(tenantId, credentialId);
     const file = await this.load(name);
@@ -43,11 +68,23 @@ export class FileCredentialStore implements CredentialSecretStore {
     const name = this.nameOf(tenantId, credentialId);
     const file = await this.load(name);
     if (file?.previous?.versionId !== versionId) return;
-    await this.save(name, { name, current: file.current });
+    const { previous: _retired, ...rest } = file;
+    await this.save(name, rest);
   }
 
   async delete(tenantId: string, credentialId: string): Promise<void> {
     await rm(this.pathOf(this.nameOf(tenantId, credentialId)), { force: true });
+  }
+
+  /** Removes the tenant's folder: every secret file in it, and any temporary file a crashed write left. */
+  async deleteAll(tenantId: string): Promise<number> {
+    const folder = join(this.directory, ownTenantPrefix(this.prefix, tenantId));
+    const files = await readdir(folder).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return [];
+      throw error;
+    });
+    await rm(folder, { recursive: true, force: true });
+    return files.filter((file) => file.endsWith('.json')).length;
   }
 
   private nameOf(tenantId: string, credentialId: string): string {

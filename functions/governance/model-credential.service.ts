@@ -12,11 +12,16 @@ import { secretPartOf, type CredentialBody, type ModelCredential } from './model
 export const MAX_MODEL_CREDENTIALS = 10;
 
 export interface ModelCredentialServiceDeps {
-  readonly credentials: ModelCredentialRepository;
+  readonly credentials: Pick<ModelCredentialRepository, 'get' | 'list' | 'put' | 'delete'>;
   readonly store: CredentialSecretStore;
   readonly mutations: Pick<MutationExecutor, 'execute' | 'findReplay'>;
   /** @default Date.now */
   readonly clock?: () => number;
+  /**
+   * Told when a secret could not be deleted or discarded around its item write (the caller gets the item write's own
+   * outcome); the secret is left to the tenant's purge, which deletes every secret under its prefix. @default ignored
+   */
+  readonly onSecretLeft?: (error: unknown, secret: { readonly tenantId: string; readonly credentialId: string }) => void;
 }
 
 const stale = () => new PreconditionFailedError('the credential changed meanwhile: read it again');
@@ -65,20 +70,27 @@ export class ModelCredentialService {
         version: 1,
         createdAt: new Date(now).toISOString(),
       };
-      await this.deps.store.put(tenantId, credential.credentialId, JSON.stringify(secretOf(body)));
+      const undo = () => this.tidy(tenantId, credential.credentialId, () => this.deps.store.delete(tenantId, credential.credentialId));
       const response = presented(tenantId, 201, credential);
       try {
+        await this.deps.store.put(tenantId, credential.credentialId, JSON.stringify(secretOf(body)));
         const outcome = await this.write(context, 'create', credential, this.deps.credentials.put(tenantId, credential, stale), response);
-        if (outcome.replayed) await this.deps.store.delete(tenantId, credential.credentialId);
+        // A concurrent retry with the same key registered it first: this secret has no item and never will.
+        if (outcome.replayed) await undo();
         return outcome;
       } catch (error) {
-        await this.deps.store.delete(tenantId, credential.credentialId);
+        // Nothing names the secret: deleted before the item write's error is answered (a put that failed half-way too).
+        await undo();
         throw error;
       }
     });
   }
 
-  /** Rotates the secret: the new one is used from now on, the old one is kept until the new one has worked once. */
+  /**
+   * Rotates the secret: the new value is staged, the item records the rotation, and only then is the new value made
+   * current (the old one is kept until the new one has worked once). A refused or failed item write discards the
+   * staged value: the old secret stays current and working.
+   */
   async rotate(context: MutationContext, credentialId: string, body: CredentialBody): Promise<MutationResult> {
     const { tenantId } = context;
     return withReplay(this.deps.mutations, context, async () => {
@@ -98,9 +110,34 @@ export class ModelCredentialService {
         version: current.version + 1,
         rotatedAt: new Date(this.clock()).toISOString(),
       };
-      await this.deps.store.put(tenantId, credentialId, JSON.stringify(secretOf(body)));
-      return this.write(context, 'rotate', next, this.deps.credentials.put(tenantId, next, stale), presented(tenantId, 200, next));
+      const write = () => this.write(context, 'rotate', next, this.deps.credentials.put(tenantId, next, stale), presented(tenantId, 200, next));
+      const value = JSON.stringify(secretOf(body));
+      // A credential imported from another region has no secret here: the rotation stores it again, with nothing to keep.
+      if (!(await this.deps.store.read(tenantId, credentialId))) {
+        await this.deps.store.put(tenantId, credentialId, value);
+        return write();
+      }
+      return this.withStagedSecret(tenantId, credentialId, value, write);
     });
+  }
+
+  /**
+   * Stages the new value, writes the item, and only then makes the value current. A refused or failed write (or a
+   * replay) discards it; should the promotion itself fail, the old value stays current and a new rotation follows.
+   */
+  private async withStagedSecret(tenantId: string, credentialId: string, value: string, write: () => Promise<MutationResult>): Promise<MutationResult> {
+    const staged = await this.deps.store.stage(tenantId, credentialId, value);
+    const discard = () => this.tidy(tenantId, credentialId, () => this.deps.store.discard(tenantId, credentialId, staged));
+    let outcome: MutationResult;
+    try {
+      outcome = await write();
+    } catch (error) {
+      await discard();
+      throw error;
+    }
+    if (outcome.replayed) await discard();
+    else await this.deps.store.promote(tenantId, credentialId, staged);
+    return outcome;
   }
 
   /** Deletes the credential and every version of its secret; runs then use the next newest, or the platform's access. */
@@ -112,9 +149,18 @@ export class ModelCredentialService {
       const outcome = await this.write(context, 'delete', current, this.deps.credentials.delete(tenantId, credentialId, current.version, stale), {
         status: 204,
       });
-      await this.deps.store.delete(tenantId, credentialId);
+      await this.tidy(tenantId, credentialId, () => this.deps.store.delete(tenantId, credentialId));
       return outcome;
     });
+  }
+
+  /** Runs a secret write that follows the item write's outcome; its failure is reported, never thrown over that outcome. */
+  private async tidy(tenantId: string, credentialId: string, compensate: () => Promise<void>): Promise<void> {
+    try {
+      await compensate();
+    } catch (error) {
+      this.deps.onSecretLeft?.(error, { tenantId, credentialId });
+    }
   }
 
   private async write(

@@ -5,6 +5,21 @@ import { TABLE_SCHEMA } from '../data/table.schema';
 
 const { partitionKey: PK, sortKey: SK } = TABLE_SCHEMA;
 
+/** Tenant data kept outside the table (the credential store's secrets), deleted by the offboarding purge. */
+export interface TenantDataElsewhere {
+  /** Deletes all of the tenant's data there, found without the table's items; safe to run again; how many went. */
+  deleteAll(tenantId: string): Promise<number>;
+}
+
+export interface TenantPurgeOptions {
+  /**
+   * Stores beyond the table whose tenant data goes too: the offboarding purge names the credential store; the purges
+   * of a restore (which writes the tenant's items back) and of a migration's source leave them alone.
+   * @default none: only the table's items are deleted
+   */
+  readonly elsewhere?: readonly TenantDataElsewhere[];
+}
+
 /** Most batch rounds for one batch of 25 before the purge gives up (DynamoDB kept returning unprocessed items). */
 const MAX_BATCH_ROUNDS = 9;
 
@@ -12,23 +27,27 @@ const MAX_BATCH_ROUNDS = 9;
  * Deletes a tenant's data in its home region, kind by kind from the catalogue it is given, through the
  * tenant-scoped client (so it cannot touch another tenant's keys). Every kind is enumerated by key before anything
  * is deleted, since some kinds are found through others (a workflow's runs through the nested-partition registry).
+ * Data elsewhere goes after the legal-hold check and before the items, and is found by the tenant's name there rather
+ * than through items, so a purge retried after the items went still finds it.
  */
 export class TenantPurge {
   constructor(
     private readonly db: (tenantId: string) => DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly catalogue: readonly DataKind[],
+    private readonly options: TenantPurgeOptions = {},
   ) {}
 
   /**
-   * Deletes every item of every kind, in catalogue order; returns how many items went. Safe to run again. Refused
-   * (409, nothing deleted) while the tenant is under a legal hold.
+   * Deletes the tenant's data elsewhere, then every item of every kind, in catalogue order; returns how many items
+   * (and things elsewhere) went. Safe to run again. Refused (409, nothing deleted) while the tenant is under a legal hold.
    */
   async purge(tenantId: string): Promise<number> {
     const db = this.db(tenantId);
     const perKind = await Promise.all(this.catalogue.map((kind) => enumerateKeys(kind, tenantId, db, this.tableName)));
     await this.refuseUnderLegalHold(db, tenantId, perKind);
     let deleted = 0;
+    for (const store of this.options.elsewhere ?? []) deleted += await store.deleteAll(tenantId);
     for (const keys of perKind) deleted += await this.deleteAll(db, keys);
     return deleted;
   }

@@ -6,6 +6,9 @@ import { SECRET_TENANT_TAG, tenantSecretPrefix } from '../../functions/governanc
 import { TENANT_SESSION_TAG } from '../../functions/isolation/session-tag';
 import type { PlatformFunction } from './platform-function';
 
+/** The statement id of the purging function's one Secrets Manager permission (for tests and reviews). */
+export const LIST_CREDENTIAL_SECRETS_SID = 'ListCredentialSecretNames';
+
 export interface TenantCredentialStoreProps {
   /** The platform's secret name prefix (`agent-platform-<stage>`). */
   readonly prefix: string;
@@ -85,4 +88,25 @@ export class TenantCredentialStore extends Construct {
       fn.function.addEnvironment('CREDENTIAL_KMS_KEY_ID', this.key.keyArn);
     }
   }
+}
+
+/**
+ * Lets a function purge tenants' credential secrets (the offboarding purge, in every region). Its own role may only
+ * list secret names: ListSecrets has no resource-level permission, so the statement names `*`, and it returns names
+ * and tags, never a value. Each secret is deleted through the tenant data role's session, whose policy (above) allows
+ * DeleteSecret only under the session tenant's own prefix on secrets tagged with it: the function's role gets no
+ * DeleteSecret, and no session can delete outside one tenant's prefix.
+ */
+export function bindCredentialPurge(fn: PlatformFunction, prefix: string): void {
+  fn.function.addEnvironment('CREDENTIAL_STORE', 'secrets-manager');
+  fn.function.addEnvironment('CREDENTIAL_SECRET_PREFIX', prefix);
+  const listing = new iam.Policy(fn, 'CredentialSecretListing', {
+    statements: [new iam.PolicyStatement({ sid: LIST_CREDENTIAL_SECRETS_SID, actions: ['secretsmanager:ListSecrets'], resources: ['*'] })],
+    roles: [fn.role],
+  });
+  Validations.of(listing).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason:
+      "ListSecrets has no resource-level permission: the offboarding purge lists the names under a tenant's prefix (names and tags only) and deletes each through that tenant's session",
+  });
 }

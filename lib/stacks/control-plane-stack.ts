@@ -20,6 +20,7 @@ import { mailSenderOf } from '../constructs/mail-identity';
 import { ManifestStore, type ManifestStoreReader } from '../constructs/manifest-store';
 import { OnboardingPipeline } from '../constructs/onboarding-pipeline';
 import { PlatformFunction } from '../constructs/platform-function';
+import { bindCredentialPurge } from '../constructs/tenant-credential-store';
 import type { IPlatformTable } from '../constructs/platform-table';
 import { PlatformNames } from '../naming';
 import { ISSUER_REGISTRATION_ENTRY, PROVISIONING_EVENTS_ENTRY } from '../source-paths';
@@ -234,6 +235,8 @@ export class ControlPlaneStack extends Stack {
     };
     const registrar = controlPlaneFunction('issuer-registration', ISSUER_REGISTRATION_ENTRY, 'Agent platform, issuer registrar of the platform-admin pool');
     const provisioningEvents = controlPlaneFunction('provisioning-events', PROVISIONING_EVENTS_ENTRY, 'Agent platform, answers of the provisioning pipeline');
+    // Offboarding purges a tenant's credential secrets in its home region, with that region's tenant data role.
+    bindCredentialPurge(provisioningEvents, names.prefix);
     return { 'issuer-registration': registrar, 'provisioning-events': provisioningEvents };
   }
 }

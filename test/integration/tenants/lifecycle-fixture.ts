@@ -1,4 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CreateTableCommand, DeleteTableCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createLifecycleDependencies, type LifecycleAdapters, type LifecycleDependencies } from '../../../functions/api/lifecycle.dependencies';
@@ -13,6 +16,7 @@ import { LOCAL_REGIONS, useLocalCredentials } from '../../../local/platform.conf
 import { emulatorEndpoints } from '../../support/emulators';
 import { scanPrefix } from '../../support/scan-prefix';
 import { TENANT_DATA_CATALOGUE } from '../../../functions/tenant-data.catalogue';
+import { FileCredentialStore } from '../../../functions/governance/credential-store.file';
 
 /** A user of a fake pool. */
 export interface FakePoolUser {
@@ -120,6 +124,8 @@ export interface LifecycleFixture {
   /** The dependencies as the functions of each region build them. */
   readonly regions: Readonly<Record<string, LifecycleDependencies>>;
   readonly config: (region: string) => RuntimeConfig;
+  /** The credential store the offboarding purge deletes from (the local encrypted file store). */
+  readonly credentials: FileCredentialStore;
   /** Unscoped: for the test's own look at every region's table. */
   readonly inspectors: Readonly<Record<string, DynamoDBDocumentClient>>;
   /** Every item of a region whose partition key starts with `prefix`. */
@@ -141,6 +147,7 @@ export async function createLifecycleFixture(name: string): Promise<LifecycleFix
   );
   const adapters = new FakeAdapters();
   const cursorSecret = randomBytes(32).toString('base64url');
+  const credentialDir = mkdtempSync(join(tmpdir(), `${name}-credentials-`));
   const config = (region: string) =>
     parseRuntimeConfig({
       AWS_REGION: region,
@@ -153,6 +160,8 @@ export async function createLifecycleFixture(name: string): Promise<LifecycleFix
       DIRECTORY_REGIONS: LOCAL_REGIONS.join(','),
       REGION_ENDPOINTS: JSON.stringify(Object.fromEntries(LOCAL_REGIONS.map((region) => [region, `https://${region}.api.test`]))),
       LOG_LEVEL: 'ERROR',
+      CREDENTIAL_STORE: 'file',
+      CREDENTIAL_STORE_DIR: credentialDir,
     });
   const regions = Object.fromEntries(
     LOCAL_REGIONS.map((region) => [region, createLifecycleDependencies(config(region), 'test', { adapters, catalogue: TENANT_DATA_CATALOGUE })]),
@@ -163,6 +172,7 @@ export async function createLifecycleFixture(name: string): Promise<LifecycleFix
     adapters,
     regions,
     config,
+    credentials: new FileCredentialStore(credentialDir, config(LOCAL_REGIONS[0]).CREDENTIAL_SECRET_PREFIX),
     inspectors,
     scanPrefix(region, prefix) {
       return scanPrefix(inspectors[region], tableName, prefix);
@@ -170,6 +180,7 @@ export async function createLifecycleFixture(name: string): Promise<LifecycleFix
     async dispose() {
       await Promise.all(Object.values(raws).map((raw) => raw.send(new DeleteTableCommand({ TableName: tableName })).catch(() => undefined)));
       for (const raw of Object.values(raws)) raw.destroy();
+      rmSync(credentialDir, { recursive: true, force: true });
     },
   };
 }

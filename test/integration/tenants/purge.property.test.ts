@@ -27,8 +27,8 @@ import { createLifecycleFixture, type LifecycleFixture } from './lifecycle-fixtu
  * Purge property, against DynamoDB Local: whatever a tenant did (agents, tools, live and expired memories, workflows and
  * the runs of deleted ones, API keys revoked or not, pending and accepted invitations, removed members, idempotent
  * retries, platform-admin reads), every item under its keys belongs to exactly one kind of the catalogue; after
- * offboarding no item is left under its keys, a platform admin reading it afterwards writes nothing, and the
- * other tenant's items are untouched.
+ * offboarding no item is left under its keys and no secret under its prefix of the credential store, a platform admin
+ * reading it afterwards writes nothing, and the other tenant's items and secrets are untouched.
  */
 
 const [EU] = LOCAL_REGIONS;
@@ -380,6 +380,13 @@ describe('purge property', () => {
         await fc.asyncModelRun(() => ({ model, real }), [...PRELUDE, ...steps]);
         for (const tenantId of [target, bystander]) expectCatalogued(await fixture.scanPrefix(EU, tenantPrefix(tenantId)), tenantId);
         const bystanderBefore = sortedKeys(await fixture.scanPrefix(EU, tenantPrefix(bystander)));
+        // Own model credential secrets, one of them rotated, one an orphan no item names (a registration that failed).
+        const secretIds = ['cred1', 'cred2', 'orphan'];
+        for (const tenantId of [target, bystander]) for (const id of secretIds) await fixture.credentials.put(tenantId, id, `{"secret":"${tenantId}/${id}"}`);
+        for (const tenantId of [target, bystander]) await fixture.credentials.put(tenantId, 'cred1', `{"secret":"${tenantId}/cred1 rotated"}`);
+        const secretsOf = async (tenantId: string) =>
+          (await Promise.all(secretIds.map((id) => fixture.credentials.read(tenantId, id)))).map((stored) => stored?.current.value);
+        const bystanderSecrets = await secretsOf(bystander);
 
         // Act
         const { lifecycle } = fixture.regions[EU];
@@ -402,6 +409,10 @@ describe('purge property', () => {
         expect(await staleRead).toBeInstanceOf(NotFoundError);
         expect(await fixture.scanPrefix(EU, tenantPrefix(target))).toEqual([]);
         expect(sortedKeys(await fixture.scanPrefix(EU, tenantPrefix(bystander)))).toEqual(bystanderBefore);
+        expect(await secretsOf(target)).toEqual([undefined, undefined, undefined]);
+        expect(await secretsOf(bystander)).toEqual(bystanderSecrets);
+        expect(bystanderSecrets).toHaveLength(3);
+        expect(bystanderSecrets.every((value) => value?.startsWith(`{"secret":"${bystander}/`))).toBe(true);
       }),
       { numRuns: 8, verbose: 1 },
     );

@@ -1,4 +1,5 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { ConflictError } from '../../../functions/core/errors';
 import { agentCollectionKeys } from '../../../functions/agents/agent.repository';
 import { keys, tenantPrefix } from '../../../functions/data/keys';
 import { TENANT_DATA_CATALOGUE } from '../../../functions/tenant-data.catalogue';
@@ -38,4 +39,57 @@ it("purges every partition of the tenant's domains, agents and their memories in
   expect(deleted).toBe(8);
   expect(await fixture.scanPrefix(EU, tenantPrefix('purge-a'))).toEqual([]);
   expect(await fixture.scanPrefix(EU, tenantPrefix('purge-b'))).toHaveLength(before.length);
+});
+
+describe("the offboarding purge of the tenant's model credential secrets", () => {
+  const HOLD = { reason: 'litigation 7', placedAt: '2026-11-28T00:00:00.000Z', placedBy: 'platform-admin:ops-1' };
+  const settings = (tenantId: string, legalHold?: typeof HOLD) => ({
+    ...keys.complianceSettings(tenantId),
+    retention: {},
+    ...(legalHold ? { legalHold } : {}),
+    updatedAt: '2026-11-28T00:00:00.000Z',
+    version: legalHold ? 2 : 1,
+  });
+  const secretsOf = async (tenantId: string, ids: readonly string[]) =>
+    (await Promise.all(ids.map((id) => fixture.credentials.read(tenantId, id)))).map((stored) => stored?.current.value);
+
+  it("deletes every secret of the tenant (an orphan no item names included), none of another tenant's, and succeeds again when retried", async () => {
+    // Prepare: two secrets per tenant, one rotated with a staged value, and an orphan; a tenant whose id prefixes the other's
+    const { db } = fixture.regions[EU].local;
+    const ids = ['cred1', 'cred2', 'orphan'];
+    for (const tenantId of ['secrets-a', 'secrets-ab']) {
+      for (const id of ids) await fixture.credentials.put(tenantId, id, `${tenantId}/${id}`);
+      await fixture.credentials.stage(tenantId, 'cred1', `${tenantId}/cred1 staged`);
+    }
+    const purge = new TenantPurge(db, fixture.tableName, TENANT_DATA_CATALOGUE, { elsewhere: [fixture.credentials] });
+
+    // Act
+    const first = await purge.purge('secrets-a');
+    const again = await purge.purge('secrets-a');
+
+    // Assess
+    expect([first, again]).toEqual([3, 0]);
+    expect(await secretsOf('secrets-a', ids)).toEqual([undefined, undefined, undefined]);
+    expect(await secretsOf('secrets-ab', ids)).toEqual(ids.map((id) => `secrets-ab/${id}`));
+  });
+
+  it('deletes no secret while the tenant is under a legal hold, and all of them once it is lifted', async () => {
+    // Prepare
+    const { db } = fixture.regions[EU].local;
+    const tenantId = 'secrets-held';
+    await fixture.credentials.put(tenantId, 'cred1', 'held/cred1');
+    await db(tenantId).send(new PutCommand({ TableName: fixture.tableName, Item: settings(tenantId, HOLD) }));
+    const purge = new TenantPurge(db, fixture.tableName, TENANT_DATA_CATALOGUE, { elsewhere: [fixture.credentials] });
+
+    // Act
+    const refused = await purge.purge(tenantId).catch((error: unknown) => error);
+    const heldSecret = await secretsOf(tenantId, ['cred1']);
+    await db(tenantId).send(new PutCommand({ TableName: fixture.tableName, Item: settings(tenantId) }));
+    await purge.purge(tenantId);
+
+    // Assess
+    expect(refused).toBeInstanceOf(ConflictError);
+    expect(heldSecret).toEqual(['held/cred1']);
+    expect(await secretsOf(tenantId, ['cred1'])).toEqual([undefined]);
+  });
 });

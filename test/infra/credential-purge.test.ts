@@ -1,0 +1,106 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { tenantSecretPrefix } from '../../functions/governance/credential-store';
+import { TENANT_SESSION_TAG } from '../../lib/constructs/data-access-roles';
+import { LIST_CREDENTIAL_SECRETS_SID } from '../../lib/constructs/tenant-credential-store';
+import { PlatformNames } from '../../lib/naming';
+import { buildFixture, CONFIG, logicalIdOf, templateOf } from './support/platform-fixture';
+import { ownedStatements } from './support/iam-statements';
+import { renderIntrinsics } from './support/intrinsics';
+import { simulate, TEST_ACCOUNT_ID } from '../support/iam-simulation';
+import { secretNameOf } from '../../functions/governance/credential-store';
+
+/**
+ * The offboarding purge of tenants' credential secrets: the function that purges (the control plane's
+ * provisioning-events) lists secret names with its own role and deletes through the tenant data role's session, so
+ * no policy of the platform allows deleting a secret outside one tenant's prefix.
+ */
+
+const fixture = buildFixture();
+const controlPlane = fixture.stacks.controlPlane;
+const { template, json } = templateOf(controlPlane);
+const prefix = new PlatformNames(CONFIG.stage).prefix;
+const purging = controlPlane.functions['provisioning-events'];
+const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? value : [value]);
+
+/** Every statement of every stack of the app that allows `action` (or a wildcard covering it), intrinsics rendered. */
+function statementsAllowing(action: string): { stack: string; roles: readonly string[]; resources: unknown[] }[] {
+  const stacks = [controlPlane, ...fixture.stacks.regions.values()];
+  return stacks.flatMap((stack) =>
+    ownedStatements(templateOf(stack).json)
+      .filter(({ statement }) => statement.Effect === 'Allow')
+      .filter(({ statement }) => asArray(statement.Action).some((granted) => new RegExp(`^${String(granted).replace(/\*/g, '.*')}$`).test(action)))
+      .map(({ roles, statement }) => ({ stack: stack.stackName, roles, resources: asArray(renderIntrinsics(statement.Resource, stack.region)) })),
+  );
+}
+
+describe('the purge of tenants’ credential secrets', () => {
+  it('tells the purging function where the secrets are: Secrets Manager, under the platform prefix', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ CREDENTIAL_STORE: 'secrets-manager', CREDENTIAL_SECRET_PREFIX: prefix }) },
+      Role: { 'Fn::GetAtt': [logicalIdOf(purging.role), 'Arn'] },
+    });
+  });
+
+  it("gives the purging function's own role ListSecrets, the one action that has no resource, and nothing else of Secrets Manager", () => {
+    // Prepare
+    const roleId = logicalIdOf(purging.role);
+    const secretsStatements = ownedStatements(json)
+      .filter((owned) => owned.roles.includes(roleId))
+      .map((owned) => owned.statement)
+      .filter((statement) => asArray(statement.Action).some((action) => String(action).startsWith('secretsmanager:')));
+
+    // Assess: the cursor secret is read through the secrets extension; the purge only lists
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: [{ Sid: LIST_CREDENTIAL_SECRETS_SID, Effect: 'Allow', Action: 'secretsmanager:ListSecrets', Resource: '*' }] },
+      Roles: [{ Ref: roleId }],
+    });
+    const actions = secretsStatements.flatMap((statement) => asArray(statement.Action));
+    expect(actions).toContain('secretsmanager:ListSecrets');
+    expect(actions.filter((action) => /Delete|\*/.test(String(action)))).toEqual([]);
+  });
+
+  it("allows deleting a secret only under a tenant's prefix named by the session's own TenantId tag, in every stack", () => {
+    // Prepare
+    const deletions = statementsAllowing('secretsmanager:DeleteSecret');
+    const ownPrefix = tenantSecretPrefix(prefix, `\${aws:PrincipalTag/${TENANT_SESSION_TAG}}`);
+
+    // Assess: only the tenant data role of each region, and only its session tenant's secrets
+    expect(deletions.length).toBe(fixture.stacks.regions.size);
+    for (const deletion of deletions) {
+      expect(deletion.roles).toHaveLength(1);
+      expect(deletion.resources).toEqual([expect.stringMatching(new RegExp(`:secretsmanager:[a-z0-9-]+:\\d+:secret:${escapedForPattern(ownPrefix)}\\*$`))]);
+    }
+  });
+});
+
+describe("the purging function's own role (simulated)", () => {
+  // Every statement of the role, intrinsics rendered as text: a reference never names a secret, a wildcard would.
+  const roleId = logicalIdOf(purging.role);
+  const policies = [
+    {
+      Version: '2012-10-17',
+      Statement: ownedStatements(json)
+        .filter((owned) => owned.roles.includes(roleId))
+        .map((owned) => renderIntrinsics(owned.statement, CONFIG.homeRegion)),
+    },
+  ];
+  const secretArn = (region: string, tenantId: string) =>
+    `arn:aws:secretsmanager:${region}:${TEST_ACCOUNT_ID}:secret:${secretNameOf(prefix, tenantId, '01JCREDENTIAL0000000000000')}-AbCdEf`;
+
+  it('may list secret names', async () => {
+    expect((await simulate(policies, { action: 'secretsmanager:ListSecrets', resource: '*', context: {} })).allowed).toBe(true);
+  });
+
+  it.each(['secretsmanager:DeleteSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'])(
+    "may not %s a tenant's secret itself, in any region: only through the tenant's session",
+    async (action) => {
+      for (const region of fixture.stacks.regions.keys()) {
+        expect((await simulate(policies, { action, resource: secretArn(region, 'acme'), context: {} })).allowed).toBe(false);
+      }
+    },
+  );
+});
+
+function escapedForPattern(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
