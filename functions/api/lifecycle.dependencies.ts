@@ -36,7 +36,7 @@ import type { UserDirectory } from '../users/user-directory';
 import { UserService } from '../users/user.service';
 import { ConflictError } from '../core/errors';
 import { createLogger } from '../core/logger';
-import { isolationOf, telemetryOf } from './dependencies';
+import { isolationOf, retentionOf, telemetryOf } from './dependencies';
 import type { RequestTelemetryPorts } from '../core/request-telemetry.middleware';
 
 /**
@@ -109,7 +109,7 @@ function regionData(config: RuntimeConfig, region: string): RegionData {
     db,
     directory: new DirectoryRepository(isolation.directoryDb(), tableName),
     writableDirectory: () => (writable ??= new DirectoryRepository(isolation.platformDb(), tableName)),
-    mutations: new MutationExecutor({ chain: HASH_CHAIN, db, tableName, plans }),
+    mutations: new MutationExecutor({ chain: HASH_CHAIN, db, tableName, plans, retention: retentionOf(db, tableName) }),
   };
 }
 
