@@ -214,8 +214,9 @@ describe('retention, legal hold and the compliance report', () => {
     expect(report.json.residency).toEqual({ region: EU, zone: 'eu' });
     expect(report.json.retention).toEqual(
       expect.arrayContaining([
-        { class: 'content', days: 30, kinds: expect.arrayContaining(['agent', 'memory']) },
-        { class: 'audit', days: 3650, kinds: expect.arrayContaining(['audit-entry']) },
+        { class: 'content', days: 30, kinds: expect.arrayContaining(['agent', 'memory']), expiring: expect.arrayContaining(['memory', 'run']) },
+        // The audit period is a minimum the log always meets: no audit kind expires (the chain needs every entry).
+        { class: 'audit', days: 3650, kinds: expect.arrayContaining(['audit-entry']), expiring: [] },
       ]),
     );
     expect(report.json.resources.every((resource: { region: string }) => resource.region === EU)).toBe(true);
