@@ -20,6 +20,7 @@ import { PortabilityJobRepository } from '../../../functions/portability/portabi
 import { PortabilityJobService } from '../../../functions/portability/portability-job.service';
 import { ComplianceService } from '../../../functions/portability/compliance.service';
 import { recordDrill } from '../../../functions/portability/compliance.kind';
+import { RetentionSweep } from '../../../functions/portability/retention-sweep';
 import { CachedPlanSource } from '../../../functions/quotas/plan.source';
 import { kindOperations, referenceCheck } from '../../../functions/resource.catalogue';
 import { ROUTES } from '../../../functions/routes';
@@ -244,6 +245,8 @@ export async function createPortabilityFixture(name: string): Promise<Portabilit
         auditEntries: 1,
         detail: 'drilled',
       });
+      // A retention sweep under the setting (it records itself for the compliance report).
+      await new RetentionSweep({ db, tableName, catalogue: TENANT_DATA_CATALOGUE, audit: data(region).mutations }).sweepTenant(tenantId, nextRequest());
       // A served request, metered as the functions meter it: the tenant's usage and health items of the hour.
       await meter.addRequest(tenantId, { durationMs: 12, memoryMb: 256, status: 200 });
       await meter.flush(tenantId);
