@@ -104,7 +104,9 @@ export function mergedUpdate<T extends BuiltUpdate>(built: T, extra: ItemUpdate)
   const renamed = <V>(map: Record<string, V> | undefined) => Object.fromEntries(Object.entries(map ?? {}).map(([key, value]) => [rename(key), value]));
   const names = renamed(added.ExpressionAttributeNames);
   const values = renamed(added.ExpressionAttributeValues);
-  const taken = [...Object.keys(names), ...Object.keys(values)].filter((key) => key in (built.ExpressionAttributeNames ?? {}) || key in (built.ExpressionAttributeValues ?? {}));
+  const taken = [...Object.keys(names), ...Object.keys(values)].filter(
+    (key) => key in (built.ExpressionAttributeNames ?? {}) || key in (built.ExpressionAttributeValues ?? {}),
+  );
   if (taken.length > 0) throw new Error(`a merged update reuses placeholders ${taken.join(', ')}`);
   const clauses = clausesOf(built.UpdateExpression ?? '');
   for (const [keyword, actions] of clausesOf(rename(added.UpdateExpression))) clauses.set(keyword, [...(clauses.get(keyword) ?? []), ...actions]);

@@ -100,14 +100,25 @@ async function write(tenantId: string, specs: readonly ItemSpec[], before: Reten
       continue;
     }
     const executor = executorAt(writtenMs);
-    await executor.execute({ tenantId, event: { actor: 'user:u1', action: 'item.write', target: `item/${i}`, requestId: `r${i}`, change: {} }, writes: [{ put: { Item } }] });
+    await executor.execute({
+      tenantId,
+      event: { actor: 'user:u1', action: 'item.write', target: `item/${i}`, requestId: `r${i}`, change: {} },
+      writes: [{ put: { Item } }],
+    });
   }
 }
 
 function executorAt(ms: number): MutationExecutor {
   const db = (tenantId: string) => fixture.isolation.forTenant(tenantId);
   const retention = new CatalogueRetention({ db, tableName: fixture.tableName, catalogue: TENANT_DATA_CATALOGUE });
-  return new MutationExecutor({ chain: HASH_CHAIN, db, tableName: fixture.tableName, plans: new CachedPlanSource({ db, tableName: fixture.tableName }), retention, clock: () => ms });
+  return new MutationExecutor({
+    chain: HASH_CHAIN,
+    db,
+    tableName: fixture.tableName,
+    plans: new CachedPlanSource({ db, tableName: fixture.tableName }),
+    retention,
+    clock: () => ms,
+  });
 }
 
 function sweeper(): RetentionSweep {
@@ -120,7 +131,10 @@ function expected(spec: ItemSpec, settings: RetentionSettings, held: boolean): {
   const writtenAt = NOW_SECONDS - spec.ageSeconds;
   if (held) return { present: true, ttl: undefined };
   const days = settings[CLASS_OF[spec.kind]];
-  const candidates = [spec.ownDays !== undefined ? writtenAt + spec.ownDays * DAY_SECONDS : undefined, days !== undefined ? writtenAt + days * DAY_SECONDS : undefined];
+  const candidates = [
+    spec.ownDays !== undefined ? writtenAt + spec.ownDays * DAY_SECONDS : undefined,
+    days !== undefined ? writtenAt + days * DAY_SECONDS : undefined,
+  ];
   const defined = candidates.filter((value): value is number => value !== undefined);
   const ttl = defined.length > 0 ? Math.min(...defined) : undefined;
   const gone = spec.kind !== 'memory' && ttl !== undefined && ttl <= NOW_SECONDS;

@@ -183,7 +183,13 @@ describe('updateOf', () => {
     fc.assert(
       fc.property(updateArbitrary, fc.nat(), fc.subarray([...CONDITIONS]), (update, cut, conditions) => {
         // Prepare: the attributes split between the caller's update and the one merged into it
-        const attributes = [...Object.keys(update.set), ...Object.keys(update.increment), ...Object.keys(update.append), ...Object.keys(update.add), ...update.remove];
+        const attributes = [
+          ...Object.keys(update.set),
+          ...Object.keys(update.increment),
+          ...Object.keys(update.append),
+          ...Object.keys(update.add),
+          ...update.remove,
+        ];
         const at = cut % (attributes.length + 1);
         const part = (names: readonly string[]) => ({
           set: Object.fromEntries(Object.entries(update.set).filter(([name]) => names.includes(name))),
