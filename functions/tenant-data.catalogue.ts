@@ -16,7 +16,7 @@ import { complianceSettingsKind, drillRecordKind, sweepRecordKind } from './port
 import { tenantManifestKind, tenantRecordKind } from './tenants/tenant.kind';
 import { usagePeriodKind } from './usage/usage.kind';
 import { invitationKind } from './users/invitation.kind';
-import { memberEmailLinkKind, memberKind, memberRoleCounterKind, memberSubLinkKind } from './users/member.kind';
+import { formerMemberKind, memberEmailLinkKind, memberKind, memberRoleCounterKind, memberSubLinkKind } from './users/member.kind';
 import { workflowKind, runKind } from './workflows/workflow.kind';
 
 /**
@@ -33,6 +33,7 @@ export const TENANT_DATA_CATALOGUE: readonly DataKind[] = [
   memberEmailLinkKind,
   memberSubLinkKind,
   memberRoleCounterKind,
+  formerMemberKind,
   invitationKind,
   apiKeyKind,
   agentKind,

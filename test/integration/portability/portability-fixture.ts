@@ -275,6 +275,13 @@ export async function createPortabilityFixture(name: string): Promise<Portabilit
         await people.users.invite(context(tenantId), { email, role: 'member' });
         await people.users.accept({ code: lifecycle.adapters.codeFor(email), password: PASSWORD }, nextRequest());
       }
+      // A member removed under a legal hold: the membership ends, its record is kept as a former member's.
+      const formerEmail = `former@${tenantId}.example`;
+      await people.users.invite(context(tenantId), { email: formerEmail, role: 'member' });
+      const former = await people.users.accept({ code: lifecycle.adapters.codeFor(formerEmail), password: PASSWORD }, nextRequest());
+      await compliance(region).placeHold(context(tenantId), 'portability fixture');
+      await people.users.removeMember(context(tenantId), former.userId);
+      await compliance(region).liftHold(context(tenantId));
       await seal(tenantId, region);
     },
     seal,
