@@ -220,6 +220,8 @@ describe('retention, legal hold and the compliance report', () => {
       ]),
     );
     expect(report.json.resources.every((resource: { region: string }) => resource.region === EU)).toBe(true);
+    // The tenant's history ran a retention sweep (portability-fixture.ts).
+    expect(report.json.lastRetentionSweep).toMatchObject({ held: false, sweptAt: expect.any(String) });
     expect(report.json.auditChain).toMatchObject({ valid: true });
     expect(report.json.legalHold).toBeNull();
   });
