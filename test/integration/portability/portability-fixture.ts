@@ -199,6 +199,7 @@ export async function createPortabilityFixture(name: string): Promise<Portabilit
       exporter: new TenantExporter({ ...data(region), catalogue: TENANT_DATA_CATALOGUE, store, signer }),
       importer: new TenantImporter({ ...data(region), catalogue: TENANT_DATA_CATALOGUE, store, signer, executor: mutations }),
       linkSeconds: 300,
+      sweep: new RetentionSweep({ db, tableName, catalogue: TENANT_DATA_CATALOGUE, audit: mutations }),
     });
   }
 

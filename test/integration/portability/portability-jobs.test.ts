@@ -205,6 +205,7 @@ describe('retention, legal hold and the compliance report', () => {
   it('reports residency, retention per class with its kinds, and a verifying audit chain', async () => {
     // Act
     const set = await call('PUT', RETENTION, { tenantId }, { body: { content: 30, audit: 3650 } });
+    await drain(); // the sweep the change asked for
     const bad = await call('PUT', RETENTION, { tenantId }, { body: { content: 0 } });
     const report = await call('GET', '/v1/tenants/{tenantId}/compliance', { tenantId });
 
@@ -233,7 +234,10 @@ describe('retention, legal hold and the compliance report', () => {
 
     // Act
     const byTenantAdmin = await call('PUT', HOLD, { tenantId }, { body: { reason: 'litigation 42' } });
+    const expiring = (await fixture.lifecycle.scanPrefix(EU, tenantPrefix(tenantId))).filter((item) => item.retainedSince !== undefined);
     const placed = await call('PUT', HOLD, { tenantId }, { body: { reason: 'litigation 42' }, auth: PLATFORM_ADMIN });
+    const queued = sent.some((message) => message.tenantId === tenantId && 'sweep' in message);
+    await drain();
     const before = await fixture.lifecycle.scanPrefix(EU, tenantPrefix(tenantId));
     const refused = await purge.purge(tenantId).catch((error: unknown) => error);
     const after = await fixture.lifecycle.scanPrefix(EU, tenantPrefix(tenantId));
@@ -244,6 +248,10 @@ describe('retention, legal hold and the compliance report', () => {
     // Assess
     expect(byTenantAdmin.statusCode).toBe(403);
     expect(placed.statusCode).toBe(200);
+    // The hold asked for the tenant's sweep at once: every retention TTL is off before the next scheduled sweep.
+    expect(queued).toBe(true);
+    expect(expiring.filter((item) => item.expiresAt !== undefined).length).toBeGreaterThan(0);
+    expect(before.filter((item) => item.retainedSince !== undefined && item.expiresAt !== undefined)).toEqual([]);
     expect((refused as Error).message).toContain('legal hold');
     expect(after).toEqual(before);
     expect(report.json.legalHold).toMatchObject({ reason: 'litigation 42', placedBy: 'platform-admin:ops-1' });
