@@ -12,11 +12,11 @@ import { RESOURCE_KINDS } from './resource.catalogue';
 import { subscriptionKind } from './billing/subscription.kind';
 import { invoiceKind } from './billing/invoice.kind';
 import { portabilityJobKind } from './portability/portability-job.kind';
-import { complianceSettingsKind, drillRecordKind } from './portability/compliance.kind';
+import { complianceSettingsKind, drillRecordKind, sweepRecordKind } from './portability/compliance.kind';
 import { tenantManifestKind, tenantRecordKind } from './tenants/tenant.kind';
 import { usagePeriodKind } from './usage/usage.kind';
 import { invitationKind } from './users/invitation.kind';
-import { memberEmailLinkKind, memberKind, memberRoleCounterKind, memberSubLinkKind } from './users/member.kind';
+import { formerMemberKind, memberEmailLinkKind, memberKind, memberRoleCounterKind, memberSubLinkKind } from './users/member.kind';
 import { workflowKind, runKind } from './workflows/workflow.kind';
 
 /**
@@ -33,6 +33,7 @@ export const TENANT_DATA_CATALOGUE: readonly DataKind[] = [
   memberEmailLinkKind,
   memberSubLinkKind,
   memberRoleCounterKind,
+  formerMemberKind,
   invitationKind,
   apiKeyKind,
   agentKind,
@@ -53,6 +54,7 @@ export const TENANT_DATA_CATALOGUE: readonly DataKind[] = [
   portabilityJobKind,
   complianceSettingsKind,
   drillRecordKind,
+  sweepRecordKind,
   idempotencyRecordKind,
   auditEntryKind,
   auditHeadKind,

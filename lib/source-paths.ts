@@ -28,6 +28,9 @@ export const AUDIT_SEALER_ENTRY = path.join(REPO_ROOT, 'functions', 'api', 'audi
 export const RUN_CONSUMER_ENTRY = path.join(REPO_ROOT, 'functions', 'api', 'run-consumer.ts');
 export const PERIOD_CLOSE_ENTRY = path.join(REPO_ROOT, 'functions', 'api', 'period-close.ts');
 
+/** The region's retention sweep, run on a schedule. */
+export const RETENTION_SWEEP_ENTRY = path.join(REPO_ROOT, 'functions', 'api', 'retention-sweep.ts');
+
 /** The subscriber of the API access log's 429 lines: usage-plan throttles into tenants' health. */
 export const THROTTLE_RECORDER_ENTRY = path.join(REPO_ROOT, 'functions', 'api', 'throttle-recorder.ts');
 

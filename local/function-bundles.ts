@@ -13,7 +13,7 @@ import type { RunConsumerHandler } from './run-queue';
  * makes ESM-only dependencies loadable, which a CommonJS runtime such as tsx cannot require.
  */
 
-const ENTRIES = [...HANDLER_GROUPS, 'authorizer', 'run-consumer', 'period-close', 'job-consumer'] as const;
+const ENTRIES = [...HANDLER_GROUPS, 'authorizer', 'run-consumer', 'period-close', 'job-consumer', 'retention-sweep'] as const;
 
 /**
  * Leaves the AWS SDK out of the bundles but points at the project's copy by absolute path, so a bundle loads from
@@ -35,6 +35,7 @@ interface HandlerModule {
 interface RunConsumerModule {
   createHandler?: (config: RuntimeConfig) => RunConsumerHandler;
 }
+/** A scheduled function's module: the period close, the retention sweep. */
 interface PeriodCloseModule {
   createHandler?: (config: RuntimeConfig) => PeriodCloseHandler;
 }
@@ -88,6 +89,11 @@ export async function bundleFunctions(outDir: string, regions: readonly string[]
     async createJobConsumer(config) {
       const { createHandler } = load<RunConsumerModule>(config.AWS_REGION, 'job-consumer');
       if (typeof createHandler !== 'function') throw new Error('functions/api/job-consumer does not export createHandler');
+      return createHandler(config);
+    },
+    async createRetentionSweep(config) {
+      const { createHandler } = load<PeriodCloseModule>(config.AWS_REGION, 'retention-sweep');
+      if (typeof createHandler !== 'function') throw new Error('functions/api/retention-sweep does not export createHandler');
       return createHandler(config);
     },
   };

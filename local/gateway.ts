@@ -49,10 +49,15 @@ export interface FunctionSource {
   createPeriodClose?(config: RuntimeConfig): Promise<PeriodCloseHandler>;
   /** The jobs queue's consumer (functions/api/job-consumer.ts). @default export and import jobs stay QUEUED */
   createJobConsumer?(config: RuntimeConfig): Promise<SqsHandler>;
+  /** The region's retention sweep (functions/api/retention-sweep.ts), run on a timer. @default items are swept only when asked */
+  createRetentionSweep?(config: RuntimeConfig): Promise<ScheduledHandler>;
 }
 
+/** A function of a region that a schedule invokes (the period close, the retention sweep). */
+export type ScheduledHandler = (event: { readonly id?: string }) => Promise<unknown>;
+
 /** The period close of a region, as the schedule invokes it. */
-export type PeriodCloseHandler = (event: { readonly id?: string }) => Promise<unknown>;
+export type PeriodCloseHandler = ScheduledHandler;
 
 export interface LocalGatewayOptions {
   /** Residency regions, one server each: the first on `port`, the next on `port + 1`, ... */
@@ -147,6 +152,10 @@ export const apiFunctions: FunctionSource = {
   },
   async createJobConsumer(config) {
     const module = await import('../functions/api/job-consumer');
+    return module.createHandler(config);
+  },
+  async createRetentionSweep(config) {
+    const module = await import('../functions/api/retention-sweep');
     return module.createHandler(config);
   },
 };
@@ -746,7 +755,10 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
  */
 export const LOCAL_PERIOD_CLOSE_INTERVAL_MS = 3_600_000;
 
-/** The work of each region that no request starts: the runs and jobs queues' consumers and the period close's timer. */
+/** Locally, how often the retention sweep runs: as the schedule in AWS (hourly); `npm run retention-sweep` runs it at once. */
+export const LOCAL_RETENTION_SWEEP_INTERVAL_MS = 3_600_000;
+
+/** The work of each region that no request starts: the runs and jobs queues' consumers, the period close's and the retention sweep's timers. */
 function startBackgroundWork(
   regions: readonly RegionGateway[],
   functions: FunctionSource,
@@ -754,30 +766,43 @@ function startBackgroundWork(
   log: (line: string) => void,
 ): { stop(): void } {
   queues.consume(regions, functions, log);
-  return startPeriodCloseTimer(regions, functions, log);
+  const timers = [
+    startScheduleTimer('period close', functions.createPeriodClose, LOCAL_PERIOD_CLOSE_INTERVAL_MS, regions, log),
+    startScheduleTimer('retention sweep', functions.createRetentionSweep, LOCAL_RETENTION_SWEEP_INTERVAL_MS, regions, log),
+  ];
+  return {
+    stop: () => {
+      for (const timer of timers) timer.stop();
+    },
+  };
 }
 
-/** Runs each region's period close on a timer, one run at a time per region; a failed run is logged and tried next time. */
-function startPeriodCloseTimer(regions: readonly RegionGateway[], functions: FunctionSource, log: (line: string) => void): { stop(): void } {
-  const { createPeriodClose } = functions;
-  if (!createPeriodClose) return { stop: () => undefined };
-  const handlers = new Map<string, Promise<PeriodCloseHandler>>();
+/** Runs a scheduled function of each region on a timer, one run at a time per region; a failed run is logged and tried next time. */
+function startScheduleTimer(
+  name: string,
+  create: ((config: RuntimeConfig) => Promise<ScheduledHandler>) | undefined,
+  intervalMs: number,
+  regions: readonly RegionGateway[],
+  log: (line: string) => void,
+): { stop(): void } {
+  if (!create) return { stop: () => undefined };
+  const handlers = new Map<string, Promise<ScheduledHandler>>();
   let running = false;
   const tick = async () => {
     if (running) return;
     running = true;
     for (const gateway of regions) {
       try {
-        if (!handlers.has(gateway.region)) handlers.set(gateway.region, createPeriodClose(gateway.runtimeConfig()));
-        await (await (handlers.get(gateway.region) as Promise<PeriodCloseHandler>))({ id: `local-${Date.now()}` });
+        if (!handlers.has(gateway.region)) handlers.set(gateway.region, create(gateway.runtimeConfig()));
+        await (await (handlers.get(gateway.region) as Promise<ScheduledHandler>))({ id: `local-${Date.now()}` });
       } catch (error) {
         handlers.delete(gateway.region);
-        log(`period close of ${gateway.region} failed: ${String(error)}`);
+        log(`${name} of ${gateway.region} failed: ${String(error)}`);
       }
     }
     running = false;
   };
-  const timer = setInterval(() => void tick(), LOCAL_PERIOD_CLOSE_INTERVAL_MS);
+  const timer = setInterval(() => void tick(), intervalMs);
   timer.unref();
   return { stop: () => clearInterval(timer) };
 }

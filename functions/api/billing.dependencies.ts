@@ -17,7 +17,7 @@ import type { DirectoryRepository } from '../tenants/directory.repository';
 import type { TenantLifecycleService } from '../tenants/tenant-lifecycle.service';
 import type { Tenant } from '../tenants/tenant.schema';
 import { UsageService } from '../usage/usage.service';
-import { isolationOf } from './dependencies';
+import { isolationOf, retentionOf } from './dependencies';
 import type { RegionData } from './lifecycle.dependencies';
 import type { RuntimeConfig } from './runtime-config';
 
@@ -77,6 +77,7 @@ export function createBillingServices(wiring: BillingWiring): BillingServices {
     db: invoicingDb,
     tableName: local.tableName,
     plans: new CachedPlanSource({ db: local.db, tableName: local.tableName }),
+    retention: retentionOf(local.db, local.tableName),
   });
   const provider = wiring.provider ?? paymentProviderOf(config);
   const subscriptions = new SubscriptionRepository(local.db, local.tableName);

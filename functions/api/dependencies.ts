@@ -15,6 +15,8 @@ import type { Logger } from '../core/logger';
 import type { PlanSource } from '../quotas/plan.source';
 import { CursorCodec } from '../data/cursor';
 import { MutationExecutor } from '../data/mutation.executor';
+import { CatalogueRetention } from '../portability/retention';
+import { TENANT_DATA_CATALOGUE } from '../tenant-data.catalogue';
 import { isolationEnvSchema } from '../isolation/isolation.config';
 import { createIsolation, type Isolation } from '../isolation/tenant-db';
 import { CachedPlanSource } from '../quotas/plan.source';
@@ -126,8 +128,13 @@ export function createTenantWrites(config: RuntimeConfig) {
   const isolation = isolationOf(config);
   const db = (tenantId: string) => isolation.forTenant(tenantId);
   const plans = new CachedPlanSource({ db, tableName: config.TABLE_NAME });
-  const executor = new MutationExecutor({ chain: HASH_CHAIN, db, tableName: config.TABLE_NAME, plans });
+  const executor = new MutationExecutor({ chain: HASH_CHAIN, db, tableName: config.TABLE_NAME, plans, retention: retentionOf(db, config.TABLE_NAME) });
   return { db, plans, executor };
+}
+
+/** Retention applied on write by a mutation executor: the catalogue's kinds and the tenants' settings, read with the tenant's client. */
+export function retentionOf(db: (tenantId: string) => DynamoDBDocumentClient, tableName: string): CatalogueRetention {
+  return new CatalogueRetention({ db, tableName, catalogue: TENANT_DATA_CATALOGUE });
 }
 
 /** The resource dependencies of a function instance, from the runtime config and the isolation environment. */

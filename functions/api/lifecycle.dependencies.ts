@@ -38,7 +38,7 @@ import { ConflictError } from '../core/errors';
 import { createLogger } from '../core/logger';
 import type { CredentialSecretStore } from '../governance/credential-store';
 import { credentialStoreOf } from './credential-store.dependencies';
-import { isolationOf, telemetryOf } from './dependencies';
+import { isolationOf, retentionOf, telemetryOf } from './dependencies';
 import type { RequestTelemetryPorts } from '../core/request-telemetry.middleware';
 
 /**
@@ -121,7 +121,7 @@ function regionData(config: RuntimeConfig, region: string): RegionData {
     db,
     directory: new DirectoryRepository(isolation.directoryDb(), tableName),
     writableDirectory: () => (writable ??= new DirectoryRepository(isolation.platformDb(), tableName)),
-    mutations: new MutationExecutor({ chain: HASH_CHAIN, db, tableName, plans }),
+    mutations: new MutationExecutor({ chain: HASH_CHAIN, db, tableName, plans, retention: retentionOf(db, tableName) }),
     credentials: () => (credentials ??= credentialStoreOf(config, { region, isolation, purges: true })),
   };
 }

@@ -8,6 +8,7 @@ import { createS3Client, LOCAL_S3_CREDENTIALS, S3ObjectStore } from '../portabil
 import { TenantExporter } from '../portability/tenant-export';
 import { TenantImporter } from '../portability/tenant-import';
 import { TENANT_DATA_CATALOGUE } from '../tenant-data.catalogue';
+import { RetentionSweep } from '../portability/retention-sweep';
 import { createTenantWrites } from './dependencies';
 import type { RuntimeConfig } from './runtime-config';
 
@@ -42,6 +43,7 @@ export function portabilityJobsOf(config: RuntimeConfig): PortabilityJobService 
     exporter: new TenantExporter({ ...data, region: config.AWS_REGION }),
     importer: new TenantImporter({ ...data, executor }),
     linkSeconds: config.DOWNLOAD_LINK_SECONDS,
+    sweep: new RetentionSweep({ db, tableName: config.TABLE_NAME, catalogue: TENANT_DATA_CATALOGUE, audit: executor }),
     queue: {
       enqueue: async (message) => {
         if (!queueUrl) throw new ConfigError('invalid runtime configuration: JOBS_QUEUE_URL: required by functions that start export and import jobs');

@@ -1,5 +1,5 @@
 import { createGroupHandler } from '../core/http';
-import { mutationContextOf, toOperationResult } from '../data/mutation.context';
+import { mutationContextOf, toOperationResult, type MutationResult } from '../data/mutation.context';
 import { PORTABILITY_ROUTES } from '../portability/portability.routes';
 import { ComplianceService } from '../portability/compliance.service';
 import { TENANT_DATA_CATALOGUE } from '../tenant-data.catalogue';
@@ -23,6 +23,13 @@ export function createHandler(
     catalogue: TENANT_DATA_CATALOGUE,
     region: config.AWS_REGION,
   });
+  // A change of the settings asks for the tenant's sweep at once; when the queue fails, the hourly sweep still comes.
+  const swept = async (request: { readonly path: { readonly tenantId: string } }, result: MutationResult) => {
+    await jobs.requestSweep(request.path.tenantId).catch((error: unknown) => {
+      deps.logger.warn('retention sweep not queued; the scheduled sweep will run it', { tenantId: request.path.tenantId, error: error as Error });
+    });
+    return toOperationResult(result);
+  };
   return createGroupHandler({
     logger: deps.logger,
     ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),
@@ -35,10 +42,10 @@ export function createHandler(
         toOperationResult(await jobs.start(mutationContextOf(request), 'import', request.body.exportId)),
       getImport: async ({ path }: RequestFor<'getImport'>) => ({ body: await jobs.get(path.tenantId, 'import', path.jobId) }),
       getCompliance: async ({ path }: RequestFor<'getCompliance'>) => ({ body: await compliance.report(path.tenantId) }),
-      setRetention: async (request: RequestFor<'setRetention'>) => toOperationResult(await compliance.setRetention(mutationContextOf(request), request.body)),
+      setRetention: async (request: RequestFor<'setRetention'>) => swept(request, await compliance.setRetention(mutationContextOf(request), request.body)),
       placeLegalHold: async (request: RequestFor<'placeLegalHold'>) =>
-        toOperationResult(await compliance.placeHold(mutationContextOf(request), request.body.reason)),
-      liftLegalHold: async (request: RequestFor<'liftLegalHold'>) => toOperationResult(await compliance.liftHold(mutationContextOf(request))),
+        swept(request, await compliance.placeHold(mutationContextOf(request), request.body.reason)),
+      liftLegalHold: async (request: RequestFor<'liftLegalHold'>) => swept(request, await compliance.liftHold(mutationContextOf(request))),
     },
   });
 }

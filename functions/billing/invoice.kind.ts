@@ -6,6 +6,7 @@ import { invoiceSchema } from './invoice.schema';
 export const invoiceKind: DataKind = {
   name: 'invoice',
   retention: 'billing',
+  expiry: 'sweep',
   schema: invoiceSchema,
   accessPatterns: [{ name: 'get by period' }, { name: 'list newest first' }],
   partitions: fixedPartitions(keys.billingPartition),

@@ -23,6 +23,13 @@ export type RetentionClass = 'content' | 'operational' | 'audit' | 'billing';
 
 export const RETENTION_CLASSES: readonly RetentionClass[] = ['content', 'operational', 'audit', 'billing'];
 
+/**
+ * How the retention period of a kind's class reaches its items. `sweep`: every write stamps the item with its write
+ * time and a TTL of that time plus the period, and the retention sweep deletes items past it. `ttl`: the same stamp,
+ * but only DynamoDB's TTL deletes the items, since a consumer of its removals keeps their counters true (memories).
+ */
+export type ExpiryMode = 'sweep' | 'ttl';
+
 /** The table keys of one stored item. */
 export interface StoredKey {
   readonly pk: string;
@@ -44,6 +51,12 @@ export interface DataKind {
   /** Unique in the catalogue: `agent`, `run`, `member-sub-link`. */
   readonly name: string;
   readonly retention: RetentionClass;
+  /**
+   * How its class's retention period deletes its items (records the tenant made or the platform derived: memories,
+   * runs, usage periods, invoices). @default kept whatever the period: state that other data depends on (the tenant
+   * record, counters, settings, configuration) and the audit log, whose hash chain needs every entry from the first
+   */
+  readonly expiry?: ExpiryMode;
   /** The stored item, key attributes aside. */
   readonly schema: z.ZodType;
   readonly accessPatterns: readonly AccessPattern[];

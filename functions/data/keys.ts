@@ -127,6 +127,9 @@ export const keys = {
   /** One item per linked pool user: its immutable `sub` names the member, whatever its email becomes. */
   userSubPartition: (tenantId: string) => tenantKey(tenantId, 'USER', 'SUB'),
   userSub: (tenantId: string, sub: string) => ({ pk: tenantKey(tenantId, 'USER', 'SUB'), sk: sortKey(sub) }),
+  /** Members removed while a legal hold was on: their records, kept until the hold is lifted and the tenant deletes them. */
+  formerMemberPartition: (tenantId: string) => tenantKey(tenantId, 'USER', 'FORMER'),
+  formerMember: (tenantId: string, userId: string) => ({ pk: tenantKey(tenantId, 'USER', 'FORMER'), sk: sortKey(userId) }),
   /** Members per role (`tenant-admin`), kept in the member's transaction so the last admin cannot be removed. */
   userRoleCounterPartition: (tenantId: string) => tenantKey(tenantId, 'USER', 'COUNT'),
   userRoleCounter: (tenantId: string, role: string) => ({ pk: tenantKey(tenantId, 'USER', 'COUNT'), sk: sortKey(role) }),

@@ -18,7 +18,10 @@ import {
   type PlanSource,
   type QuotaChange,
   type QuotaPlan,
+  type RetentionPort,
+  type RetentionStamp,
 } from './mutation.ports';
+import { stampedPut, stampedUpdate } from './retention-stamp';
 import { TABLE_SCHEMA } from './table.schema';
 
 /**
@@ -111,6 +114,11 @@ export interface MutationExecutorOptions {
   readonly plans: PlanSource;
   /** The audit log's rules (audit/audit-chain.ts's HASH_CHAIN). */
   readonly chain: AuditChain;
+  /**
+   * The tenant's retention, stamped on every item written of a kind its class's period expires (write time and
+   * TTL): the one place every kind's writes pass. @default nothing stamped
+   */
+  readonly retention?: RetentionPort;
   /** @default 16 */
   readonly maxAttempts?: number;
   /** How long an Idempotency-Key is remembered. @default 24 h */
@@ -211,8 +219,10 @@ export class MutationExecutor implements AuditPort {
     const plan = increments.length > 0 ? await this.options.plans.planOf(mutation.tenantId, { fresh: freshPlan }) : undefined;
     const ms = this.nextTime(mutation.tenantId);
     const entry = this.options.chain.pendingEntry(mutation.tenantId, timeOrderedId(ms), new Date(ms).toISOString(), mutation.event);
+    const writes = mutation.writes ?? [];
+    const stamps = await this.stampsOf(mutation.tenantId, ms, writes);
     const parts: Part[] = [
-      ...(mutation.writes ?? []).map((write) => this.writePart(write)),
+      ...writes.map((write, i) => this.writePart(write, stamps[i])),
       ...(mutation.quotas ?? []).map((change) => this.quotaPart(change, plan)),
       ...(plan ? [this.planPart(mutation.tenantId, plan)] : []),
       ...(mutation.counters ?? []).map((counter) => this.counterPart(counter)),
@@ -223,12 +233,22 @@ export class MutationExecutor implements AuditPort {
     return { items: parts.map(([item]) => item), roles: parts.map(([, role]) => role), entry };
   }
 
-  private writePart(write: ItemWrite): Part {
+  /** The retention stamp of each write's item (Puts and Updates only), from the tenant's settings. */
+  private async stampsOf(tenantId: string, ms: number, writes: readonly ItemWrite[]): Promise<readonly (RetentionStamp | undefined)[]> {
+    const { retention } = this.options;
+    if (!retention) return [];
+    const keyOf = (item: Record<string, unknown> | undefined) => ({ pk: String(item?.[TABLE_SCHEMA.partitionKey]), sk: String(item?.[TABLE_SCHEMA.sortKey]) });
+    const keys = writes.map((write) => ('put' in write ? keyOf(write.put.Item) : 'update' in write ? keyOf(write.update.Key) : { pk: '', sk: '' }));
+    return retention.stamps(tenantId, Math.floor(ms / 1000), keys);
+  }
+
+  /** A caller's write; a Put or Update of an item retention applies to carries its stamp. */
+  private writePart(write: ItemWrite, stamp: RetentionStamp | undefined): Part {
     const TableName = this.options.tableName;
     const role: Role = { kind: 'write', write };
     const failed = { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } as const;
-    if ('put' in write) return [{ Put: { ...write.put, TableName, ...failed } }, role];
-    if ('update' in write) return [{ Update: { ...write.update, TableName, ...failed } }, role];
+    if ('put' in write) return [{ Put: { ...(stamp ? stampedPut(write.put, stamp) : write.put), TableName, ...failed } }, role];
+    if ('update' in write) return [{ Update: { ...(stamp ? stampedUpdate(write.update, stamp) : write.update), TableName, ...failed } }, role];
     if ('delete' in write) return [{ Delete: { ...write.delete, TableName, ...failed } }, role];
     return [{ ConditionCheck: { ...write.check, TableName, ...failed } }, role];
   }

@@ -94,3 +94,23 @@ export interface QuotaChange<Q extends string = string> {
   /** Change of stored bytes counted with it (storage metering). @default 0 */
   readonly bytes?: number;
 }
+
+/** What retention stamps on a written item of a kind its class's period expires (see DataKind.expiry). */
+export interface RetentionStamp {
+  /** Epoch seconds the item's retention period runs from: the write's time. */
+  readonly since: number;
+  /** Epoch seconds its class keeps it until. @default kept (no period set for the class) */
+  readonly until?: number;
+  /** A legal hold is on: the item gets no TTL at all, not even its own expiry (kept aside until the hold is lifted). */
+  readonly held: boolean;
+}
+
+/** The tenant's retention as the write path applies it. */
+export interface RetentionPort {
+  /**
+   * The stamp of each key written now (undefined: retention does not apply to its kind). The tenant's settings are
+   * read only for a mutation that writes a kind retention applies to, and then from a short cache, so a change
+   * reaches writes within the cache's lifetime.
+   */
+  stamps(tenantId: string, nowSeconds: number, keys: readonly { readonly pk: string; readonly sk: string }[]): Promise<readonly (RetentionStamp | undefined)[]>;
+}

@@ -9,6 +9,16 @@ export const TABLE_SCHEMA = {
   sortKey: 'sk',
   /** Epoch seconds after which DynamoDB's TTL deletes the item. */
   ttlAttribute: 'expiresAt',
+  /**
+   * Epoch seconds an item's retention period runs from (its last write), on items of kinds retention expires
+   * (`DataKind.expiry`).
+   */
+  retainedSinceAttribute: 'retainedSince',
+  /**
+   * The item's own expiry (a memory's `expiresAt`) in epoch seconds, kept beside the TTL attribute so that the TTL
+   * can be the earlier of it and the retention deadline, and be restored when a legal hold is lifted.
+   */
+  ownExpiryAttribute: 'ownExpiresAt',
   indexes: {
     /**
      * Lists the members of a collection in order (tenants of the platform, memories of an agent by time, ...).

@@ -75,3 +75,46 @@ export function updateOf(update: ItemUpdate, ...conditions: readonly Condition[]
     ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
   };
 }
+
+/** The expression fields of a built update (an `updateOf` result, possibly with its table and key). */
+export interface BuiltUpdate {
+  readonly UpdateExpression?: string;
+  readonly ExpressionAttributeNames?: Record<string, string>;
+  readonly ExpressionAttributeValues?: Record<string, unknown>;
+}
+
+const CLAUSE_KEYWORDS = ['SET', 'REMOVE', 'ADD', 'DELETE'] as const;
+
+/** The actions of each clause of an update expression built by `updateOf` (placeholders only, so no keyword hides in a name). */
+function clausesOf(expression: string): Map<string, string[]> {
+  const clauses = new Map<string, string[]>();
+  const parts = expression.split(/\b(SET|REMOVE|ADD|DELETE)\b/).map((part) => part.trim());
+  for (let i = 1; i < parts.length; i += 2) clauses.set(parts[i], [...(clauses.get(parts[i]) ?? []), parts[i + 1]]);
+  return clauses;
+}
+
+/**
+ * `built` with `extra` merged into its clauses (one SET, one REMOVE… as DynamoDB requires), under placeholders of
+ * their own: for the write path to add attributes to an update a caller built. The attributes of `extra` must not
+ * be named by `built` (two actions on one path are refused by DynamoDB), which the caller checks.
+ */
+export function mergedUpdate<T extends BuiltUpdate>(built: T, extra: ItemUpdate): T {
+  const added = updateOf(extra);
+  const rename = (text: string) => text.replace(/([#:])u(\d+)/g, '$1merged$2');
+  const renamed = <V>(map: Record<string, V> | undefined) => Object.fromEntries(Object.entries(map ?? {}).map(([key, value]) => [rename(key), value]));
+  const names = renamed(added.ExpressionAttributeNames);
+  const values = renamed(added.ExpressionAttributeValues);
+  const taken = [...Object.keys(names), ...Object.keys(values)].filter(
+    (key) => key in (built.ExpressionAttributeNames ?? {}) || key in (built.ExpressionAttributeValues ?? {}),
+  );
+  if (taken.length > 0) throw new Error(`a merged update reuses placeholders ${taken.join(', ')}`);
+  const clauses = clausesOf(built.UpdateExpression ?? '');
+  for (const [keyword, actions] of clausesOf(rename(added.UpdateExpression))) clauses.set(keyword, [...(clauses.get(keyword) ?? []), ...actions]);
+  const mergedValues = { ...built.ExpressionAttributeValues, ...values };
+  return {
+    ...built,
+    UpdateExpression: CLAUSE_KEYWORDS.flatMap((keyword) => (clauses.has(keyword) ? [`${keyword} ${clauses.get(keyword)?.join(', ')}`] : [])).join(' '),
+    ExpressionAttributeNames: { ...built.ExpressionAttributeNames, ...names },
+    ...(Object.keys(mergedValues).length > 0 ? { ExpressionAttributeValues: mergedValues } : {}),
+  };
+}

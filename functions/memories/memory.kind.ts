@@ -14,6 +14,7 @@ const storedMemorySchema = memorySchema.omit({ expiresAt: true }).extend({ [TABL
 export const memoryKind: DataKind = {
   name: 'memory',
   retention: 'content',
+  expiry: 'ttl',
   schema: storedMemorySchema,
   accessPatterns: [{ name: 'get by agent and memory id' }, { name: "list an agent's memories newest first or by time range" }],
   partitions: memoryPartitions,

@@ -51,7 +51,9 @@ export class MemoryRepository {
   }
 
   private toMemory(item: Record<string, unknown>): Memory {
-    const expiresAt = item[TTL];
+    // The memory's own expiry: a retention stamp keeps it aside (the TTL may then be the earlier retention deadline).
+    const stamped = item[TABLE_SCHEMA.retainedSinceAttribute] !== undefined;
+    const expiresAt = stamped ? item[TABLE_SCHEMA.ownExpiryAttribute] : item[TTL];
     return {
       memoryId: item.memoryId as string,
       agentId: item.agentId as string,

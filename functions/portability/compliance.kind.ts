@@ -10,7 +10,11 @@ import { keys } from '../data/keys';
  * it is lifted. One item per tenant, in its own partition.
  */
 
-/** Days an item of a class is kept; absent: kept until the tenant deletes it (or offboards). */
+/**
+ * Days an item of a class is kept; absent: kept until the tenant deletes it (or offboards). The period deletes the
+ * items of the class's expiring kinds (DataKind.expiry) once it has passed since their last write; for the audit
+ * class it is a minimum the log always meets, since the hash chain is kept whole while the tenant exists.
+ */
 export const retentionDaysSchema = z.number().int().min(1).max(36_500);
 
 export const retentionSettingsSchema = z.object(Object.fromEntries(RETENTION_CLASSES.map((name) => [name, retentionDaysSchema.optional()]))).strict();
@@ -78,4 +82,37 @@ export async function recordDrill(db: DynamoDBDocumentClient, tableName: string,
 export async function readDrillRecord(db: DynamoDBDocumentClient, tableName: string, tenantId: string): Promise<DrillRecord | undefined> {
   const { Item } = await db.send(new GetCommand({ TableName: tableName, Key: drillKey(tenantId), ConsistentRead: true }));
   return Item ? drillRecordSchema.parse(Item) : undefined;
+}
+
+/** What the last retention sweep of the tenant did (it feeds the compliance report). */
+export const sweepRecordSchema = z.object({
+  sweptAt: z.iso.datetime(),
+  /** True when a legal hold was on: the sweep deleted nothing and took every retention TTL off. */
+  held: z.boolean(),
+  deleted: z.number().int().nonnegative(),
+  stamped: z.number().int().nonnegative(),
+});
+export type SweepRecord = z.infer<typeof sweepRecordSchema>;
+
+const sweepKey = (tenantId: string) => ({ pk: keys.compliancePartition(tenantId), sk: 'SWEEP' });
+
+export const sweepRecordKind: DataKind = {
+  name: 'retention-sweep-record',
+  retention: 'operational',
+  schema: sweepRecordSchema,
+  accessPatterns: [{ name: 'get the last retention sweep of the tenant' }],
+  partitions: fixedPartitions(keys.compliancePartition),
+  owns: (key, tenantId) => isKey(key, sweepKey(tenantId)),
+  writeBack: writeBackAsIs,
+};
+
+/** Records a retention sweep's outcome for the tenant (replacing the previous one). */
+export async function recordSweep(db: DynamoDBDocumentClient, tableName: string, tenantId: string, record: SweepRecord): Promise<void> {
+  await db.send(new PutCommand({ TableName: tableName, Item: { ...sweepKey(tenantId), ...sweepRecordSchema.parse(record) } }));
+}
+
+/** The tenant's last retention sweep, if any. */
+export async function readSweepRecord(db: DynamoDBDocumentClient, tableName: string, tenantId: string): Promise<SweepRecord | undefined> {
+  const { Item } = await db.send(new GetCommand({ TableName: tableName, Key: sweepKey(tenantId), ConsistentRead: true }));
+  return Item ? sweepRecordSchema.parse(Item) : undefined;
 }

@@ -13,7 +13,9 @@ import {
   legalHoldSchema,
   readComplianceSettings,
   readDrillRecord,
+  readSweepRecord,
   retentionSettingsSchema,
+  sweepRecordSchema,
   type ComplianceSettings,
   type RetentionSettings,
 } from './compliance.kind';
@@ -30,8 +32,23 @@ export const complianceReportSchema = z
     residency: z.object({ region: z.string().max(32), zone: z.string().max(16) }).strict(),
     resources: z.array(placementSchema).max(16),
     retention: z
-      .array(z.object({ class: z.enum(RETENTION_CLASSES), days: z.number().int().nullable(), kinds: z.array(z.string().max(64)).max(MAX_KINDS) }).strict())
+      .array(
+        z
+          .object({
+            class: z.enum(RETENTION_CLASSES),
+            days: z.number().int().nullable(),
+            kinds: z.array(z.string().max(64)).max(MAX_KINDS),
+            /**
+             * The kinds whose items the period deletes (stamped with a TTL on write, swept for older items); the
+             * others are kept while the tenant exists. Never an audit kind: the hash chain verifies from its first entry.
+             */
+            expiring: z.array(z.string().max(64)).max(MAX_KINDS),
+          })
+          .strict(),
+      )
       .max(RETENTION_CLASSES.length),
+    /** The last retention sweep of the tenant, if any ran. */
+    lastRetentionSweep: sweepRecordSchema.strict().nullable(),
     legalHold: legalHoldSchema.nullable(),
     /** Not recorded yet: AWS Backup reports its jobs in its own console. */
     lastBackup: z.iso.datetime().nullable(),
@@ -97,9 +114,10 @@ export class ComplianceService {
 
   async report(tenantId: string): Promise<ComplianceReport> {
     const { db, tableName, region, catalogue } = this.props;
-    const [settings, drill] = await Promise.all([
+    const [settings, drill, sweep] = await Promise.all([
       readComplianceSettings(db(tenantId), tableName, tenantId),
       readDrillRecord(db(tenantId), tableName, tenantId),
+      readSweepRecord(db(tenantId), tableName, tenantId),
     ]);
     const audit = new AuditRepository({ db: db(tenantId), tableName, tenantId, cursors: this.props.cursors });
     const { valid, entries, firstBroken } = await audit.verify();
@@ -118,7 +136,9 @@ export class ComplianceService {
         class: name,
         days: settings?.retention[name] ?? null,
         kinds: catalogue.filter((kind) => kind.retention === name).map((kind) => kind.name),
+        expiring: catalogue.filter((kind) => kind.retention === name && kind.expiry !== undefined).map((kind) => kind.name),
       })),
+      lastRetentionSweep: sweep ?? null,
       legalHold: settings?.legalHold ?? null,
       lastBackup: null,
       lastSuccessfulDrill: drill?.succeeded ? drill.drilledAt : null,

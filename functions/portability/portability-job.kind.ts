@@ -65,6 +65,7 @@ export const jobKey = (tenantId: string, jobId: string) => ({ pk: jobPartition(t
 export const portabilityJobKind: DataKind = {
   name: 'portability-job',
   retention: 'operational',
+  expiry: 'sweep',
   schema: portabilityJobSchema,
   accessPatterns: [{ name: 'get by job id' }],
   partitions: fixedPartitions(jobPartition),

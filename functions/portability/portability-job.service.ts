@@ -7,6 +7,7 @@ import { updateOf } from '../data/updates';
 import { BundleRejectedError } from './bundle.errors';
 import { fileNameOf, MANIFEST_FILE } from './bundle.schema';
 import type { JobMessage, JobQueue } from './job.queue';
+import type { RetentionSweep } from './retention-sweep';
 import { jobKey, portabilityJobSchema, type JobError, type JobType, type PortabilityJob, type PortabilityJobRepository } from './portability-job.kind';
 import type { JobResource } from './portability.schema';
 import type { ObjectStore } from './object-store';
@@ -23,6 +24,8 @@ export interface PortabilityJobServiceProps {
   readonly importer: TenantImporter;
   /** How long a download link works. */
   readonly linkSeconds: number;
+  /** Runs a tenant's retention sweep asked for through the queue. @default such messages are dropped */
+  readonly sweep?: Pick<RetentionSweep, 'sweepTenant'>;
   /** @default Date.now */
   readonly clock?: () => number;
 }
@@ -96,11 +99,23 @@ export class PortabilityJobService {
   }
 
   /**
+   * Asks for the tenant's retention sweep at once (its settings or legal hold just changed): a hold then takes every
+   * retention TTL off within the queue's delay instead of at the next scheduled sweep.
+   */
+  async requestSweep(tenantId: string): Promise<void> {
+    await this.props.queue.enqueue({ tenantId, sweep: 'retention' });
+  }
+
+  /**
    * Works on a job for one delivery of its message. A job already finished is left alone (a duplicate message); a
    * refused bundle or another domain error fails it at once; an unexpected error hands the message back, and fails
    * the job on the last delivery.
    */
   async run(message: JobMessage, lastDelivery: boolean): Promise<JobOutcome> {
+    if ('sweep' in message) {
+      await this.props.sweep?.sweepTenant(message.tenantId, `sweep-${timeOrderedId(this.clock())}`);
+      return { kind: 'done' };
+    }
     const { tenantId, jobId } = message;
     const job = await this.props.jobs.get(tenantId, jobId);
     if (!job || !(await this.props.jobs.claim(tenantId, jobId, new Date(this.clock()).toISOString()))) return { kind: 'done' };

@@ -16,6 +16,8 @@ import type { KindProgress, ProgressListener } from './tenant-export';
 
 const { partitionKey: PK, sortKey: SK } = TABLE_SCHEMA;
 const KEY_ATTRIBUTES = new Set<string>([PK, SK, ...Object.values(TABLE_SCHEMA.indexes).flatMap((index) => [index.partitionKey, index.sortKey])]);
+/** What retention stamps on an item (retention-stamp.ts), the TTL of a stamped item included: no kind's schema names them. */
+const STAMP_ATTRIBUTES = new Set<string>([TABLE_SCHEMA.retainedSinceAttribute, TABLE_SCHEMA.ownExpiryAttribute, TABLE_SCHEMA.ttlAttribute]);
 
 /** Largest manifest read: a manifest lists one small entry per kind and per audit lane. */
 const MAX_MANIFEST_BYTES = 1024 * 1024;
@@ -237,7 +239,8 @@ export class TenantImporter {
     if (foreign || !kind.owns(key, tenantId)) {
       throw new BundleRejectedError(at, `item ${key.pk} ${key.sk} is not tenant ${tenantId}'s ${kind.name}`);
     }
-    const fields = Object.fromEntries(Object.entries(item).filter(([name]) => !KEY_ATTRIBUTES.has(name)));
+    const stamped = item[TABLE_SCHEMA.retainedSinceAttribute] !== undefined;
+    const fields = Object.fromEntries(Object.entries(item).filter(([name]) => !KEY_ATTRIBUTES.has(name) && !(stamped && STAMP_ATTRIBUTES.has(name))));
     const parsed = kind.schema.safeParse(fields);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];

@@ -48,3 +48,17 @@ export const memberRoleCounterKind: DataKind = {
   owns: (key, tenantId) => key.pk === keys.userRoleCounterPartition(tenantId) && tenantRoleSchema.safeParse(key.sk).success,
   writeBack: writeBackAsIs,
 };
+
+/**
+ * The record of a member removed while a legal hold was on: removing a member revokes its access all the same, but
+ * its record is a deletion the hold suspends, so it is kept here (with who removed it, and when) instead.
+ */
+export const formerMemberKind: DataKind = {
+  name: 'former-member',
+  retention: 'content',
+  schema: z.looseObject({ userId: z.string(), removedAt: z.iso.datetime(), removedBy: z.string() }),
+  accessPatterns: [{ name: 'get by user id (auditors, after the hold)' }],
+  partitions: fixedPartitions(keys.formerMemberPartition),
+  owns: (key, tenantId) => key.pk === keys.formerMemberPartition(tenantId),
+  writeBack: writeBackAsIs,
+};

@@ -7,6 +7,7 @@ import { keys } from '../data/keys';
 import type { ItemWrite } from '../data/mutation.executor';
 import type { TenantRole } from '../core/roles';
 import { memberSchema, type Member } from './user.schema';
+import { readComplianceSettings } from '../portability/compliance.kind';
 
 const COUNT = 'count';
 
@@ -14,6 +15,16 @@ const COUNT = 'count';
 export const GUARDED_ROLE: TenantRole = 'tenant-admin';
 
 export class LastAdminError extends ConflictError {}
+
+/** The attribute of the compliance settings that holds a legal hold. */
+const LEGAL_HOLD = 'legalHold';
+
+/** A removal of a member (not the undo of a join): who removed it and when, and whether a legal hold was on. */
+export interface MemberRemoval {
+  readonly held: boolean;
+  readonly at: string;
+  readonly by: string;
+}
 
 const lastAdmin = () => new LastAdminError('the last tenant-admin cannot be removed or demoted: make another member tenant-admin first');
 
@@ -133,8 +144,14 @@ export class MemberRepository {
   }
 
   /** The writes that end a membership (of the member at `version`). */
-  leaveWrites(member: Member): ItemWrite[] {
+  /**
+   * The writes that end a membership. A removal (`removal` given) is checked against the tenant's legal hold in the
+   * same transaction: while one is on, the member's record is kept as a former member's; when none is, the
+   * transaction holds only if none was placed meanwhile.
+   */
+  leaveWrites(member: Member, removal?: MemberRemoval): ItemWrite[] {
     return [
+      ...(removal ? [this.holdWrite(member, removal)] : []),
       {
         delete: {
           Key: keys.user(member.tenantId, member.userId),
@@ -147,6 +164,23 @@ export class MemberRepository {
       ...(member.sub ? [{ delete: { Key: keys.userSub(member.tenantId, member.sub) } }] : []),
       this.roleCount(member.tenantId, member.role, -1),
     ];
+  }
+
+  /** Whether the tenant is under a legal hold now (its compliance settings). */
+  async heldNow(tenantId: string): Promise<boolean> {
+    return (await readComplianceSettings(this.db(tenantId), this.tableName, tenantId))?.legalHold !== undefined;
+  }
+
+  private holdWrite(member: Member, removal: MemberRemoval): ItemWrite {
+    const { tenantId } = member;
+    if (removal.held) {
+      const Item = { ...keys.formerMember(tenantId, member.userId), ...member, removedAt: removal.at, removedBy: removal.by };
+      return { put: { Item } };
+    }
+    return {
+      check: { Key: keys.complianceSettings(tenantId), ...conditionOf(attributeAbsent(LEGAL_HOLD)) },
+      onConditionFailed: () => new ConflictError(`a legal hold was placed on tenant ${tenantId} meanwhile; retry`),
+    };
   }
 
   private roleCount(tenantId: string, role: TenantRole, delta: 1 | -1): ItemWrite {

@@ -27,7 +27,10 @@ import type { ApiKeyRepository } from '../api-keys/api-key.repository';
 import type { AcceptInvitationBody, Invitation, InvitationRecord, InviteBody, Member } from './user.schema';
 
 export interface UserServiceOptions {
-  readonly members: Pick<MemberRepository, 'get' | 'findByEmail' | 'list' | 'countOf' | 'joinWrites' | 'linkWrites' | 'changeRoleWrites' | 'leaveWrites'>;
+  readonly members: Pick<
+    MemberRepository,
+    'get' | 'findByEmail' | 'list' | 'countOf' | 'joinWrites' | 'linkWrites' | 'changeRoleWrites' | 'leaveWrites' | 'heldNow'
+  >;
   /** The API keys a member owns, revoked with the membership. */
   readonly apiKeys: Pick<ApiKeyRepository, 'activeOwnedBy' | 'revokeWrite'>;
   readonly invitations: Pick<InvitationRepository, 'get' | 'list' | 'createWrite' | 'acceptWrite' | 'reopenWrite' | 'revokeWrite'>;
@@ -136,6 +139,8 @@ export class UserService {
     const pool = await this.poolOf(tenantId);
     const keys = await this.options.apiKeys.activeOwnedBy(tenantId, userId, MAX_KEYS_REVOKED_WITH_MEMBER);
     const at = this.clock().toISOString();
+    // Under a legal hold the membership ends all the same, but the member's record is kept (as a former member's).
+    const removal = { held: await this.options.members.heldNow(tenantId), at, by: context.actor };
     const response: StoredResponse = { status: 204 };
     const outcome = await this.options.mutations.execute({
       tenantId,
@@ -145,7 +150,10 @@ export class UserService {
         role: member.role,
         revokedKeys: keys.map((key) => key.keyId),
       }),
-      writes: [...this.options.members.leaveWrites(member), ...keys.map((key) => this.options.apiKeys.revokeWrite(tenantId, key.keyId, at, context.actor))],
+      writes: [
+        ...this.options.members.leaveWrites(member, removal),
+        ...keys.map((key) => this.options.apiKeys.revokeWrite(tenantId, key.keyId, at, context.actor)),
+      ],
       quotas: [{ counter: quotaCounters.users(tenantId), delta: -1 }],
       ...(context.idempotency ? { idempotency: context.idempotency, response } : {}),
     });

@@ -18,6 +18,7 @@ export const workflowKind: DataKind = {
 export const runKind: DataKind = {
   name: 'run',
   retention: 'content',
+  expiry: 'sweep',
   schema: runSchema,
   accessPatterns: [
     { name: 'get by workflow and run id' },

@@ -37,6 +37,7 @@ import {
   JOB_CONSUMER_ENTRY,
   MEMORY_EXPIRY_ENTRY,
   PERIOD_CLOSE_ENTRY,
+  RETENTION_SWEEP_ENTRY,
   RUN_CONSUMER_ENTRY,
   THROTTLE_RECORDER_ENTRY,
 } from '../source-paths';
@@ -57,7 +58,8 @@ export type RegionFunctionName =
   | 'run-consumer'
   | 'throttle-recorder'
   | 'period-close'
-  | 'job-consumer';
+  | 'job-consumer'
+  | 'retention-sweep';
 export const REGION_FUNCTION_NAMES: readonly RegionFunctionName[] = [
   ...HANDLER_GROUPS,
   'authorizer',
@@ -68,7 +70,11 @@ export const REGION_FUNCTION_NAMES: readonly RegionFunctionName[] = [
   'throttle-recorder',
   'period-close',
   'job-consumer',
+  'retention-sweep',
 ];
+
+/** How long one run of the retention sweep may take: every tenant of the region, every item of the expiring kinds. */
+export const RETENTION_SWEEP_TIMEOUT = Duration.minutes(15);
 
 /** Runs waiting in the queue for fifteen minutes that tell operators the consumers fall behind. */
 export const RUNS_BACKLOG_ALARM = 1_000;
@@ -76,6 +82,13 @@ export const RUNS_BACKLOG_ALARM = 1_000;
 export const JOBS_BACKLOG_ALARM = 20;
 
 export const API_INTEGRATION_TIMEOUT = Duration.seconds(29);
+
+/** The functions that work longer than a request: the queues' consumers (whole runs, whole export jobs) and the retention sweep. */
+const LONG_RUNNING_TIMEOUTS: Partial<Record<RegionFunctionName, Duration>> = {
+  'run-consumer': RUN_CONSUMER_TIMEOUT,
+  'job-consumer': JOB_CONSUMER_TIMEOUT,
+  'retention-sweep': RETENTION_SWEEP_TIMEOUT,
+};
 
 /** Which data roles a function may assume, by scope (functions/data/data-scopes.ts). */
 export type FunctionDataAccess = Readonly<Record<DataScope, boolean>>;
@@ -107,6 +120,9 @@ export const OTHER_FUNCTION_NEEDS = {
   'period-close': PERIOD_CLOSE_NEEDS,
   // Runs export and import jobs from the jobs queue: the tenant's items of every kind, its bundles in the export bucket.
   'job-consumer': { data: ['tenant'], portability: true },
+  // Lists the region's tenants from the directory (P#, read only) and stamps, clears the TTL of or deletes their items of
+  // expiring kinds through the tenant data role with the tenant of each sweep; nothing else.
+  'retention-sweep': { data: ['tenant', 'directory'] },
 } as const satisfies Record<Exclude<RegionFunctionName, HandlerGroup>, GroupNeeds>;
 
 /** The entry file of a region function, exporting `handler`. */
@@ -128,6 +144,8 @@ export function regionFunctionEntry(name: RegionFunctionName): string {
       return PERIOD_CLOSE_ENTRY;
     case 'job-consumer':
       return JOB_CONSUMER_ENTRY;
+    case 'retention-sweep':
+      return RETENTION_SWEEP_ENTRY;
     default:
       return handlerEntry(name);
   }
@@ -201,6 +219,7 @@ export class RegionStack extends Stack {
   readonly memoryExpiry: TableStreamConsumer;
   /** Runs the period close every hour: a period that ends is invoiced within the hour. */
   readonly periodCloseSchedule: events.Rule;
+  readonly retentionSweepSchedule: events.Rule;
   /** The SES identity invitations of the region (and, in the home region, the control plane's) are sent from. */
   readonly mail: MailIdentity;
   /** Tenants' own model-provider credentials: secrets under each tenant's prefix, their KMS key, the tenant role's access. */
@@ -252,6 +271,7 @@ export class RegionStack extends Stack {
     this.jobs = new JobsQueue(this, 'Jobs', { consumer: this.functions['job-consumer'], producers: [this.functions.portability] });
     this.issuerRegistrar = new IssuerRegistrar(this, 'IssuerRegistrar', { handler: this.functions['issuer-registration'] });
     this.periodCloseSchedule = this.createPeriodCloseSchedule(config.stage, region);
+    this.retentionSweepSchedule = this.createRetentionSweepSchedule(config.stage, region);
     this.publishForTenantStacks(names);
 
     this.backup = new TableBackup(this, 'Backup', { table: this.table });
@@ -306,6 +326,19 @@ export class RegionStack extends Stack {
       description: `Agent platform (${stage}): closes ended billing periods of ${region}'s tenants, hourly`,
       schedule: events.Schedule.cron({ minute: '5' }),
       targets: [new targets.LambdaFunction(this.functions['period-close'].function, { retryAttempts: 2 })],
+    });
+  }
+
+  /**
+   * Sweeps the region's tenants for retention every hour: items written before a change of their settings are brought
+   * in line, and a legal hold takes every retention TTL off within the hour (DynamoDB's TTL deletes regardless of
+   * holds). A retried or overlapping run changes only what is still out of line.
+   */
+  private createRetentionSweepSchedule(stage: string, region: string): events.Rule {
+    return new events.Rule(this, 'RetentionSweepSchedule', {
+      description: `Agent platform (${stage}): retention sweep of ${region}'s tenants, hourly`,
+      schedule: events.Schedule.cron({ minute: '35' }),
+      targets: [new targets.LambdaFunction(this.functions['retention-sweep'].function, { retryAttempts: 2 })],
     });
   }
 
@@ -371,8 +404,8 @@ export class RegionStack extends Stack {
         code: functionCode,
         roleName: needs.allRegions ? names.functionRoleName(region, name) : undefined,
         secretsExtension: (needs.cursors ?? false) || (needs.portability ?? false),
-        // The queues' consumers execute whole runs (resumed past the timeout, see RunsQueue) and whole export jobs.
-        timeout: name === 'run-consumer' ? RUN_CONSUMER_TIMEOUT : name === 'job-consumer' ? JOB_CONSUMER_TIMEOUT : undefined,
+        // The queues' consumers execute whole runs (resumed past the timeout, see RunsQueue) and whole export jobs; the sweep every tenant.
+        timeout: LONG_RUNNING_TIMEOUTS[name],
         // …with the run workers of every tier kept for it (the service-level catalogue sizes them per tier).
         reservedConcurrentExecutions: name === 'run-consumer' ? runWorkerCapacity(SERVICE_LEVELS) : undefined,
       });
@@ -386,6 +419,7 @@ export class RegionStack extends Stack {
     const throttleRecorder = regionFunction('throttle-recorder', "Agent platform, usage-plan throttles into tenants' health");
     const periodClose = regionFunction('period-close', 'Agent platform, billing period close (invoices, overdue suspensions)');
     const jobConsumer = regionFunction('job-consumer', 'Agent platform, tenant export and import jobs');
+    const retentionSweep = regionFunction('retention-sweep', "Agent platform, retention sweep of tenants' data (periods, legal holds)");
     return {
       ...groupFunctions,
       authorizer,
@@ -396,6 +430,7 @@ export class RegionStack extends Stack {
       'throttle-recorder': throttleRecorder,
       'period-close': periodClose,
       'job-consumer': jobConsumer,
+      'retention-sweep': retentionSweep,
     };
   }
 

@@ -2308,7 +2308,17 @@ export interface components {
                 class: "content" | "operational" | "audit" | "billing";
                 days: number | null;
                 kinds: string[];
+                expiring: string[];
             }[];
+            lastRetentionSweep: {
+                /** Format: date-time */
+                sweptAt: string;
+                held: boolean;
+                /** Format: int64 */
+                deleted: number;
+                /** Format: int64 */
+                stamped: number;
+            } | null;
             legalHold: {
                 reason: string;
                 /** Format: date-time */

@@ -111,7 +111,8 @@ const ACKNOWLEDGED_RULES: Readonly<Record<string, RegExp>> = {
   'AwsSolutions-COG2': /^Tenant-[^/]+\/Auth\/UserPool$/,
   'AwsSolutions-COG8': /^Tenant-[^/]+\/Auth\/UserPool$/,
   'AwsSolutions-CB4': /^ControlPlane\/Pipeline\/Project$/,
-  'AwsSolutions-SQS3': /^(ControlPlane\/OnboardingDeadLetters|Region-[^/]+\/(MemoryExpiry|AuditSealing)\/FailureQueue|Region-[^/]+\/(Runs|Jobs)\/DeadLetterQueue)$/,
+  'AwsSolutions-SQS3':
+    /^(ControlPlane\/OnboardingDeadLetters|Region-[^/]+\/(MemoryExpiry|AuditSealing)\/FailureQueue|Region-[^/]+\/(Runs|Jobs)\/DeadLetterQueue)$/,
 };
 
 describe('cdk-nag AwsSolutions checks', () => {

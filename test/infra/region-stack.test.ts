@@ -112,9 +112,9 @@ describe.each(CONFIG.regions)('region stack %s', (region) => {
         Architectures: ['arm64'],
         Handler: 'index.handler',
         MemorySize: 512,
-        // The run and job workers execute runs and whole exports from their queues for up to Lambda's 15 minutes;
-        // everything else answers fast.
-        Timeout: name === 'run-consumer' || name === 'job-consumer' ? 900 : 10,
+        // The run and job workers execute runs and whole exports from their queues for up to Lambda's 15 minutes, the
+        // retention sweep every tenant of the region; everything else answers fast.
+        Timeout: name === 'run-consumer' || name === 'job-consumer' || name === 'retention-sweep' ? 900 : 10,
         TracingConfig: { Mode: 'Active' },
         LoggingConfig: { LogGroup: { Ref: logicalIdOf(fn.logGroup) } },
         Role: { 'Fn::GetAtt': [logicalIdOf(fn.role), 'Arn'] },
@@ -246,6 +246,32 @@ describe.each(CONFIG.regions)('region stack %s', (region) => {
       Threshold: 60_000,
       Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalIdOf(stack.functions['audit-sealer'].function) } }],
     });
+  });
+
+  it('runs the retention sweep hourly on a schedule, with the tenant data role and the directory read only, and nothing else', () => {
+    // Prepare
+    const sweeper = stack.functions['retention-sweep'];
+    const roleId = logicalIdOf(sweeper.role);
+
+    // Assess: an hourly rule invokes the sweep, retried twice
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'cron(35 * * * ? *)',
+      State: 'ENABLED',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalIdOf(sweeper.function), 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 2 } })],
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'events.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': [logicalIdOf(sweeper.function), 'Arn'] },
+    });
+    expect(needsOf('retention-sweep')).toEqual({ data: ['tenant', 'directory'] });
+    expect(dataAccessOf('retention-sweep')).toEqual({ tenant: true, directory: true, platform: false, issuers: false });
+    // Its execution role holds no DynamoDB action itself (the data roles it assumes scope every key), no queue, bucket or mail.
+    const actions = ownedStatements(json)
+      .filter((owned) => owned.roles.includes(roleId))
+      .flatMap((owned) => [owned.statement.Action].flat() as string[]);
+    expect(actions.filter((action) => /^(dynamodb|sqs|s3|ses|bedrock):/.test(action))).toEqual([]);
+    expect(actions).toContain('sts:AssumeRole');
   });
 
   it('runs the period close hourly on a schedule, with the tenant and platform data roles and the invoice counter in the tenant role', () => {

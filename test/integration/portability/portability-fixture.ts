@@ -20,6 +20,7 @@ import { PortabilityJobRepository } from '../../../functions/portability/portabi
 import { PortabilityJobService } from '../../../functions/portability/portability-job.service';
 import { ComplianceService } from '../../../functions/portability/compliance.service';
 import { recordDrill } from '../../../functions/portability/compliance.kind';
+import { RetentionSweep } from '../../../functions/portability/retention-sweep';
 import { CachedPlanSource } from '../../../functions/quotas/plan.source';
 import { kindOperations, referenceCheck } from '../../../functions/resource.catalogue';
 import { ROUTES } from '../../../functions/routes';
@@ -198,6 +199,7 @@ export async function createPortabilityFixture(name: string): Promise<Portabilit
       exporter: new TenantExporter({ ...data(region), catalogue: TENANT_DATA_CATALOGUE, store, signer }),
       importer: new TenantImporter({ ...data(region), catalogue: TENANT_DATA_CATALOGUE, store, signer, executor: mutations }),
       linkSeconds: 300,
+      sweep: new RetentionSweep({ db, tableName, catalogue: TENANT_DATA_CATALOGUE, audit: mutations }),
     });
   }
 
@@ -244,6 +246,8 @@ export async function createPortabilityFixture(name: string): Promise<Portabilit
         auditEntries: 1,
         detail: 'drilled',
       });
+      // A retention sweep under the setting (it records itself for the compliance report).
+      await new RetentionSweep({ db, tableName, catalogue: TENANT_DATA_CATALOGUE, audit: data(region).mutations }).sweepTenant(tenantId, nextRequest());
       // A served request, metered as the functions meter it: the tenant's usage and health items of the hour.
       await meter.addRequest(tenantId, { durationMs: 12, memoryMb: 256, status: 200 });
       await meter.flush(tenantId);
@@ -272,6 +276,13 @@ export async function createPortabilityFixture(name: string): Promise<Portabilit
         await people.users.invite(context(tenantId), { email, role: 'member' });
         await people.users.accept({ code: lifecycle.adapters.codeFor(email), password: PASSWORD }, nextRequest());
       }
+      // A member removed under a legal hold: the membership ends, its record is kept as a former member's.
+      const formerEmail = `former@${tenantId}.example`;
+      await people.users.invite(context(tenantId), { email: formerEmail, role: 'member' });
+      const former = await people.users.accept({ code: lifecycle.adapters.codeFor(formerEmail), password: PASSWORD }, nextRequest());
+      await compliance(region).placeHold(context(tenantId), 'portability fixture');
+      await people.users.removeMember(context(tenantId), former.userId);
+      await compliance(region).liftHold(context(tenantId));
       await seal(tenantId, region);
     },
     seal,

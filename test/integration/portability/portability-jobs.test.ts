@@ -205,6 +205,7 @@ describe('retention, legal hold and the compliance report', () => {
   it('reports residency, retention per class with its kinds, and a verifying audit chain', async () => {
     // Act
     const set = await call('PUT', RETENTION, { tenantId }, { body: { content: 30, audit: 3650 } });
+    await drain(); // the sweep the change asked for
     const bad = await call('PUT', RETENTION, { tenantId }, { body: { content: 0 } });
     const report = await call('GET', '/v1/tenants/{tenantId}/compliance', { tenantId });
 
@@ -214,11 +215,14 @@ describe('retention, legal hold and the compliance report', () => {
     expect(report.json.residency).toEqual({ region: EU, zone: 'eu' });
     expect(report.json.retention).toEqual(
       expect.arrayContaining([
-        { class: 'content', days: 30, kinds: expect.arrayContaining(['agent', 'memory']) },
-        { class: 'audit', days: 3650, kinds: expect.arrayContaining(['audit-entry']) },
+        { class: 'content', days: 30, kinds: expect.arrayContaining(['agent', 'memory']), expiring: expect.arrayContaining(['memory', 'run']) },
+        // The audit period is a minimum the log always meets: no audit kind expires (the chain needs every entry).
+        { class: 'audit', days: 3650, kinds: expect.arrayContaining(['audit-entry']), expiring: [] },
       ]),
     );
     expect(report.json.resources.every((resource: { region: string }) => resource.region === EU)).toBe(true);
+    // The tenant's history ran a retention sweep (portability-fixture.ts).
+    expect(report.json.lastRetentionSweep).toMatchObject({ held: false, sweptAt: expect.any(String) });
     expect(report.json.auditChain).toMatchObject({ valid: true });
     expect(report.json.legalHold).toBeNull();
   });
@@ -230,7 +234,10 @@ describe('retention, legal hold and the compliance report', () => {
 
     // Act
     const byTenantAdmin = await call('PUT', HOLD, { tenantId }, { body: { reason: 'litigation 42' } });
+    const expiring = (await fixture.lifecycle.scanPrefix(EU, tenantPrefix(tenantId))).filter((item) => item.retainedSince !== undefined);
     const placed = await call('PUT', HOLD, { tenantId }, { body: { reason: 'litigation 42' }, auth: PLATFORM_ADMIN });
+    const queued = sent.some((message) => message.tenantId === tenantId && 'sweep' in message);
+    await drain();
     const before = await fixture.lifecycle.scanPrefix(EU, tenantPrefix(tenantId));
     const refused = await purge.purge(tenantId).catch((error: unknown) => error);
     const after = await fixture.lifecycle.scanPrefix(EU, tenantPrefix(tenantId));
@@ -241,6 +248,10 @@ describe('retention, legal hold and the compliance report', () => {
     // Assess
     expect(byTenantAdmin.statusCode).toBe(403);
     expect(placed.statusCode).toBe(200);
+    // The hold asked for the tenant's sweep at once: every retention TTL is off before the next scheduled sweep.
+    expect(queued).toBe(true);
+    expect(expiring.filter((item) => item.expiresAt !== undefined).length).toBeGreaterThan(0);
+    expect(before.filter((item) => item.retainedSince !== undefined && item.expiresAt !== undefined)).toEqual([]);
     expect((refused as Error).message).toContain('legal hold');
     expect(after).toEqual(before);
     expect(report.json.legalHold).toMatchObject({ reason: 'litigation 42', placedBy: 'platform-admin:ops-1' });

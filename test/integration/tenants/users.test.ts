@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { keys } from '../../../functions/data/keys';
 import { createLifecycleDependencies } from '../../../functions/api/lifecycle.dependencies';
 import {
   ConflictError,
@@ -263,6 +264,30 @@ describe('members', () => {
     );
     expect(await countersOf(tenant.tenantId)).toEqual({ users: 2 });
     await expect(eu().users.getMember(tenant.tenantId, member.userId)).rejects.toBeInstanceOf(NotFoundError);
+    const former = await fixture.inspectors[EU].send(
+      new GetCommand({ TableName: eu().local.tableName, Key: keys.formerMember(tenant.tenantId, member.userId) }),
+    );
+    expect(former.Item).toBeUndefined();
+  });
+
+  it('under a legal hold, ends the membership all the same but keeps the removed member record as a former member', async () => {
+    // Prepare
+    const tenant = await activeTenant();
+    const member = await eu().users.accept({ code: await invite(tenant, 'held@example.test'), password: PASSWORD }, 'req');
+    const hold = { reason: 'litigation', placedAt: new Date().toISOString(), placedBy: 'platform-admin:ops-1' };
+    const settings = { ...keys.complianceSettings(tenant.tenantId), retention: {}, legalHold: hold, updatedAt: hold.placedAt, version: 1 };
+    await fixture.inspectors[EU].send(new PutCommand({ TableName: eu().local.tableName, Item: settings }));
+
+    // Act
+    await eu().users.removeMember(tenant.context(), member.userId);
+
+    // Assess: access is gone, the record is kept with who removed it
+    expect(tenant.pool.get('held@example.test')).toEqual(expect.objectContaining({ enabled: false }));
+    await expect(eu().users.getMember(tenant.tenantId, member.userId)).rejects.toBeInstanceOf(NotFoundError);
+    const former = await fixture.inspectors[EU].send(
+      new GetCommand({ TableName: eu().local.tableName, Key: keys.formerMember(tenant.tenantId, member.userId) }),
+    );
+    expect(former.Item).toMatchObject({ userId: member.userId, email: 'held@example.test', role: 'member', removedBy: tenant.context().actor });
   });
 });
 

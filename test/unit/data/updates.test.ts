@@ -12,7 +12,7 @@ import {
   versionIs,
   type Condition,
 } from '../../../functions/data/conditions';
-import { updateOf, type ItemUpdate } from '../../../functions/data/updates';
+import { mergedUpdate, updateOf, type ItemUpdate } from '../../../functions/data/updates';
 
 /** Reads an update expression back into the update it says, through its placeholders. */
 function parse(expression: string, names: Record<string, string>, values: Record<string, unknown>): Required<ItemUpdate> {
@@ -174,6 +174,42 @@ describe('updateOf', () => {
         expect(rest).toMatch(/^[\s=+<>(),]*$/);
         for (const word of RESERVED) expect(text).not.toMatch(new RegExp(`(^|[^#:\\w])${word}\\b(?!\\()`));
         // every placeholder defined is used (DynamoDB refuses unused ones)
+        for (const placeholder of [...Object.keys(names), ...Object.keys(values)]) expect(text).toMatch(new RegExp(`${placeholder}\\b`));
+      }),
+    );
+  });
+
+  it('property: an update merged into a built one reads back as both, one clause per action, every placeholder defined and used', () => {
+    fc.assert(
+      fc.property(updateArbitrary, fc.nat(), fc.subarray([...CONDITIONS]), (update, cut, conditions) => {
+        // Prepare: the attributes split between the caller's update and the one merged into it
+        const attributes = [
+          ...Object.keys(update.set),
+          ...Object.keys(update.increment),
+          ...Object.keys(update.append),
+          ...Object.keys(update.add),
+          ...update.remove,
+        ];
+        const at = cut % (attributes.length + 1);
+        const part = (names: readonly string[]) => ({
+          set: Object.fromEntries(Object.entries(update.set).filter(([name]) => names.includes(name))),
+          increment: Object.fromEntries(Object.entries(update.increment).filter(([name]) => names.includes(name))),
+          append: Object.fromEntries(Object.entries(update.append).filter(([name]) => names.includes(name))),
+          add: Object.fromEntries(Object.entries(update.add).filter(([name]) => names.includes(name))),
+          remove: update.remove.filter((name) => names.includes(name)),
+        });
+        const [first, second] = [part(attributes.slice(0, at)), part(attributes.slice(at))];
+        fc.pre(at > 0 && at < attributes.length);
+
+        // Act
+        const merged = mergedUpdate(updateOf(first, ...conditions), second);
+
+        // Assess
+        const names = merged.ExpressionAttributeNames;
+        const values = (merged.ExpressionAttributeValues ?? {}) as Record<string, unknown>;
+        expect(parse(merged.UpdateExpression, names, values)).toEqual(update);
+        for (const keyword of ['SET', 'REMOVE', 'ADD']) expect(merged.UpdateExpression.split(keyword).length).toBeLessThanOrEqual(2);
+        const text = `${merged.UpdateExpression} ${merged.ConditionExpression ?? ''}`;
         for (const placeholder of [...Object.keys(names), ...Object.keys(values)]) expect(text).toMatch(new RegExp(`${placeholder}\\b`));
       }),
     );
