@@ -11,7 +11,8 @@ import type { Workflow } from '../workflows/workflow.schema';
 import type { WorkflowService } from '../workflows/workflow.service';
 import { modelProviderNameOf } from '../models/model-provider.factory';
 import { workflowServicesFactory } from '../workflows/workflow.module';
-import { createResourceDependencies, lazyHandler, runQueueOf, tenantSignalsOf } from './dependencies';
+import { createResourceDependencies, lazyHandler, tenantSignalsOf } from './dependencies';
+import { runQueueOf } from './runs-queue.dependencies';
 import { budgetAdmissionOf } from './governance.dependencies';
 import type { RequestTelemetryPorts } from '../core/request-telemetry.middleware';
 

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Stack } from 'aws-cdk-lib';
 import type { PlatformFunction } from '../../lib/constructs/platform-function';
+import { bundleLimitKib, XRAY_TRACING_FILE } from '../../lib/function-bundling';
 import { loadTenantManifests } from '../../lib/platform-app';
 import { REPO_ROOT } from '../../lib/source-paths';
 import { REGION_FUNCTION_NAMES, regionFunctionEntry } from '../../lib/stacks/region-stack';
@@ -62,5 +63,24 @@ describe('function bundles', () => {
     expect(sourceMap.sources).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`${entry.replace(/\./g, '\\.')}$`))]));
     // The AWS SDK v3 comes with the Node.js runtime and stays out of the bundle.
     expect(sourceMap.sources.some((source: string) => source.includes('node_modules/@aws-sdk/'))).toBe(false);
+  });
+
+  it.each(bundles)('keeps %s of %s within its size limit, the X-Ray tracer in a file of its own beside it', (entry, _stackId, stack, fn) => {
+    // Prepare
+    const { json } = templateFor(stack);
+    const code = json.Resources[logicalIdOf(fn.function)].Properties!.Code;
+    const assetDir = path.join(fixture.outdir, `asset.${String(code.S3Key).replace(/\.zip$/, '')}`);
+    const sources = (file: string): string[] => JSON.parse(fs.readFileSync(path.join(assetDir, `${file}.map`), 'utf8')).sources;
+
+    // Act
+    const kib = fs.statSync(path.join(assetDir, 'index.js')).size / 1024;
+
+    // Assess
+    expect(kib).toBeLessThanOrEqual(bundleLimitKib(path.basename(entry, '.ts')));
+    // Loaded only where tracing is on (every function in AWS), from beside index.js: never part of it.
+    expect(sources('index.js').filter((source) => /node_modules\/(aws-xray-sdk-core|@aws-lambda-powertools\/tracer)\//.test(source))).toEqual([]);
+    expect(sources(XRAY_TRACING_FILE)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/functions\/core\/xray-tracing\.ts$/), expect.stringMatching(/node_modules\/aws-xray-sdk-core\//)]),
+    );
   });
 });
