@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Stack } from 'aws-cdk-lib';
@@ -63,6 +64,24 @@ describe('function bundles', () => {
     expect(sourceMap.sources).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`${entry.replace(/\./g, '\\.')}$`))]));
     // The AWS SDK v3 comes with the Node.js runtime and stays out of the bundle.
     expect(sourceMap.sources.some((source: string) => source.includes('node_modules/@aws-sdk/'))).toBe(false);
+  });
+
+  it('loads the X-Ray tracer from beside index.js where tracing is on, as Lambda does', () => {
+    // Prepare: the agents group's asset, in the Lambda execution environment (whose AWS SDK is the project's here)
+    const { json } = templateFor(region);
+    const code = json.Resources[logicalIdOf(region.functions.agents.function)].Properties!.Code;
+    const assetDir = path.join(fixture.outdir, `asset.${String(code.S3Key).replace(/\.zip$/, '')}`);
+    const script = `const t = require(${JSON.stringify(path.join(assetDir, 'index.js'))}); process.stdout.write(JSON.stringify({ handler: typeof t.handler, tracer: require(${JSON.stringify(path.join(assetDir, XRAY_TRACING_FILE))}).platformTracer.isTracingEnabled() }))`;
+
+    // Act
+    const result = spawnSync(process.execPath, ['-e', script], {
+      env: { ...process.env, AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x', AWS_REGION: 'eu-central-1', NODE_PATH: path.join(REPO_ROOT, 'node_modules') },
+    });
+
+    // Assess
+    expect(result.stderr.toString()).toBe('');
+    expect(JSON.parse(result.stdout.toString())).toEqual({ handler: 'function', tracer: true });
+    expect(fs.readFileSync(path.join(assetDir, 'index.js'), 'utf8')).toContain('require("./xray-tracing")');
   });
 
   it.each(bundles)('keeps %s of %s within its size limit, the X-Ray tracer in a file of its own beside it', (entry, _stackId, stack, fn) => {
