@@ -1,6 +1,8 @@
+import { createSocket } from 'node:dgram';
 import { activeTracing, tracingEnabled } from '../../../functions/core/tracing';
 import { createLogger } from '../../../functions/core/logger';
-import { restEvent } from '../../support/rest-event';
+import { routesOf } from '../../../functions/routes';
+import { lambdaContext, restEvent } from '../../support/rest-event';
 
 const LAMBDA = { AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x' };
 
@@ -38,24 +40,48 @@ describe('X-Ray tracing', () => {
       });
     });
 
-    it('annotates the invocation with its tenant and operation', () => {
-      jest.isolateModules(() => {
-        // Prepare
-        const { activeTracing: active } = require('../../../functions/core/tracing') as typeof import('../../../functions/core/tracing');
-        const { requestTelemetry } =
-          require('../../../functions/core/request-telemetry.middleware') as typeof import('../../../functions/core/request-telemetry.middleware');
-        const annotate = jest.spyOn(active()!.platformTracer, 'putAnnotation').mockImplementation(() => undefined);
-        const event = restEvent({ method: 'GET', resource: '/v1/tenants/{tenantId}/usage', pathParameters: { tenantId: 'acme' } });
-
-        // Act
-        void requestTelemetry(createLogger('test', 'ERROR'), () => 'getUsage').before?.({ event, context: {} } as never);
-
-        // Assess
-        expect(annotate.mock.calls).toEqual([
-          ['tenantId', 'acme'],
-          ['operation', 'getUsage'],
-        ]);
+    it('sends each invocation’s subsegment to the X-Ray daemon with its tenant and operation, cold start on the first only', async () => {
+      // Prepare: a stand-in for the X-Ray daemon and the variables Lambda sets for an actively traced function
+      const daemon = createSocket('udp4');
+      const documents: Record<string, unknown>[] = [];
+      daemon.on('message', (message) => documents.push(JSON.parse(message.toString().split('\n')[1])));
+      await new Promise<void>((bound) => daemon.bind(0, '127.0.0.1', () => bound()));
+      Object.assign(process.env, {
+        LAMBDA_TASK_ROOT: '/var/task',
+        _HANDLER: 'index.handler',
+        AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+        AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${daemon.address().port}`,
+        _X_AMZN_TRACE_ID: 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1',
       });
+      let createGroupHandler!: typeof import('../../../functions/core/http').createGroupHandler;
+      jest.isolateModules(() => {
+        ({ createGroupHandler } = require('../../../functions/core/http') as typeof import('../../../functions/core/http'));
+      });
+      const answer = async () => ({ body: {} });
+      const handler = createGroupHandler({
+        logger: createLogger('test', 'ERROR'),
+        routes: routesOf('usage'),
+        operations: { getUsage: answer, getTenantHealth: answer, rankTenantHealth: answer },
+      });
+      const auth = { principalType: 'user' as const, principalId: 'sub-1', tenantId: 'acme', roles: ['tenant-admin' as const] };
+      const event = () => restEvent({ method: 'GET', resource: '/v1/tenants/{tenantId}/usage', pathParameters: { tenantId: 'acme' }, auth });
+
+      // Act
+      await handler(event(), lambdaContext('usage'));
+      await handler(event(), lambdaContext('usage'));
+      for (let waited = 0; documents.length < 2 && waited < 2000; waited += 20) await new Promise((later) => setTimeout(later, 20));
+      daemon.close();
+
+      // Assess
+      const subsegment = (coldStart: boolean) =>
+        expect.objectContaining({
+          type: 'subsegment',
+          name: '## index.handler',
+          trace_id: '1-5759e988-bd862e3fe1be46a994272793',
+          parent_id: '53995c3f42cd8ad8',
+          annotations: { ColdStart: coldStart, Service: 'agent-platform', tenantId: 'acme', operation: 'getUsage' },
+        });
+      expect(documents).toEqual([subsegment(true), subsegment(false)]);
     });
   });
 });
