@@ -23,7 +23,7 @@ export const XRAY_TRACING_FILE = `${path.basename(XRAY_TRACING_MODULE)}.js`;
 export const BUNDLE_LIMIT_KIB = 275;
 
 /** The entries that bill (the tenants group serves the invoices and the Stripe webhook; the period close charges). */
-const STRIPE_BUNDLE_LIMITS_KIB: Readonly<Record<string, number>> = { tenants: 550, 'period-close': 520 };
+const STRIPE_BUNDLE_LIMITS_KIB: Readonly<Record<string, number>> = { tenants: 560, 'period-close': 530 };
 
 /** The size limit of an entry's `index.js` (`functions/api/<name>.ts`), in KiB. */
 export function bundleLimitKib(name: string): number {
