@@ -1,8 +1,8 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ConfigError } from '../core/config';
+import { onFirstUse } from '../core/on-first-use';
 import type { CredentialSecretStore } from '../governance/credential-store';
 import { FileCredentialStore } from '../governance/credential-store.file';
-import { SecretsManagerCredentialStore } from '../governance/credential-store.secrets-manager';
 import type { Isolation } from '../isolation/tenant-db';
 import { isolationOf } from './dependencies';
 import type { RuntimeConfig } from './runtime-config';
@@ -25,20 +25,26 @@ export function credentialStoreOf(config: RuntimeConfig, access: CredentialStore
     return new FileCredentialStore(config.CREDENTIAL_STORE_DIR, prefix);
   }
   const region = access.region ?? config.AWS_REGION;
-  const clients = new Map<string, SecretsManagerClient>();
-  return new SecretsManagerCredentialStore({
-    prefix,
-    ...(config.CREDENTIAL_KMS_KEY_ID ? { kmsKeyId: config.CREDENTIAL_KMS_KEY_ID } : {}),
-    ...(access.purges ? { lister: new SecretsManagerClient({ region, maxAttempts: 3 }) } : {}),
-    clientFor: (tenantId) => {
-      let client = clients.get(tenantId);
-      if (!client) {
-        if (clients.size >= 200) clients.delete(clients.keys().next().value as string);
-        const tvm = (access.isolation ?? isolationOf(config)).tvm;
-        client = new SecretsManagerClient({ region, maxAttempts: 3, credentials: () => tvm.credentialsFor(tenantId) });
-        clients.set(tenantId, client);
-      }
-      return client;
-    },
+  // Built at first use: the Secrets Manager client loads only in instances that read or write a credential.
+  return onFirstUse(() => {
+    const sdk = require('@aws-sdk/client-secrets-manager') as typeof import('@aws-sdk/client-secrets-manager');
+    const { SecretsManagerCredentialStore } =
+      require('../governance/credential-store.secrets-manager') as typeof import('../governance/credential-store.secrets-manager');
+    const clients = new Map<string, SecretsManagerClient>();
+    return new SecretsManagerCredentialStore({
+      prefix,
+      ...(config.CREDENTIAL_KMS_KEY_ID ? { kmsKeyId: config.CREDENTIAL_KMS_KEY_ID } : {}),
+      ...(access.purges ? { lister: new sdk.SecretsManagerClient({ region, maxAttempts: 3 }) } : {}),
+      clientFor: (tenantId) => {
+        let client = clients.get(tenantId);
+        if (!client) {
+          if (clients.size >= 200) clients.delete(clients.keys().next().value as string);
+          const tvm = (access.isolation ?? isolationOf(config)).tvm;
+          client = new sdk.SecretsManagerClient({ region, maxAttempts: 3, credentials: () => tvm.credentialsFor(tenantId) });
+          clients.set(tenantId, client);
+        }
+        return client;
+      },
+    });
   });
 }

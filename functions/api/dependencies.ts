@@ -24,11 +24,6 @@ import { CachedPlanSource } from '../quotas/plan.source';
 import { capacityObserver } from '../observability/capacity.observer';
 import type { RequestTelemetryPorts } from '../core/request-telemetry.middleware';
 import { UsageMeter } from '../usage/usage.meter';
-// -- runs queue
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { ConfigError } from '../core/config';
-import type { RunQueue } from '../workflows/run.queue';
-import { SqsRunQueue } from '../workflows/run-queue.sqs';
 
 const isolations = new WeakMap<RuntimeConfig, Isolation>();
 
@@ -188,20 +183,4 @@ export function telemetryOf(config: RuntimeConfig): RequestTelemetryPorts {
     telemetries.set(config, telemetry);
   }
   return telemetry;
-}
-
-// -- runs queue
-
-const runQueues = new WeakMap<RuntimeConfig, RunQueue>();
-
-/** The runs queue of a function instance; a function that starts runs cannot cold-start without RUNS_QUEUE_URL. */
-export function runQueueOf(config: RuntimeConfig): RunQueue {
-  const url = config.RUNS_QUEUE_URL;
-  if (!url) throw new ConfigError('invalid runtime configuration: RUNS_QUEUE_URL: required by functions that start workflow runs');
-  let queue = runQueues.get(config);
-  if (!queue) {
-    queue = new SqsRunQueue(new SQSClient({ region: config.AWS_REGION, ...(config.SQS_ENDPOINT ? { endpoint: config.SQS_ENDPOINT } : {}) }), url);
-    runQueues.set(config, queue);
-  }
-  return queue;
 }

@@ -1,13 +1,10 @@
 import { HASH_CHAIN } from '../audit/audit-chain';
-import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
-import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
-import { ApiGatewayUsageKeyBinding } from '../billing/usage-key.api-gateway';
 import type { UsageKeyBinding } from '../billing/usage-key.binding';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ApiKeyRepository } from '../api-keys/api-key.repository';
 import { ApiKeyService } from '../api-keys/api-key.service';
 import { ConfigError } from '../core/config';
+import { onFirstUse } from '../core/on-first-use';
 import type { RuntimeConfig } from './runtime-config';
 import type { TenantGate } from '../core/http';
 import type { Logger } from '../core/logger';
@@ -19,7 +16,6 @@ import { createIsolation } from '../isolation/tenant-db';
 import { CachedPlanSource } from '../quotas/plan.source';
 import { DirectoryRepository } from '../tenants/directory.repository';
 import { CachedDirectory } from '../tenants/directory.cache';
-import { EventBridgeOnboardingEvents } from '../tenants/onboarding.eventbridge';
 import type { OnboardingEvents } from '../tenants/onboarding.events';
 import { createTenantGate } from '../tenants/tenant-gate';
 import { ReplicatedDirectory } from '../tenants/tenant-directory.replicas';
@@ -31,7 +27,6 @@ import { InvitationRepository } from '../users/invitation.repository';
 import type { Mailer } from '../users/mailer';
 import { mailerOf } from './mailer.dependencies';
 import { MemberRepository } from '../users/member.repository';
-import { CognitoUserDirectory } from '../users/user-directory.cognito';
 import type { UserDirectory } from '../users/user-directory';
 import { UserService } from '../users/user.service';
 import { ConflictError } from '../core/errors';
@@ -131,35 +126,52 @@ function remoteRoleArns(remote: DataRegion): Pick<RuntimeConfig, RoleArnVariable
   return Object.fromEntries(DATA_SCOPES.map((scope) => [roleArnVariable(scope), remote[roleArnField(scope)]])) as Pick<RuntimeConfig, RoleArnVariable>;
 }
 
-/** The region's usage plans through the API Gateway API (the local gateway's management port locally). */
+/**
+ * The region's usage plans through the API Gateway API (the local gateway's management port locally), built at first
+ * use: the API Gateway client loads only in instances that move a key.
+ */
 export function usageKeyBindingOf(config: RuntimeConfig): UsageKeyBinding | undefined {
   if (config.USAGE_KEY_BINDING !== 'api-gateway') return undefined;
-  const client = new APIGatewayClient({
-    region: config.AWS_REGION,
-    maxAttempts: 3,
-    ...(config.APIGATEWAY_ENDPOINT ? { endpoint: config.APIGATEWAY_ENDPOINT } : {}),
+  return onFirstUse(() => {
+    const { APIGatewayClient } = require('@aws-sdk/client-api-gateway') as typeof import('@aws-sdk/client-api-gateway');
+    const { ApiGatewayUsageKeyBinding } = require('../billing/usage-key.api-gateway') as typeof import('../billing/usage-key.api-gateway');
+    const endpoint = config.APIGATEWAY_ENDPOINT ? { endpoint: config.APIGATEWAY_ENDPOINT } : {};
+    return new ApiGatewayUsageKeyBinding({ client: new APIGatewayClient({ region: config.AWS_REGION, maxAttempts: 3, ...endpoint }), stage: config.STAGE });
   });
-  return new ApiGatewayUsageKeyBinding({ client, stage: config.STAGE });
 }
 
-/** The real adapters from the configuration: Cognito (or cognito-local), SES (or the mailbox), EventBridge. */
+/** Cognito (or cognito-local), built at first use. */
+function userDirectoryOf(config: RuntimeConfig): UserDirectory {
+  return onFirstUse(() => {
+    const { CognitoIdentityProviderClient } =
+      require('@aws-sdk/client-cognito-identity-provider') as typeof import('@aws-sdk/client-cognito-identity-provider');
+    const { CognitoUserDirectory } = require('../users/user-directory.cognito') as typeof import('../users/user-directory.cognito');
+    const endpoint = config.COGNITO_ENDPOINT ? { endpoint: config.COGNITO_ENDPOINT } : {};
+    return new CognitoUserDirectory(new CognitoIdentityProviderClient({ region: config.AWS_REGION, maxAttempts: 3, ...endpoint }));
+  });
+}
+
+/** The onboarding bus, which lives in the control-plane region, built at first use. */
+function onboardingEventsOf(config: RuntimeConfig): OnboardingEvents {
+  return onFirstUse(() => {
+    const { EventBridgeClient } = require('@aws-sdk/client-eventbridge') as typeof import('@aws-sdk/client-eventbridge');
+    const { EventBridgeOnboardingEvents } = require('../tenants/onboarding.eventbridge') as typeof import('../tenants/onboarding.eventbridge');
+    const endpoint = config.EVENTBRIDGE_ENDPOINT ? { endpoint: config.EVENTBRIDGE_ENDPOINT } : {};
+    const events = new EventBridgeClient({ region: config.CONTROL_PLANE_REGION ?? config.AWS_REGION, maxAttempts: 3, ...endpoint });
+    return new EventBridgeOnboardingEvents(events, config.ONBOARDING_EVENT_BUS);
+  });
+}
+
+/**
+ * The real adapters from the configuration: Cognito (or cognito-local), SES (or the mailbox), EventBridge, each built
+ * at its first use, so a cold start loads only the AWS SDK clients its requests call.
+ */
 export function createLifecycleAdapters(config: RuntimeConfig): LifecycleAdapters {
-  const cognito = new CognitoIdentityProviderClient({
-    region: config.AWS_REGION,
-    maxAttempts: 3,
-    ...(config.COGNITO_ENDPOINT ? { endpoint: config.COGNITO_ENDPOINT } : {}),
-  });
-  // The onboarding bus lives in the control-plane region.
-  const events = new EventBridgeClient({
-    region: config.CONTROL_PLANE_REGION ?? config.AWS_REGION,
-    maxAttempts: 3,
-    ...(config.EVENTBRIDGE_ENDPOINT ? { endpoint: config.EVENTBRIDGE_ENDPOINT } : {}),
-  });
   const usageKeys = usageKeyBindingOf(config);
   return {
-    users: new CognitoUserDirectory(cognito),
+    users: userDirectoryOf(config),
     mailer: mailerOf(config),
-    events: new EventBridgeOnboardingEvents(events, config.ONBOARDING_EVENT_BUS),
+    events: onboardingEventsOf(config),
     ...(usageKeys ? { usageKeys } : {}),
   };
 }

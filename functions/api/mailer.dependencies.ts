@@ -1,15 +1,18 @@
-import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { ConfigError } from '../core/config';
+import { onFirstUse } from '../core/on-first-use';
 import type { Mailer } from '../users/mailer';
 import { MailboxMailer } from '../users/mailer.mailbox';
-import { SesMailer } from '../users/mailer.ses';
 import type { RuntimeConfig } from './runtime-config';
 
-/** The configured mail transport: Amazon SES, or the local mailbox folder. */
+/** The configured mail transport: Amazon SES (its client loaded at the first mail), or the local mailbox folder. */
 export function mailerOf(config: RuntimeConfig): Mailer {
   if (config.MAIL_TRANSPORT === 'mailbox') {
     if (!config.MAILBOX_DIR) throw new ConfigError('invalid runtime configuration: MAILBOX_DIR is required when MAIL_TRANSPORT is mailbox');
     return new MailboxMailer(config.MAILBOX_DIR, config.MAIL_FROM);
   }
-  return new SesMailer(new SESv2Client({ region: config.AWS_REGION, maxAttempts: 3 }), config.MAIL_FROM);
+  return onFirstUse(() => {
+    const { SESv2Client } = require('@aws-sdk/client-sesv2') as typeof import('@aws-sdk/client-sesv2');
+    const { SesMailer } = require('../users/mailer.ses') as typeof import('../users/mailer.ses');
+    return new SesMailer(new SESv2Client({ region: config.AWS_REGION, maxAttempts: 3 }), config.MAIL_FROM);
+  });
 }

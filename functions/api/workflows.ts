@@ -9,9 +9,10 @@ import type { Run } from '../workflows/run.schema';
 import type { RunService } from '../workflows/run.service';
 import type { Workflow } from '../workflows/workflow.schema';
 import type { WorkflowService } from '../workflows/workflow.service';
-import { modelProviderNameOf } from '../models/model-provider.factory';
+import { modelProviderNameOf } from '../models/model-provider';
 import { workflowServicesFactory } from '../workflows/workflow.module';
-import { createResourceDependencies, lazyHandler, runQueueOf, tenantSignalsOf } from './dependencies';
+import { createResourceDependencies, lazyHandler, tenantSignalsOf } from './dependencies';
+import { runQueueOf } from './runs-queue.dependencies';
 import { budgetAdmissionOf } from './governance.dependencies';
 import type { RequestTelemetryPorts } from '../core/request-telemetry.middleware';
 

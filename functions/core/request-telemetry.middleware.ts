@@ -1,11 +1,11 @@
 import type { MiddlewareObj } from '@middy/core';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { decodeAuthContext } from './auth-context';
 import { tenantIdSchema } from './tenant-id';
 import type { Logger } from './logger';
 import { METRIC_DIMENSIONS, METRIC_NAMES, METRIC_PROPERTIES } from './metric-names';
-import { platformMetrics, platformTracer, recordMetric } from './telemetry';
+import { platformMetrics, recordMetric } from './telemetry';
+import { activeTracing } from './tracing';
 import { logScalingEvent } from './scaling-events';
 
 /** What the request telemetry of a route group needs besides the logger. */
@@ -113,8 +113,9 @@ export function requestTelemetry(
       states.set(request.event, { started: performance.now(), tenantId, operation });
       // Every log line of the request names its tenant, including those written before validation.
       if (tenantId) logger.appendKeys({ tenantId });
-      if (tenantId) platformTracer.putAnnotation('tenantId', tenantId);
-      platformTracer.putAnnotation('operation', operation);
+      const tracer = activeTracing()?.platformTracer;
+      if (tenantId) tracer?.putAnnotation('tenantId', tenantId);
+      tracer?.putAnnotation('operation', operation);
     },
     after: async (request) => finish(request.event, request.context, request.response?.statusCode ?? 200),
     onError: async (request) => finish(request.event, request.context, request.response?.statusCode ?? 500, request.error),
@@ -123,15 +124,13 @@ export function requestTelemetry(
 
 /**
  * The observability middlewares of a route group, in order: the X-Ray subsegment of the invocation (Powertools
- * Tracer; a no-op outside Lambda), then the request telemetry above.
+ * Tracer, where tracing is on: see tracing.ts), then the request telemetry above.
  */
 export function groupObservability(
   logger: Logger,
   operationOf: (event: APIGatewayProxyEvent) => string | undefined,
   ports: RequestTelemetryPorts = {},
 ): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>[] {
-  return [
-    captureLambdaHandler(platformTracer, { captureResponse: false }) as MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>,
-    requestTelemetry(logger, operationOf, ports),
-  ];
+  const subsegment = activeTracing()?.handlerSubsegment() as MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context> | undefined;
+  return [...(subsegment ? [subsegment] : []), requestTelemetry(logger, operationOf, ports)];
 }

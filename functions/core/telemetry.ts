@@ -1,19 +1,15 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import { METRIC_NAMES, METRICS_NAMESPACE, METRICS_SERVICE, type MetricName } from './metric-names';
 
 /**
- * The metrics and traces of the function instance: one Powertools Metrics (EMF to stdout) and one Tracer (X-Ray),
- * created once at module scope as Powertools intends. Metrics added during an invocation are published with the
+ * The metrics of the function instance: one Powertools Metrics (EMF to stdout), created once at module scope as
+ * Powertools intends (the X-Ray tracer is in tracing.ts, loaded only where tracing is on). Metrics added during an invocation are published with the
  * request's dimensions and properties when the request telemetry middleware ends it. Where invocations run
  * concurrently in one process (Lambda with `AWS_LAMBDA_MAX_CONCURRENCY`, and the local gateway, which runs the same
  * way) Powertools keeps each invocation's metrics and log keys apart through the invocation store.
  */
 export const platformMetrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRICS_SERVICE });
-
-/** Disabled by Powertools itself outside the Lambda execution environment (local platform, tests). */
-export const platformTracer = new Tracer({ serviceName: METRICS_SERVICE, captureHTTPsRequests: false });
 
 const UNITS: Partial<Record<MetricName, (typeof MetricUnit)[keyof typeof MetricUnit]>> = {
   [METRIC_NAMES.latency]: MetricUnit.Milliseconds,

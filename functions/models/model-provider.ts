@@ -4,9 +4,20 @@
  * the local provider can never pass for a real model's answer.
  */
 
+import type { CoreConfig } from '../core/config';
+
 /** Names of the providers; the run record carries one of them. */
 export const MODEL_PROVIDER_NAMES = ['bedrock', 'local'] as const;
 export type ModelProviderName = (typeof MODEL_PROVIDER_NAMES)[number];
+
+/**
+ * The provider this deployment uses: MODEL_PROVIDER when set; otherwise the local provider on the local stage and
+ * Bedrock everywhere else, so a deployed stage never answers with the local model unless told to. Here, apart from
+ * the factory, so that naming the provider (the workflows group records it) loads no Bedrock client.
+ */
+export function modelProviderNameOf(config: Pick<CoreConfig, 'MODEL_PROVIDER' | 'STAGE'>): ModelProviderName {
+  return config.MODEL_PROVIDER ?? (config.STAGE === 'local' ? 'local' : 'bedrock');
+}
 
 export interface ModelInvocation {
   /** Model id (or inference profile id / ARN) the agent is configured with. */

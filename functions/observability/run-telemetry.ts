@@ -2,7 +2,8 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Logger } from '../core/logger';
 import { METRIC_DIMENSIONS, METRIC_NAMES, METRIC_PROPERTIES } from '../core/metric-names';
 import { logScalingEvent } from '../core/scaling-events';
-import { platformTracer, recordMetric, withOwnMetrics } from '../core/telemetry';
+import { recordMetric, withOwnMetrics } from '../core/telemetry';
+import { activeTracing } from '../core/tracing';
 import { NO_RUN_SLOT, type DeliveryOutcome } from '../workflows/run.worker';
 
 /** The run a delivery is about. */
@@ -32,8 +33,9 @@ export async function observedDelivery(run: Run, ports: RunTelemetryPorts, deliv
  * traces of a batch can be found by tenant. A no-op where tracing is off (outside Lambda).
  */
 async function traced<T>(run: Run, work: () => Promise<T>): Promise<T> {
-  if (!platformTracer.isTracingEnabled()) return work();
-  return (await platformTracer.provider.captureAsyncFunc(`run ${run.runId}`, async (subsegment) => {
+  const tracer = activeTracing()?.platformTracer;
+  if (!tracer?.isTracingEnabled()) return work();
+  return (await tracer.provider.captureAsyncFunc(`run ${run.runId}`, async (subsegment) => {
     subsegment?.addAnnotation('tenantId', run.tenantId);
     subsegment?.addAnnotation('runId', run.runId);
     try {

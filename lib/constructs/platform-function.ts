@@ -12,6 +12,7 @@ import { DATA_REGIONS_ENV, type DataRegion, type DataRegions } from '../../funct
 import { roleArnField, roleArnVariable, type DataScope } from '../../functions/data/data-scopes';
 import { SECRET_ARN_SUFFIX } from '../../functions/core/secrets';
 import { LOCK_FILE, REPO_ROOT } from '../source-paths';
+import { FUNCTION_BUNDLING } from '../function-bundling';
 import type { IDataAccessRole } from './data-access-roles';
 import type { IPlatformTable } from './platform-table';
 
@@ -173,8 +174,8 @@ export interface BundleBinding {
 export const BUNDLE_OBJECT_PREFIX = 'tenants/';
 
 /**
- * The house Lambda function: Node.js 22 on arm64, bundled with esbuild (minified, source maps on), an explicit log
- * group with retention, active X-Ray tracing. Its execution role may write its logs and traces and nothing else
+ * The house Lambda function: Node.js 22 on arm64, bundled with esbuild (minified, source maps on; the X-Ray tracer in a
+ * file of its own, see lib/function-bundling.ts), an explicit log group with retention, active X-Ray tracing. Its execution role may write its logs and traces and nothing else
  * until `bind` lets it assume data roles.
  */
 export class PlatformFunction extends Construct {
@@ -232,7 +233,7 @@ export class PlatformFunction extends Construct {
             handler: 'handler',
             projectRoot: REPO_ROOT,
             depsLockFilePath: LOCK_FILE,
-            bundling: { minify: true, sourceMap: true, sourcesContent: false, target: 'node22' },
+            bundling: FUNCTION_BUNDLING,
           }),
     });
 

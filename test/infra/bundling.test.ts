@@ -1,7 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Stack } from 'aws-cdk-lib';
 import type { PlatformFunction } from '../../lib/constructs/platform-function';
+import { bundleLimitKib, XRAY_TRACING_FILE } from '../../lib/function-bundling';
 import { loadTenantManifests } from '../../lib/platform-app';
 import { REPO_ROOT } from '../../lib/source-paths';
 import { REGION_FUNCTION_NAMES, regionFunctionEntry } from '../../lib/stacks/region-stack';
@@ -62,5 +64,42 @@ describe('function bundles', () => {
     expect(sourceMap.sources).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`${entry.replace(/\./g, '\\.')}$`))]));
     // The AWS SDK v3 comes with the Node.js runtime and stays out of the bundle.
     expect(sourceMap.sources.some((source: string) => source.includes('node_modules/@aws-sdk/'))).toBe(false);
+  });
+
+  it('loads the X-Ray tracer from beside index.js where tracing is on, as Lambda does', () => {
+    // Prepare: the agents group's asset, in the Lambda execution environment (whose AWS SDK is the project's here)
+    const { json } = templateFor(region);
+    const code = json.Resources[logicalIdOf(region.functions.agents.function)].Properties!.Code;
+    const assetDir = path.join(fixture.outdir, `asset.${String(code.S3Key).replace(/\.zip$/, '')}`);
+    const script = `const t = require(${JSON.stringify(path.join(assetDir, 'index.js'))}); process.stdout.write(JSON.stringify({ handler: typeof t.handler, tracer: require(${JSON.stringify(path.join(assetDir, XRAY_TRACING_FILE))}).platformTracer.isTracingEnabled() }))`;
+
+    // Act
+    const result = spawnSync(process.execPath, ['-e', script], {
+      env: { ...process.env, AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x', AWS_REGION: 'eu-central-1', NODE_PATH: path.join(REPO_ROOT, 'node_modules') },
+    });
+
+    // Assess
+    expect(result.stderr.toString()).toBe('');
+    expect(JSON.parse(result.stdout.toString())).toEqual({ handler: 'function', tracer: true });
+    expect(fs.readFileSync(path.join(assetDir, 'index.js'), 'utf8')).toContain('require("./xray-tracing")');
+  });
+
+  it.each(bundles)('keeps %s of %s within its size limit, the X-Ray tracer in a file of its own beside it', (entry, _stackId, stack, fn) => {
+    // Prepare
+    const { json } = templateFor(stack);
+    const code = json.Resources[logicalIdOf(fn.function)].Properties!.Code;
+    const assetDir = path.join(fixture.outdir, `asset.${String(code.S3Key).replace(/\.zip$/, '')}`);
+    const sources = (file: string): string[] => JSON.parse(fs.readFileSync(path.join(assetDir, `${file}.map`), 'utf8')).sources;
+
+    // Act
+    const kib = fs.statSync(path.join(assetDir, 'index.js')).size / 1024;
+
+    // Assess
+    expect(kib).toBeLessThanOrEqual(bundleLimitKib(path.basename(entry, '.ts')));
+    // Loaded only where tracing is on (every function in AWS), from beside index.js: never part of it.
+    expect(sources('index.js').filter((source) => /node_modules\/(aws-xray-sdk-core|@aws-lambda-powertools\/tracer)\//.test(source))).toEqual([]);
+    expect(sources(XRAY_TRACING_FILE)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/functions\/core\/xray-tracing\.ts$/), expect.stringMatching(/node_modules\/aws-xray-sdk-core\//)]),
+    );
   });
 });

@@ -1,10 +1,15 @@
 import { createLogger } from '../../../functions/core/logger';
 import { SCALING_EVENT_MESSAGE } from '../../../functions/core/scaling-events';
-import { platformTracer, recordMetric } from '../../../functions/core/telemetry';
+import { recordMetric } from '../../../functions/core/telemetry';
+import * as xrayTracing from '../../../functions/core/xray-tracing';
 import { METRIC_NAMES } from '../../../functions/core/metric-names';
 import { observedDelivery } from '../../../functions/observability/run-telemetry';
 import { NO_RUN_SLOT } from '../../../functions/workflows/run.worker';
 import { captureFunctionOutput, type FunctionLine } from '../../../local/function-output';
+
+// The X-Ray tracer as Lambda with active tracing has it, only in the test that turns tracing on.
+const mockTracing: { current?: typeof xrayTracing } = {};
+jest.mock('../../../functions/core/tracing', () => ({ activeTracing: () => mockTracing.current }));
 
 const tiers: Record<string, string> = { acme: 'enterprise', globex: 'free' };
 const ports = { tierOf: async (tenantId: string) => tiers[tenantId], logger: createLogger('run-consumer', 'INFO') };
@@ -66,6 +71,8 @@ describe('run telemetry', () => {
   it('traces each delivery in a subsegment of its own, annotated with its tenant and run, when tracing is on', async () => {
     // Prepare: X-Ray as Lambda has it, each subsegment recorded
     const subsegments: { name: string; annotations: Record<string, string>; errors: unknown[]; closed: boolean }[] = [];
+    const { platformTracer } = xrayTracing;
+    mockTracing.current = xrayTracing;
     jest.spyOn(platformTracer, 'isTracingEnabled').mockReturnValue(true);
     const capture = jest.spyOn(platformTracer.provider, 'captureAsyncFunc').mockImplementation((name, fcn) => {
       const subsegment = { name, annotations: {} as Record<string, string>, errors: [] as unknown[], closed: false };
@@ -86,6 +93,7 @@ describe('run telemetry', () => {
     ]);
     capture.mockRestore();
     jest.restoreAllMocks();
+    mockTracing.current = undefined;
 
     // Assess
     expect(subsegments).toEqual([
