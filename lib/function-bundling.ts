@@ -20,10 +20,10 @@ export const XRAY_TRACING_FILE = `${path.basename(XRAY_TRACING_MODULE)}.js`;
  * entry against it); zod (about 100 KiB) and the Stripe SDK (about 240 KiB, in the billing entries only) keep the
  * entries above it.
  */
-export const BUNDLE_LIMIT_KIB = 275;
+export const BUNDLE_LIMIT_KIB = 300;
 
 /** The entries that bill (the tenants group serves the invoices and the Stripe webhook; the period close charges). */
-const STRIPE_BUNDLE_LIMITS_KIB: Readonly<Record<string, number>> = { tenants: 560, 'period-close': 530 };
+const STRIPE_BUNDLE_LIMITS_KIB: Readonly<Record<string, number>> = { tenants: 575, 'period-close': 545 };
 
 /** The size limit of an entry's `index.js` (`functions/api/<name>.ts`), in KiB. */
 export function bundleLimitKib(name: string): number {
