@@ -1,9 +1,10 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { JOB_QUEUE_MAX_RECEIVES } from '../../functions/portability/job.queue';
 import type { PlatformFunction } from './platform-function';
+import { checkConsumerTimeout, checkedMaxConcurrency, createWorkQueue } from './work-queue';
 
 /** The job consumer's timeout, Lambda's longest; also the queue's visibility timeout. */
 export const JOB_CONSUMER_TIMEOUT = Duration.minutes(15);
@@ -31,31 +32,13 @@ export class JobsQueue extends Construct {
 
   constructor(scope: Construct, id: string, props: JobsQueueProps) {
     super(scope, id);
-    const timeout = props.consumer.function.timeout;
-    if (!timeout || timeout.toSeconds() !== JOB_CONSUMER_TIMEOUT.toSeconds()) {
-      throw new Error(`${this.node.path}: the job consumer's timeout must be ${JOB_CONSUMER_TIMEOUT.toSeconds()} s, got ${timeout?.toSeconds()}`);
-    }
-    const maxConcurrency = props.maxConcurrency ?? 10;
-    if (!Number.isInteger(maxConcurrency) || maxConcurrency < 2 || maxConcurrency > 1000) {
-      throw new Error(`maxConcurrency must be an integer from 2 to 1000, got ${maxConcurrency}`);
-    }
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.KMS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is the dead-letter queue of the jobs queue: operators read it (its depth raises an alarm), no consumer that could fail',
-    });
-    this.queue = new sqs.Queue(this, 'Queue', {
-      encryption: sqs.QueueEncryption.KMS_MANAGED,
-      enforceSSL: true,
+    checkConsumerTimeout(this, props.consumer, JOB_CONSUMER_TIMEOUT, 'job consumer');
+    const maxConcurrency = checkedMaxConcurrency(props.maxConcurrency ?? 10);
+    ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } = createWorkQueue(this, {
+      name: 'jobs',
       visibilityTimeout: JOB_CONSUMER_TIMEOUT,
-      retentionPeriod: Duration.days(4),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: JOB_QUEUE_MAX_RECEIVES },
-    });
+      maxReceiveCount: JOB_QUEUE_MAX_RECEIVES,
+    }));
     props.consumer.function.addEventSource(new sources.SqsEventSource(this.queue, { batchSize: 1, reportBatchItemFailures: true, maxConcurrency }));
     for (const fn of props.producers) {
       this.queue.grantSendMessages(fn.function);

@@ -1,12 +1,13 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { RUN_QUEUE_MAX_RECEIVES } from '../../functions/workflows/run.queue';
 import { stepBudgetMs, DEFAULT_STEP_POLICY } from '../../functions/workflows/run.executor';
 import type { PlatformFunction } from './platform-function';
+import { checkConsumerTimeout, checkedMaxConcurrency, createWorkQueue } from './work-queue';
 
 /**
  * The consumer's timeout, Lambda's longest. It is also the queue's visibility timeout and the run lease: a message
@@ -52,37 +53,18 @@ export class RunsQueue extends Construct {
 
   constructor(scope: Construct, id: string, props: RunsQueueProps) {
     super(scope, id);
-    const timeout = props.consumer.function.timeout;
-    if (!timeout || timeout.toSeconds() !== RUN_CONSUMER_TIMEOUT.toSeconds()) {
-      throw new Error(`${this.node.path}: the run consumer's timeout must be ${RUN_CONSUMER_TIMEOUT.toSeconds()} s, got ${timeout?.toSeconds()}`);
-    }
+    checkConsumerTimeout(this, props.consumer, RUN_CONSUMER_TIMEOUT, 'run consumer');
     if (stepBudgetMs(DEFAULT_STEP_POLICY) >= RUN_CONSUMER_TIMEOUT.toMilliseconds()) {
       throw new Error(`${this.node.path}: one step may take ${stepBudgetMs(DEFAULT_STEP_POLICY)} ms, longer than the run lease`);
     }
     const batchSize = props.batchSize ?? 5;
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10) throw new Error(`batchSize must be an integer from 1 to 10, got ${batchSize}`);
-    const maxConcurrency = props.maxConcurrency ?? 50;
-    if (!Number.isInteger(maxConcurrency) || maxConcurrency < 2 || maxConcurrency > 1000) {
-      throw new Error(`maxConcurrency must be an integer from 2 to 1000, got ${maxConcurrency}`);
-    }
-
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.KMS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is the dead-letter queue of the runs queue: operators read it (its depth raises an alarm), no consumer that could fail',
-    });
-    this.queue = new sqs.Queue(this, 'Queue', {
-      encryption: sqs.QueueEncryption.KMS_MANAGED,
-      enforceSSL: true,
+    const maxConcurrency = checkedMaxConcurrency(props.maxConcurrency ?? 50);
+    ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } = createWorkQueue(this, {
+      name: 'runs',
       visibilityTimeout: RUN_CONSUMER_TIMEOUT,
-      retentionPeriod: Duration.days(4),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: RUN_QUEUE_MAX_RECEIVES },
-    });
+      maxReceiveCount: RUN_QUEUE_MAX_RECEIVES,
+    }));
 
     this.eventSource = new sources.SqsEventSource(this.queue, { batchSize, reportBatchItemFailures: true, maxConcurrency });
     props.consumer.function.addEventSource(this.eventSource);
