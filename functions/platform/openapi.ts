@@ -105,7 +105,7 @@ function parameters(route: RouteDefinition): Json[] {
   if (route.method === 'GET') out.push(ref('parameters', 'IfNoneMatch'));
   if (route.access !== 'public') {
     if (route.method === 'POST') out.push(ref('parameters', 'IdempotencyKey'));
-    if (route.method === 'PATCH' || route.method === 'DELETE') out.push(ref('parameters', 'IfMatch'));
+    if (route.method === 'PUT' || route.method === 'PATCH' || route.method === 'DELETE') out.push(ref('parameters', 'IfMatch'));
     if (route.path.includes('{tenantId}')) out.push(ref('parameters', 'XTenantId'));
   }
   return out;

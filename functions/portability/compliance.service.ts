@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { AuditRepository } from '../audit/audit.repository';
-import { ConflictError, NotFoundError } from '../core/errors';
+import { ConflictError, NotFoundError, PreconditionFailedError } from '../core/errors';
+import { ifMatchAccepts } from '../core/request-conventions';
 import type { CursorCodec } from '../data/cursor';
 import { conditionOf, itemAbsent, versionIs } from '../data/conditions';
 import { RETENTION_CLASSES, type DataKind } from '../data/data-kind';
@@ -146,7 +147,7 @@ export class ComplianceService {
     };
   }
 
-  /** One audited write of the settings, conditioned on the version read. */
+  /** One audited write of the settings, conditioned on the version read (and on If-Match when the client sent one). */
   private async change(
     context: MutationContext,
     action: string,
@@ -155,6 +156,8 @@ export class ComplianceService {
   ): Promise<MutationResult> {
     const { tenantId } = context;
     const current = await readComplianceSettings(this.props.db(tenantId), this.props.tableName, tenantId);
+    if (current && !ifMatchAccepts(context.ifMatch, current.version))
+      throw new PreconditionFailedError(`the compliance settings are at version ${current.version}`);
     const version = (current?.version ?? 0) + 1;
     const settings = complianceSettingsSchema.parse({ ...next(current ?? { retention: {} }), updatedAt: new Date(this.clock()).toISOString(), version });
     const response = { status: 200, body: settings };

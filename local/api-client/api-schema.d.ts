@@ -11247,6 +11247,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description The ETag of the version this change is based on (or `*`); a stale one answers 412. */
+                "If-Match"?: components["parameters"]["IfMatch"];
                 /** @description Discovery signal: when sent, it must name the tenant of the credential, else 403. */
                 "X-Tenant-Id"?: components["parameters"]["XTenantId"];
             };
@@ -11866,6 +11868,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description The ETag of the version this change is based on (or `*`); a stale one answers 412. */
+                "If-Match"?: components["parameters"]["IfMatch"];
                 /** @description Discovery signal: when sent, it must name the tenant of the credential, else 403. */
                 "X-Tenant-Id"?: components["parameters"]["XTenantId"];
             };
@@ -12896,6 +12900,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description The ETag of the version this change is based on (or `*`); a stale one answers 412. */
+                "If-Match"?: components["parameters"]["IfMatch"];
                 /** @description Discovery signal: when sent, it must name the tenant of the credential, else 403. */
                 "X-Tenant-Id"?: components["parameters"]["XTenantId"];
             };
@@ -17174,6 +17180,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description The ETag of the version this change is based on (or `*`); a stale one answers 412. */
+                "If-Match"?: components["parameters"]["IfMatch"];
                 /** @description Discovery signal: when sent, it must name the tenant of the credential, else 403. */
                 "X-Tenant-Id"?: components["parameters"]["XTenantId"];
             };
@@ -17427,6 +17435,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description The ETag of the version this change is based on (or `*`); a stale one answers 412. */
+                "If-Match"?: components["parameters"]["IfMatch"];
                 /** @description Discovery signal: when sent, it must name the tenant of the credential, else 403. */
                 "X-Tenant-Id"?: components["parameters"]["XTenantId"];
             };

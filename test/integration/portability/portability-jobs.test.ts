@@ -59,12 +59,17 @@ afterAll(async () => {
 });
 
 let requests = 0;
-async function call(method: string, resource: string, path: Record<string, string>, options: { body?: unknown; auth?: AuthContext } = {}) {
+async function call(
+  method: string,
+  resource: string,
+  path: Record<string, string>,
+  options: { body?: unknown; auth?: AuthContext; headers?: Record<string, string> } = {},
+) {
   const event = restEvent({
     method,
     resource,
     pathParameters: path,
-    headers: { 'Content-Type': 'application/json' },
+    headers: { 'Content-Type': 'application/json', ...options.headers },
     body: options.body === undefined ? null : JSON.stringify(options.body),
     auth: options.auth ?? tenantAdmin(path.tenantId),
   });
@@ -207,11 +212,16 @@ describe('retention, legal hold and the compliance report', () => {
     const set = await call('PUT', RETENTION, { tenantId }, { body: { content: 30, audit: 3650 } });
     await drain(); // the sweep the change asked for
     const bad = await call('PUT', RETENTION, { tenantId }, { body: { content: 0 } });
+    const stale = await call('PUT', RETENTION, { tenantId }, { body: { content: 7 }, headers: { 'If-Match': `"${set.json.version - 1}"` } });
+    const current = await call('PUT', RETENTION, { tenantId }, { body: { content: 30, audit: 3650 }, headers: { 'If-Match': `"${set.json.version}"` } });
     const report = await call('GET', '/v1/tenants/{tenantId}/compliance', { tenantId });
 
     // Assess
     expect(set.statusCode).toBe(200);
     expect(bad.statusCode).toBe(422);
+    // A change based on a version that is no longer current is refused; one based on the current version is taken.
+    expect(stale.statusCode).toBe(412);
+    expect(current.statusCode).toBe(200);
     expect(report.json.residency).toEqual({ region: EU, zone: 'eu' });
     expect(report.json.retention).toEqual(
       expect.arrayContaining([

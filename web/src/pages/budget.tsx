@@ -143,7 +143,6 @@ function BudgetForm({ policy, onSaved }: { policy: Policy | undefined; onSaved: 
   const [fallback, setFallback] = useState(policy?.onExhausted.action === 'fallback');
   const ifMatch = policy ? { 'If-Match': `"${policy.version}"` } : undefined;
   const save = useAction(async (form: HTMLFormElement) => {
-    // The contract names If-Match for PATCH and DELETE only; PUT /budget honours it all the same.
     const saved = await unwrap(api.PUT('/v1/tenants/{tenantId}/budget', { params: { path }, body: budgetBody(form, policy), headers: ifMatch }));
     onSaved(`The monthly budget is ${formatMinor(saved.monthlyCents, saved.currency)}.`);
   });
