@@ -113,8 +113,8 @@ describe.each(CONFIG.regions)('region stack %s', (region) => {
         Handler: 'index.handler',
         MemorySize: 512,
         // The run and job workers execute runs and whole exports from their queues for up to Lambda's 15 minutes, the
-        // retention sweep every tenant of the region; everything else answers fast.
-        Timeout: name === 'run-consumer' || name === 'job-consumer' || name === 'retention-sweep' ? 900 : 10,
+        // retention sweep and the recovery drill every tenant of the region; everything else answers fast.
+        Timeout: ['run-consumer', 'job-consumer', 'retention-sweep', 'recovery-drill'].includes(name) ? 900 : 10,
         TracingConfig: { Mode: 'Active' },
         LoggingConfig: { LogGroup: { Ref: logicalIdOf(fn.logGroup) } },
         Role: { 'Fn::GetAtt': [logicalIdOf(fn.role), 'Arn'] },
