@@ -22,4 +22,10 @@ export const portabilityEnvShape = {
     .string()
     .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/\S+$/, 'must be an IAM role ARN')
     .optional(),
+  /**
+   * Where the compliance report reads the table's backups from: `point-in-time-recovery` (DescribeContinuousBackups,
+   * in AWS) or `none` (locally: DynamoDB Local keeps no backups, so the report says null).
+   * @default none
+   */
+  BACKUP_STATUS: z.enum(['point-in-time-recovery', 'none']).default('none'),
 } as const;

@@ -501,6 +501,7 @@ export class RegionStack extends Stack {
         modelInvocation: needs.modelInvocation,
         usageKeys: needs.usageKeys,
         bundles: needs.portability ? { bucket: this.exports.bucket, secret: this.bundleSecret } : undefined,
+        backupStatus: needs.backupStatus,
       });
     }
   }

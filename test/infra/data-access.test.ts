@@ -269,6 +269,7 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
       const jobsQueueArn = resolvePolicyIntrinsics({ 'Fn::GetAtt': [logicalIdOf(stack.jobs.queue), 'Arn'] }, json, { region });
       const jobsQueue = name === 'job-consumer' ? 'consume' : name === 'portability' ? 'send' : undefined;
       const bundles = 'portability' in needs && needs.portability;
+      const backupStatus = 'backupStatus' in needs && needs.backupStatus;
       const drill = name === 'recovery-drill';
       const bucketArn = resolvePolicyIntrinsics({ 'Fn::GetAtt': [logicalIdOf(stack.exports.bucket), 'Arn'] }, json, { region });
 
@@ -287,6 +288,16 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
           : []),
         ...(drill
           ? [{ Effect: 'Allow', Action: assumeActions('tenant'), Resource: concreteArn(json, logicalIdOf(stack.recoveryDrill.scratchRole.role), { region }) }]
+          : []),
+        ...(backupStatus
+          ? [
+              {
+                Sid: 'TableBackupStatus',
+                Effect: 'Allow',
+                Action: 'dynamodb:DescribeContinuousBackups',
+                Resource: resolvePolicyIntrinsics({ 'Fn::GetAtt': [tableId, 'Arn'] }, json, { region }),
+              },
+            ]
           : []),
         ...(needs.cursors
           ? [

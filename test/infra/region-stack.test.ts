@@ -151,6 +151,32 @@ describe.each(CONFIG.regions)('region stack %s', (region) => {
     }
   });
 
+  it("lets only the portability group (the compliance report) read the table's backup status, of that table only", () => {
+    // Prepare
+    const serving = stack.functions.portability;
+    const roleId = logicalIdOf(serving.role);
+
+    // Assess
+    expect(REGION_FUNCTION_NAMES.filter((name) => needsOf(name).backupStatus)).toEqual(['portability']);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Role: { 'Fn::GetAtt': [roleId, 'Arn'] },
+      Environment: { Variables: Match.objectLike({ BACKUP_STATUS: 'point-in-time-recovery' }) },
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: roleId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Sid: 'TableBackupStatus',
+            Effect: 'Allow',
+            Action: 'dynamodb:DescribeContinuousBackups',
+            Resource: { 'Fn::GetAtt': [logicalIdOf(stack.table.table), 'Arn'] },
+          },
+        ]),
+      },
+    });
+  });
+
   it('lets only the run worker invoke Bedrock models, of its own region; the workflows API only queues runs', () => {
     // Prepare
     const worker = stack.functions['run-consumer'];
