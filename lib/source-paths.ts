@@ -31,6 +31,9 @@ export const PERIOD_CLOSE_ENTRY = path.join(REPO_ROOT, 'functions', 'api', 'peri
 /** The region's retention sweep, run on a schedule. */
 export const RETENTION_SWEEP_ENTRY = path.join(REPO_ROOT, 'functions', 'api', 'retention-sweep.ts');
 
+/** The recovery drill's check of a restored copy, a step of the drill's state machine. */
+export const RECOVERY_DRILL_ENTRY = path.join(REPO_ROOT, 'functions', 'api', 'recovery-drill.ts');
+
 /** The subscriber of the API access log's 429 lines: usage-plan throttles into tenants' health. */
 export const THROTTLE_RECORDER_ENTRY = path.join(REPO_ROOT, 'functions', 'api', 'throttle-recorder.ts');
 

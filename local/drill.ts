@@ -3,8 +3,7 @@ import { CreateTableCommand, DeleteTableCommand, waitUntilTableExists } from '@a
 import { join, resolve } from 'node:path';
 import { createTenantWrites, isolationOf } from '../functions/api/dependencies';
 import { parseRuntimeConfig } from '../functions/api/runtime-config';
-import { CursorCodec } from '../functions/data/cursor';
-import { RecoveryDrill, type TenantDrillResult } from '../functions/portability/recovery-drill';
+import { drillCursors, RecoveryDrill, SCRATCH_TABLE_INFIX, type TenantDrillResult } from '../functions/portability/recovery-drill';
 import { TENANT_DATA_CATALOGUE } from '../functions/tenant-data.catalogue';
 import { DirectoryRepository } from '../functions/tenants/directory.repository';
 import { createTableInput, localDynamoDbClient } from './bootstrap';
@@ -22,7 +21,7 @@ export async function runLocalDrill(dynamoDbEndpoint: string, out: (line: string
   const results: TenantDrillResult[] = [];
   for (const region of LOCAL_REGIONS) {
     const raw = localDynamoDbClient(dynamoDbEndpoint, region);
-    const scratchTable = `${tableName}-drill-${Date.now()}`;
+    const scratchTable = `${tableName}${SCRATCH_TABLE_INFIX}${Date.now()}`;
     await raw.send(new CreateTableCommand(createTableInput(scratchTable)));
     try {
       await waitUntilTableExists({ client: raw, maxWaitTime: 30 }, { TableName: scratchTable });
@@ -45,8 +44,7 @@ async function drillRegion(endpoint: string, region: string, tableName: string, 
     live: { db, tableName },
     scratch: { db: (tenantId) => isolationOf(scratch).forTenant(tenantId), tableName: scratchTable },
     catalogue: TENANT_DATA_CATALOGUE,
-    // Cursors are not signed by a drill; verification reads whole lanes.
-    cursors: new CursorCodec('recovery-drill-cursors-are-never-handed-out'),
+    cursors: drillCursors(),
   });
   const directory = new DirectoryRepository(isolationOf(live).directoryDb(), tableName);
   const results: TenantDrillResult[] = [];

@@ -35,6 +35,11 @@ export interface GroupNeeds {
   readonly portability?: boolean;
   /** Moves tenants' API keys between the region's usage plans when their plan changes (API Gateway API). @default false */
   readonly usageKeys?: boolean;
+  /**
+   * Reads the region's table's backup status (point-in-time recovery: DescribeContinuousBackups on the table only), for
+   * the compliance report's last backup. @default false
+   */
+  readonly backupStatus?: boolean;
 }
 
 export const HANDLER_GROUP_NEEDS = {
@@ -58,7 +63,8 @@ export const HANDLER_GROUP_NEEDS = {
   // Budgets of a tenant: its policy and spend ledgers.
   governance: { data: ['tenant', 'directory'], cursors: true },
   // Export and import jobs of a tenant: the job items, the bundles in the region's export bucket, the jobs queue.
-  portability: { data: ['tenant', 'directory'], cursors: true, portability: true },
+  // …and the compliance report, with the table's last backup.
+  portability: { data: ['tenant', 'directory'], cursors: true, portability: true, backupStatus: true },
 } as const satisfies Record<HandlerGroup, GroupNeeds>;
 
 /**

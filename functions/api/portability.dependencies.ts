@@ -1,4 +1,6 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { NO_BACKUPS, PointInTimeRecoveryStatus, type BackupStatus } from '../portability/backup-status';
 import { ConfigError } from '../core/config';
 import { ManifestSigner } from '../portability/bundle.schema';
 import { SqsJobQueue } from '../portability/job.queue';
@@ -53,4 +55,13 @@ export function portabilityJobsOf(config: RuntimeConfig): PortabilityJobService 
   });
   services.set(config, service);
   return service;
+}
+
+/**
+ * Where the compliance report reads the table's last backup: its point-in-time recovery in AWS (BACKUP_STATUS, set by
+ * CDK with DescribeContinuousBackups on the table), nothing locally.
+ */
+export function backupStatusOf(config: RuntimeConfig): BackupStatus {
+  if (config.BACKUP_STATUS !== 'point-in-time-recovery') return NO_BACKUPS;
+  return new PointInTimeRecoveryStatus({ client: new DynamoDBClient({ region: config.AWS_REGION, maxAttempts: 3 }), tableName: config.TABLE_NAME });
 }

@@ -1,12 +1,13 @@
 import { createGroupHandler } from '../core/http';
 import { mutationContextOf, toOperationResult, type MutationResult } from '../data/mutation.context';
 import { PORTABILITY_ROUTES } from '../portability/portability.routes';
+import type { BackupStatus } from '../portability/backup-status';
 import { ComplianceService } from '../portability/compliance.service';
 import { TENANT_DATA_CATALOGUE } from '../tenant-data.catalogue';
 import type { PortabilityJobService } from '../portability/portability-job.service';
 import type { RequestFor } from '../routes';
 import { createResourceDependencies, lazyHandler, type ResourceDependencies } from './dependencies';
-import { portabilityJobsOf } from './portability.dependencies';
+import { backupStatusOf, portabilityJobsOf } from './portability.dependencies';
 import type { RuntimeConfig } from './runtime-config';
 
 /** A tenant's export and import jobs: started here (202), run by the job consumer from the jobs queue. */
@@ -14,6 +15,7 @@ export function createHandler(
   config: RuntimeConfig,
   deps: ResourceDependencies = createResourceDependencies(config, 'portability'),
   jobs: PortabilityJobService = portabilityJobsOf(config),
+  backups: BackupStatus = backupStatusOf(config),
 ) {
   const compliance = new ComplianceService({
     db: deps.db,
@@ -22,6 +24,7 @@ export function createHandler(
     cursors: deps.cursors,
     catalogue: TENANT_DATA_CATALOGUE,
     region: config.AWS_REGION,
+    backups,
   });
   // A change of the settings asks for the tenant's sweep at once; when the queue fails, the hourly sweep still comes.
   const swept = async (request: { readonly path: { readonly tenantId: string } }, result: MutationResult) => {

@@ -20,6 +20,7 @@ import {
   type ComplianceSettings,
   type RetentionSettings,
 } from './compliance.kind';
+import { NO_BACKUPS, type BackupStatus } from './backup-status';
 import { residencyZoneOf } from './residency';
 
 const MAX_KINDS = 64;
@@ -51,8 +52,10 @@ export const complianceReportSchema = z
     /** The last retention sweep of the tenant, if any ran. */
     lastRetentionSweep: sweepRecordSchema.strict().nullable(),
     legalHold: legalHoldSchema.nullable(),
-    /** Not recorded yet: AWS Backup reports its jobs in its own console. */
-    lastBackup: z.iso.datetime().nullable(),
+    lastBackup: z.iso.datetime().nullable().meta({
+      description:
+        "The latest point the region's table can be restored to: in AWS its point-in-time recovery's latest restorable time (AWS Backup's daily snapshots are older). Null when point-in-time recovery is off, and always locally, where DynamoDB Local keeps no backups.",
+    }),
     lastSuccessfulDrill: z.iso.datetime().nullable(),
     auditChain: z
       .object({
@@ -73,6 +76,11 @@ export interface ComplianceServiceProps {
   readonly catalogue: readonly DataKind[];
   /** The region this function serves: the tenant's home (a request for a tenant of another region answers 421 first). */
   readonly region: string;
+  /**
+   * When the region's table was last backed up.
+   * @default NO_BACKUPS - the report says null
+   */
+  readonly backups?: BackupStatus;
   /** @default Date.now */
   readonly clock?: () => number;
 }
@@ -115,10 +123,11 @@ export class ComplianceService {
 
   async report(tenantId: string): Promise<ComplianceReport> {
     const { db, tableName, region, catalogue } = this.props;
-    const [settings, drill, sweep] = await Promise.all([
+    const [settings, drill, sweep, lastBackup] = await Promise.all([
       readComplianceSettings(db(tenantId), tableName, tenantId),
       readDrillRecord(db(tenantId), tableName, tenantId),
       readSweepRecord(db(tenantId), tableName, tenantId),
+      (this.props.backups ?? NO_BACKUPS).lastBackup(),
     ]);
     const audit = new AuditRepository({ db: db(tenantId), tableName, tenantId, cursors: this.props.cursors });
     const { valid, entries, firstBroken } = await audit.verify();
@@ -141,7 +150,7 @@ export class ComplianceService {
       })),
       lastRetentionSweep: sweep ?? null,
       legalHold: settings?.legalHold ?? null,
-      lastBackup: null,
+      lastBackup: lastBackup ?? null,
       lastSuccessfulDrill: drill?.succeeded ? drill.drilledAt : null,
       auditChain: { valid, entries, ...(firstBroken ? { firstBroken } : {}) },
     };

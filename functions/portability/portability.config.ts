@@ -14,4 +14,18 @@ export const portabilityEnvShape = {
   JOBS_SQS_ENDPOINT: z.url().optional(),
   /** How long a download link of a finished export works. @default 900 */
   DOWNLOAD_LINK_SECONDS: z.coerce.number().int().min(60).max(43_200).default(900),
+  /**
+   * The role the recovery drill reads a tenant's keys of its scratch tables with (assumed with the tenant's session
+   * tag, like the tenant data role of the live table); set (by CDK) on the recovery drill function only.
+   */
+  DRILL_SCRATCH_ROLE_ARN: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/\S+$/, 'must be an IAM role ARN')
+    .optional(),
+  /**
+   * Where the compliance report reads the table's backups from: `point-in-time-recovery` (DescribeContinuousBackups,
+   * in AWS) or `none` (locally: DynamoDB Local keeps no backups, so the report says null).
+   * @default none
+   */
+  BACKUP_STATUS: z.enum(['point-in-time-recovery', 'none']).default('none'),
 } as const;

@@ -1,9 +1,26 @@
-import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AuditRepository } from '../audit/audit.repository';
-import type { CursorCodec } from '../data/cursor';
+import { CursorCodec } from '../data/cursor';
 import type { DataKind } from '../data/data-kind';
+import { COUNTER_ATTRIBUTES } from '../data/mutation.ports';
 import { recordDrill, type DrillRecord } from './compliance.kind';
 import { itemsOfKind } from './kind-items';
+
+/**
+ * What a scratch table's name adds to the live table's: `<table>-drill-<run>`. The drill's permissions in AWS cover
+ * tables named so and no other, and the drill function refuses any other name.
+ */
+export const SCRATCH_TABLE_INFIX = '-drill-';
+
+/** True when `name` is a scratch table of the live table `tableName`. */
+export function isScratchTableOf(tableName: string, name: string): boolean {
+  return name.startsWith(`${tableName}${SCRATCH_TABLE_INFIX}`) && name.length > tableName.length + SCRATCH_TABLE_INFIX.length;
+}
+
+/** The cursor codec of a drill: verification reads whole lanes and hands out no cursor, so its key signs nothing. */
+export function drillCursors(): CursorCodec {
+  return new CursorCodec('recovery-drill-cursors-are-never-handed-out');
+}
 
 /** A table the drill reads or writes, through tenant-scoped clients. */
 export interface DrillTable {
@@ -12,9 +29,9 @@ export interface DrillTable {
 }
 
 export interface RecoveryDrillProps {
-  /** The live table: what is restored, and where each tenant's outcome is recorded. */
+  /** The live table: where each tenant's outcome is recorded, and what `drill` copies from. */
   readonly live: DrillTable;
-  /** The scratch table the data is restored into (deleted by the caller afterwards). */
+  /** The scratch table holding the restored copy (deleted by the caller afterwards). */
   readonly scratch: DrillTable;
   readonly catalogue: readonly DataKind[];
   readonly cursors: CursorCodec;
@@ -27,11 +44,18 @@ export interface TenantDrillResult extends DrillRecord {
   readonly tenantId: string;
 }
 
+/** Items of each kind copied into the scratch table, by kind name (the local drill's restore). */
+type CopiedCounts = ReadonlyMap<string, number>;
+
 /**
- * A recovery drill: each tenant's items are restored into a scratch table through the catalogue (locally a copy of
- * the live data, the stand-in for a point-in-time restore to a new table), then the drill checks that every kind
- * holds as many items there as were restored and that the tenant's audit chain verifies in the restored copy, and
- * records the outcome in the tenant's data (the compliance report shows the last successful one).
+ * A recovery drill of one tenant against a restored copy of the table, recorded in the tenant's data (the compliance
+ * report shows the last successful one). The copy is checked on its own: every kind's items are enumerated through
+ * the catalogue, the quota counter of each counted kind equals its items, and the tenant's audit chain verifies.
+ *
+ * - `verifyRestored`: the copy is already there (in AWS a point-in-time restore of the whole table to a new table,
+ *   made by the recovery drill state machine); nothing is copied.
+ * - `drill`: the tenant's items are first copied into the scratch table through the catalogue (locally, the stand-in
+ *   for that restore: DynamoDB Local has no point-in-time recovery), and every kind must hold as many as were copied.
  */
 export class RecoveryDrill {
   private readonly clock: () => number;
@@ -40,38 +64,61 @@ export class RecoveryDrill {
     this.clock = props.clock ?? Date.now;
   }
 
+  /** Copies the tenant's items into the scratch table, then checks and records the copy. */
   async drill(tenantId: string): Promise<TenantDrillResult> {
+    const copied = new Map<string, number>();
+    for (const kind of this.props.catalogue) copied.set(kind.name, await this.copyKind(kind, tenantId));
+    return this.verify(tenantId, copied);
+  }
+
+  /** Checks and records the tenant's data in a scratch table that already holds a restored copy of the table. */
+  verifyRestored(tenantId: string): Promise<TenantDrillResult> {
+    return this.verify(tenantId, undefined);
+  }
+
+  private async verify(tenantId: string, copied: CopiedCounts | undefined): Promise<TenantDrillResult> {
     const { live, scratch, catalogue } = this.props;
     const problems: string[] = [];
     let items = 0;
     for (const kind of catalogue) {
-      const restored = await this.restoreKind(kind, tenantId);
-      let found = 0;
-      for await (const _ of itemsOfKind(kind, tenantId, scratch.db(tenantId), scratch.tableName)) found += 1;
-      if (found !== restored) problems.push(`${kind.name}: ${found} of ${restored} items restored`);
-      items += restored;
+      const found = await this.countInScratch(kind, tenantId);
+      const expected = copied?.get(kind.name);
+      if (expected !== undefined && found !== expected) problems.push(`${kind.name}: ${found} of ${expected} items restored`);
+      const counted = kind.counter ? await this.counterInScratch(kind, tenantId) : found;
+      if (counted !== found) problems.push(`${kind.name}: its quota counter says ${counted}, the restored copy holds ${found} items`);
+      items += found;
     }
-    const audit = new AuditRepository({
-      db: scratch.db(tenantId),
-      tableName: scratch.tableName,
-      tenantId,
-      cursors: this.props.cursors,
-    });
-    const chain = await audit.verify();
+    const chain = await new AuditRepository({ db: scratch.db(tenantId), tableName: scratch.tableName, tenantId, cursors: this.props.cursors }).verify();
     if (!chain.valid) problems.push(`audit chain broken at lane ${chain.firstBroken?.lane} entry ${chain.firstBroken?.seq}: ${chain.firstBroken?.detail}`);
     const record: DrillRecord = {
       drilledAt: new Date(this.clock()).toISOString(),
       succeeded: problems.length === 0,
       items,
       auditEntries: chain.entries,
-      detail: (problems.join('; ') || `${items} items of ${catalogue.length} kinds restored, audit chain verified`).slice(0, 2048),
+      detail: (problems.join('; ') || `${items} items of ${catalogue.length} kinds restored, counters agree, audit chain verified`).slice(0, 2048),
     };
     await recordDrill(live.db(tenantId), live.tableName, tenantId, record);
     return { tenantId, ...record };
   }
 
+  private async countInScratch(kind: DataKind, tenantId: string): Promise<number> {
+    const { scratch } = this.props;
+    let found = 0;
+    for await (const _ of itemsOfKind(kind, tenantId, scratch.db(tenantId), scratch.tableName)) found += 1;
+    return found;
+  }
+
+  /** The count the kind's quota counter holds in the scratch table (0 when it has none yet, as before the first item). */
+  private async counterInScratch(kind: DataKind, tenantId: string): Promise<number> {
+    const { scratch } = this.props;
+    const key = kind.counter?.(tenantId).key;
+    if (!key) return 0;
+    const { Item } = await scratch.db(tenantId).send(new GetCommand({ TableName: scratch.tableName, Key: { ...key }, ConsistentRead: true }));
+    return Number(Item?.[COUNTER_ATTRIBUTES.count] ?? 0);
+  }
+
   /** Copies the tenant's items of one kind into the scratch table; returns how many. */
-  private async restoreKind(kind: DataKind, tenantId: string): Promise<number> {
+  private async copyKind(kind: DataKind, tenantId: string): Promise<number> {
     const { live, scratch } = this.props;
     let batch: Record<string, unknown>[] = [];
     let count = 0;

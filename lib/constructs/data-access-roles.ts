@@ -49,8 +49,8 @@ export interface IDataAccessRole {
 }
 
 export interface DataAccessRoleProps {
-  /** The table, and its indexes, that the role may read and write. */
-  readonly table: IPlatformTable;
+  /** The table, and its indexes, that the role may read and write (a pattern of table ARNs for scratch tables). */
+  readonly table: Pick<IPlatformTable, 'tableArn' | 'indexArns'>;
   /**
    * `StringLike` pattern that every partition key of a request (`dynamodb:LeadingKeys`) must match; may use the
    * session tag as `${aws:PrincipalTag/<tag>}`.

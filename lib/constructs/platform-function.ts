@@ -162,6 +162,12 @@ export interface PlatformBinding {
    * @default no bundles
    */
   readonly bundles?: BundleBinding;
+  /**
+   * Let the function read the backup status of the region's table (DescribeContinuousBackups on that table only), and
+   * pass BACKUP_STATUS=point-in-time-recovery.
+   * @default false
+   */
+  readonly backupStatus?: boolean;
 }
 
 /** The region's export bucket and the secret manifests are signed with. */
@@ -296,6 +302,15 @@ export class PlatformFunction extends Construct {
     if (binding.modelInvocation) this.bindModelInvocation();
     if (binding.usageKeys) this.bindUsageKeys();
     if (binding.bundles) this.bindBundles(binding.bundles);
+    if (binding.backupStatus) this.bindBackupStatus(binding.table);
+  }
+
+  /** The table's point-in-time recovery status (its latest restorable time), for the compliance report; no data. */
+  private bindBackupStatus(table: IPlatformTable): void {
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'TableBackupStatus', actions: ['dynamodb:DescribeContinuousBackups'], resources: [table.tableArn] }),
+    );
+    this.function.addEnvironment('BACKUP_STATUS', 'point-in-time-recovery');
   }
 
   /** Objects under `tenants/` of the export bucket (put in parts, read, presigned) and the bundle secret. */

@@ -20,6 +20,11 @@ export interface PlatformTableProps {
    * @default 35
    */
   readonly pointInTimeRecoveryDays?: number;
+  /**
+   * Server-side encryption of the table (and of every copy a restore makes of it: see RecoveryDrill).
+   * @default dynamodb.TableEncryptionV2.dynamoOwnedKey() - DynamoDB's own key
+   */
+  readonly encryption?: dynamodb.TableEncryptionV2;
 }
 
 /** An index of the table and the names of its key attributes. */
@@ -50,6 +55,8 @@ export class PlatformTable extends Construct implements IPlatformTable {
   readonly ttlAttributeName: string = TABLE_SCHEMA.ttlAttribute;
   /** The global secondary indexes, by their name in TABLE_SCHEMA. */
   readonly indexes: Readonly<Record<keyof typeof TABLE_SCHEMA.indexes, PlatformTableIndex>> = TABLE_SCHEMA.indexes;
+  /** How the table is encrypted at rest; a restored copy must be encrypted the same way. */
+  readonly encryption: dynamodb.TableEncryptionV2;
 
   constructor(scope: Construct, id: string, props: PlatformTableProps = {}) {
     super(scope, id);
@@ -57,6 +64,8 @@ export class PlatformTable extends Construct implements IPlatformTable {
     if (!Number.isInteger(recoveryDays) || recoveryDays < 1 || recoveryDays > 35) {
       throw new Error(`pointInTimeRecoveryDays must be an integer from 1 to 35, got ${recoveryDays}`);
     }
+
+    this.encryption = props.encryption ?? dynamodb.TableEncryptionV2.dynamoOwnedKey();
 
     const string = dynamodb.AttributeType.STRING;
     this.table = new dynamodb.TableV2(this, 'Table', {
@@ -70,6 +79,7 @@ export class PlatformTable extends Construct implements IPlatformTable {
         projectionType: dynamodb.ProjectionType.ALL,
       })),
       billing: dynamodb.Billing.onDemand(),
+      ...(props.encryption ? { encryption: props.encryption } : {}),
       timeToLiveAttribute: this.ttlAttributeName,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true, recoveryPeriodInDays: recoveryDays },
       dynamoStream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,

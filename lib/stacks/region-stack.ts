@@ -25,6 +25,7 @@ import { PlatformApi } from '../constructs/platform-api';
 import { PlatformFunction, type RegionDataBinding } from '../constructs/platform-function';
 import { PlatformTable } from '../constructs/platform-table';
 import { PlatformObservability } from '../constructs/platform-observability';
+import { RecoveryDrill } from '../constructs/recovery-drill';
 import { RegionAlarms } from '../constructs/region-alarms';
 import { TableBackup } from '../constructs/table-backup';
 import { TableStreamConsumer } from '../constructs/table-stream-consumer';
@@ -37,6 +38,7 @@ import {
   JOB_CONSUMER_ENTRY,
   MEMORY_EXPIRY_ENTRY,
   PERIOD_CLOSE_ENTRY,
+  RECOVERY_DRILL_ENTRY,
   RETENTION_SWEEP_ENTRY,
   RUN_CONSUMER_ENTRY,
   THROTTLE_RECORDER_ENTRY,
@@ -59,7 +61,8 @@ export type RegionFunctionName =
   | 'throttle-recorder'
   | 'period-close'
   | 'job-consumer'
-  | 'retention-sweep';
+  | 'retention-sweep'
+  | 'recovery-drill';
 export const REGION_FUNCTION_NAMES: readonly RegionFunctionName[] = [
   ...HANDLER_GROUPS,
   'authorizer',
@@ -71,10 +74,14 @@ export const REGION_FUNCTION_NAMES: readonly RegionFunctionName[] = [
   'period-close',
   'job-consumer',
   'retention-sweep',
+  'recovery-drill',
 ];
 
 /** How long one run of the retention sweep may take: every tenant of the region, every item of the expiring kinds. */
 export const RETENTION_SWEEP_TIMEOUT = Duration.minutes(15);
+
+/** How long the recovery drill's check of a restored copy may take: every tenant of the region, every kind. */
+export const RECOVERY_DRILL_TIMEOUT = Duration.minutes(15);
 
 /** Runs waiting in the queue for fifteen minutes that tell operators the consumers fall behind. */
 export const RUNS_BACKLOG_ALARM = 1_000;
@@ -83,11 +90,12 @@ export const JOBS_BACKLOG_ALARM = 20;
 
 export const API_INTEGRATION_TIMEOUT = Duration.seconds(29);
 
-/** The functions that work longer than a request: the queues' consumers (whole runs, whole export jobs) and the retention sweep. */
+/** The functions that work longer than a request: the queues' consumers (whole runs, whole export jobs), the retention sweep and the drill. */
 const LONG_RUNNING_TIMEOUTS: Partial<Record<RegionFunctionName, Duration>> = {
   'run-consumer': RUN_CONSUMER_TIMEOUT,
   'job-consumer': JOB_CONSUMER_TIMEOUT,
   'retention-sweep': RETENTION_SWEEP_TIMEOUT,
+  'recovery-drill': RECOVERY_DRILL_TIMEOUT,
 };
 
 /** Which data roles a function may assume, by scope (functions/data/data-scopes.ts). */
@@ -123,6 +131,9 @@ export const OTHER_FUNCTION_NEEDS = {
   // Lists the region's tenants from the directory (P#, read only) and stamps, clears the TTL of or deletes their items of
   // expiring kinds through the tenant data role with the tenant of each sweep; nothing else.
   'retention-sweep': { data: ['tenant', 'directory'] },
+  // Lists the region's tenants from the directory (P#, read only), reads each tenant's keys of the drill's scratch
+  // table with the scratch role (given by the RecoveryDrill construct) and records the outcome through the tenant data role.
+  'recovery-drill': { data: ['tenant', 'directory'] },
 } as const satisfies Record<Exclude<RegionFunctionName, HandlerGroup>, GroupNeeds>;
 
 /** The entry file of a region function, exporting `handler`. */
@@ -146,6 +157,8 @@ export function regionFunctionEntry(name: RegionFunctionName): string {
       return JOB_CONSUMER_ENTRY;
     case 'retention-sweep':
       return RETENTION_SWEEP_ENTRY;
+    case 'recovery-drill':
+      return RECOVERY_DRILL_ENTRY;
     default:
       return handlerEntry(name);
   }
@@ -200,6 +213,8 @@ export class RegionStack extends Stack {
   /** The region's web console, when the stack has one. */
   readonly console?: ConsoleSite;
   readonly backup: TableBackup;
+  /** The weekly recovery drill: restore to a scratch table, every tenant checked there, the table deleted. */
+  readonly recoveryDrill: RecoveryDrill;
   readonly alarms: RegionAlarms;
   /** The runs queue, its dead-letter queue and its consumer. */
   readonly runs: RunsQueue;
@@ -275,6 +290,7 @@ export class RegionStack extends Stack {
     this.publishForTenantStacks(names);
 
     this.backup = new TableBackup(this, 'Backup', { table: this.table });
+    this.recoveryDrill = new RecoveryDrill(this, 'RecoveryDrill', { table: this.table, tableName: names.tableName, drill: this.functions['recovery-drill'] });
     this.alarms = new RegionAlarms(this, 'Alarms', {
       api: this.api.api,
       functions: Object.fromEntries(Object.entries(this.functions).map(([name, fn]) => [name, fn.function])),
@@ -420,6 +436,7 @@ export class RegionStack extends Stack {
     const periodClose = regionFunction('period-close', 'Agent platform, billing period close (invoices, overdue suspensions)');
     const jobConsumer = regionFunction('job-consumer', 'Agent platform, tenant export and import jobs');
     const retentionSweep = regionFunction('retention-sweep', "Agent platform, retention sweep of tenants' data (periods, legal holds)");
+    const recoveryDrill = regionFunction('recovery-drill', "Agent platform, recovery drill: checks tenants' data in a restored copy");
     return {
       ...groupFunctions,
       authorizer,
@@ -431,6 +448,7 @@ export class RegionStack extends Stack {
       'period-close': periodClose,
       'job-consumer': jobConsumer,
       'retention-sweep': retentionSweep,
+      'recovery-drill': recoveryDrill,
     };
   }
 
@@ -483,6 +501,7 @@ export class RegionStack extends Stack {
         modelInvocation: needs.modelInvocation,
         usageKeys: needs.usageKeys,
         bundles: needs.portability ? { bucket: this.exports.bucket, secret: this.bundleSecret } : undefined,
+        backupStatus: needs.backupStatus,
       });
     }
   }

@@ -2325,6 +2325,7 @@ export interface components {
                 placedAt: string;
                 placedBy: string;
             } | null;
+            /** @description The latest point the region's table can be restored to: in AWS its point-in-time recovery's latest restorable time (AWS Backup's daily snapshots are older). Null when point-in-time recovery is off, and always locally, where DynamoDB Local keeps no backups. */
             lastBackup: string | null;
             lastSuccessfulDrill: string | null;
             auditChain: {

@@ -54,6 +54,7 @@ const PROJECT_ROLE = /^ControlPlane\/Pipeline\/Project\/Role$/;
 const CONSOLE_UPLOAD = '(Region-[^/]+|ControlPlane)/Custom::CDKBucketDeployment[0-9A-F]+256MiB';
 const orConsoleUpload = (rule: RegExp) => new RegExp(`${rule.source}|^${CONSOLE_UPLOAD}$`);
 const CONSOLE_DISTRIBUTION = /^Region-[^/]+\/Console\/Distribution$/;
+const DRILL_STATE_MACHINE_ROLE = 'Region-[^/]+/RecoveryDrill/StateMachine/Role';
 
 /** The rules the platform acknowledges, and where: any other acknowledgement needs a review of this list. */
 const ACKNOWLEDGED_RULES: Readonly<Record<string, RegExp>> = {
@@ -64,7 +65,7 @@ const ACKNOWLEDGED_RULES: Readonly<Record<string, RegExp>> = {
     /^Region-[^/]+\/Api\/Api\/CloudWatchRole$/,
   'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]': /^Region-[^/]+\/Backup\/Plan\/Table$/,
   'AwsSolutions-IAM5[Resource::*]': new RegExp(
-    String.raw`^(${FUNCTION_ROLE}|${PRE_TOKEN}/ExecutionRole|ControlPlane/Pipeline/StateMachine/Role|ControlPlane/Fn-provisioning-events/CredentialSecretListing|${CONSOLE_UPLOAD})$`,
+    String.raw`^(${FUNCTION_ROLE}|${PRE_TOKEN}/ExecutionRole|ControlPlane/Pipeline/StateMachine/Role|${DRILL_STATE_MACHINE_ROLE}|ControlPlane/Fn-provisioning-events/CredentialSecretListing|${CONSOLE_UPLOAD})$`,
   ),
   'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]': new RegExp(`^${CONSOLE_UPLOAD}$`),
   'AwsSolutions-IAM5[Action::s3:Abort*]': new RegExp(`^${CONSOLE_UPLOAD}$`),
@@ -96,7 +97,11 @@ const ACKNOWLEDGED_RULES: Readonly<Record<string, RegExp>> = {
   'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:apigateway:<AWS::Region>::/usageplans/*/keys/*]': new RegExp(`^${FUNCTION_ROLE}$`),
   [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:agent-platform-${CONFIG.stage}/tenants/<ref>/model-credentials/*]`]:
     /^Region-[^/]+\/DataAccess\/TenantData\/Role$/,
-  'AwsSolutions-IAM5[Resource::<ref.Arn>:*]': /^(Region-[^/]+|ControlPlane)\/IssuerRegistrar\/ProviderRole$/,
+  'AwsSolutions-IAM5[Resource::<ref.Arn>:*]': new RegExp(`^((Region-[^/]+|ControlPlane)/IssuerRegistrar/ProviderRole|${DRILL_STATE_MACHINE_ROLE})$`),
+  // The recovery drill's scratch tables, named per run: restored into, described and deleted by its state machine, read per tenant by its scratch role.
+  [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:dynamodb:<AWS::Region>:<AWS::AccountId>:table/agent-platform-${CONFIG.stage}-drill-*]`]: new RegExp(
+    `^(${DRILL_STATE_MACHINE_ROLE}|Region-[^/]+/RecoveryDrill/ScratchData/Role)$`,
+  ),
   'AwsSolutions-IAM5[Resource::<ref.Arn>/tenants/*]': new RegExp(`${PROJECT_ROLE.source}|^Region-[^/]+/Fn-(portability|job-consumer)/ExecutionRole$`),
   'AwsSolutions-IAM5[Action::s3:GetBucket*]': orConsoleUpload(PROJECT_ROLE),
   'AwsSolutions-IAM5[Action::s3:GetObject*]': orConsoleUpload(PROJECT_ROLE),

@@ -1,5 +1,6 @@
 import { Stack } from 'aws-cdk-lib';
 import { PlatformTable } from '../../lib/constructs/platform-table';
+import { RecoveryDrill } from '../../lib/constructs/recovery-drill';
 import { TableStreamConsumer } from '../../lib/constructs/table-stream-consumer';
 import { DATA_SCOPES, type DataScope } from '../../functions/data/data-scopes';
 import { DataAccessRole, ITEM_ACTIONS, READ_ACTIONS, TENANT_SESSION_TAG } from '../../lib/constructs/data-access-roles';
@@ -94,6 +95,9 @@ describe('the IAM statement walker', () => {
 describe('every stack of the app', () => {
   const stacks = fixture.app.node.children.filter(Stack.isStack);
   const dataRoles = fixture.app.node.findAll().filter((c): c is DataAccessRole => c instanceof DataAccessRole);
+  // The recovery drill's state machine restores into its scratch tables, whose items DynamoDB writes as the caller
+  // (recovery-drill.test.ts checks it reaches no other table).
+  const drills = fixture.app.node.findAll().filter((c): c is RecoveryDrill => c instanceof RecoveryDrill);
 
   const streamConsumers = fixture.app.node.findAll().filter((c): c is TableStreamConsumer => c instanceof TableStreamConsumer);
   const tables = fixture.app.node.findAll().filter((c): c is PlatformTable => c instanceof PlatformTable);
@@ -103,7 +107,10 @@ describe('every stack of the app', () => {
     (_id, stack) => {
       // Prepare
       const { json } = templateOf(stack);
-      const allowed = dataRoles.filter((role) => Stack.of(role) === stack).map((role) => logicalIdOf(role.role));
+      const allowed = [
+        ...dataRoles.filter((role) => Stack.of(role) === stack).map((role) => logicalIdOf(role.role)),
+        ...drills.filter((drill) => Stack.of(drill) === stack).map((drill) => logicalIdOf(drill.stateMachine.role)),
+      ];
       const consumers = streamConsumers.filter((consumer) => Stack.of(consumer) === stack).map((consumer) => logicalIdOf(consumer.consumer.role));
       const streamArns = tables.filter((table) => Stack.of(table) === stack).map((table) => ({ 'Fn::GetAtt': [logicalIdOf(table.table), 'StreamArn'] }));
 
@@ -129,12 +136,13 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
 
   const streamArn = { 'Fn::GetAtt': [tableId, 'StreamArn'] };
 
-  it('lets exactly the four data roles perform DynamoDB data actions, and the memory-expiry and audit-sealer functions read the stream', () => {
+  it('lets exactly the four data roles (and on scratch tables the drill) perform DynamoDB data actions, and the memory-expiry and audit-sealer functions read the stream', () => {
     // Act
     const { holders, streamReaders } = dataActionHolders(statements, [streamArn]);
 
-    // Assess
-    expect([...holders].sort()).toEqual(Object.values(roleIds).sort());
+    // Assess: the recovery drill's roles reach only its scratch tables (recovery-drill.test.ts)
+    const drillRoles = [logicalIdOf(stack.recoveryDrill.scratchRole.role), logicalIdOf(stack.recoveryDrill.stateMachine.role)];
+    expect([...holders].sort()).toEqual([...Object.values(roleIds), ...drillRoles].sort());
     expect([...streamReaders].sort()).toEqual([logicalIdOf(stack.memoryExpiry.consumer.role), logicalIdOf(stack.auditSealing.consumer.role)].sort());
     expect(statements.filter((owned) => owned.otherPrincipals.length > 0)).toEqual([]);
   });
@@ -195,6 +203,7 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
         'memory-expiry',
         'period-close',
         'portability',
+        'recovery-drill',
         'retention-sweep',
         'run-consumer',
         'tenants',
@@ -212,6 +221,7 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
         'governance',
         'memories',
         'portability',
+        'recovery-drill',
         'retention-sweep',
         'run-consumer',
         'usage',
@@ -259,6 +269,8 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
       const jobsQueueArn = resolvePolicyIntrinsics({ 'Fn::GetAtt': [logicalIdOf(stack.jobs.queue), 'Arn'] }, json, { region });
       const jobsQueue = name === 'job-consumer' ? 'consume' : name === 'portability' ? 'send' : undefined;
       const bundles = 'portability' in needs && needs.portability;
+      const backupStatus = 'backupStatus' in needs && needs.backupStatus;
+      const drill = name === 'recovery-drill';
       const bucketArn = resolvePolicyIntrinsics({ 'Fn::GetAtt': [logicalIdOf(stack.exports.bucket), 'Arn'] }, json, { region });
 
       // Act
@@ -273,6 +285,19 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
         ...scopes.map((scope) => ({ Effect: 'Allow', Action: assumeActions(scope), Resource: concreteArn(json, roleIds[scope], { region }) })),
         ...(needs.allRegions
           ? otherRegions.flatMap((other) => scopes.map((scope) => ({ Effect: 'Allow', Action: assumeActions(scope), Resource: remoteRole(other, scope) })))
+          : []),
+        ...(drill
+          ? [{ Effect: 'Allow', Action: assumeActions('tenant'), Resource: concreteArn(json, logicalIdOf(stack.recoveryDrill.scratchRole.role), { region }) }]
+          : []),
+        ...(backupStatus
+          ? [
+              {
+                Sid: 'TableBackupStatus',
+                Effect: 'Allow',
+                Action: 'dynamodb:DescribeContinuousBackups',
+                Resource: resolvePolicyIntrinsics({ 'Fn::GetAtt': [tableId, 'Arn'] }, json, { region }),
+              },
+            ]
           : []),
         ...(needs.cursors
           ? [

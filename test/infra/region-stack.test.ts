@@ -113,8 +113,8 @@ describe.each(CONFIG.regions)('region stack %s', (region) => {
         Handler: 'index.handler',
         MemorySize: 512,
         // The run and job workers execute runs and whole exports from their queues for up to Lambda's 15 minutes, the
-        // retention sweep every tenant of the region; everything else answers fast.
-        Timeout: name === 'run-consumer' || name === 'job-consumer' || name === 'retention-sweep' ? 900 : 10,
+        // retention sweep and the recovery drill every tenant of the region; everything else answers fast.
+        Timeout: ['run-consumer', 'job-consumer', 'retention-sweep', 'recovery-drill'].includes(name) ? 900 : 10,
         TracingConfig: { Mode: 'Active' },
         LoggingConfig: { LogGroup: { Ref: logicalIdOf(fn.logGroup) } },
         Role: { 'Fn::GetAtt': [logicalIdOf(fn.role), 'Arn'] },
@@ -149,6 +149,32 @@ describe.each(CONFIG.regions)('region stack %s', (region) => {
         Properties: { RetentionInDays: 30 },
       });
     }
+  });
+
+  it("lets only the portability group (the compliance report) read the table's backup status, of that table only", () => {
+    // Prepare
+    const serving = stack.functions.portability;
+    const roleId = logicalIdOf(serving.role);
+
+    // Assess
+    expect(REGION_FUNCTION_NAMES.filter((name) => needsOf(name).backupStatus)).toEqual(['portability']);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Role: { 'Fn::GetAtt': [roleId, 'Arn'] },
+      Environment: { Variables: Match.objectLike({ BACKUP_STATUS: 'point-in-time-recovery' }) },
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: roleId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Sid: 'TableBackupStatus',
+            Effect: 'Allow',
+            Action: 'dynamodb:DescribeContinuousBackups',
+            Resource: { 'Fn::GetAtt': [logicalIdOf(stack.table.table), 'Arn'] },
+          },
+        ]),
+      },
+    });
   });
 
   it('lets only the run worker invoke Bedrock models, of its own region; the workflows API only queues runs', () => {

@@ -68,6 +68,23 @@ describe('recovery drill', () => {
     expect(afterFailure.lastSuccessfulDrill).toBeNull();
   });
 
+  it('reports the last backup the backup status knows, and null where there is none (locally)', async () => {
+    // Prepare
+    const tenantId = await fixture.onboard('db');
+    const { db, tableName, mutations } = fixture.lifecycle.regions[EU].local;
+    const cursors = new CursorCodec('recovery-drill-cursor-secret-of-32-chars');
+    const props = { db, tableName, executor: mutations, cursors, catalogue: TENANT_DATA_CATALOGUE, region: EU };
+    const restorable = '2026-12-03T04:10:00.000Z';
+
+    // Act
+    const inAws = await new ComplianceService({ ...props, backups: { lastBackup: async () => restorable } }).report(tenantId);
+    const locally = await new ComplianceService(props).report(tenantId);
+
+    // Assess
+    expect(inAws.lastBackup).toBe(restorable);
+    expect(locally.lastBackup).toBeNull();
+  });
+
   it('drills every tenant of every region with npm run drill, reports each, and deletes its scratch tables', async () => {
     // Prepare
     const healthy = await fixture.onboard('dh');

@@ -1,0 +1,115 @@
+import { CreateTableCommand, DeleteTableCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { createHandler, RecoveryDrillFailedError } from '../../../functions/api/recovery-drill';
+import { keys, tenantPrefix } from '../../../functions/data/keys';
+import { readDrillRecord } from '../../../functions/portability/compliance.kind';
+import { createTableInput, localDynamoDbClient } from '../../../local/bootstrap';
+import { LOCAL_REGIONS } from '../../../local/platform.config';
+import { emulatorEndpoints } from '../../support/emulators';
+import { createPortabilityFixture, type PortabilityFixture } from './portability-fixture';
+
+/**
+ * The recovery drill state machine's Lambda step against DynamoDB Local: the region's table restored to a scratch
+ * table (here a copy of every item, as a point-in-time restore to a new table makes one), then each tenant checked in
+ * the copy without copying anything: items per kind, counters against their items, the audit chain. A broken chain or
+ * a counter that disagrees with its items fails that tenant and the step; every outcome is recorded in the live table.
+ */
+
+const [EU] = LOCAL_REGIONS;
+let fixture: PortabilityFixture;
+const raw = localDynamoDbClient(emulatorEndpoints().dynamoDbEndpoint, EU);
+const scratchTables: string[] = [];
+
+beforeAll(async () => {
+  fixture = await createPortabilityFixture('drill-step');
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(scratchTables.map((name) => raw.send(new DeleteTableCommand({ TableName: name })).catch(() => undefined)));
+  raw.destroy();
+  await fixture?.dispose();
+});
+
+/** The whole live table copied into a new scratch table: what RestoreTableToPointInTime leaves behind. */
+async function restoreToScratch(run: string): Promise<string> {
+  const scratchTable = `${fixture.lifecycle.tableName}-drill-${run}`;
+  scratchTables.push(scratchTable);
+  await raw.send(new CreateTableCommand(createTableInput(scratchTable)));
+  await waitUntilTableExists({ client: raw, maxWaitTime: 30 }, { TableName: scratchTable });
+  const db = fixture.lifecycle.inspectors[EU];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await db.send(new ScanCommand({ TableName: fixture.lifecycle.tableName, ...(start ? { ExclusiveStartKey: start } : {}) }));
+    const items = page.Items ?? [];
+    for (let at = 0; at < items.length; at += 25) {
+      const requests = items.slice(at, at + 25).map((Item) => ({ PutRequest: { Item } }));
+      await db.send(new BatchWriteCommand({ RequestItems: { [scratchTable]: requests } }));
+    }
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return scratchTable;
+}
+
+const history = { agents: [{ instructions: 'drill me', memories: ['kept'] }], runs: [1], apiKeys: 1, members: 1 };
+
+describe('recovery drill step (restored scratch table)', () => {
+  it('verifies every tenant in the restored copy, copies nothing, and records each success in the live table', async () => {
+    // Prepare
+    const tenants = [await fixture.onboard('sa'), await fixture.onboard('sb')];
+    for (const tenantId of tenants) await fixture.live(tenantId, history);
+    const scratchTable = await restoreToScratch('ok');
+    const before = (await fixture.lifecycle.inspectors[EU].send(new ScanCommand({ TableName: scratchTable, Select: 'COUNT' }))).Count;
+    const handler = createHandler(fixture.lifecycle.config(EU), async () => tenants.map((tenantId) => ({ tenantId })));
+
+    // Act
+    const report = await handler({ scratchTable });
+    const after = (await fixture.lifecycle.inspectors[EU].send(new ScanCommand({ TableName: scratchTable, Select: 'COUNT' }))).Count;
+    const { db, tableName } = fixture.lifecycle.regions[EU].local;
+    const records = await Promise.all(tenants.map((tenantId) => readDrillRecord(db(tenantId), tableName, tenantId)));
+
+    // Assess
+    expect(report).toEqual({ scratchTable, tenants: 2, failed: [] });
+    expect(after).toBe(before);
+    for (const record of records) {
+      expect(record).toMatchObject({ succeeded: true, detail: expect.stringContaining('audit chain verified') });
+      expect(record?.items).toBeGreaterThan(20);
+    }
+  });
+
+  it("fails when a tenant's audit chain is broken or a counter disagrees with its items, after recording every tenant", async () => {
+    // Prepare
+    const [healthy, forgedEntry, forgedCounter] = [await fixture.onboard('sh'), await fixture.onboard('se'), await fixture.onboard('sc')];
+    for (const tenantId of [healthy, forgedEntry, forgedCounter]) await fixture.live(tenantId, history);
+    const scratchTable = await restoreToScratch('broken');
+    const inspector = fixture.lifecycle.inspectors[EU];
+    const entry = (await fixture.lifecycle.scanPrefix(EU, tenantPrefix(forgedEntry))).find((item) => item.action === 'agent.create') as Record<string, unknown>;
+    await inspector.send(new PutCommand({ TableName: scratchTable, Item: { ...entry, target: 'agent/forged' } }));
+    await inspector.send(new PutCommand({ TableName: scratchTable, Item: { ...keys.quotaCounter(forgedCounter, 'TOOLS'), count: 3 } }));
+    const handler = createHandler(fixture.lifecycle.config(EU), async () => [healthy, forgedEntry, forgedCounter].map((tenantId) => ({ tenantId })));
+
+    // Act
+    const outcome = await handler({ scratchTable }).catch((error: unknown) => error);
+    const { db, tableName } = fixture.lifecycle.regions[EU].local;
+    const record = (tenantId: string) => readDrillRecord(db(tenantId), tableName, tenantId);
+
+    // Assess
+    expect(outcome).toBeInstanceOf(RecoveryDrillFailedError);
+    expect((outcome as Error).name).toBe('RecoveryDrillFailed');
+    expect((outcome as Error).message).toMatch(/^2 of 3 tenants failed the drill/);
+    expect(await record(healthy)).toMatchObject({ succeeded: true });
+    expect(await record(forgedEntry)).toMatchObject({ succeeded: false, detail: expect.stringContaining('audit chain broken') });
+    expect(await record(forgedCounter)).toMatchObject({
+      succeeded: false,
+      detail: expect.stringContaining('tool: its quota counter says 3, the restored copy holds 1 items'),
+    });
+  });
+
+  it('refuses a table that is not a scratch table of the live one', async () => {
+    // Prepare
+    const handler = createHandler(fixture.lifecycle.config(EU), async () => []);
+
+    // Act / Assess
+    await expect(handler({ scratchTable: fixture.lifecycle.tableName })).rejects.toThrow(/is not a scratch table/);
+    await expect(handler({ scratchTable: 'another-table-drill-1' })).rejects.toThrow(/is not a scratch table/);
+  });
+});
