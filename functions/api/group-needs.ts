@@ -35,6 +35,11 @@ export interface GroupNeeds {
   readonly portability?: boolean;
   /** Moves tenants' API keys between the region's usage plans when their plan changes (API Gateway API). @default false */
   readonly usageKeys?: boolean;
+  /**
+   * Runs tenant migrations: puts and reads migration bundles (`tenants/<tenantId>/exports/migration-<id>/`) in every
+   * residency region's export bucket (EXPORT_BUCKETS). Goes with `portability` and `allRegions`. @default false
+   */
+  readonly migrations?: boolean;
 }
 
 export const HANDLER_GROUP_NEEDS = {
@@ -57,8 +62,9 @@ export const HANDLER_GROUP_NEEDS = {
   workflows: { data: ['tenant', 'directory'], cursors: true },
   // Budgets of a tenant: its policy and spend ledgers.
   governance: { data: ['tenant', 'directory'], cursors: true },
-  // Export and import jobs of a tenant: the job items, the bundles in the region's export bucket, the jobs queue.
-  portability: { data: ['tenant', 'directory'], cursors: true, portability: true },
+  // Export and import jobs of a tenant: the job items, the bundles in the region's export bucket, the jobs queue; the
+  // records of migrations started here (P#MIGRATION#<tenantId>, written with the platform role).
+  portability: { data: ['tenant', 'directory', 'platform'], cursors: true, portability: true },
 } as const satisfies Record<HandlerGroup, GroupNeeds>;
 
 /**
@@ -67,3 +73,11 @@ export const HANDLER_GROUP_NEEDS = {
  * lifecycle (the directory copies of every region, as the tenants group), and moves API keys on downgrades.
  */
 export const PERIOD_CLOSE_NEEDS = { data: ['tenant', 'platform'], allRegions: true, cursors: true, usageKeys: true } as const satisfies GroupNeeds;
+
+/**
+ * The region's job consumer (functions/api/job-consumer.ts, on the jobs queue): export and import jobs through the
+ * tenant data role and the region's export bucket; migrations, which reach every region (the tenant's data with tenant
+ * sessions, the directory copies and the migration records with the platform role, the bundle in the target region's
+ * export bucket).
+ */
+export const JOB_CONSUMER_NEEDS = { data: ['tenant', 'platform'], allRegions: true, portability: true, migrations: true } as const satisfies GroupNeeds;

@@ -57,41 +57,42 @@ const services = new WeakMap<RuntimeConfig, MigrationJobService>();
 
 /**
  * The migration jobs of a function instance: the records in this region and the target's (platform data role), the
- * jobs queue, and the migration, built when a job first runs (the API's function never builds it).
+ * jobs queue, and the migration, built when a job first runs (the API's function never builds it). Every client is
+ * made at first use, so a function that never starts or runs a migration needs none of their roles.
  */
 export function migrationJobsOf(
   config: RuntimeConfig,
   queue: JobQueue,
   /** The migration to a region. @default tenantMigrationOf, built once per target */
-  migrationOf?: (to: string) => Pick<TenantMigration, 'migrate'>,
+  migrationOf: (to: string) => Pick<TenantMigration, 'migrate'> = memoized((to) => tenantMigrationOf(config, to)),
 ): MigrationJobService {
   let service = services.get(config);
   if (service) return service;
-  const records = new Map<string, MigrationJobRepository>();
-  const recordsIn = (region: string) => {
-    let repository = records.get(region);
-    if (!repository) {
-      const regional = regionConfigOf(config, region);
-      repository = new MigrationJobRepository(isolationOf(regional).platformDb(), regional.TABLE_NAME);
-      records.set(region, repository);
-    }
-    return repository;
-  };
-  const migrations = new Map<string, TenantMigration>();
+  let directory: DirectoryRepository | undefined;
   service = new MigrationJobService({
     region: config.AWS_REGION,
     regions: directoryRegionsOf(config).all,
-    directory: new DirectoryRepository(isolationOf(config).directoryDb(), config.TABLE_NAME),
-    records: recordsIn,
+    directory: { get: (tenantId) => (directory ??= new DirectoryRepository(isolationOf(config).directoryDb(), config.TABLE_NAME)).get(tenantId) },
+    records: memoized((region) => {
+      const regional = regionConfigOf(config, region);
+      return new MigrationJobRepository(isolationOf(regional).platformDb(), regional.TABLE_NAME);
+    }),
     queue,
-    migration:
-      migrationOf ??
-      ((to) => {
-        const migration = migrations.get(to) ?? tenantMigrationOf(config, to);
-        migrations.set(to, migration);
-        return migration;
-      }),
+    migration: migrationOf,
   });
   services.set(config, service);
   return service;
+}
+
+/** `make` called once per key. */
+function memoized<T>(make: (key: string) => T): (key: string) => T {
+  const made = new Map<string, T>();
+  return (key) => {
+    let value = made.get(key);
+    if (value === undefined) {
+      value = make(key);
+      made.set(key, value);
+    }
+    return value;
+  };
 }
