@@ -73,7 +73,8 @@ export class MigrationJobRepository {
 
   /**
    * Records a new migration with the tenant's lock (and the key's record) in one transaction: refused, writing
-   * nothing, while another migration of the tenant holds the lock or when the key was used before.
+   * nothing, while another migration of the tenant holds the lock (or takes it concurrently) or when the key was used
+   * before.
    */
   async create(job: MigrationJob, idempotency?: MigrationIdempotency): Promise<MigrationStartRefusal | undefined> {
     const put = (Item: Record<string, unknown>) => ({ Put: { TableName: this.tableName, Item, ...conditionOf(itemAbsent) } });
@@ -92,7 +93,8 @@ export class MigrationJobRepository {
       if (!(error instanceof TransactionCanceledException)) throw error;
       const reasons = error.CancellationReasons ?? [];
       if (reasons[2]?.Code === 'ConditionalCheckFailed') return 'idempotency-key';
-      if (reasons[0]?.Code === 'ConditionalCheckFailed') return 'running';
+      // A conflict is another start of the tenant's migration in flight at the same moment: one of them wins the lock.
+      if (['ConditionalCheckFailed', 'TransactionConflict'].includes(reasons[0]?.Code ?? '')) return 'running';
       throw error;
     }
   }

@@ -280,7 +280,12 @@ describe('the API contract, live', () => {
       await new Promise((r) => setTimeout(r, 200));
     }
     const moved = await call('GET', `${M}/{migrationId}`, m, { ...admin, region: US });
-    const oldRegion = await call('GET', `${M}/{migrationId}`, m, admin);
+    // The old region's gate reads the directory through its cache (DIRECTORY_CACHE_SECONDS): 421 within that bound.
+    let oldRegion = await call('GET', `${M}/{migrationId}`, m, admin);
+    for (let polls = 0; polls < 30 && oldRegion.status !== 421; polls++) {
+      await new Promise((r) => setTimeout(r, 250));
+      oldRegion = await call('GET', `${M}/{migrationId}`, m, admin);
+    }
 
     // Assess
     expect(migration.status).toBe(202);

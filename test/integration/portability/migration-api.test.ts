@@ -203,6 +203,21 @@ describe('tenant migration through the API', () => {
     });
   });
 
+  it('lets one of several concurrent starts win and answers the others 409, never 5xx', async () => {
+    // Prepare
+    const tenantId = await fixture.onboard('mrace', EU);
+
+    // Act
+    const answers = await Promise.all(Array.from({ length: 5 }, () => call(EU, 'POST', MIGRATIONS, { tenantId }, { body: { to: US } })));
+    const records = await migrationRecords(EU, tenantId);
+    const messages = sent.splice(0);
+
+    // Assess
+    expect(answers.map((answer) => answer.statusCode).sort()).toEqual([202, 409, 409, 409, 409]);
+    expect(records.filter((item) => String(item.sk).startsWith('MIGRATION'))).toHaveLength(1);
+    expect(messages).toHaveLength(1);
+  });
+
   it('resumes a migration that crashed at a step when its message is delivered again', async () => {
     // Prepare
     const tenantId = await fixture.onboard('mcrash', EU);
