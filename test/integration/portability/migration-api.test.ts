@@ -6,6 +6,7 @@ import { portabilityJobsOf } from '../../../functions/api/portability.dependenci
 import type { RuntimeConfig } from '../../../functions/api/runtime-config';
 import { AuditRepository } from '../../../functions/audit/audit.repository';
 import type { AuthContext } from '../../../functions/core/auth-context';
+import { ConflictError } from '../../../functions/core/errors';
 import { createLogger } from '../../../functions/core/logger';
 import { CursorCodec } from '../../../functions/data/cursor';
 import { platformKey, tenantPrefix } from '../../../functions/data/keys';
@@ -216,6 +217,32 @@ describe('tenant migration through the API', () => {
     expect(answers.map((answer) => answer.statusCode).sort()).toEqual([202, 409, 409, 409, 409]);
     expect(records.filter((item) => String(item.sk).startsWith('MIGRATION'))).toHaveLength(1);
     expect(messages).toHaveLength(1);
+  });
+
+  it.each([
+    ['a domain error fails it at once', () => new ConflictError('the migration lost items'), 1, 'conflict', []],
+    ['an unexpected error on the last delivery fails it', () => new Error('the process died'), 3, 'internal-error', [expect.any(Object)]],
+  ] as const)('%s, frees the tenant for a new start and leaves its data home', async (_case, failure, receiveCount, code, handedBack) => {
+    // Prepare
+    const tenantId = await fixture.onboard('mfail', EU);
+    const failing = () => ({
+      migrate: async () => {
+        throw failure();
+      },
+    });
+
+    // Act
+    const started = await call(EU, 'POST', MIGRATIONS, { tenantId }, { body: { to: US } });
+    const outcome = await deliver(consumerOf(failing), sent.splice(0), receiveCount);
+    const failed = await call(EU, 'GET', MIGRATION, { tenantId, migrationId: started.json.migrationId });
+    const again = await call(EU, 'POST', MIGRATIONS, { tenantId }, { body: { to: US } });
+    sent.splice(0);
+
+    // Assess
+    expect(outcome.batchItemFailures).toEqual(handedBack);
+    expect(failed.json).toMatchObject({ state: 'FAILED', attempts: 1, errors: [{ code }] });
+    expect(again.statusCode).toBe(202);
+    expect(await fixture.lifecycle.regions[EU].local.directory.get(tenantId)).toMatchObject({ region: EU });
   });
 
   it('resumes a migration that crashed at a step when its message is delivered again', async () => {
