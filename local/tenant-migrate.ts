@@ -23,7 +23,7 @@ export interface LocalMigrationRequest {
 
 /**
  * Migrates a tenant of the local platform to another region, as an operator's tool: the same TenantMigration, wired
- * the same way, as the job consumer runs for `POST /v1/platform/tenants/{tenantId}/migrations`, over each region's
+ * the same way, as the job consumer runs for `POST /v1/tenants/{tenantId}/migrations`, over each region's
  * table through the data roles' local stand-ins. The bundle is kept in the target region's export bucket (where the
  * data goes), so a run resumed after any step finds it.
  */

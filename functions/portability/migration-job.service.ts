@@ -166,5 +166,5 @@ function idempotencyOf(request: IdempotencyRequest): MigrationIdempotency {
 }
 
 function responseOf(job: MigrationJob) {
-  return { status: 202, body: job, headers: { location: `/v1/platform/tenants/${job.tenantId}/migrations/${job.migrationId}` } };
+  return { status: 202, body: job, headers: { location: `/v1/tenants/${job.tenantId}/migrations/${job.migrationId}` } };
 }

@@ -16,9 +16,12 @@ const migrationPathSchema = z.object({ tenantId: tenantIdSchema, migrationId: jo
 
 /**
  * The routes of the `portability` group (export, import and migration jobs), served by functions/api/portability.ts.
- * Migrations sit under `/v1/platform/…` beside the platform's other operator routes: they are the platform's
- * operation on a tenant (its record is a platform item that outlives the tenant's data in the source region), not
- * a resource of the tenant that its own admins see.
+ *
+ * Migrations are a platform admin's operation on one tenant, so they live under the tenant's path like the other such
+ * operations (`…/suspend`, `…/legal-hold`) rather than under `/v1/platform/…`, which holds the fleet-wide views that
+ * name no tenant: the tenant gate then refuses them outside the tenant's home region (421 with its endpoint) and
+ * records the admin's access in the tenant's log, and the authorizer's policies keep every tenant path under
+ * `/v1/tenants/{tenantId}`. Their record is nevertheless a platform item (it outlives the source's copy of the data).
  */
 export const PORTABILITY_ROUTES = [
   {
@@ -106,7 +109,7 @@ export const PORTABILITY_ROUTES = [
   {
     operationId: 'startMigration',
     method: 'POST',
-    path: '/v1/platform/tenants/{tenantId}/migrations',
+    path: '/v1/tenants/{tenantId}/migrations',
     group: 'portability',
     access: ACCESS.platformAdmin,
     summary:
@@ -118,7 +121,7 @@ export const PORTABILITY_ROUTES = [
   {
     operationId: 'getMigration',
     method: 'GET',
-    path: '/v1/platform/tenants/{tenantId}/migrations/{migrationId}',
+    path: '/v1/tenants/{tenantId}/migrations/{migrationId}',
     group: 'portability',
     access: ACCESS.platformAdmin,
     summary:

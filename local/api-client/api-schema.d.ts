@@ -784,7 +784,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/platform/tenants/{tenantId}/migrations/{migrationId}": {
+    "/v1/tenants/{tenantId}/migrations/{migrationId}": {
         parameters: {
             query?: never;
             header?: never;
@@ -1140,7 +1140,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/platform/tenants/{tenantId}/migrations": {
+    "/v1/tenants/{tenantId}/migrations": {
         parameters: {
             query?: never;
             header?: never;

@@ -267,7 +267,7 @@ describe('the API contract, live', () => {
     await call('DELETE', T, { tenantId: 'no-such-tenant' }, { token: platformToken });
 
     // Migration to the other region, last: the tenant then lives in us-east-1 and eu-central-1 answers 421
-    const M = '/v1/platform/tenants/{tenantId}/migrations';
+    const M = '/v1/tenants/{tenantId}/migrations';
     const admin = { token: platformToken };
     await call('POST', M, p, { body: { to: US } });
     await call('POST', M, p, { ...admin, body: { to: 'ap-south-1' } });

@@ -235,7 +235,7 @@ describe('npm start', () => {
         headers: { authorization: `Bearer ${init.token}`, ...(init.body ? { 'content-type': 'application/json' } : {}) },
         ...(init.body ? { body: JSON.stringify(init.body) } : {}),
       });
-    const migrations = `/v1/platform/tenants/${acme.tenantId}/migrations`;
+    const migrations = `/v1/tenants/${acme.tenantId}/migrations`;
 
     // Act
     const started = await call('eu-central-1', migrations, { method: 'POST', token: operator, body: { to: 'us-east-1' } });

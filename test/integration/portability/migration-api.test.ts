@@ -26,8 +26,8 @@ import { BUCKET, createPortabilityFixture, PLATFORM_ADMIN, type PortabilityFixtu
  */
 
 const [EU, US] = LOCAL_REGIONS;
-const MIGRATIONS = '/v1/platform/tenants/{tenantId}/migrations';
-const MIGRATION = '/v1/platform/tenants/{tenantId}/migrations/{migrationId}';
+const MIGRATIONS = '/v1/tenants/{tenantId}/migrations';
+const MIGRATION = '/v1/tenants/{tenantId}/migrations/{migrationId}';
 const BUNDLE_SECRET = 'migration-api-test-signing-secret-32-characters';
 
 let fixture: PortabilityFixture;
@@ -134,7 +134,7 @@ describe('tenant migration through the API', () => {
     // Assess
     expect(started.statusCode).toBe(202);
     expect(started.json).toMatchObject({ tenantId, from: EU, to: US, state: 'QUEUED', attempts: 0 });
-    expect(started.headers?.location).toBe(`/v1/platform/tenants/${tenantId}/migrations/${started.json.migrationId}`);
+    expect(started.headers?.location).toBe(`/v1/tenants/${tenantId}/migrations/${started.json.migrationId}`);
     expect(queued.json.state).toBe('QUEUED');
     expect(failures.batchItemFailures).toEqual([]);
     expect(oldRegion.statusCode).toBe(421);
