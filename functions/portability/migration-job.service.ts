@@ -89,14 +89,18 @@ export class MigrationJobService {
   }
 
   /**
-   * Works on a migration for one delivery of its message: a finished one is left alone; a domain error (the bundle
+   * Works on a migration for one delivery of its message: a finished one only has its outcome copied again; a domain error (the bundle
    * refused, counts that do not add up) fails it at once; an unexpected error hands the message back (the next
    * delivery resumes at the step reached), and fails the migration on the last delivery.
    */
   async run(message: MigrationJobMessage, lastDelivery: boolean): Promise<JobOutcome> {
     const source = this.props.records(this.props.region);
     const found = await source.get(message.tenantId, message.migrationId);
-    if (!found || !(await source.claim(found.tenantId, found.migrationId, this.now()))) return { kind: 'done' };
+    if (!found) return { kind: 'done' };
+    if (!(await source.claim(found.tenantId, found.migrationId, this.now()))) {
+      await this.copyOutcome(source, found);
+      return { kind: 'done' };
+    }
     let job: MigrationJob = { ...found, state: 'RUNNING', attempts: found.attempts + 1, updatedAt: this.now() };
     await this.save(job);
     try {
@@ -117,6 +121,15 @@ export class MigrationJobService {
       await this.save({ ...job, state: 'FAILED', errors: [problem], updatedAt: this.now() });
       return error instanceof DomainError ? { kind: 'done' } : { kind: 'failed', reason: (error as Error).message };
     }
+  }
+
+  /**
+   * Copies a finished migration's outcome to both regions again (which frees the tenant's lock in each): a delivery
+   * may have stopped between the two copies, and the next one finds the source finished.
+   */
+  private async copyOutcome(source: MigrationJobRepository, found: MigrationJob): Promise<void> {
+    const finished = await source.get(found.tenantId, found.migrationId);
+    if (finished && (finished.state === 'SUCCEEDED' || finished.state === 'FAILED')) await this.save(finished);
   }
 
   /** 422 for a region the platform does not serve, 409 when the tenant already lives there. */

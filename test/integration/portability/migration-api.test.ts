@@ -11,6 +11,7 @@ import { createLogger } from '../../../functions/core/logger';
 import { CursorCodec } from '../../../functions/data/cursor';
 import { platformKey, tenantPrefix } from '../../../functions/data/keys';
 import type { JobMessage } from '../../../functions/portability/job.queue';
+import { MigrationJobRepository } from '../../../functions/portability/migration-job.kind';
 import type { MigrationStep, TenantMigration } from '../../../functions/portability/tenant-migration';
 import { LOCAL_REGIONS } from '../../../local/platform.config';
 import { lambdaContext, restEvent } from '../../support/rest-event';
@@ -278,5 +279,24 @@ describe('tenant migration through the API', () => {
     expect(sortedKeys(await fixture.lifecycle.scanPrefix(US, tenantPrefix(tenantId)))).toEqual(expect.arrayContaining(sortedKeys(before)));
     expect(await verifyChain(US, tenantId)).toMatchObject({ valid: true });
     expect(await fixture.lifecycle.scanPrefix(EU, tenantPrefix(tenantId))).toEqual([]);
+  });
+
+  it('copies a finished outcome to the target again when a delivery stopped between the two copies', async () => {
+    // Prepare: a migration done in the source whose target copy still says RUNNING and holds the lock.
+    const tenantId = await fixture.onboard('mcopy', EU);
+    const started = await call(EU, 'POST', MIGRATIONS, { tenantId }, { body: { to: US } });
+    const messages = sent.splice(0);
+    await deliver(consumerOf(), messages);
+    const done = await call(US, 'GET', MIGRATION, { tenantId, migrationId: started.json.migrationId });
+    await new MigrationJobRepository(fixture.lifecycle.inspectors[US], fixture.lifecycle.tableName).save({ ...done.json, state: 'RUNNING' });
+
+    // Act
+    const redelivered = await deliver(consumerOf(), messages, 2);
+    const repaired = await call(US, 'GET', MIGRATION, { tenantId, migrationId: started.json.migrationId });
+
+    // Assess
+    expect(redelivered.batchItemFailures).toEqual([]);
+    expect(repaired.json).toEqual(done.json);
+    expect((await migrationRecords(US, tenantId)).map((item) => item.sk)).not.toContain('ACTIVE');
   });
 });
