@@ -1,13 +1,13 @@
 import type { DataScope } from '../functions/data/data-scopes';
-import { HANDLER_GROUP_NEEDS, PERIOD_CLOSE_NEEDS, type GroupNeeds } from '../functions/api/group-needs';
+import { HANDLER_GROUP_NEEDS, JOB_CONSUMER_NEEDS, PERIOD_CLOSE_NEEDS, type GroupNeeds } from '../functions/api/group-needs';
 import { HANDLER_GROUPS } from '../functions/routes';
 import type { PlatformConfig } from './config';
 import { PlatformNames } from './naming';
 
 /**
  * Functions that reach other stacks' data roles, known to those roles by the fixed name of their execution role:
- * the route groups that act across regions (GroupNeeds.allRegions), in every region, and the control plane's
- * functions. Every region's data roles trust exactly these (besides the functions of their own stack), each for
+ * the route groups that act across regions (GroupNeeds.allRegions), the period close and the job consumer (tenant
+ * migrations), in every region, and the control plane's functions. Every region's data roles trust exactly these (besides the functions of their own stack), each for
  * the data scopes it needs; the functions' stacks name their roles from the same list.
  */
 
@@ -35,6 +35,7 @@ export function crossRegionCallers(config: PlatformConfig): CrossRegionCaller[] 
   const regionFunctions: readonly [string, GroupNeeds][] = [
     ...HANDLER_GROUPS.map((group): [string, GroupNeeds] => [group, HANDLER_GROUP_NEEDS[group]]),
     ['period-close', PERIOD_CLOSE_NEEDS],
+    ['job-consumer', JOB_CONSUMER_NEEDS],
   ];
   for (const region of config.regions) {
     for (const [group, needs] of regionFunctions) {

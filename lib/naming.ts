@@ -100,6 +100,14 @@ export class PlatformNames {
   }
 
   /**
+   * A region's export bucket (tenant bundles): a fixed name, so the job consumers of the other regions can put and read
+   * the bundles of migrations to it. Account and region make it unique, `ap-` keeps it within 63 characters.
+   */
+  exportBucketName(region: string, account: string = Aws.ACCOUNT_ID): string {
+    return `ap-${this.stage}-exports-${account}-${region}`;
+  }
+
+  /**
    * The fleet pipeline's synth role (in the pipeline's account): a fixed name, so the manifest stores of environments
    * in other accounts can name it in their bucket policies.
    */

@@ -34,3 +34,8 @@ export function useLocalCredentials(env: NodeJS.ProcessEnv = process.env): void 
 export function localExportBucket(region: string): string {
   return `exports-${region}`;
 }
+
+/** EXPORT_BUCKETS of the local functions: every local region's export bucket, where migrations there keep their bundles. */
+export function localExportBuckets(bucketOf: (region: string) => string = localExportBucket): string {
+  return JSON.stringify(Object.fromEntries(LOCAL_REGIONS.map((region) => [region, bucketOf(region)])));
+}

@@ -13,7 +13,7 @@ import type { ConsoleSite } from './console-server';
 import type { AuthorizerCacheStats } from './authorizer-cache';
 import { startLocalOnboarding } from './onboarding';
 import { readPlatformFile, writePlatformFile, type PlatformFile } from './platform-file';
-import { LOCAL_REGIONS, LOCAL_TABLE_NAME, localExportBucket, useLocalCredentials } from './platform.config';
+import { LOCAL_REGIONS, LOCAL_TABLE_NAME, localExportBucket, localExportBuckets, useLocalCredentials } from './platform.config';
 import { freePort } from './ports';
 import { connectLocalProvisioner } from './provisioner';
 import { startS3Local } from './s3-local';
@@ -120,7 +120,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       functions,
       environment: onboarding.environment,
       queuesDir: join(dataDir, 'queues'),
-      regionEnvironment: (region) => ({ EXPORT_BUCKET: localExportBucket(region), S3_ENDPOINT: exportsServer.endpoint }),
+      regionEnvironment: (region) => ({ EXPORT_BUCKET: localExportBucket(region), EXPORT_BUCKETS: localExportBuckets(), S3_ENDPOINT: exportsServer.endpoint }),
       ...(options.clientLimits ? { clientLimits: options.clientLimits } : {}),
       console: consoleSite(consoleBuild.dir, seed.platformAdmin.clientId, cognito.endpoint),
     });

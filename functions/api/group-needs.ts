@@ -40,6 +40,11 @@ export interface GroupNeeds {
    * the compliance report's last backup. @default false
    */
   readonly backupStatus?: boolean;
+  /**
+   * Runs tenant migrations: puts and reads migration bundles (`tenants/<tenantId>/exports/migration-<id>/`) in every
+   * residency region's export bucket (EXPORT_BUCKETS). Goes with `portability` and `allRegions`. @default false
+   */
+  readonly migrations?: boolean;
 }
 
 export const HANDLER_GROUP_NEEDS = {
@@ -62,9 +67,10 @@ export const HANDLER_GROUP_NEEDS = {
   workflows: { data: ['tenant', 'directory'], cursors: true },
   // Budgets of a tenant: its policy and spend ledgers.
   governance: { data: ['tenant', 'directory'], cursors: true },
-  // Export and import jobs of a tenant: the job items, the bundles in the region's export bucket, the jobs queue.
-  // …and the compliance report, with the table's last backup.
-  portability: { data: ['tenant', 'directory'], cursors: true, portability: true, backupStatus: true },
+  // Export and import jobs of a tenant: the job items, the bundles in the region's export bucket, the jobs queue; the
+  // records of migrations started here (P#MIGRATION#<tenantId>, written with the platform role); the compliance report,
+  // with the table's last backup.
+  portability: { data: ['tenant', 'directory', 'platform'], cursors: true, portability: true, backupStatus: true },
 } as const satisfies Record<HandlerGroup, GroupNeeds>;
 
 /**
@@ -73,3 +79,11 @@ export const HANDLER_GROUP_NEEDS = {
  * lifecycle (the directory copies of every region, as the tenants group), and moves API keys on downgrades.
  */
 export const PERIOD_CLOSE_NEEDS = { data: ['tenant', 'platform'], allRegions: true, cursors: true, usageKeys: true } as const satisfies GroupNeeds;
+
+/**
+ * The region's job consumer (functions/api/job-consumer.ts, on the jobs queue): export and import jobs through the
+ * tenant data role and the region's export bucket; migrations, which reach every region (the tenant's data with tenant
+ * sessions, the directory copies and the migration records with the platform role, the bundle in the target region's
+ * export bucket).
+ */
+export const JOB_CONSUMER_NEEDS = { data: ['tenant', 'platform'], allRegions: true, portability: true, migrations: true } as const satisfies GroupNeeds;

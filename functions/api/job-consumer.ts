@@ -1,19 +1,24 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createLogger, type Logger } from '../core/logger';
-import { JOB_QUEUE_MAX_RECEIVES, jobMessageSchema } from '../portability/job.queue';
+import { isMigrationMessage, JOB_QUEUE_MAX_RECEIVES, jobMessageSchema } from '../portability/job.queue';
+import type { MigrationJobService } from '../portability/migration-job.service';
 import type { JobOutcome, PortabilityJobService } from '../portability/portability-job.service';
 import { lazyHandler } from './dependencies';
-import { portabilityJobsOf } from './portability.dependencies';
+import { migrationJobsOf } from './migration.dependencies';
+import { jobQueueOf, portabilityJobsOf } from './portability.dependencies';
 import type { RuntimeConfig } from './runtime-config';
 
 export interface JobConsumerDependencies {
   readonly logger: Logger;
   readonly jobs: Pick<PortabilityJobService, 'run'>;
+  /** Runs migrations between regions. @default the migration jobs of the configuration (built at the first message) */
+  readonly migrations?: Pick<MigrationJobService, 'run'>;
 }
 
 /**
- * The jobs queue's consumer (an SQS event source with ReportBatchItemFailures): each message names a tenant's export
- * or import job, which runs to its end within the invocation. A failed delivery comes back after the visibility
+ * The jobs queue's consumer (an SQS event source with ReportBatchItemFailures): each message names a tenant's export,
+ * import or migration job, which runs to its end within the invocation (a migration resumes where an earlier delivery
+ * stopped). A failed delivery comes back after the visibility
  * timeout; the last one records the job FAILED before the queue dead-letters the message.
  */
 export function createHandler(
@@ -24,7 +29,8 @@ export function createHandler(
     const parsed = jobMessageSchema.safeParse(safeJson(record.body));
     if (!parsed.success) return { kind: 'failed', reason: 'malformed job message' };
     const lastDelivery = Number(record.attributes.ApproximateReceiveCount) >= JOB_QUEUE_MAX_RECEIVES;
-    return deps.jobs.run(parsed.data, lastDelivery);
+    if (!isMigrationMessage(parsed.data)) return deps.jobs.run(parsed.data, lastDelivery);
+    return (deps.migrations ?? migrationJobsOf(config, jobQueueOf(config))).run(parsed.data, lastDelivery);
   };
   return async (event: SQSEvent): Promise<SQSBatchResponse> => {
     const outcomes = await Promise.all(

@@ -5,12 +5,10 @@ import { ApiKeyRepository } from '../api-keys/api-key.repository';
 import { ApiKeyService } from '../api-keys/api-key.service';
 import { ConfigError } from '../core/config';
 import { onFirstUse } from '../core/on-first-use';
-import type { RuntimeConfig } from './runtime-config';
+import { directoryRegionsOf, regionConfigOf, type RuntimeConfig } from './runtime-config';
 import type { TenantGate } from '../core/http';
 import type { Logger } from '../core/logger';
 import { CursorCodec } from '../data/cursor';
-import type { DataRegion } from '../data/data-regions';
-import { DATA_SCOPES, roleArnField, roleArnVariable, type RoleArnVariable } from '../data/data-scopes';
 import { MutationExecutor } from '../data/mutation.executor';
 import { createIsolation } from '../isolation/tenant-db';
 import { CachedPlanSource } from '../quotas/plan.source';
@@ -87,25 +85,15 @@ export interface LifecycleAdapters {
   readonly usageKeys?: UsageKeyBinding;
 }
 
-/** The regions whose directory copies the control plane writes, the control-plane region first. */
-export function directoryRegionsOf(config: RuntimeConfig): { controlPlane: string; all: string[] } {
-  const controlPlane = config.CONTROL_PLANE_REGION ?? config.AWS_REGION;
-  const listed = config.DIRECTORY_REGIONS ?? [config.AWS_REGION];
-  return { controlPlane, all: [controlPlane, ...listed.filter((region) => region !== controlPlane)] };
-}
-
 /**
  * One region's data: this function's own region through the instance's isolation layer; another region through
  * its table and data roles from DATA_REGIONS (in AWS), or the same names in that region (locally, where no map is
  * given).
  */
 function regionData(config: RuntimeConfig, region: string): RegionData {
-  const remote = region === config.AWS_REGION ? undefined : config.DATA_REGIONS[region];
-  const tableName = remote?.tableName ?? config.TABLE_NAME;
-  const isolation =
-    region === config.AWS_REGION
-      ? isolationOf(config)
-      : createIsolation({ ...config, AWS_REGION: region, TABLE_NAME: tableName, ...(remote ? remoteRoleArns(remote) : {}) });
+  const regionConfig = regionConfigOf(config, region);
+  const tableName = regionConfig.TABLE_NAME;
+  const isolation = region === config.AWS_REGION ? isolationOf(config) : createIsolation(regionConfig);
   const db = (tenantId: string) => isolation.forTenant(tenantId);
   const plans = new CachedPlanSource({ db, tableName });
   let writable: DirectoryRepository | undefined;
@@ -119,11 +107,6 @@ function regionData(config: RuntimeConfig, region: string): RegionData {
     mutations: new MutationExecutor({ chain: HASH_CHAIN, db, tableName, plans, retention: retentionOf(db, tableName) }),
     credentials: () => (credentials ??= credentialStoreOf(config, { region, isolation, purges: true })),
   };
-}
-
-/** Another region's role ARNs from its DATA_REGIONS entry, as that region's isolation layer reads them. */
-function remoteRoleArns(remote: DataRegion): Pick<RuntimeConfig, RoleArnVariable> {
-  return Object.fromEntries(DATA_SCOPES.map((scope) => [roleArnVariable(scope), remote[roleArnField(scope)]])) as Pick<RuntimeConfig, RoleArnVariable>;
 }
 
 /**

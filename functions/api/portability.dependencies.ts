@@ -3,7 +3,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { NO_BACKUPS, PointInTimeRecoveryStatus, type BackupStatus } from '../portability/backup-status';
 import { ConfigError } from '../core/config';
 import { ManifestSigner } from '../portability/bundle.schema';
-import { SqsJobQueue } from '../portability/job.queue';
+import { SqsJobQueue, type JobQueue } from '../portability/job.queue';
 import { PortabilityJobRepository } from '../portability/portability-job.kind';
 import { PortabilityJobService } from '../portability/portability-job.service';
 import { createS3Client, LOCAL_S3_CREDENTIALS, S3ObjectStore } from '../portability/s3.object-store';
@@ -36,8 +36,6 @@ export function portabilityJobsOf(config: RuntimeConfig): PortabilityJobService 
   const store = new S3ObjectStore({ client: createS3Client(config.AWS_REGION, local), bucket: required(config, 'EXPORT_BUCKET') });
   const signer = new ManifestSigner(required(config, 'BUNDLE_SECRET'));
   const data = { db, tableName: config.TABLE_NAME, catalogue: TENANT_DATA_CATALOGUE, store, signer };
-  const queueUrl = config.JOBS_QUEUE_URL;
-  const sqs = new SQSClient({ region: config.AWS_REGION, ...(config.JOBS_SQS_ENDPOINT ? { endpoint: config.JOBS_SQS_ENDPOINT } : {}) });
   service = new PortabilityJobService({
     jobs: new PortabilityJobRepository(db, config.TABLE_NAME),
     executor,
@@ -46,12 +44,7 @@ export function portabilityJobsOf(config: RuntimeConfig): PortabilityJobService 
     importer: new TenantImporter({ ...data, executor }),
     linkSeconds: config.DOWNLOAD_LINK_SECONDS,
     sweep: new RetentionSweep({ db, tableName: config.TABLE_NAME, catalogue: TENANT_DATA_CATALOGUE, audit: executor }),
-    queue: {
-      enqueue: async (message) => {
-        if (!queueUrl) throw new ConfigError('invalid runtime configuration: JOBS_QUEUE_URL: required by functions that start export and import jobs');
-        await new SqsJobQueue(sqs, queueUrl).enqueue(message);
-      },
-    },
+    queue: jobQueueOf(config),
   });
   services.set(config, service);
   return service;
@@ -64,4 +57,16 @@ export function portabilityJobsOf(config: RuntimeConfig): PortabilityJobService 
 export function backupStatusOf(config: RuntimeConfig): BackupStatus {
   if (config.BACKUP_STATUS !== 'point-in-time-recovery') return NO_BACKUPS;
   return new PointInTimeRecoveryStatus({ client: new DynamoDBClient({ region: config.AWS_REGION, maxAttempts: 3 }), tableName: config.TABLE_NAME });
+}
+
+/** The jobs queue (the local SQS emulator by endpoint); only functions that start jobs send, so the URL is needed at the first send. */
+export function jobQueueOf(config: RuntimeConfig): JobQueue {
+  const queueUrl = config.JOBS_QUEUE_URL;
+  const sqs = new SQSClient({ region: config.AWS_REGION, ...(config.JOBS_SQS_ENDPOINT ? { endpoint: config.JOBS_SQS_ENDPOINT } : {}) });
+  return {
+    enqueue: async (message) => {
+      if (!queueUrl) throw new ConfigError('invalid runtime configuration: JOBS_QUEUE_URL: required by functions that start export, import and migration jobs');
+      await new SqsJobQueue(sqs, queueUrl).enqueue(message);
+    },
+  };
 }

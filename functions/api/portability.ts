@@ -5,16 +5,19 @@ import type { BackupStatus } from '../portability/backup-status';
 import { ComplianceService } from '../portability/compliance.service';
 import { TENANT_DATA_CATALOGUE } from '../tenant-data.catalogue';
 import type { PortabilityJobService } from '../portability/portability-job.service';
+import type { MigrationJobService } from '../portability/migration-job.service';
 import type { RequestFor } from '../routes';
 import { createResourceDependencies, lazyHandler, type ResourceDependencies } from './dependencies';
-import { backupStatusOf, portabilityJobsOf } from './portability.dependencies';
+import { migrationJobsOf } from './migration.dependencies';
+import { backupStatusOf, jobQueueOf, portabilityJobsOf } from './portability.dependencies';
 import type { RuntimeConfig } from './runtime-config';
 
-/** A tenant's export and import jobs: started here (202), run by the job consumer from the jobs queue. */
+/** A tenant's export, import and migration jobs: started here (202), run by the job consumer from the jobs queue. */
 export function createHandler(
   config: RuntimeConfig,
   deps: ResourceDependencies = createResourceDependencies(config, 'portability'),
   jobs: PortabilityJobService = portabilityJobsOf(config),
+  migrations: MigrationJobService = migrationJobsOf(config, jobQueueOf(config)),
   backups: BackupStatus = backupStatusOf(config),
 ) {
   const compliance = new ComplianceService({
@@ -44,6 +47,9 @@ export function createHandler(
       startImport: async (request: RequestFor<'startImport'>) =>
         toOperationResult(await jobs.start(mutationContextOf(request), 'import', request.body.exportId)),
       getImport: async ({ path }: RequestFor<'getImport'>) => ({ body: await jobs.get(path.tenantId, 'import', path.jobId) }),
+      startMigration: async (request: RequestFor<'startMigration'>) =>
+        toOperationResult(await migrations.start({ ...mutationContextOf(request), to: request.body.to })),
+      getMigration: async ({ path }: RequestFor<'getMigration'>) => ({ body: await migrations.get(path.tenantId, path.migrationId) }),
       getCompliance: async ({ path }: RequestFor<'getCompliance'>) => ({ body: await compliance.report(path.tenantId) }),
       setRetention: async (request: RequestFor<'setRetention'>) => swept(request, await compliance.setRetention(mutationContextOf(request), request.body)),
       placeLegalHold: async (request: RequestFor<'placeLegalHold'>) =>

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { coreEnvShape, parseEnvironment } from '../core/config';
-import { parseDataRegions } from '../data/data-regions';
+import { parseDataRegions, type DataRegion } from '../data/data-regions';
+import { DATA_SCOPES, roleArnField, roleArnVariable, type RoleArnVariable } from '../data/data-scopes';
 import { isolationEnvShape } from '../isolation/isolation.config';
 import { lifecycleEnvShape } from '../tenants/lifecycle.config';
 import { meterEnvShape } from '../usage/usage.config';
@@ -54,4 +55,26 @@ let cached: RuntimeConfig | undefined;
 export function runtimeConfig(): RuntimeConfig {
   cached ??= parseRuntimeConfig();
   return cached;
+}
+
+/** The regions whose directory copies the control plane writes (the residency regions), the control-plane region first. */
+export function directoryRegionsOf(config: RuntimeConfig): { controlPlane: string; all: string[] } {
+  const controlPlane = config.CONTROL_PLANE_REGION ?? config.AWS_REGION;
+  const listed = config.DIRECTORY_REGIONS ?? [config.AWS_REGION];
+  return { controlPlane, all: [controlPlane, ...listed.filter((region) => region !== controlPlane)] };
+}
+
+/**
+ * The configuration of this function as it reaches another region: that region's table and data roles from
+ * DATA_REGIONS (in AWS), or the same names in that region (locally, where no map is given).
+ */
+export function regionConfigOf(config: RuntimeConfig, region: string): RuntimeConfig {
+  if (region === config.AWS_REGION) return config;
+  const remote = config.DATA_REGIONS[region];
+  return { ...config, AWS_REGION: region, TABLE_NAME: remote?.tableName ?? config.TABLE_NAME, ...(remote ? remoteRoleArns(remote) : {}) };
+}
+
+/** Another region's role ARNs from its DATA_REGIONS entry, as that region's isolation layer reads them. */
+function remoteRoleArns(remote: DataRegion): Pick<RuntimeConfig, RoleArnVariable> {
+  return Object.fromEntries(DATA_SCOPES.map((scope) => [roleArnVariable(scope), remote[roleArnField(scope)]])) as Pick<RuntimeConfig, RoleArnVariable>;
 }

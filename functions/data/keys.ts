@@ -112,6 +112,15 @@ export const keys = {
   emailDomainPartition: (domain: string) => platformKey('DOMAIN', domain),
   /** Issuer registry: which user pool issuer belongs to which tenant (or to the platform admins). */
   issuer: (issuer: string) => ({ pk: platformKey(ISSUER_SEGMENT, encodeURIComponent(issuer)), sk: 'ISSUER' }),
+  /**
+   * A tenant's migrations between regions: the platform's record of the operation (state, step, counts), never the
+   * tenant's data, kept in the source and the target region so it survives the purge of the source.
+   */
+  migration: (tenantId: string, migrationId: string) => ({ pk: platformKey('MIGRATION', checkTenantId(tenantId)), sk: sortKey('MIGRATION', migrationId) }),
+  /** The one unfinished migration of a tenant (a second start is refused while it exists). */
+  migrationLock: (tenantId: string) => ({ pk: platformKey('MIGRATION', checkTenantId(tenantId)), sk: 'ACTIVE' }),
+  /** A migration start's Idempotency-Key, by the key's SHA-256 (hex). */
+  migrationIdempotency: (tenantId: string, keyHash: string) => ({ pk: platformKey('MIGRATION', checkTenantId(tenantId)), sk: sortKey('IDEMPOTENCY', keyHash) }),
   /** Collection of all tenants (directory listing) on the byCollection index. */
   tenantsCollection: () => platformKey('TENANTS'),
   /** The tenant's own record (name, plan, branding, settings): tenant data, in its home region only. */

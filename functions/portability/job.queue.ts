@@ -4,16 +4,24 @@ import { tenantIdSchema } from '../data/keys';
 import { jobIdSchema } from './portability-job.kind';
 
 /**
- * The jobs queue: a message names a tenant's export or import job (never its content), or asks for the tenant's
- * retention sweep at once (after its retention settings or legal hold changed). Delivered at least once; a duplicate
- * is harmless because the worker acts only on an unfinished job and its steps are idempotent (an export writes the
- * same objects again, an import of the same bundle runs once), and a sweep changes only what is out of line.
+ * The jobs queue: a message names a tenant's export, import or migration job (never its content), or asks for the
+ * tenant's retention sweep at once (after its retention settings or legal hold changed). Delivered at least once; a
+ * duplicate is harmless because the worker acts only on an unfinished job and its steps are idempotent (an export
+ * writes the same objects again, an import of the same bundle runs once, a migration resumes at the step it reached),
+ * and a sweep changes only what is out of line.
  */
 const portabilityJobMessageSchema = z.object({ tenantId: tenantIdSchema, jobId: jobIdSchema }).strict();
 const sweepMessageSchema = z.object({ tenantId: tenantIdSchema, sweep: z.literal('retention') }).strict();
-export const jobMessageSchema = z.union([portabilityJobMessageSchema, sweepMessageSchema]);
+const migrationJobMessageSchema = z.object({ tenantId: tenantIdSchema, migrationId: jobIdSchema }).strict();
+export const jobMessageSchema = z.union([portabilityJobMessageSchema, sweepMessageSchema, migrationJobMessageSchema]);
 export type JobMessage = z.infer<typeof jobMessageSchema>;
 export type PortabilityJobMessage = z.infer<typeof portabilityJobMessageSchema>;
+export type MigrationJobMessage = z.infer<typeof migrationJobMessageSchema>;
+
+/** True when the message names a migration (run by the migration jobs, not the export and import jobs). */
+export function isMigrationMessage(message: JobMessage): message is MigrationJobMessage {
+  return 'migrationId' in message;
+}
 
 /** Where started jobs are sent (SQS in AWS, the local SQS emulator on the local platform). */
 export interface JobQueue {

@@ -6,7 +6,7 @@ import type { ItemWrite, MutationExecutor } from '../data/mutation.executor';
 import { updateOf } from '../data/updates';
 import { BundleRejectedError } from './bundle.errors';
 import { fileNameOf, MANIFEST_FILE } from './bundle.schema';
-import type { JobMessage, JobQueue } from './job.queue';
+import type { JobMessage, JobQueue, MigrationJobMessage } from './job.queue';
 import type { RetentionSweep } from './retention-sweep';
 import { jobKey, portabilityJobSchema, type JobError, type JobType, type PortabilityJob, type PortabilityJobRepository } from './portability-job.kind';
 import type { JobResource } from './portability.schema';
@@ -111,7 +111,7 @@ export class PortabilityJobService {
    * refused bundle or another domain error fails it at once; an unexpected error hands the message back, and fails
    * the job on the last delivery.
    */
-  async run(message: JobMessage, lastDelivery: boolean): Promise<JobOutcome> {
+  async run(message: Exclude<JobMessage, MigrationJobMessage>, lastDelivery: boolean): Promise<JobOutcome> {
     if ('sweep' in message) {
       await this.props.sweep?.sweepTenant(message.tenantId, `sweep-${timeOrderedId(this.clock())}`);
       return { kind: 'done' };

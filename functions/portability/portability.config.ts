@@ -4,6 +4,22 @@ import * as z from 'zod';
 export const portabilityEnvShape = {
   /** The region's export bucket; required by the functions that write or read bundles. */
   EXPORT_BUCKET: z.string().min(3).max(63).optional(),
+  /**
+   * JSON map of region → that region's export bucket: where a migration to the region keeps its bundle. Required by
+   * the functions that run migrations (the job consumer).
+   */
+  EXPORT_BUCKETS: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined || text === '') return {};
+      try {
+        return z.record(z.string(), z.string().min(3).max(63)).parse(JSON.parse(text));
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'EXPORT_BUCKETS must be a JSON object of region to bucket name' });
+        return z.NEVER;
+      }
+    }),
   /** The S3 endpoint when it is not AWS's (the local S3-compatible server). */
   S3_ENDPOINT: z.url().optional(),
   /** The platform key manifests are signed with (at least 32 characters); given by reference in AWS (`BUNDLE_SECRET_ARN`). */

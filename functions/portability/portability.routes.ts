@@ -3,6 +3,7 @@ import { ACCESS } from '../core/roles';
 import type { RouteDefinition } from '../core/route';
 import { tenantIdSchema } from '../data/keys';
 import { jobIdSchema } from './portability-job.kind';
+import { migrationBodySchema, migrationJobSchema } from './migration-job.kind';
 import { importBodySchema, jobResourceSchema } from './portability.schema';
 import { complianceSettingsSchema, retentionSettingsSchema } from './compliance.kind';
 import { complianceReportSchema } from './compliance.service';
@@ -11,8 +12,17 @@ const legalHoldBodySchema = z.object({ reason: z.string().min(1).max(1024) }).st
 
 const tenantPathSchema = z.object({ tenantId: tenantIdSchema }).strict();
 const jobPathSchema = z.object({ tenantId: tenantIdSchema, jobId: jobIdSchema }).strict();
+const migrationPathSchema = z.object({ tenantId: tenantIdSchema, migrationId: jobIdSchema }).strict();
 
-/** The routes of the `portability` group (export and import jobs), served by functions/api/portability.ts. */
+/**
+ * The routes of the `portability` group (export, import and migration jobs), served by functions/api/portability.ts.
+ *
+ * Migrations are a platform admin's operation on one tenant, so they live under the tenant's path like the other such
+ * operations (`…/suspend`, `…/legal-hold`) rather than under `/v1/platform/…`, which holds the fleet-wide views that
+ * name no tenant: the tenant gate then refuses them outside the tenant's home region (421 with its endpoint) and
+ * records the admin's access in the tenant's log, and the authorizer's policies keep every tenant path under
+ * `/v1/tenants/{tenantId}`. Their record is nevertheless a platform item (it outlives the source's copy of the data).
+ */
 export const PORTABILITY_ROUTES = [
   {
     operationId: 'startExport',
@@ -95,5 +105,28 @@ export const PORTABILITY_ROUTES = [
     summary: 'Lift the legal hold; audited',
     request: { path: tenantPathSchema },
     response: complianceSettingsSchema,
+  },
+  {
+    operationId: 'startMigration',
+    method: 'POST',
+    path: '/v1/tenants/{tenantId}/migrations',
+    group: 'portability',
+    access: ACCESS.platformAdmin,
+    summary:
+      "Move the tenant to another residency region: export, import into the target's table, verify counts and chain, cut over (the old region then answers 421), purge the source (202: a job; Idempotency-Key honoured)",
+    request: { path: tenantPathSchema, body: migrationBodySchema },
+    response: migrationJobSchema,
+    successStatus: 202,
+  },
+  {
+    operationId: 'getMigration',
+    method: 'GET',
+    path: '/v1/tenants/{tenantId}/migrations/{migrationId}',
+    group: 'portability',
+    access: ACCESS.platformAdmin,
+    summary:
+      "A migration job: state, the step reached, items per kind exported and imported, and the problem that stopped it (in the tenant's home region: 421 elsewhere)",
+    request: { path: migrationPathSchema },
+    response: migrationJobSchema,
   },
 ] as const satisfies readonly RouteDefinition<'portability'>[];

@@ -35,7 +35,9 @@ export interface TenantMigrationProps {
   readonly readManifest: (prefix: string) => Promise<BundleManifest | undefined>;
 }
 
-export type MigrationStep = 'exported' | 'imported' | 'verified' | 'cut-over' | 'purged';
+/** The steps of a migration, in order. */
+export const MIGRATION_STEPS = ['exported', 'imported', 'verified', 'cut-over', 'purged'] as const;
+export type MigrationStep = (typeof MIGRATION_STEPS)[number];
 
 /** Told after each step, with the items per kind the step handled. */
 export type MigrationListener = (step: MigrationStep, items: readonly KindProgress[]) => Promise<void> | void;
@@ -45,6 +47,11 @@ export interface MigrationRequest {
   readonly to: string;
   readonly actor: string;
   readonly requestId: string;
+  /**
+   * Names the migration's bundle (`tenants/<tenantId>/exports/<exportId>/` of the target's bucket), so a resumed run
+   * finds its own export and never an earlier migration's. @default `migration-to-<to>`
+   */
+  readonly exportId?: string;
 }
 
 /**
@@ -62,7 +69,7 @@ export class TenantMigration {
     const entry = await this.props.directories[0].get(tenantId);
     if (!entry) throw new NotFoundError(`tenant ${tenantId} not found`);
     const target = this.regionOf(to);
-    const exportId = `migration-to-${to}`;
+    const exportId = request.exportId ?? `migration-to-${to}`;
     const cutOver = entry.region === to;
     const prefix = bundlePrefix(tenantId, exportId);
 
@@ -95,7 +102,7 @@ export class TenantMigration {
 
     if (!cutOver) {
       for (const directory of this.props.directories) await directory.replicate({ ...entry, region: to });
-      await this.recordHome(target, request, entry.region);
+      await this.recordHome(target, request, entry.region, exportId);
     }
     await onStep('cut-over', []);
 
@@ -122,14 +129,14 @@ export class TenantMigration {
   }
 
   /** The tenant record names its new home, audited in the target region. */
-  private async recordHome(target: MigrationRegion, request: MigrationRequest, from: string): Promise<void> {
+  private async recordHome(target: MigrationRegion, request: MigrationRequest, from: string, exportId: string): Promise<void> {
     const now = new Date().toISOString();
     await target.executor.execute({
       tenantId: request.tenantId,
       event: {
         actor: request.actor,
         action: 'tenant.migrated',
-        target: `migration/migration-to-${request.to}`,
+        target: `migration/${exportId}`,
         requestId: request.requestId,
         change: { from, to: request.to },
       },

@@ -4,6 +4,11 @@ import { Construct } from 'constructs';
 
 export interface ExportBucketProps {
   /**
+   * The bucket's name, when other regions' functions must know it (migrations put their bundles in the target's bucket).
+   * @default a name CloudFormation generates
+   */
+  readonly bucketName?: string;
+  /**
    * Days a replaced or deleted object version is kept before it expires.
    * @default 30
    */
@@ -45,6 +50,7 @@ export class ExportBucket extends Construct {
 
     this.bucket = new s3.Bucket(this, 'Bucket', {
       ...secure,
+      ...(props.bucketName ? { bucketName: props.bucketName } : {}),
       versioned: true,
       serverAccessLogsBucket: this.accessLogBucket,
       serverAccessLogsPrefix: 'exports/',

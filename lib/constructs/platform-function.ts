@@ -168,6 +168,13 @@ export interface PlatformBinding {
    * @default false
    */
   readonly backupStatus?: boolean;
+  /**
+   * Every residency region's export bucket, for a function that runs migrations: passed as EXPORT_BUCKETS (JSON), and
+   * the function may put and read the bundles of migrations (`tenants/<tenantId>/exports/migration-<id>/`) in the
+   * other regions' buckets (its own region's, under `tenants/`, come with `bundles`).
+   * @default no migrations
+   */
+  readonly migrationBuckets?: Readonly<Record<string, s3.IBucket>>;
 }
 
 /** The region's export bucket and the secret manifests are signed with. */
@@ -178,6 +185,9 @@ export interface BundleBinding {
 
 /** Where bundles live in the export bucket: `tenants/<tenantId>/exports/<exportId>/`. */
 export const BUNDLE_OBJECT_PREFIX = 'tenants/';
+
+/** The objects of migration bundles (`exportId` = `migration-<migrationId>`), in any region's export bucket. */
+export const MIGRATION_BUNDLE_OBJECTS = `${BUNDLE_OBJECT_PREFIX}*/exports/migration-*`;
 
 /**
  * The house Lambda function: Node.js 22 on arm64, bundled with esbuild (minified, source maps on; the X-Ray tracer in a
@@ -303,6 +313,7 @@ export class PlatformFunction extends Construct {
     if (binding.usageKeys) this.bindUsageKeys();
     if (binding.bundles) this.bindBundles(binding.bundles);
     if (binding.backupStatus) this.bindBackupStatus(binding.table);
+    if (binding.migrationBuckets) this.bindMigrationBuckets(binding.migrationBuckets);
   }
 
   /** The table's point-in-time recovery status (its latest restorable time), for the compliance report; no data. */
@@ -311,6 +322,28 @@ export class PlatformFunction extends Construct {
       new iam.PolicyStatement({ sid: 'TableBackupStatus', actions: ['dynamodb:DescribeContinuousBackups'], resources: [table.tableArn] }),
     );
     this.function.addEnvironment('BACKUP_STATUS', 'point-in-time-recovery');
+  }
+
+  /** EXPORT_BUCKETS, and the migration bundles in the other regions' export buckets: put (in parts) and read, nothing else. */
+  private bindMigrationBuckets(buckets: Readonly<Record<string, s3.IBucket>>): void {
+    const stack = Stack.of(this);
+    const names = Object.fromEntries(Object.entries(buckets).map(([region, bucket]) => [region, bucket.bucketName]));
+    this.function.addEnvironment('EXPORT_BUCKETS', stack.toJsonString(names));
+    const remote = Object.entries(buckets).filter(([region]) => region !== stack.region);
+    if (remote.length === 0) return;
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'MigrationBundles',
+        actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
+        resources: remote.map(([, bucket]) => bucket.arnForObjects(MIGRATION_BUNDLE_OBJECTS)),
+      }),
+    );
+    for (const [region] of remote) {
+      Validations.of(this.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${nagText(buckets[region].arnForObjects(MIGRATION_BUNDLE_OBJECTS))}]`,
+        reason: `A migration to ${region} keeps its bundle in that region's export bucket, named by tenant and migration id when the job runs: migration bundles only, never listed or deleted`,
+      });
+    }
   }
 
   /** Objects under `tenants/` of the export bucket (put in parts, read, presigned) and the bundle secret. */
@@ -408,4 +441,16 @@ export class PlatformFunction extends Construct {
   private dataRolesOf(binding: PlatformBinding): [DataScope, IDataAccessRole][] {
     return Object.entries(binding.dataRoles ?? {}).filter((entry): entry is [DataScope, IDataAccessRole] => entry[1] !== undefined);
   }
+}
+
+/** The pseudo parameters as cdk-nag prints them in a finding's id. */
+const NAG_PSEUDO_PARAMETERS: readonly [string, string][] = [
+  [Aws.PARTITION, '<AWS::Partition>'],
+  [Aws.ACCOUNT_ID, '<AWS::AccountId>'],
+  [Aws.REGION, '<AWS::Region>'],
+];
+
+/** An ARN as cdk-nag prints it in a finding's id. */
+function nagText(arn: string): string {
+  return NAG_PSEUDO_PARAMETERS.reduce((text, [token, name]) => text.split(token).join(name), arn);
 }

@@ -5,13 +5,14 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { DATA_SCOPES, type DataScope } from '../../functions/data/data-scopes';
 import { runWorkerCapacity, SERVICE_LEVELS } from '../../functions/billing/service-levels.catalogue';
 import { keys, SEPARATOR, TENANT_MARK } from '../../functions/data/keys';
 import { platformUsageKey } from '../../functions/identity/usage-identifier';
 import { TTL_PRINCIPAL } from '../../functions/memories/memory-expiry.service';
-import { HANDLER_GROUP_NEEDS, PERIOD_CLOSE_NEEDS, type GroupNeeds } from '../../functions/api/group-needs';
+import { HANDLER_GROUP_NEEDS, JOB_CONSUMER_NEEDS, PERIOD_CLOSE_NEEDS, type GroupNeeds } from '../../functions/api/group-needs';
 import { HANDLER_GROUPS, isPublic, ROUTES, type HandlerGroup } from '../../functions/routes';
 import type { PlatformConfig } from '../config';
 import { crossRegionCallers } from '../cross-region-access';
@@ -126,8 +127,7 @@ export const OTHER_FUNCTION_NEEDS = {
   // tenant's plan for its tier: the tenant data role with the tenant of each log line.
   'throttle-recorder': { data: ['tenant'] },
   'period-close': PERIOD_CLOSE_NEEDS,
-  // Runs export and import jobs from the jobs queue: the tenant's items of every kind, its bundles in the export bucket.
-  'job-consumer': { data: ['tenant'], portability: true },
+  'job-consumer': JOB_CONSUMER_NEEDS,
   // Lists the region's tenants from the directory (P#, read only) and stamps, clears the TTL of or deletes their items of
   // expiring kinds through the tenant data role with the tenant of each sweep; nothing else.
   'retention-sweep': { data: ['tenant', 'directory'] },
@@ -265,7 +265,7 @@ export class RegionStack extends Stack {
 
     this.cursorSecret = this.createCursorSecret(names, config.stage, region);
     this.bundleSecret = this.createBundleSecret(config.stage, region);
-    this.exports = new ExportBucket(this, 'Exports');
+    this.exports = new ExportBucket(this, 'Exports', { bucketName: names.exportBucketName(region) });
     this.functions = this.createFunctions(names, config, region, functionCode);
 
     const configuredOrigins = config.corsOrigins ?? [...new Set(config.console.callbackUrls.map((url) => new URL(url).origin))];
@@ -481,6 +481,9 @@ export class RegionStack extends Stack {
     );
     const ownData: RegionDataBinding = { tableName: this.table.tableName, roles: this.dataAccess.byScope };
     const dataRegions = Object.fromEntries(config.regions.map((other) => [other, other === region ? ownData : remoteRegionData(names, other)]));
+    const exportBuckets = Object.fromEntries(
+      config.regions.map((other) => [other, other === region ? this.exports.bucket : remoteExportBucket(this, names, other)]),
+    );
     for (const [name, fn] of Object.entries(this.functions) as [RegionFunctionName, PlatformFunction][]) {
       const needs = needsOf(name);
       fn.bind({
@@ -502,6 +505,7 @@ export class RegionStack extends Stack {
         usageKeys: needs.usageKeys,
         bundles: needs.portability ? { bucket: this.exports.bucket, secret: this.bundleSecret } : undefined,
         backupStatus: needs.backupStatus,
+        migrationBuckets: needs.migrations ? exportBuckets : undefined,
       });
     }
   }
@@ -552,6 +556,11 @@ export function remoteRegionData(names: PlatformNames, region: string): RegionDa
       DATA_SCOPES.map((scope) => [scope, new ImportedDataAccessRole(names.dataRoleArn(region, scope), scope === 'tenant' ? TENANT_SESSION_TAG : undefined)]),
     ) as RegionDataBinding['roles'],
   };
+}
+
+/** Another region's export bucket, by its fixed name. */
+function remoteExportBucket(scope: Construct, names: PlatformNames, region: string): s3.IBucket {
+  return s3.Bucket.fromBucketAttributes(scope, `ExportBucket-${region}`, { bucketName: names.exportBucketName(region), region });
 }
 
 /**

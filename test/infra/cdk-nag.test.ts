@@ -103,6 +103,13 @@ const ACKNOWLEDGED_RULES: Readonly<Record<string, RegExp>> = {
     `^(${DRILL_STATE_MACHINE_ROLE}|Region-[^/]+/RecoveryDrill/ScratchData/Role)$`,
   ),
   'AwsSolutions-IAM5[Resource::<ref.Arn>/tenants/*]': new RegExp(`${PROJECT_ROLE.source}|^Region-[^/]+/Fn-(portability|job-consumer)/ExecutionRole$`),
+  // Migrations keep their bundle in the target region's export bucket: the job consumer of every other region.
+  ...Object.fromEntries(
+    CONFIG.regions.map((region) => [
+      `AwsSolutions-IAM5[Resource::arn:aws:s3:::ap-${CONFIG.stage}-exports-<AWS::AccountId>-${region}/tenants/*/exports/migration-*]`,
+      /^Region-[^/]+\/Fn-job-consumer\/ExecutionRole$/,
+    ]),
+  ),
   'AwsSolutions-IAM5[Action::s3:GetBucket*]': orConsoleUpload(PROJECT_ROLE),
   'AwsSolutions-IAM5[Action::s3:GetObject*]': orConsoleUpload(PROJECT_ROLE),
   'AwsSolutions-IAM5[Action::s3:List*]': orConsoleUpload(PROJECT_ROLE),

@@ -228,7 +228,9 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
         'users',
         'workflows',
       ],
-      platform: ['period-close', 'tenants'],
+      // The job consumer cuts migrated tenants over in every directory copy and keeps the migration records; the
+      // portability API records the migrations it starts.
+      platform: ['job-consumer', 'period-close', 'portability', 'tenants'],
       issuers: ['issuer-registration'],
     };
 
@@ -322,6 +324,15 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
                 Resource: `${bucketArn}/tenants/*`,
               },
             ]
+          : []),
+        // Migrations put their bundle in the target region's export bucket: migration bundles of the other regions only.
+        ...('migrations' in needs && needs.migrations
+          ? otherRegions.map((other) => ({
+              Sid: 'MigrationBundles',
+              Effect: 'Allow',
+              Action: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'],
+              Resource: `arn:aws:s3:::${names.exportBucketName(other, TEST_ACCOUNT_ID)}/tenants/*/exports/migration-*`,
+            }))
           : []),
         ...(jobsQueue
           ? [

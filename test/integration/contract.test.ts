@@ -10,6 +10,7 @@ import { startTestPlatform, type TestPlatform } from '../support/platform';
  * there, body of the documented type and schema).
  */
 const EU = 'eu-central-1';
+const US = 'us-east-1';
 const PASSWORD = 'Contract-Test-9-Password';
 let platform: TestPlatform;
 let validator: ContractValidator;
@@ -33,6 +34,8 @@ afterAll(async () => {
 });
 
 interface Call {
+  /** The region whose API is called. @default eu-central-1 */
+  readonly region?: typeof EU | typeof US;
   readonly token?: string | null;
   readonly body?: unknown;
   readonly raw?: string;
@@ -44,7 +47,7 @@ async function call(method: string, routePath: string, params: Record<string, st
   const path = routePath.replace(/\{(\w+)\}/g, (_m, name: string) => encodeURIComponent(params[name] ?? `unknown-${name}`));
   const body = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
   const token = options.token === undefined ? adminToken : options.token;
-  const response = await platform.call(EU, method, `${path}${query}`, {
+  const response = await platform.call(options.region ?? EU, method, `${path}${query}`, {
     ...(token ? { token } : {}),
     headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...options.headers },
     ...(body !== undefined ? { body } : {}),
@@ -263,7 +266,32 @@ describe('the API contract, live', () => {
     await call('POST', `${T}/retry`, p, { token: platformToken });
     await call('DELETE', T, { tenantId: 'no-such-tenant' }, { token: platformToken });
 
+    // Migration to the other region, last: the tenant then lives in us-east-1 and eu-central-1 answers 421
+    const M = '/v1/tenants/{tenantId}/migrations';
+    const admin = { token: platformToken };
+    await call('POST', M, p, { body: { to: US } });
+    await call('POST', M, p, { ...admin, body: { to: 'ap-south-1' } });
+    await call('POST', M, p, { ...admin, body: { to: EU } });
+    await call('GET', `${M}/{migrationId}`, { ...p, migrationId: '01J00000000000000000000000' }, admin);
+    const migration = await call('POST', M, p, { ...admin, body: { to: US }, headers: { 'Idempotency-Key': `migrate-${tenantId}` } });
+    await call('POST', M, p, { ...admin, body: { to: US } });
+    const m = { ...p, migrationId: migration.json.migrationId };
+    for (let polls = 0; polls < 300 && (await call('GET', `${M}/{migrationId}`, m, { ...admin, region: US })).json?.state !== 'SUCCEEDED'; polls++) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const moved = await call('GET', `${M}/{migrationId}`, m, { ...admin, region: US });
+    // The old region's gate reads the directory through its cache (DIRECTORY_CACHE_SECONDS): 421 within that bound.
+    let oldRegion = await call('GET', `${M}/{migrationId}`, m, admin);
+    for (let polls = 0; polls < 30 && oldRegion.status !== 421; polls++) {
+      await new Promise((r) => setTimeout(r, 250));
+      oldRegion = await call('GET', `${M}/{migrationId}`, m, admin);
+    }
+
     // Assess
+    expect(migration.status).toBe(202);
+    expect(moved.json).toMatchObject({ state: 'SUCCEEDED', step: 'purged', from: EU, to: US });
+    expect(oldRegion.status).toBe(421);
+    expect(oldRegion.json).toMatchObject({ code: 'wrong-region', region: US, endpoint: platform.endpoints[US] });
     expect(validator.violations).toEqual([]);
     expect([...validator.seen].sort()).toEqual(ROUTES.map((route) => route.operationId).sort());
   });

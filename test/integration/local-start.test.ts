@@ -224,6 +224,39 @@ describe('npm start', () => {
     );
   });
 
+  it('migrates acme from eu-central-1 to us-east-1 through the API: eu-central-1 then answers 421 naming us-east-1, where its admin is served', async () => {
+    // Prepare
+    const acme = first.tenants[0];
+    const { clientId, username, password } = first.platformAdmin;
+    const operator = await idToken(first.cognitoEndpoint, clientId, username, password);
+    const call = (region: 'eu-central-1' | 'us-east-1', path: string, init: { method?: string; token: string; body?: unknown }) =>
+      fetch(`${first.regions[region]}${path}`, {
+        method: init.method ?? 'GET',
+        headers: { authorization: `Bearer ${init.token}`, ...(init.body ? { 'content-type': 'application/json' } : {}) },
+        ...(init.body ? { body: JSON.stringify(init.body) } : {}),
+      });
+    const migrations = `/v1/tenants/${acme.tenantId}/migrations`;
+
+    // Act
+    const started = await call('eu-central-1', migrations, { method: 'POST', token: operator, body: { to: 'us-east-1' } });
+    const { migrationId } = (await started.json()) as { migrationId: string };
+    const state = async () => ((await (await call('us-east-1', `${migrations}/${migrationId}`, { token: operator })).json()) as { state?: string }).state;
+    const finished = await eventually(state, 'SUCCEEDED', 45_000);
+    // The old region's gate reads the directory through its cache (DIRECTORY_CACHE_SECONDS): 421 within that bound.
+    await eventually(async () => (await call('eu-central-1', `/v1/tenants/${acme.tenantId}`, { token: operator })).status, 421);
+    const oldRegion = await call('eu-central-1', `/v1/tenants/${acme.tenantId}`, { token: operator });
+    const admin = await idToken(first.cognitoEndpoint, acme.clientId, acme.admin.username, acme.admin.password);
+    const newRegion = await call('us-east-1', `/v1/tenants/${acme.tenantId}`, { token: admin });
+
+    // Assess
+    expect(started.status).toBe(202);
+    expect(finished).toBe('SUCCEEDED');
+    expect(oldRegion.status).toBe(421);
+    expect(await oldRegion.json()).toEqual(expect.objectContaining({ code: 'wrong-region', region: 'us-east-1', endpoint: first.regions['us-east-1'] }));
+    expect(newRegion.status).toBe(200);
+    expect(await newRegion.json()).toEqual(expect.objectContaining({ tenantId: acme.tenantId, region: 'us-east-1' }));
+  });
+
   it('stops on SIGINT and leaves no java or node process behind', async () => {
     const { nodePid, javaPid } = await ready(running!);
 

@@ -3,7 +3,7 @@ import { CognitoIdentityProviderClient, InitiateAuthCommand } from '@aws-sdk/cli
 import type { ClientLimits } from '../../functions/billing/client-limits.catalogue';
 import { startLocalGateway, type FunctionSource, type LocalGateway } from '../../local/gateway';
 import { startS3Local } from '../../local/s3-local';
-import { localExportBucket } from '../../local/platform.config';
+import { localExportBucket, localExportBuckets } from '../../local/platform.config';
 import type { LocalMigrationAccess } from '../../local/tenant-migrate';
 import { LOCAL_CREDENTIALS, LOCAL_REGIONS, LOCAL_TABLE_NAME, useLocalCredentials, type LocalRegion } from '../../local/platform.config';
 import {
@@ -146,7 +146,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     // Every test platform shares the table: sweeping would make each read every tenant's runs. The sweeper is tested
     // with the run consumer itself (test/integration/workflows/runs.queue.test.ts).
     sweepRuns: false,
-    regionEnvironment: (region) => ({ EXPORT_BUCKET: localExportBucket(region), S3_ENDPOINT: exports.endpoint }),
+    regionEnvironment: (region) => ({ EXPORT_BUCKET: localExportBucket(region), EXPORT_BUCKETS: localExportBuckets(), S3_ENDPOINT: exports.endpoint }),
     ...(options.functions ? { functions: options.functions } : {}),
     ...(site ? { console: site } : {}),
   });

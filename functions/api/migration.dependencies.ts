@@ -1,0 +1,98 @@
+import { ConfigError } from '../core/config';
+import { ManifestSigner } from '../portability/bundle.schema';
+import type { JobQueue } from '../portability/job.queue';
+import { MigrationJobRepository } from '../portability/migration-job.kind';
+import { MigrationJobService } from '../portability/migration-job.service';
+import { createS3Client, LOCAL_S3_CREDENTIALS, S3ObjectStore } from '../portability/s3.object-store';
+import { TenantExporter } from '../portability/tenant-export';
+import { TenantImporter } from '../portability/tenant-import';
+import { manifestReader, TenantMigration, type MigrationRegion } from '../portability/tenant-migration';
+import { TENANT_DATA_CATALOGUE } from '../tenant-data.catalogue';
+import { DirectoryRepository } from '../tenants/directory.repository';
+import { TenantPurge } from '../tenants/tenant-purge';
+import { createTenantWrites, isolationOf } from './dependencies';
+import { directoryRegionsOf, regionConfigOf, type RuntimeConfig } from './runtime-config';
+
+/**
+ * Wiring of tenant migrations between regions: the migration the job consumer runs (and the operators' CLI, with the
+ * local platform's configuration) reaches every residency region's table through that region's data roles (tenant
+ * sessions for the data, the platform role for the directory copies and the migration records), and keeps the bundle
+ * in the target region's export bucket (EXPORT_BUCKETS), where the data goes.
+ */
+
+/** A migration to `to`, over every region of the configuration. */
+export function tenantMigrationOf(config: RuntimeConfig, to: string): TenantMigration {
+  const bucket = config.EXPORT_BUCKETS[to];
+  if (!bucket) throw new ConfigError(`invalid runtime configuration: EXPORT_BUCKETS: no export bucket of ${to}: required by the functions that run migrations`);
+  if (!config.BUNDLE_SECRET) throw new ConfigError('invalid runtime configuration: BUNDLE_SECRET: required by the functions that run migrations');
+  const local = config.S3_ENDPOINT ? { endpoint: config.S3_ENDPOINT, credentials: LOCAL_S3_CREDENTIALS } : undefined;
+  const store = new S3ObjectStore({ client: createS3Client(to, local), bucket });
+  const signer = new ManifestSigner(config.BUNDLE_SECRET);
+  const regions = directoryRegionsOf(config).all.map((region) => regionConfigOf(config, region));
+  return new TenantMigration({
+    regions: Object.fromEntries(regions.map((regional) => [regional.AWS_REGION, migrationRegionOf(regional, store, signer)])),
+    // The control plane's copy first: the migration reads the tenant's home from it.
+    directories: regions.map((regional) => new DirectoryRepository(isolationOf(regional).platformDb(), regional.TABLE_NAME)),
+    catalogue: TENANT_DATA_CATALOGUE,
+    readManifest: manifestReader(store),
+  });
+}
+
+/** One region as a migration reaches it: its table through tenant sessions, the shared bundle store and signer. */
+function migrationRegionOf(config: RuntimeConfig, store: S3ObjectStore, signer: ManifestSigner): MigrationRegion {
+  const { db, executor } = createTenantWrites(config);
+  const data = { db, tableName: config.TABLE_NAME, catalogue: TENANT_DATA_CATALOGUE, store, signer };
+  return {
+    region: config.AWS_REGION,
+    db,
+    tableName: config.TABLE_NAME,
+    exporter: new TenantExporter({ ...data, region: config.AWS_REGION }),
+    importer: new TenantImporter({ ...data, executor }),
+    purge: new TenantPurge(db, config.TABLE_NAME, TENANT_DATA_CATALOGUE),
+    executor,
+  };
+}
+
+const services = new WeakMap<RuntimeConfig, MigrationJobService>();
+
+/**
+ * The migration jobs of a function instance: the records in this region and the target's (platform data role), the
+ * jobs queue, and the migration, built when a job first runs (the API's function never builds it). Every client is
+ * made at first use, so a function that never starts or runs a migration needs none of their roles.
+ */
+export function migrationJobsOf(
+  config: RuntimeConfig,
+  queue: JobQueue,
+  /** The migration to a region. @default tenantMigrationOf, built once per target */
+  migrationOf: (to: string) => Pick<TenantMigration, 'migrate'> = memoized((to) => tenantMigrationOf(config, to)),
+): MigrationJobService {
+  let service = services.get(config);
+  if (service) return service;
+  let directory: DirectoryRepository | undefined;
+  service = new MigrationJobService({
+    region: config.AWS_REGION,
+    regions: directoryRegionsOf(config).all,
+    directory: { get: (tenantId) => (directory ??= new DirectoryRepository(isolationOf(config).directoryDb(), config.TABLE_NAME)).get(tenantId) },
+    records: memoized((region) => {
+      const regional = regionConfigOf(config, region);
+      return new MigrationJobRepository(isolationOf(regional).platformDb(), regional.TABLE_NAME);
+    }),
+    queue,
+    migration: migrationOf,
+  });
+  services.set(config, service);
+  return service;
+}
+
+/** `make` called once per key. */
+function memoized<T>(make: (key: string) => T): (key: string) => T {
+  const made = new Map<string, T>();
+  return (key) => {
+    let value = made.get(key);
+    if (value === undefined) {
+      value = make(key);
+      made.set(key, value);
+    }
+    return value;
+  };
+}

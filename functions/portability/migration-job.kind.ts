@@ -1,0 +1,147 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
+import { conditionOf, itemAbsent, itemExists } from '../data/conditions';
+import { keys, tenantIdSchema } from '../data/keys';
+import { updateOf } from '../data/updates';
+import { MIGRATION_STEPS } from './tenant-migration';
+import { JOB_STATES, jobErrorSchema, jobIdSchema, kindProgressSchema, MAX_JOB_KINDS, unfinished } from './portability-job.kind';
+
+/**
+ * A tenant's migration between regions as the platform records it: what was asked, where the job stands, the step
+ * reached and the items per kind moved. A platform item (`P#MIGRATION#<tenantId>`), not tenant data: the tenant's data
+ * leaves the source region, and the record must stay readable there and in the target.
+ */
+
+const regionSchema = z
+  .string()
+  .max(32)
+  .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region name such as us-east-1');
+
+/** The body of a migration start: the region the tenant moves to. */
+export const migrationBodySchema = z.object({ to: regionSchema }).strict();
+
+export const migrationJobSchema = z
+  .object({
+    migrationId: jobIdSchema,
+    tenantId: tenantIdSchema,
+    from: regionSchema,
+    to: regionSchema,
+    state: z.enum(JOB_STATES),
+    /** The last step done (absent until the export is done). */
+    step: z.enum(MIGRATION_STEPS).optional(),
+    /** Items and bytes per kind in the bundle the migration moves. */
+    exported: z.array(kindProgressSchema).max(MAX_JOB_KINDS),
+    /** Items per kind written into the target's table. */
+    imported: z.array(kindProgressSchema).max(MAX_JOB_KINDS),
+    errors: z.array(jobErrorSchema).max(16),
+    createdAt: z.iso.datetime(),
+    createdBy: z.string().max(256),
+    updatedAt: z.iso.datetime(),
+    /** Deliveries of the job's message that started work on it. */
+    attempts: z.number().int().nonnegative(),
+  })
+  .strict();
+export type MigrationJob = z.infer<typeof migrationJobSchema>;
+
+/** Why a start was refused: another migration of the tenant runs, or the Idempotency-Key came with another request. */
+export type MigrationStartRefusal = 'running' | 'idempotency-key';
+
+/** A start's Idempotency-Key: its hash names the record, its fingerprint tells a retry from a misuse. */
+export interface MigrationIdempotency {
+  readonly keyHash: string;
+  readonly fingerprint: string;
+}
+
+/** One region's copy of a tenant's migration records, through the platform data role of that region. */
+export class MigrationJobRepository {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async get(tenantId: string, migrationId: string): Promise<MigrationJob | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.migration(tenantId, migrationId), ConsistentRead: true }));
+    return Item ? migrationJobSchema.parse(strip(Item)) : undefined;
+  }
+
+  /** The migration an Idempotency-Key started, with the fingerprint of its request. */
+  async findStart(tenantId: string, keyHash: string): Promise<{ migrationId: string; fingerprint: string } | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.migrationIdempotency(tenantId, keyHash), ConsistentRead: true }));
+    return Item ? { migrationId: String(Item.migrationId), fingerprint: String(Item.fingerprint) } : undefined;
+  }
+
+  /**
+   * Records a new migration with the tenant's lock (and the key's record) in one transaction: refused, writing
+   * nothing, while another migration of the tenant holds the lock (or takes it concurrently) or when the key was used
+   * before.
+   */
+  async create(job: MigrationJob, idempotency?: MigrationIdempotency): Promise<MigrationStartRefusal | undefined> {
+    const put = (Item: Record<string, unknown>) => ({ Put: { TableName: this.tableName, Item, ...conditionOf(itemAbsent) } });
+    const lock = { ...keys.migrationLock(job.tenantId), migrationId: job.migrationId };
+    const key = idempotency && {
+      ...keys.migrationIdempotency(job.tenantId, idempotency.keyHash),
+      migrationId: job.migrationId,
+      fingerprint: idempotency.fingerprint,
+    };
+    try {
+      await this.db.send(
+        new TransactWriteCommand({ TransactItems: [put(lock), put({ ...keys.migration(job.tenantId, job.migrationId), ...job }), ...(key ? [put(key)] : [])] }),
+      );
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const reasons = error.CancellationReasons ?? [];
+      if (reasons[2]?.Code === 'ConditionalCheckFailed') return 'idempotency-key';
+      // A conflict is another start of the tenant's migration in flight at the same moment: one of them wins the lock.
+      if (['ConditionalCheckFailed', 'TransactionConflict'].includes(reasons[0]?.Code ?? '')) return 'running';
+      throw error;
+    }
+  }
+
+  /** Claims the migration for one more attempt while it is not finished; false when it is. */
+  async claim(tenantId: string, migrationId: string, now: string): Promise<boolean> {
+    try {
+      const change = updateOf({ set: { state: 'RUNNING', updatedAt: now }, add: { attempts: 1 } }, itemExists, unfinished);
+      await this.db.send(new UpdateCommand({ TableName: this.tableName, Key: keys.migration(tenantId, migrationId), ...change }));
+      return true;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+
+  /** Writes the record as it is now (the copy in the other region follows the source's), and the lock while it runs. */
+  async save(job: MigrationJob): Promise<void> {
+    await this.db.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.migration(job.tenantId, job.migrationId), ...job } }));
+    const lock = keys.migrationLock(job.tenantId);
+    if (job.state === 'QUEUED' || job.state === 'RUNNING') {
+      await this.db.send(new PutCommand({ TableName: this.tableName, Item: { ...lock, migrationId: job.migrationId } }));
+    } else {
+      await this.release(job.tenantId, job.migrationId);
+    }
+  }
+
+  /** Frees the tenant's lock if this migration holds it. */
+  async release(tenantId: string, migrationId: string): Promise<void> {
+    try {
+      const held = { expression: '#migrationId = :migrationId', names: { '#migrationId': 'migrationId' }, values: { ':migrationId': migrationId } };
+      await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: keys.migrationLock(tenantId), ...conditionOf(held) }));
+    } catch (error) {
+      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+    }
+  }
+
+  /** Takes back a start whose message could not be sent: the record, the lock and the key's record. */
+  async discard(job: MigrationJob, idempotency?: MigrationIdempotency): Promise<void> {
+    await this.release(job.tenantId, job.migrationId);
+    await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: keys.migration(job.tenantId, job.migrationId) }));
+    if (idempotency) await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: keys.migrationIdempotency(job.tenantId, idempotency.keyHash) }));
+  }
+}
+
+/** The record without its keys. */
+function strip(item: Record<string, unknown>): Record<string, unknown> {
+  const { pk: _pk, sk: _sk, ...rest } = item;
+  return rest;
+}

@@ -1,0 +1,183 @@
+import { createHash } from 'node:crypto';
+import { ConflictError, DomainError, NotFoundError, ValidationError } from '../core/errors';
+import type { IdempotencyRequest } from '../core/request-conventions';
+import { timeOrderedId } from '../data/ids';
+import type { MutationResult } from '../data/mutation.context';
+import type { DirectoryRepository } from '../tenants/directory.repository';
+import type { JobQueue, MigrationJobMessage } from './job.queue';
+import { migrationJobSchema, type MigrationIdempotency, type MigrationJob, type MigrationJobRepository } from './migration-job.kind';
+import type { JobOutcome } from './portability-job.service';
+import type { KindProgress } from './tenant-export';
+import type { MigrationStep, TenantMigration } from './tenant-migration';
+
+export interface MigrationJobServiceProps {
+  /** The region this function serves: migrations start in the tenant's home region and their job runs there. */
+  readonly region: string;
+  /** The regions tenants can be homed in. */
+  readonly regions: readonly string[];
+  /** This region's copy of the tenant directory (read). */
+  readonly directory: Pick<DirectoryRepository, 'get'>;
+  /** Each region's copy of the migration records (written through that region's platform data role). */
+  readonly records: (region: string) => MigrationJobRepository;
+  readonly queue: JobQueue;
+  /** The migration to a region the jobs run: the one the operators' CLI runs too. Made at first use (it reaches every region). */
+  readonly migration: (to: string) => Pick<TenantMigration, 'migrate'>;
+  /** @default Date.now */
+  readonly clock?: () => number;
+}
+
+/** A migration start as the API asks for it. */
+export interface MigrationStart {
+  readonly tenantId: string;
+  readonly to: string;
+  readonly actor: string;
+  readonly idempotency?: IdempotencyRequest;
+}
+
+/**
+ * Migrations of tenants between regions as jobs: started in the tenant's home region (202 with the record, one
+ * unfinished migration per tenant), run from the jobs queue by the same TenantMigration as the operators' CLI, with
+ * the step reached and the items per kind on the record, copied to the target region so the record stays readable
+ * where the tenant then lives. A re-delivered message resumes the migration at the step it reached.
+ */
+export class MigrationJobService {
+  private readonly clock: () => number;
+
+  constructor(private readonly props: MigrationJobServiceProps) {
+    this.clock = props.clock ?? Date.now;
+  }
+
+  /** Records the migration as QUEUED and sends its message; a start refused or not sent leaves nothing behind. */
+  async start(request: MigrationStart): Promise<MutationResult> {
+    const { tenantId, to } = request;
+    await this.checkStart(tenantId, to);
+    const now = this.clock();
+    const time = new Date(now).toISOString();
+    const job = migrationJobSchema.parse({
+      migrationId: timeOrderedId(now),
+      tenantId,
+      from: this.props.region,
+      to,
+      state: 'QUEUED',
+      exported: [],
+      imported: [],
+      errors: [],
+      createdAt: time,
+      createdBy: request.actor,
+      updatedAt: time,
+      attempts: 0,
+    });
+    const idempotency = request.idempotency && idempotencyOf(request.idempotency);
+    const records = this.props.records(this.props.region);
+    const refusal = await records.create(job, idempotency);
+    if (refusal === 'idempotency-key' && idempotency) return this.replay(tenantId, idempotency);
+    if (refusal === 'running') throw new ConflictError(`a migration of tenant ${tenantId} is already running`);
+    try {
+      await this.props.queue.enqueue({ tenantId, migrationId: job.migrationId });
+    } catch (error) {
+      await records.discard(job, idempotency);
+      throw error;
+    }
+    return { response: responseOf(job), replayed: false };
+  }
+
+  /** The migration's record in this region's copy. */
+  async get(tenantId: string, migrationId: string): Promise<MigrationJob> {
+    const job = await this.props.records(this.props.region).get(tenantId, migrationId);
+    if (!job) throw new NotFoundError(`migration ${migrationId} not found`);
+    return job;
+  }
+
+  /**
+   * Works on a migration for one delivery of its message: a finished one only has its outcome copied again; a domain error (the bundle
+   * refused, counts that do not add up) fails it at once; an unexpected error hands the message back (the next
+   * delivery resumes at the step reached), and fails the migration on the last delivery.
+   */
+  async run(message: MigrationJobMessage, lastDelivery: boolean): Promise<JobOutcome> {
+    const source = this.props.records(this.props.region);
+    const found = await source.get(message.tenantId, message.migrationId);
+    if (!found) return { kind: 'done' };
+    if (!(await source.claim(found.tenantId, found.migrationId, this.now()))) {
+      await this.copyOutcome(source, found);
+      return { kind: 'done' };
+    }
+    let job: MigrationJob = { ...found, state: 'RUNNING', attempts: found.attempts + 1, updatedAt: this.now() };
+    await this.save(job);
+    try {
+      await this.props
+        .migration(job.to)
+        .migrate(
+          { tenantId: job.tenantId, to: job.to, actor: job.createdBy, requestId: `migration-${job.migrationId}`, exportId: `migration-${job.migrationId}` },
+          async (step, items) => {
+            job = { ...job, ...stepChange(step, items), updatedAt: this.now() };
+            await this.save(job);
+          },
+        );
+      await this.save({ ...job, state: 'SUCCEEDED', errors: [], updatedAt: this.now() });
+      return { kind: 'done' };
+    } catch (error) {
+      if (!(error instanceof DomainError) && !lastDelivery) return { kind: 'failed', reason: (error as Error).message };
+      const problem = error instanceof DomainError ? { code: error.code, detail: error.message.slice(0, 2048) } : failedEveryAttempt;
+      await this.save({ ...job, state: 'FAILED', errors: [problem], updatedAt: this.now() });
+      return error instanceof DomainError ? { kind: 'done' } : { kind: 'failed', reason: (error as Error).message };
+    }
+  }
+
+  /**
+   * Copies a finished migration's outcome to both regions again (which frees the tenant's lock in each): a delivery
+   * may have stopped between the two copies, and the next one finds the source finished.
+   */
+  private async copyOutcome(source: MigrationJobRepository, found: MigrationJob): Promise<void> {
+    const finished = await source.get(found.tenantId, found.migrationId);
+    if (finished && (finished.state === 'SUCCEEDED' || finished.state === 'FAILED')) await this.save(finished);
+  }
+
+  /** 422 for a region the platform does not serve, 409 when the tenant already lives there. */
+  private async checkStart(tenantId: string, to: string): Promise<void> {
+    const { regions, directory } = this.props;
+    if (!regions.includes(to)) {
+      throw new ValidationError(
+        `region ${to} is not served (served: ${regions.join(', ')})`,
+        [{ pointer: 'body.to', message: `must be one of ${regions.join(', ')}` }],
+        'body',
+      );
+    }
+    const entry = await directory.get(tenantId);
+    if (!entry || entry.status === 'DELETED') throw new NotFoundError(`tenant ${tenantId} not found`);
+    if (entry.region === to) throw new ConflictError(`tenant ${tenantId} is already homed in ${to}`);
+  }
+
+  /** The answer to a retried start: the migration its key started, as it is now; 409 when the key came with another request. */
+  private async replay(tenantId: string, idempotency: MigrationIdempotency): Promise<MutationResult> {
+    const records = this.props.records(this.props.region);
+    const started = await records.findStart(tenantId, idempotency.keyHash);
+    if (!started || started.fingerprint !== idempotency.fingerprint) throw new ConflictError('the Idempotency-Key was used with another request');
+    return { response: responseOf(await this.get(tenantId, started.migrationId)), replayed: true };
+  }
+
+  /** The record in the source region and the target region. */
+  private async save(job: MigrationJob): Promise<void> {
+    await Promise.all([job.from, job.to].map((region) => this.props.records(region).save(job)));
+  }
+
+  private now(): string {
+    return new Date(this.clock()).toISOString();
+  }
+}
+
+const failedEveryAttempt = { code: 'internal-error', detail: 'the migration failed on every attempt' };
+
+/** What a step changes of the record: the step reached, and the items per kind it handled. */
+function stepChange(step: MigrationStep, items: readonly KindProgress[]): Partial<MigrationJob> {
+  if (step === 'exported') return { step, exported: [...items] };
+  if (step === 'imported') return { step, imported: [...items] };
+  return { step };
+}
+
+function idempotencyOf(request: IdempotencyRequest): MigrationIdempotency {
+  return { keyHash: createHash('sha256').update(request.key).digest('hex'), fingerprint: request.fingerprint };
+}
+
+function responseOf(job: MigrationJob) {
+  return { status: 202, body: job, headers: { location: `/v1/tenants/${job.tenantId}/migrations/${job.migrationId}` } };
+}

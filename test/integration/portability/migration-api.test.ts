@@ -1,0 +1,302 @@
+import type { SQSEvent } from 'aws-lambda';
+import { createHandler as createJobConsumer } from '../../../functions/api/job-consumer';
+import { migrationJobsOf, tenantMigrationOf } from '../../../functions/api/migration.dependencies';
+import { createHandler as createPortabilityHandler } from '../../../functions/api/portability';
+import { portabilityJobsOf } from '../../../functions/api/portability.dependencies';
+import type { RuntimeConfig } from '../../../functions/api/runtime-config';
+import { AuditRepository } from '../../../functions/audit/audit.repository';
+import type { AuthContext } from '../../../functions/core/auth-context';
+import { ConflictError } from '../../../functions/core/errors';
+import { createLogger } from '../../../functions/core/logger';
+import { CursorCodec } from '../../../functions/data/cursor';
+import { platformKey, tenantPrefix } from '../../../functions/data/keys';
+import type { JobMessage } from '../../../functions/portability/job.queue';
+import { MigrationJobRepository } from '../../../functions/portability/migration-job.kind';
+import type { MigrationStep, TenantMigration } from '../../../functions/portability/tenant-migration';
+import { LOCAL_REGIONS } from '../../../local/platform.config';
+import { lambdaContext, restEvent } from '../../support/rest-event';
+import { tenantAdmin } from '../../support/resources';
+import { BUCKET, createPortabilityFixture, PLATFORM_ADMIN, type PortabilityFixture } from './portability-fixture';
+
+/**
+ * Tenant migrations through the API: the portability group's real handler in each region (API Gateway REST events)
+ * and the real job consumer, over DynamoDB Local's two regions and the S3-compatible server. A start answers 202 with
+ * a QUEUED job; the consumer runs the same TenantMigration as the CLI; the old region then answers 421 naming the new
+ * one, where the record shows SUCCEEDED with the items per kind, every item and a verifying chain. Bad starts get
+ * 4xx problems and write nothing; a crash at a step is resumed by the message's next delivery.
+ */
+
+const [EU, US] = LOCAL_REGIONS;
+const MIGRATIONS = '/v1/tenants/{tenantId}/migrations';
+const MIGRATION = '/v1/tenants/{tenantId}/migrations/{migrationId}';
+const BUNDLE_SECRET = 'migration-api-test-signing-secret-32-characters';
+
+let fixture: PortabilityFixture;
+const sent: JobMessage[] = [];
+const queue = { enqueue: async (message: JobMessage) => void sent.push(message) };
+let handlers: Record<string, ReturnType<typeof createPortabilityHandler>>;
+
+/** A region's function configuration: the fixture's, with the bundles in one bucket and no directory cache. */
+function configOf(region: string): RuntimeConfig {
+  return {
+    ...fixture.lifecycle.config(region),
+    EXPORT_BUCKET: BUCKET,
+    EXPORT_BUCKETS: { [EU]: BUCKET, [US]: BUCKET },
+    S3_ENDPOINT: fixture.s3.endpoint,
+    BUNDLE_SECRET,
+    DIRECTORY_CACHE_SECONDS: 0,
+  };
+}
+
+/** The job consumer of the EU region, running migrations with `migrationOf` when given. */
+function consumerOf(migrationOf?: (to: string) => Pick<TenantMigration, 'migrate'>) {
+  const config = configOf(EU);
+  const logger = createLogger('migration-api', 'ERROR');
+  return createJobConsumer(config, { logger, jobs: portabilityJobsOf(config), migrations: migrationJobsOf(config, queue, migrationOf) });
+}
+
+beforeAll(async () => {
+  fixture = await createPortabilityFixture('migration-api');
+  handlers = Object.fromEntries(
+    LOCAL_REGIONS.map((region) => {
+      const config = configOf(region);
+      return [region, createPortabilityHandler(config, undefined, portabilityJobsOf(config), migrationJobsOf(config, queue))];
+    }),
+  );
+}, 60_000);
+
+afterAll(async () => {
+  await fixture?.dispose();
+});
+
+let requests = 0;
+async function call(
+  region: string,
+  method: string,
+  resource: string,
+  path: Record<string, string>,
+  options: { body?: unknown; auth?: AuthContext; headers?: Record<string, string> } = {},
+) {
+  const event = restEvent({
+    method,
+    resource,
+    pathParameters: path,
+    headers: { 'Content-Type': 'application/json', ...options.headers },
+    body: options.body === undefined ? null : JSON.stringify(options.body),
+    auth: options.auth ?? PLATFORM_ADMIN,
+  });
+  event.requestContext.requestId = `migration-req-${++requests}`;
+  const result = await handlers[region](event, lambdaContext());
+  return { ...result, json: result.body ? JSON.parse(result.body) : undefined };
+}
+
+/** Delivers the messages sent so far to `consumer`, as the queue's event source would (delivery `receiveCount`). */
+async function deliver(consumer: ReturnType<typeof consumerOf>, messages: readonly JobMessage[], receiveCount = 1) {
+  const event: SQSEvent = {
+    Records: messages.map((message, i) => ({
+      messageId: `m-${requests}-${i}`,
+      receiptHandle: 'r',
+      body: JSON.stringify(message),
+      attributes: { ApproximateReceiveCount: String(receiveCount), SentTimestamp: '0', SenderId: 'test', ApproximateFirstReceiveTimestamp: '0' },
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:eu-central-1:000000000000:jobs',
+      awsRegion: EU,
+    })),
+  };
+  return consumer(event);
+}
+
+const sortedKeys = (items: readonly Record<string, unknown>[]) => items.map((item) => `${item.pk} ${item.sk}`).sort();
+const migrationRecords = (region: string, tenantId: string) => fixture.lifecycle.scanPrefix(region, platformKey('MIGRATION', tenantId));
+
+async function verifyChain(region: string, tenantId: string) {
+  const { db, tableName } = fixture.lifecycle.regions[region].local;
+  const cursors = new CursorCodec('migration-api-test-cursor-secret-32-chars');
+  return new AuditRepository({ db: db(tenantId), tableName, tenantId, cursors, lanes: 1 }).verify();
+}
+
+describe('tenant migration through the API', () => {
+  it('migrates a tenant from eu-central-1 to us-east-1: 202, SUCCEEDED in the target with items per kind, 421 in the old region', async () => {
+    // Prepare
+    const tenantId = await fixture.onboard('mapi', EU);
+    await fixture.live(tenantId, { agents: [{ instructions: 'move me', memories: ['one', 'two'] }], runs: [1], apiKeys: 1, members: 1 });
+    const before = await fixture.lifecycle.scanPrefix(EU, tenantPrefix(tenantId));
+
+    // Act
+    const started = await call(EU, 'POST', MIGRATIONS, { tenantId }, { body: { to: US } });
+    const queued = await call(EU, 'GET', MIGRATION, { tenantId, migrationId: started.json.migrationId });
+    const failures = await deliver(consumerOf(), sent.splice(0));
+    const oldRegion = await call(EU, 'GET', MIGRATION, { tenantId, migrationId: started.json.migrationId });
+    const done = await call(US, 'GET', MIGRATION, { tenantId, migrationId: started.json.migrationId });
+    const moved = await fixture.lifecycle.scanPrefix(US, tenantPrefix(tenantId));
+
+    // Assess
+    expect(started.statusCode).toBe(202);
+    expect(started.json).toMatchObject({ tenantId, from: EU, to: US, state: 'QUEUED', attempts: 0 });
+    expect(started.headers?.location).toBe(`/v1/tenants/${tenantId}/migrations/${started.json.migrationId}`);
+    expect(queued.json.state).toBe('QUEUED');
+    expect(failures.batchItemFailures).toEqual([]);
+    expect(oldRegion.statusCode).toBe(421);
+    expect(oldRegion.json).toMatchObject({ code: 'wrong-region', region: US, endpoint: `https://${US}.api.test` });
+    expect(done.statusCode).toBe(200);
+    expect(done.json).toMatchObject({ state: 'SUCCEEDED', step: 'purged', attempts: 1, errors: [] });
+    expect(done.json.exported.find((entry: { kind: string }) => entry.kind === 'agent')).toMatchObject({ items: 1 });
+    expect(done.json.imported.find((entry: { kind: string }) => entry.kind === 'agent')).toMatchObject({ items: 1 });
+    expect(sortedKeys(moved)).toEqual(expect.arrayContaining(sortedKeys(before)));
+    expect(await verifyChain(US, tenantId)).toMatchObject({ valid: true });
+    expect(moved.map((item) => item.action)).toEqual(expect.arrayContaining(['tenant.migrate', 'tenant.migrated']));
+    expect(await fixture.lifecycle.scanPrefix(EU, tenantPrefix(tenantId))).toEqual([]);
+    expect((await migrationRecords(EU, tenantId)).map((item) => item.sk)).not.toContain('ACTIVE');
+  });
+
+  describe('refuses bad starts with a problem and writes nothing', () => {
+    let tenantId: string;
+    beforeAll(async () => {
+      tenantId = await fixture.onboard('mbad', EU);
+    });
+
+    it.each([
+      ['a region the platform does not serve', { to: 'ap-south-1' }, 422, 'validation-failed'],
+      ['a region name that is no region', { to: 'mars' }, 422, 'validation-failed'],
+      ['the region the tenant already lives in', { to: EU }, 409, 'conflict'],
+    ])('answers %s', async (_case, body, status, code) => {
+      // Act
+      const refused = await call(EU, 'POST', MIGRATIONS, { tenantId }, { body });
+
+      // Assess
+      expect(refused.statusCode).toBe(status);
+      expect(refused.headers?.['content-type']).toBe('application/problem+json');
+      expect(refused.json.code).toBe(code);
+      expect(await migrationRecords(EU, tenantId)).toEqual([]);
+      expect(sent).toEqual([]);
+    });
+
+    it('answers 404 for a tenant that does not exist', async () => {
+      const refused = await call(EU, 'POST', MIGRATIONS, { tenantId: 'no-such-tenant' }, { body: { to: US } });
+
+      expect(refused.statusCode).toBe(404);
+      expect(await migrationRecords(EU, 'no-such-tenant')).toEqual([]);
+    });
+
+    it('answers 403 to a tenant admin', async () => {
+      const refused = await call(EU, 'POST', MIGRATIONS, { tenantId }, { body: { to: US }, auth: tenantAdmin(tenantId) });
+
+      expect(refused.statusCode).toBe(403);
+    });
+
+    it('answers 409 while a migration of the tenant is running, and replays a start retried with its Idempotency-Key', async () => {
+      // Act
+      const headers = { 'Idempotency-Key': `start-${tenantId}` };
+      const first = await call(EU, 'POST', MIGRATIONS, { tenantId }, { body: { to: US }, headers });
+      const retried = await call(EU, 'POST', MIGRATIONS, { tenantId }, { body: { to: US }, headers });
+      const second = await call(EU, 'POST', MIGRATIONS, { tenantId }, { body: { to: US } });
+
+      // Assess
+      expect(first.statusCode).toBe(202);
+      expect(retried.statusCode).toBe(202);
+      expect(retried.headers?.['idempotent-replayed']).toBe('true');
+      expect(retried.json.migrationId).toBe(first.json.migrationId);
+      expect(second.statusCode).toBe(409);
+      expect(second.json.detail).toContain('already running');
+      expect(sent).toEqual([{ tenantId, migrationId: first.json.migrationId }]);
+      sent.splice(0);
+    });
+  });
+
+  it('lets one of several concurrent starts win and answers the others 409, never 5xx', async () => {
+    // Prepare
+    const tenantId = await fixture.onboard('mrace', EU);
+
+    // Act
+    const answers = await Promise.all(Array.from({ length: 5 }, () => call(EU, 'POST', MIGRATIONS, { tenantId }, { body: { to: US } })));
+    const records = await migrationRecords(EU, tenantId);
+    const messages = sent.splice(0);
+
+    // Assess
+    expect(answers.map((answer) => answer.statusCode).sort()).toEqual([202, 409, 409, 409, 409]);
+    expect(records.filter((item) => String(item.sk).startsWith('MIGRATION'))).toHaveLength(1);
+    expect(messages).toHaveLength(1);
+  });
+
+  it.each([
+    ['a domain error fails it at once', () => new ConflictError('the migration lost items'), 1, 'conflict', []],
+    ['an unexpected error on the last delivery fails it', () => new Error('the process died'), 3, 'internal-error', [expect.any(Object)]],
+  ] as const)('%s, frees the tenant for a new start and leaves its data home', async (_case, failure, receiveCount, code, handedBack) => {
+    // Prepare
+    const tenantId = await fixture.onboard('mfail', EU);
+    const failing = () => ({
+      migrate: async () => {
+        throw failure();
+      },
+    });
+
+    // Act
+    const started = await call(EU, 'POST', MIGRATIONS, { tenantId }, { body: { to: US } });
+    const outcome = await deliver(consumerOf(failing), sent.splice(0), receiveCount);
+    const failed = await call(EU, 'GET', MIGRATION, { tenantId, migrationId: started.json.migrationId });
+    const again = await call(EU, 'POST', MIGRATIONS, { tenantId }, { body: { to: US } });
+    sent.splice(0);
+
+    // Assess
+    expect(outcome.batchItemFailures).toEqual(handedBack);
+    expect(failed.json).toMatchObject({ state: 'FAILED', attempts: 1, errors: [{ code }] });
+    expect(again.statusCode).toBe(202);
+    expect(await fixture.lifecycle.regions[EU].local.directory.get(tenantId)).toMatchObject({ region: EU });
+  });
+
+  it('resumes a migration that crashed at a step when its message is delivered again', async () => {
+    // Prepare
+    const tenantId = await fixture.onboard('mcrash', EU);
+    await fixture.live(tenantId, { agents: [{ instructions: 'survive a crash', memories: ['kept'] }], runs: [], apiKeys: 0, members: 1 });
+    const before = await fixture.lifecycle.scanPrefix(EU, tenantPrefix(tenantId));
+    let crashes = 1;
+    const crashingAt = (step: MigrationStep) => (to: string) => ({
+      migrate: (request: Parameters<TenantMigration['migrate']>[0], onStep?: Parameters<TenantMigration['migrate']>[1]) =>
+        tenantMigrationOf(configOf(EU), to).migrate(request, async (reached, items) => {
+          if (reached === step && crashes-- > 0) throw new Error('the process died');
+          await onStep?.(reached, items);
+        }),
+    });
+
+    // Act
+    const started = await call(EU, 'POST', MIGRATIONS, { tenantId }, { body: { to: US } });
+    const messages = sent.splice(0);
+    const consumer = consumerOf(crashingAt('cut-over'));
+    const crashed = await deliver(consumer, messages);
+    const afterCrash = await call(EU, 'GET', MIGRATION, { tenantId, migrationId: started.json.migrationId });
+    const midway = await call(US, 'GET', MIGRATION, { tenantId, migrationId: started.json.migrationId });
+    const resumed = await deliver(consumer, messages, 2);
+    const done = await call(US, 'GET', MIGRATION, { tenantId, migrationId: started.json.migrationId });
+
+    // Assess
+    expect(crashed.batchItemFailures).toHaveLength(1);
+    expect(afterCrash.statusCode).toBe(421);
+    expect(midway.json).toMatchObject({ state: 'RUNNING', step: 'verified', attempts: 1 });
+    expect(resumed.batchItemFailures).toEqual([]);
+    expect(done.json).toMatchObject({ state: 'SUCCEEDED', step: 'purged', attempts: 2 });
+    expect(sortedKeys(await fixture.lifecycle.scanPrefix(US, tenantPrefix(tenantId)))).toEqual(expect.arrayContaining(sortedKeys(before)));
+    expect(await verifyChain(US, tenantId)).toMatchObject({ valid: true });
+    expect(await fixture.lifecycle.scanPrefix(EU, tenantPrefix(tenantId))).toEqual([]);
+  });
+
+  it('copies a finished outcome to the target again when a delivery stopped between the two copies', async () => {
+    // Prepare: a migration done in the source whose target copy still says RUNNING and holds the lock.
+    const tenantId = await fixture.onboard('mcopy', EU);
+    const started = await call(EU, 'POST', MIGRATIONS, { tenantId }, { body: { to: US } });
+    const messages = sent.splice(0);
+    await deliver(consumerOf(), messages);
+    const done = await call(US, 'GET', MIGRATION, { tenantId, migrationId: started.json.migrationId });
+    await new MigrationJobRepository(fixture.lifecycle.inspectors[US], fixture.lifecycle.tableName).save({ ...done.json, state: 'RUNNING' });
+
+    // Act
+    const redelivered = await deliver(consumerOf(), messages, 2);
+    const repaired = await call(US, 'GET', MIGRATION, { tenantId, migrationId: started.json.migrationId });
+
+    // Assess
+    expect(redelivered.batchItemFailures).toEqual([]);
+    expect(repaired.json).toEqual(done.json);
+    expect((await migrationRecords(US, tenantId)).map((item) => item.sk)).not.toContain('ACTIVE');
+  });
+});
