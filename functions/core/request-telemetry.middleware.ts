@@ -75,9 +75,10 @@ export function requestTelemetry(
     if (quotaRefused && state.tenantId)
       logScalingEvent(logger, { kind: 'quota-refused', tenantId: state.tenantId, tier, detail: { operation: state.operation } });
     // Before publishing: a flush of the tenant's figures consumes capacity that belongs in this request's line. A
-    // tenant whose plan cannot be read here (unknown, or homed in another region) gets nothing written.
+    // tenant whose plan cannot be read here (unknown, or homed in another region) gets nothing written, nor does one
+    // answered 421: it moved to another region, whose purge of this one a late flush would undo.
     if (state.tenantId && ports.meter) {
-      if (tier === UNKNOWN_TIER) ports.meter.discard(state.tenantId);
+      if (tier === UNKNOWN_TIER || status === 421) ports.meter.discard(state.tenantId);
       else {
         const memoryMb = Number(context?.memoryLimitInMB ?? 0) || 0;
         await ports.meter.addRequest(state.tenantId, { durationMs, memoryMb, status, quotaRefused }).catch(() => undefined);

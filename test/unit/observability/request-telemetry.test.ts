@@ -1,4 +1,4 @@
-import { QuotaExceededError } from '../../../functions/core/errors';
+import { QuotaExceededError, WrongRegionError } from '../../../functions/core/errors';
 import { createGroupHandler, type Operation } from '../../../functions/core/http';
 import { createLogger } from '../../../functions/core/logger';
 import { METRICS_NAMESPACE } from '../../../functions/core/metric-names';
@@ -129,6 +129,19 @@ describe('request telemetry', () => {
     expect(meter.addRequest).not.toHaveBeenCalled();
     expect(meter.discard).toHaveBeenCalledWith('made-up');
     expect(metricLines()[0]).toMatchObject({ tenantId: 'made-up', tier: 'unknown' });
+  });
+
+  it('drops what was gathered for a tenant answered 421: it moved away, and a late flush would undo the purge here', async () => {
+    const meter = { addRequest: jest.fn(async () => undefined), discard: jest.fn() };
+    const handler = usageHandler(async () => {
+      throw new WrongRegionError('tenant acme is served by us-east-1', 'us-east-1', 'https://us-east-1.api.test');
+    }, meter);
+
+    const answer = await handler(usageEvent(), lambdaContext());
+
+    expect(answer.statusCode).toBe(421);
+    expect(meter.addRequest).not.toHaveBeenCalled();
+    expect(meter.discard).toHaveBeenCalledWith('acme');
   });
 
   it('gives requests of no tenant the tier none and no tenant property', async () => {
