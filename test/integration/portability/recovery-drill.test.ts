@@ -102,7 +102,8 @@ describe('recovery drill', () => {
     );
 
     // Assess
-    expect(results.find((result) => result.tenantId === healthy)).toMatchObject({ succeeded: true });
+    // The detail names what a failed drill found, so a failure here shows it.
+    expect(results.find((result) => result.tenantId === healthy)).toMatchObject({ detail: expect.stringMatching(/verified$/), succeeded: true });
     expect(results.some((result) => !result.succeeded)).toBe(true);
     expect(lines.find((line) => line.includes(healthy))).toMatch(/^eu-central-1 +\S+ +ok/);
     expect(tables.flat()).toEqual([]);
