@@ -31,10 +31,13 @@ describe('bundle download links', () => {
     // Prepare
     const body = '{"schemaVersion":1}';
     await store.put('tenants/t-1/exports/x-1/manifest.json', Readable.from([Buffer.from(body)]), 'application/json');
+    // A link that lives a minute is fetched at once; one that lives a second is fetched after it expired (a
+    // one-second link fetched at once could already be stale on a busy machine).
+    const freshUrl = await store.presignGet('tenants/t-1/exports/x-1/manifest.json', 60);
     const url = await store.presignGet('tenants/t-1/exports/x-1/manifest.json', 1);
 
     // Act
-    const fresh = await fetch(url);
+    const fresh = await fetch(freshUrl);
     const freshBody = await fresh.text();
     await new Promise((done) => setTimeout(done, 2_100));
     const expired = await fetch(url);
