@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, type BuildOptions } from 'esbuild';
-import { BUNDLE_EXTERNALS, bundleLimitKib, XRAY_TRACING_ENTRY, XRAY_TRACING_FILE } from '../lib/function-bundling';
+import { BUNDLE_EXTERNALS, bundleLimitKib, STRIPE_CLIENT_ENTRY, STRIPE_CLIENT_FILE, XRAY_TRACING_ENTRY, XRAY_TRACING_FILE } from '../lib/function-bundling';
 import { recordFigure } from './figures';
 
 /**
@@ -110,21 +110,21 @@ export async function run(): Promise<void> {
       const times = [`${cold.wall.toFixed(0)} (${result.ratio.toFixed(2)}x)`, `${cold.cpu.toFixed(0)} (${result.cpuRatio.toFixed(2)}x)`];
       console.log(row([name, ...cells, ...times, met]));
     }
-    await measureTracer(outdir);
+    await measureSideFile(outdir, XRAY_TRACING_ENTRY, XRAY_TRACING_FILE, 'beside every index.js; loaded at the first invocation where active tracing is on');
+    await measureSideFile(outdir, STRIPE_CLIENT_ENTRY, STRIPE_CLIENT_FILE, 'beside the billing entries; loaded where a region collects through Stripe');
     recordBundleFigures(measured);
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
 }
 
-/** The X-Ray tracer's file: its size and what requiring it adds, once per instance where tracing is on. */
-async function measureTracer(outdir: string): Promise<void> {
-  const outfile = join(outdir, XRAY_TRACING_FILE);
-  const { bytes } = await bundle(XRAY_TRACING_ENTRY, outfile, ['@aws-sdk/*']);
+/** A side file (lib/function-bundling.ts): its size and what requiring it adds, once per instance that loads it. */
+async function measureSideFile(outdir: string, entry: string, file: string, where: string): Promise<void> {
+  const outfile = join(outdir, file);
+  const { bytes } = await bundle(entry, outfile, ['@aws-sdk/*']);
   const cold = coldImport(outfile);
   console.log(
-    `${XRAY_TRACING_FILE} (beside every index.js; loaded at the first invocation where active tracing is on): ` +
-      `${(bytes / 1024).toFixed(1)} KiB, +${(cold.wall - cold.baseline.wall).toFixed(0)} ms wall, +${(cold.cpu - cold.baseline.cpu).toFixed(0)} ms CPU`,
+    `${file} (${where}): ${(bytes / 1024).toFixed(1)} KiB, +${(cold.wall - cold.baseline.wall).toFixed(0)} ms wall, +${(cold.cpu - cold.baseline.cpu).toFixed(0)} ms CPU`,
   );
 }
 

@@ -1,10 +1,10 @@
-import Stripe from 'stripe';
 import { HASH_CHAIN } from '../audit/audit-chain';
 import { InvoiceRepository, lastIssuedNumber } from '../billing/invoice.repository';
 import type { PeriodUsage } from '../billing/invoice.calculation';
 import { ManualInvoicingProvider, type PaymentProvider } from '../billing/payment.provider';
 import { PaymentService } from '../billing/payment.service';
 import { StripePaymentProvider } from '../billing/payment.stripe';
+import { loadStripeClient } from '../billing/stripe-client.loader';
 import { closeRegion, type BilledTenant, type RegionCloseReport } from '../billing/period-close.run';
 import { PeriodCloseService } from '../billing/period-close.service';
 import { SubscriptionRepository } from '../billing/subscription.repository';
@@ -51,7 +51,7 @@ export function paymentProviderOf(config: RuntimeConfig): PaymentProvider {
   if (!config.STRIPE_SECRET_KEY || !config.STRIPE_WEBHOOK_SECRET) {
     throw new ConfigError('invalid runtime configuration: STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET are required when PAYMENT_PROVIDER is stripe');
   }
-  return new StripePaymentProvider({ stripe: new Stripe(config.STRIPE_SECRET_KEY, { maxNetworkRetries: 2 }), webhookSecret: config.STRIPE_WEBHOOK_SECRET });
+  return new StripePaymentProvider({ stripe: loadStripeClient(config.STRIPE_SECRET_KEY), webhookSecret: config.STRIPE_WEBHOOK_SECRET });
 }
 
 /** The metered usage of a month, as the usage report reads it (the same figures the tenant sees). */

@@ -12,7 +12,7 @@ import { DATA_REGIONS_ENV, type DataRegion, type DataRegions } from '../../funct
 import { roleArnField, roleArnVariable, type DataScope } from '../../functions/data/data-scopes';
 import { SECRET_ARN_SUFFIX } from '../../functions/core/secrets';
 import { LOCK_FILE, REPO_ROOT } from '../source-paths';
-import { FUNCTION_BUNDLING } from '../function-bundling';
+import { functionBundling } from '../function-bundling';
 import type { IDataAccessRole } from './data-access-roles';
 import type { IPlatformTable } from './platform-table';
 
@@ -249,7 +249,7 @@ export class PlatformFunction extends Construct {
             handler: 'handler',
             projectRoot: REPO_ROOT,
             depsLockFilePath: LOCK_FILE,
-            bundling: FUNCTION_BUNDLING,
+            bundling: functionBundling(props.entry),
           }),
     });
 

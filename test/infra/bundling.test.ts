@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Stack } from 'aws-cdk-lib';
 import type { PlatformFunction } from '../../lib/constructs/platform-function';
-import { bundleLimitKib, XRAY_TRACING_FILE } from '../../lib/function-bundling';
+import { bundleLimitKib, STRIPE_CLIENT_FILE, STRIPE_ENTRIES, XRAY_TRACING_FILE } from '../../lib/function-bundling';
 import { loadTenantManifests } from '../../lib/platform-app';
 import { REPO_ROOT } from '../../lib/source-paths';
 import { REGION_FUNCTION_NAMES, regionFunctionEntry } from '../../lib/stacks/region-stack';
@@ -82,6 +82,27 @@ describe('function bundles', () => {
     expect(result.stderr.toString()).toBe('');
     expect(JSON.parse(result.stdout.toString())).toEqual({ handler: 'function', tracer: true });
     expect(fs.readFileSync(path.join(assetDir, 'index.js'), 'utf8')).toContain('require("./xray-tracing")');
+  });
+
+  it.each(bundles)('ships the Stripe client beside %s of %s exactly when its index.js requires it, never inside it', (entry, _stackId, stack, fn) => {
+    // Prepare
+    const { json } = templateFor(stack);
+    const code = json.Resources[logicalIdOf(fn.function)].Properties!.Code;
+    const assetDir = path.join(fixture.outdir, `asset.${String(code.S3Key).replace(/\.zip$/, '')}`);
+    const sources = (file: string): string[] => JSON.parse(fs.readFileSync(path.join(assetDir, `${file}.map`), 'utf8')).sources;
+
+    // Act
+    const requires = fs.readFileSync(path.join(assetDir, 'index.js'), 'utf8').includes('require("./stripe-client")');
+    const ships = fs.existsSync(path.join(assetDir, STRIPE_CLIENT_FILE));
+
+    // Assess
+    expect(requires).toBe(STRIPE_ENTRIES.includes(path.basename(entry, '.ts')));
+    expect(ships).toBe(requires);
+    expect(sources('index.js').filter((source) => source.includes('node_modules/stripe/'))).toEqual([]);
+    if (!ships) return;
+    expect(sources(STRIPE_CLIENT_FILE)).toEqual(expect.arrayContaining([expect.stringMatching(/node_modules\/stripe\//)]));
+    const script = `process.stdout.write(typeof require(${JSON.stringify(path.join(assetDir, STRIPE_CLIENT_FILE))}).createStripeClient('sk_test_1').webhooks.constructEvent)`;
+    expect(spawnSync(process.execPath, ['-e', script]).stdout.toString()).toBe('function');
   });
 
   it.each(bundles)('keeps %s of %s within its size limit, the X-Ray tracer in a file of its own beside it', (entry, _stackId, stack, fn) => {
