@@ -72,6 +72,9 @@ export async function run(): Promise<void> {
     log: () => undefined,
     logLevel: 'ERROR',
     clientLimits: { anyRequest: unlimited, publicRoutes: unlimited, rejected: unlimited },
+    // The local sealer polls every second where AWS's stream invokes it per change (and the GETs change nothing):
+    // its reads are not the request path's.
+    sealingIntervalMs: 600_000,
   });
   try {
     const { file } = platform;

@@ -48,6 +48,12 @@ export interface LocalPlatformOptions {
    * @default CLIENT_LIMITS, as the WAF web ACL enforces them in AWS
    */
   readonly clientLimits?: ClientLimits;
+  /**
+   * How often the local audit sealer polls (see audit-sealing.ts). In AWS the stream invokes the sealer per change,
+   * so a bench of the request path slows the polling down to count only the calls requests make.
+   * @default LOCAL_SEALING_INTERVAL_MS
+   */
+  readonly sealingIntervalMs?: number;
 }
 
 /** A random secret generated on first start and kept in the data directory, so it survives restarts. */
@@ -127,7 +133,13 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     stops.push(() => gateway.close());
     onboarding.setRegionEndpoints(gateway.endpoints);
     // The audit sealer, as the table stream's consumer in AWS: links the entries changes wrote into each tenant's chain.
-    const sealing = startLocalAuditSealing({ dynamoDbEndpoint: dynamoDb.endpoint, regions: LOCAL_REGIONS, tableName: LOCAL_TABLE_NAME, log: options.log });
+    const sealing = startLocalAuditSealing({
+      dynamoDbEndpoint: dynamoDb.endpoint,
+      regions: LOCAL_REGIONS,
+      tableName: LOCAL_TABLE_NAME,
+      log: options.log,
+      ...(options.sealingIntervalMs ? { intervalMs: options.sealingIntervalMs } : {}),
+    });
     stops.push(() => sealing.stop());
 
     const file = { ...platformFileOf(gateway.endpoints, cognito.endpoint, dynamoDb.endpoint, seed), s3Endpoint: exportsServer.endpoint };
