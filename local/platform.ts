@@ -1,4 +1,4 @@
-import { startLocalAuditSealing } from './audit-sealing';
+import { startLocalAuditSealing, type LocalAuditSealing } from './audit-sealing';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { ClientLimits } from '../functions/billing/client-limits.catalogue';
@@ -54,6 +54,12 @@ export interface LocalPlatformOptions {
    * @default LOCAL_SEALING_INTERVAL_MS
    */
   readonly sealingIntervalMs?: number;
+}
+
+/** The audit sealer, as the table stream's consumer in AWS: links the entries changes wrote into each tenant's chain. */
+function startSealing(dynamoDbEndpoint: string, options: LocalPlatformOptions): LocalAuditSealing {
+  const interval = options.sealingIntervalMs ? { intervalMs: options.sealingIntervalMs } : {};
+  return startLocalAuditSealing({ dynamoDbEndpoint, regions: LOCAL_REGIONS, tableName: LOCAL_TABLE_NAME, log: options.log, ...interval });
 }
 
 /** A random secret generated on first start and kept in the data directory, so it survives restarts. */
@@ -132,14 +138,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     });
     stops.push(() => gateway.close());
     onboarding.setRegionEndpoints(gateway.endpoints);
-    // The audit sealer, as the table stream's consumer in AWS: links the entries changes wrote into each tenant's chain.
-    const sealing = startLocalAuditSealing({
-      dynamoDbEndpoint: dynamoDb.endpoint,
-      regions: LOCAL_REGIONS,
-      tableName: LOCAL_TABLE_NAME,
-      log: options.log,
-      ...(options.sealingIntervalMs ? { intervalMs: options.sealingIntervalMs } : {}),
-    });
+    const sealing = startSealing(dynamoDb.endpoint, options);
     stops.push(() => sealing.stop());
 
     const file = { ...platformFileOf(gateway.endpoints, cognito.endpoint, dynamoDb.endpoint, seed), s3Endpoint: exportsServer.endpoint };

@@ -12,19 +12,38 @@ export interface WorkQueueProps {
   readonly maxReceiveCount: number;
 }
 
+export interface DeadLetterQueueProps {
+  /**
+   * KMS-managed for queues Lambda's event source mappings feed; SQS-managed where EventBridge delivers, which cannot
+   * use the AWS managed KMS key.
+   */
+  readonly encryption: sqs.QueueEncryption.KMS_MANAGED | sqs.QueueEncryption.SQS_MANAGED;
+  /** Why the queue has no dead-letter queue of its own (cdk-nag AwsSolutions-SQS3). */
+  readonly reason: string;
+}
+
 /**
- * A work queue as every consumer of the region has one: KMS-encrypted and TLS-only, messages kept four days, and a
- * dead-letter queue kept fourteen days (retained on stack deletion) that operators read through its depth alarm.
+ * A dead-letter queue as every one of the platform: TLS-only, messages kept fourteen days, retained on stack
+ * deletion, read by operators (its depth raises an alarm) rather than by a consumer that could fail in turn.
  */
-export function createWorkQueue(scope: Construct, props: WorkQueueProps): { queue: sqs.Queue; deadLetterQueue: sqs.Queue } {
-  const deadLetterQueue = new sqs.Queue(scope, 'DeadLetterQueue', {
-    encryption: sqs.QueueEncryption.KMS_MANAGED,
+export function createDeadLetterQueue(scope: Construct, id: string, props: DeadLetterQueueProps): sqs.Queue {
+  const queue = new sqs.Queue(scope, id, {
+    encryption: props.encryption,
     enforceSSL: true,
     retentionPeriod: Duration.days(14),
     removalPolicy: RemovalPolicy.RETAIN,
   });
-  Validations.of(deadLetterQueue).acknowledge({
-    id: 'AwsSolutions-SQS3',
+  Validations.of(queue).acknowledge({ id: 'AwsSolutions-SQS3', reason: props.reason });
+  return queue;
+}
+
+/**
+ * A work queue as every consumer of the region has one: KMS-encrypted and TLS-only, messages kept four days, and a
+ * dead-letter queue (createDeadLetterQueue).
+ */
+export function createWorkQueue(scope: Construct, props: WorkQueueProps): { queue: sqs.Queue; deadLetterQueue: sqs.Queue } {
+  const deadLetterQueue = createDeadLetterQueue(scope, 'DeadLetterQueue', {
+    encryption: sqs.QueueEncryption.KMS_MANAGED,
     reason: `This queue is the dead-letter queue of the ${props.name} queue: operators read it (its depth raises an alarm), no consumer that could fail`,
   });
   const queue = new sqs.Queue(scope, 'Queue', {

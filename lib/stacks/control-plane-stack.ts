@@ -1,4 +1,4 @@
-import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -21,6 +21,7 @@ import { ManifestStore, type ManifestStoreReader } from '../constructs/manifest-
 import { OnboardingPipeline } from '../constructs/onboarding-pipeline';
 import { PlatformFunction } from '../constructs/platform-function';
 import { bindCredentialPurge } from '../constructs/tenant-credential-store';
+import { createDeadLetterQueue } from '../constructs/work-queue';
 import type { IPlatformTable } from '../constructs/platform-table';
 import { PlatformNames } from '../naming';
 import { ISSUER_REGISTRATION_ENTRY, PROVISIONING_EVENTS_ENTRY } from '../source-paths';
@@ -188,17 +189,10 @@ export class ControlPlaneStack extends Stack {
 
   /** Where onboarding events EventBridge could not deliver wait for an operator. */
   private createDeadLetters(): sqs.Queue {
-    const queue = new sqs.Queue(this, 'OnboardingDeadLetters', {
+    return createDeadLetterQueue(this, 'OnboardingDeadLetters', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    Validations.of(queue).acknowledge({
-      id: 'AwsSolutions-SQS3',
       reason: 'This queue is itself the dead-letter queue of the onboarding rules: events EventBridge could not deliver after its retries',
     });
-    return queue;
   }
 
   /** The control plane's functions: the platform-admin issuer registrar and the provisioning answers' consumer. */
