@@ -50,12 +50,12 @@ interface ColdImport {
   readonly cpu: number;
 }
 
-/** Cold import of `file` against `node -e 0`, runs taken in turn (a shared machine's load shifts between them). */
-function coldImport(file: string): ColdImport {
+/** Cold import of `file` (or a `script` of requires) against `node -e 0`, runs taken in turn (a shared machine's load shifts between them). */
+function coldImport(file: string, script = false): ColdImport {
   const runs = { baseWall: [] as number[], baseCpu: [] as number[], wall: [] as number[], cpu: [] as number[] };
   for (let i = 0; i < IMPORT_RUNS; i++) {
     const base = nodeRun('0');
-    const cold = nodeRun(`require(${JSON.stringify(file)})`);
+    const cold = nodeRun(script ? file : `require(${JSON.stringify(file)})`);
     runs.baseWall.push(base.wall);
     runs.baseCpu.push(base.cpu);
     runs.wall.push(cold.wall);
@@ -112,6 +112,7 @@ export async function run(): Promise<void> {
     }
     await measureSideFile(outdir, XRAY_TRACING_ENTRY, XRAY_TRACING_FILE, 'beside every index.js; loaded at the first invocation where active tracing is on');
     await measureSideFile(outdir, STRIPE_CLIENT_ENTRY, STRIPE_CLIENT_FILE, 'beside the billing entries; loaded where a region collects through Stripe');
+    measureSdkFloor();
     recordBundleFigures(measured);
   } finally {
     rmSync(outdir, { recursive: true, force: true });
@@ -125,6 +126,20 @@ async function measureSideFile(outdir: string, entry: string, file: string, wher
   const cold = coldImport(outfile);
   console.log(
     `${file} (${where}): ${(bytes / 1024).toFixed(1)} KiB, +${(cold.wall - cold.baseline.wall).toFixed(0)} ms wall, +${(cold.cpu - cold.baseline.cpu).toFixed(0)} ms CPU`,
+  );
+}
+
+/**
+ * The floor under every entry's cold import: the AWS SDK clients that nearly every entry loads at import (DynamoDB
+ * with its document client, and STS for the tenant-scoped credentials), which the Lambda runtime provides and no
+ * bundle can leave out; what an entry takes above it is its own.
+ */
+function measureSdkFloor(): void {
+  const sdk = ['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb', '@aws-sdk/client-sts'].map((name) => `require(${JSON.stringify(require.resolve(name))})`);
+  const cold = coldImport(sdk.join(';'), true);
+  console.log(
+    `AWS SDK floor (DynamoDB, document client, STS; loaded at import by nearly every entry): ${cold.wall.toFixed(0)} ms wall (${(cold.wall / cold.baseline.wall).toFixed(2)}x), ` +
+      `${cold.cpu.toFixed(0)} ms CPU (${(cold.cpu / cold.baseline.cpu).toFixed(2)}x)`,
   );
 }
 
