@@ -142,10 +142,11 @@ async function gateRolelessPrincipal(
   route: RouteDefinition,
   auth: AuthContext | undefined,
   pathTenant: unknown,
-  gate: { options: GroupHandlerOptions; requestId: string },
+  tenantGate: TenantGate | undefined,
+  requestId: string,
 ): Promise<void> {
   if (!auth || isAllowed(route.access, auth.roles)) return;
-  if (typeof pathTenant === 'string' && gate.options.tenantGate) await gate.options.tenantGate(pathTenant, route, auth, { requestId: gate.requestId });
+  if (typeof pathTenant === 'string' && tenantGate) await tenantGate(pathTenant, route, auth, { requestId });
   throw forbiddenFor(route);
 }
 
@@ -190,7 +191,7 @@ function requestParser(options: GroupHandlerOptions): MiddlewareObj<APIGatewayPr
       if (typeof pathTenant === 'string' && auth && auth.principalType !== 'platform-admin' && auth.tenantId !== pathTenant) {
         throw new ForbiddenError('the credential belongs to another tenant');
       }
-      await gateRolelessPrincipal(route, auth, pathTenant, { options, requestId });
+      await gateRolelessPrincipal(route, auth, pathTenant, options.tenantGate, requestId);
       // Everything is validated before the tenant gate, which may write (platform-admin access is audited): a
       // rejected request changes nothing.
       const parsed: OperationRequest = {

@@ -247,6 +247,8 @@ describe('npm start', () => {
       body: { name: 'ci', role: 'viewer' },
     });
     const { key } = (await made.json()) as { key: string };
+    // Its pool's issuer is registered in its home region only, as its stack registers it in AWS.
+    const elsewhere = await call('us-east-1', `/v1/tenants/${acme.tenantId}`, { token: signedInBefore });
 
     // Act
     const started = await call('eu-central-1', migrations, { method: 'POST', token: operator, body: { to: 'us-east-1' } });
@@ -274,6 +276,7 @@ describe('npm start', () => {
 
     // Assess
     expect(made.status).toBe(201);
+    expect(elsewhere.status).toBe(401);
     expect(started.status).toBe(202);
     expect(finished).toBe('SUCCEEDED');
     expect(oldRegion.status).toBe(421);
