@@ -69,7 +69,7 @@ function subscribeProvisioner(bus: LocalEventBus, options: LocalOnboardingOption
     const request = provisioningRequestedSchema.parse(event.detail);
     options.log(`provisioning tenant ${request.tenantId} (${request.homeRegion}): user pool, app client, groups`);
     try {
-      const pool = await provisioner().provisionTenantPool(request.tenantId);
+      const pool = await provisioner().provisionTenantPool(request.tenantId, request.homeRegion);
       answer(PROVISIONING_DETAIL_TYPES.provisioningSucceeded, { tenantId: request.tenantId, auth: { ...pool, cognitoEndpoint: options.cognitoEndpoint } });
     } catch (error) {
       options.log(`provisioning tenant ${request.tenantId} failed: ${(error as Error).message}`);

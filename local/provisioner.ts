@@ -16,7 +16,7 @@ import { ConflictError } from '../functions/core/errors';
 import { createDocumentClient } from '../functions/data/clients';
 import { timeOrderedId } from '../functions/data/ids';
 import { tenantIdSchema } from '../functions/data/keys';
-import { IssuerRegistryRepository } from '../functions/identity/issuer-registry.repository';
+import { IssuerRegistryRepository, jwksUriOf } from '../functions/identity/issuer-registry.repository';
 import { TENANT_ROLES, type Role } from '../functions/core/roles';
 import { quotaCounters } from '../functions/quotas/quota.counters';
 import { firstAdminItems } from '../functions/users/member.repository';
@@ -30,8 +30,9 @@ import { TENANT_ID_ATTRIBUTE_NAME, TENANT_ID_CLAIM } from '../functions/identity
 
 /**
  * The local provisioner: what a TenantStack deployment does in AWS (user pool, app client, groups, first admin,
- * issuer registration), done against cognito-local, plus the platform's records of the tenant (directory entry in
- * every region, tenant record in its home region).
+ * issuer registration in the tenant's home region), done against cognito-local, plus the platform's records of the
+ * tenant (directory entry in every region, tenant record in its home region). The platform-admin pool's issuer is
+ * registered in every region, as the control plane does.
  */
 
 /** What a tenant is provisioned from: the fields of a tenant manifest the local platform needs. */
@@ -98,8 +99,8 @@ export class LocalProvisioner {
   }
 
   /**
-   * Provisions a tenant: pool, client, groups, admin user (generated password, in tenant-admin), issuer and
-   * directory entry in every region, tenant record in its home region. ConflictError when the id or slug is taken.
+   * Provisions a tenant: pool, client, groups, admin user (generated password, in tenant-admin), directory entry in
+   * every region, issuer registration and tenant record in its home region. ConflictError when the id or slug is taken.
    */
   async provisionTenant(input: TenantSpec): Promise<ProvisionedTenant> {
     const spec = tenantSpecSchema.parse(input);
@@ -122,16 +123,8 @@ export class LocalProvisioner {
         auth: { ...pool, cognitoEndpoint: this.options.cognitoEndpoint },
         branding: spec.branding,
       };
-      await this.inEveryRegion(async ({ db, tableName }) => {
-        await new IssuerRegistryRepository(db, tableName).register({
-          kind: 'tenant',
-          issuer: pool.issuer,
-          tenantId: spec.tenantId,
-          clientIds: [pool.clientId],
-          jwksUri: jwksUriOf(pool.issuer),
-        });
-        await new DirectoryRepository(db, tableName).create(entry);
-      });
+      await this.inEveryRegion(({ db, tableName }) => new DirectoryRepository(db, tableName).create(entry));
+      await registerTenantIssuer(home, spec.tenantId, pool);
       const now = this.clock().toISOString();
       await new TenantRepository(home.db, home.tableName).create({
         tenantId: spec.tenantId,
@@ -156,22 +149,15 @@ export class LocalProvisioner {
 
   /**
    * What a TenantStack deployment makes for a tenant onboarded by API (the platform's records of it already exist):
-   * its pool, app client and groups, and the pool's issuer registered for the tenant in every region. No users:
+   * its pool, app client and groups, and the pool's issuer registered for the tenant in its home region. No users:
    * the first admins are invited once the tenant is ACTIVE.
    */
-  async provisionTenantPool(tenantId: string): Promise<ProvisionedPool> {
+  async provisionTenantPool(tenantId: string, homeRegion: string): Promise<ProvisionedPool> {
     tenantIdSchema.parse(tenantId);
+    const home = this.regionTable(homeRegion);
     const pool = await this.createPool(`tenant-${tenantId}`, [...TENANT_ROLES], true);
     try {
-      await this.inEveryRegion(({ db, tableName }) =>
-        new IssuerRegistryRepository(db, tableName).register({
-          kind: 'tenant',
-          issuer: pool.issuer,
-          tenantId,
-          clientIds: [pool.clientId],
-          jwksUri: jwksUriOf(pool.issuer),
-        }),
-      );
+      await registerTenantIssuer(home, tenantId, pool);
       return pool;
     } catch (error) {
       await this.options.cognito.send(new DeleteUserPoolCommand({ UserPoolId: pool.userPoolId })).catch(() => undefined);
@@ -179,7 +165,10 @@ export class LocalProvisioner {
     }
   }
 
-  /** What destroying a TenantStack does: the issuer is forgotten in every region and the pool deleted. */
+  /**
+   * What destroying a TenantStack does: the issuer is forgotten and the pool deleted. In every region: a migration
+   * registered the issuer in the tenant's new home region as well.
+   */
   async deprovisionTenantPool(pool: { readonly userPoolId: string; readonly issuer: string }): Promise<void> {
     await this.inEveryRegion(({ db, tableName }) => new IssuerRegistryRepository(db, tableName).deregister(pool.issuer));
     try {
@@ -303,9 +292,15 @@ export class LocalProvisioner {
   }
 }
 
-/** The JWKS URL of an issuer, where Cognito (and cognito-local) publish the signing keys. */
-export function jwksUriOf(issuer: string): string {
-  return `${issuer}/.well-known/jwks.json`;
+/** Registers a tenant pool's issuer in one region's registry: its tokens are the tenant's users' there. */
+function registerTenantIssuer({ db, tableName }: RegionTable, tenantId: string, pool: ProvisionedPool): Promise<void> {
+  return new IssuerRegistryRepository(db, tableName).register({
+    kind: 'tenant',
+    issuer: pool.issuer,
+    tenantId,
+    clientIds: [pool.clientId],
+    jwksUri: jwksUriOf(pool.issuer),
+  });
 }
 
 export interface LocalProvisionerConnection {

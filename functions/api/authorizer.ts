@@ -38,8 +38,8 @@ export interface AuthorizerDependencies {
    */
   readonly members: MemberAccessLookup;
   /**
-   * The directory entry of the tenant an API key names. @default the tenant directory, through a CachedDirectory
-   * (DIRECTORY_CACHE_SECONDS)
+   * The directory entry of the tenant an API key names, and of a tenant principal's tenant when its member record is
+   * missing (moved to another region?). @default the tenant directory, through a CachedDirectory (DIRECTORY_CACHE_SECONDS)
    */
   readonly tenants: Pick<DirectoryRepository, 'get'>;
   /** The scoped clients and the credential cache behind them. @default the function instance's isolation layer */
@@ -99,13 +99,16 @@ export function createAuthorizer(config: RuntimeConfig, deps: Partial<Authorizer
   const isolation = () => deps.isolation ?? isolationOf(config);
   let platform: PlatformRepositories | undefined;
   const repositories = () => (platform ??= platformRepositories(config, isolation()));
+  const tenants = () => deps.tenants ?? repositories().tenants;
   const verifier = new TokenVerifier({ issuers: deps.issuers ?? repositories().issuers, keySetFor: deps.keySetFor, clock: deps.clock });
   const service = new AuthorizerService({
     authenticators: {
       bearer: bearerAuthenticator(verifier),
-      'api-key': apiKeyAuthenticator(deps.apiKeys ?? tenantApiKeys(config, () => deps.tenants ?? repositories().tenants, isolation), deps.clock),
+      'api-key': apiKeyAuthenticator(deps.apiKeys ?? tenantApiKeys(config, tenants, isolation), deps.clock),
     },
     members: deps.members ?? tenantMembers(config, isolation),
+    // The directory the gate reads: a tenant that moved to another region is answered 421 there, not 401 here.
+    residency: { region: config.AWS_REGION, directory: { get: (tenantId) => tenants().get(tenantId) } },
   });
   return observedAuthorizer(apiGatewayAuthorizer(service, deps.logger ?? createLogger('authorizer', config.LOG_LEVEL), ROUTES, usageKeysOf(config.STAGE)));
 }

@@ -83,7 +83,14 @@ export const PERIOD_CLOSE_NEEDS = { data: ['tenant', 'platform'], allRegions: tr
 /**
  * The region's job consumer (functions/api/job-consumer.ts, on the jobs queue): export and import jobs through the
  * tenant data role and the region's export bucket; migrations, which reach every region (the tenant's data with tenant
- * sessions, the directory copies and the migration records with the platform role, the bundle in the target region's
- * export bucket).
+ * sessions, the directory copies and the migration records with the platform role, the tenant pool's registration in
+ * the target's issuer registry with the issuers role, the bundle in the target region's export bucket). The platform
+ * role keeps excluding the issuer registry: its other holders (the tenants group, the period close, the portability
+ * group) never make an issuer trusted.
  */
-export const JOB_CONSUMER_NEEDS = { data: ['tenant', 'platform'], allRegions: true, portability: true, migrations: true } as const satisfies GroupNeeds;
+export const JOB_CONSUMER_NEEDS = {
+  data: ['tenant', 'platform', 'issuers'],
+  allRegions: true,
+  portability: true,
+  migrations: true,
+} as const satisfies GroupNeeds;

@@ -1,5 +1,6 @@
 import { ConfigError } from '../core/config';
 import { ManifestSigner } from '../portability/bundle.schema';
+import { IssuerRegistryRepository } from '../identity/issuer-registry.repository';
 import type { JobQueue } from '../portability/job.queue';
 import { MigrationJobRepository } from '../portability/migration-job.kind';
 import { MigrationJobService } from '../portability/migration-job.service';
@@ -16,7 +17,8 @@ import { directoryRegionsOf, regionConfigOf, type RuntimeConfig } from './runtim
 /**
  * Wiring of tenant migrations between regions: the migration the job consumer runs (and the operators' CLI, with the
  * local platform's configuration) reaches every residency region's table through that region's data roles (tenant
- * sessions for the data, the platform role for the directory copies and the migration records), and keeps the bundle
+ * sessions for the data, the platform role for the directory copies and the migration records, the issuer registry
+ * role for the tenant pool's registration in the target), and keeps the bundle
  * in the target region's export bucket (EXPORT_BUCKETS), where the data goes.
  */
 
@@ -50,6 +52,8 @@ function migrationRegionOf(config: RuntimeConfig, store: S3ObjectStore, signer: 
     importer: new TenantImporter({ ...data, executor }),
     purge: new TenantPurge(db, config.TABLE_NAME, TENANT_DATA_CATALOGUE),
     executor,
+    // Through the region's issuer registry role, assumed when a migration to the region first registers a pool.
+    issuers: { register: (registration) => new IssuerRegistryRepository(isolationOf(config).issuerRegistryDb(), config.TABLE_NAME).register(registration) },
   };
 }
 

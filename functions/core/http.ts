@@ -113,14 +113,41 @@ function parseBody(event: APIGatewayProxyEvent, route: RouteDefinition): unknown
 
 /**
  * The authorizer's principal, which depends on the credential alone (API Gateway caches it per credential), once the
- * route's role rule lets it call the route; undefined on public routes.
+ * route's role rule lets it call the route; undefined on public routes. A tenant principal without any role is let
+ * through to the tenant gate (see gateRolelessPrincipal).
  */
 function principalOf(event: APIGatewayProxyEvent, route: RouteDefinition): AuthContext | undefined {
   const principal = decodeAuthContext(event.requestContext?.authorizer as Record<string, unknown> | null);
   if (route.access === 'public') return principal;
   if (!principal) throw new AuthenticationError('this route needs a credential');
-  if (!isAllowed(route.access, principal.roles)) throw new ForbiddenError(`${route.operationId} is not allowed for your role`);
+  if (!isAllowed(route.access, principal.roles) && !isRoleless(principal)) throw forbiddenFor(route);
   return principal;
+}
+
+function forbiddenFor(route: RouteDefinition): ForbiddenError {
+  return new ForbiddenError(`${route.operationId} is not allowed for your role`);
+}
+
+/** A tenant principal that holds no role: the authorizer lets one through only when its tenant moved to another region. */
+function isRoleless(principal: AuthContext): boolean {
+  return principal.principalType !== 'platform-admin' && principal.tenantId !== undefined && principal.roles.length === 0;
+}
+
+/**
+ * A principal the route's roles do not allow (a roleless tenant principal, the only one left here) never reaches the
+ * operation: the tenant gate answers first (421 naming the region its tenant moved to; it writes nothing for tenant
+ * principals), before the query and body are read, then 403.
+ */
+async function gateRolelessPrincipal(
+  route: RouteDefinition,
+  auth: AuthContext | undefined,
+  pathTenant: unknown,
+  tenantGate: TenantGate | undefined,
+  requestId: string,
+): Promise<void> {
+  if (!auth || isAllowed(route.access, auth.roles)) return;
+  if (typeof pathTenant === 'string' && tenantGate) await tenantGate(pathTenant, route, auth, { requestId });
+  throw forbiddenFor(route);
 }
 
 /**
@@ -164,6 +191,7 @@ function requestParser(options: GroupHandlerOptions): MiddlewareObj<APIGatewayPr
       if (typeof pathTenant === 'string' && auth && auth.principalType !== 'platform-admin' && auth.tenantId !== pathTenant) {
         throw new ForbiddenError('the credential belongs to another tenant');
       }
+      await gateRolelessPrincipal(route, auth, pathTenant, options.tenantGate, requestId);
       // Everything is validated before the tenant gate, which may write (platform-admin access is audited): a
       // rejected request changes nothing.
       const parsed: OperationRequest = {

@@ -32,17 +32,38 @@ export function allowedResources(stageArn: string, principal: AuthContext, route
   const resources = new Set<string>();
   for (const route of routes) {
     if (route.access === 'public' || !isAllowed(route.access, principal.roles)) continue;
-    const tenantAt = route.path.indexOf(TENANT_SEGMENT);
-    if (tenantAt >= 0) {
-      if (principal.tenantId === undefined) continue;
-      const tenantPath = `${route.path.slice(0, tenantAt)}${principal.tenantId}`;
-      resources.add(`${stageArn}/${route.method}${tenantPath}`);
-      resources.add(`${stageArn}/${route.method}${tenantPath}/*`);
+    if (route.path.includes(TENANT_SEGMENT)) {
+      if (principal.tenantId !== undefined) for (const resource of tenantResources(stageArn, route, principal.tenantId)) resources.add(resource);
     } else {
       resources.add(`${stageArn}/${route.method}${route.path.replace(/\{[^}]+\}/g, '*')}`);
     }
   }
   return [...resources].sort();
+}
+
+/** The route's method on every path under the tenant (`…/<tenantId>` and below). */
+function tenantResources(stageArn: string, route: RouteDefinition, tenantId: string): string[] {
+  const tenantPath = `${route.path.slice(0, route.path.indexOf(TENANT_SEGMENT))}${tenantId}`;
+  return [`${stageArn}/${route.method}${tenantPath}`, `${stageArn}/${route.method}${tenantPath}/*`];
+}
+
+/**
+ * The method ARNs of a principal whose tenant moved to another region (it holds no role here): every method of a
+ * route under its own tenant, whatever role the route needs, and nothing outside it. Its requests reach the handler
+ * middleware only for the tenant gate to answer 421 naming the tenant's region; with no role, no operation runs.
+ */
+export function movedTenantResources(stageArn: string, tenantId: string, routes: readonly RouteDefinition[]): string[] {
+  const resources = new Set<string>();
+  for (const route of routes) {
+    if (route.access === 'public' || !route.path.includes(TENANT_SEGMENT)) continue;
+    for (const resource of tenantResources(stageArn, route, tenantId)) resources.add(resource);
+  }
+  return [...resources].sort();
+}
+
+/** An Allow of the tenant paths of a principal whose tenant moved to another region (movedTenantResources). */
+export function movedTenantPolicy(methodArn: string, tenantId: string, routes: readonly RouteDefinition[]): PolicyDocument {
+  return statement('Allow', movedTenantResources(stageArnOf(methodArn), tenantId, routes));
 }
 
 /** An Allow of the principal's methods; with none (a principal without roles), a Deny of the whole stage. */

@@ -3,7 +3,7 @@ import { AuthenticationError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { encodeAuthContext } from '../core/auth-context';
 import type { RouteDefinition } from '../core/route';
-import { denyAll, principalPolicy } from './authorizer-policy';
+import { denyAll, movedTenantPolicy, principalPolicy } from './authorizer-policy';
 import type { AuthorizerDecision, AuthorizerService } from './authorizer.service';
 import { TokenRejectedError } from './token-verifier';
 import type { UsageKeys } from './usage-identifier';
@@ -61,18 +61,20 @@ export function apiGatewayAuthorizer(
       return { principalId: principal.principalId, policyDocument: denyAll(event.methodArn) };
     }
 
-    const { context } = decision;
+    const { context, homedIn } = decision;
     logger.debug('request allowed', {
       ...request,
       principalType: context.principalType,
       principalId: context.principalId,
       tenantId: context.tenantId,
+      ...(homedIn ? { homedIn } : {}),
     });
     // Platform admins act for the platform, not within a tenant's plan.
     const usageKey = context.principalType === 'platform-admin' ? usageKeys?.platform : context.tenantId && usageKeys?.tenant(context.tenantId);
     return {
       principalId: context.principalId,
-      policyDocument: principalPolicy(event.methodArn, context, routes),
+      policyDocument:
+        homedIn && context.tenantId ? movedTenantPolicy(event.methodArn, context.tenantId, routes) : principalPolicy(event.methodArn, context, routes),
       context: encodeAuthContext(context),
       ...(usageKey ? { usageIdentifierKey: usageKey } : {}),
     };

@@ -1,7 +1,8 @@
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import type { AuthContext } from '../core/auth-context';
 import { readCredential, type Credential } from './credentials';
-import { withMemberAccess, type MemberAccessLookup } from './member-access';
+import { MemberNotFoundError, withMemberAccess, type MemberAccessLookup } from './member-access';
+import type { DirectoryRepository } from '../tenants/directory.repository';
 import { rolesFromGroups, type Role } from '../core/roles';
 import { TokenRejectedError, type TokenVerifier } from './token-verifier';
 import { TENANT_ID_CLAIM } from './tenant-attribute';
@@ -22,13 +23,28 @@ export type Authenticators = { readonly [K in Credential['kind']]: Authenticator
 export type DenyReason = 'role-not-allowed';
 
 export type AuthorizerDecision =
-  | { readonly effect: 'Allow'; readonly context: AuthContext }
+  /**
+   * `homedIn`: the principal's tenant lives in that other region and the principal holds no role here: it may reach
+   * the tenant's paths only for the tenant gate to answer 421 naming that region (see AuthorizerService).
+   */
+  | { readonly effect: 'Allow'; readonly context: AuthContext; readonly homedIn?: string }
   | { readonly effect: 'Deny'; readonly principal: Principal; readonly reason: DenyReason };
 
 export interface AuthorizerServiceOptions {
   readonly authenticators: Authenticators;
   /** The tenants' member records, which decide a tenant principal's roles (see withMemberAccess). */
   readonly members: MemberAccessLookup;
+  /**
+   * This region and the tenant directory (as the tenant gate reads it), which tell a tenant that moved to another
+   * region from a revoked member. @default none: a missing member record is always a 401
+   */
+  readonly residency?: TenantResidency;
+}
+
+export interface TenantResidency {
+  /** The region the authorizer serves. */
+  readonly region: string;
+  readonly directory: Pick<DirectoryRepository, 'get'>;
 }
 
 /**
@@ -43,13 +59,34 @@ export class AuthorizerService {
 
   /** Decides on a credential; throws AuthenticationError when the request carries no acceptable one. */
   async authorize(event: Pick<APIGatewayRequestAuthorizerEvent, 'headers' | 'multiValueHeaders'>): Promise<AuthorizerDecision> {
-    const principal = await withMemberAccess(await this.authenticate(readCredential(event)), this.options.members);
+    const authenticated = await this.authenticate(readCredential(event));
+    let principal: Principal;
+    try {
+      principal = await withMemberAccess(authenticated, this.options.members);
+    } catch (error) {
+      if (!(error instanceof MemberNotFoundError)) throw error;
+      return this.movedAway(authenticated, error);
+    }
     // A platform pool account outside the platform-admin group holds no role; it must not pass anywhere as a
     // platform admin, not even on public routes, because later checks trust the principal type.
     if (principal.principalType === 'platform-admin' && !principal.roles.includes('platform-admin')) {
       return { effect: 'Deny', principal, reason: 'role-not-allowed' };
     }
     return { effect: 'Allow', context: principal };
+  }
+
+  /**
+   * A tenant principal without a member record here. When the directory homes its tenant in another region, the
+   * tenant was migrated and its records purged from this region: the principal is allowed with no role, so its
+   * request reaches the tenant gate, which answers 421 naming the new region before anything is read. A tenant homed
+   * here (the member was removed) or unknown stays a 401: revocation holds.
+   */
+  private async movedAway(principal: Principal, missing: MemberNotFoundError): Promise<AuthorizerDecision> {
+    const { residency } = this.options;
+    const entry = residency && (await residency.directory.get(missing.tenantId));
+    if (!residency || !entry || entry.status === 'DELETED' || entry.region === residency.region) throw missing;
+    const { principalType, principalId } = principal;
+    return { effect: 'Allow', context: { principalType, principalId, tenantId: missing.tenantId, roles: [] }, homedIn: entry.region };
   }
 
   private authenticate(credential: Credential): Promise<Principal> {

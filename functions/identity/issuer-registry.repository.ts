@@ -24,6 +24,11 @@ export const issuerRegistrationSchema = z.discriminatedUnion('kind', [
 ]);
 export type IssuerRegistration = z.infer<typeof issuerRegistrationSchema>;
 
+/** The JWKS URL of an issuer, where Cognito (and cognito-local) publish the signing keys. */
+export function jwksUriOf(issuer: string): string {
+  return `${issuer}/.well-known/jwks.json`;
+}
+
 export class IssuerRegistryRepository {
   constructor(
     private readonly db: DynamoDBDocumentClient,

@@ -32,6 +32,17 @@ export function roleCovers(holder: TenantRole, role: TenantRole): boolean {
 const REVOKED = 'the credential no longer grants access to this tenant';
 
 /**
+ * The principal's member record (the user's own, or the API key's owner) is not in this region's table: removed, or
+ * never there, or gone with its tenant to another region. A 401 like any revocation; the authorizer tells a tenant
+ * that moved away apart from the directory.
+ */
+export class MemberNotFoundError extends AuthenticationError {
+  constructor(readonly tenantId: string) {
+    super(REVOKED);
+  }
+}
+
+/**
  * Decides a tenant principal's roles from the member records, whatever the credential says:
  * - a tenant user holds exactly its member record's role; no record (removed, never joined) is a 401;
  * - an API key made by a member acts with the key's role only while its owner is a member whose role covers it
@@ -43,12 +54,13 @@ export async function withMemberAccess(principal: Principal, members: MemberAcce
   if (principal.principalType === 'platform-admin' || tenantId === undefined) return principal;
   if (principal.principalType === 'user') {
     const access = await members.bySub(tenantId, principal.principalId);
-    if (!access) throw new AuthenticationError(REVOKED);
+    if (!access) throw new MemberNotFoundError(tenantId);
     return { ...principal, memberId: access.memberId, roles: [access.role] };
   }
   if (principal.memberId === undefined) return principal;
   const owner = await members.byId(tenantId, principal.memberId);
   const keyRoles = principal.roles as readonly TenantRole[];
-  if (!owner || !keyRoles.every((role) => roleCovers(owner.role, role))) throw new AuthenticationError(REVOKED);
+  if (!owner) throw new MemberNotFoundError(tenantId);
+  if (!keyRoles.every((role) => roleCovers(owner.role, role))) throw new AuthenticationError(REVOKED);
   return principal;
 }

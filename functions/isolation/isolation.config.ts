@@ -19,7 +19,7 @@ export const isolationEnvShape = {
   DIRECTORY_DATA_ROLE_ARN: roleArnSchema.optional(),
   /** The platform data role (keys under `P#`, but not the issuer registry); set (by CDK) on functions that write them. */
   PLATFORM_DATA_ROLE_ARN: roleArnSchema.optional(),
-  /** The issuer registry role (`P#ISSUER#` keys only); set (by CDK) on the issuer registrar only. */
+  /** The issuer registry role (`P#ISSUER#` keys only); set (by CDK) on the issuer registrar and the job consumer (migrations). */
   ISSUERS_DATA_ROLE_ARN: roleArnSchema.optional(),
   /**
    * Key of the HMAC that signs list cursors, at least 32 characters. In AWS from a secret; locally generated once per

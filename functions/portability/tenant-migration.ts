@@ -5,6 +5,8 @@ import type { MutationExecutor } from '../data/mutation.executor';
 import { ConflictError, NotFoundError } from '../core/errors';
 import type { DataKind } from '../data/data-kind';
 import type { DirectoryRepository } from '../tenants/directory.repository';
+import type { TenantDirectoryEntry } from '../tenants/tenant.schema';
+import { jwksUriOf, type IssuerRegistryRepository } from '../identity/issuer-registry.repository';
 import type { TenantPurge } from '../tenants/tenant-purge';
 import type { Readable } from 'node:stream';
 import { MANIFEST_FILE, manifestSchema, type BundleManifest } from './bundle.schema';
@@ -24,6 +26,8 @@ export interface MigrationRegion {
   readonly importer: TenantImporter;
   readonly purge: TenantPurge;
   readonly executor: Pick<MutationExecutor, 'execute'>;
+  /** The region's issuer registry: which pools' tokens the region's API trusts, and for which tenant. */
+  readonly issuers: Pick<IssuerRegistryRepository, 'register'>;
 }
 
 export interface TenantMigrationProps {
@@ -100,6 +104,7 @@ export class TenantMigration {
     await this.verifyCounts(target, tenantId, manifest);
     await onStep('verified', []);
 
+    await this.trustPool(target, entry);
     if (!cutOver) {
       for (const directory of this.props.directories) await directory.replicate({ ...entry, region: to });
       await this.recordHome(target, request, entry.region, exportId);
@@ -116,6 +121,18 @@ export class TenantMigration {
     const data = this.props.regions[region];
     if (!data) throw new NotFoundError(`no residency region ${region}`);
     return data;
+  }
+
+  /**
+   * Registers the tenant's pool in the target's issuer registry before the directory sends its users there: the pool
+   * stays where it was made, its tokens verify anywhere, but a region trusts only the issuers it registered. The
+   * registration is the one the tenant's stack made in the source (one app client, the pool's JWKS), which stays, so
+   * the old region still knows the tokens and answers them 421. A put: a resumed migration writes the same again.
+   */
+  private async trustPool(target: MigrationRegion, entry: TenantDirectoryEntry): Promise<void> {
+    if (!entry.auth) return;
+    const { issuer, clientId } = entry.auth;
+    await target.issuers.register({ kind: 'tenant', issuer, tenantId: entry.tenantId, clientIds: [clientId], jwksUri: jwksUriOf(issuer) });
   }
 
   /** Every kind holds at least the bundle's items in the target (the import's own entry and record come on top). */

@@ -190,7 +190,8 @@ export interface DataAccessRolesProps {
  * - tenant, with session tag `TenantId=<id>`: keys under `T#<id>#` only;
  * - directory: reads of keys under `P#` (directory, slugs, email domains, issuer registry), no write action;
  * - platform: keys under `P#` except the issuer registry (`P#ISSUER#`), for the tenant lifecycle;
- * - issuers: the issuer registry alone, for the issuer registrar: no other function can make a token issuer trusted.
+ * - issuers: the issuer registry alone, for the issuer registrar and the job consumer (a migrated tenant's pool in its
+ *   new region): no other function can make a token issuer trusted.
  */
 export class DataAccessRoles extends Construct {
   readonly tenantData: DataAccessRole;
@@ -229,7 +230,7 @@ export class DataAccessRoles extends Construct {
     this.issuersData = new DataAccessRole(this, 'IssuersData', {
       table,
       leadingKeyPattern: ISSUER_LEADING_KEY_PATTERN,
-      description: "Item access to the issuer registry (P#ISSUER#*) of the region's table, for the issuer registrar only",
+      description: "Item access to the issuer registry (P#ISSUER#*) of the region's table, for the issuer registrar and tenant migrations",
       roleName: roleNames?.issuers,
     });
   }

@@ -111,7 +111,8 @@ export const OTHER_FUNCTION_NEEDS = {
   // items (P#, read only), and reads an API key's record and the member records (T#<tenantId>#…) with a session for
   // the tenant the key or token names, once the directory says that tenant serves its users.
   authorizer: { data: ['tenant', 'directory'] },
-  // Writes pool issuers into the region's registry (P#ISSUER#) for tenant stacks' custom resources: the only writer.
+  // Writes pool issuers into the region's registry (P#ISSUER#) for tenant stacks' custom resources (the job consumer's
+  // migrations are the only other writer: a migrated tenant's pool, in the target region).
   'issuer-registration': { data: ['issuers'] },
   // Gives back the quota of memories TTL removed, through the tenant data role with the tenant of each record: it is
   // built from the tenant writes alone (createTenantWrites), so it needs no platform-key role nor the cursor secret.

@@ -231,7 +231,8 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
       // The job consumer cuts migrated tenants over in every directory copy and keeps the migration records; the
       // portability API records the migrations it starts.
       platform: ['job-consumer', 'period-close', 'portability', 'tenants'],
-      issuers: ['issuer-registration'],
+      // The registrar for the tenant stacks; the job consumer registers a migrated tenant's pool in its new region.
+      issuers: ['issuer-registration', 'job-consumer'],
     };
 
     for (const scope of DATA_SCOPES) {

@@ -339,14 +339,14 @@ describe('data role trust (simulated)', () => {
     }
   });
 
-  it('lets only the tenants group, the period close (suspensions), the portability group and the job consumer (migrations) assume the platform data role and only the issuer registrar the issuer registry role', async () => {
+  it('lets only the tenants group, the period close (suspensions), the portability group and the job consumer (migrations) assume the platform data role and only the issuer registrar and the job consumer (a migrated pool) the issuer registry role', async () => {
     const assumers = async (roleId: string) => {
       const allowed: string[] = [];
       for (const name of REGION_FUNCTION_NAMES) if (await assume(executionRole(name), roleId, {})) allowed.push(name);
       return allowed;
     };
     expect(await assumers(platformRoleId)).toEqual(['tenants', 'portability', 'period-close', 'job-consumer']);
-    expect(await assumers(issuersRoleId)).toEqual(['issuer-registration']);
+    expect(await assumers(issuersRoleId)).toEqual(['issuer-registration', 'job-consumer']);
   });
 });
 

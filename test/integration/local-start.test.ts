@@ -224,18 +224,31 @@ describe('npm start', () => {
     );
   });
 
-  it('migrates acme from eu-central-1 to us-east-1 through the API: eu-central-1 then answers 421 naming us-east-1, where its admin is served', async () => {
+  it('migrates acme from eu-central-1 to us-east-1 through the API: eu-central-1 then answers 421 naming us-east-1 to platform admins and to its users, who are served there', async () => {
     // Prepare
     const acme = first.tenants[0];
     const { clientId, username, password } = first.platformAdmin;
     const operator = await idToken(first.cognitoEndpoint, clientId, username, password);
-    const call = (region: 'eu-central-1' | 'us-east-1', path: string, init: { method?: string; token: string; body?: unknown }) =>
+    const call = (region: 'eu-central-1' | 'us-east-1', path: string, init: { method?: string; token?: string; key?: string; body?: unknown }) =>
       fetch(`${first.regions[region]}${path}`, {
         method: init.method ?? 'GET',
-        headers: { authorization: `Bearer ${init.token}`, ...(init.body ? { 'content-type': 'application/json' } : {}) },
+        headers: {
+          authorization: init.key ? `ApiKey ${init.key}` : `Bearer ${init.token}`,
+          ...(init.body ? { 'content-type': 'application/json' } : {}),
+        },
         ...(init.body ? { body: JSON.stringify(init.body) } : {}),
       });
     const migrations = `/v1/tenants/${acme.tenantId}/migrations`;
+    const agents = `/v1/tenants/${acme.tenantId}/agents`;
+    const signedInBefore = await idToken(first.cognitoEndpoint, acme.clientId, acme.admin.username, acme.admin.password);
+    const made = await call('eu-central-1', `/v1/tenants/${acme.tenantId}/api-keys`, {
+      method: 'POST',
+      token: signedInBefore,
+      body: { name: 'ci', role: 'viewer' },
+    });
+    const { key } = (await made.json()) as { key: string };
+    // Its pool's issuer is registered in its home region only, as its stack registers it in AWS.
+    const elsewhere = await call('us-east-1', `/v1/tenants/${acme.tenantId}`, { token: signedInBefore });
 
     // Act
     const started = await call('eu-central-1', migrations, { method: 'POST', token: operator, body: { to: 'us-east-1' } });
@@ -247,14 +260,34 @@ describe('npm start', () => {
     const oldRegion = await call('eu-central-1', `/v1/tenants/${acme.tenantId}`, { token: operator });
     const admin = await idToken(first.cognitoEndpoint, acme.clientId, acme.admin.username, acme.admin.password);
     const newRegion = await call('us-east-1', `/v1/tenants/${acme.tenantId}`, { token: admin });
+    // The tenant's users: their pool's issuer stays registered in eu-central-1, their member records went along.
+    // A token signed in before the migration may have its last answer cached by the authorizer for its TTL.
+    const userStatuses = async (token: string) => [
+      (await call('eu-central-1', `/v1/tenants/${acme.tenantId}`, { token })).status,
+      (await call('eu-central-1', agents, { token })).status,
+      (await call('eu-central-1', agents, { method: 'POST', token, body: { name: 'nowhere' } })).status,
+    ];
+    const oldToken = await eventually(() => userStatuses(signedInBefore), [421, 421, 421]);
+    const freshToken = await userStatuses(admin);
+    const userAnswer = await call('eu-central-1', agents, { token: admin });
+    // The API key's record went along too: the old region cannot check the key any more.
+    const keyOldRegion = await eventually(async () => (await call('eu-central-1', agents, { key })).status, 401);
+    const keyNewRegion = await call('us-east-1', agents, { key });
 
     // Assess
+    expect(made.status).toBe(201);
+    expect(elsewhere.status).toBe(401);
     expect(started.status).toBe(202);
     expect(finished).toBe('SUCCEEDED');
     expect(oldRegion.status).toBe(421);
     expect(await oldRegion.json()).toEqual(expect.objectContaining({ code: 'wrong-region', region: 'us-east-1', endpoint: first.regions['us-east-1'] }));
     expect(newRegion.status).toBe(200);
     expect(await newRegion.json()).toEqual(expect.objectContaining({ tenantId: acme.tenantId, region: 'us-east-1' }));
+    expect(oldToken).toEqual([421, 421, 421]);
+    expect(freshToken).toEqual([421, 421, 421]);
+    expect(await userAnswer.json()).toEqual(expect.objectContaining({ code: 'wrong-region', region: 'us-east-1', endpoint: first.regions['us-east-1'] }));
+    expect(keyOldRegion).toBe(401);
+    expect(keyNewRegion.status).toBe(200);
   });
 
   it('stops on SIGINT and leaves no java or node process behind', async () => {

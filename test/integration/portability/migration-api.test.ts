@@ -8,6 +8,7 @@ import { AuditRepository } from '../../../functions/audit/audit.repository';
 import type { AuthContext } from '../../../functions/core/auth-context';
 import { ConflictError } from '../../../functions/core/errors';
 import { createLogger } from '../../../functions/core/logger';
+import { IssuerRegistryRepository } from '../../../functions/identity/issuer-registry.repository';
 import { CursorCodec } from '../../../functions/data/cursor';
 import { platformKey, tenantPrefix } from '../../../functions/data/keys';
 import type { JobMessage } from '../../../functions/portability/job.queue';
@@ -149,6 +150,15 @@ describe('tenant migration through the API', () => {
     expect(moved.map((item) => item.action)).toEqual(expect.arrayContaining(['tenant.migrate', 'tenant.migrated']));
     expect(await fixture.lifecycle.scanPrefix(EU, tenantPrefix(tenantId))).toEqual([]);
     expect((await migrationRecords(EU, tenantId)).map((item) => item.sk)).not.toContain('ACTIVE');
+    // The tenant's pool (made in the old region) is trusted in the target, through its issuer registry role.
+    const issuer = `https://issuer.test/${tenantId}`;
+    expect(await new IssuerRegistryRepository(fixture.lifecycle.inspectors[US], fixture.lifecycle.tableName).lookup(issuer)).toEqual({
+      kind: 'tenant',
+      issuer,
+      tenantId,
+      clientIds: [`client-${tenantId}`],
+      jwksUri: `${issuer}/.well-known/jwks.json`,
+    });
   });
 
   describe('refuses bad starts with a problem and writes nothing', () => {

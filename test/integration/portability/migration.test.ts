@@ -1,5 +1,6 @@
 import { AuditRepository } from '../../../functions/audit/audit.repository';
 import { WrongRegionError } from '../../../functions/core/errors';
+import { IssuerRegistryRepository, type IssuerRegistration } from '../../../functions/identity/issuer-registry.repository';
 import { CursorCodec } from '../../../functions/data/cursor';
 import { tenantPrefix } from '../../../functions/data/keys';
 import type { ObjectStore } from '../../../functions/portability/object-store';
@@ -42,6 +43,7 @@ function migrationWith(store: ObjectStore): TenantMigration {
           importer,
           purge: new TenantPurge(data.db, data.tableName, TENANT_DATA_CATALOGUE),
           executor: data.mutations,
+          issuers: new IssuerRegistryRepository(lifecycle.inspectors[region], data.tableName),
         },
       ];
     }),
@@ -66,13 +68,24 @@ function crashingAfter(reads: number): ObjectStore {
 const sortedKeys = (items: readonly Record<string, unknown>[]) => items.map((item) => `${item.pk} ${item.sk}`).sort();
 
 describe('tenant migration between regions', () => {
-  it('moves every item to the target region, verifies the chain there, answers 421 in the old region and resumes after a crash', async () => {
+  it("moves every item to the target region, verifies the chain there, trusts the tenant's pool there, answers 421 in the old region and resumes after a crash", async () => {
     // Prepare
     const tenantId = await fixture.onboard('mg', EU);
     await fixture.live(tenantId, { agents: [{ instructions: 'move me', memories: ['one', 'two'] }], runs: [1], apiKeys: 1, members: 1 });
     const before = await fixture.lifecycle.scanPrefix(EU, tenantPrefix(tenantId));
     const request = { tenantId, to: US, actor: 'platform-admin:ops-1', requestId: 'migrate-1' };
     const steps: MigrationStep[] = [];
+    // What the tenant's stack registers in its home region for the pool the fixture's provisioning named.
+    const issuer = `https://issuer.test/${tenantId}`;
+    const registration: IssuerRegistration = {
+      kind: 'tenant',
+      issuer,
+      tenantId,
+      clientIds: [`client-${tenantId}`],
+      jwksUri: `${issuer}/.well-known/jwks.json`,
+    };
+    const registry = (region: string) => new IssuerRegistryRepository(fixture.lifecycle.inspectors[region], fixture.lifecycle.tableName);
+    await registry(EU).register(registration);
 
     // Act
     const crashed = await migrationWith(crashingAfter(25))
@@ -109,5 +122,7 @@ describe('tenant migration between regions', () => {
     expect(oldRegion).toBeInstanceOf(WrongRegionError);
     expect((oldRegion as WrongRegionError).extensions).toMatchObject({ region: US });
     for (const region of LOCAL_REGIONS) expect(await fixture.lifecycle.regions[region].local.directory.get(tenantId)).toMatchObject({ region: US });
+    // The pool stays where it was made: its issuer is registered in the target too, and kept in the old region.
+    for (const region of LOCAL_REGIONS) expect(await registry(region).lookup(issuer)).toEqual(registration);
   });
 });

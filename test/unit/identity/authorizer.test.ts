@@ -94,6 +94,25 @@ describe('authorizer', () => {
       });
     });
 
+    it("a user of a tenant the directory homes in another region, with no role, on its own tenant's paths only", async () => {
+      // Prepare
+      const tenants = {
+        get: async (tenantId: string) => ({ tenantId, slug: tenantId, region: 'us-east-1', status: 'ACTIVE' as const, emailDomains: [], branding: {} }),
+      };
+      const { authorize } = subject({ members: new FakeMembers(), tenants });
+      const event = tenantEvent('acme', bearer(await idToken(acme, { groups: ['tenant-admin'] })));
+
+      // Act
+      const result = await authorize(event);
+
+      // Assess
+      expect(decodeAuthContext(result.context)).toEqual({ principalType: 'user', principalId: 'user-1', tenantId: 'acme', roles: [] });
+      expect(policyAllows(result.policyDocument, event.methodArn)).toBe(true);
+      expect(policyAllows(result.policyDocument, `${STAGE_ARN}/DELETE/v1/tenants/acme/agents/a-1`)).toBe(true);
+      expect(policyAllows(result.policyDocument, `${STAGE_ARN}/GET/v1/tenants/globex`)).toBe(false);
+      expect(policyAllows(result.policyDocument, `${STAGE_ARN}/GET/v1/me`)).toBe(false);
+    });
+
     it('a tenant admin with an access token', async () => {
       // Prepare
       const { authorize } = subject();

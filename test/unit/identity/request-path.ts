@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import type { AuthContext } from '../../../functions/core/auth-context';
-import { createGroupHandler, type Operation } from '../../../functions/core/http';
+import { createGroupHandler, type Operation, type TenantGate } from '../../../functions/core/http';
 import { createLogger } from '../../../functions/core/logger';
 import type { RouteDefinition } from '../../../functions/core/route';
 import type { TenantSignalOptions } from '../../../functions/core/tenant-signals';
@@ -13,6 +13,8 @@ import { lambdaContext } from '../../support/rest-event';
 export interface Outcome {
   readonly status: number;
   readonly auth?: AuthContext;
+  /** The problem document of a refusal by the handler. */
+  readonly problem?: Record<string, unknown>;
 }
 
 const silent = { debug: () => undefined, info: () => undefined, warn: () => undefined };
@@ -24,10 +26,15 @@ const silent = { debug: () => undefined, info: () => undefined, warn: () => unde
  * Gateway's cached result: passing the result of an earlier credential-only call shows that a cached answer decides
  * the same as a fresh one.
  */
-export function requestPath(service: Pick<AuthorizerService, 'authorize'>, routes: readonly RouteDefinition[], tenantSignals: TenantSignalOptions = {}) {
+export function requestPath(
+  service: Pick<AuthorizerService, 'authorize'>,
+  routes: readonly RouteDefinition[],
+  tenantSignals: TenantSignalOptions = {},
+  tenantGate?: TenantGate,
+) {
   const authorizer = apiGatewayAuthorizer(service, silent, routes);
   const operations: Record<string, Operation> = Object.fromEntries(routes.map((route) => [route.operationId, async ({ auth }) => ({ body: { auth } })]));
-  const handler = createGroupHandler({ logger: createLogger('request-path-test', 'ERROR'), routes, operations, tenantSignals });
+  const handler = createGroupHandler({ logger: createLogger('request-path-test', 'ERROR'), routes, operations, tenantSignals, tenantGate });
   return async (event: APIGatewayRequestAuthorizerEvent): Promise<Outcome> => {
     const result = await authorizer(event).catch((error: Error) => {
       if (error.message === 'Unauthorized') return undefined;
@@ -42,6 +49,7 @@ export function requestPath(service: Pick<AuthorizerService, 'authorize'>, route
       requestContext: { ...event.requestContext, authorizer: { ...result.context, principalId: result.principalId } },
     } as unknown as APIGatewayProxyEvent;
     const response = await handler(proxy, lambdaContext());
-    return response.statusCode === 200 ? { status: 200, auth: (JSON.parse(response.body) as { auth: AuthContext }).auth } : { status: response.statusCode };
+    if (response.statusCode === 200) return { status: 200, auth: (JSON.parse(response.body) as { auth: AuthContext }).auth };
+    return { status: response.statusCode, problem: JSON.parse(response.body) as Record<string, unknown> };
   };
 }
