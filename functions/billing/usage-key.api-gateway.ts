@@ -1,6 +1,7 @@
 import {
   type APIGatewayClient,
   ConflictException,
+  CreateApiKeyCommand,
   CreateUsagePlanKeyCommand,
   DeleteUsagePlanKeyCommand,
   GetApiKeysCommand,
@@ -8,9 +9,9 @@ import {
   NotFoundException,
 } from '@aws-sdk/client-api-gateway';
 import { NotFoundError } from '../core/errors';
-import { tenantApiKeyName, usagePlanName } from '../identity/usage-identifier';
+import { tenantApiKeyName, usageIdentifierKey, usagePlanName } from '../identity/usage-identifier';
 import { PLAN_IDS, type PlanId } from './plan.catalogue';
-import type { UsageKeyBinding } from './usage-key.binding';
+import type { UsageKeyBinding, UsageKeyProvisioning } from './usage-key.binding';
 
 export interface ApiGatewayUsageKeyBindingOptions {
   readonly client: Pick<APIGatewayClient, 'send'>;
@@ -23,14 +24,29 @@ export interface ApiGatewayUsageKeyBindingOptions {
  * requests are refused (403) rather than metered by the wrong plan. Each step tolerates having been done already,
  * so a retried change completes. Usage plans and keys are found by their names: their ids are assigned by API
  * Gateway, and passing them to the functions would make the API's functions depend on its own stage.
+ *
+ * `ensure` also makes the key where no key of its name exists (a migration's target region, where the tenant's stack
+ * was never deployed): named and valued as the tenant stack's (lib/constructs/tenant-api-key.ts), enabled, so the
+ * authorizer's `usageIdentifierKey` finds it there. API Gateway keeps key values unique per region, so a later
+ * deployment of the tenant's stack in that region, which makes its own key of that value, needs this one gone first.
  */
-export class ApiGatewayUsageKeyBinding implements UsageKeyBinding {
+export class ApiGatewayUsageKeyBinding implements UsageKeyBinding, UsageKeyProvisioning {
   private usagePlanIds: Promise<Record<PlanId, string>> | undefined;
 
   constructor(private readonly options: ApiGatewayUsageKeyBindingOptions) {}
 
   async bind(tenantId: string, plan: PlanId): Promise<void> {
     const [keyId, usagePlanIds] = await Promise.all([this.keyIdOf(tenantId), this.planIds()]);
+    await this.bindKey(keyId, plan, usagePlanIds);
+  }
+
+  /** The tenant's key exists (made when no key has its name) and is in the plan's usage plan, only there. */
+  async ensure(tenantId: string, plan: PlanId): Promise<void> {
+    const [keyId, usagePlanIds] = await Promise.all([this.existingKeyIdOf(tenantId), this.planIds()]);
+    await this.bindKey(keyId, plan, usagePlanIds);
+  }
+
+  private async bindKey(keyId: string, plan: PlanId, usagePlanIds: Record<PlanId, string>): Promise<void> {
     const { client } = this.options;
     for (const other of PLAN_IDS) {
       if (other === plan) continue;
@@ -41,11 +57,37 @@ export class ApiGatewayUsageKeyBinding implements UsageKeyBinding {
 
   /** The id of the tenant's key, by its name (the tenant stack names it). */
   private async keyIdOf(tenantId: string): Promise<string> {
+    const id = await this.findKeyId(tenantId);
+    if (!id)
+      throw new NotFoundError(`tenant ${tenantId} has no API key ${tenantApiKeyName(this.options.stage, tenantId)} in this region: is its stack deployed?`);
+    return id;
+  }
+
+  /**
+   * The id of the tenant's key, made first when no key has its name. A conflict (made meanwhile by another run, or a
+   * key of that value under another name) is read again by name; a key that still is not found is refused.
+   */
+  private async existingKeyIdOf(tenantId: string): Promise<string> {
+    const found = await this.findKeyId(tenantId);
+    if (found) return found;
+    const { stage, client } = this.options;
+    const created = await client
+      .send(
+        new CreateApiKeyCommand({
+          name: tenantApiKeyName(stage, tenantId),
+          value: usageIdentifierKey(stage, tenantId),
+          enabled: true,
+          description: `Usage plan key of tenant ${tenantId}, made when the tenant migrated to this region; named by the authorizer, never sent by callers`,
+        }),
+      )
+      .catch(ignore(ConflictException));
+    return created?.id ?? (await this.keyIdOf(tenantId));
+  }
+
+  private async findKeyId(tenantId: string): Promise<string | undefined> {
     const name = tenantApiKeyName(this.options.stage, tenantId);
     const { items } = await this.options.client.send(new GetApiKeysCommand({ nameQuery: name, limit: 500 }));
-    const key = items?.find((item) => item.name === name);
-    if (!key?.id) throw new NotFoundError(`tenant ${tenantId} has no API key ${name} in this region: is its stack deployed?`);
-    return key.id;
+    return items?.find((item) => item.name === name)?.id;
   }
 
   /** The usage plan id of each plan, read once per function instance (usage plans live as long as the region stack). */
@@ -72,8 +114,9 @@ export class ApiGatewayUsageKeyBinding implements UsageKeyBinding {
   }
 }
 
-function ignore(type: new (...args: never[]) => Error): (error: unknown) => void {
+function ignore(type: new (...args: never[]) => Error): (error: unknown) => undefined {
   return (error) => {
     if (!(error instanceof type)) throw error;
+    return undefined;
   };
 }

@@ -10,6 +10,14 @@ export interface UsageKeyBinding {
   bind(tenantId: string, plan: PlanId): Promise<void>;
 }
 
+/**
+ * Makes sure a tenant's usage key exists in a region and is in its plan's usage plan there: what a migration does in
+ * its target region, where the tenant's stack has not made the key. Idempotent: a key that exists is only bound.
+ */
+export interface UsageKeyProvisioning {
+  ensure(tenantId: string, plan: PlanId): Promise<void>;
+}
+
 /** Environment of the functions that change a tenant's plan, spread into the runtime config schema. */
 export const usageKeyEnvShape = {
   /**
@@ -20,4 +28,20 @@ export const usageKeyEnvShape = {
   USAGE_KEY_BINDING: z.enum(['api-gateway']).optional(),
   /** API Gateway management endpoint override (the local gateway's); absent in AWS. */
   APIGATEWAY_ENDPOINT: z.url().optional(),
+  /**
+   * JSON: the API Gateway management endpoint override of every region (the local gateway's ports), for the functions
+   * that run migrations and make the tenant's key in the target region; absent in AWS.
+   */
+  APIGATEWAY_ENDPOINTS: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined || text === '') return {};
+      try {
+        return z.record(z.string(), z.url()).parse(JSON.parse(text));
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'APIGATEWAY_ENDPOINTS must be a JSON object of region to URL' });
+        return z.NEVER;
+      }
+    }),
 };

@@ -1,5 +1,6 @@
 import {
   ConflictException,
+  CreateApiKeyCommand,
   CreateUsagePlanKeyCommand,
   DeleteUsagePlanKeyCommand,
   GetApiKeysCommand,
@@ -18,13 +19,31 @@ const USAGE_PLANS = [
   { id: 'up-other', name: 'another-api-free' },
 ];
 
-function fakeApiGateway(options: { keys?: { id: string; name: string }[]; failDelete?: Error; failCreate?: Error } = {}) {
+interface FakeOptions {
+  keys?: { id: string; name: string }[];
+  failDelete?: Error;
+  failCreate?: Error;
+  /** CreateApiKey fails with it, and the key (k-3) is found by name from then on, as when another run made it. */
+  failCreateKey?: Error;
+}
+
+function fakeApiGateway(options: FakeOptions = {}) {
   const calls: string[] = [];
+  const keys = options.keys ?? [{ id: 'k-1', name: 'agent-platform-prod-tenant-acme' }];
   const send = jest.fn(async (command: unknown) => {
     if (command instanceof GetUsagePlansCommand) return { items: USAGE_PLANS };
     if (command instanceof GetApiKeysCommand) {
       calls.push(`GetApiKeys ${command.input.nameQuery}`);
-      return { items: options.keys ?? [{ id: 'k-1', name: 'agent-platform-prod-tenant-acme' }] };
+      return { items: [...keys] };
+    }
+    if (command instanceof CreateApiKeyCommand) {
+      const { name, value, enabled } = command.input;
+      calls.push(`CreateApiKey ${name} ${value} ${enabled}`);
+      if (options.failCreateKey) {
+        keys.push({ id: 'k-3', name: name as string });
+        throw options.failCreateKey;
+      }
+      return { id: 'k-new', name, value, enabled };
     }
     if (command instanceof DeleteUsagePlanKeyCommand) {
       calls.push(`Delete ${command.input.usagePlanId} ${command.input.keyId}`);
@@ -79,5 +98,79 @@ describe('API Gateway usage key binding', () => {
     await binding.bind('acme', 'free');
     // Assess
     expect(api.send.mock.calls.filter(([command]) => command instanceof GetUsagePlansCommand)).toHaveLength(1);
+  });
+});
+
+describe("API Gateway usage key provisioning (a migration's target region)", () => {
+  it("makes the tenant's key, named and valued as its stack's and enabled, when the region has none, then binds it", async () => {
+    // Prepare: only a key whose name merely contains the tenant's
+    const api = fakeApiGateway({ keys: [{ id: 'k-2', name: 'agent-platform-prod-tenant-acme-2' }] });
+    const binding = new ApiGatewayUsageKeyBinding({ client: api.client, stage: 'prod' });
+    // Act
+    await binding.ensure('acme', 'team');
+    // Assess
+    expect(api.calls).toEqual([
+      'GetApiKeys agent-platform-prod-tenant-acme',
+      'CreateApiKey agent-platform-prod-tenant-acme agent-platform-prod-usage-acme true',
+      'Delete up-free k-new',
+      'Delete up-enterprise k-new',
+      'Create up-team k-new API_KEY',
+    ]);
+  });
+
+  it('only binds a key the region has (a resumed migration, or a tenant stack deployed there)', async () => {
+    // Prepare
+    const api = fakeApiGateway();
+    const binding = new ApiGatewayUsageKeyBinding({ client: api.client, stage: 'prod' });
+    // Act
+    await binding.ensure('acme', 'enterprise');
+    // Assess
+    expect(api.calls).toEqual(['GetApiKeys agent-platform-prod-tenant-acme', 'Delete up-free k-1', 'Delete up-team k-1', 'Create up-enterprise k-1 API_KEY']);
+  });
+
+  it('tolerates a key made meanwhile (conflict): finds it by name and binds it, already bound or not', async () => {
+    // Prepare
+    const conflict = new ConflictException({ message: 'API Key already exists', $metadata: {} });
+    const inPlan = new ConflictException({ message: 'Usage Plan already contains the key', $metadata: {} });
+    const api = fakeApiGateway({ keys: [], failCreateKey: conflict, failCreate: inPlan });
+    const binding = new ApiGatewayUsageKeyBinding({ client: api.client, stage: 'prod' });
+    // Act
+    await binding.ensure('acme', 'free');
+    // Assess
+    expect(api.calls).toEqual([
+      'GetApiKeys agent-platform-prod-tenant-acme',
+      'CreateApiKey agent-platform-prod-tenant-acme agent-platform-prod-usage-acme true',
+      'GetApiKeys agent-platform-prod-tenant-acme',
+      'Delete up-team k-3',
+      'Delete up-enterprise k-3',
+      'Create up-free k-3 API_KEY',
+    ]);
+  });
+
+  it('refuses, binding nothing, when the conflict is a key of that value under another name', async () => {
+    // Prepare: the value is taken, and no key of the tenant's name appears
+    const conflict = new ConflictException({ message: 'API Key already exists', $metadata: {} });
+    const base = fakeApiGateway({ keys: [] });
+    const api = {
+      ...base,
+      client: {
+        send: async (command: unknown) => {
+          if (command instanceof CreateApiKeyCommand) throw conflict;
+          return base.send(command);
+        },
+      } as never,
+    };
+    const binding = new ApiGatewayUsageKeyBinding({ client: api.client, stage: 'prod' });
+    // Act, Assess
+    await expect(binding.ensure('acme', 'team')).rejects.toBeInstanceOf(NotFoundError);
+    expect(api.calls.filter((call) => !call.startsWith('GetApiKeys'))).toEqual([]);
+  });
+
+  it('passes on any other failure of CreateApiKey', async () => {
+    // Prepare
+    const denied = new Error('AccessDeniedException');
+    const binding = new ApiGatewayUsageKeyBinding({ client: fakeApiGateway({ keys: [], failCreateKey: denied }).client, stage: 'prod' });
+    // Act, Assess
+    await expect(binding.ensure('acme', 'team')).rejects.toBe(denied);
   });
 });
