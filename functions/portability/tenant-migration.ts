@@ -16,6 +16,8 @@ import type { KindProgress } from './tenant-export';
 import { bundlePrefix, type TenantExporter } from './tenant-export';
 import type { TenantImporter } from './tenant-import';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { UsageKeyProvisioning } from '../billing/usage-key.binding';
+import { TenantRepository } from '../tenants/tenant.repository';
 
 /** One residency region as a migration reaches it. */
 export interface MigrationRegion {
@@ -28,6 +30,12 @@ export interface MigrationRegion {
   readonly executor: Pick<MutationExecutor, 'execute'>;
   /** The region's issuer registry: which pools' tokens the region's API trusts, and for which tenant. */
   readonly issuers: Pick<IssuerRegistryRepository, 'register'>;
+  /**
+   * The region's API Gateway usage plans: a migration to the region makes sure the tenant's usage key exists there and
+   * is in its plan's usage plan (the authorizer names the key for every request of the tenant). Absent where the
+   * platform moves no keys (USAGE_KEY_BINDING unset).
+   */
+  readonly usageKeys?: UsageKeyProvisioning;
 }
 
 export interface TenantMigrationProps {
@@ -74,12 +82,12 @@ export class TenantMigration {
     if (!entry) throw new NotFoundError(`tenant ${tenantId} not found`);
     const target = this.regionOf(to);
     const exportId = request.exportId ?? `migration-to-${to}`;
-    const cutOver = entry.region === to;
+    const homedThere = entry.region === to;
     const prefix = bundlePrefix(tenantId, exportId);
 
     let manifest = await this.props.readManifest(prefix);
     if (!manifest) {
-      if (cutOver) throw new ConflictError(`tenant ${tenantId} is already homed in ${to} and no bundle of a migration there is left`);
+      if (homedThere) throw new ConflictError(`tenant ${tenantId} is already homed in ${to} and no bundle of a migration there is left`);
       const source = this.regionOf(entry.region);
       await source.executor.execute({
         tenantId,
@@ -105,10 +113,7 @@ export class TenantMigration {
     await onStep('verified', []);
 
     await this.trustPool(target, entry);
-    if (!cutOver) {
-      for (const directory of this.props.directories) await directory.replicate({ ...entry, region: to });
-      await this.recordHome(target, request, entry.region, exportId);
-    }
+    await this.cutOver(target, request, entry, manifest.sourceRegion, exportId);
     await onStep('cut-over', []);
 
     // The bundle names the source, so a run resumed after the cut-over still purges it.
@@ -133,6 +138,21 @@ export class TenantMigration {
     if (!entry.auth) return;
     const { issuer, clientId } = entry.auth;
     await target.issuers.register({ kind: 'tenant', issuer, tenantId: entry.tenantId, clientIds: [clientId], jwksUri: jwksUriOf(issuer) });
+  }
+
+  /**
+   * Sends the tenant to the target, every part again on every run that gets here (each is idempotent), so a run
+   * resumed after a crash in the middle finishes what the crash left: the tenant's usage key in the target's usage
+   * plans (before any copy sends a request there), every region's directory copy (a crash may have left some on the
+   * old region), and the tenant record's new home, audited once: only while the record in the target does not name it.
+   */
+  private async cutOver(target: MigrationRegion, request: MigrationRequest, entry: TenantDirectoryEntry, from: string, exportId: string): Promise<void> {
+    const { tenantId, to } = request;
+    const tenant = await new TenantRepository(target.db(tenantId), target.tableName).get(tenantId);
+    if (!tenant) throw new ConflictError(`the migration lost the tenant record of ${tenantId} in ${to}`);
+    await target.usageKeys?.ensure(tenantId, tenant.plan);
+    for (const directory of this.props.directories) await directory.replicate({ ...entry, region: to });
+    if (tenant.region !== to) await this.recordHome(target, request, from, exportId);
   }
 
   /** Every kind holds at least the bundle's items in the target (the import's own entry and record come on top). */

@@ -9,6 +9,7 @@ import { TenantExporter } from '../../../functions/portability/tenant-export';
 import { TenantImporter } from '../../../functions/portability/tenant-import';
 import { ROUTES } from '../../../functions/routes';
 import { TENANT_DATA_CATALOGUE } from '../../../functions/tenant-data.catalogue';
+import type { DirectoryRepository } from '../../../functions/tenants/directory.repository';
 import { createTenantGate } from '../../../functions/tenants/tenant-gate';
 import { TenantPurge } from '../../../functions/tenants/tenant-purge';
 import { LOCAL_REGIONS } from '../../../local/platform.config';
@@ -25,8 +26,11 @@ afterAll(async () => {
   await fixture?.dispose();
 });
 
-/** The migration over both local regions, its bundles in `store`. */
-function migrationWith(store: ObjectStore): TenantMigration {
+/** The usage keys each region's stand-in was asked to ensure: `<region> <tenantId> <plan>`. */
+const ensuredKeys: string[] = [];
+
+/** The migration over both local regions, its bundles in `store`, through `directories` when given. */
+function migrationWith(store: ObjectStore, directories?: readonly DirectoryRepository[]): TenantMigration {
   const { lifecycle, signer } = fixture;
   const regions = Object.fromEntries(
     LOCAL_REGIONS.map((region) => {
@@ -44,12 +48,34 @@ function migrationWith(store: ObjectStore): TenantMigration {
           purge: new TenantPurge(data.db, data.tableName, TENANT_DATA_CATALOGUE),
           executor: data.mutations,
           issuers: new IssuerRegistryRepository(lifecycle.inspectors[region], data.tableName),
+          usageKeys: { ensure: async (tenantId: string, plan: string) => void ensuredKeys.push(`${region} ${tenantId} ${plan}`) },
         },
       ];
     }),
   );
-  const directories = LOCAL_REGIONS.map((region) => lifecycle.regions[region].local.writableDirectory());
-  return new TenantMigration({ regions, directories, catalogue: TENANT_DATA_CATALOGUE, readManifest: manifestReader(store) });
+  return new TenantMigration({
+    regions,
+    directories: directories ?? writableDirectories(),
+    catalogue: TENANT_DATA_CATALOGUE,
+    readManifest: manifestReader(store),
+  });
+}
+
+function writableDirectories(): DirectoryRepository[] {
+  return LOCAL_REGIONS.map((region) => fixture.lifecycle.regions[region].local.writableDirectory());
+}
+
+/** Every region's directory copy, the second's replicate failing once: the process dies between two copies. */
+function crashingAtSecondCopy(): DirectoryRepository[] {
+  let crashes = 1;
+  return writableDirectories().map((directory, index) => {
+    if (index === 0) return directory;
+    const replicate: DirectoryRepository['replicate'] = async (entry) => {
+      if (crashes-- > 0) throw new Error('the process died');
+      return directory.replicate(entry);
+    };
+    return Object.assign(Object.create(directory) as DirectoryRepository, { replicate });
+  });
 }
 
 /** A store whose reads fail after `reads` of them: the process dies in the middle of the import. */
@@ -124,5 +150,33 @@ describe('tenant migration between regions', () => {
     for (const region of LOCAL_REGIONS) expect(await fixture.lifecycle.regions[region].local.directory.get(tenantId)).toMatchObject({ region: US });
     // The pool stays where it was made: its issuer is registered in the target too, and kept in the old region.
     for (const region of LOCAL_REGIONS) expect(await registry(region).lookup(issuer)).toEqual(registration);
+    // The tenant's usage key is made sure of in the target's usage plans (its plan's), never in the old region.
+    expect(ensuredKeys.filter((key) => key.includes(tenantId))).toEqual([`${US} ${tenantId} team`]);
+  });
+
+  it('finishes a cut-over that crashed between two directory copies: every copy names the target, one tenant.migrated entry', async () => {
+    // Prepare
+    const tenantId = await fixture.onboard('mgcut', EU);
+    await fixture.live(tenantId, { agents: [{ instructions: 'cut me over', memories: ['one'] }], runs: [], apiKeys: 0, members: 1 });
+    const request = { tenantId, to: US, actor: 'platform-admin:ops-1', requestId: 'migrate-cut' };
+    const directory = (region: string) => fixture.lifecycle.regions[region].local.directory;
+
+    // Act
+    const crashed = await migrationWith(fixture.store, crashingAtSecondCopy())
+      .migrate(request)
+      .catch((error: unknown) => error);
+    const midway = await Promise.all(LOCAL_REGIONS.map(async (region) => (await directory(region).get(tenantId))?.region));
+    const steps: MigrationStep[] = [];
+    await migrationWith(fixture.store).migrate(request, (step) => void steps.push(step));
+    const audited = await fixture.lifecycle.scanPrefix(US, tenantPrefix(tenantId));
+
+    // Assess: the first attempt moved the first copy only; the resumed one finished the others and audited the move once.
+    expect(crashed).toEqual(new Error('the process died'));
+    expect(midway).toEqual([US, EU]);
+    expect(steps).toEqual(['exported', 'imported', 'verified', 'cut-over', 'purged']);
+    for (const region of LOCAL_REGIONS) expect(await directory(region).get(tenantId)).toMatchObject({ region: US });
+    expect(audited.find((item) => item.sk === 'PROFILE')).toMatchObject({ region: US });
+    expect(audited.filter((item) => item.action === 'tenant.migrated')).toHaveLength(1);
+    expect(await fixture.lifecycle.scanPrefix(EU, tenantPrefix(tenantId))).toEqual([]);
   });
 });
