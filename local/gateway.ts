@@ -311,12 +311,14 @@ class RegionGateway {
     return this.requireConfig();
   }
 
-  configure(endpoints: Record<string, string>, managementEndpoint: string): void {
+  /** `managementEndpoints`: every region's management port (a migration makes the tenant's key in its target's). */
+  configure(endpoints: Record<string, string>, managementEndpoints: Record<string, string>): void {
     this.endpoints = endpoints;
     this.cors = corsPolicyFromEnvironment(this.options.environment);
     this.config = parseRuntimeConfig({
       USAGE_KEY_BINDING: 'api-gateway',
-      APIGATEWAY_ENDPOINT: managementEndpoint,
+      APIGATEWAY_ENDPOINT: managementEndpoints[this.region],
+      APIGATEWAY_ENDPOINTS: JSON.stringify(managementEndpoints),
       ...sharedFunctionEnvironment(this.options.environment),
       ...this.regionEnvironment,
       AWS_REGION: this.region,
@@ -707,7 +709,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   const invocations = await InvocationScope.start();
   const servers: Server[] = [];
   const endpoints: Record<string, string> = {};
-  const managementEndpoints = new Map<RegionGateway, string>();
+  const managementEndpoints: Record<string, string> = {};
   const regions: RegionGateway[] = [];
   const queues = await startQueues(options);
   try {
@@ -720,7 +722,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       // The region's API Gateway management API (usage plan keys), on a loopback port of its own.
       const management = createServer((req, res) => void serveUsagePlanApi(req, res, { stage: LOCAL_STAGE, throttle: () => gateway.usagePlanThrottle() }));
       servers.push(management);
-      managementEndpoints.set(gateway, `http://127.0.0.1:${await listen(management, 0, '127.0.0.1')}`);
+      managementEndpoints[region] = `http://127.0.0.1:${await listen(management, 0, '127.0.0.1')}`;
       regions.push(gateway);
     }
   } catch (error) {
@@ -736,7 +738,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     Object.assign(process.env, sharedFunctionEnvironment(settings.environment));
   }
   // Every region answers 421 with the other regions' URLs, so configs are complete only once all ports are known.
-  for (const gateway of regions) gateway.configure(endpoints, managementEndpoints.get(gateway) as string);
+  for (const gateway of regions) gateway.configure(endpoints, managementEndpoints);
   const background = startBackgroundWork(regions, settings.functions, queues, settings.log);
   return {
     endpoints,

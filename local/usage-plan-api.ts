@@ -6,8 +6,10 @@ import type { UsagePlanThrottle } from './usage-plans';
 
 /**
  * The part of the API Gateway management API (REST JSON, as `@aws-sdk/client-api-gateway` speaks it) that moves a
- * tenant's key between usage plans, served for one local region on its own loopback port, never on the API's. Local
- * usage plan ids are the plan ids; a tenant key's id is its value. Signatures are not checked, as by the other local
+ * tenant's key between usage plans (and that a migration's cut-over calls in its target region), served for one local
+ * region on its own loopback port, never on the API's. Local usage plan ids are the plan ids; a tenant key's id is its
+ * value. Every tenant's key exists in every region, as if every tenant's stack were deployed in each: GetApiKeys
+ * finds it, CreateApiKey conflicts with it. Signatures are not checked, as by the other local
  * stand-ins.
  */
 export interface UsagePlanApiOptions {
@@ -41,6 +43,7 @@ async function answerRequest(req: IncomingMessage, body: Record<string, unknown>
   const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
   const method = req.method ?? 'GET';
   if (method === 'GET' && parts.length === 1 && parts[0] === 'apikeys') return listKeys(url.searchParams.get('name') ?? '', options.stage);
+  if (method === 'POST' && parts.length === 1 && parts[0] === 'apikeys') return createKey(body, options.stage);
   if (method === 'GET' && parts.length === 1 && parts[0] === 'usageplans') {
     return { status: 200, body: { item: PLAN_IDS.map((plan) => ({ id: plan, name: usagePlanName(options.stage, plan) })) } };
   }
@@ -57,6 +60,22 @@ function listKeys(name: string, stage: string): Answer {
   const tenantId = suffixOf(name, tenantApiKeyName(stage, ''));
   if (!tenantId) return { status: 200, body: { item: [] } };
   return { status: 200, body: { item: [{ id: usageIdentifierKey(stage, tenantId), name, enabled: true }] } };
+}
+
+/**
+ * CreateApiKey: every tenant's key exists in every local region (listKeys), so a tenant's key, named and valued as its
+ * stack makes it, is a conflict, as in AWS when the key exists; any other key is refused.
+ */
+function createKey(body: Record<string, unknown>, stage: string): Answer {
+  const tenantId = suffixOf(String(body.name ?? ''), tenantApiKeyName(stage, ''));
+  if (!tenantId || body.value !== usageIdentifierKey(stage, tenantId)) {
+    return {
+      status: 400,
+      errorType: 'BadRequestException',
+      body: { message: "only a tenant's usage key, named and valued as its stack's, can be made locally" },
+    };
+  }
+  return { status: 409, errorType: 'ConflictException', body: { message: 'API Key already exists' } };
 }
 
 async function addKey(options: UsagePlanApiOptions, plan: PlanId, keyId: string): Promise<Answer> {

@@ -1,4 +1,6 @@
+import type { UsageKeyProvisioning } from '../billing/usage-key.binding';
 import { ConfigError } from '../core/config';
+import { onFirstUse } from '../core/on-first-use';
 import { ManifestSigner } from '../portability/bundle.schema';
 import { IssuerRegistryRepository } from '../identity/issuer-registry.repository';
 import type { JobQueue } from '../portability/job.queue';
@@ -18,8 +20,8 @@ import { directoryRegionsOf, regionConfigOf, type RuntimeConfig } from './runtim
  * Wiring of tenant migrations between regions: the migration the job consumer runs (and the operators' CLI, with the
  * local platform's configuration) reaches every residency region's table through that region's data roles (tenant
  * sessions for the data, the platform role for the directory copies and the migration records, the issuer registry
- * role for the tenant pool's registration in the target), and keeps the bundle
- * in the target region's export bucket (EXPORT_BUCKETS), where the data goes.
+ * role for the tenant pool's registration in the target, the region's API Gateway API for the tenant's usage key),
+ * and keeps the bundle in the target region's export bucket (EXPORT_BUCKETS), where the data goes.
  */
 
 /** A migration to `to`, over every region of the configuration. */
@@ -32,7 +34,9 @@ export function tenantMigrationOf(config: RuntimeConfig, to: string): TenantMigr
   const signer = new ManifestSigner(config.BUNDLE_SECRET);
   const regions = directoryRegionsOf(config).all.map((region) => regionConfigOf(config, region));
   return new TenantMigration({
-    regions: Object.fromEntries(regions.map((regional) => [regional.AWS_REGION, migrationRegionOf(regional, store, signer)])),
+    regions: Object.fromEntries(
+      regions.map((regional) => [regional.AWS_REGION, migrationRegionOf(regional, store, signer, usageKeysIn(config, regional.AWS_REGION))]),
+    ),
     // The control plane's copy first: the migration reads the tenant's home from it.
     directories: regions.map((regional) => new DirectoryRepository(isolationOf(regional).platformDb(), regional.TABLE_NAME)),
     catalogue: TENANT_DATA_CATALOGUE,
@@ -40,8 +44,13 @@ export function tenantMigrationOf(config: RuntimeConfig, to: string): TenantMigr
   });
 }
 
-/** One region as a migration reaches it: its table through tenant sessions, the shared bundle store and signer. */
-function migrationRegionOf(config: RuntimeConfig, store: S3ObjectStore, signer: ManifestSigner): MigrationRegion {
+/** One region as a migration reaches it: its table through tenant sessions, the shared bundle store and signer, its usage plans. */
+function migrationRegionOf(
+  config: RuntimeConfig,
+  store: S3ObjectStore,
+  signer: ManifestSigner,
+  usageKeys: { usageKeys?: UsageKeyProvisioning },
+): MigrationRegion {
   const { db, executor } = createTenantWrites(config);
   const data = { db, tableName: config.TABLE_NAME, catalogue: TENANT_DATA_CATALOGUE, store, signer };
   return {
@@ -54,7 +63,30 @@ function migrationRegionOf(config: RuntimeConfig, store: S3ObjectStore, signer: 
     executor,
     // Through the region's issuer registry role, assumed when a migration to the region first registers a pool.
     issuers: { register: (registration) => new IssuerRegistryRepository(isolationOf(config).issuerRegistryDb(), config.TABLE_NAME).register(registration) },
+    ...usageKeys,
   };
+}
+
+/**
+ * The region's usage plans through its API Gateway API, when the function moves usage keys (USAGE_KEY_BINDING): in
+ * AWS the job consumer, granted the key and usage-plan actions of the other residency regions; locally each region's
+ * management port (APIGATEWAY_ENDPOINTS). Built at first use: the API Gateway client loads only when a migration
+ * reaches its cut-over.
+ */
+function usageKeysIn(home: RuntimeConfig, region: string): { usageKeys?: UsageKeyProvisioning } {
+  if (home.USAGE_KEY_BINDING !== 'api-gateway') return {};
+  const endpoint = home.APIGATEWAY_ENDPOINTS[region] ?? (region === home.AWS_REGION ? home.APIGATEWAY_ENDPOINT : undefined);
+  // An endpoint override means a local gateway: another region's keys are never sent to AWS instead of its port.
+  if (home.APIGATEWAY_ENDPOINT && !endpoint) {
+    throw new ConfigError(`invalid runtime configuration: APIGATEWAY_ENDPOINTS: no API Gateway endpoint of ${region}: required by migrations`);
+  }
+  const usageKeys = onFirstUse(() => {
+    const { APIGatewayClient } = require('@aws-sdk/client-api-gateway') as typeof import('@aws-sdk/client-api-gateway');
+    const { ApiGatewayUsageKeyBinding } = require('../billing/usage-key.api-gateway') as typeof import('../billing/usage-key.api-gateway');
+    const client = new APIGatewayClient({ region, maxAttempts: 3, ...(endpoint ? { endpoint } : {}) });
+    return new ApiGatewayUsageKeyBinding({ client, stage: home.STAGE });
+  });
+  return { usageKeys };
 }
 
 const services = new WeakMap<RuntimeConfig, MigrationJobService>();
