@@ -42,7 +42,9 @@ export interface GroupNeeds {
   readonly backupStatus?: boolean;
   /**
    * Runs tenant migrations: puts and reads migration bundles (`tenants/<tenantId>/exports/migration-<id>/`) in every
-   * residency region's export bucket (EXPORT_BUCKETS). Goes with `portability` and `allRegions`. @default false
+   * residency region's export bucket (EXPORT_BUCKETS), and at the cut-over makes the tenant's API key in the target
+   * region and puts it into its plan's usage plan there (API Gateway API of the other regions; USAGE_KEY_BINDING). Goes
+   * with `portability` and `allRegions`. @default false
    */
   readonly migrations?: boolean;
 }
@@ -84,7 +86,8 @@ export const PERIOD_CLOSE_NEEDS = { data: ['tenant', 'platform'], allRegions: tr
  * The region's job consumer (functions/api/job-consumer.ts, on the jobs queue): export and import jobs through the
  * tenant data role and the region's export bucket; migrations, which reach every region (the tenant's data with tenant
  * sessions, the directory copies and the migration records with the platform role, the tenant pool's registration in
- * the target's issuer registry with the issuers role, the bundle in the target region's export bucket). The platform
+ * the target's issuer registry with the issuers role, the bundle in the target region's export bucket, the tenant's
+ * usage key in the target's usage plans through that region's API Gateway API). The platform
  * role keeps excluding the issuer registry: its other holders (the tenants group, the period close, the portability
  * group) never make an issuer trusted.
  */

@@ -171,7 +171,9 @@ export interface PlatformBinding {
   /**
    * Every residency region's export bucket, for a function that runs migrations: passed as EXPORT_BUCKETS (JSON), and
    * the function may put and read the bundles of migrations (`tenants/<tenantId>/exports/migration-<id>/`) in the
-   * other regions' buckets (its own region's, under `tenants/`, come with `bundles`).
+   * other regions' buckets (its own region's, under `tenants/`, come with `bundles`). It may also make a tenant's API
+   * key in the other regions and put it into their usage plans (the cut-over, see `bindMigrationUsageKeys`), and gets
+   * USAGE_KEY_BINDING=api-gateway.
    * @default no migrations
    */
   readonly migrationBuckets?: Readonly<Record<string, s3.IBucket>>;
@@ -313,7 +315,37 @@ export class PlatformFunction extends Construct {
     if (binding.usageKeys) this.bindUsageKeys();
     if (binding.bundles) this.bindBundles(binding.bundles);
     if (binding.backupStatus) this.bindBackupStatus(binding.table);
-    if (binding.migrationBuckets) this.bindMigrationBuckets(binding.migrationBuckets);
+    if (binding.migrationBuckets) {
+      this.bindMigrationBuckets(binding.migrationBuckets);
+      this.bindMigrationUsageKeys(Object.keys(binding.migrationBuckets));
+    }
+  }
+
+  /**
+   * A migration's cut-over in the other residency regions (a migration runs in the tenant's home region and goes to
+   * another): find the tenant's API key and the usage plans by name (GET), make the key when the target has none
+   * (POST /apikeys), put it into its plan's usage plan (POST /usageplans/{id}/keys) and take it out of the others'
+   * (DELETE /usageplans/{id}/keys/{keyId}). No other management action, and none in the function's own region.
+   */
+  private bindMigrationUsageKeys(regions: readonly string[]): void {
+    const remote = regions.filter((region) => region !== Stack.of(this).region);
+    if (remote.length === 0) return;
+    const arns = (path: string) => remote.map((region) => `arn:${Aws.PARTITION}:apigateway:${region}::${path}`);
+    const statements = [
+      { sid: 'MigrationFindUsagePlansAndKeys', actions: ['apigateway:GET'], resources: [...arns('/apikeys'), ...arns('/usageplans')] },
+      { sid: 'MigrationMakeUsageKeys', actions: ['apigateway:POST'], resources: [...arns('/apikeys'), ...arns('/usageplans/*/keys')] },
+      { sid: 'MigrationMoveUsagePlanKeys', actions: ['apigateway:DELETE'], resources: arns('/usageplans/*/keys/*') },
+    ];
+    for (const statement of statements) this.role.addToPrincipalPolicy(new iam.PolicyStatement(statement));
+    for (const region of remote) {
+      for (const path of ['/usageplans/*/keys', '/usageplans/*/keys/*']) {
+        Validations.of(this.role).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:apigateway:${region}::${path}]`,
+          reason: `A migration to ${region} puts the tenant's key into its plan's usage plan there and takes it out of the others', whose ids API Gateway assigns: key membership of usage plans only`,
+        });
+      }
+    }
+    this.function.addEnvironment('USAGE_KEY_BINDING', 'api-gateway');
   }
 
   /** The table's point-in-time recovery status (its latest restorable time), for the compliance report; no data. */

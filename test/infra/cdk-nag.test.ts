@@ -95,6 +95,9 @@ const ACKNOWLEDGED_RULES: Readonly<Record<string, RegExp>> = {
     /^Region-[^/]+\/Fn-run-consumer\/ExecutionRole$/,
   'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:apigateway:<AWS::Region>::/usageplans/*/keys]': new RegExp(`^${FUNCTION_ROLE}$`),
   'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:apigateway:<AWS::Region>::/usageplans/*/keys/*]': new RegExp(`^${FUNCTION_ROLE}$`),
+  // A migration's cut-over binds the tenant's key to its plan's usage plan in the target: the job consumer, in the other regions.
+  'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:apigateway:<region>::/usageplans/*/keys]': /^Region-[^/]+\/Fn-job-consumer\/ExecutionRole$/,
+  'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:apigateway:<region>::/usageplans/*/keys/*]': /^Region-[^/]+\/Fn-job-consumer\/ExecutionRole$/,
   [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:agent-platform-${CONFIG.stage}/tenants/<ref>/model-credentials/*]`]:
     /^Region-[^/]+\/DataAccess\/TenantData\/Role$/,
   'AwsSolutions-IAM5[Resource::<ref.Arn>:*]': new RegExp(`^((Region-[^/]+|ControlPlane)/IssuerRegistrar/ProviderRole|${DRILL_STATE_MACHINE_ROLE})$`),

@@ -335,6 +335,29 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
               Resource: `arn:aws:s3:::${names.exportBucketName(other, TEST_ACCOUNT_ID)}/tenants/*/exports/migration-*`,
             }))
           : []),
+        // …and make the tenant's key in the target's usage plans: keys and their usage-plan membership of the other regions only.
+        ...('migrations' in needs && needs.migrations
+          ? otherRegions.flatMap((other) => [
+              ...['/apikeys', '/usageplans'].map((path) => ({
+                Sid: 'MigrationFindUsagePlansAndKeys',
+                Effect: 'Allow',
+                Action: 'apigateway:GET',
+                Resource: `arn:aws:apigateway:${other}::${path}`,
+              })),
+              ...['/apikeys', '/usageplans/*/keys'].map((path) => ({
+                Sid: 'MigrationMakeUsageKeys',
+                Effect: 'Allow',
+                Action: 'apigateway:POST',
+                Resource: `arn:aws:apigateway:${other}::${path}`,
+              })),
+              {
+                Sid: 'MigrationMoveUsagePlanKeys',
+                Effect: 'Allow',
+                Action: 'apigateway:DELETE',
+                Resource: `arn:aws:apigateway:${other}::/usageplans/*/keys/*`,
+              },
+            ])
+          : []),
         ...(jobsQueue
           ? [
               {

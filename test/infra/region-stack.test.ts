@@ -177,6 +177,38 @@ describe.each(CONFIG.regions)('region stack %s', (region) => {
     });
   });
 
+  it("lets only the job consumer make a migrated tenant's key in the other regions' usage plans, and nothing else of their API Gateway", () => {
+    // Prepare
+    const consumer = stack.functions['job-consumer'];
+    const roleId = logicalIdOf(consumer.role);
+    const others = CONFIG.regions.filter((other) => other !== region);
+    const arns = (...paths: string[]) => others.flatMap((other) => paths.map((path) => `arn:aws:apigateway:${other}::${path}`)).sort();
+    const granted = (sid: string) =>
+      ownedStatements(json)
+        .filter((owned) => owned.statement.Sid === sid)
+        .map((owned) => ({
+          roles: owned.roles,
+          action: owned.statement.Action,
+          resources: renderIntrinsics([owned.statement.Resource].flat(), region).sort(),
+        }));
+
+    // Assess
+    expect(REGION_FUNCTION_NAMES.filter((name) => 'migrations' in needsOf(name))).toEqual(['job-consumer']);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Role: { 'Fn::GetAtt': [roleId, 'Arn'] },
+      Environment: { Variables: Match.objectLike({ USAGE_KEY_BINDING: 'api-gateway' }) },
+    });
+    expect(granted('MigrationFindUsagePlansAndKeys')).toEqual([{ roles: [roleId], action: 'apigateway:GET', resources: arns('/apikeys', '/usageplans') }]);
+    expect(granted('MigrationMakeUsageKeys')).toEqual([{ roles: [roleId], action: 'apigateway:POST', resources: arns('/apikeys', '/usageplans/*/keys') }]);
+    expect(granted('MigrationMoveUsagePlanKeys')).toEqual([{ roles: [roleId], action: 'apigateway:DELETE', resources: arns('/usageplans/*/keys/*') }]);
+    // Its own region's API Gateway is not the job consumer's: a migration never goes to the region it runs in.
+    const ownApiGateway = ownedStatements(json)
+      .filter((owned) => owned.roles.includes(roleId))
+      .flatMap((owned) => renderIntrinsics([owned.statement.Resource].flat(), region))
+      .filter((resource: string) => resource.startsWith(`arn:aws:apigateway:${region}:`));
+    expect(ownApiGateway).toEqual([]);
+  });
+
   it('lets only the run worker invoke Bedrock models, of its own region; the workflows API only queues runs', () => {
     // Prepare
     const worker = stack.functions['run-consumer'];
