@@ -11,7 +11,7 @@ import { createLogger } from '../../../functions/core/logger';
 import { CursorCodec } from '../../../functions/data/cursor';
 import { platformKey, tenantPrefix } from '../../../functions/data/keys';
 import type { JobMessage } from '../../../functions/portability/job.queue';
-import { MigrationJobRepository } from '../../../functions/portability/migration-job.kind';
+import { MIGRATION_RECORD_DAYS, MigrationJobRepository } from '../../../functions/portability/migration-job.kind';
 import type { MigrationStep, TenantMigration } from '../../../functions/portability/tenant-migration';
 import { LOCAL_REGIONS } from '../../../local/platform.config';
 import { lambdaContext, restEvent } from '../../support/rest-event';
@@ -149,6 +149,35 @@ describe('tenant migration through the API', () => {
     expect(moved.map((item) => item.action)).toEqual(expect.arrayContaining(['tenant.migrate', 'tenant.migrated']));
     expect(await fixture.lifecycle.scanPrefix(EU, tenantPrefix(tenantId))).toEqual([]);
     expect((await migrationRecords(EU, tenantId)).map((item) => item.sk)).not.toContain('ACTIVE');
+  });
+
+  it("gives a finished migration's records a lifetime, and the offboarding purge removes them in the tenant's region", async () => {
+    // Prepare
+    const tenantId = await fixture.onboard('mttl', EU);
+    const started = await call(EU, 'POST', MIGRATIONS, { tenantId }, { body: { to: US }, headers: { 'Idempotency-Key': `ttl-${tenantId}` } });
+    await deliver(consumerOf(), sent.splice(0));
+    const done = await call(US, 'GET', MIGRATION, { tenantId, migrationId: started.json.migrationId });
+    const lifetimes = async (region: string) =>
+      (await migrationRecords(region, tenantId)).map((item) => [String(item.sk).split('#')[0], item.expiresAt]).sort();
+    const finished = { [EU]: await lifetimes(EU), [US]: await lifetimes(US) };
+    const { lifecycle } = fixture.lifecycle.regions[EU];
+
+    // Act
+    await lifecycle.offboard({ tenantId, actor: 'platform-admin:ops-1', requestId: `offboard-${tenantId}` });
+    await lifecycle.complete({ kind: 'offboardingCompleted', detail: { tenantId } }, `offboarded-${tenantId}`);
+
+    // Assess: every record expires MIGRATION_RECORD_DAYS after the end; the tenant's region keeps none of them
+    const expiresAt = Math.floor(Date.parse(done.json.updatedAt) / 1000) + MIGRATION_RECORD_DAYS * 86_400;
+    expect(done.json.state).toBe('SUCCEEDED');
+    expect(finished[EU]).toEqual([
+      ['IDEMPOTENCY', expiresAt],
+      ['MIGRATION', expiresAt],
+    ]);
+    expect(finished[US]).toEqual([['MIGRATION', expiresAt]]);
+    expect(await migrationRecords(US, tenantId)).toEqual([]);
+    expect(await fixture.lifecycle.scanPrefix(US, tenantPrefix(tenantId))).toEqual([]);
+    // The old region's copy is left to its lifetime: that region no longer homes the tenant, its purge never runs there.
+    expect(await lifetimes(EU)).toEqual(finished[EU]);
   });
 
   describe('refuses bad starts with a problem and writes nothing', () => {
