@@ -1,5 +1,7 @@
-import { tenantMigrationOf } from '../functions/api/migration.dependencies';
-import { parseRuntimeConfig } from '../functions/api/runtime-config';
+import { migrationRecordsOf, tenantMigrationOf } from '../functions/api/migration.dependencies';
+import { parseRuntimeConfig, type RuntimeConfig } from '../functions/api/runtime-config';
+import type { MigrationJob } from '../functions/portability/migration-job.kind';
+import { migrationExportId, stoppedAfterCutOver } from '../functions/portability/migration-job.service';
 import type { KindProgress } from '../functions/portability/tenant-export';
 import { MIGRATION_STEPS, type MigrationStep } from '../functions/portability/tenant-migration';
 import { LOCAL_REGIONS, localExportBucket, localExportBuckets, useLocalCredentials } from './platform.config';
@@ -25,7 +27,8 @@ export interface LocalMigrationRequest {
  * Migrates a tenant of the local platform to another region, as an operator's tool: the same TenantMigration, wired
  * the same way, as the job consumer runs for `POST /v1/tenants/{tenantId}/migrations`, over each region's
  * table through the data roles' local stand-ins. The bundle is kept in the target region's export bucket (where the
- * data goes), so a run resumed after any step finds it.
+ * data goes), so a run resumed after any step finds it. A migration the API started that stopped FAILED after its
+ * cut-over is resumed too: the run uses its bundle, and records it SUCCEEDED in both regions once the source is purged.
  */
 export async function migrateLocalTenant(
   access: LocalMigrationAccess,
@@ -46,7 +49,18 @@ export async function migrateLocalTenant(
     BUNDLE_SECRET: access.bundleSecret,
     EXPORT_BUCKETS: localExportBuckets(access.bucketOf ?? localExportBucket),
   });
-  await tenantMigrationOf(config, request.to).migrate({ ...request, requestId: `cli-migrate-${request.tenantId}-${request.to}` }, onStep);
+  const stopped = await stoppedJobOf(config, request);
+  const exportId = stopped ? { exportId: migrationExportId(stopped.migrationId) } : {};
+  await tenantMigrationOf(config, request.to).migrate({ ...request, requestId: `cli-migrate-${request.tenantId}-${request.to}`, ...exportId }, onStep);
+  if (!stopped) return;
+  const done: MigrationJob = { ...stopped, state: 'SUCCEEDED', step: 'purged', errors: [], updatedAt: new Date().toISOString() };
+  await Promise.all([stopped.from, stopped.to].map((region) => migrationRecordsOf(config, region).save(done)));
+}
+
+/** The tenant's latest migration job, when it moved the tenant to `to` and stopped FAILED after the cut-over. */
+async function stoppedJobOf(config: RuntimeConfig, request: LocalMigrationRequest): Promise<MigrationJob | undefined> {
+  const latest = await migrationRecordsOf(config, request.to).latest(request.tenantId);
+  return latest && stoppedAfterCutOver(latest, request.to) ? latest : undefined;
 }
 
 /** A bar of the migration's steps for a terminal: `[######------------] 2/5 imported`. */

@@ -53,6 +53,12 @@ function migrationRegionOf(config: RuntimeConfig, store: S3ObjectStore, signer: 
   };
 }
 
+/** A region's copy of the migration records, through its platform data role. */
+export function migrationRecordsOf(config: RuntimeConfig, region: string): MigrationJobRepository {
+  const regional = regionConfigOf(config, region);
+  return new MigrationJobRepository(isolationOf(regional).platformDb(), regional.TABLE_NAME);
+}
+
 const services = new WeakMap<RuntimeConfig, MigrationJobService>();
 
 /**
@@ -73,10 +79,7 @@ export function migrationJobsOf(
     region: config.AWS_REGION,
     regions: directoryRegionsOf(config).all,
     directory: { get: (tenantId) => (directory ??= new DirectoryRepository(isolationOf(config).directoryDb(), config.TABLE_NAME)).get(tenantId) },
-    records: memoized((region) => {
-      const regional = regionConfigOf(config, region);
-      return new MigrationJobRepository(isolationOf(regional).platformDb(), regional.TABLE_NAME);
-    }),
+    records: memoized((region) => migrationRecordsOf(config, region)),
     queue,
     migration: migrationOf,
   });

@@ -1,7 +1,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { conditionOf, itemAbsent, itemExists, type Condition } from '../data/conditions';
+import { attributeIs, conditionOf, itemAbsent, itemExists, type Condition } from '../data/conditions';
 import { keys, tenantIdSchema } from '../data/keys';
 import { TABLE_SCHEMA } from '../data/table.schema';
 import { updateOf } from '../data/updates';
@@ -91,6 +91,31 @@ export class MigrationJobRepository {
     return this.queue(job, [itemAbsent], idempotency);
   }
 
+  /**
+   * Queues a migration that stopped FAILED after its cut-over again, under the same id (its bundle is found again), with
+   * the tenant's lock and the key's record: refused like a start, and as `running` when the record no longer stopped
+   * there (another resume took it first).
+   */
+  async requeue(job: MigrationJob, idempotency?: MigrationIdempotency): Promise<MigrationStartRefusal | undefined> {
+    return this.queue({ ...job, state: 'QUEUED', errors: [] }, [attributeIs('state', 'FAILED'), attributeIs('step', 'cut-over')], idempotency);
+  }
+
+  /** The tenant's latest migration (ids are time-ordered), finished or not. */
+  async latest(tenantId: string): Promise<MigrationJob | undefined> {
+    const { Items } = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :mark)',
+        ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+        ExpressionAttributeValues: { ':pk': keys.migrationPartition(tenantId), ':mark': keys.migrationSortKeyPrefix() },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    return Items?.[0] ? migrationJobSchema.parse(strip(Items[0])) : undefined;
+  }
+
   /** The record written as QUEUED (only where `record` holds), with the lock and the key's record, in one transaction. */
   private async queue(job: MigrationJob, record: readonly Condition[], idempotency?: MigrationIdempotency): Promise<MigrationStartRefusal | undefined> {
     const put = (Item: Record<string, unknown>, ...conditions: Condition[]) => ({ Put: { TableName: this.tableName, Item, ...conditionOf(...conditions) } });
@@ -166,6 +191,13 @@ export class MigrationJobRepository {
     } catch (error) {
       if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
     }
+  }
+
+  /** Takes back a resume whose message could not be sent: the record as it stopped, the lock freed, the key's record gone. */
+  async restore(stopped: MigrationJob, idempotency?: MigrationIdempotency): Promise<void> {
+    await this.save(stopped);
+    if (idempotency)
+      await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: keys.migrationIdempotency(stopped.tenantId, idempotency.keyHash) }));
   }
 
   /** The keys (and migration ids) of the tenant's records (only those whose sort key starts with `mark`), every page. */

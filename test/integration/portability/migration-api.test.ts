@@ -1,3 +1,4 @@
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent } from 'aws-lambda';
 import { createHandler as createJobConsumer } from '../../../functions/api/job-consumer';
 import { migrationJobsOf, tenantMigrationOf } from '../../../functions/api/migration.dependencies';
@@ -9,11 +10,12 @@ import type { AuthContext } from '../../../functions/core/auth-context';
 import { ConflictError } from '../../../functions/core/errors';
 import { createLogger } from '../../../functions/core/logger';
 import { CursorCodec } from '../../../functions/data/cursor';
-import { platformKey, tenantPrefix } from '../../../functions/data/keys';
+import { keys, platformKey, tenantPrefix } from '../../../functions/data/keys';
 import type { JobMessage } from '../../../functions/portability/job.queue';
 import { MIGRATION_RECORD_DAYS, MigrationJobRepository } from '../../../functions/portability/migration-job.kind';
 import type { MigrationStep, TenantMigration } from '../../../functions/portability/tenant-migration';
 import { LOCAL_REGIONS } from '../../../local/platform.config';
+import { migrateLocalTenant } from '../../../local/tenant-migrate';
 import { lambdaContext, restEvent } from '../../support/rest-event';
 import { tenantAdmin } from '../../support/resources';
 import { BUCKET, createPortabilityFixture, PLATFORM_ADMIN, type PortabilityFixture } from './portability-fixture';
@@ -48,9 +50,9 @@ function configOf(region: string): RuntimeConfig {
   };
 }
 
-/** The job consumer of the EU region, running migrations with `migrationOf` when given. */
-function consumerOf(migrationOf?: (to: string) => Pick<TenantMigration, 'migrate'>) {
-  const config = configOf(EU);
+/** The job consumer of a region (EU unless told), running migrations with `migrationOf` when given. */
+function consumerOf(migrationOf?: (to: string) => Pick<TenantMigration, 'migrate'>, region: string = EU) {
+  const config = configOf(region);
   const logger = createLogger('migration-api', 'ERROR');
   return createJobConsumer(config, { logger, jobs: portabilityJobsOf(config), migrations: migrationJobsOf(config, queue, migrationOf) });
 }
@@ -309,6 +311,68 @@ describe('tenant migration through the API', () => {
     expect(await verifyChain(US, tenantId)).toMatchObject({ valid: true });
     expect(await fixture.lifecycle.scanPrefix(EU, tenantPrefix(tenantId))).toEqual([]);
   });
+
+  /** Resumes a migration that stopped after its cut-over as an operator would: through the target's API, or by the CLI. */
+  const resumers = {
+    'a start sent to the target again': async (tenantId: string) => {
+      const resumed = await call(US, 'POST', MIGRATIONS, { tenantId }, { body: { to: US } });
+      const messages = sent.splice(0);
+      const outcome = await deliver(consumerOf(undefined, US), messages);
+      expect(resumed.statusCode).toBe(202);
+      expect(resumed.json).toMatchObject({ from: EU, to: US, state: 'QUEUED', step: 'cut-over', errors: [] });
+      expect(messages).toEqual([{ tenantId, migrationId: resumed.json.migrationId }]);
+      expect(outcome.batchItemFailures).toEqual([]);
+    },
+    'a run of the CLI again': async (tenantId: string) => {
+      const access = {
+        dynamoDbEndpoint: String(fixture.lifecycle.config(EU).DYNAMODB_ENDPOINT),
+        s3Endpoint: fixture.s3.endpoint,
+        bundleSecret: BUNDLE_SECRET,
+        tableName: fixture.lifecycle.tableName,
+        bucketOf: () => BUCKET,
+      };
+      await migrateLocalTenant(access, { tenantId, to: US, actor: 'platform-admin:ops-1' }, () => undefined);
+    },
+  };
+
+  it.each(Object.keys(resumers) as (keyof typeof resumers)[])(
+    'resumes a migration that failed after its cut-over (a legal hold refused the purge) with %s, once the hold is lifted',
+    async (resumer) => {
+      // Prepare: a hold placed in the source while the migration cuts over, lifted once the migration failed
+      const tenantId = await fixture.onboard('mhold', EU);
+      await fixture.live(tenantId, { agents: [{ instructions: 'held back', memories: ['kept'] }], runs: [], apiKeys: 0, members: 1 });
+      const before = await fixture.lifecycle.scanPrefix(EU, tenantPrefix(tenantId));
+      const { db, tableName } = fixture.lifecycle.regions[EU].local;
+      const { Item: settings } = await db(tenantId).send(new GetCommand({ TableName: tableName, Key: keys.complianceSettings(tenantId) }));
+      const hold = { reason: 'litigation 9', placedAt: new Date().toISOString(), placedBy: 'platform-admin:ops-1' };
+      const holdingAtCutOver = (to: string) => ({
+        migrate: (request: Parameters<TenantMigration['migrate']>[0], onStep?: Parameters<TenantMigration['migrate']>[1]) =>
+          tenantMigrationOf(configOf(EU), to).migrate(request, async (reached, items) => {
+            if (reached === 'cut-over') await db(tenantId).send(new PutCommand({ TableName: tableName, Item: { ...settings, legalHold: hold } }));
+            await onStep?.(reached, items);
+          }),
+      });
+      const started = await call(EU, 'POST', MIGRATIONS, { tenantId }, { body: { to: US } });
+      await deliver(consumerOf(holdingAtCutOver), sent.splice(0));
+      const failed = await call(US, 'GET', MIGRATION, { tenantId, migrationId: started.json.migrationId });
+      await db(tenantId).send(new PutCommand({ TableName: tableName, Item: settings }));
+
+      // Act
+      await resumers[resumer](tenantId);
+      const done = await call(US, 'GET', MIGRATION, { tenantId, migrationId: started.json.migrationId });
+      const oldCopy = await new MigrationJobRepository(fixture.lifecycle.inspectors[EU], fixture.lifecycle.tableName).get(tenantId, started.json.migrationId);
+      const again = await call(US, 'POST', MIGRATIONS, { tenantId }, { body: { to: US } });
+
+      // Assess
+      expect(failed.json).toMatchObject({ state: 'FAILED', step: 'cut-over', errors: [{ code: 'conflict' }] });
+      expect(done.json).toMatchObject({ state: 'SUCCEEDED', step: 'purged', errors: [] });
+      expect(oldCopy).toEqual(done.json);
+      expect(await fixture.lifecycle.scanPrefix(EU, tenantPrefix(tenantId))).toEqual([]);
+      expect(sortedKeys(await fixture.lifecycle.scanPrefix(US, tenantPrefix(tenantId)))).toEqual(expect.arrayContaining(sortedKeys(before)));
+      expect(await verifyChain(US, tenantId)).toMatchObject({ valid: true });
+      expect(again.statusCode).toBe(409);
+    },
+  );
 
   it('copies a finished outcome to the target again when a delivery stopped between the two copies', async () => {
     // Prepare: a migration done in the source whose target copy still says RUNNING and holds the lock.
