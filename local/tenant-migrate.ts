@@ -6,12 +6,14 @@ import type { KindProgress } from '../functions/portability/tenant-export';
 import { MIGRATION_STEPS, type MigrationStep } from '../functions/portability/tenant-migration';
 import { LOCAL_REGIONS, localExportBucket, localExportBuckets, useLocalCredentials } from './platform.config';
 
-/** What a migration on the local platform reaches: its DynamoDB Local, its export buckets and its bundle key. */
+/** What a migration on the local platform reaches: its DynamoDB Local, export buckets, credential store and bundle key. */
 export interface LocalMigrationAccess {
   readonly dynamoDbEndpoint: string;
   readonly s3Endpoint: string;
   readonly bundleSecret: string;
   readonly tableName: string;
+  /** The local credential store's folder (one folder per region in it), whose tenant secrets the migration moves. */
+  readonly credentialStoreDir: string;
   /** The bucket bundles of a migration to a region are kept in. @default localExportBucket(region) */
   readonly bucketOf?: (region: string) => string;
 }
@@ -48,6 +50,8 @@ export async function migrateLocalTenant(
     S3_ENDPOINT: access.s3Endpoint,
     BUNDLE_SECRET: access.bundleSecret,
     EXPORT_BUCKETS: localExportBuckets(access.bucketOf ?? localExportBucket),
+    CREDENTIAL_STORE: 'file',
+    CREDENTIAL_STORE_DIR: access.credentialStoreDir,
   });
   const stopped = await stoppedJobOf(config, request);
   const exportId = stopped ? { exportId: migrationExportId(stopped.migrationId) } : {};

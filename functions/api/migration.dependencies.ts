@@ -1,4 +1,6 @@
 import { ConfigError } from '../core/config';
+import { credentialKeyAlias } from '../governance/credential-store';
+import { credentialStoreOf } from './credential-store.dependencies';
 import { ManifestSigner } from '../portability/bundle.schema';
 import type { JobQueue } from '../portability/job.queue';
 import { MigrationJobRepository } from '../portability/migration-job.kind';
@@ -38,9 +40,15 @@ export function tenantMigrationOf(config: RuntimeConfig, to: string): TenantMigr
   });
 }
 
-/** One region as a migration reaches it: its table through tenant sessions, the shared bundle store and signer. */
+/**
+ * One region as a migration reaches it: its table and its credential store through tenant sessions (new secrets
+ * encrypted with the region's credential key, by its alias), the shared bundle store and signer. Its purge (of the
+ * source) deletes the tenant's secrets too, once the migration copied them to the target.
+ */
 function migrationRegionOf(config: RuntimeConfig, store: S3ObjectStore, signer: ManifestSigner): MigrationRegion {
   const { db, executor } = createTenantWrites(config);
+  const kmsKeyId = credentialKeyAlias(config.CREDENTIAL_SECRET_PREFIX);
+  const credentials = credentialStoreOf(config, { isolation: isolationOf(config), purges: true, kmsKeyId });
   const data = { db, tableName: config.TABLE_NAME, catalogue: TENANT_DATA_CATALOGUE, store, signer };
   return {
     region: config.AWS_REGION,
@@ -48,8 +56,9 @@ function migrationRegionOf(config: RuntimeConfig, store: S3ObjectStore, signer: 
     tableName: config.TABLE_NAME,
     exporter: new TenantExporter({ ...data, region: config.AWS_REGION }),
     importer: new TenantImporter({ ...data, executor }),
-    purge: new TenantPurge(db, config.TABLE_NAME, TENANT_DATA_CATALOGUE),
+    purge: new TenantPurge(db, config.TABLE_NAME, TENANT_DATA_CATALOGUE, { elsewhere: [credentials] }),
     executor,
+    credentials,
   };
 }
 

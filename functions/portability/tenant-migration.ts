@@ -5,6 +5,10 @@ import type { MutationExecutor } from '../data/mutation.executor';
 import { ConflictError, NotFoundError } from '../core/errors';
 import type { DataKind } from '../data/data-kind';
 import type { DirectoryRepository } from '../tenants/directory.repository';
+import type { TenantDirectoryEntry } from '../tenants/tenant.schema';
+import type { CredentialSecretStore } from '../governance/credential-store';
+import { ModelCredentialRepository } from '../governance/model-credential.repository';
+import { copyCredentialSecrets } from './credential-move';
 import type { TenantPurge } from '../tenants/tenant-purge';
 import type { Readable } from 'node:stream';
 import { MANIFEST_FILE, manifestSchema, type BundleManifest } from './bundle.schema';
@@ -22,8 +26,11 @@ export interface MigrationRegion {
   readonly tableName: string;
   readonly exporter: TenantExporter;
   readonly importer: TenantImporter;
+  /** Deletes the tenant's items, and its secrets in the region's credential store (moved to the target before). */
   readonly purge: TenantPurge;
   readonly executor: Pick<MutationExecutor, 'execute'>;
+  /** The region's credential store, whose tenant secrets a migration copies to the target's store. */
+  readonly credentials: Pick<CredentialSecretStore, 'read' | 'put'>;
 }
 
 export interface TenantMigrationProps {
@@ -56,8 +63,9 @@ export interface MigrationRequest {
 
 /**
  * Moves a tenant to another residency region: export in its home region, import into the target region's table,
- * verify the counts per kind and the audit chain there, cut the directory over in every region (the old region then
- * answers 421 with the new endpoint), and purge the source. Every step is idempotent and recognised by what it left
+ * verify the counts per kind and the audit chain there, copy its credential secrets from the source's credential store
+ * to the target's (never through the bundle), cut the directory over in every region (the old region then answers 421
+ * with the new endpoint), and purge the source (its items and its secrets). Every step is idempotent and recognised by what it left
  * behind (the bundle of the migration, the import's record, the directory's region), so running the migration again
  * after a crash at any step resumes it.
  */
@@ -100,16 +108,29 @@ export class TenantMigration {
     await this.verifyCounts(target, tenantId, manifest);
     await onStep('verified', []);
 
-    if (!cutOver) {
-      for (const directory of this.props.directories) await directory.replicate({ ...entry, region: to });
-      await this.recordHome(target, request, entry.region, exportId);
-    }
+    await this.cutOver(request, entry, manifest.sourceRegion, exportId, cutOver);
     await onStep('cut-over', []);
 
     // The bundle names the source, so a run resumed after the cut-over still purges it.
     if (manifest.sourceRegion !== to) await this.regionOf(manifest.sourceRegion).purge.purge(tenantId);
     await onStep('purged', []);
     return manifest;
+  }
+
+  /**
+   * Copies the tenant's credential secrets to the target's store, then (unless a run before did) cuts every region's
+   * directory copy over and records the new home: the target has the secrets before it serves the tenant.
+   */
+  private async cutOver(request: MigrationRequest, entry: TenantDirectoryEntry, source: string, exportId: string, done: boolean): Promise<void> {
+    const { tenantId, to } = request;
+    const target = this.regionOf(to);
+    if (source !== to) {
+      const credentialIds = (await new ModelCredentialRepository(target.db, target.tableName).list(tenantId)).map((credential) => credential.credentialId);
+      await copyCredentialSecrets({ tenantId, credentialIds, from: this.regionOf(source).credentials, to: target.credentials, missingOnly: done });
+    }
+    if (done) return;
+    for (const directory of this.props.directories) await directory.replicate({ ...entry, region: to });
+    await this.recordHome(target, request, entry.region, exportId);
   }
 
   private regionOf(region: string): MigrationRegion {

@@ -1,5 +1,7 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { SQSEvent } from 'aws-lambda';
+import { credentialStoreOf } from '../../../functions/api/credential-store.dependencies';
 import { createHandler as createJobConsumer } from '../../../functions/api/job-consumer';
 import { migrationJobsOf, tenantMigrationOf } from '../../../functions/api/migration.dependencies';
 import { createHandler as createPortabilityHandler } from '../../../functions/api/portability';
@@ -12,6 +14,7 @@ import { createLogger } from '../../../functions/core/logger';
 import { CursorCodec } from '../../../functions/data/cursor';
 import { keys, platformKey, tenantPrefix } from '../../../functions/data/keys';
 import type { JobMessage } from '../../../functions/portability/job.queue';
+import type { CredentialSecretStore } from '../../../functions/governance/credential-store';
 import { MIGRATION_RECORD_DAYS, MigrationJobRepository } from '../../../functions/portability/migration-job.kind';
 import type { MigrationStep, TenantMigration } from '../../../functions/portability/tenant-migration';
 import { LOCAL_REGIONS } from '../../../local/platform.config';
@@ -182,6 +185,42 @@ describe('tenant migration through the API', () => {
     expect(await lifetimes(EU)).toEqual(finished[EU]);
   });
 
+  it("moves the tenant's credential secrets to the target's store and deletes them from the source's, never through the bundle", async () => {
+    // Prepare: a registered credential (rotated, its previous version still kept) and an orphan secret no item names
+    const tenantId = await fixture.onboard('msecret', EU);
+    await fixture.live(tenantId, { agents: [], runs: [], apiKeys: 0, members: 1 });
+    const stores: Record<string, CredentialSecretStore> = { [EU]: credentialStoreOf(configOf(EU)), [US]: credentialStoreOf(configOf(US)) };
+    const ids = (await fixture.lifecycle.scanPrefix(EU, tenantPrefix(tenantId)))
+      .filter((item) => String(item.sk).startsWith('CREDENTIAL'))
+      .map((item) => String(item.credentialId));
+    const registered = await stores[EU].read(tenantId, ids[0]);
+    await stores[EU].put(tenantId, ids[0], 'rotated-secret-value-0123456789');
+    await stores[EU].put(tenantId, 'orphan1', 'orphan-secret-value');
+    const readAll = (region: string, credentialIds: readonly string[]) => Promise.all(credentialIds.map((id) => stores[region].read(tenantId, id)));
+    const values = (stored: Awaited<ReturnType<typeof readAll>>) => stored.map((secret) => secret && [secret.current.value, secret.previous?.value]);
+
+    // Act
+    const started = await call(EU, 'POST', MIGRATIONS, { tenantId }, { body: { to: US } });
+    await deliver(consumerOf(), sent.splice(0));
+    const done = await call(US, 'GET', MIGRATION, { tenantId, migrationId: started.json.migrationId });
+    const bundle = await fixture.s3Client.send(
+      new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `tenants/${tenantId}/exports/migration-${started.json.migrationId}/` }),
+    );
+    const files = await Promise.all((bundle.Contents ?? []).map(async ({ Key }) => (await fixture.store.get(String(Key))).body.toArray()));
+    const bundleText = Buffer.concat(files.flat() as Buffer[]).toString('utf8');
+
+    // Assess
+    const original = registered?.current.value ?? '';
+    expect(done.json.state).toBe('SUCCEEDED');
+    expect(ids).toHaveLength(1);
+    expect(values(await readAll(US, ids))).toEqual([['rotated-secret-value-0123456789', original]]);
+    expect(await readAll(US, ['orphan1'])).toEqual([undefined]);
+    expect(await readAll(EU, [...ids, 'orphan1'])).toEqual([undefined, undefined]);
+    expect(files.length).toBeGreaterThan(1);
+    expect(bundleText).toContain(ids[0]);
+    for (const secret of [original, 'rotated-secret-value-0123456789', 'orphan-secret-value']) expect(bundleText).not.toContain(secret);
+  });
+
   describe('refuses bad starts with a problem and writes nothing', () => {
     let tenantId: string;
     beforeAll(async () => {
@@ -329,6 +368,7 @@ describe('tenant migration through the API', () => {
         s3Endpoint: fixture.s3.endpoint,
         bundleSecret: BUNDLE_SECRET,
         tableName: fixture.lifecycle.tableName,
+        credentialStoreDir: String(fixture.lifecycle.config(EU).CREDENTIAL_STORE_DIR),
         bucketOf: () => BUCKET,
       };
       await migrateLocalTenant(access, { tenantId, to: US, actor: 'platform-admin:ops-1' }, () => undefined);

@@ -1,3 +1,4 @@
+import { credentialStoreOf } from '../../../functions/api/credential-store.dependencies';
 import { AuditRepository } from '../../../functions/audit/audit.repository';
 import { WrongRegionError } from '../../../functions/core/errors';
 import { CursorCodec } from '../../../functions/data/cursor';
@@ -32,6 +33,7 @@ function migrationWith(store: ObjectStore): TenantMigration {
       const data = lifecycle.regions[region].local;
       const exporter = new TenantExporter({ ...data, catalogue: TENANT_DATA_CATALOGUE, store, signer });
       const importer = new TenantImporter({ ...data, catalogue: TENANT_DATA_CATALOGUE, store, signer, executor: data.mutations });
+      const credentials = credentialStoreOf(lifecycle.config(region));
       return [
         region,
         {
@@ -40,8 +42,9 @@ function migrationWith(store: ObjectStore): TenantMigration {
           tableName: data.tableName,
           exporter,
           importer,
-          purge: new TenantPurge(data.db, data.tableName, TENANT_DATA_CATALOGUE),
+          purge: new TenantPurge(data.db, data.tableName, TENANT_DATA_CATALOGUE, { elsewhere: [credentials] }),
           executor: data.mutations,
+          credentials,
         },
       ];
     }),
