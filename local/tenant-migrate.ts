@@ -1,4 +1,5 @@
-import { migrationRecordsOf, tenantMigrationOf } from '../functions/api/migration.dependencies';
+import { migrationRecordsOf } from '../functions/api/migration.dependencies';
+import { tenantMigrationOf } from '../functions/api/tenant-migration.dependencies';
 import { parseRuntimeConfig, type RuntimeConfig } from '../functions/api/runtime-config';
 import type { MigrationJob } from '../functions/portability/migration-job.kind';
 import { migrationExportId, stoppedAfterCutOver } from '../functions/portability/migration-job.service';

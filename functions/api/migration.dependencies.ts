@@ -1,66 +1,17 @@
 import { ConfigError } from '../core/config';
-import { credentialKeyAlias } from '../governance/credential-store';
-import { credentialStoreOf } from './credential-store.dependencies';
-import { ManifestSigner } from '../portability/bundle.schema';
 import type { JobQueue } from '../portability/job.queue';
 import { MigrationJobRepository } from '../portability/migration-job.kind';
 import { MigrationJobService } from '../portability/migration-job.service';
-import { createS3Client, LOCAL_S3_CREDENTIALS, S3ObjectStore } from '../portability/s3.object-store';
-import { TenantExporter } from '../portability/tenant-export';
-import { TenantImporter } from '../portability/tenant-import';
-import { manifestReader, TenantMigration, type MigrationRegion } from '../portability/tenant-migration';
-import { TENANT_DATA_CATALOGUE } from '../tenant-data.catalogue';
+import type { TenantMigration } from '../portability/tenant-migration';
 import { DirectoryRepository } from '../tenants/directory.repository';
-import { TenantPurge } from '../tenants/tenant-purge';
-import { createTenantWrites, isolationOf } from './dependencies';
+import { isolationOf } from './dependencies';
 import { directoryRegionsOf, regionConfigOf, type RuntimeConfig } from './runtime-config';
 
 /**
- * Wiring of tenant migrations between regions: the migration the job consumer runs (and the operators' CLI, with the
- * local platform's configuration) reaches every residency region's table through that region's data roles (tenant
- * sessions for the data, the platform role for the directory copies and the migration records), and keeps the bundle
- * in the target region's export bucket (EXPORT_BUCKETS), where the data goes.
+ * Wiring of tenant migration jobs: their records in every region (the platform role), the jobs queue, and the
+ * migration the job consumer runs (tenant-migration.dependencies.ts, given by the consumer only, so the API's function
+ * never bundles it).
  */
-
-/** A migration to `to`, over every region of the configuration. */
-export function tenantMigrationOf(config: RuntimeConfig, to: string): TenantMigration {
-  const bucket = config.EXPORT_BUCKETS[to];
-  if (!bucket) throw new ConfigError(`invalid runtime configuration: EXPORT_BUCKETS: no export bucket of ${to}: required by the functions that run migrations`);
-  if (!config.BUNDLE_SECRET) throw new ConfigError('invalid runtime configuration: BUNDLE_SECRET: required by the functions that run migrations');
-  const local = config.S3_ENDPOINT ? { endpoint: config.S3_ENDPOINT, credentials: LOCAL_S3_CREDENTIALS } : undefined;
-  const store = new S3ObjectStore({ client: createS3Client(to, local), bucket });
-  const signer = new ManifestSigner(config.BUNDLE_SECRET);
-  const regions = directoryRegionsOf(config).all.map((region) => regionConfigOf(config, region));
-  return new TenantMigration({
-    regions: Object.fromEntries(regions.map((regional) => [regional.AWS_REGION, migrationRegionOf(regional, store, signer)])),
-    // The control plane's copy first: the migration reads the tenant's home from it.
-    directories: regions.map((regional) => new DirectoryRepository(isolationOf(regional).platformDb(), regional.TABLE_NAME)),
-    catalogue: TENANT_DATA_CATALOGUE,
-    readManifest: manifestReader(store),
-  });
-}
-
-/**
- * One region as a migration reaches it: its table and its credential store through tenant sessions (new secrets
- * encrypted with the region's credential key, by its alias), the shared bundle store and signer. Its purge (of the
- * source) deletes the tenant's secrets too, once the migration copied them to the target.
- */
-function migrationRegionOf(config: RuntimeConfig, store: S3ObjectStore, signer: ManifestSigner): MigrationRegion {
-  const { db, executor } = createTenantWrites(config);
-  const kmsKeyId = credentialKeyAlias(config.CREDENTIAL_SECRET_PREFIX);
-  const credentials = credentialStoreOf(config, { isolation: isolationOf(config), purges: true, kmsKeyId });
-  const data = { db, tableName: config.TABLE_NAME, catalogue: TENANT_DATA_CATALOGUE, store, signer };
-  return {
-    region: config.AWS_REGION,
-    db,
-    tableName: config.TABLE_NAME,
-    exporter: new TenantExporter({ ...data, region: config.AWS_REGION }),
-    importer: new TenantImporter({ ...data, executor }),
-    purge: new TenantPurge(db, config.TABLE_NAME, TENANT_DATA_CATALOGUE, { elsewhere: [credentials] }),
-    executor,
-    credentials,
-  };
-}
 
 /** A region's copy of the migration records, through its platform data role. */
 export function migrationRecordsOf(config: RuntimeConfig, region: string): MigrationJobRepository {
@@ -78,8 +29,8 @@ const services = new WeakMap<RuntimeConfig, MigrationJobService>();
 export function migrationJobsOf(
   config: RuntimeConfig,
   queue: JobQueue,
-  /** The migration to a region. @default tenantMigrationOf, built once per target */
-  migrationOf: (to: string) => Pick<TenantMigration, 'migrate'> = memoized((to) => tenantMigrationOf(config, to)),
+  /** The migration to a region (the job consumer's migrationsOf). @default none: running a job is refused */
+  migrationOf: (to: string) => Pick<TenantMigration, 'migrate'> = refuseMigrations,
 ): MigrationJobService {
   let service = services.get(config);
   if (service) return service;
@@ -96,8 +47,12 @@ export function migrationJobsOf(
   return service;
 }
 
+function refuseMigrations(): never {
+  throw new ConfigError('this function was built without the migration and cannot run migration jobs');
+}
+
 /** `make` called once per key. */
-function memoized<T>(make: (key: string) => T): (key: string) => T {
+export function memoized<T>(make: (key: string) => T): (key: string) => T {
   const made = new Map<string, T>();
   return (key) => {
     let value = made.get(key);

@@ -5,7 +5,7 @@ import { attributeIs, conditionOf, itemAbsent, itemExists, type Condition } from
 import { keys, tenantIdSchema } from '../data/keys';
 import { TABLE_SCHEMA } from '../data/table.schema';
 import { updateOf } from '../data/updates';
-import { MIGRATION_STEPS } from './tenant-migration';
+import { MIGRATION_STEPS } from './migration-steps';
 import { JOB_STATES, jobErrorSchema, jobIdSchema, kindProgressSchema, MAX_JOB_KINDS, unfinished } from './portability-job.kind';
 
 /**

@@ -9,6 +9,7 @@ import type { TenantDirectoryEntry } from '../tenants/tenant.schema';
 import type { CredentialSecretStore } from '../governance/credential-store';
 import { ModelCredentialRepository } from '../governance/model-credential.repository';
 import { copyCredentialSecrets } from './credential-move';
+import type { MigrationStep } from './migration-steps';
 import type { TenantPurge } from '../tenants/tenant-purge';
 import type { Readable } from 'node:stream';
 import { MANIFEST_FILE, manifestSchema, type BundleManifest } from './bundle.schema';
@@ -42,9 +43,7 @@ export interface TenantMigrationProps {
   readonly readManifest: (prefix: string) => Promise<BundleManifest | undefined>;
 }
 
-/** The steps of a migration, in order. */
-export const MIGRATION_STEPS = ['exported', 'imported', 'verified', 'cut-over', 'purged'] as const;
-export type MigrationStep = (typeof MIGRATION_STEPS)[number];
+export { MIGRATION_STEPS, type MigrationStep } from './migration-steps';
 
 /** Told after each step, with the items per kind the step handled. */
 export type MigrationListener = (step: MigrationStep, items: readonly KindProgress[]) => Promise<void> | void;

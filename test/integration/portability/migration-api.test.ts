@@ -3,7 +3,8 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { SQSEvent } from 'aws-lambda';
 import { credentialStoreOf } from '../../../functions/api/credential-store.dependencies';
 import { createHandler as createJobConsumer } from '../../../functions/api/job-consumer';
-import { migrationJobsOf, tenantMigrationOf } from '../../../functions/api/migration.dependencies';
+import { migrationJobsOf } from '../../../functions/api/migration.dependencies';
+import { migrationsOf, tenantMigrationOf } from '../../../functions/api/tenant-migration.dependencies';
 import { createHandler as createPortabilityHandler } from '../../../functions/api/portability';
 import { portabilityJobsOf } from '../../../functions/api/portability.dependencies';
 import type { RuntimeConfig } from '../../../functions/api/runtime-config';
@@ -57,7 +58,11 @@ function configOf(region: string): RuntimeConfig {
 function consumerOf(migrationOf?: (to: string) => Pick<TenantMigration, 'migrate'>, region: string = EU) {
   const config = configOf(region);
   const logger = createLogger('migration-api', 'ERROR');
-  return createJobConsumer(config, { logger, jobs: portabilityJobsOf(config), migrations: migrationJobsOf(config, queue, migrationOf) });
+  return createJobConsumer(config, {
+    logger,
+    jobs: portabilityJobsOf(config),
+    migrations: migrationJobsOf(config, queue, migrationOf ?? migrationsOf(config)),
+  });
 }
 
 beforeAll(async () => {
