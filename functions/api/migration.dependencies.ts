@@ -19,20 +19,23 @@ export function migrationRecordsOf(config: RuntimeConfig, region: string): Migra
   return new MigrationJobRepository(isolationOf(regional).platformDb(), regional.TABLE_NAME);
 }
 
-const services = new WeakMap<RuntimeConfig, MigrationJobService>();
+/** The services of each configuration: the API's (which only records migrations) and the job consumer's (which runs them). */
+const services = { recording: new WeakMap<RuntimeConfig, MigrationJobService>(), running: new WeakMap<RuntimeConfig, MigrationJobService>() };
 
 /**
  * The migration jobs of a function instance: the records in this region and the target's (platform data role), the
- * jobs queue, and the migration, built when a job first runs (the API's function never builds it). Every client is
+ * jobs queue, and the migration the job consumer gives (the API's function has none: it never runs a job). Kept per
+ * configuration and kind, since both may share one configuration in a process (the local platform). Every client is
  * made at first use, so a function that never starts or runs a migration needs none of their roles.
  */
 export function migrationJobsOf(
   config: RuntimeConfig,
   queue: JobQueue,
   /** The migration to a region (the job consumer's migrationsOf). @default none: running a job is refused */
-  migrationOf: (to: string) => Pick<TenantMigration, 'migrate'> = refuseMigrations,
+  migrationOf?: (to: string) => Pick<TenantMigration, 'migrate'>,
 ): MigrationJobService {
-  let service = services.get(config);
+  const kept = migrationOf ? services.running : services.recording;
+  let service = kept.get(config);
   if (service) return service;
   let directory: DirectoryRepository | undefined;
   service = new MigrationJobService({
@@ -41,9 +44,9 @@ export function migrationJobsOf(
     directory: { get: (tenantId) => (directory ??= new DirectoryRepository(isolationOf(config).directoryDb(), config.TABLE_NAME)).get(tenantId) },
     records: memoized((region) => migrationRecordsOf(config, region)),
     queue,
-    migration: migrationOf,
+    migration: migrationOf ?? refuseMigrations,
   });
-  services.set(config, service);
+  kept.set(config, service);
   return service;
 }
 
