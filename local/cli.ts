@@ -607,6 +607,7 @@ export function localPlatformAccess(dataDir: string): PlatformAccess {
             s3Endpoint: file.s3Endpoint,
             bundleSecret: readFileSync(join(dataDir, 'bundle-secret'), 'utf8').trim(),
             tableName: LOCAL_TABLE_NAME,
+            credentialStoreDir: join(dataDir, 'credentials'),
           },
         }
       : {}),

@@ -1,15 +1,20 @@
-import { tenantMigrationOf } from '../functions/api/migration.dependencies';
-import { parseRuntimeConfig } from '../functions/api/runtime-config';
+import { migrationRecordsOf } from '../functions/api/migration.dependencies';
+import { tenantMigrationOf } from '../functions/api/tenant-migration.dependencies';
+import { parseRuntimeConfig, type RuntimeConfig } from '../functions/api/runtime-config';
+import type { MigrationJob } from '../functions/portability/migration-job.kind';
+import { migrationExportId, stoppedAfterCutOver } from '../functions/portability/migration-job.service';
 import type { KindProgress } from '../functions/portability/tenant-export';
 import { MIGRATION_STEPS, type MigrationStep } from '../functions/portability/tenant-migration';
 import { LOCAL_REGIONS, localExportBucket, localExportBuckets, useLocalCredentials } from './platform.config';
 
-/** What a migration on the local platform reaches: its DynamoDB Local, its export buckets and its bundle key. */
+/** What a migration on the local platform reaches: its DynamoDB Local, export buckets, credential store and bundle key. */
 export interface LocalMigrationAccess {
   readonly dynamoDbEndpoint: string;
   readonly s3Endpoint: string;
   readonly bundleSecret: string;
   readonly tableName: string;
+  /** The local credential store's folder (one folder per region in it), whose tenant secrets the migration moves. */
+  readonly credentialStoreDir: string;
   /** The bucket bundles of a migration to a region are kept in. @default localExportBucket(region) */
   readonly bucketOf?: (region: string) => string;
 }
@@ -25,7 +30,8 @@ export interface LocalMigrationRequest {
  * Migrates a tenant of the local platform to another region, as an operator's tool: the same TenantMigration, wired
  * the same way, as the job consumer runs for `POST /v1/tenants/{tenantId}/migrations`, over each region's
  * table through the data roles' local stand-ins. The bundle is kept in the target region's export bucket (where the
- * data goes), so a run resumed after any step finds it.
+ * data goes), so a run resumed after any step finds it. A migration the API started that stopped FAILED after its
+ * cut-over is resumed too: the run uses its bundle, and records it SUCCEEDED in both regions once the source is purged.
  */
 export async function migrateLocalTenant(
   access: LocalMigrationAccess,
@@ -45,8 +51,21 @@ export async function migrateLocalTenant(
     S3_ENDPOINT: access.s3Endpoint,
     BUNDLE_SECRET: access.bundleSecret,
     EXPORT_BUCKETS: localExportBuckets(access.bucketOf ?? localExportBucket),
+    CREDENTIAL_STORE: 'file',
+    CREDENTIAL_STORE_DIR: access.credentialStoreDir,
   });
-  await tenantMigrationOf(config, request.to).migrate({ ...request, requestId: `cli-migrate-${request.tenantId}-${request.to}` }, onStep);
+  const stopped = await stoppedJobOf(config, request);
+  const exportId = stopped ? { exportId: migrationExportId(stopped.migrationId) } : {};
+  await tenantMigrationOf(config, request.to).migrate({ ...request, requestId: `cli-migrate-${request.tenantId}-${request.to}`, ...exportId }, onStep);
+  if (!stopped) return;
+  const done: MigrationJob = { ...stopped, state: 'SUCCEEDED', step: 'purged', errors: [], updatedAt: new Date().toISOString() };
+  await Promise.all([stopped.from, stopped.to].map((region) => migrationRecordsOf(config, region).save(done)));
+}
+
+/** The tenant's latest migration job, when it moved the tenant to `to` and stopped FAILED after the cut-over. */
+async function stoppedJobOf(config: RuntimeConfig, request: LocalMigrationRequest): Promise<MigrationJob | undefined> {
+  const latest = await migrationRecordsOf(config, request.to).latest(request.tenantId);
+  return latest && stoppedAfterCutOver(latest, request.to) ? latest : undefined;
 }
 
 /** A bar of the migration's steps for a terminal: `[######------------] 2/5 imported`. */

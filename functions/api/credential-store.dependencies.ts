@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ConfigError } from '../core/config';
 import { onFirstUse } from '../core/on-first-use';
@@ -13,18 +14,24 @@ export interface CredentialStoreAccess {
   readonly region?: string;
   /** The isolation layer whose token vending machine signs with the region's tenant sessions. @default the function's */
   readonly isolation?: Pick<Isolation, 'tvm'>;
-  /** Lists secret names with the function's own role (the offboarding purge only). @default false */
+  /** Lists secret names with the function's own role (the offboarding purge and a migration's source). @default false */
   readonly purges?: boolean;
+  /** The KMS key new secrets are encrypted with (another region's, by its alias). @default CREDENTIAL_KMS_KEY_ID */
+  readonly kmsKeyId?: string;
 }
 
-/** The configured credential store: Secrets Manager signed with each tenant's own session, or the local file store. */
+/**
+ * The configured credential store of a region: Secrets Manager signed with each tenant's own session, or the local file
+ * store, one folder per region under CREDENTIAL_STORE_DIR (as Secrets Manager keeps each region's secrets apart).
+ */
 export function credentialStoreOf(config: RuntimeConfig, access: CredentialStoreAccess = {}): CredentialSecretStore {
   const prefix = config.CREDENTIAL_SECRET_PREFIX;
+  const region = access.region ?? config.AWS_REGION;
   if (config.CREDENTIAL_STORE === 'file') {
     if (!config.CREDENTIAL_STORE_DIR) throw new ConfigError('invalid runtime configuration: CREDENTIAL_STORE_DIR is required when CREDENTIAL_STORE is file');
-    return new FileCredentialStore(config.CREDENTIAL_STORE_DIR, prefix);
+    return new FileCredentialStore(join(config.CREDENTIAL_STORE_DIR, region), prefix);
   }
-  const region = access.region ?? config.AWS_REGION;
+  const kmsKeyId = access.kmsKeyId ?? config.CREDENTIAL_KMS_KEY_ID;
   // Built at first use: the Secrets Manager client loads only in instances that read or write a credential.
   return onFirstUse(() => {
     const sdk = require('@aws-sdk/client-secrets-manager') as typeof import('@aws-sdk/client-secrets-manager');
@@ -33,7 +40,7 @@ export function credentialStoreOf(config: RuntimeConfig, access: CredentialStore
     const clients = new Map<string, SecretsManagerClient>();
     return new SecretsManagerCredentialStore({
       prefix,
-      ...(config.CREDENTIAL_KMS_KEY_ID ? { kmsKeyId: config.CREDENTIAL_KMS_KEY_ID } : {}),
+      ...(kmsKeyId ? { kmsKeyId } : {}),
       ...(access.purges ? { lister: new sdk.SecretsManagerClient({ region, maxAttempts: 3 }) } : {}),
       clientFor: (tenantId) => {
         let client = clients.get(tenantId);

@@ -6,6 +6,7 @@ import type { JobOutcome, PortabilityJobService } from '../portability/portabili
 import { lazyHandler } from './dependencies';
 import { migrationJobsOf } from './migration.dependencies';
 import { jobQueueOf, portabilityJobsOf } from './portability.dependencies';
+import { migrationsOf } from './tenant-migration.dependencies';
 import type { RuntimeConfig } from './runtime-config';
 
 export interface JobConsumerDependencies {
@@ -30,7 +31,7 @@ export function createHandler(
     if (!parsed.success) return { kind: 'failed', reason: 'malformed job message' };
     const lastDelivery = Number(record.attributes.ApproximateReceiveCount) >= JOB_QUEUE_MAX_RECEIVES;
     if (!isMigrationMessage(parsed.data)) return deps.jobs.run(parsed.data, lastDelivery);
-    return (deps.migrations ?? migrationJobsOf(config, jobQueueOf(config))).run(parsed.data, lastDelivery);
+    return (deps.migrations ?? migrationJobsOf(config, jobQueueOf(config), migrationsOf(config))).run(parsed.data, lastDelivery);
   };
   return async (event: SQSEvent): Promise<SQSBatchResponse> => {
     const outcomes = await Promise.all(

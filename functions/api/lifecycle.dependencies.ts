@@ -30,6 +30,7 @@ import { UserService } from '../users/user.service';
 import { ConflictError } from '../core/errors';
 import { createLogger } from '../core/logger';
 import type { CredentialSecretStore } from '../governance/credential-store';
+import { MigrationJobRepository } from '../portability/migration-job.kind';
 import { credentialStoreOf } from './credential-store.dependencies';
 import { isolationOf, retentionOf, telemetryOf } from './dependencies';
 import type { RequestTelemetryPorts } from '../core/request-telemetry.middleware';
@@ -42,12 +43,18 @@ import type { RequestTelemetryPorts } from '../core/request-telemetry.middleware
  */
 
 /**
- * The offboarding purge of a region's tenants: the table's items and the credential store's secrets. Without the
- * catalogue a purge is refused rather than done partly.
+ * The offboarding purge of a region's tenants: the table's items, the credential store's secrets and the tenant's
+ * migration records in the region (platform items, which no kind of the catalogue names). Without the catalogue a
+ * purge is refused rather than done partly.
  */
 function purgeOf(data: RegionData, catalogue: readonly DataKind[] | undefined): TenantHome['purge'] {
-  if (catalogue)
-    return new TenantPurge(data.db, data.tableName, catalogue, { elsewhere: [{ deleteAll: (tenantId) => data.credentials().deleteAll(tenantId) }] });
+  if (catalogue) {
+    const elsewhere = [
+      { deleteAll: (tenantId: string) => data.credentials().deleteAll(tenantId) },
+      { deleteAll: (tenantId: string) => data.migrationRecords().deleteAll(tenantId) },
+    ];
+    return new TenantPurge(data.db, data.tableName, catalogue, { elsewhere });
+  }
   return {
     purge: async () => {
       throw new ConfigError('this function was built without the data catalogue and cannot purge tenants');
@@ -74,6 +81,8 @@ export interface RegionData {
    * role, deleting with the tenant's session). Made on first use: only the purging functions are configured for it.
    */
   readonly credentials: () => CredentialSecretStore;
+  /** The region's migration records, through the platform data role (the offboarding purge deletes the tenant's). */
+  readonly migrationRecords: () => MigrationJobRepository;
 }
 
 /** The external services of the area, replaceable in tests. */
@@ -98,6 +107,7 @@ function regionData(config: RuntimeConfig, region: string): RegionData {
   const plans = new CachedPlanSource({ db, tableName });
   let writable: DirectoryRepository | undefined;
   let credentials: CredentialSecretStore | undefined;
+  let migrationRecords: MigrationJobRepository | undefined;
   return {
     region,
     tableName,
@@ -106,6 +116,7 @@ function regionData(config: RuntimeConfig, region: string): RegionData {
     writableDirectory: () => (writable ??= new DirectoryRepository(isolation.platformDb(), tableName)),
     mutations: new MutationExecutor({ chain: HASH_CHAIN, db, tableName, plans, retention: retentionOf(db, tableName) }),
     credentials: () => (credentials ??= credentialStoreOf(config, { region, isolation, purges: true })),
+    migrationRecords: () => (migrationRecords ??= new MigrationJobRepository(isolation.platformDb(), tableName)),
   };
 }
 

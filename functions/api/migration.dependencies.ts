@@ -1,127 +1,61 @@
-import type { UsageKeyProvisioning } from '../billing/usage-key.binding';
 import { ConfigError } from '../core/config';
-import { onFirstUse } from '../core/on-first-use';
-import { ManifestSigner } from '../portability/bundle.schema';
-import { IssuerRegistryRepository } from '../identity/issuer-registry.repository';
 import type { JobQueue } from '../portability/job.queue';
 import { MigrationJobRepository } from '../portability/migration-job.kind';
 import { MigrationJobService } from '../portability/migration-job.service';
-import { createS3Client, LOCAL_S3_CREDENTIALS, S3ObjectStore } from '../portability/s3.object-store';
-import { TenantExporter } from '../portability/tenant-export';
-import { TenantImporter } from '../portability/tenant-import';
-import { manifestReader, TenantMigration, type MigrationRegion } from '../portability/tenant-migration';
-import { TENANT_DATA_CATALOGUE } from '../tenant-data.catalogue';
+import type { TenantMigration } from '../portability/tenant-migration';
 import { DirectoryRepository } from '../tenants/directory.repository';
-import { TenantPurge } from '../tenants/tenant-purge';
-import { createTenantWrites, isolationOf } from './dependencies';
+import { isolationOf } from './dependencies';
 import { directoryRegionsOf, regionConfigOf, type RuntimeConfig } from './runtime-config';
 
 /**
- * Wiring of tenant migrations between regions: the migration the job consumer runs (and the operators' CLI, with the
- * local platform's configuration) reaches every residency region's table through that region's data roles (tenant
- * sessions for the data, the platform role for the directory copies and the migration records, the issuer registry
- * role for the tenant pool's registration in the target, the region's API Gateway API for the tenant's usage key),
- * and keeps the bundle in the target region's export bucket (EXPORT_BUCKETS), where the data goes.
+ * Wiring of tenant migration jobs: their records in every region (the platform role), the jobs queue, and the
+ * migration the job consumer runs (tenant-migration.dependencies.ts, given by the consumer only, so the API's function
+ * never bundles it).
  */
 
-/** A migration to `to`, over every region of the configuration. */
-export function tenantMigrationOf(config: RuntimeConfig, to: string): TenantMigration {
-  const bucket = config.EXPORT_BUCKETS[to];
-  if (!bucket) throw new ConfigError(`invalid runtime configuration: EXPORT_BUCKETS: no export bucket of ${to}: required by the functions that run migrations`);
-  if (!config.BUNDLE_SECRET) throw new ConfigError('invalid runtime configuration: BUNDLE_SECRET: required by the functions that run migrations');
-  const local = config.S3_ENDPOINT ? { endpoint: config.S3_ENDPOINT, credentials: LOCAL_S3_CREDENTIALS } : undefined;
-  const store = new S3ObjectStore({ client: createS3Client(to, local), bucket });
-  const signer = new ManifestSigner(config.BUNDLE_SECRET);
-  const regions = directoryRegionsOf(config).all.map((region) => regionConfigOf(config, region));
-  return new TenantMigration({
-    regions: Object.fromEntries(
-      regions.map((regional) => [regional.AWS_REGION, migrationRegionOf(regional, store, signer, usageKeysIn(config, regional.AWS_REGION))]),
-    ),
-    // The control plane's copy first: the migration reads the tenant's home from it.
-    directories: regions.map((regional) => new DirectoryRepository(isolationOf(regional).platformDb(), regional.TABLE_NAME)),
-    catalogue: TENANT_DATA_CATALOGUE,
-    readManifest: manifestReader(store),
-  });
+/** A region's copy of the migration records, through its platform data role. */
+export function migrationRecordsOf(config: RuntimeConfig, region: string): MigrationJobRepository {
+  const regional = regionConfigOf(config, region);
+  return new MigrationJobRepository(isolationOf(regional).platformDb(), regional.TABLE_NAME);
 }
 
-/** One region as a migration reaches it: its table through tenant sessions, the shared bundle store and signer, its usage plans. */
-function migrationRegionOf(
-  config: RuntimeConfig,
-  store: S3ObjectStore,
-  signer: ManifestSigner,
-  usageKeys: { usageKeys?: UsageKeyProvisioning },
-): MigrationRegion {
-  const { db, executor } = createTenantWrites(config);
-  const data = { db, tableName: config.TABLE_NAME, catalogue: TENANT_DATA_CATALOGUE, store, signer };
-  return {
-    region: config.AWS_REGION,
-    db,
-    tableName: config.TABLE_NAME,
-    exporter: new TenantExporter({ ...data, region: config.AWS_REGION }),
-    importer: new TenantImporter({ ...data, executor }),
-    purge: new TenantPurge(db, config.TABLE_NAME, TENANT_DATA_CATALOGUE),
-    executor,
-    // Through the region's issuer registry role, assumed when a migration to the region first registers a pool.
-    issuers: { register: (registration) => new IssuerRegistryRepository(isolationOf(config).issuerRegistryDb(), config.TABLE_NAME).register(registration) },
-    ...usageKeys,
-  };
-}
-
-/**
- * The region's usage plans through its API Gateway API, when the function moves usage keys (USAGE_KEY_BINDING): in
- * AWS the job consumer, granted the key and usage-plan actions of the other residency regions; locally each region's
- * management port (APIGATEWAY_ENDPOINTS). Built at first use: the API Gateway client loads only when a migration
- * reaches its cut-over.
- */
-function usageKeysIn(home: RuntimeConfig, region: string): { usageKeys?: UsageKeyProvisioning } {
-  if (home.USAGE_KEY_BINDING !== 'api-gateway') return {};
-  const endpoint = home.APIGATEWAY_ENDPOINTS[region] ?? (region === home.AWS_REGION ? home.APIGATEWAY_ENDPOINT : undefined);
-  // An endpoint override means a local gateway: another region's keys are never sent to AWS instead of its port.
-  if (home.APIGATEWAY_ENDPOINT && !endpoint) {
-    throw new ConfigError(`invalid runtime configuration: APIGATEWAY_ENDPOINTS: no API Gateway endpoint of ${region}: required by migrations`);
-  }
-  const usageKeys = onFirstUse(() => {
-    const { APIGatewayClient } = require('@aws-sdk/client-api-gateway') as typeof import('@aws-sdk/client-api-gateway');
-    const { ApiGatewayUsageKeyBinding } = require('../billing/usage-key.api-gateway') as typeof import('../billing/usage-key.api-gateway');
-    const client = new APIGatewayClient({ region, maxAttempts: 3, ...(endpoint ? { endpoint } : {}) });
-    return new ApiGatewayUsageKeyBinding({ client, stage: home.STAGE });
-  });
-  return { usageKeys };
-}
-
-const services = new WeakMap<RuntimeConfig, MigrationJobService>();
+/** The services of each configuration: the API's (which only records migrations) and the job consumer's (which runs them). */
+const services = { recording: new WeakMap<RuntimeConfig, MigrationJobService>(), running: new WeakMap<RuntimeConfig, MigrationJobService>() };
 
 /**
  * The migration jobs of a function instance: the records in this region and the target's (platform data role), the
- * jobs queue, and the migration, built when a job first runs (the API's function never builds it). Every client is
+ * jobs queue, and the migration the job consumer gives (the API's function has none: it never runs a job). Kept per
+ * configuration and kind, since both may share one configuration in a process (the local platform). Every client is
  * made at first use, so a function that never starts or runs a migration needs none of their roles.
  */
 export function migrationJobsOf(
   config: RuntimeConfig,
   queue: JobQueue,
-  /** The migration to a region. @default tenantMigrationOf, built once per target */
-  migrationOf: (to: string) => Pick<TenantMigration, 'migrate'> = memoized((to) => tenantMigrationOf(config, to)),
+  /** The migration to a region (the job consumer's migrationsOf). @default none: running a job is refused */
+  migrationOf?: (to: string) => Pick<TenantMigration, 'migrate'>,
 ): MigrationJobService {
-  let service = services.get(config);
+  const kept = migrationOf ? services.running : services.recording;
+  let service = kept.get(config);
   if (service) return service;
   let directory: DirectoryRepository | undefined;
   service = new MigrationJobService({
     region: config.AWS_REGION,
     regions: directoryRegionsOf(config).all,
     directory: { get: (tenantId) => (directory ??= new DirectoryRepository(isolationOf(config).directoryDb(), config.TABLE_NAME)).get(tenantId) },
-    records: memoized((region) => {
-      const regional = regionConfigOf(config, region);
-      return new MigrationJobRepository(isolationOf(regional).platformDb(), regional.TABLE_NAME);
-    }),
+    records: memoized((region) => migrationRecordsOf(config, region)),
     queue,
-    migration: migrationOf,
+    migration: migrationOf ?? refuseMigrations,
   });
-  services.set(config, service);
+  kept.set(config, service);
   return service;
 }
 
+function refuseMigrations(): never {
+  throw new ConfigError('this function was built without the migration and cannot run migration jobs');
+}
+
 /** `make` called once per key. */
-function memoized<T>(make: (key: string) => T): (key: string) => T {
+export function memoized<T>(make: (key: string) => T): (key: string) => T {
   const made = new Map<string, T>();
   return (key) => {
     let value = made.get(key);

@@ -121,6 +121,10 @@ export const keys = {
   migrationLock: (tenantId: string) => ({ pk: platformKey('MIGRATION', checkTenantId(tenantId)), sk: 'ACTIVE' }),
   /** A migration start's Idempotency-Key, by the key's SHA-256 (hex). */
   migrationIdempotency: (tenantId: string, keyHash: string) => ({ pk: platformKey('MIGRATION', checkTenantId(tenantId)), sk: sortKey('IDEMPOTENCY', keyHash) }),
+  /** The partition of a tenant's migration records (the offboarding purge deletes all of it). */
+  migrationPartition: (tenantId: string) => platformKey('MIGRATION', checkTenantId(tenantId)),
+  migrationSortKeyPrefix: () => `MIGRATION${SEPARATOR}`,
+  migrationIdempotencySortKeyPrefix: () => `IDEMPOTENCY${SEPARATOR}`,
   /** Collection of all tenants (directory listing) on the byCollection index. */
   tenantsCollection: () => platformKey('TENANTS'),
   /** The tenant's own record (name, plan, branding, settings): tenant data, in its home region only. */

@@ -4,7 +4,7 @@ import * as z from 'zod';
 export const credentialStoreEnvShape = {
   /** Where tenants' model credentials are kept: `secrets-manager` (AWS) or `file` (the local platform). */
   CREDENTIAL_STORE: z.enum(['secrets-manager', 'file']).default('secrets-manager'),
-  /** Folder of the encrypted file store; required with CREDENTIAL_STORE=file. */
+  /** Folder of the encrypted file store (one folder per region in it); required with CREDENTIAL_STORE=file. */
   CREDENTIAL_STORE_DIR: z.string().min(1).optional(),
   /** The platform's prefix of secret names: a tenant's are under `<prefix>/tenants/<tenantId>/model-credentials/`. */
   CREDENTIAL_SECRET_PREFIX: z

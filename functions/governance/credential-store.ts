@@ -45,6 +45,14 @@ export interface CredentialSecretStore {
   deleteAll(tenantId: string): Promise<number>;
 }
 
+/**
+ * The alias of a region's credential KMS key (every region has one by that name): how a function encrypts a secret it
+ * creates in another region, whose key's ARN it is not told (a migration moving a tenant's secrets to its new region).
+ */
+export function credentialKeyAlias(prefix: string): string {
+  return `alias/${prefix}/tenant-credentials`;
+}
+
 /** The tag that names a secret's tenant; IAM compares it with the caller's `TenantId` session tag. */
 export const SECRET_TENANT_TAG = 'TenantId';
 

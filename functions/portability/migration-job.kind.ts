@@ -1,10 +1,11 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { conditionOf, itemAbsent, itemExists } from '../data/conditions';
+import { attributeIs, conditionOf, itemAbsent, itemExists, type Condition } from '../data/conditions';
 import { keys, tenantIdSchema } from '../data/keys';
+import { TABLE_SCHEMA } from '../data/table.schema';
 import { updateOf } from '../data/updates';
-import { MIGRATION_STEPS } from './tenant-migration';
+import { MIGRATION_STEPS } from './migration-steps';
 import { JOB_STATES, jobErrorSchema, jobIdSchema, kindProgressSchema, MAX_JOB_KINDS, unfinished } from './portability-job.kind';
 
 /**
@@ -44,6 +45,16 @@ export const migrationJobSchema = z
   .strict();
 export type MigrationJob = z.infer<typeof migrationJobSchema>;
 
+/**
+ * How long a finished migration's records (the job in both regions, the key of its start) are kept before DynamoDB's
+ * TTL removes them. They are platform items outside the data catalogue, so retention never reaches them, and in the
+ * old region (which no longer homes the tenant) neither does the offboarding purge: without a lifetime they would stay
+ * for ever. A quarter leaves operators and the old region's readers the outcome for well past any follow-up.
+ */
+export const MIGRATION_RECORD_DAYS = 90;
+
+const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = TABLE_SCHEMA;
+
 /** Why a start was refused: another migration of the tenant runs, or the Idempotency-Key came with another request. */
 export type MigrationStartRefusal = 'running' | 'idempotency-key';
 
@@ -77,24 +88,53 @@ export class MigrationJobRepository {
    * before.
    */
   async create(job: MigrationJob, idempotency?: MigrationIdempotency): Promise<MigrationStartRefusal | undefined> {
-    const put = (Item: Record<string, unknown>) => ({ Put: { TableName: this.tableName, Item, ...conditionOf(itemAbsent) } });
+    return this.queue(job, [itemAbsent], idempotency);
+  }
+
+  /**
+   * Queues a migration that stopped FAILED after its cut-over again, under the same id (its bundle is found again), with
+   * the tenant's lock and the key's record: refused like a start, and as `running` when the record no longer stopped
+   * there (another resume took it first).
+   */
+  async requeue(job: MigrationJob, idempotency?: MigrationIdempotency): Promise<MigrationStartRefusal | undefined> {
+    return this.queue({ ...job, state: 'QUEUED', errors: [] }, [attributeIs('state', 'FAILED'), attributeIs('step', 'cut-over')], idempotency);
+  }
+
+  /** The tenant's latest migration (ids are time-ordered), finished or not. */
+  async latest(tenantId: string): Promise<MigrationJob | undefined> {
+    const { Items } = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :mark)',
+        ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+        ExpressionAttributeValues: { ':pk': keys.migrationPartition(tenantId), ':mark': keys.migrationSortKeyPrefix() },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    return Items?.[0] ? migrationJobSchema.parse(strip(Items[0])) : undefined;
+  }
+
+  /** The record written as QUEUED (only where `record` holds), with the lock and the key's record, in one transaction. */
+  private async queue(job: MigrationJob, record: readonly Condition[], idempotency?: MigrationIdempotency): Promise<MigrationStartRefusal | undefined> {
+    const put = (Item: Record<string, unknown>, ...conditions: Condition[]) => ({ Put: { TableName: this.tableName, Item, ...conditionOf(...conditions) } });
     const lock = { ...keys.migrationLock(job.tenantId), migrationId: job.migrationId };
     const key = idempotency && {
       ...keys.migrationIdempotency(job.tenantId, idempotency.keyHash),
       migrationId: job.migrationId,
       fingerprint: idempotency.fingerprint,
     };
+    const queued = put({ ...keys.migration(job.tenantId, job.migrationId), ...job }, ...record);
     try {
-      await this.db.send(
-        new TransactWriteCommand({ TransactItems: [put(lock), put({ ...keys.migration(job.tenantId, job.migrationId), ...job }), ...(key ? [put(key)] : [])] }),
-      );
+      await this.db.send(new TransactWriteCommand({ TransactItems: [put(lock, itemAbsent), queued, ...(key ? [put(key, itemAbsent)] : [])] }));
       return undefined;
     } catch (error) {
       if (!(error instanceof TransactionCanceledException)) throw error;
       const reasons = error.CancellationReasons ?? [];
       if (reasons[2]?.Code === 'ConditionalCheckFailed') return 'idempotency-key';
       // A conflict is another start of the tenant's migration in flight at the same moment: one of them wins the lock.
-      if (['ConditionalCheckFailed', 'TransactionConflict'].includes(reasons[0]?.Code ?? '')) return 'running';
+      if (reasons.slice(0, 2).some((reason) => ['ConditionalCheckFailed', 'TransactionConflict'].includes(reason?.Code ?? ''))) return 'running';
       throw error;
     }
   }
@@ -111,15 +151,36 @@ export class MigrationJobRepository {
     }
   }
 
-  /** Writes the record as it is now (the copy in the other region follows the source's), and the lock while it runs. */
+  /**
+   * Writes the record as it is now (the copy in the other region follows the source's), and the lock while it runs.
+   * A finished record frees the lock, and it and its start's key get their lifetime (MIGRATION_RECORD_DAYS from the
+   * end, so every copy of it expires at the same time).
+   */
   async save(job: MigrationJob): Promise<void> {
-    await this.db.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.migration(job.tenantId, job.migrationId), ...job } }));
-    const lock = keys.migrationLock(job.tenantId);
-    if (job.state === 'QUEUED' || job.state === 'RUNNING') {
-      await this.db.send(new PutCommand({ TableName: this.tableName, Item: { ...lock, migrationId: job.migrationId } }));
-    } else {
-      await this.release(job.tenantId, job.migrationId);
+    const finished = job.state === 'SUCCEEDED' || job.state === 'FAILED';
+    const expiry = finished ? { [TTL]: expiryOf(job) } : {};
+    await this.db.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.migration(job.tenantId, job.migrationId), ...job, ...expiry } }));
+    if (!finished) {
+      await this.db.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.migrationLock(job.tenantId), migrationId: job.migrationId } }));
+      return;
     }
+    await this.release(job.tenantId, job.migrationId);
+    for (const key of await this.keysOf(job.tenantId, keys.migrationIdempotencySortKeyPrefix())) {
+      if (key.migrationId !== job.migrationId) continue;
+      const change = updateOf({ set: expiry }, itemExists);
+      await this.db.send(new UpdateCommand({ TableName: this.tableName, Key: { [PK]: key[PK], [SK]: key[SK] }, ...change }));
+    }
+  }
+
+  /**
+   * Deletes every migration record of the tenant in this region (jobs, lock, keys): the offboarding purge's, as data
+   * kept outside the catalogue. Never the purge of a migration's source: the record there shows the old region the
+   * outcome. Safe to run again; returns how many went.
+   */
+  async deleteAll(tenantId: string): Promise<number> {
+    const found = await this.keysOf(tenantId);
+    for (const key of found) await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: { [PK]: key[PK], [SK]: key[SK] } }));
+    return found.length;
   }
 
   /** Frees the tenant's lock if this migration holds it. */
@@ -132,6 +193,35 @@ export class MigrationJobRepository {
     }
   }
 
+  /** Takes back a resume whose message could not be sent: the record as it stopped, the lock freed, the key's record gone. */
+  async restore(stopped: MigrationJob, idempotency?: MigrationIdempotency): Promise<void> {
+    await this.save(stopped);
+    if (idempotency)
+      await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: keys.migrationIdempotency(stopped.tenantId, idempotency.keyHash) }));
+  }
+
+  /** The keys (and migration ids) of the tenant's records (only those whose sort key starts with `mark`), every page. */
+  private async keysOf(tenantId: string, mark?: string): Promise<Record<string, unknown>[]> {
+    const found: Record<string, unknown>[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: mark ? '#pk = :pk AND begins_with(#sk, :mark)' : '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': PK, '#migrationId': 'migrationId', ...(mark ? { '#sk': SK } : {}) },
+          ExpressionAttributeValues: { ':pk': keys.migrationPartition(tenantId), ...(mark ? { ':mark': mark } : {}) },
+          ProjectionExpression: `#pk, ${SK}, #migrationId`,
+          ConsistentRead: true,
+          ...(ExclusiveStartKey ? { ExclusiveStartKey } : {}),
+        }),
+      );
+      found.push(...(page.Items ?? []));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return found;
+  }
+
   /** Takes back a start whose message could not be sent: the record, the lock and the key's record. */
   async discard(job: MigrationJob, idempotency?: MigrationIdempotency): Promise<void> {
     await this.release(job.tenantId, job.migrationId);
@@ -140,8 +230,13 @@ export class MigrationJobRepository {
   }
 }
 
-/** The record without its keys. */
+/** The record without its keys and its lifetime. */
 function strip(item: Record<string, unknown>): Record<string, unknown> {
-  const { pk: _pk, sk: _sk, ...rest } = item;
+  const { [PK]: _pk, [SK]: _sk, [TTL]: _ttl, ...rest } = item;
   return rest;
+}
+
+/** When a finished migration's records expire, in epoch seconds: MIGRATION_RECORD_DAYS after its last change. */
+export function expiryOf(job: MigrationJob): number {
+  return Math.floor(Date.parse(job.updatedAt) / 1000) + MIGRATION_RECORD_DAYS * 86_400;
 }

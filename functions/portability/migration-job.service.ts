@@ -47,10 +47,15 @@ export class MigrationJobService {
     this.clock = props.clock ?? Date.now;
   }
 
-  /** Records the migration as QUEUED and sends its message; a start refused or not sent leaves nothing behind. */
+  /**
+   * Records the migration as QUEUED and sends its message; a start refused or not sent leaves nothing behind. A start
+   * towards the region that serves the tenant since a migration there stopped FAILED after its cut-over resumes that
+   * migration instead.
+   */
   async start(request: MigrationStart): Promise<MutationResult> {
     const { tenantId, to } = request;
-    await this.checkStart(tenantId, to);
+    const stopped = await this.checkStart(tenantId, to);
+    if (stopped) return this.resume(stopped, request);
     const now = this.clock();
     const time = new Date(now).toISOString();
     const job = migrationJobSchema.parse({
@@ -81,6 +86,26 @@ export class MigrationJobService {
     return { response: responseOf(job), replayed: false };
   }
 
+  /**
+   * Queues a migration that stopped after its cut-over again, under its id (so its run finds the same bundle and
+   * resumes at the purge of the source): refused like a start, and put back as it stopped when its message is not sent.
+   */
+  private async resume(stopped: MigrationJob, request: MigrationStart): Promise<MutationResult> {
+    const idempotency = request.idempotency && idempotencyOf(request.idempotency);
+    const records = this.props.records(this.props.region);
+    const queued: MigrationJob = { ...stopped, state: 'QUEUED', errors: [], updatedAt: this.now() };
+    const refusal = await records.requeue(queued, idempotency);
+    if (refusal === 'idempotency-key' && idempotency) return this.replay(stopped.tenantId, idempotency);
+    if (refusal === 'running') throw new ConflictError(`a migration of tenant ${stopped.tenantId} is already running`);
+    try {
+      await this.props.queue.enqueue({ tenantId: stopped.tenantId, migrationId: stopped.migrationId });
+    } catch (error) {
+      await records.restore(stopped, idempotency);
+      throw error;
+    }
+    return { response: responseOf(queued), replayed: false };
+  }
+
   /** The migration's record in this region's copy. */
   async get(tenantId: string, migrationId: string): Promise<MigrationJob> {
     const job = await this.props.records(this.props.region).get(tenantId, migrationId);
@@ -107,7 +132,7 @@ export class MigrationJobService {
       await this.props
         .migration(job.to)
         .migrate(
-          { tenantId: job.tenantId, to: job.to, actor: job.createdBy, requestId: `migration-${job.migrationId}`, exportId: `migration-${job.migrationId}` },
+          { tenantId: job.tenantId, to: job.to, actor: job.createdBy, requestId: `migration-${job.migrationId}`, exportId: migrationExportId(job.migrationId) },
           async (step, items) => {
             job = { ...job, ...stepChange(step, items), updatedAt: this.now() };
             await this.save(job);
@@ -132,8 +157,12 @@ export class MigrationJobService {
     if (finished && (finished.state === 'SUCCEEDED' || finished.state === 'FAILED')) await this.save(finished);
   }
 
-  /** 422 for a region the platform does not serve, 409 when the tenant already lives there. */
-  private async checkStart(tenantId: string, to: string): Promise<void> {
+  /**
+   * 422 for a region the platform does not serve, 409 when the tenant already lives there, unless its latest migration
+   * moved it there and stopped FAILED after the cut-over (the source is not purged yet): that migration is returned,
+   * to be resumed.
+   */
+  private async checkStart(tenantId: string, to: string): Promise<MigrationJob | undefined> {
     const { regions, directory } = this.props;
     if (!regions.includes(to)) {
       throw new ValidationError(
@@ -144,7 +173,10 @@ export class MigrationJobService {
     }
     const entry = await directory.get(tenantId);
     if (!entry || entry.status === 'DELETED') throw new NotFoundError(`tenant ${tenantId} not found`);
-    if (entry.region === to) throw new ConflictError(`tenant ${tenantId} is already homed in ${to}`);
+    if (entry.region !== to) return undefined;
+    const latest = await this.props.records(this.props.region).latest(tenantId);
+    if (latest && stoppedAfterCutOver(latest, to)) return latest;
+    throw new ConflictError(`tenant ${tenantId} is already homed in ${to}`);
   }
 
   /** The answer to a retried start: the migration its key started, as it is now; 409 when the key came with another request. */
@@ -163,6 +195,16 @@ export class MigrationJobService {
   private now(): string {
     return new Date(this.clock()).toISOString();
   }
+}
+
+/** The bundle of a migration job (`tenants/<tenantId>/exports/migration-<migrationId>/`): a resumed run finds it again. */
+export function migrationExportId(migrationId: string): string {
+  return `migration-${migrationId}`;
+}
+
+/** The migration moved the tenant to `to` and failed after its cut-over: the source still holds the tenant's data. */
+export function stoppedAfterCutOver(job: MigrationJob, to: string): boolean {
+  return job.to === to && job.from !== to && job.state === 'FAILED' && job.step === 'cut-over';
 }
 
 const failedEveryAttempt = { code: 'internal-error', detail: 'the migration failed on every attempt' };

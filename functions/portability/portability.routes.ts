@@ -113,7 +113,7 @@ export const PORTABILITY_ROUTES = [
     group: 'portability',
     access: ACCESS.platformAdmin,
     summary:
-      "Move the tenant to another residency region: export, import into the target's table, verify counts and chain, cut over (the old region then answers 421), purge the source (202: a job; Idempotency-Key honoured)",
+      "Move the tenant to another residency region: export, import into the target's table, verify counts and chain, copy its credential secrets, cut over (the old region then answers 421), purge the source (202: a job; Idempotency-Key honoured). Sent to the target after a migration there failed past its cut-over, resumes it at the purge",
     request: { path: tenantPathSchema, body: migrationBodySchema },
     response: migrationJobSchema,
     successStatus: 202,

@@ -7,6 +7,10 @@ import type { DataKind } from '../data/data-kind';
 import type { DirectoryRepository } from '../tenants/directory.repository';
 import type { TenantDirectoryEntry } from '../tenants/tenant.schema';
 import { jwksUriOf, type IssuerRegistryRepository } from '../identity/issuer-registry.repository';
+import type { CredentialSecretStore } from '../governance/credential-store';
+import { ModelCredentialRepository } from '../governance/model-credential.repository';
+import { copyCredentialSecrets } from './credential-move';
+import type { MigrationStep } from './migration-steps';
 import type { TenantPurge } from '../tenants/tenant-purge';
 import type { Readable } from 'node:stream';
 import { MANIFEST_FILE, manifestSchema, type BundleManifest } from './bundle.schema';
@@ -26,6 +30,7 @@ export interface MigrationRegion {
   readonly tableName: string;
   readonly exporter: TenantExporter;
   readonly importer: TenantImporter;
+  /** Deletes the tenant's items, and its secrets in the region's credential store (moved to the target before). */
   readonly purge: TenantPurge;
   readonly executor: Pick<MutationExecutor, 'execute'>;
   /** The region's issuer registry: which pools' tokens the region's API trusts, and for which tenant. */
@@ -36,6 +41,8 @@ export interface MigrationRegion {
    * platform moves no keys (USAGE_KEY_BINDING unset).
    */
   readonly usageKeys?: UsageKeyProvisioning;
+  /** The region's credential store, whose tenant secrets a migration copies to the target's store. */
+  readonly credentials: Pick<CredentialSecretStore, 'read' | 'put'>;
 }
 
 export interface TenantMigrationProps {
@@ -47,9 +54,7 @@ export interface TenantMigrationProps {
   readonly readManifest: (prefix: string) => Promise<BundleManifest | undefined>;
 }
 
-/** The steps of a migration, in order. */
-export const MIGRATION_STEPS = ['exported', 'imported', 'verified', 'cut-over', 'purged'] as const;
-export type MigrationStep = (typeof MIGRATION_STEPS)[number];
+export { MIGRATION_STEPS, type MigrationStep } from './migration-steps';
 
 /** Told after each step, with the items per kind the step handled. */
 export type MigrationListener = (step: MigrationStep, items: readonly KindProgress[]) => Promise<void> | void;
@@ -68,8 +73,9 @@ export interface MigrationRequest {
 
 /**
  * Moves a tenant to another residency region: export in its home region, import into the target region's table,
- * verify the counts per kind and the audit chain there, cut the directory over in every region (the old region then
- * answers 421 with the new endpoint), and purge the source. Every step is idempotent and recognised by what it left
+ * verify the counts per kind and the audit chain there, copy its credential secrets from the source's credential store
+ * to the target's (never through the bundle), cut the directory over in every region (the old region then answers 421
+ * with the new endpoint), and purge the source (its items and its secrets). Every step is idempotent and recognised by what it left
  * behind (the bundle of the migration, the import's record, the directory's region), so running the migration again
  * after a crash at any step resumes it.
  */
@@ -113,6 +119,7 @@ export class TenantMigration {
     await onStep('verified', []);
 
     await this.trustPool(target, entry);
+    await this.copySecrets(target, request, manifest.sourceRegion, homedThere);
     await this.cutOver(target, request, entry, manifest.sourceRegion, exportId);
     await onStep('cut-over', []);
 
@@ -120,6 +127,23 @@ export class TenantMigration {
     if (manifest.sourceRegion !== to) await this.regionOf(manifest.sourceRegion).purge.purge(tenantId);
     await onStep('purged', []);
     return manifest;
+  }
+
+  /**
+   * Copies the tenant's credential secrets to the target's store before any directory copy sends the tenant there. Once
+   * a run before cut over (`served`), only the missing ones: a secret rotated in the target is never overwritten.
+   */
+  private async copySecrets(target: MigrationRegion, request: MigrationRequest, source: string, served: boolean): Promise<void> {
+    if (source === request.to) return;
+    const credentials = await new ModelCredentialRepository(target.db, target.tableName).list(request.tenantId);
+    const credentialIds = credentials.map((credential) => credential.credentialId);
+    await copyCredentialSecrets({
+      tenantId: request.tenantId,
+      credentialIds,
+      from: this.regionOf(source).credentials,
+      to: target.credentials,
+      missingOnly: served,
+    });
   }
 
   private regionOf(region: string): MigrationRegion {

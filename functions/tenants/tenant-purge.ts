@@ -5,7 +5,10 @@ import { TABLE_SCHEMA } from '../data/table.schema';
 
 const { partitionKey: PK, sortKey: SK } = TABLE_SCHEMA;
 
-/** Tenant data kept outside the table (the credential store's secrets), deleted by the offboarding purge. */
+/**
+ * Tenant data kept outside the catalogue's items (the credential store's secrets, the tenant's migration records under
+ * platform keys), deleted by the offboarding purge.
+ */
 export interface TenantDataElsewhere {
   /** Deletes all of the tenant's data there, found without the table's items; safe to run again; how many went. */
   deleteAll(tenantId: string): Promise<number>;
@@ -13,8 +16,10 @@ export interface TenantDataElsewhere {
 
 export interface TenantPurgeOptions {
   /**
-   * Stores beyond the table whose tenant data goes too: the offboarding purge names the credential store; the purges
-   * of a restore (which writes the tenant's items back) and of a migration's source leave them alone.
+   * Stores beyond the catalogue's items whose tenant data goes too: the offboarding purge names the credential store
+   * and the migration records; the purge of a restore (which writes the tenant's items back) leaves them alone, and
+   * that of a migration's source names only the credential store (its secrets were copied to the target; the
+   * migration's record must outlive the source's purge, it shows the old region the outcome).
    * @default none: only the table's items are deleted
    */
   readonly elsewhere?: readonly TenantDataElsewhere[];

@@ -2,7 +2,7 @@ import { Aws, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { SECRET_TENANT_TAG, tenantSecretPrefix } from '../../functions/governance/credential-store';
+import { credentialKeyAlias, SECRET_TENANT_TAG, tenantSecretPrefix } from '../../functions/governance/credential-store';
 import { TENANT_SESSION_TAG } from '../../functions/isolation/session-tag';
 import type { PlatformFunction } from './platform-function';
 
@@ -25,6 +25,8 @@ export interface TenantCredentialStoreProps {
  */
 export class TenantCredentialStore extends Construct {
   readonly key: kms.Key;
+  /** `alias/<prefix>/tenant-credentials` in every region: how a migration names the key of the region it moves secrets to. */
+  readonly alias: kms.Alias;
   readonly prefix: string;
 
   constructor(scope: Construct, id: string, props: TenantCredentialStoreProps) {
@@ -35,6 +37,7 @@ export class TenantCredentialStore extends Construct {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    this.alias = new kms.Alias(this, 'KeyAlias', { aliasName: credentialKeyAlias(props.prefix), targetKey: this.key });
     const ownSecrets = `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${tenantSecretPrefix(props.prefix, `\${aws:PrincipalTag/${TENANT_SESSION_TAG}}`)}*`;
     const ownTag = `\${aws:PrincipalTag/${TENANT_SESSION_TAG}}`;
     props.tenantDataRole.addToPrincipalPolicy(
@@ -91,7 +94,8 @@ export class TenantCredentialStore extends Construct {
 }
 
 /**
- * Lets a function purge tenants' credential secrets (the offboarding purge, in every region). Its own role may only
+ * Lets a function purge tenants' credential secrets (the offboarding purge, and a migration's purge of its source, in
+ * every region). Its own role may only
  * list secret names: ListSecrets has no resource-level permission, so the statement names `*`, and it returns names
  * and tags, never a value. Each secret is deleted through the tenant data role's session, whose policy (above) allows
  * DeleteSecret only under the session tenant's own prefix on secrets tagged with it: the function's role gets no

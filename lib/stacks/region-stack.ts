@@ -44,7 +44,7 @@ import {
   RUN_CONSUMER_ENTRY,
   THROTTLE_RECORDER_ENTRY,
 } from '../source-paths';
-import { TenantCredentialStore } from '../constructs/tenant-credential-store';
+import { bindCredentialPurge, TenantCredentialStore } from '../constructs/tenant-credential-store';
 import { JobsQueue, JOB_CONSUMER_TIMEOUT } from '../constructs/jobs-queue';
 import { RunsQueue, RUN_CONSUMER_TIMEOUT } from '../constructs/runs-queue';
 
@@ -277,6 +277,9 @@ export class RegionStack extends Stack {
     this.bindFunctions(names, config, region, corsOrigins);
     // Registering credentials (governance) and using them in run steps (the run consumer).
     this.credentials.bind(this.functions.governance, this.functions['run-consumer']);
+    // Migrations move tenants' secrets between the regions' stores through each region's tenant data role (whose policy
+    // keeps a session to its tenant's prefix) and purge them from the source, which lists names with the own role.
+    bindCredentialPurge(this.functions['job-consumer'], names.prefix);
 
     ({ memoryExpiry: this.memoryExpiry, auditSealing: this.auditSealing } = this.createStreamConsumers());
     this.runs = new RunsQueue(this, 'Runs', {

@@ -1150,8 +1150,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Move the tenant to another residency region: export, import into the target's table, verify counts and chain, cut over (the old region then answers 421), purge the source (202: a job; Idempotency-Key honoured)
-         * @description Move the tenant to another residency region: export, import into the target's table, verify counts and chain, cut over (the old region then answers 421), purge the source (202: a job; Idempotency-Key honoured). Roles: platform-admin.
+         * Move the tenant to another residency region: export, import into the target's table, verify counts and chain, copy its credential secrets, cut over (the old region then answers 421), purge the source (202: a job; Idempotency-Key honoured). Sent to the target after a migration there failed past its cut-over, resumes it at the purge
+         * @description Move the tenant to another residency region: export, import into the target's table, verify counts and chain, copy its credential secrets, cut over (the old region then answers 421), purge the source (202: a job; Idempotency-Key honoured). Sent to the target after a migration there failed past its cut-over, resumes it at the purge. Roles: platform-admin.
          */
         post: operations["startMigration"];
         delete?: never;

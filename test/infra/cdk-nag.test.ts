@@ -65,7 +65,7 @@ const ACKNOWLEDGED_RULES: Readonly<Record<string, RegExp>> = {
     /^Region-[^/]+\/Api\/Api\/CloudWatchRole$/,
   'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]': /^Region-[^/]+\/Backup\/Plan\/Table$/,
   'AwsSolutions-IAM5[Resource::*]': new RegExp(
-    String.raw`^(${FUNCTION_ROLE}|${PRE_TOKEN}/ExecutionRole|ControlPlane/Pipeline/StateMachine/Role|${DRILL_STATE_MACHINE_ROLE}|ControlPlane/Fn-provisioning-events/CredentialSecretListing|${CONSOLE_UPLOAD})$`,
+    String.raw`^(${FUNCTION_ROLE}|${PRE_TOKEN}/ExecutionRole|ControlPlane/Pipeline/StateMachine/Role|${DRILL_STATE_MACHINE_ROLE}|ControlPlane/Fn-provisioning-events/CredentialSecretListing|Region-[^/]+/Fn-job-consumer/CredentialSecretListing|${CONSOLE_UPLOAD})$`,
   ),
   'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]': new RegExp(`^${CONSOLE_UPLOAD}$`),
   'AwsSolutions-IAM5[Action::s3:Abort*]': new RegExp(`^${CONSOLE_UPLOAD}$`),

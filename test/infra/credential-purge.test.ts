@@ -7,7 +7,7 @@ import { buildFixture, CONFIG, logicalIdOf, templateOf } from './support/platfor
 import { ownedStatements } from './support/iam-statements';
 import { renderIntrinsics } from './support/intrinsics';
 import { simulate, TEST_ACCOUNT_ID } from '../support/iam-simulation';
-import { secretNameOf } from '../../functions/governance/credential-store';
+import { credentialKeyAlias, secretNameOf } from '../../functions/governance/credential-store';
 
 /**
  * The offboarding purge of tenants' credential secrets: the function that purges (the control plane's
@@ -71,6 +71,87 @@ describe('the purge of tenants’ credential secrets', () => {
       expect(deletion.resources).toEqual([expect.stringMatching(new RegExp(`:secretsmanager:[a-z0-9-]+:\\d+:secret:${escapedForPattern(ownPrefix)}\\*$`))]);
     }
   });
+});
+
+describe("a migration's move of tenants' credential secrets between regions", () => {
+  const regions = [...fixture.stacks.regions.entries()];
+  const names = new PlatformNames(CONFIG.stage);
+
+  it.each(regions.map(([region]) => region))(
+    "names the credential key of %s by the alias every region's key has, for migrations creating secrets there",
+    (region) => {
+      const stack = fixture.stacks.regions.get(region)!;
+      templateOf(stack).template.hasResourceProperties('AWS::KMS::Alias', {
+        AliasName: credentialKeyAlias(prefix),
+        TargetKeyId: { 'Fn::GetAtt': [logicalIdOf(stack.credentials.key), 'Arn'] },
+      });
+    },
+  );
+
+  it.each(regions.map(([region]) => region))(
+    "lets the job consumer of %s list secret names with its own role and nothing else of Secrets Manager (the source's purge)",
+    (region) => {
+      // Prepare
+      const stack = fixture.stacks.regions.get(region)!;
+      const { template: regional, json: regionalJson } = templateOf(stack);
+      const consumer = stack.functions['job-consumer'];
+      const roleId = logicalIdOf(consumer.role);
+      // Its other Secrets Manager statements are the platform's own secrets (bundle key, cursor key), never a tenant's.
+      const tenantSecretStatements = ownedStatements(regionalJson)
+        .filter((owned) => owned.roles.includes(roleId))
+        .map((owned) => owned.statement)
+        .filter((statement) => asArray(statement.Action).some((action) => String(action).startsWith('secretsmanager:')))
+        .filter((statement) =>
+          asArray(renderIntrinsics(statement.Resource, region)).some((resource) => resource === '*' || String(resource).includes('/tenants/')),
+        );
+
+      // Assess
+      regional.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ CREDENTIAL_STORE: 'secrets-manager', CREDENTIAL_SECRET_PREFIX: prefix }) },
+        Role: { 'Fn::GetAtt': [roleId, 'Arn'] },
+      });
+      regional.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: { Statement: [{ Sid: LIST_CREDENTIAL_SECRETS_SID, Effect: 'Allow', Action: 'secretsmanager:ListSecrets', Resource: '*' }] },
+        Roles: [{ Ref: roleId }],
+      });
+      expect(tenantSecretStatements.map((statement) => statement.Action)).toEqual(['secretsmanager:ListSecrets']);
+    },
+  );
+
+  it.each(regions.map(([region]) => region))(
+    "lets every region's job consumer reach the secrets of %s only through its tenant data role, under the platform prefix",
+    (region) => {
+      // Prepare
+      const stack = fixture.stacks.regions.get(region)!;
+      const { template: regional, json: regionalJson } = templateOf(stack);
+      const tenantRole = regionalJson.Resources[logicalIdOf(stack.dataAccess.tenantData.role)];
+      const trusted = JSON.stringify(tenantRole.Properties?.AssumeRolePolicyDocument);
+      const ownConsumer = JSON.stringify({ 'Fn::GetAtt': [logicalIdOf(stack.functions['job-consumer'].role), 'Arn'] });
+      const ownSecrets = `arn:aws:secretsmanager:${region}:${TEST_ACCOUNT_ID}:secret:${tenantSecretPrefix(prefix, `\${aws:PrincipalTag/${TENANT_SESSION_TAG}}`)}*`;
+
+      // Assess: trusted by the consumer of every region, and its secrets statements confined to the session's prefix
+      for (const [other] of regions) expect(trusted).toContain(other === region ? ownConsumer : `:role/${names.functionRoleName(other, 'job-consumer')}"`);
+      regional.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Sid: 'OwnTenantCredentialSecrets',
+              Action: Match.arrayWith(['secretsmanager:DeleteSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue']),
+            }),
+            Match.objectLike({ Sid: 'CreateOwnTenantCredentialSecrets', Action: ['secretsmanager:CreateSecret', 'secretsmanager:TagResource'] }),
+          ]),
+        },
+        Roles: [{ Ref: logicalIdOf(stack.dataAccess.tenantData.role) }],
+      });
+      const secretResources = ownedStatements(regionalJson)
+        .filter(({ roles }) => roles.includes(logicalIdOf(stack.dataAccess.tenantData.role)))
+        .filter(({ statement }) =>
+          asArray(statement.Action).some((action) => String(action).startsWith('secretsmanager:') && action !== 'secretsmanager:ListSecrets'),
+        )
+        .flatMap(({ statement }) => asArray(renderIntrinsics(statement.Resource, region)));
+      expect(new Set(secretResources)).toEqual(new Set([ownSecrets]));
+    },
+  );
 });
 
 describe("the purging function's own role (simulated)", () => {

@@ -6,6 +6,7 @@ import { DATA_SCOPES, type DataScope } from '../../functions/data/data-scopes';
 import { DataAccessRole, ITEM_ACTIONS, READ_ACTIONS, TENANT_SESSION_TAG } from '../../lib/constructs/data-access-roles';
 import { TENANT_POOL_TAG } from '../../lib/constructs/platform-function';
 import { mailSenderOf } from '../../lib/constructs/mail-identity';
+import { LIST_CREDENTIAL_SECRETS_SID } from '../../lib/constructs/tenant-credential-store';
 import { crossRegionCallers } from '../../lib/cross-region-access';
 import { PlatformNames, PLATFORM_FUNCTION_TAG } from '../../lib/naming';
 import { dataAccessOf, needsOf, REGION_FUNCTION_NAMES } from '../../lib/stacks/region-stack';
@@ -411,6 +412,10 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
                 Resource: `arn:aws:apigateway:${region}::${path}`,
               })),
             ]
+          : []),
+        // A migration purges the source's credential secrets: it lists their names (deletes through tenant sessions).
+        ...('migrations' in needs && needs.migrations
+          ? [{ Sid: LIST_CREDENTIAL_SECRETS_SID, Effect: 'Allow', Action: 'secretsmanager:ListSecrets', Resource: '*' }]
           : []),
         ...(needs.modelInvocation
           ? [`arn:aws:bedrock:${region}::foundation-model/*`, `arn:aws:bedrock:${region}:${TEST_ACCOUNT_ID}:inference-profile/*`].map((Resource) => ({

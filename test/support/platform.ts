@@ -167,7 +167,13 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     endpoints: gateway.endpoints as Record<LocalRegion, string>,
     cognitoEndpoint,
     mailboxDir,
-    migration: { dynamoDbEndpoint, s3Endpoint: exports.endpoint, bundleSecret, tableName: LOCAL_TABLE_NAME },
+    migration: {
+      dynamoDbEndpoint,
+      s3Endpoint: exports.endpoint,
+      bundleSecret,
+      tableName: LOCAL_TABLE_NAME,
+      credentialStoreDir: String(onboarding.environment.CREDENTIAL_STORE_DIR),
+    },
     onboarding,
     provisioner: connection.provisioner,
     createTenant: (overrides = {}) => {

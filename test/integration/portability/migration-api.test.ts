@@ -1,6 +1,10 @@
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { SQSEvent } from 'aws-lambda';
+import { credentialStoreOf } from '../../../functions/api/credential-store.dependencies';
 import { createHandler as createJobConsumer } from '../../../functions/api/job-consumer';
-import { migrationJobsOf, tenantMigrationOf } from '../../../functions/api/migration.dependencies';
+import { migrationJobsOf } from '../../../functions/api/migration.dependencies';
+import { migrationsOf, tenantMigrationOf } from '../../../functions/api/tenant-migration.dependencies';
 import { createHandler as createPortabilityHandler } from '../../../functions/api/portability';
 import { portabilityJobsOf } from '../../../functions/api/portability.dependencies';
 import type { RuntimeConfig } from '../../../functions/api/runtime-config';
@@ -10,11 +14,13 @@ import { ConflictError } from '../../../functions/core/errors';
 import { createLogger } from '../../../functions/core/logger';
 import { IssuerRegistryRepository } from '../../../functions/identity/issuer-registry.repository';
 import { CursorCodec } from '../../../functions/data/cursor';
-import { platformKey, tenantPrefix } from '../../../functions/data/keys';
+import { keys, platformKey, tenantPrefix } from '../../../functions/data/keys';
 import type { JobMessage } from '../../../functions/portability/job.queue';
-import { MigrationJobRepository } from '../../../functions/portability/migration-job.kind';
+import type { CredentialSecretStore } from '../../../functions/governance/credential-store';
+import { MIGRATION_RECORD_DAYS, MigrationJobRepository } from '../../../functions/portability/migration-job.kind';
 import type { MigrationStep, TenantMigration } from '../../../functions/portability/tenant-migration';
 import { LOCAL_REGIONS } from '../../../local/platform.config';
+import { migrateLocalTenant } from '../../../local/tenant-migrate';
 import { lambdaContext, restEvent } from '../../support/rest-event';
 import { tenantAdmin } from '../../support/resources';
 import { BUCKET, createPortabilityFixture, PLATFORM_ADMIN, type PortabilityFixture } from './portability-fixture';
@@ -49,11 +55,15 @@ function configOf(region: string): RuntimeConfig {
   };
 }
 
-/** The job consumer of the EU region, running migrations with `migrationOf` when given. */
-function consumerOf(migrationOf?: (to: string) => Pick<TenantMigration, 'migrate'>) {
-  const config = configOf(EU);
+/** The job consumer of a region (EU unless told), running migrations with `migrationOf` when given. */
+function consumerOf(migrationOf?: (to: string) => Pick<TenantMigration, 'migrate'>, region: string = EU) {
+  const config = configOf(region);
   const logger = createLogger('migration-api', 'ERROR');
-  return createJobConsumer(config, { logger, jobs: portabilityJobsOf(config), migrations: migrationJobsOf(config, queue, migrationOf) });
+  return createJobConsumer(config, {
+    logger,
+    jobs: portabilityJobsOf(config),
+    migrations: migrationJobsOf(config, queue, migrationOf ?? migrationsOf(config)),
+  });
 }
 
 beforeAll(async () => {
@@ -159,6 +169,71 @@ describe('tenant migration through the API', () => {
       clientIds: [`client-${tenantId}`],
       jwksUri: `${issuer}/.well-known/jwks.json`,
     });
+  });
+
+  it("gives a finished migration's records a lifetime, and the offboarding purge removes them in the tenant's region", async () => {
+    // Prepare
+    const tenantId = await fixture.onboard('mttl', EU);
+    const started = await call(EU, 'POST', MIGRATIONS, { tenantId }, { body: { to: US }, headers: { 'Idempotency-Key': `ttl-${tenantId}` } });
+    await deliver(consumerOf(), sent.splice(0));
+    const done = await call(US, 'GET', MIGRATION, { tenantId, migrationId: started.json.migrationId });
+    const lifetimes = async (region: string) =>
+      (await migrationRecords(region, tenantId)).map((item) => [String(item.sk).split('#')[0], item.expiresAt]).sort();
+    const finished = { [EU]: await lifetimes(EU), [US]: await lifetimes(US) };
+    const { lifecycle } = fixture.lifecycle.regions[EU];
+
+    // Act
+    await lifecycle.offboard({ tenantId, actor: 'platform-admin:ops-1', requestId: `offboard-${tenantId}` });
+    await lifecycle.complete({ kind: 'offboardingCompleted', detail: { tenantId } }, `offboarded-${tenantId}`);
+
+    // Assess: every record expires MIGRATION_RECORD_DAYS after the end; the tenant's region keeps none of them
+    const expiresAt = Math.floor(Date.parse(done.json.updatedAt) / 1000) + MIGRATION_RECORD_DAYS * 86_400;
+    expect(done.json.state).toBe('SUCCEEDED');
+    expect(finished[EU]).toEqual([
+      ['IDEMPOTENCY', expiresAt],
+      ['MIGRATION', expiresAt],
+    ]);
+    expect(finished[US]).toEqual([['MIGRATION', expiresAt]]);
+    expect(await migrationRecords(US, tenantId)).toEqual([]);
+    expect(await fixture.lifecycle.scanPrefix(US, tenantPrefix(tenantId))).toEqual([]);
+    // The old region's copy is left to its lifetime: that region no longer homes the tenant, its purge never runs there.
+    expect(await lifetimes(EU)).toEqual(finished[EU]);
+  });
+
+  it("moves the tenant's credential secrets to the target's store and deletes them from the source's, never through the bundle", async () => {
+    // Prepare: a registered credential (rotated, its previous version still kept) and an orphan secret no item names
+    const tenantId = await fixture.onboard('msecret', EU);
+    await fixture.live(tenantId, { agents: [], runs: [], apiKeys: 0, members: 1 });
+    const stores: Record<string, CredentialSecretStore> = { [EU]: credentialStoreOf(configOf(EU)), [US]: credentialStoreOf(configOf(US)) };
+    const ids = (await fixture.lifecycle.scanPrefix(EU, tenantPrefix(tenantId)))
+      .filter((item) => String(item.sk).startsWith('CREDENTIAL'))
+      .map((item) => String(item.credentialId));
+    const registered = await stores[EU].read(tenantId, ids[0]);
+    await stores[EU].put(tenantId, ids[0], 'rotated-secret-value-0123456789');
+    await stores[EU].put(tenantId, 'orphan1', 'orphan-secret-value');
+    const readAll = (region: string, credentialIds: readonly string[]) => Promise.all(credentialIds.map((id) => stores[region].read(tenantId, id)));
+    const values = (stored: Awaited<ReturnType<typeof readAll>>) => stored.map((secret) => secret && [secret.current.value, secret.previous?.value]);
+
+    // Act
+    const started = await call(EU, 'POST', MIGRATIONS, { tenantId }, { body: { to: US } });
+    await deliver(consumerOf(), sent.splice(0));
+    const done = await call(US, 'GET', MIGRATION, { tenantId, migrationId: started.json.migrationId });
+    const bundle = await fixture.s3Client.send(
+      new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `tenants/${tenantId}/exports/migration-${started.json.migrationId}/` }),
+    );
+    const files = await Promise.all((bundle.Contents ?? []).map(async ({ Key }) => (await fixture.store.get(String(Key))).body.toArray()));
+    const bundleText = Buffer.concat(files.flat() as Buffer[]).toString('utf8');
+
+    // Assess
+    const original = registered?.current.value ?? '';
+    expect(done.json.state).toBe('SUCCEEDED');
+    expect(ids).toHaveLength(1);
+    expect(values(await readAll(US, ids))).toEqual([['rotated-secret-value-0123456789', original]]);
+    expect(await readAll(US, ['orphan1'])).toEqual([undefined]);
+    expect(await readAll(EU, [...ids, 'orphan1'])).toEqual([undefined, undefined]);
+    expect(files.length).toBeGreaterThan(1);
+    expect(bundleText).toContain(ids[0]);
+    for (const secret of [original, 'rotated-secret-value-0123456789', 'orphan-secret-value']) expect(bundleText).not.toContain(secret);
   });
 
   describe('refuses bad starts with a problem and writes nothing', () => {
@@ -290,6 +365,69 @@ describe('tenant migration through the API', () => {
     expect(await verifyChain(US, tenantId)).toMatchObject({ valid: true });
     expect(await fixture.lifecycle.scanPrefix(EU, tenantPrefix(tenantId))).toEqual([]);
   });
+
+  /** Resumes a migration that stopped after its cut-over as an operator would: through the target's API, or by the CLI. */
+  const resumers = {
+    'a start sent to the target again': async (tenantId: string) => {
+      const resumed = await call(US, 'POST', MIGRATIONS, { tenantId }, { body: { to: US } });
+      const messages = sent.splice(0);
+      const outcome = await deliver(consumerOf(undefined, US), messages);
+      expect(resumed.statusCode).toBe(202);
+      expect(resumed.json).toMatchObject({ from: EU, to: US, state: 'QUEUED', step: 'cut-over', errors: [] });
+      expect(messages).toEqual([{ tenantId, migrationId: resumed.json.migrationId }]);
+      expect(outcome.batchItemFailures).toEqual([]);
+    },
+    'a run of the CLI again': async (tenantId: string) => {
+      const access = {
+        dynamoDbEndpoint: String(fixture.lifecycle.config(EU).DYNAMODB_ENDPOINT),
+        s3Endpoint: fixture.s3.endpoint,
+        bundleSecret: BUNDLE_SECRET,
+        tableName: fixture.lifecycle.tableName,
+        credentialStoreDir: String(fixture.lifecycle.config(EU).CREDENTIAL_STORE_DIR),
+        bucketOf: () => BUCKET,
+      };
+      await migrateLocalTenant(access, { tenantId, to: US, actor: 'platform-admin:ops-1' }, () => undefined);
+    },
+  };
+
+  it.each(Object.keys(resumers) as (keyof typeof resumers)[])(
+    'resumes a migration that failed after its cut-over (a legal hold refused the purge) with %s, once the hold is lifted',
+    async (resumer) => {
+      // Prepare: a hold placed in the source while the migration cuts over, lifted once the migration failed
+      const tenantId = await fixture.onboard('mhold', EU);
+      await fixture.live(tenantId, { agents: [{ instructions: 'held back', memories: ['kept'] }], runs: [], apiKeys: 0, members: 1 });
+      const before = await fixture.lifecycle.scanPrefix(EU, tenantPrefix(tenantId));
+      const { db, tableName } = fixture.lifecycle.regions[EU].local;
+      const { Item: settings } = await db(tenantId).send(new GetCommand({ TableName: tableName, Key: keys.complianceSettings(tenantId) }));
+      const hold = { reason: 'litigation 9', placedAt: new Date().toISOString(), placedBy: 'platform-admin:ops-1' };
+      const holdingAtCutOver = (to: string) => ({
+        migrate: (request: Parameters<TenantMigration['migrate']>[0], onStep?: Parameters<TenantMigration['migrate']>[1]) =>
+          tenantMigrationOf(configOf(EU), to).migrate(request, async (reached, items) => {
+            if (reached === 'cut-over') await db(tenantId).send(new PutCommand({ TableName: tableName, Item: { ...settings, legalHold: hold } }));
+            await onStep?.(reached, items);
+          }),
+      });
+      const started = await call(EU, 'POST', MIGRATIONS, { tenantId }, { body: { to: US } });
+      await deliver(consumerOf(holdingAtCutOver), sent.splice(0));
+      const failed = await call(US, 'GET', MIGRATION, { tenantId, migrationId: started.json.migrationId });
+      await db(tenantId).send(new PutCommand({ TableName: tableName, Item: settings }));
+
+      // Act
+      await resumers[resumer](tenantId);
+      const done = await call(US, 'GET', MIGRATION, { tenantId, migrationId: started.json.migrationId });
+      const oldCopy = await new MigrationJobRepository(fixture.lifecycle.inspectors[EU], fixture.lifecycle.tableName).get(tenantId, started.json.migrationId);
+      const again = await call(US, 'POST', MIGRATIONS, { tenantId }, { body: { to: US } });
+
+      // Assess
+      expect(failed.json).toMatchObject({ state: 'FAILED', step: 'cut-over', errors: [{ code: 'conflict' }] });
+      expect(done.json).toMatchObject({ state: 'SUCCEEDED', step: 'purged', errors: [] });
+      expect(oldCopy).toEqual(done.json);
+      expect(await fixture.lifecycle.scanPrefix(EU, tenantPrefix(tenantId))).toEqual([]);
+      expect(sortedKeys(await fixture.lifecycle.scanPrefix(US, tenantPrefix(tenantId)))).toEqual(expect.arrayContaining(sortedKeys(before)));
+      expect(await verifyChain(US, tenantId)).toMatchObject({ valid: true });
+      expect(again.statusCode).toBe(409);
+    },
+  );
 
   it('copies a finished outcome to the target again when a delivery stopped between the two copies', async () => {
     // Prepare: a migration done in the source whose target copy still says RUNNING and holds the lock.

@@ -1,3 +1,4 @@
+import { credentialStoreOf } from '../../../functions/api/credential-store.dependencies';
 import { AuditRepository } from '../../../functions/audit/audit.repository';
 import { WrongRegionError } from '../../../functions/core/errors';
 import { IssuerRegistryRepository, type IssuerRegistration } from '../../../functions/identity/issuer-registry.repository';
@@ -37,6 +38,7 @@ function migrationWith(store: ObjectStore, directories?: readonly DirectoryRepos
       const data = lifecycle.regions[region].local;
       const exporter = new TenantExporter({ ...data, catalogue: TENANT_DATA_CATALOGUE, store, signer });
       const importer = new TenantImporter({ ...data, catalogue: TENANT_DATA_CATALOGUE, store, signer, executor: data.mutations });
+      const credentials = credentialStoreOf(lifecycle.config(region));
       return [
         region,
         {
@@ -45,10 +47,11 @@ function migrationWith(store: ObjectStore, directories?: readonly DirectoryRepos
           tableName: data.tableName,
           exporter,
           importer,
-          purge: new TenantPurge(data.db, data.tableName, TENANT_DATA_CATALOGUE),
+          purge: new TenantPurge(data.db, data.tableName, TENANT_DATA_CATALOGUE, { elsewhere: [credentials] }),
           executor: data.mutations,
           issuers: new IssuerRegistryRepository(lifecycle.inspectors[region], data.tableName),
           usageKeys: { ensure: async (tenantId: string, plan: string) => void ensuredKeys.push(`${region} ${tenantId} ${plan}`) },
+          credentials,
         },
       ];
     }),

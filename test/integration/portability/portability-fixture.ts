@@ -26,11 +26,11 @@ import { kindOperations, referenceCheck } from '../../../functions/resource.cata
 import { ROUTES } from '../../../functions/routes';
 import { UsageMeter } from '../../../functions/usage/usage.meter';
 import { budgetGovernance } from '../../../functions/api/governance.dependencies';
+import { credentialStoreOf } from '../../../functions/api/credential-store.dependencies';
 import { budgetBodySchema } from '../../../functions/governance/budget.schema';
 import { BudgetLedger } from '../../../functions/governance/budget.ledger';
 import { BudgetRepository } from '../../../functions/governance/budget.repository';
 import { BudgetService } from '../../../functions/governance/budget.service';
-import { FileCredentialStore } from '../../../functions/governance/credential-store.file';
 import { ModelCredentialRepository } from '../../../functions/governance/model-credential.repository';
 import { credentialBodySchema } from '../../../functions/governance/model-credential.schema';
 import { ModelCredentialService } from '../../../functions/governance/model-credential.service';
@@ -155,7 +155,8 @@ export async function createPortabilityFixture(name: string): Promise<Portabilit
       modelPolicies: new ModelPolicyService({ policies: new ModelPolicyRepository(db, tableName), plans, mutations }),
       credentials: new ModelCredentialService({
         credentials: new ModelCredentialRepository(db, tableName),
-        store: new FileCredentialStore(join(directory, 'credentials'), 'portability'),
+        // The region's store, as the functions of the region build it: a migration moves the secrets between them.
+        store: credentialStoreOf(lifecycle.config(region)),
         mutations,
       }),
       subscriptions: new SubscriptionService({
@@ -222,7 +223,7 @@ export async function createPortabilityFixture(name: string): Promise<Portabilit
     },
     async live(tenantId, history, region = LOCAL_REGIONS[0]) {
       const { agents, memories, workflows, tools, meter, budgets, governed, subscriptions, billing, modelPolicies, credentials } = services(region);
-      // A model policy and an own credential (its metadata travels; its secret stays in the credential store).
+      // A model policy and an own credential (its metadata travels in bundles; its secret stays in the credential store).
       await modelPolicies.set(modelPolicyBodySchema.parse({ allowedModels: ['local.echo'] }), context(tenantId), (policy) => ({ ...ok, body: policy }));
       await credentials.create(
         context(tenantId),

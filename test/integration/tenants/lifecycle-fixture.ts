@@ -124,7 +124,7 @@ export interface LifecycleFixture {
   /** The dependencies as the functions of each region build them. */
   readonly regions: Readonly<Record<string, LifecycleDependencies>>;
   readonly config: (region: string) => RuntimeConfig;
-  /** The credential store the offboarding purge deletes from (the local encrypted file store). */
+  /** The first region's credential store, which its offboarding purge deletes from (the local encrypted file store). */
   readonly credentials: FileCredentialStore;
   /** Unscoped: for the test's own look at every region's table. */
   readonly inspectors: Readonly<Record<string, DynamoDBDocumentClient>>;
@@ -172,7 +172,7 @@ export async function createLifecycleFixture(name: string): Promise<LifecycleFix
     adapters,
     regions,
     config,
-    credentials: new FileCredentialStore(credentialDir, config(LOCAL_REGIONS[0]).CREDENTIAL_SECRET_PREFIX),
+    credentials: new FileCredentialStore(join(credentialDir, LOCAL_REGIONS[0]), config(LOCAL_REGIONS[0]).CREDENTIAL_SECRET_PREFIX),
     inspectors,
     scanPrefix(region, prefix) {
       return scanPrefix(inspectors[region], tableName, prefix);

@@ -1,4 +1,4 @@
-import { tenantMigrationOf } from '../../../functions/api/migration.dependencies';
+import { tenantMigrationOf } from '../../../functions/api/tenant-migration.dependencies';
 import { parseRuntimeConfig } from '../../../functions/api/runtime-config';
 import { ConfigError } from '../../../functions/core/config';
 import type { TenantMigrationProps } from '../../../functions/portability/tenant-migration';
