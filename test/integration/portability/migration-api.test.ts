@@ -9,7 +9,6 @@ import { createHandler as createPortabilityHandler } from '../../../functions/ap
 import { portabilityJobsOf } from '../../../functions/api/portability.dependencies';
 import type { RuntimeConfig } from '../../../functions/api/runtime-config';
 import { AuditRepository } from '../../../functions/audit/audit.repository';
-import type { AuthContext } from '../../../functions/core/auth-context';
 import { ConflictError } from '../../../functions/core/errors';
 import { createLogger } from '../../../functions/core/logger';
 import { IssuerRegistryRepository } from '../../../functions/identity/issuer-registry.repository';
@@ -21,9 +20,8 @@ import { MIGRATION_RECORD_DAYS, MigrationJobRepository } from '../../../function
 import type { MigrationStep, TenantMigration } from '../../../functions/portability/tenant-migration';
 import { LOCAL_REGIONS } from '../../../local/platform.config';
 import { migrateLocalTenant } from '../../../local/tenant-migrate';
-import { lambdaContext, restEvent } from '../../support/rest-event';
 import { tenantAdmin } from '../../support/resources';
-import { BUCKET, createPortabilityFixture, PLATFORM_ADMIN, type PortabilityFixture } from './portability-fixture';
+import { BUCKET, createPortabilityFixture, PLATFORM_ADMIN, routeCaller, type PortabilityFixture } from './portability-fixture';
 
 /**
  * Tenant migrations through the API: the portability group's real handler in each region (API Gateway REST events)
@@ -80,32 +78,26 @@ afterAll(async () => {
   await fixture?.dispose();
 });
 
-let requests = 0;
-async function call(
-  region: string,
-  method: string,
-  resource: string,
-  path: Record<string, string>,
-  options: { body?: unknown; auth?: AuthContext; headers?: Record<string, string> } = {},
-) {
-  const event = restEvent({
-    method,
-    resource,
-    pathParameters: path,
-    headers: { 'Content-Type': 'application/json', ...options.headers },
-    body: options.body === undefined ? null : JSON.stringify(options.body),
-    auth: options.auth ?? PLATFORM_ADMIN,
-  });
-  event.requestContext.requestId = `migration-req-${++requests}`;
-  const result = await handlers[region](event, lambdaContext());
-  return { ...result, json: result.body ? JSON.parse(result.body) : undefined };
-}
+/** A call of `region`'s portability group (a platform admin's unless another principal is given). */
+const call = (region: string, ...args: Parameters<ReturnType<typeof routeCaller>>) => callers[region](...args);
+const callers = Object.fromEntries(
+  LOCAL_REGIONS.map((region) => [
+    region,
+    routeCaller(
+      () => handlers[region],
+      `migration-req-${region}`,
+      () => PLATFORM_ADMIN,
+    ),
+  ]),
+);
 
+let deliveries = 0;
 /** Delivers the messages sent so far to `consumer`, as the queue's event source would (delivery `receiveCount`). */
 async function deliver(consumer: ReturnType<typeof consumerOf>, messages: readonly JobMessage[], receiveCount = 1) {
+  deliveries += 1;
   const event: SQSEvent = {
     Records: messages.map((message, i) => ({
-      messageId: `m-${requests}-${i}`,
+      messageId: `m-${deliveries}-${i}`,
       receiptHandle: 'r',
       body: JSON.stringify(message),
       attributes: { ApproximateReceiveCount: String(receiveCount), SentTimestamp: '0', SenderId: 'test', ApproximateFirstReceiveTimestamp: '0' },

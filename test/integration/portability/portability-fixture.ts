@@ -28,6 +28,8 @@ import { UsageMeter } from '../../../functions/usage/usage.meter';
 import { budgetGovernance } from '../../../functions/api/governance.dependencies';
 import { credentialStoreOf } from '../../../functions/api/credential-store.dependencies';
 import { budgetBodySchema } from '../../../functions/governance/budget.schema';
+import type { createHandler as createPortabilityHandler } from '../../../functions/api/portability';
+import { lambdaContext, restEvent } from '../../support/rest-event';
 import { BudgetLedger } from '../../../functions/governance/budget.ledger';
 import { BudgetRepository } from '../../../functions/governance/budget.repository';
 import { BudgetService } from '../../../functions/governance/budget.service';
@@ -293,5 +295,37 @@ export async function createPortabilityFixture(name: string): Promise<Portabilit
       rmSync(directory, { recursive: true, force: true });
       await lifecycle.dispose();
     },
+  };
+}
+
+/** What a test sends a route: a JSON body, the authorizer's principal, more headers. */
+export interface RouteCall {
+  readonly body?: unknown;
+  readonly auth?: AuthContext;
+  readonly headers?: Record<string, string>;
+}
+
+/**
+ * Calls the portability group's handler as API Gateway calls it (a REST proxy event carrying the authorizer's principal
+ * and a request id of its own) and parses its JSON answer; `defaultAuth` is the principal of calls that name none.
+ */
+export function routeCaller(
+  handler: () => ReturnType<typeof createPortabilityHandler>,
+  requestPrefix: string,
+  defaultAuth: (path: Record<string, string>) => AuthContext,
+) {
+  let requests = 0;
+  return async (method: string, resource: string, path: Record<string, string>, options: RouteCall = {}) => {
+    const event = restEvent({
+      method,
+      resource,
+      pathParameters: path,
+      headers: { 'Content-Type': 'application/json', ...options.headers },
+      body: options.body === undefined ? null : JSON.stringify(options.body),
+      auth: options.auth ?? defaultAuth(path),
+    });
+    event.requestContext.requestId = `${requestPrefix}-${++requests}`;
+    const result = await handler()(event, lambdaContext());
+    return { ...result, json: result.body ? JSON.parse(result.body) : undefined };
   };
 }

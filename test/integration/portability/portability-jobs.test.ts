@@ -4,7 +4,6 @@ import { createHandler as createJobConsumer } from '../../../functions/api/job-c
 import { createHandler as createPortabilityHandler } from '../../../functions/api/portability';
 import type { ResourceDependencies } from '../../../functions/api/dependencies';
 import { parseRuntimeConfig } from '../../../functions/api/runtime-config';
-import type { AuthContext } from '../../../functions/core/auth-context';
 import { createLogger } from '../../../functions/core/logger';
 import { CursorCodec } from '../../../functions/data/cursor';
 import { tenantPrefix } from '../../../functions/data/keys';
@@ -15,9 +14,8 @@ import { CachedPlanSource } from '../../../functions/quotas/plan.source';
 import { TenantPurge } from '../../../functions/tenants/tenant-purge';
 import { TENANT_DATA_CATALOGUE } from '../../../functions/tenant-data.catalogue';
 import { LOCAL_REGIONS, LOCAL_TABLE_NAME } from '../../../local/platform.config';
-import { lambdaContext, restEvent } from '../../support/rest-event';
 import { member, tenantAdmin } from '../../support/resources';
-import { createPortabilityFixture, PLATFORM_ADMIN, type PortabilityFixture } from './portability-fixture';
+import { createPortabilityFixture, PLATFORM_ADMIN, routeCaller, type PortabilityFixture } from './portability-fixture';
 
 /**
  * The export and import job routes through the real group handler and job consumer, over DynamoDB Local and the
@@ -58,32 +56,20 @@ afterAll(async () => {
   await fixture?.dispose();
 });
 
-let requests = 0;
-async function call(
-  method: string,
-  resource: string,
-  path: Record<string, string>,
-  options: { body?: unknown; auth?: AuthContext; headers?: Record<string, string> } = {},
-) {
-  const event = restEvent({
-    method,
-    resource,
-    pathParameters: path,
-    headers: { 'Content-Type': 'application/json', ...options.headers },
-    body: options.body === undefined ? null : JSON.stringify(options.body),
-    auth: options.auth ?? tenantAdmin(path.tenantId),
-  });
-  event.requestContext.requestId = `jobs-req-${++requests}`;
-  const result = await handler(event, lambdaContext());
-  return { ...result, json: result.body ? JSON.parse(result.body) : undefined };
-}
+const call = routeCaller(
+  () => handler,
+  'jobs-req',
+  (path) => tenantAdmin(path.tenantId),
+);
 
+let deliveries = 0;
 /** Delivers every message sent so far to the consumer, as the queue's event source would (first delivery). */
 async function drain() {
   const messages = sent.splice(0);
+  deliveries += 1;
   const event: SQSEvent = {
     Records: messages.map((message, i) => ({
-      messageId: `m-${requests}-${i}`,
+      messageId: `m-${deliveries}-${i}`,
       receiptHandle: 'r',
       body: JSON.stringify(message),
       attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 'test', ApproximateFirstReceiveTimestamp: '0' },
