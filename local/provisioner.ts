@@ -16,7 +16,7 @@ import { ConflictError } from '../functions/core/errors';
 import { createDocumentClient } from '../functions/data/clients';
 import { timeOrderedId } from '../functions/data/ids';
 import { tenantIdSchema } from '../functions/data/keys';
-import { IssuerRegistryRepository, jwksUriOf } from '../functions/identity/issuer-registry.repository';
+import { IssuerRegistryRepository, jwksUriOf, tenantPoolRegistration } from '../functions/identity/issuer-registry.repository';
 import { TENANT_ROLES, type Role } from '../functions/core/roles';
 import { quotaCounters } from '../functions/quotas/quota.counters';
 import { firstAdminItems } from '../functions/users/member.repository';
@@ -294,13 +294,7 @@ export class LocalProvisioner {
 
 /** Registers a tenant pool's issuer in one region's registry: its tokens are the tenant's users' there. */
 function registerTenantIssuer({ db, tableName }: RegionTable, tenantId: string, pool: ProvisionedPool): Promise<void> {
-  return new IssuerRegistryRepository(db, tableName).register({
-    kind: 'tenant',
-    issuer: pool.issuer,
-    tenantId,
-    clientIds: [pool.clientId],
-    jwksUri: jwksUriOf(pool.issuer),
-  });
+  return new IssuerRegistryRepository(db, tableName).register(tenantPoolRegistration(tenantId, pool));
 }
 
 export interface LocalProvisionerConnection {

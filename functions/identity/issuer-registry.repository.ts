@@ -29,6 +29,11 @@ export function jwksUriOf(issuer: string): string {
   return `${issuer}/.well-known/jwks.json`;
 }
 
+/** The registration of a tenant's pool with its one app client, its keys at the pool's JWKS URL. */
+export function tenantPoolRegistration(tenantId: string, pool: { readonly issuer: string; readonly clientId: string }): IssuerRegistration {
+  return { kind: 'tenant', issuer: pool.issuer, tenantId, clientIds: [pool.clientId], jwksUri: jwksUriOf(pool.issuer) };
+}
+
 export class IssuerRegistryRepository {
   constructor(
     private readonly db: DynamoDBDocumentClient,

@@ -6,7 +6,7 @@ import { ConflictError, NotFoundError } from '../core/errors';
 import type { DataKind } from '../data/data-kind';
 import type { DirectoryRepository } from '../tenants/directory.repository';
 import type { TenantDirectoryEntry } from '../tenants/tenant.schema';
-import { jwksUriOf, type IssuerRegistryRepository } from '../identity/issuer-registry.repository';
+import { tenantPoolRegistration, type IssuerRegistryRepository } from '../identity/issuer-registry.repository';
 import type { CredentialSecretStore } from '../governance/credential-store';
 import { ModelCredentialRepository } from '../governance/model-credential.repository';
 import { copyCredentialSecrets } from './credential-move';
@@ -160,8 +160,7 @@ export class TenantMigration {
    */
   private async trustPool(target: MigrationRegion, entry: TenantDirectoryEntry): Promise<void> {
     if (!entry.auth) return;
-    const { issuer, clientId } = entry.auth;
-    await target.issuers.register({ kind: 'tenant', issuer, tenantId: entry.tenantId, clientIds: [clientId], jwksUri: jwksUriOf(issuer) });
+    await target.issuers.register(tenantPoolRegistration(entry.tenantId, entry.auth));
   }
 
   /**
