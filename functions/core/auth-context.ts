@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from './zod';
 import { tenantIdSchema } from './tenant-id';
 import { roleSchema, type Role } from './roles';
 
@@ -27,10 +27,10 @@ export interface AuthContext {
 
 const encodedSchema = z.object({
   principalType: z.enum(['user', 'platform-admin', 'api-key']),
-  principalId: z.string().min(1),
-  tenantId: z.union([tenantIdSchema, z.literal('')]).optional(),
+  principalId: z.string().check(z.minLength(1)),
+  tenantId: z.optional(z.union([tenantIdSchema, z.literal('')])),
   roles: z.string(),
-  memberId: z.string().optional(),
+  memberId: z.optional(z.string()),
 });
 
 /** Encodes the context into API Gateway's flat string map. */

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from './zod';
 
 /**
  * Cross-origin access for browser apps (the console on its own origin). One policy, read by the function handlers
@@ -22,16 +22,18 @@ export const ORIGIN = /^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/;
 
 /** `CORS_ALLOWED_ORIGINS`: comma-separated exact origins; empty or absent = no cross-origin access. */
 export const corsEnvShape = {
-  CORS_ALLOWED_ORIGINS: z
-    .string()
-    .default('')
-    .transform((text) =>
-      text
-        .split(',')
-        .map((origin) => origin.trim().toLowerCase())
-        .filter((origin) => origin !== ''),
-    )
-    .pipe(z.array(z.string().regex(ORIGIN, 'CORS_ALLOWED_ORIGINS lists exact origins such as https://console.example.com, never *'))),
+  CORS_ALLOWED_ORIGINS: z.pipe(
+    z.pipe(
+      z._default(z.string(), ''),
+      z.transform((text: string) =>
+        text
+          .split(',')
+          .map((origin) => origin.trim().toLowerCase())
+          .filter((origin) => origin !== ''),
+      ),
+    ),
+    z.array(z.string().check(z.regex(ORIGIN, 'CORS_ALLOWED_ORIGINS lists exact origins such as https://console.example.com, never *'))),
+  ),
 };
 
 export const CORS_ALLOW_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match', 'If-None-Match', 'X-Tenant-Id'];

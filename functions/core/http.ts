@@ -1,6 +1,6 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import type { z } from 'zod';
+import { z } from './zod';
 import { decodeAuthContext, type AuthContext } from './auth-context';
 import { isAllowed } from './roles';
 import { findRouteIn, TENANT_PATH_PARAMETER, type RouteDefinition } from './route';
@@ -40,9 +40,9 @@ export type Operation = (request: OperationRequest<any, any, any>) => Promise<Op
 
 /** The request types of a route, inferred from its zod schemas. */
 export type RequestOf<R extends RouteDefinition> = OperationRequest<
-  R['request'] extends { path: z.ZodType } ? z.infer<R['request']['path']> : Record<string, never>,
-  R['request'] extends { query: z.ZodType } ? z.infer<R['request']['query']> : Record<string, never>,
-  R['request'] extends { body: z.ZodType } ? z.infer<R['request']['body']> : undefined
+  R['request'] extends { path: z.core.$ZodType } ? z.infer<R['request']['path']> : Record<string, never>,
+  R['request'] extends { query: z.core.$ZodType } ? z.infer<R['request']['query']> : Record<string, never>,
+  R['request'] extends { body: z.core.$ZodType } ? z.infer<R['request']['body']> : undefined
 >;
 
 /**
@@ -84,9 +84,9 @@ function lowerCaseHeaders(headers: APIGatewayProxyEvent['headers'] | null): Reco
   return out;
 }
 
-function validate(schema: z.ZodType | undefined, input: unknown, location: 'path' | 'query' | 'body'): unknown {
+function validate(schema: z.core.$ZodType | undefined, input: unknown, location: 'path' | 'query' | 'body'): unknown {
   if (!schema) return location === 'body' ? undefined : {};
-  const result = schema.safeParse(input);
+  const result = z.safeParse(schema, input);
   if (result.success) return result.data;
   const issues = result.error.issues.flatMap((issue) => validationIssuesOf(issue, location));
   const summary = issues

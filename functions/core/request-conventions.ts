@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
+import { z } from './zod';
 import { MalformedRequestError } from './errors';
 
 /**
@@ -25,12 +25,8 @@ const LIMIT_MESSAGE = `limit must be an integer from 1 to ${MAX_PAGE_SIZE}`;
  * as the integer it stands for.
  */
 export const paginationQueryShape = {
-  limit: z
-    .string()
-    .refine((text) => PAGE_SIZE.test(text), LIMIT_MESSAGE)
-    .transform(Number)
-    .optional()
-    .meta({
+  limit: z.optional(z.pipe(z.string().check(z.refine((text) => PAGE_SIZE.test(text), LIMIT_MESSAGE)), z.transform(Number))).check(
+    z.meta({
       type: 'integer',
       format: 'int32',
       minimum: 1,
@@ -38,20 +34,21 @@ export const paginationQueryShape = {
       default: DEFAULT_PAGE_SIZE,
       description: `Page size, 1 to ${MAX_PAGE_SIZE}.`,
     }),
+  ),
   /** Opaque, signed and bound to the tenant and the list: the cursor codec (data/cursor.ts) checks the rest. */
   cursor: z
-    .string()
-    .max(MAX_CURSOR_LENGTH)
-    .regex(CURSOR_PATTERN, 'cursor is malformed')
-    .optional()
-    .meta({ description: 'The `nextCursor` of the previous page: opaque, valid only for the same list of the same tenant.' }),
+    .optional(z.string().check(z.maxLength(MAX_CURSOR_LENGTH), z.regex(CURSOR_PATTERN, 'cursor is malformed')))
+    .check(z.meta({ description: 'The `nextCursor` of the previous page: opaque, valid only for the same list of the same tenant.' })),
 };
 
-export const paginationQuerySchema = z.object(paginationQueryShape).strict();
+export const paginationQuerySchema = z.strictObject(paginationQueryShape);
 
 /** The response of a list: a page of items and, when there are more, the cursor of the next page. */
-export function pageSchema<T extends z.ZodType>(item: T) {
-  return z.object({ items: z.array(item).max(MAX_PAGE_SIZE), nextCursor: z.string().max(MAX_CURSOR_LENGTH).optional() });
+export function pageSchema<T extends z.core.$ZodType>(item: T) {
+  return z.object({
+    items: z.array(item).check(z.maxLength(MAX_PAGE_SIZE)),
+    nextCursor: z.optional(z.string().check(z.maxLength(MAX_CURSOR_LENGTH))),
+  });
 }
 
 export interface Page<T> {

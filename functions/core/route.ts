@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import type { z } from './zod';
 import type { Access } from './roles';
 
 /**
@@ -9,9 +9,9 @@ import type { Access } from './roles';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface RouteRequest {
-  readonly path?: z.ZodType;
-  readonly query?: z.ZodType;
-  readonly body?: z.ZodType;
+  readonly path?: z.core.$ZodType;
+  readonly query?: z.core.$ZodType;
+  readonly body?: z.core.$ZodType;
 }
 
 /** A route of the HTTP contract; `G` names the handler groups of the table it belongs to. */
@@ -26,7 +26,7 @@ export interface RouteDefinition<G extends string = string> {
   readonly summary: string;
   readonly request: RouteRequest;
   /** Schema of the success body. */
-  readonly response: z.ZodType;
+  readonly response: z.core.$ZodType;
   /**
    * Media type of the success body when it is not JSON: the operation returns the body as a string (a printable
    * document). @default application/json
