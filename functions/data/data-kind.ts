@@ -1,5 +1,5 @@
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type * as z from 'zod';
+import type { z } from '../core/zod';
 import type { Operation } from '../core/http';
 import type { RouteDefinition } from '../core/route';
 import type { CursorCodec } from './cursor';
@@ -58,7 +58,7 @@ export interface DataKind {
    */
   readonly expiry?: ExpiryMode;
   /** The stored item, key attributes aside. */
-  readonly schema: z.ZodType;
+  readonly schema: z.core.$ZodType;
   readonly accessPatterns: readonly AccessPattern[];
   /**
    * The tenant's partitions that may hold items of this kind; `read` lists another partition's sort keys, for kinds

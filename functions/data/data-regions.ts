@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from '../core/zod';
 import { DATA_SCOPES, roleArnField, type RoleArnField } from './data-scopes';
 
 /**
@@ -10,19 +10,19 @@ import { DATA_SCOPES, roleArnField, type RoleArnField } from './data-scopes';
  */
 export const DATA_REGIONS_ENV = 'DATA_REGIONS';
 
-const roleArnSchema = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/\S+$/, 'must be an IAM role ARN');
+const roleArnSchema = z.string().check(z.regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/\S+$/, 'must be an IAM role ARN'));
 
 /** One region's data: its table and the roles of the function's scopes in it (`tenantDataRoleArn`, …). */
 export const dataRegionSchema = z.strictObject({
-  tableName: z.string().min(1),
-  ...(Object.fromEntries(DATA_SCOPES.map((scope) => [roleArnField(scope), roleArnSchema.optional()])) as Record<
+  tableName: z.string().check(z.minLength(1)),
+  ...(Object.fromEntries(DATA_SCOPES.map((scope) => [roleArnField(scope), z.optional(roleArnSchema)])) as Record<
     RoleArnField,
-    z.ZodOptional<typeof roleArnSchema>
+    z.ZodMiniOptional<typeof roleArnSchema>
   >),
 });
 export type DataRegion = z.infer<typeof dataRegionSchema>;
 
-export const dataRegionsSchema = z.record(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region'), dataRegionSchema);
+export const dataRegionsSchema = z.record(z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region')), dataRegionSchema);
 export type DataRegions = z.infer<typeof dataRegionsSchema>;
 
 /** Parses the DATA_REGIONS variable (JSON); absent means no region beyond the function's own. */

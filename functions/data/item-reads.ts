@@ -1,5 +1,5 @@
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type * as z from 'zod';
+import { z } from '../core/zod';
 import { TABLE_SCHEMA } from './table.schema';
 
 /** A page of parsed items and where the next page starts. */
@@ -13,10 +13,10 @@ export async function getItem<T>(
   db: DynamoDBDocumentClient,
   tableName: string,
   key: { readonly pk: string; readonly sk: string },
-  schema: z.ZodType<T>,
+  schema: z.core.$ZodType<T>,
 ): Promise<T | undefined> {
   const { Item } = await db.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }));
-  return Item ? schema.parse(Item) : undefined;
+  return Item ? z.parse(schema, Item) : undefined;
 }
 
 /** One page of a partition in sort-key order, each item parsed with its schema. */
@@ -24,7 +24,7 @@ export async function queryPartition<T>(
   db: DynamoDBDocumentClient,
   tableName: string,
   partitionKey: string,
-  schema: z.ZodType<T>,
+  schema: z.core.$ZodType<T>,
   limit: number,
   exclusiveStartKey?: Record<string, unknown>,
 ): Promise<ItemPage<T>> {
@@ -38,5 +38,5 @@ export async function queryPartition<T>(
       ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey } : {}),
     }),
   );
-  return { items: (page.Items ?? []).map((item) => schema.parse(item)), ...(page.LastEvaluatedKey ? { lastEvaluatedKey: page.LastEvaluatedKey } : {}) };
+  return { items: (page.Items ?? []).map((item) => z.parse(schema, item)), ...(page.LastEvaluatedKey ? { lastEvaluatedKey: page.LastEvaluatedKey } : {}) };
 }

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from '../core/zod';
 import { tenantIdSchema } from '../core/tenant-id';
 
 /**
@@ -13,10 +13,10 @@ export const PLATFORM_MARK = 'P';
 export { tenantIdSchema, type TenantId } from '../core/tenant-id';
 
 /** One key segment: any non-empty string without the separator. */
-export const keySegmentSchema = z
-  .string()
-  .min(1, 'key segment must not be empty')
-  .refine((s) => !s.includes(SEPARATOR), 'key segment must not contain #');
+export const keySegmentSchema = z.string().check(
+  z.minLength(1, 'key segment must not be empty'),
+  z.refine((s) => !s.includes(SEPARATOR), 'key segment must not contain #'),
+);
 
 export class InvalidKeyError extends Error {
   constructor(message: string) {

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from '../core/zod';
 import { fixedPartitions, inNestedPartition, writeBackAsIs, type DataKind } from './data-kind';
 import { IDEMPOTENCY_SHARDS, keys, type NestedParent } from './keys';
 import type { ItemWrite } from './mutation.executor';
@@ -7,7 +7,7 @@ import type { ItemWrite } from './mutation.executor';
 export const idempotencyRecordKind: DataKind = {
   name: 'idempotency-record',
   retention: 'operational',
-  schema: z.object({ fingerprint: z.string(), response: z.string(), requestId: z.string(), expiresAt: z.number().int() }),
+  schema: z.object({ fingerprint: z.string(), response: z.string(), requestId: z.string(), expiresAt: z.int() }),
   accessPatterns: [{ name: 'get by key hash (replay)' }],
   partitions: async (tenantId) => IDEMPOTENCY_SHARDS.map((shard) => keys.idempotencyPartition(tenantId, shard)),
   owns: (key, tenantId) => inNestedPartition(key, tenantId, keys.idempotencyPartition),

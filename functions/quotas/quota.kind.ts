@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from '../core/zod';
 import { fixedPartitions, writeBackAsIs, type DataKind } from '../data/data-kind';
 import { keys } from '../data/keys';
 
@@ -8,7 +8,7 @@ const quotaPartition = (tenantId: string) => keys.quotaCounter(tenantId, 'ANY').
 export const quotaCounterKind: DataKind = {
   name: 'quota-counter',
   retention: 'operational',
-  schema: z.object({ count: z.number().int(), bytes: z.number().int().optional() }),
+  schema: z.object({ count: z.int(), bytes: z.optional(z.int()) }),
   accessPatterns: [{ name: 'check and count in the write' }, { name: 'report usage' }],
   partitions: fixedPartitions(quotaPartition),
   owns: (key, tenantId) => key.pk === quotaPartition(tenantId),
