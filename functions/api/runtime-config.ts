@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from '../core/zod';
 import { coreEnvShape, parseEnvironment } from '../core/config';
 import { parseDataRegions, type DataRegion } from '../data/data-regions';
 import { DATA_SCOPES, roleArnField, roleArnVariable, type RoleArnVariable } from '../data/data-scopes';
@@ -27,19 +27,19 @@ export const runtimeConfigSchema = z.object({
   ...credentialStoreEnvShape,
   ...portabilityEnvShape,
   // Only functions that sign list cursors need it; the cursor codec fails their cold start when it is missing.
-  CURSOR_SECRET: isolationEnvShape.CURSOR_SECRET.optional(),
+  CURSOR_SECRET: z.optional(isolationEnvShape.CURSOR_SECRET),
   /** JSON: the table and data roles of every other region this function reaches (see data/data-regions.ts). */
-  DATA_REGIONS: z
-    .string()
-    .optional()
-    .transform((text, ctx) => {
+  DATA_REGIONS: z.pipe(
+    z.optional(z.string()),
+    z.transform((text: string | undefined, ctx) => {
       try {
         return parseDataRegions(text);
       } catch (error) {
-        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        ctx.issues.push({ code: 'custom', message: (error as Error).message, input: text });
         return z.NEVER;
       }
     }),
+  ),
 });
 
 export type RuntimeConfig = z.infer<typeof runtimeConfigSchema>;

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from '../core/zod';
 import { regionSchema } from '../tenants/tenant.schema';
 import { issuerRegistrationSchema, type IssuerRegistryRepository } from './issuer-registry.repository';
 

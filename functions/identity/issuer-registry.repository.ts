@@ -1,5 +1,5 @@
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import { z } from '../core/zod';
 import { keys, tenantIdSchema } from '../data/keys';
 
 /**
@@ -9,16 +9,16 @@ import { keys, tenantIdSchema } from '../data/keys';
 export const issuerRegistrationSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('tenant'),
-    issuer: z.string().min(1),
+    issuer: z.string().check(z.minLength(1)),
     tenantId: tenantIdSchema,
     /** App client ids whose tokens are accepted (aud of ID tokens, client_id of access tokens). */
-    clientIds: z.array(z.string().min(1)).min(1),
+    clientIds: z.array(z.string().check(z.minLength(1))).check(z.minLength(1)),
     jwksUri: z.url(),
   }),
   z.object({
     kind: z.literal('platform'),
-    issuer: z.string().min(1),
-    clientIds: z.array(z.string().min(1)).min(1),
+    issuer: z.string().check(z.minLength(1)),
+    clientIds: z.array(z.string().check(z.minLength(1))).check(z.minLength(1)),
     jwksUri: z.url(),
   }),
 ]);

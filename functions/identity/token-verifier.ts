@@ -1,5 +1,5 @@
 import { createRemoteJWKSet, decodeJwt, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
-import * as z from 'zod';
+import { z } from '../core/zod';
 import { AuthenticationError } from '../core/errors';
 import { BoundedMap } from './bounded-map';
 import type { IssuerRegistration } from './issuer-registry.repository';
@@ -54,12 +54,12 @@ export interface TokenVerifierOptions {
 
 /** Cognito's claims that this platform reads, after the signature is verified. */
 const cognitoClaimsSchema = z.object({
-  sub: z.string().min(1),
+  sub: z.string().check(z.minLength(1)),
   token_use: z.string(),
-  aud: z.union([z.string(), z.array(z.string())]).optional(),
-  client_id: z.string().optional(),
-  'cognito:groups': z.array(z.string()).optional(),
-  [TENANT_ID_CLAIM]: z.string().optional(),
+  aud: z.optional(z.union([z.string(), z.array(z.string())])),
+  client_id: z.optional(z.string()),
+  'cognito:groups': z.optional(z.array(z.string())),
+  [TENANT_ID_CLAIM]: z.optional(z.string()),
 });
 export type CognitoClaims = z.infer<typeof cognitoClaimsSchema> & { readonly token_use: 'id' | 'access' };
 
