@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from '../core/zod';
 import { fixedPartitions, writeBackAsIs, type DataKind } from '../data/data-kind';
 import { keys } from '../data/keys';
 import { TABLE_SCHEMA } from '../data/table.schema';
@@ -7,7 +7,7 @@ import { TABLE_SCHEMA } from '../data/table.schema';
 export const tenantHealthHourKind: DataKind = {
   name: 'tenant-health-hour',
   retention: 'operational',
-  schema: z.looseObject({ requests: z.number().optional(), [TABLE_SCHEMA.ttlAttribute]: z.number().int() }),
+  schema: z.looseObject({ requests: z.optional(z.number()), [TABLE_SCHEMA.ttlAttribute]: z.int() }),
   accessPatterns: [{ name: 'read the last 24 hours' }],
   partitions: fixedPartitions(keys.tenantHealthPartition),
   owns: (key, tenantId) => key.pk === keys.tenantHealthPartition(tenantId),

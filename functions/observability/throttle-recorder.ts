@@ -1,6 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import type { CloudWatchLogsEvent } from 'aws-lambda';
-import * as z from 'zod';
+import { z } from '../core/zod';
 import type { Logger } from '../core/logger';
 import { logScalingEvent } from '../core/scaling-events';
 import { tenantIdSchema } from '../core/tenant-id';
@@ -15,7 +15,7 @@ const subscriptionDataSchema = z.object({
 });
 
 /** The fields of an access log line (lib/constructs/platform-api.ts) read here; `-` where the context had none. */
-const accessLogLineSchema = z.object({ status: z.string(), tenantId: z.string().optional() });
+const accessLogLineSchema = z.object({ status: z.string(), tenantId: z.optional(z.string()) });
 
 /** Requests of one tenant the usage plans refused within one UTC hour. */
 export interface ThrottledHour {

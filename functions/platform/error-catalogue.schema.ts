@@ -1,16 +1,16 @@
-import * as z from 'zod';
+import { z } from '../core/zod';
 
 /** The answer of `GET /v1/errors`: the error catalogue (core/error-catalogue.ts). */
 export const errorCatalogueSchema = z.object({
   items: z
     .array(
       z.object({
-        code: z.string().max(64),
-        statuses: z.array(z.int().min(400).max(599)).min(1).max(5),
-        title: z.string().max(200),
-        meaning: z.string().max(1024),
-        action: z.string().max(1024),
+        code: z.string().check(z.maxLength(64)),
+        statuses: z.array(z.int().check(z.gte(400), z.lte(599))).check(z.minLength(1), z.maxLength(5)),
+        title: z.string().check(z.maxLength(200)),
+        meaning: z.string().check(z.maxLength(1024)),
+        action: z.string().check(z.maxLength(1024)),
       }),
     )
-    .max(100),
+    .check(z.maxLength(100)),
 });

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from '../core/zod';
 import { ERROR_CATALOGUE, errorCodeEntry } from '../core/error-catalogue';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE } from '../core/problem';
 import type { RouteDefinition } from '../core/route';
@@ -34,21 +34,21 @@ const pascal = (id: string) => id.charAt(0).toUpperCase() + id.slice(1);
 class SchemaComponents {
   private readonly input = z.registry<{ id: string }>();
   private readonly output = z.registry<{ id: string }>();
-  private readonly names = new Map<z.ZodType, string>();
+  private readonly names = new Map<z.core.$ZodType, string>();
   private readonly minOneProperty = new Set<string>();
 
   /** A reference to the component of a request body. */
-  body(route: RouteDefinition, schema: z.ZodType): Json {
+  body(route: RouteDefinition, schema: z.core.$ZodType): Json {
     const name = this.register(this.input, schema, `${pascal(route.operationId)}Request`);
     if (route.method === 'PATCH') this.minOneProperty.add(name);
     return ref('schemas', name);
   }
 
   /** A reference to the component of a success body. */
-  response(route: RouteDefinition, schema: z.ZodType): Json {
+  response(route: RouteDefinition, schema: z.core.$ZodType): Json {
     const verb = /^(get|list)/.exec(route.operationId)?.[1];
     const noun = route.operationId.replace(/^(get|list)/, '');
-    const paginated = schema instanceof z.ZodObject && 'nextCursor' in schema.shape;
+    const paginated = schema instanceof z.core.$ZodObject && 'nextCursor' in schema._zod.def.shape;
     const name = verb === 'get' || (verb === 'list' && !paginated) ? noun : verb === 'list' ? `${noun}Page` : `${pascal(route.operationId)}Response`;
     return ref('schemas', this.register(this.output, schema, name));
   }
@@ -70,7 +70,7 @@ class SchemaComponents {
     return all;
   }
 
-  private register(registry: z.core.$ZodRegistry<{ id: string }>, schema: z.ZodType, name: string): string {
+  private register(registry: z.core.$ZodRegistry<{ id: string }>, schema: z.core.$ZodType, name: string): string {
     const known = this.names.get(schema);
     if (known) return known;
     registry.add(schema, { id: name });
@@ -79,7 +79,7 @@ class SchemaComponents {
   }
 }
 
-function inputSchema(schema: z.ZodType): { properties?: Record<string, Json>; required?: string[] } {
+function inputSchema(schema: z.core.$ZodType): { properties?: Record<string, Json>; required?: string[] } {
   return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }) as { properties?: Record<string, Json>; required?: string[] };
 }
 

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import * as z from 'zod';
+import { z } from '../core/zod';
 import { canonicalJson } from '../core/request-conventions';
 
 /**
@@ -17,34 +17,34 @@ export const fileNameOf = (kind: string): string => `${kind}.ndjson`;
 
 export const MANIFEST_FILE = 'manifest.json';
 
-const sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'must be a hex SHA-256');
+const sha256Schema = z.string().check(z.regex(/^[0-9a-f]{64}$/, 'must be a hex SHA-256'));
 
 export const bundleFileSchema = z.strictObject({
-  kind: z.string().min(1),
-  name: z.string().min(1),
-  items: z.number().int().nonnegative(),
-  bytes: z.number().int().nonnegative(),
+  kind: z.string().check(z.minLength(1)),
+  name: z.string().check(z.minLength(1)),
+  items: z.int().check(z.nonnegative()),
+  bytes: z.int().check(z.nonnegative()),
   sha256: sha256Schema,
 });
 export type BundleFile = z.infer<typeof bundleFileSchema>;
 
-export const chainHeadSchema = z.strictObject({ lane: z.number().int().nonnegative(), seq: z.number().int().nonnegative(), hash: sha256Schema });
+export const chainHeadSchema = z.strictObject({ lane: z.int().check(z.nonnegative()), seq: z.int().check(z.nonnegative()), hash: sha256Schema });
 export type BundleChainHead = z.infer<typeof chainHeadSchema>;
 
 export const unsignedManifestSchema = z.strictObject({
   schemaVersion: z.literal(BUNDLE_SCHEMA_VERSION),
-  exportId: z.string().min(1),
-  tenantId: z.string().min(1),
-  sourceRegion: z.string().min(1),
+  exportId: z.string().check(z.minLength(1)),
+  tenantId: z.string().check(z.minLength(1)),
+  sourceRegion: z.string().check(z.minLength(1)),
   createdAt: z.iso.datetime(),
-  createdBy: z.string().min(1),
+  createdBy: z.string().check(z.minLength(1)),
   files: z.array(bundleFileSchema),
   /** The head of every audit lane the bundle holds, as its audit-head file holds them. */
   auditChain: z.array(chainHeadSchema),
 });
 export type UnsignedManifest = z.infer<typeof unsignedManifestSchema>;
 
-export const manifestSchema = unsignedManifestSchema.extend({ signature: sha256Schema });
+export const manifestSchema = z.extend(unsignedManifestSchema, { signature: sha256Schema });
 export type BundleManifest = z.infer<typeof manifestSchema>;
 
 /** Signs and checks manifests with a platform key (HMAC-SHA256 over the canonical JSON of the unsigned manifest). */

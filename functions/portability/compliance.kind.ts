@@ -1,5 +1,5 @@
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import { z } from '../core/zod';
 import { fixedPartitions, isKey, RETENTION_CLASSES, writeBackAsIs, type DataKind } from '../data/data-kind';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../data/keys';
@@ -15,19 +15,23 @@ import { keys } from '../data/keys';
  * items of the class's expiring kinds (DataKind.expiry) once it has passed since their last write; for the audit
  * class it is a minimum the log always meets, since the hash chain is kept whole while the tenant exists.
  */
-export const retentionDaysSchema = z.number().int().min(1).max(36_500);
+export const retentionDaysSchema = z.int().check(z.gte(1), z.lte(36_500));
 
-export const retentionSettingsSchema = z.object(Object.fromEntries(RETENTION_CLASSES.map((name) => [name, retentionDaysSchema.optional()]))).strict();
+export const retentionSettingsSchema = z.strictObject(Object.fromEntries(RETENTION_CLASSES.map((name) => [name, z.optional(retentionDaysSchema)])));
 export type RetentionSettings = Partial<Record<(typeof RETENTION_CLASSES)[number], number>>;
 
-export const legalHoldSchema = z.object({ reason: z.string().min(1).max(1024), placedAt: z.iso.datetime(), placedBy: z.string().max(256) }).strict();
+export const legalHoldSchema = z.strictObject({
+  reason: z.string().check(z.minLength(1), z.maxLength(1024)),
+  placedAt: z.iso.datetime(),
+  placedBy: z.string().check(z.maxLength(256)),
+});
 export type LegalHold = z.infer<typeof legalHoldSchema>;
 
 export const complianceSettingsSchema = z.object({
   retention: retentionSettingsSchema,
-  legalHold: legalHoldSchema.optional(),
+  legalHold: z.optional(legalHoldSchema),
   updatedAt: z.iso.datetime(),
-  version: z.number().int().positive(),
+  version: z.int().check(z.positive()),
 });
 export type ComplianceSettings = z.infer<typeof complianceSettingsSchema>;
 
@@ -55,9 +59,9 @@ export async function readComplianceSettings(db: DynamoDBDocumentClient, tableNa
 export const drillRecordSchema = z.object({
   drilledAt: z.iso.datetime(),
   succeeded: z.boolean(),
-  items: z.number().int().nonnegative(),
-  auditEntries: z.number().int().nonnegative(),
-  detail: z.string().max(2048),
+  items: z.int().check(z.nonnegative()),
+  auditEntries: z.int().check(z.nonnegative()),
+  detail: z.string().check(z.maxLength(2048)),
 });
 export type DrillRecord = z.infer<typeof drillRecordSchema>;
 
@@ -89,8 +93,8 @@ export const sweepRecordSchema = z.object({
   sweptAt: z.iso.datetime(),
   /** True when a legal hold was on: the sweep deleted nothing and took every retention TTL off. */
   held: z.boolean(),
-  deleted: z.number().int().nonnegative(),
-  stamped: z.number().int().nonnegative(),
+  deleted: z.int().check(z.nonnegative()),
+  stamped: z.int().check(z.nonnegative()),
 });
 export type SweepRecord = z.infer<typeof sweepRecordSchema>;
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from '../core/zod';
 import { AuditRepository } from '../audit/audit.repository';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../core/errors';
 import { ifMatchAccepts } from '../core/request-conventions';
@@ -26,46 +26,46 @@ import { residencyZoneOf } from './residency';
 const MAX_KINDS = 64;
 
 /** Where one stateful resource of the tenant lives. */
-const placementSchema = z.object({ resource: z.string().max(64), region: z.string().max(32), encryption: z.string().max(128) }).strict();
+const placementSchema = z.strictObject({
+  resource: z.string().check(z.maxLength(64)),
+  region: z.string().check(z.maxLength(32)),
+  encryption: z.string().check(z.maxLength(128)),
+});
 
-export const complianceReportSchema = z
-  .object({
-    tenantId: z.string().max(64),
-    residency: z.object({ region: z.string().max(32), zone: z.string().max(16) }).strict(),
-    resources: z.array(placementSchema).max(16),
-    retention: z
-      .array(
-        z
-          .object({
-            class: z.enum(RETENTION_CLASSES),
-            days: z.number().int().nullable(),
-            kinds: z.array(z.string().max(64)).max(MAX_KINDS),
-            /**
-             * The kinds whose items the period deletes (stamped with a TTL on write, swept for older items); the
-             * others are kept while the tenant exists. Never an audit kind: the hash chain verifies from its first entry.
-             */
-            expiring: z.array(z.string().max(64)).max(MAX_KINDS),
-          })
-          .strict(),
-      )
-      .max(RETENTION_CLASSES.length),
-    /** The last retention sweep of the tenant, if any ran. */
-    lastRetentionSweep: sweepRecordSchema.strict().nullable(),
-    legalHold: legalHoldSchema.nullable(),
-    lastBackup: z.iso.datetime().nullable().meta({
+export const complianceReportSchema = z.strictObject({
+  tenantId: z.string().check(z.maxLength(64)),
+  residency: z.strictObject({ region: z.string().check(z.maxLength(32)), zone: z.string().check(z.maxLength(16)) }),
+  resources: z.array(placementSchema).check(z.maxLength(16)),
+  retention: z
+    .array(
+      z.strictObject({
+        class: z.enum(RETENTION_CLASSES),
+        days: z.nullable(z.int()),
+        kinds: z.array(z.string().check(z.maxLength(64))).check(z.maxLength(MAX_KINDS)),
+        /**
+         * The kinds whose items the period deletes (stamped with a TTL on write, swept for older items); the
+         * others are kept while the tenant exists. Never an audit kind: the hash chain verifies from its first entry.
+         */
+        expiring: z.array(z.string().check(z.maxLength(64))).check(z.maxLength(MAX_KINDS)),
+      }),
+    )
+    .check(z.maxLength(RETENTION_CLASSES.length)),
+  /** The last retention sweep of the tenant, if any ran. */
+  lastRetentionSweep: z.nullable(z.strictObject(sweepRecordSchema.shape)),
+  legalHold: z.nullable(legalHoldSchema),
+  lastBackup: z.nullable(z.iso.datetime()).check(
+    z.meta({
       description:
         "The latest point the region's table can be restored to: in AWS its point-in-time recovery's latest restorable time (AWS Backup's daily snapshots are older). Null when point-in-time recovery is off, and always locally, where DynamoDB Local keeps no backups.",
     }),
-    lastSuccessfulDrill: z.iso.datetime().nullable(),
-    auditChain: z
-      .object({
-        valid: z.boolean(),
-        entries: z.number().int().nonnegative(),
-        firstBroken: z.object({ lane: z.number().int(), seq: z.number().int(), reason: z.string().max(256), detail: z.string().max(2048) }).optional(),
-      })
-      .strict(),
-  })
-  .strict();
+  ),
+  lastSuccessfulDrill: z.nullable(z.iso.datetime()),
+  auditChain: z.strictObject({
+    valid: z.boolean(),
+    entries: z.int().check(z.nonnegative()),
+    firstBroken: z.optional(z.object({ lane: z.int(), seq: z.int(), reason: z.string().check(z.maxLength(256)), detail: z.string().check(z.maxLength(2048)) })),
+  }),
+});
 export type ComplianceReport = z.infer<typeof complianceReportSchema>;
 
 export interface ComplianceServiceProps {

@@ -1,5 +1,5 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import * as z from 'zod';
+import { z } from '../core/zod';
 import { tenantIdSchema } from '../data/keys';
 import { jobIdSchema } from './portability-job.kind';
 
@@ -10,9 +10,9 @@ import { jobIdSchema } from './portability-job.kind';
  * writes the same objects again, an import of the same bundle runs once, a migration resumes at the step it reached),
  * and a sweep changes only what is out of line.
  */
-const portabilityJobMessageSchema = z.object({ tenantId: tenantIdSchema, jobId: jobIdSchema }).strict();
-const sweepMessageSchema = z.object({ tenantId: tenantIdSchema, sweep: z.literal('retention') }).strict();
-const migrationJobMessageSchema = z.object({ tenantId: tenantIdSchema, migrationId: jobIdSchema }).strict();
+const portabilityJobMessageSchema = z.strictObject({ tenantId: tenantIdSchema, jobId: jobIdSchema });
+const sweepMessageSchema = z.strictObject({ tenantId: tenantIdSchema, sweep: z.literal('retention') });
+const migrationJobMessageSchema = z.strictObject({ tenantId: tenantIdSchema, migrationId: jobIdSchema });
 export const jobMessageSchema = z.union([portabilityJobMessageSchema, sweepMessageSchema, migrationJobMessageSchema]);
 export type JobMessage = z.infer<typeof jobMessageSchema>;
 export type PortabilityJobMessage = z.infer<typeof portabilityJobMessageSchema>;

@@ -1,6 +1,6 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import { z } from '../core/zod';
 import { attributeIs, conditionOf, itemAbsent, itemExists, type Condition } from '../data/conditions';
 import { keys, tenantIdSchema } from '../data/keys';
 import { TABLE_SCHEMA } from '../data/table.schema';
@@ -14,35 +14,30 @@ import { JOB_STATES, jobErrorSchema, jobIdSchema, kindProgressSchema, MAX_JOB_KI
  * leaves the source region, and the record must stay readable there and in the target.
  */
 
-const regionSchema = z
-  .string()
-  .max(32)
-  .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region name such as us-east-1');
+const regionSchema = z.string().check(z.maxLength(32), z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region name such as us-east-1'));
 
 /** The body of a migration start: the region the tenant moves to. */
-export const migrationBodySchema = z.object({ to: regionSchema }).strict();
+export const migrationBodySchema = z.strictObject({ to: regionSchema });
 
-export const migrationJobSchema = z
-  .object({
-    migrationId: jobIdSchema,
-    tenantId: tenantIdSchema,
-    from: regionSchema,
-    to: regionSchema,
-    state: z.enum(JOB_STATES),
-    /** The last step done (absent until the export is done). */
-    step: z.enum(MIGRATION_STEPS).optional(),
-    /** Items and bytes per kind in the bundle the migration moves. */
-    exported: z.array(kindProgressSchema).max(MAX_JOB_KINDS),
-    /** Items per kind written into the target's table. */
-    imported: z.array(kindProgressSchema).max(MAX_JOB_KINDS),
-    errors: z.array(jobErrorSchema).max(16),
-    createdAt: z.iso.datetime(),
-    createdBy: z.string().max(256),
-    updatedAt: z.iso.datetime(),
-    /** Deliveries of the job's message that started work on it. */
-    attempts: z.number().int().nonnegative(),
-  })
-  .strict();
+export const migrationJobSchema = z.strictObject({
+  migrationId: jobIdSchema,
+  tenantId: tenantIdSchema,
+  from: regionSchema,
+  to: regionSchema,
+  state: z.enum(JOB_STATES),
+  /** The last step done (absent until the export is done). */
+  step: z.optional(z.enum(MIGRATION_STEPS)),
+  /** Items and bytes per kind in the bundle the migration moves. */
+  exported: z.array(kindProgressSchema).check(z.maxLength(MAX_JOB_KINDS)),
+  /** Items per kind written into the target's table. */
+  imported: z.array(kindProgressSchema).check(z.maxLength(MAX_JOB_KINDS)),
+  errors: z.array(jobErrorSchema).check(z.maxLength(16)),
+  createdAt: z.iso.datetime(),
+  createdBy: z.string().check(z.maxLength(256)),
+  updatedAt: z.iso.datetime(),
+  /** Deliveries of the job's message that started work on it. */
+  attempts: z.int().check(z.nonnegative()),
+});
 export type MigrationJob = z.infer<typeof migrationJobSchema>;
 
 /**

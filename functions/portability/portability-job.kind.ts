@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import { z } from '../core/zod';
 import { attributeIs, conditionOf, itemAbsent, itemExists, type Condition } from '../data/conditions';
 import { fixedPartitions, writeBackAsIs, type DataKind } from '../data/data-kind';
 import { sortKey, tenantKey } from '../data/keys';
@@ -14,7 +14,7 @@ import { updateOf, type ItemUpdate } from '../data/updates';
 const JOB = 'JOB';
 
 /** Job ids: time-ordered, letters and digits (they name the bundle's folder too). */
-export const jobIdSchema = z.string().regex(/^[0-9A-Z]{26}$/, 'job id must be a 26-character time-ordered id');
+export const jobIdSchema = z.string().check(z.regex(/^[0-9A-Z]{26}$/, 'job id must be a 26-character time-ordered id'));
 
 export const JOB_TYPES = ['export', 'import'] as const;
 export type JobType = (typeof JOB_TYPES)[number];
@@ -25,23 +25,28 @@ export type JobState = (typeof JOB_STATES)[number];
 /** Most kinds a job reports: the catalogue's kinds, with room to grow. */
 export const MAX_JOB_KINDS = 64;
 
-export const kindProgressSchema = z.object({ kind: z.string().max(64), items: z.number().int().nonnegative(), bytes: z.number().int().nonnegative() }).strict();
+export const kindProgressSchema = z.strictObject({
+  kind: z.string().check(z.maxLength(64)),
+  items: z.int().check(z.nonnegative()),
+  bytes: z.int().check(z.nonnegative()),
+});
 
 /** A problem that stopped a job: for a refused bundle, the file, line and hashes that show why. */
-export const jobErrorSchema = z
-  .object({
-    code: z.string().max(64),
-    detail: z.string().max(2048),
-    file: z.string().max(256).optional(),
-    line: z.number().int().positive().optional(),
-    expectedSha256: z.string().max(64).optional(),
-    actualSha256: z.string().max(64).optional(),
-  })
-  .strict();
+export const jobErrorSchema = z.strictObject({
+  code: z.string().check(z.maxLength(64)),
+  detail: z.string().check(z.maxLength(2048)),
+  file: z.optional(z.string().check(z.maxLength(256))),
+  line: z.optional(z.int().check(z.positive())),
+  expectedSha256: z.optional(z.string().check(z.maxLength(64))),
+  actualSha256: z.optional(z.string().check(z.maxLength(64))),
+});
 export type JobError = z.infer<typeof jobErrorSchema>;
 
 /** The bundle a job writes (export) or reads (import): `tenants/<tenantId>/exports/<exportId>/` of the region's bucket. */
-export const bundleReferenceSchema = z.object({ tenantId: z.string().max(64), exportId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) }).strict();
+export const bundleReferenceSchema = z.strictObject({
+  tenantId: z.string().check(z.maxLength(64)),
+  exportId: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/)),
+});
 
 export const portabilityJobSchema = z.object({
   jobId: jobIdSchema,
@@ -49,12 +54,12 @@ export const portabilityJobSchema = z.object({
   state: z.enum(JOB_STATES),
   bundle: bundleReferenceSchema,
   createdAt: z.iso.datetime(),
-  createdBy: z.string().max(256),
+  createdBy: z.string().check(z.maxLength(256)),
   updatedAt: z.iso.datetime(),
-  progress: z.array(kindProgressSchema).max(MAX_JOB_KINDS),
-  errors: z.array(jobErrorSchema).max(16),
+  progress: z.array(kindProgressSchema).check(z.maxLength(MAX_JOB_KINDS)),
+  errors: z.array(jobErrorSchema).check(z.maxLength(16)),
   /** Deliveries of the job's message that started work on it. */
-  attempts: z.number().int().nonnegative(),
+  attempts: z.int().check(z.nonnegative()),
 });
 export type PortabilityJob = z.infer<typeof portabilityJobSchema>;
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from '../core/zod';
 import { ACCESS } from '../core/roles';
 import type { RouteDefinition } from '../core/route';
 import { tenantIdSchema } from '../data/keys';
@@ -8,11 +8,11 @@ import { importBodySchema, jobResourceSchema } from './portability.schema';
 import { complianceSettingsSchema, retentionSettingsSchema } from './compliance.kind';
 import { complianceReportSchema } from './compliance.service';
 
-const legalHoldBodySchema = z.object({ reason: z.string().min(1).max(1024) }).strict();
+const legalHoldBodySchema = z.strictObject({ reason: z.string().check(z.minLength(1), z.maxLength(1024)) });
 
-const tenantPathSchema = z.object({ tenantId: tenantIdSchema }).strict();
-const jobPathSchema = z.object({ tenantId: tenantIdSchema, jobId: jobIdSchema }).strict();
-const migrationPathSchema = z.object({ tenantId: tenantIdSchema, migrationId: jobIdSchema }).strict();
+const tenantPathSchema = z.strictObject({ tenantId: tenantIdSchema });
+const jobPathSchema = z.strictObject({ tenantId: tenantIdSchema, jobId: jobIdSchema });
+const migrationPathSchema = z.strictObject({ tenantId: tenantIdSchema, migrationId: jobIdSchema });
 
 /**
  * The routes of the `portability` group (export, import and migration jobs), served by functions/api/portability.ts.

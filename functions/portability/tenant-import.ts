@@ -3,6 +3,7 @@ import { LaneVerifier, type AuditEntry } from '../audit/audit-chain';
 import { auditEntryKind, auditHeadKind } from '../audit/audit.kind';
 import { AuditSealer } from '../audit/audit-sealer';
 import { ConflictError } from '../core/errors';
+import { z } from '../core/zod';
 import type { DataKind } from '../data/data-kind';
 import { tenantPrefix } from '../data/keys';
 import type { MutationExecutor, PutInput } from '../data/mutation.executor';
@@ -241,7 +242,7 @@ export class TenantImporter {
     }
     const stamped = item[TABLE_SCHEMA.retainedSinceAttribute] !== undefined;
     const fields = Object.fromEntries(Object.entries(item).filter(([name]) => !KEY_ATTRIBUTES.has(name) && !(stamped && STAMP_ATTRIBUTES.has(name))));
-    const parsed = kind.schema.safeParse(fields);
+    const parsed = z.safeParse(kind.schema, fields);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw new BundleRejectedError(at, `the item is no valid ${kind.name}: ${issue.path.join('.') || '(item)'}: ${issue.message}`);

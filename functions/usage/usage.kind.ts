@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from '../core/zod';
 import { fixedPartitions, writeBackAsIs, type DataKind } from '../data/data-kind';
 import { keys } from '../data/keys';
 
@@ -8,7 +8,7 @@ const usagePartition = (tenantId: string) => keys.usagePeriod(tenantId, 'ANY').p
 export const usagePeriodKind: DataKind = {
   name: 'usage-period',
   retention: 'billing',
-  schema: z.looseObject({ requests: z.number().optional(), tokens: z.number().optional() }),
+  schema: z.looseObject({ requests: z.optional(z.number()), tokens: z.optional(z.number()) }),
   accessPatterns: [{ name: 'report a month' }],
   partitions: fixedPartitions(usagePartition),
   owns: (key, tenantId) => key.pk === usagePartition(tenantId),

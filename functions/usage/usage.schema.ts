@@ -1,26 +1,24 @@
-import * as z from 'zod';
+import { z } from '../core/zod';
 import { planIdSchema } from '../billing/plan.catalogue';
 import { tenantIdSchema } from '../data/keys';
 
-export const periodSchema = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'period must be a month as YYYY-MM');
+export const periodSchema = z.string().check(z.regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'period must be a month as YYYY-MM'));
 
-export const usagePathSchema = z.object({ tenantId: tenantIdSchema }).strict();
-export const usageQuerySchema = z
-  .object({
-    /** @default the current month (UTC) */
-    period: periodSchema.optional(),
-  })
-  .strict();
+export const usagePathSchema = z.strictObject({ tenantId: tenantIdSchema });
+export const usageQuerySchema = z.strictObject({
+  /** @default the current month (UTC) */
+  period: z.optional(periodSchema),
+});
 
-const quotaUsageSchema = z.object({ used: z.number().int(), limit: z.number().int() });
+const quotaUsageSchema = z.object({ used: z.int(), limit: z.int() });
 
 export const usageReportSchema = z.object({
   tenantId: tenantIdSchema,
   plan: planIdSchema,
   period: periodSchema,
   /** Usage against each limit of the plan, and one entry per kind of the catalogue counted against a limit. */
-  quotas: z
-    .object({
+  quotas: z.catchall(
+    z.object({
       agents: quotaUsageSchema,
       workflows: quotaUsageSchema,
       users: quotaUsageSchema,
@@ -29,15 +27,16 @@ export const usageReportSchema = z.object({
       runsPerMonth: quotaUsageSchema,
       /** Today's metered requests (UTC day; the usage plan throttles, this meters). */
       apiRequestsPerDay: quotaUsageSchema,
-    })
-    .catchall(quotaUsageSchema),
+    }),
+    quotaUsageSchema,
+  ),
   /** Metered totals of the period; storage is the current size of agents and memories. */
   usage: z.object({
-    requests: z.number().int(),
-    runs: z.number().int(),
-    tokens: z.number().int(),
-    memories: z.number().int(),
-    storageBytes: z.number().int(),
+    requests: z.int(),
+    runs: z.int(),
+    tokens: z.int(),
+    memories: z.int(),
+    storageBytes: z.int(),
   }),
   /**
    * What the tenant's model calls of the period are charged, in micro-dollars (millionths of a US dollar): each call's
@@ -47,17 +46,17 @@ export const usageReportSchema = z.object({
    */
   spend: z.object({
     currency: z.literal('USD'),
-    spentMicros: z.number().int(),
+    spentMicros: z.int(),
     /** `spentMicros` rounded up to whole cents. */
-    spentCents: z.number().int(),
+    spentCents: z.int(),
     /** Model calls settled. */
-    steps: z.number().int(),
+    steps: z.int(),
     /** The current month's spend at its pace so far, to the month's end; a past month's is its spend. */
-    forecastMicros: z.number().int(),
-    byModel: z.record(z.string().max(200), z.number().int()),
-    byAgent: z.record(z.string().max(200), z.number().int()),
-    byWorkflow: z.record(z.string().max(200), z.number().int()),
-    byApiKey: z.record(z.string().max(200), z.number().int()),
+    forecastMicros: z.int(),
+    byModel: z.record(z.string().check(z.maxLength(200)), z.int()),
+    byAgent: z.record(z.string().check(z.maxLength(200)), z.int()),
+    byWorkflow: z.record(z.string().check(z.maxLength(200)), z.int()),
+    byApiKey: z.record(z.string().check(z.maxLength(200)), z.int()),
   }),
   /**
    * What serving the tenant cost the platform in the period, in US dollars, from its metered DynamoDB capacity
