@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from '../core/zod';
 import { fixedPartitions, writeBackAsIs, type DataKind } from '../data/data-kind';
 import { keys } from '../data/keys';
 import { pendingAuditEntrySchema, sealedAuditEntrySchema } from './audit.schema';
@@ -27,7 +27,7 @@ export const auditEntryKind: DataKind = {
 export const auditHeadKind: DataKind = {
   name: 'audit-head',
   retention: 'audit',
-  schema: z.object({ lane: z.number().int(), seq: z.number().int(), hash: z.string(), time: z.string() }),
+  schema: z.object({ lane: z.int(), seq: z.int(), hash: z.string(), time: z.string() }),
   accessPatterns: [{ name: 'read the head of a lane' }, { name: 'find every lane (verify)' }],
   partitions: fixedPartitions(keys.auditHeadPartition),
   owns: (key, tenantId) => key.pk === keys.auditHeadPartition(tenantId),

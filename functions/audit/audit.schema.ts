@@ -1,10 +1,10 @@
-import * as z from 'zod';
+import { z } from '../core/zod';
 import { pageSchema, paginationQueryShape } from '../core/request-conventions';
 import { tenantIdSchema } from '../data/keys';
 
-const hashSchema = z.string().regex(/^[0-9a-f]{64}$/);
+const hashSchema = z.string().check(z.regex(/^[0-9a-f]{64}$/));
 
-const entryIdSchema = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/);
+const entryIdSchema = z.string().check(z.regex(/^[0-9A-HJKMNP-TV-Z]{26}$/));
 
 /** A pending audit entry as stored: written by its change's transaction, not linked into the chain yet. */
 export const pendingAuditEntrySchema = z.object({
@@ -19,10 +19,10 @@ export const pendingAuditEntrySchema = z.object({
 });
 
 /** A sealed audit entry as stored: its place in a lane's hash chain (entries sealed before ids existed have none). */
-export const sealedAuditEntrySchema = pendingAuditEntrySchema.extend({
-  id: entryIdSchema.optional(),
-  lane: z.number().int().nonnegative(),
-  seq: z.number().int().positive(),
+export const sealedAuditEntrySchema = z.extend(pendingAuditEntrySchema, {
+  id: z.optional(entryIdSchema),
+  lane: z.int().check(z.nonnegative()),
+  seq: z.int().check(z.positive()),
   prevHash: hashSchema,
   hash: hashSchema,
 });
@@ -33,46 +33,47 @@ export const sealedAuditEntrySchema = pendingAuditEntrySchema.extend({
  */
 export const auditEntrySchema = z.object({
   ...pendingAuditEntrySchema.shape,
-  id: entryIdSchema.optional(),
+  id: z.optional(entryIdSchema),
   sealed: z.boolean(),
-  lane: z.number().int().nonnegative().optional(),
-  seq: z.number().int().positive().optional(),
-  prevHash: hashSchema.optional(),
-  hash: hashSchema.optional(),
+  lane: z.optional(z.int().check(z.nonnegative())),
+  seq: z.optional(z.int().check(z.positive())),
+  prevHash: z.optional(hashSchema),
+  hash: z.optional(hashSchema),
 });
 
-export const auditPathSchema = z.object({ tenantId: tenantIdSchema }).strict();
+export const auditPathSchema = z.strictObject({ tenantId: tenantIdSchema });
 
-const filterText = z.string().min(1).max(512);
+const filterText = z.string().check(z.minLength(1), z.maxLength(512));
 
 export const auditListQuerySchema = z
-  .object({
+  .strictObject({
     ...paginationQueryShape,
     /** Exact action, e.g. `agent.create`. */
-    action: filterText.optional(),
+    action: z.optional(filterText),
     /** Exact actor, e.g. `user:8f3…`. */
-    actor: filterText.optional(),
+    actor: z.optional(filterText),
     /** A target and everything under it: `agent/01J…` also finds `agent/01J…/memory/…`. */
-    target: filterText.optional(),
+    target: z.optional(filterText),
     /** Entries at or after this time. */
-    from: z.iso.datetime().optional(),
+    from: z.optional(z.iso.datetime()),
     /** Entries at or before this time. */
-    to: z.iso.datetime().optional(),
+    to: z.optional(z.iso.datetime()),
     /** @default asc (oldest first) */
-    order: z.enum(['asc', 'desc']).optional(),
+    order: z.optional(z.enum(['asc', 'desc'])),
   })
-  .strict()
-  .refine((query) => !query.from || !query.to || Date.parse(query.from) <= Date.parse(query.to), {
-    message: 'from must not be after to',
-    path: ['from'],
-  });
+  .check(
+    z.refine((query) => !query.from || !query.to || Date.parse(query.from) <= Date.parse(query.to), {
+      message: 'from must not be after to',
+      path: ['from'],
+    }),
+  );
 export type AuditListQuery = z.infer<typeof auditListQuerySchema>;
 
 export const auditPageSchema = pageSchema(auditEntrySchema);
 
 const chainBreakSchema = z.object({
-  lane: z.number().int(),
-  seq: z.number().int(),
+  lane: z.int(),
+  seq: z.int(),
   reason: z.string(),
   detail: z.string(),
 });
@@ -80,17 +81,17 @@ const chainBreakSchema = z.object({
 export const auditVerificationSchema = z.object({
   valid: z.boolean(),
   /** Entries checked, over all lanes. */
-  entries: z.number().int(),
-  lanes: z.array(z.object({ lane: z.number().int(), entries: z.number().int(), headSeq: z.number().int(), valid: z.boolean() })),
+  entries: z.int(),
+  lanes: z.array(z.object({ lane: z.int(), entries: z.int(), headSeq: z.int(), valid: z.boolean() })),
   /** The first entry at which a lane stops being its chain (absent when the log verifies). */
-  firstBroken: chainBreakSchema.optional(),
+  firstBroken: z.optional(chainBreakSchema),
   /** Entries written but not sealed into the chain yet (the chain covers them once sealed). */
   unsealed: z.object({
-    entries: z.number().int(),
+    entries: z.int(),
     /** Time of the oldest unsealed entry. */
-    oldestTime: z.iso.datetime().optional(),
+    oldestTime: z.optional(z.iso.datetime()),
     /** How long the oldest unsealed entry has waited, in seconds. */
-    oldestAgeSeconds: z.number().optional(),
+    oldestAgeSeconds: z.optional(z.number()),
   }),
 });
 export type AuditVerification = z.infer<typeof auditVerificationSchema>;

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from '../core/zod';
 import { childPartitions, inNestedPartition, writeBackAsIs, type DataKind } from '../data/data-kind';
 import { keys } from '../data/keys';
 import { TABLE_SCHEMA } from '../data/table.schema';
@@ -8,7 +8,7 @@ import { memorySchema } from './memory.schema';
 const memoryPartitions = childPartitions('AGENT', keys.agentPartition, keys.memoryPartition);
 
 /** Memories as stored: the expiry is the table's TTL attribute, in epoch seconds. */
-const storedMemorySchema = memorySchema.omit({ expiresAt: true }).extend({ [TABLE_SCHEMA.ttlAttribute]: z.number().int().optional() });
+const storedMemorySchema = z.extend(z.omit(memorySchema, { expiresAt: true }), { [TABLE_SCHEMA.ttlAttribute]: z.optional(z.int()) });
 
 /** Agent memories, a partition per agent; expired ones are removed by the table's TTL. */
 export const memoryKind: DataKind = {
@@ -26,7 +26,7 @@ export const memoryKind: DataKind = {
 export const memoryCounterKind: DataKind = {
   name: 'memory-counter',
   retention: 'operational',
-  schema: z.object({ count: z.number().int(), bytes: z.number().int().optional() }),
+  schema: z.object({ count: z.int(), bytes: z.optional(z.int()) }),
   accessPatterns: [{ name: "check and count an agent's memories in the write" }],
   partitions: memoryPartitions,
   owns: (key, tenantId) => inNestedPartition(key, tenantId, keys.memoryPartition) && key.sk === keys.memoryCounter(tenantId, 'any').sk,

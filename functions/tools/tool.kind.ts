@@ -1,5 +1,5 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import { z } from '../core/zod';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../core/errors';
 import type { RequestOf } from '../core/http';
 import { DEFAULT_PAGE_SIZE, etagOf, ifMatchAccepts, pageSchema, paginationQueryShape } from '../core/request-conventions';
@@ -24,7 +24,7 @@ import { TABLE_SCHEMA } from '../data/table.schema';
 const TOOL = 'TOOL';
 
 /** Tool ids: letters, digits, `_` and `-` (never the key separator), 1–64 characters. */
-export const toolIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'tool id must be 1-64 letters, digits, _ or -');
+export const toolIdSchema = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'tool id must be 1-64 letters, digits, _ or -'));
 
 /** The platform's built-in tools a definition may stand for. */
 export const BUILT_IN_TOOLS = ['memory-search', 'memory-write', 'current-time'] as const;
@@ -32,55 +32,55 @@ export const BUILT_IN_TOOLS = ['memory-search', 'memory-write', 'current-time'] 
 const MAX_INPUT_SCHEMA_BYTES = 16_384;
 
 /** The JSON Schema of the tool's input: an object schema, at most 16 KiB as JSON. */
-const inputSchemaSchema = z
-  .record(z.string().max(64), z.unknown())
-  .refine((schema) => schema.type === 'object', 'the input schema must be a JSON Schema of type "object"')
-  .refine(
+const inputSchemaSchema = z.record(z.string().check(z.maxLength(64)), z.unknown()).check(
+  z.refine((schema) => schema.type === 'object', 'the input schema must be a JSON Schema of type "object"'),
+  z.refine(
     (schema) => Buffer.byteLength(JSON.stringify(schema), 'utf8') <= MAX_INPUT_SCHEMA_BYTES,
     `the input schema must be at most ${MAX_INPUT_SCHEMA_BYTES} bytes of JSON`,
-  );
+  ),
+);
 
 /** Where a call of the tool goes: an HTTPS endpoint of the tenant, or a built-in tool of the platform. */
 const endpointSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('http'), url: z.url({ protocol: /^https$/ }).max(2048), method: z.enum(['GET', 'POST']).default('POST') }).strict(),
-  z.object({ kind: z.literal('built-in'), name: z.enum(BUILT_IN_TOOLS) }).strict(),
+  z.strictObject({
+    kind: z.literal('http'),
+    url: z.url({ protocol: /^https$/ }).check(z.maxLength(2048)),
+    method: z._default(z.enum(['GET', 'POST']), 'POST'),
+  }),
+  z.strictObject({ kind: z.literal('built-in'), name: z.enum(BUILT_IN_TOOLS) }),
 ]);
 
 export const toolSchema = z.object({
   toolId: toolIdSchema,
-  name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'tool name must be 1-64 letters, digits, _ or -'),
-  description: z.string().max(1024),
+  name: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'tool name must be 1-64 letters, digits, _ or -')),
+  description: z.string().check(z.maxLength(1024)),
   inputSchema: inputSchemaSchema,
   endpoint: endpointSchema,
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
   /** Starts at 1 and grows by one with every change; the ETag of the tool. */
-  version: z.number().int().positive(),
+  version: z.int().check(z.positive()),
 });
 export type Tool = z.infer<typeof toolSchema>;
 
-const createToolSchema = z
-  .object({
-    name: toolSchema.shape.name,
-    description: toolSchema.shape.description.default(''),
-    inputSchema: inputSchemaSchema.default({ type: 'object' }),
-    endpoint: endpointSchema,
-  })
-  .strict();
+const createToolSchema = z.strictObject({
+  name: toolSchema.shape.name,
+  description: z._default(toolSchema.shape.description, ''),
+  inputSchema: z._default(inputSchemaSchema, { type: 'object' }),
+  endpoint: endpointSchema,
+});
 
-const updateToolSchema = createToolSchema
-  .extend({ description: toolSchema.shape.description, inputSchema: inputSchemaSchema })
-  .partial()
-  .strict()
-  .refine((patch) => Object.keys(patch).length > 0, 'an update changes at least one field');
+const updateToolSchema = z
+  .partial(z.extend(createToolSchema, { description: toolSchema.shape.description, inputSchema: inputSchemaSchema }))
+  .check(z.refine((patch) => Object.keys(patch).length > 0, 'an update changes at least one field'));
 
-const listToolsQuerySchema = z
-  .object({ ...paginationQueryShape })
-  .strict()
-  .transform((query) => ({ ...query, limit: query.limit ?? DEFAULT_PAGE_SIZE }));
+const listToolsQuerySchema = z.pipe(
+  z.strictObject({ ...paginationQueryShape }),
+  z.transform((query) => ({ ...query, limit: query.limit ?? DEFAULT_PAGE_SIZE })),
+);
 
-const tenantPathSchema = z.object({ tenantId: tenantIdSchema }).strict();
-const toolPathSchema = z.object({ tenantId: tenantIdSchema, toolId: toolIdSchema }).strict();
+const tenantPathSchema = z.strictObject({ tenantId: tenantIdSchema });
+const toolPathSchema = z.strictObject({ tenantId: tenantIdSchema, toolId: toolIdSchema });
 
 /** The key of a tool (built by the key module's builders): the tenant's tool partition, sorted by time-ordered id. */
 const toolPartition = (tenantId: string) => tenantKey(tenantId, TOOL);

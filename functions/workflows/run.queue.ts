@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from '../core/zod';
 import { tenantIdSchema } from '../data/keys';
 import { resourceIdSchema } from './workflow.schema';
 
@@ -7,7 +7,7 @@ import { resourceIdSchema } from './workflow.schema';
  * queue delivers at least once; a duplicate or late message is harmless because the worker acts only through the
  * run's status and lease conditions.
  */
-export const runMessageSchema = z.object({ tenantId: tenantIdSchema, workflowId: resourceIdSchema, runId: resourceIdSchema }).strict();
+export const runMessageSchema = z.strictObject({ tenantId: tenantIdSchema, workflowId: resourceIdSchema, runId: resourceIdSchema });
 export type RunMessage = z.infer<typeof runMessageSchema>;
 
 /** Where started runs are sent (SQS in AWS, the local SQS emulator on the local platform). */

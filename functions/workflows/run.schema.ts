@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from '../core/zod';
 import { tenantIdSchema } from '../data/keys';
 import { MODEL_PROVIDER_NAMES } from '../models/model-provider';
 import { resourceIdSchema } from './workflow.schema';
@@ -17,36 +17,36 @@ export const STEP_STATUSES = ['SUCCEEDED', 'FAILED', 'SKIPPED'] as const;
 /** Longest step output kept in the run record; a run record must stay far below DynamoDB's 400 KB item limit. */
 export const MAX_STORED_OUTPUT = 8_000;
 
-export const tokenUsageSchema = z.object({ inputTokens: z.number().int().nonnegative(), outputTokens: z.number().int().nonnegative() });
+export const tokenUsageSchema = z.object({ inputTokens: z.int().check(z.nonnegative()), outputTokens: z.int().check(z.nonnegative()) });
 
 export const stepResultSchema = z.object({
   stepId: z.string(),
   agentId: z.string(),
   /** The model the agent had when the step ran. */
-  modelId: z.string().optional(),
+  modelId: z.optional(z.string()),
   status: z.enum(STEP_STATUSES),
-  output: z.string().optional(),
+  output: z.optional(z.string()),
   /** True when the output was longer than the record keeps. */
-  outputTruncated: z.boolean().optional(),
-  stopReason: z.string().optional(),
-  usage: tokenUsageSchema.optional(),
+  outputTruncated: z.optional(z.boolean()),
+  stopReason: z.optional(z.string()),
+  usage: z.optional(tokenUsageSchema),
   /** Why the step failed, safe to show. */
-  error: z.string().optional(),
+  error: z.optional(z.string()),
   /** The tenant's own model credential the step's call was made with. @default the platform's access */
-  credentialId: z.string().max(64).optional(),
+  credentialId: z.optional(z.string().check(z.maxLength(64))),
   /** What the tenant's guardrail blocked, when it failed the step. */
-  guardrail: z
-    .object({
+  guardrail: z.optional(
+    z.object({
       action: z.literal('blocked'),
       source: z.enum(['input', 'output']),
-      guardrailId: z.string().max(2048),
-      guardrailVersion: z.string().max(16),
+      guardrailId: z.string().check(z.maxLength(2048)),
+      guardrailVersion: z.string().check(z.maxLength(16)),
       /** The tenant's blocked terms the local filter found. */
-      matched: z.array(z.string().max(100)).max(100).optional(),
-    })
-    .optional(),
-  startedAt: z.iso.datetime().optional(),
-  finishedAt: z.iso.datetime().optional(),
+      matched: z.optional(z.array(z.string().check(z.maxLength(100))).check(z.maxLength(100))),
+    }),
+  ),
+  startedAt: z.optional(z.iso.datetime()),
+  finishedAt: z.optional(z.iso.datetime()),
 });
 export type StepResult = z.infer<typeof stepResultSchema>;
 
@@ -54,7 +54,7 @@ export const runSchema = z.object({
   runId: resourceIdSchema,
   workflowId: resourceIdSchema,
   /** The workflow version the run executed. */
-  workflowVersion: z.number().int().positive(),
+  workflowVersion: z.int().check(z.positive()),
   status: runStatusSchema,
   /** The model provider that answered the steps: `local` runs never reached a real model. */
   provider: z.enum(MODEL_PROVIDER_NAMES),
@@ -63,25 +63,23 @@ export const runSchema = z.object({
   steps: z.array(stepResultSchema),
   /** Tokens of all steps together. */
   usage: tokenUsageSchema,
-  error: z.string().optional(),
+  error: z.optional(z.string()),
   /** A cancel was asked for while the run was RUNNING: it ends CANCELLED before its next step. */
-  cancelRequested: z.boolean().optional(),
+  cancelRequested: z.optional(z.boolean()),
   /** Workers that began executing the run (more than one after a worker stopped mid-run and another resumed it). */
-  attempts: z.number().int().nonnegative().optional(),
+  attempts: z.optional(z.int().check(z.nonnegative())),
   /** Who started it (token subject or API key id). */
   startedBy: z.string(),
   createdAt: z.iso.datetime(),
-  startedAt: z.iso.datetime().optional(),
-  finishedAt: z.iso.datetime().optional(),
+  startedAt: z.optional(z.iso.datetime()),
+  finishedAt: z.optional(z.iso.datetime()),
 });
 export type Run = z.infer<typeof runSchema>;
 
-export const startRunBodySchema = z
-  .object({
-    /** What the first steps are given. */
-    input: z.string().max(32_000).default(''),
-  })
-  .strict();
+export const startRunBodySchema = z.strictObject({
+  /** What the first steps are given. */
+  input: z._default(z.string().check(z.maxLength(32_000)), ''),
+});
 export type StartRunBody = z.infer<typeof startRunBodySchema>;
 
 export const runPathSchema = z.object({ tenantId: tenantIdSchema, workflowId: resourceIdSchema, runId: resourceIdSchema });
