@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from '../core/zod';
 
 /**
  * How invoices are collected: `manual` (the default: an operator records payments) or `stripe` (payment intents,
@@ -6,7 +6,7 @@ import * as z from 'zod';
  * may be given by reference (`STRIPE_SECRET_KEY_ARN`, `STRIPE_WEBHOOK_SECRET_ARN`, see core/secrets.ts).
  */
 export const paymentEnvShape = {
-  PAYMENT_PROVIDER: z.enum(['manual', 'stripe']).default('manual'),
-  STRIPE_SECRET_KEY: z.string().min(1).optional(),
-  STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
+  PAYMENT_PROVIDER: z._default(z.enum(['manual', 'stripe']), 'manual'),
+  STRIPE_SECRET_KEY: z.optional(z.string().check(z.minLength(1))),
+  STRIPE_WEBHOOK_SECRET: z.optional(z.string().check(z.minLength(1))),
 };

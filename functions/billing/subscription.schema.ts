@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from '../core/zod';
 import { tenantIdSchema } from '../core/tenant-id';
 import { PLAN_IDS, planIdSchema } from './plan.catalogue';
 
@@ -18,7 +18,7 @@ export const prorationSchema = z.object({
   fromPlan: planIdSchema,
   toPlan: planIdSchema,
   /** Minor units of BILLING_CURRENCY; integer. */
-  amount: z.number().int(),
+  amount: z.int(),
   currency: z.literal(BILLING_CURRENCY),
 });
 
@@ -30,15 +30,15 @@ export const subscriptionSchema = z.object({
   /** Cancels (status canceled) when the current period ends. */
   cancelAtPeriodEnd: z.boolean(),
   /** A downgrade waiting for the end of the period. */
-  pendingChange: z.object({ plan: planIdSchema, effectiveAt: instant }).optional(),
+  pendingChange: z.optional(z.object({ plan: planIdSchema, effectiveAt: instant })),
   /** Upgrades of the current period, for its invoice (plans only go up within a period: a few at most). */
-  prorations: z.array(prorationSchema).max(PLAN_IDS.length),
-  paymentProvider: z.object({ name: z.enum(['manual', 'stripe']), customerRef: z.string().min(1).max(255).optional() }),
+  prorations: z.array(prorationSchema).check(z.maxLength(PLAN_IDS.length)),
+  paymentProvider: z.object({ name: z.enum(['manual', 'stripe']), customerRef: z.optional(z.string().check(z.minLength(1), z.maxLength(255))) }),
   /** Set while a payment of an invoice has failed: the tenant is suspended once the plan's grace days have passed. */
-  pastDue: z.object({ invoiceId: z.string().min(7).max(7), since: instant }).optional(),
+  pastDue: z.optional(z.object({ invoiceId: z.string().check(z.minLength(7), z.maxLength(7)), since: instant })),
   /** The plan whose usage plan the tenant's API key was last moved into. */
   usageKeyPlan: planIdSchema,
-  version: z.number().int().min(0),
+  version: z.int().check(z.gte(0)),
   updatedAt: instant,
 });
 
@@ -49,10 +49,10 @@ export const subscriptionPathSchema = z.object({ tenantId: tenantIdSchema });
 export const updateSubscriptionBodySchema = z
   .strictObject({
     /** Upgrade (now, prorated), downgrade (at the end of the period, when usage fits) or the current plan (drops a pending downgrade). */
-    plan: planIdSchema.optional(),
+    plan: z.optional(planIdSchema),
     /** true: cancel when the period ends; false: keep it going. */
-    cancelAtPeriodEnd: z.boolean().optional(),
+    cancelAtPeriodEnd: z.optional(z.boolean()),
   })
-  .refine((body) => body.plan !== undefined || body.cancelAtPeriodEnd !== undefined, { message: 'name a plan or cancelAtPeriodEnd' });
+  .check(z.refine((body) => body.plan !== undefined || body.cancelAtPeriodEnd !== undefined, { message: 'name a plan or cancelAtPeriodEnd' }));
 
 export type SubscriptionChange = z.infer<typeof updateSubscriptionBodySchema>;

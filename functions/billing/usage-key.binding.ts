@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from '../core/zod';
 import type { PlanId } from './plan.catalogue';
 
 /**
@@ -25,23 +25,23 @@ export const usageKeyEnvShape = {
    * found by name (functions/identity/usage-identifier.ts). Functions that change plans need it; a plan change is
    * refused (and changes nothing) without it.
    */
-  USAGE_KEY_BINDING: z.enum(['api-gateway']).optional(),
+  USAGE_KEY_BINDING: z.optional(z.enum(['api-gateway'])),
   /** API Gateway management endpoint override (the local gateway's); absent in AWS. */
-  APIGATEWAY_ENDPOINT: z.url().optional(),
+  APIGATEWAY_ENDPOINT: z.optional(z.url()),
   /**
    * JSON: the API Gateway management endpoint override of every region (the local gateway's ports), for the functions
    * that run migrations and make the tenant's key in the target region; absent in AWS.
    */
-  APIGATEWAY_ENDPOINTS: z
-    .string()
-    .optional()
-    .transform((text, ctx) => {
+  APIGATEWAY_ENDPOINTS: z.pipe(
+    z.optional(z.string()),
+    z.transform((text: string | undefined, ctx) => {
       if (text === undefined || text === '') return {};
       try {
         return z.record(z.string(), z.url()).parse(JSON.parse(text));
       } catch {
-        ctx.addIssue({ code: 'custom', message: 'APIGATEWAY_ENDPOINTS must be a JSON object of region to URL' });
+        ctx.issues.push({ code: 'custom', message: 'APIGATEWAY_ENDPOINTS must be a JSON object of region to URL', input: text });
         return z.NEVER;
       }
     }),
+  ),
 };

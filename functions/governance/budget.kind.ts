@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from '../core/zod';
 import { fixedPartitions, isKey, sortKeyStartsWith, writeBackAsIs, type DataKind } from '../data/data-kind';
 import { keys } from '../data/keys';
 import { budgetPolicySchema } from './budget.schema';
@@ -18,7 +18,7 @@ export const budgetPolicyKind: DataKind = {
 export const budgetLedgerKind: DataKind = {
   name: 'budget-ledger',
   retention: 'billing',
-  schema: z.looseObject({ committed: z.number().optional(), spent: z.number().optional(), steps: z.number().optional() }),
+  schema: z.looseObject({ committed: z.optional(z.number()), spent: z.optional(z.number()), steps: z.optional(z.number()) }),
   accessPatterns: [{ name: 'reserve and settle a model call' }, { name: 'report spend of a month' }],
   partitions: fixedPartitions(keys.budgetPartition),
   owns: (key, tenantId) => key.pk === keys.budgetPartition(tenantId) && sortKeyStartsWith(key.sk, 'LEDGER'),

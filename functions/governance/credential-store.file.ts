@@ -1,11 +1,11 @@
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import * as z from 'zod';
+import { z } from '../core/zod';
 import { assertTenantSecret, ownTenantPrefix, secretNameOf, type CredentialSecretStore, type SecretVersion, type StoredSecret } from './credential-store';
 
 const sealedSchema = z.object({ versionId: z.string(), iv: z.string(), tag: z.string(), data: z.string() });
-const fileSchema = z.object({ name: z.string(), current: sealedSchema, previous: sealedSchema.optional(), staged: sealedSchema.optional() });
+const fileSchema = z.object({ name: z.string(), current: sealedSchema, previous: z.optional(sealedSchema), staged: z.optional(sealedSchema) });
 type Sealed = z.infer<typeof sealedSchema>;
 
 /**

@@ -1,22 +1,19 @@
-import * as z from 'zod';
+import { z } from '../core/zod';
 import { brandingSchema, regionSchema, slugSchema, tenantAuthSchema } from './tenant.schema';
 import { tenantIdSchema } from '../data/keys';
 
 /** Exactly one of `email`, `host` or `slug`. */
 export const discoveryQuerySchema = z
-  .object({
-    email: z.email().max(320).optional(),
-    host: z
-      .string()
-      .max(253)
-      .regex(/^[a-z0-9.-]+(:\d+)?$/i, 'must be a host name')
-      .optional(),
-    slug: slugSchema.optional(),
+  .strictObject({
+    email: z.optional(z.email().check(z.maxLength(320))),
+    host: z.optional(z.string().check(z.maxLength(253), z.regex(/^[a-z0-9.-]+(:\d+)?$/i, 'must be a host name'))),
+    slug: z.optional(slugSchema),
   })
-  .strict()
-  .refine((q) => [q.email, q.host, q.slug].filter((v) => v !== undefined).length === 1, {
-    message: 'give exactly one of email, host or slug',
-  });
+  .check(
+    z.refine((q) => [q.email, q.host, q.slug].filter((v) => v !== undefined).length === 1, {
+      message: 'give exactly one of email, host or slug',
+    }),
+  );
 export type DiscoveryQuery = z.infer<typeof discoveryQuerySchema>;
 
 export const discoveredTenantSchema = z.object({
@@ -24,7 +21,7 @@ export const discoveredTenantSchema = z.object({
   slug: slugSchema,
   region: regionSchema,
   /** The regional API that serves this tenant. */
-  apiUrl: z.string().optional(),
+  apiUrl: z.optional(z.string()),
   auth: tenantAuthSchema,
   branding: brandingSchema,
 });

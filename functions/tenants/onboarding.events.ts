@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from '../core/zod';
 import { tenantIdSchema } from '../data/keys';
 import { tenantManifestSchema } from './tenant-manifest.schema';
 import { regionSchema, slugSchema, tenantAuthSchema } from './tenant.schema';
@@ -41,12 +41,12 @@ export const offboardingRequestedSchema = z.object({
   slug: slugSchema,
   homeRegion: regionSchema,
   /** The pool to delete, when one was made. */
-  auth: tenantAuthSchema.optional(),
+  auth: z.optional(tenantAuthSchema),
 });
 export type OffboardingRequested = z.infer<typeof offboardingRequestedSchema>;
 
 export const provisioningSucceededSchema = z.object({ tenantId: tenantIdSchema, auth: tenantAuthSchema });
-export const provisioningFailedSchema = z.object({ tenantId: tenantIdSchema, reason: z.string().max(2000) });
+export const provisioningFailedSchema = z.object({ tenantId: tenantIdSchema, reason: z.string().check(z.maxLength(2000)) });
 export const offboardingCompletedSchema = z.object({ tenantId: tenantIdSchema });
 
 /** An answer of the provisioning pipeline, as the control plane handles it. */

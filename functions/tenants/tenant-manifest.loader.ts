@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type * as z from 'zod';
+import type { z } from '../core/zod';
 import { manifestFileName, tenantManifestSchema, type TenantManifest, type TenantManifestInput } from './tenant-manifest.schema';
 
 /**
@@ -30,7 +30,7 @@ export function fieldPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>((out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part)), '');
 }
 
-function problemsOf(file: string, error: z.ZodError): ManifestProblem[] {
+function problemsOf(file: string, error: z.core.$ZodError): ManifestProblem[] {
   return error.issues.map((issue) => ({ file, field: fieldPath(issue.path), message: issue.message }));
 }
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from '../core/zod';
 import { planIdSchema } from '../billing/plan.catalogue';
 import { tenantIdSchema } from '../data/keys';
 
@@ -7,32 +7,21 @@ export const tenantStatusSchema = z.enum(TENANT_STATUSES);
 export type TenantStatus = z.infer<typeof tenantStatusSchema>;
 
 /** Residency regions a tenant can be homed in; lib/ config lists the deployed ones. */
-export const regionSchema = z
-  .string()
-  .max(32)
-  .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-central-1');
+export const regionSchema = z.string().check(z.maxLength(32), z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-central-1'));
 
-export const slugSchema = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/, 'slug must be 1-32 lower-case letters, digits or inner dashes');
+export const slugSchema = z.string().check(z.regex(/^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/, 'slug must be 1-32 lower-case letters, digits or inner dashes'));
 
-export const brandingSchema = z
-  .object({
-    displayName: z.string().min(1).max(100).optional(),
-    primaryColor: z
-      .string()
-      .regex(/^#[0-9a-fA-F]{6}$/, 'must be a #rrggbb colour')
-      .optional(),
-    logoUrl: z
-      .url({ protocol: /^https$/ })
-      .max(2048)
-      .optional(),
-  })
-  .strict();
+export const brandingSchema = z.strictObject({
+  displayName: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
+  primaryColor: z.optional(z.string().check(z.regex(/^#[0-9a-fA-F]{6}$/, 'must be a #rrggbb colour'))),
+  logoUrl: z.optional(z.url({ protocol: /^https$/ }).check(z.maxLength(2048))),
+});
 
 /** The tenant's own record (tenant data, kept in its home region). */
 export const tenantSchema = z.object({
   tenantId: tenantIdSchema,
   slug: slugSchema,
-  name: z.string().min(1).max(200),
+  name: z.string().check(z.minLength(1), z.maxLength(200)),
   plan: planIdSchema,
   region: regionSchema,
   status: tenantStatusSchema,
@@ -40,7 +29,7 @@ export const tenantSchema = z.object({
   settings: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
-  version: z.number().int().nonnegative(),
+  version: z.int().check(z.nonnegative()),
 });
 export type Tenant = z.infer<typeof tenantSchema>;
 
@@ -50,14 +39,14 @@ export const tenantAuthSchema = z.object({
   userPoolId: z.string(),
   clientId: z.string(),
   /** Cognito hosted UI base URL in AWS; absent locally. */
-  hostedUiUrl: z.string().optional(),
+  hostedUiUrl: z.optional(z.string()),
   /** cognito-local endpoint locally; absent in AWS. */
-  cognitoEndpoint: z.string().optional(),
+  cognitoEndpoint: z.optional(z.string()),
   /**
    * The company identity providers federated into the pool (the manifest's `sso` providers), by name: a sign-in page
    * offers one button each, sent to the hosted UI with `identity_provider`. Absent when the tenant has none.
    */
-  identityProviders: z.array(z.string().max(32)).max(20).optional(),
+  identityProviders: z.optional(z.array(z.string().check(z.maxLength(32))).check(z.maxLength(20))),
 });
 export type TenantAuth = z.infer<typeof tenantAuthSchema>;
 
@@ -69,7 +58,7 @@ export const tenantDirectoryEntrySchema = z.object({
   status: tenantStatusSchema,
   emailDomains: z.array(z.string()),
   /** Login endpoints of the tenant's pool; absent until provisioning has created it. */
-  auth: tenantAuthSchema.optional(),
+  auth: z.optional(tenantAuthSchema),
   branding: brandingSchema,
 });
 export type TenantDirectoryEntry = z.infer<typeof tenantDirectoryEntrySchema>;

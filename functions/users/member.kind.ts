@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from '../core/zod';
 import { fixedPartitions, writeBackAsIs, type DataKind } from '../data/data-kind';
 import { keys } from '../data/keys';
 import { memberSchema, tenantRoleSchema } from './user.schema';
@@ -42,7 +42,7 @@ export const memberSubLinkKind: DataKind = {
 export const memberRoleCounterKind: DataKind = {
   name: 'member-role-counter',
   retention: 'operational',
-  schema: z.object({ count: z.number().int().nonnegative() }),
+  schema: z.object({ count: z.int().check(z.nonnegative()) }),
   accessPatterns: [{ name: 'count the holders of a role (last admin)' }],
   partitions: fixedPartitions(keys.userRoleCounterPartition),
   owns: (key, tenantId) => key.pk === keys.userRoleCounterPartition(tenantId) && tenantRoleSchema.safeParse(key.sk).success,

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from '../core/zod';
 import { pageSchema, paginationQueryShape } from '../core/request-conventions';
 import { tenantIdSchema } from '../data/keys';
 import { TIME_ORDERED_ID } from '../data/ids';
@@ -30,26 +30,23 @@ const PASSWORD_CHECKS: ReadonlyArray<readonly [RegExp, string]> = [
  */
 const PASSWORD_PATTERN = `^(?=[\\s\\S]*[a-z])(?=[\\s\\S]*[A-Z])(?=[\\s\\S]*[0-9])(?=[\\s\\S]*[${PASSWORD_SYMBOL}])\\S([\\s\\S]*\\S)?$`;
 
-export const passwordSchema = PASSWORD_CHECKS.reduce(
-  (schema, [pattern, message]) => schema.refine((password) => pattern.test(password), message),
-  z.string().min(PASSWORD_POLICY.minLength, `must be at least ${PASSWORD_POLICY.minLength} characters`).max(256),
-)
-  .refine((password) => password.trim() === password, 'must not start or end with a space')
-  .meta({
+export const passwordSchema = z.string().check(
+  z.minLength(PASSWORD_POLICY.minLength, `must be at least ${PASSWORD_POLICY.minLength} characters`),
+  z.maxLength(256),
+  ...PASSWORD_CHECKS.map(([pattern, message]) => z.refine<string>((password) => pattern.test(password), message)),
+  z.refine((password) => password.trim() === password, 'must not start or end with a space'),
+  z.meta({
     pattern: PASSWORD_PATTERN,
     description: `At least ${PASSWORD_POLICY.minLength} characters with a lower-case letter, an upper-case letter, a digit and a symbol; no leading or trailing space.`,
-  });
+  }),
+);
 
-export const emailSchema = z.email().max(320).toLowerCase();
+export const emailSchema = z.email().check(z.maxLength(320), z.toLowerCase());
 export const tenantRoleSchema = z.enum(TENANT_ROLES);
-export const memberIdSchema = z.string().regex(TIME_ORDERED_ID, 'must be a user id');
+export const memberIdSchema = z.string().check(z.regex(TIME_ORDERED_ID, 'must be a user id'));
 /** A pool user's immutable id (a UUID in Cognito; any key-safe string from a federated pool). */
-export const poolSubSchema = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^[^#\s]+$/, 'must be a user pool sub');
-export const invitationIdSchema = z.string().regex(TIME_ORDERED_ID, 'must be an invitation id');
+export const poolSubSchema = z.string().check(z.minLength(1), z.maxLength(128), z.regex(/^[^#\s]+$/, 'must be a user pool sub'));
+export const invitationIdSchema = z.string().check(z.regex(TIME_ORDERED_ID, 'must be an invitation id'));
 
 /** A member of a tenant: the platform's record of a user of the tenant's pool (who, which role). */
 export const memberSchema = z.object({
@@ -60,15 +57,15 @@ export const memberSchema = z.object({
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
   /** The invitation the member joined by; absent for the first admin made by provisioning. */
-  invitationId: invitationIdSchema.optional(),
+  invitationId: z.optional(invitationIdSchema),
   /**
    * The `sub` of the member's pool user, linked once the pool has the user. Requests are authorized by it and the
    * pool user is addressed by it, never by the email, which the user may change.
    */
-  sub: poolSubSchema.optional(),
+  sub: z.optional(poolSubSchema),
   /** The last sign-in through the tenant's identity provider (SSO members): refreshing a session needs a recent one. */
-  idpSignInAt: z.iso.datetime().optional(),
-  version: z.number().int().positive(),
+  idpSignInAt: z.optional(z.iso.datetime()),
+  version: z.int().check(z.positive()),
 });
 export type Member = z.infer<typeof memberSchema>;
 
@@ -81,35 +78,33 @@ export const storedInvitationSchema = z.object({
   email: emailSchema,
   role: tenantRoleSchema,
   status: z.enum(INVITATION_STATUSES),
-  codeHash: z.string().regex(/^[0-9a-f]{64}$/),
+  codeHash: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
   createdAt: z.iso.datetime(),
   createdBy: z.string(),
   /** The code is refused from this time on. */
   expiresOn: z.iso.datetime(),
-  acceptedAt: z.iso.datetime().optional(),
-  userId: memberIdSchema.optional(),
-  revokedAt: z.iso.datetime().optional(),
+  acceptedAt: z.optional(z.iso.datetime()),
+  userId: z.optional(memberIdSchema),
+  revokedAt: z.optional(z.iso.datetime()),
 });
 export type InvitationRecord = z.infer<typeof storedInvitationSchema>;
 
 /** An invitation as the API shows it; `EXPIRED` when a pending invitation is past its expiry. */
-export const invitationSchema = storedInvitationSchema.omit({ codeHash: true, status: true }).extend({
+export const invitationSchema = z.extend(z.omit(storedInvitationSchema, { codeHash: true, status: true }), {
   status: z.enum([...INVITATION_STATUSES, 'EXPIRED']),
 });
 export type Invitation = z.infer<typeof invitationSchema>;
 
-export const inviteBodySchema = z.object({ email: emailSchema, role: tenantRoleSchema }).strict();
+export const inviteBodySchema = z.strictObject({ email: emailSchema, role: tenantRoleSchema });
 export type InviteBody = z.infer<typeof inviteBodySchema>;
 
-export const changeRoleBodySchema = z.object({ role: tenantRoleSchema }).strict();
+export const changeRoleBodySchema = z.strictObject({ role: tenantRoleSchema });
 
 /** The invitation code (from the mail) and the password the new user chooses. */
-export const acceptInvitationBodySchema = z
-  .object({
-    code: z.string().min(1).max(256),
-    password: passwordSchema,
-  })
-  .strict();
+export const acceptInvitationBodySchema = z.strictObject({
+  code: z.string().check(z.minLength(1), z.maxLength(256)),
+  password: passwordSchema,
+});
 export type AcceptInvitationBody = z.infer<typeof acceptInvitationBodySchema>;
 
 /** Where the new user signs in. */
@@ -119,12 +114,12 @@ export const acceptedInvitationSchema = z.object({
   email: emailSchema,
   role: tenantRoleSchema,
   /** The API of the tenant's home region. */
-  apiUrl: z.string().optional(),
+  apiUrl: z.optional(z.string()),
   auth: tenantAuthSchema,
 });
 
 export const userPathSchema = z.object({ tenantId: tenantIdSchema, userId: memberIdSchema });
 export const invitationPathSchema = z.object({ tenantId: tenantIdSchema, invitationId: invitationIdSchema });
-export const userListQuerySchema = z.object(paginationQueryShape).strict();
+export const userListQuerySchema = z.strictObject(paginationQueryShape);
 export const memberPageSchema = pageSchema(memberSchema);
 export const invitationPageSchema = pageSchema(invitationSchema);
