@@ -46,12 +46,13 @@ function sideFileName(side: SideFile): string {
 /**
  * Largest `index.js` of a function, minified, in KiB: what the entries reach, checked by the bundling test so that a
  * module that drags a large dependency into a function fails it. The goal is 150 KiB (the bundles bench prints each
- * entry against it); zod (about 100 KiB) keeps the entries above it.
+ * entry against it); zod/mini is about 49 KiB of each, and the data catalogue brings every kind's module into the
+ * groups that purge, export or check quotas.
  */
-export const BUNDLE_LIMIT_KIB = 300;
+export const BUNDLE_LIMIT_KIB = 250;
 
 /** The tenants group serves the lifecycle, users, invitations, billing and settings routes: the most code of any. */
-const LARGER_BUNDLE_LIMITS_KIB: Readonly<Record<string, number>> = { tenants: 330 };
+const LARGER_BUNDLE_LIMITS_KIB: Readonly<Record<string, number>> = { tenants: 280 };
 
 /** The size limit of an entry's `index.js` (`functions/api/<name>.ts`), in KiB. */
 export function bundleLimitKib(name: string): number {

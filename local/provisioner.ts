@@ -43,7 +43,7 @@ export const tenantSpecSchema = z.object({
   plan: planIdSchema,
   region: regionSchema,
   emailDomains: z.array(z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'must be an email domain')).default([]),
-  branding: brandingSchema.default({}),
+  branding: z._default(brandingSchema, {}),
   adminEmail: z.email(),
   settings: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
 });

@@ -1,4 +1,4 @@
-import { z } from '../core/zod';
+import * as z from '../core/zod';
 import { tenantIdSchema } from '../data/keys';
 import { DEFAULT_PAGE_SIZE, paginationQueryShape } from '../core/request-conventions';
 

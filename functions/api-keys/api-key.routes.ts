@@ -1,4 +1,4 @@
-import { z } from '../core/zod';
+import * as z from '../core/zod';
 import type { RouteDefinition } from '../core/route';
 import { ACCESS } from '../core/roles';
 import { tenantPathSchema } from '../tenants/tenant.schema';

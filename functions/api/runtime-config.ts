@@ -1,4 +1,4 @@
-import { z } from '../core/zod';
+import * as z from '../core/zod';
 import { coreEnvShape, parseEnvironment } from '../core/config';
 import { parseDataRegions, type DataRegion } from '../data/data-regions';
 import { DATA_SCOPES, roleArnField, roleArnVariable, type RoleArnVariable } from '../data/data-scopes';

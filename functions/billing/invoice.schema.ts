@@ -1,4 +1,4 @@
-import { z } from '../core/zod';
+import * as z from '../core/zod';
 import { tenantIdSchema } from '../core/tenant-id';
 import { METERED_QUANTITIES, planIdSchema } from './plan.catalogue';
 import { BILLING_CURRENCY, billingPeriodSchema } from './subscription.schema';

@@ -1,4 +1,4 @@
-import { z } from '../core/zod';
+import * as z from '../core/zod';
 
 /**
  * How invoices are collected: `manual` (the default: an operator records payments) or `stripe` (payment intents,

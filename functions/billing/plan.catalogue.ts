@@ -1,4 +1,4 @@
-import { z } from '../core/zod';
+import * as z from '../core/zod';
 
 /**
  * The plan catalogue: the one source of the limits, rate limits, prices and models of each plan. Quota checks, the

@@ -1,4 +1,4 @@
-import { z } from '../core/zod';
+import * as z from '../core/zod';
 import { tenantIdSchema } from '../core/tenant-id';
 import { PLAN_IDS, planIdSchema } from './plan.catalogue';
 

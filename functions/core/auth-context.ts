@@ -1,4 +1,4 @@
-import { z } from './zod';
+import * as z from './zod';
 import { tenantIdSchema } from './tenant-id';
 import { roleSchema, type Role } from './roles';
 

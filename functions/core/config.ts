@@ -1,4 +1,4 @@
-import { z } from './zod';
+import * as z from './zod';
 
 /**
  * The revocation bound: how long a credential's authorizer answer lives in API Gateway's cache (the REST API's

@@ -1,4 +1,4 @@
-import { z } from './zod';
+import * as z from './zod';
 
 /**
  * Cross-origin access for browser apps (the console on its own origin). One policy, read by the function handlers

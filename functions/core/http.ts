@@ -1,6 +1,6 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { z } from './zod';
+import * as z from './zod';
 import { decodeAuthContext, type AuthContext } from './auth-context';
 import { isAllowed } from './roles';
 import { findRouteIn, TENANT_PATH_PARAMETER, type RouteDefinition } from './route';

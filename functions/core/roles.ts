@@ -1,4 +1,4 @@
-import { z } from './zod';
+import * as z from './zod';
 
 /**
  * Roles, one per Cognito group of the same name. `platform-admin` lives in the platform-admin pool; the others in

@@ -1,5 +1,5 @@
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { z } from '../core/zod';
+import type * as z from '../core/zod';
 import type { Operation } from '../core/http';
 import type { RouteDefinition } from '../core/route';
 import type { CursorCodec } from './cursor';

@@ -1,5 +1,5 @@
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { z } from '../core/zod';
+import * as z from '../core/zod';
 import { TABLE_SCHEMA } from './table.schema';
 
 /** A page of parsed items and where the next page starts. */

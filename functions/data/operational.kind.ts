@@ -1,4 +1,4 @@
-import { z } from '../core/zod';
+import * as z from '../core/zod';
 import { fixedPartitions, inNestedPartition, writeBackAsIs, type DataKind } from './data-kind';
 import { IDEMPOTENCY_SHARDS, keys, type NestedParent } from './keys';
 import type { ItemWrite } from './mutation.executor';

@@ -1,4 +1,4 @@
-import { z } from '../core/zod';
+import * as z from '../core/zod';
 
 /** The variables of the credential store (tenants' own model-provider credentials). */
 export const credentialStoreEnvShape = {

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { z } from '../core/zod';
+import * as z from '../core/zod';
 import { assertTenantSecret, ownTenantPrefix, secretNameOf, type CredentialSecretStore, type SecretVersion, type StoredSecret } from './credential-store';
 
 const sealedSchema = z.object({ versionId: z.string(), iv: z.string(), tag: z.string(), data: z.string() });

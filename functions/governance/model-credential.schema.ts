@@ -1,4 +1,4 @@
-import { z } from '../core/zod';
+import * as z from '../core/zod';
 import { tenantIdSchema } from '../data/keys';
 
 /** What a tenant may register: a role in its AWS account, or a provider API key. */

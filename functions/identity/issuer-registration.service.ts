@@ -1,4 +1,4 @@
-import { z } from '../core/zod';
+import * as z from '../core/zod';
 import { regionSchema } from '../tenants/tenant.schema';
 import { issuerRegistrationSchema, type IssuerRegistryRepository } from './issuer-registry.repository';
 

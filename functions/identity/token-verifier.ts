@@ -1,5 +1,5 @@
 import { createRemoteJWKSet, decodeJwt, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
-import { z } from '../core/zod';
+import * as z from '../core/zod';
 import { AuthenticationError } from '../core/errors';
 import { BoundedMap } from './bounded-map';
 import type { IssuerRegistration } from './issuer-registry.repository';

@@ -1,4 +1,4 @@
-import { z } from '../core/zod';
+import * as z from '../core/zod';
 import { agentIdSchema } from '../agents/agent.schema';
 import { pageSchema, paginationQueryShape } from '../core/request-conventions';
 import { TIME_ORDERED_ID } from '../data/ids';

@@ -1,6 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import type { CloudWatchLogsEvent } from 'aws-lambda';
-import { z } from '../core/zod';
+import * as z from '../core/zod';
 import type { Logger } from '../core/logger';
 import { logScalingEvent } from '../core/scaling-events';
 import { tenantIdSchema } from '../core/tenant-id';

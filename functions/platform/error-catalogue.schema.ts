@@ -1,4 +1,4 @@
-import { z } from '../core/zod';
+import * as z from '../core/zod';
 
 /** The answer of `GET /v1/errors`: the error catalogue (core/error-catalogue.ts). */
 export const errorCatalogueSchema = z.object({

@@ -1,4 +1,4 @@
-import { z } from '../core/zod';
+import * as z from '../core/zod';
 import { tenantIdSchema } from '../data/keys';
 import { ERROR_CATALOGUE } from '../core/error-catalogue';
 import { MAX_ISSUE_TEXT_LENGTH, MAX_LISTED_ISSUES } from '../core/errors';

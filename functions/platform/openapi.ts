@@ -1,4 +1,4 @@
-import { z } from '../core/zod';
+import * as z from '../core/zod';
 import { ERROR_CATALOGUE, errorCodeEntry } from '../core/error-catalogue';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE } from '../core/problem';
 import type { RouteDefinition } from '../core/route';
@@ -48,7 +48,9 @@ class SchemaComponents {
   response(route: RouteDefinition, schema: z.core.$ZodType): Json {
     const verb = /^(get|list)/.exec(route.operationId)?.[1];
     const noun = route.operationId.replace(/^(get|list)/, '');
-    const paginated = schema instanceof z.core.$ZodObject && 'nextCursor' in schema._zod.def.shape;
+    // By its definition, not `instanceof`: reaching into `z.core` at run time would keep all of zod in the bundle.
+    const def = schema._zod.def as { type: string; shape?: object };
+    const paginated = def.type === 'object' && 'nextCursor' in (def.shape ?? {});
     const name = verb === 'get' || (verb === 'list' && !paginated) ? noun : verb === 'list' ? `${noun}Page` : `${pascal(route.operationId)}Response`;
     return ref('schemas', this.register(this.output, schema, name));
   }

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { z } from '../core/zod';
+import * as z from '../core/zod';
 import { canonicalJson } from '../core/request-conventions';
 
 /**

@@ -1,5 +1,5 @@
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { z } from '../core/zod';
+import * as z from '../core/zod';
 import { fixedPartitions, isKey, RETENTION_CLASSES, writeBackAsIs, type DataKind } from '../data/data-kind';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../data/keys';

@@ -1,4 +1,4 @@
-import { z } from '../core/zod';
+import * as z from '../core/zod';
 import { AuditRepository } from '../audit/audit.repository';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../core/errors';
 import { ifMatchAccepts } from '../core/request-conventions';

@@ -1,5 +1,5 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { z } from '../core/zod';
+import * as z from '../core/zod';
 import { tenantIdSchema } from '../data/keys';
 import { jobIdSchema } from './portability-job.kind';
 

@@ -1,6 +1,6 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { z } from '../core/zod';
+import * as z from '../core/zod';
 import { attributeIs, conditionOf, itemAbsent, itemExists, type Condition } from '../data/conditions';
 import { keys, tenantIdSchema } from '../data/keys';
 import { TABLE_SCHEMA } from '../data/table.schema';

@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { z } from '../core/zod';
+import * as z from '../core/zod';
 import { attributeIs, conditionOf, itemAbsent, itemExists, type Condition } from '../data/conditions';
 import { fixedPartitions, writeBackAsIs, type DataKind } from '../data/data-kind';
 import { sortKey, tenantKey } from '../data/keys';

@@ -1,4 +1,4 @@
-import { z } from '../core/zod';
+import * as z from '../core/zod';
 
 /** Settings of the functions that export and import tenant bundles (the portability group and the job consumer). */
 export const portabilityEnvShape = {

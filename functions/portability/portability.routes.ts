@@ -1,4 +1,4 @@
-import { z } from '../core/zod';
+import * as z from '../core/zod';
 import { ACCESS } from '../core/roles';
 import type { RouteDefinition } from '../core/route';
 import { tenantIdSchema } from '../data/keys';

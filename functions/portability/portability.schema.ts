@@ -1,4 +1,4 @@
-import { z } from '../core/zod';
+import * as z from '../core/zod';
 import { jobIdSchema, MAX_JOB_KINDS, portabilityJobSchema } from './portability-job.kind';
 
 /** The bundle to import: an export of this tenant kept in the region's export bucket (its job id). */

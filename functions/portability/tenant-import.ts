@@ -3,7 +3,7 @@ import { LaneVerifier, type AuditEntry } from '../audit/audit-chain';
 import { auditEntryKind, auditHeadKind } from '../audit/audit.kind';
 import { AuditSealer } from '../audit/audit-sealer';
 import { ConflictError } from '../core/errors';
-import { z } from '../core/zod';
+import * as z from '../core/zod';
 import type { DataKind } from '../data/data-kind';
 import { tenantPrefix } from '../data/keys';
 import type { MutationExecutor, PutInput } from '../data/mutation.executor';

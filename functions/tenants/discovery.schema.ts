@@ -1,4 +1,4 @@
-import { z } from '../core/zod';
+import * as z from '../core/zod';
 import { brandingSchema, regionSchema, slugSchema, tenantAuthSchema } from './tenant.schema';
 import { tenantIdSchema } from '../data/keys';
 

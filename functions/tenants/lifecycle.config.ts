@@ -1,4 +1,4 @@
-import { z } from '../core/zod';
+import * as z from '../core/zod';
 
 const regionList = z.pipe(
   z.pipe(

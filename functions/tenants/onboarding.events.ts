@@ -1,4 +1,4 @@
-import { z } from '../core/zod';
+import * as z from '../core/zod';
 import { tenantIdSchema } from '../data/keys';
 import { tenantManifestSchema } from './tenant-manifest.schema';
 import { regionSchema, slugSchema, tenantAuthSchema } from './tenant.schema';

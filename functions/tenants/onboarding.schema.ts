@@ -1,4 +1,4 @@
-import { z } from '../core/zod';
+import * as z from '../core/zod';
 import { planIdSchema } from '../billing/plan.catalogue';
 import { pageSchema, paginationQueryShape } from '../core/request-conventions';
 import { brandingSchema, tenantDirectoryEntrySchema, tenantStatusSchema } from './tenant.schema';

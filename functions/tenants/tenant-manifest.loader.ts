@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { z } from '../core/zod';
+import type * as z from '../core/zod';
 import { manifestFileName, tenantManifestSchema, type TenantManifest, type TenantManifestInput } from './tenant-manifest.schema';
 
 /**

@@ -1,5 +1,5 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from '../core/zod';
+import * as z from '../core/zod';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../core/errors';
 import type { RequestOf } from '../core/http';
 import { DEFAULT_PAGE_SIZE, etagOf, ifMatchAccepts, pageSchema, paginationQueryShape } from '../core/request-conventions';

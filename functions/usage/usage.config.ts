@@ -1,4 +1,4 @@
-import { z } from '../core/zod';
+import * as z from '../core/zod';
 
 /** How often the usage meter of a function instance writes what it gathered (see usage.meter.ts). */
 export const meterEnvShape = {

@@ -1,4 +1,4 @@
-import { z } from '../core/zod';
+import * as z from '../core/zod';
 
 /** Settings of the runs queue, its producers (the workflows API) and its consumer (the run worker). */
 export const runQueueEnvShape = {

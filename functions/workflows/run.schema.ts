@@ -1,4 +1,4 @@
-import { z } from '../core/zod';
+import * as z from '../core/zod';
 import { tenantIdSchema } from '../data/keys';
 import { MODEL_PROVIDER_NAMES } from '../models/model-provider';
 import { resourceIdSchema } from './workflow.schema';

@@ -1,4 +1,4 @@
-import { z } from '../core/zod';
+import * as z from '../core/zod';
 import { agentIdSchema } from '../agents/agent.schema';
 import { tenantIdSchema } from '../data/keys';
 import { graphIssues, WORKFLOW_MODES, type GraphStep, type WorkflowMode } from './workflow.graph';

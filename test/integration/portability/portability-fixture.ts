@@ -52,6 +52,7 @@ import { LOCAL_REGIONS } from '../../../local/platform.config';
 import { S3_LOCAL_CREDENTIALS, startS3Local, type S3Local } from '../../../local/s3-local';
 import { uniqueTenantId } from '../../support/platform';
 import { createLifecycleFixture, type LifecycleFixture } from '../tenants/lifecycle-fixture';
+import * as z from '../../../functions/core/zod';
 
 export const PLATFORM_ADMIN: AuthContext = { principalType: 'platform-admin', principalId: 'ops-1', roles: ['platform-admin'] };
 const PASSWORD = 'Correct-Horse-9-Battery';
@@ -183,7 +184,7 @@ export async function createPortabilityFixture(name: string): Promise<Portabilit
     const route = ROUTES.find((candidate) => candidate.operationId === 'createTool')!;
     const auth: AuthContext = { principalType: 'user', principalId: 'u-portability', tenantId, roles: ['member'] };
     const body =
-      'body' in route.request && route.request.body ? route.request.body.parse({ name, endpoint: { kind: 'built-in', name: 'current-time' } }) : undefined;
+      'body' in route.request && route.request.body ? z.parse(route.request.body, { name, endpoint: { kind: 'built-in', name: 'current-time' } }) : undefined;
     await tools.createTool({ route, path: { tenantId }, query: {}, body, headers: {}, auth, requestId: nextRequest() } as never);
   }
 

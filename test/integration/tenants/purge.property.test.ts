@@ -22,6 +22,7 @@ import { workflowServicesFactory } from '../../../functions/workflows/workflow.m
 import { LOCAL_REGIONS } from '../../../local/platform.config';
 import { uniqueTenantId } from '../../support/platform';
 import { createLifecycleFixture, type LifecycleFixture } from './lifecycle-fixture';
+import * as z from '../../../functions/core/zod';
 
 /**
  * Purge property, against DynamoDB Local: whatever a tenant did (agents, tools, live and expired memories, workflows and
@@ -130,7 +131,7 @@ const at = <T>(items: readonly T[], pick: number): T => items[pick % items.lengt
 function toolRequest(operationId: string, tenantId: string, path: Record<string, string>, body: unknown, headers: Record<string, string> = {}) {
   const route = ROUTES.find((candidate) => candidate.operationId === operationId)!;
   const auth: AuthContext = { principalType: 'user', principalId: 'u-prop', tenantId, roles: ['member'] };
-  const parsed = 'body' in route.request && route.request.body ? route.request.body.parse(body) : body;
+  const parsed = 'body' in route.request && route.request.body ? z.parse(route.request.body, body) : body;
   return { route, path: { tenantId, ...path }, query: {}, body: parsed, headers, auth, requestId: nextRequest() };
 }
 
@@ -351,7 +352,7 @@ function expectCatalogued(items: readonly Record<string, unknown>[], tenantId: s
     const owners = ownersOf(item, tenantId);
     expect({ key: [item.pk, item.sk], owners: owners.map((kind) => kind.name) }).toEqual({ key: [item.pk, item.sk], owners: [expect.any(String)] });
     const fields = Object.fromEntries(Object.entries(item).filter(([name]) => !KEY_ATTRIBUTES.includes(name)));
-    const parsed = owners[0].schema.safeParse(fields);
+    const parsed = z.safeParse(owners[0].schema, fields);
     expect({ kind: owners[0].name, issues: parsed.error?.issues ?? [] }).toEqual({ kind: owners[0].name, issues: [] });
   }
 }
