@@ -6,7 +6,7 @@
  * one object (`export { z }`) would keep all of it, every locale included.
  */
 import { config } from 'zod/mini';
-import en from 'zod/v4/locales/en.js';
+import { en } from 'zod/locales';
 
 config(en());
 
