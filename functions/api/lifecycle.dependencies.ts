@@ -32,7 +32,7 @@ import { createLogger } from '../core/logger';
 import type { CredentialSecretStore } from '../governance/credential-store';
 import { MigrationJobRepository } from '../portability/migration-job.kind';
 import { credentialStoreOf } from './credential-store.dependencies';
-import { isolationOf, retentionOf, telemetryOf } from './dependencies';
+import { isolationOf, meterOf, retentionOf, telemetryOf } from './dependencies';
 import type { RequestTelemetryPorts } from '../core/request-telemetry.middleware';
 
 /**
@@ -53,7 +53,16 @@ function purgeOf(data: RegionData, catalogue: readonly DataKind[] | undefined): 
       { deleteAll: (tenantId: string) => data.credentials().deleteAll(tenantId) },
       { deleteAll: (tenantId: string) => data.migrationRecords().deleteAll(tenantId) },
     ];
-    return new TenantPurge(data.db, data.tableName, catalogue, { elsewhere });
+    const purge = new TenantPurge(data.db, data.tableName, catalogue, { elsewhere });
+    return {
+      purge: async (tenantId: string) => {
+        const deleted = await purge.purge(tenantId);
+        // The purge's own reads and deletes were metered as the tenant's: written later, they would bring its usage
+        // item back after the purge.
+        data.forgetUsage(tenantId);
+        return deleted;
+      },
+    };
   }
   return {
     purge: async () => {
@@ -83,6 +92,8 @@ export interface RegionData {
   readonly credentials: () => CredentialSecretStore;
   /** The region's migration records, through the platform data role (the offboarding purge deletes the tenant's). */
   readonly migrationRecords: () => MigrationJobRepository;
+  /** Drops the figures this instance's usage meter holds for the tenant and has not written yet (after its purge). */
+  readonly forgetUsage: (tenantId: string) => void;
 }
 
 /** The external services of the area, replaceable in tests. */
@@ -117,6 +128,10 @@ function regionData(config: RuntimeConfig, region: string): RegionData {
     mutations: new MutationExecutor({ chain: HASH_CHAIN, db, tableName, plans, retention: retentionOf(db, tableName) }),
     credentials: () => (credentials ??= credentialStoreOf(config, { region, isolation, purges: true })),
     migrationRecords: () => (migrationRecords ??= new MigrationJobRepository(isolation.platformDb(), tableName)),
+    // Only the instance's own region meters what its tenant clients consume (another region's isolation has no meter).
+    forgetUsage: (tenantId) => {
+      if (region === config.AWS_REGION) meterOf(config).discard(tenantId);
+    },
   };
 }
 

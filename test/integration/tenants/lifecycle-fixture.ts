@@ -148,7 +148,7 @@ export async function createLifecycleFixture(name: string): Promise<LifecycleFix
   const adapters = new FakeAdapters();
   const cursorSecret = randomBytes(32).toString('base64url');
   const credentialDir = mkdtempSync(join(tmpdir(), `${name}-credentials-`));
-  const config = (region: string) =>
+  const configOf = (region: string) =>
     parseRuntimeConfig({
       AWS_REGION: region,
       TABLE_NAME: tableName,
@@ -163,6 +163,10 @@ export async function createLifecycleFixture(name: string): Promise<LifecycleFix
       CREDENTIAL_STORE: 'file',
       CREDENTIAL_STORE_DIR: credentialDir,
     });
+  // One config object per region, the one the region's dependencies were built from: the instance's isolation layer
+  // and usage meter are kept per config object, so a test reaches the same ones through `config(region)`.
+  const configs = Object.fromEntries(LOCAL_REGIONS.map((region) => [region, configOf(region)]));
+  const config = (region: string) => configs[region] ?? configOf(region);
   const regions = Object.fromEntries(
     LOCAL_REGIONS.map((region) => [region, createLifecycleDependencies(config(region), 'test', { adapters, catalogue: TENANT_DATA_CATALOGUE })]),
   );

@@ -23,6 +23,7 @@ import { LOCAL_REGIONS } from '../../../local/platform.config';
 import { uniqueTenantId } from '../../support/platform';
 import { createLifecycleFixture, type LifecycleFixture } from './lifecycle-fixture';
 import * as z from '../../../functions/core/zod';
+import { meterOf } from '../../../functions/api/dependencies';
 
 /**
  * Purge property, against DynamoDB Local: whatever a tenant did (agents, tools, live and expired memories, workflows and
@@ -380,6 +381,7 @@ describe('purge property', () => {
         const real: Real = { services: services() };
         await fc.asyncModelRun(() => ({ model, real }), [...PRELUDE, ...steps]);
         for (const tenantId of [target, bystander]) expectCatalogued(await fixture.scanPrefix(EU, tenantPrefix(tenantId)), tenantId);
+        await meterOf(fixture.config(EU)).flush();
         const bystanderBefore = sortedKeys(await fixture.scanPrefix(EU, tenantPrefix(bystander)));
         // Own model credential secrets, one of them rotated, one an orphan no item names (a registration that failed).
         const secretIds = ['cred1', 'cred2', 'orphan'];
@@ -393,6 +395,9 @@ describe('purge property', () => {
         const { lifecycle } = fixture.regions[EU];
         await lifecycle.offboard({ tenantId: target, actor: 'platform-admin:ops-1', requestId: nextRequest() });
         await lifecycle.complete({ kind: 'offboardingCompleted', detail: { tenantId: target } }, nextRequest());
+        // What the instance metered and has not written yet is written now, as its next request would: the purge's own
+        // calls must not bring the tenant's usage item back.
+        await meterOf(fixture.config(EU)).flush();
         const read = STEPS.adminReads[0](target, model[target], real.services, 0).catch((error: unknown) => error);
         // A directory copy that still shows the tenant (an eventually consistent read) must not let the admin write.
         const staleGate = createTenantGate({
