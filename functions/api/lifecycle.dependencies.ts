@@ -32,7 +32,7 @@ import { createLogger } from '../core/logger';
 import type { CredentialSecretStore } from '../governance/credential-store';
 import { MigrationJobRepository } from '../portability/migration-job.kind';
 import { credentialStoreOf } from './credential-store.dependencies';
-import { isolationOf, meterOf, retentionOf, telemetryOf } from './dependencies';
+import { forgettingUsage, isolationOf, meterOf, retentionOf, telemetryOf } from './dependencies';
 import type { RequestTelemetryPorts } from '../core/request-telemetry.middleware';
 
 /**
@@ -53,16 +53,7 @@ function purgeOf(data: RegionData, catalogue: readonly DataKind[] | undefined): 
       { deleteAll: (tenantId: string) => data.credentials().deleteAll(tenantId) },
       { deleteAll: (tenantId: string) => data.migrationRecords().deleteAll(tenantId) },
     ];
-    const purge = new TenantPurge(data.db, data.tableName, catalogue, { elsewhere });
-    return {
-      purge: async (tenantId: string) => {
-        const deleted = await purge.purge(tenantId);
-        // The purge's own reads and deletes were metered as the tenant's: written later, they would bring its usage
-        // item back after the purge.
-        data.forgetUsage(tenantId);
-        return deleted;
-      },
-    };
+    return forgettingUsage(new TenantPurge(data.db, data.tableName, catalogue, { elsewhere }), data.forgetUsage);
   }
   return {
     purge: async () => {

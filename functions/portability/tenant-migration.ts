@@ -31,7 +31,7 @@ export interface MigrationRegion {
   readonly exporter: TenantExporter;
   readonly importer: TenantImporter;
   /** Deletes the tenant's items, and its secrets in the region's credential store (moved to the target before). */
-  readonly purge: TenantPurge;
+  readonly purge: Pick<TenantPurge, 'purge'>;
   readonly executor: Pick<MutationExecutor, 'execute'>;
   /** The region's issuer registry: which pools' tokens the region's API trusts, and for which tenant. */
   readonly issuers: Pick<IssuerRegistryRepository, 'register'>;
