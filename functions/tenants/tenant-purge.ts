@@ -28,12 +28,17 @@ export interface TenantPurgeOptions {
 /** Most batch rounds for one batch of 25 before the purge gives up (DynamoDB kept returning unprocessed items). */
 const MAX_BATCH_ROUNDS = 9;
 
+/** Most passes over the catalogue before the purge gives up: items kept appearing under the tenant's keys. */
+const MAX_PASSES = 3;
+
 /**
  * Deletes a tenant's data in its home region, kind by kind from the catalogue it is given, through the
  * tenant-scoped client (so it cannot touch another tenant's keys). Every kind is enumerated by key before anything
  * is deleted, since some kinds are found through others (a workflow's runs through the nested-partition registry).
  * Data elsewhere goes after the legal-hold check and before the items, and is found by the tenant's name there rather
- * than through items, so a purge retried after the items went still finds it.
+ * than through items, so a purge retried after the items went still finds it. The catalogue is enumerated again after
+ * each pass of deletes until it comes back empty: an item created while the first pass ran (the first usage figures of
+ * a period, which a meter writes only while the tenant's record exists, and the record goes first) is found by the next.
  */
 export class TenantPurge {
   constructor(
@@ -49,11 +54,16 @@ export class TenantPurge {
    */
   async purge(tenantId: string): Promise<number> {
     const db = this.db(tenantId);
-    const perKind = await Promise.all(this.catalogue.map((kind) => enumerateKeys(kind, tenantId, db, this.tableName)));
+    const enumerate = () => Promise.all(this.catalogue.map((kind) => enumerateKeys(kind, tenantId, db, this.tableName)));
+    let perKind = await enumerate();
     await this.refuseUnderLegalHold(db, tenantId, perKind);
     let deleted = 0;
     for (const store of this.options.elsewhere ?? []) deleted += await store.deleteAll(tenantId);
-    for (const keys of perKind) deleted += await this.deleteAll(db, keys);
+    for (let pass = 1; perKind.some((keys) => keys.length > 0); pass++) {
+      if (pass > MAX_PASSES) throw new Error(`purge did not finish: items of tenant ${tenantId} still appeared after ${MAX_PASSES} passes`);
+      for (const keys of perKind) deleted += await this.deleteAll(db, keys);
+      perKind = await enumerate();
+    }
     return deleted;
   }
 

@@ -1,4 +1,5 @@
-import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { conditionOf, itemExists } from '../data/conditions';
 import type { MeteredQuantities } from '../billing/pricing.catalogue';
 import { keys } from '../data/keys';
 import { TABLE_SCHEMA } from '../data/table.schema';
@@ -76,7 +77,10 @@ interface Pending {
  * histogram, throttles, quota refusals). Figures are summed in the container and written every `flushEvery`
  * requests or `flushAfterMs`: one UpdateItem adds to the tenant's usage item of the month, one to its health item
  * of the hour (two items, written side by side, not in a transaction: a transaction would cost twice the write
- * units and conflict with other containers flushing the same items). The request itself makes no extra call; a
+ * units and conflict with other containers flushing the same items). Only the first figures of a period, which
+ * create its item, go in a transaction that checks the tenant's record: a purge deletes the record before the rest,
+ * so figures another container still holds for a purged tenant create nothing afterwards (see `send`). The request
+ * itself makes no extra call; a
  * container that dies loses at most its unflushed figures, which metering accepts (the usage plan, in API Gateway,
  * is what throttles). Prices are applied when the estimate is read, so a price change needs no migration.
  */
@@ -182,11 +186,42 @@ export class UsageMeter {
     }
   }
 
+  /**
+   * Adds to an item of the tenant's. To an item that exists: one UpdateItem on condition that it does. To one that
+   * does not (the first figures of a month or hour, or an item a purge deleted): a transaction that creates it only
+   * while the tenant's record exists, so no figure brings back an item of a tenant whose data was purged. When the
+   * record is gone the figures are dropped; when another container created the item meanwhile, the update is sent again.
+   */
   private async send(tenantId: string, key: { pk: string; sk: string }, increments: Map<string, number>, set: Record<string, number> = {}): Promise<void> {
     const adds = [...increments].filter(([, value]) => value > 0);
     if (adds.length === 0) return;
-    const update = updateOf({ add: Object.fromEntries(adds), ...(Object.keys(set).length > 0 ? { set } : {}) });
-    await this.options.db(tenantId).send(new UpdateCommand({ TableName: this.options.tableName, Key: key, ...update }));
+    const change = { add: Object.fromEntries(adds), ...(Object.keys(set).length > 0 ? { set } : {}) };
+    const db = this.options.db(tenantId);
+    const { tableName } = this.options;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await db.send(new UpdateCommand({ TableName: tableName, Key: key, ...updateOf(change, itemExists) }));
+        return;
+      } catch (error) {
+        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      }
+      try {
+        await db.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { ConditionCheck: { TableName: tableName, Key: keys.tenantProfile(tenantId), ...conditionOf(itemExists) } },
+              { Update: { TableName: tableName, Key: key, ...updateOf(change) } },
+            ],
+          }),
+        );
+        return;
+      } catch (error) {
+        const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
+        if ((error as Error).name !== 'TransactionCanceledException' || !reasons) throw error;
+        if (reasons[0]?.Code === 'ConditionalCheckFailed') return;
+        if (attempt >= 1) throw error;
+      }
+    }
   }
 
   private entryOf(tenantId: string): Pending {

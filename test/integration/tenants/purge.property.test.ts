@@ -24,6 +24,7 @@ import { uniqueTenantId } from '../../support/platform';
 import { createLifecycleFixture, type LifecycleFixture } from './lifecycle-fixture';
 import * as z from '../../../functions/core/zod';
 import { meterOf } from '../../../functions/api/dependencies';
+import { UsageMeter } from '../../../functions/usage/usage.meter';
 
 /**
  * Purge property, against DynamoDB Local: whatever a tenant did (agents, tools, live and expired memories, workflows and
@@ -390,14 +391,23 @@ describe('purge property', () => {
         const secretsOf = async (tenantId: string) =>
           (await Promise.all(secretIds.map((id) => fixture.credentials.read(tenantId, id)))).map((stored) => stored?.current.value);
         const bystanderSecrets = await secretsOf(bystander);
+        // Other containers of the region hold figures of the target that the purge cannot reach: one of this month
+        // (whose item the purge deletes) and one of a later month (whose item does not exist yet).
+        const { db, tableName } = fixture.regions[EU].local;
+        const containers = [Date.now(), Date.parse('2031-01-01T00:00:00Z')].map((at) => new UsageMeter({ db, tableName, clock: () => at }));
+        for (const meter of containers) {
+          meter.addCapacity(target, { readUnits: 1, writeUnits: 1 });
+          await meter.addRequest(target, { durationMs: 1, memoryMb: 128, status: 200 });
+        }
 
         // Act
         const { lifecycle } = fixture.regions[EU];
         await lifecycle.offboard({ tenantId: target, actor: 'platform-admin:ops-1', requestId: nextRequest() });
         await lifecycle.complete({ kind: 'offboardingCompleted', detail: { tenantId: target } }, nextRequest());
-        // What the instance metered and has not written yet is written now, as its next request would: the purge's own
-        // calls must not bring the tenant's usage item back.
+        // What the instance and the other containers metered and have not written yet is written now, as their next
+        // requests would: neither the purge's own calls nor the tenant's last requests may bring its usage items back.
         await meterOf(fixture.config(EU)).flush();
+        for (const meter of containers) await meter.flush();
         const read = STEPS.adminReads[0](target, model[target], real.services, 0).catch((error: unknown) => error);
         // A directory copy that still shows the tenant (an eventually consistent read) must not let the admin write.
         const staleGate = createTenantGate({

@@ -1,4 +1,4 @@
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../../../functions/core/errors';
 import { agentCollectionKeys } from '../../../functions/agents/agent.repository';
 import { keys, tenantPrefix } from '../../../functions/data/keys';
@@ -39,6 +39,41 @@ it("purges every partition of the tenant's domains, agents and their memories in
   expect(deleted).toBe(8);
   expect(await fixture.scanPrefix(EU, tenantPrefix('purge-a'))).toEqual([]);
   expect(await fixture.scanPrefix(EU, tenantPrefix('purge-b'))).toHaveLength(before.length);
+});
+
+it('deletes what was written under the tenant keys while it ran, and gives up when items keep appearing', async () => {
+  // Prepare: a client that writes a usage period item of the tenant before each of the purge's first `times` batches,
+  // as a meter of another container may have while the purge ran
+  const { db } = fixture.regions[EU].local;
+  const tenantId = 'purge-during';
+  const put = (item: Record<string, unknown>) => db(tenantId).send(new PutCommand({ TableName: fixture.tableName, Item: item }));
+  const writingMeanwhile = (times: number) => {
+    let written = 0;
+    return (id: string) => {
+      const client = db(id);
+      const send = async (command: unknown) => {
+        if (command instanceof BatchWriteCommand && written < times) {
+          written += 1;
+          await put({ ...keys.usagePeriod(id, `2031-${String(written).padStart(2, '0')}`), requests: 1 });
+        }
+        return client.send(command as never);
+      };
+      return { send } as unknown as DynamoDBDocumentClient;
+    };
+  };
+  await put({ ...keys.tenantProfile(tenantId), status: 'OFFBOARDING' });
+  await put({ ...keys.agent(tenantId, 'a1') });
+
+  // Act
+  const deleted = await new TenantPurge(writingMeanwhile(1), fixture.tableName, TENANT_DATA_CATALOGUE).purge(tenantId);
+  await put({ ...keys.agent(tenantId, 'a1') });
+  const endless = new TenantPurge(writingMeanwhile(Number.POSITIVE_INFINITY), fixture.tableName, TENANT_DATA_CATALOGUE).purge(tenantId);
+
+  // Assess
+  expect(deleted).toBe(3);
+  await expect(endless).rejects.toThrow(`items of tenant ${tenantId} still appeared after 3 passes`);
+  await new TenantPurge(db, fixture.tableName, TENANT_DATA_CATALOGUE).purge(tenantId);
+  expect(await fixture.scanPrefix(EU, tenantPrefix(tenantId))).toEqual([]);
 });
 
 describe("the offboarding purge of the tenant's model credential secrets", () => {

@@ -132,6 +132,54 @@ describe('usage meter', () => {
   });
 });
 
+describe("the usage meter's writes of items that do not exist yet", () => {
+  const named = (name: string, extra: Record<string, unknown> = {}) => Object.assign(new Error(name), { name, ...extra });
+  const canceled = (...codes: string[]) => named('TransactionCanceledException', { CancellationReasons: codes.map((Code) => ({ Code })) });
+
+  /** A tenant client that answers each command with the next scripted outcome (an error to throw, or success). */
+  function scriptedDb(outcomes: (Error | undefined)[]) {
+    const sent: string[] = [];
+    const client = {
+      send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+        const conditional = command.input.ConditionExpression ? ' if it exists' : '';
+        sent.push(`${command.constructor.name}${conditional}`);
+        const outcome = outcomes.shift();
+        if (outcome) throw outcome;
+      },
+    } as unknown as DynamoDBDocumentClient;
+    return { sent, db: () => client };
+  }
+
+  it("creates the item in a transaction that checks the tenant's record, and updates again when another container created it first", async () => {
+    // Prepare: the month item is missing; the first creation conflicts with another container's
+    const { sent, db } = scriptedDb([named('ConditionalCheckFailedException'), canceled('None', 'TransactionConflict')]);
+    const meter = new UsageMeter({ db, tableName: 't', clock: () => T0 });
+    meter.addCapacity('acme', { readUnits: 1, writeUnits: 0 });
+
+    // Act
+    await meter.flush('acme');
+
+    // Assess
+    expect(sent).toEqual(['UpdateCommand if it exists', 'TransactWriteCommand', 'UpdateCommand if it exists']);
+  });
+
+  it('writes nothing for a tenant whose record is gone (purged), and tries no more', async () => {
+    // Prepare
+    const gone = () => [named('ConditionalCheckFailedException'), canceled('ConditionalCheckFailed', 'None')];
+    const { sent, db } = scriptedDb([...gone(), ...gone()]);
+    const meter = new UsageMeter({ db, tableName: 't', clock: () => T0 });
+    meter.addCapacity('gone', { readUnits: 1, writeUnits: 0 });
+
+    // Act
+    await meter.flush();
+    const throttles = meter.addThrottlesOfHour('gone', '2026-11-30T23', 2);
+
+    // Assess
+    await expect(throttles).resolves.toBeUndefined();
+    expect(sent).toEqual(['UpdateCommand if it exists', 'TransactWriteCommand', 'UpdateCommand if it exists', 'TransactWriteCommand']);
+  });
+});
+
 describe('latency percentiles from histogram buckets', () => {
   it('answers the upper bound of the bucket holding the nearest-rank percentile', () => {
     const buckets = [
