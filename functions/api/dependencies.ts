@@ -16,7 +16,7 @@ import type { PlanSource } from '../quotas/plan.source';
 import { CursorCodec } from '../data/cursor';
 import { MutationExecutor } from '../data/mutation.executor';
 import { CatalogueRetention } from '../portability/retention';
-import { TENANT_DATA_CATALOGUE } from '../tenant-data.catalogue';
+import { EXPIRING_KINDS } from '../expiring.catalogue';
 import { isolationEnvSchema } from '../isolation/isolation.config';
 import { createIsolation, type Isolation } from '../isolation/tenant-db';
 import { CachedPlanSource } from '../quotas/plan.source';
@@ -128,9 +128,9 @@ export function createTenantWrites(config: RuntimeConfig) {
   return { db, plans, executor };
 }
 
-/** Retention applied on write by a mutation executor: the catalogue's kinds and the tenants' settings, read with the tenant's client. */
+/** Retention applied on write by a mutation executor: the catalogue's expiring kinds and the tenants' settings, read with the tenant's client. */
 export function retentionOf(db: (tenantId: string) => DynamoDBDocumentClient, tableName: string): CatalogueRetention {
-  return new CatalogueRetention({ db, tableName, catalogue: TENANT_DATA_CATALOGUE });
+  return new CatalogueRetention({ db, tableName, catalogue: EXPIRING_KINDS });
 }
 
 /**

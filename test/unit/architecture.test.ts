@@ -111,6 +111,13 @@ describe('the data catalogue', () => {
     expect(declared.every((kind) => TENANT_DATA_CATALOGUE.includes(kind as never))).toBe(true);
   });
 
+  it('has retention on write stamp exactly the kinds of the catalogue a retention period deletes', () => {
+    const { EXPIRING_KINDS } = require('../../functions/expiring.catalogue') as typeof import('../../functions/expiring.catalogue');
+    const { expiringKinds } = require('../../functions/portability/retention') as typeof import('../../functions/portability/retention');
+    expect(EXPIRING_KINDS.map((kind) => kind.name).sort()).toEqual(expiringKinds(TENANT_DATA_CATALOGUE).map((kind) => kind.name).sort());
+    expect(EXPIRING_KINDS.every((kind) => TENANT_DATA_CATALOGUE.includes(kind))).toBe(true);
+  });
+
   it('names for each kind partitions under the tenant prefix only, found by key', async () => {
     const read = async () => ['AGENT#a1', 'WORKFLOW#w1'];
     for (const kind of TENANT_DATA_CATALOGUE) {
