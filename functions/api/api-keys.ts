@@ -1,12 +1,12 @@
-import type { ApiKeyService } from '../api-keys/api-key.service';
+import { ApiKeyService } from '../api-keys/api-key.service';
 import type { RuntimeConfig } from './runtime-config';
 import { createGroupHandler, type TenantGate } from '../core/http';
 import type { Logger } from '../core/logger';
 import { mutationContextOf, toOperationResult } from '../data/mutation.context';
 import { API_KEY_ROUTES } from '../api-keys/api-key.routes';
 import type { RequestFor } from '../routes';
-import { lazyHandler, tenantSignalsOf } from './dependencies';
-import { createLifecycleDependencies } from './lifecycle.dependencies';
+import { ApiKeyRepository } from '../api-keys/api-key.repository';
+import { createResourceDependencies, lazyHandler, tenantSignalsOf } from './dependencies';
 import type { RequestTelemetryPorts } from '../core/request-telemetry.middleware';
 
 export interface ApiKeysDependencies {
@@ -18,8 +18,9 @@ export interface ApiKeysDependencies {
 }
 
 function defaultDependencies(config: RuntimeConfig): ApiKeysDependencies {
-  const { logger, telemetry, tenantGate, apiKeys } = createLifecycleDependencies(config, 'api-keys');
-  return { logger, telemetry, tenantGate, apiKeys };
+  const { logger, telemetry, tenantGate, tableName, db, executor, cursors } = createResourceDependencies(config, 'api-keys');
+  const apiKeys = new ApiKeyService({ keys: new ApiKeyRepository(db, tableName), mutations: executor, cursors });
+  return { logger, ...(telemetry ? { telemetry } : {}), tenantGate, apiKeys };
 }
 
 /** API keys of a tenant's machine clients (tenant-admins). */

@@ -21,12 +21,9 @@ import { TenantLifecycleService, type TenantHome } from '../tenants/tenant-lifec
 import type { DataKind } from '../data/data-kind';
 import { TenantPurge } from '../tenants/tenant-purge';
 import { TenantRepository } from '../tenants/tenant.repository';
-import { InvitationRepository } from '../users/invitation.repository';
-import type { Mailer } from '../users/mailer';
 import { mailerOf } from './mailer.dependencies';
-import { MemberRepository } from '../users/member.repository';
-import type { UserDirectory } from '../users/user-directory';
-import { UserService } from '../users/user.service';
+import { userDirectoryOf, userServiceOf, type UserAdapters } from './users.dependencies';
+import type { UserService } from '../users/user.service';
 import { ConflictError } from '../core/errors';
 import { createLogger } from '../core/logger';
 import type { CredentialSecretStore } from '../governance/credential-store';
@@ -36,7 +33,7 @@ import { forgettingUsage, isolationOf, meterOf, retentionOf, telemetryOf } from 
 import type { RequestTelemetryPorts } from '../core/request-telemetry.middleware';
 
 /**
- * Wiring of the tenant lifecycle, users, invitations and API keys. Tenant data is reached only through the
+ * Wiring of the tenant lifecycle, with the users, invitations and API keys of every region it serves. Tenant data is reached only through the
  * isolation layer (a tenant-scoped client per tenant, per region); the directory through the platform client.
  * The control plane touches several regions (the directory is kept in each, a tenant's record lives in its home
  * region), so each region's data is built on first use.
@@ -88,9 +85,7 @@ export interface RegionData {
 }
 
 /** The external services of the area, replaceable in tests. */
-export interface LifecycleAdapters {
-  readonly users: UserDirectory;
-  readonly mailer: Mailer;
+export interface LifecycleAdapters extends UserAdapters {
   readonly events: OnboardingEvents;
   /** This region's usage plans. @default none: plan changes are refused */
   readonly usageKeys?: UsageKeyBinding;
@@ -140,17 +135,6 @@ export function usageKeyBindingOf(config: RuntimeConfig): UsageKeyBinding | unde
   });
 }
 
-/** Cognito (or cognito-local), built at first use. */
-function userDirectoryOf(config: RuntimeConfig): UserDirectory {
-  return onFirstUse(() => {
-    const { CognitoIdentityProviderClient } =
-      require('@aws-sdk/client-cognito-identity-provider') as typeof import('@aws-sdk/client-cognito-identity-provider');
-    const { CognitoUserDirectory } = require('../users/user-directory.cognito') as typeof import('../users/user-directory.cognito');
-    const endpoint = config.COGNITO_ENDPOINT ? { endpoint: config.COGNITO_ENDPOINT } : {};
-    return new CognitoUserDirectory(new CognitoIdentityProviderClient({ region: config.AWS_REGION, maxAttempts: 3, ...endpoint }));
-  });
-}
-
 /** The onboarding bus, which lives in the control-plane region, built at first use. */
 function onboardingEventsOf(config: RuntimeConfig): OnboardingEvents {
   return onFirstUse(() => {
@@ -186,31 +170,6 @@ export interface LifecycleDependencies {
   readonly users: UserService;
   readonly apiKeys: ApiKeyService;
   readonly lifecycle: TenantLifecycleService;
-}
-
-/** The users service of a region's data. */
-function userServiceIn(
-  data: RegionData,
-  config: RuntimeConfig,
-  adapters: LifecycleAdapters,
-  cursors: CursorCodec,
-  clock: (() => Date) | undefined,
-): UserService {
-  return new UserService({
-    members: new MemberRepository(data.db, data.tableName),
-    invitations: new InvitationRepository(data.db, data.tableName),
-    apiKeys: new ApiKeyRepository(data.db, data.tableName),
-    mutations: data.mutations,
-    users: adapters.users,
-    mailer: adapters.mailer,
-    directory: data.directory,
-    cursors,
-    region: data.region,
-    regionEndpoints: config.REGION_ENDPOINTS,
-    invitationTtlHours: config.INVITATION_TTL_HOURS,
-    ...(config.CONSOLE_URL ? { consoleUrl: config.CONSOLE_URL } : {}),
-    ...(clock ? { clock } : {}),
-  });
 }
 
 /** What the lifecycle needs of a tenant's home region: its records, writes, purge, usage plans and first admins. */
@@ -265,8 +224,9 @@ function lifecycleServiceOf(
 }
 
 /**
- * Everything the tenants, users and api-keys groups (and the provisioning events function) are built from, once
- * per function instance. Adapters and clock may be replaced (tests).
+ * Everything the tenants group, the provisioning events and the period close are built from, once per function
+ * instance (the users and api-keys groups are built from their own region's data alone: users.dependencies.ts).
+ * Adapters and clock may be replaced (tests).
  */
 export function createLifecycleDependencies(
   config: RuntimeConfig,
@@ -276,8 +236,8 @@ export function createLifecycleDependencies(
     readonly clock?: () => Date;
     readonly region?: (region: string) => RegionData;
     /**
-     * The data catalogue, for the functions that purge (tenants, provisioning events): passed in, so the users and
-     * api-keys bundles do not carry every domain's schemas. @default none: purging fails closed
+     * The data catalogue, for the functions that purge (tenants, provisioning events): passed in, so a bundle that
+     * does not purge carries no kind's schemas. @default none: purging fails closed
      */
     readonly catalogue?: readonly DataKind[];
   } = {},
@@ -301,7 +261,7 @@ export function createLifecycleDependencies(
   // The gate reads the region's entry through the container's cache (DIRECTORY_CACHE_SECONDS), which this
   // container's own changes of the directory invalidate: its next request sees them, other containers within the bound.
   const gateDirectory = new CachedDirectory(local.directory, { ttlMs: config.DIRECTORY_CACHE_SECONDS * 1000 });
-  const usersIn = (data: RegionData) => userServiceIn(data, config, adapters, cursors, clock);
+  const usersIn = (data: RegionData) => userServiceOf(config, data, adapters, cursors, clock);
   const localUsers = usersIn(local);
   const homes = new Map<string, TenantHome>();
   const homeOf = (region: string): TenantHome => {

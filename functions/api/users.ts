@@ -6,8 +6,10 @@ import { mutationContextOf, toOperationResult } from '../data/mutation.context';
 import { USER_ROUTES } from '../users/user.routes';
 import type { RequestFor } from '../routes';
 import type { UserService } from '../users/user.service';
-import { lazyHandler, tenantSignalsOf } from './dependencies';
-import { createLifecycleDependencies } from './lifecycle.dependencies';
+import { createResourceDependencies, isolationOf, lazyHandler, tenantSignalsOf } from './dependencies';
+import { mailerOf } from './mailer.dependencies';
+import { userDirectoryOf, userServiceOf } from './users.dependencies';
+import { DirectoryRepository } from '../tenants/directory.repository';
 import type { RequestTelemetryPorts } from '../core/request-telemetry.middleware';
 
 export interface UsersDependencies {
@@ -19,8 +21,12 @@ export interface UsersDependencies {
 }
 
 function defaultDependencies(config: RuntimeConfig): UsersDependencies {
-  const { logger, telemetry, tenantGate, users } = createLifecycleDependencies(config, 'users');
-  return { logger, telemetry, tenantGate, users };
+  const { logger, telemetry, tenantGate, tableName, db, executor, cursors } = createResourceDependencies(config, 'users');
+  // Invitations name the tenant's slug and home region: read from this region's directory copy, read-only.
+  const directory = new DirectoryRepository(isolationOf(config).directoryDb(), tableName);
+  const region = { region: config.AWS_REGION, tableName, db, mutations: executor, directory };
+  const users = userServiceOf(config, region, { users: userDirectoryOf(config), mailer: mailerOf(config) }, cursors);
+  return { logger, ...(telemetry ? { telemetry } : {}), tenantGate, users };
 }
 
 /** Users and invitations of a tenant (tenant-admins), and accepting an invitation (public, by its code). */
