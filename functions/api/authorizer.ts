@@ -16,7 +16,7 @@ import { MemberRepository } from '../users/member.repository';
 import type { Member } from '../users/user.schema';
 import type { MemberAccess, MemberAccessLookup } from '../identity/member-access';
 import { isolationOf, lazyHandler } from './dependencies';
-import { ROUTES } from '../routes';
+import { ROUTE_ACCESS } from '../identity/route-access';
 import { observedAuthorizer } from '../observability/authorizer-telemetry';
 
 export type { Authorizer };
@@ -110,7 +110,9 @@ export function createAuthorizer(config: RuntimeConfig, deps: Partial<Authorizer
     // The directory the gate reads: a tenant that moved to another region is answered 421 there, not 401 here.
     residency: { region: config.AWS_REGION, directory: { get: (tenantId) => tenants().get(tenantId) } },
   });
-  return observedAuthorizer(apiGatewayAuthorizer(service, deps.logger ?? createLogger('authorizer', config.LOG_LEVEL), ROUTES, usageKeysOf(config.STAGE)));
+  return observedAuthorizer(
+    apiGatewayAuthorizer(service, deps.logger ?? createLogger('authorizer', config.LOG_LEVEL), ROUTE_ACCESS, usageKeysOf(config.STAGE)),
+  );
 }
 
 export const handler = lazyHandler((config) => createAuthorizer(config));

@@ -41,6 +41,14 @@ export interface RouteDefinition<G extends string = string> {
   readonly allowedWhenSuspended?: boolean;
 }
 
+/** What the authorizer's policy needs of a route: no schema, so its bundle carries none (identity/route-access.ts). */
+export type RouteAccess = Pick<RouteDefinition, 'method' | 'path' | 'access'>;
+
+/** The access of each route, in route-table order. */
+export function routeAccessOf(routes: readonly RouteDefinition[]): RouteAccess[] {
+  return routes.map(({ method, path, access }) => ({ method, path, access }));
+}
+
 /** The path parameter that names the tenant a route acts on. */
 export const TENANT_PATH_PARAMETER = 'tenantId';
 

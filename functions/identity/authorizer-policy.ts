@@ -1,7 +1,7 @@
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import type { AuthContext } from '../core/auth-context';
 import { isAllowed } from '../core/roles';
-import { TENANT_PATH_PARAMETER, type RouteDefinition } from '../core/route';
+import { TENANT_PATH_PARAMETER, type RouteAccess } from '../core/route';
 
 /**
  * The IAM policies the authorizer returns. API Gateway caches a policy per identity source (the Authorization
@@ -27,7 +27,7 @@ export function stageArnOf(methodArn: string): string {
  * role a route needs and the tenant signals are checked again per request by the handler middleware, which is what
  * decides; the policy keeps API Gateway from invoking a function for a tenant path that is not the principal's.
  */
-export function allowedResources(stageArn: string, principal: AuthContext, routes: readonly RouteDefinition[]): string[] {
+export function allowedResources(stageArn: string, principal: AuthContext, routes: readonly RouteAccess[]): string[] {
   if (principal.principalType === 'platform-admin') return [`${stageArn}/*`];
   const resources = new Set<string>();
   for (const route of routes) {
@@ -42,7 +42,7 @@ export function allowedResources(stageArn: string, principal: AuthContext, route
 }
 
 /** The route's method on every path under the tenant (`…/<tenantId>` and below). */
-function tenantResources(stageArn: string, route: RouteDefinition, tenantId: string): string[] {
+function tenantResources(stageArn: string, route: RouteAccess, tenantId: string): string[] {
   const tenantPath = `${route.path.slice(0, route.path.indexOf(TENANT_SEGMENT))}${tenantId}`;
   return [`${stageArn}/${route.method}${tenantPath}`, `${stageArn}/${route.method}${tenantPath}/*`];
 }
@@ -52,7 +52,7 @@ function tenantResources(stageArn: string, route: RouteDefinition, tenantId: str
  * route under its own tenant, whatever role the route needs, and nothing outside it. Its requests reach the handler
  * middleware only for the tenant gate to answer 421 naming the tenant's region; with no role, no operation runs.
  */
-export function movedTenantResources(stageArn: string, tenantId: string, routes: readonly RouteDefinition[]): string[] {
+export function movedTenantResources(stageArn: string, tenantId: string, routes: readonly RouteAccess[]): string[] {
   const resources = new Set<string>();
   for (const route of routes) {
     if (route.access === 'public' || !route.path.includes(TENANT_SEGMENT)) continue;
@@ -62,12 +62,12 @@ export function movedTenantResources(stageArn: string, tenantId: string, routes:
 }
 
 /** An Allow of the tenant paths of a principal whose tenant moved to another region (movedTenantResources). */
-export function movedTenantPolicy(methodArn: string, tenantId: string, routes: readonly RouteDefinition[]): PolicyDocument {
+export function movedTenantPolicy(methodArn: string, tenantId: string, routes: readonly RouteAccess[]): PolicyDocument {
   return statement('Allow', movedTenantResources(stageArnOf(methodArn), tenantId, routes));
 }
 
 /** An Allow of the principal's methods; with none (a principal without roles), a Deny of the whole stage. */
-export function principalPolicy(methodArn: string, principal: AuthContext, routes: readonly RouteDefinition[]): PolicyDocument {
+export function principalPolicy(methodArn: string, principal: AuthContext, routes: readonly RouteAccess[]): PolicyDocument {
   const stageArn = stageArnOf(methodArn);
   const resources = allowedResources(stageArn, principal, routes);
   return resources.length > 0 ? statement('Allow', resources) : denyAll(methodArn);

@@ -2,7 +2,7 @@ import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } fro
 import { AuthenticationError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { encodeAuthContext } from '../core/auth-context';
-import type { RouteDefinition } from '../core/route';
+import type { RouteAccess } from '../core/route';
 import { denyAll, movedTenantPolicy, principalPolicy } from './authorizer-policy';
 import type { AuthorizerDecision, AuthorizerService } from './authorizer.service';
 import { TokenRejectedError } from './token-verifier';
@@ -23,7 +23,7 @@ export function apiGatewayAuthorizer(
   service: Pick<AuthorizerService, 'authorize'>,
   logger: AuthorizerLogger,
   /** The routes the API serves: the Allow covers those the principal's roles may call. */
-  routes: readonly RouteDefinition[],
+  routes: readonly RouteAccess[],
   /**
    * The usage-plan keys: tenant principals' requests are metered and throttled by their tenant's plan, platform
    * admins' by the platform usage plan. Every authorized method requires a key in AWS.

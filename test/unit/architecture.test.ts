@@ -3,11 +3,12 @@ import { dirname, join, relative } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
 
+/** The TypeScript files under a folder, and the JSON files its code imports as data. */
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) return sourceFiles(path);
-    return path.endsWith('.ts') ? [path] : [];
+    return path.endsWith('.ts') || path.endsWith('.json') ? [path] : [];
   });
 }
 
@@ -33,7 +34,9 @@ function layerOf(file: string): number {
 
 /** Every relative import of runtime code (type-only ones too: they are dependencies all the same). */
 function importsOf(file: string, text: string): string[] {
-  return [...text.matchAll(/from '(\.{1,2}\/[^']+)'/g)].map((match) => relative(ROOT, join(ROOT, dirname(file), `${match[1]}.ts`)));
+  return [...text.matchAll(/from '(\.{1,2}\/[^']+)'/g)].map((match) =>
+    relative(ROOT, join(ROOT, dirname(file), match[1].endsWith('.json') ? match[1] : `${match[1]}.ts`)),
+  );
 }
 
 /** Upward imports tolerated for now: none. */
@@ -114,7 +117,8 @@ describe('the data catalogue', () => {
   it('has retention on write stamp exactly the kinds of the catalogue a retention period deletes', () => {
     const { EXPIRING_KINDS } = require('../../functions/expiring.catalogue') as typeof import('../../functions/expiring.catalogue');
     const { expiringKinds } = require('../../functions/portability/retention') as typeof import('../../functions/portability/retention');
-    expect(EXPIRING_KINDS.map((kind) => kind.name).sort()).toEqual(expiringKinds(TENANT_DATA_CATALOGUE).map((kind) => kind.name).sort());
+    const names = (kinds: readonly { name: string }[]) => kinds.map((kind) => kind.name).sort();
+    expect(names(EXPIRING_KINDS)).toEqual(names(expiringKinds(TENANT_DATA_CATALOGUE)));
     expect(EXPIRING_KINDS.every((kind) => TENANT_DATA_CATALOGUE.includes(kind))).toBe(true);
   });
 
