@@ -24,6 +24,7 @@ import { CachedPlanSource } from '../quotas/plan.source';
 import { capacityObserver } from '../observability/capacity.observer';
 import type { RequestTelemetryPorts } from '../core/request-telemetry.middleware';
 import { UsageMeter } from '../usage/usage.meter';
+import type { RankedTenant } from '../observability/tenant-health.service';
 import type { TenantPurge } from '../tenants/tenant-purge';
 
 const isolations = new WeakMap<RuntimeConfig, Isolation>();
@@ -94,6 +95,27 @@ export function lazyHandler<E, R>(create: (config: RuntimeConfig) => (event: E, 
       throw error;
     });
     return handler(event, context as never);
+  };
+}
+
+/** The tenants a region serves, from its directory copy: those homed here that are active or suspended. */
+export function regionTenants(config: RuntimeConfig): () => Promise<RankedTenant[]> {
+  let directory: DirectoryRepository | undefined;
+  return async () => {
+    // Made on first use: only the functions that list the region's tenants read the directory listing.
+    directory ??= new DirectoryRepository(isolationOf(config).directoryDb(), config.TABLE_NAME);
+    const tenants: RankedTenant[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await directory.list(100, start);
+      for (const entry of page.items) {
+        if (entry.region === config.AWS_REGION && (entry.status === 'ACTIVE' || entry.status === 'SUSPENDED')) {
+          tenants.push({ tenantId: entry.tenantId, slug: entry.slug, status: entry.status });
+        }
+      }
+      start = page.lastEvaluatedKey;
+    } while (start);
+    return tenants;
   };
 }
 

@@ -3,9 +3,8 @@ import { createLogger } from '../core/logger';
 import { createIsolation } from '../isolation/tenant-db';
 import { drillCursors, isScratchTableOf, RecoveryDrill, type TenantDrillResult } from '../portability/recovery-drill';
 import { TENANT_DATA_CATALOGUE } from '../tenant-data.catalogue';
-import { createTenantWrites, lazyHandler } from './dependencies';
+import { createTenantWrites, lazyHandler, regionTenants } from './dependencies';
 import type { RuntimeConfig } from './runtime-config';
-import { regionTenants } from './usage';
 
 /** What the recovery drill state machine hands the function: the scratch table it restored the region's table into. */
 export interface RecoveryDrillEvent {

@@ -1,9 +1,8 @@
 import { createLogger } from '../core/logger';
 import { RetentionSweep, type RegionSweepReport } from '../portability/retention-sweep';
-import { TENANT_DATA_CATALOGUE } from '../tenant-data.catalogue';
-import { createTenantWrites, lazyHandler } from './dependencies';
+import { EXPIRING_KINDS } from '../expiring.catalogue';
+import { createTenantWrites, lazyHandler, regionTenants } from './dependencies';
 import type { RuntimeConfig } from './runtime-config';
-import { regionTenants } from './usage';
 
 /** What the schedule hands the function (an EventBridge rule event); only its id is read. */
 export interface RetentionSweepEvent {
@@ -17,7 +16,7 @@ export interface RetentionSweepEvent {
  */
 export function createHandler(config: RuntimeConfig) {
   const { db, executor } = createTenantWrites(config);
-  const sweep = new RetentionSweep({ db, tableName: config.TABLE_NAME, catalogue: TENANT_DATA_CATALOGUE, audit: executor });
+  const sweep = new RetentionSweep({ db, tableName: config.TABLE_NAME, catalogue: EXPIRING_KINDS, audit: executor });
   const tenants = regionTenants(config);
   const logger = createLogger('retention-sweep', config.LOG_LEVEL);
   return async (event: RetentionSweepEvent): Promise<RegionSweepReport> => {

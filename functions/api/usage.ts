@@ -3,32 +3,10 @@ import { createGroupHandler } from '../core/http';
 import { USAGE_ROUTES } from '../usage/usage.routes';
 import type { RequestFor } from '../routes';
 import { TenantHealthService, type RankedTenant } from '../observability/tenant-health.service';
-import { DirectoryRepository } from '../tenants/directory.repository';
 import { UsageService } from '../usage/usage.service';
 import { countedKinds } from '../resource.catalogue';
 import { tenantSpend } from '../governance/budget.service';
-import { createResourceDependencies, isolationOf, lazyHandler, type ResourceDependencies, tenantSignalsOf } from './dependencies';
-
-/** The tenants a region serves, from its directory copy: those homed here that are active or suspended. */
-export function regionTenants(config: RuntimeConfig): () => Promise<RankedTenant[]> {
-  let directory: DirectoryRepository | undefined;
-  return async () => {
-    // Made on first use: only platform admins' ranking reads the directory listing.
-    directory ??= new DirectoryRepository(isolationOf(config).directoryDb(), config.TABLE_NAME);
-    const tenants: RankedTenant[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await directory.list(100, start);
-      for (const entry of page.items) {
-        if (entry.region === config.AWS_REGION && (entry.status === 'ACTIVE' || entry.status === 'SUSPENDED')) {
-          tenants.push({ tenantId: entry.tenantId, slug: entry.slug, status: entry.status });
-        }
-      }
-      start = page.lastEvaluatedKey;
-    } while (start);
-    return tenants;
-  };
-}
+import { createResourceDependencies, lazyHandler, regionTenants, type ResourceDependencies, tenantSignalsOf } from './dependencies';
 
 /** Usage of a tenant against its plan, and the tenants' health. */
 export function createHandler(
