@@ -119,7 +119,9 @@ export async function run(): Promise<void> {
     const cacheAfter = platform.authorizerCache();
     const seconds = (Date.now() - startedAt) / 1000;
 
-    console.log(`\n== Request overhead (in process, DynamoDB Local + cognito-local; ${ROUNDS} requests after ${WARMUP} warm-up, one every ${pace.toFixed(0)} ms)`);
+    console.log(
+      `\n== Request overhead (in process, DynamoDB Local + cognito-local; ${ROUNDS} requests after ${WARMUP} warm-up, one every ${pace.toFixed(0)} ms)`,
+    );
     console.log('path'.padEnd(62) + 'p50 ms'.padStart(9) + 'p95 ms'.padStart(9) + 'mean ms'.padStart(9) + 'vs bare'.padStart(9));
     const row = (name: string, m: { p50: number; p95: number; mean: number }) =>
       console.log(

@@ -1,7 +1,8 @@
 import type { DataKind } from './data/data-kind';
+import { keys, SEPARATOR } from './data/keys';
 import { invoiceKind } from './billing/invoice.kind';
 import { memoryKind } from './memories/memory.kind';
-import { portabilityJobKind } from './portability/portability-job.kind';
+import { jobKey, portabilityJobKind } from './portability/portability-job.kind';
 import { runKind } from './workflows/workflow.kind';
 
 /**
@@ -10,3 +11,17 @@ import { runKind } from './workflows/workflow.kind';
  * modules only and not every kind's; the catalogue tests check that it is exactly the catalogue's expiring kinds.
  */
 export const EXPIRING_KINDS: readonly DataKind[] = [memoryKind, runKind, invoiceKind, portabilityJobKind];
+
+/** The beginning of a sort key built for a sample id: everything before the id. */
+function sortKeyPrefixOf(sortKey: string): string {
+  return sortKey.slice(0, sortKey.lastIndexOf(SEPARATOR) + 1);
+}
+
+/**
+ * How the sort keys of the expiring kinds' items begin (memories `M#`, runs `RUN#`, invoices `INVOICE#`, jobs `JOB#`):
+ * the stream filter that hands DynamoDB's TTL removals of these items, and of no others, to their consumer. A test
+ * checks that every expiring kind's items match one.
+ */
+export function expiringSortKeyPrefixes(): string[] {
+  return [keys.memorySortKeyPrefix(), keys.runSortKeyPrefix(), sortKeyPrefixOf(keys.invoice('acme', 'id').sk), sortKeyPrefixOf(jobKey('acme', 'id').sk)];
+}

@@ -140,19 +140,21 @@ export interface ResourceDependencies {
 /**
  * Tenant-scoped writes: the tenant clients of the instance's isolation layer, the plan source and the mutation
  * executor. Needs the tenant data role only (functions that write nothing else, like the memory-expiry stream
- * consumer, are built from this alone).
+ * consumer, are built from this alone). `retentionCacheMs` bounds how long the executor's retention trusts a tenant's
+ * settings (default RETENTION_SETTINGS_CACHE_MS).
  */
-export function createTenantWrites(config: RuntimeConfig) {
+export function createTenantWrites(config: RuntimeConfig, options: { readonly retentionCacheMs?: number } = {}) {
   const isolation = isolationOf(config);
   const db = (tenantId: string) => isolation.forTenant(tenantId);
   const plans = new CachedPlanSource({ db, tableName: config.TABLE_NAME });
-  const executor = new MutationExecutor({ chain: HASH_CHAIN, db, tableName: config.TABLE_NAME, plans, retention: retentionOf(db, config.TABLE_NAME) });
+  const retention = retentionOf(db, config.TABLE_NAME, options.retentionCacheMs);
+  const executor = new MutationExecutor({ chain: HASH_CHAIN, db, tableName: config.TABLE_NAME, plans, retention });
   return { db, plans, executor };
 }
 
 /** Retention applied on write by a mutation executor: the catalogue's expiring kinds and the tenants' settings, read with the tenant's client. */
-export function retentionOf(db: (tenantId: string) => DynamoDBDocumentClient, tableName: string): CatalogueRetention {
-  return new CatalogueRetention({ db, tableName, catalogue: EXPIRING_KINDS });
+export function retentionOf(db: (tenantId: string) => DynamoDBDocumentClient, tableName: string, cacheMs?: number): CatalogueRetention {
+  return new CatalogueRetention({ db, tableName, catalogue: EXPIRING_KINDS, ...(cacheMs !== undefined ? { cacheMs } : {}) });
 }
 
 /**

@@ -9,7 +9,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { DATA_SCOPES, type DataScope } from '../../functions/data/data-scopes';
 import { runWorkerCapacity, SERVICE_LEVELS } from '../../functions/billing/service-levels.catalogue';
-import { keys, SEPARATOR, TENANT_MARK } from '../../functions/data/keys';
+import { SEPARATOR, TENANT_MARK } from '../../functions/data/keys';
+import { expiringSortKeyPrefixes } from '../../functions/expiring.catalogue';
 import { platformUsageKey } from '../../functions/identity/usage-identifier';
 import { TTL_PRINCIPAL } from '../../functions/memories/memory-expiry.service';
 import { HANDLER_GROUP_NEEDS, JOB_CONSUMER_NEEDS, PERIOD_CLOSE_NEEDS, type GroupNeeds } from '../../functions/api/group-needs';
@@ -114,8 +115,9 @@ export const OTHER_FUNCTION_NEEDS = {
   // Writes pool issuers into the region's registry (P#ISSUER#) for tenant stacks' custom resources (the job consumer's
   // migrations are the only other writer: a migrated tenant's pool, in the target region).
   'issuer-registration': { data: ['issuers'] },
-  // Gives back the quota of memories TTL removed, through the tenant data role with the tenant of each record: it is
-  // built from the tenant writes alone (createTenantWrites), so it needs no platform-key role nor the cursor secret.
+  // Writes back the items TTL removed under a legal hold and gives back the quota of memories TTL removed, through the
+  // tenant data role with the tenant of each record: it is built from the tenant writes alone (createTenantWrites), so
+  // it needs no platform-key role nor the cursor secret.
   'memory-expiry': { data: ['tenant'] },
   // Links the pending audit entries of the tenants a stream batch names into their hash chains, with the tenant data
   // role of each tenant (built from the tenant writes alone, like memory-expiry).
@@ -323,12 +325,12 @@ export class RegionStack extends Stack {
     return { api, firewall };
   }
 
-  /** The consumers of the table's stream: memory quota give-back on TTL removal, audit sealing. */
+  /** The consumers of the table's stream: TTL removals (what a legal hold keeps, memory quota give-back), audit sealing. */
   private createStreamConsumers(): { memoryExpiry: TableStreamConsumer; auditSealing: TableStreamConsumer } {
     const memoryExpiry = new TableStreamConsumer(this, 'MemoryExpiry', {
       table: this.table,
       consumer: this.functions['memory-expiry'],
-      filters: [memoryExpiryFilter(this.table)],
+      filters: [ttlRemovalFilter(this.table)],
     });
     // Sealing delay: the stream's (about a second) plus one batch; IteratorAge above a minute raises StreamDelay-audit-sealer.
     const auditSealing = new TableStreamConsumer(this, 'AuditSealing', {
@@ -568,18 +570,19 @@ function remoteExportBucket(scope: Construct, names: PlatformNames, region: stri
 }
 
 /**
- * Stream records of memories that DynamoDB's TTL removed: REMOVE events by the TTL service principal, of tenant
- * partitions, with a memory sort key (`M#<memoryId>`; the partition's counter is `COUNTER`). The function checks the
- * full key again; the filter spares it the invocations of every other change to the table.
+ * Stream records of items of expiring kinds that DynamoDB's TTL removed: REMOVE events by the TTL service principal,
+ * of tenant partitions, with a sort key of one of those kinds (expiringSortKeyPrefixes()). Their consumer writes back
+ * what a legal hold keeps and gives back the quota of removed memories; it checks each key's kind again, and the filter
+ * spares it the invocations of every other change to the table (idempotency records and health items expire too).
  */
-export function memoryExpiryFilter(table: PlatformTable): Record<string, unknown> {
+export function ttlRemovalFilter(table: PlatformTable): Record<string, unknown> {
   return lambda.FilterCriteria.filter({
     eventName: lambda.FilterRule.isEqual('REMOVE'),
     userIdentity: { type: lambda.FilterRule.isEqual('Service'), principalId: lambda.FilterRule.isEqual(TTL_PRINCIPAL) },
     dynamodb: {
       Keys: {
         [table.partitionKeyName]: { S: lambda.FilterRule.beginsWith(`${TENANT_MARK}${SEPARATOR}`) },
-        [table.sortKeyName]: { S: lambda.FilterRule.beginsWith(keys.memorySortKeyPrefix()) },
+        [table.sortKeyName]: { S: expiringSortKeyPrefixes().flatMap((prefix) => lambda.FilterRule.beginsWith(prefix)) },
       },
     },
   });

@@ -238,7 +238,7 @@ describe.each(CONFIG.regions)('region stack %s', (region) => {
     expect([...new Set(bedrockHolders)]).toEqual([roleId]);
   });
 
-  it('feeds TTL removals of memories from the stream to the memory-expiry function, failed batches to an encrypted TLS-only queue', () => {
+  it('feeds TTL removals of items of expiring kinds from the stream to the memory-expiry function, failed batches to an encrypted TLS-only queue', () => {
     // Prepare
     const consumer = stack.memoryExpiry;
     const pattern = new Capture();
@@ -263,7 +263,7 @@ describe.each(CONFIG.regions)('region stack %s', (region) => {
       dynamodb: {
         Keys: {
           [TABLE_SCHEMA.partitionKey]: { S: [{ prefix: 'T#' }] },
-          [TABLE_SCHEMA.sortKey]: { S: [{ prefix: 'M#' }] },
+          [TABLE_SCHEMA.sortKey]: { S: [{ prefix: 'M#' }, { prefix: 'RUN#' }, { prefix: 'INVOICE#' }, { prefix: 'JOB#' }] },
         },
       },
     });

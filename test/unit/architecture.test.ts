@@ -122,6 +122,26 @@ describe('the data catalogue', () => {
     expect(EXPIRING_KINDS.every((kind) => TENANT_DATA_CATALOGUE.includes(kind))).toBe(true);
   });
 
+  it("gives the stream filter of TTL removals a sort key prefix that every expiring kind's items begin with", () => {
+    const { EXPIRING_KINDS, expiringSortKeyPrefixes } = require('../../functions/expiring.catalogue') as typeof import('../../functions/expiring.catalogue');
+    const { keys } = require('../../functions/data/keys') as typeof import('../../functions/data/keys');
+    const { jobKey } = require('../../functions/portability/portability-job.kind') as typeof import('../../functions/portability/portability-job.kind');
+    const samples: Record<string, { pk: string; sk: string }> = {
+      memory: keys.memory('acme', 'a1', 'm1'),
+      run: keys.run('acme', 'w1', 'r1'),
+      invoice: keys.invoice('acme', 'i1'),
+      'portability-job': jobKey('acme', 'j1'),
+    };
+    for (const kind of EXPIRING_KINDS) {
+      const sample = samples[kind.name];
+      expect({ kind: kind.name, owned: sample !== undefined && kind.owns(sample, 'acme') }).toEqual({ kind: kind.name, owned: true });
+      expect({ kind: kind.name, filtered: expiringSortKeyPrefixes().some((prefix) => sample.sk.startsWith(prefix)) }).toEqual({
+        kind: kind.name,
+        filtered: true,
+      });
+    }
+  });
+
   it('names for each kind partitions under the tenant prefix only, found by key', async () => {
     const read = async () => ['AGENT#a1', 'WORKFLOW#w1'];
     for (const kind of TENANT_DATA_CATALOGUE) {
