@@ -39,9 +39,10 @@ async function drillRegion(endpoint: string, region: string, tableName: string, 
     parseRuntimeConfig({ AWS_REGION: region, TABLE_NAME: table, DYNAMODB_ENDPOINT: endpoint, DATA_CREDENTIALS: 'local', LOG_LEVEL: 'ERROR' });
   const live = config(tableName);
   const scratch = config(scratchTable);
-  const { db } = createTenantWrites(live);
+  const { db, executor } = createTenantWrites(live);
   const drill = new RecoveryDrill({
     live: { db, tableName },
+    audit: executor,
     scratch: { db: (tenantId) => isolationOf(scratch).forTenant(tenantId), tableName: scratchTable },
     catalogue: TENANT_DATA_CATALOGUE,
     cursors: drillCursors(),

@@ -35,7 +35,7 @@ export type DrillTenants = () => Promise<readonly { readonly tenantId: string }[
  * as the live table; the state machine deletes the table afterwards, whatever happened here.
  */
 export function createHandler(config: RuntimeConfig, tenants: DrillTenants = regionTenants(config)) {
-  const { db } = createTenantWrites(config);
+  const { db, executor } = createTenantWrites(config);
   const logger = createLogger('recovery-drill', config.LOG_LEVEL);
   return async (event: RecoveryDrillEvent): Promise<RegionDrillReport> => {
     const scratchTable = scratchTableOf(config, event);
@@ -43,6 +43,7 @@ export function createHandler(config: RuntimeConfig, tenants: DrillTenants = reg
     try {
       const drill = new RecoveryDrill({
         live: { db, tableName: config.TABLE_NAME },
+        audit: executor,
         scratch: { db: (tenantId) => scratch.forTenant(tenantId), tableName: scratchTable },
         catalogue: TENANT_DATA_CATALOGUE,
         cursors: drillCursors(),

@@ -3,6 +3,7 @@ import * as z from '../core/zod';
 import { fixedPartitions, isKey, RETENTION_CLASSES, writeBackAsIs, type DataKind } from '../data/data-kind';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../data/keys';
+import type { ItemWrite } from '../data/mutation.executor';
 
 /**
  * A tenant's compliance settings: how long each data class of the catalogue is kept, and a legal hold that suspends
@@ -77,9 +78,9 @@ export const drillRecordKind: DataKind = {
   writeBack: writeBackAsIs,
 };
 
-/** Records a drill's outcome for the tenant (replacing the previous one). */
-export async function recordDrill(db: DynamoDBDocumentClient, tableName: string, tenantId: string, record: DrillRecord): Promise<void> {
-  await db.send(new PutCommand({ TableName: tableName, Item: { ...drillKey(tenantId), ...drillRecordSchema.parse(record) } }));
+/** The write that records a drill's outcome for the tenant (replacing the previous one), for the drill's audited mutation. */
+export function drillRecordWrite(tenantId: string, record: DrillRecord): ItemWrite {
+  return { put: { Item: { ...drillKey(tenantId), ...drillRecordSchema.parse(record) } } };
 }
 
 /** The tenant's last drill, if any. */

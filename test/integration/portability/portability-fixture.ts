@@ -19,7 +19,7 @@ import type { JobQueue } from '../../../functions/portability/job.queue';
 import { PortabilityJobRepository } from '../../../functions/portability/portability-job.kind';
 import { PortabilityJobService } from '../../../functions/portability/portability-job.service';
 import { ComplianceService } from '../../../functions/portability/compliance.service';
-import { recordDrill } from '../../../functions/portability/compliance.kind';
+import { drillRecordWrite } from '../../../functions/portability/compliance.kind';
 import { RetentionSweep } from '../../../functions/portability/retention-sweep';
 import { CachedPlanSource } from '../../../functions/quotas/plan.source';
 import { kindOperations, referenceCheck } from '../../../functions/resource.catalogue';
@@ -243,13 +243,9 @@ export async function createPortabilityFixture(name: string): Promise<Portabilit
       await jobs(region, { enqueue: async () => {} }).start(context(tenantId), 'export');
       await compliance(region).setRetention(context(tenantId), { content: 365 });
       const { db, tableName } = data(region);
-      await recordDrill(db(tenantId), tableName, tenantId, {
-        drilledAt: new Date().toISOString(),
-        succeeded: true,
-        items: 1,
-        auditEntries: 1,
-        detail: 'drilled',
-      });
+      const drilled = { drilledAt: new Date().toISOString(), succeeded: true, items: 1, auditEntries: 1, detail: 'drilled' };
+      const event = { actor: 'system:drill', action: 'recovery.drill', target: 'compliance/drill/passed', requestId: nextRequest(), change: {} };
+      await data(region).mutations.execute({ tenantId, event, writes: [drillRecordWrite(tenantId, drilled)] });
       // A retention sweep under the setting (it records itself for the compliance report).
       await new RetentionSweep({ db, tableName, catalogue: TENANT_DATA_CATALOGUE, audit: data(region).mutations }).sweepTenant(tenantId, nextRequest());
       // A served request, metered as the functions meter it: the tenant's usage and health items of the hour.

@@ -45,6 +45,7 @@ describe('recovery drill', () => {
     const cursors = new CursorCodec('recovery-drill-cursor-secret-of-32-chars');
     const drill = new RecoveryDrill({
       live: { db, tableName },
+      audit: mutations,
       // The scratch table through an unscoped client, as a restore point is read (the drill's own tool scopes it per tenant).
       scratch: { db: () => fixture.lifecycle.inspectors[EU], tableName: scratchTable },
       catalogue: TENANT_DATA_CATALOGUE,
@@ -66,6 +67,16 @@ describe('recovery drill', () => {
     expect(reported.lastSuccessfulDrill).toBe(passed.drilledAt);
     expect(failed).toMatchObject({ succeeded: false, detail: expect.stringContaining('audit chain broken') });
     expect(afterFailure.lastSuccessfulDrill).toBeNull();
+    // The two drills' entries (the fixture's history recorded one too), each once: pending or sealed.
+    const drillEntries = new Map(
+      (await fixture.lifecycle.scanPrefix(EU, tenantPrefix(tenantId)))
+        .filter((item) => item.action === 'recovery.drill' && String(item.requestId).startsWith('drill-'))
+        .map((item) => [item.id, item]),
+    );
+    expect([...drillEntries.values()].map((item) => `${item.actor} ${item.target}`).sort()).toEqual([
+      'system:drill compliance/drill/failed',
+      'system:drill compliance/drill/passed',
+    ]);
   });
 
   it('reports the last backup the backup status knows, and null where there is none (locally)', async () => {
