@@ -5,6 +5,7 @@ import type { RuntimeConfig } from '../functions/api/runtime-config';
 import { HANDLER_GROUPS } from '../functions/routes';
 import type { Authorizer, FunctionSource, PeriodCloseHandler, ProxyHandler } from './gateway';
 import type { RunConsumerHandler } from './run-queue';
+import type { TtlRemovalConsumer } from './ttl-expiry';
 
 /**
  * The functions as Lambda runs them: each entry of functions/api/ bundled by esbuild into one CommonJS file (the AWS
@@ -13,7 +14,7 @@ import type { RunConsumerHandler } from './run-queue';
  * makes ESM-only dependencies loadable, which a CommonJS runtime such as tsx cannot require.
  */
 
-const ENTRIES = [...HANDLER_GROUPS, 'authorizer', 'run-consumer', 'period-close', 'job-consumer', 'retention-sweep'] as const;
+const ENTRIES = [...HANDLER_GROUPS, 'authorizer', 'run-consumer', 'period-close', 'job-consumer', 'retention-sweep', 'memory-expiry'] as const;
 
 /**
  * Leaves the AWS SDK out of the bundles but points at the project's copy by absolute path, so a bundle loads from
@@ -38,6 +39,9 @@ interface RunConsumerModule {
 /** A scheduled function's module: the period close, the retention sweep. */
 interface PeriodCloseModule {
   createHandler?: (config: RuntimeConfig) => PeriodCloseHandler;
+}
+interface TtlConsumerModule {
+  createHandler?: (config: RuntimeConfig) => TtlRemovalConsumer;
 }
 interface AuthorizerModule {
   createAuthorizer?: (config: RuntimeConfig) => Authorizer;
@@ -94,6 +98,11 @@ export async function bundleFunctions(outDir: string, regions: readonly string[]
     async createRetentionSweep(config) {
       const { createHandler } = load<PeriodCloseModule>(config.AWS_REGION, 'retention-sweep');
       if (typeof createHandler !== 'function') throw new Error('functions/api/retention-sweep does not export createHandler');
+      return createHandler(config);
+    },
+    async createTtlConsumer(config) {
+      const { createHandler } = load<TtlConsumerModule>(config.AWS_REGION, 'memory-expiry');
+      if (typeof createHandler !== 'function') throw new Error('functions/api/memory-expiry does not export createHandler');
       return createHandler(config);
     },
   };

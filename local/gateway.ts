@@ -30,6 +30,8 @@ import type { RunConsumerHandler, SqsHandler } from './run-queue';
 import { rateLimitHeaders, type RateLimitState } from './rate-limit-headers';
 import { RouteMatcher } from './routing';
 import { UsagePlanThrottle } from './usage-plans';
+import { localDynamoDbClient } from './bootstrap';
+import { expireAndConsume, LOCAL_TTL_INTERVAL_MS, type TtlRemovalConsumer } from './ttl-expiry';
 
 /**
  * The local API Gateway: one HTTP server per residency region, serving every route of the route table with the
@@ -51,6 +53,11 @@ export interface FunctionSource {
   createJobConsumer?(config: RuntimeConfig): Promise<SqsHandler>;
   /** The region's retention sweep (functions/api/retention-sweep.ts), run on a timer. @default items are swept only when asked */
   createRetentionSweep?(config: RuntimeConfig): Promise<ScheduledHandler>;
+  /**
+   * The consumer of the region's TTL removals (functions/api/memory-expiry.ts), fed by the local TTL emulation
+   * (ttl-expiry.ts). @default expired items are removed, and nothing consumes their removals
+   */
+  createTtlConsumer?(config: RuntimeConfig): Promise<TtlRemovalConsumer>;
 }
 
 /** A function of a region that a schedule invokes (the period close, the retention sweep). */
@@ -90,6 +97,11 @@ export interface LocalGatewayOptions {
    * @default none
    */
   readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * How often DynamoDB's TTL is emulated (ttl-expiry.ts): expired items deleted, their removals consumed; 0 turns it off.
+   * @default LOCAL_TTL_INTERVAL_MS
+   */
+  readonly ttlIntervalMs?: number;
   /**
    * Limits per client address, as the region's WAF web ACL enforces them in AWS.
    * @default CLIENT_LIMITS of the client-limits catalogue
@@ -156,6 +168,10 @@ export const apiFunctions: FunctionSource = {
   },
   async createRetentionSweep(config) {
     const module = await import('../functions/api/retention-sweep');
+    return module.createHandler(config);
+  },
+  async createTtlConsumer(config) {
+    const module = await import('../functions/api/memory-expiry');
     return module.createHandler(config);
   },
 };
@@ -293,7 +309,7 @@ class RegionGateway {
 
   constructor(
     readonly region: string,
-    private readonly options: Required<Omit<LocalGatewayOptions, 'host' | 'queuesDir' | 'console' | 'sweepRuns' | 'regionEnvironment'>>,
+    private readonly options: Required<Omit<LocalGatewayOptions, 'host' | 'queuesDir' | 'console' | 'sweepRuns' | 'regionEnvironment' | 'ttlIntervalMs'>>,
     private readonly matcher: RouteMatcher,
     private readonly invocations: InvocationScope,
     /** What only this region's functions get (its runs queue). */
@@ -739,12 +755,12 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   }
   // Every region answers 421 with the other regions' URLs, so configs are complete only once all ports are known.
   for (const gateway of regions) gateway.configure(endpoints, managementEndpoints);
-  const background = startBackgroundWork(regions, settings.functions, queues, settings.log);
+  const background = startBackgroundWork(regions, settings, queues, options.ttlIntervalMs ?? LOCAL_TTL_INTERVAL_MS);
   return {
     endpoints,
     authorizerCache: () => sumOfStats(regions.map((gateway) => gateway.authorizerCacheStats())),
     close: async () => {
-      background.stop();
+      await background.stop();
       await Promise.all(servers.map(closeServer));
       await queues.stop();
     },
@@ -760,21 +776,70 @@ export const LOCAL_PERIOD_CLOSE_INTERVAL_MS = 3_600_000;
 /** Locally, how often the retention sweep runs: as the schedule in AWS (hourly); `npm run retention-sweep` runs it at once. */
 export const LOCAL_RETENTION_SWEEP_INTERVAL_MS = 3_600_000;
 
-/** The work of each region that no request starts: the runs and jobs queues' consumers, the period close's and the retention sweep's timers. */
+/** The work of each region that no request starts: the runs and jobs queues' consumers, the period close's and the retention sweep's timers, the TTL emulation. */
 function startBackgroundWork(
   regions: readonly RegionGateway[],
-  functions: FunctionSource,
+  settings: TtlSettings,
   queues: Awaited<ReturnType<typeof startQueues>>,
-  log: (line: string) => void,
-): { stop(): void } {
+  ttlIntervalMs: number,
+): { stop(): Promise<void> } {
+  const { functions, log } = settings;
   queues.consume(regions, functions, log);
   const timers = [
     startScheduleTimer('period close', functions.createPeriodClose, LOCAL_PERIOD_CLOSE_INTERVAL_MS, regions, log),
     startScheduleTimer('retention sweep', functions.createRetentionSweep, LOCAL_RETENTION_SWEEP_INTERVAL_MS, regions, log),
   ];
+  const ttl = startTtlExpiry(regions, settings, ttlIntervalMs);
   return {
-    stop: () => {
+    stop: async () => {
       for (const timer of timers) timer.stop();
+      await ttl.stop();
+    },
+  };
+}
+
+/** What the background work reads of the gateway's settings. */
+interface TtlSettings {
+  readonly dynamoDbEndpoint: string;
+  readonly tableName: string;
+  readonly functions: FunctionSource;
+  readonly log: (line: string) => void;
+}
+
+/**
+ * DynamoDB's TTL, which DynamoDB Local lacks, for every region (ttl-expiry.ts): one pass at a time, each region's
+ * removals handed to its consumer; a failed pass is logged and the next one runs as usual.
+ */
+function startTtlExpiry(regions: readonly RegionGateway[], settings: TtlSettings, intervalMs: number): { stop(): Promise<void> } {
+  const create = settings.functions.createTtlConsumer;
+  if (intervalMs <= 0) return { stop: async () => undefined };
+  const clients = new Map(regions.map((gateway) => [gateway.region, localDynamoDbClient(settings.dynamoDbEndpoint, gateway.region)]));
+  const consumers = new Map<string, Promise<TtlRemovalConsumer>>();
+  const consumerOf = (gateway: RegionGateway) => async () => {
+    if (!create) return async () => undefined;
+    if (!consumers.has(gateway.region)) consumers.set(gateway.region, create(gateway.runtimeConfig()));
+    return (await consumers.get(gateway.region)) as TtlRemovalConsumer;
+  };
+  let pass: Promise<void> = Promise.resolve();
+  const tick = async () => {
+    for (const gateway of regions) {
+      const client = clients.get(gateway.region);
+      if (!client) continue;
+      await expireAndConsume(client, settings.tableName, gateway.region, consumerOf(gateway)).catch((error: unknown) => {
+        consumers.delete(gateway.region);
+        settings.log(`TTL expiry of ${gateway.region} failed: ${String(error)}`);
+      });
+    }
+  };
+  const timer = setInterval(() => {
+    pass = pass.then(tick);
+  }, intervalMs);
+  timer.unref();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await pass;
+      for (const client of clients.values()) client.destroy();
     },
   };
 }
