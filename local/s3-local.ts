@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
-import { LOCAL_S3_CREDENTIALS } from '../functions/portability/s3.object-store';
+import { LOCAL_S3_CREDENTIALS } from '../functions/portability/object-store';
 
 /**
  * The local counterpart of each region's export bucket: `s3rver`, an S3-compatible server, in-process on loopback,

@@ -6,7 +6,7 @@ import { ManifestSigner } from '../portability/bundle.schema';
 import { SqsJobQueue, type JobQueue } from '../portability/job.queue';
 import { PortabilityJobRepository } from '../portability/portability-job.kind';
 import { PortabilityJobService } from '../portability/portability-job.service';
-import { createS3Client, LOCAL_S3_CREDENTIALS, S3ObjectStore } from '../portability/s3.object-store';
+import { exportStoreOf } from './export-store.dependencies';
 import { TenantExporter } from '../portability/tenant-export';
 import { TenantImporter } from '../portability/tenant-import';
 import { TENANT_DATA_CATALOGUE } from '../tenant-data.catalogue';
@@ -32,8 +32,7 @@ export function portabilityJobsOf(config: RuntimeConfig): PortabilityJobService 
   let service = services.get(config);
   if (service) return service;
   const { db, executor } = createTenantWrites(config);
-  const local = config.S3_ENDPOINT ? { endpoint: config.S3_ENDPOINT, credentials: LOCAL_S3_CREDENTIALS } : undefined;
-  const store = new S3ObjectStore({ client: createS3Client(config.AWS_REGION, local), bucket: required(config, 'EXPORT_BUCKET') });
+  const store = exportStoreOf(config, config.AWS_REGION, required(config, 'EXPORT_BUCKET'));
   const signer = new ManifestSigner(required(config, 'BUNDLE_SECRET'));
   const data = { db, tableName: config.TABLE_NAME, catalogue: TENANT_DATA_CATALOGUE, store, signer };
   service = new PortabilityJobService({

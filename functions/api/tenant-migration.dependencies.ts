@@ -4,7 +4,7 @@ import { onFirstUse } from '../core/on-first-use';
 import { IssuerRegistryRepository } from '../identity/issuer-registry.repository';
 import { credentialKeyAlias } from '../governance/credential-store';
 import { ManifestSigner } from '../portability/bundle.schema';
-import { createS3Client, LOCAL_S3_CREDENTIALS, S3ObjectStore } from '../portability/s3.object-store';
+import type { ObjectStore } from '../portability/object-store';
 import { TenantExporter } from '../portability/tenant-export';
 import { TenantImporter } from '../portability/tenant-import';
 import { manifestReader, TenantMigration, type MigrationRegion } from '../portability/tenant-migration';
@@ -13,6 +13,7 @@ import { DirectoryRepository } from '../tenants/directory.repository';
 import { TenantPurge } from '../tenants/tenant-purge';
 import { credentialStoreOf } from './credential-store.dependencies';
 import { createTenantWrites, forgettingUsage, isolationOf, meterOf } from './dependencies';
+import { exportStoreOf } from './export-store.dependencies';
 import { memoized } from './migration.dependencies';
 import { directoryRegionsOf, regionConfigOf, type RuntimeConfig } from './runtime-config';
 
@@ -36,8 +37,7 @@ export function tenantMigrationOf(config: RuntimeConfig, to: string): TenantMigr
   const bucket = config.EXPORT_BUCKETS[to];
   if (!bucket) throw new ConfigError(`invalid runtime configuration: EXPORT_BUCKETS: no export bucket of ${to}: required by the functions that run migrations`);
   if (!config.BUNDLE_SECRET) throw new ConfigError('invalid runtime configuration: BUNDLE_SECRET: required by the functions that run migrations');
-  const local = config.S3_ENDPOINT ? { endpoint: config.S3_ENDPOINT, credentials: LOCAL_S3_CREDENTIALS } : undefined;
-  const store = new S3ObjectStore({ client: createS3Client(to, local), bucket });
+  const store = exportStoreOf(config, to, bucket);
   const signer = new ManifestSigner(config.BUNDLE_SECRET);
   const regions = directoryRegionsOf(config).all.map((region) => regionConfigOf(config, region));
   return new TenantMigration({
@@ -58,7 +58,7 @@ export function tenantMigrationOf(config: RuntimeConfig, to: string): TenantMigr
  */
 function migrationRegionOf(
   config: RuntimeConfig,
-  store: S3ObjectStore,
+  store: ObjectStore,
   signer: ManifestSigner,
   usageKeys: { usageKeys?: UsageKeyProvisioning },
 ): MigrationRegion {

@@ -48,9 +48,6 @@ export class S3ObjectStore implements ObjectStore {
   }
 }
 
-/** Credentials of the local S3-compatible server (it takes any signature, but wants its own key id). */
-export const LOCAL_S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
-
 /**
  * A client for the export bucket: path-style when an endpoint is given (the local S3-compatible server, which also
  * wants its own credentials).
