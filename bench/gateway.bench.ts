@@ -19,8 +19,9 @@ import { ACCESS_CACHE_DEFAULT_SECONDS } from '../functions/core/config';
  * tenant record needs, against the same request through the local gateway (HTTP on loopback, REST proxy event, the
  * REQUEST authorizer behind its result cache keyed by the Authorization header, as API Gateway's, the middleware, the
  * tenant gate's cached directory entry, the tenant-scoped client with its guard). Everything runs in this process
- * against DynamoDB Local and cognito-local, each path at the pace the tenant's plan allows. Also counted: the authorizer cache's hit rate, Lambda invocations per
- * request (the handler, plus the authorizer on a miss) and the DynamoDB calls the functions make per request.
+ * against DynamoDB Local and cognito-local, each path at the pace the tenant's plan allows. Also counted: the
+ * authorizer cache's hit rate, Lambda invocations per request (the handler, plus the authorizer on a miss) and the
+ * DynamoDB calls the functions make per request.
  */
 const WARMUP = 50;
 const ROUNDS = 400;

@@ -776,7 +776,10 @@ export const LOCAL_PERIOD_CLOSE_INTERVAL_MS = 3_600_000;
 /** Locally, how often the retention sweep runs: as the schedule in AWS (hourly); `npm run retention-sweep` runs it at once. */
 export const LOCAL_RETENTION_SWEEP_INTERVAL_MS = 3_600_000;
 
-/** The work of each region that no request starts: the runs and jobs queues' consumers, the period close's and the retention sweep's timers, the TTL emulation. */
+/**
+ * The work of each region that no request starts: the runs and jobs queues' consumers, the period close's and the
+ * retention sweep's timers, the TTL emulation.
+ */
 function startBackgroundWork(
   regions: readonly RegionGateway[],
   settings: TtlSettings,

@@ -33,10 +33,10 @@ import { forgettingUsage, isolationOf, meterOf, retentionOf, telemetryOf } from 
 import type { RequestTelemetryPorts } from '../core/request-telemetry.middleware';
 
 /**
- * Wiring of the tenant lifecycle, with the users, invitations and API keys of every region it serves. Tenant data is reached only through the
- * isolation layer (a tenant-scoped client per tenant, per region); the directory through the platform client.
- * The control plane touches several regions (the directory is kept in each, a tenant's record lives in its home
- * region), so each region's data is built on first use.
+ * Wiring of the tenant lifecycle, with the users, invitations and API keys of every region it serves. Tenant data
+ * is reached only through the isolation layer (a tenant-scoped client per tenant, per region); the directory through
+ * the platform client. The control plane touches several regions (the directory is kept in each, a tenant's record
+ * lives in its home region), so each region's data is built on first use.
  */
 
 /**

@@ -32,7 +32,7 @@ export interface DrillTable {
 export interface RecoveryDrillProps {
   /** The live table: where each tenant's outcome is recorded, and what `drill` copies from. */
   readonly live: DrillTable;
-  /** The live table's writes: each outcome is recorded with a `recovery.drill` audit entry of the tenant's, in one transaction. */
+  /** The live table's writes: each outcome is recorded with a `recovery.drill` audit entry of the tenant's, in one write. */
   readonly audit: Pick<MutationExecutor, 'execute'>;
   /** The scratch table holding the restored copy (deleted by the caller afterwards). */
   readonly scratch: DrillTable;
@@ -52,8 +52,9 @@ type CopiedCounts = ReadonlyMap<string, number>;
 
 /**
  * A recovery drill of one tenant against a restored copy of the table, recorded in the tenant's data (the compliance
- * report shows the last successful one) and in its audit log (`recovery.drill` by `system:drill`). The copy is checked on its own: every kind's items are enumerated through
- * the catalogue, the quota counter of each counted kind equals its items, and the tenant's audit chain verifies.
+ * report shows the last successful one) and in its audit log (`recovery.drill` by `system:drill`). The copy is checked
+ * on its own: every kind's items are enumerated through the catalogue, the quota counter of each counted kind equals
+ * its items, and the tenant's audit chain verifies.
  *
  * - `verifyRestored`: the copy is already there (in AWS a point-in-time restore of the whole table to a new table,
  *   made by the recovery drill state machine); nothing is copied.

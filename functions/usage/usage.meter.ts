@@ -80,9 +80,9 @@ interface Pending {
  * units and conflict with other containers flushing the same items). Only the first figures of a period, which
  * create its item, go in a transaction that checks the tenant's record: a purge deletes the record before the rest,
  * so figures another container still holds for a purged tenant create nothing afterwards (see `send`). The request
- * itself makes no extra call; a
- * container that dies loses at most its unflushed figures, which metering accepts (the usage plan, in API Gateway,
- * is what throttles). Prices are applied when the estimate is read, so a price change needs no migration.
+ * itself makes no extra call; a container that dies loses at most its unflushed figures, which metering accepts (the
+ * usage plan, in API Gateway, is what throttles). Prices are applied when the estimate is read, so a price change
+ * needs no migration.
  */
 export class UsageMeter {
   private readonly pending = new Map<string, Pending>();
