@@ -6,16 +6,30 @@ import { TENANT_DATA_CATALOGUE } from '../tenant-data.catalogue';
 import { createTenantWrites, lazyHandler, regionTenants } from './dependencies';
 import type { RuntimeConfig } from './runtime-config';
 
-/** What the recovery drill state machine hands the function: the scratch table it restored the region's table into. */
+/**
+ * What the recovery drill state machine hands the function: the scratch table it restored the region's table into,
+ * and, from the second round on, where the previous round stopped and how far the drill has come.
+ */
 export interface RecoveryDrillEvent {
   readonly scratchTable: string;
+  /** The last tenant the previous round drilled (`next` of its report): this round goes on with the tenants after it. */
+  readonly after?: string | null;
+  /** Tenants drilled and failed in the earlier rounds. @default 0 */
+  readonly drilled?: number;
+  readonly failed?: number;
 }
 
-/** The drill of the region's tenants against one restored copy. */
+/** One round of the drill against one restored copy. */
 export interface RegionDrillReport {
   readonly scratchTable: string;
+  /** Tenants drilled so far, this round's included. */
   readonly tenants: number;
+  /** Tenants failed so far, this round's included. */
+  readonly failedTotal: number;
+  /** The tenants that failed in this round (earlier rounds logged theirs). */
   readonly failed: readonly Pick<TenantDrillResult, 'tenantId' | 'detail'>[];
+  /** The last tenant of this round when tenants are left for another round (the time budget ran out), else null. */
+  readonly next: string | null;
 }
 
 /** Some tenant's drill failed; every tenant's outcome is recorded first. The state machine's execution then fails. */
@@ -23,8 +37,23 @@ export class RecoveryDrillFailedError extends Error {
   override readonly name = 'RecoveryDrillFailed';
 }
 
-/** The tenants the drill covers; each is drilled in turn. */
+/** The tenants the drill covers; each is drilled in turn, by tenant id. */
 export type DrillTenants = () => Promise<readonly { readonly tenantId: string }[]>;
+
+/**
+ * How long a round starts new tenants: a round ends after the tenant it is drilling once this has passed, so one Lambda
+ * invocation (at most 15 minutes) drills tenants for about 10 and leaves 5 for the last tenant's checks.
+ */
+export const DRILL_ROUND_BUDGET_MS = 10 * 60_000;
+
+export interface RecoveryDrillOptions {
+  /** @default regionTenants(config) */
+  readonly tenants?: DrillTenants;
+  /** @default DRILL_ROUND_BUDGET_MS */
+  readonly roundBudgetMs?: number;
+  /** @default Date.now */
+  readonly clock?: () => number;
+}
 
 /**
  * The step of the recovery drill state machine that checks the restored copy (lib/constructs/recovery-drill.ts): for
@@ -33,9 +62,16 @@ export type DrillTenants = () => Promise<readonly { readonly tenantId: string }[
  * `verifyRestored`); each outcome is recorded in the tenant's data of the live table for the compliance report. The
  * scratch table is read with the drill's scratch role, one tenant session at a time, behind the same runtime guard
  * as the live table; the state machine deletes the table afterwards, whatever happened here.
+ *
+ * The tenants are drilled in rounds, one invocation each, in tenant id order: a round that has used its time budget
+ * ends with `next`, and the state machine invokes the function again with it, so a region's drill is not bounded by
+ * one invocation's 15 minutes (one tenant's checks are). The last round fails when any tenant of any round failed.
  */
-export function createHandler(config: RuntimeConfig, tenants: DrillTenants = regionTenants(config)) {
+export function createHandler(config: RuntimeConfig, options: RecoveryDrillOptions = {}) {
   const { db, executor } = createTenantWrites(config);
+  const tenants = options.tenants ?? regionTenants(config);
+  const budget = options.roundBudgetMs ?? DRILL_ROUND_BUDGET_MS;
+  const clock = options.clock ?? Date.now;
   const logger = createLogger('recovery-drill', config.LOG_LEVEL);
   return async (event: RecoveryDrillEvent): Promise<RegionDrillReport> => {
     const scratchTable = scratchTableOf(config, event);
@@ -48,12 +84,21 @@ export function createHandler(config: RuntimeConfig, tenants: DrillTenants = reg
         catalogue: TENANT_DATA_CATALOGUE,
         cursors: drillCursors(),
       });
-      const report = await drillEach(drill, await tenants(), scratchTable);
-      logger.info('recovery drill done', { scratchTable, tenants: report.tenants, failed: report.failed.length });
-      if (report.failed.length > 0) {
-        logger.error('recovery drill failed for some tenants', { failed: report.failed });
+      const after = event.after ?? undefined;
+      const left = (await tenants()).map((tenant) => tenant.tenantId).filter((tenantId) => after === undefined || tenantId > after);
+      const round = await drillRound(drill, [...left].sort(), clock() + budget, clock);
+      const report: RegionDrillReport = {
+        scratchTable,
+        tenants: (event.drilled ?? 0) + round.drilled,
+        failedTotal: (event.failed ?? 0) + round.failed.length,
+        failed: round.failed,
+        next: round.next,
+      };
+      logger.info('recovery drill round done', { scratchTable, tenants: report.tenants, failed: report.failedTotal, next: report.next });
+      if (round.failed.length > 0) logger.error('recovery drill failed for some tenants', { failed: round.failed });
+      if (report.next === null && report.failedTotal > 0) {
         throw new RecoveryDrillFailedError(
-          `${report.failed.length} of ${report.tenants} tenants failed the drill: ${JSON.stringify(report.failed).slice(0, 1500)}`,
+          `${report.failedTotal} of ${report.tenants} tenants failed the drill (the last round's: ${JSON.stringify(round.failed).slice(0, 1500)})`,
         );
       }
       return report;
@@ -63,14 +108,20 @@ export function createHandler(config: RuntimeConfig, tenants: DrillTenants = reg
   };
 }
 
-/** Drills every tenant; one that cannot be read or recorded counts as failed and the others still run. */
-async function drillEach(drill: RecoveryDrill, tenants: readonly { readonly tenantId: string }[], scratchTable: string): Promise<RegionDrillReport> {
+/**
+ * Drills the tenants in turn until the deadline has passed; one that cannot be read or recorded counts as failed and
+ * the others still run. At least one tenant is drilled per round, so every round makes progress.
+ */
+async function drillRound(drill: RecoveryDrill, tenantIds: readonly string[], deadline: number, clock: () => number) {
   const failed: { tenantId: string; detail: string }[] = [];
-  for (const { tenantId } of tenants) {
+  let drilled = 0;
+  for (const tenantId of tenantIds) {
+    if (drilled > 0 && clock() >= deadline) return { drilled, failed, next: tenantIds[drilled - 1] };
     const result = await drill.verifyRestored(tenantId).catch((error: unknown) => ({ tenantId, succeeded: false, detail: (error as Error).message }));
     if (!result.succeeded) failed.push({ tenantId, detail: result.detail });
+    drilled += 1;
   }
-  return { scratchTable, tenants: tenants.length, failed };
+  return { drilled, failed, next: null };
 }
 
 function scratchTableOf(config: RuntimeConfig, event: RecoveryDrillEvent): string {
@@ -87,4 +138,4 @@ function scratchRoleOf(config: RuntimeConfig): string | undefined {
   return config.DRILL_SCRATCH_ROLE_ARN;
 }
 
-export const handler = lazyHandler(createHandler);
+export const handler = lazyHandler((config: RuntimeConfig) => createHandler(config));

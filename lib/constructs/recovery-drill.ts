@@ -64,8 +64,9 @@ export interface RecoveryDrillProps {
 /**
  * The scheduled recovery drill of a region: a state machine restores the region's table to a scratch table at its
  * latest restorable time (point-in-time recovery), waits until it is ACTIVE, has the drill function check every
- * tenant homed in the region in that copy and record the outcome, and always deletes the scratch table, also when a
- * step failed (then the execution fails and RecoveryDrillFailures alarms).
+ * tenant homed in the region in that copy and record the outcome (in rounds of about 10 minutes, one invocation each,
+ * until no tenant is left), and always deletes the scratch table, also when a step failed (then the execution fails
+ * and RecoveryDrillFailures alarms).
  *
  * The table calls are Step Functions' own AWS SDK integrations, not Lambda steps: a restore runs for minutes to
  * hours, which a Wait loop spends without compute, and each call's permission is a statement of the state machine's
@@ -137,23 +138,43 @@ export class RecoveryDrill extends Construct {
     });
     describe.addCatch(cleanUp, failed);
     const drill = tasks.LambdaInvoke.jsonata(this, 'DrillTenants', {
-      comment: "Checks every tenant of the region in the scratch table and records each outcome; fails when any tenant's drill failed",
+      comment:
+        "One round: checks the region's tenants after $after in the scratch table for about 10 minutes and records each outcome; the last round fails when any tenant's drill failed",
       lambdaFunction: props.drill.function,
-      payload: sfn.TaskInput.fromObject({ scratchTable: '{% $scratchTable %}' }),
+      payload: sfn.TaskInput.fromObject({
+        scratchTable: '{% $scratchTable %}',
+        after: '{% $after %}',
+        drilled: '{% $drilled %}',
+        failed: '{% $failedTenants %}',
+      }),
       outputs: '{% $states.result.Payload %}',
+      assign: {
+        after: '{% $states.result.Payload.next %}',
+        drilled: '{% $states.result.Payload.tenants %}',
+        failedTenants: '{% $states.result.Payload.failedTotal %}',
+      },
       taskTimeout: sfn.Timeout.duration(Duration.minutes(16)),
     });
     drill.addCatch(cleanUp, failed);
+    const moreTenants = sfn.Choice.jsonata(this, 'MoreTenants').when(sfn.Condition.jsonata('{% $after != null %}'), drill).otherwise(cleanUp);
     const tooLong = sfn.Pass.jsonata(this, 'RestoreTookTooLong', {
       assign: { failure: { Error: 'RestoreTimedOut', Cause: `the scratch table was not ACTIVE after ${maxPolls} looks` } },
     }).next(cleanUp);
     const wait = sfn.Wait.jsonata(this, 'WaitForRestore', { time: sfn.WaitTime.duration(RESTORE_POLL_INTERVAL) });
     const restored = sfn.Choice.jsonata(this, 'Restored')
-      .when(sfn.Condition.jsonata("{% $status = 'ACTIVE' %}"), drill.next(cleanUp))
+      .when(sfn.Condition.jsonata("{% $status = 'ACTIVE' %}"), drill.next(moreTenants))
       .when(sfn.Condition.jsonata(`{% $polls >= ${maxPolls} %}`), tooLong)
       .otherwise(wait);
     return sfn.Pass.jsonata(this, 'NameScratchTable', {
-      assign: { scratchTable: `{% '${props.tableName}${SCRATCH_TABLE_INFIX}' & $string($millis()) %}`, polls: 0, status: 'NONE', failure: null },
+      assign: {
+        scratchTable: `{% '${props.tableName}${SCRATCH_TABLE_INFIX}' & $string($millis()) %}`,
+        polls: 0,
+        status: 'NONE',
+        failure: null,
+        after: null,
+        drilled: 0,
+        failedTenants: 0,
+      },
     }).next(restore.next(wait.next(describe.next(restored))));
   }
 

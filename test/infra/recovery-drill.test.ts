@@ -33,6 +33,7 @@ interface State {
   readonly End?: boolean;
   readonly Resource?: string;
   readonly Arguments?: Record<string, unknown>;
+  readonly Assign?: Record<string, unknown>;
   readonly Catch?: { ErrorEquals: string[]; Next: string }[];
   readonly Retry?: { ErrorEquals: string[] }[];
   readonly Choices?: { Condition: string; Next: string }[];
@@ -68,7 +69,7 @@ describe('recovery drill state machine', () => {
     });
   });
 
-  it('polls the scratch table until ACTIVE with a bounded number of looks, then drills the tenants with the drill function', () => {
+  it('polls the scratch table until ACTIVE with a bounded number of looks, then drills the tenants with the drill function, round after round', () => {
     // Assess
     expect(states.WaitForRestore).toMatchObject({ Type: 'Wait', Seconds: 120, Next: 'DescribeScratchTable' });
     expect(states.DescribeScratchTable).toMatchObject({ Resource: 'arn:aws:states:::aws-sdk:dynamodb:describeTable', Next: 'Restored' });
@@ -78,11 +79,22 @@ describe('recovery drill state machine', () => {
     ]);
     expect(states.Restored.Default).toBe('WaitForRestore');
     expect(states.RestoreTookTooLong.Next).toBe('DeleteScratchTable');
+    expect(states.NameScratchTable.Assign).toMatchObject({ after: null, drilled: 0, failedTenants: 0 });
     expect(states.DrillTenants).toMatchObject({
       Resource: 'arn:aws:states:::lambda:invoke',
-      Arguments: { FunctionName: `${logicalIdOf(stack.functions['recovery-drill'].function)}.Arn`, Payload: { scratchTable: '{% $scratchTable %}' } },
-      Next: 'DeleteScratchTable',
+      Arguments: {
+        FunctionName: `${logicalIdOf(stack.functions['recovery-drill'].function)}.Arn`,
+        Payload: { scratchTable: '{% $scratchTable %}', after: '{% $after %}', drilled: '{% $drilled %}', failed: '{% $failedTenants %}' },
+      },
+      // Each round's report carries the next one's start and the counts so far.
+      Assign: {
+        after: '{% $states.result.Payload.next %}',
+        drilled: '{% $states.result.Payload.tenants %}',
+        failedTenants: '{% $states.result.Payload.failedTotal %}',
+      },
+      Next: 'MoreTenants',
     });
+    expect(states.MoreTenants).toMatchObject({ Choices: [{ Condition: '{% $after != null %}', Next: 'DrillTenants' }], Default: 'DeleteScratchTable' });
   });
 
   it.each(['RestoreToScratchTable', 'DescribeScratchTable', 'DrillTenants'])('deletes the scratch table when %s fails, then fails', (name) => {

@@ -1,6 +1,6 @@
 import { CreateTableCommand, DeleteTableCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { createHandler, RecoveryDrillFailedError } from '../../../functions/api/recovery-drill';
+import { createHandler, RecoveryDrillFailedError, type RecoveryDrillEvent, type RegionDrillReport } from '../../../functions/api/recovery-drill';
 import { keys, tenantPrefix } from '../../../functions/data/keys';
 import { readDrillRecord } from '../../../functions/portability/compliance.kind';
 import { createTableInput, localDynamoDbClient } from '../../../local/bootstrap';
@@ -59,7 +59,7 @@ describe('recovery drill step (restored scratch table)', () => {
     for (const tenantId of tenants) await fixture.live(tenantId, history);
     const scratchTable = await restoreToScratch('ok');
     const before = (await fixture.lifecycle.inspectors[EU].send(new ScanCommand({ TableName: scratchTable, Select: 'COUNT' }))).Count;
-    const handler = createHandler(fixture.lifecycle.config(EU), async () => tenants.map((tenantId) => ({ tenantId })));
+    const handler = createHandler(fixture.lifecycle.config(EU), { tenants: async () => tenants.map((tenantId) => ({ tenantId })) });
 
     // Act
     const report = await handler({ scratchTable });
@@ -68,7 +68,7 @@ describe('recovery drill step (restored scratch table)', () => {
     const records = await Promise.all(tenants.map((tenantId) => readDrillRecord(db(tenantId), tableName, tenantId)));
 
     // Assess
-    expect(report).toEqual({ scratchTable, tenants: 2, failed: [] });
+    expect(report).toEqual({ scratchTable, tenants: 2, failedTotal: 0, failed: [], next: null });
     expect(after).toBe(before);
     for (const record of records) {
       expect(record).toMatchObject({ succeeded: true, detail: expect.stringContaining('audit chain verified') });
@@ -85,7 +85,9 @@ describe('recovery drill step (restored scratch table)', () => {
     const entry = (await fixture.lifecycle.scanPrefix(EU, tenantPrefix(forgedEntry))).find((item) => item.action === 'agent.create') as Record<string, unknown>;
     await inspector.send(new PutCommand({ TableName: scratchTable, Item: { ...entry, target: 'agent/forged' } }));
     await inspector.send(new PutCommand({ TableName: scratchTable, Item: { ...keys.quotaCounter(forgedCounter, 'TOOLS'), count: 3 } }));
-    const handler = createHandler(fixture.lifecycle.config(EU), async () => [healthy, forgedEntry, forgedCounter].map((tenantId) => ({ tenantId })));
+    const handler = createHandler(fixture.lifecycle.config(EU), {
+      tenants: async () => [healthy, forgedEntry, forgedCounter].map((tenantId) => ({ tenantId })),
+    });
 
     // Act
     const outcome = await handler({ scratchTable }).catch((error: unknown) => error);
@@ -104,9 +106,47 @@ describe('recovery drill step (restored scratch table)', () => {
     });
   });
 
+  it("drills in rounds when a round's time is up, each going on after the last tenant of the one before, and fails in the last round if any round failed", async () => {
+    // Prepare: three tenants, one with a forged counter, and rounds whose time is up after their first tenant
+    const tenants = [await fixture.onboard('ra'), await fixture.onboard('rb'), await fixture.onboard('rc')];
+    for (const tenantId of tenants) await fixture.live(tenantId, history);
+    const scratchTable = await restoreToScratch('rounds');
+    const [first, forged, last] = [...tenants].sort();
+    await fixture.lifecycle.inspectors[EU].send(new PutCommand({ TableName: scratchTable, Item: { ...keys.quotaCounter(forged, 'TOOLS'), count: 3 } }));
+    const handler = createHandler(fixture.lifecycle.config(EU), { tenants: async () => tenants.map((tenantId) => ({ tenantId })), roundBudgetMs: 0 });
+
+    // Act: as the state machine loops, handing each round's report to the next
+    const rounds: RegionDrillReport[] = [];
+    let event: RecoveryDrillEvent = { scratchTable, after: null, drilled: 0, failed: 0 };
+    let outcome: unknown;
+    for (let round = 0; round < 5 && outcome === undefined; round++) {
+      const report = await handler(event).catch((error: unknown) => error);
+      if (!(report && typeof report === 'object' && 'next' in report)) outcome = report;
+      else {
+        rounds.push(report as RegionDrillReport);
+        event = {
+          scratchTable,
+          after: (report as RegionDrillReport).next,
+          drilled: (report as RegionDrillReport).tenants,
+          failed: (report as RegionDrillReport).failedTotal,
+        };
+      }
+    }
+
+    // Assess
+    expect(rounds.map(({ tenants: drilled, failedTotal, next }) => ({ drilled, failedTotal, next }))).toEqual([
+      { drilled: 1, failedTotal: 0, next: first },
+      { drilled: 2, failedTotal: 1, next: forged },
+    ]);
+    expect(outcome).toBeInstanceOf(RecoveryDrillFailedError);
+    expect((outcome as Error).message).toMatch(/^1 of 3 tenants failed the drill/);
+    const { db, tableName } = fixture.lifecycle.regions[EU].local;
+    for (const tenantId of [first, last]) expect(await readDrillRecord(db(tenantId), tableName, tenantId)).toMatchObject({ succeeded: true });
+  });
+
   it('refuses a table that is not a scratch table of the live one', async () => {
     // Prepare
-    const handler = createHandler(fixture.lifecycle.config(EU), async () => []);
+    const handler = createHandler(fixture.lifecycle.config(EU), { tenants: async () => [] });
 
     // Act / Assess
     await expect(handler({ scratchTable: fixture.lifecycle.tableName })).rejects.toThrow(/is not a scratch table/);
