@@ -782,7 +782,7 @@ export const LOCAL_RETENTION_SWEEP_INTERVAL_MS = 3_600_000;
  */
 function startBackgroundWork(
   regions: readonly RegionGateway[],
-  settings: TtlSettings,
+  settings: BackgroundSettings,
   queues: Awaited<ReturnType<typeof startQueues>>,
   ttlIntervalMs: number,
 ): { stop(): Promise<void> } {
@@ -802,7 +802,7 @@ function startBackgroundWork(
 }
 
 /** What the background work reads of the gateway's settings. */
-interface TtlSettings {
+interface BackgroundSettings {
   readonly dynamoDbEndpoint: string;
   readonly tableName: string;
   readonly functions: FunctionSource;
@@ -813,7 +813,7 @@ interface TtlSettings {
  * DynamoDB's TTL, which DynamoDB Local lacks, for every region (ttl-expiry.ts): one pass at a time, each region's
  * removals handed to its consumer; a failed pass is logged and the next one runs as usual.
  */
-function startTtlExpiry(regions: readonly RegionGateway[], settings: TtlSettings, intervalMs: number): { stop(): Promise<void> } {
+function startTtlExpiry(regions: readonly RegionGateway[], settings: BackgroundSettings, intervalMs: number): { stop(): Promise<void> } {
   const create = settings.functions.createTtlConsumer;
   if (intervalMs <= 0) return { stop: async () => undefined };
   const clients = new Map(regions.map((gateway) => [gateway.region, localDynamoDbClient(settings.dynamoDbEndpoint, gateway.region)]));
@@ -823,7 +823,8 @@ function startTtlExpiry(regions: readonly RegionGateway[], settings: TtlSettings
     if (!consumers.has(gateway.region)) consumers.set(gateway.region, create(gateway.runtimeConfig()));
     return (await consumers.get(gateway.region)) as TtlRemovalConsumer;
   };
-  let pass: Promise<void> = Promise.resolve();
+  // One pass at a time: a tick while a pass runs is skipped, not queued.
+  let pass: Promise<void> | undefined;
   const tick = async () => {
     for (const gateway of regions) {
       const client = clients.get(gateway.region);
@@ -835,7 +836,9 @@ function startTtlExpiry(regions: readonly RegionGateway[], settings: TtlSettings
     }
   };
   const timer = setInterval(() => {
-    pass = pass.then(tick);
+    pass ??= tick().finally(() => {
+      pass = undefined;
+    });
   }, intervalMs);
   timer.unref();
   return {

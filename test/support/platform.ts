@@ -146,6 +146,9 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     // Every test platform shares the table: sweeping would make each read every tenant's runs. The sweeper is tested
     // with the run consumer itself (test/integration/workflows/runs.queue.test.ts).
     sweepRuns: false,
+    // Nor does the TTL emulation run: it would expire other files' items of the shared table while they assert on
+    // them. It is tested with its consumer (test/integration/local-ttl-expiry.test.ts).
+    ttlIntervalMs: 0,
     regionEnvironment: (region) => ({ EXPORT_BUCKET: localExportBucket(region), EXPORT_BUCKETS: localExportBuckets(), S3_ENDPOINT: exports.endpoint }),
     ...(options.functions ? { functions: options.functions } : {}),
     ...(site ? { console: site } : {}),
