@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
@@ -109,5 +110,55 @@ describe('items that DynamoDB’s TTL removed while their tenant is under a lega
     expect(rest.map((record) => record.eventID)).toEqual(['ev-b-0']);
     expect(await get(memory)).toBeUndefined();
     expect(await keepEntries(tenantId)).toEqual([]);
+  });
+});
+
+describe('the legal hold property of TTL removals', () => {
+  const stampArbitrary = fc.record({
+    kind: fc.constantFrom('memory', 'run', 'invoice', 'portability-job'),
+    // Stamped by retention on write (with or without an own expiry kept aside), or written before retention existed.
+    stamped: fc.boolean(),
+    own: fc.option(fc.integer({ min: 1_000, max: 9_000 }), { nil: undefined }),
+    ttl: fc.integer({ min: 1_000, max: 9_000 }),
+  });
+
+  it('writes back every removed item of a held tenant, without a TTL and with its own expiry aside, and none of a tenant under no hold', async () => {
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(stampArbitrary, { minLength: 1, maxLength: 6 }), fc.boolean(), async (specs, held) => {
+        // Prepare
+        run += 1;
+        const tenantId = `hp-${held ? 'h' : 'f'}${run}-${process.pid % 1000}`;
+        await settle(tenantId, held ? HOLD : undefined);
+        const items = specs.map((spec, i) => {
+          const id = `x${i}`;
+          const key = {
+            memory: () => keys.memory(tenantId, 'a1', id),
+            run: () => keys.run(tenantId, 'w1', id),
+            invoice: () => keys.invoice(tenantId, id),
+            'portability-job': () => jobKey(tenantId, id),
+          }[spec.kind]();
+          const stamp = spec.stamped ? { [SINCE]: 500, ...(spec.own !== undefined ? { [OWN]: spec.own } : {}) } : {};
+          return { item: { ...key, id, ...stamp, [TTL]: spec.ttl }, ownExpiry: spec.stamped ? spec.own : spec.ttl };
+        });
+
+        // Act
+        const rest = await keeper().keep(items.map(({ item }, i) => ttlRemoval(item, `ev-${tenantId}-${i}`)));
+
+        // Assess
+        expect(rest).toHaveLength(held ? 0 : items.length);
+        for (const { item, ownExpiry } of items) {
+          const stored = await get(item);
+          if (!held) {
+            expect(stored).toBeUndefined();
+            continue;
+          }
+          expect(stored?.[TTL]).toBeUndefined();
+          expect(stored?.[OWN]).toBe(ownExpiry);
+          expect(stored?.id).toBe(item.id);
+        }
+      }),
+      { numRuns: 15 },
+    );
   });
 });
