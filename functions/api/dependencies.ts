@@ -25,7 +25,6 @@ import { capacityObserver } from '../observability/capacity.observer';
 import type { RequestTelemetryPorts } from '../core/request-telemetry.middleware';
 import { UsageMeter } from '../usage/usage.meter';
 import type { RankedTenant } from '../observability/tenant-health.service';
-import type { TenantPurge } from '../tenants/tenant-purge';
 
 const isolations = new WeakMap<RuntimeConfig, Isolation>();
 
@@ -155,21 +154,6 @@ export function createTenantWrites(config: RuntimeConfig, options: { readonly re
 /** Retention applied on write by a mutation executor: the catalogue's expiring kinds and the tenants' settings, read with the tenant's client. */
 export function retentionOf(db: (tenantId: string) => DynamoDBDocumentClient, tableName: string, cacheMs?: number): CatalogueRetention {
   return new CatalogueRetention({ db, tableName, catalogue: EXPIRING_KINDS, ...(cacheMs !== undefined ? { cacheMs } : {}) });
-}
-
-/**
- * A purge after which this instance's usage meter forgets the tenant: the purge's own reads and deletes go through
- * the tenant's client, so they are metered as the tenant's, and written later they would bring the purged tenant's
- * usage item back.
- */
-export function forgettingUsage(purge: Pick<TenantPurge, 'purge'>, forget: (tenantId: string) => void): Pick<TenantPurge, 'purge'> {
-  return {
-    purge: async (tenantId) => {
-      const deleted = await purge.purge(tenantId);
-      forget(tenantId);
-      return deleted;
-    },
-  };
 }
 
 /** The resource dependencies of a function instance, from the runtime config and the isolation environment. */

@@ -29,7 +29,7 @@ import { createLogger } from '../core/logger';
 import type { CredentialSecretStore } from '../governance/credential-store';
 import { MigrationJobRepository } from '../portability/migration-job.kind';
 import { credentialStoreOf } from './credential-store.dependencies';
-import { forgettingUsage, isolationOf, meterOf, retentionOf, telemetryOf } from './dependencies';
+import { isolationOf, retentionOf, telemetryOf } from './dependencies';
 import type { RequestTelemetryPorts } from '../core/request-telemetry.middleware';
 
 /**
@@ -50,7 +50,7 @@ function purgeOf(data: RegionData, catalogue: readonly DataKind[] | undefined): 
       { deleteAll: (tenantId: string) => data.credentials().deleteAll(tenantId) },
       { deleteAll: (tenantId: string) => data.migrationRecords().deleteAll(tenantId) },
     ];
-    return forgettingUsage(new TenantPurge(data.db, data.tableName, catalogue, { elsewhere }), data.forgetUsage);
+    return new TenantPurge(data.db, data.tableName, catalogue, { elsewhere });
   }
   return {
     purge: async () => {
@@ -80,8 +80,6 @@ export interface RegionData {
   readonly credentials: () => CredentialSecretStore;
   /** The region's migration records, through the platform data role (the offboarding purge deletes the tenant's). */
   readonly migrationRecords: () => MigrationJobRepository;
-  /** Drops the figures this instance's usage meter holds for the tenant and has not written yet (after its purge). */
-  readonly forgetUsage: (tenantId: string) => void;
 }
 
 /** The external services of the area, replaceable in tests. */
@@ -114,10 +112,6 @@ function regionData(config: RuntimeConfig, region: string): RegionData {
     mutations: new MutationExecutor({ chain: HASH_CHAIN, db, tableName, plans, retention: retentionOf(db, tableName) }),
     credentials: () => (credentials ??= credentialStoreOf(config, { region, isolation, purges: true })),
     migrationRecords: () => (migrationRecords ??= new MigrationJobRepository(isolation.platformDb(), tableName)),
-    // Only the instance's own region meters what its tenant clients consume (another region's isolation has no meter).
-    forgetUsage: (tenantId) => {
-      if (region === config.AWS_REGION) meterOf(config).discard(tenantId);
-    },
   };
 }
 

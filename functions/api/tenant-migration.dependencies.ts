@@ -12,7 +12,7 @@ import { TENANT_DATA_CATALOGUE } from '../tenant-data.catalogue';
 import { DirectoryRepository } from '../tenants/directory.repository';
 import { TenantPurge } from '../tenants/tenant-purge';
 import { credentialStoreOf } from './credential-store.dependencies';
-import { createTenantWrites, forgettingUsage, isolationOf, meterOf } from './dependencies';
+import { createTenantWrites, isolationOf } from './dependencies';
 import { exportStoreOf } from './export-store.dependencies';
 import { memoized } from './migration.dependencies';
 import { directoryRegionsOf, regionConfigOf, type RuntimeConfig } from './runtime-config';
@@ -72,9 +72,7 @@ function migrationRegionOf(
     tableName: config.TABLE_NAME,
     exporter: new TenantExporter({ ...data, region: config.AWS_REGION }),
     importer: new TenantImporter({ ...data, executor }),
-    purge: forgettingUsage(new TenantPurge(db, config.TABLE_NAME, TENANT_DATA_CATALOGUE, { elsewhere: [credentials] }), (tenantId) =>
-      meterOf(config).discard(tenantId),
-    ),
+    purge: new TenantPurge(db, config.TABLE_NAME, TENANT_DATA_CATALOGUE, { elsewhere: [credentials] }),
     executor,
     credentials,
     // Through the region's issuer registry role, assumed when a migration to the region first registers a pool.
