@@ -9,7 +9,7 @@ import { parseKey } from '../data/keys';
 import type { MutationExecutor } from '../data/mutation.executor';
 import { TABLE_SCHEMA } from '../data/table.schema';
 import { TTL_PRINCIPAL } from '../memories/memory-expiry.service';
-import { readComplianceSettings } from './compliance.kind';
+import { readComplianceSettings, type ComplianceSettings } from './compliance.kind';
 
 const { ttlAttribute: TTL, retainedSinceAttribute: SINCE, ownExpiryAttribute: OWN } = TABLE_SCHEMA;
 
@@ -39,14 +39,20 @@ export class HeldItemKeeper {
 
   /** Writes back what a hold keeps; returns the records it did not write back, for the other TTL consumers. */
   async keep(records: readonly DynamoDBRecord[]): Promise<DynamoDBRecord[]> {
+    // Each tenant's settings are read once per batch: a batch of removals is mostly one tenant's expiring items.
+    const settings = new Map<string, Promise<ComplianceSettings | undefined>>();
+    const settingsOf = (tenantId: string) => {
+      if (!settings.has(tenantId)) settings.set(tenantId, readComplianceSettings(this.props.db(tenantId), this.props.tableName, tenantId));
+      return settings.get(tenantId) as Promise<ComplianceSettings | undefined>;
+    };
     const rest: DynamoDBRecord[] = [];
     for (const record of records) {
-      if (!(await this.keepOne(record))) rest.push(record);
+      if (!(await this.keepOne(record, settingsOf))) rest.push(record);
     }
     return rest;
   }
 
-  private async keepOne(record: DynamoDBRecord): Promise<boolean> {
+  private async keepOne(record: DynamoDBRecord, settingsOf: (tenantId: string) => Promise<ComplianceSettings | undefined>): Promise<boolean> {
     const old = record.dynamodb?.OldImage;
     if (record.eventName !== 'REMOVE' || !old || record.userIdentity?.principalId !== TTL_PRINCIPAL) return false;
     const item = unmarshall(old as Record<string, AttributeValue>);
@@ -54,7 +60,7 @@ export class HeldItemKeeper {
     const tenantId = tenantOf(key.pk);
     const kind = tenantId === undefined ? undefined : this.props.kinds.find((candidate) => candidate.owns(key, tenantId));
     if (tenantId === undefined || !kind) return false;
-    const settings = await readComplianceSettings(this.props.db(tenantId), this.props.tableName, tenantId);
+    const settings = await settingsOf(tenantId);
     if (!settings?.legalHold) return false;
     const eventId = record.eventID ?? `${key.pk}/${key.sk}`;
     const put = kind.writeBack(withOwnExpiry(item));
