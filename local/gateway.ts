@@ -5,15 +5,15 @@ import type { APIGatewayAuthorizerResult, APIGatewayProxyEvent, APIGatewayProxyR
 import { CLIENT_LIMIT_DETAILS, CLIENT_LIMITS, type ClientLimits } from '../functions/billing/client-limits.catalogue';
 import { parseRuntimeConfig, type RuntimeConfig } from '../functions/api/runtime-config';
 import { corsPolicyFromEnvironment, preflightAnswer, type CorsPolicy } from '../functions/core/cors';
-import { NotFoundError, RateLimitedError } from '../functions/core/errors';
+import { RateLimitedError } from '../functions/core/errors';
 import { GATEWAY_PROBLEMS, gatewayProblem, type GatewayProblemName, type GatewayProblemSpec } from '../functions/core/gateway-problems';
 import { PROBLEM_CONTENT_TYPE, toProblem, type Problem } from '../functions/core/problem';
 import { DEFAULT_CACHE_CONTROL } from '../functions/core/response-conventions';
 import { createIsolation } from '../functions/isolation/tenant-db';
 import { CachedPlanSource } from '../functions/quotas/plan.source';
 import { UsageMeter } from '../functions/usage/usage.meter';
-import { PLATFORM_RATE_LIMIT } from '../functions/billing/plan.catalogue';
-import { platformUsageKey, usageIdentifierKey } from '../functions/identity/usage-identifier';
+import { PLATFORM_RATE_LIMIT, REDIRECT_RATE_LIMIT } from '../functions/billing/plan.catalogue';
+import { platformUsageKey, redirectUsageKey, usageIdentifierKey } from '../functions/identity/usage-identifier';
 import { serveUsagePlanApi } from './usage-plan-api';
 import { isPublic, type HandlerGroup, type RouteDefinition } from '../functions/routes';
 import { methodArnOf, policyAllows } from './authorizer-policy';
@@ -521,14 +521,10 @@ class RegionGateway {
    * key in no usage plan.
    */
   private async enforceUsagePlan(usageKey: string, tenantId: string | undefined, requestId: string): Promise<RateLimitState | undefined> {
-    const verdict = await this.usagePlanThrottle()
-      .admit(usageKey, tenantId)
-      .catch((error: unknown) => {
-        // A tenant with no record in this region has no key bound here either: the function answers (421 or 404).
-        if (error instanceof NotFoundError) return { admitted: true, quota: undefined } as const;
-        throw error;
-      });
+    const verdict = await this.usagePlanThrottle().admit(usageKey, tenantId);
     if (verdict.admitted) return verdict.quota;
+    // A tenant's key exists where its tenant has a record (keyExists); API Gateway refuses a key that does not exist.
+    if (verdict.reason === 'no-key') throw gatewayFailure('forbidden', 'the API key of the request does not exist in this stage');
     if (verdict.reason === 'no-usage-plan') throw gatewayFailure('forbidden', 'the API key of the request is in no usage plan of this stage');
     const tier = tenantId ? await (this.planOf?.(tenantId).catch(() => 'unknown') ?? 'unknown') : 'platform';
     await this.invocations.run(requestId, async () => {
@@ -551,6 +547,7 @@ class RegionGateway {
       this.usagePlans = new UsagePlanThrottle({
         planOf: (id) => plans.planOf(id, { fresh: true }),
         platform: { key: platformUsageKey(LOCAL_STAGE), rateLimit: PLATFORM_RATE_LIMIT },
+        redirect: { key: redirectUsageKey(LOCAL_STAGE), rateLimit: REDIRECT_RATE_LIMIT },
       });
       this.planOf = (id) => this.usagePlans!.bindingOf(usageIdentifierKey(LOCAL_STAGE, id), id).then((plan) => plan?.id ?? 'none');
       // Throttled requests reach no function: the gateway meters them into the tenant's health, as the functions meter theirs.

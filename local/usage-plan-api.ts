@@ -8,9 +8,9 @@ import type { UsagePlanThrottle } from './usage-plans';
  * The part of the API Gateway management API (REST JSON, as `@aws-sdk/client-api-gateway` speaks it) that moves a
  * tenant's key between usage plans (and that a migration's cut-over calls in its target region), served for one local
  * region on its own loopback port, never on the API's. Local usage plan ids are the plan ids; a tenant key's id is its
- * value. Every tenant's key exists in every region, as if every tenant's stack were deployed in each: GetApiKeys
- * finds it, CreateApiKey conflicts with it. Signatures are not checked, as by the other local
- * stand-ins.
+ * value. A tenant's key exists in a region where the tenant has a record, as its stack's key does in its home region
+ * (a migration's cut-over makes it in the target after importing the records there): GetApiKeys finds it there,
+ * CreateApiKey conflicts with it. Signatures are not checked, as by the other local stand-ins.
  */
 export interface UsagePlanApiOptions {
   readonly stage: string;
@@ -42,8 +42,8 @@ async function answerRequest(req: IncomingMessage, body: Record<string, unknown>
   const url = new URL(req.url ?? '/', 'http://local');
   const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
   const method = req.method ?? 'GET';
-  if (method === 'GET' && parts.length === 1 && parts[0] === 'apikeys') return listKeys(url.searchParams.get('name') ?? '', options.stage);
-  if (method === 'POST' && parts.length === 1 && parts[0] === 'apikeys') return createKey(body, options.stage);
+  if (method === 'GET' && parts.length === 1 && parts[0] === 'apikeys') return listKeys(url.searchParams.get('name') ?? '', options);
+  if (method === 'POST' && parts.length === 1 && parts[0] === 'apikeys') return createKey(body, options);
   if (method === 'GET' && parts.length === 1 && parts[0] === 'usageplans') {
     return { status: 200, body: { item: PLAN_IDS.map((plan) => ({ id: plan, name: usagePlanName(options.stage, plan) })) } };
   }
@@ -55,24 +55,33 @@ async function answerRequest(req: IncomingMessage, body: Record<string, unknown>
   return notFound(`no operation ${method} ${url.pathname}`);
 }
 
-/** GetApiKeys by name: the tenant's key, as its stack would have created it. */
-function listKeys(name: string, stage: string): Answer {
-  const tenantId = suffixOf(name, tenantApiKeyName(stage, ''));
-  if (!tenantId) return { status: 200, body: { item: [] } };
-  return { status: 200, body: { item: [{ id: usageIdentifierKey(stage, tenantId), name, enabled: true }] } };
+/** GetApiKeys by name: the tenant's key, as its stack would have created it, where the tenant has a record. */
+async function listKeys(name: string, options: UsagePlanApiOptions): Promise<Answer> {
+  const tenantId = suffixOf(name, tenantApiKeyName(options.stage, ''));
+  const key = tenantId && usageIdentifierKey(options.stage, tenantId);
+  if (!tenantId || !key || !(await options.throttle().keyExists(key, tenantId))) return { status: 200, body: { item: [] } };
+  return { status: 200, body: { item: [{ id: key, name, enabled: true }] } };
 }
 
 /**
- * CreateApiKey: every tenant's key exists in every local region (listKeys), so a tenant's key, named and valued as its
- * stack makes it, is a conflict, as in AWS when the key exists; any other key is refused.
+ * CreateApiKey: a tenant's key exists where its record is (listKeys), so a tenant's key, named and valued as its stack
+ * makes it, is a conflict there, as in AWS when the key exists; elsewhere, and for any other key, it is refused.
  */
-function createKey(body: Record<string, unknown>, stage: string): Answer {
-  const tenantId = suffixOf(String(body.name ?? ''), tenantApiKeyName(stage, ''));
-  if (!tenantId || body.value !== usageIdentifierKey(stage, tenantId)) {
+async function createKey(body: Record<string, unknown>, options: UsagePlanApiOptions): Promise<Answer> {
+  const tenantId = suffixOf(String(body.name ?? ''), tenantApiKeyName(options.stage, ''));
+  const key = tenantId && usageIdentifierKey(options.stage, tenantId);
+  if (!tenantId || !key || body.value !== key) {
     return {
       status: 400,
       errorType: 'BadRequestException',
       body: { message: "only a tenant's usage key, named and valued as its stack's, can be made locally" },
+    };
+  }
+  if (!(await options.throttle().keyExists(key, tenantId))) {
+    return {
+      status: 400,
+      errorType: 'BadRequestException',
+      body: { message: `locally, ${tenantId}'s key exists with its record in the region: import the tenant's records first` },
     };
   }
   return { status: 409, errorType: 'ConflictException', body: { message: 'API Key already exists' } };

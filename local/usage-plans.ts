@@ -1,5 +1,12 @@
 import { PLANS, type Plan, type PlanId } from '../functions/billing/plan.catalogue';
+import { NotFoundError } from '../functions/core/errors';
 import type { RateLimitState } from './rate-limit-headers';
+
+/** A usage plan outside the plan catalogue with the one key in it (no daily quota). */
+export interface KeyedPlan {
+  readonly key: string;
+  readonly rateLimit: Plan['rateLimit'];
+}
 
 export interface UsagePlanThrottleOptions {
   /**
@@ -8,7 +15,9 @@ export interface UsagePlanThrottleOptions {
    */
   readonly planOf: (tenantId: string) => Promise<Plan>;
   /** The platform key, which the authorizer names for platform admins, and its usage plan's throttle. @default none */
-  readonly platform?: { readonly key: string; readonly rateLimit: Plan['rateLimit'] };
+  readonly platform?: KeyedPlan;
+  /** The redirect key, which the authorizer names for tenants homed in another region, and its throttle. @default none */
+  readonly redirect?: KeyedPlan;
   /** @default Date.now */
   readonly clock?: () => number;
 }
@@ -17,7 +26,8 @@ export interface UsagePlanThrottleOptions {
 export type ThrottleVerdict =
   | { readonly admitted: true; readonly quota?: RateLimitState }
   | { readonly admitted: false; readonly reason: 'rate' | 'quota'; readonly retryAfterSeconds: number; readonly state?: RateLimitState }
-  | { readonly admitted: false; readonly reason: 'no-usage-plan' };
+  | { readonly admitted: false; readonly reason: 'no-usage-plan' }
+  | { readonly admitted: false; readonly reason: 'no-key' };
 
 interface Bucket {
   tokens: number;
@@ -46,13 +56,30 @@ export class UsagePlanThrottle {
   }
 
   async admit(usageKey: string, tenantId: string | undefined): Promise<ThrottleVerdict> {
-    const platform = this.options.platform;
-    if (platform && usageKey === platform.key) return this.take(`platform/${usageKey}`, platform.rateLimit);
+    for (const keyed of [this.options.platform, this.options.redirect]) {
+      if (keyed && usageKey === keyed.key) return this.take(`keyed/${usageKey}`, keyed.rateLimit);
+    }
     if (tenantId === undefined) return { admitted: false, reason: 'no-usage-plan' };
+    if (!(await this.keyExists(usageKey, tenantId))) return { admitted: false, reason: 'no-key' };
     const plan = await this.bindingOf(usageKey, tenantId);
     if (plan === null) return { admitted: false, reason: 'no-usage-plan' };
     // A bucket per usage plan and key, as API Gateway keeps them: a key moved to another plan starts with that plan's burst.
     return this.take(`${plan.id}/${usageKey}`, plan.rateLimit, plan.limits.apiRequestsPerDay);
+  }
+
+  /**
+   * Whether the tenant's key exists in this region: where its stack is deployed, its home region (or where a migration
+   * made it, which it does once the tenant's records are imported there), that is where the tenant has a record.
+   */
+  async keyExists(usageKey: string, tenantId: string): Promise<boolean> {
+    if (this.bindings.has(usageKey)) return true;
+    try {
+      await this.bindingOf(usageKey, tenantId);
+      return true;
+    } catch (error) {
+      if (error instanceof NotFoundError) return false;
+      throw error;
+    }
   }
 
   /** The plan whose usage plan the key is in, or null. */

@@ -159,3 +159,9 @@ export function planAllowsModel(plan: Plan, modelId: string): boolean {
  * a tenant's plan); no daily quota.
  */
 export const PLATFORM_RATE_LIMIT: Plan['rateLimit'] = { requestsPerSecond: 50, burst: 100 };
+
+/**
+ * Throttle of the redirect usage plan, which meters requests of tenants homed in another region (answered 421 with
+ * their region, reading nothing of theirs); no daily quota.
+ */
+export const REDIRECT_RATE_LIMIT: Plan['rateLimit'] = { requestsPerSecond: 20, burst: 40 };

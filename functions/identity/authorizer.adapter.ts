@@ -1,7 +1,7 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { AuthenticationError } from '../core/errors';
 import type { Logger } from '../core/logger';
-import { encodeAuthContext } from '../core/auth-context';
+import { encodeAuthContext, type AuthContext } from '../core/auth-context';
 import type { RouteAccess } from '../core/route';
 import { denyAll, movedTenantPolicy, principalPolicy } from './authorizer-policy';
 import type { AuthorizerDecision, AuthorizerService } from './authorizer.service';
@@ -26,7 +26,8 @@ export function apiGatewayAuthorizer(
   routes: readonly RouteAccess[],
   /**
    * The usage-plan keys: tenant principals' requests are metered and throttled by their tenant's plan, platform
-   * admins' by the platform usage plan. Every authorized method requires a key in AWS.
+   * admins' by the platform usage plan, those of tenants homed in another region by the redirect plan. Every
+   * authorized method requires a key in AWS.
    */
   usageKeys?: UsageKeys,
 ): Authorizer {
@@ -69,8 +70,8 @@ export function apiGatewayAuthorizer(
       tenantId: context.tenantId,
       ...(homedIn ? { homedIn } : {}),
     });
-    // Platform admins act for the platform, not within a tenant's plan.
-    const usageKey = context.principalType === 'platform-admin' ? usageKeys?.platform : context.tenantId && usageKeys?.tenant(context.tenantId);
+    // Platform admins act for the platform, not within a tenant's plan; a tenant homed elsewhere has no key here.
+    const usageKey = usageKeyOf(context, homedIn, usageKeys);
     return {
       principalId: context.principalId,
       policyDocument:
@@ -79,4 +80,12 @@ export function apiGatewayAuthorizer(
       ...(usageKey ? { usageIdentifierKey: usageKey } : {}),
     };
   };
+}
+
+/** The usage key API Gateway meters an allowed request by: one that exists in this region's stage. */
+function usageKeyOf(context: AuthContext, homedIn: string | undefined, usageKeys: UsageKeys | undefined): string | undefined {
+  if (!usageKeys) return undefined;
+  if (context.principalType === 'platform-admin') return usageKeys.platform;
+  if (homedIn) return usageKeys.redirect;
+  return context.tenantId ? usageKeys.tenant(context.tenantId) : undefined;
 }

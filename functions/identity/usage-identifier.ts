@@ -17,15 +17,30 @@ export function platformUsageKey(stage: string): string {
   return `agent-platform-${stage}-platform-usage`;
 }
 
-/** The usage keys the authorizer names: a tenant's for its users and API keys, the platform's for platform admins. */
+/**
+ * The value of the API key that meters requests of tenants homed in another region, which the platform answers with
+ * 421 and the tenant's region. A tenant's own key exists only where its stack is deployed (and where a migration made
+ * it), and API Gateway refuses a request whose key does not exist with 403 before any function runs: the 421 needs a
+ * key that every region's stage has. Its own usage plan keeps such misdirected traffic from eating into the platform
+ * admins' throttle.
+ */
+export function redirectUsageKey(stage: string): string {
+  return `agent-platform-${stage}-redirect-usage`;
+}
+
+/**
+ * The usage keys the authorizer names: a tenant's for its users and API keys, the platform's for platform admins,
+ * the redirect key for principals of tenants homed in another region.
+ */
 export interface UsageKeys {
   tenant(tenantId: string): string;
   readonly platform: string;
+  readonly redirect: string;
 }
 
 /** The usage keys of a stage. */
 export function usageKeysOf(stage: string): UsageKeys {
-  return { tenant: (tenantId) => usageIdentifierKey(stage, tenantId), platform: platformUsageKey(stage) };
+  return { tenant: (tenantId) => usageIdentifierKey(stage, tenantId), platform: platformUsageKey(stage), redirect: redirectUsageKey(stage) };
 }
 
 /** The name of a tenant's API key in its region (API key names are unique per account and region). */

@@ -3,7 +3,7 @@ import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { PLANS, PLATFORM_RATE_LIMIT, type Plan, type PlanId } from '../../functions/billing/plan.catalogue';
+import { PLANS, PLATFORM_RATE_LIMIT, REDIRECT_RATE_LIMIT, type Plan, type PlanId } from '../../functions/billing/plan.catalogue';
 import { isPublic, type HandlerGroup, type RouteDefinition } from '../../functions/routes';
 import { corsPolicy, type CorsPolicy } from '../../functions/core/cors';
 import { ACCESS_CACHE_DEFAULT_SECONDS } from '../../functions/core/config';
@@ -52,6 +52,11 @@ export interface PlatformApiProps {
    */
   readonly platformThrottle?: StageThrottle;
   /**
+   * Value of the redirect API key, which the authorizer names for principals of tenants homed in another region
+   * (answered 421): their own key does not exist in this region's stage.
+   */
+  readonly redirectUsageKey: string;
+  /**
    * Retention of the access log group.
    * @default logs.RetentionDays.THREE_MONTHS
    */
@@ -79,6 +84,8 @@ export class PlatformApi extends Construct {
   readonly usagePlans: Readonly<Partial<Record<PlanId, apigw.UsagePlan>>>;
   /** The usage plan of platform admins' requests, with the platform key in it. */
   readonly platformUsagePlan: apigw.UsagePlan;
+  /** The usage plan of requests for tenants homed in another region, with the redirect key in it. */
+  readonly redirectUsagePlan: apigw.UsagePlan;
   /**
    * Base URL of the stage, e.g. `https://abc123.execute-api.eu-central-1.amazonaws.com/dev`. Built from the API id
    * only, so functions of the API can be given it without depending on the stage (which depends on them).
@@ -100,7 +107,18 @@ export class PlatformApi extends Construct {
     this.authorizer = this.createAuthorizer(props.authorizerFunction, props.authorizerCacheTtl ?? Duration.seconds(ACCESS_CACHE_DEFAULT_SECONDS));
     this.addRoutes(props);
     this.usagePlans = this.createUsagePlans(plans, props.stageName);
-    this.platformUsagePlan = this.createPlatformUsagePlan(props);
+    this.platformUsagePlan = this.createKeyedUsagePlan('platform', {
+      throttle: props.platformThrottle ?? { rateLimit: PLATFORM_RATE_LIMIT.requestsPerSecond, burstLimit: PLATFORM_RATE_LIMIT.burst },
+      key: props.platformUsageKey,
+      description: "Platform admins' requests",
+      keyDescription: 'Usage plan key of platform admins; named by the authorizer, never sent by callers',
+    });
+    this.redirectUsagePlan = this.createKeyedUsagePlan('redirect', {
+      throttle: { rateLimit: REDIRECT_RATE_LIMIT.requestsPerSecond, burstLimit: REDIRECT_RATE_LIMIT.burst },
+      key: props.redirectUsageKey,
+      description: 'Requests of tenants homed in another region, answered 421',
+      keyDescription: 'Usage plan key of tenants homed in another region; named by the authorizer, never sent by callers',
+    });
     addGatewayProblems(this.api);
     this.url = `https://${this.api.restApiId}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}/${props.stageName}`;
     this.acknowledgeApiFindings();
@@ -201,20 +219,20 @@ export class PlatformApi extends Construct {
     );
   }
 
-  /** The platform admins' usage plan, with the platform key the authorizer names for them. */
-  private createPlatformUsagePlan(props: PlatformApiProps): apigw.UsagePlan {
-    const platformThrottle = props.platformThrottle ?? { rateLimit: PLATFORM_RATE_LIMIT.requestsPerSecond, burstLimit: PLATFORM_RATE_LIMIT.burst };
-    const plan = this.api.addUsagePlan('UsagePlan-platform', {
-      name: `${this.api.restApiName}-platform`,
-      description: `Platform admins' requests: ${platformThrottle.rateLimit} req/s`,
-      throttle: platformThrottle,
+  /** A usage plan outside the plan catalogue (no daily quota) with the one key the authorizer names for it. */
+  private createKeyedUsagePlan(name: string, props: { throttle: StageThrottle; key: string; description: string; keyDescription: string }): apigw.UsagePlan {
+    const id = name.charAt(0).toUpperCase() + name.slice(1);
+    const plan = this.api.addUsagePlan(`UsagePlan-${name}`, {
+      name: `${this.api.restApiName}-${name}`,
+      description: `${props.description}: ${props.throttle.rateLimit} req/s`,
+      throttle: props.throttle,
       apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
     });
     plan.addApiKey(
-      new apigw.ApiKey(this, 'PlatformKey', {
-        apiKeyName: `${this.api.restApiName}-platform`,
-        value: props.platformUsageKey,
-        description: 'Usage plan key of platform admins; named by the authorizer, never sent by callers',
+      new apigw.ApiKey(this, `${id}Key`, {
+        apiKeyName: `${this.api.restApiName}-${name}`,
+        value: props.key,
+        description: props.keyDescription,
         enabled: true,
       }),
     );

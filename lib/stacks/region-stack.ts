@@ -11,7 +11,7 @@ import { DATA_SCOPES, type DataScope } from '../../functions/data/data-scopes';
 import { runWorkerCapacity, SERVICE_LEVELS } from '../../functions/billing/service-levels.catalogue';
 import { SEPARATOR, TENANT_MARK } from '../../functions/data/keys';
 import { expiringSortKeyPrefixes } from '../../functions/expiring.catalogue';
-import { platformUsageKey } from '../../functions/identity/usage-identifier';
+import { platformUsageKey, redirectUsageKey } from '../../functions/identity/usage-identifier';
 import { TTL_PRINCIPAL } from '../../functions/memories/memory-expiry.service';
 import { HANDLER_GROUP_NEEDS, JOB_CONSUMER_NEEDS, PERIOD_CLOSE_NEEDS, type GroupNeeds } from '../../functions/api/group-needs';
 import { HANDLER_GROUPS, isPublic, ROUTES, type HandlerGroup } from '../../functions/routes';
@@ -315,6 +315,7 @@ export class RegionStack extends Stack {
       handlers: byGroup((group) => this.functions[group].function),
       authorizerFunction: this.functions.authorizer.function,
       platformUsageKey: platformUsageKey(config.stage),
+      redirectUsageKey: redirectUsageKey(config.stage),
       corsOrigins,
     });
     const firewall = new ApiFirewall(this, 'Firewall', {

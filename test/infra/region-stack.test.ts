@@ -4,8 +4,8 @@ import { DATA_SCOPES, roleArnVariable } from '../../functions/data/data-scopes';
 import { App } from 'aws-cdk-lib';
 import { Capture, Match } from 'aws-cdk-lib/assertions';
 import { CLIENT_LIMITS } from '../../functions/billing/client-limits.catalogue';
-import { PLANS } from '../../functions/billing/plan.catalogue';
-import { platformUsageKey } from '../../functions/identity/usage-identifier';
+import { PLANS, REDIRECT_RATE_LIMIT } from '../../functions/billing/plan.catalogue';
+import { platformUsageKey, redirectUsageKey } from '../../functions/identity/usage-identifier';
 import { PROBLEM_CONTENT_TYPE } from '../../functions/core/problem';
 import { TABLE_SCHEMA } from '../../functions/data/table.schema';
 import { isPublic, ROUTES } from '../../functions/routes';
@@ -540,7 +540,7 @@ describe.each(CONFIG.regions)('region stack %s', (region) => {
 
   it('has a usage plan per plan of the catalogue with its throttle and daily quota on the stage', () => {
     // Assess
-    template.resourceCountIs('AWS::ApiGateway::UsagePlan', Object.keys(PLANS).length + 1);
+    template.resourceCountIs('AWS::ApiGateway::UsagePlan', Object.keys(PLANS).length + 2);
     for (const plan of Object.values(PLANS)) {
       template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
         UsagePlanName: Match.stringLikeRegexp(`-${plan.id}$`),
@@ -561,6 +561,20 @@ describe.each(CONFIG.regions)('region stack %s', (region) => {
     template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
       UsagePlanName: Match.stringLikeRegexp('-platform$'),
       Throttle: { RateLimit: 50, BurstLimit: 100 },
+      ApiStages: [Match.objectLike({ ApiId: { Ref: logicalIdOf(stack.api.api) } })],
+    });
+  });
+
+  it('meters requests of tenants homed in another region by the redirect key, which every region has, in a usage plan of their own', () => {
+    // Assess: the authorizer names this key for them (their own key exists only where their stack is), so the 421 is reachable
+    template.hasResourceProperties('AWS::ApiGateway::ApiKey', { Enabled: true, Value: redirectUsageKey(CONFIG.stage) });
+    template.hasResourceProperties('AWS::ApiGateway::UsagePlanKey', {
+      KeyType: 'API_KEY',
+      UsagePlanId: { Ref: logicalIdOf(stack.api.redirectUsagePlan) },
+    });
+    template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
+      UsagePlanName: Match.stringLikeRegexp('-redirect$'),
+      Throttle: { RateLimit: REDIRECT_RATE_LIMIT.requestsPerSecond, BurstLimit: REDIRECT_RATE_LIMIT.burst },
       ApiStages: [Match.objectLike({ ApiId: { Ref: logicalIdOf(stack.api.api) } })],
     });
   });

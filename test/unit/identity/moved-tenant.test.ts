@@ -1,5 +1,7 @@
 import { apiKeyAuthenticator } from '../../../functions/identity/api-key.authenticator';
 import { movedTenantResources } from '../../../functions/identity/authorizer-policy';
+import { apiGatewayAuthorizer } from '../../../functions/identity/authorizer.adapter';
+import { usageKeysOf } from '../../../functions/identity/usage-identifier';
 import { AuthorizerService, bearerAuthenticator } from '../../../functions/identity/authorizer.service';
 import { TokenVerifier } from '../../../functions/identity/token-verifier';
 import { AuthenticationError } from '../../../functions/core/errors';
@@ -120,6 +122,24 @@ describe('the authorizer of the region a tenant left', () => {
     // Assess
     expect(decision).toMatchObject({ effect: 'Allow', context: { principalType: 'api-key', tenantId: 'acme', roles: [] }, homedIn: THERE });
     expect(decision.effect === 'Allow' && decision.context.memberId).toBeUndefined();
+  });
+
+  it("meters a moved tenant's principal by the redirect key, which every region's stage has, and a member by its tenant's key", async () => {
+    // Prepare: the tenant's own key exists only where its stack is; API Gateway refuses an unknown key with 403
+    const token = await idToken(acme, { groups: ['tenant-admin'] });
+    const keys = usageKeysOf('prod');
+    const quiet = { debug: () => {}, info: () => {}, warn: () => {} };
+    const authorizerWith = (members: FakeMembers) =>
+      apiGatewayAuthorizer(service(new Directory({ acme: entry('acme', THERE) }), members), quiet, TEST_ROUTES, keys);
+
+    // Act
+    const moved = await authorizerWith(new FakeMembers())(getTenant(bearer(token)));
+    const member = await authorizerWith(new FakeMembers().set('acme', 'user-1', 'member'))(getTenant(bearer(token)));
+
+    // Assess
+    expect(moved.usageIdentifierKey).toBe(keys.redirect);
+    expect(member.usageIdentifierKey).toBe(keys.tenant('acme'));
+    expect(new Set([keys.redirect, keys.platform, keys.tenant('acme')]).size).toBe(3);
   });
 
   it("gives a moved tenant's principal every method under its own tenant's paths, and nothing outside them", () => {

@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { APIGatewayClient, CreateApiKeyCommand } from '@aws-sdk/client-api-gateway';
+import { APIGatewayClient, CreateApiKeyCommand, GetApiKeysCommand } from '@aws-sdk/client-api-gateway';
 import { PLANS } from '../../../functions/billing/plan.catalogue';
+import { NotFoundError } from '../../../functions/core/errors';
 import { ApiGatewayUsageKeyBinding } from '../../../functions/billing/usage-key.api-gateway';
 import { usageIdentifierKey } from '../../../functions/identity/usage-identifier';
 import { serveUsagePlanApi } from '../../../local/usage-plan-api';
@@ -51,5 +52,29 @@ describe('local API Gateway management API', () => {
     // Assess
     expect((tenantKey as Error).name).toBe('ConflictException');
     expect((otherKey as Error).name).toBe('BadRequestException');
+  });
+
+  it('finds no key of a tenant without a record in the region, and makes none there before its records are imported', async () => {
+    // Prepare
+    const here = new UsagePlanThrottle({
+      planOf: async (tenantId) => {
+        if (tenantId === 'globex') throw new NotFoundError('tenant globex not found');
+        return PLANS.free;
+      },
+    });
+    const previous = throttle;
+    throttle = here;
+    try {
+      // Act
+      const keys = await client.send(new GetApiKeysCommand({ nameQuery: 'agent-platform-local-tenant-globex' }));
+      const created = await client
+        .send(new CreateApiKeyCommand({ name: 'agent-platform-local-tenant-globex', value: usageIdentifierKey(STAGE, 'globex'), enabled: true }))
+        .catch((error: unknown) => error);
+      // Assess
+      expect(keys.items ?? []).toEqual([]);
+      expect((created as Error).name).toBe('BadRequestException');
+    } finally {
+      throttle = previous;
+    }
   });
 });

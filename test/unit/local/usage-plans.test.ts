@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { PLANS } from '../../../functions/billing/plan.catalogue';
+import { NotFoundError } from '../../../functions/core/errors';
 import { UsagePlanThrottle } from '../../../local/usage-plans';
 
 describe('local usage-plan throttling', () => {
@@ -69,6 +70,33 @@ describe('local usage-plan throttling', () => {
     // Assess
     expect(verdicts.map((v) => v.admitted)).toEqual([true, true, false]);
     expect(verdicts[0]).toEqual({ admitted: true });
+  });
+
+  it("refuses a tenant's key where the tenant has no record (its key exists only where its stack is), and admits the redirect key there", async () => {
+    // Prepare: acme lives here; globex lives in another region
+    const now = Date.parse('2026-11-28T10:00:00Z');
+    const planOf = async (tenantId: string) => {
+      if (tenantId !== 'acme') throw new NotFoundError(`tenant ${tenantId} not found`);
+      return PLANS.free;
+    };
+    const throttle = new UsagePlanThrottle({ planOf, redirect: { key: 'r', rateLimit: { requestsPerSecond: 1, burst: 1 } }, clock: () => now });
+
+    // Act
+    const verdicts = [
+      await throttle.admit('key-acme', 'acme'),
+      await throttle.admit('key-globex', 'globex'),
+      await throttle.admit('r', 'globex'),
+      await throttle.admit('r', 'globex'),
+    ];
+
+    // Assess
+    expect(verdicts).toEqual([
+      expect.objectContaining({ admitted: true }),
+      { admitted: false, reason: 'no-key' },
+      { admitted: true },
+      expect.objectContaining({ admitted: false, reason: 'rate' }),
+    ]);
+    expect([await throttle.keyExists('key-acme', 'acme'), await throttle.keyExists('key-globex', 'globex')]).toEqual([true, false]);
   });
 
   it('property: over any window, admitted requests never exceed burst + rate × elapsed seconds', async () => {
