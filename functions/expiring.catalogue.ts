@@ -2,13 +2,16 @@ import type { DataKind } from './data/data-kind';
 import { keys, SEPARATOR } from './data/keys';
 import { invoiceKind } from './billing/invoice.kind';
 import { memoryKind } from './memories/memory.kind';
-import { jobKey, portabilityJobKind } from './portability/portability-job.kind';
+import { portabilityJobKind } from './portability/portability-job.kind';
+import { jobKey } from './portability/portability-job.expiry';
 import { runKind } from './workflows/workflow.kind';
 
 /**
  * The kinds of the data catalogue whose items a retention period deletes (`DataKind.expiry`): what retention on write
- * stamps. Kept apart from the catalogue, like the resource kinds, so that the groups that write tenant data bundle these
- * modules only and not every kind's; the catalogue tests check that it is exactly the catalogue's expiring kinds.
+ * stamps, the sweep deletes and a legal hold keeps from DynamoDB's TTL. Kept apart from the catalogue, like the resource
+ * kinds, so that the retention sweep and the TTL removal consumer bundle these modules only and not every kind's (the
+ * groups that write tenant data bundle only their rules: expiry-rules.catalogue.ts); the catalogue tests check that
+ * it is exactly the catalogue's expiring kinds.
  */
 export const EXPIRING_KINDS: readonly DataKind[] = [memoryKind, runKind, invoiceKind, portabilityJobKind];
 

@@ -16,7 +16,7 @@ import type { PlanSource } from '../quotas/plan.source';
 import { CursorCodec } from '../data/cursor';
 import { MutationExecutor } from '../data/mutation.executor';
 import { CatalogueRetention } from '../portability/retention';
-import { EXPIRING_KINDS } from '../expiring.catalogue';
+import { EXPIRY_RULES } from '../expiry-rules.catalogue';
 import { isolationEnvSchema } from '../isolation/isolation.config';
 import { createIsolation, type Isolation } from '../isolation/tenant-db';
 import { CachedPlanSource } from '../quotas/plan.source';
@@ -153,7 +153,7 @@ export function createTenantWrites(config: RuntimeConfig, options: { readonly re
 
 /** Retention applied on write by a mutation executor: the catalogue's expiring kinds and the tenants' settings, read with the tenant's client. */
 export function retentionOf(db: (tenantId: string) => DynamoDBDocumentClient, tableName: string, cacheMs?: number): CatalogueRetention {
-  return new CatalogueRetention({ db, tableName, catalogue: EXPIRING_KINDS, ...(cacheMs !== undefined ? { cacheMs } : {}) });
+  return new CatalogueRetention({ db, tableName, catalogue: EXPIRY_RULES, ...(cacheMs !== undefined ? { cacheMs } : {}) });
 }
 
 /** The resource dependencies of a function instance, from the runtime config and the isolation environment. */

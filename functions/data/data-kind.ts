@@ -91,6 +91,13 @@ export interface DataKind {
   readonly api?: KindApi;
 }
 
+/**
+ * What retention on write needs of a kind whose items expire: its name, class and expiry, and which items are its.
+ * Each expiring kind declares this part in a module of its own (`*.expiry.ts`, no schema) and spreads it into its
+ * DataKind, so that the groups that write tenant data bundle the rule and not the kind's schemas.
+ */
+export type ExpiryRule = Pick<DataKind, 'name' | 'retention' | 'owns'> & { readonly expiry: ExpiryMode };
+
 /** What a kind's own operations are built from: the tenant-scoped data of its group, and nothing else. */
 export interface KindServices {
   /** The tenant-scoped client of a tenant (`isolation.forTenant`): it refuses keys outside the tenant. */

@@ -2,6 +2,7 @@ import * as z from '../core/zod';
 import { childPartitions, inNestedPartition, writeBackAsIs, type DataKind } from '../data/data-kind';
 import { keys } from '../data/keys';
 import { TABLE_SCHEMA } from '../data/table.schema';
+import { memoryExpiry } from './memory.expiry';
 import { memorySchema } from './memory.schema';
 
 /** The partitions of every agent's memories, those of deleted agents included. */
@@ -12,13 +13,10 @@ const storedMemorySchema = z.extend(z.omit(memorySchema, { expiresAt: true }), {
 
 /** Agent memories, a partition per agent; expired ones are removed by the table's TTL. */
 export const memoryKind: DataKind = {
-  name: 'memory',
-  retention: 'content',
-  expiry: 'ttl',
+  ...memoryExpiry,
   schema: storedMemorySchema,
   accessPatterns: [{ name: 'get by agent and memory id' }, { name: "list an agent's memories newest first or by time range" }],
   partitions: memoryPartitions,
-  owns: (key, tenantId) => inNestedPartition(key, tenantId, keys.memoryPartition) && key.sk.startsWith(keys.memorySortKeyPrefix()),
   writeBack: writeBackAsIs,
 };
 

@@ -2,7 +2,7 @@ import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } fr
 import * as z from '../core/zod';
 import { attributeIs, conditionOf, itemAbsent, itemExists, type Condition } from '../data/conditions';
 import { fixedPartitions, writeBackAsIs, type DataKind } from '../data/data-kind';
-import { sortKey, tenantKey } from '../data/keys';
+import { jobKey, jobPartition, portabilityJobExpiry } from './portability-job.expiry';
 import { updateOf, type ItemUpdate } from '../data/updates';
 
 /**
@@ -10,8 +10,6 @@ import { updateOf, type ItemUpdate } from '../data/updates';
  * the items and bytes handled per kind, and the problems that stopped it. The job item lives in the tenant's own
  * partition (tenant data: exported, purged and restored like the rest); the work runs from the jobs queue.
  */
-
-const JOB = 'JOB';
 
 /** Job ids: time-ordered, letters and digits (they name the bundle's folder too). */
 export const jobIdSchema = z.string().check(z.regex(/^[0-9A-Z]{26}$/, 'job id must be a 26-character time-ordered id'));
@@ -63,18 +61,14 @@ export const portabilityJobSchema = z.object({
 });
 export type PortabilityJob = z.infer<typeof portabilityJobSchema>;
 
-const jobPartition = (tenantId: string) => tenantKey(tenantId, JOB);
-export const jobKey = (tenantId: string, jobId: string) => ({ pk: jobPartition(tenantId), sk: sortKey(JOB, jobId) });
+export { jobKey };
 
 /** Export and import jobs: one partition per tenant, by time-ordered id. */
 export const portabilityJobKind: DataKind = {
-  name: 'portability-job',
-  retention: 'operational',
-  expiry: 'sweep',
+  ...portabilityJobExpiry,
   schema: portabilityJobSchema,
   accessPatterns: [{ name: 'get by job id' }],
   partitions: fixedPartitions(jobPartition),
-  owns: (key, tenantId) => key.pk === jobPartition(tenantId),
   writeBack: writeBackAsIs,
 };
 

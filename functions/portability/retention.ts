@@ -1,6 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TenantCache } from '../core/tenant-cache';
-import type { DataKind, StoredKey } from '../data/data-kind';
+import type { DataKind, ExpiryRule, StoredKey } from '../data/data-kind';
 import type { RetentionPort, RetentionStamp } from '../data/mutation.ports';
 import { readComplianceSettings, type ComplianceSettings } from './compliance.kind';
 
@@ -22,14 +22,14 @@ export const RETENTION_SETTINGS_CACHE_MS = 30_000;
  * The kinds of the catalogue a retention period deletes. The audit class has none: its hash chain verifies from the
  * first entry, so an audit period is a minimum the log always meets (it is kept while the tenant exists).
  */
-export function expiringKinds(catalogue: readonly DataKind[]): readonly DataKind[] {
+export function expiringKinds<Kind extends Pick<DataKind, 'name' | 'retention' | 'expiry'>>(catalogue: readonly Kind[]): readonly Kind[] {
   const audit = catalogue.find((kind) => kind.retention === 'audit' && kind.expiry !== undefined);
   if (audit) throw new Error(`kind ${audit.name} is of the audit class and cannot expire: the audit chain needs every entry`);
   return catalogue.filter((kind) => kind.expiry !== undefined);
 }
 
 /** The stamp of an item of `kind` whose period runs from `since` (epoch seconds), under the tenant's settings. */
-export function stampOf(kind: DataKind, settings: ComplianceSettings | undefined, since: number): RetentionStamp {
+export function stampOf(kind: Pick<DataKind, 'retention'>, settings: ComplianceSettings | undefined, since: number): RetentionStamp {
   const days = settings?.retention[kind.retention];
   return { since, held: settings?.legalHold !== undefined, ...(days !== undefined ? { until: since + days * DAY_SECONDS } : {}) };
 }
@@ -37,7 +37,8 @@ export function stampOf(kind: DataKind, settings: ComplianceSettings | undefined
 export interface CatalogueRetentionProps {
   readonly db: (tenantId: string) => DynamoDBDocumentClient;
   readonly tableName: string;
-  readonly catalogue: readonly DataKind[];
+  /** The kinds (or only their expiry rules: what the groups that write tenant data bundle) whose items it stamps. */
+  readonly catalogue: readonly (DataKind | ExpiryRule)[];
   /** @default RETENTION_SETTINGS_CACHE_MS */
   readonly cacheMs?: number;
   /** @default Date.now */
@@ -46,7 +47,7 @@ export interface CatalogueRetentionProps {
 
 /** The retention port of the mutation executor, from the catalogue and each tenant's compliance settings. */
 export class CatalogueRetention implements RetentionPort {
-  private readonly kinds: readonly DataKind[];
+  private readonly kinds: readonly (DataKind | ExpiryRule)[];
   private readonly settings: TenantCache<ComplianceSettings | null>;
 
   constructor(private readonly props: CatalogueRetentionProps) {

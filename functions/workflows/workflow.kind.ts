@@ -1,5 +1,6 @@
-import { childPartitions, fixedPartitions, inNestedPartition, writeBackAsIs, type DataKind } from '../data/data-kind';
+import { childPartitions, fixedPartitions, writeBackAsIs, type DataKind } from '../data/data-kind';
 import { keys } from '../data/keys';
+import { runExpiry } from './run.expiry';
 import { runSchema } from './run.schema';
 import { workflowSchema } from './workflow.schema';
 
@@ -16,9 +17,7 @@ export const workflowKind: DataKind = {
 
 /** Runs, a partition per workflow, kept after their workflow is deleted (their history and usage stay readable). */
 export const runKind: DataKind = {
-  name: 'run',
-  retention: 'content',
-  expiry: 'sweep',
+  ...runExpiry,
   schema: runSchema,
   accessPatterns: [
     { name: 'get by workflow and run id' },
@@ -26,6 +25,5 @@ export const runKind: DataKind = {
     { name: 'open runs oldest first (the run sweeper)', index: 'byCollection' },
   ],
   partitions: childPartitions('WORKFLOW', keys.workflowPartition, keys.runPartition),
-  owns: (key, tenantId) => inNestedPartition(key, tenantId, keys.runPartition) && key.sk.startsWith(keys.runSortKeyPrefix()),
   writeBack: writeBackAsIs,
 };

@@ -122,6 +122,13 @@ describe('the data catalogue', () => {
     expect(EXPIRING_KINDS.every((kind) => TENANT_DATA_CATALOGUE.includes(kind))).toBe(true);
   });
 
+  it('gives the groups that write tenant data the expiry rule of every expiring kind, the one the kind itself spreads', () => {
+    const { EXPIRING_KINDS } = require('../../functions/expiring.catalogue') as typeof import('../../functions/expiring.catalogue');
+    const { EXPIRY_RULES } = require('../../functions/expiry-rules.catalogue') as typeof import('../../functions/expiry-rules.catalogue');
+    const ruleOf = (kind: (typeof EXPIRING_KINDS)[number]) => ({ name: kind.name, retention: kind.retention, expiry: kind.expiry, owns: kind.owns });
+    expect([...EXPIRY_RULES].sort((a, b) => a.name.localeCompare(b.name))).toEqual(EXPIRING_KINDS.map(ruleOf).sort((a, b) => a.name.localeCompare(b.name)));
+  });
+
   it("gives the stream filter of TTL removals a sort key prefix that every expiring kind's items begin with", () => {
     const { EXPIRING_KINDS, expiringSortKeyPrefixes } = require('../../functions/expiring.catalogue') as typeof import('../../functions/expiring.catalogue');
     const { keys } = require('../../functions/data/keys') as typeof import('../../functions/data/keys');
