@@ -9,8 +9,9 @@ import type { UsagePlanThrottle } from './usage-plans';
  * tenant's key between usage plans (and that a migration's cut-over calls in its target region), served for one local
  * region on its own loopback port, never on the API's. Local usage plan ids are the plan ids; a tenant key's id is its
  * value. A tenant's key exists in a region where the tenant has a record, as its stack's key does in its home region
- * (a migration's cut-over makes it in the target after importing the records there): GetApiKeys finds it there,
- * CreateApiKey conflicts with it. Signatures are not checked, as by the other local stand-ins.
+ * (a migration's cut-over looks for it in the target after importing the records there), and where CreateApiKey made
+ * it, until DeleteApiKey: GetApiKeys finds it there (with its tags), CreateApiKey conflicts with it. Signatures are not
+ * checked, as by the other local stand-ins.
  */
 export interface UsagePlanApiOptions {
   readonly stage: string;
@@ -44,6 +45,7 @@ async function answerRequest(req: IncomingMessage, body: Record<string, unknown>
   const method = req.method ?? 'GET';
   if (method === 'GET' && parts.length === 1 && parts[0] === 'apikeys') return listKeys(url.searchParams.get('name') ?? '', options);
   if (method === 'POST' && parts.length === 1 && parts[0] === 'apikeys') return createKey(body, options);
+  if (method === 'DELETE' && parts.length === 2 && parts[0] === 'apikeys') return deleteKey(options, parts[1]);
   if (method === 'GET' && parts.length === 1 && parts[0] === 'usageplans') {
     return { status: 200, body: { item: PLAN_IDS.map((plan) => ({ id: plan, name: usagePlanName(options.stage, plan) })) } };
   }
@@ -55,17 +57,17 @@ async function answerRequest(req: IncomingMessage, body: Record<string, unknown>
   return notFound(`no operation ${method} ${url.pathname}`);
 }
 
-/** GetApiKeys by name: the tenant's key, as its stack would have created it, where the tenant has a record. */
+/** GetApiKeys by name: the tenant's key where it exists, with its tags. */
 async function listKeys(name: string, options: UsagePlanApiOptions): Promise<Answer> {
   const tenantId = suffixOf(name, tenantApiKeyName(options.stage, ''));
   const key = tenantId && usageIdentifierKey(options.stage, tenantId);
   if (!tenantId || !key || !(await options.throttle().keyExists(key, tenantId))) return { status: 200, body: { item: [] } };
-  return { status: 200, body: { item: [{ id: key, name, enabled: true }] } };
+  return { status: 200, body: { item: [{ id: key, name, enabled: true, tags: options.throttle().tagsOf(key) }] } };
 }
 
 /**
- * CreateApiKey: a tenant's key exists where its record is (listKeys), so a tenant's key, named and valued as its stack
- * makes it, is a conflict there, as in AWS when the key exists; elsewhere, and for any other key, it is refused.
+ * CreateApiKey: only a tenant's key, named and valued as its stack makes it; a conflict where it exists (listKeys), as
+ * in AWS; made with its tags where it does not.
  */
 async function createKey(body: Record<string, unknown>, options: UsagePlanApiOptions): Promise<Answer> {
   const tenantId = suffixOf(String(body.name ?? ''), tenantApiKeyName(options.stage, ''));
@@ -77,19 +79,28 @@ async function createKey(body: Record<string, unknown>, options: UsagePlanApiOpt
       body: { message: "only a tenant's usage key, named and valued as its stack's, can be made locally" },
     };
   }
-  if (!(await options.throttle().keyExists(key, tenantId))) {
-    return {
-      status: 400,
-      errorType: 'BadRequestException',
-      body: { message: `locally, ${tenantId}'s key exists with its record in the region: import the tenant's records first` },
-    };
-  }
-  return { status: 409, errorType: 'ConflictException', body: { message: 'API Key already exists' } };
+  if (await options.throttle().keyExists(key, tenantId)) return { status: 409, errorType: 'ConflictException', body: { message: 'API Key already exists' } };
+  const tags = tagsOf(body.tags);
+  options.throttle().makeKey(key, tags);
+  return { status: 201, body: { id: key, name: body.name, enabled: true, tags } };
+}
+
+/** DeleteApiKey by id (a tenant key's id is its value). */
+async function deleteKey(options: UsagePlanApiOptions, keyId: string): Promise<Answer> {
+  const tenantId = tenantOfKey(options.stage, keyId);
+  if (!tenantId || !(await options.throttle().keyExists(keyId, tenantId))) return notFound(`API key ${keyId} not found`);
+  options.throttle().deleteKey(keyId);
+  return { status: 202 };
+}
+
+function tagsOf(value: unknown): Record<string, string> {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return {};
+  return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
 }
 
 async function addKey(options: UsagePlanApiOptions, plan: PlanId, keyId: string): Promise<Answer> {
   const tenantId = tenantOfKey(options.stage, keyId);
-  if (!tenantId) return notFound(`API key ${keyId} not found`);
+  if (!tenantId || !(await options.throttle().keyExists(keyId, tenantId))) return notFound(`API key ${keyId} not found`);
   if (!(await options.throttle().addKey(keyId, tenantId, plan))) {
     return { status: 409, errorType: 'ConflictException', body: { message: 'the API key is in a usage plan of this stage already' } };
   }
@@ -98,7 +109,8 @@ async function addKey(options: UsagePlanApiOptions, plan: PlanId, keyId: string)
 
 async function removeKey(options: UsagePlanApiOptions, plan: PlanId, keyId: string): Promise<Answer> {
   const tenantId = tenantOfKey(options.stage, keyId);
-  if (!tenantId || !(await options.throttle().removeKey(keyId, tenantId, plan))) return notFound(`API key ${keyId} is not in usage plan ${plan}`);
+  if (!tenantId || !(await options.throttle().keyExists(keyId, tenantId)) || !(await options.throttle().removeKey(keyId, tenantId, plan)))
+    return notFound(`API key ${keyId} is not in usage plan ${plan}`);
   return { status: 202 };
 }
 

@@ -49,6 +49,10 @@ type Binding = Plan | null;
 export class UsagePlanThrottle {
   private readonly buckets = new Map<string, Bucket>();
   private readonly bindings = new Map<string, Binding>();
+  /** Keys made through the API Gateway API (a migration's, in its target region), with their tags. */
+  private readonly made = new Map<string, Readonly<Record<string, string>>>();
+  /** Keys deleted through the API Gateway API. */
+  private readonly deleted = new Set<string>();
   private readonly clock: () => number;
 
   constructor(private readonly options: UsagePlanThrottleOptions) {
@@ -72,7 +76,8 @@ export class UsagePlanThrottle {
    * made it, which it does once the tenant's records are imported there), that is where the tenant has a record.
    */
   async keyExists(usageKey: string, tenantId: string): Promise<boolean> {
-    if (this.bindings.has(usageKey)) return true;
+    if (this.deleted.has(usageKey)) return false;
+    if (this.made.has(usageKey) || this.bindings.has(usageKey)) return true;
     try {
       await this.bindingOf(usageKey, tenantId);
       return true;
@@ -90,6 +95,25 @@ export class UsagePlanThrottle {
     // Another call may have bound it while the plan was read: that binding wins.
     if (!this.bindings.has(usageKey)) this.bindings.set(usageKey, plan);
     return this.bindings.get(usageKey) as Binding;
+  }
+
+  /** CreateApiKey of a key that does not exist: it exists from now on, with its tags, in no usage plan. */
+  makeKey(usageKey: string, tags: Readonly<Record<string, string>>): void {
+    this.deleted.delete(usageKey);
+    this.made.set(usageKey, tags);
+    this.bindings.set(usageKey, null);
+  }
+
+  /** DeleteApiKey of a key that exists: gone, and out of its usage plan. */
+  deleteKey(usageKey: string): void {
+    this.deleted.add(usageKey);
+    this.made.delete(usageKey);
+    this.bindings.delete(usageKey);
+  }
+
+  /** The tags of a key (only keys made through the API have any). */
+  tagsOf(usageKey: string): Readonly<Record<string, string>> {
+    return this.made.get(usageKey) ?? {};
   }
 
   /** CreateUsagePlanKey: false (a conflict) when the key is in a usage plan already. */

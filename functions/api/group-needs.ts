@@ -36,6 +36,11 @@ export interface GroupNeeds {
   /** Moves tenants' API keys between the region's usage plans when their plan changes (API Gateway API). @default false */
   readonly usageKeys?: boolean;
   /**
+   * Deletes the tenant API keys that migrations made in its region, before a tenant stack makes its own (the
+   * registrar's `Custom::UsageKeyRelease`; API Gateway API: find keys, delete keys). @default false
+   */
+  readonly usageKeyRelease?: boolean;
+  /**
    * Reads the region's table's backup status (point-in-time recovery: DescribeContinuousBackups on the table only), for
    * the compliance report's last backup. @default false
    */

@@ -1,23 +1,46 @@
-import { runtimeConfig } from './runtime-config';
+import { runtimeConfig, type RuntimeConfig } from './runtime-config';
+import { USAGE_KEY_RELEASE_RESOURCE_TYPE, UsageKeyReleaseResource } from '../billing/usage-key-release.resource';
+import type { UsageKeyRelease } from '../billing/usage-key.binding';
+import type { CustomResourceRequest, CustomResourceResponse } from '../core/custom-resource';
 import { createLogger } from '../core/logger';
+import { onFirstUse } from '../core/on-first-use';
 import { dataRegionOf, parseDataRegions } from '../data/data-regions';
-import { IssuerRegistrationService, type RegistrationRequest, type RegistrationResponse, type Registry } from '../identity/issuer-registration.service';
+import { IssuerRegistrationService, type Registry } from '../identity/issuer-registration.service';
 import { IssuerRegistryRepository } from '../identity/issuer-registry.repository';
 import { createIsolation } from '../isolation/tenant-db';
 
 /**
- * Not a route group: the issuer registrar, behind the CloudFormation custom resources that register user pool
- * issuers (lib/constructs/issuer-registrar.ts). It writes the registry of the regions named in DATA_REGIONS through
- * each region's issuer registry role, which reaches `P#ISSUER#` keys only and is given to no other function.
+ * Not a route group: the registrar behind the CloudFormation custom resources of tenant stacks (and of the control
+ * plane): issuer registrations of user pools (lib/constructs/issuer-registrar.ts), which it writes into the registry
+ * of the regions named in DATA_REGIONS through each region's issuer registry role (`P#ISSUER#` keys only, given to no
+ * other function), and, in a region, the release of a tenant's usage key that a migration made there
+ * (`Custom::UsageKeyRelease`, through the region's API Gateway API).
  */
-export function createHandler(registryIn: (region: string) => Registry) {
-  const service = new IssuerRegistrationService(registryIn);
+export function createHandler(registryIn: (region: string) => Registry, usageKeys?: UsageKeyRelease) {
+  const registrations = new IssuerRegistrationService(registryIn);
+  const releases = usageKeys && new UsageKeyReleaseResource(usageKeys);
   const logger = createLogger('issuer-registration');
-  return async (request: RegistrationRequest): Promise<RegistrationResponse> => {
-    const response = await service.handle(request);
-    logger.info('issuer registration', { requestType: request.RequestType, physicalResourceId: response.PhysicalResourceId });
+  return async (request: CustomResourceRequest): Promise<CustomResourceResponse> => {
+    let response: CustomResourceResponse;
+    if (request.ResourceType === USAGE_KEY_RELEASE_RESOURCE_TYPE) {
+      if (!releases) throw new Error(`${USAGE_KEY_RELEASE_RESOURCE_TYPE} is served by the registrar of a region stack only`);
+      response = await releases.handle(request);
+    } else {
+      response = await registrations.handle(request);
+    }
+    logger.info('custom resource', { resourceType: request.ResourceType, requestType: request.RequestType, physicalResourceId: response.PhysicalResourceId });
     return response;
   };
+}
+
+/** The region's API Gateway API (the local gateway's management port locally), built at first use. */
+function usageKeyReleaseOf(config: RuntimeConfig): UsageKeyRelease {
+  return onFirstUse(() => {
+    const { APIGatewayClient } = require('@aws-sdk/client-api-gateway') as typeof import('@aws-sdk/client-api-gateway');
+    const { ApiGatewayUsageKeyBinding } = require('../billing/usage-key.api-gateway') as typeof import('../billing/usage-key.api-gateway');
+    const endpoint = config.APIGATEWAY_ENDPOINT ? { endpoint: config.APIGATEWAY_ENDPOINT } : {};
+    return new ApiGatewayUsageKeyBinding({ client: new APIGatewayClient({ region: config.AWS_REGION, maxAttempts: 3, ...endpoint }), stage: config.STAGE });
+  });
 }
 
 function registriesFromEnvironment(): (region: string) => Registry {
@@ -43,9 +66,12 @@ function registriesFromEnvironment(): (region: string) => Registry {
   };
 }
 
-let handle: ((request: RegistrationRequest) => Promise<RegistrationResponse>) | undefined;
+let handle: ((request: CustomResourceRequest) => Promise<CustomResourceResponse>) | undefined;
 
-export const handler = (request: RegistrationRequest): Promise<RegistrationResponse> => {
-  handle ??= createHandler(registriesFromEnvironment());
+export const handler = (request: CustomResourceRequest): Promise<CustomResourceResponse> => {
+  if (!handle) {
+    const config = runtimeConfig();
+    handle = createHandler(registriesFromEnvironment(), config.USAGE_KEY_RELEASE === 'api-gateway' ? usageKeyReleaseOf(config) : undefined);
+  }
   return handle(request);
 };

@@ -3,6 +3,7 @@ import {
   ConflictException,
   CreateApiKeyCommand,
   CreateUsagePlanKeyCommand,
+  DeleteApiKeyCommand,
   DeleteUsagePlanKeyCommand,
   GetApiKeysCommand,
   GetUsagePlansCommand,
@@ -11,7 +12,7 @@ import {
 import { NotFoundError } from '../core/errors';
 import { tenantApiKeyName, usageIdentifierKey, usagePlanName } from '../identity/usage-identifier';
 import { PLAN_IDS, type PlanId } from './plan.catalogue';
-import type { UsageKeyBinding, UsageKeyProvisioning } from './usage-key.binding';
+import { MIGRATION_KEY_TAG, type UsageKeyBinding, type UsageKeyProvisioning, type UsageKeyRelease } from './usage-key.binding';
 
 export interface ApiGatewayUsageKeyBindingOptions {
   readonly client: Pick<APIGatewayClient, 'send'>;
@@ -27,10 +28,12 @@ export interface ApiGatewayUsageKeyBindingOptions {
  *
  * `ensure` also makes the key where no key of its name exists (a migration's target region, where the tenant's stack
  * was never deployed): named and valued as the tenant stack's (lib/constructs/tenant-api-key.ts), enabled, so the
- * authorizer's `usageIdentifierKey` finds it there. API Gateway keeps key values unique per region, so a later
- * deployment of the tenant's stack in that region, which makes its own key of that value, needs this one gone first.
+ * authorizer's `usageIdentifierKey` finds it there, and tagged as a migration's. API Gateway keeps key values unique per
+ * region, so a later deployment of the tenant's stack in that region, which makes its own key of that value, needs
+ * this one gone first: `releaseMigrationKey` deletes it (the tenant stack's custom resource calls it just before the
+ * stack makes its key), and never a key without the tag.
  */
-export class ApiGatewayUsageKeyBinding implements UsageKeyBinding, UsageKeyProvisioning {
+export class ApiGatewayUsageKeyBinding implements UsageKeyBinding, UsageKeyProvisioning, UsageKeyRelease {
   private usagePlanIds: Promise<Record<PlanId, string>> | undefined;
 
   constructor(private readonly options: ApiGatewayUsageKeyBindingOptions) {}
@@ -78,16 +81,28 @@ export class ApiGatewayUsageKeyBinding implements UsageKeyBinding, UsageKeyProvi
           value: usageIdentifierKey(stage, tenantId),
           enabled: true,
           description: `Usage plan key of tenant ${tenantId}, made when the tenant migrated to this region; named by the authorizer, never sent by callers`,
+          tags: { [MIGRATION_KEY_TAG.key]: MIGRATION_KEY_TAG.value },
         }),
       )
       .catch(ignore(ConflictException));
     return created?.id ?? (await this.keyIdOf(tenantId));
   }
 
+  async releaseMigrationKey(tenantId: string): Promise<boolean> {
+    const key = await this.findKey(tenantId);
+    if (!key?.id || key.tags?.[MIGRATION_KEY_TAG.key] !== MIGRATION_KEY_TAG.value) return false;
+    await this.options.client.send(new DeleteApiKeyCommand({ apiKey: key.id })).catch(ignore(NotFoundException));
+    return true;
+  }
+
   private async findKeyId(tenantId: string): Promise<string | undefined> {
+    return (await this.findKey(tenantId))?.id;
+  }
+
+  private async findKey(tenantId: string): Promise<{ id?: string; tags?: Record<string, string> } | undefined> {
     const name = tenantApiKeyName(this.options.stage, tenantId);
     const { items } = await this.options.client.send(new GetApiKeysCommand({ nameQuery: name, limit: 500 }));
-    return items?.find((item) => item.name === name)?.id;
+    return items?.find((item) => item.name === name);
   }
 
   /** The usage plan id of each plan, read once per function instance (usage plans live as long as the region stack). */

@@ -18,6 +18,18 @@ export interface UsageKeyProvisioning {
   ensure(tenantId: string, plan: PlanId): Promise<void>;
 }
 
+/**
+ * Deletes a tenant's usage key that a migration made in a region (tagged MIGRATION_KEY_TAG), so that the tenant's
+ * stack, deployed there afterwards, can make its own: API Gateway keeps key values unique per region. A key that a
+ * stack made is never deleted. True when a key was deleted.
+ */
+export interface UsageKeyRelease {
+  releaseMigrationKey(tenantId: string): Promise<boolean>;
+}
+
+/** The tag of the keys a migration makes (and the only keys a release deletes). */
+export const MIGRATION_KEY_TAG = { key: 'agent-platform:made-by', value: 'migration' } as const;
+
 /** Environment of the functions that change a tenant's plan, spread into the runtime config schema. */
 export const usageKeyEnvShape = {
   /**
@@ -26,6 +38,12 @@ export const usageKeyEnvShape = {
    * refused (and changes nothing) without it.
    */
   USAGE_KEY_BINDING: z.optional(z.enum(['api-gateway'])),
+  /**
+   * How the registrar of a region releases the usage keys migrations made there, before a tenant stack makes its own
+   * (`Custom::UsageKeyRelease`): `api-gateway`, through the region's API Gateway API. Only the region stacks'
+   * registrars have it.
+   */
+  USAGE_KEY_RELEASE: z.optional(z.enum(['api-gateway'])),
   /** API Gateway management endpoint override (the local gateway's); absent in AWS. */
   APIGATEWAY_ENDPOINT: z.optional(z.url()),
   /**

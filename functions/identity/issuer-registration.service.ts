@@ -1,3 +1,4 @@
+import type { CustomResourceRequest, CustomResourceResponse } from '../core/custom-resource';
 import * as z from '../core/zod';
 import { regionSchema } from '../tenants/tenant.schema';
 import { issuerRegistrationSchema, type IssuerRegistryRepository } from './issuer-registry.repository';
@@ -17,15 +18,8 @@ export const issuerRegistrationPropertiesSchema = z.object({
 export type IssuerRegistrationProperties = z.infer<typeof issuerRegistrationPropertiesSchema>;
 
 /** The custom resource request, as the CDK provider framework passes it on. */
-export type RegistrationRequest =
-  | { readonly RequestType: 'Create'; readonly ResourceProperties: unknown }
-  | { readonly RequestType: 'Update'; readonly ResourceProperties: unknown; readonly PhysicalResourceId: string }
-  | { readonly RequestType: 'Delete'; readonly ResourceProperties: unknown; readonly PhysicalResourceId: string };
-
-export interface RegistrationResponse {
-  readonly PhysicalResourceId: string;
-  readonly Data?: Readonly<Record<string, string>>;
-}
+export type RegistrationRequest = CustomResourceRequest;
+export type RegistrationResponse = CustomResourceResponse;
 
 export type Registry = Pick<IssuerRegistryRepository, 'register' | 'deregister'>;
 

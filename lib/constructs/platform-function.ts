@@ -157,6 +157,12 @@ export interface PlatformBinding {
    */
   readonly usageKeys?: boolean;
   /**
+   * Let the function find the API keys of its region and delete them (the tenant keys migrations made, before a tenant
+   * stack makes its own), and pass USAGE_KEY_RELEASE=api-gateway.
+   * @default false
+   */
+  readonly usageKeyRelease?: boolean;
+  /**
    * Let the function write and read tenant bundles under `tenants/` of the region's export bucket (EXPORT_BUCKET) and
    * sign their manifests with the bundle secret (BUNDLE_SECRET_ARN).
    * @default no bundles
@@ -313,6 +319,7 @@ export class PlatformFunction extends Construct {
     }
     if (binding.modelInvocation) this.bindModelInvocation();
     if (binding.usageKeys) this.bindUsageKeys();
+    if (binding.usageKeyRelease) this.bindUsageKeyRelease();
     if (binding.bundles) this.bindBundles(binding.bundles);
     if (binding.backupStatus) this.bindBackupStatus(binding.table);
     if (binding.migrationBuckets) {
@@ -396,6 +403,24 @@ export class PlatformFunction extends Construct {
       id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${BUNDLE_OBJECT_PREFIX}*]`,
       reason: "Bundles are named by tenant and export id when a job runs: objects under the export bucket's tenants/ prefix only, never listed or deleted",
     });
+  }
+
+  /**
+   * Releasing the keys migrations made: find the region's keys by name (GET /apikeys, with their tags) and delete one
+   * (DELETE /apikeys/{id}); which keys, the code decides by their tag (API Gateway has no tag condition on keys).
+   */
+  private bindUsageKeyRelease(): void {
+    const arn = (path: string) => `arn:${Aws.PARTITION}:apigateway:${Aws.REGION}::${path}`;
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'FindUsageKeys', actions: ['apigateway:GET'], resources: [arn('/apikeys')] }));
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'ReleaseMigrationUsageKeys', actions: ['apigateway:DELETE'], resources: [arn('/apikeys/*')] }),
+    );
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:apigateway:<AWS::Region>::/apikeys/*]',
+      reason:
+        "The key a migration made is found by the tenant's key name when a tenant stack deploys, and its id is assigned by API Gateway: deletes of API keys in the function's own region only, and the code deletes only keys tagged as a migration's",
+    });
+    this.function.addEnvironment('USAGE_KEY_RELEASE', 'api-gateway');
   }
 
   /**

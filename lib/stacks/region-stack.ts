@@ -113,8 +113,9 @@ export const OTHER_FUNCTION_NEEDS = {
   // the tenant the key or token names, once the directory says that tenant serves its users.
   authorizer: { data: ['tenant', 'directory'] },
   // Writes pool issuers into the region's registry (P#ISSUER#) for tenant stacks' custom resources (the job consumer's
-  // migrations are the only other writer: a migrated tenant's pool, in the target region).
-  'issuer-registration': { data: ['issuers'] },
+  // migrations are the only other writer: a migrated tenant's pool, in the target region); before a tenant stack makes
+  // its API key, deletes the key a migration made for the tenant in the region.
+  'issuer-registration': { data: ['issuers'], usageKeyRelease: true },
   // Writes back the items TTL removed under a legal hold and gives back the quota of memories TTL removed, through the
   // tenant data role with the tenant of each record: it is built from the tenant writes alone (createTenantWrites), so
   // it needs no platform-key role nor the cursor secret.
@@ -510,6 +511,7 @@ export class RegionStack extends Stack {
         mail: needs.mail ? this.mail.sender : undefined,
         modelInvocation: needs.modelInvocation,
         usageKeys: needs.usageKeys,
+        usageKeyRelease: needs.usageKeyRelease,
         bundles: needs.portability ? { bucket: this.exports.bucket, secret: this.bundleSecret } : undefined,
         backupStatus: needs.backupStatus,
         migrationBuckets: needs.migrations ? exportBuckets : undefined,

@@ -102,10 +102,11 @@ export class TenantStack extends Stack {
       tags: { [TENANT_POOL_TAG.key]: TENANT_POOL_TAG.value },
     });
 
-    this.apiKey = new TenantApiKey(this, 'UsageKey', { names, tenantId: manifest.id, plan: manifest.plan });
+    const registrarServiceToken = ssm.StringParameter.valueForStringParameter(this, names.issuerRegistrarParameter);
+    this.apiKey = new TenantApiKey(this, 'UsageKey', { names, tenantId: manifest.id, plan: manifest.plan, registrarServiceToken });
 
     this.issuerRegistration = new IssuerRegistration(this, 'IssuerRegistration', {
-      serviceToken: ssm.StringParameter.valueForStringParameter(this, names.issuerRegistrarParameter),
+      serviceToken: registrarServiceToken,
       region: manifest.homeRegion,
       registration: {
         kind: 'tenant',

@@ -95,6 +95,8 @@ const ACKNOWLEDGED_RULES: Readonly<Record<string, RegExp>> = {
     /^Region-[^/]+\/Fn-run-consumer\/ExecutionRole$/,
   'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:apigateway:<AWS::Region>::/usageplans/*/keys]': new RegExp(`^${FUNCTION_ROLE}$`),
   'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:apigateway:<AWS::Region>::/usageplans/*/keys/*]': new RegExp(`^${FUNCTION_ROLE}$`),
+  // Before a tenant stack makes its key, the region's registrar deletes the key a migration made there.
+  'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:apigateway:<AWS::Region>::/apikeys/*]': /^Region-[^/]+\/Fn-issuer-registration\/ExecutionRole$/,
   // A migration's cut-over binds the tenant's key to its plan's usage plan in the target: the job consumer, in the other regions.
   'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:apigateway:<region>::/usageplans/*/keys]': /^Region-[^/]+\/Fn-job-consumer\/ExecutionRole$/,
   'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:apigateway:<region>::/usageplans/*/keys/*]': /^Region-[^/]+\/Fn-job-consumer\/ExecutionRole$/,

@@ -413,6 +413,12 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
               })),
             ]
           : []),
+        ...('usageKeyRelease' in needs && needs.usageKeyRelease
+          ? [
+              { Sid: 'FindUsageKeys', Effect: 'Allow', Action: 'apigateway:GET', Resource: `arn:aws:apigateway:${region}::/apikeys` },
+              { Sid: 'ReleaseMigrationUsageKeys', Effect: 'Allow', Action: 'apigateway:DELETE', Resource: `arn:aws:apigateway:${region}::/apikeys/*` },
+            ]
+          : []),
         // A migration purges the source's credential secrets: it lists their names (deletes through tenant sessions).
         ...('migrations' in needs && needs.migrations
           ? [{ Sid: LIST_CREDENTIAL_SECRETS_SID, Effect: 'Allow', Action: 'secretsmanager:ListSecrets', Resource: '*' }]

@@ -177,6 +177,25 @@ describe.each(CONFIG.regions)('region stack %s', (region) => {
     });
   });
 
+  it('lets only the registrar delete API keys, of its own region: the keys migrations made, before a tenant stack makes its own', () => {
+    // Prepare
+    const registrar = stack.functions['issuer-registration'];
+    const roleId = logicalIdOf(registrar.role);
+    const deletesKeys = ownedStatements(json).filter(
+      (owned) => JSON.stringify(owned.statement.Action).includes('apigateway:DELETE') && JSON.stringify(owned.statement.Resource).includes('/apikeys/'),
+    );
+
+    // Assess
+    expect(REGION_FUNCTION_NAMES.filter((name) => 'usageKeyRelease' in needsOf(name))).toEqual(['issuer-registration']);
+    expect(deletesKeys.map((owned) => ({ roles: owned.roles, resources: renderIntrinsics([owned.statement.Resource].flat(), region) }))).toEqual([
+      { roles: [roleId], resources: [`arn:aws:apigateway:${region}::/apikeys/*`] },
+    ]);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Role: { 'Fn::GetAtt': [roleId, 'Arn'] },
+      Environment: { Variables: Match.objectLike({ USAGE_KEY_RELEASE: 'api-gateway' }) },
+    });
+  });
+
   it("lets only the job consumer make a migrated tenant's key in the other regions' usage plans, and nothing else of their API Gateway", () => {
     // Prepare
     const consumer = stack.functions['job-consumer'];

@@ -1,3 +1,4 @@
+import { USAGE_KEY_RELEASE_RESOURCE_TYPE } from '../../functions/billing/usage-key-release.resource';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -257,6 +258,17 @@ describe('tenant stack', () => {
       Type: 'AWS::SSM::Parameter::Value<String>',
       Default: names.usagePlanParameter('team'),
     });
+  });
+
+  it("makes its API key only after the region's registrar released the key a migration made for the tenant there", () => {
+    // Prepare
+    const serviceToken = new Capture();
+    const releaseId = logicalIdOf(stack.apiKey.release);
+
+    // Assess: the release names the tenant, through the registrar's service token; the key waits for it
+    template.hasResourceProperties(USAGE_KEY_RELEASE_RESOURCE_TYPE, { ServiceToken: { Ref: serviceToken }, TenantId: 'initech' });
+    expect(parametersOf(json)[serviceToken.asString()]).toEqual({ Type: 'AWS::SSM::Parameter::Value<String>', Default: names.issuerRegistrarParameter });
+    expect((json.Resources[logicalIdOf(stack.apiKey.apiKey)] as { DependsOn?: string[] }).DependsOn).toEqual(expect.arrayContaining([releaseId]));
   });
 
   it("registers its pool's issuer and client in its own region's registry, through the region's registrar", () => {

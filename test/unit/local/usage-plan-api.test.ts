@@ -4,6 +4,9 @@ import { APIGatewayClient, CreateApiKeyCommand, GetApiKeysCommand } from '@aws-s
 import { PLANS } from '../../../functions/billing/plan.catalogue';
 import { NotFoundError } from '../../../functions/core/errors';
 import { ApiGatewayUsageKeyBinding } from '../../../functions/billing/usage-key.api-gateway';
+import { MIGRATION_KEY_TAG } from '../../../functions/billing/usage-key.binding';
+import { USAGE_KEY_RELEASE_RESOURCE_TYPE } from '../../../functions/billing/usage-key-release.resource';
+import { createHandler as createRegistrar } from '../../../functions/api/issuer-registration';
 import { usageIdentifierKey } from '../../../functions/identity/usage-identifier';
 import { serveUsagePlanApi } from '../../../local/usage-plan-api';
 import { UsagePlanThrottle } from '../../../local/usage-plans';
@@ -54,27 +57,99 @@ describe('local API Gateway management API', () => {
     expect((otherKey as Error).name).toBe('BadRequestException');
   });
 
-  it('finds no key of a tenant without a record in the region, and makes none there before its records are imported', async () => {
-    // Prepare
-    const here = new UsagePlanThrottle({
-      planOf: async (tenantId) => {
-        if (tenantId === 'globex') throw new NotFoundError('tenant globex not found');
-        return PLANS.free;
-      },
+  describe("in a region where the tenant has no record (a migration's target before its stack is deployed)", () => {
+    let previous: UsagePlanThrottle;
+    beforeEach(() => {
+      previous = throttle;
+      throttle = new UsagePlanThrottle({
+        planOf: async (tenantId) => {
+          if (tenantId === 'globex') throw new NotFoundError('tenant globex not found');
+          return PLANS.free;
+        },
+      });
     });
-    const previous = throttle;
-    throttle = here;
-    try {
-      // Act
-      const keys = await client.send(new GetApiKeysCommand({ nameQuery: 'agent-platform-local-tenant-globex' }));
-      const created = await client
-        .send(new CreateApiKeyCommand({ name: 'agent-platform-local-tenant-globex', value: usageIdentifierKey(STAGE, 'globex'), enabled: true }))
-        .catch((error: unknown) => error);
-      // Assess
-      expect(keys.items ?? []).toEqual([]);
-      expect((created as Error).name).toBe('BadRequestException');
-    } finally {
+    afterEach(() => {
       throttle = previous;
-    }
+    });
+
+    it("finds no key of the tenant; ensure makes it, tagged as a migration's, and binds it; the release deletes it", async () => {
+      // Prepare
+      const binding = new ApiGatewayUsageKeyBinding({ client, stage: STAGE });
+      const key = usageIdentifierKey(STAGE, 'globex');
+      const before = await client.send(new GetApiKeysCommand({ nameQuery: 'agent-platform-local-tenant-globex' }));
+
+      // Act
+      await binding.ensure('globex', 'team');
+      const made = await client.send(new GetApiKeysCommand({ nameQuery: 'agent-platform-local-tenant-globex' }));
+      const bound = await throttle.admit(key, 'globex');
+      const released = await binding.releaseMigrationKey('globex');
+      const after = await client.send(new GetApiKeysCommand({ nameQuery: 'agent-platform-local-tenant-globex' }));
+
+      // Assess
+      expect(before.items ?? []).toEqual([]);
+      expect(made.items).toEqual([expect.objectContaining({ id: key, tags: { [MIGRATION_KEY_TAG.key]: MIGRATION_KEY_TAG.value } })]);
+      expect(bound).toMatchObject({ admitted: true, quota: { quota: PLANS.team.limits.apiRequestsPerDay } });
+      expect(released).toBe(true);
+      expect(after.items ?? []).toEqual([]);
+      expect(await throttle.admit(key, 'globex')).toEqual({ admitted: false, reason: 'no-key' });
+    });
+
+    it("releases it through the registrar's Custom::UsageKeyRelease on create, then deletes nothing (the stack's key is untagged)", async () => {
+      // Prepare: a migration made globex's key here; the tenant stack now deploys
+      const binding = new ApiGatewayUsageKeyBinding({ client, stage: STAGE });
+      await binding.ensure('globex', 'team');
+      const registrar = createRegistrar(() => {
+        throw new Error('no issuer registration in this test');
+      }, binding);
+      const request = { ResourceType: USAGE_KEY_RELEASE_RESOURCE_TYPE, ResourceProperties: { ServiceToken: 'arn', TenantId: 'globex' } };
+
+      // Act
+      const created = await registrar({ RequestType: 'Create', ...request });
+      const stackKey = await client.send(
+        new CreateApiKeyCommand({ name: 'agent-platform-local-tenant-globex', value: usageIdentifierKey(STAGE, 'globex'), enabled: true }),
+      );
+      const updated = await registrar({ RequestType: 'Update', PhysicalResourceId: created.PhysicalResourceId, ...request });
+      const deleted = await registrar({ RequestType: 'Delete', PhysicalResourceId: created.PhysicalResourceId, ...request });
+
+      // Assess
+      expect(created).toEqual({ PhysicalResourceId: 'usage-key-release|globex', Data: { Released: 'true' } });
+      expect(stackKey.id).toBe(usageIdentifierKey(STAGE, 'globex'));
+      expect(updated).toEqual({ PhysicalResourceId: 'usage-key-release|globex', Data: { Released: 'false' } });
+      expect(deleted).toEqual({ PhysicalResourceId: 'usage-key-release|globex' });
+      expect(await throttle.keyExists(usageIdentifierKey(STAGE, 'globex'), 'globex')).toBe(true);
+    });
+
+    it("refuses a release in a registrar without the API Gateway API (the control plane's) and a release without a tenant", async () => {
+      // Prepare
+      const registryIn = () => {
+        throw new Error('no issuer registration in this test');
+      };
+      const binding = new ApiGatewayUsageKeyBinding({ client, stage: STAGE });
+
+      // Act
+      const controlPlane = createRegistrar(registryIn)({
+        RequestType: 'Create',
+        ResourceType: USAGE_KEY_RELEASE_RESOURCE_TYPE,
+        ResourceProperties: { TenantId: 'globex' },
+      });
+      const noTenant = createRegistrar(registryIn, binding)({ RequestType: 'Create', ResourceType: USAGE_KEY_RELEASE_RESOURCE_TYPE, ResourceProperties: {} });
+
+      // Assess
+      await expect(controlPlane).rejects.toThrow(/registrar of a region stack only/);
+      await expect(noTenant).rejects.toThrow();
+    });
+
+    it("never releases a key that a stack made (no migration's tag), nor a key that does not exist", async () => {
+      // Prepare
+      const binding = new ApiGatewayUsageKeyBinding({ client, stage: STAGE });
+
+      // Act
+      const stackKey = await binding.releaseMigrationKey('acme');
+      const noKey = await binding.releaseMigrationKey('globex');
+
+      // Assess
+      expect([stackKey, noKey]).toEqual([false, false]);
+      expect(await throttle.keyExists(usageIdentifierKey(STAGE, 'acme'), 'acme')).toBe(true);
+    });
   });
 });
