@@ -70,7 +70,10 @@ function subscribeProvisioner(bus: LocalEventBus, options: LocalOnboardingOption
     options.log(`provisioning tenant ${request.tenantId} (${request.homeRegion}): user pool, app client, groups`);
     try {
       const pool = await provisioner().provisionTenantPool(request.tenantId, request.homeRegion);
-      answer(PROVISIONING_DETAIL_TYPES.provisioningSucceeded, { tenantId: request.tenantId, auth: { ...pool, cognitoEndpoint: options.cognitoEndpoint } });
+      answer(PROVISIONING_DETAIL_TYPES.provisioningSucceeded, {
+        tenantId: request.tenantId,
+        auth: { ...pool, cognitoEndpoint: options.cognitoEndpoint, region: request.homeRegion },
+      });
     } catch (error) {
       options.log(`provisioning tenant ${request.tenantId} failed: ${(error as Error).message}`);
       answer(PROVISIONING_DETAIL_TYPES.provisioningFailed, { tenantId: request.tenantId, reason: (error as Error).message.slice(0, 2000) });

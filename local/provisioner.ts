@@ -120,7 +120,7 @@ export class LocalProvisioner {
         region: spec.region,
         status: 'ACTIVE',
         emailDomains: spec.emailDomains.map((domain) => domain.toLowerCase()),
-        auth: { ...pool, cognitoEndpoint: this.options.cognitoEndpoint },
+        auth: { ...pool, cognitoEndpoint: this.options.cognitoEndpoint, region: spec.region },
         branding: spec.branding,
       };
       await this.inEveryRegion(({ db, tableName }) => new DirectoryRepository(db, tableName).create(entry));

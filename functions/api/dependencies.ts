@@ -5,6 +5,7 @@ import { createLogger } from '../core/logger';
 import { resolveSecretEnvironment } from '../core/secrets';
 import { CachedDirectory } from '../tenants/directory.cache';
 import { DirectoryRepository } from '../tenants/directory.repository';
+import type { TenantDirectoryEntry } from '../tenants/tenant.schema';
 import { createTenantGate } from '../tenants/tenant-gate';
 import { cachedSlugDirectory } from '../tenants/slug-directory';
 import type { TenantSignalOptions } from '../core/tenant-signals';
@@ -132,6 +133,8 @@ export interface ResourceDependencies {
   readonly plans: PlanSource;
   /** Tier lookup and metering (usage, cost, health) of the request metrics. @default tier unknown, nothing metered */
   readonly telemetry?: RequestTelemetryPorts;
+  /** The region's directory copy, read through the gate's cache (the compliance report's user pool). @default none */
+  readonly directory?: { get(tenantId: string): Promise<TenantDirectoryEntry | undefined> };
   /** @default Date.now */
   readonly clock?: () => number;
 }
@@ -167,6 +170,7 @@ export function createResourceDependencies(config: RuntimeConfig, serviceName: s
     telemetry: base.telemetry,
     // Platform admins' access to a tenant lands in that tenant's audit log (property 6).
     tenantGate: createTenantGate({ directory: base.gateDirectory, region: config.AWS_REGION, regionEndpoints: config.REGION_ENDPOINTS, audit: executor }),
+    directory: base.gateDirectory,
     tableName: config.TABLE_NAME,
     db,
     cursors: new CursorCodec(isolationEnv.CURSOR_SECRET),

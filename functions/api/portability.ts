@@ -28,6 +28,7 @@ export function createHandler(
     catalogue: TENANT_DATA_CATALOGUE,
     region: config.AWS_REGION,
     backups,
+    ...(deps.directory ? { directory: deps.directory } : {}),
   });
   // A change of the settings asks for the tenant's sweep at once; when the queue fails, the hourly sweep still comes.
   const swept = async (request: { readonly path: { readonly tenantId: string } }, result: MutationResult) => {

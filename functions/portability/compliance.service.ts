@@ -22,6 +22,7 @@ import {
 } from './compliance.kind';
 import { NO_BACKUPS, type BackupStatus } from './backup-status';
 import { residencyZoneOf } from './residency';
+import { poolRegionOf, type TenantDirectoryEntry } from '../tenants/tenant.schema';
 
 const MAX_KINDS = 64;
 
@@ -34,7 +35,15 @@ const placementSchema = z.strictObject({
 
 export const complianceReportSchema = z.strictObject({
   tenantId: z.string().check(z.maxLength(64)),
-  residency: z.strictObject({ region: z.string().check(z.maxLength(32)), zone: z.string().check(z.maxLength(16)) }),
+  residency: z.strictObject({
+    region: z.string().check(z.maxLength(32)),
+    zone: z.string().check(z.maxLength(16)),
+    /**
+     * The resources of `resources` that live outside the home region: the user pool stays in the region the tenant
+     * was provisioned in when a migration moved its data. Empty when everything is home.
+     */
+    outsideHomeRegion: z.array(z.string().check(z.maxLength(64))).check(z.maxLength(16)),
+  }),
   resources: z.array(placementSchema).check(z.maxLength(16)),
   retention: z
     .array(
@@ -81,6 +90,10 @@ export interface ComplianceServiceProps {
    * @default NO_BACKUPS - the report says null
    */
   readonly backups?: BackupStatus;
+  /**
+   * The region's directory copy, for the tenant's user pool (its region). @default none: the report lists no pool
+   */
+  readonly directory?: { get(tenantId: string): Promise<TenantDirectoryEntry | undefined> };
   /** @default Date.now */
   readonly clock?: () => number;
 }
@@ -123,25 +136,33 @@ export class ComplianceService {
 
   async report(tenantId: string): Promise<ComplianceReport> {
     const { db, tableName, region, catalogue } = this.props;
-    const [settings, drill, sweep, lastBackup] = await Promise.all([
+    const [settings, drill, sweep, lastBackup, entry] = await Promise.all([
       readComplianceSettings(db(tenantId), tableName, tenantId),
       readDrillRecord(db(tenantId), tableName, tenantId),
       readSweepRecord(db(tenantId), tableName, tenantId),
       (this.props.backups ?? NO_BACKUPS).lastBackup(),
+      this.props.directory?.get(tenantId),
     ]);
     const audit = new AuditRepository({ db: db(tenantId), tableName, tenantId, cursors: this.props.cursors });
     const { valid, entries, firstBroken } = await audit.verify();
+    const resources = [
+      { resource: 'table', region, encryption: 'DynamoDB encryption at rest (AWS owned key)' },
+      { resource: 'point-in-time-recovery', region, encryption: 'as the table' },
+      { resource: 'backup-vault', region, encryption: 'AWS Backup vault key' },
+      { resource: 'export-bucket', region, encryption: 'SSE-S3 (AES-256), TLS only' },
+      { resource: 'queues', region, encryption: 'SQS managed KMS key' },
+      { resource: 'logs', region, encryption: 'CloudWatch Logs' },
+      // The users' sign-in data (emails, MFA): where the pool is, which a migration of the data does not move.
+      ...(entry?.auth ? [{ resource: 'user-pool', region: poolRegionOf(entry.auth) ?? 'unknown', encryption: 'Amazon Cognito encryption at rest' }] : []),
+    ];
     return {
       tenantId,
-      residency: { region, zone: residencyZoneOf(region) },
-      resources: [
-        { resource: 'table', region, encryption: 'DynamoDB encryption at rest (AWS owned key)' },
-        { resource: 'point-in-time-recovery', region, encryption: 'as the table' },
-        { resource: 'backup-vault', region, encryption: 'AWS Backup vault key' },
-        { resource: 'export-bucket', region, encryption: 'SSE-S3 (AES-256), TLS only' },
-        { resource: 'queues', region, encryption: 'SQS managed KMS key' },
-        { resource: 'logs', region, encryption: 'CloudWatch Logs' },
-      ],
+      residency: {
+        region,
+        zone: residencyZoneOf(region),
+        outsideHomeRegion: resources.filter((placement) => placement.region !== region).map((placement) => placement.resource),
+      },
+      resources,
       retention: RETENTION_CLASSES.map((name) => ({
         class: name,
         days: settings?.retention[name] ?? null,

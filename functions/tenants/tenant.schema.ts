@@ -43,12 +43,24 @@ export const tenantAuthSchema = z.object({
   /** cognito-local endpoint locally; absent in AWS. */
   cognitoEndpoint: z.optional(z.string()),
   /**
+   * The region the pool lives in: where its users' sign-in data is kept. It stays the region the tenant was
+   * provisioned in when a migration moves the tenant's data (poolRegionOf). @default the region its id begins with (AWS)
+   */
+  region: z.optional(regionSchema),
+  /**
    * The company identity providers federated into the pool (the manifest's `sso` providers), by name: a sign-in page
    * offers one button each, sent to the hosted UI with `identity_provider`. Absent when the tenant has none.
    */
   identityProviders: z.optional(z.array(z.string().check(z.maxLength(32))).check(z.maxLength(20))),
 });
 export type TenantAuth = z.infer<typeof tenantAuthSchema>;
+
+/** The region of a tenant's pool: as recorded, else the one its id begins with (`eu-central-1_AbC123` in AWS). */
+export function poolRegionOf(auth: TenantAuth): string | undefined {
+  if (auth.region) return auth.region;
+  const prefix = auth.userPoolId.split('_')[0];
+  return prefix && regionSchema.safeParse(prefix).success ? prefix : undefined;
+}
 
 /** Routing metadata of a tenant, kept in every region: never tenant data. */
 export const tenantDirectoryEntrySchema = z.object({

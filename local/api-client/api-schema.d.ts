@@ -1560,6 +1560,7 @@ export interface components {
                     clientId: string;
                     hostedUiUrl?: string;
                     cognitoEndpoint?: string;
+                    region?: string;
                     identityProviders?: string[];
                 };
                 branding: {
@@ -1609,6 +1610,7 @@ export interface components {
                     clientId: string;
                     hostedUiUrl?: string;
                     cognitoEndpoint?: string;
+                    region?: string;
                     identityProviders?: string[];
                 };
                 branding: {
@@ -2340,6 +2342,7 @@ export interface components {
             residency: {
                 region: string;
                 zone: string;
+                outsideHomeRegion: string[];
             };
             resources: {
                 resource: string;
@@ -2516,6 +2519,7 @@ export interface components {
                 clientId: string;
                 hostedUiUrl?: string;
                 cognitoEndpoint?: string;
+                region?: string;
                 identityProviders?: string[];
             };
         };

@@ -273,6 +273,8 @@ describe('npm start', () => {
     // The API key's record went along too: the old region cannot check the key any more.
     const keyOldRegion = await eventually(async () => (await call('eu-central-1', agents, { key })).status, 401);
     const keyNewRegion = await call('us-east-1', agents, { key });
+    // The data moved, the user pool did not: the compliance report says so.
+    const compliance = await call('us-east-1', `/v1/tenants/${acme.tenantId}/compliance`, { token: operator });
 
     // Assess
     expect(made.status).toBe(201);
@@ -288,6 +290,10 @@ describe('npm start', () => {
     expect(await userAnswer.json()).toEqual(expect.objectContaining({ code: 'wrong-region', region: 'us-east-1', endpoint: first.regions['us-east-1'] }));
     expect(keyOldRegion).toBe(401);
     expect(keyNewRegion.status).toBe(200);
+    expect(compliance.status).toBe(200);
+    const report = (await compliance.json()) as { residency: unknown; resources: { resource: string; region: string }[] };
+    expect(report.residency).toEqual({ region: 'us-east-1', zone: 'us', outsideHomeRegion: ['user-pool'] });
+    expect(report.resources.find((placement) => placement.resource === 'user-pool')).toMatchObject({ region: 'eu-central-1' });
   });
 
   it('stops on SIGINT and leaves no java or node process behind', async () => {

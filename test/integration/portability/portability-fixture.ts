@@ -220,7 +220,8 @@ export async function createPortabilityFixture(name: string): Promise<Portabilit
       const tenantId = uniqueTenantId(prefix);
       const { lifecycle: service } = lifecycle.regions[region];
       await service.create(PLATFORM_ADMIN, manifestOf(tenantId, region), nextRequest());
-      const auth = { issuer: `https://issuer.test/${tenantId}`, userPoolId: `pool-${tenantId}`, clientId: `client-${tenantId}` };
+      // As an AWS pool id, which begins with the pool's region.
+      const auth = { issuer: `https://issuer.test/${tenantId}`, userPoolId: `${region}_${tenantId}`, clientId: `client-${tenantId}` };
       await service.complete({ kind: 'provisioningSucceeded', detail: { tenantId, auth } }, nextRequest());
       return tenantId;
     },

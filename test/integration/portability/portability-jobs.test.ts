@@ -33,7 +33,7 @@ let tenantId: string;
 
 beforeAll(async () => {
   fixture = await createPortabilityFixture('portability-jobs');
-  const { db, tableName, mutations } = fixture.lifecycle.regions[EU].local;
+  const { db, tableName, mutations, directory } = fixture.lifecycle.regions[EU].local;
   const config = parseRuntimeConfig({ AWS_REGION: EU, TABLE_NAME: LOCAL_TABLE_NAME, LOG_LEVEL: 'ERROR' });
   const logger = createLogger('portability-jobs', 'ERROR');
   const deps: ResourceDependencies = {
@@ -44,6 +44,7 @@ beforeAll(async () => {
     cursors: new CursorCodec('portability-jobs-cursor-secret-32-chars'),
     executor: mutations,
     plans: new CachedPlanSource({ db, tableName }),
+    directory,
   };
   const jobs = fixture.jobs(EU, { enqueue: async (message) => void sent.push(message) });
   handler = createPortabilityHandler(config, deps, jobs);
@@ -208,7 +209,9 @@ describe('retention, legal hold and the compliance report', () => {
     // A change based on a version that is no longer current is refused; one based on the current version is taken.
     expect(stale.statusCode).toBe(412);
     expect(current.statusCode).toBe(200);
-    expect(report.json.residency).toEqual({ region: EU, zone: 'eu' });
+    // Every resource is home, the user pool included (provisioned in the home region).
+    expect(report.json.residency).toEqual({ region: EU, zone: 'eu', outsideHomeRegion: [] });
+    expect(report.json.resources).toEqual(expect.arrayContaining([expect.objectContaining({ resource: 'user-pool', region: EU })]));
     expect(report.json.retention).toEqual(
       expect.arrayContaining([
         { class: 'content', days: 30, kinds: expect.arrayContaining(['agent', 'memory']), expiring: expect.arrayContaining(['memory', 'run']) },
