@@ -17,10 +17,6 @@ export const issuerRegistrationPropertiesSchema = z.object({
 });
 export type IssuerRegistrationProperties = z.infer<typeof issuerRegistrationPropertiesSchema>;
 
-/** The custom resource request, as the CDK provider framework passes it on. */
-export type RegistrationRequest = CustomResourceRequest;
-export type RegistrationResponse = CustomResourceResponse;
-
 export type Registry = Pick<IssuerRegistryRepository, 'register' | 'deregister'>;
 
 const SEPARATOR = '|';
@@ -41,7 +37,7 @@ export class IssuerRegistrationService {
   /** @param registryIn the issuer registry of a region; throws for a region the function may not write. */
   constructor(private readonly registryIn: (region: string) => Registry) {}
 
-  async handle(request: RegistrationRequest): Promise<RegistrationResponse> {
+  async handle(request: CustomResourceRequest): Promise<CustomResourceResponse> {
     if (request.RequestType === 'Delete') {
       // An id that is not ours belongs to a create that failed before anything was written.
       const registered = parsePhysicalId(request.PhysicalResourceId);
