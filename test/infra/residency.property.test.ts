@@ -133,6 +133,8 @@ describe('property 7: data residency compliance', () => {
   it('answers 421 for a tenant homed in another region and reads none of its data', async () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...REGIONS), fc.constantFrom(...REGIONS), fc.stringMatching(/^t[a-z0-9]{3,8}$/), async (served, home, tenantId) => {
+        // Only a tenant of another region: one homed where it is served is read, by a client that answers nothing here.
+        fc.pre(served !== home);
         // Prepare: a function of region `served`, whose tenant data clients count every call.
         let reads = 0;
         const db = () => ({ send: async () => void (reads += 1) }) as unknown as DynamoDBDocumentClient;
@@ -160,7 +162,6 @@ describe('property 7: data residency compliance', () => {
         const result = (await handler(event, lambdaContext())) as APIGatewayProxyResult;
 
         // Assess
-        if (served === home) return;
         expect({ status: result.statusCode, reads }).toEqual({ status: 421, reads: 0 });
         expect(JSON.parse(result.body)).toMatchObject({ region: home });
       }),
