@@ -10,6 +10,7 @@ import { createApiClient, type ApiClient, type Problem, type TenantSummary } fro
 import type { components, paths } from './api-client/api-schema';
 import { readPlatformFile } from './platform-file';
 import { LOCAL_CREDENTIALS, LOCAL_REGIONS, LOCAL_TABLE_NAME } from './platform.config';
+import { poolRegionOf } from '../functions/tenants/tenant.schema';
 import { migrateLocalTenant, progressBar, type LocalMigrationAccess } from './tenant-migrate';
 import { formatSummary, METRICS_SNAPSHOT_FILE, readMetricsSnapshot } from './metrics-summary';
 import { PLANS, type PlanId } from '../functions/billing/plan.catalogue';
@@ -131,7 +132,7 @@ function parseCommandLine(argv: readonly string[]) {
 }
 
 type InvitationRequest = components['schemas']['CreateInvitationRequest'];
-type DirectoryEntry = Pick<TenantSummary, 'tenantId' | 'slug' | 'region' | 'status'>;
+type DirectoryEntry = Pick<TenantSummary, 'tenantId' | 'slug' | 'region' | 'status' | 'auth'>;
 type TenantsQuery = NonNullable<paths['/v1/tenants']['get']['parameters']['query']>;
 
 class Api {
@@ -555,6 +556,11 @@ async function migrateTenant(session: Session, [idOrSlug]: readonly string[]): P
       );
   });
   session.out(`tenant ${tenant.tenantId} now lives in ${to}: ${session.api.context.regions[to] ?? ''}`);
+  // A migration moves the data, not the user pool: say where the users' sign-in data stays.
+  const poolRegion = tenant.auth && poolRegionOf(tenant.auth);
+  if (poolRegion && poolRegion !== to) {
+    session.out(`its user pool stays in ${poolRegion}: the users' sign-in data did not move (the compliance report names it in residency.outsideHomeRegion)`);
+  }
 }
 
 /** The commands, by name; each gets the session and the positional arguments after the command. */
