@@ -10,7 +10,8 @@ import { LOCAL_TABLE_NAME } from '../local/platform.config';
 import { startLocalPlatform } from '../local/platform';
 import { freePort } from '../local/ports';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import type { ClientRequest } from 'node:http';
+import { createServer, type ClientRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { recordFigure } from './figures';
 import { ACCESS_CACHE_DEFAULT_SECONDS } from '../functions/core/config';
 
@@ -21,7 +22,8 @@ import { ACCESS_CACHE_DEFAULT_SECONDS } from '../functions/core/config';
  * tenant gate's cached directory entry, the tenant-scoped client with its guard). Everything runs in this process
  * against DynamoDB Local and cognito-local, each path at the pace the tenant's plan allows. Also counted: the
  * authorizer cache's hit rate, Lambda invocations per request (the handler, plus the authorizer on a miss) and the
- * DynamoDB calls the functions make per request.
+ * DynamoDB calls the functions make per request. The bare handler is also timed behind a plain HTTP server on
+ * loopback: the full path against that one is what the platform's own code adds, the HTTP hop left out of both.
  */
 const WARMUP = 50;
 const ROUNDS = 400;
@@ -111,6 +113,7 @@ export async function run(): Promise<void> {
     const pace = 1000 / PLANS[record.plan].rateLimit.requestsPerSecond + 2;
     const backToBack = await measure(bareHandler);
     const bare = await measure(bareHandler, pace);
+    const bareOverHttp = await behindLoopbackHttp(bareHandler, (url) => measure(() => fetch(url).then((response) => response.text()), pace));
     const health = await measure(() => call('/v1/health'), pace);
     const cacheBefore = platform.authorizerCache();
     const startedAt = Date.now();
@@ -135,8 +138,13 @@ export async function run(): Promise<void> {
     row('bare handler: one GetItem, back to back (not paced)', backToBack);
     row('bare handler: one GetItem', bare);
     row('gateway, public route, no data (GET /v1/health)', health);
+    row('bare handler behind a plain HTTP server on loopback', bareOverHttp);
     row('gateway + authorizer (JWT) + middleware + gate + GetItem', full);
     console.log(`added by the platform over the bare GetItem: ${(full.mean - bare.mean).toFixed(2)} ms mean per request`);
+    // Not the goal's figure (which counts the gateway's own hop, as the issue defines it): the platform's code alone.
+    console.log(
+      `full path vs the bare handler over the same loopback HTTP hop: ${(full.mean / bareOverHttp.mean).toFixed(2)}x (${(full.mean - bareOverHttp.mean).toFixed(2)} ms mean per request)`,
+    );
     report({ bare, full, calls, seconds, hits: cacheAfter.hits - cacheBefore.hits, misses: cacheAfter.misses - cacheBefore.misses });
   } finally {
     await platform.stop();
@@ -145,6 +153,22 @@ export async function run(): Promise<void> {
 }
 
 type Timing = { p50: number; p95: number; mean: number };
+
+/** Serves `handler` from a plain node:http server on loopback while `work` runs with its URL: the HTTP hop alone. */
+async function behindLoopbackHttp(handler: () => Promise<{ statusCode: number; body: string }>, work: (url: string) => Promise<Timing>): Promise<Timing> {
+  const server = createServer((_request, response) => {
+    handler().then(
+      ({ statusCode, body }) => response.writeHead(statusCode, { 'content-type': 'application/json' }).end(body),
+      () => response.writeHead(500).end(),
+    );
+  });
+  await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+  try {
+    return await work(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+  } finally {
+    await new Promise((closed) => server.close(closed));
+  }
+}
 
 /** Prints the cache and call counts of the full path and records the figures of the summary table. */
 function report(m: { bare: Timing; full: Timing; calls: Map<string, number>; seconds: number; hits: number; misses: number }): void {
