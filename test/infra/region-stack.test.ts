@@ -4,7 +4,7 @@ import { DATA_SCOPES, roleArnVariable } from '../../functions/data/data-scopes';
 import { App } from 'aws-cdk-lib';
 import { Capture, Match } from 'aws-cdk-lib/assertions';
 import { CLIENT_LIMITS } from '../../functions/billing/client-limits.catalogue';
-import { PLANS, REDIRECT_RATE_LIMIT } from '../../functions/billing/plan.catalogue';
+import { PLANS, PLATFORM_RATE_LIMIT, REDIRECT_RATE_LIMIT } from '../../functions/billing/plan.catalogue';
 import { platformUsageKey, redirectUsageKey } from '../../functions/identity/usage-identifier';
 import { PROBLEM_CONTENT_TYPE } from '../../functions/core/problem';
 import { TABLE_SCHEMA } from '../../functions/data/table.schema';
@@ -570,30 +570,27 @@ describe.each(CONFIG.regions)('region stack %s', (region) => {
     }
   });
 
-  it("meters platform admins by the platform key, the one the authorizer names, in the platform's usage plan", () => {
-    // Assess
-    template.hasResourceProperties('AWS::ApiGateway::ApiKey', { Enabled: true, Value: platformUsageKey(CONFIG.stage) });
-    template.hasResourceProperties('AWS::ApiGateway::UsagePlanKey', {
-      KeyType: 'API_KEY',
-      UsagePlanId: { Ref: logicalIdOf(stack.api.platformUsagePlan) },
-    });
-    template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
-      UsagePlanName: Match.stringLikeRegexp('-platform$'),
-      Throttle: { RateLimit: 50, BurstLimit: 100 },
-      ApiStages: [Match.objectLike({ ApiId: { Ref: logicalIdOf(stack.api.api) } })],
-    });
-  });
+  it.each([
+    // Platform admins act for the platform, not within a tenant's plan.
+    { who: 'platform admins', plan: () => stack.api.platformUsagePlan, key: platformUsageKey(CONFIG.stage), name: '-platform$', rate: PLATFORM_RATE_LIMIT },
+    // Tenants homed in another region: their own key exists only where their stack is, so the 421 needs one every region has.
+    {
+      who: 'tenants homed in another region',
+      plan: () => stack.api.redirectUsagePlan,
+      key: redirectUsageKey(CONFIG.stage),
+      name: '-redirect$',
+      rate: REDIRECT_RATE_LIMIT,
+    },
+  ])('meters $who by the key the authorizer names for them, in a usage plan of their own', ({ plan, key, name, rate }) => {
+    // Prepare
+    const [keyId] = Object.keys(template.findResources('AWS::ApiGateway::ApiKey', { Properties: { Enabled: true, Value: key } }));
 
-  it('meters requests of tenants homed in another region by the redirect key, which every region has, in a usage plan of their own', () => {
-    // Assess: the authorizer names this key for them (their own key exists only where their stack is), so the 421 is reachable
-    template.hasResourceProperties('AWS::ApiGateway::ApiKey', { Enabled: true, Value: redirectUsageKey(CONFIG.stage) });
-    template.hasResourceProperties('AWS::ApiGateway::UsagePlanKey', {
-      KeyType: 'API_KEY',
-      UsagePlanId: { Ref: logicalIdOf(stack.api.redirectUsagePlan) },
-    });
+    // Assess
+    expect(keyId).toBeDefined();
+    template.hasResourceProperties('AWS::ApiGateway::UsagePlanKey', { KeyId: { Ref: keyId }, KeyType: 'API_KEY', UsagePlanId: { Ref: logicalIdOf(plan()) } });
     template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
-      UsagePlanName: Match.stringLikeRegexp('-redirect$'),
-      Throttle: { RateLimit: REDIRECT_RATE_LIMIT.requestsPerSecond, BurstLimit: REDIRECT_RATE_LIMIT.burst },
+      UsagePlanName: Match.stringLikeRegexp(name),
+      Throttle: { RateLimit: rate.requestsPerSecond, BurstLimit: rate.burst },
       ApiStages: [Match.objectLike({ ApiId: { Ref: logicalIdOf(stack.api.api) } })],
     });
   });
