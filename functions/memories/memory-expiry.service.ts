@@ -9,6 +9,13 @@ import { memoryBytes } from './memory.repository';
 /** The principal DynamoDB's TTL process deletes items as, in stream records. */
 export const TTL_PRINCIPAL = 'dynamodb.amazonaws.com';
 
+/** The item DynamoDB's TTL removed, from the stream record of its removal; undefined for any other record. */
+export function ttlRemovedItem(record: DynamoDBRecord): ReturnType<typeof unmarshall> | undefined {
+  const old = record.dynamodb?.OldImage;
+  if (record.eventName !== 'REMOVE' || !old || record.userIdentity?.principalId !== TTL_PRINCIPAL) return undefined;
+  return unmarshall(old as Record<string, AttributeValue>);
+}
+
 /**
  * Keeps the memory quota counters true when DynamoDB's TTL removes expired memories: TTL deletes bypass the mutation
  * executor, so this consumer of the table's stream gives back each expired memory's count and bytes and records a
@@ -22,9 +29,8 @@ export class MemoryExpiryService {
   async handle(records: readonly DynamoDBRecord[]): Promise<number> {
     let handled = 0;
     for (const record of records) {
-      const old = record.dynamodb?.OldImage;
-      if (record.eventName !== 'REMOVE' || !old || record.userIdentity?.principalId !== TTL_PRINCIPAL) continue;
-      const item = unmarshall(old as Record<string, AttributeValue>);
+      const item = ttlRemovedItem(record);
+      if (!item) continue;
       const parsed = parseKey(String(item.pk));
       // Memory partitions are T#<tenant>#AGENT#<agentId>#MEMORY, memory items sort under M#.
       if (parsed.kind !== 'tenant' || parsed.segments.length !== 3 || parsed.segments[0] !== 'AGENT' || parsed.segments[2] !== 'MEMORY') continue;

@@ -1,6 +1,4 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { ConflictError } from '../core/errors';
 import { conditionOf, itemAbsent } from '../data/conditions';
@@ -8,7 +6,7 @@ import type { DataKind } from '../data/data-kind';
 import { parseKey } from '../data/keys';
 import type { MutationExecutor } from '../data/mutation.executor';
 import { TABLE_SCHEMA } from '../data/table.schema';
-import { TTL_PRINCIPAL } from '../memories/memory-expiry.service';
+import { ttlRemovedItem } from '../memories/memory-expiry.service';
 import { readComplianceSettings, type ComplianceSettings } from './compliance.kind';
 
 const { ttlAttribute: TTL, retainedSinceAttribute: SINCE, ownExpiryAttribute: OWN } = TABLE_SCHEMA;
@@ -53,9 +51,8 @@ export class HeldItemKeeper {
   }
 
   private async keepOne(record: DynamoDBRecord, settingsOf: (tenantId: string) => Promise<ComplianceSettings | undefined>): Promise<boolean> {
-    const old = record.dynamodb?.OldImage;
-    if (record.eventName !== 'REMOVE' || !old || record.userIdentity?.principalId !== TTL_PRINCIPAL) return false;
-    const item = unmarshall(old as Record<string, AttributeValue>);
+    const item = ttlRemovedItem(record);
+    if (!item) return false;
     const key = { pk: String(item.pk), sk: String(item.sk) };
     const tenantId = tenantOf(key.pk);
     const kind = tenantId === undefined ? undefined : this.props.kinds.find((candidate) => candidate.owns(key, tenantId));
