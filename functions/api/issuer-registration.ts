@@ -1,9 +1,9 @@
-import { runtimeConfig, type RuntimeConfig } from './runtime-config';
+import { runtimeConfig } from './runtime-config';
+import { apiGatewayUsageKeysOf } from './usage-keys.dependencies';
 import { USAGE_KEY_RELEASE_RESOURCE_TYPE, UsageKeyReleaseResource } from '../billing/usage-key-release.resource';
 import type { UsageKeyRelease } from '../billing/usage-key.binding';
 import type { CustomResourceRequest, CustomResourceResponse } from '../core/custom-resource';
 import { createLogger } from '../core/logger';
-import { onFirstUse } from '../core/on-first-use';
 import { dataRegionOf, parseDataRegions } from '../data/data-regions';
 import { IssuerRegistrationService, type Registry } from '../identity/issuer-registration.service';
 import { IssuerRegistryRepository } from '../identity/issuer-registry.repository';
@@ -31,16 +31,6 @@ export function createHandler(registryIn: (region: string) => Registry, usageKey
     logger.info('custom resource', { resourceType: request.ResourceType, requestType: request.RequestType, physicalResourceId: response.PhysicalResourceId });
     return response;
   };
-}
-
-/** The region's API Gateway API (the local gateway's management port locally), built at first use. */
-function usageKeyReleaseOf(config: RuntimeConfig): UsageKeyRelease {
-  return onFirstUse(() => {
-    const { APIGatewayClient } = require('@aws-sdk/client-api-gateway') as typeof import('@aws-sdk/client-api-gateway');
-    const { ApiGatewayUsageKeyBinding } = require('../billing/usage-key.api-gateway') as typeof import('../billing/usage-key.api-gateway');
-    const endpoint = config.APIGATEWAY_ENDPOINT ? { endpoint: config.APIGATEWAY_ENDPOINT } : {};
-    return new ApiGatewayUsageKeyBinding({ client: new APIGatewayClient({ region: config.AWS_REGION, maxAttempts: 3, ...endpoint }), stage: config.STAGE });
-  });
 }
 
 function registriesFromEnvironment(): (region: string) => Registry {
@@ -71,7 +61,10 @@ let handle: ((request: CustomResourceRequest) => Promise<CustomResourceResponse>
 export const handler = (request: CustomResourceRequest): Promise<CustomResourceResponse> => {
   if (!handle) {
     const config = runtimeConfig();
-    handle = createHandler(registriesFromEnvironment(), config.USAGE_KEY_RELEASE === 'api-gateway' ? usageKeyReleaseOf(config) : undefined);
+    handle = createHandler(
+      registriesFromEnvironment(),
+      config.USAGE_KEY_RELEASE === 'api-gateway' ? apiGatewayUsageKeysOf(config.STAGE, config.AWS_REGION, config.APIGATEWAY_ENDPOINT) : undefined,
+    );
   }
   return handle(request);
 };

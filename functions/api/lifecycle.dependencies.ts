@@ -29,6 +29,7 @@ import { createLogger } from '../core/logger';
 import type { CredentialSecretStore } from '../governance/credential-store';
 import { MigrationJobRepository } from '../portability/migration-job.kind';
 import { credentialStoreOf } from './credential-store.dependencies';
+import { apiGatewayUsageKeysOf } from './usage-keys.dependencies';
 import { isolationOf, retentionOf, telemetryOf } from './dependencies';
 import type { RequestTelemetryPorts } from '../core/request-telemetry.middleware';
 
@@ -121,12 +122,7 @@ function regionData(config: RuntimeConfig, region: string): RegionData {
  */
 export function usageKeyBindingOf(config: RuntimeConfig): UsageKeyBinding | undefined {
   if (config.USAGE_KEY_BINDING !== 'api-gateway') return undefined;
-  return onFirstUse(() => {
-    const { APIGatewayClient } = require('@aws-sdk/client-api-gateway') as typeof import('@aws-sdk/client-api-gateway');
-    const { ApiGatewayUsageKeyBinding } = require('../billing/usage-key.api-gateway') as typeof import('../billing/usage-key.api-gateway');
-    const endpoint = config.APIGATEWAY_ENDPOINT ? { endpoint: config.APIGATEWAY_ENDPOINT } : {};
-    return new ApiGatewayUsageKeyBinding({ client: new APIGatewayClient({ region: config.AWS_REGION, maxAttempts: 3, ...endpoint }), stage: config.STAGE });
-  });
+  return apiGatewayUsageKeysOf(config.STAGE, config.AWS_REGION, config.APIGATEWAY_ENDPOINT);
 }
 
 /** The onboarding bus, which lives in the control-plane region, built at first use. */

@@ -1,6 +1,5 @@
 import type { UsageKeyProvisioning } from '../billing/usage-key.binding';
 import { ConfigError } from '../core/config';
-import { onFirstUse } from '../core/on-first-use';
 import { IssuerRegistryRepository } from '../identity/issuer-registry.repository';
 import { credentialKeyAlias } from '../governance/credential-store';
 import { ManifestSigner } from '../portability/bundle.schema';
@@ -14,6 +13,7 @@ import { TenantPurge } from '../tenants/tenant-purge';
 import { credentialStoreOf } from './credential-store.dependencies';
 import { createTenantWrites, isolationOf } from './dependencies';
 import { exportStoreOf } from './export-store.dependencies';
+import { apiGatewayUsageKeysOf } from './usage-keys.dependencies';
 import { memoized } from './migration.dependencies';
 import { directoryRegionsOf, regionConfigOf, type RuntimeConfig } from './runtime-config';
 
@@ -94,11 +94,5 @@ function usageKeysIn(home: RuntimeConfig, region: string): { usageKeys?: UsageKe
   if (home.APIGATEWAY_ENDPOINT && !endpoint) {
     throw new ConfigError(`invalid runtime configuration: APIGATEWAY_ENDPOINTS: no API Gateway endpoint of ${region}: required by migrations`);
   }
-  const usageKeys = onFirstUse(() => {
-    const { APIGatewayClient } = require('@aws-sdk/client-api-gateway') as typeof import('@aws-sdk/client-api-gateway');
-    const { ApiGatewayUsageKeyBinding } = require('../billing/usage-key.api-gateway') as typeof import('../billing/usage-key.api-gateway');
-    const client = new APIGatewayClient({ region, maxAttempts: 3, ...(endpoint ? { endpoint } : {}) });
-    return new ApiGatewayUsageKeyBinding({ client, stage: home.STAGE });
-  });
-  return { usageKeys };
+  return { usageKeys: apiGatewayUsageKeysOf(home.STAGE, region, endpoint) };
 }
