@@ -556,10 +556,10 @@ async function migrateTenant(session: Session, [idOrSlug]: readonly string[]): P
       );
   });
   session.out(`tenant ${tenant.tenantId} now lives in ${to}: ${session.api.context.regions[to] ?? ''}`);
-  // A migration moves the data, not the user pool: say where the users' sign-in data stays.
-  const poolRegion = tenant.auth && poolRegionOf(tenant.auth);
-  if (poolRegion && poolRegion !== to) {
-    session.out(`its user pool stays in ${poolRegion}: the users' sign-in data did not move (the compliance report names it in residency.outsideHomeRegion)`);
+  // The users moved with the data: each sets a new password (a pool never gives one out) through the pool's reset flow.
+  const moved = (await session.findTenant(tenant.tenantId)).auth;
+  if (moved && poolRegionOf(moved) === to) {
+    session.out(`its users moved to its user pool in ${to}: each sets a new password there (forgotten-password flow) before signing in`);
   }
 }
 
@@ -614,6 +614,7 @@ export function localPlatformAccess(dataDir: string): PlatformAccess {
             bundleSecret: readFileSync(join(dataDir, 'bundle-secret'), 'utf8').trim(),
             tableName: LOCAL_TABLE_NAME,
             credentialStoreDir: join(dataDir, 'credentials'),
+            cognitoEndpoint: file.cognitoEndpoint,
           },
         }
       : {}),

@@ -14,13 +14,16 @@ const SIGN_IN_TARGETS = new Set(['InitiateAuth', 'AdminInitiateAuth']);
  * Where cognito-local 5.3 answers differently from Cognito on revocation, this closes the gap in front of its own
  * targets, so that the local platform gives AWS's answers:
  * - a disabled user cannot sign in, by password or refresh token (cognito-local signs it in);
- * - `AdminUserGlobalSignOut` revokes the user's refresh tokens (cognito-local does not know the target).
+ * - `AdminUserGlobalSignOut` revokes the user's refresh tokens (cognito-local does not know the target);
+ * - `AdminResetUserPassword` makes the user reset its password before it signs in again (cognito-local does not know
+ *   the target; its sign-in already refuses a user in RESET_REQUIRED, and its forgotten-password flow confirms one).
  * Access and ID tokens already issued stay valid JWTs until they expire, in AWS too; the platform's authorizer
  * refuses them through the member record.
  */
 export function withAwsRevocation(router: ReturnType<typeof Router>, services: Services): ReturnType<typeof Router> {
   return (target) => {
     if (target === 'AdminUserGlobalSignOut') return (ctx, req) => globalSignOut(services, ctx, req);
+    if (target === 'AdminResetUserPassword') return (ctx, req) => resetPassword(services, ctx, req);
     const route = router(target);
     if (!SIGN_IN_TARGETS.has(target)) return route;
     return async (ctx, req) => {
@@ -46,5 +49,13 @@ async function globalSignOut(services: Services, ctx: Context, req: Request): Pr
   const user = await pool.getUserByUsername(ctx, req.Username);
   if (!user) throw new UserNotFoundError();
   await pool.saveUser(ctx, { ...user, RefreshTokens: [], UserLastModifiedDate: services.clock.get() });
+  return {};
+}
+
+async function resetPassword(services: Services, ctx: Context, req: Request): Promise<object> {
+  const pool = await services.cognito.getUserPool(ctx, req.UserPoolId);
+  const user = await pool.getUserByUsername(ctx, req.Username);
+  if (!user) throw new UserNotFoundError();
+  await pool.saveUser(ctx, { ...user, UserStatus: 'RESET_REQUIRED', UserLastModifiedDate: services.clock.get() });
   return {};
 }

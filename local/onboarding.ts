@@ -51,6 +51,8 @@ export function localOnboardingEnvironment(options: { cognitoEndpoint: string; e
     CONTROL_PLANE_REGION: options.regions[0],
     DIRECTORY_REGIONS: options.regions.join(','),
     COGNITO_ENDPOINT: options.cognitoEndpoint,
+    // Migrations move a tenant's users to its pool in the target region, made there as the provisioner makes pools.
+    TENANT_POOLS: 'make',
     EVENTBRIDGE_ENDPOINT: options.eventBusEndpoint,
     MAIL_TRANSPORT: 'mailbox',
     MAILBOX_DIR: options.mailboxDir,

@@ -3,9 +3,6 @@ import {
   AdminCreateUserCommand,
   AdminSetUserPasswordCommand,
   CognitoIdentityProviderClient,
-  CreateGroupCommand,
-  CreateUserPoolClientCommand,
-  CreateUserPoolCommand,
   DeleteUserPoolCommand,
   ResourceNotFoundException,
 } from '@aws-sdk/client-cognito-identity-provider';
@@ -26,7 +23,8 @@ import { brandingSchema, regionSchema, slugSchema, type TenantDirectoryEntry } f
 import { localDynamoDbClient } from './bootstrap';
 import { generatePassword } from './password';
 import { LOCAL_CREDENTIALS } from './platform.config';
-import { TENANT_ID_ATTRIBUTE_NAME, TENANT_ID_CLAIM } from '../functions/identity/tenant-attribute';
+import { TENANT_ID_CLAIM } from '../functions/identity/tenant-attribute';
+import { makePool } from '../functions/users/tenant-pools.cognito';
 
 /**
  * The local provisioner: what a TenantStack deployment does in AWS (user pool, app client, groups, first admin,
@@ -235,38 +233,8 @@ export class LocalProvisioner {
     return { username: user.email, password, sub };
   }
 
-  private async createPool(name: string, groups: readonly Role[], withTenantAttribute: boolean): Promise<ProvisionedPool> {
-    const { cognito, cognitoEndpoint } = this.options;
-    const { UserPool } = await cognito.send(
-      new CreateUserPoolCommand({
-        PoolName: name,
-        UsernameAttributes: ['email'],
-        AutoVerifiedAttributes: ['email'],
-        AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
-        Policies: {
-          PasswordPolicy: { MinimumLength: 12, RequireLowercase: true, RequireUppercase: true, RequireNumbers: true, RequireSymbols: true },
-        },
-        Schema: withTenantAttribute
-          ? [{ Name: TENANT_ID_ATTRIBUTE_NAME, AttributeDataType: 'String', Mutable: false, StringAttributeConstraints: { MinLength: '3', MaxLength: '40' } }]
-          : [],
-      }),
-    );
-    const userPoolId = UserPool?.Id;
-    if (!userPoolId) throw new Error(`cognito-local created pool ${name} without an id`);
-    const { UserPoolClient } = await cognito.send(
-      new CreateUserPoolClientCommand({
-        UserPoolId: userPoolId,
-        ClientName: `${name}-app`,
-        GenerateSecret: false,
-        ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
-      }),
-    );
-    const clientId = UserPoolClient?.ClientId;
-    if (!clientId) throw new Error(`cognito-local created a client of ${name} without an id`);
-    for (const group of groups) {
-      await cognito.send(new CreateGroupCommand({ UserPoolId: userPoolId, GroupName: group }));
-    }
-    return { userPoolId, clientId, issuer: `${cognitoEndpoint}/${userPoolId}` };
+  private createPool(name: string, groups: readonly Role[], withTenantAttribute: boolean): Promise<ProvisionedPool> {
+    return makePool(this.options.cognito, this.options.cognitoEndpoint, { name, groups, tenantAttribute: withTenantAttribute });
   }
 
   /** Fails before anything is created when the id or slug is taken in any region. */

@@ -15,6 +15,8 @@ export interface LocalMigrationAccess {
   readonly tableName: string;
   /** The local credential store's folder (one folder per region in it), whose tenant secrets the migration moves. */
   readonly credentialStoreDir: string;
+  /** cognito-local: the migration moves the tenant's users to a pool of the target region made there. */
+  readonly cognitoEndpoint?: string;
   /** The bucket bundles of a migration to a region are kept in. @default localExportBucket(region) */
   readonly bucketOf?: (region: string) => string;
 }
@@ -53,6 +55,7 @@ export async function migrateLocalTenant(
     EXPORT_BUCKETS: localExportBuckets(access.bucketOf ?? localExportBucket),
     CREDENTIAL_STORE: 'file',
     CREDENTIAL_STORE_DIR: access.credentialStoreDir,
+    ...(access.cognitoEndpoint ? { COGNITO_ENDPOINT: access.cognitoEndpoint, TENANT_POOLS: 'make' } : {}),
   });
   const stopped = await stoppedJobOf(config, request);
   const exportId = stopped ? { exportId: migrationExportId(stopped.migrationId) } : {};

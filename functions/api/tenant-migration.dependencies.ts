@@ -15,6 +15,9 @@ import { createTenantWrites, isolationOf } from './dependencies';
 import { exportStoreOf } from './export-store.dependencies';
 import { apiGatewayUsageKeysOf } from './usage-keys.dependencies';
 import { memoized } from './migration.dependencies';
+import { onFirstUse } from '../core/on-first-use';
+import { tenantPoolName } from '../users/tenant-pools';
+import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { directoryRegionsOf, regionConfigOf, type RuntimeConfig } from './runtime-config';
 
 /**
@@ -42,7 +45,10 @@ export function tenantMigrationOf(config: RuntimeConfig, to: string): TenantMigr
   const regions = directoryRegionsOf(config).all.map((region) => regionConfigOf(config, region));
   return new TenantMigration({
     regions: Object.fromEntries(
-      regions.map((regional) => [regional.AWS_REGION, migrationRegionOf(regional, store, signer, usageKeysIn(config, regional.AWS_REGION))]),
+      regions.map((regional) => [
+        regional.AWS_REGION,
+        { ...migrationRegionOf(regional, store, signer, usageKeysIn(config, regional.AWS_REGION)), ...poolsIn(config, regional.AWS_REGION) },
+      ]),
     ),
     // The control plane's copy first: the migration reads the tenant's home from it.
     directories: regions.map((regional) => new DirectoryRepository(isolationOf(regional).platformDb(), regional.TABLE_NAME)),
@@ -95,4 +101,37 @@ function usageKeysIn(home: RuntimeConfig, region: string): { usageKeys?: UsageKe
     throw new ConfigError(`invalid runtime configuration: APIGATEWAY_ENDPOINTS: no API Gateway endpoint of ${region}: required by migrations`);
   }
   return { usageKeys: apiGatewayUsageKeysOf(home.STAGE, region, endpoint) };
+}
+
+/**
+ * The region's tenant pools and their users through its Cognito API, when the function moves pools (TENANT_POOLS): in
+ * AWS the job consumer, granted the user actions on the tenant pools of every residency region; locally cognito-local
+ * (COGNITO_ENDPOINT), one emulator for every region, where the pool a region lacks is made under a name of the region.
+ * Built at first use: the Cognito client loads only when a migration reaches its pool.
+ */
+function poolsIn(home: RuntimeConfig, region: string): Pick<MigrationRegion, 'pools'> {
+  const mode = home.TENANT_POOLS;
+  if (!mode) return {};
+  let client: CognitoIdentityProviderClient | undefined;
+  const cognito = () => {
+    const { CognitoIdentityProviderClient } =
+      require('@aws-sdk/client-cognito-identity-provider') as typeof import('@aws-sdk/client-cognito-identity-provider');
+    client ??= new CognitoIdentityProviderClient({ region, maxAttempts: 3, ...(home.COGNITO_ENDPOINT ? { endpoint: home.COGNITO_ENDPOINT } : {}) });
+    return client;
+  };
+  const make = mode === 'make' ? home.COGNITO_ENDPOINT : undefined;
+  if (mode === 'make' && !make) throw new ConfigError('invalid runtime configuration: COGNITO_ENDPOINT: required with TENANT_POOLS=make');
+  return {
+    pools: {
+      tenants: onFirstUse(() => {
+        const { CognitoTenantPools } = require('../users/tenant-pools.cognito') as typeof import('../users/tenant-pools.cognito');
+        const poolName = make ? (tenantId: string) => `${tenantPoolName(home.STAGE, tenantId)}.${region}` : (tenantId: string) => tenantPoolName(home.STAGE, tenantId);
+        return new CognitoTenantPools(cognito(), { region, poolName, ...(make ? { makeAt: make } : {}) });
+      }),
+      users: onFirstUse(() => {
+        const { CognitoPoolUsers } = require('../users/pool-users.cognito') as typeof import('../users/pool-users.cognito');
+        return new CognitoPoolUsers(cognito());
+      }),
+    },
+  };
 }

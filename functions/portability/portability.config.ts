@@ -28,6 +28,13 @@ export const portabilityEnvShape = {
   JOBS_QUEUE_URL: z.optional(z.url()),
   /** The jobs queue's SQS endpoint when it is not AWS's (locally each queue has its own emulator). */
   JOBS_SQS_ENDPOINT: z.optional(z.url()),
+  /**
+   * How a migration finds the tenant's user pool in the target region, to move the tenant's users into it: `stack`
+   * (the pool of the tenant stack deployed there, found by its name: AWS) or `make` (made there on first need, as the
+   * local platform's provisioner makes pools). Set on the functions that run migrations; absent, a migration moves
+   * no pool (it stays where it was made, trusted in the target).
+   */
+  TENANT_POOLS: z.optional(z.enum(['stack', 'make'])),
   /** How long a download link of a finished export works. @default 900 */
   DOWNLOAD_LINK_SECONDS: z._default(z.coerce.number().check(z.int(), z.gte(60), z.lte(43_200)), 900),
   /**

@@ -22,6 +22,11 @@ import type { TenantImporter } from './tenant-import';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { UsageKeyProvisioning } from '../billing/usage-key.binding';
 import { TenantRepository } from '../tenants/tenant.repository';
+import { poolRegionOf, type TenantAuth } from '../tenants/tenant.schema';
+import { MemberRepository } from '../users/member.repository';
+import type { PoolUsers } from '../users/pool-users';
+import type { TenantPools } from '../users/tenant-pools';
+import { movePoolUsers } from './pool-move';
 
 /** One residency region as a migration reaches it. */
 export interface MigrationRegion {
@@ -43,6 +48,11 @@ export interface MigrationRegion {
   readonly usageKeys?: UsageKeyProvisioning;
   /** The region's credential store, whose tenant secrets a migration copies to the target's store. */
   readonly credentials: Pick<CredentialSecretStore, 'read' | 'put'>;
+  /**
+   * The region's tenant pools and their users: a migration moves the tenant's users from its pool in the source to
+   * its pool in the target. Absent where the platform has no pools to move (the pool then stays, trusted in the target).
+   */
+  readonly pools?: { readonly tenants: TenantPools; readonly users: PoolUsers };
 }
 
 export interface TenantMigrationProps {
@@ -73,7 +83,7 @@ export interface MigrationRequest {
 
 /**
  * Moves a tenant to another residency region: export in its home region, import into the target region's table,
- * verify the counts per kind and the audit chain there, copy its credential secrets from the source's credential store
+ * verify the counts per kind and the audit chain there, move its users to its pool in the target region, copy its credential secrets from the source's credential store
  * to the target's (never through the bundle), cut the directory over in every region (the old region then answers 421
  * with the new endpoint), and purge the source (its items and its secrets). Every step is idempotent and recognised by what it left
  * behind (the bundle of the migration, the import's record, the directory's region), so running the migration again
@@ -118,9 +128,9 @@ export class TenantMigration {
     await this.verifyCounts(target, tenantId, manifest);
     await onStep('verified', []);
 
-    await this.trustPool(target, entry);
+    const auth = await this.movePool(target, request, entry);
     await this.copySecrets(target, request, manifest.sourceRegion, homedThere);
-    await this.cutOver(target, request, entry, manifest.sourceRegion, exportId);
+    await this.cutOver(target, request, { ...entry, ...(auth ? { auth } : {}) }, manifest.sourceRegion, exportId);
     await onStep('cut-over', []);
 
     // The bundle names the source, so a run resumed after the cut-over still purges it.
@@ -153,21 +163,45 @@ export class TenantMigration {
   }
 
   /**
-   * Registers the tenant's pool in the target's issuer registry before the directory sends its users there: the pool
-   * stays where it was made, its tokens verify anywhere, but a region trusts only the issuers it registered. The
-   * registration is the one the tenant's stack made in the source (one app client, the pool's JWKS), which stays, so
-   * the old region still knows the tokens and answers them 421. A put: a resumed migration writes the same again.
+   * Moves the tenant's users to its pool in the target region before any directory copy sends them there, so no
+   * sign-in data of the tenant stays in the old region (movePoolUsers): the target's pool is the one the tenant's stack
+   * made there (locally, made as it would), trusted for the tenant in the target and in the old pool's region (whose
+   * API then answers the new tokens 421). Answers the pool the directory is to name. A run resumed after the cut-over
+   * finds the pool moved already.
+   *
+   * Where the regions have no pools to move, the pool stays where it was made and only its registration (the one the
+   * tenant's stack made there: its app client, its JWKS) is put into the target's issuer registry.
    */
-  private async trustPool(target: MigrationRegion, entry: TenantDirectoryEntry): Promise<void> {
-    if (!entry.auth) return;
-    await target.issuers.register(tenantPoolRegistration(entry.tenantId, entry.auth));
+  private async movePool(target: MigrationRegion, request: MigrationRequest, entry: TenantDirectoryEntry): Promise<TenantAuth | undefined> {
+    const { tenantId, to } = request;
+    if (!entry.auth) return undefined;
+    const home = poolRegionOf(entry.auth);
+    const source = home ? this.props.regions[home] : undefined;
+    if (home === to || !target.pools || !source?.pools) {
+      await target.issuers.register(tenantPoolRegistration(tenantId, entry.auth));
+      return entry.auth;
+    }
+    const pool = await target.pools.tenants.poolOf(tenantId);
+    if (!pool) throw new ConflictError(`tenant ${tenantId} has no user pool in ${to}: deploy its tenant stack there first`);
+    const moved: TenantAuth = { ...pool, ...(entry.auth.identityProviders ? { identityProviders: entry.auth.identityProviders } : {}) };
+    for (const region of new Set([target, source])) await region.issuers.register(tenantPoolRegistration(tenantId, moved));
+    await movePoolUsers({
+      tenantId,
+      from: { pool: entry.auth, users: source.pools.users },
+      to: { pool: moved, users: target.pools.users },
+      members: new MemberRepository(target.db, target.tableName),
+      executor: target.executor,
+      actor: request.actor,
+      requestId: request.requestId,
+    });
+    return moved;
   }
 
   /**
    * Sends the tenant to the target, every part again on every run that gets here (each is idempotent), so a run
    * resumed after a crash in the middle finishes what the crash left: the tenant's usage key in the target's usage
    * plans (before any copy sends a request there), every region's directory copy (a crash may have left some on the
-   * old region), and the tenant record's new home, audited once: only while the record in the target does not name it.
+   * old region; each names the tenant's pool as it is now), and the tenant record's new home, audited once: only while the record in the target does not name it.
    */
   private async cutOver(target: MigrationRegion, request: MigrationRequest, entry: TenantDirectoryEntry, from: string, exportId: string): Promise<void> {
     const { tenantId, to } = request;

@@ -116,6 +116,32 @@ export class MemberRepository {
     ];
   }
 
+  /**
+   * The writes that move a member (at `version`) from its pool user to another (its copy in the tenant's pool of
+   * another region), or unlink it (`sub` undefined: a federated user, linked again at its next sign-in there).
+   */
+  relinkWrites(member: Member, sub: string | undefined): ItemWrite[] {
+    const changed = () => new PreconditionFailedError(`user ${member.userId} changed meanwhile`);
+    return [
+      {
+        update: {
+          Key: keys.user(member.tenantId, member.userId),
+          ...updateOf({ ...(sub ? { set: { sub } } : { remove: ['sub'] }), increment: { version: 1 } }, versionIs(member.version)),
+        },
+        onConditionFailed: changed,
+      },
+      ...(member.sub ? [{ delete: { Key: keys.userSub(member.tenantId, member.sub) } }] : []),
+      ...(sub
+        ? [
+            {
+              put: { Item: { ...keys.userSub(member.tenantId, sub), userId: member.userId }, ...conditionOf(itemAbsent) },
+              onConditionFailed: () => new ConflictError('this pool user is already a member of the tenant'),
+            },
+          ]
+        : []),
+    ];
+  }
+
   /** The write that records a member's sign-in through the tenant's identity provider. */
   idpSignInWrite(member: Member, at: string): ItemWrite {
     return {

@@ -37,6 +37,21 @@ export const TENANT_POOL_USER_ACTIONS = [
   'cognito-idp:AdminGetUser',
 ] as const;
 
+/** Cognito actions of a migration on the tenant pools it moves users between. */
+export const MIGRATION_POOL_ACTIONS = [
+  'cognito-idp:DescribeUserPool',
+  'cognito-idp:ListUserPoolClients',
+  'cognito-idp:ListUsers',
+  'cognito-idp:AdminListGroupsForUser',
+  'cognito-idp:AdminCreateUser',
+  'cognito-idp:AdminGetUser',
+  'cognito-idp:AdminSetUserPassword',
+  'cognito-idp:AdminResetUserPassword',
+  'cognito-idp:AdminAddUserToGroup',
+  'cognito-idp:AdminDisableUser',
+  'cognito-idp:AdminDeleteUser',
+] as const;
+
 export interface PlatformFunctionProps {
   /** The TypeScript entry file, exporting `handler`. */
   readonly entry: string;
@@ -325,7 +340,38 @@ export class PlatformFunction extends Construct {
     if (binding.migrationBuckets) {
       this.bindMigrationBuckets(binding.migrationBuckets);
       this.bindMigrationUsageKeys(Object.keys(binding.migrationBuckets));
+      this.bindMigrationPools(Object.keys(binding.migrationBuckets));
     }
+  }
+
+  /**
+   * A migration moves the tenant's users from its pool in the source region to the pool its tenant stack made in the
+   * target (TENANT_POOLS=stack): find the pool by name (ListUserPools, which has no resource-level permissions), read its
+   * app client and hosted UI domain, list and copy users with their groups and state, have them reset their password,
+   * and delete them from the old pool. Only on pools tagged as tenant pools, in the residency regions.
+   */
+  private bindMigrationPools(regions: readonly string[]): void {
+    const pools = regions.map((region) => `arn:${Aws.PARTITION}:cognito-idp:${region}:${Aws.ACCOUNT_ID}:userpool/*`);
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'MigrationFindTenantPools', actions: ['cognito-idp:ListUserPools'], resources: ['*'] }));
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'MigrationMoveTenantPoolUsers',
+        actions: [...MIGRATION_POOL_ACTIONS],
+        resources: pools,
+        conditions: { StringEquals: { [`aws:ResourceTag/${TENANT_POOL_TAG.key}`]: TENANT_POOL_TAG.value } },
+      }),
+    );
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'cognito-idp:ListUserPools has no resource-level permissions: a migration finds the tenant pool by name',
+    });
+    for (const region of regions) {
+      Validations.of(this.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cognito-idp:${region}:<AWS::AccountId>:userpool/*]`,
+        reason: `A migration moves a tenant's users between tenant pools of the residency regions, which tenant stacks make after this function: only pools tagged as tenant pools`,
+      });
+    }
+    this.function.addEnvironment('TENANT_POOLS', 'stack');
   }
 
   /**

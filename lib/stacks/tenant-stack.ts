@@ -10,6 +10,7 @@ import { ImportedDataAccessRole, TENANT_SESSION_TAG } from '../constructs/data-a
 import { HostedUserPool, type PoolGroup } from '../constructs/hosted-user-pool';
 import { IssuerRegistration } from '../constructs/issuer-registrar';
 import { PlatformFunction, TENANT_POOL_TAG } from '../constructs/platform-function';
+import { tenantPoolName } from '../../functions/users/tenant-pools';
 import { TenantApiKey } from '../constructs/tenant-api-key';
 import { PLATFORM_FUNCTION_TAG, PlatformNames } from '../naming';
 import { PRE_TOKEN_GENERATION_ENTRY } from '../source-paths';
@@ -86,7 +87,7 @@ export class TenantStack extends Stack {
     const roleMapping = manifest.sso.roleMapping ?? DEFAULT_SSO_ROLE_MAPPING;
     const consoleRedirects = names.consoleRedirects(this);
     this.auth = new HostedUserPool(this, 'Auth', {
-      userPoolName: `${names.prefix}-tenant-${manifest.id}`,
+      userPoolName: tenantPoolName(names.stage, manifest.id),
       mfa: manifest.mfa,
       mfaReason: `The tenant's manifest (${manifestFile}) sets MFA to ${manifest.mfa}: the tenant decides for its users; users of its identity providers get the IdP's own MFA`,
       featurePlan: enterprise ? 'plus' : 'essentials',

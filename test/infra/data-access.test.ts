@@ -4,7 +4,7 @@ import { RecoveryDrill } from '../../lib/constructs/recovery-drill';
 import { TableStreamConsumer } from '../../lib/constructs/table-stream-consumer';
 import { DATA_SCOPES, type DataScope } from '../../functions/data/data-scopes';
 import { DataAccessRole, ITEM_ACTIONS, READ_ACTIONS, TENANT_SESSION_TAG } from '../../lib/constructs/data-access-roles';
-import { TENANT_POOL_TAG } from '../../lib/constructs/platform-function';
+import { MIGRATION_POOL_ACTIONS, TENANT_POOL_TAG } from '../../lib/constructs/platform-function';
 import { mailSenderOf } from '../../lib/constructs/mail-identity';
 import { LIST_CREDENTIAL_SECRETS_SID } from '../../lib/constructs/tenant-credential-store';
 import { crossRegionCallers } from '../../lib/cross-region-access';
@@ -378,6 +378,19 @@ describe.each(CONFIG.regions)('data access in region %s', (region) => {
                 Action: 'events:PutEvents',
                 Resource: `arn:aws:events:${CONFIG.homeRegion}:${TEST_ACCOUNT_ID}:event-bus/${names.onboardingBusName}`,
               },
+            ]
+          : []),
+        // …and move the tenant's users between its pools of the residency regions (its own included: the source).
+        ...('migrations' in needs && needs.migrations
+          ? [
+              { Sid: 'MigrationFindTenantPools', Effect: 'Allow', Action: 'cognito-idp:ListUserPools', Resource: '*' },
+              ...CONFIG.regions.map((pooled) => ({
+                Sid: 'MigrationMoveTenantPoolUsers',
+                Effect: 'Allow',
+                Action: [...MIGRATION_POOL_ACTIONS].sort(),
+                Resource: `arn:aws:cognito-idp:${pooled}:${TEST_ACCOUNT_ID}:userpool/*`,
+                Condition: { StringEquals: { [`aws:ResourceTag/${TENANT_POOL_TAG.key}`]: TENANT_POOL_TAG.value } },
+              })),
             ]
           : []),
         ...(needs.tenantPools

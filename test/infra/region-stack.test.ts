@@ -215,7 +215,7 @@ describe.each(CONFIG.regions)('region stack %s', (region) => {
     expect(REGION_FUNCTION_NAMES.filter((name) => 'migrations' in needsOf(name))).toEqual(['job-consumer']);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Role: { 'Fn::GetAtt': [roleId, 'Arn'] },
-      Environment: { Variables: Match.objectLike({ USAGE_KEY_BINDING: 'api-gateway' }) },
+      Environment: { Variables: Match.objectLike({ USAGE_KEY_BINDING: 'api-gateway', TENANT_POOLS: 'stack' }) },
     });
     expect(granted('MigrationFindUsagePlansAndKeys')).toEqual([{ roles: [roleId], action: 'apigateway:GET', resources: arns('/apikeys', '/usageplans') }]);
     expect(granted('MigrationMakeUsageKeys')).toEqual([{ roles: [roleId], action: 'apigateway:POST', resources: arns('/apikeys', '/usageplans/*/keys') }]);

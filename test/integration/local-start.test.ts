@@ -2,7 +2,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CognitoIdentityProviderClient, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { AdminSetUserPasswordCommand, CognitoIdentityProviderClient, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { readMailbox } from '../../functions/users/mailer.mailbox';
 import { platformFileSchema, type PlatformFile } from '../../local/platform-file';
 import { LOCAL_CREDENTIALS } from '../../local/platform.config';
@@ -85,6 +85,22 @@ async function eventually<T>(read: () => Promise<T>, expected: T, withinMs = 6_0
     answer = await read();
   }
   return answer;
+}
+
+interface MovedPool {
+  readonly userPoolId: string;
+  readonly clientId: string;
+  readonly region: string;
+}
+
+/** What the end of a user's forgotten-password flow does (the code goes by mail): the user's own new password. */
+async function resetPassword(cognitoEndpoint: string, userPoolId: string, username: string, password: string): Promise<void> {
+  const cognito = new CognitoIdentityProviderClient({ region: 'us-east-1', endpoint: cognitoEndpoint, credentials: LOCAL_CREDENTIALS });
+  try {
+    await cognito.send(new AdminSetUserPasswordCommand({ UserPoolId: userPoolId, Username: username, Password: password, Permanent: true }));
+  } finally {
+    cognito.destroy();
+  }
 }
 
 async function idToken(cognitoEndpoint: string, clientId: string, username: string, password: string): Promise<string> {
@@ -258,9 +274,21 @@ describe('npm start', () => {
     // The old region's gate reads the directory through its cache (DIRECTORY_CACHE_SECONDS): 421 within that bound.
     await eventually(async () => (await call('eu-central-1', `/v1/tenants/${acme.tenantId}`, { token: operator })).status, 421);
     const oldRegion = await call('eu-central-1', `/v1/tenants/${acme.tenantId}`, { token: operator });
-    const admin = await idToken(first.cognitoEndpoint, acme.clientId, acme.admin.username, acme.admin.password);
+    // The users moved to the tenant's pool in us-east-1 (discovery names it): each sets a new password there first.
+    const discovered = (await (await fetch(`${first.regions['us-east-1']}/v1/discovery?slug=acme`)).json()) as { tenants: { auth: MovedPool }[] };
+    const moved = discovered.tenants[0].auth;
+    const signIn = (clientId: string, password: string) =>
+      idToken(first.cognitoEndpoint, clientId, acme.admin.username, password).then(
+        () => 'signed in',
+        (error: Error) => error.name,
+      );
+    const oldPool = await signIn(acme.clientId, acme.admin.password);
+    const beforeReset = await signIn(moved.clientId, acme.admin.password);
+    const newPassword = `${acme.admin.password}-moved`;
+    await resetPassword(first.cognitoEndpoint, moved.userPoolId, acme.admin.username, newPassword);
+    const admin = await idToken(first.cognitoEndpoint, moved.clientId, acme.admin.username, newPassword);
     const newRegion = await call('us-east-1', `/v1/tenants/${acme.tenantId}`, { token: admin });
-    // The tenant's users: their pool's issuer stays registered in eu-central-1, their member records went along.
+    // The tenant's users: the old and the new pool's issuers are registered in eu-central-1, their member records went along.
     // A token signed in before the migration may have its last answer cached by the authorizer for its TTL.
     const userStatuses = async (token: string) => [
       (await call('eu-central-1', `/v1/tenants/${acme.tenantId}`, { token })).status,
@@ -273,7 +301,7 @@ describe('npm start', () => {
     // The API key's record went along too: the old region cannot check the key any more.
     const keyOldRegion = await eventually(async () => (await call('eu-central-1', agents, { key })).status, 401);
     const keyNewRegion = await call('us-east-1', agents, { key });
-    // The data moved, the user pool did not: the compliance report says so.
+    // The data and the users moved: the compliance report finds nothing of the tenant outside us-east-1.
     const compliance = await call('us-east-1', `/v1/tenants/${acme.tenantId}/compliance`, { token: operator });
 
     // Assess
@@ -282,6 +310,10 @@ describe('npm start', () => {
     expect(started.status).toBe(202);
     expect(finished).toBe('SUCCEEDED');
     expect(oldRegion.status).toBe(421);
+    expect(moved).toMatchObject({ region: 'us-east-1' });
+    expect(moved.userPoolId).not.toBe(acme.userPoolId);
+    expect(oldPool).toBe('NotAuthorizedException');
+    expect(beforeReset).toBe('PasswordResetRequiredException');
     expect(await oldRegion.json()).toEqual(expect.objectContaining({ code: 'wrong-region', region: 'us-east-1', endpoint: first.regions['us-east-1'] }));
     expect(newRegion.status).toBe(200);
     expect(await newRegion.json()).toEqual(expect.objectContaining({ tenantId: acme.tenantId, region: 'us-east-1' }));
@@ -292,8 +324,8 @@ describe('npm start', () => {
     expect(keyNewRegion.status).toBe(200);
     expect(compliance.status).toBe(200);
     const report = (await compliance.json()) as { residency: unknown; resources: { resource: string; region: string }[] };
-    expect(report.residency).toEqual({ region: 'us-east-1', zone: 'us', outsideHomeRegion: ['user-pool'] });
-    expect(report.resources.find((placement) => placement.resource === 'user-pool')).toMatchObject({ region: 'eu-central-1' });
+    expect(report.residency).toEqual({ region: 'us-east-1', zone: 'us', outsideHomeRegion: [] });
+    expect(report.resources.find((placement) => placement.resource === 'user-pool')).toMatchObject({ region: 'us-east-1' });
   });
 
   it('stops on SIGINT and leaves no java or node process behind', async () => {

@@ -176,6 +176,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
       bundleSecret,
       tableName: LOCAL_TABLE_NAME,
       credentialStoreDir: String(onboarding.environment.CREDENTIAL_STORE_DIR),
+      cognitoEndpoint,
     },
     onboarding,
     provisioner: connection.provisioner,

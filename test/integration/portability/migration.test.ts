@@ -5,7 +5,9 @@ import { IssuerRegistryRepository, type IssuerRegistration } from '../../../func
 import { CursorCodec } from '../../../functions/data/cursor';
 import { tenantPrefix } from '../../../functions/data/keys';
 import type { ObjectStore } from '../../../functions/portability/object-store';
-import { manifestReader, TenantMigration, type MigrationStep } from '../../../functions/portability/tenant-migration';
+import { manifestReader, TenantMigration, type MigrationRegion, type MigrationStep } from '../../../functions/portability/tenant-migration';
+import { MemberRepository } from '../../../functions/users/member.repository';
+import { randomUUID } from 'node:crypto';
 import { TenantExporter } from '../../../functions/portability/tenant-export';
 import { TenantImporter } from '../../../functions/portability/tenant-import';
 import { ROUTES } from '../../../functions/routes';
@@ -30,8 +32,45 @@ afterAll(async () => {
 /** The usage keys each region's stand-in was asked to ensure: `<region> <tenantId> <plan>`. */
 const ensuredKeys: string[] = [];
 
+/**
+ * Each region's tenant pools over the fixture's pools in memory, as the tenant stack deployed in the region would have
+ * made them; `copy` fails once after `copiesBeforeCrash` copies.
+ */
+function poolsOf(region: string, crash = { copiesBeforeCrash: Number.POSITIVE_INFINITY }): NonNullable<MigrationRegion['pools']> {
+  const pools = fixture.lifecycle.adapters.users;
+  return {
+    tenants: {
+      region,
+      poolOf: async (tenantId) => ({
+        issuer: `https://issuer.test/${region}/${tenantId}`,
+        userPoolId: `${region}_moved-${tenantId}`,
+        clientId: `client-${region}-${tenantId}`,
+        region,
+      }),
+    },
+    users: {
+      async *list(pool) {
+        for (const user of pools.usersOf(pool.userPoolId).values()) {
+          yield { sub: user.sub, email: user.email, enabled: user.enabled, roles: [...user.groups], federated: false };
+        }
+      },
+      async copy(pool, user, tenantId) {
+        if (crash.copiesBeforeCrash-- <= 0) throw new Error('the process died');
+        const users = pools.usersOf(pool.userPoolId);
+        const sub = users.get(user.email)?.sub ?? randomUUID();
+        users.set(user.email, { sub, email: user.email, password: '', groups: new Set(user.roles), enabled: user.enabled, signedOut: false, tenantId });
+        return { sub };
+      },
+      async remove(pool, sub) {
+        const users = pools.usersOf(pool.userPoolId);
+        for (const [email, user] of users) if (user.sub === sub) users.delete(email);
+      },
+    },
+  };
+}
+
 /** The migration over both local regions, its bundles in `store`, through `directories` when given. */
-function migrationWith(store: ObjectStore, directories?: readonly DirectoryRepository[]): TenantMigration {
+function migrationWith(store: ObjectStore, directories?: readonly DirectoryRepository[], pools?: (region: string) => MigrationRegion['pools']): TenantMigration {
   const { lifecycle, signer } = fixture;
   const regions = Object.fromEntries(
     LOCAL_REGIONS.map((region) => {
@@ -52,7 +91,8 @@ function migrationWith(store: ObjectStore, directories?: readonly DirectoryRepos
           issuers: new IssuerRegistryRepository(lifecycle.inspectors[region], data.tableName),
           usageKeys: { ensure: async (tenantId: string, plan: string) => void ensuredKeys.push(`${region} ${tenantId} ${plan}`) },
           credentials,
-        },
+          ...(pools ? { pools: pools(region) } : {}),
+        } satisfies MigrationRegion,
       ];
     }),
   );
@@ -181,5 +221,47 @@ describe('tenant migration between regions', () => {
     expect(audited.find((item) => item.sk === 'PROFILE')).toMatchObject({ region: US });
     expect(audited.filter((item) => item.action === 'tenant.migrated')).toHaveLength(1);
     expect(await fixture.lifecycle.scanPrefix(EU, tenantPrefix(tenantId))).toEqual([]);
+  });
+
+  it("moves the tenant's users to its pool in the target, each member linked to its copy, and resumes after a crash in the middle", async () => {
+    // Prepare
+    const tenantId = await fixture.onboard('mgpool', EU);
+    await fixture.live(tenantId, { agents: [{ instructions: 'pooled', memories: [] }], runs: [], apiKeys: 0, members: 3 });
+    const oldPool = `${EU}_${tenantId}`;
+    const newPool = `${US}_moved-${tenantId}`;
+    const { users: pools } = fixture.lifecycle.adapters;
+    const before = [...pools.usersOf(oldPool).values()].map(({ email, sub, enabled, groups }) => ({ email, sub, enabled, roles: [...groups] }));
+    const members = (region: string) => new MemberRepository(fixture.lifecycle.regions[region].local.db, fixture.lifecycle.tableName);
+    const request = { tenantId, to: US, actor: 'platform-admin:ops-1', requestId: 'migrate-pool' };
+    const registry = (region: string) => new IssuerRegistryRepository(fixture.lifecycle.inspectors[region], fixture.lifecycle.tableName);
+
+    // Act
+    const crashed = await migrationWith(fixture.store, undefined, (region) => poolsOf(region, { copiesBeforeCrash: 1 }))
+      .migrate(request)
+      .catch((error: unknown) => error);
+    const midway = pools.usersOf(newPool).size;
+    await migrationWith(fixture.store, undefined, (region) => poolsOf(region)).migrate(request);
+    const copies = [...pools.usersOf(newPool).values()];
+    const linked = await Promise.all(copies.map(async (copy) => ({ email: copy.email, member: await members(US).findBySub(tenantId, copy.sub) })));
+    const oldLinks = await Promise.all(before.map((user) => members(US).findBySub(tenantId, user.sub)));
+    const entries = await Promise.all(LOCAL_REGIONS.map((region) => fixture.lifecycle.regions[region].local.directory.get(tenantId)));
+    const audited = await fixture.lifecycle.scanPrefix(US, tenantPrefix(tenantId));
+
+    // Assess: the members (the former member's user is no member: not carried) are linked to their copies only.
+    expect(crashed).toEqual(new Error('the process died'));
+    expect(midway).toBe(1);
+    const kept = before.filter((user) => user.enabled);
+    expect(kept).toHaveLength(3);
+    expect(copies.map(({ email, enabled, groups }) => ({ email, enabled, roles: [...groups] })).sort((a, b) => a.email.localeCompare(b.email))).toEqual(
+      kept.map(({ email, enabled, roles }) => ({ email, enabled, roles })).sort((a, b) => a.email.localeCompare(b.email)),
+    );
+    for (const { email, member } of linked) expect(member).toMatchObject({ email, sub: expect.any(String) });
+    expect(oldLinks).toEqual(before.map(() => undefined));
+    expect(pools.usersOf(oldPool).size).toBe(0);
+    for (const entry of entries) {
+      expect(entry).toMatchObject({ region: US, auth: { userPoolId: newPool, clientId: `client-${US}-${tenantId}`, region: US } });
+    }
+    for (const region of LOCAL_REGIONS) expect(await registry(region).lookup(`https://issuer.test/${US}/${tenantId}`)).toMatchObject({ tenantId });
+    expect(audited.filter((item) => item.action === 'user.pool-moved')).toHaveLength(3);
   });
 });

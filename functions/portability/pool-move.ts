@@ -1,0 +1,68 @@
+import type { MutationExecutor } from '../data/mutation.executor';
+import type { TenantAuth } from '../tenants/tenant.schema';
+import type { MemberRepository } from '../users/member.repository';
+import type { PoolUser, PoolUsers } from '../users/pool-users';
+
+/** One end of a pool move: a tenant pool and the users API of its region. */
+export interface PoolEnd {
+  readonly pool: TenantAuth;
+  readonly users: PoolUsers;
+}
+
+export interface PoolMoveRequest {
+  readonly tenantId: string;
+  readonly from: PoolEnd;
+  readonly to: PoolEnd;
+  /** The tenant's members in the target region's table (the import brought them, linked to the old pool's users). */
+  readonly members: Pick<MemberRepository, 'findBySub' | 'relinkWrites'>;
+  readonly executor: Pick<MutationExecutor, 'execute'>;
+  readonly actor: string;
+  readonly requestId: string;
+}
+
+/** What a pool move did: users copied to the target pool, federated members unlinked, users left out. */
+export interface PoolMoveResult {
+  readonly copied: number;
+  readonly unlinked: number;
+  /** Users of the old pool that are no member of the tenant (removed ones, left disabled): not carried. */
+  readonly skipped: number;
+}
+
+/**
+ * Moves a tenant's users from its pool in the source region to its pool in the target region, so no sign-in data of
+ * the tenant stays behind: each member's pool user is copied (email, tenant, roles, state; its password to be reset,
+ * as Cognito never gives one out) and its member record linked to the copy's sub, audited; a federated user is not
+ * copied (the target pool makes it at its next sign-in through the identity provider) and its member is unlinked,
+ * to be linked again by email then. Each user leaves the old pool once its member is linked to the target's.
+ * Repeatable: a member already moved is found by neither of the old pool's subs, and its old user is deleted again.
+ */
+export async function movePoolUsers(request: PoolMoveRequest): Promise<PoolMoveResult> {
+  const { tenantId, from, to, members } = request;
+  // Listed first: deleting users while paging through them could skip some.
+  const users: PoolUser[] = [];
+  for await (const user of from.users.list(from.pool)) users.push(user);
+  const result = { copied: 0, unlinked: 0, skipped: 0 };
+  for (const user of users) {
+    const member = await members.findBySub(tenantId, user.sub);
+    if (member) {
+      const sub = user.federated ? undefined : (await to.users.copy(to.pool, user, tenantId)).sub;
+      await request.executor.execute({
+        tenantId,
+        event: {
+          actor: request.actor,
+          action: 'user.pool-moved',
+          target: `user/${member.userId}`,
+          requestId: request.requestId,
+          change: { from: from.pool.userPoolId, to: to.pool.userPoolId, ...(sub ? {} : { federated: true }) },
+        },
+        writes: members.relinkWrites(member, sub),
+      });
+      if (sub) result.copied += 1;
+      else result.unlinked += 1;
+    } else {
+      result.skipped += 1;
+    }
+    await from.users.remove(from.pool, user.sub);
+  }
+  return result;
+}
