@@ -125,7 +125,9 @@ function poolsIn(home: RuntimeConfig, region: string): Pick<MigrationRegion, 'po
     pools: {
       tenants: onFirstUse(() => {
         const { CognitoTenantPools } = require('../users/tenant-pools.cognito') as typeof import('../users/tenant-pools.cognito');
-        const poolName = make ? (tenantId: string) => `${tenantPoolName(home.STAGE, tenantId)}.${region}` : (tenantId: string) => tenantPoolName(home.STAGE, tenantId);
+        const poolName = make
+          ? (tenantId: string) => `${tenantPoolName(home.STAGE, tenantId)}.${region}`
+          : (tenantId: string) => tenantPoolName(home.STAGE, tenantId);
         return new CognitoTenantPools(cognito(), { region, poolName, ...(make ? { makeAt: make } : {}) });
       }),
       users: onFirstUse(() => {

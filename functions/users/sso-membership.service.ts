@@ -45,7 +45,7 @@ export function groupsOf(attribute: string | undefined): string[] {
 export const DEFAULT_SSO_SESSION_HOURS = 12;
 
 export interface SsoMembershipOptions {
-  readonly members: Pick<MemberRepository, 'findBySub' | 'joinWrites' | 'idpSignInWrite'>;
+  readonly members: Pick<MemberRepository, 'findBySub' | 'findByEmail' | 'joinWrites' | 'linkWrites' | 'idpSignInWrite'>;
   readonly mutations: Pick<MutationExecutor, 'execute'>;
   readonly mapping: SsoRoleMapping;
   /** @default DEFAULT_SSO_SESSION_HOURS */
@@ -103,6 +103,8 @@ export class SsoMembershipService {
   async join(tenantId: string, user: FederatedUser, requestId: string): Promise<Member> {
     const existing = await this.options.members.findBySub(tenantId, user.sub);
     if (existing) return existing;
+    const moved = await this.relink(tenantId, user, requestId);
+    if (moved) return moved;
     const now = this.clock();
     const at = now.toISOString();
     const member: Member = {
@@ -130,10 +132,33 @@ export class SsoMembershipService {
       });
       return member;
     } catch (error) {
-      // A concurrent first sign-in of the same user joined it first.
+      // A concurrent first sign-in of the same user joined (or linked) it first.
       const joined = error instanceof ConflictError ? await this.options.members.findBySub(tenantId, user.sub) : undefined;
       if (joined) return joined;
       throw error;
     }
+  }
+
+  /**
+   * An SSO member whose tenant moved to another region: the move could not copy its federated pool user (the target's
+   * pool makes its own at the first sign-in through the identity provider) and unlinked the member, which keeps its
+   * role and its last IdP sign-in. That sign-in links it again, by its email: only a member that signed in through an
+   * identity provider before (an invited member never has) and is linked to no pool user now.
+   */
+  private async relink(tenantId: string, user: FederatedUser, requestId: string): Promise<Member | undefined> {
+    const member = await this.options.members.findByEmail(tenantId, user.email.toLowerCase());
+    if (!member || member.sub !== undefined || member.idpSignInAt === undefined) return undefined;
+    try {
+      await this.options.mutations.execute({
+        tenantId,
+        event: { actor: `user:${user.sub}`, action: 'user.link', target: `user/${member.userId}`, requestId, change: { userId: member.userId, sub: user.sub } },
+        writes: this.options.members.linkWrites(member, user.sub),
+      });
+    } catch (error) {
+      const linked = await this.options.members.findBySub(tenantId, user.sub);
+      if (linked) return linked;
+      throw error;
+    }
+    return { ...member, sub: user.sub, version: member.version + 1 };
   }
 }

@@ -89,7 +89,9 @@ const ACKNOWLEDGED_RULES: Readonly<Record<string, RegExp>> = {
   'AwsSolutions-CFR2': CONSOLE_DISTRIBUTION,
   'AwsSolutions-CFR4': CONSOLE_DISTRIBUTION,
   'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cognito-idp:<AWS::Region>:<AWS::AccountId>:userpool/*]': new RegExp(`^${FUNCTION_ROLE}$`),
-  'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cognito-idp:<region>:<AWS::AccountId>:userpool/*]': PROJECT_ROLE,
+  // The onboarding build's tenant pools; a migration moves a tenant's users between its pools of the residency regions.
+  'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cognito-idp:<region>:<AWS::AccountId>:userpool/*]':
+    /^(ControlPlane\/Pipeline\/Project\/Role|Region-[^/]+\/Fn-job-consumer\/ExecutionRole)$/,
   'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:<AWS::Region>::foundation-model/*]': /^Region-[^/]+\/Fn-run-consumer\/ExecutionRole$/,
   'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:<AWS::Region>:<AWS::AccountId>:inference-profile/*]':
     /^Region-[^/]+\/Fn-run-consumer\/ExecutionRole$/,

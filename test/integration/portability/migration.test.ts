@@ -70,7 +70,11 @@ function poolsOf(region: string, crash = { copiesBeforeCrash: Number.POSITIVE_IN
 }
 
 /** The migration over both local regions, its bundles in `store`, through `directories` when given. */
-function migrationWith(store: ObjectStore, directories?: readonly DirectoryRepository[], pools?: (region: string) => MigrationRegion['pools']): TenantMigration {
+function migrationWith(
+  store: ObjectStore,
+  directories?: readonly DirectoryRepository[],
+  pools?: (region: string) => MigrationRegion['pools'],
+): TenantMigration {
   const { lifecycle, signer } = fixture;
   const regions = Object.fromEntries(
     LOCAL_REGIONS.map((region) => {

@@ -51,7 +51,13 @@ describe("a tenant's pool users moved to another pool (cognito-local)", () => {
 
     // Assess
     expect(before).toBeUndefined();
-    expect(first).toEqual({ issuer: `${endpoint}/${first?.userPoolId}`, userPoolId: expect.any(String), clientId: expect.any(String), cognitoEndpoint: endpoint, region: REGION });
+    expect(first).toEqual({
+      issuer: `${endpoint}/${first?.userPoolId}`,
+      userPoolId: expect.any(String),
+      clientId: expect.any(String),
+      cognitoEndpoint: endpoint,
+      region: REGION,
+    });
     expect(again).toEqual(first);
     expect(found).toMatchObject({ userPoolId: first?.userPoolId, clientId: first?.clientId, region: REGION });
     expect(UserPools.filter((pool) => pool.Name === poolName(tenantId))).toHaveLength(1);
@@ -76,7 +82,9 @@ describe("a tenant's pool users moved to another pool (cognito-local)", () => {
     const inTarget = await collect(users.list(to));
     const beforeReset = await signIn(to.clientId, `admin@${tenantId}.example`, PASSWORD);
     // What the forgotten-password flow ends with: the user's own new password.
-    await cognito.send(new AdminSetUserPasswordCommand({ UserPoolId: to.userPoolId, Username: `admin@${tenantId}.example`, Password: `${PASSWORD}!`, Permanent: true }));
+    await cognito.send(
+      new AdminSetUserPasswordCommand({ UserPoolId: to.userPoolId, Username: `admin@${tenantId}.example`, Password: `${PASSWORD}!`, Permanent: true }),
+    );
     const afterReset = await signIn(to.clientId, `admin@${tenantId}.example`, `${PASSWORD}!`);
     for (const user of listed) await users.remove(from, user.sub);
     await users.remove(from, admin.sub);

@@ -20,6 +20,7 @@ import type { TenantManifest } from '../../../functions/tenants/tenant-manifest.
 import { LOCAL_REGIONS } from '../../../local/platform.config';
 import { uniqueTenantId } from '../../support/platform';
 import { MemberRepository } from '../../../functions/users/member.repository';
+import { timeOrderedId } from '../../../functions/data/ids';
 import { SsoMembershipService, SsoSessionError } from '../../../functions/users/sso-membership.service';
 import { createLifecycleFixture, type LifecycleFixture } from './lifecycle-fixture';
 
@@ -398,6 +399,39 @@ describe("members of the tenant's identity providers (just in time)", () => {
 
     // Assess
     await expect(sixth).rejects.toBeInstanceOf(QuotaExceededError);
+  });
+
+  it('links an SSO member that a pool move unlinked again at its first sign-in through the IdP there, by email, and never takes over an invited member', async () => {
+    // Prepare: an SSO member unlinked as a pool move unlinks it, and an invited member not linked yet (mid-acceptance).
+    const tenant = await activeTenant();
+    const members = new MemberRepository(eu().local.db, fixture.tableName);
+    const joined = await sso().signIn(tenant.tenantId, { sub: randomUUID(), email: 'moved@corp.example', groups: ['Engineering'] }, 'sign-in');
+    const event = (target: string) => ({ actor: 'system:test', action: 'test.setup', target, requestId: `setup-${target}`, change: {} });
+    const current = await members.get(tenant.tenantId, joined.userId);
+    await eu().local.mutations.execute({ tenantId: tenant.tenantId, event: event('moved'), writes: members.relinkWrites(current!, undefined) });
+    const invited = {
+      tenantId: tenant.tenantId,
+      userId: timeOrderedId(Date.now()),
+      email: 'invited@corp.example',
+      role: 'viewer' as const,
+      createdAt: new Date().toISOString(),
+      updatedAt: new Date().toISOString(),
+      version: 1,
+    };
+    await eu().local.mutations.execute({ tenantId: tenant.tenantId, event: event('invited'), writes: members.joinWrites(invited) });
+    const newSub = randomUUID();
+
+    // Act
+    const relinked = await sso().signIn(tenant.tenantId, { sub: newSub, email: 'Moved@Corp.example', groups: [] }, 'sign-in-moved');
+    const again = await sso().join(tenant.tenantId, { sub: newSub, email: 'moved@corp.example', groups: [] }, 'sign-in-again');
+    const takeover = sso().join(tenant.tenantId, { sub: randomUUID(), email: 'invited@corp.example', groups: [] }, 'sign-in-takeover');
+
+    // Assess
+    expect(relinked).toMatchObject({ userId: joined.userId, sub: newSub, role: 'member' });
+    expect(again.userId).toBe(joined.userId);
+    expect(await members.findBySub(tenant.tenantId, joined.sub!)).toBeUndefined();
+    expect(await members.findBySub(tenant.tenantId, newSub)).toMatchObject({ userId: joined.userId, sub: newSub });
+    await expect(takeover).rejects.toBeInstanceOf(ConflictError);
   });
 
   it('lets a tenant admin remove an SSO member like any other: the record goes and its pool user is revoked by sub', async () => {
