@@ -15,8 +15,9 @@ const SIGN_IN_TARGETS = new Set(['InitiateAuth', 'AdminInitiateAuth']);
  * targets, so that the local platform gives AWS's answers:
  * - a disabled user cannot sign in, by password or refresh token (cognito-local signs it in);
  * - `AdminUserGlobalSignOut` revokes the user's refresh tokens (cognito-local does not know the target);
- * - `AdminResetUserPassword` makes the user reset its password before it signs in again (cognito-local does not know
- *   the target; its sign-in already refuses a user in RESET_REQUIRED, and its forgotten-password flow confirms one).
+ * - `AdminResetUserPassword` makes the user reset its password before it signs in again and mails it the code of the
+ *   forgotten-password flow (cognito-local does not know the target; its sign-in already refuses a user in
+ *   RESET_REQUIRED, and its forgotten-password flow confirms one).
  * Access and ID tokens already issued stay valid JWTs until they expire, in AWS too; the platform's authorizer
  * refuses them through the member record.
  */
@@ -56,6 +57,13 @@ async function resetPassword(services: Services, ctx: Context, req: Request): Pr
   const pool = await services.cognito.getUserPool(ctx, req.UserPoolId);
   const user = await pool.getUserByUsername(ctx, req.Username);
   if (!user) throw new UserNotFoundError();
-  await pool.saveUser(ctx, { ...user, UserStatus: 'RESET_REQUIRED', UserLastModifiedDate: services.clock.get() });
+  // As AWS does for a user with a verified email: the code of the forgotten-password flow goes out at once.
+  const email = user.Attributes.find((attribute) => attribute.Name === 'email')?.Value;
+  const code = email ? services.otp() : undefined;
+  await pool.saveUser(ctx, { ...user, UserStatus: 'RESET_REQUIRED', ConfirmationCode: code, UserLastModifiedDate: services.clock.get() });
+  if (email && code) {
+    const delivery = { AttributeName: 'email', DeliveryMedium: 'EMAIL', Destination: email } as const;
+    await services.messages.deliver(ctx, 'ForgotPassword', null, req.UserPoolId, user, code, undefined, delivery);
+  }
   return {};
 }

@@ -14,6 +14,8 @@ import { CryptoService } from 'cognito-local/lib/services/crypto';
 import { StormDBDataStoreFactory } from 'cognito-local/lib/services/dataStore/stormDb';
 import { ConsoleMessageSender } from 'cognito-local/lib/services/messageDelivery/consoleMessageSender';
 import { MessageDeliveryService } from 'cognito-local/lib/services/messageDelivery/messageDelivery';
+import type { MessageSender } from 'cognito-local/lib/services/messageDelivery/messageSender';
+import { MailboxMailer } from '../functions/users/mailer.mailbox';
 import { otp } from 'cognito-local/lib/services/otp';
 import { JwtTokenGenerator } from 'cognito-local/lib/services/tokenGenerator';
 import { UserPoolServiceFactoryImpl } from 'cognito-local/lib/services/userPoolService';
@@ -37,6 +39,11 @@ export interface CognitoLocalOptions {
    * @default 'error'
    */
   readonly logLevel?: 'silent' | 'error' | 'warn' | 'info' | 'debug';
+  /**
+   * The local mailbox (functions/users/mailer.mailbox.ts): the codes a pool mails (a forgotten password's) go there,
+   * as the platform's own mail does. @default its log, at info level
+   */
+  readonly mailboxDir?: string;
 }
 
 export interface CognitoLocal {
@@ -90,7 +97,7 @@ export async function startCognitoLocal(options: CognitoLocalOptions): Promise<C
     clock,
     cognito,
     config,
-    messages: new MessagesService(triggers, new MessageDeliveryService(new ConsoleMessageSender())),
+    messages: new MessagesService(triggers, new MessageDeliveryService(options.mailboxDir ? mailboxSender(options.mailboxDir) : new ConsoleMessageSender())),
     otp,
     tokenGenerator: new JwtTokenGenerator(clock, triggers, tokenConfig),
     triggers,
@@ -108,4 +115,19 @@ export async function startCognitoLocal(options: CognitoLocalOptions): Promise<C
         server.closeAllConnections();
       }),
   };
+}
+
+/** The sender of the pools' mail (AWS mails the code of a forgotten password): a mail in the local mailbox each. */
+function mailboxSender(dir: string): MessageSender {
+  const mailer = new MailboxMailer(dir, 'no-reply@verificationemail.com');
+  const send: MessageSender['sendEmail'] = async (_ctx, _user, destination, message) => {
+    const code = message.__code ?? '';
+    await mailer.send({
+      to: destination,
+      subject: message.emailSubject ?? 'Your verification code',
+      text: message.emailMessage ?? `Your verification code is ${code}`,
+      data: { kind: 'pool-code', code },
+    });
+  };
+  return { sendEmail: send, sendSms: send };
 }

@@ -224,7 +224,7 @@ async function startServices(options: LocalPlatformOptions, dataDir: string, sto
       stops.push(() => started.stop());
       return started;
     }),
-    startCognitoLocal({ port: options.cognitoPort, stateDir: join(dataDir, 'cognito') }).then((started: CognitoLocal) => {
+    startCognitoLocal({ port: options.cognitoPort, stateDir: join(dataDir, 'cognito'), mailboxDir: join(dataDir, 'mailbox') }).then((started: CognitoLocal) => {
       stops.push(() => started.stop());
       return started;
     }),

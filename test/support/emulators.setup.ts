@@ -38,11 +38,12 @@ export default async function setup(): Promise<void> {
     const started = Date.now();
     [running.dynamoDb, running.cognito] = await Promise.all([
       freePort().then((port) => startDynamoDbLocal({ port })),
-      startCognitoLocal({ port: 0, stateDir: join(stateDir, 'cognito'), logLevel: 'silent' }),
+      startCognitoLocal({ port: 0, stateDir: join(stateDir, 'cognito'), logLevel: 'silent', mailboxDir: join(stateDir, 'cognito-mailbox') }),
     ]);
     await bootstrapTables({ endpoint: running.dynamoDb.endpoint, regions: LOCAL_REGIONS, tableName: LOCAL_TABLE_NAME });
     process.env[EMULATOR_ENV.dynamoDbEndpoint] = running.dynamoDb.endpoint;
     process.env[EMULATOR_ENV.cognitoEndpoint] = running.cognito.endpoint;
+    process.env[EMULATOR_ENV.cognitoMailbox] = join(stateDir, 'cognito-mailbox');
     process.stdout.write(
       `\nemulators ready in ${Date.now() - started} ms: DynamoDB Local ${running.dynamoDb.endpoint} (pid ${running.dynamoDb.pid}), cognito-local ${running.cognito.endpoint}\n`,
     );

@@ -91,6 +91,14 @@ function signInProblem(status: number, detail: string, code: string): ProblemErr
   return new ProblemError({ type: 'about:blank', title: 'Sign-in failed', status, detail, code: code as never });
 }
 
+/** What the console says for the pool's answers that are not a wrong email or password. */
+const POOL_ANSWERS: Readonly<Record<string, string>> = {
+  PasswordResetRequiredException: 'Your password must be set again (your organisation moved its sign-in): use the code mailed to you.',
+  CodeMismatchException: 'That code is not the one mailed to you.',
+  ExpiredCodeException: 'That code has expired: ask for a new one.',
+  LimitExceededException: 'Too many attempts: try again later.',
+};
+
 /** One call of the Cognito user-pool API (the JSON protocol cognito-local speaks). */
 async function cognito(endpoint: string, target: string, body: unknown): Promise<{ AuthenticationResult?: { IdToken?: string; RefreshToken?: string } }> {
   const response = await fetch(endpoint, {
@@ -101,7 +109,9 @@ async function cognito(endpoint: string, target: string, body: unknown): Promise
   const json = (await response.json().catch(() => ({}))) as { __type?: string; message?: string };
   if (!response.ok) {
     const type = (json.__type ?? 'sign-in-failed').split('#').pop() as string;
-    const detail = /Password|NotAuthorized|UserNotFound/.test(type) ? 'Incorrect email or password.' : (json.message ?? 'the user pool refused the sign-in');
+    const detail =
+      POOL_ANSWERS[type] ??
+      (/Password|NotAuthorized|UserNotFound/.test(type) ? 'Incorrect email or password.' : (json.message ?? 'the user pool refused the sign-in'));
     throw signInProblem(response.status, detail, type);
   }
   return json as never;
@@ -121,6 +131,25 @@ export async function signInWithPassword(pending: PendingSession, email: string,
     idToken: AuthenticationResult.IdToken,
     ...(AuthenticationResult.RefreshToken ? { refreshToken: AuthenticationResult.RefreshToken } : {}),
   });
+}
+
+/** The pool answered that the user must set a new password first (the forgotten-password flow). */
+export function needsPasswordReset(error: unknown): boolean {
+  return error instanceof ProblemError && error.problem.code === ('PasswordResetRequiredException' as never);
+}
+
+/** Starts the forgotten-password flow on the pool (cognito-local): it mails the user a code. */
+export async function requestPasswordReset(pending: PendingSession, email: string): Promise<void> {
+  const endpoint = pending.login.cognitoEndpoint;
+  if (!endpoint) throw new Error('this pool resets passwords on its hosted UI');
+  await cognito(endpoint, 'ForgotPassword', { ClientId: pending.login.clientId, Username: email });
+}
+
+/** Ends the forgotten-password flow: the mailed code and the user's new password. */
+export async function confirmPasswordReset(pending: PendingSession, email: string, code: string, password: string): Promise<void> {
+  const endpoint = pending.login.cognitoEndpoint;
+  if (!endpoint) throw new Error('this pool resets passwords on its hosted UI');
+  await cognito(endpoint, 'ConfirmForgotPassword', { ClientId: pending.login.clientId, Username: email, ConfirmationCode: code, Password: password });
 }
 
 function base64Url(bytes: Uint8Array): string {

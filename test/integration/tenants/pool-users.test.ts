@@ -1,6 +1,6 @@
 import {
-  AdminSetUserPasswordCommand,
   CognitoIdentityProviderClient,
+  ConfirmForgotPasswordCommand,
   InitiateAuthCommand,
   ListUserPoolsCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
@@ -8,6 +8,7 @@ import { CognitoPoolUsers } from '../../../functions/users/pool-users.cognito';
 import { CognitoTenantPools } from '../../../functions/users/tenant-pools.cognito';
 import { CognitoUserDirectory } from '../../../functions/users/user-directory.cognito';
 import { LOCAL_CREDENTIALS } from '../../../local/platform.config';
+import { readMailbox } from '../../../functions/users/mailer.mailbox';
 import { emulatorEndpoints } from '../../support/emulators';
 
 const REGION = 'us-east-1';
@@ -81,9 +82,15 @@ describe("a tenant's pool users moved to another pool (cognito-local)", () => {
     const copiedAgain = await Promise.all(listed.map((user) => users.copy(to, user, tenantId)));
     const inTarget = await collect(users.list(to));
     const beforeReset = await signIn(to.clientId, `admin@${tenantId}.example`, PASSWORD);
-    // What the forgotten-password flow ends with: the user's own new password.
+    // The forgotten-password flow, with the code the reset mailed: the user's own new password.
+    const mailed = (await readMailbox(emulatorEndpoints().cognitoMailbox)).filter((mail) => mail.to === `admin@${tenantId}.example`);
     await cognito.send(
-      new AdminSetUserPasswordCommand({ UserPoolId: to.userPoolId, Username: `admin@${tenantId}.example`, Password: `${PASSWORD}!`, Permanent: true }),
+      new ConfirmForgotPasswordCommand({
+        ClientId: to.clientId,
+        Username: `admin@${tenantId}.example`,
+        ConfirmationCode: mailed.at(-1)?.data?.code,
+        Password: `${PASSWORD}!`,
+      }),
     );
     const afterReset = await signIn(to.clientId, `admin@${tenantId}.example`, `${PASSWORD}!`);
     for (const user of listed) await users.remove(from, user.sub);
@@ -103,6 +110,7 @@ describe("a tenant's pool users moved to another pool (cognito-local)", () => {
       { email: `viewer@${tenantId}.example`, enabled: false, roles: [] },
     ]);
     expect(beforeReset).toBe('PasswordResetRequiredException');
+    expect(mailed).toEqual([expect.objectContaining({ data: { kind: 'pool-code', code: expect.stringMatching(/^\d{6}$/) } })]);
     expect(afterReset).toBe('signed in');
     expect(leftBehind).toEqual([]);
   });

@@ -1,6 +1,15 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { createApi, unwrap } from '../api';
-import { signInWithPassword, startHostedSignIn, type DiscoveredTenant, type LoginTarget, type PendingSession } from '../auth';
+import {
+  confirmPasswordReset,
+  needsPasswordReset,
+  requestPasswordReset,
+  signInWithPassword,
+  startHostedSignIn,
+  type DiscoveredTenant,
+  type LoginTarget,
+  type PendingSession,
+} from '../auth';
 import { platformAdminSignIn, type ConsoleConfig } from '../config';
 import { currentRoute, navigate } from '../context';
 import { Field, ProblemView, useAction } from '../ui';
@@ -95,10 +104,20 @@ export function LoginPage({ config, onSignedIn }: { config: ConsoleConfig; onSig
 function TenantLogin({ pending, email, onBack, onSignedIn }: { pending: PendingSession; email: string; onBack: () => void; onSignedIn: () => void }) {
   const [password, setPassword] = useState('');
   const [username, setUsername] = useState(email);
-  const signIn = useAction(async () => {
-    await signInWithPassword(pending, username, password);
+  const [reset, setReset] = useState<'asked' | 'required'>();
+  const signedIn = async (name: string, secret: string) => {
+    await signInWithPassword(pending, name, secret);
     onSignedIn();
     navigate('/');
+  };
+  const signIn = useAction(async () => {
+    try {
+      await signedIn(username, password);
+    } catch (error) {
+      // A user its organisation moved to another region's pool sets a new password first, with the code mailed to it.
+      if (needsPasswordReset(error)) setReset('required');
+      throw error;
+    }
   });
   const hosted = useAction((identityProvider?: string) => startHostedSignIn(pending, identityProvider));
   const title = pending.kind === 'platform' ? 'Platform operations' : (pending.branding?.displayName ?? pending.slug);
@@ -110,6 +129,8 @@ function TenantLogin({ pending, email, onBack, onSignedIn }: { pending: PendingS
         <button type="button" disabled={hosted.busy} onClick={() => void hosted.run()}>
           Continue to {title}'s sign-in page
         </button>
+      ) : reset ? (
+        <PasswordReset pending={pending} email={username} required={reset === 'required'} onDone={signedIn} onCancel={() => setReset(undefined)} />
       ) : (
         <form
           onSubmit={(event) => {
@@ -133,15 +154,99 @@ function TenantLogin({ pending, email, onBack, onSignedIn }: { pending: PendingS
           <button type="submit" disabled={signIn.busy}>
             {signIn.busy ? 'Signing in…' : 'Sign in'}
           </button>
+          <button type="button" class="link" onClick={() => setReset('asked')}>
+            Forgot your password?
+          </button>
         </form>
       )}
-      <ProblemView error={signIn.error ?? hosted.error} />
+      <ProblemView error={reset ? undefined : (signIn.error ?? hosted.error)} />
       <p>
         <button type="button" class="link" onClick={onBack}>
           Use another email
         </button>
       </p>
     </main>
+  );
+}
+
+/**
+ * The pool's forgotten-password flow (cognito-local; the hosted UI has its own): a code mailed to the user, then the
+ * code and a new password, after which the user is signed in. A reset the pool requires (a user its organisation moved
+ * to another region's pool) has mailed a code already; another can be asked for.
+ */
+function PasswordReset(props: {
+  pending: PendingSession;
+  email: string;
+  required: boolean;
+  onDone: (email: string, password: string) => Promise<void>;
+  onCancel: () => void;
+}) {
+  const [email, setEmail] = useState(props.email);
+  const [sent, setSent] = useState(props.required);
+  const [code, setCode] = useState('');
+  const [password, setPassword] = useState('');
+  const send = useAction(async () => {
+    await requestPasswordReset(props.pending, email);
+    setSent(true);
+  });
+  const confirm = useAction(async () => {
+    await confirmPasswordReset(props.pending, email, code.trim(), password);
+    await props.onDone(email, password);
+  });
+  return (
+    <section aria-labelledby="reset">
+      <h2 id="reset">Set a new password</h2>
+      {props.required ? <p>Your organisation moved its sign-in: set a new password with the code mailed to you.</p> : null}
+      {sent ? (
+        <form
+          onSubmit={(event) => {
+            event.preventDefault();
+            void confirm.run();
+          }}
+        >
+          <p role="status">A code was mailed to {email}.</p>
+          <Field label="Code">
+            <input name="code" inputMode="numeric" autocomplete="one-time-code" required value={code} onInput={(e) => setCode(e.currentTarget.value)} />
+          </Field>
+          <Field label="New password">
+            <input
+              name="new-password"
+              type="password"
+              autocomplete="new-password"
+              required
+              value={password}
+              onInput={(e) => setPassword(e.currentTarget.value)}
+            />
+          </Field>
+          <button type="submit" disabled={confirm.busy}>
+            {confirm.busy ? 'Setting your password…' : 'Set password and sign in'}
+          </button>
+          <button type="button" class="link" disabled={send.busy} onClick={() => void send.run()}>
+            Mail me another code
+          </button>
+        </form>
+      ) : (
+        <form
+          onSubmit={(event) => {
+            event.preventDefault();
+            void send.run();
+          }}
+        >
+          <Field label="Email">
+            <input name="username" type="email" autocomplete="username" required value={email} onInput={(e) => setEmail(e.currentTarget.value)} />
+          </Field>
+          <button type="submit" disabled={send.busy}>
+            {send.busy ? 'Mailing a code…' : 'Mail me a code'}
+          </button>
+        </form>
+      )}
+      <ProblemView error={send.error ?? confirm.error} />
+      <p>
+        <button type="button" class="link" onClick={props.onCancel}>
+          Back to sign-in
+        </button>
+      </p>
+    </section>
   );
 }
 
