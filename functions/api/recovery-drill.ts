@@ -1,7 +1,7 @@
 import { ConfigError } from '../core/config';
 import { createLogger } from '../core/logger';
 import { createIsolation } from '../isolation/tenant-db';
-import { drillCursors, isScratchTableOf, RecoveryDrill, type TenantDrillResult } from '../portability/recovery-drill';
+import { drillCursors, isScratchTableOf, RecoveryDrill, type DrillPosition, type TenantDrillResult } from '../portability/recovery-drill';
 import { TENANT_DATA_CATALOGUE } from '../tenant-data.catalogue';
 import { createTenantWrites, lazyHandler, regionTenants } from './dependencies';
 import type { RuntimeConfig } from './runtime-config';
@@ -17,6 +17,8 @@ export interface RecoveryDrillEvent {
   /** Tenants drilled and failed in the earlier rounds. @default 0 */
   readonly drilled?: number;
   readonly failed?: number;
+  /** Where the previous round paused the drill of the tenant after `after` (`resume` of its report). */
+  readonly resume?: DrillPosition | null;
 }
 
 /** One round of the drill against one restored copy. */
@@ -28,8 +30,13 @@ export interface RegionDrillReport {
   readonly failedTotal: number;
   /** The tenants that failed in this round (earlier rounds logged theirs). */
   readonly failed: readonly Pick<TenantDrillResult, 'tenantId' | 'detail'>[];
-  /** The last tenant of this round when tenants are left for another round (the time budget ran out), else null. */
+  /**
+   * The last tenant drilled to its end when tenants are left for another round (the time budget ran out; the round's
+   * `after` when it ended inside its first tenant), else null.
+   */
   readonly next: string | null;
+  /** Where the drill of the tenant after `next` paused (a tenant too large for one round), else null. */
+  readonly resume: DrillPosition | null;
 }
 
 /** Some tenant's drill failed; every tenant's outcome is recorded first. The state machine's execution then fails. */
@@ -41,8 +48,9 @@ export class RecoveryDrillFailedError extends Error {
 export type DrillTenants = () => Promise<readonly { readonly tenantId: string }[]>;
 
 /**
- * How long a round starts new tenants: a round ends after the tenant it is drilling once this has passed, so one Lambda
- * invocation (at most 15 minutes) drills tenants for about 10 and leaves 5 for the last tenant's checks.
+ * How long a round drills: once this has passed, a round starts no new tenant and pauses the one under way before its
+ * next page read, so one Lambda invocation (at most 15 minutes) drills for about 10 and leaves ample time for the
+ * page under way and for recording outcomes.
  */
 export const DRILL_ROUND_BUDGET_MS = 10 * 60_000;
 
@@ -64,8 +72,9 @@ export interface RecoveryDrillOptions {
  * as the live table; the state machine deletes the table afterwards, whatever happened here.
  *
  * The tenants are drilled in rounds, one invocation each, in tenant id order: a round that has used its time budget
- * ends with `next`, and the state machine invokes the function again with it, so a region's drill is not bounded by
- * one invocation's 15 minutes (one tenant's checks are). The last round fails when any tenant of any round failed.
+ * ends with `next` (and `resume`, where the drill of a tenant under way paused, page by page), and the state machine
+ * invokes the function again with them, so neither a region's drill nor one tenant's is bounded by one invocation's
+ * 15 minutes. The last round fails when any tenant of any round failed.
  */
 export function createHandler(config: RuntimeConfig, options: RecoveryDrillOptions = {}) {
   const { db, executor } = createTenantWrites(config);
@@ -86,17 +95,21 @@ export function createHandler(config: RuntimeConfig, options: RecoveryDrillOptio
       });
       const after = event.after ?? undefined;
       const left = (await tenants()).map((tenant) => tenant.tenantId).filter((tenantId) => after === undefined || tenantId > after);
-      const round = await drillRound(drill, [...left].sort(), clock() + budget, clock);
+      const deadline = clock() + budget;
+      const round = await drillRound(drill, [...left].sort(), () => clock() >= deadline, event.resume ?? undefined);
       const report: RegionDrillReport = {
         scratchTable,
         tenants: (event.drilled ?? 0) + round.drilled,
         failedTotal: (event.failed ?? 0) + round.failed.length,
         failed: round.failed,
-        next: round.next,
+        // A round that paused inside its first tenant has drilled none to its end: the next one starts after the same.
+        next: round.resume && round.next === null ? (after ?? null) : round.next,
+        resume: round.resume ?? null,
       };
-      logger.info('recovery drill round done', { scratchTable, tenants: report.tenants, failed: report.failedTotal, next: report.next });
+      const paused = report.resume ? { paused: report.resume.tenantId } : {};
+      logger.info('recovery drill round done', { scratchTable, tenants: report.tenants, failed: report.failedTotal, next: report.next, ...paused });
       if (round.failed.length > 0) logger.error('recovery drill failed for some tenants', { failed: round.failed });
-      if (report.next === null && report.failedTotal > 0) {
+      if (report.next === null && report.resume === null && report.failedTotal > 0) {
         throw new RecoveryDrillFailedError(
           `${report.failedTotal} of ${report.tenants} tenants failed the drill (the last round's: ${JSON.stringify(round.failed).slice(0, 1500)})`,
         );
@@ -109,16 +122,21 @@ export function createHandler(config: RuntimeConfig, options: RecoveryDrillOptio
 }
 
 /**
- * Drills the tenants in turn until the deadline has passed; one that cannot be read or recorded counts as failed and
- * the others still run. At least one tenant is drilled per round, so every round makes progress.
+ * Drills the tenants in turn until `stop` says the round's time is up; one that cannot be read or recorded counts as
+ * failed and the others still run. A tenant whose drill is under way when the time is up pauses (`resume`), and the
+ * next round goes on with it where it paused. Every round makes progress: its first tenant reads at least a page.
  */
-async function drillRound(drill: RecoveryDrill, tenantIds: readonly string[], deadline: number, clock: () => number) {
+async function drillRound(drill: RecoveryDrill, tenantIds: readonly string[], stop: () => boolean, resume: DrillPosition | undefined) {
   const failed: { tenantId: string; detail: string }[] = [];
   let drilled = 0;
   for (const tenantId of tenantIds) {
-    if (drilled > 0 && clock() >= deadline) return { drilled, failed, next: tenantIds[drilled - 1] };
-    const result = await drill.verifyRestored(tenantId).catch((error: unknown) => ({ tenantId, succeeded: false, detail: (error as Error).message }));
-    if (!result.succeeded) failed.push({ tenantId, detail: result.detail });
+    if (drilled > 0 && stop()) return { drilled, failed, next: tenantIds[drilled - 1] };
+    const from = resume?.tenantId === tenantId ? resume : undefined;
+    const step = await drill
+      .verifyRestored(tenantId, { stop, ...(from ? { from } : {}) })
+      .catch((error: unknown) => ({ tenantId, succeeded: false, detail: (error as Error).message }));
+    if ('paused' in step) return { drilled, failed, next: drilled > 0 ? tenantIds[drilled - 1] : null, resume: step.paused };
+    if (!step.succeeded) failed.push({ tenantId, detail: step.detail });
     drilled += 1;
   }
   return { drilled, failed, next: null };

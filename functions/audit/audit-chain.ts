@@ -80,6 +80,12 @@ export interface ChainBreak {
   readonly detail: string;
 }
 
+/** How far a lane's check has come: the last entry that verified, and how many did. */
+export interface LaneProgress {
+  readonly previous: ChainHead;
+  readonly entries: number;
+}
+
 /**
  * Checks one lane entry by entry, in stored order, without holding the lane in memory: entries must be seq 1, 2, 3…
  * of this tenant and lane, each hash must be the hash of its fields, each prevHash the previous hash, and the last
@@ -94,11 +100,23 @@ export class LaneVerifier {
   constructor(
     private readonly tenantId: string,
     readonly lane: number,
-  ) {}
+    /** Where an earlier check of the lane stopped (`progress`), to go on from there. */
+    from?: LaneProgress,
+  ) {
+    if (from) {
+      this.previous = from.previous;
+      this.count = from.entries;
+    }
+  }
 
   /** Entries checked so far. */
   get entries(): number {
     return this.count;
+  }
+
+  /** How far the check has come, to go on with a new verifier (in another process) before it breaks. */
+  get progress(): LaneProgress {
+    return { previous: this.previous, entries: this.count };
   }
 
   /** Checks the next stored entry; returns the first break once found. */

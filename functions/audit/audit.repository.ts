@@ -4,7 +4,7 @@ import type { CursorCodec } from '../data/cursor';
 import { attributeIs, conditionOf, type Condition } from '../data/conditions';
 import { keys } from '../data/keys';
 import { TABLE_SCHEMA } from '../data/table.schema';
-import { EMPTY_HEAD, LaneVerifier, type AuditEntry, type ChainHead, type PendingAuditEntry } from './audit-chain';
+import { EMPTY_HEAD, LaneVerifier, type AuditEntry, type ChainBreak, type ChainHead, type LaneProgress, type PendingAuditEntry } from './audit-chain';
 import { pendingOf } from './audit-sealer';
 import type { AuditListQuery, AuditVerification } from './audit.schema';
 
@@ -158,19 +158,33 @@ export class AuditRepository {
    * the entries not sealed yet (the chain covers them once the sealer has run).
    */
   async verify(): Promise<AuditVerification> {
+    const step = await this.verifyFrom();
+    if (!('verified' in step)) throw new Error('a verification that is never told to stop stopped');
+    return step.verified;
+  }
+
+  /**
+   * `verify` in steps, for a log too long for one process's time: `stop` is asked before every page but the first
+   * of the call, and when it answers true the verification pauses, answering where it stands; given back as `from`,
+   * it goes on from there. Lanes are checked in order, each page by page, so the position is one lane's next page.
+   */
+  async verifyFrom(from: AuditVerifyPosition = { done: [] }, stop: () => boolean = () => false): Promise<AuditVerifyStep> {
     const { db, tableName, tenantId } = this.props;
-    const unsealed = await this.unsealed();
     const heads = await this.heads();
     const lanes = [...new Set([...Array.from({ length: this.props.lanes ?? 1 }, (_, lane) => lane), ...heads.keys()])].sort((a, b) => a - b);
-    const report: AuditVerification['lanes'] = [];
-    let firstBroken: AuditVerification['firstBroken'];
-    let total = 0;
-    for (const lane of lanes) {
+    const done = [...from.done];
+    let firstBroken = from.firstBroken;
+    let paged = false;
+    for (const lane of lanes.filter((candidate) => !done.some((checked) => checked.lane === candidate))) {
       const head = heads.get(lane) ?? EMPTY_HEAD;
-      const verifier = new LaneVerifier(tenantId, lane);
-      let start: Record<string, unknown> | undefined;
+      const under = from.lane?.lane === lane ? from.lane : undefined;
+      const verifier = new LaneVerifier(tenantId, lane, under?.progress);
+      let start = under?.start;
       let broken = false;
       do {
+        if (paged && stop()) {
+          return { paused: { done, ...(firstBroken ? { firstBroken } : {}), lane: { lane, ...(start ? { start } : {}), progress: verifier.progress } } };
+        }
         const page = await db.send(
           new QueryCommand({
             TableName: tableName,
@@ -181,6 +195,7 @@ export class AuditRepository {
             ...(start ? { ExclusiveStartKey: start } : {}),
           }),
         );
+        paged = true;
         for (const item of page.Items ?? []) {
           if (verifier.push(toEntry(item))) {
             broken = true;
@@ -190,13 +205,25 @@ export class AuditRepository {
         start = broken ? undefined : page.LastEvaluatedKey;
       } while (start);
       const laneBreak = verifier.finish(head);
-      total += verifier.entries;
-      report.push({ lane, entries: verifier.entries, headSeq: head.seq, valid: !laneBreak });
+      done.push({ lane, entries: verifier.entries, headSeq: head.seq, valid: !laneBreak });
       firstBroken ??= laneBreak;
     }
-    return { valid: !firstBroken, entries: total, lanes: report, unsealed, ...(firstBroken ? { firstBroken } : {}) };
+    const entries = done.reduce((sum, lane) => sum + lane.entries, 0);
+    const unsealed = await this.unsealed();
+    return { verified: { valid: !firstBroken, entries, lanes: done, unsealed, ...(firstBroken ? { firstBroken } : {}) } };
   }
 }
+
+/** Where a verification paused: the lanes checked, the first break found, and the lane under way. */
+export interface AuditVerifyPosition {
+  readonly done: AuditVerification['lanes'];
+  readonly firstBroken?: ChainBreak;
+  /** The lane under way: the key its next page starts after (none: its first), and how far its chain has come. */
+  readonly lane?: { readonly lane: number; readonly start?: Record<string, unknown>; readonly progress: LaneProgress };
+}
+
+/** A verification's outcome, or where it paused. */
+export type AuditVerifyStep = { readonly verified: AuditVerification } | { readonly paused: AuditVerifyPosition };
 
 /** The key condition of the tenant's audit collection, narrowed to the query's time range when it has one. */
 function keyConditionOf(tenantId: string, query: AuditListQuery): Condition {

@@ -1,11 +1,11 @@
 import { BatchWriteCommand, GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { AuditRepository } from '../audit/audit.repository';
+import { AuditRepository, type AuditVerifyPosition } from '../audit/audit.repository';
 import { CursorCodec } from '../data/cursor';
 import type { DataKind } from '../data/data-kind';
 import { COUNTER_ATTRIBUTES } from '../data/mutation.ports';
 import type { MutationExecutor } from '../data/mutation.executor';
 import { drillRecordWrite, type DrillRecord } from './compliance.kind';
-import { itemsOfKind } from './kind-items';
+import { itemsOfKind, kindPage, partitionsOfKind } from './kind-items';
 
 /**
  * What a scratch table's name adds to the live table's: `<table>-drill-<run>`. The drill's permissions in AWS cover
@@ -51,6 +51,39 @@ export interface TenantDrillResult extends DrillRecord {
 type CopiedCounts = ReadonlyMap<string, number>;
 
 /**
+ * Where a tenant's drill paused when its time ran out (plain JSON: a state machine hands it to the next invocation,
+ * which goes on from there). The kinds are counted in catalogue order, each partition page by page, then the audit
+ * chain is verified lane by lane.
+ */
+export interface DrillPosition {
+  readonly tenantId: string;
+  /** The kind under way (its index in the catalogue; the catalogue's length once every kind is counted). */
+  readonly kind: number;
+  /** Items of the kinds counted before it, and the problems they showed. */
+  readonly items: number;
+  readonly problems: readonly string[];
+  /** The kind's partition under way (index), the key its next page starts after (none: its first), items so far. */
+  readonly partition: number;
+  readonly start?: Record<string, unknown>;
+  readonly found: number;
+  /** Where the audit chain's verification paused, once every kind is counted. */
+  readonly audit?: AuditVerifyPosition;
+}
+
+/** A tenant's drill: its outcome (recorded), or where it paused. */
+export type TenantDrillStep = TenantDrillResult | { readonly tenantId: string; readonly paused: DrillPosition };
+
+export interface DrillStepOptions {
+  /** Where an earlier invocation paused this tenant's drill. */
+  readonly from?: DrillPosition;
+  /**
+   * Asked before each page read after the first one of the call: true pauses the drill. @default never: the whole
+   * drill in one call
+   */
+  readonly stop?: () => boolean;
+}
+
+/**
  * A recovery drill of one tenant against a restored copy of the table, recorded in the tenant's data (the compliance
  * report shows the last successful one) and in its audit log (`recovery.drill` by `system:drill`). The copy is checked
  * on its own: every kind's items are enumerated through the catalogue, the quota counter of each counted kind equals
@@ -72,27 +105,55 @@ export class RecoveryDrill {
   async drill(tenantId: string): Promise<TenantDrillResult> {
     const copied = new Map<string, number>();
     for (const kind of this.props.catalogue) copied.set(kind.name, await this.copyKind(kind, tenantId));
-    return this.verify(tenantId, copied);
+    const step = await this.verify(tenantId, copied);
+    if ('paused' in step) throw new Error('a drill that is never told to stop paused');
+    return step;
   }
 
-  /** Checks and records the tenant's data in a scratch table that already holds a restored copy of the table. */
-  verifyRestored(tenantId: string): Promise<TenantDrillResult> {
-    return this.verify(tenantId, undefined);
+  /**
+   * Checks and records the tenant's data in a scratch table that already holds a restored copy of the table; with
+   * `stop`, in steps (a tenant too large for one invocation's time pauses and goes on `from` where it paused).
+   */
+  verifyRestored(tenantId: string, options: DrillStepOptions = {}): Promise<TenantDrillStep> {
+    return this.verify(tenantId, undefined, options);
   }
 
-  private async verify(tenantId: string, copied: CopiedCounts | undefined): Promise<TenantDrillResult> {
+  private async verify(tenantId: string, copied: CopiedCounts | undefined, options: DrillStepOptions = {}): Promise<TenantDrillStep> {
     const { scratch, catalogue } = this.props;
-    const problems: string[] = [];
-    let items = 0;
-    for (const kind of catalogue) {
-      const found = await this.countInScratch(kind, tenantId);
+    const db = scratch.db(tenantId);
+    const at: DrillPosition = options.from?.tenantId === tenantId ? options.from : { tenantId, kind: 0, items: 0, problems: [], partition: 0, found: 0 };
+    const problems = [...at.problems];
+    let items = at.items;
+    let paged = false;
+    const stop = () => paged && (options.stop?.() ?? false);
+    for (let index = at.kind; index < catalogue.length; index++) {
+      const kind = catalogue[index];
+      const resumed = index === at.kind;
+      let found = resumed ? at.found : 0;
+      const partitions = await partitionsOfKind(kind, tenantId, db, scratch.tableName);
+      for (let partition = resumed ? at.partition : 0; partition < partitions.length; partition++) {
+        let start = resumed && partition === at.partition ? at.start : undefined;
+        do {
+          if (stop()) return { tenantId, paused: { tenantId, kind: index, items, problems, partition, ...(start ? { start } : {}), found } };
+          const page = await kindPage(kind, tenantId, db, scratch.tableName, partitions[partition], start);
+          paged = true;
+          found += page.items.length;
+          start = page.next;
+        } while (start);
+      }
       const expected = copied?.get(kind.name);
       if (expected !== undefined && found !== expected) problems.push(`${kind.name}: ${found} of ${expected} items restored`);
       const counted = kind.counter ? await this.counterInScratch(kind, tenantId) : found;
       if (counted !== found) problems.push(`${kind.name}: its quota counter says ${counted}, the restored copy holds ${found} items`);
       items += found;
     }
-    const chain = await new AuditRepository({ db: scratch.db(tenantId), tableName: scratch.tableName, tenantId, cursors: this.props.cursors }).verify();
+    const audit = new AuditRepository({ db, tableName: scratch.tableName, tenantId, cursors: this.props.cursors });
+    // The audit's verification asks `stop` only after a page of its own: every call makes progress.
+    const verification = await audit.verifyFrom(at.audit, () => options.stop?.() ?? false);
+    if ('paused' in verification) {
+      return { tenantId, paused: { tenantId, kind: catalogue.length, items, problems, partition: 0, found: 0, audit: verification.paused } };
+    }
+    const chain = verification.verified;
     if (!chain.valid) problems.push(`audit chain broken at lane ${chain.firstBroken?.lane} entry ${chain.firstBroken?.seq}: ${chain.firstBroken?.detail}`);
     const record: DrillRecord = {
       drilledAt: new Date(this.clock()).toISOString(),
@@ -114,13 +175,6 @@ export class RecoveryDrill {
       writes: [drillRecordWrite(tenantId, record)],
     });
     return { tenantId, ...record };
-  }
-
-  private async countInScratch(kind: DataKind, tenantId: string): Promise<number> {
-    const { scratch } = this.props;
-    let found = 0;
-    for await (const _ of itemsOfKind(kind, tenantId, scratch.db(tenantId), scratch.tableName)) found += 1;
-    return found;
   }
 
   /** The count the kind's quota counter holds in the scratch table (0 when it has none yet, as before the first item). */

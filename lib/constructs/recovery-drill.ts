@@ -65,7 +65,7 @@ export interface RecoveryDrillProps {
  * The scheduled recovery drill of a region: a state machine restores the region's table to a scratch table at its
  * latest restorable time (point-in-time recovery), waits until it is ACTIVE, has the drill function check every
  * tenant homed in the region in that copy and record the outcome (in rounds of about 10 minutes, one invocation each,
- * until no tenant is left), and always deletes the scratch table, also when a step failed (then the execution fails
+ * until no tenant is left; a tenant too large for one round goes on in the next where it paused), and always deletes the scratch table, also when a step failed (then the execution fails
  * and RecoveryDrillFailures alarms).
  *
  * The table calls are Step Functions' own AWS SDK integrations, not Lambda steps: a restore runs for minutes to
@@ -139,24 +139,28 @@ export class RecoveryDrill extends Construct {
     describe.addCatch(cleanUp, failed);
     const drill = tasks.LambdaInvoke.jsonata(this, 'DrillTenants', {
       comment:
-        "One round: checks the region's tenants after $after in the scratch table for about 10 minutes and records each outcome; the last round fails when any tenant's drill failed",
+        "One round: checks the region's tenants after $after (going on with a paused one from $resume) in the scratch table for about 10 minutes and records each outcome; the last round fails when any tenant's drill failed",
       lambdaFunction: props.drill.function,
       payload: sfn.TaskInput.fromObject({
         scratchTable: '{% $scratchTable %}',
         after: '{% $after %}',
         drilled: '{% $drilled %}',
         failed: '{% $failedTenants %}',
+        resume: '{% $resume %}',
       }),
       outputs: '{% $states.result.Payload %}',
       assign: {
         after: '{% $states.result.Payload.next %}',
         drilled: '{% $states.result.Payload.tenants %}',
         failedTenants: '{% $states.result.Payload.failedTotal %}',
+        resume: '{% $states.result.Payload.resume %}',
       },
       taskTimeout: sfn.Timeout.duration(Duration.minutes(16)),
     });
     drill.addCatch(cleanUp, failed);
-    const moreTenants = sfn.Choice.jsonata(this, 'MoreTenants').when(sfn.Condition.jsonata('{% $after != null %}'), drill).otherwise(cleanUp);
+    const moreTenants = sfn.Choice.jsonata(this, 'MoreTenants')
+      .when(sfn.Condition.jsonata('{% $after != null or $resume != null %}'), drill)
+      .otherwise(cleanUp);
     const tooLong = sfn.Pass.jsonata(this, 'RestoreTookTooLong', {
       assign: { failure: { Error: 'RestoreTimedOut', Cause: `the scratch table was not ACTIVE after ${maxPolls} looks` } },
     }).next(cleanUp);
@@ -174,6 +178,7 @@ export class RecoveryDrill extends Construct {
         after: null,
         drilled: 0,
         failedTenants: 0,
+        resume: null,
       },
     }).next(restore.next(wait.next(describe.next(restored))));
   }

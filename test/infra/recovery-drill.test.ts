@@ -79,22 +79,32 @@ describe('recovery drill state machine', () => {
     ]);
     expect(states.Restored.Default).toBe('WaitForRestore');
     expect(states.RestoreTookTooLong.Next).toBe('DeleteScratchTable');
-    expect(states.NameScratchTable.Assign).toMatchObject({ after: null, drilled: 0, failedTenants: 0 });
+    expect(states.NameScratchTable.Assign).toMatchObject({ after: null, drilled: 0, failedTenants: 0, resume: null });
     expect(states.DrillTenants).toMatchObject({
       Resource: 'arn:aws:states:::lambda:invoke',
       Arguments: {
         FunctionName: `${logicalIdOf(stack.functions['recovery-drill'].function)}.Arn`,
-        Payload: { scratchTable: '{% $scratchTable %}', after: '{% $after %}', drilled: '{% $drilled %}', failed: '{% $failedTenants %}' },
+        Payload: {
+          scratchTable: '{% $scratchTable %}',
+          after: '{% $after %}',
+          drilled: '{% $drilled %}',
+          failed: '{% $failedTenants %}',
+          resume: '{% $resume %}',
+        },
       },
-      // Each round's report carries the next one's start and the counts so far.
+      // Each round's report carries the next one's start (and where a tenant under way paused) and the counts so far.
       Assign: {
         after: '{% $states.result.Payload.next %}',
         drilled: '{% $states.result.Payload.tenants %}',
         failedTenants: '{% $states.result.Payload.failedTotal %}',
+        resume: '{% $states.result.Payload.resume %}',
       },
       Next: 'MoreTenants',
     });
-    expect(states.MoreTenants).toMatchObject({ Choices: [{ Condition: '{% $after != null %}', Next: 'DrillTenants' }], Default: 'DeleteScratchTable' });
+    expect(states.MoreTenants).toMatchObject({
+      Choices: [{ Condition: '{% $after != null or $resume != null %}', Next: 'DrillTenants' }],
+      Default: 'DeleteScratchTable',
+    });
   });
 
   it.each(['RestoreToScratchTable', 'DescribeScratchTable', 'DrillTenants'])('deletes the scratch table when %s fails, then fails', (name) => {

@@ -68,7 +68,7 @@ describe('recovery drill step (restored scratch table)', () => {
     const records = await Promise.all(tenants.map((tenantId) => readDrillRecord(db(tenantId), tableName, tenantId)));
 
     // Assess
-    expect(report).toEqual({ scratchTable, tenants: 2, failedTotal: 0, failed: [], next: null });
+    expect(report).toEqual({ scratchTable, tenants: 2, failedTotal: 0, failed: [], next: null, resume: null });
     expect(after).toBe(before);
     for (const record of records) {
       expect(record).toMatchObject({ succeeded: true, detail: expect.stringContaining('audit chain verified') });
@@ -106,42 +106,53 @@ describe('recovery drill step (restored scratch table)', () => {
     });
   });
 
-  it("drills in rounds when a round's time is up, each going on after the last tenant of the one before, and fails in the last round if any round failed", async () => {
-    // Prepare: three tenants, one with a forged counter, and rounds whose time is up after their first tenant
+  it("drills in rounds when a round's time is up, pausing a tenant between two pages and going on where it paused, with the outcomes of one round", async () => {
+    // Prepare: three tenants, one with a forged counter; their outcomes drilled in one round, then in rounds whose time
+    // is up after each page read (every tenant then spans many rounds)
     const tenants = [await fixture.onboard('ra'), await fixture.onboard('rb'), await fixture.onboard('rc')];
     for (const tenantId of tenants) await fixture.live(tenantId, history);
     const scratchTable = await restoreToScratch('rounds');
     const [first, forged, last] = [...tenants].sort();
     await fixture.lifecycle.inspectors[EU].send(new PutCommand({ TableName: scratchTable, Item: { ...keys.quotaCounter(forged, 'TOOLS'), count: 3 } }));
-    const handler = createHandler(fixture.lifecycle.config(EU), { tenants: async () => tenants.map((tenantId) => ({ tenantId })), roundBudgetMs: 0 });
+    const { db, tableName } = fixture.lifecycle.regions[EU].local;
+    const outcomes = () =>
+      Promise.all(
+        [first, forged, last].map(async (tenantId) => {
+          const record = await readDrillRecord(db(tenantId), tableName, tenantId);
+          return { succeeded: record?.succeeded, items: record?.items, auditEntries: record?.auditEntries, detail: record?.detail };
+        }),
+      );
+    const tenantsOf = async () => tenants.map((tenantId) => ({ tenantId }));
+    await createHandler(fixture.lifecycle.config(EU), { tenants: tenantsOf })({ scratchTable }).catch(() => undefined);
+    const inOneRound = await outcomes();
+    const handler = createHandler(fixture.lifecycle.config(EU), { tenants: tenantsOf, roundBudgetMs: 0 });
 
     // Act: as the state machine loops, handing each round's report to the next
     const rounds: RegionDrillReport[] = [];
-    let event: RecoveryDrillEvent = { scratchTable, after: null, drilled: 0, failed: 0 };
+    let event: RecoveryDrillEvent = { scratchTable, after: null, drilled: 0, failed: 0, resume: null };
     let outcome: unknown;
-    for (let round = 0; round < 5 && outcome === undefined; round++) {
+    for (let round = 0; round < 2_000 && outcome === undefined; round++) {
       const report = await handler(event).catch((error: unknown) => error);
       if (!(report && typeof report === 'object' && 'next' in report)) outcome = report;
       else {
+        const { next, tenants: drilled, failedTotal, resume } = report as RegionDrillReport;
         rounds.push(report as RegionDrillReport);
-        event = {
-          scratchTable,
-          after: (report as RegionDrillReport).next,
-          drilled: (report as RegionDrillReport).tenants,
-          failed: (report as RegionDrillReport).failedTotal,
-        };
+        // What the state machine's MoreTenants choice checks
+        if (next === null && resume === null) break;
+        event = { scratchTable, after: next, drilled, failed: failedTotal, resume };
       }
     }
 
-    // Assess
-    expect(rounds.map(({ tenants: drilled, failedTotal, next }) => ({ drilled, failedTotal, next }))).toEqual([
-      { drilled: 1, failedTotal: 0, next: first },
-      { drilled: 2, failedTotal: 1, next: forged },
-    ]);
+    // Assess: each tenant paused in many rounds, in order, and ended as it did in one round
+    const pausedIn = (tenantId: string) => rounds.filter((report) => report.resume?.tenantId === tenantId).length;
+    for (const tenantId of [first, forged, last]) expect(pausedIn(tenantId)).toBeGreaterThan(5);
+    expect(rounds.map((report) => report.next).filter((next, i, all) => next !== all[i - 1])).toEqual([null, first, forged]);
+    expect(rounds.at(-1)).toMatchObject({ tenants: 2, failedTotal: 1 });
     expect(outcome).toBeInstanceOf(RecoveryDrillFailedError);
     expect((outcome as Error).message).toMatch(/^1 of 3 tenants failed the drill/);
-    const { db, tableName } = fixture.lifecycle.regions[EU].local;
-    for (const tenantId of [first, last]) expect(await readDrillRecord(db(tenantId), tableName, tenantId)).toMatchObject({ succeeded: true });
+    const inRounds = await outcomes();
+    expect(inRounds).toEqual(inOneRound);
+    expect(inRounds.map((record) => record.succeeded)).toEqual([true, false, true]);
   });
 
   it('refuses a table that is not a scratch table of the live one', async () => {
