@@ -23,8 +23,8 @@ import { brandingSchema, regionSchema, slugSchema, type TenantDirectoryEntry } f
 import { localDynamoDbClient } from './bootstrap';
 import { generatePassword } from './password';
 import { LOCAL_CREDENTIALS } from './platform.config';
-import { TENANT_ID_CLAIM } from '../functions/identity/tenant-attribute';
 import { makePool } from '../functions/users/tenant-pools.cognito';
+import { newPoolUser } from '../functions/users/user-directory.cognito';
 
 /**
  * The local provisioner: what a TenantStack deployment does in AWS (user pool, app client, groups, first admin,
@@ -212,18 +212,7 @@ export class LocalProvisioner {
   ): Promise<UserCredentials & { readonly sub: string }> {
     const { cognito } = this.options;
     const password = generatePassword();
-    const { User } = await cognito.send(
-      new AdminCreateUserCommand({
-        UserPoolId: userPoolId,
-        Username: user.email,
-        MessageAction: 'SUPPRESS',
-        UserAttributes: [
-          { Name: 'email', Value: user.email },
-          { Name: 'email_verified', Value: 'true' },
-          ...(user.tenantId ? [{ Name: TENANT_ID_CLAIM, Value: user.tenantId }] : []),
-        ],
-      }),
-    );
+    const { User } = await cognito.send(new AdminCreateUserCommand(newPoolUser(userPoolId, user.email, user.tenantId)));
     await cognito.send(new AdminSetUserPasswordCommand({ UserPoolId: userPoolId, Username: user.email, Password: password, Permanent: true }));
     for (const group of user.groups) {
       await cognito.send(new AdminAddUserToGroupCommand({ UserPoolId: userPoolId, Username: user.email, GroupName: group }));

@@ -16,9 +16,9 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { IdentityProviderError } from '../core/errors';
 import { TENANT_ROLES, type TenantRole } from '../core/roles';
-import { TENANT_ID_CLAIM } from '../identity/tenant-attribute';
 import type { PoolUser, PoolUsers } from './pool-users';
 import type { PoolRef } from './user-directory';
+import { newPoolUser } from './user-directory.cognito';
 
 const attribute = (attributes: readonly AttributeType[] | undefined, name: string) => attributes?.find((candidate) => candidate.Name === name)?.Value;
 
@@ -78,18 +78,7 @@ export class CognitoPoolUsers implements PoolUsers {
   /** The user made now (status FORCE_CHANGE_PASSWORD), or the one an earlier run made (any status). */
   private async createOrFind(userPoolId: string, user: PoolUser, tenantId: string): Promise<{ sub: string; status: string }> {
     try {
-      const { User } = await this.cognito.send(
-        new AdminCreateUserCommand({
-          UserPoolId: userPoolId,
-          Username: user.email,
-          MessageAction: 'SUPPRESS',
-          UserAttributes: [
-            { Name: 'email', Value: user.email },
-            { Name: 'email_verified', Value: 'true' },
-            { Name: TENANT_ID_CLAIM, Value: tenantId },
-          ],
-        }),
-      );
+      const { User } = await this.cognito.send(new AdminCreateUserCommand(newPoolUser(userPoolId, user.email, tenantId)));
       return { sub: subOf(User?.Attributes), status: 'FORCE_CHANGE_PASSWORD' };
     } catch (error) {
       if (!(error instanceof UsernameExistsException)) throw error;

@@ -11,6 +11,7 @@ import {
   InvalidPasswordException,
   UsernameExistsException,
   UserNotFoundException,
+  type AdminCreateUserCommandInput,
   type AttributeType,
   type CognitoIdentityProviderClient,
 } from '@aws-sdk/client-cognito-identity-provider';
@@ -18,6 +19,23 @@ import { IdentityProviderError, ValidationError } from '../core/errors';
 import { TENANT_ROLES, type TenantRole } from '../core/roles';
 import { TENANT_ID_CLAIM } from '../identity/tenant-attribute';
 import type { Enrolment, PoolRef, UserDirectory } from './user-directory';
+
+/**
+ * A pool user made by the platform, signing in by its verified email, with no mail from the pool (the platform mails
+ * its own invitations); a tenant user carries its tenant, which its tokens' claims are built from.
+ */
+export function newPoolUser(userPoolId: string, email: string, tenantId?: string): AdminCreateUserCommandInput {
+  return {
+    UserPoolId: userPoolId,
+    Username: email,
+    MessageAction: 'SUPPRESS',
+    UserAttributes: [
+      { Name: 'email', Value: email },
+      { Name: 'email_verified', Value: 'true' },
+      ...(tenantId ? [{ Name: TENANT_ID_CLAIM, Value: tenantId }] : []),
+    ],
+  };
+}
 
 function subOf(attributes: readonly AttributeType[] | undefined): string {
   const sub = attributes?.find((attribute) => attribute.Name === 'sub')?.Value;
@@ -78,18 +96,7 @@ export class CognitoUserDirectory implements UserDirectory {
   /** Creates the user, or enables the one a past membership left disabled; answers its sub. */
   private async createOrEnable(userPoolId: string, user: Enrolment): Promise<string> {
     try {
-      const { User } = await this.cognito.send(
-        new AdminCreateUserCommand({
-          UserPoolId: userPoolId,
-          Username: user.email,
-          MessageAction: 'SUPPRESS',
-          UserAttributes: [
-            { Name: 'email', Value: user.email },
-            { Name: 'email_verified', Value: 'true' },
-            { Name: TENANT_ID_CLAIM, Value: user.tenantId },
-          ],
-        }),
-      );
+      const { User } = await this.cognito.send(new AdminCreateUserCommand(newPoolUser(userPoolId, user.email, user.tenantId)));
       return subOf(User?.Attributes);
     } catch (error) {
       if (!(error instanceof UsernameExistsException)) throw failed('create the user', error);

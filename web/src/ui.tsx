@@ -114,6 +114,31 @@ export function Field({ label, children, hint }: { label: string; children: Comp
   );
 }
 
+/** The email a user signs in with, in its labelled field. */
+export function EmailField(props: { label: string; value: string; onInput: (value: string) => void }) {
+  return (
+    <Field label={props.label}>
+      <input name="username" type="email" autocomplete="username" required value={props.value} onInput={(e) => props.onInput(e.currentTarget.value)} />
+    </Field>
+  );
+}
+
+/** A password input in its labelled field: the one being signed in with, or a new one being chosen. */
+export function PasswordField(props: { label: string; value: string; onInput: (value: string) => void; chosen?: boolean; hint?: string }) {
+  return (
+    <Field label={props.label} {...(props.hint ? { hint: props.hint } : {})}>
+      <input
+        name={props.chosen ? 'new-password' : 'password'}
+        type="password"
+        autocomplete={props.chosen ? 'new-password' : 'current-password'}
+        required
+        value={props.value}
+        onInput={(e) => props.onInput(e.currentTarget.value)}
+      />
+    </Field>
+  );
+}
+
 export function Busy({ when, label = 'Working…' }: { when: boolean; label?: string }) {
   return when ? (
     <p class="busy" role="status" aria-live="polite">

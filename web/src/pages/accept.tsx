@@ -2,7 +2,7 @@ import { useMemo, useState } from 'preact/hooks';
 import { createApi, unwrap } from '../api';
 import type { ConsoleConfig } from '../config';
 import { currentRoute, navigate } from '../context';
-import { Field, ProblemView, useAction } from '../ui';
+import { Field, PasswordField, ProblemView, useAction } from '../ui';
 
 /** The invitation link's page: the invited person chooses a password, then signs in through discovery. */
 export function AcceptPage({ config }: { config: ConsoleConfig }) {
@@ -25,9 +25,13 @@ export function AcceptPage({ config }: { config: ConsoleConfig }) {
         <Field label="Invitation code">
           <input name="code" required value={code} onInput={(e) => setCode(e.currentTarget.value)} />
         </Field>
-        <Field label="Choose a password" hint="At least 12 characters, with upper and lower case letters and a digit.">
-          <input name="password" type="password" autocomplete="new-password" required value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
-        </Field>
+        <PasswordField
+          label="Choose a password"
+          chosen
+          hint="At least 12 characters, with upper and lower case letters and a digit."
+          value={password}
+          onInput={setPassword}
+        />
         <button type="submit" disabled={accept.busy}>
           {accept.busy ? 'Creating your account…' : 'Create my account'}
         </button>

@@ -12,7 +12,7 @@ import {
 } from '../auth';
 import { platformAdminSignIn, type ConsoleConfig } from '../config';
 import { currentRoute, navigate } from '../context';
-import { Field, ProblemView, useAction } from '../ui';
+import { EmailField, Field, PasswordField, ProblemView, useAction } from '../ui';
 import { applyBranding } from '../branding';
 
 /**
@@ -138,19 +138,8 @@ function TenantLogin({ pending, email, onBack, onSignedIn }: { pending: PendingS
             void signIn.run();
           }}
         >
-          <Field label="Email">
-            <input name="username" type="email" autocomplete="username" required value={username} onInput={(e) => setUsername(e.currentTarget.value)} />
-          </Field>
-          <Field label="Password">
-            <input
-              name="password"
-              type="password"
-              autocomplete="current-password"
-              required
-              value={password}
-              onInput={(e) => setPassword(e.currentTarget.value)}
-            />
-          </Field>
+          <EmailField label="Email" value={username} onInput={setUsername} />
+          <PasswordField label="Password" value={password} onInput={setPassword} />
           <button type="submit" disabled={signIn.busy}>
             {signIn.busy ? 'Signing in…' : 'Sign in'}
           </button>
@@ -208,16 +197,7 @@ function PasswordReset(props: {
           <Field label="Code">
             <input name="code" inputMode="numeric" autocomplete="one-time-code" required value={code} onInput={(e) => setCode(e.currentTarget.value)} />
           </Field>
-          <Field label="New password">
-            <input
-              name="new-password"
-              type="password"
-              autocomplete="new-password"
-              required
-              value={password}
-              onInput={(e) => setPassword(e.currentTarget.value)}
-            />
-          </Field>
+          <PasswordField label="New password" chosen value={password} onInput={setPassword} />
           <button type="submit" disabled={confirm.busy}>
             {confirm.busy ? 'Setting your password…' : 'Set password and sign in'}
           </button>
@@ -232,9 +212,7 @@ function PasswordReset(props: {
             void send.run();
           }}
         >
-          <Field label="Email">
-            <input name="username" type="email" autocomplete="username" required value={email} onInput={(e) => setEmail(e.currentTarget.value)} />
-          </Field>
+          <EmailField label="Email" value={email} onInput={setEmail} />
           <button type="submit" disabled={send.busy}>
             {send.busy ? 'Mailing a code…' : 'Mail me a code'}
           </button>
