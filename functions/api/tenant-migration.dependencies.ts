@@ -114,9 +114,11 @@ function poolsIn(home: RuntimeConfig, region: string): Pick<MigrationRegion, 'po
   if (!mode) return {};
   let client: CognitoIdentityProviderClient | undefined;
   const cognito = () => {
-    const { CognitoIdentityProviderClient } =
-      require('@aws-sdk/client-cognito-identity-provider') as typeof import('@aws-sdk/client-cognito-identity-provider');
-    client ??= new CognitoIdentityProviderClient({ region, maxAttempts: 3, ...(home.COGNITO_ENDPOINT ? { endpoint: home.COGNITO_ENDPOINT } : {}) });
+    if (!client) {
+      const { CognitoIdentityProviderClient } =
+        require('@aws-sdk/client-cognito-identity-provider') as typeof import('@aws-sdk/client-cognito-identity-provider');
+      client = new CognitoIdentityProviderClient({ region, maxAttempts: 3, ...(home.COGNITO_ENDPOINT ? { endpoint: home.COGNITO_ENDPOINT } : {}) });
+    }
     return client;
   };
   const make = mode === 'make' ? home.COGNITO_ENDPOINT : undefined;

@@ -83,11 +83,12 @@ export interface MigrationRequest {
 
 /**
  * Moves a tenant to another residency region: export in its home region, import into the target region's table,
- * verify the counts per kind and the audit chain there, move its users to its pool in the target region, copy its credential secrets from the source's credential store
- * to the target's (never through the bundle), cut the directory over in every region (the old region then answers 421
- * with the new endpoint), and purge the source (its items and its secrets). Every step is idempotent and recognised by what it left
- * behind (the bundle of the migration, the import's record, the directory's region), so running the migration again
- * after a crash at any step resumes it.
+ * verify the counts per kind and the audit chain there, move its users to its pool in the target region, copy its
+ * credential secrets from the source's credential store to the target's (never through the bundle), cut the directory
+ * over in every region (the old region then answers 421 with the new endpoint), and purge the source (its items and
+ * its secrets). Every step is idempotent and recognised by what it left behind (the bundle of the migration, the
+ * import's record, the directory's region and pool), so running the migration again after a crash at any step
+ * resumes it.
  */
 export class TenantMigration {
   constructor(private readonly props: TenantMigrationProps) {}
@@ -201,7 +202,8 @@ export class TenantMigration {
    * Sends the tenant to the target, every part again on every run that gets here (each is idempotent), so a run
    * resumed after a crash in the middle finishes what the crash left: the tenant's usage key in the target's usage
    * plans (before any copy sends a request there), every region's directory copy (a crash may have left some on the
-   * old region; each names the tenant's pool as it is now), and the tenant record's new home, audited once: only while the record in the target does not name it.
+   * old region; each names the tenant's pool as it is now), and the tenant record's new home, audited once: only while
+   * the record in the target does not name it.
    */
   private async cutOver(target: MigrationRegion, request: MigrationRequest, entry: TenantDirectoryEntry, from: string, exportId: string): Promise<void> {
     const { tenantId, to } = request;
