@@ -24,7 +24,7 @@ import { localDynamoDbClient } from './bootstrap';
 import { generatePassword } from './password';
 import { LOCAL_CREDENTIALS } from './platform.config';
 import { makePool } from '../functions/users/tenant-pools.cognito';
-import { newPoolUser } from '../functions/users/user-directory.cognito';
+import { newPoolUser } from '../functions/users/pool-user.input';
 
 /**
  * The local provisioner: what a TenantStack deployment does in AWS (user pool, app client, groups, first admin,

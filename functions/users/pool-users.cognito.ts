@@ -18,7 +18,7 @@ import { IdentityProviderError } from '../core/errors';
 import { TENANT_ROLES, type TenantRole } from '../core/roles';
 import type { PoolUser, PoolUsers } from './pool-users';
 import type { PoolRef } from './user-directory';
-import { newPoolUser } from './user-directory.cognito';
+import { newPoolUser } from './pool-user.input';
 
 const attribute = (attributes: readonly AttributeType[] | undefined, name: string) => attributes?.find((candidate) => candidate.Name === name)?.Value;
 

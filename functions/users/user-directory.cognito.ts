@@ -11,31 +11,13 @@ import {
   InvalidPasswordException,
   UsernameExistsException,
   UserNotFoundException,
-  type AdminCreateUserCommandInput,
   type AttributeType,
   type CognitoIdentityProviderClient,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { IdentityProviderError, ValidationError } from '../core/errors';
 import { TENANT_ROLES, type TenantRole } from '../core/roles';
-import { TENANT_ID_CLAIM } from '../identity/tenant-attribute';
 import type { Enrolment, PoolRef, UserDirectory } from './user-directory';
-
-/**
- * A pool user made by the platform, signing in by its verified email, with no mail from the pool (the platform mails
- * its own invitations); a tenant user carries its tenant, which its tokens' claims are built from.
- */
-export function newPoolUser(userPoolId: string, email: string, tenantId?: string): AdminCreateUserCommandInput {
-  return {
-    UserPoolId: userPoolId,
-    Username: email,
-    MessageAction: 'SUPPRESS',
-    UserAttributes: [
-      { Name: 'email', Value: email },
-      { Name: 'email_verified', Value: 'true' },
-      ...(tenantId ? [{ Name: TENANT_ID_CLAIM, Value: tenantId }] : []),
-    ],
-  };
-}
+import { newPoolUser } from './pool-user.input';
 
 function subOf(attributes: readonly AttributeType[] | undefined): string {
   const sub = attributes?.find((attribute) => attribute.Name === 'sub')?.Value;
