@@ -2,7 +2,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AdminSetUserPasswordCommand, CognitoIdentityProviderClient, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { CognitoIdentityProviderClient, ConfirmForgotPasswordCommand, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { readMailbox } from '../../functions/users/mailer.mailbox';
 import { platformFileSchema, type PlatformFile } from '../../local/platform-file';
 import { LOCAL_CREDENTIALS } from '../../local/platform.config';
@@ -93,11 +93,11 @@ interface MovedPool {
   readonly region: string;
 }
 
-/** What the end of a user's forgotten-password flow does (the code goes by mail): the user's own new password. */
-async function resetPassword(cognitoEndpoint: string, userPoolId: string, username: string, password: string): Promise<void> {
+/** The end of a user's forgotten-password flow: the mailed code and the user's own new password. */
+async function resetPassword(cognitoEndpoint: string, clientId: string, username: string, code: string, password: string): Promise<void> {
   const cognito = new CognitoIdentityProviderClient({ region: 'us-east-1', endpoint: cognitoEndpoint, credentials: LOCAL_CREDENTIALS });
   try {
-    await cognito.send(new AdminSetUserPasswordCommand({ UserPoolId: userPoolId, Username: username, Password: password, Permanent: true }));
+    await cognito.send(new ConfirmForgotPasswordCommand({ ClientId: clientId, Username: username, ConfirmationCode: code, Password: password }));
   } finally {
     cognito.destroy();
   }
@@ -284,8 +284,10 @@ describe('npm start', () => {
       );
     const oldPool = await signIn(acme.clientId, acme.admin.password);
     const beforeReset = await signIn(moved.clientId, acme.admin.password);
+    // The reset mailed the admin the code of the forgotten-password flow (to the platform's mailbox, as AWS mails it).
+    const mailed = (await readMailbox(join(dataDir, 'mailbox'))).filter((mail) => mail.to === acme.admin.username && mail.data?.kind === 'pool-code');
     const newPassword = `${acme.admin.password}-moved`;
-    await resetPassword(first.cognitoEndpoint, moved.userPoolId, acme.admin.username, newPassword);
+    await resetPassword(first.cognitoEndpoint, moved.clientId, acme.admin.username, mailed.at(-1)?.data?.code ?? '', newPassword);
     const admin = await idToken(first.cognitoEndpoint, moved.clientId, acme.admin.username, newPassword);
     const newRegion = await call('us-east-1', `/v1/tenants/${acme.tenantId}`, { token: admin });
     // The tenant's users: the old and the new pool's issuers are registered in eu-central-1, their member records went along.
@@ -314,6 +316,7 @@ describe('npm start', () => {
     expect(moved.userPoolId).not.toBe(acme.userPoolId);
     expect(oldPool).toBe('NotAuthorizedException');
     expect(beforeReset).toBe('PasswordResetRequiredException');
+    expect(mailed).toHaveLength(1);
     expect(await oldRegion.json()).toEqual(expect.objectContaining({ code: 'wrong-region', region: 'us-east-1', endpoint: first.regions['us-east-1'] }));
     expect(newRegion.status).toBe(200);
     expect(await newRegion.json()).toEqual(expect.objectContaining({ tenantId: acme.tenantId, region: 'us-east-1' }));
