@@ -1,4 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -329,6 +330,54 @@ describe('npm start', () => {
     const report = (await compliance.json()) as { residency: unknown; resources: { resource: string; region: string }[] };
     expect(report.residency).toEqual({ region: 'us-east-1', zone: 'us', outsideHomeRegion: [] });
     expect(report.resources.find((placement) => placement.resource === 'user-pool')).toMatchObject({ region: 'us-east-1' });
+  });
+
+  it('exports globex through the API and downloads its bundle by the presigned links, each file as the manifest hashes it; the bundle is refused over the live tenant, whose log moved on', async () => {
+    // Prepare
+    const globex = first.tenants[1];
+    const token = await idToken(first.cognitoEndpoint, globex.clientId, globex.admin.username, globex.admin.password);
+    const api = async (path: string, method = 'GET', body?: unknown) => {
+      const response = await fetch(`${first.regions['us-east-1']}/v1/tenants/${globex.tenantId}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+      return { status: response.status, json: (await response.json()) as Record<string, any> };
+    };
+    const agentsBefore = (await api('/agents')).json.items;
+
+    // Act: export, then download without credentials
+    const started = await api('/exports', 'POST');
+    const exported = await eventually(async () => (await api(`/exports/${started.json.jobId}`)).json.state, 'SUCCEEDED', 30_000);
+    const { download } = (await api(`/exports/${started.json.jobId}`)).json;
+    const manifest = (await (await fetch(download.manifest)).json()) as { tenantId: string; files: { kind: string; sha256: string; items: number }[] };
+    const files = await Promise.all(
+      (download.files as { kind: string; url: string }[]).map(async (file) => ({
+        kind: file.kind,
+        sha256: createHash('sha256')
+          .update(Buffer.from(await (await fetch(file.url)).arrayBuffer()))
+          .digest('hex'),
+      })),
+    );
+    // …and import it into the live tenant, whose audit log has entries the bundle lacks (the export's own): refused
+    const imported = await api('/imports', 'POST', { exportId: started.json.jobId });
+    const ended = async () => !['QUEUED', 'RUNNING'].includes((await api(`/imports/${imported.json.jobId}`)).json.state);
+    await eventually(ended, true, 30_000);
+    const importJob = (await api(`/imports/${imported.json.jobId}`)).json;
+    const agentsAfter = (await api('/agents')).json.items;
+
+    // Assess
+    expect(started.status).toBe(202);
+    expect(exported).toBe('SUCCEEDED');
+    expect(manifest.tenantId).toBe(globex.tenantId);
+    expect(files).toEqual(manifest.files.map(({ kind, sha256 }) => ({ kind, sha256 })));
+    expect(manifest.files.find((file) => file.kind === 'agent')?.items).toBe(agentsBefore.length);
+    expect(imported.status).toBe(202);
+    expect(importJob).toMatchObject({
+      state: 'FAILED',
+      errors: [{ code: 'conflict', detail: expect.stringContaining('audit log has moved on since the bundle was made') }],
+    });
+    expect(agentsAfter).toEqual(agentsBefore);
   });
 
   it('stops on SIGINT and leaves no java or node process behind', async () => {
