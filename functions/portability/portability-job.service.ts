@@ -141,7 +141,13 @@ export class PortabilityJobService {
       return manifest.files.map(({ kind, items, bytes }) => ({ kind, items, bytes }));
     }
     const imported = await this.props.importer.import(
-      { tenantId, bundlePrefix: bundlePrefix(job.bundle.tenantId, job.bundle.exportId), actor: job.createdBy, requestId: `job-${job.jobId}` },
+      {
+        tenantId,
+        bundlePrefix: bundlePrefix(job.bundle.tenantId, job.bundle.exportId),
+        actor: job.createdBy,
+        requestId: `job-${job.jobId}`,
+        jobTarget: `${job.type}/${job.jobId}`,
+      },
       onProgress,
     );
     return imported.items;

@@ -5,7 +5,7 @@ import { AuditSealer } from '../audit/audit-sealer';
 import { ConflictError } from '../core/errors';
 import * as z from '../core/zod';
 import type { DataKind } from '../data/data-kind';
-import { tenantPrefix } from '../data/keys';
+import { keys, tenantPrefix } from '../data/keys';
 import type { MutationExecutor, PutInput } from '../data/mutation.executor';
 import { PARTITION_KEY_ATTRIBUTES, TABLE_SCHEMA } from '../data/table.schema';
 import { BundleRejectedError } from './bundle.errors';
@@ -42,6 +42,8 @@ export interface ImportRequest {
   readonly bundlePrefix: string;
   readonly actor: string;
   readonly requestId: string;
+  /** The target of the audit entries of the import's own job (`import/<jobId>`), which are no change of the tenant's. */
+  readonly jobTarget?: string;
 }
 
 export interface ImportResult {
@@ -103,6 +105,7 @@ export class TenantImporter {
     const earlier = await this.props.executor.findReplay(tenantId, idempotency);
     if (earlier) return { ...(earlier.body as ImportResult), alreadyImported: true };
     await this.refuseMovedChain(tenantId, manifest);
+    await this.refuseNewerEntries(tenantId, manifest, request.jobTarget);
 
     const db = this.props.db(tenantId);
     const progress: KindProgress[] = [];
@@ -280,6 +283,22 @@ export class TenantImporter {
           `tenant ${tenantId}'s audit log has moved on since the bundle was made (lane ${item.lane} is at entry ${item.seq}, the bundle at ${head?.seq ?? 0}): import into a purged tenant or another region`,
         );
       }
+    }
+  }
+
+  /**
+   * The log has moved on too when it has an entry written after the bundle was made that is not sealed yet (the
+   * sealer links entries within its delay, and only then does a head move): a change of the tenant's since the bundle,
+   * whose items the bundle's would overwrite. The entries of the import's own job are left aside.
+   */
+  private async refuseNewerEntries(tenantId: string, manifest: BundleManifest, jobTarget: string | undefined): Promise<void> {
+    const pending = keys.auditPendingPartition(tenantId);
+    const kind = { ...auditEntryKind, partitions: async () => [pending] };
+    for await (const item of itemsOfKind(kind, tenantId, this.props.db(tenantId), this.props.tableName)) {
+      if (item.target === jobTarget || String(item.time) <= manifest.createdAt) continue;
+      throw new ConflictError(
+        `tenant ${tenantId}'s audit log has moved on since the bundle was made (${String(item.action)} at ${String(item.time)}, the bundle at ${manifest.createdAt}): import into a purged tenant or another region`,
+      );
     }
   }
 

@@ -362,7 +362,7 @@ describe('npm start', () => {
     // …and import it into the live tenant, whose audit log has entries the bundle lacks (the export's own): refused
     const imported = await api('/imports', 'POST', { exportId: started.json.jobId });
     const ended = async () => !['QUEUED', 'RUNNING'].includes((await api(`/imports/${imported.json.jobId}`)).json.state);
-    await eventually(ended, true, 30_000);
+    await eventually(ended, true, 60_000);
     const importJob = (await api(`/imports/${imported.json.jobId}`)).json;
     const agentsAfter = (await api('/agents')).json.items;
 

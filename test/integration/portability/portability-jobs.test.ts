@@ -176,6 +176,32 @@ describe('export and import jobs', () => {
     expect(await auditActions()).toEqual(expect.arrayContaining(['tenant.import', 'import.succeed']));
   });
 
+  it('refuses an import over the tenant when it changed after the bundle was made, before any sealing moved a head, and writes nothing', async () => {
+    // Prepare: a bundle, then a change of the tenant's (after the export's own entries) whose entry is not sealed yet:
+    // no sealer runs here, so no head moved
+    const exported = await call('POST', EXPORTS, { tenantId });
+    await drain();
+    await fixture.lifecycle.regions[EU].local.mutations.execute({
+      tenantId,
+      event: { actor: 'user:u-late', action: 'agent.update', target: 'agent/late', requestId: 'late-change', change: { name: 'newer' } },
+    });
+    const items = async () =>
+      (await fixture.lifecycle.scanPrefix(EU, tenantPrefix(tenantId))).filter((item) => !String(item.pk).endsWith('#JOB') && typeof item.action !== 'string');
+    const before = await items();
+
+    // Act
+    const started = await call('POST', IMPORTS, { tenantId }, { body: { exportId: exported.json.jobId } });
+    await drain();
+    const failed = await call('GET', IMPORT, { tenantId, jobId: started.json.jobId });
+
+    // Assess
+    expect(failed.json).toMatchObject({
+      state: 'FAILED',
+      errors: [{ code: 'conflict', detail: expect.stringContaining('audit log has moved on since the bundle was made') }],
+    });
+    expect(await items()).toEqual(before);
+  });
+
   it('refuses an import of a bundle that does not exist with 422, and members with 403', async () => {
     // Act
     const missing = await call('POST', IMPORTS, { tenantId }, { body: { exportId: '01J00000000000000000000000' } });
