@@ -30,10 +30,10 @@ export interface PoolMoveResult {
 
 /**
  * Moves a tenant's users from its pool in the source region to its pool in the target region, so no sign-in data of
- * the tenant stays behind: each member's pool user is copied (email, tenant, roles, state; its password to be reset,
- * as Cognito never gives one out) and its member record linked to the copy's sub, audited; a federated user is not
- * copied (the target pool makes it at its next sign-in through the identity provider) and its member is unlinked,
- * to be linked again by email then. Each user leaves the old pool once its member is linked to the target's.
+ * the tenant stays behind: each member's pool user is copied (email, tenant, state, the group of the member's role;
+ * its password to be reset, as Cognito never gives one out) and its member record linked to the copy's sub, audited;
+ * a federated user is not copied (the target pool makes it at its next sign-in through the identity provider) and its
+ * member is unlinked, to be linked again by email then. Each user leaves the old pool once its member is linked to the target's.
  * Repeatable: a member already moved is found by neither of the old pool's subs, and its old user is deleted again.
  */
 export async function movePoolUsers(request: PoolMoveRequest): Promise<PoolMoveResult> {
@@ -64,7 +64,7 @@ export async function movePoolUsers(request: PoolMoveRequest): Promise<PoolMoveR
 }
 
 /** Users moved at once: within the pools' API rate quotas, several times faster than one at a time. */
-export const MOVES_IN_FLIGHT = 4;
+const MOVES_IN_FLIGHT = 4;
 
 /** Moves one user of the old pool; answers what became of it. */
 async function moveUser(request: PoolMoveRequest, user: PoolUser): Promise<keyof PoolMoveResult> {
@@ -74,7 +74,7 @@ async function moveUser(request: PoolMoveRequest, user: PoolUser): Promise<keyof
     await from.users.remove(from.pool, user.sub);
     return 'skipped';
   }
-  const sub = user.federated ? undefined : (await to.users.copy(to.pool, user, tenantId)).sub;
+  const sub = user.federated ? undefined : (await to.users.copy(to.pool, user, tenantId, member.role)).sub;
   await request.executor.execute({
     tenantId,
     event: {

@@ -1,11 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import {
-  AdminAddUserToGroupCommand,
   AdminCreateUserCommand,
   AdminDeleteUserCommand,
   AdminDisableUserCommand,
   AdminGetUserCommand,
-  AdminListGroupsForUserCommand,
   AdminResetUserPasswordCommand,
   AdminSetUserPasswordCommand,
   ListUsersCommand,
@@ -15,10 +13,11 @@ import {
   type CognitoIdentityProviderClient,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { IdentityProviderError } from '../core/errors';
-import { TENANT_ROLES, type TenantRole } from '../core/roles';
+import type { TenantRole } from '../core/roles';
 import type { PoolUser, PoolUsers } from './pool-users';
 import type { PoolRef } from './user-directory';
 import { newPoolUser } from './pool-user.input';
+import { CognitoUserDirectory } from './user-directory.cognito';
 
 const attribute = (attributes: readonly AttributeType[] | undefined, name: string) => attributes?.find((candidate) => candidate.Name === name)?.Value;
 
@@ -29,7 +28,12 @@ function unknownPassword(): string {
 
 /** Tenant pool users through the Cognito admin API (cognito-local locally, with the local platform's stand-ins). */
 export class CognitoPoolUsers implements PoolUsers {
-  constructor(private readonly cognito: CognitoIdentityProviderClient) {}
+  /** The users' own adapter, for the groups of a role. */
+  private readonly directory: CognitoUserDirectory;
+
+  constructor(private readonly cognito: CognitoIdentityProviderClient) {
+    this.directory = new CognitoUserDirectory(cognito);
+  }
 
   async *list(pool: PoolRef): AsyncIterable<PoolUser> {
     let token: string | undefined;
@@ -38,20 +42,14 @@ export class CognitoPoolUsers implements PoolUsers {
       for (const user of page.Users ?? []) {
         const sub = attribute(user.Attributes, 'sub');
         const email = attribute(user.Attributes, 'email');
-        if (!sub || !email || !user.Username) continue;
-        yield {
-          sub,
-          email,
-          enabled: user.Enabled !== false,
-          roles: await this.rolesOf(pool.userPoolId, user.Username),
-          federated: user.UserStatus === 'EXTERNAL_PROVIDER',
-        };
+        if (!sub || !email) continue;
+        yield { sub, email, enabled: user.Enabled !== false, federated: user.UserStatus === 'EXTERNAL_PROVIDER' };
       }
       token = page.PaginationToken;
     } while (token);
   }
 
-  async copy(pool: PoolRef, user: PoolUser, tenantId: string): Promise<{ sub: string }> {
+  async copy(pool: PoolRef, user: PoolUser, tenantId: string, role: TenantRole): Promise<{ sub: string }> {
     const { userPoolId } = pool;
     const made = await this.createOrFind(userPoolId, user, tenantId);
     if (made.status === 'FORCE_CHANGE_PASSWORD') {
@@ -59,10 +57,7 @@ export class CognitoPoolUsers implements PoolUsers {
       await this.cognito.send(new AdminSetUserPasswordCommand({ UserPoolId: userPoolId, Username: made.sub, Password: unknownPassword(), Permanent: true }));
       await this.cognito.send(new AdminResetUserPasswordCommand({ UserPoolId: userPoolId, Username: made.sub }));
     }
-    const held = await this.rolesOf(userPoolId, made.sub);
-    for (const role of user.roles.filter((role) => !held.includes(role))) {
-      await this.cognito.send(new AdminAddUserToGroupCommand({ UserPoolId: userPoolId, Username: made.sub, GroupName: role }));
-    }
+    await this.directory.setRole(pool, made.sub, role);
     if (!user.enabled) await this.cognito.send(new AdminDisableUserCommand({ UserPoolId: userPoolId, Username: made.sub }));
     return { sub: made.sub };
   }
@@ -85,11 +80,6 @@ export class CognitoPoolUsers implements PoolUsers {
     }
     const existing = await this.cognito.send(new AdminGetUserCommand({ UserPoolId: userPoolId, Username: user.email }));
     return { sub: subOf(existing.UserAttributes), status: existing.UserStatus ?? 'UNKNOWN' };
-  }
-
-  private async rolesOf(userPoolId: string, username: string): Promise<TenantRole[]> {
-    const { Groups = [] } = await this.cognito.send(new AdminListGroupsForUserCommand({ UserPoolId: userPoolId, Username: username, Limit: 60 }));
-    return Groups.map((group) => group.GroupName).filter((name): name is TenantRole => (TENANT_ROLES as readonly (string | undefined)[]).includes(name));
   }
 }
 

@@ -6,8 +6,6 @@ export interface PoolUser {
   readonly sub: string;
   readonly email: string;
   readonly enabled: boolean;
-  /** The tenant roles whose groups hold the user. */
-  readonly roles: readonly TenantRole[];
   /**
    * Made by the pool at a sign-in through one of the tenant's identity providers: no other pool can be given it, the
    * target pool makes its own at the user's next sign-in there.
@@ -23,10 +21,11 @@ export interface PoolUser {
 export interface PoolUsers {
   list(pool: PoolRef): AsyncIterable<PoolUser>;
   /**
-   * Makes the user in the pool with its email, tenant, roles and state, its password to be reset; or finds the one an
-   * earlier call made. Answers its sub in the pool.
+   * Makes the user in the pool with its email, tenant and state, holding exactly the group of `role` (its member
+   * record's: the record, not the old pool's groups, decides), its password to be reset; or finds the one an earlier
+   * call made. Answers its sub in the pool.
    */
-  copy(pool: PoolRef, user: PoolUser, tenantId: string): Promise<{ readonly sub: string }>;
+  copy(pool: PoolRef, user: PoolUser, tenantId: string, role: TenantRole): Promise<{ readonly sub: string }>;
   /** Deletes the user from the pool; a user the pool does not have is done. */
   remove(pool: PoolRef, sub: string): Promise<void>;
 }

@@ -51,14 +51,14 @@ function poolsOf(region: string, crash = { copiesBeforeCrash: Number.POSITIVE_IN
     users: {
       async *list(pool) {
         for (const user of pools.usersOf(pool.userPoolId).values()) {
-          yield { sub: user.sub, email: user.email, enabled: user.enabled, roles: [...user.groups], federated: false };
+          yield { sub: user.sub, email: user.email, enabled: user.enabled, federated: false };
         }
       },
-      async copy(pool, user, tenantId) {
+      async copy(pool, user, tenantId, role) {
         if (crash.copiesBeforeCrash-- <= 0) throw new Error('the process died');
         const users = pools.usersOf(pool.userPoolId);
         const sub = users.get(user.email)?.sub ?? randomUUID();
-        users.set(user.email, { sub, email: user.email, password: '', groups: new Set(user.roles), enabled: user.enabled, signedOut: false, tenantId });
+        users.set(user.email, { sub, email: user.email, password: '', groups: new Set([role]), enabled: user.enabled, signedOut: false, tenantId });
         return { sub };
       },
       async remove(pool, sub) {

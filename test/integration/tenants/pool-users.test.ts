@@ -1,4 +1,5 @@
 import {
+  AdminListGroupsForUserCommand,
   CognitoIdentityProviderClient,
   ConfirmForgotPasswordCommand,
   InitiateAuthCommand,
@@ -28,6 +29,9 @@ const collect = async <T>(items: AsyncIterable<T>) => {
   for await (const item of items) all.push(item);
   return all;
 };
+
+const groupsOf = async (userPoolId: string, username: string) =>
+  ((await cognito.send(new AdminListGroupsForUserCommand({ UserPoolId: userPoolId, Username: username }))).Groups ?? []).map((group) => group.GroupName);
 
 const signIn = (clientId: string, email: string, password: string) =>
   cognito.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: email, PASSWORD: password } })).then(
@@ -64,7 +68,7 @@ describe("a tenant's pool users moved to another pool (cognito-local)", () => {
     expect(UserPools.filter((pool) => pool.Name === poolName(tenantId))).toHaveLength(1);
   });
 
-  it('copies each user with its roles and state, its password to be reset, repeatably, and removes it from the old pool', async () => {
+  it("copies each user with its state and its member record's role, its password to be reset, repeatably, and removes it from the old pool", async () => {
     // Prepare
     const tenantId = `moves-${Date.now().toString(36)}`;
     const pools = (name: string) => new CognitoTenantPools(cognito, { region: REGION, poolName: (id) => `test-${name}-${id}`, makeAt: endpoint });
@@ -78,9 +82,13 @@ describe("a tenant's pool users moved to another pool (cognito-local)", () => {
 
     // Act
     const listed = await collect(users.list(from));
-    const copies = await Promise.all(listed.map((user) => users.copy(to, user, tenantId)));
-    const copiedAgain = await Promise.all(listed.map((user) => users.copy(to, user, tenantId)));
-    const inTarget = await collect(users.list(to));
+    // The member records' roles: the viewer's record says member, whatever its old pool user held.
+    const roleOf = (email: string) => (email.startsWith('admin@') ? 'tenant-admin' : 'member');
+    const copies = await Promise.all(listed.map((user) => users.copy(to, user, tenantId, roleOf(user.email))));
+    const copiedAgain = await Promise.all(listed.map((user) => users.copy(to, user, tenantId, roleOf(user.email))));
+    const inTarget = await Promise.all(
+      (await collect(users.list(to))).map(async ({ email, enabled, sub }) => ({ email, enabled, roles: await groupsOf(to.userPoolId, sub) })),
+    );
     const beforeReset = await signIn(to.clientId, `admin@${tenantId}.example`, PASSWORD);
     // The forgotten-password flow, with the code the reset mailed: the user's own new password.
     const mailed = (await readMailbox(emulatorEndpoints().cognitoMailbox)).filter((mail) => mail.to === `admin@${tenantId}.example`);
@@ -100,14 +108,14 @@ describe("a tenant's pool users moved to another pool (cognito-local)", () => {
     // Assess
     const byEmail = <T extends { email: string }>(list: readonly T[]) => [...list].sort((a, b) => a.email.localeCompare(b.email));
     expect(byEmail(listed)).toEqual([
-      { sub: admin.sub, email: `admin@${tenantId}.example`, enabled: true, roles: ['tenant-admin'], federated: false },
-      { sub: viewer.sub, email: `viewer@${tenantId}.example`, enabled: false, roles: [], federated: false },
+      { sub: admin.sub, email: `admin@${tenantId}.example`, enabled: true, federated: false },
+      { sub: viewer.sub, email: `viewer@${tenantId}.example`, enabled: false, federated: false },
     ]);
     expect(copiedAgain).toEqual(copies);
     expect(copies.map((copy) => copy.sub)).not.toContain(admin.sub);
-    expect(byEmail(inTarget).map(({ email, enabled, roles }) => ({ email, enabled, roles }))).toEqual([
+    expect(byEmail(inTarget)).toEqual([
       { email: `admin@${tenantId}.example`, enabled: true, roles: ['tenant-admin'] },
-      { email: `viewer@${tenantId}.example`, enabled: false, roles: [] },
+      { email: `viewer@${tenantId}.example`, enabled: false, roles: ['member'] },
     ]);
     expect(beforeReset).toBe('PasswordResetRequiredException');
     expect(mailed).toEqual([expect.objectContaining({ data: { kind: 'pool-code', code: expect.stringMatching(/^\d{6}$/) } })]);
