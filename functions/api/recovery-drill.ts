@@ -96,14 +96,13 @@ export function createHandler(config: RuntimeConfig, options: RecoveryDrillOptio
       const after = event.after ?? undefined;
       const left = (await tenants()).map((tenant) => tenant.tenantId).filter((tenantId) => after === undefined || tenantId > after);
       const deadline = clock() + budget;
-      const round = await drillRound(drill, [...left].sort(), () => clock() >= deadline, event.resume ?? undefined);
+      const round = await drillRound(drill, [...left].sort(), () => clock() >= deadline, { after, resume: event.resume ?? undefined });
       const report: RegionDrillReport = {
         scratchTable,
         tenants: (event.drilled ?? 0) + round.drilled,
         failedTotal: (event.failed ?? 0) + round.failed.length,
         failed: round.failed,
-        // A round that paused inside its first tenant has drilled none to its end: the next one starts after the same.
-        next: round.resume && round.next === null ? (after ?? null) : round.next,
+        next: round.next,
         resume: round.resume ?? null,
       };
       const paused = report.resume ? { paused: report.resume.tenantId } : {};
@@ -126,7 +125,12 @@ export function createHandler(config: RuntimeConfig, options: RecoveryDrillOptio
  * failed and the others still run. A tenant whose drill is under way when the time is up pauses (`resume`), and the
  * next round goes on with it where it paused. Every round makes progress: its first tenant reads at least a page.
  */
-async function drillRound(drill: RecoveryDrill, tenantIds: readonly string[], stop: () => boolean, resume: DrillPosition | undefined) {
+async function drillRound(
+  drill: RecoveryDrill,
+  tenantIds: readonly string[],
+  stop: () => boolean,
+  { after, resume }: { readonly after: string | undefined; readonly resume: DrillPosition | undefined },
+) {
   const failed: { tenantId: string; detail: string }[] = [];
   let drilled = 0;
   for (const tenantId of tenantIds) {
@@ -135,7 +139,8 @@ async function drillRound(drill: RecoveryDrill, tenantIds: readonly string[], st
     const step = await drill
       .verifyRestored(tenantId, { stop, ...(from ? { from } : {}) })
       .catch((error: unknown) => ({ tenantId, succeeded: false, detail: (error as Error).message }));
-    if ('paused' in step) return { drilled, failed, next: drilled > 0 ? tenantIds[drilled - 1] : null, resume: step.paused };
+    // A round that paused inside its first tenant drilled none to its end: the next one starts after the same tenant.
+    if ('paused' in step) return { drilled, failed, next: drilled > 0 ? tenantIds[drilled - 1] : (after ?? null), resume: step.paused };
     if (!step.succeeded) failed.push({ tenantId, detail: step.detail });
     drilled += 1;
   }
