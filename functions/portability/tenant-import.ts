@@ -10,7 +10,7 @@ import type { MutationExecutor, PutInput } from '../data/mutation.executor';
 import { PARTITION_KEY_ATTRIBUTES, TABLE_SCHEMA } from '../data/table.schema';
 import { BundleRejectedError } from './bundle.errors';
 import { fileNameOf, MANIFEST_FILE, manifestSchema, type BundleFile, type BundleManifest, type ManifestSigner } from './bundle.schema';
-import { itemsOfKind } from './kind-items';
+import { itemsOfKind, kindPage } from './kind-items';
 import { itemOf, NdjsonReader } from './ndjson';
 import { ObjectChangedError, ObjectNotFoundError, type ObjectStore } from './object-store';
 import type { KindProgress, ProgressListener } from './tenant-export';
@@ -292,14 +292,18 @@ export class TenantImporter {
    * whose items the bundle's would overwrite. The entries of the import's own job are left aside.
    */
   private async refuseNewerEntries(tenantId: string, manifest: BundleManifest, jobTarget: string | undefined): Promise<void> {
-    const pending = keys.auditPendingPartition(tenantId);
-    const kind = { ...auditEntryKind, partitions: async () => [pending] };
-    for await (const item of itemsOfKind(kind, tenantId, this.props.db(tenantId), this.props.tableName)) {
-      if (item.target === jobTarget || String(item.time) <= manifest.createdAt) continue;
-      throw new ConflictError(
-        `tenant ${tenantId}'s audit log has moved on since the bundle was made (${String(item.action)} at ${String(item.time)}, the bundle at ${manifest.createdAt}): import into a purged tenant or another region`,
-      );
-    }
+    const db = this.props.db(tenantId);
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await kindPage(auditEntryKind, tenantId, db, this.props.tableName, keys.auditPendingPartition(tenantId), start);
+      const newer = page.items.find((item) => item.target !== jobTarget && String(item.time) > manifest.createdAt);
+      if (newer) {
+        throw new ConflictError(
+          `tenant ${tenantId}'s audit log has moved on since the bundle was made (${String(newer.action)} at ${String(newer.time)}, the bundle at ${manifest.createdAt}): import into a purged tenant or another region`,
+        );
+      }
+      start = page.next;
+    } while (start);
   }
 
   private async getChecked(key: string, etag?: string) {
