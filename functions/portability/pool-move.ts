@@ -2,6 +2,7 @@ import type { MutationExecutor } from '../data/mutation.executor';
 import type { TenantAuth } from '../tenants/tenant.schema';
 import type { MemberRepository } from '../users/member.repository';
 import type { PoolUser, PoolUsers } from '../users/pool-users';
+import type { Member } from '../users/user.schema';
 
 /** One end of a pool move: a tenant pool and the users API of its region. */
 export interface PoolEnd {
@@ -20,14 +21,6 @@ export interface PoolMoveRequest {
   readonly requestId: string;
 }
 
-/** What a pool move did: users copied to the target pool, federated members unlinked, users left out. */
-export interface PoolMoveResult {
-  readonly copied: number;
-  readonly unlinked: number;
-  /** Users of the old pool that are no member of the tenant (removed ones, left disabled): not carried. */
-  readonly skipped: number;
-}
-
 /**
  * Moves a tenant's users from its pool in the source region to its pool in the target region, so no sign-in data of
  * the tenant stays behind: each member's pool user is copied (email, tenant, state, the group of the member's role;
@@ -36,12 +29,11 @@ export interface PoolMoveResult {
  * member is unlinked, to be linked again by email then. Each user leaves the old pool once its member is linked to the target's.
  * Repeatable: a member already moved is found by neither of the old pool's subs, and its old user is deleted again.
  */
-export async function movePoolUsers(request: PoolMoveRequest): Promise<PoolMoveResult> {
+export async function movePoolUsers(request: PoolMoveRequest): Promise<void> {
   const { from } = request;
   // Listed first: deleting users while paging through them could skip some.
   const users: PoolUser[] = [];
   for await (const user of from.users.list(from.pool)) users.push(user);
-  const result = { copied: 0, unlinked: 0, skipped: 0 };
   // A few users at a time (each is several calls to the pools' API): a worker stops taking users once one failed,
   // and every worker ends before the failure is reported, so nothing of this run goes on behind a resumed one.
   let next = 0;
@@ -50,7 +42,7 @@ export async function movePoolUsers(request: PoolMoveRequest): Promise<PoolMoveR
     while (!failed && next < users.length) {
       const user = users[next++];
       try {
-        result[await moveUser(request, user)] += 1;
+        await moveUser(request, user);
       } catch (error) {
         failed = true;
         throw error;
@@ -60,20 +52,25 @@ export async function movePoolUsers(request: PoolMoveRequest): Promise<PoolMoveR
   const outcomes = await Promise.allSettled(Array.from({ length: Math.min(MOVES_IN_FLIGHT, users.length) }, worker));
   const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
   if (failure) throw failure.reason;
-  return result;
 }
 
 /** Users moved at once: within the pools' API rate quotas, several times faster than one at a time. */
 const MOVES_IN_FLIGHT = 4;
 
-/** Moves one user of the old pool; answers what became of it. */
-async function moveUser(request: PoolMoveRequest, user: PoolUser): Promise<keyof PoolMoveResult> {
-  const { tenantId, from, to, members } = request;
+/**
+ * Moves one user of the old pool: a member's is copied (or unlinked, when federated) and relinked; one that is no
+ * member (removed, left disabled) is not carried. Either way it leaves the old pool.
+ */
+async function moveUser(request: PoolMoveRequest, user: PoolUser): Promise<void> {
+  const { tenantId, from, members } = request;
   const member = await members.findBySub(tenantId, user.sub);
-  if (!member) {
-    await from.users.remove(from.pool, user.sub);
-    return 'skipped';
-  }
+  if (member) await relink(request, user, member);
+  await from.users.remove(from.pool, user.sub);
+}
+
+/** The member's copy in the target pool (none for a federated user), and the member linked to it, audited. */
+async function relink(request: PoolMoveRequest, user: PoolUser, member: Member): Promise<void> {
+  const { tenantId, from, to, members } = request;
   const sub = user.federated ? undefined : (await to.users.copy(to.pool, user, tenantId, member.role)).sub;
   await request.executor.execute({
     tenantId,
@@ -86,6 +83,4 @@ async function moveUser(request: PoolMoveRequest, user: PoolUser): Promise<keyof
     },
     writes: members.relinkWrites(member, sub),
   });
-  await from.users.remove(from.pool, user.sub);
-  return sub ? 'copied' : 'unlinked';
 }
