@@ -1,6 +1,8 @@
 import { fixedPartitions, writeBackAsIs, type DataKind } from '../data/data-kind';
 import { keys } from '../data/keys';
-import { agentSchema } from './agent.schema';
+import { registerNestedPartition } from '../data/operational.kind';
+import { quotaCounters } from '../quotas/quota.counters';
+import { agentBytes, agentSchema, type Agent } from './agent.schema';
 
 /** Agents: one partition per tenant sorted by id, listed newest first on the byCollection index. */
 export const agentKind: DataKind = {
@@ -11,4 +13,8 @@ export const agentKind: DataKind = {
   partitions: fixedPartitions(keys.agentPartition),
   owns: (key, tenantId) => key.pk === keys.agentPartition(tenantId),
   writeBack: writeBackAsIs,
+  crossTenant: {
+    quota: (tenantId, item) => ({ counter: quotaCounters.agents(tenantId), delta: 1, bytes: agentBytes(item as unknown as Agent) }),
+    alongside: (tenantId, item) => [registerNestedPartition(tenantId, 'AGENT', String(item.agentId))],
+  },
 };

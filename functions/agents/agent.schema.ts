@@ -41,6 +41,11 @@ export const agentSchema = z.object({
 });
 export type Agent = z.infer<typeof agentSchema>;
 
+/** Stored bytes of an agent, as counted for storage metering. */
+export function agentBytes(agent: Pick<Agent, 'name' | 'modelId' | 'instructions' | 'tools'>): number {
+  return Buffer.byteLength(JSON.stringify([agent.name, agent.modelId, agent.instructions, agent.tools]), 'utf8');
+}
+
 /** Body of a create. */
 export const createAgentSchema = z.strictObject({
   name: agentSchema.shape.name,

@@ -10,7 +10,7 @@ import type { CurrentItem, ItemWrite, MutationExecutor } from '../data/mutation.
 import type { PlanSource } from '../quotas/plan.source';
 import { COUNTER_ATTRIBUTES, quotaCounters } from '../quotas/quota.counters';
 import { agentCollectionKeys, type AgentPage, type AgentRepository } from './agent.repository';
-import { agentSchema, createAgentSchema, type Agent, type CreateAgent, type ListAgentsQuery, type UpdateAgent } from './agent.schema';
+import { agentBytes, agentSchema, createAgentSchema, type Agent, type CreateAgent, type ListAgentsQuery, type UpdateAgent } from './agent.schema';
 
 export interface AgentServiceDeps {
   readonly executor: Pick<MutationExecutor, 'execute' | 'findReplay'>;
@@ -30,11 +30,6 @@ export interface AgentServiceDeps {
   readonly tenantModels?: (tenantId: string) => Promise<readonly string[] | undefined>;
   /** @default Date.now */
   readonly clock?: () => number;
-}
-
-/** Stored bytes of an agent, as counted for storage metering. */
-export function agentBytes(agent: Pick<Agent, 'name' | 'modelId' | 'instructions' | 'tools'>): number {
-  return Buffer.byteLength(JSON.stringify([agent.name, agent.modelId, agent.instructions, agent.tools]), 'utf8');
 }
 
 class StaleAgentError extends Error {}

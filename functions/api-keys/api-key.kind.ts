@@ -11,4 +11,5 @@ export const apiKeyKind: DataKind = {
   partitions: fixedPartitions(keys.apiKeyPartition),
   owns: (key, tenantId) => key.pk === keys.apiKeyPartition(tenantId),
   writeBack: writeBackAsIs,
+  crossTenant: 'omit',
 };

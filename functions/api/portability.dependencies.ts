@@ -8,6 +8,7 @@ import { PortabilityJobRepository } from '../portability/portability-job.kind';
 import { PortabilityJobService } from '../portability/portability-job.service';
 import { exportStoreOf } from './export-store.dependencies';
 import { TenantExporter } from '../portability/tenant-export';
+import { TenantCopier } from '../portability/tenant-copy';
 import { TenantImporter } from '../portability/tenant-import';
 import { TENANT_DATA_CATALOGUE } from '../tenant-data.catalogue';
 import { RetentionSweep } from '../portability/retention-sweep';
@@ -31,16 +32,18 @@ const services = new WeakMap<RuntimeConfig, PortabilityJobService>();
 export function portabilityJobsOf(config: RuntimeConfig): PortabilityJobService {
   let service = services.get(config);
   if (service) return service;
-  const { db, executor } = createTenantWrites(config);
+  const { db, executor, plans } = createTenantWrites(config);
   const store = exportStoreOf(config, config.AWS_REGION, required(config, 'EXPORT_BUCKET'));
   const signer = new ManifestSigner(required(config, 'BUNDLE_SECRET'));
   const data = { db, tableName: config.TABLE_NAME, catalogue: TENANT_DATA_CATALOGUE, store, signer };
+  const importer = new TenantImporter({ ...data, executor });
   service = new PortabilityJobService({
     jobs: new PortabilityJobRepository(db, config.TABLE_NAME),
     executor,
     store,
     exporter: new TenantExporter({ ...data, region: config.AWS_REGION }),
-    importer: new TenantImporter({ ...data, executor }),
+    importer,
+    copier: new TenantCopier({ ...data, importer, executor, plans }),
     linkSeconds: config.DOWNLOAD_LINK_SECONDS,
     sweep: new RetentionSweep({ db, tableName: config.TABLE_NAME, catalogue: TENANT_DATA_CATALOGUE, audit: executor }),
     queue: jobQueueOf(config),

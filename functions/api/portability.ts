@@ -1,3 +1,4 @@
+import { ForbiddenError } from '../core/errors';
 import { createGroupHandler } from '../core/http';
 import { mutationContextOf, toOperationResult, type MutationResult } from '../data/mutation.context';
 import { PORTABILITY_ROUTES } from '../portability/portability.routes';
@@ -45,8 +46,14 @@ export function createHandler(
     operations: {
       startExport: async (request: RequestFor<'startExport'>) => toOperationResult(await jobs.start(mutationContextOf(request), 'export')),
       getExport: async ({ path }: RequestFor<'getExport'>) => ({ body: await jobs.get(path.tenantId, 'export', path.jobId) }),
-      startImport: async (request: RequestFor<'startImport'>) =>
-        toOperationResult(await jobs.start(mutationContextOf(request), 'import', request.body.exportId)),
+      startImport: async (request: RequestFor<'startImport'>) => {
+        const { exportId, sourceTenantId } = request.body;
+        const foreign = sourceTenantId !== undefined && sourceTenantId !== request.path.tenantId;
+        if (foreign && request.auth?.principalType !== 'platform-admin') {
+          throw new ForbiddenError("only a platform admin imports another tenant's bundle");
+        }
+        return toOperationResult(await jobs.start(mutationContextOf(request), 'import', exportId, foreign ? sourceTenantId : undefined));
+      },
       getImport: async ({ path }: RequestFor<'getImport'>) => ({ body: await jobs.get(path.tenantId, 'import', path.jobId) }),
       startMigration: async (request: RequestFor<'startMigration'>) =>
         toOperationResult(await migrations.start({ ...mutationContextOf(request), to: request.body.to })),

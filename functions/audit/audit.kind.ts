@@ -21,6 +21,7 @@ export const auditEntryKind: DataKind = {
   partitions: async (tenantId) => entryPartitions(tenantId),
   owns: (key, tenantId) => entryPartitions(tenantId).includes(key.pk),
   writeBack: writeBackAsIs,
+  crossTenant: 'omit',
 };
 
 /** The head of each audit lane: the last sealed entry's seq and hash, advanced conditionally by the sealer. */
@@ -32,4 +33,5 @@ export const auditHeadKind: DataKind = {
   partitions: fixedPartitions(keys.auditHeadPartition),
   owns: (key, tenantId) => key.pk === keys.auditHeadPartition(tenantId),
   writeBack: writeBackAsIs,
+  crossTenant: 'omit',
 };

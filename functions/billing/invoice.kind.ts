@@ -10,4 +10,5 @@ export const invoiceKind: DataKind = {
   accessPatterns: [{ name: 'get by period' }, { name: 'list newest first' }],
   partitions: fixedPartitions(keys.billingPartition),
   writeBack: writeBackAsIs,
+  crossTenant: 'omit',
 };

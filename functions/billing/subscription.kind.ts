@@ -11,4 +11,5 @@ export const subscriptionKind: DataKind = {
   partitions: fixedPartitions(keys.billingPartition),
   owns: (key, tenantId) => isKey(key, keys.subscription(tenantId)),
   writeBack: writeBackAsIs,
+  crossTenant: 'omit',
 };

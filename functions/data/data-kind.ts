@@ -4,8 +4,8 @@ import type { Operation } from '../core/http';
 import type { RouteDefinition } from '../core/route';
 import type { CursorCodec } from './cursor';
 import { keys, parseKey, SEPARATOR, type NestedParent } from './keys';
-import type { MutationExecutor, PutInput } from './mutation.executor';
-import type { PlanSource, QuotaCounter } from './mutation.ports';
+import type { ItemWrite, MutationExecutor, PutInput } from './mutation.executor';
+import type { PlanSource, QuotaChange, QuotaCounter } from './mutation.ports';
 import { TABLE_SCHEMA, type IndexName } from './table.schema';
 
 /**
@@ -47,6 +47,25 @@ export interface AccessPattern {
 /** Lists the sort keys of one partition of the tenant (a Query by key: the platform never scans). */
 export type PartitionReader = (partitionKey: string) => Promise<readonly string[]>;
 
+/**
+ * What a platform admin's import of another tenant's bundle does with a kind's items. `omit`: they stay behind — who
+ * may sign in (members, invitations, keys), what the source was billed, its log and the bookkeeping the target keeps
+ * for itself. A copy rule: they are written into the target under its own keys, counted against its plan.
+ */
+export type CrossTenantRule = 'omit' | CrossTenantCopy;
+
+export interface CrossTenantCopy {
+  /** The quota change one copied item makes in the target tenant (a new item: delta 1 and its bytes). @default counts against no limit */
+  readonly quota?: (tenantId: string, item: Readonly<Record<string, unknown>>) => QuotaChange;
+  /** Writes that go with a copied item in the target (the registry entry of its children's partition). @default none */
+  readonly alongside?: (tenantId: string, item: Readonly<Record<string, unknown>>) => readonly ItemWrite[];
+  /**
+   * The kind whose item a copied item belongs to, and that item's key in the target: an item whose parent is not in the
+   * bundle (a memory of a deleted agent) stays behind. The parent kind comes first in the catalogue. @default belongs to none
+   */
+  readonly parent?: { readonly kind: string; readonly key: (tenantId: string, item: Readonly<Record<string, unknown>>) => StoredKey };
+}
+
 export interface DataKind {
   /** Unique in the catalogue: `agent`, `run`, `member-sub-link`. */
   readonly name: string;
@@ -67,6 +86,8 @@ export interface DataKind {
   partitions(tenantId: string, read: PartitionReader): Promise<readonly string[]>;
   /** True when a stored key is the tenant's item of this kind (several kinds may share a partition). */
   owns(key: StoredKey, tenantId: string): boolean;
+  /** What an import of another tenant's bundle does with its items. */
+  readonly crossTenant: CrossTenantRule;
   /** The Put that writes an enumerated item back (import, restore). */
   writeBack(item: Readonly<Record<string, unknown>>): PutInput;
   /**

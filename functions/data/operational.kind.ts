@@ -12,6 +12,7 @@ export const idempotencyRecordKind: DataKind = {
   partitions: async (tenantId) => IDEMPOTENCY_SHARDS.map((shard) => keys.idempotencyPartition(tenantId, shard)),
   owns: (key, tenantId) => inNestedPartition(key, tenantId, keys.idempotencyPartition),
   writeBack: writeBackAsIs,
+  crossTenant: 'omit',
 };
 
 /** The registry of nested partitions (an agent's memories, a workflow's runs), so purge finds those of deleted parents. */
@@ -23,6 +24,7 @@ export const nestedPartitionKind: DataKind = {
   partitions: fixedPartitions(keys.nestedPartitions),
   owns: (key, tenantId) => key.pk === keys.nestedPartitions(tenantId),
   writeBack: writeBackAsIs,
+  crossTenant: 'omit',
 };
 
 /** The write that registers a parent's nested partition; part of the transaction that makes the parent. */

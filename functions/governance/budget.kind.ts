@@ -12,6 +12,7 @@ export const budgetPolicyKind: DataKind = {
   partitions: fixedPartitions(keys.budgetPartition),
   owns: (key, tenantId) => isKey(key, keys.budgetPolicy(tenantId)),
   writeBack: writeBackAsIs,
+  crossTenant: 'omit',
 };
 
 /** Spend ledgers per budget scope and month: settled spend, reservations in flight, alerts told. */
@@ -23,4 +24,5 @@ export const budgetLedgerKind: DataKind = {
   partitions: fixedPartitions(keys.budgetPartition),
   owns: (key, tenantId) => key.pk === keys.budgetPartition(tenantId) && sortKeyStartsWith(key.sk, 'LEDGER'),
   writeBack: writeBackAsIs,
+  crossTenant: 'omit',
 };

@@ -12,6 +12,7 @@ export const modelPolicyKind: DataKind = {
   partitions: fixedPartitions(keys.modelGovernancePartition),
   owns: (key, tenantId) => isKey(key, keys.modelPolicy(tenantId)),
   writeBack: writeBackAsIs,
+  crossTenant: 'omit',
 };
 
 /**
@@ -27,4 +28,5 @@ export const modelCredentialKind: DataKind = {
   partitions: fixedPartitions(keys.modelGovernancePartition),
   owns: (key, tenantId) => key.pk === keys.modelGovernancePartition(tenantId) && sortKeyStartsWith(key.sk, 'CREDENTIAL'),
   writeBack: writeBackAsIs,
+  crossTenant: 'omit',
 };

@@ -4,7 +4,7 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { parseKey } from '../data/keys';
 import type { MutationExecutor } from '../data/mutation.executor';
 import { quotaCounters } from '../quotas/quota.counters';
-import { memoryBytes } from './memory.repository';
+import { memoryBytes } from './memory.schema';
 
 /** The principal DynamoDB's TTL process deletes items as, in stream records. */
 export const TTL_PRINCIPAL = 'dynamodb.amazonaws.com';

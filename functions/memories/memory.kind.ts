@@ -3,7 +3,8 @@ import { childPartitions, inNestedPartition, writeBackAsIs, type DataKind } from
 import { keys } from '../data/keys';
 import { TABLE_SCHEMA } from '../data/table.schema';
 import { memoryExpiry } from './memory.expiry';
-import { memorySchema } from './memory.schema';
+import { quotaCounters } from '../quotas/quota.counters';
+import { memoryBytes, memorySchema, type Memory } from './memory.schema';
 
 /** The partitions of every agent's memories, those of deleted agents included. */
 const memoryPartitions = childPartitions('AGENT', keys.agentPartition, keys.memoryPartition);
@@ -18,6 +19,10 @@ export const memoryKind: DataKind = {
   accessPatterns: [{ name: 'get by agent and memory id' }, { name: "list an agent's memories newest first or by time range" }],
   partitions: memoryPartitions,
   writeBack: writeBackAsIs,
+  crossTenant: {
+    quota: (tenantId, item) => ({ counter: quotaCounters.memories(tenantId, String(item.agentId)), delta: 1, bytes: memoryBytes(item as unknown as Memory) }),
+    parent: { kind: 'agent', key: (tenantId, item) => keys.agent(tenantId, String(item.agentId)) },
+  },
 };
 
 /** The memory quota counter of one agent, in the agent's memory partition. */
@@ -29,4 +34,5 @@ export const memoryCounterKind: DataKind = {
   partitions: memoryPartitions,
   owns: (key, tenantId) => inNestedPartition(key, tenantId, keys.memoryPartition) && key.sk === keys.memoryCounter(tenantId, 'any').sk,
   writeBack: writeBackAsIs,
+  crossTenant: 'omit',
 };

@@ -29,11 +29,6 @@ export class StaleReadError extends Error {
   }
 }
 
-/** Stored bytes of a memory, as counted for storage metering. */
-export function memoryBytes(memory: Pick<Memory, 'content' | 'metadata' | 'tags'>): number {
-  return Buffer.byteLength(JSON.stringify([memory.content, memory.metadata, memory.tags]), 'utf8');
-}
-
 /**
  * One tenant's agent memories: a partition per agent (`T#<t>#AGENT#<a>#MEMORY`), items sorted by time-ordered id, so
  * newest-first listing and time ranges are key ranges and a large tenant's memories spread over many partitions.

@@ -37,6 +37,11 @@ export const memorySchema = z.object({
 });
 export type Memory = z.infer<typeof memorySchema>;
 
+/** Stored bytes of a memory, as counted for storage metering. */
+export function memoryBytes(memory: Pick<Memory, 'content' | 'metadata' | 'tags'>): number {
+  return Buffer.byteLength(JSON.stringify([memory.content, memory.metadata, memory.tags]), 'utf8');
+}
+
 export const createMemoryBodySchema = z.strictObject({
   content: contentSchema,
   metadata: z.optional(metadataSchema),

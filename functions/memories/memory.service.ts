@@ -4,7 +4,8 @@ import { timeOrderedId } from '../data/ids';
 import { withReplay, type MutationContext, type MutationResult, type Presenter } from '../data/mutation.context';
 import type { MutationExecutor } from '../data/mutation.executor';
 import { quotaCounters } from '../quotas/quota.counters';
-import { memoryBytes, StaleReadError, type MemoryRepository } from './memory.repository';
+import { StaleReadError, type MemoryRepository } from './memory.repository';
+import { memoryBytes } from './memory.schema';
 import type { CreateMemoryBody, ListMemoriesQuery, Memory, UpdateMemoryBody } from './memory.schema';
 
 export interface MemoryServiceDeps {

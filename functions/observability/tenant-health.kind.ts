@@ -12,4 +12,5 @@ export const tenantHealthHourKind: DataKind = {
   partitions: fixedPartitions(keys.tenantHealthPartition),
   owns: (key, tenantId) => key.pk === keys.tenantHealthPartition(tenantId),
   writeBack: writeBackAsIs,
+  crossTenant: 'omit',
 };

@@ -44,6 +44,7 @@ export const complianceSettingsKind: DataKind = {
   partitions: fixedPartitions(keys.compliancePartition),
   owns: (key, tenantId) => isKey(key, keys.complianceSettings(tenantId)),
   writeBack: writeBackAsIs,
+  crossTenant: 'omit',
   holdsDeletion: (item) => {
     const hold = item.legalHold as LegalHold | undefined;
     return hold ? `is under a legal hold since ${hold.placedAt}` : undefined;
@@ -76,6 +77,7 @@ export const drillRecordKind: DataKind = {
   partitions: fixedPartitions(keys.compliancePartition),
   owns: (key, tenantId) => isKey(key, drillKey(tenantId)),
   writeBack: writeBackAsIs,
+  crossTenant: 'omit',
 };
 
 /** The write that records a drill's outcome for the tenant (replacing the previous one), for the drill's audited mutation. */
@@ -109,6 +111,7 @@ export const sweepRecordKind: DataKind = {
   partitions: fixedPartitions(keys.compliancePartition),
   owns: (key, tenantId) => isKey(key, sweepKey(tenantId)),
   writeBack: writeBackAsIs,
+  crossTenant: 'omit',
 };
 
 /** Records a retention sweep's outcome for the tenant (replacing the previous one). */

@@ -70,6 +70,7 @@ export const portabilityJobKind: DataKind = {
   accessPatterns: [{ name: 'get by job id' }],
   partitions: fixedPartitions(jobPartition),
   writeBack: writeBackAsIs,
+  crossTenant: 'omit',
 };
 
 /** Reads and moves a tenant's jobs (the audited start and finish go through the mutation executor). */

@@ -12,6 +12,7 @@ import { jobKey, portabilityJobSchema, type JobError, type JobType, type Portabi
 import type { JobResource } from './portability.schema';
 import type { ObjectStore } from './object-store';
 import { bundlePrefix, type KindProgress, type TenantExporter } from './tenant-export';
+import type { TenantCopier } from './tenant-copy';
 import type { TenantImporter } from './tenant-import';
 import { manifestReader } from './tenant-migration';
 
@@ -22,6 +23,8 @@ export interface PortabilityJobServiceProps {
   readonly store: ObjectStore;
   readonly exporter: TenantExporter;
   readonly importer: TenantImporter;
+  /** Imports another tenant's bundle: its content, under this tenant's keys. */
+  readonly copier: Pick<TenantCopier, 'copy'>;
   /** How long a download link works. */
   readonly linkSeconds: number;
   /** Runs a tenant's retention sweep asked for through the queue. @default such messages are dropped */
@@ -36,7 +39,9 @@ export type JobOutcome = { readonly kind: 'done' } | { readonly kind: 'failed'; 
 /**
  * Export and import jobs: started with an audited write of the job item (202), run from the jobs queue with their
  * progress per kind on the job item, and finished with an audited write of the outcome. A bundle the import refuses
- * fails the job with the problem (file, line, hashes); nothing of it is written.
+ * fails the job with the problem (file, line, hashes); nothing of it is written. The job belongs to the tenant it
+ * writes; an import of another tenant's bundle (a platform admin's, checked by the caller) names that tenant in its
+ * `bundle` and copies its content (TenantCopier).
  */
 export class PortabilityJobService {
   private readonly clock: () => number;
@@ -45,13 +50,17 @@ export class PortabilityJobService {
     this.clock = props.clock ?? Date.now;
   }
 
-  /** Starts an export of the tenant, or the import of one of its bundles (`exportId`). */
-  async start(context: MutationContext, type: JobType, exportId?: string): Promise<MutationResult> {
+  /**
+   * Starts an export of the tenant, or the import of a bundle (`exportId`): one of its own, or with `sourceTenantId`
+   * one of that tenant's in this region.
+   */
+  async start(context: MutationContext, type: JobType, exportId?: string, sourceTenantId?: string): Promise<MutationResult> {
     const now = this.clock();
     const jobId = timeOrderedId(now);
-    const bundle = { tenantId: context.tenantId, exportId: type === 'export' ? jobId : (exportId as string) };
+    const bundle = { tenantId: sourceTenantId ?? context.tenantId, exportId: type === 'export' ? jobId : (exportId as string) };
     if (type === 'import' && !(await manifestReader(this.props.store)(bundlePrefix(bundle.tenantId, bundle.exportId)))) {
-      throw new ValidationError(`no finished export ${bundle.exportId} of this tenant`, [{ pointer: '/exportId', message: 'no such bundle' }], 'body');
+      const whose = bundle.tenantId === context.tenantId ? 'this tenant' : `tenant ${bundle.tenantId} in this region`;
+      throw new ValidationError(`no finished export ${bundle.exportId} of ${whose}`, [{ pointer: '/exportId', message: 'no such bundle' }], 'body');
     }
     const time = new Date(now).toISOString();
     const job = portabilityJobSchema.parse({
@@ -67,8 +76,8 @@ export class PortabilityJobService {
       attempts: 0,
     });
     const response = { status: 202, body: job, headers: { location: `/v1/tenants/${context.tenantId}/${type}s/${jobId}` } };
-    if (type === 'import') {
-      // An import needs the tenant's log empty or at the bundle's heads, so its start writes no entry of its own: the
+    if (type === 'import' && bundle.tenantId === context.tenantId) {
+      // An import of the tenant's own bundle needs the tenant's log empty or at the bundle's heads, so its start writes no entry of its own: the
       // import's entry (naming the bundle's chain head) and the job's outcome audit it.
       await this.props.jobs.create(context.tenantId, job);
       await this.props.queue.enqueue({ tenantId: context.tenantId, jobId });
@@ -120,25 +129,38 @@ export class PortabilityJobService {
     const job = await this.props.jobs.get(tenantId, jobId);
     if (!job || !(await this.props.jobs.claim(tenantId, jobId, new Date(this.clock()).toISOString()))) return { kind: 'done' };
     try {
-      const progress = await this.work(job);
-      await this.finish(job, 'SUCCEEDED', progress, []);
+      const progress = await this.work(tenantId, job);
+      await this.finish(tenantId, job, 'SUCCEEDED', progress, []);
       return { kind: 'done' };
     } catch (error) {
       if (error instanceof DomainError) {
-        await this.finish(job, 'FAILED', undefined, [jobErrorOf(error)]);
+        await this.finish(tenantId, job, 'FAILED', undefined, [jobErrorOf(error)]);
         return { kind: 'done' };
       }
-      if (lastDelivery) await this.finish(job, 'FAILED', undefined, [{ code: 'internal-error', detail: 'the job failed on every attempt' }]);
+      if (lastDelivery) await this.finish(tenantId, job, 'FAILED', undefined, [{ code: 'internal-error', detail: 'the job failed on every attempt' }]);
       return { kind: 'failed', reason: (error as Error).message };
     }
   }
 
-  private async work(job: PortabilityJob): Promise<readonly KindProgress[]> {
-    const { tenantId } = job.bundle;
+  private async work(tenantId: string, job: PortabilityJob): Promise<readonly KindProgress[]> {
     const onProgress = (progress: readonly KindProgress[]) => this.props.jobs.progress(tenantId, job.jobId, progress, new Date(this.clock()).toISOString());
     if (job.type === 'export') {
       const manifest = await this.props.exporter.export({ tenantId, exportId: job.jobId, createdBy: job.createdBy }, onProgress);
       return manifest.files.map(({ kind, items, bytes }) => ({ kind, items, bytes }));
+    }
+    if (job.bundle.tenantId !== tenantId) {
+      const copied = await this.props.copier.copy(
+        {
+          tenantId,
+          sourceTenantId: job.bundle.tenantId,
+          bundlePrefix: bundlePrefix(job.bundle.tenantId, job.bundle.exportId),
+          actor: job.createdBy,
+          requestId: `job-${job.jobId}`,
+          jobId: job.jobId,
+        },
+        onProgress,
+      );
+      return copied.items;
     }
     const imported = await this.props.importer.import(
       {
@@ -154,8 +176,13 @@ export class PortabilityJobService {
   }
 
   /** The job's outcome, audited in the same transaction. */
-  private async finish(job: PortabilityJob, state: 'SUCCEEDED' | 'FAILED', progress: readonly KindProgress[] | undefined, errors: JobError[]) {
-    const tenantId = job.bundle.tenantId;
+  private async finish(
+    tenantId: string,
+    job: PortabilityJob,
+    state: 'SUCCEEDED' | 'FAILED',
+    progress: readonly KindProgress[] | undefined,
+    errors: JobError[],
+  ) {
     const set = { state, errors, updatedAt: new Date(this.clock()).toISOString(), ...(progress ? { progress: [...progress] } : {}) };
     const write: ItemWrite = { update: { Key: jobKey(tenantId, job.jobId), ...updateOf({ set }, itemExists, attributeIs('state', 'RUNNING')) } };
     await this.props.executor.execute({

@@ -51,7 +51,8 @@ export const PORTABILITY_ROUTES = [
     path: '/v1/tenants/{tenantId}/imports',
     group: 'portability',
     access: ACCESS.tenantAdmin,
-    summary: "Import a bundle of the tenant's exports: every hash is checked before the first write (202: a job)",
+    summary:
+      "Import a bundle of the tenant's exports, or with sourceTenantId (platform admins) copy another tenant's content from its bundle: every hash is checked before the first write (202: a job)",
     request: { path: tenantPathSchema, body: importBodySchema },
     response: jobResourceSchema,
     successStatus: 202,

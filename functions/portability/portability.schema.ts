@@ -1,8 +1,12 @@
 import * as z from '../core/zod';
+import { tenantIdSchema } from '../data/keys';
 import { jobIdSchema, MAX_JOB_KINDS, portabilityJobSchema } from './portability-job.kind';
 
-/** The bundle to import: an export of this tenant kept in the region's export bucket (its job id). */
-export const importBodySchema = z.strictObject({ exportId: jobIdSchema });
+/**
+ * The bundle to import: an export kept in the region's export bucket (its job id), of this tenant, or with
+ * `sourceTenantId` (platform admins only) of another tenant, whose content is then copied into this one.
+ */
+export const importBodySchema = z.strictObject({ exportId: jobIdSchema, sourceTenantId: z.optional(tenantIdSchema) });
 
 /** Where a finished export can be downloaded without credentials until `expiresAt`: its manifest and one file per kind. */
 const downloadSchema = z.strictObject({

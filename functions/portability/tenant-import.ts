@@ -16,7 +16,8 @@ import { ObjectChangedError, ObjectNotFoundError, type ObjectStore } from './obj
 import type { KindProgress, ProgressListener } from './tenant-export';
 
 const { partitionKey: PK, sortKey: SK } = TABLE_SCHEMA;
-const KEY_ATTRIBUTES = new Set<string>([PK, SK, ...Object.values(TABLE_SCHEMA.indexes).flatMap((index) => [index.partitionKey, index.sortKey])]);
+/** Every key attribute of the table and its indexes. */
+export const KEY_ATTRIBUTES = new Set<string>([PK, SK, ...Object.values(TABLE_SCHEMA.indexes).flatMap((index) => [index.partitionKey, index.sortKey])]);
 /** What retention stamps on an item (retention-stamp.ts), the TTL of a stamped item included: no kind's schema names them. */
 const STAMP_ATTRIBUTES = new Set<string>([TABLE_SCHEMA.retainedSinceAttribute, TABLE_SCHEMA.ownExpiryAttribute, TABLE_SCHEMA.ttlAttribute]);
 
@@ -55,7 +56,7 @@ export interface ImportResult {
 }
 
 /** A checked bundle: the manifest and the version of each object that was checked. */
-interface VerifiedBundle {
+export interface VerifiedBundle {
   readonly manifest: BundleManifest;
   readonly etags: ReadonlyMap<string, string | undefined>;
 }
@@ -135,7 +136,7 @@ export class TenantImporter {
       event: {
         actor: request.actor,
         action: 'tenant.import',
-        target: `import/${manifest.exportId}/chain/${manifest.auditChain.map((head) => `${head.lane}-${head.seq}-${head.hash}`).join('+')}`,
+        target: `import/${manifest.exportId}/chain/${chainHeadsOf(manifest)}`,
         requestId: request.requestId,
         change: { exportId: manifest.exportId, sourceRegion: manifest.sourceRegion, signature: manifest.signature, auditChain: manifest.auditChain },
       },
@@ -306,15 +307,8 @@ export class TenantImporter {
     } while (start);
   }
 
-  private async getChecked(key: string, etag?: string) {
-    try {
-      return await this.props.store.get(key, etag);
-    } catch (error) {
-      const file = key.slice(key.lastIndexOf('/') + 1);
-      if (error instanceof ObjectNotFoundError) throw new BundleRejectedError({ file }, 'the file is missing from the bundle');
-      if (error instanceof ObjectChangedError) throw new BundleRejectedError({ file }, 'the file was replaced after it was checked');
-      throw error;
-    }
+  private getChecked(key: string, etag?: string) {
+    return bundleObject(this.props.store, key, etag);
   }
 
   private async writeBatch(db: DynamoDBDocumentClient, puts: readonly PutInput[]): Promise<void> {
@@ -327,5 +321,22 @@ export class TenantImporter {
       requests = (UnprocessedItems?.[this.props.tableName] ?? []) as Record<string, unknown>[];
       if (requests.length > 0) await new Promise((done) => setTimeout(done, 50 * 2 ** round));
     }
+  }
+}
+
+/** The bundle's audit chain heads as an import entry's target names them: `<lane>-<seq>-<hash>` joined by `+`. */
+export function chainHeadsOf(manifest: BundleManifest): string {
+  return manifest.auditChain.map((head) => `${head.lane}-${head.seq}-${head.hash}`).join('+');
+}
+
+/** A bundle's object (with `etag`, only the version that was checked); a missing or replaced one refuses the bundle. */
+export async function bundleObject(store: ObjectStore, key: string, etag?: string) {
+  try {
+    return await store.get(key, etag);
+  } catch (error) {
+    const file = key.slice(key.lastIndexOf('/') + 1);
+    if (error instanceof ObjectNotFoundError) throw new BundleRejectedError({ file }, 'the file is missing from the bundle');
+    if (error instanceof ObjectChangedError) throw new BundleRejectedError({ file }, 'the file was replaced after it was checked');
+    throw error;
   }
 }

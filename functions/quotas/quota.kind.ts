@@ -13,4 +13,5 @@ export const quotaCounterKind: DataKind = {
   partitions: fixedPartitions(quotaPartition),
   owns: (key, tenantId) => key.pk === quotaPartition(tenantId),
   writeBack: writeBackAsIs,
+  crossTenant: 'omit',
 };

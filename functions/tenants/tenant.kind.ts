@@ -13,6 +13,7 @@ export const tenantRecordKind: DataKind = {
   partitions: fixedPartitions(keys.tenantProfilePartition),
   owns: (key, tenantId) => key.pk === keys.tenantProfile(tenantId).pk && key.sk === keys.tenantProfile(tenantId).sk,
   writeBack: writeBackAsIs,
+  crossTenant: 'omit',
 };
 
 /** The manifest a tenant was onboarded with, kept for provisioning retries. */
@@ -24,4 +25,5 @@ export const tenantManifestKind: DataKind = {
   partitions: fixedPartitions(keys.tenantProfilePartition),
   owns: (key, tenantId) => key.pk === keys.tenantManifest(tenantId).pk && key.sk === keys.tenantManifest(tenantId).sk,
   writeBack: writeBackAsIs,
+  crossTenant: 'omit',
 };

@@ -301,5 +301,6 @@ export const toolKind: DataKind = {
   writeBack: writeBackAsIs,
   itemKey: toolKey,
   counter: toolCounter,
+  crossTenant: { quota: (tenantId, item) => ({ counter: toolCounter(tenantId), delta: 1, bytes: toolBytes(item as unknown as Tool) }) },
   api: { routes: TOOL_ROUTES, operations: toolOperations },
 };

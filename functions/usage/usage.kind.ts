@@ -13,4 +13,5 @@ export const usagePeriodKind: DataKind = {
   partitions: fixedPartitions(usagePartition),
   owns: (key, tenantId) => key.pk === usagePartition(tenantId),
   writeBack: writeBackAsIs,
+  crossTenant: 'omit',
 };

@@ -11,4 +11,5 @@ export const invitationKind: DataKind = {
   partitions: fixedPartitions(keys.invitationPartition),
   owns: (key, tenantId) => key.pk === keys.invitationPartition(tenantId),
   writeBack: writeBackAsIs,
+  crossTenant: 'omit',
 };

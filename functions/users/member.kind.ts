@@ -17,6 +17,7 @@ export const memberKind: DataKind = {
   partitions: fixedPartitions(keys.userPartition),
   owns: (key, tenantId) => key.pk === keys.userPartition(tenantId),
   writeBack: writeBackAsIs,
+  crossTenant: 'omit',
 };
 
 export const memberEmailLinkKind: DataKind = {
@@ -27,6 +28,7 @@ export const memberEmailLinkKind: DataKind = {
   partitions: fixedPartitions(keys.userEmailPartition),
   owns: (key, tenantId) => key.pk === keys.userEmailPartition(tenantId),
   writeBack: writeBackAsIs,
+  crossTenant: 'omit',
 };
 
 export const memberSubLinkKind: DataKind = {
@@ -37,6 +39,7 @@ export const memberSubLinkKind: DataKind = {
   partitions: fixedPartitions(keys.userSubPartition),
   owns: (key, tenantId) => key.pk === keys.userSubPartition(tenantId),
   writeBack: writeBackAsIs,
+  crossTenant: 'omit',
 };
 
 export const memberRoleCounterKind: DataKind = {
@@ -47,6 +50,7 @@ export const memberRoleCounterKind: DataKind = {
   partitions: fixedPartitions(keys.userRoleCounterPartition),
   owns: (key, tenantId) => key.pk === keys.userRoleCounterPartition(tenantId) && tenantRoleSchema.safeParse(key.sk).success,
   writeBack: writeBackAsIs,
+  crossTenant: 'omit',
 };
 
 /**
@@ -61,4 +65,5 @@ export const formerMemberKind: DataKind = {
   partitions: fixedPartitions(keys.formerMemberPartition),
   owns: (key, tenantId) => key.pk === keys.formerMemberPartition(tenantId),
   writeBack: writeBackAsIs,
+  crossTenant: 'omit',
 };

@@ -1,5 +1,7 @@
 import { childPartitions, fixedPartitions, writeBackAsIs, type DataKind } from '../data/data-kind';
 import { keys } from '../data/keys';
+import { registerNestedPartition } from '../data/operational.kind';
+import { quotaCounters } from '../quotas/quota.counters';
 import { runExpiry } from './run.expiry';
 import { runSchema } from './run.schema';
 import { workflowSchema } from './workflow.schema';
@@ -13,6 +15,10 @@ export const workflowKind: DataKind = {
   partitions: fixedPartitions(keys.workflowPartition),
   owns: (key, tenantId) => key.pk === keys.workflowPartition(tenantId),
   writeBack: writeBackAsIs,
+  crossTenant: {
+    quota: (tenantId) => ({ counter: quotaCounters.workflows(tenantId), delta: 1 }),
+    alongside: (tenantId, item) => [registerNestedPartition(tenantId, 'WORKFLOW', String(item.workflowId))],
+  },
 };
 
 /** Runs, a partition per workflow, kept after their workflow is deleted (their history and usage stay readable). */
@@ -26,4 +32,5 @@ export const runKind: DataKind = {
   ],
   partitions: childPartitions('WORKFLOW', keys.workflowPartition, keys.runPartition),
   writeBack: writeBackAsIs,
+  crossTenant: 'omit',
 };

@@ -1086,8 +1086,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Import a bundle of the tenant's exports: every hash is checked before the first write (202: a job)
-         * @description Import a bundle of the tenant's exports: every hash is checked before the first write (202: a job). Roles: tenant-admin, platform-admin.
+         * Import a bundle of the tenant's exports, or with sourceTenantId (platform admins) copy another tenant's content from its bundle: every hash is checked before the first write (202: a job)
+         * @description Import a bundle of the tenant's exports, or with sourceTenantId (platform admins) copy another tenant's content from its bundle: every hash is checked before the first write (202: a job). Roles: tenant-admin, platform-admin.
          */
         post: operations["startImport"];
         delete?: never;
@@ -1460,6 +1460,7 @@ export interface components {
         };
         StartImportRequest: {
             exportId: string;
+            sourceTenantId?: string;
         };
         SetRetentionRequest: {
             /** Format: int32 */

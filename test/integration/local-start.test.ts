@@ -139,6 +139,8 @@ afterAll(async () => {
 
 describe('npm start', () => {
   let first: PlatformFile;
+  /** The export of globex the import into a new tenant takes. */
+  let globexExport: string;
 
   it('starts seeded, within 20 s, with platform.json in the documented shape', async () => {
     running = startPlatform();
@@ -344,6 +346,9 @@ describe('npm start', () => {
       });
       return { status: response.status, json: (await response.json()) as Record<string, any> };
     };
+    // An agent with a memory, so the bundle carries content (the import into a new tenant below copies it)
+    const agent = await api('/agents', 'POST', { name: 'researcher', modelId: 'local.echo', instructions: 'Find sources.' });
+    await api(`/agents/${agent.json.agentId}/memories`, 'POST', { content: 'prefers primary sources' });
     const agentsBefore = (await api('/agents')).json.items;
 
     // Act: export, then download without credentials
@@ -378,6 +383,58 @@ describe('npm start', () => {
       errors: [{ code: 'conflict', detail: expect.stringContaining('audit log has moved on since the bundle was made') }],
     });
     expect(agentsAfter).toEqual(agentsBefore);
+    globexExport = started.json.jobId;
+  });
+
+  it("imports globex's bundle into a tenant onboarded through the API: a platform admin copies its agents, which the new tenant serves; a tenant admin may not", async () => {
+    // Prepare: a platform admin onboards initech in globex's region (the bundle's)
+    const globex = first.tenants[1];
+    const { clientId, username, password } = first.platformAdmin;
+    const operator = await idToken(first.cognitoEndpoint, clientId, username, password);
+    const call = async (base: string, path: string, token: string, method = 'GET', body?: unknown) => {
+      const response = await fetch(`${base}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+      return { status: response.status, json: (await response.json()) as Record<string, any> };
+    };
+    const east = first.regions['us-east-1'];
+    const manifest = {
+      id: 'initech',
+      slug: 'initech',
+      name: 'Initech',
+      plan: 'team',
+      homeRegion: 'us-east-1',
+      emailDomains: ['initech.example'],
+      admins: ['admin@initech.example'],
+      mfa: 'OPTIONAL',
+      branding: {},
+    };
+    const onboarded = await call(first.apiUrl, '/v1/tenants', operator, 'POST', manifest);
+    await eventually(async () => (await call(east, '/v1/tenants/initech', operator)).json.status, 'ACTIVE', 30_000);
+    const globexAdmin = await idToken(first.cognitoEndpoint, globex.clientId, globex.admin.username, globex.admin.password);
+    const globexAgents = (await call(east, `/v1/tenants/${globex.tenantId}/agents`, globexAdmin)).json.items as Record<string, unknown>[];
+
+    // Act
+    const byTenantAdmin = await call(east, `/v1/tenants/${globex.tenantId}/imports`, globexAdmin, 'POST', { exportId: globexExport, sourceTenantId: 'acme' });
+    const started = await call(east, '/v1/tenants/initech/imports', operator, 'POST', { exportId: globexExport, sourceTenantId: globex.tenantId });
+    const job = async () => (await call(east, `/v1/tenants/initech/imports/${started.json.jobId}`, operator)).json;
+    const ended = await eventually(async () => !['QUEUED', 'RUNNING'].includes((await job()).state), true, 60_000);
+    const copied = (await call(east, '/v1/tenants/initech/agents', operator)).json.items as Record<string, unknown>[];
+    const memories = (await call(east, `/v1/tenants/initech/agents/${copied[0]?.agentId}/memories`, operator)).json.items as Record<string, unknown>[];
+    const usage = (await call(east, '/v1/tenants/initech/usage', operator)).json;
+
+    // Assess
+    expect(onboarded.status).toBe(202);
+    expect(byTenantAdmin.status).toBe(403);
+    expect(started.status).toBe(202);
+    expect(ended).toBe(true);
+    expect(await job()).toMatchObject({ state: 'SUCCEEDED', bundle: { tenantId: globex.tenantId, exportId: globexExport } });
+    expect(globexAgents.length).toBeGreaterThan(0);
+    expect(copied).toEqual(globexAgents);
+    expect(memories.map((memory) => memory.content)).toEqual(['prefers primary sources']);
+    expect(usage).toMatchObject({ quotas: { agents: { used: globexAgents.length } } });
   });
 
   it('stops on SIGINT and leaves no java or node process behind', async () => {

@@ -1,6 +1,5 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import type { SQSEvent } from 'aws-lambda';
 import { credentialStoreOf } from '../../../functions/api/credential-store.dependencies';
 import { createHandler as createJobConsumer } from '../../../functions/api/job-consumer';
 import { migrationJobsOf } from '../../../functions/api/migration.dependencies';
@@ -21,7 +20,7 @@ import type { MigrationStep, TenantMigration } from '../../../functions/portabil
 import { LOCAL_REGIONS } from '../../../local/platform.config';
 import { migrateLocalTenant } from '../../../local/tenant-migrate';
 import { tenantAdmin } from '../../support/resources';
-import { BUCKET, createPortabilityFixture, PLATFORM_ADMIN, routeCaller, type PortabilityFixture } from './portability-fixture';
+import { BUCKET, createPortabilityFixture, jobQueueEvent, PLATFORM_ADMIN, routeCaller, type PortabilityFixture } from './portability-fixture';
 
 /**
  * Tenant migrations through the API: the portability group's real handler in each region (API Gateway REST events)
@@ -91,24 +90,9 @@ const callers = Object.fromEntries(
   ]),
 );
 
-let deliveries = 0;
 /** Delivers the messages sent so far to `consumer`, as the queue's event source would (delivery `receiveCount`). */
-async function deliver(consumer: ReturnType<typeof consumerOf>, messages: readonly JobMessage[], receiveCount = 1) {
-  deliveries += 1;
-  const event: SQSEvent = {
-    Records: messages.map((message, i) => ({
-      messageId: `m-${deliveries}-${i}`,
-      receiptHandle: 'r',
-      body: JSON.stringify(message),
-      attributes: { ApproximateReceiveCount: String(receiveCount), SentTimestamp: '0', SenderId: 'test', ApproximateFirstReceiveTimestamp: '0' },
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:eu-central-1:000000000000:jobs',
-      awsRegion: EU,
-    })),
-  };
-  return consumer(event);
+function deliver(consumer: ReturnType<typeof consumerOf>, messages: readonly JobMessage[], receiveCount = 1) {
+  return consumer(jobQueueEvent(messages, receiveCount));
 }
 
 const sortedKeys = (items: readonly Record<string, unknown>[]) => items.map((item) => `${item.pk} ${item.sk}`).sort();

@@ -14,6 +14,10 @@ import { LocalModelProvider } from '../../../functions/models/local.model-provid
 import { ManifestSigner } from '../../../functions/portability/bundle.schema';
 import { createS3Client, S3ObjectStore } from '../../../functions/portability/s3.object-store';
 import { TenantExporter } from '../../../functions/portability/tenant-export';
+import type { SQSEvent } from 'aws-lambda';
+import type { JobMessage } from '../../../functions/portability/job.queue';
+import type { MutationExecutor } from '../../../functions/data/mutation.executor';
+import { TenantCopier } from '../../../functions/portability/tenant-copy';
 import { TenantImporter } from '../../../functions/portability/tenant-import';
 import type { JobQueue } from '../../../functions/portability/job.queue';
 import { PortabilityJobRepository } from '../../../functions/portability/portability-job.kind';
@@ -28,7 +32,10 @@ import { UsageMeter } from '../../../functions/usage/usage.meter';
 import { budgetGovernance } from '../../../functions/api/governance.dependencies';
 import { credentialStoreOf } from '../../../functions/api/credential-store.dependencies';
 import { budgetBodySchema } from '../../../functions/governance/budget.schema';
-import type { createHandler as createPortabilityHandler } from '../../../functions/api/portability';
+import type { ResourceDependencies } from '../../../functions/api/dependencies';
+import { createHandler as createJobConsumer } from '../../../functions/api/job-consumer';
+import { createHandler as createPortabilityHandler } from '../../../functions/api/portability';
+import { parseRuntimeConfig } from '../../../functions/api/runtime-config';
 import { lambdaContext, restEvent } from '../../support/rest-event';
 import { BudgetLedger } from '../../../functions/governance/budget.ledger';
 import { BudgetRepository } from '../../../functions/governance/budget.repository';
@@ -48,7 +55,7 @@ import { createLogger } from '../../../functions/core/logger';
 import { TENANT_DATA_CATALOGUE } from '../../../functions/tenant-data.catalogue';
 import type { TenantManifest } from '../../../functions/tenants/tenant-manifest.schema';
 import { workflowServicesFactory } from '../../../functions/workflows/workflow.module';
-import { LOCAL_REGIONS } from '../../../local/platform.config';
+import { LOCAL_REGIONS, LOCAL_TABLE_NAME } from '../../../local/platform.config';
 import { S3_LOCAL_CREDENTIALS, startS3Local, type S3Local } from '../../../local/s3-local';
 import { uniqueTenantId } from '../../support/platform';
 import { createLifecycleFixture, type LifecycleFixture } from '../tenants/lifecycle-fixture';
@@ -75,6 +82,8 @@ export interface PortabilityFixture {
   /** Exporter and importer of each region's table. */
   readonly exporter: (region: string) => TenantExporter;
   readonly importer: (region: string) => TenantImporter;
+  /** Imports another tenant's bundle into a tenant of the region (a platform admin's import); `executor` stands in for the region's. */
+  copier(region: string, executor?: Pick<MutationExecutor, 'execute' | 'findReplay'>): TenantCopier;
   /** The export and import jobs of a region's tenants, sending started jobs to `queue`. */
   jobs(region: string, queue: JobQueue): PortabilityJobService;
   onboard(prefix: string, region?: string): Promise<string>;
@@ -193,6 +202,13 @@ export async function createPortabilityFixture(name: string): Promise<Portabilit
     return new ComplianceService({ db, tableName, executor: mutations, cursors, catalogue: TENANT_DATA_CATALOGUE, region });
   }
 
+  function copier(region: string, executor?: Pick<MutationExecutor, 'execute' | 'findReplay'>): TenantCopier {
+    const { db, tableName, mutations } = data(region);
+    const importer = new TenantImporter({ ...data(region), catalogue: TENANT_DATA_CATALOGUE, store, signer, executor: mutations });
+    const plans = new CachedPlanSource({ db, tableName });
+    return new TenantCopier({ db, tableName, catalogue: TENANT_DATA_CATALOGUE, store, importer, executor: executor ?? mutations, plans });
+  }
+
   function jobs(region: string, queue: JobQueue): PortabilityJobService {
     const { db, tableName, mutations } = data(region);
     return new PortabilityJobService({
@@ -202,6 +218,7 @@ export async function createPortabilityFixture(name: string): Promise<Portabilit
       store,
       exporter: new TenantExporter({ ...data(region), catalogue: TENANT_DATA_CATALOGUE, store, signer }),
       importer: new TenantImporter({ ...data(region), catalogue: TENANT_DATA_CATALOGUE, store, signer, executor: mutations }),
+      copier: copier(region),
       linkSeconds: 300,
       sweep: new RetentionSweep({ db, tableName, catalogue: TENANT_DATA_CATALOGUE, audit: mutations }),
     });
@@ -215,6 +232,7 @@ export async function createPortabilityFixture(name: string): Promise<Portabilit
     signer,
     exporter: (region) => new TenantExporter({ ...data(region), catalogue: TENANT_DATA_CATALOGUE, store, signer }),
     importer: (region) => new TenantImporter({ ...data(region), catalogue: TENANT_DATA_CATALOGUE, store, signer, executor: data(region).mutations }),
+    copier,
     jobs,
     async onboard(prefix, region = LOCAL_REGIONS[0]) {
       const tenantId = uniqueTenantId(prefix);
@@ -326,4 +344,46 @@ export function routeCaller(
     const result = await handler()(event, lambdaContext());
     return { ...result, json: result.body ? JSON.parse(result.body) : undefined };
   };
+}
+
+let deliveries = 0;
+/** The event the jobs queue's event source gives the job consumer for these messages (each delivery's ids unique). */
+export function jobQueueEvent(messages: readonly JobMessage[], receiveCount = 1): SQSEvent {
+  deliveries += 1;
+  return {
+    Records: messages.map((message, i) => ({
+      messageId: `m-${deliveries}-${i}`,
+      receiptHandle: 'r',
+      body: JSON.stringify(message),
+      attributes: { ApproximateReceiveCount: String(receiveCount), SentTimestamp: '0', SenderId: 'test', ApproximateFirstReceiveTimestamp: '0' },
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:eu-central-1:000000000000:jobs',
+      awsRegion: LOCAL_REGIONS[0],
+    })),
+  };
+}
+
+/**
+ * The portability group's handler and the job consumer of the fixture's first region, as its functions build them
+ * (the tenant gate open): jobs they start are sent to `sent`, for the test to deliver.
+ */
+export function jobHandlers(fixture: PortabilityFixture, sent: JobMessage[]) {
+  const region = LOCAL_REGIONS[0];
+  const { db, tableName, mutations, directory } = fixture.lifecycle.regions[region].local;
+  const config = parseRuntimeConfig({ AWS_REGION: region, TABLE_NAME: LOCAL_TABLE_NAME, LOG_LEVEL: 'ERROR' });
+  const logger = createLogger('portability-jobs', 'ERROR');
+  const deps: ResourceDependencies = {
+    logger,
+    tenantGate: async () => undefined,
+    tableName,
+    db,
+    cursors: new CursorCodec('portability-jobs-cursor-secret-32-chars'),
+    executor: mutations,
+    plans: new CachedPlanSource({ db, tableName }),
+    directory,
+  };
+  const jobs = fixture.jobs(region, { enqueue: async (message) => void sent.push(message) });
+  return { handler: createPortabilityHandler(config, deps, jobs), consumer: createJobConsumer(config, { logger, jobs }) };
 }

@@ -1,21 +1,15 @@
 import { Readable } from 'node:stream';
-import type { SQSEvent } from 'aws-lambda';
-import { createHandler as createJobConsumer } from '../../../functions/api/job-consumer';
-import { createHandler as createPortabilityHandler } from '../../../functions/api/portability';
-import type { ResourceDependencies } from '../../../functions/api/dependencies';
-import { parseRuntimeConfig } from '../../../functions/api/runtime-config';
-import { createLogger } from '../../../functions/core/logger';
-import { CursorCodec } from '../../../functions/data/cursor';
+import type { createHandler as createJobConsumer } from '../../../functions/api/job-consumer';
+import type { createHandler as createPortabilityHandler } from '../../../functions/api/portability';
 import { tenantPrefix } from '../../../functions/data/keys';
 import { fileNameOf } from '../../../functions/portability/bundle.schema';
 import type { JobMessage } from '../../../functions/portability/job.queue';
 import { bundlePrefix } from '../../../functions/portability/tenant-export';
-import { CachedPlanSource } from '../../../functions/quotas/plan.source';
 import { TenantPurge } from '../../../functions/tenants/tenant-purge';
 import { TENANT_DATA_CATALOGUE } from '../../../functions/tenant-data.catalogue';
-import { LOCAL_REGIONS, LOCAL_TABLE_NAME } from '../../../local/platform.config';
+import { LOCAL_REGIONS } from '../../../local/platform.config';
 import { member, tenantAdmin } from '../../support/resources';
-import { createPortabilityFixture, PLATFORM_ADMIN, routeCaller, type PortabilityFixture } from './portability-fixture';
+import { createPortabilityFixture, PLATFORM_ADMIN, jobHandlers, jobQueueEvent, routeCaller, type PortabilityFixture } from './portability-fixture';
 
 /**
  * The export and import job routes through the real group handler and job consumer, over DynamoDB Local and the
@@ -33,22 +27,7 @@ let tenantId: string;
 
 beforeAll(async () => {
   fixture = await createPortabilityFixture('portability-jobs');
-  const { db, tableName, mutations, directory } = fixture.lifecycle.regions[EU].local;
-  const config = parseRuntimeConfig({ AWS_REGION: EU, TABLE_NAME: LOCAL_TABLE_NAME, LOG_LEVEL: 'ERROR' });
-  const logger = createLogger('portability-jobs', 'ERROR');
-  const deps: ResourceDependencies = {
-    logger,
-    tenantGate: async () => undefined,
-    tableName,
-    db,
-    cursors: new CursorCodec('portability-jobs-cursor-secret-32-chars'),
-    executor: mutations,
-    plans: new CachedPlanSource({ db, tableName }),
-    directory,
-  };
-  const jobs = fixture.jobs(EU, { enqueue: async (message) => void sent.push(message) });
-  handler = createPortabilityHandler(config, deps, jobs);
-  consumer = createJobConsumer(config, { logger, jobs });
+  ({ handler, consumer } = jobHandlers(fixture, sent));
   tenantId = await fixture.onboard('pj');
   await fixture.live(tenantId, { agents: [{ instructions: 'export me', memories: ['a memory'] }], runs: [1], apiKeys: 1, members: 1 });
 }, 60_000);
@@ -63,25 +42,9 @@ const call = routeCaller(
   (path) => tenantAdmin(path.tenantId),
 );
 
-let deliveries = 0;
 /** Delivers every message sent so far to the consumer, as the queue's event source would (first delivery). */
-async function drain() {
-  const messages = sent.splice(0);
-  deliveries += 1;
-  const event: SQSEvent = {
-    Records: messages.map((message, i) => ({
-      messageId: `m-${deliveries}-${i}`,
-      receiptHandle: 'r',
-      body: JSON.stringify(message),
-      attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 'test', ApproximateFirstReceiveTimestamp: '0' },
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:eu-central-1:000000000000:jobs',
-      awsRegion: EU,
-    })),
-  };
-  return consumer(event);
+function drain() {
+  return consumer(jobQueueEvent(sent.splice(0)));
 }
 
 const EXPORTS = '/v1/tenants/{tenantId}/exports';
