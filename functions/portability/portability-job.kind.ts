@@ -18,6 +18,14 @@ export const JOB_TYPES = ['export', 'import'] as const;
 export type JobType = (typeof JOB_TYPES)[number];
 
 export const JOB_STATES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED'] as const;
+
+/**
+ * What a finished import brought: `everything` (the bundle whole, its log included, into a tenant whose log was empty
+ * or at the bundle's heads), `missing-content` (the content kinds' items the live tenant lacked: nothing it holds is
+ * overwritten) or `content` (another tenant's content, copied by a platform admin).
+ */
+export const IMPORT_SCOPES = ['everything', 'missing-content', 'content'] as const;
+export type ImportScope = (typeof IMPORT_SCOPES)[number];
 export type JobState = (typeof JOB_STATES)[number];
 
 /** Most kinds a job reports: the catalogue's kinds, with room to grow. */
@@ -58,6 +66,8 @@ export const portabilityJobSchema = z.object({
   errors: z.array(jobErrorSchema).check(z.maxLength(16)),
   /** Deliveries of the job's message that started work on it. */
   attempts: z.int().check(z.nonnegative()),
+  /** What a succeeded import brought. */
+  scope: z.optional(z.enum(IMPORT_SCOPES)),
 });
 export type PortabilityJob = z.infer<typeof portabilityJobSchema>;
 

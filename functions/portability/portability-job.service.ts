@@ -8,12 +8,20 @@ import { BundleRejectedError } from './bundle.errors';
 import { fileNameOf, MANIFEST_FILE } from './bundle.schema';
 import type { JobMessage, JobQueue, MigrationJobMessage } from './job.queue';
 import type { RetentionSweep } from './retention-sweep';
-import { jobKey, portabilityJobSchema, type JobError, type JobType, type PortabilityJob, type PortabilityJobRepository } from './portability-job.kind';
+import {
+  jobKey,
+  portabilityJobSchema,
+  type ImportScope,
+  type JobError,
+  type JobType,
+  type PortabilityJob,
+  type PortabilityJobRepository,
+} from './portability-job.kind';
 import type { JobResource } from './portability.schema';
 import type { ObjectStore } from './object-store';
 import { bundlePrefix, type KindProgress, type TenantExporter } from './tenant-export';
 import type { TenantCopier } from './tenant-copy';
-import type { TenantImporter } from './tenant-import';
+import { TenantLogMovedError, type TenantImporter } from './tenant-import';
 import { manifestReader } from './tenant-migration';
 
 export interface PortabilityJobServiceProps {
@@ -129,8 +137,8 @@ export class PortabilityJobService {
     const job = await this.props.jobs.get(tenantId, jobId);
     if (!job || !(await this.props.jobs.claim(tenantId, jobId, new Date(this.clock()).toISOString()))) return { kind: 'done' };
     try {
-      const progress = await this.work(tenantId, job);
-      await this.finish(tenantId, job, 'SUCCEEDED', progress, []);
+      const done = await this.work(tenantId, job);
+      await this.finish(tenantId, job, 'SUCCEEDED', done, []);
       return { kind: 'done' };
     } catch (error) {
       if (error instanceof DomainError) {
@@ -142,48 +150,39 @@ export class PortabilityJobService {
     }
   }
 
-  private async work(tenantId: string, job: PortabilityJob): Promise<readonly KindProgress[]> {
+  /** What a job did: its items and bytes per kind, and for an import what it brought. */
+  private async work(tenantId: string, job: PortabilityJob): Promise<WorkDone> {
     const onProgress = (progress: readonly KindProgress[]) => this.props.jobs.progress(tenantId, job.jobId, progress, new Date(this.clock()).toISOString());
     if (job.type === 'export') {
       const manifest = await this.props.exporter.export({ tenantId, exportId: job.jobId, createdBy: job.createdBy }, onProgress);
-      return manifest.files.map(({ kind, items, bytes }) => ({ kind, items, bytes }));
+      return { progress: manifest.files.map(({ kind, items, bytes }) => ({ kind, items, bytes })) };
     }
-    if (job.bundle.tenantId !== tenantId) {
-      const copied = await this.props.copier.copy(
-        {
-          tenantId,
-          sourceTenantId: job.bundle.tenantId,
-          bundlePrefix: bundlePrefix(job.bundle.tenantId, job.bundle.exportId),
-          actor: job.createdBy,
-          requestId: `job-${job.jobId}`,
-          jobId: job.jobId,
-        },
-        onProgress,
-      );
-      return copied.items;
+    const request = {
+      tenantId,
+      bundlePrefix: bundlePrefix(job.bundle.tenantId, job.bundle.exportId),
+      actor: job.createdBy,
+      requestId: `job-${job.jobId}`,
+    };
+    const copy = () => this.props.copier.copy({ ...request, sourceTenantId: job.bundle.tenantId, jobId: job.jobId }, onProgress);
+    if (job.bundle.tenantId !== tenantId) return { progress: (await copy()).items, scope: 'content' };
+    try {
+      return { progress: (await this.props.importer.import({ ...request, jobTarget: `${job.type}/${job.jobId}` }, onProgress)).items, scope: 'everything' };
+    } catch (error) {
+      // A live tenant: its log went on since the bundle, so only the content it lacks comes back.
+      if (!(error instanceof TenantLogMovedError)) throw error;
+      return { progress: (await copy()).items, scope: 'missing-content' };
     }
-    const imported = await this.props.importer.import(
-      {
-        tenantId,
-        bundlePrefix: bundlePrefix(job.bundle.tenantId, job.bundle.exportId),
-        actor: job.createdBy,
-        requestId: `job-${job.jobId}`,
-        jobTarget: `${job.type}/${job.jobId}`,
-      },
-      onProgress,
-    );
-    return imported.items;
   }
 
   /** The job's outcome, audited in the same transaction. */
-  private async finish(
-    tenantId: string,
-    job: PortabilityJob,
-    state: 'SUCCEEDED' | 'FAILED',
-    progress: readonly KindProgress[] | undefined,
-    errors: JobError[],
-  ) {
-    const set = { state, errors, updatedAt: new Date(this.clock()).toISOString(), ...(progress ? { progress: [...progress] } : {}) };
+  private async finish(tenantId: string, job: PortabilityJob, state: 'SUCCEEDED' | 'FAILED', done: WorkDone | undefined, errors: JobError[]) {
+    const set = {
+      state,
+      errors,
+      updatedAt: new Date(this.clock()).toISOString(),
+      ...(done ? { progress: [...done.progress] } : {}),
+      ...(done?.scope ? { scope: done.scope } : {}),
+    };
     const write: ItemWrite = { update: { Key: jobKey(tenantId, job.jobId), ...updateOf({ set }, itemExists, attributeIs('state', 'RUNNING')) } };
     await this.props.executor.execute({
       tenantId,
@@ -192,11 +191,16 @@ export class PortabilityJobService {
         action: `${job.type}.${state === 'SUCCEEDED' ? 'succeed' : 'fail'}`,
         target: `${job.type}/${job.jobId}`,
         requestId: `job-${job.jobId}`,
-        change: { state, errors: errors.map((error) => error.code) },
+        change: { state, errors: errors.map((error) => error.code), ...(done?.scope ? { scope: done.scope } : {}) },
       },
       writes: [write],
     });
   }
+}
+
+interface WorkDone {
+  readonly progress: readonly KindProgress[];
+  readonly scope?: ImportScope;
 }
 
 /** The problem of a domain error as the job shows it; a refused bundle names its file, line and hashes. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, QuotaExceededError } from '../core/errors';
 import { conditionOf, itemAbsent } from '../data/conditions';
 import type { CrossTenantCopy, DataKind, StoredKey } from '../data/data-kind';
@@ -17,6 +17,10 @@ const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL, retainedSinceAttribute
 
 /** Items per transaction: each brings its own write and at most one alongside, with room for the counter, plan check, record and entry. */
 const BATCH = 20;
+/** Items whose presence in the target one read checks (BatchGetItem's most). */
+const CHUNK = 100;
+/** Attempts at a batch of a restore whose items another writer made meanwhile. */
+const RESTORE_ATTEMPTS = 3;
 
 export interface TenantCopierProps {
   readonly db: (tenantId: string) => DynamoDBDocumentClient;
@@ -33,7 +37,10 @@ export interface TenantCopierProps {
 export interface CopyRequest {
   /** The tenant the content goes to. */
   readonly tenantId: string;
-  /** The tenant whose bundle it is (the manifest must name it). */
+  /**
+   * The tenant whose bundle it is (the manifest must name it). The tenant itself for a restore of the content it lacks
+   * (a live tenant, whose log went on since the bundle: see the class).
+   */
   readonly sourceTenantId: string;
   readonly bundlePrefix: string;
   readonly actor: string;
@@ -43,6 +50,9 @@ export interface CopyRequest {
 }
 
 type CopiedKind = readonly [DataKind, CrossTenantCopy];
+
+/** Whether the import is a copy into another tenant or the restore of what the tenant itself lacks. */
+type CopyMode = 'copy' | 'restore';
 
 /** What the bundle brings: the keys of the copied items of parent kinds, and the increments of each counter. */
 interface CopyPlan {
@@ -62,25 +72,34 @@ interface CopyPlan {
  * A batch's idempotency key names the bundle and its place in it, so a copy that stopped (a crash, a quota raised
  * later) is finished by running it again, and the closing entry — naming the source and its audit chain head — makes a
  * second run of a finished copy change nothing.
+ *
+ * With the tenant as its own source, it restores the content a live tenant lacks (agents deleted by mistake, with
+ * their memories): the same kinds, but only the items absent from the tenant, so nothing it changed or made since the
+ * bundle is overwritten, and members, keys and the log are never brought back. Each item is checked before it is
+ * counted and written; running it again restores what is still missing, so its batches need no idempotency record.
  */
 export class TenantCopier {
   constructor(private readonly props: TenantCopierProps) {}
 
   async copy(request: CopyRequest, onProgress: ProgressListener = () => undefined): Promise<ImportResult> {
     const { tenantId, sourceTenantId } = request;
-    if (tenantId === sourceTenantId) throw new Error('a copy goes to another tenant: the tenant importer restores its own bundles');
+    const mode: CopyMode = tenantId === sourceTenantId ? 'restore' : 'copy';
     const bundle = await this.props.importer.verify(sourceTenantId, request.bundlePrefix);
     const { manifest } = bundle;
-    const idempotency = { key: `bundle-copy-${manifest.signature.slice(0, 40)}`, fingerprint: manifest.signature };
+    // A copy happens once per bundle; a restore once per job (the same bundle may be needed again after more losses).
+    const idempotency =
+      mode === 'copy'
+        ? { key: `bundle-copy-${manifest.signature.slice(0, 40)}`, fingerprint: manifest.signature }
+        : { key: `bundle-restore-${request.jobId}`, fingerprint: `${manifest.signature}-${request.jobId}` };
     const earlier = await this.props.executor.findReplay(tenantId, idempotency);
     if (earlier) return { ...(earlier.body as ImportResult), alreadyImported: true };
 
     const copied = this.copiedKinds();
-    const plan = await this.planOf(request, bundle, copied);
+    const plan = await this.planOf(request, mode, bundle, copied);
     await this.checkQuotas(tenantId, plan);
     const progress: KindProgress[] = [];
     for (const [kind, rule] of copied) {
-      progress.push(await this.copyKind(request, bundle, kind, rule, plan));
+      progress.push(await this.copyKind(request, mode, bundle, kind, rule, plan));
       await onProgress(progress);
     }
     const result: ImportResult = { exportId: manifest.exportId, sourceRegion: manifest.sourceRegion, items: progress, alreadyImported: false };
@@ -89,9 +108,10 @@ export class TenantCopier {
       event: {
         actor: request.actor,
         action: 'tenant.import',
-        target: `import/${manifest.exportId}/from/${sourceTenantId}/chain/${chainHeadsOf(manifest)}`,
+        target: `import/${manifest.exportId}/${mode === 'copy' ? `from/${sourceTenantId}` : 'missing'}/chain/${chainHeadsOf(manifest)}`,
         requestId: request.requestId,
         change: {
+          mode,
           sourceTenantId,
           exportId: manifest.exportId,
           sourceRegion: manifest.sourceRegion,
@@ -118,15 +138,15 @@ export class TenantCopier {
   }
 
   /** One pass over the copied files: which parents come along, and how much each counter of the target grows. */
-  private async planOf(request: CopyRequest, bundle: VerifiedBundle, copied: readonly CopiedKind[]): Promise<CopyPlan> {
+  private async planOf(request: CopyRequest, mode: CopyMode, bundle: VerifiedBundle, copied: readonly CopiedKind[]): Promise<CopyPlan> {
     const parentKinds = new Set(copied.flatMap(([, rule]) => (rule.parent ? [rule.parent.kind] : [])));
     const parents = new Map<string, Set<string>>();
     const quotas = new Map<string, QuotaChange>();
     for (const [kind, rule] of copied) {
       const keys = parentKinds.has(kind.name) ? new Set<string>() : undefined;
       if (keys) parents.set(kind.name, keys);
-      await this.eachCopied(request, bundle, kind, rule, parents, (item) => {
-        if (keys) keys.add(keyText(item));
+      const every = (item: Record<string, unknown>) => keys?.add(keyText(item));
+      await this.eachCopied(request, mode, bundle, kind, rule, parents, every, (item) => {
         const change = rule.quota?.(request.tenantId, item);
         if (!change) return;
         const id = keyText(change.counter.key);
@@ -156,7 +176,14 @@ export class TenantCopier {
   }
 
   /** Writes one kind's copied items, a batch per transaction; a batch of the same counter only (an agent's memories). */
-  private async copyKind(request: CopyRequest, bundle: VerifiedBundle, kind: DataKind, rule: CrossTenantCopy, plan: CopyPlan): Promise<KindProgress> {
+  private async copyKind(
+    request: CopyRequest,
+    mode: CopyMode,
+    bundle: VerifiedBundle,
+    kind: DataKind,
+    rule: CrossTenantCopy,
+    plan: CopyPlan,
+  ): Promise<KindProgress> {
     let batch: Record<string, unknown>[] = [];
     let batchCounter: string | undefined;
     let number = 0;
@@ -164,10 +191,10 @@ export class TenantCopier {
     let bytes = 0;
     const flush = async () => {
       if (batch.length === 0) return;
-      await this.writeBatch(request, bundle.manifest, kind, rule, (number += 1), batch);
+      await this.writeBatch(request, mode, bundle.manifest, kind, rule, (number += 1), batch);
       batch = [];
     };
-    await this.eachCopied(request, bundle, kind, rule, plan.parents, async (item, text) => {
+    await this.eachCopied(request, mode, bundle, kind, rule, plan.parents, undefined, async (item, text) => {
       const counter = rule.quota ? keyText(rule.quota(request.tenantId, item).counter.key) : undefined;
       if (batch.length === BATCH || counter !== batchCounter) await flush();
       batchCounter = counter;
@@ -179,15 +206,40 @@ export class TenantCopier {
     return { kind: kind.name, items, bytes };
   }
 
-  /** One batch: every item new in the target, with what goes alongside, the counter's increment and one audit entry. */
+  /**
+   * One batch: every item new in the target, with what goes alongside, the counter's increment and one audit entry. A
+   * restore's batch whose item another writer made meanwhile is checked again and written without it.
+   */
   private async writeBatch(
     request: CopyRequest,
+    mode: CopyMode,
     manifest: BundleManifest,
     kind: DataKind,
     rule: CrossTenantCopy,
     number: number,
     items: readonly Record<string, unknown>[],
-  ) {
+  ): Promise<void> {
+    let pending = items;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.writeItems(request, mode, manifest, kind, rule, number, pending);
+      } catch (error) {
+        if (mode !== 'restore' || !(error instanceof ConflictError) || attempt === RESTORE_ATTEMPTS) throw error;
+        pending = await this.absent(request.tenantId, pending);
+        if (pending.length === 0) return;
+      }
+    }
+  }
+
+  private async writeItems(
+    request: CopyRequest,
+    mode: CopyMode,
+    manifest: BundleManifest,
+    kind: DataKind,
+    rule: CrossTenantCopy,
+    number: number,
+    items: readonly Record<string, unknown>[],
+  ): Promise<void> {
     const { tenantId } = request;
     const writes: ItemWrite[] = items.flatMap((item): ItemWrite[] => [
       {
@@ -214,23 +266,65 @@ export class TenantCopier {
       },
       writes,
       quotas,
-      idempotency: { key: `bundle-copy-${place}`, fingerprint: createHash('sha256').update(place).digest('hex') },
-      response: { status: 200 },
+      ...(mode === 'copy'
+        ? { idempotency: { key: `bundle-copy-${place}`, fingerprint: createHash('sha256').update(place).digest('hex') }, response: { status: 200 } }
+        : {}),
     });
+  }
+
+  /** The items the tenant does not hold (strongly consistent reads of their keys). */
+  private async absent(tenantId: string, items: readonly Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
+    const held = new Set<string>();
+    let pending: Record<string, unknown>[] = items.map((item) => ({ [PK]: item[PK], [SK]: item[SK] }));
+    for (let round = 0; pending.length > 0; round++) {
+      if (round > 0) await new Promise((done) => setTimeout(done, 50 * 2 ** Math.min(round, 5)));
+      const { Responses, UnprocessedKeys } = await this.props.db(tenantId).send(
+        new BatchGetCommand({
+          RequestItems: {
+            [this.props.tableName]: {
+              Keys: pending,
+              ConsistentRead: true,
+              ProjectionExpression: '#pk, #sk',
+              ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+            },
+          },
+        }),
+      );
+      for (const found of Responses?.[this.props.tableName] ?? []) held.add(keyText(found));
+      pending = (UnprocessedKeys?.[this.props.tableName]?.Keys ?? []) as Record<string, unknown>[];
+    }
+    return items.filter((item) => !held.has(keyText(item)));
   }
 
   /**
    * Reads a copied kind's file (the version that was verified) and hands on each item under the target's keys, its
-   * source's retention stamps taken off; an item whose parent does not come along is left out.
+   * source's retention stamps taken off; an item whose parent does not come along is left out, and in a restore an
+   * item the tenant holds. `every` sees each item that comes along, held or not.
    */
   private async eachCopied(
     request: CopyRequest,
+    mode: CopyMode,
     bundle: VerifiedBundle,
     kind: DataKind,
     rule: CrossTenantCopy,
     parents: ReadonlyMap<string, ReadonlySet<string>>,
+    every: ((item: Record<string, unknown>) => unknown) | undefined,
     use: (item: Record<string, unknown>, text: string) => unknown,
   ): Promise<void> {
+    let chunk: { item: Record<string, unknown>; text: string }[] = [];
+    const flush = async () => {
+      const absent =
+        mode === 'restore'
+          ? new Set(
+              await this.absent(
+                request.tenantId,
+                chunk.map(({ item }) => item),
+              ),
+            )
+          : undefined;
+      for (const { item, text } of chunk) if (!absent || absent.has(item)) await use(item, text);
+      chunk = [];
+    };
     const name = fileNameOf(kind.name);
     const { body } = await bundleObject(this.props.store, request.bundlePrefix + name, bundle.etags.get(name));
     const reader = new NdjsonReader(body);
@@ -238,8 +332,11 @@ export class TenantCopier {
       for await (const line of reader.lines()) {
         const item = rekeyed(kind, unstamped(itemOf(line.text)), request.sourceTenantId, request.tenantId);
         if (rule.parent && !parents.get(rule.parent.kind)?.has(keyText(rule.parent.key(request.tenantId, item)))) continue;
-        await use(item, line.text);
+        every?.(item);
+        chunk.push({ item, text: line.text });
+        if (chunk.length === CHUNK) await flush();
       }
+      await flush();
     } finally {
       reader.close();
     }
@@ -257,7 +354,7 @@ export function rekeyed(kind: DataKind, item: Readonly<Record<string, unknown>>,
   }
   const key = { pk: String(moved[PK]), sk: String(moved[SK]) };
   // Only keys name tenants (content may say anything): a key that still names the source after the move is no key of the target's.
-  const stays = [...KEY_ATTRIBUTES].some((name) => typeof moved[name] === 'string' && (moved[name] as string).includes(source));
+  const stays = from !== to && [...KEY_ATTRIBUTES].some((name) => typeof moved[name] === 'string' && (moved[name] as string).includes(source));
   if (!kind.owns(key, to) || stays) throw new Error(`the ${kind.name} ${key.pk} ${key.sk} does not move to tenant ${to} by its keys alone`);
   return moved;
 }

@@ -280,7 +280,7 @@ export class TenantImporter {
     for await (const item of itemsOfKind(auditHeadKind, tenantId, this.props.db(tenantId), this.props.tableName)) {
       const head = bundleHeads.get(item.lane as number);
       if (!head || head.seq !== item.seq || head.hash !== item.hash) {
-        throw new ConflictError(
+        throw new TenantLogMovedError(
           `tenant ${tenantId}'s audit log has moved on since the bundle was made (lane ${item.lane} is at entry ${item.seq}, the bundle at ${head?.seq ?? 0}): import into a purged tenant or another region`,
         );
       }
@@ -299,7 +299,7 @@ export class TenantImporter {
       const page = await kindPage(auditEntryKind, tenantId, db, this.props.tableName, keys.auditPendingPartition(tenantId), start);
       const newer = page.items.find((item) => item.target !== jobTarget && String(item.time) > manifest.createdAt);
       if (newer) {
-        throw new ConflictError(
+        throw new TenantLogMovedError(
           `tenant ${tenantId}'s audit log has moved on since the bundle was made (${String(newer.action)} at ${String(newer.time)}, the bundle at ${manifest.createdAt}): import into a purged tenant or another region`,
         );
       }
@@ -323,6 +323,12 @@ export class TenantImporter {
     }
   }
 }
+
+/**
+ * The tenant's log went on since the bundle was made: writing the bundle whole would overwrite newer items and cut
+ * entries off the chain (the job service then restores only the content the tenant lacks).
+ */
+export class TenantLogMovedError extends ConflictError {}
 
 /** The bundle's audit chain heads as an import entry's target names them: `<lane>-<seq>-<hash>` joined by `+`. */
 export function chainHeadsOf(manifest: BundleManifest): string {

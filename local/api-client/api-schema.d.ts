@@ -2326,6 +2326,8 @@ export interface components {
             }[];
             /** Format: int64 */
             attempts: number;
+            /** @enum {string} */
+            scope?: "everything" | "missing-content" | "content";
             download?: {
                 /** Format: date-time */
                 expiresAt: string;

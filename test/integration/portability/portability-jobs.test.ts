@@ -2,7 +2,10 @@ import { Readable } from 'node:stream';
 import type { createHandler as createJobConsumer } from '../../../functions/api/job-consumer';
 import type { createHandler as createPortabilityHandler } from '../../../functions/api/portability';
 import { tenantPrefix } from '../../../functions/data/keys';
+import { memoryBytes } from '../../../functions/memories/memory.schema';
 import { fileNameOf } from '../../../functions/portability/bundle.schema';
+import { unstamped } from '../../../functions/portability/tenant-copy';
+import { quotaCounters } from '../../../functions/quotas/quota.counters';
 import type { JobMessage } from '../../../functions/portability/job.queue';
 import { bundlePrefix } from '../../../functions/portability/tenant-export';
 import { TenantPurge } from '../../../functions/tenants/tenant-purge';
@@ -139,30 +142,56 @@ describe('export and import jobs', () => {
     expect(await auditActions()).toEqual(expect.arrayContaining(['tenant.import', 'import.succeed']));
   });
 
-  it('refuses an import over the tenant when it changed after the bundle was made, before any sealing moved a head, and writes nothing', async () => {
-    // Prepare: a bundle, then a change of the tenant's (after the export's own entries) whose entry is not sealed yet:
-    // no sealer runs here, so no head moved
+  it('restores only the content a live tenant lacks: a change made after the bundle, before any sealing moved a head, is kept', async () => {
+    // Prepare: a bundle, then changes of the tenant's whose entries are not sealed yet (no sealer runs here, so no
+    // head moved): the agent renamed, its memory deleted
     const exported = await call('POST', EXPORTS, { tenantId });
     await drain();
-    await fixture.lifecycle.regions[EU].local.mutations.execute({
-      tenantId,
-      event: { actor: 'user:u-late', action: 'agent.update', target: 'agent/late', requestId: 'late-change', change: { name: 'newer' } },
-    });
+    const { mutations } = fixture.lifecycle.regions[EU].local;
+    const kindOf = (item: Record<string, unknown>) =>
+      TENANT_DATA_CATALOGUE.find((kind) => kind.owns({ pk: String(item.pk), sk: String(item.sk) }, tenantId))?.name;
     const items = async () =>
-      (await fixture.lifecycle.scanPrefix(EU, tenantPrefix(tenantId))).filter((item) => !String(item.pk).endsWith('#JOB') && typeof item.action !== 'string');
+      (await fixture.lifecycle.scanPrefix(EU, tenantPrefix(tenantId)))
+        .filter((item) => !['portability-job', 'audit-entry', 'audit-head', 'idempotency-record'].includes(kindOf(item) ?? ''))
+        .map(unstamped);
     const before = await items();
+    const agent = before.find((item) => kindOf(item) === 'agent') as Record<string, unknown>;
+    const memory = before.find((item) => kindOf(item) === 'memory') as Record<string, unknown>;
+    const late = { actor: 'user:u-late', requestId: 'late-change' };
+    const agentKey = { pk: agent.pk, sk: agent.sk };
+    await mutations.execute({
+      tenantId,
+      event: { ...late, action: 'agent.update', target: `agent/${agent.agentId}`, change: { name: 'newer' } },
+      writes: [
+        {
+          update: {
+            Key: agentKey,
+            UpdateExpression: 'SET #name = :name',
+            ExpressionAttributeNames: { '#name': 'name' },
+            ExpressionAttributeValues: { ':name': 'newer' },
+          },
+        },
+      ],
+    });
+    await mutations.execute({
+      tenantId,
+      event: { ...late, action: 'memory.delete', target: `agent/${agent.agentId}/memory/${memory.memoryId}`, change: {} },
+      writes: [{ delete: { Key: { pk: memory.pk, sk: memory.sk } } }],
+      quotas: [{ counter: quotaCounters.memories(tenantId, String(agent.agentId)), delta: -1, bytes: -memoryBytes(memory as never) }],
+    });
 
     // Act
     const started = await call('POST', IMPORTS, { tenantId }, { body: { exportId: exported.json.jobId } });
     await drain();
-    const failed = await call('GET', IMPORT, { tenantId, jobId: started.json.jobId });
+    const done = await call('GET', IMPORT, { tenantId, jobId: started.json.jobId });
 
-    // Assess
-    expect(failed.json).toMatchObject({
-      state: 'FAILED',
-      errors: [{ code: 'conflict', detail: expect.stringContaining('audit log has moved on since the bundle was made') }],
-    });
-    expect(await items()).toEqual(before);
+    // Assess: the memory (and its count) came back, the newer name stayed, nothing else changed
+    expect(done.json).toMatchObject({ state: 'SUCCEEDED', scope: 'missing-content' });
+    expect(done.json.progress).toEqual(
+      expect.arrayContaining([expect.objectContaining({ kind: 'memory', items: 1 }), expect.objectContaining({ kind: 'agent', items: 0 })]),
+    );
+    const renamed = (item: Record<string, unknown>) => (item.pk === agent.pk && item.sk === agent.sk ? { ...item, name: 'newer' } : item);
+    expect(await items()).toEqual(before.map(renamed));
   });
 
   it('refuses an import of a bundle that does not exist with 422, and members with 403', async () => {
