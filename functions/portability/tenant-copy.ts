@@ -7,7 +7,7 @@ import { tenantPrefix } from '../data/keys';
 import type { ItemWrite, MutationExecutor } from '../data/mutation.executor';
 import { COUNTER_ATTRIBUTES, type PlanSource, type QuotaChange } from '../data/mutation.ports';
 import { TABLE_SCHEMA } from '../data/table.schema';
-import { fileNameOf, type BundleManifest } from './bundle.schema';
+import { fileNameOf } from './bundle.schema';
 import { itemOf, NdjsonReader } from './ndjson';
 import type { ObjectStore } from './object-store';
 import type { KindProgress, ProgressListener } from './tenant-export';
@@ -54,6 +54,15 @@ type CopiedKind = readonly [DataKind, CrossTenantCopy];
 /** Whether the import is a copy into another tenant or the restore of what the tenant itself lacks. */
 type CopyMode = 'copy' | 'restore';
 
+/** One copied kind's file of one copy or restore: what its passes over the file need. */
+interface KindPass {
+  readonly request: CopyRequest;
+  readonly mode: CopyMode;
+  readonly bundle: VerifiedBundle;
+  readonly kind: DataKind;
+  readonly rule: CrossTenantCopy;
+}
+
 /** What the bundle brings: the keys of the copied items of parent kinds, and the increments of each counter. */
 interface CopyPlan {
   readonly parents: ReadonlyMap<string, ReadonlySet<string>>;
@@ -95,11 +104,12 @@ export class TenantCopier {
     if (earlier) return { ...(earlier.body as ImportResult), alreadyImported: true };
 
     const copied = this.copiedKinds();
-    const plan = await this.planOf(request, mode, bundle, copied);
+    const passes = copied.map(([kind, rule]): KindPass => ({ request, mode, bundle, kind, rule }));
+    const plan = await this.planOf(passes);
     await this.checkQuotas(tenantId, plan);
     const progress: KindProgress[] = [];
-    for (const [kind, rule] of copied) {
-      progress.push(await this.copyKind(request, mode, bundle, kind, rule, plan));
+    for (const pass of passes) {
+      progress.push(await this.copyKind(pass, plan));
       await onProgress(progress);
     }
     const result: ImportResult = { exportId: manifest.exportId, sourceRegion: manifest.sourceRegion, items: progress, alreadyImported: false };
@@ -138,16 +148,16 @@ export class TenantCopier {
   }
 
   /** One pass over the copied files: which parents come along, and how much each counter of the target grows. */
-  private async planOf(request: CopyRequest, mode: CopyMode, bundle: VerifiedBundle, copied: readonly CopiedKind[]): Promise<CopyPlan> {
-    const parentKinds = new Set(copied.flatMap(([, rule]) => (rule.parent ? [rule.parent.kind] : [])));
+  private async planOf(passes: readonly KindPass[]): Promise<CopyPlan> {
+    const parentKinds = new Set(passes.flatMap(({ rule }) => (rule.parent ? [rule.parent.kind] : [])));
     const parents = new Map<string, Set<string>>();
     const quotas = new Map<string, QuotaChange>();
-    for (const [kind, rule] of copied) {
-      const keys = parentKinds.has(kind.name) ? new Set<string>() : undefined;
-      if (keys) parents.set(kind.name, keys);
+    for (const pass of passes) {
+      const keys = parentKinds.has(pass.kind.name) ? new Set<string>() : undefined;
+      if (keys) parents.set(pass.kind.name, keys);
       const every = (item: Record<string, unknown>) => keys?.add(keyText(item));
-      await this.eachCopied(request, mode, bundle, kind, rule, parents, every, (item) => {
-        const change = rule.quota?.(request.tenantId, item);
+      await this.eachCopied(pass, parents, every, (item) => {
+        const change = pass.rule.quota?.(pass.request.tenantId, item);
         if (!change) return;
         const id = keyText(change.counter.key);
         const sum = quotas.get(id);
@@ -176,14 +186,8 @@ export class TenantCopier {
   }
 
   /** Writes one kind's copied items, a batch per transaction; a batch of the same counter only (an agent's memories). */
-  private async copyKind(
-    request: CopyRequest,
-    mode: CopyMode,
-    bundle: VerifiedBundle,
-    kind: DataKind,
-    rule: CrossTenantCopy,
-    plan: CopyPlan,
-  ): Promise<KindProgress> {
+  private async copyKind(pass: KindPass, plan: CopyPlan): Promise<KindProgress> {
+    const { request, kind, rule } = pass;
     let batch: Record<string, unknown>[] = [];
     let batchCounter: string | undefined;
     let number = 0;
@@ -191,10 +195,10 @@ export class TenantCopier {
     let bytes = 0;
     const flush = async () => {
       if (batch.length === 0) return;
-      await this.writeBatch(request, mode, bundle.manifest, kind, rule, (number += 1), batch);
+      await this.writeBatch(pass, (number += 1), batch);
       batch = [];
     };
-    await this.eachCopied(request, mode, bundle, kind, rule, plan.parents, undefined, async (item, text) => {
+    await this.eachCopied(pass, plan.parents, undefined, async (item, text) => {
       const counter = rule.quota ? keyText(rule.quota(request.tenantId, item).counter.key) : undefined;
       if (batch.length === BATCH || counter !== batchCounter) await flush();
       batchCounter = counter;
@@ -210,37 +214,22 @@ export class TenantCopier {
    * One batch: every item new in the target, with what goes alongside, the counter's increment and one audit entry. A
    * restore's batch whose item another writer made meanwhile is checked again and written without it.
    */
-  private async writeBatch(
-    request: CopyRequest,
-    mode: CopyMode,
-    manifest: BundleManifest,
-    kind: DataKind,
-    rule: CrossTenantCopy,
-    number: number,
-    items: readonly Record<string, unknown>[],
-  ): Promise<void> {
+  private async writeBatch(pass: KindPass, number: number, items: readonly Record<string, unknown>[]): Promise<void> {
     let pending = items;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.writeItems(request, mode, manifest, kind, rule, number, pending);
+        return await this.writeItems(pass, number, pending);
       } catch (error) {
-        if (mode !== 'restore' || !(error instanceof ConflictError) || attempt === RESTORE_ATTEMPTS) throw error;
-        pending = await this.absent(request.tenantId, pending);
+        if (pass.mode !== 'restore' || !(error instanceof ConflictError) || attempt === RESTORE_ATTEMPTS) throw error;
+        pending = await this.absent(pass.request.tenantId, pending);
         if (pending.length === 0) return;
       }
     }
   }
 
-  private async writeItems(
-    request: CopyRequest,
-    mode: CopyMode,
-    manifest: BundleManifest,
-    kind: DataKind,
-    rule: CrossTenantCopy,
-    number: number,
-    items: readonly Record<string, unknown>[],
-  ): Promise<void> {
+  private async writeItems({ request, mode, bundle, kind, rule }: KindPass, number: number, items: readonly Record<string, unknown>[]): Promise<void> {
     const { tenantId } = request;
+    const { manifest } = bundle;
     const writes: ItemWrite[] = items.flatMap((item): ItemWrite[] => [
       {
         put: { Item: item, ...conditionOf(itemAbsent) },
@@ -302,26 +291,15 @@ export class TenantCopier {
    * item the tenant holds. `every` sees each item that comes along, held or not.
    */
   private async eachCopied(
-    request: CopyRequest,
-    mode: CopyMode,
-    bundle: VerifiedBundle,
-    kind: DataKind,
-    rule: CrossTenantCopy,
+    { request, mode, bundle, kind, rule }: KindPass,
     parents: ReadonlyMap<string, ReadonlySet<string>>,
     every: ((item: Record<string, unknown>) => unknown) | undefined,
     use: (item: Record<string, unknown>, text: string) => unknown,
   ): Promise<void> {
     let chunk: { item: Record<string, unknown>; text: string }[] = [];
     const flush = async () => {
-      const absent =
-        mode === 'restore'
-          ? new Set(
-              await this.absent(
-                request.tenantId,
-                chunk.map(({ item }) => item),
-              ),
-            )
-          : undefined;
+      const items = chunk.map(({ item }) => item);
+      const absent = mode === 'restore' ? new Set(await this.absent(request.tenantId, items)) : undefined;
       for (const { item, text } of chunk) if (!absent || absent.has(item)) await use(item, text);
       chunk = [];
     };
