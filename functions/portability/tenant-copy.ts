@@ -7,7 +7,7 @@ import { tenantPrefix } from '../data/keys';
 import type { ItemWrite, MutationExecutor } from '../data/mutation.executor';
 import { COUNTER_ATTRIBUTES, type PlanSource, type QuotaChange } from '../data/mutation.ports';
 import { TABLE_SCHEMA } from '../data/table.schema';
-import { fileNameOf } from './bundle.schema';
+import { fileNameOf, type BundleManifest } from './bundle.schema';
 import { itemOf, NdjsonReader } from './ndjson';
 import type { ObjectStore } from './object-store';
 import type { KindProgress, ProgressListener } from './tenant-export';
@@ -67,6 +67,8 @@ interface KindPass {
 interface CopyPlan {
   readonly parents: ReadonlyMap<string, ReadonlySet<string>>;
   readonly quotas: ReadonlyMap<string, QuotaChange>;
+  /** The items the target holds already (a copy resumed, or a collision), the first of them, and the first kind with items. */
+  readonly held: { readonly count: number; readonly first?: string; readonly firstKind?: string };
 }
 
 /**
@@ -106,6 +108,7 @@ export class TenantCopier {
     const copied = this.copiedKinds();
     const passes = copied.map(([kind, rule]): KindPass => ({ request, mode, bundle, kind, rule }));
     const plan = await this.planOf(passes);
+    if (mode === 'copy') await this.refuseCollisions(tenantId, manifest, plan);
     await this.checkQuotas(tenantId, plan);
     const progress: KindProgress[] = [];
     for (const pass of passes) {
@@ -152,11 +155,18 @@ export class TenantCopier {
     const parentKinds = new Set(passes.flatMap(({ rule }) => (rule.parent ? [rule.parent.kind] : [])));
     const parents = new Map<string, Set<string>>();
     const quotas = new Map<string, QuotaChange>();
+    let held: CopyPlan['held'] = { count: 0 };
     for (const pass of passes) {
       const keys = parentKinds.has(pass.kind.name) ? new Set<string>() : undefined;
       if (keys) parents.set(pass.kind.name, keys);
-      const every = (item: Record<string, unknown>) => keys?.add(keyText(item));
-      await this.eachCopied(pass, parents, every, (item) => {
+      const every = (item: Record<string, unknown>) => {
+        keys?.add(keyText(item));
+        held = held.firstKind ? held : { ...held, firstKind: pass.kind.name };
+      };
+      const onHeld = (item: Record<string, unknown>) => {
+        held = { ...held, count: held.count + 1, first: held.first ?? `${pass.kind.name} ${String(item[SK])}` };
+      };
+      await this.eachCopied(pass, parents, every, onHeld, (item) => {
         const change = pass.rule.quota?.(pass.request.tenantId, item);
         if (!change) return;
         const id = keyText(change.counter.key);
@@ -164,7 +174,20 @@ export class TenantCopier {
         quotas.set(id, { counter: change.counter, delta: (sum?.delta ?? 0) + change.delta, bytes: (sum?.bytes ?? 0) + (change.bytes ?? 0) });
       });
     }
-    return { parents, quotas };
+    return { parents, quotas, held };
+  }
+
+  /**
+   * A copy writes only items the target does not hold: one that holds some already is refused before the first write,
+   * unless this bundle's copy wrote them (its first batch is recorded: a copy that stopped and runs again).
+   */
+  private async refuseCollisions(tenantId: string, manifest: BundleManifest, plan: CopyPlan): Promise<void> {
+    const { count, first, firstKind } = plan.held;
+    if (count === 0) return;
+    if (firstKind && (await this.props.executor.findReplay(tenantId, batchIdempotency(manifest, firstKind, 1)))) return;
+    throw new ConflictError(
+      `tenant ${tenantId} already holds ${count} of the bundle's items (the ${first} first): a bundle's content is copied only into a tenant that does not hold it; nothing was imported`,
+    );
   }
 
   /** The target's plan must hold what it has and what the bundle brings, counter by counter, before anything is written. */
@@ -198,7 +221,7 @@ export class TenantCopier {
       await this.writeBatch(pass, (number += 1), batch);
       batch = [];
     };
-    await this.eachCopied(pass, plan.parents, undefined, async (item, text) => {
+    await this.eachCopied(pass, plan.parents, undefined, undefined, async (item, text) => {
       const counter = rule.quota ? keyText(rule.quota(request.tenantId, item).counter.key) : undefined;
       if (batch.length === BATCH || counter !== batchCounter) await flush();
       batchCounter = counter;
@@ -243,7 +266,6 @@ export class TenantCopier {
     const changes = rule.quota ? items.map((item) => (rule.quota as NonNullable<CrossTenantCopy['quota']>)(tenantId, item)) : [];
     const quotas =
       changes.length > 0 ? [{ counter: changes[0].counter, delta: changes.length, bytes: changes.reduce((sum, change) => sum + (change.bytes ?? 0), 0) }] : [];
-    const place = `${manifest.signature.slice(0, 40)}-${kind.name}-${number}`;
     await this.props.executor.execute({
       tenantId,
       event: {
@@ -255,9 +277,7 @@ export class TenantCopier {
       },
       writes,
       quotas,
-      ...(mode === 'copy'
-        ? { idempotency: { key: `bundle-copy-${place}`, fingerprint: createHash('sha256').update(place).digest('hex') }, response: { status: 200 } }
-        : {}),
+      ...(mode === 'copy' ? { idempotency: batchIdempotency(manifest, kind.name, number), response: { status: 200 } } : {}),
     });
   }
 
@@ -287,20 +307,25 @@ export class TenantCopier {
 
   /**
    * Reads a copied kind's file (the version that was verified) and hands on each item under the target's keys, its
-   * source's retention stamps taken off; an item whose parent does not come along is left out, and in a restore an
-   * item the tenant holds. `every` sees each item that comes along, held or not.
+   * source's retention stamps taken off; an item whose parent does not come along is left out. `every` sees each
+   * item that comes along. In a restore, and wherever `held` is given, an item the tenant holds goes to `held` (if
+   * given) instead of `use`.
    */
   private async eachCopied(
     { request, mode, bundle, kind, rule }: KindPass,
     parents: ReadonlyMap<string, ReadonlySet<string>>,
     every: ((item: Record<string, unknown>) => unknown) | undefined,
+    held: ((item: Record<string, unknown>) => unknown) | undefined,
     use: (item: Record<string, unknown>, text: string) => unknown,
   ): Promise<void> {
     let chunk: { item: Record<string, unknown>; text: string }[] = [];
     const flush = async () => {
       const items = chunk.map(({ item }) => item);
-      const absent = mode === 'restore' ? new Set(await this.absent(request.tenantId, items)) : undefined;
-      for (const { item, text } of chunk) if (!absent || absent.has(item)) await use(item, text);
+      const absent = mode === 'restore' || held ? new Set(await this.absent(request.tenantId, items)) : undefined;
+      for (const { item, text } of chunk) {
+        if (!absent || absent.has(item)) await use(item, text);
+        else held?.(item);
+      }
       chunk = [];
     };
     const name = fileNameOf(kind.name);
@@ -319,6 +344,12 @@ export class TenantCopier {
       reader.close();
     }
   }
+}
+
+/** The idempotency of a copy's batch: the bundle and the batch's place in it. */
+function batchIdempotency(manifest: BundleManifest, kind: string, number: number) {
+  const place = `${manifest.signature.slice(0, 40)}-${kind}-${number}`;
+  return { key: `bundle-copy-${place}`, fingerprint: createHash('sha256').update(place).digest('hex') };
 }
 
 /** The item under the target tenant's keys: every key attribute (table and indexes) that names the source is moved. */

@@ -1,4 +1,4 @@
-import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { createHandler as createJobConsumer } from '../../../functions/api/job-consumer';
 import type { createHandler as createPortabilityHandler } from '../../../functions/api/portability';
 import { AuditRepository } from '../../../functions/audit/audit.repository';
@@ -202,6 +202,26 @@ describe("a platform admin's import of another tenant's bundle", () => {
       errors: [{ code: 'quota-exceeded', detail: expect.stringContaining('allows 200 tools; 200 in use and the bundle brings 1') }],
     });
     expect(await content(full, [...COPIED, 'quota-counter', 'memory-counter'])).toEqual(before);
+  });
+
+  it('refuses a bundle whose items the target holds already, before the first write', async () => {
+    // Prepare: a target that holds the bundle's tool under its own keys (as from a copy of another export); tools are
+    // copied last, so every other kind would be written before a batch found it
+    const holding = await fixture.onboard('ch');
+    const { db, tableName } = fixture.lifecycle.regions[EU].local;
+    const [tool] = (await expectedIn(holding)).filter((item) => kindOf(holding, item)?.name === 'tool');
+    await db(holding).send(new PutCommand({ TableName: tableName, Item: tool }));
+    const before = await content(holding, [...COPIED, 'quota-counter', 'memory-counter']);
+
+    // Act
+    const { done } = await startCopy(holding);
+
+    // Assess
+    expect(done?.json).toMatchObject({
+      state: 'FAILED',
+      errors: [{ code: 'conflict', detail: expect.stringContaining(`already holds 1 of the bundle's items (the tool ${tool.sk} first)`) }],
+    });
+    expect(await content(holding, [...COPIED, 'quota-counter', 'memory-counter'])).toEqual(before);
   });
 
   it('finishes a copy that stopped half-way when it runs again, counting each item once', async () => {
