@@ -85,8 +85,9 @@ export class PortabilityJobService {
     });
     const response = { status: 202, body: job, headers: { location: `/v1/tenants/${context.tenantId}/${type}s/${jobId}` } };
     if (type === 'import' && bundle.tenantId === context.tenantId) {
-      // An import of the tenant's own bundle needs the tenant's log empty or at the bundle's heads, so its start writes no entry of its own: the
-      // import's entry (naming the bundle's chain head) and the job's outcome audit it.
+      // The tenant's own bundle is written whole when its log is empty or at the bundle's heads, so the start writes no
+      // entry of its own that would move the log on: the import's entry (naming the bundle's chain head) and the job's
+      // outcome audit it.
       await this.props.jobs.create(context.tenantId, job);
       await this.props.queue.enqueue({ tenantId: context.tenantId, jobId });
       return { response, replayed: false };

@@ -32,6 +32,8 @@ export interface TenantCopierProps {
   /** Writes each batch with its quota change, retention stamps and audit entry, once per batch of the bundle. */
   readonly executor: Pick<MutationExecutor, 'execute' | 'findReplay'>;
   readonly plans: PlanSource;
+  /** @default Date.now */
+  readonly clock?: () => number;
 }
 
 export interface CopyRequest {
@@ -90,7 +92,11 @@ interface CopyPlan {
  * counted and written; running it again restores what is still missing, so its batches need no idempotency record.
  */
 export class TenantCopier {
-  constructor(private readonly props: TenantCopierProps) {}
+  private readonly clock: () => number;
+
+  constructor(private readonly props: TenantCopierProps) {
+    this.clock = props.clock ?? Date.now;
+  }
 
   async copy(request: CopyRequest, onProgress: ProgressListener = () => undefined): Promise<ImportResult> {
     const { tenantId, sourceTenantId } = request;
@@ -328,12 +334,16 @@ export class TenantCopier {
       }
       chunk = [];
     };
+    const nowSeconds = Math.floor(this.clock() / 1000);
     const name = fileNameOf(kind.name);
     const { body } = await bundleObject(this.props.store, request.bundlePrefix + name, bundle.etags.get(name));
     const reader = new NdjsonReader(body);
     try {
       for await (const line of reader.lines()) {
-        const item = rekeyed(kind, unstamped(itemOf(line.text)), request.sourceTenantId, request.tenantId);
+        const stored = itemOf(line.text);
+        // An item past its TTL (its own expiry, or the source's retention) is gone for its readers and TTL deletes it.
+        if (typeof stored[TTL] === 'number' && stored[TTL] <= nowSeconds) continue;
+        const item = rekeyed(kind, unstamped(stored), request.sourceTenantId, request.tenantId);
         if (rule.parent && !parents.get(rule.parent.kind)?.has(keyText(rule.parent.key(request.tenantId, item)))) continue;
         every?.(item);
         chunk.push({ item, text: line.text });
