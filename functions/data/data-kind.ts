@@ -48,9 +48,10 @@ export interface AccessPattern {
 export type PartitionReader = (partitionKey: string) => Promise<readonly string[]>;
 
 /**
- * What a platform admin's import of another tenant's bundle does with a kind's items. `omit`: they stay behind — who
- * may sign in (members, invitations, keys), what the source was billed, its log and the bookkeeping the target keeps
- * for itself. A copy rule: they are written into the target under its own keys, counted against its plan.
+ * What a platform admin's import of another tenant's bundle does with a kind's items, and what an import into a live
+ * tenant restores of its own bundle. `omit`: they stay behind — who may sign in (members, invitations, keys), what the
+ * source was billed, its log and the bookkeeping the target keeps for itself. A copy rule: the items the target lacks
+ * are written under its own keys, counted against its plan.
  */
 export type CrossTenantRule = 'omit' | CrossTenantCopy;
 
@@ -86,7 +87,7 @@ export interface DataKind {
   partitions(tenantId: string, read: PartitionReader): Promise<readonly string[]>;
   /** True when a stored key is the tenant's item of this kind (several kinds may share a partition). */
   owns(key: StoredKey, tenantId: string): boolean;
-  /** What an import of another tenant's bundle does with its items. */
+  /** What an import of another tenant's bundle (or a restore into the live tenant) does with its items. */
   readonly crossTenant: CrossTenantRule;
   /** The Put that writes an enumerated item back (import, restore). */
   writeBack(item: Readonly<Record<string, unknown>>): PutInput;
