@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { HASH_CHAIN } from '../functions/audit/audit-chain';
 import { createDocumentClient } from '../functions/data/clients';
 import { timeOrderedId } from '../functions/data/ids';
@@ -11,6 +11,7 @@ import { createIsolation } from '../functions/isolation/tenant-db';
 import { ManifestSigner } from '../functions/portability/bundle.schema';
 import { createS3Client, S3ObjectStore } from '../functions/portability/s3.object-store';
 import { bundlePrefix, TenantExporter } from '../functions/portability/tenant-export';
+import { TenantCopier } from '../functions/portability/tenant-copy';
 import { TenantImporter } from '../functions/portability/tenant-import';
 import { CachedPlanSource } from '../functions/quotas/plan.source';
 import { TENANT_DATA_CATALOGUE } from '../functions/tenant-data.catalogue';
@@ -23,12 +24,15 @@ import { S3_LOCAL_CREDENTIALS, startS3Local } from '../local/s3-local';
 /**
  * Export and import throughput of one tenant's bundle and the peak memory they add, at 10,000 and 100,000 items
  * (ten agents, the rest memories of about 450 bytes), on DynamoDB Local and s3rver: export from one region's table, import into the other
- * region's (a migration). Memory must stay flat as the tenant grows: both stream page by page.
+ * region's (a migration). Memory must stay flat as the tenant grows: both stream page by page. At 10,000 items also
+ * the copy of the bundle's content into another tenant (a platform admin's import: every item read first, then
+ * written 20 per transaction with its quota counter and audit entry).
  */
 const [SOURCE, TARGET] = LOCAL_REGIONS;
 const SIZES = [10_000, 100_000];
 const WRITERS = 4;
 const AGENTS = 10;
+const COPIED_SIZE = 10_000;
 
 /** Peak heap and RSS above what they were when sampling started, sampled every 20 ms. */
 async function peakMemory<T>(work: () => Promise<T>): Promise<{ result: T; heapMiB: number; rssMiB: number }> {
@@ -102,13 +106,9 @@ export async function run(): Promise<void> {
     const regionData = (region: string) => {
       const isolation = createIsolation({ AWS_REGION: region, TABLE_NAME: LOCAL_TABLE_NAME, DYNAMODB_ENDPOINT: dynamo.endpoint, DATA_CREDENTIALS: 'local' });
       const db = (tenantId: string) => isolation.forTenant(tenantId);
-      const executor = new MutationExecutor({
-        db,
-        tableName: LOCAL_TABLE_NAME,
-        plans: new CachedPlanSource({ db, tableName: LOCAL_TABLE_NAME }),
-        chain: HASH_CHAIN,
-      });
-      return { db, tableName: LOCAL_TABLE_NAME, region, catalogue: TENANT_DATA_CATALOGUE, store, signer, executor };
+      const plans = new CachedPlanSource({ db, tableName: LOCAL_TABLE_NAME });
+      const executor = new MutationExecutor({ db, tableName: LOCAL_TABLE_NAME, plans, chain: HASH_CHAIN });
+      return { db, tableName: LOCAL_TABLE_NAME, region, catalogue: TENANT_DATA_CATALOGUE, store, signer, executor, plans };
     };
     const [source, target] = [regionData(SOURCE), regionData(TARGET)];
     const raw = createDocumentClient(localDynamoDbClient(dynamo.endpoint, SOURCE));
@@ -138,6 +138,29 @@ export async function run(): Promise<void> {
           `export ${Math.round(items / exportSeconds)} items/s, peak +${exported.heapMiB.toFixed(1)} MiB heap / +${exported.rssMiB.toFixed(1)} MiB RSS; ` +
           `import (verify + write) ${Math.round(written / importSeconds)} items/s, peak +${imported.heapMiB.toFixed(1)} MiB heap / +${imported.rssMiB.toFixed(1)} MiB RSS`,
       );
+      if (size === COPIED_SIZE) {
+        // Into a new tenant of the source's region, on the enterprise plan.
+        const copyTarget = `bench-copy-${size}`;
+        await raw.send(new PutCommand({ TableName: LOCAL_TABLE_NAME, Item: { ...keys.tenantProfile(copyTarget), plan: 'enterprise' } }));
+        const importer = new TenantImporter(source);
+        const copyStarted = performance.now();
+        const copied = await peakMemory(() =>
+          new TenantCopier({ ...source, importer }).copy({
+            tenantId: copyTarget,
+            sourceTenantId: tenantId,
+            bundlePrefix: bundlePrefix(tenantId, exportId),
+            actor: 'platform-admin:bench',
+            requestId: `bench-copy-${size}`,
+            jobId: timeOrderedId(Date.now()),
+          }),
+        );
+        const copySeconds = (performance.now() - copyStarted) / 1000;
+        const copiedItems = copied.result.items.reduce((sum, kind) => sum + kind.items, 0);
+        console.log(
+          `  ${String(size).padStart(7)} items: copy into another tenant (verify + check + write) ${Math.round(copiedItems / copySeconds)} items/s ` +
+            `(${copiedItems} items), peak +${copied.heapMiB.toFixed(1)} MiB heap / +${copied.rssMiB.toFixed(1)} MiB RSS`,
+        );
+      }
     }
   } finally {
     s3Client.destroy();
