@@ -164,7 +164,8 @@ const STEPS: Record<string, [(tenantId: string, model: TenantModel, services: Se
         name: `tool-${pick}`,
         endpoint: pick % 2 === 0 ? { kind: 'built-in', name: 'current-time' } : { kind: 'http', url: `https://tools.example/${pick}` },
       };
-      const headers: Record<string, string> = pick % 2 === 0 ? { 'idempotency-key': `tool-${tenantId}-${pick}` } : {};
+      // A key of this create only: a key used again within a day replays the first create (a tool deleted since).
+      const headers: Record<string, string> = pick % 2 === 0 ? { 'idempotency-key': `tool-${tenantId}-${nextRequest()}` } : {};
       const created = await tools.createTool(toolRequest('createTool', tenantId, {}, body, headers));
       if (pick % 2 === 0) await tools.createTool(toolRequest('createTool', tenantId, {}, body, headers));
       model.tools.push((created.body as { toolId: string }).toolId);
