@@ -143,7 +143,8 @@ const STEPS: Record<string, [(tenantId: string, model: TenantModel, services: Se
       // Every third agent names one of the tenant's tools (checked in its transaction).
       const toolIds = pick % 3 === 0 && model.tools.length > 0 ? [at(model.tools, pick)] : [];
       const body = { name: `agent-${pick}`, modelId: 'local.echo', instructions: 'Be brief.', tools: [], toolIds };
-      const key = pick % 2 === 0 ? `idem-${tenantId}-${pick}` : undefined;
+      // A key of this create only (see createTool), retried once.
+      const key = pick % 2 === 0 ? `idem-${tenantId}-${nextRequest()}` : undefined;
       const created = await agents.create(contextOf(tenantId, nextRequest(), key), body, (agent) => ({ ...ok, body: agent }));
       if (key) await agents.create(contextOf(tenantId, nextRequest(), key), body, (agent) => ({ ...ok, body: agent }));
       model.agents.push(bodyOf(created).agentId);
