@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { BatchGetCommand, GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, QuotaExceededError } from '../core/errors';
 import { conditionOf, itemAbsent } from '../data/conditions';
 import type { CrossTenantCopy, DataKind, StoredKey } from '../data/data-kind';
+import { batchGetItems } from '../data/item-reads';
 import { tenantPrefix } from '../data/keys';
 import type { ItemWrite, MutationExecutor } from '../data/mutation.executor';
 import { COUNTER_ATTRIBUTES, type PlanSource, type QuotaChange } from '../data/mutation.ports';
@@ -199,12 +200,17 @@ export class TenantCopier {
   /** The target's plan must hold what it has and what the bundle brings, counter by counter, before anything is written. */
   private async checkQuotas(tenantId: string, plan: CopyPlan): Promise<void> {
     const limits = await this.props.plans.planOf(tenantId, { fresh: true });
-    const db = this.props.db(tenantId);
-    for (const change of plan.quotas.values()) {
+    const changes = [...plan.quotas.values()].filter((change) => limits.limits[change.counter.quota] !== undefined);
+    const counters = await batchGetItems(
+      this.props.db(tenantId),
+      this.props.tableName,
+      changes.map((change) => change.counter.key),
+      [PK, SK, COUNTER_ATTRIBUTES.count],
+    );
+    const counts = new Map(counters.map((counter) => [keyText(counter), Number(counter[COUNTER_ATTRIBUTES.count] ?? 0)]));
+    for (const change of changes) {
       const limit = limits.limits[change.counter.quota];
-      if (limit === undefined) continue;
-      const { Item } = await db.send(new GetCommand({ TableName: this.props.tableName, Key: change.counter.key, ConsistentRead: true }));
-      const inUse = Number(Item?.[COUNTER_ATTRIBUTES.count] ?? 0);
+      const inUse = counts.get(keyText(change.counter.key)) ?? 0;
       if (inUse + change.delta > limit) {
         throw new QuotaExceededError(
           `the ${limits.title} plan allows ${limit} ${change.counter.label}; ${inUse} in use and the bundle brings ${change.delta}: nothing was imported`,
@@ -289,25 +295,8 @@ export class TenantCopier {
 
   /** The items the tenant does not hold (strongly consistent reads of their keys). */
   private async absent(tenantId: string, items: readonly Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
-    const held = new Set<string>();
-    let pending: Record<string, unknown>[] = items.map((item) => ({ [PK]: item[PK], [SK]: item[SK] }));
-    for (let round = 0; pending.length > 0; round++) {
-      if (round > 0) await new Promise((done) => setTimeout(done, 50 * 2 ** Math.min(round, 5)));
-      const { Responses, UnprocessedKeys } = await this.props.db(tenantId).send(
-        new BatchGetCommand({
-          RequestItems: {
-            [this.props.tableName]: {
-              Keys: pending,
-              ConsistentRead: true,
-              ProjectionExpression: '#pk, #sk',
-              ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
-            },
-          },
-        }),
-      );
-      for (const found of Responses?.[this.props.tableName] ?? []) held.add(keyText(found));
-      pending = (UnprocessedKeys?.[this.props.tableName]?.Keys ?? []) as Record<string, unknown>[];
-    }
+    const keys = items.map((item) => ({ pk: String(item[PK]), sk: String(item[SK]) }));
+    const held = new Set((await batchGetItems(this.props.db(tenantId), this.props.tableName, keys, [PK, SK])).map(keyText));
     return items.filter((item) => !held.has(keyText(item)));
   }
 

@@ -1,8 +1,9 @@
-import { BatchGetCommand, QueryCommand, type BatchGetCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TABLE_SCHEMA } from '../data/table.schema';
 import type { PlanSource } from '../quotas/plan.source';
 import type { QuotaCounter } from '../data/mutation.ports';
 import { COUNTER_ATTRIBUTES, monthOf, quotaCounters } from '../quotas/quota.counters';
+import { batchGetItems } from '../data/item-reads';
 import { keys } from '../data/keys';
 import { estimateCost, type CostEstimate } from '../billing/pricing.catalogue';
 import { MICROS_PER_CENT } from '../billing/budget-limits.catalogue';
@@ -139,18 +140,7 @@ export class UsageService {
     return items;
   }
 
-  private async batchGet(tenantId: string, itemKeys: { pk: string; sk: string }[]): Promise<Item[]> {
-    const out: Item[] = [];
-    for (let i = 0; i < itemKeys.length; i += 100) {
-      let pending: Record<string, unknown>[] | undefined = itemKeys.slice(i, i + 100);
-      for (let round = 0; pending && pending.length > 0 && round < 5; round++) {
-        const result: BatchGetCommandOutput = await this.deps
-          .db(tenantId)
-          .send(new BatchGetCommand({ RequestItems: { [this.deps.tableName]: { Keys: pending, ConsistentRead: true } } }));
-        out.push(...(result.Responses?.[this.deps.tableName] ?? []));
-        pending = result.UnprocessedKeys?.[this.deps.tableName]?.Keys;
-      }
-    }
-    return out;
+  private batchGet(tenantId: string, itemKeys: { pk: string; sk: string }[]): Promise<Item[]> {
+    return batchGetItems(this.deps.db(tenantId), this.deps.tableName, itemKeys);
   }
 }
