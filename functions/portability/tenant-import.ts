@@ -97,16 +97,20 @@ export class TenantImporter {
     return { manifest, etags };
   }
 
-  /** Verifies, then writes every item back; a second run of the same bundle writes nothing. */
+  /** Verifies, then writes every item back; a second run of the same bundle writes nothing (its signed manifest tells it). */
   async import(request: ImportRequest, onProgress: ProgressListener = () => undefined): Promise<ImportResult> {
     const { tenantId, bundlePrefix: prefix } = request;
-    const bundle = await this.verify(tenantId, prefix);
-    const { manifest } = bundle;
+    // The signed manifest answers the cheap questions first (done before? a log that went on?), so a tenant the bundle
+    // cannot be written into whole is refused before every file is read.
+    const { manifest } = await this.readManifest(tenantId, prefix);
     const idempotency = { key: `bundle-import-${manifest.signature.slice(0, 40)}`, fingerprint: manifest.signature };
     const earlier = await this.props.executor.findReplay(tenantId, idempotency);
     if (earlier) return { ...(earlier.body as ImportResult), alreadyImported: true };
     await this.refuseMovedChain(tenantId, manifest);
     await this.refuseNewerEntries(tenantId, manifest, request.jobTarget);
+    const bundle = await this.verify(tenantId, prefix);
+    if (bundle.manifest.signature !== manifest.signature)
+      throw new BundleRejectedError({ file: MANIFEST_FILE }, 'the manifest was replaced while it was checked');
 
     const db = this.props.db(tenantId);
     const progress: KindProgress[] = [];
