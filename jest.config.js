@@ -39,6 +39,8 @@ module.exports = {
       ...base,
       displayName: 'infra',
       testMatch: ['<rootDir>/test/infra/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/support/temp-root.setup.ts',
+      globalTeardown: '<rootDir>/test/support/temp-root.teardown.ts',
       setupFilesAfterEnv: ['<rootDir>/test/support/slow-tests.setup.ts'],
     },
   ],

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { request } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 
@@ -89,13 +90,16 @@ function exited(child: ChildProcess): boolean {
 }
 
 /** The java process of DynamoDB Local, ended with its parent where the platform allows it. */
-function spawnJava(jar: string, libraryPath: string, port: number, storage: readonly string[]): ChildProcess {
+function spawnJava(jar: string, libraryPath: string, port: number, storage: readonly string[], javaTmp: string): ChildProcess {
   const [command, ...wrapperArgs] = [...parentDeathWrapper(), 'java'];
   return spawn(
     command,
     [
       ...wrapperArgs,
       `-Djava.library.path=${libraryPath}`,
+      // SQLite's native library is unpacked here at each start and deleted only when java exits normally: a killed
+      // process left a 900 KB file in the system's temporary folder each time. This folder goes when the process does.
+      `-Djava.io.tmpdir=${javaTmp}`,
       // A client JIT and serial GC start faster and use less memory; DynamoDB Local is not a throughput test.
       '-XX:TieredStopAtLevel=1',
       '-XX:+UseSerialGC',
@@ -118,7 +122,8 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
   if (options.dbPath) mkdirSync(resolve(options.dbPath), { recursive: true });
   if (await answers(port)) throw new Error(`port ${port} is already in use: cannot start DynamoDB Local there`);
 
-  const child = spawnJava(jar, libraryPath, port, storage);
+  const javaTmp = mkdtempSync(join(tmpdir(), 'dynamodb-local-'));
+  const child = spawnJava(jar, libraryPath, port, storage, javaTmp);
   // Keep the pipes drained (a full pipe would block java) and keep the tail for error messages.
   let output = '';
   const keep = (chunk: Buffer) => {
@@ -128,7 +133,10 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
   child.stderr?.on('data', keep);
   const spawnError = new Promise<Error>((done) => child.once('error', done));
 
-  if (child.pid === undefined) throw await spawnError;
+  if (child.pid === undefined) {
+    rmSync(javaTmp, { recursive: true, force: true });
+    throw await spawnError;
+  }
   const pid = child.pid;
   const killNow = () => {
     if (!exited(child)) child.kill('SIGKILL');
@@ -138,7 +146,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
   const gone = new Promise<void>((done) => {
     if (exited(child)) done();
     else child.once('exit', () => done());
-  });
+  }).then(() => rmSync(javaTmp, { recursive: true, force: true }));
 
   const stop = async (): Promise<void> => {
     process.removeListener('exit', killNow);
