@@ -4,6 +4,10 @@
  * Local and cognito-local while the infra files synthesize the CDK app on the other core, so the two halves overlap
  * almost fully on a two-core machine (about 230 s for both against 440 s one after the other).
  *
+ * The integration files that start what they test themselves (the whole local platform of `npm start`, the console
+ * in Chromium) run in the unit and infra half, with emulators of its own: the integration half took 428 s where the
+ * other took 241 s, and the run lasts as long as its longer half.
+ *
  * Each half's output is passed through as it comes, a whole chunk at a time; the run fails when either half fails.
  * With arguments (`npm test -- <path>`, `--selectProjects unit`, ...) it is one plain jest run with those arguments.
  */
@@ -11,10 +15,28 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
 const JEST = join(__dirname, '..', 'node_modules', 'jest', 'bin', 'jest.js');
-const HALVES: readonly (readonly string[])[] = [['integration'], ['unit', 'infra']];
+
+/** Integration files run beside the unit and infra projects (patterns under test/integration/, about 85 s in all). */
+const BESIDE_UNIT_AND_INFRA = ['local-start\\.test\\.ts$', 'console/'];
+
+interface Half {
+  readonly name: string;
+  readonly args: readonly string[];
+}
+
+const HALVES: readonly Half[] = [
+  {
+    name: 'integration',
+    args: ['--selectProjects', 'integration', '--testPathIgnorePatterns', ...BESIDE_UNIT_AND_INFRA.map((pattern) => `/test/integration/${pattern}`)],
+  },
+  {
+    name: 'unit + infra + integration (npm start, console)',
+    args: ['--selectProjects', 'unit', 'infra', 'integration', '--testPathIgnorePatterns', `/test/integration/(?!${BESIDE_UNIT_AND_INFRA.join('|')})`],
+  },
+];
 
 interface Outcome {
-  readonly projects: readonly string[];
+  readonly name: string;
   readonly code: number;
   readonly seconds: number;
 }
@@ -32,18 +54,18 @@ function jest(args: readonly string[], pipe: boolean): Promise<number> {
   });
 }
 
-async function half(projects: readonly string[]): Promise<Outcome> {
+async function half({ name, args }: Half): Promise<Outcome> {
   const started = Date.now();
-  const code = await jest(['--selectProjects', ...projects], true);
-  return { projects, code, seconds: Math.round((Date.now() - started) / 1000) };
+  const code = await jest(args, true);
+  return { name, code, seconds: Math.round((Date.now() - started) / 1000) };
 }
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
   if (args.length > 0) return jest(args, false);
   const outcomes = await Promise.all(HALVES.map(half));
-  for (const { projects, code, seconds } of outcomes) {
-    process.stdout.write(`\njest ${projects.join(' + ')}: ${code === 0 ? 'passed' : `failed (exit ${code})`} in ${seconds} s\n`);
+  for (const { name, code, seconds } of outcomes) {
+    process.stdout.write(`\njest ${name}: ${code === 0 ? 'passed' : `failed (exit ${code})`} in ${seconds} s\n`);
   }
   return outcomes.every((outcome) => outcome.code === 0) ? 0 : 1;
 }
