@@ -1,5 +1,6 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createLogger, type Logger } from '../core/logger';
+import { queueMessageOf } from '../core/queue-message';
 import { isMigrationMessage, JOB_QUEUE_MAX_RECEIVES, jobMessageSchema } from '../portability/job.queue';
 import type { MigrationJobService } from '../portability/migration-job.service';
 import type { JobOutcome, PortabilityJobService } from '../portability/portability-job.service';
@@ -27,11 +28,11 @@ export function createHandler(
   deps: JobConsumerDependencies = { logger: createLogger('job-consumer', config.LOG_LEVEL), jobs: portabilityJobsOf(config) },
 ) {
   const deliver = async (record: SQSRecord): Promise<JobOutcome> => {
-    const parsed = jobMessageSchema.safeParse(safeJson(record.body));
-    if (!parsed.success) return { kind: 'failed', reason: 'malformed job message' };
+    const message = queueMessageOf(jobMessageSchema, record.body);
+    if (!message) return { kind: 'failed', reason: 'malformed job message' };
     const lastDelivery = Number(record.attributes.ApproximateReceiveCount) >= JOB_QUEUE_MAX_RECEIVES;
-    if (!isMigrationMessage(parsed.data)) return deps.jobs.run(parsed.data, lastDelivery);
-    return (deps.migrations ?? migrationJobsOf(config, jobQueueOf(config), migrationsOf(config))).run(parsed.data, lastDelivery);
+    if (!isMigrationMessage(message)) return deps.jobs.run(message, lastDelivery);
+    return (deps.migrations ?? migrationJobsOf(config, jobQueueOf(config), migrationsOf(config))).run(message, lastDelivery);
   };
   return async (event: SQSEvent): Promise<SQSBatchResponse> => {
     const outcomes = await Promise.all(
@@ -48,14 +49,6 @@ export function createHandler(
     }
     return { batchItemFailures: event.Records.filter((_, i) => outcomes[i].kind === 'failed').map((record) => ({ itemIdentifier: record.messageId })) };
   };
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 export const handler = lazyHandler(createHandler);

@@ -1,5 +1,6 @@
 import type { ScheduledEvent, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createLogger, type Logger } from '../core/logger';
+import { queueMessageOf } from '../core/queue-message';
 import { createModelProvider } from '../models/model-provider.factory';
 import { observedModelProvider } from '../observability/model-telemetry';
 import { observedDelivery } from '../observability/run-telemetry';
@@ -102,13 +103,13 @@ const SWEPT_STATUSES = new Set(['ACTIVE', 'SUSPENDED']);
  */
 export function createHandler(config: RuntimeConfig, deps: RunConsumerDependencies = createRunConsumerDependencies(config)) {
   const deliver = async (record: SQSRecord): Promise<DeliveryOutcome> => {
-    const parsed = runMessageSchema.safeParse(safeJson(record.body));
+    const message = queueMessageOf(runMessageSchema, record.body);
     // Nothing can ever run from a malformed message: straight on towards the dead-letter queue.
-    if (!parsed.success) return { kind: 'failed', reason: 'malformed run message' };
-    const { tenantId, runId } = parsed.data;
+    if (!message) return { kind: 'failed', reason: 'malformed run message' };
+    const { tenantId, runId } = message;
     const telemetry = { tierOf: deps.tierOf ?? (async () => 'unknown'), logger: deps.logger };
-    const outcome = await observedDelivery({ tenantId, runId }, telemetry, () => deps.workerFor(tenantId).handle(parsed.data));
-    if (outcome.kind === 'later') await deps.queue.enqueue(parsed.data, { delaySeconds: outcome.delaySeconds });
+    const outcome = await observedDelivery({ tenantId, runId }, telemetry, () => deps.workerFor(tenantId).handle(message));
+    if (outcome.kind === 'later') await deps.queue.enqueue(message, { delaySeconds: outcome.delaySeconds });
     return outcome;
   };
   const consume = async (event: SQSEvent): Promise<SQSBatchResponse> => {
@@ -135,14 +136,6 @@ export function createHandler(config: RuntimeConfig, deps: RunConsumerDependenci
   };
   // The same function sweeps on its schedule, so the sweep has the consumer's grants (tenant data, the queue).
   return async (event: RunConsumerEvent): Promise<SQSBatchResponse | undefined> => ('Records' in event ? consume(event) : sweep());
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 export const handler = lazyHandler(createHandler);
