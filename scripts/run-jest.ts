@@ -4,9 +4,9 @@
  * Local and cognito-local while the infra files synthesize the CDK app on the other core, so the two halves overlap
  * almost fully on a two-core machine (about 230 s for both against 440 s one after the other).
  *
- * The integration files that start what they test themselves (the whole local platform of `npm start`, the console
- * in Chromium) run in the unit and infra half, with emulators of its own: the integration half took 428 s where the
- * other took 241 s, and the run lasts as long as its longer half.
+ * Some integration files run in the unit and infra half, with emulators of its own: those that start what they test
+ * themselves (the whole local platform of `npm start`, the console in Chromium) and the fuzz of every route. The
+ * integration half took 428 s where the other took 241 s, and the run lasts as long as its longer half.
  *
  * Each half's output is passed through as it comes, a whole chunk at a time; the run fails when either half fails.
  * With arguments (`npm test -- <path>`, `--selectProjects unit`, ...) it is one plain jest run with those arguments.
@@ -16,8 +16,8 @@ import { join } from 'node:path';
 
 const JEST = join(__dirname, '..', 'node_modules', 'jest', 'bin', 'jest.js');
 
-/** Integration files run beside the unit and infra projects (patterns under test/integration/, about 85 s in all). */
-const BESIDE_UNIT_AND_INFRA = ['local-start\\.test\\.ts$', 'console/'];
+/** Integration files run beside the unit and infra projects (patterns under test/integration/, about 110 s in all). */
+const BESIDE_UNIT_AND_INFRA = ['local-start\\.test\\.ts$', 'console/', 'all-routes\\.fuzz\\.test\\.ts$'];
 
 interface Half {
   readonly name: string;
