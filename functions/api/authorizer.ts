@@ -10,7 +10,7 @@ import { usageKeysOf } from '../identity/usage-identifier';
 import { TokenVerifier, type IssuerLookup, type KeySetFactory } from '../identity/token-verifier';
 import type { Isolation } from '../isolation/tenant-db';
 import { CachedDirectory } from '../tenants/directory.cache';
-import { DirectoryRepository } from '../tenants/directory.repository';
+import { DirectoryReader } from '../tenants/directory.reader';
 import { servesTenantUsers } from '../tenants/tenant-lifecycle';
 import { MemberRepository } from '../users/member.repository';
 import type { Member } from '../users/user.schema';
@@ -41,7 +41,7 @@ export interface AuthorizerDependencies {
    * The directory entry of the tenant an API key names, and of a tenant principal's tenant when its member record is
    * missing (moved to another region?). @default the tenant directory, through a CachedDirectory (DIRECTORY_CACHE_SECONDS)
    */
-  readonly tenants: Pick<DirectoryRepository, 'get'>;
+  readonly tenants: Pick<DirectoryReader, 'get'>;
   /** The scoped clients and the credential cache behind them. @default the function instance's isolation layer */
   readonly isolation: Isolation;
 }
@@ -51,7 +51,7 @@ type PlatformRepositories = Pick<AuthorizerDependencies, 'issuers' | 'tenants'>;
 /** The registry and directory over platform items, read with the directory read role's credentials only. */
 function platformRepositories(config: RuntimeConfig, isolation: Isolation): PlatformRepositories {
   const db = isolation.directoryDb();
-  const directory = new DirectoryRepository(db, config.TABLE_NAME);
+  const directory = new DirectoryReader(db, config.TABLE_NAME);
   return {
     issuers: new CachedIssuerLookup(new IssuerRegistryRepository(db, config.TABLE_NAME)),
     tenants: new CachedDirectory(directory, { ttlMs: config.DIRECTORY_CACHE_SECONDS * 1000 }),
@@ -65,7 +65,7 @@ function platformRepositories(config: RuntimeConfig, isolation: Isolation): Plat
  * tenant's credentials out of the container's cache. Such a key finds no record, so it gets the same 401 as any
  * other bad key. Built on the first API key, as bearer-only functions never need it.
  */
-function tenantApiKeys(config: RuntimeConfig, tenants: () => Pick<DirectoryRepository, 'get'>, isolation: () => Isolation): ApiKeyLookup {
+function tenantApiKeys(config: RuntimeConfig, tenants: () => Pick<DirectoryReader, 'get'>, isolation: () => Isolation): ApiKeyLookup {
   let repository: ApiKeyRepository | undefined;
   return {
     find: async (tenantId, keyId) => {

@@ -13,7 +13,7 @@ import { ConfigError } from '../core/config';
 import type { Logger } from '../core/logger';
 import { MutationExecutor } from '../data/mutation.executor';
 import { CachedPlanSource } from '../quotas/plan.source';
-import type { DirectoryRepository } from '../tenants/directory.repository';
+import type { DirectoryReader } from '../tenants/directory.reader';
 import type { TenantLifecycleService } from '../tenants/tenant-lifecycle.service';
 import type { Tenant } from '../tenants/tenant.schema';
 import { UsageService } from '../usage/usage.service';
@@ -118,7 +118,7 @@ export function createBillingServices(wiring: BillingWiring): BillingServices {
 }
 
 /** Every tenant of the region's directory copy, page by page. */
-async function* directoryPages(directory: DirectoryRepository): AsyncIterable<readonly BilledTenant[]> {
+async function* directoryPages(directory: DirectoryReader): AsyncIterable<readonly BilledTenant[]> {
   let start: Record<string, unknown> | undefined;
   do {
     const page = await directory.list(100, start);

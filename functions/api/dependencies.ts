@@ -4,7 +4,7 @@ import { runtimeConfig, type RuntimeConfig } from './runtime-config';
 import { createLogger } from '../core/logger';
 import { resolveSecretEnvironment } from '../core/secrets';
 import { CachedDirectory } from '../tenants/directory.cache';
-import { DirectoryRepository } from '../tenants/directory.repository';
+import { DirectoryReader } from '../tenants/directory.reader';
 import type { TenantDirectoryEntry } from '../tenants/tenant.schema';
 import { createTenantGate } from '../tenants/tenant-gate';
 import { cachedSlugDirectory } from '../tenants/slug-directory';
@@ -46,7 +46,7 @@ export function isolationOf(config: RuntimeConfig): Isolation {
 /** What the route groups are built from, created once per function instance (and per region locally). */
 export function createDependencies(config: RuntimeConfig, serviceName: string) {
   // Route groups only read the directory (tenant status, home region): the read-only role and guard.
-  const directory = new DirectoryRepository(isolationOf(config).directoryDb(), config.TABLE_NAME);
+  const directory = new DirectoryReader(isolationOf(config).directoryDb(), config.TABLE_NAME);
   // The gate of every request reads the entry through a short-lived cache (DIRECTORY_CACHE_SECONDS): a status change
   // holds within that bound.
   const gateDirectory = new CachedDirectory(directory, { ttlMs: config.DIRECTORY_CACHE_SECONDS * 1000 });
@@ -72,7 +72,7 @@ export function tenantSignalsOf(config: RuntimeConfig): TenantSignalOptions {
   if (!baseDomain) return {};
   let options = tenantSignals.get(config);
   if (!options) {
-    const directory = new DirectoryRepository(isolationOf(config).directoryDb(), config.TABLE_NAME);
+    const directory = new DirectoryReader(isolationOf(config).directoryDb(), config.TABLE_NAME);
     options = { baseDomain, slugs: cachedSlugDirectory(directory, { ttlMs: config.DIRECTORY_CACHE_SECONDS * 1000 }) };
     tenantSignals.set(config, options);
   }
@@ -100,10 +100,10 @@ export function lazyHandler<E, R>(create: (config: RuntimeConfig) => (event: E, 
 
 /** The tenants a region serves, from its directory copy: those homed here that are active or suspended. */
 export function regionTenants(config: RuntimeConfig): () => Promise<RankedTenant[]> {
-  let directory: DirectoryRepository | undefined;
+  let directory: DirectoryReader | undefined;
   return async () => {
     // Made on first use: only the functions that list the region's tenants read the directory listing.
-    directory ??= new DirectoryRepository(isolationOf(config).directoryDb(), config.TABLE_NAME);
+    directory ??= new DirectoryReader(isolationOf(config).directoryDb(), config.TABLE_NAME);
     const tenants: RankedTenant[] = [];
     let start: Record<string, unknown> | undefined;
     do {

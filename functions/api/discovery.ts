@@ -4,7 +4,7 @@ import { DISCOVERY_ROUTES } from '../tenants/discovery.routes';
 import type { RequestFor } from '../routes';
 import { DiscoveryService } from '../tenants/discovery.service';
 import type { Logger } from '../core/logger';
-import type { DirectoryRepository } from '../tenants/directory.repository';
+import type { DirectoryReader } from '../tenants/directory.reader';
 import { createDependencies, lazyHandler } from './dependencies';
 import type { RequestTelemetryPorts } from '../core/request-telemetry.middleware';
 
@@ -12,7 +12,7 @@ export interface DiscoveryDependencies {
   readonly logger: Logger;
   /** Tier lookup and cost attribution of the request metrics. @default tier unknown, no cost attribution */
   readonly telemetry?: RequestTelemetryPorts;
-  readonly directory: Pick<DirectoryRepository, 'findBySlug' | 'findByEmailDomain'>;
+  readonly directory: Pick<DirectoryReader, 'findBySlug' | 'findByEmailDomain'>;
 }
 
 /** Public tenant discovery from the directory. */

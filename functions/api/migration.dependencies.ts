@@ -3,7 +3,7 @@ import type { JobQueue } from '../portability/job.queue';
 import { MigrationJobRepository } from '../portability/migration-job.kind';
 import { MigrationJobService } from '../portability/migration-job.service';
 import type { TenantMigration } from '../portability/tenant-migration';
-import { DirectoryRepository } from '../tenants/directory.repository';
+import { DirectoryReader } from '../tenants/directory.reader';
 import { isolationOf } from './dependencies';
 import { directoryRegionsOf, regionConfigOf, type RuntimeConfig } from './runtime-config';
 
@@ -37,11 +37,11 @@ export function migrationJobsOf(
   const kept = migrationOf ? services.running : services.recording;
   let service = kept.get(config);
   if (service) return service;
-  let directory: DirectoryRepository | undefined;
+  let directory: DirectoryReader | undefined;
   service = new MigrationJobService({
     region: config.AWS_REGION,
     regions: directoryRegionsOf(config).all,
-    directory: { get: (tenantId) => (directory ??= new DirectoryRepository(isolationOf(config).directoryDb(), config.TABLE_NAME)).get(tenantId) },
+    directory: { get: (tenantId) => (directory ??= new DirectoryReader(isolationOf(config).directoryDb(), config.TABLE_NAME)).get(tenantId) },
     records: memoized((region) => migrationRecordsOf(config, region)),
     queue,
     migration: migrationOf ?? refuseMigrations,

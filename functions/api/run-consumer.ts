@@ -8,7 +8,7 @@ import { runMessageSchema, type RunQueue } from '../workflows/run.queue';
 import type { DeliveryOutcome, RunWorker } from '../workflows/run.worker';
 import { runSweeperOf, runWorkerFactory } from '../workflows/workflow.module';
 import type { RunSweeper } from '../workflows/run.sweeper';
-import { DirectoryRepository } from '../tenants/directory.repository';
+import { DirectoryReader } from '../tenants/directory.reader';
 import { meterOf, createTenantWrites, isolationOf, lazyHandler } from './dependencies';
 import { runQueueOf } from './runs-queue.dependencies';
 import type { RuntimeConfig } from './runtime-config';
@@ -63,7 +63,7 @@ export function createRunConsumerDependencies(config: RuntimeConfig): RunConsume
       queue,
       redriveAfterMs: config.RUN_REDRIVE_AFTER_SECONDS * 1000,
       leaseMs: config.RUN_LEASE_SECONDS * 1000,
-      tenants: () => tenantsHomedIn(new DirectoryRepository(isolationOf(config).directoryDb(), config.TABLE_NAME), config.AWS_REGION),
+      tenants: () => tenantsHomedIn(new DirectoryReader(isolationOf(config).directoryDb(), config.TABLE_NAME), config.AWS_REGION),
       onTenantError: (tenantId, error) => logger.error('runs of a tenant could not be swept', { tenantId, error: error as Error }),
     }),
     flushMeter: () => meterOf(config).flush(),
@@ -85,7 +85,7 @@ export function createRunConsumerDependencies(config: RuntimeConfig): RunConsume
  * Tenants of the directory that this region serves and whose runs may still be waiting: ACTIVE or SUSPENDED (an
  * offboarding tenant's data is being purged, and a sent run would write to it again).
  */
-async function* tenantsHomedIn(directory: DirectoryRepository, region: string): AsyncIterable<string> {
+async function* tenantsHomedIn(directory: DirectoryReader, region: string): AsyncIterable<string> {
   let start: Record<string, unknown> | undefined;
   do {
     const page = await directory.list(100, start);

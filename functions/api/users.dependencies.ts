@@ -3,7 +3,7 @@ import { onFirstUse } from '../core/on-first-use';
 import type { CursorCodec } from '../data/cursor';
 import type { MutationExecutor } from '../data/mutation.executor';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { DirectoryRepository } from '../tenants/directory.repository';
+import type { DirectoryReader } from '../tenants/directory.reader';
 import { InvitationRepository } from '../users/invitation.repository';
 import type { Mailer } from '../users/mailer';
 import { MemberRepository } from '../users/member.repository';
@@ -22,7 +22,7 @@ export interface UserRegion {
   readonly tableName: string;
   readonly db: (tenantId: string) => DynamoDBDocumentClient;
   readonly mutations: MutationExecutor;
-  readonly directory: DirectoryRepository;
+  readonly directory: DirectoryReader;
 }
 
 /** The external services of the users service, replaceable in tests. */

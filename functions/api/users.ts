@@ -9,7 +9,7 @@ import type { UserService } from '../users/user.service';
 import { createResourceDependencies, isolationOf, lazyHandler, tenantSignalsOf } from './dependencies';
 import { mailerOf } from './mailer.dependencies';
 import { userDirectoryOf, userServiceOf } from './users.dependencies';
-import { DirectoryRepository } from '../tenants/directory.repository';
+import { DirectoryReader } from '../tenants/directory.reader';
 import type { RequestTelemetryPorts } from '../core/request-telemetry.middleware';
 
 export interface UsersDependencies {
@@ -23,7 +23,7 @@ export interface UsersDependencies {
 function defaultDependencies(config: RuntimeConfig): UsersDependencies {
   const { logger, telemetry, tenantGate, tableName, db, executor, cursors } = createResourceDependencies(config, 'users');
   // Invitations name the tenant's slug and home region: read from this region's directory copy, read-only.
-  const directory = new DirectoryRepository(isolationOf(config).directoryDb(), tableName);
+  const directory = new DirectoryReader(isolationOf(config).directoryDb(), tableName);
   const region = { region: config.AWS_REGION, tableName, db, mutations: executor, directory };
   const users = userServiceOf(config, region, { users: userDirectoryOf(config), mailer: mailerOf(config) }, cursors);
   return { logger, ...(telemetry ? { telemetry } : {}), tenantGate, users };

@@ -2,7 +2,7 @@ import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import type { AuthContext } from '../core/auth-context';
 import { readCredential, type Credential } from './credentials';
 import { MemberNotFoundError, withMemberAccess, type MemberAccessLookup } from './member-access';
-import type { DirectoryRepository } from '../tenants/directory.repository';
+import type { DirectoryReader } from '../tenants/directory.reader';
 import { rolesFromGroups, type Role } from '../core/roles';
 import { TokenRejectedError, type TokenVerifier } from './token-verifier';
 import { TENANT_ID_CLAIM } from './tenant-attribute';
@@ -44,7 +44,7 @@ export interface AuthorizerServiceOptions {
 export interface TenantResidency {
   /** The region the authorizer serves. */
   readonly region: string;
-  readonly directory: Pick<DirectoryRepository, 'get'>;
+  readonly directory: Pick<DirectoryReader, 'get'>;
 }
 
 /**

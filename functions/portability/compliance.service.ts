@@ -9,17 +9,15 @@ import { keys } from '../data/keys';
 import type { MutationContext, MutationResult } from '../data/mutation.context';
 import type { MutationExecutor } from '../data/mutation.executor';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { readDrillRecord, readSweepRecord, sweepRecordSchema } from './compliance.kind';
 import {
   complianceSettingsSchema,
   legalHoldSchema,
   readComplianceSettings,
-  readDrillRecord,
-  readSweepRecord,
   retentionSettingsSchema,
-  sweepRecordSchema,
   type ComplianceSettings,
   type RetentionSettings,
-} from './compliance.kind';
+} from './compliance-settings';
 import { NO_BACKUPS, type BackupStatus } from './backup-status';
 import { residencyZoneOf } from './residency';
 import { poolRegionOf, type TenantDirectoryEntry } from '../tenants/tenant.schema';

@@ -7,7 +7,7 @@ import { parseKey } from '../data/keys';
 import type { MutationExecutor } from '../data/mutation.executor';
 import { TABLE_SCHEMA } from '../data/table.schema';
 import { ttlRemovedItem } from '../memories/memory-expiry.service';
-import { readComplianceSettings, type ComplianceSettings } from './compliance.kind';
+import { readComplianceSettings, type ComplianceSettings } from './compliance-settings';
 
 const { ttlAttribute: TTL, retainedSinceAttribute: SINCE, ownExpiryAttribute: OWN } = TABLE_SCHEMA;
 

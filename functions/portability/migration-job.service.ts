@@ -3,7 +3,7 @@ import { ConflictError, DomainError, NotFoundError, ValidationError } from '../c
 import type { IdempotencyRequest } from '../core/request-conventions';
 import { timeOrderedId } from '../data/ids';
 import type { MutationResult } from '../data/mutation.context';
-import type { DirectoryRepository } from '../tenants/directory.repository';
+import type { DirectoryReader } from '../tenants/directory.reader';
 import type { JobQueue, MigrationJobMessage } from './job.queue';
 import { migrationJobSchema, type MigrationIdempotency, type MigrationJob, type MigrationJobRepository } from './migration-job.kind';
 import type { JobOutcome } from './portability-job.service';
@@ -16,7 +16,7 @@ export interface MigrationJobServiceProps {
   /** The regions tenants can be homed in. */
   readonly regions: readonly string[];
   /** This region's copy of the tenant directory (read). */
-  readonly directory: Pick<DirectoryRepository, 'get'>;
+  readonly directory: Pick<DirectoryReader, 'get'>;
   /** Each region's copy of the migration records (written through that region's platform data role). */
   readonly records: (region: string) => MigrationJobRepository;
   readonly queue: JobQueue;

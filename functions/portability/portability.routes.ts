@@ -5,7 +5,7 @@ import { tenantIdSchema } from '../data/keys';
 import { jobIdSchema } from './portability-job.kind';
 import { migrationBodySchema, migrationJobSchema } from './migration-job.kind';
 import { importBodySchema, jobResourceSchema } from './portability.schema';
-import { complianceSettingsSchema, retentionSettingsSchema } from './compliance.kind';
+import { complianceSettingsSchema, retentionSettingsSchema } from './compliance-settings';
 import { complianceReportSchema } from './compliance.service';
 
 const legalHoldBodySchema = z.strictObject({ reason: z.string().check(z.minLength(1), z.maxLength(1024)) });

@@ -6,7 +6,8 @@ import type { AuditPort } from '../data/mutation.executor';
 import { ttlOf } from '../data/retention-stamp';
 import { TABLE_SCHEMA } from '../data/table.schema';
 import { updateOf } from '../data/updates';
-import { readComplianceSettings, recordSweep, type ComplianceSettings } from './compliance.kind';
+import { readComplianceSettings, type ComplianceSettings } from './compliance-settings';
+import { recordSweep } from './compliance.kind';
 import { itemsOfKind } from './kind-items';
 import { expiringKinds, stampOf } from './retention';
 

@@ -2,7 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TenantCache } from '../core/tenant-cache';
 import type { DataKind, ExpiryRule, StoredKey } from '../data/data-kind';
 import type { RetentionPort, RetentionStamp } from '../data/mutation.ports';
-import { readComplianceSettings, type ComplianceSettings } from './compliance.kind';
+import { readComplianceSettings, type ComplianceSettings } from './compliance-settings';
 
 /**
  * Retention applied on write: an item of a kind whose class's period deletes it (DataKind.expiry) is stamped with

@@ -1,5 +1,5 @@
 import { BoundedMap } from '../identity/bounded-map';
-import type { DirectoryRepository } from './directory.repository';
+import type { DirectoryReader } from './directory.reader';
 import type { TenantDirectoryEntry } from './tenant.schema';
 
 interface Cached {
@@ -31,14 +31,14 @@ interface Flight {
  * changes an entry itself invalidates it: its next request reads the new one, and a read that was already in flight
  * (which may return the old entry) is not kept.
  */
-export class CachedDirectory implements Pick<DirectoryRepository, 'get'> {
+export class CachedDirectory implements Pick<DirectoryReader, 'get'> {
   private readonly found: BoundedMap<string, Cached>;
   private readonly absent: BoundedMap<string, Cached>;
   private readonly inFlight = new Map<string, Flight>();
   private readonly clock: () => number;
 
   constructor(
-    private readonly source: Pick<DirectoryRepository, 'get'>,
+    private readonly source: Pick<DirectoryReader, 'get'>,
     private readonly options: CachedDirectoryOptions,
   ) {
     this.found = new BoundedMap(options.capacity ?? 10_000);

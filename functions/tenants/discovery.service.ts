@@ -1,10 +1,10 @@
-import type { DirectoryRepository } from './directory.repository';
+import type { DirectoryReader } from './directory.reader';
 import type { DiscoveryQuery, DiscoveryResponse } from './discovery.schema';
 import { servesTenantUsers } from './tenant-lifecycle';
 import type { TenantAuth, TenantDirectoryEntry } from './tenant.schema';
 
 export interface DiscoveryServiceOptions {
-  readonly directory: Pick<DirectoryRepository, 'findBySlug' | 'findByEmailDomain'>;
+  readonly directory: Pick<DirectoryReader, 'findBySlug' | 'findByEmailDomain'>;
   /** Regional API base URLs by region. */
   readonly regionEndpoints: Readonly<Record<string, string>>;
   /** The API's base domain: `<slug>.<baseDomain>` names a tenant. @default none (hosts match by slug label only) */

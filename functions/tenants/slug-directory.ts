@@ -1,6 +1,6 @@
 import type { SlugDirectory } from '../core/tenant-signals';
 import { BoundedMap } from '../identity/bounded-map';
-import type { DirectoryRepository } from './directory.repository';
+import type { DirectoryReader } from './directory.reader';
 import { slugSchema } from './tenant.schema';
 
 export interface CachedSlugDirectoryOptions {
@@ -17,7 +17,7 @@ export interface CachedSlugDirectoryOptions {
  * read, and answers are kept per container for `ttlMs` (the directory cache's bound), bounded, so a request with a
  * subdomain costs no read per request and made-up subdomains cannot grow a container's memory.
  */
-export function cachedSlugDirectory(directory: Pick<DirectoryRepository, 'findBySlug'>, options: CachedSlugDirectoryOptions): SlugDirectory {
+export function cachedSlugDirectory(directory: Pick<DirectoryReader, 'findBySlug'>, options: CachedSlugDirectoryOptions): SlugDirectory {
   const answers = new BoundedMap<string, { readonly tenantId: string | undefined; readonly until: number }>(options.capacity ?? 10_000);
   const clock = options.clock ?? Date.now;
   return async (label) => {

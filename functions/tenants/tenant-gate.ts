@@ -4,7 +4,7 @@ import { NotFoundError, TenantSuspendedError, TenantUnavailableError, WrongRegio
 import type { TenantGate } from '../core/http';
 import { keys } from '../data/keys';
 import type { ItemWrite } from '../data/mutation.executor';
-import type { DirectoryRepository } from './directory.repository';
+import type { DirectoryReader } from './directory.reader';
 import { servesTenantUsers } from './tenant-lifecycle';
 
 /** Records an audit entry in a tenant's log, while the checks hold (data/mutation.executor.ts's AuditPort). */
@@ -24,7 +24,7 @@ function tenantRecordExists(tenantId: string): ItemWrite {
 }
 
 export interface TenantGateOptions {
-  readonly directory: Pick<DirectoryRepository, 'get'>;
+  readonly directory: Pick<DirectoryReader, 'get'>;
   /** The region this API serves. */
   readonly region: string;
   /** Regional API base URLs by region, for 421 answers. */

@@ -7,7 +7,7 @@ import { keys } from '../data/keys';
 import type { ItemWrite } from '../data/mutation.executor';
 import type { TenantRole } from '../core/roles';
 import { memberSchema, type Member } from './user.schema';
-import { readComplianceSettings } from '../portability/compliance.kind';
+import { readComplianceSettings } from '../portability/compliance-settings';
 
 const COUNT = 'count';
 

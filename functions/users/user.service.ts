@@ -16,7 +16,7 @@ import type { ItemWrite, MutationExecutor, StoredResponse } from '../data/mutati
 import type { AuditEvent } from '../audit/audit-chain';
 import type { TenantRole } from '../core/roles';
 import { quotaCounters } from '../quotas/quota.counters';
-import type { DirectoryRepository } from '../tenants/directory.repository';
+import type { DirectoryReader } from '../tenants/directory.reader';
 import type { TenantAuth, TenantDirectoryEntry } from '../tenants/tenant.schema';
 import { invitationCodeMatches, newInvitationCode, parseInvitationCode } from './invitation-code';
 import type { InvitationRepository } from './invitation.repository';
@@ -39,7 +39,7 @@ export interface UserServiceOptions {
   readonly users: UserDirectory;
   readonly mailer: Mailer;
   /** The tenant directory of this region: pool, status and home region of a tenant. */
-  readonly directory: Pick<DirectoryRepository, 'get'>;
+  readonly directory: Pick<DirectoryReader, 'get'>;
   readonly cursors: CursorCodec;
   /** The region this API serves; invitations are accepted in the tenant's home region only. */
   readonly region: string;

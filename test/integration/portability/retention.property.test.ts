@@ -7,7 +7,7 @@ import { MutationExecutor } from '../../../functions/data/mutation.executor';
 import { TABLE_SCHEMA } from '../../../functions/data/table.schema';
 import { updateOf } from '../../../functions/data/updates';
 import { jobKey } from '../../../functions/portability/portability-job.kind';
-import type { RetentionSettings } from '../../../functions/portability/compliance.kind';
+import type { RetentionSettings } from '../../../functions/portability/compliance-settings';
 import { CatalogueRetention, DAY_SECONDS } from '../../../functions/portability/retention';
 import { RetentionSweep } from '../../../functions/portability/retention-sweep';
 import { CachedPlanSource } from '../../../functions/quotas/plan.source';
