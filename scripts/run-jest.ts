@@ -30,7 +30,7 @@ const HALVES: readonly Half[] = [
     args: ['--selectProjects', 'integration', '--testPathIgnorePatterns', ...BESIDE_UNIT_AND_INFRA.map((pattern) => `/test/integration/${pattern}`)],
   },
   {
-    name: 'unit + infra + integration (npm start, console)',
+    name: 'unit + infra + integration (npm start, console, fuzz of every route)',
     args: ['--selectProjects', 'unit', 'infra', 'integration', '--testPathIgnorePatterns', `/test/integration/(?!${BESIDE_UNIT_AND_INFRA.join('|')})`],
   },
 ];
