@@ -26,7 +26,13 @@ module.exports = {
   maxWorkers: 1,
   workerIdleMemoryLimit: '512MB',
   projects: [
-    { ...base, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    {
+      ...base,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/support/temp-root.setup.ts',
+      globalTeardown: '<rootDir>/test/support/temp-root.teardown.ts',
+    },
     {
       ...base,
       displayName: 'integration',
