@@ -86,8 +86,11 @@ export class MemoryRepository {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const binding = { tenantId, list: `memories:${agentId}:${query.tag ?? ''}:${query.from ?? ''}:${query.to ?? ''}` };
     const prefix = keys.memorySortKeyPrefix();
-    const low = prefix + (query.from ? timePrefix(Date.parse(query.from)) : '');
-    const high = prefix + (query.to ? lastIdAt(Date.parse(query.to)) : '~');
+    // Ids count from the epoch: a bound before it means from the first memory, or before any.
+    const to = query.to ? Date.parse(query.to) : undefined;
+    if (to !== undefined && to < 0) return { items: [] };
+    const low = prefix + (query.from ? timePrefix(Math.max(0, Date.parse(query.from))) : '');
+    const high = prefix + (to !== undefined ? lastIdAt(to) : '~');
     const names: Record<string, string> = { '#pk': PK, '#sk': SK, '#ttl': TTL };
     const values: Record<string, unknown> = { ':pk': keys.memoryPartition(tenantId, agentId), ':low': low, ':high': high, ':now': this.nowSeconds() };
     const filters = ['(attribute_not_exists(#ttl) OR #ttl > :now)'];

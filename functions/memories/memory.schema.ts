@@ -2,6 +2,7 @@ import * as z from '../core/zod';
 import { agentIdSchema } from '../agents/agent.schema';
 import { pageSchema, paginationQueryShape } from '../core/request-conventions';
 import { TIME_ORDERED_ID } from '../data/ids';
+import { storableNumberSchema } from '../data/storable';
 import { tenantIdSchema } from '../data/keys';
 
 /** Memory ids are time-ordered (newest-first listing and time ranges are key ranges). */
@@ -13,7 +14,7 @@ const contentSchema = z.string().check(z.minLength(1), z.maxLength(32_000));
 const metadataSchema = z
   .record(
     z.string().check(z.regex(/^[A-Za-z0-9_.-]{1,64}$/, 'metadata keys must be 1-64 letters, digits, _ . or -')),
-    z.union([z.string().check(z.maxLength(1_024)), z.number(), z.boolean(), z.null()]),
+    z.union([z.string().check(z.maxLength(1_024)), storableNumberSchema, z.boolean(), z.null()]),
   )
   .check(z.refine((metadata) => Object.keys(metadata).length <= 50, 'at most 50 metadata entries'));
 const tagsSchema = z.array(tagSchema).check(

@@ -1,14 +1,14 @@
 import * as z from '../core/zod';
 import { planIdSchema } from '../billing/plan.catalogue';
 import { pageSchema, paginationQueryShape } from '../core/request-conventions';
-import { brandingSchema, tenantDirectoryEntrySchema, tenantStatusSchema } from './tenant.schema';
+import { brandingSchema, tenantDirectoryEntrySchema, tenantSettingsSchema, tenantStatusSchema } from './tenant.schema';
 
 /** `PATCH /v1/tenants/{tenantId}`: at least one change; plan and status are for platform admins only. */
 export const updateTenantBodySchema = z
   .strictObject({
     name: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))),
     branding: z.optional(brandingSchema),
-    settings: z.optional(z.record(z.string().check(z.maxLength(64)), z.union([z.string().check(z.maxLength(1024)), z.number(), z.boolean()]))),
+    settings: z.optional(tenantSettingsSchema),
     plan: z.optional(planIdSchema),
     /** Suspends or reactivates (the other lifecycle steps have routes of their own). */
     status: z.optional(z.enum(['ACTIVE', 'SUSPENDED'])),

@@ -2,7 +2,7 @@ import * as z from '../core/zod';
 import { planIdSchema } from '../billing/plan.catalogue';
 import { tenantIdSchema } from '../data/keys';
 import { TENANT_ROLES } from '../core/roles';
-import { brandingSchema, regionSchema, slugSchema } from './tenant.schema';
+import { brandingSchema, regionSchema, slugSchema, tenantSettingsSchema } from './tenant.schema';
 
 /**
  * The tenant manifest, `tenants/<slug>.json`: everything the provisioning pipeline needs to build a tenant. The
@@ -148,7 +148,7 @@ export const tenantManifestSchema = z
     /** @default the platform console's URLs (CDK config) */
     console: z.optional(consoleSchema),
     /** Free-form tenant settings copied into the tenant record. @default none */
-    settings: z._default(z.record(z.string().check(z.maxLength(64)), z.union([z.string().check(z.maxLength(1024)), z.number(), z.boolean()])), {}),
+    settings: z._default(tenantSettingsSchema, {}),
   })
   .check(
     z.superRefine((manifest, ctx) => {

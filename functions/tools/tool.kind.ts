@@ -12,6 +12,7 @@ import { keys, SEPARATOR, sortKey, tenantIdSchema, tenantKey } from '../data/key
 import { mutationContextOf, toOperationResult, withReplay, type MutationContext, type MutationResult } from '../data/mutation.context';
 import type { CurrentItem, ItemWrite, StoredResponse } from '../data/mutation.executor';
 import type { QuotaCounter } from '../data/mutation.ports';
+import { storableNameSchema, unstorablePart } from '../data/storable';
 import { TABLE_SCHEMA } from '../data/table.schema';
 
 /**
@@ -31,9 +32,13 @@ export const BUILT_IN_TOOLS = ['memory-search', 'memory-write', 'current-time'] 
 
 const MAX_INPUT_SCHEMA_BYTES = 16_384;
 
-/** The JSON Schema of the tool's input: an object schema, at most 16 KiB as JSON. */
-const inputSchemaSchema = z.record(z.string().check(z.maxLength(64)), z.unknown()).check(
+/** The JSON Schema of the tool's input: an object schema, at most 16 KiB as JSON, that the table stores as given. */
+const inputSchemaSchema = z.record(storableNameSchema.check(z.maxLength(64)), z.unknown()).check(
   z.refine((schema) => schema.type === 'object', 'the input schema must be a JSON Schema of type "object"'),
+  z.superRefine((schema, ctx) => {
+    const problem = unstorablePart(schema);
+    if (problem) ctx.addIssue({ code: 'custom', message: `the input schema cannot be stored: ${problem}`, input: schema });
+  }),
   z.refine(
     (schema) => Buffer.byteLength(JSON.stringify(schema), 'utf8') <= MAX_INPUT_SCHEMA_BYTES,
     `the input schema must be at most ${MAX_INPUT_SCHEMA_BYTES} bytes of JSON`,
