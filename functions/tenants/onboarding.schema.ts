@@ -1,7 +1,8 @@
 import * as z from '../core/zod';
 import { planIdSchema } from '../billing/plan.catalogue';
 import { pageSchema, paginationQueryShape } from '../core/request-conventions';
-import { brandingSchema, tenantDirectoryEntrySchema, tenantSettingsSchema, tenantStatusSchema } from './tenant.schema';
+import { tenantSettingsSchema } from './tenant-settings.schema';
+import { brandingSchema, tenantDirectoryEntrySchema, tenantStatusSchema } from './tenant.schema';
 
 /** `PATCH /v1/tenants/{tenantId}`: at least one change; plan and status are for platform admins only. */
 export const updateTenantBodySchema = z

@@ -2,7 +2,8 @@ import * as z from '../core/zod';
 import { planIdSchema } from '../billing/plan.catalogue';
 import { tenantIdSchema } from '../data/keys';
 import { TENANT_ROLES } from '../core/roles';
-import { brandingSchema, regionSchema, slugSchema, tenantSettingsSchema } from './tenant.schema';
+import { tenantSettingsSchema } from './tenant-settings.schema';
+import { brandingSchema, regionSchema, slugSchema } from './tenant.schema';
 
 /**
  * The tenant manifest, `tenants/<slug>.json`: everything the provisioning pipeline needs to build a tenant. The

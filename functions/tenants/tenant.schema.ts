@@ -1,5 +1,4 @@
 import * as z from '../core/zod';
-import { storableNameSchema, storableNumberSchema } from '../data/storable';
 import { planIdSchema } from '../billing/plan.catalogue';
 import { tenantIdSchema } from '../data/keys';
 
@@ -17,12 +16,6 @@ export const brandingSchema = z.strictObject({
   primaryColor: z.optional(z.string().check(z.regex(/^#[0-9a-fA-F]{6}$/, 'must be a #rrggbb colour'))),
   logoUrl: z.optional(z.url({ protocol: /^https$/ }).check(z.maxLength(2048))),
 });
-
-/** Free-form settings of a tenant, as an admin or its manifest gives them: short names and values the table stores. */
-export const tenantSettingsSchema = z.record(
-  storableNameSchema.check(z.maxLength(64)),
-  z.union([z.string().check(z.maxLength(1024)), storableNumberSchema, z.boolean()]),
-);
 
 /** The tenant's own record (tenant data, kept in its home region). */
 export const tenantSchema = z.object({
