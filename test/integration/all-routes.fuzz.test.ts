@@ -3,6 +3,7 @@ import { buildOpenApiDocument } from '../../functions/platform/openapi';
 import { ROUTES, type RouteDefinition } from '../../functions/routes';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 import { arbitraryOf, type JsonSchema } from '../support/schema-arbitrary';
+import { anyFieldValue, oddText } from '../support/fuzz-values';
 
 /**
  * Fuzz of every route of the route table through the local gateway, as a tenant admin and as a platform admin, with
@@ -28,35 +29,6 @@ afterAll(async () => {
   await platform?.close();
 });
 
-const anything = fc.oneof(
-  fc.string(),
-  fc.integer(),
-  fc.double(),
-  fc.boolean(),
-  fc.constant(null),
-  fc.array(fc.string(), { maxLength: 3 }),
-  fc.object({ maxDepth: 2 }),
-);
-const text = fc.oneof(
-  fc.string({ maxLength: 30 }),
-  fc.constantFrom(
-    '',
-    '0',
-    '101',
-    '-1',
-    '2026-11-01T00:00:00Z',
-    '2026-11',
-    'x#y',
-    '*',
-    '"1"',
-    'a'.repeat(3000),
-    '%00',
-    '..',
-    'null',
-    '01J00000000000000000000000',
-    'eu-central-1',
-  ),
-);
 /** Field names the routes' bodies use, so that some random bodies get past the first check. */
 const FIELDS = [
   'name',
@@ -87,10 +59,14 @@ const FIELDS = [
   'slug',
   'tenantId',
 ];
-const junkBody = fc.oneof(fc.jsonValue(), fc.string(), fc.dictionary(fc.constantFrom(...FIELDS), anything, { maxKeys: 6 }));
-const junkQuery = fc.dictionary(fc.constantFrom('limit', 'cursor', 'from', 'to', 'period', 'slug', 'email', 'status', 'action', 'format', 'tag', 'x'), text, {
-  maxKeys: 3,
-});
+const junkBody = fc.oneof(fc.jsonValue(), fc.string(), fc.dictionary(fc.constantFrom(...FIELDS), anyFieldValue, { maxKeys: 6 }));
+const junkQuery = fc.dictionary(
+  fc.constantFrom('limit', 'cursor', 'from', 'to', 'period', 'slug', 'email', 'status', 'action', 'format', 'tag', 'x'),
+  oddText,
+  {
+    maxKeys: 3,
+  },
+);
 
 const DOCUMENT = buildOpenApiDocument(ROUTES) as unknown as {
   paths: Record<string, Record<string, Operation>>;
@@ -127,7 +103,7 @@ describe('fuzz: every route, random input', () => {
       const tenant = await platform.createTenant({ region: EU, plan: 'enterprise' });
       const adminToken = (await platform.signIn(tenant.clientId, tenant.admin)).idToken;
       await fc.assert(
-        fc.asyncProperty(fc.boolean(), text, queryOf(route), bodyOf(route), ownTenant, async (asPlatformAdmin, id, search, payload, own) => {
+        fc.asyncProperty(fc.boolean(), oddText, queryOf(route), bodyOf(route), ownTenant, async (asPlatformAdmin, id, search, payload, own) => {
           const path = route.path.replace(/\{(\w+)\}/g, (_m, name: string) => encodeURIComponent(name === 'tenantId' && own ? tenant.tenantId : id || 'x'));
           const qs = new URLSearchParams(search).toString();
           const response = await platform.call(EU, route.method, `${path}${qs ? `?${qs}` : ''}`, {
