@@ -176,10 +176,21 @@ export const apiFunctions: FunctionSource = {
   },
 };
 
+/** The longest URL a regional REST API takes, in characters (API Gateway's quotas for REST APIs). */
+export const MAX_URL_LENGTH = 10_240;
+
+/**
+ * Request line and headers Node.js reads before it gives up with a bare 431 (its default is 16 KiB): room for a URL at
+ * API Gateway's limit and the headers of a request, so that the gateway itself answers a longer URL.
+ */
+const MAX_HEADER_BYTES = 64 * 1024;
+
 class HttpProblem extends Error {
   constructor(
     readonly problem: Problem,
     readonly headers: Record<string, string> = {},
+    /** Who answers in AWS: a gateway response (its template adds the request id) or the firewall (a fixed body). */
+    readonly answeredBy: 'gateway' | 'firewall' = 'gateway',
   ) {
     super(problem.detail);
   }
@@ -366,10 +377,11 @@ class RegionGateway {
     } catch (error) {
       const failure = error instanceof HttpProblem ? error : undefined;
       if (!failure) console.error(`[gateway ${this.region}] ${method} ${url.pathname} failed:`, error);
-      const body = failure?.problem ?? toProblem(error, url.pathname);
+      const body = failure?.problem ?? gatewayProblem('internal');
       status = body.status;
       const headers = { 'content-type': PROBLEM_CONTENT_TYPE, 'cache-control': DEFAULT_CACHE_CONTROL, ...failure?.headers };
-      this.send(res, status, headers, JSON.stringify({ ...body, instance: url.pathname }), requestId);
+      // The documents of lib/constructs/gateway-responses.ts and lib/constructs/api-firewall.ts, member for member.
+      this.send(res, status, headers, JSON.stringify(failure?.answeredBy === 'firewall' ? body : { ...body, requestId }), requestId);
     } finally {
       this.options.log(
         `${new Date(started).toISOString()} ${this.region} ${method} ${url.pathname}${url.search} ${status} ${Date.now() - started}ms ${requestId}`,
@@ -379,6 +391,8 @@ class RegionGateway {
 
   private async dispatch(req: IncomingMessage, res: ServerResponse, request: { method: string; url: RequestTarget; requestId: string }): Promise<number> {
     const { method, url, requestId } = request;
+    // A longer URL is refused before anything else: by DEFAULT_4XX's gateway response in AWS.
+    if ((req.url ?? '').length > MAX_URL_LENGTH) throw gatewayFailure('badRequest', `The URL is longer than ${MAX_URL_LENGTH} characters.`);
     // The payload limit applies before routing, as at API Gateway's edge.
     const body = await readBody(req, this.options.bodyLimitBytes);
     const client = sourceIpOf(req);
@@ -654,7 +668,7 @@ class RegionGateway {
 }
 
 function clientLimitProblem(limit: ClientLimitName, retryAfterSeconds: number): HttpProblem {
-  return new HttpProblem(toProblem(new RateLimitedError(CLIENT_LIMIT_DETAILS[limit])), { 'retry-after': String(retryAfterSeconds) });
+  return new HttpProblem(toProblem(new RateLimitedError(CLIENT_LIMIT_DETAILS[limit])), { 'retry-after': String(retryAfterSeconds) }, 'firewall');
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {
@@ -728,7 +742,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   try {
     for (const [index, region] of options.regions.entries()) {
       const gateway = new RegionGateway(region, settings, matcher, invocations, queues.environment(region), index === 0 ? options.console : undefined);
-      const server = createServer((req, res) => void gateway.serve(req, res));
+      const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => void gateway.serve(req, res));
       servers.push(server);
       const port = await listen(server, options.port === 0 ? 0 : options.port + index, host);
       endpoints[region] = `http://${host}:${port}`;

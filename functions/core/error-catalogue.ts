@@ -29,7 +29,13 @@ export const ERROR_CATALOGUE: readonly ErrorCodeEntry[] = [
     meaning: 'A path or query parameter (400) or the body (422) breaks the schema; `errors` lists the fields.',
     action: 'Fix the listed fields.',
   },
-  { code: 'bad-request', statuses: [400], title: 'Bad request', meaning: 'The gateway refused the request for another reason.', action: 'Fix the request.' },
+  {
+    code: 'bad-request',
+    statuses: [400],
+    title: 'Bad request',
+    meaning: 'The gateway refused the request for another reason, such as a URL longer than 10,240 characters.',
+    action: 'Fix the request.',
+  },
   {
     code: 'unauthenticated',
     statuses: [401],

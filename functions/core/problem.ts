@@ -38,6 +38,8 @@ export interface Problem {
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 export const PROBLEM_TYPE_BASE = 'https://errors.agent-platform.dev/';
+/** The longest `instance` a problem carries: a longer request path (API Gateway takes up to 8 KB) is left out. */
+export const MAX_INSTANCE_LENGTH = 2048;
 
 const STATUS_BY_ERROR: ReadonlyArray<[abstract new (...args: never[]) => DomainError, number]> = [
   [MalformedRequestError, 400],
@@ -82,11 +84,9 @@ export function problem(status: number, code: string, title: string, detail: str
  * and becomes a 500 whose detail reveals nothing of the cause.
  */
 export function toProblem(error: unknown, instance?: string): Problem {
+  const at = instance && instance.length <= MAX_INSTANCE_LENGTH ? { instance } : {};
   if (error instanceof DomainError) {
-    return { ...problem(statusOf(error), error.code, error.title, error.message, error.extensions), ...(instance ? { instance } : {}) };
+    return { ...problem(statusOf(error), error.code, error.title, error.message, error.extensions), ...at };
   }
-  return {
-    ...problem(500, 'internal-error', 'Internal error', 'The request failed on our side; it has been logged.'),
-    ...(instance ? { instance } : {}),
-  };
+  return { ...problem(500, 'internal-error', 'Internal error', 'The request failed on our side; it has been logged.'), ...at };
 }

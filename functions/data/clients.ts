@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import type { CoreConfig } from '../core/config';
+import { constructorEntriesAsMaps } from './document-maps';
 
 export interface DynamoDbClientOptions {
   /** Credentials to sign with. @default the SDK's default provider chain */
@@ -18,10 +19,15 @@ export function createDynamoDbClient(config: CoreConfig, options: DynamoDbClient
   });
 }
 
-/** A DocumentClient over a low-level client; undefined attributes are dropped, never written as NULL. */
+/**
+ * A DocumentClient over a low-level client; undefined attributes are dropped, never written as NULL, and a JSON object
+ * with an entry named `constructor` is written as the map it is (see document-maps.ts).
+ */
 export function createDocumentClient(client: DynamoDBClient): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(client, {
+  const documentClient = DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
     unmarshallOptions: { wrapNumbers: false },
   });
+  documentClient.middlewareStack.use(constructorEntriesAsMaps());
+  return documentClient;
 }

@@ -2,7 +2,7 @@ import * as z from '../core/zod';
 import { tenantIdSchema } from '../data/keys';
 import { ERROR_CATALOGUE } from '../core/error-catalogue';
 import { MAX_ISSUE_TEXT_LENGTH, MAX_LISTED_ISSUES } from '../core/errors';
-import { PROBLEM_TYPE_BASE } from '../core/problem';
+import { MAX_INSTANCE_LENGTH, PROBLEM_TYPE_BASE } from '../core/problem';
 import { WWW_AUTHENTICATE } from '../core/response-conventions';
 
 /** The reusable parts of the OpenAPI document: problem schema, headers, header parameters, security schemes. */
@@ -21,7 +21,7 @@ export const PROBLEM_SCHEMA: Json = {
     status: { type: 'integer', format: 'int32', minimum: 400, maximum: 599 },
     detail: text(2048),
     code: { type: 'string', enum: ERROR_CATALOGUE.map((entry) => entry.code) },
-    instance: text(2048),
+    instance: text(MAX_INSTANCE_LENGTH),
     requestId: text(128, { description: 'Quote it to support.' }),
     errors: {
       type: 'array',

@@ -101,5 +101,10 @@ export function problemCodesOf(route: RouteDefinition): ReadonlyMap<number, Read
   for (const [status, code] of ROUTE_SPECIFIC[route.operationId] ?? []) add(codes, status, code);
   add(codes, 429, 'rate-limited');
   add(codes, 500, 'internal-error');
+  // What the gateway answers for any route: a request it refuses for another reason (a URL past its length), a
+  // function that failed or answered nothing it can pass on, and one that took longer than the integration timeout.
+  add(codes, 400, 'bad-request');
+  add(codes, 502, 'upstream-failure');
+  add(codes, 504, 'upstream-timeout');
   return codes;
 }

@@ -1,11 +1,12 @@
 import * as z from '../core/zod';
+import { emailAddressSchema } from '../core/email';
 import { brandingSchema, regionSchema, slugSchema, tenantAuthSchema } from './tenant.schema';
 import { tenantIdSchema } from '../data/keys';
 
 /** Exactly one of `email`, `host` or `slug`. */
 export const discoveryQuerySchema = z
   .strictObject({
-    email: z.optional(z.email().check(z.maxLength(320))),
+    email: z.optional(emailAddressSchema()),
     host: z.optional(z.string().check(z.maxLength(253), z.regex(/^[a-z0-9.-]+(:\d+)?$/i, 'must be a host name'))),
     slug: z.optional(slugSchema),
   })

@@ -1,4 +1,5 @@
 import * as z from '../core/zod';
+import { emailAddressSchema } from '../core/email';
 
 const regionList = z.pipe(
   z.pipe(
@@ -41,7 +42,7 @@ export const lifecycleEnvShape = {
   /** Folder of the local mailbox; required with MAIL_TRANSPORT=mailbox. */
   MAILBOX_DIR: z.optional(z.string().check(z.minLength(1))),
   /** Sender of invitation mail (an SES-verified identity in AWS). */
-  MAIL_FROM: z._default(z.email(), 'no-reply@agent-platform.example'),
+  MAIL_FROM: z._default(emailAddressSchema(), 'no-reply@agent-platform.example'),
   /** The console's URL, for links in invitation mail. @default none (the mail shows the code only) */
   CONSOLE_URL: z.optional(z.url()),
   /** How long an invitation can be accepted, in hours. @default 72 */

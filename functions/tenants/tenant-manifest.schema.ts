@@ -1,4 +1,5 @@
 import * as z from '../core/zod';
+import { EMAIL_DOMAIN, emailAddressSchema } from '../core/email';
 import { planIdSchema } from '../billing/plan.catalogue';
 import { tenantIdSchema } from '../data/keys';
 import { TENANT_ROLES } from '../core/roles';
@@ -11,9 +12,7 @@ import { brandingSchema, regionSchema, slugSchema } from './tenant.schema';
  */
 
 /** Email domains are compared lower-case. */
-export const emailDomainSchema = z
-  .string()
-  .check(z.toLowerCase(), z.regex(/^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'must be an email domain such as example.com'));
+export const emailDomainSchema = z.string().check(z.toLowerCase(), z.regex(EMAIL_DOMAIN, 'must be an email domain such as example.com'));
 
 /**
  * Cognito identity provider names: 1-32 characters of its allowed set. They appear in the hosted UI and in
@@ -131,7 +130,7 @@ export const tenantManifestSchema = z
     /** Email domains whose users discover this tenant. @default none */
     emailDomains: z._default(z.array(emailDomainSchema).check(z.maxLength(50)), []),
     /** The first tenant admins: each is invited as tenant-admin once the tenant is ACTIVE. */
-    admins: z.array(z.email().check(z.maxLength(320), z.toLowerCase())).check(z.minLength(1, 'a tenant needs at least one admin'), z.maxLength(20)),
+    admins: z.array(emailAddressSchema().check(z.toLowerCase())).check(z.minLength(1, 'a tenant needs at least one admin'), z.maxLength(20)),
     /** Company identity providers federated into the tenant's pool. @default none */
     sso: z._default(
       z.strictObject({

@@ -1,4 +1,5 @@
 import * as z from '../core/zod';
+import { emailAddressSchema } from '../core/email';
 import { pageSchema, paginationQueryShape } from '../core/request-conventions';
 import { tenantIdSchema } from '../data/keys';
 import { TIME_ORDERED_ID } from '../data/ids';
@@ -41,7 +42,7 @@ export const passwordSchema = z.string().check(
   }),
 );
 
-export const emailSchema = z.email().check(z.maxLength(320), z.toLowerCase());
+export const emailSchema = emailAddressSchema().check(z.toLowerCase());
 export const tenantRoleSchema = z.enum(TENANT_ROLES);
 export const memberIdSchema = z.string().check(z.regex(TIME_ORDERED_ID, 'must be a user id'));
 /** A pool user's immutable id (a UUID in Cognito; any key-safe string from a federated pool). */

@@ -2664,6 +2664,24 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Problem: `bad-request` (see the error catalogue). */
+            400: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 400;
+                        /** @enum {unknown} */
+                        code?: "bad-request";
+                    };
+                };
+            };
             /** @description Problem: `rate-limited` (see the error catalogue). */
             429: {
                 headers: {
@@ -2698,6 +2716,42 @@ export interface operations {
                         status?: 500;
                         /** @enum {unknown} */
                         code?: "internal-error";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
                     };
                 };
             };
@@ -2739,6 +2793,24 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Problem: `bad-request` (see the error catalogue). */
+            400: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 400;
+                        /** @enum {unknown} */
+                        code?: "bad-request";
+                    };
+                };
+            };
             /** @description Problem: `rate-limited` (see the error catalogue). */
             429: {
                 headers: {
@@ -2773,6 +2845,42 @@ export interface operations {
                         status?: 500;
                         /** @enum {unknown} */
                         code?: "internal-error";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
                     };
                 };
             };
@@ -2814,6 +2922,24 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Problem: `bad-request` (see the error catalogue). */
+            400: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 400;
+                        /** @enum {unknown} */
+                        code?: "bad-request";
+                    };
+                };
+            };
             /** @description Problem: `rate-limited` (see the error catalogue). */
             429: {
                 headers: {
@@ -2848,6 +2974,42 @@ export interface operations {
                         status?: 500;
                         /** @enum {unknown} */
                         code?: "internal-error";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
                     };
                 };
             };
@@ -2896,7 +3058,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem: `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -2910,7 +3072,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "validation-failed";
+                        code?: "bad-request" | "validation-failed";
                     };
                 };
             };
@@ -2948,6 +3110,42 @@ export interface operations {
                         status?: 500;
                         /** @enum {unknown} */
                         code?: "internal-error";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
                     };
                 };
             };
@@ -2994,7 +3192,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem: `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -3008,7 +3206,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "validation-failed";
+                        code?: "bad-request" | "validation-failed";
                     };
                 };
             };
@@ -3122,6 +3320,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
+                    };
+                };
+            };
         };
     };
     offboardTenant: {
@@ -3155,7 +3389,7 @@ export interface operations {
                     "application/json": components["schemas"]["Tenant"];
                 };
             };
-            /** @description Problem: `malformed-request`, `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `malformed-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -3169,7 +3403,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "malformed-request" | "validation-failed";
+                        code?: "bad-request" | "malformed-request" | "validation-failed";
                     };
                 };
             };
@@ -3319,6 +3553,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
+                    };
+                };
+            };
         };
     };
     updateTenant: {
@@ -3356,7 +3626,7 @@ export interface operations {
                     "application/json": components["schemas"]["Tenant"];
                 };
             };
-            /** @description Problem: `malformed-request`, `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `malformed-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -3370,7 +3640,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "malformed-request" | "validation-failed";
+                        code?: "bad-request" | "malformed-request" | "validation-failed";
                     };
                 };
             };
@@ -3571,6 +3841,42 @@ export interface operations {
                         status?: 500;
                         /** @enum {unknown} */
                         code?: "internal-error";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
                     };
                 };
             };
@@ -3619,7 +3925,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem: `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -3633,7 +3939,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "validation-failed";
+                        code?: "bad-request" | "validation-failed";
                     };
                 };
             };
@@ -3711,6 +4017,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
+                    };
+                };
+            };
         };
     };
     createTenant: {
@@ -3743,7 +4085,7 @@ export interface operations {
                     "application/json": components["schemas"]["Tenant"];
                 };
             };
-            /** @description Problem: `malformed-request` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `malformed-request` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -3757,7 +4099,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "malformed-request";
+                        code?: "bad-request" | "malformed-request";
                     };
                 };
             };
@@ -3907,6 +4249,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
+                    };
+                };
+            };
         };
     };
     getSubscription: {
@@ -3950,7 +4328,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem: `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -3964,7 +4342,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "validation-failed";
+                        code?: "bad-request" | "validation-failed";
                     };
                 };
             };
@@ -4078,6 +4456,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
+                    };
+                };
+            };
         };
     };
     updateSubscription: {
@@ -4115,7 +4529,7 @@ export interface operations {
                     "application/json": components["schemas"]["Subscription"];
                 };
             };
-            /** @description Problem: `malformed-request`, `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `malformed-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -4129,7 +4543,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "malformed-request" | "validation-failed";
+                        code?: "bad-request" | "malformed-request" | "validation-failed";
                     };
                 };
             };
@@ -4333,6 +4747,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
+                    };
+                };
+            };
         };
     };
     listInvoices: {
@@ -4376,7 +4826,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem: `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -4390,7 +4840,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "validation-failed";
+                        code?: "bad-request" | "validation-failed";
                     };
                 };
             };
@@ -4501,6 +4951,42 @@ export interface operations {
                         status?: 500;
                         /** @enum {unknown} */
                         code?: "internal-error";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
                     };
                 };
             };
@@ -4549,7 +5035,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem: `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -4563,7 +5049,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "validation-failed";
+                        code?: "bad-request" | "validation-failed";
                     };
                 };
             };
@@ -4674,6 +5160,42 @@ export interface operations {
                         status?: 500;
                         /** @enum {unknown} */
                         code?: "internal-error";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
                     };
                 };
             };
@@ -4722,7 +5244,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem: `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -4736,7 +5258,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "validation-failed";
+                        code?: "bad-request" | "validation-failed";
                     };
                 };
             };
@@ -4847,6 +5369,42 @@ export interface operations {
                         status?: 500;
                         /** @enum {unknown} */
                         code?: "internal-error";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
                     };
                 };
             };
@@ -4898,7 +5456,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem: `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -4912,7 +5470,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "validation-failed";
+                        code?: "bad-request" | "validation-failed";
                     };
                 };
             };
@@ -5023,6 +5581,42 @@ export interface operations {
                         status?: 500;
                         /** @enum {unknown} */
                         code?: "internal-error";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
                     };
                 };
             };
@@ -5071,7 +5665,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem: `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -5085,7 +5679,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "validation-failed";
+                        code?: "bad-request" | "validation-failed";
                     };
                 };
             };
@@ -5199,6 +5793,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
+                    };
+                };
+            };
         };
     };
     removeUser: {
@@ -5232,7 +5862,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem: `malformed-request`, `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `malformed-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -5246,7 +5876,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "malformed-request" | "validation-failed";
+                        code?: "bad-request" | "malformed-request" | "validation-failed";
                     };
                 };
             };
@@ -5396,6 +6026,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
             /** @description Problem: `identity-provider-failed` (see the error catalogue). */
             503: {
                 headers: {
@@ -5411,6 +6059,24 @@ export interface operations {
                         status?: 503;
                         /** @enum {unknown} */
                         code?: "identity-provider-failed";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
                     };
                 };
             };
@@ -5453,7 +6119,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description Problem: `malformed-request`, `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `malformed-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -5467,7 +6133,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "malformed-request" | "validation-failed";
+                        code?: "bad-request" | "malformed-request" | "validation-failed";
                     };
                 };
             };
@@ -5671,6 +6337,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
             /** @description Problem: `identity-provider-failed` (see the error catalogue). */
             503: {
                 headers: {
@@ -5686,6 +6370,24 @@ export interface operations {
                         status?: 503;
                         /** @enum {unknown} */
                         code?: "identity-provider-failed";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
                     };
                 };
             };
@@ -5737,7 +6439,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem: `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -5751,7 +6453,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "validation-failed";
+                        code?: "bad-request" | "validation-failed";
                     };
                 };
             };
@@ -5865,6 +6567,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
+                    };
+                };
+            };
         };
     };
     createInvitation: {
@@ -5903,7 +6641,7 @@ export interface operations {
                     "application/json": components["schemas"]["CreateInvitationResponse"];
                 };
             };
-            /** @description Problem: `malformed-request`, `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `malformed-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -5917,7 +6655,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "malformed-request" | "validation-failed";
+                        code?: "bad-request" | "malformed-request" | "validation-failed";
                     };
                 };
             };
@@ -6103,6 +6841,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
             /** @description Problem: `mail-not-sent` (see the error catalogue). */
             503: {
                 headers: {
@@ -6118,6 +6874,24 @@ export interface operations {
                         status?: 503;
                         /** @enum {unknown} */
                         code?: "mail-not-sent";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
                     };
                 };
             };
@@ -6169,7 +6943,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem: `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -6183,7 +6957,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "validation-failed";
+                        code?: "bad-request" | "validation-failed";
                     };
                 };
             };
@@ -6297,6 +7071,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
+                    };
+                };
+            };
         };
     };
     createApiKey: {
@@ -6335,7 +7145,7 @@ export interface operations {
                     "application/json": components["schemas"]["CreateApiKeyResponse"];
                 };
             };
-            /** @description Problem: `malformed-request`, `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `malformed-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -6349,7 +7159,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "malformed-request" | "validation-failed";
+                        code?: "bad-request" | "malformed-request" | "validation-failed";
                     };
                 };
             };
@@ -6532,6 +7342,42 @@ export interface operations {
                         status?: 500;
                         /** @enum {unknown} */
                         code?: "internal-error";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
                     };
                 };
             };
@@ -6585,7 +7431,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem: `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -6599,7 +7445,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "validation-failed";
+                        code?: "bad-request" | "validation-failed";
                     };
                 };
             };
@@ -6713,6 +7559,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
+                    };
+                };
+            };
         };
     };
     createAgent: {
@@ -6751,7 +7633,7 @@ export interface operations {
                     "application/json": components["schemas"]["Agent"];
                 };
             };
-            /** @description Problem: `malformed-request`, `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `malformed-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -6765,7 +7647,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "malformed-request" | "validation-failed";
+                        code?: "bad-request" | "malformed-request" | "validation-failed";
                     };
                 };
             };
@@ -6951,6 +7833,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
+                    };
+                };
+            };
         };
     };
     getAgent: {
@@ -6996,7 +7914,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem: `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -7010,7 +7928,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "validation-failed";
+                        code?: "bad-request" | "validation-failed";
                     };
                 };
             };
@@ -7124,6 +8042,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
+                    };
+                };
+            };
         };
     };
     deleteAgent: {
@@ -7157,7 +8111,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem: `malformed-request`, `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `malformed-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -7171,7 +8125,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "malformed-request" | "validation-failed";
+                        code?: "bad-request" | "malformed-request" | "validation-failed";
                     };
                 };
             };
@@ -7321,6 +8275,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
+                    };
+                };
+            };
         };
     };
     updateAgent: {
@@ -7360,7 +8350,7 @@ export interface operations {
                     "application/json": components["schemas"]["Agent"];
                 };
             };
-            /** @description Problem: `malformed-request`, `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `malformed-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -7374,7 +8364,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "malformed-request" | "validation-failed";
+                        code?: "bad-request" | "malformed-request" | "validation-failed";
                     };
                 };
             };
@@ -7575,6 +8565,42 @@ export interface operations {
                         status?: 500;
                         /** @enum {unknown} */
                         code?: "internal-error";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
                     };
                 };
             };
@@ -7634,7 +8660,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem: `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -7648,7 +8674,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "validation-failed";
+                        code?: "bad-request" | "validation-failed";
                     };
                 };
             };
@@ -7762,6 +8788,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
+                    };
+                };
+            };
         };
     };
     createMemory: {
@@ -7802,7 +8864,7 @@ export interface operations {
                     "application/json": components["schemas"]["Memory"];
                 };
             };
-            /** @description Problem: `malformed-request`, `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `malformed-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -7816,7 +8878,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "malformed-request" | "validation-failed";
+                        code?: "bad-request" | "malformed-request" | "validation-failed";
                     };
                 };
             };
@@ -8020,6 +9082,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
+                    };
+                };
+            };
         };
     };
     getMemory: {
@@ -8067,7 +9165,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem: `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -8081,7 +9179,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "validation-failed";
+                        code?: "bad-request" | "validation-failed";
                     };
                 };
             };
@@ -8195,6 +9293,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
+                    };
+                };
+            };
         };
     };
     deleteMemory: {
@@ -8230,7 +9364,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem: `malformed-request`, `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `malformed-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -8244,7 +9378,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "malformed-request" | "validation-failed";
+                        code?: "bad-request" | "malformed-request" | "validation-failed";
                     };
                 };
             };
@@ -8394,6 +9528,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
+                    };
+                };
+            };
         };
     };
     updateMemory: {
@@ -8435,7 +9605,7 @@ export interface operations {
                     "application/json": components["schemas"]["Memory"];
                 };
             };
-            /** @description Problem: `malformed-request`, `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `malformed-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -8449,7 +9619,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "malformed-request" | "validation-failed";
+                        code?: "bad-request" | "malformed-request" | "validation-failed";
                     };
                 };
             };
@@ -8653,6 +9823,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
+                    };
+                };
+            };
         };
     };
     getUsage: {
@@ -8699,7 +9905,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem: `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -8713,7 +9919,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "validation-failed";
+                        code?: "bad-request" | "validation-failed";
                     };
                 };
             };
@@ -8824,6 +10030,42 @@ export interface operations {
                         status?: 500;
                         /** @enum {unknown} */
                         code?: "internal-error";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
                     };
                 };
             };
@@ -8870,7 +10112,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem: `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -8884,7 +10126,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "validation-failed";
+                        code?: "bad-request" | "validation-failed";
                     };
                 };
             };
@@ -8998,6 +10240,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
+                    };
+                };
+            };
         };
     };
     rankTenantHealth: {
@@ -9041,7 +10319,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem: `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -9055,7 +10333,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "validation-failed";
+                        code?: "bad-request" | "validation-failed";
                     };
                 };
             };
@@ -9130,6 +10408,42 @@ export interface operations {
                         status?: 500;
                         /** @enum {unknown} */
                         code?: "internal-error";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
                     };
                 };
             };
@@ -9193,7 +10507,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem: `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -9207,7 +10521,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "validation-failed";
+                        code?: "bad-request" | "validation-failed";
                     };
                 };
             };
@@ -9318,6 +10632,42 @@ export interface operations {
                         status?: 500;
                         /** @enum {unknown} */
                         code?: "internal-error";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
                     };
                 };
             };
@@ -9364,7 +10714,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem: `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -9378,7 +10728,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "validation-failed";
+                        code?: "bad-request" | "validation-failed";
                     };
                 };
             };
@@ -9489,6 +10839,42 @@ export interface operations {
                         status?: 500;
                         /** @enum {unknown} */
                         code?: "internal-error";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
                     };
                 };
             };
@@ -9540,7 +10926,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem: `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -9554,7 +10940,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "validation-failed";
+                        code?: "bad-request" | "validation-failed";
                     };
                 };
             };
@@ -9668,6 +11054,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
+                    };
+                };
+            };
         };
     };
     createWorkflow: {
@@ -9706,7 +11128,7 @@ export interface operations {
                     "application/json": components["schemas"]["Workflow"];
                 };
             };
-            /** @description Problem: `malformed-request`, `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `malformed-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -9720,7 +11142,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "malformed-request" | "validation-failed";
+                        code?: "bad-request" | "malformed-request" | "validation-failed";
                     };
                 };
             };
@@ -9906,6 +11328,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
+                    };
+                };
+            };
         };
     };
     getWorkflow: {
@@ -9951,7 +11409,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem: `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -9965,7 +11423,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "validation-failed";
+                        code?: "bad-request" | "validation-failed";
                     };
                 };
             };
@@ -10079,6 +11537,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
+                    };
+                };
+            };
         };
     };
     deleteWorkflow: {
@@ -10112,7 +11606,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem: `malformed-request`, `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `malformed-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -10126,7 +11620,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "malformed-request" | "validation-failed";
+                        code?: "bad-request" | "malformed-request" | "validation-failed";
                     };
                 };
             };
@@ -10276,6 +11770,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
+                    };
+                };
+            };
         };
     };
     updateWorkflow: {
@@ -10315,7 +11845,7 @@ export interface operations {
                     "application/json": components["schemas"]["Workflow"];
                 };
             };
-            /** @description Problem: `malformed-request`, `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `malformed-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -10329,7 +11859,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "malformed-request" | "validation-failed";
+                        code?: "bad-request" | "malformed-request" | "validation-failed";
                     };
                 };
             };
@@ -10533,6 +12063,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
+                    };
+                };
+            };
         };
     };
     listWorkflowRuns: {
@@ -10583,7 +12149,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem: `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -10597,7 +12163,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "validation-failed";
+                        code?: "bad-request" | "validation-failed";
                     };
                 };
             };
@@ -10711,6 +12277,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
+                    };
+                };
+            };
         };
     };
     startWorkflowRun: {
@@ -10750,7 +12352,7 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowRun"];
                 };
             };
-            /** @description Problem: `malformed-request`, `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `malformed-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -10764,7 +12366,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "malformed-request" | "validation-failed";
+                        code?: "bad-request" | "malformed-request" | "validation-failed";
                     };
                 };
             };
@@ -10986,6 +12588,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
+                    };
+                };
+            };
         };
     };
     getWorkflowRun: {
@@ -11033,7 +12671,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem: `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -11047,7 +12685,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "validation-failed";
+                        code?: "bad-request" | "validation-failed";
                     };
                 };
             };
@@ -11158,6 +12796,42 @@ export interface operations {
                         status?: 500;
                         /** @enum {unknown} */
                         code?: "internal-error";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
                     };
                 };
             };
@@ -11204,7 +12878,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem: `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -11218,7 +12892,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "validation-failed";
+                        code?: "bad-request" | "validation-failed";
                     };
                 };
             };
@@ -11332,6 +13006,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
+                    };
+                };
+            };
         };
     };
     setBudget: {
@@ -11369,7 +13079,7 @@ export interface operations {
                     "application/json": components["schemas"]["SetBudgetResponse"];
                 };
             };
-            /** @description Problem: `malformed-request`, `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `malformed-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -11383,7 +13093,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "malformed-request" | "validation-failed";
+                        code?: "bad-request" | "malformed-request" | "validation-failed";
                     };
                 };
             };
@@ -11587,6 +13297,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
+                    };
+                };
+            };
         };
     };
     deleteBudget: {
@@ -11618,7 +13364,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem: `malformed-request`, `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `malformed-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -11632,7 +13378,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "malformed-request" | "validation-failed";
+                        code?: "bad-request" | "malformed-request" | "validation-failed";
                     };
                 };
             };
@@ -11779,6 +13525,42 @@ export interface operations {
                         status?: 500;
                         /** @enum {unknown} */
                         code?: "internal-error";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
                     };
                 };
             };
@@ -11825,7 +13607,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem: `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -11839,7 +13621,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "validation-failed";
+                        code?: "bad-request" | "validation-failed";
                     };
                 };
             };
@@ -11953,6 +13735,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
+                    };
+                };
+            };
         };
     };
     setModelPolicy: {
@@ -11990,7 +13808,7 @@ export interface operations {
                     "application/json": components["schemas"]["ModelPolicy"];
                 };
             };
-            /** @description Problem: `malformed-request`, `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `malformed-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -12004,7 +13822,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "malformed-request" | "validation-failed";
+                        code?: "bad-request" | "malformed-request" | "validation-failed";
                     };
                 };
             };
@@ -12208,6 +14026,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
+                    };
+                };
+            };
         };
     };
     deleteModelPolicy: {
@@ -12239,7 +14093,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem: `malformed-request`, `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `malformed-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -12253,7 +14107,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "malformed-request" | "validation-failed";
+                        code?: "bad-request" | "malformed-request" | "validation-failed";
                     };
                 };
             };
@@ -12403,6 +14257,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
+                    };
+                };
+            };
         };
     };
     listModelCredentials: {
@@ -12446,7 +14336,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem: `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -12460,7 +14350,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "validation-failed";
+                        code?: "bad-request" | "validation-failed";
                     };
                 };
             };
@@ -12574,6 +14464,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
+                    };
+                };
+            };
         };
     };
     createModelCredential: {
@@ -12612,7 +14538,7 @@ export interface operations {
                     "application/json": components["schemas"]["ModelCredential"];
                 };
             };
-            /** @description Problem: `malformed-request`, `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `malformed-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -12626,7 +14552,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "malformed-request" | "validation-failed";
+                        code?: "bad-request" | "malformed-request" | "validation-failed";
                     };
                 };
             };
@@ -12809,6 +14735,42 @@ export interface operations {
                         status?: 500;
                         /** @enum {unknown} */
                         code?: "internal-error";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
                     };
                 };
             };
@@ -12857,7 +14819,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem: `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -12871,7 +14833,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "validation-failed";
+                        code?: "bad-request" | "validation-failed";
                     };
                 };
             };
@@ -12985,6 +14947,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
+                    };
+                };
+            };
         };
     };
     rotateModelCredential: {
@@ -13024,7 +15022,7 @@ export interface operations {
                     "application/json": components["schemas"]["ModelCredential"];
                 };
             };
-            /** @description Problem: `malformed-request`, `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `malformed-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -13038,7 +15036,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "malformed-request" | "validation-failed";
+                        code?: "bad-request" | "malformed-request" | "validation-failed";
                     };
                 };
             };
@@ -13242,6 +15240,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
+                    };
+                };
+            };
         };
     };
     deleteModelCredential: {
@@ -13275,7 +15309,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem: `malformed-request`, `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `malformed-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -13289,7 +15323,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "malformed-request" | "validation-failed";
+                        code?: "bad-request" | "malformed-request" | "validation-failed";
                     };
                 };
             };
@@ -13439,6 +15473,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
+                    };
+                };
+            };
         };
     };
     getExport: {
@@ -13484,7 +15554,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem: `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -13498,7 +15568,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "validation-failed";
+                        code?: "bad-request" | "validation-failed";
                     };
                 };
             };
@@ -13609,6 +15679,42 @@ export interface operations {
                         status?: 500;
                         /** @enum {unknown} */
                         code?: "internal-error";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
                     };
                 };
             };
@@ -13657,7 +15763,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem: `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -13671,7 +15777,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "validation-failed";
+                        code?: "bad-request" | "validation-failed";
                     };
                 };
             };
@@ -13782,6 +15888,42 @@ export interface operations {
                         status?: 500;
                         /** @enum {unknown} */
                         code?: "internal-error";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
                     };
                 };
             };
@@ -13828,7 +15970,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem: `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -13842,7 +15984,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "validation-failed";
+                        code?: "bad-request" | "validation-failed";
                     };
                 };
             };
@@ -13953,6 +16095,42 @@ export interface operations {
                         status?: 500;
                         /** @enum {unknown} */
                         code?: "internal-error";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
                     };
                 };
             };
@@ -14001,7 +16179,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem: `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -14015,7 +16193,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "validation-failed";
+                        code?: "bad-request" | "validation-failed";
                     };
                 };
             };
@@ -14126,6 +16304,42 @@ export interface operations {
                         status?: 500;
                         /** @enum {unknown} */
                         code?: "internal-error";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
                     };
                 };
             };
@@ -14177,7 +16391,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem: `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -14191,7 +16405,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "validation-failed";
+                        code?: "bad-request" | "validation-failed";
                     };
                 };
             };
@@ -14305,6 +16519,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
+                    };
+                };
+            };
         };
     };
     createTool: {
@@ -14343,7 +16593,7 @@ export interface operations {
                     "application/json": components["schemas"]["Tool"];
                 };
             };
-            /** @description Problem: `malformed-request`, `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `malformed-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -14357,7 +16607,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "malformed-request" | "validation-failed";
+                        code?: "bad-request" | "malformed-request" | "validation-failed";
                     };
                 };
             };
@@ -14540,6 +16790,42 @@ export interface operations {
                         status?: 500;
                         /** @enum {unknown} */
                         code?: "internal-error";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
                     };
                 };
             };
@@ -14588,7 +16874,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem: `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -14602,7 +16888,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "validation-failed";
+                        code?: "bad-request" | "validation-failed";
                     };
                 };
             };
@@ -14716,6 +17002,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
+                    };
+                };
+            };
         };
     };
     deleteTool: {
@@ -14749,7 +17071,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem: `malformed-request`, `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `malformed-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -14763,7 +17085,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "malformed-request" | "validation-failed";
+                        code?: "bad-request" | "malformed-request" | "validation-failed";
                     };
                 };
             };
@@ -14913,6 +17235,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
+                    };
+                };
+            };
         };
     };
     updateTool: {
@@ -14952,7 +17310,7 @@ export interface operations {
                     "application/json": components["schemas"]["Tool"];
                 };
             };
-            /** @description Problem: `malformed-request`, `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `malformed-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -14966,7 +17324,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "malformed-request" | "validation-failed";
+                        code?: "bad-request" | "malformed-request" | "validation-failed";
                     };
                 };
             };
@@ -15170,6 +17528,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
+                    };
+                };
+            };
         };
     };
     suspendTenant: {
@@ -15203,7 +17597,7 @@ export interface operations {
                     "application/json": components["schemas"]["Tenant"];
                 };
             };
-            /** @description Problem: `malformed-request`, `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `malformed-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -15217,7 +17611,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "malformed-request" | "validation-failed";
+                        code?: "bad-request" | "malformed-request" | "validation-failed";
                     };
                 };
             };
@@ -15346,6 +17740,42 @@ export interface operations {
                         status?: 500;
                         /** @enum {unknown} */
                         code?: "internal-error";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
                     };
                 };
             };
@@ -15382,7 +17812,7 @@ export interface operations {
                     "application/json": components["schemas"]["Tenant"];
                 };
             };
-            /** @description Problem: `malformed-request`, `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `malformed-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -15396,7 +17826,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "malformed-request" | "validation-failed";
+                        code?: "bad-request" | "malformed-request" | "validation-failed";
                     };
                 };
             };
@@ -15525,6 +17955,42 @@ export interface operations {
                         status?: 500;
                         /** @enum {unknown} */
                         code?: "internal-error";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
                     };
                 };
             };
@@ -15561,7 +18027,7 @@ export interface operations {
                     "application/json": components["schemas"]["Tenant"];
                 };
             };
-            /** @description Problem: `malformed-request`, `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `malformed-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -15575,7 +18041,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "malformed-request" | "validation-failed";
+                        code?: "bad-request" | "malformed-request" | "validation-failed";
                     };
                 };
             };
@@ -15704,6 +18170,42 @@ export interface operations {
                         status?: 500;
                         /** @enum {unknown} */
                         code?: "internal-error";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
                     };
                 };
             };
@@ -15746,7 +18248,7 @@ export interface operations {
                     "application/json": components["schemas"]["Invoice"];
                 };
             };
-            /** @description Problem: `malformed-request`, `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `malformed-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -15760,7 +18262,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "malformed-request" | "validation-failed";
+                        code?: "bad-request" | "malformed-request" | "validation-failed";
                     };
                 };
             };
@@ -15964,6 +18466,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
+                    };
+                };
+            };
         };
     };
     closeBillingPeriods: {
@@ -15992,7 +18530,7 @@ export interface operations {
                     "application/json": components["schemas"]["CloseBillingPeriodsResponse"];
                 };
             };
-            /** @description Problem: `malformed-request` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `malformed-request` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -16006,7 +18544,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "malformed-request";
+                        code?: "bad-request" | "malformed-request";
                     };
                 };
             };
@@ -16102,6 +18640,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
+                    };
+                };
+            };
         };
     };
     receiveStripeWebhook: {
@@ -16126,7 +18700,7 @@ export interface operations {
                     "application/json": components["schemas"]["ReceiveStripeWebhookResponse"];
                 };
             };
-            /** @description Problem: `webhook-signature-invalid` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `webhook-signature-invalid` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -16140,7 +18714,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "webhook-signature-invalid";
+                        code?: "bad-request" | "webhook-signature-invalid";
                     };
                 };
             };
@@ -16217,6 +18791,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
+                    };
+                };
+            };
         };
     };
     revokeInvitation: {
@@ -16250,7 +18860,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem: `malformed-request`, `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `malformed-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -16264,7 +18874,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "malformed-request" | "validation-failed";
+                        code?: "bad-request" | "malformed-request" | "validation-failed";
                     };
                 };
             };
@@ -16414,6 +19024,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
+                    };
+                };
+            };
         };
     };
     acceptInvitation: {
@@ -16443,7 +19089,7 @@ export interface operations {
                     "application/json": components["schemas"]["AcceptInvitationResponse"];
                 };
             };
-            /** @description Problem: `malformed-request` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `malformed-request` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -16457,7 +19103,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "malformed-request";
+                        code?: "bad-request" | "malformed-request";
                     };
                 };
             };
@@ -16606,6 +19252,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
             /** @description Problem: `identity-provider-failed` (see the error catalogue). */
             503: {
                 headers: {
@@ -16621,6 +19285,24 @@ export interface operations {
                         status?: 503;
                         /** @enum {unknown} */
                         code?: "identity-provider-failed";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
                     };
                 };
             };
@@ -16657,7 +19339,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem: `malformed-request`, `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `malformed-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -16671,7 +19353,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "malformed-request" | "validation-failed";
+                        code?: "bad-request" | "malformed-request" | "validation-failed";
                     };
                 };
             };
@@ -16818,6 +19500,42 @@ export interface operations {
                         status?: 500;
                         /** @enum {unknown} */
                         code?: "internal-error";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
                     };
                 };
             };
@@ -16858,7 +19576,7 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowRun"];
                 };
             };
-            /** @description Problem: `malformed-request`, `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `malformed-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -16872,7 +19590,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "malformed-request" | "validation-failed";
+                        code?: "bad-request" | "malformed-request" | "validation-failed";
                     };
                 };
             };
@@ -17022,6 +19740,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
+                    };
+                };
+            };
         };
     };
     startExport: {
@@ -17055,7 +19809,7 @@ export interface operations {
                     "application/json": components["schemas"]["Export"];
                 };
             };
-            /** @description Problem: `malformed-request`, `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `malformed-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -17069,7 +19823,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "malformed-request" | "validation-failed";
+                        code?: "bad-request" | "malformed-request" | "validation-failed";
                     };
                 };
             };
@@ -17198,6 +19952,42 @@ export interface operations {
                         status?: 500;
                         /** @enum {unknown} */
                         code?: "internal-error";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
                     };
                 };
             };
@@ -17238,7 +20028,7 @@ export interface operations {
                     "application/json": components["schemas"]["Export"];
                 };
             };
-            /** @description Problem: `malformed-request`, `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `malformed-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -17252,7 +20042,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "malformed-request" | "validation-failed";
+                        code?: "bad-request" | "malformed-request" | "validation-failed";
                     };
                 };
             };
@@ -17435,6 +20225,42 @@ export interface operations {
                         status?: 500;
                         /** @enum {unknown} */
                         code?: "internal-error";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
                     };
                 };
             };
@@ -17475,7 +20301,7 @@ export interface operations {
                     "application/json": components["schemas"]["SetRetentionResponse"];
                 };
             };
-            /** @description Problem: `malformed-request`, `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `malformed-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -17489,7 +20315,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "malformed-request" | "validation-failed";
+                        code?: "bad-request" | "malformed-request" | "validation-failed";
                     };
                 };
             };
@@ -17690,6 +20516,42 @@ export interface operations {
                         status?: 500;
                         /** @enum {unknown} */
                         code?: "internal-error";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
                     };
                 };
             };
@@ -17730,7 +20592,7 @@ export interface operations {
                     "application/json": components["schemas"]["SetRetentionResponse"];
                 };
             };
-            /** @description Problem: `malformed-request`, `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `malformed-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -17744,7 +20606,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "malformed-request" | "validation-failed";
+                        code?: "bad-request" | "malformed-request" | "validation-failed";
                     };
                 };
             };
@@ -17948,6 +20810,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
+                    };
+                };
+            };
         };
     };
     liftLegalHold: {
@@ -17981,7 +20879,7 @@ export interface operations {
                     "application/json": components["schemas"]["SetRetentionResponse"];
                 };
             };
-            /** @description Problem: `malformed-request`, `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `malformed-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -17995,7 +20893,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "malformed-request" | "validation-failed";
+                        code?: "bad-request" | "malformed-request" | "validation-failed";
                     };
                 };
             };
@@ -18142,6 +21040,42 @@ export interface operations {
                         status?: 500;
                         /** @enum {unknown} */
                         code?: "internal-error";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
                     };
                 };
             };
@@ -18182,7 +21116,7 @@ export interface operations {
                     "application/json": components["schemas"]["Migration"];
                 };
             };
-            /** @description Problem: `malformed-request`, `validation-failed` (see the error catalogue). */
+            /** @description Problem: `bad-request`, `malformed-request`, `validation-failed` (see the error catalogue). */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -18196,7 +21130,7 @@ export interface operations {
                         /** @constant */
                         status?: 400;
                         /** @enum {unknown} */
-                        code?: "malformed-request" | "validation-failed";
+                        code?: "bad-request" | "malformed-request" | "validation-failed";
                     };
                 };
             };
@@ -18379,6 +21313,42 @@ export interface operations {
                         status?: 500;
                         /** @enum {unknown} */
                         code?: "internal-error";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-failure` (see the error catalogue). */
+            502: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 502;
+                        /** @enum {unknown} */
+                        code?: "upstream-failure";
+                    };
+                };
+            };
+            /** @description Problem: `upstream-timeout` (see the error catalogue). */
+            504: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 504;
+                        /** @enum {unknown} */
+                        code?: "upstream-timeout";
                     };
                 };
             };

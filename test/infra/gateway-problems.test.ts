@@ -28,7 +28,7 @@ function synthesized(responseType: string) {
       value.slice(1, -1),
     ]),
   );
-  return { status: Number(props.StatusCode), code: body.code as string, headers };
+  return { status: Number(props.StatusCode), code: body.code as string, members: Object.keys(body), headers };
 }
 
 let hang = false;
@@ -103,8 +103,10 @@ describe('gateway problems, locally and in AWS', () => {
     const aws = synthesized(responseType);
 
     // Assess
-    const problem = JSON.parse(local.body) as { code: string; status: number };
+    const problem = JSON.parse(local.body) as { code: string; status: number; requestId: string };
     expect({ status: local.status, code: problem.code }).toEqual({ status: aws.status, code: aws.code });
+    expect(Object.keys(problem)).toEqual(aws.members);
+    expect(problem.requestId).toBe(local.headers['x-amzn-requestid']);
     expect(aws.code).toBe(GATEWAY_PROBLEMS[name].code);
     for (const [header, value] of Object.entries(aws.headers)) expect([header, local.headers[header]]).toEqual([header, value]);
   });

@@ -2,15 +2,18 @@ import fc from 'fast-check';
 import { buildOpenApiDocument } from '../../functions/platform/openapi';
 import { ROUTES, type RouteDefinition } from '../../functions/routes';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
+import { ContractValidator } from '../support/contract-validator';
 import { arbitraryOf, type JsonSchema } from '../support/schema-arbitrary';
 import { anyFieldValue, oddText } from '../support/fuzz-values';
 
 /**
  * Fuzz of every route of the route table through the local gateway, as a tenant admin and as a platform admin, with
- * random path parameters, queries and bodies: whatever the input, the answer is never a 5xx, and every refusal is a
- * problem+json. Half the bodies and queries are drawn from the route's own schemas in the OpenAPI document, so they
- * get past validation and reach the operation with values at the edges of what it accepts. Each route gets a tenant
- * of its own, because some of its calls change the tenant (suspend it, offboard it, revoke its admin's sessions).
+ * random path parameters, queries and bodies: whatever the input, the answer is never a 5xx, every refusal is a
+ * problem+json, and every answer is one the OpenAPI document describes for the operation (status, required headers,
+ * body schema and formats), as a validating proxy checks live traffic. Half the bodies and queries are drawn from the
+ * route's own schemas in the OpenAPI document, so they get past validation and reach the operation with values at the
+ * edges of what it accepts. Each route gets a tenant of its own, because some of its calls change the tenant (suspend
+ * it, offboard it, revoke its admin's sessions).
  * test/integration/resources/fuzz.test.ts adds, for the resource groups, that a refused request changes nothing.
  * `FUZZ_RUNS=<n>` runs more cases per route (8 by default).
  */
@@ -76,6 +79,7 @@ interface Operation {
   readonly parameters?: readonly { name: string; in: string; required?: boolean; schema: JsonSchema }[];
   readonly requestBody?: { content: Record<string, { schema: JsonSchema }> };
 }
+const CONTRACT = new ContractValidator(DOCUMENT);
 const resolve = (ref: string) => DOCUMENT.components.schemas[ref.replace('#/components/schemas/', '')];
 
 /** Bodies of the route's schema (when it takes one) or anything. */
@@ -98,7 +102,7 @@ const ownTenant = fc.integer({ min: 0, max: 4 }).map((n) => n > 0);
 
 describe('fuzz: every route, random input', () => {
   it.each(ROUTES.map((route) => [`${route.method} ${route.path}`, route] as const))(
-    '%s answers no 5xx, and problem+json for what it refuses',
+    '%s answers no 5xx, problem+json for what it refuses, and only what the document describes',
     async (_name, route) => {
       const tenant = await platform.createTenant({ region: EU, plan: 'enterprise' });
       const adminToken = (await platform.signIn(tenant.clientId, tenant.admin)).idToken;
@@ -111,8 +115,14 @@ describe('fuzz: every route, random input', () => {
             headers: { 'content-type': 'application/json' },
             ...(route.method === 'GET' || route.method === 'DELETE' ? {} : { body: typeof payload === 'string' ? payload : JSON.stringify(payload) }),
           });
+          if (response.status >= 500) console.log('FIVEXX', JSON.stringify(payload).slice(0, 3000));
           expect(response.status).toBeLessThan(500);
           if (response.status >= 400) expect(response.headers.get('content-type')).toBe('application/problem+json');
+          // A `.` or `..` segment takes the request to another path (URLs resolve them), not to this operation.
+          if (!path.split('/').some((segment) => segment === '.' || segment === '..')) {
+            const violations = CONTRACT.check(route.method, route.path, response);
+            expect(violations.map((violation) => ({ ...violation, body: response.text.slice(0, 300) }))).toEqual([]);
+          }
           // Below the plan's rate: a 429 would end the call before the handler.
           await new Promise((paced) => setTimeout(paced, 12));
         }),
@@ -160,6 +170,33 @@ describe('values this fuzz found answered 500, now refused or served', () => {
     expect(stored.json.settings).toEqual({ ratio: 0.25, count: Number.MAX_SAFE_INTEGER });
   });
 
+  it('stores and gives back entries named constructor (the document client read them as a type and failed)', async () => {
+    // Prepare
+    const tenant = await platform.createTenant({ region: EU, plan: 'enterprise' });
+    const token = (await platform.signIn(tenant.clientId, tenant.admin)).idToken;
+    const base = `/v1/tenants/${tenant.tenantId}`;
+    const send = (method: string, path: string, body?: unknown) =>
+      platform.call(EU, method, path, { token, headers: json, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    const agent = await send('POST', `${base}/agents`, { name: 'a', modelId: 'local.echo' });
+    const inputSchema = { type: 'object', properties: { constructor: { type: 'string', description: 'String' }, name: { type: 'string' } } };
+
+    // Act
+    const settings = await send('PATCH', base, { settings: { constructor: 'Set', name: 'Map' } });
+    const memory = await send('POST', `${base}/agents/${agent.json.agentId}/memories`, { content: 'c', metadata: { constructor: 'String', size: 2 } });
+    const tool = await send('POST', `${base}/tools`, { name: 't', endpoint: { kind: 'built-in', name: 'current-time' }, inputSchema });
+    const [tenantRead, memoryRead, toolRead] = await Promise.all([
+      send('GET', base),
+      send('GET', `${base}/agents/${agent.json.agentId}/memories/${memory.json.memoryId}`),
+      send('GET', `${base}/tools/${tool.json.toolId}`),
+    ]);
+
+    // Assess
+    expect([settings.status, memory.status, tool.status]).toEqual([200, 201, 201]);
+    expect(tenantRead.json.settings).toEqual({ constructor: 'Set', name: 'Map' });
+    expect(memoryRead.json.metadata).toEqual({ constructor: 'String', size: 2 });
+    expect(toolRead.json.inputSchema).toEqual(inputSchema);
+  });
+
   it('lists memories between bounds before 1970: from the first one, or none', async () => {
     // Prepare
     const tenant = await platform.createTenant({ region: EU, plan: 'enterprise' });
@@ -176,5 +213,31 @@ describe('values this fuzz found answered 500, now refused or served', () => {
     // Assess
     expect([fromEarly.status, fromEarly.json.items.length]).toEqual([200, 1]);
     expect([toEarly.status, toEarly.json.items]).toEqual([200, []]);
+  });
+
+  it('answers only what the document describes: no address it calls invalid, no instance past its length, no URL past the limit', async () => {
+    // Prepare
+    const tenant = await platform.createTenant({ region: EU, plan: 'enterprise' });
+    const token = (await platform.signIn(tenant.clientId, tenant.admin)).idToken;
+
+    // Act: an address at a domain label that ends with a hyphen (zod's own email check takes it); a path of 3 KB; a
+    // URL of 15 KB (Node.js answered it with a bare 431 before: its header limit is 16 KB, API Gateway's URL limit 10 KB).
+    const invited = await platform.call(EU, 'POST', `/v1/tenants/${tenant.tenantId}/invitations`, {
+      token,
+      headers: json,
+      body: JSON.stringify({ email: 'someone@mail-.example.com', role: 'member' }),
+    });
+    const denied = await platform.call(EU, 'GET', `/v1/tenants/${'a'.repeat(3_000)}/agents`, { token });
+    const long = 'a'.repeat(5_000);
+    const tooLong = await platform.call(EU, 'GET', `/v1/tenants/${long}/agents/${long}/memories/${long}`, { token });
+
+    // Assess
+    expect([invited.status, invited.json.errors]).toEqual([422, [{ pointer: 'body.email', message: expect.any(String) }]]);
+    expect(denied.status).toBe(403);
+    expect(denied.json).not.toHaveProperty('instance');
+    expect(CONTRACT.check('POST', '/v1/tenants/{tenantId}/invitations', invited)).toEqual([]);
+    expect(CONTRACT.check('GET', '/v1/tenants/{tenantId}/agents', denied)).toEqual([]);
+    expect([tooLong.status, tooLong.json.code]).toEqual([400, 'bad-request']);
+    expect(CONTRACT.check('GET', '/v1/tenants/{tenantId}/agents/{agentId}/memories/{memoryId}', tooLong)).toEqual([]);
   });
 });

@@ -26,7 +26,14 @@ export class ContractValidator {
     this.ajv.addSchema({ ...document, $id: 'api' });
   }
 
-  check(method: string, path: string, response: ApiResponse): void {
+  /** Checks one answer of the operation at `method` `path` (the document's path); returns what it broke, also kept in `violations`. */
+  check(method: string, path: string, response: ApiResponse): ContractViolation[] {
+    const before = this.violations.length;
+    this.record(method, path, response);
+    return this.violations.slice(before);
+  }
+
+  private record(method: string, path: string, response: ApiResponse): void {
     const operation = this.document.paths[path]?.[method.toLowerCase()];
     if (!operation) throw new Error(`the document has no ${method} ${path}`);
     this.seen.add(operation.operationId);

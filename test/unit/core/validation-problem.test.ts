@@ -1,7 +1,7 @@
 import { createGroupHandler } from '../../../functions/core/http';
 import { MAX_ISSUE_TEXT_LENGTH, MAX_LISTED_ISSUES, ValidationError } from '../../../functions/core/errors';
 import { createLogger } from '../../../functions/core/logger';
-import { toProblem } from '../../../functions/core/problem';
+import { MAX_INSTANCE_LENGTH, toProblem } from '../../../functions/core/problem';
 import type { AuthContext } from '../../../functions/core/auth-context';
 import { routesOf } from '../../../functions/routes';
 import { lambdaContext, restEvent } from '../../support/rest-event';
@@ -79,5 +79,20 @@ describe('validation problem documents', () => {
 
     // Assess
     expect(problem).toMatchObject({ status: 422, errors: issues, errorCount: 2, detail: 'invalid body' });
+  });
+
+  it('names the request path as instance up to the length the document allows, and leaves a longer one out', async () => {
+    // Prepare: tenant ids that are no tenant id (a 400 before the operation runs); the path is the problem's instance.
+    const answer = (tenantId: string) =>
+      tenantsHandler()(restEvent({ method: 'GET', resource: '/v1/tenants/{tenantId}', pathParameters: { tenantId }, auth: platformAdmin }), lambdaContext());
+
+    // Act
+    const short = JSON.parse((await answer('no-such-id!')).body) as { status: number; instance?: string };
+    const long = JSON.parse((await answer('a'.repeat(MAX_INSTANCE_LENGTH))).body) as { status: number; instance?: string };
+
+    // Assess
+    expect(short).toMatchObject({ status: 400, instance: '/v1/tenants/no-such-id!' });
+    expect(long.status).toBe(400);
+    expect(long).not.toHaveProperty('instance');
   });
 });

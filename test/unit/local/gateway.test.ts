@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import type { ClientLimits } from '../../../functions/billing/client-limits.catalogue';
-import { startLocalGateway, type FunctionSource, type LocalGateway } from '../../../local/gateway';
+import { MAX_URL_LENGTH, startLocalGateway, type FunctionSource, type LocalGateway } from '../../../local/gateway';
 import { requestFrom } from '../../support/client-request';
 import { encodeAuthContext } from '../../../functions/core/auth-context';
 import { principalPolicy } from '../../../functions/identity/authorizer-policy';
@@ -113,6 +113,23 @@ describe('local gateway', () => {
       const body: unknown = await (await fetch(`${gateway.endpoints['us-east-1']}/v1/health`)).json();
 
       expect(body).toEqual({ group: 'platform', region: 'us-east-1', endpoints: gateway.endpoints });
+    });
+  });
+
+  it('refuses a URL longer than API Gateway takes with its 400 problem, before the authorizer; takes one at the limit', async () => {
+    await withGateway(allow, async (gateway, seen) => {
+      // Act
+      const path = '/v1/tenants/acme/agents/';
+      const atLimit = await fetch(`${gateway.endpoints['eu-central-1']}${path}${'a'.repeat(MAX_URL_LENGTH - path.length)}`, {
+        headers: { Authorization: 'Bearer t' },
+      });
+      const beyond = await fetch(`${gateway.endpoints['eu-central-1']}${path}${'a'.repeat(3 * MAX_URL_LENGTH)}`, { headers: { Authorization: 'Bearer t' } });
+
+      // Assess
+      expect(atLimit.status).toBe(200);
+      expect([beyond.status, beyond.headers.get('content-type')]).toEqual([400, 'application/problem+json']);
+      expect(await beyond.json()).toMatchObject({ code: 'bad-request', requestId: beyond.headers.get('x-amzn-requestid') });
+      expect(seen.authorizerEvents).toHaveLength(1);
     });
   });
 
