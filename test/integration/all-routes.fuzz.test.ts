@@ -7,13 +7,13 @@ import { arbitraryOf, type JsonSchema } from '../support/schema-arbitrary';
 import { anyFieldValue, oddText } from '../support/fuzz-values';
 
 /**
- * Fuzz of every route of the route table through the local gateway, as a tenant admin and as a platform admin, with
- * random path parameters, queries and bodies: whatever the input, the answer is never a 5xx, every refusal is a
- * problem+json, and every answer is one the OpenAPI document describes for the operation (status, required headers,
- * body schema and formats), as a validating proxy checks live traffic. Half the bodies and queries are drawn from the
- * route's own schemas in the OpenAPI document, so they get past validation and reach the operation with values at the
- * edges of what it accepts. Each route gets a tenant of its own, because some of its calls change the tenant (suspend
- * it, offboard it, revoke its admin's sessions).
+ * Fuzz of every route of the route table through the local gateway, as a platform admin, a tenant admin and API keys
+ * of the tenant's other roles, with random path parameters, queries and bodies: whatever the input, the answer is never
+ * a 5xx, every refusal is a problem+json, and every answer is one the OpenAPI document describes for the operation
+ * (status, required headers, body schema and formats), as a validating proxy checks live traffic. Half the bodies and
+ * queries are drawn from the route's own schemas in the OpenAPI document, so they get past validation and reach the
+ * operation with values at the edges of what it accepts. Each route gets a tenant of its own, because some of its
+ * calls change the tenant (suspend it, offboard it, revoke its admin's sessions).
  * test/integration/resources/fuzz.test.ts adds, for the resource groups, that a refused request changes nothing.
  * `FUZZ_RUNS=<n>` runs more cases per route (8 by default).
  */
@@ -97,6 +97,21 @@ function queryOf(route: RouteDefinition): fc.Arbitrary<Record<string, string>> {
   }) as fc.Arbitrary<Record<string, string>>;
   return fc.oneof(valid, junkQuery);
 }
+/** API keys of the tenant with the roles below tenant admin, as `Authorization` header values by name. */
+async function apiKeysOf(tenantId: string, adminToken: string): Promise<Record<string, string>> {
+  const keys: Record<string, string> = {};
+  for (const role of ['member', 'viewer', 'auditor']) {
+    const created = await platform.call(EU, 'POST', `/v1/tenants/${tenantId}/api-keys`, {
+      token: adminToken,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: role, role }),
+    });
+    if (created.status !== 201) throw new Error(`no ${role} API key: ${created.status} ${created.text}`);
+    keys[`${role} API key`] = `ApiKey ${created.json.key}`;
+  }
+  return keys;
+}
+
 /** Mostly the route's own tenant, sometimes any text. */
 const ownTenant = fc.integer({ min: 0, max: 4 }).map((n) => n > 0);
 
@@ -106,26 +121,36 @@ describe('fuzz: every route, random input', () => {
     async (_name, route) => {
       const tenant = await platform.createTenant({ region: EU, plan: 'enterprise' });
       const adminToken = (await platform.signIn(tenant.clientId, tenant.admin)).idToken;
+      const credentials = {
+        'platform admin': `Bearer ${platformToken}`,
+        'tenant admin': `Bearer ${adminToken}`,
+        ...(await apiKeysOf(tenant.tenantId, adminToken)),
+      };
       await fc.assert(
-        fc.asyncProperty(fc.boolean(), oddText, queryOf(route), bodyOf(route), ownTenant, async (asPlatformAdmin, id, search, payload, own) => {
-          const path = route.path.replace(/\{(\w+)\}/g, (_m, name: string) => encodeURIComponent(name === 'tenantId' && own ? tenant.tenantId : id || 'x'));
-          const qs = new URLSearchParams(search).toString();
-          const response = await platform.call(EU, route.method, `${path}${qs ? `?${qs}` : ''}`, {
-            token: asPlatformAdmin ? platformToken : adminToken,
-            headers: { 'content-type': 'application/json' },
-            ...(route.method === 'GET' || route.method === 'DELETE' ? {} : { body: typeof payload === 'string' ? payload : JSON.stringify(payload) }),
-          });
-          if (response.status >= 500) console.log('FIVEXX', JSON.stringify(payload).slice(0, 3000));
-          expect(response.status).toBeLessThan(500);
-          if (response.status >= 400) expect(response.headers.get('content-type')).toBe('application/problem+json');
-          // A `.` or `..` segment takes the request to another path (URLs resolve them), not to this operation.
-          if (!path.split('/').some((segment) => segment === '.' || segment === '..')) {
-            const violations = CONTRACT.check(route.method, route.path, response);
-            expect(violations.map((violation) => ({ ...violation, body: response.text.slice(0, 300) }))).toEqual([]);
-          }
-          // Below the plan's rate: a 429 would end the call before the handler.
-          await new Promise((paced) => setTimeout(paced, 12));
-        }),
+        fc.asyncProperty(
+          fc.constantFrom(...Object.values(credentials)),
+          oddText,
+          queryOf(route),
+          bodyOf(route),
+          ownTenant,
+          async (authorization, id, search, payload, own) => {
+            const path = route.path.replace(/\{(\w+)\}/g, (_m, name: string) => encodeURIComponent(name === 'tenantId' && own ? tenant.tenantId : id || 'x'));
+            const qs = new URLSearchParams(search).toString();
+            const response = await platform.call(EU, route.method, `${path}${qs ? `?${qs}` : ''}`, {
+              headers: { authorization, 'content-type': 'application/json' },
+              ...(route.method === 'GET' || route.method === 'DELETE' ? {} : { body: typeof payload === 'string' ? payload : JSON.stringify(payload) }),
+            });
+            expect(response.status).toBeLessThan(500);
+            if (response.status >= 400) expect(response.headers.get('content-type')).toBe('application/problem+json');
+            // A `.` or `..` segment takes the request to another path (URLs resolve them), not to this operation.
+            if (!path.split('/').some((segment) => segment === '.' || segment === '..')) {
+              const violations = CONTRACT.check(route.method, route.path, response);
+              expect(violations.map((violation) => ({ ...violation, body: response.text.slice(0, 300) }))).toEqual([]);
+            }
+            // Below the plan's rate: a 429 would end the call before the handler.
+            await new Promise((paced) => setTimeout(paced, 12));
+          },
+        ),
         { numRuns: RUNS },
       );
     },
