@@ -152,7 +152,27 @@ function problemResponse(status: number, codes: ReadonlySet<string>): Json {
   };
 }
 
-function responses(route: RouteDefinition, components: SchemaComponents): Json {
+/**
+ * The problem answers of the document, one component per status and set of codes: the 81 operations share 29 of them,
+ * which inline made up three quarters of the document.
+ */
+class ProblemResponses {
+  private readonly byName = new Map<string, Json>();
+
+  /** A reference to the problem answer with `status` and `codes`, added on first use. */
+  ref(status: number, codes: ReadonlySet<string>): Json {
+    const pascal = (code: string) => code.replace(/(^|-)([a-z0-9])/g, (_m, _dash, letter: string) => letter.toUpperCase());
+    const name = `Problem${status}${[...codes].sort().map(pascal).join('')}`;
+    if (!this.byName.has(name)) this.byName.set(name, problemResponse(status, codes));
+    return ref('responses', name);
+  }
+
+  all(): Record<string, Json> {
+    return Object.fromEntries([...this.byName].sort(([a], [b]) => a.localeCompare(b)));
+  }
+}
+
+function responses(route: RouteDefinition, components: SchemaComponents, problems: ProblemResponses): Json {
   const status = route.successStatus ?? 200;
   const success: Json = { description: status === 204 ? 'Done; no body.' : 'Success.', headers: successHeaders(route, status) };
   if (status !== 204) success.content = { [route.responseMediaType ?? 'application/json']: { schema: components.response(route, route.response) } };
@@ -167,7 +187,7 @@ function responses(route: RouteDefinition, components: SchemaComponents): Json {
       },
     };
   }
-  for (const [problemStatus, codes] of [...problemCodesOf(route)].sort(([a], [b]) => a - b)) out[String(problemStatus)] = problemResponse(problemStatus, codes);
+  for (const [problemStatus, codes] of [...problemCodesOf(route)].sort(([a], [b]) => a - b)) out[String(problemStatus)] = problems.ref(problemStatus, codes);
   return out;
 }
 
@@ -184,7 +204,7 @@ function description(route: RouteDefinition): string {
   return `${route.summary}. ${who}${list}`;
 }
 
-function operation(route: RouteDefinition, components: SchemaComponents): Json {
+function operation(route: RouteDefinition, components: SchemaComponents, problems: ProblemResponses): Json {
   return {
     operationId: route.operationId,
     summary: route.summary,
@@ -194,7 +214,7 @@ function operation(route: RouteDefinition, components: SchemaComponents): Json {
     security: security(route),
     'x-roles': route.access === 'public' ? [] : route.access,
     ...(route.request.body ? { requestBody: { required: true, content: { 'application/json': { schema: components.body(route, route.request.body) } } } } : {}),
-    responses: responses(route, components),
+    responses: responses(route, components, problems),
   };
 }
 
@@ -220,11 +240,12 @@ export function buildOpenApiDocument(
   environment: 'local' | 'development' | 'production' = 'production',
 ): Json {
   const components = new SchemaComponents();
+  const problems = new ProblemResponses();
   const paths: Record<string, Record<string, Json>> = {};
   // Reads first, so a schema that a read and a write share is named after the resource (Agent, not CreateAgentResponse).
   const routes = [...routeTable].sort((a, b) => Number(b.method === 'GET') - Number(a.method === 'GET'));
   for (const route of routes) {
-    paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation(route, components) };
+    paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation(route, components, problems) };
   }
   const document = {
     openapi: '3.1.0',
@@ -240,6 +261,7 @@ export function buildOpenApiDocument(
     paths,
     components: {
       schemas: { Problem: PROBLEM_SCHEMA, ...components.schemas() },
+      responses: problems.all(),
       parameters: HEADER_PARAMETERS,
       headers: RESPONSE_HEADERS,
       securitySchemes: SECURITY_SCHEMES,

@@ -296,7 +296,7 @@ describe('the API contract, live', () => {
     expect([...validator.seen].sort()).toEqual(ROUTES.map((route) => route.operationId).sort());
   });
 
-  it('catches what a validating proxy would: undocumented status, body where none is, missing header, wrong body', () => {
+  it('catches what a validating proxy would: undocumented status, body where none is, missing header, wrong body or problem code', () => {
     // Prepare
     const checker = new ContractValidator(buildOpenApiDocument(ROUTES, 'https://api.example.com'));
     const answer = (status: number, headers: Record<string, string>, text: string) => ({
@@ -315,6 +315,11 @@ describe('the API contract, live', () => {
       answer(200, { 'content-type': 'application/json', etag: 'W/"x"' }, '{"status":"ok","region":"eu-central-1","time":"2026-01-01T00:00:00Z"}'),
     );
     checker.check('GET', '/v1/health', answer(200, { 'content-type': 'application/json', etag: 'W/"x"', 'cache-control': 'no-store' }, '{"status":"fine"}'));
+    // A problem answer (a shared response of the document) with a code its status does not have here.
+    const problem = (code: string) => JSON.stringify({ type: `https://errors.agent-platform.dev/${code}`, title: 't', status: 404, detail: 'd', code });
+    const problemHeaders = { 'content-type': 'application/problem+json', 'cache-control': 'no-store' };
+    const wrongCode = checker.check('GET', `${T}/agents/{agentId}`, answer(404, problemHeaders, problem('wrong-region')));
+    const rightCode = checker.check('GET', `${T}/agents/{agentId}`, answer(404, problemHeaders, problem('not-found')));
 
     // Assess
     expect(checker.violations.map((v) => v.problem.split(':')[0])).toEqual([
@@ -322,7 +327,9 @@ describe('the API contract, live', () => {
       'a body or content type where the document has none',
       'required header Cache-Control missing',
       'body',
+      'body',
     ]);
+    expect([wrongCode.length, rightCode]).toEqual([1, []]);
   });
 
   it('serves the document it is checked against', async () => {

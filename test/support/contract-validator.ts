@@ -40,11 +40,12 @@ export class ContractValidator {
     const fail = (problem: string): void => {
       this.violations.push({ operation: operation.operationId, status: response.status, problem });
     };
-    const spec = operation.responses[String(response.status)];
-    if (!spec) {
+    const answer: Json | undefined = operation.responses[String(response.status)];
+    if (!answer) {
       fail('status not documented');
       return;
     }
+    const spec = this.resolve(answer);
     for (const [name, header] of Object.entries<Json>(spec.headers ?? {})) {
       if (this.resolve(header).required && response.headers.get(name) === null) fail(`required header ${name} missing`);
     }
@@ -58,9 +59,13 @@ export class ContractValidator {
       fail(`content type ${contentType} not documented`);
       return;
     }
-    const pointer = ['paths', path, method.toLowerCase(), 'responses', String(response.status), 'content', mediaType, 'schema']
-      .map((part) => part.replaceAll('~', '~0').replaceAll('/', '~1'))
-      .join('/');
+    // The schema where the answer is: in the operation, or in the shared response it refers to (a JSON pointer already).
+    const pointerPart = (part: string) => part.replaceAll('~', '~0').replaceAll('/', '~1');
+    const at =
+      typeof answer.$ref === 'string'
+        ? answer.$ref.slice(2)
+        : ['paths', path, method.toLowerCase(), 'responses', String(response.status)].map(pointerPart).join('/');
+    const pointer = `${at}/content/${pointerPart(mediaType)}/schema`;
     const validate = this.ajv.getSchema(`api#/${pointer}`);
     if (!validate) {
       fail('no schema');
