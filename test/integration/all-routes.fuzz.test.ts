@@ -8,12 +8,12 @@ import { anyFieldValue, oddText } from '../support/fuzz-values';
 
 /**
  * Fuzz of every route of the route table through the local gateway, as a platform admin, a tenant admin and API keys
- * of the tenant's other roles, with random path parameters, queries and bodies: whatever the input, the answer is never
- * a 5xx, every refusal is a problem+json, and every answer is one the OpenAPI document describes for the operation
- * (status, required headers, body schema and formats), as a validating proxy checks live traffic. Half the bodies and
- * queries are drawn from the route's own schemas in the OpenAPI document, so they get past validation and reach the
- * operation with values at the edges of what it accepts. Each route gets a tenant of its own, because some of its
- * calls change the tenant (suspend it, offboard it, revoke its admin's sessions).
+ * of the tenant's other roles, with random path parameters, queries, bodies and headers: whatever the input, the answer
+ * is never a 5xx, every refusal is a problem+json, and every answer is one the OpenAPI document describes for the
+ * operation (status, required headers, body schema and formats), as a validating proxy checks live traffic. Half the
+ * bodies and queries are drawn from the route's own schemas in the OpenAPI document, so they get past validation and
+ * reach the operation with values at the edges of what it accepts. Each route gets a tenant of its own, because some
+ * of its calls change the tenant (suspend it, offboard it, revoke its admin's sessions).
  * test/integration/resources/fuzz.test.ts adds, for the resource groups, that a refused request changes nothing.
  * `FUZZ_RUNS=<n>` runs more cases per route (8 by default).
  */
@@ -112,6 +112,13 @@ async function apiKeysOf(tenantId: string, adminToken: string): Promise<Record<s
   return keys;
 }
 
+/** The request headers the platform reads besides the credential, with odd values (printable, as HTTP allows). */
+const oddHeaders = fc.dictionary(
+  fc.constantFrom('if-match', 'if-none-match', 'idempotency-key', 'x-tenant-id'),
+  oddText.map((value) => value.replace(/[^\x20-\x7e]/g, '')),
+  { maxKeys: 2 },
+);
+
 /** Mostly the route's own tenant, sometimes any text. */
 const ownTenant = fc.integer({ min: 0, max: 4 }).map((n) => n > 0);
 
@@ -133,11 +140,12 @@ describe('fuzz: every route, random input', () => {
           queryOf(route),
           bodyOf(route),
           ownTenant,
-          async (authorization, id, search, payload, own) => {
+          oddHeaders,
+          async (authorization, id, search, payload, own, headers) => {
             const path = route.path.replace(/\{(\w+)\}/g, (_m, name: string) => encodeURIComponent(name === 'tenantId' && own ? tenant.tenantId : id || 'x'));
             const qs = new URLSearchParams(search).toString();
             const response = await platform.call(EU, route.method, `${path}${qs ? `?${qs}` : ''}`, {
-              headers: { authorization, 'content-type': 'application/json' },
+              headers: { ...headers, authorization, 'content-type': 'application/json' },
               ...(route.method === 'GET' || route.method === 'DELETE' ? {} : { body: typeof payload === 'string' ? payload : JSON.stringify(payload) }),
             });
             expect(response.status).toBeLessThan(500);
