@@ -38,7 +38,7 @@ export interface Problem {
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 export const PROBLEM_TYPE_BASE = 'https://errors.agent-platform.dev/';
-/** The longest `instance` a problem carries: a longer request path (API Gateway takes up to 8 KB) is left out. */
+/** The longest `instance` a problem carries: a longer request path (a REST API takes URLs of 10,240 characters) is left out. */
 export const MAX_INSTANCE_LENGTH = 2048;
 
 const STATUS_BY_ERROR: ReadonlyArray<[abstract new (...args: never[]) => DomainError, number]> = [
