@@ -391,7 +391,8 @@ class RegionGateway {
 
   private async dispatch(req: IncomingMessage, res: ServerResponse, request: { method: string; url: RequestTarget; requestId: string }): Promise<number> {
     const { method, url, requestId } = request;
-    // A longer URL is refused before anything else: by DEFAULT_4XX's gateway response in AWS.
+    // API Gateway takes no longer URL (a quota of REST APIs); it is answered here with DEFAULT_4XX's problem, the one
+    // API Gateway gives for its other 4xx (its exact answer to this case is not documented).
     if ((req.url ?? '').length > MAX_URL_LENGTH) throw gatewayFailure('badRequest', `The URL is longer than ${MAX_URL_LENGTH} characters.`);
     // The payload limit applies before routing, as at API Gateway's edge.
     const body = await readBody(req, this.options.bodyLimitBytes);
