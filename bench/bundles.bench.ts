@@ -2,7 +2,15 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, type BuildOptions } from 'esbuild';
-import { BUNDLE_EXTERNALS, bundleLimitKib, STRIPE_CLIENT_ENTRY, STRIPE_CLIENT_FILE, XRAY_TRACING_ENTRY, XRAY_TRACING_FILE } from '../lib/function-bundling';
+import {
+  BUNDLE_DEFINE,
+  BUNDLE_EXTERNALS,
+  bundleLimitKib,
+  STRIPE_CLIENT_ENTRY,
+  STRIPE_CLIENT_FILE,
+  XRAY_TRACING_ENTRY,
+  XRAY_TRACING_FILE,
+} from '../lib/function-bundling';
 import { recordFigure } from './figures';
 
 /**
@@ -27,6 +35,7 @@ const SETTINGS: BuildOptions = {
   format: 'cjs',
   metafile: true,
   logLevel: 'error',
+  define: { ...BUNDLE_DEFINE },
 };
 
 function median(values: number[]): number {

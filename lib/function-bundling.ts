@@ -31,6 +31,13 @@ export const STRIPE_ENTRIES: readonly string[] = ['tenants', 'period-close'];
  */
 export const BUNDLE_EXTERNALS = ['@aws-sdk/*', XRAY_TRACING.module, STRIPE_CLIENT.module] as const;
 
+/**
+ * What the Lambda bundles replace at build time: `process.env.LAMBDA_BUNDLE` reads "true" there, so the code the
+ * local platform alone uses (the file credential store, the mailbox mailer) sits behind a check of it and is left out
+ * of `index.js`. The local platform's bundles (local/function-bundles.ts) and the tests keep it.
+ */
+export const BUNDLE_DEFINE: Readonly<Record<string, string>> = { 'process.env.LAMBDA_BUNDLE': '"true"' };
+
 /** The X-Ray tracer's own file (functions/core/xray-tracing.ts), bundled beside each function's `index.js`. */
 export const XRAY_TRACING_ENTRY = XRAY_TRACING.entry;
 export const XRAY_TRACING_FILE = sideFileName(XRAY_TRACING);
@@ -90,6 +97,7 @@ export function functionBundling(entry: string): nodejs.BundlingOptions {
     sourcesContent: false,
     target: 'node22',
     externalModules: [...BUNDLE_EXTERNALS],
+    define: { ...BUNDLE_DEFINE },
     commandHooks: {
       beforeBundling: () => [],
       beforeInstall: () => [],

@@ -29,7 +29,9 @@ export function credentialStoreOf(config: RuntimeConfig, access: CredentialStore
   const region = access.region ?? config.AWS_REGION;
   if (config.CREDENTIAL_STORE === 'file') {
     if (!config.CREDENTIAL_STORE_DIR) throw new ConfigError('invalid runtime configuration: CREDENTIAL_STORE_DIR is required when CREDENTIAL_STORE is file');
-    return new FileCredentialStore(join(config.CREDENTIAL_STORE_DIR, region), prefix);
+    // The Lambda bundles leave the file store out (BUNDLE_DEFINE in lib/function-bundling.ts).
+    if (process.env.LAMBDA_BUNDLE !== 'true') return new FileCredentialStore(join(config.CREDENTIAL_STORE_DIR, region), prefix);
+    throw new ConfigError("invalid runtime configuration: CREDENTIAL_STORE=file is the local platform's store; in Lambda it is secrets-manager");
   }
   const kmsKeyId = access.kmsKeyId ?? config.CREDENTIAL_KMS_KEY_ID;
   // Built at first use: the Secrets Manager client loads only in instances that read or write a credential.

@@ -8,7 +8,9 @@ import type { RuntimeConfig } from './runtime-config';
 export function mailerOf(config: RuntimeConfig): Mailer {
   if (config.MAIL_TRANSPORT === 'mailbox') {
     if (!config.MAILBOX_DIR) throw new ConfigError('invalid runtime configuration: MAILBOX_DIR is required when MAIL_TRANSPORT is mailbox');
-    return new MailboxMailer(config.MAILBOX_DIR, config.MAIL_FROM);
+    // The Lambda bundles leave the mailbox out (BUNDLE_DEFINE in lib/function-bundling.ts).
+    if (process.env.LAMBDA_BUNDLE !== 'true') return new MailboxMailer(config.MAILBOX_DIR, config.MAIL_FROM);
+    throw new ConfigError("invalid runtime configuration: MAIL_TRANSPORT=mailbox is the local platform's transport; in Lambda it is ses");
   }
   return onFirstUse(() => {
     const { SESv2Client } = require('@aws-sdk/client-sesv2') as typeof import('@aws-sdk/client-sesv2');

@@ -4,9 +4,14 @@ import { dirname, join } from 'node:path';
 import * as z from '../core/zod';
 import { assertTenantSecret, ownTenantPrefix, secretNameOf, type CredentialSecretStore, type SecretVersion, type StoredSecret } from './credential-store';
 
-const sealedSchema = z.object({ versionId: z.string(), iv: z.string(), tag: z.string(), data: z.string() });
-const fileSchema = z.object({ name: z.string(), current: sealedSchema, previous: z.optional(sealedSchema), staged: z.optional(sealedSchema) });
-type Sealed = z.infer<typeof sealedSchema>;
+/** The schemas of a store file, built at first use: nothing runs at import, so a Lambda bundle leaves all of this out. */
+function storeFileSchemas() {
+  const sealed = z.object({ versionId: z.string(), iv: z.string(), tag: z.string(), data: z.string() });
+  return { sealed, file: z.object({ name: z.string(), current: sealed, previous: z.optional(sealed), staged: z.optional(sealed) }) };
+}
+let schemas: ReturnType<typeof storeFileSchemas> | undefined;
+type Sealed = z.infer<ReturnType<typeof storeFileSchemas>['sealed']>;
+type StoreFile = z.infer<ReturnType<typeof storeFileSchemas>['file']>;
 
 /**
  * The local credential store: one file per secret under `directory`, each version sealed with AES-256-GCM under a
@@ -97,9 +102,9 @@ export class FileCredentialStore implements CredentialSecretStore {
     return join(this.directory, `${name}.json`);
   }
 
-  private async load(name: string): Promise<z.infer<typeof fileSchema> | undefined> {
+  private async load(name: string): Promise<StoreFile | undefined> {
     try {
-      const file = fileSchema.parse(JSON.parse(await readFile(this.pathOf(name), 'utf8')));
+      const file = (schemas ??= storeFileSchemas()).file.parse(JSON.parse(await readFile(this.pathOf(name), 'utf8')));
       return file.name === name ? file : undefined;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -108,7 +113,7 @@ export class FileCredentialStore implements CredentialSecretStore {
   }
 
   /** Written to a temporary file and renamed, so a reader never sees half a secret. */
-  private async save(name: string, file: z.infer<typeof fileSchema>): Promise<void> {
+  private async save(name: string, file: StoreFile): Promise<void> {
     const path = this.pathOf(name);
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     const temporary = `${path}.${randomUUID()}.tmp`;

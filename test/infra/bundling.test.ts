@@ -117,6 +117,10 @@ describe('function bundles', () => {
 
     // Assess
     expect(kib).toBeLessThanOrEqual(bundleLimitKib(path.basename(entry, '.ts')));
+    // What only the local platform uses stays out (BUNDLE_DEFINE in lib/function-bundling.ts): the mailbox mailer, and
+    // the file credential store (its source stays listed for a shared require of node:path; its cipher must not be there).
+    expect(sources('index.js').filter((source) => source.endsWith('functions/users/mailer.mailbox.ts'))).toEqual([]);
+    expect(fs.readFileSync(path.join(assetDir, 'index.js'), 'utf8')).not.toContain('aes-256-gcm');
     // Loaded only where tracing is on (every function in AWS), from beside index.js: never part of it.
     expect(sources('index.js').filter((source) => /node_modules\/(aws-xray-sdk-core|@aws-lambda-powertools\/tracer)\//.test(source))).toEqual([]);
     expect(sources(XRAY_TRACING_FILE)).toEqual(
