@@ -16,7 +16,12 @@ function add(codes: ProblemCodes, status: number, ...values: string[]): void {
 
 /** Domain rules of single routes (quota counters, plan models, lifecycle transitions, the identity provider). */
 const ROUTE_SPECIFIC: Readonly<Record<string, ReadonlyArray<readonly [number, string]>>> = {
-  createTenant: [[409, 'conflict']],
+  // Tenants are onboarded and listed in the control plane's region; the others answer 421 with its endpoint.
+  createTenant: [
+    [409, 'conflict'],
+    [421, 'wrong-region'],
+  ],
+  listTenants: [[421, 'wrong-region']],
   updateTenant: [[409, 'illegal-transition']],
   suspendTenant: [[409, 'illegal-transition']],
   reactivateTenant: [[409, 'illegal-transition']],
@@ -33,6 +38,8 @@ const ROUTE_SPECIFIC: Readonly<Record<string, ReadonlyArray<readonly [number, st
     [404, 'not-found'],
     [409, 'conflict'],
     [410, 'gone'],
+    // An invitation is accepted in its tenant's region.
+    [421, 'wrong-region'],
     [503, 'identity-provider-failed'],
   ],
   createApiKey: [[429, 'quota-exceeded']],

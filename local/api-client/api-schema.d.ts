@@ -3526,6 +3526,7 @@ export interface operations {
             400: components["responses"]["Problem400BadRequestValidationFailed"];
             401: components["responses"]["Problem401Unauthenticated"];
             403: components["responses"]["Problem403Forbidden"];
+            421: components["responses"]["Problem421WrongRegion"];
             429: components["responses"]["Problem429RateLimited"];
             500: components["responses"]["Problem500InternalError"];
             502: components["responses"]["Problem502UpstreamFailure"];
@@ -3568,6 +3569,7 @@ export interface operations {
             409: components["responses"]["Problem409Conflict"];
             413: components["responses"]["Problem413RequestTooLarge"];
             415: components["responses"]["Problem415UnsupportedMediaType"];
+            421: components["responses"]["Problem421WrongRegion"];
             422: components["responses"]["Problem422ValidationFailed"];
             429: components["responses"]["Problem429RateLimited"];
             500: components["responses"]["Problem500InternalError"];
@@ -6851,6 +6853,7 @@ export interface operations {
             410: components["responses"]["Problem410Gone"];
             413: components["responses"]["Problem413RequestTooLarge"];
             415: components["responses"]["Problem415UnsupportedMediaType"];
+            421: components["responses"]["Problem421WrongRegion"];
             422: components["responses"]["Problem422ValidationFailed"];
             429: components["responses"]["Problem429RateLimited"];
             500: components["responses"]["Problem500InternalError"];

@@ -2,18 +2,20 @@ import fc from 'fast-check';
 import { buildOpenApiDocument } from '../../functions/platform/openapi';
 import { ROUTES, type RouteDefinition } from '../../functions/routes';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
+import { LOCAL_REGIONS } from '../../local/platform.config';
 import { ContractValidator } from '../support/contract-validator';
 import { arbitraryOf, type JsonSchema } from '../support/schema-arbitrary';
 import { anyFieldValue, oddText } from '../support/fuzz-values';
 
 /**
  * Fuzz of every route of the route table through the local gateway, as a platform admin, a tenant admin and API keys
- * of the tenant's other roles, with random path parameters, queries, bodies and headers: whatever the input, the answer
- * is never a 5xx, every refusal is a problem+json, and every answer is one the OpenAPI document describes for the
- * operation (status, required headers, body schema and formats), as a validating proxy checks live traffic. Half the
- * bodies and queries are drawn from the route's own schemas in the OpenAPI document, so they get past validation and
- * reach the operation with values at the edges of what it accepts. Each route gets a tenant of its own, because some
- * of its calls change the tenant (suspend it, offboard it, revoke its admin's sessions).
+ * of the tenant's other roles, in the tenant's region and the other, with random path parameters, queries, bodies and
+ * headers: whatever the input, the answer is never a 5xx, every refusal is a problem+json, and every answer is one the
+ * OpenAPI document describes for the operation (status, required headers, body schema and formats), as a validating
+ * proxy checks live traffic. Half the bodies and queries are drawn from the route's own schemas in the OpenAPI
+ * document, so they get past validation and reach the operation with values at the edges of what it accepts. Each
+ * route gets a tenant of its own, because some of its calls change the tenant (suspend it, offboard it, revoke its
+ * admin's sessions).
  * test/integration/resources/fuzz.test.ts adds, for the resource groups, that a refused request changes nothing.
  * `FUZZ_RUNS=<n>` runs more cases per route (8 by default).
  */
@@ -141,10 +143,11 @@ describe('fuzz: every route, random input', () => {
           bodyOf(route),
           ownTenant,
           oddHeaders,
-          async (authorization, id, search, payload, own, headers) => {
+          fc.constantFrom(...LOCAL_REGIONS),
+          async (authorization, id, search, payload, own, headers, region) => {
             const path = route.path.replace(/\{(\w+)\}/g, (_m, name: string) => encodeURIComponent(name === 'tenantId' && own ? tenant.tenantId : id || 'x'));
             const qs = new URLSearchParams(search).toString();
-            const response = await platform.call(EU, route.method, `${path}${qs ? `?${qs}` : ''}`, {
+            const response = await platform.call(region, route.method, `${path}${qs ? `?${qs}` : ''}`, {
               headers: { ...headers, authorization, 'content-type': 'application/json' },
               ...(route.method === 'GET' || route.method === 'DELETE' ? {} : { body: typeof payload === 'string' ? payload : JSON.stringify(payload) }),
             });
@@ -248,19 +251,21 @@ describe('values this fuzz found answered 500, now refused or served', () => {
     expect([toEarly.status, toEarly.json.items]).toEqual([200, []]);
   });
 
-  it('answers only what the document describes: no address it calls invalid, no instance past its length, no URL past the limit', async () => {
+  it('answers only what the document describes: no address it calls invalid, no instance past its length, no URL past the limit, 421 where documented', async () => {
     // Prepare
     const tenant = await platform.createTenant({ region: EU, plan: 'enterprise' });
     const token = (await platform.signIn(tenant.clientId, tenant.admin)).idToken;
 
     // Act: an address at a domain label that ends with a hyphen (zod's own email check takes it); a path of 3 KB; a
-    // URL of 15 KB (Node.js answered it with a bare 431 before: its header limit is 16 KB, API Gateway's URL limit 10 KB).
+    // URL of 15 KB (Node.js answered it with a bare 431 before: its header limit is 16 KB, API Gateway's URL limit 10 KB);
+    // the list of tenants asked of a region that is not the control plane's (a 421 the document did not list).
     const invited = await platform.call(EU, 'POST', `/v1/tenants/${tenant.tenantId}/invitations`, {
       token,
       headers: json,
       body: JSON.stringify({ email: 'someone@mail-.example.com', role: 'member' }),
     });
     const denied = await platform.call(EU, 'GET', `/v1/tenants/${'a'.repeat(3_000)}/agents`, { token });
+    const listedElsewhere = await platform.call('us-east-1', 'GET', '/v1/tenants', { token: platformToken });
     const long = 'a'.repeat(5_000);
     const tooLong = await platform.call(EU, 'GET', `/v1/tenants/${long}/agents/${long}/memories/${long}`, { token });
 
@@ -271,6 +276,8 @@ describe('values this fuzz found answered 500, now refused or served', () => {
     expect(CONTRACT.check('POST', '/v1/tenants/{tenantId}/invitations', invited)).toEqual([]);
     expect(CONTRACT.check('GET', '/v1/tenants/{tenantId}/agents', denied)).toEqual([]);
     expect([tooLong.status, tooLong.json.code]).toEqual([400, 'bad-request']);
+    expect([listedElsewhere.status, listedElsewhere.json.code, listedElsewhere.json.region]).toEqual([421, 'wrong-region', EU]);
+    expect(CONTRACT.check('GET', '/v1/tenants', listedElsewhere)).toEqual([]);
     expect(CONTRACT.check('GET', '/v1/tenants/{tenantId}/agents/{agentId}/memories/{memoryId}', tooLong)).toEqual([]);
   });
 });
