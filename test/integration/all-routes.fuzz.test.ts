@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { buildOpenApiDocument } from '../../functions/platform/openapi';
 import { ROUTES, type RouteDefinition } from '../../functions/routes';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
+import { readMailbox } from '../../functions/users/mailer.mailbox';
 import { LOCAL_REGIONS } from '../../local/platform.config';
 import { ContractValidator } from '../support/contract-validator';
 import { arbitraryOf, type JsonSchema } from '../support/schema-arbitrary';
@@ -258,7 +259,8 @@ describe('values this fuzz found answered 500, now refused or served', () => {
 
     // Act: an address at a domain label that ends with a hyphen (zod's own email check takes it); a path of 3 KB; a
     // URL of 15 KB (Node.js answered it with a bare 431 before: its header limit is 16 KB, API Gateway's URL limit 10 KB);
-    // the list of tenants asked of a region that is not the control plane's (a 421 the document did not list).
+    // the list of tenants asked of a region that is not the control plane's, and an invitation accepted outside its
+    // tenant's region (421s the document did not list).
     const invited = await platform.call(EU, 'POST', `/v1/tenants/${tenant.tenantId}/invitations`, {
       token,
       headers: json,
@@ -266,6 +268,17 @@ describe('values this fuzz found answered 500, now refused or served', () => {
     });
     const denied = await platform.call(EU, 'GET', `/v1/tenants/${'a'.repeat(3_000)}/agents`, { token });
     const listedElsewhere = await platform.call('us-east-1', 'GET', '/v1/tenants', { token: platformToken });
+    const invitee = `invitee@${tenant.tenantId}.example`;
+    await platform.call(EU, 'POST', `/v1/tenants/${tenant.tenantId}/invitations`, {
+      token,
+      headers: json,
+      body: JSON.stringify({ email: invitee, role: 'viewer' }),
+    });
+    const code = (await readMailbox(platform.mailboxDir)).find((mail) => mail.to === invitee)?.data?.code;
+    const acceptedElsewhere = await platform.call('us-east-1', 'POST', '/v1/invitations/accept', {
+      headers: json,
+      body: JSON.stringify({ code, password: 'Correct-Horse-9-Battery' }),
+    });
     const long = 'a'.repeat(5_000);
     const tooLong = await platform.call(EU, 'GET', `/v1/tenants/${long}/agents/${long}/memories/${long}`, { token });
 
@@ -278,6 +291,8 @@ describe('values this fuzz found answered 500, now refused or served', () => {
     expect([tooLong.status, tooLong.json.code]).toEqual([400, 'bad-request']);
     expect([listedElsewhere.status, listedElsewhere.json.code, listedElsewhere.json.region]).toEqual([421, 'wrong-region', EU]);
     expect(CONTRACT.check('GET', '/v1/tenants', listedElsewhere)).toEqual([]);
+    expect([acceptedElsewhere.status, acceptedElsewhere.json.code, acceptedElsewhere.json.region]).toEqual([421, 'wrong-region', EU]);
+    expect(CONTRACT.check('POST', '/v1/invitations/accept', acceptedElsewhere)).toEqual([]);
     expect(CONTRACT.check('GET', '/v1/tenants/{tenantId}/agents/{agentId}/memories/{memoryId}', tooLong)).toEqual([]);
   });
 });
