@@ -5,9 +5,9 @@ import { EMAIL_DOMAIN, emailAddressSchema } from '../../../functions/core/email'
 import { emailDomainSchema } from '../../../functions/tenants/tenant-manifest.schema';
 
 /**
- * The email addresses the API takes are the ones its OpenAPI document promises (`format: email`, as a standard JSON
- * Schema validator reads it): a client that validates against the document never sees the API accept an address the
- * document calls invalid, and the other way round for what the API refuses.
+ * Every email address the API takes is one its OpenAPI document promises (`format: email`, as a standard JSON Schema
+ * validator reads it): a client that validates against the document never sees the API accept an address the document
+ * calls invalid. The API is the stricter of the two (it refuses `!` or `#` in the local part, which the format allows).
  */
 const ajv = new Ajv2020();
 addFormats(ajv);
