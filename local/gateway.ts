@@ -136,7 +136,19 @@ export interface LocalGateway {
   readonly endpoints: Readonly<Record<string, string>>;
   /** Hits and misses of the authorizer result caches of every region, since start. */
   authorizerCache(): AuthorizerCacheStats;
+  /** Invocations of the route groups' functions in every region and their summed duration, since start. */
+  functionDurations(): FunctionDurationStats;
   close(): Promise<void>;
+}
+
+/**
+ * What Lambda reports as an invocation's Duration, summed: from the handler's call to its result, the gateway's own
+ * work (routing, authorizer, usage plan, event and response mapping) and the HTTP hop left out. The authorizer's
+ * invocations are not counted.
+ */
+export interface FunctionDurationStats {
+  readonly invocations: number;
+  readonly totalMs: number;
 }
 
 const ACCOUNT_ID = '000000000000';
@@ -305,6 +317,7 @@ class RegionGateway {
   private authorizer: Promise<Authorizer> | undefined;
   /** API Gateway's authorizer result cache, keyed by the Authorization header, for ACCESS_CACHE_SECONDS. */
   private authorizerResults: AuthorizerResultCache | undefined;
+  private durations: FunctionDurationStats = { invocations: 0, totalMs: 0 };
   private usagePlans: UsagePlanThrottle | undefined;
   private planOf: ((tenantId: string) => Promise<string>) | undefined;
   /** Counts usage-plan throttles into the tenants' hourly health items, as the access-log consumer does in AWS. */
@@ -361,6 +374,11 @@ class RegionGateway {
   /** Hits and misses of the region's authorizer result cache. */
   authorizerCacheStats(): AuthorizerCacheStats {
     return this.authorizerResults?.stats ?? { hits: 0, misses: 0 };
+  }
+
+  /** Invocations of the region's route group functions and their summed duration. */
+  functionDurationStats(): FunctionDurationStats {
+    return { ...this.durations };
   }
 
   async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -423,10 +441,13 @@ class RegionGateway {
     }
     const handler = await this.handler(route.group);
     const context = lambdaContext(route.group, this.region, randomUUID(), Date.now() + this.options.timeoutMs);
+    const invoked = performance.now();
     const result = await withTimeout(
       this.invocations.run(context.awsRequestId, () => handler(event, context)),
       this.options.timeoutMs,
-    );
+    ).finally(() => {
+      this.durations = { invocations: this.durations.invocations + 1, totalMs: this.durations.totalMs + (performance.now() - invoked) };
+    });
     if (!result || typeof result.statusCode !== 'number') {
       throw gatewayFailure('upstreamFailure');
     }
@@ -693,6 +714,10 @@ function sumOfStats(stats: readonly AuthorizerCacheStats[]): AuthorizerCacheStat
   return { hits: stats.reduce((sum, s) => sum + s.hits, 0), misses: stats.reduce((sum, s) => sum + s.misses, 0) };
 }
 
+function sumOfDurations(stats: readonly FunctionDurationStats[]): FunctionDurationStats {
+  return { invocations: stats.reduce((sum, s) => sum + s.invocations, 0), totalMs: stats.reduce((sum, s) => sum + s.totalMs, 0) };
+}
+
 /** Each region's runs and jobs queues with their consumers, and what a region's functions are told of them. */
 async function startQueues(options: LocalGatewayOptions) {
   const runs = await startLocalRunWorkers(options.regions, { queuesDir: options.queuesDir, sweep: options.sweepRuns ?? true });
@@ -713,11 +738,9 @@ async function startQueues(options: LocalGatewayOptions) {
   };
 }
 
-/** Starts one server per region and resolves once all listen; the functions start on their first request. */
-export async function startLocalGateway(options: LocalGatewayOptions): Promise<LocalGateway> {
-  if (options.regions.length === 0) throw new Error('the local gateway needs at least one region');
-  const host = options.host ?? '127.0.0.1';
-  const settings = {
+/** The options with their defaults filled in. */
+function settingsOf(options: LocalGatewayOptions) {
+  return {
     regions: options.regions,
     port: options.port,
     dynamoDbEndpoint: options.dynamoDbEndpoint,
@@ -730,6 +753,13 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     environment: options.environment ?? {},
     clientLimits: options.clientLimits ?? CLIENT_LIMITS,
   };
+}
+
+/** Starts one server per region and resolves once all listen; the functions start on their first request. */
+export async function startLocalGateway(options: LocalGatewayOptions): Promise<LocalGateway> {
+  if (options.regions.length === 0) throw new Error('the local gateway needs at least one region');
+  const host = options.host ?? '127.0.0.1';
+  const settings = settingsOf(options);
   // Lambda also hands functions their environment in process.env. The part that is the same in every region is
   // set here too, for code that reads it there; what differs per region reaches the functions only through config.
   Object.assign(process.env, sharedFunctionEnvironment(settings.environment));
@@ -771,6 +801,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   return {
     endpoints,
     authorizerCache: () => sumOfStats(regions.map((gateway) => gateway.authorizerCacheStats())),
+    functionDurations: () => sumOfDurations(regions.map((gateway) => gateway.functionDurationStats())),
     close: async () => {
       await background.stop();
       await Promise.all(servers.map(closeServer));

@@ -8,7 +8,7 @@ import { startCognitoLocal, type CognitoLocal } from './cognito';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb';
 import { buildConsole } from '../web/build';
 import { bundleFunctions } from './function-bundles';
-import { startLocalGateway, type LocalGateway } from './gateway';
+import { type FunctionDurationStats, startLocalGateway, type LocalGateway } from './gateway';
 import type { ConsoleSite } from './console-server';
 import type { AuthorizerCacheStats } from './authorizer-cache';
 import { startLocalOnboarding } from './onboarding';
@@ -84,6 +84,8 @@ export interface LocalPlatform {
   readonly dynamoDbPid: number;
   /** Hits and misses of the gateways' authorizer result caches since start. */
   authorizerCache(): AuthorizerCacheStats;
+  /** Invocations of the route groups' functions and their summed duration (Lambda's Duration) since start. */
+  functionDurations(): FunctionDurationStats;
   /** Stops the gateways, cognito-local and DynamoDB Local (by PID). */
   stop(): Promise<void>;
 }
@@ -143,7 +145,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
 
     const file = { ...platformFileOf(gateway.endpoints, cognito.endpoint, dynamoDb.endpoint, seed), s3Endpoint: exportsServer.endpoint };
     writePlatformFile(platformFilePath, file);
-    return { file, platformFilePath, seeded: !previous, dynamoDbPid: dynamoDb.pid, authorizerCache: () => gateway.authorizerCache(), stop };
+    const { authorizerCache, functionDurations } = gateway;
+    return { file, platformFilePath, seeded: !previous, dynamoDbPid: dynamoDb.pid, authorizerCache, functionDurations, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -46,8 +46,8 @@ function normalizedId(id: string): string {
   return id.replace(/<(?!AWS::)[^.>]+(\.[A-Za-z]+)?>/g, '<ref$1>').replace(/:[a-z]{2}(-[a-z]+)+-\d:/g, ':<region>:');
 }
 
-const FUNCTION_ROLE = String.raw`(Region-[^/]+|ControlPlane)/Fn-[a-z-]+/ExecutionRole`;
-const PRE_TOKEN = String.raw`Tenant-[^/]+/PreTokenGeneration`;
+const FUNCTION_ROLE = `(Region-[^/]+|ControlPlane)/Fn-[a-z-]+/ExecutionRole`;
+const PRE_TOKEN = `Tenant-[^/]+/PreTokenGeneration`;
 const PROJECT_ROLE = /^ControlPlane\/Pipeline\/Project\/Role$/;
 
 /** CDK's bucket deployment handler, which uploads the web console (regions) and its admin sign-in settings (control plane). */
@@ -65,7 +65,7 @@ const ACKNOWLEDGED_RULES: Readonly<Record<string, RegExp>> = {
     /^Region-[^/]+\/Api\/Api\/CloudWatchRole$/,
   'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]': /^Region-[^/]+\/Backup\/Plan\/Table$/,
   'AwsSolutions-IAM5[Resource::*]': new RegExp(
-    String.raw`^(${FUNCTION_ROLE}|${PRE_TOKEN}/ExecutionRole|ControlPlane/Pipeline/StateMachine/Role|${DRILL_STATE_MACHINE_ROLE}|ControlPlane/Fn-provisioning-events/CredentialSecretListing|Region-[^/]+/Fn-job-consumer/CredentialSecretListing|${CONSOLE_UPLOAD})$`,
+    `^(${FUNCTION_ROLE}|${PRE_TOKEN}/ExecutionRole|ControlPlane/Pipeline/StateMachine/Role|${DRILL_STATE_MACHINE_ROLE}|ControlPlane/Fn-provisioning-events/CredentialSecretListing|Region-[^/]+/Fn-job-consumer/CredentialSecretListing|${CONSOLE_UPLOAD})$`,
   ),
   'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]': new RegExp(`^${CONSOLE_UPLOAD}$`),
   'AwsSolutions-IAM5[Action::s3:Abort*]': new RegExp(`^${CONSOLE_UPLOAD}$`),
@@ -123,7 +123,7 @@ const ACKNOWLEDGED_RULES: Readonly<Record<string, RegExp>> = {
   'AwsSolutions-IAM5[Resource::arn:aws:logs:<region>:<AWS::AccountId>:log-group:/aws/codebuild/<ref>:*]': PROJECT_ROLE,
   'AwsSolutions-IAM5[Resource::arn:aws:codebuild:<region>:<AWS::AccountId>:report-group/<ref>-*]': PROJECT_ROLE,
   'AwsSolutions-L1': new RegExp(
-    String.raw`^((Region-[^/]+|ControlPlane)/Fn-[a-z-]+/Function|${PRE_TOKEN}/Function|(Region-[^/]+|ControlPlane)/IssuerRegistrar/Provider/framework-onEvent|${CONSOLE_UPLOAD})$`,
+    `^((Region-[^/]+|ControlPlane)/Fn-[a-z-]+/Function|${PRE_TOKEN}/Function|(Region-[^/]+|ControlPlane)/IssuerRegistrar/Provider/framework-onEvent|${CONSOLE_UPLOAD})$`,
   ),
   'AwsSolutions-S1': /^(Region-[^/]+\/(Exports|Console)\/AccessLogs|ControlPlane\/Manifests\/Bucket)$/,
   'AwsSolutions-SMG4': /^Region-[^/]+\/(CursorSecret|BundleSecret)$/,

@@ -19,6 +19,8 @@ function stubFunctions(seen: Seen, authorize: (event: APIGatewayRequestAuthorize
   return {
     createHandler: async (group, config) => async (event) => {
       seen.events.push(event);
+      const sleepMs = Number(event.headers['x-sleep-ms'] ?? 0);
+      if (sleepMs > 0) await new Promise((resolve) => setTimeout(resolve, sleepMs));
       return {
         statusCode: 200,
         headers: { 'content-type': 'application/json' },
@@ -268,6 +270,30 @@ describe('local gateway', () => {
         },
         LIMITS,
       );
+    });
+  });
+
+  it("sums the route functions' invocations and their duration, as Lambda reports Duration, leaving out the authorizer and refused requests", async () => {
+    await withGateway(allow, async (gateway, seen) => {
+      // Arrange
+      const base = gateway.endpoints['eu-central-1'];
+
+      // Act
+      const statuses = [
+        (await fetch(`${base}/v1/tenants/acme`, { headers: { authorization: 'Bearer t', 'x-sleep-ms': '40' } })).status,
+        (await fetch(`${base}/v1/tenants/acme`, { headers: { authorization: 'Bearer t', 'x-sleep-ms': '40' } })).status,
+        // The cached policy allows the first method ARN only.
+        (await fetch(`${base}/v1/tenants/acme/agents`, { headers: { authorization: 'Bearer t' } })).status,
+        (await fetch(`${base}/v1/tenants/acme`)).status,
+        (await fetch(`${base}/v1/no-such-route`, { headers: { authorization: 'Bearer t' } })).status,
+      ];
+
+      // Assess
+      expect(statuses).toEqual([200, 200, 403, 401, 404]);
+      expect(seen.authorizerEvents).toHaveLength(1);
+      const { invocations, totalMs } = gateway.functionDurations();
+      expect(invocations).toBe(2);
+      expect(totalMs).toBeGreaterThanOrEqual(78);
     });
   });
 
