@@ -1,9 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { NO_BACKUPS, PointInTimeRecoveryStatus, type BackupStatus } from '../portability/backup-status';
 import { ConfigError } from '../core/config';
 import { ManifestSigner } from '../portability/bundle.schema';
-import { SqsJobQueue, type JobQueue } from '../portability/job.queue';
+import type { JobQueue } from '../portability/job.queue';
 import { PortabilityJobRepository } from '../portability/portability-job.kind';
 import { PortabilityJobService } from '../portability/portability-job.service';
 import { exportStoreOf } from './export-store.dependencies';
@@ -61,14 +60,21 @@ export function backupStatusOf(config: RuntimeConfig): BackupStatus {
   return new PointInTimeRecoveryStatus({ client: new DynamoDBClient({ region: config.AWS_REGION, maxAttempts: 3 }), tableName: config.TABLE_NAME });
 }
 
-/** The jobs queue (the local SQS emulator by endpoint); only functions that start jobs send, so the URL is needed at the first send. */
+/**
+ * The jobs queue (the local SQS emulator by endpoint). Only functions that start jobs send, so the URL is needed at
+ * the first send, and the SQS client is built then: reads, exports and imports never load it.
+ */
 export function jobQueueOf(config: RuntimeConfig): JobQueue {
   const queueUrl = config.JOBS_QUEUE_URL;
-  const sqs = new SQSClient({ region: config.AWS_REGION, ...(config.JOBS_SQS_ENDPOINT ? { endpoint: config.JOBS_SQS_ENDPOINT } : {}) });
+  let queue: JobQueue | undefined;
   return {
     enqueue: async (message) => {
       if (!queueUrl) throw new ConfigError('invalid runtime configuration: JOBS_QUEUE_URL: required by functions that start export, import and migration jobs');
-      await new SqsJobQueue(sqs, queueUrl).enqueue(message);
+      if (!queue) {
+        const { createSqsClient, SqsJobQueue } = require('../portability/job-queue.sqs') as typeof import('../portability/job-queue.sqs');
+        queue = new SqsJobQueue(createSqsClient(config.AWS_REGION, config.JOBS_SQS_ENDPOINT), queueUrl);
+      }
+      await queue.enqueue(message);
     },
   };
 }

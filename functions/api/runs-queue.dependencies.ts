@@ -1,12 +1,12 @@
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { ConfigError } from '../core/config';
+import { onFirstUse } from '../core/on-first-use';
 import type { RunQueue } from '../workflows/run.queue';
-import { SqsRunQueue } from '../workflows/run-queue.sqs';
 import type { RuntimeConfig } from './runtime-config';
 
 /*
  * The runs queue, apart from dependencies.ts so that only the functions that start or consume runs (workflows, the run
- * consumer) load the SQS client.
+ * consumer) can reach it; they load the SQS client at their first send, so the workflow routes that only read never
+ * load it.
  */
 const runQueues = new WeakMap<RuntimeConfig, RunQueue>();
 
@@ -16,7 +16,10 @@ export function runQueueOf(config: RuntimeConfig): RunQueue {
   if (!url) throw new ConfigError('invalid runtime configuration: RUNS_QUEUE_URL: required by functions that start workflow runs');
   let queue = runQueues.get(config);
   if (!queue) {
-    queue = new SqsRunQueue(new SQSClient({ region: config.AWS_REGION, ...(config.SQS_ENDPOINT ? { endpoint: config.SQS_ENDPOINT } : {}) }), url);
+    queue = onFirstUse(() => {
+      const { createSqsClient, SqsRunQueue } = require('../workflows/run-queue.sqs') as typeof import('../workflows/run-queue.sqs');
+      return new SqsRunQueue(createSqsClient(config.AWS_REGION, config.SQS_ENDPOINT), url);
+    });
     runQueues.set(config, queue);
   }
   return queue;

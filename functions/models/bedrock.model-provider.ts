@@ -55,7 +55,6 @@ export function fromConverseOutput(output: ConverseCommandOutput, invocation?: P
   };
 }
 
-/** Amazon Bedrock through the Converse API, which speaks one message format for every model family. */
 /** Bedrock's answers that say "not now" rather than "never": the step tries again with backoff. */
 const RETRYABLE_CODES = new Set([
   'ThrottlingException',
@@ -74,6 +73,7 @@ const CREDENTIAL_CODES = new Set([
   'InvalidSignatureException',
 ]);
 
+/** Amazon Bedrock through the Converse API, which speaks one message format for every model family. */
 export class BedrockModelProvider implements ModelProvider {
   readonly name = 'bedrock' as const;
 

@@ -1,12 +1,32 @@
 import type { CoreConfig } from '../core/config';
-import { BedrockModelProvider, createBedrockClient, tenantBedrockClients } from './bedrock.model-provider';
 import { LocalModelProvider } from './local.model-provider';
-import { modelProviderNameOf, type ModelProvider } from './model-provider';
+import { modelProviderNameOf, type ModelInvocation, type ModelProvider, type ModelResult } from './model-provider';
 
 export { modelProviderNameOf };
 
 /** Creates the configured provider; call once per function instance. */
 export function createModelProvider(config: Pick<CoreConfig, 'MODEL_PROVIDER' | 'STAGE' | 'AWS_REGION'>): ModelProvider {
   if (modelProviderNameOf(config) === 'local') return new LocalModelProvider();
-  return new BedrockModelProvider(createBedrockClient({ region: config.AWS_REGION }), tenantBedrockClients({ region: config.AWS_REGION }));
+  return new DeferredBedrockProvider(config.AWS_REGION);
+}
+
+/**
+ * Bedrock, with its module and SDK client loaded at the first model call rather than at import: a function instance
+ * whose first work calls no model (a run of tool steps only) starts without them, and the local platform, which
+ * answers with the local provider, never loads them. Its name is known before, for the wrappers that read it.
+ */
+class DeferredBedrockProvider implements ModelProvider {
+  readonly name = 'bedrock' as const;
+  private provider: ModelProvider | undefined;
+
+  constructor(private readonly region: string) {}
+
+  invoke(invocation: ModelInvocation): Promise<ModelResult> {
+    if (!this.provider) {
+      const { BedrockModelProvider, createBedrockClient, tenantBedrockClients } =
+        require('./bedrock.model-provider') as typeof import('./bedrock.model-provider');
+      this.provider = new BedrockModelProvider(createBedrockClient({ region: this.region }), tenantBedrockClients({ region: this.region }));
+    }
+    return this.provider.invoke(invocation);
+  }
 }

@@ -1,4 +1,3 @@
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import * as z from '../core/zod';
 import { tenantIdSchema } from '../data/keys';
 import { jobIdSchema } from './portability-job.kind';
@@ -30,15 +29,3 @@ export interface JobQueue {
 
 /** Deliveries of one job message before the queue dead-letters it; the last one records the job FAILED. */
 export const JOB_QUEUE_MAX_RECEIVES = 3;
-
-/** The jobs queue over SQS (or the local SQS emulator, by endpoint). */
-export class SqsJobQueue implements JobQueue {
-  constructor(
-    private readonly client: Pick<SQSClient, 'send'>,
-    private readonly queueUrl: string,
-  ) {}
-
-  async enqueue(message: JobMessage): Promise<void> {
-    await this.client.send(new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: JSON.stringify(message) }));
-  }
-}

@@ -1,7 +1,7 @@
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { RunMessage, RunQueue } from './run.queue';
 
-/** The runs queue over SQS (or the local SQS emulator, by endpoint). */
+/** The runs queue over SQS (or the local SQS emulator, by endpoint); see api/runs-queue.dependencies.ts for when it loads. */
 export class SqsRunQueue implements RunQueue {
   constructor(
     private readonly client: Pick<SQSClient, 'send'>,
@@ -17,4 +17,9 @@ export class SqsRunQueue implements RunQueue {
       }),
     );
   }
+}
+
+/** The SQS client of a region, or of the local SQS emulator at `endpoint`. */
+export function createSqsClient(region: string, endpoint?: string): SQSClient {
+  return new SQSClient({ region, ...(endpoint ? { endpoint } : {}) });
 }

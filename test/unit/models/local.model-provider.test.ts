@@ -49,3 +49,35 @@ describe('model provider choice', () => {
     expect(createModelProvider({ ...config, AWS_REGION: 'eu-central-1' }).name).toBe(expected);
   });
 });
+
+describe('Bedrock from the factory', () => {
+  it('loads the Bedrock SDK at the first model call, once, not when the provider is created', async () => {
+    // Arrange: the SDK module, counted as it loads; its client answers one Converse response.
+    const loads = jest.fn();
+    const send = jest.fn(async () => ({
+      output: { message: { role: 'assistant', content: [{ text: 'hello back' }] } },
+      usage: { inputTokens: 3, outputTokens: 2 },
+      stopReason: 'end_turn',
+    }));
+    await jest.isolateModulesAsync(async () => {
+      jest.doMock('@aws-sdk/client-bedrock-runtime', () => {
+        loads();
+        return { BedrockRuntimeClient: jest.fn(() => ({ send })), ConverseCommand: jest.fn((input: unknown) => ({ input })) };
+      });
+      const { createModelProvider: create } = await import('../../../functions/models/model-provider.factory');
+
+      // Act
+      const provider = create({ STAGE: 'prod', AWS_REGION: 'eu-central-1' });
+      const loadedAtCreation = loads.mock.calls.length;
+      const first = await provider.invoke({ modelId: 'anthropic.claude', instructions: '', input: 'hello' });
+      await provider.invoke({ modelId: 'anthropic.claude', instructions: '', input: 'again' });
+
+      // Assess
+      expect(provider.name).toBe('bedrock');
+      expect(loadedAtCreation).toBe(0);
+      expect(loads).toHaveBeenCalledTimes(1);
+      expect(first).toEqual({ output: 'hello back', usage: { inputTokens: 3, outputTokens: 2 }, stopReason: 'end_turn' });
+      expect(send).toHaveBeenCalledTimes(2);
+    });
+  });
+});
