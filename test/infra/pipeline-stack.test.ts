@@ -14,7 +14,8 @@ const PIPELINE: PipelineConfig = {
     repository: 'acme/agent-platform',
     branch: 'main',
   },
-  environments: [{ stage: 'staging' }, { stage: 'prod' }],
+  // Production in an account of its own, as a fleet usually keeps it (one synth covers both kinds of environment).
+  environments: [{ stage: 'staging' }, { stage: 'prod', account: '222222222222' }],
   tenantWaveSize: 1,
 };
 
@@ -179,15 +180,11 @@ describe('fleet pipeline', () => {
 
   it('lets its synth role read the manifest store of an environment in another account, and nothing else of it', () => {
     // Prepare: the pipeline in 111111111111 deploys prod into 222222222222.
-    const {
-      stack: crossAccount,
-      template: pipelineTemplate,
-      app: crossApp,
-    } = synthPipeline({ ...PIPELINE, environments: [{ stage: 'prod', account: '222222222222' }] });
-    const store = Template.fromStack(crossAccount.environments[0].platform.stacks.controlPlane);
+    const prod = stack.environments.find((environment) => environment.config.stage === 'prod')!;
+    const store = Template.fromStack(prod.platform.stacks.controlPlane);
 
     // Assess: the role has the name the bucket policy gives, and the policy names that role of the pipeline's account.
-    pipelineTemplate.hasResourceProperties('AWS::IAM::Role', {
+    template.hasResourceProperties('AWS::IAM::Role', {
       RoleName: 'agent-platform-dev-fleet-synth',
       AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'codebuild.amazonaws.com' } })] },
     });
@@ -202,6 +199,5 @@ describe('fleet pipeline', () => {
       expect(JSON.stringify((statement.Condition as { ArnEquals: object }).ArnEquals)).toMatch(/:iam::111111111111:role\/agent-platform-dev-fleet-synth"/);
     }
     expect(allowed.find((statement) => statement.Action === 's3:ListBucket')?.Condition).toMatchObject({ StringLike: { 's3:prefix': ['tenants/*'] } });
-    expect(() => crossApp.synth()).not.toThrow();
   });
 });
