@@ -3,7 +3,7 @@
  * one, and the console's type check, biome and the OpenAPI lint (about 16 s) in the other, so that on a two-core
  * machine they take about as long as the longer lane rather than the sum (about 39 s one after the other).
  *
- * A lane stops at its first failing command; each lane's output is printed whole when it ends, so the lanes' lines do
+ * A lane stops at its first failing command; each command's output is printed whole when it ends, so the lanes' lines do
  * not interleave. The run fails when any command fails.
  */
 import { spawn } from 'node:child_process';
