@@ -118,8 +118,9 @@ async function idToken(cognitoEndpoint: string, clientId: string, username: stri
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'agent-platform-start-'));
-  port = await freePort();
-  const [cognitoPort, dynamoDbPort] = await Promise.all([freePort(), freePort()]);
+  // Four free ports in a row: the two regions' APIs (PORT and PORT+1), cognito-local and DynamoDB Local.
+  port = await freePort(4);
+  const [cognitoPort, dynamoDbPort] = [port + 2, port + 3];
   env = {
     ...process.env,
     LOCAL_DATA_DIR: dataDir,
