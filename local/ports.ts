@@ -47,12 +47,13 @@ function kernelPort(): Promise<number> {
  * A port that was free on loopback a moment ago, with the `span - 1` ports after it (a service that listens on
  * `port` and `port + 1`), for services that must be told their port up front. It is drawn at random from below the
  * kernel's own range: a port from that range (what `listen(0)` gives) can be handed to another socket, a test's
- * outbound connection or another emulator, in the seconds between the choice and the listen (it happened in a full
- * test run, to the second region's port of `npm start`); below it only another explicit choice can take it.
+ * outbound connection or another emulator, in the seconds between the choice and the listen (it happened to `npm
+ * start`'s test in a full test run); below it only another explicit choice can take it.
  */
 export async function freePort(span = 1): Promise<number> {
   const high = ephemeralLow() - span;
-  if (high <= CHOSEN_LOW) return kernelPort();
+  // A machine whose kernel range starts this low leaves no room below it: the kernel's choice, a single port.
+  if (high <= CHOSEN_LOW && span === 1) return kernelPort();
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const port = CHOSEN_LOW + Math.floor(Math.random() * (high - CHOSEN_LOW));
     const ports = Array.from({ length: span }, (_, i) => port + i);
