@@ -1,18 +1,24 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
+let ephemeralLowCache: number | undefined;
+
 /**
- * The first port of the range the kernel hands out by itself (to `listen(0)` and to outbound connections). Linux
- * says it in /proc; elsewhere the IANA range (macOS's and Windows' default) is assumed.
+ * The first port of the range the kernel hands out by itself (to `listen(0)` and to outbound connections), read once.
+ * Linux says it in /proc; elsewhere the IANA range (macOS's and Windows' default) is assumed.
  */
-function ephemeralLow(): number {
-  try {
-    const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
-    if (Number.isInteger(low) && low > 0) return low;
-  } catch {
-    // not Linux
+export function ephemeralPortLow(): number {
+  if (ephemeralLowCache === undefined) {
+    let low = 49_152;
+    try {
+      const [first] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+      if (Number.isInteger(first) && first > 0) low = first;
+    } catch {
+      // not Linux
+    }
+    ephemeralLowCache = low;
   }
-  return 49_152;
+  return ephemeralLowCache;
 }
 
 /** Where chosen ports start: above the well-known and most registered services' ports. */
@@ -51,9 +57,12 @@ function kernelPort(): Promise<number> {
  * start`'s test in a full test run); below it only another explicit choice can take it.
  */
 export async function freePort(span = 1): Promise<number> {
-  const high = ephemeralLow() - span;
-  // A machine whose kernel range starts this low leaves no room below it: the kernel's choice, a single port.
-  if (high <= CHOSEN_LOW && span === 1) return kernelPort();
+  const high = ephemeralPortLow() - span;
+  if (high <= CHOSEN_LOW) {
+    // A kernel range that starts this low leaves no room below it: the kernel's choice, which is one port alone.
+    if (span === 1) return kernelPort();
+    throw new Error(`no room for ${span} consecutive ports below the kernel's range, which starts at ${high + span}`);
+  }
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const port = CHOSEN_LOW + Math.floor(Math.random() * (high - CHOSEN_LOW));
     const ports = Array.from({ length: span }, (_, i) => port + i);

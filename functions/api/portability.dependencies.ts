@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { NO_BACKUPS, PointInTimeRecoveryStatus, type BackupStatus } from '../portability/backup-status';
 import { ConfigError } from '../core/config';
+import { onFirstUse } from '../core/on-first-use';
 import { ManifestSigner } from '../portability/bundle.schema';
 import type { JobQueue } from '../portability/job.queue';
 import { PortabilityJobRepository } from '../portability/portability-job.kind';
@@ -66,15 +67,15 @@ export function backupStatusOf(config: RuntimeConfig): BackupStatus {
  */
 export function jobQueueOf(config: RuntimeConfig): JobQueue {
   const queueUrl = config.JOBS_QUEUE_URL;
-  let queue: JobQueue | undefined;
-  return {
-    enqueue: async (message) => {
-      if (!queueUrl) throw new ConfigError('invalid runtime configuration: JOBS_QUEUE_URL: required by functions that start export, import and migration jobs');
-      if (!queue) {
-        const { createSqsClient, SqsJobQueue } = require('../portability/job-queue.sqs') as typeof import('../portability/job-queue.sqs');
-        queue = new SqsJobQueue(createSqsClient(config.AWS_REGION, config.JOBS_SQS_ENDPOINT), queueUrl);
-      }
-      await queue.enqueue(message);
-    },
-  };
+  if (!queueUrl) {
+    return {
+      enqueue: async () => {
+        throw new ConfigError('invalid runtime configuration: JOBS_QUEUE_URL: required by functions that start export, import and migration jobs');
+      },
+    };
+  }
+  return onFirstUse<JobQueue>(() => {
+    const { createSqsClient, SqsJobQueue } = require('../portability/job-queue.sqs') as typeof import('../portability/job-queue.sqs');
+    return new SqsJobQueue(createSqsClient(config.AWS_REGION, config.JOBS_SQS_ENDPOINT), queueUrl);
+  });
 }

@@ -1,4 +1,5 @@
 import type { CoreConfig } from '../core/config';
+import { onFirstUse } from '../core/on-first-use';
 import { LocalModelProvider } from './local.model-provider';
 import { modelProviderNameOf, type ModelInvocation, type ModelProvider, type ModelResult } from './model-provider';
 
@@ -17,16 +18,17 @@ export function createModelProvider(config: Pick<CoreConfig, 'MODEL_PROVIDER' | 
  */
 class DeferredBedrockProvider implements ModelProvider {
   readonly name = 'bedrock' as const;
-  private provider: ModelProvider | undefined;
+  private readonly provider: ModelProvider;
 
-  constructor(private readonly region: string) {}
-
-  invoke(invocation: ModelInvocation): Promise<ModelResult> {
-    if (!this.provider) {
+  constructor(region: string) {
+    this.provider = onFirstUse(() => {
       const { BedrockModelProvider, createBedrockClient, tenantBedrockClients } =
         require('./bedrock.model-provider') as typeof import('./bedrock.model-provider');
-      this.provider = new BedrockModelProvider(createBedrockClient({ region: this.region }), tenantBedrockClients({ region: this.region }));
-    }
+      return new BedrockModelProvider(createBedrockClient({ region }), tenantBedrockClients({ region }));
+    });
+  }
+
+  invoke(invocation: ModelInvocation): Promise<ModelResult> {
     return this.provider.invoke(invocation);
   }
 }

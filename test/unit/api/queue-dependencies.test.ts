@@ -36,4 +36,24 @@ describe('the queues of the functions that start jobs and runs', () => {
       expect(send).toHaveBeenCalledTimes(2);
     });
   });
+
+  it('refuses a job at its send where the jobs queue has no URL, without loading the SQS client', async () => {
+    // Arrange
+    const loads = jest.fn();
+    await jest.isolateModulesAsync(async () => {
+      jest.doMock('@aws-sdk/client-sqs', () => {
+        loads();
+        return {};
+      });
+      const { jobQueueOf } = await import('../../../functions/api/portability.dependencies');
+      const queue = jobQueueOf({ AWS_REGION: 'eu-central-1' } as unknown as RuntimeConfig);
+
+      // Act
+      const sent = queue.enqueue({ tenantId: 'acme', jobId: 'one' } as never);
+
+      // Assess
+      await expect(sent).rejects.toThrow(/JOBS_QUEUE_URL: required/);
+      expect(loads).not.toHaveBeenCalled();
+    });
+  });
 });

@@ -1,11 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { freePort } from '../../../local/ports';
+import { ephemeralPortLow, freePort } from '../../../local/ports';
 
-const RANGE_FILE = '/proc/sys/net/ipv4/ip_local_port_range';
-
-/** The first port the kernel hands out by itself on this machine (Linux says it; elsewhere the IANA range's). */
-const EPHEMERAL_LOW = existsSync(RANGE_FILE) ? Number(readFileSync(RANGE_FILE, 'utf8').trim().split(/\s+/)[0]) : 49_152;
+/** The first port the kernel hands out by itself on this machine. */
+const EPHEMERAL_LOW = ephemeralPortLow();
 const CHOSEN_LOW = 20_000;
 
 function listen(port: number): Promise<Server> {
