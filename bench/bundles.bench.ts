@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, type BuildOptions } from 'esbuild';
 import {
@@ -23,6 +23,8 @@ import { recordFigure } from './figures';
  */
 const ENTRY_DIR = join(__dirname, '..', 'functions', 'api');
 const IMPORT_RUNS = 7;
+/** The AWS SDK modules nearly every entry loads at import (DynamoDB with its document client, STS). */
+const SDK_FLOOR_MODULES = ['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb', '@aws-sdk/client-sts'];
 const GOAL_KIB = 150;
 const GOAL_RATIO = 1.8;
 
@@ -43,13 +45,37 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
+/** Runs `script` in a fresh node (the bench's own, as Lambda's major) and returns what it printed. */
+function nodeOutput(script: string): string {
+  const result = spawnSync(process.execPath, ['-e', script], { stdio: 'pipe', env: { ...process.env, AWS_REGION: 'eu-central-1' } });
+  if (result.status !== 0) throw new Error(`node failed: ${result.stderr.toString()}`);
+  return result.stdout.toString();
+}
+
 /** Wall time and CPU time (user + system, every thread) of one fresh node process that runs `script`, in ms. */
 function nodeRun(script: string): { wall: number; cpu: number } {
   const start = process.hrtime.bigint();
-  const measured = `${script};const u=process.cpuUsage();process.stdout.write(String((u.user+u.system)/1000))`;
-  const result = spawnSync(process.execPath, ['-e', measured], { stdio: 'pipe', env: { ...process.env, AWS_REGION: 'eu-central-1' } });
-  if (result.status !== 0) throw new Error(`node failed: ${result.stderr.toString()}`);
-  return { wall: Number(process.hrtime.bigint() - start) / 1e6, cpu: Number(result.stdout.toString()) };
+  const cpu = Number(nodeOutput(`${script};const u=process.cpuUsage();process.stdout.write(String((u.user+u.system)/1000))`));
+  return { wall: Number(process.hrtime.bigint() - start) / 1e6, cpu };
+}
+
+/** `require` of each SDK floor module, resolved from the project as the bundles resolve them. */
+function sdkFloorRequires(): string {
+  return SDK_FLOOR_MODULES.map((name) => `require(${JSON.stringify(require.resolve(name))})`).join(';');
+}
+
+/**
+ * What an entry's own code takes at import: the median time to require its bundle in a node that has loaded the AWS
+ * SDK floor first (its compile and top-level work; the SDK's own load left out), in ms.
+ */
+function ownImport(file: string): number {
+  const times: number[] = [];
+  for (let i = 0; i < IMPORT_RUNS; i++) {
+    times.push(
+      Number(nodeOutput(`${sdkFloorRequires()};const t=performance.now();require(${JSON.stringify(file)});process.stdout.write(String(performance.now()-t))`)),
+    );
+  }
+  return median(times);
 }
 
 interface ColdImport {
@@ -84,7 +110,7 @@ const row = (cells: string[]) =>
   cells[0].padEnd(22) +
   cells
     .slice(1)
-    .map((cell, i) => cell.padStart([12, 12, 8, 16, 16, 8][i]))
+    .map((cell, i) => cell.padStart([12, 12, 8, 16, 16, 10, 8][i]))
     .join('');
 
 interface Measured {
@@ -93,6 +119,8 @@ interface Measured {
   /** Cold import over `node -e 0`: wall time (the goal's measure) and CPU time (steadier on a loaded machine). */
   readonly ratio: number;
   readonly cpuRatio: number;
+  /** The entry's own import after the SDK's, in ms. */
+  readonly ownMs: number;
 }
 
 export async function run(): Promise<void> {
@@ -105,23 +133,27 @@ export async function run(): Promise<void> {
     const entries = readdirSync(ENTRY_DIR).filter((file) => file.endsWith('.ts') && /export const handler\b/.test(readFileSync(join(ENTRY_DIR, file), 'utf8')));
     console.log(`\n== Lambda bundles (esbuild, minified; left out: ${BUNDLE_EXTERNALS.join(', ')})`);
     console.log(`cold import: medians of ${IMPORT_RUNS}, each run beside one of node -e 0; goals: <= ${GOAL_KIB} KiB and <= ${GOAL_RATIO}x (met: y/n each)`);
-    console.log(row(['entry', 'bundle KiB', 'test limit', 'inputs', 'wall ms (x)', 'CPU ms (x)', 'goals']));
+    console.log(`own ms: the bundle's require in a node that has loaded the AWS SDK floor first (its own compile and top-level work)`);
+    console.log(row(['entry', 'bundle KiB', 'test limit', 'inputs', 'wall ms (x)', 'CPU ms (x)', 'own ms', 'goals']));
     const measured: Measured[] = [];
     for (const entry of entries) {
       const name = entry.replace(/\.ts$/, '');
       const outfile = join(outdir, `${name}.js`);
       const { bytes, inputs } = await bundle(join(ENTRY_DIR, entry), outfile, BUNDLE_EXTERNALS);
       const cold = coldImport(outfile);
-      const result = { name, kib: bytes / 1024, ratio: cold.wall / cold.baseline.wall, cpuRatio: cold.cpu / cold.baseline.cpu };
+      const ownMs = ownImport(outfile);
+      const result = { name, kib: bytes / 1024, ratio: cold.wall / cold.baseline.wall, cpuRatio: cold.cpu / cold.baseline.cpu, ownMs };
       measured.push(result);
       const met = `${result.kib <= GOAL_KIB ? 'y' : 'n'}/${result.ratio <= GOAL_RATIO ? 'y' : 'n'}`;
       const cells = [result.kib.toFixed(1), String(bundleLimitKib(name)), String(inputs)];
-      const times = [`${cold.wall.toFixed(0)} (${result.ratio.toFixed(2)}x)`, `${cold.cpu.toFixed(0)} (${result.cpuRatio.toFixed(2)}x)`];
+      const times = [`${cold.wall.toFixed(0)} (${result.ratio.toFixed(2)}x)`, `${cold.cpu.toFixed(0)} (${result.cpuRatio.toFixed(2)}x)`, ownMs.toFixed(1)];
       console.log(row([name, ...cells, ...times, met]));
     }
     await measureSideFile(outdir, XRAY_TRACING_ENTRY, XRAY_TRACING_FILE, 'beside every index.js; loaded at the first invocation where active tracing is on');
     await measureSideFile(outdir, STRIPE_CLIENT_ENTRY, STRIPE_CLIENT_FILE, 'beside the billing entries; loaded where a region collects through Stripe');
     const sdkFloor = measureSdkFloor();
+    const heaviest = [...measured].sort((a, b) => b.ownMs - a.ownMs)[0];
+    await splitTopLevelWork(outdir, heaviest.name);
     recordBundleFigures(measured, sdkFloor);
   } finally {
     rmSync(outdir, { recursive: true, force: true });
@@ -138,14 +170,52 @@ async function measureSideFile(outdir: string, entry: string, file: string, wher
   );
 }
 
+/** Where an entry's top-level work goes: module kinds in the order the split prints them. */
+const WORK_KINDS: readonly { readonly name: string; readonly test: (file: string) => boolean }[] = [
+  { name: 'schema and kind modules (zod schemas built at import)', test: (file) => /^functions\/.*\.(schema|kind)\.ts$/.test(file) },
+  { name: 'other own modules', test: (file) => file.startsWith('functions/') },
+  { name: 'libraries (zod, Middy, Powertools)', test: () => true },
+];
+
+/**
+ * Splits one entry's own import (`name`, the heaviest) by the module that does the work: the entry is bundled again
+ * unminified, where esbuild heads each module's top-level code with a `// <path>` comment, and a time mark is put
+ * before each; the time between two marks is the first one's module's top-level work (the zod schemas it builds
+ * included). What comes before the first mark is the compile of the file. Medians of the runs, in ms.
+ */
+async function splitTopLevelWork(outdir: string, name: string): Promise<void> {
+  const outfile = join(outdir, `${name}.split.js`);
+  await build({ ...SETTINGS, minify: false, sourcemap: false, entryPoints: [join(ENTRY_DIR, `${name}.ts`)], external: [...BUNDLE_EXTERNALS], outfile });
+  const marked = readFileSync(outfile, 'utf8')
+    .split('\n')
+    .map((line) =>
+      /^\/\/ ((node_modules|functions)\/\S+)$/.test(line) ? `globalThis.__marks.push([${JSON.stringify(line.slice(3))}, performance.now()]);\n${line}` : line,
+    )
+    .join('\n');
+  writeFileSync(outfile, `${marked}\nglobalThis.__marks.push(['', performance.now()]);\n`);
+  const runs: Record<string, number>[] = [];
+  for (let i = 0; i < IMPORT_RUNS; i++) {
+    const script = `${sdkFloorRequires()};globalThis.__marks=[];const t=performance.now();require(${JSON.stringify(outfile)});process.stdout.write(JSON.stringify([t,...globalThis.__marks]))`;
+    const [start, ...marks] = JSON.parse(nodeOutput(script)) as [number, ...[string, number][]];
+    const split: Record<string, number> = { compile: marks[0][1] - start };
+    for (let m = 0; m + 1 < marks.length; m++) {
+      const kind = WORK_KINDS.find((candidate) => candidate.test(marks[m][0]))!.name;
+      split[kind] = (split[kind] ?? 0) + (marks[m + 1][1] - marks[m][1]);
+    }
+    runs.push(split);
+  }
+  const part = (key: string) => median(runs.map((split) => split[key] ?? 0)).toFixed(1);
+  const parts = [`compile (before the first module) ${part('compile')}`, ...WORK_KINDS.map((kind) => `${kind.name} ${part(kind.name)}`)];
+  console.log(`${name}'s own import, unminified, by module (ms, medians of ${IMPORT_RUNS}): ${parts.join('; ')}`);
+}
+
 /**
  * The floor under every entry's cold import: the AWS SDK clients that nearly every entry loads at import (DynamoDB
  * with its document client, and STS for the tenant-scoped credentials), which the Lambda runtime provides and no
  * bundle can leave out; what an entry takes above it is its own.
  */
 function measureSdkFloor(): number {
-  const sdk = ['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb', '@aws-sdk/client-sts'].map((name) => `require(${JSON.stringify(require.resolve(name))})`);
-  const cold = coldImport(sdk.join(';'), true);
+  const cold = coldImport(sdkFloorRequires(), true);
   console.log(
     `AWS SDK floor (DynamoDB, document client, STS; loaded at import by nearly every entry): ${cold.wall.toFixed(0)} ms wall (${(cold.wall / cold.baseline.wall).toFixed(2)}x), ` +
       `${cold.cpu.toFixed(0)} ms CPU (${(cold.cpu / cold.baseline.cpu).toFixed(2)}x)`,
