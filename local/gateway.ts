@@ -136,7 +136,7 @@ export interface LocalGateway {
   readonly endpoints: Readonly<Record<string, string>>;
   /** Hits and misses of the authorizer result caches of every region, since start. */
   authorizerCache(): AuthorizerCacheStats;
-  /** Invocations of the route groups' functions in every region and their summed duration, since start. */
+  /** Invocations of the route groups' functions in every region, their summed duration and the gateway's own time, since start. */
   functionDurations(): FunctionDurationStats;
   close(): Promise<void>;
 }
@@ -149,6 +149,12 @@ export interface LocalGateway {
 export interface FunctionDurationStats {
   readonly invocations: number;
   readonly totalMs: number;
+  /**
+   * The gateway's own time around those invocations, summed: from reading the request's body to the function's call,
+   * and from its result to the answer written (the authorizer's time on a cache miss counts here, as it does in API
+   * Gateway's latency).
+   */
+  readonly gatewayMs: number;
 }
 
 const ACCOUNT_ID = '000000000000';
@@ -317,7 +323,7 @@ class RegionGateway {
   private authorizer: Promise<Authorizer> | undefined;
   /** API Gateway's authorizer result cache, keyed by the Authorization header, for ACCESS_CACHE_SECONDS. */
   private authorizerResults: AuthorizerResultCache | undefined;
-  private durations: FunctionDurationStats = { invocations: 0, totalMs: 0 };
+  private durations: FunctionDurationStats = { invocations: 0, totalMs: 0, gatewayMs: 0 };
   private usagePlans: UsagePlanThrottle | undefined;
   private planOf: ((tenantId: string) => Promise<string>) | undefined;
   /** Counts usage-plan throttles into the tenants' hourly health items, as the access-log consumer does in AWS. */
@@ -409,6 +415,7 @@ class RegionGateway {
 
   private async dispatch(req: IncomingMessage, res: ServerResponse, request: { method: string; url: RequestTarget; requestId: string }): Promise<number> {
     const { method, url, requestId } = request;
+    const arrived = performance.now();
     // API Gateway takes no longer URL (a quota of REST APIs); it is answered here with DEFAULT_4XX's problem, the one
     // API Gateway gives for its other 4xx (its exact answer to this case is not documented).
     if ((req.url ?? '').length > MAX_URL_LENGTH) throw gatewayFailure('badRequest', `The URL is longer than ${MAX_URL_LENGTH} characters.`);
@@ -446,8 +453,10 @@ class RegionGateway {
       this.invocations.run(context.awsRequestId, () => handler(event, context)),
       this.options.timeoutMs,
     ).finally(() => {
-      this.durations = { invocations: this.durations.invocations + 1, totalMs: this.durations.totalMs + (performance.now() - invoked) };
+      const { invocations, totalMs, gatewayMs } = this.durations;
+      this.durations = { invocations: invocations + 1, totalMs: totalMs + (performance.now() - invoked), gatewayMs: gatewayMs + (invoked - arrived) };
     });
+    const answered = performance.now();
     if (!result || typeof result.statusCode !== 'number') {
       throw gatewayFailure('upstreamFailure');
     }
@@ -456,6 +465,7 @@ class RegionGateway {
     for (const [name, value] of Object.entries(result.headers ?? {})) headers[name.toLowerCase()] = String(value);
     const payload = result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? '');
     this.send(res, result.statusCode, headers, method === 'HEAD' ? '' : payload, requestId);
+    this.durations = { ...this.durations, gatewayMs: this.durations.gatewayMs + (performance.now() - answered) };
     return result.statusCode;
   }
 
@@ -715,7 +725,8 @@ function sumOfStats(stats: readonly AuthorizerCacheStats[]): AuthorizerCacheStat
 }
 
 function sumOfDurations(stats: readonly FunctionDurationStats[]): FunctionDurationStats {
-  return { invocations: stats.reduce((sum, s) => sum + s.invocations, 0), totalMs: stats.reduce((sum, s) => sum + s.totalMs, 0) };
+  const sum = (field: keyof FunctionDurationStats) => stats.reduce((total, s) => total + s[field], 0);
+  return { invocations: sum('invocations'), totalMs: sum('totalMs'), gatewayMs: sum('gatewayMs') };
 }
 
 /** Each region's runs and jobs queues with their consumers, and what a region's functions are told of them. */

@@ -273,7 +273,7 @@ describe('local gateway', () => {
     });
   });
 
-  it("sums the route functions' invocations and their duration, as Lambda reports Duration, leaving out the authorizer and refused requests", async () => {
+  it("sums the route functions' invocations and their duration, as Lambda reports Duration, leaving out the authorizer and refused requests, and the gateway's own time around them", async () => {
     await withGateway(allow, async (gateway, seen) => {
       // Arrange
       const base = gateway.endpoints['eu-central-1'];
@@ -291,9 +291,12 @@ describe('local gateway', () => {
       // Assess
       expect(statuses).toEqual([200, 200, 403, 401, 404]);
       expect(seen.authorizerEvents).toHaveLength(1);
-      const { invocations, totalMs } = gateway.functionDurations();
+      const { invocations, totalMs, gatewayMs } = gateway.functionDurations();
       expect(invocations).toBe(2);
       expect(totalMs).toBeGreaterThanOrEqual(78);
+      // The gateway's time is its own: the functions' two 40 ms sleeps are not in it.
+      expect(gatewayMs).toBeGreaterThan(0);
+      expect(gatewayMs).toBeLessThan(78);
     });
   });
 
