@@ -84,7 +84,7 @@ export interface LocalPlatform {
   readonly dynamoDbPid: number;
   /** Hits and misses of the gateways' authorizer result caches since start. */
   authorizerCache(): AuthorizerCacheStats;
-  /** Invocations of the route groups' functions and their summed duration (Lambda's Duration) since start. */
+  /** Invocations of the route groups' functions, their summed duration (Lambda's Duration) and the gateways' own time around them, since start. */
   functionDurations(): FunctionDurationStats;
   /** Stops the gateways, cognito-local and DynamoDB Local (by PID). */
   stop(): Promise<void>;
