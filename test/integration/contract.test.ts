@@ -3,17 +3,23 @@ import { buildOpenApiDocument } from '../../functions/platform/openapi';
 import { ROUTES } from '../../functions/routes';
 import { ContractValidator } from '../support/contract-validator';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
+import { startPrismProxy, type PrismProxy } from '../support/prism-proxy';
 
 /**
  * The contract test: every route of the route table called through the local gateway with valid and invalid
  * requests, and every answer held to the OpenAPI document the API serves (status documented, required headers
- * there, body of the documented type and schema).
+ * there, body of the documented type and schema) by two judges: our validator, and Stoplight's Prism as a validating
+ * proxy in front of the first region's API (the calls to the other region go straight to it).
  */
 const EU = 'eu-central-1';
 const US = 'us-east-1';
 const PASSWORD = 'Contract-Test-9-Password';
 let platform: TestPlatform;
 let validator: ContractValidator;
+let prism: PrismProxy;
+/** What Prism found wrong in the answers it passed on, and how many it passed on. */
+const prismViolations: string[] = [];
+let proxied = 0;
 let tenantId: string;
 let adminToken: string;
 let platformToken: string;
@@ -27,11 +33,29 @@ beforeAll(async () => {
   platformToken = (await platform.signIn(admin.clientId, admin)).idToken;
   const served = await platform.call(EU, 'GET', '/v1/openapi.json');
   validator = new ContractValidator(served.json);
+  prism = await startPrismProxy(served.json, platform.endpoints[EU]);
 }, 120_000);
 
 afterAll(async () => {
+  await prism?.stop();
   await platform?.close();
 });
+
+/**
+ * Prism answers two kinds of request itself instead of passing them on: a body that does not parse as the JSON its
+ * content type says (its own 400), and HEAD. Those go straight to the API, as do the other region's calls.
+ */
+function prismPassesOn(method: string, headers: Record<string, string>, body: string | undefined): boolean {
+  if (method === 'HEAD') return false;
+  const contentType = Object.entries(headers).find(([name]) => name.toLowerCase() === 'content-type')?.[1] ?? '';
+  if (body === undefined || !/json/i.test(contentType)) return true;
+  try {
+    JSON.parse(body);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 interface Call {
   /** The region whose API is called. @default eu-central-1 */
@@ -47,12 +71,20 @@ async function call(method: string, routePath: string, params: Record<string, st
   const path = routePath.replace(/\{(\w+)\}/g, (_m, name: string) => encodeURIComponent(params[name] ?? `unknown-${name}`));
   const body = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
   const token = options.token === undefined ? adminToken : options.token;
-  const response = await platform.call(options.region ?? EU, method, `${path}${query}`, {
+  const headers = { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...options.headers };
+  const region = options.region ?? EU;
+  const via = region === EU && prismPassesOn(method, headers, body) ? prism.url : undefined;
+  const response = await platform.call(region, method, `${path}${query}`, {
     ...(token ? { token } : {}),
-    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...options.headers },
+    headers,
     ...(body !== undefined ? { body } : {}),
+    ...(via ? { via } : {}),
   });
   validator.check(method, routePath, response);
+  if (via) {
+    proxied += 1;
+    for (const violation of prism.responseViolations(response.headers)) prismViolations.push(`${method} ${path} ${response.status}: ${violation}`);
+  }
   return response;
 }
 
@@ -294,6 +326,8 @@ describe('the API contract, live', () => {
     expect(oldRegion.json).toMatchObject({ code: 'wrong-region', region: US, endpoint: platform.endpoints[US] });
     expect(validator.violations).toEqual([]);
     expect([...validator.seen].sort()).toEqual(ROUTES.map((route) => route.operationId).sort());
+    expect(prismViolations).toEqual([]);
+    expect(proxied).toBeGreaterThan(100);
   });
 
   it('catches what a validating proxy would: undocumented status, body where none is, missing header, wrong body or problem code', () => {
@@ -330,6 +364,25 @@ describe('the API contract, live', () => {
       'body',
     ]);
     expect([wrongCode.length, rightCode]).toEqual([1, []]);
+  });
+
+  it('has Prism catch an answer that breaks the document', async () => {
+    // Prepare: the served document, with a health answer that must carry a property the API does not send
+    const served = (await platform.call(EU, 'GET', '/v1/openapi.json')).json as { components: { schemas: Record<string, Record<string, any>> } };
+    const health = served.components.schemas.Health;
+    health.required = [...(health.required ?? []), 'uptime'];
+    health.properties = { ...health.properties, uptime: { type: 'integer' } };
+    const strict = await startPrismProxy(served, platform.endpoints[EU]);
+    try {
+      // Act
+      const answer = await platform.call(EU, 'GET', '/v1/health', { via: strict.url });
+
+      // Assess
+      expect(answer.status).toBe(200);
+      expect(strict.responseViolations(answer.headers)).toEqual([expect.stringMatching(/^response\.body: .*uptime/)]);
+    } finally {
+      await strict.stop();
+    }
   });
 
   it('serves the document it is checked against', async () => {

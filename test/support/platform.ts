@@ -58,8 +58,13 @@ export interface TestPlatform {
   readonly migration: LocalMigrationAccess;
   /** The local EventBridge bus, its provisioner and the provisioning-events function. */
   readonly onboarding: LocalOnboarding;
-  /** Calls a region's API. */
-  call(region: LocalRegion, method: string, path: string, options?: { token?: string; headers?: Record<string, string>; body?: string }): Promise<ApiResponse>;
+  /** Calls a region's API; `via` is a proxy's base URL to send the request through instead. */
+  call(
+    region: LocalRegion,
+    method: string,
+    path: string,
+    options?: { token?: string; headers?: Record<string, string>; body?: string; via?: string },
+  ): Promise<ApiResponse>;
   close(): Promise<void>;
 }
 
@@ -202,8 +207,8 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
       if (!AuthenticationResult?.IdToken || !AuthenticationResult.AccessToken) throw new Error(`no tokens for ${user.username}`);
       return { idToken: AuthenticationResult.IdToken, accessToken: AuthenticationResult.AccessToken };
     },
-    call: async (region, method, path, { token, headers = {}, body } = {}) => {
-      const response = await fetch(`${gateway.endpoints[region]}${path}`, {
+    call: async (region, method, path, { token, headers = {}, body, via } = {}) => {
+      const response = await fetch(`${via ?? gateway.endpoints[region]}${path}`, {
         method,
         headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
         ...(body !== undefined ? { body } : {}),
