@@ -9,6 +9,11 @@ import { freePort } from '../../local/ports';
 export interface PrismProxy {
   /** The proxy's base URL, to call instead of the upstream's. */
   readonly url: string;
+  /**
+   * Whether Prism passes the request on: it answers two kinds itself, a body that does not parse as the JSON its
+   * content type says (with a 400 of its own) and HEAD; send those straight to the API.
+   */
+  passesOn(method: string, headers: Readonly<Record<string, string>>, body: string | undefined): boolean;
   /** The response violations of an answer that came through the proxy (its `sl-violations` header). */
   responseViolations(headers: Headers): readonly string[];
   stop(): Promise<void>;
@@ -50,6 +55,7 @@ export async function startPrismProxy(document: object, upstream: string): Promi
   }
   return {
     url: `http://127.0.0.1:${port}`,
+    passesOn,
     responseViolations(headers) {
       const header = headers.get('sl-violations');
       if (!header) return [];
@@ -58,6 +64,18 @@ export async function startPrismProxy(document: object, upstream: string): Promi
     },
     stop,
   };
+}
+
+function passesOn(method: string, headers: Readonly<Record<string, string>>, body: string | undefined): boolean {
+  if (method.toUpperCase() === 'HEAD') return false;
+  const contentType = Object.entries(headers).find(([name]) => name.toLowerCase() === 'content-type')?.[1] ?? '';
+  if (body === undefined || !/json/i.test(contentType)) return true;
+  try {
+    JSON.parse(body);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Resolves once something accepts connections on the port; fails when the process ended or the time is up. */
