@@ -25,8 +25,8 @@ const STARTUP_MS = 60_000;
 /**
  * Starts `prism proxy` (Stoplight's, an outside judge of the document) in front of `upstream`, holding every answer
  * to `document`. Requests are passed on as sent, invalid ones included (`--validate-request=false`: the API's own
- * answer to a bad request is what is judged), and Prism adds no CORS headers of its own. Prism reports what an answer
- * breaks in its `sl-violations` header and changes nothing else.
+ * answer to a bad request is what is judged), and Prism adds no CORS headers of its own. Prism passes each answer back
+ * with what it breaks in an `sl-violations` header.
  */
 export async function startPrismProxy(document: object, upstream: string): Promise<PrismProxy> {
   const dir = mkdtempSync(join(tmpdir(), 'prism-'));
