@@ -20,7 +20,7 @@ import { ACCESS_CACHE_DEFAULT_SECONDS } from '../functions/core/config';
  * tenant record needs, against the same request through the local gateway (HTTP on loopback, REST proxy event, the
  * REQUEST authorizer behind its result cache keyed by the Authorization header, as API Gateway's, the middleware, the
  * tenant gate's cached directory entry, the tenant-scoped client with its guard). Everything runs in this process
- * against DynamoDB Local and cognito-local, each path at the pace the tenant's plan allows. Also counted: the
+ * against DynamoDB Local and cognito-local, the paths timed in turn, the full path at the pace the tenant's plan allows. Also counted: the
  * authorizer cache's hit rate, Lambda invocations per request (the handler, plus the authorizer on a miss) and the
  * DynamoDB calls the functions make per request. The bare handler is also timed behind a plain HTTP server on
  * loopback, with and without the full path's token and answer headers: the full path against the one with them is
@@ -33,11 +33,19 @@ import { ACCESS_CACHE_DEFAULT_SECONDS } from '../functions/core/config';
 const WARMUP = 50;
 const ROUNDS = 400;
 
-/** DynamoDB calls made in this process while `work` runs, by operation (seen on node:http, as the SDK sends them). */
+/** The user agent of the bare handler's DynamoDB client: its calls are not the functions'. */
+const BARE_AGENT = 'bench-bare-handler';
+
+/**
+ * DynamoDB calls made in this process while `work` runs, by operation (seen on node:http, as the SDK sends them), but
+ * the bare handler's.
+ */
 async function dynamoDbCallsDuring<T>(work: () => Promise<T>): Promise<{ result: T; calls: Map<string, number> }> {
   const calls = new Map<string, number>();
   const count = (message: unknown) => {
-    const target = (message as { request: ClientRequest }).request.getHeader('x-amz-target');
+    const { request } = message as { request: ClientRequest };
+    const target = request.getHeader('x-amz-target');
+    if (String(request.getHeader('user-agent') ?? '').includes(BARE_AGENT)) return;
     if (typeof target === 'string' && target.startsWith('DynamoDB_')) {
       const operation = target.split('.')[1];
       calls.set(operation, (calls.get(operation) ?? 0) + 1);
@@ -56,21 +64,33 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /**
- * Times `work` one call at a time, starting calls at least `minIntervalMs` apart (to stay inside a usage plan);
- * `warmedUp` is called once the warm-up calls are done, before the timed ones.
+ * Times the paths in turn, one call of each a round, so that the machine's load, which drifts over a run, falls on
+ * them alike; calls start at least `minIntervalMs` apart (to stay inside a usage plan). `warmedUp` is called once the
+ * warm-up rounds are done, before the timed ones.
  */
-async function measure(work: () => Promise<unknown>, minIntervalMs = 0, warmedUp?: () => void): Promise<{ p50: number; p95: number; mean: number }> {
-  const times: number[] = [];
+async function measureInTurn<K extends string>(paths: Record<K, () => Promise<unknown>>, minIntervalMs = 0, warmedUp?: () => void): Promise<Record<K, Timing>> {
+  const names = Object.keys(paths) as K[];
+  const times = new Map<K, number[]>(names.map((name) => [name, []]));
   for (let i = 0; i < WARMUP + ROUNDS; i++) {
     if (i === WARMUP) warmedUp?.();
-    const start = process.hrtime.bigint();
-    await work();
-    const elapsed = Number(process.hrtime.bigint() - start) / 1e6;
-    if (i >= WARMUP) times.push(elapsed);
-    if (elapsed < minIntervalMs) await new Promise((done) => setTimeout(done, minIntervalMs - elapsed));
+    for (const name of names) {
+      const start = process.hrtime.bigint();
+      await paths[name]();
+      const elapsed = Number(process.hrtime.bigint() - start) / 1e6;
+      if (i >= WARMUP) times.get(name)?.push(elapsed);
+      if (elapsed < minIntervalMs) await new Promise((done) => setTimeout(done, minIntervalMs - elapsed));
+    }
   }
-  times.sort((a, b) => a - b);
-  return { p50: percentile(times, 50), p95: percentile(times, 95), mean: times.reduce((a, b) => a + b, 0) / times.length };
+  const timing = (values: number[]): Timing => {
+    const sorted = [...values].sort((a, b) => a - b);
+    return { p50: percentile(sorted, 50), p95: percentile(sorted, 95), mean: sorted.reduce((a, b) => a + b, 0) / sorted.length };
+  };
+  return Object.fromEntries(names.map((name) => [name, timing(times.get(name) ?? [])])) as Record<K, Timing>;
+}
+
+/** Times one path alone (see measureInTurn). */
+async function measure(work: () => Promise<unknown>, minIntervalMs = 0): Promise<Timing> {
+  return (await measureInTurn({ work }, minIntervalMs)).work;
 }
 
 export async function run(): Promise<void> {
@@ -104,7 +124,7 @@ export async function run(): Promise<void> {
     const apiUrl = tenant.apiUrl ?? file.apiUrl;
 
     // The bare handler: the same GetItem, answered as a proxy result, nothing else.
-    const db = DynamoDBDocumentClient.from(new DynamoDBClient({ region: tenant.region, endpoint: file.dynamoDbEndpoint }));
+    const db = DynamoDBDocumentClient.from(new DynamoDBClient({ region: tenant.region, endpoint: file.dynamoDbEndpoint, customUserAgent: BARE_AGENT }));
     const bareHandler = async () => {
       const { Item } = await db.send(new GetCommand({ TableName: LOCAL_TABLE_NAME, Key: keys.tenantProfile(tenant.tenantId), ConsistentRead: true }));
       return { statusCode: 200, body: JSON.stringify(Item) };
@@ -117,31 +137,37 @@ export async function run(): Promise<void> {
     const call = async (path: string, headers: Record<string, string> = {}) => (await answer(path, headers)).text;
     const authorization = { authorization: `Bearer ${token}` };
 
-    // Paced below the tenant plan's steady rate: the local gateway throttles as the usage plan would. Every path is
-    // measured at that same pace: a request after an idle gap costs more than one right after the last (the bare
-    // GetItem alone took 5.5 ms mean paced against 3.0 back to back), so only equal pacing compares the paths.
     const sample = await answer(`/v1/tenants/${tenant.tenantId}`, authorization);
     const record = JSON.parse(sample.text) as { plan: PlanId };
     // The full path's answer headers, for a plain server to send the same (the connection's own left to it).
     const answerHeaders = Object.fromEntries([...sample.headers].filter(([name]) => !HOP_BY_HOP.includes(name)));
-    const pace = 1000 / PLANS[record.plan].rateLimit.requestsPerSecond + 2;
     const backToBack = await measure(bareHandler);
-    const bare = await measure(bareHandler, pace);
-    const plainHop = await behindLoopbackHttp(bareHandler, (url) => measure(() => fetch(url).then((response) => response.text()), pace));
-    const bareOverHttp = await behindLoopbackHttp(
-      bareHandler,
-      (url) => measure(() => fetch(url, { headers: authorization }).then((response) => response.text()), pace),
-      answerHeaders,
-    );
-    const health = await measure(() => call('/v1/health'), pace);
+    // The paths are timed in turn, a call of each a round. A call after an idle gap costs more than one right after
+    // the last (the bare GetItem took 5.5 ms mean at one call every 22 ms against 3.0 back to back), so every call
+    // waits the same interval, and the rounds keep the full path below the tenant plan's steady rate, as the local
+    // gateway throttles as the usage plan would.
+    const round = 1000 / PLANS[record.plan].rateLimit.requestsPerSecond + 2;
     const cacheBefore = platform.authorizerCache();
     const startedAt = Date.now();
     let durationsBefore = platform.functionDurations();
-    const { result: full, calls } = await dynamoDbCallsDuring(() =>
-      measure(
-        () => call(`/v1/tenants/${tenant.tenantId}`, authorization),
-        pace,
-        () => (durationsBefore = platform.functionDurations()),
+    const {
+      result: { bare, plainHop, bareOverHttp, full },
+      calls,
+    } = await dynamoDbCallsDuring(() =>
+      behindLoopbackHttp(bareHandler, (plainUrl) =>
+        behindLoopbackHttp(
+          bareHandler,
+          (fullHeadersUrl) => {
+            const paths = {
+              bare: bareHandler,
+              plainHop: () => fetch(plainUrl).then((response) => response.text()),
+              bareOverHttp: () => fetch(fullHeadersUrl, { headers: authorization }).then((response) => response.text()),
+              full: () => call(`/v1/tenants/${tenant.tenantId}`, authorization),
+            };
+            return measureInTurn(paths, round / Object.keys(paths).length, () => (durationsBefore = platform.functionDurations()));
+          },
+          answerHeaders,
+        ),
       ),
     );
     const durationsAfter = platform.functionDurations();
@@ -150,9 +176,12 @@ export async function run(): Promise<void> {
     const gatewayMean = (durationsAfter.gatewayMs - durationsBefore.gatewayMs) / invocations;
     const cacheAfter = platform.authorizerCache();
     const seconds = (Date.now() - startedAt) / 1000;
+    // Apart, after the others: its function's invocations are not the full path's.
+    const health = await measure(() => call('/v1/health'), round);
 
     console.log(
-      `\n== Request overhead (in process, DynamoDB Local + cognito-local; ${ROUNDS} requests after ${WARMUP} warm-up, one every ${pace.toFixed(0)} ms)`,
+      `\n== Request overhead (in process, DynamoDB Local + cognito-local; ${ROUNDS} rounds after ${WARMUP} warm-up, one every ${round.toFixed(0)} ms, ` +
+        'each a call of the bare handler, both plain HTTP servers and the full path, in turn)',
     );
     console.log('path'.padEnd(62) + 'p50 ms'.padStart(9) + 'p95 ms'.padStart(9) + 'mean ms'.padStart(9) + 'vs bare'.padStart(9));
     const row = (name: string, m: { p50: number; p95: number; mean: number }) =>
@@ -208,11 +237,11 @@ const HOP_BY_HOP = ['connection', 'keep-alive', 'content-length', 'transfer-enco
  * Serves `handler` from a plain node:http server on loopback, answering with `headers`, while `work` runs with its
  * URL: the HTTP hop alone.
  */
-async function behindLoopbackHttp(
+async function behindLoopbackHttp<T>(
   handler: () => Promise<{ statusCode: number; body: string }>,
-  work: (url: string) => Promise<Timing>,
+  work: (url: string) => Promise<T>,
   headers: Record<string, string> = { 'content-type': 'application/json' },
-): Promise<Timing> {
+): Promise<T> {
   const server = createServer((_request, response) => {
     handler().then(
       ({ statusCode, body }) => response.writeHead(statusCode, headers).end(body),
