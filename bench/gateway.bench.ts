@@ -22,9 +22,9 @@ import { ACCESS_CACHE_DEFAULT_SECONDS } from '../functions/core/config';
  * tenant gate's cached directory entry, the tenant-scoped client with its guard). Everything runs in this process
  * against DynamoDB Local and cognito-local, the paths timed in turn, the full path at the pace the tenant's plan
  * allows. Also counted: the authorizer cache's hit rate, Lambda invocations per request (the handler, plus the
- * authorizer on a miss) and the DynamoDB calls the functions make per request. The bare handler is also timed behind a plain HTTP server on
- * loopback, with and without the full path's token and answer headers: the full path against the one with them is
- * what the platform's own code adds, the HTTP hop left out of both. The full path's time is then split: the
+ * authorizer on a miss) and the DynamoDB calls the functions make per request. The bare handler is also timed behind
+ * a plain HTTP server on loopback, with and without the full path's token and answer headers: the full path against
+ * the one with them is what the platform's own code adds, the HTTP hop left out of both. The full path's time is then split: the
  * function's (what Lambda reports as Duration, taken by the local gateway around the handler's call), the local
  * gateway's own work (taken by it too, from the request's body to the answer written, the function left out), the
  * HTTP hop's (the plain server's time over the bare handler's, with messages as large), and the rest, which none of
@@ -32,8 +32,6 @@ import { ACCESS_CACHE_DEFAULT_SECONDS } from '../functions/core/config';
  */
 const WARMUP = 50;
 const ROUNDS = 400;
-/** The paths timed in turn: the bare handler, it behind two plain HTTP servers, and the full path. */
-const PATHS_A_ROUND = 4;
 
 /** The user agent of the bare handler's DynamoDB client: its calls are not the functions'. */
 const BARE_AGENT = 'bench-bare-handler';
@@ -149,7 +147,7 @@ export async function run(): Promise<void> {
     // waits the same interval, and the rounds keep the full path below the tenant plan's steady rate, as the local
     // gateway throttles as the usage plan would.
     const round = 1000 / PLANS[record.plan].rateLimit.requestsPerSecond + 2;
-    const interval = round / PATHS_A_ROUND;
+    let interval = round;
     const cacheBefore = platform.authorizerCache();
     const startedAt = Date.now();
     let durationsBefore = platform.functionDurations();
@@ -167,6 +165,7 @@ export async function run(): Promise<void> {
               bareOverHttp: () => fetch(fullHeadersUrl, { headers: authorization }).then((response) => response.text()),
               full: () => call(`/v1/tenants/${tenant.tenantId}`, authorization),
             };
+            interval = round / Object.keys(paths).length;
             return measureInTurn(paths, interval, () => (durationsBefore = platform.functionDurations()));
           },
           answerHeaders,

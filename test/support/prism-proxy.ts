@@ -35,20 +35,28 @@ export async function startPrismProxy(document: object, upstream: string): Promi
   const port = await freePort();
   const args = ['proxy', file, upstream, '--port', String(port), '--host', '127.0.0.1', '--validate-request=false', '--cors=false', '--errors=false'];
   const child = spawn(process.execPath, [PRISM, ...args, '--verboseLevel', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // The tail of what it writes, for the error when it does not start; the pipe is kept drained.
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
+    stderr = (stderr + chunk.toString()).slice(-4_000);
   });
+  const running = () => child.exitCode === null && child.signalCode === null;
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  // A test process that ends without stopping it (a failed setup, a killed worker) takes it along.
+  const killNow = () => {
+    if (running()) child.kill('SIGKILL');
+  };
+  process.once('exit', killNow);
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
+    process.removeListener('exit', killNow);
+    if (running()) {
       child.kill('SIGTERM');
       await exited;
     }
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await listening(port, () => child.exitCode !== null, STARTUP_MS);
+    await listening(port, () => !running(), STARTUP_MS);
   } catch (error) {
     await stop();
     throw new Error(`prism proxy did not start: ${(error as Error).message}\n${stderr}`);
