@@ -86,6 +86,8 @@ interface Pending {
  */
 export class UsageMeter {
   private readonly pending = new Map<string, Pending>();
+  /** Writes of a period that ended, started when the next one's first figure came: the request awaits them too. */
+  private readonly closing = new Set<Promise<void>>();
   private readonly clock: () => number;
   private readonly flushEvery: number;
   private readonly flushAfterMs: number;
@@ -156,17 +158,21 @@ export class UsageMeter {
     this.pending.delete(tenantId);
   }
 
-  /** Writes the pending figures (every tenant's when none is named). */
+  /** Writes the pending figures (every tenant's when none is named), and those of ended periods still being written. */
   async flush(tenantId?: string): Promise<void> {
     const tenants = tenantId ? [tenantId] : [...this.pending.keys()];
-    await Promise.all(tenants.map((id) => this.flushEntry(id, this.pending.get(id))));
+    await Promise.all([...tenants.map((id) => this.flushEntry(id, this.pending.get(id))), ...this.closing]);
   }
 
-  /** The tenant's figures when it has enough, and any tenant's that waited long enough (a quiet tenant is not left behind). */
+  /**
+   * The tenant's figures when it has enough, and any tenant's that waited long enough (a quiet tenant is not left
+   * behind). The writes of ended periods are awaited as well: in Lambda, what a request leaves running when it
+   * answers is frozen with the container and may never be sent.
+   */
   private async flushDue(tenantId: string): Promise<void> {
     const now = this.clock();
     const due = [...this.pending].filter(([id, entry]) => (id === tenantId && entry.requests >= this.flushEvery) || now - entry.since >= this.flushAfterMs);
-    await Promise.all(due.map(([id, entry]) => this.flushEntry(id, entry)));
+    await Promise.all([...due.map(([id, entry]) => this.flushEntry(id, entry)), ...this.closing]);
   }
 
   private async flushEntry(tenantId: string, entry: Pending | undefined): Promise<void> {
@@ -230,8 +236,10 @@ export class UsageMeter {
     const hour = hourOf(now);
     let entry = this.pending.get(tenantId);
     if (entry && (entry.month !== month || entry.hour !== hour)) {
-      // The figures belong to the period they happened in: the old entry goes to its own items.
-      void this.flushEntry(tenantId, entry);
+      // The figures belong to the period they happened in: the old entry goes to its own items, written while the
+      // request goes on and awaited before it answers (flushDue). flushEntry never rejects (addTo swallows).
+      const closing = this.flushEntry(tenantId, entry).finally(() => this.closing.delete(closing));
+      this.closing.add(closing);
       entry = undefined;
     }
     if (!entry) {

@@ -100,6 +100,31 @@ describe('usage meter', () => {
     expect(addsOf(updates[3])).toMatchObject({ [HEALTH_ATTRIBUTES.serverErrors]: 1, [HEALTH_ATTRIBUTES.requests]: 1 });
   });
 
+  it("answers the first request of a new hour only once the ended hour's figures are written", async () => {
+    // Prepare: writes that complete only when the test lets them.
+    const written: string[] = [];
+    const releases: (() => void)[] = [];
+    const client = {
+      send: (command: UpdateCommand) => new Promise<void>((resolve) => releases.push(() => resolve(void written.push(`${command.input.Key?.sk}`)))),
+    } as unknown as DynamoDBDocumentClient;
+    let now = T0;
+    const meter = new UsageMeter({ db: () => client, tableName: 't', flushEvery: 100, flushAfterMs: 3_600_000, clock: () => now });
+    await meter.addRequest('acme', { durationMs: 1, memoryMb: 128, status: 200 });
+    now = T0 + 5_000;
+
+    // Act
+    let answered = false;
+    const request = meter.addRequest('acme', { durationMs: 1, memoryMb: 128, status: 200 }).then(() => (answered = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    const beforeWrites = answered;
+    for (const release of releases.splice(0)) release();
+    await request;
+
+    // Assess
+    expect(beforeWrites).toBe(false);
+    expect(written).toEqual([keys.usagePeriod('acme', '2026-11').sk, keys.tenantHealthHour('acme', '2026-11-30T23').sk]);
+  });
+
   it("flushes a quiet tenant's figures on another tenant's request once they are old enough", async () => {
     // Prepare
     const { updates, db } = recordingDb();
