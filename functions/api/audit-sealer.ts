@@ -1,7 +1,7 @@
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { AuditSealer } from '../audit/audit-sealer';
 import { AuditSealingService } from '../audit/audit-sealing.service';
-import { createTenantWrites, lazyHandler } from './dependencies';
+import { createTenantWrites, lazyHandler, writingMeter } from './dependencies';
 import type { RuntimeConfig } from './runtime-config';
 
 /**
@@ -11,9 +11,9 @@ import type { RuntimeConfig } from './runtime-config';
 export function createHandler(config: RuntimeConfig) {
   const { db } = createTenantWrites(config);
   const sealing = new AuditSealingService(new AuditSealer({ db, tableName: config.TABLE_NAME }));
-  return async (event: DynamoDBStreamEvent): Promise<void> => {
+  return writingMeter(config, async (event: DynamoDBStreamEvent): Promise<void> => {
     await sealing.handle(event.Records);
-  };
+  });
 }
 
 export const handler = lazyHandler(createHandler);

@@ -15,7 +15,7 @@ import { servesTenantUsers } from '../tenants/tenant-lifecycle';
 import { MemberRepository } from '../users/member.repository';
 import type { Member } from '../users/user.schema';
 import type { MemberAccess, MemberAccessLookup } from '../identity/member-access';
-import { isolationOf, lazyHandler } from './dependencies';
+import { isolationOf, lazyHandler, writingMeter } from './dependencies';
 import { ROUTE_ACCESS } from '../identity/route-access';
 import { observedAuthorizer } from '../observability/authorizer-telemetry';
 
@@ -110,8 +110,10 @@ export function createAuthorizer(config: RuntimeConfig, deps: Partial<Authorizer
     // The directory the gate reads: a tenant that moved to another region is answered 421 there, not 401 here.
     residency: { region: config.AWS_REGION, directory: { get: (tenantId) => tenants().get(tenantId) } },
   });
-  return observedAuthorizer(
-    apiGatewayAuthorizer(service, deps.logger ?? createLogger('authorizer', config.LOG_LEVEL), ROUTE_ACCESS, usageKeysOf(config.STAGE)),
+  return writingMeter(
+    config,
+    observedAuthorizer(apiGatewayAuthorizer(service, deps.logger ?? createLogger('authorizer', config.LOG_LEVEL), ROUTE_ACCESS, usageKeysOf(config.STAGE))),
+    'due',
   );
 }
 

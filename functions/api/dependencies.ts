@@ -202,6 +202,24 @@ export function meterOf(config: RuntimeConfig): UsageMeter {
   return meter;
 }
 
+/**
+ * An entry that serves no route (a stream or queue consumer, a schedule, a trigger, the authorizer) still reads and
+ * writes tenants' items through their tenant clients, and the capacity those calls consume is the tenants' cost
+ * (isolationOf hands it to the meter). No metered request comes to write it: the handler this returns writes what
+ * the function instance's meter holds before each invocation ends, as Lambda may end the container before the next.
+ * `due` writes only figures that waited long enough (METER_FLUSH_SECONDS), for the authorizer, whose answer waits.
+ */
+export function writingMeter<A extends unknown[], R>(config: RuntimeConfig, handler: (...args: A) => Promise<R>, what: 'all' | 'due' = 'all') {
+  return async (...args: A): Promise<R> => {
+    try {
+      return await handler(...args);
+    } finally {
+      // Never rejects: a write that fails is dropped (metering must not fail the invocation).
+      await (what === 'all' ? meterOf(config).flush() : meterOf(config).flushDue());
+    }
+  };
+}
+
 /** What the request metrics of every group read: the tenant's tier (through the plan cache) and the usage meter. */
 export function telemetryOf(config: RuntimeConfig): RequestTelemetryPorts {
   let telemetry = telemetries.get(config);

@@ -4,7 +4,7 @@ import { queueMessageOf } from '../core/queue-message';
 import { isMigrationMessage, JOB_QUEUE_MAX_RECEIVES, jobMessageSchema } from '../portability/job.queue';
 import type { MigrationJobService } from '../portability/migration-job.service';
 import type { JobOutcome, PortabilityJobService } from '../portability/portability-job.service';
-import { lazyHandler } from './dependencies';
+import { lazyHandler, writingMeter } from './dependencies';
 import { migrationJobsOf } from './migration.dependencies';
 import { jobQueueOf, portabilityJobsOf } from './portability.dependencies';
 import { migrationsOf } from './tenant-migration.dependencies';
@@ -34,7 +34,7 @@ export function createHandler(
     if (!isMigrationMessage(message)) return deps.jobs.run(message, lastDelivery);
     return (deps.migrations ?? migrationJobsOf(config, jobQueueOf(config), migrationsOf(config))).run(message, lastDelivery);
   };
-  return async (event: SQSEvent): Promise<SQSBatchResponse> => {
+  return writingMeter(config, async (event: SQSEvent): Promise<SQSBatchResponse> => {
     const outcomes = await Promise.all(
       event.Records.map((record) =>
         deliver(record).catch((error: unknown): JobOutcome => {
@@ -48,7 +48,7 @@ export function createHandler(
       if (outcome.kind === 'failed') deps.logger.warn('job delivery handed back', { messageId: record.messageId, reason: outcome.reason });
     }
     return { batchItemFailures: event.Records.filter((_, i) => outcomes[i].kind === 'failed').map((record) => ({ itemIdentifier: record.messageId })) };
-  };
+  });
 }
 
 export const handler = lazyHandler(createHandler);

@@ -2,7 +2,7 @@ import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { EXPIRING_KINDS } from '../expiring.catalogue';
 import { MemoryExpiryService } from '../memories/memory-expiry.service';
 import { HeldItemKeeper } from '../portability/held-items';
-import { createTenantWrites, lazyHandler } from './dependencies';
+import { createTenantWrites, lazyHandler, writingMeter } from './dependencies';
 import type { RuntimeConfig } from './runtime-config';
 
 /**
@@ -16,9 +16,9 @@ export function createHandler(config: RuntimeConfig) {
   const { db, executor } = createTenantWrites(config, { retentionCacheMs: 1 });
   const held = new HeldItemKeeper({ db, tableName: config.TABLE_NAME, kinds: EXPIRING_KINDS, executor });
   const expiry = new MemoryExpiryService(executor);
-  return async (event: DynamoDBStreamEvent): Promise<void> => {
+  return writingMeter(config, async (event: DynamoDBStreamEvent): Promise<void> => {
     await expiry.handle(await held.keep(event.Records));
-  };
+  });
 }
 
 export const handler = lazyHandler(createHandler);

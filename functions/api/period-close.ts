@@ -1,7 +1,7 @@
 import type { RegionCloseReport } from '../billing/period-close.run';
 import { TENANT_DATA_CATALOGUE } from '../tenant-data.catalogue';
 import { createBillingServices } from './billing.dependencies';
-import { lazyHandler } from './dependencies';
+import { lazyHandler, writingMeter } from './dependencies';
 import { createLifecycleDependencies, usageKeyBindingOf } from './lifecycle.dependencies';
 import type { RuntimeConfig } from './runtime-config';
 
@@ -26,7 +26,7 @@ export function createHandler(config: RuntimeConfig) {
     logger: deps.logger,
     ...(usageKeys ? { usageKeys } : {}),
   });
-  return async (event: PeriodCloseEvent): Promise<RegionCloseReport> => {
+  return writingMeter(config, async (event: PeriodCloseEvent): Promise<RegionCloseReport> => {
     const report = await billing.closeRegion(`period-close-${event.id ?? Date.now()}`);
     deps.logger.info('period close done', {
       tenants: report.tenants,
@@ -35,7 +35,7 @@ export function createHandler(config: RuntimeConfig) {
       failed: report.failed.length,
     });
     return report;
-  };
+  });
 }
 
 export const handler = lazyHandler(createHandler);

@@ -3,7 +3,7 @@ import type { RuntimeConfig } from './runtime-config';
 import type { Logger } from '../core/logger';
 import { parseProvisioningResult } from '../tenants/onboarding.events';
 import type { TenantLifecycleService } from '../tenants/tenant-lifecycle.service';
-import { lazyHandler } from './dependencies';
+import { lazyHandler, writingMeter } from './dependencies';
 import { createLifecycleDependencies } from './lifecycle.dependencies';
 import { TENANT_DATA_CATALOGUE } from '../tenant-data.catalogue';
 
@@ -25,11 +25,11 @@ export function createHandler(
   config: RuntimeConfig,
   deps: ProvisioningEventsDependencies = createLifecycleDependencies(config, 'provisioning-events', { catalogue: TENANT_DATA_CATALOGUE }),
 ): ProvisioningEventHandler {
-  return async (event) => {
+  return writingMeter(config, async (event: EventBridgeEvent<string, unknown>) => {
     const result = parseProvisioningResult(event);
     deps.logger.info('provisioning result', { kind: result.kind, tenantId: result.detail.tenantId, eventId: event.id });
     await deps.lifecycle.complete(result, event.id);
-  };
+  });
 }
 
 export const handler = lazyHandler(createHandler);

@@ -3,7 +3,7 @@ import { createLogger } from '../core/logger';
 import { createIsolation } from '../isolation/tenant-db';
 import { drillCursors, isScratchTableOf, RecoveryDrill, type DrillPosition, type TenantDrillResult } from '../portability/recovery-drill';
 import { TENANT_DATA_CATALOGUE } from '../tenant-data.catalogue';
-import { createTenantWrites, lazyHandler, regionTenants } from './dependencies';
+import { createTenantWrites, lazyHandler, regionTenants, writingMeter } from './dependencies';
 import type { RuntimeConfig } from './runtime-config';
 
 /**
@@ -82,7 +82,7 @@ export function createHandler(config: RuntimeConfig, options: RecoveryDrillOptio
   const budget = options.roundBudgetMs ?? DRILL_ROUND_BUDGET_MS;
   const clock = options.clock ?? Date.now;
   const logger = createLogger('recovery-drill', config.LOG_LEVEL);
-  return async (event: RecoveryDrillEvent): Promise<RegionDrillReport> => {
+  return writingMeter(config, async (event: RecoveryDrillEvent): Promise<RegionDrillReport> => {
     const scratchTable = scratchTableOf(config, event);
     const scratch = createIsolation({ ...config, TABLE_NAME: scratchTable, TENANT_DATA_ROLE_ARN: scratchRoleOf(config) });
     try {
@@ -117,7 +117,7 @@ export function createHandler(config: RuntimeConfig, options: RecoveryDrillOptio
     } finally {
       scratch.destroy();
     }
-  };
+  });
 }
 
 /**

@@ -1,7 +1,7 @@
 import { createLogger } from '../core/logger';
 import { RetentionSweep, type RegionSweepReport } from '../portability/retention-sweep';
 import { EXPIRING_KINDS } from '../expiring.catalogue';
-import { createTenantWrites, lazyHandler, regionTenants } from './dependencies';
+import { createTenantWrites, lazyHandler, regionTenants, writingMeter } from './dependencies';
 import type { RuntimeConfig } from './runtime-config';
 
 /** What the schedule hands the function (an EventBridge rule event); only its id is read. */
@@ -19,13 +19,13 @@ export function createHandler(config: RuntimeConfig) {
   const sweep = new RetentionSweep({ db, tableName: config.TABLE_NAME, catalogue: EXPIRING_KINDS, audit: executor });
   const tenants = regionTenants(config);
   const logger = createLogger('retention-sweep', config.LOG_LEVEL);
-  return async (event: RetentionSweepEvent): Promise<RegionSweepReport> => {
+  return writingMeter(config, async (event: RetentionSweepEvent): Promise<RegionSweepReport> => {
     const tenantIds = (await tenants()).map((tenant) => tenant.tenantId);
     const report = await sweep.sweepTenants(tenantIds, `retention-sweep-${event.id ?? Date.now()}`);
     if (report.failed.length > 0) logger.error('retention sweep failed for some tenants', { failed: report.failed });
     logger.info('retention sweep done', { tenants: report.tenants, changed: report.changed, failed: report.failed.length });
     return report;
-  };
+  });
 }
 
 export const handler = lazyHandler(createHandler);

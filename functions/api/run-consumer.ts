@@ -9,7 +9,7 @@ import type { DeliveryOutcome, RunWorker } from '../workflows/run.worker';
 import { runSweeperOf, runWorkerFactory } from '../workflows/workflow.module';
 import type { RunSweeper } from '../workflows/run.sweeper';
 import { DirectoryReader } from '../tenants/directory.reader';
-import { meterOf, createTenantWrites, isolationOf, lazyHandler } from './dependencies';
+import { meterOf, createTenantWrites, isolationOf, lazyHandler, writingMeter } from './dependencies';
 import { runQueueOf } from './runs-queue.dependencies';
 import type { RuntimeConfig } from './runtime-config';
 import { modelGovernance } from './governance.dependencies';
@@ -22,8 +22,6 @@ export interface RunConsumerDependencies {
   readonly workerFor: (tenantId: string) => RunWorker;
   /** Where runs that must wait are sent again. */
   readonly queue: RunQueue;
-  /** Writes what the batch's model calls metered (tokens, capacity): no request comes to flush it. @default nothing */
-  readonly flushMeter?: () => Promise<void>;
   /** The tenant's tier, for the delivery's metrics and scaling events. @default every tier `unknown` */
   readonly tierOf?: (tenantId: string) => Promise<string>;
   /** Sends stuck runs again when the schedule invokes the function. @default scheduled invocations do nothing */
@@ -66,7 +64,6 @@ export function createRunConsumerDependencies(config: RuntimeConfig): RunConsume
       tenants: () => tenantsHomedIn(new DirectoryReader(isolationOf(config).directoryDb(), config.TABLE_NAME), config.AWS_REGION),
       onTenantError: (tenantId, error) => logger.error('runs of a tenant could not be swept', { tenantId, error: error as Error }),
     }),
-    flushMeter: () => meterOf(config).flush(),
     tierOf: async (tenantId) => (await plans.planOf(tenantId)).id,
     workerFor: runWorkerFactory({
       db,
@@ -121,7 +118,6 @@ export function createHandler(config: RuntimeConfig, deps: RunConsumerDependenci
         }),
       ),
     );
-    await deps.flushMeter?.();
     const failed = event.Records.filter((_, i) => outcomes[i].kind === 'failed');
     for (const [i, record] of event.Records.entries()) {
       const outcome = outcomes[i];
@@ -134,8 +130,9 @@ export function createHandler(config: RuntimeConfig, deps: RunConsumerDependenci
     if (report && (report.redriven > 0 || report.failedTenants > 0)) deps.logger.warn('runs sent again by the sweeper', { ...report });
     return undefined;
   };
-  // The same function sweeps on its schedule, so the sweep has the consumer's grants (tenant data, the queue).
-  return async (event: RunConsumerEvent): Promise<SQSBatchResponse | undefined> => ('Records' in event ? consume(event) : sweep());
+  // The same function sweeps on its schedule, so the sweep has the consumer's grants (tenant data, the queue). What
+  // the deliveries metered (model tokens, capacity) is written before the invocation ends: no request comes to.
+  return writingMeter(config, async (event: RunConsumerEvent): Promise<SQSBatchResponse | undefined> => ('Records' in event ? consume(event) : sweep()));
 }
 
 export const handler = lazyHandler(createHandler);

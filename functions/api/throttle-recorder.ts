@@ -3,7 +3,7 @@ import { NotFoundError } from '../core/errors';
 import { createLogger } from '../core/logger';
 import { ThrottleRecorder, throttledHoursOf } from '../observability/throttle-recorder';
 import { CachedPlanSource } from '../quotas/plan.source';
-import { isolationOf, lazyHandler, meterOf } from './dependencies';
+import { isolationOf, lazyHandler, meterOf, writingMeter } from './dependencies';
 import type { RuntimeConfig } from './runtime-config';
 
 /** The recorder of a function instance: the functions' usage meter and plan cache, through the tenant data role. */
@@ -28,11 +28,10 @@ export function createThrottleRecorder(config: RuntimeConfig): ThrottleRecorder 
  * (API Gateway answers them before any function runs) into each tenant's health. See ThrottleRecorder.
  */
 export function createHandler(config: RuntimeConfig, recorder: ThrottleRecorder = createThrottleRecorder(config)) {
-  return async (event: CloudWatchLogsEvent): Promise<void> => {
+  // The capacity its writes consumed is the tenants' cost too.
+  return writingMeter(config, async (event: CloudWatchLogsEvent): Promise<void> => {
     await recorder.record(throttledHoursOf(event));
-    // The capacity its writes consumed is the tenant's cost too, and no request comes to flush it.
-    await meterOf(config).flush();
-  };
+  });
 }
 
 export const handler = lazyHandler(createHandler);

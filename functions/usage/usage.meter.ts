@@ -165,11 +165,11 @@ export class UsageMeter {
   }
 
   /**
-   * The tenant's figures when it has enough, and any tenant's that waited long enough (a quiet tenant is not left
-   * behind). The writes of ended periods are awaited as well: in Lambda, what a request leaves running when it
-   * answers is frozen with the container and may never be sent.
+   * Writes what is due: the named tenant's figures when it has enough, and any tenant's that waited long enough (a
+   * quiet tenant is not left behind). The writes of ended periods are awaited as well: in Lambda, what a request
+   * leaves running when it answers is frozen with the container and may never be sent.
    */
-  private async flushDue(tenantId: string): Promise<void> {
+  async flushDue(tenantId?: string): Promise<void> {
     const now = this.clock();
     const due = [...this.pending].filter(([id, entry]) => (id === tenantId && entry.requests >= this.flushEvery) || now - entry.since >= this.flushAfterMs);
     await Promise.all([...due.map(([id, entry]) => this.flushEntry(id, entry)), ...this.closing]);

@@ -85,6 +85,16 @@ describe('runtime code rules', () => {
   });
 });
 
+describe('metering', () => {
+  it('has every entry that serves no route write what its instance metered before an invocation ends', () => {
+    const { HANDLER_GROUPS } = require('../../functions/routes') as typeof import('../../functions/routes');
+    const entries = runtimeFiles.filter(({ file, text }) => dirname(file) === join('functions', 'api') && /export const handler = lazyHandler\(/.test(text));
+    const others = entries.filter(({ file }) => !(HANDLER_GROUPS as readonly string[]).includes(file.split('/').pop()!.replace(/\.ts$/, '')));
+    expect(others.length).toBeGreaterThanOrEqual(10);
+    expect(others.filter(({ text }) => !/\bwritingMeter\(\s*config,/.test(text)).map((f) => f.file)).toEqual([]);
+  });
+});
+
 describe('the data catalogue', () => {
   // Loaded here, not imported at the top: the import-graph rules above must not depend on it.
   const { TENANT_DATA_CATALOGUE } = require('../../functions/tenant-data.catalogue') as typeof import('../../functions/tenant-data.catalogue');

@@ -140,6 +140,24 @@ describe('usage meter', () => {
     expect(updates.map((update) => update.Key?.pk)).toEqual([keys.usagePeriod('quiet', 'x').pk, keys.tenantHealthPartition('quiet')]);
   });
 
+  it('writes, when asked for what is due without a tenant, only the figures that waited long enough', async () => {
+    // Prepare: capacity of two tenants, metered 10 s apart (no request: a consumer's calls)
+    const { updates, db } = recordingDb();
+    let now = T0 - 60_000;
+    const meter = new UsageMeter({ db, tableName: 't', flushEvery: 1, flushAfterMs: 10_000, clock: () => now });
+    meter.addCapacity('old', { readUnits: 1, writeUnits: 0 });
+    now += 10_000;
+    meter.addCapacity('new', { readUnits: 2, writeUnits: 0 });
+
+    // Act
+    await meter.flushDue();
+
+    // Assess: the older tenant's figures only; the other's stay for a later flush
+    expect(updates.map((update) => update.Key?.pk)).toEqual([keys.usagePeriod('old', 'x').pk]);
+    await meter.flush();
+    expect(updates.map((update) => update.Key?.pk)).toEqual([keys.usagePeriod('old', 'x').pk, keys.usagePeriod('new', 'x').pk]);
+  });
+
   it('never fails a request when a write fails, and forgets discarded tenants', async () => {
     // Prepare
     const failing = { send: async () => Promise.reject(new Error('throttled')) } as unknown as DynamoDBDocumentClient;
