@@ -84,18 +84,42 @@ const SECRET_NAMES = ['CURSOR_SECRET', 'BUNDLE_SECRET', 'STRIPE_SECRET_KEY', 'ST
 
 /**
  * A Lambda handler that builds the real one on its first call (cold start): secrets given by reference are read
- * first, then the environment is parsed once. A failed cold start is tried again by the next invocation.
+ * first, then the environment is parsed once. A failed cold start is tried again by the next invocation. What the
+ * instance's meter holds is written when Lambda shuts the container down (see writeOnShutdown).
  */
 export function lazyHandler<E, R>(create: (config: RuntimeConfig) => (event: E, context: never) => Promise<R>): Handler<E, R> {
   let built: Promise<(event: E, context: never) => Promise<R>> | undefined;
+  let config: RuntimeConfig | undefined;
   return async (event, context) => {
-    built ??= resolveSecretEnvironment(SECRET_NAMES).then(() => create(runtimeConfig()));
+    built ??= resolveSecretEnvironment(SECRET_NAMES).then(() => {
+      if (!config) {
+        config = runtimeConfig();
+        const meterConfig = config;
+        writeOnShutdown(() => meterOf(meterConfig).flush());
+      }
+      return create(config);
+    });
     const handler = await built.catch((error: unknown) => {
       built = undefined;
       throw error;
     });
     return handler(event, context as never);
   };
+}
+
+/**
+ * Writes what the function instance still holds when Lambda shuts its container down: the meter's figures that no
+ * later request would write. Lambda signals the runtime (SIGTERM, then SIGKILL after about 300 ms) only where the
+ * function has an external extension; the route groups that sign list cursors have one, the Parameters and Secrets
+ * extension. Elsewhere the signal never comes and nothing changes. Called once per container (lazyHandler).
+ */
+export function writeOnShutdown(write: () => Promise<void>, signals: Pick<NodeJS.Process, 'once' | 'exit'> = process): void {
+  signals.once('SIGTERM', () => {
+    // The process ends whatever the write does; metering swallows its own failures.
+    void write()
+      .catch(() => undefined)
+      .finally(() => signals.exit(0));
+  });
 }
 
 /** The tenants a region serves, from its directory copy: those homed here that are active or suspended. */
