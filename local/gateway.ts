@@ -10,6 +10,7 @@ import { GATEWAY_PROBLEMS, gatewayProblem, type GatewayProblemName, type Gateway
 import { PROBLEM_CONTENT_TYPE, toProblem, type Problem } from '../functions/core/problem';
 import { DEFAULT_CACHE_CONTROL } from '../functions/core/response-conventions';
 import { createIsolation } from '../functions/isolation/tenant-db';
+import { lambdaContext, LOCAL_ACCOUNT_ID } from './lambda-context';
 import { CachedPlanSource } from '../functions/quotas/plan.source';
 import { UsageMeter } from '../functions/usage/usage.meter';
 import { PLATFORM_RATE_LIMIT, REDIRECT_RATE_LIMIT } from '../functions/billing/plan.catalogue';
@@ -157,7 +158,6 @@ export interface FunctionDurationStats {
   readonly gatewayMs: number;
 }
 
-const ACCOUNT_ID = '000000000000';
 const API_ID = 'local';
 
 /** Loads `functions/api/<group>.ts` and `functions/api/authorizer.ts` and calls their factories. */
@@ -284,23 +284,6 @@ function requestTarget(target: string | undefined): RequestTarget {
 
 function sourceIpOf(req: IncomingMessage): string {
   return (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
-}
-
-function lambdaContext(group: string, region: string, requestId: string, deadline: number): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: `${API_ID}-${group}`,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${region}:${ACCOUNT_ID}:function:${API_ID}-${group}`,
-    memoryLimitInMB: '1024',
-    awsRequestId: requestId,
-    logGroupName: `/aws/lambda/${API_ID}-${group}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
 }
 
 function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
@@ -447,7 +430,7 @@ class RegionGateway {
       if (usageKey) quota = await this.enforceUsagePlan(usageKey, context.tenantId, requestId);
     }
     const handler = await this.handler(route.group);
-    const context = lambdaContext(route.group, this.region, randomUUID(), Date.now() + this.options.timeoutMs);
+    const context = lambdaContext(`${API_ID}-${route.group}`, this.region, randomUUID(), Date.now() + this.options.timeoutMs);
     const invoked = performance.now();
     const result = await withTimeout(
       this.invocations.run(context.awsRequestId, () => handler(event, context)),
@@ -495,7 +478,7 @@ class RegionGateway {
       body: parts.body,
       isBase64Encoded: false,
       requestContext: {
-        accountId: ACCOUNT_ID,
+        accountId: LOCAL_ACCOUNT_ID,
         apiId: API_ID,
         authorizer: null,
         domainName: headers.host ?? headers.Host ?? '127.0.0.1',
@@ -618,7 +601,7 @@ class RegionGateway {
     if (identity === undefined) throw gatewayFailure('unauthenticated', 'a bearer token or API key in the Authorization header is required');
     const methodArn = methodArnOf({
       region: this.region,
-      accountId: ACCOUNT_ID,
+      accountId: LOCAL_ACCOUNT_ID,
       apiId: API_ID,
       stage: LOCAL_STAGE,
       method: event.httpMethod,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
@@ -6,9 +7,10 @@ import {
   type QueueAttributeName,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { ScheduledEvent, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, ScheduledEvent, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { FauxqsServer } from 'fauxqs';
 import { RUN_QUEUE_MAX_RECEIVES } from '../functions/workflows/run.queue';
+import { lambdaContext, LOCAL_ACCOUNT_ID } from './lambda-context';
 
 /**
  * The runs queue locally: fauxqs, an SQS-compatible emulator from npm that runs in-process and offline (SQS query
@@ -113,10 +115,10 @@ export async function startLocalRunQueue(options: LocalRunQueueOptions): Promise
   }
 }
 
-export type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
+export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;
 
 /** The run consumer: invoked by the queue's event source mapping and by the sweep schedule. */
-export type RunConsumerHandler = (event: SQSEvent | ScheduledEvent) => Promise<SQSBatchResponse | undefined>;
+export type RunConsumerHandler = (event: SQSEvent | ScheduledEvent, context?: Context) => Promise<SQSBatchResponse | undefined>;
 
 /** The event EventBridge's schedule hands the run consumer. */
 export function scheduledEvent(region: string, now = new Date()): ScheduledEvent {
@@ -138,6 +140,8 @@ export interface EventSourceMappingOptions {
   readonly queueUrl: string;
   readonly region: string;
   readonly handler: SqsHandler;
+  /** The consuming function's name, in the context of its invocations. @default `local-<queue name>-consumer` */
+  readonly functionName?: string;
   /** Invocations at once (Lambda's maximum concurrency of the mapping). @default 4 */
   readonly concurrency?: number;
   /** @default 10 */
@@ -182,14 +186,17 @@ function toRecord(message: import('@aws-sdk/client-sqs').Message, queueArn: stri
 export function startEventSourceMapping(options: EventSourceMappingOptions): EventSourceMapping {
   let running = true;
   const timeoutMs = options.timeoutMs ?? 900_000;
-  const queueArn = `arn:aws:sqs:${options.region}:000000000000:${options.queueUrl.split('/').pop()}`;
+  const queueName = options.queueUrl.split('/').pop();
+  const queueArn = `arn:aws:sqs:${options.region}:${LOCAL_ACCOUNT_ID}:${queueName}`;
+  const functionName = options.functionName ?? `local-${queueName}-consumer`;
   const invoke = async (event: SQSEvent): Promise<Set<string>> => {
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), timeoutMs);
     });
     try {
-      const result = await Promise.race([options.handler(event), timedOut]);
+      const context = lambdaContext(functionName, options.region, randomUUID(), Date.now() + timeoutMs);
+      const result = await Promise.race([options.handler(event, context), timedOut]);
       if (result === 'timeout') throw new Error(`the invocation timed out after ${timeoutMs} ms`);
       return new Set((result?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
     } finally {

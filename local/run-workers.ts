@@ -158,7 +158,7 @@ async function startQueueWorkers<H extends SqsHandler>(
           batchSize: spec.batchSize,
           timeoutMs: spec.leaseSeconds * 1000,
           log,
-          handler: async (event) => (await handlerOf())(event),
+          handler: async (event, context) => (await handlerOf())(event, context),
         }),
       );
     },

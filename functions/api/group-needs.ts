@@ -54,6 +54,12 @@ export interface GroupNeeds {
   readonly migrations?: boolean;
 }
 
+/**
+ * The memory of the platform's functions, in MB (Lambda's `memorySize`, unless a construct gives its own): what the
+ * usage meter prices their time with, so the local platform's functions report the same.
+ */
+export const FUNCTION_MEMORY_MB = 512;
+
 export const HANDLER_GROUP_NEEDS = {
   // Health and the OpenAPI document read no data.
   platform: { data: [] },

@@ -1,10 +1,11 @@
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createLogger, type Logger } from '../core/logger';
 import { queueMessageOf } from '../core/queue-message';
 import { isMigrationMessage, JOB_QUEUE_MAX_RECEIVES, jobMessageSchema } from '../portability/job.queue';
 import type { MigrationJobService } from '../portability/migration-job.service';
 import type { JobOutcome, PortabilityJobService } from '../portability/portability-job.service';
-import { lazyHandler, writingMeter } from './dependencies';
+import { lazyHandler, meterOf, writingMeter } from './dependencies';
+import type { TenantDelivery, UsageMeter } from '../usage/usage.meter';
 import { migrationJobsOf } from './migration.dependencies';
 import { jobQueueOf, portabilityJobsOf } from './portability.dependencies';
 import { migrationsOf } from './tenant-migration.dependencies';
@@ -15,6 +16,11 @@ export interface JobConsumerDependencies {
   readonly jobs: Pick<PortabilityJobService, 'run'>;
   /** Runs migrations between regions. @default the migration jobs of the configuration (built at the first message) */
   readonly migrations?: Pick<MigrationJobService, 'run'>;
+  /**
+   * Meters the Lambda time of a tenant's own jobs (exports, imports, sweeps) to the tenant; a migration is the
+   * platform's work. @default not metered
+   */
+  readonly meter?: Pick<UsageMeter, 'addInvocation'>;
 }
 
 /**
@@ -25,24 +31,34 @@ export interface JobConsumerDependencies {
  */
 export function createHandler(
   config: RuntimeConfig,
-  deps: JobConsumerDependencies = { logger: createLogger('job-consumer', config.LOG_LEVEL), jobs: portabilityJobsOf(config) },
+  deps: JobConsumerDependencies = { logger: createLogger('job-consumer', config.LOG_LEVEL), jobs: portabilityJobsOf(config), meter: meterOf(config) },
 ) {
-  const deliver = async (record: SQSRecord): Promise<JobOutcome> => {
+  const deliver = async (record: SQSRecord, work: TenantDelivery[]): Promise<JobOutcome> => {
     const message = queueMessageOf(jobMessageSchema, record.body);
     if (!message) return { kind: 'failed', reason: 'malformed job message' };
     const lastDelivery = Number(record.attributes.ApproximateReceiveCount) >= JOB_QUEUE_MAX_RECEIVES;
-    if (!isMigrationMessage(message)) return deps.jobs.run(message, lastDelivery);
-    return (deps.migrations ?? migrationJobsOf(config, jobQueueOf(config), migrationsOf(config))).run(message, lastDelivery);
+    if (isMigrationMessage(message)) {
+      return (deps.migrations ?? migrationJobsOf(config, jobQueueOf(config), migrationsOf(config))).run(message, lastDelivery);
+    }
+    const started = performance.now();
+    try {
+      return await deps.jobs.run(message, lastDelivery);
+    } finally {
+      work.push({ tenantId: message.tenantId, elapsedMs: performance.now() - started });
+    }
   };
-  return writingMeter(config, async (event: SQSEvent): Promise<SQSBatchResponse> => {
+  return writingMeter(config, async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
+    const started = performance.now();
+    const work: TenantDelivery[] = [];
     const outcomes = await Promise.all(
       event.Records.map((record) =>
-        deliver(record).catch((error: unknown): JobOutcome => {
+        deliver(record, work).catch((error: unknown): JobOutcome => {
           deps.logger.error('job delivery failed', { messageId: record.messageId, error: error as Error });
           return { kind: 'failed', reason: 'unexpected error' };
         }),
       ),
     );
+    deps.meter?.addInvocation(Number(context?.memoryLimitInMB ?? 0) || 0, performance.now() - started, work);
     for (const [i, record] of event.Records.entries()) {
       const outcome = outcomes[i];
       if (outcome.kind === 'failed') deps.logger.warn('job delivery handed back', { messageId: record.messageId, reason: outcome.reason });

@@ -1,4 +1,4 @@
-import type { ScheduledEvent, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, ScheduledEvent, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createLogger, type Logger } from '../core/logger';
 import { queueMessageOf } from '../core/queue-message';
 import { createModelProvider } from '../models/model-provider.factory';
@@ -11,6 +11,7 @@ import type { RunSweeper } from '../workflows/run.sweeper';
 import { DirectoryReader } from '../tenants/directory.reader';
 import { meterOf, createTenantWrites, isolationOf, lazyHandler, writingMeter } from './dependencies';
 import { runQueueOf } from './runs-queue.dependencies';
+import type { TenantDelivery, UsageMeter } from '../usage/usage.meter';
 import type { RuntimeConfig } from './runtime-config';
 import { modelGovernance } from './governance.dependencies';
 import { credentialStoreOf } from './credential-store.dependencies';
@@ -26,6 +27,11 @@ export interface RunConsumerDependencies {
   readonly tierOf?: (tenantId: string) => Promise<string>;
   /** Sends stuck runs again when the schedule invokes the function. @default scheduled invocations do nothing */
   readonly sweeper?: Pick<RunSweeper, 'sweep'>;
+  /**
+   * Meters the Lambda time of each batch to the tenants whose runs it executed, in proportion to their deliveries'
+   * time (the run's model calls wait inside the invocation). @default not metered
+   */
+  readonly meter?: Pick<UsageMeter, 'addInvocation'>;
 }
 
 /** What invokes the function: the runs queue (a batch of messages) or the sweep schedule (EventBridge). */
@@ -55,6 +61,7 @@ export function createRunConsumerDependencies(config: RuntimeConfig): RunConsume
   return {
     logger,
     queue,
+    meter: meterOf(config),
     sweeper: runSweeperOf({
       db,
       tableName: config.TABLE_NAME,
@@ -99,25 +106,33 @@ const SWEPT_STATUSES = new Set(['ACTIVE', 'SUSPENDED']);
  * timeout and moves it to the dead-letter queue after the redrive policy's receives; the others are deleted.
  */
 export function createHandler(config: RuntimeConfig, deps: RunConsumerDependencies = createRunConsumerDependencies(config)) {
-  const deliver = async (record: SQSRecord): Promise<DeliveryOutcome> => {
+  const deliver = async (record: SQSRecord, work: TenantDelivery[]): Promise<DeliveryOutcome> => {
     const message = queueMessageOf(runMessageSchema, record.body);
     // Nothing can ever run from a malformed message: straight on towards the dead-letter queue.
     if (!message) return { kind: 'failed', reason: 'malformed run message' };
     const { tenantId, runId } = message;
+    const started = performance.now();
     const telemetry = { tierOf: deps.tierOf ?? (async () => 'unknown'), logger: deps.logger };
-    const outcome = await observedDelivery({ tenantId, runId }, telemetry, () => deps.workerFor(tenantId).handle(message));
-    if (outcome.kind === 'later') await deps.queue.enqueue(message, { delaySeconds: outcome.delaySeconds });
-    return outcome;
+    try {
+      const outcome = await observedDelivery({ tenantId, runId }, telemetry, () => deps.workerFor(tenantId).handle(message));
+      if (outcome.kind === 'later') await deps.queue.enqueue(message, { delaySeconds: outcome.delaySeconds });
+      return outcome;
+    } finally {
+      work.push({ tenantId, elapsedMs: performance.now() - started });
+    }
   };
-  const consume = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+  const consume = async (event: SQSEvent, context: Context | undefined): Promise<SQSBatchResponse> => {
+    const started = performance.now();
+    const work: TenantDelivery[] = [];
     const outcomes = await Promise.all(
       event.Records.map((record) =>
-        deliver(record).catch((error: unknown): DeliveryOutcome => {
+        deliver(record, work).catch((error: unknown): DeliveryOutcome => {
           deps.logger.error('run delivery failed', { messageId: record.messageId, error: error as Error });
           return { kind: 'failed', reason: 'unexpected error' };
         }),
       ),
     );
+    deps.meter?.addInvocation(Number(context?.memoryLimitInMB ?? 0) || 0, performance.now() - started, work);
     const failed = event.Records.filter((_, i) => outcomes[i].kind === 'failed');
     for (const [i, record] of event.Records.entries()) {
       const outcome = outcomes[i];
@@ -132,7 +147,10 @@ export function createHandler(config: RuntimeConfig, deps: RunConsumerDependenci
   };
   // The same function sweeps on its schedule, so the sweep has the consumer's grants (tenant data, the queue). What
   // the deliveries metered (model tokens, capacity) is written before the invocation ends: no request comes to.
-  return writingMeter(config, async (event: RunConsumerEvent): Promise<SQSBatchResponse | undefined> => ('Records' in event ? consume(event) : sweep()));
+  return writingMeter(
+    config,
+    async (event: RunConsumerEvent, context?: Context): Promise<SQSBatchResponse | undefined> => ('Records' in event ? consume(event, context) : sweep()),
+  );
 }
 
 export const handler = lazyHandler(createHandler);

@@ -39,6 +39,12 @@ export const usageCounters = {
   }),
 };
 
+/** One delivery an invocation worked on for a tenant (a queue message), and how long it took. */
+export interface TenantDelivery {
+  readonly tenantId: string;
+  readonly elapsedMs: number;
+}
+
 /** What the meter learns of one request a function served for a tenant. */
 export interface ServedRequest {
   readonly durationMs: number;
@@ -110,6 +116,24 @@ export class UsageMeter {
     const entry = this.entryOf(tenantId);
     add(entry.usage, USAGE_ATTRIBUTES.inputTokens(modelId), input);
     add(entry.usage, USAGE_ATTRIBUTES.outputTokens(modelId), output);
+  }
+
+  /**
+   * The Lambda time of one invocation that worked for tenants without serving their requests (a batch of queue
+   * messages, delivered at once): each tenant gets the share of the invocation, and of its duration × memory, that
+   * its deliveries took of the time they took together (an equal share each where none took any). Written with the
+   * next flush.
+   */
+  addInvocation(memoryMb: number, durationMs: number, work: readonly TenantDelivery[]): void {
+    if (work.length === 0) return;
+    const total = work.reduce((sum, delivery) => sum + Math.max(0, delivery.elapsedMs), 0);
+    const billedMbMs = Math.max(1, Math.ceil(durationMs)) * memoryMb;
+    for (const delivery of work) {
+      const share = total > 0 ? Math.max(0, delivery.elapsedMs) / total : 1 / work.length;
+      const entry = this.entryOf(delivery.tenantId);
+      add(entry.usage, USAGE_ATTRIBUTES.invocations, share);
+      add(entry.usage, USAGE_ATTRIBUTES.computeMbMs, billedMbMs * share);
+    }
   }
 
   /** One request a function served for the tenant; flushes what is due. */

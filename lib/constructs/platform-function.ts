@@ -15,6 +15,7 @@ import { LOCK_FILE, REPO_ROOT } from '../source-paths';
 import { functionBundling } from '../function-bundling';
 import type { IDataAccessRole } from './data-access-roles';
 import type { IPlatformTable } from './platform-table';
+import { FUNCTION_MEMORY_MB } from '../../functions/api/group-needs';
 
 /** Tag carried by every tenant user pool, so functions can be allowed to manage tenant pools and nothing else. */
 /**
@@ -59,7 +60,7 @@ export interface PlatformFunctionProps {
   readonly description: string;
   /**
    * Memory in MB (CPU grows with it).
-   * @default 512
+   * @default FUNCTION_MEMORY_MB (512)
    */
   readonly memorySize?: number;
   /**
@@ -227,7 +228,7 @@ export class PlatformFunction extends Construct {
   constructor(scope: Construct, id: string, props: PlatformFunctionProps) {
     super(scope, id);
     this.secretsExtension = props.secretsExtension ?? false;
-    const memorySize = props.memorySize ?? 512;
+    const memorySize = props.memorySize ?? FUNCTION_MEMORY_MB;
     if (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10_240) {
       throw new Error(`memorySize must be an integer from 128 to 10240 MB, got ${memorySize}`);
     }

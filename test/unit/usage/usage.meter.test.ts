@@ -158,6 +158,34 @@ describe('usage meter', () => {
     expect(updates.map((update) => update.Key?.pk)).toEqual([keys.usagePeriod('old', 'x').pk, keys.usagePeriod('new', 'x').pk]);
   });
 
+  it("splits a batch invocation's Lambda time between tenants by their deliveries' time, and equally when none took any", async () => {
+    // Prepare
+    const { updates, db } = recordingDb();
+    const meter = new UsageMeter({ db, tableName: 't', flushEvery: 100, flushAfterMs: 3_600_000, clock: () => T0 });
+
+    // Act: 100 ms at 512 MB, three quarters of the work for acme; then an instant one for two tenants
+    meter.addInvocation(512, 100, [
+      { tenantId: 'acme', elapsedMs: 45 },
+      { tenantId: 'globex', elapsedMs: 15 },
+    ]);
+    meter.addInvocation(512, 0, [
+      { tenantId: 'acme', elapsedMs: 0 },
+      { tenantId: 'globex', elapsedMs: 0 },
+    ]);
+    meter.addInvocation(512, 100, []);
+    await meter.flush();
+
+    // Assess: the shares add up to the invocations and their duration × memory
+    const usage = Object.fromEntries(updates.filter((update) => update.Key?.pk.includes('USAGE')).map((update) => [update.Key?.pk, addsOf(update)]));
+    const acme = usage[keys.usagePeriod('acme', 'x').pk];
+    const globex = usage[keys.usagePeriod('globex', 'x').pk];
+    expect(acme[USAGE_ATTRIBUTES.invocations]).toBeCloseTo(1.25, 9);
+    expect(globex[USAGE_ATTRIBUTES.invocations]).toBeCloseTo(0.75, 9);
+    expect(acme[USAGE_ATTRIBUTES.computeMbMs]).toBeCloseTo(0.75 * 100 * 512 + 0.5 * 512, 6);
+    expect(globex[USAGE_ATTRIBUTES.computeMbMs]).toBeCloseTo(0.25 * 100 * 512 + 0.5 * 512, 6);
+    expect(acme[USAGE_ATTRIBUTES.requests]).toBeUndefined();
+  });
+
   it('never fails a request when a write fails, and forgets discarded tenants', async () => {
     // Prepare
     const failing = { send: async () => Promise.reject(new Error('throttled')) } as unknown as DynamoDBDocumentClient;
