@@ -438,12 +438,26 @@ async function tenantCosts(session: Session): Promise<void> {
   // Costs are in US dollars, prices in euro: the margin converts the cost at the pricing catalogue's one rate.
   const rows = reports.map((entry) => ({ ...entry, margin: marginOf(PLANS[entry.report.plan as PlanId].monthlyPriceCents, entry.report.cost) }));
   rows.sort((a, b) => (bySort === 'margin' ? a.margin.margin - b.margin.margin : b.report.cost.total - a.report.cost.total));
-  const header = ['TENANT', 'REGION', 'PLAN', 'COST USD', 'USD/DAY', 'DYNAMODB', 'LAMBDA', 'MODELS', 'STORAGE', 'PLAN EUR/MONTH', 'COST EUR', 'MARGIN EUR'];
+  const header = [
+    'TENANT',
+    'REGION',
+    'PLAN',
+    'COST USD',
+    'USD/DAY',
+    'APIGATEWAY',
+    'DYNAMODB',
+    'LAMBDA',
+    'MODELS',
+    'STORAGE',
+    'PLAN EUR/MONTH',
+    'COST EUR',
+    'MARGIN EUR',
+  ];
   const cells = rows.map(({ tenant, report, margin }) => [
     tenant.tenantId,
     tenant.region,
     report.plan,
-    ...(['total', 'perDay', 'dynamodb', 'lambda', 'models', 'storage'] as const).map((part) => Number(report.cost[part]).toFixed(6)),
+    ...(['total', 'perDay', 'apiGateway', 'dynamodb', 'lambda', 'models', 'storage'] as const).map((part) => Number(report.cost[part]).toFixed(6)),
     margin.price.toFixed(2),
     margin.cost.toFixed(6),
     margin.margin.toFixed(6),

@@ -1,10 +1,10 @@
 /**
  * The price table: what AWS charges the platform per unit of what a tenant uses, per region, in US dollars. The
- * cost attribution multiplies a tenant's metered quantities (DynamoDB request units, Lambda GB-seconds, model tokens,
- * stored bytes) by these prices; nothing else in the code knows a price.
+ * cost attribution multiplies a tenant's metered quantities (API requests, DynamoDB request units, Lambda GB-seconds,
+ * model tokens, stored bytes) by these prices; nothing else in the code knows a price.
  *
- * Figures are on-demand list prices (DynamoDB on-demand after the November 2024 reduction, Lambda arm64, Bedrock
- * on-demand text models). Prices change: review them with each release; the estimate is only as good as this table.
+ * Figures are on-demand list prices (API Gateway REST APIs at the first tier, DynamoDB on-demand after the November
+ * 2024 reduction, Lambda arm64, Bedrock on-demand text models). Prices change: review them with each release; the estimate is only as good as this table.
  */
 
 export interface ModelPrice {
@@ -15,6 +15,8 @@ export interface ModelPrice {
 }
 
 export interface RegionPrices {
+  /** USD per million REST API calls received (API Gateway, first 333 million a month). */
+  readonly apiGatewayPerMillionRequests: number;
   /** USD per million read request units (on-demand). */
   readonly dynamoReadPerMillion: number;
   /** USD per million write request units (on-demand). */
@@ -48,6 +50,7 @@ const LOCAL_MODELS: Readonly<Record<string, ModelPrice>> = Object.fromEntries(
 /** Prices by region; a residency region missing here fails `pricesOf` (a deployment must price what it serves). */
 export const REGION_PRICES: Readonly<Record<string, RegionPrices>> = {
   'us-east-1': {
+    apiGatewayPerMillionRequests: 3.5,
     dynamoReadPerMillion: 0.125,
     dynamoWritePerMillion: 0.625,
     dynamoStoragePerGbMonth: 0.25,
@@ -57,6 +60,7 @@ export const REGION_PRICES: Readonly<Record<string, RegionPrices>> = {
     defaultModel: { inputPer1k: 0.003, outputPer1k: 0.015 },
   },
   'eu-central-1': {
+    apiGatewayPerMillionRequests: 3.7,
     dynamoReadPerMillion: 0.1525,
     dynamoWritePerMillion: 0.7625,
     dynamoStoragePerGbMonth: 0.306,
@@ -79,6 +83,8 @@ export function pricesOf(region: string): RegionPrices {
 
 /** What a tenant used in a period, in billable units. */
 export interface MeteredQuantities {
+  /** Requests the API's functions served for the tenant (each one an API Gateway call). */
+  readonly apiRequests: number;
   readonly readUnits: number;
   readonly writeUnits: number;
   /** Lambda duration times memory, in MB-milliseconds. */
@@ -92,6 +98,7 @@ export interface MeteredQuantities {
 export interface CostEstimate {
   readonly currency: 'USD';
   readonly region: string;
+  readonly apiGateway: number;
   readonly dynamodb: number;
   readonly lambda: number;
   readonly models: number;
@@ -105,6 +112,7 @@ const GB = 1024 ** 3;
 /** Prices the quantities with the region's table (storage as one month at the current size), to a millionth of a dollar. */
 export function estimateCost(region: string, used: MeteredQuantities): CostEstimate {
   const prices = pricesOf(region);
+  const apiGateway = (used.apiRequests * prices.apiGatewayPerMillionRequests) / 1e6;
   const dynamodb = (used.readUnits * prices.dynamoReadPerMillion + used.writeUnits * prices.dynamoWritePerMillion) / 1e6;
   const lambda = (used.computeMbMs / 1024 / 1000) * prices.lambdaPerGbSecond + (used.invocations * prices.lambdaPerMillionRequests) / 1e6;
   let models = 0;
@@ -116,11 +124,12 @@ export function estimateCost(region: string, used: MeteredQuantities): CostEstim
   return {
     currency: 'USD',
     region,
+    apiGateway: round(apiGateway),
     dynamodb: round(dynamodb),
     lambda: round(lambda),
     models: round(models),
     storage: round(storage),
-    total: round(dynamodb + lambda + models + storage),
+    total: round(apiGateway + dynamodb + lambda + models + storage),
   };
 }
 

@@ -296,6 +296,7 @@ export function costQuantitiesOf(item: Readonly<Record<string, unknown>> | undef
     else entry.output += Number(value);
   }
   return {
+    apiRequests: numberOf(USAGE_ATTRIBUTES.requests),
     readUnits: numberOf(USAGE_ATTRIBUTES.readUnits),
     writeUnits: numberOf(USAGE_ATTRIBUTES.writeUnits),
     computeMbMs: numberOf(USAGE_ATTRIBUTES.computeMbMs),

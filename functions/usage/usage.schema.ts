@@ -59,12 +59,14 @@ export const usageReportSchema = z.object({
     byApiKey: z.record(z.string().check(z.maxLength(200)), z.int()),
   }),
   /**
-   * What serving the tenant cost the platform in the period, in US dollars, from its metered DynamoDB capacity
-   * units, Lambda duration × memory and requests, model tokens and stored bytes, priced with the region's table.
+   * What serving the tenant cost the platform in the period, in US dollars, from its metered API requests, DynamoDB
+   * capacity units, Lambda duration × memory and invocations, model tokens and stored bytes, priced with the region's
+   * table.
    */
   cost: z.object({
     currency: z.literal('USD'),
     region: z.string(),
+    apiGateway: z.number(),
     dynamodb: z.number(),
     lambda: z.number(),
     models: z.number(),

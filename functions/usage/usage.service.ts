@@ -39,14 +39,14 @@ type Item = Record<string, unknown>;
 const numberOf = (item: Item | undefined, attribute: string) => Number(item?.[attribute] ?? 0);
 
 /**
- * The estimate with its daily cost: what was metered (DynamoDB, Lambda, models) over the days of the period so far
+ * The estimate with its daily cost: what was metered (API requests, DynamoDB, Lambda, models) over the days of the period so far
  * (today included; every day of a past month), and storage at one day's share of its monthly price.
  */
 function withDailyCost(cost: CostEstimate, month: string, now: Date): UsageReport['cost'] {
   const [year, monthNumber] = month.split('-').map(Number);
   const daysInMonth = new Date(Date.UTC(year, monthNumber, 0)).getUTCDate();
   const days = month === monthOf(now) ? now.getUTCDate() : daysInMonth;
-  const perDay = (cost.dynamodb + cost.lambda + cost.models) / days + cost.storage / daysInMonth;
+  const perDay = (cost.apiGateway + cost.dynamodb + cost.lambda + cost.models) / days + cost.storage / daysInMonth;
   return { ...cost, perDay: Math.round(perDay * 1e6) / 1e6 };
 }
 

@@ -1913,6 +1913,7 @@ export interface components {
                 /** @constant */
                 currency: "USD";
                 region: string;
+                apiGateway: number;
                 dynamodb: number;
                 lambda: number;
                 models: number;

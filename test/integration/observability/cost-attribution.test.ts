@@ -160,13 +160,16 @@ describe('cost attribution', () => {
     // The daily estimate: metered costs over the month's days so far, storage at a day's share of its monthly price
     const today = new Date();
     const daysInMonth = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth() + 1, 0)).getUTCDate();
-    const metered = estimate.dynamodb + estimate.lambda + estimate.models;
+    const metered = estimate.apiGateway + estimate.dynamodb + estimate.lambda + estimate.models;
     expect(report.cost.perDay).toBeCloseTo(metered / today.getUTCDate() + estimate.storage / daysInMonth, 6);
     const prices = pricesOf(REGION);
     expect(report.cost.dynamodb).toBeCloseTo(
       (quantities.readUnits * prices.dynamoReadPerMillion + quantities.writeUnits * prices.dynamoWritePerMillion) / 1e6,
       6,
     );
+    // Each request the API served the tenant is an API Gateway call, priced as one
+    expect(quantities.apiRequests).toBe(5);
+    expect(report.cost.apiGateway).toBe(Math.round(5 * prices.apiGatewayPerMillionRequests) / 1e6);
     expect(report.cost.total).toBeGreaterThan(0);
   });
 });

@@ -19,6 +19,7 @@ describe('price table', () => {
     // Prepare
     const prices = REGION_PRICES['us-east-1'];
     const used = {
+      apiRequests: 2_000_000,
       readUnits: 2_000_000,
       writeUnits: 1_000_000,
       computeMbMs: 1024 * 1000 * 3_600,
@@ -31,11 +32,12 @@ describe('price table', () => {
     const cost = estimateCost('us-east-1', used);
 
     // Assess
+    expect(cost.apiGateway).toBeCloseTo(2 * prices.apiGatewayPerMillionRequests, 6);
     expect(cost.dynamodb).toBeCloseTo(2 * prices.dynamoReadPerMillion + prices.dynamoWritePerMillion, 6);
     expect(cost.lambda).toBeCloseTo(3_600 * prices.lambdaPerGbSecond + prices.lambdaPerMillionRequests, 6);
     expect(cost.models).toBeCloseTo(10 * 0.00006 + 2 * 0.00024, 6);
     expect(cost.storage).toBeCloseTo(prices.dynamoStoragePerGbMonth, 6);
-    expect(cost.total).toBeCloseTo(cost.dynamodb + cost.lambda + cost.models + cost.storage, 5);
+    expect(cost.total).toBeCloseTo(cost.apiGateway + cost.dynamodb + cost.lambda + cost.models + cost.storage, 5);
   });
 
   it('reads metered quantities and per-model tokens back from a usage item', () => {
@@ -44,6 +46,7 @@ describe('price table', () => {
       100,
     );
     expect(quantities).toEqual({
+      apiRequests: 9,
       readUnits: 1.5,
       writeUnits: 4,
       computeMbMs: 2048,
