@@ -140,8 +140,6 @@ export interface EventSourceMappingOptions {
   readonly queueUrl: string;
   readonly region: string;
   readonly handler: SqsHandler;
-  /** The consuming function's name, in the context of its invocations. @default `local-<queue name>-consumer` */
-  readonly functionName?: string;
   /** Invocations at once (Lambda's maximum concurrency of the mapping). @default 4 */
   readonly concurrency?: number;
   /** @default 10 */
@@ -188,7 +186,8 @@ export function startEventSourceMapping(options: EventSourceMappingOptions): Eve
   const timeoutMs = options.timeoutMs ?? 900_000;
   const queueName = options.queueUrl.split('/').pop();
   const queueArn = `arn:aws:sqs:${options.region}:${LOCAL_ACCOUNT_ID}:${queueName}`;
-  const functionName = options.functionName ?? `local-${queueName}-consumer`;
+  // The consumer's name in the context of its invocations.
+  const functionName = `local-${queueName}-consumer`;
   const invoke = async (event: SQSEvent): Promise<Set<string>> => {
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {

@@ -146,7 +146,8 @@ export function createHandler(config: RuntimeConfig, deps: RunConsumerDependenci
     return undefined;
   };
   // The same function sweeps on its schedule, so the sweep has the consumer's grants (tenant data, the queue). What
-  // the deliveries metered (model tokens, capacity) is written before the invocation ends: no request comes to.
+  // the deliveries metered (their Lambda time, model tokens, capacity) is written before the invocation ends, as no
+  // request comes to write it.
   return writingMeter(
     config,
     async (event: RunConsumerEvent, context?: Context): Promise<SQSBatchResponse | undefined> => ('Records' in event ? consume(event, context) : sweep()),
