@@ -1,5 +1,5 @@
 import { cpSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 import type { RuntimeConfig } from '../functions/api/runtime-config';
 import { HANDLER_GROUPS } from '../functions/routes';
@@ -30,6 +30,31 @@ const sdkFromProject: Plugin = {
   },
 };
 
+/**
+ * Each bundle's entry: the function's module, and the meter of its instance (functions/api/dependencies.ts), which
+ * the local platform writes at shutdown as Lambda's shutdown signal makes a container do.
+ */
+const ENTRY_NAMESPACE = 'local-function-entry';
+const withMeter: Plugin = {
+  name: 'function-entry-with-meter',
+  setup(builder) {
+    builder.onResolve({ filter: new RegExp(`^${ENTRY_NAMESPACE}:`) }, (args) => ({
+      path: args.path.slice(ENTRY_NAMESPACE.length + 1),
+      namespace: ENTRY_NAMESPACE,
+    }));
+    builder.onLoad({ filter: /.*/, namespace: ENTRY_NAMESPACE }, (args) => ({
+      contents: `export * from ${JSON.stringify(args.path)};\nexport { meterOf } from ${JSON.stringify(join(dirname(args.path), 'dependencies.ts'))};\n`,
+      resolveDir: dirname(args.path),
+      loader: 'ts',
+    }));
+  },
+};
+
+/** What every bundle exports besides its function's factory. */
+interface MeteredModule {
+  meterOf?: (config: RuntimeConfig) => { flush(): Promise<void> };
+}
+
 interface HandlerModule {
   createHandler?: (config: RuntimeConfig) => ProxyHandler;
 }
@@ -49,61 +74,73 @@ interface AuthorizerModule {
 
 /** Bundles every function entry into `outDir/<region>/<entry>.js` and returns a source that loads them. */
 export async function bundleFunctions(outDir: string, regions: readonly string[]): Promise<FunctionSource> {
-  const root = join(__dirname, '..', 'functions', 'api');
   const shared = join(outDir, 'bundle');
   rmSync(outDir, { recursive: true, force: true });
+  await buildEntries(shared);
+  for (const region of regions) cpSync(shared, join(outDir, region), { recursive: true });
+  // The meters of the functions made so far (one per bundle and config), for the shutdown write.
+  const meters = new Set<{ flush(): Promise<void> }>();
+  const load = <T>(region: string, entry: string, config?: RuntimeConfig): T => {
+    if (!regions.includes(region)) throw new Error(`no bundle for region ${region}`);
+    const module = require(join(outDir, region, `${entry}.js`)) as T & MeteredModule;
+    if (config && module.meterOf) meters.add(module.meterOf(config));
+    return module;
+  };
+  return {
+    async createHandler(group, config) {
+      const { createHandler } = load<HandlerModule>(config.AWS_REGION, group, config);
+      if (typeof createHandler !== 'function') throw new Error(`functions/api/${group} does not export createHandler`);
+      return createHandler(config);
+    },
+    async createAuthorizer(config) {
+      const { createAuthorizer } = load<AuthorizerModule>(config.AWS_REGION, 'authorizer', config);
+      if (typeof createAuthorizer !== 'function') throw new Error('functions/api/authorizer does not export createAuthorizer');
+      return createAuthorizer(config);
+    },
+    async createRunConsumer(config) {
+      const { createHandler } = load<RunConsumerModule>(config.AWS_REGION, 'run-consumer', config);
+      if (typeof createHandler !== 'function') throw new Error('functions/api/run-consumer does not export createHandler');
+      return createHandler(config);
+    },
+    async createPeriodClose(config) {
+      const { createHandler } = load<PeriodCloseModule>(config.AWS_REGION, 'period-close', config);
+      if (typeof createHandler !== 'function') throw new Error('functions/api/period-close does not export createHandler');
+      return createHandler(config);
+    },
+    async createJobConsumer(config) {
+      const { createHandler } = load<RunConsumerModule>(config.AWS_REGION, 'job-consumer', config);
+      if (typeof createHandler !== 'function') throw new Error('functions/api/job-consumer does not export createHandler');
+      return createHandler(config);
+    },
+    async createRetentionSweep(config) {
+      const { createHandler } = load<PeriodCloseModule>(config.AWS_REGION, 'retention-sweep', config);
+      if (typeof createHandler !== 'function') throw new Error('functions/api/retention-sweep does not export createHandler');
+      return createHandler(config);
+    },
+    async createTtlConsumer(config) {
+      const { createHandler } = load<TtlConsumerModule>(config.AWS_REGION, 'memory-expiry', config);
+      if (typeof createHandler !== 'function') throw new Error('functions/api/memory-expiry does not export createHandler');
+      return createHandler(config);
+    },
+    async shutdown() {
+      await Promise.all([...meters].map((meter) => meter.flush()));
+    },
+  };
+}
+
+/** Every entry of functions/api/ that the local platform runs, bundled into `outdir/<entry>.js`. */
+async function buildEntries(outdir: string): Promise<void> {
+  const root = join(__dirname, '..', 'functions', 'api');
   await build({
-    entryPoints: ENTRIES.map((entry) => join(root, `${entry}.ts`)),
-    outdir: shared,
+    entryPoints: Object.fromEntries(ENTRIES.map((entry) => [entry, `${ENTRY_NAMESPACE}:${join(root, `${entry}.ts`)}`])),
+    outdir,
     bundle: true,
     platform: 'node',
     format: 'cjs',
     target: 'node22',
     sourcemap: 'linked',
     keepNames: true,
-    plugins: [sdkFromProject],
+    plugins: [withMeter, sdkFromProject],
     logLevel: 'error',
   });
-  for (const region of regions) cpSync(shared, join(outDir, region), { recursive: true });
-  const load = <T>(region: string, entry: string): T => {
-    if (!regions.includes(region)) throw new Error(`no bundle for region ${region}`);
-    return require(join(outDir, region, `${entry}.js`)) as T;
-  };
-  return {
-    async createHandler(group, config) {
-      const { createHandler } = load<HandlerModule>(config.AWS_REGION, group);
-      if (typeof createHandler !== 'function') throw new Error(`functions/api/${group} does not export createHandler`);
-      return createHandler(config);
-    },
-    async createAuthorizer(config) {
-      const { createAuthorizer } = load<AuthorizerModule>(config.AWS_REGION, 'authorizer');
-      if (typeof createAuthorizer !== 'function') throw new Error('functions/api/authorizer does not export createAuthorizer');
-      return createAuthorizer(config);
-    },
-    async createRunConsumer(config) {
-      const { createHandler } = load<RunConsumerModule>(config.AWS_REGION, 'run-consumer');
-      if (typeof createHandler !== 'function') throw new Error('functions/api/run-consumer does not export createHandler');
-      return createHandler(config);
-    },
-    async createPeriodClose(config) {
-      const { createHandler } = load<PeriodCloseModule>(config.AWS_REGION, 'period-close');
-      if (typeof createHandler !== 'function') throw new Error('functions/api/period-close does not export createHandler');
-      return createHandler(config);
-    },
-    async createJobConsumer(config) {
-      const { createHandler } = load<RunConsumerModule>(config.AWS_REGION, 'job-consumer');
-      if (typeof createHandler !== 'function') throw new Error('functions/api/job-consumer does not export createHandler');
-      return createHandler(config);
-    },
-    async createRetentionSweep(config) {
-      const { createHandler } = load<PeriodCloseModule>(config.AWS_REGION, 'retention-sweep');
-      if (typeof createHandler !== 'function') throw new Error('functions/api/retention-sweep does not export createHandler');
-      return createHandler(config);
-    },
-    async createTtlConsumer(config) {
-      const { createHandler } = load<TtlConsumerModule>(config.AWS_REGION, 'memory-expiry');
-      if (typeof createHandler !== 'function') throw new Error('functions/api/memory-expiry does not export createHandler');
-      return createHandler(config);
-    },
-  };
 }

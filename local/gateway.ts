@@ -59,6 +59,11 @@ export interface FunctionSource {
    * (ttl-expiry.ts). @default expired items are removed, and nothing consumes their removals
    */
   createTtlConsumer?(config: RuntimeConfig): Promise<TtlRemovalConsumer>;
+  /**
+   * What Lambda's shutdown signal makes each container do (functions/api/dependencies.ts, writeOnShutdown): the
+   * functions made so far write what their usage meters still hold. Called when the gateway closes. @default nothing
+   */
+  shutdown?(): Promise<void>;
 }
 
 /** A function of a region that a schedule invokes (the period close, the retention sweep). */
@@ -160,14 +165,19 @@ export interface FunctionDurationStats {
 
 const API_ID = 'local';
 
+/** The configs the functions of `apiFunctions` were made with: their meters are written at shutdown. */
+const apiFunctionConfigs = new Set<RuntimeConfig>();
+
 /** Loads `functions/api/<group>.ts` and `functions/api/authorizer.ts` and calls their factories. */
 export const apiFunctions: FunctionSource = {
   async createHandler(group, config) {
+    apiFunctionConfigs.add(config);
     const module = (await import(`../functions/api/${group}`)) as { createHandler?: (config: RuntimeConfig) => ProxyHandler };
     if (typeof module.createHandler !== 'function') throw new Error(`functions/api/${group} does not export createHandler`);
     return module.createHandler(config);
   },
   async createAuthorizer(config) {
+    apiFunctionConfigs.add(config);
     const module = (await import('../functions/api/authorizer')) as { createAuthorizer?: (config: RuntimeConfig) => Authorizer };
     if (typeof module.createAuthorizer !== 'function') throw new Error('functions/api/authorizer does not export createAuthorizer');
     return module.createAuthorizer(config);
@@ -191,6 +201,11 @@ export const apiFunctions: FunctionSource = {
   async createTtlConsumer(config) {
     const module = await import('../functions/api/memory-expiry');
     return module.createHandler(config);
+  },
+  async shutdown() {
+    // One module registry here: every function made with a config shares its meter.
+    const { meterOf } = await import('../functions/api/dependencies');
+    await Promise.all([...apiFunctionConfigs].map((config) => meterOf(config).flush()));
   },
 };
 
@@ -800,6 +815,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       await background.stop();
       await Promise.all(servers.map(closeServer));
       await queues.stop();
+      await settings.functions.shutdown?.();
     },
   };
 }
