@@ -40,7 +40,7 @@ import { expireAndConsume, LOCAL_TTL_INTERVAL_MS, type TtlRemovalConsumer } from
  */
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
-export type Authorizer = (event: APIGatewayRequestAuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
+export type Authorizer = (event: APIGatewayRequestAuthorizerEvent, context?: Context) => Promise<APIGatewayAuthorizerResult>;
 
 /** Where the gateway gets its functions from; by default the entry files in functions/api/. */
 export interface FunctionSource {
@@ -657,7 +657,9 @@ class RegionGateway {
     try {
       this.authorizer ??= this.options.functions.createAuthorizer(this.requireConfig());
       const authorizer = await this.authorizer;
-      result = await this.invocations.run(randomUUID(), () => authorizer(authorizerEvent));
+      const requestId = randomUUID();
+      const context = lambdaContext(`${API_ID}-authorizer`, this.region, requestId, Date.now() + this.options.timeoutMs);
+      result = await this.invocations.run(requestId, () => authorizer(authorizerEvent, context));
     } catch (error) {
       // The contract of Lambda authorizers: throwing exactly 'Unauthorized' means 401; anything else is a fault.
       if (error instanceof Error && error.message === 'Unauthorized') {

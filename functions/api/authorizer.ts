@@ -1,3 +1,4 @@
+import type { APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
 import type { RuntimeConfig } from './runtime-config';
 import { createLogger } from '../core/logger';
 import { ApiKeyRepository } from '../api-keys/api-key.repository';
@@ -15,7 +16,8 @@ import { servesTenantUsers } from '../tenants/tenant-lifecycle';
 import { MemberRepository } from '../users/member.repository';
 import type { Member } from '../users/user.schema';
 import type { MemberAccess, MemberAccessLookup } from '../identity/member-access';
-import { isolationOf, lazyHandler, writingMeter } from './dependencies';
+import { isolationOf, lazyHandler, meterOf, writingMeter } from './dependencies';
+import type { UsageMeter } from '../usage/usage.meter';
 import { ROUTE_ACCESS } from '../identity/route-access';
 import { observedAuthorizer } from '../observability/authorizer-telemetry';
 
@@ -44,6 +46,12 @@ export interface AuthorizerDependencies {
   readonly tenants: Pick<DirectoryReader, 'get'>;
   /** The scoped clients and the credential cache behind them. @default the function instance's isolation layer */
   readonly isolation: Isolation;
+  /**
+   * Meters each invocation that let a tenant's principal in to that tenant (its Lambda time is the tenant's cost).
+   * @default the function instance's usage meter; none when another isolation layer is given (its calls are not the
+   * instance's to meter)
+   */
+  readonly meter: Pick<UsageMeter, 'addInvocation'>;
 }
 
 type PlatformRepositories = Pick<AuthorizerDependencies, 'issuers' | 'tenants'>;
@@ -110,9 +118,21 @@ export function createAuthorizer(config: RuntimeConfig, deps: Partial<Authorizer
     // The directory the gate reads: a tenant that moved to another region is answered 421 there, not 401 here.
     residency: { region: config.AWS_REGION, directory: { get: (tenantId) => tenants().get(tenantId) } },
   });
+  const authorize = observedAuthorizer(
+    apiGatewayAuthorizer(service, deps.logger ?? createLogger('authorizer', config.LOG_LEVEL), ROUTE_ACCESS, usageKeysOf(config.STAGE)),
+  );
+  const meter = deps.meter ?? (deps.isolation ? undefined : meterOf(config));
   return writingMeter(
     config,
-    observedAuthorizer(apiGatewayAuthorizer(service, deps.logger ?? createLogger('authorizer', config.LOG_LEVEL), ROUTE_ACCESS, usageKeysOf(config.STAGE))),
+    async (event: APIGatewayRequestAuthorizerEvent, context?: Context) => {
+      const started = performance.now();
+      const result = await authorize(event);
+      // An allowed principal's context names its tenant; a denial carries none.
+      const tenantId = result.context?.tenantId;
+      if (typeof tenantId === 'string' && tenantId)
+        meter?.addInvocation(Number(context?.memoryLimitInMB ?? 0) || 0, performance.now() - started, [{ tenantId, elapsedMs: 1 }]);
+      return result;
+    },
     'due',
   );
 }

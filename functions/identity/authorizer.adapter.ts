@@ -1,4 +1,4 @@
-import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
 import { AuthenticationError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { encodeAuthContext, type AuthContext } from '../core/auth-context';
@@ -9,7 +9,7 @@ import { TokenRejectedError } from './token-verifier';
 import type { UsageKeys } from './usage-identifier';
 
 /** A Lambda REQUEST authorizer as API Gateway (and the local gateway) calls it. */
-export type Authorizer = (event: APIGatewayRequestAuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
+export type Authorizer = (event: APIGatewayRequestAuthorizerEvent, context?: Context) => Promise<APIGatewayAuthorizerResult>;
 
 export type AuthorizerLogger = Pick<Logger, 'debug' | 'info' | 'warn'>;
 

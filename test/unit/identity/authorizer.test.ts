@@ -3,6 +3,7 @@ import { createAuthorizer, type AuthorizerDependencies } from '../../../function
 import { parseRuntimeConfig } from '../../../functions/api/runtime-config';
 import { decodeAuthContext } from '../../../functions/core/auth-context';
 import { policyAllows } from '../../../local/authorizer-policy';
+import { lambdaContext } from '../../support/rest-event';
 import {
   accessToken,
   authorizerEvent,
@@ -44,15 +45,17 @@ describe('authorizer', () => {
   function subject(overrides: Partial<AuthorizerDependencies> = {}) {
     const jwks = new FakeJwksHost([acme, globex, platform]);
     const logs = new LogRecorder();
+    const metered: { memoryMb: number; tenants: string[] }[] = [];
     const authorize = createAuthorizer(config, {
       issuers: new FakeIssuerRegistry([acme, globex, platform]),
       clock,
       keySetFor: jwks.keySetFor,
       members: new FakeMembers().set('acme', 'user-1', 'tenant-admin').set('globex', 'user-1', 'tenant-admin'),
       logger: logs,
+      meter: { addInvocation: (memoryMb, _durationMs, work) => void metered.push({ memoryMb, tenants: work.map((delivery) => delivery.tenantId) }) },
       ...overrides,
     });
-    return { authorize, jwks, logs };
+    return { authorize, jwks, logs, metered };
   }
 
   function tenantEvent(tenantId: string, headers: Record<string, string>) {
@@ -184,6 +187,23 @@ describe('authorizer', () => {
       });
       // Platform admins act for the platform: the platform key meters them, no tenant's plan.
       expect(result.usageIdentifierKey).toBe(platformUsageKey(config.STAGE));
+    });
+
+    it("and meters the invocation that let a tenant's principal in to that tenant, with the function's memory; a platform admin's, a 401 and a 403 to none", async () => {
+      // Prepare
+      const { authorize, metered } = subject();
+      const context = { ...lambdaContext('authorizer'), memoryLimitInMB: '512' };
+      const admin = await idToken(platform, { groups: ['platform-admin'], claims: { sub: 'operator-1' } });
+
+      // Act
+      await authorize(tenantEvent('acme', bearer(await idToken(acme, { groups: ['tenant-admin'] }))), context);
+      await authorize(tenantEvent('globex', { ...bearer(admin), 'X-Tenant-Id': 'globex', Host: 'globex.api.example.test' }), context);
+      await expect(authorize(tenantEvent('acme', {}), context)).rejects.toThrow('Unauthorized');
+      const refused = await authorize(tenantEvent('acme', bearer(await idToken(platform, { groups: ['tenant-admin'] }))), context);
+
+      // Assess
+      expect(refused.policyDocument.Statement[0].Effect).toBe('Deny');
+      expect(metered).toEqual([{ memoryMb: 512, tenants: ['acme'] }]);
     });
   });
 
