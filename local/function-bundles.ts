@@ -80,45 +80,46 @@ export async function bundleFunctions(outDir: string, regions: readonly string[]
   for (const region of regions) cpSync(shared, join(outDir, region), { recursive: true });
   // The meters of the functions made so far (one per bundle and config), for the shutdown write.
   const meters = new Set<{ flush(): Promise<void> }>();
-  const load = <T>(region: string, entry: string, config?: RuntimeConfig): T => {
+  const load = <T>(entry: string, config: RuntimeConfig): T => {
+    const region = config.AWS_REGION;
     if (!regions.includes(region)) throw new Error(`no bundle for region ${region}`);
     const module = require(join(outDir, region, `${entry}.js`)) as T & MeteredModule;
-    if (config && module.meterOf) meters.add(module.meterOf(config));
+    if (module.meterOf) meters.add(module.meterOf(config));
     return module;
   };
   return {
     async createHandler(group, config) {
-      const { createHandler } = load<HandlerModule>(config.AWS_REGION, group, config);
+      const { createHandler } = load<HandlerModule>(group, config);
       if (typeof createHandler !== 'function') throw new Error(`functions/api/${group} does not export createHandler`);
       return createHandler(config);
     },
     async createAuthorizer(config) {
-      const { createAuthorizer } = load<AuthorizerModule>(config.AWS_REGION, 'authorizer', config);
+      const { createAuthorizer } = load<AuthorizerModule>('authorizer', config);
       if (typeof createAuthorizer !== 'function') throw new Error('functions/api/authorizer does not export createAuthorizer');
       return createAuthorizer(config);
     },
     async createRunConsumer(config) {
-      const { createHandler } = load<RunConsumerModule>(config.AWS_REGION, 'run-consumer', config);
+      const { createHandler } = load<RunConsumerModule>('run-consumer', config);
       if (typeof createHandler !== 'function') throw new Error('functions/api/run-consumer does not export createHandler');
       return createHandler(config);
     },
     async createPeriodClose(config) {
-      const { createHandler } = load<PeriodCloseModule>(config.AWS_REGION, 'period-close', config);
+      const { createHandler } = load<PeriodCloseModule>('period-close', config);
       if (typeof createHandler !== 'function') throw new Error('functions/api/period-close does not export createHandler');
       return createHandler(config);
     },
     async createJobConsumer(config) {
-      const { createHandler } = load<RunConsumerModule>(config.AWS_REGION, 'job-consumer', config);
+      const { createHandler } = load<RunConsumerModule>('job-consumer', config);
       if (typeof createHandler !== 'function') throw new Error('functions/api/job-consumer does not export createHandler');
       return createHandler(config);
     },
     async createRetentionSweep(config) {
-      const { createHandler } = load<PeriodCloseModule>(config.AWS_REGION, 'retention-sweep', config);
+      const { createHandler } = load<PeriodCloseModule>('retention-sweep', config);
       if (typeof createHandler !== 'function') throw new Error('functions/api/retention-sweep does not export createHandler');
       return createHandler(config);
     },
     async createTtlConsumer(config) {
-      const { createHandler } = load<TtlConsumerModule>(config.AWS_REGION, 'memory-expiry', config);
+      const { createHandler } = load<TtlConsumerModule>('memory-expiry', config);
       if (typeof createHandler !== 'function') throw new Error('functions/api/memory-expiry does not export createHandler');
       return createHandler(config);
     },

@@ -18,6 +18,7 @@ import type { Member } from '../users/user.schema';
 import type { MemberAccess, MemberAccessLookup } from '../identity/member-access';
 import { isolationOf, lazyHandler, meterOf, writingMeter } from './dependencies';
 import type { UsageMeter } from '../usage/usage.meter';
+import { memoryMbOf } from '../core/lambda-context';
 import { ROUTE_ACCESS } from '../identity/route-access';
 import { observedAuthorizer } from '../observability/authorizer-telemetry';
 
@@ -129,8 +130,7 @@ export function createAuthorizer(config: RuntimeConfig, deps: Partial<Authorizer
       const result = await authorize(event);
       // An allowed principal's context names its tenant; a denial carries none.
       const tenantId = result.context?.tenantId;
-      if (typeof tenantId === 'string' && tenantId)
-        meter?.addInvocation(Number(context?.memoryLimitInMB ?? 0) || 0, performance.now() - started, [{ tenantId, elapsedMs: 1 }]);
+      if (typeof tenantId === 'string' && tenantId) meter?.addInvocation(memoryMbOf(context), performance.now() - started, [{ tenantId, elapsedMs: 1 }]);
       return result;
     },
     'due',

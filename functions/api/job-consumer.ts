@@ -5,7 +5,8 @@ import { isMigrationMessage, JOB_QUEUE_MAX_RECEIVES, jobMessageSchema } from '..
 import type { MigrationJobService } from '../portability/migration-job.service';
 import type { JobOutcome, PortabilityJobService } from '../portability/portability-job.service';
 import { lazyHandler, meterOf, writingMeter } from './dependencies';
-import type { TenantDelivery, UsageMeter } from '../usage/usage.meter';
+import { timedDelivery, type TenantDelivery, type UsageMeter } from '../usage/usage.meter';
+import { memoryMbOf } from '../core/lambda-context';
 import { migrationJobsOf } from './migration.dependencies';
 import { jobQueueOf, portabilityJobsOf } from './portability.dependencies';
 import { migrationsOf } from './tenant-migration.dependencies';
@@ -40,12 +41,7 @@ export function createHandler(
     if (isMigrationMessage(message)) {
       return (deps.migrations ?? migrationJobsOf(config, jobQueueOf(config), migrationsOf(config))).run(message, lastDelivery);
     }
-    const started = performance.now();
-    try {
-      return await deps.jobs.run(message, lastDelivery);
-    } finally {
-      work.push({ tenantId: message.tenantId, elapsedMs: performance.now() - started });
-    }
+    return timedDelivery(work, message.tenantId, () => deps.jobs.run(message, lastDelivery));
   };
   return writingMeter(config, async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
     const started = performance.now();
@@ -58,7 +54,7 @@ export function createHandler(
         }),
       ),
     );
-    deps.meter?.addInvocation(Number(context?.memoryLimitInMB ?? 0) || 0, performance.now() - started, work);
+    deps.meter?.addInvocation(memoryMbOf(context), performance.now() - started, work);
     for (const [i, record] of event.Records.entries()) {
       const outcome = outcomes[i];
       if (outcome.kind === 'failed') deps.logger.warn('job delivery handed back', { messageId: record.messageId, reason: outcome.reason });

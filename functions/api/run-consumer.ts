@@ -11,7 +11,8 @@ import type { RunSweeper } from '../workflows/run.sweeper';
 import { DirectoryReader } from '../tenants/directory.reader';
 import { meterOf, createTenantWrites, isolationOf, lazyHandler, writingMeter } from './dependencies';
 import { runQueueOf } from './runs-queue.dependencies';
-import type { TenantDelivery, UsageMeter } from '../usage/usage.meter';
+import { timedDelivery, type TenantDelivery, type UsageMeter } from '../usage/usage.meter';
+import { memoryMbOf } from '../core/lambda-context';
 import type { RuntimeConfig } from './runtime-config';
 import { modelGovernance } from './governance.dependencies';
 import { credentialStoreOf } from './credential-store.dependencies';
@@ -111,15 +112,12 @@ export function createHandler(config: RuntimeConfig, deps: RunConsumerDependenci
     // Nothing can ever run from a malformed message: straight on towards the dead-letter queue.
     if (!message) return { kind: 'failed', reason: 'malformed run message' };
     const { tenantId, runId } = message;
-    const started = performance.now();
     const telemetry = { tierOf: deps.tierOf ?? (async () => 'unknown'), logger: deps.logger };
-    try {
+    return timedDelivery(work, tenantId, async () => {
       const outcome = await observedDelivery({ tenantId, runId }, telemetry, () => deps.workerFor(tenantId).handle(message));
       if (outcome.kind === 'later') await deps.queue.enqueue(message, { delaySeconds: outcome.delaySeconds });
       return outcome;
-    } finally {
-      work.push({ tenantId, elapsedMs: performance.now() - started });
-    }
+    });
   };
   const consume = async (event: SQSEvent, context: Context | undefined): Promise<SQSBatchResponse> => {
     const started = performance.now();
@@ -132,7 +130,7 @@ export function createHandler(config: RuntimeConfig, deps: RunConsumerDependenci
         }),
       ),
     );
-    deps.meter?.addInvocation(Number(context?.memoryLimitInMB ?? 0) || 0, performance.now() - started, work);
+    deps.meter?.addInvocation(memoryMbOf(context), performance.now() - started, work);
     const failed = event.Records.filter((_, i) => outcomes[i].kind === 'failed');
     for (const [i, record] of event.Records.entries()) {
       const outcome = outcomes[i];

@@ -1,6 +1,7 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { decodeAuthContext } from './auth-context';
+import { memoryMbOf } from './lambda-context';
 import { tenantIdSchema } from './tenant-id';
 import type { Logger } from './logger';
 import { METRIC_DIMENSIONS, METRIC_NAMES, METRIC_PROPERTIES } from './metric-names';
@@ -80,8 +81,7 @@ export function requestTelemetry(
     if (state.tenantId && ports.meter) {
       if (tier === UNKNOWN_TIER || status === 421) ports.meter.discard(state.tenantId);
       else {
-        const memoryMb = Number(context?.memoryLimitInMB ?? 0) || 0;
-        await ports.meter.addRequest(state.tenantId, { durationMs, memoryMb, status, quotaRefused }).catch(() => undefined);
+        await ports.meter.addRequest(state.tenantId, { durationMs, memoryMb: memoryMbOf(context), status, quotaRefused }).catch(() => undefined);
       }
     }
     try {

@@ -45,6 +45,16 @@ export interface TenantDelivery {
   readonly elapsedMs: number;
 }
 
+/** Runs one delivery for a tenant and records in `work` how long it took, whatever its outcome. */
+export async function timedDelivery<T>(work: TenantDelivery[], tenantId: string, deliver: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  try {
+    return await deliver();
+  } finally {
+    work.push({ tenantId, elapsedMs: performance.now() - started });
+  }
+}
+
 /** What the meter learns of one request a function served for a tenant. */
 export interface ServedRequest {
   readonly durationMs: number;
