@@ -53,10 +53,30 @@ function pathStyle(queueUrl: string, endpoint: string): string {
   return `${endpoint}${queueUrl.replace(/^[a-z]+:\/\/[^/]+/, '')}`;
 }
 
+/** Node's notice, on loading `node:sqlite` (fauxqs keeps its queues there), that the module is experimental. */
+const SQLITE_NOTICE = /^SQLite is an experimental feature/;
+
+/**
+ * fauxqs, without the experimental-module notice its import makes Node print: it says nothing to a person starting
+ * the platform, and Node 22 prints it on every start. Every other warning goes out as before. fauxqs is an ES module
+ * only: imported, never required, from the CommonJS the local platform runs as.
+ */
+async function importFauxqs(): Promise<typeof import('fauxqs')> {
+  const emitWarning = process.emitWarning;
+  process.emitWarning = function (this: NodeJS.Process, warning: string | Error, ...rest: unknown[]) {
+    if (SQLITE_NOTICE.test(typeof warning === 'string' ? warning : warning.message)) return;
+    return (emitWarning as (...args: unknown[]) => void).call(this, warning, ...rest);
+  } as typeof process.emitWarning;
+  try {
+    return await import('fauxqs');
+  } finally {
+    process.emitWarning = emitWarning;
+  }
+}
+
 /** Starts the emulator and creates the queue with its dead-letter queue (redrive after `maxReceiveCount` receives). */
 export async function startLocalRunQueue(options: LocalRunQueueOptions): Promise<LocalRunQueue> {
-  // fauxqs is an ES module only: imported, never required, from the CommonJS the local platform runs as.
-  const { startFauxqs } = await import('fauxqs');
+  const { startFauxqs } = await importFauxqs();
   const server: FauxqsServer = await startFauxqs({
     port: options.port ?? 0,
     host: '127.0.0.1',

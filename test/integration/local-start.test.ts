@@ -149,6 +149,8 @@ describe('npm start', () => {
 
     expect(seconds).toBeLessThan(20);
     expect(running.output()).toContain('first start');
+    // Nothing a person has to read past: Node's notices (experimental modules, deprecations) stay off the terminal.
+    expect(running.output()).not.toMatch(/Warning:/);
     first = platformFile();
     expect(statSync(join(dataDir, 'platform.json')).mode & 0o077).toBe(0);
     expect(first.apiUrl).toBe(`http://127.0.0.1:${port}`);
