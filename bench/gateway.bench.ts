@@ -14,6 +14,8 @@ import { createServer, type ClientRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { recordFigure } from './figures';
 import { ACCESS_CACHE_DEFAULT_SECONDS } from '../functions/core/config';
+import { FUNCTION_MEMORY_MB } from '../functions/api/group-needs';
+import { UsageMeter } from '../functions/usage/usage.meter';
 
 /**
  * What the platform's request path costs over the work itself: a bare handler doing the one GetItem that reading a
@@ -224,6 +226,16 @@ export async function run(): Promise<void> {
       hits: cacheAfter.hits - cacheBefore.hits,
       misses: cacheAfter.misses - cacheBefore.misses,
     });
+    await measureMeterWrite('DynamoDB Local', db, tenant.tenantId, bareHandler, interval);
+    // A table that serves calls side by side, as DynamoDB does (DynamoDB Local serves them one at a time).
+    const sideBySide = { send: () => new Promise((done) => setTimeout(done, SIDE_BY_SIDE_CALL_MS, {})) } as unknown as DynamoDBDocumentClient;
+    await measureMeterWrite(
+      `a stub table answering every call in ${SIDE_BY_SIDE_CALL_MS} ms, side by side`,
+      sideBySide,
+      tenant.tenantId,
+      () => sideBySide.send(new GetCommand({ TableName: LOCAL_TABLE_NAME, Key: {} })),
+      interval,
+    );
   } finally {
     await platform.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -231,6 +243,55 @@ export async function run(): Promise<void> {
 }
 
 type Timing = { p50: number; p95: number; mean: number };
+
+/** Requests each way in the usage meter's measure: a write every 49th or 50th (see UsageMeter.startDue), 12 each. */
+const METER_REQUESTS = 600;
+/** The stub table's latency per call. */
+const SIDE_BY_SIDE_CALL_MS = 4;
+
+/**
+ * Where the usage meter's write of a tenant's figures (two UpdateItems, every 50th request) falls in the request that
+ * makes it due: after the request's own work, or started as the request begins and run beside that work (what the
+ * functions do: the request telemetry calls UsageMeter.startDue first). A request here is one GetItem against
+ * `table` and the meter's bookkeeping; the two orders take turns, each with a meter of its own, at the paced interval
+ * of the bench above. The requests that wrote are shown apart, as they are the ones the order changes.
+ */
+async function measureMeterWrite(table: string, db: DynamoDBDocumentClient, tenantId: string, work: () => Promise<unknown>, intervalMs: number): Promise<void> {
+  const order = (beside: boolean) => {
+    const counted = { writes: 0, times: [] as number[], wrote: [] as number[] };
+    // The meter's client, counting what it sends: a request wrote when the count moved during it.
+    const send = (command: never) => {
+      counted.writes += 1;
+      return db.send(command);
+    };
+    const client = { send } as unknown as DynamoDBDocumentClient;
+    return { beside, meter: new UsageMeter({ db: () => client, tableName: LOCAL_TABLE_NAME }), counted };
+  };
+  const orders = { "after the request's work": order(false), 'started as the request begins (the functions)': order(true) };
+  for (let i = 0; i < METER_REQUESTS; i++) {
+    for (const { beside, meter, counted } of Object.values(orders)) {
+      await new Promise((done) => setTimeout(done, intervalMs));
+      const writes = counted.writes;
+      const started = performance.now();
+      if (beside) meter.startDue(tenantId);
+      await work();
+      await meter.addRequest(tenantId, { durationMs: performance.now() - started, memoryMb: FUNCTION_MEMORY_MB, status: 200 });
+      const elapsed = performance.now() - started;
+      counted.times.push(elapsed);
+      if (counted.writes > writes) counted.wrote.push(elapsed);
+    }
+  }
+  const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+  console.log(
+    `\n== Usage meter write (two UpdateItems every 50th request of a tenant) on ${table}: ${METER_REQUESTS} requests of one GetItem each way, in turn`,
+  );
+  console.log('write'.padEnd(50) + 'mean ms'.padStart(9) + 'p99 ms'.padStart(9) + 'requests that wrote: mean ms'.padStart(30));
+  for (const [name, { counted }] of Object.entries(orders)) {
+    const sorted = [...counted.times].sort((a, b) => a - b);
+    const wrote = `${mean(counted.wrote).toFixed(2)} (${counted.wrote.length})`;
+    console.log(name.padEnd(50) + mean(counted.times).toFixed(2).padStart(9) + percentile(sorted, 99).toFixed(2).padStart(9) + wrote.padStart(30));
+  }
+}
 
 /** Headers of a connection, not of an answer: a server sets its own. */
 const HOP_BY_HOP = ['connection', 'keep-alive', 'content-length', 'transfer-encoding', 'date'];

@@ -21,9 +21,11 @@ export interface RequestTelemetryPorts {
    * @default not metered
    */
   readonly meter?: {
+    /** Starts writing the tenant's figures if this request makes them due, beside the request's own work. */
+    startDue(tenantId: string): void;
     addRequest(tenantId: string, request: { durationMs: number; memoryMb: number; status: number; quotaRefused?: boolean }): Promise<void>;
-    /** Drops what was gathered for a tenant whose request is not attributed. */
-    discard(tenantId: string): void;
+    /** Drops what was gathered for a tenant whose request is not attributed; resolves once the writes begun are done. */
+    discard(tenantId: string): Promise<void>;
   };
 }
 
@@ -79,7 +81,7 @@ export function requestTelemetry(
     // tenant whose plan cannot be read here (unknown, or homed in another region) gets nothing written, nor does one
     // answered 421: it moved to another region, whose purge of this one a late flush would undo.
     if (state.tenantId && ports.meter) {
-      if (tier === UNKNOWN_TIER || status === 421) ports.meter.discard(state.tenantId);
+      if (tier === UNKNOWN_TIER || status === 421) await ports.meter.discard(state.tenantId).catch(() => undefined);
       else {
         await ports.meter.addRequest(state.tenantId, { durationMs, memoryMb: memoryMbOf(context), status, quotaRefused }).catch(() => undefined);
       }
@@ -112,6 +114,8 @@ export function requestTelemetry(
       const tenantId = servedTenantOf(request.event);
       const operation = operationOf(request.event) ?? 'unknown';
       states.set(request.event, { started: performance.now(), tenantId, operation });
+      // A write of the tenant's figures this request makes due goes out now, beside the request's own work.
+      if (tenantId) ports.meter?.startDue(tenantId);
       // Every log line of the request names its tenant, including those written before validation.
       if (tenantId) logger.appendKeys({ tenantId });
       const tracer = activeTracing()?.platformTracer;

@@ -68,7 +68,10 @@ export interface ServedRequest {
 export interface UsageMeterOptions {
   readonly db: (tenantId: string) => DynamoDBDocumentClient;
   readonly tableName: string;
-  /** Flush a tenant's figures once it has this many requests (served or throttled). @default 50 */
+  /**
+   * Flush a tenant's figures once it has this many requests (served or throttled); a request that will make them
+   * this many starts the write of those before it as it begins (startDue). @default 50
+   */
   readonly flushEvery?: number;
   /** …or when its oldest unflushed figure is this old (checked on every request of any tenant). @default 10 s */
   readonly flushAfterMs?: number;
@@ -91,7 +94,8 @@ interface Pending {
  * The one meter of a function instance: what each tenant's requests used (requests per month and day, DynamoDB
  * capacity units, Lambda duration × memory, model tokens) and how they went (per hour: requests, 4xx, 5xx, latency
  * histogram, throttles, quota refusals). Figures are summed in the container and written every `flushEvery`
- * requests or `flushAfterMs`: one UpdateItem adds to the tenant's usage item of the month, one to its health item
+ * requests or `flushAfterMs` (a write a request makes due starts as that request begins, beside its own work, and is
+ * awaited before it answers): one UpdateItem adds to the tenant's usage item of the month, one to its health item
  * of the hour (two items, written side by side, not in a transaction: a transaction would cost twice the write
  * units and conflict with other containers flushing the same items). Only the first figures of a period, which
  * create its item, go in a transaction that checks the tenant's record: a purge deletes the record before the rest,
@@ -102,8 +106,11 @@ interface Pending {
  */
 export class UsageMeter {
   private readonly pending = new Map<string, Pending>();
-  /** Writes of a period that ended, started when the next one's first figure came: the request awaits them too. */
-  private readonly closing = new Set<Promise<void>>();
+  /**
+   * Writes started before a request answers, which it awaits before it does: the figures of a period that ended
+   * (started when the next one's first figure came) and those a request made due (started as it began, see startDue).
+   */
+  private readonly writing = new Set<Promise<void>>();
   private readonly clock: () => number;
   private readonly flushEvery: number;
   private readonly flushAfterMs: number;
@@ -185,28 +192,42 @@ export class UsageMeter {
   }
 
   /**
-   * Drops the pending figures of a tenant whose requests are not attributed (no record in this region): nothing is
-   * written for it, and made-up tenant ids cannot make the container keep entries.
+   * Starts writing the tenant's figures when the request that begins now will make them due (its count or their age),
+   * so that the write runs beside the request's own work instead of after it. The figures of the request itself go
+   * to the next write; the request awaits this one before it answers (addRequest, discard). What it writes are the
+   * figures of requests served before, whatever becomes of this one (a write creates no item once the tenant's
+   * record is purged: see send).
    */
-  discard(tenantId: string): void {
-    this.pending.delete(tenantId);
+  startDue(tenantId: string): void {
+    const entry = this.pending.get(tenantId);
+    if (entry && (entry.requests + 1 >= this.flushEvery || this.clock() - entry.since >= this.flushAfterMs)) this.track(this.flushEntry(tenantId, entry));
   }
 
-  /** Writes the pending figures (every tenant's when none is named), and those of ended periods still being written. */
+  /**
+   * Drops the pending figures of a tenant whose requests are not attributed (no record in this region): nothing is
+   * written for it, and made-up tenant ids cannot make the container keep entries. Resolves once the writes the
+   * request started are done.
+   */
+  async discard(tenantId: string): Promise<void> {
+    this.pending.delete(tenantId);
+    await Promise.all(this.writing);
+  }
+
+  /** Writes the pending figures (every tenant's when none is named), and awaits the writes already begun. */
   async flush(tenantId?: string): Promise<void> {
     const tenants = tenantId ? [tenantId] : [...this.pending.keys()];
-    await Promise.all([...tenants.map((id) => this.flushEntry(id, this.pending.get(id))), ...this.closing]);
+    await Promise.all([...tenants.map((id) => this.flushEntry(id, this.pending.get(id))), ...this.writing]);
   }
 
   /**
    * Writes what is due: the named tenant's figures when it has enough, and any tenant's that waited long enough (a
-   * quiet tenant is not left behind). The writes of ended periods are awaited as well: in Lambda, what a request
+   * quiet tenant is not left behind). The writes already begun are awaited as well: in Lambda, what a request
    * leaves running when it answers is frozen with the container and may never be sent.
    */
   async flushDue(tenantId?: string): Promise<void> {
     const now = this.clock();
     const due = [...this.pending].filter(([id, entry]) => (id === tenantId && entry.requests >= this.flushEvery) || now - entry.since >= this.flushAfterMs);
-    await Promise.all([...due.map(([id, entry]) => this.flushEntry(id, entry)), ...this.closing]);
+    await Promise.all([...due.map(([id, entry]) => this.flushEntry(id, entry)), ...this.writing]);
   }
 
   private async flushEntry(tenantId: string, entry: Pending | undefined): Promise<void> {
@@ -264,6 +285,12 @@ export class UsageMeter {
     }
   }
 
+  /** Keeps a write the request awaits before it answers until it is done (flushEntry never rejects: addTo swallows). */
+  private track(write: Promise<void>): void {
+    const tracked = write.finally(() => this.writing.delete(tracked));
+    this.writing.add(tracked);
+  }
+
   private entryOf(tenantId: string): Pending {
     const now = new Date(this.clock());
     const month = monthOf(now);
@@ -271,9 +298,8 @@ export class UsageMeter {
     let entry = this.pending.get(tenantId);
     if (entry && (entry.month !== month || entry.hour !== hour)) {
       // The figures belong to the period they happened in: the old entry goes to its own items, written while the
-      // request goes on and awaited before it answers (flushDue). flushEntry never rejects (addTo swallows).
-      const closing = this.flushEntry(tenantId, entry).finally(() => this.closing.delete(closing));
-      this.closing.add(closing);
+      // request goes on and awaited before it answers (flushDue).
+      this.track(this.flushEntry(tenantId, entry));
       entry = undefined;
     }
     if (!entry) {

@@ -4,12 +4,14 @@ import { createLogger } from '../../../functions/core/logger';
 import { METRICS_NAMESPACE } from '../../../functions/core/metric-names';
 import { SCALING_EVENT_MESSAGE } from '../../../functions/core/scaling-events';
 import { routesOf } from '../../../functions/routes';
+import type { RequestTelemetryPorts } from '../../../functions/core/request-telemetry.middleware';
+import { UsageMeter } from '../../../functions/usage/usage.meter';
 import { captureFunctionOutput, type FunctionLine } from '../../../local/function-output';
 import { lambdaContext, restEvent } from '../../support/rest-event';
 
 const auth = { principalType: 'user' as const, principalId: 'sub-1', tenantId: 'acme', roles: ['tenant-admin' as const] };
 
-function usageHandler(getUsage: Operation, meter?: { addRequest: jest.Mock; discard: jest.Mock }) {
+function usageHandler(getUsage: Operation, meter?: RequestTelemetryPorts['meter']) {
   return createGroupHandler({
     logger: createLogger('test', 'INFO'),
     routes: routesOf('usage'),
@@ -107,7 +109,7 @@ describe('request telemetry', () => {
   });
 
   it('hands each request of a tenant to the usage meter with its status and the function memory', async () => {
-    const meter = { addRequest: jest.fn(async () => undefined), discard: jest.fn() };
+    const meter = { startDue: jest.fn(), addRequest: jest.fn(async () => undefined), discard: jest.fn(async () => undefined) };
     const handler = usageHandler(async () => ({ body: {} }), meter);
     const refused = usageHandler(async () => {
       throw new QuotaExceededError('no more agents');
@@ -120,8 +122,43 @@ describe('request telemetry', () => {
     expect(meter.addRequest).toHaveBeenNthCalledWith(2, 'acme', { durationMs: expect.any(Number), memoryMb: 512, status: 429, quotaRefused: true });
   });
 
+  it('starts the write a request makes due as the request begins, beside its work, and answers only once it is done', async () => {
+    // Prepare: a meter that writes every second request, and a table whose writes finish when the test says.
+    const sent: string[] = [];
+    let finishWrites: () => void = () => undefined;
+    const writesDone = new Promise<void>((resolve) => {
+      finishWrites = resolve;
+    });
+    const db = {
+      send: async (command: { input: { Key: { sk: string } } }) => {
+        sent.push(command.input.Key.sk);
+        await writesDone;
+      },
+    };
+    const meter = new UsageMeter({ db: () => db as never, tableName: 't', flushEvery: 2 });
+    const seenByOperation: number[] = [];
+    const handler = usageHandler(async () => {
+      seenByOperation.push(sent.length);
+      return { body: {} };
+    }, meter);
+    await handler(usageEvent(), lambdaContext());
+
+    // Act
+    let answered = false;
+    const second = handler(usageEvent(), lambdaContext()).then(() => (answered = true));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+
+    // Assess: the first request's figures were being written while the second one's operation ran (usage and health
+    // items), and the second request answered only once those writes were done.
+    expect(seenByOperation).toEqual([0, 2]);
+    expect(answered).toBe(false);
+    finishWrites();
+    await second;
+    expect(answered).toBe(true);
+  });
+
   it('attributes nothing to a tenant whose plan cannot be read, and drops what was gathered for it', async () => {
-    const meter = { addRequest: jest.fn(async () => undefined), discard: jest.fn() };
+    const meter = { startDue: jest.fn(), addRequest: jest.fn(async () => undefined), discard: jest.fn(async () => undefined) };
     const handler = usageHandler(async () => ({ body: {} }), meter);
 
     await handler(usageEvent('made-up'), lambdaContext());
@@ -132,7 +169,7 @@ describe('request telemetry', () => {
   });
 
   it('drops what was gathered for a tenant answered 421: it moved away, and a late flush would undo the purge here', async () => {
-    const meter = { addRequest: jest.fn(async () => undefined), discard: jest.fn() };
+    const meter = { startDue: jest.fn(), addRequest: jest.fn(async () => undefined), discard: jest.fn(async () => undefined) };
     const handler = usageHandler(async () => {
       throw new WrongRegionError('tenant acme is served by us-east-1', 'us-east-1', 'https://us-east-1.api.test');
     }, meter);

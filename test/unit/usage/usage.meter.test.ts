@@ -125,6 +125,43 @@ describe('usage meter', () => {
     expect(written).toEqual([keys.usagePeriod('acme', '2026-11').sk, keys.tenantHealthHour('acme', '2026-11-30T23').sk]);
   });
 
+  it("starts the write a beginning request makes due, keeps that request's figures for the next, and lets a discard await it", async () => {
+    // Prepare: writes that complete only when the test lets them; one request pending of a flush every two.
+    const written: string[] = [];
+    const releases: (() => void)[] = [];
+    const client = {
+      send: (command: UpdateCommand) => new Promise<void>((resolve) => releases.push(() => resolve(void written.push(JSON.stringify(addsOf(command.input)))))),
+    } as unknown as DynamoDBDocumentClient;
+    let now = T0 - 60_000;
+    const meter = new UsageMeter({ db: () => client, tableName: 't', flushEvery: 2, flushAfterMs: 10_000, clock: () => now });
+    await meter.addRequest('acme', { durationMs: 1, memoryMb: 128, status: 200 });
+    meter.startDue('globex');
+    expect(releases).toHaveLength(0);
+
+    // Act: the second request begins (its figures come later), then it is not attributed after all.
+    meter.startDue('acme');
+    meter.addCapacity('acme', { readUnits: 4, writeUnits: 0 });
+    let settled = false;
+    const discarded = meter.discard('acme').then(() => (settled = true));
+    await new Promise((resolve) => setImmediate(resolve));
+
+    // Assess: the first request's figures went out as the second began; the discard waited for them.
+    expect(releases).toHaveLength(2);
+    expect(settled).toBe(false);
+    for (const release of releases.splice(0)) release();
+    await discarded;
+    expect(written.map((adds) => JSON.parse(adds)[USAGE_ATTRIBUTES.requests] ?? JSON.parse(adds)[HEALTH_ATTRIBUTES.requests])).toEqual([1, 1]);
+    expect(written.some((adds) => USAGE_ATTRIBUTES.readUnits in JSON.parse(adds))).toBe(false);
+
+    // …and figures old enough go out as a request begins, whatever their count.
+    meter.addCapacity('globex', { readUnits: 1, writeUnits: 0 });
+    meter.startDue('globex');
+    expect(releases).toHaveLength(0);
+    now += 10_000;
+    meter.startDue('globex');
+    expect(releases).toHaveLength(1);
+  });
+
   it("flushes a quiet tenant's figures on another tenant's request once they are old enough", async () => {
     // Prepare
     const { updates, db } = recordingDb();
@@ -197,7 +234,7 @@ describe('usage meter', () => {
     const other = new UsageMeter({ db, tableName: 't' });
     meter.addCapacity('ghost', { readUnits: 1, writeUnits: 0 });
     other.addCapacity('ghost', { readUnits: 1, writeUnits: 0 });
-    other.discard('ghost');
+    await other.discard('ghost');
     await other.flush();
     expect(updates).toEqual([]);
   });
