@@ -152,6 +152,7 @@ export async function run(): Promise<void> {
     await measureSideFile(outdir, XRAY_TRACING_ENTRY, XRAY_TRACING_FILE, 'beside every index.js; loaded at the first invocation where active tracing is on');
     await measureSideFile(outdir, STRIPE_CLIENT_ENTRY, STRIPE_CLIENT_FILE, 'beside the billing entries; loaded where a region collects through Stripe');
     const sdkFloor = measureSdkFloor();
+    await measureBundledSdkFloor(outdir);
     const heaviest = [...measured].sort((a, b) => b.ownMs - a.ownMs)[0];
     await splitTopLevelWork(outdir, heaviest.name);
     recordBundleFigures(measured, sdkFloor);
@@ -221,6 +222,23 @@ function measureSdkFloor(): number {
       `${cold.cpu.toFixed(0)} ms CPU (${(cold.cpu / cold.baseline.cpu).toFixed(2)}x)`,
   );
   return cold.wall / cold.baseline.wall;
+}
+
+/**
+ * The same SDK modules bundled into one minified file, as a function could carry them instead of loading the
+ * runtime's: whether their cold import comes from resolving and reading many files (which a bundle saves) or from
+ * compiling and running them (which it does not).
+ */
+async function measureBundledSdkFloor(outdir: string): Promise<void> {
+  const entry = join(outdir, 'sdk-floor.entry.js');
+  writeFileSync(entry, SDK_FLOOR_MODULES.map((name) => `require(${JSON.stringify(name)});`).join('\n'));
+  const outfile = join(outdir, 'sdk-floor.js');
+  const { bytes } = await bundle(entry, outfile, []);
+  const cold = coldImport(outfile);
+  console.log(
+    `the same, bundled into one minified file (${(bytes / 1024).toFixed(0)} KiB): ${cold.wall.toFixed(0)} ms wall (${(cold.wall / cold.baseline.wall).toFixed(2)}x), ` +
+      `${cold.cpu.toFixed(0)} ms CPU (${(cold.cpu / cold.baseline.cpu).toFixed(2)}x)`,
+  );
 }
 
 /**
