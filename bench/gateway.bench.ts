@@ -252,9 +252,10 @@ const SIDE_BY_SIDE_CALL_MS = 4;
 /**
  * Where the usage meter's write of a tenant's figures (two UpdateItems, every 50th request) falls in the request that
  * makes it due: after the request's own work, or started as the request begins and run beside that work (what the
- * functions do: the request telemetry calls UsageMeter.startDue first). A request here is one GetItem against
- * `table` and the meter's bookkeeping; the two orders take turns, each with a meter of its own, at the paced interval
- * of the bench above. The requests that wrote are shown apart, as they are the ones the order changes.
+ * functions do: the request telemetry calls UsageMeter.startDue first and awaits the write it hands back before it
+ * answers). A request here is one GetItem against `table` and the meter's bookkeeping; the two orders take turns,
+ * each with a meter of its own, at the paced interval of the bench above. The requests that wrote are shown apart, as
+ * they are the ones the order changes.
  */
 async function measureMeterWrite(table: string, db: DynamoDBDocumentClient, tenantId: string, work: () => Promise<unknown>, intervalMs: number): Promise<void> {
   const order = (beside: boolean) => {
@@ -273,9 +274,10 @@ async function measureMeterWrite(table: string, db: DynamoDBDocumentClient, tena
       await new Promise((done) => setTimeout(done, intervalMs));
       const writes = counted.writes;
       const started = performance.now();
-      if (beside) meter.startDue(tenantId);
+      const write = beside ? meter.startDue(tenantId) : undefined;
       await work();
       await meter.addRequest(tenantId, { durationMs: performance.now() - started, memoryMb: FUNCTION_MEMORY_MB, status: 200 });
+      await write;
       const elapsed = performance.now() - started;
       counted.times.push(elapsed);
       if (counted.writes > writes) counted.wrote.push(elapsed);

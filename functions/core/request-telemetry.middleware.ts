@@ -21,10 +21,10 @@ export interface RequestTelemetryPorts {
    * @default not metered
    */
   readonly meter?: {
-    /** Starts writing the tenant's figures if this request makes them due, beside the request's own work. */
-    startDue(tenantId: string): void;
+    /** Starts writing the tenant's figures if this request makes them due, beside its own work: the write, to await. */
+    startDue(tenantId: string): Promise<void> | undefined;
     addRequest(tenantId: string, request: { durationMs: number; memoryMb: number; status: number; quotaRefused?: boolean }): Promise<void>;
-    /** Drops what was gathered for a tenant whose request is not attributed; resolves once the writes begun are done. */
+    /** Drops what was gathered for a tenant whose request is not attributed; resolves once writes it began are done. */
     discard(tenantId: string): Promise<void>;
   };
 }
@@ -54,6 +54,8 @@ interface RequestState {
   readonly started: number;
   readonly tenantId: string | undefined;
   readonly operation: string;
+  /** The meter's write of the tenant's figures this request made due, started as it began (awaited before it answers). */
+  readonly meterWrite?: Promise<void>;
 }
 
 const states = new WeakMap<APIGatewayProxyEvent, RequestState>();
@@ -85,6 +87,7 @@ export function requestTelemetry(
       else {
         await ports.meter.addRequest(state.tenantId, { durationMs, memoryMb: memoryMbOf(context), status, quotaRefused }).catch(() => undefined);
       }
+      await state.meterWrite;
     }
     try {
       platformMetrics.addDimensions({});
@@ -113,9 +116,10 @@ export function requestTelemetry(
       platformMetrics.clearMetadata();
       const tenantId = servedTenantOf(request.event);
       const operation = operationOf(request.event) ?? 'unknown';
-      states.set(request.event, { started: performance.now(), tenantId, operation });
+      const started = performance.now();
       // A write of the tenant's figures this request makes due goes out now, beside the request's own work.
-      if (tenantId) ports.meter?.startDue(tenantId);
+      const meterWrite = tenantId ? ports.meter?.startDue(tenantId) : undefined;
+      states.set(request.event, { started, tenantId, operation, ...(meterWrite ? { meterWrite } : {}) });
       // Every log line of the request names its tenant, including those written before validation.
       if (tenantId) logger.appendKeys({ tenantId });
       const tracer = activeTracing()?.platformTracer;

@@ -106,11 +106,10 @@ interface Pending {
  */
 export class UsageMeter {
   private readonly pending = new Map<string, Pending>();
-  /**
-   * Writes started before a request answers, which it awaits before it does: the figures of a period that ended
-   * (started when the next one's first figure came) and those a request made due (started as it began, see startDue).
-   */
-  private readonly writing = new Set<Promise<void>>();
+  /** Writes of a period that ended, started when the next one's first figure came: the request awaits them too. */
+  private readonly closing = new Set<Promise<void>>();
+  /** Writes a request started as it began (startDue), each awaited by that request; a flush awaits them all. */
+  private readonly begun = new Set<Promise<void>>();
   private readonly clock: () => number;
   private readonly flushEvery: number;
   private readonly flushAfterMs: number;
@@ -194,40 +193,42 @@ export class UsageMeter {
   /**
    * Starts writing the tenant's figures when the request that begins now will make them due (its count or their age),
    * so that the write runs beside the request's own work instead of after it. The figures of the request itself go
-   * to the next write; the request awaits this one before it answers (addRequest, discard). What it writes are the
-   * figures of requests served before, whatever becomes of this one (a write creates no item once the tenant's
-   * record is purged: see send).
+   * to the next write. What it writes are the figures of requests served before, whatever becomes of this one (a
+   * write creates no item once the tenant's record is purged: see send). Returns the write, for the request to await
+   * before it answers (in Lambda, what a request leaves running is frozen with the container), or undefined when
+   * nothing is due; other requests of the instance do not wait for it.
    */
-  startDue(tenantId: string): void {
+  startDue(tenantId: string): Promise<void> | undefined {
     const entry = this.pending.get(tenantId);
-    if (entry && (entry.requests + 1 >= this.flushEvery || this.clock() - entry.since >= this.flushAfterMs)) this.track(this.flushEntry(tenantId, entry));
+    if (!entry || (entry.requests + 1 < this.flushEvery && this.clock() - entry.since < this.flushAfterMs)) return undefined;
+    return track(this.begun, this.flushEntry(tenantId, entry));
   }
 
   /**
    * Drops the pending figures of a tenant whose requests are not attributed (no record in this region): nothing is
-   * written for it, and made-up tenant ids cannot make the container keep entries. Resolves once the writes the
-   * request started are done.
+   * written for it, and made-up tenant ids cannot make the container keep entries. Resolves once the writes of ended
+   * periods (which the request's figures may have started) are done.
    */
   async discard(tenantId: string): Promise<void> {
     this.pending.delete(tenantId);
-    await Promise.all(this.writing);
+    await Promise.all(this.closing);
   }
 
   /** Writes the pending figures (every tenant's when none is named), and awaits the writes already begun. */
   async flush(tenantId?: string): Promise<void> {
     const tenants = tenantId ? [tenantId] : [...this.pending.keys()];
-    await Promise.all([...tenants.map((id) => this.flushEntry(id, this.pending.get(id))), ...this.writing]);
+    await Promise.all([...tenants.map((id) => this.flushEntry(id, this.pending.get(id))), ...this.closing, ...this.begun]);
   }
 
   /**
    * Writes what is due: the named tenant's figures when it has enough, and any tenant's that waited long enough (a
-   * quiet tenant is not left behind). The writes already begun are awaited as well: in Lambda, what a request
+   * quiet tenant is not left behind). The writes of ended periods are awaited as well: in Lambda, what a request
    * leaves running when it answers is frozen with the container and may never be sent.
    */
   async flushDue(tenantId?: string): Promise<void> {
     const now = this.clock();
     const due = [...this.pending].filter(([id, entry]) => (id === tenantId && entry.requests >= this.flushEvery) || now - entry.since >= this.flushAfterMs);
-    await Promise.all([...due.map(([id, entry]) => this.flushEntry(id, entry)), ...this.writing]);
+    await Promise.all([...due.map(([id, entry]) => this.flushEntry(id, entry)), ...this.closing]);
   }
 
   private async flushEntry(tenantId: string, entry: Pending | undefined): Promise<void> {
@@ -285,12 +286,6 @@ export class UsageMeter {
     }
   }
 
-  /** Keeps a write the request awaits before it answers until it is done (flushEntry never rejects: addTo swallows). */
-  private track(write: Promise<void>): void {
-    const tracked = write.finally(() => this.writing.delete(tracked));
-    this.writing.add(tracked);
-  }
-
   private entryOf(tenantId: string): Pending {
     const now = new Date(this.clock());
     const month = monthOf(now);
@@ -299,7 +294,7 @@ export class UsageMeter {
     if (entry && (entry.month !== month || entry.hour !== hour)) {
       // The figures belong to the period they happened in: the old entry goes to its own items, written while the
       // request goes on and awaited before it answers (flushDue).
-      this.track(this.flushEntry(tenantId, entry));
+      track(this.closing, this.flushEntry(tenantId, entry));
       entry = undefined;
     }
     if (!entry) {
@@ -308,6 +303,13 @@ export class UsageMeter {
     }
     return entry;
   }
+}
+
+/** Keeps a write in `writes` until it is done (flushEntry never rejects: addTo swallows). */
+function track(writes: Set<Promise<void>>, write: Promise<void>): Promise<void> {
+  const tracked = write.finally(() => writes.delete(tracked));
+  writes.add(tracked);
+  return tracked;
 }
 
 /** When DynamoDB's TTL deletes the health item of an hour: the retention after the hour's start, and an hour more. */

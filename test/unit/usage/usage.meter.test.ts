@@ -123,43 +123,55 @@ describe('usage meter', () => {
     // Assess
     expect(beforeWrites).toBe(false);
     expect(written).toEqual([keys.usagePeriod('acme', '2026-11').sk, keys.tenantHealthHour('acme', '2026-11-30T23').sk]);
+
+    // …and a request of the new hour that is not attributed after all also answers only once they are written.
+    now += 3_600_000;
+    meter.addCapacity('acme', { readUnits: 1, writeUnits: 0 });
+    let discarded = false;
+    const discard = meter.discard('acme').then(() => (discarded = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(discarded).toBe(false);
+    for (const release of releases.splice(0)) release();
+    await discard;
+    expect(written).toHaveLength(4);
   });
 
-  it("starts the write a beginning request makes due, keeps that request's figures for the next, and lets a discard await it", async () => {
+  it("starts the write a beginning request makes due and hands it to that request alone, keeping the request's own figures for the next", async () => {
     // Prepare: writes that complete only when the test lets them; one request pending of a flush every two.
-    const written: string[] = [];
+    const written: Record<string, number>[] = [];
     const releases: (() => void)[] = [];
     const client = {
-      send: (command: UpdateCommand) => new Promise<void>((resolve) => releases.push(() => resolve(void written.push(JSON.stringify(addsOf(command.input)))))),
+      send: (command: UpdateCommand) => new Promise<void>((resolve) => releases.push(() => resolve(void written.push(addsOf(command.input))))),
     } as unknown as DynamoDBDocumentClient;
     let now = T0 - 60_000;
     const meter = new UsageMeter({ db: () => client, tableName: 't', flushEvery: 2, flushAfterMs: 10_000, clock: () => now });
     await meter.addRequest('acme', { durationMs: 1, memoryMb: 128, status: 200 });
-    meter.startDue('globex');
-    expect(releases).toHaveLength(0);
+    expect(meter.startDue('globex')).toBeUndefined();
 
-    // Act: the second request begins (its figures come later), then it is not attributed after all.
-    meter.startDue('acme');
+    // Act: the second request begins and uses capacity; meanwhile another tenant's request ends, and a discard.
+    const write = meter.startDue('acme');
     meter.addCapacity('acme', { readUnits: 4, writeUnits: 0 });
-    let settled = false;
-    const discarded = meter.discard('acme').then(() => (settled = true));
-    await new Promise((resolve) => setImmediate(resolve));
+    await meter.addRequest('globex', { durationMs: 1, memoryMb: 128, status: 200 });
+    await meter.discard('acme');
 
-    // Assess: the first request's figures went out as the second began; the discard waited for them.
+    // Assess: the first request's figures went out as the second began, and only the write handed back waits for them.
     expect(releases).toHaveLength(2);
+    let settled = false;
+    void write?.then(() => {
+      settled = true;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
     expect(settled).toBe(false);
     for (const release of releases.splice(0)) release();
-    await discarded;
-    expect(written.map((adds) => JSON.parse(adds)[USAGE_ATTRIBUTES.requests] ?? JSON.parse(adds)[HEALTH_ATTRIBUTES.requests])).toEqual([1, 1]);
-    expect(written.some((adds) => USAGE_ATTRIBUTES.readUnits in JSON.parse(adds))).toBe(false);
+    await write;
+    expect(written.map((adds) => adds[USAGE_ATTRIBUTES.requests] ?? adds[HEALTH_ATTRIBUTES.requests])).toEqual([1, 1]);
+    expect(written.some((adds) => USAGE_ATTRIBUTES.readUnits in adds)).toBe(false);
 
     // …and figures old enough go out as a request begins, whatever their count.
-    meter.addCapacity('globex', { readUnits: 1, writeUnits: 0 });
-    meter.startDue('globex');
-    expect(releases).toHaveLength(0);
+    meter.addCapacity('busy', { readUnits: 1, writeUnits: 0 });
+    expect(meter.startDue('busy')).toBeUndefined();
     now += 10_000;
-    meter.startDue('globex');
-    expect(releases).toHaveLength(1);
+    expect(meter.startDue('busy')).toBeDefined();
   });
 
   it("flushes a quiet tenant's figures on another tenant's request once they are old enough", async () => {
