@@ -79,9 +79,10 @@ export function requestTelemetry(
     const quotaRefused = (error as { code?: unknown } | undefined)?.code === 'quota-exceeded';
     if (quotaRefused && state.tenantId)
       logScalingEvent(logger, { kind: 'quota-refused', tenantId: state.tenantId, tier, detail: { operation: state.operation } });
-    // Before publishing: a flush of the tenant's figures consumes capacity that belongs in this request's line. A
-    // tenant whose plan cannot be read here (unknown, or homed in another region) gets nothing written, nor does one
-    // answered 421: it moved to another region, whose purge of this one a late flush would undo.
+    // Before publishing: a write of the tenant's figures consumes capacity that belongs in this request's line. A
+    // tenant whose plan cannot be read here (unknown, or homed in another region) gets nothing written for it, nor
+    // does one answered 421: it moved to another region, whose purge of this one a late flush would undo. A write
+    // this request began holds earlier requests' figures, and creates no item once the tenant's record is purged.
     if (state.tenantId && ports.meter) {
       if (tier === UNKNOWN_TIER || status === 421) await ports.meter.discard(state.tenantId).catch(() => undefined);
       else {
