@@ -165,49 +165,52 @@ export interface FunctionDurationStats {
 
 const API_ID = 'local';
 
-/** The configs the functions of `apiFunctions` were made with: their meters are written at shutdown. */
-const apiFunctionConfigs = new Set<RuntimeConfig>();
-
-/** Loads `functions/api/<group>.ts` and `functions/api/authorizer.ts` and calls their factories. */
-export const apiFunctions: FunctionSource = {
-  async createHandler(group, config) {
-    apiFunctionConfigs.add(config);
-    const module = (await import(`../functions/api/${group}`)) as { createHandler?: (config: RuntimeConfig) => ProxyHandler };
-    if (typeof module.createHandler !== 'function') throw new Error(`functions/api/${group} does not export createHandler`);
-    return module.createHandler(config);
-  },
-  async createAuthorizer(config) {
-    apiFunctionConfigs.add(config);
-    const module = (await import('../functions/api/authorizer')) as { createAuthorizer?: (config: RuntimeConfig) => Authorizer };
-    if (typeof module.createAuthorizer !== 'function') throw new Error('functions/api/authorizer does not export createAuthorizer');
-    return module.createAuthorizer(config);
-  },
-  async createRunConsumer(config) {
-    const module = await import('../functions/api/run-consumer');
-    return module.createHandler(config);
-  },
-  async createPeriodClose(config) {
-    const module = await import('../functions/api/period-close');
-    return module.createHandler(config);
-  },
-  async createJobConsumer(config) {
-    const module = await import('../functions/api/job-consumer');
-    return module.createHandler(config);
-  },
-  async createRetentionSweep(config) {
-    const module = await import('../functions/api/retention-sweep');
-    return module.createHandler(config);
-  },
-  async createTtlConsumer(config) {
-    const module = await import('../functions/api/memory-expiry');
-    return module.createHandler(config);
-  },
-  async shutdown() {
-    // One module registry here: every function made with a config shares its meter.
-    const { meterOf } = await import('../functions/api/dependencies');
-    await Promise.all([...apiFunctionConfigs].map((config) => meterOf(config).flush()));
-  },
-};
+/**
+ * Loads `functions/api/<group>.ts` and `functions/api/authorizer.ts` and calls their factories: the function source of
+ * one gateway. It remembers the configs it made functions with, so that their meters are written at its shutdown.
+ */
+export function apiFunctions(): FunctionSource {
+  const configs = new Set<RuntimeConfig>();
+  return {
+    async createHandler(group, config) {
+      configs.add(config);
+      const module = (await import(`../functions/api/${group}`)) as { createHandler?: (config: RuntimeConfig) => ProxyHandler };
+      if (typeof module.createHandler !== 'function') throw new Error(`functions/api/${group} does not export createHandler`);
+      return module.createHandler(config);
+    },
+    async createAuthorizer(config) {
+      configs.add(config);
+      const module = (await import('../functions/api/authorizer')) as { createAuthorizer?: (config: RuntimeConfig) => Authorizer };
+      if (typeof module.createAuthorizer !== 'function') throw new Error('functions/api/authorizer does not export createAuthorizer');
+      return module.createAuthorizer(config);
+    },
+    async createRunConsumer(config) {
+      const module = await import('../functions/api/run-consumer');
+      return module.createHandler(config);
+    },
+    async createPeriodClose(config) {
+      const module = await import('../functions/api/period-close');
+      return module.createHandler(config);
+    },
+    async createJobConsumer(config) {
+      const module = await import('../functions/api/job-consumer');
+      return module.createHandler(config);
+    },
+    async createRetentionSweep(config) {
+      const module = await import('../functions/api/retention-sweep');
+      return module.createHandler(config);
+    },
+    async createTtlConsumer(config) {
+      const module = await import('../functions/api/memory-expiry');
+      return module.createHandler(config);
+    },
+    async shutdown() {
+      // One module registry here: every function made with a config shares its meter.
+      const { meterOf } = await import('../functions/api/dependencies');
+      await Promise.all([...configs].map((config) => meterOf(config).flush()));
+    },
+  };
+}
 
 /** The longest URL a regional REST API takes, in characters (API Gateway's quotas for REST APIs). */
 export const MAX_URL_LENGTH = 10_240;
@@ -760,7 +763,7 @@ function settingsOf(options: LocalGatewayOptions) {
     timeoutMs: options.timeoutMs ?? 29_000,
     logLevel: options.logLevel ?? 'WARN',
     log: options.log ?? ((line: string) => console.log(line)),
-    functions: options.functions ?? apiFunctions,
+    functions: options.functions ?? apiFunctions(),
     environment: options.environment ?? {},
     clientLimits: options.clientLimits ?? CLIENT_LIMITS,
   };
