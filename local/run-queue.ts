@@ -61,7 +61,14 @@ const SQLITE_NOTICE = /^SQLite is an experimental feature/;
  * the platform, and Node 22 prints it on every start. Every other warning goes out as before. fauxqs is an ES module
  * only: imported, never required, from the CommonJS the local platform runs as.
  */
-async function importFauxqs(): Promise<typeof import('fauxqs')> {
+function importFauxqs(): Promise<typeof import('fauxqs')> {
+  // Once per process: queues started side by side share the import, and the warning function is swapped only once.
+  fauxqs ??= importQuietly();
+  return fauxqs;
+}
+let fauxqs: Promise<typeof import('fauxqs')> | undefined;
+
+async function importQuietly(): Promise<typeof import('fauxqs')> {
   const emitWarning = process.emitWarning;
   process.emitWarning = function (this: NodeJS.Process, warning: string | Error, ...rest: unknown[]) {
     if (SQLITE_NOTICE.test(typeof warning === 'string' ? warning : warning.message)) return;
