@@ -3,7 +3,8 @@ import { dirname, join } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 import type { RuntimeConfig } from '../functions/api/runtime-config';
 import { HANDLER_GROUPS } from '../functions/routes';
-import type { Authorizer, FunctionSource, PeriodCloseHandler, ProxyHandler } from './gateway';
+import type { Authorizer } from '../functions/identity/authorizer.adapter';
+import type { FunctionSource, PeriodCloseHandler, ProxyHandler } from './gateway';
 import type { RunConsumerHandler } from './run-queue';
 import type { TtlRemovalConsumer } from './ttl-expiry';
 

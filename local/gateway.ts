@@ -15,6 +15,7 @@ import { CachedPlanSource } from '../functions/quotas/plan.source';
 import { UsageMeter } from '../functions/usage/usage.meter';
 import { PLATFORM_RATE_LIMIT, REDIRECT_RATE_LIMIT } from '../functions/billing/plan.catalogue';
 import { platformUsageKey, redirectUsageKey, usageIdentifierKey } from '../functions/identity/usage-identifier';
+import type { Authorizer } from '../functions/identity/authorizer.adapter';
 import { serveUsagePlanApi } from './usage-plan-api';
 import { isPublic, type HandlerGroup, type RouteDefinition } from '../functions/routes';
 import { methodArnOf, policyAllows } from './authorizer-policy';
@@ -40,7 +41,6 @@ import { expireAndConsume, LOCAL_TTL_INTERVAL_MS, type TtlRemovalConsumer } from
  */
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
-export type Authorizer = (event: APIGatewayRequestAuthorizerEvent, context?: Context) => Promise<APIGatewayAuthorizerResult>;
 
 /** Where the gateway gets its functions from; by default the entry files in functions/api/. */
 export interface FunctionSource {

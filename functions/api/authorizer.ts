@@ -130,7 +130,10 @@ export function createAuthorizer(config: RuntimeConfig, deps: Partial<Authorizer
       const result = await authorize(event);
       // An allowed principal's context names its tenant; a denial carries none.
       const tenantId = result.context?.tenantId;
-      if (typeof tenantId === 'string' && tenantId) meter?.addInvocation(memoryMbOf(context), performance.now() - started, [{ tenantId, elapsedMs: 1 }]);
+      if (typeof tenantId === 'string' && tenantId) {
+        const elapsedMs = performance.now() - started;
+        meter?.addInvocation(memoryMbOf(context), elapsedMs, [{ tenantId, elapsedMs }]);
+      }
       return result;
     },
     'due',

@@ -4,7 +4,8 @@
  * model tokens, stored bytes) by these prices; nothing else in the code knows a price.
  *
  * Figures are on-demand list prices (API Gateway REST APIs at the first tier, DynamoDB on-demand after the November
- * 2024 reduction, Lambda arm64, Bedrock on-demand text models). Prices change: review them with each release; the estimate is only as good as this table.
+ * 2024 reduction, Lambda arm64, Bedrock on-demand text models). Prices change: review them with each release; the
+ * estimate is only as good as this table.
  */
 
 export interface ModelPrice {

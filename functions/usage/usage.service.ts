@@ -39,8 +39,8 @@ type Item = Record<string, unknown>;
 const numberOf = (item: Item | undefined, attribute: string) => Number(item?.[attribute] ?? 0);
 
 /**
- * The estimate with its daily cost: what was metered (API requests, DynamoDB, Lambda, models) over the days of the period so far
- * (today included; every day of a past month), and storage at one day's share of its monthly price.
+ * The estimate with its daily cost: what was metered (API requests, DynamoDB, Lambda, models) over the days of the
+ * period so far (today included; every day of a past month), and storage at one day's share of its monthly price.
  */
 function withDailyCost(cost: CostEstimate, month: string, now: Date): UsageReport['cost'] {
   const [year, monthNumber] = month.split('-').map(Number);
