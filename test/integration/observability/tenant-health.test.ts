@@ -19,6 +19,8 @@ let token: string;
 let adminToken: string;
 let context: CliContext;
 const lines: string[] = [];
+const DAY_MS = 86_400_000;
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 beforeAll(async () => {
   platform = await startTestPlatform({ environment: { METER_FLUSH_REQUESTS: '1' } });
@@ -37,11 +39,13 @@ beforeAll(async () => {
     tenantsDir: platform.mailboxDir,
     out: (line) => lines.push(line),
   };
-}, 60_000);
+  // The figures are kept per UTC day: a file that began just before midnight would see the day's window restart
+  // half-way through it, so it starts in the new day instead (a wait of at most 90 s, in 90 s of a day).
+  const untilMidnight = DAY_MS - (Date.now() % DAY_MS);
+  if (untilMidnight < 90_000) await sleep(untilMidnight + 1_000);
+}, 160_000);
 
 afterAll(() => platform?.close());
-
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 describe('tenant health', () => {
   it('reports exactly the requests served, errors, quota refusals and throttles of the tenant, and its quota headroom', async () => {
