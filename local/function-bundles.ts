@@ -1,6 +1,7 @@
 import { cpSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { build, type Plugin } from 'esbuild';
+import { BUNDLE_MAIN_FIELDS, RUNTIME_SDK_PACKAGES } from '../lib/function-bundling';
 import type { RuntimeConfig } from '../functions/api/runtime-config';
 import { HANDLER_GROUPS } from '../functions/routes';
 import type { Authorizer } from '../functions/identity/authorizer.adapter';
@@ -9,25 +10,27 @@ import type { RunConsumerHandler } from './run-queue';
 import type { TtlRemovalConsumer } from './ttl-expiry';
 
 /**
- * The functions as Lambda runs them: each entry of functions/api/ bundled by esbuild into one CommonJS file (the AWS
- * SDK v3 left out, as the Lambda runtime provides it), loaded once per region from its own copy so that no
- * module-level state is shared between regions, as none is between two regional Lambda functions. Bundling also
+ * The functions as Lambda runs them: each entry of functions/api/ bundled by esbuild into one CommonJS file as the
+ * Lambda bundles are (lib/function-bundling.ts: the AWS SDK's DynamoDB and STS clients inside from their ES modules,
+ * its other clients left out, as the Lambda runtime provides them), loaded once per region from its own copy so that
+ * no module-level state is shared between regions, as none is between two regional Lambda functions. Bundling also
  * makes ESM-only dependencies loadable, which a CommonJS runtime such as tsx cannot require.
  */
 
 const ENTRIES = [...HANDLER_GROUPS, 'authorizer', 'run-consumer', 'period-close', 'job-consumer', 'retention-sweep', 'memory-expiry'] as const;
 
 /**
- * Leaves the AWS SDK out of the bundles but points at the project's copy by absolute path, so a bundle loads from
- * any directory (the data directory may be outside the project).
+ * Leaves the AWS SDK clients the Lambda runtime provides out of the bundles but points at the project's copy by
+ * absolute path, so a bundle loads from any directory (the data directory may be outside the project).
  */
-const sdkFromProject: Plugin = {
-  name: 'sdk-from-project',
+const runtimeSdkFromProject: Plugin = {
+  name: 'runtime-sdk-from-project',
   setup(builder) {
-    builder.onResolve({ filter: /^@(aws-sdk|smithy)\// }, (args) => ({
-      path: require.resolve(args.path, { paths: [args.resolveDir] }),
-      external: true,
-    }));
+    builder.onResolve({ filter: /^@aws-sdk\// }, (args) =>
+      RUNTIME_SDK_PACKAGES.some((name) => args.path === name || args.path.startsWith(`${name}/`))
+        ? { path: require.resolve(args.path, { paths: [args.resolveDir] }), external: true }
+        : undefined,
+    );
   },
 };
 
@@ -142,7 +145,8 @@ async function buildEntries(outdir: string): Promise<void> {
     target: 'node22',
     sourcemap: 'linked',
     keepNames: true,
-    plugins: [withMeter, sdkFromProject],
+    mainFields: [...BUNDLE_MAIN_FIELDS],
+    plugins: [withMeter, runtimeSdkFromProject],
     logLevel: 'error',
   });
 }

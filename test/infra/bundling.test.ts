@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Stack } from 'aws-cdk-lib';
 import type { PlatformFunction } from '../../lib/constructs/platform-function';
-import { bundleLimitKib, STRIPE_CLIENT_FILE, STRIPE_ENTRIES, XRAY_TRACING_FILE } from '../../lib/function-bundling';
+import { bundleLimitKib, RUNTIME_SDK_PACKAGES, STRIPE_CLIENT_FILE, STRIPE_ENTRIES, XRAY_TRACING_FILE } from '../../lib/function-bundling';
 import { loadTenantManifests } from '../../lib/platform-app';
 import { REPO_ROOT } from '../../lib/source-paths';
 import { REGION_FUNCTION_NAMES, regionFunctionEntry } from '../../lib/stacks/region-stack';
@@ -62,8 +62,14 @@ describe('function bundles', () => {
     expect(bundle).toMatch(/sourceMappingURL=index\.js\.map/);
     expect(bundle).toMatch(/handler/);
     expect(sourceMap.sources).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`${entry.replace(/\./g, '\\.')}$`))]));
-    // The AWS SDK v3 comes with the Node.js runtime and stays out of the bundle.
-    expect(sourceMap.sources.some((source: string) => source.includes('node_modules/@aws-sdk/'))).toBe(false);
+    // The AWS SDK's DynamoDB and STS clients are inside, from their ES modules (tree-shaken); its other clients come
+    // with the Node.js runtime and stay out.
+    const sdkSources = sourceMap.sources.filter((source: string) => source.includes('node_modules/@aws-sdk/'));
+    expect(sdkSources).toEqual(
+      expect.arrayContaining([expect.stringMatching(/@aws-sdk\/client-dynamodb\/dist-es\//), expect.stringMatching(/@aws-sdk\/client-sts\/dist-es\//)]),
+    );
+    expect(sdkSources.filter((source: string) => source.includes('/dist-cjs/'))).toEqual([]);
+    expect(sdkSources.filter((source: string) => RUNTIME_SDK_PACKAGES.some((name) => source.includes(`node_modules/${name}/`)))).toEqual([]);
   });
 
   it('loads the X-Ray tracer from beside index.js where tracing is on, as Lambda does', () => {
