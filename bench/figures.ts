@@ -1,7 +1,8 @@
 /**
- * The figures a full `npm run bench` sums up at its end, each beside its goal. Benches record them as they measure;
- * harnesses bundled by esbuild run in the same process with their own copy of this module, so the figures live on
- * a process-wide registry, not in a module variable.
+ * The figures a full `npm run bench` sums up at its end, each beside its goal. Benches record them as they measure
+ * (each bench module in a process of its own, which sends them to bench/run.ts); harnesses bundled by esbuild run in
+ * the bench's process with their own copy of this module, so the figures live on a process-wide registry, not in a
+ * module variable.
  */
 
 export interface BenchFigure {
@@ -39,6 +40,11 @@ export function recordFigure(figure: BenchFigure): void {
   const index = figures.findIndex((known) => known.figure === figure.figure);
   if (index >= 0) figures.splice(index, 1);
   figures.push(figure);
+}
+
+/** What was recorded in this process, in the order it was. */
+export function recordedFigures(): BenchFigure[] {
+  return [...registry()];
 }
 
 /** The summary table: every expected figure (or how to measure it when no bench of this run did), then any other. */
