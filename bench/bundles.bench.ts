@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, type BuildOptions } from 'esbuild';
 import {
@@ -8,6 +8,7 @@ import {
   BUNDLE_MAIN_FIELDS,
   BUNDLED_SDK_PACKAGES,
   bundleLimitKib,
+  FUNCTION_NODE_OPTIONS,
   STRIPE_CLIENT_ENTRY,
   STRIPE_CLIENT_FILE,
   XRAY_TRACING_ENTRY,
@@ -36,6 +37,7 @@ const SETTINGS: BuildOptions = {
   bundle: true,
   minify: true,
   sourcemap: true,
+  sourcesContent: false,
   platform: 'node',
   target: 'node22',
   format: 'cjs',
@@ -50,17 +52,20 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-/** Runs `script` in a fresh node (the bench's own, as Lambda's major) and returns what it printed. */
-function nodeOutput(script: string): string {
-  const result = spawnSync(process.execPath, ['-e', script], { stdio: 'pipe', env: { ...process.env, AWS_REGION: 'eu-central-1' } });
+/**
+ * Runs `script` in a fresh node (the bench's own, as Lambda's major) with the functions' node options, and returns
+ * what it printed. `nodeOptions` replaces those options (the source map figure).
+ */
+function nodeOutput(script: string, nodeOptions = FUNCTION_NODE_OPTIONS): string {
+  const result = spawnSync(process.execPath, ['-e', script], { stdio: 'pipe', env: { ...process.env, AWS_REGION: 'eu-central-1', NODE_OPTIONS: nodeOptions } });
   if (result.status !== 0) throw new Error(`node failed: ${result.stderr.toString()}`);
   return result.stdout.toString();
 }
 
 /** Wall time and CPU time (user + system, every thread) of one fresh node process that runs `script`, in ms. */
-function nodeRun(script: string): { wall: number; cpu: number } {
+function nodeRun(script: string, nodeOptions?: string): { wall: number; cpu: number } {
   const start = process.hrtime.bigint();
-  const cpu = Number(nodeOutput(`${script};const u=process.cpuUsage();process.stdout.write(String((u.user+u.system)/1000))`));
+  const cpu = Number(nodeOutput(`${script};const u=process.cpuUsage();process.stdout.write(String((u.user+u.system)/1000))`, nodeOptions));
   return { wall: Number(process.hrtime.bigint() - start) / 1e6, cpu };
 }
 
@@ -91,11 +96,11 @@ interface ColdImport {
 }
 
 /** Cold import of `file` (or a `script` of requires) against `node -e 0`, runs taken in turn (a shared machine's load shifts between them). */
-function coldImport(file: string, script = false): ColdImport {
+function coldImport(file: string, script = false, nodeOptions?: string): ColdImport {
   const runs = { baseWall: [] as number[], baseCpu: [] as number[], wall: [] as number[], cpu: [] as number[] };
   for (let i = 0; i < IMPORT_RUNS; i++) {
-    const base = nodeRun('0');
-    const cold = nodeRun(script ? file : `require(${JSON.stringify(file)})`);
+    const base = nodeRun('0', nodeOptions);
+    const cold = nodeRun(script ? file : `require(${JSON.stringify(file)})`, nodeOptions);
     runs.baseWall.push(base.wall);
     runs.baseCpu.push(base.cpu);
     runs.wall.push(cold.wall);
@@ -182,6 +187,7 @@ export async function run(): Promise<void> {
     await measureSideFile(outdir, STRIPE_CLIENT_ENTRY, STRIPE_CLIENT_FILE, 'beside the billing entries; loaded where a region collects through Stripe');
     const runtimeFloor = measureSdkFloor();
     const bundledFloor = await measureBundledSdkFloor(outdir);
+    measureSourceMaps(outdir, [...measured].sort((a, b) => b.kib - a.kib)[0].name);
     const heaviest = [...measured].sort((a, b) => b.ownMs - a.ownMs)[0];
     await splitTopLevelWork(outdir, heaviest.name);
     recordBundleFigures(measured, { runtime: runtimeFloor, bundled: bundledFloor });
@@ -237,6 +243,20 @@ async function splitTopLevelWork(outdir: string, name: string): Promise<void> {
   const part = (key: string) => median(runs.map((split) => split[key] ?? 0)).toFixed(1);
   const parts = [`compile (before the first module) ${part('compile')}`, ...WORK_KINDS.map((kind) => `${kind.name} ${part(kind.name)}`)];
   console.log(`${name}'s own import, unminified, by module (ms, medians of ${IMPORT_RUNS}): ${parts.join('; ')}`);
+}
+
+/**
+ * What the functions' node options (source maps on, `FUNCTION_NODE_OPTIONS`) add to the cold import of the largest
+ * entry, whose map node reads and parses as it loads the bundle: every cold import above is timed with them.
+ */
+function measureSourceMaps(outdir: string, name: string): void {
+  const file = join(outdir, `${name}.js`);
+  const withMaps = coldImport(file);
+  const without = coldImport(file, false, '');
+  console.log(
+    `source maps (NODE_OPTIONS=${FUNCTION_NODE_OPTIONS}, as every function runs): ${name}'s cold import ${withMaps.wall.toFixed(0)} ms wall with them, ` +
+      `${without.wall.toFixed(0)} ms without (its map: ${(statSync(`${file}.map`).size / 1024).toFixed(0)} KiB)`,
+  );
 }
 
 /**

@@ -64,6 +64,13 @@ export const BUNDLE_EXTERNALS: readonly string[] = [...RUNTIME_SDK_PACKAGES, XRA
 export const BUNDLE_MAIN_FIELDS: readonly string[] = ['module', 'main'];
 
 /**
+ * The node options every function runs with: source maps on, so stack traces in the logs name the TypeScript
+ * sources. Node reads each bundle's map when it loads the bundle (a few ms at a cold start for a map of about 1 MiB;
+ * the bundles bench times cold imports with these options, as Lambda runs them).
+ */
+export const FUNCTION_NODE_OPTIONS = '--enable-source-maps';
+
+/**
  * What the Lambda bundles replace at build time: `process.env.LAMBDA_BUNDLE` reads "true" there, so the code the
  * local platform alone uses (the file credential store, the mailbox mailer) sits behind a check of it and is left out
  * of `index.js`. The local platform's bundles (local/function-bundles.ts) and the tests keep it.

@@ -12,7 +12,7 @@ import { DATA_REGIONS_ENV, type DataRegion, type DataRegions } from '../../funct
 import { roleArnField, roleArnVariable, type DataScope } from '../../functions/data/data-scopes';
 import { SECRET_ARN_SUFFIX } from '../../functions/core/secrets';
 import { LOCK_FILE, REPO_ROOT } from '../source-paths';
-import { functionBundling } from '../function-bundling';
+import { FUNCTION_NODE_OPTIONS, functionBundling } from '../function-bundling';
 import type { IDataAccessRole } from './data-access-roles';
 import type { IPlatformTable } from './platform-table';
 import { FUNCTION_MEMORY_MB } from '../../functions/api/group-needs';
@@ -257,7 +257,7 @@ export class PlatformFunction extends Construct {
       logGroup: this.logGroup,
       tracing: lambda.Tracing.ACTIVE,
       ...(props.reservedConcurrentExecutions === undefined ? {} : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
-      environment: { NODE_OPTIONS: '--enable-source-maps' },
+      environment: { NODE_OPTIONS: FUNCTION_NODE_OPTIONS },
       ...(props.secretsExtension
         ? {
             paramsAndSecrets: lambda.ParamsAndSecretsLayerVersion.fromVersion(lambda.ParamsAndSecretsVersions.V1_0_103, {
