@@ -59,7 +59,8 @@ export const BUNDLE_EXTERNALS: readonly string[] = [...RUNTIME_SDK_PACKAGES, XRA
 
 /**
  * Where esbuild looks first in a package.json: the ES modules (`module`), which it can tree-shake, before the
- * CommonJS build (`main`). The bundled SDK packages ship both; no other package in the bundles resolves otherwise.
+ * CommonJS build (`main`). The bundled SDK packages and the Smithy packages under them ship both; with the SDK left
+ * out, every entry bundles the same files either way.
  */
 export const BUNDLE_MAIN_FIELDS: readonly string[] = ['module', 'main'];
 
