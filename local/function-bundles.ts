@@ -59,23 +59,6 @@ interface MeteredModule {
   meterOf?: (config: RuntimeConfig) => { flush(): Promise<void> };
 }
 
-interface HandlerModule {
-  createHandler?: (config: RuntimeConfig) => ProxyHandler;
-}
-interface RunConsumerModule {
-  createHandler?: (config: RuntimeConfig) => RunConsumerHandler;
-}
-/** A scheduled function's module: the period close, the retention sweep. */
-interface PeriodCloseModule {
-  createHandler?: (config: RuntimeConfig) => PeriodCloseHandler;
-}
-interface TtlConsumerModule {
-  createHandler?: (config: RuntimeConfig) => TtlRemovalConsumer;
-}
-interface AuthorizerModule {
-  createAuthorizer?: (config: RuntimeConfig) => Authorizer;
-}
-
 /** Bundles every function entry into `outDir/<region>/<entry>.js` and returns a source that loads them. */
 export async function bundleFunctions(outDir: string, regions: readonly string[]): Promise<FunctionSource> {
   const shared = join(outDir, 'bundle');
@@ -84,49 +67,27 @@ export async function bundleFunctions(outDir: string, regions: readonly string[]
   for (const region of regions) cpSync(shared, join(outDir, region), { recursive: true });
   // The meters of the functions made so far (one per bundle and config), for the shutdown write.
   const meters = new Set<{ flush(): Promise<void> }>();
-  const load = <T>(entry: string, config: RuntimeConfig): T => {
+  const load = (entry: string, config: RuntimeConfig): Record<string, unknown> => {
     const region = config.AWS_REGION;
     if (!regions.includes(region)) throw new Error(`no bundle for region ${region}`);
-    const module = require(join(outDir, region, `${entry}.js`)) as T & MeteredModule;
+    const module = require(join(outDir, region, `${entry}.js`)) as Record<string, unknown> & MeteredModule;
     if (module.meterOf) meters.add(module.meterOf(config));
     return module;
   };
+  /** The factory `name` (createHandler, createAuthorizer) of an entry's bundle, called with the config. */
+  const make = <T>(entry: string, name: string, config: RuntimeConfig): T => {
+    const factory = load(entry, config)[name];
+    if (typeof factory !== 'function') throw new Error(`functions/api/${entry} does not export ${name}`);
+    return (factory as (config: RuntimeConfig) => T)(config);
+  };
   return {
-    async createHandler(group, config) {
-      const { createHandler } = load<HandlerModule>(group, config);
-      if (typeof createHandler !== 'function') throw new Error(`functions/api/${group} does not export createHandler`);
-      return createHandler(config);
-    },
-    async createAuthorizer(config) {
-      const { createAuthorizer } = load<AuthorizerModule>('authorizer', config);
-      if (typeof createAuthorizer !== 'function') throw new Error('functions/api/authorizer does not export createAuthorizer');
-      return createAuthorizer(config);
-    },
-    async createRunConsumer(config) {
-      const { createHandler } = load<RunConsumerModule>('run-consumer', config);
-      if (typeof createHandler !== 'function') throw new Error('functions/api/run-consumer does not export createHandler');
-      return createHandler(config);
-    },
-    async createPeriodClose(config) {
-      const { createHandler } = load<PeriodCloseModule>('period-close', config);
-      if (typeof createHandler !== 'function') throw new Error('functions/api/period-close does not export createHandler');
-      return createHandler(config);
-    },
-    async createJobConsumer(config) {
-      const { createHandler } = load<RunConsumerModule>('job-consumer', config);
-      if (typeof createHandler !== 'function') throw new Error('functions/api/job-consumer does not export createHandler');
-      return createHandler(config);
-    },
-    async createRetentionSweep(config) {
-      const { createHandler } = load<PeriodCloseModule>('retention-sweep', config);
-      if (typeof createHandler !== 'function') throw new Error('functions/api/retention-sweep does not export createHandler');
-      return createHandler(config);
-    },
-    async createTtlConsumer(config) {
-      const { createHandler } = load<TtlConsumerModule>('memory-expiry', config);
-      if (typeof createHandler !== 'function') throw new Error('functions/api/memory-expiry does not export createHandler');
-      return createHandler(config);
-    },
+    createHandler: async (group, config) => make<ProxyHandler>(group, 'createHandler', config),
+    createAuthorizer: async (config) => make<Authorizer>('authorizer', 'createAuthorizer', config),
+    createRunConsumer: async (config) => make<RunConsumerHandler>('run-consumer', 'createHandler', config),
+    createPeriodClose: async (config) => make<PeriodCloseHandler>('period-close', 'createHandler', config),
+    createJobConsumer: async (config) => make<RunConsumerHandler>('job-consumer', 'createHandler', config),
+    createRetentionSweep: async (config) => make<PeriodCloseHandler>('retention-sweep', 'createHandler', config),
+    createTtlConsumer: async (config) => make<TtlRemovalConsumer>('memory-expiry', 'createHandler', config),
     async shutdown() {
       await Promise.all([...meters].map((meter) => meter.flush()));
     },
