@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Stack } from 'aws-cdk-lib';
 import type { PlatformFunction } from '../../lib/constructs/platform-function';
-import { bundleLimitKib, RUNTIME_SDK_PACKAGES, STRIPE_CLIENT_FILE, STRIPE_ENTRIES, XRAY_TRACING_FILE } from '../../lib/function-bundling';
+import { BUNDLED_SDK_PACKAGES, bundleLimitKib, RUNTIME_SDK_PACKAGES, STRIPE_CLIENT_FILE, STRIPE_ENTRIES, XRAY_TRACING_FILE } from '../../lib/function-bundling';
 import { loadTenantManifests } from '../../lib/platform-app';
 import { REPO_ROOT } from '../../lib/source-paths';
 import { REGION_FUNCTION_NAMES, regionFunctionEntry } from '../../lib/stacks/region-stack';
@@ -70,6 +70,9 @@ describe('function bundles', () => {
     );
     expect(sdkSources.filter((source: string) => source.includes('/dist-cjs/'))).toEqual([]);
     expect(sdkSources.filter((source: string) => RUNTIME_SDK_PACKAGES.some((name) => source.includes(`node_modules/${name}/`)))).toEqual([]);
+    // No other client slips in (one the functions import without a dependency of their own in package.json, say).
+    const clients = new Set(sdkSources.map((source: string) => /node_modules\/(@aws-sdk\/client-[^/]+)\//.exec(source)?.[1]).filter(Boolean));
+    expect([...clients].filter((client) => !BUNDLED_SDK_PACKAGES.includes(client as string))).toEqual([]);
   });
 
   it('loads the X-Ray tracer from beside index.js where tracing is on, as Lambda does', () => {
