@@ -166,44 +166,29 @@ export interface FunctionDurationStats {
 const API_ID = 'local';
 
 /**
- * Loads `functions/api/<group>.ts` and `functions/api/authorizer.ts` and calls their factories: the function source of
- * one gateway. It remembers the configs it made functions with, so that their meters are written at its shutdown.
+ * Loads the entries of `functions/api/` in this process and calls their factories: the function source of one
+ * gateway. It remembers the configs it made functions with (consumers' too), so that their meters are written at its
+ * shutdown.
  */
 export function apiFunctions(): FunctionSource {
   const configs = new Set<RuntimeConfig>();
+  /** Remembers a config a function is made with, for the shutdown write of its meter. */
+  const using = (config: RuntimeConfig): RuntimeConfig => {
+    configs.add(config);
+    return config;
+  };
   return {
     async createHandler(group, config) {
-      configs.add(config);
       const module = (await import(`../functions/api/${group}`)) as { createHandler?: (config: RuntimeConfig) => ProxyHandler };
       if (typeof module.createHandler !== 'function') throw new Error(`functions/api/${group} does not export createHandler`);
-      return module.createHandler(config);
+      return module.createHandler(using(config));
     },
-    async createAuthorizer(config) {
-      configs.add(config);
-      const module = (await import('../functions/api/authorizer')) as { createAuthorizer?: (config: RuntimeConfig) => Authorizer };
-      if (typeof module.createAuthorizer !== 'function') throw new Error('functions/api/authorizer does not export createAuthorizer');
-      return module.createAuthorizer(config);
-    },
-    async createRunConsumer(config) {
-      const module = await import('../functions/api/run-consumer');
-      return module.createHandler(config);
-    },
-    async createPeriodClose(config) {
-      const module = await import('../functions/api/period-close');
-      return module.createHandler(config);
-    },
-    async createJobConsumer(config) {
-      const module = await import('../functions/api/job-consumer');
-      return module.createHandler(config);
-    },
-    async createRetentionSweep(config) {
-      const module = await import('../functions/api/retention-sweep');
-      return module.createHandler(config);
-    },
-    async createTtlConsumer(config) {
-      const module = await import('../functions/api/memory-expiry');
-      return module.createHandler(config);
-    },
+    createAuthorizer: async (config) => (await import('../functions/api/authorizer')).createAuthorizer(using(config)),
+    createRunConsumer: async (config) => (await import('../functions/api/run-consumer')).createHandler(using(config)),
+    createPeriodClose: async (config) => (await import('../functions/api/period-close')).createHandler(using(config)),
+    createJobConsumer: async (config) => (await import('../functions/api/job-consumer')).createHandler(using(config)),
+    createRetentionSweep: async (config) => (await import('../functions/api/retention-sweep')).createHandler(using(config)),
+    createTtlConsumer: async (config) => (await import('../functions/api/memory-expiry')).createHandler(using(config)),
     async shutdown() {
       // One module registry here: every function made with a config shares its meter.
       const { meterOf } = await import('../functions/api/dependencies');
