@@ -6,9 +6,11 @@ import {
   BUNDLE_DEFINE,
   BUNDLE_EXTERNALS,
   BUNDLE_MAIN_FIELDS,
+  BUNDLE_SUPPORTED,
   BUNDLED_SDK_PACKAGES,
   bundleLimitKib,
   FUNCTION_NODE_OPTIONS,
+  RUNTIME_CREDENTIAL_LINKS,
   STRIPE_CLIENT_ENTRY,
   STRIPE_CLIENT_FILE,
   XRAY_TRACING_ENTRY,
@@ -18,11 +20,12 @@ import { recordFigure } from './figures';
 
 /**
  * Bundle size and cold import time of every Lambda entry, bundled as the CDK construct bundles it (esbuild, minified,
- * source map, node 22 target; the AWS SDK's DynamoDB and STS clients inside from their ES modules, its other clients
- * and the side files left out, see lib/function-bundling.ts), and bundled as it was before the SDK went in (all of the
- * SDK loaded from node_modules, as from the runtime's copy). Cold import is a fresh node requiring the bundle, the AWS
- * SDK modules it loads included, in wall and CPU time, each run beside one of `node -e 0`; where active tracing is on
- * (every function in AWS) the tracer's file adds its own time at the first invocation, measured once below.
+ * source map, node 22 target; the AWS SDK's DynamoDB and STS clients inside from their ES modules, its other clients,
+ * the credential chain's profile links and the side files left out, see lib/function-bundling.ts), and bundled as it
+ * was before the SDK went in (all of the SDK loaded from node_modules, as from the runtime's copy). Cold import is a
+ * fresh node requiring the bundle, the AWS SDK modules it loads included, in wall and CPU time, each run beside one of
+ * `node -e 0`; where active tracing is on (every function in AWS) the tracer's file adds its own time at the first
+ * invocation, measured once below.
  */
 const ENTRY_DIR = join(__dirname, '..', 'functions', 'api');
 const IMPORT_RUNS = 7;
@@ -42,6 +45,7 @@ const SETTINGS: BuildOptions = {
   target: 'node22',
   format: 'cjs',
   mainFields: [...BUNDLE_MAIN_FIELDS],
+  supported: { ...BUNDLE_SUPPORTED },
   metafile: true,
   logLevel: 'error',
   define: { ...BUNDLE_DEFINE },
@@ -186,7 +190,9 @@ export async function run(): Promise<void> {
     await measureSideFile(outdir, STRIPE_CLIENT_ENTRY, STRIPE_CLIENT_FILE, 'beside the billing entries; loaded where a region collects through Stripe');
     const runtimeFloor = measureSdkFloor();
     const bundledFloor = await measureBundledSdkFloor(outdir);
-    measureSourceMaps(outdir, [...measured].sort((a, b) => b.kib - a.kib)[0].name);
+    const largest = [...measured].sort((a, b) => b.kib - a.kib)[0].name;
+    await measureCredentialLinks(outdir, largest);
+    measureSourceMaps(outdir, largest);
     const heaviest = [...measured].sort((a, b) => b.ownMs - a.ownMs)[0];
     await splitTopLevelWork(outdir, heaviest.name);
     recordBundleFigures(measured, { runtime: runtimeFloor, bundled: bundledFloor });
@@ -274,7 +280,8 @@ function measureSdkFloor(): number {
 
 /**
  * The same clients as the bundles carry them: bundled from their ES modules with the commands the functions send,
- * tree-shaken, minified. What stays is the floor under an entry's cold import now.
+ * tree-shaken, minified, the credential chain's profile links left out. What stays is the floor under an entry's cold
+ * import now.
  */
 async function measureBundledSdkFloor(outdir: string): Promise<number> {
   const entry = join(outdir, 'sdk-floor.entry.js');
@@ -287,13 +294,52 @@ async function measureBundledSdkFloor(outdir: string): Promise<number> {
     ].join('\n'),
   );
   const outfile = join(outdir, 'sdk-floor.js');
-  const { bytes } = await bundle(entry, outfile, []);
+  const { bytes } = await bundle(entry, outfile, BUNDLE_EXTERNALS);
   const cold = coldImport(outfile);
   console.log(
     `the same as the bundles carry them (ES modules, tree-shaken, minified: ${(bytes / 1024).toFixed(0)} KiB): ${cold.wall.toFixed(0)} ms wall (${(cold.wall / cold.baseline.wall).toFixed(2)}x), ` +
       `${cold.cpu.toFixed(0)} ms CPU (${(cold.cpu / cold.baseline.cpu).toFixed(2)}x)`,
   );
   return cold.wall / cold.baseline.wall;
+}
+
+/** Runs of each file in `pairedImports`. */
+const PAIRED_RUNS = 15;
+
+/** Medians of the cold imports of `a` and `b` (wall and CPU, ms), taken alternately so both see the same machine load. */
+function pairedImports(a: string, b: string): { a: { wall: number; cpu: number }; b: { wall: number; cpu: number } } {
+  const runs = { a: { wall: [] as number[], cpu: [] as number[] }, b: { wall: [] as number[], cpu: [] as number[] } };
+  for (let i = 0; i < PAIRED_RUNS; i++) {
+    for (const which of i % 2 ? (['a', 'b'] as const) : (['b', 'a'] as const)) {
+      const { wall, cpu } = nodeRun(`require(${JSON.stringify(which === 'a' ? a : b)})`);
+      runs[which].wall.push(wall);
+      runs[which].cpu.push(cpu);
+    }
+  }
+  const medians = (which: 'a' | 'b') => ({ wall: median(runs[which].wall), cpu: median(runs[which].cpu) });
+  return { a: medians('a'), b: medians('b') };
+}
+
+/**
+ * What leaving the credential chain's profile links out of `index.js` (`RUNTIME_CREDENTIAL_LINKS`) saves: the AWS SDK
+ * floor and the largest entry, each bundled with the links inside and without them, their cold imports taken in turn.
+ */
+async function measureCredentialLinks(outdir: string, largest: string): Promise<void> {
+  const withLinks = BUNDLE_EXTERNALS.filter((name) => !RUNTIME_CREDENTIAL_LINKS.includes(name));
+  console.log(`the credential chain's profile links left out (${RUNTIME_CREDENTIAL_LINKS.join(', ')}; medians of ${PAIRED_RUNS} in turn):`);
+  for (const [label, entry] of [
+    ['the AWS SDK floor', join(outdir, 'sdk-floor.entry.js')],
+    [largest, join(ENTRY_DIR, `${largest}.ts`)],
+  ]) {
+    const inside = join(outdir, `${label.replace(/\W+/g, '-')}.links-inside.js`);
+    const outside = join(outdir, `${label.replace(/\W+/g, '-')}.links-outside.js`);
+    const sizes = [(await bundle(entry, inside, withLinks)).bytes, (await bundle(entry, outside, BUNDLE_EXTERNALS)).bytes];
+    const { a, b } = pairedImports(inside, outside);
+    console.log(
+      `  ${label}: ${(sizes[0] / 1024).toFixed(0)} KiB with them inside, ${(sizes[1] / 1024).toFixed(0)} without; cold import ` +
+        `${a.wall.toFixed(1)} -> ${b.wall.toFixed(1)} ms wall (${(a.wall - b.wall).toFixed(1)} saved), ${a.cpu.toFixed(1)} -> ${b.cpu.toFixed(1)} ms CPU (${(a.cpu - b.cpu).toFixed(1)} saved)`,
+    );
+  }
 }
 
 /**

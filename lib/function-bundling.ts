@@ -50,12 +50,37 @@ export const RUNTIME_SDK_PACKAGES: readonly string[] = Object.keys(
 ).filter((name) => name.startsWith('@aws-sdk/') && !BUNDLED_SDK_PACKAGES.includes(name));
 
 /**
- * How every Lambda entry is bundled (the CDK construct and the bundles bench alike): esbuild, minified, source maps
- * without sources, node 22, CommonJS. Left out of `index.js`: the AWS SDK clients the runtime provides and only some
- * routes call, and the side files (the X-Ray tracer, the Stripe client), which sit beside it and are loaded only when
- * used.
+ * The links of the AWS SDK's default credential chain that read a profile (`AWS_PROFILE`, the shared config and
+ * credentials files, `credential_process`, SSO sessions) or a web identity token file. The chain imports each only
+ * when the links before it found nothing, and in Lambda its first link, the execution role's credentials in the
+ * environment, always answers. Left out of `index.js` (with the STS, SSO and sign-in clients they bring, about 90 KiB
+ * of every function), they load from the runtime's copy of the SDK should a chain ever reach them, as the clients of
+ * `RUNTIME_SDK_PACKAGES` do. The chain's container and instance metadata links stay inside.
  */
-export const BUNDLE_EXTERNALS: readonly string[] = [...RUNTIME_SDK_PACKAGES, XRAY_TRACING.module, STRIPE_CLIENT.module];
+export const RUNTIME_CREDENTIAL_LINKS: readonly string[] = [
+  '@aws-sdk/credential-provider-ini',
+  '@aws-sdk/credential-provider-process',
+  '@aws-sdk/credential-provider-sso',
+  '@aws-sdk/credential-provider-web-identity',
+];
+
+/** Every package left out of `index.js` that the function loads from the runtime's copy of the AWS SDK. */
+export const RUNTIME_PACKAGES: readonly string[] = [...RUNTIME_SDK_PACKAGES, ...RUNTIME_CREDENTIAL_LINKS];
+
+/**
+ * How every Lambda entry is bundled (the CDK construct and the bundles bench alike): esbuild, minified, source maps
+ * without sources, node 22, CommonJS. Left out of `index.js`: the AWS SDK packages the runtime provides and only some
+ * routes or no Lambda function need (`RUNTIME_PACKAGES`), and the side files (the X-Ray tracer, the Stripe client),
+ * which sit beside it and are loaded only when used.
+ */
+export const BUNDLE_EXTERNALS: readonly string[] = [...RUNTIME_PACKAGES, XRAY_TRACING.module, STRIPE_CLIENT.module];
+
+/**
+ * The syntax esbuild may not emit: `import()`. A package left out of a bundle loads from the runtime's copy of the
+ * SDK, which only `require` finds (through `NODE_PATH`; an `import()` resolves from the file's own folder up, and finds
+ * nothing there), so esbuild turns the SDK's `await import(<package>)` into a `require` of it.
+ */
+export const BUNDLE_SUPPORTED: Readonly<Record<string, boolean>> = { 'dynamic-import': false };
 
 /**
  * Where esbuild looks first in a package.json: the ES modules (`module`), which it can tree-shake, before the
@@ -99,8 +124,11 @@ function sideFileName(side: SideFile): string {
  */
 export const BUNDLE_LIMIT_KIB = 250;
 
-/** The AWS SDK clients bundled into every `index.js` (`BUNDLED_SDK_PACKAGES`), tree-shaken: about 350–360 KiB. */
-const BUNDLED_SDK_KIB = 380;
+/**
+ * The AWS SDK clients bundled into every `index.js` (`BUNDLED_SDK_PACKAGES`), tree-shaken, the credential chain's
+ * links of `RUNTIME_CREDENTIAL_LINKS` left out: about 260 KiB.
+ */
+const BUNDLED_SDK_KIB = 280;
 
 /** The tenants group serves the lifecycle, users, invitations, billing and settings routes: the most code of any. */
 const LARGER_BUNDLE_LIMITS_KIB: Readonly<Record<string, number>> = { tenants: 280 };
@@ -124,6 +152,7 @@ function sideFileBundleCommand(side: SideFile, inputDir: string, outputDir: stri
     '--target=node22',
     '--format=cjs',
     `--main-fields=${BUNDLE_MAIN_FIELDS.join(',')}`,
+    ...Object.entries(BUNDLE_SUPPORTED).map(([feature, supported]) => `--supported:${feature}=${supported}`),
     quote('--external:@aws-sdk/*'),
     quote(`--outfile=${path.join(outputDir, sideFileName(side))}`),
   ].join(' ');
@@ -144,6 +173,7 @@ export function functionBundling(entry: string): nodejs.BundlingOptions {
     externalModules: [...BUNDLE_EXTERNALS],
     mainFields: [...BUNDLE_MAIN_FIELDS],
     define: { ...BUNDLE_DEFINE },
+    esbuildArgs: Object.fromEntries(Object.entries(BUNDLE_SUPPORTED).map(([feature, supported]) => [`--supported:${feature}`, String(supported)])),
     commandHooks: {
       beforeBundling: () => [],
       beforeInstall: () => [],

@@ -1,7 +1,7 @@
 import { cpSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { build, type Plugin } from 'esbuild';
-import { BUNDLE_MAIN_FIELDS, RUNTIME_SDK_PACKAGES } from '../lib/function-bundling';
+import { BUNDLE_MAIN_FIELDS, BUNDLE_SUPPORTED, RUNTIME_PACKAGES } from '../lib/function-bundling';
 import type { RuntimeConfig } from '../functions/api/runtime-config';
 import { HANDLER_GROUPS } from '../functions/routes';
 import type { Authorizer } from '../functions/identity/authorizer.adapter';
@@ -12,7 +12,7 @@ import type { TtlRemovalConsumer } from './ttl-expiry';
 /**
  * The functions as Lambda runs them: each entry of functions/api/ bundled by esbuild into one CommonJS file as the
  * Lambda bundles are (lib/function-bundling.ts: the AWS SDK's DynamoDB and STS clients inside from their ES modules,
- * its other clients left out, as the Lambda runtime provides them), loaded once per region from its own copy so that
+ * its other clients and the credential chain's profile links left out, as the Lambda runtime provides them), loaded once per region from its own copy so that
  * no module-level state is shared between regions, as none is between two regional Lambda functions. Bundling also
  * makes ESM-only dependencies loadable, which a CommonJS runtime such as tsx cannot require.
  */
@@ -20,14 +20,15 @@ import type { TtlRemovalConsumer } from './ttl-expiry';
 const ENTRIES = [...HANDLER_GROUPS, 'authorizer', 'run-consumer', 'period-close', 'job-consumer', 'retention-sweep', 'memory-expiry'] as const;
 
 /**
- * Leaves the AWS SDK clients the Lambda runtime provides out of the bundles but points at the project's copy by
- * absolute path, so a bundle loads from any directory (the data directory may be outside the project).
+ * Leaves the AWS SDK packages the Lambda bundles leave out (`RUNTIME_PACKAGES`) out of these bundles too, but points
+ * at the project's copy by absolute path, so a bundle loads from any directory (the data directory may be outside the
+ * project).
  */
 const runtimeSdkFromProject: Plugin = {
   name: 'runtime-sdk-from-project',
   setup(builder) {
     builder.onResolve({ filter: /^@aws-sdk\// }, (args) =>
-      RUNTIME_SDK_PACKAGES.some((name) => args.path === name || args.path.startsWith(`${name}/`))
+      RUNTIME_PACKAGES.some((name) => args.path === name || args.path.startsWith(`${name}/`))
         ? { path: require.resolve(args.path, { paths: [args.resolveDir] }), external: true }
         : undefined,
     );
@@ -107,6 +108,7 @@ async function buildEntries(outdir: string): Promise<void> {
     sourcemap: 'linked',
     keepNames: true,
     mainFields: [...BUNDLE_MAIN_FIELDS],
+    supported: { ...BUNDLE_SUPPORTED },
     plugins: [withMeter, runtimeSdkFromProject],
     logLevel: 'error',
   });

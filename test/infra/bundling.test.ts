@@ -1,9 +1,22 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Stack } from 'aws-cdk-lib';
+import { build } from 'esbuild';
 import type { PlatformFunction } from '../../lib/constructs/platform-function';
-import { BUNDLED_SDK_PACKAGES, bundleLimitKib, RUNTIME_SDK_PACKAGES, STRIPE_CLIENT_FILE, STRIPE_ENTRIES, XRAY_TRACING_FILE } from '../../lib/function-bundling';
+import {
+  BUNDLE_EXTERNALS,
+  BUNDLE_MAIN_FIELDS,
+  BUNDLE_SUPPORTED,
+  BUNDLED_SDK_PACKAGES,
+  bundleLimitKib,
+  RUNTIME_CREDENTIAL_LINKS,
+  RUNTIME_PACKAGES,
+  STRIPE_CLIENT_FILE,
+  STRIPE_ENTRIES,
+  XRAY_TRACING_FILE,
+} from '../../lib/function-bundling';
 import { loadTenantManifests } from '../../lib/platform-app';
 import { REPO_ROOT } from '../../lib/source-paths';
 import { REGION_FUNCTION_NAMES, regionFunctionEntry } from '../../lib/stacks/region-stack';
@@ -69,7 +82,12 @@ describe('function bundles', () => {
       expect.arrayContaining([expect.stringMatching(/@aws-sdk\/client-dynamodb\/dist-es\//), expect.stringMatching(/@aws-sdk\/client-sts\/dist-es\//)]),
     );
     expect(sdkSources.filter((source: string) => source.includes('/dist-cjs/'))).toEqual([]);
-    expect(sdkSources.filter((source: string) => RUNTIME_SDK_PACKAGES.some((name) => source.includes(`node_modules/${name}/`)))).toEqual([]);
+    expect(sdkSources.filter((source: string) => RUNTIME_PACKAGES.some((name) => source.includes(`node_modules/${name}/`)))).toEqual([]);
+    // The credential chain's profile links stay out with the STS, SSO and sign-in clients they bring, and what is left
+    // out is required, never imported: `import()` does not look where the runtime keeps its copy of the SDK.
+    expect(sdkSources.filter((source: string) => source.includes('node_modules/@aws-sdk/nested-clients/'))).toEqual([]);
+    expect(bundle).toContain('require("@aws-sdk/credential-provider-ini")');
+    expect(bundle).not.toMatch(/import\("@aws-sdk\//);
     // No other client slips in (one the functions import without a dependency of their own in package.json, say).
     const clients = new Set(sdkSources.map((source: string) => /node_modules\/(@aws-sdk\/client-[^/]+)\//.exec(source)?.[1]).filter(Boolean));
     expect([...clients].filter((client) => !BUNDLED_SDK_PACKAGES.includes(client as string))).toEqual([]);
@@ -91,6 +109,23 @@ describe('function bundles', () => {
     expect(result.stderr.toString()).toBe('');
     expect(JSON.parse(result.stdout.toString())).toEqual({ handler: 'function', tracer: true });
     expect(fs.readFileSync(path.join(assetDir, 'index.js'), 'utf8')).toContain('require("./xray-tracing")');
+  });
+
+  it("loads none of the credential chain's left-out links as a function starts", () => {
+    // Prepare: the agents group's asset, the project's node_modules standing in for the runtime's copy of the SDK
+    const { json } = templateFor(region);
+    const code = json.Resources[logicalIdOf(region.functions.agents.function)].Properties!.Code;
+    const assetDir = path.join(fixture.outdir, `asset.${String(code.S3Key).replace(/\.zip$/, '')}`);
+    const script = `require(${JSON.stringify(path.join(assetDir, 'index.js'))}); process.stdout.write(JSON.stringify(${LINKS_LOADED}))`;
+
+    // Act
+    const result = spawnSync(process.execPath, ['-e', script], {
+      env: { ...process.env, AWS_REGION: 'eu-central-1', NODE_PATH: path.join(REPO_ROOT, 'node_modules') },
+    });
+
+    // Assess
+    expect(result.stderr.toString()).toBe('');
+    expect(JSON.parse(result.stdout.toString())).toEqual([]);
   });
 
   it.each(bundles)('ships the Stripe client beside %s of %s exactly when its index.js requires it, never inside it', (entry, _stackId, stack, fn) => {
@@ -135,5 +170,58 @@ describe('function bundles', () => {
     expect(sources(XRAY_TRACING_FILE)).toEqual(
       expect.arrayContaining([expect.stringMatching(/functions\/core\/xray-tracing\.ts$/), expect.stringMatching(/node_modules\/aws-xray-sdk-core\//)]),
     );
+  });
+});
+
+/** A script expression: the files of the credential chain's left-out links that the node running it has loaded. */
+const LINKS_LOADED = `Object.keys(require.cache).filter((file) => ${JSON.stringify(RUNTIME_CREDENTIAL_LINKS)}.some((name) => file.includes('/node_modules/' + name + '/')))`;
+
+describe("the AWS SDK's credential chain in a function bundle", () => {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'credential-chain-'));
+  afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
+
+  it("still reaches a profile's credentials, through a link loaded from the runtime's copy of the SDK", async () => {
+    // Prepare: an STS client bundled as the functions bundle theirs, outside the project (as /var/task is outside the
+    // runtime's folder); a profile in the shared files and no credentials in the environment
+    await build({
+      stdin: { contents: "export { STSClient } from '@aws-sdk/client-sts';", resolveDir: REPO_ROOT, loader: 'ts' },
+      bundle: true,
+      platform: 'node',
+      target: 'node22',
+      format: 'cjs',
+      mainFields: [...BUNDLE_MAIN_FIELDS],
+      supported: { ...BUNDLE_SUPPORTED },
+      external: [...BUNDLE_EXTERNALS],
+      outfile: path.join(outdir, 'index.js'),
+      logLevel: 'error',
+    });
+    fs.writeFileSync(path.join(outdir, 'credentials'), '[bundle-test]\naws_access_key_id = AKIDBUNDLETEST\naws_secret_access_key = bundle-test-secret\n');
+    fs.writeFileSync(path.join(outdir, 'config'), '[profile bundle-test]\nregion = eu-central-1\n');
+    const { AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, ...env } = process.env;
+    const script = [
+      `const { STSClient } = require(${JSON.stringify(path.join(outdir, 'index.js'))});`,
+      `const atStart = ${LINKS_LOADED};`,
+      "new STSClient({ region: 'eu-central-1' }).config.credentials()",
+      `  .then((credentials) => process.stdout.write(JSON.stringify({ atStart, accessKeyId: credentials.accessKeyId, loaded: ${LINKS_LOADED} })));`,
+    ].join('\n');
+
+    // Act
+    const result = spawnSync(process.execPath, ['-e', script], {
+      env: {
+        ...env,
+        AWS_PROFILE: 'bundle-test',
+        AWS_SHARED_CREDENTIALS_FILE: path.join(outdir, 'credentials'),
+        AWS_CONFIG_FILE: path.join(outdir, 'config'),
+        AWS_EC2_METADATA_DISABLED: 'true',
+        NODE_PATH: path.join(REPO_ROOT, 'node_modules'),
+      },
+    });
+
+    // Assess
+    expect(result.stderr.toString()).toBe('');
+    const { atStart, accessKeyId, loaded } = JSON.parse(result.stdout.toString());
+    expect(atStart).toEqual([]);
+    expect(accessKeyId).toBe('AKIDBUNDLETEST');
+    expect(loaded).toEqual([expect.stringContaining(path.join(REPO_ROOT, 'node_modules', '@aws-sdk', 'credential-provider-ini'))]);
   });
 });
