@@ -10,6 +10,8 @@ import {
   BUNDLED_SDK_PACKAGES,
   bundleLimitKib,
   FUNCTION_NODE_OPTIONS,
+  OPENAPI_DOCUMENT_ENTRY,
+  OPENAPI_DOCUMENT_FILE,
   RUNTIME_CREDENTIAL_LINKS,
   STRIPE_CLIENT_ENTRY,
   STRIPE_CLIENT_FILE,
@@ -186,20 +188,25 @@ export async function run(): Promise<void> {
       ];
       console.log(row([name, ...cells, ...times, met]));
     }
-    await measureSideFile(
-      outdir,
-      XRAY_TRACING_ENTRY,
-      XRAY_TRACING_FILE,
-      'beside every index.js; loaded at the first invocation where active tracing is on',
-      'agents',
-    );
-    await measureSideFile(
-      outdir,
-      STRIPE_CLIENT_ENTRY,
-      STRIPE_CLIENT_FILE,
-      'beside the billing entries; loaded where a region collects through Stripe',
-      'tenants',
-    );
+    await measureSideFile(outdir, {
+      entry: XRAY_TRACING_ENTRY,
+      file: XRAY_TRACING_FILE,
+      where: 'beside every index.js; loaded at the first invocation where active tracing is on',
+      after: 'agents',
+    });
+    await measureSideFile(outdir, {
+      entry: STRIPE_CLIENT_ENTRY,
+      file: STRIPE_CLIENT_FILE,
+      where: 'beside the billing entries; loaded where a region collects through Stripe',
+      after: 'tenants',
+    });
+    await measureSideFile(outdir, {
+      entry: OPENAPI_DOCUMENT_ENTRY,
+      file: OPENAPI_DOCUMENT_FILE,
+      where: 'beside the platform group; loaded, and the document built, at the first GET /v1/openapi.json',
+      after: 'platform',
+      use: "m.openApiDocument('https://api.example.com','production')",
+    });
     const runtimeFloor = measureSdkFloor();
     const bundledFloor = await measureBundledSdkFloor(outdir);
     const largest = [...measured].sort((a, b) => b.kib - a.kib)[0].name;
@@ -216,21 +223,26 @@ export async function run(): Promise<void> {
 /**
  * A side file (lib/function-bundling.ts): its size, and what requiring it adds once per instance that loads it, in a
  * node that has loaded the index.js of `after` first, as a function loads its side files after its own bundle (median
- * of the runs, ms); and, apart, in a fresh node over `node -e 0`, the built-in modules it shares with index.js
- * included.
+ * of the runs, ms), with its first use (`use`, an expression of the module `m`) where that does the work; and, apart,
+ * in a fresh node over `node -e 0`, the built-in modules it shares with index.js included.
  */
-async function measureSideFile(outdir: string, entry: string, file: string, where: string, after: string): Promise<void> {
-  const outfile = join(outdir, file);
-  const { bytes } = await bundle(entry, outfile, SDK_OUTSIDE);
+async function measureSideFile(
+  outdir: string,
+  side: { readonly entry: string; readonly file: string; readonly where: string; readonly after: string; readonly use?: string },
+): Promise<void> {
+  const outfile = join(outdir, side.file);
+  const { bytes } = await bundle(side.entry, outfile, BUNDLE_EXTERNALS);
   const afterIndex: number[] = [];
   for (let i = 0; i < IMPORT_RUNS; i++) {
-    const script = `require(${JSON.stringify(join(outdir, `${after}.js`))});const t=performance.now();require(${JSON.stringify(outfile)});process.stdout.write(String(performance.now()-t))`;
+    const script =
+      `require(${JSON.stringify(join(outdir, `${side.after}.js`))});const t=performance.now();const m=require(${JSON.stringify(outfile)});` +
+      `${side.use ?? ''};process.stdout.write(String(performance.now()-t))`;
     afterIndex.push(Number(nodeOutput(script)));
   }
   const cold = coldImport(outfile);
   console.log(
-    `${file} (${where}): ${(bytes / 1024).toFixed(1)} KiB; ${median(afterIndex).toFixed(1)} ms to load after ${after}'s index.js; ` +
-      `alone in a fresh node +${(cold.wall - cold.baseline.wall).toFixed(0)} ms wall, +${(cold.cpu - cold.baseline.cpu).toFixed(0)} ms CPU`,
+    `${side.file} (${side.where}): ${(bytes / 1024).toFixed(1)} KiB; ${median(afterIndex).toFixed(1)} ms to load${side.use ? ' and use' : ''} after ${side.after}'s ` +
+      `index.js; alone in a fresh node +${(cold.wall - cold.baseline.wall).toFixed(0)} ms wall, +${(cold.cpu - cold.baseline.cpu).toFixed(0)} ms CPU`,
   );
 }
 

@@ -4,6 +4,7 @@ import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import { XRAY_TRACING_MODULE } from '../functions/core/tracing';
 import { REPO_ROOT } from './source-paths';
 import { STRIPE_CLIENT_MODULE } from '../functions/billing/stripe-client.loader';
+import { OPENAPI_DOCUMENT_MODULE } from '../functions/platform/openapi-document.loader';
 
 /**
  * A module that Lambda bundles leave out of `index.js` and carry as a file of its own beside it, loaded by a literal
@@ -14,16 +15,34 @@ interface SideFile {
   readonly module: string;
   /** Its TypeScript source. */
   readonly entry: string;
+  /** The entries (`functions/api/<name>.ts`) whose asset carries it. @default every entry */
+  readonly entries?: readonly string[];
 }
 
 /** The X-Ray tracer: beside every function's `index.js`, loaded at the first invocation where tracing is on. */
 const XRAY_TRACING: SideFile = { module: XRAY_TRACING_MODULE, entry: path.join(REPO_ROOT, 'functions', 'core', 'xray-tracing.ts') };
 
-/** The Stripe SDK's client: beside the billing entries' `index.js`, loaded where a region collects through Stripe. */
-const STRIPE_CLIENT: SideFile = { module: STRIPE_CLIENT_MODULE, entry: path.join(REPO_ROOT, 'functions', 'billing', 'stripe-client.ts') };
-
 /** The entries that bill (the tenants group serves the invoices and the Stripe webhook; the period close charges). */
 export const STRIPE_ENTRIES: readonly string[] = ['tenants', 'period-close'];
+
+/** The Stripe SDK's client: beside the billing entries' `index.js`, loaded where a region collects through Stripe. */
+const STRIPE_CLIENT: SideFile = {
+  module: STRIPE_CLIENT_MODULE,
+  entry: path.join(REPO_ROOT, 'functions', 'billing', 'stripe-client.ts'),
+  entries: STRIPE_ENTRIES,
+};
+
+/**
+ * The OpenAPI document's generator (the whole route table, every group's zod schemas, zod's JSON Schema generator):
+ * beside the platform group's `index.js`, loaded at the first request for the document.
+ */
+const OPENAPI_DOCUMENT: SideFile = {
+  module: OPENAPI_DOCUMENT_MODULE,
+  entry: path.join(REPO_ROOT, 'functions', 'platform', 'openapi-document.ts'),
+  entries: ['platform'],
+};
+
+const SIDE_FILES: readonly SideFile[] = [XRAY_TRACING, STRIPE_CLIENT, OPENAPI_DOCUMENT];
 
 /**
  * The AWS SDK v3 packages bundled into each function's `index.js`: DynamoDB with its document client, and STS for
@@ -70,10 +89,10 @@ export const RUNTIME_PACKAGES: readonly string[] = [...RUNTIME_SDK_PACKAGES, ...
 /**
  * How every Lambda entry is bundled (the CDK construct and the bundles bench alike): esbuild, minified, source maps
  * without sources, node 22, CommonJS. Left out of `index.js`: the AWS SDK packages the runtime provides and only some
- * routes or no Lambda function need (`RUNTIME_PACKAGES`), and the side files (the X-Ray tracer, the Stripe client),
- * which sit beside it and are loaded only when used.
+ * routes or no Lambda function need (`RUNTIME_PACKAGES`), and the side files (the X-Ray tracer, the Stripe client, the
+ * OpenAPI document's generator), which sit beside it and are loaded only when used.
  */
-export const BUNDLE_EXTERNALS: readonly string[] = [...RUNTIME_PACKAGES, XRAY_TRACING.module, STRIPE_CLIENT.module];
+export const BUNDLE_EXTERNALS: readonly string[] = [...RUNTIME_PACKAGES, ...SIDE_FILES.map((side) => side.module)];
 
 /**
  * The syntax esbuild may not emit: `import()`. A package left out of a bundle loads from the runtime's copy of the
@@ -111,6 +130,10 @@ export const XRAY_TRACING_FILE = sideFileName(XRAY_TRACING);
 export const STRIPE_CLIENT_ENTRY = STRIPE_CLIENT.entry;
 export const STRIPE_CLIENT_FILE = sideFileName(STRIPE_CLIENT);
 
+/** The OpenAPI document generator's own file (functions/platform/openapi-document.ts), beside the platform group's. */
+export const OPENAPI_DOCUMENT_ENTRY = OPENAPI_DOCUMENT.entry;
+export const OPENAPI_DOCUMENT_FILE = sideFileName(OPENAPI_DOCUMENT);
+
 function sideFileName(side: SideFile): string {
   return `${path.basename(side.module)}.js`;
 }
@@ -138,7 +161,11 @@ export function bundleLimitKib(name: string): number {
   return (LARGER_BUNDLE_LIMITS_KIB[name] ?? BUNDLE_LIMIT_KIB) + BUNDLED_SDK_KIB;
 }
 
-/** The esbuild command line that writes a side file into a function's asset (a bundling hook). */
+/**
+ * The esbuild command line that writes a side file into a function's asset (a bundling hook), bundled as `index.js`
+ * is: a side file that reaches the AWS SDK's DynamoDB or STS clients (the OpenAPI document's generator, through the
+ * route table) carries its own tree-shaken copy rather than load the runtime's.
+ */
 function sideFileBundleCommand(side: SideFile, inputDir: string, outputDir: string): string {
   const quote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
   return [
@@ -153,14 +180,16 @@ function sideFileBundleCommand(side: SideFile, inputDir: string, outputDir: stri
     '--format=cjs',
     `--main-fields=${BUNDLE_MAIN_FIELDS.join(',')}`,
     ...Object.entries(BUNDLE_SUPPORTED).map(([feature, supported]) => `--supported:${feature}=${supported}`),
-    quote('--external:@aws-sdk/*'),
+    ...Object.entries(BUNDLE_DEFINE).map(([name, value]) => quote(`--define:${name}=${value}`)),
+    ...BUNDLE_EXTERNALS.map((name) => quote(`--external:${name}`)),
     quote(`--outfile=${path.join(outputDir, sideFileName(side))}`),
   ].join(' ');
 }
 
 /** The side files beside an entry's `index.js` (`functions/api/<name>.ts`). */
 function sideFilesOf(entry: string): readonly SideFile[] {
-  return STRIPE_ENTRIES.includes(path.basename(entry, '.ts')) ? [XRAY_TRACING, STRIPE_CLIENT] : [XRAY_TRACING];
+  const name = path.basename(entry, '.ts');
+  return SIDE_FILES.filter((side) => side.entries?.includes(name) ?? true);
 }
 
 /** The NodejsFunction bundling of a platform function's entry: `index.js` with its side files beside it. */

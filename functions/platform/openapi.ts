@@ -230,15 +230,14 @@ function catalogueDescription(): string {
   ].join('\n');
 }
 
+/** What a region's API server is, for the readers of the document's `servers`. */
+export type OpenApiEnvironment = 'local' | 'development' | 'production';
+
 /**
  * @param serverUrl the region's API base URL
  * @param environment what the server is, for the readers of `servers`
  */
-export function buildOpenApiDocument(
-  routeTable: readonly RouteDefinition[],
-  serverUrl?: string,
-  environment: 'local' | 'development' | 'production' = 'production',
-): Json {
+export function buildOpenApiDocument(routeTable: readonly RouteDefinition[], serverUrl?: string, environment: OpenApiEnvironment = 'production'): Json {
   const components = new SchemaComponents();
   const problems = new ProblemResponses();
   const paths: Record<string, Record<string, Json>> = {};

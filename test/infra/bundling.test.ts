@@ -11,6 +11,7 @@ import {
   BUNDLE_SUPPORTED,
   BUNDLED_SDK_PACKAGES,
   bundleLimitKib,
+  OPENAPI_DOCUMENT_FILE,
   RUNTIME_CREDENTIAL_LINKS,
   RUNTIME_PACKAGES,
   STRIPE_CLIENT_FILE,
@@ -20,6 +21,8 @@ import {
 import { loadTenantManifests } from '../../lib/platform-app';
 import { REPO_ROOT } from '../../lib/source-paths';
 import { REGION_FUNCTION_NAMES, regionFunctionEntry } from '../../lib/stacks/region-stack';
+import { buildOpenApiDocument } from '../../functions/platform/openapi';
+import { ROUTES } from '../../functions/routes';
 import { buildFixture, CONFIG, logicalIdOf, templateOf, type StackTemplate } from './support/platform-fixture';
 
 /**
@@ -148,6 +151,38 @@ describe('function bundles', () => {
     const script = `process.stdout.write(typeof require(${JSON.stringify(path.join(assetDir, STRIPE_CLIENT_FILE))}).createStripeClient('sk_test_1').webhooks.constructEvent)`;
     expect(spawnSync(process.execPath, ['-e', script]).stdout.toString()).toBe('function');
   });
+
+  it.each(bundles)(
+    "ships the OpenAPI document's generator beside %s of %s exactly when its index.js requires it, never inside it",
+    (entry, _stackId, stack, fn) => {
+      // Prepare
+      const { json } = templateFor(stack);
+      const code = json.Resources[logicalIdOf(fn.function)].Properties!.Code;
+      const assetDir = path.join(fixture.outdir, `asset.${String(code.S3Key).replace(/\.zip$/, '')}`);
+      const sources = (file: string): string[] => JSON.parse(fs.readFileSync(path.join(assetDir, `${file}.map`), 'utf8')).sources;
+
+      // Act
+      const requires = fs.readFileSync(path.join(assetDir, 'index.js'), 'utf8').includes('require("./openapi-document")');
+      const ships = fs.existsSync(path.join(assetDir, OPENAPI_DOCUMENT_FILE));
+
+      // Assess: only the platform group serves the document; its index.js carries neither the generator nor zod's JSON
+      // Schema code, and the file beside it builds the document the source builds
+      expect(requires).toBe(path.basename(entry, '.ts') === 'platform');
+      expect(ships).toBe(requires);
+      expect(sources('index.js').filter((source) => /functions\/platform\/openapi(?!-document\.loader\.ts$)/.test(source))).toEqual([]);
+      if (!ships) return;
+      // The DynamoDB and STS clients the route table reaches are inside it, as in index.js: it loads no copy of the runtime's.
+      const side = fs.readFileSync(path.join(assetDir, OPENAPI_DOCUMENT_FILE), 'utf8');
+      expect(BUNDLED_SDK_PACKAGES.filter((name) => side.includes(`require("${name}")`))).toEqual([]);
+      const script = `process.stdout.write(JSON.stringify(require(${JSON.stringify(path.join(assetDir, OPENAPI_DOCUMENT_FILE))}).openApiDocument('https://api.example.com', 'production')))`;
+      const result = spawnSync(process.execPath, ['-e', script], {
+        env: { ...process.env, NODE_PATH: path.join(REPO_ROOT, 'node_modules') },
+        maxBuffer: 16 * 1024 * 1024,
+      });
+      expect(result.stderr.toString()).toBe('');
+      expect(JSON.parse(result.stdout.toString())).toEqual(buildOpenApiDocument(ROUTES, 'https://api.example.com', 'production'));
+    },
+  );
 
   it.each(bundles)('keeps %s of %s within its size limit, the X-Ray tracer in a file of its own beside it', (entry, _stackId, stack, fn) => {
     // Prepare
