@@ -3,11 +3,18 @@ import { createHandler as createPlatformHandler } from '../../../functions/api/p
 import { createHandler as createTenantsHandler, type TenantsDependencies } from '../../../functions/api/tenants';
 import { parseRuntimeConfig } from '../../../functions/api/runtime-config';
 import { createLogger } from '../../../functions/core/logger';
+import { openApiDocument } from '../../../functions/platform/openapi-document';
 import type { AuthContext } from '../../../functions/core/auth-context';
 import { ROUTES } from '../../../functions/routes';
 import { createTenantGate } from '../../../functions/tenants/tenant-gate';
 import type { Tenant, TenantDirectoryEntry } from '../../../functions/tenants/tenant.schema';
 import { lambdaContext, restEvent } from '../../support/rest-event';
+
+// The OpenAPI generator as it is, its calls counted (the platform group must build the document only when asked).
+jest.mock('../../../functions/platform/openapi-document', () => {
+  const actual = jest.requireActual('../../../functions/platform/openapi-document');
+  return { ...actual, openApiDocument: jest.fn(actual.openApiDocument) };
+});
 
 const config = parseRuntimeConfig({
   AWS_REGION: 'eu-central-1',
@@ -110,6 +117,25 @@ describe('platform routes', () => {
     for (const route of ROUTES) {
       expect(doc.paths[route.path][route.method.toLowerCase()].operationId).toBe(route.operationId);
     }
+  });
+
+  it('builds the OpenAPI document at the first request for it and keeps it; health builds nothing', async () => {
+    // Prepare: a new instance
+    const build = jest.mocked(openApiDocument);
+    build.mockClear();
+    const instance = createPlatformHandler(config);
+
+    // Act
+    await instance(restEvent({ method: 'GET', resource: '/v1/health' }), lambdaContext());
+    const builtForHealth = build.mock.calls.length;
+    const first = await instance(restEvent({ method: 'GET', resource: '/v1/openapi.json' }), lambdaContext());
+    const second = await instance(restEvent({ method: 'GET', resource: '/v1/openapi.json' }), lambdaContext());
+
+    // Assess
+    expect(builtForHealth).toBe(0);
+    expect(build).toHaveBeenCalledTimes(1);
+    expect(build).toHaveBeenCalledWith('https://eu.api.test', expect.any(String));
+    expect(second.body).toBe(first.body);
   });
 
   it('answers 404 problem+json for a route of another group', async () => {
