@@ -4,7 +4,7 @@ import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import { XRAY_TRACING_MODULE } from '../functions/core/tracing';
 import { REPO_ROOT } from './source-paths';
 import { STRIPE_CLIENT_MODULE } from '../functions/billing/stripe-client.loader';
-import { OPENAPI_DOCUMENT_MODULE } from '../functions/platform/openapi-document.loader';
+import { OPENAPI_DOCUMENT_MODULE } from '../functions/api/openapi-document.loader';
 
 /**
  * A module that Lambda bundles leave out of `index.js` and carry as a file of its own beside it, loaded by a literal
@@ -38,7 +38,7 @@ const STRIPE_CLIENT: SideFile = {
  */
 const OPENAPI_DOCUMENT: SideFile = {
   module: OPENAPI_DOCUMENT_MODULE,
-  entry: path.join(REPO_ROOT, 'functions', 'platform', 'openapi-document.ts'),
+  entry: path.join(REPO_ROOT, 'functions', 'api', 'openapi-document.ts'),
   entries: ['platform'],
 };
 
@@ -130,7 +130,7 @@ export const XRAY_TRACING_FILE = sideFileName(XRAY_TRACING);
 export const STRIPE_CLIENT_ENTRY = STRIPE_CLIENT.entry;
 export const STRIPE_CLIENT_FILE = sideFileName(STRIPE_CLIENT);
 
-/** The OpenAPI document generator's own file (functions/platform/openapi-document.ts), beside the platform group's. */
+/** The OpenAPI document generator's own file (functions/api/openapi-document.ts), beside the platform group's. */
 export const OPENAPI_DOCUMENT_ENTRY = OPENAPI_DOCUMENT.entry;
 export const OPENAPI_DOCUMENT_FILE = sideFileName(OPENAPI_DOCUMENT);
 

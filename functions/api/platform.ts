@@ -3,7 +3,7 @@ import type { RuntimeConfig } from './runtime-config';
 import { createGroupHandler } from '../core/http';
 import { createLogger } from '../core/logger';
 import type { OpenApiEnvironment } from '../platform/openapi';
-import { loadOpenApiDocument } from '../platform/openapi-document.loader';
+import { loadOpenApiDocument } from './openapi-document.loader';
 import { PLATFORM_ROUTES } from '../platform/platform.routes';
 import { lazyHandler } from './dependencies';
 

@@ -3,7 +3,7 @@ import { createHandler as createPlatformHandler } from '../../../functions/api/p
 import { createHandler as createTenantsHandler, type TenantsDependencies } from '../../../functions/api/tenants';
 import { parseRuntimeConfig } from '../../../functions/api/runtime-config';
 import { createLogger } from '../../../functions/core/logger';
-import { openApiDocument } from '../../../functions/platform/openapi-document';
+import { openApiDocument } from '../../../functions/api/openapi-document';
 import type { AuthContext } from '../../../functions/core/auth-context';
 import { ROUTES } from '../../../functions/routes';
 import { createTenantGate } from '../../../functions/tenants/tenant-gate';
@@ -11,8 +11,8 @@ import type { Tenant, TenantDirectoryEntry } from '../../../functions/tenants/te
 import { lambdaContext, restEvent } from '../../support/rest-event';
 
 // The OpenAPI generator as it is, its calls counted (the platform group must build the document only when asked).
-jest.mock('../../../functions/platform/openapi-document', () => {
-  const actual = jest.requireActual('../../../functions/platform/openapi-document');
+jest.mock('../../../functions/api/openapi-document', () => {
+  const actual = jest.requireActual('../../../functions/api/openapi-document');
   return { ...actual, openApiDocument: jest.fn(actual.openApiDocument) };
 });
 

@@ -1,4 +1,4 @@
-import type { OpenApiEnvironment } from './openapi';
+import type { OpenApiEnvironment } from '../platform/openapi';
 
 /**
  * Module specifier of the OpenAPI document's generator (./openapi-document.ts). The Lambda bundles leave it out and

@@ -1,5 +1,5 @@
 import { ROUTES } from '../routes';
-import { buildOpenApiDocument, type OpenApiEnvironment } from './openapi';
+import { buildOpenApiDocument, type OpenApiEnvironment } from '../platform/openapi';
 
 /**
  * The API's OpenAPI document as `GET /v1/openapi.json` serves it: generated from the whole route table, every group's
