@@ -130,7 +130,7 @@ export const XRAY_TRACING_FILE = sideFileName(XRAY_TRACING);
 export const STRIPE_CLIENT_ENTRY = STRIPE_CLIENT.entry;
 export const STRIPE_CLIENT_FILE = sideFileName(STRIPE_CLIENT);
 
-/** The OpenAPI document generator's own file (functions/api/openapi-document.ts), beside the platform group's. */
+/** The OpenAPI document generator's own file (functions/api/openapi-document.ts), beside the platform group's `index.js`. */
 export const OPENAPI_DOCUMENT_ENTRY = OPENAPI_DOCUMENT.entry;
 export const OPENAPI_DOCUMENT_FILE = sideFileName(OPENAPI_DOCUMENT);
 
