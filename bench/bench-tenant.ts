@@ -1,5 +1,5 @@
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { keys } from '../functions/data/keys';
+import * as keys from '../functions/data/table-keys';
 import { LOCAL_TABLE_NAME } from '../local/platform.config';
 
 /** An ACTIVE tenant record written straight to the local table, for benches that measure what comes after onboarding. */

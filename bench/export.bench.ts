@@ -5,7 +5,7 @@ import { BatchWriteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws
 import { HASH_CHAIN } from '../functions/audit/audit-chain';
 import { createDocumentClient } from '../functions/data/clients';
 import { timeOrderedId } from '../functions/data/ids';
-import { keys } from '../functions/data/keys';
+import * as keys from '../functions/data/table-keys';
 import { MutationExecutor } from '../functions/data/mutation.executor';
 import { createIsolation } from '../functions/isolation/tenant-db';
 import { ManifestSigner } from '../functions/portability/bundle.schema';

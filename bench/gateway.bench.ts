@@ -5,7 +5,7 @@ import { CognitoIdentityProviderClient, InitiateAuthCommand } from '@aws-sdk/cli
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { PLANS, type PlanId } from '../functions/billing/plan.catalogue';
-import { keys } from '../functions/data/keys';
+import * as keys from '../functions/data/table-keys';
 import { LOCAL_TABLE_NAME } from '../local/platform.config';
 import { startLocalPlatform } from '../local/platform';
 import { freePort } from '../local/ports';

@@ -1,7 +1,7 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { putBenchTenant } from './bench-tenant';
 import { createDocumentClient } from '../functions/data/clients';
-import { keys } from '../functions/data/keys';
+import * as keys from '../functions/data/table-keys';
 import { BudgetLedger } from '../functions/governance/budget.ledger';
 import { modelPriceOf } from '../functions/governance/budget.pricing';
 import { BudgetRepository, CachedBudgetPolicySource } from '../functions/governance/budget.repository';

@@ -1,6 +1,6 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../functions/data/clients';
-import { keys } from '../functions/data/keys';
+import * as keys from '../functions/data/table-keys';
 import type { MemberAccessLookup } from '../functions/identity/member-access';
 import { createIsolation } from '../functions/isolation/tenant-db';
 import { MemberRepository } from '../functions/users/member.repository';

@@ -11,7 +11,7 @@ import { parseRuntimeConfig } from '../functions/api/runtime-config';
 import { createLogger } from '../functions/core/logger';
 import { createDocumentClient } from '../functions/data/clients';
 import { CursorCodec } from '../functions/data/cursor';
-import { keys } from '../functions/data/keys';
+import * as keys from '../functions/data/table-keys';
 import { MutationExecutor } from '../functions/data/mutation.executor';
 import { AuditSealer } from '../functions/audit/audit-sealer';
 import { AuditRepository } from '../functions/audit/audit.repository';

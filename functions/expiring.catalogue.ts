@@ -1,5 +1,6 @@
 import type { DataKind } from './data/data-kind';
-import { keys, SEPARATOR } from './data/keys';
+import { SEPARATOR } from './data/keys';
+import * as keys from './data/table-keys';
 import { invoiceKind } from './billing/invoice.kind';
 import { memoryKind } from './memories/memory.kind';
 import { portabilityJobKind } from './portability/portability-job.kind';

@@ -1,5 +1,5 @@
 import { fixedPartitions, writeBackAsIs, type DataKind } from '../data/data-kind';
-import { keys } from '../data/keys';
+import * as keys from '../data/table-keys';
 import { registerNestedPartition } from '../data/operational.kind';
 import { quotaCounters } from '../quotas/quota.counters';
 import { agentBytes, agentSchema, type Agent } from './agent.schema';

@@ -1,6 +1,7 @@
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { CursorCodec } from '../data/cursor';
-import { keys, SEPARATOR, sortKey } from '../data/keys';
+import { SEPARATOR, sortKey } from '../data/keys';
+import * as keys from '../data/table-keys';
 import { TABLE_SCHEMA } from '../data/table.schema';
 import { agentIdSchema, agentSchema, type Agent, type AgentListOrder } from './agent.schema';
 

@@ -1,4 +1,4 @@
-import { keys } from '../data/keys';
+import * as keys from '../data/table-keys';
 import { conditionOf, itemAbsent, itemExists, versionIs } from '../data/conditions';
 import { registerNestedPartition } from '../data/operational.kind';
 import { planAllowsModel } from '../billing/plan.catalogue';

@@ -1,5 +1,5 @@
 import { fixedPartitions, writeBackAsIs, type DataKind } from '../data/data-kind';
-import { keys } from '../data/keys';
+import * as keys from '../data/table-keys';
 import { storedApiKeySchema } from './api-key.schema';
 
 /** API keys, active or revoked: stored hashed, read by the authorizer by the id the key carries. */

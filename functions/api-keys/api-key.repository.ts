@@ -3,7 +3,7 @@ import { attributeAbsent, conditionOf, itemAbsent, itemExists } from '../data/co
 import { updateOf } from '../data/updates';
 import { ConflictError, NotFoundError } from '../core/errors';
 import { getItem, queryPartition } from '../data/item-reads';
-import { keys } from '../data/keys';
+import * as keys from '../data/table-keys';
 import type { ItemWrite } from '../data/mutation.executor';
 import type { ApiKeyLookup } from '../identity/api-key.authenticator';
 import { storedApiKeySchema, type ApiKeyRecord } from './api-key.schema';

@@ -1,7 +1,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { attributeIs, conditionOf, itemAbsent, itemExists } from '../data/conditions';
-import { keys } from '../data/keys';
+import * as keys from '../data/table-keys';
 import { TABLE_SCHEMA } from '../data/table.schema';
 import { EMPTY_HEAD, SEALED_LANE, sealEntry, type AuditEntry, type ChainHead, type PendingAuditEntry } from './audit-chain';
 

@@ -1,7 +1,8 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { keys, parseKey } from '../data/keys';
+import { parseKey } from '../data/keys';
+import * as keys from '../data/table-keys';
 import type { AuditSealer } from './audit-sealer';
 
 /**

@@ -1,6 +1,6 @@
 import * as z from '../core/zod';
 import { fixedPartitions, writeBackAsIs, type DataKind } from '../data/data-kind';
-import { keys } from '../data/keys';
+import * as keys from '../data/table-keys';
 import { pendingAuditEntrySchema, sealedAuditEntrySchema } from './audit.schema';
 
 /** Most audit lanes a tenant's log can have (logs chained before sealing used up to this many): purge and export look in all. */

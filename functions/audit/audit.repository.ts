@@ -2,7 +2,7 @@ import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb
 import { canonicalJson, DEFAULT_PAGE_SIZE, type Page } from '../core/request-conventions';
 import type { CursorCodec } from '../data/cursor';
 import { attributeIs, conditionOf, type Condition } from '../data/conditions';
-import { keys } from '../data/keys';
+import * as keys from '../data/table-keys';
 import { TABLE_SCHEMA } from '../data/table.schema';
 import { EMPTY_HEAD, LaneVerifier, type AuditEntry, type ChainBreak, type ChainHead, type LaneProgress, type PendingAuditEntry } from './audit-chain';
 import { pendingOf } from './audit-sealer';

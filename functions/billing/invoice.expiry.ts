@@ -1,5 +1,5 @@
 import { sortKeyStartsWith, type ExpiryRule } from '../data/data-kind';
-import { keys } from '../data/keys';
+import * as keys from '../data/table-keys';
 
 /** Invoices expire by the billing class's period (the retention sweep deletes those past it). */
 export const invoiceExpiry: ExpiryRule = {

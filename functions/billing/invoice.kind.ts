@@ -1,5 +1,5 @@
 import { fixedPartitions, writeBackAsIs, type DataKind } from '../data/data-kind';
-import { keys } from '../data/keys';
+import * as keys from '../data/table-keys';
 import { invoiceExpiry } from './invoice.expiry';
 import { invoiceSchema } from './invoice.schema';
 

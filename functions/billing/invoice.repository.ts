@@ -1,7 +1,7 @@
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, PreconditionFailedError } from '../core/errors';
 import { attributeAbsent, attributeIs, conditionOf, itemAbsent, versionIs } from '../data/conditions';
-import { keys } from '../data/keys';
+import * as keys from '../data/table-keys';
 import type { ItemWrite } from '../data/mutation.executor';
 import { TABLE_SCHEMA } from '../data/table.schema';
 import { updateOf } from '../data/updates';

@@ -1,5 +1,5 @@
 import { fixedPartitions, isKey, writeBackAsIs, type DataKind } from '../data/data-kind';
-import { keys } from '../data/keys';
+import * as keys from '../data/table-keys';
 import { subscriptionSchema } from './subscription.schema';
 
 /** The tenant's subscription (plan, status, period, pending change, prorations): one item in its billing partition. */

@@ -1,7 +1,7 @@
 import { BatchGetCommand, GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PreconditionFailedError } from '../core/errors';
 import { conditionOf, itemAbsent, versionIs } from '../data/conditions';
-import { keys } from '../data/keys';
+import * as keys from '../data/table-keys';
 import type { ItemWrite } from '../data/mutation.executor';
 import { COUNTER_ATTRIBUTES, monthOf, quotaCounters, type QuotaName } from '../quotas/quota.counters';
 import { subscriptionSchema, type Subscription } from './subscription.schema';

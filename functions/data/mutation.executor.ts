@@ -8,7 +8,7 @@ import { ConflictError, QuotaExceededError, RateLimitedError } from '../core/err
 import type { IdempotencyRequest } from '../core/request-conventions';
 import { TenantCache } from '../core/tenant-cache';
 import { timeOrderedId } from './ids';
-import { keys } from './keys';
+import * as keys from './table-keys';
 import {
   COUNTER_ATTRIBUTES,
   PLAN_ATTRIBUTE,

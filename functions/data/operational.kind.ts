@@ -1,6 +1,7 @@
 import * as z from '../core/zod';
 import { fixedPartitions, inNestedPartition, writeBackAsIs, type DataKind } from './data-kind';
-import { IDEMPOTENCY_SHARDS, keys, type NestedParent } from './keys';
+import { IDEMPOTENCY_SHARDS, type NestedParent } from './keys';
+import * as keys from './table-keys';
 import type { ItemWrite } from './mutation.executor';
 
 /** Idempotency-Key records with the stored response, by key hash in 16 partitions; TTL removes them after a day. */

@@ -1,6 +1,6 @@
 import * as z from '../core/zod';
 import { fixedPartitions, isKey, sortKeyStartsWith, writeBackAsIs, type DataKind } from '../data/data-kind';
-import { keys } from '../data/keys';
+import * as keys from '../data/table-keys';
 import { budgetPolicySchema } from './budget.schema';
 
 /** The tenant's budget policy: what the tenant admin set. */

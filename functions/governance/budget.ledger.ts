@@ -1,7 +1,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { anyOf, attributeAbsent, attributeAtMost } from '../data/conditions';
-import { keys } from '../data/keys';
+import * as keys from '../data/table-keys';
 import { updateOf } from '../data/updates';
 
 /**

@@ -8,7 +8,7 @@ import type { MutationExecutor } from '../data/mutation.executor';
 import type { PlanSource } from '../quotas/plan.source';
 import { monthOf } from '../quotas/quota.counters';
 import { budgetTarget } from './budget.alerts';
-import { keys } from '../data/keys';
+import * as keys from '../data/table-keys';
 import { scopeSegments, stateOf, type BudgetLedger, type BudgetScope, type LedgerState } from './budget.ledger';
 import type { BudgetPolicySource, BudgetRepository } from './budget.repository';
 import { DEFAULT_THRESHOLDS, type BudgetBody, type BudgetPolicy, type BudgetStatus, type Spend } from './budget.schema';

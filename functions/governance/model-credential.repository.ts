@@ -1,7 +1,7 @@
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TenantCache } from '../core/tenant-cache';
 import { conditionOf, itemAbsent, itemExists, versionIs } from '../data/conditions';
-import { keys } from '../data/keys';
+import * as keys from '../data/table-keys';
 import type { ItemWrite } from '../data/mutation.executor';
 import { TABLE_SCHEMA } from '../data/table.schema';
 import { modelCredentialSchema, type ModelCredential } from './model-credential.schema';

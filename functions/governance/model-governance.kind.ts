@@ -1,5 +1,5 @@
 import { fixedPartitions, isKey, sortKeyStartsWith, writeBackAsIs, type DataKind } from '../data/data-kind';
-import { keys } from '../data/keys';
+import * as keys from '../data/table-keys';
 import { modelCredentialSchema } from './model-credential.schema';
 import { modelPolicySchema } from './model-policy.schema';
 

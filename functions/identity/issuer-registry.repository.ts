@@ -1,6 +1,7 @@
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from '../core/zod';
-import { keys, tenantIdSchema } from '../data/keys';
+import { tenantIdSchema } from '../data/keys';
+import * as keys from '../data/table-keys';
 
 /**
  * Which user pool issuers the API trusts: each tenant pool's issuer maps to its tenant, the platform-admin pool's

@@ -1,5 +1,6 @@
 import type { Pluggable } from '@aws-sdk/types';
-import { isIssuerKey, isPlatformKey, keys, tenantPrefix } from '../data/keys';
+import { isIssuerKey, isPlatformKey, tenantPrefix } from '../data/keys';
+import * as keys from '../data/table-keys';
 import { PARTITION_KEY_ATTRIBUTES, TABLE_SCHEMA } from '../data/table.schema';
 
 /**

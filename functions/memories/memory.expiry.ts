@@ -1,5 +1,5 @@
 import { inNestedPartition, type ExpiryRule } from '../data/data-kind';
-import { keys } from '../data/keys';
+import * as keys from '../data/table-keys';
 
 /** Agent memories expire by the table's TTL, whose removals a consumer counts out of the agent's memory counter. */
 export const memoryExpiry: ExpiryRule = {

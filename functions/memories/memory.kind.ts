@@ -1,6 +1,6 @@
 import * as z from '../core/zod';
 import { childPartitions, inNestedPartition, writeBackAsIs, type DataKind } from '../data/data-kind';
-import { keys } from '../data/keys';
+import * as keys from '../data/table-keys';
 import { TABLE_SCHEMA } from '../data/table.schema';
 import { memoryExpiry } from './memory.expiry';
 import { quotaCounters } from '../quotas/quota.counters';

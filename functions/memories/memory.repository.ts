@@ -4,7 +4,7 @@ import { NotFoundError, PreconditionFailedError } from '../core/errors';
 import { DEFAULT_PAGE_SIZE, type Page } from '../core/request-conventions';
 import type { CursorCodec } from '../data/cursor';
 import { lastIdAt, timePrefix } from '../data/ids';
-import { keys } from '../data/keys';
+import * as keys from '../data/table-keys';
 import type { ItemWrite } from '../data/mutation.executor';
 import { TABLE_SCHEMA } from '../data/table.schema';
 import type { ListMemoriesQuery, Memory } from './memory.schema';

@@ -1,6 +1,6 @@
 import * as z from '../core/zod';
 import { fixedPartitions, writeBackAsIs, type DataKind } from '../data/data-kind';
-import { keys } from '../data/keys';
+import * as keys from '../data/table-keys';
 import { TABLE_SCHEMA } from '../data/table.schema';
 
 /** Hourly health counters of a tenant (requests, errors, latency histogram, throttles, quota refusals), kept a week by TTL. */

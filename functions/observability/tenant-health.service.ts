@@ -1,6 +1,6 @@
 import { SERVICE_LEVELS, type ServiceLevel } from '../billing/service-levels.catalogue';
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { keys } from '../data/keys';
+import * as keys from '../data/table-keys';
 import { TABLE_SCHEMA } from '../data/table.schema';
 import { HEALTH_ATTRIBUTES, hourOf, LATENCY_BUCKETS_MS, LATENCY_OVERFLOW_BUCKET } from './tenant-health.attributes';
 import type { HealthWindow, TenantHealth, TenantHealthRanking } from './tenant-health.schema';

@@ -1,7 +1,7 @@
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from '../core/zod';
 import { RETENTION_CLASSES } from '../data/data-kind';
-import { keys } from '../data/keys';
+import * as keys from '../data/table-keys';
 
 /**
  * A tenant's compliance settings: how long each data class of the catalogue is kept, and a legal hold that suspends

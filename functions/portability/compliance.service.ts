@@ -5,7 +5,7 @@ import { ifMatchAccepts } from '../core/request-conventions';
 import type { CursorCodec } from '../data/cursor';
 import { conditionOf, itemAbsent, versionIs } from '../data/conditions';
 import { RETENTION_CLASSES, type DataKind } from '../data/data-kind';
-import { keys } from '../data/keys';
+import * as keys from '../data/table-keys';
 import type { MutationContext, MutationResult } from '../data/mutation.context';
 import type { MutationExecutor } from '../data/mutation.executor';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';

@@ -1,4 +1,4 @@
-import { keys } from '../data/keys';
+import * as keys from '../data/table-keys';
 import { itemExists } from '../data/conditions';
 import { updateOf } from '../data/updates';
 import type { MutationExecutor } from '../data/mutation.executor';

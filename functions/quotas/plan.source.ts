@@ -1,7 +1,7 @@
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PLANS, planIdSchema, type Plan } from '../billing/plan.catalogue';
 import { NotFoundError } from '../core/errors';
-import { keys } from '../data/keys';
+import * as keys from '../data/table-keys';
 import { PLAN_ATTRIBUTE, type PlanSource as PortPlanSource } from '../data/mutation.ports';
 import { TenantCache } from '../core/tenant-cache';
 

@@ -1,5 +1,5 @@
 import type { Plan } from '../billing/plan.catalogue';
-import { keys } from '../data/keys';
+import * as keys from '../data/table-keys';
 import type { QuotaChange as PortChange, QuotaCounter as PortCounter } from '../data/mutation.ports';
 
 /**

@@ -1,5 +1,5 @@
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { keys } from '../data/keys';
+import * as keys from '../data/table-keys';
 import { TABLE_SCHEMA } from '../data/table.schema';
 import { tenantDirectoryEntrySchema, type TenantDirectoryEntry } from './tenant.schema';
 

@@ -4,7 +4,7 @@ import { updateOf } from '../data/updates';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, IllegalTransitionError, NotFoundError } from '../core/errors';
-import { keys } from '../data/keys';
+import * as keys from '../data/table-keys';
 import { TABLE_SCHEMA } from '../data/table.schema';
 import { DirectoryReader } from './directory.reader';
 import { tenantDirectoryEntrySchema, type TenantAuth, type TenantDirectoryEntry, type TenantStatus } from './tenant.schema';

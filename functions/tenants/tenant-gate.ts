@@ -2,7 +2,7 @@ import type { AuditEvent } from '../audit/audit-chain';
 import { conditionOf, itemExists } from '../data/conditions';
 import { NotFoundError, TenantSuspendedError, TenantUnavailableError, WrongRegionError } from '../core/errors';
 import type { TenantGate } from '../core/http';
-import { keys } from '../data/keys';
+import * as keys from '../data/table-keys';
 import type { ItemWrite } from '../data/mutation.executor';
 import type { DirectoryReader } from './directory.reader';
 import { servesTenantUsers } from './tenant-lifecycle';

@@ -3,7 +3,7 @@ import { conditionOf, itemAbsent, itemExists, versionIs } from '../data/conditio
 import { updateOf } from '../data/updates';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../core/errors';
-import { keys } from '../data/keys';
+import * as keys from '../data/table-keys';
 import type { ItemWrite } from '../data/mutation.executor';
 import { tenantManifestSchema, type TenantManifest } from './tenant-manifest.schema';
 import { tenantSchema, type Tenant, type TenantStatus } from './tenant.schema';

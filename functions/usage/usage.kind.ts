@@ -1,6 +1,6 @@
 import * as z from '../core/zod';
 import { fixedPartitions, writeBackAsIs, type DataKind } from '../data/data-kind';
-import { keys } from '../data/keys';
+import * as keys from '../data/table-keys';
 
 const usagePartition = (tenantId: string) => keys.usagePeriod(tenantId, 'ANY').pk;
 

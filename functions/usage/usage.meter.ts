@@ -1,7 +1,7 @@
 import { TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { conditionOf, itemExists } from '../data/conditions';
 import type { MeteredQuantities } from '../billing/pricing.catalogue';
-import { keys } from '../data/keys';
+import * as keys from '../data/table-keys';
 import { TABLE_SCHEMA } from '../data/table.schema';
 import { updateOf } from '../data/updates';
 import type { CounterIncrement } from '../data/mutation.executor';

@@ -4,7 +4,7 @@ import type { PlanSource } from '../quotas/plan.source';
 import type { QuotaCounter } from '../data/mutation.ports';
 import { COUNTER_ATTRIBUTES, monthOf, quotaCounters } from '../quotas/quota.counters';
 import { batchGetItems } from '../data/item-reads';
-import { keys } from '../data/keys';
+import * as keys from '../data/table-keys';
 import { estimateCost, type CostEstimate } from '../billing/pricing.catalogue';
 import { MICROS_PER_CENT } from '../billing/budget-limits.catalogue';
 import { costQuantitiesOf, dayOf, USAGE_ATTRIBUTES } from './usage.meter';

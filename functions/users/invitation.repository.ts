@@ -3,7 +3,7 @@ import { attributeAbove, attributeIs, conditionOf, itemAbsent } from '../data/co
 import { updateOf } from '../data/updates';
 import { ConflictError, GoneError, NotFoundError } from '../core/errors';
 import { getItem, queryPartition } from '../data/item-reads';
-import { keys } from '../data/keys';
+import * as keys from '../data/table-keys';
 import type { ItemWrite } from '../data/mutation.executor';
 import { TABLE_SCHEMA } from '../data/table.schema';
 import { storedInvitationSchema, type InvitationRecord } from './user.schema';

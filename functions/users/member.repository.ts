@@ -3,7 +3,7 @@ import { attributeAbove, attributeAbsent, conditionOf, itemAbsent, itemExists, v
 import { updateOf } from '../data/updates';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../core/errors';
 import { getItem, queryPartition } from '../data/item-reads';
-import { keys } from '../data/keys';
+import * as keys from '../data/table-keys';
 import type { ItemWrite } from '../data/mutation.executor';
 import type { TenantRole } from '../core/roles';
 import { memberSchema, type Member } from './user.schema';

@@ -1,5 +1,5 @@
 import { inNestedPartition, type ExpiryRule } from '../data/data-kind';
-import { keys } from '../data/keys';
+import * as keys from '../data/table-keys';
 
 /** Runs expire by their class's period (the retention sweep deletes those past it). */
 export const runExpiry: ExpiryRule = {

@@ -4,7 +4,7 @@ import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } 
 import { ConflictError } from '../core/errors';
 import type { Page } from '../core/request-conventions';
 import type { CursorCodec } from '../data/cursor';
-import { keys } from '../data/keys';
+import * as keys from '../data/table-keys';
 import type { ItemWrite } from '../data/mutation.executor';
 import { TABLE_SCHEMA } from '../data/table.schema';
 import { updateOf, type ItemUpdate } from '../data/updates';

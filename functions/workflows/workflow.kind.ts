@@ -1,5 +1,5 @@
 import { childPartitions, fixedPartitions, writeBackAsIs, type DataKind } from '../data/data-kind';
-import { keys } from '../data/keys';
+import * as keys from '../data/table-keys';
 import { registerNestedPartition } from '../data/operational.kind';
 import { quotaCounters } from '../quotas/quota.counters';
 import { runExpiry } from './run.expiry';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { conditionOf, itemExists } from '../data/conditions';
 import { AgentRepository } from '../agents/agent.repository';
-import { keys } from '../data/keys';
+import * as keys from '../data/table-keys';
 import { CursorCodec } from '../data/cursor';
 import type { MutationExecutor } from '../data/mutation.executor';
 import type { ModelProvider } from '../models/model-provider';

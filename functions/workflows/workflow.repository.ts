@@ -3,7 +3,7 @@ import { conditionOf, itemAbsent, itemExists, versionIs } from '../data/conditio
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../core/errors';
 import type { Page } from '../core/request-conventions';
 import type { CursorCodec } from '../data/cursor';
-import { keys } from '../data/keys';
+import * as keys from '../data/table-keys';
 import type { ItemWrite } from '../data/mutation.executor';
 import { TABLE_SCHEMA } from '../data/table.schema';
 import { resourceIdSchema, workflowSchema, type Workflow } from './workflow.schema';

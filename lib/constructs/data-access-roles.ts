@@ -2,7 +2,8 @@ import { Lazy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { DataScope } from '../../functions/data/data-scopes';
-import { ISSUER_KEY_PREFIX, keys, PLATFORM_MARK, SEPARATOR, TENANT_MARK } from '../../functions/data/keys';
+import { ISSUER_KEY_PREFIX, PLATFORM_MARK, SEPARATOR, TENANT_MARK } from '../../functions/data/keys';
+import * as keys from '../../functions/data/table-keys';
 import { TENANT_SESSION_TAG } from '../../functions/isolation/session-tag';
 import type { IPlatformTable } from './platform-table';
 

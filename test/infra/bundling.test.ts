@@ -184,6 +184,20 @@ describe('function bundles', () => {
     },
   );
 
+  it('keeps in index.js only the table keys its function builds (the key builders are imported as a namespace)', () => {
+    // Prepare: the API keys group, which builds no workflow, run or memory key
+    const { json } = templateFor(region);
+    const code = json.Resources[logicalIdOf(region.functions['api-keys'].function)].Properties!.Code;
+    const assetDir = path.join(fixture.outdir, `asset.${String(code.S3Key).replace(/\.zip$/, '')}`);
+
+    // Act
+    const bundle = fs.readFileSync(path.join(assetDir, 'index.js'), 'utf8');
+
+    // Assess
+    expect(bundle).toContain('"APIKEY"');
+    expect(['WORKFLOWS_BY_CREATED', 'RUNS_OPEN', 'MEMORY_COUNTERS'].filter((segment) => bundle.includes(`"${segment}"`))).toEqual([]);
+  });
+
   it.each(bundles)('keeps %s of %s within its size limit, the X-Ray tracer in a file of its own beside it', (entry, _stackId, stack, fn) => {
     // Prepare
     const { json } = templateFor(stack);

@@ -2,7 +2,8 @@ import { CreateTableCommand, DeleteTableCommand, waitUntilTableExists } from '@a
 import { DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { createHandler } from '../../functions/api/memory-expiry';
 import { parseRuntimeConfig } from '../../functions/api/runtime-config';
-import { keys, platformKey } from '../../functions/data/keys';
+import { platformKey } from '../../functions/data/keys';
+import * as keys from '../../functions/data/table-keys';
 import { TABLE_SCHEMA } from '../../functions/data/table.schema';
 import { createTableInput, localDynamoDbClient } from '../../local/bootstrap';
 import { LOCAL_REGIONS } from '../../local/platform.config';

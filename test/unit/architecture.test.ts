@@ -141,7 +141,7 @@ describe('the data catalogue', () => {
 
   it("gives the stream filter of TTL removals a sort key prefix that every expiring kind's items begin with", () => {
     const { EXPIRING_KINDS, expiringSortKeyPrefixes } = require('../../functions/expiring.catalogue') as typeof import('../../functions/expiring.catalogue');
-    const { keys } = require('../../functions/data/keys') as typeof import('../../functions/data/keys');
+    const keys = require('../../functions/data/table-keys') as typeof import('../../functions/data/table-keys');
     const { jobKey } = require('../../functions/portability/portability-job.kind') as typeof import('../../functions/portability/portability-job.kind');
     const samples: Record<string, { pk: string; sk: string }> = {
       memory: keys.memory('acme', 'a1', 'm1'),

@@ -3,7 +3,7 @@ import { AdminResetUserPasswordCommand, CognitoIdentityProviderClient } from '@a
 import { readMailbox } from '../../../functions/users/mailer.mailbox';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { PLANS } from '../../../functions/billing/plan.catalogue';
-import { keys } from '../../../functions/data/keys';
+import * as keys from '../../../functions/data/table-keys';
 import { quotaCounters } from '../../../functions/quotas/quota.counters';
 import { localDynamoDbClient } from '../../../local/bootstrap';
 import { LOCAL_CREDENTIALS, LOCAL_TABLE_NAME } from '../../../local/platform.config';

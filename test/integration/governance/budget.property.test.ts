@@ -4,7 +4,7 @@ import { MICROS_PER_CENT } from '../../../functions/billing/budget-limits.catalo
 import { PLANS, type PlanId } from '../../../functions/billing/plan.catalogue';
 import type { ModelPrice } from '../../../functions/billing/pricing.catalogue';
 import { BudgetExhaustedError } from '../../../functions/core/errors';
-import { keys } from '../../../functions/data/keys';
+import * as keys from '../../../functions/data/table-keys';
 import type { BudgetAlert } from '../../../functions/governance/budget.alerts';
 import { BudgetLedger, scopeLabel, type BudgetScope } from '../../../functions/governance/budget.ledger';
 import { costMicros, estimateMicros } from '../../../functions/governance/budget.pricing';

@@ -10,7 +10,7 @@ import { createHandler as createWorkflowsHandler } from '../../../functions/api/
 import type { AuthContext } from '../../../functions/core/auth-context';
 import { createLogger } from '../../../functions/core/logger';
 import { CursorCodec } from '../../../functions/data/cursor';
-import { keys } from '../../../functions/data/keys';
+import * as keys from '../../../functions/data/table-keys';
 import { LocalModelProvider } from '../../../functions/models/local.model-provider';
 import { CachedPlanSource } from '../../../functions/quotas/plan.source';
 import { MailboxMailer } from '../../../functions/users/mailer.mailbox';

@@ -11,7 +11,7 @@ import type { AuthContext } from '../../../functions/core/auth-context';
 import { createLogger } from '../../../functions/core/logger';
 import { CursorCodec } from '../../../functions/data/cursor';
 import { digestOf } from '../../../functions/audit/audit-chain';
-import { keys } from '../../../functions/data/keys';
+import * as keys from '../../../functions/data/table-keys';
 import { secretNameOf, TenantSecretRefusedError } from '../../../functions/governance/credential-store';
 import { FileCredentialStore } from '../../../functions/governance/credential-store.file';
 import { modelPriceOf, costMicros } from '../../../functions/governance/budget.pricing';

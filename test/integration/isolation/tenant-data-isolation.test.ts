@@ -1,4 +1,4 @@
-import { keys } from '../../../functions/data/keys';
+import * as keys from '../../../functions/data/table-keys';
 import fc from 'fast-check';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { AgentRepository, agentCollectionKeys } from '../../../functions/agents/agent.repository';

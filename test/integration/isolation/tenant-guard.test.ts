@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AgentRepository, agentCollectionKeys } from '../../../functions/agents/agent.repository';
-import { keys } from '../../../functions/data/keys';
+import * as keys from '../../../functions/data/table-keys';
 import { TenantIsolationError } from '../../../functions/isolation/tenant-guard';
 import { createIsolationFixture, type IsolationFixture } from './isolation-fixture';
 

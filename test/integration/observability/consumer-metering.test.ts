@@ -3,7 +3,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { createHandler as createMemoryExpiry } from '../../../functions/api/memory-expiry';
 import { parseRuntimeConfig } from '../../../functions/api/runtime-config';
-import { keys } from '../../../functions/data/keys';
+import * as keys from '../../../functions/data/table-keys';
 import { COUNTER_ATTRIBUTES } from '../../../functions/data/mutation.ports';
 import { monthOf } from '../../../functions/quotas/quota.counters';
 import { USAGE_ATTRIBUTES } from '../../../functions/usage/usage.meter';

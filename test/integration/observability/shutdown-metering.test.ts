@@ -1,6 +1,6 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../../functions/data/clients';
-import { keys } from '../../../functions/data/keys';
+import * as keys from '../../../functions/data/table-keys';
 import { monthOf } from '../../../functions/quotas/quota.counters';
 import { USAGE_ATTRIBUTES } from '../../../functions/usage/usage.meter';
 import { localDynamoDbClient } from '../../../local/bootstrap';

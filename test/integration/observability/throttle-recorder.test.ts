@@ -3,7 +3,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { CloudWatchLogsEvent } from 'aws-lambda';
 import { parseRuntimeConfig } from '../../../functions/api/runtime-config';
 import { createHandler } from '../../../functions/api/throttle-recorder';
-import { keys } from '../../../functions/data/keys';
+import * as keys from '../../../functions/data/table-keys';
 import { monthOf } from '../../../functions/quotas/quota.counters';
 import { USAGE_ATTRIBUTES } from '../../../functions/usage/usage.meter';
 import { LOCAL_TABLE_NAME } from '../../../local/platform.config';

@@ -3,7 +3,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { HASH_CHAIN } from '../../../functions/audit/audit-chain';
-import { keys } from '../../../functions/data/keys';
+import * as keys from '../../../functions/data/table-keys';
 import { MutationExecutor } from '../../../functions/data/mutation.executor';
 import { TABLE_SCHEMA } from '../../../functions/data/table.schema';
 import { EXPIRING_KINDS } from '../../../functions/expiring.catalogue';

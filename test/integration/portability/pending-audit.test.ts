@@ -1,6 +1,7 @@
 import { AuditRepository } from '../../../functions/audit/audit.repository';
 import { CursorCodec } from '../../../functions/data/cursor';
-import { keys, tenantPrefix } from '../../../functions/data/keys';
+import { tenantPrefix } from '../../../functions/data/keys';
+import * as keys from '../../../functions/data/table-keys';
 import { bundlePrefix } from '../../../functions/portability/tenant-export';
 import { TENANT_DATA_CATALOGUE } from '../../../functions/tenant-data.catalogue';
 import { TenantPurge } from '../../../functions/tenants/tenant-purge';

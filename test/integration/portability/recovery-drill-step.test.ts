@@ -1,7 +1,8 @@
 import { CreateTableCommand, DeleteTableCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { createHandler, RecoveryDrillFailedError, type RecoveryDrillEvent, type RegionDrillReport } from '../../../functions/api/recovery-drill';
-import { keys, tenantPrefix } from '../../../functions/data/keys';
+import { tenantPrefix } from '../../../functions/data/keys';
+import * as keys from '../../../functions/data/table-keys';
 import { readDrillRecord } from '../../../functions/portability/compliance.kind';
 import { createTableInput, localDynamoDbClient } from '../../../local/bootstrap';
 import { LOCAL_REGIONS } from '../../../local/platform.config';

@@ -4,7 +4,8 @@ import type { createHandler as createPortabilityHandler } from '../../../functio
 import { AuditRepository } from '../../../functions/audit/audit.repository';
 import { CursorCodec } from '../../../functions/data/cursor';
 import type { DataKind } from '../../../functions/data/data-kind';
-import { keys, tenantPrefix } from '../../../functions/data/keys';
+import { tenantPrefix } from '../../../functions/data/keys';
+import * as keys from '../../../functions/data/table-keys';
 import type { MutationExecutor } from '../../../functions/data/mutation.executor';
 import type { JobMessage } from '../../../functions/portability/job.queue';
 import { bundlePrefix } from '../../../functions/portability/tenant-export';

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { SEALED_LANE } from '../../../functions/audit/audit-chain';
 import { AuditRepository } from '../../../functions/audit/audit.repository';
 import { CursorCodec } from '../../../functions/data/cursor';
-import { keys } from '../../../functions/data/keys';
+import * as keys from '../../../functions/data/table-keys';
 import { resourceFixture } from '../../support/resources';
 
 /**

@@ -1,7 +1,7 @@
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { SEALED_LANE } from '../../../functions/audit/audit-chain';
-import { keys } from '../../../functions/data/keys';
+import * as keys from '../../../functions/data/table-keys';
 import { auditor, member, resourceFixture } from '../../support/resources';
 
 /**

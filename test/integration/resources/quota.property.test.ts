@@ -1,6 +1,6 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
-import { keys } from '../../../functions/data/keys';
+import * as keys from '../../../functions/data/table-keys';
 import { quotaCounters } from '../../../functions/quotas/quota.counters';
 import { resourceFixture } from '../../support/resources';
 

@@ -1,5 +1,5 @@
 import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { keys } from '../../../functions/data/keys';
+import * as keys from '../../../functions/data/table-keys';
 import { auditor, member, resourceFixture, tenantAdmin, viewer } from '../../support/resources';
 
 const fixture = resourceFixture();

@@ -1,4 +1,4 @@
-import { keys } from '../../../functions/data/keys';
+import * as keys from '../../../functions/data/table-keys';
 import { auditor, resourceFixture, tenantAdmin } from '../../support/resources';
 
 /** Tools: the kind added through the catalogue, served by the agents group, audited, counted and referenced by agents. */

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { DomainError, IllegalTransitionError, NotFoundError, TenantSuspendedError, TenantUnavailableError } from '../../../functions/core/errors';
 import { statusOf } from '../../../functions/core/problem';
-import { keys, tenantPrefix } from '../../../functions/data/keys';
+import { tenantPrefix } from '../../../functions/data/keys';
+import * as keys from '../../../functions/data/table-keys';
 import type { AuthContext } from '../../../functions/core/auth-context';
 import { ROUTES, TENANT_PATH_PARAMETER, type RouteDefinition } from '../../../functions/routes';
 import { createTenantGate } from '../../../functions/tenants/tenant-gate';

@@ -1,6 +1,6 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../../../functions/core/errors';
-import { keys } from '../../../functions/data/keys';
+import * as keys from '../../../functions/data/table-keys';
 import type { AuthContext } from '../../../functions/core/auth-context';
 import { DiscoveryService } from '../../../functions/tenants/discovery.service';
 import type { TenantManifest } from '../../../functions/tenants/tenant-manifest.schema';

@@ -1,7 +1,8 @@
 import { BatchWriteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../../../functions/core/errors';
 import { agentCollectionKeys } from '../../../functions/agents/agent.repository';
-import { keys, tenantPrefix } from '../../../functions/data/keys';
+import { tenantPrefix } from '../../../functions/data/keys';
+import * as keys from '../../../functions/data/table-keys';
 import { TENANT_DATA_CATALOGUE } from '../../../functions/tenant-data.catalogue';
 import { TenantPurge } from '../../../functions/tenants/tenant-purge';
 import { createLifecycleFixture, type LifecycleFixture } from './lifecycle-fixture';

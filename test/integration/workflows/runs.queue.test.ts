@@ -1,7 +1,7 @@
 import { PurgeQueueCommand } from '@aws-sdk/client-sqs';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuthContext } from '../../../functions/core/auth-context';
-import { keys } from '../../../functions/data/keys';
+import * as keys from '../../../functions/data/table-keys';
 import { LocalModelProvider } from '../../../functions/models/local.model-provider';
 import type { ModelInvocation, ModelProvider, ModelResult } from '../../../functions/models/model-provider';
 import { monthOf } from '../../../functions/quotas/quota.counters';

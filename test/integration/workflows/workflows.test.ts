@@ -1,6 +1,6 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuthContext } from '../../../functions/core/auth-context';
-import { keys } from '../../../functions/data/keys';
+import * as keys from '../../../functions/data/table-keys';
 import { ModelInvocationError, type ModelProvider } from '../../../functions/models/model-provider';
 import { monthOf } from '../../../functions/quotas/quota.counters';
 import { createWorkflowsFixture, jsonBody, type WorkflowsFixture } from './workflows-fixture';

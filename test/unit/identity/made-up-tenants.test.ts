@@ -2,7 +2,7 @@ import type { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { createAuthorizer } from '../../../functions/api/authorizer';
 import { parseRuntimeConfig } from '../../../functions/api/runtime-config';
-import { keys } from '../../../functions/data/keys';
+import * as keys from '../../../functions/data/table-keys';
 import { newApiKey } from '../../../functions/identity/api-key.secret';
 import { createIsolation } from '../../../functions/isolation/tenant-db';
 import { StsCredentialSource } from '../../../functions/isolation/token-vending-machine';

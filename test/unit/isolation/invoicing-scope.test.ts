@@ -1,4 +1,4 @@
-import { keys } from '../../../functions/data/keys';
+import * as keys from '../../../functions/data/table-keys';
 import { invoicingScope, scopeAllows } from '../../../functions/isolation/tenant-guard';
 
 describe('invoicing scope', () => {

@@ -1,7 +1,7 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import type { Mutation } from '../../../functions/data/mutation.executor';
-import { keys } from '../../../functions/data/keys';
+import * as keys from '../../../functions/data/table-keys';
 import { MemoryExpiryService, TTL_PRINCIPAL } from '../../../functions/memories/memory-expiry.service';
 
 const memoryItem = {

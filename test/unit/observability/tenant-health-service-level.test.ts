@@ -1,5 +1,5 @@
 import { SERVICE_LEVELS } from '../../../functions/billing/service-levels.catalogue';
-import { keys } from '../../../functions/data/keys';
+import * as keys from '../../../functions/data/table-keys';
 import { TABLE_SCHEMA } from '../../../functions/data/table.schema';
 import { HEALTH_ATTRIBUTES, hourOf } from '../../../functions/observability/tenant-health.attributes';
 import { TenantHealthService } from '../../../functions/observability/tenant-health.service';

@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { keys } from '../../../functions/data/keys';
+import * as keys from '../../../functions/data/table-keys';
 import { CatalogueRetention, DAY_SECONDS, expiringKinds, RETENTION_SETTINGS_CACHE_MS } from '../../../functions/portability/retention';
 import { TENANT_DATA_CATALOGUE } from '../../../functions/tenant-data.catalogue';
 import { auditEntryKind } from '../../../functions/audit/audit.kind';

@@ -2,7 +2,7 @@ import * as fc from 'fast-check';
 import { agentCollectionKeys } from '../../../functions/agents/agent.repository';
 import { agentKind } from '../../../functions/agents/agent.kind';
 import type { DataKind } from '../../../functions/data/data-kind';
-import { keys } from '../../../functions/data/keys';
+import * as keys from '../../../functions/data/table-keys';
 import { TABLE_SCHEMA } from '../../../functions/data/table.schema';
 import { memoryKind } from '../../../functions/memories/memory.kind';
 import { rekeyed, unstamped } from '../../../functions/portability/tenant-copy';

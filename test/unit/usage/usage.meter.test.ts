@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { keys } from '../../../functions/data/keys';
+import * as keys from '../../../functions/data/table-keys';
 import { HEALTH_ATTRIBUTES } from '../../../functions/observability/tenant-health.attributes';
 import { percentileOf } from '../../../functions/observability/tenant-health.service';
 import { USAGE_ATTRIBUTES, UsageMeter } from '../../../functions/usage/usage.meter';
