@@ -3,13 +3,11 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { join } from 'node:path';
 import { build, type BuildOptions } from 'esbuild';
 import {
-  BUNDLE_DEFINE,
   BUNDLE_EXTERNALS,
-  BUNDLE_MAIN_FIELDS,
-  BUNDLE_SUPPORTED,
   BUNDLED_SDK_PACKAGES,
   bundleLimitKib,
   FUNCTION_NODE_OPTIONS,
+  LAMBDA_BUILD_OPTIONS,
   OPENAPI_DOCUMENT_ENTRY,
   OPENAPI_DOCUMENT_FILE,
   RUNTIME_CREDENTIAL_LINKS,
@@ -38,20 +36,8 @@ const SDK_OUTSIDE = ['@aws-sdk/*', ...BUNDLE_EXTERNALS.filter((name) => !name.st
 const GOAL_KIB = 150;
 const GOAL_RATIO = 1.8;
 
-const SETTINGS: BuildOptions = {
-  bundle: true,
-  minify: true,
-  sourcemap: true,
-  sourcesContent: false,
-  platform: 'node',
-  target: 'node22',
-  format: 'cjs',
-  mainFields: [...BUNDLE_MAIN_FIELDS],
-  supported: { ...BUNDLE_SUPPORTED },
-  metafile: true,
-  logLevel: 'error',
-  define: { ...BUNDLE_DEFINE },
-};
+/** As the functions are bundled; each build names what it leaves out (`external`). */
+const SETTINGS: BuildOptions = { ...LAMBDA_BUILD_OPTIONS, metafile: true, logLevel: 'error' };
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

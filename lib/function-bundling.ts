@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { BuildOptions } from 'esbuild';
 import { XRAY_TRACING_MODULE } from '../functions/core/tracing';
 import { REPO_ROOT } from './source-paths';
 import { STRIPE_CLIENT_MODULE } from '../functions/billing/stripe-client.loader';
@@ -121,6 +122,24 @@ export const FUNCTION_NODE_OPTIONS = '--enable-source-maps';
  * of `index.js`. The local platform's bundles (local/function-bundles.ts) and the tests keep it.
  */
 export const BUNDLE_DEFINE: Readonly<Record<string, string>> = { 'process.env.LAMBDA_BUNDLE': '"true"' };
+
+/**
+ * The same bundling as esbuild API options, for the code that calls esbuild itself (the bundles bench, the bundling
+ * test): what `functionBundling` gives the CDK construct and the side files' command line.
+ */
+export const LAMBDA_BUILD_OPTIONS: Readonly<BuildOptions> = {
+  bundle: true,
+  minify: true,
+  sourcemap: true,
+  sourcesContent: false,
+  platform: 'node',
+  target: 'node22',
+  format: 'cjs',
+  mainFields: [...BUNDLE_MAIN_FIELDS],
+  supported: { ...BUNDLE_SUPPORTED },
+  define: { ...BUNDLE_DEFINE },
+  external: [...BUNDLE_EXTERNALS],
+};
 
 /** The X-Ray tracer's own file (functions/core/xray-tracing.ts), bundled beside each function's `index.js`. */
 export const XRAY_TRACING_ENTRY = XRAY_TRACING.entry;

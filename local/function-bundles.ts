@@ -12,9 +12,10 @@ import type { TtlRemovalConsumer } from './ttl-expiry';
 /**
  * The functions as Lambda runs them: each entry of functions/api/ bundled by esbuild into one CommonJS file as the
  * Lambda bundles are (lib/function-bundling.ts: the AWS SDK's DynamoDB and STS clients inside from their ES modules,
- * its other clients and the credential chain's profile links left out, as the Lambda runtime provides them), loaded once per region from its own copy so that
- * no module-level state is shared between regions, as none is between two regional Lambda functions. Bundling also
- * makes ESM-only dependencies loadable, which a CommonJS runtime such as tsx cannot require.
+ * its other clients and the credential chain's profile links left out, as the Lambda runtime provides them), loaded
+ * once per region from its own copy so that no module-level state is shared between regions, as none is between two
+ * regional Lambda functions. Bundling also makes ESM-only dependencies loadable, which a CommonJS runtime such as tsx
+ * cannot require.
  */
 
 const ENTRIES = [...HANDLER_GROUPS, 'authorizer', 'run-consumer', 'period-close', 'job-consumer', 'retention-sweep', 'memory-expiry'] as const;

@@ -6,11 +6,9 @@ import type { Stack } from 'aws-cdk-lib';
 import { build } from 'esbuild';
 import type { PlatformFunction } from '../../lib/constructs/platform-function';
 import {
-  BUNDLE_EXTERNALS,
-  BUNDLE_MAIN_FIELDS,
-  BUNDLE_SUPPORTED,
   BUNDLED_SDK_PACKAGES,
   bundleLimitKib,
+  LAMBDA_BUILD_OPTIONS,
   OPENAPI_DOCUMENT_FILE,
   RUNTIME_CREDENTIAL_LINKS,
   RUNTIME_PACKAGES,
@@ -45,6 +43,13 @@ describe('function bundles', () => {
     if (!templates.has(stack)) templates.set(stack, templateOf(stack));
     return templates.get(stack)!;
   };
+  /** The folder of a function's asset as `cdk synth` wrote it, and the sources a file's map in it lists. */
+  const assetOf = (stack: Stack, fn: PlatformFunction) => {
+    const code = templateFor(stack).json.Resources[logicalIdOf(fn.function)].Properties!.Code;
+    const dir = path.join(fixture.outdir, `asset.${String(code.S3Key).replace(/\.zip$/, '')}`);
+    const sources = (file: string): string[] => JSON.parse(fs.readFileSync(path.join(dir, `${file}.map`), 'utf8')).sources;
+    return { dir, sources };
+  };
   // The entry each function bundles, relative to the repository.
   const bundles: [string, string, Stack, PlatformFunction][] = [
     ...REGION_FUNCTION_NAMES.map((name): [string, string, Stack, PlatformFunction] => [
@@ -64,9 +69,7 @@ describe('function bundles', () => {
 
   it.each(bundles)('bundles %s of %s minified, with a source map, as index.js exporting handler', (entry, _stackId, stack, fn) => {
     // Prepare
-    const { json } = templateFor(stack);
-    const code = json.Resources[logicalIdOf(fn.function)].Properties!.Code;
-    const assetDir = path.join(fixture.outdir, `asset.${String(code.S3Key).replace(/\.zip$/, '')}`);
+    const { dir: assetDir } = assetOf(stack, fn);
 
     // Act
     const bundle = fs.readFileSync(path.join(assetDir, 'index.js'), 'utf8');
@@ -98,9 +101,7 @@ describe('function bundles', () => {
 
   it('loads the X-Ray tracer from beside index.js where tracing is on, as Lambda does', () => {
     // Prepare: the agents group's asset, in the Lambda execution environment (whose AWS SDK is the project's here)
-    const { json } = templateFor(region);
-    const code = json.Resources[logicalIdOf(region.functions.agents.function)].Properties!.Code;
-    const assetDir = path.join(fixture.outdir, `asset.${String(code.S3Key).replace(/\.zip$/, '')}`);
+    const { dir: assetDir } = assetOf(region, region.functions.agents);
     const script = `const t = require(${JSON.stringify(path.join(assetDir, 'index.js'))}); process.stdout.write(JSON.stringify({ handler: typeof t.handler, tracer: require(${JSON.stringify(path.join(assetDir, XRAY_TRACING_FILE))}).platformTracer.isTracingEnabled() }))`;
 
     // Act
@@ -116,9 +117,7 @@ describe('function bundles', () => {
 
   it("loads none of the credential chain's left-out links as a function starts", () => {
     // Prepare: the agents group's asset, the project's node_modules standing in for the runtime's copy of the SDK
-    const { json } = templateFor(region);
-    const code = json.Resources[logicalIdOf(region.functions.agents.function)].Properties!.Code;
-    const assetDir = path.join(fixture.outdir, `asset.${String(code.S3Key).replace(/\.zip$/, '')}`);
+    const { dir: assetDir } = assetOf(region, region.functions.agents);
     const script = `require(${JSON.stringify(path.join(assetDir, 'index.js'))}); process.stdout.write(JSON.stringify(${LINKS_LOADED}))`;
 
     // Act
@@ -133,10 +132,7 @@ describe('function bundles', () => {
 
   it.each(bundles)('ships the Stripe client beside %s of %s exactly when its index.js requires it, never inside it', (entry, _stackId, stack, fn) => {
     // Prepare
-    const { json } = templateFor(stack);
-    const code = json.Resources[logicalIdOf(fn.function)].Properties!.Code;
-    const assetDir = path.join(fixture.outdir, `asset.${String(code.S3Key).replace(/\.zip$/, '')}`);
-    const sources = (file: string): string[] => JSON.parse(fs.readFileSync(path.join(assetDir, `${file}.map`), 'utf8')).sources;
+    const { dir: assetDir, sources } = assetOf(stack, fn);
 
     // Act
     const requires = fs.readFileSync(path.join(assetDir, 'index.js'), 'utf8').includes('require("./stripe-client")');
@@ -156,10 +152,7 @@ describe('function bundles', () => {
     "ships the OpenAPI document's generator beside %s of %s exactly when its index.js requires it, never inside it",
     (entry, _stackId, stack, fn) => {
       // Prepare
-      const { json } = templateFor(stack);
-      const code = json.Resources[logicalIdOf(fn.function)].Properties!.Code;
-      const assetDir = path.join(fixture.outdir, `asset.${String(code.S3Key).replace(/\.zip$/, '')}`);
-      const sources = (file: string): string[] => JSON.parse(fs.readFileSync(path.join(assetDir, `${file}.map`), 'utf8')).sources;
+      const { dir: assetDir, sources } = assetOf(stack, fn);
 
       // Act
       const requires = fs.readFileSync(path.join(assetDir, 'index.js'), 'utf8').includes('require("./openapi-document")');
@@ -186,9 +179,7 @@ describe('function bundles', () => {
 
   it('keeps in index.js only the table keys its function builds (the key builders are imported as a namespace)', () => {
     // Prepare: the API keys group, which builds no workflow, run or memory key
-    const { json } = templateFor(region);
-    const code = json.Resources[logicalIdOf(region.functions['api-keys'].function)].Properties!.Code;
-    const assetDir = path.join(fixture.outdir, `asset.${String(code.S3Key).replace(/\.zip$/, '')}`);
+    const { dir: assetDir } = assetOf(region, region.functions['api-keys']);
 
     // Act
     const bundle = fs.readFileSync(path.join(assetDir, 'index.js'), 'utf8');
@@ -200,10 +191,7 @@ describe('function bundles', () => {
 
   it.each(bundles)('keeps %s of %s within its size limit, the X-Ray tracer in a file of its own beside it', (entry, _stackId, stack, fn) => {
     // Prepare
-    const { json } = templateFor(stack);
-    const code = json.Resources[logicalIdOf(fn.function)].Properties!.Code;
-    const assetDir = path.join(fixture.outdir, `asset.${String(code.S3Key).replace(/\.zip$/, '')}`);
-    const sources = (file: string): string[] => JSON.parse(fs.readFileSync(path.join(assetDir, `${file}.map`), 'utf8')).sources;
+    const { dir: assetDir, sources } = assetOf(stack, fn);
 
     // Act
     const kib = fs.statSync(path.join(assetDir, 'index.js')).size / 1024;
@@ -233,14 +221,8 @@ describe("the AWS SDK's credential chain in a function bundle", () => {
     // Prepare: an STS client bundled as the functions bundle theirs, outside the project (as /var/task is outside the
     // runtime's folder); a profile in the shared files and no credentials in the environment
     await build({
+      ...LAMBDA_BUILD_OPTIONS,
       stdin: { contents: "export { STSClient } from '@aws-sdk/client-sts';", resolveDir: REPO_ROOT, loader: 'ts' },
-      bundle: true,
-      platform: 'node',
-      target: 'node22',
-      format: 'cjs',
-      mainFields: [...BUNDLE_MAIN_FIELDS],
-      supported: { ...BUNDLE_SUPPORTED },
-      external: [...BUNDLE_EXTERNALS],
       outfile: path.join(outdir, 'index.js'),
       logLevel: 'error',
     });
