@@ -6,6 +6,7 @@ import { XRAY_TRACING_MODULE } from '../functions/core/tracing';
 import { REPO_ROOT } from './source-paths';
 import { STRIPE_CLIENT_MODULE } from '../functions/billing/stripe-client.loader';
 import { OPENAPI_DOCUMENT_MODULE } from '../functions/api/openapi-document.loader';
+import { SOURCE_MAPPED_STACK_MODULE } from '../functions/core/source-mapped-stack.loader';
 
 /**
  * A module that Lambda bundles leave out of `index.js` and carry as a file of its own beside it, loaded by a literal
@@ -43,7 +44,16 @@ const OPENAPI_DOCUMENT: SideFile = {
   entries: ['platform'],
 };
 
-const SIDE_FILES: readonly SideFile[] = [XRAY_TRACING, STRIPE_CLIENT, OPENAPI_DOCUMENT];
+/**
+ * The stack mapper (the source map read and used to name the sources in a logged error's stack): beside every
+ * function's `index.js`, loaded at the first error the function logs.
+ */
+const SOURCE_MAPPED_STACK: SideFile = {
+  module: SOURCE_MAPPED_STACK_MODULE,
+  entry: path.join(REPO_ROOT, 'functions', 'core', 'source-mapped-stack.ts'),
+};
+
+const SIDE_FILES: readonly SideFile[] = [XRAY_TRACING, STRIPE_CLIENT, OPENAPI_DOCUMENT, SOURCE_MAPPED_STACK];
 
 /**
  * The AWS SDK v3 packages bundled into each function's `index.js`: DynamoDB with its document client, and STS for
@@ -91,7 +101,7 @@ export const RUNTIME_PACKAGES: readonly string[] = [...RUNTIME_SDK_PACKAGES, ...
  * How every Lambda entry is bundled (the CDK construct and the bundles bench alike): esbuild, minified, source maps
  * without sources, node 22, CommonJS. Left out of `index.js`: the AWS SDK packages the runtime provides and only some
  * routes or no Lambda function need (`RUNTIME_PACKAGES`), and the side files (the X-Ray tracer, the Stripe client, the
- * OpenAPI document's generator), which sit beside it and are loaded only when used.
+ * OpenAPI document's generator, the stack mapper), which sit beside it and are loaded only when used.
  */
 export const BUNDLE_EXTERNALS: readonly string[] = [...RUNTIME_PACKAGES, ...SIDE_FILES.map((side) => side.module)];
 
@@ -110,11 +120,13 @@ export const BUNDLE_SUPPORTED: Readonly<Record<string, boolean>> = { 'dynamic-im
 export const BUNDLE_MAIN_FIELDS: readonly string[] = ['module', 'main'];
 
 /**
- * The node options every function runs with: source maps on, so stack traces in the logs name the TypeScript
- * sources. Node reads each bundle's map when it loads the bundle (a few ms at a cold start for a map of about 1 MiB;
- * the bundles bench times cold imports with these options, as Lambda runs them).
+ * Node's option that maps stack traces through the bundles' source maps. The functions run without it: Node would
+ * read and parse each bundle's map (about 0.9 MiB for the largest) as it loads the bundle, 8-14 ms of every cold start
+ * for stacks only an error's log line shows. Their logger maps the stacks of the errors it writes instead, reading the
+ * map at the first of them (functions/core/source-mapped-stack.ts); the map ships beside `index.js` for that, and for
+ * reading a position of an error the logger did not write. The bundles bench times the largest entry both ways.
  */
-export const FUNCTION_NODE_OPTIONS = '--enable-source-maps';
+export const NODE_SOURCE_MAPS_OPTION = '--enable-source-maps';
 
 /**
  * What the Lambda bundles replace at build time: `process.env.LAMBDA_BUNDLE` reads "true" there, so the code the
@@ -152,6 +164,10 @@ export const STRIPE_CLIENT_FILE = sideFileName(STRIPE_CLIENT);
 /** The OpenAPI document generator's own file (functions/api/openapi-document.ts), beside the platform group's `index.js`. */
 export const OPENAPI_DOCUMENT_ENTRY = OPENAPI_DOCUMENT.entry;
 export const OPENAPI_DOCUMENT_FILE = sideFileName(OPENAPI_DOCUMENT);
+
+/** The stack mapper's own file (functions/core/source-mapped-stack.ts), bundled beside each function's `index.js`. */
+export const SOURCE_MAPPED_STACK_ENTRY = SOURCE_MAPPED_STACK.entry;
+export const SOURCE_MAPPED_STACK_FILE = sideFileName(SOURCE_MAPPED_STACK);
 
 function sideFileName(side: SideFile): string {
   return `${path.basename(side.module)}.js`;

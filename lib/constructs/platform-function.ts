@@ -12,7 +12,7 @@ import { DATA_REGIONS_ENV, type DataRegion, type DataRegions } from '../../funct
 import { roleArnField, roleArnVariable, type DataScope } from '../../functions/data/data-scopes';
 import { SECRET_ARN_SUFFIX } from '../../functions/core/secrets';
 import { LOCK_FILE, REPO_ROOT } from '../source-paths';
-import { FUNCTION_NODE_OPTIONS, functionBundling } from '../function-bundling';
+import { functionBundling } from '../function-bundling';
 import type { IDataAccessRole } from './data-access-roles';
 import type { IPlatformTable } from './platform-table';
 import { FUNCTION_MEMORY_MB } from '../../functions/api/group-needs';
@@ -214,9 +214,10 @@ export const BUNDLE_OBJECT_PREFIX = 'tenants/';
 export const MIGRATION_BUNDLE_OBJECTS = `${BUNDLE_OBJECT_PREFIX}*/exports/migration-*`;
 
 /**
- * The house Lambda function: Node.js 22 on arm64, bundled with esbuild (minified, source maps on; the X-Ray tracer in a
- * file of its own, see lib/function-bundling.ts), an explicit log group with retention, active X-Ray tracing. Its execution role may write its logs and traces and nothing else
- * until `bind` lets it assume data roles.
+ * The house Lambda function: Node.js 22 on arm64, bundled with esbuild (minified, its source map beside it for the
+ * logger, which maps the stacks of the errors it writes; the X-Ray tracer in a file of its own, see
+ * lib/function-bundling.ts), an explicit log group with retention, active X-Ray tracing. Its execution role may write
+ * its logs and traces and nothing else until `bind` lets it assume data roles.
  */
 export class PlatformFunction extends Construct {
   readonly function: nodejs.NodejsFunction;
@@ -257,7 +258,6 @@ export class PlatformFunction extends Construct {
       logGroup: this.logGroup,
       tracing: lambda.Tracing.ACTIVE,
       ...(props.reservedConcurrentExecutions === undefined ? {} : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
-      environment: { NODE_OPTIONS: FUNCTION_NODE_OPTIONS },
       ...(props.secretsExtension
         ? {
             paramsAndSecrets: lambda.ParamsAndSecretsLayerVersion.fromVersion(lambda.ParamsAndSecretsVersions.V1_0_103, {

@@ -12,6 +12,7 @@ import {
   OPENAPI_DOCUMENT_FILE,
   RUNTIME_CREDENTIAL_LINKS,
   RUNTIME_PACKAGES,
+  SOURCE_MAPPED_STACK_FILE,
   STRIPE_CLIENT_FILE,
   STRIPE_ENTRIES,
   XRAY_TRACING_FILE,
@@ -187,6 +188,31 @@ describe('function bundles', () => {
     // Assess
     expect(bundle).toContain('"APIKEY"');
     expect(['WORKFLOWS_BY_CREATED', 'RUNS_OPEN', 'MEMORY_COUNTERS'].filter((segment) => bundle.includes(`"${segment}"`))).toEqual([]);
+  });
+
+  it('maps a stack of index.js to the sources with the stack mapper beside it, which index.js does not carry', () => {
+    // Prepare: a frame at the message of the request error log line (functions/core/http.ts) in the agents group's
+    // index.js, as V8 reports frames (1-based line and column)
+    const { dir: assetDir, sources } = assetOf(region, region.functions.agents);
+    const bundle = fs.readFileSync(path.join(assetDir, 'index.js'), 'utf8');
+    const at = bundle.indexOf('"request failed"');
+    const before = bundle.slice(0, at).split('\n');
+    const frame = `${path.join(assetDir, 'index.js')}:${before.length}:${before[before.length - 1].length + 1}`;
+    const sourceLine =
+      fs
+        .readFileSync(path.join(REPO_ROOT, 'functions/core/http.ts'), 'utf8')
+        .split('\n')
+        .findIndex((line) => line.includes("'request failed'")) + 1;
+    const script = `process.stdout.write(require(${JSON.stringify(path.join(assetDir, SOURCE_MAPPED_STACK_FILE))}).sourceMappedStack(${JSON.stringify(`Error: x\n    at f (${frame})`)}))`;
+
+    // Act: in a node without options, as the functions run
+    const result = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+
+    // Assess
+    expect(at).toBeGreaterThan(0);
+    expect(result.stdout.split('\n')[1]).toMatch(new RegExp(`\\(functions/core/http\\.ts:${sourceLine}:\\d+\\)$`));
+    expect(sources('index.js').filter((source) => source.endsWith('functions/core/source-mapped-stack.ts'))).toEqual([]);
+    expect(sources(SOURCE_MAPPED_STACK_FILE)).toEqual(expect.arrayContaining([expect.stringMatching(/functions\/core\/source-mapped-stack\.ts$/)]));
   });
 
   it.each(bundles)('keeps %s of %s within its size limit, the X-Ray tracer in a file of its own beside it', (entry, _stackId, stack, fn) => {

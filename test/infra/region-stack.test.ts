@@ -123,8 +123,9 @@ describe.each(CONFIG.regions)('region stack %s', (region) => {
       expect(env).toMatchObject({
         TABLE_NAME: { Ref: tableId },
         STAGE: CONFIG.stage,
-        NODE_OPTIONS: '--enable-source-maps',
       });
+      // No Node source maps at load (the logger maps the stacks it writes): every cold start would read the map.
+      expect(env.NODE_OPTIONS).toBeUndefined();
       // The region's own entry is its execute-api URL, built from the API id (not the stage, which depends on it).
       const endpoints = JSON.parse(resolveIntrinsics(env.REGION_ENDPOINTS, json, { region }));
       expect(endpoints).toEqual({
