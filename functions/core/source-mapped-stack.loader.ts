@@ -13,11 +13,16 @@ interface StackMapperModule {
 
 /**
  * `error` as a log line should show it: where Node maps stacks itself (source maps on), the error as it is;
- * otherwise with its stack, and its cause's, mapped to the sources (the mapper loaded at the first call).
+ * otherwise with its stack, and its cause's, mapped to the sources (the mapper loaded at the first call). A mapper
+ * that cannot load or map leaves the error as it is: the line is written either way.
  */
 export function readableError<E extends Error>(error: E): E {
   if (process.sourceMapsEnabled) return error;
-  // A literal require of SOURCE_MAPPED_STACK_MODULE: the Lambda bundles leave it as it is, and Lambda resolves it beside index.js.
-  const mapper = require('./source-mapped-stack') as StackMapperModule;
-  return mapper.withReadableStack(error);
+  try {
+    // A literal require of SOURCE_MAPPED_STACK_MODULE: the Lambda bundles leave it as it is, and Lambda resolves it beside index.js.
+    const mapper = require('./source-mapped-stack') as StackMapperModule;
+    return mapper.withReadableStack(error);
+  } catch {
+    return error;
+  }
 }

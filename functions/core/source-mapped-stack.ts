@@ -58,13 +58,16 @@ export function sourceMappedStack(stack: string): string {
     .join('\n');
 }
 
+/** How deep a chain of causes is mapped (a cause that leads back to its error would not end). */
+const MAX_CAUSES = 8;
+
 /**
- * `error` with its stack, and its cause's, source-mapped: a copy (same prototype and own properties), or `error`
+ * `error` with its stack, and its causes', source-mapped: a copy (same prototype and own properties), or `error`
  * itself where no frame maps. The error is not changed: whoever holds it still sees the stack it was thrown with.
  */
-export function withReadableStack<E extends Error>(error: E): E {
+export function withReadableStack<E extends Error>(error: E, causes = MAX_CAUSES): E {
   const stack = typeof error.stack === 'string' ? sourceMappedStack(error.stack) : error.stack;
-  const cause = error.cause instanceof Error ? withReadableStack(error.cause) : error.cause;
+  const cause = error.cause instanceof Error && causes > 0 ? withReadableStack(error.cause, causes - 1) : error.cause;
   if (stack === error.stack && cause === error.cause) return error;
   const copy = Object.create(Object.getPrototypeOf(error), Object.getOwnPropertyDescriptors(error)) as E;
   Object.defineProperty(copy, 'stack', { value: stack, writable: true, configurable: true, enumerable: false });

@@ -100,6 +100,14 @@ describe('source-mapped stacks in the logs', () => {
     expect(sourceMappedStack(stack)).toBe(stack);
   });
 
+  it('ends at a cause that leads back to its error', () => {
+    const error = new Error('loop');
+    error.stack = runBundle('').raw;
+    error.cause = error;
+    const shown = withReadableStack(error);
+    expect(shown.stack).toMatch(/entry\.ts:\d+:\d+/);
+  });
+
   it('does not change the error it is given', () => {
     // A stack of the bundle as it ran, index.js positions in it.
     const stack = runBundle('').raw;
@@ -112,5 +120,19 @@ describe('source-mapped stacks in the logs', () => {
     expect(shown).toBeInstanceOf(Error);
     expect(shown.cause).toBe(error.cause);
     expect(shown.message).toBe('kept');
+  });
+});
+
+describe('the stack mapper as the logger loads it', () => {
+  it('leaves the error as it is when the mapper cannot load: the line is written either way', () => {
+    jest.isolateModules(() => {
+      jest.doMock('../../../functions/core/source-mapped-stack', () => {
+        throw new Error('not beside index.js');
+      });
+      const { readableError } =
+        require('../../../functions/core/source-mapped-stack.loader') as typeof import('../../../functions/core/source-mapped-stack.loader');
+      const error = new Error('kept');
+      expect(readableError(error)).toBe(error);
+    });
   });
 });
