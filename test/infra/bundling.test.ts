@@ -215,25 +215,30 @@ describe('function bundles', () => {
     expect(sources(SOURCE_MAPPED_STACK_FILE)).toEqual(expect.arrayContaining([expect.stringMatching(/functions\/core\/source-mapped-stack\.ts$/)]));
   });
 
-  it.each(bundles)('keeps %s of %s within its size limit, the X-Ray tracer in a file of its own beside it', (entry, _stackId, stack, fn) => {
-    // Prepare
-    const { dir: assetDir, sources } = assetOf(stack, fn);
+  it.each(bundles)(
+    'keeps %s of %s within its size limit, the X-Ray tracer and the stack mapper in files of their own beside it',
+    (entry, _stackId, stack, fn) => {
+      // Prepare
+      const { dir: assetDir, sources } = assetOf(stack, fn);
 
-    // Act
-    const kib = fs.statSync(path.join(assetDir, 'index.js')).size / 1024;
+      // Act
+      const kib = fs.statSync(path.join(assetDir, 'index.js')).size / 1024;
 
-    // Assess
-    expect(kib).toBeLessThanOrEqual(bundleLimitKib(path.basename(entry, '.ts')));
-    // What only the local platform uses stays out (BUNDLE_DEFINE in lib/function-bundling.ts): the mailbox mailer, and
-    // the file credential store (its source stays listed for a shared require of node:path; its cipher must not be there).
-    expect(sources('index.js').filter((source) => source.endsWith('functions/users/mailer.mailbox.ts'))).toEqual([]);
-    expect(fs.readFileSync(path.join(assetDir, 'index.js'), 'utf8')).not.toContain('aes-256-gcm');
-    // Loaded only where tracing is on (every function in AWS), from beside index.js: never part of it.
-    expect(sources('index.js').filter((source) => /node_modules\/(aws-xray-sdk-core|@aws-lambda-powertools\/tracer)\//.test(source))).toEqual([]);
-    expect(sources(XRAY_TRACING_FILE)).toEqual(
-      expect.arrayContaining([expect.stringMatching(/functions\/core\/xray-tracing\.ts$/), expect.stringMatching(/node_modules\/aws-xray-sdk-core\//)]),
-    );
-  });
+      // Assess
+      expect(kib).toBeLessThanOrEqual(bundleLimitKib(path.basename(entry, '.ts')));
+      // What only the local platform uses stays out (BUNDLE_DEFINE in lib/function-bundling.ts): the mailbox mailer, and
+      // the file credential store (its source stays listed for a shared require of node:path; its cipher must not be there).
+      expect(sources('index.js').filter((source) => source.endsWith('functions/users/mailer.mailbox.ts'))).toEqual([]);
+      expect(fs.readFileSync(path.join(assetDir, 'index.js'), 'utf8')).not.toContain('aes-256-gcm');
+      // Loaded only where tracing is on (every function in AWS), from beside index.js: never part of it.
+      expect(sources('index.js').filter((source) => /node_modules\/(aws-xray-sdk-core|@aws-lambda-powertools\/tracer)\//.test(source))).toEqual([]);
+      expect(sources(XRAY_TRACING_FILE)).toEqual(
+        expect.arrayContaining([expect.stringMatching(/functions\/core\/xray-tracing\.ts$/), expect.stringMatching(/node_modules\/aws-xray-sdk-core\//)]),
+      );
+      // The stack mapper the logger loads at the first error, beside index.js in every asset.
+      expect(sources(SOURCE_MAPPED_STACK_FILE)).toEqual([expect.stringMatching(/functions\/core\/source-mapped-stack\.ts$/)]);
+    },
+  );
 });
 
 /** A script expression: the files of the credential chain's left-out links that the node running it has loaded. */
