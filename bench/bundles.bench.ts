@@ -238,8 +238,14 @@ async function measureSideFile(
   const cold = coldImport(outfile);
   console.log(
     `${side.file} (${side.where}): ${(bytes / 1024).toFixed(1)} KiB; ${median(afterIndex).toFixed(1)} ms to load${side.use ? ' and use' : ''} after ${side.after}'s ` +
-      `index.js; alone in a fresh node +${(cold.wall - cold.baseline.wall).toFixed(0)} ms wall, +${(cold.cpu - cold.baseline.cpu).toFixed(0)} ms CPU`,
+      `index.js; alone in a fresh node ${signedMs(cold.wall - cold.baseline.wall)} wall, ${signedMs(cold.cpu - cold.baseline.cpu)} CPU`,
   );
+}
+
+/** A difference of times, whole ms with its sign (a file too small to time shows +0 or a negative rounding). */
+function signedMs(ms: number): string {
+  const whole = Math.round(ms);
+  return `${whole < 0 ? '' : '+'}${whole === 0 ? 0 : whole} ms`;
 }
 
 /** Where an entry's top-level work goes: module kinds in the order the split prints them. */
@@ -284,15 +290,16 @@ async function splitTopLevelWork(outdir: string, name: string): Promise<void> {
 /**
  * What Node's source maps (`--enable-source-maps`, which the functions do not set) would add to the cold import of the
  * largest entry: Node reads and parses the bundle's map as it loads the bundle. The functions' logger reads it at the
- * first error it writes instead; every cold import above is timed without the option, as the functions run.
+ * first error it writes instead; every cold import above is timed without the option, as the functions run. Both
+ * ways are taken in turn.
  */
 function measureSourceMaps(outdir: string, name: string): void {
   const file = join(outdir, `${name}.js`);
-  const withMaps = coldImport(file, false, NODE_SOURCE_MAPS_OPTION);
-  const without = coldImport(file);
+  const { a: withMaps, b: without } = pairedImports(file, file, { a: NODE_SOURCE_MAPS_OPTION });
   console.log(
-    `source maps: ${name}'s cold import ${without.wall.toFixed(0)} ms wall as the functions run, ${withMaps.wall.toFixed(0)} ms with ` +
-      `NODE_OPTIONS=${NODE_SOURCE_MAPS_OPTION}, which would read its map (${(statSync(`${file}.map`).size / 1024).toFixed(0)} KiB) at every cold start`,
+    `source maps (medians of ${PAIRED_RUNS} in turn): ${name}'s cold import ${without.wall.toFixed(1)} ms wall, ${without.cpu.toFixed(1)} ms CPU ` +
+      `as the functions run; ${withMaps.wall.toFixed(1)} ms wall, ${withMaps.cpu.toFixed(1)} ms CPU with NODE_OPTIONS=${NODE_SOURCE_MAPS_OPTION}, ` +
+      `which would read its map (${(statSync(`${file}.map`).size / 1024).toFixed(0)} KiB) at every cold start`,
   );
 }
 
@@ -338,12 +345,19 @@ async function measureBundledSdkFloor(outdir: string): Promise<number> {
 /** Runs of each file in `pairedImports`. */
 const PAIRED_RUNS = 15;
 
-/** Medians of the cold imports of `a` and `b` (wall and CPU, ms), taken alternately so both see the same machine load. */
-function pairedImports(a: string, b: string): { a: { wall: number; cpu: number }; b: { wall: number; cpu: number } } {
+/**
+ * Medians of the cold imports of `a` and `b` (wall and CPU, ms), taken alternately so both see the same machine load;
+ * `nodeOptions` sets node options for either side (none by default, as the functions run).
+ */
+function pairedImports(
+  a: string,
+  b: string,
+  nodeOptions: { readonly a?: string; readonly b?: string } = {},
+): { a: { wall: number; cpu: number }; b: { wall: number; cpu: number } } {
   const runs = { a: { wall: [] as number[], cpu: [] as number[] }, b: { wall: [] as number[], cpu: [] as number[] } };
   for (let i = 0; i < PAIRED_RUNS; i++) {
     for (const which of i % 2 ? (['a', 'b'] as const) : (['b', 'a'] as const)) {
-      const { wall, cpu } = nodeRun(`require(${JSON.stringify(which === 'a' ? a : b)})`);
+      const { wall, cpu } = nodeRun(`require(${JSON.stringify(which === 'a' ? a : b)})`, nodeOptions[which]);
       runs[which].wall.push(wall);
       runs[which].cpu.push(cpu);
     }
