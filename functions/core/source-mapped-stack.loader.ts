@@ -16,7 +16,7 @@ interface StackMapperModule {
  * otherwise with its stack, and its cause's, mapped to the sources (the mapper loaded at the first call). A mapper
  * that cannot load or map leaves the error as it is: the line is written either way.
  */
-export function readableError<E extends Error>(error: E): E {
+export function readableError(error: Error): Error {
   if (process.sourceMapsEnabled) return error;
   try {
     // A literal require of SOURCE_MAPPED_STACK_MODULE: the Lambda bundles leave it as it is, and Lambda resolves it beside index.js.

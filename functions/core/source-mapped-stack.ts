@@ -62,15 +62,18 @@ export function sourceMappedStack(stack: string): string {
 const MAX_CAUSES = 8;
 
 /**
- * `error` with its stack, and its causes', source-mapped: a copy (same prototype and own properties), or `error`
- * itself where no frame maps. The error is not changed: whoever holds it still sees the stack it was thrown with.
+ * `error` with its stack, and its causes', source-mapped, for a log line: a plain `Error` holding its name, message,
+ * mapped stack, cause and own enumerable properties (not a clone of its class: a built-in such as `DOMException`
+ * answers its name and message only on itself), or `error` itself where no frame maps. The error is not changed:
+ * whoever holds it still sees the stack it was thrown with.
  */
-export function withReadableStack<E extends Error>(error: E, causes = MAX_CAUSES): E {
+export function withReadableStack(error: Error, causes = MAX_CAUSES): Error {
   const stack = typeof error.stack === 'string' ? sourceMappedStack(error.stack) : error.stack;
   const cause = error.cause instanceof Error && causes > 0 ? withReadableStack(error.cause, causes - 1) : error.cause;
   if (stack === error.stack && cause === error.cause) return error;
-  const copy = Object.create(Object.getPrototypeOf(error), Object.getOwnPropertyDescriptors(error)) as E;
-  Object.defineProperty(copy, 'stack', { value: stack, writable: true, configurable: true, enumerable: false });
-  if (cause !== error.cause) Object.defineProperty(copy, 'cause', { value: cause, writable: true, configurable: true, enumerable: false });
-  return copy;
+  const shown = new Error(error.message);
+  for (const [key, value] of Object.entries(error)) Object.defineProperty(shown, key, { value, writable: true, configurable: true, enumerable: true });
+  const hidden = (value: unknown) => ({ value, writable: true, configurable: true, enumerable: false });
+  Object.defineProperties(shown, { name: hidden(error.name), stack: hidden(stack), ...(cause === undefined ? {} : { cause: hidden(cause) }) });
+  return shown;
 }

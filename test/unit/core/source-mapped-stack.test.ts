@@ -36,6 +36,7 @@ try {
 } catch (error) {
   logger.error('platform code failed', { error: error as Error });
 }
+logger.error('timed out', { error: new DOMException('took too long', 'TimeoutError') });
 `;
 /** The line of the `throw` in ENTRY (1-based), where the error and its cause are made. */
 const THROW_LINE = 7;
@@ -44,7 +45,12 @@ interface LoggedError {
   readonly error: { readonly stack: string; readonly location: string; readonly cause: { readonly stack: string } };
 }
 
-function runBundle(nodeOptions: string): { logged: LoggedError; platform: LoggedError; raw: string } {
+function runBundle(nodeOptions: string): {
+  logged: LoggedError;
+  platform: LoggedError;
+  builtIn: LoggedError & { error: { name: string; message: string } };
+  raw: string;
+} {
   const result = spawnSync(process.execPath, [bundle], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: nodeOptions } });
   expect(result.status).toBe(0);
   // Powertools writes an ERROR line to stderr (console.error), the raw stack goes to stdout.
@@ -55,6 +61,7 @@ function runBundle(nodeOptions: string): { logged: LoggedError; platform: Logged
   return {
     logged: lines.find((line) => line.message === 'failed'),
     platform: lines.find((line) => line.message === 'platform code failed'),
+    builtIn: lines.find((line) => line.message === 'timed out'),
     raw: lines.find((line) => 'raw' in line).raw,
   };
 }
@@ -87,6 +94,12 @@ describe('source-mapped stacks in the logs', () => {
     const { platform } = runBundle('');
     expect(platform.error.stack.split('\n')[1]).toMatch(/\(functions\/data\/keys\.ts:\d+:\d+\)$/);
     expect(platform.error.location).toMatch(/^functions\/data\/keys\.ts:\d+$/);
+  });
+
+  it('shows a built-in error (a DOMException answers its name and message only on itself) by its name and message', () => {
+    const { builtIn } = runBundle('');
+    expect(builtIn.error).toMatchObject({ name: 'TimeoutError', message: 'took too long' });
+    expect(builtIn.error.stack).toMatch(/entry\.ts:\d+:\d+/);
   });
 
   it('leaves stacks to Node where it maps them itself', () => {
