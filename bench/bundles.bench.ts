@@ -90,11 +90,11 @@ interface ColdImport {
 }
 
 /** Cold import of `file` (or a `script` of requires) against `node -e 0`, runs taken in turn (a shared machine's load shifts between them). */
-function coldImport(file: string, script = false, nodeOptions?: string): ColdImport {
+function coldImport(file: string, script = false): ColdImport {
   const runs = { baseWall: [] as number[], baseCpu: [] as number[], wall: [] as number[], cpu: [] as number[] };
   for (let i = 0; i < IMPORT_RUNS; i++) {
-    const base = nodeRun('0', nodeOptions);
-    const cold = nodeRun(script ? file : `require(${JSON.stringify(file)})`, nodeOptions);
+    const base = nodeRun('0');
+    const cold = nodeRun(script ? file : `require(${JSON.stringify(file)})`);
     runs.baseWall.push(base.wall);
     runs.baseCpu.push(base.cpu);
     runs.wall.push(cold.wall);
