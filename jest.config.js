@@ -3,11 +3,11 @@
  * started by its global setup and stopped by PID in its teardown; `infra` synthesizes the CDK app.
  */
 const swc = ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }];
-// Middy and fauxqs (the local SQS emulator) are ESM-only: map them to their files and let swc compile them to
-// CommonJS like our own code.
+// Middy, fauxqs (the local SQS emulator) and jose (since its 6th major) are ESM-only: map Middy and fauxqs to their
+// files, and let swc compile all three to CommonJS like our own code.
 const base = {
   transform: { '^.+\\.(ts|js)$': swc },
-  transformIgnorePatterns: ['/node_modules/(?!@middy/|fauxqs/)'],
+  transformIgnorePatterns: ['/node_modules/(?!@middy/|fauxqs/|jose/)'],
   moduleNameMapper: { '^@middy/([^/]+)$': '<rootDir>/node_modules/@middy/$1/index.js', '^fauxqs$': '<rootDir>/node_modules/fauxqs/dist/app.js' },
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'json'],

@@ -1,6 +1,6 @@
 import type { MemberAccess, MemberAccessLookup } from '../../../functions/identity/member-access';
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { createLocalJWKSet, exportJWK, exportSPKI, generateKeyPair, SignJWT, type JWK, type KeyLike } from 'jose';
+import { createLocalJWKSet, exportJWK, exportSPKI, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import type { ApiKeyLookup, StoredApiKey } from '../../../functions/identity/api-key.authenticator';
 import { newApiKey } from '../../../functions/identity/api-key.secret';
 import type { IssuerRegistration } from '../../../functions/identity/issuer-registry.repository';
@@ -17,7 +17,7 @@ export const clock = () => NOW;
 /** An RSA signing key as a Cognito pool has one. */
 export interface SigningKey {
   readonly kid: string;
-  readonly privateKey: KeyLike;
+  readonly privateKey: CryptoKey;
   readonly publicJwk: JWK;
   readonly publicPem: string;
 }
