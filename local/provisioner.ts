@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { planIdSchema } from '../functions/billing/plan.catalogue';
+import { planIdSchema } from '../functions/billing/plan-id';
 import { ConflictError } from '../functions/core/errors';
 import { createDocumentClient } from '../functions/data/clients';
 import { timeOrderedId } from '../functions/data/ids';

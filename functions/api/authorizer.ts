@@ -13,7 +13,7 @@ import type { Isolation } from '../isolation/tenant-db';
 import { CachedDirectory } from '../tenants/directory.cache';
 import { DirectoryReader } from '../tenants/directory.reader';
 import { servesTenantUsers } from '../tenants/tenant-lifecycle';
-import { MemberRepository } from '../users/member.repository';
+import { MemberReader } from '../users/member.reader';
 import type { Member } from '../users/user.schema';
 import type { MemberAccess, MemberAccessLookup } from '../identity/member-access';
 import { isolationOf, lazyHandler, meterOf, writingMeter } from './dependencies';
@@ -91,8 +91,8 @@ function tenantApiKeys(config: RuntimeConfig, tenants: () => Pick<DirectoryReade
  * answer for ACCESS_CACHE_SECONDS, and a second cache here would add its own bound to that one.
  */
 function tenantMembers(config: RuntimeConfig, isolation: () => Isolation): MemberAccessLookup {
-  let repository: MemberRepository | undefined;
-  const members = () => (repository ??= new MemberRepository((id) => isolation().forTenant(id), config.TABLE_NAME));
+  let reader: MemberReader | undefined;
+  const members = () => (reader ??= new MemberReader((id) => isolation().forTenant(id), config.TABLE_NAME));
   const access = (member: Member | undefined): MemberAccess | undefined => member && { memberId: member.userId, role: member.role };
   return {
     bySub: async (tenantId, sub) => access(await members().findBySub(tenantId, sub)),

@@ -1,12 +1,11 @@
-import * as z from '../core/zod';
+import type { PlanId } from './plan-id';
+
+export { PLAN_IDS, planIdSchema, type PlanId } from './plan-id';
 
 /**
  * The plan catalogue: the one source of the limits, rate limits, prices and models of each plan. Quota checks, the
  * API Gateway usage plans (lib/), the local gateway's throttling and the agents' model check all read it.
  */
-export const PLAN_IDS = ['free', 'team', 'enterprise'] as const;
-export const planIdSchema = z.enum(PLAN_IDS);
-export type PlanId = z.infer<typeof planIdSchema>;
 
 /**
  * Models of the local provider (`npm start`, tests): deterministic answers without network, so on every plan. In
@@ -79,8 +78,28 @@ export interface BillingTerms {
   readonly graceDays: number;
 }
 
-const MIB = 1024 ** 2;
-const GIB = 1024 ** 3;
+// PLANS is built with the helpers below, which are declared free of side effects: a bundle that imports this module
+// but never reads PLANS (the authorizer's, through a plan source it never builds) then leaves the table out. Written
+// out with spreads (`[...LOCAL_MODEL_IDS]`) or products (`100 * MIB`), the table would stay in every such bundle, as a
+// bundler must assume that a spread runs an iterator and a product calls valueOf.
+
+/** A plan's models: the tiers it includes, in order. */
+// @__NO_SIDE_EFFECTS__
+function modelsOf(...tiers: readonly (readonly string[])[]): readonly string[] {
+  return tiers.flat();
+}
+
+/** `n` MiB in bytes. */
+// @__NO_SIDE_EFFECTS__
+function mib(n: number): number {
+  return n * 1024 ** 2;
+}
+
+/** `n` GiB in bytes. */
+// @__NO_SIDE_EFFECTS__
+function gib(n: number): number {
+  return n * 1024 ** 3;
+}
 
 export const PLANS: Readonly<Record<PlanId, Plan>> = {
   free: {
@@ -89,14 +108,14 @@ export const PLANS: Readonly<Record<PlanId, Plan>> = {
     monthlyPriceCents: 0,
     rateLimit: { requestsPerSecond: 5, burst: 10 },
     limits: { agents: 3, workflows: 3, memoriesPerAgent: 100, runsPerMonth: 100, apiRequestsPerDay: 1_000, users: 5, tools: 10, concurrentRuns: 2 },
-    models: [...LOCAL_MODEL_IDS, ...BASE_MODEL_IDS],
+    models: modelsOf(LOCAL_MODEL_IDS, BASE_MODEL_IDS),
     ownKeyBilledPercent: 100,
     // The free plan's quotas stop usage before it costs anything: its overage is free.
     billing: {
       overage: {
         runs: { included: 100, blockSize: 100, centsPerBlock: 0 },
         tokens: { included: 100_000, blockSize: 100_000, centsPerBlock: 0 },
-        storageBytes: { included: 100 * MIB, blockSize: 100 * MIB, centsPerBlock: 0 },
+        storageBytes: { included: mib(100), blockSize: mib(100), centsPerBlock: 0 },
         requests: { included: 30_000, blockSize: 10_000, centsPerBlock: 0 },
       },
       graceDays: 7,
@@ -108,13 +127,13 @@ export const PLANS: Readonly<Record<PlanId, Plan>> = {
     monthlyPriceCents: 49_00,
     rateLimit: { requestsPerSecond: 50, burst: 100 },
     limits: { agents: 50, workflows: 50, memoriesPerAgent: 10_000, runsPerMonth: 10_000, apiRequestsPerDay: 100_000, users: 50, tools: 200, concurrentRuns: 5 },
-    models: [...LOCAL_MODEL_IDS, ...BASE_MODEL_IDS, ...TEAM_MODEL_IDS],
+    models: modelsOf(LOCAL_MODEL_IDS, BASE_MODEL_IDS, TEAM_MODEL_IDS),
     ownKeyBilledPercent: 10,
     billing: {
       overage: {
         runs: { included: 5_000, blockSize: 100, centsPerBlock: 1_00 },
         tokens: { included: 5_000_000, blockSize: 1_000_000, centsPerBlock: 2_00 },
-        storageBytes: { included: 5 * GIB, blockSize: GIB, centsPerBlock: 25 },
+        storageBytes: { included: gib(5), blockSize: gib(1), centsPerBlock: 25 },
         requests: { included: 1_000_000, blockSize: 100_000, centsPerBlock: 50 },
       },
       graceDays: 14,
@@ -135,13 +154,13 @@ export const PLANS: Readonly<Record<PlanId, Plan>> = {
       tools: 5_000,
       concurrentRuns: 50,
     },
-    models: [...LOCAL_MODEL_IDS, ...BASE_MODEL_IDS, ...TEAM_MODEL_IDS, ...ENTERPRISE_MODEL_IDS],
+    models: modelsOf(LOCAL_MODEL_IDS, BASE_MODEL_IDS, TEAM_MODEL_IDS, ENTERPRISE_MODEL_IDS),
     ownKeyBilledPercent: 0,
     billing: {
       overage: {
         runs: { included: 500_000, blockSize: 1_000, centsPerBlock: 5_00 },
         tokens: { included: 500_000_000, blockSize: 1_000_000, centsPerBlock: 1_50 },
-        storageBytes: { included: 500 * GIB, blockSize: GIB, centsPerBlock: 20 },
+        storageBytes: { included: gib(500), blockSize: gib(1), centsPerBlock: 20 },
         requests: { included: 100_000_000, blockSize: 1_000_000, centsPerBlock: 3_00 },
       },
       graceDays: 30,

@@ -1,6 +1,6 @@
 import * as z from '../core/zod';
 import { tenantIdSchema } from '../core/tenant-id';
-import { PLAN_IDS, planIdSchema } from './plan.catalogue';
+import { PLAN_IDS, planIdSchema } from './plan-id';
 
 /** The currency of every price and amount of the platform (plan prices are euro cents). */
 export const BILLING_CURRENCY = 'EUR';

@@ -44,9 +44,34 @@ export interface RouteDefinition<G extends string = string> {
 /** What the authorizer's policy needs of a route: no schema, so its bundle carries none (identity/route-access.ts). */
 export type RouteAccess = Pick<RouteDefinition, 'method' | 'path' | 'access'>;
 
-/** The access of each route, in route-table order. */
-export function routeAccessOf(routes: readonly RouteDefinition[]): RouteAccess[] {
-  return routes.map(({ method, path, access }) => ({ method, path, access }));
+/**
+ * The routes of one access, each as `METHOD path`: the form of the authorizer's list (identity/route-access.json),
+ * where a few accesses are shared by some eighty routes, so a group names its access once.
+ */
+export interface RouteAccessGroup {
+  readonly access: Access;
+  readonly routes: readonly string[];
+}
+
+/** The routes grouped by access: groups in the order of their first route, routes in route-table order. */
+export function routeAccessGroupsOf(routes: readonly RouteDefinition[]): RouteAccessGroup[] {
+  const groups = new Map<string, { access: Access; routes: string[] }>();
+  for (const { method, path, access } of routes) {
+    const key = JSON.stringify(access);
+    const group = groups.get(key) ?? groups.set(key, { access, routes: [] }).get(key);
+    group?.routes.push(`${method} ${path}`);
+  }
+  return [...groups.values()];
+}
+
+/** The access of each route of `groups`, group by group. */
+export function routeAccessFromGroups(groups: readonly RouteAccessGroup[]): RouteAccess[] {
+  return groups.flatMap(({ access, routes }) =>
+    routes.map((route) => {
+      const space = route.indexOf(' ');
+      return { method: route.slice(0, space) as HttpMethod, path: route.slice(space + 1), access };
+    }),
+  );
 }
 
 /** The path parameter that names the tenant a route acts on. */

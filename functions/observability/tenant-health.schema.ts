@@ -1,5 +1,5 @@
 import * as z from '../core/zod';
-import { planIdSchema } from '../billing/plan.catalogue';
+import { planIdSchema } from '../billing/plan-id';
 import { tenantIdSchema } from '../data/keys';
 import { slugSchema, tenantStatusSchema } from '../tenants/tenant.schema';
 

@@ -1,5 +1,5 @@
 import * as z from '../core/zod';
-import { planIdSchema } from '../billing/plan.catalogue';
+import { planIdSchema } from '../billing/plan-id';
 import { pageSchema, paginationQueryShape } from '../core/request-conventions';
 import { tenantSettingsSchema } from './tenant-settings.schema';
 import { brandingSchema, tenantDirectoryEntrySchema, tenantStatusSchema } from './tenant.schema';

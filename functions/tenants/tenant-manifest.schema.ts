@@ -1,6 +1,6 @@
 import * as z from '../core/zod';
 import { EMAIL_DOMAIN, emailAddressSchema } from '../core/email';
-import { planIdSchema } from '../billing/plan.catalogue';
+import { planIdSchema } from '../billing/plan-id';
 import { tenantIdSchema } from '../data/keys';
 import { TENANT_ROLES } from '../core/roles';
 import { tenantSettingsSchema } from './tenant-settings.schema';

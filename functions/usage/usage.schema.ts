@@ -1,5 +1,5 @@
 import * as z from '../core/zod';
-import { planIdSchema } from '../billing/plan.catalogue';
+import { planIdSchema } from '../billing/plan-id';
 import { tenantIdSchema } from '../data/keys';
 
 export const periodSchema = z.string().check(z.regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'period must be a month as YYYY-MM'));

@@ -1,15 +1,12 @@
-import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { attributeAbove, attributeAbsent, conditionOf, itemAbsent, itemExists, versionIs } from '../data/conditions';
 import { updateOf } from '../data/updates';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../core/errors';
-import { getItem, queryPartition } from '../data/item-reads';
 import * as keys from '../data/table-keys';
 import type { ItemWrite } from '../data/mutation.executor';
 import type { TenantRole } from '../core/roles';
 import { memberSchema, type Member } from './user.schema';
+import { MemberReader, ROLE_COUNT } from './member.reader';
 import { readComplianceSettings } from '../portability/compliance-settings';
-
-const COUNT = 'count';
 
 /** The role whose last holder cannot leave it. */
 export const GUARDED_ROLE: TenantRole = 'tenant-admin';
@@ -33,41 +30,7 @@ const lastAdmin = () => new LastAdminError('the last tenant-admin cannot be remo
  * tenant once) and a counter per role, changed in the member's own transaction. Decrementing the tenant-admin
  * counter is conditional on another admin remaining, so under any concurrency a tenant keeps at least one admin.
  */
-export class MemberRepository {
-  constructor(
-    private readonly db: (tenantId: string) => DynamoDBDocumentClient,
-    private readonly tableName: string,
-  ) {}
-
-  async get(tenantId: string, userId: string): Promise<Member | undefined> {
-    return getItem(this.db(tenantId), this.tableName, keys.user(tenantId, userId), memberSchema);
-  }
-
-  /** The member with this email, if any. */
-  async findByEmail(tenantId: string, email: string): Promise<Member | undefined> {
-    const { Item } = await this.db(tenantId).send(new GetCommand({ TableName: this.tableName, Key: keys.userEmail(tenantId, email), ConsistentRead: true }));
-    return Item ? this.get(tenantId, String(Item.userId)) : undefined;
-  }
-
-  /** The member linked to this pool user, if any: the one record that decides what the user may do. */
-  async findBySub(tenantId: string, sub: string): Promise<Member | undefined> {
-    const { Item } = await this.db(tenantId).send(new GetCommand({ TableName: this.tableName, Key: keys.userSub(tenantId, sub), ConsistentRead: true }));
-    return Item ? this.get(tenantId, String(Item.userId)) : undefined;
-  }
-
-  /** A page of members in joining order. */
-  async list(tenantId: string, limit: number, exclusiveStartKey?: Record<string, unknown>) {
-    return queryPartition(this.db(tenantId), this.tableName, keys.userPartition(tenantId), memberSchema, limit, exclusiveStartKey);
-  }
-
-  /** How many members hold a role. */
-  async countOf(tenantId: string, role: TenantRole): Promise<number> {
-    const { Item } = await this.db(tenantId).send(
-      new GetCommand({ TableName: this.tableName, Key: keys.userRoleCounter(tenantId, role), ConsistentRead: true }),
-    );
-    return typeof Item?.[COUNT] === 'number' ? Item[COUNT] : 0;
-  }
-
+export class MemberRepository extends MemberReader {
   /** The writes that make someone a member (linked to its pool user when the member has a sub already). */
   joinWrites(member: Member): ItemWrite[] {
     const valid = memberSchema.parse(member);
@@ -214,7 +177,7 @@ export class MemberRepository {
     return {
       update: {
         Key: keys.userRoleCounter(tenantId, role),
-        ...updateOf({ add: { [COUNT]: delta } }, ...(guarded ? [attributeAbove(COUNT, 1)] : [])),
+        ...updateOf({ add: { [ROLE_COUNT]: delta } }, ...(guarded ? [attributeAbove(ROLE_COUNT, 1)] : [])),
       },
       ...(guarded ? { onConditionFailed: lastAdmin } : {}),
     };
@@ -231,7 +194,7 @@ export function firstAdminItems(member: Member, usersCounterKey: { readonly pk: 
     { ...keys.user(valid.tenantId, valid.userId), ...valid },
     { ...keys.userEmail(valid.tenantId, valid.email), userId: valid.userId },
     ...(valid.sub ? [{ ...keys.userSub(valid.tenantId, valid.sub), userId: valid.userId }] : []),
-    { ...keys.userRoleCounter(valid.tenantId, valid.role), [COUNT]: 1 },
-    { ...usersCounterKey, [COUNT]: 1 },
+    { ...keys.userRoleCounter(valid.tenantId, valid.role), [ROLE_COUNT]: 1 },
+    { ...usersCounterKey, [ROLE_COUNT]: 1 },
   ];
 }

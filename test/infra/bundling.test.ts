@@ -100,6 +100,20 @@ describe('function bundles', () => {
     expect([...clients].filter((client) => !BUNDLED_SDK_PACKAGES.includes(client as string))).toEqual([]);
   });
 
+  it("leaves out of the authorizer what it never runs: the member writes and the plan catalogue's table", () => {
+    // Prepare: it reads member records (MemberReader) and imports the plan module through the shared wiring only
+    const { dir: assetDir, sources } = assetOf(region, region.functions.authorizer);
+
+    // Act
+    const bundle = fs.readFileSync(path.join(assetDir, 'index.js'), 'utf8');
+
+    // Assess
+    expect(sources('index.js').filter((source) => source.endsWith('functions/users/member.reader.ts'))).toHaveLength(1);
+    expect(sources('index.js').filter((source) => source.endsWith('functions/users/member.repository.ts'))).toEqual([]);
+    // A table written with spreads or products (`100 * MIB`) would stay in: a bundler cannot prove those free of effects.
+    expect(bundle).not.toContain('monthlyPriceCents');
+  });
+
   it('loads the X-Ray tracer from beside index.js where tracing is on, as Lambda does', () => {
     // Prepare: the agents group's asset, in the Lambda execution environment (whose AWS SDK is the project's here)
     const { dir: assetDir } = assetOf(region, region.functions.agents);
