@@ -58,8 +58,9 @@ export function routeAccessGroupsOf(routes: readonly RouteDefinition[]): RouteAc
   const groups = new Map<string, { access: Access; routes: string[] }>();
   for (const { method, path, access } of routes) {
     const key = JSON.stringify(access);
-    const group = groups.get(key) ?? groups.set(key, { access, routes: [] }).get(key);
-    group?.routes.push(`${method} ${path}`);
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = { access, routes: [] }));
+    group.routes.push(`${method} ${path}`);
   }
   return [...groups.values()];
 }
