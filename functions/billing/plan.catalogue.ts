@@ -1,11 +1,11 @@
 import type { PlanId } from './plan-id';
 
-export { PLAN_IDS, planIdSchema, type PlanId } from './plan-id';
-
 /**
  * The plan catalogue: the one source of the limits, rate limits, prices and models of each plan. Quota checks, the
- * API Gateway usage plans (lib/), the local gateway's throttling and the agents' model check all read it.
+ * API Gateway usage plans (lib/), the local gateway's throttling and the agents' model check all read it. The plan
+ * ids live in plan-id.ts, which a record that only names its plan imports instead; they are re-exported here.
  */
+export { PLAN_IDS, planIdSchema, type PlanId } from './plan-id';
 
 /**
  * Models of the local provider (`npm start`, tests): deterministic answers without network, so on every plan. In
