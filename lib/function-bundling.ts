@@ -197,6 +197,37 @@ export function bundleLimitKib(name: string): number {
 }
 
 /**
+ * `options` as esbuild's command-line flags, for the side files' bundling hook: the same settings as `index.js`, from
+ * the one object that holds them. An option without a command-line form here fails the synth rather than be dropped.
+ */
+function commandLineFlags(options: Readonly<BuildOptions>): string[] {
+  return Object.entries(options).flatMap(([option, value]): string[] => {
+    switch (option) {
+      case 'bundle':
+      case 'minify':
+        return value ? [`--${option}`] : [];
+      case 'sourcemap':
+        return value === true ? ['--sourcemap'] : [`--sourcemap=${value}`];
+      case 'sourcesContent':
+        return [`--sources-content=${value}`];
+      case 'platform':
+      case 'target':
+      case 'format':
+        return [`--${option}=${value}`];
+      case 'mainFields':
+        return [`--main-fields=${(value as string[]).join(',')}`];
+      case 'supported':
+      case 'define':
+        return Object.entries(value as Record<string, unknown>).map(([name, setting]) => `--${option}:${name}=${setting}`);
+      case 'external':
+        return (value as string[]).map((name) => `--external:${name}`);
+      default:
+        throw new Error(`lib/function-bundling.ts: no command-line form for the esbuild option ${option}`);
+    }
+  });
+}
+
+/**
  * The esbuild command line that writes a side file into a function's asset (a bundling hook), bundled as `index.js`
  * is: a side file that reaches the AWS SDK's DynamoDB or STS clients (the OpenAPI document's generator, through the
  * route table) carries its own tree-shaken copy rather than load the runtime's.
@@ -204,21 +235,13 @@ export function bundleLimitKib(name: string): number {
 function sideFileBundleCommand(side: SideFile, inputDir: string, outputDir: string): string {
   const quote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
   return [
-    quote(path.join(inputDir, 'node_modules', '.bin', 'esbuild')),
-    quote(path.join(inputDir, path.relative(REPO_ROOT, side.entry))),
-    '--bundle',
-    '--minify',
-    '--sourcemap',
-    '--sources-content=false',
-    '--platform=node',
-    '--target=node22',
-    '--format=cjs',
-    `--main-fields=${BUNDLE_MAIN_FIELDS.join(',')}`,
-    ...Object.entries(BUNDLE_SUPPORTED).map(([feature, supported]) => `--supported:${feature}=${supported}`),
-    ...Object.entries(BUNDLE_DEFINE).map(([name, value]) => quote(`--define:${name}=${value}`)),
-    ...BUNDLE_EXTERNALS.map((name) => quote(`--external:${name}`)),
-    quote(`--outfile=${path.join(outputDir, sideFileName(side))}`),
-  ].join(' ');
+    path.join(inputDir, 'node_modules', '.bin', 'esbuild'),
+    path.join(inputDir, path.relative(REPO_ROOT, side.entry)),
+    ...commandLineFlags(LAMBDA_BUILD_OPTIONS),
+    `--outfile=${path.join(outputDir, sideFileName(side))}`,
+  ]
+    .map(quote)
+    .join(' ');
 }
 
 /** The side files beside an entry's `index.js` (`functions/api/<name>.ts`). */
@@ -229,15 +252,16 @@ function sideFilesOf(entry: string): readonly SideFile[] {
 
 /** The NodejsFunction bundling of a platform function's entry: `index.js` with its side files beside it. */
 export function functionBundling(entry: string): nodejs.BundlingOptions {
+  const { minify, sourcemap, sourcesContent, target, external, mainFields, define, supported } = LAMBDA_BUILD_OPTIONS;
   return {
-    minify: true,
-    sourceMap: true,
-    sourcesContent: false,
-    target: 'node22',
-    externalModules: [...BUNDLE_EXTERNALS],
-    mainFields: [...BUNDLE_MAIN_FIELDS],
-    define: { ...BUNDLE_DEFINE },
-    esbuildArgs: Object.fromEntries(Object.entries(BUNDLE_SUPPORTED).map(([feature, supported]) => [`--supported:${feature}`, String(supported)])),
+    minify,
+    sourceMap: sourcemap === true,
+    sourcesContent,
+    target: String(target),
+    externalModules: [...(external ?? [])],
+    mainFields: [...(mainFields ?? [])],
+    define: { ...define },
+    esbuildArgs: Object.fromEntries(Object.entries(supported ?? {}).map(([feature, setting]) => [`--supported:${feature}`, String(setting)])),
     commandHooks: {
       beforeBundling: () => [],
       beforeInstall: () => [],
