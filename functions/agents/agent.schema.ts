@@ -1,12 +1,13 @@
 import * as z from '../core/zod';
 import { tenantIdSchema } from '../data/keys';
 import { DEFAULT_PAGE_SIZE, paginationQueryShape } from '../core/request-conventions';
+import { agentIdSchema } from './agent-id';
 
 export const AGENT_STATUSES = ['ACTIVE', 'DISABLED'] as const;
 export const agentStatusSchema = z.enum(AGENT_STATUSES);
 
-/** Agent ids: letters, digits, `_` and `-` (never the key separator), 1–64 characters. */
-export const agentIdSchema = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'agent id must be 1-64 letters, digits, _ or -'));
+/** Agent ids live apart (agent-id.ts), for the kinds that only name an agent. */
+export { agentIdSchema } from './agent-id';
 
 /** A tool the agent may call, by name. */
 export const agentToolSchema = z.strictObject({

@@ -1,5 +1,5 @@
 import * as z from '../core/zod';
-import { agentIdSchema } from '../agents/agent.schema';
+import { agentIdSchema } from '../agents/agent-id';
 import { pageSchema, paginationQueryShape } from '../core/request-conventions';
 import { TIME_ORDERED_ID } from '../data/ids';
 import { storableNumberSchema } from '../data/storable';

@@ -1,5 +1,5 @@
 import * as z from '../core/zod';
-import { agentIdSchema } from '../agents/agent.schema';
+import { agentIdSchema } from '../agents/agent-id';
 import { tenantIdSchema } from '../data/keys';
 import { graphIssues, WORKFLOW_MODES, type GraphStep, type WorkflowMode } from './workflow.graph';
 
