@@ -2,7 +2,7 @@ import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TenantRole } from '../core/roles';
 import { getItem, queryPartition } from '../data/item-reads';
 import * as keys from '../data/table-keys';
-import { memberSchema, type Member } from './user.schema';
+import { memberSchema, type Member } from './member.schema';
 
 /** The attribute of a role counter item that holds how many members hold the role. */
 export const ROLE_COUNT = 'count';

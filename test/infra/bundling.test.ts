@@ -100,8 +100,8 @@ describe('function bundles', () => {
     expect([...clients].filter((client) => !BUNDLED_SDK_PACKAGES.includes(client as string))).toEqual([]);
   });
 
-  it("leaves out of the authorizer what it never runs: the member writes and the plan catalogue's table", () => {
-    // Prepare: it reads member records (MemberReader) and imports the plan module through the shared wiring only
+  it("leaves out of the authorizer what it never runs: the member writes, the users group's request schemas and the plan catalogue's table", () => {
+    // Prepare: it reads member records (MemberReader, member.schema) and imports the plan module through the shared wiring only
     const { dir: assetDir, sources } = assetOf(region, region.functions.authorizer);
 
     // Act
@@ -110,6 +110,7 @@ describe('function bundles', () => {
     // Assess
     expect(sources('index.js').filter((source) => source.endsWith('functions/users/member.reader.ts'))).toHaveLength(1);
     expect(sources('index.js').filter((source) => source.endsWith('functions/users/member.repository.ts'))).toEqual([]);
+    expect(sources('index.js').filter((source) => source.endsWith('functions/users/user.schema.ts'))).toEqual([]);
     // A table written with spreads or products (`100 * MIB`) would stay in: a bundler cannot prove those free of effects.
     expect(bundle).not.toContain('monthlyPriceCents');
   });
