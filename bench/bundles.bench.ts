@@ -113,7 +113,7 @@ const row = (cells: string[]) =>
   cells[0].padEnd(22) +
   cells
     .slice(1)
-    .map((cell, i) => cell.padStart([11, 10, 8, 16, 16, 16, 8, 7][i]))
+    .map((cell, i) => cell.padStart([11, 10, 8, 16, 16, 16, 8, 9, 7][i]))
     .join('');
 
 interface Measured {
@@ -127,6 +127,8 @@ interface Measured {
   readonly cpuRatio: number;
   /** The entry's own import after the SDK's, in ms. */
   readonly ownMs: number;
+  /** The zod schemas its import builds. */
+  readonly schemas: number;
   /** Cold import over `node -e 0` with all of the AWS SDK loaded from node_modules instead (wall time). */
   readonly runtimeSdkRatio: number;
 }
@@ -145,7 +147,8 @@ export async function run(): Promise<void> {
     );
     console.log('no SDK: the entry with all of the AWS SDK left out; runtime SDK: its cold import so, the SDK loaded from node_modules');
     console.log(`own ms: the no-SDK bundle's require in a node that has loaded the AWS SDK floor first (its own compile and top-level work)`);
-    console.log(row(['entry', 'index KiB', 'no SDK', 'limit', 'wall ms (x)', 'CPU ms (x)', 'runtime SDK (x)', 'own ms', 'goals']));
+    console.log('schemas: the zod schemas its import builds (top-level work, counted: steady where the times are not)');
+    console.log(row(['entry', 'index KiB', 'no SDK', 'limit', 'wall ms (x)', 'CPU ms (x)', 'runtime SDK (x)', 'own ms', 'schemas', 'goals']));
     const measured: Measured[] = [];
     for (const entry of entries) {
       const name = entry.replace(/\.ts$/, '');
@@ -156,6 +159,7 @@ export async function run(): Promise<void> {
       const cold = coldImport(outfile);
       const runtimeSdk = coldImport(outside);
       const ownMs = ownImport(outside);
+      const schemas = await schemasBuiltAtImport(outdir, name);
       const result = {
         name,
         kib: bytes / 1024,
@@ -163,6 +167,7 @@ export async function run(): Promise<void> {
         ratio: cold.wall / cold.baseline.wall,
         cpuRatio: cold.cpu / cold.baseline.cpu,
         ownMs,
+        schemas,
         runtimeSdkRatio: runtimeSdk.wall / runtimeSdk.baseline.wall,
       };
       measured.push(result);
@@ -173,6 +178,7 @@ export async function run(): Promise<void> {
         `${cold.cpu.toFixed(0)} (${result.cpuRatio.toFixed(2)}x)`,
         `${runtimeSdk.wall.toFixed(0)} (${result.runtimeSdkRatio.toFixed(2)}x)`,
         ownMs.toFixed(1),
+        String(schemas),
       ];
       console.log(row([name, ...cells, ...times, met]));
     }
@@ -246,6 +252,26 @@ async function measureSideFile(
 function signedMs(ms: number): string {
   const whole = Math.round(ms);
   return `${whole < 0 ? '' : '+'}${whole === 0 ? 0 : whole} ms`;
+}
+
+/** The first statement of zod's internals constructor, which runs once for every schema built. */
+const ZOD_INTERNALS = /function Internals\(def\) \{\s*this\.def = def;/;
+
+/**
+ * How many zod schemas an entry builds at import: the entry bundled again unminified, a count put into zod's
+ * internals constructor, then required in a fresh node. A count, unlike a time, does not move with the machine's load,
+ * so it shows what a change to the schema modules took out of an entry's top-level work.
+ */
+async function schemasBuiltAtImport(outdir: string, name: string): Promise<number> {
+  const outfile = join(outdir, `${name}.count.js`);
+  await build({ ...SETTINGS, minify: false, sourcemap: false, entryPoints: [join(ENTRY_DIR, `${name}.ts`)], external: [...SDK_OUTSIDE], outfile });
+  const text = readFileSync(outfile, 'utf8');
+  if (!ZOD_INTERNALS.test(text)) throw new Error(`${name}: zod's internals constructor not found in the bundle; update ZOD_INTERNALS for this zod`);
+  writeFileSync(
+    outfile,
+    text.replace(ZOD_INTERNALS, (start) => `${start}globalThis.__schemas+=1;`),
+  );
+  return Number(nodeOutput(`globalThis.__schemas=0;require(${JSON.stringify(outfile)});process.stdout.write(String(globalThis.__schemas))`));
 }
 
 /** Where an entry's top-level work goes: module kinds in the order the split prints them. */
