@@ -2,7 +2,7 @@ import type { Context, PreTokenGenerationTriggerEvent } from 'aws-lambda';
 import { parseRuntimeConfig } from './runtime-config';
 import { tenantIdSchema } from '../data/keys';
 import { addTenantClaims } from '../identity/pre-token.service';
-import { DEFAULT_SSO_ROLE_MAPPING, ssoRoleMappingSchema, type SsoRoleMapping } from '../tenants/tenant-manifest.schema';
+import { DEFAULT_SSO_ROLE_MAPPING, ssoRoleMappingSchema, type SsoRoleMapping } from '../tenants/sso-role-mapping.schema';
 import { MemberRepository } from '../users/member.repository';
 import { groupsOf, SsoMembershipService } from '../users/sso-membership.service';
 import { createTenantWrites } from './dependencies';

@@ -2,7 +2,7 @@ import * as z from '../core/zod';
 import { EMAIL_DOMAIN, emailAddressSchema } from '../core/email';
 import { planIdSchema } from '../billing/plan-id';
 import { tenantIdSchema } from '../data/keys';
-import { TENANT_ROLES } from '../core/roles';
+import { ssoRoleMappingSchema } from './sso-role-mapping.schema';
 import { tenantSettingsSchema } from './tenant-settings.schema';
 import { brandingSchema, regionSchema, slugSchema } from './tenant.schema';
 
@@ -37,20 +37,7 @@ const attributeMappingSchema = z.record(
 
 const httpsUrl = z.url({ protocol: /^https$/, hostname: z.regexes.domain }).check(z.maxLength(2048));
 
-/**
- * How users of the tenant's identity providers get their role when they first sign in (they become members just in
- * time): the pool attribute their IdP groups are mapped into (a provider's `attributeMapping` maps an IdP claim or
- * SAML attribute to it), each IdP group's role, and the role of a user in none of them. A user in several mapped
- * groups gets the first of their roles in the order tenant-admin, member, viewer, auditor.
- */
-export const ssoRoleMappingSchema = z.strictObject({
-  /** @default no groups are read: every SSO user gets `default` */
-  attribute: z.optional(z.string().check(z.regex(/^custom:[A-Za-z0-9_]{1,20}$/, 'must be a custom pool attribute, e.g. custom:groups'))),
-  groups: z._default(z.record(z.string().check(z.minLength(1), z.maxLength(256)), z.enum(TENANT_ROLES)), {}),
-  default: z._default(z.enum(TENANT_ROLES), 'member'),
-});
-export type SsoRoleMapping = z.infer<typeof ssoRoleMappingSchema>;
-export const DEFAULT_SSO_ROLE_MAPPING: SsoRoleMapping = { groups: {}, default: 'member' };
+export { DEFAULT_SSO_ROLE_MAPPING, ssoRoleMappingSchema, type SsoRoleMapping } from './sso-role-mapping.schema';
 
 /** A SAML 2.0 IdP: its metadata comes from a URL (fetched by Cognito) or a file beside the manifest. */
 export const samlProviderSchema = z

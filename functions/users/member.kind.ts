@@ -1,7 +1,7 @@
 import * as z from '../core/zod';
 import { fixedPartitions, writeBackAsIs, type DataKind } from '../data/data-kind';
 import * as keys from '../data/table-keys';
-import { memberSchema, tenantRoleSchema } from './user.schema';
+import { memberSchema, tenantRoleSchema } from './member.schema';
 
 /**
  * A member and the items kept in its transactions: its email link (a person joins once), its pool-user link (the

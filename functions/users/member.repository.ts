@@ -4,7 +4,7 @@ import { ConflictError, NotFoundError, PreconditionFailedError } from '../core/e
 import * as keys from '../data/table-keys';
 import type { ItemWrite } from '../data/mutation.executor';
 import type { TenantRole } from '../core/roles';
-import { memberSchema, type Member } from './user.schema';
+import { memberSchema, type Member } from './member.schema';
 import { MemberReader, ROLE_COUNT } from './member.reader';
 import { readComplianceSettings } from '../portability/compliance-settings';
 

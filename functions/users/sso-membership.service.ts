@@ -3,9 +3,9 @@ import type { MutationExecutor } from '../data/mutation.executor';
 import { timeOrderedId } from '../data/ids';
 import { TENANT_ROLES, type TenantRole } from '../core/roles';
 import { quotaCounters } from '../quotas/quota.counters';
-import type { SsoRoleMapping } from '../tenants/tenant-manifest.schema';
+import type { SsoRoleMapping } from '../tenants/sso-role-mapping.schema';
 import type { MemberRepository } from './member.repository';
-import type { Member } from './user.schema';
+import type { Member } from './member.schema';
 
 const HOUR_MS = 3_600_000;
 
