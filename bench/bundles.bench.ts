@@ -13,6 +13,8 @@ import {
   SOURCE_MAPPED_STACK_ENTRY,
   SOURCE_MAPPED_STACK_FILE,
   RUNTIME_CREDENTIAL_LINKS,
+  SSO_MEMBERSHIP_ENTRY,
+  SSO_MEMBERSHIP_FILE,
   STRIPE_CLIENT_ENTRY,
   STRIPE_CLIENT_FILE,
   XRAY_TRACING_ENTRY,
@@ -208,6 +210,12 @@ export async function run(): Promise<void> {
       where: "beside every index.js; loaded at the first error a function logs, and its first stack maps through the bundle's map",
       after: 'tenants',
       use: `m.sourceMappedStack(${JSON.stringify(`Error: x\n    at f (${tenantsFile}:1:1000)`)})`,
+    });
+    await measureSideFile(outdir, {
+      entry: SSO_MEMBERSHIP_ENTRY,
+      file: SSO_MEMBERSHIP_FILE,
+      where: "beside the pre-token trigger's index.js; loaded, with the AWS SDK's clients it carries, at the first federated sign-in",
+      after: 'pre-token-generation',
     });
     const runtimeFloor = measureSdkFloor();
     const bundledFloor = await measureBundledSdkFloor(outdir);

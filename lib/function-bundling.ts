@@ -7,6 +7,7 @@ import { REPO_ROOT } from './source-paths';
 import { STRIPE_CLIENT_MODULE } from '../functions/billing/stripe-client.loader';
 import { OPENAPI_DOCUMENT_MODULE } from '../functions/api/openapi-document.loader';
 import { SOURCE_MAPPED_STACK_MODULE } from '../functions/core/source-mapped-stack.loader';
+import { SSO_MEMBERSHIP_MODULE } from '../functions/api/sso-membership.loader';
 
 /**
  * A module that Lambda bundles leave out of `index.js` and carry as a file of its own beside it, loaded by a literal
@@ -53,7 +54,18 @@ const SOURCE_MAPPED_STACK: SideFile = {
   entry: path.join(REPO_ROOT, 'functions', 'core', 'source-mapped-stack.ts'),
 };
 
-const SIDE_FILES: readonly SideFile[] = [XRAY_TRACING, STRIPE_CLIENT, OPENAPI_DOCUMENT, SOURCE_MAPPED_STACK];
+/**
+ * The pre-token trigger's SSO membership (the runtime config, the tenant's data clients, the member writes): beside
+ * the trigger's `index.js`, loaded at the first federated sign-in. The sign-ins of the pool's own users, and the
+ * trigger's import, never load the AWS SDK's clients, which this file carries.
+ */
+const SSO_MEMBERSHIP: SideFile = {
+  module: SSO_MEMBERSHIP_MODULE,
+  entry: path.join(REPO_ROOT, 'functions', 'api', 'sso-membership.ts'),
+  entries: ['pre-token-generation'],
+};
+
+const SIDE_FILES: readonly SideFile[] = [XRAY_TRACING, STRIPE_CLIENT, OPENAPI_DOCUMENT, SOURCE_MAPPED_STACK, SSO_MEMBERSHIP];
 
 /**
  * The AWS SDK v3 packages bundled into each function's `index.js`: DynamoDB with its document client, and STS for
@@ -101,7 +113,8 @@ export const RUNTIME_PACKAGES: readonly string[] = [...RUNTIME_SDK_PACKAGES, ...
  * How every Lambda entry is bundled (the CDK construct and the bundles bench alike): esbuild, minified, source maps
  * without sources, node 22, CommonJS. Left out of `index.js`: the AWS SDK packages the runtime provides and only some
  * routes or no Lambda function need (`RUNTIME_PACKAGES`), and the side files (the X-Ray tracer, the Stripe client, the
- * OpenAPI document's generator, the stack mapper), which sit beside it and are loaded only when used.
+ * OpenAPI document's generator, the stack mapper, the SSO membership), which sit beside it and are loaded only when
+ * used.
  */
 export const BUNDLE_EXTERNALS: readonly string[] = [...RUNTIME_PACKAGES, ...SIDE_FILES.map((side) => side.module)];
 
@@ -168,6 +181,10 @@ export const OPENAPI_DOCUMENT_FILE = sideFileName(OPENAPI_DOCUMENT);
 /** The stack mapper's own file (functions/core/source-mapped-stack.ts), bundled beside each function's `index.js`. */
 export const SOURCE_MAPPED_STACK_ENTRY = SOURCE_MAPPED_STACK.entry;
 export const SOURCE_MAPPED_STACK_FILE = sideFileName(SOURCE_MAPPED_STACK);
+
+/** The SSO membership's own file (functions/api/sso-membership.ts), beside the pre-token trigger's `index.js`. */
+export const SSO_MEMBERSHIP_ENTRY = SSO_MEMBERSHIP.entry;
+export const SSO_MEMBERSHIP_FILE = sideFileName(SSO_MEMBERSHIP);
 
 function sideFileName(side: SideFile): string {
   return `${path.basename(side.module)}.js`;

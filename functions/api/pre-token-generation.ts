@@ -1,11 +1,9 @@
 import type { Context, PreTokenGenerationTriggerEvent } from 'aws-lambda';
-import { parseRuntimeConfig } from './runtime-config';
 import { tenantIdSchema } from '../data/keys';
 import { addTenantClaims } from '../identity/pre-token.service';
 import { DEFAULT_SSO_ROLE_MAPPING, ssoRoleMappingSchema, type SsoRoleMapping } from '../tenants/sso-role-mapping.schema';
-import { MemberRepository } from '../users/member.repository';
-import { groupsOf, SsoMembershipService } from '../users/sso-membership.service';
-import { createTenantWrites } from './dependencies';
+import { groupsOf, type SsoMembershipService } from '../users/sso-membership.service';
+import { loadSsoMembership } from './sso-membership.loader';
 
 type Trigger = (event: PreTokenGenerationTriggerEvent, context?: Pick<Context, 'awsRequestId'>) => Promise<PreTokenGenerationTriggerEvent>;
 
@@ -39,23 +37,17 @@ export function createHandler(tenantId: string, mapping: SsoRoleMapping, sso: ()
 
 let handle: Trigger | undefined;
 
-/** Built on the first sign-in; the data clients only on the first federated one. */
+/**
+ * Built on the first sign-in; the SSO membership, with the runtime config and the data clients, only on the first
+ * federated one (a file beside `index.js`), so the trigger's import and the sign-ins of the pool's own users never
+ * load the AWS SDK's clients.
+ */
 export const handler: Trigger = (event, context) => {
   if (!handle) {
     const mapping = process.env.SSO_ROLE_MAPPING ? ssoRoleMappingSchema.parse(JSON.parse(process.env.SSO_ROLE_MAPPING)) : DEFAULT_SSO_ROLE_MAPPING;
     let service: SsoMembershipService | undefined;
     handle = createHandler(process.env.TENANT_ID ?? '', mapping, () => {
-      if (!service) {
-        const config = parseRuntimeConfig(process.env);
-        const { db, executor } = createTenantWrites(config);
-        const sessionHours = process.env.SSO_SESSION_HOURS ? Number(process.env.SSO_SESSION_HOURS) : undefined;
-        service = new SsoMembershipService({
-          members: new MemberRepository(db, config.TABLE_NAME),
-          mutations: executor,
-          mapping,
-          ...(sessionHours ? { sessionHours } : {}),
-        });
-      }
+      service ??= loadSsoMembership(mapping);
       return service;
     });
   }

@@ -13,12 +13,15 @@ import {
   RUNTIME_CREDENTIAL_LINKS,
   RUNTIME_PACKAGES,
   SOURCE_MAPPED_STACK_FILE,
+  SSO_MEMBERSHIP_FILE,
   STRIPE_CLIENT_FILE,
   STRIPE_ENTRIES,
   XRAY_TRACING_FILE,
 } from '../../lib/function-bundling';
 import { loadTenantManifests } from '../../lib/platform-app';
 import { REPO_ROOT } from '../../lib/source-paths';
+import { TENANT_ID_CLAIM } from '../../functions/identity/tenant-attribute';
+import { preTokenEvent } from '../support/pre-token-event';
 import { REGION_FUNCTION_NAMES, regionFunctionEntry } from '../../lib/stacks/region-stack';
 import { buildOpenApiDocument } from '../../functions/platform/openapi';
 import { ROUTES } from '../../functions/routes';
@@ -28,6 +31,8 @@ import { buildFixture, CONFIG, logicalIdOf, templateOf, type StackTemplate } fro
  * The other infra tests deploy stub code; this one bundles the real entries once, as `cdk synth` does, and checks
  * what lands in each function's asset.
  */
+const PRE_TOKEN_ENTRY = 'functions/api/pre-token-generation.ts';
+
 describe('function bundles', () => {
   // One region is enough: every region bundles the same entries (and so does every tenant's trigger).
   const tenants = loadTenantManifests();
@@ -65,7 +70,7 @@ describe('function bundles', () => {
       controlPlane,
       fn,
     ]),
-    ['functions/api/pre-token-generation.ts', tenant.node.id, tenant, tenant.preTokenGeneration],
+    [PRE_TOKEN_ENTRY, tenant.node.id, tenant, tenant.preTokenGeneration],
   ];
 
   it.each(bundles)('bundles %s of %s minified, with a source map, as index.js exporting handler', (entry, _stackId, stack, fn) => {
@@ -83,8 +88,13 @@ describe('function bundles', () => {
     expect(bundle).toMatch(/handler/);
     expect(sourceMap.sources).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`${entry.replace(/\./g, '\\.')}$`))]));
     // The AWS SDK's DynamoDB and STS clients are inside, from their ES modules (tree-shaken); its other clients come
-    // with the Node.js runtime and stay out.
-    const sdkSources = sourceMap.sources.filter((source: string) => source.includes('node_modules/@aws-sdk/'));
+    // with the Node.js runtime and stay out. The pre-token trigger carries them in its SSO membership's file beside
+    // index.js, which it loads at the first federated sign-in only.
+    const sdkFile = PRE_TOKEN_ENTRY === entry ? SSO_MEMBERSHIP_FILE : 'index.js';
+    const sdkBundle = fs.readFileSync(path.join(assetDir, sdkFile), 'utf8');
+    const sdkSources = (JSON.parse(fs.readFileSync(path.join(assetDir, `${sdkFile}.map`), 'utf8')).sources as string[]).filter((source) =>
+      source.includes('node_modules/@aws-sdk/'),
+    );
     expect(sdkSources).toEqual(
       expect.arrayContaining([expect.stringMatching(/@aws-sdk\/client-dynamodb\/dist-es\//), expect.stringMatching(/@aws-sdk\/client-sts\/dist-es\//)]),
     );
@@ -93,8 +103,8 @@ describe('function bundles', () => {
     // The credential chain's profile links stay out with the STS, SSO and sign-in clients they bring, and what is left
     // out is required, never imported: `import()` does not look where the runtime keeps its copy of the SDK.
     expect(sdkSources.filter((source: string) => source.includes('node_modules/@aws-sdk/nested-clients/'))).toEqual([]);
-    expect(bundle).toContain('require("@aws-sdk/credential-provider-ini")');
-    expect(bundle).not.toMatch(/import\("@aws-sdk\//);
+    expect(sdkBundle).toContain('require("@aws-sdk/credential-provider-ini")');
+    expect(sdkBundle).not.toMatch(/import\("@aws-sdk\//);
     // No other client slips in (one the functions import without a dependency of their own in package.json, say).
     const clients = new Set(sdkSources.map((source: string) => /node_modules\/(@aws-sdk\/client-[^/]+)\//.exec(source)?.[1]).filter(Boolean));
     expect([...clients].filter((client) => !BUNDLED_SDK_PACKAGES.includes(client as string))).toEqual([]);
@@ -162,6 +172,37 @@ describe('function bundles', () => {
     expect(sources(STRIPE_CLIENT_FILE)).toEqual(expect.arrayContaining([expect.stringMatching(/node_modules\/stripe\//)]));
     const script = `process.stdout.write(typeof require(${JSON.stringify(path.join(assetDir, STRIPE_CLIENT_FILE))}).createStripeClient('sk_test_1').webhooks.constructEvent)`;
     expect(spawnSync(process.execPath, ['-e', script]).stdout.toString()).toBe('function');
+  });
+
+  it("answers a pool user's sign-in from the pre-token trigger's index.js alone, and loads the SSO membership beside it at a federated one", () => {
+    // Prepare: a sign-in of the pool's own user, then one through an identity provider, in a node without the
+    // runtime config (the SSO membership's wiring fails its first use on it, which shows that it was loaded)
+    const { dir: assetDir, sources } = assetOf(tenant, tenant.preTokenGeneration);
+    const signIn = preTokenEvent({ [TENANT_ID_CLAIM]: 'acme', email: 'a@acme.example' }, ['member']);
+    const federated = { ...signIn, request: { ...signIn.request, userAttributes: { identities: '[]', sub: 'sub-1', email: 'b@corp.example' } } };
+    const script = `
+      const { handler } = require(${JSON.stringify(path.join(assetDir, 'index.js'))});
+      const loaded = () => ({ beside: Object.keys(require.cache).some((file) => file.endsWith(${JSON.stringify(`/${SSO_MEMBERSHIP_FILE}`)})), http: process.moduleLoadList.includes('NativeModule http') });
+      (async () => {
+        const own = await handler(${JSON.stringify(signIn)});
+        const afterOwn = loaded();
+        const error = await handler(${JSON.stringify(federated)}).then(() => 'none', (failure) => failure.name);
+        process.stdout.write(JSON.stringify({ roles: own.response.claimsOverrideDetails.claimsToAddOrOverride.roles, afterOwn, error, afterFederated: loaded() }));
+      })();`;
+
+    // Act
+    const result = spawnSync(process.execPath, ['-e', script], { env: { PATH: process.env.PATH, TENANT_ID: 'acme' } });
+
+    // Assess
+    expect(result.stderr.toString()).toBe('');
+    expect(JSON.parse(result.stdout.toString())).toEqual({
+      roles: 'member',
+      afterOwn: { beside: false, http: false },
+      error: 'ConfigError',
+      afterFederated: { beside: true, http: true },
+    });
+    expect(sources('index.js').filter((source) => source.includes('node_modules/@aws-sdk/'))).toEqual([]);
+    expect(sources(SSO_MEMBERSHIP_FILE)).toEqual(expect.arrayContaining([expect.stringMatching(/functions\/api\/sso-membership\.ts$/)]));
   });
 
   it.each(bundles)(

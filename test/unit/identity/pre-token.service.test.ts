@@ -6,19 +6,7 @@ import { TENANT_ID_CLAIM } from '../../../functions/identity/tenant-attribute';
 import { DEFAULT_SSO_ROLE_MAPPING } from '../../../functions/tenants/tenant-manifest.schema';
 import { groupsOf, roleOf, SsoSessionError } from '../../../functions/users/sso-membership.service';
 import type { Member } from '../../../functions/users/user.schema';
-
-function event(userAttributes: Record<string, string>, groups: string[]): PreTokenGenerationTriggerEvent {
-  return {
-    version: '1',
-    region: 'eu-central-1',
-    userPoolId: 'eu-central-1_pool',
-    userName: 'user',
-    callerContext: { awsSdkVersion: '3', clientId: 'client' },
-    triggerSource: 'TokenGeneration_HostedAuth',
-    request: { userAttributes, groupConfiguration: { groupsToOverride: groups, iamRolesToOverride: [] } },
-    response: { claimsOverrideDetails: {} },
-  } as PreTokenGenerationTriggerEvent;
-}
+import { preTokenEvent as event } from '../../support/pre-token-event';
 
 describe('pre-token-generation trigger of a tenant pool', () => {
   it("names the pool's tenant and the user's tenant roles in the ID token, leaving other groups out", () => {
