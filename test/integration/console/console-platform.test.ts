@@ -41,14 +41,16 @@ describe('the web console for platform admins', () => {
     await page.getByLabel('Slug').fill(tenantId);
     await page.getByRole('button', { name: 'Onboard' }).click();
     const row = page.locator(`tr[data-tenant="${tenantId}"]`);
-    // The list pages 20 tenants at a time and the shared emulators hold many: load pages until the tenant shows.
+    // The list pages 20 tenants at a time and the shared emulators hold many: load pages until the tenant shows. A
+    // refresh (the console's own, after a suspension) may replace the list with its first page at any moment, taking
+    // the row or the button away between two steps: every step is short and the loop starts over, rather than one
+    // long wait for a row that the refresh took away.
     const showRow = async () => {
-      for (let pages = 0; pages < 100 && (await row.count()) === 0; pages++) {
+      for (let step = 0; step < 100 && !(await row.isVisible()); step++) {
         const more = page.getByRole('button', { name: 'Load more' });
         if ((await more.count()) === 0) await page.waitForTimeout(250);
-        else await more.click();
+        else await more.click({ timeout: 2_000 }).catch(() => undefined);
       }
-      await row.waitFor();
     };
     // A refresh replaces the list with its first page, possibly just after showRow saw the old one: a status that
     // cannot be read in a moment means the row went away, and the next attempt loads pages again.
