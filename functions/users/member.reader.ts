@@ -23,13 +23,17 @@ export class MemberReader {
 
   /** The member with this email, if any. */
   async findByEmail(tenantId: string, email: string): Promise<Member | undefined> {
-    const { Item } = await this.db(tenantId).send(new GetCommand({ TableName: this.tableName, Key: keys.userEmail(tenantId, email), ConsistentRead: true }));
-    return Item ? this.get(tenantId, String(Item.userId)) : undefined;
+    return this.linked(tenantId, keys.userEmail(tenantId, email));
   }
 
   /** The member linked to this pool user, if any: the one record that decides what the user may do. */
   async findBySub(tenantId: string, sub: string): Promise<Member | undefined> {
-    const { Item } = await this.db(tenantId).send(new GetCommand({ TableName: this.tableName, Key: keys.userSub(tenantId, sub), ConsistentRead: true }));
+    return this.linked(tenantId, keys.userSub(tenantId, sub));
+  }
+
+  /** The member a link item (email or pool sub to user id) names, if the link exists. */
+  private async linked(tenantId: string, link: { pk: string; sk: string }): Promise<Member | undefined> {
+    const { Item } = await this.db(tenantId).send(new GetCommand({ TableName: this.tableName, Key: link, ConsistentRead: true }));
     return Item ? this.get(tenantId, String(Item.userId)) : undefined;
   }
 
