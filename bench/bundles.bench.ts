@@ -262,6 +262,16 @@ function signedMs(ms: number): string {
   return `${whole < 0 ? '' : '+'}${whole === 0 ? 0 : whole} ms`;
 }
 
+/**
+ * An entry bundled as the functions are but unminified and without the AWS SDK (`outdir/<name>.<purpose>.js`), where
+ * esbuild heads each module's top-level code with a `// <path>` comment and zod's code reads as written.
+ */
+async function unminifiedBundle(outdir: string, name: string, purpose: string): Promise<string> {
+  const outfile = join(outdir, `${name}.${purpose}.js`);
+  await build({ ...SETTINGS, minify: false, sourcemap: false, entryPoints: [join(ENTRY_DIR, `${name}.ts`)], external: [...SDK_OUTSIDE], outfile });
+  return outfile;
+}
+
 /** The first statement of zod's internals constructor, which runs once for every schema built. */
 const ZOD_INTERNALS = /function Internals\(def\) \{\s*this\.def = def;/;
 
@@ -271,8 +281,7 @@ const ZOD_INTERNALS = /function Internals\(def\) \{\s*this\.def = def;/;
  * so it shows what a change to the schema modules took out of an entry's top-level work.
  */
 async function schemasBuiltAtImport(outdir: string, name: string): Promise<number> {
-  const outfile = join(outdir, `${name}.count.js`);
-  await build({ ...SETTINGS, minify: false, sourcemap: false, entryPoints: [join(ENTRY_DIR, `${name}.ts`)], external: [...SDK_OUTSIDE], outfile });
+  const outfile = await unminifiedBundle(outdir, name, 'count');
   const text = readFileSync(outfile, 'utf8');
   if (!ZOD_INTERNALS.test(text)) throw new Error(`${name}: zod's internals constructor not found in the bundle; update ZOD_INTERNALS for this zod`);
   writeFileSync(
@@ -296,8 +305,7 @@ const WORK_KINDS: readonly { readonly name: string; readonly test: (file: string
  * included). What comes before the first mark is the compile of the file. Medians of the runs, in ms.
  */
 async function splitTopLevelWork(outdir: string, name: string): Promise<void> {
-  const outfile = join(outdir, `${name}.split.js`);
-  await build({ ...SETTINGS, minify: false, sourcemap: false, entryPoints: [join(ENTRY_DIR, `${name}.ts`)], external: [...SDK_OUTSIDE], outfile });
+  const outfile = await unminifiedBundle(outdir, name, 'split');
   const marked = readFileSync(outfile, 'utf8')
     .split('\n')
     .map((line) =>
