@@ -32,7 +32,9 @@ export interface AgentServiceDeps {
   readonly clock?: () => number;
 }
 
-class StaleAgentError extends Error {}
+class StaleAgentError extends Error {
+  override readonly name: string = 'StaleAgentError';
+}
 
 const STALE_RETRIES = 3;
 const target = (agentId: string) => `agent/${agentId}`;

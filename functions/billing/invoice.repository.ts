@@ -54,7 +54,9 @@ function parsed(item: Record<string, unknown>): Invoice {
 }
 
 /** Raised when another invoice of the region took the number meanwhile: take the next one and try again. */
-export class InvoiceNumberTakenError extends ConflictError {}
+export class InvoiceNumberTakenError extends ConflictError {
+  override readonly name: string = 'InvoiceNumberTakenError';
+}
 
 /** Writes a new invoice: refused when the period already has one (an issued invoice is never overwritten). */
 export function invoiceIssueWrite(invoice: Invoice): ItemWrite {

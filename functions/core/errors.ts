@@ -1,8 +1,15 @@
 /**
  * Domain errors. They carry a stable machine-readable `code` and a human `detail`, and know nothing of HTTP:
  * the problem mapper (core/problem.ts) is the one place that turns them into status codes.
+ *
+ * Every error class of the functions names itself in a string (`override readonly name = '<ClassName>'`), as every
+ * class below does: the Lambda bundles are minified, which renames classes, so a name read from the class
+ * (`new.target.name`) would be a mangled `K` in every log line and stack in AWS, while the local platform showed the
+ * real one. test/infra/error-names.test.ts checks both.
  */
 export abstract class DomainError extends Error {
+  /** The error's class name, written out in each concrete class so that minifying keeps it. */
+  abstract override readonly name: string;
   /** Stable error code, part of the API contract (`type` ends with it). */
   abstract readonly code: string;
   /** Short, constant title of the error kind. */
@@ -12,19 +19,20 @@ export abstract class DomainError extends Error {
 
   constructor(detail: string, extensions: Record<string, unknown> = {}, options?: ErrorOptions) {
     super(detail, options);
-    this.name = new.target.name;
     this.extensions = extensions;
   }
 }
 
 /** The request could not be read at all (malformed JSON, wrong content type). */
 export class MalformedRequestError extends DomainError {
+  override readonly name: string = 'MalformedRequestError';
   readonly code = 'malformed-request';
   readonly title = 'Malformed request';
 }
 
 /** The body comes in a media type the route does not take (JSON only). */
 export class UnsupportedMediaTypeError extends DomainError {
+  override readonly name: string = 'UnsupportedMediaTypeError';
   readonly code = 'unsupported-media-type';
   readonly title = 'Unsupported media type';
 }
@@ -51,6 +59,7 @@ function clipped(text: string): string {
 
 /** The request was readable but its path, query or body broke the schema. */
 export class ValidationError extends DomainError {
+  override readonly name: string = 'ValidationError';
   readonly code = 'validation-failed';
   readonly title = 'Validation failed';
   constructor(
@@ -65,42 +74,49 @@ export class ValidationError extends DomainError {
 
 /** No valid credential came with the request. */
 export class AuthenticationError extends DomainError {
+  override readonly name: string = 'AuthenticationError';
   readonly code = 'unauthenticated';
   readonly title = 'Authentication required';
 }
 
 /** The credential is valid but does not allow this action on this tenant. */
 export class ForbiddenError extends DomainError {
+  override readonly name: string = 'ForbiddenError';
   readonly code = 'forbidden';
   readonly title = 'Forbidden';
 }
 
 /** The tenant is suspended: only reading its own record is allowed. */
 export class TenantSuspendedError extends DomainError {
+  override readonly name: string = 'TenantSuspendedError';
   readonly code = 'tenant-suspended';
   readonly title = 'Tenant suspended';
 }
 
 /** The addressed thing does not exist, or exists for another tenant (indistinguishable on purpose). */
 export class NotFoundError extends DomainError {
+  override readonly name: string = 'NotFoundError';
   readonly code = 'not-found';
   readonly title = 'Not found';
 }
 
 /** No route matches the method and path. */
 export class RouteNotFoundError extends DomainError {
+  override readonly name: string = 'RouteNotFoundError';
   readonly code = 'route-not-found';
   readonly title = 'No such route';
 }
 
 /** The state of the target does not allow the change (duplicate slug, illegal transition, ...). */
 export class ConflictError extends DomainError {
+  override readonly name: string = 'ConflictError';
   readonly code = 'conflict';
   readonly title = 'Conflict';
 }
 
 /** A tenant lifecycle change that is not allowed from the tenant's current status (suspend a deleted tenant, ...). */
 export class IllegalTransitionError extends DomainError {
+  override readonly name: string = 'IllegalTransitionError';
   readonly code = 'illegal-transition';
   readonly title = 'Illegal lifecycle transition';
   constructor(detail: string, from: string, event: string) {
@@ -110,24 +126,28 @@ export class IllegalTransitionError extends DomainError {
 
 /** The tenant exists but cannot serve its users now (being provisioned, failed, being offboarded). */
 export class TenantUnavailableError extends DomainError {
+  override readonly name: string = 'TenantUnavailableError';
   readonly code = 'tenant-unavailable';
   readonly title = 'Tenant unavailable';
 }
 
 /** A one-time secret (invitation code) that was valid once has been used, revoked or has expired. */
 export class GoneError extends DomainError {
+  override readonly name: string = 'GoneError';
   readonly code = 'gone';
   readonly title = 'No longer available';
 }
 
 /** `If-Match` named a version that is no longer current. */
 export class PreconditionFailedError extends DomainError {
+  override readonly name: string = 'PreconditionFailedError';
   readonly code = 'precondition-failed';
   readonly title = 'Precondition failed';
 }
 
 /** The identity provider (the tenant's user pool) refused or failed a change the request needs; safe to retry. */
 export class IdentityProviderError extends DomainError {
+  override readonly name: string = 'IdentityProviderError';
   readonly code = 'identity-provider-failed';
   readonly title = 'Identity provider failed';
 }
@@ -137,18 +157,21 @@ export class IdentityProviderError extends DomainError {
  * failed): what the request would have created is undone, and the problem says so.
  */
 export class MailNotSentError extends DomainError {
+  override readonly name: string = 'MailNotSentError';
   readonly code = 'mail-not-sent';
   readonly title = 'Mail not sent';
 }
 
 /** A plan limit would be exceeded. */
 export class QuotaExceededError extends DomainError {
+  override readonly name: string = 'QuotaExceededError';
   readonly code = 'quota-exceeded';
   readonly title = 'Quota exceeded';
 }
 
 /** The request names a model outside the tenant's plan; `allowedModels` lists the plan's. */
 export class ModelNotAllowedError extends DomainError {
+  override readonly name: string = 'ModelNotAllowedError';
   readonly code = 'model-not-allowed';
   readonly title = 'Model not allowed by the plan';
   constructor(detail: string, extensions: { readonly modelId: string; readonly plan: string; readonly allowedModels: readonly string[] }) {
@@ -161,18 +184,21 @@ export class ModelNotAllowedError extends DomainError {
  * and its policy says block; `budget` names the budget, its amount and what is committed of it.
  */
 export class BudgetExhaustedError extends DomainError {
+  override readonly name: string = 'BudgetExhaustedError';
   readonly code = 'budget-exhausted';
   readonly title = 'Budget exhausted';
 }
 
 /** Too many requests for the tenant's usage plan. */
 export class RateLimitedError extends DomainError {
+  override readonly name: string = 'RateLimitedError';
   readonly code = 'rate-limited';
   readonly title = 'Too many requests';
 }
 
 /** The tenant is homed in another region; `endpoint` names the API that serves it. */
 export class WrongRegionError extends DomainError {
+  override readonly name: string = 'WrongRegionError';
   readonly code = 'wrong-region';
   readonly title = 'Tenant served by another region';
   constructor(detail: string, region: string, endpoint: string | undefined) {
@@ -182,18 +208,21 @@ export class WrongRegionError extends DomainError {
 
 /** A payment names another currency than the invoice it pays; `expected` and `received` name both. */
 export class CurrencyMismatchError extends DomainError {
+  override readonly name: string = 'CurrencyMismatchError';
   readonly code = 'currency-mismatch';
   readonly title = 'Currency mismatch';
 }
 
 /** A successful payment for another amount than the invoice's total; `expected` and `received` name both. */
 export class AmountMismatchError extends DomainError {
+  override readonly name: string = 'AmountMismatchError';
   readonly code = 'amount-mismatch';
   readonly title = 'Amount mismatch';
 }
 
 /** A payment provider's webhook whose signature does not verify (wrong secret, altered body, too old). */
 export class WebhookSignatureError extends DomainError {
+  override readonly name: string = 'WebhookSignatureError';
   readonly code = 'webhook-signature-invalid';
   readonly title = 'Webhook signature invalid';
 }

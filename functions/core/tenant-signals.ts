@@ -54,6 +54,7 @@ export async function readTenantSignals(event: SignalEvent, options: TenantSigna
 
 /** Refused because the request's tenant signals disagree with the credential or with each other. */
 export class TenantSignalsError extends ForbiddenError {
+  override readonly name: string = 'TenantSignalsError';
   constructor(
     message: string,
     readonly signals: readonly TenantSignal[],

@@ -102,6 +102,7 @@ export interface AuditPort {
 
 /** Too many writers on the same items: the client should retry shortly. */
 export class MutationContentionError extends RateLimitedError {
+  override readonly name: string = 'MutationContentionError';
   constructor(detail: string) {
     super(detail, { retryAfterSeconds: 1 });
   }

@@ -37,6 +37,7 @@ const REVOKED = 'the credential no longer grants access to this tenant';
  * that moved away apart from the directory.
  */
 export class MemberNotFoundError extends AuthenticationError {
+  override readonly name: string = 'MemberNotFoundError';
   constructor(readonly tenantId: string) {
     super(REVOKED);
   }

@@ -19,6 +19,7 @@ export type TokenRejection =
 
 /** A refused token: a 401 that says why, for the logs. */
 export class TokenRejectedError extends AuthenticationError {
+  override readonly name: string = 'TokenRejectedError';
   constructor(
     readonly reason: TokenRejection,
     detail: string,

@@ -15,6 +15,7 @@ export interface BundleLocation {
  * is written, with the file, line and hashes that show why.
  */
 export class BundleRejectedError extends ValidationError {
+  override readonly name: string = 'BundleRejectedError';
   constructor(
     readonly where: BundleLocation,
     message: string,

@@ -333,7 +333,9 @@ export class TenantImporter {
  * The tenant's log went on since the bundle was made: writing the bundle whole would overwrite newer items and cut
  * entries off the chain (the job service then restores only the content the tenant lacks).
  */
-export class TenantLogMovedError extends ConflictError {}
+export class TenantLogMovedError extends ConflictError {
+  override readonly name: string = 'TenantLogMovedError';
+}
 
 /** The bundle's audit chain heads as an import entry's target names them: `<lane>-<seq>-<hash>` joined by `+`. */
 export function chainHeadsOf(manifest: BundleManifest): string {

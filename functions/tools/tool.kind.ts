@@ -155,7 +155,9 @@ const TOOL_ROUTES = [
 
 type ToolRequest<Id extends (typeof TOOL_ROUTES)[number]['operationId']> = RequestOf<Extract<(typeof TOOL_ROUTES)[number], { operationId: Id }>>;
 
-class StaleToolError extends Error {}
+class StaleToolError extends Error {
+  override readonly name: string = 'StaleToolError';
+}
 const STALE_RETRIES = 3;
 
 /** The tools of the tenants of a group's services: reads by key, writes through the executor. */

@@ -11,7 +11,9 @@ import { readComplianceSettings } from '../portability/compliance-settings';
 /** The role whose last holder cannot leave it. */
 export const GUARDED_ROLE: TenantRole = 'tenant-admin';
 
-export class LastAdminError extends ConflictError {}
+export class LastAdminError extends ConflictError {
+  override readonly name: string = 'LastAdminError';
+}
 
 /** The attribute of the compliance settings that holds a legal hold. */
 const LEGAL_HOLD = 'legalHold';

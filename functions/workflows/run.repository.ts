@@ -308,6 +308,7 @@ function leasedRunOf(item: Record<string, unknown>): LeasedRun {
 
 /** The worker's lease was taken over (it was too slow) or the run ended meanwhile: it must stop touching the run. */
 export class LeaseLostError extends ConflictError {
+  override readonly name: string = 'LeaseLostError';
   constructor(runId: string) {
     super(`run ${runId} is no longer held by this worker`);
   }

@@ -53,7 +53,9 @@ const WORKER_ACTOR = 'system:run-worker';
 export const NO_RUN_SLOT = 'no free concurrent-run slot';
 
 /** A cancel was asked for while the step ran: the run ends CANCELLED with the steps recorded so far. */
-class CancelRequested extends Error {}
+class CancelRequested extends Error {
+  override readonly name: string = 'CancelRequested';
+}
 
 /**
  * Executes the runs of one tenant from their queue messages. Every change of a run is conditional on its status and
