@@ -10,8 +10,9 @@ import type { RunConsumerHandler } from './run-queue';
 import type { TtlRemovalConsumer } from './ttl-expiry';
 
 /**
- * The functions as Lambda runs them: each entry of functions/api/ bundled by esbuild into one CommonJS file as the
- * Lambda bundles are (lib/function-bundling.ts: the AWS SDK's DynamoDB and STS clients inside from their ES modules,
+ * The functions as Lambda runs them: each entry of functions/api/ bundled by esbuild into one minified CommonJS file
+ * as the Lambda bundles are (lib/function-bundling.ts: minified, so what only minifying breaks, such as a class's
+ * name read at run time, breaks here too; the AWS SDK's DynamoDB and STS clients inside from their ES modules,
  * its other clients and the credential chain's profile links left out, as the Lambda runtime provides them), loaded
  * once per region from its own copy so that no module-level state is shared between regions, as none is between two
  * regional Lambda functions. Bundling also makes ESM-only dependencies loadable, which a CommonJS runtime such as tsx
@@ -107,7 +108,7 @@ async function buildEntries(outdir: string): Promise<void> {
     format: 'cjs',
     target: 'node22',
     sourcemap: 'linked',
-    keepNames: true,
+    minify: true,
     mainFields: [...BUNDLE_MAIN_FIELDS],
     supported: { ...BUNDLE_SUPPORTED },
     plugins: [withMeter, runtimeSdkFromProject],
