@@ -2,7 +2,7 @@
  * Domain errors. They carry a stable machine-readable `code` and a human `detail`, and know nothing of HTTP:
  * the problem mapper (core/problem.ts) is the one place that turns them into status codes.
  *
- * Every error class of the functions names itself in a string (`override readonly name = '<ClassName>'`), as every
+ * Every error class of the functions names itself in a string (`override readonly name: string = '<ClassName>'`), as every
  * class below does: the Lambda bundles are minified, which renames classes, so a name read from the class
  * (`new.target.name`) would be a mangled `K` in every log line and stack in AWS, while the local platform showed the
  * real one. test/infra/error-names.test.ts checks both.

@@ -1,29 +1,5 @@
-import {
-  AmountMismatchError,
-  AuthenticationError,
-  BudgetExhaustedError,
-  ConflictError,
-  CurrencyMismatchError,
-  DomainError,
-  ForbiddenError,
-  GoneError,
-  IdentityProviderError,
-  IllegalTransitionError,
-  MailNotSentError,
-  MalformedRequestError,
-  ModelNotAllowedError,
-  NotFoundError,
-  PreconditionFailedError,
-  QuotaExceededError,
-  RateLimitedError,
-  RouteNotFoundError,
-  TenantSuspendedError,
-  TenantUnavailableError,
-  UnsupportedMediaTypeError,
-  ValidationError,
-  WebhookSignatureError,
-  WrongRegionError,
-} from './errors';
+import type * as domainErrors from './errors';
+import { DomainError, ValidationError } from './errors';
 
 /** RFC 9457 problem details document, with the platform's stable `code`. */
 export interface Problem {
@@ -41,37 +17,46 @@ export const PROBLEM_TYPE_BASE = 'https://errors.agent-platform.dev/';
 /** The longest `instance` a problem carries: a longer request path (a REST API takes URLs of 10,240 characters) is left out. */
 export const MAX_INSTANCE_LENGTH = 2048;
 
-const STATUS_BY_ERROR: ReadonlyArray<[abstract new (...args: never[]) => DomainError, number]> = [
-  [MalformedRequestError, 400],
-  [ValidationError, 400],
-  [UnsupportedMediaTypeError, 415],
-  [AuthenticationError, 401],
-  [ForbiddenError, 403],
-  [TenantSuspendedError, 403],
-  [TenantUnavailableError, 403],
-  [NotFoundError, 404],
-  [RouteNotFoundError, 404],
-  [ConflictError, 409],
-  [IllegalTransitionError, 409],
-  [GoneError, 410],
-  [PreconditionFailedError, 412],
-  [ModelNotAllowedError, 422],
-  [CurrencyMismatchError, 422],
-  [AmountMismatchError, 422],
-  [WebhookSignatureError, 400],
-  [BudgetExhaustedError, 402],
-  [WrongRegionError, 421],
-  [IdentityProviderError, 503],
-  [MailNotSentError, 503],
-  [QuotaExceededError, 429],
-  [RateLimitedError, 429],
-];
+/** The `code` of every concrete domain error class (core/errors.ts). */
+type DomainErrorCode = {
+  [K in keyof typeof domainErrors]: (typeof domainErrors)[K] extends new (...args: never[]) => infer E ? (E extends DomainError ? E['code'] : never) : never;
+}[keyof typeof domainErrors];
+
+/**
+ * The HTTP status of each domain error, by its code (a subclass keeps its parent's): every code must have one, or
+ * this does not compile. Keyed by code rather than class, so a bundle keeps only the error classes its own code
+ * throws, not all of them.
+ */
+const STATUS_BY_CODE: Readonly<Record<DomainErrorCode, number>> = {
+  'malformed-request': 400,
+  'validation-failed': 400,
+  'unsupported-media-type': 415,
+  unauthenticated: 401,
+  forbidden: 403,
+  'tenant-suspended': 403,
+  'tenant-unavailable': 403,
+  'not-found': 404,
+  'route-not-found': 404,
+  conflict: 409,
+  'illegal-transition': 409,
+  gone: 410,
+  'precondition-failed': 412,
+  'model-not-allowed': 422,
+  'currency-mismatch': 422,
+  'amount-mismatch': 422,
+  'webhook-signature-invalid': 400,
+  'budget-exhausted': 402,
+  'wrong-region': 421,
+  'identity-provider-failed': 503,
+  'mail-not-sent': 503,
+  'quota-exceeded': 429,
+  'rate-limited': 429,
+};
 
 /** The HTTP status of a domain error. Body validation failures are 422, path and query ones 400. */
 export function statusOf(error: DomainError): number {
   if (error instanceof ValidationError && error.location === 'body') return 422;
-  for (const [type, status] of STATUS_BY_ERROR) if (error instanceof type) return status;
-  return 400;
+  return Object.hasOwn(STATUS_BY_CODE, error.code) ? STATUS_BY_CODE[error.code as DomainErrorCode] : 400;
 }
 
 /** Builds a problem document from its parts. */
