@@ -1,7 +1,7 @@
 import { cpSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { build, type Plugin } from 'esbuild';
-import { BUNDLE_MAIN_FIELDS, BUNDLE_SUPPORTED, RUNTIME_PACKAGES } from '../lib/function-bundling';
+import { LAMBDA_BUILD_OPTIONS, RUNTIME_PACKAGES } from '../lib/function-bundling';
 import type { RuntimeConfig } from '../functions/api/runtime-config';
 import { HANDLER_GROUPS } from '../functions/routes';
 import type { Authorizer } from '../functions/identity/authorizer.adapter';
@@ -10,9 +10,9 @@ import type { RunConsumerHandler } from './run-queue';
 import type { TtlRemovalConsumer } from './ttl-expiry';
 
 /**
- * The functions as Lambda runs them: each entry of functions/api/ bundled by esbuild into one minified CommonJS file
- * as the Lambda bundles are (lib/function-bundling.ts: minified, so what only minifying breaks, such as a class's
- * name read at run time, breaks here too; the AWS SDK's DynamoDB and STS clients inside from their ES modules,
+ * The functions as Lambda runs them: each entry of functions/api/ bundled by esbuild into one CommonJS file with the
+ * Lambda bundles' options (lib/function-bundling.ts: minified, so what only minifying breaks, such as a class's name
+ * read at run time, breaks here too; the AWS SDK's DynamoDB and STS clients inside from their ES modules,
  * its other clients and the credential chain's profile links left out, as the Lambda runtime provides them), loaded
  * once per region from its own copy so that no module-level state is shared between regions, as none is between two
  * regional Lambda functions. Bundling also makes ESM-only dependencies loadable, which a CommonJS runtime such as tsx
@@ -97,20 +97,20 @@ export async function bundleFunctions(outDir: string, regions: readonly string[]
   };
 }
 
-/** Every entry of functions/api/ that the local platform runs, bundled into `outdir/<entry>.js`. */
+/**
+ * Every entry of functions/api/ that the local platform runs, bundled into `outdir/<entry>.js` with the Lambda
+ * bundles' options but two: the code only the local platform uses stays in (no `LAMBDA_BUNDLE` define), and nothing is
+ * left out by name, neither the side files (bundled in, loaded as late) nor the runtime's SDK packages (the plugin
+ * above points at the project's copy).
+ */
 async function buildEntries(outdir: string): Promise<void> {
   const root = join(__dirname, '..', 'functions', 'api');
   await build({
+    ...LAMBDA_BUILD_OPTIONS,
+    define: {},
+    external: [],
     entryPoints: Object.fromEntries(ENTRIES.map((entry) => [entry, `${ENTRY_NAMESPACE}:${join(root, `${entry}.ts`)}`])),
     outdir,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node22',
-    sourcemap: 'linked',
-    minify: true,
-    mainFields: [...BUNDLE_MAIN_FIELDS],
-    supported: { ...BUNDLE_SUPPORTED },
     plugins: [withMeter, runtimeSdkFromProject],
     logLevel: 'error',
   });
