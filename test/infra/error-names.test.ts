@@ -86,7 +86,7 @@ describe('error names in the Lambda bundles', () => {
       const entry = path.join(outdir, 'entry.ts');
       fs.writeFileSync(entry, `${imports.join('\n')}\nprocess.stdout.write(JSON.stringify({ ${made.join(', ')} }));\n`);
       const outfile = path.join(outdir, 'entry.js');
-      await build({ ...LAMBDA_BUILD_OPTIONS, entryPoints: [entry], outfile, logLevel: 'error', nodePaths: [path.join(REPO_ROOT, 'node_modules')] });
+      await build({ ...LAMBDA_BUILD_OPTIONS, entryPoints: [entry], outfile, logLevel: 'error' });
       const run = spawnSync(process.execPath, [outfile], { encoding: 'utf8' });
       expect(run.stderr).toBe('');
       const names = JSON.parse(run.stdout) as Record<string, string>;
