@@ -33,14 +33,8 @@ let env: NodeJS.ProcessEnv;
 let port: number;
 let running: RunningStart | undefined;
 
-/**
- * Starts `npm start`'s command in a process group of its own, as a shell runs `npm start` as a job of its own: the
- * platform stops when a process of its group that launched it exits (local/launcher-watch.ts), and in the runner's
- * group that would be any of this test runner's ancestors, such as a shell that started the runner in the background
- * and exited while it ran.
- */
 function startPlatform(): RunningStart {
-  const child = spawn(process.execPath, [TSX_CLI, 'local/start.ts'], { cwd: ROOT, env, stdio: 'pipe', detached: true });
+  const child = spawn(process.execPath, [TSX_CLI, 'local/start.ts'], { cwd: ROOT, env, stdio: 'pipe' });
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
   child.stderr.on('data', (chunk) => (output += chunk));
