@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { request } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
@@ -89,6 +89,14 @@ function exited(child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null;
 }
 
+/** The prefix of each instance's temporary folder (java's `java.io.tmpdir`) in the system's temporary folder. */
+const JAVA_TMP_PREFIX = 'dynamodb-local-';
+/** The java option that names it. */
+const JAVA_TMPDIR_OPTION = '-Djava.io.tmpdir=';
+
+/** How long a new temporary folder may wait for its java to start before a sweep may take it for a leftover. */
+const JAVA_TMP_GRACE_MS = 60_000;
+
 /** The java process of DynamoDB Local, ended with its parent where the platform allows it. */
 function spawnJava(jar: string, libraryPath: string, port: number, storage: readonly string[], javaTmp: string): ChildProcess {
   const [command, ...wrapperArgs] = [...parentDeathWrapper(), 'java'];
@@ -98,8 +106,9 @@ function spawnJava(jar: string, libraryPath: string, port: number, storage: read
       ...wrapperArgs,
       `-Djava.library.path=${libraryPath}`,
       // SQLite's native library is unpacked here at each start and deleted only when java exits normally: a killed
-      // process left a 900 KB file in the system's temporary folder each time. This folder goes when the process does.
-      `-Djava.io.tmpdir=${javaTmp}`,
+      // process left a 900 KB file in the system's temporary folder each time. This folder goes when the process does,
+      // or, when this process was killed outright, at the next start (sweepJavaTmpFolders).
+      `${JAVA_TMPDIR_OPTION}${javaTmp}`,
       // A client JIT and serial GC start faster and use less memory; DynamoDB Local is not a throughput test.
       '-XX:TieredStopAtLevel=1',
       '-XX:+UseSerialGC',
@@ -114,6 +123,39 @@ function spawnJava(jar: string, libraryPath: string, port: number, storage: read
   );
 }
 
+/**
+ * Removes the temporary folders that instances killed outright left behind: when this process dies by SIGKILL, the
+ * kernel ends java with it (`--pdeathsig`) but no code runs to remove java's folder and the SQLite library in it
+ * (about 900 KB each). A folder is left alone while a process's command line names it, and for a minute after it was
+ * made (its java may still be starting). Linux only: elsewhere there is no /proc to tell a live folder from a dead one.
+ */
+export function sweepJavaTmpFolders(root: string = tmpdir(), now: number = Date.now()): string[] {
+  if (process.platform !== 'linux' || !existsSync('/proc/self/cmdline')) return [];
+  const inUse = new Set<string>();
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      for (const arg of readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')) {
+        if (arg.startsWith(JAVA_TMPDIR_OPTION)) inUse.add(resolve(arg.slice(JAVA_TMPDIR_OPTION.length)));
+      }
+    } catch {
+      // The process ended while the list was read.
+    }
+  }
+  const removed: string[] = [];
+  for (const name of readdirSync(root).filter((entry) => entry.startsWith(JAVA_TMP_PREFIX))) {
+    const folder = resolve(root, name);
+    try {
+      const stat = statSync(folder);
+      if (!stat.isDirectory() || inUse.has(folder) || now - stat.mtimeMs < JAVA_TMP_GRACE_MS) continue;
+      rmSync(folder, { recursive: true, force: true });
+      removed.push(folder);
+    } catch {
+      // Removed by another sweep meanwhile.
+    }
+  }
+  return removed;
+}
+
 /** Starts DynamoDB Local and resolves once it answers on its port. */
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise<DynamoDbLocal> {
   const { port, startTimeoutMs = 30_000, stopGraceMs = 3_000 } = options;
@@ -122,7 +164,8 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
   if (options.dbPath) mkdirSync(resolve(options.dbPath), { recursive: true });
   if (await answers(port)) throw new Error(`port ${port} is already in use: cannot start DynamoDB Local there`);
 
-  const javaTmp = mkdtempSync(join(tmpdir(), 'dynamodb-local-'));
+  sweepJavaTmpFolders();
+  const javaTmp = mkdtempSync(join(tmpdir(), JAVA_TMP_PREFIX));
   const child = spawnJava(jar, libraryPath, port, storage, javaTmp);
   // Keep the pipes drained (a full pipe would block java) and keep the tail for error messages.
   let output = '';
@@ -141,7 +184,13 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
   const killNow = () => {
     if (!exited(child)) child.kill('SIGKILL');
   };
-  process.once('exit', killNow);
+  // At this process's exit no event loop is left to see java go: its folder is removed here, as the kernel unlinks a
+  // file that a dying process still maps.
+  const killAtExit = () => {
+    killNow();
+    rmSync(javaTmp, { recursive: true, force: true });
+  };
+  process.once('exit', killAtExit);
 
   const gone = new Promise<void>((done) => {
     if (exited(child)) done();
@@ -149,7 +198,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
   }).then(() => rmSync(javaTmp, { recursive: true, force: true }));
 
   const stop = async (): Promise<void> => {
-    process.removeListener('exit', killNow);
+    process.removeListener('exit', killAtExit);
     if (exited(child)) return;
     child.kill('SIGTERM');
     const timer = setTimeout(killNow, stopGraceMs);
@@ -160,7 +209,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
   const deadline = Date.now() + startTimeoutMs;
   while (!(await answers(port))) {
     if (exited(child)) {
-      process.removeListener('exit', killNow);
+      process.removeListener('exit', killAtExit);
       throw new Error(`DynamoDB Local exited during start-up (code ${child.exitCode}):\n${output}`);
     }
     if (Date.now() > deadline) {
