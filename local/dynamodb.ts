@@ -131,11 +131,14 @@ function spawnJava(jar: string, libraryPath: string, port: number, storage: read
  */
 export function sweepJavaTmpFolders(root: string = tmpdir(), now: number = Date.now()): string[] {
   if (process.platform !== 'linux' || !existsSync('/proc/self/cmdline')) return [];
+  // The folders live processes name, by device and inode: a path spelled through a symbolic link is the same folder.
   const inUse = new Set<string>();
   for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
     try {
       for (const arg of readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')) {
-        if (arg.startsWith(JAVA_TMPDIR_OPTION)) inUse.add(resolve(arg.slice(JAVA_TMPDIR_OPTION.length)));
+        if (!arg.startsWith(JAVA_TMPDIR_OPTION)) continue;
+        const named = statSync(resolve(arg.slice(JAVA_TMPDIR_OPTION.length)), { throwIfNoEntry: false });
+        if (named) inUse.add(`${named.dev}:${named.ino}`);
       }
     } catch {
       // The process ended while the list was read.
@@ -146,7 +149,7 @@ export function sweepJavaTmpFolders(root: string = tmpdir(), now: number = Date.
     const folder = resolve(root, name);
     try {
       const stat = statSync(folder);
-      if (!stat.isDirectory() || inUse.has(folder) || now - stat.mtimeMs < JAVA_TMP_GRACE_MS) continue;
+      if (!stat.isDirectory() || inUse.has(`${stat.dev}:${stat.ino}`) || now - stat.mtimeMs < JAVA_TMP_GRACE_MS) continue;
       rmSync(folder, { recursive: true, force: true });
       removed.push(folder);
     } catch {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sweepJavaTmpFolders } from '../../../local/dynamodb';
@@ -39,6 +39,23 @@ onLinux("DynamoDB Local's temporary folders", () => {
       expect([left, live, young, other].map(existsSync)).toEqual([false, true, true, true]);
     } finally {
       holder.kill('SIGKILL');
+    }
+  });
+
+  it('keeps a folder that a live process names through a symbolic link', async () => {
+    const live = folder('dynamodb-local-live', 5 * 60_000);
+    const link = `${root}-link`;
+    symlinkSync(root, link);
+    const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)', '--', `-Djava.io.tmpdir=${join(link, 'dynamodb-local-live')}`], {
+      stdio: 'ignore',
+    });
+    await new Promise((started) => holder.once('spawn', started));
+    try {
+      expect(sweepJavaTmpFolders(root)).toEqual([]);
+      expect(existsSync(live)).toBe(true);
+    } finally {
+      holder.kill('SIGKILL');
+      rmSync(link);
     }
   });
 
