@@ -1,14 +1,12 @@
 import * as z from '../core/zod';
 import { fixedPartitions, writeBackAsIs, type DataKind } from '../data/data-kind';
 import * as keys from '../data/table-keys';
-import { memberSchema, tenantRoleSchema } from './member.schema';
+import { memberLinkSchema, memberSchema, tenantRoleSchema } from './member.schema';
 
 /**
  * A member and the items kept in its transactions: its email link (a person joins once), its pool-user link (the
  * immutable `sub` names the member whatever its email becomes) and the count of members per role.
  */
-const link = z.object({ userId: z.string() });
-
 export const memberKind: DataKind = {
   name: 'member',
   retention: 'content',
@@ -23,7 +21,7 @@ export const memberKind: DataKind = {
 export const memberEmailLinkKind: DataKind = {
   name: 'member-email-link',
   retention: 'operational',
-  schema: link,
+  schema: memberLinkSchema,
   accessPatterns: [{ name: 'find the member of an email' }],
   partitions: fixedPartitions(keys.userEmailPartition),
   owns: (key, tenantId) => key.pk === keys.userEmailPartition(tenantId),
@@ -34,7 +32,7 @@ export const memberEmailLinkKind: DataKind = {
 export const memberSubLinkKind: DataKind = {
   name: 'member-sub-link',
   retention: 'operational',
-  schema: link,
+  schema: memberLinkSchema,
   accessPatterns: [{ name: 'find the member of a pool user (sub)' }],
   partitions: fixedPartitions(keys.userSubPartition),
   owns: (key, tenantId) => key.pk === keys.userSubPartition(tenantId),

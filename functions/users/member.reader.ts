@@ -2,7 +2,7 @@ import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TenantRole } from '../core/roles';
 import { getItem, queryPartition } from '../data/item-reads';
 import * as keys from '../data/table-keys';
-import { memberSchema, type Member } from './member.schema';
+import { memberLinkSchema, memberSchema, type Member } from './member.schema';
 
 /** The attribute of a role counter item that holds how many members hold the role. */
 export const ROLE_COUNT = 'count';
@@ -32,9 +32,9 @@ export class MemberReader {
   }
 
   /** The member a link item (email or pool sub to user id) names, if the link exists. */
-  private async linked(tenantId: string, link: { pk: string; sk: string }): Promise<Member | undefined> {
-    const { Item } = await this.db(tenantId).send(new GetCommand({ TableName: this.tableName, Key: link, ConsistentRead: true }));
-    return Item ? this.get(tenantId, String(Item.userId)) : undefined;
+  private async linked(tenantId: string, link: { readonly pk: string; readonly sk: string }): Promise<Member | undefined> {
+    const found = await getItem(this.db(tenantId), this.tableName, link, memberLinkSchema);
+    return found ? this.get(tenantId, found.userId) : undefined;
   }
 
   /** A page of members in joining order. */

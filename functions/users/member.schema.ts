@@ -37,3 +37,6 @@ export const memberSchema = z.object({
   version: z.int().check(z.positive()),
 });
 export type Member = z.infer<typeof memberSchema>;
+
+/** A link item of a member (its email or its pool sub): it names the member's user id. */
+export const memberLinkSchema = z.object({ userId: z.string() });
