@@ -12,7 +12,7 @@ import { GOVERNANCE_ROUTES } from './governance/governance.routes';
 import { AUDIT_ROUTES } from './audit/audit.routes';
 import { WORKFLOW_ROUTES } from './workflows/workflow.routes';
 import { PORTABILITY_ROUTES } from './portability/portability.routes';
-import { kindRoutes } from './resource.catalogue';
+import { kindRoutes } from './resource-api.catalogue';
 
 /**
  * THE route table. The CDK API construct (lib/) creates one API Gateway method per route, integrated with the
@@ -60,7 +60,7 @@ export function checkedRoutes<const R extends readonly RouteDefinition[]>(routes
   return routes;
 }
 
-/** The routes the resource kinds bring (see resource.catalogue.ts), each in one of the handler groups. */
+/** The routes the resource kinds bring (see resource-api.catalogue.ts), each in one of the handler groups. */
 function resourceKindRoutes(): readonly RouteDefinition[] {
   const routes = kindRoutes();
   for (const route of routes) {

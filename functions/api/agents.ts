@@ -7,7 +7,8 @@ import { etagOf } from '../core/request-conventions';
 import { mutationContextOf, toOperationResult } from '../data/mutation.context';
 import { AGENT_ROUTES } from '../agents/agent.routes';
 import type { RequestFor } from '../routes';
-import { kindOperations, kindRoutes, referenceCheck } from '../resource.catalogue';
+import { referenceCheck } from '../resource.catalogue';
+import { kindOperations, kindRoutes } from '../resource-api.catalogue';
 import { ModelPolicyRepository } from '../governance/model-policy.repository';
 import { createResourceDependencies, lazyHandler, type ResourceDependencies, tenantSignalsOf } from './dependencies';
 
@@ -34,7 +35,7 @@ export function createHandler(config: RuntimeConfig, deps: ResourceDependencies 
     tenantSignals: tenantSignalsOf(config),
     logger: deps.logger,
     ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),
-    // The resource kinds served with agents (see resource.catalogue.ts) bring their routes and operations.
+    // The resource kinds served with agents (see resource-api.catalogue.ts) bring their routes and operations.
     routes: [...AGENT_ROUTES, ...kindRoutes('agents')],
     tenantGate: deps.tenantGate,
     operations: {

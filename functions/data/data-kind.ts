@@ -107,11 +107,6 @@ export interface DataKind {
    * when this item does not. Purge reads such items first and deletes nothing while one holds. @default never holds
    */
   readonly holdsDeletion?: (item: Readonly<Record<string, unknown>>) => string | undefined;
-  /**
-   * Routes that serve this kind and the operations behind them, for kinds that bring their API with them; the
-   * route table and the handler of their group assemble them from the catalogue. @default served by its domain's group
-   */
-  readonly api?: KindApi;
 }
 
 /**
@@ -133,7 +128,11 @@ export interface KindServices {
   readonly clock?: () => number;
 }
 
-/** The API a kind brings with it: its routes (all of one handler group) and the operations that serve them. */
+/**
+ * The API a kind brings with it: its routes (all of one handler group) and the operations that serve them. Kept in a
+ * module apart from the kind (`*.api.ts`), so that the functions that know the kind as data (catalogue, usage report)
+ * bundle no routes; the route table and the serving group take it from resource-api.catalogue.ts.
+ */
 export interface KindApi {
   readonly routes: readonly RouteDefinition[];
   operations(services: KindServices): Readonly<Record<string, Operation>>;

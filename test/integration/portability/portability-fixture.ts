@@ -26,7 +26,8 @@ import { ComplianceService } from '../../../functions/portability/compliance.ser
 import { drillRecordWrite } from '../../../functions/portability/compliance.kind';
 import { RetentionSweep } from '../../../functions/portability/retention-sweep';
 import { CachedPlanSource } from '../../../functions/quotas/plan.source';
-import { kindOperations, referenceCheck } from '../../../functions/resource.catalogue';
+import { referenceCheck } from '../../../functions/resource.catalogue';
+import { kindOperations } from '../../../functions/resource-api.catalogue';
 import { ROUTES } from '../../../functions/routes';
 import { UsageMeter } from '../../../functions/usage/usage.meter';
 import { budgetGovernance } from '../../../functions/api/governance.dependencies';

@@ -13,7 +13,8 @@ import { MemoryRepository } from '../../../functions/memories/memory.repository'
 import { MemoryService } from '../../../functions/memories/memory.service';
 import { LocalModelProvider } from '../../../functions/models/local.model-provider';
 import { CachedPlanSource } from '../../../functions/quotas/plan.source';
-import { kindOperations, referenceCheck } from '../../../functions/resource.catalogue';
+import { referenceCheck } from '../../../functions/resource.catalogue';
+import { kindOperations } from '../../../functions/resource-api.catalogue';
 import { ROUTES } from '../../../functions/routes';
 import { TENANT_DATA_CATALOGUE } from '../../../functions/tenant-data.catalogue';
 import { createTenantGate } from '../../../functions/tenants/tenant-gate';
