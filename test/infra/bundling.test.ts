@@ -125,6 +125,28 @@ describe('function bundles', () => {
     expect(bundle).not.toContain('monthlyPriceCents');
   });
 
+  it("bundles a resource kind's routes and operations in the group that serves them only, its kind wherever the kind is known", () => {
+    // Prepare: tools are served by the agents group, counted by the usage report and enumerated through the catalogue
+    const hasSource = (fn: PlatformFunction, file: string) =>
+      assetOf(region, fn)
+        .sources('index.js')
+        .some((source) => source.endsWith(file));
+
+    // Act
+    const tenants = region.functions.tenants;
+    const found = [region.functions.agents, region.functions.usage, tenants].map((fn) => [
+      hasSource(fn, 'functions/tools/tool.kind.ts'),
+      hasSource(fn, 'functions/tools/tool.api.ts'),
+    ]);
+
+    // Assess
+    expect(found).toEqual([
+      [true, true],
+      [true, false],
+      [true, false],
+    ]);
+  });
+
   it('loads the X-Ray tracer from beside index.js where tracing is on, as Lambda does', () => {
     // Prepare: the agents group's asset, in the Lambda execution environment (whose AWS SDK is the project's here)
     const { dir: assetDir } = assetOf(region, region.functions.agents);
