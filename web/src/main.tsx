@@ -10,6 +10,7 @@ import { allows, Console, currentRoute, type AccessRule, type ActingTenant, type
 import { AcceptPage } from './pages/accept';
 import { AdminTenantsPage } from './pages/admin-tenants';
 import { AgentsPage } from './pages/agents';
+import { ToolsPage } from './pages/tools';
 import { ApiKeysPage } from './pages/api-keys';
 import { AuditPage } from './pages/audit';
 import { LoginPage } from './pages/login';
@@ -34,6 +35,7 @@ interface PageSpec {
 /** The console's pages, each with the route table's access rule of the API it calls. */
 const PAGES: readonly PageSpec[] = [
   { path: '/agents', label: 'Agents', rule: 'tenantRead', component: AgentsPage, tenantPage: true },
+  { path: '/tools', label: 'Tools', rule: 'tenantRead', component: ToolsPage, tenantPage: true },
   { path: '/workflows', label: 'Workflows', rule: 'tenantRead', component: WorkflowsPage, tenantPage: true },
   { path: '/workflow', label: 'Workflow', rule: 'tenantRead', component: WorkflowPage, tenantPage: true },
   { path: '/memories', label: 'Memories', rule: 'tenantRead', component: MemoriesPage, tenantPage: true },

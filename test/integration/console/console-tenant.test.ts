@@ -207,6 +207,43 @@ describe('tenant admin journeys', () => {
     await journey.close();
   });
 
+  it('defines a tool, refusing an input schema that is not JSON, and gives it to a new agent', async () => {
+    // Prepare
+    const journey = await browser.open();
+    await signIn(journey.page, consoleUrl, acme.admin.username, acme.admin.password);
+    // Act: a schema that is not JSON is refused before anything is sent, then the tool is defined on a built-in
+    await journey.page.getByRole('link', { name: 'Tools' }).click();
+    await journey.page.getByLabel('Tool name').fill('clock');
+    await journey.page.getByLabel('Calls').selectOption('current-time');
+    await journey.page.getByLabel('Input schema').fill('{"type": object}');
+    await journey.page.getByRole('button', { name: 'Create tool' }).click();
+    await journey.page.getByRole('alert').getByText('The input schema is not JSON').waitFor();
+    await journey.page.getByLabel('Input schema').fill('{"type":"object","properties":{"zone":{"type":"string"}}}');
+    await journey.page.getByRole('button', { name: 'Create tool' }).click();
+    await journey.page.getByRole('cell', { name: 'built-in: current-time' }).waitFor();
+    expect(await journey.page.getByRole('alert').count()).toBe(0);
+    expect(await journey.seriousViolations()).toEqual([]);
+    await journey.screenshot('tool-defined');
+    // Act: an agent that may call it
+    await journey.page.getByRole('link', { name: 'Agents' }).click();
+    await journey.page.getByLabel('Name').fill('timekeeper');
+    await journey.page.getByLabel('clock').check();
+    await journey.page.getByRole('button', { name: 'Create agent' }).click();
+    // Assess: the agent's row names the tool, and the API holds it by id
+    const row = journey.page.getByRole('row', { name: /timekeeper/ });
+    await row.waitFor();
+    expect(await row.getByRole('cell').nth(2).textContent()).toBe('clock');
+    const api = await adminApi(acme);
+    const tool = (await api('GET', `/v1/tenants/${acme.tenantId}/tools`)).items.find((item: { name: string }) => item.name === 'clock');
+    const agent = (await api('GET', `/v1/tenants/${acme.tenantId}/agents?limit=100`)).items.find((item: { name: string }) => item.name === 'timekeeper');
+    expect(agent.toolIds).toEqual([tool.toolId]);
+    expect(tool.inputSchema).toEqual({ type: 'object', properties: { zone: { type: 'string' } } });
+    expect(await journey.seriousViolations()).toEqual([]);
+    await journey.screenshot('agent-with-tool');
+    expect(journey.errors).toEqual([]);
+    await journey.close();
+  });
+
   it('verifies the audit chain and shows the result', async () => {
     // Prepare
     const journey = await browser.open();

@@ -12,11 +12,15 @@ export function AgentsPage() {
     (cursor) => unwrap(api.GET('/v1/tenants/{tenantId}/agents', { params: { path, query: { limit: 20, ...(cursor ? { cursor } : {}) } } })),
     [tenantId],
   );
+  // The tools an agent may be given: the first page of the tenant's tools (the Tools page lists them all).
+  const tools = usePaged(() => unwrap(api.GET('/v1/tenants/{tenantId}/tools', { params: { path, query: { limit: 100 } } })), [tenantId]);
+  const toolNames = new Map(tools.items.map((tool) => [tool.toolId, tool.name]));
   const create = useAction(async (form: HTMLFormElement) => {
+    const toolIds = [...form.querySelectorAll<HTMLInputElement>('input[name="toolIds"]:checked')].map((box) => box.value);
     await unwrap(
       api.POST('/v1/tenants/{tenantId}/agents', {
         params: { path, header: { 'Idempotency-Key': idempotencyKey() } },
-        body: { name: formValue(form, 'name'), modelId: formValue(form, 'modelId'), instructions: formValue(form, 'instructions') },
+        body: { name: formValue(form, 'name'), modelId: formValue(form, 'modelId'), instructions: formValue(form, 'instructions'), toolIds },
       }),
     );
     form.reset();
@@ -48,17 +52,28 @@ export function AgentsPage() {
           <Field label="Instructions">
             <textarea name="instructions" rows={3} />
           </Field>
+          {tools.items.length > 0 ? (
+            <fieldset>
+              <legend>Tools it may call</legend>
+              {tools.items.map((tool) => (
+                <label key={tool.toolId} class="check">
+                  <input type="checkbox" name="toolIds" value={tool.toolId} /> {tool.name}
+                </label>
+              ))}
+            </fieldset>
+          ) : null}
           <button type="submit" disabled={create.busy}>
             Create agent
           </button>
         </form>
       ) : null}
-      <ProblemView error={create.error ?? remove.error ?? agents.error} />
+      <ProblemView error={create.error ?? remove.error ?? agents.error ?? tools.error} />
       <table>
         <thead>
           <tr>
             <th scope="col">Name</th>
             <th scope="col">Model</th>
+            <th scope="col">Tools</th>
             <th scope="col">Status</th>
             {writable ? <th scope="col">Actions</th> : null}
           </tr>
@@ -70,6 +85,7 @@ export function AgentsPage() {
                 {agent.name} <small>({agent.agentId})</small>
               </td>
               <td>{agent.modelId}</td>
+              <td>{agent.toolIds.map((toolId) => toolNames.get(toolId) ?? toolId).join(', ')}</td>
               <td>{agent.status}</td>
               {writable ? (
                 <td>
