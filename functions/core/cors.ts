@@ -38,7 +38,8 @@ export const corsEnvShape = {
 
 export const CORS_ALLOW_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match', 'If-None-Match', 'X-Tenant-Id'];
 export const CORS_EXPOSE_HEADERS = ['ETag', 'Location', 'Retry-After', 'RateLimit', 'RateLimit-Policy', 'Idempotent-Replayed', 'WWW-Authenticate'];
-export const CORS_ALLOW_METHODS = ['GET', 'POST', 'PATCH', 'DELETE'];
+/** Every method the route table uses (a test holds them equal): a browser sends a preflight for all but GET and POST. */
+export const CORS_ALLOW_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
 /** The policy for these origins. */
 export function corsPolicy(allowOrigins: readonly string[]): CorsPolicy {

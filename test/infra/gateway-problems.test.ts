@@ -1,6 +1,8 @@
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { request } from 'node:http';
 import { GATEWAY_PROBLEMS, type GatewayProblemName } from '../../functions/core/gateway-problems';
+import { CORS_ALLOW_METHODS } from '../../functions/core/cors';
+import { ROUTES } from '../../functions/routes';
 import { startLocalGateway, type FunctionSource, type LocalGateway } from '../../local/gateway';
 import type { CfnResource } from '../support/iam-simulation';
 import { buildFixture, CONFIG, templateOf } from './support/platform-fixture';
@@ -127,6 +129,24 @@ describe('CORS, locally and in AWS', () => {
     expect(allowed.headers).toMatchObject({ 'access-control-allow-origin': CONSOLE, 'access-control-allow-credentials': 'true' });
     expect(allowed.headers['access-control-allow-methods']).toBe('GET, POST');
     expect(allowed.headers['access-control-allow-headers']).toContain('Idempotency-Key');
+  });
+
+  it("allows a browser every method of the route table, in the local gateway's preflights and in AWS's", async () => {
+    // Prepare: the methods the API serves, and a resource that serves PUT and DELETE only besides GET
+    const methods = [...new Set(ROUTES.map((route) => route.method))].sort();
+
+    // Act
+    const local = await send('OPTIONS', '/v1/tenants/acme/model-policy', { Origin: CONSOLE, 'Access-Control-Request-Method': 'PUT' });
+    const preflights = resources.filter((r) => r.Type === 'AWS::ApiGateway::Method' && r.Properties!.HttpMethod === 'OPTIONS');
+    const awsMethods = new Set(
+      preflights.map((method) => JSON.stringify(method.Properties!.Integration).match(/Access-Control-Allow-Methods[^']*'([^']*)'/)?.[1]),
+    );
+
+    // Assess
+    expect([...CORS_ALLOW_METHODS].sort()).toEqual(methods);
+    expect(local.status).toBe(204);
+    expect(local.headers['access-control-allow-methods']).toBe('GET, PUT, DELETE');
+    expect([...awsMethods]).toEqual([CORS_ALLOW_METHODS.join(',')]);
   });
 
   it('refuses a preflight from another origin: no CORS headers', async () => {
