@@ -11,6 +11,7 @@ import { AcceptPage } from './pages/accept';
 import { AdminTenantsPage } from './pages/admin-tenants';
 import { AgentsPage } from './pages/agents';
 import { ToolsPage } from './pages/tools';
+import { ModelsPage } from './pages/models';
 import { ApiKeysPage } from './pages/api-keys';
 import { AuditPage } from './pages/audit';
 import { LoginPage } from './pages/login';
@@ -41,6 +42,7 @@ const PAGES: readonly PageSpec[] = [
   { path: '/memories', label: 'Memories', rule: 'tenantRead', component: MemoriesPage, tenantPage: true },
   { path: '/users', label: 'Users', rule: 'tenantAdmin', component: UsersPage, tenantPage: true },
   { path: '/api-keys', label: 'API keys', rule: 'tenantAdmin', component: ApiKeysPage, tenantPage: true },
+  { path: '/models', label: 'Models', rule: 'tenantAdmin', component: ModelsPage, tenantPage: true },
   { path: '/usage', label: 'Usage', rule: 'tenantAdmin', component: UsagePage, tenantPage: true },
   { path: '/subscription', label: 'Subscription', rule: 'tenantAdmin', component: SubscriptionPage, tenantPage: true },
   { path: '/audit', label: 'Audit log', rule: 'audit', component: AuditPage, tenantPage: true },

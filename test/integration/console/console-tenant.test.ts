@@ -401,6 +401,47 @@ describe('tenant admin journeys', () => {
   });
 });
 
+describe("a tenant admin's models", () => {
+  it('narrows the models agents may use, which the API then holds, and keeps a model credential whose secret is never shown', async () => {
+    // Prepare: globex, whose runs the journeys above do not use
+    const journey = await browser.open();
+    await signIn(journey.page, consoleUrl, globex.admin.username, globex.admin.password);
+    const apiKey = `bedrock-key-${randomUUID()}-WXYZ`;
+    // Act: an allow-list of one model, and an API key
+    await journey.page.getByRole('link', { name: 'Models' }).click();
+    await journey.page.getByTestId('model-policy').getByText("Every model of the tenant's plan").waitFor();
+    await journey.page.getByLabel('Allowed models').fill('amazon.nova-lite-v1:0');
+    await journey.page.getByRole('button', { name: 'Save model policy' }).click();
+    await journey.page.getByTestId('model-policy').getByText('amazon.nova-lite-v1:0').waitFor();
+    await journey.page.getByLabel('Label').fill('team key');
+    await journey.page.getByRole('textbox', { name: /^API key/ }).fill(apiKey);
+    await journey.page.getByRole('button', { name: 'Add credential' }).click();
+    await journey.page.getByRole('cell', { name: '…WXYZ' }).waitFor();
+    expect(await journey.seriousViolations()).toEqual([]);
+    await journey.screenshot('models-set');
+    // Assess: the page never shows the secret, and an agent on another model of the plan is refused
+    expect(await journey.page.content()).not.toContain(apiKey);
+    const api = await adminApi(globex);
+    expect((await api('GET', `/v1/tenants/${globex.tenantId}/model-policy`)).allowedModels).toEqual(['amazon.nova-lite-v1:0']);
+    await journey.page.getByRole('link', { name: 'Agents' }).click();
+    await journey.page.getByLabel('Name').fill('pro-writer');
+    await journey.page.getByLabel('Model').fill('amazon.nova-pro-v1:0');
+    await journey.page.getByRole('button', { name: 'Create agent' }).click();
+    await journey.page.getByRole('alert').getByText('model-not-allowed').waitFor();
+    // Act: back to the plan's models, and the credential deleted
+    await journey.page.getByRole('link', { name: 'Models' }).click();
+    await journey.page.getByRole('button', { name: 'Remove model policy' }).click();
+    await journey.page.getByTestId('model-policy').getByText("Every model of the tenant's plan").waitFor();
+    await journey.page.getByRole('button', { name: 'Delete team key' }).click();
+    await journey.page.getByRole('cell', { name: '…WXYZ' }).waitFor({ state: 'detached' });
+    // Assess
+    expect((await api('GET', `/v1/tenants/${globex.tenantId}/model-credentials`)).items).toEqual([]);
+    // The API's answers the page expects: no policy yet (404), and the agent it refused (422)
+    expect(journey.errors.filter((error) => !/status of (404|422)/.test(error))).toEqual([]);
+    await journey.close();
+  });
+});
+
 describe('password resets in the console', () => {
   /** The newest code a pool mailed to `email` (the forgotten-password flow's), from cognito-local's mailbox. */
   async function poolCode(email: string): Promise<string> {
