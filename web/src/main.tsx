@@ -12,6 +12,7 @@ import { AdminTenantsPage } from './pages/admin-tenants';
 import { AgentsPage } from './pages/agents';
 import { ToolsPage } from './pages/tools';
 import { ModelsPage } from './pages/models';
+import { DataPage } from './pages/data';
 import { ApiKeysPage } from './pages/api-keys';
 import { AuditPage } from './pages/audit';
 import { LoginPage } from './pages/login';
@@ -46,6 +47,7 @@ const PAGES: readonly PageSpec[] = [
   { path: '/usage', label: 'Usage', rule: 'tenantAdmin', component: UsagePage, tenantPage: true },
   { path: '/subscription', label: 'Subscription', rule: 'tenantAdmin', component: SubscriptionPage, tenantPage: true },
   { path: '/audit', label: 'Audit log', rule: 'audit', component: AuditPage, tenantPage: true },
+  { path: '/data', label: 'Data', rule: 'audit', component: DataPage, tenantPage: true },
   { path: '/settings', label: 'Settings', rule: 'tenantAdmin', component: SettingsPage, tenantPage: true },
   { path: '/admin/tenants', label: 'Tenants', rule: 'platformAdmin', component: AdminTenantsPage, tenantPage: false },
 ];

@@ -442,6 +442,33 @@ describe("a tenant admin's models", () => {
   });
 });
 
+describe('data and compliance in the console', () => {
+  it("shows where the tenant's data lives, keeps its content as many days as the admin sets, and exports it to links that download", async () => {
+    // Prepare: globex, whose API is another region's (cross-origin, as in AWS)
+    const journey = await browser.open();
+    await signIn(journey.page, consoleUrl, globex.admin.username, globex.admin.password);
+    const api = await adminApi(globex);
+    // Act
+    await journey.page.getByRole('link', { name: 'Data' }).click();
+    await journey.page.getByTestId('compliance').getByText(globex.region).waitFor();
+    await journey.page.getByLabel('Days to keep content data').fill('30');
+    await journey.page.getByRole('button', { name: 'Save retention' }).click();
+    await journey.page.getByTestId('retention-content').getByText('30 days').waitFor();
+    await journey.page.getByRole('button', { name: "Export the tenant's data" }).click();
+    await journey.page.getByTestId('export').waitFor({ timeout: 30_000 });
+    expect(await journey.seriousViolations()).toEqual([]);
+    await journey.screenshot('data-exported');
+    // Assess: the API holds the retention, and the bundle's manifest downloads from its link
+    const report = await api('GET', `/v1/tenants/${globex.tenantId}/compliance`);
+    expect(report.retention.find((row: { class: string }) => row.class === 'content').days).toBe(30);
+    const manifest = await fetch((await journey.page.getByRole('link', { name: 'the signed bundle manifest' }).getAttribute('href')) as string);
+    expect(manifest.status).toBe(200);
+    expect(journey.errors).toEqual([]);
+    await journey.close();
+    await api('PUT', `/v1/tenants/${globex.tenantId}/retention`, {});
+  });
+});
+
 describe('password resets in the console', () => {
   /** The newest code a pool mailed to `email` (the forgotten-password flow's), from cognito-local's mailbox. */
   async function poolCode(email: string): Promise<string> {

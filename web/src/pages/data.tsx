@@ -1,0 +1,191 @@
+import { useEffect, useState } from 'preact/hooks';
+import { idempotencyKey, type Schemas, unwrap } from '../api';
+import { useConsole } from '../context';
+import { Busy, ProblemView, useAction } from '../ui';
+
+type Compliance = Schemas['Compliance'];
+type RetentionClass = Compliance['retention'][number]['class'];
+type ExportJob = Schemas['Export'];
+
+/** How often a running export is read again. */
+const EXPORT_POLL_MS = 1000;
+
+/** The compliance report; `reload` reads it again. */
+function useCompliance() {
+  const { api, tenantId } = useConsole();
+  const [report, setReport] = useState<Compliance>();
+  const [error, setError] = useState<unknown>();
+  const [generation, setGeneration] = useState(0);
+  useEffect(() => {
+    unwrap(api.GET('/v1/tenants/{tenantId}/compliance', { params: { path: { tenantId: tenantId as string } } })).then(setReport, setError);
+  }, [api, tenantId, generation]);
+  return { report, error, reload: () => setGeneration((n) => n + 1) };
+}
+
+function daysText(days: number | null): string {
+  return days === null ? 'until deleted' : `${days} days`;
+}
+
+/** Where the data lives, the legal hold, backups and whether the audit chain verifies. */
+function ReportFacts({ report }: { report: Compliance }) {
+  const chain = report.auditChain;
+  return (
+    <dl class="facts" data-testid="compliance">
+      <dt>Home region</dt>
+      <dd>
+        {report.residency.region} ({report.residency.zone})
+      </dd>
+      <dt>Legal hold</dt>
+      <dd>{report.legalHold ? `${report.legalHold.reason} (placed ${new Date(report.legalHold.placedAt).toLocaleString()})` : 'None'}</dd>
+      <dt>Latest restorable point</dt>
+      <dd>{report.lastBackup ? new Date(report.lastBackup).toLocaleString() : 'None (no point-in-time recovery here)'}</dd>
+      <dt>Last retention sweep</dt>
+      <dd>
+        {report.lastRetentionSweep
+          ? `${new Date(report.lastRetentionSweep.sweptAt).toLocaleString()}: ${report.lastRetentionSweep.deleted} items deleted`
+          : 'Not yet'}
+      </dd>
+      <dt>Audit chain</dt>
+      <dd>{chain.valid ? `Intact: ${chain.entries} sealed entries` : `Broken at lane ${chain.firstBroken?.lane}, entry ${chain.firstBroken?.seq}`}</dd>
+    </dl>
+  );
+}
+
+/** How long each data class is kept; tenant admins change it (days, or empty for until deleted). */
+function Retention({ report, onSaved }: { report: Compliance; onSaved: () => void }) {
+  const { api, tenantId, can } = useConsole();
+  const save = useAction(async (form: HTMLFormElement) => {
+    const body: Partial<Record<RetentionClass, number>> = {};
+    for (const row of report.retention) {
+      const text = (form.elements.namedItem(row.class) as HTMLInputElement).value.trim();
+      if (text !== '') body[row.class] = Number(text);
+    }
+    await unwrap(api.PUT('/v1/tenants/{tenantId}/retention', { params: { path: { tenantId: tenantId as string } }, body }));
+    onSaved();
+  });
+  const writable = can('tenantAdmin');
+  return (
+    <form
+      onSubmit={(event) => {
+        event.preventDefault();
+        void save.run(event.currentTarget);
+      }}
+    >
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Data class</th>
+            <th scope="col">Kept</th>
+            <th scope="col">What it holds</th>
+            {writable ? <th scope="col">Days to keep</th> : null}
+          </tr>
+        </thead>
+        <tbody>
+          {report.retention.map((row) => (
+            <tr key={row.class} data-testid={`retention-${row.class}`}>
+              <td class="nowrap">{row.class}</td>
+              <td class="nowrap">{daysText(row.days)}</td>
+              <td>
+                <small>{row.kinds.join(', ')}</small>
+              </td>
+              {writable ? (
+                <td>
+                  <input
+                    name={row.class}
+                    type="number"
+                    min={1}
+                    max={36500}
+                    aria-label={`Days to keep ${row.class} data`}
+                    defaultValue={row.days === null ? '' : String(row.days)}
+                  />
+                </td>
+              ) : null}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {writable ? (
+        <button type="submit" disabled={save.busy}>
+          Save retention
+        </button>
+      ) : null}
+      <ProblemView error={save.error} />
+    </form>
+  );
+}
+
+/** An export of every kind of the tenant's data to a signed bundle, followed until its download links are ready. */
+function Export() {
+  const { api, tenantId } = useConsole();
+  const path = { tenantId: tenantId as string };
+  const [job, setJob] = useState<ExportJob>();
+  const [error, setError] = useState<unknown>();
+  const start = useAction(async () => {
+    setJob(await unwrap(api.POST('/v1/tenants/{tenantId}/exports', { params: { path, header: { 'Idempotency-Key': idempotencyKey() } } })));
+  });
+  const running = job?.state === 'QUEUED' || job?.state === 'RUNNING';
+  useEffect(() => {
+    if (!job || !running) return;
+    const timer = setTimeout(() => {
+      unwrap(api.GET('/v1/tenants/{tenantId}/exports/{jobId}', { params: { path: { ...path, jobId: job.jobId } } })).then(setJob, setError);
+    }, EXPORT_POLL_MS);
+    return () => clearTimeout(timer);
+  }, [job]);
+  return (
+    <>
+      <h2>Export</h2>
+      <p>A signed bundle of every kind of the tenant's data, kept in its home region; its download links expire.</p>
+      <button type="button" disabled={start.busy || running} onClick={() => void start.run()}>
+        Export the tenant's data
+      </button>
+      <Busy when={running} label={`Exporting… (${job?.progress.reduce((sum, kind) => sum + kind.items, 0) ?? 0} items so far)`} />
+      <ProblemView error={start.error ?? error} />
+      {job?.state === 'FAILED' ? (
+        <p class="issues" role="alert">
+          The export failed: {job.errors.map((problem) => problem.detail).join('; ')}
+        </p>
+      ) : null}
+      {job?.state === 'SUCCEEDED' && job.download ? (
+        <div data-testid="export">
+          <p class="ok" role="status">
+            Export ready: {job.progress.reduce((sum, kind) => sum + kind.items, 0)} items. The links expire {new Date(job.download.expiresAt).toLocaleString()}.
+          </p>
+          <p>
+            <a href={job.download.manifest}>the signed bundle manifest</a>
+          </p>
+          <details>
+            <summary>Its files, one per kind of data ({job.download.files.length})</summary>
+            <ul>
+              {job.download.files.map((file) => (
+                <li key={file.kind}>
+                  <a href={file.url}>{file.kind}</a>
+                </li>
+              ))}
+            </ul>
+          </details>
+        </div>
+      ) : null}
+    </>
+  );
+}
+
+/** Data and compliance: where the tenant's data lives and how long it is kept; tenant admins change that and export it. */
+export function DataPage() {
+  const { can } = useConsole();
+  const { report, error, reload } = useCompliance();
+  return (
+    <section>
+      <h1>Data and compliance</h1>
+      <Busy when={!report && !error} label="Loading the compliance report…" />
+      <ProblemView error={error} />
+      {report ? (
+        <>
+          <ReportFacts report={report} />
+          <h2>Retention</h2>
+          <Retention report={report} onSaved={reload} />
+        </>
+      ) : null}
+      {can('tenantAdmin') ? <Export /> : null}
+    </section>
+  );
+}
