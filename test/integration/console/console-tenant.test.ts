@@ -277,7 +277,14 @@ describe('tenant admin journeys', () => {
           .count(),
       ).toBe(6);
     }
+    // How its requests went this hour and over the last day, against the Team plan's service level
+    await journey.page
+      .getByTestId('service-level')
+      .getByText(/^The team plan's service level/)
+      .waitFor();
+    expect(await journey.page.getByTestId('health').getByRole('rowheader').allTextContents()).toEqual(['This hour', 'Last 24 hours']);
     expect(await journey.seriousViolations()).toEqual([]);
+    await journey.screenshot('usage-health');
     await journey.page.getByRole('link', { name: 'Subscription' }).click();
     const facts = journey.page.getByTestId('subscription');
     await facts.getByText('Team').waitFor();

@@ -3,6 +3,7 @@ import { unwrap, type Schemas } from '../api';
 import { useConsole } from '../context';
 import { Busy, ProblemView } from '../ui';
 import { BudgetSection } from './budget';
+import { HealthSection } from './health';
 
 const MONTHS = 6;
 
@@ -15,8 +16,8 @@ function periodsBack(count: number): string[] {
 }
 
 /**
- * Usage against the plan's limits this month, the month's model spend against the budget, and requests, runs and
- * tokens over the last months as bar charts.
+ * Usage against the plan's limits this month, requests, runs and tokens over the last months as bar charts, how the
+ * requests went in the last hour and day, and the month's model spend against the budget.
  */
 export function UsagePage() {
   const { api, tenantId } = useConsole();
@@ -68,6 +69,7 @@ export function UsagePage() {
           </figure>
         );
       })}
+      <HealthSection />
       <BudgetSection spend={current.spend} />
     </section>
   );
