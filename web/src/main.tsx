@@ -13,6 +13,7 @@ import { AgentsPage } from './pages/agents';
 import { ToolsPage } from './pages/tools';
 import { ModelsPage } from './pages/models';
 import { DataPage } from './pages/data';
+import { TenantHealthPage } from './pages/health';
 import { ApiKeysPage } from './pages/api-keys';
 import { AuditPage } from './pages/audit';
 import { LoginPage } from './pages/login';
@@ -50,6 +51,7 @@ const PAGES: readonly PageSpec[] = [
   { path: '/data', label: 'Data', rule: 'audit', component: DataPage, tenantPage: true },
   { path: '/settings', label: 'Settings', rule: 'tenantAdmin', component: SettingsPage, tenantPage: true },
   { path: '/admin/tenants', label: 'Tenants', rule: 'platformAdmin', component: AdminTenantsPage, tenantPage: false },
+  { path: '/admin/health', label: 'Tenant health', rule: 'platformAdmin', component: TenantHealthPage, tenantPage: false },
 ];
 const HIDDEN_FROM_NAV = new Set(['/workflow']);
 const ACTING_KEY = 'console.acting';

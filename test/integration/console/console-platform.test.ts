@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { launchBrowser, type ConsoleBrowser } from '../../support/browser';
-import { invitationCode, signInAsOperator } from '../../support/console-journeys';
+import { demoTenant, invitationCode, signInAsOperator } from '../../support/console-journeys';
 import { startTestPlatform, type TestPlatform } from '../../support/platform';
 
 let platform: TestPlatform;
@@ -89,5 +89,32 @@ describe('the web console for platform admins', () => {
     // The browser logs the refused onboarding (422) it was sent on purpose; nothing else.
     expect(journey.errors.filter((error) => !error.includes('status of 422'))).toEqual([]);
     await Promise.all([journey.close(), user.close()]);
+  });
+});
+
+describe("the region's tenant health for platform admins", () => {
+  it('ranks the active tenants of the region worst first, by the figure and over the window the operator picks', async () => {
+    // Prepare: an active tenant in the console's region
+    const tenant = await demoTenant(platform, 'acme');
+    const operator = await platform.platformAdmin();
+    const journey = await browser.open();
+    await signInAsOperator(journey.page, consoleUrl, operator.username, operator.password);
+    // Act
+    await journey.page.getByRole('link', { name: 'Tenant health' }).click();
+    const ranking = journey.page.getByTestId('health-ranking');
+    await journey.page.locator('[data-testid="health-ranking"][data-sort="errorRate"][data-window="day"]').waitFor();
+    await journey.page.getByLabel('Worst by').selectOption('requests');
+    await journey.page.getByLabel('Window').selectOption('hour');
+    await journey.page.locator('[data-testid="health-ranking"][data-sort="requests"][data-window="hour"]').waitFor();
+    const showAll = journey.page.getByRole('button', { name: /^Show all/ });
+    if ((await showAll.count()) > 0) await showAll.click();
+    // Assess: the tenant is ranked, with its figures of the hour
+    const row = ranking.getByRole('row', { name: new RegExp(tenant.tenantId) });
+    await row.waitFor();
+    expect(await row.getByRole('cell').first().textContent()).toBe('ACTIVE');
+    expect(await journey.seriousViolations()).toEqual([]);
+    await journey.screenshot('operator-tenant-health');
+    expect(journey.errors).toEqual([]);
+    await journey.close();
   });
 });

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { unwrap, type Schemas } from '../api';
 import { useConsole } from '../context';
-import { ProblemView } from '../ui';
+import { Field, ProblemView } from '../ui';
 
 type Health = Schemas['TenantHealth'];
 type Window = Health['hour'];
@@ -61,5 +61,91 @@ export function HealthSection() {
         </tbody>
       </table>
     </>
+  );
+}
+
+type Ranking = Schemas['RankTenantHealthResponse'];
+type SortKey = Ranking['sort'];
+
+const SORTS: readonly [SortKey, string][] = [
+  ['errorRate', 'error rate'],
+  ['p99', 'p99 latency'],
+  ['throttles', 'throttled requests'],
+  ['quotaRefusals', 'quota refusals'],
+  ['requests', 'requests'],
+];
+
+/** How many tenants the ranking shows at first; the rest on demand. */
+const FIRST_ROWS = 20;
+
+/** Platform admins: the region's tenants ranked by a health figure, worst first, over this hour or the last day. */
+export function TenantHealthPage() {
+  const { api } = useConsole();
+  const [span, setSpan] = useState<Ranking['window']>('day');
+  const [sort, setSort] = useState<SortKey>('errorRate');
+  const [all, setAll] = useState(false);
+  const [ranking, setRanking] = useState<Ranking>();
+  const [error, setError] = useState<unknown>();
+  useEffect(() => {
+    setError(undefined);
+    unwrap(api.GET('/v1/platform/tenants/health', { params: { query: { window: span, sort } } })).then(setRanking, setError);
+  }, [api, span, sort]);
+  const rows = ranking ? (all ? ranking.items : ranking.items.slice(0, FIRST_ROWS)) : [];
+  return (
+    <section>
+      <h1>Tenant health</h1>
+      <p>The region's active and suspended tenants, worst first.</p>
+      <div class="stack">
+        <Field label="Window">
+          <select value={span} onChange={(event) => setSpan(event.currentTarget.value as Ranking['window'])}>
+            <option value="hour">this hour</option>
+            <option value="day">the last 24 hours</option>
+          </select>
+        </Field>
+        <Field label="Worst by">
+          <select value={sort} onChange={(event) => setSort(event.currentTarget.value as SortKey)}>
+            {SORTS.map(([key, label]) => (
+              <option key={key} value={key}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </Field>
+      </div>
+      <ProblemView error={error} />
+      <table data-testid="health-ranking" data-sort={ranking?.sort} data-window={ranking?.window}>
+        <thead>
+          <tr>
+            <th scope="col">Tenant</th>
+            <th scope="col">Status</th>
+            <th scope="col">Requests</th>
+            <th scope="col">Errors</th>
+            <th scope="col">p99</th>
+            <th scope="col">Throttled</th>
+            <th scope="col">Quota refusals</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row) => (
+            <tr key={row.tenantId}>
+              <th scope="row">
+                {row.slug} <small>({row.tenantId})</small>
+              </th>
+              <td>{row.status}</td>
+              <td>{row.health.requests}</td>
+              <td>{percent(row.health.errorRate)}</td>
+              <td>{millis(row.health.latencyMs.p99)}</td>
+              <td>{row.health.throttles}</td>
+              <td>{row.health.quotaRefusals}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {ranking && !all && ranking.items.length > FIRST_ROWS ? (
+        <button type="button" class="secondary" onClick={() => setAll(true)}>
+          Show all {ranking.items.length} tenants
+        </button>
+      ) : null}
+    </section>
   );
 }
