@@ -244,6 +244,41 @@ describe('tenant admin journeys', () => {
     await journey.close();
   });
 
+  it("adds an agent's memories, finds them by tag, and deletes one", async () => {
+    // Prepare: a tenant with one agent
+    const tenant = await demoTenant(platform, 'acme');
+    const api = await adminApi(tenant);
+    const agent = await api('POST', `/v1/tenants/${tenant.tenantId}/agents`, { name: 'notetaker', modelId: 'local.echo' });
+    const journey = await browser.open();
+    await signIn(journey.page, consoleUrl, tenant.admin.username, tenant.admin.password);
+    const page = journey.page;
+    // Act: two memories, then the one tagged billing alone
+    await page.getByRole('link', { name: 'Memories' }).click();
+    for (const [content, tags] of [
+      ['The customer prefers email', 'preference, contact'],
+      ['Renewal is due in March', 'billing'],
+    ]) {
+      await page.getByLabel('New memory').fill(content);
+      await page.getByLabel('Tags').fill(tags);
+      await page.getByRole('button', { name: 'Add', exact: true }).click();
+      await page.getByText(content).waitFor();
+    }
+    await page.getByLabel('Tag', { exact: true }).fill('billing');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.getByText('The customer prefers email').waitFor({ state: 'detached' });
+    expect(await page.locator('ul.memories li').count()).toBe(1);
+    expect(await journey.seriousViolations()).toEqual([]);
+    await journey.screenshot('memories-filtered');
+    // Act: delete it
+    await page.getByRole('button', { name: 'Delete the memory "Renewal is due in March"' }).click();
+    await page.getByText('Renewal is due in March').waitFor({ state: 'detached' });
+    // Assess: the API holds the other one only
+    const left = await api('GET', `/v1/tenants/${tenant.tenantId}/agents/${agent.agentId}/memories`);
+    expect(left.items.map((memory: { content: string }) => memory.content)).toEqual(['The customer prefers email']);
+    expect(journey.errors).toEqual([]);
+    await journey.close();
+  });
+
   it('verifies the audit chain and shows the result', async () => {
     // Prepare
     const journey = await browser.open();

@@ -20,7 +20,7 @@ function useMemories(api: ReturnType<typeof useConsole>['api'], tenantId: string
   );
 }
 
-/** An agent's memories, filtered by tag and time, with a form to add one. */
+/** An agent's memories, filtered by tag and time, with a form to add one; members delete them. */
 export function MemoriesPage() {
   const { api, tenantId, can } = useConsole();
   const path = { tenantId: tenantId as string };
@@ -46,6 +46,11 @@ export function MemoriesPage() {
     form.reset();
     memories.reload();
   });
+  const remove = useAction(async (memoryId: string) => {
+    await unwrap(api.DELETE('/v1/tenants/{tenantId}/agents/{agentId}/memories/{memoryId}', { params: { path: { ...path, agentId: chosen, memoryId } } }));
+    memories.reload();
+  });
+  const writable = can('tenantWrite');
   const isoOf = (local: string) => (local ? new Date(local).toISOString() : undefined);
   return (
     <section>
@@ -81,7 +86,7 @@ export function MemoriesPage() {
           Filter
         </button>
       </form>
-      {can('tenantWrite') && chosen ? (
+      {writable && chosen ? (
         <form
           class="inline"
           onSubmit={(event) => {
@@ -100,14 +105,19 @@ export function MemoriesPage() {
           </button>
         </form>
       ) : null}
-      <ProblemView error={agents.error ?? memories.error ?? add.error} />
+      <ProblemView error={agents.error ?? memories.error ?? add.error ?? remove.error} />
       <ul class="memories">
         {memories.items.map((memory) => (
           <li key={memory.memoryId}>
             {memory.content}{' '}
             <small>
-              {memory.tags.join(', ')} · {memory.createdAt}
-            </small>
+              {memory.tags.join(', ')} · {new Date(memory.createdAt).toLocaleString()}
+            </small>{' '}
+            {writable ? (
+              <button type="button" class="danger" aria-label={`Delete the memory "${memory.content}"`} onClick={() => void remove.run(memory.memoryId)}>
+                Delete
+              </button>
+            ) : null}
           </li>
         ))}
       </ul>
