@@ -5,9 +5,9 @@ import { CONSOLE_CONFIG_FILE } from '../web/console-files';
 import { CONSOLE_SECURITY_HEADERS, consoleContentSecurityPolicy } from '../web/security-headers';
 
 /**
- * The console's static files, served by the first region's gateway at `/` beside the API (which keeps `/v1`), as
- * CloudFront serves the console bucket in AWS: hashed assets cached for good, index.html for every other path (the
- * console routes in the browser), `config.json` made from the running platform, and the same security headers.
+ * The console's static files, served on an origin of their own (the local gateway's console server), as CloudFront
+ * serves the console bucket in AWS: hashed assets cached for good, index.html for every other path (the console
+ * routes in the browser), `config.json` made from the running platform, and the same security headers.
  */
 
 /** What the console reads from `config.json`: where the API and the platform-admin pool are. */
@@ -32,11 +32,6 @@ const TYPES: Readonly<Record<string, string>> = {
   '.svg': 'image/svg+xml',
   '.png': 'image/png',
 };
-
-/** True for requests the console answers: GET or HEAD of anything outside the API's `/v1`. */
-export function isConsoleRequest(method: string, pathname: string): boolean {
-  return (method === 'GET' || method === 'HEAD') && pathname !== '/v1' && !pathname.startsWith('/v1/');
-}
 
 /** The content security policy: scripts and styles from the console itself, API and pool calls to the named origins. */
 function contentSecurityPolicy(settings: ConsoleSettings): string {

@@ -21,7 +21,7 @@ import { isPublic, type HandlerGroup, type RouteDefinition } from '../functions/
 import { methodArnOf, policyAllows } from './authorizer-policy';
 import { AuthorizerResultCache, type AuthorizerCacheStats } from './authorizer-cache';
 import { ClientThrottle, type ClientLimitName } from './client-throttle';
-import { isConsoleRequest, serveConsole, type ConsoleSite } from './console-server';
+import { serveConsole, type ConsoleSite } from './console-server';
 import { recordThrottles } from '../functions/observability/throttle-telemetry';
 import { logScalingEvent } from '../functions/core/scaling-events';
 import { createLogger, type Logger } from '../functions/core/logger';
@@ -130,8 +130,9 @@ export interface LocalGatewayOptions {
    */
   readonly regionEnvironment?: (region: string) => Readonly<Record<string, string>>;
   /**
-   * The web console, served by the first region's server at `/` (the API keeps `/v1`); its origin joins the CORS
-   * origins and becomes the link in invitation mail.
+   * The web console, served by a server of its own (the port after the regions' when `port` is fixed), as CloudFront
+   * serves it in AWS: on an origin other than every region's API, so that every API call of the console is a
+   * cross-origin call, as it is in AWS. Its origin joins the CORS origins and becomes the link in invitation mail.
    * @default no console
    */
   readonly console?: ConsoleSite;
@@ -140,6 +141,8 @@ export interface LocalGatewayOptions {
 export interface LocalGateway {
   /** Base URL (no path) of each region's API, e.g. `{ 'eu-central-1': 'http://127.0.0.1:3000' }`. */
   readonly endpoints: Readonly<Record<string, string>>;
+  /** Base URL of the web console, when one is served (`options.console`). */
+  readonly consoleUrl?: string;
   /** Hits and misses of the authorizer result caches of every region, since start. */
   authorizerCache(): AuthorizerCacheStats;
   /** Invocations of the route groups' functions in every region, their summed duration and the gateway's own time, since start. */
@@ -321,7 +324,6 @@ class RegionGateway {
   private readonly clients: ClientThrottle;
   /** The functions' CORS policy: preflights are answered here, as API Gateway's OPTIONS methods do in AWS. */
   private cors: CorsPolicy;
-  private endpoints: Record<string, string> = {};
 
   constructor(
     readonly region: string,
@@ -330,8 +332,6 @@ class RegionGateway {
     private readonly invocations: InvocationScope,
     /** What only this region's functions get (its runs queue). */
     private readonly regionEnvironment: Readonly<Record<string, string>> = {},
-    /** The web console, served by the first region. */
-    private readonly site?: ConsoleSite,
   ) {
     this.clients = new ClientThrottle({ limits: options.clientLimits });
     this.scalingLog = createLogger('gateway', options.logLevel);
@@ -345,7 +345,6 @@ class RegionGateway {
 
   /** `managementEndpoints`: every region's management port (a migration makes the tenant's key in its target's). */
   configure(endpoints: Record<string, string>, managementEndpoints: Record<string, string>): void {
-    this.endpoints = endpoints;
     this.cors = corsPolicyFromEnvironment(this.options.environment);
     this.config = parseRuntimeConfig({
       USAGE_KEY_BINDING: 'api-gateway',
@@ -380,10 +379,7 @@ class RegionGateway {
     const url = requestTarget(req.url);
     let status = 500;
     try {
-      status =
-        this.site && isConsoleRequest(method, url.pathname)
-          ? serveConsole(this.site, this.endpoints, method, url.pathname, res)
-          : await this.dispatch(req, res, { method, url, requestId });
+      status = await this.dispatch(req, res, { method, url, requestId });
     } catch (error) {
       const failure = error instanceof HttpProblem ? error : undefined;
       if (!failure) console.error(`[gateway ${this.region}] ${method} ${url.pathname} failed:`, error);
@@ -769,9 +765,10 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   const managementEndpoints: Record<string, string> = {};
   const regions: RegionGateway[] = [];
   const queues = await startQueues(options);
+  let consoleUrl: string | undefined;
   try {
     for (const [index, region] of options.regions.entries()) {
-      const gateway = new RegionGateway(region, settings, matcher, invocations, queues.environment(region), index === 0 ? options.console : undefined);
+      const gateway = new RegionGateway(region, settings, matcher, invocations, queues.environment(region));
       const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => void gateway.serve(req, res));
       servers.push(server);
       const port = await listen(server, options.port === 0 ? 0 : options.port + index, host);
@@ -782,23 +779,18 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       managementEndpoints[region] = `http://127.0.0.1:${await listen(management, 0, '127.0.0.1')}`;
       regions.push(gateway);
     }
+    if (options.console) consoleUrl = await serveConsoleSite(options.console, { ...options, host }, endpoints, settings, servers);
   } catch (error) {
     await Promise.all(servers.map(closeServer));
     await queues.stop();
     throw error;
-  }
-  if (options.console) {
-    // The console's origin is known once the first server listens: the functions allow it and link to it.
-    const origin = endpoints[options.regions[0]];
-    const origins = [...new Set([...(settings.environment.CORS_ALLOWED_ORIGINS ?? '').split(',').filter(Boolean), origin])];
-    settings.environment = { CONSOLE_URL: origin, ...settings.environment, CORS_ALLOWED_ORIGINS: origins.join(',') };
-    Object.assign(process.env, sharedFunctionEnvironment(settings.environment));
   }
   // Every region answers 421 with the other regions' URLs, so configs are complete only once all ports are known.
   for (const gateway of regions) gateway.configure(endpoints, managementEndpoints);
   const background = startBackgroundWork(regions, settings, queues, options.ttlIntervalMs ?? LOCAL_TTL_INTERVAL_MS);
   return {
     endpoints,
+    ...(consoleUrl ? { consoleUrl } : {}),
     authorizerCache: () => sumOfStats(regions.map((gateway) => gateway.authorizerCacheStats())),
     functionDurations: () => sumOfDurations(regions.map((gateway) => gateway.functionDurationStats())),
     close: async () => {
@@ -808,6 +800,37 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       await settings.functions.shutdown?.();
     },
   };
+}
+
+/**
+ * Starts the console's own server, on the port after the regions' (a free one when `port` is 0), and returns its
+ * URL: the functions allow its origin (CORS) and link to it (CONSOLE_URL).
+ */
+async function serveConsoleSite(
+  site: ConsoleSite,
+  options: Pick<LocalGatewayOptions, 'port' | 'regions'> & { readonly host: string },
+  endpoints: Readonly<Record<string, string>>,
+  settings: ReturnType<typeof settingsOf>,
+  servers: Server[],
+): Promise<string> {
+  const server = createServer((req, res) => consoleRequest(site, endpoints, req, res));
+  servers.push(server);
+  const url = `http://${options.host}:${await listen(server, options.port === 0 ? 0 : options.port + options.regions.length, options.host)}`;
+  const origins = [...new Set([...(settings.environment.CORS_ALLOWED_ORIGINS ?? '').split(',').filter(Boolean), url])];
+  settings.environment = { CONSOLE_URL: url, ...settings.environment, CORS_ALLOWED_ORIGINS: origins.join(',') };
+  Object.assign(process.env, sharedFunctionEnvironment(settings.environment));
+  return url;
+}
+
+/** One request of the console's own server: its files for GET and HEAD, 405 for anything else. */
+function consoleRequest(site: ConsoleSite, endpoints: Readonly<Record<string, string>>, req: IncomingMessage, res: ServerResponse): void {
+  const method = (req.method ?? 'GET').toUpperCase();
+  if (method !== 'GET' && method !== 'HEAD') {
+    res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' });
+    res.end('method not allowed');
+    return;
+  }
+  serveConsole(site, endpoints, method, requestTarget(req.url).pathname, res);
 }
 
 /**

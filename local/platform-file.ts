@@ -14,6 +14,8 @@ export const platformFileSchema = z.object({
   /** Every region's API by region. */
   regions: z.record(z.string(), z.url()),
   dynamoDbEndpoint: z.url(),
+  /** The web console, on an origin of its own; absent in files of older starts. */
+  consoleUrl: z.url().optional(),
   /** The S3-compatible server of the regions' export buckets (`exports-<region>`); absent in files of older starts. */
   s3Endpoint: z.url().optional(),
   platformAdmin: z.object({ userPoolId: z.string().min(1), clientId: z.string().min(1), ...credentialsSchema.shape }),

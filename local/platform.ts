@@ -143,7 +143,11 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     const sealing = startSealing(dynamoDb.endpoint, options);
     stops.push(() => sealing.stop());
 
-    const file = { ...platformFileOf(gateway.endpoints, cognito.endpoint, dynamoDb.endpoint, seed), s3Endpoint: exportsServer.endpoint };
+    const file = {
+      ...platformFileOf(gateway.endpoints, cognito.endpoint, dynamoDb.endpoint, seed),
+      ...(gateway.consoleUrl ? { consoleUrl: gateway.consoleUrl } : {}),
+      s3Endpoint: exportsServer.endpoint,
+    };
     writePlatformFile(platformFilePath, file);
     const { authorizerCache, functionDurations } = gateway;
     return { file, platformFilePath, seeded: !previous, dynamoDbPid: dynamoDb.pid, authorizerCache, functionDurations, stop };
@@ -154,7 +158,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
 }
 
 /** First start: the platform admin and the demo tenants, in cognito-local and the tables. */
-/** The console the first region serves: its build, and the settings it reads (the API of each region, the admin's pool client). */
+/** The console, on its own origin: its build, and the settings it reads (the API of each region, the admin's pool client). */
 function consoleSite(dir: string, adminClientId: string, cognitoEndpoint: string): ConsoleSite {
   return {
     dir,

@@ -10,7 +10,7 @@ import { portFromEnv } from './ports';
 
 /**
  * `npm start`: the whole platform on this machine. Env: PORT (first region's API, default 3000; the next region
- * uses PORT+1), COGNITO_PORT (default 9229), DYNAMODB_PORT (default: a free port), LOCAL_DATA_DIR (default .local),
+ * uses PORT+1, the console the port after the regions', PORT+2), COGNITO_PORT (default 9229), DYNAMODB_PORT (default: a free port), LOCAL_DATA_DIR (default .local),
  * LOG_LEVEL of the functions (default WARN).
  */
 function isLogLevel(value: string | undefined): value is 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' {
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   const credentials = relativePath && !relativePath.startsWith('..') ? relativePath : platform.platformFilePath;
   log('');
   log(`Local platform ready in ${seconds} s${platform.seeded ? ' (first start: demo data seeded)' : ''}`);
-  log(`  console            ${file.apiUrl}/`);
+  log(`  console            ${file.consoleUrl}/`);
   for (const [region, url] of Object.entries(file.regions)) log(`  API ${region.padEnd(14)} ${url}   (health: ${url}/v1/health)`);
   log(`  cognito-local      ${file.cognitoEndpoint}`);
   log(`  DynamoDB Local     ${file.dynamoDbEndpoint}`);

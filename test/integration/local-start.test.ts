@@ -118,9 +118,10 @@ async function idToken(cognitoEndpoint: string, clientId: string, username: stri
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'agent-platform-start-'));
-  // Four free ports in a row: the two regions' APIs (PORT and PORT+1), cognito-local and DynamoDB Local.
-  port = await freePort(4);
-  const [cognitoPort, dynamoDbPort] = [port + 2, port + 3];
+  // Five free ports in a row: the two regions' APIs (PORT and PORT+1), the console (PORT+2), cognito-local and
+  // DynamoDB Local.
+  port = await freePort(5);
+  const [cognitoPort, dynamoDbPort] = [port + 3, port + 4];
   env = {
     ...process.env,
     LOCAL_DATA_DIR: dataDir,
@@ -161,6 +162,12 @@ describe('npm start', () => {
     ]);
     const passwords = [first.platformAdmin.password, ...first.tenants.map((tenant) => tenant.admin.password)];
     expect(new Set(passwords).size).toBe(passwords.length);
+    // The console on an origin of its own, as in AWS: no region's API serves it
+    expect(first.consoleUrl).toBe(`http://127.0.0.1:${port + 2}`);
+    const [page, apiRoot] = await Promise.all([fetch(`${first.consoleUrl}/`), fetch(`${first.apiUrl}/`)]);
+    expect([page.status, page.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
+    expect(page.headers.get('content-security-policy')).toContain(first.apiUrl);
+    expect(apiRoot.headers.get('content-type')).not.toContain('text/html');
   });
 
   it('serves both regions with the real authorizer and handlers', async () => {

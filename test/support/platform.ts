@@ -44,6 +44,8 @@ export interface ApiResponse {
 export interface TestPlatform {
   /** Base URL of each region's API. */
   readonly endpoints: Readonly<Record<LocalRegion, string>>;
+  /** The web console's own origin, when the platform serves one (`console: true`). */
+  readonly consoleUrl?: string;
   readonly cognitoEndpoint: string;
   readonly provisioner: LocalProvisioner;
   /** Provisions a tenant whose id, slug and domains are unique to this run; `overrides` may set region, plan, ... */
@@ -88,8 +90,8 @@ export interface TestPlatformOptions {
   /** Log level of the functions. @default 'ERROR' */
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /**
-   * Builds the web console and serves it at `/` of the first region's gateway, as `npm start` does; its platform
-   * admin is this file's.
+   * Builds the web console and serves it on an origin of its own, as `npm start` does; its platform admin is this
+   * file's.
    * @default no console
    */
   readonly console?: boolean;
@@ -173,6 +175,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
 
   return {
     endpoints: gateway.endpoints as Record<LocalRegion, string>,
+    ...(gateway.consoleUrl ? { consoleUrl: gateway.consoleUrl } : {}),
     cognitoEndpoint,
     mailboxDir,
     migration: {

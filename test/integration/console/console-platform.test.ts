@@ -10,7 +10,7 @@ let consoleUrl: string;
 beforeAll(async () => {
   platform = await startTestPlatform({ console: true });
   browser = await launchBrowser();
-  consoleUrl = platform.endpoints['eu-central-1'];
+  consoleUrl = platform.consoleUrl as string;
 }, 60_000);
 
 afterAll(async () => {

@@ -22,7 +22,7 @@ let globex: ProvisionedTenant;
 beforeAll(async () => {
   platform = await startTestPlatform({ console: true });
   browser = await launchBrowser();
-  consoleUrl = platform.endpoints['eu-central-1'];
+  consoleUrl = platform.consoleUrl as string;
   [acme, globex] = await Promise.all([demoTenant(platform, 'acme'), demoTenant(platform, 'globex')]);
 }, 60_000);
 
