@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayAuthorizerResult, APIGatewayProxyEvent, APIGatewayProxyResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
 import { CLIENT_LIMIT_DETAILS, CLIENT_LIMITS, type ClientLimits } from '../functions/billing/client-limits.catalogue';
 import { parseRuntimeConfig, type RuntimeConfig } from '../functions/api/runtime-config';
-import { corsPolicyFromEnvironment, preflightAnswer, type CorsPolicy } from '../functions/core/cors';
+import { corsPolicyFromEnvironment, gatewayProblemCorsHeaders, preflightAnswer, type CorsPolicy } from '../functions/core/cors';
 import { RateLimitedError } from '../functions/core/errors';
 import { GATEWAY_PROBLEMS, gatewayProblem, type GatewayProblemName, type GatewayProblemSpec } from '../functions/core/gateway-problems';
 import { PROBLEM_CONTENT_TYPE, toProblem, type Problem } from '../functions/core/problem';
@@ -385,7 +385,14 @@ class RegionGateway {
       if (!failure) console.error(`[gateway ${this.region}] ${method} ${url.pathname} failed:`, error);
       const body = failure?.problem ?? gatewayProblem('internal');
       status = body.status;
-      const headers = { 'content-type': PROBLEM_CONTENT_TYPE, 'cache-control': DEFAULT_CACHE_CONTROL, ...failure?.headers };
+      const origin = failure?.answeredBy !== 'firewall' && this.cors.allowOrigins.length > 0 ? req.headers.origin : undefined;
+      const headers = {
+        'content-type': PROBLEM_CONTENT_TYPE,
+        'cache-control': DEFAULT_CACHE_CONTROL,
+        ...failure?.headers,
+        // As API Gateway's gateway responses (lib/constructs/gateway-responses.ts); the firewall's answers have none.
+        ...(origin ? lowerCaseKeys(gatewayProblemCorsHeaders(origin)) : {}),
+      };
       // The documents of lib/constructs/gateway-responses.ts and lib/constructs/api-firewall.ts, member for member.
       this.send(res, status, headers, JSON.stringify(failure?.answeredBy === 'firewall' ? body : { ...body, requestId }), requestId);
     } finally {
@@ -681,6 +688,10 @@ class RegionGateway {
     res.writeHead(status, { ...headers, 'x-amzn-requestid': requestId });
     res.end(body);
   }
+}
+
+function lowerCaseKeys(headers: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
 }
 
 function clientLimitProblem(limit: ClientLimitName, retryAfterSeconds: number): HttpProblem {

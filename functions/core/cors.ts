@@ -41,6 +41,18 @@ export const CORS_EXPOSE_HEADERS = ['ETag', 'Location', 'Retry-After', 'RateLimi
 /** Every method the route table uses (a test holds them equal): a browser sends a preflight for all but GET and POST. */
 export const CORS_ALLOW_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
+/**
+ * The CORS headers of the problems the gateway answers itself (the authorizer's 401, 403, an unknown route, 413, 429,
+ * 5xx) on an API with CORS origins: the request's `Origin` echoed, and no credentials. API Gateway's gateway
+ * responses can only copy a request header (their templates are not VTL, so they cannot check the origin against the
+ * list), and such an answer holds nothing but the outcome of the caller's own request. Without these headers a
+ * browser hides the status and the problem (an expired token's 401, a throttled 429) behind a CORS error. The local
+ * gateway answers the same; lib/constructs/gateway-responses.ts maps them.
+ */
+export function gatewayProblemCorsHeaders(origin: string): Record<string, string> {
+  return { 'Access-Control-Allow-Origin': origin, 'Access-Control-Expose-Headers': CORS_EXPOSE_HEADERS.join(', '), Vary: 'Origin' };
+}
+
 /** The policy for these origins. */
 export function corsPolicy(allowOrigins: readonly string[]): CorsPolicy {
   for (const origin of allowOrigins) {

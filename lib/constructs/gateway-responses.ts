@@ -1,4 +1,5 @@
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import { gatewayProblemCorsHeaders } from '../../functions/core/cors';
 import { GATEWAY_PROBLEMS, type GatewayProblemName } from '../../functions/core/gateway-problems';
 import { problem, PROBLEM_CONTENT_TYPE } from '../../functions/core/problem';
 import { DEFAULT_CACHE_CONTROL } from '../../functions/core/response-conventions';
@@ -62,15 +63,26 @@ export function gatewayProblemTemplate(entry: GatewayProblem): string {
   return JSON.stringify(doc).replace(JSON.stringify(DETAIL_PLACEHOLDER), '$context.error.messageString');
 }
 
-/** Adds every gateway problem to the API. */
-export function addGatewayProblems(api: apigw.RestApi, entries: readonly GatewayProblem[] = GATEWAY_PROBLEMS_BY_RESPONSE_TYPE): void {
+/** The mapping expression of the request's Origin header. */
+export const REQUEST_ORIGIN = 'method.request.header.Origin';
+
+/**
+ * Adds every gateway problem to the API; `cors`: the API has CORS origins, so each problem also carries the
+ * gateway's CORS headers (functions/core/cors.ts), with the request's origin copied.
+ */
+export function addGatewayProblems(
+  api: apigw.RestApi,
+  options: { readonly cors?: boolean } = {},
+  entries: readonly GatewayProblem[] = GATEWAY_PROBLEMS_BY_RESPONSE_TYPE,
+): void {
+  const corsHeaders = options.cors ? gatewayProblemCorsHeaders(REQUEST_ORIGIN) : {};
   for (const entry of entries) {
-    const headers: Record<string, string> = { 'Content-Type': PROBLEM_CONTENT_TYPE, 'Cache-Control': DEFAULT_CACHE_CONTROL, ...entry.headers };
+    const headers: Record<string, string> = { 'Content-Type': PROBLEM_CONTENT_TYPE, 'Cache-Control': DEFAULT_CACHE_CONTROL, ...entry.headers, ...corsHeaders };
     api.addGatewayResponse(`Problem${entry.type.responseType}`, {
       type: entry.type,
       statusCode: String(entry.status),
-      // Header values are mapping expressions: static values go in single quotes.
-      responseHeaders: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, `'${value}'`])),
+      // Header values are mapping expressions: static values go in single quotes, the request's origin does not.
+      responseHeaders: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, value === REQUEST_ORIGIN ? value : `'${value}'`])),
       templates: { 'application/json': gatewayProblemTemplate(entry) },
     });
   }

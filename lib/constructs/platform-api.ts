@@ -119,7 +119,7 @@ export class PlatformApi extends Construct {
       description: 'Requests of tenants homed in another region, answered 421',
       keyDescription: 'Usage plan key of tenants homed in another region; named by the authorizer, never sent by callers',
     });
-    addGatewayProblems(this.api);
+    addGatewayProblems(this.api, { cors: Boolean(props.corsOrigins?.length) });
     this.url = `https://${this.api.restApiId}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}/${props.stageName}`;
     this.acknowledgeApiFindings();
   }

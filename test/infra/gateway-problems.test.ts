@@ -6,6 +6,7 @@ import { ROUTES } from '../../functions/routes';
 import { startLocalGateway, type FunctionSource, type LocalGateway } from '../../local/gateway';
 import type { CfnResource } from '../support/iam-simulation';
 import { buildFixture, CONFIG, templateOf } from './support/platform-fixture';
+import { REQUEST_ORIGIN } from '../../lib/constructs/gateway-responses';
 
 /**
  * The same problem `code`, status and headers from the local gateway and from the synthesized gateway responses of
@@ -27,7 +28,8 @@ function synthesized(responseType: string) {
   const headers = Object.fromEntries(
     Object.entries(props.ResponseParameters as Record<string, string>).map(([name, value]) => [
       name.replace('gatewayresponse.header.', '').toLowerCase(),
-      value.slice(1, -1),
+      // The request's Origin header, copied: every case below is sent from the console's origin.
+      value === REQUEST_ORIGIN ? CONSOLE : value.slice(1, -1),
     ]),
   );
   return { status: Number(props.StatusCode), code: body.code as string, members: Object.keys(body), headers };
@@ -65,6 +67,11 @@ beforeAll(async () => {
 });
 afterAll(() => gateway.close());
 
+/** A request from the console's page, as a browser sends it (with its Origin). */
+function fromConsole(method: string, path: string, headers: Record<string, string> = {}, body?: string) {
+  return send(method, path, { Origin: CONSOLE, ...headers }, body);
+}
+
 function send(method: string, path: string, headers: Record<string, string> = {}, body?: string) {
   return new Promise<{ status: number; headers: Record<string, string>; body: string }>((done, fail) => {
     const req = request(`${base}${path}`, { method, headers }, (res) => {
@@ -78,19 +85,19 @@ function send(method: string, path: string, headers: Record<string, string> = {}
 }
 
 const cases: ReadonlyArray<[string, GatewayProblemName, () => ReturnType<typeof send>]> = [
-  ['UNAUTHORIZED', 'unauthenticated', () => send('GET', '/v1/tenants/acme/agents')],
-  ['ACCESS_DENIED', 'forbidden', () => send('GET', '/v1/tenants/acme/agents', { Authorization: 'Bearer deny' })],
-  ['MISSING_AUTHENTICATION_TOKEN', 'routeNotFound', () => send('GET', '/v1/no-such-route')],
-  ['MISSING_AUTHENTICATION_TOKEN', 'routeNotFound', () => send('DELETE', '/v1/health')],
-  ['REQUEST_TOO_LARGE', 'requestTooLarge', () => send('POST', '/v1/invitations/accept', { 'content-type': 'application/json' }, 'x'.repeat(4096))],
-  ['INTEGRATION_FAILURE', 'upstreamFailure', () => send('GET', '/v1/health')],
+  ['UNAUTHORIZED', 'unauthenticated', () => fromConsole('GET', '/v1/tenants/acme/agents')],
+  ['ACCESS_DENIED', 'forbidden', () => fromConsole('GET', '/v1/tenants/acme/agents', { Authorization: 'Bearer deny' })],
+  ['MISSING_AUTHENTICATION_TOKEN', 'routeNotFound', () => fromConsole('GET', '/v1/no-such-route')],
+  ['MISSING_AUTHENTICATION_TOKEN', 'routeNotFound', () => fromConsole('DELETE', '/v1/health')],
+  ['REQUEST_TOO_LARGE', 'requestTooLarge', () => fromConsole('POST', '/v1/invitations/accept', { 'content-type': 'application/json' }, 'x'.repeat(4096))],
+  ['INTEGRATION_FAILURE', 'upstreamFailure', () => fromConsole('GET', '/v1/health')],
   [
     'INTEGRATION_TIMEOUT',
     'upstreamTimeout',
     async () => {
       hang = true;
       try {
-        return await send('GET', '/v1/health');
+        return await fromConsole('GET', '/v1/health');
       } finally {
         hang = false;
       }

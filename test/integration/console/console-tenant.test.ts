@@ -148,6 +148,27 @@ describe('the web console for a tenant', () => {
   });
 });
 
+describe("the gateway's own answers in the browser", () => {
+  it("shows the authorizer's 401 for a token that fails its check as the problem it is, not as an unreachable API", async () => {
+    // Prepare: a signed-in admin whose stored token no longer verifies (its signature changed)
+    const journey = await browser.open();
+    await signIn(journey.page, consoleUrl, acme.admin.username, acme.admin.password);
+    await journey.page.evaluate(() => {
+      const storage = (globalThis as any).sessionStorage;
+      const session = JSON.parse(storage.getItem('console.session'));
+      const [header, payload, signature] = session.idToken.split('.');
+      storage.setItem('console.session', JSON.stringify({ ...session, idToken: `${header}.${payload}.${signature.split('').reverse().join('')}` }));
+    });
+    // Act
+    await journey.page.reload();
+    // Assess: the gateway's problem, readable across origins
+    await journey.page.getByRole('alert').getByText('unauthenticated', { exact: true }).first().waitFor();
+    expect((await journey.page.getByRole('alert').allTextContents()).join(' ')).not.toContain('network-error');
+    expect(journey.errors.filter((error) => !/status of 401/.test(error))).toEqual([]);
+    await journey.close();
+  });
+});
+
 describe('tenant admin journeys', () => {
   const PASSWORD = 'Correct-Horse-9-Battery';
 
