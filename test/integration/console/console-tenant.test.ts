@@ -506,12 +506,15 @@ describe("a tenant admin's models", () => {
 });
 
 describe('data and compliance in the console', () => {
-  it("shows where the tenant's data lives, keeps its content as many days as the admin sets, and exports it to links that download", async () => {
-    // Prepare: globex, whose API is another region's (cross-origin, as in AWS)
+  it("shows where the tenant's data lives, keeps its content as many days as the admin sets, exports it, and restores a deleted memory from the export", async () => {
+    // Prepare: globex, whose API is another region's (cross-origin, as in AWS), with an agent's memory
     const journey = await browser.open();
     await signIn(journey.page, consoleUrl, globex.admin.username, globex.admin.password);
     const api = await adminApi(globex);
-    // Act
+    const agent = await api('POST', `/v1/tenants/${globex.tenantId}/agents`, { name: 'archivist', modelId: 'local.echo' });
+    const memories = `/v1/tenants/${globex.tenantId}/agents/${agent.agentId}/memories`;
+    const memory = await api('POST', memories, { content: 'Quarterly review is on Fridays' });
+    // Act: retention, then an export
     await journey.page.getByRole('link', { name: 'Data' }).click();
     await journey.page.getByTestId('compliance').getByText(globex.region).waitFor();
     await journey.page.getByLabel('Days to keep content data').fill('30');
@@ -520,12 +523,19 @@ describe('data and compliance in the console', () => {
     await journey.page.getByRole('button', { name: "Export the tenant's data" }).click();
     await journey.page.getByTestId('export').waitFor({ timeout: 30_000 });
     expect(await journey.seriousViolations()).toEqual([]);
-    await journey.screenshot('data-exported');
     // Assess: the API holds the retention, and the bundle's manifest downloads from its link
     const report = await api('GET', `/v1/tenants/${globex.tenantId}/compliance`);
     expect(report.retention.find((row: { class: string }) => row.class === 'content').days).toBe(30);
     const manifest = await fetch((await journey.page.getByRole('link', { name: 'the signed bundle manifest' }).getAttribute('href')) as string);
     expect(manifest.status).toBe(200);
+    // Act: the memory is deleted, then restored from the export
+    await api('DELETE', `${memories}/${memory.memoryId}`);
+    await journey.page.getByRole('button', { name: 'Restore from this export' }).click();
+    await journey.page.getByTestId('restored').waitFor({ timeout: 30_000 });
+    await journey.screenshot('data-restored');
+    // Assess: only what the tenant lacked came back, the memory among it
+    expect(await journey.page.getByTestId('restored').textContent()).toContain('the content the tenant lacked');
+    expect((await api('GET', memories)).items.map((item: { content: string }) => item.content)).toEqual(['Quarterly review is on Fridays']);
     expect(journey.errors).toEqual([]);
     await journey.close();
     await api('PUT', `/v1/tenants/${globex.tenantId}/retention`, {});

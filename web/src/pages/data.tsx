@@ -7,8 +7,8 @@ type Compliance = Schemas['Compliance'];
 type RetentionClass = Compliance['retention'][number]['class'];
 type ExportJob = Schemas['Export'];
 
-/** How often a running export is read again. */
-const EXPORT_POLL_MS = 1000;
+/** How often a running export or import is read again. */
+const JOB_POLL_MS = 1000;
 
 /** The compliance report; `reload` reads it again. */
 function useCompliance() {
@@ -114,41 +114,76 @@ function Retention({ report, onSaved }: { report: Compliance; onSaved: () => voi
   );
 }
 
-/** An export of every kind of the tenant's data to a signed bundle, followed until its download links are ready. */
-function Export() {
+const itemsOf = (job: ExportJob) => job.progress.reduce((sum, kind) => sum + kind.items, 0);
+const itemsText = (job: ExportJob) => `${itemsOf(job)} item${itemsOf(job) === 1 ? '' : 's'}`;
+
+/** What an import brought back: everything (the tenant as the bundle holds it), or the content it lacked. */
+const SCOPES: Readonly<Record<NonNullable<ExportJob['scope']>, string>> = {
+  everything: 'the tenant as the bundle holds it',
+  'missing-content': 'the content the tenant lacked',
+  content: "the other tenant's content",
+};
+
+/** A portability job (`exports` or `imports`), read again every second until it has succeeded or failed. */
+function useJob(collection: 'exports' | 'imports') {
   const { api, tenantId } = useConsole();
-  const path = { tenantId: tenantId as string };
   const [job, setJob] = useState<ExportJob>();
   const [error, setError] = useState<unknown>();
-  const start = useAction(async () => {
-    setJob(await unwrap(api.POST('/v1/tenants/{tenantId}/exports', { params: { path, header: { 'Idempotency-Key': idempotencyKey() } } })));
-  });
   const running = job?.state === 'QUEUED' || job?.state === 'RUNNING';
   useEffect(() => {
     if (!job || !running) return;
     const timer = setTimeout(() => {
-      unwrap(api.GET('/v1/tenants/{tenantId}/exports/{jobId}', { params: { path: { ...path, jobId: job.jobId } } })).then(setJob, setError);
-    }, EXPORT_POLL_MS);
+      const params = { params: { path: { tenantId: tenantId as string, jobId: job.jobId } } };
+      const read =
+        collection === 'exports' ? api.GET('/v1/tenants/{tenantId}/exports/{jobId}', params) : api.GET('/v1/tenants/{tenantId}/imports/{jobId}', params);
+      unwrap(read).then(setJob, setError);
+    }, JOB_POLL_MS);
     return () => clearTimeout(timer);
   }, [job]);
+  return { job, setJob, error, running };
+}
+
+function JobFailure({ job, what }: { job: ExportJob | undefined; what: string }) {
+  return job?.state === 'FAILED' ? (
+    <p class="issues" role="alert">
+      The {what} failed: {job.errors.map((problem) => problem.detail).join('; ')}
+    </p>
+  ) : null;
+}
+
+/**
+ * An export of every kind of the tenant's data to a signed bundle, followed until its download links are ready; from
+ * it, the content the tenant has lost since (a deleted memory, say) can be restored.
+ */
+function Export() {
+  const { api, tenantId } = useConsole();
+  const path = { tenantId: tenantId as string };
+  const exported = useJob('exports');
+  const restored = useJob('imports');
+  const start = useAction(async () => {
+    restored.setJob(undefined);
+    exported.setJob(await unwrap(api.POST('/v1/tenants/{tenantId}/exports', { params: { path, header: { 'Idempotency-Key': idempotencyKey() } } })));
+  });
+  const restore = useAction(async (exportId: string) => {
+    restored.setJob(
+      await unwrap(api.POST('/v1/tenants/{tenantId}/imports', { params: { path, header: { 'Idempotency-Key': idempotencyKey() } }, body: { exportId } })),
+    );
+  });
+  const job = exported.job;
   return (
     <>
       <h2>Export</h2>
       <p>A signed bundle of every kind of the tenant's data, kept in its home region; its download links expire.</p>
-      <button type="button" disabled={start.busy || running} onClick={() => void start.run()}>
+      <button type="button" disabled={start.busy || exported.running} onClick={() => void start.run()}>
         Export the tenant's data
       </button>
-      <Busy when={running} label={`Exporting… (${job?.progress.reduce((sum, kind) => sum + kind.items, 0) ?? 0} items so far)`} />
-      <ProblemView error={start.error ?? error} />
-      {job?.state === 'FAILED' ? (
-        <p class="issues" role="alert">
-          The export failed: {job.errors.map((problem) => problem.detail).join('; ')}
-        </p>
-      ) : null}
+      <Busy when={exported.running} label={`Exporting… (${job ? itemsOf(job) : 0} items so far)`} />
+      <ProblemView error={start.error ?? exported.error} />
+      <JobFailure job={job} what="export" />
       {job?.state === 'SUCCEEDED' && job.download ? (
         <div data-testid="export">
           <p class="ok" role="status">
-            Export ready: {job.progress.reduce((sum, kind) => sum + kind.items, 0)} items. The links expire {new Date(job.download.expiresAt).toLocaleString()}.
+            Export ready: {itemsText(job)}. The links expire {new Date(job.download.expiresAt).toLocaleString()}.
           </p>
           <p>
             <a href={job.download.manifest}>the signed bundle manifest</a>
@@ -163,6 +198,19 @@ function Export() {
               ))}
             </ul>
           </details>
+          <p>
+            <button type="button" class="secondary" disabled={restore.busy || restored.running} onClick={() => void restore.run(job.jobId)}>
+              Restore from this export
+            </button>
+          </p>
+          <Busy when={restored.running} label="Restoring… (every file's hash is checked before the first write)" />
+          <ProblemView error={restore.error ?? restored.error} />
+          <JobFailure job={restored.job} what="restore" />
+          {restored.job?.state === 'SUCCEEDED' ? (
+            <p class="ok" role="status" data-testid="restored">
+              Restored {itemsText(restored.job)}: {SCOPES[restored.job.scope ?? 'everything']}.
+            </p>
+          ) : null}
         </div>
       ) : null}
     </>
