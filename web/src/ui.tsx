@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ProblemError, type Problem } from './api';
 
 /** Shared pieces of the pages: problems with their code, paginated lists, labelled fields. */
@@ -68,17 +68,22 @@ export function usePaged<T>(load: (cursor?: string) => Promise<Page<T>>, deps: r
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<unknown>();
   const [generation, setGeneration] = useState(0);
+  // Each read gets a number; only the latest one's answer counts, so a list whose filter changed (or that was
+  // reloaded) while an earlier read was in flight never shows that earlier read's page.
+  const reads = useRef(0);
   const fetchPage = async (after: string | undefined, append: boolean) => {
+    const read = ++reads.current;
     setLoading(true);
     setError(undefined);
     try {
       const page = await load(after);
+      if (read !== reads.current) return;
       setItems((previous) => (append ? [...previous, ...page.items] : page.items));
       setCursor(page.nextCursor);
     } catch (caught) {
-      setError(caught);
+      if (read === reads.current) setError(caught);
     } finally {
-      setLoading(false);
+      if (read === reads.current) setLoading(false);
     }
   };
   useEffect(() => {

@@ -87,8 +87,16 @@ export function TenantHealthPage() {
   const [ranking, setRanking] = useState<Ranking>();
   const [error, setError] = useState<unknown>();
   useEffect(() => {
+    // Only the answer to the latest choice counts: an earlier one that arrives after it is dropped.
+    let latest = true;
     setError(undefined);
-    unwrap(api.GET('/v1/platform/tenants/health', { params: { query: { window: span, sort } } })).then(setRanking, setError);
+    unwrap(api.GET('/v1/platform/tenants/health', { params: { query: { window: span, sort } } })).then(
+      (answer) => latest && setRanking(answer),
+      (caught: unknown) => latest && setError(caught),
+    );
+    return () => {
+      latest = false;
+    };
   }, [api, span, sort]);
   const rows = ranking ? (all ? ranking.items : ranking.items.slice(0, FIRST_ROWS)) : [];
   return (
