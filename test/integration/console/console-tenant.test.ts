@@ -300,6 +300,24 @@ describe('tenant admin journeys', () => {
     await journey.close();
   });
 
+  it('keeps what the admin typed when the form around it changes', async () => {
+    // Prepare: the budget form, whose fallback field comes and goes with the choice above it
+    const tenant = await demoTenant(platform, 'acme');
+    const journey = await browser.open();
+    await signIn(journey.page, consoleUrl, tenant.admin.username, tenant.admin.password);
+    await journey.page.getByRole('link', { name: 'Usage' }).click();
+    // Act: type, then change the choice, which renders the form again
+    await journey.page.getByLabel('Monthly budget (USD)').fill('12.34');
+    await journey.page.getByLabel('Alert thresholds (%)').fill('25, 75');
+    await journey.page.getByLabel('When the budget is spent').selectOption('fallback');
+    await journey.page.getByLabel('Fallback model').waitFor();
+    // Assess
+    expect(await journey.page.getByLabel('Monthly budget (USD)').inputValue()).toBe('12.34');
+    expect(await journey.page.getByLabel('Alert thresholds (%)').inputValue()).toBe('25, 75');
+    expect(journey.errors.filter((error) => !/status of 404/.test(error))).toEqual([]);
+    await journey.close();
+  });
+
   it('verifies the audit chain and shows the result', async () => {
     // Prepare
     const journey = await browser.open();

@@ -75,7 +75,7 @@ function OnboardForm({ onDone }: { onDone: () => void }) {
         </select>
       </Field>
       <Field label="Home region">
-        <input name="homeRegion" required value="eu-central-1" {...described('homeRegion')} />
+        <input name="homeRegion" required defaultValue="eu-central-1" {...described('homeRegion')} />
         {issue('homeRegion')}
       </Field>
       <Field label="Email domains" hint="separated by commas">

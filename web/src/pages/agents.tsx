@@ -47,7 +47,7 @@ export function AgentsPage() {
             <input name="name" required />
           </Field>
           <Field label="Model">
-            <input name="modelId" required value={DEFAULT_MODEL_ID} />
+            <input name="modelId" required defaultValue={DEFAULT_MODEL_ID} />
           </Field>
           <Field label="Instructions">
             <textarea name="instructions" rows={3} />

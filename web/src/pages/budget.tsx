@@ -161,10 +161,16 @@ function BudgetForm({ policy, onSaved }: { policy: Policy | undefined; onSaved: 
     >
       <h3 id="set-budget">{policy ? 'Change the budget' : 'Set a budget'}</h3>
       <Field label="Monthly budget (USD)" hint="Within what your plan allows; model calls stop or fall back once it is spent.">
-        <input name="monthly" required inputMode="decimal" pattern="\d{1,12}([.,]\d{1,2})?" value={policy ? (policy.monthlyCents / 100).toFixed(2) : ''} />
+        <input
+          name="monthly"
+          required
+          inputMode="decimal"
+          pattern="\d{1,12}([.,]\d{1,2})?"
+          defaultValue={policy ? (policy.monthlyCents / 100).toFixed(2) : ''}
+        />
       </Field>
       <Field label="Alert thresholds (%)" hint="Comma-separated; the tenant's admins are told once per month at each.">
-        <input name="thresholds" required pattern="\s*\d{1,3}(\s*,\s*\d{1,3})*\s*" value={policy ? policy.thresholds.join(', ') : DEFAULT_THRESHOLDS} />
+        <input name="thresholds" required pattern="\s*\d{1,3}(\s*,\s*\d{1,3})*\s*" defaultValue={policy ? policy.thresholds.join(', ') : DEFAULT_THRESHOLDS} />
       </Field>
       <Field label="When the budget is spent">
         <select name="onExhausted" value={fallback ? 'fallback' : 'block'} onChange={(event) => setFallback(event.currentTarget.value === 'fallback')}>
@@ -174,7 +180,7 @@ function BudgetForm({ policy, onSaved }: { policy: Policy | undefined; onSaved: 
       </Field>
       {fallback ? (
         <Field label="Fallback model" hint="A model your plan allows, cheaper than the ones your agents use.">
-          <input name="fallbackModel" required value={policy?.onExhausted.action === 'fallback' ? policy.onExhausted.modelId : ''} />
+          <input name="fallbackModel" required defaultValue={policy?.onExhausted.action === 'fallback' ? policy.onExhausted.modelId : ''} />
         </Field>
       ) : null}
       <p class="actions">

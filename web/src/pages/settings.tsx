@@ -40,22 +40,23 @@ export function SettingsPage() {
       </p>
       <form
         class="stack"
+        key={tenant.version}
         onSubmit={(event) => {
           event.preventDefault();
           void save.run(event.currentTarget);
         }}
       >
         <Field label="Organisation name">
-          <input name="name" required value={tenant.name} />
+          <input name="name" required defaultValue={tenant.name} />
         </Field>
         <Field label="Display name">
-          <input name="displayName" value={tenant.branding.displayName ?? ''} />
+          <input name="displayName" defaultValue={tenant.branding.displayName ?? ''} />
         </Field>
         <Field label="Colour">
-          <input name="primaryColor" type="color" value={tenant.branding.primaryColor ?? '#343a40'} />
+          <input name="primaryColor" type="color" defaultValue={tenant.branding.primaryColor ?? '#343a40'} />
         </Field>
         <Field label="Logo URL" hint="https only">
-          <input name="logoUrl" type="url" value={tenant.branding.logoUrl ?? ''} />
+          <input name="logoUrl" type="url" defaultValue={tenant.branding.logoUrl ?? ''} />
         </Field>
         <button type="submit" disabled={save.busy}>
           Save

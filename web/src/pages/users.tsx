@@ -8,9 +8,11 @@ const ROLES: readonly TenantRole[] = ['tenant-admin', 'member', 'viewer', 'audit
 
 function RoleSelect({ name, value, onChange, label }: { name: string; value?: TenantRole; onChange?: (role: TenantRole) => void; label: string }) {
   return (
-    <select name={name} aria-label={label} value={value} onChange={(e) => onChange?.(e.currentTarget.value as TenantRole)}>
+    // Without onChange the select is left to the person (a re-render does not set it back): `value` only selects
+    // the option shown first.
+    <select name={name} aria-label={label} {...(onChange ? { value } : {})} onChange={(e) => onChange?.(e.currentTarget.value as TenantRole)}>
       {ROLES.map((role) => (
-        <option key={role} value={role}>
+        <option key={role} value={role} {...(onChange ? {} : { selected: role === value })}>
           {role}
         </option>
       ))}
