@@ -391,7 +391,7 @@ class RegionGateway {
         'cache-control': DEFAULT_CACHE_CONTROL,
         ...failure?.headers,
         // As API Gateway's gateway responses (lib/constructs/gateway-responses.ts); the firewall's answers have none.
-        ...(origin ? lowerCaseKeys(gatewayProblemCorsHeaders(origin)) : {}),
+        ...(origin ? gatewayProblemCorsHeaders(origin) : {}),
       };
       // The documents of lib/constructs/gateway-responses.ts and lib/constructs/api-firewall.ts, member for member.
       this.send(res, status, headers, JSON.stringify(failure?.answeredBy === 'firewall' ? body : { ...body, requestId }), requestId);
@@ -688,10 +688,6 @@ class RegionGateway {
     res.writeHead(status, { ...headers, 'x-amzn-requestid': requestId });
     res.end(body);
   }
-}
-
-function lowerCaseKeys(headers: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
 }
 
 function clientLimitProblem(limit: ClientLimitName, retryAfterSeconds: number): HttpProblem {

@@ -13,6 +13,11 @@ export class ProblemError extends Error {
   }
 }
 
+/** A problem the console tells itself (the API not reached, or not asked yet), in the shape of the API's own. */
+export function consoleProblem(status: number, title: string, detail: string, code: string): ProblemError {
+  return new ProblemError({ type: 'about:blank', title, status, detail, code: code as Problem['code'] });
+}
+
 function isProblem(value: unknown): value is Problem {
   return typeof value === 'object' && value !== null && typeof (value as Problem).code === 'string' && typeof (value as Problem).status === 'number';
 }
@@ -39,13 +44,7 @@ export async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; respo
   try {
     result = await call;
   } catch (error) {
-    throw new ProblemError({
-      type: 'about:blank',
-      title: 'The API could not be reached',
-      status: 503,
-      detail: error instanceof Error ? error.message : String(error),
-      code: 'network-error' as Problem['code'],
-    });
+    throw consoleProblem(503, 'The API could not be reached', error instanceof Error ? error.message : String(error), 'network-error');
   }
   if (result.response.ok) return result.data as T;
   if (isProblem(result.error)) {
@@ -53,13 +52,12 @@ export async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; respo
     if (result.error.code === 'tenant-suspended') dispatchEvent(new Event(TENANT_SUSPENDED_EVENT));
     throw new ProblemError(result.error);
   }
-  throw new ProblemError({
-    type: 'about:blank',
-    title: result.response.statusText || 'Request failed',
-    status: result.response.status,
-    detail: `the API answered ${result.response.status}`,
-    code: 'unexpected-answer' as Problem['code'],
-  });
+  throw consoleProblem(
+    result.response.status,
+    result.response.statusText || 'Request failed',
+    `the API answered ${result.response.status}`,
+    'unexpected-answer',
+  );
 }
 
 /** A fresh Idempotency-Key for one user action (a double click or a retry does the work once). */

@@ -1,4 +1,4 @@
-import { ProblemError, type Schemas } from './api';
+import { consoleProblem, ProblemError, type Schemas } from './api';
 
 /**
  * Sign-in, token refresh and sign-out. In AWS a user signs in on the pool's hosted UI with the authorization code
@@ -88,7 +88,7 @@ function sessionOf(pending: PendingSession, tokens: TokenSet): Session {
 }
 
 function signInProblem(status: number, detail: string, code: string): ProblemError {
-  return new ProblemError({ type: 'about:blank', title: 'Sign-in failed', status, detail, code: code as never });
+  return consoleProblem(status, 'Sign-in failed', detail, code);
 }
 
 /** What the console says for the pool's answers that are not a wrong email or password. */

@@ -1,18 +1,12 @@
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { ProblemError, type Problem } from './api';
+import { consoleProblem, ProblemError, type Problem } from './api';
 
 /** Shared pieces of the pages: problems with their code, paginated lists, labelled fields. */
 
 export function asProblem(error: unknown): Problem {
   if (error instanceof ProblemError) return error.problem;
-  return {
-    type: 'about:blank',
-    title: 'Something went wrong',
-    status: 500,
-    detail: error instanceof Error ? error.message : String(error),
-    code: 'console-error' as Problem['code'],
-  };
+  return consoleProblem(500, 'Something went wrong', error instanceof Error ? error.message : String(error), 'console-error').problem;
 }
 
 /** A problem as a person reads it: title, detail, the stable code, and the fields it names. */
@@ -54,6 +48,36 @@ export function useAction<A extends unknown[]>(action: (...args: A) => Promise<v
     [action],
   );
   return { run, busy, error };
+}
+
+/**
+ * What a page reads and shows: the answer (undefined until the first one), its problem, and `reload` to read again.
+ * Read again when `deps` change; only the latest read's answer counts, so a slower earlier one never replaces it.
+ */
+export function useRead<T>(read: () => Promise<T>, deps: readonly unknown[]) {
+  const [value, setValue] = useState<T>();
+  const [error, setError] = useState<unknown>();
+  const [generation, setGeneration] = useState(0);
+  useEffect(() => {
+    let latest = true;
+    setError(undefined);
+    read().then(
+      (answer) => latest && setValue(answer),
+      (caught: unknown) => latest && setError(caught),
+    );
+    return () => {
+      latest = false;
+    };
+  }, [...deps, generation]);
+  return { value, error, reload: () => setGeneration((n) => n + 1) };
+}
+
+/** An answer, or null where the API answers 404 (nothing set yet: no budget, no model policy). */
+export function orNothing<T>(answer: Promise<T>): Promise<T | null> {
+  return answer.catch((error: unknown) => {
+    if (error instanceof ProblemError && error.problem.status === 404) return null;
+    throw error;
+  });
 }
 
 interface Page<T> {

@@ -1,9 +1,9 @@
 import { Fragment } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
-import { ProblemError, unwrap, type Schemas } from '../api';
+import { useState } from 'preact/hooks';
+import { consoleProblem, unwrap, type Schemas } from '../api';
 import { useConsole } from '../context';
 import { centsOfMicros, formatMicros, formatMinor, parseMinor } from '../money';
-import { Busy, Field, formValue, ProblemView, useAction } from '../ui';
+import { Busy, Field, formValue, orNothing, ProblemView, useAction, useRead } from '../ui';
 
 type BudgetStatus = Schemas['Budget'];
 type Policy = BudgetStatus['policy'];
@@ -14,15 +14,11 @@ const DEFAULT_THRESHOLDS = '50, 80, 100';
 /** The budget status, or null when the tenant has none (the API answers 404 then); `reload` reads it again. */
 function useBudget() {
   const { api, tenantId } = useConsole();
-  const [status, setStatus] = useState<BudgetStatus | null>();
-  const [error, setError] = useState<unknown>();
-  const [generation, setGeneration] = useState(0);
-  useEffect(() => {
-    unwrap(api.GET('/v1/tenants/{tenantId}/budget', { params: { path: { tenantId: tenantId as string } } })).then(setStatus, (caught: unknown) =>
-      caught instanceof ProblemError && caught.problem.status === 404 ? setStatus(null) : setError(caught),
-    );
-  }, [api, tenantId, generation]);
-  return { status, error, reload: () => setGeneration((n) => n + 1) };
+  const { value, error, reload } = useRead(
+    () => orNothing(unwrap(api.GET('/v1/tenants/{tenantId}/budget', { params: { path: { tenantId: tenantId as string } } }))),
+    [api, tenantId],
+  );
+  return { status: value, error, reload };
 }
 
 function exhaustedText(policy: Policy): string {
@@ -120,13 +116,7 @@ function Breakdowns({ spend }: { spend: Spend }) {
 function budgetBody(form: HTMLFormElement, policy: Policy | undefined): Schemas['SetBudgetRequest'] {
   const monthlyCents = parseMinor(formValue(form, 'monthly'), 'USD');
   if (monthlyCents === undefined) {
-    throw new ProblemError({
-      type: 'about:blank',
-      title: 'Not an amount',
-      status: 400,
-      detail: 'enter the monthly budget in dollars, such as 25 or 25.50',
-      code: 'validation-failed',
-    });
+    throw consoleProblem(400, 'Not an amount', 'enter the monthly budget in dollars, such as 25 or 25.50', 'validation-failed');
   }
   const thresholds = formValue(form, 'thresholds')
     .split(',')

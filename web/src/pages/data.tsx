@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { idempotencyKey, type Schemas, unwrap } from '../api';
 import { useConsole } from '../context';
-import { Busy, ProblemView, useAction } from '../ui';
+import { Busy, ProblemView, useAction, useRead } from '../ui';
 
 type Compliance = Schemas['Compliance'];
 type RetentionClass = Compliance['retention'][number]['class'];
@@ -13,13 +13,11 @@ const JOB_POLL_MS = 1000;
 /** The compliance report; `reload` reads it again. */
 function useCompliance() {
   const { api, tenantId } = useConsole();
-  const [report, setReport] = useState<Compliance>();
-  const [error, setError] = useState<unknown>();
-  const [generation, setGeneration] = useState(0);
-  useEffect(() => {
-    unwrap(api.GET('/v1/tenants/{tenantId}/compliance', { params: { path: { tenantId: tenantId as string } } })).then(setReport, setError);
-  }, [api, tenantId, generation]);
-  return { report, error, reload: () => setGeneration((n) => n + 1) };
+  const { value, error, reload } = useRead(
+    () => unwrap(api.GET('/v1/tenants/{tenantId}/compliance', { params: { path: { tenantId: tenantId as string } } })),
+    [api, tenantId],
+  );
+  return { report: value, error, reload };
 }
 
 function daysText(days: number | null): string {

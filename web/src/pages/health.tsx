@@ -1,7 +1,7 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { unwrap, type Schemas } from '../api';
 import { useConsole } from '../context';
-import { Field, ProblemView } from '../ui';
+import { Field, ProblemView, useRead } from '../ui';
 
 type Health = Schemas['TenantHealth'];
 type Window = Health['hour'];
@@ -13,11 +13,10 @@ const millis = (ms: number | null) => (ms === null ? '–' : `≤ ${Math.round(m
 /** How the tenant's requests went in the last hour and day, against its plan's service level. */
 export function HealthSection() {
   const { api, tenantId } = useConsole();
-  const [health, setHealth] = useState<Health>();
-  const [error, setError] = useState<unknown>();
-  useEffect(() => {
-    unwrap(api.GET('/v1/tenants/{tenantId}/health', { params: { path: { tenantId: tenantId as string } } })).then(setHealth, setError);
-  }, [api, tenantId]);
+  const { value: health, error } = useRead(
+    () => unwrap(api.GET('/v1/tenants/{tenantId}/health', { params: { path: { tenantId: tenantId as string } } })),
+    [api, tenantId],
+  );
   if (error) return <ProblemView error={error} />;
   if (!health) return null;
   const level = health.serviceLevel;
@@ -84,20 +83,11 @@ export function TenantHealthPage() {
   const [span, setSpan] = useState<Ranking['window']>('day');
   const [sort, setSort] = useState<SortKey>('errorRate');
   const [all, setAll] = useState(false);
-  const [ranking, setRanking] = useState<Ranking>();
-  const [error, setError] = useState<unknown>();
-  useEffect(() => {
-    // Only the answer to the latest choice counts: an earlier one that arrives after it is dropped.
-    let latest = true;
-    setError(undefined);
-    unwrap(api.GET('/v1/platform/tenants/health', { params: { query: { window: span, sort } } })).then(
-      (answer) => latest && setRanking(answer),
-      (caught: unknown) => latest && setError(caught),
-    );
-    return () => {
-      latest = false;
-    };
-  }, [api, span, sort]);
+  // Only the answer to the latest choice counts (useRead): the slower day window's ranking never replaces the hour's.
+  const { value: ranking, error } = useRead(
+    () => unwrap(api.GET('/v1/platform/tenants/health', { params: { query: { window: span, sort } } })),
+    [api, span, sort],
+  );
   const rows = ranking ? (all ? ranking.items : ranking.items.slice(0, FIRST_ROWS)) : [];
   return (
     <section>

@@ -1,9 +1,8 @@
-import { useEffect, useState } from 'preact/hooks';
-import { idempotencyKey, ProblemError, type Schemas, unwrap } from '../api';
+import { useState } from 'preact/hooks';
+import { idempotencyKey, type Schemas, unwrap } from '../api';
 import { useConsole } from '../context';
-import { Busy, Field, formValue, ProblemView, useAction } from '../ui';
+import { Busy, Field, formValue, orNothing, ProblemView, useAction, useRead } from '../ui';
 
-type Policy = Schemas['ModelPolicy'];
 type Credential = Schemas['ModelCredential'];
 
 /** Words of a list typed one per line or comma-separated, trimmed, empty ones dropped. */
@@ -17,30 +16,21 @@ function listOf(text: string): string[] {
 /** The model policy, or null when the tenant has none (the API answers 404 then); `reload` reads it again. */
 function usePolicy() {
   const { api, tenantId } = useConsole();
-  const [policy, setPolicy] = useState<Policy | null>();
-  const [error, setError] = useState<unknown>();
-  const [generation, setGeneration] = useState(0);
-  useEffect(() => {
-    unwrap(api.GET('/v1/tenants/{tenantId}/model-policy', { params: { path: { tenantId: tenantId as string } } })).then(setPolicy, (caught: unknown) =>
-      caught instanceof ProblemError && caught.problem.status === 404 ? setPolicy(null) : setError(caught),
-    );
-  }, [api, tenantId, generation]);
-  return { policy, error, reload: () => setGeneration((n) => n + 1) };
+  const { value, error, reload } = useRead(
+    () => orNothing(unwrap(api.GET('/v1/tenants/{tenantId}/model-policy', { params: { path: { tenantId: tenantId as string } } }))),
+    [api, tenantId],
+  );
+  return { policy: value, error, reload };
 }
 
 /** The tenant's model credentials (never their secrets); `reload` reads them again. */
 function useCredentials() {
   const { api, tenantId } = useConsole();
-  const [credentials, setCredentials] = useState<readonly Credential[]>([]);
-  const [error, setError] = useState<unknown>();
-  const [generation, setGeneration] = useState(0);
-  useEffect(() => {
-    unwrap(api.GET('/v1/tenants/{tenantId}/model-credentials', { params: { path: { tenantId: tenantId as string } } })).then(
-      (list) => setCredentials(list.items),
-      setError,
-    );
-  }, [api, tenantId, generation]);
-  return { credentials, error, reload: () => setGeneration((n) => n + 1) };
+  const { value, error, reload } = useRead(
+    () => unwrap(api.GET('/v1/tenants/{tenantId}/model-credentials', { params: { path: { tenantId: tenantId as string } } })),
+    [api, tenantId],
+  );
+  return { credentials: value?.items ?? [], error, reload };
 }
 
 /** Which models the tenant's agents may use and the guardrail on every run step: set, changed (If-Match) or removed. */

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { idempotencyKey, ProblemError, type Problem, type Schemas, unwrap } from '../api';
+import { consoleProblem, idempotencyKey, type Schemas, unwrap } from '../api';
 import { useConsole } from '../context';
 import { Field, formValue, MoreButton, ProblemView, useAction, usePaged } from '../ui';
 
@@ -21,13 +21,7 @@ function inputSchemaOf(text: string): Record<string, unknown> {
   try {
     return JSON.parse(text === '' ? '{"type":"object"}' : text) as Record<string, unknown>;
   } catch (error) {
-    throw new ProblemError({
-      type: 'about:blank',
-      title: 'The input schema is not JSON',
-      status: 400,
-      detail: error instanceof Error ? error.message : String(error),
-      code: 'console-error' as Problem['code'],
-    });
+    throw consoleProblem(400, 'The input schema is not JSON', error instanceof Error ? error.message : String(error), 'validation-failed');
   }
 }
 
