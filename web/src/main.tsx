@@ -136,7 +136,8 @@ function Shell({ config, session }: { config: ConsoleConfig; session: Session })
   const param = page?.path === `/${first}` ? second : undefined;
   const home = visible[0]?.path;
   useEffect(() => {
-    if (route.path === '/' && home) location.replace(`#${home}`);
+    // Checked again as the effect runs: a page opened meanwhile (a link, a typed address) is not sent home.
+    if (route.path === '/' && home && currentRoute().path === '/') location.replace(`#${home}`);
   }, [route.path, home]);
 
   const suspended = session.kind === 'tenant' && (tenant?.status === 'SUSPENDED' || suspendedByApi);
