@@ -205,11 +205,18 @@ function toRecord(message: import('@aws-sdk/client-sqs').Message, queueArn: stri
 }
 
 /**
+ * How long a receive waits for a message: SQS's longest wait, as Lambda's event source mapping long-polls. An idle
+ * platform then sends a receive per poller every 20 s rather than every second; stopping cancels the receives in flight.
+ */
+const RECEIVE_WAIT_SECONDS = 20;
+
+/**
  * Polls the queue like Lambda's event source mapping: long-polls batches, invokes the handler, deletes the messages
  * the handler did not report as failed (all of them when it returned nothing, none when it threw or timed out).
  */
 export function startEventSourceMapping(options: EventSourceMappingOptions): EventSourceMapping {
   let running = true;
+  const stopping = new AbortController();
   const timeoutMs = options.timeoutMs ?? 900_000;
   const queueName = options.queueUrl.split('/').pop();
   const queueArn = `arn:aws:sqs:${options.region}:${LOCAL_ACCOUNT_ID}:${queueName}`;
@@ -236,9 +243,10 @@ export function startEventSourceMapping(options: EventSourceMappingOptions): Eve
           new ReceiveMessageCommand({
             QueueUrl: options.queueUrl,
             MaxNumberOfMessages: options.batchSize ?? 10,
-            WaitTimeSeconds: 1,
+            WaitTimeSeconds: RECEIVE_WAIT_SECONDS,
             MessageSystemAttributeNames: ['All'],
           }),
+          { abortSignal: stopping.signal },
         )
         .catch((error: unknown) => {
           if (running) options.log?.(`runs queue: receive failed: ${String(error)}`);
@@ -271,6 +279,7 @@ export function startEventSourceMapping(options: EventSourceMappingOptions): Eve
   return {
     async stop() {
       running = false;
+      stopping.abort();
       await Promise.all(pollers);
     },
   };
