@@ -73,4 +73,16 @@ describe('the local runs queue (fauxqs)', () => {
     expect(deliveries.sort()).toEqual(['a:1', 'b:1', 'b:2']);
     expect(await queue.depth()).toMatchObject({ visible: 0, inFlight: 0, deadLettered: 0 });
   });
+
+  it('long-polls, and stops at once: the receives waiting on an empty queue are cancelled', async () => {
+    // Prepare: two pollers waiting on the empty queue (a receive waits up to 20 s).
+    const handler = async () => undefined;
+    const mapping = startEventSourceMapping({ client: queue.client, queueUrl: queue.queueUrl, region: REGION, handler, concurrency: 2 });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Act
+    const started = Date.now();
+    await mapping.stop();
+    // Assess
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
 });
