@@ -205,6 +205,27 @@ function toRecord(message: import('@aws-sdk/client-sqs').Message, queueArn: stri
 }
 
 /**
+ * Invokes the consumer with a batch as Lambda does, within its timeout: the ids of the messages it reported as
+ * failed. Throws when it threw or timed out.
+ */
+function invokerOf(options: EventSourceMappingOptions, functionName: string, timeoutMs: number): (event: SQSEvent) => Promise<Set<string>> {
+  return async (event) => {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    });
+    try {
+      const context = lambdaContext(functionName, options.region, randomUUID(), Date.now() + timeoutMs);
+      const result = await Promise.race([options.handler(event, context), timedOut]);
+      if (result === 'timeout') throw new Error(`the invocation timed out after ${timeoutMs} ms`);
+      return new Set((result?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}
+
+/**
  * How long a receive waits for a message: SQS's longest wait, as Lambda's event source mapping long-polls. An idle
  * platform then sends a receive per poller every 20 s rather than every second; stopping cancels the receives in flight.
  */
@@ -221,21 +242,7 @@ export function startEventSourceMapping(options: EventSourceMappingOptions): Eve
   const queueName = options.queueUrl.split('/').pop();
   const queueArn = `arn:aws:sqs:${options.region}:${LOCAL_ACCOUNT_ID}:${queueName}`;
   // The consumer's name in the context of its invocations.
-  const functionName = `local-${queueName}-consumer`;
-  const invoke = async (event: SQSEvent): Promise<Set<string>> => {
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), timeoutMs);
-    });
-    try {
-      const context = lambdaContext(functionName, options.region, randomUUID(), Date.now() + timeoutMs);
-      const result = await Promise.race([options.handler(event, context), timedOut]);
-      if (result === 'timeout') throw new Error(`the invocation timed out after ${timeoutMs} ms`);
-      return new Set((result?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
-    } finally {
-      clearTimeout(timer);
-    }
-  };
+  const invoke = invokerOf(options, `local-${queueName}-consumer`, timeoutMs);
   const poll = async () => {
     while (running) {
       const received = await options.client
