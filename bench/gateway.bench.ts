@@ -153,8 +153,6 @@ export async function run(): Promise<void> {
     const cacheBefore = platform.authorizerCache();
     const startedAt = Date.now();
     let durationsBefore = platform.functionDurations();
-    // The process's CPU time in the bare handler's timed calls (the function's is the gateway's, around its calls).
-    let bareCpu = { calls: 0, ms: 0 };
     const {
       result: { bare, plainHop, bareOverHttp, full },
       calls,
@@ -164,21 +162,13 @@ export async function run(): Promise<void> {
           bareHandler,
           (fullHeadersUrl) => {
             const paths = {
-              bare: async () => {
-                const before = process.cpuUsage();
-                await bareHandler();
-                const cpu = process.cpuUsage(before);
-                bareCpu = { calls: bareCpu.calls + 1, ms: bareCpu.ms + (cpu.user + cpu.system) / 1000 };
-              },
+              bare: bareHandler,
               plainHop: () => fetch(plainUrl).then((response) => response.text()),
               bareOverHttp: () => fetch(fullHeadersUrl, { headers: authorization }).then((response) => response.text()),
               full: () => call(`/v1/tenants/${tenant.tenantId}`, authorization),
             };
             interval = round / Object.keys(paths).length;
-            return measureInTurn(paths, interval, () => {
-              durationsBefore = platform.functionDurations();
-              bareCpu = { calls: 0, ms: 0 };
-            });
+            return measureInTurn(paths, interval, () => (durationsBefore = platform.functionDurations()));
           },
           answerHeaders,
         ),
@@ -188,8 +178,6 @@ export async function run(): Promise<void> {
     const invocations = durationsAfter.invocations - durationsBefore.invocations;
     const functionMean = (durationsAfter.totalMs - durationsBefore.totalMs) / invocations;
     const gatewayMean = (durationsAfter.gatewayMs - durationsBefore.gatewayMs) / invocations;
-    const functionCpu = (durationsAfter.cpuMs - durationsBefore.cpuMs) / invocations;
-    const bareCpuMean = bareCpu.ms / bareCpu.calls;
     const cacheAfter = platform.authorizerCache();
     const seconds = (Date.now() - startedAt) / 1000;
     // Apart, after the others (its function's invocations are not the full path's), at the same interval.
@@ -224,11 +212,6 @@ export async function run(): Promise<void> {
     console.log(
       `  the function (Lambda's Duration: middleware, tenant gate, guarded client, GetItem): ${functionMean.toFixed(2)} ms mean, ${(functionMean / bare.mean).toFixed(2)}x the bare handler`,
     );
-    // CPU, not wall time: what the code costs where the CPU is scarce (a 512 MB Lambda function has about 0.3 of a
-    // vCPU), the table's own time (DynamoDB Local, another process) left out. The SDK's share of the GetItem is in both.
-    console.log(
-      `  the function's CPU time: ${(functionCpu * 1000).toFixed(0)} us per request against the bare handler's ${(bareCpuMean * 1000).toFixed(0)} us (${(functionCpu / bareCpuMean).toFixed(2)}x, +${((functionCpu - bareCpuMean) * 1000).toFixed(0)} us)`,
-    );
     console.log(
       `  the local gateway's own work (body, routing, authorizer cache, usage plan, event; response mapping and write): ${gatewayMean.toFixed(2)} ms`,
     );
@@ -238,7 +221,6 @@ export async function run(): Promise<void> {
       bareOverHttp,
       full,
       functionMean,
-      cpu: { function: functionCpu, bare: bareCpuMean },
       calls,
       seconds,
       hits: cacheAfter.hits - cacheBefore.hits,
@@ -345,8 +327,6 @@ function report(m: {
   bareOverHttp: Timing;
   full: Timing;
   functionMean: number;
-  /** CPU time per request: the function's and the bare handler's. */
-  cpu: { function: number; bare: number };
   calls: Map<string, number>;
   seconds: number;
   hits: number;
@@ -365,7 +345,7 @@ function report(m: {
   const ratio = m.full.mean / m.bare.mean;
   recordFigure({
     figure: 'full path vs bare handler (same GetItem)',
-    now: `${ratio.toFixed(2)}x (${m.full.mean.toFixed(2)} vs ${m.bare.mean.toFixed(2)} ms mean); ${(m.full.mean / m.bareOverHttp.mean).toFixed(2)}x over the same HTTP hop; the function alone ${(m.functionMean / m.bare.mean).toFixed(2)}x, its CPU time ${(m.cpu.function / m.cpu.bare).toFixed(2)}x`,
+    now: `${ratio.toFixed(2)}x (${m.full.mean.toFixed(2)} vs ${m.bare.mean.toFixed(2)} ms mean); ${(m.full.mean / m.bareOverHttp.mean).toFixed(2)}x over the same HTTP hop; the function alone ${(m.functionMean / m.bare.mean).toFixed(2)}x`,
     goal: '<= 1.15x',
     met: ratio <= 1.15,
   });

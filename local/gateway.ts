@@ -164,11 +164,6 @@ export interface FunctionDurationStats {
    * Gateway's latency).
    */
   readonly gatewayMs: number;
-  /**
-   * The process's CPU time (user and system) during those invocations, summed: the functions' own work, and whatever
-   * else the process ran while they waited (nothing else, where requests come one at a time).
-   */
-  readonly cpuMs: number;
 }
 
 const API_ID = 'local';
@@ -317,7 +312,7 @@ class RegionGateway {
   private authorizer: Promise<Authorizer> | undefined;
   /** API Gateway's authorizer result cache, keyed by the Authorization header, for ACCESS_CACHE_SECONDS. */
   private authorizerResults: AuthorizerResultCache | undefined;
-  private durations: FunctionDurationStats = { invocations: 0, totalMs: 0, gatewayMs: 0, cpuMs: 0 };
+  private durations: FunctionDurationStats = { invocations: 0, totalMs: 0, gatewayMs: 0 };
   private usagePlans: UsagePlanThrottle | undefined;
   private planOf: ((tenantId: string) => Promise<string>) | undefined;
   /** Counts usage-plan throttles into the tenants' hourly health items, as the access-log consumer does in AWS. */
@@ -443,19 +438,12 @@ class RegionGateway {
     const handler = await this.handler(route.group);
     const context = lambdaContext(`${API_ID}-${route.group}`, this.region, randomUUID(), Date.now() + this.options.timeoutMs);
     const invoked = performance.now();
-    const cpuBefore = process.cpuUsage();
     const result = await withTimeout(
       this.invocations.run(context.awsRequestId, () => handler(event, context)),
       this.options.timeoutMs,
     ).finally(() => {
-      const cpu = process.cpuUsage(cpuBefore);
-      const { invocations, totalMs, gatewayMs, cpuMs } = this.durations;
-      this.durations = {
-        invocations: invocations + 1,
-        totalMs: totalMs + (performance.now() - invoked),
-        gatewayMs: gatewayMs + (invoked - arrived),
-        cpuMs: cpuMs + (cpu.user + cpu.system) / 1000,
-      };
+      const { invocations, totalMs, gatewayMs } = this.durations;
+      this.durations = { invocations: invocations + 1, totalMs: totalMs + (performance.now() - invoked), gatewayMs: gatewayMs + (invoked - arrived) };
     });
     const answered = performance.now();
     if (!result || typeof result.statusCode !== 'number') {
@@ -729,7 +717,7 @@ function sumOfStats(stats: readonly AuthorizerCacheStats[]): AuthorizerCacheStat
 
 function sumOfDurations(stats: readonly FunctionDurationStats[]): FunctionDurationStats {
   const sum = (field: keyof FunctionDurationStats) => stats.reduce((total, s) => total + s[field], 0);
-  return { invocations: sum('invocations'), totalMs: sum('totalMs'), gatewayMs: sum('gatewayMs'), cpuMs: sum('cpuMs') };
+  return { invocations: sum('invocations'), totalMs: sum('totalMs'), gatewayMs: sum('gatewayMs') };
 }
 
 /** Each region's runs and jobs queues with their consumers, and what a region's functions are told of them. */

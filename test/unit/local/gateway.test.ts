@@ -291,12 +291,9 @@ describe('local gateway', () => {
       // Assess
       expect(statuses).toEqual([200, 200, 403, 401, 404]);
       expect(seen.authorizerEvents).toHaveLength(1);
-      const { invocations, totalMs, gatewayMs, cpuMs } = gateway.functionDurations();
+      const { invocations, totalMs, gatewayMs } = gateway.functionDurations();
       expect(invocations).toBe(2);
       expect(totalMs).toBeGreaterThanOrEqual(78);
-      // The functions sleep: the process's CPU time during their calls is a small part of their duration.
-      expect(cpuMs).toBeGreaterThan(0);
-      expect(cpuMs).toBeLessThan(totalMs);
       // The gateway's time is its own: the functions' two 40 ms sleeps are not in it.
       expect(gatewayMs).toBeGreaterThan(0);
       expect(gatewayMs).toBeLessThan(78);
