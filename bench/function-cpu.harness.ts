@@ -20,7 +20,8 @@ import { lambdaContext, restEvent } from '../test/support/rest-event';
  * it for Lambda) beside a bare handler's for the same GetItem, both called in this process against DynamoDB Local
  * (another process, so its time is in neither), one of each in turn a few milliseconds apart. CPU, not wall time:
  * a 512 MB function has about 0.3 of a vCPU, so what the code costs here it costs some three times over in Lambda.
- * The local platform's timers and pollers are not running, which keeps the figure within some 40 us between runs.
+ * The local platform's timers and pollers are not running: on an idle machine the figure stays within some 20 us
+ * between runs (+405 to +422 us over three), and rises with the machine's load (+492 to +591 us while other work ran).
  *
  * `FUNCTION_CPU_PROFILE=<file>` also writes a V8 CPU profile of the timed calls, to see where the time goes.
  *
