@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { launchBrowser, type ConsoleBrowser } from '../../support/browser';
 import { demoTenant, invitationCode, signInAsOperator } from '../../support/console-journeys';
+import type { LocalRegion } from '../../../local/platform.config';
 import { startTestPlatform, type TestPlatform } from '../../support/platform';
 
 let platform: TestPlatform;
@@ -114,6 +115,52 @@ describe("the region's tenant health for platform admins", () => {
     expect(await row.getByRole('cell').first().textContent()).toBe('ACTIVE');
     expect(await journey.seriousViolations()).toEqual([]);
     await journey.screenshot('operator-tenant-health');
+    expect(journey.errors).toEqual([]);
+    await journey.close();
+  });
+});
+
+describe('a legal hold, placed by a platform admin acting on the tenant', () => {
+  it("is placed with its reason, shown in the tenant's compliance report, audited and lifted", async () => {
+    // Prepare: a tenant, and the operator on the tenants page
+    const tenant = await demoTenant(platform, 'acme');
+    const operator = await platform.platformAdmin();
+    const token = (await platform.signIn(operator.clientId, operator)).idToken;
+    const region = tenant.region as LocalRegion;
+    const journey = await browser.open();
+    const page = journey.page;
+    await signInAsOperator(page, consoleUrl, operator.username, operator.password);
+    await page.getByRole('heading', { name: 'Tenants' }).waitFor();
+    const actOn = page.locator(`tr[data-tenant="${tenant.tenantId}"]`).getByRole('button', { name: `Act on ${tenant.tenantId}` });
+    // The list pages 20 tenants at a time and the shared emulators hold many.
+    for (let step = 0; step < 100 && !(await actOn.isVisible()); step++) {
+      const more = page.getByRole('button', { name: 'Load more' });
+      if ((await more.count()) === 0) await page.waitForTimeout(250);
+      else await more.click({ timeout: 2_000 }).catch(() => undefined);
+    }
+    // Act: act on the tenant, and place a hold from its data page
+    await actOn.click();
+    await page.getByRole('link', { name: 'Data' }).click();
+    await page.getByRole('heading', { name: 'Legal hold' }).waitFor();
+    await page.getByLabel('Reason for the hold').fill('Litigation hold 2026-117');
+    await page.getByRole('button', { name: 'Place a legal hold' }).click();
+    await page.getByRole('button', { name: 'Lift the legal hold' }).waitFor();
+    // Assess: the report shows it, the API holds it
+    expect(await page.getByTestId('compliance').textContent()).toContain('Litigation hold 2026-117');
+    const held = await platform.call(region, 'GET', `/v1/tenants/${tenant.tenantId}/compliance`, { token });
+    expect(held.json.legalHold?.reason).toBe('Litigation hold 2026-117');
+    expect(await journey.seriousViolations()).toEqual([]);
+    await journey.screenshot('operator-legal-hold');
+    // Act: lift it
+    await page.getByRole('button', { name: 'Lift the legal hold' }).click();
+    await page.getByRole('button', { name: 'Place a legal hold' }).waitFor();
+    // Assess: gone from the report and the API, and both changes are in the tenant's audit log
+    expect(await page.getByTestId('compliance').textContent()).not.toContain('Litigation hold 2026-117');
+    const lifted = await platform.call(region, 'GET', `/v1/tenants/${tenant.tenantId}/compliance`, { token });
+    expect(lifted.json.legalHold ?? null).toBeNull();
+    const audit = await platform.call(region, 'GET', `/v1/tenants/${tenant.tenantId}/audit?limit=100`, { token });
+    const actions = (audit.json.items as { action: string }[]).map((entry) => entry.action);
+    expect(actions).toEqual(expect.arrayContaining(['legal-hold.place', 'legal-hold.lift']));
     expect(journey.errors).toEqual([]);
     await journey.close();
   });

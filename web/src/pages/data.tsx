@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { idempotencyKey, type Schemas, unwrap } from '../api';
 import { useConsole } from '../context';
-import { Busy, ProblemView, useAction, useRead } from '../ui';
+import { Busy, Field, formValue, ProblemView, useAction, useRead } from '../ui';
 
 type Compliance = Schemas['Compliance'];
 type RetentionClass = Compliance['retention'][number]['class'];
@@ -215,6 +215,50 @@ function Export() {
   );
 }
 
+/**
+ * Platform admins place a legal hold on the tenant they act on, with its reason, and lift it: while it holds, nothing
+ * of the tenant's data is deleted. Both are written to the tenant's audit log.
+ */
+function LegalHold({ report, onChanged }: { report: Compliance; onChanged: () => void }) {
+  const { api, tenantId } = useConsole();
+  const path = { tenantId: tenantId as string };
+  const place = useAction(async (form: HTMLFormElement) => {
+    await unwrap(api.PUT('/v1/tenants/{tenantId}/legal-hold', { params: { path }, body: { reason: formValue(form, 'reason') } }));
+    onChanged();
+  });
+  const lift = useAction(async () => {
+    await unwrap(api.DELETE('/v1/tenants/{tenantId}/legal-hold', { params: { path } }));
+    onChanged();
+  });
+  return (
+    <>
+      <h2>Legal hold</h2>
+      <p>While a legal hold is in place, nothing of the tenant's data is deleted: retention, purges and offboarding wait for it.</p>
+      {report.legalHold ? (
+        <button type="button" class="danger" disabled={lift.busy} onClick={() => void lift.run()}>
+          Lift the legal hold
+        </button>
+      ) : (
+        <form
+          class="stack"
+          onSubmit={(event) => {
+            event.preventDefault();
+            void place.run(event.currentTarget);
+          }}
+        >
+          <Field label="Reason for the hold" hint="written to the tenant's audit log">
+            <input name="reason" required maxLength={1024} />
+          </Field>
+          <button type="submit" disabled={place.busy}>
+            Place a legal hold
+          </button>
+        </form>
+      )}
+      <ProblemView error={place.error ?? lift.error} />
+    </>
+  );
+}
+
 /** Data and compliance: where the tenant's data lives and how long it is kept; tenant admins change that and export it. */
 export function DataPage() {
   const { can } = useConsole();
@@ -229,6 +273,7 @@ export function DataPage() {
           <ReportFacts report={report} />
           <h2>Retention</h2>
           <Retention report={report} onSaved={reload} />
+          {can('platformAdmin') ? <LegalHold report={report} onChanged={reload} /> : null}
         </>
       ) : null}
       {can('tenantAdmin') ? <Export /> : null}
