@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Page } from 'playwright-core';
 import { launchBrowser, type ConsoleBrowser } from '../../support/browser';
 import { demoTenant, invitationCode, signInAsOperator } from '../../support/console-journeys';
 import type { LocalRegion } from '../../../local/platform.config';
@@ -120,6 +121,20 @@ describe("the region's tenant health for platform admins", () => {
   });
 });
 
+/** From the tenants page: acts on the tenant (its row found on whichever page of the list it is). */
+async function actOnTenant(page: Page, tenantId: string): Promise<void> {
+  await page.getByRole('heading', { name: 'Tenants' }).waitFor();
+  const actOn = page.locator(`tr[data-tenant="${tenantId}"]`).getByRole('button', { name: `Act on ${tenantId}` });
+  // The list pages 20 tenants at a time and the shared emulators hold many.
+  for (let step = 0; step < 100 && !(await actOn.isVisible()); step++) {
+    const more = page.getByRole('button', { name: 'Load more' });
+    if ((await more.count()) === 0) await page.waitForTimeout(250);
+    else await more.click({ timeout: 2_000 }).catch(() => undefined);
+  }
+  await actOn.click();
+  await page.getByRole('heading', { name: 'Agents' }).waitFor();
+}
+
 describe('a legal hold, placed by a platform admin acting on the tenant', () => {
   it("is placed with its reason, shown in the tenant's compliance report, audited and lifted", async () => {
     // Prepare: a tenant, and the operator on the tenants page
@@ -130,16 +145,8 @@ describe('a legal hold, placed by a platform admin acting on the tenant', () => 
     const journey = await browser.open();
     const page = journey.page;
     await signInAsOperator(page, consoleUrl, operator.username, operator.password);
-    await page.getByRole('heading', { name: 'Tenants' }).waitFor();
-    const actOn = page.locator(`tr[data-tenant="${tenant.tenantId}"]`).getByRole('button', { name: `Act on ${tenant.tenantId}` });
-    // The list pages 20 tenants at a time and the shared emulators hold many.
-    for (let step = 0; step < 100 && !(await actOn.isVisible()); step++) {
-      const more = page.getByRole('button', { name: 'Load more' });
-      if ((await more.count()) === 0) await page.waitForTimeout(250);
-      else await more.click({ timeout: 2_000 }).catch(() => undefined);
-    }
     // Act: act on the tenant, and place a hold from its data page
-    await actOn.click();
+    await actOnTenant(page, tenant.tenantId);
     await page.getByRole('link', { name: 'Data' }).click();
     await page.getByRole('heading', { name: 'Legal hold' }).waitFor();
     await page.getByLabel('Reason for the hold').fill('Litigation hold 2026-117');
@@ -162,6 +169,40 @@ describe('a legal hold, placed by a platform admin acting on the tenant', () => 
     const actions = (audit.json.items as { action: string }[]).map((entry) => entry.action);
     expect(actions).toEqual(expect.arrayContaining(['legal-hold.place', 'legal-hold.lift']));
     expect(journey.errors).toEqual([]);
+    await journey.close();
+  });
+});
+
+describe('a move to another region, started by a platform admin acting on the tenant', () => {
+  it('follows the migration of a suspended tenant to its end, then acts on it in its new region, where it is reactivated', async () => {
+    // Prepare: a tenant of eu-central-1, suspended so that nothing it writes during the move is left behind
+    const tenant = await demoTenant(platform, 'acme');
+    expect(tenant.region).toBe('eu-central-1');
+    const operator = await platform.platformAdmin();
+    const token = (await platform.signIn(operator.clientId, operator)).idToken;
+    expect((await platform.call('eu-central-1', 'POST', `/v1/tenants/${tenant.tenantId}/suspend`, { token })).status).toBe(200);
+    const journey = await browser.open();
+    const page = journey.page;
+    await signInAsOperator(page, consoleUrl, operator.username, operator.password);
+    await actOnTenant(page, tenant.tenantId);
+    await page.getByRole('link', { name: 'Data' }).click();
+    // Act
+    await page.getByLabel('Move the tenant to').selectOption('us-east-1');
+    await page.getByRole('button', { name: 'Move the tenant' }).click();
+    await page.getByTestId('migrated').waitFor({ timeout: 90_000 });
+    expect(await journey.seriousViolations()).toEqual([]);
+    await journey.screenshot('operator-migrated-tenant');
+    await page.getByRole('button', { name: 'Act on it in us-east-1' }).click();
+    await page.getByRole('link', { name: 'Data' }).click();
+    // Assess: the console reads the tenant in its new home, where the API says it lives
+    await page.getByTestId('compliance').getByText('us-east-1').waitFor();
+    const compliance = await platform.call('us-east-1', 'GET', `/v1/tenants/${tenant.tenantId}/compliance`, { token });
+    expect(compliance.json.residency.region).toBe('us-east-1');
+    const reactivated = await platform.call('us-east-1', 'POST', `/v1/tenants/${tenant.tenantId}/reactivate`, { token });
+    expect([reactivated.status, reactivated.json.status]).toEqual([200, 'ACTIVE']);
+    // The browser logs the answers the console read past while following the move: the old region's 421 once it had
+    // cut over, and the 404s of the seconds around the cut-over; nothing else.
+    expect(journey.errors.filter((error) => !/status of (421|404)\b/.test(error))).toEqual([]);
     await journey.close();
   });
 });

@@ -1,11 +1,13 @@
-import { useEffect, useState } from 'preact/hooks';
-import { idempotencyKey, type Schemas, unwrap } from '../api';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { createApi, idempotencyKey, type Schemas, unwrap } from '../api';
+import { currentToken } from '../auth';
 import { useConsole } from '../context';
-import { Busy, Field, formValue, ProblemView, useAction, useRead } from '../ui';
+import { asProblem, Busy, Field, formValue, ProblemView, useAction, useRead } from '../ui';
 
 type Compliance = Schemas['Compliance'];
 type RetentionClass = Compliance['retention'][number]['class'];
 type ExportJob = Schemas['Export'];
+type MigrationJob = Schemas['Migration'];
 
 /** How often a running export or import is read again. */
 const JOB_POLL_MS = 1000;
@@ -259,6 +261,111 @@ function LegalHold({ report, onChanged }: { report: Compliance; onChanged: () =>
   );
 }
 
+/** How many reads in a row may answer 404 while a migration cuts over before the console gives up following it. */
+const MIGRATION_NOT_FOUND_READS = 30;
+
+/**
+ * A migration job, read again every second until it has succeeded or failed: in the tenant's home region, which answers
+ * 421 naming the new one once the migration has cut over, where it is read from then on. Around the cut-over either
+ * region may answer 404 for a few seconds (the tenant is between them, and each API caches the directory's answers for
+ * DIRECTORY_CACHE_SECONDS): such answers are read again, up to MIGRATION_NOT_FOUND_READS in a row.
+ */
+function useMigration() {
+  const { api, tenantId, config } = useConsole();
+  const [job, setJob] = useState<MigrationJob>();
+  const [error, setError] = useState<unknown>();
+  const [region, setRegion] = useState<string>();
+  const notFound = useRef(0);
+  const running = job?.state === 'QUEUED' || job?.state === 'RUNNING';
+  useEffect(() => {
+    if (!job || !running) return;
+    const timer = setTimeout(() => {
+      const params = { params: { path: { tenantId: tenantId as string, migrationId: job.migrationId } } };
+      const home = region ? createApi(config.regions?.[region] ?? config.apiUrl, currentToken) : api;
+      const read = unwrap(home.GET('/v1/tenants/{tenantId}/migrations/{migrationId}', params));
+      read.then(
+        (next) => {
+          notFound.current = 0;
+          setJob(next);
+        },
+        (failure: unknown) => {
+          const problem = asProblem(failure) as { code: string; region?: string };
+          if (problem.code === 'wrong-region' && problem.region && config.regions?.[problem.region]) setRegion(problem.region);
+          else if (problem.code !== 'not-found' || ++notFound.current >= MIGRATION_NOT_FOUND_READS) {
+            setError(failure);
+            return;
+          }
+          setJob({ ...job });
+        },
+      );
+    }, JOB_POLL_MS);
+    return () => clearTimeout(timer);
+  }, [job]);
+  return { job, setJob, error, running };
+}
+
+/**
+ * Platform admins move the tenant they act on to another residency region: export, import there, verify, cut over,
+ * purge here, followed step by step; then they act on it in its new region.
+ */
+function Migration({ report }: { report: Compliance }) {
+  const { api, tenantId, config, acting, actOn } = useConsole();
+  const targets = Object.keys(config.regions ?? {}).filter((region) => region !== report.residency.region);
+  const migration = useMigration();
+  const start = useAction(async (form: HTMLFormElement) => {
+    const path = { tenantId: tenantId as string };
+    const header = { 'Idempotency-Key': idempotencyKey() };
+    migration.setJob(await unwrap(api.POST('/v1/tenants/{tenantId}/migrations', { params: { path, header }, body: { to: formValue(form, 'to') } })));
+  });
+  const job = migration.job;
+  if (targets.length === 0) return null;
+  return (
+    <>
+      <h2>Residency</h2>
+      <p>
+        Moving the tenant exports its data, imports it into the other region, verifies counts and the audit chain, cuts over and purges this region's copy. Its
+        users set a new password in the new region. What the tenant writes here after the export is not carried over: suspend it first, and reactivate it in its
+        new region.
+      </p>
+      <form
+        class="stack"
+        onSubmit={(event) => {
+          event.preventDefault();
+          void start.run(event.currentTarget);
+        }}
+      >
+        <Field label="Move the tenant to">
+          <select name="to">
+            {targets.map((region) => (
+              <option key={region} value={region}>
+                {region}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <button type="submit" class="danger" disabled={start.busy || migration.running || job?.state === 'SUCCEEDED'}>
+          Move the tenant
+        </button>
+      </form>
+      <Busy when={migration.running} label={`Moving to ${job?.to}… (${job?.step ?? 'exporting'})`} />
+      <ProblemView error={start.error ?? migration.error} />
+      {job?.state === 'FAILED' ? (
+        <p class="issues" role="alert">
+          The move failed: {job.errors.map((problem) => problem.detail).join('; ')}
+        </p>
+      ) : null}
+      {job?.state === 'SUCCEEDED' && acting ? (
+        <p class="ok" role="status" data-testid="migrated">
+          The tenant now lives in {job.to}.{' '}
+          <button type="button" onClick={() => actOn({ ...acting, apiUrl: config.regions?.[job.to] ?? config.apiUrl })}>
+            Act on it in {job.to}
+          </button>
+        </p>
+      ) : null}
+    </>
+  );
+}
+
 /** Data and compliance: where the tenant's data lives and how long it is kept; tenant admins change that and export it. */
 export function DataPage() {
   const { can } = useConsole();
@@ -273,7 +380,12 @@ export function DataPage() {
           <ReportFacts report={report} />
           <h2>Retention</h2>
           <Retention report={report} onSaved={reload} />
-          {can('platformAdmin') ? <LegalHold report={report} onChanged={reload} /> : null}
+          {can('platformAdmin') ? (
+            <>
+              <LegalHold report={report} onChanged={reload} />
+              <Migration report={report} />
+            </>
+          ) : null}
         </>
       ) : null}
       {can('tenantAdmin') ? <Export /> : null}
