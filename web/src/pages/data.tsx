@@ -295,6 +295,7 @@ function useMigration() {
             setError(failure);
             return;
           }
+          // The same job again, so that the effect reads it once more at the next tick.
           setJob({ ...job });
         },
       );
