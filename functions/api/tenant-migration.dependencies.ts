@@ -54,6 +54,8 @@ export function tenantMigrationOf(config: RuntimeConfig, to: string): TenantMigr
     directories: regions.map((regional) => new DirectoryRepository(isolationOf(regional).platformDb(), regional.TABLE_NAME)),
     catalogue: TENANT_DATA_CATALOGUE,
     readManifest: manifestReader(store),
+    // The source's gates see the cut-over within their directory cache's bound: its data stays until then.
+    cutOverSettleMs: config.DIRECTORY_CACHE_SECONDS * 1000,
   });
 }
 

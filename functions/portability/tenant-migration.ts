@@ -62,6 +62,13 @@ export interface TenantMigrationProps {
   readonly catalogue: readonly DataKind[];
   /** Reads a bundle's manifest, to find an export made before a crash. */
   readonly readManifest: (prefix: string) => Promise<BundleManifest | undefined>;
+  /**
+   * How long the source is left as it is after the cut-over, before it is purged: the bound within which every function
+   * instance of the source region sees the new home (their tenant gates cache the directory's answers for
+   * DIRECTORY_CACHE_SECONDS). Until then an instance may still serve the tenant there, and it finds its data.
+   * @default 0
+   */
+  readonly cutOverSettleMs?: number;
 }
 
 export { MIGRATION_STEPS, type MigrationStep } from './migration-steps';
@@ -135,7 +142,10 @@ export class TenantMigration {
     await onStep('cut-over', []);
 
     // The bundle names the source, so a run resumed after the cut-over still purges it.
-    if (manifest.sourceRegion !== to) await this.regionOf(manifest.sourceRegion).purge.purge(tenantId);
+    if (manifest.sourceRegion !== to) {
+      await new Promise((settled) => setTimeout(settled, this.props.cutOverSettleMs ?? 0));
+      await this.regionOf(manifest.sourceRegion).purge.purge(tenantId);
+    }
     await onStep('purged', []);
     return manifest;
   }

@@ -266,9 +266,9 @@ const MIGRATION_NOT_FOUND_READS = 30;
 
 /**
  * A migration job, read again every second until it has succeeded or failed: in the tenant's home region, which answers
- * 421 naming the new one once the migration has cut over, where it is read from then on. Around the cut-over either
- * region may answer 404 for a few seconds (the tenant is between them, and each API caches the directory's answers for
- * DIRECTORY_CACHE_SECONDS): such answers are read again, up to MIGRATION_NOT_FOUND_READS in a row.
+ * 421 naming the new one once the migration has cut over, where it is read from then on. A 404 while the tenant is
+ * between the regions (a region whose view of the directory has not caught up yet) is read again, up to
+ * MIGRATION_NOT_FOUND_READS in a row.
  */
 function useMigration() {
   const { api, tenantId, config } = useConsole();
