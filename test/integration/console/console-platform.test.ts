@@ -174,13 +174,12 @@ describe('a legal hold, placed by a platform admin acting on the tenant', () => 
 });
 
 describe('a move to another region, started by a platform admin acting on the tenant', () => {
-  it('follows the migration of a suspended tenant to its end, then acts on it in its new region, where it is reactivated', async () => {
-    // Prepare: a tenant of eu-central-1, suspended so that nothing it writes during the move is left behind
+  it('suspends the tenant, follows the migration to its end, reactivates the tenant in its new region and acts on it there', async () => {
+    // Prepare: an active tenant of eu-central-1
     const tenant = await demoTenant(platform, 'acme');
     expect(tenant.region).toBe('eu-central-1');
     const operator = await platform.platformAdmin();
     const token = (await platform.signIn(operator.clientId, operator)).idToken;
-    expect((await platform.call('eu-central-1', 'POST', `/v1/tenants/${tenant.tenantId}/suspend`, { token })).status).toBe(200);
     const journey = await browser.open();
     const page = journey.page;
     await signInAsOperator(page, consoleUrl, operator.username, operator.password);
@@ -188,6 +187,7 @@ describe('a move to another region, started by a platform admin acting on the te
     await page.getByRole('link', { name: 'Data' }).click();
     // Act
     await page.getByLabel('Move the tenant to').selectOption('us-east-1');
+    expect(await page.getByLabel('Suspend the tenant while it moves').isChecked()).toBe(true);
     await page.getByRole('button', { name: 'Move the tenant' }).click();
     await page.getByTestId('migrated').waitFor({ timeout: 90_000 });
     expect(await journey.seriousViolations()).toEqual([]);
@@ -198,8 +198,12 @@ describe('a move to another region, started by a platform admin acting on the te
     await page.getByTestId('compliance').getByText('us-east-1').waitFor();
     const compliance = await platform.call('us-east-1', 'GET', `/v1/tenants/${tenant.tenantId}/compliance`, { token });
     expect(compliance.json.residency.region).toBe('us-east-1');
-    const reactivated = await platform.call('us-east-1', 'POST', `/v1/tenants/${tenant.tenantId}/reactivate`, { token });
-    expect([reactivated.status, reactivated.json.status]).toEqual([200, 'ACTIVE']);
+    // It was suspended while it moved (its log came along), and is active again
+    const record = await platform.call('us-east-1', 'GET', `/v1/tenants/${tenant.tenantId}`, { token });
+    expect(record.json.status).toBe('ACTIVE');
+    const audit = await platform.call('us-east-1', 'GET', `/v1/tenants/${tenant.tenantId}/audit?limit=100`, { token });
+    const actions = (audit.json.items as { action: string }[]).map((entry) => entry.action);
+    expect(actions.filter((action) => /suspend|reactivate/.test(action))).toHaveLength(2);
     // The browser logs the old region's 421, which the console read past once the move had cut over; nothing else.
     expect(journey.errors.filter((error) => !error.includes('status of 421'))).toEqual([]);
     await journey.close();

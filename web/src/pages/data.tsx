@@ -313,20 +313,36 @@ function Migration({ report }: { report: Compliance }) {
   const { api, tenantId, config, acting, actOn } = useConsole();
   const targets = Object.keys(config.regions ?? {}).filter((region) => region !== report.residency.region);
   const migration = useMigration();
+  // Whether this move suspended the tenant, which it then reactivates in its new region.
+  const [suspended, setSuspended] = useState(false);
   const start = useAction(async (form: HTMLFormElement) => {
     const path = { tenantId: tenantId as string };
     const header = { 'Idempotency-Key': idempotencyKey() };
+    const freeze = (form.elements.namedItem('suspend') as HTMLInputElement).checked;
+    const tenant = await unwrap(api.GET('/v1/tenants/{tenantId}', { params: { path } }));
+    if (freeze && tenant.status === 'ACTIVE') {
+      await unwrap(api.POST('/v1/tenants/{tenantId}/suspend', { params: { path } }));
+      setSuspended(true);
+    }
     migration.setJob(await unwrap(api.POST('/v1/tenants/{tenantId}/migrations', { params: { path, header }, body: { to: formValue(form, 'to') } })));
   });
+  const reactivate = useAction(async (to: string) => {
+    const home = createApi(config.regions?.[to] ?? config.apiUrl, currentToken);
+    await unwrap(home.POST('/v1/tenants/{tenantId}/reactivate', { params: { path: { tenantId: tenantId as string } } }));
+    setSuspended(false);
+  });
   const job = migration.job;
+  useEffect(() => {
+    if (job?.state === 'SUCCEEDED' && suspended) void reactivate.run(job.to);
+  }, [job?.state]);
   if (targets.length === 0) return null;
   return (
     <>
       <h2>Residency</h2>
       <p>
         Moving the tenant exports its data, imports it into the other region, verifies counts and the audit chain, cuts over and purges this region's copy. Its
-        users set a new password in the new region. What the tenant writes here after the export is not carried over: suspend it first, and reactivate it in its
-        new region.
+        users set a new password in the new region. What the tenant writes here after the export would not be carried over, so the move suspends an active
+        tenant first and reactivates it in its new region.
       </p>
       <form
         class="stack"
@@ -344,18 +360,23 @@ function Migration({ report }: { report: Compliance }) {
             ))}
           </select>
         </Field>
+        <label class="check">
+          <input type="checkbox" name="suspend" defaultChecked /> Suspend the tenant while it moves
+        </label>
         <button type="submit" class="danger" disabled={start.busy || migration.running || job?.state === 'SUCCEEDED'}>
           Move the tenant
         </button>
       </form>
       <Busy when={migration.running} label={`Moving to ${job?.to}… (${job?.step ?? 'exporting'})`} />
-      <ProblemView error={start.error ?? migration.error} />
+      <Busy when={reactivate.busy} label={`Reactivating the tenant in ${job?.to}…`} />
+      <ProblemView error={start.error ?? migration.error ?? reactivate.error} />
       {job?.state === 'FAILED' ? (
         <p class="issues" role="alert">
           The move failed: {job.errors.map((problem) => problem.detail).join('; ')}
+          {suspended ? ' The tenant is still suspended: reactivate it from the Tenants page once the move is resolved.' : ''}
         </p>
       ) : null}
-      {job?.state === 'SUCCEEDED' && acting ? (
+      {job?.state === 'SUCCEEDED' && acting && !reactivate.busy && (!suspended || reactivate.error) ? (
         <p class="ok" role="status" data-testid="migrated">
           The tenant now lives in {job.to}.{' '}
           <button type="button" onClick={() => actOn({ ...acting, apiUrl: config.regions?.[job.to] ?? config.apiUrl })}>
