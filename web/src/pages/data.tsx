@@ -124,23 +124,28 @@ const SCOPES: Readonly<Record<NonNullable<ExportJob['scope']>, string>> = {
   content: "the other tenant's content",
 };
 
-/** A portability job (`exports` or `imports`), read again every second until it has succeeded or failed. */
-function useJob(collection: 'exports' | 'imports') {
-  const { api, tenantId } = useConsole();
-  const [job, setJob] = useState<ExportJob>();
+/** A job, read again every second by `read` until it has succeeded or failed. */
+function useFollowedJob<J extends { readonly state: string }>(read: (job: J) => Promise<J>) {
+  const [job, setJob] = useState<J>();
   const [error, setError] = useState<unknown>();
   const running = job?.state === 'QUEUED' || job?.state === 'RUNNING';
   useEffect(() => {
     if (!job || !running) return;
-    const timer = setTimeout(() => {
-      const params = { params: { path: { tenantId: tenantId as string, jobId: job.jobId } } };
-      const read =
-        collection === 'exports' ? api.GET('/v1/tenants/{tenantId}/exports/{jobId}', params) : api.GET('/v1/tenants/{tenantId}/imports/{jobId}', params);
-      unwrap(read).then(setJob, setError);
-    }, JOB_POLL_MS);
+    const timer = setTimeout(() => read(job).then(setJob, setError), JOB_POLL_MS);
     return () => clearTimeout(timer);
   }, [job]);
   return { job, setJob, error, running };
+}
+
+/** A portability job (`exports` or `imports`), followed until it has succeeded or failed. */
+function useJob(collection: 'exports' | 'imports') {
+  const { api, tenantId } = useConsole();
+  return useFollowedJob<ExportJob>((job) => {
+    const params = { params: { path: { tenantId: tenantId as string, jobId: job.jobId } } };
+    return unwrap(
+      collection === 'exports' ? api.GET('/v1/tenants/{tenantId}/exports/{jobId}', params) : api.GET('/v1/tenants/{tenantId}/imports/{jobId}', params),
+    );
+  });
 }
 
 function JobFailure({ job, what }: { job: ExportJob | undefined; what: string }) {
@@ -265,44 +270,30 @@ function LegalHold({ report, onChanged }: { report: Compliance; onChanged: () =>
 const MIGRATION_NOT_FOUND_READS = 30;
 
 /**
- * A migration job, read again every second until it has succeeded or failed: in the tenant's home region, which answers
- * 421 naming the new one once the migration has cut over, where it is read from then on. A 404 while the tenant is
- * between the regions (a region whose view of the directory has not caught up yet) is read again, up to
- * MIGRATION_NOT_FOUND_READS in a row.
+ * A migration job, followed until it has succeeded or failed: in the tenant's home region, which answers 421 naming the
+ * new one once the migration has cut over, where it is read from then on. A 404 while the tenant is between the
+ * regions (a region whose view of the directory has not caught up yet) is read again, up to MIGRATION_NOT_FOUND_READS
+ * in a row.
  */
 function useMigration() {
   const { api, tenantId, config } = useConsole();
-  const [job, setJob] = useState<MigrationJob>();
-  const [error, setError] = useState<unknown>();
-  const [region, setRegion] = useState<string>();
+  const home = useRef(api);
   const notFound = useRef(0);
-  const running = job?.state === 'QUEUED' || job?.state === 'RUNNING';
-  useEffect(() => {
-    if (!job || !running) return;
-    const timer = setTimeout(() => {
-      const params = { params: { path: { tenantId: tenantId as string, migrationId: job.migrationId } } };
-      const home = region ? createApi(config.regions?.[region] ?? config.apiUrl, currentToken) : api;
-      const read = unwrap(home.GET('/v1/tenants/{tenantId}/migrations/{migrationId}', params));
-      read.then(
-        (next) => {
-          notFound.current = 0;
-          setJob(next);
-        },
-        (failure: unknown) => {
-          const problem = asProblem(failure) as { code: string; region?: string };
-          if (problem.code === 'wrong-region' && problem.region && config.regions?.[problem.region]) setRegion(problem.region);
-          else if (problem.code !== 'not-found' || ++notFound.current >= MIGRATION_NOT_FOUND_READS) {
-            setError(failure);
-            return;
-          }
-          // The same job again, so that the effect reads it once more at the next tick.
-          setJob({ ...job });
-        },
-      );
-    }, JOB_POLL_MS);
-    return () => clearTimeout(timer);
-  }, [job]);
-  return { job, setJob, error, running };
+  return useFollowedJob<MigrationJob>(async (job) => {
+    const params = { params: { path: { tenantId: tenantId as string, migrationId: job.migrationId } } };
+    try {
+      const next = await unwrap(home.current.GET('/v1/tenants/{tenantId}/migrations/{migrationId}', params));
+      notFound.current = 0;
+      return next;
+    } catch (failure) {
+      const problem = asProblem(failure) as { code: string; region?: string };
+      const moved = problem.code === 'wrong-region' && problem.region ? config.regions?.[problem.region] : undefined;
+      if (moved) home.current = createApi(moved, currentToken);
+      else if (problem.code !== 'not-found' || ++notFound.current >= MIGRATION_NOT_FOUND_READS) throw failure;
+      // A copy of the same job, so that it is read once more at the next tick.
+      return { ...job };
+    }
+  });
 }
 
 /**
