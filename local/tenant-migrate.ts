@@ -1,6 +1,7 @@
 import { migrationRecordsOf } from '../functions/api/migration.dependencies';
 import { tenantMigrationOf } from '../functions/api/tenant-migration.dependencies';
 import { parseRuntimeConfig, type RuntimeConfig } from '../functions/api/runtime-config';
+import { DomainError } from '../functions/core/errors';
 import type { MigrationJob } from '../functions/portability/migration-job.kind';
 import { migrationExportId, stoppedAfterCutOver } from '../functions/portability/migration-job.service';
 import type { KindProgress } from '../functions/portability/tenant-export';
@@ -59,7 +60,15 @@ export async function migrateLocalTenant(
   });
   const stopped = await stoppedJobOf(config, request);
   const exportId = stopped ? { exportId: migrationExportId(stopped.migrationId) } : {};
-  await tenantMigrationOf(config, request.to).migrate({ ...request, requestId: `cli-migrate-${request.tenantId}-${request.to}`, ...exportId }, onStep);
+  const migration = tenantMigrationOf(config, request.to);
+  try {
+    await migration.migrate({ ...request, requestId: `cli-migrate-${request.tenantId}-${request.to}`, ...exportId }, onStep);
+  } catch (error) {
+    // A refusal goes no better on another run: the tenant takes changes again at home. After a crash it stays held,
+    // and running the migration again resumes it.
+    if (error instanceof DomainError) await migration.abandon(request.tenantId);
+    throw error;
+  }
   if (!stopped) return;
   const done: MigrationJob = { ...stopped, state: 'SUCCEEDED', step: 'purged', errors: [], updatedAt: new Date().toISOString() };
   await Promise.all([stopped.from, stopped.to].map((region) => migrationRecordsOf(config, region).save(done)));

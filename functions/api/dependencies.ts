@@ -5,7 +5,7 @@ import { createLogger } from '../core/logger';
 import { resolveSecretEnvironment } from '../core/secrets';
 import { CachedDirectory } from '../tenants/directory.cache';
 import { DirectoryReader } from '../tenants/directory.reader';
-import type { TenantDirectoryEntry } from '../tenants/tenant.schema';
+import { heldMove, type TenantDirectoryEntry } from '../tenants/tenant.schema';
 import { createTenantGate } from '../tenants/tenant-gate';
 import { cachedSlugDirectory } from '../tenants/slug-directory';
 import type { TenantSignalOptions } from '../core/tenant-signals';
@@ -122,8 +122,11 @@ export function writeOnShutdown(write: () => Promise<void>, signals: Pick<NodeJS
   });
 }
 
-/** The tenants a region serves, from its directory copy: those homed here that are active or suspended. */
-export function regionTenants(config: RuntimeConfig): () => Promise<RankedTenant[]> {
+/**
+ * The tenants a region serves, from its directory copy: those homed here that are active or suspended; with `changing`
+ * (for the jobs that write to them) not those a migration is moving away, whose changes it holds.
+ */
+export function regionTenants(config: RuntimeConfig, { changing = false } = {}): () => Promise<RankedTenant[]> {
   let directory: DirectoryReader | undefined;
   return async () => {
     // Made on first use: only the functions that list the region's tenants read the directory listing.
@@ -133,6 +136,7 @@ export function regionTenants(config: RuntimeConfig): () => Promise<RankedTenant
     do {
       const page = await directory.list(100, start);
       for (const entry of page.items) {
+        if (changing && heldMove(entry)) continue;
         if (entry.region === config.AWS_REGION && (entry.status === 'ACTIVE' || entry.status === 'SUSPENDED')) {
           tenants.push({ tenantId: entry.tenantId, slug: entry.slug, status: entry.status });
         }

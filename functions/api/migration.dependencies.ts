@@ -32,7 +32,7 @@ export function migrationJobsOf(
   config: RuntimeConfig,
   queue: JobQueue,
   /** The migration to a region (the job consumer's migrationsOf). @default none: running a job is refused */
-  migrationOf?: (to: string) => Pick<TenantMigration, 'migrate'>,
+  migrationOf?: (to: string) => Pick<TenantMigration, 'migrate' | 'abandon'>,
 ): MigrationJobService {
   const kept = migrationOf ? services.running : services.recording;
   let service = kept.get(config);

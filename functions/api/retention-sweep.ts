@@ -17,7 +17,8 @@ export interface RetentionSweepEvent {
 export function createHandler(config: RuntimeConfig) {
   const { db, executor } = createTenantWrites(config);
   const sweep = new RetentionSweep({ db, tableName: config.TABLE_NAME, catalogue: EXPIRING_KINDS, audit: executor });
-  const tenants = regionTenants(config);
+  // A tenant being moved is swept in its new region: its changes are held here.
+  const tenants = regionTenants(config, { changing: true });
   const logger = createLogger('retention-sweep', config.LOG_LEVEL);
   return writingMeter(config, async (event: RetentionSweepEvent): Promise<RegionSweepReport> => {
     const tenantIds = (await tenants()).map((tenant) => tenant.tenantId);

@@ -9,6 +9,8 @@ import type { DeliveryOutcome, RunWorker } from '../workflows/run.worker';
 import { runSweeperOf, runWorkerFactory } from '../workflows/workflow.module';
 import type { RunSweeper } from '../workflows/run.sweeper';
 import { DirectoryReader } from '../tenants/directory.reader';
+import { CachedDirectory } from '../tenants/directory.cache';
+import { heldMove } from '../tenants/tenant.schema';
 import { meterOf, createTenantWrites, isolationOf, lazyHandler, writingMeter } from './dependencies';
 import { runQueueOf } from './runs-queue.dependencies';
 import { timedDelivery, type TenantDelivery, type UsageMeter } from '../usage/usage.meter';
@@ -33,6 +35,14 @@ export interface RunConsumerDependencies {
    * time (the run's model calls wait inside the invocation). @default not metered
    */
   readonly meter?: Pick<UsageMeter, 'addInvocation'>;
+  /**
+   * The tenant's directory entry, through the container's cache (DIRECTORY_CACHE_SECONDS): a run of a tenant that a
+   * migration is moving waits, and one of a tenant homed elsewhere now is left to its new region. @default every run
+   * is executed here
+   */
+  readonly directory?: Pick<DirectoryReader, 'get'>;
+  /** The region this consumer serves. @default every tenant is served here */
+  readonly region?: string;
 }
 
 /** What invokes the function: the runs queue (a batch of messages) or the sweep schedule (EventBridge). */
@@ -73,6 +83,10 @@ export function createRunConsumerDependencies(config: RuntimeConfig): RunConsume
       onTenantError: (tenantId, error) => logger.error('runs of a tenant could not be swept', { tenantId, error: error as Error }),
     }),
     tierOf: async (tenantId) => (await plans.planOf(tenantId)).id,
+    directory: new CachedDirectory(new DirectoryReader(isolationOf(config).directoryDb(), config.TABLE_NAME), {
+      ttlMs: config.DIRECTORY_CACHE_SECONDS * 1000,
+    }),
+    region: config.AWS_REGION,
     workerFor: runWorkerFactory({
       db,
       tableName: config.TABLE_NAME,
@@ -88,18 +102,21 @@ export function createRunConsumerDependencies(config: RuntimeConfig): RunConsume
 
 /**
  * Tenants of the directory that this region serves and whose runs may still be waiting: ACTIVE or SUSPENDED (an
- * offboarding tenant's data is being purged, and a sent run would write to it again).
+ * offboarding tenant's data is being purged, and a sent run would write to it again), and not being moved away.
  */
 async function* tenantsHomedIn(directory: DirectoryReader, region: string): AsyncIterable<string> {
   let start: Record<string, unknown> | undefined;
   do {
     const page = await directory.list(100, start);
-    for (const entry of page.items) if (entry.region === region && SWEPT_STATUSES.has(entry.status)) yield entry.tenantId;
+    for (const entry of page.items) if (entry.region === region && SWEPT_STATUSES.has(entry.status) && !heldMove(entry)) yield entry.tenantId;
     start = page.lastEvaluatedKey;
   } while (start);
 }
 
 const SWEPT_STATUSES = new Set(['ACTIVE', 'SUSPENDED']);
+
+/** How long a run of a tenant being moved waits before its message is looked at again. */
+const MOVE_WAIT_SECONDS = 30;
 
 /**
  * The runs queue's consumer (an SQS event source with ReportBatchItemFailures): each message names a run, which the
@@ -107,11 +124,29 @@ const SWEPT_STATUSES = new Set(['ACTIVE', 'SUSPENDED']);
  * timeout and moves it to the dead-letter queue after the redrive policy's receives; the others are deleted.
  */
 export function createHandler(config: RuntimeConfig, deps: RunConsumerDependencies = createRunConsumerDependencies(config)) {
+  /**
+   * Whether a tenant's runs are not for this region now: `moving` while a migration holds its changes (a step run now
+   * would write after the export, and be purged), `moved` once it is homed in another region.
+   */
+  const awayFromHere = async (tenantId: string): Promise<'moving' | 'moved' | undefined> => {
+    if (!deps.directory || !deps.region) return undefined;
+    const entry = await deps.directory.get(tenantId);
+    if (!entry) return undefined;
+    if (entry.region !== deps.region) return 'moved';
+    return heldMove(entry) ? 'moving' : undefined;
+  };
   const deliver = async (record: SQSRecord, work: TenantDelivery[]): Promise<DeliveryOutcome> => {
     const message = queueMessageOf(runMessageSchema, record.body);
     // Nothing can ever run from a malformed message: straight on towards the dead-letter queue.
     if (!message) return { kind: 'failed', reason: 'malformed run message' };
     const { tenantId, runId } = message;
+    const away = await awayFromHere(tenantId);
+    if (away === 'moving') {
+      await deps.queue.enqueue(message, { delaySeconds: MOVE_WAIT_SECONDS });
+      return { kind: 'later', delaySeconds: MOVE_WAIT_SECONDS, reason: 'the tenant is moving to another region' };
+    }
+    // The run was imported with the tenant's data; its new region's sweeper sends it again there.
+    if (away === 'moved') return { kind: 'done' };
     const telemetry = { tierOf: deps.tierOf ?? (async () => 'unknown'), logger: deps.logger };
     return timedDelivery(work, tenantId, async () => {
       const outcome = await observedDelivery({ tenantId, runId }, telemetry, () => deps.workerFor(tenantId).handle(message));

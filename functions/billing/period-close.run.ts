@@ -1,4 +1,5 @@
 import type { Logger } from '../core/logger';
+import { heldMove } from '../tenants/tenant.schema';
 import type { Invoice } from './invoice.schema';
 import type { PaymentService } from './payment.service';
 import type { PeriodCloseService } from './period-close.service';
@@ -8,6 +9,8 @@ export interface BilledTenant {
   readonly tenantId: string;
   readonly region: string;
   readonly status: string;
+  /** A migration moving the tenant to another region (its changes are held until the move ends). */
+  readonly moving?: { readonly to: string };
 }
 
 /** Statuses whose tenants are invoiced: serving, or suspended (a suspension does not stop the subscription). */
@@ -46,6 +49,12 @@ export async function closeRegion(options: RegionCloseOptions, requestId: string
     for (const tenant of page) {
       if (tenant.region !== options.region || !INVOICED_STATUSES.has(tenant.status)) continue;
       report.tenants += 1;
+      const move = heldMove(tenant);
+      if (move) {
+        // Its changes are held: the next run in its new region closes its periods (closing catches up on every ended one).
+        report.failed.push({ tenantId: tenant.tenantId, reason: `the tenant is moving to ${move.to}: its periods close at the next run there` });
+        continue;
+      }
       try {
         const invoices = await options.periods.close(tenant.tenantId, requestId);
         report.issued.push(...invoices.map(({ tenantId, invoiceId, number, total, currency }) => ({ tenantId, invoiceId, number, total, currency })));

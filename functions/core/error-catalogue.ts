@@ -199,6 +199,13 @@ export const ERROR_CATALOGUE: readonly ErrorCodeEntry[] = [
     action: 'Retry; it is safe.',
   },
   {
+    code: 'tenant-moving',
+    statuses: [503],
+    title: 'Tenant moving to another region',
+    meaning: 'A migration is moving the tenant to `region`: its data can be read, but no change is taken until the move ends.',
+    action: 'Retry after Retry-After seconds; once the move is done this region answers 421 with the new endpoint.',
+  },
+  {
     code: 'mail-not-sent',
     statuses: [503],
     title: 'Mail not sent',

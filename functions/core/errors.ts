@@ -93,6 +93,20 @@ export class TenantSuspendedError extends DomainError {
   readonly title = 'Tenant suspended';
 }
 
+/**
+ * The tenant is moving to another region (`region`): its data can be read, but no change is taken until the move ends
+ * (the old region then answers 421 with the new endpoint). `retryAfterSeconds` becomes the Retry-After header.
+ */
+export class TenantMovingError extends DomainError {
+  override readonly name: string = 'TenantMovingError';
+  readonly code = 'tenant-moving';
+  readonly title = 'Tenant moving to another region';
+  /** A move of a small tenant takes about 30 seconds: its clients are told to come back after that. */
+  constructor(detail: string, region: string, retryAfterSeconds = 30) {
+    super(detail, { region, retryAfterSeconds });
+  }
+}
+
 /** The addressed thing does not exist, or exists for another tenant (indistinguishable on purpose). */
 export class NotFoundError extends DomainError {
   override readonly name: string = 'NotFoundError';

@@ -218,11 +218,14 @@ function problemErrors(logger: Logger): MiddlewareObj<APIGatewayProxyEvent, APIG
     name: 'problem-errors',
     onError: async (request) => {
       const problem = toProblem(request.error, request.event.path);
-      if (problem.status >= 500) logger.error('request failed', { error: request.error as Error });
+      // A refusal that says when to come back (a tenant moving) is no fault of ours.
+      if (problem.status >= 500 && problem.retryAfterSeconds === undefined) logger.error('request failed', { error: request.error as Error });
       else logger.info('request rejected', { status: problem.status, code: problem.code });
+      const retryAfter = problem.retryAfterSeconds;
       request.response = {
         statusCode: problem.status,
-        headers: { 'content-type': PROBLEM_CONTENT_TYPE },
+        // A problem that says when to come back (contention, a tenant moving) says it in the header clients honour.
+        headers: { 'content-type': PROBLEM_CONTENT_TYPE, ...(typeof retryAfter === 'number' ? { 'retry-after': String(retryAfter) } : {}) },
         body: JSON.stringify(problem),
       };
     },

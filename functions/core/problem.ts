@@ -48,6 +48,7 @@ const STATUS_BY_CODE: Readonly<Record<DomainErrorCode, number>> = {
   'budget-exhausted': 402,
   'wrong-region': 421,
   'identity-provider-failed': 503,
+  'tenant-moving': 503,
   'mail-not-sent': 503,
   'quota-exceeded': 429,
   'rate-limited': 429,

@@ -41,6 +41,7 @@ const ROUTE_SPECIFIC: Readonly<Record<string, ReadonlyArray<readonly [number, st
     // An invitation is accepted in its tenant's region.
     [421, 'wrong-region'],
     [503, 'identity-provider-failed'],
+    [503, 'tenant-moving'],
   ],
   createApiKey: [[429, 'quota-exceeded']],
   recordInvoicePayment: [
@@ -97,6 +98,8 @@ export function problemCodesOf(route: RouteDefinition): ReadonlyMap<number, Read
     if (!route.allowedWhenSuspended) add(codes, 403, 'tenant-suspended');
     add(codes, 404, 'not-found');
     add(codes, 421, 'wrong-region');
+    // A migration holds the tenant's writes in its old region until the cut-over.
+    if (MUTATING.has(route.method)) add(codes, 503, 'tenant-moving');
   }
   if (pathParams.some((name) => name !== TENANT_PATH_PARAMETER)) add(codes, 404, 'not-found');
   if (MUTATING.has(route.method) && route.access !== 'public') {

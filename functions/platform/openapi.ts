@@ -133,7 +133,7 @@ function problemResponse(status: number, codes: ReadonlySet<string>): Json {
   const list = [...codes].sort();
   const headers: Json = { 'Cache-Control': ref('headers', 'CacheControl'), ...COMMON_HEADERS };
   if (status === 401) headers['WWW-Authenticate'] = ref('headers', 'WWWAuthenticate');
-  if (status === 429) headers['Retry-After'] = ref('headers', 'RetryAfter');
+  if (status === 429 || codes.has('tenant-moving')) headers['Retry-After'] = ref('headers', 'RetryAfter');
   const examples = Object.fromEntries(
     list.map((code) => {
       const entry = errorCodeEntry(code);

@@ -21,7 +21,7 @@ export interface MigrationJobServiceProps {
   readonly records: (region: string) => MigrationJobRepository;
   readonly queue: JobQueue;
   /** The migration to a region the jobs run: the one the operators' CLI runs too. Made at first use (it reaches every region). */
-  readonly migration: (to: string) => Pick<TenantMigration, 'migrate'>;
+  readonly migration: (to: string) => Pick<TenantMigration, 'migrate' | 'abandon'>;
   /** @default Date.now */
   readonly clock?: () => number;
 }
@@ -116,7 +116,8 @@ export class MigrationJobService {
   /**
    * Works on a migration for one delivery of its message: a finished one only has its outcome copied again; a domain error (the bundle
    * refused, counts that do not add up) fails it at once; an unexpected error hands the message back (the next
-   * delivery resumes at the step reached), and fails the migration on the last delivery.
+   * delivery resumes at the step reached, the tenant's changes still held), and fails the migration on the last
+   * delivery. A migration that fails before its cut-over is given up: the tenant takes changes again.
    */
   async run(message: MigrationJobMessage, lastDelivery: boolean): Promise<JobOutcome> {
     const source = this.props.records(this.props.region);
@@ -143,6 +144,8 @@ export class MigrationJobService {
     } catch (error) {
       if (!(error instanceof DomainError) && !lastDelivery) return { kind: 'failed', reason: (error as Error).message };
       const problem = error instanceof DomainError ? { code: error.code, detail: error.message.slice(0, 2048) } : failedEveryAttempt;
+      // A move that stopped before its cut-over gives the tenant back its changes; one past it is resumed instead.
+      await this.props.migration(job.to).abandon(job.tenantId, migrationExportId(job.migrationId));
       await this.save({ ...job, state: 'FAILED', errors: [problem], updatedAt: this.now() });
       return error instanceof DomainError ? { kind: 'done' } : { kind: 'failed', reason: (error as Error).message };
     }

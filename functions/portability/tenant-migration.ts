@@ -5,7 +5,7 @@ import type { MutationExecutor } from '../data/mutation.executor';
 import { ConflictError, NotFoundError } from '../core/errors';
 import type { DataKind } from '../data/data-kind';
 import type { DirectoryRepository } from '../tenants/directory.repository';
-import type { TenantDirectoryEntry } from '../tenants/tenant.schema';
+import { heldMove, type TenantDirectoryEntry, type TenantMove } from '../tenants/tenant.schema';
 import { tenantPoolRegistration, type IssuerRegistryRepository } from '../identity/issuer-registry.repository';
 import type { CredentialSecretStore } from '../governance/credential-store';
 import { ModelCredentialRepository } from '../governance/model-credential.repository';
@@ -63,9 +63,10 @@ export interface TenantMigrationProps {
   /** Reads a bundle's manifest, to find an export made before a crash. */
   readonly readManifest: (prefix: string) => Promise<BundleManifest | undefined>;
   /**
-   * How long the source is left as it is after the cut-over, before it is purged: the bound within which every function
-   * instance of the source region sees the new home (their tenant gates cache the directory's answers for
-   * DIRECTORY_CACHE_SECONDS). Until then an instance may still serve the tenant there, and it finds its data.
+   * The bound within which every function instance of a region sees a change of the directory (their tenant gates cache
+   * its answers for DIRECTORY_CACHE_SECONDS): the migration waits that long after it marks the tenant as moving, before
+   * it exports (every gate then refuses the tenant's changes), and after the cut-over, before it purges the source
+   * (until then an instance may still serve the tenant there, and it finds its data).
    * @default 0
    */
   readonly cutOverSettleMs?: number;
@@ -83,13 +84,15 @@ export interface MigrationRequest {
   readonly requestId: string;
   /**
    * Names the migration's bundle (`tenants/<tenantId>/exports/<exportId>/` of the target's bucket), so a resumed run
-   * finds its own export and never an earlier migration's. @default `migration-to-<to>`
+   * finds its own export and never an earlier migration's. @default the one of the move under way to `to` (its mark in
+   * the directory names it), else a new `migration-to-<to>-<time>`
    */
   readonly exportId?: string;
 }
 
 /**
- * Moves a tenant to another residency region: export in its home region, import into the target region's table,
+ * Moves a tenant to another residency region: hold its changes in its home region (marked as moving in every directory
+ * copy, until the cut-over: its gates answer 503 tenant-moving), export there, import into the target region's table,
  * verify the counts per kind and the audit chain there, move its users to its pool in the target region, copy its
  * credential secrets from the source's credential store to the target's (never through the bundle), cut the directory
  * over in every region (the old region then answers 421 with the new endpoint), and purge the source (its items and
@@ -105,11 +108,19 @@ export class TenantMigration {
     const entry = await this.props.directories[0].get(tenantId);
     if (!entry) throw new NotFoundError(`tenant ${tenantId} not found`);
     const target = this.regionOf(to);
-    const exportId = request.exportId ?? `migration-to-${to}`;
     const homedThere = entry.region === to;
+    // A move under way is resumed under its own export; a new one gets a bundle no earlier run can have left.
+    const exportId = request.exportId ?? (entry.moving?.to === to ? entry.moving.exportId : `migration-to-${to}-${Date.now()}`);
     const prefix = bundlePrefix(tenantId, exportId);
+    // Held from here to the cut-over; the mark stays on (inert: it names the home) until the source is purged, so a run
+    // resumed after the cut-over finds its export again.
+    const move = homedThere ? entry.moving : await this.holdWrites(tenantId, { to, exportId, since: new Date().toISOString() });
 
     let manifest = await this.props.readManifest(prefix);
+    // A bundle made while the tenant was not held (its move given up, then writes taken) misses those writes.
+    if (manifest && !homedThere && entry.moving?.exportId !== exportId) {
+      throw new ConflictError(`the bundle ${exportId} was made before the tenant's latest changes (its move was given up): start a new migration`);
+    }
     if (!manifest) {
       if (homedThere) throw new ConflictError(`tenant ${tenantId} is already homed in ${to} and no bundle of a migration there is left`);
       const source = this.regionOf(entry.region);
@@ -138,16 +149,48 @@ export class TenantMigration {
 
     const auth = await this.movePool(target, request, entry);
     await this.copySecrets(target, request, manifest.sourceRegion, homedThere);
-    await this.cutOver(target, request, { ...entry, ...(auth ? { auth } : {}) }, manifest.sourceRegion, exportId);
+    const { moving: _earlier, ...routed } = entry;
+    await this.cutOver(target, request, { ...routed, ...(move ? { moving: move } : {}), ...(auth ? { auth } : {}) }, manifest.sourceRegion, exportId);
     await onStep('cut-over', []);
 
     // The bundle names the source, so a run resumed after the cut-over still purges it.
     if (manifest.sourceRegion !== to) {
-      await new Promise((settled) => setTimeout(settled, this.props.cutOverSettleMs ?? 0));
+      await sleep(this.settleMs);
       await this.regionOf(manifest.sourceRegion).purge.purge(tenantId);
     }
+    for (const directory of this.props.directories) await directory.clearMoving(tenantId, exportId);
     await onStep('purged', []);
     return manifest;
+  }
+
+  /**
+   * Gives up a move that failed before its cut-over (the one of that export, else the one under way): the tenant takes
+   * changes again in its home region. A move past its cut-over is left to be resumed.
+   */
+  async abandon(tenantId: string, exportId?: string): Promise<void> {
+    const entry = await this.props.directories[0].get(tenantId);
+    const move = entry && heldMove(entry);
+    if (!move || (exportId !== undefined && move.exportId !== exportId)) return;
+    for (const directory of this.props.directories) await directory.clearMoving(tenantId, move.exportId);
+  }
+
+  /**
+   * Marks the tenant as moving in every region's directory copy, then waits until every gate and run consumer of its
+   * home region sees the mark (their caches keep an entry up to the settle bound; a resumed move waits only what is
+   * left of it): from then on no change of the tenant is taken there, so the export holds all of them.
+   */
+  private async holdWrites(tenantId: string, move: TenantMove): Promise<TenantMove> {
+    let held = move;
+    for (const directory of this.props.directories) {
+      const mark = await directory.markMoving(tenantId, move);
+      if (Date.parse(mark.since) < Date.parse(held.since)) held = mark;
+    }
+    await sleep(Date.parse(held.since) + this.settleMs - Date.now());
+    return held;
+  }
+
+  private get settleMs(): number {
+    return this.props.cutOverSettleMs ?? 0;
   }
 
   /**
@@ -256,6 +299,10 @@ export class TenantMigration {
       ],
     });
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return ms > 0 ? new Promise((settled) => setTimeout(settled, ms)) : Promise.resolve();
 }
 
 /** Reads a bundle's manifest from a store; undefined when the bundle has none (not exported yet, or cut short). */

@@ -7,7 +7,7 @@ import { ConflictError, IllegalTransitionError, NotFoundError } from '../core/er
 import * as keys from '../data/table-keys';
 import { TABLE_SCHEMA } from '../data/table.schema';
 import { DirectoryReader } from './directory.reader';
-import { tenantDirectoryEntrySchema, type TenantAuth, type TenantDirectoryEntry, type TenantStatus } from './tenant.schema';
+import { tenantDirectoryEntrySchema, tenantMoveSchema, type TenantAuth, type TenantDirectoryEntry, type TenantMove, type TenantStatus } from './tenant.schema';
 
 const byCollection = TABLE_SCHEMA.indexes.byCollection;
 
@@ -116,6 +116,53 @@ export class DirectoryRepository extends DirectoryReader {
       const current = String((error.Item.status as { S?: string } | undefined)?.S ?? 'unknown');
       const status = changes.status as NonNullable<typeof changes.status>;
       throw new IllegalTransitionError(`the tenant is ${current}, not ${status.from}: it cannot ${status.event} now`, current, status.event);
+    }
+  }
+
+  /**
+   * Marks the tenant as moving (its gates then refuse its writes): answers the mark as it stands, the one already there
+   * when it names the same export (a resumed migration keeps its `since`). ConflictError when another move holds it,
+   * NotFoundError when the entry does not exist.
+   */
+  async markMoving(tenantId: string, move: TenantMove): Promise<TenantMove> {
+    const valid = tenantMoveSchema.parse(move);
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.tenantDirectory(tenantId),
+          UpdateExpression: 'SET #moving = if_not_exists(#moving, :move)',
+          ConditionExpression: 'attribute_exists(#pk) AND (attribute_not_exists(#moving) OR #moving.exportId = :exportId)',
+          ExpressionAttributeNames: { '#pk': TABLE_SCHEMA.partitionKey, '#moving': 'moving' },
+          ExpressionAttributeValues: { ':move': valid, ':exportId': valid.exportId },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return tenantMoveSchema.parse(Attributes?.moving);
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (!error.Item) throw new NotFoundError(`tenant ${tenantId} not found`);
+      const held = (error.Item.moving as { M?: { to?: { S?: string } } } | undefined)?.M?.to?.S ?? 'another region';
+      throw new ConflictError(`tenant ${tenantId} is held by another migration (to ${held}): finish it or give it up first`);
+    }
+  }
+
+  /** Takes the mark of a move off the entry, when it names that export (a newer move's mark stays). */
+  async clearMoving(tenantId: string, exportId: string): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.tenantDirectory(tenantId),
+          UpdateExpression: 'REMOVE #moving',
+          ConditionExpression: '#moving.exportId = :exportId',
+          ExpressionAttributeNames: { '#moving': 'moving' },
+          ExpressionAttributeValues: { ':exportId': exportId },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
 

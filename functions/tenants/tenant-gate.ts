@@ -1,11 +1,12 @@
 import type { AuditEvent } from '../audit/audit-chain';
 import { conditionOf, itemExists } from '../data/conditions';
-import { NotFoundError, TenantSuspendedError, TenantUnavailableError, WrongRegionError } from '../core/errors';
+import { NotFoundError, TenantMovingError, TenantSuspendedError, TenantUnavailableError, WrongRegionError } from '../core/errors';
 import type { TenantGate } from '../core/http';
 import * as keys from '../data/table-keys';
 import type { ItemWrite } from '../data/mutation.executor';
 import type { DirectoryReader } from './directory.reader';
 import { servesTenantUsers } from './tenant-lifecycle';
+import { heldMove } from './tenant.schema';
 
 /** Records an audit entry in a tenant's log, while the checks hold (data/mutation.executor.ts's AuditPort). */
 export interface AccessAudit {
@@ -23,6 +24,8 @@ function tenantRecordExists(tenantId: string): ItemWrite {
   };
 }
 
+const READS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 export interface TenantGateOptions {
   readonly directory: Pick<DirectoryReader, 'get'>;
   /** The region this API serves. */
@@ -38,7 +41,8 @@ export interface TenantGateOptions {
 
 /**
  * The checks every tenant route shares, from the tenant directory: the tenant exists, is homed in this region
- * (else 421 naming the right endpoint) and, for its own users, is not suspended (else 403 tenant-suspended,
+ * (else 421 naming the right endpoint), is not being moved to another region when the request would change something
+ * (else 503 tenant-moving with Retry-After, for platform admins too) and, for its own users, is not suspended (else 403 tenant-suspended,
  * except on routes marked allowedWhenSuspended) nor provisioning, failed or offboarding (403 tenant-unavailable).
  * Platform admins pass those so they can repair a tenant, and every request of theirs on a tenant is recorded in
  * that tenant's audit log before it is served: cross-tenant access never goes unrecorded. The entry is written only
@@ -51,6 +55,11 @@ export function createTenantGate({ directory, region, regionEndpoints, audit }: 
     if (!entry || entry.status === 'DELETED') throw new NotFoundError(`tenant ${tenantId} not found`);
     if (entry.region !== region) {
       throw new WrongRegionError(`tenant ${tenantId} is served in ${entry.region}`, entry.region, regionEndpoints[entry.region]);
+    }
+    // Nobody's change is taken while a migration moves the tenant: it would land after the export and be purged.
+    const move = heldMove(entry);
+    if (move && !READS.has(route.method)) {
+      throw new TenantMovingError(`tenant ${tenantId} is moving to ${move.to}: changes wait until the move ends`, move.to);
     }
     if (auth?.principalType === 'platform-admin') {
       await audit?.record(

@@ -62,6 +62,17 @@ export function poolRegionOf(auth: TenantAuth): string | undefined {
   return prefix && regionSchema.safeParse(prefix).success ? prefix : undefined;
 }
 
+/**
+ * A move of the tenant to another region under way (tenant-migration.ts): from `since` its home region takes no writes
+ * of the tenant (503 tenant-moving), so the migration's export, named by `exportId`, holds everything the tenant has.
+ */
+export const tenantMoveSchema = z.object({
+  to: regionSchema,
+  exportId: z.string().check(z.minLength(1), z.maxLength(128)),
+  since: z.iso.datetime(),
+});
+export type TenantMove = z.infer<typeof tenantMoveSchema>;
+
 /** Routing metadata of a tenant, kept in every region: never tenant data. */
 export const tenantDirectoryEntrySchema = z.object({
   tenantId: tenantIdSchema,
@@ -72,7 +83,17 @@ export const tenantDirectoryEntrySchema = z.object({
   /** Login endpoints of the tenant's pool; absent until provisioning has created it. */
   auth: z.optional(tenantAuthSchema),
   branding: brandingSchema,
+  /** Set while a migration moves the tenant to another region; absent otherwise. */
+  moving: z.optional(tenantMoveSchema),
 });
 export type TenantDirectoryEntry = z.infer<typeof tenantDirectoryEntrySchema>;
+
+/**
+ * The move that holds the tenant's changes: one under way from the region the entry names. After the cut-over the mark
+ * names the new home and holds nothing (it stays until the old region is purged, for a resumed migration to find).
+ */
+export function heldMove<M extends Pick<TenantMove, 'to'>>(entry: { readonly region: string; readonly moving?: M }): M | undefined {
+  return entry.moving && entry.moving.to !== entry.region ? entry.moving : undefined;
+}
 
 export const tenantPathSchema = z.object({ tenantId: tenantIdSchema });

@@ -5,6 +5,7 @@ import {
   MailNotSentError,
   NotFoundError,
   PreconditionFailedError,
+  TenantMovingError,
   TenantSuspendedError,
   TenantUnavailableError,
   WrongRegionError,
@@ -17,7 +18,7 @@ import type { AuditEvent } from '../audit/audit-chain';
 import type { TenantRole } from '../core/roles';
 import { quotaCounters } from '../quotas/quota.counters';
 import type { DirectoryReader } from '../tenants/directory.reader';
-import type { TenantAuth, TenantDirectoryEntry } from '../tenants/tenant.schema';
+import { heldMove, type TenantAuth, type TenantDirectoryEntry } from '../tenants/tenant.schema';
 import { invitationCodeMatches, newInvitationCode, parseInvitationCode } from './invitation-code';
 import type { InvitationRepository } from './invitation.repository';
 import type { Mailer } from './mailer';
@@ -262,6 +263,8 @@ export class UserService {
     if (invitation.status !== 'PENDING' || Date.parse(invitation.expiresOn) <= now.getTime()) {
       throw new GoneError('the invitation has been used, revoked or has expired');
     }
+    const move = heldMove(entry);
+    if (move) throw new TenantMovingError(`tenant ${tenantId} is moving to ${move.to}: accept the invitation once it has moved`, move.to);
     if (entry.status === 'SUSPENDED') throw new TenantSuspendedError(`tenant ${tenantId} is suspended`);
     if (entry.status !== 'ACTIVE' || !entry.auth) throw new TenantUnavailableError(`tenant ${tenantId} cannot take new users now`);
     const pool = entry.auth;

@@ -1176,7 +1176,7 @@ export interface components {
             status: number;
             detail: string;
             /** @enum {string} */
-            code: "malformed-request" | "validation-failed" | "bad-request" | "unauthenticated" | "forbidden" | "tenant-suspended" | "tenant-unavailable" | "not-found" | "route-not-found" | "conflict" | "illegal-transition" | "currency-mismatch" | "amount-mismatch" | "webhook-signature-invalid" | "budget-exhausted" | "gone" | "precondition-failed" | "request-too-large" | "unsupported-media-type" | "wrong-region" | "model-not-allowed" | "rate-limited" | "quota-exceeded" | "internal-error" | "upstream-failure" | "identity-provider-failed" | "mail-not-sent" | "upstream-timeout";
+            code: "malformed-request" | "validation-failed" | "bad-request" | "unauthenticated" | "forbidden" | "tenant-suspended" | "tenant-unavailable" | "not-found" | "route-not-found" | "conflict" | "illegal-transition" | "currency-mismatch" | "amount-mismatch" | "webhook-signature-invalid" | "budget-exhausted" | "gone" | "precondition-failed" | "request-too-large" | "unsupported-media-type" | "wrong-region" | "model-not-allowed" | "rate-limited" | "quota-exceeded" | "internal-error" | "upstream-failure" | "identity-provider-failed" | "tenant-moving" | "mail-not-sent" | "upstream-timeout";
             instance?: string;
             /** @description Quote it to support. */
             requestId?: string;
@@ -1619,6 +1619,12 @@ export interface components {
                     primaryColor?: string;
                     /** Format: uri */
                     logoUrl?: string;
+                };
+                moving?: {
+                    to: string;
+                    exportId: string;
+                    /** Format: date-time */
+                    since: string;
                 };
             }[];
             nextCursor?: string;
@@ -3065,13 +3071,14 @@ export interface components {
                 };
             };
         };
-        /** @description Problem: `identity-provider-failed` (see the error catalogue). */
-        Problem503IdentityProviderFailed: {
+        /** @description Problem: `identity-provider-failed`, `tenant-moving` (see the error catalogue). */
+        Problem503IdentityProviderFailedTenantMoving: {
             headers: {
                 "Cache-Control": components["headers"]["CacheControl"];
                 RateLimit: components["headers"]["RateLimit"];
                 "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Retry-After": components["headers"]["RetryAfter"];
                 [name: string]: unknown;
             };
             content: {
@@ -3079,17 +3086,18 @@ export interface components {
                     /** @constant */
                     status?: 503;
                     /** @enum {unknown} */
-                    code?: "identity-provider-failed";
+                    code?: "identity-provider-failed" | "tenant-moving";
                 };
             };
         };
-        /** @description Problem: `mail-not-sent` (see the error catalogue). */
-        Problem503MailNotSent: {
+        /** @description Problem: `mail-not-sent`, `tenant-moving` (see the error catalogue). */
+        Problem503MailNotSentTenantMoving: {
             headers: {
                 "Cache-Control": components["headers"]["CacheControl"];
                 RateLimit: components["headers"]["RateLimit"];
                 "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Retry-After": components["headers"]["RetryAfter"];
                 [name: string]: unknown;
             };
             content: {
@@ -3097,7 +3105,26 @@ export interface components {
                     /** @constant */
                     status?: 503;
                     /** @enum {unknown} */
-                    code?: "mail-not-sent";
+                    code?: "mail-not-sent" | "tenant-moving";
+                };
+            };
+        };
+        /** @description Problem: `tenant-moving` (see the error catalogue). */
+        Problem503TenantMoving: {
+            headers: {
+                "Cache-Control": components["headers"]["CacheControl"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Retry-After": components["headers"]["RetryAfter"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @constant */
+                    status?: 503;
+                    /** @enum {unknown} */
+                    code?: "tenant-moving";
                 };
             };
         };
@@ -3427,6 +3454,7 @@ export interface operations {
             429: components["responses"]["Problem429RateLimited"];
             500: components["responses"]["Problem500InternalError"];
             502: components["responses"]["Problem502UpstreamFailure"];
+            503: components["responses"]["Problem503TenantMoving"];
             504: components["responses"]["Problem504UpstreamTimeout"];
         };
     };
@@ -3478,6 +3506,7 @@ export interface operations {
             429: components["responses"]["Problem429RateLimited"];
             500: components["responses"]["Problem500InternalError"];
             502: components["responses"]["Problem502UpstreamFailure"];
+            503: components["responses"]["Problem503TenantMoving"];
             504: components["responses"]["Problem504UpstreamTimeout"];
         };
     };
@@ -3678,6 +3707,7 @@ export interface operations {
             429: components["responses"]["Problem429RateLimited"];
             500: components["responses"]["Problem500InternalError"];
             502: components["responses"]["Problem502UpstreamFailure"];
+            503: components["responses"]["Problem503TenantMoving"];
             504: components["responses"]["Problem504UpstreamTimeout"];
         };
     };
@@ -3993,7 +4023,7 @@ export interface operations {
             429: components["responses"]["Problem429RateLimited"];
             500: components["responses"]["Problem500InternalError"];
             502: components["responses"]["Problem502UpstreamFailure"];
-            503: components["responses"]["Problem503IdentityProviderFailed"];
+            503: components["responses"]["Problem503IdentityProviderFailedTenantMoving"];
             504: components["responses"]["Problem504UpstreamTimeout"];
         };
     };
@@ -4047,7 +4077,7 @@ export interface operations {
             429: components["responses"]["Problem429RateLimited"];
             500: components["responses"]["Problem500InternalError"];
             502: components["responses"]["Problem502UpstreamFailure"];
-            503: components["responses"]["Problem503IdentityProviderFailed"];
+            503: components["responses"]["Problem503IdentityProviderFailedTenantMoving"];
             504: components["responses"]["Problem504UpstreamTimeout"];
         };
     };
@@ -4156,7 +4186,7 @@ export interface operations {
             429: components["responses"]["Problem429QuotaExceededRateLimited"];
             500: components["responses"]["Problem500InternalError"];
             502: components["responses"]["Problem502UpstreamFailure"];
-            503: components["responses"]["Problem503MailNotSent"];
+            503: components["responses"]["Problem503MailNotSentTenantMoving"];
             504: components["responses"]["Problem504UpstreamTimeout"];
         };
     };
@@ -4265,6 +4295,7 @@ export interface operations {
             429: components["responses"]["Problem429QuotaExceededRateLimited"];
             500: components["responses"]["Problem500InternalError"];
             502: components["responses"]["Problem502UpstreamFailure"];
+            503: components["responses"]["Problem503TenantMoving"];
             504: components["responses"]["Problem504UpstreamTimeout"];
         };
     };
@@ -4375,6 +4406,7 @@ export interface operations {
             429: components["responses"]["Problem429QuotaExceededRateLimited"];
             500: components["responses"]["Problem500InternalError"];
             502: components["responses"]["Problem502UpstreamFailure"];
+            503: components["responses"]["Problem503TenantMoving"];
             504: components["responses"]["Problem504UpstreamTimeout"];
         };
     };
@@ -4473,6 +4505,7 @@ export interface operations {
             429: components["responses"]["Problem429RateLimited"];
             500: components["responses"]["Problem500InternalError"];
             502: components["responses"]["Problem502UpstreamFailure"];
+            503: components["responses"]["Problem503TenantMoving"];
             504: components["responses"]["Problem504UpstreamTimeout"];
         };
     };
@@ -4526,6 +4559,7 @@ export interface operations {
             429: components["responses"]["Problem429RateLimited"];
             500: components["responses"]["Problem500InternalError"];
             502: components["responses"]["Problem502UpstreamFailure"];
+            503: components["responses"]["Problem503TenantMoving"];
             504: components["responses"]["Problem504UpstreamTimeout"];
         };
     };
@@ -4645,6 +4679,7 @@ export interface operations {
             429: components["responses"]["Problem429QuotaExceededRateLimited"];
             500: components["responses"]["Problem500InternalError"];
             502: components["responses"]["Problem502UpstreamFailure"];
+            503: components["responses"]["Problem503TenantMoving"];
             504: components["responses"]["Problem504UpstreamTimeout"];
         };
     };
@@ -4747,6 +4782,7 @@ export interface operations {
             429: components["responses"]["Problem429RateLimited"];
             500: components["responses"]["Problem500InternalError"];
             502: components["responses"]["Problem502UpstreamFailure"];
+            503: components["responses"]["Problem503TenantMoving"];
             504: components["responses"]["Problem504UpstreamTimeout"];
         };
     };
@@ -4802,6 +4838,7 @@ export interface operations {
             429: components["responses"]["Problem429RateLimited"];
             500: components["responses"]["Problem500InternalError"];
             502: components["responses"]["Problem502UpstreamFailure"];
+            503: components["responses"]["Problem503TenantMoving"];
             504: components["responses"]["Problem504UpstreamTimeout"];
         };
     };
@@ -5188,6 +5225,7 @@ export interface operations {
             429: components["responses"]["Problem429QuotaExceededRateLimited"];
             500: components["responses"]["Problem500InternalError"];
             502: components["responses"]["Problem502UpstreamFailure"];
+            503: components["responses"]["Problem503TenantMoving"];
             504: components["responses"]["Problem504UpstreamTimeout"];
         };
     };
@@ -5286,6 +5324,7 @@ export interface operations {
             429: components["responses"]["Problem429RateLimited"];
             500: components["responses"]["Problem500InternalError"];
             502: components["responses"]["Problem502UpstreamFailure"];
+            503: components["responses"]["Problem503TenantMoving"];
             504: components["responses"]["Problem504UpstreamTimeout"];
         };
     };
@@ -5339,6 +5378,7 @@ export interface operations {
             429: components["responses"]["Problem429RateLimited"];
             500: components["responses"]["Problem500InternalError"];
             502: components["responses"]["Problem502UpstreamFailure"];
+            503: components["responses"]["Problem503TenantMoving"];
             504: components["responses"]["Problem504UpstreamTimeout"];
         };
     };
@@ -5452,6 +5492,7 @@ export interface operations {
             429: components["responses"]["Problem429QuotaExceededRateLimited"];
             500: components["responses"]["Problem500InternalError"];
             502: components["responses"]["Problem502UpstreamFailure"];
+            503: components["responses"]["Problem503TenantMoving"];
             504: components["responses"]["Problem504UpstreamTimeout"];
         };
     };
@@ -5611,6 +5652,7 @@ export interface operations {
             429: components["responses"]["Problem429RateLimited"];
             500: components["responses"]["Problem500InternalError"];
             502: components["responses"]["Problem502UpstreamFailure"];
+            503: components["responses"]["Problem503TenantMoving"];
             504: components["responses"]["Problem504UpstreamTimeout"];
         };
     };
@@ -5653,6 +5695,7 @@ export interface operations {
             429: components["responses"]["Problem429RateLimited"];
             500: components["responses"]["Problem500InternalError"];
             502: components["responses"]["Problem502UpstreamFailure"];
+            503: components["responses"]["Problem503TenantMoving"];
             504: components["responses"]["Problem504UpstreamTimeout"];
         };
     };
@@ -5756,6 +5799,7 @@ export interface operations {
             429: components["responses"]["Problem429RateLimited"];
             500: components["responses"]["Problem500InternalError"];
             502: components["responses"]["Problem502UpstreamFailure"];
+            503: components["responses"]["Problem503TenantMoving"];
             504: components["responses"]["Problem504UpstreamTimeout"];
         };
     };
@@ -5798,6 +5842,7 @@ export interface operations {
             429: components["responses"]["Problem429RateLimited"];
             500: components["responses"]["Problem500InternalError"];
             502: components["responses"]["Problem502UpstreamFailure"];
+            503: components["responses"]["Problem503TenantMoving"];
             504: components["responses"]["Problem504UpstreamTimeout"];
         };
     };
@@ -5901,6 +5946,7 @@ export interface operations {
             429: components["responses"]["Problem429RateLimited"];
             500: components["responses"]["Problem500InternalError"];
             502: components["responses"]["Problem502UpstreamFailure"];
+            503: components["responses"]["Problem503TenantMoving"];
             504: components["responses"]["Problem504UpstreamTimeout"];
         };
     };
@@ -6008,6 +6054,7 @@ export interface operations {
             429: components["responses"]["Problem429RateLimited"];
             500: components["responses"]["Problem500InternalError"];
             502: components["responses"]["Problem502UpstreamFailure"];
+            503: components["responses"]["Problem503TenantMoving"];
             504: components["responses"]["Problem504UpstreamTimeout"];
         };
     };
@@ -6052,6 +6099,7 @@ export interface operations {
             429: components["responses"]["Problem429RateLimited"];
             500: components["responses"]["Problem500InternalError"];
             502: components["responses"]["Problem502UpstreamFailure"];
+            503: components["responses"]["Problem503TenantMoving"];
             504: components["responses"]["Problem504UpstreamTimeout"];
         };
     };
@@ -6374,6 +6422,7 @@ export interface operations {
             429: components["responses"]["Problem429RateLimited"];
             500: components["responses"]["Problem500InternalError"];
             502: components["responses"]["Problem502UpstreamFailure"];
+            503: components["responses"]["Problem503TenantMoving"];
             504: components["responses"]["Problem504UpstreamTimeout"];
         };
     };
@@ -6472,6 +6521,7 @@ export interface operations {
             429: components["responses"]["Problem429RateLimited"];
             500: components["responses"]["Problem500InternalError"];
             502: components["responses"]["Problem502UpstreamFailure"];
+            503: components["responses"]["Problem503TenantMoving"];
             504: components["responses"]["Problem504UpstreamTimeout"];
         };
     };
@@ -6525,6 +6575,7 @@ export interface operations {
             429: components["responses"]["Problem429RateLimited"];
             500: components["responses"]["Problem500InternalError"];
             502: components["responses"]["Problem502UpstreamFailure"];
+            503: components["responses"]["Problem503TenantMoving"];
             504: components["responses"]["Problem504UpstreamTimeout"];
         };
     };
@@ -6568,6 +6619,7 @@ export interface operations {
             429: components["responses"]["Problem429RateLimited"];
             500: components["responses"]["Problem500InternalError"];
             502: components["responses"]["Problem502UpstreamFailure"];
+            503: components["responses"]["Problem503TenantMoving"];
             504: components["responses"]["Problem504UpstreamTimeout"];
         };
     };
@@ -6611,6 +6663,7 @@ export interface operations {
             429: components["responses"]["Problem429RateLimited"];
             500: components["responses"]["Problem500InternalError"];
             502: components["responses"]["Problem502UpstreamFailure"];
+            503: components["responses"]["Problem503TenantMoving"];
             504: components["responses"]["Problem504UpstreamTimeout"];
         };
     };
@@ -6654,6 +6707,7 @@ export interface operations {
             429: components["responses"]["Problem429RateLimited"];
             500: components["responses"]["Problem500InternalError"];
             502: components["responses"]["Problem502UpstreamFailure"];
+            503: components["responses"]["Problem503TenantMoving"];
             504: components["responses"]["Problem504UpstreamTimeout"];
         };
     };
@@ -6707,6 +6761,7 @@ export interface operations {
             429: components["responses"]["Problem429RateLimited"];
             500: components["responses"]["Problem500InternalError"];
             502: components["responses"]["Problem502UpstreamFailure"];
+            503: components["responses"]["Problem503TenantMoving"];
             504: components["responses"]["Problem504UpstreamTimeout"];
         };
     };
@@ -6818,6 +6873,7 @@ export interface operations {
             429: components["responses"]["Problem429RateLimited"];
             500: components["responses"]["Problem500InternalError"];
             502: components["responses"]["Problem502UpstreamFailure"];
+            503: components["responses"]["Problem503TenantMoving"];
             504: components["responses"]["Problem504UpstreamTimeout"];
         };
     };
@@ -6859,7 +6915,7 @@ export interface operations {
             429: components["responses"]["Problem429RateLimited"];
             500: components["responses"]["Problem500InternalError"];
             502: components["responses"]["Problem502UpstreamFailure"];
-            503: components["responses"]["Problem503IdentityProviderFailed"];
+            503: components["responses"]["Problem503IdentityProviderFailedTenantMoving"];
             504: components["responses"]["Problem504UpstreamTimeout"];
         };
     };
@@ -6904,6 +6960,7 @@ export interface operations {
             429: components["responses"]["Problem429RateLimited"];
             500: components["responses"]["Problem500InternalError"];
             502: components["responses"]["Problem502UpstreamFailure"];
+            503: components["responses"]["Problem503TenantMoving"];
             504: components["responses"]["Problem504UpstreamTimeout"];
         };
     };
@@ -6952,6 +7009,7 @@ export interface operations {
             429: components["responses"]["Problem429RateLimited"];
             500: components["responses"]["Problem500InternalError"];
             502: components["responses"]["Problem502UpstreamFailure"];
+            503: components["responses"]["Problem503TenantMoving"];
             504: components["responses"]["Problem504UpstreamTimeout"];
         };
     };
@@ -6995,6 +7053,7 @@ export interface operations {
             429: components["responses"]["Problem429RateLimited"];
             500: components["responses"]["Problem500InternalError"];
             502: components["responses"]["Problem502UpstreamFailure"];
+            503: components["responses"]["Problem503TenantMoving"];
             504: components["responses"]["Problem504UpstreamTimeout"];
         };
     };
@@ -7045,6 +7104,7 @@ export interface operations {
             429: components["responses"]["Problem429RateLimited"];
             500: components["responses"]["Problem500InternalError"];
             502: components["responses"]["Problem502UpstreamFailure"];
+            503: components["responses"]["Problem503TenantMoving"];
             504: components["responses"]["Problem504UpstreamTimeout"];
         };
     };
@@ -7096,6 +7156,7 @@ export interface operations {
             429: components["responses"]["Problem429RateLimited"];
             500: components["responses"]["Problem500InternalError"];
             502: components["responses"]["Problem502UpstreamFailure"];
+            503: components["responses"]["Problem503TenantMoving"];
             504: components["responses"]["Problem504UpstreamTimeout"];
         };
     };
@@ -7147,6 +7208,7 @@ export interface operations {
             429: components["responses"]["Problem429RateLimited"];
             500: components["responses"]["Problem500InternalError"];
             502: components["responses"]["Problem502UpstreamFailure"];
+            503: components["responses"]["Problem503TenantMoving"];
             504: components["responses"]["Problem504UpstreamTimeout"];
         };
     };
@@ -7191,6 +7253,7 @@ export interface operations {
             429: components["responses"]["Problem429RateLimited"];
             500: components["responses"]["Problem500InternalError"];
             502: components["responses"]["Problem502UpstreamFailure"];
+            503: components["responses"]["Problem503TenantMoving"];
             504: components["responses"]["Problem504UpstreamTimeout"];
         };
     };
@@ -7241,6 +7304,7 @@ export interface operations {
             429: components["responses"]["Problem429RateLimited"];
             500: components["responses"]["Problem500InternalError"];
             502: components["responses"]["Problem502UpstreamFailure"];
+            503: components["responses"]["Problem503TenantMoving"];
             504: components["responses"]["Problem504UpstreamTimeout"];
         };
     };

@@ -34,6 +34,7 @@ import { BUCKET, createPortabilityFixture, jobQueueEvent, PLATFORM_ADMIN, routeC
 const [EU, US] = LOCAL_REGIONS;
 const MIGRATIONS = '/v1/tenants/{tenantId}/migrations';
 const MIGRATION = '/v1/tenants/{tenantId}/migrations/{migrationId}';
+const RETENTION = '/v1/tenants/{tenantId}/retention';
 const BUNDLE_SECRET = 'migration-api-test-signing-secret-32-characters';
 
 let fixture: PortabilityFixture;
@@ -54,7 +55,7 @@ function configOf(region: string): RuntimeConfig {
 }
 
 /** The job consumer of a region (EU unless told), running migrations with `migrationOf` when given. */
-function consumerOf(migrationOf?: (to: string) => Pick<TenantMigration, 'migrate'>, region: string = EU) {
+function consumerOf(migrationOf?: (to: string) => Pick<TenantMigration, 'migrate' | 'abandon'>, region: string = EU) {
   const config = configOf(region);
   const logger = createLogger('migration-api', 'ERROR');
   return createJobConsumer(config, {
@@ -292,6 +293,7 @@ describe('tenant migration through the API', () => {
       migrate: async () => {
         throw failure();
       },
+      abandon: async () => undefined,
     });
 
     // Act
@@ -308,6 +310,84 @@ describe('tenant migration through the API', () => {
     expect(await fixture.lifecycle.regions[EU].local.directory.get(tenantId)).toMatchObject({ region: EU });
   });
 
+  /** The migration to `to` over the test's regions, `atStep` called when a step is reached (before it is recorded). */
+  const migrationAt =
+    (atStep: (step: MigrationStep) => Promise<void>) =>
+    (to: string): Pick<TenantMigration, 'migrate' | 'abandon'> => {
+      const migration = tenantMigrationOf(configOf(EU), to);
+      return {
+        migrate: (request, onStep) =>
+          migration.migrate(request, async (reached, items) => {
+            await atStep(reached);
+            await onStep?.(reached, items);
+          }),
+        abandon: (tenantId, exportId) => migration.abandon(tenantId, exportId),
+      };
+    };
+  const marksOf = (tenantId: string) =>
+    Promise.all(LOCAL_REGIONS.map(async (region) => (await fixture.lifecycle.regions[region].local.directory.get(tenantId))?.moving));
+
+  it("holds the tenant's changes while it moves: the old region refuses them 503 tenant-moving with Retry-After and still answers reads", async () => {
+    // Prepare
+    const tenantId = await fixture.onboard('mheld', EU);
+    await fixture.live(tenantId, { agents: [{ instructions: 'hold still', memories: ['kept'] }], runs: [], apiKeys: 0, members: 1 });
+    const during: Record<string, Awaited<ReturnType<typeof call>>> = {};
+    let migrationId = '';
+    const probing = migrationAt(async (step) => {
+      if (step !== 'exported') return;
+      during.platformAdmin = await call(EU, 'PUT', RETENTION, { tenantId }, { body: {} });
+      during.tenantAdmin = await call(EU, 'PUT', RETENTION, { tenantId }, { body: {}, auth: tenantAdmin(tenantId) });
+      during.read = await call(EU, 'GET', MIGRATION, { tenantId, migrationId });
+    });
+
+    // Act
+    const started = await call(EU, 'POST', MIGRATIONS, { tenantId }, { body: { to: US } });
+    migrationId = started.json.migrationId;
+    const outcome = await deliver(consumerOf(probing), sent.splice(0));
+    const after = await call(US, 'PUT', RETENTION, { tenantId }, { body: {} });
+    sent.splice(0);
+
+    // Assess: nothing was written in the old region after the export; the move took everything, then let go
+    expect(outcome.batchItemFailures).toEqual([]);
+    for (const refused of [during.platformAdmin, during.tenantAdmin]) {
+      expect(refused.statusCode).toBe(503);
+      expect(refused.headers?.['retry-after']).toBe('30');
+      expect(refused.json).toMatchObject({ code: 'tenant-moving', region: US });
+    }
+    expect(during.read.statusCode).toBe(200);
+    expect(during.read.json).toMatchObject({ state: 'RUNNING', to: US });
+    expect(after.statusCode).toBe(200);
+    expect(await marksOf(tenantId)).toEqual([undefined, undefined]);
+  });
+
+  it('keeps the hold through a crash and gives it up when the migration fails for good before its cut-over', async () => {
+    // Prepare
+    const tenantId = await fixture.onboard('mgiveup', EU);
+    await fixture.live(tenantId, { agents: [{ instructions: 'stay home', memories: [] }], runs: [], apiKeys: 0, members: 1 });
+    const crashing = migrationAt(async (step) => {
+      if (step === 'verified') throw new Error('the process died');
+    });
+
+    // Act
+    await call(EU, 'POST', MIGRATIONS, { tenantId }, { body: { to: US } });
+    const messages = sent.splice(0);
+    const crashed = await deliver(consumerOf(crashing), messages);
+    const held = await call(EU, 'PUT', RETENTION, { tenantId }, { body: {} });
+    const marks = await marksOf(tenantId);
+    const failed = await deliver(consumerOf(crashing), messages, 3);
+    const home = await call(EU, 'PUT', RETENTION, { tenantId }, { body: {} });
+    sent.splice(0);
+
+    // Assess
+    expect(crashed.batchItemFailures).toHaveLength(1);
+    expect(held.statusCode).toBe(503);
+    expect(marks).toEqual([expect.objectContaining({ to: US }), expect.objectContaining({ to: US })]);
+    expect(failed.batchItemFailures).toHaveLength(1);
+    expect(home.statusCode).toBe(200);
+    expect(await marksOf(tenantId)).toEqual([undefined, undefined]);
+    expect(await fixture.lifecycle.regions[EU].local.directory.get(tenantId)).toMatchObject({ region: EU });
+  });
+
   it('resumes a migration that crashed at a step when its message is delivered again', async () => {
     // Prepare
     const tenantId = await fixture.onboard('mcrash', EU);
@@ -320,6 +400,7 @@ describe('tenant migration through the API', () => {
           if (reached === step && crashes-- > 0) throw new Error('the process died');
           await onStep?.(reached, items);
         }),
+      abandon: (tenantId: string, exportId: string) => tenantMigrationOf(configOf(EU), to).abandon(tenantId, exportId),
     });
 
     // Act
@@ -383,6 +464,7 @@ describe('tenant migration through the API', () => {
             if (reached === 'cut-over') await db(tenantId).send(new PutCommand({ TableName: tableName, Item: { ...settings, legalHold: hold } }));
             await onStep?.(reached, items);
           }),
+        abandon: (tenantId: string, exportId: string) => tenantMigrationOf(configOf(EU), to).abandon(tenantId, exportId),
       });
       const started = await call(EU, 'POST', MIGRATIONS, { tenantId }, { body: { to: US } });
       await deliver(consumerOf(holdingAtCutOver), sent.splice(0));

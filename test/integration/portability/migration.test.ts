@@ -1,6 +1,6 @@
 import { credentialStoreOf } from '../../../functions/api/credential-store.dependencies';
 import { AuditRepository } from '../../../functions/audit/audit.repository';
-import { WrongRegionError } from '../../../functions/core/errors';
+import { ConflictError, WrongRegionError } from '../../../functions/core/errors';
 import { IssuerRegistryRepository, type IssuerRegistration } from '../../../functions/identity/issuer-registry.repository';
 import { CursorCodec } from '../../../functions/data/cursor';
 import { tenantPrefix } from '../../../functions/data/keys';
@@ -74,6 +74,7 @@ function migrationWith(
   store: ObjectStore,
   directories?: readonly DirectoryRepository[],
   pools?: (region: string) => MigrationRegion['pools'],
+  cutOverSettleMs?: number,
 ): TenantMigration {
   const { lifecycle, signer } = fixture;
   const regions = Object.fromEntries(
@@ -105,6 +106,7 @@ function migrationWith(
     directories: directories ?? writableDirectories(),
     catalogue: TENANT_DATA_CATALOGUE,
     readManifest: manifestReader(store),
+    ...(cutOverSettleMs === undefined ? {} : { cutOverSettleMs }),
   });
 }
 
@@ -199,6 +201,44 @@ describe('tenant migration between regions', () => {
     for (const region of LOCAL_REGIONS) expect(await registry(region).lookup(issuer)).toEqual(registration);
     // The tenant's usage key is made sure of in the target's usage plans (its plan's), never in the old region.
     expect(ensuredKeys.filter((key) => key.includes(tenantId))).toEqual([`${US} ${tenantId} team`]);
+  });
+
+  it("marks the tenant as moving in every region, exports only once every gate's cache has seen it, and refuses a second move meanwhile", async () => {
+    // Prepare
+    const tenantId = await fixture.onboard('mghold', EU);
+    await fixture.live(tenantId, { agents: [{ instructions: 'wait for the gates', memories: ['one'] }], runs: [], apiKeys: 0, members: 1 });
+    const settleMs = 1500;
+    const marked: number[] = [];
+    const directories = writableDirectories().map((directory) => {
+      const markMoving: DirectoryRepository['markMoving'] = async (id, move) => {
+        marked.push(Date.now());
+        return directory.markMoving(id, move);
+      };
+      return Object.assign(Object.create(directory) as DirectoryRepository, { markMoving });
+    });
+    const request = { tenantId, to: US, actor: 'platform-admin:ops-1', requestId: 'migrate-hold' };
+    let exportedAt = 0;
+    let marks: unknown[] = [];
+    let second: unknown;
+
+    // Act
+    await migrationWith(fixture.store, directories, undefined, settleMs).migrate(request, async (step) => {
+      if (step !== 'exported') return;
+      exportedAt = Date.now();
+      marks = await Promise.all(LOCAL_REGIONS.map(async (region) => (await fixture.lifecycle.regions[region].local.directory.get(tenantId))?.moving));
+      second = await migrationWith(fixture.store)
+        .migrate({ ...request, requestId: 'migrate-again', exportId: 'another-move' })
+        .catch((error: unknown) => error);
+    });
+
+    // Assess
+    expect(marked).toHaveLength(LOCAL_REGIONS.length);
+    expect(exportedAt - Math.max(...marked)).toBeGreaterThanOrEqual(settleMs - 50);
+    expect(marks).toEqual(LOCAL_REGIONS.map(() => ({ to: US, exportId: expect.stringMatching(/^migration-to-us-east-1-/), since: expect.any(String) })));
+    expect(second).toBeInstanceOf(ConflictError);
+    for (const region of LOCAL_REGIONS) {
+      expect(await fixture.lifecycle.regions[region].local.directory.get(tenantId)).toEqual(expect.not.objectContaining({ moving: expect.anything() }));
+    }
   });
 
   it('finishes a cut-over that crashed between two directory copies: every copy names the target, one tenant.migrated entry', async () => {

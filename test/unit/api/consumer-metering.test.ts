@@ -4,6 +4,7 @@ import { createHandler } from '../../../functions/api/run-consumer';
 import { parseRuntimeConfig } from '../../../functions/api/runtime-config';
 import { createLogger } from '../../../functions/core/logger';
 import type { RunWorker } from '../../../functions/workflows/run.worker';
+import type { TenantDirectoryEntry } from '../../../functions/tenants/tenant.schema';
 import { lambdaContext } from '../../support/rest-event';
 
 /** A batch of queue messages, as an SQS event source hands it over. */
@@ -106,3 +107,43 @@ describe("the job consumer's Lambda time per tenant", () => {
     expect(metered.map((work) => work.map((delivery) => delivery.tenantId))).toEqual([['acme-a'], []]);
   });
 });
+
+describe('the run consumer and tenants that move to another region', () => {
+  it("sends the runs of a tenant being moved again later, leaves a moved tenant's runs to its new region, and runs the others", async () => {
+    // Prepare: three tenants of eu-central-1's queue: one at home, one being moved, one moved to us-east-1
+    const config = parseRuntimeConfig({ AWS_REGION: 'eu-central-1', TABLE_NAME: 't', LOG_LEVEL: 'ERROR' });
+    const move = { to: 'us-east-1', exportId: 'migration-1', since: '2026-12-01T00:00:00.000Z' };
+    const entries: Record<string, TenantDirectoryEntry> = {
+      'acme-a': directoryEntry('acme-a', 'eu-central-1'),
+      'moving-b': { ...directoryEntry('moving-b', 'eu-central-1'), moving: move },
+      'moved-c': { ...directoryEntry('moved-c', 'us-east-1'), moving: move },
+    };
+    const handled: string[] = [];
+    const sentAgain: { tenantId: string; delaySeconds?: number }[] = [];
+    const consumer = createHandler(config, {
+      logger: createLogger('test', 'ERROR'),
+      queue: { enqueue: async (message, options) => void sentAgain.push({ tenantId: message.tenantId, delaySeconds: options?.delaySeconds }) },
+      workerFor: (tenantId) =>
+        ({
+          handle: async () => {
+            handled.push(tenantId);
+            return { kind: 'done' };
+          },
+        }) as unknown as RunWorker,
+      directory: { get: async (tenantId) => entries[tenantId] },
+      region: 'eu-central-1',
+    });
+
+    // Act
+    const outcome = await consumer(batch('acme-a', 'moving-b', 'moved-c'), lambdaContext());
+
+    // Assess: no message is handed back (a long move must not dead-letter its runs), only the one at home ran
+    expect(outcome?.batchItemFailures).toEqual([]);
+    expect(handled).toEqual(['acme-a']);
+    expect(sentAgain).toEqual([{ tenantId: 'moving-b', delaySeconds: 30 }]);
+  });
+});
+
+function directoryEntry(tenantId: string, region: string): TenantDirectoryEntry {
+  return { tenantId, slug: tenantId, region, status: 'ACTIVE', emailDomains: [], branding: {} };
+}

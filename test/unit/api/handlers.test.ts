@@ -57,9 +57,13 @@ const directory = new Map<string, TenantDirectoryEntry>([
   ['acme', entry('acme', { emailDomains: ['shared.example'] })],
   ['globex', entry('globex', { region: 'us-east-1', emailDomains: ['shared.example'] })],
   ['initech', entry('initech', { status: 'SUSPENDED' })],
+  // A migration moving it to us-east-1 holds its changes; once cut over, the mark names its home and holds nothing.
+  ['umbrella', entry('umbrella', { moving: { to: 'us-east-1', exportId: 'migration-1', since: '2026-11-02T00:00:00.000Z' } })],
+  ['hooli', entry('hooli', { moving: { to: 'eu-central-1', exportId: 'migration-2', since: '2026-11-02T00:00:00.000Z' } })],
 ]);
 const records = new Map<string, Tenant>([
   ['acme', tenant('acme')],
+  ['umbrella', tenant('umbrella')],
   ['initech', tenant('initech')],
 ]);
 const directoryRepository = {
@@ -207,6 +211,38 @@ describe('GET /v1/tenants/{tenantId}', () => {
   it('still lets a suspended tenant read its own record', async () => {
     const result = await getTenant('initech', { ...acmeAdmin, tenantId: 'initech' });
     expect(result.statusCode).toBe(200);
+  });
+
+  it.each([
+    ['its own admin', { ...acmeAdmin, tenantId: 'umbrella' }],
+    ['a platform admin', platformAdmin],
+  ])('refuses a change to a tenant being moved, from %s, with 503 tenant-moving and Retry-After, and still serves its reads', async (_who, auth) => {
+    // Act
+    const rename = await tenantsHandler(
+      restEvent({
+        method: 'PATCH',
+        resource: '/v1/tenants/{tenantId}',
+        pathParameters: { tenantId: 'umbrella' },
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ name: 'Umbrella Two' }),
+        auth,
+      }),
+      lambdaContext(),
+    );
+    const read = await getTenant('umbrella', auth);
+    // Assess
+    expect(rename.statusCode).toBe(503);
+    expect(rename.headers?.['retry-after']).toBe('30');
+    expect(problemOf(rename)).toMatchObject({ code: 'tenant-moving', region: 'us-east-1', retryAfterSeconds: 30 });
+    expect(read.statusCode).toBe(200);
+  });
+
+  it('lets changes through once the move has cut over to this region (the mark left for the purge holds nothing)', async () => {
+    const suspend = ROUTES.find((route) => route.operationId === 'suspendTenant');
+    await expect(tenantGate('hooli', suspend as (typeof ROUTES)[number], { ...acmeAdmin, tenantId: 'hooli' })).resolves.toBeUndefined();
+    await expect(tenantGate('umbrella', suspend as (typeof ROUTES)[number], { ...acmeAdmin, tenantId: 'umbrella' })).rejects.toMatchObject({
+      code: 'tenant-moving',
+    });
   });
 
   it('answers a repository fault with a 500 that reveals nothing of the cause', async () => {
