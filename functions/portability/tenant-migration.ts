@@ -15,6 +15,7 @@ import type { TenantPurge } from '../tenants/tenant-purge';
 import type { Readable } from 'node:stream';
 import { MANIFEST_FILE, manifestSchema, type BundleManifest } from './bundle.schema';
 import { itemsOfKind } from './kind-items';
+import { auditEntryKind } from '../audit/audit.kind';
 import { ObjectNotFoundError, type ObjectStore } from './object-store';
 import type { KindProgress } from './tenant-export';
 import { bundlePrefix, type TenantExporter } from './tenant-export';
@@ -156,11 +157,51 @@ export class TenantMigration {
     // The bundle names the source, so a run resumed after the cut-over still purges it.
     if (manifest.sourceRegion !== to) {
       await sleep(this.settleMs);
-      await this.regionOf(manifest.sourceRegion).purge.purge(tenantId);
+      const source = this.regionOf(manifest.sourceRegion);
+      await this.carryLateEntries(source, target, request, manifest);
+      await source.purge.purge(tenantId);
     }
     for (const directory of this.props.directories) await directory.clearMoving(tenantId, exportId);
     await onStep('purged', []);
     return manifest;
+  }
+
+  /**
+   * Records in the target's log, before the purge deletes them, the entries the source's log took after the export: a
+   * platform admin's reads of the held tenant are recorded there as every access is (no change is taken meanwhile).
+   * Each becomes an entry of its own in the target, with its actor, action, target and request id, and its source
+   * region, time, id and digest as its change; once, keyed by its id, so a resumed run carries nothing twice.
+   */
+  private async carryLateEntries(source: MigrationRegion, target: MigrationRegion, request: MigrationRequest, manifest: BundleManifest): Promise<void> {
+    const { tenantId } = request;
+    const kind = this.props.catalogue.find((candidate) => candidate.name === auditEntryKind.name);
+    if (!kind) return;
+    // An entry's time is taken before its transaction commits: one dated a little before the export may still be late.
+    const from = new Date(Date.parse(manifest.createdAt) - LATE_COMMIT_MS).toISOString();
+    const recent = async (region: MigrationRegion) => {
+      const entries: Record<string, unknown>[] = [];
+      for await (const item of itemsOfKind(kind, tenantId, region.db(tenantId), region.tableName)) {
+        if (typeof item.id === 'string' && String(item.time) >= from) entries.push(item);
+      }
+      return entries;
+    };
+    const imported = new Set((await recent(target)).map((entry) => entry.id));
+    const late = (await recent(source)).filter((entry) => !imported.has(entry.id)).sort((a, b) => String(a.id).localeCompare(String(b.id)));
+    for (const entry of late) {
+      const id = String(entry.id);
+      await target.executor.execute({
+        tenantId,
+        event: {
+          actor: String(entry.actor),
+          action: String(entry.action),
+          target: String(entry.target),
+          requestId: String(entry.requestId),
+          change: { carriedFrom: source.region, id, time: entry.time, digest: entry.digest },
+        },
+        idempotency: { key: `carried-audit-entry-${id}`, fingerprint: id },
+        response: { status: 200, body: { carried: id } },
+      });
+    }
   }
 
   /**
@@ -300,6 +341,9 @@ export class TenantMigration {
     });
   }
 }
+
+/** How long after its time an audit entry's transaction may still commit (a Lambda invocation's longest run). */
+const LATE_COMMIT_MS = 15 * 60_000;
 
 function sleep(ms: number): Promise<void> {
   return ms > 0 ? new Promise((settled) => setTimeout(settled, ms)) : Promise.resolve();

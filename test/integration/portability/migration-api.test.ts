@@ -327,7 +327,7 @@ describe('tenant migration through the API', () => {
   const marksOf = (tenantId: string) =>
     Promise.all(LOCAL_REGIONS.map(async (region) => (await fixture.lifecycle.regions[region].local.directory.get(tenantId))?.moving));
 
-  it("holds the tenant's changes while it moves: the old region refuses them 503 tenant-moving with Retry-After and still answers reads", async () => {
+  it("holds the tenant's changes while it moves: the old region refuses them 503 tenant-moving with Retry-After, still answers reads and their access records move too", async () => {
     // Prepare
     const tenantId = await fixture.onboard('mheld', EU);
     await fixture.live(tenantId, { agents: [{ instructions: 'hold still', memories: ['kept'] }], runs: [], apiKeys: 0, members: 1 });
@@ -358,6 +358,14 @@ describe('tenant migration through the API', () => {
     expect(during.read.json).toMatchObject({ state: 'RUNNING', to: US });
     expect(after.statusCode).toBe(200);
     expect(await marksOf(tenantId)).toEqual([undefined, undefined]);
+    // The platform admin's accesses in the old region (the start, and the read after the export) are in the new log once
+    // each; the refused changes recorded none.
+    const accesses = (await fixture.lifecycle.scanPrefix(US, tenantPrefix(tenantId))).filter(
+      (item) => item.action === 'tenant.access' && String(item.requestId).startsWith(`migration-req-${EU}`),
+    );
+    expect(accesses).toHaveLength(2);
+    expect(new Set(accesses.map((item) => item.requestId)).size).toBe(2);
+    expect(await verifyChain(US, tenantId)).toMatchObject({ valid: true });
   });
 
   it('keeps the hold through a crash and gives it up when the migration fails for good before its cut-over', async () => {

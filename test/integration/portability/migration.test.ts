@@ -1,4 +1,5 @@
 import { credentialStoreOf } from '../../../functions/api/credential-store.dependencies';
+import { regionTenants } from '../../../functions/api/dependencies';
 import { AuditRepository } from '../../../functions/audit/audit.repository';
 import { ConflictError, WrongRegionError } from '../../../functions/core/errors';
 import { IssuerRegistryRepository, type IssuerRegistration } from '../../../functions/identity/issuer-registry.repository';
@@ -220,6 +221,8 @@ describe('tenant migration between regions', () => {
     let exportedAt = 0;
     let marks: unknown[] = [];
     let second: unknown;
+    let listed: { tenantId: string }[] = [];
+    let swept: { tenantId: string }[] = [];
 
     // Act
     await migrationWith(fixture.store, directories, undefined, settleMs).migrate(request, async (step) => {
@@ -229,6 +232,8 @@ describe('tenant migration between regions', () => {
       second = await migrationWith(fixture.store)
         .migrate({ ...request, requestId: 'migrate-again', exportId: 'another-move' })
         .catch((error: unknown) => error);
+      listed = await regionTenants(fixture.lifecycle.config(EU))();
+      swept = await regionTenants(fixture.lifecycle.config(EU), { changing: true })();
     });
 
     // Assess
@@ -236,6 +241,9 @@ describe('tenant migration between regions', () => {
     expect(exportedAt - Math.max(...marked)).toBeGreaterThanOrEqual(settleMs - 50);
     expect(marks).toEqual(LOCAL_REGIONS.map(() => ({ to: US, exportId: expect.stringMatching(/^migration-to-us-east-1-/), since: expect.any(String) })));
     expect(second).toBeInstanceOf(ConflictError);
+    // The region still lists the tenant, but the jobs that write (the retention sweep) pass it by.
+    expect(listed.map((tenant) => tenant.tenantId)).toContain(tenantId);
+    expect(swept.map((tenant) => tenant.tenantId)).not.toContain(tenantId);
     for (const region of LOCAL_REGIONS) {
       expect(await fixture.lifecycle.regions[region].local.directory.get(tenantId)).toEqual(expect.not.objectContaining({ moving: expect.anything() }));
     }
