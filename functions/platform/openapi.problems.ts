@@ -35,6 +35,9 @@ const ROUTE_SPECIFIC: Readonly<Record<string, ReadonlyArray<readonly [number, st
     [503, 'mail-not-sent'],
   ],
   acceptInvitation: [
+    // The invitation's tenant must take new users: not suspended, nor provisioning, failed or offboarding.
+    [403, 'tenant-suspended'],
+    [403, 'tenant-unavailable'],
     [404, 'not-found'],
     [409, 'conflict'],
     [410, 'gone'],

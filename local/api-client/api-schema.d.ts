@@ -2781,6 +2781,24 @@ export interface components {
                 };
             };
         };
+        /** @description Problem: `tenant-suspended`, `tenant-unavailable` (see the error catalogue). */
+        Problem403TenantSuspendedTenantUnavailable: {
+            headers: {
+                "Cache-Control": components["headers"]["CacheControl"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @constant */
+                    status?: 403;
+                    /** @enum {unknown} */
+                    code?: "tenant-suspended" | "tenant-unavailable";
+                };
+            };
+        };
         /** @description Problem: `not-found` (see the error catalogue). */
         Problem404NotFound: {
             headers: {
@@ -6905,6 +6923,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem400BadRequestMalformedRequest"];
+            403: components["responses"]["Problem403TenantSuspendedTenantUnavailable"];
             404: components["responses"]["Problem404NotFound"];
             409: components["responses"]["Problem409Conflict"];
             410: components["responses"]["Problem410Gone"];
