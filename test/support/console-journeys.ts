@@ -1,4 +1,9 @@
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Page } from 'playwright-core';
+import * as keys from '../../functions/data/table-keys';
+import { localDynamoDbClient } from '../../local/bootstrap';
+import { LOCAL_TABLE_NAME } from '../../local/platform.config';
+import { emulatorEndpoints } from './emulators';
 import { readMailbox } from '../../functions/users/mailer.mailbox';
 import type { ProvisionedTenant, TenantSpec } from '../../local/provisioner';
 import { DEMO_TENANTS } from '../../local/seed';
@@ -44,4 +49,22 @@ export async function invitationCode(platform: TestPlatform, email: string): Pro
 /** The header band's colour: each tenant's primary colour. */
 export function brandColour(page: Page): Promise<string> {
   return page.evaluate(() => (globalThis as any).getComputedStyle((globalThis as any).document.querySelector('header.top')).borderTopColor);
+}
+
+/**
+ * Moves the tenant's subscription back a month, so that its current period has ended and the next period close
+ * invoices it (as if the month had passed).
+ */
+export async function endCurrentPeriod(tenant: ProvisionedTenant, subscription: Record<string, any>): Promise<string> {
+  const now = new Date();
+  const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1)).toISOString();
+  const end = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)).toISOString();
+  const db = DynamoDBDocumentClient.from(localDynamoDbClient(emulatorEndpoints().dynamoDbEndpoint, tenant.region));
+  try {
+    const item = { ...keys.subscription(tenant.tenantId), ...subscription, currentPeriod: { start, end }, version: subscription.version + 1 };
+    await db.send(new PutCommand({ TableName: LOCAL_TABLE_NAME, Item: item }));
+  } finally {
+    db.destroy();
+  }
+  return start.slice(0, 7);
 }

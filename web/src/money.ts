@@ -30,6 +30,15 @@ export function formatMicros(micros: number, currency: string): string {
   return formatMinor(centsOfMicros(micros), currency);
 }
 
+/** `4900`, `EUR` → `49.00`: minor units as the decimal a person types (parseMinor reads it back). */
+export function decimalOfMinor(amount: number, currency: string): string {
+  const digits = minorDigits(currency);
+  const scale = 10 ** digits;
+  const sign = amount < 0 ? '-' : '';
+  const fraction = String(Math.abs(amount) % scale).padStart(digits, '0');
+  return `${sign}${Math.trunc(Math.abs(amount) / scale)}${digits > 0 ? `.${fraction}` : ''}`;
+}
+
 /**
  * A decimal amount typed by a person (`25`, `25.5`, `25.50`) as integer minor units, or undefined when it is not
  * one (a negative, a third decimal, letters).

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { launchBrowser, type ConsoleBrowser } from '../../support/browser';
-import { demoTenant, invitationCode, signInAsOperator } from '../../support/console-journeys';
+import { demoTenant, endCurrentPeriod, invitationCode, signInAsOperator } from '../../support/console-journeys';
 import type { LocalRegion } from '../../../local/platform.config';
 import { startTestPlatform, type TestPlatform } from '../../support/platform';
 
@@ -206,6 +206,58 @@ describe('a move to another region, started by a platform admin acting on the te
     expect(actions.filter((action) => /suspend|reactivate/.test(action))).toHaveLength(2);
     // The browser logs the old region's 421, which the console read past once the move had cut over; nothing else.
     expect(journey.errors.filter((error) => !error.includes('status of 421'))).toEqual([]);
+    await journey.close();
+  });
+});
+
+describe('billing, run by a platform admin', () => {
+  it("closes the region's ended periods from the tenants page, then records the invoice's payment acting on the tenant", async () => {
+    // Prepare: a tenant whose current period has ended
+    const tenant = await demoTenant(platform, 'acme');
+    const region = tenant.region as LocalRegion;
+    const operator = await platform.platformAdmin();
+    const token = (await platform.signIn(operator.clientId, operator)).idToken;
+    const subscription = await platform.call(region, 'GET', `/v1/tenants/${tenant.tenantId}/subscription`, { token });
+    const invoiceId = await endCurrentPeriod(tenant, subscription.json);
+    const journey = await browser.open();
+    const page = journey.page;
+    await signInAsOperator(page, consoleUrl, operator.username, operator.password);
+
+    // Act: close the periods of the tenant's region
+    await page.getByRole('heading', { name: 'Billing periods' }).waitFor();
+    await page.getByLabel('Region to close').selectOption(region);
+    await page.getByRole('button', { name: 'Close the ended periods now' }).click();
+    const report = page.getByTestId('period-close-report');
+    await report.waitFor();
+
+    // Assess: the report names the invoice the API issued
+    const issued = await platform.call(region, 'GET', `/v1/tenants/${tenant.tenantId}/invoices/${invoiceId}`, { token });
+    expect(issued.status).toBe(200);
+    expect(issued.json.payment.status).toBe('open');
+    expect(await report.getByRole('list', { name: 'Invoices issued' }).textContent()).toContain(`${tenant.tenantId}: ${issued.json.number}`);
+    expect(await journey.seriousViolations()).toEqual([]);
+    await journey.screenshot('operator-period-closed');
+
+    // Act: act on the tenant, and record the payment of its invoice on its subscription page
+    await actOnTenant(page, tenant.tenantId);
+    await page.getByRole('link', { name: 'Subscription' }).click();
+    const card = page.getByTestId(`invoice-${invoiceId}`);
+    await card.getByText('Open, awaiting payment').waitFor();
+    const form = card.getByRole('form', { name: `Record a payment of invoice ${issued.json.number}` });
+    await form.getByLabel('Payment reference').fill('BANK-2026-0117');
+    expect(await form.getByLabel('Amount (EUR)').inputValue()).toBe((issued.json.total / 100).toFixed(2));
+    expect(await journey.seriousViolations()).toEqual([]);
+    await journey.screenshot('operator-invoice-payment');
+    await form.getByRole('button', { name: `Record the payment of invoice ${issued.json.number}` }).click();
+
+    // Assess: the card and the API say paid, and the form is gone
+    await card.getByText('Paid', { exact: true }).waitFor();
+    expect(await card.getByRole('form').count()).toBe(0);
+    const paid = await platform.call(region, 'GET', `/v1/tenants/${tenant.tenantId}/invoices/${invoiceId}`, { token });
+    expect(paid.json.payment.status).toBe('paid');
+    expect(await journey.seriousViolations()).toEqual([]);
+    await journey.screenshot('operator-invoice-paid');
+    expect(journey.errors).toEqual([]);
     await journey.close();
   });
 });

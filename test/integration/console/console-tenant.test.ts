@@ -3,14 +3,13 @@ import { AdminResetUserPasswordCommand, CognitoIdentityProviderClient } from '@a
 import { readMailbox } from '../../../functions/users/mailer.mailbox';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { PLANS } from '../../../functions/billing/plan.catalogue';
-import * as keys from '../../../functions/data/table-keys';
 import { quotaCounters } from '../../../functions/quotas/quota.counters';
 import { localDynamoDbClient } from '../../../local/bootstrap';
 import { LOCAL_CREDENTIALS, LOCAL_TABLE_NAME } from '../../../local/platform.config';
 import type { ProvisionedTenant } from '../../../local/provisioner';
 import { emulatorEndpoints } from '../../support/emulators';
 import { launchBrowser, type ConsoleBrowser } from '../../support/browser';
-import { brandColour, demoTenant, invitationCode, signIn } from '../../support/console-journeys';
+import { brandColour, demoTenant, endCurrentPeriod, invitationCode, signIn } from '../../support/console-journeys';
 import { startTestPlatform, uniqueTenantId, type TestPlatform } from '../../support/platform';
 
 let platform: TestPlatform;
@@ -51,24 +50,6 @@ async function fillRunSlots(tenant: ProvisionedTenant): Promise<void> {
   } finally {
     db.destroy();
   }
-}
-
-/**
- * Moves the tenant's subscription back a month, so that its current period has ended and the next period close
- * invoices it (as if the month had passed).
- */
-async function endCurrentPeriod(tenant: ProvisionedTenant, subscription: Record<string, any>): Promise<string> {
-  const now = new Date();
-  const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1)).toISOString();
-  const end = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)).toISOString();
-  const db = DynamoDBDocumentClient.from(localDynamoDbClient(emulatorEndpoints().dynamoDbEndpoint, tenant.region));
-  try {
-    const item = { ...keys.subscription(tenant.tenantId), ...subscription, currentPeriod: { start, end }, version: subscription.version + 1 };
-    await db.send(new PutCommand({ TableName: LOCAL_TABLE_NAME, Item: item }));
-  } finally {
-    db.destroy();
-  }
-  return start.slice(0, 7);
 }
 
 /** Closes the region's ended billing periods as the platform operator does (the schedule's work, on demand). */

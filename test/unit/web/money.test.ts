@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { centsOfMicros, formatMinor, parseMinor } from '../../../web/src/money';
+import { centsOfMicros, decimalOfMinor, formatMinor, parseMinor } from '../../../web/src/money';
 
 /** The console writes the API's integer amounts for people and reads the amounts people type back as integers. */
 
@@ -25,6 +25,17 @@ describe('amounts in the console', () => {
     expect(parseMinor('25.5', 'USD')).toBe(2550);
     expect(parseMinor(' 25,05 ', 'USD')).toBe(2505);
     for (const text of ['', '-1', '1.234', 'ten', '1e3', '.5']) expect(parseMinor(text, 'USD')).toBeUndefined();
+  });
+
+  it('property: the decimal a form is filled with reads back as the same integer, in any currency', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1_000_000_000_00 }), fc.constantFrom('USD', 'EUR', 'JPY', 'BHD'), (minor, currency) => {
+        expect(parseMinor(decimalOfMinor(minor, currency), currency)).toBe(minor);
+      }),
+    );
+    expect(decimalOfMinor(4900, 'EUR')).toBe('49.00');
+    expect(decimalOfMinor(5, 'USD')).toBe('0.05');
+    expect(decimalOfMinor(500, 'JPY')).toBe('500');
   });
 
   it('property: reading back a written amount gives the same integer', () => {

@@ -3,6 +3,7 @@ import { asProblem } from '../ui';
 import { idempotencyKey, unwrap, type Schemas } from '../api';
 import { useConsole } from '../context';
 import { Busy, Field, formValue, MoreButton, ProblemView, useAction, usePaged } from '../ui';
+import { PeriodClose } from './period-close';
 
 type TenantSummary = Schemas['TenantsPage']['items'][number];
 
@@ -94,7 +95,10 @@ function OnboardForm({ onDone }: { onDone: () => void }) {
   );
 }
 
-/** Platform admins: every tenant with status and plan; onboard, suspend, reactivate, retry, offboard, act on one. */
+/**
+ * Platform admins: every tenant with status and plan (and the region a migration is moving it to); onboard, suspend,
+ * reactivate, retry, offboard, act on one; close the ended billing periods of a region now.
+ */
 export function AdminTenantsPage() {
   const { api, config, actOn } = useConsole();
   const tenants = usePaged((cursor) => unwrap(api.GET('/v1/tenants', { params: { query: { limit: 20, ...(cursor ? { cursor } : {}) } } })), []);
@@ -132,7 +136,10 @@ export function AdminTenantsPage() {
               <td>
                 {tenant.branding.displayName ?? tenant.slug} <small>({tenant.tenantId})</small>
               </td>
-              <td>{tenant.region}</td>
+              <td>
+                {tenant.region}
+                {tenant.moving && tenant.moving.to !== tenant.region ? <small> (moving to {tenant.moving.to}: changes wait)</small> : null}
+              </td>
               <td data-testid="status">{tenant.status}</td>
               <td class="actions">
                 {tenant.status === 'ACTIVE' ? (
@@ -205,6 +212,7 @@ export function AdminTenantsPage() {
         </form>
       ) : null}
       <OnboardForm onDone={tenants.reload} />
+      <PeriodClose />
     </section>
   );
 }

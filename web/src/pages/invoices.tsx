@@ -1,8 +1,8 @@
-import { useEffect, useState } from 'preact/hooks';
-import { unwrap, type Schemas } from '../api';
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { consoleProblem, unwrap, type Schemas } from '../api';
 import { useConsole } from '../context';
-import { formatMinor } from '../money';
-import { Busy, ProblemView, useAction } from '../ui';
+import { decimalOfMinor, formatMinor, parseMinor } from '../money';
+import { Busy, Field, formValue, ProblemView, useAction } from '../ui';
 
 type Invoice = Schemas['Invoice'];
 
@@ -41,8 +41,69 @@ function useInvoiceDocument(tenantId: string) {
   return { open, opened };
 }
 
+/**
+ * Platform admins record the outcome of a payment of a manually invoiced invoice (a bank transfer they see arrive, or
+ * one that bounced), named by its reference: the same reference again changes nothing. A payment must be of the
+ * invoice's total; a failure makes the subscription past due, a later success active again.
+ */
+function RecordPayment({ invoice, onRecorded }: { invoice: Invoice; onRecorded: () => void }) {
+  const { api, tenantId } = useConsole();
+  const record = useAction(async (form: HTMLFormElement) => {
+    const amount = parseMinor(formValue(form, 'amount'), invoice.currency);
+    if (amount === undefined) throw consoleProblem(400, 'Not an amount', 'enter the amount paid, such as 49 or 49.00', 'validation-failed');
+    await unwrap(
+      api.POST('/v1/tenants/{tenantId}/invoices/{invoiceId}/payments', {
+        params: { path: { tenantId: tenantId as string, invoiceId: invoice.invoiceId } },
+        body: {
+          eventId: formValue(form, 'reference'),
+          outcome: formValue(form, 'outcome') === 'failed' ? 'failed' : 'succeeded',
+          amount,
+          currency: invoice.currency,
+        },
+      }),
+    );
+    onRecorded();
+  });
+  return (
+    <form
+      class="stack"
+      aria-label={`Record a payment of invoice ${invoice.number}`}
+      onSubmit={(event) => {
+        event.preventDefault();
+        void record.run(event.currentTarget);
+      }}
+    >
+      <Field label="Payment reference" hint="the bank's reference: the same reference is recorded once">
+        <input name="reference" required maxLength={255} />
+      </Field>
+      <Field label={`Amount (${invoice.currency})`}>
+        <input name="amount" required inputMode="decimal" defaultValue={decimalOfMinor(invoice.total, invoice.currency)} />
+      </Field>
+      <Field label="Outcome">
+        <select name="outcome">
+          <option value="succeeded">Paid</option>
+          <option value="failed">Failed</option>
+        </select>
+      </Field>
+      <button type="submit" class="secondary" disabled={record.busy}>
+        Record the payment<span class="visually-hidden"> of invoice {invoice.number}</span>
+      </button>
+      <ProblemView error={record.error} />
+    </form>
+  );
+}
+
 /** One invoice as a card (a table of six columns does not fit a phone's width). */
-function InvoiceCard({ invoice, printable }: { invoice: Invoice; printable: ReturnType<typeof useInvoiceDocument> }) {
+function InvoiceCard({
+  invoice,
+  printable,
+  onPaid,
+}: {
+  invoice: Invoice;
+  printable: ReturnType<typeof useInvoiceDocument>;
+  /** Given to platform admins: the invoice takes a payment's outcome, and the list is read again. */
+  onPaid?: () => void;
+}) {
   const { open, opened } = printable;
   const blocked = opened?.invoiceId === invoice.invoiceId && opened.blocked ? opened.url : undefined;
   return (
@@ -70,20 +131,25 @@ function InvoiceCard({ invoice, printable }: { invoice: Invoice; printable: Retu
           </a>
         ) : null}
       </p>
+      {onPaid && invoice.payment.status !== 'paid' ? <RecordPayment invoice={invoice} onRecorded={onPaid} /> : null}
     </li>
   );
 }
 
-/** The tenant's invoices, newest period first, each with its printable document. */
+/** The tenant's invoices, newest period first, each with its printable document; platform admins record payments. */
 export function Invoices() {
-  const { api, tenantId } = useConsole();
-  const path = { tenantId: tenantId as string };
+  const { api, tenantId, can } = useConsole();
   const [invoices, setInvoices] = useState<readonly Invoice[]>();
   const [loadError, setLoadError] = useState<unknown>();
-  const printable = useInvoiceDocument(path.tenantId);
-  useEffect(() => {
-    unwrap(api.GET('/v1/tenants/{tenantId}/invoices', { params: { path } })).then((list) => setInvoices(list.items), setLoadError);
+  const printable = useInvoiceDocument(tenantId as string);
+  const load = useCallback(() => {
+    unwrap(api.GET('/v1/tenants/{tenantId}/invoices', { params: { path: { tenantId: tenantId as string } } })).then(
+      (list) => setInvoices(list.items),
+      setLoadError,
+    );
   }, [api, tenantId]);
+  useEffect(load, [load]);
+  const onPaid = can('platformAdmin') ? load : undefined;
   return (
     <section aria-labelledby="invoices" data-testid="invoices">
       <h2 id="invoices">Invoices</h2>
@@ -93,7 +159,7 @@ export function Invoices() {
       {invoices?.length ? (
         <ul class="invoices" aria-label="Invoices, newest period first">
           {invoices.map((invoice) => (
-            <InvoiceCard key={invoice.invoiceId} invoice={invoice} printable={printable} />
+            <InvoiceCard key={invoice.invoiceId} invoice={invoice} printable={printable} {...(onPaid ? { onPaid } : {})} />
           ))}
         </ul>
       ) : null}
