@@ -37,8 +37,8 @@ export interface RunConsumerDependencies {
   readonly meter?: Pick<UsageMeter, 'addInvocation'>;
   /**
    * The tenant's directory entry, through the container's cache (DIRECTORY_CACHE_SECONDS): a run of a tenant that a
-   * migration is moving waits, and one of a tenant homed elsewhere now is left to its new region. @default every run
-   * is executed here
+   * migration is moving waits, one of a tenant homed elsewhere now is left to its new region, and one of a tenant that
+   * is not active (suspended, offboarding) is left until it is active again. @default every run is executed here
    */
   readonly directory?: Pick<DirectoryReader, 'get'>;
   /** The region this consumer serves. @default every tenant is served here */
@@ -101,19 +101,17 @@ export function createRunConsumerDependencies(config: RuntimeConfig): RunConsume
 }
 
 /**
- * Tenants of the directory that this region serves and whose runs may still be waiting: ACTIVE or SUSPENDED (an
- * offboarding tenant's data is being purged, and a sent run would write to it again), and not being moved away.
+ * Tenants of the directory whose runs this region executes now: homed here, ACTIVE (a suspended tenant's runs wait
+ * for its reactivation, an offboarding tenant's data is being purged) and not being moved away.
  */
 async function* tenantsHomedIn(directory: DirectoryReader, region: string): AsyncIterable<string> {
   let start: Record<string, unknown> | undefined;
   do {
     const page = await directory.list(100, start);
-    for (const entry of page.items) if (entry.region === region && SWEPT_STATUSES.has(entry.status) && !heldMove(entry)) yield entry.tenantId;
+    for (const entry of page.items) if (entry.region === region && entry.status === 'ACTIVE' && !heldMove(entry)) yield entry.tenantId;
     start = page.lastEvaluatedKey;
   } while (start);
 }
-
-const SWEPT_STATUSES = new Set(['ACTIVE', 'SUSPENDED']);
 
 /** How long a run of a tenant being moved waits before its message is looked at again. */
 const MOVE_WAIT_SECONDS = 30;
@@ -125,28 +123,30 @@ const MOVE_WAIT_SECONDS = 30;
  */
 export function createHandler(config: RuntimeConfig, deps: RunConsumerDependencies = createRunConsumerDependencies(config)) {
   /**
-   * Whether a tenant's runs are not for this region now: `moving` while a migration holds its changes (a step run now
-   * would write after the export, and be purged), `moved` once it is homed in another region.
+   * Whether a tenant's run is executed here now: `later` while a migration holds its changes (a step run now would
+   * write after the export, and be purged); `left` when it is homed in another region now (the run came along with its
+   * data) or is not active (a suspension pauses its runs, an offboarding purges them): the sweeper sends the run again
+   * once the tenant is active here.
    */
-  const awayFromHere = async (tenantId: string): Promise<'moving' | 'moved' | undefined> => {
-    if (!deps.directory || !deps.region) return undefined;
+  const verdictOf = async (tenantId: string): Promise<'run' | 'later' | 'left'> => {
+    if (!deps.directory || !deps.region) return 'run';
     const entry = await deps.directory.get(tenantId);
-    if (!entry) return undefined;
-    if (entry.region !== deps.region) return 'moved';
-    return heldMove(entry) ? 'moving' : undefined;
+    if (!entry) return 'run';
+    if (entry.region !== deps.region) return 'left';
+    if (heldMove(entry)) return 'later';
+    return entry.status === 'ACTIVE' ? 'run' : 'left';
   };
   const deliver = async (record: SQSRecord, work: TenantDelivery[]): Promise<DeliveryOutcome> => {
     const message = queueMessageOf(runMessageSchema, record.body);
     // Nothing can ever run from a malformed message: straight on towards the dead-letter queue.
     if (!message) return { kind: 'failed', reason: 'malformed run message' };
     const { tenantId, runId } = message;
-    const away = await awayFromHere(tenantId);
-    if (away === 'moving') {
+    const verdict = await verdictOf(tenantId);
+    if (verdict === 'later') {
       await deps.queue.enqueue(message, { delaySeconds: MOVE_WAIT_SECONDS });
       return { kind: 'later', delaySeconds: MOVE_WAIT_SECONDS, reason: 'the tenant is moving to another region' };
     }
-    // The run was imported with the tenant's data; its new region's sweeper sends it again there.
-    if (away === 'moved') return { kind: 'done' };
+    if (verdict === 'left') return { kind: 'done' };
     const telemetry = { tierOf: deps.tierOf ?? (async () => 'unknown'), logger: deps.logger };
     return timedDelivery(work, tenantId, async () => {
       const outcome = await observedDelivery({ tenantId, runId }, telemetry, () => deps.workerFor(tenantId).handle(message));

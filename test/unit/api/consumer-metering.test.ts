@@ -108,15 +108,17 @@ describe("the job consumer's Lambda time per tenant", () => {
   });
 });
 
-describe('the run consumer and tenants that move to another region', () => {
-  it("sends the runs of a tenant being moved again later, leaves a moved tenant's runs to its new region, and runs the others", async () => {
-    // Prepare: three tenants of eu-central-1's queue: one at home, one being moved, one moved to us-east-1
+describe('the run consumer and tenants that are moved, suspended or offboarded', () => {
+  it("sends a moving tenant's runs again later, leaves a moved or inactive tenant's runs, and runs an active one's", async () => {
+    // Prepare: tenants of eu-central-1's queue: at home, being moved, moved to us-east-1, suspended, offboarding
     const config = parseRuntimeConfig({ AWS_REGION: 'eu-central-1', TABLE_NAME: 't', LOG_LEVEL: 'ERROR' });
     const move = { to: 'us-east-1', exportId: 'migration-1', since: '2026-12-01T00:00:00.000Z' };
     const entries: Record<string, TenantDirectoryEntry> = {
       'acme-a': directoryEntry('acme-a', 'eu-central-1'),
       'moving-b': { ...directoryEntry('moving-b', 'eu-central-1'), moving: move },
       'moved-c': { ...directoryEntry('moved-c', 'us-east-1'), moving: move },
+      'suspended-d': { ...directoryEntry('suspended-d', 'eu-central-1'), status: 'SUSPENDED' },
+      'leaving-e': { ...directoryEntry('leaving-e', 'eu-central-1'), status: 'OFFBOARDING' },
     };
     const handled: string[] = [];
     const sentAgain: { tenantId: string; delaySeconds?: number }[] = [];
@@ -135,9 +137,10 @@ describe('the run consumer and tenants that move to another region', () => {
     });
 
     // Act
-    const outcome = await consumer(batch('acme-a', 'moving-b', 'moved-c'), lambdaContext());
+    const outcome = await consumer(batch('acme-a', 'moving-b', 'moved-c', 'suspended-d', 'leaving-e'), lambdaContext());
 
-    // Assess: no message is handed back (a long move must not dead-letter its runs), only the one at home ran
+    // Assess: no message is handed back (a long move must not dead-letter its runs), only the active one at home ran;
+    // the runs left wait in the table, for the sweeper to send again once their tenant is active here
     expect(outcome?.batchItemFailures).toEqual([]);
     expect(handled).toEqual(['acme-a']);
     expect(sentAgain).toEqual([{ tenantId: 'moving-b', delaySeconds: 30 }]);
