@@ -6,7 +6,7 @@ import { ManifestSigner } from '../portability/bundle.schema';
 import type { ObjectStore } from '../portability/object-store';
 import { TenantExporter } from '../portability/tenant-export';
 import { TenantImporter } from '../portability/tenant-import';
-import { manifestReader, TenantMigration, type MigrationRegion } from '../portability/tenant-migration';
+import { bundleKindReader, manifestReader, TenantMigration, type MigrationRegion } from '../portability/tenant-migration';
 import { TENANT_DATA_CATALOGUE } from '../tenant-data.catalogue';
 import { DirectoryRepository } from '../tenants/directory.repository';
 import { TenantPurge } from '../tenants/tenant-purge';
@@ -54,6 +54,7 @@ export function tenantMigrationOf(config: RuntimeConfig, to: string): TenantMigr
     directories: regions.map((regional) => new DirectoryRepository(isolationOf(regional).platformDb(), regional.TABLE_NAME)),
     catalogue: TENANT_DATA_CATALOGUE,
     readManifest: manifestReader(store),
+    readKind: bundleKindReader(store),
     // The source's gates see the cut-over within their directory cache's bound: its data stays until then.
     cutOverSettleMs: config.DIRECTORY_CACHE_SECONDS * 1000,
   });

@@ -107,6 +107,12 @@ export interface DataKind {
    * when this item does not. Purge reads such items first and deletes nothing while one holds. @default never holds
    */
   readonly holdsDeletion?: (item: Readonly<Record<string, unknown>>) => string | undefined;
+  /**
+   * A kind of metering counters (usage periods, health hours), whose numeric attributes only grow by ADD: a migration
+   * adds to the target what its old region counted after the export (the difference from the bundle's item).
+   * @default not carried
+   */
+  readonly metered?: true;
 }
 
 /**

@@ -13,4 +13,5 @@ export const tenantHealthHourKind: DataKind = {
   owns: (key, tenantId) => key.pk === keys.tenantHealthPartition(tenantId),
   writeBack: writeBackAsIs,
   crossTenant: 'omit',
+  metered: true,
 };

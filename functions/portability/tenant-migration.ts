@@ -13,13 +13,16 @@ import { copyCredentialSecrets } from './credential-move';
 import type { MigrationStep } from './migration-steps';
 import type { TenantPurge } from '../tenants/tenant-purge';
 import type { Readable } from 'node:stream';
-import { MANIFEST_FILE, manifestSchema, type BundleManifest } from './bundle.schema';
+import { fileNameOf, MANIFEST_FILE, manifestSchema, type BundleManifest } from './bundle.schema';
+import { itemOf, NdjsonReader } from './ndjson';
+import { TABLE_SCHEMA } from '../data/table.schema';
+import type { ItemWrite } from '../data/mutation.executor';
 import { itemsOfKind } from './kind-items';
 import { auditEntryKind } from '../audit/audit.kind';
 import { ObjectNotFoundError, type ObjectStore } from './object-store';
 import type { KindProgress } from './tenant-export';
 import { bundlePrefix, type TenantExporter } from './tenant-export';
-import type { TenantImporter } from './tenant-import';
+import { KEY_ATTRIBUTES, type TenantImporter } from './tenant-import';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { UsageKeyProvisioning } from '../billing/usage-key.binding';
 import { TenantRepository } from '../tenants/tenant.repository';
@@ -64,6 +67,11 @@ export interface TenantMigrationProps {
   /** Reads a bundle's manifest, to find an export made before a crash. */
   readonly readManifest: (prefix: string) => Promise<BundleManifest | undefined>;
   /**
+   * Reads a kind's items from a bundle (the migration's own, checked by its import), for the metered kinds' counts
+   * carried at the end. @default metered counts are not carried
+   */
+  readonly readKind?: (prefix: string, kind: DataKind) => AsyncIterable<Record<string, unknown>>;
+  /**
    * The bound within which every function instance of a region sees a change of the directory (their tenant gates cache
    * its answers for DIRECTORY_CACHE_SECONDS): the migration waits that long after it marks the tenant as moving, before
    * it exports (every gate then refuses the tenant's changes), and after the cut-over, before it purges the source
@@ -96,8 +104,8 @@ export interface MigrationRequest {
  * copy, until the cut-over: its gates answer 503 tenant-moving), export there, import into the target region's table,
  * verify the counts per kind and the audit chain there, move its users to its pool in the target region, copy its
  * credential secrets from the source's credential store to the target's (never through the bundle), cut the directory
- * over in every region (the old region then answers 421 with the new endpoint), and purge the source (its items and
- * its secrets). Every step is idempotent and recognised by what it left behind (the bundle of the migration, the
+ * over in every region (the old region then answers 421 with the new endpoint), carry into the target what the source
+ * recorded after the export (audit entries, metered counts), and purge the source (its items and its secrets). Every step is idempotent and recognised by what it left behind (the bundle of the migration, the
  * import's record, the directory's region and pool), so running the migration again after a crash at any step
  * resumes it.
  */
@@ -159,6 +167,7 @@ export class TenantMigration {
       await sleep(this.settleMs);
       const source = this.regionOf(manifest.sourceRegion);
       await this.carryLateEntries(source, target, request, manifest);
+      await this.carryLateCounts(source, target, request, prefix, exportId);
       await source.purge.purge(tenantId);
     }
     for (const directory of this.props.directories) await directory.clearMoving(tenantId, exportId);
@@ -200,6 +209,47 @@ export class TenantMigration {
         },
         idempotency: { key: `carried-audit-entry-${id}`, fingerprint: id },
         response: { status: 200, body: { carried: id } },
+      });
+    }
+  }
+
+  /**
+   * Adds to the target what the source's metered kinds counted after the export (the requests its reads were metered
+   * with while the tenant was held, until every gate saw the cut-over): each counter's growth over the bundle's item,
+   * in transactions of the target's executor, each once (keyed by the export and its place), so a resumed run adds
+   * nothing twice. An item the bundle lacks brings its expiry along.
+   */
+  private async carryLateCounts(source: MigrationRegion, target: MigrationRegion, request: MigrationRequest, prefix: string, exportId: string): Promise<void> {
+    const { readKind } = this.props;
+    if (!readKind) return;
+    const { tenantId } = request;
+    const writes: ItemWrite[] = [];
+    for (const kind of this.props.catalogue.filter((candidate) => candidate.metered)) {
+      const exported = new Map<string, Record<string, unknown>>();
+      for await (const item of readKind(prefix, kind)) exported.set(storedKeyOf(item), item);
+      for await (const item of itemsOfKind(kind, tenantId, source.db(tenantId), source.tableName)) {
+        const before = exported.get(storedKeyOf(item));
+        const growth = countsGrown(item, before);
+        if (Object.keys(growth).length === 0) continue;
+        const stamps = before ? {} : stampsOf(item);
+        const change = { add: growth, ...(Object.keys(stamps).length > 0 ? { set: stamps } : {}) };
+        writes.push({ update: { Key: { [PK]: item[PK], [SK]: item[SK] }, ...updateOf(change) } });
+      }
+    }
+    for (let start = 0; start < writes.length; start += COUNTS_PER_TRANSACTION) {
+      const key = `carried-counts-${exportId}-${start / COUNTS_PER_TRANSACTION}`;
+      await target.executor.execute({
+        tenantId,
+        event: {
+          actor: request.actor,
+          action: 'tenant.counts-carried',
+          target: `migration/${exportId}`,
+          requestId: request.requestId,
+          change: { from: source.region, items: writes.slice(start, start + COUNTS_PER_TRANSACTION).length },
+        },
+        writes: writes.slice(start, start + COUNTS_PER_TRANSACTION),
+        idempotency: { key, fingerprint: key },
+        response: { status: 200, body: {} },
       });
     }
   }
@@ -342,11 +392,52 @@ export class TenantMigration {
   }
 }
 
+const { partitionKey: PK, sortKey: SK } = TABLE_SCHEMA;
+/** The retention stamps an item may carry: its expiry, and when its retention began. */
+const STAMP_ATTRIBUTE_NAMES = [TABLE_SCHEMA.ttlAttribute, TABLE_SCHEMA.retainedSinceAttribute, TABLE_SCHEMA.ownExpiryAttribute];
+/** Attributes of an item that are no counter: its keys (the table's and its indexes') and its retention stamps. */
+const NOT_COUNTS: ReadonlySet<string> = new Set([...KEY_ATTRIBUTES, ...STAMP_ATTRIBUTE_NAMES]);
+/** Counter items carried per transaction (each with the executor's entry and idempotency record beside them). */
+const COUNTS_PER_TRANSACTION = 25;
+
+function storedKeyOf(item: Record<string, unknown>): string {
+  return `${String(item[PK])} ${String(item[SK])}`;
+}
+
+/** Each counter of `item` that grew over `before` (the bundle's copy, absent when the item came after), by how much. */
+function countsGrown(item: Record<string, unknown>, before: Record<string, unknown> | undefined): Record<string, number> {
+  const grown: Record<string, number> = {};
+  for (const [name, value] of Object.entries(item)) {
+    if (NOT_COUNTS.has(name) || typeof value !== 'number') continue;
+    const earlier = before?.[name];
+    const growth = value - (typeof earlier === 'number' ? earlier : 0);
+    if (growth > 0) grown[name] = growth;
+  }
+  return grown;
+}
+
+/** The retention stamps an item carries (its expiry, above all), for a counter item the target does not have yet. */
+function stampsOf(item: Record<string, unknown>): Record<string, number> {
+  return Object.fromEntries(STAMP_ATTRIBUTE_NAMES.filter((name) => typeof item[name] === 'number').map((name) => [name, item[name] as number]));
+}
+
 /** How long after its time an audit entry's transaction may still commit (a Lambda invocation's longest run). */
 const LATE_COMMIT_MS = 15 * 60_000;
 
 function sleep(ms: number): Promise<void> {
   return ms > 0 ? new Promise((settled) => setTimeout(settled, ms)) : Promise.resolve();
+}
+
+/** Reads a kind's items from a bundle in a store (its NDJSON file of DynamoDB JSON lines). */
+export function bundleKindReader(store: ObjectStore): NonNullable<TenantMigrationProps['readKind']> {
+  return async function* (prefix, kind) {
+    const reader = new NdjsonReader((await store.get(prefix + fileNameOf(kind.name))).body);
+    try {
+      for await (const line of reader.lines()) yield itemOf(line.text);
+    } finally {
+      reader.close();
+    }
+  };
 }
 
 /** Reads a bundle's manifest from a store; undefined when the bundle has none (not exported yet, or cut short). */

@@ -14,4 +14,5 @@ export const usagePeriodKind: DataKind = {
   owns: (key, tenantId) => key.pk === usagePartition(tenantId),
   writeBack: writeBackAsIs,
   crossTenant: 'omit',
+  metered: true,
 };

@@ -5,8 +5,11 @@ import { ConflictError, WrongRegionError } from '../../../functions/core/errors'
 import { IssuerRegistryRepository, type IssuerRegistration } from '../../../functions/identity/issuer-registry.repository';
 import { CursorCodec } from '../../../functions/data/cursor';
 import { tenantPrefix } from '../../../functions/data/keys';
+import * as keys from '../../../functions/data/table-keys';
+import { TABLE_SCHEMA } from '../../../functions/data/table.schema';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ObjectStore } from '../../../functions/portability/object-store';
-import { manifestReader, TenantMigration, type MigrationRegion, type MigrationStep } from '../../../functions/portability/tenant-migration';
+import { bundleKindReader, manifestReader, TenantMigration, type MigrationRegion, type MigrationStep } from '../../../functions/portability/tenant-migration';
 import { MemberRepository } from '../../../functions/users/member.repository';
 import { randomUUID } from 'node:crypto';
 import { TenantExporter } from '../../../functions/portability/tenant-export';
@@ -76,6 +79,8 @@ function migrationWith(
   directories?: readonly DirectoryRepository[],
   pools?: (region: string) => MigrationRegion['pools'],
   cutOverSettleMs?: number,
+  /** Purges that die before deleting anything (the process stops between the counts carried and the purge). */
+  crash = { purgesBeforeCrash: Number.POSITIVE_INFINITY },
 ): TenantMigration {
   const { lifecycle, signer } = fixture;
   const regions = Object.fromEntries(
@@ -92,7 +97,12 @@ function migrationWith(
           tableName: data.tableName,
           exporter,
           importer,
-          purge: new TenantPurge(data.db, data.tableName, TENANT_DATA_CATALOGUE, { elsewhere: [credentials] }),
+          purge: {
+            purge: async (tenantId: string) => {
+              if (crash.purgesBeforeCrash-- <= 0) throw new Error('the process died');
+              return new TenantPurge(data.db, data.tableName, TENANT_DATA_CATALOGUE, { elsewhere: [credentials] }).purge(tenantId);
+            },
+          },
           executor: data.mutations,
           issuers: new IssuerRegistryRepository(lifecycle.inspectors[region], data.tableName),
           usageKeys: { ensure: async (tenantId: string, plan: string) => void ensuredKeys.push(`${region} ${tenantId} ${plan}`) },
@@ -107,6 +117,7 @@ function migrationWith(
     directories: directories ?? writableDirectories(),
     catalogue: TENANT_DATA_CATALOGUE,
     readManifest: manifestReader(store),
+    readKind: bundleKindReader(store),
     ...(cutOverSettleMs === undefined ? {} : { cutOverSettleMs }),
   });
 }
@@ -247,6 +258,54 @@ describe('tenant migration between regions', () => {
     for (const region of LOCAL_REGIONS) {
       expect(await fixture.lifecycle.regions[region].local.directory.get(tenantId)).toEqual(expect.not.objectContaining({ moving: expect.anything() }));
     }
+  });
+
+  it('carries what the old region metered after the export into the new counters, once, through a crash before the purge', async () => {
+    // Prepare: a month of usage counted before the move
+    const tenantId = await fixture.onboard('mgcount', EU);
+    await fixture.live(tenantId, { agents: [{ instructions: 'count me', memories: [] }], runs: [], apiKeys: 0, members: 1 });
+    const month = new Date().toISOString().slice(0, 7);
+    // An hour no request of the test is metered in: its item is new after the export.
+    const hour = new Date(Date.now() - 3 * 3_600_000).toISOString().slice(0, 13);
+    const expiresAt = Math.floor(Date.now() / 1000) + 7 * 86_400;
+    const dbOf = (region: string) => fixture.lifecycle.regions[region].local.db(tenantId);
+    const add = (requests: number) =>
+      dbOf(EU).send(
+        new UpdateCommand({
+          TableName: fixture.lifecycle.tableName,
+          Key: keys.usagePeriod(tenantId, month),
+          UpdateExpression: 'ADD requests :n, readUnits :n',
+          ExpressionAttributeValues: { ':n': requests },
+        }),
+      );
+    await add(10);
+    const request = { tenantId, to: US, actor: 'platform-admin:ops-1', requestId: 'migrate-counts', exportId: `counts-${tenantId}` };
+    const read = async (region: string, key: { pk: string; sk: string }) =>
+      (await dbOf(region).send(new GetCommand({ TableName: fixture.lifecycle.tableName, Key: key }))).Item;
+    let counted: Record<string, unknown> | undefined;
+
+    // Act: reads metered in the old region after the export (a month's counters grow, an hour's item is new), then a
+    // crash after the counts were carried, before the purge, and the move run again
+    const crashed = await migrationWith(fixture.store, undefined, undefined, undefined, { purgesBeforeCrash: 0 })
+      .migrate(request, async (step) => {
+        if (step === 'exported') {
+          await add(3);
+          const healthItem = { ...keys.tenantHealthHour(tenantId, hour), requests: 2, [TABLE_SCHEMA.ttlAttribute]: expiresAt };
+          await dbOf(EU).send(new PutCommand({ TableName: fixture.lifecycle.tableName, Item: healthItem }));
+        }
+        if (step === 'cut-over') counted = await read(EU, keys.usagePeriod(tenantId, month));
+      })
+      .catch((error: unknown) => error);
+    await migrationWith(fixture.store).migrate(request);
+
+    // Assess
+    expect(crashed).toEqual(new Error('the process died'));
+    // As the old region counted them when it let go (the metered requests of the test's own calls come on top of ours)
+    expect(counted).toMatchObject({ readUnits: 13 });
+    expect(await read(US, keys.usagePeriod(tenantId, month))).toMatchObject({ requests: counted?.requests, readUnits: 13 });
+    expect(await read(US, keys.tenantHealthHour(tenantId, hour))).toMatchObject({ requests: 2, [TABLE_SCHEMA.ttlAttribute]: expiresAt });
+    const moved = await fixture.lifecycle.scanPrefix(US, tenantPrefix(tenantId));
+    expect(moved.filter((item) => item.action === 'tenant.counts-carried')).toHaveLength(1);
   });
 
   it('finishes a cut-over that crashed between two directory copies: every copy names the target, one tenant.migrated entry', async () => {
