@@ -1,7 +1,7 @@
 import * as keys from '../data/table-keys';
 import { itemExists } from '../data/conditions';
 import { updateOf } from '../data/updates';
-import type { MutationExecutor } from '../data/mutation.executor';
+import type { ItemWrite, MutationExecutor } from '../data/mutation.executor';
 import { ConflictError, NotFoundError } from '../core/errors';
 import type { DataKind } from '../data/data-kind';
 import type { DirectoryRepository } from '../tenants/directory.repository';
@@ -16,7 +16,6 @@ import type { Readable } from 'node:stream';
 import { fileNameOf, MANIFEST_FILE, manifestSchema, type BundleManifest } from './bundle.schema';
 import { itemOf, NdjsonReader } from './ndjson';
 import { TABLE_SCHEMA } from '../data/table.schema';
-import type { ItemWrite } from '../data/mutation.executor';
 import { itemsOfKind } from './kind-items';
 import { auditEntryKind } from '../audit/audit.kind';
 import { ObjectNotFoundError, type ObjectStore } from './object-store';
@@ -105,9 +104,10 @@ export interface MigrationRequest {
  * verify the counts per kind and the audit chain there, move its users to its pool in the target region, copy its
  * credential secrets from the source's credential store to the target's (never through the bundle), cut the directory
  * over in every region (the old region then answers 421 with the new endpoint), carry into the target what the source
- * recorded after the export (audit entries, metered counts), and purge the source (its items and its secrets). Every step is idempotent and recognised by what it left behind (the bundle of the migration, the
- * import's record, the directory's region and pool), so running the migration again after a crash at any step
- * resumes it.
+ * recorded after the export (audit entries, metered counts), and purge the source (its items and its secrets). Every
+ * step is idempotent and recognised by what it left behind (the bundle of the migration, the import's record, the
+ * directory's region and pool, the carried records' idempotency keys), so running the migration again after a crash at
+ * any step resumes it.
  */
 export class TenantMigration {
   constructor(private readonly props: TenantMigrationProps) {}
@@ -238,6 +238,7 @@ export class TenantMigration {
     }
     for (let start = 0; start < writes.length; start += COUNTS_PER_TRANSACTION) {
       const key = `carried-counts-${exportId}-${start / COUNTS_PER_TRANSACTION}`;
+      const batch = writes.slice(start, start + COUNTS_PER_TRANSACTION);
       await target.executor.execute({
         tenantId,
         event: {
@@ -245,9 +246,9 @@ export class TenantMigration {
           action: 'tenant.counts-carried',
           target: `migration/${exportId}`,
           requestId: request.requestId,
-          change: { from: source.region, items: writes.slice(start, start + COUNTS_PER_TRANSACTION).length },
+          change: { from: source.region, items: batch.length },
         },
-        writes: writes.slice(start, start + COUNTS_PER_TRANSACTION),
+        writes: batch,
         idempotency: { key, fingerprint: key },
         response: { status: 200, body: {} },
       });

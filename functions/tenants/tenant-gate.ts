@@ -42,8 +42,9 @@ export interface TenantGateOptions {
 /**
  * The checks every tenant route shares, from the tenant directory: the tenant exists, is homed in this region
  * (else 421 naming the right endpoint), is not being moved to another region when the request would change something
- * (else 503 tenant-moving with Retry-After, for platform admins too) and, for its own users, is not suspended (else 403 tenant-suspended,
- * except on routes marked allowedWhenSuspended) nor provisioning, failed or offboarding (403 tenant-unavailable).
+ * (else 503 tenant-moving with Retry-After, for platform admins too) and, for its own users, is not suspended (else 403
+ * tenant-suspended, except on routes marked allowedWhenSuspended) nor provisioning, failed or offboarding (403
+ * tenant-unavailable).
  * Platform admins pass those so they can repair a tenant, and every request of theirs on a tenant is recorded in
  * that tenant's audit log before it is served: cross-tenant access never goes unrecorded. The entry is written only
  * while the tenant's record exists, so a directory copy that still shows an offboarded tenant (eventually consistent
