@@ -154,6 +154,8 @@ export interface LifecycleDependencies {
   readonly logger: Logger;
   readonly telemetry: RequestTelemetryPorts;
   readonly tenantGate: TenantGate;
+  /** The region's directory entries, through the gate's cache (DIRECTORY_CACHE_SECONDS). */
+  readonly directory: Pick<CachedDirectory, 'get'>;
   /** This region's data. */
   readonly local: RegionData;
   readonly tenantRecords: (tenantId: string) => TenantRepository;
@@ -281,6 +283,7 @@ export function createLifecycleDependencies(
     logger: createLogger(serviceName, config.LOG_LEVEL),
     telemetry: telemetryOf(config),
     tenantGate: createTenantGate({ directory: gateDirectory, region: config.AWS_REGION, regionEndpoints: config.REGION_ENDPOINTS, audit: local.mutations }),
+    directory: gateDirectory,
     local,
     tenantRecords: (tenantId) => new TenantRepository(local.db(tenantId), local.tableName),
     users: localUsers,

@@ -6,7 +6,7 @@ import { mutationContextOf, toOperationResult } from '../data/mutation.context';
 import { TENANT_ROUTES } from '../tenants/tenant.routes';
 import type { RequestFor } from '../routes';
 import type { TenantLifecycleService } from '../tenants/tenant-lifecycle.service';
-import type { Tenant } from '../tenants/tenant.schema';
+import { heldMove, type Tenant } from '../tenants/tenant.schema';
 import { TenantService } from '../tenants/tenant.service';
 import { lazyHandler, tenantSignalsOf } from './dependencies';
 import { createLifecycleDependencies, usageKeyBindingOf, type RegionData } from './lifecycle.dependencies';
@@ -17,7 +17,8 @@ import { TENANT_DATA_CATALOGUE } from '../tenant-data.catalogue';
 import type { RequestTelemetryPorts } from '../core/request-telemetry.middleware';
 import type { BILLING_ROUTES } from '../billing/invoice.api';
 import { invoiceDocument } from '../billing/invoice.document';
-import { NotFoundError } from '../core/errors';
+import { NotFoundError, TenantMovingError } from '../core/errors';
+import type { DirectoryReader } from '../tenants/directory.reader';
 import type { Operation } from '../core/http';
 import { createBillingServices, type BillingServices } from './billing.dependencies';
 
@@ -31,6 +32,11 @@ export interface TenantsDependencies {
   readonly lifecycle: Pick<TenantLifecycleService, 'create' | 'list' | 'update' | 'suspend' | 'reactivate' | 'offboard' | 'retry'>;
   readonly subscriptions: Pick<SubscriptionService, 'get' | 'update'>;
   readonly billing: Pick<BillingServices, 'invoices' | 'payments' | 'stripe' | 'closeRegion'>;
+  /**
+   * Where a tenant lives (the region's directory copy, through the gate's cache), for the Stripe events every region's
+   * endpoint receives. @default every event is applied where its invoice is found
+   */
+  readonly directory?: Pick<DirectoryReader, 'get'>;
 }
 
 function defaultDependencies(config: RuntimeConfig): TenantsDependencies {
@@ -41,6 +47,7 @@ function defaultDependencies(config: RuntimeConfig): TenantsDependencies {
     telemetry: deps.telemetry,
     tenantGate: deps.tenantGate,
     tenants: { get: (tenantId) => deps.tenantRecords(tenantId).get(tenantId) },
+    directory: deps.directory,
     lifecycle: deps.lifecycle,
     subscriptions: subscriptionServiceOf(config, deps.local, deps.tenantRecords),
     billing: createBillingServices({
@@ -54,8 +61,23 @@ function defaultDependencies(config: RuntimeConfig): TenantsDependencies {
   };
 }
 
+/**
+ * Whether this region applies a Stripe event of the tenant: every region's endpoint receives every event. While a
+ * migration moves the tenant none does (503 tenant-moving: Stripe sends the event again later, to each endpoint), so
+ * that no payment lands in the old region after its export; then its new home applies it, and the others let it be.
+ */
+async function appliesHere(tenantId: string, directory: TenantsDependencies['directory'], region: string): Promise<boolean> {
+  const entry = await directory?.get(tenantId);
+  const move = entry && heldMove(entry);
+  if (move) throw new TenantMovingError(`tenant ${tenantId} is moving to ${move.to}`, move.to);
+  return !entry || entry.region === region;
+}
+
 /** The operations of the invoice and payment routes. */
-function billingOperations(billing: TenantsDependencies['billing']): Readonly<Record<(typeof BILLING_ROUTES)[number]['operationId'], Operation>> {
+function billingOperations(
+  billing: TenantsDependencies['billing'],
+  homes: { readonly directory: TenantsDependencies['directory']; readonly region: string },
+): Readonly<Record<(typeof BILLING_ROUTES)[number]['operationId'], Operation>> {
   const invoiceOf = async (tenantId: string, invoiceId: string) => {
     const invoice = await billing.invoices.get(tenantId, invoiceId);
     if (!invoice) throw new NotFoundError(`invoice ${invoiceId} of tenant ${tenantId} not found`);
@@ -76,7 +98,7 @@ function billingOperations(billing: TenantsDependencies['billing']): Readonly<Re
     receiveStripeWebhook: async ({ rawBody, headers, requestId }: RequestFor<'receiveStripeWebhook'>) => {
       if (!billing.stripe) throw new NotFoundError('this region does not collect payments through Stripe');
       const event = billing.stripe.paymentEventOf(rawBody ?? '', headers['stripe-signature']);
-      if (!event) return { body: { received: true, applied: false } };
+      if (!event || !(await appliesHere(event.tenantId, homes.directory, homes.region))) return { body: { received: true, applied: false } };
       try {
         await billing.payments.apply(event.tenantId, event.invoiceId, event, { actor: 'system:stripe', requestId });
       } catch (error) {
@@ -131,7 +153,7 @@ export function createHandler(config: RuntimeConfig, deps: TenantsDependencies =
       updateSubscription: async (request: RequestFor<'updateSubscription'>) =>
         toOperationResult(await subscriptions.update(mutationContextOf(request), request.body)),
       offboardTenant: async (request: RequestFor<'offboardTenant'>) => toOperationResult(await lifecycle.offboard(mutationContextOf(request))),
-      ...billingOperations(deps.billing),
+      ...billingOperations(deps.billing, { directory: deps.directory, region: config.AWS_REGION }),
     },
   });
 }

@@ -56,6 +56,8 @@ const ROUTE_SPECIFIC: Readonly<Record<string, ReadonlyArray<readonly [number, st
     [404, 'not-found'],
     [422, 'currency-mismatch'],
     [422, 'amount-mismatch'],
+    // While a migration moves the event's tenant: Stripe sends the event again.
+    [503, 'tenant-moving'],
   ],
   createAgent: [
     [422, 'model-not-allowed'],

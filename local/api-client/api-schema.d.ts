@@ -6847,6 +6847,7 @@ export interface operations {
             429: components["responses"]["Problem429RateLimited"];
             500: components["responses"]["Problem500InternalError"];
             502: components["responses"]["Problem502UpstreamFailure"];
+            503: components["responses"]["Problem503TenantMoving"];
             504: components["responses"]["Problem504UpstreamTimeout"];
         };
     };

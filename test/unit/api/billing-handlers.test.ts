@@ -6,6 +6,7 @@ import { StripePaymentProvider } from '../../../functions/billing/payment.stripe
 import type { AuthContext } from '../../../functions/core/auth-context';
 import { CurrencyMismatchError } from '../../../functions/core/errors';
 import { createLogger } from '../../../functions/core/logger';
+import type { TenantDirectoryEntry } from '../../../functions/tenants/tenant.schema';
 import { lambdaContext, restEvent, type RestEventOptions } from '../../support/rest-event';
 
 /** The invoice and payment routes of the tenants group: media types, problems, and the webhook's signature check. */
@@ -126,6 +127,54 @@ it('applies a webhook whose signature the Stripe SDK verifies', async () => {
   expect(applied).toEqual([
     { tenantId: 'acme', invoiceId: '2026-11', event: expect.objectContaining({ eventId: 'evt_9', outcome: 'succeeded', amount: 4900 }) },
   ]);
+});
+
+describe("a Stripe event of a tenant a migration moves (every region's endpoint receives every event)", () => {
+  const entry = { tenantId: 'acme', slug: 'acme', status: 'ACTIVE' as const, emailDomains: [], branding: {} };
+  const move = { exportId: 'migration-1', since: '2026-12-01T00:00:00.000Z' };
+  const regionOf = (home: Partial<TenantDirectoryEntry>) =>
+    createTenantsHandler(config, {
+      logger: createLogger('test', 'ERROR'),
+      tenantGate: async () => undefined,
+      lifecycle: unused,
+      subscriptions: unused,
+      tenants: { get: async () => undefined },
+      billing,
+      directory: { get: async (tenantId) => (tenantId === 'acme' ? { ...entry, region: 'eu-central-1', ...home } : undefined) },
+    });
+  const send = (home: Partial<TenantDirectoryEntry>) =>
+    regionOf(home)(
+      restEvent({
+        method: 'POST',
+        resource: '/v1/billing/webhooks/stripe',
+        headers: { 'Content-Type': 'application/json', 'Stripe-Signature': stripe.webhooks.generateTestHeaderString({ payload: succeeded, secret: SECRET }) },
+        body: succeeded,
+      }),
+      lambdaContext(),
+    );
+
+  it('is refused 503 tenant-moving with Retry-After in the old region and in the new one while the move holds it', async () => {
+    // Act
+    const answers = await Promise.all([send({ moving: { to: 'us-east-1', ...move } }), send({ region: 'us-east-1', moving: { to: 'eu-central-1', ...move } })]);
+    // Assess: this function serves eu-central-1, the old home in the first answer and the new one in the second
+    expect(answers.map((answer) => answer.statusCode)).toEqual([503, 503]);
+    expect(answers.map((answer) => answer.headers?.['retry-after'])).toEqual(['30', '30']);
+    expect(answers.map((answer) => JSON.parse(answer.body))).toEqual([
+      expect.objectContaining({ code: 'tenant-moving', region: 'us-east-1' }),
+      expect.objectContaining({ code: 'tenant-moving', region: 'eu-central-1' }),
+    ]);
+    expect(applied).toEqual([]);
+  });
+
+  it('is applied by its new home once the move has cut over, and let be by the old region', async () => {
+    const home = await send({ moving: { to: 'eu-central-1', ...move } });
+    const away = await send({ region: 'us-east-1' });
+    expect([JSON.parse(home.body), JSON.parse(away.body)]).toEqual([
+      { received: true, applied: true },
+      { received: true, applied: false },
+    ]);
+    expect(applied).toHaveLength(1);
+  });
 });
 
 it('refuses a webhook with a bad signature with a 400 problem, and applies nothing', async () => {
