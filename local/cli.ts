@@ -132,7 +132,7 @@ function parseCommandLine(argv: readonly string[]) {
 }
 
 type InvitationRequest = components['schemas']['CreateInvitationRequest'];
-type DirectoryEntry = Pick<TenantSummary, 'tenantId' | 'slug' | 'region' | 'status' | 'auth'>;
+type DirectoryEntry = Pick<TenantSummary, 'tenantId' | 'slug' | 'region' | 'status' | 'auth' | 'moving'>;
 type TenantsQuery = NonNullable<paths['/v1/tenants']['get']['parameters']['query']>;
 
 class Api {
@@ -351,7 +351,8 @@ async function listTenants(session: Session): Promise<void> {
   const rows = await session.allTenants(status ? { status } : {});
   session.printTable(
     ['TENANT', 'SLUG', 'REGION', 'STATUS'],
-    rows.map((t) => [t.tenantId, t.slug, t.region, t.status]),
+    // A tenant a migration is moving shows where to: its changes are held until the move ends.
+    rows.map((t) => [t.tenantId, t.slug, t.moving && t.moving.to !== t.region ? `${t.region} -> ${t.moving.to}` : t.region, t.status]),
   );
 }
 

@@ -1,7 +1,12 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DirectoryRepository } from '../../functions/tenants/directory.repository';
 import { ManifestError } from '../../functions/tenants/tenant-manifest.loader';
+import { localDynamoDbClient } from '../../local/bootstrap';
+import { LOCAL_TABLE_NAME } from '../../local/platform.config';
+import { emulatorEndpoints } from '../support/emulators';
 import { CliError, runCli, type CliContext } from '../../local/cli';
 import { startTestPlatform, uniqueTenantId, type TestPlatform } from '../support/platform';
 
@@ -65,6 +70,23 @@ describe('npm run tenant', () => {
     // Assess
     expect(output[0]).toMatch(/^TENANT\s+SLUG\s+REGION\s+STATUS$/);
     expect(output.some((line) => new RegExp(`^${slug}\\s+${slug}\\s+us-east-1\\s+ACTIVE$`).test(line))).toBe(true);
+  });
+
+  it('lists a tenant that a migration is moving with the region it is moving to', async () => {
+    // Prepare: a tenant of eu-central-1 held by a move to us-east-1 (its mark in every directory copy, as the move sets it)
+    const moving = await platform.createTenant();
+    const move = { to: 'us-east-1', exportId: 'migration-cli-list', since: new Date().toISOString() };
+    for (const region of Object.keys(platform.endpoints)) {
+      const db = DynamoDBDocumentClient.from(localDynamoDbClient(emulatorEndpoints().dynamoDbEndpoint, region));
+      await new DirectoryRepository(db, LOCAL_TABLE_NAME).markMoving(moving.tenantId, move);
+      db.destroy();
+    }
+
+    // Act
+    const output = await run('list', '--status', 'ACTIVE');
+
+    // Assess
+    expect(output.some((line) => new RegExp(`^${moving.tenantId}\\s+\\S+\\s+eu-central-1 -> us-east-1\\s+ACTIVE$`).test(line))).toBe(true);
   });
 
   it('invites into a tenant of another region and prints the code', async () => {
