@@ -101,7 +101,7 @@ function InvoiceCard({
 }: {
   invoice: Invoice;
   printable: ReturnType<typeof useInvoiceDocument>;
-  /** Given to platform admins: the invoice takes a payment's outcome, and the list is read again. */
+  /** Given to platform admins: a manually invoiced invoice takes a payment's outcome (Stripe reports its own), and the list is read again. */
   onPaid?: () => void;
 }) {
   const { open, opened } = printable;
@@ -131,7 +131,7 @@ function InvoiceCard({
           </a>
         ) : null}
       </p>
-      {onPaid && invoice.payment.status !== 'paid' ? <RecordPayment invoice={invoice} onRecorded={onPaid} /> : null}
+      {onPaid && invoice.payment.provider === 'manual' && invoice.payment.status !== 'paid' ? <RecordPayment invoice={invoice} onRecorded={onPaid} /> : null}
     </li>
   );
 }
