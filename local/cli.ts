@@ -1,4 +1,5 @@
 import './sdk-quiet';
+import { DomainError } from '../functions/core/errors';
 import { CognitoIdentityProviderClient, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -561,15 +562,21 @@ async function migrateTenant(session: Session, [idOrSlug]: readonly string[]): P
   if (!access) throw new CliError('this platform has no export buckets (start it again with npm start)');
   session.out(`migrating ${tenant.tenantId} from ${tenant.region} to ${to}`);
   const actor = `platform-admin:${session.api.context.platformAdmin.username}`;
-  await migrateLocalTenant(access, { tenantId: tenant.tenantId, to, actor }, (step, items) => {
-    session.out(session.context.isTTY ? progressBar(step) : `  ${step}`);
-    if (items.length > 0)
-      session.printTable(
-        ['kind', 'items', 'bytes'],
-        items.map((kind) => [kind.kind, String(kind.items), String(kind.bytes)]),
-        1,
-      );
-  });
+  try {
+    await migrateLocalTenant(access, { tenantId: tenant.tenantId, to, actor }, (step, items) => {
+      session.out(session.context.isTTY ? progressBar(step) : `  ${step}`);
+      if (items.length > 0)
+        session.printTable(
+          ['kind', 'items', 'bytes'],
+          items.map((kind) => [kind.kind, String(kind.items), String(kind.bytes)]),
+          1,
+        );
+    });
+  } catch (error) {
+    // A refusal of the migration (a job of the tenant running, a bundle refused) is told in one line.
+    if (error instanceof DomainError) throw new CliError(error.message);
+    throw error;
+  }
   session.out(`tenant ${tenant.tenantId} now lives in ${to}: ${session.api.context.regions[to] ?? ''}`);
   // The users moved with the data: each sets a new password (a pool never gives one out) through the pool's reset flow.
   const moved = (await session.findTenant(tenant.tenantId)).auth;

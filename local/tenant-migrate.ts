@@ -1,7 +1,7 @@
 import { migrationRecordsOf } from '../functions/api/migration.dependencies';
 import { tenantMigrationOf } from '../functions/api/tenant-migration.dependencies';
 import { parseRuntimeConfig, type RuntimeConfig } from '../functions/api/runtime-config';
-import { DomainError } from '../functions/core/errors';
+import { ConflictError, DomainError } from '../functions/core/errors';
 import type { MigrationJob } from '../functions/portability/migration-job.kind';
 import { migrationExportId, stoppedAfterCutOver } from '../functions/portability/migration-job.service';
 import type { KindProgress } from '../functions/portability/tenant-export';
@@ -58,6 +58,7 @@ export async function migrateLocalTenant(
     CREDENTIAL_STORE_DIR: access.credentialStoreDir,
     ...(access.cognitoEndpoint ? { COGNITO_ENDPOINT: access.cognitoEndpoint, TENANT_POOLS: 'make' } : {}),
   });
+  await refuseWhileAJobRuns(config, request.tenantId);
   const stopped = await stoppedJobOf(config, request);
   const exportId = stopped ? { exportId: migrationExportId(stopped.migrationId) } : {};
   const migration = tenantMigrationOf(config, request.to);
@@ -72,6 +73,19 @@ export async function migrateLocalTenant(
   if (!stopped) return;
   const done: MigrationJob = { ...stopped, state: 'SUCCEEDED', step: 'purged', errors: [], updatedAt: new Date().toISOString() };
   await Promise.all([stopped.from, stopped.to].map((region) => migrationRecordsOf(config, region).save(done)));
+}
+
+/**
+ * Refuses to run beside a migration job of the tenant that has not finished: the CLI would take over its move (the
+ * mark in the directory names the job's export), and giving up a refused run would free the tenant the job holds.
+ */
+async function refuseWhileAJobRuns(config: RuntimeConfig, tenantId: string): Promise<void> {
+  for (const region of LOCAL_REGIONS) {
+    const latest = await migrationRecordsOf(config, region).latest(tenantId);
+    if (latest && (latest.state === 'QUEUED' || latest.state === 'RUNNING')) {
+      throw new ConflictError(`migration ${latest.migrationId} of tenant ${tenantId} to ${latest.to} is ${latest.state}: let it finish first`);
+    }
+  }
 }
 
 /** The tenant's latest migration job, when it moved the tenant to `to` and stopped FAILED after the cut-over. */

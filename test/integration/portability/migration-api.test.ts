@@ -100,6 +100,18 @@ function deliver(consumer: ReturnType<typeof consumerOf>, messages: readonly Job
 const sortedKeys = (items: readonly Record<string, unknown>[]) => items.map((item) => `${item.pk} ${item.sk}`).sort();
 const migrationRecords = (region: string, tenantId: string) => fixture.lifecycle.scanPrefix(region, platformKey('MIGRATION', tenantId));
 
+/** What the operators' CLI reaches of the fixture: its tables, bundle store and key, credential store. */
+function cliAccess() {
+  return {
+    dynamoDbEndpoint: String(fixture.lifecycle.config(EU).DYNAMODB_ENDPOINT),
+    s3Endpoint: fixture.s3.endpoint,
+    bundleSecret: BUNDLE_SECRET,
+    tableName: fixture.lifecycle.tableName,
+    credentialStoreDir: String(fixture.lifecycle.config(EU).CREDENTIAL_STORE_DIR),
+    bucketOf: () => BUCKET,
+  };
+}
+
 async function verifyChain(region: string, tenantId: string) {
   const { db, tableName } = fixture.lifecycle.regions[region].local;
   const cursors = new CursorCodec('migration-api-test-cursor-secret-32-chars');
@@ -396,6 +408,32 @@ describe('tenant migration through the API', () => {
     expect(await fixture.lifecycle.regions[EU].local.directory.get(tenantId)).toMatchObject({ region: EU });
   });
 
+  it("refuses a run of the CLI beside the tenant's migration job, and leaves the job's hold as it is", async () => {
+    // Prepare: a job that holds the tenant (crashed after its export, its message to be delivered again)
+    const tenantId = await fixture.onboard('mcli', EU);
+    await fixture.live(tenantId, { agents: [{ instructions: 'one mover at a time', memories: [] }], runs: [], apiKeys: 0, members: 1 });
+    await call(EU, 'POST', MIGRATIONS, { tenantId }, { body: { to: US } });
+    const messages = sent.splice(0);
+    const crashing = migrationAt(async (step) => {
+      if (step === 'exported') throw new Error('the process died');
+    });
+    await deliver(consumerOf(crashing), messages);
+    const held = await marksOf(tenantId);
+
+    // Act
+    const refused = await migrateLocalTenant(cliAccess(), { tenantId, to: US, actor: 'platform-admin:ops-1' }, () => undefined).catch(
+      (error: unknown) => error,
+    );
+
+    // Assess: refused with nothing changed; the job's next delivery finishes the move
+    expect(refused).toBeInstanceOf(ConflictError);
+    expect((refused as Error).message).toMatch(/is RUNNING: let it finish first/);
+    expect(await marksOf(tenantId)).toEqual(held);
+    expect(held).toEqual([expect.objectContaining({ to: US }), expect.objectContaining({ to: US })]);
+    expect((await deliver(consumerOf(), messages, 2)).batchItemFailures).toEqual([]);
+    expect(await fixture.lifecycle.regions[US].local.directory.get(tenantId)).toMatchObject({ region: US });
+  });
+
   it('resumes a migration that crashed at a step when its message is delivered again', async () => {
     // Prepare
     const tenantId = await fixture.onboard('mcrash', EU);
@@ -444,15 +482,7 @@ describe('tenant migration through the API', () => {
       expect(outcome.batchItemFailures).toEqual([]);
     },
     'a run of the CLI again': async (tenantId: string) => {
-      const access = {
-        dynamoDbEndpoint: String(fixture.lifecycle.config(EU).DYNAMODB_ENDPOINT),
-        s3Endpoint: fixture.s3.endpoint,
-        bundleSecret: BUNDLE_SECRET,
-        tableName: fixture.lifecycle.tableName,
-        credentialStoreDir: String(fixture.lifecycle.config(EU).CREDENTIAL_STORE_DIR),
-        bucketOf: () => BUCKET,
-      };
-      await migrateLocalTenant(access, { tenantId, to: US, actor: 'platform-admin:ops-1' }, () => undefined);
+      await migrateLocalTenant(cliAccess(), { tenantId, to: US, actor: 'platform-admin:ops-1' }, () => undefined);
     },
   };
 
