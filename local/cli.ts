@@ -1,5 +1,6 @@
 import './sdk-quiet';
 import { DomainError } from '../functions/core/errors';
+import { heldMove } from '../functions/tenants/tenant-move';
 import { CognitoIdentityProviderClient, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -353,7 +354,10 @@ async function listTenants(session: Session): Promise<void> {
   session.printTable(
     ['TENANT', 'SLUG', 'REGION', 'STATUS'],
     // A tenant a migration is moving shows where to: its changes are held until the move ends.
-    rows.map((t) => [t.tenantId, t.slug, t.moving && t.moving.to !== t.region ? `${t.region} -> ${t.moving.to}` : t.region, t.status]),
+    rows.map((t) => {
+      const move = heldMove(t);
+      return [t.tenantId, t.slug, move ? `${t.region} -> ${move.to}` : t.region, t.status];
+    }),
   );
 }
 

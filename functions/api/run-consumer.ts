@@ -10,7 +10,7 @@ import { runSweeperOf, runWorkerFactory } from '../workflows/workflow.module';
 import type { RunSweeper } from '../workflows/run.sweeper';
 import { DirectoryReader } from '../tenants/directory.reader';
 import { CachedDirectory } from '../tenants/directory.cache';
-import { heldMove } from '../tenants/tenant.schema';
+import { heldMove } from '../tenants/tenant-move';
 import { meterOf, createTenantWrites, isolationOf, lazyHandler, writingMeter } from './dependencies';
 import { runQueueOf } from './runs-queue.dependencies';
 import { timedDelivery, type TenantDelivery, type UsageMeter } from '../usage/usage.meter';
@@ -123,36 +123,30 @@ const MOVE_WAIT_SECONDS = 30;
  */
 export function createHandler(config: RuntimeConfig, deps: RunConsumerDependencies = createRunConsumerDependencies(config)) {
   /**
-   * Whether a tenant's run is executed here now: `later` while a migration holds its changes (a step run now would
-   * write after the export, and be purged); `left` when it is homed in another region now (the run came along with its
-   * data) or is not active (a suspension pauses its runs, an offboarding purges them): the sweeper sends the run again
-   * once the tenant is active here.
+   * What becomes of a tenant's run message when its run is not executed here now; undefined when it is. `later` while a
+   * migration holds the tenant's changes (a step run now would write after the export, and be purged); `done`, the
+   * message left, when the tenant is homed in another region now (the run came along with its data) or is not active (a
+   * suspension pauses its runs, an offboarding purges them): the sweeper sends the run again once the tenant is active
+   * here.
    */
-  const verdictOf = async (tenantId: string): Promise<'run' | 'later' | 'left'> => {
-    if (!deps.directory || !deps.region) return 'run';
-    const entry = await deps.directory.get(tenantId);
-    if (!entry) return 'run';
-    if (entry.region !== deps.region) return 'left';
-    if (heldMove(entry)) return 'later';
-    return entry.status === 'ACTIVE' ? 'run' : 'left';
+  const withheld = async (tenantId: string): Promise<DeliveryOutcome | undefined> => {
+    const entry = deps.region ? await deps.directory?.get(tenantId) : undefined;
+    if (!entry) return undefined;
+    if (entry.region !== deps.region) return { kind: 'done' };
+    if (heldMove(entry)) return { kind: 'later', delaySeconds: MOVE_WAIT_SECONDS, reason: 'the tenant is moving to another region' };
+    return entry.status === 'ACTIVE' ? undefined : { kind: 'done' };
   };
   const deliver = async (record: SQSRecord, work: TenantDelivery[]): Promise<DeliveryOutcome> => {
     const message = queueMessageOf(runMessageSchema, record.body);
     // Nothing can ever run from a malformed message: straight on towards the dead-letter queue.
     if (!message) return { kind: 'failed', reason: 'malformed run message' };
     const { tenantId, runId } = message;
-    const verdict = await verdictOf(tenantId);
-    if (verdict === 'later') {
-      await deps.queue.enqueue(message, { delaySeconds: MOVE_WAIT_SECONDS });
-      return { kind: 'later', delaySeconds: MOVE_WAIT_SECONDS, reason: 'the tenant is moving to another region' };
-    }
-    if (verdict === 'left') return { kind: 'done' };
     const telemetry = { tierOf: deps.tierOf ?? (async () => 'unknown'), logger: deps.logger };
-    return timedDelivery(work, tenantId, async () => {
-      const outcome = await observedDelivery({ tenantId, runId }, telemetry, () => deps.workerFor(tenantId).handle(message));
-      if (outcome.kind === 'later') await deps.queue.enqueue(message, { delaySeconds: outcome.delaySeconds });
-      return outcome;
-    });
+    const outcome =
+      (await withheld(tenantId)) ??
+      (await timedDelivery(work, tenantId, () => observedDelivery({ tenantId, runId }, telemetry, () => deps.workerFor(tenantId).handle(message))));
+    if (outcome.kind === 'later') await deps.queue.enqueue(message, { delaySeconds: outcome.delaySeconds });
+    return outcome;
   };
   const consume = async (event: SQSEvent, context: Context | undefined): Promise<SQSBatchResponse> => {
     const started = performance.now();

@@ -1,5 +1,5 @@
 import type { Logger } from '../core/logger';
-import { heldMove } from '../tenants/tenant.schema';
+import { heldMove } from '../tenants/tenant-move';
 import type { Invoice } from './invoice.schema';
 import type { PaymentService } from './payment.service';
 import type { PeriodCloseService } from './period-close.service';

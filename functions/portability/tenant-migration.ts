@@ -5,7 +5,8 @@ import type { ItemWrite, MutationExecutor } from '../data/mutation.executor';
 import { ConflictError, NotFoundError } from '../core/errors';
 import type { DataKind } from '../data/data-kind';
 import type { DirectoryRepository } from '../tenants/directory.repository';
-import { heldMove, type TenantDirectoryEntry, type TenantMove } from '../tenants/tenant.schema';
+import type { TenantDirectoryEntry, TenantMove } from '../tenants/tenant.schema';
+import { heldMove } from '../tenants/tenant-move';
 import { tenantPoolRegistration, type IssuerRegistryRepository } from '../identity/issuer-registry.repository';
 import type { CredentialSecretStore } from '../governance/credential-store';
 import { ModelCredentialRepository } from '../governance/model-credential.repository';
@@ -183,13 +184,11 @@ export class TenantMigration {
    */
   private async carryLateEntries(source: MigrationRegion, target: MigrationRegion, request: MigrationRequest, manifest: BundleManifest): Promise<void> {
     const { tenantId } = request;
-    const kind = this.props.catalogue.find((candidate) => candidate.name === auditEntryKind.name);
-    if (!kind) return;
     // An entry's time is taken before its transaction commits: one dated a little before the export may still be late.
     const from = new Date(Date.parse(manifest.createdAt) - LATE_COMMIT_MS).toISOString();
     const recent = async (region: MigrationRegion) => {
       const entries: Record<string, unknown>[] = [];
-      for await (const item of itemsOfKind(kind, tenantId, region.db(tenantId), region.tableName)) {
+      for await (const item of itemsOfKind(auditEntryKind, tenantId, region.db(tenantId), region.tableName)) {
         if (typeof item.id === 'string' && String(item.time) >= from) entries.push(item);
       }
       return entries;

@@ -6,7 +6,7 @@ import * as keys from '../data/table-keys';
 import type { ItemWrite } from '../data/mutation.executor';
 import type { DirectoryReader } from './directory.reader';
 import { servesTenantUsers } from './tenant-lifecycle';
-import { heldMove } from './tenant.schema';
+import { heldMove } from './tenant-move';
 
 /** Records an audit entry in a tenant's log, while the checks hold (data/mutation.executor.ts's AuditPort). */
 export interface AccessAudit {

@@ -88,12 +88,4 @@ export const tenantDirectoryEntrySchema = z.object({
 });
 export type TenantDirectoryEntry = z.infer<typeof tenantDirectoryEntrySchema>;
 
-/**
- * The move that holds the tenant's changes: one under way from the region the entry names. After the cut-over the mark
- * names the new home and holds nothing (it stays until the old region is purged, for a resumed migration to find).
- */
-export function heldMove<M extends Pick<TenantMove, 'to'>>(entry: { readonly region: string; readonly moving?: M }): M | undefined {
-  return entry.moving && entry.moving.to !== entry.region ? entry.moving : undefined;
-}
-
 export const tenantPathSchema = z.object({ tenantId: tenantIdSchema });

@@ -47,14 +47,18 @@ const billing: TenantsDependencies['billing'] = {
   closeRegion: async () => ({ tenants: 0, issued: [], suspended: [], failed: [] }),
 };
 const unused = new Proxy({} as never, { get: () => () => Promise.reject(new Error('unexpected call')) });
-const handler = createTenantsHandler(config, {
-  logger: createLogger('test', 'ERROR'),
-  tenantGate: async () => undefined,
-  lifecycle: unused,
-  subscriptions: unused,
-  tenants: { get: async () => undefined },
-  billing,
-});
+/** The tenants group over the billing stand-ins; `directory` says where tenants live (Stripe events). */
+const handlerWith = (directory?: TenantsDependencies['directory']) =>
+  createTenantsHandler(config, {
+    logger: createLogger('test', 'ERROR'),
+    tenantGate: async () => undefined,
+    lifecycle: unused,
+    subscriptions: unused,
+    tenants: { get: async () => undefined },
+    billing,
+    ...(directory ? { directory } : {}),
+  });
+const handler = handlerWith();
 
 async function invoke(options: RestEventOptions) {
   const result = await handler(restEvent(options), lambdaContext());
@@ -133,15 +137,7 @@ describe("a Stripe event of a tenant a migration moves (every region's endpoint 
   const entry = { tenantId: 'acme', slug: 'acme', status: 'ACTIVE' as const, emailDomains: [], branding: {} };
   const move = { exportId: 'migration-1', since: '2026-12-01T00:00:00.000Z' };
   const regionOf = (home: Partial<TenantDirectoryEntry>) =>
-    createTenantsHandler(config, {
-      logger: createLogger('test', 'ERROR'),
-      tenantGate: async () => undefined,
-      lifecycle: unused,
-      subscriptions: unused,
-      tenants: { get: async () => undefined },
-      billing,
-      directory: { get: async (tenantId) => (tenantId === 'acme' ? { ...entry, region: 'eu-central-1', ...home } : undefined) },
-    });
+    handlerWith({ get: async (tenantId) => (tenantId === 'acme' ? { ...entry, region: 'eu-central-1', ...home } : undefined) });
   const send = (home: Partial<TenantDirectoryEntry>) =>
     regionOf(home)(
       restEvent({

@@ -3,6 +3,7 @@ import { asProblem } from '../ui';
 import { idempotencyKey, unwrap, type Schemas } from '../api';
 import { useConsole } from '../context';
 import { Busy, Field, formValue, MoreButton, ProblemView, useAction, usePaged } from '../ui';
+import { heldMove } from '../../../functions/tenants/tenant-move';
 import { PeriodClose } from './period-close';
 
 type TenantSummary = Schemas['TenantsPage']['items'][number];
@@ -12,6 +13,12 @@ function fieldIssues(error: unknown): Record<string, string> {
   if (!error) return {};
   const issues = asProblem(error).errors ?? [];
   return Object.fromEntries(issues.map((issue) => [issue.pointer.replace(/^body\./, '').split('.')[0], issue.message]));
+}
+
+/** Where a migration is moving the tenant, while it holds its changes. */
+function MovingTo({ tenant }: { tenant: TenantSummary }) {
+  const move = heldMove(tenant);
+  return move ? <small> (moving to {move.to}: changes wait)</small> : null;
 }
 
 function OnboardForm({ onDone }: { onDone: () => void }) {
@@ -138,7 +145,7 @@ export function AdminTenantsPage() {
               </td>
               <td>
                 {tenant.region}
-                {tenant.moving && tenant.moving.to !== tenant.region ? <small> (moving to {tenant.moving.to}: changes wait)</small> : null}
+                <MovingTo tenant={tenant} />
               </td>
               <td data-testid="status">{tenant.status}</td>
               <td class="actions">

@@ -332,7 +332,7 @@ function Migration({ report }: { report: Compliance }) {
       <h2>Residency</h2>
       <p>
         Moving the tenant exports its data, imports it into the other region, verifies counts and the audit chain, cuts over and purges this region's copy. Its
-        users set a new password in the new region. While it moves, this region refuses every change to the tenant (503, retried later) and serves its reads;
+        users set a new password in the new region. While it moves, this region refuses every change to the tenant (503 tenant-moving) and serves its reads;
         suspending it too keeps its users and keys out altogether, and the move reactivates it in its new region.
       </p>
       <form
